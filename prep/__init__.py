@@ -1,0 +1,25 @@
+"""prep: PReP (Products Relationship Process) models as text.
+
+    >>> import prep
+    >>> model = prep.loads('a, b -> c')
+    >>> sorted(model.graph.nodes)
+    ['a', 'b', 'c']
+    >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json"
+    >>> findings = prep.lint(model)       # [Diagnostic]
+
+Heavy modules (Lark, NetworkX, Graphviz) load on first use, so importing
+prep and running `prep --help` stay fast.
+"""
+
+from ._version import __version__
+from .diagnostics import Diagnostic, PrepError, Span
+
+__all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "lint"]
+
+
+def __getattr__(name: str):
+    if name in ("load", "loads", "render", "lint"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'prep' has no attribute {name!r}")

@@ -1,0 +1,167 @@
+"""The `prep` command line: click commands and nothing else.
+
+Every command calls the library (`prep.api` and friends); heavy modules are
+imported inside the commands so `prep --help` and `prep --version` start fast.
+Exit codes: 0 success, 1 lint findings, 2 input or usage error, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ._version import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json")
+
+# Above this many deliverables Graphviz `dot` takes minutes (see
+# docs/performance.md); render stops before the layout unless --force.
+MAX_LAYOUT_DELIVERABLES = 1500
+
+
+def report_error(err) -> None:
+    """Print a PrepError the way compilers do: position, message, caret, hint."""
+    click.echo(err.render(), err=True)
+
+
+class PrepGroup(click.Group):
+    """Turns every failure into a message and an exit code: no traceback ever
+    reaches a user (set PREP_DEBUG=1 to see one for a bug report)."""
+
+    def invoke(self, ctx):
+        from .diagnostics import PrepError
+
+        try:
+            return super().invoke(ctx)
+        except PrepError as e:
+            report_error(e)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("prep: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # the reader went away (`prep lint | head`): not an error
+            try:
+                sys.stdout = None  # type: ignore[assignment]
+            finally:
+                os._exit(EXIT_OK)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except MemoryError:
+            click.echo("prep: error: out of memory", err=True)
+            ctx.exit(EXIT_ERROR)
+        except Exception as e:  # noqa: BLE001
+            if os.environ.get("PREP_DEBUG"):
+                raise
+            click.echo(f"prep: internal error: {type(e).__name__}: {e}\n"
+                       "  hint: this is a bug in prep; run again with PREP_DEBUG=1 and report the traceback",
+                       err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=PrepGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="prep", message="%(prog)s %(version)s")
+def cli() -> None:
+    """prep: PReP process models as text. Lint them, draw them.
+
+    \b
+      prep render model.prep           draw model.svg next to the model
+      prep render model.prep -o a.png  PNG (also .pdf .dot .json)
+      prep lint                        check every *.prep below here
+    """
+
+
+def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str]:
+    """Decide the output path and format of one input."""
+    if output is None:
+        fmt = fmt or "svg"
+        base, _ = os.path.splitext(src)
+        return base + "." + fmt, fmt
+    if output == "-":
+        return "-", fmt or "svg"
+    ext = os.path.splitext(output)[1].lower().lstrip(".")
+    if fmt is None:
+        if ext not in RENDER_FORMATS:
+            raise click.UsageError(
+                f"cannot tell the format from '{output}'; use an extension "
+                f"({', '.join('.' + f for f in RENDER_FORMATS)}) or --format")
+        fmt = ext
+    return output, fmt
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=False))
+@click.option("-o", "--output", metavar="PATH",
+              help="Output file; its extension picks the format. '-' writes to stdout. Default: FILE.svg next to FILE.")
+@click.option("-f", "--format", "fmt", type=click.Choice(RENDER_FORMATS, case_sensitive=False),
+              help="Output format (overrides the extension of -o).")
+@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default="LR",
+              show_default=True, help="LR: inputs on the left. TB: inputs on top.")
+@click.option("--legend", is_flag=True, help="Add a key to the notation.")
+@click.option("--lint", "with_lint", is_flag=True,
+              help="Colour deliverables by their worst lint finding (green, lime, yellow, red).")
+@click.option("--theme", type=click.Choice(["default", "print"]), default="default", show_default=True,
+              help="'print': black on white, no colour fills.")
+@click.option("--focus", metavar="NAME", help="Draw only NAME and its neighbourhood.")
+@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True,
+              help="With --focus: how many relations upstream and downstream.")
+@click.option("--group", "group_name", metavar="NAME", help="Draw only one group.")
+@click.option("--dpi", type=click.FloatRange(min=10, max=2400), help="Resolution of PNG output.")
+@click.option("--force", is_flag=True,
+              help=f"Lay out even models above {MAX_LAYOUT_DELIVERABLES} deliverables (may take minutes).")
+def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force):
+    """Draw models as SVG (default), PNG, PDF, DOT or JSON.
+
+    Tangible deliverables are solid boxes, knowhow dashed boxes; input
+    relations are solid arrows, synchronization dashed lines; groups are
+    frames.
+    """
+    from . import api
+    from .diagnostics import ERROR, Diagnostic, PrepError, Span
+    from .views import focus as focus_view
+    from .views import group_view
+
+    if output is not None and len(files) > 1:
+        raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
+    fmt = fmt.lower() if fmt else None
+    for src in files:
+        out_path, out_fmt = _output_for(src, output, fmt)
+        model = api.load(src)
+        if focus is not None:
+            model = focus_view(model, focus, depth)
+        if group_name is not None:
+            model = group_view(model, group_name)
+        n = len(model.deliverables)
+        if out_fmt in ("svg", "png", "pdf") and n > MAX_LAYOUT_DELIVERABLES and not force:
+            raise PrepError([Diagnostic(
+                "E000", ERROR,
+                f"the model has {n} deliverables; laying out more than {MAX_LAYOUT_DELIVERABLES} takes Graphviz minutes",
+                Span(src, 1, 1, 1, 1), name="too-large",
+                hint="draw part of it with --focus NAME [--depth K] or --group NAME, "
+                     "or pass --force to wait for the whole layout")])
+        findings = None
+        if with_lint:
+            findings = [d for d in api.lint(model) if d.subject is not None]
+        data = api.render(model, out_fmt, direction=direction.upper(), legend=legend,
+                          findings=findings, theme=theme, dpi=dpi)
+        from .output import write_output
+
+        write_output(out_path, data, inputs=(src,))
+        if out_path != "-":
+            click.echo(f"wrote {out_path}", err=True)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="prep")
+    except KeyboardInterrupt:
+        click.echo("prep: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

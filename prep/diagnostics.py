@@ -1,0 +1,133 @@
+"""Positions and diagnostics: the one record shape every stage reports in.
+
+Syntax errors, model errors and lint findings are all `Diagnostic`s; every
+output format (text, JSON, SARIF, GitHub annotations) is a pure function of a
+list of them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (INFO, WARNING, ERROR)
+SEVERITY_RANK = {INFO: 0, WARNING: 1, ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A source range. Lines and columns are 1-based; `end_column` is
+    exclusive (the column just after the last character), as in SARIF."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def to(self, other: "Span") -> "Span":
+        """The span from the start of this one to the end of `other`."""
+        return Span(self.path, self.line, self.column, other.end_line, other.end_column)
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A second place a diagnostic refers to (e.g. the first declaration)."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: str
+    message: str
+    span: Span
+    name: str = ""
+    subject: str | None = None
+    hint: str | None = None
+    related: tuple[Related, ...] = field(default=())
+
+    def with_severity(self, severity: str) -> "Diagnostic":
+        return Diagnostic(self.code, severity, self.message, self.span, self.name,
+                          self.subject, self.hint, self.related)
+
+
+class PrepError(Exception):
+    """Raised for input prep cannot use: unreadable files, syntax errors,
+    conflicting declarations. Carries the diagnostics and the source text so
+    a caller can show them with carets."""
+
+    def __init__(self, diagnostics: list[Diagnostic], source: str | None = None):
+        self.diagnostics = list(diagnostics)
+        self.source = source
+        first = self.diagnostics[0] if self.diagnostics else None
+        super().__init__(f"{first.span}: {first.message}" if first else "prep error")
+
+    def render(self) -> str:
+        return "\n".join(format_diagnostic(d, self.source) for d in self.diagnostics)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by `text`: East Asian wide characters take two."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
+
+
+def caret_lines(source_line: str, column: int, end_column: int | None = None) -> str:
+    """The source line and a caret line under `column` (1-based), aligned for
+    tabs and for wide (CJK) characters."""
+    line = source_line.rstrip("\r\n")
+    prefix = line[: max(column - 1, 0)]
+    pad = "".join("\t" if ch == "\t" else " " * display_width(ch) for ch in prefix)
+    length = 1
+    if end_column is not None and end_column > column:
+        length = max(display_width(line[column - 1 : end_column - 1]), 1)
+    # keep the shown line short when it is huge (a 1 MB single line)
+    if len(line) > 200:
+        start = max(column - 80, 0)
+        shown = ("..." if start else "") + line[start : start + 160] + "..."
+        pad = " " * (3 if start else 0) + "".join(
+            "\t" if ch == "\t" else " " * display_width(ch) for ch in line[start : column - 1])
+        length = min(length, 80)
+        line = shown
+    return f"  {line}\n  {pad}{'^' * length}"
+
+
+def source_line(source: str | None, line: int) -> str | None:
+    if source is None:
+        return None
+    lines = source.split("\n")
+    if 1 <= line <= len(lines):
+        return lines[line - 1]
+    return None
+
+
+def format_diagnostic(d: Diagnostic, source: str | None, *, with_code: bool = False) -> str:
+    """`path:line:col: severity: message`, the line with a caret, the hint."""
+    head = f"{d.span}: "
+    if with_code:
+        head += f"{d.code} [{d.severity}] {d.message}" + (f" ({d.name})" if d.name else "")
+    else:
+        head += f"{d.severity}: {d.message}"
+    out = [head]
+    text = source_line(source, d.span.line)
+    if text is not None:
+        end = d.span.end_column if d.span.end_line == d.span.line else None
+        out.append(caret_lines(text, d.span.column, end))
+    for rel in d.related:
+        out.append(f"  {rel.span}: note: {rel.message}")
+    if d.hint:
+        out.append(f"  hint: {d.hint}")
+    return "\n".join(out)

@@ -1,0 +1,67 @@
+"""The JSON export of a model: every deliverable, relation and group with its
+span. `model_from_dict` reads it back (the export round-trips)."""
+
+from __future__ import annotations
+
+import json
+
+from .diagnostics import Span
+from .model import Deliverable, Group, Model, Relation
+
+FORMAT_VERSION = 1
+
+
+def _span(s: Span | None) -> dict | None:
+    if s is None:
+        return None
+    return {"path": s.path, "line": s.line, "column": s.column, "end_line": s.end_line,
+            "end_column": s.end_column}
+
+
+def _unspan(d: dict | None) -> Span | None:
+    return None if d is None else Span(d["path"], d["line"], d["column"], d["end_line"], d["end_column"])
+
+
+def model_to_dict(model: Model) -> dict:
+    return {
+        "format": "prep-model",
+        "version": FORMAT_VERSION,
+        "path": model.path,
+        "title": model.title,
+        "deliverables": [
+            {"name": d.name, "kind": d.kind, "label": d.label, "owners": list(d.owners),
+             "external": d.external, "final": d.final, "note": d.note, "stage": d.stage,
+             "group": d.group, "declared": d.declared, "span": _span(d.span)}
+            for d in model.deliverables.values()
+        ],
+        "relations": [
+            {"kind": r.kind, "source": r.source, "target": r.target, "note": r.note, "stage": r.stage,
+             "owners": list(r.owners), "span": _span(r.span), "source_span": _span(r.source_span),
+             "target_span": _span(r.target_span)}
+            for r in model.relations
+        ],
+        "groups": [
+            {"name": g.name, "label": g.label, "parent": g.parent, "span": _span(g.span)}
+            for g in model.groups.values()
+        ],
+    }
+
+
+def model_to_json(model: Model) -> bytes:
+    return (json.dumps(model_to_dict(model), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def model_from_dict(data: dict) -> Model:
+    deliverables = {}
+    for d in data["deliverables"]:
+        deliverables[d["name"]] = Deliverable(
+            name=d["name"], kind=d["kind"], label=d["label"], owners=tuple(d["owners"]),
+            external=d["external"], final=d["final"], note=d["note"], stage=d["stage"],
+            group=d["group"], span=_unspan(d["span"]), declared=d["declared"])
+    relations = tuple(
+        Relation(r["kind"], r["source"], r["target"], _unspan(r["span"]), _unspan(r["source_span"]),
+                 _unspan(r["target_span"]), r["note"], r["stage"], tuple(r["owners"]))
+        for r in data["relations"])
+    groups = {g["name"]: Group(g["name"], g["label"], g["parent"], _unspan(g["span"])) for g in data["groups"]}
+    return Model(path=data["path"], title=data["title"], deliverables=deliverables, relations=relations,
+                 groups=groups)

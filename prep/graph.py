@@ -1,0 +1,33 @@
+"""Model to graph: a `networkx.MultiDiGraph` of deliverables and relations.
+
+Nodes are deliverable names with their kind, label, owners, flags, group and
+span; edges are relations with their kind (`input`, `sync`, `mutual`) and
+span. A mutual synchronization `a <~> b` is one edge a -> b of kind `mutual`
+(its direction is only the order it was written in).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from .model import Model
+
+
+def build_graph(model: Model) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(title=model.title, path=model.path)
+    for d in model.deliverables.values():
+        g.add_node(d.name, kind=d.kind, label=d.display, owners=d.owners, external=d.external,
+                   final=d.final, note=d.note, stage=d.stage, group=d.group, span=d.span,
+                   declared=d.declared)
+    for i, r in enumerate(model.relations):
+        g.add_edge(r.source, r.target, key=i, kind=r.kind, span=r.span, note=r.note,
+                   stage=r.stage, owners=r.owners)
+    return g
+
+
+def input_graph(model: Model) -> nx.DiGraph:
+    """The simple directed graph of `->` relations only (for cycles, flow)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(model.deliverables)
+    g.add_edges_from((r.source, r.target) for r in model.relations if r.kind == "input")
+    return g

@@ -1,0 +1,350 @@
+"""The typed model: frozen dataclasses for deliverables, relations, groups.
+
+`build_model` turns the parser's statements into a `Model`, resolving
+declarations, implicit (undeclared) deliverables, group membership and
+attributes, and collecting model errors (E002, E005, E006) as diagnostics
+instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable
+
+from .diagnostics import ERROR, Diagnostic, Related, Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+TANGIBLE = "deliverable"
+KNOWHOW = "knowhow"
+
+INPUT = "input"      # a -> b
+SYNC = "sync"        # a ~> b
+MUTUAL = "mutual"    # a <~> b
+ARROW_KINDS = {"->": INPUT, "~>": SYNC, "<~>": MUTUAL}
+ARROW_OF_KIND = {v: k for k, v in ARROW_KINDS.items()}
+
+# attribute name -> (applies to declarations, applies to relations, value kind)
+# value kind: "flag" (no value), "text" (one name or string), "names" (one or a list)
+ATTRIBUTES = {
+    "owner": (True, True, "names"),
+    "external": (True, False, "flag"),
+    "final": (True, False, "flag"),
+    "note": (True, True, "text"),
+    "stage": (True, True, "text"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Deliverable:
+    name: str
+    kind: str = TANGIBLE
+    label: str | None = None
+    owners: tuple[str, ...] = ()
+    external: bool = False
+    final: bool = False
+    note: str | None = None
+    stage: str | None = None
+    group: str | None = None
+    span: Span | None = None
+    declared: bool = True
+
+    @property
+    def display(self) -> str:
+        return self.label if self.label is not None else self.name
+
+    @property
+    def is_knowhow(self) -> bool:
+        return self.kind == KNOWHOW
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    kind: str
+    source: str
+    target: str
+    span: Span
+    source_span: Span
+    target_span: Span
+    note: str | None = None
+    stage: str | None = None
+    owners: tuple[str, ...] = ()
+
+    @property
+    def arrow(self) -> str:
+        return ARROW_OF_KIND[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    name: str
+    label: str | None
+    parent: str | None
+    span: Span
+
+    @property
+    def display(self) -> str:
+        return self.label if self.label is not None else self.name
+
+
+@dataclass(frozen=True)
+class Model:
+    path: str
+    title: str | None
+    deliverables: dict[str, Deliverable]
+    relations: tuple[Relation, ...]
+    groups: dict[str, Group]
+    comments: tuple[Comment, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == ERROR]
+
+    @cached_property
+    def graph(self) -> "nx.MultiDiGraph":
+        from .graph import build_graph
+
+        return build_graph(self)
+
+    @cached_property
+    def index(self) -> "Index":
+        return Index(self)
+
+    def group_members(self, group: str) -> list[str]:
+        """Names of deliverables in `group` or any group nested in it."""
+        inside = set(self.group_descendants(group))
+        return [d.name for d in self.deliverables.values() if d.group in inside]
+
+    def group_descendants(self, group: str) -> list[str]:
+        out, todo = [], [group]
+        while todo:
+            g = todo.pop()
+            out.append(g)
+            todo.extend(c.name for c in self.groups.values() if c.parent == g)
+        return out
+
+    def to_dict(self) -> dict:
+        from .export import model_to_dict
+
+        return model_to_dict(self)
+
+    # notebooks show a model as its diagram
+    def _repr_svg_(self) -> str:
+        from .renderer import render
+
+        return render(self, format="svg").decode("utf-8")
+
+
+class Index:
+    """Adjacency of the model in plain dicts, built in one pass: what the lint
+    rules need without importing NetworkX."""
+
+    def __init__(self, model: Model):
+        names = model.deliverables
+        self.inputs: dict[str, list[Relation]] = {n: [] for n in names}     # -> into n
+        self.consumers: dict[str, list[Relation]] = {n: [] for n in names}  # -> out of n
+        self.sync_in: dict[str, list[Relation]] = {n: [] for n in names}    # ~> into n
+        self.sync_out: dict[str, list[Relation]] = {n: [] for n in names}   # ~> out of n
+        self.mutual: dict[str, list[Relation]] = {n: [] for n in names}     # <~> either end
+        for r in model.relations:
+            if r.kind == INPUT:
+                self.inputs[r.target].append(r)
+                self.consumers[r.source].append(r)
+            elif r.kind == SYNC:
+                self.sync_in[r.target].append(r)
+                self.sync_out[r.source].append(r)
+            else:
+                self.mutual[r.source].append(r)
+                if r.target != r.source:
+                    self.mutual[r.target].append(r)
+
+    def producers(self, name: str) -> list[Relation]:
+        """Relations that make `name`: `->` and `~>` into it."""
+        return self.inputs[name] + self.sync_in[name]
+
+    def uses(self, name: str) -> list[Relation]:
+        """Relations that take `name` as an input: `->` and `~>` out of it."""
+        return self.consumers[name] + self.sync_out[name]
+
+    def sync_degree(self, name: str) -> int:
+        return len(self.sync_in[name]) + len(self.sync_out[name]) + len(self.mutual[name])
+
+
+# --------------------------------------------------------------------------
+# building the model from parsed statements
+
+
+@dataclass
+class _Builder:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    decls: dict[str, Deliverable] = field(default_factory=dict)
+    implicit: dict[str, Deliverable] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    groups: dict[str, Group] = field(default_factory=dict)
+    title: str | None = None
+    title_span: Span | None = None
+
+    def error(self, code: str, name: str, message: str, span: Span, hint: str | None = None,
+              subject: str | None = None, related: Iterable[Related] = ()) -> None:
+        self.diagnostics.append(Diagnostic(code, ERROR, message, span, name=name, subject=subject,
+                                           hint=hint, related=tuple(related)))
+
+
+def build_model(statements: list, path: str, comments: Iterable[Comment] = (), source: str = "") -> Model:
+    from .parse import DeclStmt, GroupStmt, RelationStmt, TitleStmt
+
+    b = _Builder(path)
+
+    def walk(stmts: list, group: str | None) -> None:
+        for st in stmts:
+            cls = type(st)
+            if cls is RelationStmt:
+                _add_relations(b, st, group)
+            elif cls is DeclStmt:
+                _add_decl(b, st, group)
+            elif cls is GroupStmt:
+                _add_group(b, st, group)
+                walk(st.body, st.name)
+            elif cls is TitleStmt:
+                if b.title is not None and b.title_span is not None:
+                    b.error("E002", "conflicting-declaration", "the title is given twice", st.span,
+                            "keep one `title` line", related=[Related(b.title_span, "first title here")])
+                else:
+                    b.title, b.title_span = st.text, st.span
+
+    walk(statements, None)
+
+    deliverables = dict(b.decls)
+    for name, d in b.implicit.items():
+        if name not in deliverables:
+            deliverables[name] = d
+    return Model(path=path, title=b.title, deliverables=deliverables, relations=tuple(b.relations),
+                 groups=b.groups, comments=tuple(comments), diagnostics=tuple(b.diagnostics), source=source)
+
+
+def _add_group(b: _Builder, st, parent: str | None) -> None:
+    old = b.groups.get(st.name)
+    if old is None:
+        b.groups[st.name] = Group(st.name, st.label, parent, st.span)
+        return
+    if old.parent != parent:
+        b.error("E002", "conflicting-declaration",
+                f"group '{st.name}' is opened inside {_where(parent)} but was first opened inside {_where(old.parent)}",
+                st.name_span, "a group has one place; give the nested one another name",
+                subject=None, related=[Related(old.span, "first opened here")])
+    elif st.label is not None and old.label is not None and st.label != old.label:
+        b.error("E002", "conflicting-declaration",
+                f"group '{st.name}' has label \"{st.label}\" here but \"{old.label}\" where it was first opened",
+                st.name_span, "reopening a group is fine; give the label once", related=[Related(old.span, "first opened here")])
+    elif old.label is None and st.label is not None:
+        b.groups[st.name] = Group(old.name, st.label, old.parent, old.span)
+
+
+def _where(group: str | None) -> str:
+    return f"group '{group}'" if group else "the top level"
+
+
+def _attributes(b: _Builder, attrs, on_relation: bool) -> dict:
+    """Check attributes; return {key: value} for the valid ones."""
+    values: dict = {}
+    seen: dict[str, Span] = {}
+    if not attrs:
+        return values
+    for a in attrs:
+        spec = ATTRIBUTES.get(a.key)
+        if spec is None:
+            close = difflib.get_close_matches(a.key, list(ATTRIBUTES), n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'?" if close else "known attributes: " + ", ".join(ATTRIBUTES)
+            b.error("E005", "unknown-attribute", f"unknown attribute '{a.key}'", a.key_span, hint)
+            continue
+        on_decl, on_rel, kind = spec
+        if on_relation and not on_rel:
+            b.error("E005", "unknown-attribute", f"attribute '{a.key}' applies to deliverables, not to relations",
+                    a.key_span, f"put `[{a.key}]` on the declaration of the deliverable")
+            continue
+        if a.key in seen:
+            b.error("E006", "invalid-attribute", f"attribute '{a.key}' is given twice", a.key_span,
+                    "give each attribute once; `owner: [a, b]` takes a list",
+                    related=[Related(seen[a.key], "first given here")])
+            continue
+        seen[a.key] = a.key_span
+        if kind == "flag":
+            if a.value is not None:
+                b.error("E006", "invalid-attribute", f"attribute '{a.key}' takes no value", a.span,
+                        f"write just `{a.key}`")
+                continue
+            values[a.key] = True
+        elif a.value is None:
+            example = f"{a.key}: [Aさん, Bさん]" if kind == "names" else f'{a.key}: "..."'
+            b.error("E006", "invalid-attribute", f"attribute '{a.key}' needs a value", a.span,
+                    f"write `{example}`")
+        elif kind == "text":
+            if isinstance(a.value, tuple):
+                b.error("E006", "invalid-attribute", f"attribute '{a.key}' takes one value, not a list", a.span,
+                        f'write `{a.key}: "..."`')
+                continue
+            values[a.key] = a.value
+        else:  # names
+            names = a.value if isinstance(a.value, tuple) else (a.value,)
+            if not names:
+                b.error("E006", "invalid-attribute", f"attribute '{a.key}' has an empty list", a.span,
+                        "name at least one owner, or leave the attribute out")
+                continue
+            values[a.key] = tuple(dict.fromkeys(names))
+    return values
+
+
+def _add_decl(b: _Builder, st, group: str | None) -> None:
+    values = _attributes(b, st.attrs, on_relation=False)
+    d = Deliverable(name=st.name, kind=st.kind, label=st.label, owners=values.get("owner", ()),
+                    external=values.get("external", False), final=values.get("final", False),
+                    note=values.get("note"), stage=values.get("stage"), group=group,
+                    span=st.name_span, declared=True)
+    old = b.decls.get(st.name)
+    if old is None:
+        b.decls[st.name] = d
+        return
+    problems = []
+    if old.kind != d.kind:
+        problems.append(f"as {d.kind} here but as {old.kind} before")
+    if d.label is not None and old.label is not None and d.label != old.label:
+        problems.append(f"with label \"{d.label}\" here but \"{old.label}\" before")
+    if old.group != d.group:
+        problems.append(f"inside {_where(d.group)} here but inside {_where(old.group)} before")
+    if problems:
+        b.error("E002", "conflicting-declaration", f"'{st.name}' is declared twice: " + "; ".join(problems),
+                st.name_span, "declare each deliverable once; use a different name for a different thing",
+                subject=st.name, related=[Related(old.span, "first declared here")])
+        return
+    # an identical re-declaration may add attributes
+    b.decls[st.name] = Deliverable(
+        name=old.name, kind=old.kind, label=old.label if old.label is not None else d.label,
+        owners=tuple(dict.fromkeys(old.owners + d.owners)), external=old.external or d.external,
+        final=old.final or d.final, note=old.note or d.note, stage=old.stage or d.stage,
+        group=old.group, span=old.span, declared=True)
+
+
+def _add_relations(b: _Builder, st, group: str | None) -> None:
+    values = _attributes(b, st.attrs, on_relation=True)
+    note, stage, owners = values.get("note"), values.get("stage"), values.get("owner", ())
+    implicit, decls, out = b.implicit, b.decls, b.relations
+    for (name, span) in st.all_names():
+        if name not in implicit and name not in decls:
+            implicit[name] = Deliverable(name=name, group=group, span=span, declared=False)
+    for left, arrow, right in st.steps:
+        kind = ARROW_KINDS[arrow]
+        for s_name, s_span in left:
+            for t_name, t_span in right:
+                out.append(Relation(kind, s_name, t_name, st.span, s_span, t_span, note, stage, owners))

@@ -1,0 +1,69 @@
+"""Writing outputs safely: a temporary file next to the target, then an
+atomic rename, so a failed or interrupted run never leaves a half-written
+file and never replaces the last good one."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from .diagnostics import ERROR, Diagnostic, PrepError, Span
+
+
+def _error(path: str, message: str, hint: str | None = None) -> PrepError:
+    return PrepError([Diagnostic("E000", ERROR, message, Span(path, 1, 1, 1, 1), name="output-error",
+                                 hint=hint)])
+
+
+def same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def write_output(path: str, data: bytes, *, inputs: tuple[str, ...] = ()) -> None:
+    """Write `data` to `path` atomically; `-` means standard output."""
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    for src in inputs:
+        if same_file(src, path):
+            raise _error(path, "the output path is the input model; refusing to overwrite it",
+                         "choose another output with -o, e.g. -o model.svg")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise _error(path, f"the output directory does not exist: {directory}",
+                     f"create it first (mkdir -p {directory}) or choose another -o path")
+    if os.path.isdir(path):
+        raise _error(path, "the output path is a directory", "give a file name, e.g. -o out/model.svg")
+    fd = None
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "wb") as f:
+            fd = None
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        tmp = None
+    except PermissionError:
+        raise _error(path, f"permission denied: cannot write in {directory}",
+                     "choose a writable output path with -o") from None
+    except OSError as e:
+        raise _error(path, f"cannot write the output: {e.strerror or e}") from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)

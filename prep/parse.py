@@ -1,0 +1,414 @@
+"""Text to statements: the Lark LALR parser and the friendly syntax errors.
+
+The grammar (`grammar/prep.lark`) ships inside the package. The parser is
+built once per process, with its tables cached on disk by Lark, and a
+transformer is passed to it so each rule becomes a statement object as it is
+reduced: no parse tree is ever built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .diagnostics import ERROR, Diagnostic, PrepError, Span
+from .model import Comment, Model, build_model
+
+KEYWORDS = ("title", "deliverable", "knowhow", "group")
+
+
+# --------------------------------------------------------------------------
+# statements: what the transformer hands to the model builder
+
+
+class TitleStmt:
+    __slots__ = ("text", "span")
+
+    def __init__(self, text, span):
+        self.text, self.span = text, span
+
+
+class DeclStmt:
+    __slots__ = ("kind", "name", "name_span", "label", "attrs", "span")
+
+    def __init__(self, kind, name, name_span, label, attrs, span):
+        self.kind, self.name, self.name_span, self.label, self.attrs, self.span = (
+            kind, name, name_span, label, attrs, span)
+
+
+class RelationStmt:
+    __slots__ = ("steps", "attrs", "span")
+
+    def __init__(self, steps, attrs, span):
+        # steps: [(left [(name, span)], arrow, right [(name, span)])]
+        self.steps, self.attrs, self.span = steps, attrs, span
+
+    def all_names(self):
+        first = self.steps[0][0]
+        yield from first
+        for _, _, right in self.steps:
+            yield from right
+
+
+class GroupStmt:
+    __slots__ = ("name", "name_span", "label", "body", "span")
+
+    def __init__(self, name, name_span, label, body, span):
+        self.name, self.name_span, self.label, self.body, self.span = name, name_span, label, body, span
+
+
+class AttrNode:
+    __slots__ = ("key", "key_span", "value", "span")
+
+    def __init__(self, key, key_span, value, span):
+        self.key, self.key_span, self.value, self.span = key, key_span, value, span
+
+
+# --------------------------------------------------------------------------
+# the grammar and the parser
+
+
+def grammar_path(name: str = "prep.lark"):
+    """The grammar file: inside the installed package, or the checkout's
+    `grammar/` folder when running from a source tree."""
+    packaged = resources.files("prep").joinpath("grammar", name)
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "grammar" / name
+
+
+def unescape(raw: str) -> str:
+    r"""The value of a quoted string token: only \" \\ and \n are escapes."""
+    body = raw[1:-1]
+    if "\\" not in body:
+        return body
+    out, i, n = [], 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\" and i + 1 < n and body[i + 1] in '"\\n':
+            nxt = body[i + 1]
+            out.append("\n" if nxt == "n" else nxt)
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _build_transformer():
+    from lark import Transformer
+
+    class Statements(Transformer):
+        """Each rule callback gets its children inline and returns a statement."""
+
+        path = "<string>"
+
+        def _span(self, tok):
+            return Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column)
+
+        def _named(self, tok):
+            value = tok.value
+            if tok.type == "STRING":
+                value = unescape(value)
+            return value, Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column)
+
+        def start(self, children):
+            return children
+
+        def title(self, children):
+            kw, text = children
+            return TitleStmt(unescape(text.value), self._span(kw).to(self._span(text)))
+
+        def decl(self, children):
+            kind_tok, name_tok = children[0], children[1]
+            label = attrs = None
+            end = name_tok
+            for c in children[2:]:
+                if type(c) is tuple:
+                    attrs, end = c
+                else:
+                    label, end = unescape(c.value), c
+            name, name_span = self._named(name_tok)
+            span = self._span(kind_tok).to(self._span(end))
+            return DeclStmt(kind_tok.value, name, name_span, label, attrs, span)
+
+        def names(self, children):
+            name = self._named
+            return [name(t) for t in children]
+
+        def relation(self, children):
+            attrs = None
+            if type(children[-1]) is tuple:
+                attrs, end_tok = children[-1]
+                children = children[:-1]
+                end = self._span(end_tok)
+            else:
+                end = children[-1][-1][1]
+            steps = []
+            left = children[0]
+            for i in range(1, len(children), 2):
+                right = children[i + 1]
+                steps.append((left, children[i].value, right))
+                left = right
+            return RelationStmt(steps, attrs, children[0][0][1].to(end))
+
+        def group(self, children):
+            kw, name_tok = children[0], children[1]
+            rest = children[2:]
+            label = None
+            if rest and getattr(rest[0], "type", None) == "STRING":
+                label = unescape(rest[0].value)
+                rest = rest[1:]
+            close = rest[-1]
+            body = [s for s in rest[:-1]]
+            name, name_span = self._named(name_tok)
+            return GroupStmt(name, name_span, label, body, self._span(kw).to(self._span(close)))
+
+        def attrs(self, children):
+            # returns (attributes, closing bracket token)
+            return children[:-1], children[-1]
+
+        def attr(self, children):
+            key = children[0]
+            key_span = self._span(key)
+            if len(children) == 1:
+                return AttrNode(key.value, key_span, None, key_span)
+            value = children[1]
+            if type(value) is tuple and len(value) == 2 and type(value[1]) is not Span:
+                items, close = value  # a list
+                return AttrNode(key.value, key_span, tuple(v for v, _ in items), key_span.to(self._span(close)))
+            text, span = self._named(value)
+            return AttrNode(key.value, key_span, text, key_span.to(span))
+
+        def list(self, children):
+            close = children[-1]
+            return [self._named(t) for t in children[:-1]], close
+
+    return Statements()
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from lark import Lark
+
+    text = grammar_path().read_text(encoding="utf-8")
+    # the closing brackets are kept as named tokens so spans can end on them
+    text = text.replace('"]"', "RSQB").replace('"}"', "RBRACE") + '\nRSQB: "]"\nRBRACE: "}"\n'
+    transformer = _build_transformer()
+    comments: list = []
+    parser = Lark(text, parser="lalr", lexer="basic", transformer=transformer,
+                  maybe_placeholders=False, cache=True,
+                  lexer_callbacks={"COMMENT": comments.append})
+    return parser, transformer, comments
+
+
+_LOCK = threading.Lock()
+
+
+def parse_text(text: str, path: str = "<string>") -> Model:
+    """Parse normalized model text into a Model. Raises PrepError on a syntax
+    error; model errors (conflicts, bad attributes) are in `model.diagnostics`."""
+    from lark.exceptions import UnexpectedInput
+
+    parser, transformer, comment_tokens = _parser()
+    with _LOCK:
+        transformer.path = path
+        comment_tokens.clear()
+        try:
+            statements = parser.parse(text if text.endswith("\n") else text + "\n")
+        except UnexpectedInput as e:
+            raise PrepError([syntax_diagnostic(e, text, path)], text) from None
+        except RecursionError:
+            raise PrepError([Diagnostic("E001", ERROR, "the model nests too deeply to read",
+                                        Span(path, 1, 1, 1, 2), name="syntax-error",
+                                        hint="flatten the groups: a few levels are enough")], text) from None
+        comments = tuple(Comment(t.value, Span(path, t.line, t.column, t.end_line, t.end_column))
+                         for t in comment_tokens)
+    return build_model(statements, path, comments, text)
+
+
+# --------------------------------------------------------------------------
+# friendly syntax errors
+
+
+@lru_cache(maxsize=1)
+def _mistakes() -> dict:
+    import tomllib
+
+    return tomllib.loads(grammar_path("mistakes.toml").read_text(encoding="utf-8"))
+
+
+def _quoted_guess(line: str, column: int) -> str:
+    """The words around `column` on `line`, as a quoted-name suggestion."""
+    import re
+
+    left = line[: column - 1]
+    right = line[column - 1 :]
+    lm = re.search(r"[^\s,\[\]{}:]+(?:[ \u3000\t]+[^\s,\[\]{}:\-~<]+)*[ \u3000\t]*$", left)
+    rm = re.match(r"[^,\[\]{}\n]*?(?=\s*(?:->|~>|<~>|,|\[|$))", right)
+    words = ((lm.group(0) if lm else "") + (rm.group(0) if rm else "")).strip()
+    for kw in ("deliverable ", "knowhow ", "group "):
+        if words.startswith(kw):
+            words = words[len(kw) :]
+    return words.replace("\\", "\\\\").replace('"', '\\"') or "..."
+
+
+def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    lines = text.split("\n")
+    line = max(getattr(e, "line", 1) or 1, 1)
+    column = max(getattr(e, "column", 1) or 1, 1)
+    token = getattr(e, "token", None)
+    if isinstance(e, UnexpectedToken) and token is not None and token.type == "$END":
+        line, column = len(lines), len(lines[-1]) + 1
+    src_line = lines[line - 1] if line - 1 < len(lines) else ""
+    quoted = _quoted_guess(src_line, column)
+    message, hint, length = None, None, 1
+
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        nxt = text[e.pos_in_stream + 1 : e.pos_in_stream + 2]
+        for entry in _mistakes()["character"]:
+            if ch and ch in entry["chars"] and ("next" not in entry or nxt == entry["next"]):
+                fmt = dict(token=ch, quoted=quoted, codepoint=f"U+{ord(ch):04X}")
+                message, hint = _fill(entry["message"], fmt), _fill(entry["hint"], fmt)
+                if entry.get("next") == nxt:
+                    length = 2
+                break
+        if message is None:
+            shown = ch if ch.isprintable() else f"U+{ord(ch):04X}" if ch else "end of input"
+            message = f"unexpected character '{shown}'"
+            hint = f'quote names that contain punctuation: "{quoted}"'
+    else:
+        label = _match_mistake(e, text)
+        tok_text = token.value if token is not None and token.type != "$END" else "end of file"
+        previous = _previous_token_text(src_line, column)
+        if label is not None:
+            entry = label
+            fmt = dict(token=tok_text, quoted=quoted, previous=previous, keyword=tok_text)
+            message, hint = _fill(entry["message"], fmt), _fill(entry["hint"], fmt)
+            if entry["name"] == "unclosed-brace":
+                opened = _unclosed_brace(text)
+                if opened is not None:
+                    line, column = opened
+                    src_line = lines[line - 1]
+            elif entry["name"] in ("unclosed-bracket", "missing-right-side") and token is not None \
+                    and token.type in ("_TERM", "$END"):
+                column = max(column, 1)
+            if entry["name"] == "space-in-name":
+                hint = _space_hint(src_line, column, hint)
+        else:
+            message = f"unexpected '{tok_text}'"
+            hint = "see docs/language.md for the statements a model can contain"
+        first = src_line.split()[0] if src_line.split() else ""
+        close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75) if first not in KEYWORDS else []
+        if close and line == (token.line if token is not None and token.type != "$END" else line):
+            message = f"unknown keyword '{first}'"
+            hint = f"did you mean '{close[0]}'?"
+            column = len(src_line) - len(src_line.lstrip()) + 1
+            length = len(first)
+        elif token is not None and token.type not in ("$END", "_TERM"):
+            length = max(len(token.value), 1)
+    return Diagnostic("E001", ERROR, message, Span(path, line, column, line, column + length),
+                      name="syntax-error", hint=hint)
+
+
+def _fill(template: str, values: dict) -> str:
+    """Put values into a mistakes-table template: only {known} keys are
+    replaced, so braces in messages ('{') need no escaping."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def _space_hint(src_line: str, column: int, hint: str) -> str:
+    if "\u3000" in src_line:
+        return hint + " (the gap is a full-width space U+3000, which prep reads as a separator)"
+    return hint
+
+
+def _previous_token_text(src_line: str, column: int) -> str:
+    before = src_line[: column - 1].rstrip()
+    for arrow in ("<~>", "~>", "->"):
+        if before.endswith(arrow):
+            return arrow
+    parts = before.split()
+    return parts[-1] if parts else ""
+
+
+def _error_keys(e) -> list[tuple]:
+    """Where a parse failed, from the most to the least specific: the top
+    of the parser's state stack (3, 2, 1 states deep) with and without the
+    unexpected token type. LALR shares states between contexts (the state
+    after a name is the same in `deliverable a b` and `group a b`), so the
+    deeper stack tells them apart."""
+    state = getattr(e, "state", None)
+    stack = getattr(state, "state_stack", None)
+    token = getattr(e, "token", None)
+    if not stack or token is None:
+        return []
+    keys = [(tuple(stack[-depth:]), token.type) for depth in (3, 2, 1)]
+    keys += [(tuple(stack[-depth:]), None) for depth in (3, 2, 1)]
+    return keys
+
+
+@lru_cache(maxsize=1)
+def _example_keys() -> dict:
+    """For every mistakes-table example, where it fails: {key: entry}.
+    Computed on the first syntax error only."""
+    from lark.exceptions import UnexpectedInput
+
+    parser, _, _ = _parser()
+    table: dict = {}
+    for entry in _mistakes()["token"]:
+        for example in entry["examples"]:
+            try:
+                parser.parse(example)
+            except UnexpectedInput as ue:
+                for key in _error_keys(ue):
+                    table.setdefault(key, entry)
+    return table
+
+
+def _match_mistake(e, text: str):
+    """The mistakes-table entry whose examples fail like `e` does (the idea
+    of Lark's `match_examples`, with a deeper notion of parser state)."""
+    table = _example_keys()
+    for key in _error_keys(e):
+        if key in table:
+            return table[key]
+    return None
+
+
+def _unclosed_brace(text: str):
+    """(line, column) of the last '{' never closed, skipping strings and comments."""
+    stack = []
+    line, col, i, n = 1, 1, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line, col = line + 1, 1
+            i += 1
+            continue
+        if ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] not in '"\n':
+                j += 2 if text[j] == "\\" else 1
+            col += j + 1 - i
+            i = j + 1
+            continue
+        if ch == "{":
+            stack.append((line, col))
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+        col += 1
+    return stack[-1] if stack else None

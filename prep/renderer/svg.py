@@ -1,0 +1,53 @@
+"""SVG post-processing: a font stack that includes common Japanese fonts, and
+`<title>` tooltips that name deliverables (with their findings) instead of
+Graphviz's internal node ids."""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import escape
+
+from ..diagnostics import Diagnostic
+from ..model import Model
+from .dot import worst_by_subject
+from .fonts import FONT_FAMILY, SVG_FONT_STACK
+
+_TITLE = re.compile(r"<title>([^<]*)</title>")
+_FONT = f'font-family="{FONT_FAMILY}"'.encode()
+
+
+def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None = None) -> bytes:
+    names = list(model.deliverables)
+    by_subject = worst_by_subject(findings) if findings is not None else {}
+
+    def node_title(node_id: str) -> str | None:
+        if not (node_id.startswith("n") and node_id[1:].isdigit()):
+            return None
+        i = int(node_id[1:])
+        if i >= len(names):
+            return None
+        d = model.deliverables[names[i]]
+        text = d.display if d.display == d.name else f"{d.display} ({d.name})"
+        text += " — knowhow" if d.is_knowhow else " — deliverable"
+        if d.owners:
+            text += "; owners: " + ", ".join(d.owners)
+        if d.note:
+            text += "; " + d.note
+        for f in by_subject.get(d.name, []):
+            text += f"\n{f.code} [{f.severity}] {f.message}"
+        return text
+
+    def replace(m: re.Match) -> str:
+        raw = m.group(1).replace("&#45;", "-").replace("&gt;", ">")
+        if "->" in raw:
+            a, _, b = raw.partition("->")
+            ta, tb = node_title(a), node_title(b)
+            if ta is not None and tb is not None:
+                return f"<title>{escape(names[int(a[1:])])} → {escape(names[int(b[1:])])}</title>"
+            return m.group(0)
+        t = node_title(raw)
+        return f"<title>{escape(t)}</title>" if t is not None else m.group(0)
+
+    text = data.decode("utf-8")
+    text = _TITLE.sub(replace, text)
+    return text.encode("utf-8").replace(_FONT, f'font-family="{SVG_FONT_STACK}"'.encode())
