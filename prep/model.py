@@ -27,6 +27,10 @@ MUTUAL = "mutual"    # a <~> b
 ARROW_KINDS = {"->": INPUT, "~>": SYNC, "<~>": MUTUAL}
 ARROW_OF_KIND = {v: k for k, v in ARROW_KINDS.items()}
 
+# Groups nested deeper than this are a model error: the renderer and Graphviz
+# handle nesting recursively, and no real process map needs it.
+MAX_GROUP_DEPTH = 100
+
 # attribute name -> (applies to declarations, applies to relations, value kind)
 # value kind: "flag" (no value), "text" (one name or string), "names" (one or a list)
 ATTRIBUTES = {
@@ -207,7 +211,11 @@ def build_model(statements: list, path: str, comments: Iterable[Comment] = (), s
 
     b = _Builder(path)
 
-    def walk(stmts: list, group: str | None) -> None:
+    # an explicit stack of statement iterators, not recursion: a hostile
+    # model may nest groups thousands deep (the parser itself does not recurse)
+    stack = [(iter(statements), None, 0)]
+    while stack:
+        stmts, group, depth = stack[-1]
         for st in stmts:
             cls = type(st)
             if cls is RelationStmt:
@@ -216,15 +224,19 @@ def build_model(statements: list, path: str, comments: Iterable[Comment] = (), s
                 _add_decl(b, st, group)
             elif cls is GroupStmt:
                 _add_group(b, st, group)
-                walk(st.body, st.name)
+                if depth == MAX_GROUP_DEPTH:
+                    b.error("E001", "syntax-error", f"groups nest more than {MAX_GROUP_DEPTH} levels deep here",
+                            st.name_span, "flatten the groups: a process map rarely needs more than a few levels")
+                stack.append((iter(st.body), st.name, depth + 1))
+                break
             elif cls is TitleStmt:
                 if b.title is not None and b.title_span is not None:
                     b.error("E002", "conflicting-declaration", "the title is given twice", st.span,
                             "keep one `title` line", related=[Related(b.title_span, "first title here")])
                 else:
                     b.title, b.title_span = st.text, st.span
-
-    walk(statements, None)
+        else:
+            stack.pop()
 
     deliverables = dict(b.decls)
     for name, d in b.implicit.items():
