@@ -16,7 +16,7 @@ from ._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json")
+RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "mmd", "pptx")
 
 # Above this many deliverables Graphviz `dot` takes minutes (see
 # docs/performance.md); render stops before the layout unless --force.
@@ -136,7 +136,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if group_name is not None:
             model = group_view(model, group_name)
         n = len(model.deliverables)
-        if out_fmt in ("svg", "png", "pdf") and n > MAX_LAYOUT_DELIVERABLES and not force:
+        if out_fmt in ("svg", "png", "pdf", "pptx") and n > MAX_LAYOUT_DELIVERABLES and not force:
             raise PrepError([Diagnostic(
                 "E000", ERROR,
                 f"the model has {n} deliverables; laying out more than {MAX_LAYOUT_DELIVERABLES} takes Graphviz minutes",

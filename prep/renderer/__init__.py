@@ -15,12 +15,14 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
         from ..export import model_to_json
 
         return model_to_json(model)
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {format!r}; choose one of: {', '.join(FORMATS)}")
+    if fmt not in FORMATS + EMBED_FORMATS:
+        raise ValueError(f"unknown format {format!r}; choose one of: {', '.join(FORMATS + EMBED_FORMATS)}")
     from .dot import THEMES, to_dot
 
     if isinstance(theme, str):
         theme = THEMES[theme]
+    if fmt in EMBED_FORMATS:  # Mermaid text, PowerPoint shapes (issue 6)
+        return _render_embed(model, fmt, direction=direction, legend=legend, findings=findings, theme=theme)
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme)
     if fmt == "dot":
         return dot.encode("utf-8")
@@ -32,3 +34,16 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
 
         data = postprocess_svg(data, model, findings)
     return data
+
+
+EMBED_FORMATS = ("mmd", "pptx")
+
+
+def _render_embed(model: Model, fmt: str, **options) -> bytes:
+    if fmt == "mmd":
+        from .mermaid import to_mermaid
+
+        return to_mermaid(model, **options).encode("utf-8")
+    from .pptx import to_pptx
+
+    return to_pptx(model, **options)

@@ -1,0 +1,148 @@
+"""Model to a Mermaid flowchart: pure text, so GitHub and GitLab draw the
+model natively in a README, an issue or a pull-request comment.
+
+The notation is kept: knowhow boxes get a dashed border (`classDef`),
+synchronization is a dashed link (`-.->`), mutual synchronization a dashed
+link with two heads (`<-.->`), groups are subgraphs.
+
+Safety of user text: node and subgraph ids are generated (`n0`, `g0`), never
+taken from names, so keywords such as `end` or `graph` cannot break the
+chart. Every label is written as a Mermaid quoted string in which each
+character outside a small safe set (letters, digits, space and `_-.,()/+`)
+is written as a Mermaid entity code `#<decimal>;` (`"` -> `#34;`). Mermaid
+decodes those codes back into the characters after parsing, so quotes,
+brackets, `|`, `;`, `%%`, `-->`, HTML tags and entity look-alikes in a name
+are shown literally and can neither end the string nor inject markup. A line
+break inside a label is written as `<br>`, the one markup Mermaid is given.
+
+Mermaid's own limits apply (by default 50,000 characters of text and 500
+links per chart); for larger models draw a view (`--focus`, `--group`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..diagnostics import SEVERITY_RANK, Diagnostic
+from ..model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
+from .dot import HEALTH_FILL, HEALTH_NAME, THEMES, Theme, worst_by_subject
+
+LINK = {INPUT: "-->", SYNC: "-.->", MUTUAL: "<-.->"}
+
+_SAFE_PUNCTUATION = frozenset(" _-.,()/+")
+
+
+def mermaid_text(text: str) -> str:
+    """`text` as the inside of a Mermaid quoted label, shown literally."""
+    out = []
+    for ch in text.replace("\r\n", "\n").replace("\r", "\n"):
+        if ch == "\n":
+            out.append("<br>")
+        elif (ch.isalnum() and ch.isprintable()) or ch in _SAFE_PUNCTUATION:
+            out.append(ch)
+        else:
+            out.append(f"#{ord(ch)};")
+    return "".join(out)
+
+
+def mermaid_string(text: str) -> str:
+    return f'"{mermaid_text(text)}"'
+
+
+def _style(pairs: list[tuple[str, str]]) -> str:
+    return ",".join(f"{k}:{v}" for k, v in pairs)
+
+
+def _colour(value: str) -> str:
+    # colours come from themes and prep.toml, not from models; keep them to
+    # characters a classDef can hold (no ',', ';' or newline)
+    return "".join(ch for ch in value if ch.isalnum() or ch in "#().% ").strip() or "black"
+
+
+def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic] | None = None,
+               theme: Theme | None = None, legend: bool = False) -> str:
+    """The model as Mermaid flowchart text (ends with a newline)."""
+    theme = theme or THEMES["default"]
+    direction = direction.upper()
+    if direction not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"direction must be LR or TB, not {direction!r}")
+    out: list[str] = []
+    if model.title:
+        # front matter title (Mermaid >= 9.4); a JSON string is a valid YAML scalar
+        out += ["---", "title: " + json.dumps(" ".join(model.title.split()), ensure_ascii=False), "---"]
+    out.append(f"flowchart {direction}")
+    ink = _colour(theme.ink)
+    out.append("  classDef deliverable " + _style([
+        ("fill", _colour(theme.tangible_fill)), ("stroke", ink), ("color", ink), ("stroke-width", "1.2px")]) + ";")
+    out.append("  classDef knowhow " + _style([
+        ("fill", _colour(theme.knowhow_fill)), ("stroke", ink), ("color", ink), ("stroke-width", "1.2px"),
+        ("stroke-dasharray", "5 4")]) + ";")
+    out.append("  classDef external " + _style([("fill", _colour(theme.external_fill))]) + ";")
+    out.append("  classDef final " + _style([("stroke-width", "3px")]) + ";")
+    by_subject = worst_by_subject(findings) if findings is not None else None
+    if by_subject is not None:
+        for sev in (None, "info", "warning", "error"):
+            out.append(f"  classDef health-{HEALTH_NAME[sev]} fill:{HEALTH_FILL[sev]};")
+
+    ids = {name: f"n{i}" for i, name in enumerate(model.deliverables)}
+    group_ids = {name: f"g{i}" for i, name in enumerate(model.groups)}
+
+    def node_line(d) -> str:
+        label = d.display
+        if d.owners:
+            label += "\n(" + ", ".join(d.owners) + ")"
+        classes = [KNOWHOW if d.kind == KNOWHOW else "deliverable"]
+        if d.external:
+            classes.append("external")
+        if d.final:
+            classes.append("final")
+        if by_subject is not None:
+            mine = by_subject.get(d.name, [])
+            worst = max((f.severity for f in mine), key=SEVERITY_RANK.__getitem__, default=None)
+            classes.append(f"health-{HEALTH_NAME[worst]}")
+        # `:::a:::b` is not accepted, so classes are attached with `class` lines
+        return f"{ids[d.name]}[{mermaid_string(label)}]", classes
+
+    members: dict[str | None, list] = {}
+    for d in model.deliverables.values():
+        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
+    children: dict[str | None, list] = {}
+    for g in model.groups.values():
+        children.setdefault(g.parent, []).append(g)
+
+    def non_empty(group: str) -> bool:
+        return bool(members.get(group)) or any(non_empty(c.name) for c in children.get(group, []))
+
+    class_members: dict[str, list[str]] = {}
+
+    def emit(parent: str | None, indent: str) -> None:
+        for d in members.get(parent, []):
+            line, classes = node_line(d)
+            out.append(indent + line)
+            for c in classes:
+                class_members.setdefault(c, []).append(ids[d.name])
+        for g in children.get(parent, []):
+            if not non_empty(g.name):
+                continue
+            out.append(f"{indent}subgraph {group_ids[g.name]}[{mermaid_string(g.display)}]")
+            emit(g.name, indent + "  ")
+            out.append(f"{indent}end")
+
+    emit(None, "  ")
+    # links after every subgraph: a link written inside a subgraph would pull
+    # its ends into that subgraph
+    for r in model.relations:
+        link = LINK[r.kind]
+        label = f"|{mermaid_string(r.note)}|" if r.note else ""
+        out.append(f"  {ids[r.source]} {link}{label} {ids[r.target]}")
+    if legend:
+        out += ["  subgraph legend[\"Legend\"]",
+                '    legend_d["deliverable"] --> legend_r["result"]',
+                '    legend_k["knowhow"] -.-> legend_s["settled by coordination"]',
+                '    legend_m1["one side"] <-.-> legend_m2["other side"]',
+                "  end"]
+        class_members.setdefault("deliverable", []).extend(["legend_d", "legend_r", "legend_s", "legend_m1", "legend_m2"])
+        class_members.setdefault(KNOWHOW, []).append("legend_k")
+    for cls, node_ids in class_members.items():
+        out.append(f"  class {','.join(node_ids)} {cls};")
+    return "\n".join(out) + "\n"
