@@ -164,7 +164,10 @@ def _legend(theme: Theme, fs: str, with_health: bool) -> list[str]:
              '    legend_r [label="result", class="prep-legend-item"];',
              '    legend_s [label="settled by coordination", class="prep-legend-item"];',
              f'    legend_d -> legend_r [label="input", fontcolor={ink}, class="prep-legend-item"];',
-             f'    legend_k -> legend_s [label="synchronization", style=dashed, fontcolor={ink}, class="prep-legend-item"];']
+             f'    legend_k -> legend_s [label="synchronization", style=dashed, fontcolor={ink}, class="prep-legend-item"];',
+             '    legend_m1 [label="one side", class="prep-legend-item"];',
+             '    legend_m2 [label="other side", class="prep-legend-item"];',
+             f'    legend_m1 -> legend_m2 [label="mutual synchronization", style=dashed, dir=both, fontcolor={ink}, class="prep-legend-item"];']
     if with_health:
         prev = None
         for sev in (None, "info", "warning", "error"):

@@ -1,0 +1,97 @@
+"""Errors a user meets with `prep render`: position, plain message, the line
+with a caret, a hint, exit code 2, and never a traceback (golden files in
+tests/golden/errors/, re-accepted only with PREP_ACCEPT=1 after review)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import check_golden, run_prep
+
+GOLDEN = Path(__file__).parent / "golden" / "errors"
+
+CASES = {
+    "fat-arrow": "要件 => 設計書\n",
+    "unicode-arrow": "要件 → 設計書\n",
+    "unclosed-bracket": "knowhow 開発ノウハウ [owner: 開発リーダー\n",
+    "unclosed-brace": "group 営業部 {\n  deliverable 提案書\n",
+    "unclosed-quote": 'deliverable a "Added service\n',
+    "space-in-name": "deliverable 顧客 リスト\n",
+    "missing-right-side": "要件, 知識 ->\n",
+    "unknown-attribute": "deliverable a [onwer: 山田]\n",
+    "conflicting-declaration": "deliverable 承認\nknowhow 承認\n",
+    "keyword-as-name": "a -> group\n",
+    "unknown-keyword": "deliverabel 提案書\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_syntax_and_model_errors(case, tmp_path):
+    src = tmp_path / f"{case}.prep"
+    src.write_text(CASES[case], encoding="utf-8")
+    result = run_prep("render", src.name, cwd=tmp_path)
+    stderr = result.stderr.decode("utf-8")
+    assert result.returncode == 2
+    assert "Traceback" not in stderr
+    assert stderr.startswith(f"{case}.prep:")
+    assert "^" in stderr and "hint:" in stderr
+    assert not (tmp_path / f"{case}.svg").exists()
+    check_golden(GOLDEN / f"{case}.txt", stderr)
+
+
+def test_missing_file(tmp_path):
+    result = run_prep("render", "nope.prep", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("nope.prep:1:1: error: no such file")
+
+
+def test_directory_given_to_render(tmp_path):
+    (tmp_path / "d").mkdir()
+    result = run_prep("render", "d", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "is a directory" in result.stderr.decode()
+
+
+def test_shift_jis_is_recognised(tmp_path):
+    (tmp_path / "sjis.prep").write_bytes("顧客の要望 -> 追加のサービス\n".encode("cp932"))
+    result = run_prep("render", "sjis.prep", cwd=tmp_path)
+    stderr = result.stderr.decode()
+    assert result.returncode == 2
+    assert "looks like Shift_JIS" in stderr and "iconv -f CP932 -t UTF-8" in stderr
+    assert stderr.startswith("sjis.prep:1:1:")
+
+
+def test_invalid_utf8_position(tmp_path):
+    (tmp_path / "bad.prep").write_bytes(b"a -> b\nc -> \xff\xfe\n")
+    result = run_prep("render", "bad.prep", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("bad.prep:2:6: error: the file is not valid UTF-8 (byte 0xff)")
+
+
+def test_unknown_output_format(tmp_path):
+    (tmp_path / "m.prep").write_text("a, b -> c\n")
+    result = run_prep("render", "m.prep", "-o", "m.gif", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot tell the format from 'm.gif'" in result.stderr.decode()
+    result = run_prep("render", "m.prep", "--format", "gif", cwd=tmp_path)
+    assert result.returncode == 2 and "Invalid value for '-f' / '--format'" in result.stderr.decode()
+
+
+def test_unwritable_output_path(tmp_path):
+    (tmp_path / "m.prep").write_text("a, b -> c\n")
+    result = run_prep("render", "m.prep", "-o", "missing/dir/m.svg", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "the output directory does not exist" in result.stderr.decode()
+    result = run_prep("render", "m.prep", "-o", "m.prep", "--format", "svg", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "refusing to overwrite it" in result.stderr.decode()
+    assert (tmp_path / "m.prep").read_text() == "a, b -> c\n"
+
+
+def test_caret_is_aligned_under_wide_characters(tmp_path):
+    (tmp_path / "w.prep").write_text("顧客 => b\n", encoding="utf-8")
+    lines = run_prep("render", "w.prep", cwd=tmp_path).stderr.decode().splitlines()
+    assert lines[1] == "  顧客 => b"
+    assert lines[2] == "       ^^"  # two wide characters take four columns
