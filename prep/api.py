@@ -50,7 +50,9 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
 
 
 def lint(model: Model, **options):
-    """Run the lint rules on a model and return the findings (Diagnostics)."""
+    """Run the lint rules on a model and return the findings (Diagnostics),
+    as a `Findings` list that a notebook shows as a table."""
+    from .findings import Findings
     from .linter import lint_model
 
-    return lint_model(model, **options)
+    return Findings(lint_model(model, **options))

@@ -149,6 +149,18 @@ class Model:
 
         return render(self, format="svg").decode("utf-8")
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """Jupyter: the diagram, with a one-line text fallback (and only the
+        text when the model cannot be drawn)."""
+        text = (f"<prep.Model {self.title or self.path!r}: {len(self.deliverables)} deliverables, "
+                f"{len(self.relations)} relations>")
+        bundle = {"text/plain": text}
+        try:
+            bundle["image/svg+xml"] = self._repr_svg_()
+        except Exception as e:  # noqa: BLE001 - a notebook cell shows why instead of a traceback
+            bundle["text/plain"] = f"{text}\n(cannot draw it: {e})"
+        return bundle
+
 
 class Index:
     """Adjacency of the model in plain dicts, built in one pass: what the lint
