@@ -1,0 +1,46 @@
+"""docs/ stays true: the language reference's snippets parse, and the
+pictures in docs/ are what the current code draws."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+import prep
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE = ROOT / "docs" / "language.md"
+
+spec = importlib.util.spec_from_file_location("build_examples", ROOT / "docs" / "build_examples.py")
+build_examples = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(build_examples)
+
+
+def test_every_language_snippet_parses_cleanly():
+    blocks = re.findall(r"```prep\n(.*?)```", LANGUAGE.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 12
+    for block in blocks:
+        model = prep.loads(block)  # strict: any error fails the test
+        assert model.deliverables
+
+
+@pytest.mark.parametrize("text,picture", build_examples.language_snippets(LANGUAGE),
+                         ids=lambda v: v.stem if isinstance(v, Path) else "")
+def test_language_pictures_are_current(text, picture):
+    assert picture.exists(), f"missing {picture}: run python docs/build_examples.py"
+    expected = prep.render(prep.loads(text, path=picture.stem + ".prep"), "svg")
+    assert picture.read_bytes() == expected, f"{picture} is stale: run python docs/build_examples.py"
+
+
+def test_every_construct_is_documented():
+    text = LANGUAGE.read_text(encoding="utf-8")
+    grammar = (ROOT / "grammar" / "prep.lark").read_text(encoding="utf-8")
+    for keyword in re.findall(r'^[A-Z]+: "(\w+)"', grammar, re.M):
+        assert f"`{keyword}" in text, f"keyword {keyword} missing from docs/language.md"
+    for arrow in ("->", "~>", "<~>"):
+        assert f"`{arrow}`" in text or f"{arrow}`" in text
+    for attribute in ("owner", "external", "final", "note", "stage"):
+        assert f"| `{attribute}` |" in text
