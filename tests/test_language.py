@@ -197,3 +197,19 @@ def test_json_export_round_trips(spec):
     assert again.deliverables == spec.deliverables
     assert again.relations == spec.relations
     assert again.groups == spec.groups
+
+
+def test_grammar_and_mistakes_table_ship_inside_the_package():
+    """An installed wheel must work outside the checkout: the grammar and the
+    mistakes table are package data (when prep runs from a checkout, they are
+    read from grammar/)."""
+    from pathlib import Path
+
+    from prep.parse import grammar_path
+
+    package_dir = Path(prep.__file__).resolve().parent
+    for name in ("prep.lark", "mistakes.toml"):
+        path = Path(str(grammar_path(name)))
+        assert path.is_file()
+        if "site-packages" in package_dir.parts:
+            assert path == package_dir / "grammar" / name
