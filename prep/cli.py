@@ -131,6 +131,15 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     for src in files:
         out_path, out_fmt = _output_for(src, output, fmt)
         model = api.load(src)
+        if not model.deliverables and out_fmt != "json":
+            # an empty (or comments-only) file: an empty picture would look
+            # like a rendering bug, so say what is missing (the JSON export
+            # of an empty model is still written: it is data, not a picture)
+            raise PrepError([Diagnostic(
+                "E000", ERROR, "the model has no deliverables: there is nothing to draw",
+                Span(src, 1, 1, 1, 1), name="empty-model",
+                hint="add a relation such as `要件, 開発ノウハウ -> 設計書` or a declaration such as "
+                     "`deliverable 設計書`")], model.source)
         if focus is not None:
             model = focus_view(model, focus, depth)
         if group_name is not None:
@@ -174,6 +183,46 @@ def md(source, output, keep_source):
 
     for path in write_markdown(source, output, keep_source=keep_source):
         click.echo(f"wrote {path}", err=True)
+
+
+@cli.command("report")
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
+@click.option("-o", "--output", metavar="PATH",
+              help="report.html (self-contained) or report.md (with the diagram as an SVG next to it). "
+                   "Default: SOURCE.report.html next to SOURCE.")
+@click.option("--theme", type=click.Choice(["default", "print"]), default="default", show_default=True)
+@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default="LR",
+              show_default=True)
+def report(source, output, theme, direction):
+    """Write a one-file report of a model: diagram with findings, findings
+    table, hotspot ranking and a catalogue of deliverables.
+
+    \b
+      prep report model.prep -o report.html
+      prep report model.prep -o report.md
+    """
+    from . import api
+    from .output import write_output
+    from .report import build_report
+
+    if output is None:
+        output = os.path.splitext(source)[0] + ".report.html"
+    ext = os.path.splitext(output)[1].lower().lstrip(".")
+    fmt = {"html": "html", "htm": "html", "md": "md", "markdown": "md"}.get(ext)
+    if fmt is None:
+        raise click.UsageError(f"cannot tell the report format from '{output}'; use .html or .md")
+    if fmt == "md" and output == "-":
+        raise click.UsageError("a Markdown report links its diagram file; give -o PATH.md, not '-'")
+    model = api.load(source)
+    image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
+    data, svg = build_report(model, fmt, image_name=image_name, theme=theme, direction=direction.upper())
+    if fmt == "md":
+        image = os.path.join(os.path.dirname(output), image_name)
+        write_output(image, svg, inputs=(source,))
+        click.echo(f"wrote {image}", err=True)
+    write_output(output, data, inputs=(source,))
+    if output != "-":
+        click.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:

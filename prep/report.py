@@ -1,0 +1,271 @@
+"""`prep report`: the page a consultant sends to a client, in one file.
+
+Title and summary, the diagram with the lint findings drawn on it, the
+findings table, the hotspot ranking, and a catalogue of deliverables (kind,
+owners, stage, inputs, consumers).
+
+HTML output is self-contained: the diagram is inline SVG, the style sheet is
+inline, there are no scripts, fonts or links to fetch, and a print style
+sheet keeps tables and the picture readable on paper. Markdown output links
+the diagram as an SVG file written next to it (Markdown viewers do not show
+inline SVG).
+
+Hotspot ranking (used while the lint engine has no hotspot module of its
+own): a deliverable's *risk* adds up what the three PReP questions look for,
+
+- each lint finding about it: error 3, warning 2, info 1;
+- knowhow held by fewer than two named owners (knowledge held by one person): 2;
+- each synchronization or mutual relation at it (waits on coordination): 1;
+- made from exactly one input (an input may be missing): 1;
+
+and its *reach* is the number of deliverables downstream of it (made from it,
+directly or not, through `->` and `~>`). The score is risk x (1 + reach): a
+fragile deliverable that much of the process depends on comes first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from html import escape
+
+from .diagnostics import Diagnostic
+from .findings import findings_table_html, findings_table_markdown, sort_findings
+from .model import KNOWHOW, MUTUAL, Model
+
+SEVERITY_POINTS = {"error": 3, "warning": 2, "info": 1}
+_XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    name: str
+    score: int
+    risk: int
+    reach: int
+    reasons: tuple[str, ...]
+
+
+def lint_findings(model: Model) -> list[Diagnostic] | None:
+    """The lint findings, or None when this installation has no lint engine."""
+    try:
+        from .linter import lint_model  # noqa: F401 - only asking whether it is there
+    except ImportError:
+        return None
+    from . import api
+
+    return list(api.lint(model))
+
+
+def downstream_counts(model: Model) -> dict[str, int]:
+    """For each deliverable, how many others are made from it, directly or not."""
+    out_edges: dict[str, set[str]] = {n: set() for n in model.deliverables}
+    for r in model.relations:
+        if r.kind != MUTUAL and r.source != r.target:
+            out_edges[r.source].add(r.target)
+    counts = {}
+    for start in model.deliverables:
+        seen: set[str] = set()
+        todo = list(out_edges[start])
+        while todo:
+            n = todo.pop()
+            if n not in seen and n != start:
+                seen.add(n)
+                todo.extend(out_edges[n])
+        counts[start] = len(seen)
+    return counts
+
+
+def hotspots(model: Model, findings: list[Diagnostic] | None, limit: int = 10) -> list[Hotspot]:
+    """The ranking described in the module docstring, best first; only
+    deliverables with some risk are listed."""
+    index = model.index
+    reach = downstream_counts(model)
+    by_subject: dict[str, list[Diagnostic]] = {}
+    for f in findings or ():
+        if f.subject in model.deliverables:
+            by_subject.setdefault(f.subject, []).append(f)
+    ranked = []
+    for name, d in model.deliverables.items():
+        risk, reasons = 0, []
+        mine = by_subject.get(name, [])
+        if mine:
+            risk += sum(SEVERITY_POINTS.get(f.severity, 1) for f in mine)
+            codes = sorted({f.code for f in mine})
+            reasons.append(f"{len(mine)} finding{'s' if len(mine) > 1 else ''} ({', '.join(codes)})")
+        if d.kind == KNOWHOW and len(d.owners) < 2:
+            risk += 2
+            reasons.append("knowhow held by one person" if d.owners else "knowhow with no named owner")
+        sync = index.sync_degree(name)
+        if sync:
+            risk += sync
+            reasons.append(f"{sync} coordination relation{'s' if sync > 1 else ''}")
+        if len(index.producers(name)) == 1:
+            risk += 1
+            reasons.append("made from a single input")
+        if risk:
+            ranked.append(Hotspot(name, risk * (1 + reach[name]), risk, reach[name], tuple(reasons)))
+    ranked.sort(key=lambda h: (-h.score, -h.risk, h.name))
+    return ranked[:limit]
+
+
+def _catalogue_rows(model: Model) -> list[dict]:
+    index = model.index
+    rows = []
+    for name, d in model.deliverables.items():
+        inputs = [f"{r.source}" + (" (sync)" if r.kind != "input" else "") for r in index.producers(name)]
+        consumers = [f"{r.target}" + (" (sync)" if r.kind != "input" else "") for r in index.uses(name)]
+        mutual = [r.target if r.source == name else r.source for r in index.mutual[name]]
+        group = model.groups[d.group].display if d.group in model.groups else ""
+        flags = [f for f, on in (("external", d.external), ("final", d.final)) if on]
+        rows.append({
+            "name": name, "label": d.display, "kind": d.kind, "flags": flags, "owners": list(d.owners),
+            "stage": d.stage or "", "group": group, "inputs": inputs,
+            "consumers": consumers + [f"{m} (mutual)" for m in mutual], "note": d.note or "",
+        })
+    return rows
+
+
+def _summary(model: Model, findings: list[Diagnostic] | None) -> list[str]:
+    n_knowhow = sum(1 for d in model.deliverables.values() if d.kind == KNOWHOW)
+    n_sync = sum(1 for r in model.relations if r.kind != "input")
+    lines = [f"{len(model.deliverables)} deliverables ({n_knowhow} knowhow), "
+             f"{len(model.relations)} relations ({n_sync} synchronization), {len(model.groups)} groups"]
+    if findings is None:
+        lines.append("lint: not available in this installation")
+    else:
+        c = {"error": 0, "warning": 0, "info": 0}
+        for f in findings:
+            c[f.severity] = c.get(f.severity, 0) + 1
+        lines.append(f"{len(findings)} findings: {c['error']} error, {c['warning']} warning, {c['info']} info")
+    return lines
+
+
+def _title(model: Model) -> str:
+    return model.title or os.path.splitext(os.path.basename(model.path))[0]
+
+
+CSS = """
+body{font-family:'Noto Sans CJK JP','Noto Sans JP','Hiragino Sans','Yu Gothic','Meiryo',system-ui,sans-serif;
+color:#222;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
+.meta{color:#555;margin:.1rem 0}
+.diagram{overflow-x:auto;border:1px solid #ddd;padding:.5rem;background:#fff}
+.diagram svg{max-width:100%;height:auto}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:#f2f2f2} td small{color:#555}
+.kind-knowhow{border:1px dashed #333;padding:0 .3rem} .kind-deliverable{border:1px solid #333;padding:0 .3rem}
+footer{margin-top:2rem;color:#777;font-size:.8rem}
+@media print{body{margin:0;max-width:none;font-size:10pt} .diagram{border:none;overflow:visible}
+h2{break-after:avoid} tr,.diagram{break-inside:avoid} th{background:#eee !important}
+td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+""".strip()
+
+
+def _inline_svg(svg: bytes) -> str:
+    """Graphviz's SVG document as an element inside HTML (no prolog, no comments)."""
+    return _XML_PROLOG.sub("", svg.decode("utf-8")).strip()
+
+
+def _list(items: list[str]) -> str:
+    return "<br>".join(escape(i) for i in items)
+
+
+def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme: str = "default") -> str:
+    from ._version import __version__
+
+    title = _title(model)
+    spots = hotspots(model, findings)
+    out = ["<!DOCTYPE html>", '<html lang="ja">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{escape(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+           f"<h1>{escape(title)}</h1>"]
+    out += [f'<p class="meta">{escape(line)}</p>' for line in [f"model: {model.path}"] + _summary(model, findings)]
+    out += ['<h2 id="diagram">Diagram</h2>', f'<div class="diagram">{_inline_svg(svg)}</div>']
+    if findings is not None:
+        out.append('<p class="meta">Boxes are coloured by their worst finding: green none, lime info, '
+                   "yellow warning, red error.</p>")
+    out.append('<h2 id="findings">Findings</h2>')
+    out.append(findings_table_html(findings) if findings is not None
+               else "<p>Lint is not available in this installation; no findings were computed.</p>")
+    out += ['<h2 id="hotspots">Hotspots</h2>',
+            "<p class=\"meta\">Where the process is fragile: risk (findings, knowhow held by one person, "
+            "coordination, single input) times (1 + deliverables downstream).</p>"]
+    if spots:
+        out.append('<table class="prep-hotspots"><thead><tr><th>#</th><th>deliverable</th><th>score</th>'
+                   "<th>risk</th><th>downstream</th><th>why</th></tr></thead><tbody>")
+        for i, h in enumerate(spots, 1):
+            label = model.deliverables[h.name].display
+            out.append(f"<tr><td>{i}</td><td>{escape(label)}</td><td>{h.score}</td><td>{h.risk}</td>"
+                       f"<td>{h.reach}</td><td>{escape('; '.join(h.reasons))}</td></tr>")
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>No hotspots.</p>")
+    out += ['<h2 id="catalogue">Deliverables</h2>',
+            '<table class="prep-catalogue"><thead><tr><th>deliverable</th><th>kind</th><th>owners</th>'
+            "<th>stage</th><th>group</th><th>inputs</th><th>consumers</th><th>note</th></tr></thead><tbody>"]
+    for row in _catalogue_rows(model):
+        kind = escape(row["kind"]) + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"])
+        name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["label"] != row["name"] else "")
+        out.append(f'<tr><td>{name}</td><td><span class="kind-{escape(row["kind"])}">{kind}</span></td>'
+                   f"<td>{_list(row['owners'])}</td><td>{escape(row['stage'])}</td><td>{escape(row['group'])}</td>"
+                   f"<td>{_list(row['inputs'])}</td><td>{_list(row['consumers'])}</td>"
+                   f"<td>{escape(row['note'])}</td></tr>")
+    out += ["</tbody></table>", f"<footer>Generated by prep {escape(__version__)}.</footer>", "</body>",
+            "</html>", ""]
+    return "\n".join(out)
+
+
+def _md_cell(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>").replace("<br>", "\x00")
+            .replace("<", "&lt;").replace("\x00", "<br>"))
+
+
+def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name: str) -> str:
+    title = _title(model)
+    out = [f"# {_md_cell(title)}", ""]
+    out += [f"- model: `{model.path}`"] + [f"- {line}" for line in _summary(model, findings)]
+    alt = title.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+    out += ["", "## Diagram", "", f"![{alt}]({image_name})", ""]
+    out += ["## Findings", ""]
+    out.append(findings_table_markdown(findings) if findings is not None
+               else "Lint is not available in this installation; no findings were computed.\n")
+    out += ["## Hotspots", "",
+            "Risk (findings, knowhow held by one person, coordination, single input) "
+            "times (1 + deliverables downstream).", ""]
+    spots = hotspots(model, findings)
+    if spots:
+        out += ["| # | deliverable | score | risk | downstream | why |", "|---|---|---|---|---|---|"]
+        for i, h in enumerate(spots, 1):
+            out.append(f"| {i} | {_md_cell(model.deliverables[h.name].display)} | {h.score} | {h.risk} | "
+                       f"{h.reach} | {_md_cell('; '.join(h.reasons))} |")
+    else:
+        out.append("No hotspots.")
+    out += ["", "## Deliverables", "",
+            "| deliverable | kind | owners | stage | group | inputs | consumers | note |",
+            "|---|---|---|---|---|---|---|---|"]
+    for row in _catalogue_rows(model):
+        kind = row["kind"] + "".join(f" ({f})" for f in row["flags"])
+        out.append("| " + " | ".join(_md_cell(c) for c in (
+            row["label"], kind, ", ".join(row["owners"]), row["stage"], row["group"],
+            "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"])) + " |")
+    return "\n".join(out) + "\n"
+
+
+def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme: str = "default",
+                 direction: str = "LR") -> tuple[bytes, bytes]:
+    """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
+    for md it is to be written as `image_name` next to it."""
+    from . import api
+
+    findings = lint_findings(model)
+    drawn = [f for f in findings if f.subject is not None] if findings is not None else None
+    svg = api.render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme)
+    if fmt == "html":
+        return report_html(model, sort_findings(findings) if findings is not None else None, svg,
+                           theme=theme).encode("utf-8"), svg
+    if fmt == "md":
+        return report_markdown(model, findings, image_name).encode("utf-8"), svg
+    raise ValueError(f"unknown report format {fmt!r}; choose html or md")

@@ -1,0 +1,180 @@
+"""`prep report`: one self-contained HTML page (or Markdown + SVG), read back
+with an HTML parser: sections, inline diagram, findings, hotspots, catalogue,
+and nothing fetched from the network."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+import prep
+from prep.diagnostics import Diagnostic, Span
+from prep.report import build_report, hotspots
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+MODEL = """\
+title "機能追加 <report> & co"
+deliverable req "顧客要望リスト" [external, stage: intake]
+knowhow dev "開発ノウハウ" [owner: 開発リーダー]
+deliverable spec "仕様書" [owner: [PM, 開発]]
+group ship "リリース" {
+  deliverable svc "追加サービス" [note: "v2"]
+  deliverable approval "承認" [final]
+}
+req, dev -> spec
+spec -> svc
+svc ~> approval
+approval <~> req
+"""
+
+
+class Page(HTMLParser):
+    """Collects tags with attributes, headings and table rows."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.headings: list[str] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table = None
+        self._cell = None
+        self._h = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "table":
+            self._table = self.tables.setdefault(a.get("class", ""), [])
+        elif tag == "tr" and self._table is not None:
+            self._table.append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+        elif tag == "h2":
+            self._h = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._table[-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+        elif tag == "h2":
+            self.headings.append("".join(self._h))
+            self._h = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._h is not None:
+            self._h.append(data)
+
+
+@pytest.fixture
+def fake_lint(monkeypatch):
+    """A lint engine with known findings (the real one lands separately)."""
+    fake = types.ModuleType("prep.linter")
+
+    def lint_model(model, **options):
+        return [Diagnostic("P001", "warning", "made from a single input", Span(model.path, 9, 1, 9, 5),
+                           name="single-input", subject="svc"),
+                Diagnostic("P020", "error", "knowhow <held> by one person", Span(model.path, 3, 1, 3, 8),
+                           name="personalized-knowhow", subject="dev", hint="name a second owner")]
+
+    fake.lint_model = lint_model
+    monkeypatch.setitem(sys.modules, "prep.linter", fake)
+
+
+def test_html_report_has_every_part(fake_lint, cli, tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = cli("report", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    page = Page()
+    page.feed(html)
+    assert "<title>機能追加 &lt;report&gt; &amp; co</title>" in html
+    assert page.headings == ["Diagram", "Findings", "Hotspots", "Deliverables"]
+
+    # the diagram is inline SVG with the findings drawn on it (health colours)
+    svg = ET.fromstring(re.search(r"<svg\b.*?</svg>", html, re.S).group(0))
+    node_fill = {}
+    for g in svg.iter(SVG + "g"):
+        if "node" in (g.get("class") or ""):
+            texts = [t.text for t in g.iter(SVG + "text")]
+            poly = next(g.iter(SVG + "polygon"), None)
+            if texts and poly is not None:
+                node_fill[texts[0]] = poly.get("fill")
+    assert node_fill["開発ノウハウ"] == "#f4a6a0"   # error: red
+    assert node_fill["追加サービス"] == "#fff08a"   # warning: yellow
+    assert node_fill["仕様書"] == "#b7e1b0"        # no finding: green
+
+    findings = page.tables["prep-findings"]
+    assert [r[0] for r in findings[1:]] == ["error", "warning"]
+    assert findings[1][4].startswith("knowhow <held> by one person")
+
+    spots = page.tables["prep-hotspots"]
+    assert spots[0] == ["#", "deliverable", "score", "risk", "downstream", "why"]
+    # dev: error (3) + knowhow with one owner (2) = 5, reach spec, svc, approval = 3 -> 20
+    assert spots[1][:5] == ["1", "開発ノウハウ", "20", "5", "3"]
+
+    catalogue = {r[0].split("\n")[0]: r for r in page.tables["prep-catalogue"][1:]}
+    assert catalogue["開発ノウハウ"][1:4] == ["knowhow", "開発リーダー", ""]
+    assert catalogue["仕様書"][2] == "PM\n開発"
+    assert catalogue["仕様書"][5] == "req\ndev" and catalogue["仕様書"][6] == "svc"
+    assert catalogue["承認"][4] == "リリース" and catalogue["承認"][5] == "svc (sync)"
+    assert catalogue["顧客要望リスト"][1] == "deliverable\nexternal" and catalogue["顧客要望リスト"][3] == "intake"
+    assert "approval (mutual)" in catalogue["顧客要望リスト"][6]
+
+    # self-contained: nothing to fetch, nothing to run, a print style sheet
+    assert not any(t in ("script", "link", "img", "iframe", "object") for t, _ in page.tags)
+    assert not re.search(r"url\(|@import|\bsrc=|href=\"http", html)
+    assert "@media print" in html
+
+
+def test_markdown_report_links_its_svg(fake_lint, cli, tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "r.md"))
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert text.startswith("# 機能追加 &lt;report> & co\n")
+    assert "![機能追加 <report> & co](r.svg)" in text
+    svg = ET.fromstring((tmp_path / "r.svg").read_bytes())
+    assert "開発ノウハウ" in {t.text for t in svg.iter(SVG + "text")}
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    assert "| error | P020 | 3:1 | dev | knowhow &lt;held> by one person (hint: name a second owner) |" in rows
+    assert any(r.startswith("| 1 | 開発ノウハウ | 20 | 5 | 3 |") for r in rows)
+    assert any(r.startswith("| 承認 | deliverable (final) |  |  | リリース | svc (sync) |") for r in rows)
+
+
+def test_report_without_a_lint_engine_says_so(monkeypatch):
+    monkeypatch.setitem(sys.modules, "prep.linter", None)  # import fails
+    data, _ = build_report(prep.loads(MODEL), "html")
+    assert "Lint is not available" in data.decode()
+
+
+def test_hotspot_ranking_is_explained():
+    model = prep.loads("knowhow k\na, k -> b\nb -> c\nc ~> d\n")
+    spots = {h.name: h for h in hotspots(model, [])}
+    assert spots["k"].reasons == ("knowhow with no named owner",) and spots["k"].reach == 3
+    assert spots["k"].score == 2 * 4
+    assert spots["c"].reasons == ("1 coordination relation", "made from a single input")
+    assert "a" not in spots
+
+
+def test_report_usage_errors(cli, tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text("a -> b\n", encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "r.docx"))
+    assert result.exit_code == 2 and "use .html or .md" in result.output
+    result = cli("report", str(tmp_path / "missing.prep"))
+    assert result.exit_code == 2 and "no such file" in result.output
