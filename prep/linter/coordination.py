@@ -1,0 +1,177 @@
+"""Coordination (S3xx): the method's third question, "does coordination take
+long, and does work start before agreement and then get redone?".
+Synchronization is `a ~> b` (b is settled by coordinating a) and `a <~> b`
+(a and b are settled together)."""
+
+from __future__ import annotations
+
+from ..diagnostics import Related, WARNING
+from .analysis import Reach
+from .rule import QUESTION_COORDINATION, Option, Rule, as_source, where
+
+
+def _check_hotspot(model, index, options):
+    many = options["min-relations"]
+    for name, d in model.deliverables.items():
+        n = sum(1 for r in index.sync_in[name] + index.sync_out[name] + index.mutual[name]
+                if r.source != r.target)
+        if n >= many:
+            yield COORDINATION_HOTSPOT.finding(
+                f"'{name}' takes part in {n} synchronizations", where(model, d), name,
+                hint="each synchronization is a round of coordination; can some of them be settled "
+                     "once, upstream, or replaced by agreed criteria?")
+
+
+def _partners(r, name: str) -> str:
+    return r.target if r.source == name else r.source
+
+
+def _check_chain(model, index, options):
+    for name, d in model.deliverables.items():
+        settled = dict.fromkeys([r.source for r in index.sync_in[name]]
+                                + [_partners(r, name) for r in index.mutual[name]])
+        if not settled:
+            continue
+        feeds = dict.fromkeys([r.target for r in index.sync_out[name]]
+                              + [_partners(r, name) for r in index.mutual[name]])
+        settled.pop(name, None)
+        feeds.pop(name, None)
+        pair = next(((a, b) for a in settled for b in feeds if a != b), None)
+        if pair is not None:
+            a, b = pair
+            yield COORDINATION_CHAIN.finding(
+                f"'{name}' is settled by coordination with '{a}' and then feeds coordination with '{b}'",
+                where(model, d), name,
+                hint="a cascade of coordinations: the second cannot start until the first is agreed, and "
+                     "redoes its work when the first changes; settle them together, or fix one side first")
+
+
+def _check_early_start(model, index, options):
+    reach = None
+    for name in model.deliverables:
+        partners = [p for p in dict.fromkeys(_partners(r, name) for r in index.mutual[name]) if p != name]
+        if not partners or not index.consumers[name]:
+            continue
+        seen: set[str] = set()
+        for r in index.consumers[name]:
+            t = r.target
+            if t == name or t in seen:
+                continue
+            seen.add(t)
+            direct = {x.source for x in index.inputs[t] + index.sync_in[t]}
+            missing = []
+            for b in partners:
+                if b == t or b in direct:
+                    continue
+                if reach is None:
+                    reach = Reach(model, index)
+                if not reach.reaches(b, t):
+                    missing.append(b)
+            for b in missing:
+                yield EARLY_START.finding(
+                    f"'{t}' takes '{name}' before '{name}' is agreed with '{b}' (a <~> synchronization)",
+                    r.target_span, t,
+                    hint=f"work on '{t}' starts before agreement and is redone when '{name}' changes; "
+                         f"take the agreed result as well: `{as_source(name)}, {as_source(b)} -> {as_source(t)}`",
+                    related=[Related(m.span, f"'{name}' <~> '{b}' here") for m in index.mutual[name]
+                             if _partners(m, name) == b][:1])
+
+
+COORDINATION_HOTSPOT = Rule(
+    code="S301", name="coordination-hotspot", severity=WARNING,
+    summary="A deliverable takes part in many synchronizations (`~>` or `<~>`).",
+    question=QUESTION_COORDINATION,
+    why="Each synchronization is a round of coordination with another party: waiting, meetings, "
+        "re-agreement. A deliverable that needs many of them is where the process waits longest, "
+        "and where a change on any side causes rework.",
+    fix="Settle some of the coordination once, upstream (agreed criteria, a template), or split the deliverable.",
+    bad="""\
+deliverable calendar "our calendar" [external]
+knowhow habits "team's meeting habits" [owner: [Sato, Ito]]
+deliverable ours "our candidate dates"
+deliverable theirs "their candidate dates" [external]
+deliverable venue "venue availability" [external]
+deliverable meeting "meeting date" [final]
+calendar, habits -> ours
+ours, theirs, venue ~> meeting
+""",
+    good="""\
+deliverable calendar "our calendar" [external]
+knowhow habits "team's meeting habits" [owner: [Sato, Ito]]
+deliverable ours "our candidate dates"
+deliverable theirs "their candidate dates" [external]
+deliverable venue "venue availability" [external]
+deliverable meeting "meeting date"
+deliverable booking "room booking" [final]
+calendar, habits -> ours
+ours, theirs ~> meeting
+meeting, venue -> booking
+""",
+    options=(Option("min-relations", 3, "Report deliverables touched by at least this many synchronizations."),),
+    check=_check_hotspot,
+)
+
+COORDINATION_CHAIN = Rule(
+    code="S302", name="coordination-chain", severity=WARNING,
+    summary="A deliverable settled by synchronization is itself an input of another synchronization.",
+    question=QUESTION_COORDINATION,
+    why="Cascading coordination: the second coordination cannot finish before the first, their "
+        "durations add up, and every change agreed in the first reopens the second.",
+    fix="Settle both in one coordination, or turn one side into a plain input agreed beforehand.",
+    bad="""\
+deliverable ours "our candidate dates" [external]
+deliverable theirs "their candidate dates" [external]
+deliverable kickoff "kickoff date"
+deliverable vendor "vendor schedule" [external]
+deliverable install "installation date" [final]
+ours, theirs ~> kickoff
+kickoff, vendor ~> install
+""",
+    good="""\
+deliverable ours "our candidate dates" [external]
+deliverable theirs "their candidate dates" [external]
+deliverable kickoff "kickoff date"
+deliverable vendor "vendor schedule" [external]
+deliverable install "installation date" [final]
+ours, theirs ~> kickoff
+kickoff, vendor -> install
+""",
+    check=_check_chain,
+)
+
+EARLY_START = Rule(
+    code="S303", name="early-start", severity=WARNING,
+    summary="A deliverable in a mutual synchronization (`a <~> b`) is used by work that does not wait for `b`.",
+    question=QUESTION_COORDINATION,
+    why="`a <~> b` says a is only settled once it is agreed with b (a service and its approval). Work "
+        "that takes a but neither b nor anything made from b starts before agreement, and is redone "
+        "when the agreement changes a. The finding is on the relation into that work.",
+    fix="Make the work take the agreed counterpart too (`a, b -> work`), or something made from it.",
+    bad="""\
+deliverable request [external]
+knowhow dev "development knowhow" [owner: [Sato, Ito]]
+deliverable service "added service"
+deliverable approval
+deliverable manual "user manual" [final]
+deliverable release [final]
+request, dev -> service
+service <~> approval
+service, dev -> manual
+service, approval -> release
+""",
+    good="""\
+deliverable request [external]
+knowhow dev "development knowhow" [owner: [Sato, Ito]]
+deliverable service "added service"
+deliverable approval
+deliverable manual "user manual" [final]
+deliverable release [final]
+request, dev -> service
+service <~> approval
+service, approval, dev -> manual
+service, approval -> release
+""",
+    check=_check_early_start,
+)
+
+RULES = (COORDINATION_HOTSPOT, COORDINATION_CHAIN, EARLY_START)

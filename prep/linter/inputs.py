@@ -1,0 +1,231 @@
+"""Missing inputs (I1xx): the method's first question, "are inputs missing?".
+
+The basic pattern of the method combines two or more inputs into a new
+deliverable; a model that shows fewer is usually an over-simplification.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+
+from ..diagnostics import INFO, WARNING
+from .rule import QUESTION_INPUTS, Rule, as_source, where
+
+
+def _distinct_sources(index, name: str) -> list[str]:
+    """What `name` is made from: sources of `->` and `~>` into it, once each,
+    without itself (a self-relation is E004's business)."""
+    return [s for s in dict.fromkeys(r.source for r in index.inputs[name] + index.sync_in[name]) if s != name]
+
+
+def _check_single_input(model, index, options):
+    for name, d in model.deliverables.items():
+        sources = _distinct_sources(index, name)
+        if len(sources) == 1:
+            yield SINGLE_INPUT.finding(
+                f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name,
+                hint="a result is made by combining inputs: which knowhow, criteria or other material "
+                     f"went into it? add them, e.g. `knowhow ... ` and `..., {as_source(sources[0])} -> {as_source(name)}`")
+
+
+def _connected(index, name: str) -> bool:
+    return bool(index.inputs[name] or index.consumers[name] or index.sync_in[name]
+                or index.sync_out[name] or index.mutual[name])
+
+
+def _check_no_source(model, index, options):
+    for name, d in model.deliverables.items():
+        if d.external or d.is_knowhow or not _connected(index, name):
+            continue
+        # settled by `<~>` coordination counts as a source
+        if index.inputs[name] or index.sync_in[name] or index.mutual[name]:
+            continue
+        if d.declared:
+            hint = f"mark it `[external]` if it comes from outside the process, or add what it is made from"
+        else:
+            hint = (f"declare it with `deliverable {as_source(name)} [external]` if it comes from outside "
+                    "the process, or add what it is made from")
+        yield NO_SOURCE.finding(f"'{name}' has no inputs and is not marked external", where(model, d), name,
+                                hint=hint)
+
+
+def _check_unused(model, index, options):
+    for name, d in model.deliverables.items():
+        if d.final or not _connected(index, name):
+            continue
+        if index.consumers[name] or index.sync_out[name] or index.mutual[name]:
+            continue
+        hint = ("mark it `[final]` if it is a result of the process, or connect it to what uses it"
+                if d.declared else
+                f"declare it with `deliverable {as_source(name)} [final]` if it is a result of the process, "
+                "or connect it to what uses it")
+        yield UNUSED.finding(f"'{name}' feeds nothing and is not marked final", where(model, d), name, hint=hint)
+
+
+def _fold(name: str) -> str:
+    """A spelling-insensitive key: width, case, spaces, '-' and '_' ignored."""
+    s = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in s if not ch.isspace() and ch not in "-_")
+
+
+# difflib is quadratic: above this many (undeclared x declared) pairs only
+# spelling-insensitive matches are suggested, so huge models stay fast
+_FUZZY_BUDGET = 200_000
+
+
+def _check_undeclared(model, index, options):
+    undeclared = [d for d in model.deliverables.values() if not d.declared]
+    if not undeclared:
+        return
+    declared = [n for n, d in model.deliverables.items() if d.declared]
+    folded = {}
+    for n in declared:
+        folded.setdefault(_fold(n), n)
+    fuzzy = len(undeclared) * len(declared) <= _FUZZY_BUDGET
+    for d in undeclared:
+        guess = folded.get(_fold(d.name))
+        if guess is None and fuzzy and declared:
+            close = difflib.get_close_matches(d.name, declared, n=1, cutoff=0.75)
+            guess = close[0] if close else None
+        if guess is not None:
+            hint = f"did you mean '{guess}'?"
+        else:
+            hint = (f"declare it: `deliverable {as_source(d.name)}` (or `knowhow {as_source(d.name)}` "
+                    "for knowledge), so a typo in a relation cannot create a new deliverable")
+        yield UNDECLARED.finding(f"'{d.name}' is used in a relation but never declared", where(model, d), d.name,
+                                 hint=hint)
+
+
+def _check_isolated(model, index, options):
+    for name, d in model.deliverables.items():
+        if not _connected(index, name):
+            yield ISOLATED.finding(f"'{name}' takes part in no relation", where(model, d), name,
+                                   hint="connect it to what it is made from and what uses it, or remove it")
+
+
+SINGLE_INPUT = Rule(
+    code="I101", name="single-input", severity=WARNING,
+    summary="A produced deliverable has exactly one input.",
+    question=QUESTION_INPUTS,
+    why="The method's basic pattern combines two or more inputs into a new deliverable. "
+        "One input producing an output is usually an over-simplification: the honest model "
+        "lacks the knowhow, criteria or material that was really needed (the naive "
+        "'customer request list -> added service' leaves out development knowhow and review viewpoints). "
+        "Inputs through `->` and `~>` count; a `<~>` partner does not (it is coordination, not material).",
+    fix="Add the missing inputs: knowhow as `knowhow` boxes, criteria and reference documents as deliverables.",
+    bad="""\
+title "Adding a feature"
+deliverable request "customer request list" [external]
+deliverable service "added service" [final]
+request -> service
+""",
+    good="""\
+title "Adding a feature"
+deliverable request "customer request list" [external]
+knowhow dev "development knowhow" [owner: [Sato, Ito]]
+deliverable service "added service" [final]
+request, dev -> service
+""",
+    check=_check_single_input,
+)
+
+NO_SOURCE = Rule(
+    code="I102", name="no-source", severity=WARNING,
+    summary="A deliverable has no inputs and is not marked external.",
+    question=QUESTION_INPUTS,
+    why="Every deliverable inside the process is made from something. One with no inputs either "
+        "comes from outside (a customer's list, a law, last year's data: mark it `[external]`) or its "
+        "inputs are missing from the model. Being settled by a mutual synchronization (`<~>`) counts as a "
+        "source. Knowhow is exempt: it is held by people, not produced (K201 asks who holds it). "
+        "Deliverables in no relation at all are I105's.",
+    fix="Mark it `[external]`, or add the relations that make it.",
+    bad="""\
+deliverable minutes "meeting minutes"
+deliverable agenda [external]
+deliverable decision [final]
+minutes, agenda -> decision
+""",
+    good="""\
+deliverable minutes "meeting minutes" [external]
+deliverable agenda [external]
+deliverable decision [final]
+minutes, agenda -> decision
+""",
+    check=_check_no_source,
+)
+
+UNUSED = Rule(
+    code="I103", name="unused", severity=WARNING,
+    summary="A deliverable feeds nothing and is not marked final.",
+    question=QUESTION_INPUTS,
+    why="A deliverable that nothing uses is either a result of the process (mark it `[final]`) or work "
+        "whose consumer is missing from the model, which is often where an input of someone else's work "
+        "was forgotten. A `<~>` partner counts as a use.",
+    fix="Mark it `[final]`, or add the relations that use it.",
+    bad="""\
+deliverable data "usage data" [external]
+knowhow criteria "health-score criteria" [owner: [Sato, Ito]]
+deliverable score "health score"
+data, criteria -> score
+""",
+    good="""\
+deliverable data "usage data" [external]
+knowhow criteria "health-score criteria" [owner: [Sato, Ito]]
+deliverable score "health score" [final]
+data, criteria -> score
+""",
+    check=_check_unused,
+)
+
+UNDECLARED = Rule(
+    code="I104", name="undeclared", severity=INFO,
+    summary="A relation names a deliverable that is never declared.",
+    question=QUESTION_INPUTS,
+    why="A relation may name a deliverable without declaring it, which is handy for a sketch. In a "
+        "maintained model an undeclared name is often a typo that silently creates a second deliverable "
+        "(and cuts a real input off); the finding suggests the closest declared name. It is `info` by "
+        "default because undeclared deliverables are valid; raise it with `severity` in the configuration "
+        "to require declarations.",
+    fix="Fix the spelling, or declare the deliverable with `deliverable NAME` / `knowhow NAME`.",
+    bad="""\
+deliverable "request list" [external]
+deliverable spec [external]
+deliverable service [final]
+"reqest list", spec -> service
+""",
+    good="""\
+deliverable "request list" [external]
+deliverable spec [external]
+deliverable service [final]
+"request list", spec -> service
+""",
+    check=_check_undeclared,
+)
+
+ISOLATED = Rule(
+    code="I105", name="isolated", severity=WARNING,
+    summary="A deliverable takes part in no relation.",
+    question=QUESTION_INPUTS,
+    why="A deliverable view says what each deliverable is made from and what it is used for. A box with "
+        "no relation says neither: it is a forgotten input, a leftover of an edit, or belongs to another "
+        "model. (I102 and I103 skip such deliverables, so each gets one finding.)",
+    fix="Connect it to what it is made from and what uses it, or remove it.",
+    bad="""\
+deliverable request [external]
+knowhow design "design knowhow" [owner: [Sato, Ito]]
+deliverable budget [external]
+deliverable plan [final]
+request, design -> plan
+""",
+    good="""\
+deliverable request [external]
+knowhow design "design knowhow" [owner: [Sato, Ito]]
+deliverable budget [external]
+deliverable plan [final]
+request, design, budget -> plan
+""",
+    check=_check_isolated,
+)
+
+RULES = (SINGLE_INPUT, NO_SOURCE, UNUSED, UNDECLARED, ISOLATED)

@@ -1,0 +1,135 @@
+"""Personalized knowhow (K2xx): the method's second question, "is knowledge
+held by one person only (属人化)?". Knowhow is drawn as a dashed box; its
+owners are the people who hold it (`[owner: [A, B]]`)."""
+
+from __future__ import annotations
+
+from ..diagnostics import WARNING
+from .rule import QUESTION_KNOWHOW, Option, Rule, where
+
+
+def _held_by(d) -> str:
+    if not d.owners:
+        return "has no owner"
+    return f"is held by one person only ({d.owners[0]})" if len(d.owners) == 1 else \
+        f"is held by only {len(d.owners)} people ({', '.join(d.owners)})"
+
+
+def _check_personal(model, index, options):
+    need = options["min-owners"]
+    for name, d in model.deliverables.items():
+        if d.is_knowhow and len(d.owners) < need:
+            yield PERSONAL_KNOWHOW.finding(
+                f"knowhow '{name}' {_held_by(d)}", where(model, d), name,
+                hint="who else knows this? name the holders with `[owner: [A, B]]`; if only one person "
+                     "does, plan how to share it, or write it down as a tangible deliverable")
+
+
+def _check_knowhow_only(model, index, options):
+    kinds = model.deliverables
+    for name, d in kinds.items():
+        sources = [s for s in dict.fromkeys(r.source for r in index.inputs[name] + index.sync_in[name]) if s != name]
+        if sources and all(kinds[s].is_knowhow for s in sources):
+            yield KNOWHOW_ONLY.finding(
+                f"every input of '{name}' is knowhow ({', '.join(repr(s) for s in sources)})", where(model, d), name,
+                hint="what written material does the work start from? add the tangible inputs "
+                     "(data, documents, criteria), or the result depends on tacit knowledge alone")
+
+
+def _check_bottleneck(model, index, options):
+    need, many = options["min-owners"], options["min-consumers"]
+    for name, d in model.deliverables.items():
+        if not d.is_knowhow or len(d.owners) >= need:
+            continue
+        used_by = [t for t in dict.fromkeys(r.target for r in index.consumers[name] + index.sync_out[name])
+                   if t != name]
+        if len(used_by) >= many:
+            yield KNOWHOW_BOTTLENECK.finding(
+                f"knowhow '{name}' {_held_by(d)} and feeds {len(used_by)} deliverables", where(model, d), name,
+                hint=f"if that person is away, {len(used_by)} deliverables wait: share the knowhow "
+                     "(name more owners) or write it down")
+
+
+_MIN_OWNERS = Option("min-owners", 2, "Knowhow held by fewer owners than this is personal.")
+
+PERSONAL_KNOWHOW = Rule(
+    code="K201", name="personal-knowhow", severity=WARNING,
+    summary="Knowhow has fewer than two owners (none, or one person).",
+    question=QUESTION_KNOWHOW,
+    why="Knowhow is real but not written down. When only one person holds it, the work that needs it "
+        "stops when that person is busy or leaves, and nobody else can check it. A knowhow box with no "
+        "owner at all leaves the question unanswered.",
+    fix="Name the people who hold it (`[owner: [A, B]]`). If it really is one person, plan how to share "
+        "it, or turn it into a tangible deliverable (a checklist, a guide).",
+    bad="""\
+deliverable journey "customer journey map" [external]
+knowhow domain "domain knowledge" [owner: Tanaka]
+deliverable plan "service plan" [final]
+journey, domain -> plan
+""",
+    good="""\
+deliverable journey "customer journey map" [external]
+knowhow domain "domain knowledge" [owner: [Tanaka, Ito]]
+deliverable plan "service plan" [final]
+journey, domain -> plan
+""",
+    options=(_MIN_OWNERS,),
+    check=_check_personal,
+)
+
+KNOWHOW_ONLY = Rule(
+    code="K202", name="knowhow-only", severity=WARNING,
+    summary="Every input of a deliverable is knowhow.",
+    question=QUESTION_KNOWHOW,
+    why="A deliverable made from knowhow alone rests on tacit knowledge: nobody can check how it was "
+        "reached, and a newcomer cannot make it. Usually a tangible input (data, past documents, "
+        "criteria) is missing from the model, or should exist.",
+    fix="Add the tangible inputs the work really starts from.",
+    bad="""\
+knowhow experience "estimation experience" [owner: [Sato, Suzuki]]
+knowhow intuition "market intuition" [owner: [Sato, Ito]]
+deliverable estimate [final]
+experience, intuition -> estimate
+""",
+    good="""\
+knowhow experience "estimation experience" [owner: [Sato, Suzuki]]
+deliverable history "past project records" [external]
+deliverable estimate [final]
+experience, history -> estimate
+""",
+    check=_check_knowhow_only,
+)
+
+KNOWHOW_BOTTLENECK = Rule(
+    code="K203", name="knowhow-bottleneck", severity=WARNING,
+    summary="Knowhow with fewer than two owners feeds many deliverables.",
+    question=QUESTION_KNOWHOW,
+    why="Personal knowhow that many deliverables need is a bottleneck: every one of them waits for the "
+        "same person. This is the most fragile spot K201 can point at.",
+    fix="Share the knowhow (more owners), or write it down as a tangible deliverable.",
+    bad="""\
+deliverable request [external]
+knowhow pricing "pricing knowhow" [owner: Sato]
+deliverable quote [final]
+deliverable contract [final]
+deliverable invoice [final]
+request, pricing -> quote
+request, pricing -> contract
+request, pricing -> invoice
+""",
+    good="""\
+deliverable request [external]
+knowhow pricing "pricing knowhow" [owner: [Sato, Ito]]
+deliverable quote [final]
+deliverable contract [final]
+deliverable invoice [final]
+request, pricing -> quote
+request, pricing -> contract
+request, pricing -> invoice
+""",
+    options=(_MIN_OWNERS,
+             Option("min-consumers", 3, "Report knowhow that feeds at least this many deliverables.")),
+    check=_check_bottleneck,
+)
+
+RULES = (PERSONAL_KNOWHOW, KNOWHOW_ONLY, KNOWHOW_BOTTLENECK)
