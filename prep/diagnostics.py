@@ -85,10 +85,21 @@ def display_width(text: str) -> int:
     return width
 
 
+def visible(text: str) -> str:
+    """`text` safe to print on a terminal: control, format (zero-width,
+    text-direction) and line-separator characters become U+FFFD, one column
+    each, so a hostile model cannot send escape sequences or reorder the
+    quoted line, and the caret still lines up. Tabs stay (they align)."""
+    if text.isprintable() or all(ch == "\t" or ch.isprintable() for ch in text):
+        return text
+    return "".join(ch if ch == "\t" or ch.isprintable() or unicodedata.category(ch) in ("Zs", "Co")
+                   else "\ufffd" for ch in text)
+
+
 def caret_lines(source_line: str, column: int, end_column: int | None = None) -> str:
     """The source line and a caret line under `column` (1-based), aligned for
     tabs and for wide (CJK) characters."""
-    line = source_line.rstrip("\r\n")
+    line = visible(source_line.rstrip("\r\n"))
     prefix = line[: max(column - 1, 0)]
     pad = "".join("\t" if ch == "\t" else " " * display_width(ch) for ch in prefix)
     length = 1

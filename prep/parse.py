@@ -242,18 +242,39 @@ def _mistakes() -> dict:
 
 
 def _quoted_guess(line: str, column: int) -> str:
-    """The words around `column` on `line`, as a quoted-name suggestion."""
+    """The words around `column` on `line`, as a quoted-name suggestion:
+    from the last separator (arrow, comma, bracket, brace, ';') before the
+    column to the next one after it, without a leading keyword or stray
+    quote marks; shortened when it is long (a 1 MB line)."""
     import re
 
-    left = line[: column - 1]
-    right = line[column - 1 :]
-    lm = re.search(r"[^\s,\[\]{}:]+(?:[ \u3000\t]+[^\s,\[\]{}:\-~<]+)*[ \u3000\t]*$", left)
-    rm = re.match(r"[^,\[\]{}\n]*?(?=\s*(?:->|~>|<~>|,|\[|$))", right)
-    words = ((lm.group(0) if lm else "") + (rm.group(0) if rm else "")).strip()
-    for kw in ("deliverable ", "knowhow ", "group "):
+    separators = r"<~>|~>|->|[,\[\]{};]"
+    left = re.split(separators, line[: column - 1])[-1]
+    right = re.split(separators, line[column - 1 :], maxsplit=1)[0]
+    words = (left + right).strip(" \t\u3000")
+    for kw in ("deliverable ", "knowhow ", "group ", "title "):
         if words.startswith(kw):
             words = words[len(kw) :]
+    words = words.strip(" \t\u3000'\u2018\u2019\u201c\u201d")
+    if len(words) > 60:
+        words = words[:40].rstrip() + "..."
     return words.replace("\\", "\\\\").replace('"', '\\"') or "..."
+
+
+def _character_message(ch: str, nxt: str, quoted: str):
+    """(message, hint, caret length) for a character the lexer cannot read,
+    from the [[character]] entries of the mistakes table."""
+    import unicodedata
+
+    category = unicodedata.category(ch) if ch else ""
+    for entry in _mistakes()["character"]:
+        if ch and (ch in entry.get("chars", "") or category in entry.get("categories", ())) \
+                and ("next" not in entry or nxt == entry["next"]):
+            fmt = dict(token=ch, quoted=quoted, codepoint=f"U+{ord(ch):04X}",
+                       charname=unicodedata.name(ch, "unnamed character").lower())
+            return _fill(entry["message"], fmt), _fill(entry["hint"], fmt), 2 if "next" in entry else 1
+    shown = ch if ch.isprintable() else f"U+{ord(ch):04X}" if ch else "end of input"
+    return f"unexpected character '{shown}'", f'quote names that contain punctuation: "{quoted}"', 1
 
 
 def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
@@ -270,23 +291,15 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
     message, hint, length = None, None, 1
 
     if isinstance(e, UnexpectedCharacters):
-        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
-        nxt = text[e.pos_in_stream + 1 : e.pos_in_stream + 2]
-        for entry in _mistakes()["character"]:
-            if ch and ch in entry["chars"] and ("next" not in entry or nxt == entry["next"]):
-                fmt = dict(token=ch, quoted=quoted, codepoint=f"U+{ord(ch):04X}")
-                message, hint = _fill(entry["message"], fmt), _fill(entry["hint"], fmt)
-                if entry.get("next") == nxt:
-                    length = 2
-                break
-        if message is None:
-            shown = ch if ch.isprintable() else f"U+{ord(ch):04X}" if ch else "end of input"
-            message = f"unexpected character '{shown}'"
-            hint = f'quote names that contain punctuation: "{quoted}"'
+        pos = e.pos_in_stream
+        ch = text[pos] if pos < len(text) else ""
+        message, hint, length = _character_message(ch, text[pos + 1 : pos + 2], quoted)
     else:
         label = _match_mistake(e, text)
         tok_text = token.value if token is not None and token.type != "$END" else "end of file"
         previous = _previous_token_text(src_line, column)
+        if label is None and token is not None and token.type == "$END" and _unclosed_brace(text):
+            label = next(m for m in _mistakes()["token"] if m["name"] == "unclosed-brace")
         if label is not None:
             entry = label
             fmt = dict(token=tok_text, quoted=quoted, previous=previous, keyword=tok_text)
@@ -303,10 +316,15 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
                 hint = _space_hint(src_line, column, hint)
         else:
             message = f"unexpected '{tok_text}'"
-            hint = "see docs/language.md for the statements a model can contain"
-        first = src_line.split()[0] if src_line.split() else ""
+            hint = ("a line is one of: `title \"...\"`, `deliverable NAME \"label\" [attributes]`, "
+                    "`knowhow NAME`, `a, b -> c`, `group NAME {`, `}` or a `# comment`")
+        words = src_line.split()
+        first = words[0] if words else ""
         close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75) if first not in KEYWORDS else []
-        if close and line == (token.line if token is not None and token.type != "$END" else line):
+        # a misspelled keyword makes the parse fail on the word after it
+        after_first = len(src_line) - len(src_line.lstrip()) + len(first)
+        if close and token is not None and token.type != "$END" and token.line == line \
+                and src_line[after_first : column - 1].strip() == "":
             message = f"unknown keyword '{first}'"
             hint = f"did you mean '{close[0]}'?"
             column = len(src_line) - len(src_line.lstrip()) + 1
@@ -364,13 +382,20 @@ def _example_keys() -> dict:
 
     parser, _, _ = _parser()
     table: dict = {}
-    for entry in _mistakes()["token"]:
-        for example in entry["examples"]:
-            try:
-                parser.parse(example)
-            except UnexpectedInput as ue:
-                for key in _error_keys(ue):
-                    table.setdefault(key, entry)
+    # The parser state depends on what came before: the same mistake fails
+    # in another state after an earlier statement or inside a group, so each
+    # example is also tried in those places (an earlier prefix wins).
+    for prefix in ("", "x -> y\n", "group g {\n", "group g {\nx -> y\n"):
+        for entry in _mistakes()["token"]:
+            for example in entry["examples"]:
+                try:
+                    parser.parse(prefix + example)
+                except UnexpectedInput as ue:
+                    token = getattr(ue, "token", None)
+                    if prefix.startswith("group") and getattr(token, "type", None) == "$END":
+                        continue  # the prefix's own open group, not the example's mistake
+                    for key in _error_keys(ue):
+                        table.setdefault(key, entry)
     return table
 
 

@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 
 from .diagnostics import ERROR, Diagnostic, PrepError, Span
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
+# Characters a model may not contain outside comments: control characters
+# (but tab and form feed), every format character (zero-width, soft hyphen,
+# byte-order mark, text-direction controls, tags), blank-looking fillers, and
+# spaces other than ' ' and U+3000. Each would let two names that look the
+# same be two deliverables, or make text display in another order than prep
+# reads it; control characters also break SVG (XML) output and terminals.
+_FORBIDDEN = re.compile(
+    "[\x01-\x08\x0b\x0e-\x1f\x7f-\xa0\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001-\U000e007f]")
+
 
 def _error(path: str, message: str, hint: str | None = None, line: int = 1,
-           column: int = 1, code: str = "E000") -> PrepError:
+           column: int = 1, code: str = "E000", shown: str | None = None) -> PrepError:
+    """`shown`: the text to quote under the message (the file as far as it
+    can be read, with unreadable bytes made visible) so the caret has a line."""
     span = Span(path, line, column, line, column + 1)
-    return PrepError([Diagnostic(code, ERROR, message, span, name="unreadable-file", hint=hint)])
+    return PrepError([Diagnostic(code, ERROR, message, span, name="unreadable-file", hint=hint)], shown)
 
 
 def read_source(path: str | os.PathLike[str]) -> str:
@@ -55,19 +70,81 @@ def decode_source(data: bytes, path: str = "<string>") -> str:
 
 
 def normalize_text(text: str, path: str = "<string>") -> str:
-    """Normalize line endings and refuse NUL characters (a binary file)."""
+    """Normalize line endings and Unicode composition; refuse NUL characters
+    (a binary file) and lone surrogates (text that is not Unicode)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     nul = text.find("\x00")
     if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        line, column = _position(text, nul)
         raise _error(path, "the file contains a NUL character: it looks like a binary file, not a .prep model",
                      "a model is plain UTF-8 text; remove the NUL bytes or check that this is the right file",
-                     line, column)
+                     line, column, shown=text.replace("\x00", "\u2400"))
+    _check_characters(text, path)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            line, column = _position(text, e.start)
+            raise _error(path, f"the text contains a lone surrogate U+{ord(text[e.start]):04X}, which is not a character",
+                         "the text was decoded wrongly before it reached prep; read the file as UTF-8",
+                         line, column, shown=text.encode("utf-8", "replace").decode("utf-8")) from None
+        # One spelling per look: 'デ' typed as テ + U+3099 (macOS file names,
+        # some PDFs) is the same name as the composed 'デ'. Canonical
+        # equivalents are drawn identically, so they must not become two
+        # deliverables. Columns after a decomposed character count the
+        # composed form.
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
     return text
+
+
+def _check_characters(text: str, path: str) -> None:
+    """Refuse invisible, control and odd space characters outside comments,
+    at their exact position, with the message from the mistakes table."""
+    comment_line, comment_at = -1, -1
+    for m in _FORBIDDEN.finditer(text):
+        pos = m.start()
+        start = text.rfind("\n", 0, pos) + 1
+        if start != comment_line:
+            comment_line, comment_at = start, _comment_start(text, start)
+        if 0 <= comment_at <= pos:
+            continue  # inside a comment: nothing prep reads
+        from .parse import _character_message, _quoted_guess
+
+        line, column = _position(text, pos)
+        end = text.find("\n", pos)
+        src_line = text[start : len(text) if end < 0 else end]
+        message, hint, _ = _character_message(text[pos], text[pos + 1 : pos + 2],
+                                              _quoted_guess(src_line.replace(text[pos], " "), column))
+        span = Span(path, line, column, line, column + 1)
+        raise PrepError([Diagnostic("E001", ERROR, message, span, name="syntax-error", hint=hint)], text)
+
+
+def _comment_start(text: str, start: int) -> int:
+    """Index of the '#' that starts a comment on the line at `start`, or -1."""
+    in_string, i, n = False, start, len(text)
+    while i < n and text[i] != "\n":
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "#":
+            return i
+        i += 1
+    return -1
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of `text[index]`."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _decode_error(data: bytes, path: str, e: UnicodeDecodeError) -> PrepError:
@@ -75,16 +152,31 @@ def _decode_error(data: bytes, path: str, e: UnicodeDecodeError) -> PrepError:
     line_start = data.rfind(b"\n", 0, e.start) + 1
     # the column in characters of the valid UTF-8 before the bad byte
     column = len(data[line_start : e.start].decode("utf-8", "replace")) + 1
-    for encoding, label, iconv_name in (("cp932", "Shift_JIS", "CP932"), ("euc_jp", "EUC-JP", "EUC-JP")):
-        try:
-            guess = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _JAPANESE.search(guess):
-            return _error(
-                path, f"the file is not UTF-8; it looks like {label} (byte 0x{data[e.start]:02x})",
-                f"prep reads UTF-8. Convert it with `iconv -f {iconv_name} -t UTF-8 "
-                f"{os.path.basename(path)} > converted.prep`, or in your editor choose 'Save with encoding: UTF-8'",
-                line, column)
+    name = os.path.basename(path)
+    # shown with the unreadable bytes as U+FFFD, so the caret has a line
+    as_utf8 = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    if e.end == len(data) and "end of data" in str(e.reason):
+        return _error(path, "the file ends in the middle of a UTF-8 character: it looks cut off",
+                      "check that the file was saved or copied completely", line, column, shown=as_utf8)
+    mostly_utf8 = sum(1 for ch in as_utf8 if ord(ch) > 0x7F and ch != "\ufffd") > as_utf8.count("\ufffd")
+    if not mostly_utf8:
+        for encoding, label, iconv_name in (("cp932", "Shift_JIS", "CP932"), ("euc_jp", "EUC-JP", "EUC-JP")):
+            try:
+                guess = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if _JAPANESE.search(guess):
+                # quote the line as it reads in that encoding: the caret falls
+                # under the first character that is not UTF-8
+                shown = guess.replace("\r\n", "\n").replace("\r", "\n")
+                column = len(data[line_start : e.start].decode(encoding, "replace")) + 1
+                return _error(
+                    path, f"the file is not UTF-8; it looks like {label} (byte 0x{data[e.start]:02x})",
+                    f"prep reads UTF-8. Convert it with `iconv -f {iconv_name} -t UTF-8 {name} > utf8-{name}` "
+                    f"(or `nkf -w`), or save it from your editor as 'UTF-8'", line, column, shown=shown)
     return _error(path, f"the file is not valid UTF-8 (byte 0x{data[e.start]:02x})",
-                  "save the file as UTF-8", line, column)
+                  "prep reads UTF-8; save the file as UTF-8 (a byte like this usually means "
+                  f"Windows-1252 or Latin-1: `iconv -f WINDOWS-1252 -t UTF-8 {name} > utf8-{name}`)"
+                  if not mostly_utf8 else "prep reads UTF-8; the rest of the file is UTF-8, so this byte is "
+                  "probably damage from a copy or a paste: retype the text at the caret",
+                  line, column, shown=as_utf8)
