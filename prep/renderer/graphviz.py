@@ -64,3 +64,12 @@ def layout(dot: str, fmt: str, *, path: str = "<model>", dpi: float | None = Non
         raise PrepError([Diagnostic("R001", ERROR, "Graphviz produced no output: " + "; ".join(problems),
                                     Span(path, 1, 1, 1, 1), name="render-failed")])
     return data
+
+
+def layout_json(dot: str, *, path: str = "<model>") -> dict:
+    """Lay out `dot` and return Graphviz's `json0` description: nodes, edges
+    and clusters with positions in points (origin bottom-left), for renderers
+    that place their own shapes (PowerPoint)."""
+    import json
+
+    return json.loads(layout(dot, "json0", path=path))
