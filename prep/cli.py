@@ -111,9 +111,12 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
               help="With --focus: how many relations upstream and downstream.")
 @click.option("--group", "group_name", metavar="NAME", help="Draw only one group.")
 @click.option("--dpi", type=click.FloatRange(min=10, max=2400), help="Resolution of PNG output.")
+@click.option("--scale", type=click.FloatRange(min=0.1, max=20), help="PNG size factor (2 = twice the 96 dpi default).")
+@click.option("--transparent", is_flag=True, help="No background fill (PNG, SVG, PDF), for slides with their own background.")
 @click.option("--force", is_flag=True,
               help=f"Lay out even models above {MAX_LAYOUT_DELIVERABLES} deliverables (may take minutes).")
-def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force):
+def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
+           scale=None, transparent=False):
     """Draw models as SVG (default), PNG, PDF, DOT or JSON.
 
     Tangible deliverables are solid boxes, knowhow dashed boxes; input
@@ -156,7 +159,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if with_lint:
             findings = [d for d in api.lint(model) if d.subject is not None]
         data = api.render(model, out_fmt, direction=direction.upper(), legend=legend,
-                          findings=findings, theme=theme, dpi=dpi)
+                          findings=findings, theme=_print_theme(theme, transparent), dpi=_dpi(dpi, scale))
         from .output import write_output
 
         write_output(out_path, data, inputs=(src,))
@@ -223,6 +226,21 @@ def report(source, output, theme, direction):
     write_output(output, data, inputs=(source,))
     if output != "-":
         click.echo(f"wrote {output}", err=True)
+
+
+def _dpi(dpi: float | None, scale: float | None) -> float | None:
+    """--scale multiplies the resolution (Graphviz draws PNG at 96 dpi by default)."""
+    return (dpi or 96.0) * scale if scale else dpi
+
+
+def _print_theme(theme: str, transparent: bool):
+    if not transparent:
+        return theme
+    from dataclasses import replace
+
+    from .renderer.dot import THEMES
+
+    return replace(THEMES[theme], background="transparent")
 
 
 def main() -> None:
