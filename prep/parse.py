@@ -211,6 +211,26 @@ _LOCK = threading.Lock()
 def parse_text(text: str, path: str = "<string>") -> Model:
     """Parse normalized model text into a Model. Raises PrepError on a syntax
     error; model errors (conflicts, bad attributes) are in `model.diagnostics`."""
+    statements, comments = parse_statements(text, path)
+    return build_model(statements, path, comments, text)
+
+
+def parse_statements(text: str, path: str = "<string>") -> tuple[list, tuple[Comment, ...]]:
+    """Text to (statements, comments). Raises PrepError on a syntax error.
+
+    Well-formed, line-shaped text (nearly every real file) is read by the
+    scanner in `fastparse` without loading Lark; anything else, including
+    every syntax error, goes through the Lark parser below."""
+    from .fastparse import scan
+
+    fast = scan(text, path)
+    if fast is not None:
+        return fast
+    return parse_statements_lark(text, path)
+
+
+def parse_statements_lark(text: str, path: str = "<string>") -> tuple[list, tuple[Comment, ...]]:
+    """The full parser: the grammar through Lark, and the friendly errors."""
     from lark.exceptions import UnexpectedInput
 
     parser, transformer, comment_tokens = _parser()
@@ -227,7 +247,7 @@ def parse_text(text: str, path: str = "<string>") -> Model:
                                         hint="flatten the groups: a few levels are enough")], text) from None
         comments = tuple(Comment(t.value, Span(path, t.line, t.column, t.end_line, t.end_column))
                          for t in comment_tokens)
-    return build_model(statements, path, comments, text)
+    return statements, comments
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,327 @@
+"""The fast path of the parser: well-formed, line-shaped models without Lark.
+
+`prep lint` on 10,000 deliverables must finish in about a second, and a Lark
+LALR parse in pure Python costs ~15 us per token (110,000 tokens for 10,000
+deliverables), far above a regular-expression scan. So `parse_statements`
+first tries this scanner. It reads the same terminals as `grammar/prep.lark`
+(the patterns below are checked against the grammar by a test) and accepts a
+strict subset of the language, the shape nearly every real file has:
+
+    one statement per line: title, declaration or relation, optionally
+    preceded by `group NAME "label" {` openers and followed by `}` closers;
+    comments; blank lines.
+
+It builds exactly the statement objects the Lark transformer builds (the
+same values and spans; a differential test compares them). Anything else -
+a `;`, an unknown character, a keyword where a name belongs, an unbalanced
+brace, any syntax error at all - makes `scan` return None, and the caller
+parses the whole text with Lark instead. So every error message still comes
+from the grammar and its table of mistakes; this module never reports one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .diagnostics import Span
+from .model import Comment
+from .parse import AttrNode, DeclStmt, GroupStmt, RelationStmt, TitleStmt, unescape
+
+# Keep these three in step with grammar/prep.lark (tests/test_perf_parse.py checks).
+NAME_PATTERN = r"""(?:[^\s\[\]{}(),;:"'#=<>~\-\u2190-\u21ff\u27f5-\u27ff\u200b-\u200f\u2060\ufeff]|-(?!>))+"""
+STRING_PATTERN = r'"(?:[^"\\\r\n]|\\[^\r\n])*"'
+WS_PATTERN = r"[ \t\f\u3000]"
+
+# token kinds, by capture group number
+_NAME, _STRING, _ARROW, _PUNCT, _NEWLINE, _COMMENT = 1, 2, 3, 4, 5, 6
+_TOKEN = re.compile(
+    WS_PATTERN + "*(?:(" + NAME_PATTERN + ")|(" + STRING_PATTERN + r")|(<~>|~>|->)|([\[\]{},:])|(\n)|(#[^\r\n]*))")
+
+_KEYWORDS = frozenset(("title", "deliverable", "knowhow", "group"))
+
+
+class _Fallback(Exception):
+    """The text is outside the fast subset: parse it with Lark."""
+
+
+class _OpenGroup:
+    __slots__ = ("name", "name_span", "label", "body", "start")
+
+    def __init__(self, name, name_span, label, start):
+        self.name, self.name_span, self.label, self.start = name, name_span, label, start
+        self.body = []
+
+
+def scan(text: str, path: str = "<string>"):
+    """(statements, comments) as the Lark transformer would build them, or
+    None when the text needs the full parser."""
+    if "\r" in text:
+        return None
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        return _scan(text, path)
+    except _Fallback:
+        return None
+
+
+_W = WS_PATTERN + "*"
+_ITEM = "(?:" + NAME_PATTERN + "|" + STRING_PATTERN + ")"
+_LIST = _ITEM + "(?:" + _W + "," + _W + _ITEM + ")*"
+_TAIL = _W + "(#[^\n]*)?"
+# the two shapes of nearly every line, matched whole: `a, b -> c  # note`
+# and `deliverable NAME "label" [attrs]  # note`; other lines are tokenized
+_RELATION_LINE = re.compile(_W + "(" + _LIST + ")" + _W + "(<~>|~>|->)" + _W + "(" + _LIST + ")" + _TAIL)
+_ATTR = NAME_PATTERN + "(?:" + _W + ":" + _W + "(?:" + _ITEM + "|\\[" + _W + "(?:" + _LIST + ")?" + _W + "\\]))?"
+_DECL_LINE = re.compile(
+    _W + "(deliverable|knowhow)" + WS_PATTERN + "+(" + _ITEM + ")(?:" + _W + "(" + STRING_PATTERN + "))?"
+    + "(?:" + _W + "(\\[" + _W + "(?:" + _ATTR + "(?:" + _W + "," + _W + _ATTR + ")*)?" + _W + "\\]))?" + _TAIL)
+_NAME_OR_STRING = re.compile("(" + NAME_PATTERN + ")|(" + STRING_PATTERN + ")")
+
+
+def _scan(text: str, path: str):
+    top: list = []
+    comments: list = []
+    stack: list[_OpenGroup] = []
+    relation_line, decl_line = _RELATION_LINE.fullmatch, _DECL_LINE.fullmatch
+    names = _NAME_OR_STRING.finditer
+    keywords = _KEYWORDS
+    lines = text.split("\n")
+    lines.pop()  # the text ends with a newline
+    for lineno, line in enumerate(lines, 1):
+        if not line:
+            continue
+        m = relation_line(line)
+        if m is not None:
+            steps = []
+            for group in (1, 3):
+                offset = m.start(group) + 1
+                side = []
+                for nm in names(m.group(group)):
+                    value = nm.group(1)
+                    col = offset + nm.start()
+                    if value is None:
+                        raw = nm.group(2)
+                        side.append((unescape(raw), Span(path, lineno, col, lineno, col + len(raw))))
+                    elif value in keywords:
+                        raise _Fallback
+                    else:
+                        side.append((value, Span(path, lineno, col, lineno, col + len(value))))
+                steps.append(side)
+            left, right = steps
+            first, last = left[0][1], right[-1][1]
+            stmt = RelationStmt([(left, m.group(2), right)], None,
+                                Span(path, lineno, first.column, lineno, last.end_column))
+            (stack[-1].body if stack else top).append(stmt)
+            if m.group(4) is not None:
+                _comment(m, 4, path, lineno, comments)
+            continue
+        m = decl_line(line)
+        if m is not None:
+            kind = m.group(1)
+            col = m.start(2) + 1
+            raw = m.group(2)
+            if raw[0] == '"':
+                name = unescape(raw)
+            elif raw in keywords:
+                raise _Fallback
+            else:
+                name = raw
+            name_span = end_span = Span(path, lineno, col, lineno, col + len(raw))
+            label = attrs = None
+            if m.group(3) is not None:
+                raw = m.group(3)
+                label = unescape(raw)
+                col = m.start(3) + 1
+                end_span = Span(path, lineno, col, lineno, col + len(raw))
+            if m.group(4) is not None:
+                toks = _tokens(line, m.start(4), m.end(4))
+                attrs, end_span, _ = _attrs(toks, 0, lineno, path)
+            start = m.start(1) + 1
+            stmt = DeclStmt(kind, name, name_span, label, attrs,
+                            Span(path, lineno, start, lineno, end_span.end_column))
+            (stack[-1].body if stack else top).append(stmt)
+            if m.group(5) is not None:
+                _comment(m, 5, path, lineno, comments)
+            continue
+        toks = _tokens(line, 0, len(line))
+        if toks and toks[-1][0] == _COMMENT:
+            kind, value, col = toks.pop()
+            comments.append(Comment(value, Span(path, lineno, col, lineno, col + len(value))))
+        if toks:
+            _line(toks, lineno, path, top, stack)
+    if stack:
+        raise _Fallback  # an unclosed group: Lark says where
+    return top, tuple(comments)
+
+
+def _comment(m, group: int, path: str, line: int, comments: list) -> None:
+    value = m.group(group)
+    col = m.start(group) + 1
+    comments.append(Comment(value, Span(path, line, col, line, col + len(value))))
+
+
+def _tokens(line: str, pos: int, end: int) -> list:
+    """The tokens of line[pos:end] as (kind, value, column)."""
+    match = _TOKEN.match
+    out = []
+    while pos < end:
+        m = match(line, pos, end)
+        if m is None:
+            if line[pos:end].strip(" \t\f\u3000"):
+                raise _Fallback
+            break  # trailing white space
+        kind = m.lastindex
+        pos = m.end()
+        out.append((kind, m.group(kind), m.start(kind) + 1))
+    return out
+
+
+def _line(toks: list, line: int, path: str, top: list, stack: list) -> None:
+    """One line: `group NAME "label" {` openers, at most one statement, `}` closers."""
+    n = len(toks)
+    i = 0
+    # openers
+    while i < n and toks[i][0] == _NAME and toks[i][1] == "group":
+        kw_col = toks[i][2]
+        name, name_span, i = _name(toks, i + 1, line, path)
+        label = None
+        if i < n and toks[i][0] == _STRING:
+            label = unescape(toks[i][1])
+            i += 1
+        if i >= n or toks[i][1] != "{" or toks[i][0] != _PUNCT:
+            raise _Fallback
+        stack.append(_OpenGroup(name, name_span, label, Span(path, line, kw_col, line, kw_col + 5)))
+        i += 1
+    # one statement
+    if i < n and not (toks[i][0] == _PUNCT and toks[i][1] == "}"):
+        kind, value, col = toks[i]
+        if kind == _NAME and value in _KEYWORDS:
+            kw_span = Span(path, line, col, line, col + len(value))
+            if value == "title":
+                if i + 1 >= n or toks[i + 1][0] != _STRING:
+                    raise _Fallback
+                s_kind, s_value, s_col = toks[i + 1]
+                stmt = TitleStmt(unescape(s_value), Span(path, line, col, line, s_col + len(s_value)))
+                i += 2
+            elif value == "group":
+                raise _Fallback  # `group` without its `{` on this line
+            else:
+                name, name_span, i = _name(toks, i + 1, line, path)
+                end_span = name_span
+                label = attrs = None
+                if i < n and toks[i][0] == _STRING:
+                    s_value, s_col = toks[i][1], toks[i][2]
+                    label = unescape(s_value)
+                    end_span = Span(path, line, s_col, line, s_col + len(s_value))
+                    i += 1
+                if i < n and toks[i][0] == _PUNCT and toks[i][1] == "[":
+                    attrs, end_span, i = _attrs(toks, i, line, path)
+                stmt = DeclStmt(value, name, name_span, label, attrs, kw_span.to(end_span))
+        else:
+            left, i = _names(toks, i, line, path)
+            steps = []
+            while i < n and toks[i][0] == _ARROW:
+                arrow = toks[i][1]
+                right, i = _names(toks, i + 1, line, path)
+                steps.append((left, arrow, right))
+                left = right
+            if not steps:
+                raise _Fallback
+            end_span = left[-1][1]
+            attrs = None
+            if i < n and toks[i][0] == _PUNCT and toks[i][1] == "[":
+                attrs, end_span, i = _attrs(toks, i, line, path)
+            stmt = RelationStmt(steps, attrs, steps[0][0][0][1].to(end_span))
+        (stack[-1].body if stack else top).append(stmt)
+    # closers
+    while i < n and toks[i][0] == _PUNCT and toks[i][1] == "}":
+        if not stack:
+            raise _Fallback
+        g = stack.pop()
+        col = toks[i][2]
+        stmt = GroupStmt(g.name, g.name_span, g.label, g.body, g.start.to(Span(path, line, col, line, col + 1)))
+        (stack[-1].body if stack else top).append(stmt)
+        i += 1
+    if i != n:
+        raise _Fallback
+
+
+def _name(toks: list, i: int, line: int, path: str):
+    """A NAME or STRING at `i`: (value, span, next index)."""
+    if i >= len(toks):
+        raise _Fallback
+    kind, value, col = toks[i]
+    if kind == _NAME:
+        if value in _KEYWORDS:
+            raise _Fallback
+        return value, Span(path, line, col, line, col + len(value)), i + 1
+    if kind == _STRING:
+        return unescape(value), Span(path, line, col, line, col + len(value)), i + 1
+    raise _Fallback
+
+
+def _names(toks: list, i: int, line: int, path: str):
+    """`name, name, ...`: ([(value, span)], next index)."""
+    out = []
+    n = len(toks)
+    while True:
+        if i >= n:
+            raise _Fallback
+        kind, value, col = toks[i]
+        if kind == _NAME:
+            if value in _KEYWORDS:
+                raise _Fallback
+            out.append((value, Span(path, line, col, line, col + len(value))))
+        elif kind == _STRING:
+            out.append((unescape(value), Span(path, line, col, line, col + len(value))))
+        else:
+            raise _Fallback
+        i += 1
+        if i < n and toks[i][0] == _PUNCT and toks[i][1] == ",":
+            i += 1
+            continue
+        return out, i
+
+
+def _attrs(toks: list, i: int, line: int, path: str):
+    """`[key, key: value, key: [a, b]]` at `i` (the '['): ([AttrNode], span of
+    the closing ']', next index)."""
+    n = len(toks)
+    i += 1
+    out = []
+    if i < n and toks[i][0] == _PUNCT and toks[i][1] == "]":
+        col = toks[i][2]
+        return out, Span(path, line, col, line, col + 1), i + 1
+    while True:
+        if i >= n or toks[i][0] != _NAME or toks[i][1] in _KEYWORDS:
+            raise _Fallback
+        key, key_col = toks[i][1], toks[i][2]
+        key_span = Span(path, line, key_col, line, key_col + len(key))
+        i += 1
+        if i < n and toks[i][0] == _PUNCT and toks[i][1] == ":":
+            i += 1
+            if i < n and toks[i][0] == _PUNCT and toks[i][1] == "[":
+                i += 1
+                items = []
+                if not (i < n and toks[i][0] == _PUNCT and toks[i][1] == "]"):
+                    names, i = _names(toks, i, line, path)
+                    items = [v for v, _ in names]
+                if i >= n or toks[i][0] != _PUNCT or toks[i][1] != "]":
+                    raise _Fallback
+                col = toks[i][2]
+                out.append(AttrNode(key, key_span, tuple(items), key_span.to(Span(path, line, col, line, col + 1))))
+                i += 1
+            else:
+                value, span, i = _name(toks, i, line, path)
+                out.append(AttrNode(key, key_span, value, key_span.to(span)))
+        else:
+            out.append(AttrNode(key, key_span, None, key_span))
+        if i < n and toks[i][0] == _PUNCT:
+            if toks[i][1] == ",":
+                i += 1
+                continue
+            if toks[i][1] == "]":
+                col = toks[i][2]
+                return out, Span(path, line, col, line, col + 1), i + 1
+        raise _Fallback
