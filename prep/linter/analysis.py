@@ -64,6 +64,35 @@ def strongly_connected(nodes: Iterable[str], succ: dict[str, list[str]]) -> list
     return out
 
 
+def topological_prefix(nodes: list[str], succ: dict[str, list[str]]) -> list[str]:
+    """Kahn's algorithm: the nodes that are on no cycle and downstream of
+    none, in topological order. All of `nodes` when the graph is acyclic
+    (the usual case, and much cheaper to establish than with Tarjan)."""
+    indeg = dict.fromkeys(nodes, 0)
+    for v in nodes:
+        for w in succ[v]:
+            indeg[w] += 1
+    order = [v for v in nodes if not indeg[v]]
+    i = 0
+    while i < len(order):
+        for w in succ[order[i]]:
+            indeg[w] -= 1
+            if not indeg[w]:
+                order.append(w)
+        i += 1
+    return order
+
+
+def cyclic_components(nodes: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components with two or more members."""
+    peeled = topological_prefix(nodes, succ)
+    if len(peeled) == len(nodes):
+        return []
+    done = set(peeled)
+    rest = [n for n in nodes if n not in done]  # edges from here never lead back to `done`
+    return [c for c in strongly_connected(rest, succ) if len(c) > 1]
+
+
 def input_successors(model: "Model", index: "Index", *, with_sync: bool) -> dict[str, list[str]]:
     """name -> names it is an input of (`->`, and `~>` when `with_sync`),
     without self-relations and repeats."""
@@ -82,7 +111,11 @@ class Reach:
         self.order = list(model.deliverables)
         self.bit = {n: 1 << i for i, n in enumerate(self.order)}
         succ = input_successors(model, index, with_sync=True)
-        comps = strongly_connected(self.order, succ)
+        order = topological_prefix(self.order, succ)
+        if len(order) == len(self.order):
+            comps = [[n] for n in reversed(order)]
+        else:
+            comps = strongly_connected(self.order, succ)
         comp_of: dict[str, int] = {}
         for ci, comp in enumerate(comps):
             for n in comp:

@@ -25,8 +25,8 @@ def _check_single_input(model, index, options):
         if len(sources) == 1:
             yield SINGLE_INPUT.finding(
                 f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name,
-                hint="a result is made by combining inputs: which knowhow, criteria or other material "
-                     f"went into it? add them, e.g. `knowhow ... ` and `..., {as_source(sources[0])} -> {as_source(name)}`")
+                hint="which knowhow, criteria or other material went into it? add them as inputs: "
+                     f"`..., {as_source(sources[0])} -> {as_source(name)}`")
 
 
 def _connected(index, name: str) -> bool:

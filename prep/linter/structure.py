@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections import deque
 
 from ..diagnostics import ERROR, Related, WARNING
-from .analysis import input_successors, strongly_connected
+from .analysis import cyclic_components, input_successors
 from .rule import QUESTION_STRUCTURE, Rule, where
 
 
 def _check_cycle(model, index, options):
     succ = input_successors(model, index, with_sync=False)
     order = {n: i for i, n in enumerate(model.deliverables)}
-    for comp in strongly_connected(model.deliverables, succ):
-        if len(comp) < 2:
-            continue
+    for comp in cyclic_components(list(model.deliverables), succ):
         members = set(comp)
         start = min(comp, key=order.__getitem__)
         path = _cycle_through(start, succ, members)
@@ -63,8 +61,8 @@ def _check_self_relation(model, index, options):
 def _check_duplicate(model, index, options):
     first: dict[tuple, object] = {}
     for r in model.relations:
-        ends = (r.source, r.target) if r.kind != "mutual" else tuple(sorted((r.source, r.target)))
-        key = (r.kind, ends)
+        key = (r.kind, r.source, r.target) if r.kind != "mutual" or r.source <= r.target else \
+            (r.kind, r.target, r.source)
         old = first.get(key)
         if old is None:
             first[key] = r

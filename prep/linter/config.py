@@ -1,0 +1,201 @@
+"""Lint configuration files, found by walking up from each linted file:
+
+    prep.toml        [lint]            (wins when both are in one folder)
+    pyproject.toml   [tool.prep.lint]  (a pyproject without [tool.prep] is passed over)
+
+The first folder that has one decides; there is no merging across folders.
+Keys: select, ignore, severity, fail-on, per-file-ignores, and per-rule
+option tables keyed by rule name or code (`knowhow-bottleneck.min-consumers
+= 4`). Unknown keys, codes and options are errors that name them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .settings import (LintConfigError, _suggest, as_list, enabled_codes, resolve_options, resolve_severity,
+                       rule_for)
+
+FAIL_ON = ("info", "warning", "error", "never")
+KEYS = ("select", "ignore", "severity", "fail-on", "per-file-ignores")
+PREP_TOML_SECTIONS = ("lint",)
+TOOL_PREP_SECTIONS = ("lint",)
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """One configuration, already validated. Keys of `options` and
+    `severity` are rule codes / selectors as written."""
+
+    source: str | None = None          # the file it came from; None: built-in defaults
+    root: str = "."                    # folder the per-file-ignores globs are relative to
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fail_on: str | None = None
+
+    def ignores_for(self, path: str) -> list[str]:
+        """`ignore` plus the per-file ignores whose glob matches `path`."""
+        out = list(self.ignore)
+        if self.per_file_ignores:
+            rel = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root)).replace(os.sep, "/")
+            for pattern, codes in self.per_file_ignores:
+                if glob_matches(pattern, rel):
+                    out.extend(codes)
+        return out
+
+
+def _glob_regex(pattern: str) -> re.Pattern:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_matches(pattern: str, rel_path: str) -> bool:
+    """gitignore-like: a pattern without '/' matches the file name at any
+    depth; with '/', the path relative to the configuration's folder;
+    `**` spans folders."""
+    pattern = pattern.strip()
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if "/" not in pattern:
+        return bool(_glob_regex(pattern).match(rel_path.rsplit("/", 1)[-1]))
+    return bool(_glob_regex(pattern.lstrip("/")).match(rel_path))
+
+
+def settings_from_table(table: Mapping, source: str | None, root: str, where: str) -> LintSettings:
+    """Validate a lint table (the contents of [tool.prep.lint] or [lint])."""
+    if not isinstance(table, Mapping):
+        raise LintConfigError(f"{where} must be a table")
+    options: dict = {}
+    for key, value in table.items():
+        if key in KEYS:
+            continue
+        if isinstance(value, Mapping):
+            try:
+                rule = rule_for(key, where)
+            except LintConfigError:
+                raise LintConfigError(f"unknown key '{key}' in {where}{_suggest(key, KEYS)}; "
+                                      f"keys: {', '.join(KEYS)}, or a rule name with options") from None
+            options[rule.code] = dict(value)
+        else:
+            raise LintConfigError(f"unknown key '{key}' in {where}{_suggest(key, KEYS)}; "
+                                  f"keys: {', '.join(KEYS)}, or a rule name with options")
+    try:
+        select = table.get("select")
+        select_list = None if select is None else tuple(as_list(select, "select"))
+        ignore_list = tuple(as_list(table.get("ignore"), "ignore"))
+        enabled_codes(select_list, ignore_list)
+        severity = table.get("severity") or {}
+        if not isinstance(severity, Mapping):
+            raise LintConfigError("severity must be a table, like severity = { K201 = \"error\" }")
+        resolve_severity(severity)
+        resolve_options(options)
+        fail_on = table.get("fail-on")
+        if fail_on is not None and fail_on not in FAIL_ON:
+            raise LintConfigError(f"fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+        pfi = table.get("per-file-ignores") or {}
+        if not isinstance(pfi, Mapping):
+            raise LintConfigError('per-file-ignores must be a table, like "legacy/*.prep" = ["K201"]')
+        per_file = []
+        for pattern, codes in pfi.items():
+            lst = tuple(as_list(codes, f"per-file-ignores '{pattern}'"))
+            enabled_codes(None, lst)
+            per_file.append((pattern, lst))
+    except LintConfigError as e:
+        raise LintConfigError(f"{where}: {e}") from None
+    return LintSettings(source=source, root=root, select=select_list, ignore=ignore_list,
+                        severity=dict(severity), options=options, per_file_ignores=tuple(per_file),
+                        fail_on=fail_on)
+
+
+def _read_toml(path: str) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise LintConfigError(f"{path}: not valid TOML: {e}") from None
+    except OSError as e:
+        raise LintConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def load_config(path: str) -> LintSettings | None:
+    """The settings in one file, or None for a pyproject.toml without [tool.prep]."""
+    data = _read_toml(path)
+    root = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(path) == "pyproject.toml":
+        tool = data.get("tool", {})
+        prep = tool.get("prep") if isinstance(tool, Mapping) else None
+        if prep is None:
+            return None
+        for key in prep:
+            if key not in TOOL_PREP_SECTIONS:
+                raise LintConfigError(f"{path}: unknown section [tool.prep.{key}]"
+                                      f"{_suggest(key, TOOL_PREP_SECTIONS)}")
+        return settings_from_table(prep.get("lint", {}), path, root, f"{path}: [tool.prep.lint]")
+    for key in data:
+        if key not in PREP_TOML_SECTIONS:
+            raise LintConfigError(f"{path}: unknown key '{key}'{_suggest(key, PREP_TOML_SECTIONS)}; "
+                                  "lint settings go in a [lint] table")
+    return settings_from_table(data.get("lint", {}), path, root, f"{path}: [lint]")
+
+
+class ConfigFinder:
+    """Finds the configuration of each file, caching by folder."""
+
+    def __init__(self, default_root: str = "."):
+        self._by_dir: dict[str, LintSettings] = {}
+        self._default = LintSettings(root=default_root)
+
+    def for_file(self, path: str) -> LintSettings:
+        start = os.path.dirname(os.path.abspath(path))
+        walked = []
+        d = start
+        found = None
+        while True:
+            if d in self._by_dir:
+                found = self._by_dir[d]
+                break
+            walked.append(d)
+            found = self._in_dir(d)
+            if found is not None:
+                break
+            parent = os.path.dirname(d)
+            if parent == d:
+                found = self._default
+                break
+            d = parent
+        for w in walked:
+            self._by_dir[w] = found
+        return found
+
+    @staticmethod
+    def _in_dir(d: str) -> LintSettings | None:
+        for name in ("prep.toml", "pyproject.toml"):
+            p = os.path.join(d, name)
+            if os.path.isfile(p):
+                s = load_config(p)
+                if s is not None:
+                    return s
+        return None

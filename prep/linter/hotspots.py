@@ -1,0 +1,91 @@
+"""Ranking deliverables by how fragile they are (`prep lint --hotspots`).
+
+For each deliverable d:
+
+    S(d) = synchronizations touching d (`~>` in or out, `<~>`), self-relations not counted
+    K(d) = inputs of d that are personal knowhow (fewer owners than K201's min-owners, 2),
+           plus, when d itself is personal knowhow, the deliverables it feeds
+    F(d) = up(d) * down(d) / max over the model of up * down      (0..1)
+           up(d):   deliverables d is made from, directly or not  (through -> and ~>)
+           down(d): deliverables made from d, directly or not
+
+    score(d) = S(d) + 2 K(d) + 5 F(d)
+
+F measures how much of the process flows through d: up*down counts the
+(upstream, downstream) pairs whose path can pass d, the quantity that
+betweenness centrality refines. It is computed exactly from reachability
+bitsets in one pass (betweenness costs a traversal per deliverable, which
+is minutes on 10,000 deliverables). The weights say that depending on one
+person's knowledge weighs twice a round of coordination, and that the most
+central deliverable of the model weighs as much as five coordinations.
+Deliverables scoring 0 are not listed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .analysis import Reach
+
+W_SYNC, W_PERSONAL, W_FLOW = 1.0, 2.0, 5.0
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    path: str
+    rank: int
+    deliverable: str
+    score: float
+    sync: int
+    personal_knowhow: int
+    upstream: int
+    downstream: int
+    flow: float
+
+
+def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
+    index = model.index
+    ds = model.deliverables
+    personal = {n for n, d in ds.items() if d.is_knowhow and len(d.owners) < min_owners}
+    reach = Reach(model, index)
+    raw = []
+    for name, d in ds.items():
+        s = sum(1 for r in index.sync_in[name] + index.sync_out[name] + index.mutual[name] if r.source != r.target)
+        sources = {r.source for r in index.inputs[name] + index.sync_in[name]} - {name}
+        k = len(sources & personal)
+        if name in personal:
+            k += len({r.target for r in index.consumers[name] + index.sync_out[name]} - {name})
+        up, down = reach.upstream(name).bit_count(), reach.downstream(name).bit_count()
+        raw.append((name, s, k, up, down))
+    biggest = max((up * down for _, _, _, up, down in raw), default=0) or 1
+    scored = []
+    for order, (name, s, k, up, down) in enumerate(raw):
+        f = up * down / biggest
+        score = round(W_SYNC * s + W_PERSONAL * k + W_FLOW * f, 2)
+        if score > 0:
+            scored.append((-score, order, name, score, s, k, up, down, round(f, 3)))
+    scored.sort()
+    if top is not None:
+        scored = scored[:top]
+    return [Hotspot(model.path, i + 1, name, score, s, k, up, down, f)
+            for i, (_, _, name, score, s, k, up, down, f) in enumerate(scored)]
+
+
+def format_hotspots_text(path: str, hotspots: list[Hotspot], total: int) -> str:
+    head = f"{path}: top {len(hotspots)} of {total} deliverables by fragility (score = S + 2K + 5F)"
+    if not hotspots:
+        return f"{path}: no fragile deliverables (no synchronization, personal knowhow or flow)\n"
+    rows = [("rank", "score", "S sync", "K personal", "up", "down", "F flow", "deliverable")]
+    for h in hotspots:
+        rows.append((str(h.rank), f"{h.score:.2f}", str(h.sync), str(h.personal_knowhow), str(h.upstream),
+                     str(h.downstream), f"{h.flow:.2f}", h.deliverable))
+    widths = [max(len(r[i]) for r in rows) for i in range(7)]
+    lines = [head]
+    for r in rows:
+        lines.append("  ".join(c.rjust(w) for c, w in zip(r[:7], widths)) + "  " + r[7])
+    return "\n".join(lines) + "\n"
+
+
+def format_hotspots_json(hotspots: list[Hotspot]) -> str:
+    return json.dumps([asdict(h) for h in hotspots], ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,123 @@
+"""Linting files: find the models below the given paths, load each one, find
+its configuration, and lint it. The command line only calls `lint_paths`
+and a formatter.
+
+Exit status (ruff's convention): 0 no finding at or above the fail-on
+level, 1 findings, 2 an input error (a file that cannot be read, a syntax
+error) or a usage error.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ..diagnostics import SEVERITY_RANK, Diagnostic, PrepError
+from . import lint_model
+from .config import ConfigFinder, LintSettings
+from .rules import FATAL_CODES
+from .settings import rule_for
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class Overrides:
+    """Settings from the command line; they win over configuration files."""
+
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    options: dict[str, dict[str, int]] = field(default_factory=dict)   # by rule name or code
+    severity: dict[str, str] = field(default_factory=dict)
+    fail_on: str | None = None
+
+
+@dataclass
+class FileReport:
+    path: str
+    source: str | None
+    findings: list[Diagnostic]
+    model: object = None          # the Model, or None when it could not be read
+    fail_on: str = "warning"
+    options: dict = field(default_factory=dict)   # rule options by code, as used
+
+    @property
+    def fatal(self) -> bool:
+        return any(d.code in FATAL_CODES for d in self.findings)
+
+
+def find_models(paths: list[str]) -> list[str]:
+    """Files as given; folders expanded to every *.prep below them (sorted,
+    hidden folders skipped). A path that does not exist is kept, so loading
+    it reports E000."""
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for f in sorted(filenames):
+                    if f.endswith(".prep"):
+                        out.append(os.path.normpath(os.path.join(dirpath, f)))
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
+
+
+def _by_code(mapping: dict) -> dict:
+    out: dict = {}
+    for key, value in mapping.items():
+        code = rule_for(str(key), "options").code
+        out.setdefault(code, {}).update(value)
+    return out
+
+
+def lint_file(path: str, settings: LintSettings, overrides: Overrides) -> FileReport:
+    from ..api import load
+
+    fail_on = overrides.fail_on or settings.fail_on or "warning"
+    try:
+        model = load(path, strict=False)
+    except PrepError as e:
+        return FileReport(path, e.source, list(e.diagnostics), None, fail_on)
+    select = overrides.select if overrides.select is not None else settings.select
+    ignore = settings.ignores_for(path) + list(overrides.ignore)
+    options = _by_code(dict(settings.options))
+    for code, values in _by_code(overrides.options).items():
+        options.setdefault(code, {}).update(values)
+    severity = {**settings.severity, **overrides.severity}
+    findings = lint_model(model, select=select, ignore=ignore, options=options, severity=severity)
+    return FileReport(path, model.source, findings, model, fail_on, options)
+
+
+def lint_paths(paths: list[str], overrides: Overrides | None = None) -> list[FileReport]:
+    """Lint every model below `paths` (raises LintConfigError for a bad
+    configuration file or override)."""
+    overrides = overrides or Overrides()
+    finder = ConfigFinder(default_root=os.getcwd())
+    return [lint_file(p, finder.for_file(p), overrides) for p in find_models(paths)]
+
+
+def exit_status(reports: list[FileReport]) -> int:
+    if any(r.fatal for r in reports):
+        return EXIT_ERROR
+    for r in reports:
+        if r.fail_on == "never":
+            continue
+        bar = SEVERITY_RANK[r.fail_on]
+        if any(SEVERITY_RANK.get(d.severity, 0) >= bar for d in r.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def repo_root(start: str | None = None) -> str:
+    """The git work tree containing `start` (default: the current folder),
+    or the current folder: SARIF and GitHub annotations need paths relative
+    to the repository."""
+    d = os.path.abspath(start or os.getcwd())
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return os.path.abspath(os.getcwd())
+        d = parent
