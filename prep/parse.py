@@ -334,16 +334,30 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
                 column = max(column, 1)
             if entry["name"] == "space-in-name":
                 hint = _space_hint(src_line, column, hint)
+            elif entry["name"] == "name-alone" and previous:
+                # point at the name, not at the end of the line
+                at = src_line.rfind(previous, 0, column - 1)
+                if at >= 0:
+                    column, length = at + 1, len(previous)
         else:
             message = f"unexpected '{tok_text}'"
             hint = ("a line is one of: `title \"...\"`, `deliverable NAME \"label\" [attributes]`, "
                     "`knowhow NAME`, `a, b -> c`, `group NAME {`, `}` or a `# comment`")
+        broken = _broken_arrow(src_line, column, previous) if token is not None and token.type in (
+            "NAME", "_TERM", "$END") else None
+        if broken is not None:
+            (column, length), shown = broken
+            message = f"'{shown}' is not an arrow"
+            hint = ("type the arrow in half-width (ASCII) characters with no space inside: '->' "
+                    "(or '~>' / '<~>' for synchronization)")
         words = src_line.split()
         first = words[0] if words else ""
         close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75) if first not in KEYWORDS else []
         # a misspelled keyword makes the parse fail on the word after it
         after_first = len(src_line) - len(src_line.lstrip()) + len(first)
-        if close and token is not None and token.type != "$END" and token.line == line \
+        if broken is not None:
+            pass
+        elif close and token is not None and token.type != "$END" and token.line == line \
                 and src_line[after_first : column - 1].strip() == "":
             message = f"unknown keyword '{first}'"
             hint = f"did you mean '{close[0]}'?"
@@ -353,6 +367,26 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
             length = max(len(token.value), 1)
     return Diagnostic("E001", ERROR, message, Span(path, line, column, line, column + length),
                       name="syntax-error", hint=hint)
+
+
+_ARROW_LIKE = r"[<＜]?[-－ー—–‐−~～〜]+[ \t\u3000]*[>＞]"
+
+
+def _broken_arrow(src_line: str, column: int, previous: str):
+    """((column, length), text) of an arrow typed wrongly where the parse
+    failed: '- >', '-->', or full-width '－＞' from a Japanese input method
+    (which reads as part of a name), or None."""
+    import re
+
+    m = re.match(_ARROW_LIKE, src_line[column - 1 :])
+    if m and m.group(0) not in ("->", "~>", "<~>"):
+        return (column, len(m.group(0))), m.group(0)
+    # `ａ－＞ｂ` typed in full width is one bare name: find the arrow in it
+    start = src_line.rfind(previous, 0, column - 1) if previous not in ("", "->", "~>", "<~>") else -1
+    m = re.search(r"[-－ー—–‐−~～〜][>＞]", previous) if start >= 0 else None
+    if m:
+        return (start + m.start() + 1, len(m.group(0))), m.group(0)
+    return None
 
 
 def _fill(template: str, values: dict) -> str:
