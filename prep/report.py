@@ -10,8 +10,9 @@ sheet keeps tables and the picture readable on paper. Markdown output links
 the diagram as an SVG file written next to it (Markdown viewers do not show
 inline SVG).
 
-Hotspot ranking (used while the lint engine has no hotspot module of its
-own): a deliverable's *risk* adds up what the three PReP questions look for,
+Hotspot ranking: the lint engine's (`prep.linter.hotspots.rank`, the same
+as `prep lint --hotspots`) when it is installed. Otherwise a simple fallback:
+a deliverable's *risk* adds up what the three PReP questions look for,
 
 - each lint finding about it: error 3, warning 2, info 1;
 - knowhow held by fewer than two named owners (knowledge held by one person): 2;
@@ -110,6 +111,27 @@ def hotspots(model: Model, findings: list[Diagnostic] | None, limit: int = 10) -
     return ranked[:limit]
 
 
+def hotspot_table(model: Model, findings: list[Diagnostic] | None) -> tuple[list[str], list[list[str]], str]:
+    """(header, rows, explanation) of the hotspot ranking."""
+    try:
+        from .linter.hotspots import rank
+    except ImportError:
+        rank = None
+    if rank is not None:
+        rows = [[str(h.rank), model.deliverables[h.deliverable].display, f"{h.score:.2f}", str(h.sync),
+                 str(h.personal_knowhow), str(h.upstream), str(h.downstream), f"{h.flow:.2f}"]
+                for h in rank(model)]
+        return (["#", "deliverable", "score", "S sync", "K personal knowhow", "up", "down", "F flow"], rows,
+                "Where the process is fragile (as `prep lint --hotspots`): score = S + 2K + 5F, with S the "
+                "coordinations at the deliverable, K the personal knowhow it depends on, F how much of the "
+                "process flows through it.")
+    rows = [[str(i), model.deliverables[h.name].display, str(h.score), str(h.risk), str(h.reach), "; ".join(h.reasons)]
+            for i, h in enumerate(hotspots(model, findings), 1)]
+    return (["#", "deliverable", "score", "risk", "downstream", "why"], rows,
+            "Where the process is fragile: risk (findings, knowhow held by one person, coordination, "
+            "single input) times (1 + deliverables downstream).")
+
+
 def _catalogue_rows(model: Model) -> list[dict]:
     index = model.index
     rows = []
@@ -177,7 +199,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
     from ._version import __version__
 
     title = _title(model)
-    spots = hotspots(model, findings)
+    head, spots, why = hotspot_table(model, findings)
     out = ["<!DOCTYPE html>", '<html lang="ja">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{escape(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
@@ -190,16 +212,12 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
     out.append('<h2 id="findings">Findings</h2>')
     out.append(findings_table_html(findings) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
-    out += ['<h2 id="hotspots">Hotspots</h2>',
-            "<p class=\"meta\">Where the process is fragile: risk (findings, knowhow held by one person, "
-            "coordination, single input) times (1 + deliverables downstream).</p>"]
+    out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{escape(why)}</p>']
     if spots:
-        out.append('<table class="prep-hotspots"><thead><tr><th>#</th><th>deliverable</th><th>score</th>'
-                   "<th>risk</th><th>downstream</th><th>why</th></tr></thead><tbody>")
-        for i, h in enumerate(spots, 1):
-            label = model.deliverables[h.name].display
-            out.append(f"<tr><td>{i}</td><td>{escape(label)}</td><td>{h.score}</td><td>{h.risk}</td>"
-                       f"<td>{h.reach}</td><td>{escape('; '.join(h.reasons))}</td></tr>")
+        out.append('<table class="prep-hotspots"><thead><tr>' + "".join(f"<th>{escape(h)}</th>" for h in head)
+                   + "</tr></thead><tbody>")
+        for row in spots:
+            out.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
         out.append("</tbody></table>")
     else:
         out.append("<p>No hotspots.</p>")
@@ -232,15 +250,12 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
     out += ["## Findings", ""]
     out.append(findings_table_markdown(findings) if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
-    out += ["## Hotspots", "",
-            "Risk (findings, knowhow held by one person, coordination, single input) "
-            "times (1 + deliverables downstream).", ""]
-    spots = hotspots(model, findings)
+    head, spots, why = hotspot_table(model, findings)
+    out += ["## Hotspots", "", why, ""]
     if spots:
-        out += ["| # | deliverable | score | risk | downstream | why |", "|---|---|---|---|---|---|"]
-        for i, h in enumerate(spots, 1):
-            out.append(f"| {i} | {_md_cell(model.deliverables[h.name].display)} | {h.score} | {h.risk} | "
-                       f"{h.reach} | {_md_cell('; '.join(h.reasons))} |")
+        out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for row in spots:
+            out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
     else:
         out.append("No hotspots.")
     out += ["", "## Deliverables", "",

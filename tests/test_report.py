@@ -90,6 +90,7 @@ def fake_lint(monkeypatch):
 
     fake.lint_model = lint_model
     monkeypatch.setitem(sys.modules, "prep.linter", fake)
+    monkeypatch.setitem(sys.modules, "prep.linter.hotspots", None)  # the documented fallback ranking
 
 
 def test_html_report_has_every_part(fake_lint, cli, tmp_path):
@@ -171,6 +172,18 @@ def test_hotspot_ranking_is_explained():
     assert "a" not in spots
 
 
+def test_report_uses_the_lint_engines_hotspots_when_installed(tmp_path):
+    hot = pytest.importorskip("prep.linter.hotspots")
+    model = prep.loads(MODEL)
+    data, _ = build_report(model, "html")
+    page = Page()
+    page.feed(data.decode())
+    table = page.tables["prep-hotspots"]
+    assert table[0][:3] == ["#", "deliverable", "score"]
+    expected = [[str(h.rank), model.deliverables[h.deliverable].display, f"{h.score:.2f}"] for h in hot.rank(model)]
+    assert [r[:3] for r in table[1:]] == expected and expected
+
+
 def test_report_usage_errors(cli, tmp_path):
     src = tmp_path / "m.prep"
     src.write_text("a -> b\n", encoding="utf-8")
@@ -178,3 +191,19 @@ def test_report_usage_errors(cli, tmp_path):
     assert result.exit_code == 2 and "use .html or .md" in result.output
     result = cli("report", str(tmp_path / "missing.prep"))
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_checked_in_example_reports_are_current(monkeypatch):
+    """docs/reports/ has the report page of every example, as built now
+    (python docs/reports/build_reports.py rewrites them)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    examples = sorted((root / "examples").glob("*.prep"))
+    assert examples
+    monkeypatch.chdir(root)  # the reports name their model by its repository path
+    for src in examples:
+        page = root / "docs" / "reports" / (src.stem + ".html")
+        assert page.exists(), f"missing {page}; run python docs/reports/build_reports.py"
+        data, _ = build_report(prep.load(f"examples/{src.name}"), "html")
+        assert data == page.read_bytes(), f"{page} is stale; run python docs/reports/build_reports.py"
