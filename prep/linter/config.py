@@ -130,14 +130,21 @@ def settings_from_table(table: Mapping, source: str | None, root: str, where: st
                         fail_on=fail_on)
 
 
+def shown(path: str) -> str:
+    """A configuration path as messages show it: relative when below the
+    current folder."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 def _read_toml(path: str) -> dict:
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
-        raise LintConfigError(f"{path}: not valid TOML: {e}") from None
+        raise LintConfigError(f"{shown(path)}: not valid TOML: {e}") from None
     except OSError as e:
-        raise LintConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+        raise LintConfigError(f"{shown(path)}: cannot read: {e.strerror or e}") from None
 
 
 def load_config(path: str) -> LintSettings | None:
@@ -151,14 +158,14 @@ def load_config(path: str) -> LintSettings | None:
             return None
         for key in prep:
             if key not in TOOL_PREP_SECTIONS:
-                raise LintConfigError(f"{path}: unknown section [tool.prep.{key}]"
+                raise LintConfigError(f"{shown(path)}: unknown section [tool.prep.{key}]"
                                       f"{_suggest(key, TOOL_PREP_SECTIONS)}")
-        return settings_from_table(prep.get("lint", {}), path, root, f"{path}: [tool.prep.lint]")
+        return settings_from_table(prep.get("lint", {}), path, root, f"{shown(path)}: [tool.prep.lint]")
     for key in data:
         if key not in PREP_TOML_SECTIONS:
-            raise LintConfigError(f"{path}: unknown key '{key}'{_suggest(key, PREP_TOML_SECTIONS)}; "
+            raise LintConfigError(f"{shown(path)}: unknown key '{key}'{_suggest(key, PREP_TOML_SECTIONS)}; "
                                   "lint settings go in a [lint] table")
-    return settings_from_table(data.get("lint", {}), path, root, f"{path}: [lint]")
+    return settings_from_table(data.get("lint", {}), path, root, f"{shown(path)}: [lint]")
 
 
 class ConfigFinder:

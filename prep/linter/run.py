@@ -71,30 +71,40 @@ def _by_code(mapping: dict) -> dict:
     return out
 
 
-def lint_file(path: str, settings: LintSettings, overrides: Overrides) -> FileReport:
+def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=None) -> FileReport:
+    """Lint one file. With a `prep.cache.LintCache`, unchanged files (same
+    bytes, configuration and prep) are answered from it without parsing."""
     from ..api import load
 
     fail_on = overrides.fail_on or settings.fail_on or "warning"
-    try:
-        model = load(path, strict=False)
-    except PrepError as e:
-        return FileReport(path, e.source, list(e.diagnostics), None, fail_on)
     select = overrides.select if overrides.select is not None else settings.select
     ignore = settings.ignores_for(path) + list(overrides.ignore)
     options = _by_code(dict(settings.options))
     for code, values in _by_code(overrides.options).items():
         options.setdefault(code, {}).update(values)
     severity = {**settings.severity, **overrides.severity}
+    ticket = cache.lookup(path, [select, ignore, options, severity]) if cache is not None else None
+    if ticket is not None and ticket.hit is not None:
+        source, findings = ticket.hit
+        return FileReport(path, source, findings, None, fail_on, options)
+    try:
+        model = load(path, strict=False)
+    except PrepError as e:
+        if ticket is not None:
+            cache.store(ticket, e.source, list(e.diagnostics))
+        return FileReport(path, e.source, list(e.diagnostics), None, fail_on)
     findings = lint_model(model, select=select, ignore=ignore, options=options, severity=severity)
+    if ticket is not None:
+        cache.store(ticket, model.source, findings)
     return FileReport(path, model.source, findings, model, fail_on, options)
 
 
-def lint_paths(paths: list[str], overrides: Overrides | None = None) -> list[FileReport]:
+def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None) -> list[FileReport]:
     """Lint every model below `paths` (raises LintConfigError for a bad
-    configuration file or override)."""
+    configuration file or override). `cache`: a `prep.cache.LintCache`."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
-    return [lint_file(p, finder.for_file(p), overrides) for p in find_models(paths)]
+    return [lint_file(p, finder.for_file(p), overrides, cache) for p in find_models(paths)]
 
 
 def exit_status(reports: list[FileReport]) -> int:

@@ -1,0 +1,161 @@
+"""Configuration: prep.toml / pyproject.toml found by walking up from each
+file, per-file ignores, options, severities, and errors that name unknown
+keys, codes and options. Through the CLI (click's runner)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from prep.linter.config import ConfigFinder, glob_matches
+
+PERSONAL = "deliverable a [external]\nknowhow k [owner: Sato]\ndeliverable r [final]\na, k -> r\n"
+BOTTLENECK = ("deliverable a [external]\nknowhow k [owner: Sato]\ndeliverable r [final]\ndeliverable s [final]\n"
+              "deliverable t [final]\na, k -> r\na, k -> s\na, k -> t\n")
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def codes(cli, *args):
+    r = cli("lint", "--format", "json", *args)
+    assert r.exit_code in (0, 1), r.output
+    return sorted({(d["path"], d["code"]) for d in json.loads(r.stdout)})
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_pyproject_found_by_walking_up(project, cli):
+    write(project / "pyproject.toml", """
+        [project]
+        name = "x"
+        [tool.prep.lint]
+        ignore = ["K201"]
+    """)
+    write(project / "models" / "deep" / "m.prep", PERSONAL)
+    assert codes(cli, "models") == []
+    r = cli("lint", "models")
+    assert r.exit_code == 0
+
+
+def test_pyproject_without_tool_prep_is_passed_over(project, cli):
+    write(project / "pyproject.toml", '[tool.prep.lint]\nignore = ["K201"]\n')
+    write(project / "sub" / "pyproject.toml", '[project]\nname = "sub"\n')
+    write(project / "sub" / "m.prep", PERSONAL)
+    assert codes(cli, "sub") == []
+
+
+def test_nearest_configuration_wins_and_prep_toml_beats_pyproject(project, cli):
+    write(project / "pyproject.toml", '[tool.prep.lint]\nignore = ["K201"]\n')
+    write(project / "a" / "prep.toml", '[lint]\nselect = ["K201"]\n')
+    write(project / "a" / "pyproject.toml", '[tool.prep.lint]\nignore = ["K"]\n')
+    write(project / "a" / "m.prep", PERSONAL)
+    write(project / "b" / "m.prep", PERSONAL)
+    assert codes(cli, ".") == [("a/m.prep", "K201")]
+
+
+def test_per_file_ignores_by_glob(project, cli):
+    write(project / "prep.toml", """
+        [lint.per-file-ignores]
+        "legacy/**" = ["K"]
+        "draft-*.prep" = ["personal-knowhow"]
+    """)
+    write(project / "legacy" / "old" / "m.prep", PERSONAL)
+    write(project / "x" / "draft-1.prep", PERSONAL)
+    write(project / "x" / "final.prep", PERSONAL)
+    assert codes(cli, ".") == [("x/final.prep", "K201")]
+
+
+def test_glob_matching():
+    assert glob_matches("*.prep", "a/b/c.prep")
+    assert glob_matches("legacy/*.prep", "legacy/c.prep")
+    assert not glob_matches("legacy/*.prep", "legacy/x/c.prep")
+    assert glob_matches("legacy/**/*.prep", "legacy/c.prep")
+    assert glob_matches("legacy/**/*.prep", "legacy/x/y/c.prep")
+    assert glob_matches("./legacy/**", "legacy/x/c.prep")
+    assert not glob_matches("legacy/**", "new/legacy.prep")
+
+
+def test_options_and_severity_in_configuration(project, cli):
+    write(project / "m.prep", BOTTLENECK)
+    assert ("m.prep", "K203") in codes(cli, "m.prep")
+    write(project / "pyproject.toml", """
+        [tool.prep.lint]
+        knowhow-bottleneck.min-consumers = 4
+        severity = { K201 = "error" }
+    """)
+    r = cli("lint", "--format", "json", "m.prep")
+    found = json.loads(r.stdout)
+    assert [(d["code"], d["severity"]) for d in found] == [("K201", "error")]
+    # the command line wins over the file
+    r = cli("lint", "--format", "json", "--option", "K203.min-consumers=3", "--severity", "K201=info", "m.prep")
+    assert [(d["code"], d["severity"]) for d in json.loads(r.stdout)] == [("K201", "info"), ("K203", "warning")]
+
+
+def test_fail_on_in_configuration(project, cli):
+    write(project / "m.prep", PERSONAL)
+    assert cli("lint", "m.prep").exit_code == 1
+    write(project / "prep.toml", '[lint]\nfail-on = "error"\n')
+    assert cli("lint", "m.prep").exit_code == 0
+    assert cli("lint", "--fail-on", "warning", "m.prep").exit_code == 1
+
+
+@pytest.mark.parametrize("config,message", [
+    ('[tool.prep.lint]\nselct = ["K"]\n', "unknown key 'selct' in pyproject.toml: [tool.prep.lint] (did you mean 'select'?)"),
+    ('[tool.prep.lint]\nselect = ["K999"]\n', "unknown rule code or prefix 'K999'"),
+    ('[tool.prep.lint]\nignore = ["Z"]\n', "unknown rule code or prefix 'Z'"),
+    ('[tool.prep.lint]\nknowhow-bottleneck.min-consumer = 4\n',
+     "unknown option 'min-consumer' for rule K203 (knowhow-bottleneck) (did you mean 'min-consumers'?)"),
+    ('[tool.prep.lint]\nknowhow-bottlenek.min-consumers = 4\n', "unknown key 'knowhow-bottlenek'"),
+    ('[tool.prep.lint]\nseverity = { K201 = "fatal" }\n', "severity of 'K201' must be one of info, warning, error"),
+    ('[tool.prep.lint.per-file-ignores]\n"*.prep" = ["Q1"]\n', "unknown rule code or prefix 'Q1'"),
+    ('[tool.prep.lnt]\nselect = ["K"]\n', "unknown section [tool.prep.lnt] (did you mean 'lint'?)"),
+    ('[tool.prep.lint\n', "not valid TOML"),
+])
+def test_configuration_errors_name_the_key_and_exit_2(project, cli, config, message):
+    write(project / "pyproject.toml", config)
+    write(project / "m.prep", PERSONAL)
+    r = cli("lint", "m.prep")
+    assert r.exit_code == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_prep_toml_unknown_top_level_key(project, cli):
+    write(project / "prep.toml", '[lnt]\nselect = ["K"]\n')
+    write(project / "m.prep", PERSONAL)
+    r = cli("lint", "m.prep")
+    assert r.exit_code == 2 and "unknown key 'lnt'" in r.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--select", "K9"), "unknown rule code or prefix 'K9'"),
+    (("--ignore", "nonsense"), "unknown rule code or prefix 'nonsense'"),
+    (("--option", "K203.min-consumers"), "--option takes RULE.OPTION=VALUE"),
+    (("--option", "K203.min-consumers=many"), "needs a whole number"),
+    (("--option", "K203.max=3"), "unknown option 'max' for rule K203"),
+    (("--option", "K202.x=3"), "unknown option 'x' for rule K202 (knowhow-only)"),
+    (("--severity", "K201=loud"), "must be one of info, warning, error"),
+])
+def test_command_line_errors_exit_2(project, cli, args, message):
+    write(project / "m.prep", PERSONAL)
+    r = cli("lint", *args, "m.prep")
+    assert r.exit_code == 2
+    assert message in r.stderr
+
+
+def test_config_finder_caches_by_folder(tmp_path):
+    write(tmp_path / "prep.toml", '[lint]\nignore = ["K"]\n')
+    finder = ConfigFinder()
+    a = finder.for_file(str(tmp_path / "x" / "y" / "a.prep"))
+    b = finder.for_file(str(tmp_path / "x" / "b.prep"))
+    assert a is b and a.ignore == ("K",) and a.source == str(tmp_path / "prep.toml")
