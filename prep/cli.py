@@ -268,8 +268,11 @@ def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[i
 @click.option("--hotspots", metavar="[N]", is_flag=False, flag_value="10", default=None,
               help="Rank the N (default 10) most fragile deliverables of each model instead of listing "
                    "findings (formula in docs/rules/index.md).")
+@click.option("--no-cache", is_flag=True,
+              help="Lint every file again instead of reusing results for unchanged files from .prep_cache/.")
 @click.pass_context
-def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots):
+def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots,
+         no_cache):
     """Check models: missing inputs, personal knowhow, coordination.
 
     PATHS are .prep files or folders (every *.prep below, hidden folders
@@ -302,7 +305,13 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
             key, level = parse_severity_assignment(text)
             overrides.severity[key] = level
         resolve_severity(overrides.severity)
-        reports = lint_paths(list(paths) or ["."], overrides)
+        # the hotspot ranking needs the models themselves, which the cache does not keep
+        cache = None
+        if not no_cache and top is None:
+            from .cache import LintCache
+
+            cache = LintCache.open()
+        reports = lint_paths(list(paths) or ["."], overrides, cache)
     except LintConfigError as e:
         _lint_usage(ctx, str(e))
         return

@@ -1,0 +1,186 @@
+"""The lint cache: a repeat `prep lint` of unchanged files does not parse again.
+
+Like ruff's and mypy's caches, an entry is keyed by everything its result
+depends on, so it can never be stale:
+
+- the file's bytes (SHA-256 of the content, not its modification time),
+- the path as given (diagnostics carry it),
+- the lint configuration in effect for the file (select, ignore, rule
+  options, severities: after prep.toml / pyproject.toml and the command line),
+- prep's version and a fingerprint of prep's own installed files (their
+  sizes and modification times), so editing a rule in a development checkout
+  invalidates the cache as a new release does.
+
+Where: `.prep_cache/` in the project root (the nearest folder above the
+current one holding prep.toml, pyproject.toml or .git; else the current
+folder), as ruff keeps `.ruff_cache/`. It holds a CACHEDIR.TAG (backup tools
+skip it) and a `.gitignore` of `*` (git ignores it even without an entry in
+the project's .gitignore). PREP_CACHE_DIR=DIR puts it elsewhere; when the
+folder cannot be written the user cache folder (~/.cache/prep/lint) is used,
+and when neither can, linting simply runs without a cache. `--no-cache`
+skips it. Entries are JSON (never pickle: a cache folder in a cloned
+repository must not be able to run code), written atomically.
+
+    cache = LintCache.open()               # or None with --no-cache
+    ticket = cache.lookup(path, config)    # reads the file once
+    if ticket.hit is not None:
+        source, findings = ticket.hit
+    else:
+        ... lint ...
+        cache.store(ticket, source, findings)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ._version import __version__
+from .diagnostics import Diagnostic, Related, Span
+
+CACHE_DIRNAME = ".prep_cache"
+FORMAT = 1  # bump when the entry layout changes
+_ROOT_MARKERS = ("prep.toml", "pyproject.toml", ".git")
+_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This file is a cache directory tag created by prep.\n"
+        "# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+
+def project_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The nearest folder at or above `start` with prep.toml, pyproject.toml
+    or .git; `start` itself when there is none."""
+    here = Path(start or os.getcwd()).resolve()
+    for d in (here, *here.parents):
+        if any((d / marker).exists() for marker in _ROOT_MARKERS):
+            return d
+    return here
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """prep's version plus the size and mtime of each of its files."""
+    h = hashlib.sha256(f"{__version__}:{FORMAT}".encode())
+    package = Path(__file__).resolve().parent
+    for base in (package, package.parent / "grammar"):
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".lark", ".toml")):
+                    st = os.stat(os.path.join(dirpath, name))
+                    h.update(f"{os.path.relpath(os.path.join(dirpath, name), base)}:{st.st_size}:{st.st_mtime_ns};"
+                             .encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class Ticket:
+    """One file's lookup: its key, its bytes, and the cached result if any."""
+
+    key: str
+    data: bytes
+    hit: tuple[str, list[Diagnostic]] | None = None
+
+
+class LintCache:
+    def __init__(self, directory: str | os.PathLike[str]):
+        self.directory = Path(directory)
+        self.entries = self.directory / f"lint-{code_fingerprint()}"
+
+    @classmethod
+    def open(cls, start: str | os.PathLike[str] | None = None) -> "LintCache | None":
+        """The cache for the project around `start` (default: the current
+        folder), or None when no cache folder can be written."""
+        candidates = []
+        if os.environ.get("PREP_CACHE_DIR"):
+            candidates.append(Path(os.environ["PREP_CACHE_DIR"]))
+        else:
+            candidates.append(project_root(start) / CACHE_DIRNAME)
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        candidates.append(Path(base) / "prep" / "lint")
+        for d in candidates:
+            try:
+                _prepare(d)
+            except OSError:
+                continue
+            return cls(d)
+        return None
+
+    def lookup(self, path: str, config: object) -> Ticket | None:
+        """Read `path` and look its result up. None when the file cannot be
+        read (the linter reports that itself; it is never cached)."""
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        h = hashlib.sha256()
+        h.update(json.dumps([path, config], sort_keys=True, default=repr, ensure_ascii=False).encode())
+        h.update(b"\0")
+        h.update(data)
+        ticket = Ticket(h.hexdigest(), data)
+        try:
+            with open(self.entries / ticket.key[:2] / f"{ticket.key}.json", "rb") as f:
+                entry = json.loads(f.read())
+            findings = [_diagnostic(d) for d in entry["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return ticket  # a miss, or an unreadable entry: lint again
+        ticket.hit = (_decode(data, path), findings)
+        return ticket
+
+    def store(self, ticket: Ticket, source: str | None, findings: list[Diagnostic]) -> None:
+        """Keep `findings` for the bytes of `ticket`, unless the file changed
+        between the lookup and the lint (then `source` is not those bytes)."""
+        if source is None or source != _decode(ticket.data, "<cache>"):
+            return
+        folder = self.entries / ticket.key[:2]
+        text = json.dumps({"findings": [_plain(d) for d in findings]}, ensure_ascii=False, separators=(",", ":"))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, folder / f"{ticket.key}.json")
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+
+def _prepare(d: Path) -> None:
+    d.mkdir(parents=True, exist_ok=True)
+    tag = d / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(_TAG, encoding="utf-8")
+        (d / ".gitignore").write_text("# created by prep: the lint cache\n*\n", encoding="utf-8")
+    if not os.access(d, os.W_OK):
+        raise PermissionError(str(d))
+
+
+def _decode(data: bytes, path: str) -> str | None:
+    from .diagnostics import PrepError
+    from .source import decode_source
+
+    try:
+        return decode_source(data, path)
+    except PrepError:
+        return None
+
+
+def _span(s: Span) -> list:
+    return [s.path, s.line, s.column, s.end_line, s.end_column]
+
+
+def _plain(d: Diagnostic) -> list:
+    return [d.code, d.severity, d.message, _span(d.span), d.name, d.subject, d.hint,
+            [[_span(r.span), r.message] for r in d.related]]
+
+
+def _diagnostic(v: list) -> Diagnostic:
+    code, severity, message, span, name, subject, hint, related = v
+    return Diagnostic(code, severity, message, Span(*span), name, subject, hint,
+                      tuple(Related(Span(*rs), rm) for rs, rm in related))
