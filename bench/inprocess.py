@@ -85,9 +85,17 @@ def measure(path: str, runs: int = 3, render: bool = False) -> dict:
         "bytes": len(text.encode("utf-8")),
         "runs": runs,
         "stages": out,
-        "parser": getattr(parse_mod, "LAST_PARSER", "lark"),
+        "parser": _which_parser(text, path),
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def _which_parser(text: str, path: str) -> str:
+    try:
+        from prep.fastparse import scan
+    except ImportError:
+        return "lark"
+    return "fast" if scan(text, path) is not None else "lark"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,296 @@
+"""prep's benchmark: one command, a table, and JSON.
+
+    python bench/run.py                      # N = 100, 1,000, 10,000, 100,000
+    python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
+    python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
+
+For each N it generates a model (bench/generate.py, deterministic) and
+measures, as whole processes (what a user waits for; median of --runs):
+
+- `prep --version`, `prep --help`        start-up
+- `prep lint FILE --no-cache`             cold: parse + model + every rule
+- `prep lint FILE` after one run          warm: answered from the cache
+- `prep render FILE -o x.svg`             for N <= --render-max (layout is
+                                          Graphviz `dot`, minutes above ~2,000)
+- bare Graphviz                           the DOT prep produced for that
+                                          model, laid out and drawn by
+                                          pygraphviz in a bare Python process
+
+plus the peak resident memory of each child (from wait4's rusage), and,
+in a fresh process per N, the in-process split (bench/inprocess.py): read,
+parse, build, graph, lint, dot, layout. Machine info and the load average
+before and after are recorded with the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
+
+# A bare process doing what prep's render does inside, minus prep: the
+# baseline prep's render time is compared with.
+BARE_GRAPHVIZ = """\
+import sys, pygraphviz
+dot = open(sys.argv[1], encoding="utf-8").read()
+pygraphviz.AGraph(string=dot).draw(sys.argv[2], format="svg", prog="dot")
+"""
+
+
+def prep_command() -> list[str]:
+    """The `prep` console script of this interpreter's environment (what a
+    user runs), or `python -m prep` when there is none."""
+    script = Path(sys.executable).parent / "prep"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("prep")
+    return [found] if found else [sys.executable, "-m", "prep"]
+
+
+def run_child(cmd: list[str], *, cwd: Path, env: dict | None = None, timeout: float = 900) -> dict:
+    """Run one process; its wall seconds, peak RSS (MiB) and exit code."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        deadline = t + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.002)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "exit": proc.returncode, "stderr": stderr[-2000:]}
+
+
+def measure(cmd: list[str], runs: int, *, cwd: Path, env: dict | None = None, ok=(0,),
+            timeout: float = 900) -> dict:
+    """The median of `runs` runs of `cmd` (all must exit with a code in `ok`)."""
+    results = [run_child(cmd, cwd=cwd, env=env, timeout=timeout) for _ in range(runs)]
+    bad = [r for r in results if r["exit"] not in ok]
+    if bad:
+        return {"error": f"exit {bad[0]['exit']}: {bad[0]['stderr'].strip()[-500:]}", "runs": runs}
+    times = [r["seconds"] for r in results]
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs,
+            "peak_mib": max(r["peak_mib"] for r in results)}
+
+
+def machine_info() -> dict:
+    info = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_mib"] = int(line.split()[1]) // 1024
+                break
+    except OSError:
+        pass
+    versions = {}
+    for module in ("prep", "lark", "networkx", "click", "pygraphviz", "lark_cython"):
+        try:
+            from importlib.metadata import version
+
+            versions[module] = version(module.replace("_", "-"))
+        except Exception:  # noqa: BLE001 - not installed
+            versions[module] = None
+    info["versions"] = versions
+    try:
+        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                        text=True, timeout=10).stdout.strip() or None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        info["dirty"] = bool(dirty)
+    except (OSError, subprocess.SubprocessError):
+        info["commit"] = None
+    return info
+
+
+def heavy_startup_imports(prep: list[str], cwd: Path) -> list[str]:
+    """Modules that must not load for `prep --version`, found with -X importtime."""
+    cmd = [sys.executable, "-X", "importtime", "-c", "import sys; from prep.cli import main; "
+           "sys.argv = ['prep', '--version']; main()"]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60)
+    loaded = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    return sorted(m for m in loaded if m.split(".")[0] in ("lark", "networkx", "pygraphviz"))
+
+
+def lint_available(prep: list[str], cwd: Path) -> tuple[bool, bool]:
+    """(is there a lint command, does it take --no-cache)."""
+    proc = subprocess.run(prep + ["lint", "--help"], cwd=cwd, capture_output=True, text=True, timeout=60)
+    return proc.returncode == 0, "--no-cache" in proc.stdout
+
+
+def bench_size(n: int, args, prep: list[str], work: Path, has_lint: bool, has_cache: bool) -> dict:
+    model = work / f"model-{n}.prep"
+    model.write_text(generate(n), encoding="utf-8")
+    row: dict = {"n": n, "bytes": model.stat().st_size}
+    runs = args.runs
+    env = dict(os.environ)
+    env.pop("PREP_DEBUG", None)
+    if has_lint:
+        lint_cmd = prep + ["lint", model.name, "--output-format", "concise"] if args.concise else prep + ["lint", model.name]
+        # exit 1 means findings, which a generated model has: a normal outcome
+        if has_cache:
+            row["lint_cold"] = measure(lint_cmd + ["--no-cache"], runs, cwd=work, env=env, ok=(0, 1))
+            run_child(lint_cmd, cwd=work, env=env)  # fill the cache
+            row["lint_warm"] = measure(lint_cmd, runs, cwd=work, env=env, ok=(0, 1))
+        else:
+            row["lint_cold"] = measure(lint_cmd, runs, cwd=work, env=env, ok=(0, 1))
+    split_cmd = [sys.executable, str(HERE / "inprocess.py"), str(model), "--runs", str(args.split_runs)]
+    render = n <= args.render_max
+    if render:
+        split_cmd.append("--render")
+    proc = subprocess.run(split_cmd, cwd=work, capture_output=True, text=True, timeout=3600, env=env)
+    row["split"] = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr[-1000:]}
+    if render:
+        svg, dot = work / f"model-{n}.svg", work / f"model-{n}.dot"
+        row["render"] = measure(prep + ["render", model.name, "-o", svg.name, "--force"], args.render_runs,
+                                cwd=work, env=env)
+        run_child(prep + ["render", model.name, "-o", dot.name], cwd=work, env=env)
+        # the same fontconfig prep points Graphviz to, so both measure the same text
+        from prep.renderer.fonts import configure_fonts
+
+        bare_env = dict(env)
+        conf = configure_fonts()
+        if conf:
+            bare_env["FONTCONFIG_FILE"] = conf
+        script = work / "bare_graphviz.py"
+        script.write_text(BARE_GRAPHVIZ, encoding="utf-8")
+        row["bare_graphviz"] = measure([sys.executable, str(script), dot.name, f"bare-{n}.svg"], args.render_runs,
+                                       cwd=work, env=bare_env)
+        if "median" in row["render"] and "median" in row["bare_graphviz"]:
+            row["render_ratio"] = row["render"]["median"] / row["bare_graphviz"]["median"]
+    return row
+
+
+def _s(entry: dict | None, key: str = "median") -> str:
+    if not entry:
+        return "-"
+    if "error" in entry:
+        return "error"
+    value = entry.get(key)
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def table(result: dict) -> str:
+    lines = []
+    s = result["startup"]
+    lines.append(f"start-up: prep --version {_s(s['version'])} s, prep --help {_s(s['help'])} s "
+                 f"(median of {s['version'].get('runs', '?')}); heavy modules loaded: "
+                 f"{', '.join(s['heavy_imports']) or 'none'}")
+    lines.append("")
+    lines.append("| N | lint cold s | lint warm s | lint peak MiB | us/deliverable (cold) | render s | bare Graphviz s | ratio |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in result["sizes"]:
+        cold = row.get("lint_cold")
+        per = f"{cold['median'] / row['n'] * 1e6:.0f}" if cold and "median" in cold else "-"
+        ratio = f"{row['render_ratio']:.3f}" if "render_ratio" in row else "-"
+        lines.append(f"| {row['n']:,} | {_s(cold)} | {_s(row.get('lint_warm'))} | "
+                     f"{_s(cold, 'peak_mib') if cold else '-'} | {per} | {_s(row.get('render'))} | "
+                     f"{_s(row.get('bare_graphviz'))} | {ratio} |")
+    lines.append("")
+    stages = ("read", "parse", "build", "graph", "lint", "dot", "layout")
+    lines.append("In-process split (median seconds):")
+    lines.append("")
+    lines.append("| N | " + " | ".join(stages) + " | peak MiB |")
+    lines.append("|---:|" + "---:|" * (len(stages) + 1))
+    for row in result["sizes"]:
+        sp = row.get("split", {})
+        st = sp.get("stages", {})
+        cells = [f"{st[k]:.3f}" if k in st else "-" for k in stages]
+        peak = f"{sp['peak_mib']:.0f}" if "peak_mib" in sp else "-"
+        lines.append(f"| {row['n']:,} | " + " | ".join(cells) + f" | {peak} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                    help="comma-separated model sizes (deliverables)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per whole-process measurement (median)")
+    ap.add_argument("--render-runs", type=int, default=3, help="runs per render measurement")
+    ap.add_argument("--split-runs", type=int, default=3, help="repeats of the in-process split")
+    ap.add_argument("--render-max", type=int, default=1000, help="render only models up to this size")
+    ap.add_argument("--json", default=str(HERE / "results" / "latest.json"), help="where to write the results")
+    ap.add_argument("--concise", action="store_true", help="lint with --output-format concise")
+    ap.add_argument("--quick", action="store_true", help="the CI smoke test: N = 100, one run each")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+
+    prep = prep_command()
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        work = Path(tmp)
+        has_lint, has_cache = lint_available(prep, work)
+        startup_runs = max(args.runs, 5) if not args.quick else 1
+        result = {
+            "started": started,
+            "command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "machine": machine_info(),
+            "prep_command": prep,
+            "startup": {
+                "version": measure(prep + ["--version"], startup_runs, cwd=work),
+                "help": measure(prep + ["--help"], startup_runs, cwd=work),
+                "heavy_imports": heavy_startup_imports(prep, ROOT),
+            },
+            "lint_command": has_lint,
+            "lint_cache": has_cache,
+            "sizes": [],
+        }
+        for n in sizes:
+            print(f"N = {n:,} ...", file=sys.stderr, flush=True)
+            result["sizes"].append(bench_size(n, args, prep, work, has_lint, has_cache))
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    result["table"] = table(result)
+    print(result["table"])
+    print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
+          f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = out.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp_out, out)
+    print(f"wrote {out}", file=sys.stderr)
+    failed = [row["n"] for row in result["sizes"]
+              for key in ("lint_cold", "lint_warm", "render", "bare_graphviz", "split")
+              if isinstance(row.get(key), dict) and "error" in row[key]]
+    if failed:
+        print(f"some measurements failed (N = {sorted(set(failed))}); see the JSON", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
