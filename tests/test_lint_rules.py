@@ -292,3 +292,10 @@ def test_lint_of_10000_deliverables_is_fast():
     assert found  # the generated model has findings of several kinds
     assert len({d.code for d in found}) >= 4
     assert took < 1.0, f"lint took {took:.2f}s on 10,000 deliverables"
+
+
+def test_public_api_lint_uses_the_same_engine():
+    model = prep.loads(RULES["K203"].bad)
+    assert [(d.code, d.span.line) for d in prep.lint(model)] == [("K201", 2), ("K203", 2)]
+    assert [d.code for d in prep.lint(model, select="K203")] == ["K203"]
+    assert prep.lint(model, options={"K203": {"min-consumers": 9}}, ignore=["K201"]) == []
