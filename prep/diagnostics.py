@@ -140,13 +140,18 @@ def format_diagnostic(d: Diagnostic, source: str | None, *, with_code: bool = Fa
         head += f"{d.code} [{d.severity}] {d.message}" + (f" ({d.name})" if d.name else "")
     else:
         head += f"{d.severity}: {d.message}"
-    out = [head]
+    out = [_visible_lines(head)]
     text = source_line(source, d.span.line)
     if text is not None:
         end = d.span.end_column if d.span.end_line == d.span.line else None
         out.append(caret_lines(text, d.span.column, end))
     for rel in d.related:
-        out.append(f"  {rel.span}: note: {rel.message}")
+        out.append(_visible_lines(f"  {rel.span}: note: {rel.message}"))
     if d.hint:
-        out.append(f"  hint: {d.hint}")
+        out.append(_visible_lines(f"  hint: {d.hint}"))
     return "\n".join(out)
+
+
+def _visible_lines(text: str) -> str:
+    # messages and hints quote user text (names, paths): keep it inert too
+    return "\n".join(visible(line) for line in text.split("\n"))

@@ -317,6 +317,8 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
     else:
         label = _match_mistake(e, text)
         tok_text = token.value if token is not None and token.type != "$END" else "end of file"
+        if token is not None and token.type == "_TERM" and token.value != ";":
+            tok_text = "end of the line"
         previous = _previous_token_text(src_line, column)
         if label is None and token is not None and token.type == "$END" and _unclosed_brace(text):
             label = next(m for m in _mistakes()["token"] if m["name"] == "unclosed-brace")

@@ -44,7 +44,9 @@ HEALTH_NAME = {None: "green", "info": "lime", "warning": "yellow", "error": "red
 
 def dot_string(text: str) -> str:
     """A DOT double-quoted string showing `text` literally."""
-    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    # Graphviz decodes HTML entities in every label (`&amp;` shows as `&`),
+    # so '&' itself is written as an entity to show `&amp;` literally
+    out = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
     out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
     return f'"{out}"'
 
