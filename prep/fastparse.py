@@ -85,6 +85,7 @@ def _scan(text: str, path: str):
     stack: list[_OpenGroup] = []
     relation_line, decl_line = _RELATION_LINE.fullmatch, _DECL_LINE.fullmatch
     names = _NAME_OR_STRING.finditer
+    new = tuple.__new__  # Span is a named tuple: skip its __new__ wrapper
     keywords = _KEYWORDS
     lines = text.split("\n")
     lines.pop()  # the text ends with a newline
@@ -102,16 +103,16 @@ def _scan(text: str, path: str):
                     col = offset + nm.start()
                     if value is None:
                         raw = nm.group(2)
-                        side.append((unescape(raw), Span(path, lineno, col, lineno, col + len(raw))))
+                        side.append((unescape(raw), new(Span, (path, lineno, col, lineno, col + len(raw)))))
                     elif value in keywords:
                         raise _Fallback
                     else:
-                        side.append((value, Span(path, lineno, col, lineno, col + len(value))))
+                        side.append((value, new(Span, (path, lineno, col, lineno, col + len(value)))))
                 steps.append(side)
             left, right = steps
             first, last = left[0][1], right[-1][1]
             stmt = RelationStmt([(left, m.group(2), right)], None,
-                                Span(path, lineno, first.column, lineno, last.end_column))
+                                new(Span, (path, lineno, first.column, lineno, last.end_column)))
             (stack[-1].body if stack else top).append(stmt)
             if m.group(4) is not None:
                 _comment(m, 4, path, lineno, comments)
@@ -127,7 +128,7 @@ def _scan(text: str, path: str):
                 raise _Fallback
             else:
                 name = raw
-            name_span = end_span = Span(path, lineno, col, lineno, col + len(raw))
+            name_span = end_span = new(Span, (path, lineno, col, lineno, col + len(raw)))
             label = attrs = None
             if m.group(3) is not None:
                 raw = m.group(3)
@@ -139,7 +140,7 @@ def _scan(text: str, path: str):
                 attrs, end_span, _ = _attrs(toks, 0, lineno, path)
             start = m.start(1) + 1
             stmt = DeclStmt(kind, name, name_span, label, attrs,
-                            Span(path, lineno, start, lineno, end_span.end_column))
+                            new(Span, (path, lineno, start, lineno, end_span.end_column)))
             (stack[-1].body if stack else top).append(stmt)
             if m.group(5) is not None:
                 _comment(m, 5, path, lineno, comments)

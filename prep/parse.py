@@ -9,6 +9,7 @@ reduced: no parse tree is ever built.
 from __future__ import annotations
 
 import difflib
+import gc
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -211,8 +212,17 @@ _LOCK = threading.Lock()
 def parse_text(text: str, path: str = "<string>") -> Model:
     """Parse normalized model text into a Model. Raises PrepError on a syntax
     error; model errors (conflicts, bad attributes) are in `model.diagnostics`."""
-    statements, comments = parse_statements(text, path)
-    return build_model(statements, path, comments, text)
+    # Parsing allocates a few objects per character and frees almost none, so
+    # the cyclic garbage collector only rescans a growing heap: at 100,000
+    # deliverables that doubled the time. Nothing here makes cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        statements, comments = parse_statements(text, path)
+        return build_model(statements, path, comments, text)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def parse_statements(text: str, path: str = "<string>") -> tuple[list, tuple[Comment, ...]]:

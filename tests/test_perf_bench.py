@@ -1,0 +1,72 @@
+"""The benchmark as a CI smoke test: it must run at the small size and
+produce its table and JSON. No timing is asserted (the machines CI runs on
+are too noisy for that); the numbers live in docs/performance.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # noqa: E402
+
+
+def test_generator_is_deterministic_and_realistic():
+    import prep
+
+    text = generate(500)
+    assert text == generate(500)
+    assert text != generate(500, seed=1)
+    model = prep.loads(text)
+    assert len(model.deliverables) == 500
+    knowhow = sum(d.is_knowhow for d in model.deliverables.values())
+    assert 0.15 <= knowhow / 500 <= 0.25
+    kinds = [r.kind for r in model.relations]
+    sync = sum(k != "input" for k in kinds) / len(kinds)
+    assert 0.02 <= sync <= 0.10 and "mutual" in kinds and "sync" in kinds
+    assert len(model.groups) >= 10 and any(g.parent for g in model.groups.values())
+    assert any(d.owners for d in model.deliverables.values())
+    assert not model.errors
+
+
+def test_benchmark_runs_at_the_small_size(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "| N |" in proc.stdout
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["machine"]["cpus"] and result["startup"]["heavy_imports"] == []
+    (row,) = result["sizes"]
+    assert row["n"] == 100
+    for key in ("lint_cold", "lint_warm", "render", "bare_graphviz"):
+        assert "median" in row[key], (key, row[key])
+        assert row[key]["peak_mib"] > 0
+    assert row["render_ratio"] > 0
+    assert set(row["split"]["stages"]) >= {"read", "parse", "build", "graph", "lint", "dot", "layout"}
+    assert row["split"]["parser"] == "fast"
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_startup_does_not_load_heavy_modules(args):
+    code = ("import sys; from prep.cli import main; sys.argv = ['prep', *sys.argv[1:]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'networkx', 'pygraphviz'))\n"
+            "print(heavy, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_lint_does_not_load_lark_or_networkx(tmp_path):
+    (tmp_path / "m.prep").write_text(generate(200), encoding="utf-8")
+    code = ("import sys; from prep.cli import main; sys.argv = ['prep', 'lint', 'm.prep', '--no-cache']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'lark', 'networkx', 'pygraphviz'})\n"
+            "print(heavy, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
