@@ -250,6 +250,9 @@ def test_naive_feature_addition_is_missing_inputs_and_honest_one_is_not():
     (d,) = [d for d in findings(NAIVE) if d.code == "I101"]
     assert d.subject == "added service"
     assert findings(HONEST) == []
+    # exactly as the method's talk writes it, with nothing declared
+    sketch = '"customer request list" -> "added service" <~> approval\n'
+    assert [(d.code, d.subject) for d in findings(sketch) if d.code == "I101"] == [("I101", "added service")]
 
 
 def test_examples_folder_naive_and_honest():
