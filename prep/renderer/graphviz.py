@@ -43,6 +43,61 @@ def _filtered_stderr():
         print(line, file=sys.stderr)
 
 
+# Graphviz holds the GIL for the whole layout, so Ctrl-C (and any Python
+# signal handler) waits until it ends: a minute for a big model. Above this
+# much DOT (about a hundred boxes, where a layout takes a noticeable time)
+# the layout runs in a forked child that Ctrl-C stops at once; a crash of
+# Graphviz there is also a prep error instead of the end of the process.
+FORK_ABOVE = 20_000
+
+
+def _interruptible(work):
+    """`work()` in a forked child process (POSIX), its result sent back
+    pickled; KeyboardInterrupt in the parent kills the child."""
+    if not hasattr(os, "fork"):
+        return work()
+    import pickle
+    import signal
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into the caller's code
+        status = 0
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                result = ("ok", work())
+            except Exception as e:  # noqa: BLE001 - sent to the parent as text
+                result = ("error", f"{str(e).strip() or type(e).__name__}")
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+        except BaseException:  # noqa: BLE001
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks = []
+    try:
+        with os.fdopen(read_end, "rb") as inp:
+            while chunk := inp.read(1 << 20):
+                chunks.append(chunk)
+    except BaseException:  # Ctrl-C (or anything) while waiting: stop the layout now
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    _, status = os.waitpid(pid, 0)
+    if not chunks:
+        if os.WIFSIGNALED(status):
+            raise RuntimeError(f"Graphviz stopped with signal {os.WTERMSIG(status)}")
+        raise RuntimeError(f"Graphviz stopped with status {os.waitstatus_to_exitcode(status)}")
+    kind, value = pickle.loads(b"".join(chunks))
+    if kind == "error":
+        raise RuntimeError(value)
+    return value
+
+
 def layout(dot: str, fmt: str, *, path: str = "<model>", dpi: float | None = None) -> bytes:
     """Lay out `dot` with Graphviz `dot` and draw it as `fmt`."""
     configure_fonts()
@@ -51,15 +106,19 @@ def layout(dot: str, fmt: str, *, path: str = "<model>", dpi: float | None = Non
     args = f"-Gdpi={dpi:g}" if dpi else ""
     with _filtered_stderr(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
+
+        def draw():
             graph = pygraphviz.AGraph(string=dot)
-            data = graph.draw(format=fmt, prog="dot", args=args)
+            return graph.draw(format=fmt, prog="dot", args=args), [str(w.message).strip() for w in caught]
+
+        try:
+            data, messages = _interruptible(draw) if len(dot) > FORK_ABOVE else draw()
         except Exception as e:  # noqa: BLE001 - any Graphviz failure becomes a prep error
             raise PrepError([Diagnostic(
                 "R001", ERROR, f"Graphviz could not draw the model: {str(e).strip() or type(e).__name__}",
                 Span(path, 1, 1, 1, 1), name="render-failed",
                 hint="try `--format dot` to inspect the generated graph, or `--focus NAME` for a smaller view")]) from None
-    problems = [str(w.message).strip() for w in caught if "error" in str(w.message).lower()]
+    problems = [m for m in messages if "error" in m.lower()]
     if not data:
         raise PrepError([Diagnostic("R001", ERROR, "Graphviz produced no output: " + "; ".join(problems),
                                     Span(path, 1, 1, 1, 1), name="render-failed")])
