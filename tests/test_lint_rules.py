@@ -3,7 +3,6 @@ cases as data (model text -> expected (code, line) pairs)."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -285,16 +284,22 @@ def _big_model(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_lint_of_10000_deliverables_is_fast():
-    model = prep.loads(_big_model(10_000), strict=False)
-    assert len(model.deliverables) == 10_000
-    model.index  # built once, by the model
-    start = time.perf_counter()
-    found = lint_model(model)
-    took = time.perf_counter() - start
-    assert found  # the generated model has findings of several kinds
-    assert len({d.code for d in found}) >= 4
-    assert took < 1.0, f"lint took {took:.2f}s on 10,000 deliverables"
+def test_lint_of_10000_deliverables_needs_no_networkx(tmp_path):
+    """Lint works on a large model without importing NetworkX (its import
+    alone costs about 0.25 s). Speed itself is measured by bench/run.py, not
+    by a timed unit test."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "big.prep"
+    src.write_text(_big_model(10_000), encoding="utf-8")
+    code = ("import sys, prep; m = prep.load(sys.argv[1], strict=False); found = prep.lint(m); "
+            "print(len(m.deliverables), len({d.code for d in found}), 'networkx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True, check=True)
+    count, kinds, networkx_loaded = out.stdout.split()
+    assert int(count) == 10_000
+    assert int(kinds) >= 4  # the generated model has findings of several kinds
+    assert networkx_loaded == "False"
 
 
 def test_public_api_lint_uses_the_same_engine():
