@@ -12,7 +12,10 @@
 CI runs the `ci` profile (a few hundred examples per test). The long run is
 one command (see docs/reliability.md):
 
-    PREP_FUZZ_PROFILE=long python -m pytest tests/test_fuzz.py -p no:cacheprovider -q
+    PREP_FUZZ_PROFILE=long python -m pytest tests/test_fuzz.py -p no:cacheprovider -q \
+        --hypothesis-show-statistics
+
+(PREP_FUZZ_EXAMPLES=N overrides the number of examples per test.)
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ settings.register_profile("dev", max_examples=1_000, deadline=timedelta(seconds=
 settings.register_profile("long", max_examples=100_000, deadline=timedelta(seconds=5), database=None,
                           suppress_health_check=list(HealthCheck))
 PROFILE = settings.get_profile(os.environ.get("PREP_FUZZ_PROFILE", "ci"))
+if os.environ.get("PREP_FUZZ_EXAMPLES"):  # e.g. a shorter long run
+    PROFILE = settings(PROFILE, max_examples=int(os.environ["PREP_FUZZ_EXAMPLES"]))
 
 # A hard bound per input, above Hypothesis's deadline (which it only checks
 # when an example is replayed): a parse that takes this long is a hang.

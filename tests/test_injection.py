@@ -296,3 +296,53 @@ def test_any_label_text_is_literal_in_svg(text):
     texts, _ = _check_svg(prep.render(model, "svg"))
     for line in text.split("\n"):
         assert texts.count(line) >= 2, (line, texts)
+
+
+# ------------------------------------------------------------------ the other published outputs
+
+
+def test_html_report_is_inert(tmp_path):
+    from html.parser import HTMLParser
+
+    from prep.cli import cli
+
+    if "report" not in cli.commands:
+        pytest.skip("no `prep report` command")
+    (tmp_path / "h.prep").write_text(hostile_text(), encoding="utf-8")
+    r = run_prep("report", "h.prep", "-o", "h.html", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()
+
+    class Check(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.text = []
+
+        def handle_starttag(self, tag, attrs):
+            assert tag not in ("script", "iframe", "object", "embed", "foreignobject"), tag
+            for key, value in attrs:
+                assert not key.lower().startswith("on"), (tag, key, value)
+                assert not (key in ("href", "src", "xlink:href") and value and "javascript" in value.lower())
+                assert not any(m in (value or "") for m in MARKERS if m != "HOME"), (tag, key, value)
+
+        handle_startendtag = handle_starttag
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    check = Check()
+    check.feed((tmp_path / "h.html").read_text(encoding="utf-8"))
+    text = "".join(check.text)
+    for h in HOSTILE:
+        for line in h.split("\n"):
+            assert line in text, line
+
+
+def test_mermaid_front_matter_and_labels_stay_text():
+    import yaml
+
+    data = prep.render(prep.loads('title "x\\" \\n---\\nflowchart LR\\n evil"\na -> b\n'), "mmd").decode()
+    lines = data.split("\n")
+    assert lines[0] == "---"
+    end = lines.index("---", 1)
+    assert yaml.safe_load("\n".join(lines[1:end])) == {"title": 'x" --- flowchart LR evil'}
+    assert "evil" not in "\n".join(lines[end:])
