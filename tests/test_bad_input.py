@@ -130,3 +130,36 @@ def test_generated_cases_have_the_advertised_shape():
     line = _one_megabyte_line()
     assert len(line) >= 1_000_000 and line.count(b"\n") == 1
     assert _nested_groups().count(b"group ") == 10_000
+
+
+def _mistake_examples():
+    import tomllib
+
+    from prep.parse import grammar_path
+
+    table = tomllib.loads(grammar_path("mistakes.toml").read_text(encoding="utf-8"))
+    for entry in table["token"]:
+        for example in entry["examples"]:
+            yield entry["name"], entry["message"], example
+
+
+@pytest.mark.parametrize("prefix", ["", "x -> y\n", "group g {\n"], ids=["first", "after", "in-group"])
+def test_every_mistake_example_gets_its_own_message(prefix):
+    """The table stays consistent: each example of an entry, at the start,
+    after another statement, and inside a group, is explained by that entry
+    (not by an earlier one that happens to share a parser state)."""
+    import prep
+
+    wrong = []
+    for name, message, example in _mistake_examples():
+        if prefix.startswith("group") and name == "stray-brace":
+            continue  # inside a group a '}' is right
+        pattern = re.sub(r"\\\{\w+\\\}", ".*", re.escape(message))
+        try:
+            prep.loads(prefix + example)
+            got = "(accepted)"
+        except prep.PrepError as e:
+            got = e.diagnostics[0].message
+        if not re.fullmatch(pattern, got):
+            wrong.append(f"{name}: {prefix + example!r} -> {got}")
+    assert not wrong, "\n".join(wrong)
