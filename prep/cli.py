@@ -101,13 +101,13 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
               help="Output file; its extension picks the format. '-' writes to stdout. Default: FILE.svg next to FILE.")
 @click.option("-f", "--format", "fmt", type=click.Choice(RENDER_FORMATS, case_sensitive=False),
               help="Output format (overrides the extension of -o).")
-@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default="LR",
-              show_default=True, help="LR: inputs on the left. TB: inputs on top.")
-@click.option("--legend", is_flag=True, help="Add a key to the notation.")
+@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
+              help="LR (default): inputs on the left. TB: inputs on top.")
+@click.option("--legend/--no-legend", default=None, help="Add a key to the notation (default: no).")
 @click.option("--lint", "with_lint", is_flag=True,
               help="Colour deliverables by their worst lint finding (green, lime, yellow, red).")
-@click.option("--theme", type=click.Choice(["default", "print"]), default="default", show_default=True,
-              help="'print': black on white, no colour fills.")
+@click.option("--theme", type=click.Choice(["default", "print"]), default=None,
+              help="'print': black on white, no colour fills. Default: [render] in prep.toml, else 'default'.")
 @click.option("--focus", metavar="NAME", help="Draw only NAME and its neighbourhood.")
 @click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True,
               help="With --focus: how many relations upstream and downstream.")
@@ -160,8 +160,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         findings = None
         if with_lint:
             findings = [d for d in api.lint(model) if d.subject is not None]
-        data = api.render(model, out_fmt, direction=direction.upper(), legend=legend,
-                          findings=findings, theme=_print_theme(theme, transparent), dpi=_dpi(dpi, scale))
+        look = _render_settings(src, theme, direction, legend)
+        data = api.render(model, out_fmt, direction=look.direction, legend=look.legend,
+                          findings=findings, theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale))
         from .output import write_output
 
         write_output(out_path, data, inputs=(src,))
@@ -195,9 +196,10 @@ def md(source, output, keep_source):
 @click.option("-o", "--output", metavar="PATH",
               help="report.html (self-contained) or report.md (with the diagram as an SVG next to it). "
                    "Default: SOURCE.report.html next to SOURCE.")
-@click.option("--theme", type=click.Choice(["default", "print"]), default="default", show_default=True)
-@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default="LR",
-              show_default=True)
+@click.option("--theme", type=click.Choice(["default", "print"]), default=None,
+              help="Default: [render] in prep.toml, else 'default'.")
+@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
+              help="Default: [render] in prep.toml, else LR.")
 def report(source, output, theme, direction):
     """Write a one-file report of a model: diagram with findings, findings
     table, hotspot ranking and a catalogue of deliverables.
@@ -220,7 +222,8 @@ def report(source, output, theme, direction):
         raise click.UsageError("a Markdown report links its diagram file; give -o PATH.md, not '-'")
     model = api.load(source)
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
-    data, svg = build_report(model, fmt, image_name=image_name, theme=theme, direction=direction.upper())
+    look = _render_settings(source, theme, direction, None)
+    data, svg = build_report(model, fmt, image_name=image_name, theme=look.theme, direction=look.direction)
     if fmt == "md":
         image = os.path.join(os.path.dirname(output), image_name)
         write_output(image, svg, inputs=(source,))
@@ -371,14 +374,34 @@ def _dpi(dpi: float | None, scale: float | None) -> float | None:
     return (dpi or 96.0) * scale if scale else dpi
 
 
-def _print_theme(theme: str, transparent: bool):
+def _print_theme(theme, transparent: bool):
     if not transparent:
         return theme
     from dataclasses import replace
 
-    from .renderer.dot import THEMES
+    return replace(theme, background="transparent")
 
-    return replace(THEMES[theme], background="transparent")
+
+def _render_settings(src: str, theme: str | None, direction: str | None, legend: bool | None):
+    """Theme, direction and legend for one model: the command line wins over
+    [render] in the model's prep.toml / pyproject.toml, which wins over the
+    built-in defaults."""
+    from .diagnostics import ERROR, Diagnostic, PrepError, Span
+    from .linter.settings import LintConfigError
+    from .renderer.dot import THEMES
+    from .renderer.theme import RenderConfigError, RenderSettings, settings_for
+
+    try:
+        found = settings_for(src)
+    except (RenderConfigError, LintConfigError) as e:
+        path, _, message = str(e).partition(": ")
+        raise PrepError([Diagnostic("E000", ERROR, message or str(e), Span(path, 1, 1, 1, 1), name="config-error",
+                                    hint="see docs/embedding.md#themes for the [render] settings")]) from None
+    return RenderSettings(
+        source=found.source,
+        theme=THEMES[theme] if theme is not None else found.theme,
+        direction=(direction or found.direction or "LR").upper(),
+        legend=legend if legend is not None else bool(found.legend))
 
 
 def main() -> None:

@@ -195,7 +195,7 @@ def _list(items: list[str]) -> str:
     return "<br>".join(escape(i) for i in items)
 
 
-def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme: str = "default") -> str:
+def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme=None) -> str:
     from ._version import __version__
 
     title = _title(model)
@@ -269,7 +269,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
     return "\n".join(out) + "\n"
 
 
-def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme: str = "default",
+def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
                  direction: str = "LR") -> tuple[bytes, bytes]:
     """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
     for md it is to be written as `image_name` next to it."""

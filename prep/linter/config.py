@@ -22,8 +22,8 @@ from .settings import (LintConfigError, _suggest, as_list, enabled_codes, resolv
 
 FAIL_ON = ("info", "warning", "error", "never")
 KEYS = ("select", "ignore", "severity", "fail-on", "per-file-ignores")
-PREP_TOML_SECTIONS = ("lint",)
-TOOL_PREP_SECTIONS = ("lint",)
+PREP_TOML_SECTIONS = ("lint", "render")
+TOOL_PREP_SECTIONS = ("lint", "render")
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,8 @@ def load_config(path: str) -> LintSettings | None:
         prep = tool.get("prep") if isinstance(tool, Mapping) else None
         if prep is None:
             return None
+        if not isinstance(prep, Mapping):
+            raise LintConfigError(f"{shown(path)}: [tool.prep] must be a table")
         for key in prep:
             if key not in TOOL_PREP_SECTIONS:
                 raise LintConfigError(f"{shown(path)}: unknown section [tool.prep.{key}]"
@@ -164,7 +166,7 @@ def load_config(path: str) -> LintSettings | None:
     for key in data:
         if key not in PREP_TOML_SECTIONS:
             raise LintConfigError(f"{shown(path)}: unknown key '{key}'{_suggest(key, PREP_TOML_SECTIONS)}; "
-                                  "lint settings go in a [lint] table")
+                                  "lint settings go in a [lint] table, render settings in [render]")
     return settings_from_table(data.get("lint", {}), path, root, f"{shown(path)}: [lint]")
 
 
@@ -206,3 +208,26 @@ class ConfigFinder:
                 if s is not None:
                     return s
         return None
+
+
+def find_config_section(model_path: str, section: str) -> tuple[str, dict, str] | None:
+    """Walk up from a model file to the first folder with a prep.toml or a
+    pyproject.toml that has [tool.prep] (the same rule as the lint settings)
+    and return (file, the `section` table or {}, how the section is written).
+    Unknown sections in that file are errors, as for lint."""
+    d = os.path.dirname(os.path.abspath(model_path))
+    while True:
+        for name in ("prep.toml", "pyproject.toml"):
+            p = os.path.join(d, name)
+            if not os.path.isfile(p):
+                continue
+            if load_config(p) is None:  # a pyproject.toml without [tool.prep]
+                continue
+            data = _read_toml(p)
+            if name == "prep.toml":
+                return p, data.get(section, {}), f"[{section}]"
+            return p, data["tool"]["prep"].get(section, {}), f"[tool.prep.{section}]"
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent

@@ -32,7 +32,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     if fmt == "svg":
         from .svg import postprocess_svg
 
-        data = postprocess_svg(data, model, findings)
+        data = postprocess_svg(data, model, findings, font=(theme or THEMES["default"]).font)
     return data
 
 

@@ -13,10 +13,17 @@ from .dot import worst_by_subject
 from .fonts import FONT_FAMILY, SVG_FONT_STACK
 
 _TITLE = re.compile(r"<title>([^<]*)</title>")
-_FONT = f'font-family="{FONT_FAMILY}"'.encode()
+_SAFE_FONT = re.compile(r"[\w .\-]{1,64}")
 
 
-def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None = None) -> bytes:
+def font_stack(font: str) -> str:
+    """The SVG font-family for a theme font: the font itself, then the
+    Japanese fonts report readers usually have, then a generic family."""
+    return SVG_FONT_STACK if font == FONT_FAMILY else f"'{font}',{SVG_FONT_STACK}"
+
+
+def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None = None,
+                    font: str = FONT_FAMILY) -> bytes:
     names = list(model.deliverables)
     by_subject = worst_by_subject(findings) if findings is not None else {}
 
@@ -50,4 +57,7 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
 
     text = data.decode("utf-8")
     text = _TITLE.sub(replace, text)
-    return text.encode("utf-8").replace(_FONT, f'font-family="{SVG_FONT_STACK}"'.encode())
+    data = text.encode("utf-8")
+    if _SAFE_FONT.fullmatch(font):  # anything else is left exactly as Graphviz escaped it
+        data = data.replace(f'font-family="{font}"'.encode(), f'font-family="{font_stack(font)}"'.encode())
+    return data

@@ -1,0 +1,112 @@
+"""Render settings from configuration: `[render]` in prep.toml, or
+`[tool.prep.render]` in pyproject.toml, found by walking up from the model
+file (the same discovery as the lint settings).
+
+    [render]
+    theme = "print"            # base theme: default | print
+    direction = "TB"           # LR | TB
+    legend = true
+    font = "Noto Sans CJK JP"  # the font Graphviz measures and draws with
+    font-size = 12
+
+    [render.colors]
+    ink = "#1f2937"            # borders, arrows, text
+    knowhow-fill = "#fff7e6"
+
+Command-line options win over the file; the file wins over the built-in
+defaults. Unknown keys and bad values are errors that name them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+from .dot import THEMES, Theme
+
+KEYS = ("theme", "direction", "legend", "font", "font-size", "colors")
+COLOR_KEYS = {
+    "ink": "ink", "tangible-fill": "tangible_fill", "knowhow-fill": "knowhow_fill",
+    "external-fill": "external_fill", "group-border": "group_border", "group-fill": "group_fill",
+    "muted": "muted", "background": "background",
+}
+# a colour Graphviz and SVG viewers both read: #rgb, #rrggbb, #rrggbbaa or a name
+_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|[a-zA-Z]{3,24}")
+# a font family name: letters (any script), digits, spaces, '-', '_', '.'
+_FONT = re.compile(r"[\w .\-]{1,64}")
+
+
+class RenderConfigError(ValueError):
+    """A bad [render] setting; the message names the file, key and value."""
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    source: str | None = None
+    theme: Theme = THEMES["default"]
+    direction: str | None = None
+    legend: bool | None = None
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def settings_from_table(table: Mapping, source: str | None, where: str) -> RenderSettings:
+    if not isinstance(table, Mapping):
+        raise RenderConfigError(f"{where} must be a table")
+    for key in table:
+        if key not in KEYS:
+            raise RenderConfigError(f"{where}: unknown key '{key}'{_suggest(key, KEYS)}; "
+                                    f"known keys: {', '.join(KEYS)}")
+    base = table.get("theme", "default")
+    if base not in THEMES:
+        raise RenderConfigError(f"{where}: theme must be one of {', '.join(THEMES)}, not {base!r}")
+    theme = THEMES[base]
+    direction = table.get("direction")
+    if direction is not None and (not isinstance(direction, str) or direction.upper() not in ("LR", "TB")):
+        raise RenderConfigError(f"{where}: direction must be \"LR\" or \"TB\", not {direction!r}")
+    legend = table.get("legend")
+    if legend is not None and not isinstance(legend, bool):
+        raise RenderConfigError(f"{where}: legend must be true or false, not {legend!r}")
+    changes: dict = {}
+    if "font" in table:
+        font = table["font"]
+        if not isinstance(font, str) or not _FONT.fullmatch(font):
+            raise RenderConfigError(f"{where}: font must be a font family name (letters, digits, spaces, "
+                                    f"'-', '_', '.'), not {font!r}")
+        changes["font"] = font
+    if "font-size" in table:
+        size = table["font-size"]
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not 4 <= size <= 72:
+            raise RenderConfigError(f"{where}: font-size must be a number from 4 to 72, not {size!r}")
+        changes["font_size"] = float(size)
+    colors = table.get("colors", {})
+    if not isinstance(colors, Mapping):
+        raise RenderConfigError(f"{where}: colors must be a table, e.g. [render.colors]")
+    for key, value in colors.items():
+        if key not in COLOR_KEYS:
+            raise RenderConfigError(f"{where}: unknown colour '{key}'{_suggest(key, COLOR_KEYS)}; "
+                                    f"known colours: {', '.join(COLOR_KEYS)}")
+        if not isinstance(value, str) or not _COLOR.fullmatch(value):
+            raise RenderConfigError(f"{where}: colors.{key} must be like \"#1f2937\" or a colour name, "
+                                    f"not {value!r}")
+        changes[COLOR_KEYS[key]] = value
+    if changes:
+        theme = replace(theme, name=f"{base}+config", **changes)
+    return RenderSettings(source=source, theme=theme, direction=direction.upper() if direction else None,
+                          legend=legend)
+
+
+def settings_for(model_path: str) -> RenderSettings:
+    """The render settings that apply to a model file."""
+    from ..linter.config import find_config_section, shown
+
+    found = find_config_section(model_path, "render")
+    if found is None:
+        return RenderSettings()
+    path, table, section = found
+    return settings_from_table(table, path, f"{shown(path)}: {section}")
