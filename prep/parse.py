@@ -9,14 +9,13 @@ reduced: no parse tree is ever built.
 from __future__ import annotations
 
 import difflib
-import gc
 import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from .diagnostics import ERROR, Diagnostic, PrepError, Span
-from .model import Comment, Model, build_model
+from .model import Comment, Model, build_model, paused_gc
 
 KEYWORDS = ("title", "deliverable", "knowhow", "group")
 
@@ -212,17 +211,8 @@ _LOCK = threading.Lock()
 def parse_text(text: str, path: str = "<string>") -> Model:
     """Parse normalized model text into a Model. Raises PrepError on a syntax
     error; model errors (conflicts, bad attributes) are in `model.diagnostics`."""
-    # Parsing allocates a few objects per character and frees almost none, so
-    # the cyclic garbage collector only rescans a growing heap: at 100,000
-    # deliverables that doubled the time. Nothing here makes cycles.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        statements, comments = parse_statements(text, path)
-        return build_model(statements, path, comments, text)
-    finally:
-        if collecting:
-            gc.enable()
+    statements, comments = parse_statements(text, path)
+    return build_model(statements, path, comments, text)
 
 
 def parse_statements(text: str, path: str = "<string>") -> tuple[list, tuple[Comment, ...]]:
@@ -233,7 +223,8 @@ def parse_statements(text: str, path: str = "<string>") -> tuple[list, tuple[Com
     every syntax error, goes through the Lark parser below."""
     from .fastparse import scan
 
-    fast = scan(text, path)
+    with paused_gc():
+        fast = scan(text, path)
     if fast is not None:
         return fast
     return parse_statements_lark(text, path)
