@@ -107,24 +107,29 @@ class Reach:
     """Who reaches whom through `->` and `~>` (the flow of the process).
     `downstream(a)` and `upstream(a)` are bitsets over `self.order`."""
 
-    def __init__(self, model: "Model", index: "Index"):
-        self.order = list(model.deliverables)
+    def __init__(self, model: "Model", index: "Index", targets: Iterable[str] | None = None):
+        # `targets`: only questions `reaches(a, b)` with b among them will be
+        # asked. The bitsets then have a bit per target instead of one per
+        # deliverable: all-pairs bitsets are O(n^2) bits (2.5 GB at 100,000).
+        nodes = list(model.deliverables)
+        self.order = nodes if targets is None else list(dict.fromkeys(targets))
         self.bit = {n: 1 << i for i, n in enumerate(self.order)}
         succ = input_successors(model, index, with_sync=True)
-        order = topological_prefix(self.order, succ)
-        if len(order) == len(self.order):
+        order = topological_prefix(nodes, succ)
+        if len(order) == len(nodes):
             comps = [[n] for n in reversed(order)]
         else:
-            comps = strongly_connected(self.order, succ)
+            comps = strongly_connected(nodes, succ)
         comp_of: dict[str, int] = {}
         for ci, comp in enumerate(comps):
             for n in comp:
                 comp_of[n] = ci
         masks = [0] * len(comps)
+        bit = self.bit
         for ci, comp in enumerate(comps):
             m = 0
             for n in comp:
-                m |= self.bit[n]
+                m |= bit.get(n, 0)
             masks[ci] = m
         # components come sinks first, so successors are done before us
         down = [0] * len(comps)

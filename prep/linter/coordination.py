@@ -47,7 +47,9 @@ def _check_chain(model, index, options):
 
 
 def _check_early_start(model, index, options):
-    reach = None
+    # first the candidate (consumer, partner) pairs, then one reachability
+    # pass over just their consumers (not all-pairs: O(n^2) memory)
+    pending = []
     for name in model.deliverables:
         partners = [p for p in dict.fromkeys(_partners(r, name) for r in index.mutual[name]) if p != name]
         if not partners or not index.consumers[name]:
@@ -59,22 +61,22 @@ def _check_early_start(model, index, options):
                 continue
             seen.add(t)
             direct = {x.source for x in index.inputs[t] + index.sync_in[t]}
-            missing = []
-            for b in partners:
-                if b == t or b in direct:
-                    continue
-                if reach is None:
-                    reach = Reach(model, index)
-                if not reach.reaches(b, t):
-                    missing.append(b)
-            for b in missing:
-                yield EARLY_START.finding(
-                    f"'{t}' takes '{name}' before '{name}' is agreed with '{b}' (a <~> synchronization)",
-                    r.target_span, t,
-                    hint=f"work on '{t}' starts before agreement and is redone when '{name}' changes; "
-                         f"take the agreed result as well: `{as_source(name)}, {as_source(b)} -> {as_source(t)}`",
-                    related=[Related(m.span, f"'{name}' <~> '{b}' here") for m in index.mutual[name]
-                             if _partners(m, name) == b][:1])
+            candidates = [b for b in partners if b != t and b not in direct]
+            if candidates:
+                pending.append((name, r, t, candidates))
+    if not pending:
+        return
+    reach = Reach(model, index, targets=[t for _, _, t, _ in pending])
+    for name, r, t, candidates in pending:
+        missing = [b for b in candidates if not reach.reaches(b, t)]
+        for b in missing:
+            yield EARLY_START.finding(
+                f"'{t}' takes '{name}' before '{name}' is agreed with '{b}' (a <~> synchronization)",
+                r.target_span, t,
+                hint=f"work on '{t}' starts before agreement and is redone when '{name}' changes; "
+                     f"take the agreed result as well: `{as_source(name)}, {as_source(b)} -> {as_source(t)}`",
+                related=[Related(m.span, f"'{name}' <~> '{b}' here") for m in index.mutual[name]
+                         if _partners(m, name) == b][:1])
 
 
 COORDINATION_HOTSPOT = Rule(
