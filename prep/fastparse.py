@@ -77,6 +77,10 @@ _DECL_LINE = re.compile(
     _W + "(deliverable|knowhow)" + WS_PATTERN + "+(" + _ITEM + ")(?:" + _W + "(" + STRING_PATTERN + "))?"
     + "(?:" + _W + "(\\[" + _W + "(?:" + _ATTR + "(?:" + _W + "," + _W + _ATTR + ")*)?" + _W + "\\]))?" + _TAIL)
 _NAME_OR_STRING = re.compile("(" + NAME_PATTERN + ")|(" + STRING_PATTERN + ")")
+# one attribute inside a `[...]` that _DECL_LINE has already validated:
+# key, then a bare value, a quoted value, or the inside of a `[list]`
+_ATTR_ITEM = re.compile("(" + NAME_PATTERN + ")(?:" + _W + ":" + _W + "(?:(" + NAME_PATTERN + ")|("
+                        + STRING_PATTERN + ")|\\[(" + _W + "(?:" + _LIST + ")?" + _W + ")\\]))?")
 
 
 def _scan(text: str, path: str):
@@ -136,8 +140,7 @@ def _scan(text: str, path: str):
                 col = m.start(3) + 1
                 end_span = Span(path, lineno, col, lineno, col + len(raw))
             if m.group(4) is not None:
-                toks = _tokens(line, m.start(4), m.end(4))
-                attrs, end_span, _ = _attrs(toks, 0, lineno, path)
+                attrs, end_span = _validated_attrs(line, m.start(4), m.end(4), lineno, path)
             start = m.start(1) + 1
             stmt = DeclStmt(kind, name, name_span, label, attrs,
                             new(Span, (path, lineno, start, lineno, end_span.end_column)))
@@ -154,6 +157,40 @@ def _scan(text: str, path: str):
     if stack:
         raise _Fallback  # an unclosed group: Lark says where
     return top, tuple(comments)
+
+
+def _validated_attrs(line: str, start: int, end: int, lineno: int, path: str):
+    """The attributes of line[start:end], a `[...]` the line regex matched:
+    ([AttrNode], span of the closing ']')."""
+    out = []
+    for m in _ATTR_ITEM.finditer(line, start, end):
+        key = m.group(1)
+        if key in _KEYWORDS:
+            raise _Fallback
+        col = m.start(1) + 1
+        key_span = Span(path, lineno, col, lineno, col + len(key))
+        if m.group(2) is not None:
+            value = m.group(2)
+            if value in _KEYWORDS:
+                raise _Fallback
+            out.append(AttrNode(key, key_span, value, Span(path, lineno, col, lineno, m.end(2) + 1)))
+        elif m.group(3) is not None:
+            out.append(AttrNode(key, key_span, unescape(m.group(3)), Span(path, lineno, col, lineno, m.end(3) + 1)))
+        elif m.group(4) is not None:
+            items = []
+            for nm in _NAME_OR_STRING.finditer(m.group(4)):
+                value = nm.group(1)
+                if value is None:
+                    items.append(unescape(nm.group(2)))
+                elif value in _KEYWORDS:
+                    raise _Fallback
+                else:
+                    items.append(value)
+            # the list's ']' is the character after group 4
+            out.append(AttrNode(key, key_span, tuple(items), Span(path, lineno, col, lineno, m.end(4) + 2)))
+        else:
+            out.append(AttrNode(key, key_span, None, key_span))
+    return out, Span(path, lineno, end, lineno, end + 1)
 
 
 def _comment(m, group: int, path: str, line: int, comments: list) -> None:
