@@ -56,10 +56,20 @@ def decode_source(data: bytes, path: str = "<string>") -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as e:
+            codec = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
+            before = data[2 : e.start - (e.start % 2)].decode(codec, "replace").replace("\r\n", "\n")
+            line, column = _position(before + "?", len(before))
             raise _error(path, "the file starts with a UTF-16 byte-order mark but is not valid UTF-16",
-                         "save the file as UTF-8") from None
+                         "save the file as UTF-8", line, column,
+                         shown=data[2:].decode(codec, "replace").replace("\r\n", "\n")) from None
     else:
+        kind = _other_format(data)
+        if kind is not None:
+            text_like = data[:1] in (b"<", b"{") or data[:1].isspace()
+            raise _error(path, f"this is {kind}, not a .prep model",
+                         "check the file name: a model is a UTF-8 text file such as `process.prep`",
+                         shown=_first_line(data.decode("utf-8", "replace"))[: 80 if text_like else 8])
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         try:
@@ -67,6 +77,35 @@ def decode_source(data: bytes, path: str = "<string>") -> str:
         except UnicodeDecodeError as e:
             raise _decode_error(data, path, e) from None
     return normalize_text(text, path)
+
+
+# files people pass by mistake (an output, an export, an Office document)
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (Excel, Word and PowerPoint files are ZIP archives)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Office 97-2003 document (.xls, .doc, .ppt)"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+)
+
+
+def _other_format(data: bytes) -> str | None:
+    """What a file that is plainly not a model is, from its first bytes."""
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    head = data[:256].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!doctype", b"<html")):
+        return "an SVG, XML or HTML file"
+    if head.startswith(b"{") and b'"prep-model"' in data[:300]:
+        return "prep's JSON export of a model"
+    return None
+
+
+def _first_line(text: str) -> str:
+    # enough of the start of the file to put a caret under; never the whole binary
+    return text.split("\n", 1)[0][:80]
 
 
 def normalize_text(text: str, path: str = "<string>") -> str:
