@@ -11,15 +11,25 @@ Heavy modules (Lark, NetworkX, Graphviz) load on first use, so importing
 prep and running `prep --help` stay fast.
 """
 
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .diagnostics import Diagnostic, PrepError, Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "lint"]
 
 
 def __getattr__(name: str):
+    # even the diagnostics module (and dataclasses) loads on first use:
+    # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "lint"):
         from . import api
 
         return getattr(api, name)
+    if name in ("Diagnostic", "PrepError", "Span"):
+        from . import diagnostics
+
+        return getattr(diagnostics, name)
     raise AttributeError(f"module 'prep' has no attribute {name!r}")
