@@ -72,11 +72,33 @@ def decode_source(data: bytes, path: str = "<string>") -> str:
                          shown=_first_line(data.decode("utf-8", "replace"))[: 80 if text_like else 8])
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
+        if b"\x00" in data[:4096]:
+            _refuse_utf16_without_bom(data, path)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
+            _refuse_utf16_without_bom(data, path)
             raise _decode_error(data, path, e) from None
     return normalize_text(text, path)
+
+
+def _refuse_utf16_without_bom(data: bytes, path: str) -> None:
+    """UTF-16 with no byte-order mark (some Windows tools write it): say so
+    instead of 'binary file' or 'not UTF-8'."""
+    if len(data) % 2 or b"\x00" not in data:  # UTF-16 of a model has NULs: '\n' is 0A 00
+        return
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        readable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+        if text and readable / len(text) > 0.95 and re.search(r"[A-Za-z\u3040-\u30ff\u4e00-\u9fff]", text):
+            name = os.path.basename(path)
+            raise _error(path, "this is UTF-16 text without a byte-order mark, not UTF-8",
+                         f"prep reads UTF-8; convert it with `iconv -f {codec.upper().replace('-16-', '-16')} -t UTF-8 "
+                         f"{name} > utf8-{name}`",
+                         shown=_first_line(text.replace("\r\n", "\n")))
 
 
 # files people pass by mistake (an output, an export, an Office document)
@@ -95,6 +117,7 @@ def _other_format(data: bytes) -> str | None:
     for magic, kind in _SIGNATURES:
         if data.startswith(magic):
             return kind
+
     head = data[:256].lstrip().lower()
     if head.startswith((b"<?xml", b"<svg", b"<!doctype", b"<html")):
         return "an SVG, XML or HTML file"
