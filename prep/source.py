@@ -17,10 +17,11 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # spaces other than ' ' and U+3000. Each would let two names that look the
 # same be two deliverables, or make text display in another order than prep
 # reads it; control characters also break SVG (XML) output and terminals.
-_FORBIDDEN = re.compile(
+_FORBIDDEN = re.compile(  # the Basic Multilingual Plane: a fast table lookup per character
     "[\x01-\x08\x0b\x0e-\x1f\x7f-\xa0\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
-    "\u115f\u1160\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\u115f\u1160\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb]")
+_FORBIDDEN_ASTRAL = re.compile(  # slower: only searched when the text has characters above U+FFFF
+    "[\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001-\U000e007f]")
 
 
@@ -144,15 +145,17 @@ def normalize_text(text: str, path: str = "<string>") -> str:
         raise _error(path, "the file contains a NUL character: it looks like a binary file, not a .prep model",
                      "a model is plain UTF-8 text; remove the NUL bytes or check that this is the right file",
                      line, column, shown=text.replace("\x00", "\u2400"))
-    _check_characters(text, path)
+    astral = False
     if not text.isascii():
         try:
-            text.encode("utf-8")
+            astral = len(text.encode("utf-16-le")) != 2 * len(text)
         except UnicodeEncodeError as e:
             line, column = _position(text, e.start)
             raise _error(path, f"the text contains a lone surrogate U+{ord(text[e.start]):04X}, which is not a character",
                          "the text was decoded wrongly before it reached prep; read the file as UTF-8",
                          line, column, shown=text.encode("utf-8", "replace").decode("utf-8")) from None
+    _check_characters(text, path, astral)
+    if not text.isascii():
         # One spelling per look: 'デ' typed as テ + U+3099 (macOS file names,
         # some PDFs) is the same name as the composed 'デ'. Canonical
         # equivalents are drawn identically, so they must not become two
@@ -163,11 +166,14 @@ def normalize_text(text: str, path: str = "<string>") -> str:
     return text
 
 
-def _check_characters(text: str, path: str) -> None:
+def _check_characters(text: str, path: str, astral: bool = True) -> None:
     """Refuse invisible, control and odd space characters outside comments,
     at their exact position, with the message from the mistakes table."""
     comment_line, comment_at = -1, -1
-    for m in _FORBIDDEN.finditer(text):
+    found = _FORBIDDEN.finditer(text)
+    if astral:
+        found = sorted([*found, *_FORBIDDEN_ASTRAL.finditer(text)], key=lambda m: m.start())
+    for m in found:
         pos = m.start()
         start = text.rfind("\n", 0, pos) + 1
         if start != comment_line:
