@@ -77,9 +77,9 @@ def _interruptible(work):
             status = 1
         finally:
             os._exit(status)
-    os.close(write_end)
     chunks = []
     try:
+        os.close(write_end)
         with os.fdopen(read_end, "rb") as inp:
             while chunk := inp.read(1 << 20):
                 chunks.append(chunk)
