@@ -405,6 +405,13 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
 
 
 def main() -> None:
+    # One short run over one big model that is alive until the end: let the
+    # cyclic GC run 140 times less often (as mypy does), instead of rescanning
+    # millions of live objects; at 100,000 deliverables that was a third of
+    # 'prep lint' (docs/performance.md).
+    import gc
+
+    gc.set_threshold(100_000, 50, 1000)
     try:
         cli(prog_name="prep")
     except KeyboardInterrupt:

@@ -125,7 +125,8 @@ class Model:
 
     @cached_property
     def index(self) -> "Index":
-        return Index(self)
+        with paused_gc():  # half a million new lists at 100,000 deliverables
+            return Index(self)
 
     def group_members(self, group: str) -> list[str]:
         """Names of deliverables in `group` or any group nested in it."""
