@@ -82,12 +82,22 @@ class PrepError(Exception):
 
 def display_width(text: str) -> int:
     """Terminal columns taken by `text`: East Asian wide characters take two."""
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-    return width
+    if text.isascii():
+        return len(text)
+    return sum(map(_char_width, text))
+
+
+@lru_cache(maxsize=8192)
+def _char_width(ch: str) -> int:
+    # cached: formatting 5,500 findings asked for 85,000 characters' widths
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def _pad(text: str) -> str:
+    """White space as wide as `text` on a terminal, keeping its tabs."""
+    return "\t".join(" " * display_width(part) for part in text.split("\t"))
 
 
 def visible(text: str) -> str:
@@ -106,7 +116,7 @@ def caret_lines(source_line: str, column: int, end_column: int | None = None) ->
     tabs and for wide (CJK) characters."""
     line = visible(source_line.rstrip("\r\n"))
     prefix = line[: max(column - 1, 0)]
-    pad = "".join("\t" if ch == "\t" else " " * display_width(ch) for ch in prefix)
+    pad = _pad(prefix)
     length = 1
     if end_column is not None and end_column > column:
         length = max(display_width(line[column - 1 : end_column - 1]), 1)
@@ -114,8 +124,7 @@ def caret_lines(source_line: str, column: int, end_column: int | None = None) ->
     if len(line) > 200:
         start = max(column - 80, 0)
         shown = ("..." if start else "") + line[start : start + 160] + "..."
-        pad = " " * (3 if start else 0) + "".join(
-            "\t" if ch == "\t" else " " * display_width(ch) for ch in line[start : column - 1])
+        pad = " " * (3 if start else 0) + _pad(line[start : column - 1])
         length = min(length, 80)
         line = shown
     return f"  {line}\n  {pad}{'^' * length}"
