@@ -98,6 +98,16 @@ def measure(cmd: list[str], runs: int, *, cwd: Path, env: dict | None = None, ok
             "peak_mib": max(r["peak_mib"] for r in results)}
 
 
+def _merge(single_runs: list[dict]) -> dict:
+    """One measurement from several one-run measurements."""
+    bad = [r for r in single_runs if "error" in r]
+    if bad:
+        return bad[0]
+    times = [r["median"] for r in single_runs]
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times),
+            "peak_mib": max(r["peak_mib"] for r in single_runs)}
+
+
 def machine_info() -> dict:
     info = {"python": platform.python_version(), "implementation": platform.python_implementation(),
             "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count()}
@@ -171,8 +181,6 @@ def bench_size(n: int, args, prep: list[str], work: Path, has_lint: bool, has_ca
     row["split"] = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr[-1000:]}
     if render:
         svg, dot = work / f"model-{n}.svg", work / f"model-{n}.dot"
-        row["render"] = measure(prep + ["render", model.name, "-o", svg.name, "--force"], args.render_runs,
-                                cwd=work, env=env)
         run_child(prep + ["render", model.name, "-o", dot.name], cwd=work, env=env)
         # the same fontconfig prep points Graphviz to, so both measure the same text
         from prep.renderer.fonts import configure_fonts
@@ -183,8 +191,14 @@ def bench_size(n: int, args, prep: list[str], work: Path, has_lint: bool, has_ca
             bare_env["FONTCONFIG_FILE"] = conf
         script = work / "bare_graphviz.py"
         script.write_text(BARE_GRAPHVIZ, encoding="utf-8")
-        row["bare_graphviz"] = measure([sys.executable, str(script), dot.name, f"bare-{n}.svg"], args.render_runs,
-                                       cwd=work, env=bare_env)
+        # alternate the two, so that both see the same changes of load
+        prep_runs, bare_runs = [], []
+        for _ in range(args.render_runs):
+            prep_runs.append(measure(prep + ["render", model.name, "-o", svg.name, "--force"], 1,
+                                     cwd=work, env=env))
+            bare_runs.append(measure([sys.executable, str(script), dot.name, f"bare-{n}.svg"], 1,
+                                     cwd=work, env=bare_env))
+        row["render"], row["bare_graphviz"] = _merge(prep_runs), _merge(bare_runs)
         if "median" in row["render"] and "median" in row["bare_graphviz"]:
             row["render_ratio"] = row["render"]["median"] / row["bare_graphviz"]["median"]
     return row
