@@ -83,7 +83,8 @@ def run_child(cmd: list[str], *, cwd: Path, env: dict | None = None, timeout: fl
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "exit": proc.returncode, "stderr": stderr[-2000:]}
+    return {"seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024,
+            "exit": proc.returncode, "stderr": stderr[-2000:]}
 
 
 def measure(cmd: list[str], runs: int, *, cwd: Path, env: dict | None = None, ok=(0,),
@@ -94,7 +95,10 @@ def measure(cmd: list[str], runs: int, *, cwd: Path, env: dict | None = None, ok
     if bad:
         return {"error": f"exit {bad[0]['exit']}: {bad[0]['stderr'].strip()[-500:]}", "runs": runs}
     times = [r["seconds"] for r in results]
+    # CPU seconds (user + system) of the child: far less disturbed than wall
+    # time by other processes on a shared machine
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs,
+            "cpu": statistics.median(r["cpu"] for r in results),
             "peak_mib": max(r["peak_mib"] for r in results)}
 
 
@@ -105,6 +109,7 @@ def _merge(single_runs: list[dict]) -> dict:
         return bad[0]
     times = [r["median"] for r in single_runs]
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times),
+            "cpu": statistics.median(r["cpu"] for r in single_runs),
             "peak_mib": max(r["peak_mib"] for r in single_runs)}
 
 
@@ -215,12 +220,21 @@ def _s(entry: dict | None, key: str = "median") -> str:
     return f"{value:.3f}" if value < 10 else f"{value:.1f}"
 
 
+def _wc(entry: dict | None) -> str:
+    """'wall (cpu)'."""
+    if not entry or "error" in entry or "cpu" not in entry:
+        return _s(entry)
+    return f"{_s(entry)} ({_s(entry, 'cpu')})"
+
+
 def table(result: dict) -> str:
     lines = []
     s = result["startup"]
-    lines.append(f"start-up: prep --version {_s(s['version'])} s, prep --help {_s(s['help'])} s "
+    lines.append(f"start-up: prep --version {_wc(s['version'])} s, prep --help {_wc(s['help'])} s "
                  f"(median of {s['version'].get('runs', '?')}); heavy modules loaded: "
                  f"{', '.join(s['heavy_imports']) or 'none'}")
+    lines.append("")
+    lines.append("Whole processes, median wall seconds (CPU seconds of the process in brackets):")
     lines.append("")
     lines.append("| N | lint cold s | lint warm s | lint peak MiB | us/deliverable (cold) | render s | bare Graphviz s | ratio |")
     lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -228,9 +242,9 @@ def table(result: dict) -> str:
         cold = row.get("lint_cold")
         per = f"{cold['median'] / row['n'] * 1e6:.0f}" if cold and "median" in cold else "-"
         ratio = f"{row['render_ratio']:.3f}" if "render_ratio" in row else "-"
-        lines.append(f"| {row['n']:,} | {_s(cold)} | {_s(row.get('lint_warm'))} | "
-                     f"{_s(cold, 'peak_mib') if cold else '-'} | {per} | {_s(row.get('render'))} | "
-                     f"{_s(row.get('bare_graphviz'))} | {ratio} |")
+        lines.append(f"| {row['n']:,} | {_wc(cold)} | {_wc(row.get('lint_warm'))} | "
+                     f"{_s(cold, 'peak_mib') if cold else '-'} | {per} | {_wc(row.get('render'))} | "
+                     f"{_wc(row.get('bare_graphviz'))} | {ratio} |")
     lines.append("")
     stages = ("read", "parse", "build", "graph", "lint", "dot", "layout")
     lines.append("In-process split (median seconds):")
