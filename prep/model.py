@@ -354,8 +354,20 @@ def _attributes(b: _Builder, attrs, on_relation: bool) -> dict:
     return values
 
 
+def _name_subject(b: _Builder, first: int, subject: str) -> None:
+    """Attribute errors found since `first` are about `subject` (lint colours
+    and suppresses findings by the deliverable they are about)."""
+    for i in range(first, len(b.diagnostics)):
+        d = b.diagnostics[i]
+        if d.subject is None:
+            b.diagnostics[i] = Diagnostic(d.code, d.severity, d.message, d.span, d.name, subject,
+                                          d.hint, d.related)
+
+
 def _add_decl(b: _Builder, st, group: str | None) -> None:
+    first = len(b.diagnostics)
     values = _attributes(b, st.attrs, on_relation=False)
+    _name_subject(b, first, st.name)
     d = Deliverable(name=st.name, kind=st.kind, label=st.label, owners=values.get("owner", ()),
                     external=values.get("external", False), final=values.get("final", False),
                     note=values.get("note"), stage=values.get("stage"), group=group,
@@ -385,7 +397,10 @@ def _add_decl(b: _Builder, st, group: str | None) -> None:
 
 
 def _add_relations(b: _Builder, st, group: str | None) -> None:
+    first = len(b.diagnostics)
     values = _attributes(b, st.attrs, on_relation=True)
+    # a relation finding is about the relation's target (the last one named)
+    _name_subject(b, first, st.steps[-1][2][-1][0])
     note, stage, owners = values.get("note"), values.get("stage"), values.get("owner", ())
     implicit, decls, out = b.implicit, b.decls, b.relations
     for (name, span) in st.all_names():
