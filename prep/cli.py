@@ -413,10 +413,34 @@ def main() -> None:
 
     gc.set_threshold(100_000, 50, 1000)
     try:
-        cli(prog_name="prep")
-    except KeyboardInterrupt:
-        click.echo("prep: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        try:
+            cli(prog_name="prep")
+        except KeyboardInterrupt:
+            click.echo("prep: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as e:
+        _exit_now(e.code)
+
+
+def _exit_now(code) -> None:
+    """Exit with `code` (as sys.exit takes it) without tearing the heap down:
+    the final garbage collection and freeing a big model object by object
+    took 0.25 s of CPU after `prep lint` on 10,000 deliverables, and nothing
+    is left to do then but flush the output (mypy exits the same way)."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

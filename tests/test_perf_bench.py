@@ -54,8 +54,9 @@ def test_benchmark_runs_at_the_small_size(tmp_path):
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])
 def test_startup_does_not_load_heavy_modules(args):
-    code = ("import sys; from prep.cli import main; sys.argv = ['prep', *sys.argv[1:]]\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    # the click group itself: prep.cli.main() ends the process with os._exit
+    code = ("import sys; from prep.cli import cli\n"
+            "try:\n    cli.main(sys.argv[1:], prog_name='prep')\nexcept SystemExit:\n    pass\n"
             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'networkx', 'pygraphviz'))\n"
             "print(heavy, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
@@ -64,8 +65,8 @@ def test_startup_does_not_load_heavy_modules(args):
 
 def test_lint_does_not_load_lark_or_networkx(tmp_path):
     (tmp_path / "m.prep").write_text(generate(200), encoding="utf-8")
-    code = ("import sys; from prep.cli import main; sys.argv = ['prep', 'lint', 'm.prep', '--no-cache']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    code = ("import sys; from prep.cli import cli\n"
+            "try:\n    cli.main(['lint', 'm.prep', '--no-cache'], prog_name='prep')\nexcept SystemExit:\n    pass\n"
             "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'lark', 'networkx', 'pygraphviz'})\n"
             "print(heavy, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
