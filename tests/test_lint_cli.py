@@ -227,3 +227,23 @@ def test_render_without_lint_has_no_health_classes(here, cli):
     assert cli("render", "m.prep", "-o", "m.svg").exit_code == 0
     nodes, _ = _nodes(here.path / "m.svg")
     assert nodes and not any(c.startswith("prep-health") for classes, _ in nodes.values() for c in classes)
+
+
+def test_hotspot_ranking_is_the_same_in_small_batches(monkeypatch):
+    """The flow term is computed over batches of target deliverables so memory
+    stays linear; the batch size must not change the ranking."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from generate import generate
+
+    import prep
+    from prep.linter import hotspots
+
+    model = prep.loads(generate(600), strict=False)
+    whole = hotspots.rank(model, top=None)
+    monkeypatch.setattr(hotspots, "REACH_BATCH", 37)
+    assert hotspots.rank(model, top=None) == whole
+    assert len(whole) > 100
+    assert max(h.flow for h in whole) == 1.0

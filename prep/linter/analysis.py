@@ -152,7 +152,8 @@ class Reach:
         return bool(self._down[self._comp_of[a]] & self.bit[b])
 
     def downstream(self, a: str) -> int:
-        return self._down[self._comp_of[a]] & ~self.bit[a]
+        """Bitset (over `self.order`) of the deliverables made from `a`."""
+        return self._down[self._comp_of[a]] & ~self.bit.get(a, 0)
 
     def upstream(self, a: str) -> int:
         if self._up is None:
@@ -164,4 +165,4 @@ class Reach:
                     acc |= up[p] | masks[p]
                 up[ci] = acc
             self._up = up
-        return self._up[self._comp_of[a]] & ~self.bit[a]
+        return self._up[self._comp_of[a]] & ~self.bit.get(a, 0)

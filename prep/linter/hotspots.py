@@ -15,7 +15,9 @@ F measures how much of the process flows through d: up*down counts the
 (upstream, downstream) pairs whose path can pass d, the quantity that
 betweenness centrality refines. It is computed exactly from reachability
 bitsets in one pass (betweenness costs a traversal per deliverable, which
-is minutes on 10,000 deliverables). The weights say that depending on one
+is minutes on 10,000 deliverables), a batch of at most REACH_BATCH
+deliverables at a time, so memory stays linear in the model size (one
+all-pairs pass would need n^2 bits: 1.2 GB at 100,000). The weights say that depending on one
 person's knowledge weighs twice a round of coordination, and that the most
 central deliverable of the model weighs as much as five coordinations.
 Deliverables scoring 0 are not listed.
@@ -29,6 +31,24 @@ from dataclasses import asdict, dataclass
 from .analysis import Reach
 
 W_SYNC, W_PERSONAL, W_FLOW = 1.0, 2.0, 5.0
+# bits per reachability bitset: 8,192 bits is 1 KiB per deliverable and
+# direction, so a batch over 100,000 deliverables holds about 200 MiB
+REACH_BATCH = 8192
+
+
+def reach_counts(model, index, batch: int | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """(upstream, downstream) counts of every deliverable: exact, computed
+    over `batch` (default REACH_BATCH) target deliverables at a time."""
+    batch = batch or REACH_BATCH
+    names = list(model.deliverables)
+    up = dict.fromkeys(names, 0)
+    down = dict.fromkeys(names, 0)
+    for start in range(0, len(names), batch):
+        reach = Reach(model, index, targets=names[start : start + batch])
+        for n in names:
+            up[n] += reach.upstream(n).bit_count()
+            down[n] += reach.downstream(n).bit_count()
+    return up, down
 
 
 @dataclass(frozen=True)
@@ -48,7 +68,7 @@ def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
     index = model.index
     ds = model.deliverables
     personal = {n for n, d in ds.items() if d.is_knowhow and len(d.owners) < min_owners}
-    reach = Reach(model, index)
+    ups, downs = reach_counts(model, index)
     raw = []
     for name, d in ds.items():
         s = sum(1 for r in index.sync_in[name] + index.sync_out[name] + index.mutual[name] if r.source != r.target)
@@ -56,7 +76,7 @@ def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
         k = len(sources & personal)
         if name in personal:
             k += len({r.target for r in index.consumers[name] + index.sync_out[name]} - {name})
-        up, down = reach.upstream(name).bit_count(), reach.downstream(name).bit_count()
+        up, down = ups[name], downs[name]
         raw.append((name, s, k, up, down))
     biggest = max((up * down for _, _, _, up, down in raw), default=0) or 1
     scored = []
