@@ -243,7 +243,8 @@ def test_hotspot_ranking_is_the_same_in_small_batches(monkeypatch):
 
     model = prep.loads(generate(600), strict=False)
     whole = hotspots.rank(model, top=None)
-    monkeypatch.setattr(hotspots, "REACH_BATCH", 37)
+    monkeypatch.setattr(hotspots, "REACH_BITS", 600 * 37)  # batches of 256 targets
+    assert hotspots.reach_counts(model, model.index, batch=37) == hotspots.reach_counts(model, model.index)
     assert hotspots.rank(model, top=None) == whole
     assert len(whole) > 100
     assert max(h.flow for h in whole) == 1.0

@@ -15,9 +15,9 @@ F measures how much of the process flows through d: up*down counts the
 (upstream, downstream) pairs whose path can pass d, the quantity that
 betweenness centrality refines. It is computed exactly from reachability
 bitsets in one pass (betweenness costs a traversal per deliverable, which
-is minutes on 10,000 deliverables), a batch of at most REACH_BATCH
-deliverables at a time, so memory stays linear in the model size (one
-all-pairs pass would need n^2 bits: 1.2 GB at 100,000). The weights say that depending on one
+is minutes on 10,000 deliverables), over batches of target deliverables
+sized so the bitsets stay within REACH_BITS, so memory stays bounded (one
+all-pairs pass needs n^2 bits per direction: 3 GB at 100,000). The weights say that depending on one
 person's knowledge weighs twice a round of coordination, and that the most
 central deliverable of the model weighs as much as five coordinations.
 Deliverables scoring 0 are not listed.
@@ -31,16 +31,18 @@ from dataclasses import asdict, dataclass
 from .analysis import Reach
 
 W_SYNC, W_PERSONAL, W_FLOW = 1.0, 2.0, 5.0
-# bits per reachability bitset: 8,192 bits is 1 KiB per deliverable and
-# direction, so a batch over 100,000 deliverables holds about 200 MiB
-REACH_BATCH = 8192
+# bits the reachability bitsets of one batch may hold, per direction
+# (2^30 bits = 128 MiB): one batch up to ~32,000 deliverables, then
+# batches of 2^30 / n targets (about 10,700 at 100,000)
+REACH_BITS = 2**30
 
 
 def reach_counts(model, index, batch: int | None = None) -> tuple[dict[str, int], dict[str, int]]:
     """(upstream, downstream) counts of every deliverable: exact, computed
-    over `batch` (default REACH_BATCH) target deliverables at a time."""
-    batch = batch or REACH_BATCH
+    over `batch` target deliverables at a time (default: as many as fit in
+    REACH_BITS)."""
     names = list(model.deliverables)
+    batch = batch or max(256, REACH_BITS // max(len(names), 1))
     up = dict.fromkeys(names, 0)
     down = dict.fromkeys(names, 0)
     for start in range(0, len(names), batch):
