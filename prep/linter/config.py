@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .settings import (LintConfigError, _suggest, as_list, enabled_codes, resolve_options, resolve_severity,
+from .settings import (LintConfigError, did_you_mean, as_list, enabled_codes, resolve_options, resolve_severity,
                        rule_for)
 
 FAIL_ON = ("info", "warning", "error", "never")
@@ -96,11 +96,11 @@ def settings_from_table(table: Mapping, source: str | None, root: str, where: st
             try:
                 rule = rule_for(key, where)
             except LintConfigError:
-                raise LintConfigError(f"unknown key '{key}' in {where}{_suggest(key, KEYS)}; "
+                raise LintConfigError(f"unknown key '{key}' in {where}{did_you_mean(key, KEYS)}; "
                                       f"keys: {', '.join(KEYS)}, or a rule name with options") from None
             options[rule.code] = dict(value)
         else:
-            raise LintConfigError(f"unknown key '{key}' in {where}{_suggest(key, KEYS)}; "
+            raise LintConfigError(f"unknown key '{key}' in {where}{did_you_mean(key, KEYS)}; "
                                   f"keys: {', '.join(KEYS)}, or a rule name with options")
     try:
         select = table.get("select")
@@ -161,11 +161,11 @@ def load_config(path: str) -> LintSettings | None:
         for key in prep:
             if key not in TOOL_PREP_SECTIONS:
                 raise LintConfigError(f"{shown(path)}: unknown section [tool.prep.{key}]"
-                                      f"{_suggest(key, TOOL_PREP_SECTIONS)}")
+                                      f"{did_you_mean(key, TOOL_PREP_SECTIONS)}")
         return settings_from_table(prep.get("lint", {}), path, root, f"{shown(path)}: [tool.prep.lint]")
     for key in data:
         if key not in PREP_TOML_SECTIONS:
-            raise LintConfigError(f"{shown(path)}: unknown key '{key}'{_suggest(key, PREP_TOML_SECTIONS)}; "
+            raise LintConfigError(f"{shown(path)}: unknown key '{key}'{did_you_mean(key, PREP_TOML_SECTIONS)}; "
                                   "lint settings go in a [lint] table, render settings in [render]")
     return settings_from_table(data.get("lint", {}), path, root, f"{shown(path)}: [lint]")
 

@@ -17,7 +17,9 @@ class LintConfigError(ValueError):
     or on the command line. The message names it."""
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """The text " (did you mean 'x'?)" naming the closest choice, or "" when
+    none is close: the tail of a configuration error message."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -37,7 +39,7 @@ def rule_for(key: str, what: str):
     """The rule named by a code (`K203`) or a name (`knowhow-bottleneck`)."""
     rule = RULES.get(key.upper()) or BY_NAME.get(key.lower())
     if rule is None:
-        raise LintConfigError(f"unknown rule '{key}' in {what}{_suggest(key, list(RULES) + list(BY_NAME))}")
+        raise LintConfigError(f"unknown rule '{key}' in {what}{did_you_mean(key, list(RULES) + list(BY_NAME))}")
     return rule
 
 
@@ -52,7 +54,7 @@ def match_selector(selector: str, what: str) -> tuple[list[str], int]:
     codes = [c for c in RULES if c.startswith(up)]
     if not codes:
         raise LintConfigError(f"unknown rule code or prefix '{s}' in {what}"
-                              f"{_suggest(up, list(RULES) + list(BY_NAME))}")
+                              f"{did_you_mean(up, list(RULES) + list(BY_NAME))}")
     return codes, len(up)
 
 
@@ -89,7 +91,7 @@ def resolve_options(options: Mapping | None) -> dict[str, dict[str, int]]:
             if opt is None:
                 have = (", ".join(known) if known else "none")
                 raise LintConfigError(f"unknown option '{name}' for rule {rule.code} ({rule.name})"
-                                      f"{_suggest(name, known)}; its options: {have}")
+                                      f"{did_you_mean(name, known)}; its options: {have}")
             if isinstance(value, bool) or not isinstance(value, int):
                 raise LintConfigError(f"option {rule.name}.{name} must be a whole number, not {value!r}")
             if value < opt.minimum:

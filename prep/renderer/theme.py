@@ -19,11 +19,11 @@ defaults. Unknown keys and bad values are errors that name them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
+from ..linter.settings import did_you_mean
 from .dot import THEMES, Theme
 
 KEYS = ("theme", "direction", "legend", "font", "font-size", "colors")
@@ -50,17 +50,12 @@ class RenderSettings:
     legend: bool | None = None
 
 
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def settings_from_table(table: Mapping, source: str | None, where: str) -> RenderSettings:
     if not isinstance(table, Mapping):
         raise RenderConfigError(f"{where} must be a table")
     for key in table:
         if key not in KEYS:
-            raise RenderConfigError(f"{where}: unknown key '{key}'{_suggest(key, KEYS)}; "
+            raise RenderConfigError(f"{where}: unknown key '{key}'{did_you_mean(key, KEYS)}; "
                                     f"known keys: {', '.join(KEYS)}")
     base = table.get("theme", "default")
     if base not in THEMES:
@@ -89,7 +84,7 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
         raise RenderConfigError(f"{where}: colors must be a table, e.g. [render.colors]")
     for key, value in colors.items():
         if key not in COLOR_KEYS:
-            raise RenderConfigError(f"{where}: unknown colour '{key}'{_suggest(key, COLOR_KEYS)}; "
+            raise RenderConfigError(f"{where}: unknown colour '{key}'{did_you_mean(key, COLOR_KEYS)}; "
                                     f"known colours: {', '.join(COLOR_KEYS)}")
         if not isinstance(value, str) or not _COLOR.fullmatch(value):
             raise RenderConfigError(f"{where}: colors.{key} must be like \"#1f2937\" or a colour name, "
