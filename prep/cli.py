@@ -72,7 +72,8 @@ def cli() -> None:
 
     \b
       prep render model.prep           draw model.svg next to the model
-      prep render model.prep -o a.png  PNG (also .pdf .dot .json)
+      prep render model.prep -o a.png  PNG (also .pdf .dot .json .mmd .pptx)
+      prep report model.prep           a one-page HTML report with findings
       prep lint                        check every *.prep below here
     """
 
