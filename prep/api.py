@@ -17,33 +17,33 @@ def loads(text: str, path: str = "<string>", *, strict: bool = True) -> Model:
     """Parse model text. Raises PrepError on a syntax error, and, when
     `strict`, on model errors (conflicting declarations, bad attributes);
     with `strict=False` those stay in `model.diagnostics`."""
-    from .parse import parse_text
     from .source import normalize_text
 
-    text = normalize_text(text, path)
+    return _parse(normalize_text(text, path), path, strict)
+
+
+def load(path: str | os.PathLike[str], *, strict: bool = True) -> Model:
+    """Read and parse a .prep file (UTF-8, with or without BOM); as `loads`."""
+    from .source import read_source
+
+    name = os.fspath(path)
+    return _parse(read_source(name), name, strict)
+
+
+def _parse(text: str, path: str, strict: bool) -> Model:
+    from .parse import parse_text
+
     model = parse_text(text, path)
     if strict and model.errors:
         raise PrepError(model.errors, text)
     return model
 
 
-def load(path: str | os.PathLike[str], *, strict: bool = True) -> Model:
-    """Read and parse a .prep file (UTF-8, with or without BOM)."""
-    from .parse import parse_text
-    from .source import read_source
-
-    name = os.fspath(path)
-    text = read_source(name)
-    model = parse_text(text, name)
-    if strict and model.errors:
-        raise PrepError(model.errors, text)
-    return model
-
-
 def render(model: Model, format: str = "svg", **options) -> bytes:
-    """Draw a model. `format`: svg, png, pdf, dot or json. Options:
-    direction ("LR" or "TB"), legend (bool), findings (a list of
-    Diagnostics to draw on the picture, as `prep render --lint` does)."""
+    """Draw a model. `format`: svg, png, pdf, dot, json, mmd (Mermaid) or
+    pptx. Options: direction ("LR" or "TB"), legend (bool), findings (a
+    list of Diagnostics to draw on the picture, as `prep render --lint`
+    does), theme ("default", "print" or a Theme), dpi (PNG)."""
     from .renderer import render as _render
 
     return _render(model, format=format, **options)

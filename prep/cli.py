@@ -46,11 +46,9 @@ class PrepGroup(click.Group):
             click.echo("prep: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
-            # the reader went away (`prep lint | head`): not an error
-            try:
-                sys.stdout = None  # type: ignore[assignment]
-            finally:
-                os._exit(EXIT_OK)
+            # the reader went away (`prep lint | head`): not an error; leave
+            # at once rather than flush into the closed pipe again
+            os._exit(EXIT_OK)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except MemoryError:
