@@ -42,7 +42,7 @@ def _check_no_source(model, index, options):
         if index.inputs[name] or index.sync_in[name] or index.mutual[name]:
             continue
         if d.declared:
-            hint = f"mark it `[external]` if it comes from outside the process, or add what it is made from"
+            hint = "mark it `[external]` if it comes from outside the process, or add what it is made from"
         else:
             hint = (f"declare it with `deliverable {as_source(name)} [external]` if it comes from outside "
                     "the process, or add what it is made from")

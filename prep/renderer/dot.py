@@ -63,6 +63,22 @@ def worst_by_subject(findings: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     return by
 
 
+def worst_severity(findings: list[Diagnostic]) -> str | None:
+    """The most severe level among `findings`; None when there are none."""
+    return max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__, default=None)
+
+
+def group_tree(model: Model) -> tuple[dict[str | None, list], dict[str | None, list]]:
+    """(deliverables by group, groups by parent group); None is the top level."""
+    members: dict[str | None, list] = {}
+    for d in model.deliverables.values():
+        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
+    children: dict[str | None, list] = {}
+    for g in model.groups.values():
+        children.setdefault(g.parent, []).append(g)
+    return members, children
+
+
 def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
            findings: list[Diagnostic] | None = None, theme: Theme | None = None) -> str:
     theme = theme or THEMES["default"]
@@ -107,20 +123,14 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             pairs.append(("penwidth", "2.4"))
             classes.append("prep-final")
         if by_subject is not None:
-            mine = by_subject.get(d.name, [])
-            worst = max((f.severity for f in mine), key=SEVERITY_RANK.__getitem__, default=None)
+            worst = worst_severity(by_subject.get(d.name, []))
             fill = HEALTH_FILL[worst]
             classes.append(f"prep-health-{HEALTH_NAME[worst]}")
         pairs += [("style", dot_string(",".join(style))), ("fillcolor", dot_string(fill)),
                   ("class", dot_string(" ".join(classes)))]
         return f"{ids[d.name]} {_attrs(pairs)};"
 
-    members: dict[str | None, list] = {}
-    for d in model.deliverables.values():
-        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
-    children: dict[str | None, list] = {}
-    for g in model.groups.values():
-        children.setdefault(g.parent, []).append(g)
+    members, children = group_tree(model)
 
     group_ids = {name: f"cluster_g{i}" for i, name in enumerate(model.groups)}
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import json
 
-from ..diagnostics import SEVERITY_RANK, Diagnostic
+from ..diagnostics import Diagnostic
 from ..model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
-from .dot import HEALTH_FILL, HEALTH_NAME, THEMES, Theme, worst_by_subject
+from .dot import HEALTH_FILL, HEALTH_NAME, THEMES, Theme, group_tree, worst_by_subject, worst_severity
 
 LINK = {INPUT: "-->", SYNC: "-.->", MUTUAL: "<-.->"}
 
@@ -97,18 +97,12 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
         if d.final:
             classes.append("final")
         if by_subject is not None:
-            mine = by_subject.get(d.name, [])
-            worst = max((f.severity for f in mine), key=SEVERITY_RANK.__getitem__, default=None)
+            worst = worst_severity(by_subject.get(d.name, []))
             classes.append(f"health-{HEALTH_NAME[worst]}")
         # `:::a:::b` is not accepted, so classes are attached with `class` lines
         return f"{ids[d.name]}[{mermaid_string(label)}]", classes
 
-    members: dict[str | None, list] = {}
-    for d in model.deliverables.values():
-        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
-    children: dict[str | None, list] = {}
-    for g in model.groups.values():
-        children.setdefault(g.parent, []).append(g)
+    members, children = group_tree(model)
 
     def non_empty(group: str) -> bool:
         return bool(members.get(group)) or any(non_empty(c.name) for c in children.get(group, []))

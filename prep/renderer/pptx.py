@@ -27,7 +27,7 @@ import io
 import re
 
 from ..diagnostics import ERROR, Diagnostic, PrepError, Span
-from ..model import MUTUAL, SYNC, Model
+from ..model import Model
 from .dot import THEMES, Theme, to_dot
 
 EMU_PER_POINT = 12700
