@@ -118,7 +118,7 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
               help=f"Lay out even models above {MAX_LAYOUT_DELIVERABLES} deliverables (may take minutes).")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False):
-    """Draw models as SVG (default), PNG, PDF, DOT or JSON.
+    """Draw models as SVG (default), PNG, PDF, DOT, JSON, Mermaid or PowerPoint.
 
     Tangible deliverables are solid boxes, knowhow dashed boxes; input
     relations are solid arrows, synchronization dashed lines; groups are

@@ -44,3 +44,13 @@ def test_every_construct_is_documented():
         assert f"`{arrow}`" in text or f"{arrow}`" in text
     for attribute in ("owner", "external", "final", "note", "stage"):
         assert f"| `{attribute}` |" in text
+
+
+def test_cli_reference_is_current():
+    spec = importlib.util.spec_from_file_location("build_cli_reference", ROOT / "docs" / "build_cli_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert current == module.reference(), "docs/cli.md is stale: run python docs/build_cli_reference.py"
+    for command in ("lint", "render", "report", "md"):
+        assert f"## prep {command}\n" in current
