@@ -18,7 +18,7 @@ def model_file(tmp_path):
 
 
 def test_scale_multiplies_png_size_and_transparent_has_no_background(cli, model_file, tmp_path):
-    Image = pytest.importorskip("PIL.Image")
+    from PIL import Image  # in the test extra: a missing reader must fail, not skip
     one, two, clear = tmp_path / "1.png", tmp_path / "2.png", tmp_path / "t.png"
     assert cli("render", str(model_file), "-o", str(one)).exit_code == 0
     assert cli("render", str(model_file), "-o", str(two), "--scale", "2").exit_code == 0
@@ -32,7 +32,7 @@ def test_scale_multiplies_png_size_and_transparent_has_no_background(cli, model_
 
 
 def test_pdf_embeds_its_fonts_and_keeps_japanese_text(cli, model_file, tmp_path):
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf
     out = tmp_path / "m.pdf"
     assert cli("render", str(model_file), "-o", str(out)).exit_code == 0
     reader = pypdf.PdfReader(io.BytesIO(out.read_bytes()))

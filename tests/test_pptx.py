@@ -8,11 +8,10 @@ from __future__ import annotations
 import io
 import sys
 
-import pytest
 
 import prep
 
-pptx = pytest.importorskip("pptx", reason="the pptx extra is not installed")
+import pptx  # noqa: E402 - in the test extra: a missing extra must fail, not skip
 from pptx.enum.dml import MSO_LINE_DASH_STYLE  # noqa: E402
 from pptx.enum.shapes import MSO_SHAPE_TYPE  # noqa: E402
 from pptx.oxml.ns import qn  # noqa: E402

@@ -173,7 +173,7 @@ def test_hotspot_ranking_is_explained():
 
 
 def test_report_uses_the_lint_engines_hotspots_when_installed(tmp_path):
-    hot = pytest.importorskip("prep.linter.hotspots")
+    from prep.linter import hotspots as hot
     model = prep.loads(MODEL)
     data, _ = build_report(model, "html")
     page = Page()
