@@ -149,7 +149,10 @@ def _read_toml(path: str) -> dict:
 
 def load_config(path: str) -> LintSettings | None:
     """The settings in one file, or None for a pyproject.toml without [tool.prep]."""
-    data = _read_toml(path)
+    return _settings_from_data(path, _read_toml(path))
+
+
+def _settings_from_data(path: str, data: dict) -> LintSettings | None:
     root = os.path.dirname(os.path.abspath(path))
     if os.path.basename(path) == "pyproject.toml":
         tool = data.get("tool", {})
@@ -221,9 +224,9 @@ def find_config_section(model_path: str, section: str) -> tuple[str, dict, str] 
             p = os.path.join(d, name)
             if not os.path.isfile(p):
                 continue
-            if load_config(p) is None:  # a pyproject.toml without [tool.prep]
-                continue
             data = _read_toml(p)
+            if _settings_from_data(p, data) is None:  # a pyproject.toml without [tool.prep]
+                continue
             if name == "prep.toml":
                 return p, data.get(section, {}), f"[{section}]"
             return p, data["tool"]["prep"].get(section, {}), f"[tool.prep.{section}]"
