@@ -1,5 +1,7 @@
 """The only module that talks to Graphviz: DOT text in, picture bytes out,
-through pygraphviz in this process (its wheels bundle the Graphviz libraries)."""
+through pygraphviz (its wheels bundle the Graphviz libraries): in this process
+for small models, in a forked copy of it for larger ones (see FORK_ABOVE), so
+Ctrl-C can stop a long layout. Never a new interpreter or a `dot` command."""
 
 from __future__ import annotations
 
