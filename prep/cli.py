@@ -125,7 +125,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     frames.
     """
     from . import api
-    from .diagnostics import ERROR, Diagnostic, PrepError, Span
+    from .diagnostics import PrepError
     from .views import focus as focus_view
     from .views import group_view
 
@@ -139,23 +139,21 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             # an empty (or comments-only) file: an empty picture would look
             # like a rendering bug, so say what is missing (the JSON export
             # of an empty model is still written: it is data, not a picture)
-            raise PrepError([Diagnostic(
-                "E000", ERROR, "the model has no deliverables: there is nothing to draw",
-                Span(src, 1, 1, 1, 1), name="empty-model",
+            raise PrepError.at(
+                src, "the model has no deliverables: there is nothing to draw", name="empty-model",
                 hint="add a relation such as `要件, 開発ノウハウ -> 設計書` or a declaration such as "
-                     "`deliverable 設計書`")], model.source)
+                     "`deliverable 設計書`", source=model.source)
         if focus is not None:
             model = focus_view(model, focus, depth)
         if group_name is not None:
             model = group_view(model, group_name)
         n = len(model.deliverables)
         if out_fmt in ("svg", "png", "pdf", "pptx") and n > MAX_LAYOUT_DELIVERABLES and not force:
-            raise PrepError([Diagnostic(
-                "E000", ERROR,
-                f"the model has {n} deliverables; laying out more than {MAX_LAYOUT_DELIVERABLES} takes Graphviz minutes",
-                Span(src, 1, 1, 1, 1), name="too-large",
+            raise PrepError.at(
+                src, f"the model has {n} deliverables; laying out more than {MAX_LAYOUT_DELIVERABLES} takes Graphviz minutes",
+                name="too-large",
                 hint="draw part of it with --focus NAME [--depth K] or --group NAME, "
-                     "or pass --force to wait for the whole layout")])
+                     "or pass --force to wait for the whole layout")
         findings = None
         if with_lint:
             findings = [d for d in api.lint(model) if d.subject is not None]
@@ -385,7 +383,7 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
     """Theme, direction and legend for one model: the command line wins over
     [render] in the model's prep.toml / pyproject.toml, which wins over the
     built-in defaults."""
-    from .diagnostics import ERROR, Diagnostic, PrepError, Span
+    from .diagnostics import PrepError
     from .linter.settings import LintConfigError
     from .renderer.dot import THEMES
     from .renderer.theme import RenderConfigError, RenderSettings, settings_for
@@ -394,8 +392,8 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
         found = settings_for(src)
     except (RenderConfigError, LintConfigError) as e:
         path, _, message = str(e).partition(": ")
-        raise PrepError([Diagnostic("E000", ERROR, message or str(e), Span(path, 1, 1, 1, 1), name="config-error",
-                                    hint="see docs/embedding.md#themes for the [render] settings")]) from None
+        raise PrepError.at(path, message or str(e), name="config-error",
+                           hint="see docs/embedding.md#themes for the [render] settings") from None
     return RenderSettings(
         source=found.source,
         theme=THEMES[theme] if theme is not None else found.theme,

@@ -76,6 +76,15 @@ class PrepError(Exception):
         first = self.diagnostics[0] if self.diagnostics else None
         super().__init__(f"{first.span}: {first.message}" if first else "prep error")
 
+    @classmethod
+    def at(cls, path: str, message: str, *, name: str, hint: str | None = None, code: str = "E000",
+           line: int = 1, column: int = 1, end_column: int | None = None,
+           source: str | None = None) -> "PrepError":
+        """One error at one place (by default the start of the file): the
+        shape of every error about a file, an option or an output path."""
+        span = Span(path, line, column, line, column if end_column is None else end_column)
+        return cls([Diagnostic(code, ERROR, message, span, name=name, hint=hint)], source)
+
     def render(self) -> str:
         return "\n".join(format_diagnostic(d, self.source) for d in self.diagnostics)
 

@@ -8,12 +8,11 @@ import os
 import sys
 import tempfile
 
-from .diagnostics import ERROR, Diagnostic, PrepError, Span
+from .diagnostics import PrepError
 
 
 def _error(path: str, message: str, hint: str | None = None) -> PrepError:
-    return PrepError([Diagnostic("E000", ERROR, message, Span(path, 1, 1, 1, 1), name="output-error",
-                                 hint=hint)])
+    return PrepError.at(path, message, name="output-error", hint=hint)
 
 
 def same_file(a: str, b: str) -> bool:

@@ -29,8 +29,8 @@ def _error(path: str, message: str, hint: str | None = None, line: int = 1,
            column: int = 1, code: str = "E000", shown: str | None = None) -> PrepError:
     """`shown`: the text to quote under the message (the file as far as it
     can be read, with unreadable bytes made visible) so the caret has a line."""
-    span = Span(path, line, column, line, column + 1)
-    return PrepError([Diagnostic(code, ERROR, message, span, name="unreadable-file", hint=hint)], shown)
+    return PrepError.at(path, message, name="unreadable-file", hint=hint, code=code, line=line, column=column,
+                        end_column=column + 1, source=shown)
 
 
 def read_source(path: str | os.PathLike[str]) -> str:

@@ -7,15 +7,14 @@ from __future__ import annotations
 import difflib
 from collections import deque
 
-from .diagnostics import ERROR, Diagnostic, PrepError, Span
+from .diagnostics import PrepError
 from .model import Model
 
 
 def _unknown(model: Model, what: str, name: str, choices) -> PrepError:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'?" if close else f"the model has {len(choices)} {what}s"
-    return PrepError([Diagnostic("E000", ERROR, f"no {what} named '{name}' in the model",
-                                 Span(model.path, 1, 1, 1, 1), name="usage-error", hint=hint)])
+    return PrepError.at(model.path, f"no {what} named '{name}' in the model", name="usage-error", hint=hint)
 
 
 def subset(model: Model, keep: set[str]) -> Model:

@@ -11,7 +11,7 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 
-from ..diagnostics import ERROR, Diagnostic, PrepError, Span
+from ..diagnostics import PrepError
 from .fonts import configure_fonts
 
 FORMATS = ("svg", "png", "pdf")
@@ -116,14 +116,14 @@ def layout(dot: str, fmt: str, *, path: str = "<model>", dpi: float | None = Non
         try:
             data, messages = _interruptible(draw) if len(dot) > FORK_ABOVE else draw()
         except Exception as e:  # noqa: BLE001 - any Graphviz failure becomes a prep error
-            raise PrepError([Diagnostic(
-                "R001", ERROR, f"Graphviz could not draw the model: {str(e).strip() or type(e).__name__}",
-                Span(path, 1, 1, 1, 1), name="render-failed",
-                hint="try `--format dot` to inspect the generated graph, or `--focus NAME` for a smaller view")]) from None
+            raise PrepError.at(
+                path, f"Graphviz could not draw the model: {str(e).strip() or type(e).__name__}",
+                code="R001", name="render-failed",
+                hint="try `--format dot` to inspect the generated graph, or `--focus NAME` for a smaller view") from None
     problems = [m for m in messages if "error" in m.lower()]
     if not data:
-        raise PrepError([Diagnostic("R001", ERROR, "Graphviz produced no output: " + "; ".join(problems),
-                                    Span(path, 1, 1, 1, 1), name="render-failed")])
+        raise PrepError.at(path, "Graphviz produced no output: " + "; ".join(problems), code="R001",
+                           name="render-failed")
     return data
 
 

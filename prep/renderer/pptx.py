@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import re
 
-from ..diagnostics import ERROR, Diagnostic, PrepError, Span
+from ..diagnostics import PrepError
 from ..model import Model
 from .dot import THEMES, Theme, to_dot
 
@@ -44,9 +44,8 @@ def _import_pptx():
     try:
         import pptx  # noqa: F401
     except ImportError:
-        raise PrepError([Diagnostic(
-            "E000", ERROR, "PowerPoint output needs python-pptx, which is not installed",
-            Span("<pptx>", 1, 1, 1, 1), name="missing-extra", hint=f"install it with: {INSTALL_HINT}")]) from None
+        raise PrepError.at("<pptx>", "PowerPoint output needs python-pptx, which is not installed",
+                           name="missing-extra", hint=f"install it with: {INSTALL_HINT}") from None
 
 
 def _rgb(value: str | None, default: str = "000000"):
