@@ -33,7 +33,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 
-from .diagnostics import ERROR, Diagnostic, PrepError, Span
+from .diagnostics import PrepError
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\n]*?)[ \t]*$")
 _BEGIN = re.compile(r"^<!-- prep:begin ([0-9a-f]{10}) -->$")
@@ -69,9 +69,8 @@ def parse_info(info: str, path: str, line: int, defaults: FenceOptions = FenceOp
     values: dict = {}
     for w in words[1:]:
         if not _OPTION.match(w):
-            raise PrepError([Diagnostic(
-                "E000", ERROR, f"unknown option '{w}' on a prep fence", Span(path, line, 1, line, 1),
-                name="usage-error", hint="options: direction=TB, legend, theme=print, lint")])
+            raise PrepError.at(path, f"unknown option '{w}' on a prep fence", line=line, name="usage-error",
+                               hint="options: direction=TB, legend, theme=print, lint")
         if w.startswith("direction="):
             values["direction"] = w.split("=", 1)[1].upper()
         elif w.startswith("theme="):
@@ -125,10 +124,9 @@ def find_blocks(text: str, path: str, defaults: FenceOptions = FenceOptions()) -
             try:
                 end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == _END) + 1
             except StopIteration:
-                raise PrepError([Diagnostic(
-                    "E000", ERROR, "a '<!-- prep:begin -->' marker has no '<!-- prep:end -->'",
-                    Span(path, i + 1, 1, i + 1, 1), name="usage-error",
-                    hint="restore the end marker, or delete the begin marker")]) from None
+                raise PrepError.at(path, "a '<!-- prep:begin -->' marker has no '<!-- prep:end -->'", line=i + 1,
+                                   name="usage-error",
+                                   hint="restore the end marker, or delete the begin marker") from None
             source, source_line, options = None, 0, FenceOptions()
             j = i + 1
             while j < end - 1:
