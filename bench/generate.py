@@ -18,6 +18,7 @@ the models consultants write, only bigger:
 The same `n` and `seed` always give byte-identical text.
 
     python bench/generate.py 1000 > model.prep
+    python bench/generate.py 1000 0 long-range > hard.prep
 """
 
 from __future__ import annotations
@@ -48,9 +49,21 @@ def _name(rng: random.Random, i: int, knowhow: bool) -> str:
     return f"{prefix}{thing}-{i}"
 
 
-def generate(n: int, seed: int = 0) -> str:
-    """The text of a model with exactly `n` deliverables."""
-    rng = random.Random(seed * 1_000_003 + n)
+PROFILES = ("local", "long-range")
+
+
+def generate(n: int, seed: int = 0, profile: str = "local") -> str:
+    """The text of a model with exactly `n` deliverables.
+
+    `profile` "local" draws most inputs from the last 60 deliverables (the
+    easy case for a layered layout: short edges); "long-range" draws every
+    input from *any* earlier deliverable, as external inputs (a contract,
+    the customer's goals) are used all through a real process: long edges
+    across many layers, the hard case."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+    long_range = profile == "long-range"
+    rng = random.Random(seed * 1_000_003 + n + (7_919 if long_range else 0))
     # groups of about 40 deliverables; every fifth group nested in the previous one
     n_groups = max(1, n // 40)
     groups = []
@@ -97,11 +110,11 @@ def generate(n: int, seed: int = 0) -> str:
     for i in range(first_produced, n):
         if kinds[i] or rng.random() < 0.08:
             continue  # knowhow and some raw material are not produced
-        lo = max(0, i - window)
+        lo = 0 if long_range else max(0, i - window)
         k = 2 if rng.random() < 0.6 else 3
         pool = range(lo, i)
         picks = rng.sample(pool, min(k, len(pool)))
-        if rng.random() < 0.1 and i > window:
+        if not long_range and rng.random() < 0.1 and i > window:
             picks[-1] = rng.randrange(0, lo)  # a long-range input
         inputs = ", ".join(names[j] for j in sorted(set(picks)))
         made.add(i)
@@ -117,7 +130,8 @@ def generate(n: int, seed: int = 0) -> str:
         elif r < 0.025 and i + 2 < n:
             relations.append(f'{names[i]} -> {names[i + 1]} -> {names[i + 2]} [note: "再確認"]')
 
-    out = [f"# generated benchmark model: {n} deliverables (seed {seed})",
+    kind = ", long-range inputs" if long_range else ""
+    out = [f"# generated benchmark model: {n} deliverables (seed {seed}{kind})",
            f'title "ベンチマーク {n}"', ""]
     for g, label in enumerate(groups):
         # every fifth group is nested in the one before it
@@ -141,7 +155,8 @@ def generate(n: int, seed: int = 0) -> str:
 def main(argv: list[str]) -> int:
     n = int(argv[1]) if len(argv) > 1 else 1000
     seed = int(argv[2]) if len(argv) > 2 else 0
-    sys.stdout.write(generate(n, seed))
+    profile = argv[3] if len(argv) > 3 else "local"
+    sys.stdout.write(generate(n, seed, profile))
     return 0
 
 

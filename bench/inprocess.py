@@ -34,9 +34,9 @@ def _timed(fn):
 
 
 def measure(path: str, runs: int = 3, render: bool = False) -> dict:
-    from prep import parse as parse_mod
-    from prep.model import build_model
-    from prep.source import read_source
+    from prep.language import parse as parse_mod
+    from prep.language.model import build_model
+    from prep.language.source import read_source
 
     try:
         from prep.linter import lint_model
@@ -73,7 +73,7 @@ def measure(path: str, runs: int = 3, render: bool = False) -> dict:
         dt, dot = _timed(lambda: to_dot(model))
         add("dot", dt)
         if render:
-            from prep.renderer.graphviz import layout
+            from prep.layouter.graphviz import layout
             from prep.renderer.svg import postprocess_svg
 
             dt, _ = _timed(lambda: postprocess_svg(layout(dot, "svg", path=path), model))
@@ -92,7 +92,7 @@ def measure(path: str, runs: int = 3, render: bool = False) -> dict:
 
 def _which_parser(text: str, path: str) -> str:
     try:
-        from prep.fastparse import scan
+        from prep.language.fastparse import scan
     except ImportError:
         return "lark"
     return "fast" if scan(text, path) is not None else "lark"

@@ -188,7 +188,7 @@ def bench_size(n: int, args, prep: list[str], work: Path, has_lint: bool, has_ca
         svg, dot = work / f"model-{n}.svg", work / f"model-{n}.dot"
         run_child(prep + ["render", model.name, "-o", dot.name], cwd=work, env=env)
         # the same fontconfig prep points Graphviz to, so both measure the same text
-        from prep.renderer.fonts import configure_fonts
+        from prep.layouter.fonts import configure_fonts
 
         bare_env = dict(env)
         conf = configure_fonts()

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import prep
-from prep.output import write_output
+from prep.renderer.output import write_output
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .diagnostics import Diagnostic, PrepError, Span
+    from .language.diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "lint"]
 
@@ -29,7 +29,7 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     if name in ("Diagnostic", "PrepError", "Span"):
-        from . import diagnostics
+        from .language import diagnostics
 
         return getattr(diagnostics, name)
     raise AttributeError(f"module 'prep' has no attribute {name!r}")

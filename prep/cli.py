@@ -35,7 +35,7 @@ class PrepGroup(click.Group):
     reaches a user (set PREP_DEBUG=1 to see one for a bug report)."""
 
     def invoke(self, ctx):
-        from .diagnostics import PrepError
+        from .language.diagnostics import PrepError
 
         try:
             return super().invoke(ctx)
@@ -125,9 +125,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     frames.
     """
     from . import api
-    from .diagnostics import PrepError
-    from .views import focus as focus_view
-    from .views import group_view
+    from .language.diagnostics import PrepError
+    from .language.views import focus as focus_view
+    from .language.views import group_view
 
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
@@ -160,7 +160,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         look = _render_settings(src, theme, direction, legend)
         data = api.render(model, out_fmt, direction=look.direction, legend=look.legend,
                           findings=findings, theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale))
-        from .output import write_output
+        from .renderer.output import write_output
 
         write_output(out_path, data, inputs=(src,))
         if out_path != "-":
@@ -182,7 +182,7 @@ def md(source, output, keep_source):
       prep md README.template.md -o README.md
       prep md notes.md                 rewrite in place, sources kept
     """
-    from .markdown_fences import write_markdown
+    from .embed.markdown_fences import write_markdown
 
     for path in write_markdown(source, output, keep_source=keep_source):
         click.echo(f"wrote {path}", err=True)
@@ -206,8 +206,8 @@ def report(source, output, theme, direction):
       prep report model.prep -o report.md
     """
     from . import api
-    from .output import write_output
-    from .report import build_report
+    from .renderer.output import write_output
+    from .embed.report import build_report
 
     if output is None:
         output = os.path.splitext(source)[0] + ".report.html"
@@ -310,7 +310,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         # the hotspot ranking needs the models themselves, which the cache does not keep
         cache = None
         if not no_cache and top is None:
-            from .cache import LintCache
+            from .linter.cache import LintCache
 
             cache = LintCache.open()
         reports = lint_paths(list(paths) or ["."], overrides, cache)
@@ -360,7 +360,7 @@ def _lint_write(output: str | None, text: str) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from .output import write_output
+    from .renderer.output import write_output
 
     write_output(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)
@@ -383,7 +383,7 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
     """Theme, direction and legend for one model: the command line wins over
     [render] in the model's prep.toml / pyproject.toml, which wins over the
     built-in defaults."""
-    from .diagnostics import PrepError
+    from .language.diagnostics import PrepError
     from .linter.settings import LintConfigError
     from .renderer.dot import THEMES
     from .renderer.theme import RenderConfigError, RenderSettings, settings_for

@@ -135,7 +135,7 @@ def test_generated_cases_have_the_advertised_shape():
 def _mistake_examples():
     import tomllib
 
-    from prep.parse import grammar_path
+    from prep.language.parse import grammar_path
 
     table = tomllib.loads(grammar_path("mistakes.toml").read_text(encoding="utf-8"))
     for entry in table["token"]:

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import prep
-from prep.diagnostics import Diagnostic, Span
-from prep.findings import Findings
+from prep.language.diagnostics import Diagnostic, Span
+from prep.linter.findings import Findings
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -35,7 +35,7 @@ Models
 def test_sphinx_builds_file_and_inline_models(tmp_path, monkeypatch):
     from sphinx.cmd.build import build_main
 
-    from prep.diagnostics import Diagnostic, Span
+    from prep.language.diagnostics import Diagnostic, Span
 
     fake = types.ModuleType("prep.linter")
     fake.lint_model = lambda model, **o: [Diagnostic("P001", "error", "x", Span(model.path, 1, 1, 1, 2),

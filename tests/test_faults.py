@@ -77,7 +77,7 @@ def test_a_graphviz_crash_is_a_prep_error_not_the_end_of_prep(monkeypatch):
     segfault), prep reports it and lives on."""
     import pygraphviz
 
-    from prep.renderer import graphviz
+    from prep.layouter import graphviz
 
     parent = os.getpid()
 
@@ -99,7 +99,7 @@ def test_a_graphviz_crash_is_a_prep_error_not_the_end_of_prep(monkeypatch):
 
 
 def test_the_child_layout_gives_the_same_picture(monkeypatch):
-    from prep.renderer import graphviz
+    from prep.layouter import graphviz
 
     model = prep.loads(GOOD)
     in_process = prep.render(model, "svg")
@@ -108,7 +108,7 @@ def test_the_child_layout_gives_the_same_picture(monkeypatch):
 
 
 def test_disk_full_keeps_the_old_output(work, monkeypatch):
-    from prep import output
+    from prep.renderer import output
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -121,7 +121,7 @@ def test_disk_full_keeps_the_old_output(work, monkeypatch):
 
 
 def test_ctrl_c_while_writing_keeps_the_old_output(work, monkeypatch):
-    from prep import output
+    from prep.renderer import output
 
     def interrupted(src, dst):
         raise KeyboardInterrupt
@@ -134,7 +134,7 @@ def test_ctrl_c_while_writing_keeps_the_old_output(work, monkeypatch):
 
 
 def test_unwritable_directory_simulated(work, monkeypatch):
-    from prep import output
+    from prep.renderer import output
 
     def denied(*a, **k):
         raise PermissionError(errno.EACCES, "Permission denied")

@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from prep.api import loads
-from prep.diagnostics import PrepError, format_diagnostic
-from prep.source import decode_source
+from prep.language.diagnostics import PrepError, format_diagnostic
+from prep.language.source import decode_source
 
 settings.register_profile("ci", max_examples=150, deadline=timedelta(seconds=3), derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -165,7 +165,7 @@ QUOTED_CHARS = st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Co", "Cn",
 
 
 def _is_bare(name: str) -> bool:
-    from prep.fastparse import NAME_PATTERN
+    from prep.language.fastparse import NAME_PATTERN
     import re
 
     return bool(re.fullmatch(NAME_PATTERN, name)) and name not in KEYWORDS
@@ -345,8 +345,8 @@ def _graphviz_label(raw: str) -> str:
 @PROFILE
 @given(models())
 def test_valid_models_keep_everything(case):
-    from prep.export import model_from_dict, model_to_dict, model_to_json
-    from prep.model import ARROW_KINDS
+    from prep.language.export import model_from_dict, model_to_dict, model_to_json
+    from prep.language.model import ARROW_KINDS
 
     text, expected = case
     start = time.perf_counter()

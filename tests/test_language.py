@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import prep
-from prep.diagnostics import Span
-from prep.model import KNOWHOW, TANGIBLE
+from prep.language.diagnostics import Span
+from prep.language.model import KNOWHOW, TANGIBLE
 
 SPEC_EXAMPLE = """\
 # comments run from '#' to the end of the line
@@ -191,9 +191,9 @@ def test_conflicting_declaration_points_at_both_places():
 
 
 def test_json_export_round_trips(spec):
-    from prep.export import model_from_dict
+    from prep.language.export import model_from_dict, model_to_dict
 
-    again = model_from_dict(spec.to_dict())
+    again = model_from_dict(model_to_dict(spec))
     assert again.deliverables == spec.deliverables
     assert again.relations == spec.relations
     assert again.groups == spec.groups
@@ -205,7 +205,7 @@ def test_grammar_and_mistakes_table_ship_inside_the_package():
     read from grammar/)."""
     from pathlib import Path
 
-    from prep.parse import grammar_path
+    from prep.language.parse import grammar_path
 
     package_dir = Path(prep.__file__).resolve().parent
     for name in ("prep.lark", "mistakes.toml"):

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from prep.linter import docs
+from prep.embed import rule_docs as docs
 from prep.linter.rules import RULES
 
 from conftest import ROOT
@@ -18,7 +18,7 @@ RULES_DIR = ROOT / "docs" / "rules"
 
 def test_rule_docs_are_generated_and_current():
     stale = docs.stale(str(RULES_DIR))
-    assert not stale, f"stale rule docs {stale}: run `python -m prep.linter.docs docs/rules`"
+    assert not stale, f"stale rule docs {stale}: run `python -m prep.embed.rule_docs docs/rules`"
 
 
 def test_every_rule_has_a_page_with_question_severity_options_and_pictures():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from prep._version import __version__
-from prep.diagnostics import Diagnostic, Span
+from prep.language.diagnostics import Diagnostic, Span
 from prep.linter import formats
 
 from conftest import ROOT, check_golden

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import prep
-from prep.diagnostics import SEVERITIES, PrepError
+from prep.language.diagnostics import SEVERITIES, PrepError
 from prep.linter import lint_model
 from prep.linter.rules import BY_NAME, FAMILIES, RULES
 

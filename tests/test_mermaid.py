@@ -136,7 +136,7 @@ def test_ids_are_generated_and_output_is_deterministic():
 
 
 def test_findings_colour_nodes_by_health():
-    from prep.diagnostics import Diagnostic, Span
+    from prep.language.diagnostics import Diagnostic, Span
 
     model = prep.loads("a, b -> c\n")
     finding = Diagnostic("P001", "warning", "only one input", Span("<string>", 1, 1, 1, 2), subject="c")

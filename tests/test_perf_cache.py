@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import prep.cache
+import prep.linter.cache
 import prep.linter.run
 from conftest import run_prep
 
@@ -94,7 +94,7 @@ def test_changed_configuration_is_linted_again(cli, project):
 def test_new_prep_version_is_linted_again(cli, project, monkeypatch):
     root, linted = project
     cli("lint", "m.prep")
-    monkeypatch.setattr(prep.cache, "code_fingerprint", lambda: "another-version")
+    monkeypatch.setattr(prep.linter.cache, "code_fingerprint", lambda: "another-version")
     cli("lint", "m.prep")
     assert len(linted) == 2
 
@@ -119,7 +119,7 @@ def test_syntax_errors_are_cached_too(cli, project):
 
 def test_cache_dir_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PREP_CACHE_DIR", str(tmp_path / "elsewhere"))
-    cache = prep.cache.LintCache.open(tmp_path)
+    cache = prep.linter.cache.LintCache.open(tmp_path)
     assert cache is not None and cache.directory == tmp_path / "elsewhere"
 
 

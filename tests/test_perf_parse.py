@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prep import fastparse
-from prep.parse import grammar_path, parse_statements, parse_statements_lark
+from prep.language import fastparse
+from prep.language.parse import grammar_path, parse_statements, parse_statements_lark
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -63,7 +63,7 @@ def test_generated_models(n):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.prep")), ids=lambda p: p.name)
 def test_examples(path):
-    from prep.source import read_source
+    from prep.language.source import read_source
 
     assert_same(read_source(str(path)), must_be_fast=False)
 
@@ -127,7 +127,7 @@ def test_everything_else_goes_to_lark(text):
 
 
 def test_errors_come_from_lark():
-    from prep.diagnostics import PrepError
+    from prep.language.diagnostics import PrepError
 
     with pytest.raises(PrepError) as fast_path:
         parse_statements("a => b\n", "t.prep")

@@ -97,7 +97,7 @@ def test_shapes_dashes_text_and_connections():
 
 
 def test_findings_and_print_theme_colour_the_boxes():
-    from prep.diagnostics import Diagnostic, Span
+    from prep.language.diagnostics import Diagnostic, Span
 
     model = prep.loads(MODEL)
     finding = Diagnostic("P001", "error", "x", Span("<string>", 1, 1, 1, 2), subject="サービス")

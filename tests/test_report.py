@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 import pytest
 
 import prep
-from prep.diagnostics import Diagnostic, Span
-from prep.report import build_report, hotspots
+from prep.language.diagnostics import Diagnostic, Span
+from prep.embed.report import build_report, hotspots
 
 SVG = "{http://www.w3.org/2000/svg}"
 

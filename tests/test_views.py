@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import prep.renderer.graphviz
+import prep.layouter.graphviz
 from prep.cli import MAX_LAYOUT_DELIVERABLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -101,7 +101,7 @@ def test_size_guard_stops_before_the_layout(cli, tmp_path, monkeypatch):
     def no_layout(*args, **kwargs):  # pragma: no cover - the test fails if reached
         raise AssertionError("the layout started")
 
-    monkeypatch.setattr(prep.renderer.graphviz, "layout", no_layout)
+    monkeypatch.setattr(prep.layouter.graphviz, "layout", no_layout)
     for fmt in ("svg", "png", "pdf"):
         result = cli("render", "big.prep", "-o", f"big.{fmt}")
         assert result.exit_code == 2
@@ -123,7 +123,7 @@ def test_size_guard_lets_views_and_force_through(cli, tmp_path, monkeypatch):
         laid_out.append(dot.count("label="))
         return b'<svg xmlns="http://www.w3.org/2000/svg"></svg>'
 
-    monkeypatch.setattr(prep.renderer.graphviz, "layout", fake_layout)
+    monkeypatch.setattr(prep.layouter.graphviz, "layout", fake_layout)
     from prep import loads
 
     model = loads((tmp_path / "big.prep").read_text(encoding="utf-8"))

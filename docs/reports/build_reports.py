@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import prep
-from prep.output import write_output
-from prep.report import build_report
+from prep.renderer.output import write_output
+from prep.embed.report import build_report
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from ..diagnostics import Diagnostic
+from ..language.diagnostics import Diagnostic
 from .rule import run_checks
 from .rules import RULES
 from .settings import LintConfigError, enabled_codes, resolve_options, resolve_severity

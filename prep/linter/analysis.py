@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Index, Model
+    from ..language.model import Index, Model
 
 
 def strongly_connected(nodes: Iterable[str], succ: dict[str, list[str]]) -> list[list[str]]:

@@ -5,7 +5,7 @@ Synchronization is `a ~> b` (b is settled by coordinating a) and `a <~> b`
 
 from __future__ import annotations
 
-from ..diagnostics import Related, WARNING
+from ..language.diagnostics import Related, WARNING
 from .analysis import Reach
 from .rule import QUESTION_COORDINATION, Option, Rule, as_source, where
 

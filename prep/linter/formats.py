@@ -15,7 +15,7 @@ from collections import Counter
 from urllib.parse import quote
 
 from .._version import __version__
-from ..diagnostics import ERROR, INFO, WARNING, Diagnostic, format_diagnostic
+from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, format_diagnostic
 from .rules import RULES
 
 FORMATS = ("text", "json", "sarif", "github")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 
-from ..diagnostics import INFO, WARNING
+from ..language.diagnostics import INFO, WARNING
 from .rule import QUESTION_INPUTS, Rule, as_source, where
 
 

@@ -4,7 +4,7 @@ owners are the people who hold it (`[owner: [A, B]]`)."""
 
 from __future__ import annotations
 
-from ..diagnostics import WARNING
+from ..language.diagnostics import WARNING
 from .rule import QUESTION_KNOWHOW, Option, Rule, where
 
 

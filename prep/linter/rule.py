@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from ..diagnostics import Diagnostic, Related, Span
+from ..language.diagnostics import Diagnostic, Related, Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Deliverable, Index, Model
+    from ..language.model import Deliverable, Index, Model
 
 # The three questions the method makes visible, plus "can the model be read".
 QUESTION_INPUTS = "Are inputs missing?"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..diagnostics import SEVERITY_RANK, Diagnostic, PrepError
+from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
 from . import lint_model
 from .config import ConfigFinder, LintSettings
 from .rules import FATAL_CODES
@@ -72,9 +72,9 @@ def _by_code(mapping: dict) -> dict:
 
 
 def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=None) -> FileReport:
-    """Lint one file. With a `prep.cache.LintCache`, unchanged files (same
+    """Lint one file. With a `prep.linter.cache.LintCache`, unchanged files (same
     bytes, configuration and prep) are answered from it without parsing."""
-    from ..api import load
+    from ..language import load
 
     fail_on = overrides.fail_on or settings.fail_on or "warning"
     select = overrides.select if overrides.select is not None else settings.select
@@ -101,7 +101,7 @@ def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=Non
 
 def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None) -> list[FileReport]:
     """Lint every model below `paths` (raises LintConfigError for a bad
-    configuration file or override). `cache`: a `prep.cache.LintCache`."""
+    configuration file or override). `cache`: a `prep.linter.cache.LintCache`."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
     return [lint_file(p, finder.for_file(p), overrides, cache) for p in find_models(paths)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterable, Mapping
 
-from ..diagnostics import SEVERITIES
+from ..language.diagnostics import SEVERITIES
 from .rules import BY_NAME, RULES
 
 

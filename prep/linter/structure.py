@@ -1,13 +1,13 @@
 """Structure (E0xx): can the model be read as a process at all? E000, E001,
 E002, E005 and E006 are found while reading, parsing and building the model
-(`prep/source.py`, `prep/parse.py`, `prep/model.py`); they are registered
+(`prep/language/source.py`, `parse.py`, `model.py`); they are registered
 here so they have a documented code, a name, a severity and a page."""
 
 from __future__ import annotations
 
 from collections import deque
 
-from ..diagnostics import ERROR, Related, WARNING
+from ..language.diagnostics import ERROR, Related, WARNING
 from .analysis import cyclic_components, input_successors
 from .rule import QUESTION_STRUCTURE, Rule, where
 

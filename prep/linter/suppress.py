@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..diagnostics import WARNING, Diagnostic
+from ..language.diagnostics import WARNING, Diagnostic
 from .rule import QUESTION_SUPPRESSION, Rule
 
 _DIRECTIVE = re.compile(r"#\s*prep\s*:\s*(ignore-file|ignore)\b\s*(?:\[([^\]]*)\])?", re.IGNORECASE)

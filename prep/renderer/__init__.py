@@ -3,7 +3,7 @@ SVG/PNG/PDF, plus post-processing of the SVG (`svg.py`)."""
 
 from __future__ import annotations
 
-from ..model import Model
+from ..language.model import Model
 
 FORMATS = ("svg", "png", "pdf", "dot", "json")
 
@@ -12,7 +12,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
            findings=None, theme=None, dpi: float | None = None) -> bytes:
     fmt = format.lower()
     if fmt == "json":
-        from ..export import model_to_json
+        from ..language.export import model_to_json
 
         return model_to_json(model)
     if fmt not in FORMATS + EMBED_FORMATS:
@@ -26,7 +26,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme)
     if fmt == "dot":
         return dot.encode("utf-8")
-    from .graphviz import layout
+    from ..layouter.graphviz import layout
 
     data = layout(dot, fmt, path=model.path, dpi=dpi)
     if fmt == "svg":

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..diagnostics import SEVERITY_RANK, Diagnostic
-from ..model import KNOWHOW, MUTUAL, SYNC, Model
-from .fonts import FONT_FAMILY
+from ..language.diagnostics import SEVERITY_RANK, Diagnostic
+from ..language.model import KNOWHOW, MUTUAL, SYNC, Model
+from ..layouter.fonts import FONT_FAMILY
 
 
 @dataclass(frozen=True)

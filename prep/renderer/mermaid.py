@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 
-from ..diagnostics import Diagnostic
-from ..model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
+from ..language.diagnostics import Diagnostic
+from ..language.model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from .dot import HEALTH_FILL, HEALTH_NAME, THEMES, Theme, group_tree, worst_by_subject, worst_severity
 
 LINK = {INPUT: "-->", SYNC: "-.->", MUTUAL: "<-.->"}

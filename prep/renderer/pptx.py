@@ -26,8 +26,8 @@ from __future__ import annotations
 import io
 import re
 
-from ..diagnostics import PrepError
-from ..model import Model
+from ..language.diagnostics import PrepError
+from ..language.model import Model
 from .dot import THEMES, Theme, to_dot
 
 EMU_PER_POINT = 12700
@@ -158,7 +158,7 @@ def to_pptx(model: Model, *, direction: str = "LR", legend: bool = False, findin
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Pt
 
-    from .graphviz import layout_json
+    from ..layouter.graphviz import layout_json
 
     theme = theme or THEMES["default"]
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape
 
-from ..diagnostics import Diagnostic
-from ..model import Model
+from ..language.diagnostics import Diagnostic
+from ..language.model import Model
 from .dot import worst_by_subject
-from .fonts import FONT_FAMILY, SVG_FONT_STACK
+from ..layouter.fonts import FONT_FAMILY, SVG_FONT_STACK
 
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 _SAFE_FONT = re.compile(r"[\w .\-]{1,64}")

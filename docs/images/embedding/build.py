@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import prep
-from prep.output import write_output
-from prep.report import lint_findings
+from prep.renderer.output import write_output
+from prep.embed.report import lint_findings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent.parent

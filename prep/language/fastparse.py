@@ -25,7 +25,7 @@ import re
 
 from .diagnostics import Span
 from .model import Comment
-from .parse import AttrNode, DeclStmt, GroupStmt, RelationStmt, TitleStmt, unescape
+from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, TitleStmt, unescape
 
 # Keep these three in step with grammar/prep.lark (tests/test_perf_parse.py checks).
 NAME_PATTERN = r"""(?:[^\s\[\]{}(),;:"'#=<>~\-\u2190-\u21ff\u27f5-\u27ff\u200b-\u200f\u2060\ufeff]|-(?!>))+"""

@@ -31,9 +31,9 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from .diagnostics import Diagnostic
-from .findings import findings_table_html, findings_table_markdown, sort_findings
-from .model import KNOWHOW, MUTUAL, Model
+from ..language.diagnostics import Diagnostic
+from ..linter.findings import findings_table_html, findings_table_markdown, sort_findings
+from ..language.model import KNOWHOW, MUTUAL, Model
 
 SEVERITY_POINTS = {"error": 3, "warning": 2, "info": 1}
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
@@ -51,12 +51,10 @@ class Hotspot:
 def lint_findings(model: Model) -> list[Diagnostic] | None:
     """The lint findings, or None when this installation has no lint engine."""
     try:
-        from .linter import lint_model  # noqa: F401 - only asking whether it is there
+        from ..linter import lint_model
     except ImportError:
         return None
-    from . import api
-
-    return list(api.lint(model))
+    return lint_model(model)
 
 
 def downstream_counts(model: Model) -> dict[str, int]:
@@ -114,7 +112,7 @@ def hotspots(model: Model, findings: list[Diagnostic] | None, limit: int = 10) -
 def hotspot_table(model: Model, findings: list[Diagnostic] | None) -> tuple[list[str], list[list[str]], str]:
     """(header, rows, explanation) of the hotspot ranking."""
     try:
-        from .linter.hotspots import rank
+        from ..linter.hotspots import rank
     except ImportError:
         rank = None
     if rank is not None:
@@ -196,7 +194,7 @@ def _list(items: list[str]) -> str:
 
 
 def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme=None) -> str:
-    from ._version import __version__
+    from .._version import __version__
 
     title = _title(model)
     head, spots, why = hotspot_table(model, findings)
@@ -273,11 +271,11 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
                  direction: str = "LR") -> tuple[bytes, bytes]:
     """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
     for md it is to be written as `image_name` next to it."""
-    from . import api
+    from ..renderer import render
 
     findings = lint_findings(model)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
-    svg = api.render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme)
+    svg = render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme)
     if fmt == "html":
         return report_html(model, sort_findings(findings) if findings is not None else None, svg,
                            theme=theme).encode("utf-8"), svg

@@ -16,55 +16,9 @@ from pathlib import Path
 
 from .diagnostics import ERROR, Diagnostic, PrepError, Span
 from .model import Comment, Model, build_model, paused_gc
+from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, TitleStmt, unescape
 
 KEYWORDS = ("title", "deliverable", "knowhow", "group")
-
-
-# --------------------------------------------------------------------------
-# statements: what the transformer hands to the model builder
-
-
-class TitleStmt:
-    __slots__ = ("text", "span")
-
-    def __init__(self, text, span):
-        self.text, self.span = text, span
-
-
-class DeclStmt:
-    __slots__ = ("kind", "name", "name_span", "label", "attrs", "span")
-
-    def __init__(self, kind, name, name_span, label, attrs, span):
-        self.kind, self.name, self.name_span, self.label, self.attrs, self.span = (
-            kind, name, name_span, label, attrs, span)
-
-
-class RelationStmt:
-    __slots__ = ("steps", "attrs", "span")
-
-    def __init__(self, steps, attrs, span):
-        # steps: [(left [(name, span)], arrow, right [(name, span)])]
-        self.steps, self.attrs, self.span = steps, attrs, span
-
-    def all_names(self):
-        first = self.steps[0][0]
-        yield from first
-        for _, _, right in self.steps:
-            yield from right
-
-
-class GroupStmt:
-    __slots__ = ("name", "name_span", "label", "body", "span")
-
-    def __init__(self, name, name_span, label, body, span):
-        self.name, self.name_span, self.label, self.body, self.span = name, name_span, label, body, span
-
-
-class AttrNode:
-    __slots__ = ("key", "key_span", "value", "span")
-
-    def __init__(self, key, key_span, value, span):
-        self.key, self.key_span, self.value, self.span = key, key_span, value, span
 
 
 # --------------------------------------------------------------------------
@@ -77,25 +31,7 @@ def grammar_path(name: str = "prep.lark"):
     packaged = resources.files("prep").joinpath("grammar", name)
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "grammar" / name
-
-
-def unescape(raw: str) -> str:
-    r"""The value of a quoted string token: only \" \\ and \n are escapes."""
-    body = raw[1:-1]
-    if "\\" not in body:
-        return body
-    out, i, n = [], 0, len(body)
-    while i < n:
-        ch = body[i]
-        if ch == "\\" and i + 1 < n and body[i + 1] in '"\\n':
-            nxt = body[i + 1]
-            out.append("\n" if nxt == "n" else nxt)
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    return Path(__file__).resolve().parents[2] / "grammar" / name
 
 
 def _build_transformer():

@@ -11,7 +11,7 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 
-from ..diagnostics import PrepError
+from ..language.diagnostics import PrepError
 from .fonts import configure_fonts
 
 FORMATS = ("svg", "png", "pdf")

@@ -8,9 +8,12 @@ span. A mutual synchronization `a <~> b` is one edge a -> b of kind `mutual`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import networkx as nx
 
-from .model import Model
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Model
 
 
 def build_graph(model: Model) -> nx.MultiDiGraph:

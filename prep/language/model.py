@@ -13,7 +13,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
 
 from .diagnostics import ERROR, Diagnostic, Related, Span
 
@@ -113,6 +113,11 @@ class Model:
     diagnostics: tuple[Diagnostic, ...] = ()
     source: str = field(default="", repr=False, compare=False)
 
+    # How a notebook draws a model. This stage knows no renderer: the library
+    # (`prep.api`, which `prep.load` and `prep.loads` go through) installs
+    # one here when it is imported.
+    notebook_svg: ClassVar[Callable[["Model"], str] | None] = None
+
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == ERROR]
@@ -141,16 +146,10 @@ class Model:
             todo.extend(c.name for c in self.groups.values() if c.parent == g)
         return out
 
-    def to_dict(self) -> dict:
-        from .export import model_to_dict
-
-        return model_to_dict(self)
-
     # notebooks show a model as its diagram
-    def _repr_svg_(self) -> str:
-        from .renderer import render
-
-        return render(self, format="svg").decode("utf-8")
+    def _repr_svg_(self) -> str | None:
+        draw = type(self).notebook_svg
+        return None if draw is None else draw(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         """Jupyter: the diagram, with a one-line text fallback (and only the
@@ -159,7 +158,9 @@ class Model:
                 f"{len(self.relations)} relations>")
         bundle = {"text/plain": text}
         try:
-            bundle["image/svg+xml"] = self._repr_svg_()
+            svg = self._repr_svg_()
+            if svg is not None:
+                bundle["image/svg+xml"] = svg
         except Exception as e:  # noqa: BLE001 - a notebook cell shows why instead of a traceback
             bundle["text/plain"] = f"{text}\n(cannot draw it: {e})"
         return bundle
@@ -243,7 +244,7 @@ def build_model(statements: list, path: str, comments: Iterable[Comment] = (), s
 
 
 def _build_model(statements: list, path: str, comments: Iterable[Comment], source: str) -> Model:
-    from .parse import DeclStmt, GroupStmt, RelationStmt, TitleStmt
+    from .syntax import DeclStmt, GroupStmt, RelationStmt, TitleStmt
 
     b = _Builder(path)
 

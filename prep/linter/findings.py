@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Iterable
 
-from .diagnostics import SEVERITY_RANK, Diagnostic
+from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 
 # the health colours of the diagram (renderer/dot.py HEALTH_FILL), by severity
 SEVERITY_FILL = {"info": "#dcef9a", "warning": "#fff08a", "error": "#f4a6a0"}

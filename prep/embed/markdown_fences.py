@@ -33,7 +33,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 
-from .diagnostics import PrepError
+from ..language.diagnostics import PrepError
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\n]*?)[ \t]*$")
 _BEGIN = re.compile(r"^<!-- prep:begin ([0-9a-f]{10}) -->$")
@@ -161,21 +161,23 @@ def block_hash(source: str, options: FenceOptions) -> str:
 
 def render_block(source: str, options: FenceOptions, path: str, source_line: int, fmt: str = "svg") -> bytes:
     """Draw one block's model. Errors point at the line in the Markdown file."""
-    from . import api
+    from ..language import loads
+    from ..linter import lint_model
+    from ..renderer import render
 
     # blank lines in front keep the parser's line numbers those of the file
-    model = api.loads("\n" * (source_line - 1) + source, path)
+    model = loads("\n" * (source_line - 1) + source, path)
     findings = None
     if options.lint:
-        findings = [d for d in api.lint(model) if d.subject is not None]
-    return api.render(model, fmt, direction=options.direction, legend=options.legend,
+        findings = [d for d in lint_model(model) if d.subject is not None]
+    return render(model, fmt, direction=options.direction, legend=options.legend,
                       findings=findings, theme=options.theme)
 
 
 def _alt_text(source: str, path: str) -> str:
-    from . import api
+    from ..language import loads
 
-    title = api.loads(source, path).title
+    title = loads(source, path).title
     text = " ".join((title or "prep diagram").split())
     return re.sub(r"([\[\]\\])", r"\\\1", text)
 
@@ -221,8 +223,8 @@ def write_markdown(in_path: str, out_path: str | None, *, keep_source: bool | No
     no `out_path` the file is rewritten in place, and then the sources are
     kept (unless keep_source=False) so no model text is lost. Returns the
     paths written (files whose content did not change are not rewritten)."""
-    from .output import write_output
-    from .source import read_source
+    from ..renderer.output import write_output
+    from ..language.source import read_source
 
     text = read_source(in_path)
     target = out_path or in_path

@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 
-from .diagnostics import PrepError
+from ..language.diagnostics import PrepError
 
 
 def _error(path: str, message: str, hint: str | None = None) -> PrepError:

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ._version import __version__
-from .diagnostics import Diagnostic, Related, Span
+from .._version import __version__
+from ..language.diagnostics import Diagnostic, Related, Span
 
 CACHE_DIRNAME = ".prep_cache"
 FORMAT = 1  # bump when the entry layout changes
@@ -65,7 +65,7 @@ def project_root(start: str | os.PathLike[str] | None = None) -> Path:
 def code_fingerprint() -> str:
     """prep's version plus the size and mtime of each of its files."""
     h = hashlib.sha256(f"{__version__}:{FORMAT}".encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the whole prep package, not only the linter
     for base in (package, package.parent / "grammar"):
         if not base.is_dir():
             continue
@@ -162,8 +162,8 @@ def _prepare(d: Path) -> None:
 
 
 def _decode(data: bytes, path: str) -> str | None:
-    from .diagnostics import PrepError
-    from .source import decode_source
+    from ..language.diagnostics import PrepError
+    from ..language.source import decode_source
 
     try:
         return decode_source(data, path)

@@ -1,0 +1,65 @@
+"""The statements both parsers (Lark's, `parse.py`, and the fast path,
+`fastparse.py`) hand to the model builder (`model.py`): plain slotted
+classes, cheap to create by the hundred thousand."""
+
+from __future__ import annotations
+
+class TitleStmt:
+    __slots__ = ("text", "span")
+
+    def __init__(self, text, span):
+        self.text, self.span = text, span
+
+
+class DeclStmt:
+    __slots__ = ("kind", "name", "name_span", "label", "attrs", "span")
+
+    def __init__(self, kind, name, name_span, label, attrs, span):
+        self.kind, self.name, self.name_span, self.label, self.attrs, self.span = (
+            kind, name, name_span, label, attrs, span)
+
+
+class RelationStmt:
+    __slots__ = ("steps", "attrs", "span")
+
+    def __init__(self, steps, attrs, span):
+        # steps: [(left [(name, span)], arrow, right [(name, span)])]
+        self.steps, self.attrs, self.span = steps, attrs, span
+
+    def all_names(self):
+        first = self.steps[0][0]
+        yield from first
+        for _, _, right in self.steps:
+            yield from right
+
+
+class GroupStmt:
+    __slots__ = ("name", "name_span", "label", "body", "span")
+
+    def __init__(self, name, name_span, label, body, span):
+        self.name, self.name_span, self.label, self.body, self.span = name, name_span, label, body, span
+
+
+class AttrNode:
+    __slots__ = ("key", "key_span", "value", "span")
+
+    def __init__(self, key, key_span, value, span):
+        self.key, self.key_span, self.value, self.span = key, key_span, value, span
+
+
+def unescape(raw: str) -> str:
+    r"""The value of a quoted string token: only \" \\ and \n are escapes."""
+    body = raw[1:-1]
+    if "\\" not in body:
+        return body
+    out, i, n = [], 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\" and i + 1 < n and body[i + 1] in '"\\n':
+            nxt = body[i + 1]
+            out.append("\n" if nxt == "n" else nxt)
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)

@@ -1,0 +1,1 @@
+"""The layout stage: a model (or a view of it) in, geometry out."""
