@@ -1,1 +1,216 @@
-"""The layout stage: a model (or a view of it) in, geometry out."""
+"""The layout stage: a model (or a view of it) in, geometry out.
+
+    layout(model, ...) -> Layout        the one entry point; every writer
+                                        draws from what it returns
+    geometry.py   Layout, Box, Route    (points, origin top-left, centres)
+    layered.py    prep's own layered engine (the default)
+    graphviz.py   the only module that talks to Graphviz: label sizes,
+                  the `dot` engine, and drawing placed geometry
+    fonts.py      the Japanese font Graphviz measures and draws with
+
+Two engines: "prep" (layered.py: fast on any structure, stable between
+edits) and "dot" (Graphviz's own, for comparison; minutes on large models
+with long edges). Both measure labels with Graphviz, so boxes are the same
+size whichever places them.
+"""
+
+from __future__ import annotations
+
+from ..language.model import KNOWHOW, Model
+from .fonts import FONT_FAMILY
+from .geometry import Box, Layout, Route
+
+ENGINES = ("prep", "dot")
+
+# box look that changes a box's size: Graphviz's margins around the label
+BOX_MARGIN = "0.14,0.07"
+TITLE_EXTRA = 2.0   # the title is this much larger than box text
+NOTE_SMALLER = 2.0  # relation notes are this much smaller
+NODE_SEP_IN = 0.35  # dot engine spacing (inches), as prep drew before
+RANK_SEP_IN = 0.55
+
+
+def dot_string(text: str) -> str:
+    """A DOT double-quoted string showing `text` literally."""
+    # Graphviz decodes HTML entities in every label (`&amp;` shows as `&`),
+    # so '&' itself is written as an entity to show `&amp;` literally
+    out = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
+    out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return f'"{out}"'
+
+
+def box_label(d) -> str:
+    """The text of a deliverable's box: its label, then its owners."""
+    label = d.display
+    if d.owners:
+        label += "\n(" + ", ".join(d.owners) + ")"
+    return label
+
+
+def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
+           engine: str = "prep") -> Layout:
+    """Place every deliverable, relation and group of `model`."""
+    direction = direction.upper()
+    if direction not in ("LR", "TB"):
+        raise ValueError(f"direction must be LR or TB, not {direction!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "dot":
+        return _dot_engine(model, direction, font, font_size)
+    from .layered import GraphSpec, lay_out
+
+    sizes = measure(model, font=font, font_size=font_size)
+    spec = GraphSpec(
+        nodes=list(model.deliverables),
+        sizes={name: sizes[f"n{i}"] for i, name in enumerate(model.deliverables)},
+        edges=[(r.source, r.target, r.kind, sizes.get(f"e{k}")) for k, r in enumerate(model.relations)],
+        node_group={d.name: d.group for d in model.deliverables.values() if d.group in model.groups},
+        groups={g.name: (g.parent, sizes[f"g{i}"]) for i, g in enumerate(model.groups.values())},
+        direction=direction,
+        title_size=sizes.get("title"),
+    )
+    return lay_out(spec)
+
+
+def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0) -> dict[str, tuple[float, float]]:
+    """Sizes in points: boxes `n<i>` (deliverables in order), group labels
+    `g<i>`, relation notes `e<k>`, and the `title`, as Graphviz draws them."""
+    from .graphviz import sizes
+
+    fn = dot_string(font)
+    out = ["digraph measure {",
+           f"  node [shape=box, fontname={fn}, fontsize={font_size:g}, margin={dot_string(BOX_MARGIN)}];"]
+    for i, d in enumerate(model.deliverables.values()):
+        out.append(f"  n{i} [label={dot_string(box_label(d))}];")
+    text = f"shape=plaintext, margin=0, width=0, height=0, fontname={fn}"
+    for i, g in enumerate(model.groups.values()):
+        out.append(f"  g{i} [label={dot_string(g.display)}, {text}, fontsize={font_size:g}];")
+    for k, r in enumerate(model.relations):
+        if r.note:
+            out.append(f"  e{k} [label={dot_string(r.note)}, {text}, fontsize={font_size - NOTE_SMALLER:g}];")
+    if model.title:
+        out.append(f"  title [label={dot_string(model.title)}, {text}, fontsize={font_size + TITLE_EXTRA:g}];")
+    out.append("}")
+    return sizes("\n".join(out) + "\n", path=model.path)
+
+
+# ---------------------------------------------------------------- dot engine
+
+
+def _dot_engine(model: Model, direction: str, font: str, font_size: float) -> Layout:
+    """Graphviz `dot` places everything; its answer is read back as a Layout."""
+    from .graphviz import dot_layout
+
+    fn = dot_string(font)
+    names = list(model.deliverables)
+    ids = {name: f"n{i}" for i, name in enumerate(names)}
+    out = ["digraph prep {",
+           f"  graph [rankdir={direction}, fontname={fn}, fontsize={font_size + TITLE_EXTRA:g}, "
+           f"nodesep={NODE_SEP_IN}, ranksep={RANK_SEP_IN}, newrank=true, pad=0.2"
+           + (f", label={dot_string(model.title)}, labelloc=t, labeljust=l" if model.title else "") + "];",
+           f"  node [shape=box, fontname={fn}, fontsize={font_size:g}, margin={dot_string(BOX_MARGIN)}];",
+           f"  edge [fontname={fn}, fontsize={font_size - NOTE_SMALLER:g}];"]
+    from ..language.model import MUTUAL
+
+    members: dict[str | None, list] = {}
+    for d in model.deliverables.values():
+        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
+    children: dict[str | None, list] = {}
+    for g in model.groups.values():
+        children.setdefault(g.parent, []).append(g)
+    group_ids = {g: f"cluster_g{i}" for i, g in enumerate(model.groups)}
+
+    def emit(parent, indent):
+        for d in members.get(parent, []):
+            out.append(f"{indent}{ids[d.name]} [label={dot_string(box_label(d))}];")
+        for g in children.get(parent, []):
+            out.append(f"{indent}subgraph {group_ids[g.name]} {{")
+            out.append(f"{indent}  graph [label={dot_string(g.display)}, labeljust=l, fontsize={font_size:g}];")
+            emit(g.name, indent + "  ")
+            out.append(f"{indent}}}")
+
+    emit(None, "  ")
+    for k, r in enumerate(model.relations):
+        attrs = [f"id=e{k}"]
+        if r.kind == MUTUAL:
+            attrs.append("dir=both")
+        if r.note:
+            attrs.append(f"label={dot_string(r.note)}")
+        out.append(f"  {ids[r.source]} -> {ids[r.target]} [{', '.join(attrs)}];")
+    out.append("}")
+    data = dot_layout("\n".join(out) + "\n", path=model.path)
+    return from_json0(data, model, direction)
+
+
+def _points(pos: str, height: float) -> tuple[list[tuple[float, float]], tuple | None, tuple | None]:
+    start = end = None
+    pts = []
+    for tok in pos.replace(";", " ").split():
+        if tok.startswith(("e,", "s,")):
+            x, y = tok[2:].split(",")
+            p = (float(x), height - float(y))
+            if tok[0] == "e":
+                end = p
+            else:
+                start = p
+            continue
+        x, y = tok.split(",")
+        pts.append((float(x), height - float(y)))
+    return pts, start, end
+
+
+def from_json0(data: dict, model: Model, direction: str) -> Layout:
+    """Graphviz's json0 (origin bottom-left, y up) as a Layout (origin
+    top-left). Routes run from border to border: where Graphviz leaves room
+    for an arrowhead, the route's last control point is moved to its tip."""
+    x0, y0, x1, y1 = (float(v) for v in data["bb"].split(","))
+    height = y1
+    names = list(model.deliverables)
+    by_gvid: dict[int, str] = {}
+    nodes: dict[str, Box] = {}
+    groups: dict[str, Box] = {}
+    group_labels: dict[str, Box] = {}
+    group_names = list(model.groups)
+    for obj in data.get("objects", []):
+        name = obj.get("name", "")
+        if name.startswith("cluster_g"):
+            g = group_names[int(name[len("cluster_g"):])]
+            gx0, gy0, gx1, gy1 = (float(v) for v in obj["bb"].split(","))
+            groups[g] = Box((gx0 + gx1) / 2, height - (gy0 + gy1) / 2, gx1 - gx0, gy1 - gy0)
+            if "lp" in obj:
+                lx, ly = (float(v) for v in obj["lp"].split(","))
+                lw, lh = float(obj.get("lwidth", 0)) * 72, float(obj.get("lheight", 0)) * 72
+                group_labels[g] = Box(lx, height - ly, lw, lh)
+        elif name.startswith("n") and name[1:].isdigit() and "pos" in obj:
+            px, py = (float(v) for v in obj["pos"].split(","))
+            w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
+            d = names[int(name[1:])]
+            nodes[d] = Box(px, height - py, w, h)
+            by_gvid[obj["_gvid"]] = d
+    edges = []
+    relations = model.relations
+    routes: dict[int, Route] = {}
+    for e in data.get("edges", []):
+        k = int(e["id"][1:])
+        r = relations[k]
+        pts, start, end = _points(e.get("pos", ""), height)
+        if end is not None and pts:
+            pts[-1] = end
+        if start is not None and pts:
+            pts[0] = start
+        label = None
+        if "lp" in e:
+            lx, ly = (float(v) for v in e["lp"].split(","))
+            label = Box(lx, height - ly, float(e.get("lwidth", 0)) * 72, float(e.get("lheight", 0)) * 72)
+        routes[k] = Route(r.source, r.target, r.kind, tuple(pts), label)
+    for k in sorted(routes):
+        edges.append(routes[k])
+    title = None
+    if model.title and "lp" in data:
+        lx, ly = (float(v) for v in data["lp"].split(","))
+        title = Box(lx, height - ly, float(data.get("lwidth", 0)) * 72, float(data.get("lheight", 0)) * 72)
+    return Layout(width=x1 - x0, height=y1 - y0, nodes=nodes, edges=tuple(edges), groups=groups,
+                  group_labels=group_labels, title=title, engine="dot", direction=direction)
+
+
+__all__ = ["ENGINES", "Box", "Layout", "Route", "layout", "measure", "box_label", "dot_string"]

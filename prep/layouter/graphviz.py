@@ -1,4 +1,5 @@
-"""The only module that talks to Graphviz: DOT text in, picture bytes out,
+"""The only module that talks to Graphviz: DOT text in, sizes, a layout or
+picture bytes out,
 through pygraphviz (its wheels bundle the Graphviz libraries): in this process
 for small models, in a forked copy of it for larger ones (see FORK_ABOVE), so
 Ctrl-C can stop a long layout. Never a new interpreter or a `dot` command."""
@@ -100,8 +101,10 @@ def _interruptible(work):
     return value
 
 
-def layout(dot: str, fmt: str, *, path: str = "<model>", dpi: float | None = None) -> bytes:
-    """Lay out `dot` with Graphviz `dot` and draw it as `fmt`."""
+def draw(dot: str, fmt: str, *, prog: str = "nop2", path: str = "<model>", dpi: float | None = None) -> bytes:
+    """Draw `dot` as `fmt`. `prog` "nop2" (the default) draws a graph whose
+    boxes, routes and frames are already placed (`pos`, `bb` attributes:
+    what the renderer writes from a Layout); "dot" lays it out first."""
     configure_fonts()
     import pygraphviz
 
@@ -111,7 +114,7 @@ def layout(dot: str, fmt: str, *, path: str = "<model>", dpi: float | None = Non
 
         def draw():
             graph = pygraphviz.AGraph(string=dot)
-            return graph.draw(format=fmt, prog="dot", args=args), [str(w.message).strip() for w in caught]
+            return graph.draw(format=fmt, prog=prog, args=args), [str(w.message).strip() for w in caught]
 
         try:
             data, messages = _interruptible(draw) if len(dot) > FORK_ABOVE else draw()
@@ -127,10 +130,30 @@ def layout(dot: str, fmt: str, *, path: str = "<model>", dpi: float | None = Non
     return data
 
 
-def layout_json(dot: str, *, path: str = "<model>") -> dict:
-    """Lay out `dot` and return Graphviz's `json0` description: nodes, edges
-    and clusters with positions in points (origin bottom-left), for renderers
-    that place their own shapes (PowerPoint)."""
+def dot_layout(dot: str, *, path: str = "<model>") -> dict:
+    """Lay out `dot` with Graphviz `dot` and return its `json0` description:
+    nodes, edges and clusters with positions in points (origin bottom-left)."""
     import json
 
-    return json.loads(layout(dot, "json0", path=path))
+    return json.loads(draw(dot, "json0", prog="dot", path=path))
+
+
+def sizes(dot: str, *, path: str = "<model>") -> dict[str, tuple[float, float]]:
+    """The size in points Graphviz gives each node of `dot` (a graph of
+    nodes only): its own text measurement, with the font prep ships, so
+    boxes fit their labels exactly as drawn. Only the first phase of `dot`
+    runs (`phase=1`: ranking, trivial without edges): no positions."""
+    configure_fonts()
+    import pygraphviz
+
+    with _filtered_stderr(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            graph = pygraphviz.AGraph(string=dot)
+            graph.graph_attr["phase"] = "1"
+            graph.layout(prog="dot")
+            return {n.name: (float(n.attr["width"]) * 72.0, float(n.attr["height"]) * 72.0) for n in graph.nodes()}
+        except Exception as e:  # noqa: BLE001 - any Graphviz failure becomes a prep error
+            raise PrepError.at(
+                path, f"Graphviz could not measure the labels: {str(e).strip() or type(e).__name__}",
+                code="R001", name="render-failed", hint="try `--format dot` to inspect the generated graph") from None

@@ -1,0 +1,102 @@
+"""Geometry: what the layout stage hands to every writer.
+
+All lengths are in points (1/72 inch), the origin is the top-left corner of
+the drawing, y grows downwards, and a box's `x`/`y` is its centre. An edge's
+`points` are the control points of a cubic Bézier spline (3n+1 points: the
+route starts at the first point, on the source box's border, and ends at
+the last, on the target box's border; every third point lies on the curve).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+FORMAT = "prep-layout"
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    x: float  # centre
+    y: float
+    width: float
+    height: float
+
+    @property
+    def left(self) -> float:
+        return self.x - self.width / 2
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width / 2
+
+    @property
+    def top(self) -> float:
+        return self.y - self.height / 2
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.height / 2
+
+    def contains(self, other: "Box", slack: float = 0.01) -> bool:
+        return (self.left - slack <= other.left and other.right <= self.right + slack
+                and self.top - slack <= other.top and other.bottom <= self.bottom + slack)
+
+    def overlaps(self, other: "Box") -> bool:
+        return (self.left < other.right and other.left < self.right
+                and self.top < other.bottom and other.top < self.bottom)
+
+    def as_dict(self) -> dict:
+        return {"x": _r(self.x), "y": _r(self.y), "width": _r(self.width), "height": _r(self.height)}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    source: str
+    target: str
+    kind: str                      # input | sync | mutual
+    points: tuple[tuple[float, float], ...]
+    label: Box | None = None       # where the relation's note is written
+
+    def as_dict(self) -> dict:
+        out = {"source": self.source, "target": self.target, "kind": self.kind,
+               "points": [[_r(x), _r(y)] for x, y in self.points]}
+        if self.label is not None:
+            out["label"] = self.label.as_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: float
+    height: float
+    nodes: dict[str, Box]
+    edges: tuple[Route, ...]
+    groups: dict[str, Box] = field(default_factory=dict)
+    group_labels: dict[str, Box] = field(default_factory=dict)
+    title: Box | None = None
+    legend: Box | None = None
+    engine: str = "prep"
+    direction: str = "LR"
+
+    def as_dict(self) -> dict:
+        out = {"format": FORMAT, "version": VERSION, "engine": self.engine, "direction": self.direction,
+               "width": _r(self.width), "height": _r(self.height),
+               "nodes": {name: box.as_dict() for name, box in self.nodes.items()},
+               "edges": [e.as_dict() for e in self.edges],
+               "groups": {name: box.as_dict() for name, box in self.groups.items()}}
+        if self.title is not None:
+            out["title"] = self.title.as_dict()
+        if self.legend is not None:
+            out["legend"] = self.legend.as_dict()
+        return out
+
+    def to_json(self) -> bytes:
+        return (json.dumps(self.as_dict(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _r(v: float) -> float:
+    """Two decimals: a hundredth of a point is far below what any output shows,
+    and keeps the JSON short and byte-stable."""
+    return round(float(v), 2) + 0.0
