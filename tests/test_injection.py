@@ -153,11 +153,13 @@ def _graphviz_label(raw: str) -> str:
     return decode(raw)
 
 
-# every attribute prep writes; nothing else may ever appear
+# every attribute prep writes; nothing else may ever appear (the geometry:
+# bb, lp, pos, width, height, fixedsize, splines; the rest is style)
 ALLOWED_ATTRIBUTES = {
-    "rankdir", "fontname", "fontsize", "bgcolor", "pad", "nodesep", "ranksep", "newrank", "fontcolor",
-    "label", "labelloc", "labeljust", "shape", "style", "color", "fillcolor", "margin", "penwidth",
+    "fontname", "fontsize", "bgcolor", "pad", "fontcolor",
+    "label", "labeljust", "shape", "style", "color", "fillcolor", "margin", "penwidth",
     "arrowsize", "class", "dir", "tooltip",
+    "bb", "lp", "pos", "width", "height", "fixedsize", "splines",
 }
 
 

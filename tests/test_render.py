@@ -121,8 +121,8 @@ def test_output_is_deterministic_across_processes(tmp_path):
 
 def test_direction_and_legend():
     m = prep.loads(MODEL)
-    assert "rankdir=TB" in prep.render(m, "dot", direction="TB").decode()
-    assert "rankdir=LR" in prep.render(m, "dot").decode()
+    assert "direction TB" in prep.render(m, "dot", direction="TB").decode().splitlines()[1]
+    assert "direction LR" in prep.render(m, "dot").decode().splitlines()[1]
     root = ET.fromstring(prep.render(m, "svg", legend=True))
     texts = [t.text for t in root.iter(f"{SVG}text")]
     for word in ("Legend", "deliverable", "knowhow", "input", "synchronization", "mutual synchronization"):

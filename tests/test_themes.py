@@ -28,7 +28,7 @@ def test_prep_toml_render_section_found_by_walking_up(tmp_path, cli):
     src = _write(tmp_path, "prep.toml", '[render]\ntheme = "print"\ndirection = "TB"\nlegend = true\n'
                                          '[render.colors]\nknowhow-fill = "#fff7e6"\nink = "#112233"\n')
     dot = _dot(cli, src)
-    assert "rankdir=TB" in dot
+    assert "direction TB" in dot.splitlines()[1]
     assert "cluster_legend" in dot
     assert 'fillcolor="#fff7e6"' in dot and 'color="#112233"' in dot
     assert 'fillcolor="#fafafa"' not in dot  # print theme: no grey group fill
@@ -37,7 +37,7 @@ def test_prep_toml_render_section_found_by_walking_up(tmp_path, cli):
 def test_command_line_wins_over_the_file(tmp_path, cli):
     src = _write(tmp_path, "prep.toml", '[render]\ndirection = "TB"\nlegend = true\n')
     dot = _dot(cli, src, "--direction", "LR", "--no-legend")
-    assert "rankdir=LR" in dot and "cluster_legend" not in dot
+    assert "direction LR" in dot.splitlines()[1] and "cluster_legend" not in dot
     dot = _dot(cli, src, "--theme", "default")
     assert 'fillcolor="#f5f5f5"' in dot  # the built-in default theme's knowhow fill
 
@@ -63,7 +63,7 @@ def test_svg_font_stack_starts_with_the_configured_font(tmp_path, cli):
 def test_no_config_means_built_in_defaults(tmp_path, cli):
     (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
     dot = _dot(cli, tmp_path / "m.prep")
-    assert "rankdir=LR" in dot and "cluster_legend" not in dot and 'fillcolor="#f5f5f5"' in dot
+    assert "direction LR" in dot.splitlines()[1] and "cluster_legend" not in dot and 'fillcolor="#f5f5f5"' in dot
 
 
 @pytest.mark.parametrize("config,fragment", [

@@ -24,6 +24,7 @@ ENGINES = ("prep", "dot")
 
 # box look that changes a box's size: Graphviz's margins around the label
 BOX_MARGIN = "0.14,0.07"
+LEGEND_MARGIN = "0.08,0.04"
 TITLE_EXTRA = 2.0   # the title is this much larger than box text
 NOTE_SMALLER = 2.0  # relation notes are this much smaller
 NODE_SEP_IN = 0.35  # dot engine spacing (inches), as prep drew before
@@ -36,6 +37,11 @@ def dot_string(text: str) -> str:
     # so '&' itself is written as an entity to show `&amp;` literally
     out = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
     out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    if out.startswith("\\n"):
+        # the bundled Graphviz crashes (SIGSEGV in its text layout) on a label
+        # whose first line is empty, as an empty display label with owners
+        # gives; a space keeps the line and the crash away
+        out = " " + out
     return f'"{out}"'
 
 
@@ -48,18 +54,30 @@ def box_label(d) -> str:
 
 
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
-           engine: str = "prep") -> Layout:
-    """Place every deliverable, relation and group of `model`."""
+           engine: str = "prep", legend: bool = False, health: bool = False) -> Layout:
+    """Place every deliverable, relation and group of `model`; with `legend`,
+    a key to the notation in a free corner (with `health`, the four health
+    colours too)."""
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health)
     if engine == "dot":
-        return _dot_engine(model, direction, font, font_size)
+        placed = _dot_engine(model, direction, font, font_size)
+    else:
+        placed = _prep_engine(model, direction, sizes)
+    if legend:
+        from .legend import place
+
+        placed = place(placed, sizes, health)
+    return placed
+
+
+def _prep_engine(model: Model, direction: str, sizes: dict) -> Layout:
     from .layered import GraphSpec, lay_out
 
-    sizes = measure(model, font=font, font_size=font_size)
     spec = GraphSpec(
         nodes=list(model.deliverables),
         sizes={name: sizes[f"n{i}"] for i, name in enumerate(model.deliverables)},
@@ -72,9 +90,11 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     return lay_out(spec)
 
 
-def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0) -> dict[str, tuple[float, float]]:
+def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, legend: bool = False,
+            health: bool = False) -> dict[str, tuple[float, float]]:
     """Sizes in points: boxes `n<i>` (deliverables in order), group labels
-    `g<i>`, relation notes `e<k>`, and the `title`, as Graphviz draws them."""
+    `g<i>`, relation notes `e<k>`, the `title` and the legend's texts
+    (`legend-<kind>`), as Graphviz draws them."""
     from .graphviz import sizes
 
     fn = dot_string(font)
@@ -90,6 +110,13 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0) -
             out.append(f"  e{k} [label={dot_string(r.note)}, {text}, fontsize={font_size - NOTE_SMALLER:g}];")
     if model.title:
         out.append(f"  title [label={dot_string(model.title)}, {text}, fontsize={font_size + TITLE_EXTRA:g}];")
+    if legend:
+        from .legend import texts
+
+        for key, label, boxed in texts(health):
+            size = font_size if key == "legend-header" else font_size - NOTE_SMALLER
+            look = f"margin={dot_string(LEGEND_MARGIN)}" if boxed else text
+            out.append(f"  {dot_string(key)} [label={dot_string(label)}, {look}, fontsize={size:g}];")
     out.append("}")
     return sizes("\n".join(out) + "\n", path=model.path)
 

@@ -67,6 +67,20 @@ class Route:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class LegendItem:
+    kind: str        # header | deliverable | knowhow | input | sync | mutual | health-<colour>
+    text: str
+    box: Box         # the sample box, or where the text goes for a sample line
+    points: tuple[tuple[float, float], ...] = ()  # a sample line's two ends
+
+    def as_dict(self) -> dict:
+        out = {"kind": self.kind, "text": self.text, "box": self.box.as_dict()}
+        if self.points:
+            out["points"] = [[_r(x), _r(y)] for x, y in self.points]
+        return out
+
+
 @dataclass(frozen=True)
 class Layout:
     width: float
@@ -77,6 +91,7 @@ class Layout:
     group_labels: dict[str, Box] = field(default_factory=dict)
     title: Box | None = None
     legend: Box | None = None
+    legend_items: tuple[LegendItem, ...] = ()
     engine: str = "prep"
     direction: str = "LR"
 
@@ -89,7 +104,7 @@ class Layout:
         if self.title is not None:
             out["title"] = self.title.as_dict()
         if self.legend is not None:
-            out["legend"] = self.legend.as_dict()
+            out["legend"] = dict(self.legend.as_dict(), items=[i.as_dict() for i in self.legend_items])
         return out
 
     def to_json(self) -> bytes:

@@ -37,7 +37,7 @@ VIRTUAL_SEP = 7.0    # between edges passing through a rank
 RANK_SEP = 46.0      # between ranks (flow axis)
 GROUP_PAD = 9.0      # frame to its content
 GROUP_SEP = 12.0     # between sibling frames
-MARGIN = 16.0        # around the drawing
+MARGIN = 0.0         # around the drawing (the picture adds its own pad)
 SWEEPS = 12          # barycentre sweeps (each down or up)
 
 

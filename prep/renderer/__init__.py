@@ -1,15 +1,27 @@
-"""Rendering: model -> DOT (pure, `dot.py`) -> Graphviz (`graphviz.py`) ->
-SVG/PNG/PDF, plus post-processing of the SVG (`svg.py`)."""
+"""The render stage: geometry in, pictures out.
+
+    dot.py      model + Layout -> DOT with everything placed (pure)
+    svg.py      SVG post-processing (tooltips, font stack)
+    pptx.py     PowerPoint shapes at the layout's places
+    mermaid.py  Mermaid text (Mermaid lays it out itself)
+    theme.py    [render] settings from prep.toml / pyproject.toml
+    output.py   atomic writes
+
+Every picture is drawn from one `prep.layouter.layout(...)` result: Graphviz
+(`nop2`) only draws the positions it is given.
+"""
 
 from __future__ import annotations
 
 from ..language.model import Model
 
-FORMATS = ("svg", "png", "pdf", "dot", "json")
+FORMATS = ("svg", "png", "pdf", "dot", "json", "layout")
+EMBED_FORMATS = ("mmd", "pptx")
 
 
 def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: bool = False,
-           findings=None, theme=None, dpi: float | None = None) -> bytes:
+           findings=None, theme=None, dpi: float | None = None, engine: str = "prep",
+           layout=None) -> bytes:
     fmt = format.lower()
     if fmt == "json":
         from ..language.export import model_to_json
@@ -21,29 +33,30 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
 
     if isinstance(theme, str):
         theme = THEMES[theme]
-    if fmt in EMBED_FORMATS:  # Mermaid text, PowerPoint shapes (issue 6)
-        return _render_embed(model, fmt, direction=direction, legend=legend, findings=findings, theme=theme)
-    dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme)
+    theme = theme or THEMES["default"]
+    if fmt == "mmd":  # Mermaid lays the model out itself
+        from .mermaid import to_mermaid
+
+        return to_mermaid(model, direction=direction, legend=legend, findings=findings, theme=theme).encode("utf-8")
+    if layout is None:
+        from ..layouter import layout as lay_out
+
+        layout = lay_out(model, direction=direction, font=theme.font, font_size=theme.font_size,
+                         engine=engine, legend=legend, health=findings is not None)
+    if fmt == "layout":
+        return layout.to_json()
+    dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout)
     if fmt == "dot":
         return dot.encode("utf-8")
-    from ..layouter.graphviz import layout
+    if fmt == "pptx":
+        from .pptx import to_pptx
 
-    data = layout(dot, fmt, path=model.path, dpi=dpi)
+        return to_pptx(model, dot, theme=theme)
+    from ..layouter.graphviz import draw
+
+    data = draw(dot, fmt, path=model.path, dpi=dpi)
     if fmt == "svg":
         from .svg import postprocess_svg
 
-        data = postprocess_svg(data, model, findings, font=(theme or THEMES["default"]).font)
+        data = postprocess_svg(data, model, findings, font=theme.font)
     return data
-
-
-EMBED_FORMATS = ("mmd", "pptx")
-
-
-def _render_embed(model: Model, fmt: str, **options) -> bytes:
-    if fmt == "mmd":
-        from .mermaid import to_mermaid
-
-        return to_mermaid(model, **options).encode("utf-8")
-    from .pptx import to_pptx
-
-    return to_pptx(model, **options)

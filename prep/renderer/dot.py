@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model
+from ..layouter import Layout, box_label, dot_string
 from ..layouter.fonts import FONT_FAMILY
 
 
@@ -40,15 +41,6 @@ THEMES = {
 # the four colours of customer-health dashboards, pale enough for black text
 HEALTH_FILL = {None: "#b7e1b0", "info": "#dcef9a", "warning": "#fff08a", "error": "#f4a6a0"}
 HEALTH_NAME = {None: "green", "info": "lime", "warning": "yellow", "error": "red"}
-
-
-def dot_string(text: str) -> str:
-    """A DOT double-quoted string showing `text` literally."""
-    # Graphviz decodes HTML entities in every label (`&amp;` shows as `&`),
-    # so '&' itself is written as an entity to show `&amp;` literally
-    out = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
-    out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return f'"{out}"'
 
 
 def _attrs(pairs: list[tuple[str, str]]) -> str:
@@ -80,19 +72,43 @@ def group_tree(model: Model) -> tuple[dict[str | None, list], dict[str | None, l
 
 
 def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
-           findings: list[Diagnostic] | None = None, theme: Theme | None = None) -> str:
+           findings: list[Diagnostic] | None = None, theme: Theme | None = None,
+           layout: Layout | None = None) -> str:
+    """The model as DOT with every box, route and frame already placed (from
+    `layout`, computed here when not given): Graphviz's `nop2` only draws it.
+    Pure given a layout."""
     theme = theme or THEMES["default"]
     direction = direction.upper()
-    if direction not in ("LR", "TB", "RL", "BT"):
+    if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
+    if layout is None:
+        from ..layouter import layout as lay_out
+
+        layout = lay_out(model, direction=direction, font=theme.font, font_size=theme.font_size,
+                         legend=legend, health=findings is not None)
+    height = layout.height
+
+    def pt(x: float, y: float) -> str:
+        return f"{x:.2f},{height - y:.2f}"
+
+    def bb(box) -> str:
+        return f'"{box.left:.2f},{height - box.bottom:.2f},{box.right:.2f},{height - box.top:.2f}"'
+
+    def size(box) -> list[tuple[str, str]]:
+        return [("pos", f'"{pt(box.x, box.y)}!"'), ("width", f"{box.width / 72:.4f}"),
+                ("height", f"{box.height / 72:.4f}"), ("fixedsize", "true")]
+
     font = dot_string(theme.font)
     fs = f"{theme.font_size:g}"
-    out = ["digraph prep {"]
-    graph_attrs = [("rankdir", direction), ("fontname", font), ("fontsize", f"{theme.font_size + 2:g}"),
-                   ("bgcolor", dot_string(theme.background)), ("pad", "0.3"), ("nodesep", "0.35"),
-                   ("ranksep", "0.55"), ("newrank", "true"), ("fontcolor", dot_string(theme.ink))]
-    if model.title:
-        graph_attrs += [("label", dot_string(model.title)), ("labelloc", "t"), ("labeljust", "l")]
+    # everything is placed: Graphviz only draws it (`neato -n2 -Tsvg` or `nop2`)
+    out = ["digraph prep {",
+           f"  // prep layout: engine {layout.engine}, direction {layout.direction}; draw with: neato -n2 -Tsvg"]
+    graph_attrs = [("bb", f'"0,0,{layout.width:.2f},{height:.2f}"'), ("fontname", font),
+                   ("fontsize", f"{theme.font_size + 2:g}"), ("bgcolor", dot_string(theme.background)),
+                   ("pad", "0.2"), ("fontcolor", dot_string(theme.ink)), ("splines", "true")]
+    if model.title and layout.title is not None:
+        t = layout.title
+        graph_attrs += [("label", dot_string(model.title)), ("labeljust", "l"), ("lp", f'"{pt(t.x, t.y)}"')]
     out.append("  graph " + _attrs(graph_attrs) + ";")
     out.append("  node " + _attrs([("shape", "box"), ("style", '"filled"'), ("fontname", font),
                                    ("fontsize", fs), ("color", dot_string(theme.ink)),
@@ -107,13 +123,10 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     by_subject = worst_by_subject(findings) if findings is not None else None
 
     def node_line(d) -> str:
-        label = d.display
-        if d.owners:
-            label += "\n(" + ", ".join(d.owners) + ")"
         classes = ["prep-knowhow" if d.kind == KNOWHOW else "prep-deliverable"]
         style = ["filled"]
         fill = theme.knowhow_fill if d.kind == KNOWHOW else theme.tangible_fill
-        pairs = [("label", dot_string(label))]
+        pairs = [("label", dot_string(box_label(d)))] + size(layout.nodes[d.name])
         if d.kind == KNOWHOW:
             style.append("dashed")
         if d.external:
@@ -131,25 +144,30 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         return f"{ids[d.name]} {_attrs(pairs)};"
 
     members, children = group_tree(model)
-
     group_ids = {name: f"cluster_g{i}" for i, name in enumerate(model.groups)}
 
     def emit_group(parent: str | None, indent: str) -> None:
         for d in members.get(parent, []):
             out.append(indent + node_line(d))
         for g in children.get(parent, []):
+            if g.name not in layout.groups:
+                continue
             out.append(f"{indent}subgraph {group_ids[g.name]} {{")
-            out.append(f"{indent}  graph " + _attrs([
-                ("label", dot_string(g.display)), ("style", '"rounded,filled"'),
-                ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(theme.group_fill)),
-                ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"')]) + ";")
+            attrs = [("label", dot_string(g.display)), ("style", '"rounded,filled"'),
+                     ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(theme.group_fill)),
+                     ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
+                     ("bb", bb(layout.groups[g.name]))]
+            label = layout.group_labels.get(g.name)
+            if label is not None:
+                attrs.append(("lp", f'"{pt(label.x, label.y)}"'))
+            out.append(f"{indent}  graph " + _attrs(attrs) + ";")
             emit_group(g.name, indent + "  ")
             out.append(f"{indent}}}")
 
     emit_group(None, "  ")
 
-    for r in model.relations:
-        pairs = [("class", f'"prep-{r.kind}"')]
+    for r, route in zip(model.relations, layout.edges):
+        pairs = [("class", f'"prep-{r.kind}"'), ("pos", dot_string(spline_pos(route.points, r.kind == MUTUAL, height)))]
         if r.kind == SYNC:
             pairs.append(("style", "dashed"))
         elif r.kind == MUTUAL:
@@ -157,37 +175,80 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         if r.note:
             pairs.append(("label", dot_string(r.note)))
             pairs.append(("fontcolor", dot_string(theme.muted)))
+            if route.label is not None:
+                pairs.append(("lp", f'"{pt(route.label.x, route.label.y)}"'))
         out.append(f"  {ids[r.source]} -> {ids[r.target]} {_attrs(pairs)};")
 
-    if legend:
-        out.extend(_legend(theme, fs, with_health=findings is not None))
+    if layout.legend is not None:
+        out.extend(_legend(layout, theme, pt, bb))
     out.append("}")
     return "\n".join(out) + "\n"
 
 
-def _legend(theme: Theme, fs: str, with_health: bool) -> list[str]:
+ARROW_LENGTH = 7.0  # Graphviz: 10 points times arrowsize 0.7
+
+
+def spline_pos(points, both: bool, height: float) -> str:
+    """A Graphviz edge `pos`: the spline, shortened at its ends by an
+    arrowhead's length, and the arrow tips (`e,` and for mutual `s,`)."""
+    pts = [list(p) for p in points]
+
+    def pull(end: int, toward: int) -> tuple[float, float]:
+        (x0, y0), (x1, y1) = pts[end], pts[toward]
+        d = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+        tip = (x0, y0)
+        if d > 0:
+            k = min(ARROW_LENGTH, d * 0.9) / d
+            pts[end] = [x0 + (x1 - x0) * k, y0 + (y1 - y0) * k]
+        return tip
+
+    tip_end = pull(len(pts) - 1, len(pts) - 2)
+    head = [f"e,{tip_end[0]:.2f},{height - tip_end[1]:.2f}"]
+    if both:
+        tip_start = pull(0, 1)
+        head.insert(0, f"s,{tip_start[0]:.2f},{height - tip_start[1]:.2f}")
+    return " ".join(head + [f"{x:.2f},{height - y:.2f}" for x, y in pts])
+
+
+def _legend(layout: Layout, theme: Theme, pt, bb) -> list[str]:
+    """The key: sample boxes and lines at the places the layout gave them."""
     ink = dot_string(theme.ink)
+    small = f"{theme.font_size - 2:g}"
     lines = ["  subgraph cluster_legend {",
-             "    graph " + _attrs([("label", '"Legend"'), ("style", '"rounded"'), ("color", dot_string(theme.group_border)),
-                                    ("fontsize", fs), ("labeljust", "l"), ("class", '"prep-legend"')]) + ";",
-             "    node " + _attrs([("fontsize", f"{float(fs) - 2:g}"), ("margin", '"0.08,0.04"')]) + ";",
-             '    legend_d [label="deliverable", class="prep-legend-item"];',
-             f'    legend_k [label="knowhow", style="filled,dashed", fillcolor={dot_string(theme.knowhow_fill)}, class="prep-legend-item"];',
-             '    legend_r [label="result", class="prep-legend-item"];',
-             '    legend_s [label="settled by coordination", class="prep-legend-item"];',
-             f'    legend_d -> legend_r [label="input", fontcolor={ink}, class="prep-legend-item"];',
-             f'    legend_k -> legend_s [label="synchronization", style=dashed, fontcolor={ink}, class="prep-legend-item"];',
-             '    legend_m1 [label="one side", class="prep-legend-item"];',
-             '    legend_m2 [label="other side", class="prep-legend-item"];',
-             f'    legend_m1 -> legend_m2 [label="mutual synchronization", style=dashed, dir=both, fontcolor={ink}, class="prep-legend-item"];']
-    if with_health:
-        prev = None
-        for sev in (None, "info", "warning", "error"):
-            text = {None: "no finding", "info": "info", "warning": "warning", "error": "error"}[sev]
-            nid = f"legend_h_{HEALTH_NAME[sev]}"
-            lines.append(f'    {nid} [label="{text}", fillcolor="{HEALTH_FILL[sev]}", class="prep-legend-item"];')
-            if prev:
-                lines.append(f"    {prev} -> {nid} [style=invis];")
-            prev = nid
+             "    graph " + _attrs([("label", '""'), ("style", '"rounded"'), ("color", dot_string(theme.group_border)),
+                                    ("class", '"prep-legend"'), ("bb", bb(layout.legend))]) + ";"]
+    fills = {"health-green": HEALTH_FILL[None], "health-lime": HEALTH_FILL["info"],
+             "health-yellow": HEALTH_FILL["warning"], "health-red": HEALTH_FILL["error"]}
+    plain, legend_item, box_margin = '""', '"prep-legend-item"', '"0.08,0.04"'
+    for i, item in enumerate(layout.legend_items):
+        b = item.box
+        place = [("pos", f'"{pt(b.x, b.y)}!"'), ("width", f"{b.width / 72:.4f}"),
+                 ("height", f"{b.height / 72:.4f}"), ("fixedsize", "true")]
+        if item.kind == "header":
+            pairs = [("label", dot_string(item.text)), ("shape", "plaintext"), ("style", plain), ("margin", "0"),
+                     ("fontsize", f"{theme.font_size:g}"), ("class", legend_item)] + place
+            lines.append(f"    legend_{i} {_attrs(pairs)};")
+        elif item.points:  # a sample line and its text
+            (x0, y0), (x1, y1) = item.points
+            a, z = f"legend_{i}a", f"legend_{i}z"
+            for nid, (x, y) in ((a, (x0, y0)), (z, (x1, y1))):
+                lines.append(f'    {nid} [shape=point, width=0.01, height=0.01, style=invis, pos="{pt(x, y)}!", class="prep-legend-item"];')
+            route = ((x0, y0), (x0 + (x1 - x0) / 3, y0), (x0 + 2 * (x1 - x0) / 3, y1), (x1, y1))
+            pairs = [("pos", dot_string(spline_pos(route, item.kind == MUTUAL, layout.height))),
+                     ("class", '"prep-legend-item"')]
+            if item.kind != "input":
+                pairs.append(("style", "dashed"))
+            if item.kind == MUTUAL:
+                pairs.append(("dir", "both"))
+            lines.append(f"    {a} -> {z} {_attrs(pairs)};")
+            pairs = [("label", dot_string(item.text)), ("shape", "plaintext"), ("style", plain), ("margin", "0"),
+                     ("fontsize", small), ("fontcolor", ink), ("class", legend_item)] + place
+            lines.append(f"    legend_{i} {_attrs(pairs)};")
+        else:  # a sample box
+            style = "filled,dashed" if item.kind == "knowhow" else "filled"
+            fill = fills.get(item.kind, theme.knowhow_fill if item.kind == "knowhow" else theme.tangible_fill)
+            pairs = [("label", dot_string(item.text)), ("style", dot_string(style)), ("fillcolor", dot_string(fill)),
+                     ("fontsize", small), ("margin", box_margin), ("class", legend_item)] + place
+            lines.append(f"    legend_{i} {_attrs(pairs)};")
     lines.append("  }")
     return lines

@@ -1,7 +1,7 @@
 """Model to a PowerPoint slide of native, editable shapes (python-pptx).
 
-Graphviz lays the model out (`graphviz.layout_json`); every box, frame and
-arrow is then placed as a PowerPoint shape at those coordinates, so a
+The layout stage places the model; Graphviz reads the placed DOT back as
+json0 (with every style); every box, frame and arrow is then placed as a PowerPoint shape at those coordinates, so a
 consultant can move a box, retype a label or restyle an arrow in PowerPoint:
 
 - deliverables: rectangles, solid border; knowhow: dashed border; final:
@@ -28,7 +28,7 @@ import re
 
 from ..language.diagnostics import PrepError
 from ..language.model import Model
-from .dot import THEMES, Theme, to_dot
+from .dot import THEMES, Theme
 
 EMU_PER_POINT = 12700
 MARGIN_PT = 18.0
@@ -148,9 +148,9 @@ def _sides(a: dict, b: dict) -> tuple[int, int]:
     return (2, 0) if dy >= 0 else (0, 2)
 
 
-def to_pptx(model: Model, *, direction: str = "LR", legend: bool = False, findings=None,
-            theme: Theme | None = None) -> bytes:
-    """The model as a one-slide .pptx file (bytes)."""
+def to_pptx(model: Model, dot: str, *, theme: Theme | None = None) -> bytes:
+    """The model as a one-slide .pptx file (bytes), from its placed DOT
+    (`to_dot` with a layout), read back through Graphviz's json0."""
     _import_pptx()
     from pptx import Presentation
     from pptx.enum.dml import MSO_LINE_DASH_STYLE
@@ -158,11 +158,12 @@ def to_pptx(model: Model, *, direction: str = "LR", legend: bool = False, findin
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Pt
 
-    from ..layouter.graphviz import layout_json
+    from ..layouter.graphviz import draw
 
     theme = theme or THEMES["default"]
-    dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme)
-    data = layout_json(dot, path=model.path)
+    import json
+
+    data = json.loads(draw(dot, "json0", path=model.path))
     place = _Placer(_floats(data["bb"]))
     ink = _rgb(theme.ink)
     names = list(model.deliverables)

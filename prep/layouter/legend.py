@@ -1,0 +1,128 @@
+"""The key to the notation: one compact block, placed in a free corner of the
+drawing so it does not widen it (only when no corner is free does the
+drawing grow, downwards).
+
+    Legend
+    [deliverable]  [knowhow]
+    ──▶ input   - -▶ synchronization   ◀- -▶ mutual synchronization
+    [no finding] [info] [warning] [error]        (with --lint)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .geometry import Box, LegendItem, Layout
+
+BOXES = (("deliverable", "deliverable"), ("knowhow", "knowhow"))
+LINES = (("input", "input"), ("sync", "synchronization"), ("mutual", "mutual synchronization"))
+HEALTH = (("health-green", "no finding"), ("health-lime", "info"), ("health-yellow", "warning"),
+          ("health-red", "error"))
+HEADER = "Legend"
+PAD = 8.0
+GAP = 10.0
+ROW_GAP = 7.0
+LINE = 30.0   # length of a sample line
+SLACK = 8.0   # free space kept around the block
+
+
+def texts(health: bool) -> list[tuple[str, str, bool]]:
+    """(key, text, boxed) of everything to measure: boxed ones are sample boxes."""
+    out = [("legend-header", HEADER, False)]
+    out += [(f"legend-{k}", t, True) for k, t in BOXES]
+    out += [(f"legend-{k}", t, False) for k, t in LINES]
+    if health:
+        out += [(f"legend-{k}", t, True) for k, t in HEALTH]
+    return out
+
+
+def block(sizes: dict[str, tuple[float, float]], health: bool) -> tuple[float, float, list[LegendItem]]:
+    """The block's size and its items, relative to its top-left corner."""
+    items: list[LegendItem] = []
+    hw, hh = sizes["legend-header"]
+    items.append(LegendItem("header", HEADER, Box(PAD + hw / 2, PAD + hh / 2, hw, hh)))
+    y = PAD + hh + ROW_GAP
+    width = PAD + hw
+
+    def box_row(entries):
+        nonlocal y, width
+        x = PAD
+        h = max(sizes[f"legend-{k}"][1] for k, _ in entries)
+        for k, t in entries:
+            w, bh = sizes[f"legend-{k}"]
+            items.append(LegendItem(k, t, Box(x + w / 2, y + h / 2, w, bh)))
+            x += w + GAP
+        width = max(width, x - GAP)
+        y += h + ROW_GAP
+
+    box_row(BOXES)
+    x = PAD
+    h = max(sizes[f"legend-{k}"][1] for k, _ in LINES)
+    for k, t in LINES:
+        w, th = sizes[f"legend-{k}"]
+        mid = y + h / 2
+        items.append(LegendItem(k, t, Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
+        x += LINE + 4 + w + GAP
+    width = max(width, x - GAP)
+    y += h + ROW_GAP
+    if health:
+        box_row(HEALTH)
+    return width + PAD, y - ROW_GAP + PAD, items
+
+
+def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool) -> Layout:
+    """`layout` with the legend in the first free corner: top right, bottom
+    right, bottom left, top left (below the title)."""
+    w, h, items = block(sizes, health)
+    top = layout.title.bottom + 4 if layout.title is not None else 0.0
+    margin = 12.0
+    corners = [(layout.width - margin - w, top + margin), (layout.width - margin - w, layout.height - margin - h),
+               (margin, layout.height - margin - h), (margin, top + margin)]
+    width, height = layout.width, layout.height
+    for x, y in corners:
+        if x >= 0 and y >= top and _free(layout, Box(x + w / 2, y + h / 2, w + 2 * SLACK, h + 2 * SLACK)):
+            break
+    else:  # no free corner: below the drawing, at the left
+        x, y = margin, layout.height
+        height = layout.height + h + margin
+        width = max(width, w + 2 * margin)
+    frame = Box(x + w / 2, y + h / 2, w, h)
+    moved = tuple(LegendItem(i.kind, i.text, Box(i.box.x + x, i.box.y + y, i.box.width, i.box.height),
+                             tuple((px + x, py + y) for px, py in i.points)) for i in items)
+    return replace(layout, width=width, height=height, legend=frame, legend_items=moved)
+
+
+def _free(layout: Layout, area: Box) -> bool:
+    if any(area.overlaps(b) for b in layout.nodes.values()):
+        return False
+    if any(area.overlaps(b) for b in layout.groups.values()):
+        return False
+    if layout.title is not None and area.overlaps(layout.title):
+        return False
+    for e in layout.edges:
+        if e.label is not None and area.overlaps(e.label):
+            return False
+        for a, b in zip(e.points, e.points[1:]):
+            if _segment_hits(a, b, area):
+                return False
+    return True
+
+
+def _segment_hits(a, b, box: Box) -> bool:
+    """Does the segment a-b touch the box? (Liang-Barsky clipping.)"""
+    (x0, y0), (x1, y1) = a, b
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x0 - box.left), (dx, box.right - x0), (-dy, y0 - box.top), (dy, box.bottom - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
