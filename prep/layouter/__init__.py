@@ -54,10 +54,14 @@ def box_label(d) -> str:
 
 
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
-           engine: str = "prep", legend: bool = False, health: bool = False) -> Layout:
+           engine: str = "prep", legend: bool = False, health: bool = False,
+           previous: Layout | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
-    colours too)."""
+    colours too). With `previous` (a layout of an earlier version of the
+    model, same direction), deliverables stay where they were unless the
+    edit pushes them: the order is not re-optimised, so crossings can
+    grow over many edits; lay out without it to start afresh."""
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
@@ -67,7 +71,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     if engine == "dot":
         placed = _dot_engine(model, direction, font, font_size)
     else:
-        placed = _prep_engine(model, direction, sizes)
+        placed = _prep_engine(model, direction, sizes, previous)
     if legend:
         from .legend import place
 
@@ -75,8 +79,23 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     return placed
 
 
-def _prep_engine(model: Model, direction: str, sizes: dict) -> Layout:
-    from .layered import GraphSpec, lay_out
+def _prep_engine(model: Model, direction: str, sizes: dict, previous: Layout | None) -> Layout:
+    from .layered import TITLE_GAP, GraphSpec, lay_out
+
+    places = routes = flow = frames = None
+    if previous is not None and previous.engine == "prep" and previous.direction == direction and previous.nodes:
+        # the lateral coordinate (across the flow) of each box, as the engine
+        # counts it: in LR, below the title's band
+        top = previous.title.height + TITLE_GAP if previous.title is not None else 0.0
+        def ab(x: float, y: float) -> tuple[float, float]:
+            return (x, y - top) if direction == "LR" else (y - top, x)
+
+        places = {name: ab(box.x, box.y)[1] for name, box in previous.nodes.items()}
+        flow = {name: ab(box.x, box.y)[0] for name, box in previous.nodes.items()}
+        frames = {name: ab(box.x, box.y)[1] for name, box in previous.groups.items()}
+        routes = {}
+        for e in previous.edges:
+            routes.setdefault((e.source, e.target, e.kind), []).append([ab(x, y) for x, y in e.points])
 
     spec = GraphSpec(
         nodes=list(model.deliverables),
@@ -86,6 +105,10 @@ def _prep_engine(model: Model, direction: str, sizes: dict) -> Layout:
         groups={g.name: (g.parent, sizes[f"g{i}"]) for i, g in enumerate(model.groups.values())},
         direction=direction,
         title_size=sizes.get("title"),
+        previous=places,
+        previous_routes=routes,
+        previous_flow=flow,
+        previous_groups=frames,
     )
     return lay_out(spec)
 

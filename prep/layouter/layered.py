@@ -39,6 +39,8 @@ GROUP_PAD = 9.0      # frame to its content
 GROUP_SEP = 12.0     # between sibling frames
 MARGIN = 0.0         # around the drawing (the picture adds its own pad)
 SWEEPS = 12          # barycentre sweeps (each down or up)
+TITLE_GAP = 8.0      # between the title and the drawing
+ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
 
 
 @dataclass
@@ -53,6 +55,15 @@ class GraphSpec:
     groups: dict[str, tuple[str | None, tuple[float, float]]] = field(default_factory=dict)
     direction: str = "LR"
     title_size: tuple[float, float] | None = None
+    # where each deliverable was across the flow in a previous layout of
+    # (an earlier version of) this model: the order starts from it, no
+    # sweep reorders it, and boxes move only where the edit pushes them
+    previous: dict[str, float] | None = None
+    # and the previous routes, as (a, b) points per (source, target, kind):
+    # where an edge crossed each rank it skips
+    previous_routes: dict[tuple[str, str, str], list[list[tuple[float, float]]]] | None = None
+    previous_flow: dict[str, float] | None = None  # each box's place along the flow
+    previous_groups: dict[str, float] | None = None  # the middle of each frame, across the flow
 
 
 def lay_out(spec: GraphSpec) -> Layout:
@@ -80,12 +91,72 @@ class _Engine:
                         for g in self.group_names]
         self.glabel = [spec.groups[g][1] for g in self.group_names]
         self.node_cluster = [gid.get(spec.node_group.get(name) or "", -1) for name in names]
+        self.previous = self._previous_places()
+        # with a previous layout, where a frame was (for a rank it only spans)
+        gid_of = {g: i for i, g in enumerate(self.group_names)}
+        self.frame_key = {gid_of[g]: b for g, b in (spec.previous_groups or {}).items() if g in gid_of} \
+            if self.previous is not None else {}
         self.gdepth = []
         for g in range(len(self.group_names)):
             d, p = 0, self.gparent[g]
             while p != -1:
                 d, p = d + 1, self.gparent[p]
             self.gdepth.append(d)
+
+    def _previous_places(self) -> list[float] | None:
+        """Each deliverable's place in the previous layout; a new one takes
+        the mean place of its related deliverables that were there before,
+        else the place of the deliverable declared just before it."""
+        prev = self.spec.previous
+        if not prev:
+            return None
+        names = self.spec.nodes
+        near: list[list[float]] = [[] for _ in names]
+        for s, t, _kind, _label in self.spec.edges:
+            if t in prev and s not in prev:
+                near[self.index[s]].append(prev[t])
+            if s in prev and t not in prev:
+                near[self.index[t]].append(prev[s])
+        out, last = [], 0.0
+        for i, name in enumerate(names):
+            if name in prev:
+                last = prev[name]
+            elif near[i]:
+                last = sum(near[i]) / len(near[i])
+            out.append(last)
+        return out
+
+    def _previous_virtual_places(self) -> None:
+        """Where each virtual node was: where the edge's previous route
+        crossed the middle of the rank (the rank's place along the flow
+        taken from the previous boxes of that rank); interpolated between
+        the ends for an edge that is new or skipped other ranks."""
+        routes = self.spec.previous_routes or {}
+        prev_a = self.spec.previous_flow or {}
+        column: dict[int, list[float]] = {}
+        for v, name in enumerate(self.spec.nodes):
+            if name in prev_a:
+                column.setdefault(self.rank[v], []).append(prev_a[name])
+        middle = {r: sorted(xs)[len(xs) // 2] for r, xs in column.items()}
+        seen: dict[tuple, int] = {}
+        places = self.previous + [0.0] * (len(self.node_rank) - self.n_real)
+        for (u, v, k, rev), chain in zip(self.edges, self.chains):
+            s, t, kind, _label = self.spec.edges[k]
+            key = (s, t, kind)
+            nth = seen.get(key, 0)
+            seen[key] = nth + 1
+            candidates = routes.get(key, [])
+            pts = candidates[nth] if nth < len(candidates) else None
+            a0, b0 = places[chain[0]], places[chain[-1]]
+            m = len(chain) - 1
+            for i, w in enumerate(chain[1:-1], 1):
+                places[w] = a0 + (b0 - a0) * i / m
+                r = self.node_rank[w]
+                if pts is not None and r in middle:
+                    hit = _lateral_at(pts, middle[r])
+                    if hit is not None:
+                        places[w] = hit
+        self.previous = places
 
     # ------------------------------------------------------------------ run
     def run(self) -> Layout:
@@ -192,6 +263,8 @@ class _Engine:
                     chain.append(vid)
             chain.append(v)
             self.chains.append(chain)
+        if self.previous is not None:
+            self._previous_virtual_places()
         total = len(self.node_rank)
         self.up: list[list[int]] = [[] for _ in range(total)]
         self.down: list[list[int]] = [[] for _ in range(total)]
@@ -229,20 +302,22 @@ class _Engine:
     def _order(self) -> None:
         total = len(self.node_rank)
         # start: declaration order; a virtual node starts where its edge does
-        key = [0.0] * total
-        for v in range(self.n_real):
-            key[v] = float(v)
-        for chain in self.chains:
-            a, b = key[chain[0]], key[chain[-1]]
-            m = len(chain) - 1
-            for i, vid in enumerate(chain[1:-1], 1):
-                key[vid] = a + (b - a) * i / m
+        if self.previous is not None:
+            key = list(self.previous)  # virtual nodes too: where their edges ran
+        else:
+            key = [float(v) for v in range(self.n_real)] + [0.0] * (total - self.n_real)
+            for chain in self.chains:
+                a, b = key[chain[0]], key[chain[-1]]
+                m = len(chain) - 1
+                for i, vid in enumerate(chain[1:-1], 1):
+                    key[vid] = a + (b - a) * i / m
         self.group_key = self._group_keys(key)
         events = [self._arrange(r, key) for r in range(self.n_ranks)]
         order = [[v for kind, v in ev if kind == "n"] for ev in events]
         pos = self._positions_of(order)
         best, best_cross = list(events), self._crossings(order, pos)
-        for sweep in range(SWEEPS if best_cross else 0):
+        sweeps = SWEEPS if best_cross and self.previous is None else 0
+        for sweep in range(sweeps):
             downward = sweep % 2 == 0
             ranks = range(1, self.n_ranks) if downward else range(self.n_ranks - 2, -1, -1)
             neighbours = self.up if downward else self.down
@@ -322,7 +397,7 @@ class _Engine:
             ks = []
             for c in kids:
                 sub = subtree_keys(c)
-                ks.append(sum(sub) / len(sub) if sub else None)
+                ks.append(sum(sub) / len(sub) if sub else self.frame_key.get(c))
             filled = [k for k in ks if k is not None]
             last = filled[0] if filled else (key[loose[0]] if loose else 0.0)
             for i, k in enumerate(ks):
@@ -451,20 +526,23 @@ class _Engine:
             for b, gap in succ[a]:
                 if x[b] < xa + gap:
                     x[b] = xa + gap
-        # pull each node towards its neighbours within what its rank allows,
-        # alternately from both ends, so edges run straighter
-        active = [v for v in topo if v < total]
-        for it in range(6):
-            seq = active if it % 2 == 0 else active[::-1]
-            for v in seq:
-                ns = self.up[v] + self.down[v]
-                if not ns:
-                    continue
-                target = sorted(x[u] for u in ns)[len(ns) // 2] if len(ns) % 2 else \
-                    sum(sorted(x[u] for u in ns)[len(ns) // 2 - 1: len(ns) // 2 + 1]) / 2
-                lo = max((x[a] + gap for a, gap in pred[v]), default=-1e18)
-                hi = min((x[b] - gap for b, gap in succ[v]), default=1e18)
-                x[v] = min(max(target, lo), hi)
+        if self.previous is not None:
+            self._anchor(x, topo, pred, succ, total, G, L, R)
+        else:
+            # pull each node towards its neighbours within what its rank allows,
+            # alternately from both ends, so edges run straighter
+            active = [v for v in topo if v < total]
+            for it in range(6):
+                seq = active if it % 2 == 0 else active[::-1]
+                for v in seq:
+                    ns = self.up[v] + self.down[v]
+                    if not ns:
+                        continue
+                    target = sorted(x[u] for u in ns)[len(ns) // 2] if len(ns) % 2 else \
+                        sum(sorted(x[u] for u in ns)[len(ns) // 2 - 1: len(ns) // 2 + 1]) / 2
+                    lo = max((x[a] + gap for a, gap in pred[v]), default=-1e18)
+                    hi = min((x[b] - gap for b, gap in succ[v]), default=1e18)
+                    x[v] = min(max(target, lo), hi)
         # frames hug their content again, innermost first: a left side as far
         # right as what follows it allows, a right side as far left
         for g in sorted(range(G), key=lambda g: -self.gdepth[g]):
@@ -475,9 +553,32 @@ class _Engine:
                 x[R(g)] = max(x[c] + gap for c, gap in pred[R(g)])
         edges_lo = [x[v] - half[v] for v in range(total)]
         edges_lo += [x[L(g)] for g in range(G) if self.span[g] is not None]
-        shift = min(edges_lo, default=0.0)
+        shift = min(edges_lo, default=0.0) if self.previous is None else min(0.0, min(edges_lo, default=0.0))
         self.b = [v - shift for v in x]
         self.L, self.R = L, R
+
+    def _anchor(self, x, topo, pred, succ, total, G, L, R) -> None:
+        """Move every item as close to where it was in the previous layout
+        as the order allows (a new deliverable: where its neighbours were),
+        so an edit moves the boxes it pushes and no others."""
+        anchor = [0.0] * len(x)
+        anchor[:total] = self.previous
+        members: list[list[int]] = [[] for _ in range(G)]
+        for v in range(total):
+            g = self.cluster[v]
+            while g != -1:
+                members[g].append(v)
+                g = self.gparent[g]
+        for g in range(G):
+            if self.span[g] is not None and members[g]:
+                anchor[L(g)] = min(anchor[v] - self.half_b[v] for v in members[g]) - GROUP_PAD
+                anchor[R(g)] = max(anchor[v] + self.half_b[v] for v in members[g]) + GROUP_PAD
+        for it in range(ANCHOR_PASSES):
+            # bottom-up first: a packed column opens from its far end
+            for v in (topo if it % 2 else reversed(topo)):
+                lo = max((x[a] + gap for a, gap in pred[v]), default=-1e18)
+                hi = min((x[b] - gap for b, gap in succ[v]), default=1e18)
+                x[v] = min(max(anchor[v], lo), hi)
 
     # --------------------------------------------------------- 5. geometry
     def _rank_coordinates(self) -> list[float]:
@@ -530,7 +631,7 @@ class _Engine:
         a_lo = min([a[v] - self.ext_a[v] / 2 for v in range(self.n_real)] +
                    [f[0] for f in frame_a if f is not None], default=0.0)
         b_lo = 0.0
-        title_h = spec.title_size[1] + 8 if spec.title_size else 0.0
+        title_h = spec.title_size[1] + TITLE_GAP if spec.title_size else 0.0
 
         def point(pa, pb):
             pa, pb = pa - a_lo + MARGIN, pb - b_lo + MARGIN
@@ -620,3 +721,12 @@ class _Engine:
             pts.extend([(x0 + mid, y0), (enter - mid, lateral), (enter, lateral)])
             straight(leave)
         return pts
+
+
+def _lateral_at(points, a: float) -> float | None:
+    """The lateral coordinate where a polyline (of (a, b) points) first
+    reaches flow position `a`."""
+    for (a0, b0), (a1, b1) in zip(points, points[1:]):
+        if (a0 - a) * (a1 - a) <= 0 and a0 != a1:
+            return b0 + (b1 - b0) * (a - a0) / (a1 - a0)
+    return None
