@@ -92,7 +92,10 @@ def _prep_engine(model: Model, direction: str, sizes: dict, previous: Layout | N
 
         places = {name: ab(box.x, box.y)[1] for name, box in previous.nodes.items()}
         flow = {name: ab(box.x, box.y)[0] for name, box in previous.nodes.items()}
-        frames = {name: ab(box.x, box.y)[1] for name, box in previous.groups.items()}
+        frames = {}
+        for name, box in previous.groups.items():
+            (a0, b0), (a1, b1) = ab(box.left, box.top), ab(box.right, box.bottom)
+            frames[name] = (min(a0, a1), max(a0, a1), min(b0, b1), max(b0, b1))
         routes = {}
         for e in previous.edges:
             routes.setdefault((e.source, e.target, e.kind), []).append([ab(x, y) for x, y in e.points])

@@ -63,7 +63,7 @@ class GraphSpec:
     # where an edge crossed each rank it skips
     previous_routes: dict[tuple[str, str, str], list[list[tuple[float, float]]]] | None = None
     previous_flow: dict[str, float] | None = None  # each box's place along the flow
-    previous_groups: dict[str, float] | None = None  # the middle of each frame, across the flow
+    previous_groups: dict[str, tuple[float, float, float, float]] | None = None  # frames: a0, a1, b0, b1
 
 
 def lay_out(spec: GraphSpec) -> Layout:
@@ -94,8 +94,8 @@ class _Engine:
         self.previous = self._previous_places()
         # with a previous layout, where a frame was (for a rank it only spans)
         gid_of = {g: i for i, g in enumerate(self.group_names)}
-        self.frame_key = {gid_of[g]: b for g, b in (spec.previous_groups or {}).items() if g in gid_of} \
-            if self.previous is not None else {}
+        self.frame_key = {gid_of[g]: (f[2] + f[3]) / 2 for g, f in (spec.previous_groups or {}).items()
+                          if g in gid_of} if self.previous is not None else {}
         self.gdepth = []
         for g in range(len(self.group_names)):
             d, p = 0, self.gparent[g]
@@ -138,6 +138,7 @@ class _Engine:
             if name in prev_a:
                 column.setdefault(self.rank[v], []).append(prev_a[name])
         middle = {r: sorted(xs)[len(xs) // 2] for r, xs in column.items()}
+        self._fit_new_boxes(middle, routes)
         seen: dict[tuple, int] = {}
         places = self.previous + [0.0] * (len(self.node_rank) - self.n_real)
         for (u, v, k, rev), chain in zip(self.edges, self.chains):
@@ -157,6 +158,63 @@ class _Engine:
                     if hit is not None:
                         places[w] = hit
         self.previous = places
+
+    def _fit_new_boxes(self, middle: dict[int, float], routes) -> None:
+        """A deliverable new since the previous layout goes to the free
+        stretch of its rank nearest to its related deliverables (inside its
+        group's old frame when it has one), so it pushes no box aside when
+        there is room; only where there is none does the order make room."""
+        prev = self.spec.previous or {}
+        frames = self.spec.previous_groups or {}
+        sizes = self.spec.sizes
+        for v, name in enumerate(self.spec.nodes):
+            if name in prev or self.rank[v] not in middle:
+                continue
+            at = middle[self.rank[v]]
+            group = self.spec.node_group.get(name)
+            inside = set()
+            g = group
+            while g is not None:
+                inside.add(g)
+                g = self.spec.groups[g][0] if g in self.spec.groups else None
+            lo, hi = -1e18, 1e18
+            if group in frames:
+                a0, a1, b0, b1 = frames[group]
+                if a0 <= at <= a1:
+                    lo, hi = b0 + GROUP_PAD, b1 - GROUP_PAD
+            taken = []
+            for other, b in prev.items():
+                a = (self.spec.previous_flow or {}).get(other)
+                if a is None or other not in sizes:
+                    continue
+                w, h = sizes[other]
+                ea, eb = (w, h) if self.lr else (h, w)
+                if abs(a - at) <= ea / 2:
+                    taken.append((b - eb / 2 - NODE_SEP, b + eb / 2 + NODE_SEP))
+            for g, (a0, a1, b0, b1) in frames.items():
+                if g not in inside and a0 <= at <= a1:
+                    taken.append((b0 - GROUP_SEP, b1 + GROUP_SEP))
+            for paths in routes.values():
+                for pts in paths:
+                    b = _lateral_at(pts, at)
+                    if b is not None:
+                        taken.append((b - VIRTUAL_SEP, b + VIRTUAL_SEP))
+            half = self.ext_b[v] / 2
+            want = self.previous[v]
+            best = None
+            edge = lo
+            for t0, t1 in sorted(taken) + [(hi, hi)]:
+                if t0 > edge:  # a free stretch from edge to t0
+                    g0, g1 = edge + half, min(t0, hi) - half
+                    if g1 >= g0:
+                        place = min(max(want, g0), g1)
+                        if best is None or abs(place - want) < abs(best - want):
+                            best = place
+                edge = max(edge, t1)
+                if edge >= hi:
+                    break
+            if best is not None and abs(best) < 1e17:
+                self.previous[v] = best
 
     # ------------------------------------------------------------------ run
     def run(self) -> Layout:
@@ -231,9 +289,36 @@ class _Engine:
         for u in reversed(topo):
             if succ[u] and len(succ[u]) > len(pred[u]):
                 rank[u] = min(rank[v] for v in succ[u]) - 1
+        self._keep_previous_ranks(rank, topo, pred, succ)
         base = min(rank) if rank else 0
         self.rank = [r - base for r in rank]
         self.n_ranks = max(self.rank) + 1 if self.rank else 0
+
+    def _keep_previous_ranks(self, rank, topo, pred, succ) -> None:
+        """With a previous layout, a deliverable keeps its old rank (its
+        column) where its inputs and outputs still allow it: an edit should
+        not move an old box to another column."""
+        flow = self.spec.previous_flow
+        if not flow:
+            return
+        columns = sorted({round(a, 1) for a in flow.values()})
+        old = {name: columns.index(round(a, 1)) for name, a in flow.items()}
+        # old ranks are counted from the old first column; align the new
+        # ranks so that the old deliverables keep their numbers where they can
+        shifts = [rank[v] - old[name] for v, name in enumerate(self.spec.nodes) if name in old]
+        if not shifts:
+            return
+        shift = sorted(shifts)[len(shifts) // 2]
+        # in flow order: an old box takes its old rank unless one of its
+        # inputs now sits there or later; a new one goes right after its inputs
+        for v in topo:
+            name = self.spec.nodes[v]
+            lo = max((rank[u] + 1 for u in pred[v]), default=None)
+            if name in old:
+                want = old[name] + shift
+                rank[v] = want if lo is None or want >= lo else lo
+            elif lo is not None:
+                rank[v] = lo
 
     # ----------------------------------------------------------- 2. chains
     def _lca(self, a: int, b: int) -> int:
