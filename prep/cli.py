@@ -16,13 +16,18 @@ from ._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "mmd", "pptx")
+RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx")
+PICTURE_FORMATS = ("svg", "png", "pdf", "pptx")
 
-# Above this many deliverables Graphviz `dot` takes minutes: on the benchmark's
-# models (2 cores) layout took 9 s at 1,000, 29 s at 1,500, 61 s at 2,000 and
-# 178 s at 3,000 (docs/performance.md). Render stops before the layout
-# unless --force.
-MAX_LAYOUT_DELIVERABLES = 2000
+# Above this many deliverables `prep render` draws an overview (one box per
+# group) and one picture per group instead of everything (--force draws
+# everything; --overview-above sets the size). prep's own layout draws
+# 2,000 deliverables in 3-5 s (docs/performance.md); one picture of more
+# is seldom readable anyway.
+OVERVIEW_ABOVE = 2000
+# A render that takes longer than this is stopped, with a message naming
+# the options that give a picture sooner (--timeout to change it).
+TIMEOUT_SECONDS = 120.0
 
 
 def report_error(err) -> None:
@@ -81,15 +86,17 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
     if output is None:
         fmt = fmt or "svg"
         base, _ = os.path.splitext(src)
-        return base + "." + fmt, fmt
+        return base + (".layout.json" if fmt == "layout" else "." + fmt), fmt
     if output == "-":
         return "-", fmt or "svg"
     ext = os.path.splitext(output)[1].lower().lstrip(".")
     if fmt is None:
+        if output.lower().endswith(".layout.json"):
+            return output, "layout"
         if ext not in RENDER_FORMATS:
             raise click.UsageError(
                 f"cannot tell the format from '{output}'; use an extension "
-                f"({', '.join('.' + f for f in RENDER_FORMATS)}) or --format")
+                f"({', '.join('.' + f for f in RENDER_FORMATS if f != 'layout')}, .layout.json) or --format")
         fmt = ext
     return output, fmt
 
@@ -97,12 +104,14 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=False))
 @click.option("-o", "--output", metavar="PATH",
-              help="Output file; its extension picks the format. '-' writes to stdout. Default: FILE.svg next to FILE.")
+              help="Output file; its extension picks the format (.layout.json: the geometry). "
+                   "'-' writes to stdout. Default: FILE.svg next to FILE.")
 @click.option("-f", "--format", "fmt", type=click.Choice(RENDER_FORMATS, case_sensitive=False),
-              help="Output format (overrides the extension of -o).")
+              help="Output format (overrides the extension of -o). 'layout': box positions, routes and "
+                   "frames as JSON (docs/layout.md).")
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
               help="LR (default): inputs on the left. TB: inputs on top.")
-@click.option("--legend/--no-legend", default=None, help="Add a key to the notation (default: no).")
+@click.option("--legend/--no-legend", default=None, help="Add a key to the notation in a free corner (default: no).")
 @click.option("--lint", "with_lint", is_flag=True,
               help="Colour deliverables by their worst lint finding (green, lime, yellow, red).")
 @click.option("--theme", type=click.Choice(["default", "print"]), default=None,
@@ -114,23 +123,39 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 @click.option("--dpi", type=click.FloatRange(min=10, max=2400), help="Resolution of PNG output.")
 @click.option("--scale", type=click.FloatRange(min=0.1, max=20), help="PNG size factor (2 = twice the 96 dpi default).")
 @click.option("--transparent", is_flag=True, help="No background fill (PNG, SVG, PDF), for slides with their own background.")
-@click.option("--force", is_flag=True,
-              help=f"Lay out even models above {MAX_LAYOUT_DELIVERABLES} deliverables (may take minutes).")
+@click.option("--engine", type=click.Choice(["prep", "dot"]), default="prep", show_default=True,
+              help="Who places the boxes: prep's own layered layout (fast on any structure, stable "
+                   "between edits) or Graphviz dot (minutes on large models with long edges).")
+@click.option("--stable", "stable_file", metavar="FILE.layout.json",
+              help="Start from the layout in FILE (when it exists) so deliverables stay where they were, "
+                   "and write this render's layout there. Commit FILE next to the model.")
+@click.option("--overview-above", type=click.IntRange(min=1), default=OVERVIEW_ABOVE, show_default=True,
+              metavar="N", help="Above N deliverables draw an overview (one box per group) and one "
+                                "picture per group, linked from it.")
+@click.option("--force", is_flag=True, help="Lay out everything, however large (no overview).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=TIMEOUT_SECONDS, show_default=True,
+              metavar="SECONDS", help="Stop a render that takes longer than this.")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
-           scale=None, transparent=False):
-    """Draw models as SVG (default), PNG, PDF, DOT, JSON, Mermaid or PowerPoint.
+           scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
+           timeout=TIMEOUT_SECONDS):
+    """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
+    JSON, Mermaid or PowerPoint.
 
     Tangible deliverables are solid boxes, knowhow dashed boxes; input
     relations are solid arrows, synchronization dashed lines; groups are
-    frames.
+    frames. Above --overview-above deliverables (2,000) the picture is an
+    overview with one picture per group next to it (FILE.groups/).
     """
     from . import api
     from .language.diagnostics import PrepError
     from .language.views import focus as focus_view
     from .language.views import group_view
+    from .renderer.output import write_output
 
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
+    if stable_file is not None and len(files) > 1:
+        raise click.UsageError("--stable takes one input file: its layout file belongs to one model")
     fmt = fmt.lower() if fmt else None
     for src in files:
         out_path, out_fmt = _output_for(src, output, fmt)
@@ -147,24 +172,87 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             model = focus_view(model, focus, depth)
         if group_name is not None:
             model = group_view(model, group_name)
-        n = len(model.deliverables)
-        if out_fmt in ("svg", "png", "pdf", "pptx") and n > MAX_LAYOUT_DELIVERABLES and not force:
-            raise PrepError.at(
-                src, f"the model has {n} deliverables; laying out more than {MAX_LAYOUT_DELIVERABLES} takes Graphviz minutes",
-                name="too-large",
-                hint="draw part of it with --focus NAME [--depth K] or --group NAME, "
-                     "or pass --force to wait for the whole layout")
         findings = None
         if with_lint:
             findings = [d for d in api.lint(model) if d.subject is not None]
         look = _render_settings(src, theme, direction, legend)
-        data = api.render(model, out_fmt, direction=look.direction, legend=look.legend,
-                          findings=findings, theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale))
-        from .renderer.output import write_output
+        options = dict(direction=look.direction, legend=look.legend, findings=findings,
+                       theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale), engine=engine)
+        previous = _read_layout(stable_file) if stable_file else None
+        n = len(model.deliverables)
+        big = n > overview_above and not force and out_fmt in PICTURE_FORMATS + ("layout", "dot")
+        if big and out_path == "-":
+            raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "
+                                   "give -o FILE (or --force for one picture)")
+        if big and not model.groups:
+            big = False  # nothing to summarise by: the whole model it is
+        outputs = _within_budget(src, timeout, lambda: _render_files(
+            model, out_fmt, out_path, options, big, previous, stable_file))
+        if big:
+            from .renderer.overview import prepare_folder
 
-        write_output(out_path, data, inputs=(src,))
-        if out_path != "-":
-            click.echo(f"wrote {out_path}", err=True)
+            prepare_folder(out_path, [path for path, _ in outputs[1:]])
+        for path, data in outputs:
+            write_output(path, data, inputs=(src,))
+            if path != "-":
+                click.echo(f"wrote {path}", err=True)
+        if big:
+            click.echo(f"the model has {n} deliverables (more than --overview-above {overview_above}): "
+                       f"{out_path} is an overview, one box per group, with one picture per group in "
+                       f"{os.path.splitext(out_path)[0]}.groups/; --force draws everything in one picture",
+                       err=True)
+
+
+def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool, previous, stable_file):
+    """[(path, bytes)] to write: one picture, or an overview and its drill-downs;
+    with --stable, the layout file too (last, so the picture is written first)."""
+    from . import api
+
+    if overview:
+        from .renderer.overview import render_overview
+
+        return render_overview(model, fmt, out_path, **options)
+    if stable_file is None and fmt != "layout":
+        return [(out_path, api.render(model, fmt, previous=previous, **options))]
+    from .layouter import layout as lay_out
+    from .renderer.dot import THEMES
+
+    theme = options["theme"] or THEMES["default"]
+    geometry = lay_out(model, direction=options["direction"], font=theme.font, font_size=theme.font_size,
+                       engine=options["engine"], legend=options["legend"],
+                       health=options["findings"] is not None, previous=previous)
+    files = [(out_path, geometry.to_json() if fmt == "layout" else
+              api.render(model, fmt, layout=geometry, **options))]
+    return files + ([] if stable_file is None else [(stable_file, geometry.to_json())])
+
+
+def _within_budget(src: str, seconds: float, work):
+    """Run `work` in a child process stopped after `seconds` (and by Ctrl-C)."""
+    from .language.diagnostics import PrepError
+    from .layouter.process import OverBudget, in_child
+
+    try:
+        return in_child(work, timeout=seconds, name="the render")
+    except OverBudget:
+        raise PrepError.at(
+            src, f"the render took longer than {seconds:g} s and was stopped", code="R002", name="render-timeout",
+            hint="draw part of the model with --focus NAME or --group NAME, lower --overview-above to get "
+                 "an overview sooner, use --engine prep (not dot), or allow more time with --timeout SECONDS"
+        ) from None
+
+
+def _read_layout(path: str):
+    """The layout saved by an earlier --stable run; None when there is none yet."""
+    from .language.diagnostics import PrepError
+    from .layouter.geometry import read_layout
+
+    if not os.path.exists(path):
+        return None
+    try:
+        return read_layout(path)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise PrepError.at(path, f"cannot read the layout file: {e}", name="bad-layout-file",
+                           hint="delete it to start afresh; prep writes it again after the render") from None
 
 
 @cli.command("md")

@@ -1,6 +1,6 @@
 """Views of part of a model through the command line (`--focus`, `--depth`,
-`--group`), and the size guard that stops `prep render` before a layout that
-would take Graphviz minutes."""
+`--group`), the overview `prep render` draws above `--overview-above`
+deliverables, and the time budget that stops a render instead of hanging."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import prep.layouter.graphviz
-from prep.cli import MAX_LAYOUT_DELIVERABLES
+import prep
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from generate import generate  # noqa: E402
@@ -93,52 +92,96 @@ def test_unknown_names_suggest_the_nearest(prep_run, model_file, args, wrong, su
     assert not (model_file.parent / "x.svg").exists()
 
 
-def test_size_guard_stops_before_the_layout(cli, tmp_path, monkeypatch):
+def _svg(path: Path):
+    import xml.etree.ElementTree as ET
+
+    return ET.parse(path).getroot()
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def test_above_the_size_an_overview_with_a_linked_picture_per_group(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    n = MAX_LAYOUT_DELIVERABLES + 1
-    (tmp_path / "big.prep").write_text(generate(n), encoding="utf-8")
+    text = generate(200)
+    (tmp_path / "big.prep").write_text(text, encoding="utf-8")
+    model = prep.loads(text)
+    top = [g.name for g in model.groups.values() if g.parent is None]
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "100")
+    assert result.exit_code == 0, result.output
+    assert "overview" in result.output and "--force" in result.output
+    root = _svg(tmp_path / "big.svg")
+    boxes = [g for g in root.iter(f"{SVG}g") if "node" in (g.get("class") or "")]
+    assert len(boxes) == len(top)  # one box per top-level group (every deliverable is in one)
+    links = [a.get(XLINK) for a in root.iter(f"{SVG}a")]
+    assert len(links) == len(top)
+    for link in links:
+        picture = tmp_path / link
+        assert picture.parent == tmp_path / "big.groups" and picture.is_file(), link
+    # each drill-down holds exactly its group's deliverables
+    first = _svg(tmp_path / links[0])
+    drawn = [g for g in first.iter(f"{SVG}g") if "node" in (g.get("class") or "")]
+    members = model.group_members(top[0])
+    assert len(drawn) == len(members)
+    titles = " ".join(t.text or "" for t in first.iter(f"{SVG}title"))
+    assert all(name in titles for name in members)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert any(t and t.endswith("deliverables") for t in texts)  # boxes say how much they hold
+    assert any(t and t.endswith("relations") for t in texts) or any(
+        t and t.endswith("relation") for t in texts)             # edges say how many they stand for
 
-    def no_layout(*args, **kwargs):  # pragma: no cover - the test fails if reached
-        raise AssertionError("the layout started")
 
-    monkeypatch.setattr(prep.layouter.graphviz, "layout", no_layout)
-    for fmt in ("svg", "png", "pdf"):
-        result = cli("render", "big.prep", "-o", f"big.{fmt}")
-        assert result.exit_code == 2
-        assert f"{n} deliverables" in result.output
-        for way_out in ("--focus", "--group", "--force"):
-            assert way_out in result.output
-        assert not (tmp_path / f"big.{fmt}").exists()
-    # formats without a layout are never refused
-    assert cli("render", "big.prep", "-o", "big.dot").exit_code == 0
-    assert cli("render", "big.prep", "-o", "big.json").exit_code == 0
+def test_overview_relations_leave_out_what_a_path_already_shows():
+    from prep.language.views import overview
+
+    model = prep.loads("group A { deliverable a }\ngroup B { deliverable b }\ngroup C { deliverable c }\n"
+                       "a -> b\nb -> c\na -> c\na -> c\n")
+    view, holds = overview(model)
+    assert holds == {"A": ["a"], "B": ["b"], "C": ["c"]}
+    assert [(r.source, r.target, r.note) for r in view.relations] == [("A", "B", "1 relation"),
+                                                                        ("B", "C", "1 relation")]
 
 
-def test_size_guard_lets_views_and_force_through(cli, tmp_path, monkeypatch):
+def test_force_draws_everything_and_stale_drilldowns_go(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "big.prep").write_text(generate(MAX_LAYOUT_DELIVERABLES + 1), encoding="utf-8")
-    laid_out = []
-
-    def fake_layout(dot, fmt, **kwargs):
-        laid_out.append(dot.count("label="))
-        return b'<svg xmlns="http://www.w3.org/2000/svg"></svg>'
-
-    monkeypatch.setattr(prep.layouter.graphviz, "layout", fake_layout)
-    from prep import loads
-
-    model = loads((tmp_path / "big.prep").read_text(encoding="utf-8"))
-    some = next(iter(model.deliverables))
-    assert cli("render", "big.prep", "--focus", some, "-o", "f.svg").exit_code == 0
-    assert cli("render", "big.prep", "--group", next(iter(model.groups)), "-o", "g.svg").exit_code == 0
-    assert cli("render", "big.prep", "--force", "-o", "all.svg").exit_code == 0
-    assert len(laid_out) == 3
+    (tmp_path / "big.prep").write_text(generate(150), encoding="utf-8")
+    folder = tmp_path / "big.groups"
+    folder.mkdir()
+    (folder / "999-gone.svg").write_text("<svg/>", encoding="utf-8")
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "100").exit_code == 0
+    assert not (folder / "999-gone.svg").exists()      # an earlier overview's picture
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"  # not ours: untouched
+    assert cli("render", "big.prep", "-o", "all.svg", "--overview-above", "100", "--force").exit_code == 0
+    boxes = [g for g in _svg(tmp_path / "all.svg").iter(f"{SVG}g") if "node" in (g.get("class") or "")]
+    assert len(boxes) == 150
+    # an overview is several files: not to stdout
+    result = cli("render", "big.prep", "-o", "-", "--overview-above", "100")
+    assert result.exit_code == 2 and "give -o FILE" in result.output
 
 
-def test_size_guard_as_a_real_process(prep_run, tmp_path):
-    n = MAX_LAYOUT_DELIVERABLES + 1
-    (tmp_path / "big.prep").write_text(generate(n), encoding="utf-8")
-    result = prep_run("render", "big.prep", cwd=tmp_path, timeout=60)
+def test_views_are_below_the_size_and_draw_directly(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = generate(150)
+    (tmp_path / "big.prep").write_text(text, encoding="utf-8")
+    model = prep.loads(text)
+    group = next(g for g in model.groups.values() if g.parent is None)
+    result = cli("render", "big.prep", "--group", group.name, "-o", "g.svg", "--overview-above", "100")
+    assert result.exit_code == 0 and "overview" not in result.output
+    boxes = [g for g in _svg(tmp_path / "g.svg").iter(f"{SVG}g") if "node" in (g.get("class") or "")]
+    assert len(boxes) == len(model.group_members(group.name))
+
+
+def test_a_render_over_its_time_budget_is_stopped_with_the_options(prep_run, tmp_path):
+    # Graphviz dot needs seconds for this model (long-range inputs); one second is the budget
+    (tmp_path / "hard.prep").write_text(generate(500, profile="long-range"), encoding="utf-8")
+    (tmp_path / "hard.svg").write_bytes(b"the last good picture")
+    result = prep_run("render", "hard.prep", "--engine", "dot", "--timeout", "1", cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     err = result.stderr.decode("utf-8")
-    assert "--focus" in err and "--group" in err and "--force" in err
-    assert not (tmp_path / "big.svg").exists()
+    assert "took longer than 1 s" in err
+    for option in ("--focus", "--group", "--overview-above", "--timeout"):
+        assert option in err
+    assert "Traceback" not in err
+    assert (tmp_path / "hard.svg").read_bytes() == b"the last good picture"

@@ -76,6 +76,10 @@ class PrepError(Exception):
         first = self.diagnostics[0] if self.diagnostics else None
         super().__init__(f"{first.span}: {first.message}" if first else "prep error")
 
+    def __reduce__(self):
+        # survives pickling (a render in a child process sends it back)
+        return (type(self), (self.diagnostics, self.source))
+
     @classmethod
     def at(cls, path: str, message: str, *, name: str, hint: str | None = None, code: str = "E000",
            line: int = 1, column: int = 1, end_column: int | None = None,

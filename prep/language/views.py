@@ -66,3 +66,97 @@ def group_view(model: Model, group: str) -> Model:
     if group not in model.groups:
         raise _unknown(model, "group", group, model.groups)
     return subset(model, set(model.group_members(group)))
+
+
+UNGROUPED = "(no group)"
+
+
+def _without_implied(pairs: dict[tuple[str, str], list], order: list[str]) -> dict[tuple[str, str], list]:
+    """`pairs` less those (a, b) where b is reachable from a through other
+    pairs (a transitive reduction; pairs that close a cycle are kept)."""
+    index = {box: i for i, box in enumerate(order)}
+    out: dict[int, list[int]] = {}
+    for a, b in pairs:
+        out.setdefault(index[a], []).append(index[b])
+    # reachability as bitsets, in reverse topological order of the acyclic part
+    state, post, back = {}, [], set()
+    for root in range(len(order)):
+        if root in state:
+            continue
+        stack = [(root, iter(sorted(out.get(root, ()))))]
+        state[root] = 1
+        while stack:
+            node, it = stack[-1]
+            for nxt in it:
+                if state.get(nxt) == 1:
+                    back.add((node, nxt))
+                elif nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, iter(sorted(out.get(nxt, ())))))
+                    break
+            else:
+                state[node] = 2
+                post.append(node)
+                stack.pop()
+    reach = [0] * len(order)
+    for node in post:  # children before parents
+        for nxt in out.get(node, ()):
+            if (node, nxt) not in back:
+                reach[node] |= reach[nxt] | (1 << nxt)
+    kept = {}
+    for (a, b), rs in pairs.items():
+        i, j = index[a], index[b]
+        implied = (i, j) not in back and any(
+            (i, k) not in back and k != j and reach[k] >> j & 1 for k in out.get(i, ()))
+        if not implied:
+            kept[(a, b)] = rs
+    return kept
+
+
+def top_group(model: Model, name: str) -> str | None:
+    """The outermost group a deliverable is in (None: in no group)."""
+    g = model.deliverables[name].group
+    top = None
+    while g is not None and g in model.groups:
+        top = g
+        g = model.groups[g].parent
+    return top
+
+
+def overview(model: Model) -> tuple[Model, dict[str, list[str]]]:
+    """One box per top-level group (and one for deliverables in no group),
+    labelled with its size; one relation per pair of boxes that any
+    relation joins, its note the number of relations it stands for, except
+    where a path through other boxes already leads from the one to the
+    other (a process whose inputs come from anywhere would otherwise join
+    every box to every later one). Returns the overview model and, per box,
+    the deliverables it holds."""
+    from .model import INPUT, MUTUAL, Deliverable, Relation
+
+    holds: dict[str, list[str]] = {}
+    for name in model.deliverables:
+        holds.setdefault(top_group(model, name) or UNGROUPED, []).append(name)
+    order = [g for g in model.groups if g in holds] + ([UNGROUPED] if UNGROUPED in holds else [])
+    where = {name: box for box, names in holds.items() for name in names}
+    boxes = {}
+    for box in order:
+        first = model.deliverables[holds[box][0]]
+        label = model.groups[box].display if box in model.groups else UNGROUPED
+        n = len(holds[box])
+        boxes[box] = Deliverable(name=box, label=f"{label}\n{n} deliverable{'s' if n != 1 else ''}",
+                                 span=model.groups[box].span if box in model.groups else first.span)
+    counts: dict[tuple[str, str], list] = {}
+    for r in model.relations:
+        a, b = where[r.source], where[r.target]
+        if a != b:
+            counts.setdefault((a, b), []).append(r)
+    relations = []
+    for (a, b), rs in _without_implied(counts, order).items():
+        kinds = {r.kind for r in rs}
+        kind = INPUT if INPUT in kinds else (MUTUAL if kinds == {MUTUAL} else next(iter(sorted(kinds))))
+        n = len(rs)
+        relations.append(Relation(kind, a, b, rs[0].span, rs[0].source_span, rs[0].target_span,
+                                  note=f"{n} relation{'s' if n != 1 else ''}"))
+    view = Model(path=model.path, title=model.title, deliverables=boxes, relations=tuple(relations),
+                 groups={}, comments=(), diagnostics=(), source=model.source)
+    return view, {box: holds[box] for box in order}

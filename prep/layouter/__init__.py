@@ -16,6 +16,8 @@ size whichever places them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from ..language.model import KNOWHOW, Model
 from .fonts import FONT_FAMILY
 from .geometry import Box, Layout, Route
@@ -53,21 +55,45 @@ def box_label(d) -> str:
     return label
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """What Graphviz measured, in points, keyed by what was measured, so a
+    view of the model (a group, the overview's drill-downs) reuses the
+    model's measurements instead of asking Graphviz again."""
+    boxes: dict[str, tuple[float, float]]        # deliverable name -> box
+    groups: dict[str, tuple[float, float]]       # group name -> its label
+    notes: dict[str, tuple[float, float]]        # note text -> its label
+    titles: dict[str, tuple[float, float]] = field(default_factory=dict)  # title text -> size
+    legend: dict[str, tuple[float, float]] = field(default_factory=dict)  # legend-<kind> -> text or box
+    font: str = FONT_FAMILY
+    font_size: float = 12.0
+
+    def covers(self, model: Model, legend: bool, health: bool) -> bool:
+        from .legend import texts
+
+        return (all(n in self.boxes for n in model.deliverables) and all(g in self.groups for g in model.groups)
+                and all(r.note in self.notes for r in model.relations if r.note)
+                and (not model.title or model.title in self.titles)
+                and (not legend or all(k in self.legend for k, _, _ in texts(health))))
+
+
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
            engine: str = "prep", legend: bool = False, health: bool = False,
-           previous: Layout | None = None) -> Layout:
+           previous: Layout | None = None, sizes: Sizes | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
     model, same direction), deliverables stay where they were unless the
     edit pushes them: the order is not re-optimised, so crossings can
-    grow over many edits; lay out without it to start afresh."""
+    grow over many edits; lay out without it to start afresh. `sizes`
+    (from `measure`) skips measuring again."""
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health)
+    if sizes is None or sizes.font != font or sizes.font_size != font_size or not sizes.covers(model, legend, health):
+        sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health)
     if engine == "dot":
         placed = _dot_engine(model, direction, font, font_size)
     else:
@@ -75,11 +101,11 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     if legend:
         from .legend import place
 
-        placed = place(placed, sizes, health)
+        placed = place(placed, sizes.legend, health)
     return placed
 
 
-def _prep_engine(model: Model, direction: str, sizes: dict, previous: Layout | None) -> Layout:
+def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
 
     places = routes = flow = frames = None
@@ -87,6 +113,7 @@ def _prep_engine(model: Model, direction: str, sizes: dict, previous: Layout | N
         # the lateral coordinate (across the flow) of each box, as the engine
         # counts it: in LR, below the title's band
         top = previous.title.height + TITLE_GAP if previous.title is not None else 0.0
+
         def ab(x: float, y: float) -> tuple[float, float]:
             return (x, y - top) if direction == "LR" else (y - top, x)
 
@@ -102,12 +129,12 @@ def _prep_engine(model: Model, direction: str, sizes: dict, previous: Layout | N
 
     spec = GraphSpec(
         nodes=list(model.deliverables),
-        sizes={name: sizes[f"n{i}"] for i, name in enumerate(model.deliverables)},
-        edges=[(r.source, r.target, r.kind, sizes.get(f"e{k}")) for k, r in enumerate(model.relations)],
+        sizes={name: sizes.boxes[name] for name in model.deliverables},
+        edges=[(r.source, r.target, r.kind, sizes.notes[r.note] if r.note else None) for r in model.relations],
         node_group={d.name: d.group for d in model.deliverables.values() if d.group in model.groups},
-        groups={g.name: (g.parent, sizes[f"g{i}"]) for i, g in enumerate(model.groups.values())},
+        groups={g.name: (g.parent, sizes.groups[g.name]) for g in model.groups.values()},
         direction=direction,
-        title_size=sizes.get("title"),
+        title_size=sizes.titles[model.title] if model.title else None,
         previous=places,
         previous_routes=routes,
         previous_flow=flow,
@@ -117,10 +144,10 @@ def _prep_engine(model: Model, direction: str, sizes: dict, previous: Layout | N
 
 
 def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, legend: bool = False,
-            health: bool = False) -> dict[str, tuple[float, float]]:
-    """Sizes in points: boxes `n<i>` (deliverables in order), group labels
-    `g<i>`, relation notes `e<k>`, the `title` and the legend's texts
-    (`legend-<kind>`), as Graphviz draws them."""
+            health: bool = False, titles: tuple[str, ...] = ()) -> Sizes:
+    """Every box, group label, note, the title (and `titles`, for views
+    that will have their own) and, with `legend`, the legend's texts,
+    measured by Graphviz with the font prep draws with."""
     from .graphviz import sizes
 
     fn = dot_string(font)
@@ -131,11 +158,12 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     text = f"shape=plaintext, margin=0, width=0, height=0, fontname={fn}"
     for i, g in enumerate(model.groups.values()):
         out.append(f"  g{i} [label={dot_string(g.display)}, {text}, fontsize={font_size:g}];")
-    for k, r in enumerate(model.relations):
-        if r.note:
-            out.append(f"  e{k} [label={dot_string(r.note)}, {text}, fontsize={font_size - NOTE_SMALLER:g}];")
-    if model.title:
-        out.append(f"  title [label={dot_string(model.title)}, {text}, fontsize={font_size + TITLE_EXTRA:g}];")
+    notes = list(dict.fromkeys(r.note for r in model.relations if r.note))
+    for k, note in enumerate(notes):
+        out.append(f"  e{k} [label={dot_string(note)}, {text}, fontsize={font_size - NOTE_SMALLER:g}];")
+    all_titles = list(dict.fromkeys(([model.title] if model.title else []) + list(titles)))
+    for k, title in enumerate(all_titles):
+        out.append(f"  t{k} [label={dot_string(title)}, {text}, fontsize={font_size + TITLE_EXTRA:g}];")
     if legend:
         from .legend import texts
 
@@ -144,7 +172,13 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
             look = f"margin={dot_string(LEGEND_MARGIN)}" if boxed else text
             out.append(f"  {dot_string(key)} [label={dot_string(label)}, {look}, fontsize={size:g}];")
     out.append("}")
-    return sizes("\n".join(out) + "\n", path=model.path)
+    got = sizes("\n".join(out) + "\n", path=model.path)
+    return Sizes(boxes={name: got[f"n{i}"] for i, name in enumerate(model.deliverables)},
+                 groups={name: got[f"g{i}"] for i, name in enumerate(model.groups)},
+                 notes={note: got[f"e{k}"] for k, note in enumerate(notes)},
+                 titles={title: got[f"t{k}"] for k, title in enumerate(all_titles)},
+                 legend={k: v for k, v in got.items() if k.startswith("legend-")},
+                 font=font, font_size=font_size)
 
 
 # ---------------------------------------------------------------- dot engine
@@ -266,4 +300,4 @@ def from_json0(data: dict, model: Model, direction: str) -> Layout:
                   group_labels=group_labels, title=title, engine="dot", direction=direction)
 
 
-__all__ = ["ENGINES", "Box", "Layout", "Route", "layout", "measure", "box_label", "dot_string"]
+__all__ = ["ENGINES", "Box", "Layout", "Route", "Sizes", "layout", "measure", "box_label", "dot_string"]

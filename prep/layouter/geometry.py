@@ -115,3 +115,32 @@ def _r(v: float) -> float:
     """Two decimals: a hundredth of a point is far below what any output shows,
     and keeps the JSON short and byte-stable."""
     return round(float(v), 2) + 0.0
+
+
+def _box(d: dict) -> Box:
+    return Box(float(d["x"]), float(d["y"]), float(d["width"]), float(d["height"]))
+
+
+def layout_from_dict(data: dict) -> Layout:
+    """A Layout from its JSON form (`Layout.as_dict`)."""
+    if data.get("format") != FORMAT:
+        raise ValueError(f"not a prep layout (format {data.get('format')!r}, expected {FORMAT!r})")
+    if data.get("version") != VERSION:
+        raise ValueError(f"layout version {data.get('version')!r}; this prep reads version {VERSION}")
+    edges = tuple(Route(e["source"], e["target"], e["kind"], tuple((float(x), float(y)) for x, y in e["points"]),
+                        _box(e["label"]) if "label" in e else None) for e in data["edges"])
+    legend = data.get("legend")
+    items = tuple(LegendItem(i["kind"], i["text"], _box(i["box"]),
+                             tuple((float(x), float(y)) for x, y in i.get("points", ())))
+                  for i in (legend or {}).get("items", ()))
+    return Layout(width=float(data["width"]), height=float(data["height"]),
+                  nodes={n: _box(b) for n, b in data["nodes"].items()}, edges=edges,
+                  groups={n: _box(b) for n, b in data.get("groups", {}).items()},
+                  title=_box(data["title"]) if "title" in data else None,
+                  legend=_box(legend) if legend else None, legend_items=items,
+                  engine=data.get("engine", "prep"), direction=data.get("direction", "LR"))
+
+
+def read_layout(path: str) -> Layout:
+    with open(path, encoding="utf-8") as f:
+        return layout_from_dict(json.load(f))

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from ..language.diagnostics import PrepError
 from .fonts import configure_fonts
+from .process import in_child
 
 FORMATS = ("svg", "png", "pdf")
 
@@ -47,58 +48,10 @@ def _filtered_stderr():
 
 
 # Graphviz holds the GIL for the whole layout, so Ctrl-C (and any Python
-# signal handler) waits until it ends: a minute for a big model. Above this
-# much DOT (about a hundred boxes, where a layout takes a noticeable time)
-# the layout runs in a forked child that Ctrl-C stops at once; a crash of
-# Graphviz there is also a prep error instead of the end of the process.
+# signal handler) waits until it ends. Above this much DOT (about a hundred
+# boxes) the drawing runs in a forked child that Ctrl-C stops at once; a
+# crash of Graphviz there is also a prep error instead of the end of the process.
 FORK_ABOVE = 20_000
-
-
-def _interruptible(work):
-    """`work()` in a forked child process (POSIX), its result sent back
-    pickled; KeyboardInterrupt in the parent kills the child."""
-    if not hasattr(os, "fork"):
-        return work()
-    import pickle
-    import signal
-
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into the caller's code
-        status = 0
-        try:
-            os.close(read_end)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            try:
-                result = ("ok", work())
-            except Exception as e:  # noqa: BLE001 - sent to the parent as text
-                result = ("error", f"{str(e).strip() or type(e).__name__}")
-            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as out:
-                out.write(payload)
-        except BaseException:  # noqa: BLE001
-            status = 1
-        finally:
-            os._exit(status)
-    chunks = []
-    try:
-        os.close(write_end)
-        with os.fdopen(read_end, "rb") as inp:
-            while chunk := inp.read(1 << 20):
-                chunks.append(chunk)
-    except BaseException:  # Ctrl-C (or anything) while waiting: stop the layout now
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    _, status = os.waitpid(pid, 0)
-    if not chunks:
-        if os.WIFSIGNALED(status):
-            raise RuntimeError(f"Graphviz stopped with signal {os.WTERMSIG(status)}")
-        raise RuntimeError(f"Graphviz stopped with status {os.waitstatus_to_exitcode(status)}")
-    kind, value = pickle.loads(b"".join(chunks))
-    if kind == "error":
-        raise RuntimeError(value)
-    return value
 
 
 def draw(dot: str, fmt: str, *, prog: str = "nop2", path: str = "<model>", dpi: float | None = None) -> bytes:
@@ -117,7 +70,7 @@ def draw(dot: str, fmt: str, *, prog: str = "nop2", path: str = "<model>", dpi: 
             return graph.draw(format=fmt, prog=prog, args=args), [str(w.message).strip() for w in caught]
 
         try:
-            data, messages = _interruptible(draw) if len(dot) > FORK_ABOVE else draw()
+            data, messages = in_child(draw) if len(dot) > FORK_ABOVE else draw()
         except Exception as e:  # noqa: BLE001 - any Graphviz failure becomes a prep error
             raise PrepError.at(
                 path, f"Graphviz could not draw the model: {str(e).strip() or type(e).__name__}",

@@ -39,6 +39,8 @@ GROUP_PAD = 9.0      # frame to its content
 GROUP_SEP = 12.0     # between sibling frames
 MARGIN = 0.0         # around the drawing (the picture adds its own pad)
 SWEEPS = 12          # barycentre sweeps (each down or up)
+BIG = 20_000         # above this many boxes and virtual nodes, fewer sweeps and passes
+BIG_SWEEPS = 4
 TITLE_GAP = 8.0      # between the title and the drawing
 ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
 
@@ -401,7 +403,7 @@ class _Engine:
         order = [[v for kind, v in ev if kind == "n"] for ev in events]
         pos = self._positions_of(order)
         best, best_cross = list(events), self._crossings(order, pos)
-        sweeps = SWEEPS if best_cross and self.previous is None else 0
+        sweeps = (SWEEPS if total <= BIG else BIG_SWEEPS) if best_cross and self.previous is None else 0
         for sweep in range(sweeps):
             downward = sweep % 2 == 0
             ranks = range(1, self.n_ranks) if downward else range(self.n_ranks - 2, -1, -1)
@@ -617,7 +619,7 @@ class _Engine:
             # pull each node towards its neighbours within what its rank allows,
             # alternately from both ends, so edges run straighter
             active = [v for v in topo if v < total]
-            for it in range(6):
+            for it in range(6 if total <= BIG else 2):
                 seq = active if it % 2 == 0 else active[::-1]
                 for v in seq:
                     ns = self.up[v] + self.down[v]
@@ -805,7 +807,25 @@ class _Engine:
             mid = (enter - x0) / 2
             pts.extend([(x0 + mid, y0), (enter - mid, lateral), (enter, lateral)])
             straight(leave)
-        return pts
+        return _merge_straight(pts)
+
+
+def _merge_straight(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """One Bézier piece for each run of pieces along one straight line
+    across the flow (an edge passing ranks without turning)."""
+    out = [pts[0]]
+    for i in range(1, len(pts) - 2, 3):
+        piece = pts[i:i + 3]
+        x0, y0 = out[-1]
+        flat = all(abs(y - y0) < 0.01 for _, y in piece)
+        if flat and len(out) >= 4 and all(abs(y - y0) < 0.01 for _, y in out[-4:]):
+            start = out[-4][0]
+            end = piece[2][0]
+            d = (end - start) / 3
+            out[-3:] = [(start + d, y0), (end - d, y0), (end, y0)]
+        else:
+            out.extend(piece)
+    return out
 
 
 def _lateral_at(points, a: float) -> float | None:

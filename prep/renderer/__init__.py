@@ -21,7 +21,10 @@ EMBED_FORMATS = ("mmd", "pptx")
 
 def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: bool = False,
            findings=None, theme=None, dpi: float | None = None, engine: str = "prep",
-           layout=None) -> bytes:
+           layout=None, previous=None, sizes=None, links: dict[str, str] | None = None) -> bytes:
+    """Draw `model` as `format`. `layout`: geometry already computed (else
+    the layout stage is asked, with `previous` and `sizes` passed on);
+    `links`: deliverable name -> relative file each box links to (SVG)."""
     fmt = format.lower()
     if fmt == "json":
         from ..language.export import model_to_json
@@ -42,10 +45,12 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
         from ..layouter import layout as lay_out
 
         layout = lay_out(model, direction=direction, font=theme.font, font_size=theme.font_size,
-                         engine=engine, legend=legend, health=findings is not None)
+                         engine=engine, legend=legend, health=findings is not None, previous=previous,
+                         sizes=sizes)
     if fmt == "layout":
         return layout.to_json()
-    dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout)
+    dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout,
+                 links=links)
     if fmt == "dot":
         return dot.encode("utf-8")
     if fmt == "pptx":

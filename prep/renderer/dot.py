@@ -73,7 +73,7 @@ def group_tree(model: Model) -> tuple[dict[str | None, list], dict[str | None, l
 
 def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
            findings: list[Diagnostic] | None = None, theme: Theme | None = None,
-           layout: Layout | None = None) -> str:
+           layout: Layout | None = None, links: dict[str, str] | None = None) -> str:
     """The model as DOT with every box, route and frame already placed (from
     `layout`, computed here when not given): Graphviz's `nop2` only draws it.
     Pure given a layout."""
@@ -141,6 +141,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             classes.append(f"prep-health-{HEALTH_NAME[worst]}")
         pairs += [("style", dot_string(",".join(style))), ("fillcolor", dot_string(fill)),
                   ("class", dot_string(" ".join(classes)))]
+        if links and d.name in links:  # the overview: each box opens its group's picture
+            pairs += [("href", dot_string(links[d.name])), ("target", '"_top"')]
         return f"{ids[d.name]} {_attrs(pairs)};"
 
     members, children = group_tree(model)
@@ -167,7 +169,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     emit_group(None, "  ")
 
     for r, route in zip(model.relations, layout.edges):
-        pairs = [("class", f'"prep-{r.kind}"'), ("pos", dot_string(spline_pos(route.points, r.kind == MUTUAL, height)))]
+        pairs = [("class", f'"prep-{r.kind}"'), ("pos", _long_string(spline_pos(route.points, r.kind == MUTUAL, height)))]
         if r.kind == SYNC:
             pairs.append(("style", "dashed"))
         elif r.kind == MUTUAL:
@@ -183,6 +185,20 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         out.extend(_legend(layout, theme, pt, bb))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _long_string(text: str, chunk: int = 8000) -> str:
+    """A DOT string of any length: Graphviz's lexer stops at 16,384
+    characters in one quoted string, so a long route is written as
+    "..." + "..." (DOT's concatenation), split at spaces. `text` is prep's
+    own numbers, never user text."""
+    parts, start = [], 0
+    while len(text) - start > chunk:
+        cut = text.rindex(" ", start, start + chunk)
+        parts.append(text[start:cut])
+        start = cut
+    parts.append(text[start:])
+    return " + ".join(f'"{p}"' for p in parts)
 
 
 ARROW_LENGTH = 7.0  # Graphviz: 10 points times arrowsize 0.7

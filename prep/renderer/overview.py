@@ -1,0 +1,78 @@
+"""A picture of any size: above a size the user sets, an overview (one box
+per top-level group, sized by what it holds, relations between groups
+aggregated with their count) plus one drill-down picture per group, each
+linked from its box in the overview (SVG; the other formats get the same
+files without links).
+
+    big.svg                 the overview
+    big.groups/001-営業部.svg  one picture per group
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..language.model import Model
+from ..language.views import UNGROUPED, overview, subset
+
+
+def drilldown_folder(out_path: str) -> str:
+    base, _ = os.path.splitext(out_path)
+    return base + ".groups"
+
+
+DRILLDOWN = re.compile(r"\d{3}-[^/\\]*\.(svg|png|pdf|pptx|dot|layout\.json)")
+
+
+def prepare_folder(out_path: str, keep: list[str]) -> None:
+    """Create the drill-down folder, and remove the pictures an earlier
+    overview left there that this one does not write (groups renamed or
+    gone); nothing else in the folder is touched."""
+    folder = drilldown_folder(out_path)
+    os.makedirs(folder, exist_ok=True)
+    keep_names = {os.path.basename(p) for p in keep}
+    for name in os.listdir(folder):
+        if DRILLDOWN.fullmatch(name) and name not in keep_names:
+            os.remove(os.path.join(folder, name))
+
+
+def file_name(index: int, box: str, fmt: str) -> str:
+    """A file name from a group name: its position (unique), then its name
+    with anything but letters and digits made a dash (readable, and never a
+    path separator or a dot-dot)."""
+    slug = re.sub(r"[^\w]+", "-", box, flags=re.UNICODE).strip("-_")[:40] or "group"
+    return f"{index:03d}-{slug}.{fmt}"
+
+
+def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tuple[str, bytes]]:
+    """[(path, bytes)]: the overview at `out_path` first, then one picture
+    per box in `<out_path without extension>.groups/`."""
+    from ..layouter import measure
+    from . import render
+    from .dot import THEMES
+
+    theme = options.get("theme") or THEMES["default"]
+    if isinstance(theme, str):
+        theme = THEMES[theme]
+    options = dict(options, theme=theme)
+    view, holds = overview(model)
+    titles = {box: (f"{model.title} — {model.groups[box].display}" if model.title else model.groups[box].display)
+              for box in holds if box != UNGROUPED}
+    folder = drilldown_folder(out_path)
+    rel_folder = os.path.basename(folder)
+    names = {box: file_name(i, box if box != UNGROUPED else "no-group", fmt) for i, box in enumerate(holds, 1)}
+    # one measurement of the whole model serves every drill-down
+    sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
+                    health=options.get("findings") is not None, titles=tuple(titles.values()))
+    files = []
+    links = {box: f"{rel_folder}/{name}" for box, name in names.items()} if fmt == "svg" else None
+    files.append((out_path, render(view, fmt, links=links, **options)))
+    for box, members in holds.items():
+        part = subset(model, set(members))
+        if box != UNGROUPED:
+            part = Model(path=part.path, title=titles[box],
+                         deliverables=part.deliverables, relations=part.relations, groups=part.groups,
+                         comments=part.comments, diagnostics=part.diagnostics, source=part.source)
+        files.append((os.path.join(folder, names[box]), render(part, fmt, sizes=sizes, **options)))
+    return files
