@@ -10,8 +10,10 @@ repeats (the first repeat also pays for lazy imports; the median does not):
     build   statements -> Model (typed dataclasses) + Model.index
     graph   Model -> networkx.MultiDiGraph (what `prep render`/export use)
     lint    all lint rules (when the linter is installed)
-    dot     Model -> DOT text (pure)
-    layout  DOT -> SVG through Graphviz, with SVG post-processing (--render)
+    measure Graphviz measures every label (--render, as the rest)
+    layout  prep's layout engine: Model + sizes -> geometry
+    dot     Model + geometry -> placed DOT text (pure)
+    draw    Graphviz draws the placed DOT as SVG, with post-processing
 
 and the process's peak resident memory. Run by bench/run.py in a fresh
 process per model so that one size does not warm the next.
@@ -68,16 +70,20 @@ def measure(path: str, runs: int = 3, render: bool = False) -> dict:
         if lint_model is not None:
             dt, _ = _timed(lambda: lint_model(model))
             add("lint", dt)
-        from prep.renderer.dot import to_dot
-
-        dt, dot = _timed(lambda: to_dot(model))
-        add("dot", dt)
         if render:
-            from prep.layouter.graphviz import layout
+            from prep.layouter import layout, measure
+            from prep.layouter.graphviz import draw
+            from prep.renderer.dot import to_dot
             from prep.renderer.svg import postprocess_svg
 
-            dt, _ = _timed(lambda: postprocess_svg(layout(dot, "svg", path=path), model))
+            dt, sizes = _timed(lambda: measure(model))
+            add("measure", dt)
+            dt, geometry = _timed(lambda: layout(model, sizes=sizes))
             add("layout", dt)
+            dt, dot = _timed(lambda: to_dot(model, layout=geometry))
+            add("dot", dt)
+            dt, _ = _timed(lambda: postprocess_svg(draw(dot, "svg", path=path), model))
+            add("draw", dt)
     out = {stage: statistics.median(times) for stage, times in stages.items()}
     return {
         "deliverables": n,

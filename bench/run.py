@@ -1,8 +1,9 @@
 """prep's benchmark: one command, a table, and JSON.
 
-    python bench/run.py                      # N = 100, 1,000, 10,000, 100,000
+    python bench/run.py                      # N = 100, 1,000, 10,000, 100,000, and the layout benchmark
     python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
+    python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -42,15 +43,17 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
+from layout import bench_layout, table as layout_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
-# A bare process doing what prep's render does inside, minus prep: the
-# baseline prep's render time is compared with.
+# A bare process drawing the placed DOT prep wrote (`-o x.dot`: every box
+# and route already placed) with Graphviz, minus prep: what the drawing
+# alone costs, next to the whole render (measure, layout, draw).
 BARE_GRAPHVIZ = """\
 import sys, pygraphviz
 dot = open(sys.argv[1], encoding="utf-8").read()
-pygraphviz.AGraph(string=dot).draw(sys.argv[2], format="svg", prog="dot")
+pygraphviz.AGraph(string=dot).draw(sys.argv[2], format="svg", prog="nop2")
 """
 
 
@@ -246,7 +249,7 @@ def table(result: dict) -> str:
                      f"{_s(cold, 'peak_mib') if cold else '-'} | {per} | {_wc(row.get('render'))} | "
                      f"{_wc(row.get('bare_graphviz'))} | {ratio} |")
     lines.append("")
-    stages = ("read", "parse", "build", "graph", "lint", "dot", "layout")
+    stages = ("read", "parse", "build", "graph", "lint", "measure", "layout", "dot", "draw")
     lines.append("In-process split (median seconds):")
     lines.append("")
     lines.append("| N | " + " | ".join(stages) + " | peak MiB |")
@@ -271,9 +274,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=str(HERE / "results" / "latest.json"), help="where to write the results")
     ap.add_argument("--concise", action="store_true", help="lint with --output-format concise")
     ap.add_argument("--quick", action="store_true", help="the CI smoke test: N = 100, one run each")
+    ap.add_argument("--layout-sizes", default="200,500,1000", help="model sizes of the layout benchmark")
+    ap.add_argument("--dot-max", type=int, default=1000, help="compare with Graphviz dot up to this size")
+    ap.add_argument("--stability-trials", type=int, default=8, help="edits in the stability measurement")
+    ap.add_argument("--overview-n", type=int, default=10_000, help="size of the overview measurement (0: none)")
+    ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
+    ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
+        args.layout_sizes, args.stability_trials, args.overview_n = "200", 2, 0
+    if args.only_layout:
+        args.sizes = ""
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     prep = prep_command()
@@ -300,8 +312,12 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             print(f"N = {n:,} ...", file=sys.stderr, flush=True)
             result["sizes"].append(bench_size(n, args, prep, work, has_lint, has_cache))
+        if not args.no_layout:
+            result["layout"] = bench_layout(args, prep, work, measure, run_child)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
-    result["table"] = table(result)
+    result["table"] = table(result) if sizes else ""
+    if "layout" in result:
+        result["table"] += "\n\n" + layout_table(result["layout"])
     print(result["table"])
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
@@ -314,8 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     failed = [row["n"] for row in result["sizes"]
               for key in ("lint_cold", "lint_warm", "render", "bare_graphviz", "split")
               if isinstance(row.get(key), dict) and "error" in row[key]]
+    lay = result.get("layout", {})
+    failed += [f"layout {r['profile']} {r['n']}" for r in lay.get("rows", [])
+               for key in ("prep", "dot") if isinstance(r.get(key), dict) and "error" in r[key]]
+    failed += [f"overview {o['profile']} {o['n']}" for o in lay.get("overview", []) if "error" in o["render"]]
     if failed:
-        print(f"some measurements failed (N = {sorted(set(failed))}); see the JSON", file=sys.stderr)
+        print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1
     return 0
 

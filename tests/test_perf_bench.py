@@ -48,7 +48,8 @@ def test_benchmark_runs_at_the_small_size(tmp_path):
         assert "median" in row[key], (key, row[key])
         assert row[key]["peak_mib"] > 0
     assert row["render_ratio"] > 0
-    assert set(row["split"]["stages"]) >= {"read", "parse", "build", "graph", "lint", "dot", "layout"}
+    assert set(row["split"]["stages"]) >= {"read", "parse", "build", "graph", "lint", "measure", "layout", "dot",
+                                           "draw"}
     assert row["split"]["parser"] == "fast"
 
 

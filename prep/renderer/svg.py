@@ -5,12 +5,11 @@ Graphviz's internal node ids."""
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
 
 from ..language.diagnostics import Diagnostic
 from ..language.model import Model
 from .dot import worst_by_subject
-from ..layouter.fonts import FONT_FAMILY, SVG_FONT_STACK
+from ..layouter.fonts import FONT_FAMILY, SVG_FONT_STACK, escape
 
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 _SAFE_FONT = re.compile(r"[\w .\-]{1,64}")

@@ -1,0 +1,172 @@
+"""The layout benchmark (issue 10): speed, picture quality and stability of
+`prep render` on both model profiles, next to Graphviz dot on the same model.
+
+For each profile (local: inputs from the last 60 deliverables; long-range:
+inputs from any earlier one) and size N, as whole processes:
+
+- prep:  `prep render m.prep -o m.svg` (median of --render-runs), and the
+         crossings and size of its layout (`-o m.layout.json`);
+- dot:   `prep render m.prep --engine dot -o d.svg`: Graphviz dot with its
+         default settings on the same model (one run: it takes minutes on
+         the hard profile), and the crossings and size of its layout.
+
+Crossings are pairs of edges whose drawn routes cross (edges sharing an end
+left out), counted on the flattened Bézier routes (bench/quality.py).
+
+Stability: on a 200-deliverable model, add one deliverable with two inputs
+and render again; the share of the old boxes whose centre moved less than
+36 pt, and the time of the re-render. With `--stable FILE` (the previous
+layout kept) and without (a fresh layout), several edits each.
+
+Overview: `prep render` of a 10,000-deliverable model (an overview plus one
+picture per group), whole process.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import PROFILES, generate  # noqa: E402
+from quality import crossings  # noqa: E402
+
+STABLE_WITHIN = 36.0  # points
+
+
+class _Route:
+    def __init__(self, e):
+        self.source, self.target, self.points = e["source"], e["target"], [tuple(p) for p in e["points"]]
+
+
+class _Layout:
+    """Just what bench/quality.py reads, from a layout JSON file."""
+
+    def __init__(self, data: dict):
+        self.edges = [_Route(e) for e in data["edges"]]
+        self.nodes = data["nodes"]
+        self.width, self.height = data["width"], data["height"]
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _picture(path: Path) -> dict:
+    data = _read(path)
+    lay = _Layout(data)
+    return {"crossings": crossings(lay), "width": round(data["width"]), "height": round(data["height"]),
+            "area": round(data["width"] * data["height"])}
+
+
+def bench_layout(args, prep: list[str], work: Path, measure, run_child) -> dict:
+    sizes = [int(s) for s in args.layout_sizes.split(",") if s.strip()]
+    result: dict = {"sizes": sizes, "rows": [], "stability": [], "overview": []}
+    for profile in PROFILES:
+        for n in sizes:
+            print(f"layout: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
+            model = work / f"layout-{profile}-{n}.prep"
+            model.write_text(generate(n, profile=profile), encoding="utf-8")
+            row = {"profile": profile, "n": n}
+            row["prep"] = measure(prep + ["render", model.name, "-o", f"{model.stem}.svg", "--force"],
+                                  args.render_runs, cwd=work)
+            run_child(prep + ["render", model.name, "-o", f"{model.stem}.layout.json", "--force"], cwd=work)
+            row["prep_picture"] = _picture(work / f"{model.stem}.layout.json")
+            if n <= args.dot_max:
+                row["dot"] = measure(prep + ["render", model.name, "--engine", "dot", "-o", f"{model.stem}.dot.svg",
+                                             "--force", "--timeout", "3600"], 1, cwd=work, timeout=3700)
+                run_child(prep + ["render", model.name, "--engine", "dot", "-o", f"{model.stem}.dot.layout.json",
+                                  "--force", "--timeout", "3600"], cwd=work, timeout=3700)
+                row["dot_picture"] = _picture(work / f"{model.stem}.dot.layout.json")
+            result["rows"].append(row)
+    for profile in PROFILES:
+        print(f"stability: {profile} ...", file=sys.stderr, flush=True)
+        result["stability"].append(_stability(args, prep, work, profile, measure, run_child))
+    for n in ([args.overview_n] if args.overview_n else []):
+        for profile in PROFILES:
+            print(f"overview: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
+            model = work / f"overview-{profile}-{n}.prep"
+            model.write_text(generate(n, profile=profile), encoding="utf-8")
+            result["overview"].append({"profile": profile, "n": n, "render": measure(
+                prep + ["render", model.name, "-o", f"{model.stem}.svg"], args.render_runs, cwd=work)})
+    return result
+
+
+def _stability(args, prep, work: Path, profile: str, measure, run_child) -> dict:
+    n = 200
+    text = generate(n, profile=profile)
+    base = work / f"stable-{profile}.prep"
+    base.write_text(text, encoding="utf-8")
+    first = work / f"stable-{profile}.layout.json"
+    first.unlink(missing_ok=True)
+    run_child(prep + ["render", base.name, "--stable", first.name, "-o", f"{base.stem}.svg"], cwd=work)
+    old = _read(first)["nodes"]
+    names = list(old)
+    rng = random.Random(7)
+    kept, fresh_kept, times = [], [], []
+    for trial in range(args.stability_trials):
+        a, b = rng.sample(names, 2)
+        edited = work / f"stable-{profile}-{trial}.prep"
+        edited.write_text(text + f"{a}, {b} -> 追加成果物{trial}\n", encoding="utf-8")
+        keep = work / f"stable-{profile}-{trial}.layout.json"
+        shutil.copy(first, keep)
+        times.append(measure(prep + ["render", edited.name, "--stable", keep.name, "-o", f"{edited.stem}.svg"], 1,
+                             cwd=work))
+        kept.append(_share_kept(old, _read(keep)["nodes"]))
+        fresh = work / f"stable-{profile}-{trial}.fresh.layout.json"
+        run_child(prep + ["render", edited.name, "-o", fresh.name], cwd=work)
+        fresh_kept.append(_share_kept(old, _read(fresh)["nodes"]))
+    seconds = [t["median"] for t in times if "median" in t]
+    return {"profile": profile, "n": n, "trials": args.stability_trials,
+            "kept": kept, "kept_min": min(kept), "kept_median": statistics.median(kept),
+            "fresh_kept": fresh_kept, "fresh_kept_min": min(fresh_kept),
+            "fresh_kept_median": statistics.median(fresh_kept),
+            "rerender_max": max(seconds) if seconds else None,
+            "rerender_median": statistics.median(seconds) if seconds else None}
+
+
+def _share_kept(old: dict, new: dict) -> float:
+    moved = sum(math.hypot(new[k]["x"] - v["x"], new[k]["y"] - v["y"]) >= STABLE_WITHIN for k, v in old.items())
+    return 1 - moved / len(old)
+
+
+def _s(entry) -> str:
+    if not entry:
+        return "-"
+    if "error" in entry:
+        return "error"
+    v = entry["median"]
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}"
+
+
+def table(result: dict) -> str:
+    lines = ["Layout, whole process `prep render -o x.svg` (median wall seconds); crossings and drawing size "
+             "(points) of the layout; dot = Graphviz dot, default settings, same model:", "",
+             "| profile | N | prep s | dot s | prep crossings | dot crossings | crossings prep/dot | prep size | dot size |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in result["rows"]:
+        p, d = row["prep_picture"], row.get("dot_picture")
+        ratio = f"{p['crossings'] / d['crossings']:.2f}" if d and d["crossings"] else "-"
+        lines.append(f"| {row['profile']} | {row['n']:,} | {_s(row['prep'])} | {_s(row.get('dot'))} | "
+                     f"{p['crossings']:,} | {d['crossings'] if d else '-':,} | {ratio} | "
+                     f"{p['width']:,} x {p['height']:,} | " + (f"{d['width']:,} x {d['height']:,} |" if d else "- |"))
+    lines += ["", "Stability: 200 deliverables, one deliverable with two inputs added, share of the old boxes "
+              "whose centre moved < 36 pt (min / median over the edits), and the re-render time:", "",
+              "| profile | edits | with --stable | fresh layout | re-render s (max) |", "|---|---:|---:|---:|---:|"]
+    for s in result["stability"]:
+        lines.append(f"| {s['profile']} | {s['trials']} | {s['kept_min']:.0%} / {s['kept_median']:.0%} | "
+                     f"{s['fresh_kept_min']:.0%} / {s['fresh_kept_median']:.0%} | "
+                     f"{s['rerender_max']:.2f} |" if s["rerender_max"] is not None else "- |")
+    if result["overview"]:
+        lines += ["", "Overview (`prep render` above --overview-above: overview + one picture per group):", "",
+                  "| profile | N | seconds |", "|---|---:|---:|"]
+        for o in result["overview"]:
+            lines.append(f"| {o['profile']} | {o['n']:,} | {_s(o['render'])} |")
+    return "\n".join(lines)
