@@ -4,7 +4,8 @@
     >>> model = prep.loads('a, b -> c')
     >>> sorted(model.graph.nodes)
     ['a', 'b', 'c']
-    >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json"
+    >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json", "layout"
+    >>> geometry = prep.layout(model)     # Layout: boxes, routes, frames (points)
     >>> findings = prep.lint(model)       # [Diagnostic]
 
 Heavy modules (Lark, NetworkX, Graphviz) load on first use, so importing
@@ -18,13 +19,13 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
-__all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "lint"]
+__all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
-    if name in ("load", "loads", "render", "lint"):
+    if name in ("load", "loads", "render", "layout", "lint"):
         from . import api
 
         return getattr(api, name)

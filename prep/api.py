@@ -25,6 +25,17 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     return _render(model, format=format, **options)
 
 
+def layout(model: Model, **options):
+    """Place a model: returns a `Layout` (boxes, routes, frames in points,
+    origin top-left; `.as_dict()` / `.to_json()` give the documented JSON,
+    docs/layout.md). Options: direction, engine ("prep" or "dot"), legend,
+    health, font, font_size, previous (a Layout of an earlier version of
+    the model: deliverables stay where they were)."""
+    from .layouter import layout as _layout
+
+    return _layout(model, **options)
+
+
 def lint(model: Model, **options):
     """Run the lint rules on a model and return the findings (Diagnostics),
     as a `Findings` list that a notebook shows as a table."""

@@ -221,6 +221,8 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
     geometry = lay_out(model, direction=options["direction"], font=theme.font, font_size=theme.font_size,
                        engine=options["engine"], legend=options["legend"],
                        health=options["findings"] is not None, previous=previous)
+    if stable_file is not None:
+        geometry = geometry.rounded()  # what the file keeps, so the next render draws the same
     files = [(out_path, geometry.to_json() if fmt == "layout" else
               api.render(model, fmt, layout=geometry, **options))]
     return files + ([] if stable_file is None else [(stable_file, geometry.to_json())])

@@ -110,6 +110,25 @@ class Layout:
     def to_json(self) -> bytes:
         return (json.dumps(self.as_dict(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
+    def rounded(self) -> "Layout":
+        """The layout as its JSON keeps it (hundredths of a point): a picture
+        drawn from this is the picture a later render from the saved layout
+        draws."""
+        def box(b):
+            return None if b is None else Box(_r(b.x), _r(b.y), _r(b.width), _r(b.height))
+
+        def pts(points):
+            return tuple((_r(x), _r(y)) for x, y in points)
+
+        return Layout(width=_r(self.width), height=_r(self.height),
+                      nodes={n: box(b) for n, b in self.nodes.items()},
+                      edges=tuple(Route(e.source, e.target, e.kind, pts(e.points), box(e.label)) for e in self.edges),
+                      groups={n: box(b) for n, b in self.groups.items()},
+                      group_labels={n: box(b) for n, b in self.group_labels.items()},
+                      title=box(self.title), legend=box(self.legend),
+                      legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in self.legend_items),
+                      engine=self.engine, direction=self.direction)
+
 
 def _r(v: float) -> float:
     """Two decimals: a hundredth of a point is far below what any output shows,

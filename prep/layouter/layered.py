@@ -41,6 +41,7 @@ MARGIN = 0.0         # around the drawing (the picture adds its own pad)
 SWEEPS = 12          # barycentre sweeps (each down or up)
 BIG = 20_000         # above this many boxes and virtual nodes, fewer sweeps and passes
 BIG_SWEEPS = 4
+TRANSPOSE_PASSES = 6
 TITLE_GAP = 8.0      # between the title and the drawing
 ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
 
@@ -428,8 +429,44 @@ class _Engine:
                     break
         # the sequences of items (nodes, group openings and closings) per rank
         self.events = best
-        self.order = [[v for kind, v in ev if kind == "n"] for ev in best]
-        self.crossings = best_cross
+        if self.previous is None and best_cross:
+            self._transpose()
+        self.order = [[v for kind, v in ev if kind == "n"] for ev in self.events]
+        self.crossings = self._crossings(self.order, self._positions_of(self.order))
+
+    def _transpose(self) -> None:
+        """Swap neighbours in a rank (two boxes or passing edges next to each
+        other in the same group) while that removes crossings with the ranks
+        on either side: what barycentres cannot see."""
+        order = [[v for kind, v in ev if kind == "n"] for ev in self.events]
+        pos = self._positions_of(order)
+        up, down = self.up, self.down
+
+        def cost(u, v) -> int:  # crossings of u's and v's edges with u placed before v
+            c = 0
+            for ns in (up, down):
+                nu, nv = ns[u], ns[v]
+                if nu and nv:
+                    for a in nu:
+                        pa = pos[a]
+                        for b in nv:
+                            if pa > pos[b]:
+                                c += 1
+            return c
+
+        for _ in range(TRANSPOSE_PASSES):
+            improved = False
+            for ev in self.events:
+                for i in range(len(ev) - 1):
+                    (k1, u), (k2, v) = ev[i], ev[i + 1]
+                    if k1 != "n" or k2 != "n":
+                        continue
+                    if cost(v, u) < cost(u, v):
+                        ev[i], ev[i + 1] = ev[i + 1], ev[i]
+                        pos[u], pos[v] = pos[v], pos[u]
+                        improved = True
+            if not improved:
+                break
 
     def _positions_of(self, order) -> list[float]:
         pos = [0.0] * len(self.node_rank)

@@ -83,8 +83,8 @@ def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool) -
         if x >= 0 and y >= top and _free(layout, Box(x + w / 2, y + h / 2, w + 2 * SLACK, h + 2 * SLACK)):
             break
     else:  # no free corner: below the drawing, at the left
-        x, y = margin, layout.height
-        height = layout.height + h + margin
+        x, y = margin, layout.height + margin
+        height = layout.height + h + 2 * margin
         width = max(width, w + 2 * margin)
     frame = Box(x + w / 2, y + h / 2, w, h)
     moved = tuple(LegendItem(i.kind, i.text, Box(i.box.x + x, i.box.y + y, i.box.width, i.box.height),

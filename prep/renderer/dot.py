@@ -238,11 +238,11 @@ def _legend(layout: Layout, theme: Theme, pt, bb) -> list[str]:
     plain, legend_item, box_margin = '""', '"prep-legend-item"', '"0.08,0.04"'
     for i, item in enumerate(layout.legend_items):
         b = item.box
-        place = [("pos", f'"{pt(b.x, b.y)}!"'), ("width", f"{b.width / 72:.4f}"),
-                 ("height", f"{b.height / 72:.4f}"), ("fixedsize", "true")]
+        at = [("pos", f'"{pt(b.x, b.y)}!"')]
+        place = at + [("width", f"{b.width / 72:.4f}"), ("height", f"{b.height / 72:.4f}"), ("fixedsize", "true")]
         if item.kind == "header":
             pairs = [("label", dot_string(item.text)), ("shape", "plaintext"), ("style", plain), ("margin", "0"),
-                     ("fontsize", f"{theme.font_size:g}"), ("class", legend_item)] + place
+                     ("fontsize", f"{theme.font_size:g}"), ("class", legend_item)] + at
             lines.append(f"    legend_{i} {_attrs(pairs)};")
         elif item.points:  # a sample line and its text
             (x0, y0), (x1, y1) = item.points
@@ -258,7 +258,7 @@ def _legend(layout: Layout, theme: Theme, pt, bb) -> list[str]:
                 pairs.append(("dir", "both"))
             lines.append(f"    {a} -> {z} {_attrs(pairs)};")
             pairs = [("label", dot_string(item.text)), ("shape", "plaintext"), ("style", plain), ("margin", "0"),
-                     ("fontsize", small), ("fontcolor", ink), ("class", legend_item)] + place
+                     ("fontsize", small), ("fontcolor", ink), ("class", legend_item)] + at
             lines.append(f"    legend_{i} {_attrs(pairs)};")
         else:  # a sample box
             style = "filled,dashed" if item.kind == "knowhow" else "filled"

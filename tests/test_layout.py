@@ -1,0 +1,255 @@
+"""The layout stage (issue 10): the geometry as data, its quality (crossings
+against Graphviz dot, no overlapping boxes, frames that hold their boxes and
+nothing else), stability between edits, and the compact legend."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+import prep
+from prep.layouter import layout
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # noqa: E402
+from quality import crossings, frames_not_containing, overlapping_boxes  # noqa: E402
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.prep"))
+GENERATED = [("local", 120), ("long-range", 120)]
+
+
+def _models():
+    for path in EXAMPLES:
+        yield path.stem, prep.load(path)
+    for profile, n in GENERATED:
+        yield f"{profile}-{n}", prep.loads(generate(n, profile=profile))
+
+
+MODELS = dict(_models())
+
+
+def _on_border(point, box, tolerance=2.0) -> bool:
+    x, y = point
+    inside_outer = (box.left - tolerance <= x <= box.right + tolerance
+                    and box.top - tolerance <= y <= box.bottom + tolerance)
+    inside_inner = (box.left + tolerance < x < box.right - tolerance
+                    and box.top + tolerance < y < box.bottom - tolerance)
+    return inside_outer and not inside_inner
+
+
+# ----------------------------------------------------------- layout as data
+
+
+def test_layout_json_from_the_command_line(cli, tmp_path):
+    src = ROOT / "examples" / "cs-onboarding.prep"
+    out = tmp_path / "cs.layout.json"
+    result = cli("render", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    model = prep.load(src)
+    assert data["format"] == "prep-layout" and data["version"] == 1
+    assert data["width"] > 0 and data["height"] > 0
+    assert list(data["nodes"]) == list(model.deliverables)
+    for box in data["nodes"].values():
+        assert set(box) == {"x", "y", "width", "height"}
+        assert box["width"] > 0 and box["height"] > 0
+        assert 0 <= box["x"] - box["width"] / 2 and box["x"] + box["width"] / 2 <= data["width"]
+    assert [(e["source"], e["target"], e["kind"]) for e in data["edges"]] == [
+        (r.source, r.target, r.kind) for r in model.relations]
+    assert set(data["groups"]) == set(model.groups)
+    # the same through --format and through the API
+    again = cli("render", str(src), "--format", "layout", "-o", "-")
+    assert json.loads(again.output) == data
+    assert json.loads(prep.render(model, "layout")) == data
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_routes_start_and_end_on_their_boxes(name, direction):
+    model = MODELS[name]
+    lay = layout(model, direction=direction)
+    assert set(lay.nodes) == set(model.deliverables)
+    assert len(lay.edges) == len(model.relations)
+    for r, e in zip(model.relations, lay.edges):
+        assert (e.source, e.target, e.kind) == (r.source, r.target, r.kind)
+        assert len(e.points) >= 4 and (len(e.points) - 1) % 3 == 0  # cubic Bézier control points
+        assert _on_border(e.points[0], lay.nodes[r.source]), (r, e.points[0])
+        assert _on_border(e.points[-1], lay.nodes[r.target]), (r, e.points[-1])
+
+
+def test_the_dot_engine_gives_the_same_kind_of_geometry():
+    model = MODELS["feature-addition-honest"]
+    lay = layout(model, engine="dot")
+    assert lay.engine == "dot" and set(lay.nodes) == set(model.deliverables)
+    for r, e in zip(model.relations, lay.edges):
+        assert _on_border(e.points[0], lay.nodes[r.source], 3) and _on_border(e.points[-1], lay.nodes[r.target], 3)
+
+
+def test_layout_is_deterministic_and_reads_back():
+    from prep.layouter.geometry import layout_from_dict
+
+    model = MODELS["long-range-120"]
+    first = layout(model).to_json()
+    assert layout(prep.loads(generate(120, profile="long-range"))).to_json() == first
+    back = layout_from_dict(json.loads(first))
+    assert back.to_json() == first
+
+
+# ------------------------------------------------------------------ quality
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_no_overlapping_boxes_and_frames_hold_their_boxes(name, direction):
+    model = MODELS[name]
+    lay = layout(model, direction=direction, legend=True)
+    assert overlapping_boxes(lay) == []
+    assert frames_not_containing(lay, model) == []
+    for g in model.groups.values():
+        frame = lay.groups[g.name]
+        if g.parent is not None:  # a nested frame inside its parent's
+            assert lay.groups[g.parent].contains(frame)
+        members = set(model.group_members(g.name))
+        for other, box in lay.nodes.items():  # and no other box inside a frame
+            if other not in members:
+                assert not frame.overlaps(box), (g.name, other)
+    for a in model.groups:  # sibling frames side by side, not on top of each other
+        for b in model.groups:
+            ga, gb = model.groups[a], model.groups[b]
+            if a < b and ga.parent == gb.parent:
+                assert not lay.groups[a].overlaps(lay.groups[b]), (a, b)
+    if lay.legend is not None:
+        assert not any(lay.legend.overlaps(box) for box in lay.nodes.values())
+        assert not any(lay.legend.overlaps(frame) for frame in lay.groups.values())
+
+
+@pytest.mark.parametrize("profile", ["local", "long-range"])
+def test_no_more_crossings_than_graphviz_dot(profile):
+    # a fixed model of each profile; dot with its default settings
+    model = prep.loads(generate(150, profile=profile))
+    ours, dots = crossings(layout(model)), crossings(layout(model, engine="dot"))
+    assert ours <= dots, (ours, dots)
+
+
+def test_crossings_are_counted_on_the_drawn_routes():
+    from prep.layouter import Box, Layout, Route
+
+    def straight(a, b):
+        return (a, ((2 * a[0] + b[0]) / 3, (2 * a[1] + b[1]) / 3), ((a[0] + 2 * b[0]) / 3, (a[1] + 2 * b[1]) / 3), b)
+
+    boxes = {n: Box(0, 0, 1, 1) for n in "abcd"}
+    x = Layout(10, 10, boxes, (Route("a", "b", "input", straight((0, 0), (10, 10))),
+                               Route("c", "d", "input", straight((0, 10), (10, 0)))))
+    assert crossings(x) == 1
+    shared = Layout(10, 10, boxes, (Route("a", "b", "input", straight((0, 0), (10, 10))),
+                                    Route("a", "d", "input", straight((0, 10), (10, 0)))))
+    assert crossings(shared) == 0  # edges that share an end are not counted
+    apart = Layout(10, 10, boxes, (Route("a", "b", "input", straight((0, 0), (10, 0))),
+                                   Route("c", "d", "input", straight((0, 5), (10, 5)))))
+    assert crossings(apart) == 0
+
+
+# ---------------------------------------------------------------- stability
+
+
+def _kept(old, new) -> float:
+    moved = sum(math.hypot(new.nodes[n].x - b.x, new.nodes[n].y - b.y) >= 36 for n, b in old.nodes.items())
+    return 1 - moved / len(old.nodes)
+
+
+@pytest.mark.parametrize("profile", ["local", "long-range"])
+def test_an_edit_moves_no_old_box_with_the_previous_layout(profile):
+    text = generate(200, profile=profile)
+    before = layout(prep.loads(text))
+    names = list(before.nodes)
+    for k, (a, b) in enumerate([(names[5], names[150]), (names[60], names[61]), (names[10], names[199])]):
+        after = layout(prep.loads(text + f"{a}, {b} -> 追加{k}\n"), previous=before)
+        assert "追加" + str(k) in after.nodes
+        assert _kept(before, after) >= 0.9
+        assert overlapping_boxes(after) == []
+
+
+def test_the_same_model_with_its_own_layout_is_the_same_layout():
+    model = MODELS["local-120"]
+    first = layout(model)
+    assert layout(model, previous=first).to_json() == first.to_json()
+
+
+def test_stable_option_keeps_the_places_in_a_file(cli, tmp_path):
+    text = generate(120)
+    (tmp_path / "m.prep").write_text(text, encoding="utf-8")
+    places = tmp_path / "m.layout.json"
+    assert cli("render", str(tmp_path / "m.prep"), "--stable", str(places), "-o", str(tmp_path / "m.svg")).exit_code == 0
+    before = json.loads(places.read_text(encoding="utf-8"))
+    svg = (tmp_path / "m.svg").read_bytes()
+    # unchanged model: the same picture and the same layout file
+    assert cli("render", str(tmp_path / "m.prep"), "--stable", str(places), "-o", str(tmp_path / "m.svg")).exit_code == 0
+    assert (tmp_path / "m.svg").read_bytes() == svg
+    assert json.loads(places.read_text(encoding="utf-8")) == before
+    # an edit: the file is read, then rewritten with the new deliverable
+    names = list(before["nodes"])
+    (tmp_path / "m.prep").write_text(text + f"{names[3]}, {names[90]} -> 追加\n", encoding="utf-8")
+    assert cli("render", str(tmp_path / "m.prep"), "--stable", str(places), "-o", str(tmp_path / "m.svg")).exit_code == 0
+    after = json.loads(places.read_text(encoding="utf-8"))
+    assert "追加" in after["nodes"]
+    moved = [n for n, b in before["nodes"].items()
+             if math.hypot(after["nodes"][n]["x"] - b["x"], after["nodes"][n]["y"] - b["y"]) >= 36]
+    assert len(moved) <= 0.1 * len(names)
+
+
+def test_a_broken_layout_file_is_a_located_error(prep_run, tmp_path):
+    (tmp_path / "m.prep").write_text("a, b -> c\n", encoding="utf-8")
+    (tmp_path / "m.layout.json").write_text('{"format": "something else"}', encoding="utf-8")
+    (tmp_path / "m.svg").write_bytes(b"last good")
+    result = prep_run("render", "m.prep", "--stable", "m.layout.json", cwd=tmp_path)
+    assert result.returncode == 2
+    err = result.stderr.decode("utf-8")
+    assert "m.layout.json:1:1: error: cannot read the layout file" in err and "hint:" in err
+    assert (tmp_path / "m.svg").read_bytes() == b"last good"
+
+
+# ------------------------------------------------------------------- legend
+
+
+def test_the_legend_is_a_compact_block_that_does_not_widen_the_drawing():
+    model = MODELS["cs-onboarding"]
+    plain, keyed = layout(model), layout(model, legend=True)
+    assert keyed.legend is not None
+    assert keyed.width == plain.width  # it found a free corner
+    assert keyed.legend.width * keyed.legend.height <= 0.12 * keyed.width * keyed.height
+    kinds = {i.kind for i in keyed.legend_items}
+    assert kinds == {"header", "deliverable", "knowhow", "input", "sync", "mutual"}
+    for item in keyed.legend_items:
+        assert keyed.legend.contains(item.box)
+    health = layout(model, legend=True, health=True)
+    assert {"health-green", "health-lime", "health-yellow", "health-red"} <= {i.kind for i in health.legend_items}
+
+
+def test_no_free_corner_puts_the_legend_below():
+    model = prep.loads("a -> b\n")
+    plain, keyed = layout(model), layout(model, legend=True)
+    assert keyed.height > plain.height and keyed.legend.top >= plain.height
+    assert keyed.width == max(plain.width, keyed.legend.width + 24)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf", "pptx"])
+def test_the_legend_in_every_format(fmt):
+    model = MODELS["feature-addition-honest"]
+    data = prep.render(model, fmt, legend=True)
+    plain = prep.render(model, fmt)
+    assert data != plain
+    if fmt == "svg":
+        assert b"synchronization" in data and b"Legend" in data
+    if fmt == "pptx":
+        import io
+
+        from pptx import Presentation
+
+        texts = {shape.text_frame.text for shape in Presentation(io.BytesIO(data)).slides[0].shapes
+                 if shape.has_text_frame}
+        assert {"deliverable", "knowhow", "input", "synchronization"} <= texts
