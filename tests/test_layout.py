@@ -167,7 +167,8 @@ def test_an_edit_moves_no_old_box_with_the_previous_layout(profile):
     text = generate(200, profile=profile)
     before = layout(prep.loads(text))
     names = list(before.nodes)
-    for k, (a, b) in enumerate([(names[5], names[150]), (names[60], names[61]), (names[10], names[199])]):
+    top = sorted(names, key=lambda n: before.nodes[n].top)[:2]  # a new box wants the very top: no room above
+    for k, (a, b) in enumerate([(names[5], names[150]), (names[60], names[61]), (names[10], names[199]), top]):
         after = layout(prep.loads(text + f"{a}, {b} -> 追加{k}\n"), previous=before)
         assert "追加" + str(k) in after.nodes
         assert _kept(before, after) >= 0.9

@@ -180,7 +180,8 @@ class _Engine:
             while g is not None:
                 inside.add(g)
                 g = self.spec.groups[g][0] if g in self.spec.groups else None
-            lo, hi = -1e18, 1e18
+            # never above (left of) the old drawing: that would move every box
+            lo, hi = 0.0, 1e18
             if group in frames:
                 a0, a1, b0, b1 = frames[group]
                 if a0 <= at <= a1:
