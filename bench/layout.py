@@ -171,11 +171,12 @@ def table(result: dict) -> str:
                      f"{p['width']:,} x {p['height']:,} | " + (f"{d['width']:,} x {d['height']:,} |" if d else "- |"))
     lines += ["", "Stability: 200 deliverables, one deliverable with two inputs added, share of the old boxes "
               "whose centre moved < 36 pt (min / median over the edits), and the re-render time:", "",
-              "| profile | edits | with --stable | fresh layout | re-render s (max) |", "|---|---:|---:|---:|---:|"]
+              "| profile | edits | with --stable | fresh layout | re-render s (median / max) |", "|---|---:|---:|---:|---:|"]
     for s in result["stability"]:
+        rerender = (f"{s['rerender_median']:.2f} / {s['rerender_max']:.2f}" if s["rerender_max"] is not None
+                    else "-")
         lines.append(f"| {s['profile']} | {s['trials']} | {s['kept_min']:.0%} / {s['kept_median']:.0%} | "
-                     f"{s['fresh_kept_min']:.0%} / {s['fresh_kept_median']:.0%} | "
-                     f"{s['rerender_max']:.2f} |" if s["rerender_max"] is not None else "- |")
+                     f"{s['fresh_kept_min']:.0%} / {s['fresh_kept_median']:.0%} | {rerender} |")
     if result["overview"]:
         lines += ["", "Overview (`prep render` above --overview-above: overview + one picture per group):", "",
                   "| profile | N | seconds |", "|---|---:|---:|"]

@@ -268,3 +268,14 @@ def test_docs_pictures_of_examples_are_current():
         pic = docs / (src.stem + ".svg")
         assert pic.exists(), f"missing {pic}"
         assert pic.read_bytes() == expected, f"{pic} is stale"
+
+
+def test_an_empty_first_line_does_not_crash_graphviz(prep_run, tmp_path):
+    # an empty display label with owners gives a label whose first line is
+    # empty; the bundled Graphviz crashed (SIGSEGV) on it, killing prep
+    (tmp_path / "m.prep").write_text('deliverable a "" [owner: 担当]\ndeliverable 計画書\na -> 計画書\n',
+                                     encoding="utf-8")
+    for fmt in ("svg", "png"):
+        result = prep_run("render", "m.prep", "-o", f"m.{fmt}", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / f"m.{fmt}").stat().st_size > 0
