@@ -24,6 +24,7 @@ The same `n` and `seed` always give byte-identical text.
 from __future__ import annotations
 
 import random
+import re
 import sys
 
 _PREFIXES = ("顧客", "営業", "開発", "品質", "経理", "人事", "法務", "保守", "企画", "購買",
@@ -162,3 +163,29 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv))
+
+
+def edit(text: str, seed: int = 0, changes: int = 20) -> str:
+    """A realistic next version of a generated model, for `prep diff`: some
+    relations change kind (-> to ~>), some disappear, a deliverable is
+    added with two existing inputs, one knowhow gains an owner, and the
+    relations are written in another order (which is no change)."""
+    rng = random.Random(seed)
+    lines = text.split("\n")
+    rel = [i for i, line in enumerate(lines) if " -> " in line and "[" not in line]
+    picked = rng.sample(rel, min(len(rel), 2 * changes))
+    for i in picked[:changes]:
+        lines[i] = lines[i].replace(" -> ", " ~> ", 1)
+    for i in picked[changes:]:
+        lines[i] = ""
+    names = [line.split()[1] for line in lines if line.strip().startswith("deliverable ")]
+    a, b = rng.sample(names, 2)
+    knowhow = next(i for i, line in enumerate(lines) if line.strip().startswith("knowhow ") and "owner:" in line)
+    if "owner: [" in lines[knowhow]:
+        lines[knowhow] = lines[knowhow].replace("owner: [", "owner: [追加担当, ", 1)
+    else:
+        lines[knowhow] = re.sub(r"owner: ([^,\]]+)", r"owner: [追加担当, \1]", lines[knowhow], count=1)
+    start = next(i for i, line in enumerate(lines) if line == "# relations") + 1
+    body = lines[start:]
+    rng.shuffle(body)
+    return "\n".join(lines[:start] + body + [f"{a}, {b} -> 追加の成果物", ""])

@@ -36,6 +36,19 @@ def layout(model: Model, **options):
     return _layout(model, **options)
 
 
+def diff(old: Model, new: Model, **options):
+    """What changed from `old` to `new` (two models): a `Review` with
+    `.changes` (deliverables and relations added, removed, renamed,
+    changed: `prep.language.diff.ModelDiff`), `.introduced` and
+    `.resolved` (findings), `.hotspots_before` / `.hotspots_after`.
+    `prep.linter.review.as_dict(review)` is the documented JSON.
+    Options: old_label, new_label, and lint options (select, ignore,
+    options, severity)."""
+    from .linter.review import review
+
+    return review(old, new, **options)
+
+
 def lint(model: Model, **options):
     """Run the lint rules on a model and return the findings (Diagnostics),
     as a `Findings` list that a notebook shows as a table."""

@@ -135,9 +135,15 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 @click.option("--force", is_flag=True, help="Lay out everything, however large (no overview).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=TIMEOUT_SECONDS, show_default=True,
               metavar="SECONDS", help="Stop a render that takes longer than this.")
+@click.option("--diff", "as_diff", is_flag=True,
+              help="Draw what changed between two versions (FILES: OLD NEW, REV FILE, or OLD..NEW -- FILE) "
+                   "on one layout: added, removed, changed marked, with a legend.")
+@click.option("--side-by-side", is_flag=True,
+              help="With --diff: the old (As-Is) and new (To-Be) models next to each other, "
+                   "each deliverable in the same place in both.")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
-           timeout=TIMEOUT_SECONDS):
+           timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid or PowerPoint.
 
@@ -152,6 +158,11 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     from .language.views import group_view
     from .renderer.output import write_output
 
+    if side_by_side and not as_diff:
+        raise click.UsageError("--side-by-side draws two versions: use it with --diff")
+    if as_diff:
+        return _render_diff(files, output, fmt.lower() if fmt else None, direction, theme, transparent,
+                            _dpi(dpi, scale), side_by_side, timeout)
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
     if stable_file is not None and len(files) > 1:
@@ -203,6 +214,34 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                        err=True)
 
 
+def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by_side, timeout):
+    """prep render --diff: one picture of the change between two versions."""
+    from .language.diff import diff_models
+    from .renderer.diff import render_diff
+    from .renderer.output import write_output
+
+    pairs = _diff_pairs(files)
+    if len(pairs) != 1:
+        raise click.UsageError("--diff draws one model's change: give one file after --")
+    (old_rev, old_path), (new_rev, new_path) = pairs[0]
+    _check_some_side(old_rev, old_path, new_rev, new_path)
+    old, old_label = _model_at(old_rev, old_path)
+    new, new_label = _model_at(new_rev, new_path)
+    if output is None:
+        base, _ = os.path.splitext(new_path)
+        output = base + (".as-is-to-be." if side_by_side else ".diff.") + (fmt or "svg")
+    out_path, out_fmt = _output_for(new_path, output, fmt)
+    if out_fmt not in ("svg", "png", "pdf", "pptx", "dot", "layout"):
+        raise click.UsageError(f"--diff draws a picture: svg, png, pdf, pptx, dot or layout, not {out_fmt}")
+    look = _render_settings(new_path, theme, direction, None)
+    data = _within_budget(new_path, timeout, lambda: render_diff(
+        diff_models(old, new), out_fmt, side_by_side=side_by_side, old_label=old_label, new_label=new_label,
+        direction=look.direction, theme=_print_theme(look.theme, transparent), dpi=dpi))
+    write_output(out_path, data, inputs=tuple(p for p in (old_path, new_path) if os.path.exists(p)))
+    if out_path != "-":
+        click.echo(f"wrote {out_path}", err=True)
+
+
 def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool, previous, stable_file):
     """[(path, bytes)] to write: one picture, or an overview and its drill-downs;
     with --stable, the layout file too (last, so the picture is written first)."""
@@ -231,7 +270,7 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
 def _within_budget(src: str, seconds: float, work):
     """Run `work` in a child process stopped after `seconds` (and by Ctrl-C)."""
     from .language.diagnostics import PrepError
-    from .layouter.process import OverBudget, in_child
+    from ._process import OverBudget, in_child
 
     try:
         return in_child(work, timeout=seconds, name="the render")
@@ -255,6 +294,128 @@ def _read_layout(path: str):
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise PrepError.at(path, f"cannot read the layout file: {e}", name="bad-layout-file",
                            hint="delete it to start afresh; prep writes it again after the render") from None
+
+
+@cli.command("diff", context_settings={"ignore_unknown_options": False})
+@click.argument("args", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown", "github"]), default="text",
+              show_default=True, help="markdown fits a pull-request comment or $GITHUB_STEP_SUMMARY; github "
+                                      "writes annotations for the findings the change introduced.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there is a semantic change (as git diff --exit-code).")
+@click.option("--fail-on-new", type=click.Choice(["error", "warning", "info"]),
+              help="Exit 1 when the change introduces a finding of this severity or worse.")
+@click.option("--color/--no-color", "colour", default=None, help="Colour the text output (default: on a terminal).")
+def diff(args, fmt, exit_code, fail_on_new, colour):
+    """What changed in the process between two versions of a model:
+    deliverables and relations added, removed, renamed or changed, the
+    findings the change introduced and resolved, and the fragility ranking
+    before and after. Reformatting and reordering are no change.
+
+    \b
+      prep diff old.prep new.prep            two files
+      prep diff main model.prep              model.prep at main against the file on disk
+      prep diff main..HEAD -- model.prep     two revisions (also: main HEAD -- a.prep b.prep)
+    """
+    from .language.diagnostics import PrepError
+    from .linter.review import format_github, format_json, format_markdown, format_text, review
+    from .linter.run import repo_root
+
+    pairs = _diff_pairs(args)
+    status = EXIT_OK
+    outputs = []
+    for (old_rev, old_path), (new_rev, new_path) in pairs:
+        _check_some_side(old_rev, old_path, new_rev, new_path)
+        old, old_label = _model_at(old_rev, old_path)
+        new, new_label = _model_at(new_rev, new_path)
+        try:
+            result = review(old, new, old_label=old_label, new_label=new_label, **_lint_settings(new_path))
+        except PrepError:
+            raise
+        if fmt == "json":
+            outputs.append(format_json(result))
+        elif fmt == "markdown":
+            outputs.append(format_markdown(result))
+        elif fmt == "github":
+            outputs.append(format_github(result, root=repo_root(os.path.dirname(os.path.abspath(new_path)))))
+        else:
+            if colour is None:  # a terminal, unless NO_COLOR asks otherwise (no-color.org)
+                colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            outputs.append(format_text(result, colour=colour))
+        if exit_code and not result.changes.empty:
+            status = EXIT_FINDINGS
+        if fail_on_new and result.fails_on_new(fail_on_new):
+            status = EXIT_FINDINGS
+    if fmt == "json" and len(outputs) > 1:
+        import json
+
+        click.echo(json.dumps([json.loads(o) for o in outputs], ensure_ascii=False, indent=2))
+    else:
+        click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
+    sys.exit(status)
+
+
+def _diff_pairs(args: tuple[str, ...]):
+    """[((old revision, path), (new revision, path))] from the forms of
+    `prep diff` (a revision None is the file on disk). Leading arguments
+    that are not files (and do not end in .prep) are revisions, as in git;
+    `--` may separate them from the files (click removes it)."""
+    args = [a for a in args if a != "--"]
+    revs = []
+    while args and not os.path.exists(args[0]) and not args[0].lower().endswith(".prep"):
+        revs.append(args.pop(0))
+    paths = args
+    if not revs:
+        if len(paths) != 2:
+            raise click.UsageError("give two files (prep diff old.prep new.prep), a revision and files "
+                                   "(prep diff main model.prep), or a range (prep diff main..HEAD -- model.prep)")
+        return [((None, paths[0]), (None, paths[1]))]
+    if not paths:
+        raise click.UsageError(f"give the model file(s) after the revision: prep diff {' '.join(revs)} -- model.prep")
+    if len(revs) == 1 and ".." in revs[0]:
+        a, _, b = revs[0].partition("..")
+        old_rev, new_rev = a or "HEAD", b or "HEAD"
+    elif len(revs) == 1:
+        old_rev, new_rev = revs[0], None
+    elif len(revs) == 2:
+        old_rev, new_rev = revs
+    else:
+        raise click.UsageError("give one revision (against the files on disk), a range OLD..NEW, or two revisions")
+    return [((old_rev, p), (new_rev, p)) for p in paths]
+
+
+def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
+    """A model may be missing on one side (added or deleted between two
+    revisions), not on both: that is a typo, or an option after `--`."""
+    from .language.diagnostics import PrepError
+    from .language.revisions import exists_at
+
+    if old_rev is None and new_rev is None:
+        return  # two files: loading says which one is missing
+    if not exists_at(old_rev, old_path) and not exists_at(new_rev, new_path):
+        where = " or ".join(r or "the work tree" for r in (old_rev, new_rev))
+        raise PrepError.at(new_path, f"no model '{new_path}' at {where}", name="usage-error",
+                           hint="check the file name; options go before the revisions and --: "
+                                "prep diff --format markdown main..HEAD -- model.prep")
+
+
+def _model_at(rev, path: str):
+    """(model, label) of `path` at `rev` (None: on disk)."""
+    from .language import load
+    from .language.revisions import load_at
+
+    if rev is None:
+        return load(path), path
+    model = load_at(rev, path)
+    return model, model.path
+
+
+def _lint_settings(path: str) -> dict:
+    """The lint settings of the new file's configuration (prep.toml / pyproject.toml)."""
+    from .linter.config import ConfigFinder
+
+    settings = ConfigFinder(default_root=os.getcwd()).for_file(path)
+    return {"select": settings.select, "ignore": settings.ignores_for(path),
+            "options": dict(settings.options), "severity": dict(settings.severity)}
 
 
 @cli.command("md")
@@ -362,9 +523,13 @@ def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[i
                    "findings (formula in docs/rules/index.md).")
 @click.option("--no-cache", is_flag=True,
               help="Lint every file again instead of reusing results for unchanged files from .prep_cache/.")
+@click.option("--new-only", is_flag=True,
+              help="With --base: report only findings the file at that revision does not have "
+                   "(adopting prep on an existing model).")
+@click.option("--base", "base_rev", metavar="REV", help="The git revision --new-only compares with (e.g. origin/main).")
 @click.pass_context
 def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots,
-         no_cache):
+         no_cache, new_only=False, base_rev=None):
     """Check models: missing inputs, personal knowhow, coordination.
 
     PATHS are .prep files or folders (every *.prep below, hidden folders
@@ -403,7 +568,15 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
             from .linter.cache import LintCache
 
             cache = LintCache.open()
+        if new_only != (base_rev is not None):
+            raise click.UsageError("--new-only and --base go together: prep lint --new-only --base origin/main")
+        if new_only:
+            cache = None  # the models themselves are needed
         reports = lint_paths(list(paths) or ["."], overrides, cache)
+        if new_only:
+            from .linter.run import only_new
+
+            reports = [only_new(r, base_rev, overrides) for r in reports]
     except LintConfigError as e:
         _lint_usage(ctx, str(e))
         return

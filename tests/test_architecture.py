@@ -15,7 +15,8 @@ import prep
 
 PACKAGE = Path(prep.__file__).resolve().parent
 STAGES = ("language", "linter", "layouter", "renderer", "embed")
-BOTTOM = {"prep._version"}  # importable from anywhere: it imports nothing
+# importable from anywhere: utilities that import nothing of prep
+BOTTOM = {"prep._version", "prep._process"}
 
 
 def _module_name(path: Path) -> str:
@@ -82,7 +83,7 @@ def test_every_stage_is_a_package():
         assert (PACKAGE / stage / "__init__.py").is_file(), stage
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
     # only the library, the CLI and the entry points users configure stay on top
-    assert loose == ["__init__.py", "__main__.py", "_version.py", "api.py", "cli.py",
+    assert loose == ["__init__.py", "__main__.py", "_process.py", "_version.py", "api.py", "cli.py",
                      "markdown_ext.py", "sphinx_ext.py"]
 
 
@@ -112,6 +113,12 @@ def test_no_import_circle():
         if m not in state:
             walk(m)
     assert not circles, "import circles:\n" + "\n".join("  " + " -> ".join(c) for c in circles)
+
+
+def test_bottom_utilities_import_nothing_of_prep():
+    graph = _graph()
+    for module in BOTTOM:
+        assert graph[module] == set(), module
 
 
 def test_the_walker_sees_lazy_imports():

@@ -68,18 +68,18 @@ class Sizes:
     font: str = FONT_FAMILY
     font_size: float = 12.0
 
-    def covers(self, model: Model, legend: bool, health: bool) -> bool:
+    def covers(self, model: Model, legend: bool, health: bool, diff: bool = False) -> bool:
         from .legend import texts
 
         return (all(n in self.boxes for n in model.deliverables) and all(g in self.groups for g in model.groups)
                 and all(r.note in self.notes for r in model.relations if r.note)
                 and (not model.title or model.title in self.titles)
-                and (not legend or all(k in self.legend for k, _, _ in texts(health))))
+                and (not legend or all(k in self.legend for k, _, _ in texts(health, diff))))
 
 
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
            engine: str = "prep", legend: bool = False, health: bool = False,
-           previous: Layout | None = None, sizes: Sizes | None = None) -> Layout:
+           previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -92,8 +92,9 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    if sizes is None or sizes.font != font or sizes.font_size != font_size or not sizes.covers(model, legend, health):
-        sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health)
+    if (sizes is None or sizes.font != font or sizes.font_size != font_size
+            or not sizes.covers(model, legend, health, diff_legend)):
+        sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health, diff_legend=diff_legend)
     if engine == "dot":
         placed = _dot_engine(model, direction, font, font_size)
     else:
@@ -101,7 +102,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     if legend:
         from .legend import place
 
-        placed = place(placed, sizes.legend, health)
+        placed = place(placed, sizes.legend, health, diff_legend)
     return placed
 
 
@@ -144,7 +145,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
 
 
 def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, legend: bool = False,
-            health: bool = False, titles: tuple[str, ...] = ()) -> Sizes:
+            health: bool = False, titles: tuple[str, ...] = (), diff_legend: bool = False) -> Sizes:
     """Every box, group label, note, the title (and `titles`, for views
     that will have their own) and, with `legend`, the legend's texts,
     measured by Graphviz with the font prep draws with."""
@@ -167,7 +168,7 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     if legend:
         from .legend import texts
 
-        for key, label, boxed in texts(health):
+        for key, label, boxed in texts(health, diff_legend):
             size = font_size if key == "legend-header" else font_size - NOTE_SMALLER
             look = f"margin={dot_string(LEGEND_MARGIN)}" if boxed else text
             out.append(f"  {dot_string(key)} [label={dot_string(label)}, {look}, fontsize={size:g}];")

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from ..language.diagnostics import PrepError
 from .fonts import configure_fonts
-from .process import in_child
+from .._process import in_child
 
 FORMATS = ("svg", "png", "pdf")
 

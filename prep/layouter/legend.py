@@ -18,6 +18,9 @@ BOXES = (("deliverable", "deliverable"), ("knowhow", "knowhow"))
 LINES = (("input", "input"), ("sync", "synchronization"), ("mutual", "mutual synchronization"))
 HEALTH = (("health-green", "no finding"), ("health-lime", "info"), ("health-yellow", "warning"),
           ("health-red", "error"))
+DIFF_BOXES = (("diff-added", "+ added"), ("diff-removed", "removed"), ("diff-changed", "~ changed"))
+DIFF_LINES = (("diff-edge-added", "added relation"), ("diff-edge-removed", "removed relation"),
+              ("diff-edge-changed", "changed relation"))
 HEADER = "Legend"
 PAD = 8.0
 GAP = 10.0
@@ -26,17 +29,21 @@ LINE = 30.0   # length of a sample line
 SLACK = 8.0   # free space kept around the block
 
 
-def texts(health: bool) -> list[tuple[str, str, bool]]:
+def texts(health: bool, diff: bool = False) -> list[tuple[str, str, bool]]:
     """(key, text, boxed) of everything to measure: boxed ones are sample boxes."""
     out = [("legend-header", HEADER, False)]
     out += [(f"legend-{k}", t, True) for k, t in BOXES]
     out += [(f"legend-{k}", t, False) for k, t in LINES]
     if health:
         out += [(f"legend-{k}", t, True) for k, t in HEALTH]
+    if diff:
+        out += [(f"legend-{k}", t, True) for k, t in DIFF_BOXES]
+        out += [(f"legend-{k}", t, False) for k, t in DIFF_LINES]
     return out
 
 
-def block(sizes: dict[str, tuple[float, float]], health: bool) -> tuple[float, float, list[LegendItem]]:
+def block(sizes: dict[str, tuple[float, float]], health: bool,
+          diff: bool = False) -> tuple[float, float, list[LegendItem]]:
     """The block's size and its items, relative to its top-left corner."""
     items: list[LegendItem] = []
     hw, hh = sizes["legend-header"]
@@ -55,25 +62,32 @@ def block(sizes: dict[str, tuple[float, float]], health: bool) -> tuple[float, f
         width = max(width, x - GAP)
         y += h + ROW_GAP
 
+    def line_row(entries):
+        nonlocal y, width
+        x = PAD
+        h = max(sizes[f"legend-{k}"][1] for k, _ in entries)
+        for k, t in entries:
+            w, th = sizes[f"legend-{k}"]
+            mid = y + h / 2
+            items.append(LegendItem(k, t, Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
+            x += LINE + 4 + w + GAP
+        width = max(width, x - GAP)
+        y += h + ROW_GAP
+
     box_row(BOXES)
-    x = PAD
-    h = max(sizes[f"legend-{k}"][1] for k, _ in LINES)
-    for k, t in LINES:
-        w, th = sizes[f"legend-{k}"]
-        mid = y + h / 2
-        items.append(LegendItem(k, t, Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
-        x += LINE + 4 + w + GAP
-    width = max(width, x - GAP)
-    y += h + ROW_GAP
+    line_row(LINES)
     if health:
         box_row(HEALTH)
+    if diff:
+        box_row(DIFF_BOXES)
+        line_row(DIFF_LINES)
     return width + PAD, y - ROW_GAP + PAD, items
 
 
-def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool) -> Layout:
+def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool, diff: bool = False) -> Layout:
     """`layout` with the legend in the first free corner: top right, bottom
     right, bottom left, top left (below the title)."""
-    w, h, items = block(sizes, health)
+    w, h, items = block(sizes, health, diff)
     top = layout.title.bottom + 4 if layout.title is not None else 0.0
     margin = 12.0
     corners = [(layout.width - margin - w, top + margin), (layout.width - margin - w, layout.height - margin - h),

@@ -71,18 +71,48 @@ def _by_code(mapping: dict) -> dict:
     return out
 
 
+def lint_options(path: str, settings: LintSettings, overrides: Overrides) -> dict:
+    """The rule selection, options and severities one file is linted with:
+    its configuration file, then the command line."""
+    options = _by_code(dict(settings.options))
+    for code, values in _by_code(overrides.options).items():
+        options.setdefault(code, {}).update(values)
+    return {"select": overrides.select if overrides.select is not None else settings.select,
+            "ignore": settings.ignores_for(path) + list(overrides.ignore),
+            "options": options, "severity": {**settings.severity, **overrides.severity}}
+
+
+def only_new(report: FileReport, base_rev: str, overrides: Overrides) -> FileReport:
+    """`report` with only the findings that the file at `base_rev` does not
+    have (matched by rule and subject, as `prep diff` matches them)."""
+    from ..language.revisions import load_at
+    from .review import review
+
+    if report.fatal or report.model is None:
+        return report
+    base = load_at(base_rev, report.path)
+    settings = ConfigFinder(default_root=os.getcwd()).for_file(report.path)
+    introduced = review(base, report.model, **lint_options(report.path, settings, overrides)).introduced
+    keep = {id(d) for d in introduced}
+    same = [d for d in report.findings if id(d) in keep]
+    if len(same) != len(introduced):  # the report's own objects differ (another run): match by value
+        wanted = list(introduced)
+        same = []
+        for d in report.findings:
+            if d in wanted:
+                wanted.remove(d)
+                same.append(d)
+    return FileReport(report.path, report.source, same, report.model, report.fail_on, report.options)
+
+
 def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=None) -> FileReport:
     """Lint one file. With a `prep.linter.cache.LintCache`, unchanged files (same
     bytes, configuration and prep) are answered from it without parsing."""
     from ..language import load
 
     fail_on = overrides.fail_on or settings.fail_on or "warning"
-    select = overrides.select if overrides.select is not None else settings.select
-    ignore = settings.ignores_for(path) + list(overrides.ignore)
-    options = _by_code(dict(settings.options))
-    for code, values in _by_code(overrides.options).items():
-        options.setdefault(code, {}).update(values)
-    severity = {**settings.severity, **overrides.severity}
+    effective = lint_options(path, settings, overrides)
+    select, ignore, options, severity = (effective[k] for k in ("select", "ignore", "options", "severity"))
     ticket = cache.lookup(path, [select, ignore, options, severity]) if cache is not None else None
     if ticket is not None and ticket.hit is not None:
         source, findings = ticket.hit

@@ -21,7 +21,7 @@ EMBED_FORMATS = ("mmd", "pptx")
 
 def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: bool = False,
            findings=None, theme=None, dpi: float | None = None, engine: str = "prep",
-           layout=None, previous=None, sizes=None, links: dict[str, str] | None = None) -> bytes:
+           layout=None, previous=None, sizes=None, links: dict[str, str] | None = None, marks=None) -> bytes:
     """Draw `model` as `format`. `layout`: geometry already computed (else
     the layout stage is asked, with `previous` and `sizes` passed on);
     `links`: deliverable name -> relative file each box links to (SVG)."""
@@ -50,7 +50,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     if fmt == "layout":
         return layout.to_json()
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout,
-                 links=links)
+                 links=links, marks=marks)
     if fmt == "dot":
         return dot.encode("utf-8")
     if fmt == "pptx":

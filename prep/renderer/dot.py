@@ -73,7 +73,7 @@ def group_tree(model: Model) -> tuple[dict[str | None, list], dict[str | None, l
 
 def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
            findings: list[Diagnostic] | None = None, theme: Theme | None = None,
-           layout: Layout | None = None, links: dict[str, str] | None = None) -> str:
+           layout: Layout | None = None, links: dict[str, str] | None = None, marks=None) -> str:
     """The model as DOT with every box, route and frame already placed (from
     `layout`, computed here when not given): Graphviz's `nop2` only draws it.
     Pure given a layout."""
@@ -143,6 +143,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
                   ("class", dot_string(" ".join(classes)))]
         if links and d.name in links:  # the overview: each box opens its group's picture
             pairs += [("href", dot_string(links[d.name])), ("target", '"_top"')]
+        if marks is not None:
+            pairs = marks.node_pairs(d, pairs, box_label(d))
         return f"{ids[d.name]} {_attrs(pairs)};"
 
     members, children = group_tree(model)
@@ -168,7 +170,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
 
     emit_group(None, "  ")
 
-    for r, route in zip(model.relations, layout.edges):
+    for k, (r, route) in enumerate(zip(model.relations, layout.edges)):
         pairs = [("class", f'"prep-{r.kind}"'), ("pos", _long_string(spline_pos(route.points, r.kind == MUTUAL, height)))]
         if r.kind == SYNC:
             pairs.append(("style", "dashed"))
@@ -179,10 +181,13 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             pairs.append(("fontcolor", dot_string(theme.muted)))
             if route.label is not None:
                 pairs.append(("lp", f'"{pt(route.label.x, route.label.y)}"'))
+        if marks is not None:
+            mx, my = route.points[len(route.points) // 2]
+            pairs = marks.edge_pairs(k, pairs, f'"{pt(mx, my - 8)}"')
         out.append(f"  {ids[r.source]} -> {ids[r.target]} {_attrs(pairs)};")
 
     if layout.legend is not None:
-        out.extend(_legend(layout, theme, pt, bb))
+        out.extend(_legend(layout, theme, pt, bb, marks))
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -226,7 +231,7 @@ def spline_pos(points, both: bool, height: float) -> str:
     return " ".join(head + [f"{x:.2f},{height - y:.2f}" for x, y in pts])
 
 
-def _legend(layout: Layout, theme: Theme, pt, bb) -> list[str]:
+def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
     """The key: sample boxes and lines at the places the layout gave them."""
     ink = dot_string(theme.ink)
     small = f"{theme.font_size - 2:g}"
@@ -244,6 +249,8 @@ def _legend(layout: Layout, theme: Theme, pt, bb) -> list[str]:
             pairs = [("label", dot_string(item.text)), ("shape", "plaintext"), ("style", plain), ("margin", "0"),
                      ("fontsize", f"{theme.font_size:g}"), ("class", legend_item)] + at
             lines.append(f"    legend_{i} {_attrs(pairs)};")
+        elif item.kind.startswith("diff-"):  # the diff picture's key, drawn as the picture draws changes
+            lines.extend(marks.legend_lines(i, item, place, at, spline_pos, layout.height, _attrs, small))
         elif item.points:  # a sample line and its text
             (x0, y0), (x1, y1) = item.points
             a, z = f"legend_{i}a", f"legend_{i}z"

@@ -1,0 +1,121 @@
+"""Work in a forked copy of the process: Ctrl-C stops it at once (Graphviz
+holds the GIL, so the parent's signal handlers would otherwise wait), a crash
+in C code is an error instead of the end of prep, a time budget can be
+enforced, and two pieces of work can use two cores. The result comes back
+pickled through a pipe."""
+
+from __future__ import annotations
+
+import os
+
+# True in a child made here: work there needs no child of its own
+# (Ctrl-C and the budget already stop the whole child)
+inside_child = False
+
+
+class OverBudget(Exception):
+    """The work ran longer than its time budget and was stopped."""
+
+
+class _Done:
+    """The result of work that ran here (no fork)."""
+
+    def __init__(self, work):
+        self.value, self.error = None, None
+        try:
+            self.value = work()
+        except Exception as e:  # noqa: BLE001 - raised again by wait()
+            self.error = e
+
+    def wait(self, timeout: float | None = None):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class Child:
+    """Work started in a forked child; `wait()` returns its result."""
+
+    def __init__(self, work, name: str):
+        import pickle
+        import signal
+
+        self.name = name
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never return into the caller's code
+            global inside_child
+            status = 0
+            try:
+                os.close(read_end)
+                inside_child = True
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                try:
+                    result = ("ok", work(), None)
+                except Exception as e:  # noqa: BLE001 - sent to the parent
+                    try:
+                        exc = pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)
+                    except Exception:  # noqa: BLE001 - an exception that does not pickle
+                        exc = None
+                    result = ("error", exc, str(e).strip() or type(e).__name__)
+                payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(payload)
+            except BaseException:  # noqa: BLE001
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.read_end = read_end
+
+    def wait(self, timeout: float | None = None):
+        import pickle
+        import select
+        import signal
+        import time
+
+        chunks = []
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            with os.fdopen(self.read_end, "rb") as inp:
+                while True:
+                    if deadline is not None:
+                        left = deadline - time.monotonic()
+                        if left <= 0 or not select.select([inp], [], [], left)[0]:
+                            raise OverBudget(timeout)
+                    chunk = inp.read1(1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+        except BaseException:  # Ctrl-C, the budget, anything: stop the work now
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            raise
+        _, status = os.waitpid(self.pid, 0)
+        if not chunks:
+            if os.WIFSIGNALED(status):
+                raise RuntimeError(f"{self.name} stopped with signal {os.WTERMSIG(status)}")
+            raise RuntimeError(f"{self.name} stopped with status {os.waitstatus_to_exitcode(status)}")
+        kind, value, text = pickle.loads(b"".join(chunks))
+        if kind == "error":
+            try:
+                exc = pickle.loads(value) if value is not None else None
+            except Exception:  # noqa: BLE001 - it did not survive the trip
+                exc = None
+            raise exc if isinstance(exc, Exception) else RuntimeError(text)
+        return value
+
+
+def start(work, name: str = "the work"):
+    """`work()` started in a forked child (POSIX, and not already in one);
+    elsewhere it runs here and now. `.wait(timeout)` gives the result."""
+    if not hasattr(os, "fork") or inside_child:
+        return _Done(work)
+    return Child(work, name)
+
+
+def in_child(work, timeout: float | None = None, name: str = "Graphviz"):
+    """`work()` in a forked child, waited for: KeyboardInterrupt in the
+    parent, or `timeout` seconds passing, kills the child; the latter raises
+    OverBudget."""
+    return start(work, name).wait(timeout)

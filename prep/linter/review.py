@@ -1,0 +1,274 @@
+"""A change to a model, as a reviewer needs it: what changed in the process
+(`prep.language.diff`), which findings the change introduced and which it
+resolved, and the fragility ranking before and after. `prep diff` prints it
+as text, JSON, Markdown (a pull-request comment) or GitHub annotations.
+
+Findings are matched by rule code and subject (and, for two findings of one
+rule on one deliverable, by message), never by line, so moving lines changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from ..language.diagnostics import SEVERITY_RANK, Diagnostic
+from ..language.diff import ModelDiff, diff_models
+from . import lint_model
+from .hotspots import Hotspot, rank
+
+FORMATS = ("text", "json", "markdown", "github")
+SCHEMA_VERSION = 1
+FAIL_ON_NEW = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Review:
+    changes: ModelDiff
+    introduced: tuple[Diagnostic, ...]
+    resolved: tuple[Diagnostic, ...]
+    hotspots_before: tuple[Hotspot, ...]
+    hotspots_after: tuple[Hotspot, ...]
+    old_label: str = "old"
+    new_label: str = "new"
+
+    def worst_introduced(self) -> str | None:
+        return max((d.severity for d in self.introduced), key=SEVERITY_RANK.__getitem__, default=None)
+
+    def fails_on_new(self, level: str) -> bool:
+        """Does the change introduce a finding of `level` or worse?"""
+        worst = self.worst_introduced()
+        return worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[level]
+
+
+def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
+    subject = rename.get(d.subject, d.subject)
+    return (d.code, subject, d.message if d.subject is None else "")
+
+
+def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, **lint_options) -> Review:
+    """The review of the change from model `old` to model `new`."""
+    from .._process import start
+
+    # the old side's findings and ranking on the other core (they come back
+    # as small records; the models themselves would cost more to send)
+    old_side = start(lambda: (lint_model(old, **lint_options), rank(old, top=top)), "the lint of the old model")
+    changes = diff_models(old, new)
+    rename = dict(changes.renamed)
+    after = lint_model(new, **lint_options)
+    hotspots_after = rank(new, top=top)
+    before, hotspots_before = old_side.wait()
+    old_keys = Counter(_key(d, rename) for d in before)
+    new_keys = Counter(_key(d, {}) for d in after)
+    introduced, resolved = [], []
+    seen: Counter = Counter()
+    for d in after:
+        k = _key(d, {})
+        seen[k] += 1
+        if seen[k] > old_keys.get(k, 0):
+            introduced.append(d)
+    seen = Counter()
+    for d in before:
+        k = _key(d, rename)
+        seen[k] += 1
+        if seen[k] > new_keys.get(k, 0):
+            resolved.append(d)
+    return Review(changes, tuple(introduced), tuple(resolved), tuple(hotspots_before), tuple(hotspots_after),
+                  old_label, new_label)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def _value(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(v) + "]" if v else "(none)"
+    if v is None:
+        return "(none)"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _relation_text(r) -> str:
+    text = f"{r.source} {r.arrow} {r.target}"
+    extras = []
+    if r.note:
+        extras.append(f"note: {r.note}")
+    if r.stage:
+        extras.append(f"stage: {r.stage}")
+    if r.owners:
+        extras.append("owner: " + ", ".join(r.owners))
+    return text + (f" [{'; '.join(extras)}]" if extras else "")
+
+
+def change_lines(review_: Review) -> list[tuple[str, str]]:
+    """(sign, text) per change, in a stable order: + added, - removed,
+    ~ changed, > renamed."""
+    c = review_.changes
+    out = []
+    for name in c.added:
+        d = c.new.deliverables[name]
+        out.append(("+", f"{d.kind} {name}"))
+    for name in c.removed:
+        d = c.old.deliverables[name]
+        out.append(("-", f"{d.kind} {name}"))
+    for o, n in c.renamed:
+        out.append((">", f"{o} renamed to {n} (same relations)"))
+    for ch in c.changed:
+        for f in ch.changes:
+            out.append(("~", f"{ch.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
+    for r in c.relations:
+        if r.status == "added":
+            out.append(("+", _relation_text(r.new)))
+        elif r.status == "removed":
+            out.append(("-", _relation_text(r.old)))
+        else:
+            out.append(("~", f"{_relation_text(r.old)}  ->  {_relation_text(r.new)}"))
+    return out
+
+
+def _finding_text(d: Diagnostic) -> str:
+    return f"{d.code} {d.severity}: {d.message}" + (f" [{d.subject}]" if d.subject else "")
+
+
+def format_text(r: Review, colour: bool = False) -> str:
+    def paint(sign, text):
+        if not colour:
+            return text
+        code = {"+": "32", "-": "31", "~": "33", ">": "36"}.get(sign, "0")
+        return f"\x1b[{code}m{text}\x1b[0m"
+
+    lines = [f"{r.old_label} -> {r.new_label}: {r.changes.summary()}"]
+    for sign, text in change_lines(r):
+        lines.append(paint(sign, f"  {sign} {text}"))
+    if r.introduced or r.resolved:
+        lines.append(f"findings: {len(r.introduced)} introduced, {len(r.resolved)} resolved")
+        for d in r.introduced:
+            lines.append(paint("-", f"  new      {d.span.path}:{d.span.line}:{d.span.column}: {_finding_text(d)}"))
+        for d in r.resolved:
+            lines.append(paint("+", f"  resolved {_finding_text(d)}"))
+    else:
+        lines.append("findings: none introduced, none resolved")
+    moves = _hotspot_moves(r)
+    if moves:
+        lines.append("fragility ranking (score = S + 2K + 5F):")
+        for name, before, after in moves:
+            lines.append(f"  {name}: {before} -> {after}")
+    return "\n".join(lines) + "\n"
+
+
+def _hotspot_moves(r: Review) -> list[tuple[str, str, str]]:
+    """(deliverable, before, after) for every deliverable in either top list
+    whose rank or score moved."""
+    before = {h.deliverable: h for h in r.hotspots_before}
+    after = {h.deliverable: h for h in r.hotspots_after}
+    rename = dict(r.changes.renamed)
+    before = {rename.get(k, k): v for k, v in before.items()}
+    out = []
+    for name in list(after) + [n for n in before if n not in after]:
+        b, a = before.get(name), after.get(name)
+        if b and a and (b.rank, b.score) == (a.rank, a.score):
+            continue
+        show = (lambda h: f"#{h.rank} ({h.score:.2f})" if h else "-")
+        out.append((name, show(b), show(a)))
+    return out
+
+
+def _diag_record(d: Diagnostic) -> dict:
+    from .formats import to_record
+
+    return to_record(d)
+
+
+def as_dict(r: Review) -> dict:
+    c = r.changes
+    return {
+        "format": "prep-diff",
+        "version": SCHEMA_VERSION,
+        "old": r.old_label,
+        "new": r.new_label,
+        "summary": c.summary(),
+        "changed": not c.empty,
+        "counts": c.counts(),
+        "deliverables": {
+            "added": [{"name": n, "kind": c.new.deliverables[n].kind} for n in c.added],
+            "removed": [{"name": n, "kind": c.old.deliverables[n].kind} for n in c.removed],
+            "renamed": [{"old": o, "new": n} for o, n in c.renamed],
+            "changed": [{"name": ch.name, "changes": [{"field": f.field, "old": f.old, "new": f.new}
+                                                       for f in ch.changes]} for ch in c.changed],
+        },
+        "relations": [{"status": rc.status, "source": rc.source, "target": rc.target,
+                       "old": _relation_record(rc.old), "new": _relation_record(rc.new)} for rc in c.relations],
+        "findings": {"introduced": [_diag_record(d) for d in r.introduced],
+                     "resolved": [_diag_record(d) for d in r.resolved]},
+        "hotspots": {"before": [_hotspot_record(h) for h in r.hotspots_before],
+                     "after": [_hotspot_record(h) for h in r.hotspots_after]},
+    }
+
+
+def _relation_record(rel) -> dict | None:
+    if rel is None:
+        return None
+    return {"kind": rel.kind, "source": rel.source, "target": rel.target, "note": rel.note, "stage": rel.stage,
+            "owners": list(rel.owners), "line": rel.span.line}
+
+
+def _hotspot_record(h: Hotspot) -> dict:
+    return {"rank": h.rank, "deliverable": h.deliverable, "score": h.score}
+
+
+def format_json(r: Review) -> str:
+    return json.dumps(as_dict(r), ensure_ascii=False, indent=2) + "\n"
+
+
+def _md(text: str) -> str:
+    """Text safe in a Markdown table cell: no HTML, no pipes, no line breaks."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+            .replace("\n", " ").replace("`", "'"))
+
+
+DETAILS_ABOVE = 10  # longer lists fold into <details>
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def _section(title: str, head: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return []
+    table = _table(head, rows)
+    if len(rows) > DETAILS_ABOVE:
+        return ["", f"<details><summary>{_md(title)} ({len(rows)})</summary>", "", *table, "", "</details>"]
+    return ["", f"**{_md(title)}**", "", *table]
+
+
+def format_markdown(r: Review) -> str:
+    c = r.changes
+    worst = r.worst_introduced()
+    head = f"### prep diff: `{_md(r.new_label)}`"
+    lines = [head, "",
+             f"{_md(c.summary())} (against `{_md(r.old_label)}`); findings: {len(r.introduced)} introduced"
+             + (f" (worst: {worst})" if worst else "") + f", {len(r.resolved)} resolved."]
+    word = {"+": "added", "-": "removed", "~": "changed", ">": "renamed"}
+    lines += _section("Changes", ["", "change", "what"], [[s, word[s], t] for s, t in change_lines(r)])
+    lines += _section("Findings introduced", ["rule", "severity", "line", "finding"],
+                      [[d.code, d.severity, str(d.span.line), d.message + (f" ({d.subject})" if d.subject else "")]
+                       for d in r.introduced])
+    lines += _section("Findings resolved", ["rule", "severity", "finding"],
+                      [[d.code, d.severity, d.message + (f" ({d.subject})" if d.subject else "")] for d in r.resolved])
+    lines += _section("Fragility ranking", ["deliverable", "before", "after"],
+                      [[n, b, a] for n, b, a in _hotspot_moves(r)])
+    return "\n".join(lines) + "\n"
+
+
+def format_github(r: Review, *, root: str) -> str:
+    """Annotations on the new file's lines for the findings the change introduced."""
+    from .formats import format_github as lint_github
+
+    return lint_github(list(r.introduced), root=root)

@@ -1,0 +1,351 @@
+"""prep diff (issue 12): the semantic diff of two versions of a model, the
+lint delta, the outputs, git revisions, the diff picture and
+`prep lint --new-only --base`."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import prep
+from prep.language.diff import diff_models
+
+ROOT = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+
+OLD = """\
+title "見積"
+group 営業 {
+  deliverable 契約書 [external]
+  knowhow 見積ノウハウ [owner: [田中, 鈴木]]
+}
+deliverable 見積書 "見積書 (v1)" [note: "初版"]
+契約書, 要件, 見積ノウハウ -> 見積書
+見積書 <~> 承認
+旧担当メモ -> 見積書
+"""
+
+
+def d(old: str, new: str):
+    return diff_models(prep.loads(old, "old.prep"), prep.loads(new, "new.prep"))
+
+
+# ----------------------------------------------------------------- the diff
+
+
+def test_reformatting_and_reordering_are_no_change():
+    new = """title "見積"
+見積書 <~> 承認   # written the other way round below? no: the same pair, the same kind
+旧担当メモ->見積書
+deliverable 見積書 "見積書 (v1)" [note: "初版"]
+group 営業 {
+      knowhow 見積ノウハウ [owner: [鈴木, 田中]]
+      deliverable 契約書 [external]
+}
+見積ノウハウ, 要件, 契約書 -> 見積書
+"""
+    change = d(OLD, new)
+    assert change.empty and change.summary() == "no semantic change"
+    flipped = OLD.replace("見積書 <~> 承認", "承認 <~> 見積書")  # a mutual relation has no direction
+    assert d(OLD, flipped).empty
+
+
+@pytest.mark.parametrize("edit, field, old, new", [
+    (("deliverable 見積書 \"見積書 (v1)\"", "knowhow 見積書 \"見積書 (v1)\""), "kind", "deliverable", "knowhow"),
+    (("\"見積書 (v1)\"", "\"見積書 (v2)\""), "label", "見積書 (v1)", "見積書 (v2)"),
+    (("[owner: [田中, 鈴木]]", "[owner: 田中]"), "owners", ["田中", "鈴木"], ["田中"]),
+    (("契約書 [external]", "契約書"), "external", True, False),
+    (("[note: \"初版\"]", "[note: \"初版\", final]"), "final", False, True),
+    (("[note: \"初版\"]", "[note: \"初版\", stage: 導入]"), "stage", None, "導入"),
+    (("[note: \"初版\"]", "[note: \"改訂\"]"), "note", "初版", "改訂"),
+])
+def test_every_attribute_change(edit, field, old, new):
+    change = d(OLD, OLD.replace(*edit))
+    (ch,) = change.changed
+    assert [(f.field, f.old, f.new) for f in ch.changes] == [(field, old, new)]
+    assert not change.relations and not change.added and not change.removed
+
+
+def test_group_change():
+    moved = OLD.replace("  deliverable 契約書 [external]\n", "") + "deliverable 契約書 [external]\n"
+    (ch,) = d(OLD, moved).changed
+    assert (ch.name, [(f.field, f.old, f.new) for f in ch.changes]) == ("契約書", [("group", "営業", None)])
+
+
+def test_deliverables_and_relations_added_removed_and_changed_kind():
+    new = OLD.replace("見積書 <~> 承認", "見積書 ~> 承認").replace("旧担当メモ -> 見積書\n", "") \
+        + "見積書, 価格表 -> 提案書\n"
+    change = d(OLD, new)
+    assert change.added == ("価格表", "提案書") and change.removed == ("旧担当メモ",)
+    statuses = {(r.source, r.target, r.status) for r in change.relations}
+    assert statuses == {("見積書", "承認", "changed"), ("旧担当メモ", "見積書", "removed"),
+                        ("見積書", "提案書", "added"), ("価格表", "提案書", "added")}
+    kind = next(r for r in change.relations if r.status == "changed")
+    assert (kind.old.kind, kind.new.kind) == ("mutual", "sync")
+    assert change.summary() == "2 deliverables added, 1 removed; 2 relations added, 1 removed, 1 changed"
+
+
+def test_a_rename_is_detected_when_the_relations_are_the_same():
+    change = d(OLD, OLD.replace("旧担当メモ", "担当メモ"))
+    assert change.renamed == (("旧担当メモ", "担当メモ"),)
+    assert not change.added and not change.removed and not change.relations
+    # two candidates with the same relations: no guess
+    two = OLD + "別メモ -> 見積書\n"
+    ambiguous = d(two, two.replace("旧担当メモ", "X").replace("別メモ", "Y"))
+    assert ambiguous.renamed == () and set(ambiguous.added) == {"X", "Y"}
+
+
+# --------------------------------------------------------------- lint delta
+
+
+def test_findings_introduced_and_resolved_match_by_rule_and_subject_not_line():
+    old = prep.loads(OLD, "m.prep")
+    moved = prep.loads("\n\n\n" + "\n".join(reversed(OLD.strip().splitlines()[7:])) + "\n"
+                       + "\n".join(OLD.strip().splitlines()[:7]) + "\n", "m.prep")
+    same = prep.diff(old, moved)
+    assert same.changes.empty and same.introduced == () and same.resolved == ()
+    new = prep.loads(OLD.replace("[owner: [田中, 鈴木]]", "[owner: 田中]").replace("旧担当メモ -> 見積書\n", ""),
+                     "m.prep")
+    r = prep.diff(old, new)
+    assert [(f.code, f.subject) for f in r.introduced] == [("K201", "見積ノウハウ")]
+    assert ("I102", "旧担当メモ") in [(f.code, f.subject) for f in r.resolved]
+    assert r.fails_on_new("warning") and not r.fails_on_new("error")
+
+
+def test_renamed_deliverables_keep_their_findings():
+    old = prep.loads(OLD, "m.prep")
+    r = prep.diff(old, prep.loads(OLD.replace("旧担当メモ", "担当メモ"), "m.prep"))
+    assert r.introduced == () and r.resolved == ()
+
+
+# ------------------------------------------------------------------ outputs
+
+
+@pytest.fixture
+def pair(tmp_path):
+    (tmp_path / "old.prep").write_text(OLD, encoding="utf-8")
+    new = OLD.replace("[owner: [田中, 鈴木]]", "[owner: 田中]").replace("見積書 <~> 承認", "見積書 ~> 承認") \
+        + "見積書, 価格表 -> 提案書 | \n".replace(" | ", "") + 'deliverable "<script>alert(1)</script>" [final]\n' \
+        + '提案書, 価格表 -> "<script>alert(1)</script>"\n'
+    (tmp_path / "new.prep").write_text(new, encoding="utf-8")
+    return tmp_path
+
+
+def test_text_output_and_exit_codes(cli, pair):
+    result = cli("diff", str(pair / "old.prep"), str(pair / "new.prep"))
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.endswith("3 deliverables added, 1 changed; 4 relations added, 1 changed")
+    assert "  ~ 見積ノウハウ: owners [田中, 鈴木] -> [田中]" in result.output
+    assert "  ~ 見積書 <~> 承認  ->  見積書 ~> 承認" in result.output
+    assert "K201 warning" in result.output and "\x1b[" not in result.output  # no colour off a terminal
+    assert cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--exit-code").exit_code == 1
+    assert cli("diff", str(pair / "old.prep"), str(pair / "old.prep"), "--exit-code").exit_code == 0
+    assert cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--fail-on-new", "warning").exit_code == 1
+    assert cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--fail-on-new", "error").exit_code == 0
+    coloured = cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--color")
+    assert "\x1b[32m" in coloured.output
+
+
+def test_json_output_validates_against_its_schema(cli, pair):
+    import jsonschema
+
+    result = cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--format", "json")
+    data = json.loads(result.output)
+    schema = json.loads((ROOT / "docs" / "schemas" / "prep-diff.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    assert data["changed"] is True and data["counts"]["deliverables added"] == 3
+    assert [c["field"] for c in data["deliverables"]["changed"][0]["changes"]] == ["owners"]
+    again = cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--format", "json")
+    assert again.output == result.output  # stable order
+
+
+def test_markdown_output_reads_back_as_tables(cli, pair):
+    import markdown
+
+    result = cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--format", "markdown")
+    html = markdown.markdown(result.output, extensions=["tables"])
+    root = ET.fromstring(f"<root>{html}</root>")
+    tables = root.findall("table")
+    assert len(tables) >= 3  # changes, findings introduced, fragility ranking
+    rows = [[(td.text or "") for td in tr.findall("td")] for tr in tables[0].iter("tr")][1:]
+    assert ["+", "added", "deliverable 価格表"] in rows
+    assert "<script>" not in html  # model text stays text in a PR comment
+    assert "&lt;script&gt;" in html
+    assert result.output.splitlines()[0].startswith("### prep diff")
+
+
+def test_long_lists_fold_into_details(tmp_path, cli):
+    (tmp_path / "a.prep").write_text("a -> b\n", encoding="utf-8")
+    (tmp_path / "b.prep").write_text("a -> b\n" + "".join(f"x{i}, y{i} -> z{i}\n" for i in range(8)), encoding="utf-8")
+    out = cli("diff", str(tmp_path / "a.prep"), str(tmp_path / "b.prep"), "--format", "markdown").output
+    assert "<details><summary>Changes (" in out
+
+
+def test_github_annotations_for_the_new_findings_only(cli, pair):
+    result = cli("diff", str(pair / "old.prep"), str(pair / "new.prep"), "--format", "github")
+    lines = result.output.strip().splitlines()
+    assert lines and all(line.startswith(("::warning ", "::notice ", "::error ")) for line in lines)
+    assert any("K201" in line for line in lines)
+    assert all("file=new.prep" in line or "new.prep" in line for line in lines)
+
+
+def test_bad_input_names_the_side(prep_run, pair):
+    (pair / "broken.prep").write_text("a -> -> b\n", encoding="utf-8")
+    result = prep_run("diff", "old.prep", "broken.prep", cwd=pair)
+    assert result.returncode == 2
+    err = result.stderr.decode("utf-8")
+    assert err.startswith("broken.prep:1:") and "Traceback" not in err
+    missing = prep_run("diff", "old.prep", "nowhere.prep", cwd=pair)
+    assert missing.returncode == 2 and "nowhere.prep" in missing.stderr.decode("utf-8")
+    usage = prep_run("diff", "a", "b", "c", cwd=pair)
+    assert usage.returncode == 2
+
+
+# ---------------------------------------------------------------- revisions
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "config", "user.email", "t@example.invalid")
+    _git(tmp_path, "config", "user.name", "t")
+    (tmp_path / "model.prep").write_text(OLD, encoding="utf-8")
+    (tmp_path / "gone.prep").write_text("a, b -> c\n", encoding="utf-8")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "one")
+    _git(tmp_path, "branch", "base")
+    (tmp_path / "model.prep").write_text(OLD + "見積書, 価格表 -> 提案書\n", encoding="utf-8")
+    (tmp_path / "gone.prep").unlink()
+    (tmp_path / "added.prep").write_text("x, y -> z\n", encoding="utf-8")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "two")
+    (tmp_path / "model.prep").write_text(OLD + "見積書, 価格表 -> 提案書\n見積書 -> 控え\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_revisions(prep_run, repo):
+    r = prep_run("diff", "base..HEAD", "--", "model.prep", cwd=repo)
+    out = r.stdout.decode("utf-8")
+    assert r.returncode == 0 and out.startswith("base:model.prep -> HEAD:model.prep: 2 deliverables added")
+    against_disk = prep_run("diff", "HEAD", "model.prep", cwd=repo).stdout.decode("utf-8")
+    assert against_disk.startswith("HEAD:model.prep -> model.prep: 1 deliverable added")
+    deleted = prep_run("diff", "base..HEAD", "--", "gone.prep", cwd=repo).stdout.decode("utf-8")
+    assert "3 deliverables removed" in deleted
+    added = prep_run("diff", "base..HEAD", "--", "added.prep", cwd=repo).stdout.decode("utf-8")
+    assert "3 deliverables added" in added
+    both = prep_run("diff", "base", "HEAD", "--", "model.prep", "added.prep", cwd=repo)
+    assert both.returncode == 0 and both.stdout.decode("utf-8").count(" -> HEAD:") == 2
+
+
+def test_bad_revisions_and_no_repository(prep_run, repo, tmp_path_factory):
+    bad = prep_run("diff", "nosuch..HEAD", "--", "model.prep", cwd=repo)
+    err = bad.stderr.decode("utf-8")
+    assert bad.returncode == 2 and "unknown revision 'nosuch'" in err and "hint:" in err
+    outside = tmp_path_factory.mktemp("plain")
+    (outside / "m.prep").write_text("a -> b\n", encoding="utf-8")
+    r = prep_run("diff", "HEAD", "m.prep", cwd=outside)
+    assert r.returncode == 2 and "not inside a git repository" in r.stderr.decode("utf-8")
+    # a parse error at a revision names the revision
+    (repo / "model.prep").write_text("a -> -> b\n", encoding="utf-8")
+    _git(repo, "commit", "-qam", "broken")
+    broken = prep_run("diff", "HEAD~1..HEAD", "--", "model.prep", cwd=repo)
+    assert broken.returncode == 2 and broken.stderr.decode("utf-8").startswith("HEAD:model.prep:1:")
+
+
+def test_lint_new_only_against_a_base(prep_run, repo):
+    everything = prep_run("lint", "model.prep", "--format", "json", cwd=repo)
+    new_only = prep_run("lint", "model.prep", "--new-only", "--base", "base", "--format", "json", cwd=repo)
+    all_findings = json.loads(everything.stdout)
+    fresh = json.loads(new_only.stdout)
+    assert 0 < len(fresh) < len(all_findings)
+    assert {f["subject"] for f in fresh} <= {"見積書", "価格表", "提案書", "控え"}
+    usage = prep_run("lint", "model.prep", "--new-only", cwd=repo)
+    assert usage.returncode == 2 and "--base" in usage.stderr.decode("utf-8")
+
+
+# ------------------------------------------------------------------ picture
+
+
+def test_the_diff_picture_marks_changes_on_the_union_layout(cli, pair):
+    from prep.layouter import layout
+    from prep.renderer.diff import union
+
+    out = pair / "d.svg"
+    assert cli("render", "--diff", str(pair / "old.prep"), str(pair / "new.prep"), "-o", str(out)).exit_code == 0
+    root = ET.parse(out).getroot()
+    classes = " ".join(g.get("class") or "" for g in root.iter(f"{SVG}g"))
+    for mark in ("prep-diff-added", "prep-diff-changed", "prep-diff-same", "prep-legend"):
+        assert mark in classes
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert "+ 価格表" in texts and "~ 見積ノウハウ" in texts
+    # hostile labels stay inert
+    assert not list(root.iter(f"{SVG}script")) and "alert(1)" not in (out.read_text(encoding="utf-8")
+                                                                        .replace("&lt;script&gt;alert(1)", ""))
+    # shared deliverables at the union layout's places
+    u = union(diff_models(prep.load(pair / "old.prep"), prep.load(pair / "new.prep")))
+    geometry = json.loads(cli("render", "--diff", str(pair / "old.prep"), str(pair / "new.prep"), "--format",
+                              "layout", "-o", "-").output)
+    expected = layout(u.model, legend=True, diff_legend=True)
+    for name in ("見積書", "契約書"):
+        assert geometry["nodes"][name]["x"] == round(expected.nodes[name].x, 2)
+
+
+def test_removed_boxes_are_struck_through(tmp_path, cli):
+    (tmp_path / "a.prep").write_text("a, b -> c\n", encoding="utf-8")
+    (tmp_path / "b.prep").write_text("a -> c\nd -> c\nd -> e\n", encoding="utf-8")  # b gone, d is new
+    out = tmp_path / "d.svg"
+    assert cli("render", "--diff", str(tmp_path / "a.prep"), str(tmp_path / "b.prep"), "-o", str(out)).exit_code == 0
+    struck = [t.text for t in ET.parse(out).getroot().iter(f"{SVG}text") if t.get("text-decoration") == "line-through"]
+    assert "b" in struck and "a" not in struck  # the removed box (and the legend's sample)
+
+
+def test_as_is_to_be_side_by_side_keeps_places(cli, tmp_path):
+    old, new = ROOT / "examples" / "feature-addition-naive.prep", ROOT / "examples" / "feature-addition-honest.prep"
+    out = tmp_path / "sbs.layout.json"
+    result = cli("render", "--diff", "--side-by-side", str(old), str(new), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    left = {n[len("As-Is: "):]: b for n, b in data["nodes"].items() if n.startswith("As-Is: ")}
+    right = {n[len("To-Be: "):]: b for n, b in data["nodes"].items() if n.startswith("To-Be: ")}
+    shared = set(left) & set(right)
+    assert shared
+    dx = {round(right[n]["x"] - left[n]["x"], 1) for n in shared}
+    dy = {round(right[n]["y"] - left[n]["y"], 1) for n in shared}
+    assert len(dx) == 1 and dy == {0.0}  # the same place, one panel to the right
+    assert set(data["groups"]) >= {"As-Is", "To-Be"}
+    for fmt in ("svg", "png", "pdf", "pptx"):
+        r = cli("render", "--diff", "--side-by-side", str(old), str(new), "-o", str(tmp_path / f"s.{fmt}"))
+        assert r.exit_code == 0 and (tmp_path / f"s.{fmt}").stat().st_size > 0
+
+
+def test_side_by_side_needs_diff(cli, tmp_path):
+    (tmp_path / "a.prep").write_text("a -> b\n", encoding="utf-8")
+    assert cli("render", "--side-by-side", str(tmp_path / "a.prep")).exit_code == 2
+
+
+def test_action_yml_runs_lint_and_diff_on_changed_models():
+    import yaml
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert action["runs"]["using"] == "composite"
+    script = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
+    assert "prep lint" in script and "prep diff" in script and "GITHUB_STEP_SUMMARY" in script
+    assert re.search(r"--format github", script)
+
+
+def test_a_model_at_neither_revision_is_an_error(prep_run, repo):
+    r = prep_run("diff", "base..HEAD", "--", "nothere.prep", cwd=repo)
+    assert r.returncode == 2 and "no model 'nothere.prep' at base or HEAD" in r.stderr.decode("utf-8")
+    # an option written after -- is a file name there, which neither revision has
+    late = prep_run("diff", "base", "HEAD", "--", "model.prep", "--format", "json", cwd=repo)
+    assert late.returncode == 2 and "options go before" in late.stderr.decode("utf-8")
