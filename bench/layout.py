@@ -20,6 +20,9 @@ layout kept) and without (a fresh layout), several edits each.
 
 Overview: `prep render` of a 10,000-deliverable model (an overview plus one
 picture per group), whole process.
+
+Diff: `prep diff` of a 10,000-deliverable model and an edited next version
+(`generate.edit`), whole process.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import PROFILES, generate  # noqa: E402
+from generate import PROFILES, edit, generate  # noqa: E402
 from quality import crossings  # noqa: E402
 
 STABLE_WITHIN = 36.0  # points
@@ -74,7 +77,7 @@ def bench_layout(args, prep: list[str], work: Path, measure, run_child) -> dict:
     measure = _with_env(measure, env)
     run_child = _with_env(run_child, env)
     sizes = [int(s) for s in args.layout_sizes.split(",") if s.strip()]
-    result: dict = {"sizes": sizes, "rows": [], "stability": [], "overview": []}
+    result: dict = {"sizes": sizes, "rows": [], "stability": [], "overview": [], "diff": []}
     for profile in PROFILES:
         for n in sizes:
             print(f"layout: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
@@ -95,6 +98,15 @@ def bench_layout(args, prep: list[str], work: Path, measure, run_child) -> dict:
     for profile in PROFILES:
         print(f"stability: {profile} ...", file=sys.stderr, flush=True)
         result["stability"].append(_stability(args, prep, work, profile, measure, run_child))
+    for n in ([args.diff_n] if args.diff_n else []):
+        for profile in PROFILES:
+            print(f"diff: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
+            text = generate(n, profile=profile)
+            old, new = work / f"diff-{profile}-{n}.prep", work / f"diff-{profile}-{n}.next.prep"
+            old.write_text(text, encoding="utf-8")
+            new.write_text(edit(text), encoding="utf-8")
+            result["diff"].append({"profile": profile, "n": n, "diff": measure(
+                prep + ["diff", old.name, new.name], args.render_runs, cwd=work)})
     for n in ([args.overview_n] if args.overview_n else []):
         for profile in PROFILES:
             print(f"overview: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
@@ -177,6 +189,12 @@ def table(result: dict) -> str:
                     else "-")
         lines.append(f"| {s['profile']} | {s['trials']} | {s['kept_min']:.0%} / {s['kept_median']:.0%} | "
                      f"{s['fresh_kept_min']:.0%} / {s['fresh_kept_median']:.0%} | {rerender} |")
+    if result.get("diff"):
+        lines += ["", "`prep diff` of two versions (a realistic edit: ~50 relations removed, ~50 changed kind, "
+                  "one deliverable added, one owner added, relations reordered), whole process:", "",
+                  "| profile | N | seconds |", "|---|---:|---:|"]
+        for o in result["diff"]:
+            lines.append(f"| {o['profile']} | {o['n']:,} | {_s(o['diff'])} |")
     if result["overview"]:
         lines += ["", "Overview (`prep render` above --overview-above: overview + one picture per group):", "",
                   "| profile | N | seconds |", "|---|---:|---:|"]

@@ -278,12 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dot-max", type=int, default=1000, help="compare with Graphviz dot up to this size")
     ap.add_argument("--stability-trials", type=int, default=8, help="edits in the stability measurement")
     ap.add_argument("--overview-n", type=int, default=10_000, help="size of the overview measurement (0: none)")
+    ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
-        args.layout_sizes, args.stability_trials, args.overview_n = "200", 2, 0
+        args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000
     if args.only_layout:
         args.sizes = ""
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -334,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     failed += [f"layout {r['profile']} {r['n']}" for r in lay.get("rows", [])
                for key in ("prep", "dot") if isinstance(r.get(key), dict) and "error" in r[key]]
     failed += [f"overview {o['profile']} {o['n']}" for o in lay.get("overview", []) if "error" in o["render"]]
+    failed += [f"diff {o['profile']} {o['n']}" for o in lay.get("diff", []) if "error" in o["diff"]]
     if failed:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1

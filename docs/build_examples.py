@@ -25,6 +25,25 @@ def language_snippets(doc: Path) -> list[tuple[str, Path]]:
     return [(m.group(1), doc.parent / m.group(2)) for m in SNIPPET.finditer(text)]
 
 
+# (old, new, stem): the pairs docs/diff.md shows
+DIFF_PAIRS = (("feature-addition-naive", "feature-addition-honest", "feature-addition"),
+              ("health-management-as-is", "health-management-to-be", "health-management"))
+
+
+def diff_pictures():
+    """(file name, kind, bytes) of the diff pictures in docs/diff.md."""
+    from prep.language.diff import diff_models
+    from prep.renderer.diff import render_diff
+
+    for old, new, stem in DIFF_PAIRS:
+        change = diff_models(prep.load(ROOT / "examples" / f"{old}.prep"), prep.load(ROOT / "examples" / f"{new}.prep"))
+        for fmt in ("svg", "png"):
+            yield f"{stem}.diff.{fmt}", "diff", render_diff(change, fmt, old_label=f"{old}.prep",
+                                                           new_label=f"{new}.prep")
+            yield f"{stem}.as-is-to-be.{fmt}", "side-by-side", render_diff(
+                change, fmt, side_by_side=True, old_label=f"{old}.prep", new_label=f"{new}.prep")
+
+
 def main() -> None:
     out = ROOT / "docs" / "examples"
     out.mkdir(parents=True, exist_ok=True)
@@ -33,6 +52,9 @@ def main() -> None:
         for fmt in ("svg", "png"):
             write_output(str(out / f"{src.stem}.{fmt}"), prep.render(model, fmt, legend=True))
         print(f"rendered {src.name}")
+    for name, picture, data in diff_pictures():
+        write_output(str(out / name), data)
+        print(f"rendered {name}")
     for text, picture in language_snippets(ROOT / "docs" / "language.md"):
         picture.parent.mkdir(parents=True, exist_ok=True)
         write_output(str(picture), prep.render(prep.loads(text, path=picture.stem + ".prep"), "svg"))

@@ -51,6 +51,17 @@ def test_benchmark_runs_at_the_small_size(tmp_path):
     assert set(row["split"]["stages"]) >= {"read", "parse", "build", "graph", "lint", "measure", "layout", "dot",
                                            "draw"}
     assert row["split"]["parser"] == "fast"
+    # the layout benchmark (issue 10): both profiles, prep and dot, crossings; stability; diff (issue 12)
+    layout = result["layout"]
+    assert {(r["profile"], r["n"]) for r in layout["rows"]} == {("local", 200), ("long-range", 200)}
+    for r in layout["rows"]:
+        assert "median" in r["prep"] and "median" in r["dot"]
+        assert r["prep_picture"]["crossings"] > 0 and r["dot_picture"]["crossings"] > 0
+    assert [s["profile"] for s in layout["stability"]] == ["local", "long-range"]
+    assert all(0 <= k <= 1 for s in layout["stability"] for k in s["kept"] + s["fresh_kept"])
+    assert [d["profile"] for d in layout["diff"]] == ["local", "long-range"]
+    assert all("median" in d["diff"] for d in layout["diff"])
+    assert "crossings prep/dot" in proc.stdout and "prep diff" in proc.stdout
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])

@@ -270,6 +270,16 @@ def test_docs_pictures_of_examples_are_current():
         assert pic.read_bytes() == expected, f"{pic} is stale"
 
 
+def test_docs_diff_pictures_are_current():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs"))
+    from build_examples import diff_pictures
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "examples"
+    for name, _, data in diff_pictures():
+        if name.endswith(".svg"):
+            assert (docs / name).read_bytes() == data, f"docs/examples/{name} is stale: run python docs/build_examples.py"
+
+
 def test_an_empty_first_line_does_not_crash_graphviz(prep_run, tmp_path):
     # an empty display label with owners gives a label whose first line is
     # empty; the bundled Graphviz crashed (SIGSEGV) on it, killing prep

@@ -182,14 +182,24 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             if route.label is not None:
                 pairs.append(("lp", f'"{pt(route.label.x, route.label.y)}"'))
         if marks is not None:
-            mx, my = route.points[len(route.points) // 2]
-            pairs = marks.edge_pairs(k, pairs, f'"{pt(mx, my - 8)}"')
+            mx, my = _middle(route.points)
+            pairs = marks.edge_pairs(k, pairs, f'"{pt(mx, my - 10)}"')
         out.append(f"  {ids[r.source]} -> {ids[r.target]} {_attrs(pairs)};")
 
     if layout.legend is not None:
         out.extend(_legend(layout, theme, pt, bb, marks))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _middle(points) -> tuple[float, float]:
+    """The point halfway along the middle Bézier piece of a route."""
+    pieces = max(1, (len(points) - 1) // 3)
+    i = 3 * (pieces // 2)
+    if i + 3 >= len(points):
+        return points[len(points) // 2]
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points[i:i + 4]
+    return (x0 + 3 * x1 + 3 * x2 + x3) / 8, (y0 + 3 * y1 + 3 * y2 + y3) / 8
 
 
 def _long_string(text: str, chunk: int = 8000) -> str:
