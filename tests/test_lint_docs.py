@@ -82,7 +82,12 @@ def _yaml_blocks(path):
 def test_ci_doc_workflows_are_valid():
     blocks = _yaml_blocks(ROOT / "docs" / "ci.md")
     workflows = [b for b in blocks if isinstance(b, dict) and "jobs" in b]
-    assert len(workflows) == 2
+    assert len(workflows) == 3
+    # the pull-request review uses this repository's action, with the base fetched
+    review = next(w for w in workflows if w["name"] == "prep review")
+    steps = review["jobs"]["review"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    assert steps[1]["with"]["fail-on-new"] in ("error", "warning", "info", "never")
     runs = [" ".join(str(s.get("run", "")) for s in job["steps"]) for w in workflows for job in w["jobs"].values()]
     assert any("prep lint --format github" in r for r in runs)
     assert any("--format sarif" in r for r in runs)
