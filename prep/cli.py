@@ -336,7 +336,8 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
         elif fmt == "markdown":
             outputs.append(format_markdown(result))
         elif fmt == "github":
-            outputs.append(format_github(result, root=repo_root(os.path.dirname(os.path.abspath(new_path)))))
+            outputs.append(format_github(result, root=repo_root(os.path.dirname(os.path.abspath(new_path))),
+                                         path=new_path))
         else:
             if colour is None:  # a terminal, unless NO_COLOR asks otherwise (no-color.org)
                 colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")

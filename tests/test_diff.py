@@ -349,3 +349,21 @@ def test_a_model_at_neither_revision_is_an_error(prep_run, repo):
     # an option written after -- is a file name there, which neither revision has
     late = prep_run("diff", "base", "HEAD", "--", "model.prep", "--format", "json", cwd=repo)
     assert late.returncode == 2 and "options go before" in late.stderr.decode("utf-8")
+
+
+def test_github_annotations_point_at_the_file_for_a_revision(prep_run, repo):
+    r = prep_run("diff", "--format", "github", "base..HEAD", "--", "model.prep", cwd=repo)
+    lines = r.stdout.decode("utf-8").strip().splitlines()
+    assert lines and all("file=model.prep," in line for line in lines)
+
+
+def test_a_removed_hostile_label_stays_text(cli, tmp_path):
+    hostile = '<script>alert(1)</script> & <b>x</b>'
+    (tmp_path / "a.prep").write_text(f'deliverable "{hostile}"\n"{hostile}", b -> c\n', encoding="utf-8")
+    (tmp_path / "b.prep").write_text("b -> c\n", encoding="utf-8")
+    out = tmp_path / "d.svg"
+    assert cli("render", "--diff", str(tmp_path / "a.prep"), str(tmp_path / "b.prep"), "-o", str(out)).exit_code == 0
+    root = ET.parse(out).getroot()
+    assert not list(root.iter(f"{SVG}script")) and not list(root.iter(f"{SVG}b"))
+    struck = [t.text for t in root.iter(f"{SVG}text") if t.get("text-decoration") == "line-through"]
+    assert hostile in struck

@@ -267,8 +267,16 @@ def format_markdown(r: Review) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_github(r: Review, *, root: str) -> str:
-    """Annotations on the new file's lines for the findings the change introduced."""
+def format_github(r: Review, *, root: str, path: str | None = None) -> str:
+    """Annotations on the new file's lines for the findings the change
+    introduced. `path`: the new file in the work tree, for findings whose
+    model was read from a revision (their span says `REV:file`)."""
+    from dataclasses import replace
+
     from .formats import format_github as lint_github
 
-    return lint_github(list(r.introduced), root=root)
+    findings = list(r.introduced)
+    if path is not None:
+        findings = [replace(d, span=d.span._replace(path=path)) if d.span.path == r.new_label else d
+                    for d in findings]
+    return lint_github(findings, root=root)

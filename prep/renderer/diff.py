@@ -20,7 +20,7 @@ Readable in greyscale print, not only by colour:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from ..language.diff import ModelDiff
@@ -57,6 +57,14 @@ def union(diff: ModelDiff) -> Union:
     for name in diff.removed:
         deliverables[name] = old.deliverables[name]
         status[name] = "removed"
+    # the marks are part of the label, so the layout measures the box the
+    # picture draws: "+ name", "~ name", "~ old → new"
+    for name, s in status.items():
+        d = deliverables[name]
+        mark = {"added": "+ ", "changed": "~ ",
+                "renamed": f"~ {old.deliverables[renamed_from[name]].display} → " if s == "renamed" else ""}.get(s)
+        if mark:
+            deliverables[name] = replace(d, label=mark + d.display)
     groups = dict(new.groups)
     for g, group in old.groups.items():
         groups.setdefault(g, group)
@@ -95,14 +103,13 @@ class DiffMarks:
         out = dict(pairs)
         style = out.get("style", '"filled"').strip('"').split(",")
         if s == "added":
-            out.update(label=_plain("+ " + label), penwidth="2.8", fillcolor=f'"{ADDED_FILL}"')
+            out.update(penwidth="2.8", fillcolor=f'"{ADDED_FILL}"')
         elif s == "removed":
             out.update(label=_strike(label), color=f'"{REMOVED_INK}"', fontcolor=f'"{REMOVED_INK}"',
                        fillcolor='"#ffffff"')
             style = [x for x in style if x != "dashed"] + ["dotted"]
         elif s in ("changed", "renamed"):
-            text = label if s == "changed" else f"{self.union.renamed_from[d.name]} → {label}"
-            out.update(label=_plain("~ " + text), penwidth="2.2", fillcolor=f'"{CHANGED_FILL}"')
+            out.update(penwidth="2.2", fillcolor=f'"{CHANGED_FILL}"')
         out["style"] = '"' + ",".join(style) + '"'
         out["class"] = '"' + out.get("class", '""').strip('"') + f' prep-diff-{s}"'
         return list(out.items())
