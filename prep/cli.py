@@ -316,7 +316,6 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
       prep diff main model.prep              model.prep at main against the file on disk
       prep diff main..HEAD -- model.prep     two revisions (also: main HEAD -- a.prep b.prep)
     """
-    from .language.diagnostics import PrepError
     from .linter.review import format_github, format_json, format_markdown, format_text, review
     from .linter.run import repo_root
 
@@ -327,10 +326,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
         _check_some_side(old_rev, old_path, new_rev, new_path)
         old, old_label = _model_at(old_rev, old_path)
         new, new_label = _model_at(new_rev, new_path)
-        try:
-            result = review(old, new, old_label=old_label, new_label=new_label, **_lint_settings(new_path))
-        except PrepError:
-            raise
+        result = review(old, new, old_label=old_label, new_label=new_label, **_lint_settings(new_path))
         if fmt == "json":
             outputs.append(format_json(result))
         elif fmt == "markdown":

@@ -166,6 +166,17 @@ class Model:
         return bundle
 
 
+def group_tree(model: Model) -> tuple[dict[str | None, list], dict[str | None, list]]:
+    """(deliverables by group, groups by parent group); None is the top level."""
+    members: dict[str | None, list] = {}
+    for d in model.deliverables.values():
+        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
+    children: dict[str | None, list] = {}
+    for g in model.groups.values():
+        children.setdefault(g.parent, []).append(g)
+    return members, children
+
+
 class Index:
     """Adjacency of the model in plain dicts, built in one pass: what the lint
     rules need without importing NetworkX."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..language.model import KNOWHOW, Model
+from ..language.model import Model, group_tree
 from .fonts import FONT_FAMILY
 from .geometry import Box, Layout, Route
 
@@ -200,12 +200,7 @@ def _dot_engine(model: Model, direction: str, font: str, font_size: float) -> La
            f"  edge [fontname={fn}, fontsize={font_size - NOTE_SMALLER:g}];"]
     from ..language.model import MUTUAL
 
-    members: dict[str | None, list] = {}
-    for d in model.deliverables.values():
-        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
-    children: dict[str | None, list] = {}
-    for g in model.groups.values():
-        children.setdefault(g.parent, []).append(g)
+    members, children = group_tree(model)
     group_ids = {g: f"cluster_g{i}" for i, g in enumerate(model.groups)}
 
     def emit(parent, indent):

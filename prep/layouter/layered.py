@@ -644,7 +644,6 @@ class _Engine:
                 indeg[b] -= 1
                 if indeg[b] == 0:
                     topo.append(b)
-        self.unplaced = nvar - len(topo)
         x = [0.0] * nvar
         for a in topo:
             xa = x[a]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
-from ..language.model import KNOWHOW, MUTUAL, SYNC, Model
+from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fonts import FONT_FAMILY
 
@@ -58,17 +58,6 @@ def worst_by_subject(findings: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
 def worst_severity(findings: list[Diagnostic]) -> str | None:
     """The most severe level among `findings`; None when there are none."""
     return max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__, default=None)
-
-
-def group_tree(model: Model) -> tuple[dict[str | None, list], dict[str | None, list]]:
-    """(deliverables by group, groups by parent group); None is the top level."""
-    members: dict[str | None, list] = {}
-    for d in model.deliverables.values():
-        members.setdefault(d.group if d.group in model.groups else None, []).append(d)
-    children: dict[str | None, list] = {}
-    for g in model.groups.values():
-        children.setdefault(g.parent, []).append(g)
-    return members, children
 
 
 def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,

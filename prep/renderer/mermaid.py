@@ -25,7 +25,8 @@ import json
 
 from ..language.diagnostics import Diagnostic
 from ..language.model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
-from .dot import HEALTH_FILL, HEALTH_NAME, THEMES, Theme, group_tree, worst_by_subject, worst_severity
+from ..language.model import group_tree
+from .dot import HEALTH_FILL, HEALTH_NAME, THEMES, Theme, worst_by_subject, worst_severity
 
 LINK = {INPUT: "-->", SYNC: "-.->", MUTUAL: "<-.->"}
 
