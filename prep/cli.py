@@ -199,7 +199,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             big = False  # nothing to summarise by: the whole model it is
         outputs = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, big, previous, stable_file))
-        if big:
+        if big and len(outputs) > 1:
             from .renderer.overview import prepare_folder
 
             prepare_folder(out_path, [path for path, _ in outputs[1:]])
@@ -208,10 +208,11 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             if path != "-":
                 click.echo(f"wrote {path}", err=True)
         if big:
+            where = ("then one page per group" if len(outputs) == 1 else
+                     f"with one picture per group in {os.path.splitext(out_path)[0]}.groups/")
             click.echo(f"the model has {n} deliverables (more than --overview-above {overview_above}): "
-                       f"{out_path} is an overview, one box per group, with one picture per group in "
-                       f"{os.path.splitext(out_path)[0]}.groups/; --force draws everything in one picture",
-                       err=True)
+                       f"{out_path} is an overview, one box per group, {where}; "
+                       "--force draws everything in one picture", err=True)
 
 
 def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by_side, timeout):

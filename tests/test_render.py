@@ -289,3 +289,21 @@ def test_an_empty_first_line_does_not_crash_graphviz(prep_run, tmp_path):
         result = prep_run("render", "m.prep", "-o", f"m.{fmt}", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert (tmp_path / f"m.{fmt}").stat().st_size > 0
+
+
+def test_pdf_pages_join_in_order():
+    import io
+
+    import pypdf
+
+    from prep.renderer.pdfpages import PdfError, merge
+
+    models = [prep.loads(f"a{i}, b{i} -> c{i}\n", f"m{i}.prep") for i in range(3)]
+    pdfs = [prep.render(m, "pdf") for m in models]
+    joined = pypdf.PdfReader(io.BytesIO(merge(pdfs)), strict=True)
+    assert len(joined.pages) == 3
+    for i, page in enumerate(joined.pages):
+        assert f"c{i}" in page.extract_text()
+    assert merge(pdfs[:1]) == pdfs[0]
+    with pytest.raises(PdfError):
+        merge([pdfs[0], b"%PDF-1.7 not really"])

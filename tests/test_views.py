@@ -185,3 +185,22 @@ def test_a_render_over_its_time_budget_is_stopped_with_the_options(prep_run, tmp
         assert option in err
     assert "Traceback" not in err
     assert (tmp_path / "hard.svg").read_bytes() == b"the last good picture"
+
+
+def test_a_pdf_overview_is_one_document_with_a_page_per_group(cli, tmp_path, monkeypatch):
+    import io
+
+    import pypdf
+
+    monkeypatch.chdir(tmp_path)
+    text = generate(200)
+    (tmp_path / "big.prep").write_text(text, encoding="utf-8")
+    model = prep.loads(text)
+    top = [g for g in model.groups.values() if g.parent is None]
+    result = cli("render", "big.prep", "-o", "big.pdf", "--overview-above", "100")
+    assert result.exit_code == 0, result.output
+    assert "one page per group" in result.output and not (tmp_path / "big.groups").exists()
+    reader = pypdf.PdfReader(io.BytesIO((tmp_path / "big.pdf").read_bytes()), strict=True)
+    assert len(reader.pages) == 1 + len(top)
+    assert f"{len(model.group_members(top[0].name))} deliverables" in reader.pages[0].extract_text()
+    assert top[1].display in reader.pages[2].extract_text()  # the second group's page has its title

@@ -1,11 +1,12 @@
 """A picture of any size: above a size the user sets, an overview (one box
 per top-level group, sized by what it holds, relations between groups
 aggregated with their count) plus one drill-down picture per group, each
-linked from its box in the overview (SVG; the other formats get the same
-files without links).
+linked from its box in the overview (SVG), or one page per group after
+the overview's page (PDF); PNG and PowerPoint get the files without links.
 
     big.svg                 the overview
     big.groups/001-営業部.svg  one picture per group
+    big.pdf                 the overview, then one page per group
 """
 
 from __future__ import annotations
@@ -75,4 +76,13 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
                          deliverables=part.deliverables, relations=part.relations, groups=part.groups,
                          comments=part.comments, diagnostics=part.diagnostics, source=part.source)
         files.append((os.path.join(folder, names[box]), render(part, fmt, sizes=sizes, **options)))
+    if fmt == "pdf":  # one document: the overview, then a page per group
+        from ..language.diagnostics import PrepError
+        from .pdfpages import PdfError, merge
+
+        try:
+            return [(out_path, merge([data for _, data in files]))]
+        except PdfError as e:
+            raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001", name="render-failed",
+                               hint="draw the overview as SVG (-o model.svg): one picture per group, linked") from None
     return files
