@@ -161,6 +161,12 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     if side_by_side and not as_diff:
         raise click.UsageError("--side-by-side draws two versions: use it with --diff")
     if as_diff:
+        unused = [name for name, given in (("--lint", with_lint), ("--focus", focus), ("--group", group_name),
+                                           ("--stable", stable_file), ("--legend/--no-legend", legend is not None),
+                                           ("--engine dot", engine != "prep"), ("--force", force)) if given]
+        if unused:
+            raise click.UsageError(f"{', '.join(unused)} cannot be used with --diff (the diff picture always "
+                                   "has its legend and uses prep's layout)")
         return _render_diff(files, output, fmt.lower() if fmt else None, direction, theme, transparent,
                             _dpi(dpi, scale), side_by_side, timeout)
     if output is not None and len(files) > 1:

@@ -328,9 +328,13 @@ def test_as_is_to_be_side_by_side_keeps_places(cli, tmp_path):
         assert r.exit_code == 0 and (tmp_path / f"s.{fmt}").stat().st_size > 0
 
 
-def test_side_by_side_needs_diff(cli, tmp_path):
+def test_side_by_side_needs_diff_and_diff_refuses_what_it_ignores(cli, tmp_path):
     (tmp_path / "a.prep").write_text("a -> b\n", encoding="utf-8")
+    (tmp_path / "b.prep").write_text("a -> c\n", encoding="utf-8")
     assert cli("render", "--side-by-side", str(tmp_path / "a.prep")).exit_code == 2
+    for option in (["--lint"], ["--focus", "a"], ["--engine", "dot"]):
+        r = cli("render", "--diff", str(tmp_path / "a.prep"), str(tmp_path / "b.prep"), *option)
+        assert r.exit_code == 2 and "cannot be used with --diff" in r.output
 
 
 def test_action_yml_runs_lint_and_diff_on_changed_models():
