@@ -43,7 +43,7 @@ def file_name(index: int, box: str, fmt: str) -> str:
     with anything but letters and digits made a dash (readable, and never a
     path separator or a dot-dot)."""
     slug = re.sub(r"[^\w]+", "-", box, flags=re.UNICODE).strip("-_")[:40] or "group"
-    return f"{index:03d}-{slug}.{fmt}"
+    return f"{index:03d}-{slug}.{'layout.json' if fmt == 'layout' else fmt}"
 
 
 def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tuple[str, bytes]]:
