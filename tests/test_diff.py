@@ -371,3 +371,20 @@ def test_a_removed_hostile_label_stays_text(cli, tmp_path):
     assert not list(root.iter(f"{SVG}script")) and not list(root.iter(f"{SVG}b"))
     struck = [t.text for t in root.iter(f"{SVG}text") if t.get("text-decoration") == "line-through"]
     assert hostile in struck
+
+
+def test_many_renames_at_once():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    text = generate(300)
+    model = prep.loads(text)
+    produced = [n for n in model.deliverables if model.index.inputs[n]][:100]
+    renamed_text = text
+    for name in produced:  # every name is unique in a generated model ('…-<n>')
+        renamed_text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", name + "改", renamed_text)
+    change = diff_models(model, prep.loads(renamed_text))
+    assert sorted(change.renamed) == sorted((n, n + "改") for n in produced)
+    assert not change.added and not change.removed and not change.relations

@@ -5,8 +5,8 @@ reordering are no change at all.
     diff_models(old, new) -> ModelDiff
 
 - deliverables added, removed, and renamed (a removed and an added
-  deliverable with the same relations, once the one name is read as the
-  other, and no other candidate);
+  deliverable of one kind with the same relations, and no other
+  candidate; neighbours renamed at the same time count once recognised);
 - deliverables changed: kind (deliverable <-> knowhow), owners, external,
   final, stage, group, label, note (old and new value of each);
 - relations added, removed, and changed kind (input <-> sync <-> mutual:
@@ -107,17 +107,22 @@ def _relation_key(r: Relation) -> tuple:
     return (a, b, r.kind, r.note, r.stage, tuple(sorted(r.owners)))
 
 
-def _signature(model: Model, name: str, rename: dict[str, str]) -> Counter:
-    """The relations of `name` with the deliverable itself as '*' and other
-    names read through `rename`."""
-    def n(x):
-        return "*" if x == name else rename.get(x, x)
-
-    sig = Counter()
+def _signatures(model: Model, names: list[str], rename: dict[str, str]) -> dict[str, Counter]:
+    """For each of `names`: its relations, with the deliverable itself as
+    '*' and the other ends read through `rename` (one pass over the relations)."""
+    wanted = set(names)
+    sigs: dict[str, Counter] = {n: Counter() for n in names}
     for r in model.relations:
-        if name in (r.source, r.target):
-            sig[(n(r.source), n(r.target), r.kind)] += 1
-    return sig
+        for name in {r.source, r.target} & wanted:
+            a = "*" if r.source == name else rename.get(r.source, r.source)
+            b = "*" if r.target == name else rename.get(r.target, r.target)
+            sigs[name][(a, b, r.kind)] += 1
+    return sigs
+
+
+def _attributes(d: Deliverable) -> tuple:
+    """What FIELDS compare, in one tuple (owners in any order)."""
+    return (d.kind, d.label, tuple(sorted(d.owners)), d.external, d.final, d.stage, d.group, d.note)
 
 
 def diff_models(old: Model, new: Model) -> ModelDiff:
@@ -126,26 +131,45 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
     # renames: the same relations, with unchanged names on the other ends
     renamed: list[tuple[str, str]] = []
     if removed and added:
-        old_sigs = {n: _signature(old, n, {}) for n in removed}
-        new_sigs = {n: _signature(new, n, {}) for n in added}
-        for o in removed:
-            if not old_sigs[o]:
-                continue  # no relations: nothing to recognise it by
-            matches = [a for a in added if new_sigs[a] == old_sigs[o]
-                       and old.deliverables[o].kind == new.deliverables[a].kind]
-            back = [r for r in removed if old_sigs[r] == old_sigs[o]
-                    and old.deliverables[r].kind == old.deliverables[o].kind]
-            if len(matches) == 1 and len(back) == 1 and matches[0] not in {b for _, b in renamed}:
-                renamed.append((o, matches[0]))
+        # candidates meet in a table keyed by (kind, relations): linear, not
+        # every removed name against every added one; renames found make
+        # more visible (a deliverable whose neighbour was renamed too), so
+        # look again until nothing new turns up
+        def table(model, names, rename):
+            out: dict[tuple, list[str]] = {}
+            for name, sig in _signatures(model, names, rename).items():
+                # nothing to recognise it by: no relations, or only ones to
+                # deliverables that are themselves unmatched ('?')
+                if any(x not in ("*", "?") for a, b, _ in sig for x in (a, b)):
+                    out.setdefault((model.deliverables[name].kind, frozenset(sig.items())), []).append(name)
+            return out
+
+        found: dict[str, str] = {}
+        while True:
+            olds_left = [n for n in removed if n not in found]
+            news_left = [n for n in added if n not in set(found.values())]
+            # a neighbour that is itself removed or added, and not yet
+            # matched, reads as '?' on both sides
+            old_names = {**{n: "?" for n in olds_left}, **found}
+            new_names = {n: "?" for n in news_left}
+            gone_by_key = table(old, olds_left, old_names)
+            came_by_key = table(new, news_left, new_names)
+            new_pairs = {olds[0]: came_by_key[key][0] for key, olds in gone_by_key.items()
+                         if len(olds) == 1 and len(came_by_key.get(key, ())) == 1}
+            if not new_pairs:
+                break
+            found.update(new_pairs)
+        renamed = [(o, found[o]) for o in removed if o in found]
     gone = {o for o, _ in renamed}
     came = {a for _, a in renamed}
     rename = dict(renamed)
     changed = []
+    renamed_from = {a: o for o, a in renamed}
     for name, d in new.deliverables.items():
         before = old.deliverables.get(name)
-        if before is None:
-            before = next((old.deliverables[o] for o, a in renamed if a == name), None)
-        if before is None:
+        if before is None and name in renamed_from:
+            before = old.deliverables[renamed_from[name]]
+        if before is None or _attributes(before) == _attributes(d):
             continue
         changes = tuple(FieldChange(f, _value(before, f), _value(d, f)) for f in FIELDS
                         if _value(before, f) != _value(d, f) and not (f == "owners" and
@@ -159,16 +183,16 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
                             r.source_span, r.target_span, r.note, r.stage, r.owners)
         return r
 
-    old_rel = Counter(_relation_key(renamed_relation(r)) for r in old.relations)
-    new_rel = Counter(_relation_key(r) for r in new.relations)
-    lost = old_rel - new_rel
-    gained = new_rel - old_rel
-    old_by_key = {}
-    for r in old.relations:
-        old_by_key.setdefault(_relation_key(renamed_relation(r)), r)
-    new_by_key = {}
-    for r in new.relations:
-        new_by_key.setdefault(_relation_key(r), r)
+    old_keys = [_relation_key(renamed_relation(r)) for r in old.relations]
+    new_keys = [_relation_key(r) for r in new.relations]
+    lost = Counter(old_keys) - Counter(new_keys)
+    gained = Counter(new_keys) - Counter(old_keys)
+    old_by_key: dict[tuple, Relation] = {}
+    for key, r in zip(old_keys, old.relations):
+        old_by_key.setdefault(key, r)
+    new_by_key: dict[tuple, Relation] = {}
+    for key, r in zip(new_keys, new.relations):
+        new_by_key.setdefault(key, r)
     # a relation that changed kind (input <-> sync <-> mutual) or notes:
     # lost and gained between the same two deliverables, either way round
     def between(key):
