@@ -258,12 +258,12 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
         from .renderer.overview import render_overview
 
         return render_overview(model, fmt, out_path, **options)
-    if stable_file is None and fmt != "layout":
-        return [(out_path, api.render(model, fmt, previous=previous, **options))]
+    if stable_file is None and fmt != "layout":  # no layout file: no previous layout either
+        return [(out_path, api.render(model, fmt, **options))]
     from .layouter import layout as lay_out
-    from .renderer.dot import THEMES
+    from .renderer.dot import resolve_theme
 
-    theme = options["theme"] or THEMES["default"]
+    theme = resolve_theme(options["theme"])
     geometry = lay_out(model, direction=options["direction"], font=theme.font, font_size=theme.font_size,
                        engine=options["engine"], legend=options["legend"],
                        health=options["findings"] is not None, previous=previous)

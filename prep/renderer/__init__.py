@@ -32,11 +32,9 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
         return model_to_json(model)
     if fmt not in FORMATS + EMBED_FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of: {', '.join(FORMATS + EMBED_FORMATS)}")
-    from .dot import THEMES, to_dot
+    from .dot import resolve_theme, to_dot
 
-    if isinstance(theme, str):
-        theme = THEMES[theme]
-    theme = theme or THEMES["default"]
+    theme = resolve_theme(theme)
     if fmt == "mmd":  # Mermaid lays the model out itself
         from .mermaid import to_mermaid
 

@@ -117,33 +117,24 @@ class DiffMarks:
     def edge_pairs(self, k: int, pairs: list, middle: str | None = None) -> list:
         return edge_look(self.union.edge_status[k], pairs, self.union.was.get(k), middle)
 
-    def legend_lines(self, i: int, item, place, at, spline_pos, height: float, attrs, small: str) -> list[str]:
-        """The diff rows of the legend, drawn as the picture draws changes."""
-        cls = '"prep-legend-item"'
-        if item.points:
-            (x0, y0), (x1, y1) = item.points
-            a, z = f"legend_{i}a", f"legend_{i}z"
-            out = [f'    {nid} [shape=point, width=0.01, height=0.01, style=invis, pos="{x:.2f},{height - y:.2f}!", '
-                   f"class={cls}];" for nid, (x, y) in ((a, (x0, y0)), (z, (x1, y1)))]
-            route = ((x0, y0), (x0 + (x1 - x0) / 3, y0), (x0 + 2 * (x1 - x0) / 3, y1), (x1, y1))
-            pairs = edge_look(item.kind[len("diff-edge-"):], [("pos", f'"{spline_pos(route, False, height)}"'),
-                                                             ("class", cls)], None, None)
-            out.append(f"    {a} -> {z} {attrs(pairs)};")
-            text = [("label", _plain(item.text)), ("shape", "plaintext"), ("style", '""'), ("margin", "0"),
-                    ("fontsize", small), ("class", cls)] + at
-            out.append(f"    legend_{i} {attrs(text)};")
-            return out
-        kind = item.kind[len("diff-"):]
-        pairs = {"label": _plain(item.text), "style": '"filled"', "fillcolor": '"#ffffff"', "fontsize": small,
-                 "margin": '"0.08,0.04"', "class": cls}
-        if kind == "added":
-            pairs.update(penwidth="2.8", fillcolor=f'"{ADDED_FILL}"')
-        elif kind == "removed":
-            pairs.update(label=_strike(item.text), style='"filled,dotted"', color=f'"{REMOVED_INK}"',
-                         fontcolor=f'"{REMOVED_INK}"')
+    def legend_box(self, kind: str, pairs: list, text: str) -> list:
+        """A sample box of the legend ('diff-added', ...), looking as the
+        picture's boxes do."""
+        out = dict(pairs)
+        status = kind[len("diff-"):]
+        out["fillcolor"] = '"#ffffff"'
+        if status == "added":
+            out.update(penwidth="2.8", fillcolor=f'"{ADDED_FILL}"')
+        elif status == "removed":
+            out.update(label=_strike(text), style='"filled,dotted"', color=f'"{REMOVED_INK}"',
+                       fontcolor=f'"{REMOVED_INK}"')
         else:
-            pairs.update(penwidth="2.2", fillcolor=f'"{CHANGED_FILL}"')
-        return [f"    legend_{i} {attrs(list(pairs.items()) + place)};"]
+            out.update(penwidth="2.2", fillcolor=f'"{CHANGED_FILL}"')
+        return list(out.items())
+
+    def legend_edge(self, kind: str, pairs: list) -> list:
+        """A sample line of the legend ('diff-edge-added', ...)."""
+        return edge_look(kind[len("diff-edge-"):], pairs, None, None)
 
 
 def edge_look(status: str, pairs: list, was: Relation | None, middle: str | None) -> list:
@@ -179,9 +170,9 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, old_la
 
     from ..layouter import layout as lay_out
     from . import render
-    from .dot import THEMES
+    from .dot import resolve_theme
 
-    theme = THEMES[theme] if isinstance(theme, str) else theme or THEMES["default"]
+    theme = resolve_theme(theme)
     u = union(diff)
     geometry = lay_out(u.model, direction=direction, font=theme.font, font_size=theme.font_size,
                        legend=not side_by_side, diff_legend=not side_by_side)

@@ -43,6 +43,13 @@ HEALTH_FILL = {None: "#b7e1b0", "info": "#dcef9a", "warning": "#fff08a", "error"
 HEALTH_NAME = {None: "green", "info": "lime", "warning": "yellow", "error": "red"}
 
 
+def resolve_theme(theme: "Theme | str | None") -> "Theme":
+    """A Theme from a Theme, a theme name, or None (the default theme)."""
+    if isinstance(theme, str):
+        return THEMES[theme]
+    return theme or THEMES["default"]
+
+
 def _attrs(pairs: list[tuple[str, str]]) -> str:
     return "[" + ", ".join(f"{k}={v}" for k, v in pairs) + "]"
 
@@ -248,8 +255,6 @@ def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
             pairs = [("label", dot_string(item.text)), ("shape", "plaintext"), ("style", plain), ("margin", "0"),
                      ("fontsize", f"{theme.font_size:g}"), ("class", legend_item)] + at
             lines.append(f"    legend_{i} {_attrs(pairs)};")
-        elif item.kind.startswith("diff-"):  # the diff picture's key, drawn as the picture draws changes
-            lines.extend(marks.legend_lines(i, item, place, at, spline_pos, layout.height, _attrs, small))
         elif item.points:  # a sample line and its text
             (x0, y0), (x1, y1) = item.points
             a, z = f"legend_{i}a", f"legend_{i}z"
@@ -258,7 +263,9 @@ def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
             route = ((x0, y0), (x0 + (x1 - x0) / 3, y0), (x0 + 2 * (x1 - x0) / 3, y1), (x1, y1))
             pairs = [("pos", dot_string(spline_pos(route, item.kind == MUTUAL, layout.height))),
                      ("class", '"prep-legend-item"')]
-            if item.kind != "input":
+            if item.kind.startswith("diff-"):  # the diff picture's key: drawn as it draws changes
+                pairs = marks.legend_edge(item.kind, pairs)
+            elif item.kind != "input":
                 pairs.append(("style", "dashed"))
             if item.kind == MUTUAL:
                 pairs.append(("dir", "both"))
@@ -271,6 +278,8 @@ def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
             fill = fills.get(item.kind, theme.knowhow_fill if item.kind == "knowhow" else theme.tangible_fill)
             pairs = [("label", dot_string(item.text)), ("style", dot_string(style)), ("fillcolor", dot_string(fill)),
                      ("fontsize", small), ("margin", box_margin), ("class", legend_item)] + place
+            if item.kind.startswith("diff-"):
+                pairs = marks.legend_box(item.kind, pairs, item.text)
             lines.append(f"    legend_{i} {_attrs(pairs)};")
     lines.append("  }")
     return lines

@@ -51,11 +51,9 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
     per box in `<out_path without extension>.groups/`."""
     from ..layouter import measure
     from . import render
-    from .dot import THEMES
+    from .dot import resolve_theme
 
-    theme = options.get("theme") or THEMES["default"]
-    if isinstance(theme, str):
-        theme = THEMES[theme]
+    theme = resolve_theme(options.get("theme"))
     options = dict(options, theme=theme)
     view, holds = overview(model)
     titles = {box: (f"{model.title} — {model.groups[box].display}" if model.title else model.groups[box].display)
