@@ -92,12 +92,17 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    if (sizes is None or sizes.font != font or sizes.font_size != font_size
-            or not sizes.covers(model, legend, health, diff_legend)):
-        sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health, diff_legend=diff_legend)
     if engine == "dot":
+        # dot measures the model's labels itself; only a legend needs measuring here
         placed = _dot_engine(model, direction, font, font_size)
+        if legend:
+            sizes = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={}),
+                            font=font, font_size=font_size, legend=True, health=health, diff_legend=diff_legend)
     else:
+        if (sizes is None or sizes.font != font or sizes.font_size != font_size
+                or not sizes.covers(model, legend, health, diff_legend)):
+            sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
+                            diff_legend=diff_legend)
         placed = _prep_engine(model, direction, sizes, previous)
     if legend:
         from .legend import place
