@@ -40,6 +40,7 @@ STAMP = EXT / "node_modules" / ".prep-npm-ci.sha256"
 NODE, NPM = shutil.which("node"), shutil.which("npm")
 
 pytestmark = [
+    pytest.mark.skipif(not EXT.is_dir(), reason="editors/vscode is not in this copy of prep (an sdist)"),
     pytest.mark.skipif(not (NODE and NPM), reason="Node.js and npm are not installed: the VS Code extension is not tested"),
     pytest.mark.skipif(os.environ.get("PREP_SKIP_NODE") == "1", reason="PREP_SKIP_NODE=1"),
 ]

@@ -6,7 +6,7 @@
 "use strict";
 
 const vscode = require("vscode");
-const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
+const { LanguageClient } = require("vscode-languageclient/node");
 const { resolveServer, serverArgs, notFoundMessage, startFailedMessage } = require("./server-command");
 
 /** @type {LanguageClient | undefined} */
@@ -43,12 +43,9 @@ async function start() {
   }
   const args = serverArgs(config.get("args", []));
   output.appendLine(`starting ${[resolved.path, ...args].join(" ")}`);
-  const serverOptions = {
-    command: resolved.path,
-    args,
-    transport: TransportKind.stdio,
-    options: folder ? { cwd: folder } : {},
-  };
+  // no `transport`: the client then talks over the process's stdin/stdout and
+  // runs exactly `prep lsp [prep.args]` (TransportKind.stdio would append --stdio)
+  const serverOptions = { command: resolved.path, args, options: folder ? { cwd: folder } : {} };
   /** @type {import("vscode-languageclient/node").LanguageClientOptions} */
   const clientOptions = {
     documentSelector: [
