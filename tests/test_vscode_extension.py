@@ -12,7 +12,10 @@ Needs Node and npm; without them the tests are skipped with that reason (the
 rest of the suite needs Python only). `npm ci` runs once and is cached in
 editors/vscode/node_modules (a stamp holds the hash of package-lock.json);
 PREP_SKIP_NODE=1 skips these tests on a machine without network access.
-The .vsix build (`vsce package`, about 10 s) is part of the default suite.
+The .vsix build (`vsce package`, 10-20 s) is part of the default suite. The
+server the client starts is spoken to as the client does, through
+scripts/smoke-server.js: a stand-in always, the real `prep lsp` when this
+environment has it.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def node_modules():
     """editors/vscode/node_modules as package-lock.json says (npm ci, cached)."""
     lock = hashlib.sha256((EXT / "package-lock.json").read_bytes()).hexdigest()
     if not (STAMP.exists() and STAMP.read_text().strip() == lock):
-        done = run([NPM, "ci", "--no-audit", "--no-fund"], timeout=900)
+        done = run([NPM, "ci", "--no-audit", "--no-fund", "--prefer-offline"], timeout=900)
         assert done.returncode == 0, "npm ci failed in editors/vscode (PREP_SKIP_NODE=1 skips these tests):\n" + \
             done.stdout[-3000:] + done.stderr[-3000:]
         STAMP.write_text(lock + "\n")
@@ -351,3 +354,87 @@ def test_vsce_package_builds_a_vsix_with_grammar_configuration_and_client(node_m
     assert grammar == {"language": "prep", "scopeName": "source.prep", "path": "./syntaxes/prep.tmLanguage.json"}
     settings = manifest["contributes"]["configuration"]["properties"]
     assert settings["prep.path"]["default"] == "prep" and settings["prep.args"]["default"] == []
+
+
+# --- the server the client starts ---------------------------------------------
+
+FAKE_SERVER = r'''#!PYTHON
+# a stand-in `prep` that speaks just enough LSP, and insists on the exact command line
+import json, sys
+if sys.argv[1:] != ["lsp"]:
+    sys.exit(f"unexpected arguments {sys.argv[1:]}")
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+def read():
+    n = 0
+    while True:
+        line = inp.readline()
+        if not line:
+            sys.exit(0)
+        if line.strip() == b"":
+            return json.loads(inp.read(n))
+        key, value = line.decode().split(":", 1)
+        n = int(value) if key.lower() == "content-length" else n
+def send(msg):
+    body = json.dumps(dict(msg, jsonrpc="2.0")).encode()
+    out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    out.flush()
+while True:
+    m = read()
+    method = m.get("method")
+    if method == "initialize":
+        send({"id": m["id"], "result": {"capabilities": {"textDocumentSync": 1}}})
+    elif method == "textDocument/didOpen":
+        send({"method": "textDocument/publishDiagnostics", "params": {"uri": m["params"]["textDocument"]["uri"],
+              "diagnostics": [{"range": {"start": {"line": 0, "character": 18}, "end": {"line": 0, "character": 19}},
+                               "message": "stand-in: unclosed ["}]}})
+    elif method == "shutdown":
+        send({"id": m["id"], "result": None})
+    elif method == "exit":
+        sys.exit(0)
+'''
+
+
+def smoke(prep_path: str, cwd: Path) -> dict:
+    done = subprocess.run([NODE, str(EXT / "scripts" / "smoke-server.js"), prep_path], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_client_command_line_is_exactly_prep_lsp(node_modules, tmp_path):
+    """The extension's lookup and arguments, spawning a stand-in server that
+    exits unless it is called as `prep lsp` (no --stdio or other additions)."""
+    fake = tmp_path / "bin" / "prep"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_SERVER.replace("PYTHON", sys.executable), encoding="utf-8")
+    fake.chmod(0o755)
+    result = smoke(str(fake), tmp_path)
+    assert result["server"] == f"{fake} lsp" and result["exit"] == 0
+    assert result["diagnostics"] == [{"line": 0, "message": "stand-in: unclosed ["}]
+    missing = subprocess.run([NODE, str(EXT / "scripts" / "smoke-server.js"), str(tmp_path / "nope")],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 3 and "does not exist" in missing.stderr and "prep[lsp]" in missing.stderr
+
+
+def _real_server() -> str | None:
+    prep = Path(sys.executable).parent / "prep"
+    if not prep.is_file():
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        return None
+    helped = subprocess.run([str(prep), "lsp", "--help"], capture_output=True, timeout=60)
+    return str(prep) if helped.returncode == 0 else None
+
+
+def test_the_real_prep_lsp_answers_the_client(node_modules, tmp_path):
+    """`prep lsp` from this environment, started and spoken to as the extension
+    does: it initializes and publishes diagnostics for a broken model."""
+    prep = _real_server()
+    if prep is None:
+        pytest.skip("prep lsp is not available here (needs the lsp command and pygls: pip install -e '.[lsp]')")
+    result = smoke(prep, tmp_path)
+    assert "textDocumentSync" in result["capabilities"]
+    assert result["diagnostics"] and all(d["line"] in (0, 1) for d in result["diagnostics"])
+    assert result["exit"] == 0
