@@ -63,11 +63,25 @@ def shoot(chromium: str, source: Path, out: Path, font: Path) -> None:
         shot = Path(tmp) / "shot.png"
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                         "--allow-file-access-from-files", "--force-device-scale-factor=1",
+                        "--virtual-time-budget=20000",  # wait for the 16 MB CJK font before the shot
                         f"--window-size={WIDTH},{CHROME + ROW * lines}", f"--screenshot={shot}",
                         html.as_uri()], check=True, capture_output=True, cwd=tmp)
+        check_drawn(shot)
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(shot), out)  # a finished picture replaces the old one whole
     print(f"wrote {out.relative_to(ROOT)}")
+
+
+def check_drawn(png: Path) -> None:
+    """Refuse a picture taken before the text was drawn (a web font still
+    loading leaves the editor empty): keyword blue and string orange must be there."""
+    from PIL import Image
+
+    colours = {c for _, c in Image.open(png).convert("RGB").getcolors(1 << 20) or ()}
+    missing = [hex_ for hex_, rgb in (("#569CD6", (0x56, 0x9C, 0xD6)), ("#CE9178", (0xCE, 0x91, 0x78)))
+               if rgb not in colours]
+    if missing:
+        sys.exit(f"{png}: no text in the colours {missing}: the page was photographed before it was drawn")
 
 
 if __name__ == "__main__":
