@@ -354,6 +354,8 @@ def test_vsce_package_builds_a_vsix_with_grammar_configuration_and_client(node_m
     assert grammar == {"language": "prep", "scopeName": "source.prep", "path": "./syntaxes/prep.tmLanguage.json"}
     settings = manifest["contributes"]["configuration"]["properties"]
     assert settings["prep.path"]["default"] == "prep" and settings["prep.args"]["default"] == []
+    # a workspace VS Code does not trust cannot pick the program the extension runs
+    assert set(manifest["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]) == {"prep.path", "prep.args"}
 
 
 # --- the server the client starts ---------------------------------------------
