@@ -10,9 +10,11 @@ deliverable's own placement, else the latest stage among its inputs, else
 the first stage). They apply only to declared stages; a v1 model whose free
 text `stage:` values name undeclared stages gets the one T406 hint instead.
 
-The two rules that follow dependencies (T402, T404) make one pass over the
-deliverables in topological order of `->` and `~>` (strongly connected
-components condensed), never a search per deliverable.
+The rules that follow dependencies stay linear and touch only what they
+must: T402 floods forward once from the relations where the order breaks
+(latest stage first, each deliverable visited once), which a well-ordered
+model does not have at all; T404 searches backwards from each exit
+criterion only inside its stage (stages do not overlap).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from collections import deque
 
 from ..language.diagnostics import INFO, WARNING, Related
 from ..language.model import INPUT, MUTUAL, SYNC
-from .analysis import input_successors, strongly_connected, topological_prefix
 from .knowhow import _MIN_OWNERS, _held_by
 from .rule import (QUESTION_COORDINATION, QUESTION_KNOWHOW, QUESTION_STAGES, Rule, as_source, where)
 
@@ -45,38 +46,30 @@ def _exit_stage(model) -> dict[str, str]:
     return {x: name for name, s in model.stages.items() for x in s.exits}
 
 
-def _sources_first(model, index) -> list[list[str]]:
-    """The deliverables as strongly connected components of `->` and `~>`,
-    every component after all components it is made from."""
-    nodes = list(model.deliverables)
-    succ = input_successors(model, index, with_sync=True)
-    order = topological_prefix(nodes, succ)
-    if len(order) == len(nodes):
-        return [[n] for n in order]
-    return list(reversed(strongly_connected(nodes, succ)))
+def _late_inputs(model, rank_of: dict[str, int]) -> list:
+    """The relations (`->`, `~>`) whose source's effective stage is later
+    than the target's: where the roadmap's order breaks. Only a placed
+    target can be earlier than an input (an unplaced one takes the latest
+    stage of its inputs), so a well-ordered model has none."""
+    return [r for r in model.relations
+            if r.kind != MUTUAL and r.source != r.target and rank_of[r.source] > rank_of[r.target]]
 
 
-def _path_back(index, start: str, step_ok, is_origin) -> list:
-    """The shortest chain of relations from an origin to `start`, found by a
-    breadth-first search backwards through `->` and `~>` relations that
-    `step_ok(relation)` allows; [] when there is none."""
-    parent: dict[str, object] = {start: None}
-    todo = deque([start])
-    while todo:
-        v = todo.popleft()
-        for r in index.producers(v):
-            u = r.source
-            if u in parent or not step_ok(r):
-                continue
-            parent[u] = r
-            if is_origin(u):
-                chain = []
-                while parent[u] is not None:
-                    chain.append(parent[u])
-                    u = parent[u].target
-                return chain
-            todo.append(u)
-    return []
+def _stage_chain(model, index, rank_of: dict[str, int], name: str) -> list:
+    """The relations through which an unplaced `name` inherits its
+    effective stage, from the placed deliverable (or source) that gives it:
+    [] when `name` is placed itself."""
+    chain, cur, seen = [], name, {name}
+    while model.deliverables[cur].stage is None:
+        r = next((r for r in index.producers(cur)
+                  if r.source not in seen and rank_of[r.source] == rank_of[cur]), None)
+        if r is None:
+            break
+        chain.append(r)
+        cur = r.source
+        seen.add(cur)
+    chain.reverse()
+    return chain
 
 
 def _show_path(chain: list) -> str:
@@ -128,33 +121,47 @@ def _check_exit_needs_later_stage(model, index, options):
     exits = _exit_stage(model)
     if not exits:
         return
-    rank, _ = _ranks(model)
-    placed = {n: rank[d.stage] for n, d in model.deliverables.items() if d.stage in rank}
-    # ready[n]: the earliest stage by which n can exist: its own placement,
-    # and no earlier than every deliverable it is made from, transitively
-    ready: dict[str, int] = {}
-    for comp in _sources_first(model, index):
-        at = 0
-        for n in comp:
-            at = max(at, placed.get(n, 0))
-            for r in index.producers(n):
-                at = max(at, ready.get(r.source, 0))
-        for n in comp:
-            ready[n] = at
+    rank, rank_of = _ranks(model)
+    breaks = _late_inputs(model, rank_of)
+    if not breaks:
+        return
+    # carried[n]: the later stage that n needs beyond its own effective
+    # stage, flooded forward from where the order breaks, latest first, so
+    # each deliverable is visited once (and only downstream of a break)
+    by_level: dict[int, list] = {}
+    for r in breaks:
+        by_level.setdefault(rank_of[r.source], []).append(r)
+    carried: dict[str, int] = {}
+    via: dict[str, object] = {}
+    for level in sorted(by_level, reverse=True):
+        todo = deque()
+        for r in by_level[level]:
+            if r.target not in carried:
+                carried[r.target], via[r.target] = level, r
+                todo.append(r.target)
+        while todo:
+            v = todo.popleft()
+            for r in index.uses(v):
+                t = r.target
+                if t != v and t not in carried and rank_of[t] < level:
+                    carried[t], via[t] = level, r
+                    todo.append(t)
     order = list(model.stages)
     for x, stage in exits.items():
-        k = rank[stage]
-        late = ready[x]
-        if late <= k:
+        late = carried.get(x)
+        if late is None or late <= rank[stage]:
             continue
-        chain = _path_back(index, x, lambda r: ready[r.source] == late,
-                           lambda u: placed.get(u) == late)
-        origin = chain[0].source if chain else x
-        d = model.deliverables[x]
+        chain, v = [], x
+        while v in carried:  # back to the break (the `via` links form a forest)
+            chain.append(via[v])
+            v = via[v].source
+        chain.reverse()
+        chain = _stage_chain(model, index, rank_of, v) + chain
+        origin = chain[0].source
         s = model.stages[stage]
         yield EXIT_NEEDS_LATER_STAGE.finding(
             f"exit criterion '{x}' of stage '{stage}' needs '{origin}', which first appears in the later stage "
-            f"'{order[late]}': {_show_path(chain)}", where(model, d), x,
+            f"'{order[late]}': {_show_path(chain)}", where(model, model.deliverables[x]), x,
             hint=f"stage '{stage}' cannot end before '{origin}' exists: place '{origin}' in stage '{stage}' or "
                  f"earlier, take it out of what makes '{x}', or end stage '{stage}' with something that "
                  "exists by then",
@@ -163,46 +170,20 @@ def _check_exit_needs_later_stage(model, index, options):
                      *([Related(s.span, f"stage '{stage}' ends with '{x}'")] if s.span else ())])
 
 
-def _origin(model, index, rank_of: dict[str, int], memo: dict[str, str], name: str) -> str:
-    """The deliverable whose placement gives `name` its effective stage:
-    itself when it is placed (or a source), else, through the inputs of the
-    same stage, the placed deliverable it inherits its stage from."""
-    walk, cur = [], name
-    while cur not in memo:
-        walk.append(cur)
-        d = model.deliverables[cur]
-        if d.stage is not None:
-            break
-        nxt = next((r.source for r in index.producers(cur)
-                    if r.source != cur and rank_of[r.source] == rank_of[cur] and r.source not in walk), None)
-        if nxt is None:
-            break
-        cur = nxt
-    found = memo.get(cur, cur)
-    for n in walk:
-        memo[n] = found
-    return found
-
-
 def _check_input_from_later_stage(model, index, options):
     if not _declared(model):
         return
-    rank, rank_of = _ranks(model)
+    _, rank_of = _ranks(model)
     exits = _exit_stage(model)
     order = list(model.stages)
     # one finding per statement and consumer: `a, b -> c` with a and b late is one problem
     groups: dict[tuple, list] = {}
-    for r in model.relations:
-        if r.kind == MUTUAL or r.source == r.target or r.target in exits:
-            continue  # relations into an exit criterion are T402's
-        v = model.deliverables[r.target]
-        if v.stage not in rank or rank_of[r.source] <= rank[v.stage]:
-            continue
-        groups.setdefault((r.span, r.target), []).append(r)
-    memo: dict[str, str] = {}
+    for r in _late_inputs(model, rank_of):
+        if r.target not in exits:  # relations into an exit criterion are T402's
+            groups.setdefault((r.span, r.target), []).append(r)
     for (_, v), rels in groups.items():
         late = list(dict.fromkeys(r.source for r in rels))
-        stage = model.deliverables[v].stage
+        stage = order[rank_of[v]]
         latest = order[max(rank_of[u] for u in late)]
         if len(late) == 1:
             u = late[0]
@@ -212,7 +193,8 @@ def _check_input_from_later_stage(model, index, options):
                 f" and '{late[-1]}' (stage '{order[rank_of[late[-1]]]}'), which first appear in later stages"
         related = []
         for u in late:
-            o = _origin(model, index, rank_of, memo, u)
+            chain = _stage_chain(model, index, rank_of, u)
+            o = chain[0].source if chain else u
             note = f"'{u}' is placed in stage '{order[rank_of[u]]}' here" if o == u else \
                 f"'{u}' is made from '{o}', placed in stage '{order[rank_of[u]]}' here"
             related.append(Related(where(model, model.deliverables[o]), note))
@@ -227,56 +209,68 @@ def _check_input_from_later_stage(model, index, options):
 # T404
 
 
+def _personal_behind(index, rank_of: dict[str, int], personal: set[str], x: str) -> tuple[list[str], dict]:
+    """The personal knowhow that making `x` takes within its stage: used
+    directly, or through deliverables made in the same stage (what an earlier
+    stage made already exists when this one starts). A breadth-first search
+    backwards that stays inside the stage; returns (knowhow, closest first;
+    the relation each deliverable was reached by)."""
+    at = rank_of[x]
+    parent: dict[str, object] = {x: None}
+    found: list[str] = []
+    todo = deque([x])
+    while todo:
+        v = todo.popleft()
+        for r in index.producers(v):
+            u = r.source
+            if u in parent:
+                continue
+            if u in personal:
+                parent[u] = r
+                found.append(u)
+            elif rank_of[u] == at:
+                parent[u] = r
+                todo.append(u)
+    return found, parent
+
+
 def _check_gate_on_one_person(model, index, options):
     if not _declared(model):
         return
-    exits = _exit_stage(model)
     need = options["min-owners"]
-    personal = [n for n, d in model.deliverables.items() if d.is_knowhow and len(d.owners) < need]
-    if not exits or not personal:
+    personal = {n for n, d in model.deliverables.items() if d.is_knowhow and len(d.owners) < need}
+    if not personal or not _exit_stage(model):
         return
     _, rank_of = _ranks(model)
-    bit = {n: 1 << i for i, n in enumerate(personal)}
-    # needs[n]: the personal knowhow that making n takes within n's stage:
-    # used directly, or through deliverables made in the same stage (what an
-    # earlier stage made already exists when this one starts)
-    needs: dict[str, int] = {}
-    for comp in _sources_first(model, index):
-        acc = 0
-        for n in comp:
-            at = rank_of[n]
-            for r in index.producers(n):
-                u = r.source
-                if u == n:
-                    continue
-                acc |= bit.get(u, 0)
-                if rank_of[u] == at:
-                    acc |= needs.get(u, 0)
-        for n in comp:
-            needs[n] = acc
     for stage, s in model.stages.items():
-        gated = [x for x in s.exits if needs[x]]
+        gated, held, first = [], {}, None
+        for x in s.exits:
+            found, parent = _personal_behind(index, rank_of, personal, x)
+            if not found:
+                continue
+            gated.append(x)
+            held.update(dict.fromkeys(found))
+            if first is None:
+                chain, u = [], found[0]
+                while parent[u] is not None:
+                    chain.append(parent[u])
+                    u = parent[u].target
+                first = (x, found[0], chain)
         if not gated:
             continue
-        mask = 0
-        for x in gated:
-            mask |= needs[x]
-        held = [k for k in personal if mask & bit[k]]
-        x, k = gated[0], next(k for k in personal if needs[gated[0]] & bit[k])
-        at = rank_of[x]
-        chain = _path_back(index, x, lambda r: r.source == k or (rank_of[r.source] == rank_of[r.target] == at
-                                                                  and needs[r.source] & bit[k]),
-                           lambda u: u == k)
+        x, k, chain = first
+        held_names = list(held)
         kd = model.deliverables[k]
         ends = f"'{x}', which rests" if len(gated) == 1 else f"{_names(gated)}, which rest"
-        held_by = f"'{k}' {_held_by(kd)}" if len(held) == 1 else \
+        held_by = f"'{k}' {_held_by(kd)}" if len(held_names) == 1 else \
             f"each is held by fewer than {need} people ('{k}' {_held_by(kd)})"
         yield GATE_ON_ONE_PERSON.finding(
-            f"stage '{stage}' ends with {ends} on knowhow {_names(held)} ({_show_path(chain)}), and {held_by}",
+            f"stage '{stage}' ends with {ends} on knowhow {_names(held_names)} ({_show_path(chain)}), "
+            f"and {held_by}",
             s.span if s.span is not None else where(model, model.deliverables[x]), x,
             hint=f"if that person is away, stage '{stage}' cannot end: share '{k}' (name more owners) or "
                  "write it down as a deliverable the stage can use",
-            related=[Related(where(model, model.deliverables[h]), f"knowhow '{h}' here") for h in held[:3]])
+            related=[Related(where(model, model.deliverables[h]), f"knowhow '{h}' here") for h in held_names[:3]])
 
 
 # --------------------------------------------------------------------------
