@@ -225,3 +225,11 @@ def test_diff_matches_a_grouped_early_start_by_subject():
     r = review(old, new, select=["S303"])
     # one more counterpart of the same early start: not a new finding
     assert r.introduced == () and r.resolved == ()
+
+
+def test_sync_across_stages_is_one_finding_per_statement_and_deliverable():
+    text = TWO + "deliverable o [stage: b]\ndeliverable m [stage: b]\np, q -> x\nq, p -> w\nx, w, o ~> m\nm, o -> y\n"
+    d = only(text, "T405")
+    assert d.message == ("'m' (stage 'b') is settled by coordination with 'x' (stage 'a') and 'w' (stage 'a'), "
+                         "across a stage boundary")
+    assert [r.message for r in d.related] == ["'x' is in stage 'a'", "'w' is in stage 'a'"]

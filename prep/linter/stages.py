@@ -304,12 +304,10 @@ def _check_sync_across_stages(model, index, options):
         r, early = items[0]
         partners = list(dict.fromkeys(e for _, e in items))
         stage = order[rank_of[later]]
-        if r.kind == SYNC:
-            what = ", ".join(f"'{p}' (stage '{order[rank_of[p]]}')" for p in partners)
-            message = f"'{later}' (stage '{stage}') is settled by coordination with {what}, across a stage boundary"
-        else:
-            message = (f"'{later}' (stage '{stage}') is settled together with '{early}' "
-                       f"(stage '{order[rank_of[early]]}'), across a stage boundary")
+        shown = [f"'{p}' (stage '{order[rank_of[p]]}')" for p in partners]
+        what = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        how = "by coordination with" if r.kind == SYNC else "together with"
+        message = f"'{later}' (stage '{stage}') is settled {how} {what}, across a stage boundary"
         span = r.source_span if r.source == early else r.target_span
         p = partners[0]
         yield SYNC_ACROSS_STAGES.finding(
