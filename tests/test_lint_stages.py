@@ -74,6 +74,8 @@ CASES = [
     # T406: a v1 model's undeclared stages, once, at the first use; none once stages are declared
     ("a -> b\ndeliverable p [stage: later]\ndeliverable q [stage: sooner]\np, q -> r\n", ["T406"], [("T406", 2)]),
     ("p, q -> r [stage: s1]\n", ["T406"], [("T406", 1)]),
+    ('group g "G" [stage: s1] {\n}\n', ["T406"], [("T406", 1)]),
+    ('knowhow k [owner: [a, b]]\ngroup g "G" [stage: s1] {\n}\n', ["T406"], [("T406", 2)]),
     (TWO + "deliverable p [stage: a]\np, q -> x\nx, q -> y\n", ["T406"], []),
     # S303: several counterparts of one coordination skipped by one work: one finding
     ("s <~> a\ns <~> b\ns, x -> m\n", ["S303"], [("S303", 3)]),

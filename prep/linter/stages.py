@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..language.diagnostics import INFO, WARNING, Related
+from ..language.diagnostics import INFO, WARNING, Related, Span
 from ..language.model import INPUT, MUTUAL, SYNC
 from .knowhow import _MIN_OWNERS, _held_by
 from .rule import (QUESTION_COORDINATION, QUESTION_KNOWHOW, QUESTION_STAGES, Rule, as_source, where)
@@ -334,11 +334,13 @@ def _check_undeclared_stages(model, index, options):
     for r in model.relations:
         if r.stage in wanted and (first is None or r.span[1:3] < first[1:3]):
             first = r.span
+    for g in model.groups.values():
+        if g.stage in wanted and (first is None or g.span[1:3] < first[1:3]):
+            first = g.span
     lines = "\n".join(f"    stage {as_source(n)}" for n in names)
     what = f"the stage '{names[0]}' is" if len(names) == 1 else f"the stages {_names(names, 6)} are"
     yield UNDECLARED_STAGES.finding(
-        f"{what} named by `stage:` but never declared", first or where(model, next(iter(model.deliverables.values()))),
-        None,
+        f"{what} named by `stage:` but never declared", first or Span(model.path, 1, 1, 1, 1), None,
         hint=f"declare {'it' if len(names) == 1 else 'them, in this order,'} near the top of the file, with a "
              f"label and `[exit: ...]`, to get the stage checks:\n{lines}")
 
