@@ -235,3 +235,71 @@ def test_sync_across_stages_is_one_finding_per_statement_and_deliverable():
     assert d.message == ("'m' (stage 'b') is settled by coordination with 'x' (stage 'a') and 'w' (stage 'a'), "
                          "across a stage boundary")
     assert [r.message for r in d.related] == ["'x' is in stage 'a'", "'w' is in stage 'a'"]
+
+
+def _random_roadmap(rng) -> str:
+    k, n = rng.randint(1, 4), rng.randint(2, 12)
+    names = [f"d{i}" for i in range(n)]
+    lines, exits = [], {}
+    for s in range(k):
+        ex = [x for x in rng.sample(names, rng.randint(0, 2)) if x not in exits]
+        exits.update(dict.fromkeys(ex, s))
+        lines.append(f"stage s{s}" + (f" [exit: [{', '.join(ex)}]]" if ex else ""))
+    for name in names:
+        attrs = [f"stage: s{rng.randrange(k)}"] if rng.random() < 0.4 and name not in exits else []
+        if rng.random() < 0.2:
+            lines.append(f"knowhow {name} [" + ", ".join(attrs + [rng.choice(["owner: a", "owner: [a, b]"])]) + "]")
+        else:
+            lines.append(f"deliverable {name}" + (f" [{', '.join(attrs)}]" if attrs else ""))
+    for _ in range(rng.randint(1, 20)):
+        lines.append(f"{rng.choice(names)} {rng.choice(['->', '->', '~>', '<~>'])} {rng.choice(names)}")
+    return "\n".join(lines) + "\n"
+
+
+def test_stage_rules_agree_with_a_brute_force_search_on_random_roadmaps():
+    """T402, T403 and T404 avoid a search per deliverable; on small random
+    models (cycles of `~>` and `->` included) they find exactly what a plain
+    search over every path finds."""
+    import random
+
+    rng = random.Random(11)
+    checked = 0
+    for _ in range(400):
+        model = prep.loads(_random_roadmap(rng), "r.prep", strict=False)
+        if model.errors:
+            continue
+        found = lint_model(model, select=["T402", "T403", "T404"])
+        index = model.index
+        rank = {s: st.index for s, st in model.stages.items()}
+        rank_of = {n: rank[s] for n, s in model.effective_stages.items()}
+        placed = {n: rank[d.stage] for n, d in model.deliverables.items() if d.stage in rank}
+        personal = {n for n, d in model.deliverables.items() if d.is_knowhow and len(d.owners) < 2}
+        exits = {x: s for s, st in model.stages.items() for x in st.exits}
+
+        def upstream(x, follow):
+            seen, todo, out = {x}, [x], set()
+            while todo:
+                v = todo.pop()
+                for r in index.producers(v):
+                    u = r.source
+                    if u in seen:
+                        continue
+                    out.add(u)
+                    if follow(u):
+                        seen.add(u)
+                        todo.append(u)
+            return out
+
+        late = {x for x, s in exits.items()
+                if max([placed.get(x, 0)] + [placed.get(u, 0) for u in upstream(x, lambda u: True)]) > rank[s]}
+        breaks = {(r.target, r.span.line) for r in model.relations
+                  if r.kind != "mutual" and r.source != r.target and r.target not in exits
+                  and rank_of[r.source] > rank_of[r.target]}
+        gated = {st.span.line for s, st in model.stages.items()
+                 if any((upstream(x, lambda u, x=x: u not in personal and rank_of[u] == rank_of[x]) - {x}) & personal
+                        for x in st.exits)}
+        assert {d.subject for d in found if d.code == "T402"} == late
+        assert {(d.subject, d.span.line) for d in found if d.code == "T403"} == breaks
+        assert {d.span.line for d in found if d.code == "T404"} == gated
+        checked += 1
+    assert checked > 200
