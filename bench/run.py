@@ -5,6 +5,7 @@
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
     python bench/run.py --sizes "" --no-layout --vscode-grammar 1000,10000   # the VS Code grammar only
+    python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -280,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stability-trials", type=int, default=8, help="edits in the stability measurement")
     ap.add_argument("--overview-n", type=int, default=10_000, help="size of the overview measurement (0: none)")
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
+    ap.add_argument("--stages-n", type=int, default=0,
+                    help="size of the stage-rules measurement: a model with 8 declared stages (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
     ap.add_argument("--vscode-grammar", default="", metavar="SIZES",
@@ -317,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             print(f"N = {n:,} ...", file=sys.stderr, flush=True)
             result["sizes"].append(bench_size(n, args, prep, work, has_lint, has_cache))
+        if args.stages_n:
+            import stages
+
+            print(f"stage rules, N = {args.stages_n:,} ...", file=sys.stderr, flush=True)
+            result["stages"] = stages.measure(args.stages_n, prep, work, measure, args.runs)
         if not args.no_layout:
             result["layout"] = bench_layout(args, prep, work, measure, run_child)
         if args.vscode_grammar:
@@ -332,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
         from vscode_grammar import table as grammar_table
 
         result["table"] += "\n\n" + grammar_table(result["vscode_grammar"])
+    if "stages" in result:
+        import stages
+
+        result["table"] += "\n\n" + stages.table(result["stages"])
     print(result["table"])
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
