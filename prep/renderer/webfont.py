@@ -1,0 +1,174 @@
+"""Fonts travel with the SVG: a subset of the bundled Japanese font, with
+just the glyphs the picture draws, as WOFF2 in an `@font-face` data URI.
+
+Graphviz measures every label with Noto Sans CJK JP (the font that ships
+as a dependency, prep.layouter.fonts). An SVG only *names* that font, so a
+browser without it (a Linux server, a CI artifact viewer) draws boxes
+(tofu) at other widths. Embedding the subset makes the picture look the
+same everywhere, offline (a data URI: nothing is fetched).
+
+Subsetting the 16 MB, 65,000-glyph font costs about a second (parsing
+it), so results are kept: in memory for the process, and on disk under
+~/.cache/prep/font-subsets/ (keyed by the font file and the characters;
+the newest CACHE_KEEP files are kept), so drawing the same model again
+costs a file read. The <style> holds only fixed text and base64: text
+from the model never goes into it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from ..layouter.fonts import FONT_FAMILY, bundled_font_dir
+
+FONT_FILE = "NotoSansCJKjp-Regular.otf"
+CACHE_KEEP = 200
+# bump when the subsetting options change (old cache entries are then unused)
+_OPTIONS_VERSION = "1"
+
+_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SVG_OPEN = re.compile(rb"<svg\b[^>]*>")
+
+
+class FontUnavailable(Exception):
+    """The font or the subsetting library is missing: the SVG is written
+    without an embedded font."""
+
+
+def font_path() -> Path | None:
+    folder = bundled_font_dir()
+    path = folder / FONT_FILE if folder else None
+    return path if path is not None and path.is_file() else None
+
+
+def used_characters(svg: str) -> str:
+    """Every character drawn by a <text> of `svg` (entities decoded), sorted
+    and without duplicates."""
+    chars: set[str] = set()
+    for m in _TEXT.finditer(svg):
+        chars.update(html.unescape(_TAG.sub("", m.group(1))))
+    chars.discard("\n")
+    return "".join(sorted(chars))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "prep" / "font-subsets"
+
+
+def _key(font: Path, text: str) -> str:
+    st = font.stat()
+    ident = f"{_OPTIONS_VERSION}\0{font}\0{st.st_size}\0{st.st_mtime_ns}\0{text}"
+    return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:32]
+
+
+def _subset(font: Path, text: str) -> tuple[bytes, str]:
+    """(font bytes, flavor): WOFF2, or WOFF when brotli is missing."""
+    try:
+        from fontTools import subset
+    except ImportError as e:
+        raise FontUnavailable(f"fontTools is not installed ({e})") from None
+    try:
+        import brotli  # noqa: F401 - WOFF2 compresses with it
+        flavor = "woff2"
+    except ImportError:
+        flavor = "woff"
+    options = subset.Options()
+    options.flavor = flavor
+    options.layout_features = []        # labels are drawn glyph by glyph, as Graphviz measured them
+    options.hinting = False             # browsers scale outlines; hints only add bytes
+    options.desubroutinize = True       # compresses better than the subroutines of 65,000 glyphs
+    options.notdef_outline = True
+    options.name_IDs = [1, 2]           # family and style: enough to be a valid font
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "JSTF", "MATH"]
+    try:
+        loaded = subset.load_font(str(font), options, lazy=True)
+        try:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(text=text)
+            subsetter.subset(loaded)
+            out = io.BytesIO()
+            subset.save_font(loaded, out, options)
+        finally:
+            loaded.close()
+    except Exception as e:  # a damaged font file: the picture is still drawn, without it
+        raise FontUnavailable(f"could not cut a subset of {font}: {e}") from None
+    return out.getvalue(), flavor
+
+
+_MAGIC = {"woff2": b"wOF2", "woff": b"wOFF"}
+
+
+def _read_cached(path: Path) -> tuple[bytes, str] | None:
+    """A cached subset, when there is a whole one (a file cut short by a
+    full disk is recomputed: its length is in its header)."""
+    for flavor, magic in _MAGIC.items():
+        try:
+            data = path.with_suffix("." + flavor).read_bytes()
+        except OSError:
+            continue
+        if data[:4] == magic and len(data) >= 12 and int.from_bytes(data[8:12], "big") == len(data):
+            return data, flavor
+    return None
+
+
+def _write_cached(path: Path, data: bytes, flavor: str) -> None:
+    """Atomically, and forget the oldest entries beyond CACHE_KEEP; a cache
+    that cannot be written is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = path.with_suffix("." + flavor)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        entries = sorted(path.parent.glob("*.woff*"), key=lambda p: p.stat().st_mtime_ns)
+        for old in entries[:-CACHE_KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+@lru_cache(maxsize=64)
+def font_subset(text: str) -> tuple[bytes, str]:
+    """The bundled font cut down to the characters of `text`: (bytes,
+    "woff2" or "woff"). Raises FontUnavailable."""
+    font = font_path()
+    if font is None:
+        raise FontUnavailable("the font package noto-cjk-sans-jp-regular is not installed")
+    cached = _cache_dir() / _key(font, text)
+    hit = _read_cached(cached)
+    if hit is not None:
+        return hit
+    data, flavor = _subset(font, text)
+    _write_cached(cached, data, flavor)
+    return data, flavor
+
+
+def font_face_css(text: str, family: str = FONT_FAMILY) -> str:
+    """An @font-face rule carrying the subset for `text`. `family` is a
+    fixed name (never model text)."""
+    data, flavor = font_subset(text)
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f"@font-face{{font-family:'{family}';font-style:normal;font-weight:400;"
+            f"src:url(data:font/{flavor};base64,{encoded}) format('{flavor}');}}")
+
+
+def embed_font(svg: bytes) -> bytes:
+    """`svg` with a <style> holding the subset of the font it draws with,
+    right after the <svg> tag. Raises FontUnavailable."""
+    text = used_characters(svg.decode("utf-8"))
+    if not text:
+        return svg
+    m = _SVG_OPEN.search(svg)
+    if m is None:
+        return svg
+    style = f'\n<defs><style type="text/css">{font_face_css(text)}</style></defs>'.encode("ascii")
+    return svg[:m.end()] + style + svg[m.end():]
