@@ -26,7 +26,7 @@ from browser import network_requests
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 FACE = re.compile(r"@font-face\{font-family:'Noto Sans CJK JP';font-style:normal;font-weight:400;"
-                  r"src:url\(data:font/(woff2);base64,([A-Za-z0-9+/=]+)\) format\('woff2'\);\}")
+                  r"src:url\(data:font/(woff2);base64,([A-Za-z0-9+/=]+)\) format\('woff2'\);unicode-range:U\+[0-9A-F]+(?:-[0-9A-F]+)?(?:,U\+[0-9A-F]+(?:-[0-9A-F]+)?)*;\}")
 LONG = "顧客要望ヒアリング記録書"
 MODEL = f"""title "受注から納品まで"
 deliverable 記録 "{LONG}"
@@ -241,3 +241,23 @@ def test_browser_loads_no_remote_font_for_a_hostile_model(browser, tmp_path):
     assert ["Noto Sans CJK JP", "loaded"] in seen["faces"]
     assert any("@import" in text for text in seen["texts"])
     assert set(network_requests(browser)) <= {out.as_uri()}
+
+
+def test_two_pictures_inline_in_one_page_each_draw_at_their_widths(browser, tmp_path):
+    """Sphinx and Markdown pages put several SVGs inline in one HTML
+    document: every SVG brings a face of the same family, with its own
+    characters (unicode-range), and each label still finds its glyphs."""
+    from prep.embed.report import _inline_svg
+
+    first = prep.loads(f'deliverable 記録 "{LONG}"\n記録 -> 設計書\n', "a.prep")
+    second = prep.loads('deliverable 伝票 "経理部門の月次締め報告"\n伝票 -> 帳簿\n', "b.prep")
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><meta charset=utf-8><body>" +
+                    "".join(f"<div>{_inline_svg(prep.render(m, 'svg'))}</div>" for m in (first, second)) +
+                    "</body>", encoding="utf-8")
+    seen = open_svg(browser, page)
+    assert [f for f in seen["faces"] if f[0] == "Noto Sans CJK JP"] == [["Noto Sans CJK JP", "loaded"]] * 2
+    for m, name, label in ((first, "記録", LONG), (second, "伝票", "経理部門の月次締め報告")):
+        expected = prep.layout(m).as_dict()["nodes"][name]["width"] - BOX_MARGIN_PT
+        assert seen["texts"][label] == pytest.approx(expected, rel=0.03), label
+    assert set(network_requests(browser)) <= {page.as_uri()}

@@ -133,7 +133,8 @@ def test_svg_style_holds_only_the_embedded_font(model):
               if _local(el.tag) == "style"]
     assert len(styles) == 1
     assert re.fullmatch(r"@font-face\{font-family:'Noto Sans CJK JP';font-style:normal;font-weight:400;"
-                        r"src:url\(data:font/woff2;base64,[A-Za-z0-9+/]+=*\) format\('woff2'\);\}", styles[0])
+                        r"src:url\(data:font/woff2;base64,[A-Za-z0-9+/]+=*\) format\('woff2'\);"
+                        r"unicode-range:U\+[0-9A-F]+(-[0-9A-F]+)?(,U\+[0-9A-F]+(-[0-9A-F]+)?)*;\}", styles[0])
 
 
 def test_lint_overlay_svg_tooltips_are_literal(model):

@@ -152,13 +152,29 @@ def font_subset(text: str) -> tuple[bytes, str]:
     return data, flavor
 
 
+def unicode_range(text: str) -> str:
+    """`text`'s characters as a CSS unicode-range: U+20-7E,U+3042,..."""
+    points = sorted({ord(ch) for ch in text})
+    spans: list[list[int]] = []
+    for cp in points:
+        if spans and cp == spans[-1][1] + 1:
+            spans[-1][1] = cp
+        else:
+            spans.append([cp, cp])
+    return ",".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
+
+
 def font_face_css(text: str, family: str = FONT_FAMILY) -> str:
     """An @font-face rule carrying the subset for `text`. `family` is a
-    fixed name (never model text)."""
+    fixed name (never model text). The unicode-range says which characters
+    the face has: several SVGs inline in one HTML page each bring a face of
+    the same family, and the browser takes each character from a face that
+    has it."""
     data, flavor = font_subset(text)
     encoded = base64.b64encode(data).decode("ascii")
     return (f"@font-face{{font-family:'{family}';font-style:normal;font-weight:400;"
-            f"src:url(data:font/{flavor};base64,{encoded}) format('{flavor}');}}")
+            f"src:url(data:font/{flavor};base64,{encoded}) format('{flavor}');"
+            f"unicode-range:{unicode_range(text)};}}")
 
 
 def embed_font(svg: bytes) -> bytes:
