@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -261,3 +262,23 @@ def test_two_pictures_inline_in_one_page_each_draw_at_their_widths(browser, tmp_
         expected = prep.layout(m).as_dict()["nodes"][name]["width"] - BOX_MARGIN_PT
         assert seen["texts"][label] == pytest.approx(expected, rel=0.03), label
     assert set(network_requests(browser)) <= {page.as_uri()}
+
+
+def test_a_subset_is_the_same_whatever_the_process_drew_before(tmp_path):
+    """A process cuts later subsets from one larger subset (quick); the bytes
+    must be those a fresh process cuts from the whole font."""
+    script = ("import sys, prep\n"
+              "if sys.argv[2] == 'after-big':\n"
+              "    prep.render(prep.loads(open(sys.argv[3], encoding='utf-8').read()), 'svg')\n"
+              "sys.stdout.buffer.write(prep.render(prep.loads(sys.argv[1]), 'svg'))\n")
+    big = tmp_path / "big.prep"
+    big.write_text(MODEL + "テスト計画書 -> 試験報告書 [note: \"品質保証部の承認\"]\n経理伝票 -> 月次決算書\n",
+                   encoding="utf-8")
+    small = "設計書 -> 試験報告書\n"
+    outs = []
+    for i, mode in enumerate(("fresh", "after-big")):
+        r = subprocess.run([sys.executable, "-c", script, small, mode, str(big)], capture_output=True,
+                           env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path / f"c{i}")), timeout=120)
+        assert r.returncode == 0, r.stderr.decode()
+        outs.append(r.stdout)
+    assert styles(outs[0]) and outs[0] == outs[1]
