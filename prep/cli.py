@@ -681,6 +681,7 @@ def main() -> None:
     import gc
 
     gc.set_threshold(100_000, 50, 1000)
+    _plain_warnings()
     try:
         try:
             cli(prog_name="prep")
@@ -689,6 +690,22 @@ def main() -> None:
             sys.exit(EXIT_INTERRUPTED)
     except SystemExit as e:
         _exit_now(e.code)
+
+
+def _plain_warnings() -> None:
+    """prep's own warnings (an SVG written without its font) as one plain
+    line, not Python's file:line and source."""
+    import warnings
+
+    show = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if category.__module__.startswith("prep."):
+            click.echo(f"prep: warning: {message}", err=True)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = showwarning
 
 
 def _exit_now(code) -> None:

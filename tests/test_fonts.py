@@ -282,3 +282,18 @@ def test_a_subset_is_the_same_whatever_the_process_drew_before(tmp_path):
         assert r.returncode == 0, r.stderr.decode()
         outs.append(r.stdout)
     assert styles(outs[0]) and outs[0] == outs[1]
+
+
+def test_without_fonttools_the_svg_is_still_written_with_a_plain_warning(tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    out = tmp_path / "m.svg"
+    script = ("import sys; sys.modules['fontTools'] = None\n"  # as if it were not installed
+              "sys.argv = ['prep', 'render', sys.argv[1], '-o', sys.argv[2]]\n"
+              "from prep.cli import main; main()\n")
+    r = subprocess.run([sys.executable, "-c", script, str(src), str(out)], capture_output=True, text=True,
+                       env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache")), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "prep: warning: the SVG is written without its font: fontTools is not installed" in r.stderr
+    assert "Traceback" not in r.stderr and "RuntimeWarning" not in r.stderr and "FontNotEmbedded" not in r.stderr
+    assert styles(out.read_bytes()) == [] and set(LONG) <= drawn_text(out.read_bytes())

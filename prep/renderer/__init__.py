@@ -68,12 +68,12 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
 
         data = postprocess_svg(data, model, findings, font=theme.font)
         if embed_fonts:
-            from .webfont import FontUnavailable, embed_font
+            from .webfont import FontNotEmbedded, FontUnavailable, embed_font
 
             try:
                 data = embed_font(data)
-            except FontUnavailable as e:
+            except FontUnavailable as e:  # the picture still names the font
                 import warnings
 
-                warnings.warn(f"the SVG is written without its font: {e}", RuntimeWarning, stacklevel=2)
+                warnings.warn(f"the SVG is written without its font: {e}", FontNotEmbedded, stacklevel=2)
     return data

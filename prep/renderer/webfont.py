@@ -46,6 +46,10 @@ class FontUnavailable(Exception):
     without an embedded font."""
 
 
+class FontNotEmbedded(UserWarning):
+    """Warned when an SVG is written without its font (FontUnavailable)."""
+
+
 def font_path() -> Path | None:
     folder = bundled_font_dir()
     path = folder / FONT_FILE if folder else None
