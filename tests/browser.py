@@ -31,8 +31,10 @@ import tempfile
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+# Debian's paths; the variables exist so tests/test_browser.py can check
+# what happens when they are missing
+CHROMIUM = os.environ.get("PREP_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("PREP_CHROMEDRIVER", "/usr/bin/chromedriver")
 PACKAGES = "chromium chromium-driver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")

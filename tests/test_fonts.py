@@ -297,3 +297,14 @@ def test_without_fonttools_the_svg_is_still_written_with_a_plain_warning(tmp_pat
     assert "prep: warning: the SVG is written without its font: fontTools is not installed" in r.stderr
     assert "Traceback" not in r.stderr and "RuntimeWarning" not in r.stderr and "FontNotEmbedded" not in r.stderr
     assert styles(out.read_bytes()) == [] and set(LONG) <= drawn_text(out.read_bytes())
+
+
+def test_the_network_check_sees_a_remote_font(browser, tmp_path):
+    """The control for the 'nothing left the page' checks above: a picture
+    that does ask for a remote font is caught."""
+    page = tmp_path / "remote.svg"
+    page.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><style>'
+                    "@font-face{font-family:X;src:url(http://127.0.0.1:9/f.woff2)}text{font-family:X}"
+                    '</style><text x="0" y="20">日本</text></svg>', encoding="utf-8")
+    open_svg(browser, page)
+    assert "http://127.0.0.1:9/f.woff2" in network_requests(browser)
