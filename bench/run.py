@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     failed += [f"overview {o['profile']} {o['n']}" for o in lay.get("overview", []) if "error" in o["render"]]
     failed += [f"diff {o['profile']} {o['n']}" for o in lay.get("diff", []) if "error" in o["diff"]]
     failed += [f"fonts {r['model']}" for r in result.get("fonts", {}).get("rows", [])
-               for key in ("bare", "cold", "warm") if "error" in r[key]]
+               for key in ("bare", "cold", "warm", "edited") if "error" in r[key]]
     if failed:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1

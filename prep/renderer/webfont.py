@@ -10,10 +10,10 @@ same everywhere, offline (a data URI: nothing is fetched).
 Subsetting the 16 MB, 65,000-glyph font costs about a second (parsing
 it), so results are kept: on disk under ~/.cache/prep/font-subsets/
 (keyed by the font file and the characters; the newest CACHE_KEEP files
-are kept), so drawing the same model again costs a file read; and in
-memory, where a process also keeps one larger subset (every character it
-has needed) to cut the next subsets from in ~50 ms (overview pictures, a
-preview server, docs builds). The <style> holds only fixed text and base64: text
+are kept), so drawing the same model again costs a file read. One larger
+subset, every character needed so far, is kept in memory and in that
+cache too: the next subsets (an edited model, an overview's pictures, a
+preview server, a docs build) are cut from it in ~50 ms. The <style> holds only fixed text and base64: text
 from the model never goes into it.
 """
 
@@ -124,30 +124,76 @@ SUPERSET_MAX = 4000
 
 
 class _Superset:
-    """The font cut down once to every character this process has needed
-    (a plain OpenType font of a few hundred KB at most): a new subset
-    whose characters it has is cut from it in ~50 ms instead of ~1 s from
-    the 16 MB font (the overview's pictures, a preview server, a docs
-    build). The bytes are the same either way (tests/test_fonts.py)."""
+    """The font cut down once to every character needed so far (a plain
+    OpenType font of a few hundred KB at most): a new subset whose
+    characters it has is cut from it in ~50 ms instead of ~1 s from the
+    16 MB font. Kept in memory (an overview's pictures, a preview server,
+    a docs build) and in the disk cache (the next `prep render` of an
+    edited model). The bytes are the same either way (tests/test_fonts.py).
+    """
+
+    HEADER = b"prep-font-superset 1\n"
 
     def __init__(self) -> None:
         self.chars: frozenset[str] = frozenset()
         self.font: bytes | None = None
         self.lock = threading.Lock()
 
+    @staticmethod
+    def _file(font: Path) -> Path:
+        return _cache_dir() / f"superset-{_key(font, '')}.bin"
+
+    def _load(self, font: Path) -> None:
+        """(lock held) the superset another process left in the cache."""
+        try:
+            data = self._file(font).read_bytes()
+        except OSError:
+            return
+        head = len(self.HEADER)
+        if not data.startswith(self.HEADER) or len(data) < head + 4:
+            return
+        n = int.from_bytes(data[head:head + 4], "big")
+        try:
+            chars = data[head + 4:head + 4 + n].decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        otf = data[head + 4 + n:]
+        if otf[:4] == b"OTTO":
+            self.font, self.chars = otf, frozenset(chars)
+
+    def _save(self, font: Path) -> None:
+        chars = "".join(sorted(self.chars)).encode("utf-8")
+        data = self.HEADER + len(chars).to_bytes(4, "big") + chars + self.font
+        path = self._file(font)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
     def _ensure(self, font: Path, text: str) -> None:
         """(lock held) make the superset hold `text`'s characters."""
+        if self.font is None:
+            self._load(font)
         if self.font is not None and set(text) <= self.chars:
             return
         keep = self.chars if len(self.chars) + len(text) <= SUPERSET_MAX else frozenset()
         chars = frozenset(keep | set(text) | set(COMMON))
         self.font = _cut(font, "".join(sorted(chars)), None)
         self.chars = chars
+        self._save(font)
 
     def cut(self, font: Path, text: str, flavor: str) -> bytes:
         with self.lock:
             self._ensure(font, text)
-            return _cut(self.font, text, flavor)
+            try:
+                return _cut(self.font, text, flavor)
+            except FontUnavailable:  # a damaged superset from the cache: start afresh from the font
+                self.font, self.chars = None, frozenset()
+                self._ensure(font, text)
+                return _cut(self.font, text, flavor)
 
     def prepare(self, font: Path, text: str) -> None:
         with self.lock:
