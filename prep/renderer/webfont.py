@@ -13,8 +13,10 @@ it), so results are kept: on disk under ~/.cache/prep/font-subsets/
 are kept), so drawing the same model again costs a file read. One larger
 subset, every character needed so far, is kept in memory and in that
 cache too: the next subsets (an edited model, an overview's pictures, a
-preview server, a docs build) are cut from it in ~50 ms. The <style> holds only fixed text and base64: text
-from the model never goes into it.
+preview server, a docs build) are cut from it in ~50 ms.
+
+The <style> holds only fixed text and base64: text from the model never
+goes into it.
 """
 
 from __future__ import annotations
