@@ -59,6 +59,8 @@ def bench_fonts(args, prep: list[str], work: Path, measure, merge) -> dict:
     # as on a user's machine: Python keeps compiled modules
     base_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PREP_DEBUG")}
     models = [(src.stem, src) for src in sorted((ROOT / "examples").glob("*.prep"))]
+    if args.fonts_examples is not None:
+        models = models[:args.fonts_examples]
     if args.fonts_n:
         generated = work / f"fonts-{args.fonts_n}.prep"
         generated.write_text(generate(args.fonts_n), encoding="utf-8")

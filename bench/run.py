@@ -287,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-fonts", action="store_true",
                     help="measure only the SVG font subset: size and time, examples and --fonts-n")
     ap.add_argument("--fonts-n", type=int, default=1000, help="generated model size of the font measurement (0: none)")
+    ap.add_argument("--fonts-examples", type=int, default=None, metavar="K",
+                    help="measure the font on the first K examples only (default: all)")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
