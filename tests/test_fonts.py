@@ -247,7 +247,9 @@ def test_browser_loads_no_remote_font_for_a_hostile_model(browser, tmp_path):
 def test_two_pictures_inline_in_one_page_each_draw_at_their_widths(browser, tmp_path):
     """Sphinx and Markdown pages put several SVGs inline in one HTML
     document: every SVG brings a face of the same family, with its own
-    characters (unicode-range), and each label still finds its glyphs."""
+    characters, and each label still finds its glyphs. (Chromium also
+    passes this without the faces' unicode-range, falling back from face
+    to face; the range states it for any browser.)"""
     from prep.embed.report import _inline_svg
 
     first = prep.loads(f'deliverable 記録 "{LONG}"\n記録 -> 設計書\n', "a.prep")
