@@ -6,6 +6,7 @@
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
     python bench/run.py --sizes "" --no-layout --vscode-grammar 1000,10000   # the VS Code grammar only
     python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
+    python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -46,6 +47,7 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 from layout import bench_layout, table as layout_table  # noqa: E402
+from fonts import bench_fonts, table as fonts_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
@@ -288,12 +290,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vscode-grammar", default="", metavar="SIZES",
                     help="also time the VS Code extension's grammar on models of these sizes "
                          "(bench/vscode_grammar.py; needs node and editors/vscode/node_modules)")
+    ap.add_argument("--fonts", action="store_true", help="also measure the SVG font subset (bench/fonts.py)")
+    ap.add_argument("--only-fonts", action="store_true",
+                    help="measure only the SVG font subset: size and time, examples and --fonts-n")
+    ap.add_argument("--fonts-n", type=int, default=1000, help="generated model size of the font measurement (0: none)")
+    ap.add_argument("--fonts-examples", type=int, default=None, metavar="K",
+                    help="measure the font on the first K examples only (default: all)")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000
     if args.only_layout:
         args.sizes = ""
+    if args.only_fonts:
+        args.sizes, args.no_layout, args.fonts = "", True, True
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     prep = prep_command()
@@ -332,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
 
             result["vscode_grammar"] = bench_vscode_grammar(
                 [int(s.replace("_", "")) for s in args.vscode_grammar.split(",") if s.strip()], max(args.runs, 1))
+        if args.fonts:
+            result["fonts"] = bench_fonts(args, prep, work, measure, _merge)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     result["table"] = table(result) if sizes else ""
     if "layout" in result:
@@ -344,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         import stages
 
         result["table"] += "\n\n" + stages.table(result["stages"])
+    if "fonts" in result:
+        result["table"] += "\n\n" + fonts_table(result["fonts"])
     print(result["table"])
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
@@ -364,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     grammar = result.get("vscode_grammar", {})
     failed += ["vscode grammar"] if "error" in grammar else [f"vscode grammar {r['n']}" for r in grammar.get("rows", [])
                                                              if "error" in r]
+    failed += [f"fonts {r['model']}" for r in result.get("fonts", {}).get("rows", [])
+               for key in ("bare", "cold", "warm", "edited") if "error" in r[key]]
     if failed:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1
