@@ -117,6 +117,9 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
 
     ids = {name: f"n{i}" for i, name in enumerate(model.deliverables)}
     by_subject = worst_by_subject(findings) if findings is not None else None
+    # the roadmap view: stage columns behind everything, exit criteria marked
+    out.extend(_columns(layout, theme, pt, bb))
+    exits = {x for st in model.stages.values() for x in st.exits} if layout.columns else set()
 
     def node_line(d) -> str:
         classes = ["prep-knowhow" if d.kind == KNOWHOW else "prep-deliverable"]
@@ -131,6 +134,9 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         if d.final:
             pairs.append(("penwidth", "2.4"))
             classes.append("prep-final")
+        if d.name in exits:  # a double border: readable in greyscale, unlike a colour
+            pairs.append(("peripheries", "2"))
+            classes.append("prep-exit")
         if by_subject is not None:
             worst = worst_severity(by_subject.get(d.name, []))
             fill = HEALTH_FILL[worst]
@@ -153,7 +159,9 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             if g.name not in layout.groups:
                 continue
             out.append(f"{indent}subgraph {group_ids[g.name]} {{")
-            attrs = [("label", dot_string(g.display)), ("style", '"rounded,filled"'),
+            # in the roadmap view a group is a swimlane across the stage columns: not filled,
+            # so the columns show through
+            attrs = [("label", dot_string(g.display)), ("style", '"rounded"' if layout.columns else '"rounded,filled"'),
                      ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(theme.group_fill)),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]
@@ -186,6 +194,19 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         out.extend(_legend(layout, theme, pt, bb, marks))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _columns(layout: Layout, theme: Theme, pt, bb) -> list[str]:
+    """The roadmap view's stage columns: labelled frames, every other one
+    shaded, drawn first so that they lie behind the boxes and groups."""
+    lines = []
+    for i, c in enumerate(layout.columns):
+        fill = theme.group_fill if i % 2 == 0 else theme.background
+        attrs = [("label", dot_string(c.label)), ("style", '"filled"'), ("color", dot_string(theme.group_border)),
+                 ("fillcolor", dot_string(fill)), ("labeljust", "l"), ("fontsize", f"{theme.font_size + 1:g}"),
+                 ("class", '"prep-stage"'), ("bb", bb(c.frame)), ("lp", f'"{pt(c.label_box.x, c.label_box.y)}"')]
+        lines += [f"  subgraph cluster_s{i} {{", "    graph " + _attrs(attrs) + ";", "  }"]
+    return lines
 
 
 def _middle(points) -> tuple[float, float]:
