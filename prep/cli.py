@@ -488,11 +488,14 @@ def report(source, output, theme, direction):
     model = api.load(source)
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
     look = _render_settings(source, theme, direction, None)
-    data, svg = build_report(model, fmt, image_name=image_name, theme=look.theme, direction=look.direction)
+    images: dict[str, bytes] = {}
+    data, svg = build_report(model, fmt, image_name=image_name, theme=look.theme, direction=look.direction,
+                             images=images)
     if fmt == "md":
-        image = os.path.join(os.path.dirname(output), image_name)
-        write_output(image, svg, inputs=(source,))
-        click.echo(f"wrote {image}", err=True)
+        for name, picture in [(image_name, svg)] + list(images.items()):
+            image = os.path.join(os.path.dirname(output), name)
+            write_output(image, picture, inputs=(source,))
+            click.echo(f"wrote {image}", err=True)
     write_output(output, data, inputs=(source,))
     if output != "-":
         click.echo(f"wrote {output}", err=True)
