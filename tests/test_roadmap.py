@@ -329,3 +329,20 @@ def test_a_frame_is_drawn_on_the_whole_layout():
     assert all(lay.nodes[n] == whole.nodes[n] for n in lay.nodes)
     assert [(e.source, e.target) for e in lay.edges] == [(r.source, r.target) for r in view.relations]
     assert (lay.width, lay.height) == (whole.width, whole.height)
+
+
+def test_docs_roadmap_pictures_are_current():
+    """docs/examples/NAME.roadmap.svg, shown by docs/roadmap.md, are the
+    examples' roadmap views as drawn now (python docs/build_examples.py)."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    from build_examples import roadmap_pictures
+
+    names = []
+    for name, data in roadmap_pictures():
+        if name.endswith(".svg"):
+            names.append(name)
+            assert (ROOT / "docs" / "examples" / name).read_bytes() == data, f"docs/examples/{name} is stale"
+    assert names == ["cs-onboarding.roadmap.svg", "renewal-roadmap.roadmap.svg"]
+    text = (ROOT / "docs" / "roadmap.md").read_text(encoding="utf-8")
+    for name in names:
+        assert f"(examples/{name})" in text
