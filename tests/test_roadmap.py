@@ -168,6 +168,9 @@ def test_every_picture_format_with_lint_legend_and_theme(cli, tmp_path, ext):
         assert exits == ["契約書", "成功計画の合意", "主要機能の定着"]
         classes = {c for g in ET.fromstring(data).iter(SVG + "g") for c in (g.get("class") or "").split()}
         assert {"prep-health-green", "prep-legend"} <= classes
+        legend = [t.text for g in ET.fromstring(data).iter(SVG + "g") if "prep-legend-item" in (g.get("class") or "")
+                  for t in g.iter(SVG + "text")]
+        assert "exit criterion" in legend and "knowhow" in legend
     elif ext == "png":
         assert data.startswith(b"\x89PNG")
     elif ext == "pdf":

@@ -299,6 +299,8 @@ def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
             fill = fills.get(item.kind, theme.knowhow_fill if item.kind == "knowhow" else theme.tangible_fill)
             pairs = [("label", dot_string(item.text)), ("style", dot_string(style)), ("fillcolor", dot_string(fill)),
                      ("fontsize", small), ("margin", box_margin), ("class", legend_item)] + place
+            if item.kind == "exit":
+                pairs.append(("peripheries", "2"))
             if item.kind.startswith("diff-"):
                 pairs = marks.legend_box(item.kind, pairs, item.text)
             lines.append(f"    legend_{i} {_attrs(pairs)};")
