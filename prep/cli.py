@@ -199,7 +199,10 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 
             if out_fmt == "mmd":
                 raise click.UsageError("--view roadmap is drawn by prep's layout: svg, png, pdf, pptx, dot or layout")
-            check_roadmap(model, engine=engine, previous=_read_layout(stable_file) if stable_file else None)
+            if stable_file is not None:
+                raise click.UsageError("--stable cannot be used with --view roadmap: the stage columns decide "
+                                       "where the boxes go")
+            check_roadmap(model, engine=engine)
         findings = None
         if with_lint:
             findings = [d for d in api.lint(model) if d.subject is not None]

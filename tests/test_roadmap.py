@@ -204,15 +204,17 @@ def test_usage_errors(cli, prep_run, tmp_path):
     assert proc.returncode == 2 and b"Traceback" not in proc.stderr
     assert proc.stderr.decode().startswith(f"{plain}:1:1: error: the model has no stages")
     for args, message in ((("--engine", "dot"), "laid out by prep's engine"),
-                          (("--stable", str(tmp_path / "s.layout.json")), "does not start from a previous layout"),
+                          (("--stable", str(tmp_path / "s.layout.json")), "--stable cannot be used with --view"),
                           (("-o", str(tmp_path / "x.mmd")), "--view roadmap is drawn by prep's layout")):
-        (tmp_path / "s.layout.json").write_bytes(prep.render(prep.load(CS), "layout"))
         result = cli("render", str(CS), "--view", "roadmap", *args)
         assert result.exit_code == 2 and message in result.output, result.output
     result = cli("render", "--diff", str(CS), str(CS), "--view", "roadmap")
     assert result.exit_code == 2 and "--view roadmap cannot be used with --diff" in result.output
+    assert not (tmp_path / "s.layout.json").exists()  # --stable wrote nothing
     with pytest.raises(PrepError, match="no stages"):
         prep.layout(prep.load(plain), view="roadmap")
+    with pytest.raises(PrepError, match="does not start from a previous layout"):
+        prep.layout(prep.load(CS), view="roadmap", previous=prep.layout(prep.load(CS)))
     with pytest.raises(ValueError, match="view must be one of"):
         prep.layout(prep.load(CS), view="columns")
 
