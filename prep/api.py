@@ -19,7 +19,8 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     geometry as JSON), mmd (Mermaid) or pptx. Options: direction ("LR" or
     "TB"), legend (bool), findings (a list of Diagnostics to draw on the
     picture, as `prep render --lint` does), theme ("default", "print" or a
-    Theme), dpi (PNG), engine ("prep" or "dot")."""
+    Theme), dpi (PNG), engine ("prep" or "dot"), view ("diagram" or
+    "roadmap": the stages as columns, docs/roadmap.md)."""
     from .renderer import render as _render
 
     return _render(model, format=format, **options)
@@ -30,7 +31,8 @@ def layout(model: Model, **options):
     origin top-left; `.as_dict()` / `.to_json()` give the documented JSON,
     docs/layout.md). Options: direction, engine ("prep" or "dot"), legend,
     health, font, font_size, previous (a Layout of an earlier version of
-    the model: deliverables stay where they were)."""
+    the model: deliverables stay where they were), view ("roadmap": the
+    stages as columns, `Layout.columns`)."""
     from .layouter import layout as _layout
 
     return _layout(model, **options)
