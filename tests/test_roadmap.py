@@ -142,17 +142,34 @@ def test_the_layout_json_from_the_command_line(cli, tmp_path):
     assert "columns" not in plain and "view" not in plain
 
 
+def _bbox(g):
+    xs, ys = [], []
+    for pair in g.find(SVG + "polygon").get("points").split():
+        x, y = pair.split(",")
+        xs.append(float(x))
+        ys.append(float(y))
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def _svg_parts(svg: bytes):
+    """(stage frame labels, exit criteria) of a roadmap SVG, in drawing
+    order; every exit criterion carries its "EXIT n" tag on its top edge."""
     root = ET.fromstring(svg)
-    stages, exits = [], []
+    stages, exits, boxes, tags = [], [], [], []
     for g in root.iter(SVG + "g"):
-        cls = g.get("class") or ""
+        cls = (g.get("class") or "").split()
         texts = [t.text for t in g.iter(SVG + "text")]
         if "prep-stage" in cls:
             stages.append(" ".join(texts))
         if "prep-exit" in cls:
             exits.append(texts[0])
-            assert len(g.findall(SVG + "polygon")) == 2  # a double border
+            boxes.append(_bbox(g))
+        if "prep-exit-tag" in cls:
+            tags.append((texts[0], _bbox(g)))
+    assert len(tags) == len(boxes) and all(re.fullmatch(r"EXIT \d+", text) for text, _ in tags)
+    for left, top, right, bottom in boxes:  # a tag on its top edge, at its right
+        assert any(t_top < top < t_bottom and left < t_left < t_right <= right
+                   for _, (t_left, t_top, t_right, t_bottom) in tags), (left, top, right, bottom)
     return stages, exits
 
 
@@ -170,7 +187,7 @@ def test_every_picture_format_with_lint_legend_and_theme(cli, tmp_path, ext):
         assert {"prep-health-green", "prep-legend"} <= classes
         legend = [t.text for g in ET.fromstring(data).iter(SVG + "g") if "prep-legend-item" in (g.get("class") or "")
                   for t in g.iter(SVG + "text")]
-        assert "exit criterion" in legend and "knowhow" in legend
+        assert "EXIT n: exit criterion of stage n" in legend and "knowhow" in legend
     elif ext == "png":
         assert data.startswith(b"\x89PNG")
     elif ext == "pdf":

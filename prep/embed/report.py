@@ -232,7 +232,7 @@ def _inline_svg(svg: bytes, prefix: str | None = None) -> str:
 
 def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[str]:
     out = ['<h2 id="roadmap">Roadmap</h2>',
-           '<p class="meta">The stages as columns, in order; exit criteria (double border) at each '
+           '<p class="meta">The stages as columns, in order; exit criteria (tagged EXIT n) at each '
            "column's right edge. Then each stage: what it makes, what ends it, its findings, and the "
            "process as it stands at its end (every deliverable in the same place in every picture).</p>",
            f'<div class="diagram prep-roadmap">{_inline_svg(pictures["roadmap"], "roadmap")}</div>']
@@ -316,7 +316,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
     alt = title.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
     out += ["", "## Diagram", "", f"![{alt}]({image_name})", ""]
     if pictures:
-        out += ["## Roadmap", "", "The stages as columns, in order; exit criteria (double border) at each "
+        out += ["## Roadmap", "", "The stages as columns, in order; exit criteria (tagged EXIT n) at each "
                 "column's right edge.", "", f"![roadmap]({pictures['roadmap']})", ""]
         for part in roadmap_parts(model, findings):
             out += [f"### {_md_cell(part.label)}", ""]

@@ -51,6 +51,7 @@ TITLE_GAP = 8.0      # between the title and the drawing
 COLUMN_PAD = 20.0    # roadmap: a stage column's frame to the boxes in it
 COLUMN_GAP = 6.0     # roadmap: between two stage columns
 LABEL_PAD = 6.0      # roadmap: a column's frame to its label
+EXIT_TAG_ROOM = 8.0  # roadmap: an exit criterion's tag stands this far above its box
 ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
 
 
@@ -107,6 +108,9 @@ class _Engine:
         self.gparent = [gid.get(spec.groups[g][0], -1) if spec.groups[g][0] in gid else -1
                         for g in self.group_names]
         self.glabel = [spec.groups[g][1] for g in self.group_names]
+        self.glabel_text = list(self.glabel)
+        if spec.columns is not None:  # room under a frame's label for an exit criterion's tag
+            self.glabel = [(w, h + EXIT_TAG_ROOM) for w, h in self.glabel]
         self.node_cluster = [gid.get(spec.node_group.get(name) or "", -1) for name in names]
         self.previous = self._previous_places()
         # with a previous layout, where a frame was (for a rank it only spans)
@@ -912,7 +916,7 @@ class _Engine:
             # the stage columns span the drawing across the flow; in LR their
             # labels sit in a strip above everything else
             label_h = max((size[1] for _, _, size in spec.columns), default=0.0)
-            b_lo = -(label_h + 2 * LABEL_PAD) if self.lr else -COLUMN_PAD
+            b_lo = -(label_h + 2 * LABEL_PAD + EXIT_TAG_ROOM) if self.lr else -COLUMN_PAD
             b_hi = max([b[v] + self.half_b[v] for v in range(total)] +
                        [b[self.R(g)] for g in range(G) if self.span[g] is not None], default=0.0) + COLUMN_PAD
             if not self.lr:
@@ -936,7 +940,7 @@ class _Engine:
             bl, br = b[self.L(g)], b[self.R(g)]
             frame = box((lo + hi) / 2, (bl + br) / 2, hi - lo, br - bl)
             groups[name] = frame
-            lw, lh = self.glabel[g]
+            lw, lh = self.glabel_text[g]
             group_labels[name] = Box(frame.left + GROUP_PAD + lw / 2, frame.top + GROUP_PAD / 2 + lh / 2, lw, lh)
         columns = []
         for c, (stage, text, (lw, lh)) in enumerate(spec.columns or ()):

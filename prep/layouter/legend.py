@@ -21,7 +21,7 @@ HEALTH = (("health-green", "no finding"), ("health-lime", "info"), ("health-yell
 DIFF_BOXES = (("diff-added", "+ added"), ("diff-removed", "removed"), ("diff-changed", "~ changed"))
 DIFF_LINES = (("diff-edge-added", "added relation"), ("diff-edge-removed", "removed relation"),
               ("diff-edge-changed", "changed relation"))
-EXIT = ("exit", "exit criterion")  # the roadmap view's double border
+EXIT = ("stage-exit", "EXIT n: exit criterion of stage n")  # the roadmap view's tag (as in the stage pictures)
 HEADER = "Legend"
 PAD = 8.0
 GAP = 10.0
