@@ -197,9 +197,9 @@ def test_every_picture_format_with_lint_legend_and_theme(cli, tmp_path, ext):
 
         shapes = [s.name for s in Presentation(io.BytesIO(data)).slides[0].shapes]
         for label in ("Stage 1: 契約 Contract", "Stage 2: キックオフ Kickoff", "Stage 3: 導入 Adoption"):
-            assert f"group: {label}" in shapes
+            assert f"stage: {label}" in shapes
         # the column frames lie behind the boxes
-        assert shapes.index("group: Stage 3: 導入 Adoption") < shapes.index("契約書")
+        assert shapes.index("stage: Stage 3: 導入 Adoption") < shapes.index("契約書")
 
 
 def test_the_roadmap_as_a_real_process(prep_run, tmp_path):
