@@ -7,6 +7,7 @@
     python bench/run.py --sizes "" --no-layout --vscode-grammar 1000,10000   # the VS Code grammar only
     python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
     python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
+    python bench/run.py --only-roadmap       # just the roadmap view against the normal render (bench/roadmap.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -48,6 +49,7 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 from layout import bench_layout, table as layout_table  # noqa: E402
 from fonts import bench_fonts, table as fonts_table  # noqa: E402
+from roadmap import bench_roadmap, table as roadmap_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
@@ -296,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fonts-n", type=int, default=1000, help="generated model size of the font measurement (0: none)")
     ap.add_argument("--fonts-examples", type=int, default=None, metavar="K",
                     help="measure the font on the first K examples only (default: all)")
+    ap.add_argument("--roadmap", action="store_true",
+                    help="also measure the roadmap view (render --view roadmap) against the normal render")
+    ap.add_argument("--only-roadmap", action="store_true", help="run the roadmap measurement only")
+    ap.add_argument("--roadmap-n", type=int, default=1000, help="deliverables of the roadmap measurement")
+    ap.add_argument("--roadmap-stages", type=int, default=8, help="stages of the roadmap measurement")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
@@ -304,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes = ""
     if args.only_fonts:
         args.sizes, args.no_layout, args.fonts = "", True, True
+    if args.only_roadmap:
+        args.sizes, args.no_layout, args.roadmap = "", True, True
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     prep = prep_command()
@@ -344,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                 [int(s.replace("_", "")) for s in args.vscode_grammar.split(",") if s.strip()], max(args.runs, 1))
         if args.fonts:
             result["fonts"] = bench_fonts(args, prep, work, measure, _merge)
+        if args.roadmap:
+            print(f"roadmap view, N = {args.roadmap_n:,} ...", file=sys.stderr, flush=True)
+            result["roadmap"] = bench_roadmap(args, prep, work, measure)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     result["table"] = table(result) if sizes else ""
     if "layout" in result:
@@ -358,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         result["table"] += "\n\n" + stages.table(result["stages"])
     if "fonts" in result:
         result["table"] += "\n\n" + fonts_table(result["fonts"])
+    if "roadmap" in result:
+        result["table"] += "\n\n" + roadmap_table(result["roadmap"])
     print(result["table"])
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
@@ -380,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
                                                              if "error" in r]
     failed += [f"fonts {r['model']}" for r in result.get("fonts", {}).get("rows", [])
                for key in ("bare", "cold", "warm", "edited") if "error" in r[key]]
+    failed += [f"roadmap {r['profile']} {r['n']}" for r in result.get("roadmap", [])
+               for key in ("roadmap", "diagram") if "error" in r[key]]
     if failed:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1

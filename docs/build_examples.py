@@ -1,6 +1,7 @@
 """Render the pictures in docs/: every model in examples/ into
-docs/examples/ (SVG and PNG), and every ```prep snippet of docs/language.md
-that is followed by an image link into that image.
+docs/examples/ (SVG and PNG; a model with stages also as its roadmap view,
+NAME.roadmap.svg/.png, for docs/roadmap.md), and every ```prep snippet of
+docs/language.md that is followed by an image link into that image.
 
     python docs/build_examples.py
 
@@ -44,6 +45,15 @@ def diff_pictures():
                 change, fmt, side_by_side=True, old_label=f"{old}.prep", new_label=f"{new}.prep")
 
 
+def roadmap_pictures():
+    """(file name, bytes) of the roadmap view of every example with stages."""
+    for src in sorted((ROOT / "examples").glob("*.prep")):
+        model = prep.load(src)
+        if model.stages:
+            for fmt in ("svg", "png"):
+                yield f"{src.stem}.roadmap.{fmt}", prep.render(model, fmt, legend=True, view="roadmap")
+
+
 def main() -> None:
     out = ROOT / "docs" / "examples"
     out.mkdir(parents=True, exist_ok=True)
@@ -53,6 +63,9 @@ def main() -> None:
             write_output(str(out / f"{src.stem}.{fmt}"), prep.render(model, fmt, legend=True))
         print(f"rendered {src.name}")
     for name, picture, data in diff_pictures():
+        write_output(str(out / name), data)
+        print(f"rendered {name}")
+    for name, data in roadmap_pictures():
         write_output(str(out / name), data)
         print(f"rendered {name}")
     for text, picture in language_snippets(ROOT / "docs" / "language.md"):

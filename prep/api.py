@@ -20,7 +20,8 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     "TB"), legend (bool), findings (a list of Diagnostics to draw on the
     picture, as `prep render --lint` does), theme ("default", "print" or a
     Theme), dpi (PNG), engine ("prep" or "dot"), embed_fonts (SVG: carry
-    a subset of the font, the glyphs drawn, as WOFF2; default True)."""
+    a subset of the font, the glyphs drawn, as WOFF2; default True), view
+    ("diagram" or "roadmap": the stages as columns, docs/roadmap.md)."""
     from .renderer import render as _render
 
     return _render(model, format=format, **options)
@@ -31,7 +32,8 @@ def layout(model: Model, **options):
     origin top-left; `.as_dict()` / `.to_json()` give the documented JSON,
     docs/layout.md). Options: direction, engine ("prep" or "dot"), legend,
     health, font, font_size, previous (a Layout of an earlier version of
-    the model: deliverables stay where they were)."""
+    the model: deliverables stay where they were), view ("roadmap": the
+    stages as columns, `Layout.columns`)."""
     from .layouter import layout as _layout
 
     return _layout(model, **options)

@@ -145,9 +145,13 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
               help="SVG: carry a subset of the font (just the glyphs drawn, WOFF2 in an @font-face) so "
                    "Japanese text shows, at the measured widths, where the font is not installed. "
                    "PNG and PDF always embed their font.")
+@click.option("--view", type=click.Choice(["diagram", "roadmap"]), default="diagram", show_default=True,
+              help="'roadmap': the success roadmap, the stages as labelled columns in order (rows with "
+                   "--direction TB), each deliverable in its stage's column, exit criteria at the right edge "
+                   "(docs/roadmap.md).")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
-           timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True):
+           timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram"):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid or PowerPoint.
 
@@ -167,7 +171,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     if as_diff:
         unused = [name for name, given in (("--lint", with_lint), ("--focus", focus), ("--group", group_name),
                                            ("--stable", stable_file), ("--legend/--no-legend", legend is not None),
-                                           ("--engine dot", engine != "prep"), ("--force", force)) if given]
+                                           ("--engine dot", engine != "prep"), ("--force", force),
+                                           ("--view roadmap", view != "diagram")) if given]
         if unused:
             raise click.UsageError(f"{', '.join(unused)} cannot be used with --diff (the diff picture always "
                                    "has its legend and uses prep's layout)")
@@ -193,21 +198,30 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             model = focus_view(model, focus, depth)
         if group_name is not None:
             model = group_view(model, group_name)
+        if view == "roadmap":
+            from .layouter import check_roadmap
+
+            if out_fmt == "mmd":
+                raise click.UsageError("--view roadmap is drawn by prep's layout: svg, png, pdf, pptx, dot or layout")
+            if stable_file is not None:
+                raise click.UsageError("--stable cannot be used with --view roadmap: the stage columns decide "
+                                       "where the boxes go")
+            check_roadmap(model, engine=engine)
         findings = None
         if with_lint:
             findings = [d for d in api.lint(model) if d.subject is not None]
         look = _render_settings(src, theme, direction, legend)
         options = dict(direction=look.direction, legend=look.legend, findings=findings,
                        theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale), engine=engine,
-                       embed_fonts=embed_fonts)
+                       embed_fonts=embed_fonts, **({"view": view} if view != "diagram" else {}))
         previous = _read_layout(stable_file) if stable_file else None
         n = len(model.deliverables)
         big = n > overview_above and not force and out_fmt in PICTURE_FORMATS + ("layout", "dot")
         if big and out_path == "-":
             raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "
                                    "give -o FILE (or --force for one picture)")
-        if big and not model.groups:
-            big = False  # nothing to summarise by: the whole model it is
+        if big and (not model.groups or view == "roadmap"):
+            big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
         outputs = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, big, previous, stable_file))
         if big and len(outputs) > 1:
@@ -271,7 +285,8 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
     theme = resolve_theme(options["theme"])
     geometry = lay_out(model, direction=options["direction"], font=theme.font, font_size=theme.font_size,
                        engine=options["engine"], legend=options["legend"],
-                       health=options["findings"] is not None, previous=previous)
+                       health=options["findings"] is not None, previous=previous,
+                       view=options.get("view", "diagram"))
     if stable_file is not None:
         geometry = geometry.rounded()  # what the file keeps, so the next render draws the same
     files = [(out_path, geometry.to_json() if fmt == "layout" else
@@ -480,11 +495,14 @@ def report(source, output, theme, direction):
     model = api.load(source)
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
     look = _render_settings(source, theme, direction, None)
-    data, svg = build_report(model, fmt, image_name=image_name, theme=look.theme, direction=look.direction)
+    images: dict[str, bytes] = {}
+    data, svg = build_report(model, fmt, image_name=image_name, theme=look.theme, direction=look.direction,
+                             images=images)
     if fmt == "md":
-        image = os.path.join(os.path.dirname(output), image_name)
-        write_output(image, svg, inputs=(source,))
-        click.echo(f"wrote {image}", err=True)
+        for name, picture in [(image_name, svg)] + list(images.items()):
+            image = os.path.join(os.path.dirname(output), name)
+            write_output(image, picture, inputs=(source,))
+            click.echo(f"wrote {image}", err=True)
     write_output(output, data, inputs=(source,))
     if output != "-":
         click.echo(f"wrote {output}", err=True)

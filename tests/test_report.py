@@ -103,7 +103,8 @@ def test_html_report_has_every_part(fake_lint, cli, tmp_path):
     page = Page()
     page.feed(html)
     assert "<title>機能追加 &lt;report&gt; &amp; co</title>" in html
-    assert page.headings == ["Diagram", "Findings", "Hotspots", "Deliverables"]
+    # `stage: intake` names a stage (a v1 model): the roadmap section follows the diagram
+    assert page.headings == ["Diagram", "Roadmap", "Findings", "Hotspots", "Deliverables"]
 
     # the diagram is inline SVG with the findings drawn on it (health colours)
     svg = ET.fromstring(re.search(r"<svg\b.*?</svg>", html, re.S).group(0))

@@ -10,6 +10,12 @@ sheet keeps tables and the picture readable on paper. Markdown output links
 the diagram as an SVG file written next to it (Markdown viewers do not show
 inline SVG).
 
+Models with stages get a roadmap section: the roadmap view (stages as
+columns), then per stage its deliverables, its exit criteria, its findings
+(those about a deliverable of the stage) and its frame: the cross-section at
+the end of the stage drawn on the whole model's layout, so a deliverable
+sits in the same place in every frame (`prep.renderer.frame`).
+
 Hotspot ranking: the lint engine's (`prep.linter.hotspots.rank`, the same
 as `prep lint --hotspots`) when it is installed. Otherwise a simple fallback:
 a deliverable's *risk* adds up what the three PReP questions look for,
@@ -162,6 +168,36 @@ def _summary(model: Model, findings: list[Diagnostic] | None) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class StagePart:
+    """One stage of the report's roadmap section."""
+    name: str
+    label: str
+    members: tuple[str, ...]      # deliverables whose effective stage it is, in model order
+    exits: tuple[str, ...]
+    findings: tuple[Diagnostic, ...]
+    note: str | None
+
+
+def roadmap_parts(model: Model, findings: list[Diagnostic] | None) -> list[StagePart]:
+    """Per stage, in order: its deliverables, exit criteria and findings
+    (those whose subject is one of its deliverables, or the stage itself)."""
+    where = model.effective_stages
+    parts = []
+    for st in model.stages.values():
+        members = tuple(n for n in model.deliverables if where[n] == st.name)
+        mine = set(members)
+        found = tuple(f for f in findings or () if f.subject in mine or
+                      (f.subject == st.name and f.subject not in model.deliverables))
+        parts.append(StagePart(st.name, st.display, members, st.exits, found, st.note))
+    return parts
+
+
+def _names(model: Model, names) -> list[str]:
+    """Deliverables by their label, on one line each."""
+    return [model.deliverables[n].display.replace("\n", " ") if n in model.deliverables else n for n in names]
+
+
 def _title(model: Model) -> str:
     return model.title or os.path.splitext(os.path.basename(model.path))[0]
 
@@ -184,16 +220,47 @@ td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """.strip()
 
 
-def _inline_svg(svg: bytes) -> str:
-    """Graphviz's SVG document as an element inside HTML (no prolog, no comments)."""
-    return _XML_PROLOG.sub("", svg.decode("utf-8")).strip()
+_SVG_ID = re.compile(r'(<[^>]*?\sid=")')
+
+
+def _inline_svg(svg: bytes, prefix: str | None = None) -> str:
+    """Graphviz's SVG document as an element inside HTML (no prolog, no
+    comments); with `prefix`, its ids made unique in a page of several."""
+    text = _XML_PROLOG.sub("", svg.decode("utf-8")).strip()
+    return _SVG_ID.sub(lambda m: m.group(1) + prefix + "-", text) if prefix else text
+
+
+def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[str]:
+    out = ['<h2 id="roadmap">Roadmap</h2>',
+           '<p class="meta">The stages as columns, in order; exit criteria (tagged EXIT n) at each '
+           "column's right edge. Then each stage: what it makes, what ends it, its findings, and the "
+           "process as it stands at its end (every deliverable in the same place in every picture).</p>",
+           f'<div class="diagram prep-roadmap">{_inline_svg(pictures["roadmap"], "roadmap")}</div>']
+    for i, part in enumerate(parts, 1):
+        out.append(f'<section class="prep-stage" id="stage-{i}">')
+        out.append(f"<h3>{escape(part.label)}</h3>")
+        if part.note:
+            out.append(f'<p class="meta">{escape(part.note)}</p>')
+        out.append('<table class="prep-stage-summary"><tbody>')
+        for head, names in (("deliverables", part.members), ("exit criteria", part.exits)):
+            cell = ", ".join(escape(t) for t in _names(model, names)) or "none"
+            out.append(f"<tr><th>{head}</th><td>{cell}</td></tr>")
+        out.append("</tbody></table>")
+        # a class of its own: "prep-findings" is the model's whole table
+        out.append(findings_table_html(part.findings).replace('class="prep-findings"', 'class="prep-stage-findings"', 1)
+                   if part.findings else
+                   '<p class="prep-no-findings">No findings in this stage.</p>')
+        out.append(f'<div class="diagram prep-frame">{_inline_svg(pictures[part.name], f"stage-{i}")}</div>')
+        out.append("</section>")
+    return out
 
 
 def _list(items: list[str]) -> str:
     return "<br>".join(escape(i) for i in items)
 
 
-def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme=None) -> str:
+def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme=None,
+                pictures: dict | None = None) -> str:
     from .._version import __version__
 
     title = _title(model)
@@ -207,6 +274,8 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
     if findings is not None:
         out.append('<p class="meta">Boxes are coloured by their worst finding: green none, lime info, '
                    "yellow warning, red error.</p>")
+    if pictures:
+        out += _roadmap_html(model, roadmap_parts(model, findings), pictures)
     out.append('<h2 id="findings">Findings</h2>')
     out.append(findings_table_html(findings) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
@@ -239,12 +308,25 @@ def _md_cell(text: str) -> str:
             .replace("<", "&lt;").replace("\x00", "<br>"))
 
 
-def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name: str) -> str:
+def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name: str,
+                    pictures: dict | None = None) -> str:
     title = _title(model)
     out = [f"# {_md_cell(title)}", ""]
     out += [f"- model: `{model.path}`"] + [f"- {line}" for line in _summary(model, findings)]
     alt = title.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
     out += ["", "## Diagram", "", f"![{alt}]({image_name})", ""]
+    if pictures:
+        out += ["## Roadmap", "", "The stages as columns, in order; exit criteria (tagged EXIT n) at each "
+                "column's right edge.", "", f"![roadmap]({pictures['roadmap']})", ""]
+        for part in roadmap_parts(model, findings):
+            out += [f"### {_md_cell(part.label)}", ""]
+            if part.note:
+                out += [_md_cell(part.note), ""]
+            out += [f"- deliverables: {_md_cell(', '.join(_names(model, part.members)) or 'none')}",
+                    f"- exit criteria: {_md_cell(', '.join(_names(model, part.exits)) or 'none')}", ""]
+            out.append(findings_table_markdown(part.findings) if part.findings else "No findings in this stage.\n")
+            label = part.label.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+            out += [f"![{label}]({pictures[part.name]})", ""]
     out += ["## Findings", ""]
     out.append(findings_table_markdown(findings) if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
@@ -267,18 +349,43 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
     return "\n".join(out) + "\n"
 
 
-def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
-                 direction: str = "LR") -> tuple[bytes, bytes]:
-    """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
-    for md it is to be written as `image_name` next to it."""
+def roadmap_pictures(model: Model, whole, drawn, *, theme="default", direction: str = "LR") -> dict[str, bytes]:
+    """The roadmap section's SVGs: "roadmap" (the roadmap view) and one
+    frame per stage name, drawn on `whole` (the whole model's layout)."""
     from ..renderer import render
+    from ..renderer.frame import render_frame
+
+    pictures = {"roadmap": render(model, "svg", direction=direction, findings=drawn, theme=theme, view="roadmap")}
+    for name in model.stages:
+        pictures[name] = render_frame(model, name, whole, "svg", findings=drawn, theme=theme)
+    return pictures
+
+
+def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
+                 direction: str = "LR", images: dict | None = None) -> tuple[bytes, bytes]:
+    """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
+    for md it is to be written as `image_name` next to it, and, for a model
+    with stages, the roadmap section's pictures too: `images` (a dict, when
+    given) receives them as {file name: SVG bytes}, named after `image_name`."""
+    from ..layouter import layout
+    from ..renderer import render
+    from ..renderer.dot import resolve_theme
 
     findings = lint_findings(model)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
-    svg = render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme)
+    look = resolve_theme(theme)
+    whole = layout(model, direction=direction, font=look.font, font_size=look.font_size, legend=True,
+                   health=drawn is not None)
+    svg = render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme, layout=whole)
+    pictures = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction) if model.stages else {}
     if fmt == "html":
         return report_html(model, sort_findings(findings) if findings is not None else None, svg,
-                           theme=theme).encode("utf-8"), svg
+                           theme=theme, pictures=pictures).encode("utf-8"), svg
     if fmt == "md":
-        return report_markdown(model, findings, image_name).encode("utf-8"), svg
+        stem = image_name[:-4] if image_name.endswith(".svg") else image_name
+        names = {key: f"{stem}.roadmap.svg" if key == "roadmap" else f"{stem}.stage-{i}.svg"
+                 for i, key in enumerate(pictures)}
+        if images is not None:
+            images.update({names[key]: data for key, data in pictures.items()})
+        return report_markdown(model, findings, image_name, names).encode("utf-8"), svg
     raise ValueError(f"unknown report format {fmt!r}; choose html or md")

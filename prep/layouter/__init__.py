@@ -29,6 +29,7 @@ BOX_MARGIN = "0.14,0.07"
 LEGEND_MARGIN = "0.08,0.04"
 TITLE_EXTRA = 2.0   # the title is this much larger than box text
 NOTE_SMALLER = 2.0  # relation notes are this much smaller
+STAGE_LARGER = 1.0  # roadmap: stage labels are this much larger than box text
 NODE_SEP_IN = 0.35  # dot engine spacing (inches), as prep drew before
 RANK_SEP_IN = 0.55
 
@@ -65,6 +66,7 @@ class Sizes:
     notes: dict[str, tuple[float, float]]        # note text -> its label
     titles: dict[str, tuple[float, float]] = field(default_factory=dict)  # title text -> size
     legend: dict[str, tuple[float, float]] = field(default_factory=dict)  # legend-<kind> -> text or box
+    stages: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage name -> its label
     font: str = FONT_FAMILY
     font_size: float = 12.0
 
@@ -74,24 +76,35 @@ class Sizes:
         return (all(n in self.boxes for n in model.deliverables) and all(g in self.groups for g in model.groups)
                 and all(r.note in self.notes for r in model.relations if r.note)
                 and (not model.title or model.title in self.titles)
-                and (not legend or all(k in self.legend for k, _, _ in texts(health, diff))))
+                and (not legend or all(k in self.legend for k, _, _ in texts(health, diff)))
+                and all(s in self.stages for s in model.stages))
+
+
+VIEWS = ("diagram", "roadmap")
 
 
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
            engine: str = "prep", legend: bool = False, health: bool = False,
-           previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False) -> Layout:
+           previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
+           view: str = "diagram") -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
     model, same direction), deliverables stay where they were unless the
     edit pushes them: the order is not re-optimised, so crossings can
     grow over many edits; lay out without it to start afresh. `sizes`
-    (from `measure`) skips measuring again."""
+    (from `measure`) skips measuring again. `view="roadmap"`: the stages
+    as columns in order (LR; rows in TB), each deliverable in its stage's
+    column, exit criteria on the column's last rank (`Layout.columns`)."""
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    if view == "roadmap":
+        check_roadmap(model, engine=engine, previous=previous)
     if engine == "dot":
         # dot measures the model's labels itself; only a legend needs measuring here
         placed = _dot_engine(model, direction, font, font_size)
@@ -103,7 +116,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
                 or not sizes.covers(model, legend, health, diff_legend)):
             sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
                             diff_legend=diff_legend)
-        placed = _prep_engine(model, direction, sizes, previous)
+        placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap")
     if legend:
         from .legend import place
 
@@ -111,7 +124,36 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     return placed
 
 
-def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None) -> Layout:
+def check_roadmap(model: Model, *, engine: str = "prep", previous: Layout | None = None) -> None:
+    """The roadmap view needs stages, prep's engine and a fresh layout: a
+    located usage error otherwise."""
+    from ..language.diagnostics import PrepError
+
+    if not model.stages:
+        raise PrepError.at(model.path, "the model has no stages: the roadmap view draws its stages as columns",
+                           name="usage-error", hint='declare them, e.g. `stage kickoff "Stage 1: Kickoff" '
+                                                    '[exit: 成功計画]` (docs/language.md#stages)')
+    if engine != "prep":
+        raise PrepError.at(model.path, f"the roadmap view is laid out by prep's engine, not {engine}",
+                           name="usage-error", hint="leave out --engine (or use --engine prep)")
+    if previous is not None:
+        raise PrepError.at(model.path, "the roadmap view does not start from a previous layout",
+                           name="usage-error", hint="leave out --stable: stage columns fix where boxes go")
+
+
+def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
+    """What the engine needs for the roadmap view: columns (stage name,
+    label, label size) in order, each deliverable's column (its effective
+    stage), and the exit criteria."""
+    order = {name: i for i, name in enumerate(model.stages)}
+    where = model.effective_stages
+    return dict(columns=[(s.name, s.display, sizes.stages[s.name]) for s in model.stages.values()],
+                node_column={n: order[where[n]] for n in model.deliverables},
+                exits=frozenset(x for s in model.stages.values() for x in s.exits if x in model.deliverables))
+
+
+def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
+                 roadmap: bool = False) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
 
     places = routes = flow = frames = None
@@ -145,6 +187,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         previous_routes=routes,
         previous_flow=flow,
         previous_groups=frames,
+        **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)
 
@@ -167,6 +210,8 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     notes = list(dict.fromkeys(r.note for r in model.relations if r.note))
     for k, note in enumerate(notes):
         out.append(f"  e{k} [label={dot_string(note)}, {text}, fontsize={font_size - NOTE_SMALLER:g}];")
+    for i, s in enumerate(model.stages.values()):
+        out.append(f"  s{i} [label={dot_string(s.display)}, {text}, fontsize={font_size + STAGE_LARGER:g}];")
     all_titles = list(dict.fromkeys(([model.title] if model.title else []) + list(titles)))
     for k, title in enumerate(all_titles):
         out.append(f"  t{k} [label={dot_string(title)}, {text}, fontsize={font_size + TITLE_EXTRA:g}];")
@@ -184,6 +229,7 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
                  notes={note: got[f"e{k}"] for k, note in enumerate(notes)},
                  titles={title: got[f"t{k}"] for k, title in enumerate(all_titles)},
                  legend={k: v for k, v in got.items() if k.startswith("legend-")},
+                 stages={name: got[f"s{i}"] for i, name in enumerate(model.stages)},
                  font=font, font_size=font_size)
 
 
@@ -301,4 +347,4 @@ def from_json0(data: dict, model: Model, direction: str) -> Layout:
                   group_labels=group_labels, title=title, engine="dot", direction=direction)
 
 
-__all__ = ["ENGINES", "Box", "Layout", "Route", "Sizes", "layout", "measure", "box_label", "dot_string"]
+__all__ = ["ENGINES", "VIEWS", "Box", "Layout", "Route", "Sizes", "layout", "measure", "box_label", "dot_string"]

@@ -83,6 +83,20 @@ class LegendItem:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A stage of the roadmap view: its frame (a band across the drawing)
+    and where its label is written."""
+    stage: str       # the stage's name
+    label: str       # the text drawn (the stage's label, else its name)
+    frame: Box
+    label_box: Box
+
+    def as_dict(self) -> dict:
+        return {"stage": self.stage, "label": self.label, "frame": self.frame.as_dict(),
+                "label_box": self.label_box.as_dict()}
+
+
 @dataclass(frozen=True)
 class Layout:
     width: float
@@ -96,6 +110,11 @@ class Layout:
     legend_items: tuple[LegendItem, ...] = ()
     engine: str = "prep"
     direction: str = "LR"
+    columns: tuple[Column, ...] = ()   # the roadmap view's stages, in order
+
+    @property
+    def view(self) -> str:
+        return "roadmap" if self.columns else "diagram"
 
     def as_dict(self) -> dict:
         width, height = self._canvas(self.nodes)
@@ -104,6 +123,9 @@ class Layout:
                "nodes": {name: box.as_dict() for name, box in self.nodes.items()},
                "edges": [e.as_dict() for e in self.edges],
                "groups": {name: box.as_dict() for name, box in self.groups.items()}}
+        if self.columns:
+            out["view"] = "roadmap"
+            out["columns"] = [c.as_dict() for c in self.columns]
         if self.title is not None:
             out["title"] = self.title.as_dict()
         if self.legend is not None:
@@ -143,7 +165,8 @@ class Layout:
                       group_labels={n: box(b) for n, b in self.group_labels.items()},
                       title=box(self.title), legend=box(self.legend),
                       legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in self.legend_items),
-                      engine=self.engine, direction=self.direction)
+                      engine=self.engine, direction=self.direction,
+                      columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in self.columns))
 
 
 def _r(v: float) -> float:
@@ -178,7 +201,9 @@ def layout_from_dict(data: dict) -> Layout:
                   groups={n: _box(b) for n, b in data.get("groups", {}).items()},
                   title=_box(data["title"]) if "title" in data else None,
                   legend=_box(legend) if legend else None, legend_items=items,
-                  engine=data.get("engine", "prep"), direction=data.get("direction", "LR"))
+                  engine=data.get("engine", "prep"), direction=data.get("direction", "LR"),
+                  columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]))
+                                for c in data.get("columns", ())))
 
 
 def read_layout(path: str) -> Layout:

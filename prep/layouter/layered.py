@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .geometry import Box, Layout, Route
+from .geometry import Box, Column, Layout, Route
 
 NODE_SEP = 18.0      # between boxes of one rank (lateral)
 VIRTUAL_SEP = 7.0    # between edges passing through a rank
@@ -41,8 +41,17 @@ MARGIN = 0.0         # around the drawing (the picture adds its own pad)
 SWEEPS = 12          # barycentre sweeps (each down or up)
 BIG = 20_000         # above this many boxes and virtual nodes, fewer sweeps and passes
 BIG_SWEEPS = 4
+# The roadmap view's stage columns make long edges pass more ranks (a
+# 1,000-deliverable model whose inputs come from anywhere: 39 ranks in 8
+# stages instead of 15, five times the virtual nodes); there the further
+# sweeps cost four times the time and changed the crossings by 0.3%
+ROADMAP_BIG = 8_000
 TRANSPOSE_PASSES = 6
 TITLE_GAP = 8.0      # between the title and the drawing
+COLUMN_PAD = 20.0    # roadmap: a stage column's frame to the boxes in it
+COLUMN_GAP = 6.0     # roadmap: between two stage columns
+LABEL_PAD = 6.0      # roadmap: a column's frame to its label
+EXIT_TAG_ROOM = 8.0  # roadmap: an exit criterion's tag stands this far above its box
 ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
 
 
@@ -67,6 +76,12 @@ class GraphSpec:
     previous_routes: dict[tuple[str, str, str], list[list[tuple[float, float]]]] | None = None
     previous_flow: dict[str, float] | None = None  # each box's place along the flow
     previous_groups: dict[str, tuple[float, float, float, float]] | None = None  # frames: a0, a1, b0, b1
+    # the roadmap view: stages as columns in order, (stage name, label text,
+    # label size); each deliverable's column; the exit criteria, which go
+    # on their column's last rank
+    columns: list[tuple[str, str, tuple[float, float]]] | None = None
+    node_column: dict[str, int] = field(default_factory=dict)
+    exits: frozenset[str] = frozenset()
 
 
 def lay_out(spec: GraphSpec) -> Layout:
@@ -93,6 +108,9 @@ class _Engine:
         self.gparent = [gid.get(spec.groups[g][0], -1) if spec.groups[g][0] in gid else -1
                         for g in self.group_names]
         self.glabel = [spec.groups[g][1] for g in self.group_names]
+        self.glabel_text = list(self.glabel)
+        if spec.columns is not None:  # room under a frame's label for an exit criterion's tag
+            self.glabel = [(w, h + EXIT_TAG_ROOM) for w, h in self.glabel]
         self.node_cluster = [gid.get(spec.node_group.get(name) or "", -1) for name in names]
         self.previous = self._previous_places()
         # with a previous layout, where a frame was (for a rank it only spans)
@@ -222,8 +240,11 @@ class _Engine:
 
     # ------------------------------------------------------------------ run
     def run(self) -> Layout:
-        self._acyclic_edges()
-        self._rank()
+        if self.spec.columns is not None:
+            self._column_ranks()
+        else:
+            self._acyclic_edges()
+            self._rank()
         self._chains()
         self._cluster_spans()
         self._order()
@@ -324,6 +345,105 @@ class _Engine:
             elif lo is not None:
                 rank[v] = lo
 
+    def _column_ranks(self) -> None:
+        """The roadmap view's ranks: every stage is a contiguous range of
+        ranks, in stage order; inside it, the longest path among the
+        stage's own deliverables, then its exit criteria together on its
+        last rank (after every other deliverable of the stage). Every
+        relation then points from the lower rank to the higher one: a
+        relation into an earlier stage (or out of an exit criterion into
+        its own stage) is drawn reversed, as a cycle's closing edge is."""
+        n = self.n_real
+        names = self.spec.nodes
+        n_cols = len(self.spec.columns)
+        col = [self.spec.node_column[name] for name in names]
+        exit_ = [name in self.spec.exits for name in names]
+        # the stage-internal relations that order ranks: not out of an exit
+        # into a plain member (that one runs backwards), cycles broken in
+        # declaration order as in `_acyclic_edges`
+        out: list[list[int]] = [[] for _ in range(n)]
+        for s, t, _kind, _label in self.spec.edges:
+            u, v = self.index[s], self.index[t]
+            if u != v and col[u] == col[v] and not (exit_[u] and not exit_[v]):
+                out[u].append(v)
+        state = [0] * n
+        succ: list[list[int]] = [[] for _ in range(n)]
+        pred: list[list[int]] = [[] for _ in range(n)]
+        for root in range(n):
+            if state[root]:
+                continue
+            stack = [(root, iter(out[root]))]
+            state[root] = 1
+            while stack:
+                node, it = stack[-1]
+                for v in it:
+                    if state[v] == 0:
+                        state[v] = 1
+                        stack.append((v, iter(out[v])))
+                        succ[node].append(v)
+                        pred[v].append(node)
+                        break
+                    if state[v] == 2:  # a forward or cross edge; state 1 closes a cycle: left out
+                        succ[node].append(v)
+                        pred[v].append(node)
+                else:
+                    state[node] = 2
+                    stack.pop()
+        rank = [0] * n
+        indeg = [len(p) for p in pred]
+        todo = [i for i in range(n) if indeg[i] == 0]
+        topo = []
+        while todo:
+            nxt = []
+            for u in todo:
+                topo.append(u)
+                for v in succ[u]:
+                    rank[v] = max(rank[v], rank[u] + 1)
+                    indeg[v] -= 1
+                    if indeg[v] == 0:
+                        nxt.append(v)
+            todo = nxt
+        last_plain = [-1] * n_cols
+        for v in range(n):
+            if not exit_[v]:
+                last_plain[col[v]] = max(last_plain[col[v]], rank[v])
+        # plain members: a deliverable that feeds more than it consumes (in
+        # any stage) moves as late as its consumers in the stage allow, or
+        # to the stage's last plain rank: shorter edges, fewer virtual nodes
+        fan_out, fan_in = [0] * n, [0] * n
+        for s, t, _kind, _label in self.spec.edges:
+            if s != t:
+                fan_out[self.index[s]] += 1
+                fan_in[self.index[t]] += 1
+        for u in reversed(topo):
+            if not exit_[u] and fan_out[u] > fan_in[u]:
+                later = [rank[v] for v in succ[u] if not exit_[v]]
+                rank[u] = min(later) - 1 if later else last_plain[col[u]]
+        exit_rank = [0] * n
+        for u in topo:
+            if exit_[u]:
+                exit_rank[u] = max([exit_rank[p] + 1 for p in pred[u] if exit_[p]] + [0])
+        for v in range(n):
+            if exit_[v]:
+                rank[v] = last_plain[col[v]] + 1 + exit_rank[v]
+        widths = [1] * n_cols
+        for v in range(n):
+            widths[col[v]] = max(widths[col[v]], rank[v] + 1)
+        first = [0] * n_cols
+        for c in range(1, n_cols):
+            first[c] = first[c - 1] + widths[c - 1]
+        self.rank = [first[col[v]] + rank[v] for v in range(n)]
+        self.n_ranks = sum(widths)
+        self.col_ranges = [(first[c], first[c] + widths[c] - 1) for c in range(n_cols)]
+        self.edges = []
+        for k, (s, t, _kind, _label) in enumerate(self.spec.edges):
+            u, v = self.index[s], self.index[t]
+            if u == v:
+                continue
+            if self.rank[u] == self.rank[v]:  # cannot happen by construction; never draw a flat edge
+                raise AssertionError(f"roadmap ranks: {s!r} and {t!r} share a rank")
+            self.edges.append((u, v, k, False) if self.rank[u] < self.rank[v] else (v, u, k, True))
+
     # ----------------------------------------------------------- 2. chains
     def _lca(self, a: int, b: int) -> int:
         seen = set()
@@ -405,7 +525,7 @@ class _Engine:
         order = [[v for kind, v in ev if kind == "n"] for ev in events]
         pos = self._positions_of(order)
         best, best_cross = list(events), self._crossings(order, pos)
-        sweeps = (SWEEPS if total <= BIG else BIG_SWEEPS) if best_cross and self.previous is None else 0
+        sweeps = (SWEEPS if total <= self._big() else BIG_SWEEPS) if best_cross and self.previous is None else 0
         for sweep in range(sweeps):
             downward = sweep % 2 == 0
             ranks = range(1, self.n_ranks) if downward else range(self.n_ranks - 2, -1, -1)
@@ -434,6 +554,10 @@ class _Engine:
             self._transpose()
         self.order = [[v for kind, v in ev if kind == "n"] for ev in self.events]
         self.crossings = self._crossings(self.order, self._positions_of(self.order))
+
+    def _big(self) -> int:
+        """Above this many boxes and virtual nodes: fewer sweeps and passes."""
+        return BIG if self.spec.columns is None else ROADMAP_BIG
 
     def _transpose(self) -> None:
         """Swap neighbours in a rank (two boxes or passing edges next to each
@@ -656,7 +780,7 @@ class _Engine:
             # pull each node towards its neighbours within what its rank allows,
             # alternately from both ends, so edges run straighter
             active = [v for v in topo if v < total]
-            for it in range(6 if total <= BIG else 2):
+            for it in range(6 if total <= self._big() else 2):
                 seq = active if it % 2 == 0 else active[::-1]
                 for v in seq:
                     ns = self.up[v] + self.down[v]
@@ -716,13 +840,45 @@ class _Engine:
             for g, s in enumerate(self.span):
                 if s is not None and s[0] > 0:
                     gap[s[0] - 1] = max(gap[s[0] - 1], RANK_SEP + self.glabel[g][1] + GROUP_PAD * (self.gdepth[g] + 2))
+        self.rank_width = width
+        if self.spec.columns is not None:
+            return self._column_coordinates(width, gap, depth)
         a = []
         cur = 0.0
         for r in range(self.n_ranks):
             if r:
                 cur += width[r - 1] / 2 + gap[r - 1] + width[r] / 2
             a.append(cur)
-        self.rank_width = width
+        return a
+
+    def _column_coordinates(self, width, gap, depth) -> list[float]:
+        """Ranks placed column by column: each stage's frame holds its
+        ranks with a pad (and, in TB, its label above them), is at least as
+        wide as its label in LR, and the next frame starts a small gap
+        after it. Sets `column_a`: each frame's extent along the flow."""
+        a = [0.0] * self.n_ranks
+        self.column_a = []
+        cursor = 0.0
+        pad = COLUMN_PAD + GROUP_PAD * depth
+        for c, (r0, r1) in enumerate(self.col_ranges):
+            lw, lh = self.spec.columns[c][2]
+            rel = [0.0]
+            for r in range(r0 + 1, r1 + 1):
+                rel.append(rel[-1] + width[r - 1] / 2 + gap[r - 1] + width[r] / 2)
+            lo, hi = -width[r0] / 2, rel[-1] + width[r1] / 2
+            before = pad
+            if not self.lr:  # the stage's label, then the labels of frames opening on its first rank
+                before += lh + LABEL_PAD
+                for g, s in enumerate(self.span):
+                    if s is not None and s[0] == r0:
+                        before = max(before, lh + LABEL_PAD + self.glabel[g][1] + GROUP_PAD * (self.gdepth[g] + 2))
+            extra = max(0.0, lw + 2 * LABEL_PAD - (hi - lo + before + pad)) if self.lr else 0.0
+            origin = cursor + before + extra / 2 - lo
+            for i, r in enumerate(range(r0, r1 + 1)):
+                a[r] = origin + rel[i]
+            end = origin + hi + pad + extra / 2
+            self.column_a.append((cursor, end))
+            cursor = end + COLUMN_GAP
         return a
 
     def _geometry(self) -> Layout:
@@ -753,8 +909,18 @@ class _Engine:
             frame_a[g] = (lo, hi)
         # the drawing's extent, then a margin (and the title) around it
         a_lo = min([a[v] - self.ext_a[v] / 2 for v in range(self.n_real)] +
-                   [f[0] for f in frame_a if f is not None], default=0.0)
+                   [f[0] for f in frame_a if f is not None] +
+                   [f[0] for f in getattr(self, "column_a", ())], default=0.0)
         b_lo = 0.0
+        if spec.columns is not None:
+            # the stage columns span the drawing across the flow; in LR their
+            # labels sit in a strip above everything else
+            label_h = max((size[1] for _, _, size in spec.columns), default=0.0)
+            b_lo = -(label_h + 2 * LABEL_PAD + EXIT_TAG_ROOM) if self.lr else -COLUMN_PAD
+            b_hi = max([b[v] + self.half_b[v] for v in range(total)] +
+                       [b[self.R(g)] for g in range(G) if self.span[g] is not None], default=0.0) + COLUMN_PAD
+            if not self.lr:
+                b_hi = max([b_hi] + [b_lo + size[0] + 2 * LABEL_PAD for _, _, size in spec.columns])
         title_h = spec.title_size[1] + TITLE_GAP if spec.title_size else 0.0
 
         def point(pa, pb):
@@ -774,8 +940,14 @@ class _Engine:
             bl, br = b[self.L(g)], b[self.R(g)]
             frame = box((lo + hi) / 2, (bl + br) / 2, hi - lo, br - bl)
             groups[name] = frame
-            lw, lh = self.glabel[g]
+            lw, lh = self.glabel_text[g]
             group_labels[name] = Box(frame.left + GROUP_PAD + lw / 2, frame.top + GROUP_PAD / 2 + lh / 2, lw, lh)
+        columns = []
+        for c, (stage, text, (lw, lh)) in enumerate(spec.columns or ()):
+            lo, hi = self.column_a[c]
+            frame = box((lo + hi) / 2, (b_lo + b_hi) / 2, hi - lo, b_hi - b_lo)
+            columns.append(Column(stage, text, frame, Box(frame.left + LABEL_PAD + lw / 2,
+                                                          frame.top + LABEL_PAD + lh / 2, lw, lh)))
         edges = []
         by_index = {k: (chain, rev) for (u, v, k, rev), chain in zip(self.edges, self.chains)}
         for k, (s, t, kind, label) in enumerate(spec.edges):
@@ -797,6 +969,8 @@ class _Engine:
             edges.append(Route(s, t, kind, tuple(pts), lab))
         xs = [bx.right for bx in nodes.values()] + [bx.right for bx in groups.values()]
         ys = [bx.bottom for bx in nodes.values()] + [bx.bottom for bx in groups.values()]
+        xs += [c.frame.right for c in columns]
+        ys += [c.frame.bottom for c in columns]
         for e in edges:
             for px, py in e.points:
                 xs.append(px)
@@ -813,7 +987,7 @@ class _Engine:
         height = max(ys, default=0.0) + MARGIN
         return Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=groups,
                       group_labels=group_labels, title=title, engine="prep",
-                      direction="LR" if self.lr else "TB")
+                      direction="LR" if self.lr else "TB", columns=tuple(columns))
 
     def _route(self, chain: list[int], a, b) -> list[tuple[float, float]]:
         """Cubic Bézier control points (in a/b) through the chain: straight

@@ -21,6 +21,7 @@ HEALTH = (("health-green", "no finding"), ("health-lime", "info"), ("health-yell
 DIFF_BOXES = (("diff-added", "+ added"), ("diff-removed", "removed"), ("diff-changed", "~ changed"))
 DIFF_LINES = (("diff-edge-added", "added relation"), ("diff-edge-removed", "removed relation"),
               ("diff-edge-changed", "changed relation"))
+EXIT = ("stage-exit", "EXIT n: exit criterion of stage n")  # the roadmap view's tag (as in the stage pictures)
 HEADER = "Legend"
 PAD = 8.0
 GAP = 10.0
@@ -32,7 +33,7 @@ SLACK = 8.0   # free space kept around the block
 def texts(health: bool, diff: bool = False) -> list[tuple[str, str, bool]]:
     """(key, text, boxed) of everything to measure: boxed ones are sample boxes."""
     out = [("legend-header", HEADER, False)]
-    out += [(f"legend-{k}", t, True) for k, t in BOXES]
+    out += [(f"legend-{k}", t, True) for k, t in BOXES + (EXIT,)]
     out += [(f"legend-{k}", t, False) for k, t in LINES]
     if health:
         out += [(f"legend-{k}", t, True) for k, t in HEALTH]
@@ -43,7 +44,7 @@ def texts(health: bool, diff: bool = False) -> list[tuple[str, str, bool]]:
 
 
 def block(sizes: dict[str, tuple[float, float]], health: bool,
-          diff: bool = False) -> tuple[float, float, list[LegendItem]]:
+          diff: bool = False, exits: bool = False) -> tuple[float, float, list[LegendItem]]:
     """The block's size and its items, relative to its top-left corner."""
     items: list[LegendItem] = []
     hw, hh = sizes["legend-header"]
@@ -74,7 +75,7 @@ def block(sizes: dict[str, tuple[float, float]], health: bool,
         width = max(width, x - GAP)
         y += h + ROW_GAP
 
-    box_row(BOXES)
+    box_row(BOXES + ((EXIT,) if exits else ()))
     line_row(LINES)
     if health:
         box_row(HEALTH)
@@ -87,7 +88,7 @@ def block(sizes: dict[str, tuple[float, float]], health: bool,
 def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool, diff: bool = False) -> Layout:
     """`layout` with the legend in the first free corner: top right, bottom
     right, bottom left, top left (below the title)."""
-    w, h, items = block(sizes, health, diff)
+    w, h, items = block(sizes, health, diff, exits=bool(layout.columns))
     top = layout.title.bottom + 4 if layout.title is not None else 0.0
     margin = 12.0
     corners = [(layout.width - margin - w, top + margin), (layout.width - margin - w, layout.height - margin - h),
@@ -112,6 +113,8 @@ def _free(layout: Layout, area: Box) -> bool:
     if any(area.overlaps(b) for b in layout.groups.values()):
         return False
     if layout.title is not None and area.overlaps(layout.title):
+        return False
+    if any(area.overlaps(c.label_box) for c in layout.columns):
         return False
     for e in layout.edges:
         if e.label is not None and area.overlaps(e.label):

@@ -23,13 +23,13 @@ EMBED_FORMATS = ("mmd", "pptx")
 def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: bool = False,
            findings=None, theme=None, dpi: float | None = None, engine: str = "prep",
            layout=None, previous=None, sizes=None, links: dict[str, str] | None = None, marks=None,
-           embed_fonts: bool = True) -> bytes:
+           embed_fonts: bool = True, view: str = "diagram") -> bytes:
     """Draw `model` as `format`. `layout`: geometry already computed (else
-    the layout stage is asked, with `previous` and `sizes` passed on);
-    `links`: deliverable name -> relative file each box links to (SVG);
+    the layout stage is asked, with `previous`, `sizes` and `view` passed
+    on); `links`: deliverable name -> relative file each box links to (SVG);
     `embed_fonts`: an SVG carries the subset of the font it draws with
-    (WOFF2 in an @font-face), so it looks the same where the font is
-    not installed."""
+    (WOFF2 in an @font-face), so it looks the same where the font is not
+    installed; `view`: "diagram" or "roadmap" (stages as columns)."""
     fmt = format.lower()
     if fmt == "json":
         from ..language.export import model_to_json
@@ -40,6 +40,8 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     from .dot import resolve_theme, to_dot
 
     theme = resolve_theme(theme)
+    if view == "roadmap" and fmt == "mmd":
+        raise ValueError("the roadmap view is drawn by prep's layout: svg, png, pdf, pptx, dot or layout, not mmd")
     if fmt == "mmd":  # Mermaid lays the model out itself
         from .mermaid import to_mermaid
 
@@ -49,7 +51,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
 
         layout = lay_out(model, direction=direction, font=theme.font, font_size=theme.font_size,
                          engine=engine, legend=legend, health=findings is not None, previous=previous,
-                         sizes=sizes)
+                         sizes=sizes, view=view)
     if fmt == "layout":
         return layout.to_json()
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout,

@@ -117,6 +117,9 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
 
     ids = {name: f"n{i}" for i, name in enumerate(model.deliverables)}
     by_subject = worst_by_subject(findings) if findings is not None else None
+    # the roadmap view: stage columns behind everything, exit criteria marked
+    out.extend(_columns(layout, theme, pt, bb))
+    exits = {x: st.index + 1 for st in model.stages.values() for x in st.exits} if layout.columns else {}
 
     def node_line(d) -> str:
         classes = ["prep-knowhow" if d.kind == KNOWHOW else "prep-deliverable"]
@@ -131,6 +134,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         if d.final:
             pairs.append(("penwidth", "2.4"))
             classes.append("prep-final")
+        if d.name in exits:  # tagged "EXIT n" below (`_exit_tags`)
+            classes.append("prep-exit")
         if by_subject is not None:
             worst = worst_severity(by_subject.get(d.name, []))
             fill = HEALTH_FILL[worst]
@@ -153,7 +158,9 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             if g.name not in layout.groups:
                 continue
             out.append(f"{indent}subgraph {group_ids[g.name]} {{")
-            attrs = [("label", dot_string(g.display)), ("style", '"rounded,filled"'),
+            # in the roadmap view a group is a swimlane across the stage columns: not filled,
+            # so the columns show through
+            attrs = [("label", dot_string(g.display)), ("style", '"rounded"' if layout.columns else '"rounded,filled"'),
                      ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(theme.group_fill)),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]
@@ -165,6 +172,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             out.append(f"{indent}}}")
 
     emit_group(None, "  ")
+    out.extend(_exit_tags(layout, exits, theme, pt))
 
     for k, (r, route) in enumerate(zip(model.relations, layout.edges)):
         pairs = [("class", f'"prep-{r.kind}"'), ("pos", _long_string(spline_pos(route.points, r.kind == MUTUAL, height)))]
@@ -186,6 +194,55 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         out.extend(_legend(layout, theme, pt, bb, marks))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _columns(layout: Layout, theme: Theme, pt, bb) -> list[str]:
+    """The roadmap view's stage columns: labelled frames, every other one
+    shaded, drawn first so that they lie behind the boxes and groups."""
+    lines = []
+    for i, c in enumerate(layout.columns):
+        fill = theme.group_fill if i % 2 == 0 else theme.background
+        attrs = [("label", dot_string(c.label)), ("style", '"filled"'), ("color", dot_string(theme.group_border)),
+                 ("fillcolor", dot_string(fill)), ("labeljust", "l"), ("fontsize", f"{theme.font_size + 1:g}"),
+                 ("class", '"prep-stage"'), ("bb", bb(c.frame)), ("lp", f'"{pt(c.label_box.x, c.label_box.y)}"')]
+        lines += [f"  subgraph cluster_s{i} {{", "    graph " + _attrs(attrs) + ";", "  }"]
+    return lines
+
+
+EXIT_TAG_HEIGHT = 14.0
+EXIT_TAG_FONT_SIZE = 8.0
+
+
+def _tag_look(theme: Theme) -> list[tuple[str, str]]:
+    """A dark tag with white text: readable in greyscale and on a photocopy."""
+    ink = dot_string(theme.ink)
+    return [("style", '"filled"'), ("color", ink), ("fillcolor", ink), ("fontcolor", '"#ffffff"')]
+
+
+def exit_tag(box, number: int):
+    """(text, centre x, centre y, width) of the "EXIT n" tag of an exit
+    criterion's box: on its top edge, at its right, mostly above it so the
+    box's text stays readable. The same tag as the stage pictures'."""
+    text = f"EXIT {number}"
+    w = 10.0 + 5.6 * len(text)
+    return text, box.right - 6.0 - w / 2, box.top - EXIT_TAG_HEIGHT / 2 + 3.0, w
+
+
+def _exit_tags(layout: Layout, exits: dict[str, int], theme: Theme, pt) -> list[str]:
+    """The roadmap view's exit criteria: an "EXIT n" tag on each box (n:
+    the stage it ends), drawn after the boxes so that it lies on top."""
+    lines = []
+    for j, (name, number) in enumerate(exits.items()):
+        box = layout.nodes.get(name)
+        if box is None:
+            continue
+        text, x, y, w = exit_tag(box, number)
+        pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{EXIT_TAG_FONT_SIZE:g}"),
+                 ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
+                 ("height", f"{EXIT_TAG_HEIGHT / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
+                 ("class", '"prep-exit-tag"')] + _tag_look(theme)
+        lines.append(f"  exit{j} {_attrs(pairs)};")
+    return lines
 
 
 def _middle(points) -> tuple[float, float]:
@@ -278,6 +335,8 @@ def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
             fill = fills.get(item.kind, theme.knowhow_fill if item.kind == "knowhow" else theme.tangible_fill)
             pairs = [("label", dot_string(item.text)), ("style", dot_string(style)), ("fillcolor", dot_string(fill)),
                      ("fontsize", small), ("margin", box_margin), ("class", legend_item)] + place
+            if item.kind == "stage-exit":
+                pairs += _tag_look(theme)
             if item.kind.startswith("diff-"):
                 pairs = marks.legend_box(item.kind, pairs, item.text)
             lines.append(f"    legend_{i} {_attrs(pairs)};")

@@ -200,7 +200,9 @@ def to_pptx(model: Model, dot: str, *, theme: Theme | None = None) -> bytes:
         x0, y0, x1, y1 = _floats(obj["bb"])
         frame = shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, place.x(x0), place.y(y1),
                                  place.length(x1 - x0), place.length(y1 - y0))
-        frame.name = "group: " + label_of_cluster(obj)
+        # the roadmap view's stage columns are clusters cluster_s<i>
+        kind = "stage" if re.fullmatch(r"cluster_s\d+", obj.get("name", "")) else "group"
+        frame.name = f"{kind}: " + label_of_cluster(obj)
         frame.adjustments[0] = min(0.5, 8.0 / max(min(x1 - x0, y1 - y0), 16.0))
         if "filled" in obj.get("style", ""):
             frame.fill.solid()
