@@ -4,6 +4,7 @@
     python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
+    python bench/run.py --only-diff          # just `prep diff` at --diff-n (10,000), both profiles
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -43,7 +44,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
-from layout import bench_layout, table as layout_table  # noqa: E402
+from layout import bench_diff, bench_layout, diff_table, table as layout_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
@@ -281,7 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
+    ap.add_argument("--only-diff", action="store_true",
+                    help="run only the prep diff measurement (--diff-n, both profiles, --runs runs each)")
     args = ap.parse_args(argv)
+    if args.only_diff:
+        return only_diff(args, argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000
@@ -340,6 +345,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1
     return 0
+
+
+def only_diff(args, argv) -> int:
+    """`prep diff` at --diff-n on both profiles, nothing else (seconds, not
+    the minutes of the layout benchmark); prints the table, writes no JSON
+    unless --json is given explicitly."""
+    prep = prep_command()
+    # as bench_layout measures it: compiled modules kept, no debug output
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PREP_DEBUG")}
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        work = Path(tmp)
+        measure(prep + ["--version"], 1, cwd=work, env=env)  # compile prep's modules once, untimed
+        rows = bench_diff(args, prep, work, lambda *a, **k: measure(*a, env=env, **k), runs=args.runs)
+    load_after = os.getloadavg()
+    print("\n".join(diff_table(rows)))
+    print(f"\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {os.cpu_count()} CPUs "
+          f"(wall time is noisy on a shared machine; CPU time much less)")
+    if any(a.startswith("--json") for a in (argv if argv is not None else sys.argv[1:])):
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        data = {"command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                "machine": machine_info(), "diff": rows,
+                "load_average": {"before": load_before, "after": load_after}}
+        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 1 if any("error" in r["diff"] for r in rows) else 0
 
 
 if __name__ == "__main__":
