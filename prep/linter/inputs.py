@@ -7,22 +7,20 @@ deliverable; a model that shows fewer is usually an over-simplification.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
+from collections import Counter
 
 from ..language.diagnostics import INFO, WARNING
+from .analysis import shared
 from .rule import QUESTION_INPUTS, Rule, as_source, where
 
 
-def _distinct_sources(index, name: str) -> list[str]:
-    """What `name` is made from: sources of `->` and `~>` into it, once each,
-    without itself (a self-relation is E004's business)."""
-    return [s for s in dict.fromkeys(r.source for r in index.inputs[name] + index.sync_in[name]) if s != name]
-
-
 def _check_single_input(model, index, options):
-    for name, d in model.deliverables.items():
-        sources = _distinct_sources(index, name)
+    ds = model.deliverables
+    for name, sources in shared(model, index).sources.items():
         if len(sources) == 1:
+            d = ds[name]
             yield SINGLE_INPUT.finding(
                 f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name,
                 hint="which knowhow, criteria or other material went into it? add them as inputs: "
@@ -63,15 +61,31 @@ def _check_unused(model, index, options):
         yield UNUSED.finding(f"'{name}' feeds nothing and is not marked final", where(model, d), name, hint=hint)
 
 
+_IGNORED = re.compile(r"[\s\-_]+")  # \s is str.isspace()'s set
+
+
 def _fold(name: str) -> str:
     """A spelling-insensitive key: width, case, spaces, '-' and '_' ignored."""
-    s = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(ch for ch in s if not ch.isspace() and ch not in "-_")
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", name).casefold())
 
 
 # difflib is quadratic: above this many (undeclared x declared) pairs only
 # spelling-insensitive matches are suggested, so huge models stay fast
 _FUZZY_BUDGET = 200_000
+
+
+def _closest(word: str, names: list[str], cutoff: float) -> str | None:
+    """difflib.get_close_matches(word, names, n=1, cutoff), first leaving out
+    the names that share too few characters with `word` to pass difflib's
+    own first test (`quick_ratio`: 2 x shared characters / both lengths), at
+    C speed: the same answer, several times faster on thousands of names."""
+    chars = set(word)
+    most = max(Counter(word).values(), default=0)  # a character's repeats bound its matches
+    n = len(word)
+    maybe = [x for x in names
+             if not n + len(x) or 2.0 * min(n, len(x), most * len(chars.intersection(x))) / (n + len(x)) >= cutoff]
+    close = difflib.get_close_matches(word, maybe, n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 def _check_undeclared(model, index, options):
@@ -86,8 +100,7 @@ def _check_undeclared(model, index, options):
     for d in undeclared:
         guess = folded.get(_fold(d.name))
         if guess is None and fuzzy and declared:
-            close = difflib.get_close_matches(d.name, declared, n=1, cutoff=0.75)
-            guess = close[0] if close else None
+            guess = _closest(d.name, declared, 0.75)
         if guess is not None:
             hint = f"did you mean '{guess}'?"
         else:
