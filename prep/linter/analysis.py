@@ -291,6 +291,11 @@ class Shared:
             self._flow = Flow(self.model, self.index)
         return self._flow
 
+    @property
+    def known_reach(self) -> Reach | None:
+        """The all-pairs reachability if something asked for it already."""
+        return self._reach
+
     def reach(self) -> Reach | None:
         """Reachability between all deliverables, or None when the model
         is too big to keep it (above SHARED_REACH_BITS)."""

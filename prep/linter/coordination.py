@@ -53,7 +53,10 @@ def _check_early_start(model, index, options):
     # first the candidate (consumer, partner) pairs, then one reachability
     # pass over just their consumers (not all-pairs: O(n^2) memory)
     pending = []
+    mutual = index.mutual
     for name in model.deliverables:
+        if not mutual[name]:
+            continue
         partners = [p for p in dict.fromkeys(_partners(r, name) for r in index.mutual[name]) if p != name]
         if not partners or not index.consumers[name]:
             continue
@@ -69,10 +72,10 @@ def _check_early_start(model, index, options):
                 pending.append((name, r, t, candidates))
     if not pending:
         return
-    # the model's shared reachability when it is small enough to keep (the
-    # hotspot ranking of `prep diff` and `--hotspots` reuses it)
+    # the model's all-pairs reachability when the hotspot ranking made it
+    # already (`prep diff` ranks first); else just the rows asked about here
     common = shared(model, index)
-    reach = common.reach() or Reach(model, index, targets=[t for _, _, t, _ in pending], flow=common.flow)
+    reach = common.known_reach or Reach(model, index, targets=[t for _, _, t, _ in pending], flow=common.flow)
     for name, r, t, candidates in pending:
         missing = [b for b in candidates if not reach.reaches(b, t)]
         for b in missing:

@@ -48,17 +48,23 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
+def _lint_and_rank(model, top: int, lint_options: dict) -> tuple[list[Diagnostic], list[Hotspot]]:
+    # the ranking first: the all-pairs reachability it makes is kept for the
+    # model, and S303 then asks it instead of walking the graph again
+    hotspots = rank(model, top=top)
+    return lint_model(model, **lint_options), hotspots
+
+
 def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, **lint_options) -> Review:
     """The review of the change from model `old` to model `new`."""
     from .._process import start
 
     # the old side's findings and ranking on the other core (they come back
     # as small records; the models themselves would cost more to send)
-    old_side = start(lambda: (lint_model(old, **lint_options), rank(old, top=top)), "the lint of the old model")
+    old_side = start(lambda: _lint_and_rank(old, top, lint_options), "the lint of the old model")
     changes = diff_models(old, new)
     rename = dict(changes.renamed)
-    after = lint_model(new, **lint_options)
-    hotspots_after = rank(new, top=top)
+    after, hotspots_after = _lint_and_rank(new, top, lint_options)
     before, hotspots_before = old_side.wait()
     old_keys = Counter(_key(d, rename) for d in before)
     new_keys = Counter(_key(d, {}) for d in after)
