@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 
@@ -63,9 +64,55 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
     # as small records; the models themselves would cost more to send)
     old_side = start(lambda: _lint_and_rank(old, top, lint_options), "the lint of the old model")
     changes = diff_models(old, new)
-    rename = dict(changes.renamed)
     after, hotspots_after = _lint_and_rank(new, top, lint_options)
     before, hotspots_before = old_side.wait()
+    return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+
+
+def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Review:
+    """`review` of two models still to be read: `load_old()` and
+    `load_new()` each return (model, label). As `prep diff` runs it.
+
+    The old side is read, ranked and linted in a forked child while this
+    process reads, ranks and lints the new side; the child sends its model
+    and findings back packed by column (prep/language/packed.py: a tenth of
+    what reading the model again costs). Without fork, one after the other.
+    A side that cannot be read raises its PrepError, the old side's first
+    when both fail (as when they were read in that order)."""
+    from .._process import start
+    from ..language.packed import pack_diagnostics, pack_model, unpack_diagnostics, unpack_model
+
+    here = os.getpid()
+
+    def old_side():
+        model, label = load_old()
+        findings, hotspots = _lint_and_rank(model, top, lint_options)
+        if os.getpid() == here:  # ran in this process: nothing to send
+            return model, label, findings, hotspots
+        return pack_model(model), label, pack_diagnostics(findings), hotspots
+
+    child = start(old_side, "reading the old model")
+    try:
+        new, new_label = load_new()
+    except Exception:
+        child.wait()  # raises the old side's error, if it has one
+        raise
+    except BaseException:
+        child.stop()
+        raise
+    after, hotspots_after = _lint_and_rank(new, top, lint_options)
+    old, old_label, before, hotspots_before = child.wait()
+    if isinstance(old, bytes):
+        old, before = unpack_model(old), unpack_diagnostics(before)
+    changes = diff_models(old, new)
+    return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+
+
+def _delta(changes: ModelDiff, before: list[Diagnostic], after: list[Diagnostic], hotspots_before,
+           hotspots_after, old_label: str, new_label: str) -> Review:
+    """The Review: findings matched by rule code and subject (renames read
+    through), never by line."""
+    rename = dict(changes.renamed)
     old_keys = Counter(_key(d, rename) for d in before)
     new_keys = Counter(_key(d, {}) for d in after)
     introduced, resolved = [], []
