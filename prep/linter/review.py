@@ -74,37 +74,60 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     `load_new()` each return (model, label). As `prep diff` runs it.
 
     The old side is read, ranked and linted in a forked child while this
-    process reads, ranks and lints the new side; the child sends its model
-    and findings back packed by column (prep/language/packed.py: a tenth of
-    what reading the model again costs). Without fork, one after the other.
-    A side that cannot be read raises its PrepError, the old side's first
-    when both fail (as when they were read in that order)."""
+    process reads, ranks and lints the new side. The child sends its model
+    as soon as it has read it, packed by column (prep/language/packed.py: a
+    tenth of what reading it again costs), through a pipe that a thread
+    here empties, so this process compares the two while the child still
+    lints; the child's findings follow when it is done. Without fork, one
+    after the other, here. A side that cannot be read raises its
+    PrepError, the old side's first when both fail (as when they were read
+    in that order)."""
+    import threading
+
     from .._process import start
     from ..language.packed import pack_diagnostics, pack_model, unpack_diagnostics, unpack_model
 
     here = os.getpid()
+    read_end, write_end = os.pipe()
 
     def old_side():
         model, label = load_old()
-        findings, hotspots = _lint_and_rank(model, top, lint_options)
         if os.getpid() == here:  # ran in this process: nothing to send
+            findings, hotspots = _lint_and_rank(model, top, lint_options)
             return model, label, findings, hotspots
-        return pack_model(model), label, pack_diagnostics(findings), hotspots
+        with os.fdopen(write_end, "wb") as out:  # the model first
+            out.write(pack_model(model))
+        findings, hotspots = _lint_and_rank(model, top, lint_options)
+        return None, label, pack_diagnostics(findings), hotspots
 
     child = start(old_side, "reading the old model")
+    os.close(write_end)
+    chunks: list[bytes] = []
+
+    def drain():
+        with os.fdopen(read_end, "rb") as inp:
+            while chunk := inp.read1(1 << 20):
+                chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, name="prep diff: the old model", daemon=True)
+    reader.start()
     try:
         new, new_label = load_new()
+        after, hotspots_after = _lint_and_rank(new, top, lint_options)
+        reader.join()
+        old = unpack_model(b"".join(chunks)) if chunks else None
     except Exception:
         child.wait()  # raises the old side's error, if it has one
         raise
     except BaseException:
         child.stop()
         raise
-    after, hotspots_after = _lint_and_rank(new, top, lint_options)
-    old, old_label, before, hotspots_before = child.wait()
-    if isinstance(old, bytes):
-        old, before = unpack_model(old), unpack_diagnostics(before)
-    changes = diff_models(old, new)
+    changes = diff_models(old, new) if old is not None else None
+    old_model, old_label, before, hotspots_before = child.wait()
+    if old is None:  # read here
+        changes = diff_models(old_model, new)
+    else:
+        before = unpack_diagnostics(before)
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
 
 
