@@ -167,7 +167,8 @@ class Reach:
             if cyclic is not None and cyclic[c]:
                 acc |= cmask[c]
             down[c] = acc
-            closed[c] = acc | cmask[c]
+            own = cmask[c]
+            closed[c] = acc | own if own else acc  # one int when c holds no target
         self._down = down
         self._up: list[int] | None = None
         self._bit_of: dict[str, int] | None = None
@@ -198,16 +199,15 @@ class Reach:
     def _upstream_sets(self) -> list[int]:
         if self._up is None:
             csucc, cmask, cyclic = self._csucc, self._cmask, self._cyclic
-            closed = [0] * len(cmask)  # up | own bits
             up = [0] * len(cmask)
-            # sources first: push each component's closed set to its successors
+            # sources first: push each component's set, with its own bits, to its successors
             for c in self._corder:
                 acc = up[c]
+                own = cmask[c]
                 if cyclic is not None and cyclic[c]:
-                    acc |= cmask[c]
+                    acc |= own
                     up[c] = acc
-                mine = acc | cmask[c]
-                closed[c] = mine
+                mine = acc | own if own else acc
                 for d in csucc[c]:
                     up[d] |= mine
             self._up = up
