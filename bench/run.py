@@ -8,6 +8,7 @@
     python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
     python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
     python bench/run.py --only-roadmap       # just the roadmap view against the normal render (bench/roadmap.py)
+    python bench/run.py --only-diff          # just `prep diff` at --diff-n (10,000), both profiles
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -50,6 +51,7 @@ from generate import generate  # noqa: E402
 from layout import bench_layout, table as layout_table  # noqa: E402
 from fonts import bench_fonts, table as fonts_table  # noqa: E402
 from roadmap import bench_roadmap, table as roadmap_table  # noqa: E402
+from layout import bench_diff, bench_layout, diff_table, table as layout_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
@@ -303,7 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-roadmap", action="store_true", help="run the roadmap measurement only")
     ap.add_argument("--roadmap-n", type=int, default=1000, help="deliverables of the roadmap measurement")
     ap.add_argument("--roadmap-stages", type=int, default=8, help="stages of the roadmap measurement")
+    ap.add_argument("--only-diff", action="store_true",
+                    help="run only the prep diff measurement (--diff-n, both profiles, --runs runs each)")
     args = ap.parse_args(argv)
+    if args.only_diff:
+        return only_diff(args, argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000
@@ -400,6 +406,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1
     return 0
+
+
+def only_diff(args, argv) -> int:
+    """`prep diff` at --diff-n on both profiles, nothing else (seconds, not
+    the minutes of the layout benchmark); prints the table, writes no JSON
+    unless --json is given explicitly."""
+    prep = prep_command()
+    # as bench_layout measures it: compiled modules kept, no debug output
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PREP_DEBUG")}
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        work = Path(tmp)
+        measure(prep + ["--version"], 1, cwd=work, env=env)  # compile prep's modules once, untimed
+        rows = bench_diff(args, prep, work, lambda *a, **k: measure(*a, env=env, **k), runs=args.runs)
+    load_after = os.getloadavg()
+    print("\n".join(diff_table(rows)))
+    print(f"\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {os.cpu_count()} CPUs "
+          f"(wall time is noisy on a shared machine; CPU time much less)")
+    if any(a.startswith("--json") for a in (argv if argv is not None else sys.argv[1:])):
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        data = {"command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                "machine": machine_info(), "diff": rows,
+                "load_average": {"before": load_before, "after": load_after}}
+        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 1 if any("error" in r["diff"] for r in rows) else 0
 
 
 if __name__ == "__main__":

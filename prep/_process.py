@@ -32,6 +32,9 @@ class _Done:
             raise self.error
         return self.value
 
+    def stop(self) -> None:
+        pass
+
 
 class Child:
     """Work started in a forked child; `wait()` returns its result."""
@@ -67,6 +70,18 @@ class Child:
                 os._exit(status)
         os.close(write_end)
         self.read_end = read_end
+
+    def stop(self) -> None:
+        """Give up on the work: stop the child now (when the caller failed
+        before it asked for the result)."""
+        import signal
+
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            os.close(self.read_end)
+        except OSError:
+            pass
 
     def wait(self, timeout: float | None = None):
         import pickle

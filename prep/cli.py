@@ -343,7 +343,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
       prep diff main model.prep              model.prep at main against the file on disk
       prep diff main..HEAD -- model.prep     two revisions (also: main HEAD -- a.prep b.prep)
     """
-    from .linter.review import format_github, format_json, format_markdown, format_text, review
+    from .linter.review import format_github, format_json, format_markdown, format_text, review_loading
     from .linter.run import repo_root
 
     pairs = _diff_pairs(args)
@@ -351,9 +351,8 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         _check_some_side(old_rev, old_path, new_rev, new_path)
-        old, old_label = _model_at(old_rev, old_path)
-        new, new_label = _model_at(new_rev, new_path)
-        result = review(old, new, old_label=old_label, new_label=new_label, **_lint_settings(new_path))
+        result = _without_gc(lambda: review_loading(lambda: _model_at(old_rev, old_path),
+                                                    lambda: _model_at(new_rev, new_path), **_lint_settings(new_path)))
         if fmt == "json":
             outputs.append(format_json(result))
         elif fmt == "markdown":
@@ -376,6 +375,24 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _without_gc(work):
+    """`work()` with the cyclic garbage collector off. `prep diff` reads two
+    big models that live until the end: each collection rescans all they
+    hold (0.1 s of CPU per side at 10,000 deliverables) and finds nothing
+    to free. Afterwards what exists is frozen (never rescanned again) and
+    collection resumes."""
+    import gc
+
+    if not gc.isenabled():
+        return work()
+    gc.disable()
+    try:
+        return work()
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _diff_pairs(args: tuple[str, ...]):

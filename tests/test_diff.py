@@ -388,3 +388,38 @@ def test_many_renames_at_once():
     change = diff_models(model, prep.loads(renamed_text))
     assert sorted(change.renamed) == sorted((n, n + "改") for n in produced)
     assert not change.added and not change.removed and not change.relations
+
+
+# ------------------------------------------------- reading the two sides at once
+
+
+def test_a_broken_old_side_is_named_first(prep_run, pair):
+    """`prep diff` reads the old side in another process while it reads the
+    new one; an error still names the side, the old one when both fail."""
+    (pair / "broken.prep").write_text("a -> -> b\n", encoding="utf-8")
+    (pair / "also-broken.prep").write_text("x => y\n", encoding="utf-8")
+    for old, new in (("broken.prep", "old.prep"), ("broken.prep", "also-broken.prep"),
+                     ("nowhere.prep", "old.prep")):
+        result = prep_run("diff", old, new, cwd=pair)
+        err = result.stderr.decode("utf-8")
+        assert result.returncode == 2 and err.startswith(f"{old}:1:") and "Traceback" not in err, (old, new, err)
+        assert new not in err
+    result = prep_run("diff", "old.prep", "also-broken.prep", cwd=pair)
+    assert result.returncode == 2 and result.stderr.decode("utf-8").startswith("also-broken.prep:1:")
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_reading_the_sides_apart_gives_the_same_review(pair, monkeypatch, fork):
+    from prep import _process
+    from prep.linter.review import as_dict, format_text, review, review_loading
+
+    if not fork:  # as where there is no os.fork: one side after the other, here
+        monkeypatch.setattr(_process, "inside_child", True)
+    old, new = prep.load(pair / "old.prep"), prep.load(pair / "new.prep")
+    apart = review_loading(lambda: (prep.load(pair / "old.prep"), "old.prep"),
+                           lambda: (prep.load(pair / "new.prep"), "new.prep"), select=None)
+    together = review(old, new, old_label="old.prep", new_label="new.prep")
+    assert as_dict(apart) == as_dict(together)
+    assert format_text(apart) == format_text(together)
+    assert apart.introduced and apart.hotspots_before and apart.hotspots_after
+    assert apart.changes.old == old and apart.changes.new == new

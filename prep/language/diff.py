@@ -104,7 +104,29 @@ def _relation_key(r: Relation) -> tuple:
     a, b = (r.source, r.target)
     if r.kind == MUTUAL and b < a:
         a, b = b, a
-    return (a, b, r.kind, r.note, r.stage, tuple(sorted(r.owners)))
+    return (a, b, r.kind, r.note, r.stage, tuple(sorted(r.owners)) if r.owners else ())
+
+
+def _relation_keys(relations, rename: dict[str, str]) -> list[tuple]:
+    """`[_relation_key(r) for r in relations]`, the ends read through
+    `rename` first, in one loop (it runs over every relation of both sides)."""
+    out = []
+    append = out.append
+    for r in relations:
+        a, b, kind = r.source, r.target, r.kind
+        if rename:
+            a, b = rename.get(a, a), rename.get(b, b)
+        if kind == MUTUAL and b < a:
+            a, b = b, a
+        append((a, b, kind, r.note, r.stage, tuple(sorted(r.owners)) if r.owners else ()))
+    return out
+
+
+def _minus(a: Counter, b: Counter) -> dict:
+    """`a - b` of two Counters (positive counts only, in a's order), without
+    Counter.__sub__'s Python-level loop over every key."""
+    get = b.get
+    return {k: n - get(k, 0) for k, n in a.items() if n > get(k, 0)}
 
 
 def _signatures(model: Model, names: list[str], rename: dict[str, str]) -> dict[str, Counter]:
@@ -123,6 +145,14 @@ def _signatures(model: Model, names: list[str], rename: dict[str, str]) -> dict[
 def _attributes(d: Deliverable) -> tuple:
     """What FIELDS compare, in one tuple (owners in any order)."""
     return (d.kind, d.label, tuple(sorted(d.owners)), d.external, d.final, d.stage, d.group, d.note)
+
+
+def _same_attributes(a: Deliverable, b: Deliverable) -> bool:
+    """`_attributes(a) == _attributes(b)`, sorting owners only when they differ."""
+    if (a.kind, a.label, a.external, a.final, a.stage, a.group, a.note) != \
+            (b.kind, b.label, b.external, b.final, b.stage, b.group, b.note):
+        return False
+    return a.owners == b.owners or sorted(a.owners) == sorted(b.owners)
 
 
 def diff_models(old: Model, new: Model) -> ModelDiff:
@@ -169,7 +199,7 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
         before = old.deliverables.get(name)
         if before is None and name in renamed_from:
             before = old.deliverables[renamed_from[name]]
-        if before is None or _attributes(before) == _attributes(d):
+        if before is None or _same_attributes(before, d):
             continue
         changes = tuple(FieldChange(f, _value(before, f), _value(d, f)) for f in FIELDS
                         if _value(before, f) != _value(d, f) and not (f == "owners" and
@@ -183,16 +213,22 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
                             r.source_span, r.target_span, r.note, r.stage, r.owners)
         return r
 
-    old_keys = [_relation_key(renamed_relation(r)) for r in old.relations]
-    new_keys = [_relation_key(r) for r in new.relations]
-    lost = Counter(old_keys) - Counter(new_keys)
-    gained = Counter(new_keys) - Counter(old_keys)
+    old_keys = _relation_keys(old.relations, rename)
+    new_keys = _relation_keys(new.relations, {})
+    old_count, new_count = Counter(old_keys), Counter(new_keys)
+    lost = _minus(old_count, new_count)
+    gained = _minus(new_count, old_count)
+    # the first relation written with each lost / gained key
     old_by_key: dict[tuple, Relation] = {}
-    for key, r in zip(old_keys, old.relations):
-        old_by_key.setdefault(key, r)
+    if lost:
+        for key, r in zip(old_keys, old.relations):
+            if key in lost and key not in old_by_key:
+                old_by_key[key] = r
     new_by_key: dict[tuple, Relation] = {}
-    for key, r in zip(new_keys, new.relations):
-        new_by_key.setdefault(key, r)
+    if gained:
+        for key, r in zip(new_keys, new.relations):
+            if key in gained and key not in new_by_key:
+                new_by_key[key] = r
     # a relation that changed kind (input <-> sync <-> mutual) or notes:
     # lost and gained between the same two deliverables, either way round
     def between(key):

@@ -259,6 +259,7 @@ class Index:
         self.sync_in: dict[str, list[Relation]] = {n: [] for n in names}    # ~> into n
         self.sync_out: dict[str, list[Relation]] = {n: [] for n in names}   # ~> out of n
         self.mutual: dict[str, list[Relation]] = {n: [] for n in names}     # <~> either end
+        self.memo: dict = {}  # what later stages derive from this index, made once (prep/linter/analysis.py)
         for r in model.relations:
             if r.kind == INPUT:
                 self.inputs[r.target].append(r)

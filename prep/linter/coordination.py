@@ -6,16 +6,16 @@ Synchronization is `a ~> b` (b is settled by coordinating a) and `a <~> b`
 from __future__ import annotations
 
 from ..language.diagnostics import Related, WARNING
-from .analysis import Reach
+from .analysis import Reach, shared
 from .rule import QUESTION_COORDINATION, Option, Rule, as_source, where
 
 
 def _check_hotspot(model, index, options):
     many = options["min-relations"]
-    for name, d in model.deliverables.items():
-        n = sum(1 for r in index.sync_in[name] + index.sync_out[name] + index.mutual[name]
-                if r.source != r.target)
+    ds = model.deliverables
+    for name, n in shared(model, index).sync_degree.items():
         if n >= many:
+            d = ds[name]
             yield COORDINATION_HOTSPOT.finding(
                 f"'{name}' takes part in {n} synchronizations", where(model, d), name,
                 hint="each synchronization is a round of coordination; can some of them be settled "
@@ -27,7 +27,10 @@ def _partners(r, name: str) -> str:
 
 
 def _check_chain(model, index, options):
+    sync_in, mutual = index.sync_in, index.mutual
     for name, d in model.deliverables.items():
+        if not sync_in[name] and not mutual[name]:
+            continue
         settled = dict.fromkeys([r.source for r in index.sync_in[name]]
                                 + [_partners(r, name) for r in index.mutual[name]])
         if not settled:
@@ -50,7 +53,10 @@ def _check_early_start(model, index, options):
     # first the candidate (consumer, partner) pairs, then one reachability
     # pass over just their consumers (not all-pairs: O(n^2) memory)
     pending = []
+    mutual = index.mutual
     for name in model.deliverables:
+        if not mutual[name]:
+            continue
         partners = [p for p in dict.fromkeys(_partners(r, name) for r in index.mutual[name]) if p != name]
         if not partners or not index.consumers[name]:
             continue
@@ -66,7 +72,10 @@ def _check_early_start(model, index, options):
                 pending.append((name, r, t, candidates))
     if not pending:
         return
-    reach = Reach(model, index, targets=[t for _, _, t, _ in pending])
+    # the model's all-pairs reachability when the hotspot ranking made it
+    # already (`prep diff` ranks first); else just the rows asked about here
+    common = shared(model, index)
+    reach = common.known_reach or Reach(model, index, targets=[t for _, _, t, _ in pending], flow=common.flow)
     for name, r, t, candidates in pending:
         missing = [b for b in candidates if not reach.reaches(b, t)]
         if not missing:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from .analysis import Reach
+from .analysis import Reach, shared
 
 W_SYNC, W_PERSONAL, W_FLOW = 1.0, 2.0, 5.0
 # bits the reachability bitsets of one batch may hold, per direction
@@ -40,17 +40,21 @@ REACH_BITS = 2**30
 def reach_counts(model, index, batch: int | None = None) -> tuple[dict[str, int], dict[str, int]]:
     """(upstream, downstream) counts of every deliverable: exact, computed
     over `batch` target deliverables at a time (default: as many as fit in
-    REACH_BITS)."""
+    REACH_BITS; the model's shared reachability when it has one)."""
     names = list(model.deliverables)
+    common = shared(model, index)
+    whole = common.reach() if batch is None else None
+    if whole is not None:
+        ups, downs = whole.counts()
+        return dict(zip(names, ups)), dict(zip(names, downs))
     batch = batch or max(256, REACH_BITS // max(len(names), 1))
-    up = dict.fromkeys(names, 0)
-    down = dict.fromkeys(names, 0)
+    up = [0] * len(names)
+    down = [0] * len(names)
     for start in range(0, len(names), batch):
-        reach = Reach(model, index, targets=names[start : start + batch])
-        for n in names:
-            up[n] += reach.upstream(n).bit_count()
-            down[n] += reach.downstream(n).bit_count()
-    return up, down
+        ups, downs = Reach(model, index, targets=names[start : start + batch], flow=common.flow).counts()
+        up = [a + b for a, b in zip(up, ups)]
+        down = [a + b for a, b in zip(down, downs)]
+    return dict(zip(names, up)), dict(zip(names, down))
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,12 @@ def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
     ds = model.deliverables
     personal = {n for n, d in ds.items() if d.is_knowhow and len(d.owners) < min_owners}
     ups, downs = reach_counts(model, index)
+    common = shared(model, index)
+    sync, sources = common.sync_degree, common.sources
     raw = []
-    for name, d in ds.items():
-        s = sum(1 for r in index.sync_in[name] + index.sync_out[name] + index.mutual[name] if r.source != r.target)
-        sources = {r.source for r in index.inputs[name] + index.sync_in[name]} - {name}
-        k = len(sources & personal)
+    for name in ds:
+        s = sync[name]
+        k = len(personal.intersection(sources[name])) if personal else 0
         if name in personal:
             k += len({r.target for r in index.consumers[name] + index.sync_out[name]} - {name})
         up, down = ups[name], downs[name]
@@ -86,11 +91,11 @@ def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
         f = up * down / biggest
         score = round(W_SYNC * s + W_PERSONAL * k + W_FLOW * f, 2)
         if score > 0:
-            scored.append((-score, order, name, score, s, k, up, down, round(f, 3)))
+            scored.append((-score, order, name, score, s, k, up, down, f))
     scored.sort()
     if top is not None:
         scored = scored[:top]
-    return [Hotspot(model.path, i + 1, name, score, s, k, up, down, f)
+    return [Hotspot(model.path, i + 1, name, score, s, k, up, down, round(f, 3))
             for i, (_, _, name, score, s, k, up, down, f) in enumerate(scored)]
 
 

@@ -7,9 +7,12 @@ deliverable; a model that shows fewer is usually an over-simplification.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
+from collections import Counter
 
 from ..language.diagnostics import INFO, WARNING
+from .analysis import shared
 from .rule import QUESTION_INPUTS, Rule, as_source, where
 
 
@@ -27,22 +30,23 @@ def _brings_material(model, index, partner: str) -> bool:
 
 
 def _check_single_input(model, index, options):
-    for name, d in model.deliverables.items():
-        if not (index.inputs[name] or index.sync_in[name]):
-            continue  # not made by the process (a `<~>` partner alone is settled, not made)
-        made_from = [r.source for r in index.inputs[name] + index.sync_in[name]]
+    ds = model.deliverables
+    for name, sources in shared(model, index).sources.items():
+        if len(sources) != 1:
+            continue  # made from several, or not made by the process (a `<~>` alone is settled, not made)
         partners = _partners(index, name)
         counted = [p for p in partners if _brings_material(model, index, p)]
-        sources = [s for s in dict.fromkeys(made_from + counted) if s != name]
-        if len(sources) == 1:
-            hint = ("which knowhow, criteria or other material went into it? add them as inputs: "
-                    f"`..., {as_source(sources[0])} -> {as_source(name)}`")
-            skipped = [p for p in partners if p not in counted and p != sources[0]]
-            if skipped:
-                hint += (f"; its `<~>` partner '{skipped[0]}' counts as an input once it is made from something "
-                         "or marked `[external]`")
-            yield SINGLE_INPUT.finding(
-                f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name, hint=hint)
+        if any(p not in sources for p in counted):
+            continue
+        d = ds[name]
+        hint = ("which knowhow, criteria or other material went into it? add them as inputs: "
+                f"`..., {as_source(sources[0])} -> {as_source(name)}`")
+        skipped = [p for p in partners if p not in counted and p != sources[0]]
+        if skipped:
+            hint += (f"; its `<~>` partner '{skipped[0]}' counts as an input once it is made from something "
+                     "or marked `[external]`")
+        yield SINGLE_INPUT.finding(
+            f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name, hint=hint)
 
 
 def _connected(index, name: str) -> bool:
@@ -79,15 +83,31 @@ def _check_unused(model, index, options):
         yield UNUSED.finding(f"'{name}' feeds nothing and is not marked final", where(model, d), name, hint=hint)
 
 
+_IGNORED = re.compile(r"[\s\-_]+")  # \s is str.isspace()'s set
+
+
 def _fold(name: str) -> str:
     """A spelling-insensitive key: width, case, spaces, '-' and '_' ignored."""
-    s = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(ch for ch in s if not ch.isspace() and ch not in "-_")
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", name).casefold())
 
 
 # difflib is quadratic: above this many (undeclared x declared) pairs only
 # spelling-insensitive matches are suggested, so huge models stay fast
 _FUZZY_BUDGET = 200_000
+
+
+def _closest(word: str, names: list[str], cutoff: float) -> str | None:
+    """difflib.get_close_matches(word, names, n=1, cutoff), first leaving out
+    the names that share too few characters with `word` to pass difflib's
+    own first test (`quick_ratio`: 2 x shared characters / both lengths), at
+    C speed: the same answer, several times faster on thousands of names."""
+    chars = set(word)
+    most = max(Counter(word).values(), default=0)  # a character's repeats bound its matches
+    n = len(word)
+    maybe = [x for x in names
+             if not n + len(x) or 2.0 * min(n, len(x), most * len(chars.intersection(x))) / (n + len(x)) >= cutoff]
+    close = difflib.get_close_matches(word, maybe, n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 def _check_undeclared(model, index, options):
@@ -102,8 +122,7 @@ def _check_undeclared(model, index, options):
     for d in undeclared:
         guess = folded.get(_fold(d.name))
         if guess is None and fuzzy and declared:
-            close = difflib.get_close_matches(d.name, declared, n=1, cutoff=0.75)
-            guess = close[0] if close else None
+            guess = _closest(d.name, declared, 0.75)
         if guess is not None:
             hint = f"did you mean '{guess}'?"
         else:

@@ -5,6 +5,7 @@ owners are the people who hold it (`[owner: [A, B]]`)."""
 from __future__ import annotations
 
 from ..language.diagnostics import WARNING
+from .analysis import shared
 from .rule import QUESTION_KNOWHOW, Option, Rule, where
 
 
@@ -27,9 +28,10 @@ def _check_personal(model, index, options):
 
 def _check_knowhow_only(model, index, options):
     kinds = model.deliverables
-    for name, d in kinds.items():
-        sources = [s for s in dict.fromkeys(r.source for r in index.inputs[name] + index.sync_in[name]) if s != name]
-        if sources and all(kinds[s].is_knowhow for s in sources):
+    knowhow = {n for n, d in kinds.items() if d.is_knowhow}
+    for name, sources in shared(model, index).sources.items():
+        if sources and knowhow.issuperset(sources):
+            d = kinds[name]
             yield KNOWHOW_ONLY.finding(
                 f"every input of '{name}' is knowhow ({', '.join(repr(s) for s in sources)})", where(model, d), name,
                 hint="what written material does the work start from? add the tangible inputs "

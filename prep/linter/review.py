@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 
@@ -48,18 +49,93 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
+def _lint_and_rank(model, top: int, lint_options: dict) -> tuple[list[Diagnostic], list[Hotspot]]:
+    # the ranking first: the all-pairs reachability it makes is kept for the
+    # model, and S303 then asks it instead of walking the graph again
+    hotspots = rank(model, top=top)
+    return lint_model(model, **lint_options), hotspots
+
+
 def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, **lint_options) -> Review:
     """The review of the change from model `old` to model `new`."""
     from .._process import start
 
     # the old side's findings and ranking on the other core (they come back
     # as small records; the models themselves would cost more to send)
-    old_side = start(lambda: (lint_model(old, **lint_options), rank(old, top=top)), "the lint of the old model")
+    old_side = start(lambda: _lint_and_rank(old, top, lint_options), "the lint of the old model")
     changes = diff_models(old, new)
-    rename = dict(changes.renamed)
-    after = lint_model(new, **lint_options)
-    hotspots_after = rank(new, top=top)
+    after, hotspots_after = _lint_and_rank(new, top, lint_options)
     before, hotspots_before = old_side.wait()
+    return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+
+
+def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Review:
+    """`review` of two models still to be read: `load_old()` and
+    `load_new()` each return (model, label). As `prep diff` runs it.
+
+    The old side is read, ranked and linted in a forked child while this
+    process reads, ranks and lints the new side. The child sends its model
+    as soon as it has read it, packed by column (prep/language/packed.py: a
+    tenth of what reading it again costs), through a pipe that a thread
+    here empties, so this process compares the two while the child still
+    lints; the child's findings follow when it is done. Without fork, one
+    after the other, here. A side that cannot be read raises its
+    PrepError, the old side's first when both fail (as when they were read
+    in that order)."""
+    import threading
+
+    from .._process import start
+    from ..language.packed import pack_diagnostics, pack_model, unpack_diagnostics, unpack_model
+
+    here = os.getpid()
+    read_end, write_end = os.pipe()
+
+    def old_side():
+        model, label = load_old()
+        if os.getpid() == here:  # ran in this process: nothing to send
+            findings, hotspots = _lint_and_rank(model, top, lint_options)
+            return model, label, findings, hotspots
+        with os.fdopen(write_end, "wb") as out:  # the model first
+            out.write(pack_model(model))
+        findings, hotspots = _lint_and_rank(model, top, lint_options)
+        return None, label, pack_diagnostics(findings), hotspots
+
+    child = start(old_side, "reading the old model")
+    os.close(write_end)
+    chunks: list[bytes] = []
+
+    def drain():
+        with os.fdopen(read_end, "rb") as inp:
+            while chunk := inp.read1(1 << 20):
+                chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, name="prep diff: the old model", daemon=True)
+    reader.start()
+    try:
+        new, new_label = load_new()
+        after, hotspots_after = _lint_and_rank(new, top, lint_options)
+        reader.join()
+        old = unpack_model(b"".join(chunks)) if chunks else None
+    except Exception:
+        child.wait()  # raises the old side's error, if it has one
+        raise
+    except BaseException:
+        child.stop()
+        raise
+    changes = diff_models(old, new) if old is not None else None
+    old_model, old_label, before, hotspots_before = child.wait()
+    if old is None:  # read here
+        changes = diff_models(old_model, new)
+    else:
+        before = unpack_diagnostics(before)
+    return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+
+
+def _delta(changes: ModelDiff, before: list[Diagnostic], after: list[Diagnostic], hotspots_before,
+           hotspots_after, old_label: str, new_label: str) -> Review:
+    """The Review: findings matched by rule code and subject (renames read
+    through), never by line."""
+    rename = dict(changes.renamed)
     old_keys = Counter(_key(d, rename) for d in before)
     new_keys = Counter(_key(d, {}) for d in after)
     introduced, resolved = [], []

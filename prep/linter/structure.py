@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections import deque
 
 from ..language.diagnostics import ERROR, Related, WARNING
-from .analysis import cyclic_components, input_successors
+from .analysis import cyclic_components, input_successors, shared
 from .rule import QUESTION_STRUCTURE, Rule, where
 
 
 def _check_cycle(model, index, options):
+    if shared(model, index).flow.topological is not None:
+        return  # no cycle even through `~>` (the usual case: nothing more to walk)
     succ = input_successors(model, index, with_sync=False)
     order = {n: i for i, n in enumerate(model.deliverables)}
     for comp in cyclic_components(list(model.deliverables), succ):
