@@ -32,21 +32,21 @@ def _brings_material(model, index, partner: str) -> bool:
 def _check_single_input(model, index, options):
     ds = model.deliverables
     for name, sources in shared(model, index).sources.items():
-        if len(sources) != 1:
+        if len(sources) > 1 or not (sources or index.inputs[name] or index.sync_in[name]):
             continue  # made from several, or not made by the process (a `<~>` alone is settled, not made)
         partners = _partners(index, name)
         counted = [p for p in partners if _brings_material(model, index, p)]
-        if any(p not in sources for p in counted):
+        total = sources + [p for p in counted if p not in sources]
+        if len(total) != 1:
             continue
-        d = ds[name]
         hint = ("which knowhow, criteria or other material went into it? add them as inputs: "
-                f"`..., {as_source(sources[0])} -> {as_source(name)}`")
-        skipped = [p for p in partners if p not in counted and p != sources[0]]
+                f"`..., {as_source(total[0])} -> {as_source(name)}`")
+        skipped = [p for p in partners if p not in counted and p != total[0]]
         if skipped:
             hint += (f"; its `<~>` partner '{skipped[0]}' counts as an input once it is made from something "
                      "or marked `[external]`")
         yield SINGLE_INPUT.finding(
-            f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name, hint=hint)
+            f"'{name}' is made from one input only ('{total[0]}')", where(model, ds[name]), name, hint=hint)
 
 
 def _connected(index, name: str) -> bool:
