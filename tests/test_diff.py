@@ -423,3 +423,62 @@ def test_reading_the_sides_apart_gives_the_same_review(pair, monkeypatch, fork):
     assert format_text(apart) == format_text(together)
     assert apart.introduced and apart.hotspots_before and apart.hotspots_after
     assert apart.changes.old == old and apart.changes.new == new
+
+
+# ------------------------------------------------------------------ stages
+
+STAGED = """\
+stage contract "契約" [exit: 契約書]
+stage kickoff "キックオフ" [exit: 計画]
+stage adoption "導入" [exit: 定着]
+deliverable 契約書 [external]
+knowhow 手法 [owner: [A, B]]
+契約書, 手法 -> 計画
+計画, 手法 -> 定着
+"""
+
+
+def test_stage_changes_added_removed_changed_and_order(cli, tmp_path):
+    import jsonschema
+
+    new = (STAGED.replace('stage kickoff "キックオフ" [exit: 計画]', 'stage kickoff "Kickoff" [exit: 計画, note: n]')
+           .replace('stage adoption "導入" [exit: 定着]\n', "")
+           .replace("stage contract", 'stage renewal "更新" [exit: 定着]\nstage contract'))
+    new = new.replace('stage renewal "更新" [exit: 定着]', 'stage renewal "更新" [exit: 定着, after: kickoff]')
+    (tmp_path / "old.prep").write_text(STAGED, encoding="utf-8")
+    (tmp_path / "new.prep").write_text(new, encoding="utf-8")
+    change = prep.diff(prep.load(tmp_path / "old.prep"), prep.load(tmp_path / "new.prep")).changes
+    assert [(s.name, s.status) for s in change.stages] == [
+        ("kickoff", "changed"), ("renewal", "added"), ("adoption", "removed")]
+    assert [(f.field, f.old, f.new) for f in change.stages[0].changes] == [
+        ("label", "キックオフ", "Kickoff"), ("note", None, "n")]
+    # the stages both have kept their order (renewal is declared first but runs after kickoff)
+    assert change.stage_order is None
+    result = cli("diff", str(tmp_path / "old.prep"), str(tmp_path / "new.prep"))
+    assert "1 stage added, 1 removed, 1 changed" in result.output.splitlines()[0]
+    assert "  + stage renewal (exit: 定着)" in result.output
+    assert "  - stage adoption (exit: 定着)" in result.output
+    assert "  ~ stage kickoff: label キックオフ -> Kickoff" in result.output
+    data = json.loads(cli("diff", str(tmp_path / "old.prep"), str(tmp_path / "new.prep"), "--format", "json").output)
+    schema = json.loads((ROOT / "docs" / "schemas" / "prep-diff.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    assert data["stages"]["added"] == [{"name": "renewal", "label": "更新", "exits": ["定着"], "index": 2}]
+    assert data["counts"]["stages changed"] == 1
+
+
+def test_stage_order_and_exit_changes(cli, tmp_path):
+    reordered = STAGED.replace('stage contract "契約" [exit: 契約書]\n', "") + 'stage contract "契約" [exit: 契約書]\n'
+    change = prep.diff(prep.loads(STAGED), prep.loads(reordered)).changes
+    assert change.stage_order == (("contract", "kickoff", "adoption"), ("kickoff", "adoption", "contract"))
+    assert not change.empty and change.summary() == "1 stage changed"
+    # exits compare as sets; moving a stage block or reformatting is no change
+    same = STAGED.replace("[exit: 契約書]", "[exit: [契約書]]")
+    assert prep.diff(prep.loads(STAGED), prep.loads(same)).changes.empty
+    more = STAGED.replace("[exit: 計画]", "[exit: [計画, 手法]]").replace("knowhow 手法 [owner: [A, B]]",
+                                                                   "knowhow 手法 [owner: [A, B], stage: kickoff]")
+    ch = prep.diff(prep.loads(STAGED), prep.loads(more)).changes
+    assert [(f.field, f.old, f.new) for s in ch.stages for f in s.changes] == [("exits", ["計画"], ["計画", "手法"])]
+    (tmp_path / "a.prep").write_text(STAGED, encoding="utf-8")
+    (tmp_path / "b.prep").write_text(reordered, encoding="utf-8")
+    out = cli("diff", str(tmp_path / "a.prep"), str(tmp_path / "b.prep"), "--exit-code")
+    assert out.exit_code == 1 and "  ~ stage order: contract, kickoff, adoption -> kickoff, adoption, contract" in out.output

@@ -11,7 +11,10 @@ reordering are no change at all.
   final, stage, group, label, note (old and new value of each);
 - relations added, removed, and changed kind (input <-> sync <-> mutual:
   the same pair of deliverables, another arrow); a relation's note,
-  stage and owners count as part of it (a change there is "changed").
+  stage and owners count as part of it (a change there is "changed");
+- declared stages added, removed and changed (label, exit criteria,
+  note), and their order, when the stages both versions have run in
+  another order.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from .model import MUTUAL, Deliverable, Model, Relation
 
 FIELDS = ("kind", "label", "owners", "external", "final", "stage", "group", "note")
+STAGE_FIELDS = ("label", "exits", "note")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,13 @@ class RelationChange:
 
 
 @dataclass(frozen=True)
+class StageChange:
+    name: str
+    status: str                                      # added, removed or changed
+    changes: tuple[FieldChange, ...] = ()            # changed: label, exits, note
+
+
+@dataclass(frozen=True)
 class ModelDiff:
     old: Model
     new: Model
@@ -62,17 +73,23 @@ class ModelDiff:
     renamed: tuple[tuple[str, str], ...] = ()         # (old name, new name)
     changed: tuple[DeliverableChange, ...] = ()
     relations: tuple[RelationChange, ...] = field(default=())
+    stages: tuple[StageChange, ...] = ()
+    # the declared stages both versions have, in old and new order, when it differs
+    stage_order: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.renamed or self.changed or self.relations)
+        return not (self.added or self.removed or self.renamed or self.changed or self.relations
+                    or self.stages or self.stage_order)
 
     def counts(self) -> dict[str, int]:
         rel = Counter(r.status for r in self.relations)
+        st = Counter(s.status for s in self.stages)
         return {"deliverables added": len(self.added), "deliverables removed": len(self.removed),
                 "deliverables renamed": len(self.renamed), "deliverables changed": len(self.changed),
                 "relations added": rel["added"], "relations removed": rel["removed"],
-                "relations changed": rel["changed"]}
+                "relations changed": rel["changed"], "stages added": st["added"],
+                "stages removed": st["removed"], "stages changed": st["changed"] + bool(self.stage_order)}
 
     def summary(self) -> str:
         """'2 deliverables added, 1 renamed, 3 relations removed' or 'no semantic change'."""
@@ -84,7 +101,8 @@ class ModelDiff:
              (c["deliverables renamed"], "renamed"), (c["deliverables changed"], "changed")]
         r = [(c["relations added"], "added"), (c["relations removed"], "removed"),
              (c["relations changed"], "changed")]
-        for things, counts in (("deliverable", d), ("relation", r)):
+        s = [(c["stages added"], "added"), (c["stages removed"], "removed"), (c["stages changed"], "changed")]
+        for things, counts in (("deliverable", d), ("relation", r), ("stage", s)):
             shown = [(n, what) for n, what in counts if n]
             if shown:
                 n0, w0 = shown[0]
@@ -252,6 +270,37 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
             relations.append(RelationChange(r.source, r.target, old_by_key[key], None))
     order = {name: i for i, name in enumerate(list(new.deliverables) + list(old.deliverables))}
     relations.sort(key=lambda c: (order.get(c.source, 0), order.get(c.target, 0), c.status))
+    stages, stage_order = _stage_changes(old, new)
     return ModelDiff(old=old, new=new, added=tuple(a for a in added if a not in came),
                      removed=tuple(r for r in removed if r not in gone), renamed=tuple(renamed),
-                     changed=tuple(changed), relations=tuple(relations))
+                     changed=tuple(changed), relations=tuple(relations), stages=stages, stage_order=stage_order)
+
+
+def _stage_changes(old: Model, new: Model):
+    """(stage changes, order change or None) between the declared stages.
+    Stages a v1 model only names in `stage:` attributes are not compared
+    (the deliverables' `stage` field changes say it); exit criteria are
+    compared as sets, since their order means nothing."""
+    before = {n: s for n, s in old.stages.items() if s.declared}
+    after = {n: s for n, s in new.stages.items() if s.declared}
+    out: list[StageChange] = []
+    for name, s in after.items():
+        b = before.get(name)
+        if b is None:
+            out.append(StageChange(name, "added"))
+            continue
+        changes = []
+        for f in STAGE_FIELDS:
+            ov, nv = getattr(b, f), getattr(s, f)
+            if f == "exits":
+                if set(ov) == set(nv):
+                    continue
+                ov, nv = list(ov), list(nv)
+            if ov != nv:
+                changes.append(FieldChange(f, ov, nv))
+        if changes:
+            out.append(StageChange(name, "changed", tuple(changes)))
+    out += [StageChange(name, "removed") for name in before if name not in after]
+    common_old = tuple(n for n in before if n in after)
+    common_new = tuple(n for n in after if n in before)
+    return tuple(out), ((common_old, common_new) if common_old != common_new else None)

@@ -203,7 +203,22 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
             out.append(("-", _relation_text(r.old)))
         else:
             out.append(("~", f"{_relation_text(r.old)}  ->  {_relation_text(r.new)}"))
+    for st in c.stages:
+        if st.status == "added":
+            out.append(("+", f"stage {st.name}" + _stage_text(c.new.stages[st.name])))
+        elif st.status == "removed":
+            out.append(("-", f"stage {st.name}" + _stage_text(c.old.stages[st.name])))
+        else:
+            for f in st.changes:
+                out.append(("~", f"stage {st.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
+    if c.stage_order:
+        old_order, new_order = c.stage_order
+        out.append(("~", f"stage order: {', '.join(old_order)} -> {', '.join(new_order)}"))
     return out
+
+
+def _stage_text(stage) -> str:
+    return f" (exit: {', '.join(stage.exits)})" if stage.exits else " (no exit criterion)"
 
 
 def _finding_text(d: Diagnostic) -> str:
@@ -278,6 +293,14 @@ def as_dict(r: Review) -> dict:
         },
         "relations": [{"status": rc.status, "source": rc.source, "target": rc.target,
                        "old": _relation_record(rc.old), "new": _relation_record(rc.new)} for rc in c.relations],
+        "stages": {
+            "added": [_stage_record(c.new.stages[s.name]) for s in c.stages if s.status == "added"],
+            "removed": [_stage_record(c.old.stages[s.name]) for s in c.stages if s.status == "removed"],
+            "changed": [{"name": s.name, "changes": [{"field": f.field, "old": f.old, "new": f.new}
+                                                     for f in s.changes]} for s in c.stages if s.status == "changed"],
+            "order": None if c.stage_order is None else {"old": list(c.stage_order[0]),
+                                                         "new": list(c.stage_order[1])},
+        },
         "findings": {"introduced": [_diag_record(d) for d in r.introduced],
                      "resolved": [_diag_record(d) for d in r.resolved]},
         "hotspots": {"before": [_hotspot_record(h) for h in r.hotspots_before],
@@ -290,6 +313,10 @@ def _relation_record(rel) -> dict | None:
         return None
     return {"kind": rel.kind, "source": rel.source, "target": rel.target, "note": rel.note, "stage": rel.stage,
             "owners": list(rel.owners), "line": rel.span.line}
+
+
+def _stage_record(stage) -> dict:
+    return {"name": stage.name, "label": stage.label, "exits": list(stage.exits), "index": stage.index}
 
 
 def _hotspot_record(h: Hotspot) -> dict:
