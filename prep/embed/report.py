@@ -260,14 +260,14 @@ def _list(items: list[str]) -> str:
 
 
 def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme=None,
-                pictures: dict | None = None) -> str:
+                pictures: dict | None = None, font_css: str = "") -> str:
     from .._version import __version__
 
     title = _title(model)
     head, spots, why = hotspot_table(model, findings)
     out = ["<!DOCTYPE html>", '<html lang="ja">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{escape(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+           f"<title>{escape(title)}</title>", f"<style>{CSS}{font_css}</style>", "</head>", "<body>",
            f"<h1>{escape(title)}</h1>"]
     out += [f'<p class="meta">{escape(line)}</p>' for line in [f"model: {model.path}"] + _summary(model, findings)]
     out += ['<h2 id="diagram">Diagram</h2>', f'<div class="diagram">{_inline_svg(svg)}</div>']
@@ -349,16 +349,36 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
     return "\n".join(out) + "\n"
 
 
-def roadmap_pictures(model: Model, whole, drawn, *, theme="default", direction: str = "LR") -> dict[str, bytes]:
+def roadmap_pictures(model: Model, whole, drawn, *, theme="default", direction: str = "LR",
+                     embed_fonts: bool = True) -> dict[str, bytes]:
     """The roadmap section's SVGs: "roadmap" (the roadmap view) and one
     frame per stage name, drawn on `whole` (the whole model's layout)."""
     from ..renderer import render
     from ..renderer.frame import render_frame
 
-    pictures = {"roadmap": render(model, "svg", direction=direction, findings=drawn, theme=theme, view="roadmap")}
+    pictures = {"roadmap": render(model, "svg", direction=direction, findings=drawn, theme=theme, view="roadmap",
+                                  embed_fonts=embed_fonts)}
     for name in model.stages:
-        pictures[name] = render_frame(model, name, whole, "svg", findings=drawn, theme=theme)
+        pictures[name] = render_frame(model, name, whole, "svg", findings=drawn, theme=theme,
+                                      embed_fonts=embed_fonts)
     return pictures
+
+
+def _page_font_css(svgs) -> str:
+    """One @font-face for every picture inline in an HTML page (the glyphs
+    they all draw), instead of a copy of the font in each picture."""
+    from ..renderer.webfont import FontNotEmbedded, FontUnavailable, font_face_css, used_characters
+
+    text = "".join(sorted(set("".join(used_characters(s.decode("utf-8")) for s in svgs))))
+    if not text:
+        return ""
+    try:
+        return font_face_css(text)
+    except FontUnavailable as e:
+        import warnings
+
+        warnings.warn(f"the report is written without its font: {e}", FontNotEmbedded, stacklevel=2)
+        return ""
 
 
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
@@ -376,11 +396,17 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     look = resolve_theme(theme)
     whole = layout(model, direction=direction, font=look.font, font_size=look.font_size, legend=True,
                    health=drawn is not None)
-    svg = render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme, layout=whole)
-    pictures = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction) if model.stages else {}
+    # an HTML page carries the font once for all its pictures; a Markdown
+    # report's pictures are files of their own, each with its font
+    own_fonts = fmt != "html"
+    svg = render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme, layout=whole,
+                 embed_fonts=own_fonts)
+    pictures = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction,
+                                embed_fonts=own_fonts) if model.stages else {}
     if fmt == "html":
         return report_html(model, sort_findings(findings) if findings is not None else None, svg,
-                           theme=theme, pictures=pictures).encode("utf-8"), svg
+                           theme=theme, pictures=pictures,
+                           font_css=_page_font_css([svg, *pictures.values()])).encode("utf-8"), svg
     if fmt == "md":
         stem = image_name[:-4] if image_name.endswith(".svg") else image_name
         names = {key: f"{stem}.roadmap.svg" if key == "roadmap" else f"{stem}.stage-{i}.svg"

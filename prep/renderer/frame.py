@@ -33,7 +33,7 @@ def frame_layout(whole: Layout, model: Model, view: Model) -> Layout:
 
 
 def render_frame(model: Model, stage: str, whole: Layout, fmt: str = "svg", *, findings=None, theme=None,
-                 dpi: float | None = None) -> bytes:
+                 dpi: float | None = None, embed_fonts: bool = True) -> bytes:
     """The cross-section at the end of `stage`, drawn as `fmt` on `whole`
     (a layout of the whole `model`); `findings` (of the whole model) colour
     the boxes that exist by then."""
@@ -43,4 +43,4 @@ def render_frame(model: Model, stage: str, whole: Layout, fmt: str = "svg", *, f
     if findings is not None:
         findings = [f for f in findings if f.subject in view.deliverables]
     return render(view, fmt, direction=whole.direction, findings=findings, theme=theme, dpi=dpi,
-                  layout=frame_layout(whole, model, view))
+                  layout=frame_layout(whole, model, view), embed_fonts=embed_fonts)
