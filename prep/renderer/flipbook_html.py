@@ -89,6 +89,7 @@ def flipbook_html(model: Model, frames: list) -> bytes:
            f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f'<meta name="generator" content="prep {escape(__version__)}">',
+           '<link rel="icon" href="data:,">',  # no favicon request
            f"<title>{escape(title)} — flip-book</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
            "<header>", f"<h1>{escape(title)}</h1>", '<div class="controls">',
            '<button type="button" id="prev" aria-label="previous stage">&#9664;</button>',

@@ -238,6 +238,9 @@ def _draw_slide(prs, model: Model, data: dict, place: "_Placer", theme: Theme) -
             continue
         cx, cy = _floats(obj["pos"])
         w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
+        double = obj.get("peripheries") == "2"
+        if double:  # Graphviz counts the outer ring (4 points out) in the size: the box is the inner one
+            w, h = w - 8.0, h - 8.0
         name = obj["name"]
         m = re.fullmatch(r"n(\d+)", name)
         if m and int(m.group(1)) < len(names):
@@ -257,6 +260,9 @@ def _draw_slide(prs, model: Model, data: dict, place: "_Placer", theme: Theme) -
         box.line.width = Pt(float(obj.get("penwidth", 1.2)) * max(place.scale, 0.5))
         if "dashed" in style:
             box.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+        if double:  # a double line, as the picture's two outlines (new in a stage)
+            box.line.width = Pt(3.5 * max(place.scale, 0.5))
+            box.line._get_or_add_ln().set("cmpd", "dbl")
         box.shadow.inherit = False
         _set_text(box.text_frame, text, font=theme.font, size=place.font(float(obj.get("fontsize", theme.font_size))),
                   colour=_rgb(obj.get("fontcolor"), "2B2B2B"), align=PP_ALIGN.CENTER,
