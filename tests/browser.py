@@ -29,7 +29,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 def _find(names: tuple[str, ...], env: str) -> str | None:
     given = os.environ.get(env)
     if given:
-        return given
+        return given if os.path.exists(given) else None
     for name in names:
         found = shutil.which(name)
         if found:
