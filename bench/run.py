@@ -4,6 +4,7 @@
     python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
+    python bench/run.py --only-flipbook      # just the flip-book against one render (bench/flipbook.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -44,6 +45,7 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 from layout import bench_layout, table as layout_table  # noqa: E402
+from flipbook import bench_flipbook, table as flipbook_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
@@ -281,12 +283,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
+    ap.add_argument("--flipbook", action="store_true", help="also time the flip-book against one render")
+    ap.add_argument("--only-flipbook", action="store_true", help="run the flip-book benchmark only")
+    ap.add_argument("--flipbook-n", type=int, default=1000, help="size of the flip-book model")
+    ap.add_argument("--flipbook-stages", type=int, default=8, help="stages of the flip-book model")
     args = ap.parse_args(argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000
-    if args.only_layout:
+    if args.only_layout or args.only_flipbook:
         args.sizes = ""
+    if args.only_flipbook:
+        args.no_layout, args.flipbook = True, True
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     prep = prep_command()
@@ -315,10 +323,14 @@ def main(argv: list[str] | None = None) -> int:
             result["sizes"].append(bench_size(n, args, prep, work, has_lint, has_cache))
         if not args.no_layout:
             result["layout"] = bench_layout(args, prep, work, measure, run_child)
+        if args.flipbook:
+            result["flipbook"] = bench_flipbook(args, prep, work, measure)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     result["table"] = table(result) if sizes else ""
     if "layout" in result:
         result["table"] += "\n\n" + layout_table(result["layout"])
+    if "flipbook" in result:
+        result["table"] += "\n\n" + flipbook_table(result["flipbook"])
     print(result["table"])
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
@@ -336,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                for key in ("prep", "dot") if isinstance(r.get(key), dict) and "error" in r[key]]
     failed += [f"overview {o['profile']} {o['n']}" for o in lay.get("overview", []) if "error" in o["render"]]
     failed += [f"diff {o['profile']} {o['n']}" for o in lay.get("diff", []) if "error" in o["diff"]]
+    failed += [f"flipbook {r['profile']} {r['format']}" for r in result.get("flipbook", {}).get("rows", [])
+               if "error" in r["flipbook"] or "error" in r["single"]]
     if failed:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1
