@@ -334,3 +334,17 @@ def test_api_frames_share_one_geometry(onboarding):
     assert prep.render_stage(onboarding, "contract")[:5] in (b"<?xml", b"<svg ")
     assert prep.flipbook(onboarding, "html").startswith(b"<!DOCTYPE html>")
     assert [n for n, _ in prep.stage_frames(onboarding, "svg")][0] == "01-contract.svg"
+
+
+def test_the_docs_stage_pictures_are_current():
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("build_examples", root / "docs" / "build_examples.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    for name, data in build.stage_pictures():
+        if name.endswith(".png"):
+            continue  # PNG bytes depend on the rasteriser; the SVG next to it is checked
+        picture = root / "docs" / "examples" / name
+        assert picture.exists() and picture.read_bytes() == data, f"{picture} is stale: run python docs/build_examples.py"

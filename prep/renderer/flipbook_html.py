@@ -16,7 +16,6 @@ import hashlib
 import re
 from html import escape
 
-from .._version import __version__
 from ..language.model import Model
 
 STYLE = """\
@@ -88,7 +87,6 @@ def flipbook_html(model: Model, frames: list) -> bytes:
     out = ["<!DOCTYPE html>", "<html>", "<head>", '<meta charset="utf-8">',
            f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f'<meta name="generator" content="prep {escape(__version__)}">',
            '<link rel="icon" href="data:,">',  # no favicon request
            f"<title>{escape(title)} — flip-book</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
            "<header>", f"<h1>{escape(title)}</h1>", '<div class="controls">',
