@@ -348,3 +348,49 @@ def test_the_docs_stage_pictures_are_current():
             continue  # PNG bytes depend on the rasteriser; the SVG next to it is checked
         picture = root / "docs" / "examples" / name
         assert picture.exists() and picture.read_bytes() == data, f"{picture} is stale: run python docs/build_examples.py"
+
+
+HOSTILE = """\
+title "<script>window.pwned = 1</script>"
+stage one "<img src=x onerror=\\"window.pwned=2\\">" [exit: A]
+stage two "</section><script>window.pwned=3</script>" [exit: B]
+deliverable A "<b>bold?</b> & <svg onload=alert(1)>" [external, owner: "\\" onmouseover=\\"x"]
+deliverable B "]]><!-- --></svg><script>window.pwned=5</script>"
+A -> B [note: "<iframe src=javascript:alert(1)>"]
+"""
+
+
+def test_hostile_text_never_becomes_markup_in_the_html_page():
+    from html.parser import HTMLParser
+
+    page = flipbook(prep.loads(HOSTILE, "hostile.prep"), "html").decode()
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.attrs, self.text = [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.attrs += [(tag, k, v) for k, v in attrs]
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    parsed = Tags()
+    parsed.feed(page)
+    assert parsed.tags.count("script") == 1 and not {"img", "iframe", "b", "a"} & set(parsed.tags)
+    assert parsed.tags.count("section") == 2 and parsed.tags.count("svg") == 2
+    assert not [a for a in parsed.attrs if a[1].startswith("on") or a[1] in ("src", "href") and a[2] != "data:,"]
+    text = "".join(parsed.text)
+    assert "</section><script>window.pwned=3</script>" in text and "<b>bold?</b> & <svg onload=alert(1)>" in text
+
+
+def test_models_of_v1_stages_get_frames_too(cli, tmp_path):
+    model = tmp_path / "v1.prep"
+    model.write_text("deliverable A [external, stage: start]\ndeliverable B [stage: middle]\nA -> B\n",
+                     encoding="utf-8")
+    assert cli("render", str(model), "--flipbook").exit_code == 0
+    assert sorted(os.listdir(tmp_path / "v1.flipbook")) == ["01-start.svg", "02-middle.svg"]
+    first = (tmp_path / "v1.flipbook" / "01-start.svg").read_bytes()
+    assert "stage start" in "".join(texts(first)) and len(nodes(first)) == 1
