@@ -63,7 +63,9 @@ SCRIPT = """\
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_ID = re.compile(r'(<[A-Za-z][^<>]*?\s)id="')
+# Graphviz writes an id as a tag's first attribute (`<g id="node1"`); text
+# content never holds '<' (escaped), so this finds ids only
+_ID = re.compile(r'<([A-Za-z]+) id="')
 
 
 def _hash(text: str) -> str:
@@ -75,7 +77,7 @@ def inline_svg(svg: bytes, prefix: str) -> str:
     comments, every id prefixed (several frames on one page)."""
     text = _PROLOG.sub("", svg.decode("utf-8"), count=1)
     text = _COMMENT.sub("", text)
-    return _ID.sub(lambda m: f'{m.group(1)}id="{prefix}', text)
+    return _ID.sub(lambda m: f'<{m.group(1)} id="{prefix}', text)
 
 
 def flipbook_html(model: Model, frames: list) -> bytes:
