@@ -394,3 +394,26 @@ def test_models_of_v1_stages_get_frames_too(cli, tmp_path):
     assert sorted(os.listdir(tmp_path / "v1.flipbook")) == ["01-start.svg", "02-middle.svg"]
     first = (tmp_path / "v1.flipbook" / "01-start.svg").read_bytes()
     assert "stage start" in "".join(texts(first)) and len(nodes(first)) == 1
+
+
+def _without_running_numbers(svg: bytes) -> str:
+    """An SVG without what Graphviz numbers as it goes (comments, clusterN,
+    nodeN and edgeN ids, cluster_gN and xN titles), which differ between a
+    whole-model drawing and a drawing of the cross-section alone."""
+    text = re.sub(r"<!-- [^<>]* -->\n", "", svg.decode())
+    text = re.sub(r'id="(clust|node|edge)\d+"', 'id="X"', text)
+    return re.sub(r"<title>(cluster_g|x)\d+</title>", "<title>N</title>", text)
+
+
+@pytest.mark.parametrize("text", [ONBOARDING.read_text(encoding="utf-8"), HOSTILE, LINT_MODEL])
+@pytest.mark.parametrize("later", ["hidden", "faint"])
+def test_composed_frames_are_what_graphviz_draws_for_each_frame(text, later):
+    from prep.renderer.dot import resolve_theme
+    from prep.renderer.stages import _composed_svgs, _frames, draw_frame
+
+    theme = resolve_theme(None)
+    model = prep.loads(text, "m.prep")
+    geometry, fs = _frames(model, later=later, legend=True, theme=theme)
+    composed = _composed_svgs(model, geometry, fs, theme, later)
+    for f, svg in zip(fs, composed):
+        assert _without_running_numbers(svg) == _without_running_numbers(draw_frame(f, "svg", theme=theme))

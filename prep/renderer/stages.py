@@ -156,8 +156,9 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
                      title=title_box)
     order = {n: i for i, n in enumerate(model.deliverables)}
     later_edges = [status[r.source] == "later" or status[r.target] == "later" for r in drawn.relations]
+    edge_ids = [k for k, r in enumerate(model.relations) if r.source in keep and r.target in keep]
     marks = StageMarks(status=status, exits=exits, later_edges=later_edges, ids=order,
-                       width=whole.width, height=whole.height)
+                       width=whole.width, height=whole.height, edge_ids=edge_ids)
     return Frame(model.stages[stage], drawn, placed, marks, findings)
 
 
@@ -176,6 +177,7 @@ class StageMarks:
     width: float
     height: float
     theme: object = None
+    edge_ids: list[int] | None = None  # per relation drawn: its place among the whole model's (SVG ids)
 
     def node_pairs(self, d, pairs: list, label: str) -> list:
         s = self.status.get(d.name, "before")
@@ -195,6 +197,8 @@ class StageMarks:
         return list(out.items())
 
     def edge_pairs(self, k: int, pairs: list, middle: str | None = None) -> list:
+        if self.edge_ids is not None:
+            pairs = pairs + [("id", f'"r{self.edge_ids[k]}"')]
         if not self.later_edges[k]:
             return pairs
         out = dict(pairs)
@@ -272,6 +276,97 @@ def draw_frame(f: Frame, fmt: str, *, theme, dpi: float | None = None) -> bytes:
                   findings=f.findings, marks=f.marks)
 
 
+# ----------------------------------------------------- SVG frames, composed
+
+# A frame's SVG is put together from whole-model drawings instead of asking
+# Graphviz to draw every frame: the model is drawn once as it looks before a
+# stage (every box plain, every exit tagged), once with every box new
+# (boxes only), and with `later="faint"` once with everything faint; each
+# frame then takes every box, arrow, frame and tag from the drawing it needs,
+# or leaves it out. Graphviz writes each of them as one flat `<g>` with a
+# stable id (dN: a deliverable, rN: a relation, exitN: a tag), so a frame is
+# the same SVG Graphviz would draw for it, at the cost of two or three
+# drawings of the whole model instead of one drawing per stage.
+_PIECE = re.compile(r'(?:<!-- [^<>]* -->\n)?<g id="([^"]*)" class="[^"]*">\n<title>([^<]*)</title>\n.*?</g>\n', re.S)
+_TITLE_TEXT = re.compile(r'(<text [^>]*? x=")([^"]*)("[^>]*>)[^<]*(</text>)')
+
+
+def _pieces(svg: str) -> tuple[str, list[tuple[str, str, str]], str]:
+    """(head, [(id, title, piece)], tail) of a Graphviz SVG."""
+    pieces = [(m.group(1), m.group(2), m.group(0)) for m in _PIECE.finditer(svg)]
+    first, last = _PIECE.search(svg), None
+    for last in _PIECE.finditer(svg):
+        pass
+    return svg[:first.start()], pieces, svg[last.end():]
+
+
+def _svg_number(v: float) -> str:
+    """A coordinate as Graphviz writes it: two decimals, no trailing zeros."""
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _composed_svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str) -> list[bytes]:
+    """The SVG of each frame (without findings), from whole-model drawings."""
+    from html import escape
+
+    from . import render
+
+    whole = geometry.layout
+    order = {n: i for i, n in enumerate(model.deliverables)}
+    names, group_names = list(model.deliverables), list(model.groups)
+    all_exits = {x: s.index + 1 for s in model.stages.values() for x in s.exits}
+    n = len(model.relations)
+    titled = replace(model, title=fs[0].model.title)
+    base = replace(whole, title=fs[0].layout.title)
+
+    def draw(status: str, drawn: Model, placed, later_edges: list[bool]) -> str:
+        # a later exit criterion does not exist yet: no tag, no exit class
+        exits = {} if status == "later" else all_exits
+        marks = StageMarks(status=dict.fromkeys(model.deliverables, status), exits=exits,
+                           later_edges=later_edges, ids=order, width=whole.width, height=whole.height,
+                           theme=theme, edge_ids=list(range(len(drawn.relations))))
+        return render(drawn, "svg", layout=placed, theme=theme, legend=placed.legend is not None,
+                      marks=marks).decode("utf-8")
+
+    head, plain, tail = _pieces(draw("before", titled, base, [False] * n))
+    new = {i: p for i, _, p in _pieces(draw("new", replace(titled, relations=()), replace(base, edges=()), []))[1]}
+    faint = ({i: p for i, _, p in _pieces(draw("later", titled, base, [True] * n))[1]}
+             if later == "faint" else {})
+    # Graphviz moves the drawing so that its left edge (the invisible corner) is at 0
+    # (the DOT gives the title's centre to two decimals; so is the shift)
+    shift = round(float(_TITLE_TEXT.search(head).group(2)) - float(f"{base.title.x:.2f}"), 2)
+    out = []
+    for f in fs:
+        status = f.marks.status
+        x = _svg_number(float(f"{f.layout.title.x:.2f}") + shift)
+        text = escape(f.model.title, quote=True).replace("-", "&#45;")
+        parts = [_TITLE_TEXT.sub(lambda m: f"{m.group(1)}{x}{m.group(3)}{text}{m.group(4)}", head, count=1)]
+        for piece_id, title, piece in plain:
+            if piece_id[:1] == "d" and piece_id[1:].isdigit():
+                s = status[names[int(piece_id[1:])]]
+                piece = faint.get(piece_id) if s == "later" else new[piece_id] if s == "new" else piece
+            elif piece_id[:1] == "r" and piece_id[1:].isdigit():
+                r = model.relations[int(piece_id[1:])]
+                if status[r.source] == "later" or status[r.target] == "later":
+                    piece = faint.get(piece_id)
+            elif piece_id.startswith("exit") and piece_id[4:].isdigit():
+                piece = piece if names[int(piece_id[4:])] in f.marks.exits else None
+            elif title.startswith("cluster_g") and title[9:].isdigit():
+                piece = piece if group_names[int(title[9:])] in f.model.groups else None
+            if piece is not None:
+                parts.append(piece)
+        parts.append(tail)
+        out.append("".join(parts).encode("utf-8"))
+    return out
+
+
+def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, lint: bool) -> list[bytes]:
+    """Each frame's SVG: composed (above), or with findings, one drawing per frame."""
+    if lint:
+        return _draw_all(fs, "svg", theme, None)
+    return _composed_svgs(model, geometry, fs, theme, later)
+
+
 def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hidden", lint: bool = False,
                  lint_options: dict | None = None, direction: str = "LR", legend: bool = False, theme=None,
                  engine: str = "prep", dpi: float | None = None) -> bytes:
@@ -284,22 +379,29 @@ def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hi
     stage_index(model, stage)  # an unknown stage fails before the layout
     geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
                               health=lint, later=later)
-    return draw_frame(frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options), fmt,
-                      theme=theme, dpi=dpi)
+    f = frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options)
+    if fmt == "svg":  # as the flip-book draws it
+        return _svgs(model, geometry, [f], theme, later, lint)[0]
+    return draw_frame(f, fmt, theme=theme, dpi=dpi)
 
 
 FLIPBOOK_FORMATS = ("html", "pdf", "pptx")
 FRAME_FORMATS = ("svg", "png")
 
 
-def frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_options: dict | None = None,
-           direction: str = "LR", legend: bool = False, theme=None, engine: str = "prep") -> list[Frame]:
+def frames(model: Model, **options) -> list[Frame]:
     """Every stage's frame, in stage order, on one geometry."""
+    return _frames(model, **options)[1]
+
+
+def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_options: dict | None = None,
+            direction: str = "LR", legend: bool = False, theme=None,
+            engine: str = "prep") -> tuple[Geometry, list[Frame]]:
     theme = _options(theme, direction, engine, legend, later, lint)
     geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
                               health=lint, later=later)
-    return [frame(model, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
-            for s in stages_of(model)]
+    return geometry, [frame(model, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
+                      for s in stages_of(model)]
 
 
 def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
@@ -308,8 +410,11 @@ def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, th
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
-    fs = frames(model, theme=theme, **options)
-    pictures = _draw_all(fs, fmt, theme, dpi)
+    geometry, fs = _frames(model, theme=theme, **options)
+    if fmt == "svg":
+        pictures = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False))
+    else:
+        pictures = _draw_all(fs, fmt, theme, dpi)
     return [(frame_file_name(f.stage, len(fs), fmt), data) for f, data in zip(fs, pictures)]
 
 
@@ -366,7 +471,7 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
         raise ValueError(f"a flip-book file is one of {', '.join(FLIPBOOK_FORMATS)}, not {fmt!r}; "
                          f"{', '.join(FRAME_FORMATS)} give one file per stage (stage_frames)")
     theme = resolve_theme(theme)
-    fs = frames(model, theme=theme, **options)
+    geometry, fs = _frames(model, theme=theme, **options)
     if fmt == "pptx":
         from .dot import to_dot
         from .pptx import to_pptx_deck
@@ -387,5 +492,5 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
                                name="render-failed", hint="write the frames as SVG: -o frames/") from None
     from .flipbook_html import flipbook_html
 
-    return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data)
-                                 for f, data in zip(fs, _draw_all(fs, "svg", theme, dpi))])
+    svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False))
+    return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data) for f, data in zip(fs, svgs)])
