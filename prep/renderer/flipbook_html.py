@@ -19,7 +19,8 @@ from html import escape
 from ..language.model import Model
 
 STYLE = """\
-body{font-family:system-ui,'Noto Sans CJK JP','Hiragino Sans','Yu Gothic','Meiryo',sans-serif;margin:0;color:#2b2b2b;background:#fff}
+body{font-family:system-ui,'Noto Sans CJK JP','Hiragino Sans','Yu Gothic','Meiryo',sans-serif;margin:0;
+color:#2b2b2b;background:#fff}
 header{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:.5rem 1rem;z-index:1}
 h1{font-size:1.1rem;margin:0 0 .4rem}
 .controls{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap}

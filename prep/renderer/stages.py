@@ -20,6 +20,10 @@ frame of that stage. In a frame, readable in greyscale print too:
 
 With `lint`, each frame is coloured by the findings of ITS cross-section
 (a deliverable can be fine in the whole model and unfinished at a stage).
+
+Drawing: SVG frames are composed from two or three drawings of the whole
+model (`_composed_svgs`); with findings, and as PNG, PDF or PowerPoint, each
+frame is drawn on its own (`draw_frame`), in forked workers on several cores.
 """
 
 from __future__ import annotations
@@ -238,7 +242,8 @@ class StageMarks:
                 continue
             text = f"EXIT {number}"
             w = 10.0 + 5.6 * len(text)
-            x, y = box.right - 6.0 - w / 2, box.top - TAG_HEIGHT / 2 + 3.0  # mostly above the box: its text stays readable
+            # mostly above the box, at its right: the box's text stays readable
+            x, y = box.right - 6.0 - w / 2, box.top - TAG_HEIGHT / 2 + 3.0
             pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{TAG_FONT_SIZE:g}"),
                      ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
                      ("height", f"{TAG_HEIGHT / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
@@ -255,7 +260,8 @@ class StageMarks:
 # ----------------------------------------------------------------- drawing
 
 
-def _options(theme, direction, engine, legend, later, lint):
+def _theme_for(theme, later: str):
+    """The Theme to draw with (a bad `later` is a programming error)."""
     from .dot import resolve_theme
 
     if later not in LATER:
@@ -372,7 +378,7 @@ def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hi
                  engine: str = "prep", dpi: float | None = None) -> bytes:
     """The picture of `model` at the end of `stage`, on the geometry of the
     whole model: exactly the flip-book's frame of that stage."""
-    theme = _options(theme, direction, engine, legend, later, lint)
+    theme = _theme_for(theme, later)
     from ..language.views import stage_index
 
     stages_of(model)
@@ -397,7 +403,7 @@ def frames(model: Model, **options) -> list[Frame]:
 def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_options: dict | None = None,
             direction: str = "LR", legend: bool = False, theme=None,
             engine: str = "prep") -> tuple[Geometry, list[Frame]]:
-    theme = _options(theme, direction, engine, legend, later, lint)
+    theme = _theme_for(theme, later)
     geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
                               health=lint, later=later)
     return geometry, [frame(model, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
