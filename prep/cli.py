@@ -176,7 +176,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         unused = [name for name, given in (("--lint", with_lint), ("--focus", focus), ("--group", group_name),
                                            ("--stable", stable_file), ("--legend/--no-legend", legend is not None),
                                            ("--engine dot", engine != "prep"), ("--force", force),
-                                           ("--stage/--flipbook", stage_name is not None or flipbook)) if given]
+                                           ("--stage/--flipbook/--later",
+                                            stage_name is not None or flipbook or later is not None)) if given]
         if unused:
             raise click.UsageError(f"{', '.join(unused)} cannot be used with --diff (the diff picture always "
                                    "has its legend and uses prep's layout)")
