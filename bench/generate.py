@@ -19,6 +19,7 @@ The same `n` and `seed` always give byte-identical text.
 
     python bench/generate.py 1000 > model.prep
     python bench/generate.py 1000 0 long-range > hard.prep
+    python bench/generate.py 1000 0 local 8 > roadmap.prep   # 8 stages with exit criteria
 """
 
 from __future__ import annotations
@@ -53,8 +54,14 @@ def _name(rng: random.Random, i: int, knowhow: bool) -> str:
 PROFILES = ("local", "long-range")
 
 
-def generate(n: int, seed: int = 0, profile: str = "local") -> str:
+def generate(n: int, seed: int = 0, profile: str = "local", stages: int = 0) -> str:
     """The text of a model with exactly `n` deliverables.
+
+    `stages` > 0 declares that many stages (a success roadmap), in order,
+    each with an exit criterion (the last tangible deliverable of its
+    stretch of the process), and places every deliverable in the stage of
+    its stretch (`stage:` attributes); 0 keeps the v1 free-text `stage:`
+    attributes on a few deliverables. The rest of the model is the same.
 
     `profile` "local" draws most inputs from the last 60 deliverables (the
     easy case for a layered layout: short edges); "long-range" draws every
@@ -78,6 +85,14 @@ def generate(n: int, seed: int = 0, profile: str = "local") -> str:
     member_of = [min(i * n_groups // n, n_groups - 1) for i in range(n)]
 
     decls: list[list[str]] = [[] for _ in range(n_groups)]
+
+    def stage_of(i: int) -> int:  # stages hold equal stretches of the process
+        return min(i * stages // n, stages - 1)
+
+    exits = {}
+    for i, knowhow in enumerate(kinds):
+        if stages and not knowhow:
+            exits[stage_of(i)] = names[i]  # the last tangible one of each stretch
     for i, (name, knowhow) in enumerate(zip(names, kinds)):
         attrs = []
         r = rng.random()
@@ -95,11 +110,13 @@ def generate(n: int, seed: int = 0, profile: str = "local") -> str:
                 attrs.append(f"owner: {_ROLES[rng.randrange(len(_ROLES))]}")
             if rng.random() < 0.05:
                 attrs.append(f'note: "第{i % 7 + 1}版で改訂"')
-            if rng.random() < 0.05:
+            if rng.random() < 0.05 and not stages:
                 attrs.append(f"stage: {_STAGES[rng.randrange(len(_STAGES))]}")
             line = f"deliverable {name}"
             if rng.random() < 0.1:
                 line += f' "{name} (v{i % 3 + 1})"'
+        if stages:
+            attrs.append(f"stage: s{stage_of(i) + 1}")
         if attrs:
             line += " [" + ", ".join(attrs) + "]"
         decls[member_of[i]].append(line)
@@ -134,6 +151,11 @@ def generate(n: int, seed: int = 0, profile: str = "local") -> str:
     kind = ", long-range inputs" if long_range else ""
     out = [f"# generated benchmark model: {n} deliverables (seed {seed}{kind})",
            f'title "ベンチマーク {n}"', ""]
+    for k in range(stages):
+        exit_attr = f" [exit: {exits[k]}]" if k in exits else ""
+        out.append(f'stage s{k + 1} "Stage {k + 1}: {_STAGES[k % len(_STAGES)]}"{exit_attr}')
+    if stages:
+        out.append("")
     for g, label in enumerate(groups):
         # every fifth group is nested in the one before it
         nested = g % 5 == 4
@@ -157,7 +179,8 @@ def main(argv: list[str]) -> int:
     n = int(argv[1]) if len(argv) > 1 else 1000
     seed = int(argv[2]) if len(argv) > 2 else 0
     profile = argv[3] if len(argv) > 3 else "local"
-    sys.stdout.write(generate(n, seed, profile))
+    stages = int(argv[4]) if len(argv) > 4 else 0
+    sys.stdout.write(generate(n, seed, profile, stages))
     return 0
 
 

@@ -9,6 +9,7 @@
     python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
     python bench/run.py --only-roadmap       # just the roadmap view against the normal render (bench/roadmap.py)
     python bench/run.py --only-diff          # just `prep diff` at --diff-n (10,000), both profiles
+    python bench/run.py --only-flipbook      # just the flip-book against one render (bench/flipbook.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -52,6 +53,7 @@ from layout import bench_layout, table as layout_table  # noqa: E402
 from fonts import bench_fonts, table as fonts_table  # noqa: E402
 from roadmap import bench_roadmap, table as roadmap_table  # noqa: E402
 from layout import bench_diff, bench_layout, diff_table, table as layout_table  # noqa: E402
+from flipbook import bench_flipbook, table as flipbook_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
@@ -307,18 +309,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--roadmap-stages", type=int, default=8, help="stages of the roadmap measurement")
     ap.add_argument("--only-diff", action="store_true",
                     help="run only the prep diff measurement (--diff-n, both profiles, --runs runs each)")
+    ap.add_argument("--flipbook", action="store_true", help="also time the flip-book against one render")
+    ap.add_argument("--only-flipbook", action="store_true", help="run the flip-book benchmark only")
+    ap.add_argument("--flipbook-n", type=int, default=1000, help="size of the flip-book model")
+    ap.add_argument("--flipbook-stages", type=int, default=8, help="stages of the flip-book model")
     args = ap.parse_args(argv)
     if args.only_diff:
         return only_diff(args, argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000
-    if args.only_layout:
+    if args.only_layout or args.only_flipbook:
         args.sizes = ""
     if args.only_fonts:
         args.sizes, args.no_layout, args.fonts = "", True, True
     if args.only_roadmap:
         args.sizes, args.no_layout, args.roadmap = "", True, True
+    if args.only_flipbook:
+        args.no_layout, args.flipbook = True, True
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     prep = prep_command()
@@ -362,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.roadmap:
             print(f"roadmap view, N = {args.roadmap_n:,} ...", file=sys.stderr, flush=True)
             result["roadmap"] = bench_roadmap(args, prep, work, measure)
+        if args.flipbook:
+            result["flipbook"] = bench_flipbook(args, prep, work, measure)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     result["table"] = table(result) if sizes else ""
     if "layout" in result:
@@ -378,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         result["table"] += "\n\n" + fonts_table(result["fonts"])
     if "roadmap" in result:
         result["table"] += "\n\n" + roadmap_table(result["roadmap"])
+    if "flipbook" in result:
+        result["table"] += "\n\n" + flipbook_table(result["flipbook"])
     print(result["table"])
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
@@ -402,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
                for key in ("bare", "cold", "warm", "edited") if "error" in r[key]]
     failed += [f"roadmap {r['profile']} {r['n']}" for r in result.get("roadmap", [])
                for key in ("roadmap", "diagram") if "error" in r[key]]
+    failed += [f"flipbook {r['profile']} {r['format']}" for r in result.get("flipbook", {}).get("rows", [])
+               if "error" in r["flipbook"] or "error" in r["single"]]
     if failed:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """Render the pictures in docs/: every model in examples/ into
 docs/examples/ (SVG and PNG; a model with stages also as its roadmap view,
-NAME.roadmap.svg/.png, for docs/roadmap.md), and every ```prep snippet of
+NAME.roadmap.svg/.png, for docs/roadmap.md), the diff pictures of
+docs/diff.md, the stage pictures and flip-books of docs/stages.md, and every ```prep snippet of
 docs/language.md that is followed by an image link into that image.
 
     python docs/build_examples.py
@@ -54,6 +55,26 @@ def roadmap_pictures():
                 yield f"{src.stem}.roadmap.{fmt}", prep.render(model, fmt, legend=True, view="roadmap")
 
 
+# (model, stage, later): the stage pictures docs/stages.md shows
+STAGE_PICTURES = (("renewal-roadmap", "proposal", "faint"),)
+FLIPBOOKS = ("cs-onboarding",)
+
+
+def stage_pictures():
+    """(path under docs/examples, bytes) of the stage pictures and flip-books
+    in docs/stages.md: each flip-book as a folder of SVG frames and as one
+    HTML page, and single stages drawn with later deliverables faint."""
+    for stem in FLIPBOOKS:
+        model = prep.load(ROOT / "examples" / f"{stem}.prep")
+        for name, data in prep.stage_frames(model, "svg", legend=True):
+            yield f"{stem}.flipbook/{name}", data
+        yield f"{stem}.flipbook.html", prep.flipbook(model, "html", legend=True)
+    for stem, stage, later in STAGE_PICTURES:
+        model = prep.load(ROOT / "examples" / f"{stem}.prep")
+        for fmt in ("svg", "png"):
+            yield f"{stem}.{stage}.{later}.{fmt}", prep.render_stage(model, stage, fmt, later=later, legend=True)
+
+
 def main() -> None:
     out = ROOT / "docs" / "examples"
     out.mkdir(parents=True, exist_ok=True)
@@ -66,6 +87,10 @@ def main() -> None:
         write_output(str(out / name), data)
         print(f"rendered {name}")
     for name, data in roadmap_pictures():
+        write_output(str(out / name), data)
+        print(f"rendered {name}")
+    for name, data in stage_pictures():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         write_output(str(out / name), data)
         print(f"rendered {name}")
     for text, picture in language_snippets(ROOT / "docs" / "language.md"):

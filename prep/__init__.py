@@ -19,13 +19,14 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
-__all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff"]
+__all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
+           "render_stage", "flipbook", "stage_frames"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
-    if name in ("load", "loads", "render", "layout", "lint", "diff"):
+    if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames"):
         from . import api
 
         return getattr(api, name)

@@ -27,6 +27,33 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     return _render(model, format=format, **options)
 
 
+def render_stage(model: Model, stage: str, format: str = "svg", **options) -> bytes:
+    """The model at the end of `stage` (its cross-section), drawn on the
+    layout of the whole model: exactly the flip-book's frame of that stage
+    (docs/stages.md). Options: later ("hidden" or "faint"), lint (colour by
+    the findings of the cross-section), direction, legend, theme, engine, dpi."""
+    from .renderer.stages import render_stage as _render_stage
+
+    return _render_stage(model, stage, format, **options)
+
+
+def flipbook(model: Model, format: str = "html", **options) -> bytes:
+    """Every stage's frame in one file: "html" (a page with a stage slider),
+    "pdf" (a page per stage) or "pptx" (a slide per stage); every deliverable
+    at the same place in every frame. Options as `render_stage`."""
+    from .renderer.stages import flipbook as _flipbook
+
+    return _flipbook(model, format, **options)
+
+
+def stage_frames(model: Model, format: str = "svg", **options) -> list[tuple[str, bytes]]:
+    """Every stage's frame as its own picture ("svg" or "png"): a list of
+    (file name, bytes) in stage order, named `01-contract.svg`, ..."""
+    from .renderer.stages import stage_frames as _stage_frames
+
+    return _stage_frames(model, format, **options)
+
+
 def layout(model: Model, **options):
     """Place a model: returns a `Layout` (boxes, routes, frames in points,
     origin top-left; `.as_dict()` / `.to_json()` give the documented JSON,

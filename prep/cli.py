@@ -149,9 +149,21 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
               help="'roadmap': the success roadmap, the stages as labelled columns in order (rows with "
                    "--direction TB), each deliverable in its stage's column, exit criteria at the right edge "
                    "(docs/roadmap.md).")
+@click.option("--stage", "stage_name", metavar="NAME",
+              help="The model at the end of stage NAME, on the whole model's layout: this stage's new "
+                   "deliverables double-bordered, exit criteria tagged 'EXIT n', later ones hidden "
+                   "(see --later). Default output: FILE.NAME.svg.")
+@click.option("--flipbook", is_flag=True,
+              help="One frame per stage, each deliverable in the same place in every frame: -o book.html "
+                   "(a slider and the arrow keys), book.pdf (a page per stage), book.pptx (a slide per "
+                   "stage), or a folder of pictures (-o frames/, -o x.svg or x.png: x.flipbook/01-NAME.svg). "
+                   "Default: FILE.flipbook/ of SVGs.")
+@click.option("--later", type=click.Choice(["hidden", "faint"]), default=None,
+              help="With --stage/--flipbook: deliverables of later stages hidden (default) or drawn faintly.")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
-           timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram"):
+           timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram",
+           stage_name=None, flipbook=False, later=None):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid or PowerPoint.
 
@@ -172,7 +184,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         unused = [name for name, given in (("--lint", with_lint), ("--focus", focus), ("--group", group_name),
                                            ("--stable", stable_file), ("--legend/--no-legend", legend is not None),
                                            ("--engine dot", engine != "prep"), ("--force", force),
-                                           ("--view roadmap", view != "diagram")) if given]
+                                           ("--view roadmap", view != "diagram"),
+                                           ("--stage/--flipbook/--later",
+                                            stage_name is not None or flipbook or later is not None)) if given]
         if unused:
             raise click.UsageError(f"{', '.join(unused)} cannot be used with --diff (the diff picture always "
                                    "has its legend and uses prep's layout)")
@@ -180,6 +194,11 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                             _dpi(dpi, scale), side_by_side, timeout, embed_fonts)
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
+    if stage_name is not None or flipbook or later is not None:
+        return _render_stages(files, output, fmt.lower() if fmt else None, stage_name, flipbook, later,
+                              look=(theme, direction, legend, transparent), dpi=_dpi(dpi, scale), lint=with_lint,
+                              engine=engine, view=(focus, depth, group_name), limits=(overview_above, force,
+                                                                                       timeout, stable_file))
     if stable_file is not None and len(files) > 1:
         raise click.UsageError("--stable takes one input file: its layout file belongs to one model")
     fmt = fmt.lower() if fmt else None
@@ -266,6 +285,87 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
     write_output(out_path, data, inputs=tuple(p for p in (old_path, new_path) if os.path.exists(p)))
     if out_path != "-":
         click.echo(f"wrote {out_path}", err=True)
+
+
+def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lint, engine, view, limits):
+    """prep render --stage NAME / --flipbook: the cross-sections of a model's
+    stages, drawn on one layout of the whole model (docs/stages.md)."""
+    from . import api
+    from .language.diagnostics import PrepError
+    from .language.views import focus as focus_view
+    from .language.views import group_view, stage_index
+    from .renderer import stages as stage_pictures
+    from .renderer.output import write_folder, write_output
+
+    (theme, direction, legend, transparent), (focus, depth, group_name) = look, view
+    overview_above, force, timeout, stable_file = limits
+    if stage is not None and flipbook:
+        raise click.UsageError("--stage draws one stage, --flipbook every stage: give one of them")
+    if stage is None and not flipbook:
+        raise click.UsageError("--later goes with --stage NAME or --flipbook")
+    if stable_file is not None:
+        raise click.UsageError("--stable cannot be used with --stage or --flipbook (they lay the whole model "
+                               "out once for all their frames)")
+    for src in files:
+        model = api.load(src)
+        if not model.deliverables:
+            raise PrepError.at(src, "the model has no deliverables: there is nothing to draw", name="empty-model",
+                               source=model.source)
+        model = focus_view(model, focus, depth) if focus is not None else model
+        model = group_view(model, group_name) if group_name is not None else model
+        if len(model.deliverables) > overview_above and not force:
+            raise click.UsageError(f"the model has {len(model.deliverables)} deliverables (more than "
+                                   f"--overview-above {overview_above}): draw part of it with --group NAME or "
+                                   "--focus NAME, or every deliverable in every frame with --force")
+        settings = _render_settings(src, theme, direction, legend, default_legend=True)
+        options = dict(later=later or "hidden", lint=lint, direction=settings.direction, legend=settings.legend,
+                       theme=_print_theme(settings.theme, transparent), engine=engine, dpi=dpi)
+        if stage is not None:
+            stage_pictures.stages_of(model)
+            stage_index(model, stage)  # an unknown stage: a did-you-mean, before any work
+            out_path, out_fmt = _output_for(src, output, fmt) if output is not None else (
+                f"{os.path.splitext(src)[0]}.{stage_pictures.slug(stage)}.{fmt or 'svg'}", fmt or "svg")
+            if output is None and out_fmt == "layout":
+                out_path = out_path[:-len(".layout")] + ".layout.json"
+            if out_fmt == "mmd":
+                raise click.UsageError("--stage draws on prep's layout of the whole model; Mermaid lays a model "
+                                       "out itself: choose svg, png, pdf, pptx, dot, layout or json")
+            data = _within_budget(src, timeout, lambda: stage_pictures.render_stage(model, stage, out_fmt, **options))
+            write_output(out_path, data, inputs=(src,))
+        else:
+            out_path, out_fmt, folder = _flipbook_output(src, output, fmt)
+            if folder:
+                frames = _within_budget(src, timeout, lambda: stage_pictures.stage_frames(model, out_fmt, **options))
+                write_folder(out_path, frames, owned=stage_pictures.FRAME_FILE, inputs=(src,))
+            else:
+                data = _within_budget(src, timeout, lambda: stage_pictures.flipbook(model, out_fmt, **options))
+                write_output(out_path, data, inputs=(src,))
+        if out_path != "-":
+            click.echo(f"wrote {out_path}" + (f" ({len(model.stages)} frames)" if flipbook else ""), err=True)
+
+
+def _flipbook_output(src: str, output: str | None, fmt: str | None) -> tuple[str, str, bool]:
+    """(path, format, is a folder) of a flip-book: one file (html, pdf, pptx)
+    or a folder of one picture per stage (svg, png)."""
+    from .renderer.stages import FLIPBOOK_FORMATS, FRAME_FORMATS
+
+    ext = os.path.splitext(output or "")[1].lower().lstrip(".")
+    if output is None:
+        fmt, path = fmt or "svg", os.path.splitext(src)[0] + ".flipbook"
+        folder = fmt not in FLIPBOOK_FORMATS
+        path = path if folder else f"{path}.{fmt}"
+    elif output.endswith(("/", os.sep)) or os.path.isdir(output) or (not ext and output != "-"):
+        fmt, path, folder = fmt or "svg", output, True
+    elif ext in FRAME_FORMATS:
+        fmt, path, folder = fmt or ext, os.path.splitext(output)[0] + ".flipbook", True
+    else:
+        fmt, path, folder = fmt or {"htm": "html"}.get(ext, ext), output, False
+    if fmt not in (FRAME_FORMATS if folder else FLIPBOOK_FORMATS):
+        raise click.UsageError(f"a flip-book is one file (-o book.html, book.pdf, book.pptx) or a folder of "
+                               f"pictures (-o frames/ with svg or png), not {fmt or output}")
+    if folder and path == "-":
+        raise click.UsageError("a folder of frames cannot go to standard output: give -o frames/")
+    return path, fmt, folder
 
 
 def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool, previous, stable_file):
@@ -686,10 +786,11 @@ def _print_theme(theme, transparent: bool):
     return replace(theme, background="transparent")
 
 
-def _render_settings(src: str, theme: str | None, direction: str | None, legend: bool | None):
+def _render_settings(src: str, theme: str | None, direction: str | None, legend: bool | None,
+                     default_legend: bool = False):
     """Theme, direction and legend for one model: the command line wins over
     [render] in the model's prep.toml / pyproject.toml, which wins over the
-    built-in defaults."""
+    built-in defaults (`default_legend`: stage pictures have a key unless asked not to)."""
     from .language.diagnostics import PrepError
     from .linter.settings import LintConfigError
     from .renderer.dot import THEMES
@@ -705,7 +806,7 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
         source=found.source,
         theme=THEMES[theme] if theme is not None else found.theme,
         direction=(direction or found.direction or "LR").upper(),
-        legend=legend if legend is not None else bool(found.legend))
+        legend=legend if legend is not None else found.legend if found.legend is not None else default_legend)
 
 
 def main() -> None:

@@ -70,13 +70,14 @@ class Sizes:
     font: str = FONT_FAMILY
     font_size: float = 12.0
 
-    def covers(self, model: Model, legend: bool, health: bool, diff: bool = False) -> bool:
+    def covers(self, model: Model, legend: bool, health: bool, diff: bool = False,
+               stages: str | None = None) -> bool:
         from .legend import texts
 
         return (all(n in self.boxes for n in model.deliverables) and all(g in self.groups for g in model.groups)
                 and all(r.note in self.notes for r in model.relations if r.note)
                 and (not model.title or model.title in self.titles)
-                and (not legend or all(k in self.legend for k, _, _ in texts(health, diff)))
+                and (not legend or all(k in self.legend for k, _, _ in texts(health, diff, stages)))
                 and all(s in self.stages for s in model.stages))
 
 
@@ -86,16 +87,18 @@ VIEWS = ("diagram", "roadmap")
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
-           view: str = "diagram") -> Layout:
+           stage_legend: str | None = None, view: str = "diagram") -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
     model, same direction), deliverables stay where they were unless the
     edit pushes them: the order is not re-optimised, so crossings can
     grow over many edits; lay out without it to start afresh. `sizes`
-    (from `measure`) skips measuring again. `view="roadmap"`: the stages
-    as columns in order (LR; rows in TB), each deliverable in its stage's
-    column, exit criteria on the column's last rank (`Layout.columns`)."""
+    (from `measure`) skips measuring again. `stage_legend` ("hidden" or
+    "faint"): the legend explains the stage pictures' marks too.
+    `view="roadmap"`: the stages as columns in order (LR; rows in TB), each
+    deliverable in its stage's column, exit criteria on the column's last
+    rank (`Layout.columns`)."""
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
@@ -110,17 +113,18 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
         placed = _dot_engine(model, direction, font, font_size)
         if legend:
             sizes = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={}),
-                            font=font, font_size=font_size, legend=True, health=health, diff_legend=diff_legend)
+                            font=font, font_size=font_size, legend=True, health=health, diff_legend=diff_legend,
+                            stage_legend=stage_legend)
     else:
         if (sizes is None or sizes.font != font or sizes.font_size != font_size
-                or not sizes.covers(model, legend, health, diff_legend)):
+                or not sizes.covers(model, legend, health, diff_legend, stage_legend)):
             sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
-                            diff_legend=diff_legend)
+                            diff_legend=diff_legend, stage_legend=stage_legend)
         placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap")
     if legend:
         from .legend import place
 
-        placed = place(placed, sizes.legend, health, diff_legend)
+        placed = place(placed, sizes.legend, health, diff_legend, stage_legend)
     return placed
 
 
@@ -193,7 +197,8 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
 
 
 def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, legend: bool = False,
-            health: bool = False, titles: tuple[str, ...] = (), diff_legend: bool = False) -> Sizes:
+            health: bool = False, titles: tuple[str, ...] = (), diff_legend: bool = False,
+            stage_legend: str | None = None) -> Sizes:
     """Every box, group label, note, the title (and `titles`, for views
     that will have their own) and, with `legend`, the legend's texts,
     measured by Graphviz with the font prep draws with."""
@@ -218,7 +223,7 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     if legend:
         from .legend import texts
 
-        for key, label, boxed in texts(health, diff_legend):
+        for key, label, boxed in texts(health, diff_legend, stage_legend):
             size = font_size if key == "legend-header" else font_size - NOTE_SMALLER
             look = f"margin={dot_string(LEGEND_MARGIN)}" if boxed else text
             out.append(f"  {dot_string(key)} [label={dot_string(label)}, {look}, fontsize={size:g}];")

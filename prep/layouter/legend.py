@@ -22,6 +22,10 @@ DIFF_BOXES = (("diff-added", "+ added"), ("diff-removed", "removed"), ("diff-cha
 DIFF_LINES = (("diff-edge-added", "added relation"), ("diff-edge-removed", "removed relation"),
               ("diff-edge-changed", "changed relation"))
 EXIT = ("stage-exit", "EXIT n: exit criterion of stage n")  # the roadmap view's tag (as in the stage pictures)
+# stage pictures (prep render --stage / --flipbook); "later stage" only when
+# later deliverables are drawn faintly
+STAGE_BOXES = (("stage-new", "new in this stage"), ("stage-exit", "EXIT n: exit criterion of stage n"))
+STAGE_LATER = (("stage-later", "later stage"),)
 HEADER = "Legend"
 PAD = 8.0
 GAP = 10.0
@@ -30,7 +34,15 @@ LINE = 30.0   # length of a sample line
 SLACK = 8.0   # free space kept around the block
 
 
-def texts(health: bool, diff: bool = False) -> list[tuple[str, str, bool]]:
+def stage_boxes(stages: str | None) -> tuple:
+    """The stage pictures' sample boxes: none, or for later deliverables
+    "hidden" or drawn "faint"."""
+    if stages is None:
+        return ()
+    return STAGE_BOXES + (STAGE_LATER if stages == "faint" else ())
+
+
+def texts(health: bool, diff: bool = False, stages: str | None = None) -> list[tuple[str, str, bool]]:
     """(key, text, boxed) of everything to measure: boxed ones are sample boxes."""
     out = [("legend-header", HEADER, False)]
     out += [(f"legend-{k}", t, True) for k, t in BOXES + (EXIT,)]
@@ -40,11 +52,12 @@ def texts(health: bool, diff: bool = False) -> list[tuple[str, str, bool]]:
     if diff:
         out += [(f"legend-{k}", t, True) for k, t in DIFF_BOXES]
         out += [(f"legend-{k}", t, False) for k, t in DIFF_LINES]
+    out += [(f"legend-{k}", t, True) for k, t in stage_boxes(stages)]
     return out
 
 
 def block(sizes: dict[str, tuple[float, float]], health: bool,
-          diff: bool = False, exits: bool = False) -> tuple[float, float, list[LegendItem]]:
+          diff: bool = False, stages: str | None = None, exits: bool = False) -> tuple[float, float, list[LegendItem]]:
     """The block's size and its items, relative to its top-left corner."""
     items: list[LegendItem] = []
     hw, hh = sizes["legend-header"]
@@ -82,13 +95,16 @@ def block(sizes: dict[str, tuple[float, float]], health: bool,
     if diff:
         box_row(DIFF_BOXES)
         line_row(DIFF_LINES)
+    if stages is not None:
+        box_row(stage_boxes(stages))
     return width + PAD, y - ROW_GAP + PAD, items
 
 
-def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool, diff: bool = False) -> Layout:
+def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool, diff: bool = False,
+          stages: str | None = None) -> Layout:
     """`layout` with the legend in the first free corner: top right, bottom
     right, bottom left, top left (below the title)."""
-    w, h, items = block(sizes, health, diff, exits=bool(layout.columns))
+    w, h, items = block(sizes, health, diff, stages, exits=bool(layout.columns))
     top = layout.title.bottom + 4 if layout.title is not None else 0.0
     margin = 12.0
     corners = [(layout.width - margin - w, top + margin), (layout.width - margin - w, layout.height - margin - h),

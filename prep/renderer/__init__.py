@@ -6,7 +6,9 @@
     pptx.py     PowerPoint shapes at the layout's places
     mermaid.py  Mermaid text (Mermaid lays it out itself)
     theme.py    [render] settings from prep.toml / pyproject.toml
-    output.py   atomic writes
+    output.py   atomic writes (files and folders)
+    stages.py   a stage's cross-section and the flip-book, on one layout
+    flipbook_html.py  the flip-book as one self-contained HTML page
 
 Every picture is drawn from one `prep.layouter.layout(...)` result: Graphviz
 (`nop2`) only draws the positions it is given.

@@ -190,6 +190,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             pairs = marks.edge_pairs(k, pairs, f'"{pt(mx, my - 10)}"')
         out.append(f"  {ids[r.source]} -> {ids[r.target]} {_attrs(pairs)};")
 
+    if marks is not None and hasattr(marks, "extra_lines"):  # drawn over everything: the stage marks
+        out.extend(marks.extra_lines(layout, pt))
     if layout.legend is not None:
         out.extend(_legend(layout, theme, pt, bb, marks))
     out.append("}")
@@ -335,10 +337,10 @@ def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
             fill = fills.get(item.kind, theme.knowhow_fill if item.kind == "knowhow" else theme.tangible_fill)
             pairs = [("label", dot_string(item.text)), ("style", dot_string(style)), ("fillcolor", dot_string(fill)),
                      ("fontsize", small), ("margin", box_margin), ("class", legend_item)] + place
-            if item.kind == "stage-exit":
-                pairs += _tag_look(theme)
-            if item.kind.startswith("diff-"):
+            if item.kind.startswith(("diff-", "stage-")) and marks is not None:
                 pairs = marks.legend_box(item.kind, pairs, item.text)
+            elif item.kind == "stage-exit":  # the roadmap view's tag
+                pairs += _tag_look(theme)
             lines.append(f"    legend_{i} {_attrs(pairs)};")
     lines.append("  }")
     return lines

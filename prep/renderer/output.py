@@ -66,3 +66,60 @@ def write_output(path: str, data: bytes, *, inputs: tuple[str, ...] = ()) -> Non
             os.close(fd)
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_folder(path: str, files: list[tuple[str, bytes]], *, owned, inputs: tuple[str, ...] = ()) -> None:
+    """Write `files` ([(name, bytes)]) as the folder `path`, atomically: they
+    are written into a new folder next to it, which then takes its place, so
+    a failed or interrupted run leaves the previous folder as it was. An
+    existing folder is replaced only when everything in it is a file this
+    kind of output writes (`owned`, a compiled pattern of file names)."""
+    import shutil
+
+    path = os.path.normpath(path)
+    for src in inputs:
+        if same_file(src, path):
+            raise _error(path, "the output path is the input model; refusing to overwrite it",
+                         "choose another output folder with -o, e.g. -o frames/")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise _error(path, f"the output directory does not exist: {parent}",
+                     f"create it first (mkdir -p {parent}) or choose another -o path")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise _error(path, "the output path is a file, not a folder", "give a folder, e.g. -o frames/")
+    if os.path.isdir(path):
+        foreign = sorted(n for n in os.listdir(path) if not owned.fullmatch(n))
+        if foreign:
+            raise _error(path, f"the folder holds files prep did not write ({', '.join(foreign[:3])}"
+                               f"{', ...' if len(foreign) > 3 else ''}); refusing to replace it",
+                         "choose a new or empty folder with -o, e.g. -o frames/")
+    tmp = old = None
+    try:
+        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=parent)
+        for name, data in files:
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, os.stat(path).st_mode & 0o777 if os.path.isdir(path) else 0o777 & ~umask)
+        if os.path.isdir(path):
+            old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".old", dir=parent)
+            os.rmdir(old)
+            os.rename(path, old)
+        os.rename(tmp, path)
+        tmp = None
+    except PermissionError:
+        raise _error(path, f"permission denied: cannot write in {parent}",
+                     "choose a writable output folder with -o") from None
+    except OSError as e:
+        raise _error(path, f"cannot write the output: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            if old is not None and not os.path.exists(path):
+                os.rename(old, path)  # put the previous folder back
+                old = None
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

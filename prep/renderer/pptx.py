@@ -151,37 +151,53 @@ def _sides(a: dict, b: dict) -> tuple[int, int]:
 def to_pptx(model: Model, dot: str, *, theme: Theme | None = None) -> bytes:
     """The model as a one-slide .pptx file (bytes), from its placed DOT
     (`to_dot` with a layout), read back through Graphviz's json0."""
+    return to_pptx_deck([(model, dot)], theme=theme)
+
+
+def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None) -> bytes:
+    """A .pptx file with one slide per (model, placed DOT), in order (the
+    flip-book: one slide per stage). The slide size is the first slide's;
+    the flip-book's frames share one canvas, so each shape sits at the
+    same place on every slide."""
     _import_pptx()
+    import datetime
+    import json
+
     from pptx import Presentation
+
+    from ..layouter.graphviz import draw
+
+    theme = theme or THEMES["default"]
+    drawn = [(model, json.loads(draw(dot, "json0", path=model.path))) for model, dot in slides]
+    place = _Placer(_floats(drawn[0][1]["bb"]))
+    prs = Presentation()
+    prs.slide_width = round(place.width_pt * EMU_PER_POINT)
+    prs.slide_height = round(place.height_pt * EMU_PER_POINT)
+    core = prs.core_properties
+    core.title = drawn[0][0].title or ""
+    core.subject = "PReP model"
+    core.author = core.last_modified_by = "prep"
+    core.revision = 1
+    core.created = core.modified = datetime.datetime(2000, 1, 1)  # deterministic output
+    for model, data in drawn:
+        _draw_slide(prs, model, data, place, theme)
+    out = io.BytesIO()
+    prs.save(out)
+    return _fixed_zip_times(out.getvalue())
+
+
+def _draw_slide(prs, model: Model, data: dict, place: "_Placer", theme: Theme) -> None:
+    """One slide of native shapes from Graphviz's json0 of a placed model."""
     from pptx.enum.dml import MSO_LINE_DASH_STYLE
     from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Pt
 
-    from ..layouter.graphviz import draw
-
-    theme = theme or THEMES["default"]
-    import json
-
-    data = json.loads(draw(dot, "json0", path=model.path))
-    place = _Placer(_floats(data["bb"]))
     ink = _rgb(theme.ink)
     names = list(model.deliverables)
     group_names = list(model.groups)
-
-    prs = Presentation()
-    prs.slide_width = round(place.width_pt * EMU_PER_POINT)
-    prs.slide_height = round(place.height_pt * EMU_PER_POINT)
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
     shapes = slide.shapes
-    core = prs.core_properties
-    core.title = model.title or ""
-    core.subject = "PReP model"
-    core.author = core.last_modified_by = "prep"
-    core.revision = 1
-    import datetime
-
-    core.created = core.modified = datetime.datetime(2000, 1, 1)  # deterministic output
     if (theme.background or "white").lower() not in ("white", "#ffffff", "transparent", "none"):
         slide.background.fill.solid()
         slide.background.fill.fore_color.rgb = _rgb(theme.background, "FFFFFF")
@@ -220,8 +236,13 @@ def to_pptx(model: Model, dot: str, *, theme: Theme | None = None) -> bytes:
     for obj in objects:
         if "pos" not in obj or "_gvid" not in obj or obj.get("name", "").startswith("cluster"):
             continue
+        if obj.get("class") == "prep-corner":  # holds a stage frame's canvas: nothing to show
+            continue
         cx, cy = _floats(obj["pos"])
         w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
+        double = obj.get("peripheries") == "2"
+        if double:  # Graphviz counts the outer ring (4 points out) in the size: the box is the inner one
+            w, h = w - 8.0, h - 8.0
         name = obj["name"]
         m = re.fullmatch(r"n(\d+)", name)
         if m and int(m.group(1)) < len(names):
@@ -241,6 +262,9 @@ def to_pptx(model: Model, dot: str, *, theme: Theme | None = None) -> bytes:
         box.line.width = Pt(float(obj.get("penwidth", 1.2)) * max(place.scale, 0.5))
         if "dashed" in style:
             box.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+        if double:  # a double line, as the picture's two outlines (new in a stage)
+            box.line.width = Pt(3.5 * max(place.scale, 0.5))
+            box.line._get_or_add_ln().set("cmpd", "dbl")
         box.shadow.inherit = False
         _set_text(box.text_frame, text, font=theme.font, size=place.font(float(obj.get("fontsize", theme.font_size))),
                   colour=_rgb(obj.get("fontcolor"), "2B2B2B"), align=PP_ALIGN.CENTER,
@@ -293,10 +317,6 @@ def to_pptx(model: Model, dot: str, *, theme: Theme | None = None) -> bytes:
         tb.name = "title"
         _set_text(tb.text_frame, model.title, font=theme.font, size=place.font(size), colour=ink,
                   bold=True, align=PP_ALIGN.LEFT, margin_emu=0)
-
-    out = io.BytesIO()
-    prs.save(out)
-    return _fixed_zip_times(out.getvalue())
 
 
 def _fixed_zip_times(data: bytes) -> bytes:

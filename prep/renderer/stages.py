@@ -1,0 +1,502 @@
+"""Stage pictures: the cross-section at the end of a stage, and the
+flip-book of every stage's cross-section, all drawn on ONE geometry.
+
+    prep render model.prep --stage kickoff          one frame
+    prep render model.prep --flipbook -o deck.pdf   one page (slide, file) per stage
+
+The whole model is laid out once (`stage_geometry`), with room for the
+widest frame title; each frame draws the cross-section of one stage
+(`views.cross_section`) on that geometry, so every deliverable sits at the
+same place in every frame and a `--stage` picture is exactly the flip-book's
+frame of that stage. In a frame, readable in greyscale print too:
+
+- what exists by the end of the stage: drawn as usual;
+- what the stage makes (its new deliverables): a double border, a heavier
+  line and a pale blue fill (white in the print theme);
+- exit criteria that exist: a dark tag "EXIT n" (n: the stage they end) on
+  the box's top edge;
+- what comes later: left out (`later="hidden"`, the default) or drawn
+  faintly in light grey (`later="faint"`), relations touching it too.
+
+With `lint`, each frame is coloured by the findings of ITS cross-section
+(a deliverable can be fine in the whole model and unfinished at a stage).
+
+Drawing: SVG frames are composed from two or three drawings of the whole
+model (`_composed_svgs`); with findings, and as PNG, PDF or PowerPoint, each
+frame is drawn on its own (`draw_frame`), in forked workers on several cores.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from ..language.diagnostics import PrepError
+from ..language.model import Model, Stage
+
+LATER = ("hidden", "faint")
+NEW_FILL = "#d6e6fa"
+NEW_PEN = "2.4"
+FAINT_INK, FAINT_TEXT = "#c9c9c9", "#a9a9a9"
+TAG_FONT_SIZE = 8.0
+TAG_HEIGHT = 14.0
+# the invisible corners stand this far outside the whole model's drawing, so
+# nothing a frame draws (Graphviz pads the title) reaches past them
+CANVAS_MARGIN = 10.0
+
+
+def stages_of(model: Model) -> list[Stage]:
+    """The model's stages in order; a located error for a model without any."""
+    if not model.stages:
+        raise PrepError.at(model.path, "the model has no stages: stage pictures and the flip-book draw one "
+                                       "frame per stage", name="usage-error",
+                           hint='declare stages: `stage kickoff "Kickoff" [exit: 成功計画]` '
+                                "(docs/stages.md)")
+    return list(model.stages.values())
+
+
+def frame_title(model: Model, stage: Stage) -> str:
+    """The title of a stage's frame: the model's title and the stage's label,
+    on one line."""
+    label = " ".join(stage.label.split()) if stage.label else f"stage {stage.name}"
+    return f"{' '.join(model.title.split())} — {label}" if model.title else label
+
+
+def frame_file_name(stage: Stage, total: int, fmt: str) -> str:
+    """`01-contract.svg`: the stage's number (sorts in stage order) and its
+    name with anything but letters and digits made a dash (never a path
+    separator or a dot-dot)."""
+    digits = max(2, len(str(total)))
+    return f"{stage.index + 1:0{digits}d}-{slug(stage.name)}.{'layout.json' if fmt == 'layout' else fmt}"
+
+
+def slug(name: str) -> str:
+    """A stage name as part of a file name: letters and digits kept (any
+    script), anything else a dash."""
+    return re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-_")[:40] or "stage"
+
+
+# the files of a flip-book folder: what may be replaced when it is written again
+FRAME_FILE = re.compile(r"\d{2,}-[^/\\]*\.(svg|png)")
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The whole model placed once, and the size of every frame title."""
+    layout: object                                   # prep.layouter.Layout
+    titles: dict[str, tuple[str, tuple[float, float]]]  # stage -> (title, its size)
+
+
+def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: str = "prep",
+                   legend: bool = False, health: bool = False, later: str = "hidden") -> Geometry:
+    """Lay the whole model out once for its stage pictures: the title band
+    fits the widest frame title, the legend (with `legend`) explains the
+    stage marks."""
+    from ..layouter import layout as lay_out
+    from ..layouter import measure
+    from .dot import resolve_theme
+
+    if later not in LATER:
+        raise ValueError(f"later must be one of {', '.join(LATER)}, not {later!r}")
+    theme = resolve_theme(theme)
+    stages = stages_of(model)
+    titles = {s.name: frame_title(model, s) for s in stages}
+    sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=legend, health=health,
+                    titles=tuple(titles.values()), stage_legend=later)
+    widest = max(titles.values(), key=lambda t: sizes.titles[t][0])
+    placed = lay_out(replace(model, title=widest), direction=direction, font=theme.font,
+                     font_size=theme.font_size, engine=engine, legend=legend, health=health, sizes=sizes,
+                     stage_legend=later)
+    return Geometry(placed, {n: (t, sizes.titles[t]) for n, t in titles.items()})
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stage's picture, ready to draw: the model drawn (the
+    cross-section, or everything with `later="faint"`), its geometry (a
+    part of the whole model's), how to mark it, and its findings."""
+    stage: Stage
+    model: Model
+    layout: object
+    marks: "StageMarks"
+    findings: list | None
+
+
+def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden", lint: bool = False,
+          lint_options: dict | None = None) -> Frame:
+    """The frame of `stage` (a located usage error with a did-you-mean for
+    an unknown stage) on `geometry` (from `stage_geometry`)."""
+    from ..language.views import cross_section, stage_index
+
+    k = stage_index(model, stage)
+    section = cross_section(model, stage)
+    exists = set(section.deliverables)
+    effective = model.effective_stages
+    status = {n: ("later" if n not in exists else "new" if effective[n] == stage else "before")
+              for n in model.deliverables}
+    exits = {x: s.index + 1 for s in model.stages.values() if s.index <= k for x in s.exits if x in exists}
+    findings = None
+    if lint:
+        from ..linter import lint_model
+
+        findings = [d for d in lint_model(section, **(lint_options or {})) if d.subject is not None]
+    drawn = section if later == "hidden" else model
+    title, (tw, th) = geometry.titles[stage]
+    whole = geometry.layout
+    drawn = replace(drawn, title=title)
+    keep = set(drawn.deliverables)
+    # the relations of `drawn` are those of the model with both ends kept,
+    # in the model's order: so are their routes
+    edges = tuple(e for e, r in zip(whole.edges, model.relations) if r.source in keep and r.target in keep)
+    top = whole.title
+    title_box = None
+    if top is not None:
+        from ..layouter import Box
+
+        title_box = Box(top.left + tw / 2, top.top + th / 2, tw, th)
+    placed = replace(whole, nodes={n: whole.nodes[n] for n in drawn.deliverables}, edges=edges,
+                     groups={g: b for g, b in whole.groups.items() if g in drawn.groups},
+                     group_labels={g: b for g, b in whole.group_labels.items() if g in drawn.groups},
+                     title=title_box)
+    order = {n: i for i, n in enumerate(model.deliverables)}
+    later_edges = [status[r.source] == "later" or status[r.target] == "later" for r in drawn.relations]
+    edge_ids = [k for k, r in enumerate(model.relations) if r.source in keep and r.target in keep]
+    marks = StageMarks(status=status, exits=exits, later_edges=later_edges, ids=order,
+                       width=whole.width, height=whole.height, edge_ids=edge_ids)
+    return Frame(model.stages[stage], drawn, placed, marks, findings)
+
+
+def _plain_theme(theme) -> bool:
+    """The print theme (and configurations based on it): no colour fills."""
+    return theme.name.split("+")[0] == "print"
+
+
+@dataclass
+class StageMarks:
+    """How `to_dot` draws a frame: new deliverables, exit tags, later parts."""
+    status: dict[str, str]        # deliverable -> before | new | later
+    exits: dict[str, int]         # an existing exit criterion -> the stage number it ends
+    later_edges: list[bool]       # per relation of the drawn model: touches a later deliverable
+    ids: dict[str, int]           # deliverable -> its place in the whole model (stable SVG ids)
+    width: float
+    height: float
+    theme: object = None
+    edge_ids: list[int] | None = None  # per relation drawn: its place among the whole model's (SVG ids)
+
+    def node_pairs(self, d, pairs: list, label: str) -> list:
+        s = self.status.get(d.name, "before")
+        out = dict(pairs)
+        out["id"] = f'"d{self.ids[d.name]}"'
+        classes = out.get("class", '""').strip('"').split() + [f"prep-stage-{s}"]
+        if d.name in self.exits:
+            classes.append("prep-stage-exit")
+        if s == "new":
+            out.update(penwidth=NEW_PEN, peripheries="2")
+            if self.theme is not None and not _plain_theme(self.theme) and "prep-health" not in out["class"]:
+                out["fillcolor"] = f'"{NEW_FILL}"'
+        elif s == "later":
+            out.update(color=f'"{FAINT_INK}"', fontcolor=f'"{FAINT_TEXT}"', fillcolor='"#ffffff"', penwidth="1.0")
+            classes = [c for c in classes if not c.startswith("prep-health")]
+        out["class"] = '"' + " ".join(classes) + '"'
+        return list(out.items())
+
+    def edge_pairs(self, k: int, pairs: list, middle: str | None = None) -> list:
+        if self.edge_ids is not None:
+            pairs = pairs + [("id", f'"r{self.edge_ids[k]}"')]
+        if not self.later_edges[k]:
+            return pairs
+        out = dict(pairs)
+        out.update(color=f'"{FAINT_INK}"', fontcolor=f'"{FAINT_TEXT}"')
+        out["class"] = '"' + out.get("class", '""').strip('"') + ' prep-stage-later"'
+        return list(out.items())
+
+    def legend_box(self, kind: str, pairs: list, text: str) -> list:
+        out = dict(pairs)
+        if kind == "stage-new":
+            out.update(penwidth=NEW_PEN, peripheries="2")
+            if self.theme is not None and not _plain_theme(self.theme):
+                out["fillcolor"] = f'"{NEW_FILL}"'
+        elif kind == "stage-exit":
+            out.update(self._tag_look())
+        elif kind == "stage-later":
+            out.update(color=f'"{FAINT_INK}"', fontcolor=f'"{FAINT_TEXT}"', fillcolor='"#ffffff"')
+        return list(out.items())
+
+    def legend_edge(self, kind: str, pairs: list) -> list:
+        return pairs
+
+    def _tag_look(self) -> dict:
+        ink = getattr(self.theme, "ink", "#2b2b2b")
+        return {"style": '"filled"', "color": f'"{ink}"', "fillcolor": f'"{ink}"', "fontcolor": '"#ffffff"'}
+
+    def extra_lines(self, layout, pt) -> list[str]:
+        """The exit tags (on the top edge of each exit criterion's box, at its
+        right) and two invisible corner points, so Graphviz keeps the whole
+        model's canvas in every frame (it sizes a drawing to what is in it)."""
+        from ..layouter import dot_string
+
+        lines = []
+        for j, (name, number) in enumerate(sorted(self.exits.items(), key=lambda x: self.ids[x[0]])):
+            box = layout.nodes.get(name)
+            if box is None:
+                continue
+            text = f"EXIT {number}"
+            w = 10.0 + 5.6 * len(text)
+            # mostly above the box, at its right: the box's text stays readable
+            x, y = box.right - 6.0 - w / 2, box.top - TAG_HEIGHT / 2 + 3.0
+            pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{TAG_FONT_SIZE:g}"),
+                     ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
+                     ("height", f"{TAG_HEIGHT / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
+                     ("class", '"prep-stage-exit-tag"'), ("id", f'"exit{self.ids[name]}"')]
+            pairs += list(self._tag_look().items())
+            lines.append("  x%d [%s];" % (j, ", ".join(f"{k}={v}" for k, v in pairs)))
+        m = CANVAS_MARGIN
+        for j, (x, y) in enumerate(((-m, -m), (self.width + m, self.height + m))):
+            lines.append(f'  corner{j} [shape=point, style=invis, width=0, height=0, label="", '
+                         f'pos="{pt(x, y)}!", class="prep-corner"];')
+        return lines
+
+
+# ----------------------------------------------------------------- drawing
+
+
+def _theme_for(theme, later: str):
+    """The Theme to draw with (a bad `later` is a programming error)."""
+    from .dot import resolve_theme
+
+    if later not in LATER:
+        raise ValueError(f"later must be one of {', '.join(LATER)}, not {later!r}")
+    return resolve_theme(theme)
+
+
+def draw_frame(f: Frame, fmt: str, *, theme, dpi: float | None = None) -> bytes:
+    """One frame as svg, png, pdf, pptx, dot, layout or json."""
+    from . import render
+
+    if fmt == "json":
+        from ..language.export import model_to_json
+
+        return model_to_json(f.model)
+    f.marks.theme = theme
+    return render(f.model, fmt, layout=f.layout, theme=theme, dpi=dpi, legend=f.layout.legend is not None,
+                  findings=f.findings, marks=f.marks)
+
+
+# ----------------------------------------------------- SVG frames, composed
+
+# A frame's SVG is put together from whole-model drawings instead of asking
+# Graphviz to draw every frame: the model is drawn once as it looks before a
+# stage (every box plain, every exit tagged), once with every box new
+# (boxes only), and with `later="faint"` once with everything faint; each
+# frame then takes every box, arrow, frame and tag from the drawing it needs,
+# or leaves it out. Graphviz writes each of them as one flat `<g>` with a
+# stable id (dN: a deliverable, rN: a relation, exitN: a tag), so a frame is
+# the same SVG Graphviz would draw for it, at the cost of two or three
+# drawings of the whole model instead of one drawing per stage.
+_PIECE = re.compile(r'(?:<!-- [^<>]* -->\n)?<g id="([^"]*)" class="[^"]*">\n<title>([^<]*)</title>\n.*?</g>\n', re.S)
+_TITLE_TEXT = re.compile(r'(<text [^>]*? x=")([^"]*)("[^>]*>)[^<]*(</text>)')
+
+
+def _pieces(svg: str) -> tuple[str, list[tuple[str, str, str]], str]:
+    """(head, [(id, title, piece)], tail) of a Graphviz SVG."""
+    pieces = [(m.group(1), m.group(2), m.group(0)) for m in _PIECE.finditer(svg)]
+    first, last = _PIECE.search(svg), None
+    for last in _PIECE.finditer(svg):
+        pass
+    return svg[:first.start()], pieces, svg[last.end():]
+
+
+def _svg_number(v: float) -> str:
+    """A coordinate as Graphviz writes it: two decimals, no trailing zeros."""
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _composed_svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str) -> list[bytes]:
+    """The SVG of each frame (without findings), from whole-model drawings."""
+    from html import escape
+
+    from . import render
+
+    whole = geometry.layout
+    order = {n: i for i, n in enumerate(model.deliverables)}
+    names, group_names = list(model.deliverables), list(model.groups)
+    all_exits = {x: s.index + 1 for s in model.stages.values() for x in s.exits}
+    n = len(model.relations)
+    titled = replace(model, title=fs[0].model.title)
+    base = replace(whole, title=fs[0].layout.title)
+
+    def draw(status: str, drawn: Model, placed, later_edges: list[bool]) -> str:
+        # a later exit criterion does not exist yet: no tag, no exit class
+        exits = {} if status == "later" else all_exits
+        marks = StageMarks(status=dict.fromkeys(model.deliverables, status), exits=exits,
+                           later_edges=later_edges, ids=order, width=whole.width, height=whole.height,
+                           theme=theme, edge_ids=list(range(len(drawn.relations))))
+        return render(drawn, "svg", layout=placed, theme=theme, legend=placed.legend is not None,
+                      marks=marks).decode("utf-8")
+
+    head, plain, tail = _pieces(draw("before", titled, base, [False] * n))
+    new = {i: p for i, _, p in _pieces(draw("new", replace(titled, relations=()), replace(base, edges=()), []))[1]}
+    faint = ({i: p for i, _, p in _pieces(draw("later", titled, base, [True] * n))[1]}
+             if later == "faint" else {})
+    # Graphviz moves the drawing so that its left edge (the invisible corner) is at 0
+    # (the DOT gives the title's centre to two decimals; so is the shift)
+    shift = round(float(_TITLE_TEXT.search(head).group(2)) - float(f"{base.title.x:.2f}"), 2)
+    out = []
+    for f in fs:
+        status = f.marks.status
+        x = _svg_number(float(f"{f.layout.title.x:.2f}") + shift)
+        text = escape(f.model.title, quote=True).replace("-", "&#45;")
+        parts = [_TITLE_TEXT.sub(lambda m: f"{m.group(1)}{x}{m.group(3)}{text}{m.group(4)}", head, count=1)]
+        for piece_id, title, piece in plain:
+            if piece_id[:1] == "d" and piece_id[1:].isdigit():
+                s = status[names[int(piece_id[1:])]]
+                piece = faint.get(piece_id) if s == "later" else new[piece_id] if s == "new" else piece
+            elif piece_id[:1] == "r" and piece_id[1:].isdigit():
+                r = model.relations[int(piece_id[1:])]
+                if status[r.source] == "later" or status[r.target] == "later":
+                    piece = faint.get(piece_id)
+            elif piece_id.startswith("exit") and piece_id[4:].isdigit():
+                piece = piece if names[int(piece_id[4:])] in f.marks.exits else None
+            elif title.startswith("cluster_g") and title[9:].isdigit():
+                piece = piece if group_names[int(title[9:])] in f.model.groups else None
+            if piece is not None:
+                parts.append(piece)
+        parts.append(tail)
+        out.append("".join(parts).encode("utf-8"))
+    return out
+
+
+def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, lint: bool) -> list[bytes]:
+    """Each frame's SVG: composed (above), or with findings, one drawing per frame."""
+    if lint:
+        return _draw_all(fs, "svg", theme, None)
+    return _composed_svgs(model, geometry, fs, theme, later)
+
+
+def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hidden", lint: bool = False,
+                 lint_options: dict | None = None, direction: str = "LR", legend: bool = False, theme=None,
+                 engine: str = "prep", dpi: float | None = None) -> bytes:
+    """The picture of `model` at the end of `stage`, on the geometry of the
+    whole model: exactly the flip-book's frame of that stage."""
+    theme = _theme_for(theme, later)
+    from ..language.views import stage_index
+
+    stages_of(model)
+    stage_index(model, stage)  # an unknown stage fails before the layout
+    geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
+                              health=lint, later=later)
+    f = frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options)
+    if fmt == "svg":  # as the flip-book draws it
+        return _svgs(model, geometry, [f], theme, later, lint)[0]
+    return draw_frame(f, fmt, theme=theme, dpi=dpi)
+
+
+FLIPBOOK_FORMATS = ("html", "pdf", "pptx")
+FRAME_FORMATS = ("svg", "png")
+
+
+def frames(model: Model, **options) -> list[Frame]:
+    """Every stage's frame, in stage order, on one geometry."""
+    return _frames(model, **options)[1]
+
+
+def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_options: dict | None = None,
+            direction: str = "LR", legend: bool = False, theme=None,
+            engine: str = "prep") -> tuple[Geometry, list[Frame]]:
+    theme = _theme_for(theme, later)
+    geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
+                              health=lint, later=later)
+    return geometry, [frame(model, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
+                      for s in stages_of(model)]
+
+
+def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
+                 **options) -> list[tuple[str, bytes]]:
+    """[(file name, picture)] one per stage, in order: `01-contract.svg`, ..."""
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    geometry, fs = _frames(model, theme=theme, **options)
+    if fmt == "svg":
+        pictures = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False))
+    else:
+        pictures = _draw_all(fs, fmt, theme, dpi)
+    return [(frame_file_name(f.stage, len(fs), fmt), data) for f, data in zip(fs, pictures)]
+
+
+# Frames are drawn in forked workers, one per core (up to MAX_WORKERS), when
+# together they hold this many boxes: Graphviz holds the GIL, so threads would
+# not help, and below this a fork costs more than it saves.
+PARALLEL_ABOVE = 400
+MAX_WORKERS = 4
+
+
+def _draw_all(fs: list[Frame], fmt: str, theme, dpi) -> list[bytes]:
+    """Every frame drawn, in order; on several cores, in forked workers that
+    take every n-th frame (frames grow stage by stage, so each gets a fair share)."""
+    import os
+
+    from .._process import Child
+
+    workers = min(len(fs), os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or not hasattr(os, "fork") or sum(len(f.model.deliverables) for f in fs) < PARALLEL_ABOVE:
+        return [draw_frame(f, fmt, theme=theme, dpi=dpi) for f in fs]
+    children = []
+    try:
+        for k in range(workers):
+            children.append(Child(lambda k=k: [draw_frame(f, fmt, theme=theme, dpi=dpi) for f in fs[k::workers]],
+                                  "drawing the frames"))
+        out: list = [None] * len(fs)
+        for k in range(workers):
+            out[k::workers] = children.pop(0).wait()  # a failed wait stops its own child
+        return out
+    finally:
+        _stop(children)
+
+
+def _stop(children) -> None:
+    """Stop workers still running (another one failed, or Ctrl-C)."""
+    import os
+    import signal
+
+    for child in children:
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+            os.waitpid(child.pid, 0)
+            os.close(child.read_end)
+        except OSError:
+            pass
+
+
+def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme=None, **options) -> bytes:
+    """The flip-book as one file: `html` (a page with a stage slider),
+    `pdf` (a page per stage) or `pptx` (a slide per stage)."""
+    from .dot import resolve_theme
+
+    if fmt not in FLIPBOOK_FORMATS:
+        raise ValueError(f"a flip-book file is one of {', '.join(FLIPBOOK_FORMATS)}, not {fmt!r}; "
+                         f"{', '.join(FRAME_FORMATS)} give one file per stage (stage_frames)")
+    theme = resolve_theme(theme)
+    geometry, fs = _frames(model, theme=theme, **options)
+    if fmt == "pptx":
+        from .dot import to_dot
+        from .pptx import to_pptx_deck
+
+        slides = []
+        for f in fs:
+            f.marks.theme = theme
+            slides.append((f.model, to_dot(f.model, direction=f.layout.direction, legend=f.layout.legend is not None,
+                                           findings=f.findings, theme=theme, layout=f.layout, marks=f.marks)))
+        return to_pptx_deck(slides, theme=theme)
+    if fmt == "pdf":
+        from .pdfpages import PdfError, merge
+
+        try:
+            return merge(_draw_all(fs, "pdf", theme, dpi))
+        except PdfError as e:
+            raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001",
+                               name="render-failed", hint="write the frames as SVG: -o frames/") from None
+    from .flipbook_html import flipbook_html
+
+    svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False))
+    return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data) for f, data in zip(fs, svgs)])
