@@ -81,17 +81,20 @@ def inline_svg(svg: bytes, prefix: str) -> str:
     return _ID.sub(lambda m: f'<{m.group(1)} id="{prefix}', text)
 
 
-def flipbook_html(model: Model, frames: list) -> bytes:
-    """The page: `frames` is [(stage, frame title, SVG bytes)] in stage order."""
+def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
+    """The page: `frames` is [(stage, frame title, SVG bytes)] in stage order
+    (SVGs without their own font); `font_css`: the @font-face rule of the
+    font subset every frame draws with, carried once for the page."""
     title = model.title or (model.path.rsplit("/", 1)[-1] if model.path else "model")
     n = len(frames)
-    policy = (f"default-src 'none'; script-src {_hash(SCRIPT)}; style-src {_hash(STYLE)}; img-src data:; "
-              "base-uri 'none'; form-action 'none'")
+    style = STYLE + font_css
+    policy = (f"default-src 'none'; script-src {_hash(SCRIPT)}; style-src {_hash(style)}; img-src data:; "
+              "font-src data:; base-uri 'none'; form-action 'none'")
     out = ["<!DOCTYPE html>", "<html>", "<head>", '<meta charset="utf-8">',
            f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            '<link rel="icon" href="data:,">',  # no favicon request
-           f"<title>{escape(title)} — flip-book</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
+           f"<title>{escape(title)} — flip-book</title>", f"<style>{style}</style>", "</head>", "<body>",
            "<header>", f"<h1>{escape(title)}</h1>", '<div class="controls">',
            '<button type="button" id="prev" aria-label="previous stage">&#9664;</button>',
            f'<input type="range" id="stage" min="1" max="{n}" value="1" step="1" aria-label="stage">',

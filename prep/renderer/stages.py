@@ -269,7 +269,7 @@ def _theme_for(theme, later: str):
     return resolve_theme(theme)
 
 
-def draw_frame(f: Frame, fmt: str, *, theme, dpi: float | None = None) -> bytes:
+def draw_frame(f: Frame, fmt: str, *, theme, dpi: float | None = None, embed_fonts: bool = True) -> bytes:
     """One frame as svg, png, pdf, pptx, dot, layout or json."""
     from . import render
 
@@ -279,7 +279,7 @@ def draw_frame(f: Frame, fmt: str, *, theme, dpi: float | None = None) -> bytes:
         return model_to_json(f.model)
     f.marks.theme = theme
     return render(f.model, fmt, layout=f.layout, theme=theme, dpi=dpi, legend=f.layout.legend is not None,
-                  findings=f.findings, marks=f.marks)
+                  findings=f.findings, marks=f.marks, embed_fonts=embed_fonts)
 
 
 # ----------------------------------------------------- SVG frames, composed
@@ -332,7 +332,7 @@ def _composed_svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, lat
                            later_edges=later_edges, ids=order, width=whole.width, height=whole.height,
                            theme=theme, edge_ids=list(range(len(drawn.relations))))
         return render(drawn, "svg", layout=placed, theme=theme, legend=placed.legend is not None,
-                      marks=marks).decode("utf-8")
+                      marks=marks, embed_fonts=False).decode("utf-8")
 
     head, plain, tail = _pieces(draw("before", titled, base, [False] * n))
     new = {i: p for i, _, p in _pieces(draw("new", replace(titled, relations=()), replace(base, edges=()), []))[1]}
@@ -366,11 +366,43 @@ def _composed_svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, lat
     return out
 
 
-def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, lint: bool) -> list[bytes]:
-    """Each frame's SVG: composed (above), or with findings, one drawing per frame."""
+def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, lint: bool,
+          embed_fonts: bool = True) -> list[bytes]:
+    """Each frame's SVG: composed (above), or with findings, one drawing per
+    frame; with `embed_fonts`, each carries the subset of the font it draws
+    with (as `render` gives it)."""
     if lint:
-        return _draw_all(fs, "svg", theme, None)
-    return _composed_svgs(model, geometry, fs, theme, later)
+        svgs = _draw_all(fs, "svg", theme, None, embed_fonts=False)
+    else:
+        svgs = _composed_svgs(model, geometry, fs, theme, later)
+    if not embed_fonts:
+        return svgs
+    from .webfont import FontNotEmbedded, FontUnavailable, embed_font
+
+    try:
+        return [embed_font(svg) for svg in svgs]
+    except FontUnavailable as e:  # the pictures still name the font
+        import warnings
+
+        warnings.warn(f"the SVG is written without its font: {e}", FontNotEmbedded, stacklevel=2)
+        return svgs
+
+
+def _page_font_css(svgs: list[bytes]) -> str:
+    """One @font-face for all the frames of an HTML page ('' when the font
+    cannot be had: the page still names it)."""
+    from .webfont import FontNotEmbedded, FontUnavailable, font_face_css, used_characters
+
+    text = "".join(sorted(set("".join(used_characters(s.decode("utf-8")) for s in svgs))))
+    if not text:
+        return ""
+    try:
+        return font_face_css(text)
+    except FontUnavailable as e:
+        import warnings
+
+        warnings.warn(f"the flip-book is written without its font: {e}", FontNotEmbedded, stacklevel=2)
+        return ""
 
 
 def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hidden", lint: bool = False,
@@ -431,7 +463,7 @@ PARALLEL_ABOVE = 400
 MAX_WORKERS = 4
 
 
-def _draw_all(fs: list[Frame], fmt: str, theme, dpi) -> list[bytes]:
+def _draw_all(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool = True) -> list[bytes]:
     """Every frame drawn, in order; on several cores, in forked workers that
     take every n-th frame (frames grow stage by stage, so each gets a fair share)."""
     import os
@@ -440,12 +472,12 @@ def _draw_all(fs: list[Frame], fmt: str, theme, dpi) -> list[bytes]:
 
     workers = min(len(fs), os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or not hasattr(os, "fork") or sum(len(f.model.deliverables) for f in fs) < PARALLEL_ABOVE:
-        return [draw_frame(f, fmt, theme=theme, dpi=dpi) for f in fs]
+        return [draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts) for f in fs]
     children = []
     try:
         for k in range(workers):
-            children.append(Child(lambda k=k: [draw_frame(f, fmt, theme=theme, dpi=dpi) for f in fs[k::workers]],
-                                  "drawing the frames"))
+            children.append(Child(lambda k=k: [draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
+                                               for f in fs[k::workers]], "drawing the frames"))
         out: list = [None] * len(fs)
         for k in range(workers):
             out[k::workers] = children.pop(0).wait()  # a failed wait stops its own child
@@ -498,5 +530,7 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
                                name="render-failed", hint="write the frames as SVG: -o frames/") from None
     from .flipbook_html import flipbook_html
 
-    svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False))
-    return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data) for f, data in zip(fs, svgs)])
+    svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False),
+                 embed_fonts=False)
+    return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data) for f, data in zip(fs, svgs)],
+                         font_css=_page_font_css(svgs))
