@@ -19,7 +19,13 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     geometry as JSON), mmd (Mermaid) or pptx. Options: direction ("LR" or
     "TB"), legend (bool), findings (a list of Diagnostics to draw on the
     picture, as `prep render --lint` does), theme ("default", "print" or a
-    Theme), dpi (PNG), engine ("prep" or "dot")."""
+    Theme), dpi (PNG), engine ("prep" or "dot"). "html" is the interactive
+    viewer page (docs/viewer.md): findings are computed for it, and
+    `overlay=True` shows the health colours at first."""
+    if format.lower() == "html":
+        from .embed.viewer import render_html
+
+        return render_html(model, **options)
     from .renderer import render as _render
 
     return _render(model, format=format, **options)

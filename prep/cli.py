@@ -16,7 +16,7 @@ from ._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx")
+RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx", "html")
 PICTURE_FORMATS = ("svg", "png", "pdf", "pptx")
 
 # Above this many deliverables `prep render` draws an overview (one box per
@@ -108,7 +108,8 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                    "'-' writes to stdout. Default: FILE.svg next to FILE.")
 @click.option("-f", "--format", "fmt", type=click.Choice(RENDER_FORMATS, case_sensitive=False),
               help="Output format (overrides the extension of -o). 'layout': box positions, routes and "
-                   "frames as JSON (docs/layout.md).")
+                   "frames as JSON (docs/layout.md). 'html': one self-contained interactive page "
+                   "(docs/viewer.md).")
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
               help="LR (default): inputs on the left. TB: inputs on top.")
 @click.option("--legend/--no-legend", default=None, help="Add a key to the notation in a free corner (default: no).")
@@ -203,6 +204,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "give -o FILE (or --force for one picture)")
         if big and not model.groups:
             big = False  # nothing to summarise by: the whole model it is
+        if out_fmt == "html":
+            options["lint_options"] = _lint_settings(src)
         outputs = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, big, previous, stable_file))
         if big and len(outputs) > 1:
@@ -254,6 +257,10 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
     with --stable, the layout file too (last, so the picture is written first)."""
     from . import api
 
+    if fmt == "html":  # the viewer: the whole model on one page, the findings with it
+        from .embed.viewer import render_html
+
+        return [(out_path, render_html(model, overlay=options.pop("findings") is not None, **options))]
     if overview:
         from .renderer.overview import render_overview
 
