@@ -489,7 +489,7 @@
   }
   function listen() {
     if (!settings.live || !window.EventSource) return;
-    var events = new EventSource("events");
+    var events = new EventSource("events?since=" + encodeURIComponent(String(settings.serial || 0)));
     events.addEventListener("model", function (e) { load(JSON.parse(e.data)); ui.status.textContent = "live"; });
     events.addEventListener("problem", function (e) {
       var p = JSON.parse(e.data);
