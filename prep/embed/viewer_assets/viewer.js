@@ -508,6 +508,7 @@
     zoomAt: zoomAt,
     view: function () { return state.view && {x: state.view.x, y: state.view.y, w: state.view.w, h: state.view.h}; },
     selected: function () { return state.selected; },
+    data: function () { return data; },
     updatedAt: 0
   };
   window.prepViewer = api;
