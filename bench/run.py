@@ -4,6 +4,7 @@
     python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
+    python bench/run.py --only-serve         # prep serve: save -> picture in the browser (bench/serve.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -263,6 +264,22 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _only_serve(args, argv) -> int:
+    from serve import bench_serve, table as serve_table
+
+    load_before = os.getloadavg()
+    result = bench_serve(args.serve_n, args.serve_edits, prep_command())
+    result.update(command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  machine=machine_info(), load_average={"before": load_before, "after": os.getloadavg()})
+    print(serve_table(result))
+    print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
+    out = Path(args.json if args.json != str(HERE / "results" / "latest.json") else HERE / "results" / "serve.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0 if "skipped" not in result else 2
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -281,7 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
+    ap.add_argument("--only-serve", action="store_true",
+                    help="run only the live preview benchmark (headless Chromium; writes results/serve.json)")
+    ap.add_argument("--serve-n", type=int, default=200, help="model size of the live preview benchmark")
+    ap.add_argument("--serve-edits", type=int, default=10, help="saves measured by the live preview benchmark")
     args = ap.parse_args(argv)
+    if args.only_serve:
+        return _only_serve(args, argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000

@@ -545,6 +545,7 @@ def serve(source, host, port, open_browser, engine, theme, direction, legend):
     try:
         server = make_server(preview, host, port)
     except ServeError as e:
+        preview.close()
         click.echo(f"prep serve: error: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
         sys.exit(EXIT_ERROR)
     if not is_loopback(host):

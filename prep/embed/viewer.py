@@ -148,7 +148,12 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
                       for r in model.relations],
         "findings": records,
         "stages": stages,
-        "layout": layout.as_dict(),
+        # the boxes and frames (the page finds and frames deliverables by
+        # them); the routes are in the picture already
+        "layout": {"width": round(layout.width, 2), "height": round(layout.height, 2),
+                   "direction": layout.direction, "engine": layout.engine,
+                   "nodes": {name: box.as_dict() for name, box in layout.nodes.items()},
+                   "groups": {name: box.as_dict() for name, box in layout.groups.items()}},
         "svg": {"text": text, "nodes": svg_nodes, "edges": svg_edges},
     }
 

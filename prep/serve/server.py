@@ -74,72 +74,45 @@ class Preview:
         self.changed = threading.Condition()
         self.serial = 0
         self.model_serial = 0             # 0: no good picture yet
-        self.model_json: str | None = None
-        self.data: dict | None = None
+        self.model_json: str | None = None  # the viewer data of the last good picture, as JSON
         self.problem_serial = 0
         self.problem_json: str | None = None
         self.problem_text: str | None = None
         self.closed = False
-        self._layout = None
-        self._sizes = None
-        self._look_key = None
+        from .worker import Worker
+
+        self.worker = Worker()
 
     # ---- rendering ----
     def rebuild(self) -> str | None:
         """Render the model again; None on success, else the problem's text
         (the last good picture stays)."""
+        from ..language.source import read_source
+        from .worker import RenderCrashed, RenderProblem
+
         try:
-            data, layout, sizes, look_key = self._build()
+            text = read_source(self.path)
+            theme, direction, legend = self.look()
+            model_json = self.worker.render(text, self.path, theme, direction, legend, self.engine,
+                                            self.lint_options(), self.timeout)
         except PrepError as e:
             return self._set_problem(e.render())
+        except RenderProblem as e:
+            return self._set_problem(e.text)
+        except RenderCrashed as e:
+            return self._set_problem(f"{self.path}: error: {e}\n"
+                                     "  hint: the last good picture stays; save again to retry, or "
+                                     "prep render --focus NAME draws part of the model")
         except Exception as e:  # noqa: BLE001 - a bug must not stop the preview
-            from .._process import OverBudget
-
-            if isinstance(e, OverBudget):
-                return self._set_problem(f"{self.path}: error: the render took longer than {self.timeout:g} s "
-                                         "and was stopped\n  hint: prep render --focus NAME draws part of it")
             return self._set_problem(f"prep: internal error: {type(e).__name__}: {e}\n"
                                      "  hint: this is a bug in prep; the last good picture stays")
-        self._layout, self._sizes, self._look_key = layout, sizes, look_key
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         with self.changed:
             self.serial += 1
             self.model_serial = self.serial
-            self.model_json, self.data = text, data
+            self.model_json = model_json
             self.problem_json = self.problem_text = None
             self.changed.notify_all()
         return None
-
-    def _build(self):
-        from .._process import in_child
-        from ..embed.viewer import build_viewer
-        from ..language import load
-
-        model = load(self.path)
-        if not model.deliverables:
-            raise PrepError.at(self.path, "the model has no deliverables: there is nothing to draw",
-                               name="empty-model", hint="add a relation such as `要件, 開発ノウハウ -> 設計書`",
-                               source=model.source)
-        theme, direction, legend = self.look()
-        lint_options = self.lint_options()
-        look_key = (theme, direction, legend, self.engine)
-        previous = self._layout if look_key == self._look_key else None
-        sizes = self._sizes if look_key == self._look_key else None
-        engine = self.engine
-
-        def work():
-            from ..layouter import measure
-
-            measured = sizes
-            if measured is None or not measured.covers(model, legend, False):
-                measured = measure(model, font=theme.font, font_size=theme.font_size, legend=legend)
-            data, geometry = build_viewer(model, direction=direction, legend=legend, theme=theme, engine=engine,
-                                          lint_options=lint_options, previous=previous, sizes=measured)
-            return data, geometry, measured
-
-        # in a child: a crash or a hang in Graphviz is a message, not the end of the preview
-        data, geometry, measured = in_child(work, timeout=self.timeout, name="the render")
-        return data, geometry, measured, look_key
 
     def _set_problem(self, text: str) -> str:
         with self.changed:
@@ -154,11 +127,13 @@ class Preview:
         with self.changed:
             self.closed = True
             self.changed.notify_all()
+        self.worker.stop()
 
     # ---- what the page and its event stream get ----
     def page(self) -> bytes:
         with self.changed:
-            data, serial = self.data, self.model_serial
+            model_json, serial = self.model_json, self.model_serial
+        data = json.loads(model_json) if model_json is not None else None
         return viewer_html(data, live=True, serial=serial).encode("utf-8")
 
     def events_after(self, model_seen: int, problem_seen: int, timeout: float):
@@ -368,7 +343,7 @@ def run(preview: Preview, server: PreviewServer, *, open_browser: bool, echo) ->
             problem = preview.rebuild()
             took = time.perf_counter() - start
             if problem is None:
-                echo(f"prep serve: updated in {took:.2f} s")
+                echo(f"prep serve: updated in {took:.3f} s")
             else:
                 echo(problem)
     except KeyboardInterrupt:

@@ -129,7 +129,7 @@
       return false;
     }
     scrub(root);
-    var svg = document.importNode(root, true);
+    var svg = document.adoptNode(root);  // moved, not copied
     var vb = svg.viewBox.baseVal;
     var full = vb && vb.width ? {x: vb.x, y: vb.y, w: vb.width, h: vb.height}
                               : {x: 0, y: 0, w: parseFloat(svg.getAttribute("width")) || 100,
@@ -169,7 +169,16 @@
   }
 
   /* ---------- pan and zoom: the SVG's viewBox ---------- */
-  function size() { var r = ui.canvas.getBoundingClientRect(); return {w: r.width || 1, h: r.height || 1, left: r.left, top: r.top}; }
+  /* the canvas's size, read once per resize: reading it after the picture
+     changed would make the browser lay the new picture out there and then */
+  var canvasBox = null;
+  function size() {
+    if (!canvasBox) {
+      var r = ui.canvas.getBoundingClientRect();
+      canvasBox = {w: r.width || 1, h: r.height || 1, left: r.left, top: r.top};
+    }
+    return canvasBox;
+  }
   function applyView() {
     if (!pic.svg || !state.view) return;
     var c = size(), v = state.view;
@@ -285,7 +294,8 @@
       }
       if (done) e.preventDefault();
     });
-    window.addEventListener("resize", applyView);
+    window.addEventListener("resize", function () { canvasBox = null; applyView(); });
+    window.addEventListener("scroll", function () { canvasBox = null; }, true);
   }
 
   /* ---------- marks on the picture ---------- */
@@ -490,7 +500,11 @@
   function listen() {
     if (!settings.live || !window.EventSource) return;
     var events = new EventSource("events?since=" + encodeURIComponent(String(settings.serial || 0)));
-    events.addEventListener("model", function (e) { load(JSON.parse(e.data)); ui.status.textContent = "live"; });
+    events.addEventListener("model", function (e) {
+      api.receivedAt = Date.now();
+      load(JSON.parse(e.data));
+      ui.status.textContent = "live";
+    });
     events.addEventListener("problem", function (e) {
       var p = JSON.parse(e.data);
       showProblem(p.text);
@@ -509,6 +523,7 @@
     view: function () { return state.view && {x: state.view.x, y: state.view.y, w: state.view.w, h: state.view.h}; },
     selected: function () { return state.selected; },
     data: function () { return data; },
+    receivedAt: 0,  // prep serve: when the last picture arrived, and when it was on the page (ms)
     updatedAt: 0
   };
   window.prepViewer = api;
