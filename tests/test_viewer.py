@@ -136,18 +136,33 @@ def test_the_model_json(tmp_path):
         assert f">{first_line.replace('&', '&amp;').replace('<', '&lt;').replace('-', '&#45;')}</text>" in block
 
 
-def test_stages_in_order_of_first_appearance(tmp_path):
-    _, page = _page(tmp_path, EXAMPLES / "cs-onboarding.prep")
+def test_declared_stages(tmp_path):
+    _, page = _page(tmp_path, EXAMPLES / "renewal-roadmap.prep")
     data = page.json("prep-data")
-    model = prep.load(EXAMPLES / "cs-onboarding.prep")
-    names = [s["name"] for s in data["stages"]]
-    seen = []
-    for d in model.deliverables.values():
-        if d.stage and d.stage not in seen:
-            seen.append(d.stage)
-    assert names == seen and len(names) >= 2
-    assert [s["index"] for s in data["stages"]] == list(range(len(names)))
-    assert {d["stage"] for d in data["deliverables"]} - {None} == set(names)
+    model = prep.load(EXAMPLES / "renewal-roadmap.prep")
+    assert [(s["name"], s["label"], s["index"], s["exits"]) for s in data["stages"]] == [
+        (n, s.display, s.index, list(s.exits)) for n, s in model.stages.items()]
+    assert len(data["stages"]) == 4
+    by_name = {d["name"]: d for d in data["deliverables"]}
+    # every deliverable has its effective stage; one placed by nothing gets it from its inputs
+    assert {n: d["stage"] for n, d in by_name.items()} == model.effective_stages
+    assert by_name["分析手法"]["placed"] is False and by_name["更新契約"]["placed"] is True
+
+
+def test_version_1_stage_values_are_stages_in_order_of_first_appearance(tmp_path):
+    src = tmp_path / "v1.prep"
+    src.write_text("deliverable a [stage: plan]\ndeliverable c [stage: build]\na -> b\nb -> c\n",
+                   encoding="utf-8")
+    _, page = _page(tmp_path, src)
+    data = page.json("prep-data")
+    assert [s["name"] for s in data["stages"]] == ["plan", "build"]
+    assert {d["name"]: d["stage"] for d in data["deliverables"]} == {"a": "plan", "b": "plan", "c": "build"}
+
+
+def test_no_stages(tmp_path):
+    _, page = _page(tmp_path, EXAMPLES / "feature-addition-naive.prep")
+    data = page.json("prep-data")
+    assert data["stages"] == [] and all(d["stage"] is None for d in data["deliverables"])
 
 
 def test_lint_starts_with_the_overlay_on(tmp_path):

@@ -248,10 +248,11 @@ def test_pan_and_zoom_by_mouse_keyboard_and_touch(browser, naive):  # noqa: F811
     assert browser.execute_script("return prepViewer.selected()") is None  # a gesture is not a click
 
 
-def test_stage_slider_fades_later_stages(browser, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("example", ["cs-onboarding.prep", "renewal-roadmap.prep"])
+def test_stage_slider_fades_later_stages(browser, tmp_path, example):  # noqa: F811
     from selenium.webdriver.common.keys import Keys
 
-    data = open_page(browser, render_page(tmp_path, EXAMPLES / "cs-onboarding.prep"))
+    data = open_page(browser, render_page(tmp_path, EXAMPLES / example))
     stages = [s["name"] for s in data["stages"]]
     assert len(stages) >= 3
     slider = by_id(browser, "prep-stage")
@@ -263,9 +264,27 @@ def test_stage_slider_fades_later_stages(browser, tmp_path):  # noqa: F811
     for d in data["deliverables"]:
         later = d["stage"] in stages[1:]
         assert ("prep-later" in classes(browser, data, d["name"])) == later, d["name"]
-    shot(browser, "stages")
+    slider.send_keys(Keys.ARROW_RIGHT)  # one stage more
+    assert by_id(browser, "prep-stage-name").text == data["stages"][1]["label"]
+    for d in data["deliverables"]:
+        assert ("prep-later" in classes(browser, data, d["name"])) == (d["stage"] in stages[2:]), d["name"]
+    if example == "cs-onboarding.prep":
+        shot(browser, "stages")
     slider.send_keys(Keys.END)
     assert not any("prep-later" in classes(browser, data, d["name"]) for d in data["deliverables"])
+    # the panel names the stage (and the stage a deliverable is the exit criterion of)
+    first = data["stages"][0]
+    exit_name = first["exits"][0]
+    browser.execute_script("prepViewer.select(arguments[0])", exit_name)
+    fields = {e.get_attribute("data-field"): e.text
+              for e in by_id(browser, "prep-details").find_elements("css selector", "dd")}
+    assert fields["stage"].startswith(first["label"]) and fields["exit of"] == first["label"]
+    inferred = [d for d in data["deliverables"] if not d["placed"]]
+    if inferred:
+        browser.execute_script("prepViewer.select(arguments[0])", inferred[0]["name"])
+        fields = {e.get_attribute("data-field"): e.text
+                  for e in by_id(browser, "prep-details").find_elements("css selector", "dd")}
+        assert fields["stage"].endswith(", from its inputs")
 
 
 def test_stage_slider_from_declared_stages(browser, tmp_path):  # noqa: F811

@@ -77,24 +77,12 @@ def svg_element_ids(svg: str, model: Model) -> tuple[dict[str, str], dict[str, i
 
 
 def model_stages(model: Model) -> tuple[list[dict], dict[str, str | None]]:
-    """The stages in order and each deliverable's stage. Declared stages
-    (`model.stages`, issue 11) when the language has them, with each
-    deliverable's effective stage (`model.stage_of`); otherwise the free-text
-    `stage:` values in order of first appearance, as version 1 reads them."""
-    declared = getattr(model, "stages", None)
-    if declared:
-        stages = []
-        for i, (name, s) in enumerate(declared.items()):
-            stages.append({"name": name, "label": getattr(s, "label", None) or name, "index": i})
-        stage_of = getattr(model, "stage_of", None)
-        of = {n: (stage_of(n) if stage_of else d.stage) for n, d in model.deliverables.items()}
-        return stages, of
-    order: list[str] = []
-    for d in model.deliverables.values():
-        if d.stage and d.stage not in order:
-            order.append(d.stage)
-    return ([{"name": s, "label": s, "index": i} for i, s in enumerate(order)],
-            {n: d.stage for n, d in model.deliverables.items()})
+    """The stages in order (declared ones, or those a version-1 model names
+    in `stage:` values) and each deliverable's effective stage: its own, else
+    the latest among its inputs', else the first (`Model.stage_of`)."""
+    stages = [{"name": name, "label": s.display, "index": s.index, "exits": list(s.exits), "note": s.note}
+              for name, s in model.stages.items()]
+    return stages, dict(model.effective_stages)
 
 
 def _rule_info(code: str) -> dict | None:
@@ -110,6 +98,8 @@ def _rule_info(code: str) -> dict | None:
 
 def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | str) -> dict:
     """The JSON the page reads: see the module docstring and docs/viewer.md."""
+    from dataclasses import replace
+
     from ..linter.findings import sort_findings
     from ..renderer.dot import HEALTH_FILL, HEALTH_NAME, worst_severity
 
@@ -127,6 +117,7 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
         if f.subject in model.deliverables:
             by_subject.setdefault(f.subject, []).append(i)
     stages, stage_of = model_stages(model)
+    boxes = replace(layout, edges=()).as_dict()  # the layout JSON without the routes (drawn already)
     deliverables = []
     for name, d in model.deliverables.items():
         mine = by_subject.get(name, [])
@@ -134,7 +125,8 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
         group = model.groups[d.group].display if d.group in model.groups else None
         deliverables.append({
             "name": name, "label": d.display, "kind": d.kind, "external": d.external, "final": d.final,
-            "owners": list(d.owners), "stage": stage_of.get(name), "group": group, "note": d.note,
+            "owners": list(d.owners), "stage": stage_of.get(name), "placed": d.stage is not None,
+            "group": group, "note": d.note,
             "inputs": [{"name": r.source, "kind": r.kind} for r in index.producers(name)],
             "consumers": [{"name": r.target, "kind": r.kind} for r in index.uses(name)],
             "mutual": [r.target if r.source == name else r.source for r in index.mutual[name]],
@@ -148,12 +140,8 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
                       for r in model.relations],
         "findings": records,
         "stages": stages,
-        # the boxes and frames (the page finds and frames deliverables by
-        # them); the routes are in the picture already
-        "layout": {"width": round(layout.width, 2), "height": round(layout.height, 2),
-                   "direction": layout.direction, "engine": layout.engine,
-                   "nodes": {name: box.as_dict() for name, box in layout.nodes.items()},
-                   "groups": {name: box.as_dict() for name, box in layout.groups.items()}},
+        # the boxes and frames: the page brings deliverables into view by them
+        "layout": {k: boxes[k] for k in ("width", "height", "direction", "engine", "nodes", "groups")},
         "svg": {"text": text, "nodes": svg_nodes, "edges": svg_edges},
     }
 

@@ -385,8 +385,11 @@
     row("owners", d.owners.length ? d.owners.join(", ") : "none named");
     if (d.stage) {
       var st = (data.stages || []).filter(function (s) { return s.name === d.stage; })[0];
-      row("stage", st && st.label !== st.name ? st.label + " (" + st.name + ")" : d.stage);
+      row("stage", (st && st.label !== st.name ? st.label + " (" + st.name + ")" : d.stage) +
+                   (d.placed === false ? ", from its inputs" : ""));
     }
+    var ends = (data.stages || []).filter(function (s) { return (s.exits || []).indexOf(d.name) >= 0; });
+    if (ends.length) row("exit of", ends.map(function (s) { return s.label; }).join(", "));
     row("group", d.group);
     row("note", d.note);
     ui.details.appendChild(dl);
