@@ -328,16 +328,16 @@ def run(preview: Preview, server: PreviewServer, *, open_browser: bool, echo) ->
     """Serve until Ctrl-C: the server in a thread, the watcher here."""
     from .watch import changes
 
-    thread = threading.Thread(target=server.serve_forever, name="prep-serve", daemon=True)
-    thread.start()
-    url = url_of(server)
-    echo(f"prep serve: {preview.path} at {url}  (Ctrl-C stops)")
-    if open_browser:
-        import webbrowser
-
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     stop = threading.Event()
-    try:
+    thread = threading.Thread(target=server.serve_forever, name="prep-serve", daemon=True)
+    try:  # from here on Ctrl-C, whenever it comes, is a clean stop
+        thread.start()
+        url = url_of(server)
+        echo(f"prep serve: {preview.path} at {url}  (Ctrl-C stops)")
+        if open_browser:
+            import webbrowser
+
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         for _ in changes(preview.path, stop):
             start = time.perf_counter()
             problem = preview.rebuild()
@@ -351,6 +351,7 @@ def run(preview: Preview, server: PreviewServer, *, open_browser: bool, echo) ->
     finally:
         stop.set()
         preview.close()
-        server.shutdown()
+        if thread.is_alive():  # (shutdown() waits for a serve_forever that never started)
+            server.shutdown()
         server.server_close()
     echo("prep serve: stopped")
