@@ -4,9 +4,9 @@ picture in the browser, for a generated model (200 deliverables by default).
 It starts `prep serve` as a real process, opens its page in headless
 Chromium (tests/browser.py), and for each edit writes the file and waits for
 the page to swap the picture. The time is from just before the write (this
-process's clock) to the moment the page finished its update (the page's
-`Date.now()` when the new picture, panel and marks are in the DOM; the same
-machine, so the same clock). The server's own render time ("updated in X s"
+process's clock) to the moment the page has drawn it (the page's
+`Date.now()` after the first frame drawn with the new picture, panel and
+marks; the same machine, so the same clock). The server's own render time ("updated in X s"
 on its stderr) is recorded too.
 
 Two kinds of edit alternate: a new relation between deliverables already
@@ -88,7 +88,7 @@ def bench_serve(n: int = 200, edits: int = 10, prep: list[str] | None = None) ->
                 time.sleep(0.3)  # one save at a time, as a person saves
                 t0 = time.time() * 1000
                 model.write_text(text, encoding="utf-8")
-                _wait(driver, f"return document.documentElement.getAttribute('data-prep-version') === '{i + 2}'")
+                _wait(driver, f"return prepViewer.shownVersion === {i + 2}")
                 received, shown = driver.execute_script("return [prepViewer.receivedAt, prepViewer.updatedAt]")
                 m = None
                 while m is None:

@@ -497,8 +497,12 @@
     select(state.selected, false);
     ui.error.hidden = true;
     state.version += 1;
-    document.documentElement.setAttribute("data-prep-version", String(state.version));
-    api.updatedAt = Date.now();
+    var version = state.version;
+    document.documentElement.setAttribute("data-prep-version", String(version));
+    // on screen: after the browser has drawn the next frame with it
+    requestAnimationFrame(function () {
+      setTimeout(function () { api.updatedAt = Date.now(); api.shownVersion = version; }, 0);
+    });
   }
   function listen() {
     if (!settings.live || !window.EventSource) return;
@@ -526,8 +530,9 @@
     view: function () { return state.view && {x: state.view.x, y: state.view.y, w: state.view.w, h: state.view.h}; },
     selected: function () { return state.selected; },
     data: function () { return data; },
-    receivedAt: 0,  // prep serve: when the last picture arrived, and when it was on the page (ms)
-    updatedAt: 0
+    receivedAt: 0,  // prep serve: when the last picture arrived, and when it was drawn (ms)
+    updatedAt: 0,
+    shownVersion: 0
   };
   window.prepViewer = api;
 
