@@ -30,11 +30,11 @@ def watched_files(model_path: str) -> set[str]:
 
 def changes(model_path: str, stop_event):
     """Yield the set of watched files that changed, after each save (a
-    burst of writes within 50 ms is one save), until `stop_event` is set."""
+    burst of writes within 20 ms is one save), until `stop_event` is set."""
     from watchfiles import watch
 
     files = watched_files(model_path)
     folders = sorted({os.path.dirname(f) for f in files})
     for batch in watch(*folders, watch_filter=lambda _change, path: os.path.abspath(path) in files,
-                       step=50, debounce=1600, stop_event=stop_event, recursive=False):
+                       step=20, debounce=1600, stop_event=stop_event, recursive=False):
         yield {os.path.abspath(path) for _, path in batch}

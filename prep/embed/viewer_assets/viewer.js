@@ -408,7 +408,11 @@
       upc.nodes.size + " upstream (orange), " + downc.nodes.size + " downstream (green)"));
     list("Its findings", d.findings.map(function (i) { return findingItem(i, false); }), "prep-own-findings");
   }
+  var shownFindings = null;
   function renderFindings() {
+    var key = JSON.stringify(data.findings) + "\n" + JSON.stringify(data.deliverables.map(function (d) { return d.label; }));
+    if (key === shownFindings) { markFinding(); return; }  // a save that changed no finding: keep the list
+    shownFindings = key;
     clear(ui.findings);
     ui.findingsHead.textContent = "Findings (" + data.findings.length + ")";
     data.findings.forEach(function (f, i) {
