@@ -264,6 +264,15 @@ def test_serve_runs_updates_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert "stopped" in err and "Traceback" not in err
 
 
+def test_sigterm_stops_cleanly_too(tmp_path):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    wait_for_url(proc)
+    proc.terminate()
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0 and "stopped" in err and "Traceback" not in err
+
+
 def test_non_loopback_host_warns(tmp_path):
     (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
     proc = start(["m.prep", "--no-open", "--port", "0", "--host", "0.0.0.0"], tmp_path)

@@ -328,6 +328,12 @@ def run(preview: Preview, server: PreviewServer, *, open_browser: bool, echo) ->
     """Serve until Ctrl-C: the server in a thread, the watcher here."""
     from .watch import changes
 
+    import signal
+
+    def terminate(_signum, _frame):  # `kill` (SIGTERM) stops as cleanly as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
     stop = threading.Event()
     thread = threading.Thread(target=server.serve_forever, name="prep-serve", daemon=True)
     try:  # from here on Ctrl-C, whenever it comes, is a clean stop
