@@ -258,7 +258,7 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
     with --stable, the layout file too (last, so the picture is written first)."""
     from . import api
 
-    if fmt == "html":  # the viewer: the whole model on one page, the findings with it
+    if fmt == "html" and stable_file is None:  # the viewer: the whole model on one page, the findings with it
         from .embed.viewer import render_html
 
         return [(out_path, render_html(model, overlay=options.pop("findings") is not None, **options))]
@@ -277,6 +277,9 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
                        health=options["findings"] is not None, previous=previous)
     if stable_file is not None:
         geometry = geometry.rounded()  # what the file keeps, so the next render draws the same
+    if fmt == "html":
+        overlay = options.pop("findings") is not None
+        options = dict(options, overlay=overlay)
     files = [(out_path, geometry.to_json() if fmt == "layout" else
               api.render(model, fmt, layout=geometry, **options))]
     return files + ([] if stable_file is None else [(stable_file, geometry.to_json())])

@@ -182,6 +182,21 @@ def test_format_option_and_api(tmp_path, cli):
     assert [d["name"] for d in data["deliverables"]] == ["a", "b", "c"]
 
 
+def test_stable_layout_file_with_the_page(tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text("a, b -> c\nc -> d\n", encoding="utf-8")
+    args = ("render", str(src), "-o", str(tmp_path / "m.html"), "--stable", str(tmp_path / "m.layout.json"))
+    assert run_prep(*args).returncode == 0
+    first = json.loads((tmp_path / "m.layout.json").read_text(encoding="utf-8"))
+    page = Page((tmp_path / "m.html").read_text(encoding="utf-8")).json("prep-data")
+    assert page["layout"]["nodes"] == first["nodes"]
+    src.write_text("a, b -> c\nc -> d\nd -> e\n", encoding="utf-8")
+    assert run_prep(*args).returncode == 0
+    second = json.loads((tmp_path / "m.layout.json").read_text(encoding="utf-8"))
+    assert {n: second["nodes"][n] for n in first["nodes"]} == first["nodes"]  # old boxes stay
+    assert "e" in Page((tmp_path / "m.html").read_text(encoding="utf-8")).json("prep-data")["layout"]["nodes"]
+
+
 def test_a_bad_model_writes_no_page(tmp_path):
     src = tmp_path / "m.prep"
     src.write_text("a -> \n", encoding="utf-8")

@@ -192,9 +192,10 @@ def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False,
 
 def build_viewer(model: Model, *, direction: str = "LR", legend: bool = False, theme=None,
                  engine: str = "prep", lint_options: dict | None = None, previous=None, sizes=None,
-                 findings: list[Diagnostic] | None = None):
-    """(data, layout): lint, lay out and draw `model` for the viewer. The
-    picture is `prep render -o x.svg`'s, drawn from the returned layout."""
+                 findings: list[Diagnostic] | None = None, layout=None):
+    """(data, layout): lint, lay out (unless `layout` is given) and draw
+    `model` for the viewer. The picture is `prep render -o x.svg`'s, drawn
+    from the returned layout."""
     from ..layouter import layout as lay_out
     from ..renderer import render
     from ..renderer.dot import resolve_theme
@@ -204,16 +205,17 @@ def build_viewer(model: Model, *, direction: str = "LR", legend: bool = False, t
 
         findings = list(lint_model(model, **(lint_options or {})))
     theme = resolve_theme(theme)
-    geometry = lay_out(model, direction=direction, font=theme.font, font_size=theme.font_size, engine=engine,
-                       legend=legend, previous=previous, sizes=sizes)
+    geometry = layout if layout is not None else lay_out(
+        model, direction=direction, font=theme.font, font_size=theme.font_size, engine=engine, legend=legend,
+        previous=previous, sizes=sizes)
     svg = render(model, "svg", direction=direction, legend=legend, theme=theme, layout=geometry)
     return viewer_data(model, findings, geometry, svg), geometry
 
 
 def render_html(model: Model, *, direction: str = "LR", legend: bool = False, theme=None, engine: str = "prep",
                 findings: list[Diagnostic] | None = None, lint_options: dict | None = None,
-                overlay: bool = False, **_ignored) -> bytes:
+                overlay: bool = False, layout=None, previous=None, **_ignored) -> bytes:
     """The self-contained viewer page of `model`, as UTF-8 bytes."""
     data, _ = build_viewer(model, direction=direction, legend=legend, theme=theme, engine=engine,
-                           lint_options=lint_options, findings=findings)
+                           lint_options=lint_options, findings=findings, layout=layout, previous=previous)
     return viewer_html(data, overlay=overlay).encode("utf-8")
