@@ -4,6 +4,7 @@
     python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
+    python bench/run.py --only-serve         # prep serve: save -> picture in the browser (bench/serve.py)
     python bench/run.py --sizes "" --no-layout --vscode-grammar 1000,10000   # the VS Code grammar only
     python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
     python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
@@ -273,6 +274,22 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _only_serve(args, argv) -> int:
+    from serve import bench_serve, table as serve_table
+
+    load_before = os.getloadavg()
+    result = bench_serve(args.serve_n, args.serve_edits, prep_command())
+    result.update(command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  machine=machine_info(), load_average={"before": load_before, "after": os.getloadavg()})
+    print(serve_table(result))
+    print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
+    out = Path(args.json if args.json != str(HERE / "results" / "latest.json") else HERE / "results" / "serve.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0 if "skipped" not in result else 2
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -293,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="size of the stage-rules measurement: a model with 8 declared stages (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
+    ap.add_argument("--only-serve", action="store_true",
+                    help="run only the live preview benchmark (headless Chromium; writes results/serve.json)")
+    ap.add_argument("--serve-n", type=int, default=200, help="model size of the live preview benchmark")
+    ap.add_argument("--serve-edits", type=int, default=10, help="saves measured by the live preview benchmark")
     ap.add_argument("--vscode-grammar", default="", metavar="SIZES",
                     help="also time the VS Code extension's grammar on models of these sizes "
                          "(bench/vscode_grammar.py; needs node and editors/vscode/node_modules)")
@@ -316,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.only_diff:
         return only_diff(args, argv)
+    if args.only_serve:
+        return _only_serve(args, argv)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000

@@ -21,7 +21,13 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     picture, as `prep render --lint` does), theme ("default", "print" or a
     Theme), dpi (PNG), engine ("prep" or "dot"), embed_fonts (SVG: carry
     a subset of the font, the glyphs drawn, as WOFF2; default True), view
-    ("diagram" or "roadmap": the stages as columns, docs/roadmap.md)."""
+    ("diagram" or "roadmap": the stages as columns, docs/roadmap.md).
+    "html" is the interactive viewer page (docs/viewer.md): findings are
+    computed for it, and `overlay=True` shows the health colours at first."""
+    if format.lower() == "html":
+        from .embed.viewer import render_html
+
+        return render_html(model, **options)
     from .renderer import render as _render
 
     return _render(model, format=format, **options)

@@ -16,7 +16,7 @@ from ._version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx")
+RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx", "html")
 PICTURE_FORMATS = ("svg", "png", "pdf", "pptx")
 
 # Above this many deliverables `prep render` draws an overview (one box per
@@ -78,6 +78,7 @@ def cli() -> None:
       prep render model.prep -o a.png  PNG (also .pdf .dot .json .mmd .pptx)
       prep report model.prep           a one-page HTML report with findings
       prep lint                        check every *.prep below here
+      prep serve model.prep            live preview in the browser
     """
 
 
@@ -108,7 +109,8 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                    "'-' writes to stdout. Default: FILE.svg next to FILE.")
 @click.option("-f", "--format", "fmt", type=click.Choice(RENDER_FORMATS, case_sensitive=False),
               help="Output format (overrides the extension of -o). 'layout': box positions, routes and "
-                   "frames as JSON (docs/layout.md).")
+                   "frames as JSON (docs/layout.md). 'html': one self-contained interactive page "
+                   "(docs/viewer.md).")
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
               help="LR (default): inputs on the left. TB: inputs on top.")
 @click.option("--legend/--no-legend", default=None, help="Add a key to the notation in a free corner (default: no).")
@@ -241,6 +243,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "give -o FILE (or --force for one picture)")
         if big and (not model.groups or view == "roadmap"):
             big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
+        if out_fmt == "html":
+            options["lint_options"] = _lint_settings(src)
         outputs = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, big, previous, stable_file))
         if big and len(outputs) > 1:
@@ -373,6 +377,10 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
     with --stable, the layout file too (last, so the picture is written first)."""
     from . import api
 
+    if fmt == "html" and stable_file is None:  # the viewer: the whole model on one page, the findings with it
+        from .embed.viewer import render_html
+
+        return [(out_path, render_html(model, overlay=options.pop("findings") is not None, **options))]
     if overview:
         from .renderer.overview import render_overview
 
@@ -389,6 +397,9 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
                        view=options.get("view", "diagram"))
     if stable_file is not None:
         geometry = geometry.rounded()  # what the file keeps, so the next render draws the same
+    if fmt == "html":
+        overlay = options.pop("findings") is not None
+        options = dict(options, overlay=overlay)
     files = [(out_path, geometry.to_json() if fmt == "layout" else
               api.render(model, fmt, layout=geometry, **options))]
     return files + ([] if stable_file is None else [(stable_file, geometry.to_json())])
@@ -623,6 +634,69 @@ def report(source, output, theme, direction):
     write_output(output, data, inputs=(source,))
     if output != "-":
         click.echo(f"wrote {output}", err=True)
+
+
+@cli.command("serve")
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but a loopback address lets other computers see the model.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=None, metavar="N",
+              help="Port to listen on (0: any free port). Default: 8484, or a free port when that one is taken.")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+              help="Open the page in the default browser.")
+@click.option("--engine", type=click.Choice(["prep", "dot"]), default="prep", show_default=True,
+              help="Who places the boxes (as prep render --engine).")
+@click.option("--theme", type=click.Choice(["default", "print"]), default=None,
+              help="Default: [render] in prep.toml, else 'default'.")
+@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
+              help="Default: [render] in prep.toml, else LR.")
+@click.option("--legend/--no-legend", default=None, help="Add a key to the notation (default: [render], else no).")
+def serve(source, host, port, open_browser, engine, theme, direction, legend):
+    """Preview a model in the browser while you edit it: the page
+    (as render --format html) updates on every save of SOURCE or its
+    prep.toml / pyproject.toml, keeping zoom and selection; a syntax error
+    is shown over the last good picture. Ctrl-C stops.
+
+    \b
+      prep serve model.prep
+      prep serve model.prep --no-open --port 9000
+
+    Needs the serve extra: pip install 'prep[serve]'.
+    """
+    try:
+        import watchfiles  # noqa: F401
+    except ImportError:
+        click.echo("prep serve: error: watchfiles is not installed\n"
+                   "  hint: pip install 'prep[serve]' (prep serve watches the model with it)", err=True)
+        sys.exit(EXIT_ERROR)
+    from .serve.server import Preview, ServeError, is_loopback, make_server, run
+
+    if not os.path.isfile(source):
+        from .language.diagnostics import PrepError
+
+        raise PrepError.at(source, "no such model file" if not os.path.exists(source) else "not a file",
+                           name="unreadable-file", hint="give the path of a .prep file: prep serve model.prep")
+
+    def look():
+        found = _render_settings(source, theme, direction, legend)
+        return found.theme, found.direction, found.legend
+
+    preview = Preview(source, look=look, lint_options=lambda: _lint_settings(source), engine=engine)
+    problem = preview.rebuild()
+    if problem is not None:
+        click.echo(problem, err=True)
+    try:
+        server = make_server(preview, host, port)
+    except ServeError as e:
+        preview.close()
+        click.echo(f"prep serve: error: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        sys.exit(EXIT_ERROR)
+    if not is_loopback(host):
+        click.echo(f"prep serve: warning: listening on {host}: other computers that can reach this one can "
+                   "see the model; use --host 127.0.0.1 to keep it on this computer", err=True)
+    if port is None and server.port != 8484:
+        click.echo(f"prep serve: port 8484 is in use; using {server.port}", err=True)
+    run(preview, server, open_browser=open_browser, echo=lambda text: click.echo(text, err=True))
 
 
 LINT_FORMATS = ("text", "json", "sarif", "github")

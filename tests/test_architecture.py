@@ -1,6 +1,6 @@
 """The package is laid out by pipeline stage and imports flow one way:
 
-    language <- linter <- layouter <- renderer <- embed <- (api, cli)
+    language <- linter <- layouter <- renderer <- embed <- serve <- (api, cli)
 
 Every import counts, including those inside functions (a lazy import is
 still a dependency); only `if TYPE_CHECKING:` blocks, which never run, are
@@ -14,7 +14,9 @@ from pathlib import Path
 import prep
 
 PACKAGE = Path(prep.__file__).resolve().parent
-STAGES = ("language", "linter", "layouter", "renderer", "embed")
+# serve (issue 14): the live preview chains every stage and serves embed's
+# viewer page; only the command line sits above it
+STAGES = ("language", "linter", "layouter", "renderer", "embed", "serve")
 # importable from anywhere: utilities that import nothing of prep
 BOTTOM = {"prep._version", "prep._process"}
 
@@ -69,7 +71,7 @@ def _graph() -> dict[str, set[str]]:
 
 
 def _stage(module: str) -> int:
-    """0..4 for the stage packages, 5 for the top (api, cli, entry points)."""
+    """0..5 for the stage packages, 6 for the top (api, cli, entry points)."""
     if module in BOTTOM:
         return -1
     parts = module.split(".")

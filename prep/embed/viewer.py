@@ -1,0 +1,224 @@
+"""`prep render --format html`: the interactive viewer, in one file.
+
+The page shows the very SVG `prep render -o x.svg` draws (from the same
+layout), and a JSON of the model next to it: every deliverable (kind, label,
+owners, stage, note, inputs, consumers, findings), the findings with their
+rules, the stages in order, the layout geometry, and which SVG element draws
+which deliverable and relation. A small script (prep/embed/viewer_assets/)
+turns the two into pan and zoom, search, a details panel, upstream and
+downstream chains, a findings list, the health overlay and a stage slider.
+
+Safety: model text only ever travels inside the JSON, in a
+`<script type="application/json">` with `<`, `>`, `&`, U+2028 and U+2029
+escaped (so no `</script>` or comment can end it), and the script builds
+every element with `textContent`; the SVG is parsed as XML (DOMParser),
+never as HTML. A Content-Security-Policy allows the page's own script (by
+hash) and nothing from the network: `default-src 'none'`.
+
+`prep serve` (prep/serve/) sends the same data again on every save.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from functools import lru_cache
+from importlib import resources
+
+from ..language.diagnostics import Diagnostic
+from ..language.model import Model
+
+FORMAT = "prep-viewer"
+VERSION = 1
+# where a finding's rule is explained; {code} is the rule code. Relative to
+# the HTML file: right when the file sits at the root of a prep checkout;
+# the panel also shows the rule's summary and fix, which need no link.
+RULES_URL = "docs/rules/{code}.md"
+
+_NODE = re.compile(r'<!-- (n\d+) -->\s*<g id="(node\d+)"')
+_EDGE = re.compile(r'<!-- (n\d+)&#45;&gt;(n\d+) -->\s*<g id="(edge\d+)"')
+_XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*", re.S)
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
+
+
+def script_json(value) -> str:
+    """`value` as JSON that can sit inside a <script> element: nothing in it
+    can close the element, open a comment or end a JavaScript line."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_UNSAFE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
+
+
+def svg_element_ids(svg: str, model: Model) -> tuple[dict[str, str], dict[str, int]]:
+    """Which SVG group draws which deliverable (id -> name) and relation
+    (id -> index in model.relations). Graphviz writes each node's and edge's
+    DOT id in a comment before its group; the DOT ids are prep's own (n0,
+    n1, ...: renderer/dot.py), never user text. Relations between the same
+    two deliverables are drawn in model order."""
+    names = list(model.deliverables)
+    nodes = {}
+    for dot_id, svg_id in _NODE.findall(svg):
+        i = int(dot_id[1:])
+        if i < len(names):
+            nodes[svg_id] = names[i]
+    pending: dict[tuple[str, str], list[int]] = {}
+    ids = {name: f"n{i}" for i, name in enumerate(names)}
+    for k, r in enumerate(model.relations):
+        pending.setdefault((ids[r.source], ids[r.target]), []).append(k)
+    edges = {}
+    for a, b, svg_id in _EDGE.findall(svg):
+        queue = pending.get((a, b))
+        if queue:
+            edges[svg_id] = queue.pop(0)
+    return nodes, edges
+
+
+def model_stages(model: Model) -> tuple[list[dict], dict[str, str | None]]:
+    """The stages in order (declared ones, or those a version-1 model names
+    in `stage:` values) and each deliverable's effective stage: its own, else
+    the latest among its inputs', else the first (`Model.stage_of`)."""
+    stages = [{"name": name, "label": s.display, "index": s.index, "exits": list(s.exits), "note": s.note}
+              for name, s in model.stages.items()]
+    return stages, dict(model.effective_stages)
+
+
+def _rule_info(code: str) -> dict | None:
+    try:
+        from ..linter.rules import RULES
+    except ImportError:  # an installation without the linter
+        return None
+    rule = RULES.get(code)
+    if rule is None:
+        return None
+    return {"summary": rule.summary, "fix": rule.fix, "url": RULES_URL.format(code=code)}
+
+
+def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | str) -> dict:
+    """The JSON the page reads: see the module docstring and docs/viewer.md."""
+    from dataclasses import replace
+
+    from ..linter.findings import sort_findings
+    from ..renderer.dot import HEALTH_FILL, HEALTH_NAME, worst_severity
+
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    text = _XML_PROLOG.sub("", text)
+    svg_nodes, svg_edges = svg_element_ids(text, model)
+    index = model.index
+    ordered = sort_findings(findings)
+    by_subject: dict[str, list[int]] = {}
+    records = []
+    for i, f in enumerate(ordered):
+        records.append({"code": f.code, "name": f.name, "severity": f.severity, "message": f.message,
+                        "hint": f.hint, "subject": f.subject if f.subject in model.deliverables else None,
+                        "line": f.span.line, "column": f.span.column, "rule": _rule_info(f.code)})
+        if f.subject in model.deliverables:
+            by_subject.setdefault(f.subject, []).append(i)
+    stages, stage_of = model_stages(model)
+    boxes = replace(layout, edges=()).as_dict()  # the layout JSON without the routes (drawn already)
+    deliverables = []
+    for name, d in model.deliverables.items():
+        mine = by_subject.get(name, [])
+        worst = worst_severity([ordered[i] for i in mine])
+        group = model.groups[d.group].display if d.group in model.groups else None
+        deliverables.append({
+            "name": name, "label": d.display, "kind": d.kind, "external": d.external, "final": d.final,
+            "owners": list(d.owners), "stage": stage_of.get(name), "placed": d.stage is not None,
+            "group": group, "note": d.note,
+            "inputs": [{"name": r.source, "kind": r.kind} for r in index.producers(name)],
+            "consumers": [{"name": r.target, "kind": r.kind} for r in index.uses(name)],
+            "mutual": [r.target if r.source == name else r.source for r in index.mutual[name]],
+            "findings": mine, "health": HEALTH_NAME[worst], "fill": HEALTH_FILL[worst]})
+    return {
+        "format": FORMAT, "version": VERSION,
+        "title": model.title or os.path.splitext(os.path.basename(model.path))[0],
+        "path": os.path.basename(model.path),
+        "deliverables": deliverables,
+        "relations": [{"source": r.source, "target": r.target, "kind": r.kind, "note": r.note}
+                      for r in model.relations],
+        "findings": records,
+        "stages": stages,
+        # the boxes and frames: the page brings deliverables into view by them
+        "layout": {k: boxes[k] for k in ("width", "height", "direction", "engine", "nodes", "groups")},
+        "svg": {"text": text, "nodes": svg_nodes, "edges": svg_edges},
+    }
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    return resources.files("prep.embed").joinpath("viewer_assets", name).read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def content_security_policy(live: bool = False) -> str:
+    """Nothing from the network: only the page's own script (by its hash),
+    inline styles (the SVG's own, the page's), and data: images and fonts
+    (an embedded font). `live` (prep serve) also lets the page listen to
+    its own server's events."""
+    script = _asset("viewer.js")
+    return "; ".join([
+        "default-src 'none'", f"script-src {_sha256(script)}", "style-src 'unsafe-inline'",
+        "img-src data:", "font-src data:", "connect-src " + ("'self'" if live else "'none'"),
+        "base-uri 'none'", "form-action 'none'"])
+
+
+def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False, serial: int = 0) -> str:
+    """The page. `data`: from `viewer_data` (None: a live page still waiting
+    for its first good render). `live`: listen to prep serve's events
+    (`serial`: the number of the render `data` is, so the stream sends only
+    newer ones). `overlay`: the health colours on at first."""
+    from html import escape
+
+    title = data["title"] if data else "prep"
+    settings = {"live": live, "overlay": overlay, "serial": serial}
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="ja">', "<head>", '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(live)}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="referrer" content="no-referrer">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{_asset('viewer.css')}</style>", "</head>", "<body>",
+        '<noscript><p class="prep-noscript">This view needs JavaScript; '
+        "`prep render -o model.svg` draws the picture alone.</p></noscript>",
+        f'<script type="application/json" id="prep-settings">{script_json(settings)}</script>',
+        f'<script type="application/json" id="prep-data">{script_json(data)}</script>',
+        f"<script>{_asset('viewer.js')}</script>", "</body>", "</html>", ""])
+
+
+def build_viewer(model: Model, *, direction: str = "LR", legend: bool = False, theme=None,
+                 engine: str = "prep", lint_options: dict | None = None, previous=None, sizes=None,
+                 findings: list[Diagnostic] | None = None, layout=None, embed_fonts: bool = True):
+    """(data, layout): lint, lay out (unless `layout` is given) and draw
+    `model` for the viewer. The picture is `prep render -o x.svg`'s, drawn
+    from the returned layout (with `embed_fonts`, carrying its font)."""
+    from ..layouter import layout as lay_out
+    from ..renderer import render
+    from ..renderer.dot import resolve_theme
+
+    if findings is None:
+        from ..linter import lint_model
+
+        findings = list(lint_model(model, **(lint_options or {})))
+    theme = resolve_theme(theme)
+    geometry = layout if layout is not None else lay_out(
+        model, direction=direction, font=theme.font, font_size=theme.font_size, engine=engine, legend=legend,
+        previous=previous, sizes=sizes)
+    svg = render(model, "svg", direction=direction, legend=legend, theme=theme, layout=geometry,
+                 embed_fonts=embed_fonts)
+    return viewer_data(model, findings, geometry, svg), geometry
+
+
+def render_html(model: Model, *, direction: str = "LR", legend: bool = False, theme=None, engine: str = "prep",
+                findings: list[Diagnostic] | None = None, lint_options: dict | None = None,
+                overlay: bool = False, layout=None, previous=None, embed_fonts: bool = True,
+                **_ignored) -> bytes:
+    """The self-contained viewer page of `model`, as UTF-8 bytes."""
+    data, _ = build_viewer(model, direction=direction, legend=legend, theme=theme, engine=engine,
+                           lint_options=lint_options, findings=findings, layout=layout, previous=previous,
+                           embed_fonts=embed_fonts)
+    return viewer_html(data, overlay=overlay).encode("utf-8")

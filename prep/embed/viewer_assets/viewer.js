@@ -1,0 +1,555 @@
+/* prep viewer: pan and zoom, search, details, chains, findings, health overlay,
+   stage slider, and (prep serve) live updates. Model text is only ever put in
+   the page with textContent; the SVG is parsed as XML. See docs/viewer.md. */
+(function () {
+  "use strict";
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var MARKS = ["prep-sel", "prep-up", "prep-down", "prep-dim", "prep-match", "prep-later"];
+
+  function readJSON(id) {
+    var e = document.getElementById(id);
+    return e ? JSON.parse(e.textContent) : null;
+  }
+  var settings = readJSON("prep-settings") || {};
+  var data = readJSON("prep-data");
+  var state = {view: null, full: null, selected: null, overlay: !!settings.overlay, query: "",
+               stage: null, version: 0, finding: null};
+  var pic = {svg: null, nodes: new Map(), edges: new Map(), names: new Map(), fills: new Map(), matrix: null};
+  var idx = null;
+  var ui = {};
+
+  function h(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+  function push(map, key, value) { var a = map.get(key); if (!a) map.set(key, a = []); a.push(value); }
+  function norm(s) { return String(s || "").normalize("NFKC").toLowerCase(); }
+
+  /* ---------- page ---------- */
+  function buildPage() {
+    var header = h("header");
+    ui.title = h("h1", {id: "prep-title"});
+    ui.search = h("input", {id: "prep-search", type: "search", placeholder: "Search name or label  ( / )",
+                            "aria-label": "Search deliverables", autocomplete: "off"});
+    var overlayLabel = h("label", {"for": "prep-overlay"});
+    ui.overlay = h("input", {id: "prep-overlay", type: "checkbox"});
+    overlayLabel.appendChild(ui.overlay);
+    overlayLabel.appendChild(document.createTextNode("Health colours"));
+    ui.stageBox = h("label", {id: "prep-stage-box", "for": "prep-stage"});
+    ui.stageBox.hidden = true;
+    ui.stageBox.appendChild(document.createTextNode("Stages up to"));
+    ui.stage = h("input", {id: "prep-stage", type: "range", min: "0", max: "0", step: "1", value: "0"});
+    ui.stageName = h("span", {id: "prep-stage-name"});
+    ui.stageBox.appendChild(ui.stage);
+    ui.stageBox.appendChild(ui.stageName);
+    ui.fit = h("button", {id: "prep-fit", type: "button", title: "Fit the picture (0)"}, "Fit");
+    ui.status = h("span", {id: "prep-status", "class": "prep-help"});
+    var help = h("span", {"class": "prep-help"},
+                 "drag: pan · wheel/pinch: zoom · arrows, + − 0 · Esc: clear");
+    [ui.title, ui.search, overlayLabel, ui.stageBox, ui.fit, help, ui.status].forEach(function (e) {
+      header.appendChild(e);
+    });
+    var main = h("main");
+    ui.canvas = h("div", {id: "prep-canvas", tabindex: "0", role: "application",
+                          "aria-label": "The diagram: drag to pan, wheel to zoom, click a deliverable"});
+    ui.waiting = h("div", {id: "prep-waiting"}, "Waiting for the first picture…");
+    ui.error = h("pre", {id: "prep-error", role: "alert"});
+    ui.error.hidden = true;
+    ui.canvas.appendChild(ui.waiting);
+    ui.canvas.appendChild(ui.error);
+    var aside = h("aside");
+    ui.resultsBox = h("section", {id: "prep-results-box"});
+    ui.resultsBox.appendChild(h("h2", null, "Search"));
+    ui.results = h("ul", {id: "prep-results"});
+    ui.resultsBox.appendChild(ui.results);
+    ui.resultsBox.hidden = true;
+    ui.details = h("section", {id: "prep-details"});
+    var findingsBox = h("section");
+    ui.findingsHead = h("h2", {id: "prep-findings-head"}, "Findings");
+    ui.findings = h("ul", {id: "prep-findings"});
+    findingsBox.appendChild(ui.findingsHead);
+    findingsBox.appendChild(ui.findings);
+    [ui.resultsBox, ui.details, findingsBox].forEach(function (e) { aside.appendChild(e); });
+    main.appendChild(ui.canvas);
+    main.appendChild(aside);
+    document.body.appendChild(header);
+    document.body.appendChild(main);
+    ui.overlay.checked = state.overlay;
+  }
+
+  /* ---------- the model ---------- */
+  function indexData(d) {
+    var byName = new Map(), out = new Map(), inn = new Map(), stageIndex = new Map();
+    d.deliverables.forEach(function (x) { byName.set(x.name, x); });
+    d.relations.forEach(function (r, k) {
+      if (r.kind === "mutual") return;  // chains follow -> and ~>, as the report's reach does
+      push(out, r.source, k);
+      push(inn, r.target, k);
+    });
+    (d.stages || []).forEach(function (s) { stageIndex.set(s.name, s.index); });
+    return {byName: byName, out: out, inn: inn, stageIndex: stageIndex};
+  }
+  function label(name) { var d = idx.byName.get(name); return d ? d.label : name; }
+
+  function chain(name, edges, end) {
+    var nodes = new Set(), used = new Set(), todo = [name];
+    while (todo.length) {
+      var n = todo.pop();
+      (edges.get(n) || []).forEach(function (k) {
+        used.add(k);
+        var m = data.relations[k][end];
+        if (m !== name && !nodes.has(m)) { nodes.add(m); todo.push(m); }
+      });
+    }
+    return {nodes: nodes, edges: used};
+  }
+
+  /* ---------- the picture ---------- */
+  function scrub(node) {  // defence in depth: Graphviz writes no script, and the CSP would block it
+    var bad = node.querySelectorAll("script, foreignObject, iframe, object, embed");
+    for (var i = 0; i < bad.length; i++) bad[i].parentNode.removeChild(bad[i]);
+    var all = node.querySelectorAll("*");
+    for (var j = -1; j < all.length; j++) {
+      var e = j < 0 ? node : all[j];
+      for (var a = e.attributes.length - 1; a >= 0; a--) {
+        var attr = e.attributes[a];
+        if (/^on/i.test(attr.name) || /^\s*javascript:/i.test(attr.value)) e.removeAttribute(attr.name);
+      }
+    }
+  }
+
+  function showPicture(d) {
+    var doc = new DOMParser().parseFromString(d.svg.text, "image/svg+xml");
+    var root = doc.documentElement;
+    if (!root || root.namespaceURI !== SVGNS || doc.getElementsByTagName("parsererror").length) {
+      showProblem("prep: the picture could not be read");
+      return false;
+    }
+    scrub(root);
+    var svg = document.adoptNode(root);  // moved, not copied
+    var vb = svg.viewBox.baseVal;
+    var full = vb && vb.width ? {x: vb.x, y: vb.y, w: vb.width, h: vb.height}
+                              : {x: 0, y: 0, w: parseFloat(svg.getAttribute("width")) || 100,
+                                 h: parseFloat(svg.getAttribute("height")) || 100};
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    svg.setAttribute("id", "prep-picture");
+    if (pic.svg) ui.canvas.replaceChild(svg, pic.svg); else ui.canvas.insertBefore(svg, ui.waiting);
+    ui.waiting.hidden = true;
+    pic.svg = svg;
+    pic.nodes = new Map(); pic.edges = new Map(); pic.names = new Map(); pic.fills = new Map();
+    var groups = svg.querySelectorAll("g.node, g.edge");
+    for (var i = 0; i < groups.length; i++) {
+      var g = groups[i], id = g.getAttribute("id");
+      if (Object.prototype.hasOwnProperty.call(d.svg.nodes, id)) {
+        pic.nodes.set(d.svg.nodes[id], g);
+        pic.names.set(g, d.svg.nodes[id]);
+      } else if (Object.prototype.hasOwnProperty.call(d.svg.edges, id)) {
+        pic.edges.set(d.svg.edges[id], g);
+      }
+    }
+    var g0 = svg.querySelector("g.graph");
+    var t = g0 && g0.transform.baseVal.consolidate();
+    pic.matrix = t ? t.matrix : svg.createSVGMatrix();
+    state.full = full;
+    return true;
+  }
+
+  /* layout box (points, top-left origin) -> the SVG's own coordinates */
+  function boxOf(name) {
+    var b = data.layout.nodes[name];
+    if (!b) return null;
+    var m = pic.matrix, H = data.layout.height;
+    var x = b.x, y = b.y - H;  // Graphviz's y grows upwards from the bottom
+    return {x: m.a * x + m.c * y + m.e, y: m.b * x + m.d * y + m.f, w: b.width * m.a, h: b.height * m.d};
+  }
+
+  /* ---------- pan and zoom: the SVG's viewBox ---------- */
+  /* the canvas's size, read once per resize: reading it after the picture
+     changed would make the browser lay the new picture out there and then */
+  var canvasBox = null;
+  function size() {
+    if (!canvasBox) {
+      var r = ui.canvas.getBoundingClientRect();
+      canvasBox = {w: r.width || 1, h: r.height || 1, left: r.left, top: r.top};
+    }
+    return canvasBox;
+  }
+  function applyView() {
+    if (!pic.svg || !state.view) return;
+    var c = size(), v = state.view;
+    var h2 = v.w * c.h / c.w;  // keep the canvas's shape: one scale for x and y
+    v.y += (v.h - h2) / 2; v.h = h2;
+    pic.svg.setAttribute("viewBox", [v.x, v.y, v.w, v.h].map(function (n) { return n.toFixed(2); }).join(" "));
+  }
+  function fit() {
+    var f = state.full, c = size();
+    if (!f) return;
+    var w = f.w * 1.02, hh = f.h * 1.02;
+    if (hh / w > c.h / c.w) w = hh * c.w / c.h; else hh = w * c.h / c.w;
+    state.view = {x: f.x + f.w / 2 - w / 2, y: f.y + f.h / 2 - hh / 2, w: w, h: hh};
+    applyView();
+  }
+  function zoomAt(px, py, factor) {
+    var v = state.view, c = size();
+    if (!v) return;
+    var w = Math.min(Math.max(v.w / factor, 20), Math.max(state.full.w, state.full.h) * 20);
+    var k = w / v.w, sx = v.x + px * v.w / c.w, sy = v.y + py * v.h / c.h;
+    state.view = {x: sx - px * w / c.w, y: sy - py * v.h * k / c.h, w: w, h: v.h * k};
+    applyView();
+  }
+  function panBy(dx, dy) {  // in screen pixels
+    var v = state.view, c = size();
+    if (!v) return;
+    v.x -= dx * v.w / c.w; v.y -= dy * v.h / c.h;
+    applyView();
+  }
+  function centreOn(name) {
+    var b = boxOf(name), c = size();
+    if (!b || !state.view) return;
+    var v = state.view;
+    if (b.w * c.w / v.w < 60) { var w = b.w * c.w / 160; v.h = v.h * w / v.w; v.w = w; }
+    v.x = b.x - v.w / 2; v.y = b.y - v.h / 2;
+    applyView();
+  }
+
+  function bindPointer() {
+    var pointers = new Map(), start = null, downTarget = null, moved = false, pinch = null;
+    var c = ui.canvas;
+    c.addEventListener("pointerdown", function (e) {
+      if (e.target.closest && e.target.closest("#prep-error")) return;
+      c.setPointerCapture(e.pointerId);
+      pointers.set(e.pointerId, {x: e.clientX, y: e.clientY});
+      if (pointers.size === 1) { start = {x: e.clientX, y: e.clientY}; downTarget = e.target; moved = false; }
+      if (pointers.size === 2) { pinch = pinchOf(); moved = true; }
+      c.classList.add("prep-dragging");
+    });
+    function pinchOf() {
+      var p = Array.from(pointers.values());
+      return {d: Math.hypot(p[0].x - p[1].x, p[0].y - p[1].y) || 1, x: (p[0].x + p[1].x) / 2, y: (p[0].y + p[1].y) / 2};
+    }
+    c.addEventListener("pointermove", function (e) {
+      var p = pointers.get(e.pointerId);
+      if (!p) return;
+      var dx = e.clientX - p.x, dy = e.clientY - p.y;
+      p.x = e.clientX; p.y = e.clientY;
+      if (pointers.size === 1) {
+        if (Math.abs(e.clientX - start.x) + Math.abs(e.clientY - start.y) > 4) moved = true;
+        if (moved) panBy(dx, dy);
+      } else if (pointers.size === 2 && pinch) {
+        var now = pinchOf(), s = size();
+        panBy(now.x - pinch.x, now.y - pinch.y);
+        zoomAt(now.x - s.left, now.y - s.top, now.d / pinch.d);
+        pinch = now;
+      }
+    });
+    function up(e) {
+      if (!pointers.has(e.pointerId)) return;
+      pointers.delete(e.pointerId);
+      if (pointers.size < 2) pinch = null;
+      if (pointers.size === 0) {
+        c.classList.remove("prep-dragging");
+        if (!moved && e.type === "pointerup") clickAt(downTarget);
+      }
+    }
+    c.addEventListener("pointerup", up);
+    c.addEventListener("pointercancel", up);
+    c.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      var s = size(), step = e.deltaMode === 1 ? 0.05 : e.deltaMode === 2 ? 1 : 0.0015;
+      zoomAt(e.clientX - s.left, e.clientY - s.top, Math.exp(-e.deltaY * step));
+    }, {passive: false});
+  }
+  function clickAt(target) {
+    var g = target && target.closest ? target.closest("g.node") : null;
+    var name = g ? pic.names.get(g) : undefined;
+    if (name !== undefined) select(name, false); else select(null, false);
+  }
+
+  function bindKeys() {
+    document.addEventListener("keydown", function (e) {
+      var tag = e.target && e.target.tagName;
+      var typing = tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+      if (e.key === "Escape") {
+        if (e.target === ui.search) { ui.search.value = ""; search(""); }
+        select(null, false);
+        return;
+      }
+      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+      var s = size(), done = true;
+      switch (e.key) {
+        case "/": ui.search.focus(); break;
+        case "ArrowLeft": panBy(s.w / 10, 0); break;
+        case "ArrowRight": panBy(-s.w / 10, 0); break;
+        case "ArrowUp": panBy(0, s.h / 10); break;
+        case "ArrowDown": panBy(0, -s.h / 10); break;
+        case "+": case "=": zoomAt(s.w / 2, s.h / 2, 1.25); break;
+        case "-": case "_": zoomAt(s.w / 2, s.h / 2, 0.8); break;
+        case "0": fit(); break;
+        default: done = false;
+      }
+      if (done) e.preventDefault();
+    });
+    window.addEventListener("resize", function () { canvasBox = null; applyView(); });
+    window.addEventListener("scroll", function () { canvasBox = null; }, true);
+  }
+
+  /* ---------- marks on the picture ---------- */
+  function paint() {
+    pic.nodes.forEach(function (g) { g.classList.remove.apply(g.classList, MARKS); });
+    pic.edges.forEach(function (g) { g.classList.remove.apply(g.classList, MARKS); });
+    var sel = state.selected;
+    if (sel !== null && idx.byName.has(sel)) {
+      var upc = chain(sel, idx.inn, "source"), downc = chain(sel, idx.out, "target");
+      pic.nodes.forEach(function (g, name) {
+        g.classList.add(name === sel ? "prep-sel" : upc.nodes.has(name) ? "prep-up"
+                        : downc.nodes.has(name) ? "prep-down" : "prep-dim");
+      });
+      pic.edges.forEach(function (g, k) {
+        g.classList.add(upc.edges.has(k) ? "prep-up" : downc.edges.has(k) ? "prep-down" : "prep-dim");
+      });
+    }
+    if (state.query) {
+      matches(state.query).forEach(function (d) { var g = pic.nodes.get(d.name); if (g) g.classList.add("prep-match"); });
+    }
+    var stages = data.stages || [];
+    if (stages.length > 1 && state.stage !== null && state.stage < stages.length - 1) {
+      var later = new Set();
+      data.deliverables.forEach(function (d) {
+        var i = idx.stageIndex.get(d.stage);
+        if (i !== undefined && i > state.stage) later.add(d.name);
+      });
+      later.forEach(function (name) { var g = pic.nodes.get(name); if (g) g.classList.add("prep-later"); });
+      pic.edges.forEach(function (g, k) {
+        var r = data.relations[k];
+        if (later.has(r.source) || later.has(r.target)) g.classList.add("prep-later");
+      });
+    }
+    pic.nodes.forEach(function (g, name) {
+      var shape = g.querySelector(":scope > polygon, :scope > path, :scope > ellipse");
+      if (!shape) return;
+      if (!pic.fills.has(shape)) pic.fills.set(shape, shape.getAttribute("fill"));
+      var d = idx.byName.get(name);
+      shape.setAttribute("fill", state.overlay && d ? d.fill : pic.fills.get(shape));
+    });
+  }
+
+  /* ---------- panel ---------- */
+  function nameButton(name, suffix) {
+    var b = h("button", {type: "button", "class": "prep-link"}, label(name));
+    b.addEventListener("click", function () { select(name, true); });
+    var li = h("li");
+    li.appendChild(b);
+    if (suffix) li.appendChild(h("span", {"class": "prep-kind"}, " " + suffix));
+    return li;
+  }
+  function findingItem(i, withSubject) {
+    var f = data.findings[i];
+    var li = h("li", {tabindex: "0", "data-index": String(i)});
+    li.appendChild(h("span", {"class": "prep-sev prep-sev-" + f.severity}, f.severity));
+    li.appendChild(document.createTextNode(" " + f.code + (f.name ? " " + f.name : "") + " "));
+    if (withSubject && f.subject !== null) li.appendChild(h("strong", null, label(f.subject)));
+    li.appendChild(h("div", null, f.message));
+    if (f.hint) li.appendChild(h("div", {"class": "prep-muted"}, "hint: " + f.hint));
+    if (f.rule) {
+      var why = h("div", {"class": "prep-muted"}, f.rule.summary + " Fix: " + f.rule.fix + " ");
+      var a = h("a", {href: f.rule.url, target: "_blank", rel: "noopener noreferrer", "class": "prep-rule"},
+                "rule " + f.code);
+      a.addEventListener("click", function (e) { e.stopPropagation(); });
+      why.appendChild(a);
+      li.appendChild(why);
+    }
+    li.appendChild(h("div", {"class": "prep-muted"}, "line " + f.line + ":" + f.column));
+    return li;
+  }
+  function renderDetails() {
+    clear(ui.details);
+    ui.details.appendChild(h("h2", null, "Details"));
+    var d = state.selected !== null ? idx.byName.get(state.selected) : null;
+    if (!d) {
+      ui.details.appendChild(h("p", {"class": "prep-muted"}, "Click a deliverable, or search, to see it here."));
+      return;
+    }
+    var head = h("h3", {id: "prep-details-label"}, d.label);
+    ui.details.appendChild(head);
+    var dl = h("dl");
+    function row(k, v) { if (v === null || v === undefined || v === "") return; dl.appendChild(h("dt", null, k)); dl.appendChild(h("dd", {"data-field": k}, v)); }
+    var flags = [d.external ? "external" : "", d.final ? "final" : ""].filter(Boolean);
+    row("name", d.name);
+    row("kind", d.kind + (flags.length ? " (" + flags.join(", ") + ")" : ""));
+    if (d.label !== d.name) row("label", d.label);
+    row("owners", d.owners.length ? d.owners.join(", ") : "none named");
+    if (d.stage) {
+      var st = (data.stages || []).filter(function (s) { return s.name === d.stage; })[0];
+      row("stage", (st && st.label !== st.name ? st.label + " (" + st.name + ")" : d.stage) +
+                   (d.placed === false ? ", from its inputs" : ""));
+    }
+    var ends = (data.stages || []).filter(function (s) { return (s.exits || []).indexOf(d.name) >= 0; });
+    if (ends.length) row("exit of", ends.map(function (s) { return s.label; }).join(", "));
+    row("group", d.group);
+    row("note", d.note);
+    ui.details.appendChild(dl);
+    function list(title, items, cls) {
+      ui.details.appendChild(h("h4", null, title + " (" + items.length + ")"));
+      var ul = h("ul", {"class": cls});
+      items.forEach(function (li) { ul.appendChild(li); });
+      if (!items.length) ul.appendChild(h("li", {"class": "prep-muted"}, "none"));
+      ui.details.appendChild(ul);
+    }
+    list("Inputs", d.inputs.map(function (r) { return nameButton(r.name, r.kind === "input" ? "" : "(" + r.kind + ")"); }), "prep-inputs");
+    list("Feeds", d.consumers.map(function (r) { return nameButton(r.name, r.kind === "input" ? "" : "(" + r.kind + ")"); }), "prep-consumers");
+    if (d.mutual.length) list("Coordinates with", d.mutual.map(function (n) { return nameButton(n, "(mutual)"); }), "prep-mutual");
+    var upc = chain(d.name, idx.inn, "source"), downc = chain(d.name, idx.out, "target");
+    ui.details.appendChild(h("p", {"class": "prep-muted", id: "prep-chains"},
+      upc.nodes.size + " upstream (orange), " + downc.nodes.size + " downstream (green)"));
+    list("Its findings", d.findings.map(function (i) { return findingItem(i, false); }), "prep-own-findings");
+  }
+  var shownFindings = null;
+  function renderFindings() {
+    var key = JSON.stringify(data.findings) + "\n" + JSON.stringify(data.deliverables.map(function (d) { return d.label; }));
+    if (key === shownFindings) { markFinding(); return; }  // a save that changed no finding: keep the list
+    shownFindings = key;
+    clear(ui.findings);
+    ui.findingsHead.textContent = "Findings (" + data.findings.length + ")";
+    data.findings.forEach(function (f, i) {
+      var li = findingItem(i, true);
+      function pick() {
+        state.finding = i;
+        if (f.subject !== null) select(f.subject, true); else markFinding();
+      }
+      li.addEventListener("click", pick);
+      li.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
+      ui.findings.appendChild(li);
+    });
+    if (!data.findings.length) ui.findings.appendChild(h("li", {"class": "prep-muted"}, "No findings."));
+    markFinding();
+  }
+  function markFinding() {
+    var items = ui.findings.querySelectorAll("li[data-index]");
+    for (var i = 0; i < items.length; i++) {
+      items[i].classList.toggle("prep-current", String(state.finding) === items[i].getAttribute("data-index"));
+    }
+  }
+
+  function select(name, centre) {
+    if (name !== null && !idx.byName.has(name)) name = null;
+    state.selected = name;
+    if (name === null || (state.finding !== null && data.findings[state.finding] &&
+                          data.findings[state.finding].subject !== name)) state.finding = null;
+    paint();
+    renderDetails();
+    markFinding();
+    if (centre && name !== null) centreOn(name);
+  }
+
+  /* ---------- search ---------- */
+  function matches(q) {
+    q = norm(q);
+    if (!q) return [];
+    return data.deliverables.filter(function (d) { return norm(d.name).indexOf(q) >= 0 || norm(d.label).indexOf(q) >= 0; });
+  }
+  function search(q) {
+    state.query = q;
+    clear(ui.results);
+    var found = matches(q);
+    ui.resultsBox.hidden = !q;
+    found.slice(0, 100).forEach(function (d) { ui.results.appendChild(nameButton(d.name, d.label !== d.name ? d.name : "")); });
+    if (q && !found.length) ui.results.appendChild(h("li", {"class": "prep-muted"}, "no deliverable matches"));
+    if (found.length > 100) ui.results.appendChild(h("li", {"class": "prep-muted"}, (found.length - 100) + " more"));
+    paint();
+    return found;
+  }
+
+  /* ---------- stages ---------- */
+  function setupStages() {
+    var stages = data.stages || [];
+    var used = data.deliverables.some(function (d) { return d.stage; });
+    ui.stageBox.hidden = !(stages.length > 1 && used);
+    if (ui.stageBox.hidden) { state.stage = null; return; }
+    var last = stages.length - 1;
+    if (state.stage === null || state.stage > last) state.stage = last;
+    ui.stage.max = String(last);
+    ui.stage.value = String(state.stage);
+    showStageName();
+  }
+  function showStageName() {
+    var s = (data.stages || [])[state.stage];
+    ui.stageName.textContent = s ? s.label : "";
+  }
+
+  /* ---------- problems and live updates ---------- */
+  function showProblem(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = false;
+  }
+  function load(d) {
+    data = d;
+    idx = indexData(d);
+    ui.title.textContent = d.title;
+    document.title = d.title;
+    if (!showPicture(d)) return;
+    if (!state.view) fit(); else applyView();
+    setupStages();
+    if (state.selected !== null && !idx.byName.has(state.selected)) state.selected = null;
+    if (state.finding !== null && state.finding >= d.findings.length) state.finding = null;
+    renderFindings();
+    search(state.query);
+    select(state.selected, false);
+    ui.error.hidden = true;
+    state.version += 1;
+    var version = state.version;
+    document.documentElement.setAttribute("data-prep-version", String(version));
+    // on screen: after the browser has drawn the next frame with it
+    requestAnimationFrame(function () {
+      setTimeout(function () { api.updatedAt = Date.now(); api.shownVersion = version; }, 0);
+    });
+  }
+  function listen() {
+    if (!settings.live || !window.EventSource) return;
+    var events = new EventSource("events?since=" + encodeURIComponent(String(settings.serial || 0)));
+    events.addEventListener("model", function (e) {
+      api.receivedAt = Date.now();
+      load(JSON.parse(e.data));
+      ui.status.textContent = "live";
+    });
+    events.addEventListener("problem", function (e) {
+      var p = JSON.parse(e.data);
+      showProblem(p.text);
+      ui.status.textContent = "error: the last good picture is shown";
+      document.documentElement.setAttribute("data-prep-problem", String(p.serial));
+    });
+    events.addEventListener("open", function () { ui.status.textContent = "live"; });
+    events.addEventListener("error", function () { ui.status.textContent = "disconnected: retrying…"; });
+  }
+
+  var api = {
+    select: function (name) { select(name, true); },
+    search: search,
+    fit: fit,
+    zoomAt: zoomAt,
+    view: function () { return state.view && {x: state.view.x, y: state.view.y, w: state.view.w, h: state.view.h}; },
+    selected: function () { return state.selected; },
+    data: function () { return data; },
+    receivedAt: 0,  // prep serve: when the last picture arrived, and when it was drawn (ms)
+    updatedAt: 0,
+    shownVersion: 0
+  };
+  window.prepViewer = api;
+
+  buildPage();
+  ui.search.addEventListener("input", function () { search(ui.search.value); });
+  ui.search.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { var f = matches(ui.search.value); if (f.length) select(f[0].name, true); }
+  });
+  ui.overlay.addEventListener("change", function () { state.overlay = ui.overlay.checked; paint(); });
+  ui.stage.addEventListener("input", function () { state.stage = parseInt(ui.stage.value, 10); showStageName(); paint(); });
+  ui.fit.addEventListener("click", fit);
+  bindPointer();
+  bindKeys();
+  if (data) load(data); else renderDetails();
+  listen();
+})();

@@ -1,0 +1,321 @@
+"""`prep serve` without a browser (issue 14): it binds loopback by default,
+refuses foreign Host and Origin headers (DNS rebinding), serves nothing but
+its page and event stream (no path outside, `..` refused), streams a new
+picture on every save and a located error for a bad one, and starts and
+stops as a real process without a traceback."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("watchfiles")
+
+from prep.renderer.dot import THEMES  # noqa: E402
+from prep.serve import server as serve_module  # noqa: E402
+from prep.serve.server import Preview, make_server  # noqa: E402
+
+MODEL = "title \"Live\"\nknowhow kh [owner: [A, B]]\na, kh -> b\nb, kh -> c\n"
+
+
+def preview_for(path) -> Preview:
+    return Preview(str(path), look=lambda: (THEMES["default"], "LR", False), lint_options=dict)
+
+
+@pytest.fixture
+def running(tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    preview = preview_for(src)
+    assert preview.rebuild() is None
+    server = make_server(preview, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, preview, src
+    preview.close()
+    server.shutdown()
+    server.server_close()
+
+
+def raw(server, request: bytes) -> tuple[int, bytes]:
+    """Send exactly `request` (no client library fixing it up)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(request)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    status = int(data.split(b" ", 2)[1])
+    return status, data.split(b"\r\n\r\n", 1)[1]
+
+
+def get(server, path="/", headers=None) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", path, headers=headers or {})
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, dict(r.getheaders()), body
+
+
+def test_binds_loopback_by_default(tmp_path):
+    from prep.cli import cli
+
+    host = next(p for p in cli.commands["serve"].params if p.name == "host")
+    assert host.default == "127.0.0.1"
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    server = make_server(preview_for(src), port=0)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()
+
+
+def test_own_host_is_served(running):
+    server, _, _ = running
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}"):
+        status, headers, body = get(server, "/", {"Host": host})
+        assert status == 200, host
+        assert body.startswith(b"<!DOCTYPE html>")
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert "connect-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("host", ["evil.example:{port}", "127.0.0.1.nip.io:{port}", "localhost.evil:{port}",
+                                  "127.0.0.1:1", "127.0.0.1", "{port}", "", "attacker.com"])
+def test_foreign_host_is_refused(running, host):
+    server, _, _ = running
+    status, _, body = get(server, "/", {"Host": host.format(port=server.port)})
+    assert status == 403
+    assert b"<svg" not in body and b"prep-data" not in body
+
+
+def test_missing_host_is_refused(running):
+    server, _, _ = running
+    status, body = raw(server, b"GET / HTTP/1.0\r\n\r\n")
+    assert status == 403 and b"prep-data" not in body
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "https://127.0.0.1:{port}",
+                                    "http://127.0.0.1:1", "http://evil.example:{port}"])
+def test_foreign_origin_is_refused(running, origin):
+    server, _, _ = running
+    status, _, _ = get(server, "/events", {"Origin": origin.format(port=server.port)})
+    assert status == 403
+    status, _, _ = get(server, "/", {"Origin": origin.format(port=server.port)})
+    assert status == 403
+
+
+def test_cross_site_subresource_is_refused(running):
+    server, _, _ = running
+    status, _, _ = get(server, "/", {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"})
+    assert status == 403
+    status, _, _ = get(server, "/", {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate"})
+    assert status == 200
+
+
+@pytest.mark.parametrize("path", [b"/../../../../etc/passwd", b"/%2e%2e/%2e%2e/etc/passwd", b"/..%2f..%2fetc%2fpasswd",
+                                  b"/static/../../m.prep", b"/..\\..\\m.prep", b"/%2E%2E/m.prep"])
+def test_path_traversal_is_refused(running, path):
+    server, _, _ = running
+    status, body = raw(server, b"GET " + path + b" HTTP/1.0\r\nHost: 127.0.0.1:" + str(server.port).encode() + b"\r\n\r\n")
+    assert status == 400
+    assert b"root:" not in body and b"knowhow" not in body
+
+
+@pytest.mark.parametrize("path", ["/m.prep", "/etc/passwd", "/prep.toml", "//etc/passwd", "/index.html/../m.prep"])
+def test_only_its_own_output_is_served(running, path):
+    server, _, src = running
+    status, _, body = get(server, path)
+    assert status in (400, 404)
+    assert MODEL.encode() not in body and b"root:" not in body
+
+
+def test_only_get_and_head(running):
+    server, _, _ = running
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("POST", "/", body=b"x")
+    assert conn.getresponse().status == 405
+    conn.close()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("HEAD", "/")
+    r = conn.getresponse()
+    assert r.status == 200 and r.read() == b""
+    conn.close()
+
+
+def read_events(server, since: int, want: int, timeout: float = 30.0) -> list[tuple[str, dict]]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    conn.request("GET", f"/events?since={since}")
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/event-stream")
+    events, name = [], None
+    while len(events) < want:
+        line = r.fp.readline().decode("utf-8").rstrip("\n")
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: "):
+            events.append((name, json.loads(line[6:])))
+    conn.close()
+    return events
+
+
+def test_the_event_stream_sends_each_save_and_located_errors(running):
+    server, preview, src = running
+    [(name, data)] = read_events(server, 0, 1)
+    assert name == "model" and [d["name"] for d in data["deliverables"]] == ["kh", "a", "b", "c"]
+    old_box = data["layout"]["nodes"]["a"]
+    src.write_text(MODEL + "c -> d\n", encoding="utf-8")
+    assert preview.rebuild() is None
+    [(name, data)] = read_events(server, preview.model_serial - 1, 1)
+    assert name == "model" and "d" in [d["name"] for d in data["deliverables"]]
+    assert data["layout"]["nodes"]["a"] == old_box  # the previous layout keeps boxes in place
+    src.write_text(MODEL + "c -> \n", encoding="utf-8")
+    problem = preview.rebuild()
+    assert problem is not None and "m.prep:5:" in problem
+    [(name, data)] = read_events(server, preview.model_serial, 1)
+    assert name == "problem" and "m.prep:5:" in data["text"] and "^" in data["text"]
+    # the page still carries the last good picture
+    status, _, body = get(server, "/")
+    assert status == 200 and '"name":"d"' in body.decode()
+
+
+def test_default_port_taken_picks_a_free_one(tmp_path, monkeypatch):
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setattr(serve_module, "DEFAULT_PORT", taken.getsockname()[1])
+        server = make_server(preview_for(src))
+        try:
+            assert server.port not in (0, taken.getsockname()[1])
+        finally:
+            server.server_close()
+
+
+# ------------------------------------------------------------------ the real process
+
+
+def start(args, cwd, env=None):
+    full_env = dict(os.environ, PYTHONUNBUFFERED="1")
+    full_env.pop("PREP_DEBUG", None)
+    full_env.update(env or {})
+    return subprocess.Popen([sys.executable, "-m", "prep", "serve", *args], cwd=cwd, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_url(proc, timeout=60.0) -> tuple[str, list[str]]:
+    lines = []
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        m = re.search(r"at (http://\S+/)", line)
+        if m:
+            return m.group(1), lines
+    proc.kill()
+    raise AssertionError("no URL printed:\n" + "".join(lines) + proc.stderr.read())
+
+
+def stop(proc) -> tuple[int, str]:
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("prep serve did not stop on Ctrl-C")
+    return proc.returncode, err
+
+
+def test_serve_runs_updates_and_stops_cleanly_on_ctrl_c(tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    url, _ = wait_for_url(proc)
+    assert url.startswith("http://127.0.0.1:")
+    host, port = url[7:-1].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/")
+    assert conn.getresponse().status == 200
+    conn.close()
+    time.sleep(0.3)
+    src.write_text(MODEL + "c -> d\n", encoding="utf-8")
+    line = proc.stderr.readline()
+    assert "updated in" in line, line
+    src.write_text("a -> \n", encoding="utf-8")
+    line = proc.stderr.readline()
+    assert "m.prep:1:" in line, line
+    code, err = stop(proc)
+    assert code == 0, err
+    assert "stopped" in err and "Traceback" not in err
+
+
+def test_sigterm_stops_cleanly_too(tmp_path):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    wait_for_url(proc)
+    proc.terminate()
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0 and "stopped" in err and "Traceback" not in err
+
+
+def test_non_loopback_host_warns(tmp_path):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0", "--host", "0.0.0.0"], tmp_path)
+    url, lines = wait_for_url(proc)
+    code, err = stop(proc)
+    assert any("warning: listening on 0.0.0.0" in line for line in lines)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_explicit_port_in_use_is_an_error(tmp_path):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        r = subprocess.run([sys.executable, "-m", "prep", "serve", "m.prep", "--no-open", "--port",
+                            str(taken.getsockname()[1])], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "is in use" in r.stderr and "hint:" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.prep"], "no such model file"),
+    (["m.prep", "--host", "no.such.host.invalid"], "cannot listen on"),
+    (["m.prep", "--port", "70000"], "70000"),
+])
+def test_bad_arguments_are_messages(tmp_path, args, message):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "prep", "serve", *args, "--no-open"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_syntax_error_at_start_still_serves(tmp_path):
+    (tmp_path / "m.prep").write_text("a -> \n", encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    url, lines = wait_for_url(proc)
+    assert any("m.prep:1:" in line for line in lines)
+    host, port = url[7:-1].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    assert r.status == 200 and b'id="prep-data">null<' in r.read()
+    conn.close()
+    code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
