@@ -1,12 +1,12 @@
-"""The JSON export of a model: every deliverable, relation and group with its
-span. `model_from_dict` reads it back (the export round-trips)."""
+"""The JSON export of a model: every deliverable, relation, group and stage
+with its span. `model_from_dict` reads it back (the export round-trips)."""
 
 from __future__ import annotations
 
 import json
 
 from .diagnostics import Span
-from .model import Deliverable, Group, Model, Relation
+from .model import Deliverable, Group, Model, Relation, Stage
 
 FORMAT_VERSION = 1
 
@@ -31,7 +31,8 @@ def model_to_dict(model: Model) -> dict:
         "deliverables": [
             {"name": d.name, "kind": d.kind, "label": d.label, "owners": list(d.owners),
              "external": d.external, "final": d.final, "note": d.note, "stage": d.stage,
-             "group": d.group, "declared": d.declared, "span": _span(d.span)}
+             "group": d.group, "declared": d.declared, "span": _span(d.span),
+             "effective_stage": model.stage_of(d.name)}
             for d in model.deliverables.values()
         ],
         "relations": [
@@ -41,8 +42,16 @@ def model_to_dict(model: Model) -> dict:
             for r in model.relations
         ],
         "groups": [
-            {"name": g.name, "label": g.label, "parent": g.parent, "span": _span(g.span)}
+            {"name": g.name, "label": g.label, "parent": g.parent, "stage": g.stage, "note": g.note,
+             "span": _span(g.span)}
             for g in model.groups.values()
+        ],
+        # in order; `members` are the deliverables placed in the stage
+        "stages": [
+            {"name": s.name, "label": s.label, "index": s.index, "exits": list(s.exits),
+             "members": list(s.members), "note": s.note, "after": s.after, "declared": s.declared,
+             "span": _span(s.span)}
+            for s in model.stages.values()
         ],
     }
 
@@ -62,6 +71,10 @@ def model_from_dict(data: dict) -> Model:
         Relation(r["kind"], r["source"], r["target"], _unspan(r["span"]), _unspan(r["source_span"]),
                  _unspan(r["target_span"]), r["note"], r["stage"], tuple(r["owners"]))
         for r in data["relations"])
-    groups = {g["name"]: Group(g["name"], g["label"], g["parent"], _unspan(g["span"])) for g in data["groups"]}
+    groups = {g["name"]: Group(g["name"], g["label"], g["parent"], _unspan(g["span"]), g.get("stage"),
+                               g.get("note")) for g in data["groups"]}
+    stages = {s["name"]: Stage(s["name"], s["label"], s["index"], tuple(s["exits"]), s["note"], s["after"],
+                               _unspan(s["span"]), s["declared"], tuple(s["members"]))
+              for s in data.get("stages", ())}
     return Model(path=data["path"], title=data["title"], deliverables=deliverables, relations=relations,
-                 groups=groups)
+                 groups=groups, stages=stages)

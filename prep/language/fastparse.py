@@ -25,7 +25,7 @@ import re
 
 from .diagnostics import Span
 from .model import Comment
-from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, TitleStmt, unescape
+from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, StageStmt, TitleStmt, unescape
 
 # Keep these three in step with grammar/prep.lark (tests/test_perf_parse.py checks).
 NAME_PATTERN = r"""(?:[^\s\[\]{}(),;:"'#=<>~\-\u2190-\u21ff\u27f5-\u27ff\u200b-\u200f\u2060\ufeff]|-(?!>))+"""
@@ -37,7 +37,9 @@ _NAME, _STRING, _ARROW, _PUNCT, _NEWLINE, _COMMENT = 1, 2, 3, 4, 5, 6
 _TOKEN = re.compile(
     WS_PATTERN + "*(?:(" + NAME_PATTERN + ")|(" + STRING_PATTERN + r")|(<~>|~>|->)|([\[\]{},:])|(\n)|(#[^\r\n]*))")
 
-_KEYWORDS = frozenset(("title", "deliverable", "knowhow", "group"))
+_KEYWORDS = frozenset(("title", "deliverable", "knowhow", "group", "stage"))
+# keywords that cannot be an attribute's key (`[stage: kickoff]` is fine)
+_NOT_KEYS = _KEYWORDS - {"stage"}
 
 
 class _Fallback(Exception):
@@ -45,11 +47,19 @@ class _Fallback(Exception):
 
 
 class _OpenGroup:
-    __slots__ = ("name", "name_span", "label", "body", "start")
+    """An open `group ... {` or `stage ... {` block."""
 
-    def __init__(self, name, name_span, label, start):
-        self.name, self.name_span, self.label, self.start = name, name_span, label, start
+    __slots__ = ("keyword", "name", "name_span", "label", "attrs", "body", "start")
+
+    def __init__(self, keyword, name, name_span, label, attrs, start):
+        self.keyword, self.name, self.name_span, self.label, self.attrs, self.start = (
+            keyword, name, name_span, label, attrs, start)
         self.body = []
+
+    def close(self, end):
+        if self.keyword == "group":
+            return GroupStmt(self.name, self.name_span, self.label, self.body, self.start.to(end), self.attrs)
+        return StageStmt(self.name, self.name_span, self.label, self.attrs, self.body, self.start.to(end))
 
 
 def scan(text: str, path: str = "<string>"):
@@ -165,7 +175,7 @@ def _validated_attrs(line: str, start: int, end: int, lineno: int, path: str):
     out = []
     for m in _ATTR_ITEM.finditer(line, start, end):
         key = m.group(1)
-        if key in _KEYWORDS:
+        if key in _NOT_KEYS:
             raise _Fallback
         col = m.start(1) + 1
         key_span = Span(path, lineno, col, lineno, col + len(key))
@@ -216,21 +226,50 @@ def _tokens(line: str, pos: int, end: int) -> list:
 
 
 def _line(toks: list, line: int, path: str, top: list, stack: list) -> None:
-    """One line: `group NAME "label" {` openers, at most one statement, `}` closers."""
+    """One line: `group NAME "label" [attrs] {` and `stage ... {` openers, at
+    most one statement, `}` closers."""
     n = len(toks)
     i = 0
-    # openers
-    while i < n and toks[i][0] == _NAME and toks[i][1] == "group":
-        kw_col = toks[i][2]
+    # openers (a `stage` head without its `{` is a statement of its own)
+    while i < n and toks[i][0] == _NAME and toks[i][1] in ("group", "stage"):
+        keyword, kw_col = toks[i][1], toks[i][2]
+        kw_span = Span(path, line, kw_col, line, kw_col + len(keyword))
         name, name_span, i = _name(toks, i + 1, line, path)
-        label = None
+        end_span = name_span
+        label = attrs = None
         if i < n and toks[i][0] == _STRING:
-            label = unescape(toks[i][1])
+            s_value, s_col = toks[i][1], toks[i][2]
+            label = unescape(s_value)
+            end_span = Span(path, line, s_col, line, s_col + len(s_value))
             i += 1
-        if i >= n or toks[i][1] != "{" or toks[i][0] != _PUNCT:
+        if i < n and toks[i][0] == _PUNCT and toks[i][1] == "[":
+            attrs, end_span, i = _attrs(toks, i, line, path)
+        if i < n and toks[i][0] == _PUNCT and toks[i][1] == "{":
+            stack.append(_OpenGroup(keyword, name, name_span, label, attrs, kw_span))
+            i += 1
+            continue
+        if keyword == "group":
+            raise _Fallback  # `group` without its `{` on this line
+        (stack[-1].body if stack else top).append(StageStmt(name, name_span, label, attrs, None,
+                                                            kw_span.to(end_span)))
+        break
+    else:
+        i = _statement(toks, i, line, path, top, stack)
+    # closers
+    while i < n and toks[i][0] == _PUNCT and toks[i][1] == "}":
+        if not stack:
             raise _Fallback
-        stack.append(_OpenGroup(name, name_span, label, Span(path, line, kw_col, line, kw_col + 5)))
+        col = toks[i][2]
+        stmt = stack.pop().close(Span(path, line, col, line, col + 1))
+        (stack[-1].body if stack else top).append(stmt)
         i += 1
+    if i != n:
+        raise _Fallback
+
+
+def _statement(toks: list, i: int, line: int, path: str, top: list, stack: list) -> int:
+    """At most one title, declaration or relation at `i`: the next index."""
+    n = len(toks)
     # one statement
     if i < n and not (toks[i][0] == _PUNCT and toks[i][1] == "}"):
         kind, value, col = toks[i]
@@ -242,8 +281,8 @@ def _line(toks: list, line: int, path: str, top: list, stack: list) -> None:
                 s_kind, s_value, s_col = toks[i + 1]
                 stmt = TitleStmt(unescape(s_value), Span(path, line, col, line, s_col + len(s_value)))
                 i += 2
-            elif value == "group":
-                raise _Fallback  # `group` without its `{` on this line
+            elif value in ("group", "stage"):
+                raise _Fallback  # not reached: openers are read before
             else:
                 name, name_span, i = _name(toks, i + 1, line, path)
                 end_span = name_span
@@ -272,17 +311,7 @@ def _line(toks: list, line: int, path: str, top: list, stack: list) -> None:
                 attrs, end_span, i = _attrs(toks, i, line, path)
             stmt = RelationStmt(steps, attrs, steps[0][0][0][1].to(end_span))
         (stack[-1].body if stack else top).append(stmt)
-    # closers
-    while i < n and toks[i][0] == _PUNCT and toks[i][1] == "}":
-        if not stack:
-            raise _Fallback
-        g = stack.pop()
-        col = toks[i][2]
-        stmt = GroupStmt(g.name, g.name_span, g.label, g.body, g.start.to(Span(path, line, col, line, col + 1)))
-        (stack[-1].body if stack else top).append(stmt)
-        i += 1
-    if i != n:
-        raise _Fallback
+    return i
 
 
 def _name(toks: list, i: int, line: int, path: str):
@@ -332,7 +361,7 @@ def _attrs(toks: list, i: int, line: int, path: str):
         col = toks[i][2]
         return out, Span(path, line, col, line, col + 1), i + 1
     while True:
-        if i >= n or toks[i][0] != _NAME or toks[i][1] in _KEYWORDS:
+        if i >= n or toks[i][0] != _NAME or toks[i][1] in _NOT_KEYS:
             raise _Fallback
         key, key_col = toks[i][1], toks[i][2]
         key_span = Span(path, line, key_col, line, key_col + len(key))

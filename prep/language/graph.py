@@ -1,6 +1,7 @@
 """Model to graph: a `networkx.MultiDiGraph` of deliverables and relations.
 
-Nodes are deliverable names with their kind, label, owners, flags, group and
+Nodes are deliverable names with their kind, label, owners, flags, group,
+stage (where it is placed), `effective_stage` (the stage it exists from) and
 span; edges are relations with their kind (`input`, `sync`, `mutual`) and
 span. A mutual synchronization `a <~> b` is one edge a -> b of kind `mutual`
 (its direction is only the order it was written in).
@@ -17,11 +18,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def build_graph(model: Model) -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph(title=model.title, path=model.path)
+    # graph["stages"]: the stages in order, as `Stage` records
+    g = nx.MultiDiGraph(title=model.title, path=model.path, stages=list(model.stages.values()))
+    effective = model.effective_stages
     for d in model.deliverables.values():
         g.add_node(d.name, kind=d.kind, label=d.display, owners=d.owners, external=d.external,
                    final=d.final, note=d.note, stage=d.stage, group=d.group, span=d.span,
-                   declared=d.declared)
+                   declared=d.declared, effective_stage=effective.get(d.name))
     for i, r in enumerate(model.relations):
         g.add_edge(r.source, r.target, key=i, kind=r.kind, span=r.span, note=r.note,
                    stage=r.stage, owners=r.owners)

@@ -42,6 +42,9 @@ ATTRIBUTES = {
     "note": (True, True, "text"),
     "stage": (True, True, "text"),
 }
+# the attributes of a `stage` and of a `group` (name -> value kind)
+STAGE_ATTRIBUTES = {"exit": "names", "after": "text", "note": "text"}
+GROUP_ATTRIBUTES = {"stage": "text", "note": "text"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,31 @@ class Group:
     label: str | None
     parent: str | None
     span: Span
+    stage: str | None = None
+    note: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.label if self.label is not None else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stage of a roadmap, in order (`index` from 0). Its `exits` are
+    the deliverables whose existence ends it; `members` the deliverables
+    placed in it (by their `stage:`, a group's `stage:` or a stage block),
+    in the order they were declared. `declared` is False for a stage that a
+    v1 model only names in `stage:` attributes."""
+
+    name: str
+    label: str | None
+    index: int
+    exits: tuple[str, ...] = ()
+    note: str | None = None
+    after: str | None = None
+    span: Span | None = None
+    declared: bool = True
+    members: tuple[str, ...] = ()
 
     @property
     def display(self) -> str:
@@ -112,6 +140,8 @@ class Model:
     comments: tuple[Comment, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     source: str = field(default="", repr=False, compare=False)
+    # the stages in order (empty for a model without stages)
+    stages: dict[str, Stage] = field(default_factory=dict)
 
     # How a notebook draws a model. This stage knows no renderer: the library
     # (`prep.api`, which `prep.load` and `prep.loads` go through) installs
@@ -127,6 +157,47 @@ class Model:
         from .graph import build_graph
 
         return build_graph(self)
+
+    @cached_property
+    def effective_stages(self) -> dict[str, str]:
+        """Every deliverable's stage: its own placement, else the latest
+        stage among the deliverables it is made from (`->` and `~>`), else
+        the first stage (a source exists from the start). Empty for a model
+        without stages."""
+        if not self.stages:
+            return {}
+        order = list(self.stages)
+        rank = {name: i for i, name in enumerate(order)}
+        index = self.index
+        known: dict[str, int] = {n: rank[d.stage] for n, d in self.deliverables.items() if d.stage in rank}
+        # the rest in topological order of their producers; what a cycle
+        # leaves over takes the latest of whatever is known around it
+        waiting: dict[str, int] = {}
+        made: dict[str, list[str]] = {}
+        for n in self.deliverables:
+            if n not in known:
+                waiting[n] = 0
+                for r in index.producers(n):
+                    if r.source not in known:
+                        waiting[n] += 1
+                        made.setdefault(r.source, []).append(n)
+        ready = [n for n, k in waiting.items() if k == 0]
+        while ready:
+            n = ready.pop()
+            known[n] = max((known.get(r.source, 0) for r in index.producers(n)), default=0)
+            for m in made.get(n, ()):
+                if m in waiting:
+                    waiting[m] -= 1
+                    if waiting[m] == 0:
+                        ready.append(m)
+        for n in self.deliverables:
+            if n not in known:
+                known[n] = max((known.get(r.source, 0) for r in index.producers(n)), default=0)
+        return {n: order[known[n]] for n in self.deliverables}
+
+    def stage_of(self, name: str) -> str | None:
+        """The stage `name` exists from (see `effective_stages`), or None."""
+        return self.effective_stages.get(name)
 
     @cached_property
     def index(self) -> "Index":
@@ -226,6 +297,10 @@ class _Builder:
     groups: dict[str, Group] = field(default_factory=dict)
     title: str | None = None
     title_span: Span | None = None
+    # stage declarations in order: name -> (statement, attribute values, spans)
+    stages: dict = field(default_factory=dict)
+    # every `stage:` reference: (stage name, span of the attribute, subject)
+    stage_refs: list = field(default_factory=list)
 
     def error(self, code: str, name: str, message: str, span: Span, hint: str | None = None,
               subject: str | None = None, related: Iterable[Related] = ()) -> None:
@@ -255,28 +330,36 @@ def build_model(statements: list, path: str, comments: Iterable[Comment] = (), s
 
 
 def _build_model(statements: list, path: str, comments: Iterable[Comment], source: str) -> Model:
-    from .syntax import DeclStmt, GroupStmt, RelationStmt, TitleStmt
+    from .syntax import DeclStmt, GroupStmt, RelationStmt, StageStmt, TitleStmt
 
     b = _Builder(path)
 
     # an explicit stack of statement iterators, not recursion: a hostile
     # model may nest groups thousands deep (the parser itself does not recurse)
-    stack = [(iter(statements), None, 0)]
+    stack = [(iter(statements), None, 0, None, None)]
     while stack:
-        stmts, group, depth = stack[-1]
+        stmts, group, depth, stage, block = stack[-1]
         for st in stmts:
             cls = type(st)
             if cls is RelationStmt:
-                _add_relations(b, st, group)
+                _add_relations(b, st, group, stage)
             elif cls is DeclStmt:
-                _add_decl(b, st, group)
+                _add_decl(b, st, group, stage)
             elif cls is GroupStmt:
-                _add_group(b, st, group)
+                inner = _add_group(b, st, group)
                 if depth == MAX_GROUP_DEPTH:
                     b.error("E001", "syntax-error", f"groups nest more than {MAX_GROUP_DEPTH} levels deep here",
                             st.name_span, "flatten the groups: a process map rarely needs more than a few levels")
-                stack.append((iter(st.body), st.name, depth + 1))
+                stack.append((iter(st.body), st.name, depth + 1, inner or stage, block))
                 break
+            elif cls is StageStmt:
+                _add_stage(b, st, block)
+                if st.body is not None:
+                    if depth == MAX_GROUP_DEPTH:
+                        b.error("E001", "syntax-error", f"blocks nest more than {MAX_GROUP_DEPTH} levels deep here",
+                                st.name_span, "flatten the groups: a process map rarely needs more than a few levels")
+                    stack.append((iter(st.body), group, depth + 1, st.name, st))
+                    break
             elif cls is TitleStmt:
                 if b.title is not None and b.title_span is not None:
                     b.error("E002", "conflicting-declaration", "the title is given twice", st.span,
@@ -290,15 +373,30 @@ def _build_model(statements: list, path: str, comments: Iterable[Comment], sourc
     for name, d in b.implicit.items():
         if name not in deliverables:
             deliverables[name] = d
+    stages = _resolve_stages(b, deliverables)
     return Model(path=path, title=b.title, deliverables=deliverables, relations=tuple(b.relations),
-                 groups=b.groups, comments=tuple(comments), diagnostics=tuple(b.diagnostics), source=source)
+                 groups=b.groups, comments=tuple(comments), diagnostics=tuple(b.diagnostics), source=source,
+                 stages=stages)
 
 
-def _add_group(b: _Builder, st, parent: str | None) -> None:
+def _add_group(b: _Builder, st, parent: str | None) -> str | None:
+    """Record a group (opened or reopened); returns its `stage:`, if any."""
+    values = _block_attributes(b, st.attrs, GROUP_ATTRIBUTES, "a group", subject=None)
+    stage, note = values.get("stage"), values.get("note")
     old = b.groups.get(st.name)
     if old is None:
-        b.groups[st.name] = Group(st.name, st.label, parent, st.span)
-        return
+        b.groups[st.name] = Group(st.name, st.label, parent, st.span, stage, note)
+        return stage
+    if (stage is not None and old.stage is not None and stage != old.stage) or (
+            note is not None and old.note is not None and note != old.note):
+        b.error("E002", "conflicting-declaration",
+                f"group '{st.name}' has other attributes here than where it was first opened",
+                st.name_span, "reopening a group is fine; give its stage and note once",
+                related=[Related(old.span, "first opened here")])
+    elif stage is not None or note is not None:
+        old = b.groups[st.name] = Group(old.name, old.label, old.parent, old.span, old.stage or stage,
+                                        old.note or note)
+    stage = stage or old.stage
     if old.parent != parent:
         b.error("E002", "conflicting-declaration",
                 f"group '{st.name}' is opened inside {_where(parent)} but was first opened inside {_where(old.parent)}",
@@ -309,15 +407,17 @@ def _add_group(b: _Builder, st, parent: str | None) -> None:
                 f"group '{st.name}' has label \"{st.label}\" here but \"{old.label}\" where it was first opened",
                 st.name_span, "reopening a group is fine; give the label once", related=[Related(old.span, "first opened here")])
     elif old.label is None and st.label is not None:
-        b.groups[st.name] = Group(old.name, st.label, old.parent, old.span)
+        b.groups[st.name] = Group(old.name, st.label, old.parent, old.span, old.stage, old.note)
+    return stage
 
 
 def _where(group: str | None) -> str:
     return f"group '{group}'" if group else "the top level"
 
 
-def _attributes(b: _Builder, attrs, on_relation: bool) -> dict:
-    """Check attributes; return {key: value} for the valid ones."""
+def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None) -> dict:
+    """Check attributes; return {key: value} for the valid ones (and their
+    spans in `spans`, when given)."""
     values: dict = {}
     seen: dict[str, Span] = {}
     if not attrs:
@@ -346,6 +446,8 @@ def _attributes(b: _Builder, attrs, on_relation: bool) -> dict:
                         f"write just `{a.key}`")
                 continue
             values[a.key] = True
+            if spans is not None:
+                spans[a.key] = a.span
         elif a.value is None:
             example = f"{a.key}: [Aさん, Bさん]" if kind == "names" else f'{a.key}: "..."'
             b.error("E006", "invalid-attribute", f"attribute '{a.key}' needs a value", a.span,
@@ -356,6 +458,8 @@ def _attributes(b: _Builder, attrs, on_relation: bool) -> dict:
                         f'write `{a.key}: "..."`')
                 continue
             values[a.key] = a.value
+            if spans is not None:
+                spans[a.key] = a.span
         else:  # names
             names = a.value if isinstance(a.value, tuple) else (a.value,)
             if not names:
@@ -376,13 +480,16 @@ def _name_subject(b: _Builder, first: int, subject: str) -> None:
                                           d.hint, d.related)
 
 
-def _add_decl(b: _Builder, st, group: str | None) -> None:
+def _add_decl(b: _Builder, st, group: str | None, stage: str | None) -> None:
     first = len(b.diagnostics)
-    values = _attributes(b, st.attrs, on_relation=False)
+    spans: dict = {}
+    values = _attributes(b, st.attrs, on_relation=False, spans=spans)
     _name_subject(b, first, st.name)
+    if "stage" in values:
+        b.stage_refs.append((values["stage"], spans["stage"], st.name))
     d = Deliverable(name=st.name, kind=st.kind, label=st.label, owners=values.get("owner", ()),
                     external=values.get("external", False), final=values.get("final", False),
-                    note=values.get("note"), stage=values.get("stage"), group=group,
+                    note=values.get("note"), stage=values.get("stage", stage), group=group,
                     span=st.name_span, declared=True)
     old = b.decls.get(st.name)
     if old is None:
@@ -395,6 +502,8 @@ def _add_decl(b: _Builder, st, group: str | None) -> None:
         problems.append(f"with label \"{d.label}\" here but \"{old.label}\" before")
     if old.group != d.group:
         problems.append(f"inside {_where(d.group)} here but inside {_where(old.group)} before")
+    if d.stage is not None and old.stage is not None and d.stage != old.stage:
+        problems.append(f"in stage '{d.stage}' here but in stage '{old.stage}' before")
     if problems:
         b.error("E002", "conflicting-declaration", f"'{st.name}' is declared twice: " + "; ".join(problems),
                 st.name_span, "declare each deliverable once; use a different name for a different thing",
@@ -408,18 +517,208 @@ def _add_decl(b: _Builder, st, group: str | None) -> None:
         group=old.group, span=old.span, declared=True)
 
 
-def _add_relations(b: _Builder, st, group: str | None) -> None:
+def _add_relations(b: _Builder, st, group: str | None, placed: str | None) -> None:
     first = len(b.diagnostics)
-    values = _attributes(b, st.attrs, on_relation=True)
+    spans: dict = {}
+    values = _attributes(b, st.attrs, on_relation=True, spans=spans)
     # a relation finding is about the relation's target (the last one named)
-    _name_subject(b, first, st.steps[-1][2][-1][0])
+    target = st.steps[-1][2][-1][0]
+    _name_subject(b, first, target)
     note, stage, owners = values.get("note"), values.get("stage"), values.get("owner", ())
+    if stage is not None:
+        b.stage_refs.append((stage, spans["stage"], target))
     implicit, decls, out = b.implicit, b.decls, b.relations
     for (name, span) in st.all_names():
         if name not in implicit and name not in decls:
-            implicit[name] = Deliverable(name=name, group=group, span=span, declared=False)
+            implicit[name] = Deliverable(name=name, group=group, span=span, declared=False, stage=placed)
     for left, arrow, right in st.steps:
         kind = ARROW_KINDS[arrow]
         for s_name, s_span in left:
             for t_name, t_span in right:
                 out.append(Relation(kind, s_name, t_name, st.span, s_span, t_span, note, stage, owners))
+
+
+# --------------------------------------------------------------------------
+# stages
+
+
+def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str | None,
+                      spans: dict | None = None) -> dict:
+    """Check the attributes of a group or a stage against `table` (name ->
+    value kind); return {key: value} for the valid ones."""
+    values: dict = {}
+    if not attrs:
+        return values
+    seen: dict[str, Span] = {}
+    for a in attrs:
+        kind = table.get(a.key)
+        if kind is None:
+            close = difflib.get_close_matches(a.key, list(table), n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'?" if close else f"{what} takes: " + ", ".join(table)
+            b.error("E005", "unknown-attribute", f"{what} has no attribute '{a.key}'", a.key_span, hint,
+                    subject=subject)
+            continue
+        if a.key in seen:
+            b.error("E006", "invalid-attribute", f"attribute '{a.key}' is given twice", a.key_span,
+                    "give each attribute once; `exit: [a, b]` takes a list", subject=subject,
+                    related=[Related(seen[a.key], "first given here")])
+            continue
+        seen[a.key] = a.key_span
+        if a.value is None:
+            example = f"{a.key}: [契約書, 成功計画]" if kind == "names" else f"{a.key}: kickoff"
+            b.error("E006", "invalid-attribute", f"attribute '{a.key}' needs a value", a.span,
+                    f"write `{example}`", subject=subject)
+            continue
+        if kind == "text":
+            if isinstance(a.value, tuple):
+                b.error("E006", "invalid-attribute", f"attribute '{a.key}' takes one value, not a list", a.span,
+                        f"write `{a.key}: NAME`", subject=subject)
+                continue
+            values[a.key] = a.value
+        else:
+            names = a.value if isinstance(a.value, tuple) else (a.value,)
+            if not names:
+                b.error("E006", "invalid-attribute", f"attribute '{a.key}' has an empty list", a.span,
+                        "name at least one deliverable, or leave the attribute out", subject=subject)
+                continue
+            values[a.key] = tuple(dict.fromkeys(names))
+        if spans is not None:
+            spans[a.key] = a.span
+    if "stage" in values:
+        b.stage_refs.append((values["stage"], spans["stage"] if spans else attrs[0].span, subject))
+    return values
+
+
+def _add_stage(b: _Builder, st, block) -> None:
+    """Record a `stage` statement: a declaration, or a bare `stage NAME { }`
+    block adding members to a stage declared before."""
+    if block is not None:
+        b.error("E009", "stage-order", f"stage '{st.name}' is opened inside the block of stage '{block.name}'",
+                st.name_span, f"close stage '{block.name}' first: stage blocks do not nest",
+                related=[Related(block.name_span, f"stage '{block.name}' opened here")])
+    spans: dict = {}
+    values = _block_attributes(b, st.attrs, STAGE_ATTRIBUTES, "a stage", subject=None, spans=spans)
+    old = b.stages.get(st.name)
+    if old is None:
+        b.stages[st.name] = (st, values, spans)
+    elif st.label is not None or st.attrs or st.body is None:
+        b.error("E002", "conflicting-declaration", f"stage '{st.name}' is declared twice", st.name_span,
+                f"declare each stage once; `stage {st.name} {{ ... }}` without a label or attributes "
+                "adds deliverables to it", related=[Related(old[0].name_span, "first declared here")])
+
+
+def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
+    """The stages in order, with members and exit criteria; reports unknown
+    stages (E008), cycles in `after:` and misplaced exits (E009)."""
+    if not b.stages:
+        # a v1 model: `stage:` values name the stages, in order of first use
+        names = list(dict.fromkeys(name for name, _, _ in b.stage_refs))
+        members: dict[str, list[str]] = {n: [] for n in names}
+        for d in deliverables.values():
+            if d.stage in members:
+                members[d.stage].append(d.name)
+        return {n: Stage(n, None, i, declared=False, members=tuple(members[n])) for i, n in enumerate(names)}
+
+    declared = list(b.stages)
+    hint_all = "declared stages: " + ", ".join(declared[:12]) + (", ..." if len(declared) > 12 else "")
+    for name, span, subject in b.stage_refs:
+        if name not in b.stages:
+            b.error("E008", "unknown-stage", f"stage '{name}' is not declared", span,
+                    _did_you_mean(name, declared, hint_all + f"; or declare it: `stage {name}`"), subject=subject)
+
+    order = _stage_order(b, declared)
+    stages: dict[str, Stage] = {}
+    owner_of_exit: dict[str, str] = {}
+    for name in order:
+        st, values, spans = b.stages[name]
+        exits = []
+        for x in values.get("exit", ()):
+            d = deliverables.get(x)
+            if d is None:
+                b.error("E008", "unknown-stage", f"exit criterion '{x}' of stage '{name}' is not a deliverable",
+                        spans["exit"], _did_you_mean(x, list(deliverables), "name a deliverable of the model"))
+                continue
+            # an exit criterion is placed in the stage it ends, unless its
+            # declaration places it (a name only used gets no say)
+            if (d.stage is None or not d.declared) and x not in owner_of_exit:
+                deliverables[x] = d = _replace_stage(d, name)
+            if d.stage != name and d.stage not in b.stages:
+                continue  # an unknown stage, reported above
+            if d.stage != name:
+                where = f"stage '{owner_of_exit[x]}' ends with it too" if x in owner_of_exit else \
+                    f"it is placed in stage '{d.stage}'"
+                b.error("E009", "stage-order", f"exit criterion '{x}' of stage '{name}' belongs to another "
+                        f"stage: {where}", spans["exit"],
+                        "a stage ends when its own deliverable exists: place the exit criterion in the stage "
+                        f"it ends (`[stage: {name}]`), or name another exit", subject=x,
+                        related=[Related(d.span, f"'{x}' here")] if d.span else ())
+                continue
+            owner_of_exit[x] = name
+            exits.append(x)
+        stages[name] = Stage(name, st.label, len(stages), tuple(exits), values.get("note"), values.get("after"),
+                             st.name_span, True)
+    members: dict[str, list[str]] = {n: [] for n in stages}
+    for d in deliverables.values():
+        if d.stage in members:
+            members[d.stage].append(d.name)
+    return {n: Stage(s.name, s.label, s.index, s.exits, s.note, s.after, s.span, True, tuple(members[n]))
+            for n, s in stages.items()}
+
+
+def _stage_order(b: _Builder, declared: list[str]) -> list[str]:
+    """Declaration order, except that a stage with `after: X` comes after
+    X (a stable topological sort); a cycle is reported and broken."""
+    after: dict[str, str] = {}
+    for name in declared:
+        st, values, spans = b.stages[name]
+        other = values.get("after")
+        if other is None:
+            continue
+        if other not in b.stages:
+            b.error("E008", "unknown-stage", f"stage '{name}' comes after '{other}', which is not declared",
+                    spans["after"], _did_you_mean(other, declared, "name a declared stage"))
+        elif other == name:
+            b.error("E009", "stage-order", f"stage '{name}' cannot come after itself", spans["after"],
+                    "name the stage it follows, or leave `after:` out")
+        else:
+            after[name] = other
+    # a cycle: follow `after:` links from each stage
+    for start in declared:
+        seen, name = [], start
+        while name in after and name not in seen:
+            seen.append(name)
+            name = after[name]
+        if name == start and seen:
+            cycle = seen + [start]
+            st, values, spans = b.stages[start]
+            b.error("E009", "stage-order", "the stages' order has a cycle: " + " after ".join(
+                f"'{n}'" for n in cycle), spans["after"],
+                f"remove one `after:` of the cycle; without `after:` stages run in the order they are declared")
+            for n in seen:
+                after.pop(n, None)
+    position = {n: i for i, n in enumerate(declared)}
+    followers: dict[str, list[str]] = {}
+    for name, other in after.items():
+        followers.setdefault(other, []).append(name)
+    import heapq
+
+    ready = [(position[n], n) for n in declared if n not in after]
+    heapq.heapify(ready)
+    out: list[str] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        out.append(name)
+        for f in followers.get(name, ()):
+            heapq.heappush(ready, (position[f], f))
+    return out
+
+
+def _did_you_mean(name: str, candidates: list[str], otherwise: str) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else otherwise
+
+
+def _replace_stage(d: Deliverable, stage: str) -> Deliverable:
+    from dataclasses import replace
+
+    return replace(d, stage=stage)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from .diagnostics import ERROR, Diagnostic, PrepError, Span
 from .model import Comment, Model, build_model, paused_gc
-from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, TitleStmt, unescape
+from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, StageStmt, TitleStmt, unescape
 
-KEYWORDS = ("title", "deliverable", "knowhow", "group")
+KEYWORDS = ("title", "deliverable", "knowhow", "group", "stage")
 
 
 # --------------------------------------------------------------------------
@@ -91,17 +91,34 @@ def _build_transformer():
                 left = right
             return RelationStmt(steps, attrs, children[0][0][1].to(end))
 
-        def group(self, children):
-            kw, name_tok = children[0], children[1]
+        def _head(self, children):
+            """`KEYWORD NAME "label"? [attrs]?` then the rest: (name, span,
+            label, attrs, end token of the head, rest)."""
+            name_tok = children[1]
             rest = children[2:]
-            label = None
+            label = attrs = None
+            end = name_tok
             if rest and getattr(rest[0], "type", None) == "STRING":
-                label = unescape(rest[0].value)
+                label, end = unescape(rest[0].value), rest[0]
                 rest = rest[1:]
-            close = rest[-1]
-            body = [s for s in rest[:-1]]
+            if rest and type(rest[0]) is tuple:
+                attrs, end = rest[0]
+                rest = rest[1:]
             name, name_span = self._named(name_tok)
-            return GroupStmt(name, name_span, label, body, self._span(kw).to(self._span(close)))
+            return name, name_span, label, attrs, end, rest
+
+        def group(self, children):
+            name, name_span, label, attrs, _, rest = self._head(children)
+            close = rest[-1]
+            return GroupStmt(name, name_span, label, rest[:-1], self._span(children[0]).to(self._span(close)),
+                             attrs)
+
+        def stage(self, children):
+            name, name_span, label, attrs, end, rest = self._head(children)
+            body = None
+            if rest:  # a block: its statements, then the closing brace
+                body, end = rest[:-1], rest[-1]
+            return StageStmt(name, name_span, label, attrs, body, self._span(children[0]).to(self._span(end)))
 
         def attrs(self, children):
             # returns (attributes, closing bracket token)
@@ -209,7 +226,7 @@ def _quoted_guess(line: str, column: int) -> str:
     left = re.split(separators, line[: column - 1])[-1]
     right = re.split(separators, line[column - 1 :], maxsplit=1)[0]
     words = (left + right).strip(" \t\u3000")
-    for kw in ("deliverable ", "knowhow ", "group ", "title "):
+    for kw in ("deliverable ", "knowhow ", "group ", "title ", "stage "):
         if words.startswith(kw):
             words = words[len(kw) :]
     words = words.strip(" \t\u3000'\u2018\u2019\u201c\u201d")
@@ -246,6 +263,7 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
     src_line = lines[line - 1] if line - 1 < len(lines) else ""
     quoted = _quoted_guess(src_line, column)
     message, hint, length = None, None, 1
+    pinned = False  # the caret already marks the word the message is about
 
     if isinstance(e, UnexpectedCharacters):
         pos = e.pos_in_stream
@@ -273,15 +291,15 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
                 column = max(column, 1)
             if entry["name"] == "space-in-name":
                 hint = _space_hint(src_line, column, hint)
-            elif entry["name"] == "name-alone" and previous:
+            elif entry["name"] in ("name-alone", "keyword-starts-relation") and previous:
                 # point at the name, not at the end of the line
                 at = src_line.rfind(previous, 0, column - 1)
                 if at >= 0:
-                    column, length = at + 1, len(previous)
+                    column, length, pinned = at + 1, len(previous), True
         else:
             message = f"unexpected '{tok_text}'"
             hint = ("a line is one of: `title \"...\"`, `deliverable NAME \"label\" [attributes]`, "
-                    "`knowhow NAME`, `a, b -> c`, `group NAME {`, `}` or a `# comment`")
+                    "`knowhow NAME`, `a, b -> c`, `group NAME {`, `stage NAME`, `}` or a `# comment`")
         broken = _broken_arrow(src_line, column, previous) if token is not None and token.type in (
             "NAME", "_TERM", "$END") else None
         if broken is not None:
@@ -290,7 +308,7 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
             hint = ("type the arrow in half-width (ASCII) characters with no space inside: '->' "
                     "(or '~>' / '<~>' for synchronization)")
         words = src_line.split()
-        first = words[0] if words else ""
+        first = words[0].split(",")[0] if words else ""
         close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75) if first not in KEYWORDS else []
         # a misspelled keyword makes the parse fail on the word after it
         after_first = len(src_line) - len(src_line.lstrip()) + len(first)
@@ -302,7 +320,7 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
             hint = f"did you mean '{close[0]}'?"
             column = len(src_line) - len(src_line.lstrip()) + 1
             length = len(first)
-        elif token is not None and token.type not in ("$END", "_TERM"):
+        elif token is not None and token.type not in ("$END", "_TERM") and not pinned:
             length = max(len(token.value), 1)
     return Diagnostic("E001", ERROR, message, Span(path, line, column, line, column + length),
                       name="syntax-error", hint=hint)

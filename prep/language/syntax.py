@@ -34,10 +34,22 @@ class RelationStmt:
 
 
 class GroupStmt:
-    __slots__ = ("name", "name_span", "label", "body", "span")
+    __slots__ = ("name", "name_span", "label", "body", "span", "attrs")
 
-    def __init__(self, name, name_span, label, body, span):
+    def __init__(self, name, name_span, label, body, span, attrs=None):
         self.name, self.name_span, self.label, self.body, self.span = name, name_span, label, body, span
+        self.attrs = attrs
+
+
+class StageStmt:
+    """`stage NAME "label" [attrs]`, with `body` the statements of its
+    `{ ... }` block, or None when it has no block."""
+
+    __slots__ = ("name", "name_span", "label", "attrs", "body", "span")
+
+    def __init__(self, name, name_span, label, attrs, body, span):
+        self.name, self.name_span, self.label, self.attrs, self.body, self.span = (
+            name, name_span, label, attrs, body, span)
 
 
 class AttrNode:

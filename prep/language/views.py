@@ -8,7 +8,7 @@ import difflib
 from collections import deque
 
 from .diagnostics import PrepError
-from .model import Model
+from .model import Model, Stage
 
 
 def _unknown(model: Model, what: str, name: str, choices) -> PrepError:
@@ -27,8 +27,37 @@ def subset(model: Model, keep: set[str]) -> Model:
             used_groups.add(g)
             g = model.groups[g].parent if g in model.groups else None
     groups = {n: g for n, g in model.groups.items() if n in used_groups}
+    stages = {n: Stage(s.name, s.label, s.index, s.exits, s.note, s.after, s.span, s.declared,
+                       tuple(m for m in s.members if m in keep))
+              for n, s in model.stages.items()}
     return Model(path=model.path, title=model.title, deliverables=deliverables, relations=relations,
-                 groups=groups, comments=model.comments, diagnostics=model.diagnostics, source=model.source)
+                 groups=groups, comments=model.comments, diagnostics=model.diagnostics, source=model.source,
+                 stages=stages)
+
+
+def stage_index(model: Model, stage: str) -> int:
+    """The position of `stage` in the model's order (a located usage error
+    with a did-you-mean for an unknown one)."""
+    if stage not in model.stages:
+        if not model.stages:
+            raise PrepError.at(model.path, f"the model has no stages, so there is no stage '{stage}'",
+                               name="usage-error", hint="declare stages: `stage kickoff \"Kickoff\" [exit: ...]`")
+        raise _unknown(model, "stage", stage, model.stages)
+    return model.stages[stage].index
+
+
+def existing_at(model: Model, stage: str) -> set[str]:
+    """The deliverables that exist at the end of `stage`: those whose
+    effective stage (`Model.effective_stages`) is `stage` or an earlier one."""
+    k = stage_index(model, stage)
+    rank = {n: s.index for n, s in model.stages.items()}
+    return {n for n, s in model.effective_stages.items() if rank[s] <= k}
+
+
+def cross_section(model: Model, stage: str) -> Model:
+    """The model as it stands at the end of `stage` (later deliverables and
+    the relations that touch them left out)."""
+    return subset(model, existing_at(model, stage))
 
 
 def focus(model: Model, name: str, depth: int = 2) -> Model:

@@ -9,6 +9,8 @@ the last, on the target box's border; every third point lies on the curve).
 
 from __future__ import annotations
 
+import math
+
 import json
 from dataclasses import dataclass, field
 
@@ -96,8 +98,9 @@ class Layout:
     direction: str = "LR"
 
     def as_dict(self) -> dict:
+        width, height = self._canvas(self.nodes)
         out = {"format": FORMAT, "version": VERSION, "engine": self.engine, "direction": self.direction,
-               "width": _r(self.width), "height": _r(self.height),
+               "width": width, "height": height,
                "nodes": {name: box.as_dict() for name, box in self.nodes.items()},
                "edges": [e.as_dict() for e in self.edges],
                "groups": {name: box.as_dict() for name, box in self.groups.items()}}
@@ -110,6 +113,17 @@ class Layout:
     def to_json(self) -> bytes:
         return (json.dumps(self.as_dict(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
+    def _canvas(self, nodes: dict) -> tuple[float, float]:
+        """The canvas size in hundredths, rounded up: rounding a box's x and
+        width apart may push it a hundredth past the edge, so the canvas
+        also holds every box as rounded."""
+        width, height = self.width, self.height
+        for b in nodes.values():
+            if b is not None:
+                width = max(width, _r(b.x) + _r(b.width) / 2)
+                height = max(height, _r(b.y) + _r(b.height) / 2)
+        return _up(width), _up(height)
+
     def rounded(self) -> "Layout":
         """The layout as its JSON keeps it (hundredths of a point): a picture
         drawn from this is the picture a later render from the saved layout
@@ -120,8 +134,10 @@ class Layout:
         def pts(points):
             return tuple((_r(x), _r(y)) for x, y in points)
 
-        return Layout(width=_r(self.width), height=_r(self.height),
-                      nodes={n: box(b) for n, b in self.nodes.items()},
+        nodes = {n: box(b) for n, b in self.nodes.items()}
+        width, height = self._canvas(nodes)
+        return Layout(width=width, height=height,
+                      nodes=nodes,
                       edges=tuple(Route(e.source, e.target, e.kind, pts(e.points), box(e.label)) for e in self.edges),
                       groups={n: box(b) for n, b in self.groups.items()},
                       group_labels={n: box(b) for n, b in self.group_labels.items()},
@@ -134,6 +150,11 @@ def _r(v: float) -> float:
     """Two decimals: a hundredth of a point is far below what any output shows,
     and keeps the JSON short and byte-stable."""
     return round(float(v), 2) + 0.0
+
+
+def _up(v: float) -> float:
+    """Two decimals, rounded up (a canvas size)."""
+    return math.ceil(round(float(v) * 100, 6)) / 100 + 0.0
 
 
 def _box(d: dict) -> Box:

@@ -1,5 +1,5 @@
 """Structure (E0xx): can the model be read as a process at all? E000, E001,
-E002, E005 and E006 are found while reading, parsing and building the model
+E002, E005, E006, E008 and E009 are found while reading, parsing and building the model
 (`prep/language/source.py`, `parse.py`, `model.py`); they are registered
 here so they have a documented code, a name, a severity and a page."""
 
@@ -105,7 +105,7 @@ SYNTAX_ERROR = Rule(
 
 CONFLICTING_DECLARATION = Rule(
     code="E002", name="conflicting-declaration", severity=ERROR,
-    summary="A deliverable, group or title is declared twice in ways that disagree.",
+    summary="A deliverable, group, stage or title is declared twice in ways that disagree.",
     question=QUESTION_STRUCTURE,
     why="One name is one deliverable. Declaring it again as another kind (knowhow and tangible), with "
         "another label or in another group means two different things share a name, and every relation "
@@ -230,5 +230,44 @@ DUPLICATE_RELATION = Rule(
     check=_check_duplicate,
 )
 
+_ROADMAP = """\
+deliverable contract [external]
+knowhow playbook [owner: [Sato, Ito]]
+deliverable plan
+deliverable adopted [final]
+contract, playbook -> plan
+plan, playbook -> adopted
+"""
+
+UNKNOWN_STAGE = Rule(
+    code="E008", name="unknown-stage", severity=ERROR,
+    summary="A stage, or a stage's exit criterion, that the model does not declare.",
+    question=QUESTION_STRUCTURE,
+    why="Once a model declares its stages, every `stage:` names one of them, `after:` names another "
+        "stage and `exit:` names deliverables. A misspelled stage would silently start a stage of its "
+        "own, out of order, and a misspelled exit criterion would leave the stage without a gate.",
+    fix="Use a declared stage (the hint suggests the closest), declare the stage, or name an existing "
+        "deliverable as the exit criterion.",
+    bad="stage kickoff [exit: plan]\nstage adoption [exit: adopted]\n" + _ROADMAP.replace(
+        "deliverable plan\n", "deliverable plan [stage: kickof]\n"),
+    good="stage kickoff [exit: plan]\nstage adoption [exit: adopted]\n" + _ROADMAP,
+    stage="model",
+)
+
+STAGE_ORDER = Rule(
+    code="E009", name="stage-order", severity=ERROR,
+    summary="The stages cannot be put in order, or an exit criterion sits in another stage.",
+    question=QUESTION_STRUCTURE,
+    why="Stages run in the order they are declared, moved by `after:`; a cycle of `after:` has no "
+        "order. A stage ends when its exit criterion exists, so the criterion belongs to that stage: "
+        "placed in another stage, or ending two stages, it cannot be the gate of either. Stage blocks "
+        "`stage NAME { ... }` do not nest.",
+    fix="Remove one `after:` of the cycle; place each exit criterion in the stage it ends.",
+    bad="stage kickoff [exit: plan, after: adoption]\nstage adoption [exit: adopted, after: kickoff]\n"
+        + _ROADMAP,
+    good="stage kickoff [exit: plan]\nstage adoption [exit: adopted]\n" + _ROADMAP,
+    stage="model",
+)
+
 RULES = (UNREADABLE_FILE, SYNTAX_ERROR, CONFLICTING_DECLARATION, INPUT_CYCLE, SELF_RELATION,
-         UNKNOWN_ATTRIBUTE, INVALID_ATTRIBUTE, DUPLICATE_RELATION)
+         UNKNOWN_ATTRIBUTE, INVALID_ATTRIBUTE, DUPLICATE_RELATION, UNKNOWN_STAGE, STAGE_ORDER)
