@@ -14,7 +14,9 @@ from pathlib import Path
 import prep
 
 PACKAGE = Path(prep.__file__).resolve().parent
-STAGES = ("language", "linter", "layouter", "renderer", "embed")
+# lsp (issue 13): an editor front end like the CLI, using the language, the
+# linter and the formatter; placed last so nothing in the pipeline imports it
+STAGES = ("language", "linter", "layouter", "renderer", "embed", "lsp")
 # importable from anywhere: utilities that import nothing of prep
 BOTTOM = {"prep._version", "prep._process"}
 

@@ -4,7 +4,7 @@
   with PREP_ACCEPT=1 after review);
 - every example and every ```prep snippet of docs/: meaning kept,
   idempotent, and examples/ is already formatted;
-- a property test over generated models (the generator of test_fuzz.py,
+- a property test over generated models (stages included) (the generator of test_fuzz.py,
   with own-line comments, blank lines and suppressions sprinkled in): the
   parsed model, the comments and the lint findings are the same after
   formatting, and formatting twice changes nothing. A few thousand examples
@@ -227,7 +227,22 @@ def _soup(rnd) -> str:
             for _ in range(rnd.randint(1, 3)):
                 text += gap() + rnd.choice(["->", "~>", "<~>"]) + gap() + names()
             return text + (attrs(True) if rnd.random() < 0.3 else "")
-        head = "group" + space() + rnd.choice(WORDS + ['"g g"']) + (space() + rnd.choice(QUOTED) if rnd.random() < 0.5 else "")
+        if rnd.random() < 0.4:  # a stage (issue 11): declaration, block or both
+            head = "stage" + space() + rnd.choice(["s1", "s2", '"s 3"', "段階"])
+            if rnd.random() < 0.5:
+                head += space() + rnd.choice(QUOTED)
+            if rnd.random() < 0.5:
+                items = rnd.sample([f"exit:{gap()}{name()}", f"exit: [{names()}]", f"after:{gap()}s1",
+                                    'note: "n"'], rnd.randint(0, 2))
+                head += gap() + "[" + (gap() + "," + gap()).join(items) + "]"
+            if rnd.random() < 0.4:
+                return head
+        else:
+            head = "group" + space() + rnd.choice(WORDS + ['"g g"'])
+            if rnd.random() < 0.5:
+                head += space() + rnd.choice(QUOTED)
+            if rnd.random() < 0.3:
+                head += gap() + rnd.choice(['[stage: s1]', '[note: "n",stage:"s 3"]', "[]"])
         body = [statement(depth + 1) for _ in range(rnd.randint(0, 3))]
         if rnd.random() < 0.3:
             return head + gap() + "{" + gap() + (";" + gap()).join(body) + gap() + "}"
