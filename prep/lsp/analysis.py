@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span
+from ..language.fastparse import NAME_PATTERN, STRING_PATTERN
 from ..language.fmt import KEYWORDS, spell
 
 # statement keywords offered by completion at the start of a line
@@ -72,7 +73,11 @@ class Lines:
 class Occurrence:
     name: str
     span: Span
-    role: str             # "declaration", "relation", "group"
+    role: str             # "declaration", "relation", "exit" (a stage's exit criterion), "group", "stage"
+
+    @property
+    def is_deliverable(self) -> bool:
+        return self.role not in ("group", "stage")
 
 
 @dataclass
@@ -110,12 +115,12 @@ class Analysis:
 
     def deliverable_at(self, line: int, column: int):
         occ = self.occurrence_at(line, column)
-        if occ is None or occ.role == "group" or self.model is None:
+        if occ is None or not occ.is_deliverable or self.model is None:
             return None
         return self.model.deliverables.get(occ.name)
 
     def references(self, name: str, include_declaration: bool = True) -> list[Span]:
-        return [o.span for o in self.occurrences if o.name == name and o.role != "group"
+        return [o.span for o in self.occurrences if o.name == name and o.is_deliverable
                 and (include_declaration or o.role != "declaration")]
 
     def findings_about(self, name: str) -> list[Diagnostic]:
@@ -153,7 +158,7 @@ def analyse(text: str, path: str = "<string>", *, lint: bool = True, lint_option
             encoding=encoding)
     model = build_model(statements, path, comments, work)
     analysis = Analysis(path, text, model, errors, encoding=encoding)
-    analysis.occurrences = list(_occurrences(statements))
+    analysis.occurrences = list(_occurrences(statements, work))
     if lint:
         from ..linter import lint_model
         from ..linter.settings import LintConfigError
@@ -196,24 +201,55 @@ def _blank_line(text: str, line: int) -> str:
     return "\n".join(lines)
 
 
-def _occurrences(statements):
-    from ..language.syntax import DeclStmt, GroupStmt, RelationStmt
+def _occurrences(statements, text: str):
+    from ..language import syntax
 
+    stage_cls = getattr(syntax, "StageStmt", None)
+    lines = text.split("\n")
     stack = [iter(statements)]
     while stack:
         for st in stack[-1]:
             cls = type(st)
-            if cls is RelationStmt:
+            if cls is syntax.RelationStmt:
                 for name, span in st.all_names():
                     yield Occurrence(name, span, "relation")
-            elif cls is DeclStmt:
+            elif cls is syntax.DeclStmt:
                 yield Occurrence(st.name, st.name_span, "declaration")
-            elif cls is GroupStmt:
+            elif cls is syntax.GroupStmt:
                 yield Occurrence(st.name, st.name_span, "group")
                 stack.append(iter(st.body))
                 break
+            elif stage_cls is not None and cls is stage_cls:
+                yield Occurrence(st.name, st.name_span, "stage")
+                for a in st.attrs or ():
+                    if a.key == "exit":
+                        yield from _names_in_attr(a, lines)
+                if st.body is not None:
+                    stack.append(iter(st.body))
+                    break
         else:
             stack.pop()
+
+
+_VALUE = re.compile("(" + NAME_PATTERN + ")|(" + STRING_PATTERN + ")")
+
+
+def _names_in_attr(attr, lines):
+    """The names of `key: value` / `key: [a, b]` with their own spans (the
+    statement keeps only the attribute's span)."""
+    from ..language.syntax import unescape
+
+    s = attr.span
+    if s.line != s.end_line or not 1 <= s.line <= len(lines):
+        return
+    text = lines[s.line - 1]
+    start = text.find(":", attr.key_span.end_column - 1, s.end_column - 1)
+    if start < 0:
+        return
+    for m in _VALUE.finditer(text, start + 1, s.end_column - 1):
+        raw = m.group(0)
+        name = unescape(raw) if m.group(2) else raw
+        yield Occurrence(name, Span(s.path, s.line, m.start() + 1, s.line, m.end() + 1), "exit")
 
 
 # --------------------------------------------------------------------------
@@ -448,16 +484,16 @@ def _owner_fix(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
         placeholder = "担当者"  # "person in charge": the user types the real name over it
         m = re.search(r"owner\s*:\s*\[", rest)
         if m:
-            at = s.end_column + m.end() - 1
+            at = s.end_column + m.end()
             return [Fix("Add an owner", [(Span(s.path, s.line, at, s.line, at), placeholder + ", ")], diagnostic)]
         m = re.search(r"owner\s*:\s*(" + r'"(?:[^"\\]|\\.)*"' + r"|[^\s,\]]+)", rest)
         if m:
-            a, b = s.end_column + m.start(1) - 1, s.end_column + m.end(1) - 1
+            a, b = s.end_column + m.start(1), s.end_column + m.end(1)
             return [Fix("Add an owner", [(Span(s.path, s.line, a, s.line, b), f"[{m.group(1)}, {placeholder}]")],
                         diagnostic)]
         m = re.search(r"\[", rest.split("#", 1)[0])
         if m:
-            at = s.end_column + m.end() - 1
+            at = s.end_column + m.end()
             return [Fix("Add an owner", [(Span(s.path, s.line, at, s.line, at), f"owner: {placeholder}, ")], diagnostic)]
         code_end = len(text.split("#", 1)[0].rstrip()) + 1 if '"' not in text else None
         if code_end is None:

@@ -33,7 +33,7 @@ SYMBOL_KIND = {"group": lsp.SymbolKind.Namespace, "stage": lsp.SymbolKind.Event,
                "deliverable": lsp.SymbolKind.Object, "knowhow": lsp.SymbolKind.Interface}
 COMPLETION_KIND = {"deliverable": lsp.CompletionItemKind.Value, "keyword": lsp.CompletionItemKind.Keyword,
                    "attribute": lsp.CompletionItemKind.Property, "stage": lsp.CompletionItemKind.Enum,
-                   "owner": lsp.CompletionItemKind.User}
+                   "owner": lsp.CompletionItemKind.Text}
 
 
 def uri_to_path(uri: str) -> str:
@@ -229,7 +229,14 @@ def hover(ls: PrepServer, params: lsp.HoverParams):
     occ = result.occurrence_at(line, column)
     if occ is None:
         return None
-    if occ.role == "group":
+    if occ.role == "stage":
+        stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
+        if stage is None:
+            return None
+        exits = ", ".join(getattr(stage, "exits", ()) or ()) or "none"
+        text = (f"**{stage.label or stage.name}** (stage {getattr(stage, 'index', 0) + 1})\n\n"
+                f"exit criteria: {exits}  \nmembers: {len(getattr(stage, 'members', ()) or ())}")
+    elif occ.role == "group":
         group = result.model.groups.get(occ.name) if result.model else None
         if group is None:
             return None
@@ -258,7 +265,7 @@ def definition(ls: PrepServer, params: lsp.DefinitionParams):
 def references(ls: PrepServer, params: lsp.ReferenceParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
-    if occ is None or occ.role == "group":
+    if occ is None or not occ.is_deliverable:
         return []
     include = params.context.include_declaration if params.context else True
     return [lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, s))
@@ -270,7 +277,7 @@ def references(ls: PrepServer, params: lsp.ReferenceParams):
 def highlight(ls: PrepServer, params: lsp.DocumentHighlightParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
-    if occ is None or occ.role == "group":
+    if occ is None or not occ.is_deliverable:
         return []
     return [lsp.DocumentHighlight(range=ls.range(result.lines, s)) for s in result.references(occ.name)]
 
@@ -374,7 +381,7 @@ def _file_symbols(ls: PrepServer, path: str):
 def prepare_rename(ls: PrepServer, params: lsp.PrepareRenameParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
-    if occ is None or occ.role == "group":
+    if occ is None or not occ.is_deliverable:
         return None
     return lsp.PrepareRenamePlaceholder(range=ls.range(result.lines, occ.span), placeholder=occ.name)
 
@@ -385,7 +392,7 @@ def rename(ls: PrepServer, params: lsp.RenameParams):
     uri = params.text_document.uri
     result = ls.analysis(uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
-    if occ is None or occ.role == "group":
+    if occ is None or not occ.is_deliverable:
         raise JsonRpcInvalidParams("there is no deliverable name here to rename")
     try:
         edits = A.rename_edits(result, occ.name, params.new_name)
