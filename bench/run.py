@@ -4,6 +4,7 @@
     python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
+    python bench/run.py --only-authoring     # prep fmt --check and prep lsp latency (bench/authoring.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -263,6 +264,21 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _only_authoring(args) -> int:
+    from authoring import authoring_table, bench_authoring
+
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        result = bench_authoring(prep_command(), Path(tmp), measure, runs=args.runs)
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    print(authoring_table(result))
+    print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
+    out = HERE / "results" / "authoring.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -281,7 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
+    ap.add_argument("--only-authoring", action="store_true",
+                    help="run only the authoring benchmark: prep fmt --check, prep lsp diagnostics latency")
     args = ap.parse_args(argv)
+    if args.only_authoring:
+        return _only_authoring(args)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000

@@ -659,10 +659,11 @@ def fmt(paths, check, as_diff):
         try:
             if path == "-":
                 before = decode_source(sys.stdin.buffer.read(), "<stdin>")
-                after = format_text(before, "<stdin>", verify=True)
+                after = format_text(before, "<stdin>", verify=not (check or as_diff))
             else:
                 before = read_source(path)
-                after = format_text(before, path, verify=True)
+                # what is written is verified (parsed again, same model); a check writes nothing
+                after = format_text(before, path, verify=not (check or as_diff))
         except PrepError as e:
             report_error(e)
             failed += 1

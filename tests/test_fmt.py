@@ -30,7 +30,7 @@ from prep.language.fmt import format_text, meaning
 from prep.linter import lint_model
 
 from conftest import EXAMPLES, ROOT, check_golden
-from test_fuzz import models
+from test_fuzz import models, token_soup
 
 GOLDEN = ROOT / "tests" / "golden" / "fmt"
 
@@ -103,6 +103,13 @@ def test_syntax_error_is_located_and_nothing_is_formatted():
         format_text("a -> b\nc => d\n", "m.prep")
     d = e.value.diagnostics[0]
     assert (d.span.path, d.span.line, d.span.column) == ("m.prep", 2, 3)
+
+
+@pytest.mark.parametrize("text", ["group g {\n  a -> b\n", "a -> b\n}\n", "deliverable group\n", "stage -> x\n",
+                                  "a -> b\n  }\n", "a->b ->c\n}\n", "a -> b [owner: x\n"])
+def test_canonical_looking_lines_are_still_checked(text):
+    with pytest.raises(PrepError):
+        format_text(text)
 
 
 def test_public_api():
@@ -281,6 +288,24 @@ def test_formatting_token_soup_keeps_meaning(rnd):
     except PrepError:
         return  # e.g. a keyword where a name belongs: not a model, nothing to format
     check_formatting(text)
+
+
+@PROFILE
+@given(token_soup)
+def test_format_refuses_exactly_the_texts_the_parser_refuses(text):
+    """format_text skips the parse for text it proves valid line by line:
+    it must still refuse every syntax error, and only those."""
+    try:
+        prep.loads(text, "f.prep", strict=False)
+        valid = True
+    except PrepError:
+        valid = False
+    try:
+        format_text(text)
+        formatted = True
+    except PrepError:
+        formatted = False
+    assert formatted == valid
 
 
 @pytest.mark.slow

@@ -53,7 +53,7 @@ async def open_doc(client: LanguageClient, text: str, name: str | None = None) -
     return uri
 
 
-async def wait_diagnostics(client: LanguageClient, uri: str, version: int | None = None, timeout: float = 10):
+async def wait_diagnostics(client: LanguageClient, uri: str, version: int | None = None, timeout: float = 60):
     """The diagnostics of `uri` (of that document version, when given)."""
     if version is None and uri in client.diagnostics:
         return client.diagnostics[uri]

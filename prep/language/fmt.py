@@ -63,13 +63,22 @@ def format_text(text: str, path: str = "<string>", *, verify: bool = False) -> s
     a hint) when the text has a syntax error. With `verify`, the result is
     parsed again and compared with the input's model (a PrepError if they
     differ: a bug in the formatter, never a changed model on disk)."""
-    from .parse import parse_text
+    from .parse import parse_statements, parse_text
     from .source import normalize_text
 
     text = normalize_text(text, path)
-    before = parse_text(text, path)  # refuses syntax errors, with their position
+    if not verify:
+        try:
+            out, proven = _format(text)
+        except ValueError:  # a character no token starts with: the parser says where
+            parse_statements(text, path)
+            raise
+        if not proven:
+            parse_statements(text, path)  # refuses syntax errors, with their position
+        return out
+    before = parse_text(text, path)
     out = format_tokens(text)
-    if verify and out != text:
+    if out != text:
         after = parse_text(out, path)
         if meaning(before) != meaning(after):
             raise PrepError.at(path, "the formatter would change the model's meaning; the file is left as it is",
@@ -96,27 +105,92 @@ def tokens(text: str):
     return out
 
 
+# A line already in the canonical layout, in the shapes nearly every line
+# has (bare names, labels, attributes in order, `group ... {`, `}`, comments):
+# recognized by one regular expression and kept as it is, instead of being
+# tokenized and rebuilt (five times faster on a 10,000-deliverable model).
+# (the text has parsed, so any run of non-separators is a name; '->' inside
+# such a run is checked apart)
+_N = "[^\\s,~<>\\[\\]{}()\"#:;'=\\u2190-\\u21ff\\u27f5-\\u27ff]+"
+_S = STRING_PATTERN
+_ATTR_FAST = "(?:external|final|owner: (?:" + _N + "|\\[" + _N + "(?:, " + _N + ")*\\])|stage: " + _N + "|note: " + _S + ")"
+_TRAIL = "(?P<comment>  #(?:[^\\n]*[^ \\t\\f\\u3000\\n])?)?"
+_CANONICAL = re.compile(
+    "(?P<indent>(?:  )*)(?:"
+    "(?P<stmt>" + _N + "(?:, " + _N + ")*(?: (?:->|~>|<~>) " + _N + "(?:, " + _N + ")*)+"
+    "|(?:deliverable|knowhow) " + _N + "(?: " + _S + ")?(?P<attrs> \\[" + _ATTR_FAST + "(?:, " + _ATTR_FAST + ")*\\])?)"
+    "|(?P<open>group " + _N + "(?: " + _S + ")? \\{)"
+    "|(?P<close>\\})"
+    ")" + _TRAIL + "|(?P<cindent>(?:  )*)(?P<alone>#(?:[^\\n]*[^ \\t\\f\\u3000\\n])?)")
+_ATTR_KEYS = re.compile(r"(?:\[|, )(external|final|owner|stage|note)\b")
+
+
+def _canonical_line(line: str, depth: int):
+    """(kind, commented) when `line` is already canonical at `depth`, else None."""
+    m = _CANONICAL.fullmatch(line)
+    if m is None:
+        return None
+    code = line if m.group("comment") is None else line[: m.start("comment")]
+    if "->" in code and code.count("->") != code.count(" -> ") + code.count(" <~> "):
+        return None  # `a->b` inside what looked like one name
+    if m.group("alone") is not None:
+        return ("comment", False) if len(m.group("cindent")) == 2 * depth else None
+    kind = "stmt" if m.group("stmt") is not None else "open" if m.group("open") is not None else "close"
+    if len(m.group("indent")) != 2 * (depth - 1 if kind == "close" else depth):
+        return None
+    words = (m.group("stmt") or m.group("open") or "").replace(",", " ").split(" ")
+    if any(w in KEYWORDS for w in words[1 if kind == "open" or words[0] in ("deliverable", "knowhow") else 0:]):
+        return None  # a keyword as a bare name is a syntax error: leave it to the parser
+    attrs = m.group("attrs")
+    if attrs is not None:
+        keys = _ATTR_KEYS.findall(attrs)
+        if keys != sorted(keys, key=ATTRIBUTE_ORDER.index) or len(set(keys)) != len(keys):
+            return None
+    if kind == "stmt" and m.group("stmt").startswith(("deliverable ", "knowhow ")) and '"' in m.group("stmt"):
+        # the name must be bare; only the label (after it) is quoted
+        head = m.group("stmt").split(" ", 2)
+        if head[1].startswith('"'):
+            return None
+    return kind, m.group("comment") is not None
+
+
 def format_tokens(text: str) -> str:
     """The layout of lexable text (no check that it parses)."""
-    toks = tokens(text)
-    if not toks or toks[-1][0] != NEWLINE:
-        toks.append((NEWLINE, "\n"))
+    return _format(text)[0]
+
+
+def _format(text: str) -> tuple[str, bool]:
+    """(layout, proven): `proven` when every line had one of the canonical
+    shapes of `_CANONICAL` and the blocks balance, which are all valid
+    statements, so the text needs no parse to be known valid (`prep fmt
+    --check` on a formatted file then costs a third of a parse)."""
     out: list[str] = []          # finished output lines
     last = None                  # the kind of the last one: "stmt", "open", "close", "comment"
     last_commented = False       # ... and whether it ends in a comment
     blank_pending = False
     depth = 0
-    line: list = []              # the tokens of the current source line
-    for tok in toks:
-        if tok[0] != NEWLINE:
-            line.append(tok)
-            continue
-        if not line:
-            blank_pending = bool(out)
-            continue
-        commented = line[-1][0] == COMMENT
-        depth, emitted = _layout_line(line, depth)
-        line = []
+    canonical = _canonical_line
+    proven = True
+    for source_line in _statement_lines(text):
+        if not source_line.strip(" \t\f\u3000;"):
+            if ";" not in source_line:
+                blank_pending = bool(out)
+                continue
+        fast = canonical(source_line, depth)
+        if fast is not None:
+            kind, commented = fast
+            emitted = [(source_line, kind)]
+            if kind == "open":
+                depth += 1
+            elif kind == "close":
+                depth -= 1
+        else:
+            proven = False
+            line = tokens(source_line)
+            if not line:
+                continue
+            commented = line[-1][0] == COMMENT
+            depth, emitted = _layout_line(line, depth)
         for index, (text_line, kind) in enumerate(emitted):
             if blank_pending and kind != "close" and last != "open":
                 out.append("")
@@ -128,7 +202,16 @@ def format_tokens(text: str) -> str:
             out.append(text_line)
             last = kind
             last_commented = commented and index == len(emitted) - 1
-    return "\n".join(out) + "\n" if out else ""
+    return ("\n".join(out) + "\n" if out else ""), proven and depth == 0
+
+
+def _statement_lines(text: str) -> list[str]:
+    """The text's lines (a statement never spans two: line ends are
+    terminators and strings are one line)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _layout_line(line: list, depth: int):

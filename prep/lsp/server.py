@@ -25,7 +25,7 @@ from . import analysis as A
 
 # diagnostics wait this long after the last change before the model is
 # analysed again (typing a word sends one change per key)
-DEBOUNCE_SECONDS = 0.12
+DEBOUNCE_SECONDS = 0.05
 
 SEVERITY = {ERROR: lsp.DiagnosticSeverity.Error, WARNING: lsp.DiagnosticSeverity.Warning,
             INFO: lsp.DiagnosticSeverity.Information}
