@@ -136,6 +136,11 @@ def test_examples_are_formatted(path):
     assert formatted == text, f"{path.name} is not formatted: run prep fmt examples/"
 
 
+def test_the_example_of_docs_fmt_md_is_true():
+    before, after = re.findall(r"```prep\n(.*?)```", (ROOT / "docs" / "fmt.md").read_text(encoding="utf-8"), re.S)[:2]
+    assert format_text(before) == after
+
+
 @pytest.mark.parametrize("block", list(_doc_snippets()))
 def test_doc_snippets_keep_their_meaning(block):
     try:
