@@ -106,7 +106,9 @@ def test_syntax_error_is_located_and_nothing_is_formatted():
 
 
 @pytest.mark.parametrize("text", ["group g {\n  a -> b\n", "a -> b\n}\n", "deliverable group\n", "stage -> x\n",
-                                  "a -> b\n  }\n", "a->b ->c\n}\n", "a -> b [owner: x\n"])
+                                  "a -> b\n  }\n", "a->b ->c\n}\n", "a -> b [owner: x\n",
+                                  "deliverable x [owner: group]\n", "deliverable x [owner: [a, stage]]\n",
+                                  "deliverable x [stage: title]\n", "group g {\n}\n}\n"])
 def test_canonical_looking_lines_are_still_checked(text):
     with pytest.raises(PrepError):
         format_text(text)

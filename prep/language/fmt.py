@@ -118,10 +118,12 @@ _TRAIL = "(?P<comment>  #(?:[^\\n]*[^ \\t\\f\\u3000\\n])?)?"
 _CANONICAL = re.compile(
     "(?P<indent>(?:  )*)(?:"
     "(?P<stmt>" + _N + "(?:, " + _N + ")*(?: (?:->|~>|<~>) " + _N + "(?:, " + _N + ")*)+"
-    "|(?:deliverable|knowhow) " + _N + "(?: " + _S + ")?(?P<attrs> \\[" + _ATTR_FAST + "(?:, " + _ATTR_FAST + ")*\\])?)"
+    "(?P<rattrs> \\[" + _ATTR_FAST + "(?:, " + _ATTR_FAST + ")*\\])?"
+    "|title " + _S + "|(?:deliverable|knowhow) " + _N + "(?: " + _S + ")?(?P<attrs> \\[" + _ATTR_FAST + "(?:, " + _ATTR_FAST + ")*\\])?)"
     "|(?P<open>group " + _N + "(?: " + _S + ")? \\{)"
     "|(?P<close>\\})"
     ")" + _TRAIL + "|(?P<cindent>(?:  )*)(?P<alone>#(?:[^\\n]*[^ \\t\\f\\u3000\\n])?)")
+_WORDS = re.compile(r"[ ,\[\]]+")
 _ATTR_KEYS = re.compile(r"(?:\[|, )(external|final|owner|stage|note)\b")
 
 
@@ -138,10 +140,12 @@ def _canonical_line(line: str, depth: int):
     kind = "stmt" if m.group("stmt") is not None else "open" if m.group("open") is not None else "close"
     if len(m.group("indent")) != 2 * (depth - 1 if kind == "close" else depth):
         return None
-    words = (m.group("stmt") or m.group("open") or "").replace(",", " ").split(" ")
-    if any(w in KEYWORDS for w in words[1 if kind == "open" or words[0] in ("deliverable", "knowhow") else 0:]):
+    # every word but the statement's keyword, attribute values and label words
+    # included (a keyword anywhere sends the line the slow, checked way)
+    words = _WORDS.split(m.group("stmt") or m.group("open") or "")
+    if any(w in KEYWORDS for w in words[1 if kind == "open" or words[0] in ("deliverable", "knowhow", "title") else 0:]):
         return None  # a keyword as a bare name is a syntax error: leave it to the parser
-    attrs = m.group("attrs")
+    attrs = m.group("attrs") or m.group("rattrs")
     if attrs is not None:
         keys = _ATTR_KEYS.findall(attrs)
         if keys != sorted(keys, key=ATTRIBUTE_ORDER.index) or len(set(keys)) != len(keys):
