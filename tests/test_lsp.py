@@ -171,6 +171,19 @@ async def test_hover_shows_the_stage(client):
     assert "stage: plan" in hover.contents.value
 
 
+async def test_stage_references_hover_and_definition(client):
+    text = 'stage plan "1. Plan"\nstage build [after: plan]\ndeliverable 要件 [stage: plan]\n要件 -> 計画書\n'
+    uri = await open_doc(client, text)
+    at = pos(text, "plan", 1, nth=2)  # in `[stage: plan]`
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=at))
+    assert "1. Plan" in hover.contents.value and "stage 1" in hover.contents.value
+    loc = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=at))
+    assert loc.range.start == lsp.Position(0, 6)
+    refs = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=doc(uri), position=at, context=lsp.ReferenceContext(include_declaration=True)))
+    assert sorted(r.range.start.line for r in refs) == [0, 1, 2]
+
+
 async def test_definition_and_references(client):
     uri = await open_doc(client, MODEL)
     use = pos(MODEL, "𠮷野家", 1, nth=2)  # in the relation on line 4

@@ -17,6 +17,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span
 from ..language.fastparse import NAME_PATTERN, STRING_PATTERN
@@ -119,6 +120,9 @@ class Analysis:
             return None
         return self.model.deliverables.get(occ.name)
 
+    def stage_references(self, name: str) -> list[Span]:
+        return [o.span for o in self.occurrences if o.name == name and o.role == "stage"]
+
     def references(self, name: str, include_declaration: bool = True) -> list[Span]:
         return [o.span for o in self.occurrences if o.name == name and o.is_deliverable
                 and (include_declaration or o.role != "declaration")]
@@ -210,6 +214,11 @@ def _occurrences(statements, text: str):
     while stack:
         for st in stack[-1]:
             cls = type(st)
+            for a in getattr(st, "attrs", None) or ():
+                if a.key in ("stage", "after"):  # references to stages
+                    yield from _names_in_attr(a, lines, "stage")
+                elif a.key == "exit" and cls is stage_cls:
+                    yield from _names_in_attr(a, lines, "exit")
             if cls is syntax.RelationStmt:
                 for name, span in st.all_names():
                     yield Occurrence(name, span, "relation")
@@ -221,9 +230,6 @@ def _occurrences(statements, text: str):
                 break
             elif stage_cls is not None and cls is stage_cls:
                 yield Occurrence(st.name, st.name_span, "stage")
-                for a in st.attrs or ():
-                    if a.key == "exit":
-                        yield from _names_in_attr(a, lines)
                 if st.body is not None:
                     stack.append(iter(st.body))
                     break
@@ -234,7 +240,7 @@ def _occurrences(statements, text: str):
 _VALUE = re.compile("(" + NAME_PATTERN + ")|(" + STRING_PATTERN + ")")
 
 
-def _names_in_attr(attr, lines):
+def _names_in_attr(attr, lines, role: str):
     """The names of `key: value` / `key: [a, b]` with their own spans (the
     statement keeps only the attribute's span)."""
     from ..language.syntax import unescape
@@ -249,7 +255,7 @@ def _names_in_attr(attr, lines):
     for m in _VALUE.finditer(text, start + 1, s.end_column - 1):
         raw = m.group(0)
         name = unescape(raw) if m.group(2) else raw
-        yield Occurrence(name, Span(s.path, s.line, m.start() + 1, s.line, m.end() + 1), "exit")
+        yield Occurrence(name, Span(s.path, s.line, m.start() + 1, s.line, m.end() + 1), role)
 
 
 # --------------------------------------------------------------------------
@@ -569,6 +575,7 @@ def _group_name_span(analysis: Analysis, name: str):
     return None
 
 
+@lru_cache(maxsize=256)
 def rule_doc_uri(code: str, base: str | None = None) -> str | None:
     """A link to the rule's page: `base` + CODE.md, else the page in this
     checkout's docs/rules/ when there is one."""

@@ -254,7 +254,13 @@ def hover(ls: PrepServer, params: lsp.HoverParams):
 @answering()
 def definition(ls: PrepServer, params: lsp.DefinitionParams):
     result = ls.analysis(params.text_document.uri)
-    d = result.deliverable_at(*_position(ls, result, params.position))
+    where = _position(ls, result, params.position)
+    occ = result.occurrence_at(*where)
+    if occ is not None and occ.role == "stage":
+        stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
+        span = getattr(stage, "span", None)
+        return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, span)) if span else None
+    d = result.deliverable_at(*where)
     if d is None or d.span is None:
         return None
     return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, d.span))
@@ -265,6 +271,9 @@ def definition(ls: PrepServer, params: lsp.DefinitionParams):
 def references(ls: PrepServer, params: lsp.ReferenceParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
+    if occ is not None and occ.role == "stage":
+        return [lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, s))
+                for s in result.stage_references(occ.name)]
     if occ is None or not occ.is_deliverable:
         return []
     include = params.context.include_declaration if params.context else True
