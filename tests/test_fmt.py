@@ -114,6 +114,21 @@ def test_canonical_looking_lines_are_still_checked(text):
         format_text(text)
 
 
+@pytest.mark.parametrize("changed", [
+    'stage s "S" [exit: x]\na -> x [stage: s, owner: [p, r]]\n# c\n',     # an owner
+    'stage s "S2" [exit: x]\na -> x [stage: s, owner: [p, q]]\n# c\n',    # a stage label
+    'stage s "S" [exit: x]\na ~> x [stage: s, owner: [p, q]]\n# c\n',     # an arrow
+    'stage s "S" [exit: x]\na -> x [stage: s, owner: [p, q]]\n# d\n',     # a comment
+    'stage s "S" [exit: x]\na -> x [owner: [p, q]]\n# c\n',               # a stage placement
+])
+def test_meaning_notices_what_formatting_must_keep(changed):
+    """The comparison the verification and the property tests rely on is not blind."""
+    original = 'stage s "S" [exit: x]\na -> x [stage: s, owner: [p, q]]\n# c\n'
+    load = lambda t: prep.loads(t, "f.prep", strict=False)  # noqa: E731
+    assert meaning(load(original)) == meaning(load("\n" + original.replace(" -> ", "->")))
+    assert meaning(load(original)) != meaning(load(changed))
+
+
 def test_public_api():
     assert prep.format_text("a->b") == "a -> b\n"
     with pytest.raises(prep.PrepError):

@@ -380,14 +380,20 @@ def meaning(model) -> tuple:
     Generic over the Model's fields, so new elements are compared too."""
     import dataclasses
 
+    kept: dict = {}  # dataclass type -> the names of its fields that are not positions
+
     def strip(value):
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return tuple((f.name, strip(getattr(value, f.name))) for f in dataclasses.fields(value)
-                         if not f.name.endswith("span") and f.name != "path")
-        if isinstance(value, dict):
+        cls = type(value)
+        names = kept.get(cls)
+        if names is None and dataclasses.is_dataclass(cls):
+            names = kept[cls] = tuple(f.name for f in dataclasses.fields(cls)
+                                      if not f.name.endswith("span") and f.name != "path")
+        if names is not None:
+            return tuple(strip(getattr(value, n)) for n in names)
+        if cls is dict:
             return tuple((k, strip(v)) for k, v in value.items())
-        if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-            return tuple(strip(v) for v in value)
+        if cls is tuple or cls is list:
+            return tuple(map(strip, value)) if value and not isinstance(value[0], (str, int)) else tuple(value)
         if hasattr(value, "_fields"):  # a Span
             return None
         return value
