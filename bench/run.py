@@ -5,6 +5,9 @@
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
     python bench/run.py --only-authoring     # prep fmt --check and prep lsp latency (bench/authoring.py)
+    python bench/run.py --sizes "" --no-layout --vscode-grammar 1000,10000   # the VS Code grammar only
+    python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
+    python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -45,6 +48,7 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 from layout import bench_layout, table as layout_table  # noqa: E402
+from fonts import bench_fonts, table as fonts_table  # noqa: E402
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 
@@ -295,10 +299,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stability-trials", type=int, default=8, help="edits in the stability measurement")
     ap.add_argument("--overview-n", type=int, default=10_000, help="size of the overview measurement (0: none)")
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
+    ap.add_argument("--stages-n", type=int, default=0,
+                    help="size of the stage-rules measurement: a model with 8 declared stages (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
     ap.add_argument("--only-authoring", action="store_true",
                     help="run only the authoring benchmark: prep fmt --check, prep lsp diagnostics latency")
+    ap.add_argument("--vscode-grammar", default="", metavar="SIZES",
+                    help="also time the VS Code extension's grammar on models of these sizes "
+                         "(bench/vscode_grammar.py; needs node and editors/vscode/node_modules)")
+    ap.add_argument("--fonts", action="store_true", help="also measure the SVG font subset (bench/fonts.py)")
+    ap.add_argument("--only-fonts", action="store_true",
+                    help="measure only the SVG font subset: size and time, examples and --fonts-n")
+    ap.add_argument("--fonts-n", type=int, default=1000, help="generated model size of the font measurement (0: none)")
+    ap.add_argument("--fonts-examples", type=int, default=None, metavar="K",
+                    help="measure the font on the first K examples only (default: all)")
     args = ap.parse_args(argv)
     if args.only_authoring:
         return _only_authoring(args)
@@ -307,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000
     if args.only_layout:
         args.sizes = ""
+    if args.only_fonts:
+        args.sizes, args.no_layout, args.fonts = "", True, True
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     prep = prep_command()
@@ -333,12 +350,34 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             print(f"N = {n:,} ...", file=sys.stderr, flush=True)
             result["sizes"].append(bench_size(n, args, prep, work, has_lint, has_cache))
+        if args.stages_n:
+            import stages
+
+            print(f"stage rules, N = {args.stages_n:,} ...", file=sys.stderr, flush=True)
+            result["stages"] = stages.measure(args.stages_n, prep, work, measure, args.runs)
         if not args.no_layout:
             result["layout"] = bench_layout(args, prep, work, measure, run_child)
+        if args.vscode_grammar:
+            from vscode_grammar import bench_vscode_grammar
+
+            result["vscode_grammar"] = bench_vscode_grammar(
+                [int(s.replace("_", "")) for s in args.vscode_grammar.split(",") if s.strip()], max(args.runs, 1))
+        if args.fonts:
+            result["fonts"] = bench_fonts(args, prep, work, measure, _merge)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     result["table"] = table(result) if sizes else ""
     if "layout" in result:
         result["table"] += "\n\n" + layout_table(result["layout"])
+    if "vscode_grammar" in result:
+        from vscode_grammar import table as grammar_table
+
+        result["table"] += "\n\n" + grammar_table(result["vscode_grammar"])
+    if "stages" in result:
+        import stages
+
+        result["table"] += "\n\n" + stages.table(result["stages"])
+    if "fonts" in result:
+        result["table"] += "\n\n" + fonts_table(result["fonts"])
     print(result["table"])
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
@@ -356,6 +395,11 @@ def main(argv: list[str] | None = None) -> int:
                for key in ("prep", "dot") if isinstance(r.get(key), dict) and "error" in r[key]]
     failed += [f"overview {o['profile']} {o['n']}" for o in lay.get("overview", []) if "error" in o["render"]]
     failed += [f"diff {o['profile']} {o['n']}" for o in lay.get("diff", []) if "error" in o["diff"]]
+    grammar = result.get("vscode_grammar", {})
+    failed += ["vscode grammar"] if "error" in grammar else [f"vscode grammar {r['n']}" for r in grammar.get("rows", [])
+                                                             if "error" in r]
+    failed += [f"fonts {r['model']}" for r in result.get("fonts", {}).get("rows", [])
+               for key in ("bare", "cold", "warm", "edited") if "error" in r[key]]
     if failed:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1

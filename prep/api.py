@@ -19,7 +19,8 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     geometry as JSON), mmd (Mermaid) or pptx. Options: direction ("LR" or
     "TB"), legend (bool), findings (a list of Diagnostics to draw on the
     picture, as `prep render --lint` does), theme ("default", "print" or a
-    Theme), dpi (PNG), engine ("prep" or "dot")."""
+    Theme), dpi (PNG), engine ("prep" or "dot"), embed_fonts (SVG: carry
+    a subset of the font, the glyphs drawn, as WOFF2; default True)."""
     from .renderer import render as _render
 
     return _render(model, format=format, **options)

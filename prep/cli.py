@@ -141,9 +141,13 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 @click.option("--side-by-side", is_flag=True,
               help="With --diff: the old (As-Is) and new (To-Be) models next to each other, "
                    "each deliverable in the same place in both.")
+@click.option("--embed-fonts/--no-embed-fonts", default=True, show_default=True,
+              help="SVG: carry a subset of the font (just the glyphs drawn, WOFF2 in an @font-face) so "
+                   "Japanese text shows, at the measured widths, where the font is not installed. "
+                   "PNG and PDF always embed their font.")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
-           timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False):
+           timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid or PowerPoint.
 
@@ -168,7 +172,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             raise click.UsageError(f"{', '.join(unused)} cannot be used with --diff (the diff picture always "
                                    "has its legend and uses prep's layout)")
         return _render_diff(files, output, fmt.lower() if fmt else None, direction, theme, transparent,
-                            _dpi(dpi, scale), side_by_side, timeout)
+                            _dpi(dpi, scale), side_by_side, timeout, embed_fonts)
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
     if stable_file is not None and len(files) > 1:
@@ -194,7 +198,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             findings = [d for d in api.lint(model) if d.subject is not None]
         look = _render_settings(src, theme, direction, legend)
         options = dict(direction=look.direction, legend=look.legend, findings=findings,
-                       theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale), engine=engine)
+                       theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale), engine=engine,
+                       embed_fonts=embed_fonts)
         previous = _read_layout(stable_file) if stable_file else None
         n = len(model.deliverables)
         big = n > overview_above and not force and out_fmt in PICTURE_FORMATS + ("layout", "dot")
@@ -221,7 +226,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                        "--force draws everything in one picture", err=True)
 
 
-def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by_side, timeout):
+def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by_side, timeout, embed_fonts=True):
     """prep render --diff: one picture of the change between two versions."""
     from .language.diff import diff_models
     from .renderer.diff import render_diff
@@ -243,7 +248,7 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
     look = _render_settings(new_path, theme, direction, None)
     data = _within_budget(new_path, timeout, lambda: render_diff(
         diff_models(old, new), out_fmt, side_by_side=side_by_side, old_label=old_label, new_label=new_label,
-        direction=look.direction, theme=_print_theme(look.theme, transparent), dpi=dpi))
+        direction=look.direction, theme=_print_theme(look.theme, transparent), dpi=dpi, embed_fonts=embed_fonts))
     write_output(out_path, data, inputs=tuple(p for p in (old_path, new_path) if os.path.exists(p)))
     if out_path != "-":
         click.echo(f"wrote {out_path}", err=True)
@@ -776,6 +781,7 @@ def main() -> None:
     import gc
 
     gc.set_threshold(100_000, 50, 1000)
+    _plain_warnings()
     try:
         try:
             cli(prog_name="prep")
@@ -784,6 +790,22 @@ def main() -> None:
             sys.exit(EXIT_INTERRUPTED)
     except SystemExit as e:
         _exit_now(e.code)
+
+
+def _plain_warnings() -> None:
+    """prep's own warnings (an SVG written without its font) as one plain
+    line, not Python's file:line and source."""
+    import warnings
+
+    show = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if category.__module__.startswith("prep."):
+            click.echo(f"prep: warning: {message}", err=True)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = showwarning
 
 
 def _exit_now(code) -> None:

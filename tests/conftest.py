@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from browser import browser  # noqa: F401 - the headless Chromium fixture, for every test module
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 ACCEPT = os.environ.get("PREP_ACCEPT") == "1"

@@ -126,6 +126,17 @@ def test_svg_is_inert_and_shows_the_text_literally(model):
         assert any(t.startswith(f"label {h}") or t.startswith(h) for t in titles), h
 
 
+def test_svg_style_holds_only_the_embedded_font(model):
+    """The one <style> (issue 14: the font subset) is fixed text and base64:
+    nothing from the model reaches it."""
+    styles = [el.text or "" for el in ET.fromstring(prep.render(model, "svg")).iter()
+              if _local(el.tag) == "style"]
+    assert len(styles) == 1
+    assert re.fullmatch(r"@font-face\{font-family:'Noto Sans CJK JP';font-style:normal;font-weight:400;"
+                        r"src:url\(data:font/woff2;base64,[A-Za-z0-9+/]+=*\) format\('woff2'\);"
+                        r"unicode-range:U\+[0-9A-F]+(-[0-9A-F]+)?(,U\+[0-9A-F]+(-[0-9A-F]+)?)*;\}", styles[0])
+
+
 def test_lint_overlay_svg_tooltips_are_literal(model):
     findings = [d for d in prep.lint(model) if d.subject is not None]
     assert findings

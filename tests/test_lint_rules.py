@@ -48,6 +48,12 @@ BAD_EXPECTED = {
     "S301": [("S301", 6)],
     "S302": [("S302", 3)],
     "S303": [("S303", 9)],
+    "T401": [("T401", 2)],
+    "T402": [("T402", 6)],
+    "T403": [("T403", 10)],
+    "T404": [("T404", 2)],
+    "T405": [("T405", 9)],
+    "T406": [("T406", 1)],
     "P001": [("P001", 3)],
 }
 
@@ -97,13 +103,21 @@ def test_findings_name_their_rule_and_subject(code):
 
 # rule cases as data: (model text, selected codes, expected (code, line) pairs)
 CASES = [
-    # I101: `->` and `~>` inputs count once per source; a `<~>` partner does not count
+    # I101: `->` and `~>` sources and `<~>` partners count once each; only what `->`/`~>` makes is checked
     ("a, b -> c [note: x]\n", "I101", []),
     ("a -> c\na -> c\n", "I101", [("I101", 1)]),
     ("a -> c\nb ~> c\n", "I101", []),
     ("a ~> c\n", "I101", [("I101", 1)]),
+    # (a partner counts when it is made from something or external; an approval made from nothing does not)
     ("a -> c\nc <~> d\n", "I101", [("I101", 1)]),
+    ("deliverable d [external]\na -> c\nc <~> d\n", "I101", []),
+    ("deliverable d [external]\na -> c\nd <~> c\n", "I101", []),
+    ("a -> c\nx, y -> d\nc <~> d\n", "I101", []),
+    ("a -> c\nx ~> d\nc <~> d\n", "I101", []),
+    ("deliverable a [external]\na -> c\nc <~> a\n", "I101", [("I101", 2)]),
+    ("deliverable d [external]\nc <~> d\n", "I101", []),
     ("c -> c\n", "I101", []),
+    ("deliverable d [external]\nc -> c\nc <~> d\n", "I101", [("I101", 2)]),
     # I102: external, knowhow, mutual partners and isolated deliverables are exempt
     ("deliverable a [external]\na, b -> c\n", "I102", [("I102", 2)]),
     ("knowhow k [owner: [x, y]]\nk, a -> c\n", "I102", [("I102", 2)]),

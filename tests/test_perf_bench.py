@@ -83,3 +83,21 @@ def test_lint_does_not_load_lark_or_networkx(tmp_path):
             "print(heavy, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_font_benchmark_runs(tmp_path):
+    """bench/run.py --only-fonts (issue 14): sizes and times of the SVG with
+    and without its font subset; only that section runs."""
+    out = tmp_path / "fonts.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--only-fonts", "--fonts-examples", "1",
+                           "--fonts-n", "20", "--render-runs", "1", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "| model | deliverables | characters |" in proc.stdout
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["sizes"] == [] and "layout" not in result
+    rows = result["fonts"]["rows"]
+    assert [r["model"] for r in rows] == ["cs-onboarding", "generated 20"]
+    for r in rows:
+        assert r["embedded_bytes"] > r["bare_bytes"] and r["font_bytes"] > 1000 and r["characters"] > 20
+        assert all("median" in r[k] for k in ("bare", "cold", "warm", "edited"))

@@ -69,14 +69,21 @@ def _check_early_start(model, index, options):
     reach = Reach(model, index, targets=[t for _, _, t, _ in pending])
     for name, r, t, candidates in pending:
         missing = [b for b in candidates if not reach.reaches(b, t)]
-        for b in missing:
-            yield EARLY_START.finding(
-                f"'{t}' takes '{name}' before '{name}' is agreed with '{b}' (a <~> synchronization)",
-                r.target_span, t,
-                hint=f"work on '{t}' starts before agreement and is redone when '{name}' changes; "
-                     f"take the agreed result as well: `{as_source(name)}, {as_source(b)} -> {as_source(t)}`",
-                related=[Related(m.span, f"'{name}' <~> '{b}' here") for m in index.mutual[name]
-                         if _partners(m, name) == b][:1])
+        if not missing:
+            continue
+        # one finding per early start, naming every counterpart it skips
+        if len(missing) == 1:
+            agreed = f"'{missing[0]}' (a <~> synchronization)"
+        else:
+            agreed = ", ".join(f"'{b}'" for b in missing[:-1]) + f" and '{missing[-1]}' (<~> synchronizations)"
+        yield EARLY_START.finding(
+            f"'{t}' takes '{name}' before '{name}' is agreed with {agreed}",
+            r.target_span, t,
+            hint=f"work on '{t}' starts before agreement and is redone when '{name}' changes; "
+                 f"take the agreed result as well: `{', '.join(as_source(x) for x in [name, *missing])} -> "
+                 f"{as_source(t)}`",
+            related=[next(Related(m.span, f"'{name}' <~> '{b}' here") for m in index.mutual[name]
+                          if _partners(m, name) == b) for b in missing])
 
 
 COORDINATION_HOTSPOT = Rule(
@@ -147,7 +154,9 @@ EARLY_START = Rule(
     question=QUESTION_COORDINATION,
     why="`a <~> b` says a is only settled once it is agreed with b (a service and its approval). Work "
         "that takes a but neither b nor anything made from b starts before agreement, and is redone "
-        "when the agreement changes a. The finding is on the relation into that work.",
+        "when the agreement changes a. The finding is on the relation into that work, once per work and "
+        "synchronized deliverable: when a is agreed with several counterparts (`a <~> b`, `a <~> c`), one "
+        "finding names every counterpart the work does not wait for.",
     fix="Make the work take the agreed counterpart too (`a, b -> work`), or something made from it.",
     bad="""\
 deliverable request [external]

@@ -13,20 +13,36 @@ from ..language.diagnostics import INFO, WARNING
 from .rule import QUESTION_INPUTS, Rule, as_source, where
 
 
-def _distinct_sources(index, name: str) -> list[str]:
-    """What `name` is made from: sources of `->` and `~>` into it, once each,
-    without itself (a self-relation is E004's business)."""
-    return [s for s in dict.fromkeys(r.source for r in index.inputs[name] + index.sync_in[name]) if s != name]
+def _partners(index, name: str) -> list[str]:
+    """The other ends of `<~>` relations of `name`, once each."""
+    return [p for p in dict.fromkeys(r.target if r.source == name else r.source for r in index.mutual[name])
+            if p != name]
+
+
+def _brings_material(model, index, partner: str) -> bool:
+    """A `<~>` partner counts as an input when it exists apart from the
+    settlement: made from something, or from outside the process. One with
+    neither (an approval, an agreement) is the settlement's outcome."""
+    return bool(index.inputs[partner] or index.sync_in[partner] or model.deliverables[partner].external)
 
 
 def _check_single_input(model, index, options):
     for name, d in model.deliverables.items():
-        sources = _distinct_sources(index, name)
+        if not (index.inputs[name] or index.sync_in[name]):
+            continue  # not made by the process (a `<~>` partner alone is settled, not made)
+        made_from = [r.source for r in index.inputs[name] + index.sync_in[name]]
+        partners = _partners(index, name)
+        counted = [p for p in partners if _brings_material(model, index, p)]
+        sources = [s for s in dict.fromkeys(made_from + counted) if s != name]
         if len(sources) == 1:
+            hint = ("which knowhow, criteria or other material went into it? add them as inputs: "
+                    f"`..., {as_source(sources[0])} -> {as_source(name)}`")
+            skipped = [p for p in partners if p not in counted and p != sources[0]]
+            if skipped:
+                hint += (f"; its `<~>` partner '{skipped[0]}' counts as an input once it is made from something "
+                         "or marked `[external]`")
             yield SINGLE_INPUT.finding(
-                f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name,
-                hint="which knowhow, criteria or other material went into it? add them as inputs: "
-                     f"`..., {as_source(sources[0])} -> {as_source(name)}`")
+                f"'{name}' is made from one input only ('{sources[0]}')", where(model, d), name, hint=hint)
 
 
 def _connected(index, name: str) -> bool:
@@ -106,13 +122,19 @@ def _check_isolated(model, index, options):
 
 SINGLE_INPUT = Rule(
     code="I101", name="single-input", severity=WARNING,
-    summary="A produced deliverable has exactly one input.",
+    summary="A produced deliverable has exactly one input (synchronization partners count as inputs).",
     question=QUESTION_INPUTS,
     why="The method's basic pattern combines two or more inputs into a new deliverable. "
         "One input producing an output is usually an over-simplification: the honest model "
         "lacks the knowhow, criteria or material that was really needed (the naive "
         "'customer request list -> added service' leaves out development knowhow and review viewpoints). "
-        "Inputs through `->` and `~>` count; a `<~>` partner does not (it is coordination, not material).",
+        "Synchronization partners count as inputs: every source of `->` and `~>`, and every `<~>` partner "
+        "that exists apart from the settlement, i.e. is made from something or marked `[external]` (an offer "
+        "letter made from the interview evaluation and settled together with the external salary terms has "
+        "two inputs). A partner with neither, such as the approval in the naive `request list -> service "
+        "<~> approval`, is the settlement's outcome rather than material, and does not count: that model "
+        "still lacks the development knowhow and review viewpoints. Only deliverables made by `->` or `~>` "
+        "are checked.",
     fix="Add the missing inputs: knowhow as `knowhow` boxes, criteria and reference documents as deliverables.",
     bad="""\
 title "Adding a feature"

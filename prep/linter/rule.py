@@ -22,6 +22,7 @@ QUESTION_INPUTS = "Are inputs missing?"
 QUESTION_KNOWHOW = "Is knowledge personalized (属人化: held by one person)?"
 QUESTION_COORDINATION = "Does coordination take long, and does work start before agreement and get redone?"
 QUESTION_STRUCTURE = "Can the model be read as a process at all?"
+QUESTION_STAGES = "Can the roadmap's stages end in order, each when its exit criterion exists?"
 QUESTION_SUPPRESSION = "Are the suppressions in the model still needed?"
 
 # where a rule's findings come from: the file reader, the parser, the model
@@ -71,7 +72,7 @@ def where(model: "Model", d: "Deliverable") -> Span:
 
 
 _BARE = re.compile(r"(?:[^\s\[\]{}(),;:\"'#=<>~\-\u2190-\u21ff\u27f5-\u27ff\u200b-\u200f\u2060\ufeff]|-(?!>))+")
-_KEYWORDS = {"title", "deliverable", "knowhow", "group"}
+_KEYWORDS = {"title", "deliverable", "knowhow", "group", "stage"}
 
 
 def as_source(name: str) -> str:

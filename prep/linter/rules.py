@@ -4,7 +4,7 @@ follow from this table."""
 
 from __future__ import annotations
 
-from . import coordination, inputs, knowhow, structure
+from . import coordination, inputs, knowhow, stages, structure
 from .rule import Rule
 from .suppress import UNUSED_SUPPRESSION
 
@@ -15,6 +15,7 @@ RULES: dict[str, Rule] = {
         *inputs.RULES,          # I1xx: are inputs missing
         *knowhow.RULES,         # K2xx: is knowledge personalized
         *coordination.RULES,    # S3xx: does coordination take long
+        *stages.RULES,          # T4xx: can the roadmap's stages end in order
         UNUSED_SUPPRESSION,     # P001
     )
 }
@@ -26,6 +27,7 @@ FAMILIES = {
     "I": "Missing inputs",
     "K": "Personalized knowhow",
     "S": "Coordination",
+    "T": "Stages",
     "P": "Suppressions",
 }
 

@@ -2,6 +2,7 @@
 
     dot.py      model + Layout -> DOT with everything placed (pure)
     svg.py      SVG post-processing (tooltips, font stack)
+    webfont.py  the subset of the font an SVG draws with, embedded in it
     pptx.py     PowerPoint shapes at the layout's places
     mermaid.py  Mermaid text (Mermaid lays it out itself)
     theme.py    [render] settings from prep.toml / pyproject.toml
@@ -21,10 +22,14 @@ EMBED_FORMATS = ("mmd", "pptx")
 
 def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: bool = False,
            findings=None, theme=None, dpi: float | None = None, engine: str = "prep",
-           layout=None, previous=None, sizes=None, links: dict[str, str] | None = None, marks=None) -> bytes:
+           layout=None, previous=None, sizes=None, links: dict[str, str] | None = None, marks=None,
+           embed_fonts: bool = True) -> bytes:
     """Draw `model` as `format`. `layout`: geometry already computed (else
     the layout stage is asked, with `previous` and `sizes` passed on);
-    `links`: deliverable name -> relative file each box links to (SVG)."""
+    `links`: deliverable name -> relative file each box links to (SVG);
+    `embed_fonts`: an SVG carries the subset of the font it draws with
+    (WOFF2 in an @font-face), so it looks the same where the font is
+    not installed."""
     fmt = format.lower()
     if fmt == "json":
         from ..language.export import model_to_json
@@ -62,4 +67,13 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
         from .svg import postprocess_svg
 
         data = postprocess_svg(data, model, findings, font=theme.font)
+        if embed_fonts:
+            from .webfont import FontNotEmbedded, FontUnavailable, embed_font
+
+            try:
+                data = embed_font(data)
+            except FontUnavailable as e:  # the picture still names the font
+                import warnings
+
+                warnings.warn(f"the SVG is written without its font: {e}", FontNotEmbedded, stacklevel=2)
     return data

@@ -164,8 +164,10 @@ PANEL_PAD = 14.0
 
 
 def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, old_label: str = "old",
-                new_label: str = "new", direction: str = "LR", theme=None, dpi: float | None = None) -> bytes:
-    """The diff picture of `diff` as `fmt` (svg, png, pdf, pptx, dot, layout)."""
+                new_label: str = "new", direction: str = "LR", theme=None, dpi: float | None = None,
+                embed_fonts: bool = True) -> bytes:
+    """The diff picture of `diff` as `fmt` (svg, png, pdf, pptx, dot, layout);
+    `embed_fonts`: an SVG carries the subset of its font."""
     from dataclasses import replace
 
     from ..layouter import layout as lay_out
@@ -177,10 +179,11 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, old_la
     geometry = lay_out(u.model, direction=direction, font=theme.font, font_size=theme.font_size,
                        legend=not side_by_side, diff_legend=not side_by_side)
     if not side_by_side:
-        return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks(u))
+        return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks(u),
+                      embed_fonts=embed_fonts)
     model, placed = _side_by_side(u, geometry, diff, old_label, new_label, theme)
     placed = replace(placed, engine=geometry.engine, direction=geometry.direction)
-    return render(model, fmt, layout=placed, theme=theme, dpi=dpi)
+    return render(model, fmt, layout=placed, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
 
 
 def _side_by_side(u: Union, geometry, diff: ModelDiff, old_label: str, new_label: str, theme):

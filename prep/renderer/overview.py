@@ -64,6 +64,11 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
     # one measurement of the whole model serves every drill-down
     sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
                     health=options.get("findings") is not None, titles=tuple(titles.values()))
+    if fmt == "svg" and options.get("embed_fonts", True):
+        # every picture's font subset is then cut from one (issue 14)
+        from .webfont import prepare
+
+        prepare(_model_text(model, titles.values()))
     files = []
     links = {box: f"{rel_folder}/{name}" for box, name in names.items()} if fmt == "svg" else None
     files.append((out_path, render(view, fmt, links=links, **options)))
@@ -84,3 +89,13 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001", name="render-failed",
                                hint="draw the overview as SVG (-o model.svg): one picture per group, linked") from None
     return files
+
+
+def _model_text(model: Model, titles) -> str:
+    """Every text the overview and its pictures can draw (a superset)."""
+    parts = [model.title or "", *titles, "0123456789"]
+    for d in model.deliverables.values():
+        parts += [d.display, *d.owners]
+    parts += [g.display for g in model.groups.values()]
+    parts += [r.note for r in model.relations if r.note]
+    return "".join(parts)

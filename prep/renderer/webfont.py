@@ -1,0 +1,306 @@
+"""Fonts travel with the SVG: a subset of the bundled Japanese font, with
+just the glyphs the picture draws, as WOFF2 in an `@font-face` data URI.
+
+Graphviz measures every label with Noto Sans CJK JP (the font that ships
+as a dependency, prep.layouter.fonts). An SVG only *names* that font, so a
+browser without it (a Linux server, a CI artifact viewer) draws boxes
+(tofu) at other widths. Embedding the subset makes the picture look the
+same everywhere, offline (a data URI: nothing is fetched).
+
+Subsetting the 16 MB, 65,000-glyph font costs about a second (parsing
+it), so results are kept: on disk under ~/.cache/prep/font-subsets/
+(keyed by the font file and the characters; the newest CACHE_KEEP files
+are kept), so drawing the same model again costs a file read. One larger
+subset, every character needed so far, is kept in memory and in that
+cache too: the next subsets (an edited model, an overview's pictures, a
+preview server, a docs build) are cut from it in ~50 ms.
+
+The <style> holds only fixed text and base64: text from the model never
+goes into it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import os
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from ..layouter.fonts import FONT_FAMILY, bundled_font_dir
+
+FONT_FILE = "NotoSansCJKjp-Regular.otf"
+CACHE_KEEP = 200
+# bump when the subsetting options change (old cache entries are then unused)
+_OPTIONS_VERSION = "1"
+
+_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SVG_OPEN = re.compile(rb"<svg\b[^>]*>")
+
+
+class FontUnavailable(Exception):
+    """The font or the subsetting library is missing: the SVG is written
+    without an embedded font."""
+
+
+class FontNotEmbedded(UserWarning):
+    """Warned when an SVG is written without its font (FontUnavailable)."""
+
+
+def font_path() -> Path | None:
+    folder = bundled_font_dir()
+    path = folder / FONT_FILE if folder else None
+    return path if path is not None and path.is_file() else None
+
+
+def used_characters(svg: str) -> str:
+    """Every character drawn by a <text> of `svg` (entities decoded), sorted
+    and without duplicates."""
+    chars: set[str] = set()
+    for m in _TEXT.finditer(svg):
+        chars.update(html.unescape(_TAG.sub("", m.group(1))))
+    chars.discard("\n")
+    return "".join(sorted(chars))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "prep" / "font-subsets"
+
+
+def _key(font: Path, text: str) -> str:
+    st = font.stat()
+    ident = f"{_OPTIONS_VERSION}\0{font}\0{st.st_size}\0{st.st_mtime_ns}\0{text}"
+    return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:32]
+
+
+def _flavor() -> str:
+    try:
+        import brotli  # noqa: F401 - WOFF2 compresses with it
+    except ImportError:
+        return "woff"
+    return "woff2"
+
+
+def _cut(source: Path | bytes, text: str, flavor: str | None) -> bytes:
+    """`source` (the font file, or the bytes of a larger subset of it) cut
+    down to the characters of `text`, as `flavor` (woff2, woff, or None: a
+    plain OpenType font)."""
+    try:
+        from fontTools import subset
+    except ImportError as e:
+        raise FontUnavailable(f"fontTools is not installed ({e})") from None
+    options = subset.Options()
+    options.flavor = flavor
+    options.layout_features = []        # labels are drawn glyph by glyph, as Graphviz measured them
+    options.hinting = False             # browsers scale outlines; hints only add bytes
+    options.desubroutinize = True       # compresses better than the subroutines of 65,000 glyphs
+    options.notdef_outline = True
+    options.name_IDs = [1, 2]           # family and style: enough to be a valid font
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "JSTF", "MATH"]
+    try:
+        loaded = subset.load_font(io.BytesIO(source) if isinstance(source, bytes) else str(source), options,
+                                  lazy=True)
+        try:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(text=text)
+            subsetter.subset(loaded)
+            out = io.BytesIO()
+            subset.save_font(loaded, out, options)
+        finally:
+            loaded.close()
+    except Exception as e:  # a damaged font file: the picture is still drawn, without it
+        raise FontUnavailable(f"could not cut a subset of the font: {e}") from None
+    return out.getvalue()
+
+
+# Characters every picture is likely to need besides its labels.
+COMMON = "".join(chr(c) for c in range(0x20, 0x7F)) + "\xa0—–→←・、。「」（）：＋〜"
+# Above this many characters a superset is started afresh (it stays small).
+SUPERSET_MAX = 4000
+
+
+class _Superset:
+    """The font cut down once to every character needed so far (a plain
+    OpenType font of a few hundred KB at most): a new subset whose
+    characters it has is cut from it in ~50 ms instead of ~1 s from the
+    16 MB font. Kept in memory (an overview's pictures, a preview server,
+    a docs build) and in the disk cache (the next `prep render` of an
+    edited model). The bytes are the same either way (tests/test_fonts.py).
+    """
+
+    HEADER = b"prep-font-superset 1\n"
+
+    def __init__(self) -> None:
+        self.chars: frozenset[str] = frozenset()
+        self.font: bytes | None = None
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _file(font: Path) -> Path:
+        return _cache_dir() / f"superset-{_key(font, '')}.bin"
+
+    def _load(self, font: Path) -> None:
+        """(lock held) the superset another process left in the cache."""
+        try:
+            data = self._file(font).read_bytes()
+        except OSError:
+            return
+        head = len(self.HEADER)
+        if not data.startswith(self.HEADER) or len(data) < head + 4:
+            return
+        n = int.from_bytes(data[head:head + 4], "big")
+        try:
+            chars = data[head + 4:head + 4 + n].decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        otf = data[head + 4 + n:]
+        if otf[:4] == b"OTTO":
+            self.font, self.chars = otf, frozenset(chars)
+
+    def _save(self, font: Path) -> None:
+        chars = "".join(sorted(self.chars)).encode("utf-8")
+        data = self.HEADER + len(chars).to_bytes(4, "big") + chars + self.font
+        path = self._file(font)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+    def _ensure(self, font: Path, text: str) -> None:
+        """(lock held) make the superset hold `text`'s characters."""
+        if self.font is None:
+            self._load(font)
+        if self.font is not None and set(text) <= self.chars:
+            return
+        keep = self.chars if len(self.chars) + len(text) <= SUPERSET_MAX else frozenset()
+        chars = frozenset(keep | set(text) | set(COMMON))
+        self.font = _cut(font, "".join(sorted(chars)), None)
+        self.chars = chars
+        self._save(font)
+
+    def cut(self, font: Path, text: str, flavor: str) -> bytes:
+        with self.lock:
+            self._ensure(font, text)
+            try:
+                return _cut(self.font, text, flavor)
+            except FontUnavailable:  # a damaged superset from the cache: start afresh from the font
+                self.font, self.chars = None, frozenset()
+                self._ensure(font, text)
+                return _cut(self.font, text, flavor)
+
+    def prepare(self, font: Path, text: str) -> None:
+        with self.lock:
+            self._ensure(font, text)
+
+
+_SUPERSET = _Superset()
+
+
+_MAGIC = {"woff2": b"wOF2", "woff": b"wOFF"}
+
+
+def _read_cached(path: Path) -> tuple[bytes, str] | None:
+    """A cached subset, when there is a whole one (a file cut short by a
+    full disk is recomputed: its length is in its header)."""
+    for flavor, magic in _MAGIC.items():
+        try:
+            data = path.with_suffix("." + flavor).read_bytes()
+        except OSError:
+            continue
+        if data[:4] == magic and len(data) >= 12 and int.from_bytes(data[8:12], "big") == len(data):
+            return data, flavor
+    return None
+
+
+def _write_cached(path: Path, data: bytes, flavor: str) -> None:
+    """Atomically, and forget the oldest entries beyond CACHE_KEEP; a cache
+    that cannot be written is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = path.with_suffix("." + flavor)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        entries = sorted(path.parent.glob("*.woff*"), key=lambda p: p.stat().st_mtime_ns)
+        for old in entries[:-CACHE_KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+@lru_cache(maxsize=64)
+def font_subset(text: str) -> tuple[bytes, str]:
+    """The bundled font cut down to the characters of `text`: (bytes,
+    "woff2" or "woff"). Raises FontUnavailable."""
+    font = font_path()
+    if font is None:
+        raise FontUnavailable("the font package noto-cjk-sans-jp-regular is not installed")
+    cached = _cache_dir() / _key(font, text)
+    hit = _read_cached(cached)
+    if hit is not None:
+        return hit
+    flavor = _flavor()
+    data = _SUPERSET.cut(font, text, flavor)
+    _write_cached(cached, data, flavor)
+    return data, flavor
+
+
+def prepare(text: str) -> None:
+    """Cut the font down to `text`'s characters now, so that the subsets
+    of the pictures drawn next (each with some of them) are quick: an
+    overview and its drill-downs. Never raises: a missing font is
+    reported when a picture asks for it."""
+    font = font_path()
+    if font is None:
+        return
+    try:
+        _SUPERSET.prepare(font, text)
+    except FontUnavailable:
+        pass
+
+
+def unicode_range(text: str) -> str:
+    """`text`'s characters as a CSS unicode-range: U+20-7E,U+3042,..."""
+    points = sorted({ord(ch) for ch in text})
+    spans: list[list[int]] = []
+    for cp in points:
+        if spans and cp == spans[-1][1] + 1:
+            spans[-1][1] = cp
+        else:
+            spans.append([cp, cp])
+    return ",".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
+
+
+def font_face_css(text: str, family: str = FONT_FAMILY) -> str:
+    """An @font-face rule carrying the subset for `text`. `family` is a
+    fixed name (never model text). The unicode-range says which characters
+    the face has: several SVGs inline in one HTML page each bring a face of
+    the same family, and the browser takes each character from a face that
+    has it."""
+    data, flavor = font_subset(text)
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f"@font-face{{font-family:'{family}';font-style:normal;font-weight:400;"
+            f"src:url(data:font/{flavor};base64,{encoded}) format('{flavor}');"
+            f"unicode-range:{unicode_range(text)};}}")
+
+
+def embed_font(svg: bytes) -> bytes:
+    """`svg` with a <style> holding the subset of the font it draws with,
+    right after the <svg> tag. Raises FontUnavailable."""
+    text = used_characters(svg.decode("utf-8"))
+    if not text:
+        return svg
+    m = _SVG_OPEN.search(svg)
+    if m is None:
+        return svg
+    style = f'\n<defs><style type="text/css">{font_face_css(text)}</style></defs>'.encode("ascii")
+    return svg[:m.end()] + style + svg[m.end():]
