@@ -5,6 +5,7 @@
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
     python bench/run.py --only-serve         # prep serve: save -> picture in the browser (bench/serve.py)
+    python bench/run.py --only-authoring     # prep fmt --check and prep lsp latency (bench/authoring.py)
     python bench/run.py --sizes "" --no-layout --vscode-grammar 1000,10000   # the VS Code grammar only
     python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
     python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
@@ -288,6 +289,19 @@ def _only_serve(args, argv) -> int:
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
     return 0 if "skipped" not in result else 2
+def _only_authoring(args) -> int:
+    from authoring import authoring_table, bench_authoring
+
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        result = bench_authoring(prep_command(), Path(tmp), measure, runs=args.runs)
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    print(authoring_table(result))
+    print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
+    out = HERE / "results" / "authoring.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only the live preview benchmark (headless Chromium; writes results/serve.json)")
     ap.add_argument("--serve-n", type=int, default=200, help="model size of the live preview benchmark")
     ap.add_argument("--serve-edits", type=int, default=10, help="saves measured by the live preview benchmark")
+    ap.add_argument("--only-authoring", action="store_true",
+                    help="run only the authoring benchmark: prep fmt --check, prep lsp diagnostics latency")
     ap.add_argument("--vscode-grammar", default="", metavar="SIZES",
                     help="also time the VS Code extension's grammar on models of these sizes "
                          "(bench/vscode_grammar.py; needs node and editors/vscode/node_modules)")
@@ -339,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return only_diff(args, argv)
     if args.only_serve:
         return _only_serve(args, argv)
+    if args.only_authoring:
+        return _only_authoring(args)
     if args.quick:
         args.sizes, args.runs, args.render_runs, args.split_runs, args.render_max = "100", 1, 1, 1, 100
         args.layout_sizes, args.stability_trials, args.overview_n, args.diff_n = "200", 2, 0, 1000

@@ -94,6 +94,15 @@ def lint(model: Model, **options):
     return Findings(lint_model(model, **options))
 
 
+def format_text(text: str, path: str = "<string>") -> str:
+    """The canonical layout of model text, as `prep fmt` writes it
+    (docs/fmt.md): the same model, comments kept, idempotent. Raises
+    PrepError for a syntax error."""
+    from .language.fmt import format_text as _format_text
+
+    return _format_text(text, path, verify=True)
+
+
 def _notebook_svg(model: Model) -> str:
     return render(model, "svg").decode("utf-8")
 

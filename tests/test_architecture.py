@@ -15,8 +15,10 @@ import prep
 
 PACKAGE = Path(prep.__file__).resolve().parent
 # serve (issue 14): the live preview chains every stage and serves embed's
-# viewer page; only the command line sits above it
-STAGES = ("language", "linter", "layouter", "renderer", "embed", "serve")
+# viewer page; lsp (issue 13): an editor front end like the CLI, using the
+# language, the linter and the formatter. Nothing in the pipeline imports
+# either; only the command line sits above them.
+STAGES = ("language", "linter", "layouter", "renderer", "embed", "serve", "lsp")
 # importable from anywhere: utilities that import nothing of prep
 BOTTOM = {"prep._version", "prep._process"}
 

@@ -1,0 +1,133 @@
+"""Authoring speed (issue 13), run by `python bench/run.py --only-authoring`:
+
+- `prep fmt --check` on a 10,000-deliverable model, whole process (target
+  <= 1 s), on a formatted file (the CI case) and on an unformatted one;
+- `prep lsp`: the time from a change of a 1,000-deliverable document to its
+  diagnostics arriving (target <= 0.3 s; includes the 0.05 s debounce), as
+  an editor sees it: a real server process, JSON-RPC over stdio.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from generate import edit, generate
+
+
+def bench_fmt(prep: list[str], work: Path, measure, n: int = 10_000, runs: int = 5) -> dict:
+    raw = work / f"fmt-{n}.prep"
+    raw.write_text(generate(n), encoding="utf-8")
+    tidy = work / f"fmt-{n}-tidy.prep"
+    tidy.write_text(raw.read_text(encoding="utf-8"), encoding="utf-8")
+    subprocess.run(prep + ["fmt", str(tidy)], check=True, capture_output=True)
+    return {"n": n,
+            "check_formatted": measure(prep + ["fmt", "--check", str(tidy)], runs, cwd=work),
+            "check_unformatted": measure(prep + ["fmt", "--check", str(raw)], runs, cwd=work, ok=(0, 1)),
+            "format_in_place": measure(prep + ["fmt", str(raw)], 1, cwd=work)}
+
+
+class _Client:
+    """The smallest LSP client: Content-Length framed JSON over pipes."""
+
+    def __init__(self, cmd: list[str], cwd: Path):
+        self.proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.next_id = 0
+
+    def send(self, method: str, params, request: bool = False):
+        msg = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self.next_id += 1
+            msg["id"] = self.next_id
+        body = json.dumps(msg).encode("utf-8")
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+        return msg.get("id")
+
+    def read(self) -> dict:
+        length = 0
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the server closed its output")
+            if line in (b"\r\n", b"\n"):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return json.loads(self.proc.stdout.read(length))
+
+    def wait(self, predicate) -> dict:
+        while True:
+            msg = self.read()
+            if predicate(msg):
+                return msg
+
+    def close(self):
+        try:
+            rid = self.send("shutdown", None, request=True)
+            self.wait(lambda m: m.get("id") == rid)
+            self.send("exit", None)
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
+
+
+def bench_lsp(prep: list[str], work: Path, n: int = 1_000, edits: int = 20) -> dict:
+    path = work / f"lsp-{n}.prep"
+    text = generate(n)
+    path.write_text(text, encoding="utf-8")
+    uri = path.as_uri()
+    client = _Client(prep + ["lsp"], work)
+    try:
+        rid = client.send("initialize", {"processId": None, "rootUri": work.as_uri(), "capabilities": {}}, True)
+        client.wait(lambda m: m.get("id") == rid)
+        client.send("initialized", {})
+        t = time.perf_counter()
+        client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "prep", "version": 1,
+                                                              "text": text}})
+        client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        first = time.perf_counter() - t
+        latencies = []
+        for version in range(2, edits + 2):
+            text = edit(text, seed=version, changes=1)
+            t = time.perf_counter()
+            client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                   "contentChanges": [{"text": text}]})
+            client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                        and m["params"].get("version") == version)
+            latencies.append(time.perf_counter() - t)
+            time.sleep(0.05)
+    finally:
+        client.close()
+    return {"n": n, "open_to_diagnostics": first, "change_to_diagnostics": {
+        "median": statistics.median(latencies), "max": max(latencies), "min": min(latencies), "edits": edits}}
+
+
+def authoring_table(result: dict) -> str:
+    f, l = result["fmt"], result["lsp"]
+
+    def s(entry):
+        return f"{entry['median']:.2f} s (cpu {entry['cpu']:.2f} s)" if "median" in entry else entry.get("error", "?")
+
+    c = l["change_to_diagnostics"]
+    return "\n".join([
+        f"prep fmt --check, {f['n']:,} deliverables, formatted file:   {s(f['check_formatted'])}  (target <= 1 s)",
+        f"prep fmt --check, {f['n']:,} deliverables, unformatted file: {s(f['check_unformatted'])}",
+        f"prep fmt (in place), {f['n']:,} deliverables:                {s(f['format_in_place'])}",
+        f"prep lsp, {l['n']:,} deliverables: open -> diagnostics {l['open_to_diagnostics']:.2f} s; "
+        f"change -> diagnostics median {c['median']:.3f} s, max {c['max']:.3f} s over {c['edits']} edits "
+        f"(target <= 0.3 s; includes the 0.05 s debounce)",
+    ])
+
+
+def bench_authoring(prep: list[str], work: Path, measure, runs: int = 5) -> dict:
+    print("authoring: prep fmt ...", file=sys.stderr, flush=True)
+    result = {"fmt": bench_fmt(prep, work, measure, runs=runs)}
+    print("authoring: prep lsp ...", file=sys.stderr, flush=True)
+    result["lsp"] = bench_lsp(prep, work)
+    return result

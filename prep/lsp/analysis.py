@@ -1,0 +1,594 @@
+"""What the editor asks about one document, without the protocol: a pure
+layer over the language and the linter that the server (`server.py`) only
+translates to LSP messages.
+
+Positions here are prep's (1-based line, 1-based column in code points);
+`Lines` converts to and from LSP's (0-based, UTF-16 code units).
+
+A half-typed document never stops the analysis: the first syntax error is
+reported, its line is blanked out, and the rest is parsed again (up to a
+few times), so hover, symbols and completion keep working on the parts
+that read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span
+from ..language.fastparse import NAME_PATTERN, STRING_PATTERN
+from ..language.fmt import KEYWORDS, spell
+
+# statement keywords offered by completion at the start of a line
+STATEMENT_KEYWORDS = ("deliverable", "knowhow", "group", "title")
+MAX_REPAIRS = 25
+
+
+class Lines:
+    """The lines of a text, for converting columns between prep (code
+    points) and LSP (UTF-16 code units by default; UTF-8 or UTF-32 when
+    the client and server agreed on that)."""
+
+    def __init__(self, text: str, encoding: str = "utf-16"):
+        self.lines = text.split("\n")
+        self.encoding = encoding
+
+    def line(self, line0: int) -> str:
+        return self.lines[line0] if 0 <= line0 < len(self.lines) else ""
+
+    def _units(self, text: str) -> int:
+        if text.isascii() or self.encoding == "utf-32":
+            return len(text)
+        if self.encoding == "utf-8":
+            return len(text.encode("utf-8", "surrogatepass"))
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+    def to_utf16(self, line: int, column: int) -> tuple[int, int]:
+        """prep (1-based line, 1-based code point column) -> LSP (line, character)."""
+        text = self.line(line - 1)
+        return line - 1, self._units(text[: max(column - 1, 0)])
+
+    def from_utf16(self, line0: int, character: int) -> tuple[int, int]:
+        """LSP (line, character) -> prep (1-based line, 1-based column); a
+        position inside a character (half of a surrogate pair) or past the
+        end of the line is moved to the next character / the line end."""
+        text = self.line(line0)
+        if text.isascii() or self.encoding == "utf-32":
+            return line0 + 1, min(max(character, 0), len(text)) + 1
+        units = 0
+        for i, ch in enumerate(text):
+            if units >= character:
+                return line0 + 1, i + 1
+            units += self._units(ch)
+        return line0 + 1, len(text) + 1
+
+    def span_range(self, span: Span) -> tuple[tuple[int, int], tuple[int, int]]:
+        return self.to_utf16(span.line, span.column), self.to_utf16(span.end_line, span.end_column)
+
+
+@dataclass
+class Occurrence:
+    name: str
+    span: Span
+    role: str             # "declaration", "relation", "exit" (a stage's exit criterion), "group", "stage"
+
+    @property
+    def is_deliverable(self) -> bool:
+        return self.role not in ("group", "stage")
+
+
+@dataclass
+class Analysis:
+    path: str
+    text: str
+    model: object | None                        # None when nothing could be read
+    syntax_errors: list[Diagnostic] = field(default_factory=list)
+    findings: list[Diagnostic] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    config_error: str | None = None
+
+    encoding: str = "utf-16"
+
+    def __post_init__(self):
+        self.lines = Lines(self.text, self.encoding)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.syntax_errors + self.findings
+
+    # ------------------------------------------------------------------
+    # where is what
+
+    def occurrence_at(self, line: int, column: int) -> Occurrence | None:
+        """The name under (line, column), prep positions; the column just
+        after a name counts (the cursor at the end of a word)."""
+        best = None
+        for occ in self.occurrences:
+            s = occ.span
+            if s.line == line and s.column <= column <= s.end_column:
+                if best is None or column < s.end_column:
+                    best = occ
+        return best
+
+    def deliverable_at(self, line: int, column: int):
+        occ = self.occurrence_at(line, column)
+        if occ is None or not occ.is_deliverable or self.model is None:
+            return None
+        return self.model.deliverables.get(occ.name)
+
+    def stage_references(self, name: str) -> list[Span]:
+        return [o.span for o in self.occurrences if o.name == name and o.role == "stage"]
+
+    def references(self, name: str, include_declaration: bool = True) -> list[Span]:
+        return [o.span for o in self.occurrences if o.name == name and o.is_deliverable
+                and (include_declaration or o.role != "declaration")]
+
+    def findings_about(self, name: str) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.subject == name]
+
+
+def analyse(text: str, path: str = "<string>", *, lint: bool = True, lint_options: dict | None = None,
+            encoding: str = "utf-16") -> Analysis:
+    """Parse (tolerantly), build the model, lint it. Never raises for bad text."""
+    from ..language.model import build_model
+    from ..language.parse import parse_statements
+    from ..language.source import normalize_text
+
+    errors: list[Diagnostic] = []
+    work = text
+    statements = comments = None
+    for _ in range(MAX_REPAIRS):
+        try:
+            normal = normalize_text(work, path)
+            statements, comments = parse_statements(normal, path)
+            work = normal
+            break
+        except PrepError as e:
+            d = e.diagnostics[0] if e.diagnostics else None
+            if d is None:
+                break
+            if not errors:
+                errors.append(_clamped(d, text))
+            work = _blank_line(work, d.span.line)
+        except RecursionError:
+            break
+    if statements is None:
+        return Analysis(path, text, None, errors or [Diagnostic(
+            "E001", ERROR, "prep cannot read this text", Span(path, 1, 1, 1, 1), name="syntax-error")],
+            encoding=encoding)
+    model = build_model(statements, path, comments, work)
+    analysis = Analysis(path, text, model, errors, encoding=encoding)
+    analysis.occurrences = list(_occurrences(statements, work))
+    if lint:
+        from ..linter import lint_model
+        from ..linter.settings import LintConfigError
+
+        try:
+            analysis.findings = lint_model(model, **(lint_options or {}))
+        except LintConfigError as e:
+            analysis.config_error = str(e)
+            analysis.findings = lint_model(model)
+    else:
+        analysis.findings = list(model.diagnostics)
+    return analysis
+
+
+def _clamped(d: Diagnostic, text: str) -> Diagnostic:
+    """A diagnostic whose span lies inside the text (an error at the end of
+    the file points just past the last character)."""
+    lines = text.split("\n")
+    line = min(max(d.span.line, 1), len(lines))
+    width = len(lines[line - 1]) + 1
+    column = min(max(d.span.column, 1), width)
+    end_column = min(max(d.span.end_column, column), width) if d.span.end_line == d.span.line else width
+    if end_column == column and column < width:
+        end_column = column + 1
+    span = Span(d.span.path, line, column, line, end_column)
+    return Diagnostic(d.code, d.severity, d.message, span, d.name, d.subject, d.hint, d.related)
+
+
+def _blank_line(text: str, line: int) -> str:
+    lines = text.split("\n")
+    if 1 <= line <= len(lines) and lines[line - 1]:
+        lines[line - 1] = ""
+    else:  # an error on an empty line (an unclosed block at the end): drop a '{' above
+        for i in range(min(line, len(lines)) - 1, -1, -1):
+            if "{" in lines[i] or "[" in lines[i] or '"' in lines[i]:
+                lines[i] = ""
+                break
+        else:
+            return ""
+    return "\n".join(lines)
+
+
+def _occurrences(statements, text: str):
+    from ..language import syntax
+
+    stage_cls = getattr(syntax, "StageStmt", None)
+    lines = text.split("\n")
+    stack = [iter(statements)]
+    while stack:
+        for st in stack[-1]:
+            cls = type(st)
+            for a in getattr(st, "attrs", None) or ():
+                if a.key in ("stage", "after"):  # references to stages
+                    yield from _names_in_attr(a, lines, "stage")
+                elif a.key == "exit" and cls is stage_cls:
+                    yield from _names_in_attr(a, lines, "exit")
+            if cls is syntax.RelationStmt:
+                for name, span in st.all_names():
+                    yield Occurrence(name, span, "relation")
+            elif cls is syntax.DeclStmt:
+                yield Occurrence(st.name, st.name_span, "declaration")
+            elif cls is syntax.GroupStmt:
+                yield Occurrence(st.name, st.name_span, "group")
+                stack.append(iter(st.body))
+                break
+            elif stage_cls is not None and cls is stage_cls:
+                yield Occurrence(st.name, st.name_span, "stage")
+                if st.body is not None:
+                    stack.append(iter(st.body))
+                    break
+        else:
+            stack.pop()
+
+
+_VALUE = re.compile("(" + NAME_PATTERN + ")|(" + STRING_PATTERN + ")")
+
+
+def _names_in_attr(attr, lines, role: str):
+    """The names of `key: value` / `key: [a, b]` with their own spans (the
+    statement keeps only the attribute's span)."""
+    from ..language.syntax import unescape
+
+    s = attr.span
+    if s.line != s.end_line or not 1 <= s.line <= len(lines):
+        return
+    text = lines[s.line - 1]
+    start = text.find(":", attr.key_span.end_column - 1, s.end_column - 1)
+    if start < 0:
+        return
+    for m in _VALUE.finditer(text, start + 1, s.end_column - 1):
+        raw = m.group(0)
+        name = unescape(raw) if m.group(2) else raw
+        yield Occurrence(name, Span(s.path, s.line, m.start() + 1, s.line, m.end() + 1), role)
+
+
+# --------------------------------------------------------------------------
+# hover
+
+
+def hover_text(analysis: Analysis, name: str) -> str | None:
+    model = analysis.model
+    d = model.deliverables.get(name) if model is not None else None
+    if d is None:
+        return None
+    kind = "knowhow" if d.is_knowhow else "deliverable"
+    flags = [f for f in ("external", "final") if getattr(d, f)]
+    out = [f"**{d.display}** ({kind}{', ' + ', '.join(flags) if flags else ''}"
+           f"{', not declared' if not d.declared else ''})"]
+    if d.label is not None and d.label != d.name:
+        out.append(f"name: `{d.name}`")
+    if d.owners:
+        out.append("owners: " + ", ".join(d.owners))
+    stage = _stage_of(model, d)
+    if stage:
+        out.append(f"stage: {stage}")
+    if d.group:
+        group = model.groups.get(d.group)
+        out.append(f"group: {group.display if group else d.group}")
+    if d.note:
+        out.append(f"note: {d.note}")
+    index = model.index
+    made_from = sorted({r.source for r in index.producers(name)})
+    feeds = sorted({r.target for r in index.uses(name)})
+    mutual = sorted({r.target if r.source == name else r.source for r in index.mutual.get(name, ())})
+    if made_from:
+        out.append("made from: " + ", ".join(made_from))
+    if feeds:
+        out.append("feeds: " + ", ".join(feeds))
+    if mutual:
+        out.append("settled together with: " + ", ".join(mutual))
+    findings = analysis.findings_about(name)
+    body = "  \n".join(out[1:])
+    if findings:
+        body += "\n\nfindings:\n" + "\n".join(f"- {f.code} {f.name}: {f.message}" for f in findings)
+    return out[0] + ("\n\n" + body if body else "")
+
+
+def _stage_of(model, d) -> str | None:
+    stage_of = getattr(model, "stage_of", None)
+    if callable(stage_of):
+        try:
+            return stage_of(d.name)
+        except Exception:  # noqa: BLE001 - hover is best effort
+            return d.stage
+    return d.stage
+
+
+# --------------------------------------------------------------------------
+# rename
+
+
+class RenameRefused(Exception):
+    pass
+
+
+def rename_edits(analysis: Analysis, name: str, new_name: str) -> list[tuple[Span, str]]:
+    """(span, replacement) for every occurrence of `name`; raises
+    RenameRefused with a message for a name that cannot be used."""
+    new_name = _unquote(new_name.strip())
+    if not new_name:
+        raise RenameRefused("a name cannot be empty")
+    if new_name in KEYWORDS:
+        raise RenameRefused(f"'{new_name}' is a keyword of the language; choose another name")
+    if "\n" in new_name or "\r" in new_name:
+        raise RenameRefused("a name is one line")
+    model = analysis.model
+    if model is not None and new_name != name and new_name in model.deliverables:
+        raise RenameRefused(f"'{new_name}' is already a deliverable of this model; renaming would merge the two")
+    from ..language.source import normalize_text
+
+    try:
+        normalize_text(spell(new_name))
+    except PrepError as e:
+        raise RenameRefused(e.diagnostics[0].message) from None
+    replacement = spell(new_name)
+    return [(span, replacement) for span in analysis.references(name)]
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        from ..language.syntax import unescape
+
+        return unescape(text)
+    return text
+
+
+# --------------------------------------------------------------------------
+# completion
+
+_OPEN_ATTR = re.compile(r"\[([^\[\]]*)$")
+
+
+def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, str, str]]:
+    """(label, kind, text to insert) for the cursor at (line, column):
+    kind is "deliverable", "keyword", "attribute", "stage" or "owner"."""
+    from ..language.model import ATTRIBUTES
+
+    before = analysis.lines.line(line - 1)[: column - 1]
+    model = analysis.model
+    names = list(model.deliverables) if model is not None else []
+    code = before.split("#", 1)[0] if before.count('"') % 2 == 0 else before
+    if "#" in before and code != before:
+        return []  # in a comment
+    attr_context = _attribute_context(code)
+    if attr_context is not None:
+        key = attr_context
+        if key is None or key == "":
+            keys = list(ATTRIBUTES) + [k for k in ("after", "exit") if k not in ATTRIBUTES]
+            return [(k, "attribute", k) for k in keys]
+        if key == "stage":
+            return [(s, "stage", spell(s)) for s in stage_names(model)]
+        if key == "owner":
+            owners = sorted({o for d in (model.deliverables.values() if model else ()) for o in d.owners})
+            return [(o, "owner", spell(o)) for o in owners]
+        if key in ("exit",):
+            return [(n, "deliverable", spell(n)) for n in names]
+        if key in ("after",):
+            return [(s, "stage", spell(s)) for s in stage_names(model)]
+        return []
+    out = []
+    if not code.strip() or re.fullmatch(r"\s*[^\s\[\]{}(),;:\"'#=<>~]*", code):
+        out.extend((k, "keyword", k) for k in _statement_keywords(model))
+    out.extend((n, "deliverable", spell(n)) for n in names)
+    if model is not None and re.search(r"\bstage\s+\S*$", code):
+        out = [(s, "stage", spell(s)) for s in stage_names(model)]
+    return out
+
+
+def _attribute_context(code: str):
+    """None when the cursor is not inside `[...]`; else "" for a key
+    position or the key whose value is being typed."""
+    depth = 0
+    start = -1
+    in_string = False
+    for i, ch in enumerate(code):
+        if in_string:
+            if ch == "\\":
+                continue
+            if ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "[":
+            depth += 1
+            if depth == 1:
+                start = i
+        elif ch == "]":
+            depth = max(depth - 1, 0)
+    if depth == 0 or start < 0:
+        return None
+    inside = code[start + 1 :]
+    item = re.split(r",(?![^\[]*\])", inside)[-1]
+    if ":" not in item:
+        return ""
+    return item.split(":", 1)[0].strip()
+
+
+def _statement_keywords(model) -> list[str]:
+    keywords = list(STATEMENT_KEYWORDS)
+    if "stage" in KEYWORDS and getattr(model, "stages", None) is not None:
+        keywords.append("stage")
+    return keywords
+
+
+def stage_names(model) -> list[str]:
+    """Declared stages (in order) when the model has them, else the
+    free-text stage values in order of first appearance."""
+    if model is None:
+        return []
+    stages = getattr(model, "stages", None)
+    if stages:
+        return list(stages)
+    seen = dict.fromkeys(d.stage for d in model.deliverables.values() if d.stage)
+    seen.update(dict.fromkeys(r.stage for r in model.relations if r.stage))
+    return list(seen)
+
+
+# --------------------------------------------------------------------------
+# quick fixes
+
+
+@dataclass
+class Fix:
+    title: str
+    edits: list[tuple[Span, str]]      # (span to replace, new text); an empty span inserts
+    diagnostic: Diagnostic | None = None
+    preferred: bool = False
+
+
+def quick_fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
+    out: list[Fix] = []
+    model = analysis.model
+    span = diagnostic.span
+    line_text = analysis.lines.line(span.line - 1)
+    if diagnostic.code == "I104" and diagnostic.subject and model is not None:
+        d = model.deliverables.get(diagnostic.subject)
+        guess = re.search(r"did you mean '([^']+)'", (diagnostic.hint or "") + diagnostic.message)
+        if guess:
+            out.append(Fix(f"Change to '{guess.group(1)}'", [(span, spell(guess.group(1)))], diagnostic, True))
+        if d is not None:
+            # on the line before its first use, at its indentation: the same group
+            indent = line_text[: len(line_text) - len(line_text.lstrip(" \t\u3000"))]
+            at = Span(span.path, span.line, 1, span.line, 1)
+            out.append(Fix(f"Declare '{d.name}'", [(at, f"{indent}deliverable {spell(d.name)}\n")], diagnostic))
+    if diagnostic.code == "K201" and diagnostic.subject and model is not None:
+        out.extend(_owner_fix(analysis, diagnostic))
+    if diagnostic.code == "E005":
+        guess = re.search(r"did you mean '([^']+)'", diagnostic.hint or "")
+        if guess:
+            out.append(Fix(f"Change to '{guess.group(1)}'", [(span, guess.group(1))], diagnostic, True))
+    if diagnostic.code[:1] not in ("E", "P"):  # model errors are fixed, not silenced
+        out.append(_suppression_fix(line_text, diagnostic))
+    return out
+
+
+def _owner_fix(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
+    """Add an owner to knowhow: into its `owner:` list, or a new attribute."""
+    name = diagnostic.subject
+    for occ in analysis.occurrences:
+        if occ.name != name or occ.role != "declaration":
+            continue
+        s = occ.span
+        text = analysis.lines.line(s.line - 1)
+        rest = text[s.end_column - 1 :]
+        placeholder = "担当者"  # "person in charge": the user types the real name over it
+        m = re.search(r"owner\s*:\s*\[", rest)
+        if m:
+            at = s.end_column + m.end()
+            return [Fix("Add an owner", [(Span(s.path, s.line, at, s.line, at), placeholder + ", ")], diagnostic)]
+        m = re.search(r"owner\s*:\s*(" + r'"(?:[^"\\]|\\.)*"' + r"|[^\s,\]]+)", rest)
+        if m:
+            a, b = s.end_column + m.start(1), s.end_column + m.end(1)
+            return [Fix("Add an owner", [(Span(s.path, s.line, a, s.line, b), f"[{m.group(1)}, {placeholder}]")],
+                        diagnostic)]
+        m = re.search(r"\[", rest.split("#", 1)[0])
+        if m:
+            at = s.end_column + m.end()
+            return [Fix("Add an owner", [(Span(s.path, s.line, at, s.line, at), f"owner: {placeholder}, ")], diagnostic)]
+        code_end = len(text.split("#", 1)[0].rstrip()) + 1 if '"' not in text else None
+        if code_end is None:
+            label = re.match(r'\s*"(?:[^"\\]|\\.)*"', rest)
+            code_end = s.end_column + (label.end() if label else 0)
+        return [Fix("Add an owner", [(Span(s.path, s.line, code_end, s.line, code_end), f" [owner: {placeholder}]")],
+                    diagnostic)]
+    return []
+
+
+_SUPPRESS = re.compile(r"#\s*prep\s*:\s*ignore\s*\[([^\]]*)\]", re.IGNORECASE)
+
+
+def _suppression_fix(line_text: str, diagnostic: Diagnostic) -> Fix:
+    span = diagnostic.span
+    m = _SUPPRESS.search(line_text)
+    if m:
+        at = m.end(1) + 1
+        inner = m.group(1).strip()
+        insert = (", " if inner else "") + diagnostic.code
+        return Fix(f"Suppress {diagnostic.code} on this line", [(Span(span.path, span.line, at, span.line, at), insert)],
+                   diagnostic)
+    end = len(line_text.rstrip(" \t")) + 1
+    return Fix(f"Suppress {diagnostic.code} on this line",
+               [(Span(span.path, span.line, end, span.line, end), f"  # prep: ignore[{diagnostic.code}]")], diagnostic)
+
+
+# --------------------------------------------------------------------------
+# symbols
+
+
+@dataclass
+class Symbol:
+    name: str
+    detail: str
+    kind: str                 # "group", "stage", "deliverable", "knowhow"
+    span: Span                # the whole element
+    selection: Span           # its name
+    children: list = field(default_factory=list)
+
+
+def document_symbols(analysis: Analysis) -> list[Symbol]:
+    model = analysis.model
+    if model is None:
+        return []
+    groups = {g.name: Symbol(g.name, g.label or "", "group", g.span, _group_name_span(analysis, g.name) or g.span)
+              for g in model.groups.values()}
+    top: list[Symbol] = []
+    for g in model.groups.values():
+        (groups[g.parent].children if g.parent in groups else top).append(groups[g.name])
+    stages = getattr(model, "stages", None) or {}
+    stage_symbols = {}
+    for s in stages.values():
+        sspan = getattr(s, "span", None)
+        if sspan is None:
+            continue
+        sym = Symbol(s.name, getattr(s, "label", None) or "", "stage", sspan, sspan)
+        stage_symbols[s.name] = sym
+        top.append(sym)
+    for d in model.deliverables.values():
+        if d.span is None:
+            continue
+        sym = Symbol(d.name, d.label or ("not declared" if not d.declared else ""),
+                     "knowhow" if d.is_knowhow else "deliverable", d.span, d.span)
+        (groups[d.group].children if d.group in groups else top).append(sym)
+    return sorted(top, key=lambda s: (s.span.line, s.span.column))
+
+
+def _group_name_span(analysis: Analysis, name: str):
+    for occ in analysis.occurrences:
+        if occ.role == "group" and occ.name == name:
+            return occ.span
+    return None
+
+
+@lru_cache(maxsize=256)
+def rule_doc_uri(code: str, base: str | None = None) -> str | None:
+    """A link to the rule's page: `base` + CODE.md, else the page in this
+    checkout's docs/rules/ when there is one."""
+    if base:
+        return base.rstrip("/") + f"/{code}.md"
+    page = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "rules", f"{code}.md")
+    if os.path.isfile(page):
+        from pathlib import Path
+
+        return Path(os.path.abspath(page)).as_uri()
+    return None
+
+
+def did_you_mean(word: str, choices) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -1,0 +1,485 @@
+"""`prep lsp`: the Language Server Protocol over stdio, on pygls.
+
+Only translation lives here: documents in, `analysis.py` answers out, as
+LSP messages. Every handler answers, whatever the text: a failure inside
+one is logged to the client and answered with an empty result, so a
+half-typed document never costs the editor its server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import traceback
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+
+from .._version import __version__
+from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, Span
+from . import analysis as A
+
+# diagnostics wait this long after the last change before the model is
+# analysed again (typing a word sends one change per key)
+DEBOUNCE_SECONDS = 0.05
+
+SEVERITY = {ERROR: lsp.DiagnosticSeverity.Error, WARNING: lsp.DiagnosticSeverity.Warning,
+            INFO: lsp.DiagnosticSeverity.Information}
+SYMBOL_KIND = {"group": lsp.SymbolKind.Namespace, "stage": lsp.SymbolKind.Event,
+               "deliverable": lsp.SymbolKind.Object, "knowhow": lsp.SymbolKind.Interface}
+COMPLETION_KIND = {"deliverable": lsp.CompletionItemKind.Value, "keyword": lsp.CompletionItemKind.Keyword,
+                   "attribute": lsp.CompletionItemKind.Property, "stage": lsp.CompletionItemKind.Enum,
+                   "owner": lsp.CompletionItemKind.Text}
+
+
+def uri_to_path(uri: str) -> str:
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return unquote(parsed.path)
+    return uri
+
+
+class PrepServer(LanguageServer):
+    def __init__(self):
+        super().__init__("prep", __version__)
+        self.analyses: dict[str, A.Analysis] = {}
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.rules_url: str | None = os.environ.get("PREP_RULES_URL")
+        self.workspace_cache: dict[str, tuple[float, list]] = {}
+
+    # ------------------------------------------------------------------
+    def lines(self, text: str) -> A.Lines:
+        return A.Lines(text, self.encoding())
+
+    def encoding(self) -> str:
+        try:
+            enc = self.workspace.position_encoding
+        except Exception:  # noqa: BLE001 - before initialize
+            return "utf-16"
+        return str(getattr(enc, "value", enc) or "utf-16")
+
+    def text_of(self, uri: str) -> str:
+        return self.workspace.get_text_document(uri).source
+
+    def analysis(self, uri: str) -> A.Analysis:
+        """The analysis of the document's current text (cached by text)."""
+        text = self.text_of(uri)
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.text == text:
+            return cached
+        path = uri_to_path(uri)
+        options, config_error = lint_options_for(path)
+        result = A.analyse(text, path, lint_options=options, encoding=self.encoding())
+        if config_error and not result.config_error:
+            result.config_error = config_error
+        self.analyses[uri] = result
+        return result
+
+    def publish(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        try:
+            result = self.analysis(uri)
+            diagnostics = [self.to_lsp_diagnostic(result, d) for d in result.diagnostics]
+            if result.config_error:
+                diagnostics.append(lsp.Diagnostic(
+                    range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), severity=lsp.DiagnosticSeverity.Warning,
+                    source="prep", message=f"configuration: {result.config_error} (linted with the defaults)"))
+            version = self.workspace.get_text_document(uri).version
+        except Exception:  # noqa: BLE001
+            self.log_failure("diagnostics")
+            return
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
+        old = self.pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        loop = asyncio.get_event_loop()
+        self.pending[uri] = loop.call_later(delay, self.publish, uri)
+
+    def to_lsp_diagnostic(self, result: A.Analysis, d: Diagnostic) -> lsp.Diagnostic:
+        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        href = A.rule_doc_uri(d.code, self.rules_url)
+        related = [lsp.DiagnosticRelatedInformation(
+            location=lsp.Location(uri=_uri_for(r.span.path), range=self.range(result.lines, r.span)),
+            message=r.message) for r in d.related if r.span.path == d.span.path]
+        return lsp.Diagnostic(
+            range=self.range(result.lines, d.span), severity=SEVERITY.get(d.severity, lsp.DiagnosticSeverity.Error),
+            code=d.code, code_description=lsp.CodeDescription(href=href) if href else None, source="prep",
+            message=message, related_information=related or None,
+            data={"code": d.code, "subject": d.subject, "name": d.name})
+
+    @staticmethod
+    def range(lines: A.Lines, span: Span) -> lsp.Range:
+        (l1, c1), (l2, c2) = lines.span_range(span)
+        return lsp.Range(lsp.Position(l1, c1), lsp.Position(l2, c2))
+
+    def log_failure(self, what: str) -> None:
+        logging.getLogger("prep.lsp").error("%s failed:\n%s", what, traceback.format_exc())
+        try:
+            self.window_log_message(lsp.LogMessageParams(
+                type=lsp.MessageType.Error, message=f"prep: {what} failed (a bug; please report it):\n"
+                                                    f"{traceback.format_exc(limit=6)}"))
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def lint_options_for(path: str) -> tuple[dict, str | None]:
+    """The lint settings `prep lint` would use for `path` (prep.toml /
+    pyproject.toml found from the file's folder), or the defaults and the
+    configuration error."""
+    from ..linter.config import ConfigFinder
+    from ..linter.run import Overrides, lint_options
+    from ..linter.settings import LintConfigError
+
+    if not os.path.isabs(path):
+        return {}, None
+    try:
+        settings = ConfigFinder(default_root=os.path.dirname(path)).for_file(path)
+        return lint_options(path, settings, Overrides()), None
+    except LintConfigError as e:
+        return {}, str(e)
+    except Exception as e:  # noqa: BLE001 - an unreadable configuration is not the editor's problem
+        return {}, str(e)
+
+
+def _uri_for(path: str) -> str:
+    from pathlib import Path
+
+    if os.path.isabs(path):
+        return Path(path).as_uri()
+    return path
+
+
+server = PrepServer()
+
+
+def answering(default=None, what: str | None = None):
+    """Every request answers: an exception inside becomes `default` (and a
+    log message), except a refusal meant for the user."""
+    def wrap(f):
+        @functools.wraps(f)
+        def run(ls, params):
+            try:
+                return f(ls, params)
+            except JsonRpcInvalidParams:
+                raise
+            except Exception:  # noqa: BLE001
+                ls.log_failure(what or f.__name__)
+                return default() if callable(default) else default
+        return run
+    return wrap
+
+
+# --------------------------------------------------------------------------
+# documents
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: PrepServer, params: lsp.DidOpenTextDocumentParams):
+    ls.schedule(params.text_document.uri, 0)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: PrepServer, params: lsp.DidChangeTextDocumentParams):
+    ls.schedule(params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: PrepServer, params: lsp.DidSaveTextDocumentParams):
+    ls.schedule(params.text_document.uri, 0)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: PrepServer, params: lsp.DidCloseTextDocumentParams):
+    uri = params.text_document.uri
+    handle = ls.pending.pop(uri, None)
+    if handle is not None:
+        handle.cancel()
+    ls.analyses.pop(uri, None)
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched(ls: PrepServer, params):
+    # a prep.toml / pyproject.toml changed: lint every open document again
+    ls.analyses.clear()
+    for uri in list(ls.workspace.text_documents):
+        ls.schedule(uri, 0)
+
+
+# --------------------------------------------------------------------------
+# questions about a place
+
+
+def _position(ls: PrepServer, result: A.Analysis, pos: lsp.Position) -> tuple[int, int]:
+    return result.lines.from_utf16(pos.line, pos.character)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+@answering()
+def hover(ls: PrepServer, params: lsp.HoverParams):
+    result = ls.analysis(params.text_document.uri)
+    line, column = _position(ls, result, params.position)
+    occ = result.occurrence_at(line, column)
+    if occ is None:
+        return None
+    if occ.role == "stage":
+        stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
+        if stage is None:
+            return None
+        exits = ", ".join(getattr(stage, "exits", ()) or ()) or "none"
+        text = (f"**{stage.label or stage.name}** (stage {getattr(stage, 'index', 0) + 1})\n\n"
+                f"exit criteria: {exits}  \nmembers: {len(getattr(stage, 'members', ()) or ())}")
+    elif occ.role == "group":
+        group = result.model.groups.get(occ.name) if result.model else None
+        if group is None:
+            return None
+        members = result.model.group_members(occ.name)
+        text = f"**{group.display}** (group)\n\n{len(members)} deliverables"
+    else:
+        text = A.hover_text(result, occ.name)
+        if text is None:
+            return None
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
+                     range=ls.range(result.lines, occ.span))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+@answering()
+def definition(ls: PrepServer, params: lsp.DefinitionParams):
+    result = ls.analysis(params.text_document.uri)
+    where = _position(ls, result, params.position)
+    occ = result.occurrence_at(*where)
+    if occ is not None and occ.role == "stage":
+        stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
+        span = getattr(stage, "span", None)
+        return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, span)) if span else None
+    d = result.deliverable_at(*where)
+    if d is None or d.span is None:
+        return None
+    return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, d.span))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+@answering(default=list)
+def references(ls: PrepServer, params: lsp.ReferenceParams):
+    result = ls.analysis(params.text_document.uri)
+    occ = result.occurrence_at(*_position(ls, result, params.position))
+    if occ is not None and occ.role == "stage":
+        return [lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, s))
+                for s in result.stage_references(occ.name)]
+    if occ is None or not occ.is_deliverable:
+        return []
+    include = params.context.include_declaration if params.context else True
+    return [lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, s))
+            for s in result.references(occ.name, include)]
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+@answering(default=list)
+def highlight(ls: PrepServer, params: lsp.DocumentHighlightParams):
+    result = ls.analysis(params.text_document.uri)
+    occ = result.occurrence_at(*_position(ls, result, params.position))
+    if occ is None or not occ.is_deliverable:
+        return []
+    return [lsp.DocumentHighlight(range=ls.range(result.lines, s)) for s in result.references(occ.name)]
+
+
+# --------------------------------------------------------------------------
+# symbols
+
+
+def _symbol(ls: PrepServer, lines: A.Lines, s: A.Symbol) -> lsp.DocumentSymbol:
+    rng = ls.range(lines, s.span)
+    sel = ls.range(lines, s.selection)
+    if (sel.start.line, sel.start.character) < (rng.start.line, rng.start.character) or \
+            (sel.end.line, sel.end.character) > (rng.end.line, rng.end.character):
+        rng = sel
+    return lsp.DocumentSymbol(name=s.name or "\"\"", detail=s.detail or None, kind=SYMBOL_KIND[s.kind],
+                              range=rng, selection_range=sel,
+                              children=[_symbol(ls, lines, c) for c in s.children] or None)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@answering(default=list)
+def document_symbol(ls: PrepServer, params: lsp.DocumentSymbolParams):
+    result = ls.analysis(params.text_document.uri)
+    return [_symbol(ls, result.lines, s) for s in A.document_symbols(result)]
+
+
+@server.feature(lsp.WORKSPACE_SYMBOL)
+@answering(default=list)
+def workspace_symbol(ls: PrepServer, params: lsp.WorkspaceSymbolParams):
+    query = (params.query or "").casefold()
+    out = []
+    seen = set()
+    for uri in list(ls.workspace.text_documents):
+        seen.add(uri_to_path(uri))
+        result = ls.analysis(uri)
+        out.extend(_flat_symbols(ls, uri, result.lines, A.document_symbols(result), query))
+    for path in _workspace_files(ls):
+        if path in seen:
+            continue
+        entry = _file_symbols(ls, path)
+        if entry is not None:
+            lines, symbols = entry
+            out.extend(_flat_symbols(ls, _uri_for(path), lines, symbols, query))
+        if len(out) > 2000:
+            break
+    return out
+
+
+def _flat_symbols(ls, uri, lines, symbols, query, container=None):
+    for s in symbols:
+        if not query or query in s.name.casefold() or query in (s.detail or "").casefold():
+            yield lsp.WorkspaceSymbol(name=s.name, kind=SYMBOL_KIND[s.kind], container_name=container,
+                                      location=lsp.Location(uri=uri, range=ls.range(lines, s.selection)))
+        yield from _flat_symbols(ls, uri, lines, s.children, query, s.name)
+
+
+def _workspace_files(ls: PrepServer):
+    roots = [uri_to_path(f.uri) for f in ls.workspace.folders.values()] if ls.workspace.folders else []
+    if not roots and ls.workspace.root_path:
+        roots = [ls.workspace.root_path]
+    from ..linter.run import find_models
+
+    count = 0
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        for path in find_models([root]):
+            count += 1
+            if count > 500:  # a workspace symbol search stays quick
+                return
+            yield os.path.abspath(path)
+
+
+def _file_symbols(ls: PrepServer, path: str):
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        return None
+    cached = ls.workspace_cache.get(path)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    from ..language.source import read_source
+    from ..language.diagnostics import PrepError
+
+    try:
+        text = read_source(path)
+    except PrepError:
+        return None
+    result = A.analyse(text, path, lint=False, encoding=ls.encoding())
+    entry = (result.lines, A.document_symbols(result))
+    ls.workspace_cache[path] = (mtime, entry)
+    return entry
+
+
+# --------------------------------------------------------------------------
+# rename
+
+
+@server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+@answering()
+def prepare_rename(ls: PrepServer, params: lsp.PrepareRenameParams):
+    result = ls.analysis(params.text_document.uri)
+    occ = result.occurrence_at(*_position(ls, result, params.position))
+    if occ is None or not occ.is_deliverable:
+        return None
+    return lsp.PrepareRenamePlaceholder(range=ls.range(result.lines, occ.span), placeholder=occ.name)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_RENAME)
+@answering()
+def rename(ls: PrepServer, params: lsp.RenameParams):
+    uri = params.text_document.uri
+    result = ls.analysis(uri)
+    occ = result.occurrence_at(*_position(ls, result, params.position))
+    if occ is None or not occ.is_deliverable:
+        raise JsonRpcInvalidParams("there is no deliverable name here to rename")
+    try:
+        edits = A.rename_edits(result, occ.name, params.new_name)
+    except A.RenameRefused as e:
+        raise JsonRpcInvalidParams(str(e)) from None
+    return lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=ls.range(result.lines, s), new_text=t)
+                                            for s, t in edits]})
+
+
+# --------------------------------------------------------------------------
+# completion
+
+
+@server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
+                lsp.CompletionOptions(trigger_characters=["[", ",", ":", " "]))
+@answering()
+def completion(ls: PrepServer, params: lsp.CompletionParams):
+    uri = params.text_document.uri
+    result = ls.analysis(uri)
+    line, column = _position(ls, result, params.position)
+    items = []
+    for i, (label, kind, insert) in enumerate(A.completions(result, line, column)):
+        items.append(lsp.CompletionItem(label=label, kind=COMPLETION_KIND[kind], detail=kind,
+                                        insert_text=insert, sort_text=f"{'0' if kind != 'keyword' else '1'}{i:06d}"))
+    return lsp.CompletionList(is_incomplete=False, items=items)
+
+
+# --------------------------------------------------------------------------
+# formatting
+
+
+@server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+@answering(default=list)
+def formatting(ls: PrepServer, params: lsp.DocumentFormattingParams):
+    from ..language.diagnostics import PrepError
+    from ..language.fmt import format_text
+
+    uri = params.text_document.uri
+    text = ls.text_of(uri)
+    try:
+        formatted = format_text(text, uri_to_path(uri), verify=True)
+    except PrepError:
+        return []  # a syntax error: the diagnostics say where; nothing to format
+    if formatted == text:
+        return []
+    lines = ls.lines(text)
+    last = len(lines.lines)
+    end = lsp.Position(*lines.to_utf16(last, len(lines.lines[-1]) + 1))
+    return [lsp.TextEdit(range=lsp.Range(lsp.Position(0, 0), end), new_text=formatted)]
+
+
+# --------------------------------------------------------------------------
+# quick fixes
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
+                lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+@answering(default=list)
+def code_action(ls: PrepServer, params: lsp.CodeActionParams):
+    uri = params.text_document.uri
+    result = ls.analysis(uri)
+    first = result.lines.from_utf16(params.range.start.line, params.range.start.character)
+    last = result.lines.from_utf16(params.range.end.line, params.range.end.character)
+    actions = []
+    for d in result.diagnostics:
+        s = d.span
+        if (s.end_line, s.end_column) < first or (s.line, s.column) > last:
+            continue
+        for fix in A.quick_fixes(result, d):
+            edits = [lsp.TextEdit(range=ls.range(result.lines, sp), new_text=t) for sp, t in fix.edits]
+            actions.append(lsp.CodeAction(title=fix.title, kind=lsp.CodeActionKind.QuickFix,
+                                          diagnostics=[ls.to_lsp_diagnostic(result, d)],
+                                          is_preferred=fix.preferred or None,
+                                          edit=lsp.WorkspaceEdit(changes={uri: edits})))
+    return actions
+
+
+def serve() -> None:
+    """Run the server over stdin/stdout until the client says exit."""
+    logging.basicConfig(level=logging.WARNING)
+    server.start_io()

@@ -1,0 +1,382 @@
+"""`prep lsp` (issue 13) end to end: a real server process (`python -m prep
+lsp`) driven over stdio by pytest-lsp's client, as an editor drives it.
+
+Each feature: diagnostics (codes, severities, rule links, configuration,
+suppressions), hover, definition, references, document and workspace
+symbols (stages included), rename (quoting, refusals), completion,
+formatting, quick fixes; UTF-16 positions with 𠮷 (outside the BMP) and
+ordinary kanji; and a fuzz run of random edits (1,000 by default, 10,000
+with PREP_FUZZ_PROFILE=long) after each of which every request answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+WORKSPACE = Path(__file__).resolve().parent / "data" / "lsp"
+LONG = os.environ.get("PREP_FUZZ_PROFILE") == "long"
+EDITS = int(os.environ.get("PREP_LSP_EDITS", 10_000 if LONG else 1_000))
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "prep", "lsp"]))
+async def client(lsp_client: LanguageClient):
+    params = lsp.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+                                  root_uri=WORKSPACE.as_uri(),
+                                  workspace_folders=[lsp.WorkspaceFolder(uri=WORKSPACE.as_uri(), name="lsp")])
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+_counter = 0
+
+
+async def open_doc(client: LanguageClient, text: str, name: str | None = None) -> str:
+    """Open a document and wait for its first diagnostics; returns its URI."""
+    global _counter
+    _counter += 1
+    uri = (WORKSPACE / (name or f"doc{_counter}.prep")).as_uri()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=
+        lsp.TextDocumentItem(uri=uri, language_id="prep", version=1, text=text)))
+    await wait_diagnostics(client, uri)
+    return uri
+
+
+async def wait_diagnostics(client: LanguageClient, uri: str, version: int | None = None, timeout: float = 60):
+    """The diagnostics of `uri` (of that document version, when given)."""
+    if version is None and uri in client.diagnostics:
+        return client.diagnostics[uri]
+
+    async def until():
+        while True:
+            params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if params.uri == uri and (version is None or params.version == version):
+                return params.diagnostics
+    return await asyncio.wait_for(until(), timeout)
+
+
+def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+def pos(text: str, needle: str, offset: int = 0, nth: int = 0) -> lsp.Position:
+    """The LSP position (UTF-16) of the nth `needle` in `text`, plus offset code points."""
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(needle, at + 1)
+    at += offset
+    line = text.count("\n", 0, at)
+    start = text.rfind("\n", 0, at) + 1
+    return lsp.Position(line, len(text[start:at].encode("utf-16-le")) // 2)
+
+
+def doc(uri: str) -> lsp.TextDocumentIdentifier:
+    return lsp.TextDocumentIdentifier(uri=uri)
+
+
+MODEL = """\
+title "見積 (Estimate)"
+deliverable 𠮷野家 "𠮷野家の注文" [external]
+knowhow 見積ノウハウ [owner: 佐藤]
+𠮷野家, 単価表 -> 見積書
+見積書, 見積ノウハウ -> 承認 [onwer: 部長]
+"""
+
+
+# --------------------------------------------------------------------------
+# diagnostics
+
+
+async def test_diagnostics_have_codes_severities_links_and_utf16_ranges(client):
+    uri = await open_doc(client, MODEL)
+    diags = await wait_diagnostics(client, uri)
+    by_code = {d.code: d for d in diags}
+    assert {"E005", "K201", "I104"} <= set(by_code)
+    e005 = by_code["E005"]
+    assert e005.severity == lsp.DiagnosticSeverity.Error and e005.source == "prep"
+    assert "did you mean 'owner'" in e005.message
+    # `onwer` on line 5 (0-based 4): after two kanji-only names, no astral
+    assert e005.range.start == pos(MODEL, "onwer") and e005.range.end == pos(MODEL, "onwer", 5)
+    assert by_code["K201"].code_description.href.endswith("/K201.md")
+    # an undeclared name after 𠮷野家 (two UTF-16 units): 単価表 starts at character 5
+    undeclared = [d for d in diags if d.code == "I104" and d.range.start.line == 3]
+    assert undeclared[0].range.start == lsp.Position(3, 6) == pos(MODEL, "単価表")
+    assert undeclared[0].severity == lsp.DiagnosticSeverity.Information
+
+
+async def test_syntax_error_is_reported_and_the_rest_still_answers(client):
+    text = "a -> b\nc => d\nknowhow k [owner: x]\n"
+    uri = await open_doc(client, text)
+    diags = await wait_diagnostics(client, uri)
+    syntax = [d for d in diags if d.code == "E001"]
+    assert len(syntax) == 1 and syntax[0].range.start == lsp.Position(1, 2)
+    assert any(d.code == "K201" for d in diags)  # lines after the error are still linted
+    symbols = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc(uri)))
+    assert {"a", "b", "k"} <= {s.name for s in symbols}
+
+
+async def test_diagnostics_follow_changes_and_suppressions(client):
+    text = "knowhow k [owner: x]\nk -> r\n"
+    uri = await open_doc(client, text)
+    assert any(d.code == "K201" for d in await wait_diagnostics(client, uri))
+    change(client, uri, 2, "knowhow k [owner: x]  # prep: ignore[K201]\nk -> r\n")
+    diags = await wait_diagnostics(client, uri, version=2)
+    assert not any(d.code == "K201" for d in diags)
+
+
+async def test_configuration_file_is_honoured(client):
+    # tests/data/lsp/quiet/prep.toml ignores K201
+    uri = (WORKSPACE / "quiet" / "model.prep").as_uri()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=
+        lsp.TextDocumentItem(uri=uri, language_id="prep", version=1, text="knowhow k [owner: x]\nk -> r\n")))
+    diags = await wait_diagnostics(client, uri)
+    assert diags is not None and not any(d.code == "K201" for d in diags)
+    assert any(d.code == "I105" or d.code.startswith("I") for d in diags)  # other rules still run
+
+
+# --------------------------------------------------------------------------
+# hover, definition, references, symbols
+
+
+async def test_hover_shows_the_deliverable(client):
+    uri = await open_doc(client, MODEL)
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(MODEL, "見積書", 1)))
+    text = hover.contents.value
+    assert "見積書" in text and "made from: 単価表, 𠮷野家" in text and "feeds: 承認" in text
+    assert "I104" in text  # its findings
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(MODEL, "𠮷野家", 2, nth=2)))
+    assert "𠮷野家の注文" in hover.contents.value and "external" in hover.contents.value
+    assert hover.range.start == lsp.Position(3, 0) and hover.range.end == lsp.Position(3, 4)
+    none = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=lsp.Position(0, 2)))
+    assert none is None
+
+
+async def test_hover_shows_the_stage(client):
+    text = 'stage plan "1. Plan" [exit: 計画書]\nstage plan {\n  要件 -> 計画書\n}\n'
+    uri = await open_doc(client, text)
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(text, "要件")))
+    assert "stage: plan" in hover.contents.value
+
+
+async def test_stage_references_hover_and_definition(client):
+    text = 'stage plan "1. Plan"\nstage build [after: plan]\ndeliverable 要件 [stage: plan]\n要件 -> 計画書\n'
+    uri = await open_doc(client, text)
+    at = pos(text, "plan", 1, nth=2)  # in `[stage: plan]`
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=at))
+    assert "1. Plan" in hover.contents.value and "stage 1" in hover.contents.value
+    loc = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=at))
+    assert loc.range.start == lsp.Position(0, 6)
+    refs = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=doc(uri), position=at, context=lsp.ReferenceContext(include_declaration=True)))
+    assert sorted(r.range.start.line for r in refs) == [0, 1, 2]
+
+
+async def test_definition_and_references(client):
+    uri = await open_doc(client, MODEL)
+    use = pos(MODEL, "𠮷野家", 1, nth=2)  # in the relation on line 4
+    loc = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=use))
+    assert loc.range.start == lsp.Position(1, 12) and loc.range.end == lsp.Position(1, 16)
+    refs = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=doc(uri), position=use, context=lsp.ReferenceContext(include_declaration=True)))
+    assert sorted((r.range.start.line, r.range.start.character) for r in refs) == [(1, 12), (3, 0)]
+    # an undeclared name: its first use is the definition
+    loc = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=pos(MODEL, "見積書", 0, nth=1)))
+    assert loc.range.start == pos(MODEL, "見積書")
+
+
+async def test_document_symbols_outline_groups_stages_deliverables(client):
+    text = ('stage plan "1. Plan"\ngroup 顧客 "Customer" {\n  deliverable 要件 [external]\n'
+            '  group 窓口 {\n    knowhow 𠮷 [owner: [a, b]]\n  }\n}\n要件, 𠮷 -> 計画書\n')
+    uri = await open_doc(client, text)
+    symbols = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc(uri)))
+    by_name = {s.name: s for s in symbols}
+    assert by_name["plan"].kind == lsp.SymbolKind.Event and by_name["plan"].detail == "1. Plan"
+    group = by_name["顧客"]
+    assert group.kind == lsp.SymbolKind.Namespace
+    inner = {c.name: c for c in group.children}
+    assert inner["要件"].kind == lsp.SymbolKind.Object
+    assert [c.name for c in inner["窓口"].children] == ["𠮷"]
+    assert inner["窓口"].children[0].selection_range.end == lsp.Position(4, 14)  # 𠮷 is two UTF-16 units
+    assert by_name["計画書"].detail == "not declared"
+
+
+async def test_workspace_symbols_search_open_and_saved_models(client):
+    await open_doc(client, "deliverable 開いている文書 \"open\"\n")
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="文書"))
+    names = {s.name for s in found}
+    assert "開いている文書" in names
+    assert "保存された文書" in names  # tests/data/lsp/saved.prep, never opened
+
+
+# --------------------------------------------------------------------------
+# rename
+
+
+async def test_rename_everywhere_with_quotes_where_needed(client):
+    uri = await open_doc(client, MODEL)
+    at = pos(MODEL, "見積書")
+    prepared = await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(text_document=doc(uri), position=at))
+    assert prepared.placeholder == "見積書"
+    edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at, new_name="見積書 v2"))
+    edits = edit.changes[uri]
+    assert len(edits) == 2 and {e.new_text for e in edits} == {'"見積書 v2"'}
+    assert sorted((e.range.start.line, e.range.start.character) for e in edits) == [(3, 13), (4, 0)]
+    edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at, new_name="見積"))
+    assert {e.new_text for e in edit.changes[uri]} == {"見積"}
+
+
+async def test_rename_refuses_keywords_and_existing_names(client):
+    uri = await open_doc(client, MODEL)
+    at = pos(MODEL, "見積書")
+    for new_name, reason in (("group", "keyword"), ("承認", "already"), ("", "empty")):
+        with pytest.raises(Exception) as e:
+            await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at, new_name=new_name))
+        assert reason in str(e.value)
+
+
+# --------------------------------------------------------------------------
+# completion, formatting, quick fixes
+
+
+async def _complete(client, uri, text, needle, offset=0):
+    result = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(uri), position=pos(text, needle, offset)))
+    return {i.label: i for i in result.items}
+
+
+async def test_completion_of_names_keywords_attributes_stages(client):
+    text = ('stage plan "1. Plan"\nstage build\ndeliverable "two words"\nknowhow k [owner: 佐藤]\n'
+            'x -> y [stage: ]\ndeliverable z [fin]\n\n')
+    uri = await open_doc(client, text)
+    items = await _complete(client, uri, text, "\n\n", 1)
+    assert {"deliverable", "knowhow", "group", "stage", "title"} <= set(items)
+    assert items["two words"].insert_text == '"two words"' and items["k"].insert_text == "k"
+    items = await _complete(client, uri, text, "[stage: ]", 8)
+    assert set(items) == {"plan", "build"}
+    items = await _complete(client, uri, text, "[fin]", 4)
+    assert {"final", "owner", "external", "note", "stage"} <= set(items)
+    items = await _complete(client, uri, text, "[owner: 佐藤]", 7)
+    assert "佐藤" in items
+
+
+async def test_formatting_the_document(client):
+    text = "a,b->c\n\n\n  # note\n"
+    uri = await open_doc(client, text)
+    edits = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=doc(uri), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert len(edits) == 1 and edits[0].new_text == "a, b -> c\n\n# note\n"
+    assert edits[0].range.end == lsp.Position(4, 0)
+    broken = await open_doc(client, "a ->\n")
+    assert not await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=doc(broken), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
+
+
+async def _actions(client, uri, diags, code):
+    d = next(x for x in diags if x.code == code)
+    return await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=doc(uri), range=d.range, context=lsp.CodeActionContext(diagnostics=[d])))
+
+
+def _apply(text: str, edits: list[lsp.TextEdit]) -> str:
+    lines = text.split("\n")
+
+    def offset(p: lsp.Position) -> int:
+        before = sum(len(l) + 1 for l in lines[: p.line])
+        line = lines[p.line]
+        units = 0
+        for i, ch in enumerate(line):
+            if units >= p.character:
+                return before + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return before + len(line)
+
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end):]
+        lines = text.split("\n")
+    return text
+
+
+async def test_quick_fixes(client):
+    uri = await open_doc(client, MODEL)
+    diags = await wait_diagnostics(client, uri)
+    actions = {a.title: a for a in await _actions(client, uri, diags, "E005")}
+    fixed = _apply(MODEL, actions["Change to 'owner'"].edit.changes[uri])
+    assert "承認 [owner: 部長]" in fixed
+    actions = {a.title: a for a in await _actions(client, uri, diags, "K201")}
+    fixed = _apply(MODEL, actions["Add an owner"].edit.changes[uri])
+    assert "knowhow 見積ノウハウ [owner: [佐藤, 担当者]]" in fixed
+    fixed = _apply(MODEL, actions["Suppress K201 on this line"].edit.changes[uri])
+    assert "knowhow 見積ノウハウ [owner: 佐藤]  # prep: ignore[K201]" in fixed
+    actions = {a.title: a for a in await _actions(client, uri, diags, "I104")}
+    fixed = _apply(MODEL, actions["Declare '単価表'"].edit.changes[uri])
+    assert "deliverable 単価表\n𠮷野家, 単価表 -> 見積書" in fixed
+
+
+# --------------------------------------------------------------------------
+# random edits: every request answers
+
+
+PIECES = ["a", "要件", "𠮷", " ", "\n", "->", "~>", "<~>", ",", "[", "]", "{", "}", ":", '"', "#", "group ",
+          "stage ", "deliverable ", "knowhow ", "owner: ", "stage: ", "exit: ", "final", "\\", "=>", "\u3000"]
+
+
+async def test_random_edits_never_crash_the_server(client):
+    rnd = random.Random(13)
+    base = (Path(__file__).resolve().parent.parent / "examples" / "renewal-roadmap.prep").read_text(encoding="utf-8")
+    text = base
+    uri = await open_doc(client, text, "fuzz.prep")
+    requests = 0
+    for version in range(2, EDITS + 2):
+        roll = rnd.random()
+        at = rnd.randint(0, len(text))
+        if roll < 0.45:
+            text = text[:at] + rnd.choice(PIECES) + text[at:]
+        elif roll < 0.85:
+            text = text[:at] + text[at + rnd.randint(1, 12):]
+        elif roll < 0.95:
+            text = text[:at]  # truncated
+        else:
+            text = base
+        change(client, uri, version, text)
+        lines = text.split("\n")
+        line = rnd.randint(0, len(lines))
+        character = rnd.randint(0, len(lines[line]) + 2 if line < len(lines) else 3)
+        p = lsp.Position(line, character)
+        kind = version % 6
+        if kind == 0:
+            await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=p))
+        elif kind == 1:
+            result = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(uri), position=p))
+            assert result is not None
+        elif kind == 2:
+            assert await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc(uri))) is not None
+        elif kind == 3:
+            await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=p))
+            await client.text_document_references_async(lsp.ReferenceParams(
+                text_document=doc(uri), position=p, context=lsp.ReferenceContext(include_declaration=True)))
+        elif kind == 4:
+            assert await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+                text_document=doc(uri), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True))) is not None
+        else:
+            rng = lsp.Range(lsp.Position(0, 0), p)
+            assert await client.text_document_code_action_async(lsp.CodeActionParams(
+                text_document=doc(uri), range=rng, context=lsp.CodeActionContext(diagnostics=[]))) is not None
+        requests += 1
+    # the last text is diagnosed too
+    diags = await wait_diagnostics(client, uri, version=EDITS + 1)
+    assert diags is not None
+    assert requests == EDITS
+    errors = [m for m in client.log_messages if m.type == lsp.MessageType.Error]
+    assert errors == [], errors[0].message if errors else ""
