@@ -319,3 +319,16 @@ def test_a_syntax_error_at_start_still_serves(tmp_path):
     conn.close()
     code, err = stop(proc)
     assert code == 0 and "Traceback" not in err
+
+
+def test_the_live_page_font_grows_only_with_new_glyphs():
+    from prep.serve.worker import _PageFont
+    from prep.renderer.webfont import unicode_range
+
+    font = _PageFont()
+    first = font.css('<svg><text x="0">見積書</text></svg>')
+    assert first.startswith("@font-face") and unicode_range("見積書") in first
+    # the same glyphs (or fewer): the very same rule, so the page keeps its face
+    assert font.css('<svg><text x="0">積書</text></svg>') is first
+    grown = font.css('<svg><text x="0">見積書</text><text x="1">承認</text></svg>')
+    assert grown != first and unicode_range("承認見積書") in grown

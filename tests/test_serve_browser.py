@@ -53,6 +53,12 @@ def test_live_edit_error_and_fix(browser, tmp_path):  # noqa: F811
         assert by_id(browser, "prep-details-label").text == "b"
         assert by_id(browser, "prep-chains").text.startswith("2 upstream (orange), 2 downstream")  # c, and now its new consumer
         assert not by_id(browser, "prep-error").is_displayed()
+        # the page carries one face of the font for every glyph drawn so far
+        # (the live pictures come without their own): the new label's too
+        wait_for(browser, "return Array.from(document.fonts).some("
+                          "f => f.family.replace(/['\"]/g, '') === 'Noto Sans CJK JP' && f.status === 'loaded')")
+        assert browser.execute_script("return document.querySelectorAll('#prep-picture style').length") == 0
+        assert browser.execute_script("return document.fonts.check('12px \"Noto Sans CJK JP\"', '新しい成果物')")
 
         # 2. a syntax error: the last good picture stays, the error is shown over it
         src.write_text(MODEL + "c -> 新しい成果物\nc -> \n", encoding="utf-8")

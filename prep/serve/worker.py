@@ -75,6 +75,29 @@ class Measured:
                      legend=dict(self.legend) if legend else {}, font=self.font, font_size=self.font_size)
 
 
+class _PageFont:
+    """The @font-face of the live page: a subset of the font with every
+    glyph the pictures have drawn so far. A save that draws no new glyph
+    sends the same rule, and the page leaves its face alone (a new face
+    would make the browser load and lay the text out again)."""
+
+    def __init__(self) -> None:
+        self.chars: set[str] = set()
+        self.rule = ""
+
+    def css(self, svg: str) -> str:
+        from ..renderer.webfont import FontUnavailable, font_face_css, used_characters
+
+        new = set(used_characters(svg)) - self.chars
+        if new:
+            self.chars |= new
+            try:
+                self.rule = font_face_css("".join(sorted(self.chars)))
+            except FontUnavailable:  # the picture still names the font
+                self.rule = ""
+        return self.rule
+
+
 def _serve_requests(conn, parent_end) -> None:
     """The child: render each request, answer ("ok", json text) or ("error", text)."""
     from ..embed.viewer import build_viewer
@@ -83,6 +106,7 @@ def _serve_requests(conn, parent_end) -> None:
     parent_end.close()  # so the parent's exit is an end of file here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     previous, previous_key, measured = None, None, None
+    font = _PageFont()
     while True:
         try:
             request = conn.recv()
@@ -101,9 +125,12 @@ def _serve_requests(conn, parent_end) -> None:
             if measured is None or (measured.font, measured.font_size) != (theme.font, theme.font_size):
                 measured = Measured(theme.font, theme.font_size)
             sizes = measured.sizes_for(model, legend)
+            # the picture without its font: the page keeps one face for
+            # every glyph drawn so far and replaces it only when it grows
             data, geometry = build_viewer(model, direction=direction, legend=legend, theme=theme, engine=engine,
                                           lint_options=lint_options, sizes=sizes,
-                                          previous=previous if key == previous_key else None)
+                                          previous=previous if key == previous_key else None, embed_fonts=False)
+            data["font"] = font.css(data["svg"]["text"])
             previous, previous_key = geometry, key
             answer = ("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         except PrepError as e:

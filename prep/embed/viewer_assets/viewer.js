@@ -121,7 +121,15 @@
     }
   }
 
+  var fontStyle = null;  // prep serve: the page's one face for the glyphs drawn so far
+  function showFont(d) {
+    if (typeof d.font !== "string" || (fontStyle && fontStyle.textContent === d.font)) return;
+    if (!fontStyle) { fontStyle = document.createElement("style"); document.head.appendChild(fontStyle); }
+    fontStyle.textContent = d.font;
+  }
+
   function showPicture(d) {
+    showFont(d);
     var doc = new DOMParser().parseFromString(d.svg.text, "image/svg+xml");
     var root = doc.documentElement;
     if (!root || root.namespaceURI !== SVGNS || doc.getElementsByTagName("parsererror").length) {
