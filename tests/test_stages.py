@@ -190,3 +190,13 @@ def test_json_export_and_graph_expose_stages(tmp_path):
     from prep.language.export import model_from_dict
     back = model_from_dict(data)
     assert back.stages == prep.load(p).stages
+
+
+@pytest.mark.parametrize("asked, line, hint", [("kickof", 2, "did you mean 'kickoff'?"), ("zzz", 1, "the stages: a, kickoff")])
+def test_an_unknown_stage_option_points_at_a_declaration(tmp_path, asked, line, hint):
+    p = tmp_path / "m.prep"
+    p.write_text('stage a "A"\nstage kickoff "K"\nx, y -> z [stage: kickoff]\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(p), "--stage", asked])
+    assert result.exit_code == 2
+    assert f"{p}:{line}:7: error: no stage named '{asked}' in the model" in result.output
+    assert "^" in result.output and hint in result.output

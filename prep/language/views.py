@@ -42,7 +42,16 @@ def stage_index(model: Model, stage: str) -> int:
         if not model.stages:
             raise PrepError.at(model.path, f"the model has no stages, so there is no stage '{stage}'",
                                name="usage-error", hint="declare stages: `stage kickoff \"Kickoff\" [exit: ...]`")
-        raise _unknown(model, "stage", stage, model.stages)
+        close = difflib.get_close_matches(stage, list(model.stages), n=1, cutoff=0.5)
+        known = ", ".join(model.stages)
+        hint = f"did you mean '{close[0]}'? (the stages: {known})" if close else f"the stages: {known}"
+        # point at the declaration of the stage meant, or of the first one
+        span = model.stages[close[0] if close else next(iter(model.stages))].span
+        if span is None:
+            raise PrepError.at(model.path, f"no stage named '{stage}' in the model", name="usage-error", hint=hint)
+        raise PrepError.at(model.path, f"no stage named '{stage}' in the model", name="usage-error", hint=hint,
+                           line=span.line, column=span.column, end_column=span.end_column,
+                           source=model.source or None)
     return model.stages[stage].index
 
 
