@@ -11,7 +11,6 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 import pytest

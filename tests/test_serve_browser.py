@@ -4,7 +4,6 @@ and see it, located, over the last good picture; fix it again."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 

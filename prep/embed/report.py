@@ -364,23 +364,6 @@ def roadmap_pictures(model: Model, whole, drawn, *, theme="default", direction: 
     return pictures
 
 
-def _page_font_css(svgs) -> str:
-    """One @font-face for every picture inline in an HTML page (the glyphs
-    they all draw), instead of a copy of the font in each picture."""
-    from ..renderer.webfont import FontNotEmbedded, FontUnavailable, font_face_css, used_characters
-
-    text = "".join(sorted(set("".join(used_characters(s.decode("utf-8")) for s in svgs))))
-    if not text:
-        return ""
-    try:
-        return font_face_css(text)
-    except FontUnavailable as e:
-        import warnings
-
-        warnings.warn(f"the report is written without its font: {e}", FontNotEmbedded, stacklevel=2)
-        return ""
-
-
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
                  direction: str = "LR", images: dict | None = None) -> tuple[bytes, bytes]:
     """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
@@ -390,6 +373,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     from ..layouter import layout
     from ..renderer import render
     from ..renderer.dot import resolve_theme
+    from ..renderer.webfont import page_font_css
 
     findings = lint_findings(model)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
@@ -406,7 +390,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     if fmt == "html":
         return report_html(model, sort_findings(findings) if findings is not None else None, svg,
                            theme=theme, pictures=pictures,
-                           font_css=_page_font_css([svg, *pictures.values()])).encode("utf-8"), svg
+                           font_css=page_font_css([svg, *pictures.values()], 'the report')).encode("utf-8"), svg
     if fmt == "md":
         stem = image_name[:-4] if image_name.endswith(".svg") else image_name
         names = {key: f"{stem}.roadmap.svg" if key == "roadmap" else f"{stem}.stage-{i}.svg"

@@ -694,7 +694,7 @@ def _stage_order(b: _Builder, declared: list[str]) -> list[str]:
             st, values, spans = b.stages[start]
             b.error("E009", "stage-order", "the stages' order has a cycle: " + " after ".join(
                 f"'{n}'" for n in cycle), spans["after"],
-                f"remove one `after:` of the cycle; without `after:` stages run in the order they are declared")
+                "remove one `after:` of the cycle; without `after:` stages run in the order they are declared")
             for n in seen:
                 after.pop(n, None)
     position = {n: i for i, n in enumerate(declared)}

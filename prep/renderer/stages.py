@@ -388,23 +388,6 @@ def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, 
         return svgs
 
 
-def _page_font_css(svgs: list[bytes]) -> str:
-    """One @font-face for all the frames of an HTML page ('' when the font
-    cannot be had: the page still names it)."""
-    from .webfont import FontNotEmbedded, FontUnavailable, font_face_css, used_characters
-
-    text = "".join(sorted(set("".join(used_characters(s.decode("utf-8")) for s in svgs))))
-    if not text:
-        return ""
-    try:
-        return font_face_css(text)
-    except FontUnavailable as e:
-        import warnings
-
-        warnings.warn(f"the flip-book is written without its font: {e}", FontNotEmbedded, stacklevel=2)
-        return ""
-
-
 def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hidden", lint: bool = False,
                  lint_options: dict | None = None, direction: str = "LR", legend: bool = False, theme=None,
                  engine: str = "prep", dpi: float | None = None) -> bytes:
@@ -529,8 +512,9 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001",
                                name="render-failed", hint="write the frames as SVG: -o frames/") from None
     from .flipbook_html import flipbook_html
+    from .webfont import page_font_css
 
     svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False),
                  embed_fonts=False)
     return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data) for f, data in zip(fs, svgs)],
-                         font_css=_page_font_css(svgs))
+                         font_css=page_font_css(svgs, 'the flip-book'))

@@ -304,3 +304,20 @@ def embed_font(svg: bytes) -> bytes:
         return svg
     style = f'\n<defs><style type="text/css">{font_face_css(text)}</style></defs>'.encode("ascii")
     return svg[:m.end()] + style + svg[m.end():]
+
+
+def page_font_css(svgs, what: str = "the page") -> str:
+    """One @font-face for several pictures inline in one HTML page (the
+    glyphs they all draw), instead of a copy of the font in each; '' (with
+    a warning: the pictures still name the font) when it cannot be had."""
+    text = "".join(sorted(set("".join(used_characters(s.decode("utf-8") if isinstance(s, bytes) else s)
+                                      for s in svgs))))
+    if not text:
+        return ""
+    try:
+        return font_face_css(text)
+    except FontUnavailable as e:
+        import warnings
+
+        warnings.warn(f"{what} is written without its font: {e}", FontNotEmbedded, stacklevel=2)
+        return ""
