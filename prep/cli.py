@@ -197,6 +197,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
     if stage_name is not None or flipbook or later is not None:
+        if view != "diagram":
+            raise click.UsageError("--view roadmap draws every stage in one picture (as columns); --stage and "
+                                   "--flipbook draw the diagram as it stands at each stage: give one of them")
         return _render_stages(files, output, fmt.lower() if fmt else None, stage_name, flipbook, later,
                               look=(theme, direction, legend, transparent), dpi=_dpi(dpi, scale), lint=with_lint,
                               engine=engine, view=(focus, depth, group_name), limits=(overview_above, force,

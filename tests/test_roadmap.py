@@ -406,3 +406,16 @@ def test_random_models_keep_the_promises():
         for direction in ("LR", "TB"):
             check_columns(model, prep.layout(model, view="roadmap", direction=direction, legend=seed % 2 == 0))
     assert tested >= 30
+
+
+def test_the_roadmap_view_and_the_stage_pictures_do_not_mix(tmp_path):
+    from click.testing import CliRunner
+
+    from prep.cli import cli
+
+    src = Path(__file__).resolve().parent.parent / "examples" / "cs-onboarding.prep"
+    for extra in (["--flipbook"], ["--stage", "kickoff"]):
+        result = CliRunner().invoke(cli, ["render", str(src), "--view", "roadmap", "-o", str(tmp_path / "x.svg")]
+                                    + extra)
+        assert result.exit_code == 2 and "--view roadmap draws every stage in one picture" in result.output
+        assert not (tmp_path / "x.svg").exists()
