@@ -100,6 +100,8 @@ def test_model_without_stages_has_none():
     ("stage a\ndeliverable x [stage: b]\n", "E008", 2, 16, "stage 'b' is not declared", "declared stages: a"),
     ("stage kickoff\ndeliverable x [stage: kickof]\n", "E008", 2, 16, "not declared", "did you mean 'kickoff'?"),
     ("stage kickoff\ngroup g [stage: kikoff] {\n x -> y\n}\n", "E008", 2, 10, "not declared", "did you mean"),
+    ('stage kickoff\ngroup g [note: "x", stage: kikoff] {\n x -> y\n}\n', "E008", 2, 21, "not declared",
+     "did you mean 'kickoff'?"),
     ("stage kickoff\nx -> y [stage: kickof]\n", "E008", 2, 9, "not declared", "did you mean"),
     ("stage a [exit: plna]\ndeliverable plan\n", "E008", 1, 10, "'plna' of stage 'a' is not a deliverable",
      "did you mean 'plan'?"),

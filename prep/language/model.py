@@ -550,6 +550,8 @@ def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str |
     values: dict = {}
     if not attrs:
         return values
+    if spans is None:
+        spans = {}
     seen: dict[str, Span] = {}
     for a in attrs:
         kind = table.get(a.key)
@@ -583,10 +585,9 @@ def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str |
                         "name at least one deliverable, or leave the attribute out", subject=subject)
                 continue
             values[a.key] = tuple(dict.fromkeys(names))
-        if spans is not None:
-            spans[a.key] = a.span
+        spans[a.key] = a.span
     if "stage" in values:
-        b.stage_refs.append((values["stage"], spans["stage"] if spans else attrs[0].span, subject))
+        b.stage_refs.append((values["stage"], spans["stage"], subject))
     return values
 
 
