@@ -104,6 +104,12 @@ def _serve_requests(conn, parent_end) -> None:
     from ..language import loads
 
     parent_end.close()  # so the parent's exit is an end of file here
+    # this process is the render's child already: the parent stops it when
+    # it overruns and starts another when it dies, so Graphviz draws here
+    # rather than in one more forked child per save
+    from .. import _process
+
+    _process.inside_child = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     previous, previous_key, measured = None, None, None
     font = _PageFont()
