@@ -202,6 +202,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "--flipbook draw the diagram as it stands at each stage: give one of them")
         return _render_stages(files, output, fmt.lower() if fmt else None, stage_name, flipbook, later,
                               look=(theme, direction, legend, transparent), dpi=_dpi(dpi, scale), lint=with_lint,
+                              embed_fonts=embed_fonts,
                               engine=engine, view=(focus, depth, group_name), limits=(overview_above, force,
                                                                                        timeout, stable_file))
     if stable_file is not None and len(files) > 1:
@@ -294,7 +295,8 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
         click.echo(f"wrote {out_path}", err=True)
 
 
-def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lint, engine, view, limits):
+def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lint, engine, view, limits,
+                   embed_fonts=True):
     """prep render --stage NAME / --flipbook: the cross-sections of a model's
     stages, drawn on one layout of the whole model (docs/stages.md)."""
     from . import api
@@ -337,15 +339,18 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
             if out_fmt == "mmd":
                 raise click.UsageError("--stage draws on prep's layout of the whole model; Mermaid lays a model "
                                        "out itself: choose svg, png, pdf, pptx, dot, layout or json")
-            data = _within_budget(src, timeout, lambda: stage_pictures.render_stage(model, stage, out_fmt, **options))
+            data = _within_budget(src, timeout, lambda: stage_pictures.render_stage(
+                model, stage, out_fmt, embed_fonts=embed_fonts, **options))
             write_output(out_path, data, inputs=(src,))
         else:
             out_path, out_fmt, folder = _flipbook_output(src, output, fmt)
             if folder:
-                frames = _within_budget(src, timeout, lambda: stage_pictures.stage_frames(model, out_fmt, **options))
+                frames = _within_budget(src, timeout, lambda: stage_pictures.stage_frames(
+                    model, out_fmt, embed_fonts=embed_fonts, **options))
                 write_folder(out_path, frames, owned=stage_pictures.FRAME_FILE, inputs=(src,))
             else:
-                data = _within_budget(src, timeout, lambda: stage_pictures.flipbook(model, out_fmt, **options))
+                data = _within_budget(src, timeout, lambda: stage_pictures.flipbook(
+                    model, out_fmt, embed_fonts=embed_fonts, **options))
                 write_output(out_path, data, inputs=(src,))
         if out_path != "-":
             click.echo(f"wrote {out_path}" + (f" ({len(model.stages)} frames)" if flipbook else ""), err=True)

@@ -418,3 +418,19 @@ def test_composed_frames_are_what_graphviz_draws_for_each_frame(text, later):
     composed = _composed_svgs(model, geometry, fs, theme, later)
     for f, svg in zip(fs, composed):
         assert _without_running_numbers(svg) == _without_running_numbers(draw_frame(f, "svg", theme=theme, embed_fonts=False))
+
+
+def test_stage_pictures_carry_their_font_unless_asked_not_to(tmp_path):
+    from click.testing import CliRunner
+
+    from prep.cli import cli
+
+    runner = CliRunner()
+    for extra, has_font in (([], True), (["--no-embed-fonts"], False)):
+        one, book = tmp_path / f"k{has_font}.svg", tmp_path / f"b{has_font}.html"
+        assert runner.invoke(cli, ["render", str(ONBOARDING), "--stage", "kickoff", "-o", str(one)] + extra).exit_code == 0
+        assert runner.invoke(cli, ["render", str(ONBOARDING), "--flipbook", "-o", str(book)] + extra).exit_code == 0
+        assert ("@font-face" in one.read_text(encoding="utf-8")) is has_font
+        page = book.read_text(encoding="utf-8")
+        # the page carries the font once, never a copy per frame
+        assert page.count("@font-face") == (1 if has_font else 0)

@@ -390,9 +390,10 @@ def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, 
 
 def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hidden", lint: bool = False,
                  lint_options: dict | None = None, direction: str = "LR", legend: bool = False, theme=None,
-                 engine: str = "prep", dpi: float | None = None) -> bytes:
+                 engine: str = "prep", dpi: float | None = None, embed_fonts: bool = True) -> bytes:
     """The picture of `model` at the end of `stage`, on the geometry of the
-    whole model: exactly the flip-book's frame of that stage."""
+    whole model: exactly the flip-book's frame of that stage (an SVG with
+    its font subset unless `embed_fonts` is False)."""
     theme = _theme_for(theme, later)
     from ..language.views import stage_index
 
@@ -402,7 +403,7 @@ def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hi
                               health=lint, later=later)
     f = frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options)
     if fmt == "svg":  # as the flip-book draws it
-        return _svgs(model, geometry, [f], theme, later, lint)[0]
+        return _svgs(model, geometry, [f], theme, later, lint, embed_fonts)[0]
     return draw_frame(f, fmt, theme=theme, dpi=dpi)
 
 
@@ -426,14 +427,16 @@ def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_opt
 
 
 def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
-                 **options) -> list[tuple[str, bytes]]:
-    """[(file name, picture)] one per stage, in order: `01-contract.svg`, ..."""
+                 embed_fonts: bool = True, **options) -> list[tuple[str, bytes]]:
+    """[(file name, picture)] one per stage, in order: `01-contract.svg`, ...
+    (SVGs with their font subset unless `embed_fonts` is False)."""
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
     geometry, fs = _frames(model, theme=theme, **options)
     if fmt == "svg":
-        pictures = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False))
+        pictures = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False),
+                         embed_fonts)
     else:
         pictures = _draw_all(fs, fmt, theme, dpi)
     return [(frame_file_name(f.stage, len(fs), fmt), data) for f, data in zip(fs, pictures)]
@@ -483,9 +486,11 @@ def _stop(children) -> None:
             pass
 
 
-def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme=None, **options) -> bytes:
-    """The flip-book as one file: `html` (a page with a stage slider),
-    `pdf` (a page per stage) or `pptx` (a slide per stage)."""
+def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme=None, embed_fonts: bool = True,
+             **options) -> bytes:
+    """The flip-book as one file: `html` (a page with a stage slider, and
+    the font subset of its frames unless `embed_fonts` is False), `pdf` (a
+    page per stage) or `pptx` (a slide per stage)."""
     from .dot import resolve_theme
 
     if fmt not in FLIPBOOK_FORMATS:
@@ -517,4 +522,4 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
     svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False),
                  embed_fonts=False)
     return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data) for f, data in zip(fs, svgs)],
-                         font_css=page_font_css(svgs, 'the flip-book'))
+                         font_css=page_font_css(svgs, 'the flip-book') if embed_fonts else "")
