@@ -234,16 +234,7 @@ def _line(toks: list, line: int, path: str, top: list, stack: list) -> None:
     while i < n and toks[i][0] == _NAME and toks[i][1] in ("group", "stage"):
         keyword, kw_col = toks[i][1], toks[i][2]
         kw_span = Span(path, line, kw_col, line, kw_col + len(keyword))
-        name, name_span, i = _name(toks, i + 1, line, path)
-        end_span = name_span
-        label = attrs = None
-        if i < n and toks[i][0] == _STRING:
-            s_value, s_col = toks[i][1], toks[i][2]
-            label = unescape(s_value)
-            end_span = Span(path, line, s_col, line, s_col + len(s_value))
-            i += 1
-        if i < n and toks[i][0] == _PUNCT and toks[i][1] == "[":
-            attrs, end_span, i = _attrs(toks, i, line, path)
+        name, name_span, label, attrs, end_span, i = _head(toks, i + 1, line, path)
         if i < n and toks[i][0] == _PUNCT and toks[i][1] == "{":
             stack.append(_OpenGroup(keyword, name, name_span, label, attrs, kw_span))
             i += 1
@@ -284,16 +275,7 @@ def _statement(toks: list, i: int, line: int, path: str, top: list, stack: list)
             elif value in ("group", "stage"):
                 raise _Fallback  # not reached: openers are read before
             else:
-                name, name_span, i = _name(toks, i + 1, line, path)
-                end_span = name_span
-                label = attrs = None
-                if i < n and toks[i][0] == _STRING:
-                    s_value, s_col = toks[i][1], toks[i][2]
-                    label = unescape(s_value)
-                    end_span = Span(path, line, s_col, line, s_col + len(s_value))
-                    i += 1
-                if i < n and toks[i][0] == _PUNCT and toks[i][1] == "[":
-                    attrs, end_span, i = _attrs(toks, i, line, path)
+                name, name_span, label, attrs, end_span, i = _head(toks, i + 1, line, path)
                 stmt = DeclStmt(value, name, name_span, label, attrs, kw_span.to(end_span))
         else:
             left, i = _names(toks, i, line, path)
@@ -312,6 +294,23 @@ def _statement(toks: list, i: int, line: int, path: str, top: list, stack: list)
             stmt = RelationStmt(steps, attrs, steps[0][0][0][1].to(end_span))
         (stack[-1].body if stack else top).append(stmt)
     return i
+
+
+def _head(toks: list, i: int, line: int, path: str):
+    """`NAME "label"? [attrs]?` after a keyword, at `i`: (name, its span,
+    label, attributes, span of the head's last token, next index)."""
+    n = len(toks)
+    name, name_span, i = _name(toks, i, line, path)
+    end_span = name_span
+    label = attrs = None
+    if i < n and toks[i][0] == _STRING:
+        s_value, s_col = toks[i][1], toks[i][2]
+        label = unescape(s_value)
+        end_span = Span(path, line, s_col, line, s_col + len(s_value))
+        i += 1
+    if i < n and toks[i][0] == _PUNCT and toks[i][1] == "[":
+        attrs, end_span, i = _attrs(toks, i, line, path)
+    return name, name_span, label, attrs, end_span, i
 
 
 def _name(toks: list, i: int, line: int, path: str):
