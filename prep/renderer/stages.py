@@ -469,21 +469,8 @@ def _draw_all(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool = True) -
             out[k::workers] = children.pop(0).wait()  # a failed wait stops its own child
         return out
     finally:
-        _stop(children)
-
-
-def _stop(children) -> None:
-    """Stop workers still running (another one failed, or Ctrl-C)."""
-    import os
-    import signal
-
-    for child in children:
-        try:
-            os.kill(child.pid, signal.SIGKILL)
-            os.waitpid(child.pid, 0)
-            os.close(child.read_end)
-        except OSError:
-            pass
+        for child in children:  # still running: another one failed, or Ctrl-C
+            child.stop()
 
 
 def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme=None, embed_fonts: bool = True,
