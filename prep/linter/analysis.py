@@ -64,10 +64,12 @@ def strongly_connected(nodes: Iterable[str], succ: dict[str, list[str]]) -> list
     return out
 
 
-def topological_prefix(nodes: list[str], succ: dict[str, list[str]]) -> list[str]:
+def topological_prefix(nodes, succ) -> list:
     """Kahn's algorithm: the nodes that are on no cycle and downstream of
     none, in topological order. All of `nodes` when the graph is acyclic
-    (the usual case, and much cheaper to establish than with Tarjan)."""
+    (the usual case, and much cheaper to establish than with Tarjan).
+    `nodes` are names with `succ` a dict of lists, or positions 0..n-1 with
+    `succ` a list of lists."""
     indeg = dict.fromkeys(nodes, 0)
     for v in nodes:
         for w in succ[v]:
@@ -252,18 +254,7 @@ class Flow:
             if len(out) > 1 and len(set(out)) != len(out):
                 succ[i] = list(dict.fromkeys(out))
         self.succ = succ
-        indeg = [0] * len(names)
-        for out in succ:
-            for w in out:
-                indeg[w] += 1
-        order = [v for v in range(len(names)) if not indeg[v]]
-        i = 0
-        while i < len(order):
-            for w in succ[order[i]]:
-                indeg[w] -= 1
-                if not indeg[w]:
-                    order.append(w)
-            i += 1
+        order = topological_prefix(range(len(names)), succ)
         self.topological = order if len(order) == len(names) else None
 
 
