@@ -279,7 +279,7 @@ def _only_serve(args, argv) -> int:
     from serve import bench_serve, table as serve_table
 
     load_before = os.getloadavg()
-    result = bench_serve(args.serve_n, args.serve_edits, prep_command())
+    result = bench_serve(args.serve_n, args.serve_edits, prep_command(), profile=args.serve_profile)
     result.update(command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   machine=machine_info(), load_average={"before": load_before, "after": os.getloadavg()})
     print(serve_table(result))
@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only the live preview benchmark (headless Chromium; writes results/serve.json)")
     ap.add_argument("--serve-n", type=int, default=200, help="model size of the live preview benchmark")
     ap.add_argument("--serve-edits", type=int, default=10, help="saves measured by the live preview benchmark")
+    ap.add_argument("--serve-profile", choices=("local", "long-range"), default="local",
+                    help="generator profile of the live preview benchmark's model")
     ap.add_argument("--only-authoring", action="store_true",
                     help="run only the authoring benchmark: prep fmt --check, prep lsp diagnostics latency")
     ap.add_argument("--vscode-grammar", default="", metavar="SIZES",

@@ -46,7 +46,7 @@ def _wait(driver, script: str, timeout: float = 30.0):
         time.sleep(0.005)
 
 
-def bench_serve(n: int = 200, edits: int = 10, prep: list[str] | None = None) -> dict:
+def bench_serve(n: int = 200, edits: int = 10, prep: list[str] | None = None, profile: str = "local") -> dict:
     sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import chromium, missing
@@ -54,11 +54,11 @@ def bench_serve(n: int = 200, edits: int = 10, prep: list[str] | None = None) ->
 
     reason = missing()
     if reason is not None:
-        return {"n": n, "skipped": f"no headless browser: {reason}"}
+        return {"n": n, "profile": profile, "skipped": f"no headless browser: {reason}"}
     prep = prep or [sys.executable, "-m", "prep"]
     with tempfile.TemporaryDirectory(prefix="prep-bench-serve-") as tmp:
         model = Path(tmp) / "m.prep"
-        text = generate(n, 0, "local")
+        text = generate(n, 0, profile)
         model.write_text(text, encoding="utf-8")
         names = re.findall(r"^\s*(?:deliverable|knowhow)\s+(\S+)", text, re.M)
         proc = subprocess.Popen(prep + ["serve", str(model), "--no-open", "--port", "0"], cwd=tmp,
@@ -107,7 +107,7 @@ def bench_serve(n: int = 200, edits: int = 10, prep: list[str] | None = None) ->
             except subprocess.TimeoutExpired:
                 proc.kill()
     seconds = [r["seconds"] for r in rows]
-    return {"n": n, "edits": rows, "first_page": round(first_page, 3),
+    return {"n": n, "profile": profile, "edits": rows, "first_page": round(first_page, 3),
             "median": statistics.median(seconds), "max": max(seconds), "target": TARGET_SECONDS,
             "within_target": sum(s <= TARGET_SECONDS for s in seconds)}
 
