@@ -19,9 +19,9 @@ from pathlib import Path
 from generate import edit, generate
 
 
-def bench_fmt(prep: list[str], work: Path, measure, n: int = 10_000, runs: int = 5) -> dict:
+def bench_fmt(prep: list[str], work: Path, measure, n: int = 10_000, runs: int = 5, profile: str = "local") -> dict:
     raw = work / f"fmt-{n}.prep"
-    raw.write_text(generate(n), encoding="utf-8")
+    raw.write_text(generate(n, profile=profile), encoding="utf-8")
     tidy = work / f"fmt-{n}-tidy.prep"
     tidy.write_text(raw.read_text(encoding="utf-8"), encoding="utf-8")
     subprocess.run(prep + ["fmt", str(tidy)], check=True, capture_output=True)
@@ -77,9 +77,9 @@ class _Client:
             self.proc.kill()
 
 
-def bench_lsp(prep: list[str], work: Path, n: int = 1_000, edits: int = 20) -> dict:
+def bench_lsp(prep: list[str], work: Path, n: int = 1_000, edits: int = 20, profile: str = "local") -> dict:
     path = work / f"lsp-{n}.prep"
-    text = generate(n)
+    text = generate(n, profile=profile)
     path.write_text(text, encoding="utf-8")
     uri = path.as_uri()
     client = _Client(prep + ["lsp"], work)
@@ -125,9 +125,9 @@ def authoring_table(result: dict) -> str:
     ])
 
 
-def bench_authoring(prep: list[str], work: Path, measure, runs: int = 5) -> dict:
-    print("authoring: prep fmt ...", file=sys.stderr, flush=True)
-    result = {"fmt": bench_fmt(prep, work, measure, runs=runs)}
-    print("authoring: prep lsp ...", file=sys.stderr, flush=True)
-    result["lsp"] = bench_lsp(prep, work)
+def bench_authoring(prep: list[str], work: Path, measure, runs: int = 5, profile: str = "local") -> dict:
+    print(f"authoring ({profile}): prep fmt ...", file=sys.stderr, flush=True)
+    result = {"profile": profile, "fmt": bench_fmt(prep, work, measure, runs=runs, profile=profile)}
+    print(f"authoring ({profile}): prep lsp ...", file=sys.stderr, flush=True)
+    result["lsp"] = bench_lsp(prep, work, profile=profile)
     return result

@@ -294,11 +294,12 @@ def _only_authoring(args) -> int:
 
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
-        result = bench_authoring(prep_command(), Path(tmp), measure, runs=args.runs)
+        result = bench_authoring(prep_command(), Path(tmp), measure, runs=args.runs, profile=args.authoring_profile)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     print(authoring_table(result))
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
-    out = HERE / "results" / "authoring.json"
+    out = HERE / "results" / ("authoring.json" if args.authoring_profile == "local"
+                              else f"authoring-{args.authoring_profile}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
@@ -330,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--serve-edits", type=int, default=10, help="saves measured by the live preview benchmark")
     ap.add_argument("--serve-profile", choices=("local", "long-range"), default="local",
                     help="generator profile of the live preview benchmark's model")
+    ap.add_argument("--authoring-profile", choices=("local", "long-range"), default="local",
+                    help="generator profile of the authoring benchmark's models")
     ap.add_argument("--only-authoring", action="store_true",
                     help="run only the authoring benchmark: prep fmt --check, prep lsp diagnostics latency")
     ap.add_argument("--vscode-grammar", default="", metavar="SIZES",
