@@ -97,6 +97,12 @@ SAMPLES = [
     "a,b->c,d\n",
     "-a -> b-\n",
     'deliverable x "l" [note: "#not a comment"] # a comment\n',
+    # lists of bare names are split, not scanned: every kind of blank around the commas
+    "a\u3000,\tb ,  c\f->  d , e\n",
+    # lines that start like a declaration keyword but are relations
+    "deliverables, knowhow2 -> kickoff\n",
+    "\tdeliverable-x -> k\n",
+    "d -> k\n",
 ]
 
 
@@ -110,6 +116,8 @@ REFUSED = [
     "a => b\n",                  # an error: Lark explains it
     "deliverable -> x\n",        # a keyword where a name belongs
     "a -> title\n",
+    "a, deliverable -> b\n",     # a keyword inside a list of bare names
+    "a -> b ,knowhow\n",
     "group g {\n a -> b\n",      # unclosed
     "}\n",                       # unbalanced
     "a -> b [owner: x\n",        # unclosed bracket
@@ -137,8 +145,9 @@ def test_errors_come_from_lark():
 
 
 # random models built from the pieces of the language, with random spacing
-_name = st.sampled_from(["a", "b", "顧客", "v1.2", "post-sales", '"x y"', '"q\\"q"', "-n", "k-"])
-_ws = st.sampled_from(["", " ", "  ", "\t", "\u3000"])
+_name = st.sampled_from(["a", "b", "顧客", "v1.2", "post-sales", '"x y"', '"q\\"q"', "-n", "k-",
+                        "deliverables", "know"])
+_ws = st.sampled_from(["", " ", "  ", "\t", "\u3000", "\f"])
 _arrow = st.sampled_from(["->", "~>", "<~>"])
 
 

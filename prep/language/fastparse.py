@@ -76,6 +76,7 @@ def scan(text: str, path: str = "<string>"):
 
 
 _W = WS_PATTERN + "*"
+_BLANKS = " \t\f\u3000"  # the characters of WS_PATTERN
 _ITEM = "(?:" + NAME_PATTERN + "|" + STRING_PATTERN + ")"
 _LIST = _ITEM + "(?:" + _W + "," + _W + _ITEM + ")*"
 _TAIL = _W + "(#[^\n]*)?"
@@ -101,18 +102,39 @@ def _scan(text: str, path: str):
     names = _NAME_OR_STRING.finditer
     new = tuple.__new__  # Span is a named tuple: skip its __new__ wrapper
     keywords = _KEYWORDS
+    blanks = _BLANKS
     lines = text.split("\n")
     lines.pop()  # the text ends with a newline
     for lineno, line in enumerate(lines, 1):
         if not line:
             continue
-        m = relation_line(line)
+        # only a line starting with 'd' or 'k' can be a declaration, and one
+        # that is cannot be a relation: one pattern per line, mostly
+        first = line.lstrip(blanks)[:1]
+        if first == "d" or first == "k":
+            decl = decl_line(line)
+            m = relation_line(line) if decl is None else None
+        else:
+            decl = None
+            m = relation_line(line)
         if m is not None:
             steps = []
             for group in (1, 3):
+                listed = m.group(group)
                 offset = m.start(group) + 1
+                if '"' not in listed:  # bare names only (nearly always): split, no second regex
+                    side = []
+                    for part in listed.split(","):
+                        value = part.strip(blanks)
+                        if value in keywords:
+                            raise _Fallback
+                        col = offset + part.find(value)
+                        side.append((value, new(Span, (path, lineno, col, lineno, col + len(value)))))
+                        offset += len(part) + 1
+                    steps.append(side)
+                    continue
                 side = []
-                for nm in names(m.group(group)):
+                for nm in names(listed):
                     value = nm.group(1)
                     col = offset + nm.start()
                     if value is None:
@@ -131,7 +153,7 @@ def _scan(text: str, path: str):
             if m.group(4) is not None:
                 _comment(m, 4, path, lineno, comments)
             continue
-        m = decl_line(line)
+        m = decl
         if m is not None:
             kind = m.group(1)
             col = m.start(2) + 1
