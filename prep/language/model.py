@@ -482,16 +482,19 @@ def _name_subject(b: _Builder, first: int, subject: str) -> None:
 
 
 def _add_decl(b: _Builder, st, group: str | None, stage: str | None) -> None:
-    first = len(b.diagnostics)
-    spans: dict = {}
-    values = _attributes(b, st.attrs, on_relation=False, spans=spans)
-    _name_subject(b, first, st.name)
-    if "stage" in values:
-        b.stage_refs.append((values["stage"], spans["stage"], st.name))
-    d = Deliverable(name=st.name, kind=st.kind, label=st.label, owners=values.get("owner", ()),
-                    external=values.get("external", False), final=values.get("final", False),
-                    note=values.get("note"), stage=values.get("stage", stage), group=group,
-                    span=st.name_span, declared=True)
+    if st.attrs:
+        first = len(b.diagnostics)
+        spans: dict = {}
+        values = _attributes(b, st.attrs, on_relation=False, spans=spans)
+        _name_subject(b, first, st.name)
+        if "stage" in values:
+            b.stage_refs.append((values["stage"], spans["stage"], st.name))
+        # positional: a frozen dataclass takes keywords at twice the cost
+        d = Deliverable(st.name, st.kind, st.label, values.get("owner", ()), values.get("external", False),
+                        values.get("final", False), values.get("note"), values.get("stage", stage), group,
+                        st.name_span, True)
+    else:
+        d = Deliverable(st.name, st.kind, st.label, (), False, False, None, stage, group, st.name_span, True)
     old = b.decls.get(st.name)
     if old is None:
         b.decls[st.name] = d
@@ -519,24 +522,32 @@ def _add_decl(b: _Builder, st, group: str | None, stage: str | None) -> None:
 
 
 def _add_relations(b: _Builder, st, group: str | None, placed: str | None) -> None:
-    first = len(b.diagnostics)
-    spans: dict = {}
-    values = _attributes(b, st.attrs, on_relation=True, spans=spans)
-    # a relation finding is about the relation's target (the last one named)
-    target = st.steps[-1][2][-1][0]
-    _name_subject(b, first, target)
-    note, stage, owners = values.get("note"), values.get("stage"), values.get("owner", ())
-    if stage is not None:
-        b.stage_refs.append((stage, spans["stage"], target))
+    if st.attrs:
+        first = len(b.diagnostics)
+        spans: dict = {}
+        values = _attributes(b, st.attrs, on_relation=True, spans=spans)
+        # a relation finding is about the relation's target (the last one named)
+        target = st.steps[-1][2][-1][0]
+        _name_subject(b, first, target)
+        note, stage, owners = values.get("note"), values.get("stage"), values.get("owner", ())
+        if stage is not None:
+            b.stage_refs.append((stage, spans["stage"], target))
+    else:
+        note = stage = None
+        owners = ()
     implicit, decls, out = b.implicit, b.decls, b.relations
-    for (name, span) in st.all_names():
-        if name not in implicit and name not in decls:
-            implicit[name] = Deliverable(name=name, group=group, span=span, declared=False, stage=placed)
-    for left, arrow, right in st.steps:
+    steps = st.steps
+    for names in [steps[0][0]] + [right for _, _, right in steps]:
+        for name, span in names:
+            if name not in decls and name not in implicit:
+                implicit[name] = Deliverable(name, TANGIBLE, None, (), False, False, None, placed, group, span,
+                                             False)
+    whole = st.span
+    for left, arrow, right in steps:
         kind = ARROW_KINDS[arrow]
         for s_name, s_span in left:
             for t_name, t_span in right:
-                out.append(Relation(kind, s_name, t_name, st.span, s_span, t_span, note, stage, owners))
+                out.append(Relation(kind, s_name, t_name, whole, s_span, t_span, note, stage, owners))
 
 
 # --------------------------------------------------------------------------
