@@ -70,12 +70,16 @@ class Child:
                 os._exit(status)
         os.close(write_end)
         self.read_end = read_end
+        self.reaped = False
 
     def stop(self) -> None:
         """Give up on the work: stop the child now (when the caller failed
         before it asked for the result)."""
         import signal
 
+        if self.reaped:  # waited for already: the pid may be another process's now
+            return
+        self.reaped = True
         try:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
@@ -103,10 +107,12 @@ class Child:
                         break
                     chunks.append(chunk)
         except BaseException:  # Ctrl-C, the budget, anything: stop the work now
+            self.reaped = True
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             raise
         _, status = os.waitpid(self.pid, 0)
+        self.reaped = True
         if not chunks:
             if os.WIFSIGNALED(status):
                 raise RuntimeError(f"{self.name} stopped with signal {os.WTERMSIG(status)}")

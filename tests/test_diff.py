@@ -5,6 +5,7 @@ lint delta, the outputs, git revisions, the diff picture and
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -423,6 +424,47 @@ def test_reading_the_sides_apart_gives_the_same_review(pair, monkeypatch, fork):
     assert format_text(apart) == format_text(together)
     assert apart.introduced and apart.hotspots_before and apart.hotspots_after
     assert apart.changes.old == old and apart.changes.new == new
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_failure_in_the_new_sides_lint_is_raised_and_no_child_is_left(pair, monkeypatch, fork):
+    """The new side is linted in a second child while this process compares:
+    its error comes back as itself, and both children are gone afterwards."""
+    from prep import _process
+    from prep.linter import review as review_module
+
+    if not fork:
+        monkeypatch.setattr(_process, "inside_child", True)
+    real = review_module._lint_and_rank
+
+    def failing(model, top, options):
+        if str(model.path).endswith("new.prep"):
+            raise ValueError("the lint broke")
+        return real(model, top, options)
+
+    monkeypatch.setattr(review_module, "_lint_and_rank", failing)
+    with pytest.raises(ValueError, match="the lint broke"):
+        review_module.review_loading(lambda: (prep.load(pair / "old.prep"), "old.prep"),
+                                     lambda: (prep.load(pair / "new.prep"), "new.prep"), select=None)
+    with pytest.raises(ChildProcessError):  # every child waited for
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_child_waited_for_is_never_killed_again():
+    """`stop()` after `wait()` must not signal the pid: it may be another
+    process's by then."""
+    from prep import _process
+
+    child = _process.start(lambda: 42, "the answer")
+    assert child.wait() == 42
+    sent = []
+    real_kill = os.kill
+    try:
+        os.kill = lambda pid, sig: sent.append(pid)
+        child.stop()
+    finally:
+        os.kill = real_kill
+    assert sent == []
 
 
 # ------------------------------------------------------------------ stages

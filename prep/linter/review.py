@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.diff import ModelDiff, diff_models
+from ..language.packed import pack_diagnostics
 from . import lint_model
 from .hotspots import Hotspot, rank
 
@@ -85,7 +86,8 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     other, here. A side that cannot be read raises its PrepError, the old
     side's first when both fail (as when they were read in that order)."""
     from .._process import start
-    from ..language.packed import pack_diagnostics, pack_model, unpack_diagnostics, unpack_model
+    from ..language import fastparse, parse, source  # noqa: F401 - once, before the fork, not in both processes
+    from ..language.packed import pack_model, unpack_diagnostics, unpack_model
 
     here = os.getpid()
     read_end, write_end = os.pipe()
@@ -110,26 +112,44 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
             child = start(old_side, "reading the old model")
         finally:
             os.close(write_end)
+        new_side = None
         try:
             new, new_label = load_new()
-            after, hotspots_after = _lint_and_rank(new, top, lint_options)
+            # the new side's lint and ranking on whichever core is free
+            # while this process unpacks the old model and compares
+            new_side = start(lambda: _packed_lint_and_rank(new, top, lint_options, here),
+                             "the lint of the new model")
             old = _receive(read_end, store, unpack_model)
+            changes = diff_models(old, new) if old is not None else None
+            after, hotspots_after = new_side.wait()
         except Exception:
+            if new_side is not None:
+                new_side.stop()
             child.wait()  # raises the old side's error, if it has one
             raise
         except BaseException:
+            if new_side is not None:
+                new_side.stop()
             child.stop()
             raise
     finally:
         os.close(read_end)
         os.close(store)
-    changes = diff_models(old, new) if old is not None else None
+    if isinstance(after, bytes):
+        after = unpack_diagnostics(after)
     old_model, old_label, before, hotspots_before = child.wait()
     if old is None:  # read here
         changes = diff_models(old_model, new)
     else:
         before = unpack_diagnostics(before)
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+
+
+def _packed_lint_and_rank(model, top: int, lint_options: dict, parent: int):
+    """`_lint_and_rank`, its findings packed when this is a forked child of
+    process `parent`."""
+    findings, hotspots = _lint_and_rank(model, top, lint_options)
+    return (pack_diagnostics(findings) if os.getpid() != parent else findings), hotspots
 
 
 def _scratch_file() -> int:
