@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import prep
-from prep.language.diagnostics import Span
-from prep.language.packed import pack_diagnostics, pack_model, unpack_diagnostics, unpack_model
+from prep.language.diagnostics import Diagnostic, Span
+from prep.language.packed import PackedDiagnostics, pack_diagnostics, pack_model, unpack_diagnostics, unpack_model
 from prep.linter import lint_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +79,28 @@ def test_findings_come_back_equal_with_related_places():
 
 
 OLD_CYCLE = "x -> y\ny -> x\n"
+
+
+def test_packed_findings_give_columns_and_build_only_what_is_taken():
+    findings = lint_model(prep.loads(WITH_ERRORS + OLD_CYCLE, "errors.prep", strict=False))
+    packed = PackedDiagnostics(pack_diagnostics(findings))
+    assert len(packed) == len(findings)
+    assert packed.column("code") == [d.code for d in findings]
+    assert packed.column("subject") == [d.subject for d in findings]
+    picked = [len(findings) - 1, 0]
+    assert packed.take(picked) == [findings[-1], findings[0]]
+    assert packed.take([]) == []
+    with pytest.raises(KeyError):
+        packed.column("nothing")
+    assert len(PackedDiagnostics(pack_diagnostics([]))) == 0
+
+
+def test_packed_findings_the_slow_way_answer_the_same():
+    findings = [Diagnostic("X001", "info", "m", Span("p", 1, 1, 1, 2), subject=Name("odd"))]
+    data = pack_diagnostics(findings)
+    assert data[:1] == b"P"
+    packed = PackedDiagnostics(data)
+    assert len(packed) == 1 and packed.column("subject") == ["odd"] and packed.take([0]) == findings
 
 
 class Name(str):

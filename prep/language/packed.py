@@ -4,6 +4,8 @@ compares (prep/linter/review.py).
 
     pack_model(model) -> bytes        unpack_model(data) -> Model (equal to it)
     pack_diagnostics(ds) -> bytes     unpack_diagnostics(data) -> [Diagnostic]
+                                      PackedDiagnostics(data): columns read without
+                                      building a Diagnostic, `take(indices)` builds some
 
 Pickling a 10,000-deliverable model object by object costs about as much
 as parsing it again (each frozen dataclass and span goes through Python
@@ -120,3 +122,35 @@ def unpack_diagnostics(data: bytes) -> list[Diagnostic]:
     if data[:1] == _PICKLED:
         return pickle.loads(data[1:])
     return _objects(Diagnostic, marshal.loads(data[1:]))
+
+
+class PackedDiagnostics:
+    """Diagnostics still packed: `column(field)` reads one field of all of
+    them, `take(indices)` builds just those. `prep diff` matches thousands
+    of findings by code and subject and shows the few that changed."""
+
+    def __init__(self, data: bytes):
+        if data[:1] == _PICKLED:
+            self._objects: list | None = pickle.loads(data[1:])
+            self._columns = None
+        else:
+            self._objects = None
+            self._columns = marshal.loads(data[1:])
+
+    def __len__(self) -> int:
+        if self._objects is not None:
+            return len(self._objects)
+        return len(self._columns[0]) if self._columns else 0
+
+    def column(self, name: str) -> list:
+        if self._objects is not None:
+            return [getattr(d, name) for d in self._objects]
+        for i, (field_name, _) in enumerate(_plan(Diagnostic)):
+            if field_name == name:
+                return self._columns[i]
+        raise KeyError(name)
+
+    def take(self, indices: list[int]) -> list[Diagnostic]:
+        if self._objects is not None:
+            return [self._objects[i] for i in indices]
+        return _objects(Diagnostic, [[column[i] for i in indices] for column in self._columns])

@@ -91,6 +91,15 @@ def _fold(name: str) -> str:
     return _IGNORED.sub("", unicodedata.normalize("NFKC", name).casefold())
 
 
+def _fold_all(names: list[str]) -> list[str]:
+    """[_fold(n) for n in names], folding them all in one string (a NUL
+    between two names changes neither of them under NFKC and casefold)."""
+    if any("\0" in n for n in names):
+        return [_fold(n) for n in names]
+    folded = _fold("\0".join(names)).split("\0")
+    return folded if len(folded) == len(names) else [_fold(n) for n in names]
+
+
 # difflib is quadratic: above this many (undeclared x declared) pairs only
 # spelling-insensitive matches are suggested, so huge models stay fast
 _FUZZY_BUDGET = 200_000
@@ -116,8 +125,8 @@ def _check_undeclared(model, index, options):
         return
     declared = [n for n, d in model.deliverables.items() if d.declared]
     folded = {}
-    for n in declared:
-        folded.setdefault(_fold(n), n)
+    for key, n in zip(_fold_all(declared), declared):
+        folded.setdefault(key, n)
     fuzzy = len(undeclared) * len(declared) <= _FUZZY_BUDGET
     for d in undeclared:
         guess = folded.get(_fold(d.name))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.diff import ModelDiff, diff_models
-from ..language.packed import pack_diagnostics
+from ..language.packed import PackedDiagnostics, pack_diagnostics
 from . import lint_model
 from .hotspots import Hotspot, rank
 
@@ -86,8 +86,11 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     other, here. A side that cannot be read raises its PrepError, the old
     side's first when both fail (as when they were read in that order)."""
     from .._process import start
-    from ..language import fastparse, parse, source  # noqa: F401 - once, before the fork, not in both processes
-    from ..language.packed import pack_model, unpack_diagnostics, unpack_model
+    import importlib
+
+    for module in ("fastparse", "parse", "source"):  # what both readers import: once, before the fork
+        importlib.import_module(f"..language.{module}", __package__)
+    from ..language.packed import pack_model, unpack_model
 
     here = os.getpid()
     read_end, write_end = os.pipe()
@@ -136,12 +139,12 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
         os.close(read_end)
         os.close(store)
     if isinstance(after, bytes):
-        after = unpack_diagnostics(after)
+        after = PackedDiagnostics(after)
     old_model, old_label, before, hotspots_before = child.wait()
     if old is None:  # read here
         changes = diff_models(old_model, new)
     else:
-        before = unpack_diagnostics(before)
+        before = PackedDiagnostics(before)
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
 
 
@@ -184,28 +187,47 @@ def _receive(read_end: int, store: int, unpack):
     return unpack(bytes(data))
 
 
-def _delta(changes: ModelDiff, before: list[Diagnostic], after: list[Diagnostic], hotspots_before,
-           hotspots_after, old_label: str, new_label: str) -> Review:
+def _delta(changes: ModelDiff, before, after, hotspots_before, hotspots_after, old_label: str,
+           new_label: str) -> Review:
     """The Review: findings matched by rule code and subject (renames read
-    through), never by line."""
+    through), never by line. `before` and `after` are lists of Diagnostic,
+    or PackedDiagnostics: then only the findings that changed are built."""
     rename = dict(changes.renamed)
-    old_keys = Counter(_key(d, rename) for d in before)
-    new_keys = Counter(_key(d, {}) for d in after)
-    introduced, resolved = [], []
+    old_keys = _keys(before, rename)
+    new_keys = _keys(after, {})
+    old_count, new_count = Counter(old_keys), Counter(new_keys)
+    return Review(changes, tuple(_take(after, _beyond(new_keys, old_count))),
+                  tuple(_take(before, _beyond(old_keys, new_count))), tuple(hotspots_before),
+                  tuple(hotspots_after), old_label, new_label)
+
+
+def _keys(findings, rename: dict[str, str]) -> list[tuple]:
+    """The match key of each finding (as `_key`), in order."""
+    if not isinstance(findings, PackedDiagnostics):
+        return [_key(d, rename) for d in findings]
+    subjects = findings.column("subject")
+    if rename:
+        subjects = [rename.get(s, s) for s in subjects]
+    return [(code, subject, message if subject is None else "")
+            for code, subject, message in zip(findings.column("code"), subjects, findings.column("message"))]
+
+
+def _beyond(keys: list[tuple], other: Counter) -> list[int]:
+    """Positions of the findings whose key occurs more often here than in
+    `other`: the later ones of each key."""
+    if not keys:
+        return []
     seen: Counter = Counter()
-    for d in after:
-        k = _key(d, {})
+    out = []
+    for i, k in enumerate(keys):
         seen[k] += 1
-        if seen[k] > old_keys.get(k, 0):
-            introduced.append(d)
-    seen = Counter()
-    for d in before:
-        k = _key(d, rename)
-        seen[k] += 1
-        if seen[k] > new_keys.get(k, 0):
-            resolved.append(d)
-    return Review(changes, tuple(introduced), tuple(resolved), tuple(hotspots_before), tuple(hotspots_after),
-                  old_label, new_label)
+        if seen[k] > other.get(k, 0):
+            out.append(i)
+    return out
+
+
+def _take(findings, indices: list[int]) -> list[Diagnostic]:
+    return findings.take(indices) if isinstance(findings, PackedDiagnostics) else [findings[i] for i in indices]
 
 
 # ---------------------------------------------------------------- outputs
