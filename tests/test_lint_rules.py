@@ -197,6 +197,20 @@ def test_undeclared_suggests_the_closest_declared_name():
     assert d.hint == "did you mean 'Request-List'?"
 
 
+def test_names_folded_together_fold_as_each_alone():
+    """I104 folds all declared names in one string: nothing may fold across
+    the separator (combining marks, jamo, ligatures, half-width kana)."""
+    from prep.linter.inputs import _fold, _fold_all
+
+    names = ["\u0301a", "ｱｲｳ", "ﬁle", "Straße", "a b", "A-_B", "\u3000x", "ｶﾞ", "ﾞ", "e\u0301", "\u0345x",
+             "Ǆ", "\u1100", "\u1161", "가", "x\u0000y", ""]
+    for i in range(len(names)):
+        chunk = names[i:] + names[:i]
+        assert _fold_all(chunk) == [_fold(n) for n in chunk]
+    (d,) = [d for d in findings("deliverable ｶﾞｲﾄﾞ\nガイド, b -> c\n", select=["I104"]) if d.subject == "ガイド"]
+    assert d.hint == "did you mean 'ｶﾞｲﾄﾞ'?"
+
+
 def test_relation_findings_are_about_the_target_and_point_at_it():
     (d,) = findings("s <~> a\ns, x -> m\n", select=["S303"])
     assert d.subject == "m"
