@@ -28,6 +28,7 @@ import marshal
 import pickle
 from functools import lru_cache
 
+from .construct import positional
 from .diagnostics import Diagnostic, Related, Span
 from .model import Deliverable, Model, Relation
 
@@ -47,6 +48,11 @@ def _plan(cls) -> tuple[tuple[str, str], ...] | None:
         kind = str(f.type)
         out.append((f.name, "span" if kind.startswith("Span") else "related" if "Related" in kind else "plain"))
     return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _maker(cls):
+    return positional(cls)
 
 
 def _related_out(related: tuple) -> tuple:
@@ -78,7 +84,7 @@ def _objects(cls, columns: list[list]) -> list:
             columns[i] = [None if s is None else new(Span, s) for s in columns[i]]
         elif how == "related":
             columns[i] = [_related_in(r) for r in columns[i]]
-    return list(map(cls, *columns))
+    return list(map(_maker(cls), *columns))
 
 
 def _fields(model: Model) -> dict:
