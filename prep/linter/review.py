@@ -70,6 +70,16 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
 
 
+def introduced_by(old, new, new_findings: list[Diagnostic], **lint_options) -> list[Diagnostic]:
+    """Those of `new_findings` (the lint of model `new`, already made) that
+    model `old` does not have, matched as `review` matches them; the very
+    objects, in their order. What `prep lint --new-only` keeps: the new
+    side is not linted again and neither side is ranked."""
+    changes = diff_models(old, new)
+    before = lint_model(old, **lint_options)
+    return list(_delta(changes, before, new_findings, (), (), "old", "new").introduced)
+
+
 def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Review:
     """`review` of two models still to be read: `load_old()` and
     `load_new()` each return (model, label). As `prep diff` runs it.

@@ -86,22 +86,13 @@ def only_new(report: FileReport, base_rev: str, overrides: Overrides) -> FileRep
     """`report` with only the findings that the file at `base_rev` does not
     have (matched by rule and subject, as `prep diff` matches them)."""
     from ..language.revisions import load_at
-    from .review import review
+    from .review import introduced_by
 
     if report.fatal or report.model is None:
         return report
     base = load_at(base_rev, report.path)
     settings = ConfigFinder(default_root=os.getcwd()).for_file(report.path)
-    introduced = review(base, report.model, **lint_options(report.path, settings, overrides)).introduced
-    keep = {id(d) for d in introduced}
-    same = [d for d in report.findings if id(d) in keep]
-    if len(same) != len(introduced):  # the report's own objects differ (another run): match by value
-        wanted = list(introduced)
-        same = []
-        for d in report.findings:
-            if d in wanted:
-                wanted.remove(d)
-                same.append(d)
+    same = introduced_by(base, report.model, report.findings, **lint_options(report.path, settings, overrides))
     return FileReport(report.path, report.source, same, report.model, report.fail_on, report.options)
 
 
