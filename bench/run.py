@@ -3,6 +3,7 @@
     python bench/run.py                      # N = 100, 1,000, 10,000, 100,000, and the layout benchmark
     python bench/run.py --quick              # N = 100 only, 1 run (the CI smoke test)
     python bench/run.py --sizes 100,1000 --runs 7 --render-max 1000
+    python bench/run.py --sizes 1000,10000 --no-layout --lint-profile long-range   # lint on long-range models
     python bench/run.py --only-layout        # just the layout benchmark (bench/layout.py)
     python bench/run.py --only-serve         # prep serve: save -> picture in the browser (bench/serve.py)
     python bench/run.py --only-authoring     # prep fmt --check and prep lsp latency (bench/authoring.py)
@@ -179,8 +180,8 @@ def lint_available(prep: list[str], cwd: Path) -> tuple[bool, bool]:
 
 def bench_size(n: int, args, prep: list[str], work: Path, has_lint: bool, has_cache: bool) -> dict:
     model = work / f"model-{n}.prep"
-    model.write_text(generate(n), encoding="utf-8")
-    row: dict = {"n": n, "bytes": model.stat().st_size}
+    model.write_text(generate(n, profile=args.lint_profile), encoding="utf-8")
+    row: dict = {"n": n, "bytes": model.stat().st_size, "profile": args.lint_profile}
     runs = args.runs
     env = dict(os.environ)
     env.pop("PREP_DEBUG", None)
@@ -249,7 +250,9 @@ def table(result: dict) -> str:
                  f"(median of {s['version'].get('runs', '?')}); heavy modules loaded: "
                  f"{', '.join(s['heavy_imports']) or 'none'}")
     lines.append("")
-    lines.append("Whole processes, median wall seconds (CPU seconds of the process in brackets):")
+    profiles = sorted({row.get("profile", "local") for row in result["sizes"]})
+    lines.append(f"Whole processes ({', '.join(profiles) or 'local'} profile), median wall seconds "
+                 "(CPU seconds of the process in brackets):")
     lines.append("")
     lines.append("| N | lint cold s | lint warm s | lint peak MiB | us/deliverable (cold) | render s | bare Graphviz s | ratio |")
     lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -325,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="size of the stage-rules measurement: a model with 8 declared stages (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
+    ap.add_argument("--lint-profile", choices=("local", "long-range"), default="local",
+                    help="generator profile of the lint/render sizes (--sizes)")
     ap.add_argument("--only-serve", action="store_true",
                     help="run only the live preview benchmark (headless Chromium; writes results/serve.json)")
     ap.add_argument("--serve-n", type=int, default=200, help="model size of the live preview benchmark")
