@@ -85,22 +85,25 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     `load_new()` each return (model, label). As `prep diff` runs it.
 
     The old side is read, ranked and linted in a forked child while this
-    process reads, ranks and lints the new side. The child writes its model
-    as soon as it has read it, packed by column (prep/language/packed.py: a
-    tenth of what reading it again costs), into an unlinked temporary file
-    made before the fork, and then says how long it is through a pipe; so
-    this process compares the two while the child still lints, and the
-    child's findings follow when it is done. (Through the pipe itself the
+    process reads the new side. The child writes its model as soon as it
+    has read it, packed by column (prep/language/packed.py: a tenth of what
+    reading it again costs), into an unnamed file made before the fork, and
+    then says how long it is through a pipe. (Through the pipe itself the
     child would wait, 64 KiB at a time, for this busy process to read the
-    megabytes: 0.2 s at 10,000 deliverables.) Without fork, one after the
-    other, here. A side that cannot be read raises its PrepError, the old
-    side's first when both fail (as when they were read in that order)."""
-    from .._process import start
+    megabytes: 0.2 s at 10,000 deliverables.) Once it has the new model,
+    this process forks a second child to rank and lint it, and meanwhile
+    unpacks the old model and compares the two; both children's findings
+    come back packed, and only the ones that changed are built. Without
+    fork, one after the other, here. A side that cannot be read raises its
+    PrepError, the old side's first when both fail (as when they were read
+    in that order)."""
     import importlib
+
+    from .._process import start
+    from ..language.packed import pack_model, unpack_model
 
     for module in ("fastparse", "parse", "source"):  # what both readers import: once, before the fork
         importlib.import_module(f"..language.{module}", __package__)
-    from ..language.packed import pack_model, unpack_model
 
     here = os.getpid()
     read_end, write_end = os.pipe()
