@@ -307,3 +307,17 @@ def test_pdf_pages_join_in_order():
     assert merge(pdfs[:1]) == pdfs[0]
     with pytest.raises(PdfError):
         merge([pdfs[0], b"%PDF-1.7 not really"])
+
+
+def test_no_graphviz_noise_about_big_graphs_reaches_the_user(tmp_path):
+    """pygraphviz warns "layout may take a long time" above 1,000 nodes, even
+    when it only draws boxes prep has placed: a prep user never sees it."""
+    nodes = "\n".join(f'n{i} [pos="{i * 10},0", width=0.1, height=0.1, label=""];' for i in range(1001))
+    dot = f'digraph g {{ graph [bb="0,0,10020,20"]; node [shape=box]; {nodes} }}'
+    script = tmp_path / "draw.py"
+    script.write_text("import sys\nfrom prep.layouter.graphviz import draw\n"
+                      "data = draw(sys.stdin.read(), 'svg')\nassert data.startswith(b'<?xml')\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], input=dot.encode(), capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert b"layout may take a long time" not in result.stderr
+    assert b"Warning" not in result.stderr

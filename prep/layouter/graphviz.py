@@ -22,9 +22,10 @@ FORMATS = ("svg", "png", "pdf")
 @contextmanager
 def _filtered_stderr():
     """Graphviz's bundled fontconfig is older than some systems' config files
-    and warns about elements it does not know ('reset-dirs'); those warnings
-    are noise to a prep user. Capture the C-level stderr during layout and
-    pass on every other line."""
+    and warns about elements it does not know ('reset-dirs'), and pygraphviz
+    warns that a layout "may take a long time" above 1,000 nodes even when
+    prep has placed them all; those warnings are noise to a prep user.
+    Capture the C-level stderr during layout and pass on every other line."""
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
@@ -44,6 +45,8 @@ def _filtered_stderr():
     for line in text.splitlines():
         if line.startswith("Fontconfig warning:") and "unknown element" in line:
             continue
+        if line.startswith("Warning: graph has") and "layout may take a long time" in line:
+            continue  # pygraphviz's, above 1,000 nodes, even when it only draws placed boxes (nop2)
         print(line, file=sys.stderr)
 
 
