@@ -7,6 +7,7 @@ pickled through a pipe."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 # True in a child made here: work there needs no child of its own
 # (Ctrl-C and the budget already stop the whole child)
@@ -45,6 +46,8 @@ class Child:
 
         self.name = name
         read_end, write_end = os.pipe()
+        parent = os.getpid()
+        die_with_parent = _parent_death_signal()
         self.pid = os.fork()
         if self.pid == 0:  # the child: never return into the caller's code
             global inside_child
@@ -53,6 +56,8 @@ class Child:
                 os.close(read_end)
                 inside_child = True
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                if die_with_parent is not None:
+                    die_with_parent(parent)
                 try:
                     result = ("ok", work(), None)
                 except Exception as e:  # noqa: BLE001 - sent to the parent
@@ -125,6 +130,44 @@ class Child:
                 exc = None
             raise exc if isinstance(exc, Exception) else RuntimeError(text)
         return value
+
+
+def _parent_death_signal():
+    """On Linux, a function that makes the calling child die (SIGKILL) when
+    its parent does, or None. A child that forks workers of its own (the
+    flip-book draws its frames on every core) may be killed by its parent
+    (Ctrl-C, the time budget); its workers must not live on, drawing and
+    printing after prep has exited. Only from the main thread: the kernel
+    sends the signal when the *thread* that forked ends."""
+    import sys
+    import threading
+
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    prctl = _prctl()
+    if prctl is None:
+        return None
+
+    def die_with_parent(parent: int) -> None:
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before that took effect
+            os._exit(1)
+
+    return die_with_parent
+
+
+@lru_cache(maxsize=1)
+def _prctl():
+    """libc's prctl, or None."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):  # no ctypes or no prctl here
+        return None
 
 
 def start(work, name: str = "the work"):

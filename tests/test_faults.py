@@ -254,3 +254,85 @@ def test_sigint_during_a_long_layout(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.prep", "big.svg"]
     for child in children:
         assert not Path(f"/proc/{child}").exists(), "the layout process was left running"
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting for init to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_the_workers_of_a_stopped_child_die_with_it(tmp_path):
+    """A child stopped by Ctrl-C or its time budget takes the workers it
+    forked with it (the flip-book draws frames in such workers): nothing
+    keeps drawing, or printing, after prep has given up."""
+    from prep import _process
+
+    pid_file = tmp_path / "worker.pid"
+
+    def child_work():
+        worker = _process.Child(lambda: time.sleep(60), "a worker")
+        pid_file.write_text(str(worker.pid), encoding="utf-8")
+        time.sleep(60)
+
+    child = _process.Child(child_work, "a child with a worker")
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the worker never started"
+        time.sleep(0.05)
+    worker = int(pid_file.read_text(encoding="utf-8"))
+    assert _alive(worker)
+    child.stop()
+    deadline = time.monotonic() + 10
+    while _alive(worker):
+        assert time.monotonic() < deadline, "the worker outlived its parent"
+        time.sleep(0.05)
+
+
+def _processes_with(text: str) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _alive(int(entry.name)):
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    out.append(int(entry.name))
+            except OSError:
+                pass
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_stopped_flipbook_leaves_no_frame_worker_behind(tmp_path):
+    """`prep render --flipbook` draws its frames in workers forked by the
+    render's own child. When prep stops that child (its --timeout, or
+    Ctrl-C in prep alone), the workers go too: none of them goes on
+    drawing and printing after prep has exited."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate
+
+    model = tmp_path / "big-flipbook.prep"
+    model.write_text(generate(1200, profile="long-range", stages=6), encoding="utf-8")
+    err = tmp_path / "stderr.txt"
+    with err.open("wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "prep", "render", "--flipbook", str(model), "-o",
+                                 str(tmp_path / "book.pdf"), "--force"], stdout=subprocess.DEVNULL, stderr=stderr)
+        # prep, the render's child and its frame workers
+        deadline = time.monotonic() + 60
+        while len(_processes_with(str(model))) < 3:
+            assert proc.poll() is None, "the flip-book ended before its workers were seen"
+            assert time.monotonic() < deadline, "no frame workers"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)  # to prep alone: it stops its child
+        assert proc.wait(timeout=30) == 130
+    # SIGKILL from the kernel, at once (a worker left alone would draw its
+    # frames for a second or more)
+    deadline = time.monotonic() + 0.5
+    while _processes_with(str(model)):
+        assert time.monotonic() < deadline, "a frame worker outlived prep"
+        time.sleep(0.05)
+    assert b"Traceback" not in err.read_bytes()
+    assert not (tmp_path / "book.pdf").exists()
