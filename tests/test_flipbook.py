@@ -187,8 +187,17 @@ def test_pdf_has_a_page_per_stage_titled_with_it(onboarding):
         assert f"— {stage.label}" in text and text.index(stage.label) < text.index("EXIT 1")
 
 
+def _every_shape(shapes):
+    """The shapes of a slide, those inside groups too."""
+    for shape in shapes:
+        yield shape
+        if hasattr(shape, "shapes"):
+            yield from _every_shape(shape.shapes)
+
+
 def test_pptx_has_a_slide_per_stage_with_shapes_in_place(onboarding):
     from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
 
     deck = Presentation(io.BytesIO(flipbook(onboarding, "pptx")))
     slides = list(deck.slides)
@@ -197,7 +206,7 @@ def test_pptx_has_a_slide_per_stage_with_shapes_in_place(onboarding):
     names_per_slide = []
     for slide in slides:
         names = {}
-        for shape in slide.shapes:
+        for shape in _every_shape(slide.shapes):
             if shape.name in onboarding.deliverables:
                 box = (shape.left, shape.top, shape.width, shape.height)
                 # Graphviz reports sizes in inches to 4 decimals: equal to 1/100 point
@@ -209,8 +218,18 @@ def test_pptx_has_a_slide_per_stage_with_shapes_in_place(onboarding):
     kickoff_new = [names_per_slide[1][n] for n in onboarding.stages["kickoff"].members]
     assert all(s.line._get_or_add_ln().get("cmpd") == "dbl" for s in kickoff_new)
     assert names_per_slide[1]["契約書"].line._get_or_add_ln().get("cmpd") is None
-    tag_texts = sorted(s.text_frame.text for s in slides[2].shapes if s.has_text_frame and s.text_frame.text.startswith("EXIT"))
+    tag_texts = sorted(s.text_frame.text for s in _every_shape(slides[2].shapes)
+                       if s.has_text_frame and s.text_frame.text.startswith("EXIT"))
     assert tag_texts == ["EXIT 1", "EXIT 2", "EXIT 3"]
+    # each tag is grouped with its exit criterion's box (they move together), on its top edge
+    exits = {name: i + 1 for i, st in enumerate(onboarding.stages.values()) for name in st.exits}
+    groups = [g for g in slides[2].shapes if g.shape_type == MSO_SHAPE_TYPE.GROUP]
+    assert len(groups) == 3
+    for group in groups:
+        box, tag = list(group.shapes)
+        assert tag.text_frame.text == f"EXIT {exits[box.name]}" and tag.name == f"EXIT {exits[box.name]}: {box.name}"
+        assert box.top - tag.height < tag.top < box.top < tag.top + tag.height
+        assert box.left < tag.left and tag.left + tag.width <= box.left + box.width
     titles = [s.text_frame.text for slide in slides for s in slide.shapes if s.name == "title"]
     assert [t.split(" — ")[-1] for t in titles] == [s.label for s in onboarding.stages.values()]
 

@@ -194,11 +194,16 @@ def test_every_picture_format_with_lint_legend_and_theme(cli, tmp_path, ext):
     else:
         from pptx import Presentation
 
-        shapes = [s.name for s in Presentation(io.BytesIO(data)).slides[0].shapes]
+        top = Presentation(io.BytesIO(data)).slides[0].shapes
+        shapes = [s.name for s in top]
         for label in ("Stage 1: 契約 Contract", "Stage 2: キックオフ Kickoff", "Stage 3: 導入 Adoption"):
             assert f"stage: {label}" in shapes
-        # the column frames lie behind the boxes
-        assert shapes.index("stage: Stage 3: 導入 Adoption") < shapes.index("契約書")
+        # the column frames lie behind the boxes; each exit criterion moves with its tag
+        assert shapes.index("stage: Stage 3: 導入 Adoption") < shapes.index("契約書 (EXIT 1)")
+        grouped = {g.name: [s.name for s in g.shapes] for g in top if hasattr(g, "shapes")}
+        assert grouped == {"契約書 (EXIT 1)": ["契約書", "EXIT 1: 契約書"],
+                           "成功計画の合意 (EXIT 2)": ["成功計画の合意", "EXIT 2: 成功計画の合意"],
+                           "主要機能の定着 (EXIT 3)": ["主要機能の定着", "EXIT 3: 主要機能の定着"]}
 
 
 def test_the_roadmap_as_a_real_process(prep_run, tmp_path):

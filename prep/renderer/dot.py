@@ -172,7 +172,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             out.append(f"{indent}}}")
 
     emit_group(None, "  ")
-    out.extend(_exit_tags(layout, exits, theme, pt))
+    out.extend(_exit_tags(layout, exits, theme, pt, ids))
 
     for k, (r, route) in enumerate(zip(model.relations, layout.edges)):
         pairs = [("class", f'"prep-{r.kind}"'), ("pos", _long_string(spline_pos(route.points, r.kind == MUTUAL, height)))]
@@ -191,7 +191,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         out.append(f"  {ids[r.source]} -> {ids[r.target]} {_attrs(pairs)};")
 
     if marks is not None and hasattr(marks, "extra_lines"):  # drawn over everything: the stage marks
-        out.extend(marks.extra_lines(layout, pt))
+        out.extend(marks.extra_lines(layout, pt, ids))
     if layout.legend is not None:
         out.extend(_legend(layout, theme, pt, bb, marks))
     out.append("}")
@@ -224,26 +224,34 @@ def _tag_look(theme: Theme) -> list[tuple[str, str]]:
 def exit_tag(box, number: int):
     """(text, centre x, centre y, width) of the "EXIT n" tag of an exit
     criterion's box: on its top edge, at its right, mostly above it so the
-    box's text stays readable. The same tag as the stage pictures'."""
+    box's text stays readable."""
     text = f"EXIT {number}"
     w = 10.0 + 5.6 * len(text)
     return text, box.right - 6.0 - w / 2, box.top - EXIT_TAG_HEIGHT / 2 + 3.0, w
 
 
-def _exit_tags(layout: Layout, exits: dict[str, int], theme: Theme, pt) -> list[str]:
+def exit_tag_line(node: str, box_node: str, box, number: int, theme: Theme, pt, *, cls: str,
+                  extra: list[tuple[str, str]] = ()) -> str:
+    """The DOT line of the "EXIT n" tag node `node` on `box` (the layout's
+    box of the exit criterion, whose DOT node is `box_node`), for the
+    roadmap view and the stage pictures alike. `prep_box` names the box's
+    node: Graphviz ignores it, the PowerPoint export groups the two."""
+    text, x, y, w = exit_tag(box, number)
+    pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{EXIT_TAG_FONT_SIZE:g}"),
+             ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
+             ("height", f"{EXIT_TAG_HEIGHT / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
+             ("class", dot_string(cls)), *extra, ("prep_box", dot_string(box_node))] + _tag_look(theme)
+    return f"  {node} {_attrs(pairs)};"
+
+
+def _exit_tags(layout: Layout, exits: dict[str, int], theme: Theme, pt, ids: dict[str, str]) -> list[str]:
     """The roadmap view's exit criteria: an "EXIT n" tag on each box (n:
     the stage it ends), drawn after the boxes so that it lies on top."""
     lines = []
     for j, (name, number) in enumerate(exits.items()):
         box = layout.nodes.get(name)
-        if box is None:
-            continue
-        text, x, y, w = exit_tag(box, number)
-        pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{EXIT_TAG_FONT_SIZE:g}"),
-                 ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
-                 ("height", f"{EXIT_TAG_HEIGHT / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
-                 ("class", '"prep-exit-tag"')] + _tag_look(theme)
-        lines.append(f"  exit{j} {_attrs(pairs)};")
+        if box is not None:
+            lines.append(exit_tag_line(f"exit{j}", ids[name], box, number, theme, pt, cls="prep-exit-tag"))
     return lines
 
 

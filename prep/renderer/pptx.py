@@ -233,6 +233,8 @@ def _draw_slide(prs, model: Model, data: dict, place: "_Placer", theme: Theme) -
                   align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, margin_emu=place.length(6))
 
     boxes: dict[int, dict] = {}
+    by_node: dict[str, object] = {}  # DOT node name -> its box
+    tags: list[tuple[object, str]] = []  # (an "EXIT n" tag, the DOT node of the box it marks)
     for obj in objects:
         if "pos" not in obj or "_gvid" not in obj or obj.get("name", "").startswith("cluster"):
             continue
@@ -269,7 +271,16 @@ def _draw_slide(prs, model: Model, data: dict, place: "_Placer", theme: Theme) -
         _set_text(box.text_frame, text, font=theme.font, size=place.font(float(obj.get("fontsize", theme.font_size))),
                   colour=_rgb(obj.get("fontcolor"), "2B2B2B"), align=PP_ALIGN.CENTER,
                   anchor=MSO_ANCHOR.MIDDLE, margin_emu=place.length(3))
+        if obj.get("prep_box"):  # an exit tag: grouped with its box below, so the two move together
+            tags.append((box, obj["prep_box"]))
+            continue
+        by_node[name] = box
         boxes[obj["_gvid"]] = {"shape": box, "cx": cx, "cy": -cy}
+    for tag, node in tags:
+        owner = by_node.get(node)
+        if owner is not None:
+            tag.name = f"{tag.text_frame.text}: {owner.name}"
+            shapes.add_group_shape([owner, tag]).name = f"{owner.name} ({tag.text_frame.text})"
 
     # relations: DOT lists them in model order, before the legend's edges
     relation_edges = [e for e in data.get("edges", []) if re.fullmatch(r"n\d+", objects[e["tail"]]["name"])

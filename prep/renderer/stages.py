@@ -38,8 +38,6 @@ LATER = ("hidden", "faint")
 NEW_FILL = "#d6e6fa"
 NEW_PEN = "2.4"
 FAINT_INK, FAINT_TEXT = "#c9c9c9", "#a9a9a9"
-TAG_FONT_SIZE = 8.0
-TAG_HEIGHT = 14.0
 # the invisible corners stand this far outside the whole model's drawing, so
 # nothing a frame draws (Graphviz pads the title) reaches past them
 CANVAS_MARGIN = 10.0
@@ -226,30 +224,24 @@ class StageMarks:
         return pairs
 
     def _tag_look(self) -> dict:
-        ink = getattr(self.theme, "ink", "#2b2b2b")
-        return {"style": '"filled"', "color": f'"{ink}"', "fillcolor": f'"{ink}"', "fontcolor": '"#ffffff"'}
+        from .dot import _tag_look, resolve_theme
 
-    def extra_lines(self, layout, pt) -> list[str]:
+        return dict(_tag_look(self.theme if self.theme is not None else resolve_theme(None)))
+
+    def extra_lines(self, layout, pt, ids: dict[str, str]) -> list[str]:
         """The exit tags (on the top edge of each exit criterion's box, at its
-        right) and two invisible corner points, so Graphviz keeps the whole
-        model's canvas in every frame (it sizes a drawing to what is in it)."""
-        from ..layouter import dot_string
+        right; `ids`: the DOT node of each box) and two invisible corner
+        points, so Graphviz keeps the whole model's canvas in every frame (it
+        sizes a drawing to what is in it)."""
+        from .dot import exit_tag_line, resolve_theme
 
+        theme = self.theme if self.theme is not None else resolve_theme(None)
         lines = []
         for j, (name, number) in enumerate(sorted(self.exits.items(), key=lambda x: self.ids[x[0]])):
             box = layout.nodes.get(name)
-            if box is None:
-                continue
-            text = f"EXIT {number}"
-            w = 10.0 + 5.6 * len(text)
-            # mostly above the box, at its right: the box's text stays readable
-            x, y = box.right - 6.0 - w / 2, box.top - TAG_HEIGHT / 2 + 3.0
-            pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{TAG_FONT_SIZE:g}"),
-                     ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
-                     ("height", f"{TAG_HEIGHT / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
-                     ("class", '"prep-stage-exit-tag"'), ("id", f'"exit{self.ids[name]}"')]
-            pairs += list(self._tag_look().items())
-            lines.append("  x%d [%s];" % (j, ", ".join(f"{k}={v}" for k, v in pairs)))
+            if box is not None:
+                lines.append(exit_tag_line(f"x{j}", ids[name], box, number, theme, pt, cls="prep-stage-exit-tag",
+                                           extra=[("id", f'"exit{self.ids[name]}"')]))
         m = CANVAS_MARGIN
         for j, (x, y) in enumerate(((-m, -m), (self.width + m, self.height + m))):
             lines.append(f'  corner{j} [shape=point, style=invis, width=0, height=0, label="", '
