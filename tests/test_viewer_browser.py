@@ -98,9 +98,15 @@ def test_click_a_deliverable_and_read_the_panel(browser, naive):  # noqa: F811
     assert inputs == [labels[r["name"]] for r in d["inputs"]]
     own = details.find_elements(By.CSS_SELECTOR, "ul.prep-own-findings li")
     assert len(own) == len(d["findings"])
-    link = own[0].find_element(By.CSS_SELECTOR, "a.prep-rule")
+    # the rule is explained in the page (no link: PREP_RULES_URL is not set); opening it selects nothing new
     code = data["findings"][d["findings"][0]]["code"]
-    assert link.get_attribute("href").endswith(f"docs/rules/{code}.md")
+    assert not own[0].find_elements(By.CSS_SELECTOR, "a.prep-rule")
+    why = own[0].find_element(By.CSS_SELECTOR, "details.prep-rule-why")
+    why.find_element(By.TAG_NAME, "summary").click()
+    assert why.get_attribute("open") is not None
+    assert data["findings"][d["findings"][0]]["rule"]["why"] in why.text
+    assert browser.execute_script("return prepViewer.selected()") == d["name"]
+    assert f"why rule {code} matters" in why.text
     assert data["findings"][d["findings"][0]]["message"] in own[0].text
     # the chains: its inputs upstream, its consumers downstream, the rest dimmed
     assert "prep-sel" in classes(browser, data, d["name"])

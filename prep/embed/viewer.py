@@ -33,10 +33,29 @@ from ..language.model import Model
 
 FORMAT = "prep-viewer"
 VERSION = 1
-# where a finding's rule is explained; {code} is the rule code. Relative to
-# the HTML file: right when the file sits at the root of a prep checkout;
-# the panel also shows the rule's summary and fix, which need no link.
-RULES_URL = "docs/rules/{code}.md"
+# A finding's panel explains its rule itself (summary, fix, why it matters:
+# the page is shared as one file, so it needs no link). A link to the rule's
+# page is added when PREP_RULES_URL gives where the pages are published
+# (as for `prep lsp`): {PREP_RULES_URL}/{code}.md, http(s) only.
+RULES_URL_VARIABLE = "PREP_RULES_URL"
+
+
+class RulesUrlIgnored(UserWarning):
+    """PREP_RULES_URL is set to something that is not an http(s) address."""
+
+
+def rules_url() -> str | None:
+    """The pattern of a rule page's address ({code}), or None."""
+    base = os.environ.get(RULES_URL_VARIABLE, "").strip()
+    if not base:
+        return None
+    if not base.lower().startswith(("https://", "http://")):
+        import warnings
+
+        warnings.warn(f"{RULES_URL_VARIABLE}={base!r} is not an http(s) address; the viewer links no rule pages",
+                      RulesUrlIgnored, stacklevel=2)
+        return None
+    return base.rstrip("/").replace("{", "{{").replace("}", "}}") + "/{code}.md"
 
 _NODE = re.compile(r'<!-- (n\d+) -->\s*<g id="(node\d+)"')
 _EDGE = re.compile(r'<!-- (n\d+)&#45;&gt;(n\d+) -->\s*<g id="(edge\d+)"')
@@ -85,7 +104,7 @@ def model_stages(model: Model) -> tuple[list[dict], dict[str, str | None]]:
     return stages, dict(model.effective_stages)
 
 
-def _rule_info(code: str) -> dict | None:
+def _rule_info(code: str, url: str | None) -> dict | None:
     try:
         from ..linter.rules import RULES
     except ImportError:  # an installation without the linter
@@ -93,7 +112,8 @@ def _rule_info(code: str) -> dict | None:
     rule = RULES.get(code)
     if rule is None:
         return None
-    return {"summary": rule.summary, "fix": rule.fix, "url": RULES_URL.format(code=code)}
+    return {"summary": rule.summary, "fix": rule.fix, "why": rule.why,
+            "url": url.format(code=code) if url else None}
 
 
 def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | str) -> dict:
@@ -110,10 +130,11 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
     ordered = sort_findings(findings)
     by_subject: dict[str, list[int]] = {}
     records = []
+    url = rules_url() if ordered else None
     for i, f in enumerate(ordered):
         records.append({"code": f.code, "name": f.name, "severity": f.severity, "message": f.message,
                         "hint": f.hint, "subject": f.subject if f.subject in model.deliverables else None,
-                        "line": f.span.line, "column": f.span.column, "rule": _rule_info(f.code)})
+                        "line": f.span.line, "column": f.span.column, "rule": _rule_info(f.code, url)})
         if f.subject in model.deliverables:
             by_subject.setdefault(f.subject, []).append(i)
     stages, stage_of = model_stages(model)

@@ -364,12 +364,21 @@
     li.appendChild(h("div", null, f.message));
     if (f.hint) li.appendChild(h("div", {"class": "prep-muted"}, "hint: " + f.hint));
     if (f.rule) {
-      var why = h("div", {"class": "prep-muted"}, f.rule.summary + " Fix: " + f.rule.fix + " ");
-      var a = h("a", {href: f.rule.url, target: "_blank", rel: "noopener noreferrer", "class": "prep-rule"},
-                "rule " + f.code);
-      a.addEventListener("click", function (e) { e.stopPropagation(); });
-      why.appendChild(a);
-      li.appendChild(why);
+      li.appendChild(h("div", {"class": "prep-muted"}, f.rule.summary + " Fix: " + f.rule.fix));
+      // why the rule matters, in the page itself: it is shared as one file
+      var more = h("details", {"class": "prep-rule-why"});
+      var title = h("summary", null, "why rule " + f.code + " matters");
+      more.appendChild(title);
+      more.appendChild(h("p", {"class": "prep-muted"}, f.rule.why));
+      if (f.rule.url) {
+        var a = h("a", {href: f.rule.url, target: "_blank", rel: "noopener noreferrer", "class": "prep-rule"},
+                  "the page of rule " + f.code);
+        a.addEventListener("click", function (e) { e.stopPropagation(); });
+        more.appendChild(a);
+      }
+      more.addEventListener("click", function (e) { e.stopPropagation(); });
+      more.addEventListener("keydown", function (e) { e.stopPropagation(); });
+      li.appendChild(more);
     }
     li.appendChild(h("div", {"class": "prep-muted"}, "line " + f.line + ":" + f.column));
     return li;
