@@ -213,6 +213,26 @@ async def test_document_symbols_outline_groups_stages_deliverables(client):
     assert by_name["計画書"].detail == "not declared"
 
 
+async def test_document_symbols_nest_what_a_stage_block_holds(client):
+    text = ('stage plan "1. Plan" [exit: 計画書] {\n  deliverable 要件 [external]\n  group 窓口 {\n'
+            '    knowhow k [owner: [a, b]]\n  }\n}\nstage run "2. Run"\nstage plan {\n  deliverable 追加\n}\n'
+            '要件, k -> 計画書\n')
+    uri = await open_doc(client, text)
+    symbols = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc(uri)))
+    assert [(s.name, s.detail) for s in symbols] == [("plan", "1. Plan"), ("run", "2. Run"), ("plan", "block"),
+                                                     ("計画書", "not declared")]
+    plan, _, block, _ = symbols
+    assert [c.name for c in plan.children] == ["要件", "窓口"] and [c.name for c in plan.children[1].children] == ["k"]
+    assert [c.name for c in block.children] == ["追加"]
+    # the block's range holds its name and everything nested in it
+    for parent in (plan, block):
+        assert parent.range.start == lsp.Position(parent.range.start.line, 0)
+        assert parent.range.start <= parent.selection_range.start and parent.selection_range.end <= parent.range.end
+        for child in parent.children:
+            assert parent.range.start <= child.range.start and child.range.end <= parent.range.end
+    assert (plan.range.start.line, plan.range.end.line) == (0, 5) and (block.range.start.line, block.range.end.line) == (7, 9)
+
+
 async def test_workspace_symbols_search_open_and_saved_models(client):
     await open_doc(client, "deliverable 開いている文書 \"open\"\n")
     found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="文書"))

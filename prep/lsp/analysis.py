@@ -90,6 +90,8 @@ class Analysis:
     findings: list[Diagnostic] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
     config_error: str | None = None
+    # every `stage NAME ... { }` block: (name, span of the name, span of the whole block)
+    stage_blocks: list[tuple[str, Span, Span]] = field(default_factory=list)
 
     encoding: str = "utf-16"
 
@@ -163,6 +165,7 @@ def analyse(text: str, path: str = "<string>", *, lint: bool = True, lint_option
     model = build_model(statements, path, comments, work)
     analysis = Analysis(path, text, model, errors, encoding=encoding)
     analysis.occurrences = list(_occurrences(statements, work))
+    analysis.stage_blocks = list(_stage_blocks(statements))
     if lint:
         from ..linter import lint_model
         from ..linter.settings import LintConfigError
@@ -233,6 +236,23 @@ def _occurrences(statements, text: str):
                 if st.body is not None:
                     stack.append(iter(st.body))
                     break
+        else:
+            stack.pop()
+
+
+def _stage_blocks(statements):
+    """(name, name span, block span) of each stage block, in text order."""
+    from ..language import syntax
+
+    stack = [iter(statements)]
+    while stack:
+        for st in stack[-1]:
+            body = getattr(st, "body", None)
+            if type(st) is syntax.StageStmt and body is not None:
+                yield st.name, st.name_span, st.span
+            if body:
+                stack.append(iter(body))
+                break
         else:
             stack.pop()
 
@@ -565,7 +585,34 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
         sym = Symbol(d.name, d.label or ("not declared" if not d.declared else ""),
                      "knowhow" if d.is_knowhow else "deliverable", d.span, d.span)
         (groups[d.group].children if d.group in groups else top).append(sym)
-    return sorted(top, key=lambda s: (s.span.line, s.span.column))
+    # what a `stage NAME { ... }` block holds is nested under it, as the text
+    # reads (the block of a stage's declaration is that stage's symbol)
+    blocks = []
+    for name, name_span, span in analysis.stage_blocks:
+        sym = stage_symbols.get(name)
+        if sym is None or sym.selection != name_span:  # a block adding to a stage declared before
+            sym = Symbol(name, "block", "stage", span, name_span)
+            top.append(sym)
+        sym.span = span
+        blocks.append(sym)
+    if blocks:
+        outer = []
+        for sym in top:
+            home = next((b for b in blocks if b is not sym and _inside(sym.span, b.span)), None)
+            (home.children if home is not None else outer).append(sym)
+        top = outer
+        for b in blocks:
+            b.children.sort(key=_position)
+    return sorted(top, key=_position)
+
+
+def _position(symbol: Symbol) -> tuple[int, int]:
+    return symbol.span.line, symbol.span.column
+
+
+def _inside(span: Span, outer: Span) -> bool:
+    return ((outer.line, outer.column) <= (span.line, span.column)
+            and (span.end_line, span.end_column) <= (outer.end_line, outer.end_column))
 
 
 def _group_name_span(analysis: Analysis, name: str):
