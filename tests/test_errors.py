@@ -4,6 +4,7 @@ tests/golden/errors/, re-accepted only with PREP_ACCEPT=1 after review)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,25 @@ def test_missing_file(tmp_path):
     result = run_prep("render", "nope.prep", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.decode().startswith("nope.prep:1:1: error: no such file")
+    assert "hint: check the path" in result.stderr.decode()
+
+
+def test_a_missing_file_hints_at_the_model_meant(tmp_path):
+    (tmp_path / "models").mkdir()
+    for name in ("as-is.prep", "to-be.prep", "notes.txt"):
+        (tmp_path / "models" / name).write_text("a -> b\n", encoding="utf-8")
+    cases = {
+        ("diff", "models/as_is.prep", "models/to-be.prep"): ("models/as_is.prep:1:1: error: no such file",
+                                                             f"did you mean '{os.path.join('models', 'as-is.prep')}'?"),
+        ("render", "modles/as-is.prep"): ("modles/as-is.prep:1:1: error: no such file",
+                                          "there is no folder 'modles'"),
+        ("fmt", "models/process.prep"): ("models/process.prep:1:1: error: no such file",
+                                         "model files in models: as-is.prep, to-be.prep"),
+    }
+    for args, (first, hint) in cases.items():
+        result = run_prep(*args, cwd=tmp_path)
+        err = result.stderr.decode()
+        assert result.returncode == 2 and err.startswith(first) and f"hint: {hint}" in err, (args, err)
 
 
 def test_directory_given_to_render(tmp_path):

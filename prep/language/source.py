@@ -40,7 +40,7 @@ def read_source(path: str | os.PathLike[str]) -> str:
         with open(name, "rb") as f:
             data = f.read()
     except FileNotFoundError:
-        raise _error(name, "no such file", "check the path; `prep lint DIR` finds every *.prep file below DIR") from None
+        raise _error(name, "no such file", _missing_file_hint(name)) from None
     except IsADirectoryError:
         raise _error(name, "is a directory, not a model file",
                      "give a .prep file (`prep lint` also accepts directories)") from None
@@ -49,6 +49,30 @@ def read_source(path: str | os.PathLike[str]) -> str:
     except OSError as e:
         raise _error(name, f"cannot read the file: {e.strerror or e}") from None
     return decode_source(data, name)
+
+
+def _missing_file_hint(name: str) -> str:
+    """What to say about a path that does not exist: the nearest model file
+    beside where it was looked for, or the folder that is missing."""
+    import difflib
+
+    folder, base = os.path.split(name)
+    if folder and not os.path.isdir(folder):
+        return f"there is no folder '{folder}'; check the path"
+    try:
+        models = sorted(e.name for e in os.scandir(folder or ".") if e.is_file() and e.name.lower().endswith(".prep"))
+    except OSError:
+        models = []
+    # compared without the shared ".prep", which would make any two names look alike
+    stems = {m[:-5]: m for m in models}
+    close = difflib.get_close_matches(base[:-5] if base.lower().endswith(".prep") else base, list(stems), n=1,
+                                      cutoff=0.6)
+    if close:
+        return f"did you mean '{os.path.join(folder, stems[close[0]])}'?"
+    if models:
+        shown = ", ".join(models[:5]) + (f" and {len(models) - 5} more" if len(models) > 5 else "")
+        return f"model files in {folder or 'this folder'}: {shown}"
+    return "check the path; `prep lint DIR` finds every *.prep file below DIR"
 
 
 def decode_source(data: bytes, path: str = "<string>") -> str:
