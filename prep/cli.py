@@ -30,8 +30,15 @@ OVERVIEW_ABOVE = 2000
 TIMEOUT_SECONDS = 120.0
 
 
-def report_error(err) -> None:
-    """Print a PrepError the way compilers do: position, message, caret, hint."""
+def report_error(err, command: str = "prep") -> None:
+    """Print a PrepError the way compilers do: position, message, caret,
+    hint. An optional part of prep that is not installed is about this
+    machine, not about a place in the model: `prep render: error: ...`."""
+    first = err.diagnostics[0] if err.diagnostics else None
+    if first is not None and first.name == "missing-extra":
+        click.echo(f"{command}: error: {first.message}" + (f"\n  hint: {first.hint}" if first.hint else ""),
+                   err=True)
+        return
     click.echo(err.render(), err=True)
 
 
@@ -45,7 +52,7 @@ class PrepGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PrepError as e:
-            report_error(e)
+            report_error(e, "prep" if ctx.invoked_subcommand is None else f"prep {ctx.invoked_subcommand}")
             ctx.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("prep: interrupted", err=True)

@@ -138,5 +138,7 @@ def test_missing_extra_prints_the_install_command(cli, tmp_path, monkeypatch):
     src.write_text("a -> b\n", encoding="utf-8")
     result = cli("render", str(src), "-o", str(tmp_path / "m.pptx"))
     assert result.exit_code == 2
+    # about this machine, not a place in the model: no `<pptx>:1:1`
+    assert result.output.startswith("prep render: error: PowerPoint output needs python-pptx"), result.output
     assert 'pip install "prep[pptx]"' in result.output
     assert not (tmp_path / "m.pptx").exists()
