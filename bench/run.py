@@ -445,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}; "
           f"{result['machine'].get('cpus')} CPUs, Python {result['machine']['python']}")
     out = Path(args.json)
+    if not any(a.startswith("--json") for a in (argv if argv is not None else sys.argv[1:])):
+        out = HERE / "results" / _default_json(args, sizes)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = out.with_suffix(".json.tmp")
     tmp_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -471,6 +473,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"some measurements failed ({sorted(set(map(str, failed)))}); see the JSON", file=sys.stderr)
         return 1
     return 0
+
+
+def _default_json(args, sizes: list[int]) -> str:
+    """Where a run writes its JSON when --json is not given: latest.json is
+    the whole benchmark's (docs/performance.md quotes it), so a run of one
+    section writes that section's file instead of overwriting it."""
+    for flag, name in (("only_layout", "layout"), ("only_roadmap", "roadmap"), ("only_flipbook", "flipbook"),
+                       ("only_fonts", "fonts")):
+        if getattr(args, flag):
+            return f"{name}.json"
+    whole = (tuple(sizes) == DEFAULT_SIZES and not args.no_layout and not args.quick
+             and getattr(args, "lint_profile", "local") == "local")
+    return "latest.json" if whole else "partial.json"
 
 
 def only_diff(args, argv) -> int:
