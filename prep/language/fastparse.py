@@ -170,7 +170,7 @@ def _scan(text: str, path: str):
                 raw = m.group(3)
                 label = unescape(raw)
                 col = m.start(3) + 1
-                end_span = Span(path, lineno, col, lineno, col + len(raw))
+                end_span = new(Span, (path, lineno, col, lineno, col + len(raw)))
             if m.group(4) is not None:
                 attrs, end_span = _validated_attrs(line, m.start(4), m.end(4), lineno, path)
             start = m.start(1) + 1
@@ -194,23 +194,23 @@ def _scan(text: str, path: str):
 def _validated_attrs(line: str, start: int, end: int, lineno: int, path: str):
     """The attributes of line[start:end], a `[...]` the line regex matched:
     ([AttrNode], span of the closing ']')."""
+    new = tuple.__new__  # Span is a named tuple: skip its __new__ wrapper
     out = []
     for m in _ATTR_ITEM.finditer(line, start, end):
-        key = m.group(1)
+        key, bare, quoted, listed = m.groups()
         if key in _NOT_KEYS:
             raise _Fallback
         col = m.start(1) + 1
-        key_span = Span(path, lineno, col, lineno, col + len(key))
-        if m.group(2) is not None:
-            value = m.group(2)
-            if value in _KEYWORDS:
+        key_span = new(Span, (path, lineno, col, lineno, col + len(key)))
+        if bare is not None:
+            if bare in _KEYWORDS:
                 raise _Fallback
-            out.append(AttrNode(key, key_span, value, Span(path, lineno, col, lineno, m.end(2) + 1)))
-        elif m.group(3) is not None:
-            out.append(AttrNode(key, key_span, unescape(m.group(3)), Span(path, lineno, col, lineno, m.end(3) + 1)))
-        elif m.group(4) is not None:
+            out.append(AttrNode(key, key_span, bare, new(Span, (path, lineno, col, lineno, m.end(2) + 1))))
+        elif quoted is not None:
+            out.append(AttrNode(key, key_span, unescape(quoted), new(Span, (path, lineno, col, lineno, m.end(3) + 1))))
+        elif listed is not None:
             items = []
-            for nm in _NAME_OR_STRING.finditer(m.group(4)):
+            for nm in _NAME_OR_STRING.finditer(listed):
                 value = nm.group(1)
                 if value is None:
                     items.append(unescape(nm.group(2)))
@@ -219,10 +219,10 @@ def _validated_attrs(line: str, start: int, end: int, lineno: int, path: str):
                 else:
                     items.append(value)
             # the list's ']' is the character after group 4
-            out.append(AttrNode(key, key_span, tuple(items), Span(path, lineno, col, lineno, m.end(4) + 2)))
+            out.append(AttrNode(key, key_span, tuple(items), new(Span, (path, lineno, col, lineno, m.end(4) + 2))))
         else:
             out.append(AttrNode(key, key_span, None, key_span))
-    return out, Span(path, lineno, end, lineno, end + 1)
+    return out, new(Span, (path, lineno, end, lineno, end + 1))
 
 
 def _comment(m, group: int, path: str, line: int, comments: list) -> None:
