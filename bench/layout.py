@@ -114,14 +114,19 @@ def bench_diff(args, prep: list[str], work: Path, measure, runs: int | None = No
     version (`generate.edit`), both profiles, whole process: median wall
     seconds and CPU seconds (user + system, the forked child included)."""
     out = []
+    stages = getattr(args, "diff_stages", 0)
+    # both profiles, then the hard one with stages: every declaration carries
+    # a `stage:` attribute and the stage rules (T4xx) run too
+    shapes = [(profile, 0) for profile in PROFILES] + ([("long-range", stages)] if stages else [])
     for n in ([args.diff_n] if args.diff_n else []):
-        for profile in PROFILES:
-            print(f"diff: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
-            text = generate(n, profile=profile)
-            old, new = work / f"diff-{profile}-{n}.prep", work / f"diff-{profile}-{n}.next.prep"
+        for profile, k in shapes:
+            name = profile + (f"+{k}-stages" if k else "")
+            print(f"diff: {name} N = {n:,} ...", file=sys.stderr, flush=True)
+            text = generate(n, profile=profile, stages=k)
+            old, new = work / f"diff-{name}-{n}.prep", work / f"diff-{name}-{n}.next.prep"
             old.write_text(text, encoding="utf-8")
             new.write_text(edit(text), encoding="utf-8")
-            out.append({"profile": profile, "n": n, "diff": measure(
+            out.append({"profile": profile, "stages": k, "n": n, "diff": measure(
                 prep + ["diff", old.name, new.name], runs or args.render_runs, cwd=work)})
     return out
 
@@ -134,7 +139,8 @@ def diff_table(rows: list[dict]) -> list[str]:
         d = o["diff"]
         spread = f"{d['min']:.2f} / {d['max']:.2f}" if "min" in d else "-"
         cpu = f"{d['cpu']:.2f}" if "cpu" in d else "-"
-        lines.append(f"| {o['profile']} | {o['n']:,} | {_s(d)} | {spread} | {cpu} |")
+        shape = o["profile"] + (f", {o['stages']} stages" if o.get("stages") else "")
+        lines.append(f"| {shape} | {o['n']:,} | {_s(d)} | {spread} | {cpu} |")
     return lines
 
 

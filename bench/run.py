@@ -11,7 +11,7 @@
     python bench/run.py --sizes "" --no-layout --stages-n 10000   # just the stage rules (bench/stages.py)
     python bench/run.py --only-fonts         # just the cost of the SVG font subset (bench/fonts.py)
     python bench/run.py --only-roadmap       # just the roadmap view against the normal render (bench/roadmap.py)
-    python bench/run.py --only-diff          # just `prep diff` at --diff-n (10,000), both profiles
+    python bench/run.py --only-diff          # just `prep diff` at --diff-n (10,000): both profiles, long-range with stages
     python bench/run.py --only-flipbook      # just the flip-book against one render (bench/flipbook.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
@@ -324,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stability-trials", type=int, default=8, help="edits in the stability measurement")
     ap.add_argument("--overview-n", type=int, default=10_000, help="size of the overview measurement (0: none)")
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")
+    ap.add_argument("--diff-stages", type=int, default=8,
+                    help="stages of the third prep diff shape (long-range with every deliverable in a stage; 0: none)")
     ap.add_argument("--stages-n", type=int, default=0,
                     help="size of the stage-rules measurement: a model with 8 declared stages (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
@@ -355,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--roadmap-n", type=int, default=1000, help="deliverables of the roadmap measurement")
     ap.add_argument("--roadmap-stages", type=int, default=8, help="stages of the roadmap measurement")
     ap.add_argument("--only-diff", action="store_true",
-                    help="run only the prep diff measurement (--diff-n, both profiles, --runs runs each)")
+                    help="run only the prep diff measurement (--diff-n: both profiles and long-range with --diff-stages, --runs runs each)")
     ap.add_argument("--flipbook", action="store_true", help="also time the flip-book against one render")
     ap.add_argument("--only-flipbook", action="store_true", help="run the flip-book benchmark only")
     ap.add_argument("--flipbook-n", type=int, default=1000, help="size of the flip-book model")

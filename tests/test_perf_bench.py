@@ -59,9 +59,9 @@ def test_benchmark_runs_at_the_small_size(tmp_path):
         assert r["prep_picture"]["crossings"] > 0 and r["dot_picture"]["crossings"] > 0
     assert [s["profile"] for s in layout["stability"]] == ["local", "long-range"]
     assert all(0 <= k <= 1 for s in layout["stability"] for k in s["kept"] + s["fresh_kept"])
-    assert [d["profile"] for d in layout["diff"]] == ["local", "long-range"]
+    assert [(d["profile"], d["stages"]) for d in layout["diff"]] == [("local", 0), ("long-range", 0), ("long-range", 8)]
     assert all("median" in d["diff"] for d in layout["diff"])
-    assert "crossings prep/dot" in proc.stdout and "prep diff" in proc.stdout
+    assert "crossings prep/dot" in proc.stdout and "prep diff" in proc.stdout and "long-range, 8 stages" in proc.stdout
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])
