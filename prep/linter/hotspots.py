@@ -71,32 +71,33 @@ class Hotspot:
 
 
 def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
+    import heapq
+
     index = model.index
     ds = model.deliverables
+    names = list(ds)
     personal = {n for n, d in ds.items() if d.is_knowhow and len(d.owners) < min_owners}
-    ups, downs = reach_counts(model, index)
+    ups_of, downs_of = reach_counts(model, index)
+    ups, downs = [ups_of[n] for n in names], [downs_of[n] for n in names]
     common = shared(model, index)
-    sync, sources = common.sync_degree, common.sources
-    raw = []
-    for name in ds:
-        s = sync[name]
-        k = len(personal.intersection(sources[name])) if personal else 0
-        if name in personal:
-            k += len({r.target for r in index.consumers[name] + index.sync_out[name]} - {name})
-        up, down = ups[name], downs[name]
-        raw.append((name, s, k, up, down))
-    biggest = max((up * down for _, _, _, up, down in raw), default=0) or 1
-    scored = []
-    for order, (name, s, k, up, down) in enumerate(raw):
-        f = up * down / biggest
-        score = round(W_SYNC * s + W_PERSONAL * k + W_FLOW * f, 2)
-        if score > 0:
-            scored.append((-score, order, name, score, s, k, up, down, f))
-    scored.sort()
-    if top is not None:
-        scored = scored[:top]
-    return [Hotspot(model.path, i + 1, name, score, s, k, up, down, round(f, 3))
-            for i, (_, _, name, score, s, k, up, down, f) in enumerate(scored)]
+    sync = [common.sync_degree[n] for n in names]
+    if personal:
+        sources = common.sources
+        ks = [len(personal.intersection(sources[n])) for n in names]
+        for i, name in enumerate(names):
+            if name in personal:  # what personal knowhow feeds depends on it
+                ks[i] += len({r.target for r in index.consumers[name] + index.sync_out[name]} - {name})
+    else:
+        ks = [0] * len(names)
+    flows = [up * down for up, down in zip(ups, downs)]
+    biggest = max(flows, default=0) or 1
+    scored = ((-score, order) for order, score in enumerate(
+        round(W_SYNC * s + W_PERSONAL * k + W_FLOW * (f / biggest), 2) for s, k, f in zip(sync, ks, flows))
+        if score > 0)
+    best = heapq.nsmallest(top, scored) if top is not None else sorted(scored)
+    return [Hotspot(model.path, i + 1, names[order], -neg, sync[order], ks[order], ups[order], downs[order],
+                    round(flows[order] / biggest, 3))
+            for i, (neg, order) in enumerate(best)]
 
 
 def format_hotspots_text(path: str, hotspots: list[Hotspot], total: int) -> str:
