@@ -117,10 +117,12 @@ def test_the_model_json(tmp_path):
     assert len(data["findings"]) == len(findings) > 0
     from prep.linter.rules import RULES
 
+    # the page explains each rule itself, once per rule; no link unless PREP_RULES_URL says where the pages are
+    assert set(data["rules"]) == {f["code"] for f in data["findings"]}
+    for code, rule in data["rules"].items():
+        assert rule == {"summary": RULES[code].summary, "fix": RULES[code].fix, "why": RULES[code].why, "url": None}
     for i, f in enumerate(data["findings"]):
-        # the page explains each rule itself; no link unless PREP_RULES_URL says where the pages are
-        assert f["rule"] == {"summary": RULES[f["code"]].summary, "fix": RULES[f["code"]].fix,
-                             "why": RULES[f["code"]].why, "url": None}
+        assert f["rule"] == f["code"]
         if f["subject"] is not None:
             assert i in by_name[f["subject"]]["findings"]
     # the health colour of each box is the one --lint draws
@@ -274,13 +276,13 @@ def test_rule_links_only_where_the_rule_pages_are_published(tmp_path):
     r = run_prep("render", str(EXAMPLES / "feature-addition-naive.prep"), "-o", str(out),
                  env={"PREP_RULES_URL": "https://prep.example.org/docs/rules/"})
     assert r.returncode == 0 and b"warning" not in r.stderr, r.stderr.decode()
-    findings = Page(out.read_text(encoding="utf-8")).json("prep-data")["findings"]
-    assert findings and all(f["rule"]["url"] == f"https://prep.example.org/docs/rules/{f['code']}.md"
-                            for f in findings)
+    rules = Page(out.read_text(encoding="utf-8")).json("prep-data")["rules"]
+    assert rules and all(rule["url"] == f"https://prep.example.org/docs/rules/{code}.md"
+                         for code, rule in rules.items())
     for bad in ("javascript:alert(1)//", "docs/rules", "file:///etc"):
         r = run_prep("render", str(EXAMPLES / "feature-addition-naive.prep"), "-o", str(out),
                      env={"PREP_RULES_URL": bad})
         err = r.stderr.decode()
         assert r.returncode == 0 and err.startswith("prep: warning: PREP_RULES_URL=") and "Traceback" not in err, err
-        findings = Page(out.read_text(encoding="utf-8")).json("prep-data")["findings"]
-        assert all(f["rule"]["url"] is None for f in findings)
+        rules = Page(out.read_text(encoding="utf-8")).json("prep-data")["rules"]
+        assert rules and all(rule["url"] is None for rule in rules.values())

@@ -102,9 +102,11 @@ def test_click_a_deliverable_and_read_the_panel(browser, naive):  # noqa: F811
     code = data["findings"][d["findings"][0]]["code"]
     assert not own[0].find_elements(By.CSS_SELECTOR, "a.prep-rule")
     why = own[0].find_element(By.CSS_SELECTOR, "details.prep-rule-why")
+    assert not why.find_elements(By.TAG_NAME, "p")  # filled when first opened
     why.find_element(By.TAG_NAME, "summary").click()
     assert why.get_attribute("open") is not None
-    assert data["findings"][d["findings"][0]]["rule"]["why"] in why.text
+    wait_for(browser, "return document.querySelector('ul.prep-own-findings details.prep-rule-why p') !== null")
+    assert data["rules"][code]["why"] in why.text
     assert browser.execute_script("return prepViewer.selected()") == d["name"]
     assert f"why rule {code} matters" in why.text
     assert data["findings"][d["findings"][0]]["message"] in own[0].text

@@ -2,8 +2,8 @@
 
 The page shows the very SVG `prep render -o x.svg` draws (from the same
 layout), and a JSON of the model next to it: every deliverable (kind, label,
-owners, stage, note, inputs, consumers, findings), the findings with their
-rules, the stages in order, the layout geometry, and which SVG element draws
+owners, stage, note, inputs, consumers, findings), the findings, their
+rules (each rule's text once), the stages in order, the layout geometry, and which SVG element draws
 which deliverable and relation. A small script (prep/embed/viewer_assets/)
 turns the two into pan and zoom, search, a details panel, upstream and
 downstream chains, a findings list, the health overlay and a stage slider.
@@ -130,11 +130,18 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
     ordered = sort_findings(findings)
     by_subject: dict[str, list[int]] = {}
     records = []
+    # each rule's text once (a model has many findings of few rules; `prep serve` sends it all on every save)
+    rules: dict[str, dict] = {}
     url = rules_url() if ordered else None
     for i, f in enumerate(ordered):
+        if f.code not in rules:
+            info = _rule_info(f.code, url)
+            if info is not None:
+                rules[f.code] = info
         records.append({"code": f.code, "name": f.name, "severity": f.severity, "message": f.message,
                         "hint": f.hint, "subject": f.subject if f.subject in model.deliverables else None,
-                        "line": f.span.line, "column": f.span.column, "rule": _rule_info(f.code, url)})
+                        "line": f.span.line, "column": f.span.column,
+                        "rule": f.code if f.code in rules else None})
         if f.subject in model.deliverables:
             by_subject.setdefault(f.subject, []).append(i)
     stages, stage_of = model_stages(model)
@@ -160,6 +167,7 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
         "relations": [{"source": r.source, "target": r.target, "kind": r.kind, "note": r.note}
                       for r in model.relations],
         "findings": records,
+        "rules": rules,
         "stages": stages,
         # the boxes and frames: the page brings deliverables into view by them
         "layout": {k: boxes[k] for k in ("width", "height", "direction", "engine", "nodes", "groups")},

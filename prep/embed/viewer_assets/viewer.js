@@ -363,19 +363,24 @@
     if (withSubject && f.subject !== null) li.appendChild(h("strong", null, label(f.subject)));
     li.appendChild(h("div", null, f.message));
     if (f.hint) li.appendChild(h("div", {"class": "prep-muted"}, "hint: " + f.hint));
-    if (f.rule) {
-      li.appendChild(h("div", {"class": "prep-muted"}, f.rule.summary + " Fix: " + f.rule.fix));
-      // why the rule matters, in the page itself: it is shared as one file
+    var rule = f.rule !== null && data.rules && Object.prototype.hasOwnProperty.call(data.rules, f.rule)
+      ? data.rules[f.rule] : null;
+    if (rule) {
+      li.appendChild(h("div", {"class": "prep-muted"}, rule.summary + " Fix: " + rule.fix));
+      // why the rule matters, in the page itself (it is shared as one file);
+      // filled when first opened: the list is built again on every save
       var more = h("details", {"class": "prep-rule-why"});
-      var title = h("summary", null, "why rule " + f.code + " matters");
-      more.appendChild(title);
-      more.appendChild(h("p", {"class": "prep-muted"}, f.rule.why));
-      if (f.rule.url) {
-        var a = h("a", {href: f.rule.url, target: "_blank", rel: "noopener noreferrer", "class": "prep-rule"},
-                  "the page of rule " + f.code);
-        a.addEventListener("click", function (e) { e.stopPropagation(); });
-        more.appendChild(a);
-      }
+      more.appendChild(h("summary", null, "why rule " + f.code + " matters"));
+      more.addEventListener("toggle", function () {
+        if (!more.open || more.childNodes.length > 1) return;
+        more.appendChild(h("p", {"class": "prep-muted"}, rule.why));
+        if (rule.url) {
+          var a = h("a", {href: rule.url, target: "_blank", rel: "noopener noreferrer", "class": "prep-rule"},
+                    "the page of rule " + f.code);
+          a.addEventListener("click", function (e) { e.stopPropagation(); });
+          more.appendChild(a);
+        }
+      });
       more.addEventListener("click", function (e) { e.stopPropagation(); });
       more.addEventListener("keydown", function (e) { e.stopPropagation(); });
       li.appendChild(more);
