@@ -450,6 +450,21 @@ def test_a_failure_in_the_new_sides_lint_is_raised_and_no_child_is_left(pair, mo
         os.waitpid(-1, os.WNOHANG)
 
 
+def test_without_a_scratch_file_the_sides_are_read_one_after_the_other(pair, monkeypatch):
+    """No memfd and no writable temporary folder: the same review, read here."""
+    from prep.linter import review as review_module
+
+    def no_file():
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(review_module, "_scratch_file", no_file)
+    apart = review_module.review_loading(lambda: (prep.load(pair / "old.prep"), "old.prep"),
+                                         lambda: (prep.load(pair / "new.prep"), "new.prep"), select=None)
+    together = review_module.review(prep.load(pair / "old.prep"), prep.load(pair / "new.prep"),
+                                    old_label="old.prep", new_label="new.prep")
+    assert review_module.as_dict(apart) == review_module.as_dict(together) and apart.introduced
+
+
 def test_a_child_waited_for_is_never_killed_again():
     """`stop()` after `wait()` must not signal the pid: it may be another
     process's by then."""

@@ -105,9 +105,18 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     for module in ("fastparse", "parse", "source"):  # what both readers import: once, before the fork
         importlib.import_module(f"..language.{module}", __package__)
 
+    try:
+        store = _scratch_file()
+    except OSError:  # no memfd and no writable temporary folder: one side after the other
+        old, old_label = load_old()
+        new, new_label = load_new()
+        return review(old, new, old_label=old_label, new_label=new_label, top=top, **lint_options)
     here = os.getpid()
-    read_end, write_end = os.pipe()
-    store = _scratch_file()
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        os.close(store)
+        raise
 
     def old_side():
         model, label = load_old()
