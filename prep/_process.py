@@ -170,6 +170,28 @@ def _prctl():
         return None
 
 
+def map_forked(work, items: list, name: str = "the work", max_workers: int = 4) -> list:
+    """[work(x) for x in items], in order; with several cores, in forked
+    workers (up to `max_workers`, one per core) that each take every n-th
+    item, so items that grow along the list are shared fairly. One worker's
+    failure stops the others and is raised here; so is Ctrl-C. Graphviz
+    holds the GIL: threads would not help."""
+    workers = min(len(items), os.cpu_count() or 1, max_workers)
+    if workers < 2 or not hasattr(os, "fork"):
+        return [work(x) for x in items]
+    children = []
+    try:
+        for k in range(workers):
+            children.append(Child(lambda k=k: [work(x) for x in items[k::workers]], name))
+        out: list = [None] * len(items)
+        for k in range(workers):
+            out[k::workers] = children.pop(0).wait()  # a failed wait stops its own child
+        return out
+    finally:
+        for child in children:  # still running: another one failed, or Ctrl-C
+            child.stop()
+
+
 def start(work, name: str = "the work"):
     """`work()` started in a forked child (POSIX, and not already in one);
     elsewhere it runs here and now. `.wait(timeout)` gives the result."""

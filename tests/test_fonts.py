@@ -149,6 +149,27 @@ def test_diff_and_overview_pictures_carry_the_font(cli, tmp_path):
     assert cli("render", str(groups), "-o", str(top), "--overview-above", "1").exit_code == 0
     pictures = [top] + sorted((tmp_path / "g.groups").glob("*.svg"))
     assert len(pictures) == 3
+    # the overview carries just what it draws; its drill-downs, one subset of
+    # every character of the model (small here): cut once, not once each
+    assert {chr(cp) for cp in embedded_font(top.read_bytes()).getBestCmap()} == drawn_text(top.read_bytes())
+    shared = [styles(p.read_bytes()) for p in pictures[1:]]
+    assert shared[0] == shared[1]
+    for picture in pictures[1:]:
+        svg = picture.read_bytes()
+        assert drawn_text(svg) | set("見積書設計書営業開発") <= {chr(cp) for cp in embedded_font(svg).getBestCmap()}
+
+
+def test_overview_pictures_carry_their_own_subsets_when_the_shared_one_is_big(cli, tmp_path, monkeypatch):
+    from prep.renderer import webfont
+
+    monkeypatch.setattr(webfont, "SHARED_SUBSET_MAX", 0)
+    groups = tmp_path / "g.prep"
+    groups.write_text("group 営業 {\n  deliverable 見積書\n}\ngroup 開発 {\n  deliverable 設計書\n}\n見積書 -> 設計書\n",
+                      encoding="utf-8")
+    top = tmp_path / "g.svg"
+    assert cli("render", str(groups), "-o", str(top), "--overview-above", "1").exit_code == 0
+    pictures = [top] + sorted((tmp_path / "g.groups").glob("*.svg"))
+    assert len(pictures) == 3
     for picture in pictures:
         svg = picture.read_bytes()
         assert {chr(cp) for cp in embedded_font(svg).getBestCmap()} == drawn_text(svg), picture

@@ -49,6 +49,7 @@ def file_name(index: int, box: str, fmt: str) -> str:
 def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tuple[str, bytes]]:
     """[(path, bytes)]: the overview at `out_path` first, then one picture
     per box in `<out_path without extension>.groups/`."""
+    from .._process import map_forked
     from ..layouter import measure
     from . import render
     from .dot import resolve_theme
@@ -64,21 +65,33 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
     # one measurement of the whole model serves every drill-down
     sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
                     health=options.get("findings") is not None, titles=tuple(titles.values()))
+    shared = None
     if fmt == "svg" and options.get("embed_fonts", True):
-        # every picture's font subset is then cut from one (issue 14)
-        from .webfont import prepare
+        from .webfont import prepare, shared_subset
 
-        prepare(_model_text(model, titles.values()))
+        text = _model_text(model, titles.values())
+        prepare(text)  # every picture's font subset is then cut from one (issue 14)
+        # or, when the model draws few characters, every drill-down carries
+        # the same subset, cut once here (before the workers are forked)
+        shared = shared_subset(text)
     files = []
     links = {box: f"{rel_folder}/{name}" for box, name in names.items()} if fmt == "svg" else None
     files.append((out_path, render(view, fmt, links=links, **options)))
-    for box, members in holds.items():
-        part = subset(model, set(members))
+
+    def draw(box: str) -> bytes:
+        part = subset(model, set(holds[box]))
         if box != UNGROUPED:
             part = Model(path=part.path, title=titles[box],
                          deliverables=part.deliverables, relations=part.relations, groups=part.groups,
                          comments=part.comments, diagnostics=part.diagnostics, source=part.source)
-        files.append((os.path.join(folder, names[box]), render(part, fmt, sizes=sizes, **options)))
+        if shared is None:
+            return render(part, fmt, sizes=sizes, **options)
+        return _with_font(render(part, fmt, sizes=sizes, **dict(options, embed_fonts=False)), shared)
+
+    # the drill-downs on every core (each is a layout, a drawing and a font subset)
+    boxes = list(holds)
+    pictures = map_forked(draw, boxes, "drawing the groups' pictures") if len(boxes) > 1 else [draw(b) for b in boxes]
+    files += [(os.path.join(folder, names[box]), data) for box, data in zip(boxes, pictures)]
     if fmt == "pdf":  # one document: the overview, then a page per group
         from ..language.diagnostics import PrepError
         from .pdfpages import PdfError, merge
@@ -89,6 +102,20 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001", name="render-failed",
                                hint="draw the overview as SVG (-o model.svg): one picture per group, linked") from None
     return files
+
+
+def _with_font(svg: bytes, shared: str) -> bytes:
+    """`svg` carrying the shared subset (its own, should it draw a character
+    the shared one lacks), as render() embeds it."""
+    from .webfont import FontNotEmbedded, FontUnavailable, embed_font
+
+    try:
+        return embed_font(svg, shared)
+    except FontUnavailable as e:  # the picture still names the font
+        import warnings
+
+        warnings.warn(f"the SVG is written without its font: {e}", FontNotEmbedded, stacklevel=2)
+        return svg
 
 
 def _model_text(model: Model, titles) -> str:

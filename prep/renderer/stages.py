@@ -444,25 +444,14 @@ MAX_WORKERS = 4
 def _draw_all(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool = True) -> list[bytes]:
     """Every frame drawn, in order; on several cores, in forked workers that
     take every n-th frame (frames grow stage by stage, so each gets a fair share)."""
-    import os
+    from .._process import map_forked
 
-    from .._process import Child
+    def draw(f: Frame) -> bytes:
+        return draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
 
-    workers = min(len(fs), os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or not hasattr(os, "fork") or sum(len(f.model.deliverables) for f in fs) < PARALLEL_ABOVE:
-        return [draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts) for f in fs]
-    children = []
-    try:
-        for k in range(workers):
-            children.append(Child(lambda k=k: [draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
-                                               for f in fs[k::workers]], "drawing the frames"))
-        out: list = [None] * len(fs)
-        for k in range(workers):
-            out[k::workers] = children.pop(0).wait()  # a failed wait stops its own child
-        return out
-    finally:
-        for child in children:  # still running: another one failed, or Ctrl-C
-            child.stop()
+    if sum(len(f.model.deliverables) for f in fs) < PARALLEL_ABOVE:
+        return [draw(f) for f in fs]
+    return map_forked(draw, fs, "drawing the frames", MAX_WORKERS)
 
 
 def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme=None, embed_fonts: bool = True,

@@ -9,8 +9,8 @@ same everywhere, offline (a data URI: nothing is fetched).
 
 Subsetting the 16 MB, 65,000-glyph font costs about a second (parsing
 it), so results are kept: on disk under ~/.cache/prep/font-subsets/
-(keyed by the font file and the characters; the newest CACHE_KEEP files
-are kept), so drawing the same model again costs a file read. One larger
+(keyed by the font file and the characters; the CACHE_KEEP most recently
+used files are kept), so drawing the same model again costs a file read. One larger
 subset, every character needed so far, is kept in memory and in that
 cache too: the next subsets (an edited model, an overview's pictures, a
 preview server, a docs build) are cut from it in ~50 ms.
@@ -34,7 +34,11 @@ from pathlib import Path
 from ..layouter.fonts import FONT_FAMILY, bundled_font_dir
 
 FONT_FILE = "NotoSansCJKjp-Regular.otf"
-CACHE_KEEP = 200
+# subsets kept on disk, the least recently used forgotten first: more than
+# an overview's pictures (one per group, 200 for 10,000 generated
+# deliverables), or every picture of the next render would miss (each
+# write evicting the next one to be read)
+CACHE_KEEP = 2000
 # bump when the subsetting options change (old cache entries are then unused)
 _OPTIONS_VERSION = "1"
 
@@ -90,7 +94,9 @@ def _flavor() -> str:
 def _cut(source: Path | bytes, text: str, flavor: str | None) -> bytes:
     """`source` (the font file, or the bytes of a larger subset of it) cut
     down to the characters of `text`, as `flavor` (woff2, woff, or None: a
-    plain OpenType font)."""
+    plain OpenType font). A larger subset (bytes) has neither hints nor
+    subroutines left: removing them again would only cost time (a third of
+    a cut), the bytes are the same."""
     try:
         from fontTools import subset
     except ImportError as e:
@@ -98,8 +104,9 @@ def _cut(source: Path | bytes, text: str, flavor: str | None) -> bytes:
     options = subset.Options()
     options.flavor = flavor
     options.layout_features = []        # labels are drawn glyph by glyph, as Graphviz measured them
-    options.hinting = False             # browsers scale outlines; hints only add bytes
-    options.desubroutinize = True       # compresses better than the subroutines of 65,000 glyphs
+    stripped = isinstance(source, bytes)  # cut from the superset, made with these options
+    options.hinting = stripped          # browsers scale outlines; hints only add bytes
+    options.desubroutinize = not stripped  # compresses better than the subroutines of 65,000 glyphs
     options.notdef_outline = True
     options.name_IDs = [1, 2]           # family and style: enough to be a valid font
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "JSTF", "MATH"]
@@ -217,6 +224,10 @@ def _read_cached(path: Path) -> tuple[bytes, str] | None:
         except OSError:
             continue
         if data[:4] == magic and len(data) >= 12 and int.from_bytes(data[8:12], "big") == len(data):
+            try:  # used now: the last to be forgotten
+                os.utime(path.with_suffix("." + flavor))
+            except OSError:
+                pass
             return data, flavor
     return None
 
@@ -230,11 +241,20 @@ def _write_cached(path: Path, data: bytes, flavor: str) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, target)
-        entries = sorted(path.parent.glob("*.woff*"), key=lambda p: p.stat().st_mtime_ns)
-        for old in entries[:-CACHE_KEEP]:
-            old.unlink(missing_ok=True)
+        global _writes
+        _writes += 1
+        if _writes % 50 != 1:  # look at the folder on the first write, then every 50th
+            return
+        entries = list(path.parent.glob("*.woff*"))
+        if len(entries) > CACHE_KEEP:  # forget a tenth at once, not one file per write
+            entries.sort(key=lambda p: p.stat().st_mtime_ns)
+            for old in entries[:len(entries) - CACHE_KEEP * 9 // 10]:
+                old.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+_writes = 0  # subsets this process wrote to the cache
 
 
 @lru_cache(maxsize=64)
@@ -280,6 +300,7 @@ def unicode_range(text: str) -> str:
     return ",".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in spans)
 
 
+@lru_cache(maxsize=8)
 def font_face_css(text: str, family: str = FONT_FAMILY) -> str:
     """An @font-face rule carrying the subset for `text`. `family` is a
     fixed name (never model text). The unicode-range says which characters
@@ -293,17 +314,41 @@ def font_face_css(text: str, family: str = FONT_FAMILY) -> str:
             f"unicode-range:{unicode_range(text)};}}")
 
 
-def embed_font(svg: bytes) -> bytes:
+def embed_font(svg: bytes, shared: str | None = None) -> bytes:
     """`svg` with a <style> holding the subset of the font it draws with,
-    right after the <svg> tag. Raises FontUnavailable."""
+    right after the <svg> tag; the subset for the characters `shared` (see
+    shared_subset) when it has all the picture draws. Raises
+    FontUnavailable."""
     text = used_characters(svg.decode("utf-8"))
     if not text:
         return svg
     m = _SVG_OPEN.search(svg)
     if m is None:
         return svg
+    if shared is not None and set(text) <= set(shared):
+        text = shared
     style = f'\n<defs><style type="text/css">{font_face_css(text)}</style></defs>'.encode("ascii")
     return svg[:m.end()] + style + svg[m.end():]
+
+
+# An overview's pictures share one subset (every character of the model)
+# when it is at most this big: cutting a subset costs about 0.15 s, and an
+# overview of 10,000 deliverables has 200 pictures, each drawing most of
+# the few hundred characters a model of that kind uses.
+SHARED_SUBSET_MAX = 48 * 1024
+
+
+def shared_subset(text: str) -> str | None:
+    """The characters of `text` (and the common ones) when their subset is
+    small enough for every picture of a set to carry (SHARED_SUBSET_MAX),
+    the subset then cut and kept; None when each picture had better carry
+    its own, or when there is no font (each picture then warns)."""
+    chars = "".join(sorted(set(text) | set(COMMON)))
+    try:
+        data, _ = font_subset(chars)
+    except FontUnavailable:
+        return None
+    return chars if len(data) <= SHARED_SUBSET_MAX else None
 
 
 def page_font_css(svgs, what: str = "the page") -> str:
