@@ -90,7 +90,7 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
 
     # the drill-downs on every core (each is a layout, a drawing and a font subset)
     boxes = list(holds)
-    pictures = map_forked(draw, boxes, "drawing the groups' pictures") if len(boxes) > 1 else [draw(b) for b in boxes]
+    pictures = map_forked(draw, boxes, "drawing the groups' pictures")
     files += [(os.path.join(folder, names[box]), data) for box, data in zip(boxes, pictures)]
     if fmt == "pdf":  # one document: the overview, then a page per group
         from ..language.diagnostics import PrepError
