@@ -542,14 +542,13 @@ def _add_relations(b: _Builder, st, group: str | None, placed: str | None) -> No
         note = stage = None
         owners = ()
     implicit, decls, out = b.implicit, b.decls, b.relations
-    steps = st.steps
-    for names in [steps[0][0]] + [right for _, _, right in steps]:
-        for name, span in names:
+    for side in st.sides():
+        for name, span in side:
             if name not in decls and name not in implicit:
                 implicit[name] = new_deliverable(name, TANGIBLE, None, (), False, False, None, placed, group,
                                                  span, False)
     whole = st.span
-    for left, arrow, right in steps:
+    for left, arrow, right in st.steps:
         kind = ARROW_KINDS[arrow]
         for s_name, s_span in left:
             for t_name, t_span in right:

@@ -26,11 +26,15 @@ class RelationStmt:
         # steps: [(left [(name, span)], arrow, right [(name, span)])]
         self.steps, self.attrs, self.span = steps, attrs, span
 
+    def sides(self) -> list:
+        """The lists of (name, span) in written order: `a, b -> c -> d` is
+        [[a, b], [c], [d]]."""
+        steps = self.steps
+        return [steps[0][0]] + [right for _, _, right in steps]
+
     def all_names(self):
-        first = self.steps[0][0]
-        yield from first
-        for _, _, right in self.steps:
-            yield from right
+        for side in self.sides():
+            yield from side
 
 
 class GroupStmt:
