@@ -37,7 +37,6 @@ VERSION = 1
 # the page is shared as one file, so it needs no link). A link to the rule's
 # page is added when PREP_RULES_URL gives where the pages are published
 # (as for `prep lsp`): {PREP_RULES_URL}/{code}.md, http(s) only.
-RULES_URL_VARIABLE = "PREP_RULES_URL"
 
 
 class RulesUrlIgnored(UserWarning):
@@ -45,7 +44,9 @@ class RulesUrlIgnored(UserWarning):
 
 
 def rules_url() -> str | None:
-    """The pattern of a rule page's address ({code}), or None."""
+    """Where the rule pages are published (PREP_RULES_URL), or None."""
+    from ..linter.rule import RULES_URL_VARIABLE
+
     base = os.environ.get(RULES_URL_VARIABLE, "").strip()
     if not base:
         return None
@@ -55,7 +56,8 @@ def rules_url() -> str | None:
         warnings.warn(f"{RULES_URL_VARIABLE}={base!r} is not an http(s) address; the viewer links no rule pages",
                       RulesUrlIgnored, stacklevel=2)
         return None
-    return base.rstrip("/").replace("{", "{{").replace("}", "}}") + "/{code}.md"
+    return base
+
 
 _NODE = re.compile(r'<!-- (n\d+) -->\s*<g id="(node\d+)"')
 _EDGE = re.compile(r'<!-- (n\d+)&#45;&gt;(n\d+) -->\s*<g id="(edge\d+)"')
@@ -106,6 +108,7 @@ def model_stages(model: Model) -> tuple[list[dict], dict[str, str | None]]:
 
 def _rule_info(code: str, url: str | None) -> dict | None:
     try:
+        from ..linter.rule import rule_page
         from ..linter.rules import RULES
     except ImportError:  # an installation without the linter
         return None
@@ -113,7 +116,7 @@ def _rule_info(code: str, url: str | None) -> dict | None:
     if rule is None:
         return None
     return {"summary": rule.summary, "fix": rule.fix, "why": rule.why,
-            "url": url.format(code=code) if url else None}
+            "url": rule_page(code, url) if url else None}
 
 
 def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | str) -> dict:

@@ -66,6 +66,16 @@ class Rule:
                           hint=hint, related=tuple(related))
 
 
+# where the rule pages (docs/rules/) are published, for links from the
+# language server and the viewer: {PREP_RULES_URL}/{CODE}.md
+RULES_URL_VARIABLE = "PREP_RULES_URL"
+
+
+def rule_page(code: str, base: str) -> str:
+    """The address of rule `code`'s page under `base` (PREP_RULES_URL)."""
+    return base.rstrip("/") + f"/{code}.md"
+
+
 def where(model: "Model", d: "Deliverable") -> Span:
     """A deliverable's declaration, or its first use when it is undeclared."""
     return d.span if d.span is not None else Span(model.path, 1, 1, 1, 1)

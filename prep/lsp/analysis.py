@@ -627,7 +627,9 @@ def rule_doc_uri(code: str, base: str | None = None) -> str | None:
     """A link to the rule's page: `base` + CODE.md, else the page in this
     checkout's docs/rules/ when there is one."""
     if base:
-        return base.rstrip("/") + f"/{code}.md"
+        from ..linter.rule import rule_page
+
+        return rule_page(code, base)
     page = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "rules", f"{code}.md")
     if os.path.isfile(page):
         from pathlib import Path

@@ -21,6 +21,7 @@ from pygls.lsp.server import LanguageServer
 
 from .._version import __version__
 from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, Span
+from ..linter.rule import RULES_URL_VARIABLE
 from . import analysis as A
 
 # diagnostics wait this long after the last change before the model is
@@ -48,7 +49,7 @@ class PrepServer(LanguageServer):
         super().__init__("prep", __version__)
         self.analyses: dict[str, A.Analysis] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
-        self.rules_url: str | None = os.environ.get("PREP_RULES_URL")
+        self.rules_url: str | None = os.environ.get(RULES_URL_VARIABLE)
         self.workspace_cache: dict[str, tuple[float, list]] = {}
 
     # ------------------------------------------------------------------
