@@ -1,0 +1,130 @@
+"""The page a picture is made for: a slide or a sheet of paper.
+
+    parse_page("16:9")        -> Page(960 x 540 pt, text >= 9 pt)
+    parse_page("A4-portrait") -> Page(595.28 x 841.89 pt, text >= 7 pt)
+    parse_page("200x120mm")   -> a page of that size (paper: text >= 7 pt)
+
+Every size is landscape unless it ends in `-portrait`; `WxH` is taken as
+given. The minimum text size is what text may not go below at 100% of the
+page (slides are read from across a room, paper at arm's length); prep fits
+a model to a page by layout (font, direction, wrapping, pages), never by
+shrinking text below it. Lengths are in points (1/72 inch).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+MM = 72 / 25.4
+IN = 72.0
+
+SLIDE_MIN_TEXT = 9.0
+PAPER_MIN_TEXT = 7.0
+
+# name -> (long side, short side, kind), in points
+NAMED = {
+    "16:9": (13.333 * IN, 7.5 * IN, "slide"),
+    "4:3": (10 * IN, 7.5 * IN, "slide"),
+    "a4": (297 * MM, 210 * MM, "paper"),
+    "a3": (420 * MM, 297 * MM, "paper"),
+    "letter": (11 * IN, 8.5 * IN, "paper"),
+}
+SPELLING = {"16:9": "16:9", "4:3": "4:3", "a4": "A4", "a3": "A3", "letter": "letter"}
+UNITS = {"mm": MM, "cm": 10 * MM, "in": IN, "pt": 1.0}
+MARGIN = {"slide": 0.25 * IN, "paper": 10 * MM}
+CHOICES = ("16:9, 4:3, A4, A3, letter (add -portrait to turn it), WxH in mm, cm, in or pt (e.g. 200x120mm), "
+           "or none (the natural size)")
+
+
+class PageError(ValueError):
+    """A page size prep cannot read; `hint` says what it can."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str          # as the user wrote it, canonical ("A4-portrait", "16:9", "200x120mm")
+    width: float       # points
+    height: float
+    kind: str = "paper"   # slide | paper
+    min_text: float = PAPER_MIN_TEXT
+    margin: float = MARGIN["paper"]
+
+    @property
+    def inner_width(self) -> float:
+        return self.width - 2 * self.margin
+
+    @property
+    def inner_height(self) -> float:
+        return self.height - 2 * self.margin
+
+    def with_min_text(self, size: float | None) -> "Page":
+        if size is None:
+            return self
+        return Page(self.name, self.width, self.height, self.kind, float(size), self.margin)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "width": round(self.width, 2), "height": round(self.height, 2),
+                "kind": self.kind, "min_text": self.min_text, "margin": round(self.margin, 2)}
+
+
+def parse_page(text: str, *, min_text: float | None = None) -> Page:
+    """The page `text` names (see the module's docstring); a PageError with
+    a hint (and a did-you-mean) for anything else."""
+    raw = (text or "").strip()
+    key = raw.lower().replace(" ", "")
+    portrait = key.endswith("-portrait")
+    landscape = key.endswith("-landscape")
+    if portrait or landscape:
+        key = key.rsplit("-", 1)[0]
+    if key in NAMED:
+        long, short, kind = NAMED[key]
+        name = SPELLING[key] + ("-portrait" if portrait else "")
+        w, h = (short, long) if portrait else (long, short)
+        page = Page(name, w, h, kind, SLIDE_MIN_TEXT if kind == "slide" else PAPER_MIN_TEXT, MARGIN[kind])
+        return page.with_min_text(min_text)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|cm|in|pt)", key)
+    if m and not (portrait or landscape):
+        unit = UNITS[m.group(3)]
+        w, h = float(m.group(1)) * unit, float(m.group(2)) * unit
+        if not (72 <= w <= 56 * IN and 72 <= h <= 56 * IN):
+            raise PageError(f"page size {raw!r} is out of range",
+                            "each side between 1 and 56 inches (25.4 to 1422 mm), as PowerPoint allows")
+        return Page(f"{m.group(1)}x{m.group(2)}{m.group(3)}", w, h, "paper", PAPER_MIN_TEXT,
+                    min(MARGIN["paper"], min(w, h) / 10)).with_min_text(min_text)
+    if re.fullmatch(r"\d+(?:\.\d+)?x\d+(?:\.\d+)?", key):
+        raise PageError(f"page size {raw!r} has no unit", f"add one: {raw}mm or {raw}in")
+    close = difflib.get_close_matches(key, [*NAMED, *(k + "-portrait" for k in NAMED)], n=1, cutoff=0.5)
+    hint = (f"did you mean '{SPELLING[close[0].split('-')[0]]}{'-portrait' if close[0].endswith('-portrait') else ''}'? "
+            if close else "") + f"page sizes: {CHOICES}"
+    raise PageError(f"unknown page size {raw!r}", hint)
+
+
+NATURAL = ("none", "natural")
+
+
+def page_option(text: str | None, fmt: str, *, min_text: float | None = None) -> Page | None:
+    """The page of a `--page` option (or `page =` setting) for format `fmt`:
+    the default page of the format when not given, None for `none` (the
+    picture's natural size)."""
+    if text is None:
+        page = default_page(fmt)
+        return page.with_min_text(min_text) if page is not None else None
+    if text.strip().lower() in NATURAL:
+        return None
+    return parse_page(text, min_text=min_text)
+
+
+def default_page(fmt: str) -> Page | None:
+    """The page a format is made for when none is given: PowerPoint a 16:9
+    slide, PDF an A4 sheet (landscape); SVG and PNG keep their natural size."""
+    if fmt == "pptx":
+        return parse_page("16:9")
+    if fmt == "pdf":
+        return parse_page("A4")
+    return None
