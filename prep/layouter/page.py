@@ -25,7 +25,7 @@ PAPER_MIN_TEXT = 7.0
 
 # name -> (long side, short side, kind), in points
 NAMED = {
-    "16:9": (13.333 * IN, 7.5 * IN, "slide"),
+    "16:9": (40 / 3 * IN, 7.5 * IN, "slide"),
     "4:3": (10 * IN, 7.5 * IN, "slide"),
     "a4": (297 * MM, 210 * MM, "paper"),
     "a3": (420 * MM, 297 * MM, "paper"),
