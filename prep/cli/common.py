@@ -77,7 +77,8 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
         source=found.source,
         theme=THEMES[theme] if theme is not None else found.theme,
         direction=(direction or found.direction or "LR").upper(),
-        legend=legend if legend is not None else found.legend if found.legend is not None else default_legend)
+        legend=legend if legend is not None else found.legend if found.legend is not None else default_legend,
+        page=found.page, min_text=found.min_text, direction_given=bool(direction or found.direction))
 
 
 def _lint_settings(path: str) -> dict:

@@ -103,10 +103,17 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                    "Default: FILE.flipbook/ of SVGs.")
 @click.option("--later", type=click.Choice(["hidden", "faint"]), default=None,
               help="With --stage/--flipbook: deliverables of later stages hidden (default) or drawn faintly.")
+@click.option("--page", "page_size", metavar="SIZE",
+              help="Fit the picture to a page: 16:9, 4:3, A4, A3, letter (landscape; add -portrait), WxH in "
+                   "mm/cm/in/pt, or none. By layout, never by shrinking text: a larger model is wrapped "
+                   "into rows and split over pages with off-page markers. Default: 16:9 for pptx, A4 for "
+                   "pdf, none for the rest ([render] page in prep.toml).")
+@click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
+              help="With a page: the smallest text allowed at 100% (default 9 pt on a slide, 7 pt on paper).")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
            timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram",
-           stage_name=None, flipbook=False, later=None):
+           stage_name=None, flipbook=False, later=None, page_size=None, min_text=None):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid or PowerPoint.
 
@@ -183,11 +190,29 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         previous = _read_layout(stable_file) if stable_file else None
         n = len(model.deliverables)
         big = n > overview_above and not force and out_fmt in PICTURE_FORMATS + ("layout", "dot")
+        if big and (not model.groups or view == "roadmap"):
+            big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
+        page = _page_for(src, out_fmt, page_size, min_text, look, stable_file=stable_file, big=big)
+        if page is not None:
+            from ..renderer.pages import page_file_name, render_pages
+
+            pages = _within_budget(src, timeout, lambda: render_pages(
+                model, out_fmt, page, direction=look.direction if look.direction_given else None,
+                legend=look.legend, findings=findings, theme=options["theme"], dpi=options["dpi"], view=view,
+                embed_fonts=embed_fonts, engine=engine))
+            if out_path == "-" and len(pages.files) > 1:
+                raise click.UsageError(f"the model takes {pages.count} pages of {page.name}: one file each; "
+                                       "give -o FILE (they are written as FILE-1, FILE-2, ...)")
+            for k, data in enumerate(pages.files, start=1):
+                path = page_file_name(out_path, k, len(pages.files)) if out_path != "-" else "-"
+                write_output(path, data, inputs=(src,))
+                if path != "-":
+                    click.echo(f"wrote {path}", err=True)
+            click.echo(f"{src}: {pages.summary()}", err=True)
+            continue
         if big and out_path == "-":
             raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "
                                    "give -o FILE (or --force for one picture)")
-        if big and (not model.groups or view == "roadmap"):
-            big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
         if out_fmt == "html":
             options["lint_options"] = _lint_settings(src)
         outputs = _within_budget(src, timeout, lambda: _render_files(
@@ -206,6 +231,32 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             click.echo(f"the model has {n} deliverables (more than --overview-above {overview_above}): "
                        f"{out_path} is an overview, one box per group, {where}; "
                        "--force draws everything in one picture", err=True)
+
+
+def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, look, *, stable_file=None,
+              big: bool = False):
+    """The page to fit to: --page, else [render] page, else the format's own
+    (16:9 for PowerPoint, A4 for PDF); None for the picture's natural size."""
+    from ..language.diagnostics import PrepError
+    from ..layouter.page import PageError, page_option
+
+    text = given if given is not None else look.page
+    if fmt not in PICTURE_FORMATS + ("layout", "dot"):
+        if given is not None:
+            raise click.UsageError(f"--page fits a picture to a page: svg, png, pdf, pptx, dot or layout, not {fmt}")
+        return None
+    if stable_file is not None or big:
+        if given is not None and given.strip().lower() not in ("none", "natural"):
+            why = ("--stable keeps boxes where they were, a page moves them" if stable_file is not None else
+                   "the model is drawn as an overview and one picture per group (--force draws it all)")
+            raise click.UsageError(f"--page cannot be used here: {why}")
+        return None
+    try:
+        return page_option(text, fmt, min_text=min_text if min_text is not None else look.min_text)
+    except PageError as e:
+        if given is None:
+            raise PrepError.at(look.source or src, f"[render] page: {e}", name="config-error", hint=e.hint) from None
+        raise click.BadParameter(f"{e}; {e.hint}", param_hint="'--page'") from None
 
 
 def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by_side, timeout, embed_fonts=True):

@@ -106,8 +106,13 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         raise PrepError.at(model.path, f"the model does not fit one {page.name} page with the {engine} engine",
                            name="usage-error", hint="leave out --engine: prep's engine wraps and paginates "
                                                     "a model to its page")
-    d = directions[0] if direction else ("LR" if page.width >= page.height else "TB")
-    return _paginate(whole, page, d, font, smallest, legend, health, view)
+    # both directions when prep chooses: the one with fewer pages (a tie: the page's own)
+    best_sheets = None
+    for d in directions:
+        sheets = _paginate(whole, page, d, font, smallest, legend, health, view)
+        if best_sheets is None or len(sheets) < len(best_sheets):
+            best_sheets = sheets
+    return best_sheets
 
 
 # ---------------------------------------------------------------- one page
@@ -267,7 +272,7 @@ class _Pager:
             present = {d.stage or where.get(d.name) for d in deliverables.values()}
             for s in m.stages.values():
                 if s.name in present:
-                    stages[s.name] = Stage(s.name, s.label, len(stages), tuple(x for x in s.exits if x in keep),
+                    stages[s.name] = Stage(s.name, s.label, s.index, tuple(x for x in s.exits if x in keep),
                                            s.note, None, s.span, s.declared,
                                            tuple(x for x in s.members if x in keep))
         sub = Model(path=m.path, title=None, deliverables=deliverables, relations=tuple(relations),
@@ -296,26 +301,36 @@ class _Pager:
         when it goes below: reserved on every page)."""
         return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if self.legend else 0.0)
 
+    def fits_names(self, names: list[str]) -> bool:
+        return self.fits(self.lay_out(*self.piece_model(names, final=False)))
+
     def split(self, layers: list[list[str]]) -> list[list[list[str]]]:
-        """`layers` as pieces that each fit a page on their own."""
+        """`layers` as pieces that each fit a page on their own, each as
+        large as fits: the most layers from the start that fit (found by
+        bisection), then the same for the rest. A single layer too tall for
+        a page is cut across the flow the same way."""
         names = [n for layer in layers for n in layer]
-        sub, markers = self.piece_model(names, final=False)
-        if self.fits(self.lay_out(sub, markers)) or len(names) == 1:
+        if len(names) <= 1 or self.fits_names(names):
             return [layers]
-        if len(layers) > 1:
-            # along the flow: the cut that balances the two halves' deliverables
-            total, run, cut = len(names), 0, 1
-            for i, layer in enumerate(layers[:-1]):
-                run += len(layer)
-                if run >= total / 2:
-                    cut = i + 1
-                    break
+        if len(layers) == 1:
+            take = self._most(len(names), lambda k: names[:k])
+            return [[names[:take]]] + self.split([names[take:]])
+        take = self._most(len(layers), lambda k: [n for layer in layers[:k] for n in layer])
+        if take == 0:   # the first layer alone is too tall: cut it, then go on
+            return self.split(layers[:1]) + self.split(layers[1:])
+        return [layers[:take]] + self.split(layers[take:])
+
+    def _most(self, total: int, names_of) -> int:
+        """The largest k < total whose `names_of(k)` fits a page (0: none;
+        at least 1 when cutting a single layer, whose first box always goes)."""
+        lo, hi = 0, total - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.fits_names(names_of(mid)):
+                lo = mid
             else:
-                cut = len(layers) - 1
-            return self.split(layers[:cut]) + self.split(layers[cut:])
-        # one layer taller than the page: across the flow, in its order
-        half = len(names) // 2
-        return self.split([names[:half]]) + self.split([names[half:]])
+                hi = mid - 1
+        return lo
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
@@ -388,6 +403,16 @@ def _shelves(layouts: list[Layout], pager: "_Pager") -> list[tuple[float, float]
     return out
 
 
+def _overflow(layouts: list[Layout], pager: "_Pager") -> list[tuple[float, float]]:
+    """One piece per shelf: for a page whose marker texts grew past the room
+    the first pass measured (text is never shrunk; the page checks say so)."""
+    out, at = [], 0.0
+    for lay in layouts:
+        out.append((0.0, at) if pager.direction == "LR" else (at, 0.0))
+        at += (lay.height if pager.direction == "LR" else lay.width) + PIECE_GAP
+    return out
+
+
 def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pager) -> tuple[Model, Layout]:
     """One page: the title, then the pieces in rows (LR) or columns (TB),
     then the legend; a group cut over two pieces is framed in each (its
@@ -415,8 +440,11 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
             deliverables[n] = replace(d, group=rename.get(d.group, d.group)) if d.group else d
         relations.extend(sub.relations)
         for s in sub.stages.values():
-            if s.name not in stages:
-                stages[s.name] = replace(s, index=len(stages))
+            if s.name in stages:   # a stage cut over two pieces: one stage again
+                was = stages[s.name]
+                stages[s.name] = replace(was, exits=was.exits + s.exits, members=was.members + s.members)
+            else:
+                stages[s.name] = s
         moved = shift(lay, x, y)
         nodes.update(moved.nodes)
         edges.extend(moved.edges)

@@ -105,7 +105,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
                    ("pad", "0" if layout.page is not None else "0.2"), ("fontcolor", dot_string(theme.ink)),
                    ("splines", "true")]
     if layout.page is not None:  # the canvas is the page: PowerPoint sizes its slide from this
-        graph_attrs.append(("prep_page", f'"{layout.page.width:.2f},{layout.page.height:.2f}"'))
+        # and no device margin (PDF adds half an inch a side by default): the page is the page
+        graph_attrs += [("prep_page", f'"{layout.page.width:.2f},{layout.page.height:.2f}"'), ("margin", "0")]
     if model.title and layout.title is not None:
         t = layout.title
         graph_attrs += [("label", dot_string(model.title)), ("labeljust", "l"), ("lp", f'"{pt(t.x, t.y)}"')]
@@ -210,7 +211,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     if layout.legend is not None:
         out.extend(_legend(layout, theme, pt, bb, marks))
     if layout.page is not None:  # Graphviz sizes the picture to what it draws: two points hold the page
-        for j, (x, y) in enumerate(((0.0, 0.0), (layout.width, layout.height))):
+        for j, (x, y) in enumerate(((0.5, 0.5), (layout.width - 0.5, layout.height - 0.5))):
             out.append(f'  page{j} [shape=point, style=invis, width=0, height=0, label="", '
                        f'pos="{pt(x, y)}!", class="prep-corner"];')
     out.append("}")
