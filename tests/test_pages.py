@@ -233,7 +233,7 @@ def test_cli_svg_pages_are_numbered_files(tmp_path):
     assert files[0] == "x-1.svg" and not (tmp_path / "x.svg").exists() and len(files) > 1
     texts = [(tmp_path / f).read_text(encoding="utf-8") for f in files]
     assert all('width="960pt" height="540pt"' in t for t in texts)
-    assert "prep-offpage" in "".join(texts) and ", p. 2" in "".join(texts)
+    assert "prep&#45;offpage" in "".join(texts) and ", p. 2" in "".join(texts)
 
 
 def test_cli_layout_json_names_its_page(tmp_path):
