@@ -204,6 +204,7 @@ class _Pager:
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
         self.piece_of: dict[str, int] = {}      # deliverable -> its piece, once the pieces are cut
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
+        self.marker_sizes: dict[str, tuple[float, float]] = {}
         self.piece_of: dict[str, int] = {}
 
     def measure_titles(self, titles: list[str]) -> None:
@@ -306,10 +307,14 @@ class _Pager:
 
         sizes = self.sizes
         if markers:
-            extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
-                                  deliverables={mk.name: sub.deliverables[mk.name] for mk in markers}),
-                            font=self.font, font_size=self.size)
-            sizes = replace(sizes, boxes={**sizes.boxes, **extra.boxes})
+            # marker sizes by text, measured once each (bisection lays the same pieces out often)
+            missing = {mk.text: sub.deliverables[mk.name] for mk in markers if mk.text not in self.marker_sizes}
+            if missing:
+                extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
+                                      deliverables={f"m{i}": d for i, d in enumerate(missing.values())}),
+                                font=self.font, font_size=self.size)
+                self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
+            sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        view=self.view if sub.stages else "diagram")
 
@@ -361,12 +366,14 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     pager = _Pager(model, page, direction, font, size, legend, health, view)
     layers = _flow_order(model, direction, size, font, view)
     chunks, how, pager.where_stage = _chunks(model, layers)
+    # while cutting, a marker stands for every cut relation to one chunk (stage) and
+    # direction: about as many as the final pages will give, not one per deliverable
+    pager.piece_of = {n: ci for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
     pieces: list[list[str]] = []
     for chunk in chunks:
         for piece in pager.split(chunk):
             pieces.append([n for layer in piece for n in layer])
     # neighbours that fit a page together are drawn together: real arrows, not markers
-    pager.piece_of = {}
     merged: list[list[str]] = []
     for piece in pieces:
         if merged and pager.fits(pager.lay_out(*pager.piece_model(merged[-1] + piece, final=False))):
