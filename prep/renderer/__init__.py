@@ -30,8 +30,8 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     the layout stage is asked, with `previous`, `sizes` and `view` passed
     on); `links`: deliverable name -> relative file each box links to (SVG);
     `embed_fonts`: an SVG carries the subset of the font it draws with
-    (WOFF2 in an @font-face), so it looks the same where the font is not
-    installed; `view`: "diagram" or "roadmap" (stages as columns)."""
+    (WOFF2 in an @font-face), a PowerPoint file as an embedded font, so it
+    looks the same where the font is not installed; `view`: "diagram" or "roadmap" (stages as columns)."""
     fmt = format.lower()
     if fmt == "json":
         from ..language.export import model_to_json
@@ -63,7 +63,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     if fmt == "pptx":
         from .pptx import to_pptx
 
-        return to_pptx(model, dot, theme=theme)
+        return to_pptx(model, dot, theme=theme, embed_font=embed_fonts)
     from ..layouter.graphviz import draw
 
     data = draw(dot, fmt, path=model.path, dpi=dpi)
