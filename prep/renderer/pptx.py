@@ -227,7 +227,8 @@ class _Deck:
         from .pptx_font import LINE_HEIGHT, text_width
 
         place = self.place
-        w = text_width(text, size) + 2.0
+        # bold is drawn by emboldening the regular face (there is no bold one), a little wider
+        w = text_width(text, size) * (1.06 if bold else 1.0) + 2.0
         h = (text.count("\n") + 1) * size * LINE_HEIGHT
         x0 = cx - w / 2 if left is None else left
         width, height = place.length(w), place.length(h)
@@ -470,21 +471,26 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
         if m and int(m.group(1)) < len(names) and not legend:
             d = model.deliverables[names[int(m.group(1))]]
             text = d.display + ("\n(" + ", ".join(d.owners) + ")" if d.owners else "")
-            shape_name = d.name
+            # an off-page marker (a page of a model cut over several) is named by what it shows
+            shape_name = f"off-page: {d.display}" if "prep-offpage" in obj.get("class", "") else d.name
         else:
             text = _unescape_dot_label(obj.get("label", name))
             shape_name = f"legend: {text}" if legend else name
             legend_text[name] = text
-        box = shapes.add_shape(MSO_SHAPE.RECTANGLE, place.x(cx - w / 2), place.y(cy + h / 2),
-                               place.length(w), place.length(h))
-        box.name = shape_name
         style = obj.get("style", "")
+        box = shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE if "rounded" in style else MSO_SHAPE.RECTANGLE,
+                               place.x(cx - w / 2), place.y(cy + h / 2), place.length(w), place.length(h))
+        box.name = shape_name
+        if "rounded" in style:
+            box.adjustments[0] = min(0.5, 6.0 / max(min(w, h), 12.0))
         box.fill.solid()
         box.fill.fore_color.rgb = _rgb(obj.get("fillcolor"), "FFFFFF")
         box.line.color.rgb = _rgb(obj.get("color"), "2B2B2B")
         box.line.width = Pt(float(obj.get("penwidth", 1.2)) * line_scale)
         if "dashed" in style:
             box.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+        elif "dotted" in style:
+            box.line.dash_style = MSO_LINE_DASH_STYLE.ROUND_DOT
         if double:  # a double line, as the picture's two outlines (new in a stage)
             box.line.width = Pt(3.5 * line_scale)
             box.line._get_or_add_ln().set("cmpd", "dbl")
