@@ -339,6 +339,31 @@ def test_slide_is_the_page_the_layout_was_made_for():
     # without a page: sized to the diagram, with a margin
     plain, _ = one_slide(prep.render(model, "pptx"))
     assert plain.width < 960 * EMU_PER_POINT
+    # a drawing that reaches past its page is shrunk onto the slide, not cut off at its edge
+    small = re.sub(r'bb="0,0,960,540", prep_page="960,540"', 'bb="0,0,200,100", prep_page="200,100"', dot)
+    deck, slide = one_slide(to_pptx(model, small))
+    assert (deck.width, deck.height) == (200 * EMU_PER_POINT, 100 * EMU_PER_POINT)
+    b2 = deliverable_boxes(slide, model)["要望"]
+    assert b2.width < b.width
+    for s in slide.shapes:
+        assert 0 <= s.left and s.right <= deck.width and 0 <= s.top and s.bottom <= deck.height, s.name
+
+
+def test_cli_deck_on_16_9_slides_keeps_every_shape_on_its_slide(tmp_path):
+    """`prep render -o x.pptx` lays a model out on 16:9 slides (several for
+    a large one): each slide is 13.33 x 7.5 in, everything on it."""
+    from conftest import run_prep
+
+    out = tmp_path / "x.pptx"
+    result = run_prep("render", str(EXAMPLES / "cs-lifecycle.prep"), "--legend", "-o", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    deck = read_deck(out.read_bytes())
+    assert (deck.width, deck.height) == (960 * EMU_PER_POINT, 540 * EMU_PER_POINT)
+    assert len(deck.slides) > 1
+    for number, slide in enumerate(deck.slides, 1):
+        for s in slide.shapes:
+            assert 0 <= s.left and s.right <= deck.width and 0 <= s.top and s.bottom <= deck.height, (number, s.name)
+        assert not [s.name for s in slide.shapes if "\u2063" in s.name]  # no internal names
 
 
 @pytest.mark.parametrize("name", ["cs-onboarding", "feature-addition-honest", "renewal-roadmap"])

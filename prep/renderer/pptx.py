@@ -48,6 +48,7 @@ import re
 import warnings
 
 from ..language.model import Model
+from ..layouter.fonts import FONT_FAMILY
 from .dot import THEMES, Theme
 
 EMU_PER_POINT = 12700
@@ -121,15 +122,23 @@ def _page(dot: str) -> tuple[list[float], tuple[float, float]] | None:
 class _Placer:
     """Graphviz points (origin bottom-left) to slide EMU (origin top-left).
     With a page: the slide is the page, the drawing at scale 1 and no margin
-    of its own (the layout's bb is the page, margins included)."""
+    of its own (the layout's bb is the page, margins included). A drawing
+    that reaches past its page (`drawn`: Graphviz's bounds of what it drew)
+    is shrunk to fit rather than cut off at the slide's edge."""
 
-    def __init__(self, bb: list[float], page: tuple[float, float] | None = None):
+    def __init__(self, bb: list[float], page: tuple[float, float] | None = None,
+                 drawn: list[float] | None = None):
         self.x0, self.y0, x1, y1 = bb
         width, height = x1 - self.x0, y1 - self.y0
         self.top = y1
         if page is not None:
             pw, ph = (min(max(side, MIN_SIDE_PT), MAX_SIDE_PT) for side in page)
-            # the contract is bb == page; a drawing larger than its page is shrunk, never cut
+            if drawn is not None and (drawn[0] < self.x0 or drawn[1] < self.y0 or drawn[2] > x1 or drawn[3] > y1):
+                # the page and whatever lies outside it (Graphviz rounds its bounds: half a point more)
+                self.x0, self.y0 = min(self.x0, drawn[0]) - 0.25, min(self.y0, drawn[1]) - 0.25
+                self.top = max(y1, drawn[3]) + 0.25
+                x1 = max(x1, drawn[2]) + 0.25
+                width, height = x1 - self.x0, self.top - self.y0
             self.scale = min(1.0, pw / max(width, 1.0), ph / max(height, 1.0))
             self.margin = 0.0
             self.width_pt, self.height_pt = pw, ph
@@ -224,11 +233,12 @@ class _Deck:
         starting at `left`), as wide and tall as its text, on the slide."""
         from pptx.enum.text import PP_ALIGN
 
-        from .pptx_font import LINE_HEIGHT, text_width
+        from .pptx_font import LINE_HEIGHT, script_changes, text_width
 
         place = self.place
         # bold is drawn by emboldening the regular face (there is no bold one), a little wider
-        w = text_width(text, size) * (1.06 if bold else 1.0) + 2.0
+        # and LibreOffice spaces East Asian from Latin letters by about a quarter em
+        w = text_width(text, size) * (1.06 if bold else 1.0) + 0.25 * size * script_changes(text) + 2.0
         h = (text.count("\n") + 1) * size * LINE_HEIGHT
         x0 = cx - w / 2 if left is None else left
         width, height = place.length(w), place.length(h)
@@ -338,8 +348,8 @@ def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None,
     flip-book: one slide per stage). The slide size is the first slide's;
     the flip-book's frames share one canvas, so each shape sits at the
     same place on every slide. `embed_font`: carry the glyphs used (see
-    pptx_font.py); without the font package the deck is written without
-    them, with a warning."""
+    pptx_font.py) when the theme's font is the bundled one; without the
+    font package the deck is written without them, with a warning."""
     import datetime
     import json
 
@@ -357,7 +367,12 @@ def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None,
     theme = theme or THEMES["default"]
     drawn = [(model, json.loads(draw(dot, "json0", path=model.path))) for model, dot in slides]
     page = _page(slides[0][1])
-    place = _Placer(page[0], page[1]) if page else _Placer(_floats(drawn[0][1]["bb"]))
+    if page:  # every slide of a deck is the same page: the drawing that reaches furthest decides
+        bounds = [_floats(data["bb"]) for _, data in drawn]
+        place = _Placer(page[0], page[1], [min(b[0] for b in bounds), min(b[1] for b in bounds),
+                                           max(b[2] for b in bounds), max(b[3] for b in bounds)])
+    else:
+        place = _Placer(_floats(drawn[0][1]["bb"]))
     prs = Presentation()
     prs.slide_width = round(place.width_pt * EMU_PER_POINT)
     prs.slide_height = round(place.height_pt * EMU_PER_POINT)
@@ -373,7 +388,8 @@ def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None,
     from .pptx_package import embed_font as embed, set_theme_fonts
 
     set_theme_fonts(prs, theme)
-    if embed_font:
+    # only the bundled font can travel (a `font` of one's own is named, as before)
+    if embed_font and theme.font == FONT_FAMILY:
         from .pptx_font import embedded_font, subset_characters
         from .webfont import FontNotEmbedded, FontUnavailable
 
@@ -515,6 +531,7 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
     relation_edges = [e for e in data.get("edges", [])
                       if _NODE.fullmatch(objects[e["tail"]]["name"]) and _NODE.fullmatch(objects[e["head"]]["name"])]
     notes = [r.note for r in model.relations] if len(relation_edges) == len(model.relations) else None
+    noted: set[tuple[str, str]] = set()
     for edge in sorted(data.get("edges", []), key=lambda e: e["_gvid"]):
         style = edge.get("style", "")
         if "invis" in style or "pos" not in edge:
@@ -534,7 +551,8 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
             note = notes[relation_edges.index(edge)]
         elif edge.get("label"):
             note = _unescape_dot_label(edge["label"])
-        if note and "lp" in edge:
+        if note and "lp" in edge and (note, edge["lp"]) not in noted:
+            noted.add((note, edge["lp"]))  # one note for the relations of `a, b -> c [note]` put at one place
             lx, ly = _floats(edge["lp"])
             deck.text_box(shapes, "note: " + note, note, cx=lx, cy=ly,
                           size=float(edge.get("fontsize", theme.font_size - 2)),

@@ -95,6 +95,17 @@ def text_width(text: str, size: float) -> float:
     return widest
 
 
+def script_changes(text: str) -> int:
+    """How often the widest-counting line switches between East Asian and
+    other characters: LibreOffice puts a little space at each switch
+    ("autospace", on by default), so a text box gets room for it."""
+    most = 0
+    for line in text.split("\n"):
+        kinds = [ord(ch) > 0x2E7F for ch in line if not ch.isspace()]
+        most = max(most, sum(1 for a, b in zip(kinds, kinds[1:]) if a != b))
+    return most
+
+
 LINE_HEIGHT = 1.448  # Noto Sans CJK JP: (ascender 1160 + descender 288) / 1000 em
 
 
