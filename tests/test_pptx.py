@@ -424,6 +424,26 @@ def test_cli_writes_pptx_and_output_is_deterministic(cli, tmp_path):
     assert {i.date_time for i in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+def test_same_bytes_from_a_cold_font_cache_at_another_time(tmp_path):
+    """The embedded font is cut afresh (no cache) a second later: the deck
+    has the same bytes (no timestamp in the font, none in the zip)."""
+    import time
+
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    outputs = []
+    for i in range(2):
+        from conftest import run_prep
+
+        out = tmp_path / f"m{i}.pptx"
+        result = run_prep("render", str(src), "-o", str(out), env={"XDG_CACHE_HOME": str(tmp_path / f"cache{i}")})
+        assert result.returncode == 0, result.stderr.decode()
+        outputs.append(out.read_bytes())
+        time.sleep(1.1)
+    assert outputs[0] == outputs[1]
+    assert list((tmp_path / "cache0").rglob("*.eot"))  # the font was cut here, not taken from a shared cache
+
+
 def test_findings_and_print_theme_colour_the_boxes():
     from prep.language.diagnostics import Diagnostic, Span
 

@@ -156,7 +156,7 @@ def truetype_subset(font: Path, chars: str) -> bytes:
         raise FontUnavailable(f"fontTools is not installed ({e})") from None
     otf = _SUPERSET.cut(font, chars, None)  # CFF outlines, names cut to family and style
     try:
-        sub = TTFont(io.BytesIO(otf))
+        sub = TTFont(io.BytesIO(otf), recalcTimestamp=False)  # the same bytes on every day
         _restore_names(sub, font)
         _cff_to_glyf(sub)
         out = io.BytesIO()
