@@ -444,6 +444,19 @@ def test_same_bytes_from_a_cold_font_cache_at_another_time(tmp_path):
     assert list((tmp_path / "cache0").rglob("*.eot"))  # the font was cut here, not taken from a shared cache
 
 
+def test_diff_deck_strikes_removed_boxes_without_markup(cli, tmp_path):
+    out = tmp_path / "d.pptx"
+    result = cli("render", "--diff", str(EXAMPLES / "feature-addition-honest.prep"),
+                 str(EXAMPLES / "feature-addition-naive.prep"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    deck = read_deck(out.read_bytes())
+    shapes = [s for sl in deck.slides for s in sl.shapes]
+    assert not [s.text for s in shapes if "<" in s.text or "&" in s.text]  # no HTML-like label shown as text
+    struck = {s.text for s in shapes if s.element.find(".//a:rPr[@strike='sngStrike']", NS) is not None}
+    assert "removed" in struck and "開発ノウハウ\nDevelopment knowhow\n(開発リーダー, 開発チーム)" in struck
+    assert "顧客の要望リスト\nCustomer request list" not in struck
+
+
 def test_findings_and_print_theme_colour_the_boxes():
     from prep.language.diagnostics import Diagnostic, Span
 

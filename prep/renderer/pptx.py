@@ -91,6 +91,22 @@ def _unescape_dot_label(text: str) -> str:
     return "".join(out)
 
 
+_HTML_LABEL = re.compile(r"<(?:S|s)>.*</(?:S|s)>", re.S)
+
+
+def _label(obj: dict, default: str = "") -> tuple[str, bool]:
+    """(text, struck through) of a node's label: a plain escString, or the
+    HTML-like label prep writes for struck-through text (the diff's removed
+    boxes: <S>line<BR/>line</S>)."""
+    import html
+
+    raw = obj.get("label", default)
+    if _HTML_LABEL.fullmatch(raw.strip()):
+        text = re.sub(r"<BR\s*/?>", "\n", raw, flags=re.I)
+        return html.unescape(re.sub(r"<[^>]*>", "", text)), True
+    return _unescape_dot_label(raw), False
+
+
 def _floats(text: str) -> list[float]:
     return [float(v) for v in text.split(",")]
 
@@ -188,7 +204,7 @@ class _Deck:
         self.texts: list[str] = []
 
     def set_text(self, frame, text: str, *, size: float, colour, bold: bool = False, align=None,
-                 anchor=None, insets: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
+                 anchor=None, insets: tuple[int, int, int, int] = (0, 0, 0, 0), strike: bool = False) -> None:
         """`text` (lines as the layout measured them: never re-wrapped) in
         the theme font, Latin and East Asian alike."""
         from pptx.enum.text import MSO_AUTO_SIZE
@@ -213,6 +229,8 @@ class _Deck:
                 run.font.bold = bold
                 run.font.color.rgb = colour
                 rpr = run._r.get_or_add_rPr()
+                if strike:  # the diff's removed boxes
+                    rpr.set("strike", "sngStrike")
                 if _CJK.search(run.text):
                     rpr.set("lang", "ja-JP")
                     rpr.set("altLang", "en-US")
@@ -474,7 +492,7 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
         legend = "prep-legend-item" in obj.get("class", "")
         size = float(obj.get("fontsize", theme.font_size))
         if obj.get("shape") in ("plaintext", "plain", "none"):  # a text without a box (the legend's)
-            text = _unescape_dot_label(obj.get("label", ""))
+            text = _label(obj)[0]
             legend_text[name] = text
             deck.text_box(shapes, f"legend: {text}" if legend else text, text, cx=cx, cy=cy, size=size,
                           colour=_rgb(obj.get("fontcolor"), "2B2B2B"))
@@ -484,13 +502,14 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
         if double:  # Graphviz counts the outer ring (4 points out) in the size: the box is the inner one
             w, h = w - 8.0, h - 8.0
         m = _NODE.fullmatch(name)
+        struck = _label(obj, name)[1]
         if m and int(m.group(1)) < len(names) and not legend:
             d = model.deliverables[names[int(m.group(1))]]
             text = d.display + ("\n(" + ", ".join(d.owners) + ")" if d.owners else "")
             # an off-page marker (a page of a model cut over several) is named by what it shows
             shape_name = f"off-page: {d.display}" if "prep-offpage" in obj.get("class", "") else d.name
         else:
-            text = _unescape_dot_label(obj.get("label", name))
+            text = _label(obj, name)[0]
             shape_name = f"legend: {text}" if legend else name
             legend_text[name] = text
         style = obj.get("style", "")
@@ -512,7 +531,7 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
             box.line._get_or_add_ln().set("cmpd", "dbl")
         _no_effects(box)
         deck.set_text(box.text_frame, text, size=place.font(size), colour=_rgb(obj.get("fontcolor"), "2B2B2B"),
-                      align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE)
+                      align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE, strike=struck)
         if obj.get("prep_box"):  # an exit tag: grouped with its box below, so the two move together
             tags.append((box, obj["prep_box"]))
             continue
