@@ -4,6 +4,8 @@
     svg.py      SVG post-processing (tooltips, font stack)
     webfont.py  the subset of the font an SVG draws with, embedded in it
     pptx.py     PowerPoint shapes at the layout's places
+    pptx_font.py     the deck's font: a TrueType subset as Embedded OpenType
+    pptx_package.py  the embedded font's part and the theme's fonts in the .pptx
     mermaid.py  Mermaid text (Mermaid lays it out itself)
     theme.py    [render] settings from prep.toml / pyproject.toml
     output.py   atomic writes (files and folders)
