@@ -222,7 +222,13 @@ def test_this_machine_has_no_noto_cjk_of_its_own(office):
     label stays inside its box: the boxes keep the layout's inner margin
     as room for a wider face."""
     fonts = pdf_fonts(office["plain"])
-    assert fonts and not [f for f in fonts if f.startswith(FONT_PS_NAME)], fonts
+    assert fonts
+    if [f for f in fonts if f.startswith(FONT_PS_NAME)]:
+        message = ("Noto Sans CJK JP is installed on this machine, so the PDFs cannot show that the deck's own "
+                   "font drew them (remove fonts-noto-cjk to check)")
+        if REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
     deck = read_deck((office["decks"] / DECKS[-1][0]).read_bytes())
     outside = labels_outside_boxes(deck, pdf_words(office["plain"], office["pdftotext"]), boxes_only=True)
     assert not outside, "\n".join(outside)
