@@ -364,6 +364,11 @@ def test_cli_deck_on_16_9_slides_keeps_every_shape_on_its_slide(tmp_path):
         for s in slide.shapes:
             assert 0 <= s.left and s.right <= deck.width and 0 <= s.top and s.bottom <= deck.height, (number, s.name)
         assert not [s.name for s in slide.shapes if "\u2063" in s.name]  # no internal names
+    assert [n for n in deck.files if n.startswith("ppt/fonts/")] == ["ppt/fonts/font1.fntdata"]
+    bare = tmp_path / "bare.pptx"
+    result = run_prep("render", str(EXAMPLES / "cs-lifecycle.prep"), "--no-embed-fonts", "-o", str(bare))
+    assert result.returncode == 0, result.stderr.decode()
+    assert not [n for n in read_deck(bare.read_bytes()).files if n.startswith("ppt/fonts/")]
 
 
 @pytest.mark.parametrize("name", ["cs-onboarding", "feature-addition-honest", "renewal-roadmap"])
