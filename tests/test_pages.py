@@ -70,8 +70,11 @@ def check_sheets(model, sheets, page) -> None:
     for (other, _), where in cut.items():
         for number, mk in where:
             assert seen[other] in mk.pages, f"marker for {other} says p. {mk.pages}, it is on p. {seen[other]}"
-            if mk.pages != (number,):
-                assert f"p. {mk.page}" in mk.text or f"pp. {mk.page}" in mk.text
+            elsewhere = [p for p in mk.pages if p != number]
+            for p in elsewhere[:3]:   # every other page it leads to, the first three at least
+                assert f" {p}" in mk.text.split(", p")[-1], (mk.text, mk.pages)
+            if elsewhere:   # the end it names is on one of them
+                assert seen[mk.others[0]] != number
     # every relation: whole on one page, or cut with a marker at each end
     for r in model.relations:
         a, b = seen[r.source], seen[r.target]

@@ -47,7 +47,7 @@ class Marker:
     """An off-page marker: the other end of a cut relation, and its page."""
     name: str          # the marker's node name in the sheet's model
     others: tuple[str, ...]   # the deliverables at the other ends (all on one page)
-    page: int          # where they are drawn (1-based; the first, for a compact marker)
+    page: int          # where they are drawn (1-based; the first, when on several)
     outgoing: bool     # True: the relations leave this page towards `others`
     text: str
     pages: tuple[int, ...] = ()   # every page the ends are on
@@ -202,10 +202,7 @@ class _Pager:
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
-        self.piece_of: dict[str, int] = {}      # deliverable -> its piece, once the pieces are cut
-        self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
         self.marker_sizes: dict[str, tuple[float, float]] = {}
-        self.piece_of: dict[str, int] = {}
 
     def measure_titles(self, titles: list[str]) -> None:
         """The pages' titles ("… (2/3)"), measured: the tallest is the room
@@ -225,23 +222,30 @@ class _Pager:
 
     # -- markers
 
-    def marker_text(self, others: list[str], outgoing: bool, page: int | None, here: int | None = None) -> str:
-        """"→ 見積書, p. 3" ("→ 見積書, 契約書 +2, p. 3" for several ends on one piece)."""
-        labels = []
-        for other in others[:2]:
-            label = self.model.deliverables[other].display.split("\n")[0]
-            labels.append(label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…")
-        names = ", ".join(labels) + (f" +{len(others) - 2}" if len(others) > 2 else "")
-        if page is not None and page == here:   # on this page: the names are enough
-            return f"→ {names}" if outgoing else f"{names} →"
-        where = f"p. {page}" if page is not None else "p. 00"
+    def marker_text(self, others: list[str], outgoing: bool, pages: list[int] | None, here: int | None = None) -> str:
+        """"→ 見積書, p. 3"; for several ends "→ 見積書 +2, pp. 3, 5" (at most
+        three pages, then "…"). Without pages yet (`pages` None) the longest
+        the text can become, so that the final text never needs more room."""
+        label = self.model.deliverables[others[0]].display.split("\n")[0]
+        label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
+        names = label + (f" +{len(others) - 1}" if len(others) > 1 else "")
+        if pages is None:
+            where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
+        else:
+            shown = [p for p in pages if p != here]
+            if not shown:   # on this page: the names are enough
+                return f"→ {names}" if outgoing else f"{names} →"
+            where = (f"p. {shown[0]}" if len(shown) == 1 else
+                     "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(shown) > 3 else ""))
         return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
 
     def piece_model(self, names: list[str], final: bool, piece: int = 0) -> tuple[Model, list[Marker]]:
-        """The sub-model of `names` with a marker for the other ends of cut
-        relations: one for each other page and direction once `final` (with
-        its page number), before that one for each other piece (each other
-        deliverable while the pieces are not cut yet)."""
+        """The sub-model of `names` with markers for the other ends of cut
+        relations: at most two for a box, one for what comes in from other
+        pieces and one for what goes out, beside it (a marker per other page
+        gathered arrows from all over the piece; a marker per other end gave
+        a box with inputs from everywhere a column of them). Page numbers
+        once `final`."""
         keep = set(names)
         m = self.model
         where = self.where_stage or m.effective_stages
@@ -255,22 +259,21 @@ class _Pager:
                 inner.append(r)
             elif s_in or t_in:
                 other = r.target if s_in else r.source
-                group = self.where.get(other) if final else self.piece_of.get(other, other)
-                if piece in self.compact:   # one box and too many markers: one marker each way
-                    group = "all"
-                cut.setdefault((group, s_in), []).append((r, s_in))
+                local = r.source if s_in else r.target
+                cut.setdefault((local, s_in), []).append((r, s_in))
         relations = list(inner)
         markers: list[Marker] = []
         for k, ((_, outgoing), rels) in enumerate(cut.items()):
             others = list(dict.fromkeys(r.target if outgoing else r.source for r, _ in rels))
             mine = [r.source if outgoing else r.target for r, _ in rels]
+            if final:   # the end named first is one on another page, the nearest
+                here_page = self.where.get(mine[0])
+                others.sort(key=lambda o: (self.where.get(o) == here_page, self.where.get(o, 0)))
             pages = sorted({self.where.get(o, 0) for o in others}) if final else []
             page = pages[0] if pages else None
             here = self.where.get(mine[0]) if final else None
             name = f"{MARKER_PREFIX}{piece}:{k}"
-            text = self.marker_text(others, outgoing, page, here)
-            if len(pages) > 1:   # a compact marker: the ends are on several pages
-                text = text.replace(f"p. {page}", "pp. " + ", ".join(map(str, pages)))
+            text = self.marker_text(others, outgoing, pages if final else None, here)
             mk = Marker(name, tuple(others), page or 0, outgoing, text, tuple(pages))
             markers.append(mk)
             deliverables[name] = Deliverable(name, label=mk.text, external=True,
@@ -312,7 +315,7 @@ class _Pager:
             if missing:
                 extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
                                       deliverables={f"m{i}": d for i, d in enumerate(missing.values())}),
-                                font=self.font, font_size=self.size)
+                                font=self.font, font_size=self.size - NOTE_SMALLER)
                 self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
@@ -334,19 +337,20 @@ class _Pager:
 
     def split(self, layers: list[list[str]]) -> list[list[list[str]]]:
         """`layers` as pieces that each fit a page on their own, each as
-        large as fits: the most layers from the start that fit (found by
-        bisection), then the same for the rest. A single layer too tall for
-        a page is cut across the flow the same way."""
+        large as fits: the longest run of deliverables in flow order (layer
+        by layer, each layer in its order) that fits, found by bisection,
+        then the same for the rest. Cutting inside a layer is allowed: a
+        layer can be taller than the page."""
         names = [n for layer in layers for n in layer]
-        if len(names) <= 1 or self.fits_names(names):
-            return [layers]
-        if len(layers) == 1:
+        pieces = []
+        while names:
+            if self.fits_names(names):
+                pieces.append([names])
+                break
             take = max(1, self._most(len(names), lambda k: names[:k]))
-            return [[names[:take]]] + self.split([names[take:]])
-        take = self._most(len(layers), lambda k: [n for layer in layers[:k] for n in layer])
-        if take == 0:   # the first layer alone is too tall: cut it, then go on
-            return self.split(layers[:1]) + self.split(layers[1:])
-        return [layers[:take]] + self.split(layers[take:])
+            pieces.append([names[:take]])
+            names = names[take:]
+        return pieces
 
     def _most(self, total: int, names_of) -> int:
         """The largest k < total whose `names_of(k)` fits a page (0: none;
@@ -366,9 +370,6 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     pager = _Pager(model, page, direction, font, size, legend, health, view)
     layers = _flow_order(model, direction, size, font, view)
     chunks, how, pager.where_stage = _chunks(model, layers)
-    # while cutting, a marker stands for every cut relation to one chunk (stage) and
-    # direction: about as many as the final pages will give, not one per deliverable
-    pager.piece_of = {n: ci for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
     pieces: list[list[str]] = []
     for chunk in chunks:
         for piece in pager.split(chunk):
@@ -391,14 +392,9 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
             break
         too_big = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None and len(pieces[i]) > 1}
         if not too_big:
-            crowded = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None} - pager.compact
-            if not crowded:
-                break   # one box wider than the page: nothing left to cut (the page checks report it)
-            pager.compact |= crowded
-            continue
+            break   # one box wider than the page: nothing left to cut (the page checks report it)
         pieces = [half for i, p in enumerate(pieces)
                   for half in ((p[:len(p) // 2], p[len(p) // 2:]) if i in too_big else (p,))]
-        pager.compact = set()
     sheets = []
     for number, members in enumerate(pages, start=1):
         title = _page_title(model, number, len(pages))
@@ -413,25 +409,28 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
     """(pages, parts, layouts) of `pieces`: packed from provisional layouts,
     then again from the final ones while a page overflows (at last one piece
     a page)."""
-    pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
     placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
+    pages = _pack(placed, pager)
     for attempt in range(4):
-        pages = _pack(placed, pager, alone=attempt == 3)
         pager.where = {n: number for number, members in enumerate(pages, start=1)
                        for i in members for n in pieces[i]}
         parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
         placed = [pager.lay_out(sub, mk) for sub, mk in parts]
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
-        if all(_shelves([placed[i] for i in members], pager) is not None for members in pages):
+        over = [members for members in pages if _shelves([placed[i] for i in members], pager) is None]
+        if not over:
             break
+        # a page that grew past its room: its pieces one a page (the rest stay as packed)
+        pages = [single for members in pages
+                 for single in ([[i] for i in members] if members in over else [members])]
     return pages, parts, placed
 
 
-def _pack(placed: list[Layout], pager: "_Pager", alone: bool = False) -> list[list[int]]:
+def _pack(placed: list[Layout], pager: "_Pager") -> list[list[int]]:
     """Pieces (in order) onto pages, as many a page as its shelves hold."""
     pages: list[list[int]] = []
     for i in range(len(placed)):
-        if pages and not alone and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager,
+        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager,
                                             SLACK) is not None:
             pages[-1].append(i)
         else:

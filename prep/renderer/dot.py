@@ -159,8 +159,9 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
 
     def marker_line(d) -> str:
         """An off-page marker (`prep.layouter.fit`): a rounded, dotted tag
-        naming the other end of a cut relation and its page."""
-        pairs = [("label", dot_string(d.display))] + size(layout.nodes[d.name]) + [
+        naming the other end of a cut relation and its page, in the size of
+        a note (measured so by the layout stage)."""
+        pairs = [("label", dot_string(d.display)), ("fontsize", f"{theme.font_size - 2:g}")] + size(layout.nodes[d.name]) + [
             ("style", '"rounded,dotted,filled"'), ("fillcolor", dot_string(theme.background)),
             ("fontcolor", dot_string(theme.muted)), ("color", dot_string(theme.muted)),
             ("class", '"prep-offpage"')]
