@@ -150,7 +150,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "--flipbook draw the diagram as it stands at each stage: give one of them")
         return _render_stages(files, output, fmt.lower() if fmt else None, stage_name, flipbook, later,
                               look=(theme, direction, legend, transparent), dpi=_dpi(dpi, scale), lint=with_lint,
-                              embed_fonts=embed_fonts,
+                              embed_fonts=embed_fonts, page=(page_size, min_text),
                               engine=engine, view=(focus, depth, group_name), limits=(overview_above, force,
                                                                                        timeout, stable_file))
     if stable_file is not None and len(files) > 1:
@@ -288,7 +288,7 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
 
 
 def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lint, engine, view, limits,
-                   embed_fonts=True):
+                   embed_fonts=True, page=(None, None)):
     """prep render --stage NAME / --flipbook: the cross-sections of a model's
     stages, drawn on one layout of the whole model (docs/stages.md)."""
     from .. import api
@@ -320,7 +320,9 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
                                    "--focus NAME, or every deliverable in every frame with --force")
         settings = _render_settings(src, theme, direction, legend, default_legend=True)
         options = dict(later=later or "hidden", lint=lint, direction=settings.direction, legend=settings.legend,
-                       theme=_print_theme(settings.theme, transparent), engine=engine, dpi=dpi)
+                       theme=_print_theme(settings.theme, transparent), engine=engine, dpi=dpi,
+                       direction_given=settings.direction_given)
+        page_size, min_text = page
         if stage is not None:
             stage_pictures.stages_of(model)
             stage_index(model, stage)  # an unknown stage: a did-you-mean, before any work
@@ -331,11 +333,15 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
             if out_fmt == "mmd":
                 raise click.UsageError("--stage draws on prep's layout of the whole model; Mermaid lays a model "
                                        "out itself: choose svg, png, pdf, pptx, dot, layout or json")
+            options["page"] = _page_for(src, out_fmt, page_size, min_text, settings)
             data = _within_budget(src, timeout, lambda: stage_pictures.render_stage(
                 model, stage, out_fmt, embed_fonts=embed_fonts, **options))
             write_output(out_path, data, inputs=(src,))
         else:
             out_path, out_fmt, folder = _flipbook_output(src, output, fmt)
+            # the HTML flip-book fits the window (zoom and pan): a page only when asked
+            options["page"] = _page_for(src, "svg" if out_fmt == "html" else out_fmt, page_size, min_text,
+                                        settings)
             if folder:
                 frames = _within_budget(src, timeout, lambda: stage_pictures.stage_frames(
                     model, out_fmt, embed_fonts=embed_fonts, **options))

@@ -120,6 +120,21 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
 # ---------------------------------------------------------------- one page
 
 
+def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: float = 12.0):
+    """(font size, direction, layout on the page) of the first way the
+    drawing `lay(font_size, direction) -> Layout` fits one page: the theme's
+    font size, then the smallest allowed; the direction given, else LR and
+    TB (the page's own first). None when it does not fit one page."""
+    smallest = page.min_text + NOTE_SMALLER
+    directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
+    for size in sorted({max(font_size, smallest), smallest}, reverse=True):
+        for d in directions:
+            placed = lay(size, d)
+            if placed.width <= page.inner_width and placed.height <= page.inner_height:
+                return size, d, _on_page(placed, page)
+    return None
+
+
 def _on_page(placed: Layout, page: Page) -> Layout:
     """`placed` centred in the page's printable area, on a page-sized canvas."""
     dx = page.margin + (page.inner_width - placed.width) / 2

@@ -60,12 +60,13 @@ def frame_title(model: Model, stage: Stage) -> str:
     return f"{' '.join(model.title.split())} — {label}" if model.title else label
 
 
-def frame_file_name(stage: Stage, total: int, fmt: str) -> str:
+def frame_file_name(stage: Stage, total: int, fmt: str, page: int = 0) -> str:
     """`01-contract.svg`: the stage's number (sorts in stage order) and its
     name with anything but letters and digits made a dash (never a path
-    separator or a dot-dot)."""
+    separator or a dot-dot); `01-contract-p2.svg` for its second page."""
     digits = max(2, len(str(total)))
-    return f"{stage.index + 1:0{digits}d}-{slug(stage.name)}.{'layout.json' if fmt == 'layout' else fmt}"
+    return (f"{stage.index + 1:0{digits}d}-{slug(stage.name)}{f'-p{page}' if page else ''}."
+            f"{'layout.json' if fmt == 'layout' else fmt}")
 
 
 def slug(name: str) -> str:
@@ -83,13 +84,22 @@ class Geometry:
     """The whole model placed once, and the size of every frame title."""
     layout: object                                   # prep.layouter.Layout
     titles: dict[str, tuple[str, tuple[float, float]]]  # stage -> (title, its size)
+    font_size: float | None = None                   # fitted to a page: the size it was laid out at
+    paged: bool = False                              # over several pages: each frame has its own layout
+
+    def theme(self, theme):
+        """`theme` at the font size the geometry was laid out at."""
+        return theme if self.font_size is None else replace(theme, font_size=self.font_size)
 
 
 def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: str = "prep",
-                   legend: bool = False, health: bool = False, later: str = "hidden") -> Geometry:
+                   legend: bool = False, health: bool = False, later: str = "hidden", page=None,
+                   direction_given: bool = True) -> Geometry:
     """Lay the whole model out once for its stage pictures: the title band
     fits the widest frame title, the legend (with `legend`) explains the
-    stage marks."""
+    stage marks. With `page`, fitted to one such page (the font size and,
+    unless `direction_given`, the direction that fit; a located usage
+    error when the model does not fit one page)."""
     from ..layouter import layout as lay_out
     from ..layouter import measure
     from .dot import resolve_theme
@@ -102,10 +112,32 @@ def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: s
     sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=legend, health=health,
                     titles=tuple(titles.values()), stage_legend=later)
     widest = max(titles.values(), key=lambda t: sizes.titles[t][0])
+    if page is not None:  # fitted to one page: the whole model, so every frame has the same places
+        from ..layouter.fit import fit_one_page
+
+        measured = {}
+
+        def lay(size, d):
+            measured[size] = got = sizes if size == theme.font_size else measure(
+                model, font=theme.font, font_size=size, legend=legend, health=health,
+                titles=tuple(titles.values()), stage_legend=later)
+            return lay_out(replace(model, title=widest), direction=d, font=theme.font, font_size=size,
+                           engine=engine, legend=legend, health=health, sizes=got, stage_legend=later)
+
+        fitted = fit_one_page(page, lay, direction=direction if direction_given else None,
+                              font_size=theme.font_size)
+        if fitted is None:
+            raise _NeedsPages
+        size, _, placed = fitted
+        return Geometry(placed, {n: (t, measured[size].titles[t]) for n, t in titles.items()}, font_size=size)
     placed = lay_out(replace(model, title=widest), direction=direction, font=theme.font,
                      font_size=theme.font_size, engine=engine, legend=legend, health=health, sizes=sizes,
                      stage_legend=later)
     return Geometry(placed, {n: (t, sizes.titles[t]) for n, t in titles.items()})
+
+
+class _NeedsPages(Exception):
+    """The whole model does not fit one page: its frames go over several."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +150,7 @@ class Frame:
     layout: object
     marks: "StageMarks"
     findings: list | None
+    page: int = 0        # on a model fitted to several pages: the page this frame shows (1-based)
 
 
 def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden", lint: bool = False,
@@ -243,7 +276,8 @@ class StageMarks:
                 lines.append(exit_tag_line(f"x{j}", ids[name], box, number, theme, pt, cls="prep-stage-exit-tag",
                                            extra=[("id", f'"exit{self.ids[name]}"')]))
         m = CANVAS_MARGIN
-        for j, (x, y) in enumerate(((-m, -m), (self.width + m, self.height + m))):
+        corners = () if layout.page is not None else ((-m, -m), (self.width + m, self.height + m))
+        for j, (x, y) in enumerate(corners):  # on a page, the page's own corners hold it (to_dot)
             lines.append(f'  corner{j} [shape=point, style=invis, width=0, height=0, label="", '
                          f'pos="{pt(x, y)}!", class="prep-corner"];')
         return lines
@@ -363,7 +397,7 @@ def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, 
     """Each frame's SVG: composed (above), or with findings, one drawing per
     frame; with `embed_fonts`, each carries the subset of the font it draws
     with (as `render` gives it)."""
-    if lint:
+    if lint or geometry.paged:  # each frame drawn whole (frames on pages have layouts of their own)
         svgs = _draw_all(fs, "svg", theme, None, embed_fonts=False)
     else:
         svgs = _composed_svgs(model, geometry, fs, theme, later)
@@ -382,21 +416,62 @@ def _svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, later: str, 
 
 def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hidden", lint: bool = False,
                  lint_options: dict | None = None, direction: str = "LR", legend: bool = False, theme=None,
-                 engine: str = "prep", dpi: float | None = None, embed_fonts: bool = True) -> bytes:
+                 engine: str = "prep", dpi: float | None = None, embed_fonts: bool = True, page=None,
+                 direction_given: bool = True) -> bytes:
     """The picture of `model` at the end of `stage`, on the geometry of the
     whole model: exactly the flip-book's frame of that stage (an SVG with
-    its font subset unless `embed_fonts` is False)."""
+    its font subset unless `embed_fonts` is False); with `page`, on that page."""
     theme = _theme_for(theme, later)
     from ..language.views import stage_index
 
     stages_of(model)
     stage_index(model, stage)  # an unknown stage fails before the layout
     geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
-                              health=lint, later=later)
-    f = frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options)
+                              health=lint, later=later, page=page, direction_given=direction_given) \
+        if page is None else None
+    if geometry is None:  # on a page: one, or (for PDF and PowerPoint) several
+        geometry, fs = _frames(model, later=later, lint=lint, lint_options=lint_options, direction=direction,
+                               legend=legend, theme=theme, engine=engine, page=page,
+                               direction_given=direction_given)
+        theme = geometry.theme(theme)
+        fs = [f for f in fs if f.stage.name == stage]
+        if len(fs) > 1:
+            return _paged_file([f for f in fs], fmt, theme, dpi, embed_fonts, model)
+        f = fs[0]
+        if geometry.paged:
+            return draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
+    else:
+        f = frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options)
+    theme = geometry.theme(theme)
     if fmt == "svg":  # as the flip-book draws it
         return _svgs(model, geometry, [f], theme, later, lint, embed_fonts)[0]
     return draw_frame(f, fmt, theme=theme, dpi=dpi)
+
+
+def _paged_file(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool, model: Model) -> bytes:
+    """Frames in one file, in order: a PDF of pages or a deck of slides (a
+    picture format holds one page: a located usage error)."""
+    if fmt == "pptx":
+        from .dot import to_dot
+        from .pptx import to_pptx_deck
+
+        slides = []
+        for f in fs:
+            f.marks.theme = theme
+            slides.append((f.model, to_dot(f.model, direction=f.layout.direction, legend=f.layout.legend is not None,
+                                           findings=f.findings, theme=theme, layout=f.layout, marks=f.marks)))
+        return to_pptx_deck(slides, theme=theme, embed_font=embed_fonts)
+    if fmt == "pdf":
+        from .pdfpages import PdfError, merge
+
+        try:
+            return merge(_draw_all(fs, "pdf", theme, dpi))
+        except PdfError as e:
+            raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001",
+                               name="render-failed", hint="write the frames as SVG: -o frames/") from None
+    raise PrepError.at(model.path, f"the stage takes {len(fs)} pages of {fs[0].layout.page.name}: "
+                                   f"{fmt} holds one", name="usage-error",
+                       hint="write it as PDF or PowerPoint (-o stage.pdf), or choose a larger page (--page A3)")
 
 
 FLIPBOOK_FORMATS = ("html", "pdf", "pptx")
@@ -410,12 +485,51 @@ def frames(model: Model, **options) -> list[Frame]:
 
 def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_options: dict | None = None,
             direction: str = "LR", legend: bool = False, theme=None,
-            engine: str = "prep") -> tuple[Geometry, list[Frame]]:
+            engine: str = "prep", page=None, direction_given: bool = True) -> tuple[Geometry, list[Frame]]:
     theme = _theme_for(theme, later)
-    geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
-                              health=lint, later=later)
+    try:
+        geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
+                                  health=lint, later=later, page=page, direction_given=direction_given)
+    except _NeedsPages:
+        return _paged_frames(model, page, later=later, lint=lint, lint_options=lint_options,
+                             direction=direction if direction_given else None, theme=theme, engine=engine)
     return geometry, [frame(model, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
                       for s in stages_of(model)]
+
+
+def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, theme, engine):
+    """The frames of a model too large for one page: the model fitted to
+    pages once (`prep.layouter.fit`), then each stage's frame on each page
+    that holds something by then, stage by stage ("… — Stage 2 (1/3)").
+    Every deliverable keeps its page and place in every frame; a marker
+    shows when its box does. No legend: a page's room goes to the model."""
+    from ..layouter import measure
+    from ..layouter.fit import fit_pages, is_marker
+
+    stages = stages_of(model)
+    sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
+                       health=lint, engine=engine)
+    rank = {s.name: s.index for s in stages}
+    count = len(sheets)
+    titles = {(s.name, sh.number): f"{frame_title(model, s)}" + (f" ({sh.number}/{count})" if count > 1 else "")
+              for s in stages for sh in sheets}
+    sizes = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={}),
+                    font=theme.font, font_size=sheets[0].font_size, titles=tuple(titles.values()))
+    out = []
+    for s in stages:
+        for sh in sheets:
+            keep = set(sh.model.deliverables)
+            whole = replace(sh.model, title=model.title, stages={
+                n: replace(st, exits=tuple(x for x in st.exits if x in keep),
+                           members=tuple(m for m in st.members if m in keep)) for n, st in model.stages.items()})
+            where = whole.effective_stages
+            if not any(rank[where[n]] <= s.index for n in keep if not is_marker(n)):
+                continue   # nothing on this page exists yet
+            title = titles[(s.name, sh.number)]
+            geometry = Geometry(sh.layout, {s.name: (title, sizes.titles[title])}, font_size=sh.font_size)
+            f = frame(whole, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
+            out.append(replace(f, page=sh.number if count > 1 else 0))
+    return Geometry(sheets[0].layout, {}, font_size=sheets[0].font_size, paged=True), out
 
 
 def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
@@ -426,12 +540,13 @@ def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, th
 
     theme = resolve_theme(theme)
     geometry, fs = _frames(model, theme=theme, **options)
+    theme = geometry.theme(theme)  # fitted to a page: the size it was laid out at
     if fmt == "svg":
         pictures = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False),
                          embed_fonts)
     else:
         pictures = _draw_all(fs, fmt, theme, dpi)
-    return [(frame_file_name(f.stage, len(fs), fmt), data) for f, data in zip(fs, pictures)]
+    return [(frame_file_name(f.stage, len(model.stages), fmt, f.page), data) for f, data in zip(fs, pictures)]
 
 
 # Frames are drawn in forked workers, one per core (up to MAX_WORKERS), when
@@ -466,28 +581,14 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
                          f"{', '.join(FRAME_FORMATS)} give one file per stage (stage_frames)")
     theme = resolve_theme(theme)
     geometry, fs = _frames(model, theme=theme, **options)
-    if fmt == "pptx":
-        from .dot import to_dot
-        from .pptx import to_pptx_deck
-
-        slides = []
-        for f in fs:
-            f.marks.theme = theme
-            slides.append((f.model, to_dot(f.model, direction=f.layout.direction, legend=f.layout.legend is not None,
-                                           findings=f.findings, theme=theme, layout=f.layout, marks=f.marks)))
-        return to_pptx_deck(slides, theme=theme, embed_font=embed_fonts)
-    if fmt == "pdf":
-        from .pdfpages import PdfError, merge
-
-        try:
-            return merge(_draw_all(fs, "pdf", theme, dpi))
-        except PdfError as e:
-            raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001",
-                               name="render-failed", hint="write the frames as SVG: -o frames/") from None
+    theme = geometry.theme(theme)  # fitted to a page: the size it was laid out at
+    if fmt in ("pptx", "pdf"):
+        return _paged_file(fs, fmt, theme, dpi, embed_fonts, model)
     from .flipbook_html import flipbook_html
     from .webfont import page_font_css
 
     svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False),
                  embed_fonts=False)
-    return flipbook_html(model, [(f.stage, frame_title(model, f.stage), data) for f, data in zip(fs, svgs)],
+    return flipbook_html(model, [(f.stage, f.model.title if geometry.paged else frame_title(model, f.stage), data)
+                                 for f, data in zip(fs, svgs)],
                          font_css=page_font_css(svgs, 'the flip-book') if embed_fonts else "")
