@@ -140,7 +140,8 @@ def test_html_report_has_every_part(fake_lint, cli, tmp_path):
     assert spots[1][:5] == ["1", "開発ノウハウ", "20", "5", "3"]
 
     catalogue = {r[0].split("\n")[0]: r for r in page.tables["prep-catalogue"][1:]}
-    assert catalogue["開発ノウハウ"][1:4] == ["knowhow", "開発リーダー", ""]
+    # knowhow has no stage of its own: its effective one (a source: the first stage)
+    assert catalogue["開発ノウハウ"][1:4] == ["knowhow", "開発リーダー", "intake"]
     assert catalogue["仕様書"][2] == "PM\n開発"
     assert catalogue["仕様書"][5] == "req\ndev" and catalogue["仕様書"][6] == "svc"
     assert catalogue["承認"][4] == "リリース" and catalogue["承認"][5] == "svc (sync)"
@@ -168,7 +169,7 @@ def test_markdown_report_links_its_svg(fake_lint, cli, tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert "| error | P020 | 3:1 | dev | knowhow &lt;held> by one person (hint: name a second owner) |" in rows
     assert any(r.startswith("| 1 | 開発ノウハウ | 20 | 5 | 3 |") for r in rows)
-    assert any(r.startswith("| 承認 | deliverable (final) |  |  | リリース | svc (sync) |") for r in rows)
+    assert any(r.startswith("| 承認 | deliverable (final) |  | intake | リリース | svc (sync) |") for r in rows)
 
 
 def test_report_without_a_lint_engine_says_so(monkeypatch):
@@ -202,14 +203,14 @@ def test_report_usage_errors(cli, tmp_path):
     src = tmp_path / "m.prep"
     src.write_text("a -> b\n", encoding="utf-8")
     result = cli("report", str(src), "-o", str(tmp_path / "r.docx"))
-    assert result.exit_code == 2 and "use .html or .md" in result.output
+    assert result.exit_code == 2 and "cannot tell the report format" in result.output
     result = cli("report", str(tmp_path / "missing.prep"))
     assert result.exit_code == 2 and "no such file" in result.output
 
 
 def test_checked_in_example_reports_are_current(monkeypatch):
-    """docs/reports/ has the report page of every example, as built now
-    (python docs/reports/build_reports.py rewrites them)."""
+    """docs/reports/ has the report page and PDF of every example, as built
+    now (python docs/reports/build_reports.py rewrites them)."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
@@ -217,7 +218,84 @@ def test_checked_in_example_reports_are_current(monkeypatch):
     assert examples
     monkeypatch.chdir(root)  # the reports name their model by its repository path
     for src in examples:
-        page = root / "docs" / "reports" / (src.stem + ".html")
-        assert page.exists(), f"missing {page}; run python docs/reports/build_reports.py"
-        data, _ = build_report(prep.load(f"examples/{src.name}"), "html")
-        assert data == page.read_bytes(), f"{page} is stale; run python docs/reports/build_reports.py"
+        model = prep.load(f"examples/{src.name}")
+        for fmt in ("html", "pdf"):
+            page = root / "docs" / "reports" / f"{src.stem}.{fmt}"
+            assert page.exists(), f"missing {page}; run python docs/reports/build_reports.py"
+            data, _ = build_report(model, fmt)
+            assert data == page.read_bytes(), f"{page} is stale; run python docs/reports/build_reports.py"
+
+
+STAGED = """\
+title "受注から導入まで"
+stage intake "受付 Intake" [exit: 見積書]
+stage build "構築 Build"
+knowhow 見積ノウハウ [owner: 営業]
+deliverable 要望 [external, stage: intake]
+deliverable 見積書 [stage: intake]
+deliverable 設計書 [stage: build]
+deliverable 完成品 [stage: build, final]
+要望, 見積ノウハウ -> 見積書
+見積書 -> 設計書
+設計書 -> 完成品
+要望, 見積書 ~> 完成品 [note: "顧客と `<~>` で合意 | 確認"]
+"""
+
+
+def _tables(html: str) -> dict:
+    page = Page()
+    page.feed(html)
+    return page.tables
+
+
+def test_catalogue_shows_stage_labels_effective_stages_and_relation_notes(cli, tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(STAGED, encoding="utf-8")
+    assert cli("report", str(src), "-o", str(tmp_path / "r.html")).exit_code == 0
+    tables = _tables((tmp_path / "r.html").read_text(encoding="utf-8"))
+    catalogue = {r[0].split("\n")[0]: r for r in tables["prep-catalogue"][1:]}
+    # labels, not ids; knowhow placed nowhere sits in the first stage (it exists from the start)
+    assert catalogue["見積書"][3] == "受付 Intake"
+    assert catalogue["見積ノウハウ"][3] == "受付 Intake"
+    assert catalogue["完成品"][3] == "構築 Build"
+    # one row per relation statement with a note, its sources together
+    assert tables["prep-relation-notes"] == [["from", "relation", "to", "note"],
+                                             ["要望, 見積書", "~> synchronization", "完成品", "顧客と `<~>` で合意 | 確認"]]
+
+    assert cli("report", str(src), "-o", str(tmp_path / "r.md")).exit_code == 0
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "| 見積ノウハウ | knowhow | 営業 | 受付 Intake |" in text
+    assert "## Relation notes" in text
+    assert "| 要望, 見積書 | ~> synchronization | 完成品 | 顧客と `<~>` で合意 \\| 確認 |" in text
+
+
+def test_hints_with_code_are_escaped_for_each_format(monkeypatch):
+    """A code span stays literal in Markdown (no `&lt;` inside it, which a
+    renderer would show as is) and becomes <code> in HTML (no backticks)."""
+    import prep.embed.report as report
+
+    hint = "its `<~>` partner counts as an input; a <b> is text"
+    monkeypatch.setattr(report, "lint_findings", lambda model: [
+        Diagnostic("I101", "warning", "made from `a|b` only", Span(model.path, 2, 1, 2, 5), name="single-input",
+                   subject="b", hint=hint)])
+    model = prep.loads("a -> b\n")
+    md = build_report(model, "md")[0].decode()
+    row = next(line for line in md.splitlines() if line.startswith("| warning"))
+    assert "made from `a\\|b` only (hint: its `<~>` partner counts as an input; a &lt;b> is text) |" in row
+    assert "&lt;~>" not in md
+    html = build_report(model, "html")[0].decode()
+    assert ("hint: its <code>&lt;~&gt;</code> partner counts as an input; a &lt;b&gt; is text</small>" in html)
+    assert "made from <code>a|b</code> only" in html and "`" not in html.split('id="findings"')[1].split("</table>")[0]
+
+
+@pytest.mark.parametrize("name", ["r.html", "r.md"])
+def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
+    src = tmp_path / "m.prep"
+    src.write_text("a -> b\n", encoding="utf-8")
+    out = tmp_path / "out" / name
+    result = cli("report", str(src), "-o", str(out))
+    assert result.exit_code == 2
+    assert f"cannot write {name}: the folder {tmp_path / 'out'}/ does not exist" in result.output
+    assert "hint: create it first (mkdir -p" in result.output
+    assert "r.svg" not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,323 @@
+"""`prep report -o report.pdf`: the report as pages of paper (A4 landscape
+unless another page is asked for).
+
+First the pictures (the diagram with the findings drawn on it, then, for a
+model with stages, the roadmap and each stage's frame), then the tables:
+stages, findings, hotspots, the deliverables and the relation notes. A
+table that does not fit on one page goes on over the next, with its header
+row repeated on every page.
+
+Text never goes below the page's minimum size (`Page.min_text`, 7 pt on
+A4) at 100% of the page. A picture that fits the page at that size is drawn
+as large as fits (at most 100%); one that would need smaller text is drawn
+at the scale that keeps its smallest text at the minimum and cut into parts,
+one per page, that overlap a little, and each such page says so in words:
+which part of how many, and why. (The page-fitting layout of issue 19 will
+make most of these pictures fit one page; until then this keeps them
+legible.)
+
+One pure-Python library does the work, fpdf2 (docs/embedding.md says why):
+it sets the pages, the headings and the tables (`FPDF.table`, whose heading
+rows repeat on each page) and draws each picture from prep's SVG as vector
+paths and text, clipped to its part (`FPDF.rect_clip`). All text, tables
+and pictures alike, is in prep's own font, Noto Sans CJK JP (OpenType with
+CFF outlines), embedded once as a subset of the glyphs used (CIDFontType0,
+FontFile3), so Japanese text is drawn on any machine and can be copied and
+searched. (Graphviz's own PDF embeds a 1 MB font subset per picture: a
+report of six pictures was 4.9 MB that way, 0.1 MB this way.)
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+
+from ..language.diagnostics import Diagnostic, PrepError
+from ..language.model import Model
+from ..layouter.fonts import FONT_FAMILY
+
+# the parts of a picture cut over several pages overlap by this much (pt on
+# the page), so a box cut by one page's edge is whole on the next
+OVERLAP = 36.0
+TITLE_SIZE = 15.0
+HEADING_SIZE = 12.0
+BODY_SIZE = 9.0
+HEADER_FILL = (236, 236, 236)
+GREY = (90, 90, 90)
+# fpdf2 writes the creation date into the file: a fixed one keeps the same
+# model's report byte for byte the same
+FIXED_DATE = (2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One picture of the report: prep's SVG of it (without its own font),
+    its natural size and the smallest text it draws (pt at 100%)."""
+    title: str
+    svg: bytes
+    width: float
+    height: float
+    min_text: float
+
+
+@dataclass(frozen=True)
+class Part:
+    """Where one page shows (part of) a picture: `window` is (left, top,
+    right, bottom) in the picture's points measured from its top left, drawn
+    at `scale` with its top left at `at` (page points from the page's top
+    left). `fit` is the scale at which the whole picture would fit the page."""
+    picture: int
+    number: int        # 1-based, in reading order (rows, then columns)
+    parts: int
+    row: int
+    column: int
+    rows: int
+    columns: int
+    window: tuple[float, float, float, float]
+    scale: float
+    fit: float
+    at: tuple[float, float]
+
+
+def _cuts(length: float, scale: float, room: float) -> list[tuple[float, float]]:
+    """The picture's extent along one axis cut into windows that each fit
+    `room` page points at `scale`, neighbours overlapping by OVERLAP."""
+    if length * scale <= room + 0.01:
+        return [(0.0, length)]
+    n = math.ceil(length * scale / (room - OVERLAP) - 1e-9)
+    step = length / n
+    half = OVERLAP / scale / 2
+    return [(max(0.0, k * step - half), min(length, (k + 1) * step + half)) for k in range(n)]
+
+
+def plan_parts(index: int, picture: Picture, page, top: float, room_w: float, room_h: float) -> list[Part]:
+    """How `picture` goes on pages whose picture space starts `top` points
+    below the page's top and is room_w x room_h points: as large as fits (at
+    most 100%), but never with text below `page.min_text`; a picture that
+    would need smaller text is cut into parts."""
+    fit = min(room_w / picture.width, room_h / picture.height, 1.0)
+    scale = max(fit, min(1.0, page.min_text / picture.min_text))
+    # cut into as few parts as that scale needs, then drawn as large as
+    # those parts allow (larger text, same number of pages)
+    most = [1.0]
+    for length, room in ((picture.width, room_w), (picture.height, room_h)):
+        n = len(_cuts(length, scale, room))
+        most.append(room / length if n == 1 else n * (room - OVERLAP) / length)
+    scale = max(scale, min(most))
+    cols = _cuts(picture.width, scale, room_w)
+    rows = _cuts(picture.height, scale, room_h)
+    parts = []
+    for r, (y0, y1) in enumerate(rows):
+        for c, (x0, x1) in enumerate(cols):
+            w = (x1 - x0) * scale
+            left = page.margin + ((room_w - w) / 2 if len(cols) == 1 else 0.0)
+            parts.append(Part(index, len(parts) + 1, len(rows) * len(cols), r + 1, c + 1, len(rows), len(cols),
+                              (x0, y0, x1, y1), scale, fit, (left, top)))
+    return parts
+
+
+def part_caption(picture: Picture, part: Part, page) -> str:
+    """What the page says about the picture's scale, and for a part, which
+    part it is and why the picture is cut."""
+    smallest = picture.min_text * part.scale
+    if part.parts == 1:
+        return f"Drawn at {part.scale:.0%} of its natural size; its smallest text is {smallest:.1f} pt."
+    where = ", ".join(w for w in ((f"row {part.row} of {part.rows}" if part.rows > 1 else ""),
+                                  (f"column {part.column} of {part.columns}" if part.columns > 1 else "")) if w)
+    return (f"Part {part.number} of {part.parts} ({where}). Fitted to one page its smallest text would be "
+            f"{picture.min_text * part.fit:.1f} pt, below the {page.min_text:g} pt minimum for this page, so it "
+            f"is drawn at {part.scale:.0%} (smallest text {smallest:.1f} pt) over {part.parts} pages that "
+            f"overlap by {OVERLAP / 72 * 25.4:.0f} mm: lay them side by side to see it whole.")
+
+
+def font_file() -> str:
+    from ..renderer.webfont import font_path
+
+    path = font_path()
+    if path is None:
+        raise PrepError.at("prep", "the PDF report needs prep's font, Noto Sans CJK JP, which is not installed",
+                           name="missing-extra", hint="pip install noto-cjk-sans-jp-regular (prep depends on it)")
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the report: its heading, an explanation (or None), the
+    column names, relative column widths and rows of text."""
+    heading: str
+    intro: str | None
+    columns: tuple[str, ...]
+    widths: tuple[float, ...]
+    rows: tuple[tuple[str, ...], ...]
+    empty: str = "None."
+
+
+def report_tables(model: Model, findings: list[Diagnostic] | None) -> list[Table]:
+    """The tables after the pictures, in order."""
+    from .report import _catalogue_rows, _names, hotspot_table, relation_note_rows, roadmap_parts
+    from ..linter.findings import sort_findings
+
+    tables = []
+    if model.stages:
+        rows = []
+        for part in roadmap_parts(model, findings):
+            rows.append((part.label, ", ".join(_names(model, part.members)) or "none",
+                         ", ".join(_names(model, part.exits)) or "none", str(len(part.findings))))
+        tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
+                            "ends it (exit criteria) and how many findings are about its deliverables.",
+                            ("stage", "deliverables", "exit criteria", "findings"), (16, 52, 24, 8), tuple(rows)))
+    if findings is None:
+        tables.append(Table("Findings", None, ("severity",), (1,), (),
+                            "Lint is not available in this installation; no findings were computed."))
+    else:
+        rows = []
+        for d in sort_findings(findings):
+            subject = model.deliverables[d.subject].display if d.subject in model.deliverables else d.subject or ""
+            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), f"{d.span.line}:{d.span.column}",
+                         subject, d.message + (f"\nhint: {d.hint}" if d.hint else "")))
+        tables.append(Table("Findings", None, ("severity", "code", "where", "deliverable", "message"),
+                            (8, 15, 6, 17, 54), tuple(rows), "No findings."))
+    head, spots, why = hotspot_table(model, findings)
+    tables.append(Table("Hotspots", why, tuple(head), tuple(2 if h == "why" else 1 for h in head)
+                        if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),
+                        "No hotspots."))
+    rows = []
+    for row in _catalogue_rows(model):
+        name = row["label"] + (f"\n({row['name']})" if row["label"] != row["name"] else "")
+        rows.append((name, "\n".join([row["kind"], *row["flags"]]), "\n".join(row["owners"]), row["stage"],
+                     row["group"], "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"]))
+    tables.append(Table("Deliverables", None, ("deliverable", "kind", "owners", "stage", "group", "inputs",
+                                               "consumers", "note"),
+                        (17, 9, 11, 13, 11, 13, 13, 13), tuple(rows)))
+    notes = relation_note_rows(model)
+    if notes:
+        tables.append(Table("Relation notes", None, ("from", "relation", "to", "note"), (22, 16, 22, 40),
+                            tuple(notes)))
+    return tables
+
+
+_SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="([0-9.]+)pt"[^>]*?\sheight="([0-9.]+)pt"')
+_FONT_SIZE = re.compile(rb'font-size="([0-9.]+)"')
+# what fpdf2 does not draw and would warn about: titles (tooltips), comments
+_NOT_DRAWN = re.compile(rb"<title>.*?</title>|<!--.*?-->", re.S)
+
+
+def picture_of(title: str, svg: bytes) -> Picture:
+    """A Picture from prep's SVG (Graphviz's, sizes in pt)."""
+    m = _SVG_SIZE.search(svg)
+    if m is None:
+        raise ValueError("not an SVG drawn by Graphviz (no width and height in pt)")
+    sizes = [float(x) for x in _FONT_SIZE.findall(svg)]
+    return Picture(title, _NOT_DRAWN.sub(b"", svg), float(m.group(1)), float(m.group(2)),
+                   min(sizes) if sizes else 14.0)
+
+
+def report_pdf(model: Model, findings: list[Diagnostic] | None, pictures: list[Picture], page, *,
+               title: str, summary: list[str]) -> bytes:
+    """The report as PDF bytes on `page` (a prep.layouter.page.Page)."""
+    import datetime
+
+    from fpdf import FPDF
+    from fpdf.enums import TableBordersLayout, XPos, YPos
+    from fpdf.fonts import FontFace
+
+    from .._version import __version__
+
+    body = max(BODY_SIZE, page.min_text)
+    small = max(page.min_text, body - 1.5)
+    m = page.margin
+
+    class Document(FPDF):
+        def footer(self):
+            self.set_y(-m * 0.8)
+            self.set_font(FONT_FAMILY, size=page.min_text)
+            self.set_text_color(*GREY)
+            self.cell(0, page.min_text, f"{title} · {self.page_no()} / {{nb}}", align="R")
+            self.set_text_color(0)
+
+    pdf = Document(orientation="P", unit="pt", format=(page.width, page.height))
+    pdf.set_creation_date(datetime.datetime(*FIXED_DATE, tzinfo=datetime.timezone.utc))
+    pdf.set_title(title)
+    pdf.set_creator(f"prep {__version__}")
+    pdf.set_margins(m, m, m)
+    pdf.set_auto_page_break(True, margin=m)
+    # under the family name prep's SVG asks for first, so the pictures'
+    # text is drawn with it too
+    pdf.add_font(FONT_FAMILY, "", font_file())
+    pdf.alias_nb_pages()
+    footer_room = m * 0.2 + page.min_text
+
+    def heading(text: str, size: float = HEADING_SIZE) -> None:
+        pdf.set_font(FONT_FAMILY, size=size)
+        pdf.multi_cell(0, size * 1.3, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT_FAMILY, size=body)
+
+    def line(text: str, size: float) -> None:
+        pdf.set_font(FONT_FAMILY, size=size)
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(0, size * 1.35, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
+
+    for index, picture in enumerate(pictures):
+        first = True
+        k = 0
+        while True:
+            pdf.add_page()
+            if index == 0 and first:
+                heading(title, TITLE_SIZE)
+                for text in summary:
+                    line(text, small)
+                pdf.ln(4)
+            heading(picture.title)
+            # the caption's height does not depend on which part it is
+            probe = plan_parts(index, picture, page, 0, page.inner_width, page.inner_height)
+            caption_lines = pdf.multi_cell(page.inner_width, small * 1.35, part_caption(picture, probe[0], page),
+                                           dry_run=True, output="LINES")
+            top = pdf.get_y() + len(caption_lines) * small * 1.35 + 6
+            room_h = page.height - m - footer_room - top
+            parts = plan_parts(index, picture, page, top, page.inner_width, room_h)
+            line(part_caption(picture, parts[k], page), small)
+            draw_part(pdf, picture, parts[k])
+            first = False
+            k += 1
+            if k >= len(parts):
+                break
+
+    pdf.add_page()  # the tables start on a page of their own
+    for table in report_tables(model, findings):
+        if pdf.get_y() > page.height - m - 6 * body:
+            pdf.add_page()
+        heading(table.heading)
+        if table.intro:
+            line(table.intro, small)
+        if not table.rows:
+            pdf.set_font(FONT_FAMILY, size=body)
+            pdf.multi_cell(0, body * 1.4, table.empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            pdf.set_font(FONT_FAMILY, size=body)
+            with pdf.table(col_widths=table.widths, width=pdf.epw, repeat_headings=1,
+                           headings_style=FontFace(fill_color=HEADER_FILL), line_height=body * 1.35,
+                           text_align="LEFT", padding=(2, 3), borders_layout=TableBordersLayout.ALL,
+                           first_row_as_headings=True) as t:
+                t.row(table.columns)
+                for row in table.rows:
+                    t.row(row)
+        pdf.ln(body)
+
+    pdf.set_font(FONT_FAMILY, size=small)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(0, small * 1.4, f"Generated by prep {__version__}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def draw_part(pdf, picture: Picture, part: Part) -> None:
+    """The part's window of the picture, as vector paths and text, at its
+    place on the current page (the rest of the picture clipped away)."""
+    x0, y0, x1, y1 = part.window
+    left, top = part.at
+    s = part.scale
+    with pdf.rect_clip(left, top, (x1 - x0) * s, (y1 - y0) * s):
+        pdf.image(io.BytesIO(picture.svg), x=left - x0 * s, y=top - y0 * s, w=picture.width * s,
+                  h=picture.height * s)
