@@ -299,3 +299,134 @@ def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
     assert "hint: create it first (mkdir -p" in result.output
     assert "r.svg" not in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+# -------------------------------------------------------------- the PDF report
+
+def _big_staged(n: int = 45) -> str:
+    """STAGED with a long chain of deliverables: the catalogue needs pages."""
+    lines = [STAGED]
+    lines += [f'deliverable 成果物{k:02d} "成果物{k:02d} item {k}" [stage: build, owner: 担当{k % 3}]' for k in range(n)]
+    lines += ["設計書 -> 成果物00"] + [f"成果物{k:02d} -> 成果物{k + 1:02d}" for k in range(n - 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _pdf_text(page) -> str:
+    # pypdf reads fpdf2's embedded encoding CMap with a NUL or space between
+    # glyphs (poppler's pdftotext reads the text as written); the words are
+    # what counts here
+    return re.sub(r"[\s\x00]+", "", page.extract_text())
+
+
+def _fonts(reader) -> list:
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            fonts.append(font.get_object())
+    return fonts
+
+
+def test_pdf_report_pages_tables_and_font(cli, tmp_path):
+    from pypdf import PdfReader
+
+    src = tmp_path / "m.prep"
+    src.write_text(_big_staged(), encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    result = cli("report", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    reader = PdfReader(out)
+    # A4 landscape, every page
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) == (841.9, 595.3)
+    texts = [_pdf_text(p) for p in reader.pages]
+    # the pictures first (the title once, on page 1), then the tables
+    assert texts[0].startswith("受注から導入まで") and "Diagram" in texts[0]
+    first_table = next(i for i, t in enumerate(texts) if t.startswith("Stages"))
+    assert first_table >= 3   # diagram, roadmap, a frame per stage
+    assert all("Stages" not in t[:10] for t in texts[:first_table])
+    # the deliverables table goes on over pages, its header row on each
+    header = "deliverablekindownersstagegroupinputsconsumersnote"
+    catalogue = [i for i, t in enumerate(texts) if i >= first_table and "item" in t and "担当" in t]
+    assert len(catalogue) >= 2, "the catalogue should need more than one page"
+    for i in catalogue:
+        assert header in texts[i], f"page {i + 1} has catalogue rows but no header row"
+    assert "成果物44item44" in "".join(texts)
+    # relation notes, with their code span as written
+    notes = next(t for t in texts if "Relationnotes" in t)
+    assert "要望,見積書~>synchronization完成品顧客と`<~>`で合意|確認" in notes
+    # prep's font, embedded (a CFF subset), and Japanese text extractable
+    fonts = _fonts(reader)
+    assert fonts
+    for font in fonts:
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert "/FontFile3" in descriptor and "NotoSansCJK" in str(descriptor["/FontName"])
+    assert "見積ノウハウ" in "".join(texts)
+
+
+def test_pdf_report_is_deterministic_and_takes_a_page():
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    model = prep.loads(STAGED)
+    a, svg = build_report(model, "pdf")
+    assert svg is None and a == build_report(model, "pdf")[0]
+    portrait = PdfReader(BytesIO(build_report(model, "pdf", page="A4-portrait")[0]))
+    assert (round(float(portrait.pages[0].mediabox.width)), round(float(portrait.pages[0].mediabox.height))) \
+        == (595, 842)
+    slides = PdfReader(BytesIO(build_report(model, "pdf", page="16:9")[0]))
+    assert round(float(slides.pages[0].mediabox.width)) == 960
+
+
+@pytest.mark.parametrize("width,height,text", [(300, 200, 12), (1490, 483, 10), (5000, 700, 10), (900, 3000, 14),
+                                               (4000, 4000, 9), (800, 500, 5)])
+def test_pictures_are_never_drawn_with_text_below_the_page_minimum(width, height, text):
+    from prep.embed.report_pdf import OVERLAP, Picture, part_caption, plan_parts
+    from prep.layouter.page import parse_page
+
+    page = parse_page("A4")
+    picture = Picture("Diagram", b"", width, height, text, text + 4, (0, 0, width, height))
+    room_w, room_h = page.inner_width, page.inner_height - 60
+    parts = plan_parts(0, picture, page, 60, room_w, room_h)
+    for part in parts:
+        assert text * part.scale >= page.min_text - 1e-9
+        x0, y0, x1, y1 = part.window
+        assert (x1 - x0) * part.scale <= room_w + 0.5 and (y1 - y0) * part.scale <= room_h + 0.5
+    # the parts cover the picture, overlapping
+    assert parts[0].window[:2] == (0, 0) and parts[-1].window[2:] == (width, height)
+    if len(parts) > 1:
+        caption = part_caption(picture, parts[0], page)
+        assert caption.startswith(f"Part 1 of {len(parts)}") and "below the 7 pt minimum" in caption
+        assert parts[1].window[0] < parts[0].window[2] or parts[1].window[1] < parts[0].window[3]
+        assert OVERLAP > 0
+    else:
+        assert text * parts[0].scale >= page.min_text
+
+
+def test_pdf_report_usage_errors(cli, tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text("a -> b\n", encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "r.pdf"), "--page", "A7")
+    assert result.exit_code == 2
+    assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A4'" in result.output
+    result = cli("report", str(src), "-o", str(tmp_path / "r.html"), "--page", "A4")
+    assert result.exit_code == 2 and "--page sets the page of a PDF report" in result.output
+    result = cli("report", str(src), "-o", str(tmp_path / "no" / "r.pdf"))
+    assert result.exit_code == 2
+    assert "prep report: error: cannot write r.pdf: the folder" in result.output
+    result = cli("report", str(src), "-o", str(tmp_path))
+    assert result.exit_code == 2 and "it is a folder" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.prep"]   # nothing half-written
+
+
+def test_pdf_report_as_a_real_process(tmp_path):
+    from conftest import run_prep
+    from pypdf import PdfReader
+
+    src = tmp_path / "m.prep"
+    src.write_text(STAGED, encoding="utf-8")
+    done = run_prep("report", str(src), "-o", str(tmp_path / "r.pdf"), "--page", "A3")
+    assert done.returncode == 0, done.stderr
+    reader = PdfReader(tmp_path / "r.pdf")
+    assert round(float(reader.pages[0].mediabox.width)) == 1191

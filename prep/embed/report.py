@@ -395,36 +395,56 @@ def roadmap_pictures(model: Model, whole, drawn, *, theme="default", direction: 
     return pictures
 
 
-def pdf_pictures(model: Model, whole, drawn, *, theme="default", direction: str = "LR") -> list:
+def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None) -> list:
     """The PDF report's pictures (report_pdf.Picture), as the HTML report
     shows them: the diagram, then for a model with stages the roadmap and
-    each stage's frame."""
+    each stage's frame. The diagram and the roadmap are laid out for the
+    page (`prep.renderer.pages`: wrapped and paginated, text never below the
+    page's minimum); a frame is drawn on the whole model's layout, as it is
+    (so every deliverable keeps its place), and cut over pages if needed.
+    `direction` None: prep chooses the one that fits the page better."""
     from ..renderer import render
     from ..renderer.frame import render_frame
-    from .report_pdf import picture_of
+    from ..renderer.pages import render_pages
+    from .report_pdf import picture_of, picture_room
 
-    pictures = [picture_of("Diagram", render(model, "svg", direction=direction, legend=True, findings=drawn,
-                                             theme=theme, layout=whole, embed_fonts=False))]
-    if model.stages:
-        pictures.append(picture_of("Roadmap", render(model, "svg", direction=direction, findings=drawn, theme=theme,
-                                                     view="roadmap", embed_fonts=False)))
-        for i, (name, stage) in enumerate(model.stages.items(), 1):
-            label = " ".join(stage.display.split())
-            pictures.append(picture_of(label if label.lower().startswith("stage") else f"Stage {i}: {label}",
-                                       render_frame(model, name, whole, "svg", findings=drawn, theme=theme,
-                                                    embed_fonts=False)))
+    room = picture_room(page)
+    pictures = []
+    for title, view, legend in (("Diagram", "diagram", True),) + ((("Roadmap", "roadmap", False),)
+                                                                   if model.stages else ()):
+        try:
+            fitted = render_pages(model, "svg", room, direction=direction, legend=legend, findings=drawn,
+                                  theme=theme, view=view, embed_fonts=False)
+        except (RecursionError, ValueError, ArithmeticError):
+            # the page-fitting layout is new: should it fail on a model, the
+            # picture is drawn as it is and cut over pages (never below the
+            # page's minimum text either), rather than no report at all
+            pictures.append(picture_of(title, render(model, "svg", direction=direction or "LR", legend=legend,
+                                                     findings=drawn, theme=theme, view=view, embed_fonts=False,
+                                                     layout=whole if view == "diagram" else None)))
+            continue
+        pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room)
+                     for sheet, svg in zip(fitted.sheets, fitted.files)]
+    for i, (name, stage) in enumerate(model.stages.items(), 1):
+        label = " ".join(stage.display.split())
+        pictures.append(picture_of(f"At the end of {label}" if label.lower().startswith("stage")
+                                   else f"At the end of stage {i}: {label}",
+                                   render_frame(model, name, whole, "svg", findings=drawn, theme=theme,
+                                                embed_fonts=False)))
     return pictures
 
 
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
-                 direction: str = "LR", images: dict | None = None, page=None) -> tuple[bytes, bytes | None]:
+                 direction: str | None = None, images: dict | None = None, page=None
+                 ) -> tuple[bytes, bytes | None]:
     """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
     for md it is to be written as `image_name` next to it, and, for a model
     with stages, the roadmap section's pictures too: `images` (a dict, when
     given) receives them as {file name: SVG bytes}, named after `image_name`.
     For pdf the report holds its pictures (no SVG: None); `page` is the page
     it is set on (a prep.layouter.page.Page or its name; default A4
-    landscape)."""
+    landscape). `direction` None: left to right, except that a PDF's
+    pictures take the direction that fits its page better."""
     from ..layouter import layout
     from ..renderer import render
     from ..renderer.dot import resolve_theme
@@ -435,13 +455,15 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     findings = lint_findings(model)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
     look = resolve_theme(theme)
+    page_direction, direction = direction, direction or "LR"
     whole = layout(model, direction=direction, font=look.font, font_size=look.font_size, legend=True,
                    health=drawn is not None)
     if fmt == "pdf":
         from .report_pdf import report_pdf
 
         return report_pdf(model, sort_findings(findings) if findings is not None else None,
-                          pdf_pictures(model, whole, drawn, theme=theme, direction=direction),
+                          pdf_pictures(model, whole, drawn, report_page(page), theme=theme,
+                                       direction=page_direction),
                           report_page(page), title=_title(model),
                           summary=[f"model: {model.path}"] + _summary(model, findings)), None
     # an HTML page carries the font once for all its pictures; a Markdown
@@ -467,15 +489,16 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
 REPORT_FORMATS = {"html": "html", "htm": "html", "md": "md", "markdown": "md", "pdf": "pdf"}
 
 
-def report_page(page=None):
+def report_page(page=None, min_text: float | None = None):
     """The page a PDF report is set on: a Page, a name (`--page`), or None
-    for the default (A4 landscape). A bad name is a PrepError with a hint."""
+    for the default (A4 landscape; `none` too: a report is made of pages).
+    A bad name is a PrepError with a hint."""
     from ..layouter.page import Page, PageError, page_option
 
     if isinstance(page, Page):
-        return page
+        return page.with_min_text(min_text)
     try:
-        return page_option(page, "pdf") or page_option(None, "pdf")
+        return page_option(page, "pdf", min_text=min_text) or page_option(None, "pdf", min_text=min_text)
     except PageError as e:
         raise PrepError.at("--page", str(e), name="usage-error", hint=e.hint) from None
 
@@ -514,7 +537,7 @@ def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
                                hint="choose another output with -o, e.g. -o report.html")
 
 
-def write_report(model: Model, output: str, *, theme="default", direction: str = "LR", page=None,
+def write_report(model: Model, output: str, *, theme="default", direction: str | None = None, page=None,
                  inputs: tuple[str, ...] = ()) -> list[str]:
     """Write the report of `model` to `output` (its extension picks html, md
     or pdf; `-` is HTML on standard output), each file atomically; returns
@@ -522,11 +545,11 @@ def write_report(model: Model, output: str, *, theme="default", direction: str =
     SVG files next to it. `inputs`: files the output must not replace."""
     from ..renderer.output import write_output
 
+    check_output(output, inputs)
     fmt = report_format(output)
     if fmt == "md" and output == "-":
         raise PrepError.at(output, "a Markdown report links its diagram file, so it cannot go to standard output",
                            name="usage-error", hint="give -o PATH.md, or -o - for an HTML report")
-    check_output(output, inputs)
     if fmt == "pdf":
         report_page(page)  # a bad --page is reported before the work
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"

@@ -44,6 +44,7 @@ OVERLAP = 36.0
 TITLE_SIZE = 15.0
 HEADING_SIZE = 12.0
 BODY_SIZE = 9.0
+CAPTION_LINES = 3
 HEADER_FILL = (236, 236, 236)
 GREY = (90, 90, 90)
 # fpdf2 writes the creation date into the file: a fixed one keeps the same
@@ -54,12 +55,19 @@ FIXED_DATE = (2000, 1, 1)
 @dataclass(frozen=True)
 class Picture:
     """One picture of the report: prep's SVG of it (without its own font),
-    its natural size and the smallest text it draws (pt at 100%)."""
+    its size, the part of it that is drawing (`crop`: left, top, right,
+    bottom, from its top left) and the smallest and largest text it draws
+    (pt at 100%). A picture fitted to the page by layout (`prep.layouter.
+    fit`) is one `sheet`: (its page number, how many pages, how the model
+    was cut: none, stages or layers)."""
     title: str
     svg: bytes
     width: float
     height: float
     min_text: float
+    max_text: float
+    crop: tuple[float, float, float, float]
+    sheet: tuple[int, int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,15 +89,16 @@ class Part:
     at: tuple[float, float]
 
 
-def _cuts(length: float, scale: float, room: float) -> list[tuple[float, float]]:
+def _cuts(start: float, end: float, scale: float, room: float) -> list[tuple[float, float]]:
     """The picture's extent along one axis cut into windows that each fit
     `room` page points at `scale`, neighbours overlapping by OVERLAP."""
-    if length * scale <= room + 0.01:
-        return [(0.0, length)]
+    length = end - start
+    if length * scale <= room + 0.5:
+        return [(start, end)]
     n = math.ceil(length * scale / (room - OVERLAP) - 1e-9)
     step = length / n
     half = OVERLAP / scale / 2
-    return [(max(0.0, k * step - half), min(length, (k + 1) * step + half)) for k in range(n)]
+    return [(max(start, start + k * step - half), min(end, start + (k + 1) * step + half)) for k in range(n)]
 
 
 def plan_parts(index: int, picture: Picture, page, top: float, room_w: float, room_h: float) -> list[Part]:
@@ -97,39 +106,54 @@ def plan_parts(index: int, picture: Picture, page, top: float, room_w: float, ro
     below the page's top and is room_w x room_h points: as large as fits (at
     most 100%), but never with text below `page.min_text`; a picture that
     would need smaller text is cut into parts."""
-    fit = min(room_w / picture.width, room_h / picture.height, 1.0)
-    scale = max(fit, min(1.0, page.min_text / picture.min_text))
+    x0, y0, x1, y1 = picture.crop
+    w, h = x1 - x0, y1 - y0
+    fit = min(room_w / w, room_h / h, 1.0)
+    fit = 1.0 if fit > 0.999 else fit   # a rounded size is not a reason to shrink
+    scale = max(fit, page.min_text / picture.min_text)   # above 100% only for text below the minimum
     # cut into as few parts as that scale needs, then drawn as large as
     # those parts allow (larger text, same number of pages)
     most = [1.0]
-    for length, room in ((picture.width, room_w), (picture.height, room_h)):
-        n = len(_cuts(length, scale, room))
-        most.append(room / length if n == 1 else n * (room - OVERLAP) / length)
+    for a, b, room in ((x0, x1, room_w), (y0, y1, room_h)):
+        n = len(_cuts(a, b, scale, room))
+        most.append(room / (b - a) if n == 1 else n * (room - OVERLAP) / (b - a))
     scale = max(scale, min(most))
-    cols = _cuts(picture.width, scale, room_w)
-    rows = _cuts(picture.height, scale, room_h)
+    cols = _cuts(x0, x1, scale, room_w)
+    rows = _cuts(y0, y1, scale, room_h)
     parts = []
-    for r, (y0, y1) in enumerate(rows):
-        for c, (x0, x1) in enumerate(cols):
-            w = (x1 - x0) * scale
-            left = page.margin + ((room_w - w) / 2 if len(cols) == 1 else 0.0)
+    for r, (top_y, bottom_y) in enumerate(rows):
+        for c, (left_x, right_x) in enumerate(cols):
+            wide = (right_x - left_x) * scale
+            left = page.margin + ((room_w - wide) / 2 if len(cols) == 1 else 0.0)
             parts.append(Part(index, len(parts) + 1, len(rows) * len(cols), r + 1, c + 1, len(rows), len(cols),
-                              (x0, y0, x1, y1), scale, fit, (left, top)))
+                              (left_x, top_y, right_x, bottom_y), scale, fit, (left, top)))
     return parts
 
 
-def part_caption(picture: Picture, part: Part, page) -> str:
-    """What the page says about the picture's scale, and for a part, which
-    part it is and why the picture is cut."""
-    smallest = picture.min_text * part.scale
+def part_caption(picture: Picture, part: Part, page, first_page: int = 1) -> str:
+    """What the page says about the picture: for a sheet fitted by layout,
+    its text sizes and how the model was cut; for a picture drawn as it is,
+    its scale and, for a part, which part it is and why it is cut.
+    `first_page`: the report page the picture's first page is."""
+    text = (f"{picture.min_text * part.scale:.0f}" if picture.min_text == picture.max_text else
+            f"{picture.min_text * part.scale:.0f}-{picture.max_text * part.scale:.0f}")
+    if picture.sheet is not None and part.scale == 1.0:
+        number, count, split = picture.sheet
+        out = f"Laid out for this page: text {text} pt."
+        if count > 1:
+            how = {"stages": "at its stages", "layers": "along its flow"}.get(split, "")
+            out = (f"Page {number} of {count}, laid out for this page (text {text} pt), the model cut {how}. "
+                   f"A relation to another page ends in a marker that names the other end and its page: "
+                   f"p. 1 is page {first_page} of this report.")
+        return out
     if part.parts == 1:
-        return f"Drawn at {part.scale:.0%} of its natural size; its smallest text is {smallest:.1f} pt."
+        return f"Drawn at {part.scale:.0%} of its natural size: text {text} pt."
     where = ", ".join(w for w in ((f"row {part.row} of {part.rows}" if part.rows > 1 else ""),
                                   (f"column {part.column} of {part.columns}" if part.columns > 1 else "")) if w)
     return (f"Part {part.number} of {part.parts} ({where}). Fitted to one page its smallest text would be "
-            f"{picture.min_text * part.fit:.1f} pt, below the {page.min_text:g} pt minimum for this page, so it "
-            f"is drawn at {part.scale:.0%} (smallest text {smallest:.1f} pt) over {part.parts} pages that "
-            f"overlap by {OVERLAP / 72 * 25.4:.0f} mm: lay them side by side to see it whole.")
+            f"{picture.min_text * part.fit:.1f} pt, below the {page.min_text:g} pt minimum, so it is drawn at "
+            f"{part.scale:.0%} (text {text} pt) over {part.parts} pages that overlap by "
+            f"{OVERLAP / 72 * 25.4:.0f} mm: lay them side by side to see it whole.")
 
 
 def font_file() -> str:
@@ -204,14 +228,41 @@ _FONT_SIZE = re.compile(rb'font-size="([0-9.]+)"')
 _NOT_DRAWN = re.compile(rb"<title>.*?</title>|<!--.*?-->", re.S)
 
 
-def picture_of(title: str, svg: bytes) -> Picture:
-    """A Picture from prep's SVG (Graphviz's, sizes in pt)."""
+def picture_of(title: str, svg: bytes, *, sheet: tuple[int, int, str] | None = None, room=None) -> Picture:
+    """A Picture from prep's SVG (Graphviz's, sizes in pt); a `sheet` laid
+    out for the page `room` is cropped to the page's inner area (exactly:
+    the SVG's size is rounded to whole points)."""
     m = _SVG_SIZE.search(svg)
     if m is None:
         raise ValueError("not an SVG drawn by Graphviz (no width and height in pt)")
-    sizes = [float(x) for x in _FONT_SIZE.findall(svg)]
-    return Picture(title, _NOT_DRAWN.sub(b"", svg), float(m.group(1)), float(m.group(2)),
-                   min(sizes) if sizes else 14.0)
+    sizes = [float(x) for x in _FONT_SIZE.findall(svg)] or [14.0]
+    w, h = float(m.group(1)), float(m.group(2))
+    crop = ((room.margin, room.margin, room.margin + room.inner_width, room.margin + room.inner_height)
+            if sheet is not None else (0.0, 0.0, w, h))
+    return Picture(title, _NOT_DRAWN.sub(b"", svg), w, h, min(sizes), max(sizes), crop, sheet)
+
+
+def _small(page) -> float:
+    return max(page.min_text, BODY_SIZE - 1.5)
+
+
+def _footer_room(page) -> float:
+    return page.margin * 0.2 + page.min_text
+
+
+def band_height(page) -> float:
+    """The band at the top of a picture page: a title line and CAPTION_LINES
+    lines of caption."""
+    return TITLE_SIZE * 1.3 + CAPTION_LINES * _small(page) * 1.35 + 6
+
+
+def picture_room(page):
+    """The page a picture is laid out for (`prep.layouter.fit`): the report
+    page less the band above the picture and the footer below it (same
+    width and margins)."""
+    from dataclasses import replace
+
+    return replace(page, height=page.height - band_height(page) - _footer_room(page))
 
 
 def report_pdf(model: Model, findings: list[Diagnostic] | None, pictures: list[Picture], page, *,
@@ -226,7 +277,7 @@ def report_pdf(model: Model, findings: list[Diagnostic] | None, pictures: list[P
     from .._version import __version__
 
     body = max(BODY_SIZE, page.min_text)
-    small = max(page.min_text, body - 1.5)
+    small = _small(page)
     m = page.margin
 
     class Document(FPDF):
@@ -247,7 +298,6 @@ def report_pdf(model: Model, findings: list[Diagnostic] | None, pictures: list[P
     # text is drawn with it too
     pdf.add_font(FONT_FAMILY, "", font_file())
     pdf.alias_nb_pages()
-    footer_room = m * 0.2 + page.min_text
 
     def heading(text: str, size: float = HEADING_SIZE) -> None:
         pdf.set_font(FONT_FAMILY, size=size)
@@ -260,30 +310,28 @@ def report_pdf(model: Model, findings: list[Diagnostic] | None, pictures: list[P
         pdf.multi_cell(0, size * 1.35, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0)
 
+    # every picture page: a band of fixed height (title, caption), then the
+    # picture, whose room is what picture_room() gave the layout
+    top = m + band_height(page)
+    room_h = page.height - m - _footer_room(page) - top
+    first_page = {}
     for index, picture in enumerate(pictures):
-        first = True
-        k = 0
-        while True:
+        series = picture.title
+        if picture.sheet is not None and picture.sheet[0] == 1:
+            first_page[series] = pdf.page_no() + 1
+        for part in plan_parts(index, picture, page, top, page.inner_width, room_h):
             pdf.add_page()
-            if index == 0 and first:
-                heading(title, TITLE_SIZE)
-                for text in summary:
-                    line(text, small)
-                pdf.ln(4)
-            heading(picture.title)
-            # the caption's height does not depend on which part it is
-            probe = plan_parts(index, picture, page, 0, page.inner_width, page.inner_height)
-            caption_lines = pdf.multi_cell(page.inner_width, small * 1.35, part_caption(picture, probe[0], page),
-                                           dry_run=True, output="LINES")
-            top = pdf.get_y() + len(caption_lines) * small * 1.35 + 6
-            room_h = page.height - m - footer_room - top
-            parts = plan_parts(index, picture, page, top, page.inner_width, room_h)
-            line(part_caption(picture, parts[k], page), small)
-            draw_part(pdf, picture, parts[k])
-            first = False
-            k += 1
-            if k >= len(parts):
-                break
+            caption = part_caption(picture, part, page, first_page.get(series, 1))
+            if pdf.page_no() == 1:
+                pdf.set_font(FONT_FAMILY, size=TITLE_SIZE)
+                pdf.cell(0, TITLE_SIZE * 1.3, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                line(" · ".join(summary), small)
+                line(f"{picture.title}. {caption}", small)
+            else:
+                pdf.set_font(FONT_FAMILY, size=HEADING_SIZE)
+                pdf.cell(0, TITLE_SIZE * 1.3, picture.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                line(caption, small)
+            draw_part(pdf, picture, part)
 
     pdf.add_page()  # the tables start on a page of their own
     for table in report_tables(model, findings):
