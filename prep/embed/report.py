@@ -434,6 +434,49 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
     return pictures
 
 
+def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
+    """The PDF report's tables (report_pdf.Table), after its pictures."""
+    from .report_pdf import Table
+
+    tables = []
+    if model.stages:
+        rows = []
+        for part in roadmap_parts(model, findings):
+            rows.append((part.label, ", ".join(_names(model, part.members)) or "none",
+                         ", ".join(_names(model, part.exits)) or "none", str(len(part.findings))))
+        tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
+                            "ends it (exit criteria) and how many findings are about its deliverables.",
+                            ("stage", "deliverables", "exit criteria", "findings"), (16, 52, 24, 8), tuple(rows)))
+    if findings is None:
+        tables.append(Table("Findings", None, ("severity",), (1,), (),
+                            "Lint is not available in this installation; no findings were computed."))
+    else:
+        rows = []
+        for d in sort_findings(findings):
+            subject = model.deliverables[d.subject].display if d.subject in model.deliverables else d.subject or ""
+            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), f"{d.span.line}:{d.span.column}",
+                         subject, d.message + (f"\nhint: {d.hint}" if d.hint else "")))
+        tables.append(Table("Findings", None, ("severity", "code", "where", "deliverable", "message"),
+                            (8, 15, 6, 17, 54), tuple(rows), "No findings."))
+    head, spots, why = hotspot_table(model, findings)
+    tables.append(Table("Hotspots", why, tuple(head), tuple(2 if h == "why" else 1 for h in head)
+                        if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),
+                        "No hotspots."))
+    rows = []
+    for row in _catalogue_rows(model):
+        name = row["label"] + (f"\n({row['name']})" if row["label"] != row["name"] else "")
+        rows.append((name, "\n".join([row["kind"], *row["flags"]]), "\n".join(row["owners"]), row["stage"],
+                     row["group"], "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"]))
+    tables.append(Table("Deliverables", None, ("deliverable", "kind", "owners", "stage", "group", "inputs",
+                                               "consumers", "note"),
+                        (17, 9, 11, 13, 11, 13, 13, 13), tuple(rows)))
+    notes = relation_note_rows(model)
+    if notes:
+        tables.append(Table("Relation notes", None, ("from", "relation", "to", "note"), (22, 16, 22, 40),
+                            tuple(notes)))
+    return tables
+
+
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
                  direction: str | None = None, images: dict | None = None, page=None
                  ) -> tuple[bytes, bytes | None]:
@@ -461,9 +504,9 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     if fmt == "pdf":
         from .report_pdf import report_pdf
 
-        return report_pdf(model, sort_findings(findings) if findings is not None else None,
-                          pdf_pictures(model, whole, drawn, report_page(page), theme=theme,
+        return report_pdf(pdf_pictures(model, whole, drawn, report_page(page), theme=theme,
                                        direction=page_direction),
+                          pdf_tables(model, sort_findings(findings) if findings is not None else None),
                           report_page(page), title=_title(model),
                           summary=[f"model: {model.path}"] + _summary(model, findings)), None
     # an HTML page carries the font once for all its pictures; a Markdown

@@ -34,8 +34,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..language.diagnostics import Diagnostic, PrepError
-from ..language.model import Model
+from ..language.diagnostics import PrepError
 from ..layouter.fonts import FONT_FAMILY
 
 # the parts of a picture cut over several pages overlap by this much (pt on
@@ -178,50 +177,6 @@ class Table:
     empty: str = "None."
 
 
-def report_tables(model: Model, findings: list[Diagnostic] | None) -> list[Table]:
-    """The tables after the pictures, in order."""
-    from .report import _catalogue_rows, _names, hotspot_table, relation_note_rows, roadmap_parts
-    from ..linter.findings import sort_findings
-
-    tables = []
-    if model.stages:
-        rows = []
-        for part in roadmap_parts(model, findings):
-            rows.append((part.label, ", ".join(_names(model, part.members)) or "none",
-                         ", ".join(_names(model, part.exits)) or "none", str(len(part.findings))))
-        tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
-                            "ends it (exit criteria) and how many findings are about its deliverables.",
-                            ("stage", "deliverables", "exit criteria", "findings"), (16, 52, 24, 8), tuple(rows)))
-    if findings is None:
-        tables.append(Table("Findings", None, ("severity",), (1,), (),
-                            "Lint is not available in this installation; no findings were computed."))
-    else:
-        rows = []
-        for d in sort_findings(findings):
-            subject = model.deliverables[d.subject].display if d.subject in model.deliverables else d.subject or ""
-            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), f"{d.span.line}:{d.span.column}",
-                         subject, d.message + (f"\nhint: {d.hint}" if d.hint else "")))
-        tables.append(Table("Findings", None, ("severity", "code", "where", "deliverable", "message"),
-                            (8, 15, 6, 17, 54), tuple(rows), "No findings."))
-    head, spots, why = hotspot_table(model, findings)
-    tables.append(Table("Hotspots", why, tuple(head), tuple(2 if h == "why" else 1 for h in head)
-                        if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),
-                        "No hotspots."))
-    rows = []
-    for row in _catalogue_rows(model):
-        name = row["label"] + (f"\n({row['name']})" if row["label"] != row["name"] else "")
-        rows.append((name, "\n".join([row["kind"], *row["flags"]]), "\n".join(row["owners"]), row["stage"],
-                     row["group"], "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"]))
-    tables.append(Table("Deliverables", None, ("deliverable", "kind", "owners", "stage", "group", "inputs",
-                                               "consumers", "note"),
-                        (17, 9, 11, 13, 11, 13, 13, 13), tuple(rows)))
-    notes = relation_note_rows(model)
-    if notes:
-        tables.append(Table("Relation notes", None, ("from", "relation", "to", "note"), (22, 16, 22, 40),
-                            tuple(notes)))
-    return tables
-
-
 _SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="([0-9.]+)pt"[^>]*?\sheight="([0-9.]+)pt"')
 _FONT_SIZE = re.compile(rb'font-size="([0-9.]+)"')
 # what fpdf2 does not draw and would warn about: titles (tooltips), comments
@@ -265,9 +220,9 @@ def picture_room(page):
     return replace(page, height=page.height - band_height(page) - _footer_room(page))
 
 
-def report_pdf(model: Model, findings: list[Diagnostic] | None, pictures: list[Picture], page, *,
-               title: str, summary: list[str]) -> bytes:
-    """The report as PDF bytes on `page` (a prep.layouter.page.Page)."""
+def report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: str, summary: list[str]) -> bytes:
+    """The report as PDF bytes on `page` (a prep.layouter.page.Page): the
+    pictures, then the tables."""
     import datetime
 
     from fpdf import FPDF
@@ -334,7 +289,7 @@ def report_pdf(model: Model, findings: list[Diagnostic] | None, pictures: list[P
             draw_part(pdf, picture, part)
 
     pdf.add_page()  # the tables start on a page of their own
-    for table in report_tables(model, findings):
+    for table in tables:
         if pdf.get_y() > page.height - m - 6 * body:
             pdf.add_page()
         heading(table.heading)
