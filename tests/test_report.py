@@ -430,3 +430,19 @@ def test_pdf_report_as_a_real_process(tmp_path):
     assert done.returncode == 0, done.stderr
     reader = PdfReader(tmp_path / "r.pdf")
     assert round(float(reader.pages[0].mediabox.width)) == 1191
+
+
+def test_pdf_report_draws_hostile_and_missing_glyph_text_as_text(tmp_path, capfd):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    hostile = ('title "<script>x</script> 😀"\n'
+               'deliverable A "]]><!-- --></svg><text>5</text> & <b>"\n'
+               'A -> B [note: "`<~>` | \\\\ %PDF-1.4 endobj"]\n')
+    data, _ = build_report(prep.loads(hostile, "hostile.prep"), "pdf")
+    reader = PdfReader(BytesIO(data))
+    text = "".join(_pdf_text(p) for p in reader.pages)
+    assert "<script>x</script>" in text and "]]><!----></svg><text>5</text>&<b>" in text
+    assert "`<~>`|\\%PDF-1.4endobj" in text
+    assert "missing the following glyphs" not in capfd.readouterr().err   # the emoji the font lacks: quiet

@@ -223,6 +223,21 @@ def picture_room(page):
 def report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: str, summary: list[str]) -> bytes:
     """The report as PDF bytes on `page` (a prep.layouter.page.Page): the
     pictures, then the tables."""
+    import logging
+
+    # fpdf2 logs what it skips (an SVG element it does not draw, a glyph the
+    # font lacks, drawn as a box as in every other format): not the user's
+    # business on the terminal
+    log = logging.getLogger("fpdf")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        return _report_pdf(pictures, tables, page, title=title, summary=summary)
+    finally:
+        log.setLevel(level)
+
+
+def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: str, summary: list[str]) -> bytes:
     import datetime
 
     from fpdf import FPDF
