@@ -462,14 +462,20 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
     tables.append(Table("Hotspots", why, tuple(head), tuple(2 if h == "why" else 1 for h in head)
                         if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),
                         "No hotspots."))
+    # (a model without stages has no stage column: it would be empty)
+    columns = [("deliverable", 17), ("kind", 9), ("owners", 11), ("stage", 13), ("group", 11), ("inputs", 13),
+               ("consumers", 13), ("note", 13)]
+    if not model.stages:
+        columns.pop(3)
     rows = []
     for row in _catalogue_rows(model):
         name = row["label"] + (f"\n({row['name']})" if row["label"] != row["name"] else "")
-        rows.append((name, "\n".join([row["kind"], *row["flags"]]), "\n".join(row["owners"]), row["stage"],
-                     row["group"], "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"]))
-    tables.append(Table("Deliverables", None, ("deliverable", "kind", "owners", "stage", "group", "inputs",
-                                               "consumers", "note"),
-                        (17, 9, 11, 13, 11, 13, 13, 13), tuple(rows)))
+        cells = {"deliverable": name, "kind": "\n".join([row["kind"], *row["flags"]]),
+                 "owners": "\n".join(row["owners"]), "stage": row["stage"], "group": row["group"],
+                 "inputs": "\n".join(row["inputs"]), "consumers": "\n".join(row["consumers"]), "note": row["note"]}
+        rows.append(tuple(cells[c] for c, _ in columns))
+    tables.append(Table("Deliverables", None, tuple(c for c, _ in columns), tuple(w for _, w in columns),
+                        tuple(rows)))
     notes = relation_note_rows(model)
     if notes:
         tables.append(Table("Relation notes", None, ("from", "relation", "to", "note"), (22, 16, 22, 40),
