@@ -38,6 +38,7 @@ NOTE_SMALLER = 2.0    # relation notes and the legend are this much smaller than
 PIECE_GAP = 24.0      # between two pieces stacked on one page
 TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
+SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 
 
@@ -45,13 +46,14 @@ MAX_LABEL = 24        # characters of the other end's label shown in a marker
 class Marker:
     """An off-page marker: the other end of a cut relation, and its page."""
     name: str          # the marker's node name in the sheet's model
-    other: str         # the deliverable at the other end
-    page: int          # where that deliverable is drawn (1-based)
-    outgoing: bool     # True: the relation leaves this page towards `other`
+    others: tuple[str, ...]   # the deliverables at the other ends (all on one page)
+    page: int          # where they are drawn (1-based; the first, for a compact marker)
+    outgoing: bool     # True: the relations leave this page towards `others`
     text: str
+    pages: tuple[int, ...] = ()   # every page the ends are on
 
     def as_dict(self) -> dict:
-        return {"other": self.other, "page": self.page, "direction": "out" if self.outgoing else "in",
+        return {"others": list(self.others), "page": self.page, "pages": list(self.pages), "direction": "out" if self.outgoing else "in",
                 "text": self.text}
 
 
@@ -200,6 +202,9 @@ class _Pager:
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
+        self.piece_of: dict[str, int] = {}      # deliverable -> its piece, once the pieces are cut
+        self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
+        self.marker_sizes: dict[str, tuple[float, float]] = {}
         self.piece_of: dict[str, int] = {}
 
     def measure_titles(self, titles: list[str]) -> None:
@@ -220,47 +225,64 @@ class _Pager:
 
     # -- markers
 
-    def marker_text(self, other: str, outgoing: bool, page: int | None, here: int | None = None) -> str:
-        label = self.model.deliverables[other].display.split("\n")[0]
-        if len(label) > MAX_LABEL:
-            label = label[:MAX_LABEL - 1] + "…"
-        if page == here:   # on this page: the name is enough
-            return f"→ {label}" if outgoing else f"{label} →"
+    def marker_text(self, others: list[str], outgoing: bool, page: int | None, here: int | None = None) -> str:
+        """"→ 見積書, p. 3" ("→ 見積書, 契約書 +2, p. 3" for several ends on one piece)."""
+        labels = []
+        for other in others[:2]:
+            label = self.model.deliverables[other].display.split("\n")[0]
+            labels.append(label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…")
+        names = ", ".join(labels) + (f" +{len(others) - 2}" if len(others) > 2 else "")
+        if page is not None and page == here:   # on this page: the names are enough
+            return f"→ {names}" if outgoing else f"{names} →"
         where = f"p. {page}" if page is not None else "p. 00"
-        return f"→ {label}, {where}" if outgoing else f"{label}, {where} →"
+        return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
 
     def piece_model(self, names: list[str], final: bool, piece: int = 0) -> tuple[Model, list[Marker]]:
-        """The sub-model of `names` with a marker for each other end of a cut
-        relation (texts with page numbers once `final`)."""
+        """The sub-model of `names` with a marker for the other ends of cut
+        relations: one for each other page and direction once `final` (with
+        its page number), before that one for each other piece (each other
+        deliverable while the pieces are not cut yet)."""
         keep = set(names)
         m = self.model
         where = self.where_stage or m.effective_stages
         # each box in the stage column its piece is cut from (a source moved to where it is used)
         deliverables = {n: (replace(m.deliverables[n], stage=where[n]) if where else m.deliverables[n]) for n in names}
-        relations: list[Relation] = []
-        markers: dict[tuple[str, bool], Marker] = {}
-        where = self.where_stage or m.effective_stages
+        inner: list[Relation] = []
+        cut: dict[tuple, list[tuple[Relation, bool]]] = {}
         for r in m.relations:
             s_in, t_in = r.source in keep, r.target in keep
             if s_in and t_in:
-                relations.append(r)
+                inner.append(r)
             elif s_in or t_in:
-                other, outgoing = (r.target, True) if s_in else (r.source, False)
-                key = (other, outgoing)
-                if key not in markers:
-                    page = self.where.get(other) if final else None
-                    name = f"{MARKER_PREFIX}{piece}:{'out' if outgoing else 'in'}:{other}"
-                    here = self.where.get(r.source if s_in else r.target) if final else None
-                    markers[key] = Marker(name, other, page or 0, outgoing,
-                                          self.marker_text(other, outgoing, page, here))
-                    mine = r.source if s_in else r.target
-                    deliverables[name] = Deliverable(name, label=markers[key].text, external=True,
-                                                     stage=where.get(mine) if m.stages else None,
-                                                     group=None, declared=False)
-                mk = markers[key].name
-                kind = r.kind if r.kind in (INPUT, SYNC, MUTUAL) else INPUT
-                relations.append(replace(r, source=r.source if s_in else mk, target=mk if s_in else r.target,
-                                         note=r.note if t_in else None))
+                other = r.target if s_in else r.source
+                group = self.where.get(other) if final else self.piece_of.get(other, other)
+                if piece in self.compact:   # one box and too many markers: one marker each way
+                    group = "all"
+                cut.setdefault((group, s_in), []).append((r, s_in))
+        relations = list(inner)
+        markers: list[Marker] = []
+        for k, ((_, outgoing), rels) in enumerate(cut.items()):
+            others = list(dict.fromkeys(r.target if outgoing else r.source for r, _ in rels))
+            mine = [r.source if outgoing else r.target for r, _ in rels]
+            pages = sorted({self.where.get(o, 0) for o in others}) if final else []
+            page = pages[0] if pages else None
+            here = self.where.get(mine[0]) if final else None
+            name = f"{MARKER_PREFIX}{piece}:{k}"
+            text = self.marker_text(others, outgoing, page, here)
+            if len(pages) > 1:   # a compact marker: the ends are on several pages
+                text = text.replace(f"p. {page}", "pp. " + ", ".join(map(str, pages)))
+            mk = Marker(name, tuple(others), page or 0, outgoing, text, tuple(pages))
+            markers.append(mk)
+            deliverables[name] = Deliverable(name, label=mk.text, external=True,
+                                             stage=where.get(mine[0]) if m.stages else None, declared=False)
+            drawn = set()
+            for r, _ in rels:
+                local = r.source if outgoing else r.target
+                if (local, r.kind) in drawn:
+                    continue   # one arrow between a box and its marker
+                drawn.add((local, r.kind))
+                relations.append(replace(r, source=local if outgoing else name, target=name if outgoing else local,
+                                         note=None if outgoing else r.note))
         used_groups: set[str] = set()
         for d in deliverables.values():
             g = d.group
@@ -278,23 +300,29 @@ class _Pager:
         sub = Model(path=m.path, title=None, deliverables=deliverables, relations=tuple(relations),
                     groups={n: g for n, g in m.groups.items() if n in used_groups}, source=m.source,
                     stages=stages)
-        return sub, list(markers.values())
+        return sub, markers
 
     def lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
         from . import layout as lay_out, measure
 
         sizes = self.sizes
         if markers:
-            extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
-                                  deliverables={mk.name: sub.deliverables[mk.name] for mk in markers}),
-                            font=self.font, font_size=self.size)
-            sizes = replace(sizes, boxes={**sizes.boxes, **extra.boxes})
+            # marker sizes by text, measured once each (bisection lays the same pieces out often)
+            missing = {mk.text: sub.deliverables[mk.name] for mk in markers if mk.text not in self.marker_sizes}
+            if missing:
+                extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
+                                      deliverables={f"m{i}": d for i, d in enumerate(missing.values())}),
+                                font=self.font, font_size=self.size)
+                self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
+            sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        view=self.view if sub.stages else "diagram")
 
     def fits(self, placed: Layout) -> bool:
-        return (placed.width <= self.page.inner_width
-                and placed.height + self._top() <= self.page.inner_height)
+        """Whether a piece fits a page alone, with SLACK to spare: laid out
+        again with its final marker texts, its order (and size) may change."""
+        return (placed.width <= self.page.inner_width * SLACK
+                and placed.height + self._top() <= self.page.inner_height * SLACK)
 
     def _top(self) -> float:
         """Room above the pieces: the page's title (and the legend's height
@@ -313,7 +341,7 @@ class _Pager:
         if len(names) <= 1 or self.fits_names(names):
             return [layers]
         if len(layers) == 1:
-            take = self._most(len(names), lambda k: names[:k])
+            take = max(1, self._most(len(names), lambda k: names[:k]))
             return [[names[:take]]] + self.split([names[take:]])
         take = self._most(len(layers), lambda k: [n for layer in layers[:k] for n in layer])
         if take == 0:   # the first layer alone is too tall: cut it, then go on
@@ -338,6 +366,9 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     pager = _Pager(model, page, direction, font, size, legend, health, view)
     layers = _flow_order(model, direction, size, font, view)
     chunks, how, pager.where_stage = _chunks(model, layers)
+    # while cutting, a marker stands for every cut relation to one chunk (stage) and
+    # direction: about as many as the final pages will give, not one per deliverable
+    pager.piece_of = {n: ci for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
     pieces: list[list[str]] = []
     for chunk in chunks:
         for piece in pager.split(chunk):
@@ -350,41 +381,74 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
         else:
             merged.append(piece)
     pieces = merged
-    # first pass: pack the pieces onto pages with provisional marker texts
+    # pack the pieces onto pages, then lay them out again with the real marker
+    # texts (pages known); a page that no longer fits is packed again from
+    # those layouts, then one piece a page; a piece that does not fit alone
+    # even so is cut in two (in flow order) and everything starts again
+    while True:
+        pages, parts, placed = _settle(model, pieces, pager)
+        if all(_shelves([placed[i] for i in members], pager) is not None for members in pages):
+            break
+        too_big = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None and len(pieces[i]) > 1}
+        if not too_big:
+            crowded = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None} - pager.compact
+            if not crowded:
+                break   # one box wider than the page: nothing left to cut (the page checks report it)
+            pager.compact |= crowded
+            continue
+        pieces = [half for i, p in enumerate(pieces)
+                  for half in ((p[:len(p) // 2], p[len(p) // 2:]) if i in too_big else (p,))]
+        pager.compact = set()
+    sheets = []
+    for number, members in enumerate(pages, start=1):
+        title = _page_title(model, number, len(pages))
+        sheet_model, composed = _compose(model, title, [parts[i] for i in members], [placed[i] for i in members],
+                                         pager)
+        markers = tuple(mk for i in members for mk in parts[i][1])
+        sheets.append(Sheet(sheet_model, composed, number, len(pages), size, direction, markers, how))
+    return sheets
+
+
+def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
+    """(pages, parts, layouts) of `pieces`: packed from provisional layouts,
+    then again from the final ones while a page overflows (at last one piece
+    a page)."""
+    pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
     placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
+    for attempt in range(4):
+        pages = _pack(placed, pager, alone=attempt == 3)
+        pager.where = {n: number for number, members in enumerate(pages, start=1)
+                       for i in members for n in pieces[i]}
+        parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
+        placed = [pager.lay_out(sub, mk) for sub, mk in parts]
+        pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
+        if all(_shelves([placed[i] for i in members], pager) is not None for members in pages):
+            break
+    return pages, parts, placed
+
+
+def _pack(placed: list[Layout], pager: "_Pager", alone: bool = False) -> list[list[int]]:
+    """Pieces (in order) onto pages, as many a page as its shelves hold."""
     pages: list[list[int]] = []
-    for i in range(len(pieces)):
-        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager) is not None:
+    for i in range(len(placed)):
+        if pages and not alone and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager,
+                                            SLACK) is not None:
             pages[-1].append(i)
         else:
             pages.append([i])
-    for number, members in enumerate(pages, start=1):
-        for i in members:
-            for n in pieces[i]:
-                pager.where[n] = number
-    pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
-    # second pass: the real marker texts, laid out again, composed per page
-    sheets = []
-    for number, members in enumerate(pages, start=1):
-        parts = [pager.piece_model(pieces[i], final=True, piece=i) for i in members]
-        layouts = [pager.lay_out(sub, mk) for sub, mk in parts]
-        title = _page_title(model, number, len(pages))
-        sheet_model, composed = _compose(model, title, parts, layouts, pager)
-        markers = tuple(mk for _, mks in parts for mk in mks)
-        sheets.append(Sheet(sheet_model, composed, number, len(pages), size, direction, markers, how))
-    return sheets
+    return pages
 
 
 def _page_title(model: Model, number: int, count: int) -> str:
     return model.title if count == 1 else f"{model.title} ({number}/{count})"
 
 
-def _shelves(layouts: list[Layout], pager: "_Pager") -> list[tuple[float, float]] | None:
+def _shelves(layouts: list[Layout], pager: "_Pager", share: float = 1.0) -> list[tuple[float, float]] | None:
     """Where each piece goes on a page (top-left corners, below the title),
     placed as text is: along the flow while the shelf has room (left to
     right in rows for LR, top to bottom in columns for TB), then the next
     shelf; None when they do not fit one page."""
-    avail_w, avail_h = pager.page.inner_width, pager.page.inner_height - pager._top()
+    avail_w, avail_h = pager.page.inner_width * share, pager.page.inner_height * share - pager._top()
     along, across = (avail_w, avail_h) if pager.direction == "LR" else (avail_h, avail_w)
     out: list[tuple[float, float]] = []
     pos, shelf, depth = 0.0, 0.0, 0.0     # along the shelf, the shelf's start, its depth

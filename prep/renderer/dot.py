@@ -30,6 +30,8 @@ class Theme:
     group_fill: str = "#fafafa"
     muted: str = "#6b6b6b"          # owners line, notes
     background: str = "white"
+    # PowerPoint: the theme's East Asian typeface, for text typed into the deck later (docs/embedding.md)
+    east_asian_font: str = "Yu Gothic"
 
 
 THEMES = {

@@ -90,7 +90,7 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
             mine = None if findings is None else [f for f in findings if f.subject in s.model.deliverables]
             slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine,
                                            theme=look, layout=s.layout)))
-        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme),))
+        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
     return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))
 
 

@@ -10,6 +10,7 @@ file (the same discovery as the lint settings).
     font-size = 12
     page = "16:9"              # fit every picture to this page (docs/pages.md); "none": natural size
     min-text = 9               # the smallest text allowed at 100% of the page (points)
+    pptx-east-asian-font = "Yu Gothic"  # PowerPoint: the face for Japanese text typed in later
 
     [render.colors]
     ink = "#1f2937"            # borders, arrows, text
@@ -28,7 +29,8 @@ from typing import Mapping
 from ..linter.settings import did_you_mean
 from .dot import THEMES, Theme
 
-KEYS = ("theme", "direction", "legend", "font", "font-size", "page", "min-text", "colors")
+KEYS = ("theme", "direction", "legend", "font", "font-size", "page", "min-text", "pptx-east-asian-font",
+        "colors")
 COLOR_KEYS = {
     "ink": "ink", "tangible-fill": "tangible_fill", "knowhow-fill": "knowhow_fill",
     "external-fill": "external_fill", "group-border": "group_border", "group-fill": "group_fill",
@@ -94,6 +96,12 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
             raise RenderConfigError(f"{where}: font must be a font family name (letters, digits, spaces, "
                                     f"'-', '_', '.'), not {font!r}")
         changes["font"] = font
+    if "pptx-east-asian-font" in table:
+        face = table["pptx-east-asian-font"]
+        if not isinstance(face, str) or not _FONT.fullmatch(face):
+            raise RenderConfigError(f"{where}: pptx-east-asian-font must be a font family name (letters, digits, "
+                                    f"spaces, '-', '_', '.'), e.g. \"Yu Gothic\" or \"Meiryo\", not {face!r}")
+        changes["east_asian_font"] = face
     if "font-size" in table:
         size = table["font-size"]
         if isinstance(size, bool) or not isinstance(size, (int, float)) or not 4 <= size <= 72:
