@@ -400,31 +400,38 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
     shows them: the diagram, then for a model with stages the roadmap and
     each stage's frame. The diagram and the roadmap are laid out for the
     page (`prep.renderer.pages`: wrapped and paginated, text never below the
-    page's minimum); a frame is drawn on the whole model's layout, as it is
-    (so every deliverable keeps its place), and cut over pages if needed.
+    page's minimum) unless that takes more pages than drawing them as they
+    are, cut into parts where they need to be; a frame is drawn on the whole
+    model's layout, as it is (so every deliverable keeps its place), and cut
+    over pages if needed.
     `direction` None: prep chooses the one that fits the page better."""
     from ..renderer import render
     from ..renderer.frame import render_frame
     from ..renderer.pages import render_pages
-    from .report_pdf import picture_of, picture_room
+    from .report_pdf import pages_needed, picture_of, picture_room
 
     room = picture_room(page)
     pictures = []
     for title, view, legend in (("Diagram", "diagram", True),) + ((("Roadmap", "roadmap", False),)
                                                                    if model.stages else ()):
+        plain = picture_of(title, render(model, "svg", direction=direction or "LR", legend=legend, findings=drawn,
+                                         theme=theme, view=view, embed_fonts=False,
+                                         layout=whole if view == "diagram" and direction in (None, whole.direction)
+                                         else None))
         try:
             fitted = render_pages(model, "svg", room, direction=direction, legend=legend, findings=drawn,
                                   theme=theme, view=view, embed_fonts=False)
         except (RecursionError, ValueError, ArithmeticError):
-            # the page-fitting layout is new: should it fail on a model, the
-            # picture is drawn as it is and cut over pages (never below the
-            # page's minimum text either), rather than no report at all
-            pictures.append(picture_of(title, render(model, "svg", direction=direction or "LR", legend=legend,
-                                                     findings=drawn, theme=theme, view=view, embed_fonts=False,
-                                                     layout=whole if view == "diagram" else None)))
-            continue
-        pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room)
-                     for sheet, svg in zip(fitted.sheets, fitted.files)]
+            fitted = None  # the page-fitting layout is new: should it fail on a model, the picture as it is
+        # laid out for the page unless that takes more pages than the picture
+        # as it is, cut into parts (both keep text at the page's minimum or
+        # above; a fitted page cuts between boxes, with markers, a part
+        # through them, with an overlap)
+        if fitted is not None and fitted.count <= pages_needed(plain, page):
+            pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room)
+                         for sheet, svg in zip(fitted.sheets, fitted.files)]
+        else:
+            pictures.append(plain)
     for i, (name, stage) in enumerate(model.stages.items(), 1):
         label = " ".join(stage.display.split())
         pictures.append(picture_of(f"At the end of {label}" if label.lower().startswith("stage")

@@ -211,6 +211,19 @@ def band_height(page) -> float:
     return TITLE_SIZE * 1.3 + CAPTION_LINES * _small(page) * 1.35 + 6
 
 
+def _picture_space(page) -> tuple[float, float]:
+    """(top, height) of the space a picture page leaves for its picture."""
+    top = page.margin + band_height(page)
+    return top, page.height - page.margin - _footer_room(page) - top
+
+
+def pages_needed(picture: Picture, page) -> int:
+    """How many pages `picture` takes, drawn as it is (cut into parts when
+    it would need text below the page's minimum)."""
+    top, room_h = _picture_space(page)
+    return len(plan_parts(0, picture, page, top, page.inner_width, room_h))
+
+
 def picture_room(page):
     """The page a picture is laid out for (`prep.layouter.fit`): the report
     page less the band above the picture and the footer below it (same
@@ -282,8 +295,7 @@ def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: st
 
     # every picture page: a band of fixed height (title, caption), then the
     # picture, whose room is what picture_room() gave the layout
-    top = m + band_height(page)
-    room_h = page.height - m - _footer_room(page) - top
+    top, room_h = _picture_space(page)
     first_page = {}
     for index, picture in enumerate(pictures):
         series = picture.title
