@@ -446,3 +446,32 @@ def test_pdf_report_draws_hostile_and_missing_glyph_text_as_text(tmp_path, capfd
     assert "<script>x</script>" in text and "]]><!----></svg><text>5</text>&<b>" in text
     assert "`<~>`|\\%PDF-1.4endobj" in text
     assert "missing the following glyphs" not in capfd.readouterr().err   # the emoji the font lacks: quiet
+
+
+def test_pdf_pictures_laid_out_for_the_page_only_when_that_saves_pages(monkeypatch):
+    import prep.renderer.pages as pages
+    from prep.embed.report import pdf_pictures
+    from prep.layouter import layout
+    from prep.layouter.page import parse_page
+
+    model = prep.loads(STAGED)
+    whole = layout(model, legend=True)
+    page = parse_page("A4")
+    fitted = pdf_pictures(model, whole, None, page)
+    # this small model fits one page each: laid out for the page
+    assert [p.title for p in fitted][:2] == ["Diagram", "Roadmap"] and fitted[0].sheet == (1, 1, "none")
+    real = pages.render_pages
+
+    def many(*args, **kwargs):
+        out = real(*args, **kwargs)
+        return pages.Pages(out.sheets * 5, out.files * 5)
+
+    monkeypatch.setattr(pages, "render_pages", many)
+    plain = pdf_pictures(model, whole, None, page)
+    assert plain[0].title == "Diagram" and plain[0].sheet is None and plain[1].sheet is None
+
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(pages, "render_pages", broken)
+    assert [p.sheet for p in pdf_pictures(model, whole, None, page)][:2] == [None, None]
