@@ -140,7 +140,8 @@ def test_html_report_has_every_part(fake_lint, cli, tmp_path):
     assert spots[1][:5] == ["1", "開発ノウハウ", "20", "5", "3"]
 
     catalogue = {r[0].split("\n")[0]: r for r in page.tables["prep-catalogue"][1:]}
-    assert catalogue["開発ノウハウ"][1:4] == ["knowhow", "開発リーダー", ""]
+    # knowhow has no stage of its own: its effective one (a source: the first stage)
+    assert catalogue["開発ノウハウ"][1:4] == ["knowhow", "開発リーダー", "intake"]
     assert catalogue["仕様書"][2] == "PM\n開発"
     assert catalogue["仕様書"][5] == "req\ndev" and catalogue["仕様書"][6] == "svc"
     assert catalogue["承認"][4] == "リリース" and catalogue["承認"][5] == "svc (sync)"
@@ -168,7 +169,7 @@ def test_markdown_report_links_its_svg(fake_lint, cli, tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert "| error | P020 | 3:1 | dev | knowhow &lt;held> by one person (hint: name a second owner) |" in rows
     assert any(r.startswith("| 1 | 開発ノウハウ | 20 | 5 | 3 |") for r in rows)
-    assert any(r.startswith("| 承認 | deliverable (final) |  |  | リリース | svc (sync) |") for r in rows)
+    assert any(r.startswith("| 承認 | deliverable (final) |  | intake | リリース | svc (sync) |") for r in rows)
 
 
 def test_report_without_a_lint_engine_says_so(monkeypatch):
@@ -202,14 +203,14 @@ def test_report_usage_errors(cli, tmp_path):
     src = tmp_path / "m.prep"
     src.write_text("a -> b\n", encoding="utf-8")
     result = cli("report", str(src), "-o", str(tmp_path / "r.docx"))
-    assert result.exit_code == 2 and "use .html or .md" in result.output
+    assert result.exit_code == 2 and "cannot tell the report format" in result.output
     result = cli("report", str(tmp_path / "missing.prep"))
     assert result.exit_code == 2 and "no such file" in result.output
 
 
 def test_checked_in_example_reports_are_current(monkeypatch):
-    """docs/reports/ has the report page of every example, as built now
-    (python docs/reports/build_reports.py rewrites them)."""
+    """docs/reports/ has the report page and PDF of every example, as built
+    now (python docs/reports/build_reports.py rewrites them)."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
@@ -217,7 +218,260 @@ def test_checked_in_example_reports_are_current(monkeypatch):
     assert examples
     monkeypatch.chdir(root)  # the reports name their model by its repository path
     for src in examples:
-        page = root / "docs" / "reports" / (src.stem + ".html")
-        assert page.exists(), f"missing {page}; run python docs/reports/build_reports.py"
-        data, _ = build_report(prep.load(f"examples/{src.name}"), "html")
-        assert data == page.read_bytes(), f"{page} is stale; run python docs/reports/build_reports.py"
+        model = prep.load(f"examples/{src.name}")
+        for fmt in ("html", "pdf"):
+            page = root / "docs" / "reports" / f"{src.stem}.{fmt}"
+            assert page.exists(), f"missing {page}; run python docs/reports/build_reports.py"
+            data, _ = build_report(model, fmt)
+            assert data == page.read_bytes(), f"{page} is stale; run python docs/reports/build_reports.py"
+
+
+STAGED = """\
+title "受注から導入まで"
+stage intake "受付 Intake" [exit: 見積書]
+stage build "構築 Build"
+knowhow 見積ノウハウ [owner: 営業]
+deliverable 要望 [external, stage: intake]
+deliverable 見積書 [stage: intake]
+deliverable 設計書 [stage: build]
+deliverable 完成品 [stage: build, final]
+要望, 見積ノウハウ -> 見積書
+見積書 -> 設計書
+設計書 -> 完成品
+要望, 見積書 ~> 完成品 [note: "顧客と `<~>` で合意 | 確認"]
+"""
+
+
+def _tables(html: str) -> dict:
+    page = Page()
+    page.feed(html)
+    return page.tables
+
+
+def test_catalogue_shows_stage_labels_effective_stages_and_relation_notes(cli, tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(STAGED, encoding="utf-8")
+    assert cli("report", str(src), "-o", str(tmp_path / "r.html")).exit_code == 0
+    tables = _tables((tmp_path / "r.html").read_text(encoding="utf-8"))
+    catalogue = {r[0].split("\n")[0]: r for r in tables["prep-catalogue"][1:]}
+    # labels, not ids; knowhow placed nowhere sits in the first stage (it exists from the start)
+    assert catalogue["見積書"][3] == "受付 Intake"
+    assert catalogue["見積ノウハウ"][3] == "受付 Intake"
+    assert catalogue["完成品"][3] == "構築 Build"
+    # one row per relation statement with a note, its sources together
+    assert tables["prep-relation-notes"] == [["from", "relation", "to", "note"],
+                                             ["要望, 見積書", "~> synchronization", "完成品", "顧客と `<~>` で合意 | 確認"]]
+
+    assert cli("report", str(src), "-o", str(tmp_path / "r.md")).exit_code == 0
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "| 見積ノウハウ | knowhow | 営業 | 受付 Intake |" in text
+    assert "## Relation notes" in text
+    assert "| 要望, 見積書 | ~> synchronization | 完成品 | 顧客と `<~>` で合意 \\| 確認 |" in text
+
+
+def test_hints_with_code_are_escaped_for_each_format(monkeypatch):
+    """A code span stays literal in Markdown (no `&lt;` inside it, which a
+    renderer would show as is) and becomes <code> in HTML (no backticks)."""
+    import prep.embed.report as report
+
+    hint = "its `<~>` partner counts as an input; a <b> is text"
+    monkeypatch.setattr(report, "lint_findings", lambda model: [
+        Diagnostic("I101", "warning", "made from `a|b` only", Span(model.path, 2, 1, 2, 5), name="single-input",
+                   subject="b", hint=hint)])
+    model = prep.loads("a -> b\n")
+    md = build_report(model, "md")[0].decode()
+    row = next(line for line in md.splitlines() if line.startswith("| warning"))
+    assert "made from `a\\|b` only (hint: its `<~>` partner counts as an input; a &lt;b> is text) |" in row
+    assert "&lt;~>" not in md
+    html = build_report(model, "html")[0].decode()
+    assert ("hint: its <code>&lt;~&gt;</code> partner counts as an input; a &lt;b&gt; is text</small>" in html)
+    assert "made from <code>a|b</code> only" in html and "`" not in html.split('id="findings"')[1].split("</table>")[0]
+
+
+@pytest.mark.parametrize("name", ["r.html", "r.md"])
+def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
+    src = tmp_path / "m.prep"
+    src.write_text("a -> b\n", encoding="utf-8")
+    out = tmp_path / "out" / name
+    result = cli("report", str(src), "-o", str(out))
+    assert result.exit_code == 2
+    assert f"cannot write {name}: the folder {tmp_path / 'out'}/ does not exist" in result.output
+    assert "hint: create it first (mkdir -p" in result.output
+    assert "r.svg" not in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+# -------------------------------------------------------------- the PDF report
+
+def _big_staged(n: int = 45) -> str:
+    """STAGED with a long chain of deliverables: the catalogue needs pages."""
+    lines = [STAGED]
+    lines += [f'deliverable 成果物{k:02d} "成果物{k:02d} item {k}" [stage: build, owner: 担当{k % 3}]' for k in range(n)]
+    lines += ["設計書 -> 成果物00"] + [f"成果物{k:02d} -> 成果物{k + 1:02d}" for k in range(n - 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _pdf_text(page) -> str:
+    # pypdf reads fpdf2's embedded encoding CMap with a NUL or space between
+    # glyphs (poppler's pdftotext reads the text as written); the words are
+    # what counts here
+    return re.sub(r"[\s\x00]+", "", page.extract_text())
+
+
+def _fonts(reader) -> list:
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            fonts.append(font.get_object())
+    return fonts
+
+
+def test_pdf_report_pages_tables_and_font(cli, tmp_path):
+    from pypdf import PdfReader
+
+    src = tmp_path / "m.prep"
+    src.write_text(_big_staged(), encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    result = cli("report", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    reader = PdfReader(out)
+    # A4 landscape, every page
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) == (841.9, 595.3)
+    texts = [_pdf_text(p) for p in reader.pages]
+    # the pictures first (the title once, on page 1), then the tables
+    assert texts[0].startswith("受注から導入まで") and "Diagram" in texts[0]
+    first_table = next(i for i, t in enumerate(texts) if t.startswith("Stages"))
+    assert first_table >= 3   # diagram, roadmap, a frame per stage
+    assert all("Stages" not in t[:10] for t in texts[:first_table])
+    # the deliverables table goes on over pages, its header row on each
+    header = "deliverablekindownersstagegroupinputsconsumersnote"
+    catalogue = [i for i, t in enumerate(texts) if i >= first_table and "item" in t and "担当" in t]
+    assert len(catalogue) >= 2, "the catalogue should need more than one page"
+    for i in catalogue:
+        assert header in texts[i], f"page {i + 1} has catalogue rows but no header row"
+    assert "成果物44item44" in "".join(texts)
+    # relation notes, with their code span as written
+    notes = next(t for t in texts if "Relationnotes" in t)
+    assert "要望,見積書~>synchronization完成品顧客と`<~>`で合意|確認" in notes
+    # prep's font, embedded (a CFF subset), and Japanese text extractable
+    fonts = _fonts(reader)
+    assert fonts
+    for font in fonts:
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert "/FontFile3" in descriptor and "NotoSansCJK" in str(descriptor["/FontName"])
+    assert "見積ノウハウ" in "".join(texts)
+
+
+def test_pdf_report_is_deterministic_and_takes_a_page():
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    model = prep.loads(STAGED)
+    a, svg = build_report(model, "pdf")
+    assert svg is None and a == build_report(model, "pdf")[0]
+    portrait = PdfReader(BytesIO(build_report(model, "pdf", page="A4-portrait")[0]))
+    assert (round(float(portrait.pages[0].mediabox.width)), round(float(portrait.pages[0].mediabox.height))) \
+        == (595, 842)
+    slides = PdfReader(BytesIO(build_report(model, "pdf", page="16:9")[0]))
+    assert round(float(slides.pages[0].mediabox.width)) == 960
+
+
+@pytest.mark.parametrize("width,height,text", [(300, 200, 12), (1490, 483, 10), (5000, 700, 10), (900, 3000, 14),
+                                               (4000, 4000, 9), (800, 500, 5)])
+def test_pictures_are_never_drawn_with_text_below_the_page_minimum(width, height, text):
+    from prep.embed.report_pdf import OVERLAP, Picture, part_caption, plan_parts
+    from prep.layouter.page import parse_page
+
+    page = parse_page("A4")
+    picture = Picture("Diagram", b"", width, height, text, text + 4, (0, 0, width, height))
+    room_w, room_h = page.inner_width, page.inner_height - 60
+    parts = plan_parts(0, picture, page, 60, room_w, room_h)
+    for part in parts:
+        assert text * part.scale >= page.min_text - 1e-9
+        x0, y0, x1, y1 = part.window
+        assert (x1 - x0) * part.scale <= room_w + 0.5 and (y1 - y0) * part.scale <= room_h + 0.5
+    # the parts cover the picture, overlapping
+    assert parts[0].window[:2] == (0, 0) and parts[-1].window[2:] == (width, height)
+    if len(parts) > 1:
+        caption = part_caption(picture, parts[0], page)
+        assert caption.startswith(f"Part 1 of {len(parts)}") and "below the 7 pt minimum" in caption
+        assert parts[1].window[0] < parts[0].window[2] or parts[1].window[1] < parts[0].window[3]
+        assert OVERLAP > 0
+    else:
+        assert text * parts[0].scale >= page.min_text
+
+
+def test_pdf_report_usage_errors(cli, tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text("a -> b\n", encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "r.pdf"), "--page", "A7")
+    assert result.exit_code == 2
+    assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A4'" in result.output
+    result = cli("report", str(src), "-o", str(tmp_path / "r.html"), "--page", "A4")
+    assert result.exit_code == 2 and "--page sets the page of a PDF report" in result.output
+    result = cli("report", str(src), "-o", str(tmp_path / "no" / "r.pdf"))
+    assert result.exit_code == 2
+    assert "prep report: error: cannot write r.pdf: the folder" in result.output
+    result = cli("report", str(src), "-o", str(tmp_path))
+    assert result.exit_code == 2 and "it is a folder" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.prep"]   # nothing half-written
+
+
+def test_pdf_report_as_a_real_process(tmp_path):
+    from conftest import run_prep
+    from pypdf import PdfReader
+
+    src = tmp_path / "m.prep"
+    src.write_text(STAGED, encoding="utf-8")
+    done = run_prep("report", str(src), "-o", str(tmp_path / "r.pdf"), "--page", "A3")
+    assert done.returncode == 0, done.stderr
+    reader = PdfReader(tmp_path / "r.pdf")
+    assert round(float(reader.pages[0].mediabox.width)) == 1191
+
+
+def test_pdf_report_draws_hostile_and_missing_glyph_text_as_text(tmp_path, capfd):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    hostile = ('title "<script>x</script> 😀"\n'
+               'deliverable A "]]><!-- --></svg><text>5</text> & <b>"\n'
+               'A -> B [note: "`<~>` | \\\\ %PDF-1.4 endobj"]\n')
+    data, _ = build_report(prep.loads(hostile, "hostile.prep"), "pdf")
+    reader = PdfReader(BytesIO(data))
+    text = "".join(_pdf_text(p) for p in reader.pages)
+    assert "<script>x</script>" in text and "]]><!----></svg><text>5</text>&<b>" in text
+    assert "`<~>`|\\%PDF-1.4endobj" in text
+    assert "missing the following glyphs" not in capfd.readouterr().err   # the emoji the font lacks: quiet
+
+
+def test_pdf_pictures_laid_out_for_the_page_only_when_that_saves_pages(monkeypatch):
+    import prep.renderer.pages as pages
+    from prep.embed.report import pdf_pictures
+    from prep.layouter import layout
+    from prep.layouter.page import parse_page
+
+    model = prep.loads(STAGED)
+    whole = layout(model, legend=True)
+    page = parse_page("A4")
+    fitted = pdf_pictures(model, whole, None, page)
+    # this small model fits one page each: laid out for the page
+    assert [p.title for p in fitted][:2] == ["Diagram", "Roadmap"] and fitted[0].sheet == (1, 1, "none")
+    real = pages.render_pages
+
+    def many(*args, **kwargs):
+        out = real(*args, **kwargs)
+        return pages.Pages(out.sheets * 5, out.files * 5)
+
+    monkeypatch.setattr(pages, "render_pages", many)
+    plain = pdf_pictures(model, whole, None, page)
+    assert plain[0].title == "Diagram" and plain[0].sheet is None and plain[1].sheet is None
+
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(pages, "render_pages", broken)
+    assert [p.sheet for p in pdf_pictures(model, whole, None, page)][:2] == [None, None]

@@ -1,4 +1,5 @@
-"""Write the report page of every model in examples/ into docs/reports/.
+"""Write the report of every model in examples/ into docs/reports/: the
+HTML page and the PDF (A4 landscape).
 
     python docs/reports/build_reports.py
 
@@ -18,10 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def main() -> None:
     os.chdir(ROOT)
     for src in sorted(Path("examples").glob("*.prep")):
-        data, _ = build_report(prep.load(str(src)), "html")
-        out = Path("docs/reports") / (src.stem + ".html")
-        write_output(str(out), data)
-        print("wrote", out)
+        model = prep.load(str(src))
+        for fmt in ("html", "pdf"):
+            data, _ = build_report(model, fmt)
+            out = Path("docs/reports") / f"{src.stem}.{fmt}"
+            write_output(str(out), data)
+            print("wrote", out)
 
 
 if __name__ == "__main__":

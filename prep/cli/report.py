@@ -6,49 +6,62 @@ import os
 
 import click
 
-from .common import _render_settings
+from .common import EXIT_ERROR, _render_settings
 
 
 @click.command("report")
 @click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
 @click.option("-o", "--output", metavar="PATH",
-              help="report.html (self-contained) or report.md (with the diagram as an SVG next to it). "
-                   "Default: SOURCE.report.html next to SOURCE.")
+              help="report.html (self-contained), report.md (with the pictures as SVG files next to it) or "
+                   "report.pdf (pages: the pictures, then the tables). Default: SOURCE.report.html next to SOURCE.")
 @click.option("--theme", type=click.Choice(["default", "print"]), default=None,
               help="Default: [render] in prep.toml, else 'default'.")
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
-              help="Default: [render] in prep.toml, else LR.")
-def report(source, output, theme, direction):
+              help="Default: [render] in prep.toml, else LR (a PDF's pictures: the one that fits its page).")
+@click.option("--page", "page_size", metavar="SIZE",
+              help="The page of a PDF report: A4 (default), A3, letter, 16:9, 4:3 (landscape; add -portrait), "
+                   "or WxH in mm/in ([render] page in prep.toml).")
+@click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
+              help="The smallest text a PDF report's pictures may have (default 7 pt on paper, 9 on a slide).")
+def report(source, output, theme, direction, page_size, min_text):
     """Write a one-file report of a model: diagram with findings, findings
     table, hotspot ranking and a catalogue of deliverables.
 
     \b
       prep report model.prep -o report.html
       prep report model.prep -o report.md
+      prep report model.prep -o report.pdf --page A4
     """
     from .. import api
-    from ..renderer.output import write_output
-    from ..embed.report import build_report
+    from ..embed.report import check_output, report_format, report_page, write_report
+    from ..language.diagnostics import PrepError
 
     if output is None:
         output = os.path.splitext(source)[0] + ".report.html"
-    ext = os.path.splitext(output)[1].lower().lstrip(".")
-    fmt = {"html": "html", "htm": "html", "md": "md", "markdown": "md"}.get(ext)
-    if fmt is None:
-        raise click.UsageError(f"cannot tell the report format from '{output}'; use .html or .md")
-    if fmt == "md" and output == "-":
-        raise click.UsageError("a Markdown report links its diagram file; give -o PATH.md, not '-'")
-    model = api.load(source)
-    image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
     look = _render_settings(source, theme, direction, None)
-    images: dict[str, bytes] = {}
-    data, svg = build_report(model, fmt, image_name=image_name, theme=look.theme, direction=look.direction,
-                             images=images)
-    if fmt == "md":
-        for name, picture in [(image_name, svg)] + list(images.items()):
-            image = os.path.join(os.path.dirname(output), name)
-            write_output(image, picture, inputs=(source,))
-            click.echo(f"wrote {image}", err=True)
-    write_output(output, data, inputs=(source,))
-    if output != "-":
-        click.echo(f"wrote {output}", err=True)
+    page = None
+    try:
+        check_output(output, (source,))
+        fmt = report_format(output)
+        if page_size is not None and fmt != "pdf":
+            raise click.UsageError(f"--page sets the page of a PDF report; -o {output} is {fmt.upper()}",
+                                   ctx=click.get_current_context())
+        if fmt == "pdf":
+            page = report_page(page_size if page_size is not None else look.page,
+                               min_text if min_text is not None else look.min_text)
+        model = api.load(source)
+        written = write_report(model, output, theme=look.theme, direction=look.direction if look.direction_given
+                               else None, page=page, inputs=(source,))
+    except PrepError as e:
+        first = e.diagnostics[0] if e.diagnostics else None
+        if first is None or first.name not in ("output-error", "usage-error") or first.span.path not in (
+                output, "--page"):
+            raise
+        # about the command line, not about a place in a file
+        message = first.message
+        if first.name == "output-error" and not message.startswith("cannot write"):
+            message = f"cannot write {os.path.basename(output)}: {message}"
+        click.echo(f"prep report: error: {message}" + (f"\n  hint: {first.hint}" if first.hint else ""), err=True)
+        click.get_current_context().exit(EXIT_ERROR)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)

@@ -4,8 +4,9 @@ The page shows the very SVG `prep render -o x.svg` draws (from the same
 layout), and a JSON of the model next to it: every deliverable (kind, label,
 owners, stage, note, inputs, consumers, findings), the findings, their
 rules (each rule's text once), the stages in order, the layout geometry, and which SVG element draws
-which deliverable and relation. A small script (prep/embed/viewer_assets/)
-turns the two into pan and zoom, search, a details panel, upstream and
+which deliverable and relation. A small script (prep/embed/viewer_assets/:
+panzoom.js, shared with the HTML flip-book, and viewer.js) turns the two
+into pan and zoom, search, a details panel, upstream and
 downstream chains, a findings list, the health overlay and a stage slider.
 
 Safety: model text only ever travels inside the JSON, in a
@@ -183,6 +184,12 @@ def _asset(name: str) -> str:
     return resources.files("prep.embed").joinpath("viewer_assets", name).read_text(encoding="utf-8")
 
 
+def viewer_script() -> str:
+    """The viewer's script: the pan and zoom it shares with the HTML
+    flip-book (panzoom.js), then the viewer itself."""
+    return _asset("panzoom.js") + "\n" + _asset("viewer.js")
+
+
 def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
@@ -192,7 +199,7 @@ def content_security_policy(live: bool = False) -> str:
     inline styles (the SVG's own, the page's), and data: images and fonts
     (an embedded font). `live` (prep serve) also lets the page listen to
     its own server's events."""
-    script = _asset("viewer.js")
+    script = viewer_script()
     return "; ".join([
         "default-src 'none'", f"script-src {_sha256(script)}", "style-src 'unsafe-inline'",
         "img-src data:", "font-src data:", "connect-src " + ("'self'" if live else "'none'"),
@@ -219,7 +226,7 @@ def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False,
         "`prep render -o model.svg` draws the picture alone.</p></noscript>",
         f'<script type="application/json" id="prep-settings">{script_json(settings)}</script>',
         f'<script type="application/json" id="prep-data">{script_json(data)}</script>',
-        f"<script>{_asset('viewer.js')}</script>", "</body>", "</html>", ""])
+        f"<script>{viewer_script()}</script>", "</body>", "</html>", ""])
 
 
 def build_viewer(model: Model, *, direction: str = "LR", legend: bool = False, theme=None,

@@ -4,6 +4,7 @@ a plain list of Diagnostics that a notebook displays as a table
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Iterable
 
@@ -17,6 +18,43 @@ def sort_findings(findings: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Worst first, then by position."""
     return sorted(findings, key=lambda d: (-SEVERITY_RANK.get(d.severity, 0), d.span.path, d.span.line,
                                            d.span.column, d.code))
+
+
+# a code span as Markdown writes it: a run of backticks, text, the same run
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
+
+
+def html_inline(text: str) -> str:
+    """Message text as HTML: escaped, its `code` spans as <code>."""
+    out, at = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(escape(text[at:m.start()]))
+        out.append(f"<code>{escape(m.group(2))}</code>")
+        at = m.end()
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def markdown_cell(text: str) -> str:
+    """Text as one cell of a Markdown (GFM) table, on one line. Its code spans
+    stay code spans, whose content is literal (no entities, no backslash
+    escapes: `<~>` stays `<~>`); outside them `<` becomes `&lt;` (no raw
+    HTML), backslashes and stray backticks are escaped and a line break is
+    <br>. A `|` is `\\|` everywhere, code spans included: GFM splits cells
+    before it reads spans."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out, at = [], 0
+
+    def plain(part: str) -> str:
+        part = part.replace("\\", "\\\\").replace("`", "\\`").replace("|", "\\|").replace("<", "&lt;")
+        return part.replace("\n", "<br>")
+
+    for m in _CODE_SPAN.finditer(text):
+        out.append(plain(text[at:m.start()]))
+        out.append(m.group(1) + m.group(2).replace("\n", " ").replace("|", "\\|") + m.group(1))
+        at = m.end()
+    out.append(plain(text[at:]))
+    return "".join(out)
 
 
 def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = False) -> str:
@@ -33,9 +71,9 @@ def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = Fal
             where = f"{d.span.path}:{where}"
         fill = SEVERITY_FILL.get(d.severity, "#ffffff")
         code = escape(d.code) + (f" <small>{escape(d.name)}</small>" if d.name else "")
-        message = escape(d.message)
+        message = html_inline(d.message)
         if d.hint:
-            message += f'<br><small>hint: {escape(d.hint)}</small>'
+            message += f'<br><small>hint: {html_inline(d.hint)}</small>'
         out.append(
             f'<tr class="prep-{escape(d.severity)}">'
             f'<td style="background:{fill}">{escape(d.severity)}</td><td>{code}</td>'
@@ -50,8 +88,7 @@ def findings_table_markdown(findings: Iterable[Diagnostic]) -> str:
         return "No findings.\n"
 
     def cell(text: str) -> str:
-        return (text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-                .replace("<", "&lt;"))
+        return markdown_cell(" ".join(text.split()))
 
     out = ["| severity | code | where | deliverable | message |", "|---|---|---|---|---|"]
     for d in rows:

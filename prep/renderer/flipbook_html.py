@@ -1,5 +1,10 @@
 """The flip-book as one self-contained HTML file: every stage's frame as
-inline SVG, a stage slider, previous/next buttons and the arrow keys.
+inline SVG, a stage slider, previous/next buttons and the arrow keys, and
+the viewer's pan and zoom (prep/embed/viewer_assets/panzoom.js: drag, wheel,
+pinch, + - 0), which keeps its view from stage to stage. A frame starts
+fitted to the window when its box labels are then READABLE_PX or larger on
+screen, else zoomed in to that size at the start of the process. The title
+is shown once, in the header.
 
 Nothing is fetched: no network, no external script, style or font (a
 Content-Security-Policy allows only this file's own script and style, by
@@ -19,48 +24,104 @@ from html import escape
 from ..language.model import Model
 
 STYLE = """\
+*{box-sizing:border-box}
 body{font-family:system-ui,'Noto Sans CJK JP','Hiragino Sans','Yu Gothic','Meiryo',sans-serif;margin:0;
 color:#2b2b2b;background:#fff}
-header{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:.5rem 1rem;z-index:1}
-h1{font-size:1.1rem;margin:0 0 .4rem}
-.controls{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap}
-.controls input{flex:1 1 16rem;max-width:32rem}
-.controls button{font:inherit;padding:.1rem .6rem}
+header{position:sticky;top:0;background:#f7f7f7;border-bottom:1px solid #ccc;padding:.4rem .8rem;z-index:1;
+display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center}
+h1{font-size:1rem;margin:0;font-weight:600}
+.controls{display:flex;align-items:center;gap:.5rem;flex:1 1 28rem;flex-wrap:wrap}
+.controls input{flex:1 1 12rem;max-width:28rem}
+button{font:inherit;padding:.1rem .6rem}
 output{font-weight:600}
+.hint{color:#6b6b6b;font-size:.8rem;margin:0;flex-basis:100%}
 main{padding:1rem}
 section.frame{margin:0 0 2rem}
 section.frame h2{font-size:1rem;margin:0 0 .3rem}
 section.frame svg{max-width:100%;height:auto}
-.hint{color:#6b6b6b;font-size:.85rem;margin:.3rem 0 0}
+.js-only{display:none}
+/* with the script: one frame at a time in a canvas that pans and zooms (panzoom.js, as the viewer) */
+html.js,html.js body{height:100%}
+html.js body{display:flex;flex-direction:column}
+html.js .js-only{display:revert}
+html.js .no-js{display:none}
+html.js main{flex:1;min-height:0;padding:0;position:relative;overflow:hidden;touch-action:none;cursor:grab;outline:none}
+html.js main:focus-visible{box-shadow:inset 0 0 0 2px #1a73e8}
+html.js main.prep-dragging{cursor:grabbing}
+html.js section.frame{position:absolute;inset:0;margin:0}
+html.js section.frame[hidden]{display:none}
+html.js section.frame h2{display:none}
+html.js section.frame svg{position:absolute;inset:0;width:100%;height:100%;max-width:none;display:block}
+/* the title is in the header once: not again in the picture */
+html.js section.frame svg>g.graph>text{display:none}
 """
+
+# the smallest size a box label starts at on screen (CSS px): a frame that
+# would show it smaller when fitted to the window starts zoomed in to this
+# size, at the start of the process. 11 px is the smallest that reads
+# comfortably on a laptop at arm's length (issue 19: fitted to the window,
+# a 37-deliverable model's labels were 4 px)
+READABLE_PX = 11
 
 SCRIPT = """\
 (function () {
   "use strict";
+  document.documentElement.className = "js";
   var frames = Array.prototype.slice.call(document.querySelectorAll("section.frame"));
   var slider = document.getElementById("stage");
   var label = document.getElementById("label");
+  var canvas = document.getElementById("canvas");
+  var pz = prepPanZoom(canvas, {});
+  var pictures = frames.map(function (f) {
+    var svg = f.querySelector("svg");
+    var vb = svg.viewBox.baseVal;
+    var full = {x: vb.x, y: vb.y, w: vb.width, h: vb.height};
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    return {svg: svg, full: full};
+  });
+  // the size box labels are drawn at (the picture's units): the most common
+  function labelSize(svg) {
+    var count = {}, best = 14, most = 0;
+    svg.querySelectorAll("g.node text").forEach(function (t) {
+      var s = parseFloat(t.getAttribute("font-size"));
+      if (s > 0) { count[s] = (count[s] || 0) + 1; if (count[s] > most) { most = count[s]; best = s; } }
+    });
+    return best;
+  }
   var current = 1;
   function show(i) {
     current = Math.max(1, Math.min(frames.length, i));
     frames.forEach(function (f, k) { f.hidden = k !== current - 1; });
+    pz.show(pictures[current - 1].svg, pictures[current - 1].full);  // the same view: every frame shares one layout
     slider.value = String(current);
     label.textContent = current + " / " + frames.length + " \\u00b7 " + frames[current - 1].getAttribute("data-label");
     document.body.setAttribute("data-current", String(current));
   }
+  function start() { pz.readable(labelSize(pictures[current - 1].svg), READABLE_PX); }
   slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
   document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1); });
+  document.getElementById("fit").addEventListener("click", function () { pz.fit(); });
+  document.getElementById("start").addEventListener("click", start);
   document.addEventListener("keydown", function (e) {
     if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }  // the slider steps itself
-    if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
-    else if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
-    else if (e.key === "Home") { show(1); e.preventDefault(); }
-    else if (e.key === "End") { show(frames.length); e.preventDefault(); }
+    var done = true;
+    if ((e.key === "ArrowLeft" && !e.shiftKey) || e.key === "PageUp") { show(current - 1); }
+    else if ((e.key === "ArrowRight" && !e.shiftKey) || e.key === "PageDown") { show(current + 1); }
+    else if (e.key === "Home") { show(1); }
+    else if (e.key === "End") { show(frames.length); }
+    else if (e.key === "1") { start(); }
+    else { done = pz.key(e, true); }
+    if (done) { e.preventDefault(); }
   });
   show(1);
+  start();
+  window.prepFlipbook = {show: show, fit: pz.fit, start: start, zoomAt: pz.zoomAt,
+                         view: function () { var v = pz.state.view; return v && {x: v.x, y: v.y, w: v.w, h: v.h}; }};
 })();
-"""
+""".replace("READABLE_PX", str(READABLE_PX))
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -88,7 +149,8 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
     title = model.title or (model.path.rsplit("/", 1)[-1] if model.path else "model")
     n = len(frames)
     style = STYLE + font_css
-    policy = (f"default-src 'none'; script-src {_hash(SCRIPT)}; style-src {_hash(style)}; img-src data:; "
+    script = _script()
+    policy = (f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; img-src data:; "
               "font-src data:; base-uri 'none'; form-action 'none'")
     out = ["<!DOCTYPE html>", "<html>", "<head>", '<meta charset="utf-8">',
            f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
@@ -99,15 +161,31 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
            '<button type="button" id="prev" aria-label="previous stage">&#9664;</button>',
            f'<input type="range" id="stage" min="1" max="{n}" value="1" step="1" aria-label="stage">',
            '<button type="button" id="next" aria-label="next stage">&#9654;</button>',
-           f'<output id="label" for="stage">{n} stages</output>', "</div>",
-           '<p class="hint">The slider, the buttons or the arrow keys (&larr; &rarr;) step through the stages; '
-           "every deliverable keeps its place.</p>", "</header>", "<main>"]
+           f'<output id="label" for="stage">{n} stages</output>',
+           '<button type="button" id="fit" class="js-only" title="Fit the picture (0)">Fit</button>',
+           '<button type="button" id="start" class="js-only" title="Back to the readable start (1)">Start</button>',
+           "</div>",
+           '<p class="hint js-only">&larr; &rarr; or PageUp/PageDown: stage · drag: pan · wheel/pinch: zoom · '
+           "+ &minus; 0 1 · Shift+arrows: pan</p>",
+           '<p class="hint no-js">Every stage below, one after the other; every deliverable keeps its place.</p>',
+           "</header>", '<main id="canvas" tabindex="0" role="application" '
+           'aria-label="The stage\'s picture: drag to pan, wheel to zoom">']
     for k, (stage, frame_title, svg) in enumerate(frames, 1):
         label = " ".join((stage.label or stage.name).split())
         out.append(f'<section class="frame" id="frame-{k}" data-stage="{escape(stage.name)}" '
                    f'data-label="{escape(label)}" aria-label="{escape(frame_title)}">')
-        out.append(f"<h2>{k} / {n} · {escape(frame_title)}</h2>")
+        # without the script, frames are listed: each says which stage it is
+        out.append(f"<h2>{k} / {n} · {escape(label)}</h2>")
         out.append(inline_svg(svg, f"f{k}-"))
         out.append("</section>")
-    out += ["</main>", f"<script>{SCRIPT}</script>", "</body>", "</html>"]
+    out += ["</main>", f"<script>{script}</script>", "</body>", "</html>"]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _script() -> str:
+    """The page's script: the viewer's pan and zoom (panzoom.js), then the
+    flip-book's own."""
+    from importlib import resources
+
+    shared = resources.files("prep.embed").joinpath("viewer_assets", "panzoom.js").read_text(encoding="utf-8")
+    return shared + "\n" + SCRIPT

@@ -12,7 +12,7 @@
   }
   var settings = readJSON("prep-settings") || {};
   var data = readJSON("prep-data");
-  var state = {view: null, full: null, selected: null, overlay: !!settings.overlay, query: "",
+  var state = {selected: null, overlay: !!settings.overlay, query: "",
                stage: null, version: 0, finding: null};
   var pic = {svg: null, nodes: new Map(), edges: new Map(), names: new Map(), fills: new Map(), matrix: null};
   var idx = null;
@@ -163,7 +163,7 @@
     var g0 = svg.querySelector("g.graph");
     var t = g0 && g0.transform.baseVal.consolidate();
     pic.matrix = t ? t.matrix : svg.createSVGMatrix();
-    state.full = full;
+    pz.show(svg, full);
     return true;
   }
 
@@ -176,102 +176,22 @@
     return {x: m.a * x + m.c * y + m.e, y: m.b * x + m.d * y + m.f, w: b.width * m.a, h: b.height * m.d};
   }
 
-  /* ---------- pan and zoom: the SVG's viewBox ---------- */
-  /* the canvas's size, read once per resize: reading it after the picture
-     changed would make the browser lay the new picture out there and then */
-  var canvasBox = null;
-  function size() {
-    if (!canvasBox) {
-      var r = ui.canvas.getBoundingClientRect();
-      canvasBox = {w: r.width || 1, h: r.height || 1, left: r.left, top: r.top};
-    }
-    return canvasBox;
-  }
-  function applyView() {
-    if (!pic.svg || !state.view) return;
-    var c = size(), v = state.view;
-    var h2 = v.w * c.h / c.w;  // keep the canvas's shape: one scale for x and y
-    v.y += (v.h - h2) / 2; v.h = h2;
-    pic.svg.setAttribute("viewBox", [v.x, v.y, v.w, v.h].map(function (n) { return n.toFixed(2); }).join(" "));
-  }
-  function fit() {
-    var f = state.full, c = size();
-    if (!f) return;
-    var w = f.w * 1.02, hh = f.h * 1.02;
-    if (hh / w > c.h / c.w) w = hh * c.w / c.h; else hh = w * c.h / c.w;
-    state.view = {x: f.x + f.w / 2 - w / 2, y: f.y + f.h / 2 - hh / 2, w: w, h: hh};
-    applyView();
-  }
-  function zoomAt(px, py, factor) {
-    var v = state.view, c = size();
-    if (!v) return;
-    var w = Math.min(Math.max(v.w / factor, 20), Math.max(state.full.w, state.full.h) * 20);
-    var k = w / v.w, sx = v.x + px * v.w / c.w, sy = v.y + py * v.h / c.h;
-    state.view = {x: sx - px * w / c.w, y: sy - py * v.h * k / c.h, w: w, h: v.h * k};
-    applyView();
-  }
-  function panBy(dx, dy) {  // in screen pixels
-    var v = state.view, c = size();
-    if (!v) return;
-    v.x -= dx * v.w / c.w; v.y -= dy * v.h / c.h;
-    applyView();
-  }
+  /* ---------- pan and zoom: the SVG's viewBox (panzoom.js, shared with the flip-book) ---------- */
+  var pz = null;  // made once the page is built
+  function size() { return pz.size(); }
+  function applyView() { pz.apply(); }
+  function fit() { pz.fit(); }
+  function zoomAt(px, py, factor) { pz.zoomAt(px, py, factor); }
+  function panBy(dx, dy) { pz.panBy(dx, dy); }
   function centreOn(name) {
     var b = boxOf(name), c = size();
-    if (!b || !state.view) return;
-    var v = state.view;
+    if (!b || !pz.state.view) return;
+    var v = pz.state.view;
     if (b.w * c.w / v.w < 60) { var w = b.w * c.w / 160; v.h = v.h * w / v.w; v.w = w; }
     v.x = b.x - v.w / 2; v.y = b.y - v.h / 2;
     applyView();
   }
 
-  function bindPointer() {
-    var pointers = new Map(), start = null, downTarget = null, moved = false, pinch = null;
-    var c = ui.canvas;
-    c.addEventListener("pointerdown", function (e) {
-      if (e.target.closest && e.target.closest("#prep-error")) return;
-      c.setPointerCapture(e.pointerId);
-      pointers.set(e.pointerId, {x: e.clientX, y: e.clientY});
-      if (pointers.size === 1) { start = {x: e.clientX, y: e.clientY}; downTarget = e.target; moved = false; }
-      if (pointers.size === 2) { pinch = pinchOf(); moved = true; }
-      c.classList.add("prep-dragging");
-    });
-    function pinchOf() {
-      var p = Array.from(pointers.values());
-      return {d: Math.hypot(p[0].x - p[1].x, p[0].y - p[1].y) || 1, x: (p[0].x + p[1].x) / 2, y: (p[0].y + p[1].y) / 2};
-    }
-    c.addEventListener("pointermove", function (e) {
-      var p = pointers.get(e.pointerId);
-      if (!p) return;
-      var dx = e.clientX - p.x, dy = e.clientY - p.y;
-      p.x = e.clientX; p.y = e.clientY;
-      if (pointers.size === 1) {
-        if (Math.abs(e.clientX - start.x) + Math.abs(e.clientY - start.y) > 4) moved = true;
-        if (moved) panBy(dx, dy);
-      } else if (pointers.size === 2 && pinch) {
-        var now = pinchOf(), s = size();
-        panBy(now.x - pinch.x, now.y - pinch.y);
-        zoomAt(now.x - s.left, now.y - s.top, now.d / pinch.d);
-        pinch = now;
-      }
-    });
-    function up(e) {
-      if (!pointers.has(e.pointerId)) return;
-      pointers.delete(e.pointerId);
-      if (pointers.size < 2) pinch = null;
-      if (pointers.size === 0) {
-        c.classList.remove("prep-dragging");
-        if (!moved && e.type === "pointerup") clickAt(downTarget);
-      }
-    }
-    c.addEventListener("pointerup", up);
-    c.addEventListener("pointercancel", up);
-    c.addEventListener("wheel", function (e) {
-      e.preventDefault();
-      var s = size(), step = e.deltaMode === 1 ? 0.05 : e.deltaMode === 2 ? 1 : 0.0015;
-      zoomAt(e.clientX - s.left, e.clientY - s.top, Math.exp(-e.deltaY * step));
-    }, {passive: false});
-  }
   function clickAt(target) {
     var g = target && target.closest ? target.closest("g.node") : null;
     var name = g ? pic.names.get(g) : undefined;
@@ -288,22 +208,9 @@
         return;
       }
       if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      var s = size(), done = true;
-      switch (e.key) {
-        case "/": ui.search.focus(); break;
-        case "ArrowLeft": panBy(s.w / 10, 0); break;
-        case "ArrowRight": panBy(-s.w / 10, 0); break;
-        case "ArrowUp": panBy(0, s.h / 10); break;
-        case "ArrowDown": panBy(0, -s.h / 10); break;
-        case "+": case "=": zoomAt(s.w / 2, s.h / 2, 1.25); break;
-        case "-": case "_": zoomAt(s.w / 2, s.h / 2, 0.8); break;
-        case "0": fit(); break;
-        default: done = false;
-      }
-      if (done) e.preventDefault();
+      if (e.key === "/") { ui.search.focus(); e.preventDefault(); return; }
+      if (pz.key(e, false)) e.preventDefault();
     });
-    window.addEventListener("resize", function () { canvasBox = null; applyView(); });
-    window.addEventListener("scroll", function () { canvasBox = null; }, true);
   }
 
   /* ---------- marks on the picture ---------- */
@@ -514,7 +421,7 @@
     ui.title.textContent = d.title;
     document.title = d.title;
     if (!showPicture(d)) return;
-    if (!state.view) fit(); else applyView();
+    if (!pz.state.view) fit(); else applyView();
     setupStages();
     if (state.selected !== null && !idx.byName.has(state.selected)) state.selected = null;
     if (state.finding !== null && state.finding >= d.findings.length) state.finding = null;
@@ -553,7 +460,7 @@
     search: search,
     fit: fit,
     zoomAt: zoomAt,
-    view: function () { return state.view && {x: state.view.x, y: state.view.y, w: state.view.w, h: state.view.h}; },
+    view: function () { var v = pz.state.view; return v && {x: v.x, y: v.y, w: v.w, h: v.h}; },
     selected: function () { return state.selected; },
     data: function () { return data; },
     receivedAt: 0,  // prep serve: when the last picture arrived, and when it was drawn (ms)
@@ -563,6 +470,8 @@
   window.prepViewer = api;
 
   buildPage();
+  pz = prepPanZoom(ui.canvas, {onClick: clickAt,
+                               ignore: function (t) { return t.closest && t.closest("#prep-error"); }});
   ui.search.addEventListener("input", function () { search(ui.search.value); });
   ui.search.addEventListener("keydown", function (e) {
     if (e.key === "Enter") { var f = matches(ui.search.value); if (f.length) select(f[0].name, true); }
@@ -570,7 +479,6 @@
   ui.overlay.addEventListener("change", function () { state.overlay = ui.overlay.checked; paint(); });
   ui.stage.addEventListener("input", function () { state.stage = parseInt(ui.stage.value, 10); showStageName(); paint(); });
   ui.fit.addEventListener("click", fit);
-  bindPointer();
   bindKeys();
   if (data) load(data); else renderDetails();
   listen();

@@ -1,0 +1,353 @@
+"""`prep report -o report.pdf`: the report as pages of paper (A4 landscape
+unless another page is asked for).
+
+First the pictures (the diagram with the findings drawn on it, then, for a
+model with stages, the roadmap and each stage's frame), then the tables:
+stages, findings, hotspots, the deliverables and the relation notes. A
+table that does not fit on one page goes on over the next, with its header
+row repeated on every page.
+
+Text never goes below the page's minimum size (`Page.min_text`, 7 pt on
+A4) at 100% of the page. A picture that fits the page at that size is drawn
+as large as fits (at most 100%); one that would need smaller text is drawn
+at the scale that keeps its smallest text at the minimum and cut into parts,
+one per page, that overlap a little, and each such page says so in words:
+which part of how many, and why. (The page-fitting layout of issue 19 will
+make most of these pictures fit one page; until then this keeps them
+legible.)
+
+One pure-Python library does the work, fpdf2 (docs/embedding.md says why):
+it sets the pages, the headings and the tables (`FPDF.table`, whose heading
+rows repeat on each page) and draws each picture from prep's SVG as vector
+paths and text, clipped to its part (`FPDF.rect_clip`). All text, tables
+and pictures alike, is in prep's own font, Noto Sans CJK JP (OpenType with
+CFF outlines), embedded once as a subset of the glyphs used (CIDFontType0,
+FontFile3), so Japanese text is drawn on any machine and can be copied and
+searched. (Graphviz's own PDF embeds a 1 MB font subset per picture: a
+report of six pictures was 4.9 MB that way, 0.1 MB this way.)
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+
+from ..language.diagnostics import PrepError
+from ..layouter.fonts import FONT_FAMILY
+
+# the parts of a picture cut over several pages overlap by this much (pt on
+# the page), so a box cut by one page's edge is whole on the next
+OVERLAP = 36.0
+TITLE_SIZE = 15.0
+HEADING_SIZE = 12.0
+BODY_SIZE = 9.0
+CAPTION_LINES = 3
+HEADER_FILL = (236, 236, 236)
+GREY = (90, 90, 90)
+# fpdf2 writes the creation date into the file: a fixed one keeps the same
+# model's report byte for byte the same
+FIXED_DATE = (2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One picture of the report: prep's SVG of it (without its own font),
+    its size, the part of it that is drawing (`crop`: left, top, right,
+    bottom, from its top left) and the smallest and largest text it draws
+    (pt at 100%). A picture fitted to the page by layout (`prep.layouter.
+    fit`) is one `sheet`: (its page number, how many pages, how the model
+    was cut: none, stages or layers)."""
+    title: str
+    svg: bytes
+    width: float
+    height: float
+    min_text: float
+    max_text: float
+    crop: tuple[float, float, float, float]
+    sheet: tuple[int, int, str] | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """Where one page shows (part of) a picture: `window` is (left, top,
+    right, bottom) in the picture's points measured from its top left, drawn
+    at `scale` with its top left at `at` (page points from the page's top
+    left). `fit` is the scale at which the whole picture would fit the page."""
+    picture: int
+    number: int        # 1-based, in reading order (rows, then columns)
+    parts: int
+    row: int
+    column: int
+    rows: int
+    columns: int
+    window: tuple[float, float, float, float]
+    scale: float
+    fit: float
+    at: tuple[float, float]
+
+
+def _cuts(start: float, end: float, scale: float, room: float) -> list[tuple[float, float]]:
+    """The picture's extent along one axis cut into windows that each fit
+    `room` page points at `scale`, neighbours overlapping by OVERLAP."""
+    length = end - start
+    if length * scale <= room + 0.5:
+        return [(start, end)]
+    n = math.ceil(length * scale / (room - OVERLAP) - 1e-9)
+    step = length / n
+    half = OVERLAP / scale / 2
+    return [(max(start, start + k * step - half), min(end, start + (k + 1) * step + half)) for k in range(n)]
+
+
+def plan_parts(index: int, picture: Picture, page, top: float, room_w: float, room_h: float) -> list[Part]:
+    """How `picture` goes on pages whose picture space starts `top` points
+    below the page's top and is room_w x room_h points: as large as fits (at
+    most 100%), but never with text below `page.min_text`; a picture that
+    would need smaller text is cut into parts."""
+    x0, y0, x1, y1 = picture.crop
+    w, h = x1 - x0, y1 - y0
+    fit = min(room_w / w, room_h / h, 1.0)
+    fit = 1.0 if fit > 0.999 else fit   # a rounded size is not a reason to shrink
+    scale = max(fit, page.min_text / picture.min_text)   # above 100% only for text below the minimum
+    # cut into as few parts as that scale needs, then drawn as large as
+    # those parts allow (larger text, same number of pages)
+    most = [1.0]
+    for a, b, room in ((x0, x1, room_w), (y0, y1, room_h)):
+        n = len(_cuts(a, b, scale, room))
+        most.append(room / (b - a) if n == 1 else n * (room - OVERLAP) / (b - a))
+    scale = max(scale, min(most))
+    cols = _cuts(x0, x1, scale, room_w)
+    rows = _cuts(y0, y1, scale, room_h)
+    parts = []
+    for r, (top_y, bottom_y) in enumerate(rows):
+        for c, (left_x, right_x) in enumerate(cols):
+            wide = (right_x - left_x) * scale
+            left = page.margin + ((room_w - wide) / 2 if len(cols) == 1 else 0.0)
+            parts.append(Part(index, len(parts) + 1, len(rows) * len(cols), r + 1, c + 1, len(rows), len(cols),
+                              (left_x, top_y, right_x, bottom_y), scale, fit, (left, top)))
+    return parts
+
+
+def part_caption(picture: Picture, part: Part, page, first_page: int = 1) -> str:
+    """What the page says about the picture: for a sheet fitted by layout,
+    its text sizes and how the model was cut; for a picture drawn as it is,
+    its scale and, for a part, which part it is and why it is cut.
+    `first_page`: the report page the picture's first page is."""
+    text = (f"{picture.min_text * part.scale:.0f}" if picture.min_text == picture.max_text else
+            f"{picture.min_text * part.scale:.0f}-{picture.max_text * part.scale:.0f}")
+    if picture.sheet is not None and part.scale == 1.0:
+        number, count, split = picture.sheet
+        out = f"Laid out for this page: text {text} pt."
+        if count > 1:
+            how = {"stages": "at its stages", "layers": "along its flow"}.get(split, "")
+            out = (f"Page {number} of {count}, laid out for this page (text {text} pt), the model cut {how}. "
+                   f"A relation to another page ends in a marker that names the other end and its page: "
+                   f"p. 1 is page {first_page} of this report.")
+        return out
+    if part.parts == 1:
+        return f"Drawn at {part.scale:.0%} of its natural size: text {text} pt."
+    where = ", ".join(w for w in ((f"row {part.row} of {part.rows}" if part.rows > 1 else ""),
+                                  (f"column {part.column} of {part.columns}" if part.columns > 1 else "")) if w)
+    return (f"Part {part.number} of {part.parts} ({where}). Fitted to one page its smallest text would be "
+            f"{picture.min_text * part.fit:.1f} pt, below the {page.min_text:g} pt minimum, so it is drawn at "
+            f"{part.scale:.0%} (text {text} pt) over {part.parts} pages that overlap by "
+            f"{OVERLAP / 72 * 25.4:.0f} mm: lay them side by side to see it whole.")
+
+
+def font_file() -> str:
+    from ..renderer.webfont import font_path
+
+    path = font_path()
+    if path is None:
+        raise PrepError.at("prep", "the PDF report needs prep's font, Noto Sans CJK JP, which is not installed",
+                           name="missing-extra", hint="pip install noto-cjk-sans-jp-regular (prep depends on it)")
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the report: its heading, an explanation (or None), the
+    column names, relative column widths and rows of text."""
+    heading: str
+    intro: str | None
+    columns: tuple[str, ...]
+    widths: tuple[float, ...]
+    rows: tuple[tuple[str, ...], ...]
+    empty: str = "None."
+
+
+_SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="([0-9.]+)pt"[^>]*?\sheight="([0-9.]+)pt"')
+_FONT_SIZE = re.compile(rb'font-size="([0-9.]+)"')
+# what fpdf2 does not draw and would warn about: titles (tooltips), comments
+_NOT_DRAWN = re.compile(rb"<title>.*?</title>|<!--.*?-->", re.S)
+
+
+def picture_of(title: str, svg: bytes, *, sheet: tuple[int, int, str] | None = None, room=None) -> Picture:
+    """A Picture from prep's SVG (Graphviz's, sizes in pt); a `sheet` laid
+    out for the page `room` is cropped to the page's inner area (exactly:
+    the SVG's size is rounded to whole points)."""
+    m = _SVG_SIZE.search(svg)
+    if m is None:
+        raise ValueError("not an SVG drawn by Graphviz (no width and height in pt)")
+    sizes = [float(x) for x in _FONT_SIZE.findall(svg)] or [14.0]
+    w, h = float(m.group(1)), float(m.group(2))
+    crop = ((room.margin, room.margin, room.margin + room.inner_width, room.margin + room.inner_height)
+            if sheet is not None else (0.0, 0.0, w, h))
+    return Picture(title, _NOT_DRAWN.sub(b"", svg), w, h, min(sizes), max(sizes), crop, sheet)
+
+
+def _small(page) -> float:
+    return max(page.min_text, BODY_SIZE - 1.5)
+
+
+def _footer_room(page) -> float:
+    return page.margin * 0.2 + page.min_text
+
+
+def band_height(page) -> float:
+    """The band at the top of a picture page: a title line and CAPTION_LINES
+    lines of caption."""
+    return TITLE_SIZE * 1.3 + CAPTION_LINES * _small(page) * 1.35 + 6
+
+
+def _picture_space(page) -> tuple[float, float]:
+    """(top, height) of the space a picture page leaves for its picture."""
+    top = page.margin + band_height(page)
+    return top, page.height - page.margin - _footer_room(page) - top
+
+
+def pages_needed(picture: Picture, page) -> int:
+    """How many pages `picture` takes, drawn as it is (cut into parts when
+    it would need text below the page's minimum)."""
+    top, room_h = _picture_space(page)
+    return len(plan_parts(0, picture, page, top, page.inner_width, room_h))
+
+
+def picture_room(page):
+    """The page a picture is laid out for (`prep.layouter.fit`): the report
+    page less the band above the picture and the footer below it (same
+    width and margins)."""
+    from dataclasses import replace
+
+    return replace(page, height=page.height - band_height(page) - _footer_room(page))
+
+
+def report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: str, summary: list[str]) -> bytes:
+    """The report as PDF bytes on `page` (a prep.layouter.page.Page): the
+    pictures, then the tables."""
+    import logging
+
+    # fpdf2 logs what it skips (an SVG element it does not draw, a glyph the
+    # font lacks, drawn as a box as in every other format): not the user's
+    # business on the terminal
+    log = logging.getLogger("fpdf")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        return _report_pdf(pictures, tables, page, title=title, summary=summary)
+    finally:
+        log.setLevel(level)
+
+
+def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: str, summary: list[str]) -> bytes:
+    import datetime
+
+    from fpdf import FPDF
+    from fpdf.enums import TableBordersLayout, XPos, YPos
+    from fpdf.fonts import FontFace
+
+    from .._version import __version__
+
+    body = max(BODY_SIZE, page.min_text)
+    small = _small(page)
+    m = page.margin
+
+    class Document(FPDF):
+        def footer(self):
+            self.set_y(-m * 0.8)
+            self.set_font(FONT_FAMILY, size=page.min_text)
+            self.set_text_color(*GREY)
+            self.cell(0, page.min_text, f"{title} · {self.page_no()} / {{nb}}", align="R")
+            self.set_text_color(0)
+
+    pdf = Document(orientation="P", unit="pt", format=(page.width, page.height))
+    pdf.set_creation_date(datetime.datetime(*FIXED_DATE, tzinfo=datetime.timezone.utc))
+    pdf.set_title(title)
+    pdf.set_creator(f"prep {__version__}")
+    pdf.set_margins(m, m, m)
+    pdf.set_auto_page_break(True, margin=m)
+    # under the family name prep's SVG asks for first, so the pictures'
+    # text is drawn with it too
+    pdf.add_font(FONT_FAMILY, "", font_file())
+    pdf.alias_nb_pages()
+
+    def heading(text: str, size: float = HEADING_SIZE) -> None:
+        pdf.set_font(FONT_FAMILY, size=size)
+        pdf.multi_cell(0, size * 1.3, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT_FAMILY, size=body)
+
+    def line(text: str, size: float) -> None:
+        pdf.set_font(FONT_FAMILY, size=size)
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(0, size * 1.35, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
+
+    # every picture page: a band of fixed height (title, caption), then the
+    # picture, whose room is what picture_room() gave the layout
+    top, room_h = _picture_space(page)
+    first_page = {}
+    for index, picture in enumerate(pictures):
+        series = picture.title
+        if picture.sheet is not None and picture.sheet[0] == 1:
+            first_page[series] = pdf.page_no() + 1
+        for part in plan_parts(index, picture, page, top, page.inner_width, room_h):
+            pdf.add_page()
+            caption = part_caption(picture, part, page, first_page.get(series, 1))
+            if pdf.page_no() == 1:
+                pdf.set_font(FONT_FAMILY, size=TITLE_SIZE)
+                pdf.cell(0, TITLE_SIZE * 1.3, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                line(" · ".join(summary), small)
+                line(f"{picture.title}. {caption}", small)
+            else:
+                pdf.set_font(FONT_FAMILY, size=HEADING_SIZE)
+                pdf.cell(0, TITLE_SIZE * 1.3, picture.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                line(caption, small)
+            draw_part(pdf, picture, part)
+
+    pdf.add_page()  # the tables start on a page of their own
+    for table in tables:
+        if pdf.get_y() > page.height - m - 6 * body:
+            pdf.add_page()
+        heading(table.heading)
+        if table.intro:
+            line(table.intro, small)
+        if not table.rows:
+            pdf.set_font(FONT_FAMILY, size=body)
+            pdf.multi_cell(0, body * 1.4, table.empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            pdf.set_font(FONT_FAMILY, size=body)
+            with pdf.table(col_widths=table.widths, width=pdf.epw, repeat_headings=1,
+                           headings_style=FontFace(fill_color=HEADER_FILL), line_height=body * 1.35,
+                           text_align="LEFT", padding=(2, 3), borders_layout=TableBordersLayout.ALL,
+                           first_row_as_headings=True) as t:
+                t.row(table.columns)
+                for row in table.rows:
+                    t.row(row)
+        pdf.ln(body)
+
+    pdf.set_font(FONT_FAMILY, size=small)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(0, small * 1.4, f"Generated by prep {__version__}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def draw_part(pdf, picture: Picture, part: Part) -> None:
+    """The part's window of the picture, as vector paths and text, at its
+    place on the current page (the rest of the picture clipped away)."""
+    x0, y0, x1, y1 = part.window
+    left, top = part.at
+    s = part.scale
+    with pdf.rect_clip(left, top, (x1 - x0) * s, (y1 - y0) * s):
+        pdf.image(io.BytesIO(picture.svg), x=left - x0 * s, y=top - y0 * s, w=picture.width * s,
+                  h=picture.height * s)
