@@ -175,7 +175,9 @@ def _svg_parts(svg: bytes):
 @pytest.mark.parametrize("ext", ["svg", "png", "pdf", "pptx"])
 def test_every_picture_format_with_lint_legend_and_theme(cli, tmp_path, ext):
     out = tmp_path / f"cs.{ext}"
-    result = cli("render", str(CS), "--view", "roadmap", "--lint", "--legend", "--theme", "print", "-o", str(out))
+    # the whole roadmap in one picture (PowerPoint and PDF would fit it to their page: tests/test_pages.py)
+    result = cli("render", str(CS), "--view", "roadmap", "--lint", "--legend", "--theme", "print", "-o", str(out),
+                 "--page", "none")
     assert result.exit_code == 0, result.output
     data = out.read_bytes()
     if ext == "svg":
