@@ -291,3 +291,52 @@ def test_api_render_pages():
     assert pages.count == len(pages.files) > 1
     assert all(b'width="842pt" height="595pt"' in f for f in pages.files)
     assert "pages of A4" in pages.summary()
+
+
+# ---------------------------------------------------------------- stage pictures and the flip-book
+
+
+def test_flipbook_deck_is_slides_of_the_page(tmp_path):
+    pptx = pytest.importorskip("pptx")
+    out = tmp_path / "book.pptx"
+    got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "--flipbook", "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    deck = pptx.Presentation(str(out))
+    assert (deck.slide_width, deck.slide_height) == (12192000, 6858000)
+    assert len(deck.slides) == 3   # one slide a stage: the model fits one 16:9 slide
+
+
+def test_flipbook_of_a_large_model_goes_over_pages_in_place(tmp_path):
+    """cs-lifecycle does not fit one A4 page: each stage's frame is drawn
+    on every page that holds something by then, each box at the same place
+    on its page in every frame."""
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "frames"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--flipbook", "-o", str(out) + "/", "--page", "A4")
+    assert got.returncode == 0, got.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names[0] == "01-onboard-p1.svg" and any(n.startswith("04-renew-p") for n in names)
+    places: dict[tuple[str, str], set] = {}
+    for name in names:
+        svg = ET.parse(out / name).getroot()
+        assert svg.get("width") == "842pt" and svg.get("height") == "595pt"
+        page = name.rsplit("-p", 1)[1].split(".")[0]
+        for g in svg.iter("{http://www.w3.org/2000/svg}g"):
+            title = g.find("{http://www.w3.org/2000/svg}title")
+            poly = g.find("{http://www.w3.org/2000/svg}polygon")
+            if "node" in (g.get("class") or "") and title is not None and poly is not None:
+                places.setdefault((page, title.text), set()).add(poly.get("points"))
+    assert places and all(len(p) == 1 for p in places.values()), "a box moved between frames"
+
+
+def test_single_stage_over_pages_needs_a_paged_format(tmp_path):
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
+              str(tmp_path / "x.png"), "--page", "A4")
+    if got.returncode == 0:   # the stage fits one page
+        assert (tmp_path / "x.png").exists()
+    else:
+        assert got.returncode == 2 and "holds one" in got.stderr and "Traceback" not in got.stderr
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
+              str(tmp_path / "x.pdf"), "--page", "A4")
+    assert got.returncode == 0, got.stderr
