@@ -95,11 +95,19 @@ def _strike(text: str) -> str:
 
 @dataclass
 class DiffMarks:
-    """How `to_dot` styles a box or an arrow of the union by its change."""
-    union: Union
+    """How `to_dot` styles a box or an arrow by its change: `status` by
+    deliverable name, `edge_status` by relation index, `was` the old
+    relation of a changed one (by index)."""
+    status: dict[str, str]
+    edge_status: list[str]
+    was: dict[int, Relation]
+
+    @classmethod
+    def of(cls, u: "Union") -> "DiffMarks":
+        return cls(u.status, u.edge_status, u.was)
 
     def node_pairs(self, d, pairs: list, label: str) -> list:
-        s = self.union.status.get(d.name, "same")
+        s = self.status.get(d.name, "same")
         out = dict(pairs)
         style = out.get("style", '"filled"').strip('"').split(",")
         if s == "added":
@@ -115,7 +123,7 @@ class DiffMarks:
         return list(out.items())
 
     def edge_pairs(self, k: int, pairs: list, middle: str | None = None) -> list:
-        return edge_look(self.union.edge_status[k], pairs, self.union.was.get(k), middle)
+        return edge_look(self.edge_status[k], pairs, self.was.get(k), middle)
 
     def legend_box(self, kind: str, pairs: list, text: str) -> list:
         """A sample box of the legend ('diff-added', ...), looking as the
@@ -159,120 +167,361 @@ def _plain(text: str) -> str:
 
 # ----------------------------------------------------------------- drawing
 
-PANEL_GAP = 48.0
-PANEL_PAD = 14.0
+PANEL_GAP = 36.0    # between the two halves (and before the legend)
+PANEL_PAD = 14.0    # a half's frame to its content
+GROUP_PAD = 9.0     # a group's frame to its content, as the layout engine pads
+PICTURE_PAD = 14.4  # the picture's own margin (Graphviz pad=0.2 in), each side
+WIDE = 3.0          # without a page: stacked when side by side is wider than 3:1
+SHAPE = (16.0, 9.0)  # without a page: the shape the legend's place is chosen for
+SIDES = ("As-Is", "To-Be")
+ARRANGEMENTS = ("side-by-side", "stacked")
 
 
-def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, old_label: str = "old",
+def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=None, old_label: str = "old",
                 new_label: str = "new", direction: str = "LR", theme=None, dpi: float | None = None,
                 embed_fonts: bool = True) -> bytes:
     """The diff picture of `diff` as `fmt` (svg, png, pdf, pptx, dot, layout);
-    `embed_fonts`: an SVG carries the subset of its font."""
-    from dataclasses import replace
-
+    `embed_fonts`: an SVG carries the subset of its font. `side_by_side`:
+    the As-Is and the To-Be model as two titled halves (`as_is_to_be`),
+    arranged for `page` (a `prep.layouter.page.Page`, or None)."""
     from ..layouter import layout as lay_out
     from . import render
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
+    if side_by_side:
+        picture = as_is_to_be(diff, page=page, direction=direction, theme=theme)
+        return render(picture.model, fmt, layout=picture.layout, theme=theme, dpi=dpi, legend=True,
+                      marks=picture.marks, embed_fonts=embed_fonts)
     u = union(diff)
     geometry = lay_out(u.model, direction=direction, font=theme.font, font_size=theme.font_size,
-                       legend=not side_by_side, diff_legend=not side_by_side)
-    if not side_by_side:
-        return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks(u),
-                      embed_fonts=embed_fonts)
-    model, placed = _side_by_side(u, geometry, diff, old_label, new_label, theme)
-    placed = replace(placed, engine=geometry.engine, direction=geometry.direction)
-    return render(model, fmt, layout=placed, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
+                       legend=True, diff_legend=True)
+    return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks.of(u),
+                  embed_fonts=embed_fonts)
 
 
-def _side_by_side(u: Union, geometry, diff: ModelDiff, old_label: str, new_label: str, theme):
-    """The old model (As-Is) and the new one (To-Be) next to each other,
-    each deliverable where the union layout put it, in one model and one
-    layout: two frames, names prefixed by the side."""
-    from ..language.model import Deliverable, Group
-    from ..layouter import Box, Layout, Route, measure
+@dataclass
+class AsIsToBe:
+    """Both versions as one model and one layout, ready to draw: every
+    deliverable, group and relation of a half is named "As-Is: <name>" or
+    "To-Be: <name>", inside the half's frame (the group "As-Is" or "To-Be",
+    labelled with the half's title)."""
+    model: Model
+    layout: object                 # prep.layouter.Layout
+    marks: DiffMarks
+    arrangement: str               # side-by-side | stacked
+    titles: dict[str, str]         # "As-Is"/"To-Be" -> the half's title
+    text_size: float | None        # the box text's size at 100% of `page` (points), None without a page
 
+
+def half_titles(old: Model, new: Model) -> dict[str, str]:
+    """Each half's title: the models' own titles when they tell the halves
+    apart, else "As-Is" / "To-Be" (with the shared title after it)."""
+    if old.title and new.title and old.title != new.title:
+        return {"As-Is": old.title, "To-Be": new.title}
+    return {side: f"{side}: {m.title}" if m.title else side for side, m in zip(SIDES, (old, new))}
+
+
+@dataclass
+class _Half:
+    deliverables: dict          # side name -> Deliverable (labelled with its mark)
+    status: dict                # side name -> same | added | removed | changed | renamed
+    union_name: dict            # side name -> the union's name of it
+    relations: list             # Relations under side names
+    edge_status: list
+    was: dict                   # index in `relations` -> the old Relation
+    routes: list                # per relation: index of its union route, or None
+    groups: dict                # side group name -> Group
+
+
+def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
+    """The old model as the As-Is half and the new one as the To-Be half,
+    each part with its change and its place in the union layout."""
+    from ..language.model import Group, MUTUAL
+
+    old, new = diff.old, diff.new
     renamed_to = dict(diff.renamed)
-    sides = {"As-Is": (diff.old, lambda n: renamed_to.get(n, n)), "To-Be": (diff.new, lambda n: n)}
-    deliverables, relations, groups, routes = {}, [], {}, []
-    nodes, frames = {}, {}
-    headers = {"As-Is": f"As-Is: {old_label}", "To-Be": f"To-Be: {new_label}"}
-    dx = geometry.width + PANEL_GAP
-    route_of = {}
-    for k, r in enumerate(u.model.relations):
-        route_of.setdefault((r.source, r.target, r.kind), []).append(geometry.edges[k])
-    for side, (model, union_name) in sides.items():
-        shift = 0.0 if side == "As-Is" else dx
-        top = f"{side}"
-        groups[top] = Group(top, headers[side], None, next(iter(model.deliverables.values())).span
-                            if model.deliverables else None)
-
+    removed = {id(rc.old): k for k, rc in enumerate(rc for rc in diff.relations if rc.status == "removed")}
+    at_new = {id(r): k for k, r in enumerate(new.relations)}
+    old_changed = {id(rc.old): rc.new for rc in diff.relations if rc.status == "changed"}
+    new_status = {id(rc.new): rc.status for rc in diff.relations if rc.new is not None}
+    new_was = {id(rc.new): rc.old for rc in diff.relations if rc.status == "changed"}
+    # an unchanged old relation: the new relation with the same ends and kind
+    same_pairs: dict[tuple, list[int]] = {}
+    for k, r in enumerate(new.relations):
+        if id(r) not in new_status:
+            same_pairs.setdefault((r.source, r.target, r.kind), []).append(k)
+            if r.kind == MUTUAL:
+                same_pairs.setdefault((r.target, r.source, r.kind), []).append(k)
+    taken: set[int] = set()
+    halves = {}
+    for side, model in zip(SIDES, (old, new)):
         def name(n, side=side):
             return f"{side}: {n}"
 
-        for g in model.groups.values():
-            groups[name(g.name)] = Group(name(g.name), g.display, name(g.parent) if g.parent else top, g.span)
-            frame = geometry.groups.get(g.name)
-            if frame is not None:
-                frames[name(g.name)] = Box(frame.x + shift, frame.y, frame.width, frame.height)
+        def to_union(n, side=side):
+            return renamed_to.get(n, n) if side == "As-Is" else n
+
+        half = _Half({}, {}, {}, [], [], {}, [], {})
         for n, d in model.deliverables.items():
-            box = geometry.nodes[union_name(n)]
-            deliverables[name(n)] = Deliverable(name(n), d.kind, d.display, d.owners, d.external, d.final, d.note,
-                                                d.stage, name(d.group) if d.group in model.groups else top, d.span)
-            nodes[name(n)] = Box(box.x + shift, box.y, box.width, box.height)
-        used: dict[tuple, int] = {}
+            un = to_union(n)
+            s = u.status.get(un, "same")
+            if side == "To-Be":
+                mark = {"added": "+ ", "changed": "~ ", "renamed": "~ " + (
+                    old.deliverables[u.renamed_from[n]].display + " → " if s == "renamed" else "")}.get(s, "")
+            else:
+                mark = "~ " if s in ("changed", "renamed") else ""
+            group = name(d.group) if d.group in model.groups else side
+            half.deliverables[name(n)] = replace(d, name=name(n), label=mark + d.display, group=group)
+            half.status[name(n)] = s
+            half.union_name[name(n)] = un
+        for g in model.groups.values():
+            half.groups[name(g.name)] = replace(g, name=name(g.name), parent=name(g.parent) if g.parent else side)
         for r in model.relations:
-            key = (union_name(r.source), union_name(r.target), r.kind)
-            candidates = route_of.get(key) or route_of.get((key[0], key[1], "input")) or []
-            i = used.get(key, 0)
-            used[key] = i + 1
-            if candidates:
-                src = candidates[min(i, len(candidates) - 1)]
-                pts = tuple((x + shift, y) for x, y in src.points)
-                label = None if src.label is None else Box(src.label.x + shift, src.label.y, src.label.width,
-                                                           src.label.height)
-            else:  # the same pair with another kind in the union: its route
-                src = next((e for e in geometry.edges if (e.source, e.target) == key[:2]
-                            or (e.source, e.target) == key[1::-1]), None)
-                pts = tuple((x + shift, y) for x, y in src.points) if src else ()
-                label = None
-            relations.append(Relation(r.kind, name(r.source), name(r.target), r.span, r.source_span, r.target_span,
-                                      r.note, r.stage, r.owners))
-            routes.append(Route(name(r.source), name(r.target), r.kind, pts, label))
-    combined = Model(path=diff.new.path, title=None, deliverables=deliverables, relations=tuple(relations),
-                     groups=groups, source=diff.new.source)
-    sizes = measure(combined, font=theme.font, font_size=theme.font_size)
-    group_labels = {}
-    for side in sides:
-        members = [b for n, b in nodes.items() if n.startswith(side + ": ")]
-        members += [b for n, b in frames.items() if n.startswith(side + ": ")]
-        lw, lh = sizes.groups[side]
-        if members:
-            x0 = min(b.left for b in members) - PANEL_PAD
-            x1 = max(b.right for b in members) + PANEL_PAD
-            y0 = min(b.top for b in members) - PANEL_PAD - lh
-            y1 = max(b.bottom for b in members) + PANEL_PAD
-            x1 = max(x1, x0 + lw + 2 * PANEL_PAD)
-            frames[side] = Box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0)
-            group_labels[side] = Box(x0 + PANEL_PAD + lw / 2, y0 + PANEL_PAD / 2 + lh / 2, lw, lh)
-    for g, frame in frames.items():
-        if g not in group_labels and g in groups:
-            lw, lh = sizes.groups[g]
-            group_labels[g] = Box(frame.left + 9 + lw / 2, frame.top + 4.5 + lh / 2, lw, lh)
-    # everything inside the drawing, from 0
-    left = min([b.left for b in frames.values()] + [b.left for b in nodes.values()] + [0.0])
-    top_y = min([b.top for b in frames.values()] + [b.top for b in nodes.values()] + [0.0])
+            if side == "To-Be":
+                k, status = at_new[id(r)], new_status.get(id(r), "same")
+                if id(r) in new_was:
+                    half.was[len(half.relations)] = new_was[id(r)]
+            elif id(r) in removed:
+                k, status = len(new.relations) + removed.pop(id(r)), "removed"
+            elif id(r) in old_changed:
+                k, status = at_new[id(old_changed.pop(id(r)))], "changed"
+            else:
+                key = (to_union(r.source), to_union(r.target), r.kind)
+                k = next((i for i in same_pairs.get(key, ()) if i not in taken), None)
+                if k is not None:
+                    taken.add(k)
+                status = "same"
+            half.relations.append(replace(r, source=name(r.source), target=name(r.target)))
+            half.edge_status.append(status)
+            half.routes.append(k)
+        halves[side] = half
+    return halves
 
-    def move(b):
-        return None if b is None else Box(b.x - left, b.y - top_y, b.width, b.height)
 
-    nodes = {n: move(b) for n, b in nodes.items()}
-    frames = {n: move(b) for n, b in frames.items()}
-    group_labels = {n: move(b) for n, b in group_labels.items()}
-    routes = [Route(r.source, r.target, r.kind, tuple((x - left, y - top_y) for x, y in r.points), move(r.label))
-              for r in routes]
-    width = max([b.right for b in frames.values()] + [b.right for b in nodes.values()])
-    height = max([b.bottom for b in frames.values()] + [b.bottom for b in nodes.values()])
-    return combined, Layout(width=width, height=height, nodes=nodes, edges=tuple(routes), groups=frames,
-                            group_labels=group_labels)
+def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None) -> AsIsToBe:
+    """The As-Is and To-Be halves on one picture, each deliverable where
+    the union layout puts it (so a deliverable kept from one version to
+    the next is at the same height side by side, or the same x stacked),
+    each half framed, titled (`half_titles`) and marked with its changes,
+    and a legend. With `page`: side by side or stacked, whichever gives the
+    larger text when the picture is fitted to the page; without: side by
+    side, unless that is wider than 3:1."""
+    from ..language.model import Group
+    from ..layouter import Box, Layout, Sizes, layout as lay_out, measure
+    from ..layouter.legend import block
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    u = union(diff)
+    halves = _halves(diff, u)
+    titles = half_titles(diff.old, diff.new)
+    # every box measured once, in one Graphviz call: the union's and both
+    # halves' (their labels and marks differ: a knowhow that lost its
+    # owners is a line shorter in the union than in the As-Is half)
+    deliverables = dict(u.model.deliverables)
+    groups = dict(u.model.groups)
+    for side, half in halves.items():
+        deliverables.update(half.deliverables)
+        groups.update(half.groups)
+        groups[side] = Group(side, titles[side], None, None)
+    every = Model(path=diff.new.path, title=None, deliverables=deliverables,
+                  relations=u.model.relations + tuple(r for h in halves.values() for r in h.relations),
+                  groups=groups, source=diff.new.source)
+    measured = measure(every, font=theme.font, font_size=theme.font_size, legend=True, diff_legend=True)
+    boxes = {n: measured.boxes[n] for n in u.model.deliverables}
+    for half in halves.values():
+        for n, un in half.union_name.items():
+            (w, h), (hw, hh) = boxes[un], measured.boxes[n]
+            boxes[un] = (max(w, hw), max(h, hh))
+    sizes = Sizes(boxes=boxes, groups={g: measured.groups[g] for g in u.model.groups}, notes=measured.notes,
+                  font=theme.font, font_size=theme.font_size)
+    # the halves have their own titles: the union is laid out without one
+    geometry = lay_out(replace(u.model, title=None), direction=direction, font=theme.font,
+                       font_size=theme.font_size, sizes=sizes)
+
+    # each half in the union's coordinates: its boxes, its groups' frames
+    # around its own boxes, its relations on the union's routes
+    nodes, frames, labels, routes = {}, {}, {}, []
+    for side, half in halves.items():
+        for n, un in half.union_name.items():
+            nodes[n] = geometry.nodes[un]
+        for k, r in zip(half.routes, half.relations):
+            routes.append(_route(r, geometry.edges[k] if k is not None else None, nodes))
+        _frames(half.groups, half.deliverables, nodes, measured.groups, frames, labels)
+    relations = [r for h in halves.values() for r in h.relations]
+    for side in SIDES:
+        content = [b for n, b in nodes.items() if n.startswith(side + ": ")]
+        content += [b for n, b in frames.items() if n.startswith(side + ": ")]
+        content += [_bounds(rt.points) for rt, r in zip(routes, relations)
+                    if r.source.startswith(side + ": ") and rt.points]
+        content += [rt.label for rt, r in zip(routes, relations)
+                    if r.source.startswith(side + ": ") and rt.label is not None]
+        lw, lh = measured.groups[side]
+        if not content:  # an empty model: a frame with its title only
+            content = [Box(geometry.width / 2, geometry.height / 2, 1.0, 1.0)]
+        x0, y0 = min(b.left for b in content) - PANEL_PAD, min(b.top for b in content) - PANEL_PAD - lh
+        x1, y1 = max(b.right for b in content) + PANEL_PAD, max(b.bottom for b in content) + PANEL_PAD
+        frames[side] = _box(x0, y0, max(x1, x0 + lw + 2 * PANEL_PAD), y1)
+
+    # the two arrangements (and the legend below or beside each), scored
+    # by the text size they give on the page
+    legend_w, legend_h, legend_items = block(measured.legend, False, True)
+    a, b = frames["As-Is"], frames["To-Be"]
+    # a deliverable kept between the versions stays level side by side (in
+    # line stacked); with none kept, each half starts at its own top (left)
+    kept = any(s != "added" for s in halves["To-Be"].status.values())
+    options = []
+    for arrangement in ARRANGEMENTS:
+        if arrangement == "side-by-side":
+            shift = (a.right + PANEL_GAP - b.left, 0.0 if kept else a.top - b.top)
+        else:
+            shift = (0.0 if kept else a.left - b.left, a.bottom + PANEL_GAP - b.top)
+        moved_b = Box(b.x + shift[0], b.y + shift[1], b.width, b.height)
+        if arrangement == "side-by-side":  # both frames as high as the higher
+            top, bottom = min(a.top, moved_b.top), max(a.bottom, moved_b.bottom)
+            fa, fb = _box(a.left, top, a.right, bottom), _box(moved_b.left, top, moved_b.right, bottom)
+        else:  # both as wide as the wider
+            left, right = min(a.left, moved_b.left), max(a.right, moved_b.right)
+            fa, fb = _box(left, a.top, right, a.bottom), _box(left, moved_b.top, right, moved_b.bottom)
+        pair_w, pair_h = max(fa.right, fb.right) - fa.left, max(fa.bottom, fb.bottom) - min(fa.top, fb.top)
+        for where in ("below", "beside"):
+            if where == "below":
+                w, h = max(pair_w, legend_w), pair_h + PANEL_GAP + legend_h
+            else:
+                w, h = pair_w + PANEL_GAP + legend_w, max(pair_h, legend_h)
+            options.append((arrangement, where, fa, fb, shift, (pair_w, pair_h), (w, h)))
+
+    def text(size) -> float:
+        w, h = size[0] + 2 * PICTURE_PAD, size[1] + 2 * PICTURE_PAD
+        if page is None:
+            return min(SHAPE[0] / w, SHAPE[1] / h)
+        return theme.font_size * min(1.0, page.inner_width / w, page.inner_height / h)
+
+    if page is None:
+        sbs_w, sbs_h = options[0][5]
+        arrangement = "stacked" if sbs_w > WIDE * sbs_h else "side-by-side"
+        choice = max((o for o in options if o[0] == arrangement), key=lambda o: text(o[6]))
+    else:  # the larger text; a tie goes to side by side, legend below (max keeps the first)
+        choice = max(options, key=lambda o: round(text(o[6]), 3))
+    arrangement, where, fa, fb, shift, (pair_w, pair_h), _ = choice
+    frames["As-Is"], frames["To-Be"] = fa, fb
+
+    def move(box, dx, dy):
+        return None if box is None else Box(box.x + dx, box.y + dy, box.width, box.height)
+
+    def moved(name: str, dx: float, dy: float):
+        return (dx, dy) if name.startswith("To-Be") else (0.0, 0.0)
+
+    origin = (-fa.left, -min(fa.top, fb.top))
+    place = {}
+    for side in SIDES:
+        dx, dy = moved(side, *shift)
+        place[side] = (dx + origin[0], dy + origin[1])
+    side_of = {**{n: n.split(": ", 1)[0] for n in nodes}, **{n: n.split(": ", 1)[0] for n in frames}}
+    nodes = {n: move(b, *place[side_of[n]]) for n, b in nodes.items()}
+    frames = {n: move(b, *place[side_of[n]]) if n not in SIDES else move(b, *origin) for n, b in frames.items()}
+    labels = {n: move(b, *place[side_of[n]]) for n, b in labels.items()}
+    for side in SIDES:
+        lw, lh = measured.groups[side]
+        f = frames[side]
+        labels[side] = Box(f.left + PANEL_PAD + lw / 2, f.top + PANEL_PAD / 2 + lh / 2, lw, lh)
+    from ..layouter import Route
+
+    routes = [Route(rt.source, rt.target, rt.kind,
+                    tuple((x + place[side_of[rt.source]][0], y + place[side_of[rt.source]][1]) for x, y in rt.points),
+                    move(rt.label, *place[side_of[rt.source]])) for rt in routes]
+    lx, ly = (0.0, pair_h + PANEL_GAP) if where == "below" else (pair_w + PANEL_GAP, 0.0)
+    legend = Box(lx + legend_w / 2, ly + legend_h / 2, legend_w, legend_h)
+    from ..layouter.geometry import LegendItem
+
+    items = tuple(LegendItem(i.kind, i.text, move(i.box, lx, ly), tuple((px + lx, py + ly) for px, py in i.points))
+                  for i in legend_items)
+    width = max(pair_w, legend.right)
+    height = max(pair_h, legend.bottom)
+    model = Model(path=diff.new.path, title=None,
+                  deliverables={n: d for h in halves.values() for n, d in h.deliverables.items()},
+                  relations=tuple(relations),
+                  groups={**{s: groups[s] for s in SIDES}, **{g: x for h in halves.values() for g, x in h.groups.items()
+                                                                 if g in frames}},
+                  source=diff.new.source)
+    # a group with no box on its side has no frame: its parent holds its place
+    placed = Layout(width=width, height=height, nodes=nodes, edges=tuple(routes), groups=frames,
+                    group_labels=labels, legend=legend, legend_items=items, engine=geometry.engine,
+                    direction=geometry.direction)
+    marks = DiffMarks(status={n: s for h in halves.values() for n, s in h.status.items()},
+                      edge_status=[s for h in halves.values() for s in h.edge_status],
+                      was={k + sum(len(halves[s].relations) for s in SIDES[:i]): r
+                           for i, side in enumerate(SIDES) for k, r in halves[side].was.items()})
+    size = text((width, height)) if page is not None else None
+    return AsIsToBe(model, placed, marks, arrangement, titles, size)
+
+
+def _box(left: float, top: float, right: float, bottom: float):
+    from ..layouter import Box
+
+    return Box((left + right) / 2, (top + bottom) / 2, right - left, bottom - top)
+
+
+def _bounds(points):
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return _box(min(xs), min(ys), max(xs), max(ys))
+
+
+def _route(r: Relation, union_route, nodes):
+    """The route of a half's relation: the union's, turned round when the
+    union has a mutual relation the other way; a straight line between the
+    boxes when the union has none for it."""
+    from ..layouter import Route
+
+    if union_route is not None and union_route.points:
+        pts = union_route.points
+        a, z = nodes[r.source], nodes[r.target]
+        if _dist(pts[0], a) > _dist(pts[0], z):
+            pts = tuple(reversed(pts))
+        return Route(r.source, r.target, r.kind, pts, union_route.label)
+    a, z = nodes[r.source], nodes[r.target]
+    p, q = _border(a, (z.x, z.y)), _border(z, (a.x, a.y))
+    return Route(r.source, r.target, r.kind,
+                 (p, (p[0] + (q[0] - p[0]) / 3, p[1] + (q[1] - p[1]) / 3),
+                  (p[0] + 2 * (q[0] - p[0]) / 3, p[1] + 2 * (q[1] - p[1]) / 3), q), None)
+
+
+def _dist(p, box) -> float:
+    return (p[0] - box.x) ** 2 + (p[1] - box.y) ** 2
+
+
+def _border(box, toward) -> tuple[float, float]:
+    """Where the line from the box's centre toward `toward` leaves the box."""
+    dx, dy = toward[0] - box.x, toward[1] - box.y
+    if dx == 0 and dy == 0:
+        return box.x, box.y
+    t = min(box.width / 2 / abs(dx) if dx else float("inf"), box.height / 2 / abs(dy) if dy else float("inf"))
+    return box.x + dx * t, box.y + dy * t
+
+
+def _frames(groups: dict, deliverables: dict, nodes: dict, label_sizes: dict, frames: dict, labels: dict) -> None:
+    """A half's group frames around the half's own boxes (the union's frame
+    of a group holds the other half's boxes too), innermost first, padded
+    as the layout engine pads them; a group with nothing on this side has
+    no frame."""
+    from ..layouter import Box
+
+    depth = {}
+    for g in groups:
+        k, p = 0, groups[g].parent
+        while p in groups:
+            k, p = k + 1, groups[p].parent
+        depth[g] = k
+    for g in sorted(groups, key=lambda g: -depth[g]):
+        content = [nodes[n] for n, d in deliverables.items() if d.group == g]
+        content += [frames[c] for c, x in groups.items() if x.parent == g and c in frames]
+        if not content:
+            continue
+        lw, lh = label_sizes[g]
+        x0 = min(b.left for b in content) - GROUP_PAD
+        y0 = min(b.top for b in content) - GROUP_PAD - lh
+        x1 = max(max(b.right for b in content) + GROUP_PAD, x0 + lw + 2 * GROUP_PAD)
+        y1 = max(b.bottom for b in content) + GROUP_PAD
+        frames[g] = _box(x0, y0, x1, y1)
+        labels[g] = Box(x0 + GROUP_PAD + lw / 2, y0 + GROUP_PAD / 2 + lh / 2, lw, lh)
