@@ -237,7 +237,7 @@ class _Half:
 def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
     """The old model as the As-Is half and the new one as the To-Be half,
     each part with its change and its place in the union layout."""
-    from ..language.model import Group, MUTUAL
+    from ..language.model import MUTUAL
 
     old, new = diff.old, diff.new
     renamed_to = dict(diff.renamed)
@@ -299,16 +299,21 @@ def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
     return halves
 
 
-def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None) -> AsIsToBe:
+def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None,
+                arrangement: str | None = None) -> AsIsToBe:
     """The As-Is and To-Be halves on one picture, each deliverable where
     the union layout puts it (so a deliverable kept from one version to
     the next is at the same height side by side, or the same x stacked),
     each half framed, titled (`half_titles`) and marked with its changes,
     and a legend. With `page`: side by side or stacked, whichever gives the
     larger text when the picture is fitted to the page; without: side by
-    side, unless that is wider than 3:1."""
+    side, unless that is wider than 3:1. `arrangement` ("side-by-side" or
+    "stacked") overrides the choice."""
+    if arrangement is not None and arrangement not in ARRANGEMENTS:
+        raise ValueError(f"arrangement must be one of {', '.join(ARRANGEMENTS)}, not {arrangement!r}")
     from ..language.model import Group
-    from ..layouter import Box, Layout, Sizes, layout as lay_out, measure
+    from ..layouter import Box, Layout, Route, Sizes, layout as lay_out, measure
+    from ..layouter.geometry import LegendItem
     from ..layouter.legend import block
     from .dot import resolve_theme
 
@@ -372,13 +377,13 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
     # line stacked); with none kept, each half starts at its own top (left)
     kept = any(s != "added" for s in halves["To-Be"].status.values())
     options = []
-    for arrangement in ARRANGEMENTS:
-        if arrangement == "side-by-side":
+    for kind in ARRANGEMENTS:
+        if kind == "side-by-side":
             shift = (a.right + PANEL_GAP - b.left, 0.0 if kept else a.top - b.top)
         else:
             shift = (0.0 if kept else a.left - b.left, a.bottom + PANEL_GAP - b.top)
         moved_b = Box(b.x + shift[0], b.y + shift[1], b.width, b.height)
-        if arrangement == "side-by-side":  # both frames as high as the higher
+        if kind == "side-by-side":  # both frames as high as the higher
             top, bottom = min(a.top, moved_b.top), max(a.bottom, moved_b.bottom)
             fa, fb = _box(a.left, top, a.right, bottom), _box(moved_b.left, top, moved_b.right, bottom)
         else:  # both as wide as the wider
@@ -390,7 +395,7 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
                 w, h = max(pair_w, legend_w), pair_h + PANEL_GAP + legend_h
             else:
                 w, h = pair_w + PANEL_GAP + legend_w, max(pair_h, legend_h)
-            options.append((arrangement, where, fa, fb, shift, (pair_w, pair_h), (w, h)))
+            options.append((kind, where, fa, fb, shift, (pair_w, pair_h), (w, h)))
 
     def text(size) -> float:
         w, h = size[0] + 2 * PICTURE_PAD, size[1] + 2 * PICTURE_PAD
@@ -398,26 +403,21 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
             return min(SHAPE[0] / w, SHAPE[1] / h)
         return theme.font_size * min(1.0, page.inner_width / w, page.inner_height / h)
 
-    if page is None:
+    if arrangement is None and page is None:
         sbs_w, sbs_h = options[0][5]
         arrangement = "stacked" if sbs_w > WIDE * sbs_h else "side-by-side"
-        choice = max((o for o in options if o[0] == arrangement), key=lambda o: text(o[6]))
-    else:  # the larger text; a tie goes to side by side, legend below (max keeps the first)
-        choice = max(options, key=lambda o: round(text(o[6]), 3))
+    # the larger text; a tie goes to side by side, legend below (max keeps the first)
+    choice = max((o for o in options if arrangement in (None, o[0])), key=lambda o: round(text(o[6]), 3))
     arrangement, where, fa, fb, shift, (pair_w, pair_h), _ = choice
     frames["As-Is"], frames["To-Be"] = fa, fb
 
     def move(box, dx, dy):
         return None if box is None else Box(box.x + dx, box.y + dy, box.width, box.height)
 
-    def moved(name: str, dx: float, dy: float):
-        return (dx, dy) if name.startswith("To-Be") else (0.0, 0.0)
-
+    # everything from (0, 0): the As-Is half where the union put it, the
+    # To-Be half shifted beside or below it
     origin = (-fa.left, -min(fa.top, fb.top))
-    place = {}
-    for side in SIDES:
-        dx, dy = moved(side, *shift)
-        place[side] = (dx + origin[0], dy + origin[1])
+    place = {"As-Is": origin, "To-Be": (origin[0] + shift[0], origin[1] + shift[1])}
     side_of = {**{n: n.split(": ", 1)[0] for n in nodes}, **{n: n.split(": ", 1)[0] for n in frames}}
     nodes = {n: move(b, *place[side_of[n]]) for n, b in nodes.items()}
     frames = {n: move(b, *place[side_of[n]]) if n not in SIDES else move(b, *origin) for n, b in frames.items()}
@@ -426,14 +426,11 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
         lw, lh = measured.groups[side]
         f = frames[side]
         labels[side] = Box(f.left + PANEL_PAD + lw / 2, f.top + PANEL_PAD / 2 + lh / 2, lw, lh)
-    from ..layouter import Route
-
     routes = [Route(rt.source, rt.target, rt.kind,
                     tuple((x + place[side_of[rt.source]][0], y + place[side_of[rt.source]][1]) for x, y in rt.points),
                     move(rt.label, *place[side_of[rt.source]])) for rt in routes]
     lx, ly = (0.0, pair_h + PANEL_GAP) if where == "below" else (pair_w + PANEL_GAP, 0.0)
     legend = Box(lx + legend_w / 2, ly + legend_h / 2, legend_w, legend_h)
-    from ..layouter.geometry import LegendItem
 
     items = tuple(LegendItem(i.kind, i.text, move(i.box, lx, ly), tuple((px + lx, py + ly) for px, py in i.points))
                   for i in legend_items)

@@ -1,0 +1,250 @@
+"""As-Is / To-Be on one page (issue 19, part 4): `prep render --diff
+--side-by-side` draws both versions as two titled halves, side by side or
+stacked, whichever fits the page better, with the change marks on both
+halves, a legend, no clipped label and no Graphviz noise."""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import prep
+from prep.language.diff import diff_models
+from prep.layouter import measure
+from prep.layouter.page import parse_page
+from prep.renderer.diff import ARRANGEMENTS, as_is_to_be, render_diff
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SVG = "{http://www.w3.org/2000/svg}"
+sys.path.insert(0, str(ROOT / "bench"))
+
+OLD = """\
+title "見積 v1"
+group 営業 "営業部" {
+  deliverable 契約書 [external]
+  knowhow 見積ノウハウ "見積ノウハウ\\nEstimating" [owner: [田中, 鈴木]]
+}
+deliverable 見積書
+契約書, 要件, 見積ノウハウ -> 見積書
+見積書 <~> 承認
+旧担当メモ -> 見積書
+"""
+# the knowhow loses its owners (a line shorter in the union than in the
+# As-Is half), a memo goes, a price list and a proposal come, a relation
+# changes kind
+NEW = """\
+title "見積 v2"
+group 営業 "営業部" {
+  deliverable 契約書 [external]
+  knowhow 見積ノウハウ "見積ノウハウ\\nEstimating"
+}
+deliverable 見積書
+契約書, 要件, 見積ノウハウ -> 見積書
+見積書 ~> 承認
+見積書, 価格表 -> 提案書
+"""
+
+
+def change(old: str = OLD, new: str = NEW):
+    return diff_models(prep.loads(old, "old.prep"), prep.loads(new, "new.prep"))
+
+
+def chain(n: int, prefix: str = "工程") -> str:
+    """A long thin process: n deliverables in a row (wide in LR)."""
+    return "".join(f"{prefix}{i}, 入力{i} -> {prefix}{i + 1}\n" for i in range(n))
+
+
+def pairs():
+    """(id, ModelDiff) of realistic pairs: the examples and a generated
+    37-deliverable model with its next version."""
+    from generate import edit, generate
+
+    text = generate(37, 0, "local", 4)
+    yield "generated-37", change(text, edit(text, 0, 8))
+    for old, new in (("feature-addition-naive", "feature-addition-honest"),
+                     ("health-management-as-is", "health-management-to-be")):
+        yield old, diff_models(prep.load(EXAMPLES / f"{old}.prep"), prep.load(EXAMPLES / f"{new}.prep"))
+    yield "owners-lost", change()
+
+
+PAIRS = dict(pairs())
+
+
+def halves(picture):
+    return {side: {n: b for n, b in picture.layout.nodes.items() if n.startswith(side + ": ")}
+            for side in ("As-Is", "To-Be")}
+
+
+@pytest.mark.parametrize("arrangement", ARRANGEMENTS)
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_halves_are_apart_and_hold_their_own_parts(name, arrangement):
+    picture = as_is_to_be(PAIRS[name], arrangement=arrangement)
+    layout = picture.layout
+    a, b = layout.groups["As-Is"], layout.groups["To-Be"]
+    assert not a.overlaps(b)
+    if arrangement == "side-by-side":
+        assert a.right < b.left and (a.top, a.bottom) == (b.top, b.bottom)
+    else:
+        assert a.bottom < b.top and (a.left, a.right) == (b.left, b.right)
+    for side, frame in (("As-Is", a), ("To-Be", b)):
+        inside = [box for n, box in layout.nodes.items() if n.startswith(side + ": ")]
+        inside += [box for n, box in layout.groups.items() if n.startswith(side + ": ")]
+        assert all(frame.contains(box) for box in inside)
+        assert frame.contains(layout.group_labels[side])
+    # the legend is outside both halves, inside the picture
+    assert not layout.legend.overlaps(a) and not layout.legend.overlaps(b)
+    assert layout.legend.right <= layout.width + 0.01 and layout.legend.bottom <= layout.height + 0.01
+    # no two boxes overlap, and every box fits the drawing
+    boxes = list(layout.nodes.values())
+    assert not any(p.overlaps(q) for i, p in enumerate(boxes) for q in boxes[i + 1:])
+    assert all(box.left >= 0 and box.top >= 0 and box.right <= layout.width and box.bottom <= layout.height
+               for box in boxes)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_a_deliverable_kept_is_at_the_same_place_in_both_halves(name):
+    picture = as_is_to_be(PAIRS[name])
+    left, right = halves(picture).values()
+    renamed = dict(PAIRS[name].renamed)
+    offsets = {(round(right[f"To-Be: {renamed.get(n[7:], n[7:])}"].x - box.x, 2),
+                round(right[f"To-Be: {renamed.get(n[7:], n[7:])}"].y - box.y, 2))
+               for n, box in left.items() if f"To-Be: {renamed.get(n[7:], n[7:])}" in right}
+    if name == "health-management-as-is":
+        assert not offsets  # nothing kept: each half starts at its own top
+    else:
+        assert len(offsets) == 1
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_no_label_is_clipped(name):
+    """Every box is at least as large as Graphviz measures its label, with
+    the marks the half draws ("~ ", "+ ", "old → new")."""
+    picture = as_is_to_be(PAIRS[name])
+    sizes = measure(picture.model)
+    for n, box in picture.layout.nodes.items():
+        w, h = sizes.boxes[n]
+        assert box.width >= w - 0.01 and box.height >= h - 0.01, (n, (box.width, box.height), (w, h))
+
+
+def test_the_knowhow_that_lost_its_owners_keeps_its_three_lines():
+    picture = as_is_to_be(change())
+    before = picture.layout.nodes["As-Is: 見積ノウハウ"]
+    assert before.height >= measure(picture.model).boxes["As-Is: 見積ノウハウ"][1] > 45  # three lines
+    assert picture.model.deliverables["As-Is: 見積ノウハウ"].owners == ("田中", "鈴木")
+
+
+def test_each_half_is_titled():
+    assert as_is_to_be(change()).titles == {"As-Is": "見積 v1", "To-Be": "見積 v2"}
+    same_title = change(OLD, NEW.replace("見積 v2", "見積 v1"))
+    assert as_is_to_be(same_title).titles == {"As-Is": "As-Is: 見積 v1", "To-Be": "To-Be: 見積 v1"}
+    untitled = change(OLD.split("\n", 1)[1], NEW.split("\n", 1)[1])
+    picture = as_is_to_be(untitled)
+    assert picture.titles == {"As-Is": "As-Is", "To-Be": "To-Be"}
+    assert picture.model.groups["As-Is"].display == "As-Is"
+
+
+def test_marks_on_both_halves_with_the_legend(tmp_path):
+    svg = render_diff(change(), "svg", side_by_side=True, embed_fonts=False)
+    root = ET.fromstring(svg)
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert "見積 v1" in texts and "見積 v2" in texts  # the halves' titles
+    assert texts.count("~ 見積ノウハウ") == 2          # changed: marked in both halves
+    assert "+ 価格表" in texts                         # added: in To-Be
+    struck = [t.text for t in root.iter(f"{SVG}text") if t.get("text-decoration") == "line-through"]
+    assert "旧担当メモ" in struck                       # removed: struck through in As-Is
+    classes = [g.get("class") or "" for g in root.iter(f"{SVG}g")]
+    assert any("prep-legend" in c for c in classes)
+    for mark in ("added", "removed", "changed"):
+        assert any(f"prep-diff-{mark}" in c for c in classes), mark
+    picture = as_is_to_be(change())
+    status = picture.marks.status
+    assert status["As-Is: 旧担当メモ"] == "removed" and status["To-Be: 価格表"] == "added"
+    assert status["As-Is: 見積ノウハウ"] == status["To-Be: 見積ノウハウ"] == "changed"
+    relations = picture.model.relations
+    edge = dict(zip(((r.source, r.target, r.kind) for r in relations), picture.marks.edge_status))
+    assert edge[("As-Is: 旧担当メモ", "As-Is: 見積書", "input")] == "removed"
+    assert edge[("To-Be: 価格表", "To-Be: 提案書", "input")] == "added"
+    assert edge[("As-Is: 見積書", "As-Is: 承認", "mutual")] == "changed"
+    assert edge[("To-Be: 見積書", "To-Be: 承認", "sync")] == "changed"
+    assert edge[("To-Be: 契約書", "To-Be: 見積書", "input")] == "same"
+
+
+def test_a_renamed_deliverable_shows_both_names_in_to_be():
+    new = OLD.replace("見積書", "御見積書")
+    picture = as_is_to_be(change(OLD, new))
+    assert picture.model.deliverables["To-Be: 御見積書"].label == "~ 見積書 → 御見積書"
+    assert picture.model.deliverables["As-Is: 見積書"].label == "~ 見積書"
+    assert picture.marks.status["To-Be: 御見積書"] == "renamed"
+
+
+def test_the_arrangement_flips_to_stacked_for_wide_pairs():
+    wide = change(chain(12), chain(12) + "工程12 -> 報告書\n")
+    narrow = change("a, b, c, d, e -> f\n", "a, b, c, d, e, g -> f\n")
+    assert as_is_to_be(wide).arrangement == "stacked"
+    assert as_is_to_be(narrow).arrangement == "side-by-side"
+    # on a page: whichever gives the larger text, never smaller than the other
+    for pair in (wide, narrow, PAIRS["generated-37"], PAIRS["health-management-as-is"]):
+        for size in ("16:9", "4:3", "A4", "A4-portrait"):
+            page = parse_page(size)
+            chosen = as_is_to_be(pair, page=page)
+            others = [as_is_to_be(pair, page=page, arrangement=a).text_size for a in ARRANGEMENTS]
+            assert chosen.text_size == pytest.approx(max(others))
+    assert as_is_to_be(wide, page=parse_page("16:9")).arrangement == "stacked"
+    # top to bottom, the same chain is tall: side by side is the better use of a slide
+    assert as_is_to_be(wide, page=parse_page("16:9"), direction="TB").arrangement == "side-by-side"
+
+
+def test_the_page_gives_larger_text_than_one_strip():
+    """The generated 37-deliverable pair: fitted to a 16:9 slide, the
+    chosen arrangement's text is larger than the strip's of before
+    (side by side, the legend below)."""
+    pair = PAIRS["generated-37"]
+    page = parse_page("16:9")
+    chosen = as_is_to_be(pair, page=page)
+    strip = as_is_to_be(pair, page=page, arrangement="side-by-side")
+    assert chosen.arrangement == "stacked" and chosen.text_size > 1.5 * strip.text_size
+
+
+def test_unknown_arrangement_is_refused():
+    with pytest.raises(ValueError, match="arrangement must be one of"):
+        as_is_to_be(change(), arrangement="diagonal")
+
+
+def test_the_same_pair_draws_byte_identical_pictures():
+    one = render_diff(change(), "svg", side_by_side=True, page=parse_page("16:9"))
+    two = render_diff(change(), "svg", side_by_side=True, page=parse_page("16:9"))
+    assert one == two
+
+
+@pytest.fixture
+def owners_lost(tmp_path):
+    (tmp_path / "old.prep").write_text(OLD, encoding="utf-8")
+    (tmp_path / "new.prep").write_text(NEW, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf", "pptx"])
+def test_no_graphviz_warning_reaches_the_user(prep_run, owners_lost, fmt):
+    out = owners_lost / f"x.{fmt}"
+    r = prep_run("render", "--diff", "--side-by-side", "old.prep", "new.prep", "-o", out.name, cwd=owners_lost)
+    err = r.stderr.decode("utf-8")
+    assert r.returncode == 0, err
+    assert "Warning" not in err and "Traceback" not in err, err
+    assert err.strip() == f"wrote {out.name}"
+    assert out.stat().st_size > 0
+
+
+def test_the_cli_draws_the_halves(cli, owners_lost):
+    out = owners_lost / "x.layout.json"
+    r = cli("render", "--diff", "--side-by-side", str(owners_lost / "old.prep"), str(owners_lost / "new.prep"),
+            "-o", str(out))
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"As-Is", "To-Be", "As-Is: 営業", "To-Be: 営業"} <= set(data["groups"])
+    assert "legend" in data
+    assert any(n.startswith("As-Is: ") for n in data["nodes"]) and any(n.startswith("To-Be: ") for n in data["nodes"])
