@@ -87,10 +87,11 @@ def test_halves_are_apart_and_hold_their_own_parts(name, arrangement):
     layout = picture.layout
     a, b = layout.groups["As-Is"], layout.groups["To-Be"]
     assert not a.overlaps(b)
-    if arrangement == "side-by-side":
-        assert a.right < b.left and (a.top, a.bottom) == (b.top, b.bottom)
+    kept = any(s != "added" for n, s in picture.marks.status.items() if n.startswith("To-Be: "))
+    if arrangement == "side-by-side":  # one band across; with nothing kept, each half its own height
+        assert a.right < b.left and a.top == b.top and (a.bottom == b.bottom or not kept)
     else:
-        assert a.bottom < b.top and (a.left, a.right) == (b.left, b.right)
+        assert a.bottom < b.top and a.left == b.left and (a.right == b.right or not kept)
     for side, frame in (("As-Is", a), ("To-Be", b)):
         inside = [box for n, box in layout.nodes.items() if n.startswith(side + ": ")]
         inside += [box for n, box in layout.groups.items() if n.startswith(side + ": ")]
@@ -153,6 +154,7 @@ def test_marks_on_both_halves_with_the_legend(tmp_path):
     root = ET.fromstring(svg)
     texts = [t.text or "" for t in root.iter(f"{SVG}text")]
     assert "見積 v1" in texts and "見積 v2" in texts  # the halves' titles
+    assert not any(t.startswith("~ was") for t in texts)  # the As-Is half shows what a relation was
     assert texts.count("~ 見積ノウハウ") == 2          # changed: marked in both halves
     assert "+ 価格表" in texts                         # added: in To-Be
     struck = [t.text for t in root.iter(f"{SVG}text") if t.get("text-decoration") == "line-through"]

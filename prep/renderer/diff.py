@@ -229,7 +229,6 @@ class _Half:
     union_name: dict            # side name -> the union's name of it
     relations: list             # Relations under side names
     edge_status: list
-    was: dict                   # index in `relations` -> the old Relation
     routes: list                # per relation: index of its union route, or None
     groups: dict                # side group name -> Group
 
@@ -245,7 +244,6 @@ def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
     at_new = {id(r): k for k, r in enumerate(new.relations)}
     old_changed = {id(rc.old): rc.new for rc in diff.relations if rc.status == "changed"}
     new_status = {id(rc.new): rc.status for rc in diff.relations if rc.new is not None}
-    new_was = {id(rc.new): rc.old for rc in diff.relations if rc.status == "changed"}
     # an unchanged old relation: the new relation with the same ends and kind
     same_pairs: dict[tuple, list[int]] = {}
     for k, r in enumerate(new.relations):
@@ -262,7 +260,7 @@ def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
         def to_union(n, side=side):
             return renamed_to.get(n, n) if side == "As-Is" else n
 
-        half = _Half({}, {}, {}, [], [], {}, [], {})
+        half = _Half({}, {}, {}, [], [], [], {})
         for n, d in model.deliverables.items():
             un = to_union(n)
             s = u.status.get(un, "same")
@@ -280,8 +278,6 @@ def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
         for r in model.relations:
             if side == "To-Be":
                 k, status = at_new[id(r)], new_status.get(id(r), "same")
-                if id(r) in new_was:
-                    half.was[len(half.relations)] = new_was[id(r)]
             elif id(r) in removed:
                 k, status = len(new.relations) + removed.pop(id(r)), "removed"
             elif id(r) in old_changed:
@@ -334,25 +330,40 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
                   relations=u.model.relations + tuple(r for h in halves.values() for r in h.relations),
                   groups=groups, source=diff.new.source)
     measured = measure(every, font=theme.font, font_size=theme.font_size, legend=True, diff_legend=True)
-    boxes = {n: measured.boxes[n] for n in u.model.deliverables}
-    for half in halves.values():
-        for n, un in half.union_name.items():
-            (w, h), (hw, hh) = boxes[un], measured.boxes[n]
-            boxes[un] = (max(w, hw), max(h, hh))
-    sizes = Sizes(boxes=boxes, groups={g: measured.groups[g] for g in u.model.groups}, notes=measured.notes,
-                  font=theme.font, font_size=theme.font_size)
-    # the halves have their own titles: the union is laid out without one
-    geometry = lay_out(replace(u.model, title=None), direction=direction, font=theme.font,
-                       font_size=theme.font_size, sizes=sizes)
-
-    # each half in the union's coordinates: its boxes, its groups' frames
-    # around its own boxes, its relations on the union's routes
+    # a deliverable kept between the versions: both halves are drawn on one
+    # layout of both, so it is at the same place in each; with none kept,
+    # each half is laid out on its own (as compact as it can be)
+    kept = any(s != "added" for s in halves["To-Be"].status.values())
     nodes, frames, labels, routes = {}, {}, {}, []
-    for side, half in halves.items():
-        for n, un in half.union_name.items():
-            nodes[n] = geometry.nodes[un]
-        for k, r in zip(half.routes, half.relations):
-            routes.append(_route(r, geometry.edges[k] if k is not None else None, nodes))
+    if kept:
+        boxes = {n: measured.boxes[n] for n in u.model.deliverables}
+        for half in halves.values():
+            for n, un in half.union_name.items():
+                (w, h), (hw, hh) = boxes[un], measured.boxes[n]
+                boxes[un] = (max(w, hw), max(h, hh))
+        sizes = Sizes(boxes=boxes, groups={g: measured.groups[g] for g in u.model.groups}, notes=measured.notes,
+                      font=theme.font, font_size=theme.font_size)
+        # the halves have their own titles: the union is laid out without one
+        geometry = lay_out(replace(u.model, title=None), direction=direction, font=theme.font,
+                           font_size=theme.font_size, sizes=sizes)
+        for side, half in halves.items():
+            for n, un in half.union_name.items():
+                nodes[n] = geometry.nodes[un]
+            for k, r in zip(half.routes, half.relations):
+                routes.append(_route(r, geometry.edges[k] if k is not None else None, nodes))
+    else:
+        for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
+            prefix = side + ": "
+            own = replace(model, title=None, stages={})  # the sizes below are all it needs
+            sizes = Sizes(boxes={n: measured.boxes[prefix + n] for n in own.deliverables},
+                          groups={g: measured.groups[prefix + g] for g in own.groups}, notes=measured.notes,
+                          font=theme.font, font_size=theme.font_size)
+            geometry = lay_out(own, direction=direction, font=theme.font, font_size=theme.font_size, sizes=sizes)
+            for n in own.deliverables:
+                nodes[prefix + n] = geometry.nodes[n]
+            for k, r in enumerate(half.relations):
+                routes.append(_route(r, geometry.edges[k], nodes))
+    for half in halves.values():  # each group's frame around its half's own boxes
         _frames(half.groups, half.deliverables, nodes, measured.groups, frames, labels)
     relations = [r for h in halves.values() for r in h.relations]
     for side in SIDES:
@@ -375,48 +386,55 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
     a, b = frames["As-Is"], frames["To-Be"]
     # a deliverable kept between the versions stays level side by side (in
     # line stacked); with none kept, each half starts at its own top (left)
-    kept = any(s != "added" for s in halves["To-Be"].status.values())
     options = []
     for kind in ARRANGEMENTS:
         if kind == "side-by-side":
             shift = (a.right + PANEL_GAP - b.left, 0.0 if kept else a.top - b.top)
         else:
             shift = (0.0 if kept else a.left - b.left, a.bottom + PANEL_GAP - b.top)
-        moved_b = Box(b.x + shift[0], b.y + shift[1], b.width, b.height)
-        if kind == "side-by-side":  # both frames as high as the higher
-            top, bottom = min(a.top, moved_b.top), max(a.bottom, moved_b.bottom)
-            fa, fb = _box(a.left, top, a.right, bottom), _box(moved_b.left, top, moved_b.right, bottom)
-        else:  # both as wide as the wider
-            left, right = min(a.left, moved_b.left), max(a.right, moved_b.right)
-            fa, fb = _box(left, a.top, right, a.bottom), _box(left, moved_b.top, right, moved_b.bottom)
-        pair_w, pair_h = max(fa.right, fb.right) - fa.left, max(fa.bottom, fb.bottom) - min(fa.top, fb.top)
-        for where in ("below", "beside"):
-            if where == "below":
-                w, h = max(pair_w, legend_w), pair_h + PANEL_GAP + legend_h
-            else:
-                w, h = pair_w + PANEL_GAP + legend_w, max(pair_h, legend_h)
-            options.append((kind, where, fa, fb, shift, (pair_w, pair_h), (w, h)))
+        fa, fb = a, Box(b.x + shift[0], b.y + shift[1], b.width, b.height)
+        if kept and kind == "side-by-side":  # both frames as high as the higher: one band across
+            top, bottom = min(fa.top, fb.top), max(fa.bottom, fb.bottom)
+            fa, fb = _box(fa.left, top, fa.right, bottom), _box(fb.left, top, fb.right, bottom)
+        elif kept:  # both as wide as the wider
+            left, right = min(fa.left, fb.left), max(fa.right, fb.right)
+            fa, fb = _box(left, fa.top, right, fa.bottom), _box(left, fb.top, right, fb.bottom)
+        pair = _box(min(fa.left, fb.left), min(fa.top, fb.top), max(fa.right, fb.right), max(fa.bottom, fb.bottom))
+        # the legend where it is free: under or beside a half (inside the
+        # pair's extent, when one half is smaller), else below or beside both
+        corners = [(fa.left, fa.bottom + PANEL_GAP), (fb.left, fb.bottom + PANEL_GAP),
+                   (fa.right + PANEL_GAP, fa.top), (fb.right + PANEL_GAP, fb.top),
+                   (pair.left, pair.bottom + PANEL_GAP), (pair.right + PANEL_GAP, pair.top)]
+        for x, y in corners:
+            legend = Box(x + legend_w / 2, y + legend_h / 2, legend_w, legend_h)
+            room = Box(legend.x, legend.y, legend.width + PANEL_GAP, legend.height + PANEL_GAP)
+            if room.overlaps(fa) or room.overlaps(fb):
+                continue
+            whole = _box(min(pair.left, legend.left), min(pair.top, legend.top),
+                         max(pair.right, legend.right), max(pair.bottom, legend.bottom))
+            options.append((kind, fa, fb, shift, legend, pair, whole))
 
-    def text(size) -> float:
-        w, h = size[0] + 2 * PICTURE_PAD, size[1] + 2 * PICTURE_PAD
+    def text(box) -> float:
+        w, h = box.width + 2 * PICTURE_PAD, box.height + 2 * PICTURE_PAD
         if page is None:
             return min(SHAPE[0] / w, SHAPE[1] / h)
         return theme.font_size * min(1.0, page.inner_width / w, page.inner_height / h)
 
     if arrangement is None and page is None:
-        sbs_w, sbs_h = options[0][5]
-        arrangement = "stacked" if sbs_w > WIDE * sbs_h else "side-by-side"
-    # the larger text; a tie goes to side by side, legend below (max keeps the first)
+        side_pair = options[0][5]
+        arrangement = "stacked" if side_pair.width > WIDE * side_pair.height else "side-by-side"
+    # the larger text; a tie goes to side by side, the legend in the first
+    # free place (max keeps the first)
     choice = max((o for o in options if arrangement in (None, o[0])), key=lambda o: round(text(o[6]), 3))
-    arrangement, where, fa, fb, shift, (pair_w, pair_h), _ = choice
+    arrangement, fa, fb, shift, legend, pair, whole = choice
     frames["As-Is"], frames["To-Be"] = fa, fb
 
     def move(box, dx, dy):
         return None if box is None else Box(box.x + dx, box.y + dy, box.width, box.height)
 
-    # everything from (0, 0): the As-Is half where the union put it, the
+    # everything from (0, 0): the As-Is half where its layout put it, the
     # To-Be half shifted beside or below it
-    origin = (-fa.left, -min(fa.top, fb.top))
+    origin = (-whole.left, -whole.top)
     place = {"As-Is": origin, "To-Be": (origin[0] + shift[0], origin[1] + shift[1])}
     side_of = {**{n: n.split(": ", 1)[0] for n in nodes}, **{n: n.split(": ", 1)[0] for n in frames}}
     nodes = {n: move(b, *place[side_of[n]]) for n, b in nodes.items()}
@@ -429,13 +447,11 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
     routes = [Route(rt.source, rt.target, rt.kind,
                     tuple((x + place[side_of[rt.source]][0], y + place[side_of[rt.source]][1]) for x, y in rt.points),
                     move(rt.label, *place[side_of[rt.source]])) for rt in routes]
-    lx, ly = (0.0, pair_h + PANEL_GAP) if where == "below" else (pair_w + PANEL_GAP, 0.0)
-    legend = Box(lx + legend_w / 2, ly + legend_h / 2, legend_w, legend_h)
-
+    legend = move(legend, *origin)
+    lx, ly = legend.left, legend.top
     items = tuple(LegendItem(i.kind, i.text, move(i.box, lx, ly), tuple((px + lx, py + ly) for px, py in i.points))
                   for i in legend_items)
-    width = max(pair_w, legend.right)
-    height = max(pair_h, legend.bottom)
+    width, height = whole.width, whole.height
     model = Model(path=diff.new.path, title=None,
                   deliverables={n: d for h in halves.values() for n, d in h.deliverables.items()},
                   relations=tuple(relations),
@@ -446,11 +462,10 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
     placed = Layout(width=width, height=height, nodes=nodes, edges=tuple(routes), groups=frames,
                     group_labels=labels, legend=legend, legend_items=items, engine=geometry.engine,
                     direction=geometry.direction)
+    # a changed relation is not labelled "~ was ->": the As-Is half draws it as it was
     marks = DiffMarks(status={n: s for h in halves.values() for n, s in h.status.items()},
-                      edge_status=[s for h in halves.values() for s in h.edge_status],
-                      was={k + sum(len(halves[s].relations) for s in SIDES[:i]): r
-                           for i, side in enumerate(SIDES) for k, r in halves[side].was.items()})
-    size = text((width, height)) if page is not None else None
+                      edge_status=[s for h in halves.values() for s in h.edge_status], was={})
+    size = text(whole) if page is not None else None
     return AsIsToBe(model, placed, marks, arrangement, titles, size)
 
 
