@@ -212,6 +212,24 @@ def test_the_page_gives_larger_text_than_one_strip():
     assert chosen.arrangement == "stacked" and chosen.text_size > 1.5 * strip.text_size
 
 
+def test_the_library_call_takes_a_page_by_name():
+    old = prep.load(EXAMPLES / "health-management-as-is.prep")
+    new = prep.load(EXAMPLES / "health-management-to-be.prep")
+    for page, arrangement in (("16:9", "side-by-side"), ("A4-portrait", "stacked")):
+        data = json.loads(prep.render_diff(old, new, "layout", side_by_side=True, page=page))
+        a, b = data["groups"]["As-Is"], data["groups"]["To-Be"]
+        assert (b["x"] > a["x"] and b["y"] - b["height"] / 2 == a["y"] - a["height"] / 2) == (arrangement == "side-by-side")
+        assert as_is_to_be(diff_models(old, new), page=parse_page(page)).arrangement == arrangement
+    with pytest.raises(ValueError, match="unknown page size"):
+        prep.render_diff(old, new, "svg", side_by_side=True, page="B5-ish")
+    one = prep.render_diff(old, new, "svg", side_by_side=True, page=parse_page("16:9"))
+    assert one == prep.render_diff(old, new, "svg", side_by_side=True, page="16:9")
+    picture = as_is_to_be(diff_models(old, new), page=parse_page("4:3"))
+    assert picture.fits is False and picture.text_size < 9  # a 4:3 slide needs 9 pt: more than arranging
+    assert as_is_to_be(change(), page=parse_page("16:9")).fits is True
+    assert as_is_to_be(change()).fits is None
+
+
 def test_unknown_arrangement_is_refused():
     with pytest.raises(ValueError, match="arrangement must be one of"):
         as_is_to_be(change(), arrangement="diagonal")

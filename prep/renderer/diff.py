@@ -212,6 +212,13 @@ class AsIsToBe:
     arrangement: str               # side-by-side | stacked
     titles: dict[str, str]         # "As-Is"/"To-Be" -> the half's title
     text_size: float | None        # the box text's size at 100% of `page` (points), None without a page
+    page: object = None            # the prep.layouter.page.Page it was arranged for
+
+    @property
+    def fits(self) -> bool | None:
+        """Is the text at least the page's minimum size (None: no page)?
+        When not, the layout (wrapping, pages) has to do more than arrange."""
+        return None if self.page is None else self.text_size >= self.page.min_text - 1e-9
 
 
 def half_titles(old: Model, new: Model) -> dict[str, str]:
@@ -466,7 +473,7 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
     marks = DiffMarks(status={n: s for h in halves.values() for n, s in h.status.items()},
                       edge_status=[s for h in halves.values() for s in h.edge_status], was={})
     size = text(whole) if page is not None else None
-    return AsIsToBe(model, placed, marks, arrangement, titles, size)
+    return AsIsToBe(model, placed, marks, arrangement, titles, size, page)
 
 
 def _box(left: float, top: float, right: float, bottom: float):
