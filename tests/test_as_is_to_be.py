@@ -268,3 +268,47 @@ def test_the_cli_draws_the_halves(cli, owners_lost):
     assert {"As-Is", "To-Be", "As-Is: 営業", "To-Be: 営業"} <= set(data["groups"])
     assert "legend" in data
     assert any(n.startswith("As-Is: ") for n in data["nodes"]) and any(n.startswith("To-Be: ") for n in data["nodes"])
+
+
+def generated_pairs():
+    from generate import edit, generate
+
+    for n, seed, profile, stages in ((30, 1, "local", 0), (30, 2, "long-range", 3), (60, 3, "local", 4)):
+        text = generate(n, seed, profile, stages)
+        yield f"{n}-{profile}-{stages}", text, edit(text, seed, 6)
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+@pytest.mark.parametrize("name, old, new", list(generated_pairs()), ids=lambda v: v if len(v) < 40 else "")
+def test_generated_pairs_draw_without_collisions(name, old, new, direction):
+    """Boxes apart, each inside its frames, frames apart from what is not
+    theirs, titles and the legend clear of boxes, no label clipped."""
+    for page in (None, parse_page("16:9"), parse_page("A4-portrait")):
+        picture = as_is_to_be(change(old, new), page=page, direction=direction)
+        layout, model = picture.layout, picture.model
+        boxes = layout.nodes
+        names = list(boxes)
+        assert not any(boxes[p].overlaps(boxes[q]) for i, p in enumerate(names) for q in names[i + 1:])
+
+        def ancestors(group):
+            while group is not None:
+                yield group
+                group = model.groups[group].parent
+
+        inside = {g: set() for g in layout.groups}
+        for n, d in model.deliverables.items():
+            for g in ancestors(d.group):
+                assert layout.groups[g].contains(boxes[n]), (n, g)
+                inside[g].add(n)
+        for g, frame in layout.groups.items():
+            assert not any(frame.overlaps(boxes[n]) for n in names if n not in inside[g]), g
+            label = layout.group_labels[g]
+            assert frame.contains(label) and not any(label.overlaps(b) for b in boxes.values()), g
+        for g, h in ((g, h) for g in layout.groups for h in layout.groups if g < h):
+            if model.groups[g].parent == model.groups[h].parent:
+                assert not layout.groups[g].overlaps(layout.groups[h]), (g, h)
+        assert not any(layout.legend.overlaps(f) for f in layout.groups.values())
+        sizes = measure(model)
+        for n, box in boxes.items():
+            w, h = sizes.boxes[n]
+            assert box.width >= w - 0.01 and box.height >= h - 0.01, n
