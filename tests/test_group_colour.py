@@ -150,6 +150,19 @@ def test_the_language_server_completes_group_attributes_and_colours():
     assert "group: 営業 (blue)" in hover
 
 
+def test_the_language_server_offers_the_colour_it_guessed():
+    from prep.lsp import analysis as A
+
+    text = 'group sales "営業" [note: "n", fill: bleu] {\n  deliverable a\n}\n'
+    analysis = A.analyse(text, "m.prep")
+    (d,) = [d for d in analysis.diagnostics if d.code == "E006"]
+    (fix,) = A.quick_fixes(analysis, d)
+    (span, replacement), = fix.edits
+    line = text.split("\n")[0]
+    fixed = line[: span.column - 1] + replacement + line[span.end_column - 1:]
+    assert fix.title == "Change to 'blue'" and fixed == 'group sales "営業" [note: "n", fill: blue] {'
+
+
 # ------------------------------------------------------------------ palette
 
 

@@ -500,6 +500,12 @@ def quick_fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
         guess = re.search(r"did you mean '([^']+)'", diagnostic.hint or "")
         if guess:
             out.append(Fix(f"Change to '{guess.group(1)}'", [(span, guess.group(1))], diagnostic, True))
+    if diagnostic.code == "E006" and diagnostic.message.startswith("unknown group colour") \
+            and span.line == span.end_line:
+        guess = re.search(r"did you mean '([^']+)'", diagnostic.hint or "")
+        key = line_text[span.column - 1: span.end_column - 1].split(":", 1)[0].strip()
+        if guess and key in ("colour", "fill"):
+            out.append(Fix(f"Change to '{guess.group(1)}'", [(span, f"{key}: {guess.group(1)}")], diagnostic, True))
     if diagnostic.code[:1] not in ("E", "P"):  # model errors are fixed, not silenced
         out.append(_suppression_fix(line_text, diagnostic))
     return out
