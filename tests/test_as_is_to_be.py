@@ -201,6 +201,17 @@ def test_the_arrangement_flips_to_stacked_for_wide_pairs():
     assert as_is_to_be(wide, page=parse_page("16:9"), direction="TB").arrangement == "side-by-side"
 
 
+def test_without_a_direction_the_page_chooses_it():
+    pair = PAIRS["health-management-as-is"]
+    for size in ("16:9", "A4-portrait"):
+        page = parse_page(size)
+        best = as_is_to_be(pair, page=page, direction=None)
+        both = {d: as_is_to_be(pair, page=page, direction=d).text_size for d in ("LR", "TB")}
+        assert best.text_size == pytest.approx(max(both.values()))
+        assert best.layout.direction == max(both, key=lambda d: round(both[d], 3))
+    assert as_is_to_be(pair, direction=None).layout.direction == "LR"  # no page: left to right
+
+
 def test_the_page_gives_larger_text_than_one_strip():
     """The generated 37-deliverable pair: fitted to a 16:9 slide, the
     chosen arrangement's text is larger than the strip's of before

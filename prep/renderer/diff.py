@@ -178,12 +178,13 @@ ARRANGEMENTS = ("side-by-side", "stacked")
 
 
 def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=None, old_label: str = "old",
-                new_label: str = "new", direction: str = "LR", theme=None, dpi: float | None = None,
+                new_label: str = "new", direction: str | None = "LR", theme=None, dpi: float | None = None,
                 embed_fonts: bool = True) -> bytes:
     """The diff picture of `diff` as `fmt` (svg, png, pdf, pptx, dot, layout);
     `embed_fonts`: an SVG carries the subset of its font. `side_by_side`:
     the As-Is and the To-Be model as two titled halves (`as_is_to_be`),
-    arranged for `page` (a `prep.layouter.page.Page`, or None)."""
+    arranged for `page` (a `prep.layouter.page.Page`, or None);
+    `direction=None`: the one that suits the page (`as_is_to_be`)."""
     from ..layouter import layout as lay_out
     from . import render
     from .dot import resolve_theme
@@ -194,7 +195,7 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
         return render(picture.model, fmt, layout=picture.layout, theme=theme, dpi=dpi, legend=True,
                       marks=picture.marks, embed_fonts=embed_fonts)
     u = union(diff)
-    geometry = lay_out(u.model, direction=direction, font=theme.font, font_size=theme.font_size,
+    geometry = lay_out(u.model, direction=direction or "LR", font=theme.font, font_size=theme.font_size,
                        legend=True, diff_legend=True)
     return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks.of(u),
                   embed_fonts=embed_fonts)
@@ -302,7 +303,7 @@ def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
     return halves
 
 
-def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None,
+def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", theme=None,
                 arrangement: str | None = None) -> AsIsToBe:
     """The As-Is and To-Be halves on one picture, each deliverable where
     the union layout puts it (so a deliverable kept from one version to
@@ -311,9 +312,18 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str = "LR", theme=None
     and a legend. With `page`: side by side or stacked, whichever gives the
     larger text when the picture is fitted to the page; without: side by
     side, unless that is wider than 3:1. `arrangement` ("side-by-side" or
-    "stacked") overrides the choice."""
+    "stacked") overrides the choice. `direction=None`: with a page, left to
+    right or top to bottom, whichever gives the larger text (LR on a tie
+    and without a page)."""
     if arrangement is not None and arrangement not in ARRANGEMENTS:
         raise ValueError(f"arrangement must be one of {', '.join(ARRANGEMENTS)}, not {arrangement!r}")
+    if direction is None:
+        if page is None:
+            direction = "LR"
+        else:
+            options = [as_is_to_be(diff, page=page, direction=d, theme=theme, arrangement=arrangement)
+                       for d in ("LR", "TB")]
+            return max(options, key=lambda p: round(p.text_size, 3))
     from ..language.model import Group
     from ..layouter import Box, Layout, Route, Sizes, layout as lay_out, measure
     from ..layouter.geometry import LegendItem
