@@ -231,6 +231,8 @@ def test_the_library_call_takes_a_page_by_name():
         a, b = data["groups"]["As-Is"], data["groups"]["To-Be"]
         assert (b["x"] > a["x"] and b["y"] - b["height"] / 2 == a["y"] - a["height"] / 2) == (arrangement == "side-by-side")
         assert as_is_to_be(diff_models(old, new), page=parse_page(page)).arrangement == arrangement
+    forced = json.loads(prep.render_diff(old, new, "layout", side_by_side=True, page="16:9", arrangement="stacked"))
+    assert forced["groups"]["To-Be"]["y"] > forced["groups"]["As-Is"]["y"] + forced["groups"]["As-Is"]["height"] / 2
     with pytest.raises(ValueError, match="unknown page size"):
         prep.render_diff(old, new, "svg", side_by_side=True, page="B5-ish")
     one = prep.render_diff(old, new, "svg", side_by_side=True, page=parse_page("16:9"))

@@ -179,19 +179,20 @@ ARRANGEMENTS = ("side-by-side", "stacked")
 
 def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=None, old_label: str = "old",
                 new_label: str = "new", direction: str | None = "LR", theme=None, dpi: float | None = None,
-                embed_fonts: bool = True) -> bytes:
+                embed_fonts: bool = True, arrangement: str | None = None) -> bytes:
     """The diff picture of `diff` as `fmt` (svg, png, pdf, pptx, dot, layout);
     `embed_fonts`: an SVG carries the subset of its font. `side_by_side`:
     the As-Is and the To-Be model as two titled halves (`as_is_to_be`),
     arranged for `page` (a `prep.layouter.page.Page`, or None);
-    `direction=None`: the one that suits the page (`as_is_to_be`)."""
+    `direction=None`: the one that suits the page; `arrangement`
+    ("side-by-side" or "stacked"): that one, whatever the page (`as_is_to_be`)."""
     from ..layouter import layout as lay_out
     from . import render
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
     if side_by_side:
-        picture = as_is_to_be(diff, page=page, direction=direction, theme=theme)
+        picture = as_is_to_be(diff, page=page, direction=direction, theme=theme, arrangement=arrangement)
         return render(picture.model, fmt, layout=picture.layout, theme=theme, dpi=dpi, legend=True,
                       marks=picture.marks, embed_fonts=embed_fonts)
     u = union(diff)
