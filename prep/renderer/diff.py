@@ -4,9 +4,10 @@
     prep render --diff --side-by-side main..HEAD -- model.prep
 
 The *union* of the two models (every deliverable and relation of either)
-is laid out once. One picture marks what changed; side by side, the old
-model (As-Is) and the new one (To-Be) are drawn next to each other, each
-deliverable at the same place in both.
+is laid out once. One picture marks what changed (`render_diff`); with
+`side_by_side`, the old model (As-Is) and the new one (To-Be) are two
+titled halves of one picture (`as_is_to_be`), each deliverable at the same
+place in both, side by side or stacked, whichever suits the page.
 
 Readable in greyscale print, not only by colour:
 
@@ -15,7 +16,8 @@ Readable in greyscale print, not only by colour:
 - changed: a "~" before the label and a double-weight border (amber fill);
   renamed: "old → new" as the label;
 - relations: added bold, removed dotted and grey, changed bold and dashed
-  with the old kind written on it ("was input").
+  with the old kind written on it ("was input"; side by side, the As-Is
+  half shows it instead).
 """
 
 from __future__ import annotations
@@ -181,7 +183,8 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
                 new_label: str = "new", direction: str | None = "LR", theme=None, dpi: float | None = None,
                 embed_fonts: bool = True, arrangement: str | None = None) -> bytes:
     """The diff picture of `diff` as `fmt` (svg, png, pdf, pptx, dot, layout);
-    `embed_fonts`: an SVG carries the subset of its font. `side_by_side`:
+    `embed_fonts`: an SVG carries the subset of its font (`old_label` and
+    `new_label` are not drawn: the halves carry the models' titles). `side_by_side`:
     the As-Is and the To-Be model as two titled halves (`as_is_to_be`),
     arranged for `page` (a `prep.layouter.page.Page`, or None);
     `direction=None`: the one that suits the page; `arrangement`
@@ -308,9 +311,9 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", the
                 arrangement: str | None = None) -> AsIsToBe:
     """The As-Is and To-Be halves on one picture, each deliverable where
     the union layout puts it (so a deliverable kept from one version to
-    the next is at the same height side by side, or the same x stacked),
-    each half framed, titled (`half_titles`) and marked with its changes,
-    and a legend. With `page`: side by side or stacked, whichever gives the
+    the next is at the same height side by side, or the same x stacked;
+    with none kept, each half is laid out on its own), each half framed,
+    titled (`half_titles`) and marked with its changes, and a legend. With `page`: side by side or stacked, whichever gives the
     larger text when the picture is fitted to the page; without: side by
     side, unless that is wider than 3:1. `arrangement` ("side-by-side" or
     "stacked") overrides the choice. `direction=None`: with a page, left to
