@@ -1,7 +1,8 @@
 """Render the pictures in docs/: every model in examples/ into
 docs/examples/ (SVG and PNG; a model with stages also as its roadmap view,
 NAME.roadmap.svg/.png, for docs/roadmap.md), the diff pictures of
-docs/diff.md, the stage pictures and flip-books of docs/stages.md, and every ```prep snippet of
+docs/diff.md, the stage pictures and flip-books of docs/stages.md, the pictures fitted to a slide
+and to A4 of docs/pages.md, and every ```prep snippet of
 docs/language.md that is followed by an image link into that image.
 
     python docs/build_examples.py
@@ -84,6 +85,23 @@ def stage_pictures():
             yield f"{stem}.{stage}.{later}.{fmt}", prep.render_stage(model, stage, fmt, later=later, legend=True)
 
 
+# (model, page, file stem): the page-fitted pictures docs/pages.md shows
+PAGE_PICTURES = (("cs-onboarding", "16:9", "cs-onboarding.16x9"), ("cs-lifecycle", "16:9", "cs-lifecycle.16x9"),
+                 ("cs-lifecycle", "A4", "cs-lifecycle.a4"))
+
+
+def page_pictures():
+    """(path under docs/examples, bytes) of the pictures fitted to a slide
+    and to A4 in docs/pages.md: PNG, one file per page."""
+    from prep.layouter.page import parse_page
+    from prep.renderer.pages import page_file_name, render_pages
+
+    for stem, page, name in PAGE_PICTURES:
+        pages = render_pages(prep.load(ROOT / "examples" / f"{stem}.prep"), "png", parse_page(page))
+        for k, data in enumerate(pages.files, start=1):
+            yield page_file_name(f"pages/{name}.png", k, pages.count), data
+
+
 def main() -> None:
     out = ROOT / "docs" / "examples"
     out.mkdir(parents=True, exist_ok=True)
@@ -99,6 +117,10 @@ def main() -> None:
         write_output(str(out / name), data)
         print(f"rendered {name}")
     for name, data in stage_pictures():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        write_output(str(out / name), data)
+        print(f"rendered {name}")
+    for name, data in page_pictures():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         write_output(str(out / name), data)
         print(f"rendered {name}")

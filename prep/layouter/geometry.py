@@ -13,6 +13,10 @@ import math
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .page import Page
 
 FORMAT = "prep-layout"
 VERSION = 1
@@ -111,6 +115,7 @@ class Layout:
     engine: str = "prep"
     direction: str = "LR"
     columns: tuple[Column, ...] = ()   # the roadmap view's stages, in order
+    page: "Page | None" = None         # the page it was laid out for (the canvas is the page)
 
     @property
     def view(self) -> str:
@@ -123,6 +128,8 @@ class Layout:
                "nodes": {name: box.as_dict() for name, box in self.nodes.items()},
                "edges": [e.as_dict() for e in self.edges],
                "groups": {name: box.as_dict() for name, box in self.groups.items()}}
+        if self.page is not None:
+            out["page"] = self.page.as_dict()
         if self.columns:
             out["view"] = "roadmap"
             out["columns"] = [c.as_dict() for c in self.columns]
@@ -166,7 +173,8 @@ class Layout:
                       title=box(self.title), legend=box(self.legend),
                       legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in self.legend_items),
                       engine=self.engine, direction=self.direction,
-                      columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in self.columns))
+                      columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in self.columns),
+                      page=self.page)
 
 
 def _r(v: float) -> float:
@@ -203,7 +211,15 @@ def layout_from_dict(data: dict) -> Layout:
                   legend=_box(legend) if legend else None, legend_items=items,
                   engine=data.get("engine", "prep"), direction=data.get("direction", "LR"),
                   columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]))
-                                for c in data.get("columns", ())))
+                                for c in data.get("columns", ())),
+                  page=_page(data["page"]) if "page" in data else None)
+
+
+def _page(d: dict):
+    from .page import Page
+
+    return Page(str(d["name"]), float(d["width"]), float(d["height"]), str(d.get("kind", "paper")),
+                float(d.get("min_text", 7.0)), float(d.get("margin", 0.0)))
 
 
 def read_layout(path: str) -> Layout:

@@ -4,6 +4,8 @@
     svg.py      SVG post-processing (tooltips, font stack)
     webfont.py  the subset of the font an SVG draws with, embedded in it
     pptx.py     PowerPoint shapes at the layout's places
+    pptx_font.py     the deck's font: a TrueType subset as Embedded OpenType
+    pptx_package.py  the embedded font's part and the theme's fonts in the .pptx
     mermaid.py  Mermaid text (Mermaid lays it out itself)
     theme.py    [render] settings from prep.toml / pyproject.toml
     output.py   atomic writes (files and folders)
@@ -30,8 +32,8 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     the layout stage is asked, with `previous`, `sizes` and `view` passed
     on); `links`: deliverable name -> relative file each box links to (SVG);
     `embed_fonts`: an SVG carries the subset of the font it draws with
-    (WOFF2 in an @font-face), so it looks the same where the font is not
-    installed; `view`: "diagram" or "roadmap" (stages as columns)."""
+    (WOFF2 in an @font-face), a PowerPoint file as an embedded font, so it
+    looks the same where the font is not installed; `view`: "diagram" or "roadmap" (stages as columns)."""
     fmt = format.lower()
     if fmt == "json":
         from ..language.export import model_to_json
@@ -63,7 +65,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     if fmt == "pptx":
         from .pptx import to_pptx
 
-        return to_pptx(model, dot, theme=theme)
+        return to_pptx(model, dot, theme=theme, embed_font=embed_fonts)
     from ..layouter.graphviz import draw
 
     data = draw(dot, fmt, path=model.path, dpi=dpi)

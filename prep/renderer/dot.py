@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
+from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
 from .palette import group_fill
 
@@ -30,6 +31,8 @@ class Theme:
     group_fill: str = "#fafafa"
     muted: str = "#6b6b6b"          # owners line, notes
     background: str = "white"
+    # PowerPoint: the theme's East Asian typeface, for text typed into the deck later (docs/embedding.md)
+    east_asian_font: str = "Yu Gothic"
 
 
 THEMES = {
@@ -102,7 +105,11 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
            f"  // prep layout: engine {layout.engine}, direction {layout.direction}; draw with: neato -n2 -Tsvg"]
     graph_attrs = [("bb", f'"0,0,{layout.width:.2f},{height:.2f}"'), ("fontname", font),
                    ("fontsize", f"{theme.font_size + 2:g}"), ("bgcolor", dot_string(theme.background)),
-                   ("pad", "0.2"), ("fontcolor", dot_string(theme.ink)), ("splines", "true")]
+                   ("pad", "0" if layout.page is not None else "0.2"), ("fontcolor", dot_string(theme.ink)),
+                   ("splines", "true")]
+    if layout.page is not None:  # the canvas is the page: PowerPoint sizes its slide from this
+        # and no device margin (PDF adds half an inch a side by default): the page is the page
+        graph_attrs += [("prep_page", f'"{layout.page.width:.2f},{layout.page.height:.2f}"'), ("margin", "0")]
     if model.title and layout.title is not None:
         t = layout.title
         graph_attrs += [("label", dot_string(model.title)), ("labeljust", "l"), ("lp", f'"{pt(t.x, t.y)}"')]
@@ -123,6 +130,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     exits = {x: st.index + 1 for st in model.stages.values() for x in st.exits} if layout.columns else {}
 
     def node_line(d) -> str:
+        if is_marker(d.name):
+            return marker_line(d)
         classes = ["prep-knowhow" if d.kind == KNOWHOW else "prep-deliverable"]
         style = ["filled"]
         fill = theme.knowhow_fill if d.kind == KNOWHOW else theme.tangible_fill
@@ -147,6 +156,15 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             pairs += [("href", dot_string(links[d.name])), ("target", '"_top"')]
         if marks is not None:
             pairs = marks.node_pairs(d, pairs, box_label(d))
+        return f"{ids[d.name]} {_attrs(pairs)};"
+
+    def marker_line(d) -> str:
+        """An off-page marker (`prep.layouter.fit`): a rounded, dotted tag
+        naming the other end of a cut relation and its page."""
+        pairs = [("label", dot_string(d.display))] + size(layout.nodes[d.name]) + [
+            ("style", '"rounded,dotted,filled"'), ("fillcolor", dot_string(theme.background)),
+            ("fontcolor", dot_string(theme.muted)), ("color", dot_string(theme.muted)),
+            ("class", '"prep-offpage"')]
         return f"{ids[d.name]} {_attrs(pairs)};"
 
     members, children = group_tree(model)
@@ -195,6 +213,10 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         out.extend(marks.extra_lines(layout, pt, ids))
     if layout.legend is not None:
         out.extend(_legend(layout, theme, pt, bb, marks))
+    if layout.page is not None:  # Graphviz sizes the picture to what it draws: two points hold the page
+        for j, (x, y) in enumerate(((0.5, 0.5), (layout.width - 0.5, layout.height - 0.5))):
+            out.append(f'  page{j} [shape=point, style=invis, width=0, height=0, label="", '
+                       f'pos="{pt(x, y)}!", class="prep-corner"];')
     out.append("}")
     return "\n".join(out) + "\n"
 

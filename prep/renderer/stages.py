@@ -475,7 +475,7 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
             f.marks.theme = theme
             slides.append((f.model, to_dot(f.model, direction=f.layout.direction, legend=f.layout.legend is not None,
                                            findings=f.findings, theme=theme, layout=f.layout, marks=f.marks)))
-        return to_pptx_deck(slides, theme=theme)
+        return to_pptx_deck(slides, theme=theme, embed_font=embed_fonts)
     if fmt == "pdf":
         from .pdfpages import PdfError, merge
 

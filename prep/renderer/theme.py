@@ -8,6 +8,9 @@ file (the same discovery as the lint settings).
     legend = true
     font = "Noto Sans CJK JP"  # the font Graphviz measures and draws with
     font-size = 12
+    page = "16:9"              # fit every picture to this page (docs/pages.md); "none": natural size
+    min-text = 9               # the smallest text allowed at 100% of the page (points)
+    pptx-east-asian-font = "Yu Gothic"  # PowerPoint: the face for Japanese text typed in later
 
     [render.colors]
     ink = "#1f2937"            # borders, arrows, text
@@ -26,7 +29,8 @@ from typing import Mapping
 from ..linter.settings import did_you_mean
 from .dot import THEMES, Theme
 
-KEYS = ("theme", "direction", "legend", "font", "font-size", "colors")
+KEYS = ("theme", "direction", "legend", "font", "font-size", "page", "min-text", "pptx-east-asian-font",
+        "colors")
 COLOR_KEYS = {
     "ink": "ink", "tangible-fill": "tangible_fill", "knowhow-fill": "knowhow_fill",
     "external-fill": "external_fill", "group-border": "group_border", "group-fill": "group_fill",
@@ -48,6 +52,9 @@ class RenderSettings:
     theme: Theme = THEMES["default"]
     direction: str | None = None
     legend: bool | None = None
+    page: str | None = None          # as written: "16:9", "A4-portrait", "none", ...
+    min_text: float | None = None
+    direction_given: bool = False    # on the command line or in the file (else a page may choose it)
 
 
 def settings_from_table(table: Mapping, source: str | None, where: str) -> RenderSettings:
@@ -67,6 +74,21 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
     legend = table.get("legend")
     if legend is not None and not isinstance(legend, bool):
         raise RenderConfigError(f"{where}: legend must be true or false, not {legend!r}")
+    page = table.get("page")
+    if page is not None:
+        from ..layouter.page import NATURAL, PageError, parse_page
+
+        if not isinstance(page, str):
+            raise RenderConfigError(f"{where}: page must be a string such as \"16:9\" or \"A4\", not {page!r}")
+        if page.strip().lower() not in NATURAL:
+            try:
+                parse_page(page)
+            except PageError as e:
+                raise RenderConfigError(f"{where}: page: {e}; {e.hint}") from None
+    min_text = table.get("min-text")
+    if min_text is not None and (isinstance(min_text, bool) or not isinstance(min_text, (int, float))
+                                 or not 4 <= min_text <= 36):
+        raise RenderConfigError(f"{where}: min-text must be a number of points from 4 to 36, not {min_text!r}")
     changes: dict = {}
     if "font" in table:
         font = table["font"]
@@ -74,6 +96,12 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
             raise RenderConfigError(f"{where}: font must be a font family name (letters, digits, spaces, "
                                     f"'-', '_', '.'), not {font!r}")
         changes["font"] = font
+    if "pptx-east-asian-font" in table:
+        face = table["pptx-east-asian-font"]
+        if not isinstance(face, str) or not _FONT.fullmatch(face):
+            raise RenderConfigError(f"{where}: pptx-east-asian-font must be a font family name (letters, digits, "
+                                    f"spaces, '-', '_', '.'), e.g. \"Yu Gothic\" or \"Meiryo\", not {face!r}")
+        changes["east_asian_font"] = face
     if "font-size" in table:
         size = table["font-size"]
         if isinstance(size, bool) or not isinstance(size, (int, float)) or not 4 <= size <= 72:
@@ -93,7 +121,7 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
     if changes:
         theme = replace(theme, name=f"{base}+config", **changes)
     return RenderSettings(source=source, theme=theme, direction=direction.upper() if direction else None,
-                          legend=legend)
+                          legend=legend, page=page, min_text=float(min_text) if min_text is not None else None)
 
 
 def settings_for(model_path: str) -> RenderSettings:

@@ -1,0 +1,145 @@
+"""What every `prep` command shares: the exit codes, the error report,
+the group that turns failures into messages, and the settings and model
+versions several commands read (render, report and serve the [render]
+settings; render --diff and diff the two versions of a model)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def report_error(err, command: str = "prep") -> None:
+    """Print a PrepError the way compilers do: position, message, caret,
+    hint. An optional part of prep that is not installed is about this
+    machine, not about a place in the model: `prep render: error: ...`."""
+    first = err.diagnostics[0] if err.diagnostics else None
+    if first is not None and first.name == "missing-extra":
+        click.echo(f"{command}: error: {first.message}" + (f"\n  hint: {first.hint}" if first.hint else ""),
+                   err=True)
+        return
+    click.echo(err.render(), err=True)
+
+
+class PrepGroup(click.Group):
+    """Turns every failure into a message and an exit code: no traceback ever
+    reaches a user (set PREP_DEBUG=1 to see one for a bug report)."""
+
+    def invoke(self, ctx):
+        from ..language.diagnostics import PrepError
+
+        try:
+            return super().invoke(ctx)
+        except PrepError as e:
+            report_error(e, "prep" if ctx.invoked_subcommand is None else f"prep {ctx.invoked_subcommand}")
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("prep: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # the reader went away (`prep lint | head`): not an error; leave
+            # at once rather than flush into the closed pipe again
+            os._exit(EXIT_OK)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except MemoryError:
+            click.echo("prep: error: out of memory", err=True)
+            ctx.exit(EXIT_ERROR)
+        except Exception as e:  # noqa: BLE001
+            if os.environ.get("PREP_DEBUG"):
+                raise
+            click.echo(f"prep: internal error: {type(e).__name__}: {e}\n"
+                       "  hint: this is a bug in prep; run again with PREP_DEBUG=1 and report the traceback",
+                       err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+def _render_settings(src: str, theme: str | None, direction: str | None, legend: bool | None,
+                     default_legend: bool = False):
+    """Theme, direction and legend for one model: the command line wins over
+    [render] in the model's prep.toml / pyproject.toml, which wins over the
+    built-in defaults (`default_legend`: stage pictures have a key unless asked not to)."""
+    from ..language.diagnostics import PrepError
+    from ..linter.settings import LintConfigError
+    from ..renderer.dot import THEMES
+    from ..renderer.theme import RenderConfigError, RenderSettings, settings_for
+
+    try:
+        found = settings_for(src)
+    except (RenderConfigError, LintConfigError) as e:
+        path, _, message = str(e).partition(": ")
+        raise PrepError.at(path, message or str(e), name="config-error",
+                           hint="see docs/embedding.md#themes for the [render] settings") from None
+    return RenderSettings(
+        source=found.source,
+        theme=THEMES[theme] if theme is not None else found.theme,
+        direction=(direction or found.direction or "LR").upper(),
+        legend=legend if legend is not None else found.legend if found.legend is not None else default_legend,
+        page=found.page, min_text=found.min_text, direction_given=bool(direction or found.direction))
+
+
+def _lint_settings(path: str) -> dict:
+    """The lint settings of the new file's configuration (prep.toml / pyproject.toml)."""
+    from ..linter.config import ConfigFinder
+
+    settings = ConfigFinder(default_root=os.getcwd()).for_file(path)
+    return {"select": settings.select, "ignore": settings.ignores_for(path),
+            "options": dict(settings.options), "severity": dict(settings.severity)}
+
+
+def _diff_pairs(args: tuple[str, ...]):
+    """[((old revision, path), (new revision, path))] from the forms of
+    `prep diff` (a revision None is the file on disk). Leading arguments
+    that are not files (and do not end in .prep) are revisions, as in git;
+    `--` may separate them from the files (click removes it)."""
+    args = [a for a in args if a != "--"]
+    revs = []
+    while args and not os.path.exists(args[0]) and not args[0].lower().endswith(".prep"):
+        revs.append(args.pop(0))
+    paths = args
+    if not revs:
+        if len(paths) != 2:
+            raise click.UsageError("give two files (prep diff old.prep new.prep), a revision and files "
+                                   "(prep diff main model.prep), or a range (prep diff main..HEAD -- model.prep)")
+        return [((None, paths[0]), (None, paths[1]))]
+    if not paths:
+        raise click.UsageError(f"give the model file(s) after the revision: prep diff {' '.join(revs)} -- model.prep")
+    if len(revs) == 1 and ".." in revs[0]:
+        a, _, b = revs[0].partition("..")
+        old_rev, new_rev = a or "HEAD", b or "HEAD"
+    elif len(revs) == 1:
+        old_rev, new_rev = revs[0], None
+    elif len(revs) == 2:
+        old_rev, new_rev = revs
+    else:
+        raise click.UsageError("give one revision (against the files on disk), a range OLD..NEW, or two revisions")
+    return [((old_rev, p), (new_rev, p)) for p in paths]
+
+
+def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
+    """A model may be missing on one side (added or deleted between two
+    revisions), not on both: that is a typo, or an option after `--`."""
+    from ..language.diagnostics import PrepError
+    from ..language.revisions import exists_at
+
+    if old_rev is None and new_rev is None:
+        return  # two files: loading says which one is missing
+    if not exists_at(old_rev, old_path) and not exists_at(new_rev, new_path):
+        where = " or ".join(r or "the work tree" for r in (old_rev, new_rev))
+        raise PrepError.at(new_path, f"no model '{new_path}' at {where}", name="usage-error",
+                           hint="check the file name; options go before the revisions and --: "
+                                "prep diff --format markdown main..HEAD -- model.prep")
+
+
+def _model_at(rev, path: str):
+    """(model, label) of `path` at `rev` (None: on disk)."""
+    from ..language import load
+    from ..language.revisions import load_at
+
+    if rev is None:
+        return load(path), path
+    model = load_at(rev, path)
+    return model, model.path

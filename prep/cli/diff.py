@@ -1,0 +1,82 @@
+"""`prep diff`: what changed in the process between two versions of a model."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .common import EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff_pairs, _lint_settings, _model_at
+
+
+@click.command("diff", context_settings={"ignore_unknown_options": False})
+@click.argument("args", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown", "github"]), default="text",
+              show_default=True, help="markdown fits a pull-request comment or $GITHUB_STEP_SUMMARY; github "
+                                      "writes annotations for the findings the change introduced.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there is a semantic change (as git diff --exit-code).")
+@click.option("--fail-on-new", type=click.Choice(["error", "warning", "info"]),
+              help="Exit 1 when the change introduces a finding of this severity or worse.")
+@click.option("--color/--no-color", "colour", default=None, help="Colour the text output (default: on a terminal).")
+def diff(args, fmt, exit_code, fail_on_new, colour):
+    """What changed in the process between two versions of a model:
+    deliverables and relations added, removed, renamed or changed, the
+    findings the change introduced and resolved, and the fragility ranking
+    before and after. Reformatting and reordering are no change.
+
+    \b
+      prep diff old.prep new.prep            two files
+      prep diff main model.prep              model.prep at main against the file on disk
+      prep diff main..HEAD -- model.prep     two revisions (also: main HEAD -- a.prep b.prep)
+    """
+    from ..linter.review import format_github, format_json, format_markdown, format_text, review_loading
+    from ..linter.run import repo_root
+
+    pairs = _diff_pairs(args)
+    status = EXIT_OK
+    outputs = []
+    for (old_rev, old_path), (new_rev, new_path) in pairs:
+        _check_some_side(old_rev, old_path, new_rev, new_path)
+        result = _without_gc(lambda: review_loading(lambda: _model_at(old_rev, old_path),
+                                                    lambda: _model_at(new_rev, new_path), **_lint_settings(new_path)))
+        if fmt == "json":
+            outputs.append(format_json(result))
+        elif fmt == "markdown":
+            outputs.append(format_markdown(result))
+        elif fmt == "github":
+            outputs.append(format_github(result, root=repo_root(os.path.dirname(os.path.abspath(new_path))),
+                                         path=new_path))
+        else:
+            if colour is None:  # a terminal, unless NO_COLOR asks otherwise (no-color.org)
+                colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            outputs.append(format_text(result, colour=colour))
+        if exit_code and not result.changes.empty:
+            status = EXIT_FINDINGS
+        if fail_on_new and result.fails_on_new(fail_on_new):
+            status = EXIT_FINDINGS
+    if fmt == "json" and len(outputs) > 1:
+        import json
+
+        click.echo(json.dumps([json.loads(o) for o in outputs], ensure_ascii=False, indent=2))
+    else:
+        click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
+    sys.exit(status)
+
+
+def _without_gc(work):
+    """`work()` with the cyclic garbage collector off. `prep diff` reads two
+    big models that live until the end: each collection rescans all they
+    hold (0.1 s of CPU per side at 10,000 deliverables) and finds nothing
+    to free. Afterwards what exists is frozen (never rescanned again) and
+    collection resumes."""
+    import gc
+
+    if not gc.isenabled():
+        return work()
+    gc.disable()
+    try:
+        return work()
+    finally:
+        gc.freeze()
+        gc.enable()

@@ -1,0 +1,90 @@
+"""`prep fmt`: lay models out in the one canonical way."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, report_error
+
+
+@click.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
+@click.option("--diff", "as_diff", is_flag=True,
+              help="Change nothing; print what would change as a unified diff and exit 1 if anything would.")
+def fmt(paths, check, as_diff):
+    """Lay models out in the one canonical way (docs/fmt.md).
+
+    PATHS are .prep files or folders (every *.prep below, hidden folders
+    skipped); none means the current folder; '-' reads standard input and
+    writes the result to standard output. Files are rewritten in place
+    (atomically) only when their layout changes. The meaning never changes:
+    the same deliverables, relations, attributes, groups and comments.
+
+    Exit status: 0 done (or nothing to change), 1 with --check/--diff when
+    a file would change, 2 a file that cannot be read or has a syntax error
+    (that file is left untouched; the others are still formatted).
+    """
+    import difflib
+
+    from ..language.diagnostics import PrepError
+    from ..language.fmt import format_text
+    from ..language.source import decode_source, read_source
+    from ..linter.run import find_models
+
+    targets = list(paths) or ["."]
+    files = [p for p in find_models([p for p in targets if p != "-"])]
+    if "-" in targets:
+        files.insert(targets.index("-"), "-")
+    if not files:
+        click.echo(f"prep fmt: no .prep files found under {', '.join(paths) or 'the current folder'}", err=True)
+    failed = changed = 0
+    for path in files:
+        try:
+            if path == "-":
+                before = decode_source(sys.stdin.buffer.read(), "<stdin>")
+                after = format_text(before, "<stdin>", verify=not (check or as_diff))
+            else:
+                before = read_source(path)
+                # what is written is verified (parsed again, same model); a check writes nothing
+                after = format_text(before, path, verify=not (check or as_diff))
+        except PrepError as e:
+            report_error(e)
+            failed += 1
+            continue
+        if path != "-":
+            with open(path, "rb") as f:
+                original = f.read()
+            same = original == after.encode("utf-8")
+        else:
+            same = before == after
+        if as_diff:
+            if not same:
+                changed += 1
+                name = "<stdin>" if path == "-" else path
+                if before == after:
+                    click.echo(f"--- {name}: only the line endings or byte-order mark would change")
+                click.echo("".join(difflib.unified_diff(
+                    before.splitlines(keepends=True), after.splitlines(keepends=True),
+                    f"{name}\t(original)", f"{name}\t(formatted)")), nl=False)
+        elif check:
+            if not same:
+                changed += 1
+                click.echo(f"would reformat {'<stdin>' if path == '-' else path}")
+        elif path == "-":
+            click.echo(after, nl=False)
+        elif not same:
+            from ..renderer.output import write_output
+
+            write_output(path, after.encode("utf-8"))
+            changed += 1
+            click.echo(f"reformatted {path}", err=True)
+    if check or as_diff:
+        if changed or len(files) > 1:
+            click.echo(f"{changed} file{'s' if changed != 1 else ''} would be reformatted, "
+                       f"{len(files) - changed - failed} already formatted", err=True)
+    if failed:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if (check or as_diff) and changed else EXIT_OK)

@@ -1,0 +1,156 @@
+"""`prep lint`: check models (findings, statistics, hotspots)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .common import EXIT_ERROR, EXIT_OK
+
+LINT_FORMATS = ("text", "json", "sarif", "github")
+
+
+def _lint_usage(ctx: click.Context, message: str) -> None:
+    click.echo(f"prep lint: error: {message}", err=True)
+    ctx.exit(EXIT_ERROR)
+
+
+def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[int | None, tuple[str, ...]]:
+    """`--hotspots [N]`: click takes the next word as N, so `--hotspots
+    models/` gives the folder here; put it back among the paths."""
+    if hotspots is None:
+        return None, paths
+    if hotspots.isdigit() and int(hotspots) > 0:
+        return int(hotspots), paths
+    if os.path.exists(hotspots) or not hotspots.lstrip("-").isdigit():
+        return 10, (hotspots, *paths)
+    raise click.BadParameter(f"{hotspots!r} is not a positive whole number", param_hint="--hotspots")
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=False))
+@click.option("--format", "output_format", type=click.Choice(LINT_FORMATS, case_sensitive=False), default="text",
+              show_default=True, help="text for people, json for scripts, sarif for code scanning, "
+                                      "github for pull-request annotations.")
+@click.option("-o", "--output", metavar="PATH", help="Write the report to PATH instead of standard output.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"], case_sensitive=False),
+              help="Exit 1 when a finding is at or above this level (default: warning, or fail-on in the configuration).")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these rules: codes, prefixes (K, S30), names or ALL; comma-separated or repeated. "
+                   "Replaces select of the configuration.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Also leave out these rules.")
+@click.option("--option", "rule_options", multiple=True, metavar="RULE.OPTION=N",
+              help="Set a rule option, e.g. knowhow-bottleneck.min-consumers=4.")
+@click.option("--severity", "severities", multiple=True, metavar="CODES=LEVEL",
+              help="Change the severity of rules, e.g. K201=error or I=info.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule has, not the findings.")
+@click.option("--hotspots", metavar="[N]", is_flag=False, flag_value="10", default=None,
+              help="Rank the N (default 10) most fragile deliverables of each model instead of listing "
+                   "findings (formula in docs/rules/index.md).")
+@click.option("--no-cache", is_flag=True,
+              help="Lint every file again instead of reusing results for unchanged files from .prep_cache/.")
+@click.option("--new-only", is_flag=True,
+              help="With --base: report only findings the file at that revision does not have "
+                   "(adopting prep on an existing model).")
+@click.option("--base", "base_rev", metavar="REV", help="The git revision --new-only compares with (e.g. origin/main).")
+@click.pass_context
+def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots,
+         no_cache, new_only=False, base_rev=None):
+    """Check models: missing inputs, personal knowhow, coordination.
+
+    PATHS are .prep files or folders (every *.prep below, hidden folders
+    skipped); none means the current folder. Configuration comes from the
+    nearest prep.toml ([lint]) or pyproject.toml ([tool.prep.lint]); see
+    docs/configuration.md. Silence a finding with `# prep: ignore[CODE]`
+    at the end of its line.
+
+    Exit status: 0 no findings at or above --fail-on, 1 findings, 2 a file
+    that cannot be read, a syntax error, or a usage error.
+    """
+    from ..linter import formats
+    from ..linter.run import Overrides, exit_status, lint_paths, repo_root
+    from ..linter.settings import (LintConfigError, as_list, enabled_codes, parse_option_assignment,
+                                  parse_severity_assignment, resolve_options, resolve_severity)
+
+    top, paths = _split_hotspots_arg(hotspots, paths)
+    output_format = output_format.lower()
+    try:
+        overrides = Overrides(fail_on=fail_on.lower() if fail_on else None)
+        if select:
+            overrides.select = [s for v in select for s in as_list(v, "--select")]
+        overrides.ignore = [s for v in ignore for s in as_list(v, "--ignore")]
+        enabled_codes(overrides.select, overrides.ignore)
+        for text in rule_options:
+            rule, option, value = parse_option_assignment(text)
+            overrides.options.setdefault(rule, {})[option] = value
+        resolve_options(overrides.options)
+        for text in severities:
+            key, level = parse_severity_assignment(text)
+            overrides.severity[key] = level
+        resolve_severity(overrides.severity)
+        # the hotspot ranking needs the models themselves, which the cache does not keep
+        cache = None
+        if not no_cache and top is None:
+            from ..linter.cache import LintCache
+
+            cache = LintCache.open()
+        if new_only != (base_rev is not None):
+            raise click.UsageError("--new-only and --base go together: prep lint --new-only --base origin/main")
+        if new_only:
+            cache = None  # the models themselves are needed
+        reports = lint_paths(list(paths) or ["."], overrides, cache)
+        if new_only:
+            from ..linter.run import only_new
+
+            reports = [only_new(r, base_rev, overrides) for r in reports]
+    except LintConfigError as e:
+        _lint_usage(ctx, str(e))
+        return
+    if not reports:
+        click.echo(f"prep lint: no .prep files found under {', '.join(paths) or 'the current folder'}", err=True)
+    diagnostics = [d for r in reports for d in r.findings]
+    sources = {r.path: r.source for r in reports}
+    root = repo_root()
+
+    if top is not None:
+        from ..linter.hotspots import format_hotspots_json, format_hotspots_text, rank
+
+        ranked = []
+        for r in reports:
+            if r.model is not None:
+                min_owners = resolve_options(r.options)["K201"]["min-owners"]
+                ranked.append((r, rank(r.model, min_owners=min_owners, top=top)))
+        if output_format == "json":
+            text = format_hotspots_json([h for _, hs in ranked for h in hs])
+        else:
+            text = "\n".join(format_hotspots_text(r.path, hs, len(r.model.deliverables)) for r, hs in ranked)
+        fatal = [d for r in reports if r.fatal for d in r.findings]
+        if fatal:
+            click.echo(formats.format_text(fatal, sources, files=len(reports)), err=True, nl=False)
+        _lint_write(output, text)
+        ctx.exit(EXIT_ERROR if fatal else EXIT_OK)
+
+    if statistics:
+        text = formats.format_statistics(diagnostics, files=len(reports),
+                                         fmt="json" if output_format == "json" else "text")
+    elif output_format == "json":
+        text = formats.format_json(diagnostics)
+    elif output_format == "sarif":
+        text = formats.format_sarif(diagnostics, root=root)
+    elif output_format == "github":
+        text = formats.format_github(diagnostics, root=root)
+    else:
+        text = formats.format_text(diagnostics, sources, files=len(reports))
+    _lint_write(output, text)
+    ctx.exit(exit_status(reports))
+
+
+def _lint_write(output: str | None, text: str) -> None:
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    from ..renderer.output import write_output
+
+    write_output(output, text.encode("utf-8"))
+    click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,28 @@
+"""`prep lsp`: the language server."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import EXIT_ERROR
+
+
+@click.command("lsp")
+@click.option("--stdio", is_flag=True, help="Talk over standard input/output (the default and only transport; "
+                                            "accepted because editors pass it).")
+def lsp(stdio):
+    """Run the language server (docs/lsp.md): diagnostics, hover,
+    definitions, references, rename, completion, formatting and quick
+    fixes for .prep files in any editor that speaks the Language Server
+    Protocol. Talks over standard input/output. Needs the `lsp` extra:
+    pip install 'prep[lsp]'.
+    """
+    try:
+        from ..lsp.server import serve
+    except ImportError as e:  # pygls / lsprotocol missing
+        click.echo(f"prep lsp: error: the language server needs pygls ({e.name or e} is not installed)\n"
+                   "  hint: pip install 'prep[lsp]'", err=True)
+        sys.exit(EXIT_ERROR)
+    serve()

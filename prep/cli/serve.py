@@ -1,0 +1,73 @@
+"""`prep serve`: a live preview in the browser."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .common import EXIT_ERROR, _lint_settings, _render_settings
+
+
+@click.command("serve")
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but a loopback address lets other computers see the model.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=None, metavar="N",
+              help="Port to listen on (0: any free port). Default: 8484, or a free port when that one is taken.")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+              help="Open the page in the default browser.")
+@click.option("--engine", type=click.Choice(["prep", "dot"]), default="prep", show_default=True,
+              help="Who places the boxes (as prep render --engine).")
+@click.option("--theme", type=click.Choice(["default", "print"]), default=None,
+              help="Default: [render] in prep.toml, else 'default'.")
+@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
+              help="Default: [render] in prep.toml, else LR.")
+@click.option("--legend/--no-legend", default=None, help="Add a key to the notation (default: [render], else no).")
+def serve(source, host, port, open_browser, engine, theme, direction, legend):
+    """Preview a model in the browser while you edit it: the page
+    (as render --format html) updates on every save of SOURCE or its
+    prep.toml / pyproject.toml, keeping zoom and selection; a syntax error
+    is shown over the last good picture. Ctrl-C stops.
+
+    \b
+      prep serve model.prep
+      prep serve model.prep --no-open --port 9000
+
+    Needs the serve extra: pip install 'prep[serve]'.
+    """
+    try:
+        import watchfiles  # noqa: F401
+    except ImportError:
+        click.echo("prep serve: error: watchfiles is not installed\n"
+                   "  hint: pip install 'prep[serve]' (prep serve watches the model with it)", err=True)
+        sys.exit(EXIT_ERROR)
+    from ..serve.server import Preview, ServeError, is_loopback, make_server, run
+
+    if not os.path.isfile(source):
+        from ..language.diagnostics import PrepError
+
+        raise PrepError.at(source, "no such model file" if not os.path.exists(source) else "not a file",
+                           name="unreadable-file", hint="give the path of a .prep file: prep serve model.prep")
+
+    def look():
+        found = _render_settings(source, theme, direction, legend)
+        return found.theme, found.direction, found.legend
+
+    preview = Preview(source, look=look, lint_options=lambda: _lint_settings(source), engine=engine)
+    problem = preview.rebuild()
+    if problem is not None:
+        click.echo(problem, err=True)
+    try:
+        server = make_server(preview, host, port)
+    except ServeError as e:
+        preview.close()
+        click.echo(f"prep serve: error: {e}" + (f"\n  hint: {e.hint}" if e.hint else ""), err=True)
+        sys.exit(EXIT_ERROR)
+    if not is_loopback(host):
+        click.echo(f"prep serve: warning: listening on {host}: other computers that can reach this one can "
+                   "see the model; use --host 127.0.0.1 to keep it on this computer", err=True)
+    if port is None and server.port != 8484:
+        click.echo(f"prep serve: port 8484 is in use; using {server.port}", err=True)
+    run(preview, server, open_browser=open_browser, echo=lambda text: click.echo(text, err=True))

@@ -1,0 +1,536 @@
+"""Fitting a model to a page by layout, never by shrinking text.
+
+    fit_pages(model, page, ...) -> [Sheet]    one per page, in reading order
+
+In order, until the model fits at a text size the page allows (the
+smallest text drawn, relation notes and legend entries, is the page's
+`min_text`):
+
+1. the whole model on one page: the theme's font size, then the smallest
+   allowed; the direction given, else left-to-right and top-to-bottom
+   (the one that fits with the larger text wins; a tie goes to the first);
+2. **wrapped**: the model is cut along its flow into pieces (its stages
+   when it declares them, else ranges of its layers; a piece too large for
+   a page is cut again, across the flow if it is one layer deep); each
+   piece is laid out on its own and the pieces are stacked on the page, in
+   rows for a left-to-right drawing (columns for top-to-bottom), as many as
+   fit; the rest go on the next page (**pagination**).
+
+A relation cut by a piece boundary becomes two **off-page markers**: at
+its source "→ 見積書, p. 3" (where the result is drawn), at its target
+"顧客の要望, p. 1 →" (where the input comes from). A piece holds at least
+one deliverable, so a page never holds only arrows.
+
+Every sheet's layout is the page itself: `width`/`height` are the page's,
+the drawing sits inside the page's margins, and `Layout.page` names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..language.model import INPUT, MUTUAL, SYNC, Deliverable, Group, Model, Relation, Stage
+from .geometry import Box, Column, LegendItem, Layout, Route
+from .page import Page
+
+NOTE_SMALLER = 2.0    # relation notes and the legend are this much smaller than box text
+PIECE_GAP = 24.0      # between two pieces stacked on one page
+TITLE_GAP = 10.0      # below a page's title
+MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
+SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
+MAX_LABEL = 24        # characters of the other end's label shown in a marker
+
+
+@dataclass(frozen=True)
+class Marker:
+    """An off-page marker: the other end of a cut relation, and its page."""
+    name: str          # the marker's node name in the sheet's model
+    others: tuple[str, ...]   # the deliverables at the other ends (all on one page)
+    page: int          # where they are drawn (1-based; the first, for a compact marker)
+    outgoing: bool     # True: the relations leave this page towards `others`
+    text: str
+    pages: tuple[int, ...] = ()   # every page the ends are on
+
+    def as_dict(self) -> dict:
+        return {"others": list(self.others), "page": self.page, "pages": list(self.pages), "direction": "out" if self.outgoing else "in",
+                "text": self.text}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One page: the part of the model it draws (markers included, as
+    deliverables named `MARKER_PREFIX...`) and its layout on the page."""
+    model: Model
+    layout: Layout
+    number: int
+    count: int
+    font_size: float
+    direction: str
+    markers: tuple[Marker, ...] = ()
+    split: str = "none"   # none | stages | layers: how the model was cut
+
+
+def is_marker(name: str) -> bool:
+    return name.startswith(MARKER_PREFIX)
+
+
+def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
+              font_size: float = 12.0, legend: bool = False, health: bool = False, view: str = "diagram",
+              engine: str = "prep") -> list[Sheet]:
+    """The model laid out on as few pages as fit at a readable size (see the
+    module's docstring). `direction` None: prep chooses."""
+    from . import layout as lay_out
+    from .fonts import FONT_FAMILY
+
+    font = font or FONT_FAMILY
+    smallest = page.min_text + NOTE_SMALLER
+    sizes_to_try = sorted({max(font_size, smallest), smallest}, reverse=True)
+    directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
+    title = model.title or Path(model.path).stem
+    whole = replace(model, title=title)
+    best = None
+    for size in sizes_to_try:
+        for d in directions:
+            placed = lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
+                             health=health, view=view)
+            if placed.width <= page.inner_width and placed.height <= page.inner_height:
+                best = (size, d, placed)
+                break
+        if best is not None:
+            break
+    if best is not None:
+        size, d, placed = best
+        return [Sheet(whole, _on_page(placed, page), 1, 1, size, d)]
+    if engine != "prep":
+        from ..language.diagnostics import PrepError
+
+        raise PrepError.at(model.path, f"the model does not fit one {page.name} page with the {engine} engine",
+                           name="usage-error", hint="leave out --engine: prep's engine wraps and paginates "
+                                                    "a model to its page")
+    # both directions when prep chooses: the one with fewer pages (a tie: the page's own)
+    best_sheets = None
+    for d in directions:
+        sheets = _paginate(whole, page, d, font, smallest, legend, health, view)
+        if best_sheets is None or len(sheets) < len(best_sheets):
+            best_sheets = sheets
+    return best_sheets
+
+
+# ---------------------------------------------------------------- one page
+
+
+def _on_page(placed: Layout, page: Page) -> Layout:
+    """`placed` centred in the page's printable area, on a page-sized canvas."""
+    dx = page.margin + (page.inner_width - placed.width) / 2
+    dy = page.margin + (page.inner_height - placed.height) / 2
+    return replace(shift(placed, dx, dy), width=page.width, height=page.height, page=page)
+
+
+def shift(layout: Layout, dx: float, dy: float) -> Layout:
+    """Every piece of `layout` moved by (dx, dy); the canvas grows by as much."""
+    def box(b: Box | None) -> Box | None:
+        return None if b is None else Box(b.x + dx, b.y + dy, b.width, b.height)
+
+    def pts(points):
+        return tuple((x + dx, y + dy) for x, y in points)
+
+    return replace(
+        layout, width=layout.width + dx, height=layout.height + dy,
+        nodes={n: box(b) for n, b in layout.nodes.items()},
+        edges=tuple(Route(e.source, e.target, e.kind, pts(e.points), box(e.label)) for e in layout.edges),
+        groups={n: box(b) for n, b in layout.groups.items()},
+        group_labels={n: box(b) for n, b in layout.group_labels.items()},
+        title=box(layout.title), legend=box(layout.legend),
+        legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in layout.legend_items),
+        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns))
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def _flow_order(model: Model, direction: str, size: float, font: str, view: str) -> list[list[str]]:
+    """The deliverables by layer (rank), in flow order, as prep's engine
+    places them: the layers of the whole drawing."""
+    from . import layout as lay_out
+
+    placed = lay_out(replace(model, title=None), direction=direction, font=font, font_size=size, view=view)
+    along = (lambda b: b.x) if direction == "LR" else (lambda b: b.y)
+    across = (lambda b: b.y) if direction == "LR" else (lambda b: b.x)
+    layers: dict[float, list[str]] = {}
+    for name, b in placed.nodes.items():
+        layers.setdefault(round(along(b), 1), []).append(name)
+    return [sorted(layers[k], key=lambda n: across(placed.nodes[n])) for k in sorted(layers)]
+
+
+def _chunks(model: Model, layers: list[list[str]]) -> tuple[list[list[list[str]]], str, dict[str, str]]:
+    """The model's natural pieces, each as its layers: one per stage when
+    it declares stages, else one piece of all layers."""
+    if model.stages:
+        where = dict(model.effective_stages)
+        order = {name: i for i, name in enumerate(model.stages)}
+        index = model.index
+        for n, d in model.deliverables.items():
+            # a source placed in no stage (knowhow, say) goes where it is first used, not
+            # to the first stage: a cut relation less, and no box on a page that does not use it
+            if d.stage is None and not index.producers(n):
+                used = [where[r.target] for r in index.uses(n)] + [where[r.target] for r in index.mutual[n]
+                                                                   if r.target != n]
+                if used:
+                    where[n] = min(used, key=order.__getitem__)
+        out = []
+        for s in model.stages:
+            piece = [[n for n in layer if where.get(n) == s] for layer in layers]
+            piece = [layer for layer in piece if layer]
+            if piece:
+                out.append(piece)
+        return out, "stages", where
+    return [layers], "layers", {}
+
+
+class _Pager:
+    """Lays out pieces (sets of deliverables) with their markers."""
+
+    def __init__(self, model: Model, page: Page, direction: str, font: str, size: float, legend: bool,
+                 health: bool, view: str):
+        from . import measure
+
+        self.model, self.page, self.direction, self.font, self.size = model, page, direction, font, size
+        self.legend, self.health, self.view = legend, health, view
+        self.sizes = measure(model, font=font, font_size=size, legend=legend, health=health)
+        self.legend_size = self._legend_size() if legend else (0.0, 0.0)
+        self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
+        self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
+        self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
+        self.piece_of: dict[str, int] = {}      # deliverable -> its piece, once the pieces are cut
+        self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
+        self.marker_sizes: dict[str, tuple[float, float]] = {}
+        self.piece_of: dict[str, int] = {}
+
+    def measure_titles(self, titles: list[str]) -> None:
+        """The pages' titles ("… (2/3)"), measured: the tallest is the room
+        every page keeps above its pieces."""
+        from . import measure
+
+        got = measure(Model(path=self.model.path, title=None, deliverables={}, relations=(), groups={}),
+                      font=self.font, font_size=self.size, titles=tuple(titles))
+        self.titles = got.titles
+        self.title_size = (max(w for w, _ in got.titles.values()), max(h for _, h in got.titles.values()))
+
+    def _legend_size(self) -> tuple[float, float]:
+        from .legend import block
+
+        w, h, _ = block(self.sizes.legend, self.health, False, None, exits=self.view == "roadmap")
+        return w + 24.0, h + 24.0
+
+    # -- markers
+
+    def marker_text(self, others: list[str], outgoing: bool, page: int | None, here: int | None = None) -> str:
+        """"→ 見積書, p. 3" ("→ 見積書, 契約書 +2, p. 3" for several ends on one piece)."""
+        labels = []
+        for other in others[:2]:
+            label = self.model.deliverables[other].display.split("\n")[0]
+            labels.append(label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…")
+        names = ", ".join(labels) + (f" +{len(others) - 2}" if len(others) > 2 else "")
+        if page is not None and page == here:   # on this page: the names are enough
+            return f"→ {names}" if outgoing else f"{names} →"
+        where = f"p. {page}" if page is not None else "p. 00"
+        return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
+
+    def piece_model(self, names: list[str], final: bool, piece: int = 0) -> tuple[Model, list[Marker]]:
+        """The sub-model of `names` with a marker for the other ends of cut
+        relations: one for each other page and direction once `final` (with
+        its page number), before that one for each other piece (each other
+        deliverable while the pieces are not cut yet)."""
+        keep = set(names)
+        m = self.model
+        where = self.where_stage or m.effective_stages
+        # each box in the stage column its piece is cut from (a source moved to where it is used)
+        deliverables = {n: (replace(m.deliverables[n], stage=where[n]) if where else m.deliverables[n]) for n in names}
+        inner: list[Relation] = []
+        cut: dict[tuple, list[tuple[Relation, bool]]] = {}
+        for r in m.relations:
+            s_in, t_in = r.source in keep, r.target in keep
+            if s_in and t_in:
+                inner.append(r)
+            elif s_in or t_in:
+                other = r.target if s_in else r.source
+                group = self.where.get(other) if final else self.piece_of.get(other, other)
+                if piece in self.compact:   # one box and too many markers: one marker each way
+                    group = "all"
+                cut.setdefault((group, s_in), []).append((r, s_in))
+        relations = list(inner)
+        markers: list[Marker] = []
+        for k, ((_, outgoing), rels) in enumerate(cut.items()):
+            others = list(dict.fromkeys(r.target if outgoing else r.source for r, _ in rels))
+            mine = [r.source if outgoing else r.target for r, _ in rels]
+            pages = sorted({self.where.get(o, 0) for o in others}) if final else []
+            page = pages[0] if pages else None
+            here = self.where.get(mine[0]) if final else None
+            name = f"{MARKER_PREFIX}{piece}:{k}"
+            text = self.marker_text(others, outgoing, page, here)
+            if len(pages) > 1:   # a compact marker: the ends are on several pages
+                text = text.replace(f"p. {page}", "pp. " + ", ".join(map(str, pages)))
+            mk = Marker(name, tuple(others), page or 0, outgoing, text, tuple(pages))
+            markers.append(mk)
+            deliverables[name] = Deliverable(name, label=mk.text, external=True,
+                                             stage=where.get(mine[0]) if m.stages else None, declared=False)
+            drawn = set()
+            for r, _ in rels:
+                local = r.source if outgoing else r.target
+                if (local, r.kind) in drawn:
+                    continue   # one arrow between a box and its marker
+                drawn.add((local, r.kind))
+                relations.append(replace(r, source=local if outgoing else name, target=name if outgoing else local,
+                                         note=None if outgoing else r.note))
+        used_groups: set[str] = set()
+        for d in deliverables.values():
+            g = d.group
+            while g is not None and g not in used_groups and g in m.groups:
+                used_groups.add(g)
+                g = m.groups[g].parent
+        stages = {}
+        if m.stages:
+            present = {d.stage or where.get(d.name) for d in deliverables.values()}
+            for s in m.stages.values():
+                if s.name in present:
+                    stages[s.name] = Stage(s.name, s.label, s.index, tuple(x for x in s.exits if x in keep),
+                                           s.note, None, s.span, s.declared,
+                                           tuple(x for x in s.members if x in keep))
+        sub = Model(path=m.path, title=None, deliverables=deliverables, relations=tuple(relations),
+                    groups={n: g for n, g in m.groups.items() if n in used_groups}, source=m.source,
+                    stages=stages)
+        return sub, markers
+
+    def lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
+        from . import layout as lay_out, measure
+
+        sizes = self.sizes
+        if markers:
+            # marker sizes by text, measured once each (bisection lays the same pieces out often)
+            missing = {mk.text: sub.deliverables[mk.name] for mk in markers if mk.text not in self.marker_sizes}
+            if missing:
+                extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
+                                      deliverables={f"m{i}": d for i, d in enumerate(missing.values())}),
+                                font=self.font, font_size=self.size)
+                self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
+            sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
+        return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
+                       view=self.view if sub.stages else "diagram")
+
+    def fits(self, placed: Layout) -> bool:
+        """Whether a piece fits a page alone, with SLACK to spare: laid out
+        again with its final marker texts, its order (and size) may change."""
+        return (placed.width <= self.page.inner_width * SLACK
+                and placed.height + self._top() <= self.page.inner_height * SLACK)
+
+    def _top(self) -> float:
+        """Room above the pieces: the page's title (and the legend's height
+        when it goes below: reserved on every page)."""
+        return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if self.legend else 0.0)
+
+    def fits_names(self, names: list[str]) -> bool:
+        return self.fits(self.lay_out(*self.piece_model(names, final=False)))
+
+    def split(self, layers: list[list[str]]) -> list[list[list[str]]]:
+        """`layers` as pieces that each fit a page on their own, each as
+        large as fits: the most layers from the start that fit (found by
+        bisection), then the same for the rest. A single layer too tall for
+        a page is cut across the flow the same way."""
+        names = [n for layer in layers for n in layer]
+        if len(names) <= 1 or self.fits_names(names):
+            return [layers]
+        if len(layers) == 1:
+            take = max(1, self._most(len(names), lambda k: names[:k]))
+            return [[names[:take]]] + self.split([names[take:]])
+        take = self._most(len(layers), lambda k: [n for layer in layers[:k] for n in layer])
+        if take == 0:   # the first layer alone is too tall: cut it, then go on
+            return self.split(layers[:1]) + self.split(layers[1:])
+        return [layers[:take]] + self.split(layers[take:])
+
+    def _most(self, total: int, names_of) -> int:
+        """The largest k < total whose `names_of(k)` fits a page (0: none;
+        at least 1 when cutting a single layer, whose first box always goes)."""
+        lo, hi = 0, total - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.fits_names(names_of(mid)):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+
+def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
+              view: str) -> list[Sheet]:
+    pager = _Pager(model, page, direction, font, size, legend, health, view)
+    layers = _flow_order(model, direction, size, font, view)
+    chunks, how, pager.where_stage = _chunks(model, layers)
+    # while cutting, a marker stands for every cut relation to one chunk (stage) and
+    # direction: about as many as the final pages will give, not one per deliverable
+    pager.piece_of = {n: ci for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
+    pieces: list[list[str]] = []
+    for chunk in chunks:
+        for piece in pager.split(chunk):
+            pieces.append([n for layer in piece for n in layer])
+    # neighbours that fit a page together are drawn together: real arrows, not markers
+    merged: list[list[str]] = []
+    for piece in pieces:
+        if merged and pager.fits(pager.lay_out(*pager.piece_model(merged[-1] + piece, final=False))):
+            merged[-1] = merged[-1] + piece
+        else:
+            merged.append(piece)
+    pieces = merged
+    # pack the pieces onto pages, then lay them out again with the real marker
+    # texts (pages known); a page that no longer fits is packed again from
+    # those layouts, then one piece a page; a piece that does not fit alone
+    # even so is cut in two (in flow order) and everything starts again
+    while True:
+        pages, parts, placed = _settle(model, pieces, pager)
+        if all(_shelves([placed[i] for i in members], pager) is not None for members in pages):
+            break
+        too_big = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None and len(pieces[i]) > 1}
+        if not too_big:
+            crowded = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None} - pager.compact
+            if not crowded:
+                break   # one box wider than the page: nothing left to cut (the page checks report it)
+            pager.compact |= crowded
+            continue
+        pieces = [half for i, p in enumerate(pieces)
+                  for half in ((p[:len(p) // 2], p[len(p) // 2:]) if i in too_big else (p,))]
+        pager.compact = set()
+    sheets = []
+    for number, members in enumerate(pages, start=1):
+        title = _page_title(model, number, len(pages))
+        sheet_model, composed = _compose(model, title, [parts[i] for i in members], [placed[i] for i in members],
+                                         pager)
+        markers = tuple(mk for i in members for mk in parts[i][1])
+        sheets.append(Sheet(sheet_model, composed, number, len(pages), size, direction, markers, how))
+    return sheets
+
+
+def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
+    """(pages, parts, layouts) of `pieces`: packed from provisional layouts,
+    then again from the final ones while a page overflows (at last one piece
+    a page)."""
+    pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
+    placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
+    for attempt in range(4):
+        pages = _pack(placed, pager, alone=attempt == 3)
+        pager.where = {n: number for number, members in enumerate(pages, start=1)
+                       for i in members for n in pieces[i]}
+        parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
+        placed = [pager.lay_out(sub, mk) for sub, mk in parts]
+        pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
+        if all(_shelves([placed[i] for i in members], pager) is not None for members in pages):
+            break
+    return pages, parts, placed
+
+
+def _pack(placed: list[Layout], pager: "_Pager", alone: bool = False) -> list[list[int]]:
+    """Pieces (in order) onto pages, as many a page as its shelves hold."""
+    pages: list[list[int]] = []
+    for i in range(len(placed)):
+        if pages and not alone and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager,
+                                            SLACK) is not None:
+            pages[-1].append(i)
+        else:
+            pages.append([i])
+    return pages
+
+
+def _page_title(model: Model, number: int, count: int) -> str:
+    return model.title if count == 1 else f"{model.title} ({number}/{count})"
+
+
+def _shelves(layouts: list[Layout], pager: "_Pager", share: float = 1.0) -> list[tuple[float, float]] | None:
+    """Where each piece goes on a page (top-left corners, below the title),
+    placed as text is: along the flow while the shelf has room (left to
+    right in rows for LR, top to bottom in columns for TB), then the next
+    shelf; None when they do not fit one page."""
+    avail_w, avail_h = pager.page.inner_width * share, pager.page.inner_height * share - pager._top()
+    along, across = (avail_w, avail_h) if pager.direction == "LR" else (avail_h, avail_w)
+    out: list[tuple[float, float]] = []
+    pos, shelf, depth = 0.0, 0.0, 0.0     # along the shelf, the shelf's start, its depth
+    for lay in layouts:
+        a, b = (lay.width, lay.height) if pager.direction == "LR" else (lay.height, lay.width)
+        if a > along:
+            return None
+        if pos > 0 and pos + a > along:   # the next shelf
+            shelf += depth + PIECE_GAP
+            pos, depth = 0.0, 0.0
+        out.append((pos, shelf) if pager.direction == "LR" else (shelf, pos))
+        pos += a + PIECE_GAP
+        depth = max(depth, b)
+    if shelf + depth > across:
+        return None
+    return out
+
+
+def _overflow(layouts: list[Layout], pager: "_Pager") -> list[tuple[float, float]]:
+    """One piece per shelf: for a page whose marker texts grew past the room
+    the first pass measured (text is never shrunk; the page checks say so)."""
+    out, at = [], 0.0
+    for lay in layouts:
+        out.append((0.0, at) if pager.direction == "LR" else (at, 0.0))
+        at += (lay.height if pager.direction == "LR" else lay.width) + PIECE_GAP
+    return out
+
+
+def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pager) -> tuple[Model, Layout]:
+    """One page: the title, then the pieces in rows (LR) or columns (TB),
+    then the legend; a group cut over two pieces is framed in each (its
+    later frames named `<group>\u2063<k>`, labelled "(cont.)")."""
+    page = pager.page
+    tw, th = pager.titles[title]
+    deliverables: dict[str, Deliverable] = {}
+    relations: list[Relation] = []
+    groups: dict[str, Group] = {}
+    stages: dict[str, Stage] = {}
+    nodes, edges, frames, frame_labels, columns = {}, [], {}, {}, []
+    seen_groups: set[str] = set()
+    spots = _shelves(layouts, pager) or _overflow(layouts, pager)
+    for k, ((sub, _), lay, (x, y)) in enumerate(zip(parts, layouts, spots)):
+        y += th + TITLE_GAP
+        rename = {}
+        for g in sub.groups:
+            rename[g] = g if g not in seen_groups else f"{g}\u2063{k}"
+        seen_groups.update(sub.groups)
+        for g, grp in sub.groups.items():
+            label = grp.display if rename[g] == g else f"{grp.display} (cont.)"
+            groups[rename[g]] = replace(grp, name=rename[g], label=label,
+                                        parent=rename.get(grp.parent, grp.parent))
+        for n, d in sub.deliverables.items():
+            deliverables[n] = replace(d, group=rename.get(d.group, d.group)) if d.group else d
+        relations.extend(sub.relations)
+        for s in sub.stages.values():
+            if s.name in stages:   # a stage cut over two pieces: one stage again
+                was = stages[s.name]
+                stages[s.name] = replace(was, exits=was.exits + s.exits, members=was.members + s.members)
+            else:
+                stages[s.name] = s
+        moved = shift(lay, x, y)
+        nodes.update(moved.nodes)
+        edges.extend(moved.edges)
+        frames.update({rename[g]: b for g, b in moved.groups.items()})
+        frame_labels.update({rename[g]: b for g, b in moved.group_labels.items()})
+        columns.extend(moved.columns)
+    width = max([tw] + [b.right for b in nodes.values()] + [b.right for b in frames.values()]
+                + [c.frame.right for c in columns])
+    height = max([b.bottom for b in nodes.values()] + [b.bottom for b in frames.values()]
+                 + [c.frame.bottom for c in columns])
+    composed = Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=frames,
+                      group_labels=frame_labels, title=Box(tw / 2, th / 2, tw, th), engine="prep",
+                      direction=pager.direction, columns=tuple(columns))
+    if pager.legend:
+        from .legend import place
+
+        composed = place(composed, pager.sizes.legend, pager.health)
+    sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),
+                        groups=groups, comments=(), diagnostics=(), source=model.source, stages=stages)
+    dx = page.margin + max(0.0, (page.inner_width - composed.width) / 2)
+    dy = page.margin + max(0.0, (page.inner_height - composed.height) / 2)
+    return sheet_model, replace(shift(composed, dx, dy), width=page.width, height=page.height, page=page)
+
+
+__all__ = ["Marker", "Sheet", "fit_pages", "is_marker", "shift", "MARKER_PREFIX"]

@@ -1,0 +1,290 @@
+"""Pictures fitted to a page (issue 19): `--page`, `prep.render_pages`.
+
+The properties every sheet must have, checked on every example and on
+generated models of both benchmark profiles, with stages and groups, in
+both directions:
+
+- the canvas is the page, and everything drawn lies inside its margins;
+- no text is below the page's minimum at 100% of the page;
+- every deliverable is drawn exactly once, on one page;
+- every relation is drawn once: whole on a page, or cut into two markers
+  that name the other end and the page it is on;
+- no two boxes overlap (markers included), and every page holds at least
+  one deliverable (never only arrows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import prep
+from prep.layouter.fit import fit_pages, is_marker
+from prep.layouter.page import PageError, page_option, parse_page
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.prep"))
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # noqa: E402
+
+NOTE_SMALLER = 2.0
+BIG = os.environ.get("PREP_PAGES_PROFILE") == "long"   # more and larger generated models
+
+
+def check_sheets(model, sheets, page) -> None:
+    """Every property of the module's docstring, for one model on one page."""
+    assert sheets, "no pages"
+    seen: dict[str, int] = {}
+    cut: dict[tuple[str, str], list] = {}
+    for s in sheets:
+        lay = s.layout
+        assert lay.page == page and (lay.width, lay.height) == (page.width, page.height)
+        assert s.font_size - NOTE_SMALLER >= page.min_text - 1e-9, "text below the page's minimum"
+        inside = [b for b in lay.nodes.values()] + list(lay.groups.values()) + [c.frame for c in lay.columns]
+        inside += [b for b in (lay.title, lay.legend) if b is not None]
+        for b in inside:
+            assert page.margin - 0.5 <= b.left and b.right <= page.width - page.margin + 0.5, (s.number, b)
+            assert page.margin - 0.5 <= b.top and b.bottom <= page.height - page.margin + 0.5, (s.number, b)
+        for e in lay.edges:
+            for x, y in e.points:
+                assert 0 <= x <= page.width and 0 <= y <= page.height
+        real = [n for n in s.model.deliverables if not is_marker(n)]
+        assert real, f"page {s.number} holds no deliverable"
+        for n in real:
+            assert n not in seen, f"{n} drawn on pages {seen[n]} and {s.number}"
+            seen[n] = s.number
+        boxes = list(lay.nodes.items())
+        for i, (a, ba) in enumerate(boxes):
+            for b, bb in boxes[i + 1:]:
+                assert not ba.overlaps(bb), f"page {s.number}: {a!r} overlaps {b!r}"
+        for mk in s.markers:
+            for other in mk.others:
+                cut.setdefault((other, "out" if mk.outgoing else "in"), []).append((s.number, mk))
+    assert set(seen) == set(model.deliverables)
+    # every marker names the page its other end is on
+    for (other, _), where in cut.items():
+        for number, mk in where:
+            assert seen[other] in mk.pages, f"marker for {other} says p. {mk.pages}, it is on p. {seen[other]}"
+            if mk.pages != (number,):
+                assert f"p. {mk.page}" in mk.text or f"pp. {mk.page}" in mk.text
+    # every relation: whole on one page, or cut with a marker at each end
+    for r in model.relations:
+        a, b = seen[r.source], seen[r.target]
+        if a == b and any((r.source, r.target) == (e.source, e.target) for e in sheets[a - 1].layout.edges):
+            continue
+        outs = [mk for s in sheets for mk in s.markers if r.target in mk.others and mk.outgoing]
+        ins = [mk for s in sheets for mk in s.markers if r.source in mk.others and not mk.outgoing]
+        assert outs and ins, f"relation {r.source} -> {r.target} is neither drawn nor marked"
+
+
+# ---------------------------------------------------------------- page sizes
+
+
+@pytest.mark.parametrize("text, size, kind, minimum", [
+    ("16:9", (960, 540), "slide", 9), ("4:3", (720, 540), "slide", 9), ("A4", (841.89, 595.28), "paper", 7),
+    ("a4-portrait", (595.28, 841.89), "paper", 7), ("A3", (1190.55, 841.89), "paper", 7),
+    ("letter", (792, 612), "paper", 7), ("200x120mm", (566.93, 340.16), "paper", 7), ("10x7.5in", (720, 540), "paper", 7),
+])
+def test_page_sizes(text, size, kind, minimum):
+    page = parse_page(text)
+    assert (round(page.width, 2), round(page.height, 2)) == size
+    assert page.kind == kind and page.min_text == minimum
+
+
+@pytest.mark.parametrize("text, hint", [("A5", "did you mean 'A4'"), ("16x9", "add one: 16x9mm"),
+                                        ("A4-portrat", "did you mean 'A4-portrait'"), ("1x1mm", "between 1 and 56")])
+def test_bad_page_sizes_say_what_is_meant(text, hint):
+    with pytest.raises(PageError) as e:
+        parse_page(text)
+    assert hint in e.value.hint or hint in str(e.value)
+
+
+def test_format_defaults():
+    assert page_option(None, "pptx").name == "16:9"
+    assert page_option(None, "pdf").name == "A4"
+    assert page_option(None, "svg") is None and page_option(None, "png") is None
+    assert page_option("none", "pdf") is None
+
+
+# ---------------------------------------------------------------- properties
+
+
+@pytest.mark.parametrize("page_name", ["16:9", "A4", "A4-portrait"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_fits_its_page(path, page_name):
+    model = prep.load(str(path))
+    page = parse_page(page_name)
+    check_sheets(model, fit_pages(model, page), page)
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "stage " in p.read_text(encoding="utf-8")],
+                         ids=lambda p: p.stem)
+def test_roadmap_view_fits_its_page(path):
+    model = prep.load(str(path))
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page, view="roadmap")
+    check_sheets(model, sheets, page)
+    assert all(s.layout.columns for s in sheets), "a roadmap page without its stage columns"
+
+
+SIZES = (30, 100, 300) if BIG else (30, 100)
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+@pytest.mark.parametrize("profile", ["local", "long-range"])
+@pytest.mark.parametrize("n", SIZES)
+def test_generated_models_fit(tmp_path, n, profile, direction):
+    path = tmp_path / "m.prep"
+    path.write_text(generate(n, seed=3, profile=profile, stages=4), encoding="utf-8")
+    model = prep.load(str(path))
+    for name in ("16:9", "A4"):
+        page = parse_page(name)
+        check_sheets(model, fit_pages(model, page, direction=direction), page)
+
+
+def test_models_without_stages_are_cut_along_the_flow(tmp_path):
+    path = tmp_path / "m.prep"
+    lines = [f"工程{i - 1}, 知見{i % 7} -> 工程{i}" for i in range(1, 61)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = prep.load(str(path))
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page)
+    check_sheets(model, sheets, page)
+    assert len(sheets) > 1 and sheets[0].split == "layers"
+
+
+def test_a_small_model_keeps_its_font_and_gets_one_page():
+    model = prep.load(str(ROOT / "examples/feature-addition-honest.prep"))
+    page = parse_page("16:9")
+    (sheet,) = fit_pages(model, page, font_size=12)
+    assert sheet.font_size == 12 and sheet.markers == () and sheet.split == "none"
+
+
+def test_a_strip_is_wrapped_not_shrunk():
+    """cs-onboarding is a 6:1 strip at its natural size: on a slide it is
+    wrapped into rows at a readable size, on one slide."""
+    model = prep.load(str(ROOT / "examples/cs-onboarding.prep"))
+    natural = prep.layout(model)
+    assert natural.width / natural.height > 4
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page)
+    assert len(sheets) == 1 and sheets[0].font_size >= 11
+    assert sheets[0].split == "stages" and sheets[0].markers
+
+
+def test_more_pages_are_titled_and_numbered():
+    model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page)
+    assert len(sheets) > 1
+    for s in sheets:
+        assert s.model.title.endswith(f"({s.number}/{len(sheets)})")
+        assert s.layout.title is not None
+
+
+def test_min_text_is_kept_when_raised():
+    model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
+    page = parse_page("A3", min_text=10)
+    sheets = fit_pages(model, page)
+    check_sheets(model, sheets, page)
+    assert all(s.font_size >= 12 for s in sheets)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "prep", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+def test_cli_pdf_is_a4_landscape_by_default(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    out = tmp_path / "x.pdf"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    pages = pypdf.PdfReader(str(out)).pages
+    assert len(pages) >= 1
+    for p in pages:
+        assert (round(float(p.mediabox.width)), round(float(p.mediabox.height))) == (842, 595)
+    assert "of A4" in got.stderr and "text 7-11 pt" in got.stderr
+
+
+def test_cli_pptx_is_16_9_by_default(tmp_path):
+    pptx = pytest.importorskip("pptx")
+    out = tmp_path / "x.pptx"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    deck = pptx.Presentation(str(out))
+    assert (deck.slide_width, deck.slide_height) == (12192000, 6858000)  # 13.333 x 7.5 in
+    assert len(deck.slides) == int(got.stderr.split(" slides of")[0].rsplit(" ", 1)[1])
+
+
+def test_cli_svg_pages_are_numbered_files(tmp_path):
+    out = tmp_path / "x.svg"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out), "--page", "16:9")
+    assert got.returncode == 0, got.stderr
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files[0] == "x-1.svg" and not (tmp_path / "x.svg").exists() and len(files) > 1
+    texts = [(tmp_path / f).read_text(encoding="utf-8") for f in files]
+    assert all('width="960pt" height="540pt"' in t for t in texts)
+    assert "prep&#45;offpage" in "".join(texts) and ", p. 2" in "".join(texts)
+
+
+def test_cli_layout_json_names_its_page(tmp_path):
+    out = tmp_path / "x.layout.json"
+    got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(out), "--page", "A4-portrait")
+    assert got.returncode == 0, got.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["page"]["name"] == "A4-portrait" and data["page"]["min_text"] == 7
+    assert (data["width"], data["height"]) == (595.28, 841.89)
+
+
+def test_cli_natural_size_on_request(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    out = tmp_path / "x.pdf"
+    got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(out), "--page", "none")
+    assert got.returncode == 0, got.stderr
+    (page,) = pypdf.PdfReader(str(out)).pages
+    assert float(page.mediabox.width) > 3 * float(page.mediabox.height)  # the strip, as drawn
+
+
+def test_cli_bad_page_is_a_usage_error(tmp_path):
+    got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(tmp_path / "x.svg"), "--page", "A5")
+    assert got.returncode == 2
+    assert "unknown page size 'A5'" in got.stderr and "did you mean 'A4'" in got.stderr
+    assert "Traceback" not in got.stderr and not list(tmp_path.iterdir())
+
+
+def test_cli_page_with_stable_is_refused(tmp_path):
+    got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(tmp_path / "x.svg"), "--page", "A4",
+              "--stable", str(tmp_path / "x.layout.json"))
+    assert got.returncode == 2 and "--stable keeps boxes where they were" in got.stderr
+
+
+def test_config_page_and_its_errors(tmp_path):
+    (tmp_path / "m.prep").write_text((ROOT / "examples/cs-onboarding.prep").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    (tmp_path / "prep.toml").write_text('[render]\npage = "A4-portrait"\n', encoding="utf-8")
+    got = run("render", "m.prep", "-o", "m.layout.json", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert json.loads((tmp_path / "m.layout.json").read_text(encoding="utf-8"))["page"]["name"] == "A4-portrait"
+    (tmp_path / "prep.toml").write_text('[render]\npage = "B5"\n', encoding="utf-8")
+    got = run("render", "m.prep", "-o", "n.svg", cwd=tmp_path)
+    assert got.returncode == 2 and "prep.toml" in got.stderr and "unknown page size 'B5'" in got.stderr
+    assert not (tmp_path / "n.svg").exists()
+
+
+def test_api_render_pages():
+    from prep.renderer.pages import render_pages
+
+    model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
+    pages = render_pages(model, "svg", parse_page("A4"))
+    assert pages.count == len(pages.files) > 1
+    assert all(b'width="842pt" height="595pt"' in f for f in pages.files)
+    assert "pages of A4" in pages.summary()
