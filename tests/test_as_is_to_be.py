@@ -325,3 +325,61 @@ def test_generated_pairs_draw_without_collisions(name, old, new, direction):
         for n, box in boxes.items():
             w, h = sizes.boxes[n]
             assert box.width >= w - 0.01 and box.height >= h - 0.01, n
+
+
+# ------------------------------------------------ made for a page, as --page makes pictures
+
+
+def test_both_halves_on_one_page_when_they_fit_at_a_readable_size():
+    from prep.renderer.diff import as_is_to_be_sheets
+
+    page = parse_page("A4-portrait")
+    (sheet,) = as_is_to_be_sheets(PAIRS["feature-addition-naive"], page)
+    layout = sheet.layout
+    assert (layout.width, layout.height, layout.page) == (page.width, page.height, page)
+    assert sheet.font_size >= page.min_text + 2
+    inner = prep.layouter.Box(page.width / 2, page.height / 2, page.inner_width, page.inner_height)
+    for box in [*layout.nodes.values(), *layout.groups.values(), layout.legend]:
+        assert inner.contains(box, slack=0.01)
+    assert {"As-Is", "To-Be"} <= set(layout.groups) and sheet.marks.status
+
+
+def test_halves_that_do_not_fit_one_page_get_pages_of_their_own():
+    from prep.renderer.diff import as_is_to_be_sheets
+
+    page = parse_page("16:9")
+    sheets = as_is_to_be_sheets(PAIRS["health-management-as-is"], page)
+    assert len(sheets) >= 2
+    titles = [s.model.title for s in sheets]
+    assert titles[0] == "健康経営プロジェクト (As-Is)" and all(t.startswith("健康経営プロジェクト (To-Be)") for t in titles[1:])
+    for s in sheets:
+        assert (s.layout.width, s.layout.height) == (page.width, page.height)
+        assert s.font_size >= page.min_text + 2                # never below the page's minimum
+        assert len(s.marks.edge_status) == len(s.model.relations)
+    added = [n for s in sheets[1:] for n, st in s.marks.status.items() if st == "added" and n in s.model.deliverables]
+    removed = [n for n, st in sheets[0].marks.status.items() if st == "removed" and n in sheets[0].model.deliverables]
+    assert added and removed
+
+
+@pytest.mark.parametrize("size, pages", [("A4-portrait", 1), ("16:9", 2)])
+def test_pdf_and_powerpoint_pages_are_the_page(size, pages):
+    import io
+
+    import pptx
+    pypdf = pytest.importorskip("pypdf")
+    from prep.renderer.diff import render_as_is_to_be_pages
+
+    page = parse_page(size)
+    pair = PAIRS["feature-addition-naive"]
+    pdf = render_as_is_to_be_pages(pair, "pdf", page)
+    sheets = pypdf.PdfReader(io.BytesIO(pdf.files[0])).pages
+    assert len(sheets) == pages == pdf.count
+    for sheet in sheets:
+        assert (round(float(sheet.mediabox.width)), round(float(sheet.mediabox.height))) == (round(page.width),
+                                                                                             round(page.height))
+    deck = pptx.Presentation(io.BytesIO(render_as_is_to_be_pages(pair, "pptx", page).files[0]))
+    assert len(deck.slides) == pages
+    assert deck.slide_width == pytest.approx(page.width * 12700, abs=200)  # EMU; points in hundredths
+    assert deck.slide_height == pytest.approx(page.height * 12700, abs=200)
+    svgs = render_as_is_to_be_pages(pair, "svg", page)
+    assert len(svgs.files) == pages and f"{pages} " in svgs.summary()

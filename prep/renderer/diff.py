@@ -27,6 +27,7 @@ from html import escape
 
 from ..language.diff import ModelDiff
 from ..language.model import Model, Relation
+from ..layouter.fit import Sheet
 
 ADDED_FILL, CHANGED_FILL = "#d6efd0", "#fbe7b5"
 ADDED_INK, REMOVED_INK, CHANGED_INK = "#1b5e20", "#9a9a9a", "#8a5a00"
@@ -436,10 +437,9 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", the
             options.append((kind, fa, fb, shift, legend, pair, whole))
 
     def text(box) -> float:
-        w, h = box.width + 2 * PICTURE_PAD, box.height + 2 * PICTURE_PAD
-        if page is None:
-            return min(SHAPE[0] / w, SHAPE[1] / h)
-        return theme.font_size * min(1.0, page.inner_width / w, page.inner_height / h)
+        if page is None:  # the picture's own margin around it
+            return min(SHAPE[0] / (box.width + 2 * PICTURE_PAD), SHAPE[1] / (box.height + 2 * PICTURE_PAD))
+        return theme.font_size * min(1.0, page.inner_width / box.width, page.inner_height / box.height)
 
     if arrangement is None and page is None:
         side_pair = options[0][5]
@@ -558,3 +558,131 @@ def _frames(groups: dict, deliverables: dict, nodes: dict, label_sizes: dict, fr
         y1 = max(b.bottom for b in content) + GROUP_PAD
         frames[g] = _box(x0, y0, x1, y1)
         labels[g] = Box(x0 + GROUP_PAD + lw / 2, y0 + GROUP_PAD / 2 + lh / 2, lw, lh)
+
+
+# ------------------------------------------------------------- on a page
+
+NOTE_SMALLER = 2.0  # relation notes and the legend are this much smaller than box text
+
+
+@dataclass(frozen=True)
+class DiffSheet(Sheet):
+    """A page of As-Is / To-Be: a `Sheet` and the change marks to draw it with."""
+    marks: DiffMarks | None = None
+
+
+def as_is_to_be_sheets(diff: ModelDiff, page, *, direction: str | None = None, theme=None,
+                       arrangement: str | None = None) -> list:
+    """As-Is / To-Be made for `page`, as `prep.layouter.fit.Sheet`s (each
+    layout is the page: its canvas, the drawing inside the margins, text at
+    the size it was laid out for, `Layout.page` set), as `--page` makes
+    every picture:
+
+    1. both halves on one page, at the theme's font size, else at the
+       smallest the page allows (its `min_text` for notes and the legend,
+       2 pt more for boxes); side by side or stacked, left to right or top
+       to bottom (`direction=None`), whichever fits with the more room;
+    2. else each half on pages of its own, fitted as any model is
+       (`prep.layouter.fit.fit_pages`: wrapped into rows, more pages,
+       off-page markers), titled with the half's title and marked with its
+       changes.
+
+    Each sheet carries its marks as `sheet.marks` (a DiffMarks)."""
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    smallest = page.min_text + NOTE_SMALLER
+    sizes = sorted({max(theme.font_size, smallest), smallest}, reverse=True)
+    directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
+    for size in sizes:
+        look = replace(theme, font_size=size)
+        fitting = [p for p in (as_is_to_be(diff, page=page, direction=d, theme=look, arrangement=arrangement)
+                               for d in directions)
+                   if p.layout.width <= page.inner_width + 1e-6 and p.layout.height <= page.inner_height + 1e-6]
+        if fitting:  # the most room to spare; a tie goes to the first direction
+            best = max(fitting, key=lambda p: round(min(page.inner_width / p.layout.width,
+                                                        page.inner_height / p.layout.height), 3))
+            return [DiffSheet(best.model, _on_page(best.layout, page), 1, 1, size, best.layout.direction,
+                              marks=best.marks)]
+    return _half_sheets(diff, page, direction, theme)
+
+
+def _on_page(placed, page):
+    from ..layouter.fit import shift
+
+    dx = page.margin + (page.inner_width - placed.width) / 2
+    dy = page.margin + (page.inner_height - placed.height) / 2
+    return replace(shift(placed, dx, dy), width=page.width, height=page.height, page=page)
+
+
+def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
+    """Each half on pages of its own, fitted as any model is; every sheet
+    titled with its half's title and marked with the half's changes."""
+    from ..language.model import Stage
+    from ..layouter.fit import fit_pages
+
+    u = union(diff)
+    halves = _halves(diff, u)
+    titles = half_titles(diff.old, diff.new)
+    sheets = []
+    for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
+        prefix = side + ": "
+        deliverables = {n: replace(d, group=None if d.group == side else d.group)
+                        for n, d in half.deliverables.items()}
+        groups = {g: replace(x, parent=None if x.parent == side else x.parent) for g, x in half.groups.items()}
+        stages = {n: replace(st, exits=tuple(prefix + x for x in st.exits),
+                             members=tuple(prefix + m for m in st.members)) if isinstance(st, Stage) else st
+                  for n, st in model.stages.items()}
+        own = Model(path=model.path, title=titles[side], deliverables=deliverables, relations=tuple(half.relations),
+                    groups=groups, source=model.source, stages=stages)
+        status: dict[tuple, list[str]] = {}
+        for r, st in zip(half.relations, half.edge_status):
+            status.setdefault((r.source, r.target, r.kind), []).append(st)
+        for sheet in fit_pages(own, page, direction=direction, font=theme.font, font_size=theme.font_size,
+                               legend=True):
+            taken: dict[tuple, int] = {}
+            edges = []
+            for r in sheet.model.relations:  # off-page markers' relations: unmarked
+                key = (r.source, r.target, r.kind)
+                k = taken.get(key, 0)
+                taken[key] = k + 1
+                edges.append(status.get(key, ["same"])[min(k, len(status.get(key, ["same"])) - 1)])
+            sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
+                                    sheet.direction, sheet.markers, sheet.split,
+                                    marks=DiffMarks(dict(half.status), edges, {})))
+    # numbered within each half, as its page titles and off-page markers count
+    return sheets
+
+
+def render_as_is_to_be_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None = None, theme=None,
+                             dpi: float | None = None, embed_fonts: bool = True, arrangement: str | None = None):
+    """`as_is_to_be_sheets` drawn as `fmt`: a `prep.renderer.pages.Pages`
+    (PDF and PowerPoint one file of pages, SVG, PNG, DOT and layout JSON a
+    file per page, named by `page_file_name`)."""
+    from . import render
+    from .dot import resolve_theme, to_dot
+    from .pages import PAGED_FORMATS, PER_PAGE_FORMATS, Pages
+
+    fmt = fmt.lower()
+    if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
+        raise ValueError(f"a page does not apply to {fmt}: pages are for svg, png, pdf, pptx, dot and layout")
+    theme = resolve_theme(theme)
+    sheets = as_is_to_be_sheets(diff, page, direction=direction, theme=theme, arrangement=arrangement)
+
+    def drawn(s, as_fmt: str) -> bytes:
+        return render(s.model, as_fmt, direction=s.direction, legend=True, theme=replace(theme, font_size=s.font_size),
+                      dpi=dpi, layout=s.layout, marks=s.marks, embed_fonts=embed_fonts)
+
+    if fmt == "pdf":
+        from .pdfpages import merge
+
+        pdfs = [drawn(s, "pdf") for s in sheets]
+        return Pages(tuple(sheets), (merge(pdfs) if len(pdfs) > 1 else pdfs[0],))
+    if fmt == "pptx":
+        from .pptx import to_pptx_deck
+
+        slides = [(s.model, to_dot(s.model, direction=s.direction, legend=True,
+                                   theme=replace(theme, font_size=s.font_size), layout=s.layout, marks=s.marks))
+                  for s in sheets]
+        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
+    return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))
