@@ -255,3 +255,11 @@ def test_both_halves_of_as_is_to_be_keep_the_colour():
     frames = [g for g in ET.fromstring(svg).iter(f"{SVG}g") if "prep-group" in (g.get("class") or "")]
     fills = [next(iter(g.iter(f"{SVG}path"))).get("fill") for g in frames]
     assert fills.count(GROUP_FILLS["blue"]) == 2 and fills.count(GROUP_FILLS["green"]) == 2
+
+
+def test_a_picture_made_for_a_page_keeps_the_colours(prep_run, tmp_path):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    r = prep_run("render", "m.prep", "--page", "A4-portrait", "-o", "m.svg", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    fills = frame_fills((tmp_path / "m.svg").read_bytes())
+    assert fills["営業"] == GROUP_FILLS["blue"] and fills["品質"] == GROUP_FILLS["grey"]
