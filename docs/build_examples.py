@@ -45,6 +45,15 @@ def diff_pictures():
                                                            new_label=f"{new}.prep")
             yield f"{stem}.as-is-to-be.{fmt}", "side-by-side", render_diff(
                 change, fmt, side_by_side=True, old_label=f"{old}.prep", new_label=f"{new}.prep")
+    # As-Is / To-Be arranged for a slide and for a sheet of A4
+    from prep.layouter.page import parse_page
+
+    change = diff_models(prep.load(ROOT / "examples" / "health-management-as-is.prep"),
+                         prep.load(ROOT / "examples" / "health-management-to-be.prep"))
+    for page in ("16:9", "A4-portrait"):
+        for fmt in ("svg", "png"):
+            yield (f"health-management.as-is-to-be.{page.lower().replace(':', 'x')}.{fmt}", "side-by-side",
+                   render_diff(change, fmt, side_by_side=True, page=parse_page(page)))
 
 
 def roadmap_pictures():

@@ -21,14 +21,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
-           "render_stage", "flipbook", "stage_frames", "format_text"]
+           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
-                "format_text"):
+                "format_text", "render_diff"):
         from . import api
 
         return getattr(api, name)

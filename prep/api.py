@@ -85,6 +85,24 @@ def diff(old: Model, new: Model, **options):
     return review(old, new, **options)
 
 
+def render_diff(old: Model, new: Model, format: str = "svg", *, side_by_side: bool = False, page=None,
+                **options) -> bytes:
+    """Draw what changed from `old` to `new` (docs/diff.md): one picture
+    on the union of both, or with `side_by_side` the As-Is and the To-Be
+    as two titled, marked halves, side by side or stacked, whichever gives
+    the larger text on `page` ("16:9", "A4-portrait", ... or a
+    `prep.layouter.page.Page`; None: side by side unless wider than 3:1).
+    `format`: svg, png, pdf, pptx, dot or layout. Options: direction,
+    theme, dpi, embed_fonts."""
+    from .language.diff import diff_models
+    from .layouter.page import parse_page
+    from .renderer.diff import render_diff as _render_diff
+
+    if isinstance(page, str):
+        page = parse_page(page)
+    return _render_diff(diff_models(old, new), format, side_by_side=side_by_side, page=page, **options)
+
+
 def lint(model: Model, **options):
     """Run the lint rules on a model and return the findings (Diagnostics),
     as a `Findings` list that a notebook shows as a table."""

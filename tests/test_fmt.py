@@ -240,7 +240,7 @@ def _soup(rnd) -> str:
             else:
                 items.append(f"{key}:{gap()}{name()}")
         if rnd.random() < 0.05:
-            items.append("colour: red")
+            items.append("shade: red")  # a key fmt does not know: the list keeps its order
         return gap() + "[" + gap() + (gap() + "," + gap()).join(items) + gap() + "]"
 
     def statement(depth):

@@ -82,6 +82,9 @@ SAMPLES = [
     'group 保健師 "Public-health nurse" {\n  deliverable 保健指導計画 [stage: onboarding]\n'
     "  group nested { knowhow 面談スキル }\n}\n",
     "group a { group b { x -> y } }\n",
+    # a group's colour (or fill), a name or a string, with its other attributes
+    'group sales "営業" [colour: blue] {\n  deliverable a\n}\n',
+    'group s [fill: "Green", stage: x, note: "n"] { group t [colour: gray] { a -> b } }\n',
     "group a {\n}\n",
     "group a { }\n",
     'a->b\npost-sales -> v1.2\n"a \\"q\\" b" -> "x\\ny"\n',
@@ -182,7 +185,8 @@ def _line(draw):
         if draw(st.booleans()):
             text += ws + draw(_attrs())
     elif kind == 3:
-        text = "group g {"
+        text = "group g " + draw(st.sampled_from(["", '"label" ', "[colour: blue] ", '"l" [fill: "red", note: "n"] ',
+                                                  "[colour] "])) + "{"
     elif kind == 4:
         text = "}"
     else:

@@ -43,7 +43,7 @@ def model_to_dict(model: Model) -> dict:
         ],
         "groups": [
             {"name": g.name, "label": g.label, "parent": g.parent, "stage": g.stage, "note": g.note,
-             "span": _span(g.span)}
+             "colour": g.colour, "span": _span(g.span)}
             for g in model.groups.values()
         ],
         # in order; `members` are the deliverables placed in the stage
@@ -72,7 +72,7 @@ def model_from_dict(data: dict) -> Model:
                  _unspan(r["target_span"]), r["note"], r["stage"], tuple(r["owners"]))
         for r in data["relations"])
     groups = {g["name"]: Group(g["name"], g["label"], g["parent"], _unspan(g["span"]), g.get("stage"),
-                               g.get("note")) for g in data["groups"]}
+                               g.get("note"), g.get("colour")) for g in data["groups"]}
     stages = {s["name"]: Stage(s["name"], s["label"], s["index"], tuple(s["exits"]), s["note"], s["after"],
                                _unspan(s["span"]), s["declared"], tuple(s["members"]))
               for s in data.get("stages", ())}

@@ -44,9 +44,9 @@ KEYWORDS = frozenset(("title", "deliverable", "knowhow", "group", "stage"))
 _DECLARING = frozenset(("deliverable", "knowhow", "group", "stage"))
 
 # attribute keys whose values are names (quotes dropped where not needed)
-NAME_VALUED = frozenset(("owner", "stage", "after", "exit"))
+NAME_VALUED = frozenset(("owner", "stage", "after", "exit", "colour", "fill"))
 # canonical attribute order; a list with any other key keeps its order
-ATTRIBUTE_ORDER = ("external", "final", "owner", "stage", "after", "exit", "note")
+ATTRIBUTE_ORDER = ("external", "final", "owner", "stage", "after", "exit", "colour", "fill", "note")
 
 # token kinds
 NAME, STRING, ARROW, PUNCT, NEWLINE, SEMI, COMMENT = "NAME", "STRING", "ARROW", "PUNCT", "NL", "SEMI", "COMMENT"

@@ -45,7 +45,12 @@ ATTRIBUTES = {
 }
 # the attributes of a `stage` and of a `group` (name -> value kind)
 STAGE_ATTRIBUTES = {"exit": "names", "after": "text", "note": "text"}
-GROUP_ATTRIBUTES = {"stage": "text", "note": "text"}
+GROUP_ATTRIBUTES = {"stage": "text", "note": "text", "colour": "text", "fill": "text"}
+# the fills a group's frame may take (`colour:`, or its alias `fill:`): pale
+# ones of one lightness, so black text stays readable on them; the renderer
+# gives each its look per theme (greys in print)
+GROUP_COLOURS = ("blue", "green", "yellow", "orange", "red", "purple", "grey")
+COLOUR_SPELLINGS = {"gray": "grey", "violet": "purple"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,7 @@ class Group:
     span: Span
     stage: str | None = None
     note: str | None = None
+    colour: str | None = None   # one of GROUP_COLOURS: the frame's fill
 
     @property
     def display(self) -> str:
@@ -389,21 +395,23 @@ def _build_model(statements: list, path: str, comments: Iterable[Comment], sourc
 
 def _add_group(b: _Builder, st, parent: str | None) -> str | None:
     """Record a group (opened or reopened); returns its `stage:`, if any."""
-    values = _block_attributes(b, st.attrs, GROUP_ATTRIBUTES, "a group", subject=None)
-    stage, note = values.get("stage"), values.get("note")
+    spans: dict = {}
+    values = _block_attributes(b, st.attrs, GROUP_ATTRIBUTES, "a group", subject=None, spans=spans)
+    stage, note, colour = values.get("stage"), values.get("note"), _group_colour(b, values, spans)
     old = b.groups.get(st.name)
     if old is None:
-        b.groups[st.name] = Group(st.name, st.label, parent, st.span, stage, note)
+        b.groups[st.name] = Group(st.name, st.label, parent, st.span, stage, note, colour)
         return stage
-    if (stage is not None and old.stage is not None and stage != old.stage) or (
-            note is not None and old.note is not None and note != old.note):
+    given = {"stage": stage, "note": note, "colour": colour}
+    before = {"stage": old.stage, "note": old.note, "colour": old.colour}
+    if any(given[k] is not None and before[k] is not None and given[k] != before[k] for k in given):
         b.error("E002", "conflicting-declaration",
                 f"group '{st.name}' has other attributes here than where it was first opened",
-                st.name_span, "reopening a group is fine; give its stage and note once",
+                st.name_span, "reopening a group is fine; give its stage, note and colour once",
                 related=[Related(old.span, "first opened here")])
-    elif stage is not None or note is not None:
+    elif any(v is not None for v in given.values()):
         old = b.groups[st.name] = Group(old.name, old.label, old.parent, old.span, old.stage or stage,
-                                        old.note or note)
+                                        old.note or note, old.colour or colour)
     stage = stage or old.stage
     if old.parent != parent:
         b.error("E002", "conflicting-declaration",
@@ -415,8 +423,31 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
                 f"group '{st.name}' has label \"{st.label}\" here but \"{old.label}\" where it was first opened",
                 st.name_span, "reopening a group is fine; give the label once", related=[Related(old.span, "first opened here")])
     elif old.label is None and st.label is not None:
-        b.groups[st.name] = Group(old.name, st.label, old.parent, old.span, old.stage, old.note)
+        b.groups[st.name] = Group(old.name, st.label, old.parent, old.span, old.stage, old.note, old.colour)
     return stage
+
+
+def _group_colour(b: _Builder, values: dict, spans: dict) -> str | None:
+    """A group's `colour:` (or `fill:`) as a palette name; a located error
+    naming the palette for anything else."""
+    palette = ", ".join(GROUP_COLOURS)
+    if "colour" in values and "fill" in values:
+        b.error("E006", "invalid-attribute", "attribute 'fill' is another name for 'colour': give one of them",
+                spans["fill"], "keep `colour:` (or `fill:`), not both", subject=None,
+                related=[Related(spans["colour"], "colour given here")])
+        return None
+    key = "colour" if "colour" in values else "fill" if "fill" in values else None
+    if key is None:
+        return None
+    raw = values[key]
+    word = raw.strip().lower()
+    word = COLOUR_SPELLINGS.get(word, word)
+    if word in GROUP_COLOURS:
+        return word
+    close = difflib.get_close_matches(word, GROUP_COLOURS, n=1, cutoff=0.5)
+    hint = (f"did you mean '{close[0]}'? " if close else "") + f"a group's {key} is one of: {palette}"
+    b.error("E006", "invalid-attribute", f"unknown group colour '{raw}'", spans[key], hint, subject=None)
+    return None
 
 
 def _where(group: str | None) -> str:

@@ -300,7 +300,8 @@ def hover_text(analysis: Analysis, name: str) -> str | None:
         out.append(f"stage: {stage}")
     if d.group:
         group = model.groups.get(d.group)
-        out.append(f"group: {group.display if group else d.group}")
+        colour = f" ({group.colour})" if group is not None and group.colour else ""
+        out.append(f"group: {group.display if group else d.group}{colour}")
     if d.note:
         out.append(f"note: {d.note}")
     index = model.index
@@ -377,8 +378,9 @@ _OPEN_ATTR = re.compile(r"\[([^\[\]]*)$")
 
 def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, str, str]]:
     """(label, kind, text to insert) for the cursor at (line, column):
-    kind is "deliverable", "keyword", "attribute", "stage" or "owner"."""
-    from ..language.model import ATTRIBUTES
+    kind is "deliverable", "keyword", "attribute", "stage", "owner" or
+    "colour" (a group's `colour:` / `fill:`)."""
+    from ..language.model import ATTRIBUTES, GROUP_ATTRIBUTES, GROUP_COLOURS
 
     before = analysis.lines.line(line - 1)[: column - 1]
     model = analysis.model
@@ -389,9 +391,14 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
     attr_context = _attribute_context(code)
     if attr_context is not None:
         key = attr_context
+        on_group = code.lstrip().startswith("group ")
         if key is None or key == "":
+            if on_group:
+                return [(k, "attribute", k) for k in GROUP_ATTRIBUTES]
             keys = list(ATTRIBUTES) + [k for k in ("after", "exit") if k not in ATTRIBUTES]
             return [(k, "attribute", k) for k in keys]
+        if key in ("colour", "fill"):
+            return [(c, "colour", c) for c in GROUP_COLOURS]
         if key == "stage":
             return [(s, "stage", spell(s)) for s in stage_names(model)]
         if key == "owner":
@@ -493,6 +500,12 @@ def quick_fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
         guess = re.search(r"did you mean '([^']+)'", diagnostic.hint or "")
         if guess:
             out.append(Fix(f"Change to '{guess.group(1)}'", [(span, guess.group(1))], diagnostic, True))
+    if diagnostic.code == "E006" and diagnostic.message.startswith("unknown group colour") \
+            and span.line == span.end_line:
+        guess = re.search(r"did you mean '([^']+)'", diagnostic.hint or "")
+        key = line_text[span.column - 1: span.end_column - 1].split(":", 1)[0].strip()
+        if guess and key in ("colour", "fill"):
+            out.append(Fix(f"Change to '{guess.group(1)}'", [(span, f"{key}: {guess.group(1)}")], diagnostic, True))
     if diagnostic.code[:1] not in ("E", "P"):  # model errors are fixed, not silenced
         out.append(_suppression_fix(line_text, diagnostic))
     return out

@@ -34,7 +34,7 @@ SYMBOL_KIND = {"group": lsp.SymbolKind.Namespace, "stage": lsp.SymbolKind.Event,
                "deliverable": lsp.SymbolKind.Object, "knowhow": lsp.SymbolKind.Interface}
 COMPLETION_KIND = {"deliverable": lsp.CompletionItemKind.Value, "keyword": lsp.CompletionItemKind.Keyword,
                    "attribute": lsp.CompletionItemKind.Property, "stage": lsp.CompletionItemKind.Enum,
-                   "owner": lsp.CompletionItemKind.Text}
+                   "owner": lsp.CompletionItemKind.Text, "colour": lsp.CompletionItemKind.Color}
 
 
 def uri_to_path(uri: str) -> str:

@@ -4,9 +4,10 @@
     prep render --diff --side-by-side main..HEAD -- model.prep
 
 The *union* of the two models (every deliverable and relation of either)
-is laid out once. One picture marks what changed; side by side, the old
-model (As-Is) and the new one (To-Be) are drawn next to each other, each
-deliverable at the same place in both.
+is laid out once. One picture marks what changed (`render_diff`); with
+`side_by_side`, the old model (As-Is) and the new one (To-Be) are two
+titled halves of one picture (`as_is_to_be`), each deliverable at the same
+place in both, side by side or stacked, whichever suits the page.
 
 Readable in greyscale print, not only by colour:
 
@@ -15,7 +16,8 @@ Readable in greyscale print, not only by colour:
 - changed: a "~" before the label and a double-weight border (amber fill);
   renamed: "old → new" as the label;
 - relations: added bold, removed dotted and grey, changed bold and dashed
-  with the old kind written on it ("was input").
+  with the old kind written on it ("was input"; side by side, the As-Is
+  half shows it instead).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from html import escape
 
 from ..language.diff import ModelDiff
 from ..language.model import Model, Relation
+from ..layouter.fit import Sheet
 
 ADDED_FILL, CHANGED_FILL = "#d6efd0", "#fbe7b5"
 ADDED_INK, REMOVED_INK, CHANGED_INK = "#1b5e20", "#9a9a9a", "#8a5a00"
@@ -95,11 +98,19 @@ def _strike(text: str) -> str:
 
 @dataclass
 class DiffMarks:
-    """How `to_dot` styles a box or an arrow of the union by its change."""
-    union: Union
+    """How `to_dot` styles a box or an arrow by its change: `status` by
+    deliverable name, `edge_status` by relation index, `was` the old
+    relation of a changed one (by index)."""
+    status: dict[str, str]
+    edge_status: list[str]
+    was: dict[int, Relation]
+
+    @classmethod
+    def of(cls, u: "Union") -> "DiffMarks":
+        return cls(u.status, u.edge_status, u.was)
 
     def node_pairs(self, d, pairs: list, label: str) -> list:
-        s = self.union.status.get(d.name, "same")
+        s = self.status.get(d.name, "same")
         out = dict(pairs)
         style = out.get("style", '"filled"').strip('"').split(",")
         if s == "added":
@@ -115,7 +126,7 @@ class DiffMarks:
         return list(out.items())
 
     def edge_pairs(self, k: int, pairs: list, middle: str | None = None) -> list:
-        return edge_look(self.union.edge_status[k], pairs, self.union.was.get(k), middle)
+        return edge_look(self.edge_status[k], pairs, self.was.get(k), middle)
 
     def legend_box(self, kind: str, pairs: list, text: str) -> list:
         """A sample box of the legend ('diff-added', ...), looking as the
@@ -159,120 +170,519 @@ def _plain(text: str) -> str:
 
 # ----------------------------------------------------------------- drawing
 
-PANEL_GAP = 48.0
-PANEL_PAD = 14.0
+PANEL_GAP = 36.0    # between the two halves (and before the legend)
+PANEL_PAD = 14.0    # a half's frame to its content
+GROUP_PAD = 9.0     # a group's frame to its content, as the layout engine pads
+PICTURE_PAD = 14.4  # the picture's own margin (Graphviz pad=0.2 in), each side
+WIDE = 3.0          # without a page: stacked when side by side is wider than 3:1
+SHAPE = (16.0, 9.0)  # without a page: the shape the legend's place is chosen for
+SIDES = ("As-Is", "To-Be")
+ARRANGEMENTS = ("side-by-side", "stacked")
 
 
-def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, old_label: str = "old",
-                new_label: str = "new", direction: str = "LR", theme=None, dpi: float | None = None,
-                embed_fonts: bool = True) -> bytes:
+def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=None, old_label: str = "old",
+                new_label: str = "new", direction: str | None = "LR", theme=None, dpi: float | None = None,
+                embed_fonts: bool = True, arrangement: str | None = None) -> bytes:
     """The diff picture of `diff` as `fmt` (svg, png, pdf, pptx, dot, layout);
-    `embed_fonts`: an SVG carries the subset of its font."""
-    from dataclasses import replace
-
+    `embed_fonts`: an SVG carries the subset of its font (`old_label` and
+    `new_label` are not drawn: the halves carry the models' titles). `side_by_side`:
+    the As-Is and the To-Be model as two titled halves (`as_is_to_be`),
+    arranged for `page` (a `prep.layouter.page.Page`, or None);
+    `direction=None`: the one that suits the page; `arrangement`
+    ("side-by-side" or "stacked"): that one, whatever the page (`as_is_to_be`)."""
     from ..layouter import layout as lay_out
     from . import render
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
+    if side_by_side:
+        picture = as_is_to_be(diff, page=page, direction=direction, theme=theme, arrangement=arrangement)
+        return render(picture.model, fmt, layout=picture.layout, theme=theme, dpi=dpi, legend=True,
+                      marks=picture.marks, embed_fonts=embed_fonts)
     u = union(diff)
-    geometry = lay_out(u.model, direction=direction, font=theme.font, font_size=theme.font_size,
-                       legend=not side_by_side, diff_legend=not side_by_side)
-    if not side_by_side:
-        return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks(u),
-                      embed_fonts=embed_fonts)
-    model, placed = _side_by_side(u, geometry, diff, old_label, new_label, theme)
-    placed = replace(placed, engine=geometry.engine, direction=geometry.direction)
-    return render(model, fmt, layout=placed, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
+    geometry = lay_out(u.model, direction=direction or "LR", font=theme.font, font_size=theme.font_size,
+                       legend=True, diff_legend=True)
+    return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks.of(u),
+                  embed_fonts=embed_fonts)
 
 
-def _side_by_side(u: Union, geometry, diff: ModelDiff, old_label: str, new_label: str, theme):
-    """The old model (As-Is) and the new one (To-Be) next to each other,
-    each deliverable where the union layout put it, in one model and one
-    layout: two frames, names prefixed by the side."""
-    from ..language.model import Deliverable, Group
-    from ..layouter import Box, Layout, Route, measure
+@dataclass
+class AsIsToBe:
+    """Both versions as one model and one layout, ready to draw: every
+    deliverable, group and relation of a half is named "As-Is: <name>" or
+    "To-Be: <name>", inside the half's frame (the group "As-Is" or "To-Be",
+    labelled with the half's title)."""
+    model: Model
+    layout: object                 # prep.layouter.Layout
+    marks: DiffMarks
+    arrangement: str               # side-by-side | stacked
+    titles: dict[str, str]         # "As-Is"/"To-Be" -> the half's title
+    text_size: float | None        # the box text's size at 100% of `page` (points), None without a page
+    page: object = None            # the prep.layouter.page.Page it was arranged for
 
+    @property
+    def fits(self) -> bool | None:
+        """Is the text at least the page's minimum size (None: no page)?
+        When not, the layout (wrapping, pages) has to do more than arrange."""
+        return None if self.page is None else self.text_size >= self.page.min_text - 1e-9
+
+
+def half_titles(old: Model, new: Model) -> dict[str, str]:
+    """Each half's title: the models' own titles when they tell the halves
+    apart, else "As-Is" / "To-Be" (with the shared title after it)."""
+    if old.title and new.title and old.title != new.title:
+        return {"As-Is": old.title, "To-Be": new.title}
+    return {side: f"{side}: {m.title}" if m.title else side for side, m in zip(SIDES, (old, new))}
+
+
+@dataclass
+class _Half:
+    deliverables: dict          # side name -> Deliverable (labelled with its mark)
+    status: dict                # side name -> same | added | removed | changed | renamed
+    union_name: dict            # side name -> the union's name of it
+    relations: list             # Relations under side names
+    edge_status: list
+    routes: list                # per relation: index of its union route, or None
+    groups: dict                # side group name -> Group
+
+
+def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
+    """The old model as the As-Is half and the new one as the To-Be half,
+    each part with its change and its place in the union layout."""
+    from ..language.model import MUTUAL
+
+    old, new = diff.old, diff.new
     renamed_to = dict(diff.renamed)
-    sides = {"As-Is": (diff.old, lambda n: renamed_to.get(n, n)), "To-Be": (diff.new, lambda n: n)}
-    deliverables, relations, groups, routes = {}, [], {}, []
-    nodes, frames = {}, {}
-    headers = {"As-Is": f"As-Is: {old_label}", "To-Be": f"To-Be: {new_label}"}
-    dx = geometry.width + PANEL_GAP
-    route_of = {}
-    for k, r in enumerate(u.model.relations):
-        route_of.setdefault((r.source, r.target, r.kind), []).append(geometry.edges[k])
-    for side, (model, union_name) in sides.items():
-        shift = 0.0 if side == "As-Is" else dx
-        top = f"{side}"
-        groups[top] = Group(top, headers[side], None, next(iter(model.deliverables.values())).span
-                            if model.deliverables else None)
-
+    removed = {id(rc.old): k for k, rc in enumerate(rc for rc in diff.relations if rc.status == "removed")}
+    at_new = {id(r): k for k, r in enumerate(new.relations)}
+    old_changed = {id(rc.old): rc.new for rc in diff.relations if rc.status == "changed"}
+    new_status = {id(rc.new): rc.status for rc in diff.relations if rc.new is not None}
+    # an unchanged old relation: the new relation with the same ends and kind
+    same_pairs: dict[tuple, list[int]] = {}
+    for k, r in enumerate(new.relations):
+        if id(r) not in new_status:
+            same_pairs.setdefault((r.source, r.target, r.kind), []).append(k)
+            if r.kind == MUTUAL:
+                same_pairs.setdefault((r.target, r.source, r.kind), []).append(k)
+    taken: set[int] = set()
+    halves = {}
+    for side, model in zip(SIDES, (old, new)):
         def name(n, side=side):
             return f"{side}: {n}"
 
-        for g in model.groups.values():
-            groups[name(g.name)] = Group(name(g.name), g.display, name(g.parent) if g.parent else top, g.span)
-            frame = geometry.groups.get(g.name)
-            if frame is not None:
-                frames[name(g.name)] = Box(frame.x + shift, frame.y, frame.width, frame.height)
+        def to_union(n, side=side):
+            return renamed_to.get(n, n) if side == "As-Is" else n
+
+        half = _Half({}, {}, {}, [], [], [], {})
         for n, d in model.deliverables.items():
-            box = geometry.nodes[union_name(n)]
-            deliverables[name(n)] = Deliverable(name(n), d.kind, d.display, d.owners, d.external, d.final, d.note,
-                                                d.stage, name(d.group) if d.group in model.groups else top, d.span)
-            nodes[name(n)] = Box(box.x + shift, box.y, box.width, box.height)
-        used: dict[tuple, int] = {}
+            un = to_union(n)
+            s = u.status.get(un, "same")
+            if side == "To-Be":
+                mark = {"added": "+ ", "changed": "~ ", "renamed": "~ " + (
+                    old.deliverables[u.renamed_from[n]].display + " → " if s == "renamed" else "")}.get(s, "")
+            else:
+                mark = "~ " if s in ("changed", "renamed") else ""
+            group = name(d.group) if d.group in model.groups else side
+            half.deliverables[name(n)] = replace(d, name=name(n), label=mark + d.display, group=group)
+            half.status[name(n)] = s
+            half.union_name[name(n)] = un
+        for g in model.groups.values():
+            half.groups[name(g.name)] = replace(g, name=name(g.name), parent=name(g.parent) if g.parent else side)
         for r in model.relations:
-            key = (union_name(r.source), union_name(r.target), r.kind)
-            candidates = route_of.get(key) or route_of.get((key[0], key[1], "input")) or []
-            i = used.get(key, 0)
-            used[key] = i + 1
-            if candidates:
-                src = candidates[min(i, len(candidates) - 1)]
-                pts = tuple((x + shift, y) for x, y in src.points)
-                label = None if src.label is None else Box(src.label.x + shift, src.label.y, src.label.width,
-                                                           src.label.height)
-            else:  # the same pair with another kind in the union: its route
-                src = next((e for e in geometry.edges if (e.source, e.target) == key[:2]
-                            or (e.source, e.target) == key[1::-1]), None)
-                pts = tuple((x + shift, y) for x, y in src.points) if src else ()
-                label = None
-            relations.append(Relation(r.kind, name(r.source), name(r.target), r.span, r.source_span, r.target_span,
-                                      r.note, r.stage, r.owners))
-            routes.append(Route(name(r.source), name(r.target), r.kind, pts, label))
-    combined = Model(path=diff.new.path, title=None, deliverables=deliverables, relations=tuple(relations),
-                     groups=groups, source=diff.new.source)
-    sizes = measure(combined, font=theme.font, font_size=theme.font_size)
-    group_labels = {}
-    for side in sides:
-        members = [b for n, b in nodes.items() if n.startswith(side + ": ")]
-        members += [b for n, b in frames.items() if n.startswith(side + ": ")]
-        lw, lh = sizes.groups[side]
-        if members:
-            x0 = min(b.left for b in members) - PANEL_PAD
-            x1 = max(b.right for b in members) + PANEL_PAD
-            y0 = min(b.top for b in members) - PANEL_PAD - lh
-            y1 = max(b.bottom for b in members) + PANEL_PAD
-            x1 = max(x1, x0 + lw + 2 * PANEL_PAD)
-            frames[side] = Box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0)
-            group_labels[side] = Box(x0 + PANEL_PAD + lw / 2, y0 + PANEL_PAD / 2 + lh / 2, lw, lh)
-    for g, frame in frames.items():
-        if g not in group_labels and g in groups:
-            lw, lh = sizes.groups[g]
-            group_labels[g] = Box(frame.left + 9 + lw / 2, frame.top + 4.5 + lh / 2, lw, lh)
-    # everything inside the drawing, from 0
-    left = min([b.left for b in frames.values()] + [b.left for b in nodes.values()] + [0.0])
-    top_y = min([b.top for b in frames.values()] + [b.top for b in nodes.values()] + [0.0])
+            if side == "To-Be":
+                k, status = at_new[id(r)], new_status.get(id(r), "same")
+            elif id(r) in removed:
+                k, status = len(new.relations) + removed.pop(id(r)), "removed"
+            elif id(r) in old_changed:
+                k, status = at_new[id(old_changed.pop(id(r)))], "changed"
+            else:
+                key = (to_union(r.source), to_union(r.target), r.kind)
+                k = next((i for i in same_pairs.get(key, ()) if i not in taken), None)
+                if k is not None:
+                    taken.add(k)
+                status = "same"
+            half.relations.append(replace(r, source=name(r.source), target=name(r.target)))
+            half.edge_status.append(status)
+            half.routes.append(k)
+        halves[side] = half
+    return halves
 
-    def move(b):
-        return None if b is None else Box(b.x - left, b.y - top_y, b.width, b.height)
 
-    nodes = {n: move(b) for n, b in nodes.items()}
-    frames = {n: move(b) for n, b in frames.items()}
-    group_labels = {n: move(b) for n, b in group_labels.items()}
-    routes = [Route(r.source, r.target, r.kind, tuple((x - left, y - top_y) for x, y in r.points), move(r.label))
-              for r in routes]
-    width = max([b.right for b in frames.values()] + [b.right for b in nodes.values()])
-    height = max([b.bottom for b in frames.values()] + [b.bottom for b in nodes.values()])
-    return combined, Layout(width=width, height=height, nodes=nodes, edges=tuple(routes), groups=frames,
-                            group_labels=group_labels)
+def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", theme=None,
+                arrangement: str | None = None) -> AsIsToBe:
+    """The As-Is and To-Be halves on one picture, each deliverable where
+    the union layout puts it (so a deliverable kept from one version to
+    the next is at the same height side by side, or the same x stacked;
+    with none kept, each half is laid out on its own), each half framed,
+    titled (`half_titles`) and marked with its changes, and a legend. With `page`: side by side or stacked, whichever gives the
+    larger text when the picture is fitted to the page; without: side by
+    side, unless that is wider than 3:1. `arrangement` ("side-by-side" or
+    "stacked") overrides the choice. `direction=None`: with a page, left to
+    right or top to bottom, whichever gives the larger text (LR on a tie
+    and without a page)."""
+    if arrangement is not None and arrangement not in ARRANGEMENTS:
+        raise ValueError(f"arrangement must be one of {', '.join(ARRANGEMENTS)}, not {arrangement!r}")
+    if direction is None:
+        if page is None:
+            direction = "LR"
+        else:
+            options = [as_is_to_be(diff, page=page, direction=d, theme=theme, arrangement=arrangement)
+                       for d in ("LR", "TB")]
+            return max(options, key=lambda p: round(p.text_size, 3))
+    from ..language.model import Group
+    from ..layouter import Box, Layout, Route, Sizes, layout as lay_out, measure
+    from ..layouter.geometry import LegendItem
+    from ..layouter.legend import block
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    u = union(diff)
+    halves = _halves(diff, u)
+    titles = half_titles(diff.old, diff.new)
+    # every box measured once, in one Graphviz call: the union's and both
+    # halves' (their labels and marks differ: a knowhow that lost its
+    # owners is a line shorter in the union than in the As-Is half)
+    deliverables = dict(u.model.deliverables)
+    groups = dict(u.model.groups)
+    for side, half in halves.items():
+        deliverables.update(half.deliverables)
+        groups.update(half.groups)
+        groups[side] = Group(side, titles[side], None, None)
+    every = Model(path=diff.new.path, title=None, deliverables=deliverables,
+                  relations=u.model.relations + tuple(r for h in halves.values() for r in h.relations),
+                  groups=groups, source=diff.new.source)
+    measured = measure(every, font=theme.font, font_size=theme.font_size, legend=True, diff_legend=True)
+    # a deliverable kept between the versions: both halves are drawn on one
+    # layout of both, so it is at the same place in each; with none kept,
+    # each half is laid out on its own (as compact as it can be)
+    kept = any(s != "added" for s in halves["To-Be"].status.values())
+    nodes, frames, labels, routes = {}, {}, {}, []
+    if kept:
+        boxes = {n: measured.boxes[n] for n in u.model.deliverables}
+        for half in halves.values():
+            for n, un in half.union_name.items():
+                (w, h), (hw, hh) = boxes[un], measured.boxes[n]
+                boxes[un] = (max(w, hw), max(h, hh))
+        sizes = Sizes(boxes=boxes, groups={g: measured.groups[g] for g in u.model.groups}, notes=measured.notes,
+                      font=theme.font, font_size=theme.font_size)
+        # the halves have their own titles: the union is laid out without one
+        geometry = lay_out(replace(u.model, title=None), direction=direction, font=theme.font,
+                           font_size=theme.font_size, sizes=sizes)
+        for side, half in halves.items():
+            for n, un in half.union_name.items():
+                nodes[n] = geometry.nodes[un]
+            for k, r in zip(half.routes, half.relations):
+                routes.append(_route(r, geometry.edges[k] if k is not None else None, nodes))
+    else:
+        for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
+            prefix = side + ": "
+            own = replace(model, title=None, stages={})  # the sizes below are all it needs
+            sizes = Sizes(boxes={n: measured.boxes[prefix + n] for n in own.deliverables},
+                          groups={g: measured.groups[prefix + g] for g in own.groups}, notes=measured.notes,
+                          font=theme.font, font_size=theme.font_size)
+            geometry = lay_out(own, direction=direction, font=theme.font, font_size=theme.font_size, sizes=sizes)
+            for n in own.deliverables:
+                nodes[prefix + n] = geometry.nodes[n]
+            for k, r in enumerate(half.relations):
+                routes.append(_route(r, geometry.edges[k], nodes))
+    for half in halves.values():  # each group's frame around its half's own boxes
+        _frames(half.groups, half.deliverables, nodes, measured.groups, frames, labels)
+    relations = [r for h in halves.values() for r in h.relations]
+    for side in SIDES:
+        content = [b for n, b in nodes.items() if n.startswith(side + ": ")]
+        content += [b for n, b in frames.items() if n.startswith(side + ": ")]
+        content += [_bounds(rt.points) for rt, r in zip(routes, relations)
+                    if r.source.startswith(side + ": ") and rt.points]
+        content += [rt.label for rt, r in zip(routes, relations)
+                    if r.source.startswith(side + ": ") and rt.label is not None]
+        lw, lh = measured.groups[side]
+        if not content:  # an empty model: a frame with its title only
+            content = [Box(geometry.width / 2, geometry.height / 2, 1.0, 1.0)]
+        x0, y0 = min(b.left for b in content) - PANEL_PAD, min(b.top for b in content) - PANEL_PAD - lh
+        x1, y1 = max(b.right for b in content) + PANEL_PAD, max(b.bottom for b in content) + PANEL_PAD
+        frames[side] = _box(x0, y0, max(x1, x0 + lw + 2 * PANEL_PAD), y1)
+
+    # the two arrangements (and the legend below or beside each), scored
+    # by the text size they give on the page
+    legend_w, legend_h, legend_items = block(measured.legend, False, True)
+    a, b = frames["As-Is"], frames["To-Be"]
+    # a deliverable kept between the versions stays level side by side (in
+    # line stacked); with none kept, each half starts at its own top (left)
+    options = []
+    for kind in ARRANGEMENTS:
+        if kind == "side-by-side":
+            shift = (a.right + PANEL_GAP - b.left, 0.0 if kept else a.top - b.top)
+        else:
+            shift = (0.0 if kept else a.left - b.left, a.bottom + PANEL_GAP - b.top)
+        fa, fb = a, Box(b.x + shift[0], b.y + shift[1], b.width, b.height)
+        if kept and kind == "side-by-side":  # both frames as high as the higher: one band across
+            top, bottom = min(fa.top, fb.top), max(fa.bottom, fb.bottom)
+            fa, fb = _box(fa.left, top, fa.right, bottom), _box(fb.left, top, fb.right, bottom)
+        elif kept:  # both as wide as the wider
+            left, right = min(fa.left, fb.left), max(fa.right, fb.right)
+            fa, fb = _box(left, fa.top, right, fa.bottom), _box(left, fb.top, right, fb.bottom)
+        pair = _box(min(fa.left, fb.left), min(fa.top, fb.top), max(fa.right, fb.right), max(fa.bottom, fb.bottom))
+        # the legend where it is free: under or beside a half (inside the
+        # pair's extent, when one half is smaller), else below or beside both
+        corners = [(fa.left, fa.bottom + PANEL_GAP), (fb.left, fb.bottom + PANEL_GAP),
+                   (fa.right + PANEL_GAP, fa.top), (fb.right + PANEL_GAP, fb.top),
+                   (pair.left, pair.bottom + PANEL_GAP), (pair.right + PANEL_GAP, pair.top)]
+        for x, y in corners:
+            legend = Box(x + legend_w / 2, y + legend_h / 2, legend_w, legend_h)
+            room = Box(legend.x, legend.y, legend.width + PANEL_GAP, legend.height + PANEL_GAP)
+            if room.overlaps(fa) or room.overlaps(fb):
+                continue
+            whole = _box(min(pair.left, legend.left), min(pair.top, legend.top),
+                         max(pair.right, legend.right), max(pair.bottom, legend.bottom))
+            options.append((kind, fa, fb, shift, legend, pair, whole))
+
+    def text(box) -> float:
+        if page is None:  # the picture's own margin around it
+            return min(SHAPE[0] / (box.width + 2 * PICTURE_PAD), SHAPE[1] / (box.height + 2 * PICTURE_PAD))
+        return theme.font_size * min(1.0, page.inner_width / box.width, page.inner_height / box.height)
+
+    if arrangement is None and page is None:
+        side_pair = options[0][5]
+        arrangement = "stacked" if side_pair.width > WIDE * side_pair.height else "side-by-side"
+    # the larger text; a tie goes to side by side, the legend in the first
+    # free place (max keeps the first)
+    choice = max((o for o in options if arrangement in (None, o[0])), key=lambda o: round(text(o[6]), 3))
+    arrangement, fa, fb, shift, legend, pair, whole = choice
+    frames["As-Is"], frames["To-Be"] = fa, fb
+
+    def move(box, dx, dy):
+        return None if box is None else Box(box.x + dx, box.y + dy, box.width, box.height)
+
+    # everything from (0, 0): the As-Is half where its layout put it, the
+    # To-Be half shifted beside or below it
+    origin = (-whole.left, -whole.top)
+    place = {"As-Is": origin, "To-Be": (origin[0] + shift[0], origin[1] + shift[1])}
+    side_of = {**{n: n.split(": ", 1)[0] for n in nodes}, **{n: n.split(": ", 1)[0] for n in frames}}
+    nodes = {n: move(b, *place[side_of[n]]) for n, b in nodes.items()}
+    frames = {n: move(b, *place[side_of[n]]) if n not in SIDES else move(b, *origin) for n, b in frames.items()}
+    labels = {n: move(b, *place[side_of[n]]) for n, b in labels.items()}
+    for side in SIDES:
+        lw, lh = measured.groups[side]
+        f = frames[side]
+        labels[side] = Box(f.left + PANEL_PAD + lw / 2, f.top + PANEL_PAD / 2 + lh / 2, lw, lh)
+    routes = [Route(rt.source, rt.target, rt.kind,
+                    tuple((x + place[side_of[rt.source]][0], y + place[side_of[rt.source]][1]) for x, y in rt.points),
+                    move(rt.label, *place[side_of[rt.source]])) for rt in routes]
+    legend = move(legend, *origin)
+    lx, ly = legend.left, legend.top
+    items = tuple(LegendItem(i.kind, i.text, move(i.box, lx, ly), tuple((px + lx, py + ly) for px, py in i.points))
+                  for i in legend_items)
+    width, height = whole.width, whole.height
+    model = Model(path=diff.new.path, title=None,
+                  deliverables={n: d for h in halves.values() for n, d in h.deliverables.items()},
+                  relations=tuple(relations),
+                  groups={**{s: groups[s] for s in SIDES}, **{g: x for h in halves.values() for g, x in h.groups.items()
+                                                                 if g in frames}},
+                  source=diff.new.source)
+    # a group with no box on its side has no frame: its parent holds its place
+    placed = Layout(width=width, height=height, nodes=nodes, edges=tuple(routes), groups=frames,
+                    group_labels=labels, legend=legend, legend_items=items, engine=geometry.engine,
+                    direction=geometry.direction)
+    # a changed relation is not labelled "~ was ->": the As-Is half draws it as it was
+    marks = DiffMarks(status={n: s for h in halves.values() for n, s in h.status.items()},
+                      edge_status=[s for h in halves.values() for s in h.edge_status], was={})
+    size = text(whole) if page is not None else None
+    return AsIsToBe(model, placed, marks, arrangement, titles, size, page)
+
+
+def _box(left: float, top: float, right: float, bottom: float):
+    from ..layouter import Box
+
+    return Box((left + right) / 2, (top + bottom) / 2, right - left, bottom - top)
+
+
+def _bounds(points):
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return _box(min(xs), min(ys), max(xs), max(ys))
+
+
+def _route(r: Relation, union_route, nodes):
+    """The route of a half's relation: the union's, turned round when the
+    union has a mutual relation the other way; a straight line between the
+    boxes when the union has none for it."""
+    from ..layouter import Route
+
+    if union_route is not None and union_route.points:
+        pts = union_route.points
+        a, z = nodes[r.source], nodes[r.target]
+        if _dist(pts[0], a) > _dist(pts[0], z):
+            pts = tuple(reversed(pts))
+        return Route(r.source, r.target, r.kind, pts, union_route.label)
+    a, z = nodes[r.source], nodes[r.target]
+    p, q = _border(a, (z.x, z.y)), _border(z, (a.x, a.y))
+    return Route(r.source, r.target, r.kind,
+                 (p, (p[0] + (q[0] - p[0]) / 3, p[1] + (q[1] - p[1]) / 3),
+                  (p[0] + 2 * (q[0] - p[0]) / 3, p[1] + 2 * (q[1] - p[1]) / 3), q), None)
+
+
+def _dist(p, box) -> float:
+    return (p[0] - box.x) ** 2 + (p[1] - box.y) ** 2
+
+
+def _border(box, toward) -> tuple[float, float]:
+    """Where the line from the box's centre toward `toward` leaves the box."""
+    dx, dy = toward[0] - box.x, toward[1] - box.y
+    if dx == 0 and dy == 0:
+        return box.x, box.y
+    t = min(box.width / 2 / abs(dx) if dx else float("inf"), box.height / 2 / abs(dy) if dy else float("inf"))
+    return box.x + dx * t, box.y + dy * t
+
+
+def _frames(groups: dict, deliverables: dict, nodes: dict, label_sizes: dict, frames: dict, labels: dict) -> None:
+    """A half's group frames around the half's own boxes (the union's frame
+    of a group holds the other half's boxes too), innermost first, padded
+    as the layout engine pads them; a group with nothing on this side has
+    no frame."""
+    from ..layouter import Box
+
+    depth = {}
+    for g in groups:
+        k, p = 0, groups[g].parent
+        while p in groups:
+            k, p = k + 1, groups[p].parent
+        depth[g] = k
+    for g in sorted(groups, key=lambda g: -depth[g]):
+        content = [nodes[n] for n, d in deliverables.items() if d.group == g]
+        content += [frames[c] for c, x in groups.items() if x.parent == g and c in frames]
+        if not content:
+            continue
+        lw, lh = label_sizes[g]
+        x0 = min(b.left for b in content) - GROUP_PAD
+        y0 = min(b.top for b in content) - GROUP_PAD - lh
+        x1 = max(max(b.right for b in content) + GROUP_PAD, x0 + lw + 2 * GROUP_PAD)
+        y1 = max(b.bottom for b in content) + GROUP_PAD
+        frames[g] = _box(x0, y0, x1, y1)
+        labels[g] = Box(x0 + GROUP_PAD + lw / 2, y0 + GROUP_PAD / 2 + lh / 2, lw, lh)
+
+
+# ------------------------------------------------------------- on a page
+
+NOTE_SMALLER = 2.0  # relation notes and the legend are this much smaller than box text
+
+
+@dataclass(frozen=True)
+class DiffSheet(Sheet):
+    """A page of As-Is / To-Be: a `Sheet` and the change marks to draw it with."""
+    marks: DiffMarks | None = None
+
+
+def as_is_to_be_sheets(diff: ModelDiff, page, *, direction: str | None = None, theme=None,
+                       arrangement: str | None = None) -> list:
+    """As-Is / To-Be made for `page`, as `prep.layouter.fit.Sheet`s (each
+    layout is the page: its canvas, the drawing inside the margins, text at
+    the size it was laid out for, `Layout.page` set), as `--page` makes
+    every picture:
+
+    1. both halves on one page, at the theme's font size, else at the
+       smallest the page allows (its `min_text` for notes and the legend,
+       2 pt more for boxes); side by side or stacked, left to right or top
+       to bottom (`direction=None`), whichever fits with the more room;
+    2. else each half on pages of its own, fitted as any model is
+       (`prep.layouter.fit.fit_pages`: wrapped into rows, more pages,
+       off-page markers), titled with the half's title and marked with its
+       changes.
+
+    Each sheet carries its marks as `sheet.marks` (a DiffMarks)."""
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    smallest = page.min_text + NOTE_SMALLER
+    sizes = sorted({max(theme.font_size, smallest), smallest}, reverse=True)
+    directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
+    for size in sizes:
+        look = replace(theme, font_size=size)
+        fitting = [p for p in (as_is_to_be(diff, page=page, direction=d, theme=look, arrangement=arrangement)
+                               for d in directions)
+                   if p.layout.width <= page.inner_width + 1e-6 and p.layout.height <= page.inner_height + 1e-6]
+        if fitting:  # the most room to spare; a tie goes to the first direction
+            best = max(fitting, key=lambda p: round(min(page.inner_width / p.layout.width,
+                                                        page.inner_height / p.layout.height), 3))
+            return [DiffSheet(best.model, _on_page(best.layout, page), 1, 1, size, best.layout.direction,
+                              marks=best.marks)]
+    return _half_sheets(diff, page, direction, theme)
+
+
+def _on_page(placed, page):
+    from ..layouter.fit import shift
+
+    dx = page.margin + (page.inner_width - placed.width) / 2
+    dy = page.margin + (page.inner_height - placed.height) / 2
+    return replace(shift(placed, dx, dy), width=page.width, height=page.height, page=page)
+
+
+def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
+    """Each half on pages of its own, fitted as any model is; every sheet
+    titled with its half's title and marked with the half's changes."""
+    from ..language.model import Stage
+    from ..layouter.fit import fit_pages
+
+    u = union(diff)
+    halves = _halves(diff, u)
+    titles = half_titles(diff.old, diff.new)
+    sheets = []
+    for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
+        prefix = side + ": "
+        deliverables = {n: replace(d, group=None if d.group == side else d.group)
+                        for n, d in half.deliverables.items()}
+        groups = {g: replace(x, parent=None if x.parent == side else x.parent) for g, x in half.groups.items()}
+        stages = {n: replace(st, exits=tuple(prefix + x for x in st.exits),
+                             members=tuple(prefix + m for m in st.members)) if isinstance(st, Stage) else st
+                  for n, st in model.stages.items()}
+        own = Model(path=model.path, title=titles[side], deliverables=deliverables, relations=tuple(half.relations),
+                    groups=groups, source=model.source, stages=stages)
+        status: dict[tuple, list[str]] = {}
+        for r, st in zip(half.relations, half.edge_status):
+            status.setdefault((r.source, r.target, r.kind), []).append(st)
+        for sheet in fit_pages(own, page, direction=direction, font=theme.font, font_size=theme.font_size,
+                               legend=True):
+            taken: dict[tuple, int] = {}
+            edges = []
+            for r in sheet.model.relations:  # off-page markers' relations: unmarked
+                key = (r.source, r.target, r.kind)
+                k = taken.get(key, 0)
+                taken[key] = k + 1
+                edges.append(status.get(key, ["same"])[min(k, len(status.get(key, ["same"])) - 1)])
+            sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
+                                    sheet.direction, sheet.markers, sheet.split,
+                                    marks=DiffMarks(dict(half.status), edges, {})))
+    # numbered within each half, as its page titles and off-page markers count
+    return sheets
+
+
+def render_as_is_to_be_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None = None, theme=None,
+                             dpi: float | None = None, embed_fonts: bool = True, arrangement: str | None = None):
+    """`as_is_to_be_sheets` drawn as `fmt`: a `prep.renderer.pages.Pages`
+    (PDF and PowerPoint one file of pages, SVG, PNG, DOT and layout JSON a
+    file per page, named by `page_file_name`)."""
+    from . import render
+    from .dot import resolve_theme, to_dot
+    from .pages import PAGED_FORMATS, PER_PAGE_FORMATS, Pages
+
+    fmt = fmt.lower()
+    if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
+        raise ValueError(f"a page does not apply to {fmt}: pages are for svg, png, pdf, pptx, dot and layout")
+    theme = resolve_theme(theme)
+    sheets = as_is_to_be_sheets(diff, page, direction=direction, theme=theme, arrangement=arrangement)
+
+    def drawn(s, as_fmt: str) -> bytes:
+        return render(s.model, as_fmt, direction=s.direction, legend=True, theme=replace(theme, font_size=s.font_size),
+                      dpi=dpi, layout=s.layout, marks=s.marks, embed_fonts=embed_fonts)
+
+    if fmt == "pdf":
+        from .pdfpages import merge
+
+        pdfs = [drawn(s, "pdf") for s in sheets]
+        return Pages(tuple(sheets), (merge(pdfs) if len(pdfs) > 1 else pdfs[0],))
+    if fmt == "pptx":
+        from .pptx import to_pptx_deck
+
+        slides = [(s.model, to_dot(s.model, direction=s.direction, legend=True,
+                                   theme=replace(theme, font_size=s.font_size), layout=s.layout, marks=s.marks))
+                  for s in sheets]
+        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
+    return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))

@@ -15,6 +15,7 @@ from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
+from .palette import group_fill
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             # in the roadmap view a group is a swimlane across the stage columns: not filled,
             # so the columns show through
             attrs = [("label", dot_string(g.display)), ("style", '"rounded"' if layout.columns else '"rounded,filled"'),
-                     ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(theme.group_fill)),
+                     ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(group_fill(theme, g.colour))),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]
             label = layout.group_labels.get(g.name)
