@@ -141,7 +141,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             raise click.UsageError(f"{', '.join(unused)} cannot be used with --diff (the diff picture always "
                                    "has its legend and uses prep's layout)")
         return _render_diff(files, output, fmt.lower() if fmt else None, direction, theme, transparent,
-                            _dpi(dpi, scale), side_by_side, timeout, embed_fonts)
+                            _dpi(dpi, scale), side_by_side, timeout, embed_fonts, page=(page_size, min_text))
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
     if stage_name is not None or flipbook or later is not None:
@@ -194,21 +194,13 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
         page = _page_for(src, out_fmt, page_size, min_text, look, stable_file=stable_file, big=big)
         if page is not None:
-            from ..renderer.pages import page_file_name, render_pages
+            from ..renderer.pages import render_pages
 
             pages = _within_budget(src, timeout, lambda: render_pages(
                 model, out_fmt, page, direction=look.direction if look.direction_given else None,
                 legend=look.legend, findings=findings, theme=options["theme"], dpi=options["dpi"], view=view,
                 embed_fonts=embed_fonts, engine=engine))
-            if out_path == "-" and len(pages.files) > 1:
-                raise click.UsageError(f"the model takes {pages.count} pages of {page.name}: one file each; "
-                                       "give -o FILE (they are written as FILE-1, FILE-2, ...)")
-            for k, data in enumerate(pages.files, start=1):
-                path = page_file_name(out_path, k, len(pages.files)) if out_path != "-" else "-"
-                write_output(path, data, inputs=(src,))
-                if path != "-":
-                    click.echo(f"wrote {path}", err=True)
-            click.echo(f"{src}: {pages.summary()}", err=True)
+            _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
         if big and out_path == "-":
             raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "
@@ -231,6 +223,23 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             click.echo(f"the model has {n} deliverables (more than --overview-above {overview_above}): "
                        f"{out_path} is an overview, one box per group, {where}; "
                        "--force draws everything in one picture", err=True)
+
+
+def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...]) -> None:
+    """Write what `render_pages` gave: one file, or FILE-1, FILE-2, ... for a
+    picture format over several pages; then say what the fitting did."""
+    from ..renderer.output import write_output
+    from ..renderer.pages import page_file_name
+
+    if out_path == "-" and len(pages.files) > 1:
+        raise click.UsageError(f"the model takes {pages.count} pages of {page.name}: one file each; "
+                               "give -o FILE (they are written as FILE-1, FILE-2, ...)")
+    for k, data in enumerate(pages.files, start=1):
+        path = page_file_name(out_path, k, len(pages.files)) if out_path != "-" else "-"
+        write_output(path, data, inputs=inputs)
+        if path != "-":
+            click.echo(f"wrote {path}", err=True)
+    click.echo(f"{src}: {pages.summary()}", err=True)
 
 
 def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, look, *, stable_file=None,
@@ -259,7 +268,8 @@ def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, loo
         raise click.BadParameter(f"{e}; {e.hint}", param_hint="'--page'") from None
 
 
-def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by_side, timeout, embed_fonts=True):
+def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by_side, timeout, embed_fonts=True,
+                 page=(None, None)):
     """prep render --diff: one picture of the change between two versions."""
     from ..language.diff import diff_models
     from ..renderer.diff import render_diff
@@ -279,10 +289,24 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
     if out_fmt not in ("svg", "png", "pdf", "pptx", "dot", "layout"):
         raise click.UsageError(f"--diff draws a picture: svg, png, pdf, pptx, dot or layout, not {out_fmt}")
     look = _render_settings(new_path, theme, direction, None)
+    page_size, min_text = page
+    if not side_by_side and page_size is not None and page_size.strip().lower() not in ("none", "natural"):
+        raise click.UsageError("--page fits As-Is and To-Be to a page: use it with --side-by-side (the one-picture "
+                               "diff is drawn at its natural size)")
+    fitted = _page_for(new_path, out_fmt, page_size, min_text, look) if side_by_side else None
+    inputs = tuple(p for p in (old_path, new_path) if os.path.exists(p))
+    if fitted is not None:
+        from ..renderer.diff import render_as_is_to_be_pages
+
+        pages = _within_budget(new_path, timeout, lambda: render_as_is_to_be_pages(
+            diff_models(old, new), out_fmt, fitted, direction=look.direction if look.direction_given else None,
+            theme=_print_theme(look.theme, transparent), dpi=dpi, embed_fonts=embed_fonts))
+        _write_pages(new_path, out_path, pages, fitted, inputs=inputs)
+        return
     data = _within_budget(new_path, timeout, lambda: render_diff(
         diff_models(old, new), out_fmt, side_by_side=side_by_side, old_label=old_label, new_label=new_label,
         direction=look.direction, theme=_print_theme(look.theme, transparent), dpi=dpi, embed_fonts=embed_fonts))
-    write_output(out_path, data, inputs=tuple(p for p in (old_path, new_path) if os.path.exists(p)))
+    write_output(out_path, data, inputs=inputs)
     if out_path != "-":
         click.echo(f"wrote {out_path}", err=True)
 
