@@ -87,6 +87,13 @@ SAMPLES = [
     'group s [fill: "Green", stage: x, note: "n"] { group t [colour: gray] { a -> b } }\n',
     "group a {\n}\n",
     "group a { }\n",
+    # measures: a declaration of its own kind, quoted thresholds, lists, inside blocks
+    'measure 定着率 "weekly active" [of: plan, from: usage, target: ">= 60%", green: ">= 60%", lime: ">= 45%", '
+    'yellow: ">= 30%", dear: adoption, owner: [CSM, "佐藤 花子"], note: "週次"]  # KPI\n',
+    "measure m\n",
+    'measure "open rate" [of: mail]\n',
+    'stage s [exit: x] {\n  measure m [of: x, target: "< 3 日"]\n}\n',
+    "measures, measure2 -> m\n",
     'a->b\npost-sales -> v1.2\n"a \\"q\\" b" -> "x\\ny"\n',
     "deliverable x []\n",
     "deliverable x [owner: []]\n",
@@ -120,6 +127,8 @@ REFUSED = [
     "deliverable -> x\n",        # a keyword where a name belongs
     "a -> title\n",
     "a, deliverable -> b\n",     # a keyword inside a list of bare names
+    "a -> measure\n",
+    "measure measure\n",
     "a -> b ,knowhow\n",
     "group g {\n a -> b\n",      # unclosed
     "}\n",                       # unbalanced

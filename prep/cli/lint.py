@@ -48,6 +48,9 @@ def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[i
 @click.option("--hotspots", metavar="[N]", is_flag=False, flag_value="10", default=None,
               help="Rank the N (default 10) most fragile deliverables of each model instead of listing "
                    "findings (formula in docs/rules/index.md).")
+@click.option("--measures", "coverage", is_flag=True,
+              help="Show each stage's measure coverage (exit criteria measured, measures per DEAR category) "
+                   "instead of listing findings (docs/measures.md).")
 @click.option("--no-cache", is_flag=True,
               help="Lint every file again instead of reusing results for unchanged files from .prep_cache/.")
 @click.option("--new-only", is_flag=True,
@@ -56,7 +59,7 @@ def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[i
 @click.option("--base", "base_rev", metavar="REV", help="The git revision --new-only compares with (e.g. origin/main).")
 @click.pass_context
 def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots,
-         no_cache, new_only=False, base_rev=None):
+         no_cache, new_only=False, base_rev=None, coverage=False):
     """Check models: missing inputs, personal knowhow, coordination.
 
     PATHS are .prep files or folders (every *.prep below, hidden folders
@@ -91,7 +94,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         resolve_severity(overrides.severity)
         # the hotspot ranking needs the models themselves, which the cache does not keep
         cache = None
-        if not no_cache and top is None:
+        if not no_cache and top is None and not coverage:
             from ..linter.cache import LintCache
 
             cache = LintCache.open()
@@ -125,6 +128,24 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
             text = format_hotspots_json([h for _, hs in ranked for h in hs])
         else:
             text = "\n".join(format_hotspots_text(r.path, hs, len(r.model.deliverables)) for r, hs in ranked)
+        fatal = [d for r in reports if r.fatal for d in r.findings]
+        if fatal:
+            click.echo(formats.format_text(fatal, sources, files=len(reports)), err=True, nl=False)
+        _lint_write(output, text)
+        ctx.exit(EXIT_ERROR if fatal else EXIT_OK)
+
+    if coverage:
+        from ..linter.measures import coverage_records, dear_coverage, format_coverage_text
+
+        models = [r for r in reports if r.model is not None]
+        if output_format == "json":
+            import json
+
+            records = [rec for r in models for rec in coverage_records(r.path, dear_coverage(r.model))]
+            text = json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = "\n".join(format_coverage_text(r.path, dear_coverage(r.model), len(r.model.measures))
+                              for r in models)
         fatal = [d for r in reports if r.fatal for d in r.findings]
         if fatal:
             click.echo(formats.format_text(fatal, sources, files=len(reports)), err=True, nl=False)

@@ -128,7 +128,8 @@ def index_page() -> str:
            "`prep lint` asks the method's three questions of every model: are inputs missing? is knowledge "
            "held by one person? does coordination take long and cause rework? Each rule below answers one "
            "of them, checks that the model can be read at all, or, for a model that declares stages, that "
-           "the roadmap's stages can end in order (T). Select rules by code, by prefix "
+           "the roadmap's stages can end in order (T) and, for one that declares measures, that each "
+           "stage's end is measured and each KPI leads to an exit criterion (M). Select rules by code, by prefix "
            "(`K`, `S30`) or by name; see [configuration](../configuration.md) and [CI](../ci.md).", ""]
     for fam, title in FAMILIES.items():
         rules = [r for r in RULES.values() if r.code.startswith(fam)]
@@ -140,7 +141,12 @@ def index_page() -> str:
     doc = (hotspots.__doc__ or "").strip("\n")
     out += ["## Ranking: `prep lint --hotspots [N]`", "",
             "Instead of findings, lists the N (default 10) most fragile deliverables of each model "
-            "(`--format json` for a machine-readable list).", "", "```text", doc, "```", ""]
+            "(`--format json` for a machine-readable list).", "", "```text", doc, "```", "",
+            "## Coverage: `prep lint --measures`", "",
+            "Instead of findings, lists per stage how many of its exit criteria a measure observes and how "
+            "many measures of each DEAR category (deployment, engagement, adoption, ROI) its deliverables "
+            "have, then the exit criteria nobody measures (`--format json` for records). See "
+            "[measures](../measures.md).", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

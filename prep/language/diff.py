@@ -26,6 +26,8 @@ from .model import MUTUAL, Deliverable, Model, Relation
 
 FIELDS = ("kind", "label", "owners", "external", "final", "stage", "group", "note")
 STAGE_FIELDS = ("label", "exits", "note")
+# a measure's fields as the diff shows them (thresholds as written)
+MEASURE_FIELDS = ("label", "of", "from", "target", "green", "lime", "yellow", "dear", "owners", "note")
 
 
 @dataclass(frozen=True)
@@ -76,20 +78,24 @@ class ModelDiff:
     stages: tuple[StageChange, ...] = ()
     # the declared stages both versions have, in old and new order, when it differs
     stage_order: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    # measures added, removed and changed (of, from, target, thresholds, ...)
+    measures: tuple[StageChange, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.renamed or self.changed or self.relations
-                    or self.stages or self.stage_order)
+                    or self.stages or self.stage_order or self.measures)
 
     def counts(self) -> dict[str, int]:
         rel = Counter(r.status for r in self.relations)
         st = Counter(s.status for s in self.stages)
+        me = Counter(m.status for m in self.measures)
         return {"deliverables added": len(self.added), "deliverables removed": len(self.removed),
                 "deliverables renamed": len(self.renamed), "deliverables changed": len(self.changed),
                 "relations added": rel["added"], "relations removed": rel["removed"],
                 "relations changed": rel["changed"], "stages added": st["added"],
-                "stages removed": st["removed"], "stages changed": st["changed"] + bool(self.stage_order)}
+                "stages removed": st["removed"], "stages changed": st["changed"] + bool(self.stage_order),
+                "measures added": me["added"], "measures removed": me["removed"], "measures changed": me["changed"]}
 
     def summary(self) -> str:
         """'2 deliverables added, 1 renamed, 3 relations removed' or 'no semantic change'."""
@@ -102,7 +108,8 @@ class ModelDiff:
         r = [(c["relations added"], "added"), (c["relations removed"], "removed"),
              (c["relations changed"], "changed")]
         s = [(c["stages added"], "added"), (c["stages removed"], "removed"), (c["stages changed"], "changed")]
-        for things, counts in (("deliverable", d), ("relation", r), ("stage", s)):
+        m = [(c["measures added"], "added"), (c["measures removed"], "removed"), (c["measures changed"], "changed")]
+        for things, counts in (("deliverable", d), ("relation", r), ("stage", s), ("measure", m)):
             shown = [(n, what) for n, what in counts if n]
             if shown:
                 n0, w0 = shown[0]
@@ -273,7 +280,8 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
     stages, stage_order = _stage_changes(old, new)
     return ModelDiff(old=old, new=new, added=tuple(a for a in added if a not in came),
                      removed=tuple(r for r in removed if r not in gone), renamed=tuple(renamed),
-                     changed=tuple(changed), relations=tuple(relations), stages=stages, stage_order=stage_order)
+                     changed=tuple(changed), relations=tuple(relations), stages=stages, stage_order=stage_order,
+                     measures=_measure_changes(old, new))
 
 
 def _stage_changes(old: Model, new: Model):
@@ -304,3 +312,29 @@ def _stage_changes(old: Model, new: Model):
     common_old = tuple(n for n in before if n in after)
     common_new = tuple(n for n in after if n in before)
     return tuple(out), ((common_old, common_new) if common_old != common_new else None)
+
+
+def measure_value(m, name: str):
+    """A measure's field as the diff shows it: thresholds as written."""
+    value = getattr(m, "source" if name == "from" else name)
+    if name in ("target", "green", "lime", "yellow"):
+        return None if value is None else value.text
+    return list(value) if name == "owners" else value
+
+
+def _measure_changes(old: Model, new: Model) -> tuple[StageChange, ...]:
+    """Measures added, removed and changed (a change of `of:` moves what a
+    stage's end is judged by; a threshold's change moves the colours)."""
+    before, after = old.measures, new.measures
+    out: list[StageChange] = []
+    for name, m in after.items():
+        b = before.get(name)
+        if b is None:
+            out.append(StageChange(name, "added"))
+            continue
+        changes = tuple(FieldChange(f, measure_value(b, f), measure_value(m, f)) for f in MEASURE_FIELDS
+                        if measure_value(b, f) != measure_value(m, f))
+        if changes:
+            out.append(StageChange(name, "changed", changes))
+    out += [StageChange(name, "removed") for name in before if name not in after]
+    return tuple(out)

@@ -1,4 +1,4 @@
-"""The JSON export of a model: every deliverable, relation, group and stage
+"""The JSON export of a model: every deliverable, relation, group, stage and measure
 with its span. `model_from_dict` reads it back (the export round-trips)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from .diagnostics import Span
-from .model import Deliverable, Group, Model, Relation, Stage
+from .model import Deliverable, Group, Measure, Model, Relation, Stage, parse_threshold
 
 FORMAT_VERSION = 1
 
@@ -53,7 +53,23 @@ def model_to_dict(model: Model) -> dict:
              "span": _span(s.span)}
             for s in model.stages.values()
         ],
+        # thresholds as written (`">= 60%"`) and read (`op`, `value`, `unit`)
+        "measures": [
+            {"name": m.name, "label": m.label, "of": m.of, "from": m.source, "target": _threshold(m.target),
+             "green": _threshold(m.green), "lime": _threshold(m.lime), "yellow": _threshold(m.yellow),
+             "dear": m.dear, "owners": list(m.owners), "note": m.note, "span": _span(m.span),
+             "of_span": _span(m.of_span), "from_span": _span(m.source_span)}
+            for m in model.measures.values()
+        ],
     }
+
+
+def _threshold(t) -> dict | None:
+    return None if t is None else {"text": t.text, "op": t.op, "value": t.value, "unit": t.unit}
+
+
+def _unthreshold(d: dict | None):
+    return None if d is None else parse_threshold(d["text"])
 
 
 def model_to_json(model: Model) -> bytes:
@@ -76,5 +92,10 @@ def model_from_dict(data: dict) -> Model:
     stages = {s["name"]: Stage(s["name"], s["label"], s["index"], tuple(s["exits"]), s["note"], s["after"],
                                _unspan(s["span"]), s["declared"], tuple(s["members"]))
               for s in data.get("stages", ())}
+    measures = {m["name"]: Measure(m["name"], m["label"], m["of"], m["from"], _unthreshold(m["target"]),
+                                   _unthreshold(m["green"]), _unthreshold(m["lime"]), _unthreshold(m["yellow"]),
+                                   m["dear"], tuple(m["owners"]), m["note"], _unspan(m["span"]),
+                                   _unspan(m["of_span"]), _unspan(m["from_span"]))
+                for m in data.get("measures", ())}
     return Model(path=data["path"], title=data["title"], deliverables=deliverables, relations=relations,
-                 groups=groups, stages=stages)
+                 groups=groups, stages=stages, measures=measures)

@@ -37,7 +37,7 @@ _NAME, _STRING, _ARROW, _PUNCT, _NEWLINE, _COMMENT = 1, 2, 3, 4, 5, 6
 _TOKEN = re.compile(
     WS_PATTERN + "*(?:(" + NAME_PATTERN + ")|(" + STRING_PATTERN + r")|(<~>|~>|->)|([\[\]{},:])|(\n)|(#[^\r\n]*))")
 
-_KEYWORDS = frozenset(("title", "deliverable", "knowhow", "group", "stage"))
+_KEYWORDS = frozenset(("title", "deliverable", "knowhow", "measure", "group", "stage"))
 # keywords that cannot be an attribute's key (`[stage: kickoff]` is fine)
 _NOT_KEYS = _KEYWORDS - {"stage"}
 
@@ -85,7 +85,7 @@ _TAIL = _W + "(#[^\n]*)?"
 _RELATION_LINE = re.compile(_W + "(" + _LIST + ")" + _W + "(<~>|~>|->)" + _W + "(" + _LIST + ")" + _TAIL)
 _ATTR = NAME_PATTERN + "(?:" + _W + ":" + _W + "(?:" + _ITEM + "|\\[" + _W + "(?:" + _LIST + ")?" + _W + "\\]))?"
 _DECL_LINE = re.compile(
-    _W + "(deliverable|knowhow)" + WS_PATTERN + "+(" + _ITEM + ")(?:" + _W + "(" + STRING_PATTERN + "))?"
+    _W + "(deliverable|knowhow|measure)" + WS_PATTERN + "+(" + _ITEM + ")(?:" + _W + "(" + STRING_PATTERN + "))?"
     + "(?:" + _W + "(\\[" + _W + "(?:" + _ATTR + "(?:" + _W + "," + _W + _ATTR + ")*)?" + _W + "\\]))?" + _TAIL)
 _NAME_OR_STRING = re.compile("(" + NAME_PATTERN + ")|(" + STRING_PATTERN + ")")
 # one attribute inside a `[...]` that _DECL_LINE has already validated:
@@ -108,10 +108,10 @@ def _scan(text: str, path: str):
     for lineno, line in enumerate(lines, 1):
         if not line:
             continue
-        # only a line starting with 'd' or 'k' can be a declaration, and one
+        # only a line starting with 'd', 'k' or 'm' can be a declaration, and one
         # that is cannot be a relation: one pattern per line, mostly
         first = line.lstrip(blanks)[:1]
-        if first == "d" or first == "k":
+        if first == "d" or first == "k" or first == "m":
             decl = decl_line(line)
             m = relation_line(line) if decl is None else None
         else:

@@ -39,14 +39,17 @@ INDENT = "  "
 
 # `stage` is included ahead of the grammar so a quoted "stage" is never
 # unquoted into the keyword: a keyword is never written bare as a name.
-KEYWORDS = frozenset(("title", "deliverable", "knowhow", "group", "stage"))
+KEYWORDS = frozenset(("title", "deliverable", "knowhow", "measure", "group", "stage"))
 # statements that name something right after their keyword, then an optional label
-_DECLARING = frozenset(("deliverable", "knowhow", "group", "stage"))
+_DECLARING = frozenset(("deliverable", "knowhow", "measure", "group", "stage"))
 
 # attribute keys whose values are names (quotes dropped where not needed)
-NAME_VALUED = frozenset(("owner", "stage", "after", "exit", "colour", "fill"))
+NAME_VALUED = frozenset(("owner", "stage", "after", "exit", "colour", "fill", "of", "from", "dear"))
 # canonical attribute order; a list with any other key keeps its order
-ATTRIBUTE_ORDER = ("external", "final", "owner", "stage", "after", "exit", "colour", "fill", "note")
+# (a measure's: what it is of and from, its target, the colours' thresholds
+# from best to worst, its DEAR category)
+ATTRIBUTE_ORDER = ("external", "final", "of", "from", "target", "green", "lime", "yellow", "dear", "owner", "stage",
+                   "after", "exit", "colour", "fill", "note")
 
 # token kinds
 NAME, STRING, ARROW, PUNCT, NEWLINE, SEMI, COMMENT = "NAME", "STRING", "ARROW", "PUNCT", "NL", "SEMI", "COMMENT"

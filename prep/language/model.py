@@ -52,6 +52,18 @@ GROUP_ATTRIBUTES = {"stage": "text", "note": "text", "colour": "text", "fill": "
 GROUP_COLOURS = ("blue", "green", "yellow", "orange", "red", "purple", "grey")
 COLOUR_SPELLINGS = {"gray": "grey", "violet": "purple"}
 
+# the attributes of a `measure` (name -> value kind): the deliverable it is
+# observed on (`of:`), the one its data comes from (`from:`), its target and
+# the thresholds of the health colours, its DEAR category
+MEASURE_ATTRIBUTES = {"of": "text", "from": "text", "target": "text", "green": "text", "lime": "text",
+                      "yellow": "text", "dear": "text", "owner": "names", "note": "text"}
+# the four health colours, best first: four so there is no ambiguous middle;
+# a value that meets no threshold is red
+HEALTH_COLOURS = ("green", "lime", "yellow", "red")
+THRESHOLD_COLOURS = HEALTH_COLOURS[:3]
+# what a customer's health is made of (Deployment, Engagement, Adoption, ROI)
+DEAR = ("deployment", "engagement", "adoption", "roi")
+
 
 @dataclass(frozen=True, slots=True)
 class Comment:
@@ -143,6 +155,103 @@ class Stage:
         return self.label if self.label is not None else self.name
 
 
+_COMPARISON = {">=": ">=", "=>": ">=", "≥": ">=", ">": ">", "<=": "<=", "=<": "<=", "≤": "<=", "<": "<"}
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """`>= 60%`: a comparison, a number and its unit (`%`, `日`, `days` or
+    none), as written (`text`). A bare number means `>=`."""
+
+    op: str
+    value: float
+    unit: str
+    text: str
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.op in (">=", ">")
+
+    def holds(self, x: float) -> bool:
+        op, v = self.op, self.value
+        return x >= v if op == ">=" else x > v if op == ">" else x <= v if op == "<=" else x < v
+
+    def __str__(self) -> str:
+        number = f"{self.value:g}"
+        return f"{self.op} {number}{self.unit}" if self.unit in ("", "%") else f"{self.op} {number} {self.unit}"
+
+
+def parse_threshold(text: str) -> Threshold | None:
+    """`">= 60%"`, `"≥６０％"` (full width is read as half width), `"< 3 days"`,
+    `"60"`; None when it is not a comparison and a number."""
+    import re
+    import unicodedata
+
+    m = re.fullmatch(r"\s*(>=|=>|<=|=<|>|<|≥|≤)?\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S(?:.*\S)?)?\s*",
+                     unicodedata.normalize("NFKC", text))
+    if m is None:
+        return None
+    unit = m.group(3) or ""
+    if any(c.isdigit() or c in "<>=≤≥" for c in unit):
+        return None
+    return Threshold(_COMPARISON.get(m.group(1) or ">=", ">="), float(m.group(2)), unit, text)
+
+
+def parse_number(text: str) -> tuple[float, str] | None:
+    """A measured value as data gives it: `62`, `62%`, `６２％`, `3.5 days`,
+    `1,200`: (number, unit), or None."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKC", str(text)).replace(",", "").strip()
+    if not plain or plain[0] in "<>=≥≤":
+        return None
+    t = parse_threshold(plain)
+    return None if t is None else (t.value, t.unit)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A KPI: observed on the deliverable `of` (usually a stage's exit
+    criterion), with data from `source` (`from:`), a `target` and the
+    thresholds of the health colours (`green`, `lime`, `yellow`; red below)."""
+
+    name: str
+    label: str | None = None
+    of: str | None = None
+    source: str | None = None       # `from:`
+    target: Threshold | None = None
+    green: Threshold | None = None
+    lime: Threshold | None = None
+    yellow: Threshold | None = None
+    dear: str | None = None         # one of DEAR
+    owners: tuple[str, ...] = ()
+    note: str | None = None
+    span: Span | None = None        # its name in the declaration
+    of_span: Span | None = None
+    source_span: Span | None = None
+
+    @property
+    def display(self) -> str:
+        return self.label if self.label is not None else self.name
+
+    @property
+    def thresholds(self) -> dict[str, Threshold]:
+        """The colours' thresholds that are given, best first."""
+        return {c: t for c, t in zip(THRESHOLD_COLOURS, (self.green, self.lime, self.yellow)) if t is not None}
+
+    def colour(self, value: float) -> str | None:
+        """The health colour of `value`: the first colour whose threshold it
+        meets, else red; from the target alone (green or red) when no
+        threshold is given; None when neither is."""
+        thresholds = self.thresholds
+        if not thresholds:
+            return None if self.target is None else "green" if self.target.holds(value) else "red"
+        for colour, t in thresholds.items():
+            if t.holds(value):
+                return colour
+        return "red"
+
+
 @dataclass(frozen=True)
 class Model:
     path: str
@@ -155,6 +264,8 @@ class Model:
     source: str = field(default="", repr=False, compare=False)
     # the stages in order (empty for a model without stages)
     stages: dict[str, Stage] = field(default_factory=dict)
+    # the measures (KPIs), in the order they are declared
+    measures: dict[str, Measure] = field(default_factory=dict)
 
     # How a notebook draws a model. This stage knows no renderer: the library
     # (`prep.api`, which `prep.load` and `prep.loads` go through) installs
@@ -315,6 +426,8 @@ class _Builder:
     stages: dict = field(default_factory=dict)
     # every `stage:` reference: (stage name, span of the attribute, subject)
     stage_refs: list = field(default_factory=list)
+    # measure declarations in order: name -> (statement, attribute values, spans)
+    measures: dict = field(default_factory=dict)
 
     def error(self, code: str, name: str, message: str, span: Span, hint: str | None = None,
               subject: str | None = None, related: Iterable[Related] = ()) -> None:
@@ -358,7 +471,10 @@ def _build_model(statements: list, path: str, comments: Iterable[Comment], sourc
             if cls is RelationStmt:
                 _add_relations(b, st, group, stage)
             elif cls is DeclStmt:
-                _add_decl(b, st, group, stage)
+                if st.kind == "measure":
+                    _add_measure(b, st)
+                else:
+                    _add_decl(b, st, group, stage)
             elif cls is GroupStmt:
                 inner = _add_group(b, st, group)
                 if depth == MAX_GROUP_DEPTH:
@@ -388,9 +504,10 @@ def _build_model(statements: list, path: str, comments: Iterable[Comment], sourc
         if name not in deliverables:
             deliverables[name] = d
     stages = _resolve_stages(b, deliverables)
+    measures = _resolve_measures(b, deliverables) if b.measures else {}
     return Model(path=path, title=b.title, deliverables=deliverables, relations=tuple(b.relations),
                  groups=b.groups, comments=tuple(comments), diagnostics=tuple(b.diagnostics), source=source,
-                 stages=stages)
+                 stages=stages, measures=measures)
 
 
 def _add_group(b: _Builder, st, parent: str | None) -> str | None:
@@ -771,3 +888,109 @@ def _replace_stage(d: Deliverable, stage: str) -> Deliverable:
     from dataclasses import replace
 
     return replace(d, stage=stage)
+
+
+# --------------------------------------------------------------------------
+# measures
+
+
+def _add_measure(b: _Builder, st) -> None:
+    spans: dict = {}
+    values = _block_attributes(b, st.attrs, MEASURE_ATTRIBUTES, "a measure", subject=None, spans=spans)
+    old = b.measures.get(st.name)
+    if old is not None:
+        b.error("E002", "conflicting-declaration", f"measure '{st.name}' is declared twice", st.name_span,
+                "declare each measure once; give another measure another name",
+                related=[Related(old[0].name_span, "first declared here")])
+        return
+    b.measures[st.name] = (st, values, spans)
+
+
+def _resolve_measures(b: _Builder, deliverables: dict) -> dict[str, Measure]:
+    """The measures, with their thresholds read and checked (E006): `of:`
+    and `from:` name deliverables of the model, thresholds are comparisons
+    and numbers that agree in direction and unit and go from green (the
+    strictest) to yellow, `dear:` is one of DEAR."""
+    names = list(deliverables)
+    out: dict[str, Measure] = {}
+    for name, (st, values, spans) in b.measures.items():
+        def bad(key: str, message: str, hint: str) -> None:
+            b.error("E006", "invalid-attribute", message, spans[key], hint)
+
+        refs = {}
+        for key in ("of", "from"):
+            x = values.get(key)
+            if x is not None and x not in deliverables:
+                bad(key, f"measure '{name}' is {'of' if key == 'of' else 'from'} '{x}', which is not a deliverable "
+                    "of the model", _did_you_mean(x, names, "name a deliverable declared or used in a relation"))
+                x = None
+            refs[key] = x
+        if "of" not in values:
+            b.error("E006", "invalid-attribute", f"measure '{name}' does not say what it is observed on",
+                    st.name_span, f"name the deliverable it measures: `measure {name} [of: DELIVERABLE, ...]`")
+        given: dict[str, Threshold] = {}
+        for key in ("target", *THRESHOLD_COLOURS):
+            if key not in values:
+                continue
+            t = parse_threshold(values[key])
+            if t is None:
+                bad(key, f"{key} '{values[key]}' of measure '{name}' is not a comparison with a number",
+                    f'write it like `{key}: ">= 60%"` (>=, >, <= or <, a number, a unit if any)')
+            else:
+                given[key] = t
+        given = _check_thresholds(b, name, given, spans)
+        dear = values.get("dear")
+        if dear is not None:
+            word = dear.strip().lower()
+            if word not in DEAR:
+                close = difflib.get_close_matches(word, DEAR, n=1, cutoff=0.5)
+                bad("dear", f"unknown DEAR category '{dear}' of measure '{name}'",
+                    (f"did you mean '{close[0]}'? " if close else "") + "a measure's dear is one of: "
+                    + ", ".join(DEAR))
+                word = None
+            dear = word
+        out[name] = Measure(name, st.label, refs["of"], refs["from"], given.get("target"), given.get("green"),
+                            given.get("lime"), given.get("yellow"), dear, values.get("owner", ()),
+                            values.get("note"), st.name_span, spans.get("of"), spans.get("from"))
+    return out
+
+
+def _check_thresholds(b: _Builder, name: str, given: dict, spans: dict) -> dict:
+    """Drop (and report) the thresholds that point the other way from the
+    first one given, use another unit, or are looser than the next colour."""
+    if not given:
+        return given
+    first_key, first = next(iter(given.items()))
+    units = {t.unit for t in given.values() if t.unit}
+    kept: dict = {}
+    for key, t in given.items():
+        if t.higher_is_better != first.higher_is_better:
+            b.error("E006", "invalid-attribute",
+                    f"{key} '{t.text}' of measure '{name}' points the other way from its {first_key} '{first.text}'",
+                    spans[key], "a measure has one direction: higher is better (>=, >) or lower is better (<=, <)",
+                    related=[Related(spans[first_key], f"{first_key} given here")])
+            continue
+        if len(units) > 1 and t.unit and t.unit != first.unit and first.unit:
+            b.error("E006", "invalid-attribute",
+                    f"{key} '{t.text}' of measure '{name}' is in '{t.unit}', its {first_key} in '{first.unit}'",
+                    spans[key], "give every threshold of a measure in one unit",
+                    related=[Related(spans[first_key], f"{first_key} given here")])
+            continue
+        kept[key] = t
+    previous = None
+    for key in THRESHOLD_COLOURS:
+        t = kept.get(key)
+        if t is None:
+            continue
+        if previous is not None:
+            pkey, p = previous
+            looser = t.value > p.value if t.higher_is_better else t.value < p.value
+            if looser:
+                b.error("E006", "invalid-attribute",
+                        f"{key} '{t.text}' of measure '{name}' is stricter than {pkey} '{p.text}'",
+                        spans[key], "the colours go from the strictest threshold (green) to the loosest (yellow); "
+                        "below yellow is red", related=[Related(spans[pkey], f"{pkey} given here")])
+                del kept[key]
+                continue
+        previous = (key, t)
+    return kept

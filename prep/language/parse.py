@@ -16,7 +16,7 @@ from .diagnostics import ERROR, Diagnostic, PrepError, Span
 from .model import Comment, Model, build_model, paused_gc
 from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, StageStmt, TitleStmt, unescape
 
-KEYWORDS = ("title", "deliverable", "knowhow", "group", "stage")
+KEYWORDS = ("title", "deliverable", "knowhow", "measure", "group", "stage")
 
 
 # --------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def _quoted_guess(line: str, column: int) -> str:
     left = re.split(separators, line[: column - 1])[-1]
     right = re.split(separators, line[column - 1 :], maxsplit=1)[0]
     words = (left + right).strip(" \t\u3000")
-    for kw in ("deliverable ", "knowhow ", "group ", "title ", "stage "):
+    for kw in ("deliverable ", "knowhow ", "measure ", "group ", "title ", "stage "):
         if words.startswith(kw):
             words = words[len(kw) :]
     words = words.strip(" \t\u3000'\u2018\u2019\u201c\u201d")

@@ -311,7 +311,20 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
     if c.stage_order:
         old_order, new_order = c.stage_order
         out.append(("~", f"stage order: {', '.join(old_order)} -> {', '.join(new_order)}"))
+    for me in c.measures:
+        if me.status == "added":
+            out.append(("+", f"measure {me.name}" + _measure_text(c.new.measures[me.name])))
+        elif me.status == "removed":
+            out.append(("-", f"measure {me.name}" + _measure_text(c.old.measures[me.name])))
+        else:
+            for f in me.changes:
+                out.append(("~", f"measure {me.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
     return out
+
+
+def _measure_text(m) -> str:
+    target = f", target {m.target.text}" if m.target is not None else ""
+    return f" (of: {m.of})" if not target else f" (of: {m.of}{target})"
 
 
 def _stage_text(stage) -> str:
@@ -398,6 +411,12 @@ def as_dict(r: Review) -> dict:
             "order": None if c.stage_order is None else {"old": list(c.stage_order[0]),
                                                          "new": list(c.stage_order[1])},
         },
+        "measures": {
+            "added": [_measure_record(c.new.measures[m.name]) for m in c.measures if m.status == "added"],
+            "removed": [_measure_record(c.old.measures[m.name]) for m in c.measures if m.status == "removed"],
+            "changed": [{"name": m.name, "changes": [{"field": f.field, "old": f.old, "new": f.new}
+                                                     for f in m.changes]} for m in c.measures if m.status == "changed"],
+        },
         "findings": {"introduced": [_diag_record(d) for d in r.introduced],
                      "resolved": [_diag_record(d) for d in r.resolved]},
         "hotspots": {"before": [_hotspot_record(h) for h in r.hotspots_before],
@@ -410,6 +429,12 @@ def _relation_record(rel) -> dict | None:
         return None
     return {"kind": rel.kind, "source": rel.source, "target": rel.target, "note": rel.note, "stage": rel.stage,
             "owners": list(rel.owners), "line": rel.span.line}
+
+
+def _measure_record(m) -> dict:
+    from ..language.diff import MEASURE_FIELDS, measure_value
+
+    return {"name": m.name, **{f: measure_value(m, f) for f in MEASURE_FIELDS}}
 
 
 def _stage_record(stage) -> dict:

@@ -4,7 +4,7 @@ follow from this table."""
 
 from __future__ import annotations
 
-from . import coordination, inputs, knowhow, stages, structure
+from . import coordination, inputs, knowhow, measures, stages, structure
 from .rule import Rule
 from .suppress import UNUSED_SUPPRESSION
 
@@ -16,6 +16,7 @@ RULES: dict[str, Rule] = {
         *knowhow.RULES,         # K2xx: is knowledge personalized
         *coordination.RULES,    # S3xx: does coordination take long
         *stages.RULES,          # T4xx: can the roadmap's stages end in order
+        *measures.RULES,        # M5xx: is each stage's end measured, does each KPI lead to one
         UNUSED_SUPPRESSION,     # P001
     )
 }
@@ -28,6 +29,7 @@ FAMILIES = {
     "K": "Personalized knowhow",
     "S": "Coordination",
     "T": "Stages",
+    "M": "Measures",
     "P": "Suppressions",
 }
 

@@ -24,7 +24,7 @@ from ..language.fastparse import NAME_PATTERN, STRING_PATTERN
 from ..language.fmt import KEYWORDS, spell
 
 # statement keywords offered by completion at the start of a line
-STATEMENT_KEYWORDS = ("deliverable", "knowhow", "group", "title")
+STATEMENT_KEYWORDS = ("deliverable", "knowhow", "measure", "group", "title")
 MAX_REPAIRS = 25
 
 
@@ -74,11 +74,13 @@ class Lines:
 class Occurrence:
     name: str
     span: Span
-    role: str             # "declaration", "relation", "exit" (a stage's exit criterion), "group", "stage"
+    # "declaration", "relation", "exit" (a stage's exit criterion), "measured" (a
+    # measure's `of:` or `from:`), "group", "stage", "measure" (its declaration)
+    role: str
 
     @property
     def is_deliverable(self) -> bool:
-        return self.role not in ("group", "stage")
+        return self.role not in ("group", "stage", "measure")
 
 
 @dataclass
@@ -222,11 +224,13 @@ def _occurrences(statements, text: str):
                     yield from _names_in_attr(a, lines, "stage")
                 elif a.key == "exit" and cls is stage_cls:
                     yield from _names_in_attr(a, lines, "exit")
+                elif a.key in ("of", "from") and cls is syntax.DeclStmt and st.kind == "measure":
+                    yield from _names_in_attr(a, lines, "measured")
             if cls is syntax.RelationStmt:
                 for name, span in st.all_names():
                     yield Occurrence(name, span, "relation")
             elif cls is syntax.DeclStmt:
-                yield Occurrence(st.name, st.name_span, "declaration")
+                yield Occurrence(st.name, st.name_span, "measure" if st.kind == "measure" else "declaration")
             elif cls is syntax.GroupStmt:
                 yield Occurrence(st.name, st.name_span, "group")
                 stack.append(iter(st.body))
@@ -314,7 +318,43 @@ def hover_text(analysis: Analysis, name: str) -> str | None:
         out.append("feeds: " + ", ".join(feeds))
     if mutual:
         out.append("settled together with: " + ", ".join(mutual))
+    measured = [m for m in (getattr(model, "measures", None) or {}).values() if m.of == name]
+    if measured:
+        out.append("measured by: " + ", ".join(
+            m.display + (f" ({m.target.text})" if m.target is not None else "") for m in measured))
     findings = analysis.findings_about(name)
+    body = "  \n".join(out[1:])
+    if findings:
+        body += "\n\nfindings:\n" + "\n".join(f"- {f.code} {f.name}: {f.message}" for f in findings)
+    return out[0] + ("\n\n" + body if body else "")
+
+
+def measure_hover_text(analysis: Analysis, name: str) -> str | None:
+    """A measure: what it is of and from, its target and colours, DEAR."""
+    model = analysis.model
+    m = (getattr(model, "measures", None) or {}).get(name) if model is not None else None
+    if m is None:
+        return None
+    out = [f"**{m.display}** (measure{', ' + m.dear if m.dear else ''})"]
+    if m.label is not None and m.label != m.name:
+        out.append(f"name: `{m.name}`")
+    if m.of is not None:
+        stage = model.stage_of(m.of)
+        exit_of = next((s.name for s in model.stages.values() if m.of in s.exits), None)
+        out.append(f"of: {m.of}" + (f" (exit criterion of stage {exit_of})" if exit_of else
+                                    f" (stage {stage})" if stage else ""))
+    if m.source is not None:
+        out.append(f"from: {m.source}")
+    if m.target is not None:
+        out.append(f"target: {m.target.text}")
+    if m.thresholds:
+        out.append("colours: " + ", ".join(f"{c} {t.text}" for c, t in m.thresholds.items()) + ", red below")
+    if m.owners:
+        out.append("owners: " + ", ".join(m.owners))
+    if m.note:
+        out.append(f"note: {m.note}")
+    findings = [d for d in analysis.diagnostics if d.code.startswith("M") and d.subject == m.of
+                and f"'{name}'" in d.message]
     body = "  \n".join(out[1:])
     if findings:
         body += "\n\nfindings:\n" + "\n".join(f"- {f.code} {f.name}: {f.message}" for f in findings)
@@ -378,9 +418,10 @@ _OPEN_ATTR = re.compile(r"\[([^\[\]]*)$")
 
 def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, str, str]]:
     """(label, kind, text to insert) for the cursor at (line, column):
-    kind is "deliverable", "keyword", "attribute", "stage", "owner" or
-    "colour" (a group's `colour:` / `fill:`)."""
-    from ..language.model import ATTRIBUTES, GROUP_ATTRIBUTES, GROUP_COLOURS
+    kind is "deliverable", "keyword", "attribute", "stage", "owner",
+    "colour" (a group's `colour:` / `fill:`), "dear" or "threshold" (a
+    measure's DEAR category, target and colours)."""
+    from ..language.model import ATTRIBUTES, DEAR, GROUP_ATTRIBUTES, GROUP_COLOURS, MEASURE_ATTRIBUTES
 
     before = analysis.lines.line(line - 1)[: column - 1]
     model = analysis.model
@@ -392,17 +433,28 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
     if attr_context is not None:
         key = attr_context
         on_group = code.lstrip().startswith("group ")
+        on_measure = code.lstrip().startswith("measure ")
         if key is None or key == "":
             if on_group:
                 return [(k, "attribute", k) for k in GROUP_ATTRIBUTES]
+            if on_measure:
+                return [(k, "attribute", k) for k in MEASURE_ATTRIBUTES]
             keys = list(ATTRIBUTES) + [k for k in ("after", "exit") if k not in ATTRIBUTES]
             return [(k, "attribute", k) for k in keys]
         if key in ("colour", "fill"):
             return [(c, "colour", c) for c in GROUP_COLOURS]
+        if on_measure and key in ("of", "from"):
+            return [(n, "deliverable", spell(n)) for n in names]
+        if on_measure and key == "dear":
+            return [(c, "dear", c) for c in DEAR]
+        if on_measure and key in ("target", "green", "lime", "yellow"):
+            return [(f'">= {n}%"', "threshold", f'">= {n}%"') for n in (80, 60, 45, 30)]
         if key == "stage":
             return [(s, "stage", spell(s)) for s in stage_names(model)]
         if key == "owner":
-            owners = sorted({o for d in (model.deliverables.values() if model else ()) for o in d.owners})
+            owners = sorted({o for d in (model.deliverables.values() if model else ()) for o in d.owners}
+                            | {o for m in ((getattr(model, "measures", None) or {}).values() if model else ())
+                               for o in m.owners})
             return [(o, "owner", spell(o)) for o in owners]
         if key in ("exit",):
             return [(n, "deliverable", spell(n)) for n in names]
@@ -568,7 +620,7 @@ def _suppression_fix(line_text: str, diagnostic: Diagnostic) -> Fix:
 class Symbol:
     name: str
     detail: str
-    kind: str                 # "group", "stage", "deliverable", "knowhow"
+    kind: str                 # "group", "stage", "deliverable", "knowhow", "measure"
     span: Span                # the whole element
     selection: Span           # its name
     children: list = field(default_factory=list)
@@ -598,6 +650,9 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
         sym = Symbol(d.name, d.label or ("not declared" if not d.declared else ""),
                      "knowhow" if d.is_knowhow else "deliverable", d.span, d.span)
         (groups[d.group].children if d.group in groups else top).append(sym)
+    for m in (getattr(model, "measures", None) or {}).values():
+        if m.span is not None:
+            top.append(Symbol(m.name, m.label or (f"of {m.of}" if m.of else ""), "measure", m.span, m.span))
     # what a `stage NAME { ... }` block holds is nested under it, as the text
     # reads (the block of a stage's declaration is that stage's symbol)
     blocks = []

@@ -31,10 +31,12 @@ DEBOUNCE_SECONDS = 0.05
 SEVERITY = {ERROR: lsp.DiagnosticSeverity.Error, WARNING: lsp.DiagnosticSeverity.Warning,
             INFO: lsp.DiagnosticSeverity.Information}
 SYMBOL_KIND = {"group": lsp.SymbolKind.Namespace, "stage": lsp.SymbolKind.Event,
-               "deliverable": lsp.SymbolKind.Object, "knowhow": lsp.SymbolKind.Interface}
+               "deliverable": lsp.SymbolKind.Object, "knowhow": lsp.SymbolKind.Interface,
+               "measure": lsp.SymbolKind.Number}
 COMPLETION_KIND = {"deliverable": lsp.CompletionItemKind.Value, "keyword": lsp.CompletionItemKind.Keyword,
                    "attribute": lsp.CompletionItemKind.Property, "stage": lsp.CompletionItemKind.Enum,
-                   "owner": lsp.CompletionItemKind.Text, "colour": lsp.CompletionItemKind.Color}
+                   "owner": lsp.CompletionItemKind.Text, "colour": lsp.CompletionItemKind.Color,
+                   "dear": lsp.CompletionItemKind.EnumMember, "threshold": lsp.CompletionItemKind.Value}
 
 
 def uri_to_path(uri: str) -> str:
@@ -243,6 +245,10 @@ def hover(ls: PrepServer, params: lsp.HoverParams):
             return None
         members = result.model.group_members(occ.name)
         text = f"**{group.display}** (group)\n\n{len(members)} deliverables"
+    elif occ.role == "measure":
+        text = A.measure_hover_text(result, occ.name)
+        if text is None:
+            return None
     else:
         text = A.hover_text(result, occ.name)
         if text is None:
@@ -260,6 +266,10 @@ def definition(ls: PrepServer, params: lsp.DefinitionParams):
     if occ is not None and occ.role == "stage":
         stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
         span = getattr(stage, "span", None)
+        return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, span)) if span else None
+    if occ is not None and occ.role == "measure":
+        m = (getattr(result.model, "measures", None) or {}).get(occ.name)
+        span = getattr(m, "span", None)
         return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, span)) if span else None
     d = result.deliverable_at(*where)
     if d is None or d.span is None:

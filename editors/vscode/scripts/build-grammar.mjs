@@ -21,7 +21,7 @@ const OUT = join(EXT, "syntaxes", "prep.tmLanguage.json");
 // token whose text is exactly the keyword into the keyword). `stage` is the
 // stage syntax of issue 11; the test checks this list covers every keyword
 // terminal of prep.lark.
-export const KEYWORDS = ["title", "deliverable", "knowhow", "group", "stage"];
+export const KEYWORDS = ["title", "deliverable", "knowhow", "measure", "group", "stage"];
 
 // Python's `\s` in a str pattern: Unicode whitespace as str.isspace() sees it
 // (it includes U+001C..U+001F, which Oniguruma's \s does not), spelled out so
@@ -104,6 +104,7 @@ export function grammar(larkText) {
           { include: "#comment" },
           declaration("deliverable", "entity.name.type.deliverable.prep"),
           declaration("knowhow", "entity.name.type.knowhow.prep"),
+          declaration("measure", "entity.name.type.measure.prep"),
           declaration("group", "entity.name.type.group.prep"),
           declaration("stage", "entity.name.type.stage.prep"),
           { include: "#keyword" },
