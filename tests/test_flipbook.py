@@ -119,7 +119,10 @@ def test_later_deliverables_are_absent_from_earlier_frames(svg_frames, onboardin
 
 def test_new_deliverables_are_double_bordered_and_the_rest_plain(svg_frames, onboarding):
     second = nodes(svg_frames[1][1])
-    new = ids_of(onboarding, onboarding.stages["kickoff"].members)
+    # new in a frame: what exists from that stage on (its members, and the
+    # unplaced knowhow first used there)
+    new = ids_of(onboarding, [n for n, s in onboarding.effective_stages.items() if s == "kickoff"])
+    assert ids_of(onboarding, ["オンボーディング手法"]) <= new
     for node_id, n in second.items():
         assert ("prep-stage-new" in n["class"]) == (node_id in new), (node_id, n["class"])
     root = ET.fromstring(svg_frames[1][1])

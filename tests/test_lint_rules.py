@@ -153,7 +153,13 @@ CASES = [
     # S302: settled by one coordination, feeding another
     ("a ~> b\nb ~> c\n", "S302", [("S302", 1)]),
     ("a <~> b\nb ~> c\n", "S302", [("S302", 1)]),
-    ("a <~> b\nb <~> c\n", "S302", [("S302", 1)]),
+    # mutual synchronizations of one deliverable are one coordination, not a chain
+    ("a <~> b\nb <~> c\n", "S302", []),
+    ("b <~> a\nb <~> c\nb <~> d\n", "S302", []),
+    ("a ~> b\nb <~> c\n", "S302", [("S302", 1)]),
+    ("a ~> b\nb <~> a\n", "S302", []),
+    ("a <~> b\nb ~> a\n", "S302", []),
+    ("a <~> b\nb <~> c\nb ~> d\n", "S302", [("S302", 1)]),
     ("a ~> b\nc ~> b\n", "S302", []),
     ("a <~> b\n", "S302", []),
     # S303: a consumer must take the counterpart, directly or through what is made from it

@@ -130,12 +130,15 @@ def test_gate_on_one_person_is_one_finding_per_stage():
     d = only(text, "T404")
     assert d.subject == "x" and d.span.line == 1
     assert d.message.startswith("stage 'a' ends with 'x' and 'x2', which rest on knowhow 'k' and 'j' (k -> m -> x)")
+    # who holds each of them, not only the first (lint round 3)
+    assert d.message.endswith("and 'k' is held by one person only (Sato) and 'j' has no owner")
+    assert d.stage == "a" and "share 'k' and 'j'" in d.hint
     assert [r.span.line for r in d.related] == [3, 4]
     # min-owners as K201's: a stricter threshold makes well-shared knowhow count too
     strict = [f for f in lint_model(prep.loads(text.replace("knowhow j\n", "knowhow j [owner: [A, B]]\n"),
                                                strict=False), options={"gate-on-one-person": {"min-owners": 3}})
               if f.code == "T404"]
-    assert len(strict) == 1 and "held by fewer than 3 people" in strict[0].message
+    assert len(strict) == 1 and "'j' is held by only 2 people (A, B)" in strict[0].message
 
 
 def test_gate_on_one_person_min_owners_can_relax():

@@ -57,19 +57,35 @@ def test_stages_in_order_with_members_and_exits():
     assert contract.members == ("契約書",)
     assert m.deliverables["要望"].stage == "kickoff"
     assert m.deliverables["定着"].stage == "adoption"
-    # the knowhow has no stage: a source exists from the first stage
+    # the knowhow has no stage: a source appears from the stage of its first user
     assert m.deliverables["手法"].stage is None
-    assert m.stage_of("手法") == "contract"
+    assert m.stage_of("手法") == "kickoff"
 
 
 def test_effective_stage_is_the_latest_input_stage():
-    m = model("stage a\nstage b\ndeliverable x [stage: b]\nx, y -> z\nz, w -> v\n")
+    m = model("stage a\nstage b\ndeliverable x [stage: b]\ndeliverable u [stage: a]\nx, y -> z\nz, w -> v\n"
+              "u, s -> t\n")
     assert m.stage_of("z") == "b" and m.stage_of("v") == "b"
-    assert m.stage_of("y") == "a" and m.stage_of("w") == "a"
-    assert existing_at(m, "a") == {"y", "w"}
+    # unplaced sources appear with their first user: y and w in b, s in a
+    assert m.stage_of("y") == "b" and m.stage_of("w") == "b" and m.stage_of("s") == "a"
+    assert existing_at(m, "a") == {"u", "s", "t"}
     section = cross_section(m, "a")
-    assert set(section.deliverables) == {"y", "w"} and section.relations == ()
+    assert set(section.deliverables) == {"u", "s", "t"} and len(section.relations) == 2
     assert list(section.stages) == ["a", "b"]
+
+
+def test_an_unplaced_source_appears_from_the_earliest_stage_of_its_users():
+    m = model("stage a\nstage b\nstage c\ndeliverable p [stage: a]\ndeliverable q [stage: c]\n"
+              "k, p -> x\nx -> y [stage: b]\nk, q -> z\nlate, q -> z\nm <~> q\ndeliverable alone\nchain -> n\nn -> q\n")
+    # k feeds x (a, from p) and z (c): the earliest user wins
+    assert m.stage_of("k") == "a"
+    # late feeds only z (c); m is settled with q (c) only
+    assert m.stage_of("late") == "c" and m.stage_of("m") == "c"
+    # a source used by nothing: the first stage; a source of an unplaced chain: its user's stage
+    assert m.stage_of("alone") == "a" and m.stage_of("n") == "a" and m.stage_of("chain") == "a"
+    # the users' own stages do not move
+    assert m.stage_of("x") == "a" and m.stage_of("z") == "c"
+    assert "late" not in existing_at(m, "b") and "late" in existing_at(m, "c")
 
 
 def test_after_reorders_stages():
@@ -177,7 +193,7 @@ def test_json_export_and_graph_expose_stages(tmp_path):
     g = m.graph
     assert [s.name for s in g.graph["stages"]] == ["contract", "kickoff", "adoption"]
     assert g.nodes["要望"]["stage"] == "kickoff"
-    assert g.nodes["手法"]["effective_stage"] == "contract"
+    assert g.nodes["手法"]["effective_stage"] == "kickoff"
     p = tmp_path / "m.prep"
     p.write_text(ROADMAP, encoding="utf-8")
     out = tmp_path / "m.json"

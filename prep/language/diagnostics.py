@@ -59,10 +59,13 @@ class Diagnostic:
     subject: str | None = None
     hint: str | None = None
     related: tuple[Related, ...] = field(default=())
+    # the roadmap stage the finding concerns (T4xx, M501), for the outputs'
+    # `stage` field; `subject` stays the deliverable a picture colours
+    stage: str | None = None
 
     def with_severity(self, severity: str) -> "Diagnostic":
         return Diagnostic(self.code, severity, self.message, self.span, self.name,
-                          self.subject, self.hint, self.related)
+                          self.subject, self.hint, self.related, self.stage)
 
 
 class PrepError(Exception):

@@ -285,15 +285,21 @@ class Model:
     @cached_property
     def effective_stages(self) -> dict[str, str]:
         """Every deliverable's stage: its own placement, else the latest
-        stage among the deliverables it is made from (`->` and `~>`), else
-        the first stage (a source exists from the start). Empty for a model
-        without stages."""
+        stage among the deliverables it is made from (`->` and `~>`). An
+        unplaced source (made from nothing) appears from the earliest stage
+        of what it is used by (`->`, `~>`, or its `<~>` partners): knowhow
+        first needed in a late stage is not drawn, nor counted, from the
+        first one. What is used by nothing is in the first stage. Empty for
+        a model without stages."""
         if not self.stages:
             return {}
         order = list(self.stages)
         rank = {name: i for i, name in enumerate(order)}
         index = self.index
         known: dict[str, int] = {n: rank[d.stage] for n, d in self.deliverables.items() if d.stage in rank}
+        # unplaced sources take their stage from their users, after them; they
+        # count for nothing in their users' own stage (which is >= theirs)
+        sources = {n for n in self.deliverables if n not in known and not index.inputs[n] and not index.sync_in[n]}
         # the rest in topological order of their producers; what a cycle
         # leaves over takes the latest of whatever is known around it
         waiting: dict[str, int] = {}
@@ -308,15 +314,22 @@ class Model:
         ready = [n for n, k in waiting.items() if k == 0]
         while ready:
             n = ready.pop()
-            known[n] = max((known.get(r.source, 0) for r in index.producers(n)), default=0)
+            if n not in sources:
+                known[n] = max((known.get(r.source, 0) for r in index.producers(n) if r.source not in sources),
+                               default=0)
             for m in made.get(n, ()):
                 if m in waiting:
                     waiting[m] -= 1
                     if waiting[m] == 0:
                         ready.append(m)
         for n in self.deliverables:
-            if n not in known:
-                known[n] = max((known.get(r.source, 0) for r in index.producers(n)), default=0)
+            if n not in known and n not in sources:
+                known[n] = max((known.get(r.source, 0) for r in index.producers(n) if r.source not in sources),
+                               default=0)
+        for n in sources:
+            users = [known[r.target] for r in index.uses(n) if r.target not in sources]
+            users += [known[p] for r in index.mutual[n] for p in (r.source, r.target) if p != n and p not in sources]
+            known[n] = min(users, default=0)
         return {n: order[known[n]] for n in self.deliverables}
 
     def stage_of(self, name: str) -> str | None:

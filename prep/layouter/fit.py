@@ -182,17 +182,9 @@ def _chunks(model: Model, layers: list[list[str]]) -> tuple[list[list[list[str]]
     """The model's natural pieces, each as its layers: one per stage when
     it declares stages, else one piece of all layers."""
     if model.stages:
-        where = dict(model.effective_stages)
-        order = {name: i for i, name in enumerate(model.stages)}
-        index = model.index
-        for n, d in model.deliverables.items():
-            # a source placed in no stage (knowhow, say) goes where it is first used, not
-            # to the first stage: a cut relation less, and no box on a page that does not use it
-            if d.stage is None and not index.producers(n):
-                used = [where[r.target] for r in index.uses(n)] + [where[r.target] for r in index.mutual[n]
-                                                                   if r.target != n]
-                if used:
-                    where[n] = min(used, key=order.__getitem__)
+        # a source placed in no stage (knowhow, say) is in the stage where it is
+        # first used (Model.effective_stages): no box on a page that does not use it
+        where = model.effective_stages
         out = []
         for s in model.stages:
             piece = [[n for n in layer if where.get(n) == s] for layer in layers]

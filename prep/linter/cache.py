@@ -177,10 +177,10 @@ def _span(s: Span) -> list:
 
 def _plain(d: Diagnostic) -> list:
     return [d.code, d.severity, d.message, _span(d.span), d.name, d.subject, d.hint,
-            [[_span(r.span), r.message] for r in d.related]]
+            [[_span(r.span), r.message] for r in d.related], d.stage]
 
 
 def _diagnostic(v: list) -> Diagnostic:
-    code, severity, message, span, name, subject, hint, related = v
+    code, severity, message, span, name, subject, hint, related, *stage = v
     return Diagnostic(code, severity, message, Span(*span), name, subject, hint,
-                      tuple(Related(Span(*rs), rm) for rs, rm in related))
+                      tuple(Related(Span(*rs), rm) for rs, rm in related), stage[0] if stage else None)

@@ -27,23 +27,28 @@ def _partners(r, name: str) -> str:
 
 
 def _check_chain(model, index, options):
-    sync_in, mutual = index.sync_in, index.mutual
+    """A chain: `name` is settled by one synchronization (`a ~> name` or
+    `a <~> name`) and then is an input of a synchronization of another
+    deliverable `b`: `name ~> b`, or `name <~> b` after a `~>` settled it.
+    The `<~>` partners of one deliverable alone are one coordination with
+    several parties (S301's subject), not a chain."""
+    sync_in, sync_out, mutual = index.sync_in, index.sync_out, index.mutual
     for name, d in model.deliverables.items():
         if not sync_in[name] and not mutual[name]:
             continue
-        settled = dict.fromkeys([r.source for r in index.sync_in[name]]
-                                + [_partners(r, name) for r in index.mutual[name]])
-        if not settled:
-            continue
-        feeds = dict.fromkeys([r.target for r in index.sync_out[name]]
-                              + [_partners(r, name) for r in index.mutual[name]])
-        settled.pop(name, None)
-        feeds.pop(name, None)
-        pair = next(((a, b) for a in settled for b in feeds if a != b), None)
+        by_sync = [r.source for r in sync_in[name] if r.source != name]
+        partners = [p for p in (_partners(r, name) for r in mutual[name]) if p != name]
+        # (settled with, then feeds, how the second one settles it)
+        pair = next(((a, b, "feeds coordination with") for b in dict.fromkeys(
+            r.target for r in sync_out[name] if r.target != name) for a in dict.fromkeys(by_sync + partners)
+            if a != b), None)
+        if pair is None:
+            pair = next(((a, b, "is settled together with") for b in dict.fromkeys(partners)
+                         for a in dict.fromkeys(by_sync) if a != b), None)
         if pair is not None:
-            a, b = pair
+            a, b, how = pair
             yield COORDINATION_CHAIN.finding(
-                f"'{name}' is settled by coordination with '{a}' and then feeds coordination with '{b}'",
+                f"'{name}' is settled by coordination with '{a}' and then {how} '{b}'",
                 where(model, d), name,
                 hint="a cascade of coordinations: the second cannot start until the first is agreed, and "
                      "redoes its work when the first changes; settle them together, or fix one side first")
@@ -134,7 +139,11 @@ COORDINATION_CHAIN = Rule(
     summary="A deliverable settled by synchronization is itself an input of another synchronization.",
     question=QUESTION_COORDINATION,
     why="Cascading coordination: the second coordination cannot finish before the first, their "
-        "durations add up, and every change agreed in the first reopens the second.",
+        "durations add up, and every change agreed in the first reopens the second. A chain is a "
+        "deliverable settled by one synchronization (`~>` or `<~>`) that is then an input of a "
+        "synchronization of a different deliverable (`~>` into it, or `<~>` with it after a `~>`). A "
+        "deliverable settled together (`<~>`) with several partners is one coordination with several "
+        "parties, not a chain (S301 reports it when they are many).",
     fix="Settle both in one coordination, or turn one side into a plain input agreed beforehand.",
     bad="""\
 deliverable ours "our candidate dates" [external]

@@ -2,7 +2,7 @@
 source texts for carets, or the repository root for relative paths).
 
     text     path:line:col: CODE [severity] message (name), the line, a caret, a summary
-    json     an array of objects (code, name, severity, message, subject, path, line, ...)
+    json     an array of objects (code, name, severity, message, subject, stage, path, line, ...)
     sarif    SARIF 2.1.0 for GitHub code scanning
     github   GitHub Actions workflow commands (::error file=...::message)
 """
@@ -45,11 +45,21 @@ def format_text(diagnostics: list[Diagnostic], sources: dict[str, str | None], *
     return "\n\n".join(out[:-1]) + ("\n\n" if len(out) > 1 else "") + out[-1] + "\n"
 
 
+def subject_of(d: Diagnostic) -> str | None:
+    """What a finding is about, as the outputs say it: the stage for a
+    finding about a stage as a whole (T401, T404), else the deliverable,
+    else the stage it concerns."""
+    rule = RULES.get(d.code)
+    if d.stage is not None and (d.subject is None or (rule is not None and rule.about_stage)):
+        return d.stage
+    return d.subject
+
+
 def to_record(d: Diagnostic) -> dict:
     s = d.span
     return {
         "code": d.code, "name": d.name, "severity": d.severity, "message": d.message,
-        "subject": d.subject, "path": s.path, "line": s.line, "column": s.column,
+        "subject": subject_of(d), "stage": d.stage, "path": s.path, "line": s.line, "column": s.column,
         "end_line": s.end_line, "end_column": s.end_column, "hint": d.hint,
         "related": [{"path": r.span.path, "line": r.span.line, "column": r.span.column,
                      "end_line": r.span.end_line, "end_column": r.span.end_column, "message": r.message}
@@ -116,8 +126,9 @@ def format_sarif(diagnostics: list[Diagnostic], *, root: str) -> str:
         if d.related:
             result["relatedLocations"] = [dict(_sarif_location(r.span, root, r.message), id=i)
                                           for i, r in enumerate(d.related)]
-        if d.subject is not None:
-            result["properties"] = {"subject": d.subject}
+        subject = subject_of(d)
+        if subject is not None or d.stage is not None:
+            result["properties"] = {k: v for k, v in (("subject", subject), ("stage", d.stage)) if v is not None}
         results.append(result)
     log = {
         "$schema": SARIF_SCHEMA,
@@ -150,7 +161,7 @@ def format_github(diagnostics: list[Diagnostic], *, root: str) -> str:
                  ("col", str(s.column)),
                  # GitHub's endColumn is the last column of the annotation (inclusive)
                  ("endColumn", str(max(s.end_column - 1, s.column))),
-                 ("title", f"{d.code} {d.name}".strip())]
+                 ("title", f"{d.code} {d.name}".strip() + (f" (stage {d.stage})" if d.stage else ""))]
         message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
         lines.append(f"::{GITHUB_COMMAND.get(d.severity, 'warning')} "
                      + ",".join(f"{k}={escape_property(v)}" for k, v in props)

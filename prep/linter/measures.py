@@ -53,7 +53,7 @@ def _check_exit_without_measure(model, index, options):
             f"exit criterion '{x}' of stage '{stage}' is observed by no measure", where(model, d), x,
             hint=f"how will anyone know stage '{stage}' ended? measure it: `measure NAME [of: {as_source(x)}, "
                  'target: ">= 60%", green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"]`',
-            related=[Related(s.span, f"stage '{stage}' ends with '{x}'")] if s.span else ())
+            related=[Related(s.span, f"stage '{stage}' ends with '{x}'")] if s.span else (), stage=stage)
 
 
 # --------------------------------------------------------------------------

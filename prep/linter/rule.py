@@ -52,6 +52,9 @@ class Rule:
     options: tuple[Option, ...] = ()
     check: Callable[["Model", "Index", dict], Iterable[Diagnostic]] | None = field(default=None, repr=False)
     stage: str = "lint"
+    # a finding about a roadmap stage as a whole (T401, T404): the outputs
+    # name the stage as its subject
+    about_stage: bool = False
 
     @property
     def family(self) -> str:
@@ -61,9 +64,9 @@ class Rule:
         return {o.name: o.default for o in self.options}
 
     def finding(self, message: str, span: Span, subject: str | None, *, hint: str | None = None,
-                related: Iterable[Related] = ()) -> Diagnostic:
+                related: Iterable[Related] = (), stage: str | None = None) -> Diagnostic:
         return Diagnostic(self.code, self.severity, message, span, name=self.name, subject=subject,
-                          hint=hint, related=tuple(related))
+                          hint=hint, related=tuple(related), stage=stage)
 
 
 # where the rule pages (docs/rules/) are published, for links from the

@@ -108,7 +108,8 @@ def _check_stage_without_exit(model, index, options):
             continue
         yield STAGE_WITHOUT_EXIT.finding(
             f"stage '{name}' has no exit criterion", s.span, None,
-            hint=f"name the deliverable whose existence ends it: `stage {as_source(name)} [exit: NAME]`")
+            hint=f"name the deliverable whose existence ends it: `stage {as_source(name)} [exit: NAME]`",
+            stage=name)
 
 
 # --------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def _check_exit_needs_later_stage(model, index, options):
             f"'{order[late]}': {_show_path(chain)}", where(model, model.deliverables[x]), x,
             hint=f"stage '{stage}' cannot end before '{origin}' exists: place '{origin}' in stage '{stage}' or "
                  f"earlier, take it out of what makes '{x}', or end stage '{stage}' with something that "
-                 "exists by then",
+                 "exists by then", stage=stage,
             related=[Related(where(model, model.deliverables[origin]),
                              f"'{origin}' is placed in stage '{order[late]}' here"),
                      *([Related(s.span, f"stage '{stage}' ends with '{x}'")] if s.span else ())])
@@ -202,7 +203,7 @@ def _check_input_from_later_stage(model, index, options):
             f"'{v}' (stage '{stage}') takes {what}", rels[0].source_span, v,
             hint=f"'{v}' cannot be made before its inputs exist: place it in stage '{latest}' "
                  f"(`[stage: {as_source(latest)}]`), or place {_names(late)} earlier",
-            related=related)
+            related=related, stage=stage)
 
 
 # --------------------------------------------------------------------------
@@ -260,16 +261,18 @@ def _check_gate_on_one_person(model, index, options):
             continue
         x, k, chain = first
         held_names = list(held)
-        kd = model.deliverables[k]
         ends = f"'{x}', which rests" if len(gated) == 1 else f"{_names(gated)}, which rest"
-        held_by = f"'{k}' {_held_by(kd)}" if len(held_names) == 1 else \
-            f"each is held by fewer than {need} people ('{k}' {_held_by(kd)})"
+        # who holds each knowhow named (the message names at most three)
+        holders = [f"'{h}' {_held_by(model.deliverables[h])}" for h in held_names[:3]]
+        held_by = holders[0] if len(holders) == 1 else ", ".join(holders[:-1]) + " and " + holders[-1]
+        who = "that person is" if len(held_names) == 1 else "one of them is"
+        share = f"'{k}'" if len(held_names) == 1 else _names(held_names)
         yield GATE_ON_ONE_PERSON.finding(
             f"stage '{stage}' ends with {ends} on knowhow {_names(held_names)} ({_show_path(chain)}), "
             f"and {held_by}",
             s.span if s.span is not None else where(model, model.deliverables[x]), x,
-            hint=f"if that person is away, stage '{stage}' cannot end: share '{k}' (name more owners) or "
-                 "write it down as a deliverable the stage can use",
+            hint=f"if {who} away, stage '{stage}' cannot end: share {share} (name more owners) or "
+                 "write it down as a deliverable the stage can use", stage=stage,
             related=[Related(where(model, model.deliverables[h]), f"knowhow '{h}' here") for h in held_names[:3]])
 
 
@@ -311,7 +314,7 @@ def _check_sync_across_stages(model, index, options):
         span = r.source_span if r.source == early else r.target_span
         p = partners[0]
         yield SYNC_ACROSS_STAGES.finding(
-            message, span, later,
+            message, span, later, stage=stage,
             hint=f"stage '{stage}' waits on the party of '{p}' from stage '{order[rank_of[p]]}': agree it before "
                  f"that stage ends and take it as a plain input (`{as_source(p)} -> {as_source(later)}`), "
                  "or bring both into one stage",
@@ -388,6 +391,7 @@ contract, playbook -> plan
 plan, usage -> adopted
 """,
     check=_check_stage_without_exit,
+    about_stage=True,
 )
 
 EXIT_NEEDS_LATER_STAGE = Rule(
@@ -498,6 +502,7 @@ report, budget, pricing -> offer
 """,
     options=(_MIN_OWNERS,),
     check=_check_gate_on_one_person,
+    about_stage=True,
 )
 
 SYNC_ACROSS_STAGES = Rule(

@@ -193,7 +193,7 @@ def _clamped(d: Diagnostic, text: str) -> Diagnostic:
     if end_column == column and column < width:
         end_column = column + 1
     span = Span(d.span.path, line, column, line, end_column)
-    return Diagnostic(d.code, d.severity, d.message, span, d.name, d.subject, d.hint, d.related)
+    return Diagnostic(d.code, d.severity, d.message, span, d.name, d.subject, d.hint, d.related, d.stage)
 
 
 def _blank_line(text: str, line: int) -> str:
