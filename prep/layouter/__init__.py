@@ -3,12 +3,12 @@
     layout(model, ...) -> Layout        the one entry point; every writer
                                         draws from what it returns
     geometry.py   Layout, Box, Route    (points, origin top-left, centres)
-    layered.py    prep's own layered engine (the default)
+    layered/      prep's own layered engine (the default), a module per phase
     graphviz.py   the only module that talks to Graphviz: label sizes,
                   the `dot` engine, and drawing placed geometry
     fonts.py      the Japanese font Graphviz measures and draws with
 
-Two engines: "prep" (layered.py: fast on any structure, stable between
+Two engines: "prep" (layered/: fast on any structure, stable between
 edits) and "dot" (Graphviz's own, for comparison; minutes on large models
 with long edges). Both measure labels with Graphviz, so boxes are the same
 size whichever places them.
