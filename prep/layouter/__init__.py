@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from ..language.model import Model, group_tree
 from .fonts import FONT_FAMILY
-from .geometry import Box, Layout, Route
+from .geometry import Box, Layout, Route, TextItem
+from .texts import MIN_BOX
 
 ENGINES = ("prep", "dot")
 
@@ -67,6 +68,9 @@ class Sizes:
     titles: dict[str, tuple[float, float]] = field(default_factory=dict)  # title text -> size
     legend: dict[str, tuple[float, float]] = field(default_factory=dict)  # legend-<kind> -> text or box
     stages: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage name -> its label
+    # deliverable name -> its label's size with the box's margins, before
+    # Graphviz's minimum box size: the text block inside the box
+    labels: dict[str, tuple[float, float]] = field(default_factory=dict)
     font: str = FONT_FAMILY
     font_size: float = 12.0
 
@@ -87,7 +91,7 @@ VIEWS = ("diagram", "roadmap")
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
-           stage_legend: str | None = None, view: str = "diagram") -> Layout:
+           stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -98,7 +102,9 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     "faint"): the legend explains the stage pictures' marks too.
     `view="roadmap"`: the stages as columns in order (LR; rows in TB), each
     deliverable in its stage's column, exit criteria on the column's last
-    rank (`Layout.columns`)."""
+    rank (`Layout.columns`). `exit_tags`: room for an "EXIT n" tag on each
+    exit criterion (the roadmap view and the stage pictures draw them; the
+    default: in the roadmap view). Every text drawn is in `Layout.texts`."""
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
@@ -125,7 +131,12 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
         from .legend import place
 
         placed = place(placed, sizes.legend, health, diff_legend, stage_legend)
-    return placed
+    from dataclasses import replace
+
+    from .texts import collect
+
+    exits = view == "roadmap" if exit_tags is None else exit_tags
+    return replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits))
 
 
 def check_roadmap(model: Model, *, engine: str = "prep", previous: Layout | None = None) -> None:
@@ -205,10 +216,14 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     from .graphviz import sizes
 
     fn = dot_string(font)
+    # boxes measured without Graphviz's minimum size (width=0, height=0):
+    # the label with its margins, the text block; the box is at least the minimum
     out = ["digraph measure {",
-           f"  node [shape=box, fontname={fn}, fontsize={font_size:g}, margin={dot_string(BOX_MARGIN)}];"]
+           f"  node [shape=box, fontname={fn}, fontsize={font_size:g}, margin={dot_string(BOX_MARGIN)}, "
+           "width=0, height=0];"]
     for i, d in enumerate(model.deliverables.values()):
         out.append(f"  n{i} [label={dot_string(box_label(d))}];")
+    out.append(f"  node [width={MIN_BOX[0] / 72:g}, height={MIN_BOX[1] / 72:g}];")
     text = f"shape=plaintext, margin=0, width=0, height=0, fontname={fn}"
     for i, g in enumerate(model.groups.values()):
         out.append(f"  g{i} [label={dot_string(g.display)}, {text}, fontsize={font_size:g}];")
@@ -229,13 +244,14 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
             out.append(f"  {dot_string(key)} [label={dot_string(label)}, {look}, fontsize={size:g}];")
     out.append("}")
     got = sizes("\n".join(out) + "\n", path=model.path)
-    return Sizes(boxes={name: got[f"n{i}"] for i, name in enumerate(model.deliverables)},
+    labels = {name: got[f"n{i}"] for i, name in enumerate(model.deliverables)}
+    return Sizes(boxes={name: (max(MIN_BOX[0], w), max(MIN_BOX[1], h)) for name, (w, h) in labels.items()},
                  groups={name: got[f"g{i}"] for i, name in enumerate(model.groups)},
                  notes={note: got[f"e{k}"] for k, note in enumerate(notes)},
                  titles={title: got[f"t{k}"] for k, title in enumerate(all_titles)},
                  legend={k: v for k, v in got.items() if k.startswith("legend-")},
                  stages={name: got[f"s{i}"] for i, name in enumerate(model.stages)},
-                 font=font, font_size=font_size)
+                 labels=labels, font=font, font_size=font_size)
 
 
 # ---------------------------------------------------------------- dot engine
@@ -352,4 +368,4 @@ def from_json0(data: dict, model: Model, direction: str) -> Layout:
                   group_labels=group_labels, title=title, engine="dot", direction=direction)
 
 
-__all__ = ["ENGINES", "VIEWS", "Box", "Layout", "Route", "Sizes", "layout", "measure", "box_label", "dot_string"]
+__all__ = ["ENGINES", "VIEWS", "Box", "Layout", "Route", "Sizes", "TextItem", "layout", "measure", "box_label", "dot_string"]
