@@ -58,7 +58,8 @@ def test_shapes_dashes_text_and_connections():
     run = box["要望"].text_frame.paragraphs[0].runs[0]
     assert run._r.rPr.find(qn("a:ea")).get("typeface") == "Noto Sans CJK JP"
     assert [s.text_frame.text for s in shapes if s.name == "title"] == ["機能追加 (To-Be)"]
-    assert [s.text_frame.text for s in shapes if s.name.startswith("note: ")] == ["設計", "設計"]
+    # `a, b -> c [note: "設計"]`: the note is written once (issue 19)
+    assert [s.text_frame.text for s in shapes if s.name.startswith("note: ")] == ["設計"]
 
     # notation: knowhow dashed, tangible solid; final thicker
     assert box["開発ノウハウ"].line.dash_style == MSO_LINE_DASH_STYLE.DASH

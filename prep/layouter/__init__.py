@@ -126,7 +126,8 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
                 or not sizes.covers(model, legend, health, diff_legend, stage_legend)):
             sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
                             diff_legend=diff_legend, stage_legend=stage_legend)
-        placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap")
+        placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
+                              exit_tags=view == "roadmap" if exit_tags is None else exit_tags)
     if legend:
         from .legend import place
 
@@ -168,8 +169,9 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
-                 roadmap: bool = False) -> Layout:
+                 roadmap: bool = False, exit_tags: bool = False) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
+    from .texts import exit_numbers, exit_tag_room, note_carriers
 
     places = routes = flow = frames = None
     if previous is not None and previous.engine == "prep" and previous.direction == direction and previous.nodes:
@@ -193,7 +195,9 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
     spec = GraphSpec(
         nodes=list(model.deliverables),
         sizes={name: sizes.boxes[name] for name in model.deliverables},
-        edges=[(r.source, r.target, r.kind, sizes.notes[r.note] if r.note else None) for r in model.relations],
+        # each note once (note_carriers), with room for it
+        edges=[(r.source, r.target, r.kind, sizes.notes[r.note] if carries else None)
+               for r, carries in zip(model.relations, note_carriers(model))],
         node_group={d.name: d.group for d in model.deliverables.values() if d.group in model.groups},
         groups={g.name: (g.parent, sizes.groups[g.name]) for g in model.groups.values()},
         direction=direction,
@@ -202,6 +206,8 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         previous_routes=routes,
         previous_flow=flow,
         previous_groups=frames,
+        room={name: exit_tag_room(sizes.boxes[name], n, direction)
+              for name, n in exit_numbers(model).items()} if exit_tags else {},
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)
@@ -285,11 +291,13 @@ def _dot_engine(model: Model, direction: str, font: str, font_size: float) -> La
             out.append(f"{indent}}}")
 
     emit(None, "  ")
-    for k, r in enumerate(model.relations):
+    from .texts import note_carriers
+
+    for k, (r, carries) in enumerate(zip(model.relations, note_carriers(model))):
         attrs = [f"id=e{k}"]
         if r.kind == MUTUAL:
             attrs.append("dir=both")
-        if r.note:
+        if carries:
             attrs.append(f"label={dot_string(r.note)}")
         out.append(f"  {ids[r.source]} -> {ids[r.target]} [{', '.join(attrs)}];")
     out.append("}")

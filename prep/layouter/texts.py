@@ -22,7 +22,6 @@ MIN_BOX = (54.0, 36.0)
 
 EXIT_TAG_HEIGHT = 14.0
 EXIT_TAG_FONT_SIZE = 8.0
-TB_BESIDE = False
 EXIT_TAG_GAP = 3.0     # TB: between a box's right side and its tag
 
 
@@ -79,9 +78,20 @@ def exit_tag_box(box: Box, number: int, direction: str = "LR") -> Box:
     routes, which leave and enter at the sides, never reach it). TB (routes
     enter at the top): beside the box's top right corner, outside it."""
     w = exit_tag_width(number)
-    if direction == "TB" and TB_BESIDE:
+    if direction == "TB":
         return Box(box.right + EXIT_TAG_GAP + w / 2, box.top + EXIT_TAG_HEIGHT / 2, w, EXIT_TAG_HEIGHT)
     return Box(box.right - 6.0 - w / 2, box.top - EXIT_TAG_HEIGHT / 2 + 3.0, w, EXIT_TAG_HEIGHT)
+
+
+def exit_tag_room(box_size: tuple[float, float], number: int, direction: str) -> tuple[float, float]:
+    """How far the tag of a box of `box_size` reaches past the box across
+    the flow, (before, after): what the layout keeps free beside it."""
+    w, h = box_size
+    box = Box(0.0, 0.0, w, h)
+    tag = exit_tag_box(box, number, direction)
+    if direction == "TB":
+        return max(0.0, box.left - tag.left), max(0.0, tag.right - box.right)
+    return max(0.0, box.top - tag.top), max(0.0, tag.bottom - box.bottom)
 
 
 def label_block(box: Box, measured: tuple[float, float] | None) -> Box:

@@ -247,7 +247,7 @@ class StageMarks:
             box = layout.nodes.get(name)
             if box is not None:
                 lines.append(exit_tag_line(f"x{j}", ids[name], box, number, theme, pt, cls="prep-stage-exit-tag",
-                                           extra=[("id", f'"exit{self.ids[name]}"')]))
+                                           extra=[("id", f'"exit{self.ids[name]}"')], layout=layout, name=name))
         m = CANVAS_MARGIN
         for j, (x, y) in enumerate(((-m, -m), (self.width + m, self.height + m))):
             lines.append(f'  corner{j} [shape=point, style=invis, width=0, height=0, label="", '

@@ -16,7 +16,7 @@ Each phase reads what the earlier ones set and adds its own:
 from __future__ import annotations
 
 from . import incremental
-from .spec import BIG, EXIT_TAG_ROOM, ROADMAP_BIG, GraphSpec
+from .spec import BIG, ROADMAP_BIG, GraphSpec
 
 
 class LayeredGraph:
@@ -40,8 +40,6 @@ class LayeredGraph:
                         for g in self.group_names]
         self.glabel = [spec.groups[g][1] for g in self.group_names]
         self.glabel_text = list(self.glabel)
-        if spec.columns is not None:  # room under a frame's label for an exit criterion's tag
-            self.glabel = [(w, h + EXIT_TAG_ROOM) for w, h in self.glabel]
         self.node_cluster = [gid.get(spec.node_group.get(name) or "", -1) for name in names]
         self.previous = incremental.previous_places(self)
         # with a previous layout, where a frame was (for a rank it only spans)

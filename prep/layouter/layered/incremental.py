@@ -49,7 +49,7 @@ def keep_previous_ranks(lg, rank, topo, pred, succ) -> None:
     # inputs now sits there or later; a new one goes right after its inputs
     for v in topo:
         name = lg.spec.nodes[v]
-        lo = max((rank[u] + 1 for u in pred[v]), default=None)
+        lo = max((rank[u] + (2 if (u, v) in lg.long else 1) for u in pred[v]), default=None)
         if name in old:
             want = old[name] + shift
             rank[v] = want if lo is None or want >= lo else lo

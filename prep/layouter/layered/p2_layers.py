@@ -14,6 +14,9 @@ def longest_path_layers(lg) -> None:
     for u, v, _k, _r in lg.edges:
         succ[u].append(v)
         pred[v].append(u)
+    # a relation that writes a note spans two ranks at least: its note is
+    # written in the rank between (see `split_long_edges`)
+    long = {(u, v) for u, v, k, _r in lg.edges if lg.spec.edges[k][3] is not None}
     indeg = [len(p) for p in pred]
     todo = [i for i in range(n) if indeg[i] == 0]
     topo = []
@@ -23,8 +26,9 @@ def longest_path_layers(lg) -> None:
         for u in todo:
             topo.append(u)
             for v in succ[u]:
-                if rank[v] < rank[u] + 1:
-                    rank[v] = rank[u] + 1
+                step = 2 if long and (u, v) in long else 1
+                if rank[v] < rank[u] + step:
+                    rank[v] = rank[u] + step
                 indeg[v] -= 1
                 if indeg[v] == 0:
                     nxt.append(v)
@@ -33,11 +37,13 @@ def longest_path_layers(lg) -> None:
     # late as its consumers allow: the same picture, shorter edges
     for u in reversed(topo):
         if succ[u] and len(succ[u]) > len(pred[u]):
-            rank[u] = min(rank[v] for v in succ[u]) - 1
+            rank[u] = min(rank[v] - (2 if long and (u, v) in long else 1) for v in succ[u])
+    lg.long = long
     incremental.keep_previous_ranks(lg, rank, topo, pred, succ)
     base = min(rank) if rank else 0
     lg.rank = [r - base for r in rank]
     lg.n_ranks = max(lg.rank) + 1 if lg.rank else 0
+    room_for_notes(lg)
 
 
 def roadmap_layers(lg) -> None:
@@ -138,6 +144,28 @@ def roadmap_layers(lg) -> None:
         if lg.rank[u] == lg.rank[v]:  # cannot happen by construction; never draw a flat edge
             raise AssertionError(f"roadmap ranks: {s!r} and {t!r} share a rank")
         lg.edges.append((u, v, k, False) if lg.rank[u] < lg.rank[v] else (v, u, k, True))
+    lg.long = {(u, v) for u, v, k, _r in lg.edges if lg.spec.edges[k][3] is not None}
+    room_for_notes(lg)
+
+
+def room_for_notes(lg) -> None:
+    """A relation that writes a note and joins two neighbouring ranks gets
+    an empty rank between them, where its note is written: every rank from
+    the later end's on moves one on. In the roadmap view the new rank
+    belongs to the later end's stage (its first rank, when the relation
+    comes from the stage before)."""
+    at = sorted({max(lg.rank[u], lg.rank[v]) for u, v in lg.long if abs(lg.rank[u] - lg.rank[v]) == 1})
+    if not at:
+        return
+    import bisect
+
+    def moved(r: int) -> int:  # rank r after the new ranks are in
+        return r + bisect.bisect_right(at, r)
+
+    lg.rank = [moved(r) for r in lg.rank]
+    lg.n_ranks += len(at)
+    if getattr(lg, "col_ranges", None) is not None:
+        lg.col_ranges = [(moved(r0) - (1 if r0 in at else 0), moved(r1)) for r0, r1 in lg.col_ranges]
 
 
 def common_group(lg, a: int, b: int) -> int:
@@ -156,7 +184,10 @@ def split_long_edges(lg) -> None:
     lg.node_rank = list(lg.rank)
     lg.cluster = list(lg.node_cluster)
     lg.chains: list[list[int]] = []  # node ids from u to v (ranked direction)
-    for u, v, _k, _r in lg.edges:
+    # a relation's note is written beside the middle virtual node of its
+    # chain (ELK's and dot's label dummy): it takes room in that rank
+    lg.note_at: dict[int, tuple[int, tuple[float, float]]] = {}  # virtual node -> (edge index, note size)
+    for u, v, k, _r in lg.edges:
         chain = [u]
         ru, rv = lg.node_rank[u], lg.node_rank[v]
         if rv - ru > 1:
@@ -168,6 +199,9 @@ def split_long_edges(lg) -> None:
                 chain.append(vid)
         chain.append(v)
         lg.chains.append(chain)
+        note = lg.spec.edges[k][3]
+        if note is not None and len(chain) > 2:
+            lg.note_at[chain[len(chain) // 2]] = (k, note)
     if lg.previous is not None:
         incremental.previous_virtual_places(lg)
     total = len(lg.node_rank)

@@ -5,8 +5,8 @@ each rank along the flow (the roadmap view: column by column)."""
 from __future__ import annotations
 
 from . import incremental
-from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, NODE_SEP, RANK_SEP,
-                   VIRTUAL_SEP)
+from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, NODE_SEP, NOTE_GAP,
+                   NOTE_PAD, RANK_SEP, VIRTUAL_SEP)
 
 
 def place(lg) -> None:
@@ -14,6 +14,24 @@ def place(lg) -> None:
     G = len(lg.group_names)
     half = [(lg.ext_b[v] / 2 if v < lg.n_real else 0.0) for v in range(total)]
     lg.half_b = half
+    # what each item takes before and after its place across the flow: a
+    # box its half (and room for its tag), a virtual node nothing, one
+    # that writes a note the note beside it (LR: above, TB: to the right)
+    lo_b, hi_b = list(half), list(half)
+    for name, (before, after) in lg.spec.room.items():
+        v = lg.index[name]
+        lo_b[v] += before
+        hi_b[v] += after
+    for w, (_k, (nw, nh)) in lg.note_at.items():
+        if lg.lr:
+            lo_b[w] = nh + NOTE_GAP
+        else:
+            hi_b[w] = nw + NOTE_GAP
+    lg.lo_b, lg.hi_b = lo_b, hi_b
+    # TB: a frame's title is written above its first rank, where routes
+    # come in straight (see `bands`): what the frame holds on that rank
+    # starts right of the title
+    title_room = [0.0] * G if lg.lr else [lg.glabel[g][0] + GROUP_PAD for g in range(G)]
     # variables: nodes 0..total-1, then each group's two sides (top/left, bottom/right)
     L = lambda g: total + 2 * g  # noqa: E731
     R = lambda g: total + 2 * g + 1  # noqa: E731
@@ -30,7 +48,7 @@ def place(lg) -> None:
     for g in range(G):
         if lg.span[g] is not None:
             need(L(g), R(g), min_width[g])
-    for evs in lg.events:
+    for r, evs in enumerate(lg.events):
         prev = None
         for kind, obj in evs:
             if prev is None:
@@ -38,26 +56,27 @@ def place(lg) -> None:
                 continue
             pk, po = prev
             if pk == "n":
-                a, ga = po, half[po]
+                a, ga = po, hi_b[po]
                 if kind == "n":
                     sep = NODE_SEP if (po < lg.n_real and obj < lg.n_real) else VIRTUAL_SEP
                     if po < lg.n_real or obj < lg.n_real:
                         sep = max(sep, VIRTUAL_SEP)
-                    need(a, obj, ga + sep + half[obj])
+                    need(a, obj, ga + sep + lo_b[obj])
                 elif kind == "o":
                     need(a, L(obj), ga + GROUP_SEP)
                 else:  # close of the enclosing group
                     need(a, R(obj), ga + GROUP_PAD)
             elif pk == "o":
+                room = label_b[po] + (title_room[po] if r == lg.span[po][0] else 0.0)
                 if kind == "n":
-                    need(L(po), obj, GROUP_PAD + label_b[po] + half[obj])
+                    need(L(po), obj, GROUP_PAD + room + lo_b[obj])
                 elif kind == "o":
-                    need(L(po), L(obj), GROUP_PAD + label_b[po])
+                    need(L(po), L(obj), GROUP_PAD + room)
                 else:
                     pass  # an empty stretch of a frame: L <= R holds already
             else:  # pk == "c"
                 if kind == "n":
-                    need(R(po), obj, GROUP_SEP + half[obj])
+                    need(R(po), obj, GROUP_SEP + lo_b[obj])
                 elif kind == "o":
                     need(R(po), L(obj), GROUP_SEP)
                 else:
@@ -111,7 +130,7 @@ def place(lg) -> None:
     for g in sorted(range(G), key=lambda g: -lg.gdepth[g]):
         if lg.span[g] is not None:
             x[R(g)] = max(x[c] + gap for c, gap in pred[R(g)])
-    edges_lo = [x[v] - half[v] for v in range(total)]
+    edges_lo = [x[v] - lo_b[v] for v in range(total)]
     edges_lo += [x[L(g)] for g in range(G) if lg.span[g] is not None]
     shift = min(edges_lo, default=0.0) if lg.previous is None else min(0.0, min(edges_lo, default=0.0))
     lg.b = [v - shift for v in x]
@@ -123,12 +142,20 @@ def rank_coordinates(lg) -> list[float]:
     for v in range(lg.n_real):
         r = lg.node_rank[v]
         width[r] = max(width[r], lg.ext_a[v])
+    for w, (_k, (nw, nh)) in lg.note_at.items():  # a note is written inside its rank
+        r = lg.node_rank[w]
+        width[r] = max(width[r], (nw if lg.lr else nh) + 2 * NOTE_PAD)
     depth = max((d + 1 for d in lg.gdepth), default=0)
     gap = [RANK_SEP + 2 * GROUP_PAD * depth] * max(0, lg.n_ranks - 1)
-    if not lg.lr:  # a frame's label sits above its first rank
+    # TB: a frame's title sits above its first rank, in a band routes cross
+    # straight (they turn before it)
+    lg.band = [0.0] * lg.n_ranks
+    if not lg.lr:
         for g, s in enumerate(lg.span):
             if s is not None and s[0] > 0:
-                gap[s[0] - 1] = max(gap[s[0] - 1], RANK_SEP + lg.glabel[g][1] + GROUP_PAD * (lg.gdepth[g] + 2))
+                band = lg.glabel[g][1] + GROUP_PAD * (lg.gdepth[g] + 2)
+                gap[s[0] - 1] = max(gap[s[0] - 1], RANK_SEP + band)
+                lg.band[s[0]] = max(lg.band[s[0]], band)
     lg.rank_width = width
     if lg.spec.columns is not None:
         return column_coordinates(lg, width, gap, depth)
@@ -157,11 +184,13 @@ def column_coordinates(lg, width, gap, depth) -> list[float]:
             rel.append(rel[-1] + width[r - 1] / 2 + gap[r - 1] + width[r] / 2)
         lo, hi = -width[r0] / 2, rel[-1] + width[r1] / 2
         before = pad
-        if not lg.lr:  # the stage's label, then the labels of frames opening on its first rank
-            before += lh + LABEL_PAD
+        if not lg.lr:  # the labels of frames opening on its first rank (its own is in a strip at the left)
             for g, s in enumerate(lg.span):
                 if s is not None and s[0] == r0:
-                    before = max(before, lh + LABEL_PAD + lg.glabel[g][1] + GROUP_PAD * (lg.gdepth[g] + 2))
+                    before = max(before, pad + lg.glabel[g][1] + GROUP_PAD * (lg.gdepth[g] + 1))
+            lg.band[r0] = max(lg.band[r0], before - pad)
+        if not lg.lr:  # at least as tall as its label
+            before = max(before, lh + 2 * LABEL_PAD - (hi - lo) - pad)
         extra = max(0.0, lw + 2 * LABEL_PAD - (hi - lo + before + pad)) if lg.lr else 0.0
         origin = cursor + before + extra / 2 - lo
         for i, r in enumerate(range(r0, r1 + 1)):

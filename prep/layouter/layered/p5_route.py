@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..geometry import Box, Column, Layout, Route
 from . import p4_place
-from .spec import COLUMN_PAD, EXIT_TAG_ROOM, GROUP_PAD, LABEL_PAD, MARGIN, TITLE_GAP
+from .spec import COLUMN_PAD, GROUP_PAD, LABEL_PAD, MARGIN, NOTE_GAP, TITLE_GAP
 
 
 def geometry(lg) -> Layout:
@@ -41,11 +41,13 @@ def geometry(lg) -> Layout:
                [f[0] for f in getattr(lg, "column_a", ())], default=0.0)
     b_lo = 0.0
     if spec.columns is not None:
-        # the stage columns span the drawing across the flow; in LR their
-        # labels sit in a strip above everything else
+        # the stage columns span the drawing across the flow; their labels
+        # sit in a strip no lane or box enters: above everything in LR, at
+        # the left in TB
         label_h = max((size[1] for _, _, size in spec.columns), default=0.0)
-        b_lo = -(label_h + 2 * LABEL_PAD + EXIT_TAG_ROOM) if lg.lr else -COLUMN_PAD
-        b_hi = max([b[v] + lg.half_b[v] for v in range(total)] +
+        label_w = max((size[0] for _, _, size in spec.columns), default=0.0)
+        b_lo = -(label_h + 2 * LABEL_PAD) if lg.lr else -(label_w + 3 * LABEL_PAD)
+        b_hi = max([b[v] + lg.hi_b[v] for v in range(total)] +
                    [b[lg.R(g)] for g in range(G) if lg.span[g] is not None], default=0.0) + COLUMN_PAD
         if not lg.lr:
             b_hi = max([b_hi] + [b_lo + size[0] + 2 * LABEL_PAD for _, _, size in spec.columns])
@@ -90,7 +92,14 @@ def geometry(lg) -> Layout:
             x0, y0 = nb.right, nb.y
             pts = [(x0, y0 - 6), (x0 + 30, y0 - 22), (x0 + 30, y0 + 22), (x0, y0 + 6)]
         lab = None
-        if label is not None:
+        w = next((w for w in chain[1:-1] if w in lg.note_at), None) if k in by_index else None
+        if label is not None and w is not None:  # beside its route, in the room its rank keeps for it
+            nw, nh = label
+            if lg.lr:
+                lab = box(a[w], b[w] - NOTE_GAP - nh / 2, nw, nh)
+            else:
+                lab = box(a[w], b[w] + NOTE_GAP + nw / 2, nh, nw)
+        elif label is not None:
             mid = len(pts) // 2
             mx, my = pts[mid]
             lab = Box(mx + label[0] / 2 + 3, my - label[1] / 2 - 2, label[0], label[1])
@@ -139,9 +148,10 @@ def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:
             pts.extend([(x0 + d, y0), (x1 - d, y0), (x1, y0)])
 
     straight(column_end)
-    stops = [(a[w] - lg.rank_width[lg.node_rank[w]] / 2, a[w] + lg.rank_width[lg.node_rank[w]] / 2, b[w])
-             for w in chain[1:-1]]
-    stops.append((a[v] - half_v, a[v] - lg.ext_a[v] / 2, b[v]))
+    band = lg.band
+    stops = [(a[w] - lg.rank_width[lg.node_rank[w]] / 2 - band[lg.node_rank[w]],
+              a[w] + lg.rank_width[lg.node_rank[w]] / 2, b[w]) for w in chain[1:-1]]
+    stops.append((a[v] - half_v - band[lg.node_rank[v]], a[v] - lg.ext_a[v] / 2, b[v]))
     for enter, leave, lateral in stops:
         x0, y0 = pts[-1]
         mid = (enter - x0) / 2

@@ -24,7 +24,8 @@ TITLE_GAP = 8.0      # between the title and the drawing
 COLUMN_PAD = 20.0    # roadmap: a stage column's frame to the boxes in it
 COLUMN_GAP = 6.0     # roadmap: between two stage columns
 LABEL_PAD = 6.0      # roadmap: a column's frame to its label
-EXIT_TAG_ROOM = 8.0  # roadmap: an exit criterion's tag stands this far above its box
+NOTE_GAP = 3.0       # a relation's note to its route (across the flow)
+NOTE_PAD = 6.0       # a note to the ends of the rank it is written in (along the flow)
 ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
 
 
@@ -56,3 +57,6 @@ class GraphSpec:
     columns: list[tuple[str, str, tuple[float, float]]] | None = None
     node_column: dict[str, int] = field(default_factory=dict)
     exits: frozenset[str] = frozenset()
+    # room beside a box across the flow (before, after) that something
+    # drawn with it takes: an exit criterion's "EXIT n" tag
+    room: dict[str, tuple[float, float]] = field(default_factory=dict)
