@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .geometry import Box, Layout, TextItem
-from .texts import LABEL_MARGIN, relation_owner
+from .texts import LABEL_MARGIN, note_carriers, relation_owner
 
 TOLERANCE = 0.5    # points: rounding (hundredths) and borders that only touch
 NOTE_NEAR = 8.0    # points: a note this close to its route is beside it
@@ -159,8 +159,8 @@ class _Grid:
 
 def problems(layout: Layout, model=None) -> list[Problem]:
     """Every collision in `layout` (see KINDS), in a stable order. With
-    `model` (the model the layout draws), also each relation note that is
-    not written exactly once."""
+    `model` (the model the layout draws; for a stage's frame, the whole
+    model), also each relation note that is not written exactly once."""
     out: list[Problem] = []
     texts = list(layout.texts)
     _text_overlaps(texts, out)
@@ -309,17 +309,23 @@ def _notes(layout: Layout, texts: list[TextItem], model, out: list[Problem]) -> 
             if n > 1:
                 out.append(Problem("note-count", f"the note {text!r} into {target!r} is written {n} times"))
         return
-    # with it: once per statement (the relations sharing a span and a note) whose relations are drawn
+    # with it: once per statement (the relations sharing a span and a
+    # note), when the relation that writes it is drawn; a stage's frame
+    # passes the whole model, whose statements it draws in part
     statements: dict[tuple, list] = {}
-    for r in model.relations:
-        if r.note and r.source in layout.nodes and r.target in layout.nodes:
-            statements.setdefault((r.span, r.note), []).append(r)
+    for r, carries in zip(model.relations, note_carriers(model)):
+        if r.note:
+            statements.setdefault((r.span, r.note), []).append((r, carries))
     written: dict[tuple[str, str], int] = {}
     for t in notes:
         written[(t.owner, t.text)] = written.get((t.owner, t.text), 0) + 1
     for (_span, note), rs in statements.items():
-        n = sum(written.get((relation_owner(r), note), 0) for r in rs)
-        if n != 1:
-            names = ", ".join(dict.fromkeys(r.source for r in rs))
-            out.append(Problem("note-count", f"the note {note!r} of {names} {rs[-1].arrow} {rs[-1].target} "
+        drawn = [r for r, _c in rs if r.source in layout.nodes and r.target in layout.nodes]
+        if not drawn:
+            continue
+        expected = int(any(c and r.source in layout.nodes and r.target in layout.nodes for r, c in rs))
+        n = sum(written.get((relation_owner(r), note), 0) for r in drawn)
+        if n != expected:
+            names = ", ".join(dict.fromkeys(r.source for r in drawn))
+            out.append(Problem("note-count", f"the note {note!r} of {names} {drawn[-1].arrow} {drawn[-1].target} "
                                              f"is written {n} times"))

@@ -138,7 +138,7 @@ def arrange(lg, r: int, key) -> list[tuple[str, int]]:
         if not kids:
             out.extend(("n", v) for v in loose)
             return
-        kids.sort(key=lambda c: (lg.group_key[c], c))
+        kids.sort(key=lambda c: c)  # sibling groups (lanes) in declaration order, on every rank
         # where each group sits among the loose nodes: the mean key of its
         # members on this rank, made non-decreasing along the sibling order
         ks = []
