@@ -145,6 +145,10 @@ def rank_coordinates(lg) -> list[float]:
     for w, (_k, (nw, nh)) in lg.note_at.items():  # a note is written inside its rank
         r = lg.node_rank[w]
         width[r] = max(width[r], (nw if lg.lr else nh) + 2 * NOTE_PAD)
+    if lg.lr:  # a frame's title is written inside its first rank's column, where no route runs across
+        for g, s in enumerate(lg.span):
+            if s is not None:
+                width[s[0]] = max(width[s[0]], lg.glabel[g][0] + 2 * GROUP_PAD * (lg.gdepth[g] + 1))
     depth = max((d + 1 for d in lg.gdepth), default=0)
     gap = [RANK_SEP + 2 * GROUP_PAD * depth] * max(0, lg.n_ranks - 1)
     # TB: a frame's title sits above its first rank, in a band routes cross

@@ -32,7 +32,9 @@ def geometry(lg) -> Layout:
         lo, hi = lo - GROUP_PAD, hi + GROUP_PAD
         if not lg.lr:
             lo -= lg.glabel[g][1]
-        else:
+        else:  # its title starts where its first rank's column does (the column is as wide as the title)
+            r0 = lg.span[g][0]
+            lo = min(lo, a_of_rank[r0] - lg.rank_width[r0] / 2 + GROUP_PAD * lg.gdepth[g])
             hi = max(hi, lo + lg.glabel[g][0] + 2 * GROUP_PAD)
         frame_a[g] = (lo, hi)
     # the drawing's extent, then a margin (and the title) around it
