@@ -174,6 +174,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
     from .texts import exit_numbers, exit_tag_room, note_carriers
 
     places = routes = flow = frames = None
+    note_flow: tuple[float, ...] = ()
     if previous is not None and previous.engine == "prep" and previous.direction == direction and previous.nodes:
         # the lateral coordinate (across the flow) of each box, as the engine
         # counts it: in LR, below the title's band
@@ -184,6 +185,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
 
         places = {name: ab(box.x, box.y)[1] for name, box in previous.nodes.items()}
         flow = {name: ab(box.x, box.y)[0] for name, box in previous.nodes.items()}
+        note_flow = tuple(ab(e.label.x, e.label.y)[0] for e in previous.edges if e.label is not None)
         frames = {}
         for name, box in previous.groups.items():
             (a0, b0), (a1, b1) = ab(box.left, box.top), ab(box.right, box.bottom)
@@ -206,6 +208,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         previous_routes=routes,
         previous_flow=flow,
         previous_groups=frames,
+        previous_note_flow=note_flow,
         room={name: exit_tag_room(sizes.boxes[name], n, direction)
               for name, n in exit_numbers(model).items()} if exit_tags else {},
         **(_roadmap_spec(model, sizes) if roadmap else {}),

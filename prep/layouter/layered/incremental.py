@@ -37,7 +37,8 @@ def keep_previous_ranks(lg, rank, topo, pred, succ) -> None:
     flow = lg.spec.previous_flow
     if not flow:
         return
-    columns = sorted({round(a, 1) for a in flow.values()})
+    # the ranks of the old boxes, and the ranks only a note was written in
+    columns = sorted({round(a, 1) for a in flow.values()} | {round(a, 1) for a in lg.spec.previous_note_flow})
     old = {name: columns.index(round(a, 1)) for name, a in flow.items()}
     # old ranks are counted from the old first column; align the new
     # ranks so that the old deliverables keep their numbers where they can

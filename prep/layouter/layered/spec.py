@@ -51,6 +51,7 @@ class GraphSpec:
     previous_routes: dict[tuple[str, str, str], list[list[tuple[float, float]]]] | None = None
     previous_flow: dict[str, float] | None = None  # each box's place along the flow
     previous_groups: dict[str, tuple[float, float, float, float]] | None = None  # frames: a0, a1, b0, b1
+    previous_note_flow: tuple[float, ...] = ()  # where each note was along the flow: the middle of its rank
     # the roadmap view: stages as columns in order, (stage name, label text,
     # label size); each deliverable's column; the exit criteria, which go
     # on their column's last rank
