@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..language.model import Model, group_tree
 from .fonts import FONT_FAMILY
 from .geometry import Box, Layout, Route, TextItem
-from .texts import MIN_BOX
+from .texts import MIN_BOX, box_label
 
 ENGINES = ("prep", "dot")
 
@@ -47,14 +47,6 @@ def dot_string(text: str) -> str:
         # gives; a space keeps the line and the crash away
         out = " " + out
     return f'"{out}"'
-
-
-def box_label(d) -> str:
-    """The text of a deliverable's box: its label, then its owners."""
-    label = d.display
-    if d.owners:
-        label += "\n(" + ", ".join(d.owners) + ")"
-    return label
 
 
 @dataclass(frozen=True)

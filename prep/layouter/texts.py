@@ -25,6 +25,14 @@ EXIT_TAG_FONT_SIZE = 8.0
 EXIT_TAG_GAP = 3.0     # TB: between a box's right side and its tag
 
 
+def box_label(d) -> str:
+    """The text of a deliverable's box: its label, then its owners."""
+    label = d.display
+    if d.owners:
+        label += "\n(" + ", ".join(d.owners) + ")"
+    return label
+
+
 def relation_owner(r) -> str:
     """How a relation is named in texts and problems: `a -> b`."""
     return f"{r.source} {r.arrow} {r.target}"
@@ -111,8 +119,6 @@ def collect(layout: Layout, model: Model, labels: dict[str, tuple[float, float]]
     out: list[TextItem] = []
     if layout.title is not None and model.title:
         out.append(TextItem("title", "", model.title, layout.title))
-    from . import box_label
-
     for name, box in layout.nodes.items():
         d = model.deliverables.get(name)
         if d is not None and box is not None:
