@@ -167,30 +167,30 @@ def arrange(lg, r: int, key) -> list[tuple[str, int]]:
 
 def crossings(lg, order, pos) -> int:
     """Crossings between adjacent ranks: inversions of the segments'
-    lower ends when sorted by their upper ends (a Fenwick tree)."""
+    lower ends when sorted by their upper ends (a Fenwick tree). A rank's
+    order is its items by position, so the segments come sorted by their
+    upper ends as each item's lower ends are sorted."""
     total = 0
+    down = lg.down
     for r in range(lg.n_ranks - 1):
-        segs = []
-        for u in order[r]:
-            pu = pos[u]
-            for v in lg.down[u]:
-                segs.append((pu, pos[v]))
-        if len(segs) < 2:
-            continue
-        segs.sort()
         m = len(order[r + 1])
         tree = [0] * (m + 1)
         seen = 0
-        for _pu, pv in segs:
-            # segments already seen whose lower end is right of pv cross this one
-            i, le = int(pv) + 1, 0
-            while i > 0:
-                le += tree[i]
-                i -= i & -i
-            total += seen - le
-            i = int(pv) + 1
-            while i <= m:
-                tree[i] += 1
-                i += i & -i
-            seen += 1
+        for u in order[r]:
+            ds = down[u]
+            if not ds:
+                continue
+            ends = [int(pos[ds[0]]) + 1] if len(ds) == 1 else sorted(int(pos[v]) + 1 for v in ds)
+            for j in ends:
+                # segments already seen whose lower end is right of this one's cross it
+                i, le = j, 0
+                while i > 0:
+                    le += tree[i]
+                    i &= i - 1
+                total += seen - le
+                i = j
+                while i <= m:
+                    tree[i] += 1
+                    i += i & -i
+                seen += 1
     return total
