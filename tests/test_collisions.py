@@ -152,6 +152,27 @@ def test_a_note_written_twice_or_never():
     assert "note-count" in kinds(problems(never, model))
 
 
+LOOPS = """\
+stage s1 "Stage 1" [exit: b]
+stage s2 "Stage 2"
+deliverable a [stage: s1]
+deliverable b [stage: s1]
+deliverable c [stage: s2]
+a -> a [note: "毎週見直す"]
+a -> b
+b, c -> b [note: "self"]
+a -> c [note: "直接"]
+c -> c
+"""
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_loops_and_their_notes_have_room(direction):
+    """A deliverable related to itself: its loop (LR below the box, TB
+    right of it) and its note beside the loop, in room kept for them."""
+    _assert_clean(prep.loads(LOOPS), direction, "loops")
+
+
 def test_the_old_note_placement_is_caught_on_the_cs_model():
     """Notes beside the middle control point of every relation of their
     statement (prep before issue 19): written twice, on the target's label."""

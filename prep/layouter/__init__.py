@@ -163,7 +163,7 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
                  roadmap: bool = False, exit_tags: bool = False) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
-    from .texts import exit_numbers, exit_tag_room, note_carriers
+    from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
     places = routes = flow = frames = None
     note_flow: tuple[float, ...] = ()
@@ -203,6 +203,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         previous_note_flow=note_flow,
         room={name: exit_tag_room(sizes.boxes[name], n, direction)
               for name, n in exit_numbers(model).items()} if exit_tags else {},
+        tag_height=EXIT_TAG_HEIGHT,
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)

@@ -46,6 +46,14 @@ class LayeredGraph:
         gid_of = {g: i for i, g in enumerate(self.group_names)}
         self.frame_key = {gid_of[g]: (f[2] + f[3]) / 2 for g, f in (spec.previous_groups or {}).items()
                           if g in gid_of} if self.previous is not None else {}
+        # a deliverable related to itself: its loop (and the note of the
+        # first such relation that writes one) takes room beside its box
+        self.loops: dict[int, tuple[float, float] | None] = {}
+        for s, t, _kind, note in spec.edges:
+            if s == t:
+                v = self.index[s]
+                if self.loops.get(v) is None:
+                    self.loops[v] = note
         self.gdepth = []
         for g in range(len(self.group_names)):
             d, p = 0, self.gparent[g]

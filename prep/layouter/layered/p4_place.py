@@ -5,7 +5,7 @@ each rank along the flow (the roadmap view: column by column)."""
 from __future__ import annotations
 
 from . import incremental
-from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, NODE_SEP, NOTE_GAP,
+from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, LOOP_REACH, NODE_SEP, NOTE_GAP,
                    NOTE_PAD, RANK_SEP, VIRTUAL_SEP)
 
 
@@ -22,6 +22,8 @@ def place(lg) -> None:
         v = lg.index[name]
         lo_b[v] += before
         hi_b[v] += after
+    for v, note in lg.loops.items():  # below the box in LR, right of it in TB
+        hi_b[v] += LOOP_REACH + (0.0 if note is None else NOTE_GAP + (note[1] if lg.lr else note[0]))
     for w, (_k, (nw, nh)) in lg.note_at.items():
         if lg.lr:
             lo_b[w] = nh + NOTE_GAP
@@ -142,6 +144,9 @@ def rank_coordinates(lg) -> list[float]:
     for v in range(lg.n_real):
         r = lg.node_rank[v]
         width[r] = max(width[r], lg.ext_a[v])
+    for v, note in lg.loops.items():  # a loop's note is written under it, inside its rank (LR)
+        if note is not None and lg.lr:
+            width[lg.node_rank[v]] = max(width[lg.node_rank[v]], note[0] + 2 * NOTE_PAD)
     for w, (_k, (nw, nh)) in lg.note_at.items():  # a note is written inside its rank
         r = lg.node_rank[w]
         width[r] = max(width[r], (nw if lg.lr else nh) + 2 * NOTE_PAD)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..geometry import Box, Column, Layout, Route
 from . import p4_place
-from .spec import COLUMN_PAD, GROUP_PAD, LABEL_PAD, MARGIN, NOTE_GAP, TITLE_GAP
+from .spec import COLUMN_PAD, GROUP_PAD, LABEL_PAD, LOOP_REACH, MARGIN, NOTE_GAP, TITLE_GAP
 
 
 def geometry(lg) -> Layout:
@@ -89,13 +89,23 @@ def geometry(lg) -> Layout:
             pts = [point(pa, pb) for pa, pb in pts]
             if rev:
                 pts.reverse()
-        else:  # a deliverable related to itself: a small loop beside its box
-            nb = nodes[s]
-            x0, y0 = nb.right, nb.y
-            pts = [(x0, y0 - 6), (x0 + 30, y0 - 22), (x0 + 30, y0 + 22), (x0, y0 + 6)]
         lab = None
+        if k not in by_index:  # a deliverable related to itself: a loop in the room beside its box
+            nb, c = nodes[s], LOOP_REACH / 0.75  # a cubic reaches 3/4 of the way to its control points
+            if lg.lr:  # below it
+                pts = [(nb.x + 8, nb.bottom), (nb.x + 22, nb.bottom + c), (nb.x - 22, nb.bottom + c),
+                       (nb.x - 8, nb.bottom)]
+                if label is not None:
+                    lab = Box(nb.x, nb.bottom + LOOP_REACH + NOTE_GAP + label[1] / 2, label[0], label[1])
+            else:  # right of it (below an exit criterion's tag, which is there too)
+                y = max(nb.y, nb.top + spec.tag_height + 11) if s in spec.room else nb.y
+                pts = [(nb.right, y - 8), (nb.right + c, y - 22), (nb.right + c, y + 22), (nb.right, y + 8)]
+                if label is not None:
+                    lab = Box(nb.right + LOOP_REACH + NOTE_GAP + label[0] / 2, y, label[0], label[1])
         w = next((w for w in chain[1:-1] if w in lg.note_at), None) if k in by_index else None
-        if label is not None and w is not None:  # beside its route, in the room its rank keeps for it
+        if lab is not None:
+            pass
+        elif label is not None and w is not None:  # beside its route, in the room its rank keeps for it
             nw, nh = label
             if lg.lr:
                 lab = box(a[w], b[w] - NOTE_GAP - nh / 2, nw, nh)

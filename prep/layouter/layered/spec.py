@@ -24,6 +24,7 @@ TITLE_GAP = 8.0      # between the title and the drawing
 COLUMN_PAD = 20.0    # roadmap: a stage column's frame to the boxes in it
 COLUMN_GAP = 6.0     # roadmap: between two stage columns
 LABEL_PAD = 6.0      # roadmap: a column's frame to its label
+LOOP_REACH = 24.0    # a deliverable related to itself: how far its loop reaches out of the box
 NOTE_GAP = 3.0       # a relation's note to its route (across the flow)
 NOTE_PAD = 6.0       # a note to the ends of the rank it is written in (along the flow)
 ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
@@ -61,3 +62,6 @@ class GraphSpec:
     # room beside a box across the flow (before, after) that something
     # drawn with it takes: an exit criterion's "EXIT n" tag
     room: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # TB: how far down from a tagged box's top its tag reaches beside it (a
+    # loop beside the box stays below)
+    tag_height: float = 0.0
