@@ -60,7 +60,7 @@ def test_a_clean_layout_has_no_problem():
 def test_every_kind_is_documented():
     assert set(KINDS) == {"text-overlap", "text-over-box", "frame-over-text", "route-through-box",
                           "route-through-text", "route-through-legend", "legend-over", "label-clipped",
-                          "note-count", "note-away"}
+                          "note-count", "note-away", "text-outside"}
 
 
 def test_text_on_text():
@@ -117,6 +117,27 @@ def test_a_label_larger_than_its_box():
     texts[1] = TextItem("label", "b", "b", Box(200, 50, 58, 30))  # 60x36 less the margins is 39.8x25.9
     found = problems(replace(lay, texts=tuple(texts)))
     assert kinds(found) == {"label-clipped"} and "'b'" in found[0].message
+
+
+def test_a_text_past_the_edge_of_the_drawing():
+    lay = _plain()
+    tag = TextItem("exit", "c", "EXIT 1", Box(395, 40, 40, 14))  # past the right edge (400)
+    found = problems(replace(lay, texts=lay.texts + (tag,)))
+    assert kinds(found) == {"text-outside"}
+
+
+TAGGED = """\
+stage s1 "S1" [exit: b]
+deliverable a [stage: s1]
+deliverable b [stage: s1]
+a -> b
+"""
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_a_tag_at_the_edge_stays_in_the_drawing(direction):
+    """TB: the tag beside the rightmost box widens the drawing."""
+    _assert_clean(prep.loads(TAGGED), direction, "tagged")
 
 
 def test_a_note_away_from_its_relation():

@@ -33,6 +33,7 @@ KINDS = {
     "label-clipped": "a label is larger than its box (less the box's margins)",
     "note-count": "a relation note is not written exactly once",
     "note-away": "a relation note is not beside its relation",
+    "text-outside": "a text reaches past the edge of the drawing (the picture cuts it)",
 }
 
 
@@ -170,7 +171,15 @@ def problems(layout: Layout, model=None) -> list[Problem]:
     _routes(layout, texts, out)
     _clipped(layout, texts, out)
     _notes(layout, texts, model, out)
+    _outside(layout, texts, out)
     return out
+
+
+def _outside(layout: Layout, texts: list[TextItem], out: list[Problem]) -> None:
+    canvas = Box(layout.width / 2, layout.height / 2, layout.width, layout.height)
+    for t in texts:
+        if not _inside(t.box, canvas, tol=1.0):
+            out.append(Problem("text-outside", f"{describe(t)} reaches past the edge of the drawing", t.box))
 
 
 def _text_overlaps(texts: list[TextItem], out: list[Problem]) -> None:

@@ -120,6 +120,11 @@ def geometry(lg) -> Layout:
     ys = [bx.bottom for bx in nodes.values()] + [bx.bottom for bx in groups.values()]
     xs += [c.frame.right for c in columns]
     ys += [c.frame.bottom for c in columns]
+    for v in range(lg.n_real):  # and the room kept beside a box (its tag, its loop)
+        if lg.hi_b[v] > lg.half_b[v]:
+            x, y = point(a[v], b[v] + lg.hi_b[v])
+            xs.append(x)
+            ys.append(y)
     for e in edges:
         for px, py in e.points:
             xs.append(px)
