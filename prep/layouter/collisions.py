@@ -321,20 +321,29 @@ def _notes(layout: Layout, texts: list[TextItem], model, out: list[Problem]) -> 
     # with it: once per statement (the relations sharing a span and a
     # note), when the relation that writes it is drawn; a stage's frame
     # passes the whole model, whose statements it draws in part
-    statements: dict[tuple, list] = {}
-    for r, carries in zip(model.relations, note_carriers(model)):
-        if r.note:
-            statements.setdefault((r.span, r.note), []).append((r, carries))
+    # the route of each drawn relation: a view keeps the model's relations
+    # whose two ends it draws, in the model's order
+    drawn = [k for k, r in enumerate(model.relations) if r.source in layout.nodes and r.target in layout.nodes]
+    route_of = dict(zip(drawn, layout.edges)) if len(drawn) == len(layout.edges) else None
+    written_boxes = {t.box for t in notes}
     written: dict[tuple[str, str], int] = {}
     for t in notes:
         written[(t.owner, t.text)] = written.get((t.owner, t.text), 0) + 1
+    statements: dict[tuple, list] = {}
+    for k, (r, carries) in enumerate(zip(model.relations, note_carriers(model))):
+        if r.note:
+            statements.setdefault((r.span, r.note), []).append((k, r, carries))
     for (_span, note), rs in statements.items():
-        drawn = [r for r, _c in rs if r.source in layout.nodes and r.target in layout.nodes]
-        if not drawn:
+        shown = [(k, r, c) for k, r, c in rs if r.source in layout.nodes and r.target in layout.nodes]
+        if not shown:
             continue
-        expected = int(any(c and r.source in layout.nodes and r.target in layout.nodes for r, c in rs))
-        n = sum(written.get((relation_owner(r), note), 0) for r in drawn)
+        expected = int(any(c for _k, _r, c in shown))
+        if route_of is not None:
+            n = sum(1 for k, _r, _c in shown if route_of[k].label is not None and route_of[k].label in written_boxes)
+        else:
+            n = sum(written.get((relation_owner(r), note), 0) for _k, r, _c in shown)
         if n != expected:
-            names = ", ".join(dict.fromkeys(r.source for r in drawn))
-            out.append(Problem("note-count", f"the note {note!r} of {names} {drawn[-1].arrow} {drawn[-1].target} "
+            names = ", ".join(dict.fromkeys(r.source for _k, r, _c in shown))
+            last = shown[-1][1]
+            out.append(Problem("note-count", f"the note {note!r} of {names} {last.arrow} {last.target} "
                                              f"is written {n} times"))
