@@ -14,7 +14,7 @@ from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fonts import FONT_FAMILY
-from ..layouter.texts import EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, exit_tag_box
+from ..layouter.texts import EXIT_TAG_FONT_SIZE, exit_tag_box
 
 
 @dataclass(frozen=True)
@@ -211,8 +211,6 @@ def _columns(layout: Layout, theme: Theme, pt, bb) -> list[str]:
                  ("class", '"prep-stage"'), ("bb", bb(c.frame)), ("lp", f'"{pt(c.label_box.x, c.label_box.y)}"')]
         lines += [f"  subgraph cluster_s{i} {{", "    graph " + _attrs(attrs) + ";", "  }"]
     return lines
-
-
 
 
 def _tag_look(theme: Theme) -> list[tuple[str, str]]:
