@@ -274,7 +274,8 @@ def with_notes(text: str, seed: int, share: float = 0.12) -> str:
     for line in text.splitlines():
         if re.search(r"(->|~>)", line) and "[" not in line and not line.lstrip().startswith("#"):
             if rng.random() < share:
-                line += f' [note: "{rng.choice(["要確認", "2週間", "第2版で改訂", "部長承認", "顧客と調整する"])}"]'
+                note = rng.choice(["要確認", "2週間", "第2版で改訂", "部長承認", "顧客と調整する"])
+                line += f' [note: "{note}"]'
             else:
                 plain.append(len(out))
         out.append(line)

@@ -372,4 +372,5 @@ def from_json0(data: dict, model: Model, direction: str) -> Layout:
                   group_labels=group_labels, title=title, engine="dot", direction=direction)
 
 
-__all__ = ["ENGINES", "VIEWS", "Box", "Layout", "Route", "Sizes", "TextItem", "layout", "measure", "box_label", "dot_string"]
+__all__ = ["ENGINES", "VIEWS", "Box", "Layout", "Route", "Sizes", "TextItem", "layout", "measure", "box_label",
+           "dot_string"]

@@ -264,7 +264,8 @@ def layout_from_dict(data: dict) -> Layout:
                   engine=data.get("engine", "prep"), direction=data.get("direction", "LR"),
                   columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]))
                                 for c in data.get("columns", ())),
-                  texts=tuple(TextItem(t["kind"], t["owner"], t["text"], _box(t["box"])) for t in data.get("texts", ())))
+                  texts=tuple(TextItem(t["kind"], t["owner"], t["text"], _box(t["box"]))
+                              for t in data.get("texts", ())))
 
 
 def read_layout(path: str) -> Layout:
