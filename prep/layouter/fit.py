@@ -220,6 +220,7 @@ class _Pager:
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
+        self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
         self.marker_sizes: dict[str, tuple[float, float]] = {}
 
     def measure_titles(self, titles: list[str]) -> None:
@@ -282,7 +283,9 @@ class _Pager:
                 inner.append(r)
             elif s_in or t_in:
                 other = r.target if s_in else r.source
-                cut.setdefault((self.bucket(other, final), s_in), []).append((r, s_in))
+                # a piece crowded by its markers even alone: one marker each way
+                key = "all" if piece in self.compact else self.bucket(other, final)
+                cut.setdefault((key, s_in), []).append((r, s_in))
         relations = list(inner)
         markers: list[Marker] = []
         for k, ((_, outgoing), rels) in enumerate(cut.items()):
@@ -415,9 +418,14 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
             break
         too_big = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None and len(pieces[i]) > 1}
         if not too_big:
-            break   # one box wider than the page: nothing left to cut (the page checks report it)
+            crowded = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None} - pager.compact
+            if not crowded:
+                break   # one box wider than the page: nothing left to cut (the page checks report it)
+            pager.compact |= crowded
+            continue
         pieces = [half for i, p in enumerate(pieces)
                   for half in ((p[:len(p) // 2], p[len(p) // 2:]) if i in too_big else (p,))]
+        pager.compact = set()
     sheets = []
     for number, members in enumerate(pages, start=1):
         title = _page_title(model, number, len(pages))
