@@ -13,6 +13,7 @@
     python bench/run.py --only-roadmap       # just the roadmap view against the normal render (bench/roadmap.py)
     python bench/run.py --only-diff          # just `prep diff` at --diff-n (10,000): both profiles, long-range with stages
     python bench/run.py --only-flipbook      # just the flip-book against one render (bench/flipbook.py)
+    python bench/run.py --only-pages         # pictures fitted to a page: pages, text size, cost (bench/pages.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -362,7 +363,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-flipbook", action="store_true", help="run the flip-book benchmark only")
     ap.add_argument("--flipbook-n", type=int, default=1000, help="size of the flip-book model")
     ap.add_argument("--flipbook-stages", type=int, default=8, help="stages of the flip-book model")
+    ap.add_argument("--only-pages", action="store_true",
+                    help="run only the page-fitting benchmark (bench/pages.py; --pages-sizes, --runs)")
+    ap.add_argument("--pages-sizes", default="30,100,300", help="generated model sizes of the page benchmark")
     args = ap.parse_args(argv)
+    if args.only_pages:
+        import pages
+
+        return pages.main(["--sizes", args.pages_sizes, "--runs", str(args.runs)])
     if args.only_diff:
         return only_diff(args, argv)
     if args.only_serve:

@@ -325,7 +325,8 @@ def test_flipbook_of_a_large_model_goes_over_pages_in_place(tmp_path):
         for g in svg.iter("{http://www.w3.org/2000/svg}g"):
             title = g.find("{http://www.w3.org/2000/svg}title")
             poly = g.find("{http://www.w3.org/2000/svg}polygon")
-            if "node" in (g.get("class") or "") and title is not None and poly is not None:
+            cls = (g.get("class") or "").split()
+            if {"prep-deliverable", "prep-knowhow"} & set(cls) and title is not None and poly is not None:
                 places.setdefault((page, title.text), set()).add(poly.get("points"))
     assert places and all(len(p) == 1 for p in places.values()), "a box moved between frames"
 

@@ -150,9 +150,11 @@ def _bbox(g):
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _svg_parts(svg: bytes):
+def _svg_parts(svg: bytes, direction: str = "LR"):
     """(stage frame labels, exit criteria) of a roadmap SVG, in drawing
-    order; every exit criterion carries its "EXIT n" tag on its top edge."""
+    order; every exit criterion carries its "EXIT n" tag: LR on its top
+    edge at its right, TB (routes come in at the top) beside its top right
+    corner."""
     root = ET.fromstring(svg)
     stages, exits, boxes, tags = [], [], [], []
     for g in root.iter(SVG + "g"):
@@ -166,9 +168,13 @@ def _svg_parts(svg: bytes):
         if "prep-exit-tag" in cls:
             tags.append((texts[0], _bbox(g)))
     assert len(tags) == len(boxes) and all(re.fullmatch(r"EXIT \d+", text) for text, _ in tags)
-    for left, top, right, bottom in boxes:  # a tag on its top edge, at its right
-        assert any(t_top < top < t_bottom and left < t_left < t_right <= right
-                   for _, (t_left, t_top, t_right, t_bottom) in tags), (left, top, right, bottom)
+    for left, top, right, bottom in boxes:
+        if direction == "LR":  # a tag on its top edge, at its right
+            assert any(t_top < top < t_bottom and left < t_left < t_right <= right
+                       for _, (t_left, t_top, t_right, t_bottom) in tags), (left, top, right, bottom)
+        else:
+            assert any(abs(t_top - top) < 1 and right < t_left < right + 6
+                       for _, (t_left, t_top, t_right, t_bottom) in tags), (left, top, right, bottom)
     return stages, exits
 
 
@@ -212,7 +218,7 @@ def test_the_roadmap_as_a_real_process(prep_run, tmp_path):
     out = tmp_path / "r.svg"
     proc = prep_run("render", str(RENEWAL), "--view", "roadmap", "--direction", "TB", "-o", str(out))
     assert proc.returncode == 0, proc.stderr.decode()
-    stages, exits = _svg_parts(out.read_bytes())
+    stages, exits = _svg_parts(out.read_bytes(), "TB")
     assert stages[0].startswith("1. 価値レビュー") and len(stages) == 4
     assert sorted(exits) == sorted(["価値レポート", "更新提案書", "更新条件", "更新契約"])
 

@@ -3,12 +3,12 @@
     layout(model, ...) -> Layout        the one entry point; every writer
                                         draws from what it returns
     geometry.py   Layout, Box, Route    (points, origin top-left, centres)
-    layered.py    prep's own layered engine (the default)
+    layered/      prep's own layered engine (the default), a module per phase
     graphviz.py   the only module that talks to Graphviz: label sizes,
                   the `dot` engine, and drawing placed geometry
     fonts.py      the Japanese font Graphviz measures and draws with
 
-Two engines: "prep" (layered.py: fast on any structure, stable between
+Two engines: "prep" (layered/: fast on any structure, stable between
 edits) and "dot" (Graphviz's own, for comparison; minutes on large models
 with long edges). Both measure labels with Graphviz, so boxes are the same
 size whichever places them.
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from ..language.model import Model, group_tree
 from .fonts import FONT_FAMILY
-from .geometry import Box, Layout, Route
+from .geometry import Box, Layout, Route, TextItem
+from .texts import MIN_BOX, box_label
 
 ENGINES = ("prep", "dot")
 
@@ -48,14 +49,6 @@ def dot_string(text: str) -> str:
     return f'"{out}"'
 
 
-def box_label(d) -> str:
-    """The text of a deliverable's box: its label, then its owners."""
-    label = d.display
-    if d.owners:
-        label += "\n(" + ", ".join(d.owners) + ")"
-    return label
-
-
 @dataclass(frozen=True)
 class Sizes:
     """What Graphviz measured, in points, keyed by what was measured, so a
@@ -67,6 +60,9 @@ class Sizes:
     titles: dict[str, tuple[float, float]] = field(default_factory=dict)  # title text -> size
     legend: dict[str, tuple[float, float]] = field(default_factory=dict)  # legend-<kind> -> text or box
     stages: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage name -> its label
+    # deliverable name -> its label's size with the box's margins, before
+    # Graphviz's minimum box size: the text block inside the box
+    labels: dict[str, tuple[float, float]] = field(default_factory=dict)
     font: str = FONT_FAMILY
     font_size: float = 12.0
 
@@ -87,7 +83,7 @@ VIEWS = ("diagram", "roadmap")
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
-           stage_legend: str | None = None, view: str = "diagram") -> Layout:
+           stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -98,7 +94,9 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     "faint"): the legend explains the stage pictures' marks too.
     `view="roadmap"`: the stages as columns in order (LR; rows in TB), each
     deliverable in its stage's column, exit criteria on the column's last
-    rank (`Layout.columns`)."""
+    rank (`Layout.columns`). `exit_tags`: room for an "EXIT n" tag on each
+    exit criterion (the roadmap view and the stage pictures draw them; the
+    default: in the roadmap view). Every text drawn is in `Layout.texts`."""
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
@@ -120,12 +118,18 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
                 or not sizes.covers(model, legend, health, diff_legend, stage_legend)):
             sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
                             diff_legend=diff_legend, stage_legend=stage_legend)
-        placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap")
+        placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
+                              exit_tags=view == "roadmap" if exit_tags is None else exit_tags)
     if legend:
         from .legend import place
 
         placed = place(placed, sizes.legend, health, diff_legend, stage_legend)
-    return placed
+    from dataclasses import replace
+
+    from .texts import collect
+
+    exits = view == "roadmap" if exit_tags is None else exit_tags
+    return replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits))
 
 
 def check_roadmap(model: Model, *, engine: str = "prep", previous: Layout | None = None) -> None:
@@ -157,10 +161,12 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
-                 roadmap: bool = False) -> Layout:
+                 roadmap: bool = False, exit_tags: bool = False) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
+    from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
     places = routes = flow = frames = None
+    note_flow: tuple[float, ...] = ()
     if previous is not None and previous.engine == "prep" and previous.direction == direction and previous.nodes:
         # the lateral coordinate (across the flow) of each box, as the engine
         # counts it: in LR, below the title's band
@@ -171,6 +177,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
 
         places = {name: ab(box.x, box.y)[1] for name, box in previous.nodes.items()}
         flow = {name: ab(box.x, box.y)[0] for name, box in previous.nodes.items()}
+        note_flow = tuple(ab(e.label.x, e.label.y)[0] for e in previous.edges if e.label is not None)
         frames = {}
         for name, box in previous.groups.items():
             (a0, b0), (a1, b1) = ab(box.left, box.top), ab(box.right, box.bottom)
@@ -182,7 +189,9 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
     spec = GraphSpec(
         nodes=list(model.deliverables),
         sizes={name: sizes.boxes[name] for name in model.deliverables},
-        edges=[(r.source, r.target, r.kind, sizes.notes[r.note] if r.note else None) for r in model.relations],
+        # each note once (note_carriers), with room for it
+        edges=[(r.source, r.target, r.kind, sizes.notes[r.note] if carries else None)
+               for r, carries in zip(model.relations, note_carriers(model))],
         node_group={d.name: d.group for d in model.deliverables.values() if d.group in model.groups},
         groups={g.name: (g.parent, sizes.groups[g.name]) for g in model.groups.values()},
         direction=direction,
@@ -191,6 +200,10 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         previous_routes=routes,
         previous_flow=flow,
         previous_groups=frames,
+        previous_note_flow=note_flow,
+        room={name: exit_tag_room(sizes.boxes[name], n, direction)
+              for name, n in exit_numbers(model).items()} if exit_tags else {},
+        tag_height=EXIT_TAG_HEIGHT,
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)
@@ -205,10 +218,14 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     from .graphviz import sizes
 
     fn = dot_string(font)
+    # boxes measured without Graphviz's minimum size (width=0, height=0):
+    # the label with its margins, the text block; the box is at least the minimum
     out = ["digraph measure {",
-           f"  node [shape=box, fontname={fn}, fontsize={font_size:g}, margin={dot_string(BOX_MARGIN)}];"]
+           f"  node [shape=box, fontname={fn}, fontsize={font_size:g}, margin={dot_string(BOX_MARGIN)}, "
+           "width=0, height=0];"]
     for i, d in enumerate(model.deliverables.values()):
         out.append(f"  n{i} [label={dot_string(box_label(d))}];")
+    out.append(f"  node [width={MIN_BOX[0] / 72:g}, height={MIN_BOX[1] / 72:g}];")
     text = f"shape=plaintext, margin=0, width=0, height=0, fontname={fn}"
     for i, g in enumerate(model.groups.values()):
         out.append(f"  g{i} [label={dot_string(g.display)}, {text}, fontsize={font_size:g}];")
@@ -229,13 +246,14 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
             out.append(f"  {dot_string(key)} [label={dot_string(label)}, {look}, fontsize={size:g}];")
     out.append("}")
     got = sizes("\n".join(out) + "\n", path=model.path)
-    return Sizes(boxes={name: got[f"n{i}"] for i, name in enumerate(model.deliverables)},
+    labels = {name: got[f"n{i}"] for i, name in enumerate(model.deliverables)}
+    return Sizes(boxes={name: (max(MIN_BOX[0], w), max(MIN_BOX[1], h)) for name, (w, h) in labels.items()},
                  groups={name: got[f"g{i}"] for i, name in enumerate(model.groups)},
                  notes={note: got[f"e{k}"] for k, note in enumerate(notes)},
                  titles={title: got[f"t{k}"] for k, title in enumerate(all_titles)},
                  legend={k: v for k, v in got.items() if k.startswith("legend-")},
                  stages={name: got[f"s{i}"] for i, name in enumerate(model.stages)},
-                 font=font, font_size=font_size)
+                 labels=labels, font=font, font_size=font_size)
 
 
 # ---------------------------------------------------------------- dot engine
@@ -269,11 +287,13 @@ def _dot_engine(model: Model, direction: str, font: str, font_size: float) -> La
             out.append(f"{indent}}}")
 
     emit(None, "  ")
-    for k, r in enumerate(model.relations):
+    from .texts import note_carriers
+
+    for k, (r, carries) in enumerate(zip(model.relations, note_carriers(model))):
         attrs = [f"id=e{k}"]
         if r.kind == MUTUAL:
             attrs.append("dir=both")
-        if r.note:
+        if carries:
             attrs.append(f"label={dot_string(r.note)}")
         out.append(f"  {ids[r.source]} -> {ids[r.target]} [{', '.join(attrs)}];")
     out.append("}")
@@ -352,4 +372,5 @@ def from_json0(data: dict, model: Model, direction: str) -> Layout:
                   group_labels=group_labels, title=title, engine="dot", direction=direction)
 
 
-__all__ = ["ENGINES", "VIEWS", "Box", "Layout", "Route", "Sizes", "layout", "measure", "box_label", "dot_string"]
+__all__ = ["ENGINES", "VIEWS", "Box", "Layout", "Route", "Sizes", "TextItem", "layout", "measure", "box_label",
+           "dot_string"]

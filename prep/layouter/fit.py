@@ -108,12 +108,14 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         raise PrepError.at(model.path, f"the model does not fit one {page.name} page with the {engine} engine",
                            name="usage-error", hint="leave out --engine: prep's engine wraps and paginates "
                                                     "a model to its page")
-    # both directions when prep chooses: the one with fewer pages (a tie: the page's own)
+    # both directions when prep chooses, cut at the stages and along the flow: the
+    # fewest pages (a tie: the page's own direction, and the stages)
     best_sheets = None
     for d in directions:
-        sheets = _paginate(whole, page, d, font, smallest, legend, health, view)
-        if best_sheets is None or len(sheets) < len(best_sheets):
-            best_sheets = sheets
+        for by in (("stages", "layers") if model.stages else ("layers",)):
+            sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by)
+            if best_sheets is None or len(sheets) < len(best_sheets):
+                best_sheets = sheets
     return best_sheets
 
 
@@ -178,10 +180,10 @@ def _flow_order(model: Model, direction: str, size: float, font: str, view: str)
     return [sorted(layers[k], key=lambda n: across(placed.nodes[n])) for k in sorted(layers)]
 
 
-def _chunks(model: Model, layers: list[list[str]]) -> tuple[list[list[list[str]]], str, dict[str, str]]:
-    """The model's natural pieces, each as its layers: one per stage when
-    it declares stages, else one piece of all layers."""
-    if model.stages:
+def _chunks(model: Model, layers: list[list[str]], by: str) -> tuple[list[list[list[str]]], str, dict[str, str]]:
+    """The model's natural pieces, each as its layers: one per stage (`by`
+    "stages"), else one piece of all layers."""
+    if by == "stages" and model.stages:
         # a source placed in no stage (knowhow, say) is in the stage where it is
         # first used (Model.effective_stages): no box on a page that does not use it
         where = model.effective_stages
@@ -209,6 +211,8 @@ class _Pager:
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
+        self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
+        self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
         self.marker_sizes: dict[str, tuple[float, float]] = {}
 
     def measure_titles(self, titles: list[str]) -> None:
@@ -246,13 +250,18 @@ class _Pager:
                      "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(shown) > 3 else ""))
         return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
 
+    def bucket(self, other: str, final: bool):
+        """What a marker gathers: the cut relations to one other page (once
+        the pages are known), else to one other piece, else to one chunk."""
+        return self.where.get(other) if final else self.piece_of.get(other)
+
     def piece_model(self, names: list[str], final: bool, piece: int = 0) -> tuple[Model, list[Marker]]:
         """The sub-model of `names` with markers for the other ends of cut
-        relations: at most two for a box, one for what comes in from other
-        pieces and one for what goes out, beside it (a marker per other page
-        gathered arrows from all over the piece; a marker per other end gave
-        a box with inputs from everywhere a column of them). Page numbers
-        once `final`."""
+        relations: one for each other page and direction, naming the first
+        of its ends and how many more ("→ 見積書 +4, p. 3"). (A marker per
+        box, or per other end, stood in a column of tags as tall as the
+        piece's widest layer: a piece cut from a 9-box layer got 9 more.)
+        Page numbers once `final`."""
         keep = set(names)
         m = self.model
         where = self.where_stage or m.effective_stages
@@ -266,8 +275,9 @@ class _Pager:
                 inner.append(r)
             elif s_in or t_in:
                 other = r.target if s_in else r.source
-                local = r.source if s_in else r.target
-                cut.setdefault((local, s_in), []).append((r, s_in))
+                # a piece crowded by its markers even alone: one marker each way
+                key = "all" if piece in self.compact else self.bucket(other, final)
+                cut.setdefault((key, s_in), []).append((r, s_in))
         relations = list(inner)
         markers: list[Marker] = []
         for k, ((_, outgoing), rels) in enumerate(cut.items()):
@@ -373,10 +383,11 @@ class _Pager:
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
-              view: str) -> list[Sheet]:
+              view: str, by: str = "stages") -> list[Sheet]:
     pager = _Pager(model, page, direction, font, size, legend, health, view)
     layers = _flow_order(model, direction, size, font, view)
-    chunks, how, pager.where_stage = _chunks(model, layers)
+    chunks, how, pager.where_stage = _chunks(model, layers, by)
+    pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
     pieces: list[list[str]] = []
     for chunk in chunks:
         for piece in pager.split(chunk):
@@ -399,9 +410,14 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
             break
         too_big = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None and len(pieces[i]) > 1}
         if not too_big:
-            break   # one box wider than the page: nothing left to cut (the page checks report it)
+            crowded = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None} - pager.compact
+            if not crowded:
+                break   # one box wider than the page: nothing left to cut (the page checks report it)
+            pager.compact |= crowded
+            continue
         pieces = [half for i, p in enumerate(pieces)
                   for half in ((p[:len(p) // 2], p[len(p) // 2:]) if i in too_big else (p,))]
+        pager.compact = set()
     sheets = []
     for number, members in enumerate(pages, start=1):
         title = _page_title(model, number, len(pages))
@@ -416,6 +432,7 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
     """(pages, parts, layouts) of `pieces`: packed from provisional layouts,
     then again from the final ones while a page overflows (at last one piece
     a page)."""
+    pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
     placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
     pages = _pack(placed, pager)
     for attempt in range(4):

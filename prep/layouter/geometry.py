@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -88,6 +88,31 @@ class LegendItem:
 
 
 @dataclass(frozen=True, slots=True)
+class TextItem:
+    """A piece of text the picture writes, and the block it takes.
+
+    kind   owner                        text
+    title  ""                           the title
+    label  the deliverable's name       its box's text (the block inside the box)
+    note   "source -> target" (arrow)   a relation's note
+    group  the group's name             its frame's title
+    stage  the stage's name             its column's title (roadmap view)
+    exit   the deliverable's name       "EXIT n" on an exit criterion
+    legend the legend entry's kind      the entry's text (its header: "header")
+    """
+    kind: str
+    owner: str
+    text: str
+    box: Box
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "owner": self.owner, "text": self.text, "box": self.box.as_dict()}
+
+
+TEXT_KINDS = ("title", "label", "note", "group", "stage", "exit", "legend")
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     """A stage of the roadmap view: its frame (a band across the drawing)
     and where its label is written."""
@@ -116,6 +141,7 @@ class Layout:
     direction: str = "LR"
     columns: tuple[Column, ...] = ()   # the roadmap view's stages, in order
     page: "Page | None" = None         # the page it was laid out for (the canvas is the page)
+    texts: tuple[TextItem, ...] = ()   # every piece of text drawn, where (see TextItem)
 
     @property
     def view(self) -> str:
@@ -137,7 +163,40 @@ class Layout:
             out["title"] = self.title.as_dict()
         if self.legend is not None:
             out["legend"] = dict(self.legend.as_dict(), items=[i.as_dict() for i in self.legend_items])
+        if self.texts:
+            out["texts"] = [t.as_dict() for t in self.texts]
         return out
+
+    def text(self, kind: str, owner: str) -> TextItem | None:
+        """The first text of `kind` owned by `owner` (e.g. ("exit", name))."""
+        for t in self.texts:
+            if t.kind == kind and t.owner == owner:
+                return t
+        return None
+
+    def keep_texts(self) -> "Layout":
+        """The layout with only the texts of what it still holds: after a
+        view cut boxes, routes or frames out of it (a stage's frame), the
+        labels, tags and notes of what was cut go too."""
+        notes = {e.label for e in self.edges if e.label is not None}
+        columns = {c.stage for c in self.columns}
+
+        def kept(t: TextItem) -> bool:
+            if t.kind in ("label", "exit"):
+                return t.owner in self.nodes
+            if t.kind == "note":
+                return t.box in notes
+            if t.kind == "group":
+                return t.owner in self.groups
+            if t.kind == "stage":
+                return t.owner in columns
+            if t.kind == "legend":
+                return self.legend is not None
+            if t.kind == "title":
+                return self.title is not None
+            return True
+
+        return replace(self, texts=tuple(t for t in self.texts if kept(t)))
 
     def to_json(self) -> bytes:
         return (json.dumps(self.as_dict(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
@@ -174,6 +233,7 @@ class Layout:
                       legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in self.legend_items),
                       engine=self.engine, direction=self.direction,
                       columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in self.columns),
+                      texts=tuple(TextItem(t.kind, t.owner, t.text, box(t.box)) for t in self.texts),
                       page=self.page)
 
 
@@ -212,6 +272,8 @@ def layout_from_dict(data: dict) -> Layout:
                   engine=data.get("engine", "prep"), direction=data.get("direction", "LR"),
                   columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]))
                                 for c in data.get("columns", ())),
+                  texts=tuple(TextItem(t["kind"], t["owner"], t["text"], _box(t["box"]))
+                              for t in data.get("texts", ())),
                   page=_page(data["page"]) if "page" in data else None)
 
 

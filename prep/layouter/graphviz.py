@@ -7,6 +7,7 @@ Ctrl-C can stop a long layout. Never a new interpreter or a `dot` command."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -19,8 +20,36 @@ from .._process import in_child
 FORMATS = ("svg", "png", "pdf")
 
 
+_NODE_LINE = re.compile(r'^\s*(n\d+) \[label="((?:[^"\\]|\\.)*)"', re.M)
+_NODE_WARNING = re.compile(r"node '([^']*)'(?:, graph '[^']*')?")
+
+
+def _deliverable_names(dot: str) -> dict[str, str]:
+    """Each deliverable's DOT id (n0, n1, ...) -> the first line of the text
+    its box shows: what a warning calls it instead of the id."""
+    out = {}
+    for m in _NODE_LINE.finditer(dot):
+        text = m.group(2).split("\\n")[0].replace('\\"', '"').replace("\\\\", "\\").replace("&amp;", "&")
+        out[m.group(1)] = text.strip()
+    return out
+
+
+def _readable(line: str, names: dict[str, str]) -> str:
+    """A Graphviz warning with deliverables named as the picture shows them,
+    never by internal ids: `Warning: node 'n21', graph 'prep' size too small
+    for label` -> `Warning: the box of deliverable "承認" is too small for its
+    label (...)`."""
+    def name(m):
+        node = m.group(1)
+        return f'deliverable "{names[node]}"' if node in names else m.group(0)
+
+    line = _NODE_WARNING.sub(name, line)
+    return re.sub(r'^Warning: (deliverable "[^"]*") size too small for label',
+                  r"Warning: the box of \1 is too small for its label (part of the text is cut off)", line)
+
+
 @contextmanager
-def _filtered_stderr():
+def _filtered_stderr(dot: str | None = None):
     """Graphviz's bundled fontconfig is older than some systems' config files
     and warns about elements it does not know ('reset-dirs'), and pygraphviz
     warns that a layout "may take a long time" above 1,000 nodes even when
@@ -42,12 +71,13 @@ def _filtered_stderr():
             os.close(saved)
             tmp.seek(0)
             text = tmp.read().decode("utf-8", "replace")
+    names = _deliverable_names(dot) if dot is not None and "node '" in text else {}
     for line in text.splitlines():
         if line.startswith("Fontconfig warning:") and "unknown element" in line:
             continue
         if line.startswith("Warning: graph has") and "layout may take a long time" in line:
             continue  # pygraphviz's, above 1,000 nodes, even when it only draws placed boxes (nop2)
-        print(line, file=sys.stderr)
+        print(_readable(line, names) if names else line, file=sys.stderr)
 
 
 # Graphviz holds the GIL for the whole layout, so Ctrl-C (and any Python
@@ -65,7 +95,7 @@ def draw(dot: str, fmt: str, *, prog: str = "nop2", path: str = "<model>", dpi: 
     import pygraphviz
 
     args = f"-Gdpi={dpi:g}" if dpi else ""
-    with _filtered_stderr(), warnings.catch_warnings(record=True) as caught:
+    with _filtered_stderr(dot), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
 
         def draw():
@@ -102,7 +132,7 @@ def sizes(dot: str, *, path: str = "<model>") -> dict[str, tuple[float, float]]:
     configure_fonts()
     import pygraphviz
 
-    with _filtered_stderr(), warnings.catch_warnings():
+    with _filtered_stderr(dot), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             graph = pygraphviz.AGraph(string=dot)

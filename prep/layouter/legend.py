@@ -130,7 +130,7 @@ def _free(layout: Layout, area: Box) -> bool:
         return False
     if layout.title is not None and area.overlaps(layout.title):
         return False
-    if any(area.overlaps(c.label_box) for c in layout.columns):
+    if any(area.overlaps(c.frame) for c in layout.columns):  # outside the stage columns too
         return False
     for e in layout.edges:
         if e.label is not None and area.overlaps(e.label):

@@ -15,6 +15,7 @@ from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
+from ..layouter.texts import EXIT_TAG_FONT_SIZE, exit_tag_box
 from .palette import group_fill
 
 
@@ -200,11 +201,12 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             pairs.append(("style", "dashed"))
         elif r.kind == MUTUAL:
             pairs += [("style", "dashed"), ("dir", "both")]
-        if r.note:
+        if r.note and route.label is not None:
+            # a statement's note is written once, where the layout put it
+            # (only one of its relations has a label box)
             pairs.append(("label", dot_string(r.note)))
             pairs.append(("fontcolor", dot_string(theme.muted)))
-            if route.label is not None:
-                pairs.append(("lp", f'"{pt(route.label.x, route.label.y)}"'))
+            pairs.append(("lp", f'"{pt(route.label.x, route.label.y)}"'))
         if marks is not None:
             mx, my = _middle(route.points)
             pairs = marks.edge_pairs(k, pairs, f'"{pt(mx, my - 10)}"')
@@ -235,35 +237,31 @@ def _columns(layout: Layout, theme: Theme, pt, bb) -> list[str]:
     return lines
 
 
-EXIT_TAG_HEIGHT = 14.0
-EXIT_TAG_FONT_SIZE = 8.0
-
-
 def _tag_look(theme: Theme) -> list[tuple[str, str]]:
     """A dark tag with white text: readable in greyscale and on a photocopy."""
     ink = dot_string(theme.ink)
     return [("style", '"filled"'), ("color", ink), ("fillcolor", ink), ("fontcolor", '"#ffffff"')]
 
 
-def exit_tag(box, number: int):
-    """(text, centre x, centre y, width) of the "EXIT n" tag of an exit
-    criterion's box: on its top edge, at its right, mostly above it so the
-    box's text stays readable."""
-    text = f"EXIT {number}"
-    w = 10.0 + 5.6 * len(text)
-    return text, box.right - 6.0 - w / 2, box.top - EXIT_TAG_HEIGHT / 2 + 3.0, w
+def exit_tag(box, number: int, layout: Layout | None = None, name: str | None = None):
+    """(text, centre x, centre y, width, height) of the "EXIT n" tag of an
+    exit criterion's box: where the layout put it (its `texts`), else
+    where the layout stage puts it (`prep.layouter.texts.exit_tag_box`)."""
+    placed = layout.text("exit", name) if layout is not None and name is not None else None
+    tag = placed.box if placed is not None else exit_tag_box(box, number, layout.direction if layout else "LR")
+    return f"EXIT {number}", tag.x, tag.y, tag.width, tag.height
 
 
 def exit_tag_line(node: str, box_node: str, box, number: int, theme: Theme, pt, *, cls: str,
-                  extra: list[tuple[str, str]] = ()) -> str:
+                  extra: list[tuple[str, str]] = (), layout: Layout | None = None, name: str | None = None) -> str:
     """The DOT line of the "EXIT n" tag node `node` on `box` (the layout's
-    box of the exit criterion, whose DOT node is `box_node`), for the
+    box of the exit criterion `name`, whose DOT node is `box_node`), for the
     roadmap view and the stage pictures alike. `prep_box` names the box's
     node: Graphviz ignores it, the PowerPoint export groups the two."""
-    text, x, y, w = exit_tag(box, number)
+    text, x, y, w, h = exit_tag(box, number, layout, name)
     pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{EXIT_TAG_FONT_SIZE:g}"),
              ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
-             ("height", f"{EXIT_TAG_HEIGHT / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
+             ("height", f"{h / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
              ("class", dot_string(cls)), *extra, ("prep_box", dot_string(box_node))] + _tag_look(theme)
     return f"  {node} {_attrs(pairs)};"
 
@@ -275,7 +273,8 @@ def _exit_tags(layout: Layout, exits: dict[str, int], theme: Theme, pt, ids: dic
     for j, (name, number) in enumerate(exits.items()):
         box = layout.nodes.get(name)
         if box is not None:
-            lines.append(exit_tag_line(f"exit{j}", ids[name], box, number, theme, pt, cls="prep-exit-tag"))
+            lines.append(exit_tag_line(f"exit{j}", ids[name], box, number, theme, pt, cls="prep-exit-tag",
+                                       layout=layout, name=name))
     return lines
 
 

@@ -29,7 +29,7 @@ def frame_layout(whole: Layout, model: Model, view: Model) -> Layout:
     return replace(whole, nodes={n: b for n, b in whole.nodes.items() if n in keep}, edges=edges,
                    groups={g: b for g, b in whole.groups.items() if g in view.groups},
                    group_labels={g: b for g, b in whole.group_labels.items() if g in view.groups},
-                   legend=None, legend_items=())
+                   legend=None, legend_items=()).keep_texts()
 
 
 def render_frame(model: Model, stage: str, whole: Layout, fmt: str = "svg", *, findings=None, theme=None,

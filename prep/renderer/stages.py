@@ -132,7 +132,7 @@ def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: s
         return Geometry(placed, {n: (t, measured[size].titles[t]) for n, t in titles.items()}, font_size=size)
     placed = lay_out(replace(model, title=widest), direction=direction, font=theme.font,
                      font_size=theme.font_size, engine=engine, legend=legend, health=health, sizes=sizes,
-                     stage_legend=later)
+                     stage_legend=later, exit_tags=True)
     return Geometry(placed, {n: (t, sizes.titles[t]) for n, t in titles.items()})
 
 
@@ -188,7 +188,13 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     placed = replace(whole, nodes={n: whole.nodes[n] for n in drawn.deliverables}, edges=edges,
                      groups={g: b for g, b in whole.groups.items() if g in drawn.groups},
                      group_labels={g: b for g, b in whole.group_labels.items() if g in drawn.groups},
-                     title=title_box)
+                     title=title_box).keep_texts()
+    # the frame's own title, and only the tags of the exit criteria that exist by then
+    from ..layouter import TextItem
+
+    placed = replace(placed, texts=tuple(
+        (TextItem("title", "", title, title_box) if t.kind == "title" else t) for t in placed.texts
+        if t.kind != "exit" or t.owner in exits))
     order = {n: i for i, n in enumerate(model.deliverables)}
     later_edges = [status[r.source] == "later" or status[r.target] == "later" for r in drawn.relations]
     edge_ids = [k for k, r in enumerate(model.relations) if r.source in keep and r.target in keep]
@@ -274,7 +280,7 @@ class StageMarks:
             box = layout.nodes.get(name)
             if box is not None:
                 lines.append(exit_tag_line(f"x{j}", ids[name], box, number, theme, pt, cls="prep-stage-exit-tag",
-                                           extra=[("id", f'"exit{self.ids[name]}"')]))
+                                           extra=[("id", f'"exit{self.ids[name]}"')], layout=layout, name=name))
         m = CANVAS_MARGIN
         corners = () if layout.page is not None else ((-m, -m), (self.width + m, self.height + m))
         for j, (x, y) in enumerate(corners):  # on a page, the page's own corners hold it (to_dot)

@@ -1,0 +1,195 @@
+"""Phase 5, edge routing and geometry: the routes as cubic Bézier splines
+through their virtual nodes, frames, columns and the title, mapped from
+(a, b) to x/y."""
+
+from __future__ import annotations
+
+from ..geometry import Box, Column, Layout, Route
+from . import p4_place
+from .spec import COLUMN_PAD, GROUP_PAD, LABEL_PAD, LOOP_REACH, MARGIN, NOTE_GAP, TITLE_GAP
+
+
+def geometry(lg) -> Layout:
+    spec = lg.spec
+    a_of_rank = p4_place.rank_coordinates(lg)
+    total = len(lg.node_rank)
+    a = [a_of_rank[lg.node_rank[v]] for v in range(total)]
+    b = lg.b
+    # frames along the flow axis: around their members and nested frames
+    G = len(lg.group_names)
+    frame_a: list[tuple[float, float] | None] = [None] * G
+    for g in sorted(range(G), key=lambda g: -lg.gdepth[g]):
+        if lg.span[g] is None:
+            continue
+        lo, hi = 1e18, -1e18
+        for v in range(lg.n_real):
+            if lg.cluster[v] == g:
+                lo = min(lo, a[v] - lg.ext_a[v] / 2)
+                hi = max(hi, a[v] + lg.ext_a[v] / 2)
+        for c in lg.children.get(g, ()):
+            if frame_a[c] is not None:
+                lo, hi = min(lo, frame_a[c][0]), max(hi, frame_a[c][1])
+        lo, hi = lo - GROUP_PAD, hi + GROUP_PAD
+        if not lg.lr:
+            lo -= lg.glabel[g][1]
+        else:  # its title starts where its first rank's column does (the column is as wide as the title)
+            r0 = lg.span[g][0]
+            lo = min(lo, a_of_rank[r0] - lg.rank_width[r0] / 2 + GROUP_PAD * lg.gdepth[g])
+            hi = max(hi, lo + lg.glabel[g][0] + 2 * GROUP_PAD)
+        frame_a[g] = (lo, hi)
+    # the drawing's extent, then a margin (and the title) around it
+    a_lo = min([a[v] - lg.ext_a[v] / 2 for v in range(lg.n_real)] +
+               [f[0] for f in frame_a if f is not None] +
+               [f[0] for f in getattr(lg, "column_a", ())], default=0.0)
+    b_lo = 0.0
+    if spec.columns is not None:
+        # the stage columns span the drawing across the flow; their labels
+        # sit in a strip no lane or box enters: above everything in LR, at
+        # the left in TB
+        label_h = max((size[1] for _, _, size in spec.columns), default=0.0)
+        label_w = max((size[0] for _, _, size in spec.columns), default=0.0)
+        b_lo = -(label_h + 2 * LABEL_PAD) if lg.lr else -(label_w + 3 * LABEL_PAD)
+        b_hi = max([b[v] + lg.hi_b[v] for v in range(total)] +
+                   [b[lg.R(g)] for g in range(G) if lg.span[g] is not None], default=0.0) + COLUMN_PAD
+        if not lg.lr:
+            b_hi = max([b_hi] + [b_lo + size[0] + 2 * LABEL_PAD for _, _, size in spec.columns])
+    title_h = spec.title_size[1] + TITLE_GAP if spec.title_size else 0.0
+
+    def point(pa, pb):
+        pa, pb = pa - a_lo + MARGIN, pb - b_lo + MARGIN
+        return (pa, pb + title_h) if lg.lr else (pb, pa + title_h)
+
+    def box(pa, pb, ea, eb):
+        x, y = point(pa, pb)
+        return Box(x, y, ea, eb) if lg.lr else Box(x, y, eb, ea)
+
+    nodes = {name: box(a[v], b[v], lg.ext_a[v], lg.ext_b[v]) for v, name in enumerate(spec.nodes)}
+    groups, group_labels = {}, {}
+    for g, name in enumerate(lg.group_names):
+        if frame_a[g] is None:
+            continue
+        lo, hi = frame_a[g]
+        bl, br = b[lg.L(g)], b[lg.R(g)]
+        frame = box((lo + hi) / 2, (bl + br) / 2, hi - lo, br - bl)
+        groups[name] = frame
+        lw, lh = lg.glabel_text[g]
+        group_labels[name] = Box(frame.left + GROUP_PAD + lw / 2, frame.top + GROUP_PAD / 2 + lh / 2, lw, lh)
+    columns = []
+    for c, (stage, text, (lw, lh)) in enumerate(spec.columns or ()):
+        lo, hi = lg.column_a[c]
+        frame = box((lo + hi) / 2, (b_lo + b_hi) / 2, hi - lo, b_hi - b_lo)
+        columns.append(Column(stage, text, frame, Box(frame.left + LABEL_PAD + lw / 2,
+                                                      frame.top + LABEL_PAD + lh / 2, lw, lh)))
+    edges = []
+    by_index = {k: (chain, rev) for (u, v, k, rev), chain in zip(lg.edges, lg.chains)}
+    for k, (s, t, kind, label) in enumerate(spec.edges):
+        if k in by_index:
+            chain, rev = by_index[k]
+            pts = route(lg, chain, a, b)
+            pts = [point(pa, pb) for pa, pb in pts]
+            if rev:
+                pts.reverse()
+        lab = None
+        if k not in by_index:  # a deliverable related to itself: a loop in the room beside its box
+            nb, c = nodes[s], LOOP_REACH / 0.75  # a cubic reaches 3/4 of the way to its control points
+            if lg.lr:  # below it
+                pts = [(nb.x + 8, nb.bottom), (nb.x + 22, nb.bottom + c), (nb.x - 22, nb.bottom + c),
+                       (nb.x - 8, nb.bottom)]
+                if label is not None:
+                    lab = Box(nb.x, nb.bottom + LOOP_REACH + NOTE_GAP + label[1] / 2, label[0], label[1])
+            else:  # right of it (below an exit criterion's tag, which is there too)
+                y = max(nb.y, nb.top + spec.tag_height + 11) if s in spec.room else nb.y
+                pts = [(nb.right, y - 8), (nb.right + c, y - 22), (nb.right + c, y + 22), (nb.right, y + 8)]
+                if label is not None:
+                    lab = Box(nb.right + LOOP_REACH + NOTE_GAP + label[0] / 2, y, label[0], label[1])
+        w = next((w for w in chain[1:-1] if w in lg.note_at), None) if k in by_index else None
+        if lab is not None:
+            pass
+        elif label is not None and w is not None:  # beside its route, in the room its rank keeps for it
+            nw, nh = label
+            if lg.lr:
+                lab = box(a[w], b[w] - NOTE_GAP - nh / 2, nw, nh)
+            else:
+                lab = box(a[w], b[w] + NOTE_GAP + nw / 2, nh, nw)
+        elif label is not None:
+            mid = len(pts) // 2
+            mx, my = pts[mid]
+            lab = Box(mx + label[0] / 2 + 3, my - label[1] / 2 - 2, label[0], label[1])
+        edges.append(Route(s, t, kind, tuple(pts), lab))
+    xs = [bx.right for bx in nodes.values()] + [bx.right for bx in groups.values()]
+    ys = [bx.bottom for bx in nodes.values()] + [bx.bottom for bx in groups.values()]
+    xs += [c.frame.right for c in columns]
+    ys += [c.frame.bottom for c in columns]
+    for v in range(lg.n_real):  # and the room kept beside a box (its tag, its loop)
+        if lg.hi_b[v] > lg.half_b[v]:
+            x, y = point(a[v], b[v] + lg.hi_b[v])
+            xs.append(x)
+            ys.append(y)
+    for e in edges:
+        for px, py in e.points:
+            xs.append(px)
+            ys.append(py)
+        if e.label is not None:
+            xs.append(e.label.right)
+            ys.append(e.label.bottom)
+    title = None
+    if spec.title_size:
+        tw, th = spec.title_size
+        title = Box(MARGIN + tw / 2, MARGIN / 2 + th / 2, tw, th)
+        xs.append(title.right)
+    width = max(xs, default=0.0) + MARGIN
+    height = max(ys, default=0.0) + MARGIN
+    return Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=groups,
+                  group_labels=group_labels, title=title, engine="prep",
+                  direction="LR" if lg.lr else "TB", columns=tuple(columns))
+
+
+def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:
+    """Cubic Bézier control points (in a/b) through the chain: straight
+    out of the first box to the edge of its rank's column, straight
+    through each rank the edge skips, straight into the last box, and an
+    S-curve across each gap between ranks. Every curve across one gap
+    spans the same stretch of the flow axis, so two routes cross there
+    only if their order changes: the drawing has exactly the crossings
+    the ordering counted."""
+    u, v = chain[0], chain[-1]
+    half_u = lg.rank_width[lg.node_rank[u]] / 2
+    half_v = lg.rank_width[lg.node_rank[v]] / 2
+    pts = [(a[u] + lg.ext_a[u] / 2, b[u])]
+    column_end = a[u] + half_u
+
+    def straight(to):
+        (x0, y0), x1 = pts[-1], to
+        if x1 > x0 + 0.01:
+            d = (x1 - x0) / 3
+            pts.extend([(x0 + d, y0), (x1 - d, y0), (x1, y0)])
+
+    straight(column_end)
+    band = lg.band
+    stops = [(a[w] - lg.rank_width[lg.node_rank[w]] / 2 - band[lg.node_rank[w]],
+              a[w] + lg.rank_width[lg.node_rank[w]] / 2, b[w]) for w in chain[1:-1]]
+    stops.append((a[v] - half_v - band[lg.node_rank[v]], a[v] - lg.ext_a[v] / 2, b[v]))
+    for enter, leave, lateral in stops:
+        x0, y0 = pts[-1]
+        mid = (enter - x0) / 2
+        pts.extend([(x0 + mid, y0), (enter - mid, lateral), (enter, lateral)])
+        straight(leave)
+    return merge_straight(pts)
+
+
+def merge_straight(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """One Bézier piece for each run of pieces along one straight line
+    across the flow (an edge passing ranks without turning)."""
+    out = [pts[0]]
+    for i in range(1, len(pts) - 2, 3):
+        piece = pts[i:i + 3]
+        x0, y0 = out[-1]
+        flat = all(abs(y - y0) < 0.01 for _, y in piece)
+        if flat and len(out) >= 4 and all(abs(y - y0) < 0.01 for _, y in out[-4:]):
+            start = out[-4][0]
+            end = piece[2][0]
+            d = (end - start) / 3
+            out[-3:] = [(start + d, y0), (end - d, y0), (end, y0)]
+        else:
+            out.extend(piece)
+    return out

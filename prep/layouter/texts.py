@@ -1,0 +1,146 @@
+"""Every piece of text a picture writes, placed: the layout stage knows
+where each is, so a writer only draws it and a check (collisions.py) can
+see them all.
+
+    note_carriers(model)        which relation writes each relation note
+    exit_numbers(model)         exit criterion -> the stage number it ends
+    exit_tag_box(box, n, dir)   where the "EXIT n" tag of a box goes
+    collect(layout, model, ...) the Layout's `texts`
+"""
+
+from __future__ import annotations
+
+from ..language.model import Model
+from .geometry import Box, Layout, TextItem
+
+# Graphviz's margins around a box's label (BOX_MARGIN, in points) and a
+# legend sample box's (LEGEND_MARGIN)
+LABEL_MARGIN = (0.14 * 72, 0.07 * 72)
+LEGEND_LABEL_MARGIN = (0.08 * 72, 0.04 * 72)
+# a box is never smaller than Graphviz's default node size
+MIN_BOX = (54.0, 36.0)
+
+EXIT_TAG_HEIGHT = 14.0
+EXIT_TAG_FONT_SIZE = 8.0
+EXIT_TAG_GAP = 3.0     # TB: between a box's right side and its tag
+
+
+def box_label(d) -> str:
+    """The text of a deliverable's box: its label, then its owners."""
+    label = d.display
+    if d.owners:
+        label += "\n(" + ", ".join(d.owners) + ")"
+    return label
+
+
+def relation_owner(r) -> str:
+    """How a relation is named in texts and problems: `a -> b`."""
+    return f"{r.source} {r.arrow} {r.target}"
+
+
+def note_carriers(model: Model) -> list[bool]:
+    """For each relation, whether its route writes the relation's note.
+    A statement `a, b ~> c [note: "..."]` gives every one of its relations
+    the note; it is written once, beside the first relation into the last
+    deliverable the statement names."""
+    out = [False] * len(model.relations)
+    done = set()
+    relations = model.relations
+    # the relations of one statement share its span (and its note)
+    last_target: dict[tuple, str] = {}
+    for r in relations:
+        if r.note:
+            last_target[(r.span, r.note)] = r.target
+    for k, r in enumerate(relations):
+        if not r.note:
+            continue
+        key = (r.span, r.note)
+        if key not in done and r.target == last_target[key]:
+            out[k] = True
+            done.add(key)
+    return out
+
+
+def exit_numbers(model: Model) -> dict[str, int]:
+    """Each exit criterion (a deliverable of the model) -> the number of
+    the stage it ends (1 for the first stage)."""
+    out: dict[str, int] = {}
+    for st in model.stages.values():
+        for x in st.exits:
+            if x in model.deliverables:
+                out[x] = st.index + 1
+    return out
+
+
+def exit_tag_text(number: int) -> str:
+    return f"EXIT {number}"
+
+
+def exit_tag_width(number: int) -> float:
+    return 10.0 + 5.6 * len(exit_tag_text(number))
+
+
+def exit_tag_box(box: Box, number: int, direction: str = "LR") -> Box:
+    """The "EXIT n" tag of an exit criterion's box. LR: on the box's top
+    edge, at its right, mostly above it (the box's text stays readable and
+    routes, which leave and enter at the sides, never reach it). TB (routes
+    enter at the top): beside the box's top right corner, outside it."""
+    w = exit_tag_width(number)
+    if direction == "TB":
+        return Box(box.right + EXIT_TAG_GAP + w / 2, box.top + EXIT_TAG_HEIGHT / 2, w, EXIT_TAG_HEIGHT)
+    return Box(box.right - 6.0 - w / 2, box.top - EXIT_TAG_HEIGHT / 2 + 3.0, w, EXIT_TAG_HEIGHT)
+
+
+def exit_tag_room(box_size: tuple[float, float], number: int, direction: str) -> tuple[float, float]:
+    """How far the tag of a box of `box_size` reaches past the box across
+    the flow, (before, after): what the layout keeps free beside it."""
+    w, h = box_size
+    box = Box(0.0, 0.0, w, h)
+    tag = exit_tag_box(box, number, direction)
+    if direction == "TB":
+        return max(0.0, box.left - tag.left), max(0.0, tag.right - box.right)
+    return max(0.0, box.top - tag.top), max(0.0, tag.bottom - box.bottom)
+
+
+def label_block(box: Box, measured: tuple[float, float] | None) -> Box:
+    """The text block inside a box: as measured (the label's size with its
+    margins, before the minimum box size), else the box less its margins."""
+    mx, my = LABEL_MARGIN
+    w, h = measured if measured is not None else (box.width, box.height)
+    return Box(box.x, box.y, max(0.0, w - 2 * mx), max(0.0, h - 2 * my))
+
+
+def collect(layout: Layout, model: Model, labels: dict[str, tuple[float, float]] | None = None,
+            exits: bool = False) -> tuple[TextItem, ...]:
+    """The texts of `layout` (a layout of `model`): the title, each box's
+    label, each note written, each group's and stage's title, with `exits`
+    each exit criterion's tag, and the legend's entries. `labels`: the
+    measured size of each box's label with its margins (Sizes.labels)."""
+    out: list[TextItem] = []
+    if layout.title is not None and model.title:
+        out.append(TextItem("title", "", model.title, layout.title))
+    for name, box in layout.nodes.items():
+        d = model.deliverables.get(name)
+        if d is not None and box is not None:
+            out.append(TextItem("label", name, box_label(d), label_block(box, (labels or {}).get(name))))
+    if exits:
+        for name, number in exit_numbers(model).items():
+            box = layout.nodes.get(name)
+            if box is not None:
+                out.append(TextItem("exit", name, exit_tag_text(number), exit_tag_box(box, number, layout.direction)))
+    for r, e in zip(model.relations, layout.edges):
+        if r.note and e.label is not None:
+            out.append(TextItem("note", relation_owner(r), r.note, e.label))
+    for name, box in layout.group_labels.items():
+        g = model.groups.get(name)
+        if g is not None and name in layout.groups:
+            out.append(TextItem("group", name, g.display, box))
+    for c in layout.columns:
+        out.append(TextItem("stage", c.stage, c.label, c.label_box))
+    mx, my = LEGEND_LABEL_MARGIN
+    for item in layout.legend_items:
+        b = item.box
+        if item.kind != "header" and not item.points:  # a sample box: its text inside
+            b = Box(b.x, b.y, max(0.0, b.width - 2 * mx), max(0.0, b.height - 2 * my))
+        out.append(TextItem("legend", item.kind, item.text, b))
+    return tuple(out)
