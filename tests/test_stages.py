@@ -204,7 +204,7 @@ def test_json_export_and_graph_expose_stages(tmp_path):
         ("contract", 0, ["契約書"]), ("kickoff", 1, ["成功計画"]), ("adoption", 2, ["定着"])]
     assert data["stages"][1]["members"] == ["要望", "成功計画"]
     by_name = {d["name"]: d for d in data["deliverables"]}
-    assert by_name["手法"]["effective_stage"] == "contract"
+    assert by_name["手法"]["effective_stage"] == "kickoff"
     from prep.language.export import model_from_dict
     back = model_from_dict(data)
     assert back.stages == prep.load(p).stages
