@@ -83,7 +83,8 @@ VIEWS = ("diagram", "roadmap")
 def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font_size: float = 12.0,
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
-           stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None) -> Layout:
+           stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None,
+           min_text: float | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -96,7 +97,11 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     deliverable in its stage's column, exit criteria on the column's last
     rank (`Layout.columns`). `exit_tags`: room for an "EXIT n" tag on each
     exit criterion (the roadmap view and the stage pictures draw them; the
-    default: in the roadmap view). Every text drawn is in `Layout.texts`."""
+    default: in the roadmap view). Every text drawn is in `Layout.texts`.
+    `min_text` (a page's smallest text): the tags are drawn no smaller."""
+    from .texts import exit_tag_font_size
+
+    tag_font = exit_tag_font_size(min_text)
     direction = direction.upper()
     if direction not in ("LR", "TB"):
         raise ValueError(f"direction must be LR or TB, not {direction!r}")
@@ -119,7 +124,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
             sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
                             diff_legend=diff_legend, stage_legend=stage_legend)
         placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
-                              exit_tags=view == "roadmap" if exit_tags is None else exit_tags)
+                              exit_tags=view == "roadmap" if exit_tags is None else exit_tags, tag_font=tag_font)
     if legend:
         from .legend import place
 
@@ -129,7 +134,8 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     from .texts import collect
 
     exits = view == "roadmap" if exit_tags is None else exit_tags
-    return replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits))
+    return replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits,
+                                         tag_font=tag_font))
 
 
 def check_roadmap(model: Model, *, engine: str = "prep", previous: Layout | None = None) -> None:
@@ -161,7 +167,7 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
-                 roadmap: bool = False, exit_tags: bool = False) -> Layout:
+                 roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
     from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
@@ -201,9 +207,9 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         previous_flow=flow,
         previous_groups=frames,
         previous_note_flow=note_flow,
-        room={name: exit_tag_room(sizes.boxes[name], n, direction)
+        room={name: exit_tag_room(sizes.boxes[name], n, direction, tag_font)
               for name, n in exit_numbers(model).items()} if exit_tags else {},
-        tag_height=EXIT_TAG_HEIGHT,
+        tag_height=EXIT_TAG_HEIGHT * tag_font / 8.0,
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)

@@ -77,9 +77,11 @@ def is_marker(name: str) -> bool:
 
 def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
               font_size: float = 12.0, legend: bool = False, health: bool = False, view: str = "diagram",
-              engine: str = "prep") -> list[Sheet]:
+              engine: str = "prep", exit_tags: bool | None = None) -> list[Sheet]:
     """The model laid out on as few pages as fit at a readable size (see the
-    module's docstring). `direction` None: prep chooses."""
+    module's docstring). `direction` None: prep chooses. `exit_tags`: room
+    for the "EXIT n" tags (the stage pictures draw them; default: in the
+    roadmap view)."""
     from . import layout as lay_out
     from .fonts import FONT_FAMILY
 
@@ -93,7 +95,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     for size in sizes_to_try:
         for d in directions:
             placed = lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
-                             health=health, view=view)
+                             min_text=page.min_text, health=health, view=view, exit_tags=exit_tags)
             if placed.width <= page.inner_width and placed.height <= page.inner_height:
                 best = (size, d, placed)
                 break
@@ -113,7 +115,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     best_sheets = None
     for d in directions:
         for by in (("stages", "layers") if model.stages else ("layers",)):
-            sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by)
+            sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags)
             if best_sheets is None or len(sheets) < len(best_sheets):
                 best_sheets = sheets
     return best_sheets
@@ -201,11 +203,11 @@ class _Pager:
     """Lays out pieces (sets of deliverables) with their markers."""
 
     def __init__(self, model: Model, page: Page, direction: str, font: str, size: float, legend: bool,
-                 health: bool, view: str):
+                 health: bool, view: str, exit_tags: bool | None = None):
         from . import measure
 
         self.model, self.page, self.direction, self.font, self.size = model, page, direction, font, size
-        self.legend, self.health, self.view = legend, health, view
+        self.legend, self.health, self.view, self.exit_tags = legend, health, view, exit_tags
         self.sizes = measure(model, font=font, font_size=size, legend=legend, health=health)
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
@@ -336,6 +338,7 @@ class _Pager:
                 self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
+                       min_text=self.page.min_text, exit_tags=self.exit_tags,
                        view=self.view if sub.stages else "diagram")
 
     def fits(self, placed: Layout) -> bool:
@@ -383,8 +386,8 @@ class _Pager:
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
-              view: str, by: str = "stages") -> list[Sheet]:
-    pager = _Pager(model, page, direction, font, size, legend, health, view)
+              view: str, by: str = "stages", exit_tags: bool | None = None) -> list[Sheet]:
+    pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
     layers = _flow_order(model, direction, size, font, view)
     chunks, how, pager.where_stage = _chunks(model, layers, by)
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}

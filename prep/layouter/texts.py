@@ -76,27 +76,35 @@ def exit_tag_text(number: int) -> str:
     return f"EXIT {number}"
 
 
-def exit_tag_width(number: int) -> float:
-    return 10.0 + 5.6 * len(exit_tag_text(number))
+def exit_tag_width(number: int, font_size: float = EXIT_TAG_FONT_SIZE) -> float:
+    return (10.0 + 5.6 * len(exit_tag_text(number))) * font_size / EXIT_TAG_FONT_SIZE
 
 
-def exit_tag_box(box: Box, number: int, direction: str = "LR") -> Box:
+def exit_tag_font_size(min_text: float | None = None) -> float:
+    """The tags' text size: 8 pt, or the page's minimum when that is larger
+    (a tag on a slide is as readable as the rest)."""
+    return max(EXIT_TAG_FONT_SIZE, min_text or 0.0)
+
+
+def exit_tag_box(box: Box, number: int, direction: str = "LR", font_size: float = EXIT_TAG_FONT_SIZE) -> Box:
     """The "EXIT n" tag of an exit criterion's box. LR: on the box's top
     edge, at its right, mostly above it (the box's text stays readable and
     routes, which leave and enter at the sides, never reach it). TB (routes
     enter at the top): beside the box's top right corner, outside it."""
-    w = exit_tag_width(number)
+    w = exit_tag_width(number, font_size)
+    h = EXIT_TAG_HEIGHT * font_size / EXIT_TAG_FONT_SIZE
     if direction == "TB":
-        return Box(box.right + EXIT_TAG_GAP + w / 2, box.top + EXIT_TAG_HEIGHT / 2, w, EXIT_TAG_HEIGHT)
-    return Box(box.right - 6.0 - w / 2, box.top - EXIT_TAG_HEIGHT / 2 + 3.0, w, EXIT_TAG_HEIGHT)
+        return Box(box.right + EXIT_TAG_GAP + w / 2, box.top + h / 2, w, h)
+    return Box(box.right - 6.0 - w / 2, box.top - h / 2 + 3.0, w, h)
 
 
-def exit_tag_room(box_size: tuple[float, float], number: int, direction: str) -> tuple[float, float]:
+def exit_tag_room(box_size: tuple[float, float], number: int, direction: str,
+                  font_size: float = EXIT_TAG_FONT_SIZE) -> tuple[float, float]:
     """How far the tag of a box of `box_size` reaches past the box across
     the flow, (before, after): what the layout keeps free beside it."""
     w, h = box_size
     box = Box(0.0, 0.0, w, h)
-    tag = exit_tag_box(box, number, direction)
+    tag = exit_tag_box(box, number, direction, font_size)
     if direction == "TB":
         return max(0.0, box.left - tag.left), max(0.0, tag.right - box.right)
     return max(0.0, box.top - tag.top), max(0.0, tag.bottom - box.bottom)
@@ -111,7 +119,7 @@ def label_block(box: Box, measured: tuple[float, float] | None) -> Box:
 
 
 def collect(layout: Layout, model: Model, labels: dict[str, tuple[float, float]] | None = None,
-            exits: bool = False) -> tuple[TextItem, ...]:
+            exits: bool = False, tag_font: float = EXIT_TAG_FONT_SIZE) -> tuple[TextItem, ...]:
     """The texts of `layout` (a layout of `model`): the title, each box's
     label, each note written, each group's and stage's title, with `exits`
     each exit criterion's tag, and the legend's entries. `labels`: the
@@ -127,7 +135,8 @@ def collect(layout: Layout, model: Model, labels: dict[str, tuple[float, float]]
         for name, number in exit_numbers(model).items():
             box = layout.nodes.get(name)
             if box is not None:
-                out.append(TextItem("exit", name, exit_tag_text(number), exit_tag_box(box, number, layout.direction)))
+                out.append(TextItem("exit", name, exit_tag_text(number),
+                                    exit_tag_box(box, number, layout.direction, tag_font)))
     for r, e in zip(model.relations, layout.edges):
         if r.note and e.label is not None:
             out.append(TextItem("note", relation_owner(r), r.note, e.label))

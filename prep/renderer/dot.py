@@ -15,7 +15,7 @@ from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
-from ..layouter.texts import EXIT_TAG_FONT_SIZE, exit_tag_box
+from ..layouter.texts import EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, exit_tag_box
 from .palette import group_fill
 
 
@@ -259,7 +259,8 @@ def exit_tag_line(node: str, box_node: str, box, number: int, theme: Theme, pt, 
     roadmap view and the stage pictures alike. `prep_box` names the box's
     node: Graphviz ignores it, the PowerPoint export groups the two."""
     text, x, y, w, h = exit_tag(box, number, layout, name)
-    pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{EXIT_TAG_FONT_SIZE:g}"),
+    size = EXIT_TAG_FONT_SIZE * h / EXIT_TAG_HEIGHT   # the layout sized the tag for its text
+    pairs = [("label", dot_string(text)), ("shape", "box"), ("fontsize", f"{size:g}"),
              ("margin", '"0.02,0"'), ("pos", f'"{pt(x, y)}!"'), ("width", f"{w / 72:.4f}"),
              ("height", f"{h / 72:.4f}"), ("fixedsize", "true"), ("penwidth", "1.0"),
              ("class", dot_string(cls)), *extra, ("prep_box", dot_string(box_node))] + _tag_look(theme)

@@ -122,7 +122,8 @@ def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: s
                 model, font=theme.font, font_size=size, legend=legend, health=health,
                 titles=tuple(titles.values()), stage_legend=later)
             return lay_out(replace(model, title=widest), direction=d, font=theme.font, font_size=size,
-                           engine=engine, legend=legend, health=health, sizes=got, stage_legend=later)
+                           min_text=page.min_text, engine=engine, legend=legend, health=health, sizes=got,
+                           stage_legend=later, exit_tags=True)
 
         fitted = fit_one_page(page, lay, direction=direction if direction_given else None,
                               font_size=theme.font_size)
@@ -514,7 +515,7 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
 
     stages = stages_of(model)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                       health=lint, engine=engine)
+                       health=lint, engine=engine, exit_tags=True)
     rank = {s.name: s.index for s in stages}
     count = len(sheets)
     titles = {(s.name, sh.number): f"{frame_title(model, s)}" + (f" ({sh.number}/{count})" if count > 1 else "")
