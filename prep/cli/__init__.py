@@ -17,7 +17,7 @@ import sys
 import click
 
 from .._version import __version__
-from . import diff, fmt, lint, lsp, md, render, report, serve
+from . import diff, fmt, lint, lsp, md, render, report, serve, status
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, PrepGroup, report_error
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERRUPTED", "EXIT_OK", "PrepGroup", "cli", "main", "report_error"]
@@ -33,6 +33,7 @@ def cli() -> None:
       prep render model.prep -o a.png  PNG (also .pdf .dot .json .mmd .pptx)
       prep report model.prep           a one-page HTML report with findings
       prep lint                        check every *.prep below here
+      prep status model.prep --data values.csv   where customers stand
       prep serve model.prep            live preview in the browser
     """
 
@@ -45,6 +46,7 @@ cli.add_command(md.md)
 cli.add_command(render.render)
 cli.add_command(report.report)
 cli.add_command(serve.serve)
+cli.add_command(status.status)
 
 
 def main() -> None:

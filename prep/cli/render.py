@@ -110,10 +110,16 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                    "pdf, none for the rest ([render] page in prep.toml).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
               help="With a page: the smallest text allowed at 100% (default 9 pt on a slide, 7 pt on paper).")
+@click.option("--status", "status_data", metavar="DATA", type=click.Path(dir_okay=False),
+              help="Colour the measured deliverables from measured values (a CSV or XLSX of measure,value "
+                   "and customer, date) in the four health colours, with the values in their boxes "
+                   "(docs/measures.md).")
+@click.option("--customer", metavar="NAME", help="With --status: the customer to draw (needed when the data has several).")
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
            timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram",
-           stage_name=None, flipbook=False, later=None, page_size=None, min_text=None):
+           stage_name=None, flipbook=False, later=None, page_size=None, min_text=None, status_data=None,
+           customer=None):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid or PowerPoint.
 
@@ -130,6 +136,11 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 
     if side_by_side and not as_diff:
         raise click.UsageError("--side-by-side draws two versions: use it with --diff")
+    if customer is not None and status_data is None:
+        raise click.UsageError("--customer names whom to draw from the data: use it with --status DATA")
+    if status_data is not None and (as_diff or stage_name is not None or flipbook or later is not None):
+        raise click.UsageError("--status colours one picture of the model (the diagram or --view roadmap): it cannot "
+                               "be used with --diff, --stage or --flipbook")
     if as_diff:
         unused = [name for name, given in (("--lint", with_lint), ("--focus", focus), ("--group", group_name),
                                            ("--stable", stable_file), ("--legend/--no-legend", legend is not None),
@@ -167,6 +178,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                 src, "the model has no deliverables: there is nothing to draw", name="empty-model",
                 hint="add a relation such as `要件, 開発ノウハウ -> 設計書` or a declaration such as "
                      "`deliverable 設計書`", source=model.source)
+        health = None
+        if status_data is not None:
+            model, health = _status_view(model, status_data, customer)
         if focus is not None:
             model = focus_view(model, focus, depth)
         if group_name is not None:
@@ -190,8 +204,13 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         previous = _read_layout(stable_file) if stable_file else None
         n = len(model.deliverables)
         big = n > overview_above and not force and out_fmt in PICTURE_FORMATS + ("layout", "dot")
-        if big and (not model.groups or view == "roadmap"):
+        if big and (not model.groups or view == "roadmap" or health is not None):
             big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
+        if health is not None:
+            if out_fmt == "html":
+                raise click.UsageError("--status draws a picture (svg, png, pdf, pptx, dot, mmd); the viewer "
+                                       "shows the measures from `prep report --status`")
+            options["health"] = health
         page = _page_for(src, out_fmt, page_size, min_text, look, stable_file=stable_file, big=big)
         if page is not None:
             from ..renderer.pages import render_pages
@@ -199,7 +218,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             pages = _within_budget(src, timeout, lambda: render_pages(
                 model, out_fmt, page, direction=look.direction if look.direction_given else None,
                 legend=look.legend, findings=findings, theme=options["theme"], dpi=options["dpi"], view=view,
-                embed_fonts=embed_fonts, engine=engine))
+                embed_fonts=embed_fonts, engine=engine, health=health))
             _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
         if big and out_path == "-":
@@ -223,6 +242,36 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             click.echo(f"the model has {n} deliverables (more than --overview-above {overview_above}): "
                        f"{out_path} is an overview, one box per group, {where}; "
                        "--force draws everything in one picture", err=True)
+
+
+def _status_view(model, data: str, customer: str | None):
+    """--status DATA [--customer NAME]: the model to draw (measured
+    deliverables labelled with their values) and their colours."""
+    import difflib
+
+    from ..language.diagnostics import PrepError
+    from ..status import load_status, status_view
+
+    status = load_status(model, data)
+    if not status.customers:
+        raise PrepError.at(data, "the data has no values for the model's measures", name="bad-data",
+                           hint="one row per value: measure,value (and customer, date)")
+    if customer is not None:
+        chosen = status.customer(customer)
+        if chosen is None:
+            names = [c.customer for c in status.customers if c.customer is not None]
+            close = difflib.get_close_matches(customer, names, n=1, cutoff=0.6)
+            raise PrepError.at(data, f"the data has no customer '{customer}'", name="bad-data",
+                               hint=f"did you mean '{close[0]}'?" if close else
+                               "customers: " + ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+                               if names else "the data has no customer column")
+    elif len(status.customers) == 1:
+        chosen = status.customers[0]
+    else:
+        names = [c.name for c in status.customers]
+        raise click.UsageError(f"the data has {len(names)} customers: name one with --customer (e.g. "
+                               f"--customer {names[0]!r})")
+    return status_view(status, chosen)
 
 
 def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...]) -> None:

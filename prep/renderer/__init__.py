@@ -27,13 +27,14 @@ EMBED_FORMATS = ("mmd", "pptx")
 def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: bool = False,
            findings=None, theme=None, dpi: float | None = None, engine: str = "prep",
            layout=None, previous=None, sizes=None, links: dict[str, str] | None = None, marks=None,
-           embed_fonts: bool = True, view: str = "diagram") -> bytes:
+           embed_fonts: bool = True, view: str = "diagram", health: dict | None = None) -> bytes:
     """Draw `model` as `format`. `layout`: geometry already computed (else
     the layout stage is asked, with `previous`, `sizes` and `view` passed
     on); `links`: deliverable name -> relative file each box links to (SVG);
     `embed_fonts`: an SVG carries the subset of the font it draws with
     (WOFF2 in an @font-face), a PowerPoint file as an embedded font, so it
-    looks the same where the font is not installed; `view`: "diagram" or "roadmap" (stages as columns)."""
+    looks the same where the font is not installed; `view`: "diagram" or "roadmap" (stages as columns);
+    `health`: measured deliverable -> colour from data (`prep render --status`)."""
     fmt = format.lower()
     if fmt == "json":
         from ..language.export import model_to_json
@@ -49,7 +50,8 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     if fmt == "mmd":  # Mermaid lays the model out itself
         from .mermaid import to_mermaid
 
-        return to_mermaid(model, direction=direction, legend=legend, findings=findings, theme=theme).encode("utf-8")
+        return to_mermaid(model, direction=direction, legend=legend, findings=findings, theme=theme,
+                          health=health).encode("utf-8")
     if layout is None:
         from ..layouter import layout as lay_out
 
@@ -59,7 +61,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     if fmt == "layout":
         return layout.to_json()
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout,
-                 links=links, marks=marks)
+                 links=links, marks=marks, health=health)
     if fmt == "dot":
         return dot.encode("utf-8")
     if fmt == "pptx":

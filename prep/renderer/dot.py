@@ -46,6 +46,10 @@ THEMES = {
 # the four colours of customer-health dashboards, pale enough for black text
 HEALTH_FILL = {None: "#b7e1b0", "info": "#dcef9a", "warning": "#fff08a", "error": "#f4a6a0"}
 HEALTH_NAME = {None: "green", "info": "lime", "warning": "yellow", "error": "red"}
+# the same colours by name, for measured values (`prep render --status`); a
+# measured deliverable without a value for the customer is grey
+STATUS_FILL = {"green": HEALTH_FILL[None], "lime": HEALTH_FILL["info"], "yellow": HEALTH_FILL["warning"],
+               "red": HEALTH_FILL["error"], None: "#e4e4e4"}
 
 
 def resolve_theme(theme: "Theme | str | None") -> "Theme":
@@ -74,10 +78,13 @@ def worst_severity(findings: list[Diagnostic]) -> str | None:
 
 def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
            findings: list[Diagnostic] | None = None, theme: Theme | None = None,
-           layout: Layout | None = None, links: dict[str, str] | None = None, marks=None) -> str:
+           layout: Layout | None = None, links: dict[str, str] | None = None, marks=None,
+           health: dict[str, str | None] | None = None) -> str:
     """The model as DOT with every box, route and frame already placed (from
     `layout`, computed here when not given): Graphviz's `nop2` only draws it.
-    Pure given a layout."""
+    `health`: measured deliverable -> colour from data (green, lime, yellow,
+    red; None: no value), drawn over the findings' colours. Pure given a
+    layout."""
     theme = theme or THEMES["default"]
     direction = direction.upper()
     if direction not in ("LR", "TB"):
@@ -151,6 +158,10 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             worst = worst_severity(by_subject.get(d.name, []))
             fill = HEALTH_FILL[worst]
             classes.append(f"prep-health-{HEALTH_NAME[worst]}")
+        if health is not None and d.name in health:
+            colour = health[d.name]
+            fill = STATUS_FILL.get(colour, STATUS_FILL[None])
+            classes += ["prep-measured", f"prep-health-{colour or 'none'}"]
         pairs += [("style", dot_string(",".join(style))), ("fillcolor", dot_string(fill)),
                   ("class", dot_string(" ".join(classes)))]
         if links and d.name in links:  # the overview: each box opens its group's picture

@@ -26,7 +26,7 @@ import json
 from ..language.diagnostics import Diagnostic
 from ..language.model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.model import group_tree
-from .dot import HEALTH_FILL, HEALTH_NAME, THEMES, Theme, worst_by_subject, worst_severity
+from .dot import HEALTH_FILL, HEALTH_NAME, STATUS_FILL, THEMES, Theme, worst_by_subject, worst_severity
 
 LINK = {INPUT: "-->", SYNC: "-.->", MUTUAL: "<-.->"}
 
@@ -61,8 +61,9 @@ def _colour(value: str) -> str:
 
 
 def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic] | None = None,
-               theme: Theme | None = None, legend: bool = False) -> str:
-    """The model as Mermaid flowchart text (ends with a newline)."""
+               theme: Theme | None = None, legend: bool = False, health: dict | None = None) -> str:
+    """The model as Mermaid flowchart text (ends with a newline). `health`:
+    measured deliverable -> colour from data (`prep render --status`)."""
     theme = theme or THEMES["default"]
     direction = direction.upper()
     if direction not in ("LR", "TB", "RL", "BT"):
@@ -84,6 +85,9 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
     if by_subject is not None:
         for sev in (None, "info", "warning", "error"):
             out.append(f"  classDef health-{HEALTH_NAME[sev]} fill:{HEALTH_FILL[sev]};")
+    if health:
+        for colour, fill in STATUS_FILL.items():
+            out.append(f"  classDef measured-{colour or 'none'} fill:{fill};")
 
     ids = {name: f"n{i}" for i, name in enumerate(model.deliverables)}
     group_ids = {name: f"g{i}" for i, name in enumerate(model.groups)}
@@ -100,6 +104,8 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
         if by_subject is not None:
             worst = worst_severity(by_subject.get(d.name, []))
             classes.append(f"health-{HEALTH_NAME[worst]}")
+        if health and d.name in health:
+            classes.append(f"measured-{health[d.name] or 'none'}")
         # `:::a:::b` is not accepted, so classes are attached with `class` lines
         return f"{ids[d.name]}[{mermaid_string(label)}]", classes
 

@@ -57,8 +57,9 @@ def page_file_name(path: str, number: int, count: int) -> str:
 
 def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = None, legend: bool = False,
                  findings=None, theme=None, dpi: float | None = None, view: str = "diagram",
-                 embed_fonts: bool = True, engine: str = "prep") -> Pages:
-    """`model` fitted to `page` and drawn as `fmt` (see the module's docstring)."""
+                 embed_fonts: bool = True, engine: str = "prep", health: dict | None = None) -> Pages:
+    """`model` fitted to `page` and drawn as `fmt` (see the module's docstring);
+    `health`: measured deliverable -> colour from data (`--status`)."""
     from . import render
     from .dot import resolve_theme
 
@@ -73,7 +74,7 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
         look = replace(theme, font_size=s.font_size)
         mine = None if findings is None else [f for f in findings if f.subject is None or f.subject in s.model.deliverables]
         return render(s.model, as_fmt, direction=s.direction, legend=legend, findings=mine, theme=look,
-                      dpi=dpi, layout=s.layout, embed_fonts=embed_fonts, view=view)
+                      dpi=dpi, layout=s.layout, embed_fonts=embed_fonts, view=view, health=health)
 
     if fmt == "pdf":
         from .pdfpages import merge
@@ -89,7 +90,7 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
             look = replace(theme, font_size=s.font_size)
             mine = None if findings is None else [f for f in findings if f.subject in s.model.deliverables]
             slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine,
-                                           theme=look, layout=s.layout)))
+                                           theme=look, layout=s.layout, health=health)))
         return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
     return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))
 

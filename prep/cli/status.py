@@ -1,0 +1,59 @@
+"""`prep status`: where customers stand, from measured values."""
+
+from __future__ import annotations
+
+import click
+
+from .common import EXIT_OK
+
+
+@click.command("status")
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--data", "data_path", required=True, metavar="DATA", type=click.Path(dir_okay=False),
+              help="The measured values: CSV or XLSX with the columns measure,value (and customer, date).")
+@click.option("--customer", metavar="NAME", help="Show one customer: each measure with its value, colour and target.")
+@click.option("--format", "output_format", type=click.Choice(("text", "json", "markdown"), case_sensitive=False),
+              default="text", show_default=True, help="text for people, json for scripts, markdown for reports.")
+@click.option("-o", "--output", metavar="PATH", help="Write to PATH instead of standard output.")
+@click.pass_context
+def status(ctx, model_path, data_path, customer, output_format, output):
+    """Where customers stand on the roadmap, from measured values.
+
+    Each value is coloured by its measure's thresholds (green, lime, yellow,
+    red); a customer's stage reached is the first stage whose exit criteria's
+    measures are not all green or lime, and its health the worst colour of
+    that stage's measures. One customer (or --customer NAME): every measure.
+    Many: how many customers stand in each stage in each colour.
+    See docs/measures.md. Exit status: 0, or 2 for a model or data error.
+    """
+    import difflib
+
+    from .. import api
+    from ..language.diagnostics import PrepError
+    from ..status import format_status, load_status
+
+    model = api.load(model_path)
+    if not model.measures:
+        raise PrepError.at(model_path, "the model declares no measure", name="no-measures",
+                           hint="declare one: `measure NAME [of: DELIVERABLE, target: \">= 60%\", green: ..., "
+                                "lime: ..., yellow: ...]` (docs/measures.md)", source=model.source)
+    result = load_status(model, data_path)
+    chosen = None
+    if customer is not None:
+        chosen = result.customer(customer)
+        if chosen is None:
+            names = [c.customer for c in result.customers if c.customer is not None]
+            close = difflib.get_close_matches(customer, names, n=1, cutoff=0.6)
+            raise PrepError.at(data_path, f"the data has no customer '{customer}'", name="bad-data",
+                               hint=f"did you mean '{close[0]}'?" if close else
+                               ("customers: " + ", ".join(names[:8]) + (", ..." if len(names) > 8 else ""))
+                               if names else "the data has no customer column")
+    text = format_status(result, output_format.lower(), chosen)
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+    else:
+        from ..renderer.output import write_output
+
+        write_output(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+    ctx.exit(EXIT_OK)

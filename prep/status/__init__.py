@@ -1,0 +1,27 @@
+"""Health from data: measured values -> where each customer stands.
+
+    read_values(path, model) -> [Reading]       data.py (CSV or XLSX; located errors)
+    evaluate(model, readings) -> Status          evaluate.py (colours, stage reached, health)
+    format_status(status, fmt) -> str            formats.py (text, json, markdown)
+    status_view(status, customer) -> (Model, {deliverable: colour})
+                                                 view.py (the model to draw, labels with values)
+
+A stage of its own between the linter and the layout: it reads the model
+(and the linter's Markdown cell escaping) and nothing after it; the
+renderer only receives the colours.
+"""
+
+from __future__ import annotations
+
+from .data import Reading, read_values
+from .evaluate import DONE, NO_DATA, CustomerStatus, MeasureValue, Status, evaluate
+from .formats import FORMATS, format_status
+from .view import status_view
+
+__all__ = ["DONE", "FORMATS", "NO_DATA", "CustomerStatus", "MeasureValue", "Reading", "Status", "evaluate",
+           "format_status", "read_values", "status_view", "load_status"]
+
+
+def load_status(model, path: str) -> Status:
+    """The status of `model`'s customers from the data file at `path`."""
+    return evaluate(model, read_values(path, model), source=path)

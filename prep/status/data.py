@@ -1,0 +1,249 @@
+"""Measured values in: a CSV or XLSX table, one value a row.
+
+    measure,value[,customer][,date]
+
+The header names the columns, in any order, in English or Japanese
+(`measure`/`指標`, `value`/`値`, `customer`/`顧客`, `date`/`日付`); other
+columns are ignored. A row names a measure by its name (or its label, or
+the label's first line) and gives a number, with the measure's unit or none
+(`62`, `62%`, `６２％`, `1,200`, `14 日`). Empty rows are skipped.
+
+Every problem is a located error (`values.csv:14:1: unknown measure
+'定着率2'`, with a did-you-mean), collected over the whole file (up to
+`MAX_ERRORS`) and raised together as one PrepError: never a traceback.
+
+CSV files are read as UTF-8 (with or without the BOM Excel writes) or,
+failing that, as Shift_JIS (cp932: Excel's CSV on a Japanese Windows). XLSX
+needs openpyxl; the first sheet is read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+
+from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span
+
+MAX_ERRORS = 20
+HEADERS = {
+    "measure": ("measure", "指標", "kpi"),
+    "value": ("value", "値", "数値"),
+    "customer": ("customer", "顧客", "account"),
+    "date": ("date", "日付"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One row: a measure's value for a customer (None: the only one)."""
+
+    customer: str | None
+    measure: str
+    value: float
+    text: str          # the value as written
+    date: str | None
+    line: int
+
+
+class _Errors:
+    def __init__(self, path: str, source: str | None):
+        self.path, self.source, self.found = path, source, []
+
+    def add(self, line: int, column: int, width: int, message: str, hint: str | None) -> None:
+        if len(self.found) < MAX_ERRORS:
+            self.found.append(Diagnostic("E000", ERROR, message, Span(self.path, line, column, line,
+                                                                      column + max(width, 1)),
+                                         name="bad-data", hint=hint))
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise PrepError(self.found, self.source)
+
+
+def read_values(path: str, model) -> list[Reading]:
+    """The readings of a CSV or XLSX file for `model`'s measures. Raises
+    PrepError (located) for an unreadable file, a missing column, an
+    unknown measure or a value that is not a number in the measure's unit."""
+    ext = os.path.splitext(path)[1].lower()
+    try:
+        if ext in (".xlsx", ".xlsm"):
+            rows, source = _xlsx_rows(path), None
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+            source = _decode(data, path)
+            rows = _csv_rows(source)
+    except OSError as e:
+        raise PrepError.at(path, f"cannot read the data: {e.strerror or e}", name="unreadable-file",
+                           hint="give a CSV or XLSX file with the columns measure,value (and customer, date)") \
+            from None
+    return _readings(rows, path, source, model)
+
+
+def _decode(data: bytes, path: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp932")
+        except UnicodeDecodeError:
+            raise PrepError.at(path, "the data is neither UTF-8 nor Shift_JIS text", name="unreadable-file",
+                               hint="save it as CSV UTF-8 (Excel: CSV UTF-8 (Comma delimited)) or as .xlsx") \
+                from None
+    if "\x00" in text[:4096]:
+        raise PrepError.at(path, "this is not a CSV text file", name="unreadable-file",
+                           hint="give a CSV (UTF-8) or an .xlsx file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _csv_rows(text: str):
+    """(line number, [cells]) per row; a quoted cell may span lines."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 1
+    for row in reader:
+        yield line, row
+        line = reader.line_num + 1
+
+
+def _xlsx_rows(path: str):
+    try:
+        import openpyxl
+    except ImportError:
+        raise PrepError.at(path, "reading .xlsx needs openpyxl, which is not installed", name="missing-extra",
+                           hint="pip install openpyxl, or save the sheet as CSV UTF-8") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - a broken or foreign file, said in plain words
+        raise PrepError.at(path, f"cannot read the workbook: {type(e).__name__}: {e}", name="unreadable-file",
+                           hint="give an .xlsx saved by Excel or LibreOffice, or a CSV") from None
+    sheet = book.worksheets[0]
+    rows = []
+    for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows.append((i, ["" if v is None else _cell_text(v) for v in row]))
+    book.close()
+    return rows
+
+
+def _cell_text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat()[:10] if hasattr(v, "hour") and not (v.hour or v.minute or v.second) else v.isoformat()
+    return str(v)
+
+
+def _column_of(cells: list[str], at: int) -> int:
+    """The 1-based text column where cell `at` starts (for a caret under it)."""
+    return 1 + sum(len(c) + 1 for c in cells[:at])
+
+
+def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
+    errors = _Errors(path, source)
+    rows = iter(rows)
+    header = None
+    for line, cells in rows:
+        if any(c.strip() for c in cells):
+            header = (line, cells)
+            break
+    if header is None:
+        raise PrepError.at(path, "the data has no rows", name="bad-data",
+                           hint="the first row names the columns: measure,value (and customer, date)")
+    hline, hcells = header
+    where: dict[str, int] = {}
+    for i, c in enumerate(hcells):
+        key = c.strip().lower()
+        for col, names in HEADERS.items():
+            if key in names and col not in where:
+                where[col] = i
+    missing = [c for c in ("measure", "value") if c not in where]
+    if missing:
+        shown = ", ".join(repr(c) for c in hcells[:8])
+        raise PrepError([Diagnostic("E000", ERROR, f"the data has no {' and no '.join(missing)} column",
+                                    Span(path, hline, 1, hline, max(2, len(",".join(hcells)) + 1)),
+                                    name="bad-data",
+                                    hint=f"the first row names the columns: measure,value (and customer, date); "
+                                         f"found {shown or 'nothing'}")], source)
+    by_name = _measure_names(model)
+    mi, vi = where["measure"], where["value"]
+    ci, di = where.get("customer"), where.get("date")
+    width = max(mi, vi, ci if ci is not None else -1, di if di is not None else -1) + 1
+    out: list[Reading] = []
+    append = out.append
+    for line, cells in rows:
+        if len(cells) < width:
+            if not any(c.strip() for c in cells):
+                continue
+            cells = cells + [""] * (width - len(cells))
+        name = cells[mi].strip()
+        text = cells[vi].strip()
+        if not name and not text:
+            continue
+        m = by_name.get(name)
+        if m is None:
+            col = _column_of(cells, mi)
+            if not name:
+                errors.add(line, col, 1, "the measure is missing", "name one of the model's measures")
+            else:
+                close = difflib.get_close_matches(name, list(model.measures), n=1, cutoff=0.6)
+                errors.add(line, col, len(cells[mi]), f"unknown measure '{name}'",
+                           f"did you mean '{close[0]}'?" if close else
+                           "the model's measures: " + ", ".join(list(model.measures)[:8]) +
+                           (", ..." if len(model.measures) > 8 else "") if model.measures else
+                           "the model declares no measure: `measure NAME [of: DELIVERABLE, ...]`")
+            continue
+        try:
+            value = float(text)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError
+        except ValueError:
+            value = _value(text, m)
+            if value is None:
+                unit = _unit(m)
+                errors.add(line, _column_of(cells, vi), len(cells[vi]) or 1,
+                           f"value '{text}' of measure '{m.name}' is not a number" +
+                           (f" in '{unit}'" if unit else ""),
+                           f"write a number{' (' + unit + ' may follow it)' if unit else ''}, e.g. 62"
+                           + (unit if unit == "%" else (" " + unit if unit else "")))
+                continue
+        customer = cells[ci].strip() if ci is not None else None
+        date = cells[di].strip() or None if di is not None else None
+        append(Reading(customer or None if ci is not None else None, m.name, value, text, date, line))
+    errors.raise_if_any()
+    return out
+
+
+def _measure_names(model) -> dict:
+    """Name, label and the label's first line -> measure (a name wins)."""
+    out: dict = {}
+    for m in model.measures.values():
+        if m.label:
+            out.setdefault(m.label.strip(), m)
+            out.setdefault(m.label.split("\n")[0].strip(), m)
+    for m in model.measures.values():
+        out[m.name] = m
+    return out
+
+
+def _unit(m) -> str:
+    for t in (m.target, m.green, m.lime, m.yellow):
+        if t is not None and t.unit:
+            return t.unit
+    return ""
+
+
+def _value(text: str, m) -> float | None:
+    from ..language.model import parse_number
+
+    parsed = parse_number(text)
+    if parsed is None:
+        return None
+    value, unit = parsed
+    if unit and unit != _unit(m):
+        return None
+    return value

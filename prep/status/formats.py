@@ -1,0 +1,139 @@
+"""`prep status` outputs, each a pure function of a Status: text for a
+terminal, JSON for scripts, Markdown for a report or a pull request.
+
+One customer (or `--customer NAME`): each measure with its stage, value,
+colour and target. Many: how many customers stand in each stage in each
+colour. Names and labels come from the model and the data, so they are
+made inert for each output: control characters never reach a terminal, a
+`|` or a line break never breaks a Markdown table, `<` never becomes HTML.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..language.diagnostics import display_width, visible
+from ..linter.findings import markdown_cell
+from .evaluate import COLUMNS, DONE, NO_DATA, CustomerStatus, Status
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split("\n"))
+
+
+def _plain(text) -> str:
+    """One terminal line: line breaks as spaces, control characters as U+FFFD."""
+    return visible(_one_line(text)).replace("\t", " ")
+
+
+def _table(rows: list[tuple[str, ...]], right: set[int] = frozenset()) -> list[str]:
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = []
+        for i, (cell, w) in enumerate(zip(r, widths)):
+            pad = " " * (w - display_width(cell))
+            cells.append(pad + cell if i in right else cell + pad)
+        out.append("  " + "  ".join(cells).rstrip())
+    return out
+
+
+def _measure_rows(status: Status, c: CustomerStatus):
+    """(stage, measure, value text, colour, target) for each measure, in
+    stage order, then the measures of no stage's exit."""
+    model = status.model
+    seen = set()
+    for stage, names in status.stage_measures.items():
+        for name in names:
+            seen.add(name)
+            yield stage, model.measures[name], c.values.get(name)
+    for name, m in model.measures.items():
+        if name not in seen:
+            yield model.stage_of(m.of) if m.of is not None and model.stages else None, m, c.values.get(name)
+
+
+def _stage_label(status: Status, stage: str | None) -> str:
+    if stage is None or stage == "-":
+        return "-"
+    if stage == DONE:
+        return "done (every stage's exit measured green or lime)"
+    s = status.model.stages[stage]
+    return stage if s.label is None else f"{stage} ({_one_line(s.label)})"
+
+
+def format_text(status: Status, customer: CustomerStatus | None = None) -> str:
+    if customer is not None or len(status.customers) == 1:
+        c = customer or status.customers[0]
+        head = [f"customer: {_plain(c.name)}" if c.customer is not None else f"data: {_plain(status.source)}",
+                f"stage reached: {_plain(_stage_label(status, c.stage))}",
+                f"health: {c.health or NO_DATA}"]
+        rows = [("stage", "measure", "value", "colour", "target")]
+        for stage, m, v in _measure_rows(status, c):
+            rows.append((_plain(stage or "-"), _plain(m.display), _plain(v.text) if v is not None else "-",
+                         (v.colour or "-") if v is not None else NO_DATA,
+                         m.target.text if m.target is not None else "-"))
+        return "\n".join(head + _table(rows)) + "\n"
+    counts = status.counts()
+    n = len(status.customers)
+    head = [f"{_plain(status.source)}: {n} customer{'s' if n != 1 else ''} by the stage reached and health"]
+    rows = [("stage", *COLUMNS, "total")]
+    totals = dict.fromkeys(COLUMNS, 0)
+    for stage, by in counts.items():
+        rows.append((_plain(stage), *(str(by[c]) for c in COLUMNS), str(sum(by.values()))))
+        for col in COLUMNS:
+            totals[col] += by[col]
+    rows.append(("total", *(str(totals[c]) for c in COLUMNS), str(n)))
+    return "\n".join(head + _table(rows, right=set(range(1, len(COLUMNS) + 2)))) + "\n"
+
+
+def _customer_record(status: Status, c: CustomerStatus) -> dict:
+    return {"customer": c.customer, "stage": c.stage, "health": c.health,
+            "values": [{"measure": m.name, "stage": stage, "value": v.value if v is not None else None,
+                        "text": v.text if v is not None else None, "colour": v.colour if v is not None else None,
+                        "date": v.date if v is not None else None}
+                       for stage, m, v in _measure_rows(status, c)]}
+
+
+def to_dict(status: Status, customer: CustomerStatus | None = None) -> dict:
+    chosen = [customer] if customer is not None else list(status.customers)
+    return {"format": "prep-status", "version": 1, "model": status.model.path, "data": status.source,
+            "customers": len(chosen),
+            "stages": [{"name": s.name, "label": s.label, "measures": list(status.stage_measures.get(s.name, ()))}
+                       for s in status.model.stages.values()],
+            "counts": status.counts() if customer is None else None,
+            "status": [_customer_record(status, c) for c in chosen]}
+
+
+def format_json(status: Status, customer: CustomerStatus | None = None) -> str:
+    return json.dumps(to_dict(status, customer), ensure_ascii=False, indent=2) + "\n"
+
+
+def format_markdown(status: Status, customer: CustomerStatus | None = None) -> str:
+    cell = markdown_cell
+    if customer is not None or len(status.customers) == 1:
+        c = customer or status.customers[0]
+        out = [f"**{cell(c.name) if c.customer is not None else cell(status.source)}**: stage reached "
+               f"{cell(_stage_label(status, c.stage))}, health **{c.health or NO_DATA}**", "",
+               "| stage | measure | value | colour | target |", "|---|---|---:|---|---|"]
+        for stage, m, v in _measure_rows(status, c):
+            out.append(f"| {cell(stage or '-')} | {cell(m.display)} | {cell(v.text) if v is not None else '-'} | "
+                       f"{(v.colour or '-') if v is not None else NO_DATA} | "
+                       f"{cell(m.target.text) if m.target is not None else '-'} |")
+        return "\n".join(out) + "\n"
+    counts = status.counts()
+    out = [f"{len(status.customers)} customers of {cell(status.source)} by the stage reached and health", "",
+           "| stage | " + " | ".join(COLUMNS) + " | total |", "|---|" + "---:|" * (len(COLUMNS) + 1)]
+    for stage, by in counts.items():
+        out.append(f"| {cell(_stage_label(status, stage))} | " + " | ".join(str(by[c]) for c in COLUMNS)
+                   + f" | {sum(by.values())} |")
+    return "\n".join(out) + "\n"
+
+
+def format_status(status: Status, fmt: str = "text", customer: CustomerStatus | None = None) -> str:
+    if fmt == "json":
+        return format_json(status, customer)
+    if fmt == "markdown":
+        return format_markdown(status, customer)
+    return format_text(status, customer)
