@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span
 
@@ -34,9 +34,9 @@ HEADERS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One row: a measure's value for a customer (None: the only one)."""
+class Reading(NamedTuple):
+    """One row: a measure's value for a customer (None: the only one). A
+    named tuple: 200,000 rows are read in well under a second."""
 
     customer: str | None
     measure: str
@@ -175,6 +175,7 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
     width = max(mi, vi, ci if ci is not None else -1, di if di is not None else -1) + 1
     out: list[Reading] = []
     append = out.append
+    new = tuple.__new__
     for line, cells in rows:
         if len(cells) < width:
             if not any(c.strip() for c in cells):
@@ -211,9 +212,9 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
                            f"write a number{' (' + unit + ' may follow it)' if unit else ''}, e.g. 62"
                            + (unit if unit == "%" else (" " + unit if unit else "")))
                 continue
-        customer = cells[ci].strip() if ci is not None else None
-        date = cells[di].strip() or None if di is not None else None
-        append(Reading(customer or None if ci is not None else None, m.name, value, text, date, line))
+        customer = (cells[ci].strip() or None) if ci is not None else None
+        date = (cells[di].strip() or None) if di is not None else None
+        append(new(Reading, (customer, m.name, value, text, date, line)))
     errors.raise_if_any()
     return out
 

@@ -15,6 +15,7 @@ Several readings of one measure for one customer: the one with the latest
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..language.model import HEALTH_COLOURS
 
@@ -24,8 +25,7 @@ COLUMNS = (*HEALTH_COLOURS, NO_DATA)
 _RANK = {c: i for i, c in enumerate(HEALTH_COLOURS)}   # green 0 .. red 3
 
 
-@dataclass(frozen=True, slots=True)
-class MeasureValue:
+class MeasureValue(NamedTuple):
     measure: str
     value: float
     text: str               # as written in the data
@@ -100,11 +100,14 @@ def evaluate(model, readings, source: str = "<data>") -> Status:
         old = latest.get(key)
         if old is None or (r.date or "") >= (old.date or ""):
             latest[key] = r
-    colour_of = {name: m.colour for name, m in measures.items()}
+    colour_of = {name: m.classifier() for name, m in measures.items()}
     per_customer: dict = {}
+    new = tuple.__new__
     for (customer, measure), r in latest.items():
-        per_customer.setdefault(customer, {})[measure] = MeasureValue(measure, r.value, r.text,
-                                                                      colour_of[measure](r.value), r.date)
+        values = per_customer.get(customer)
+        if values is None:
+            values = per_customer[customer] = {}
+        values[measure] = new(MeasureValue, (measure, r.value, r.text, colour_of[measure](r.value), r.date))
     stage_measures = {s.name: tuple(m.name for m in measures.values() if m.of in s.exits)
                       for s in model.stages.values()}
     gates = [(name, ms) for name, ms in stage_measures.items() if ms]
