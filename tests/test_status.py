@@ -1,0 +1,333 @@
+"""Health from data (issue 23): `prep status MODEL --data values.csv`
+(CSV or XLSX) and `prep render --status`, through the API and the CLI (in
+process and as a real subprocess): colours, the stage reached, counts per
+stage and colour, located errors, and hostile names and values kept inert
+in text, JSON, Markdown and the picture."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import prep
+from prep.language.diagnostics import PrepError
+from prep.status import DONE, NO_DATA, evaluate, format_status, load_status, read_values, status_view
+
+from conftest import EXAMPLES
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+MODEL = """\
+title "status"
+stage kickoff "Kickoff" [exit: plan]
+stage adoption "Adoption" [exit: adopted]
+deliverable contract [external]
+knowhow playbook [owner: [Sato, Ito]]
+deliverable plan "success plan"
+deliverable usage "usage data" [external, stage: adoption]
+deliverable adopted "key features adopted" [final]
+contract, playbook -> plan
+plan, usage -> adopted
+measure 合意率 "plan agreed" [of: plan, target: ">= 80%", green: ">= 80%", lime: ">= 60%", yellow: ">= 40%", dear: engagement]
+measure 定着率 "weekly active" [of: adopted, from: usage, target: ">= 60%", green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"]
+measure 解約日数 [of: adopted, target: "<= 3 日", green: "<= 3 日", lime: "<= 5 日", yellow: "<= 10 日"]
+"""
+
+DATA = """\
+customer,measure,value,date
+ACME,合意率,85%,2026-10-01
+ACME,定着率,41,2026-10-01
+ACME,定着率,61,2026-11-01
+ACME,解約日数,2 日,2026-11-01
+Beta,合意率,70,2026-11-01
+Gamma,合意率,30%,2026-11-01
+Delta,合意率,90,2026-11-01
+Delta,定着率,50,2026-11-01
+Delta,解約日数,12,2026-11-01
+"""
+
+
+@pytest.fixture
+def files(tmp_path):
+    model, data = tmp_path / "m.prep", tmp_path / "values.csv"
+    model.write_text(MODEL, encoding="utf-8")
+    data.write_text(DATA, encoding="utf-8")
+    return model, data
+
+
+def status_of(model_text: str, data_text: str, tmp_path, name: str = "values.csv"):
+    data = tmp_path / name
+    data.write_text(data_text, encoding="utf-8")
+    return load_status(prep.loads(model_text, "m.prep"), str(data))
+
+
+# ------------------------------------------------------------------ API
+
+
+def test_each_customer_stage_reached_health_and_latest_values(files):
+    model_path, data = files
+    s = load_status(prep.load(str(model_path)), str(data))
+    by = {c.customer: c for c in s.customers}
+    assert list(by) == ["ACME", "Beta", "Delta", "Gamma"]
+    # ACME: the later 定着率 (61, green) counts, not the earlier 41; every exit green: done
+    assert by["ACME"].values["定着率"].value == 61 and by["ACME"].values["定着率"].date == "2026-11-01"
+    assert (by["ACME"].stage, by["ACME"].health) == (DONE, "green")
+    # Beta: 合意率 70 is lime, so kickoff is passed; adoption has no values: held there, no data
+    assert (by["Beta"].stage, by["Beta"].health) == ("adoption", None)
+    # Gamma: 合意率 30% is red: held in kickoff
+    assert (by["Gamma"].stage, by["Gamma"].health) == ("kickoff", "red")
+    # Delta: 定着率 50 lime, 解約日数 12 (lower is better) red: held in adoption, red
+    assert by["Delta"].values["解約日数"].colour == "red" and (by["Delta"].stage, by["Delta"].health) == (
+        "adoption", "red")
+    assert s.counts() == {
+        "kickoff": {"green": 0, "lime": 0, "yellow": 0, "red": 1, NO_DATA: 0},
+        "adoption": {"green": 0, "lime": 0, "yellow": 0, "red": 1, NO_DATA: 1},
+        DONE: {"green": 1, "lime": 0, "yellow": 0, "red": 0, NO_DATA: 0}}
+
+
+def test_data_without_customers_is_one_customer_and_a_model_without_stages_has_no_stage(tmp_path):
+    s = status_of(MODEL, "measure,value\n合意率,50\n", tmp_path)
+    (c,) = s.customers
+    assert (c.customer, c.stage, c.health) == (None, "kickoff", "yellow")
+    flat = status_of("deliverable a\nmeasure m [of: a, green: \">= 5\", lime: \">= 3\", yellow: \">= 1\"]\n",
+                     "measure,value\nm,4\n", tmp_path)
+    assert (flat.customers[0].stage, flat.customers[0].health) == (None, "lime")
+    assert flat.counts() == {"-": {"green": 0, "lime": 1, "yellow": 0, "red": 0, NO_DATA: 0}}
+
+
+def test_headers_in_japanese_any_order_extra_columns_and_labels_as_names(tmp_path):
+    s = status_of(MODEL, "メモ,値,指標,顧客\nx,85,plan agreed,A社\ny,2,解約日数,A社\n", tmp_path)
+    assert {m: v.value for m, v in s.customers[0].values.items()} == {"合意率": 85, "解約日数": 2}
+    assert s.customers[0].customer == "A社"
+
+
+def test_shift_jis_csv_from_excel_is_read(tmp_path):
+    data = tmp_path / "sjis.csv"
+    data.write_bytes("measure,value\n合意率,85\n".encode("cp932"))
+    assert load_status(prep.loads(MODEL, "m.prep"), str(data)).customers[0].values["合意率"].colour == "green"
+
+
+@pytest.mark.parametrize("text, message, line, column", [
+    ("measure,value\n合意率,85\n定着率2,5\n", "unknown measure '定着率2'", 3, 1),
+    ("measure,value\n合意率,abc\n", "value 'abc' of measure '合意率' is not a number in '%'", 2, 5),
+    ("measure,value\n解約日数,3 %\n", "value '3 %' of measure '解約日数' is not a number in '日'", 2, 6),
+    ("measure,value\n合意率,nan\n", "value 'nan' of measure '合意率' is not a number", 2, 5),
+    ("measure,value\n,5\n", "the measure is missing", 2, 1),
+    ("customer,value\nA,5\n", "the data has no measure column", 1, 1),
+    ("name,amount\n", "the data has no measure and no value column", 1, 1),
+])
+def test_bad_data_is_a_located_error(tmp_path, text, message, line, column):
+    data = tmp_path / "values.csv"
+    data.write_text(text, encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    d = e.value.diagnostics[0]
+    assert d.message.startswith(message) and (d.span.path, d.span.line, d.span.column) == (str(data), line, column)
+
+
+def test_every_bad_row_is_reported_at_once_with_did_you_mean(tmp_path):
+    data = tmp_path / "values.csv"
+    data.write_text("measure,value\n定着率2,5\n合意率,x\n解約日数,1\n合意率X,2\n", encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    assert [(d.span.line, d.hint.split("?")[0] if d.hint else None) for d in e.value.diagnostics] == [
+        (2, "did you mean '定着率'"), (3, "write a number (% may follow it), e.g. 62%"), (5, "did you mean '合意率'")]
+
+
+def test_status_view_labels_and_colours_the_measured_deliverables(files):
+    model_path, data = files
+    model = prep.load(str(model_path))
+    s = load_status(model, str(data))
+    drawn, health = status_view(s, s.customer("Delta"))
+    assert health == {"plan": "green", "adopted": "red"}
+    assert drawn.deliverables["adopted"].label == "key features adopted\n定着率: 50 (lime)\n解約日数: 12 (red)"
+    assert drawn.deliverables["contract"] == model.deliverables["contract"]
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def test_cli_summary_text_json_markdown(files, cli):
+    model_path, data = files
+    r = cli("status", str(model_path), "--data", str(data))
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0].endswith("values.csv: 4 customers by the stage reached and health")
+    assert lines[1].split() == ["stage", "green", "lime", "yellow", "red", "no", "data", "total"]
+    assert lines[2].split() == ["kickoff", "0", "0", "0", "1", "0", "1"]
+    assert lines[3].split() == ["adoption", "0", "0", "0", "1", "1", "2"]
+    assert lines[5].split() == ["total", "1", "0", "0", "2", "1", "4"]
+    data_json = json.loads(cli("status", str(model_path), "--data", str(data), "--format", "json").output)
+    assert data_json["customers"] == 4 and data_json["counts"]["done"]["green"] == 1
+    delta = next(x for x in data_json["status"] if x["customer"] == "Delta")
+    assert delta["stage"] == "adoption" and {v["measure"]: v["colour"] for v in delta["values"]} == {
+        "合意率": "green", "定着率": "lime", "解約日数": "red"}
+    md = cli("status", str(model_path), "--data", str(data), "--format", "markdown").output
+    assert "| adoption (Adoption) | 0 | 0 | 0 | 1 | 1 | 2 |" in md
+
+
+def test_cli_one_customer_in_detail(files, cli):
+    model_path, data = files
+    r = cli("status", str(model_path), "--data", str(data), "--customer", "Delta")
+    assert r.exit_code == 0
+    assert r.output.splitlines()[:3] == ["customer: Delta", "stage reached: adoption (Adoption)", "health: red"]
+    row = [line.split() for line in r.output.splitlines() if "解約日数" in line][0]
+    assert row == ["adoption", "解約日数", "12", "red", "<=", "3", "日"]
+
+
+def test_cli_errors_are_located_and_exit_2_as_a_subprocess(files, tmp_path, prep_run):
+    model_path, _ = files
+    bad = tmp_path / "bad.csv"
+    bad.write_text("measure,value\n" + "合意率,80\n" * 12 + "定着率2,5\n", encoding="utf-8")
+    done = prep_run("status", str(model_path), "--data", str(bad))
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "Traceback" not in err
+    assert f"{bad}:14:1: error: unknown measure '定着率2'" in err and "hint: did you mean '定着率'?" in err
+    done = prep_run("status", str(model_path), "--data", str(files[1]), "--customer", "Delt")
+    assert done.returncode == 2 and "no customer 'Delt'" in done.stderr.decode() and "did you mean 'Delta'" in \
+        done.stderr.decode()
+    done = prep_run("status", str(model_path), "--data", str(tmp_path / "missing.csv"))
+    assert done.returncode == 2 and "cannot read the data" in done.stderr.decode()
+    plain = tmp_path / "plain.prep"
+    plain.write_text("a -> b\n", encoding="utf-8")
+    done = prep_run("status", str(plain), "--data", str(files[1]))
+    assert done.returncode == 2 and "declares no measure" in done.stderr.decode()
+
+
+def test_xlsx_data(files, tmp_path, cli):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [("customer", "measure", "value"), ("ACME", "合意率", 0.85 * 100), ("ACME", "定着率", "61%"),
+                ("ACME", "解約日数", 2), ("ACME", "定着率2", 1)]:
+        sheet.append(row)
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    r = cli("status", str(files[0]), "--data", str(path))
+    assert r.exit_code == 2
+    sheet.delete_rows(5)
+    book.save(path)
+    r = cli("status", str(files[0]), "--data", str(path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    (acme,) = json.loads(r.output)["status"]
+    assert acme["stage"] == "done" and {v["measure"]: v["value"] for v in acme["values"]} == {
+        "合意率": 85, "定着率": 61, "解約日数": 2}
+
+
+def test_xlsx_errors_name_the_row(files, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(("measure", "value"))
+    book.active.append(("合意率", "lots"))
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    with pytest.raises(PrepError) as e:
+        read_values(str(path), prep.loads(MODEL, "m.prep"))
+    assert e.value.diagnostics[0].span.line == 2 and "'lots'" in e.value.diagnostics[0].message
+
+
+def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
+    model_path, data = files
+    out = tmp_path / "delta.svg"
+    r = cli("render", str(model_path), "--status", str(data), "--customer", "Delta", "--view", "roadmap",
+            "-o", str(out))
+    assert r.exit_code == 0, r.output
+    root = ET.parse(out).getroot()
+    nodes = {g.find(f"{SVG}title").text.split(" — ")[0]: g.get("class").split() for g in root.iter(f"{SVG}g")
+             if "node" in (g.get("class") or "").split()}
+    adopted = next(k for k in nodes if k.startswith("key features adopted"))
+    plan = next(k for k in nodes if k.startswith("success plan"))
+    assert "prep-health-red" in nodes[adopted] and "prep-measured" in nodes[adopted]
+    assert "prep-health-green" in nodes[plan]
+    assert not any("prep-measured" in c for k, c in nodes.items() if k.startswith(("contract", "usage data")))
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "解約日数: 12 (red)" in texts and "定着率: 50 (lime)" in texts
+    # several customers and none named: say how to choose; a wrong one: did you mean
+    r = cli("render", str(model_path), "--status", str(data), "-o", str(out))
+    assert r.exit_code == 2 and "--customer" in r.output
+    r = cli("render", str(model_path), "--customer", "Delta", "-o", str(out))
+    assert r.exit_code == 2 and "--status" in r.output
+
+
+def test_render_status_as_a_subprocess_pdf_fitted_to_a_page(files, tmp_path, prep_run):
+    model_path, data = files
+    out = tmp_path / "acme.pdf"
+    done = prep_run("render", str(model_path), "--status", str(data), "--customer", "ACME", "-o", str(out))
+    assert done.returncode == 0, done.stderr.decode()
+    assert out.read_bytes().startswith(b"%PDF")
+    dot = prep_run("render", str(model_path), "--status", str(data), "--customer", "ACME", "-o", "-", "-f", "dot")
+    assert b'class="prep-deliverable prep-final prep-measured prep-health-green"' in dot.stdout
+
+
+def test_api_render_health_option(files):
+    model_path, data = files
+    model = prep.load(str(model_path))
+    s = load_status(model, str(data))
+    drawn, health = status_view(s, s.customer("Gamma"))
+    dot = prep.render(drawn, "dot", health=health).decode()
+    assert "prep-health-red" in dot and "prep-health-none" in dot   # adopted has no value for Gamma
+    mmd = prep.render(drawn, "mmd", health=health).decode()
+    assert "classDef measured-red" in mmd
+
+
+# ------------------------------------------------------------------ hostile names and values
+
+
+HOSTILE_LABEL = '<script>alert(1)</script> | ` \\x1b[31m'
+
+
+def test_hostile_customers_values_and_labels_stay_inert_in_every_output(tmp_path, cli):
+    model = MODEL.replace('"weekly active"', '"<b>weekly</b> | active\\n`x`"')
+    (tmp_path / "m.prep").write_text(model, encoding="utf-8")
+    customer = "Evil\x1b[2J\x07|<img src=x onerror=alert(1)>\nnext"
+    data = tmp_path / "values.csv"
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["customer", "measure", "value"])
+    w.writerow([customer, "定着率", "61"])
+    w.writerow([customer, "合意率", "85"])
+    data.write_text(buf.getvalue(), encoding="utf-8")
+    text = cli("status", str(tmp_path / "m.prep"), "--data", str(data)).output
+    assert "\x1b" not in text and "\x07" not in text
+    assert text.splitlines()[0].startswith("customer: Evil\ufffd[2J\ufffd|<img src=x onerror=alert(1)> next")
+    md = cli("status", str(tmp_path / "m.prep"), "--data", str(data), "--format", "markdown").output
+    assert "<img" not in md and "<b>" not in md and "\\|" in md and "\x1b" not in md
+    assert all(line.startswith(("|", "**")) or not line for line in md.splitlines())  # no row broken
+    records = json.loads(cli("status", str(tmp_path / "m.prep"), "--data", str(data), "--format", "json").output)
+    assert records["status"][0]["customer"] == customer   # JSON keeps it exactly
+    out = tmp_path / "evil.svg"
+    r = cli("render", str(tmp_path / "m.prep"), "--status", str(data), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    root = ET.parse(out).getroot()
+    assert not list(root.iter(f"{SVG}script")) and not list(root.iter(f"{SVG}b"))
+
+
+def test_a_hostile_value_is_a_located_error_shown_inert(tmp_path, prep_run):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text('measure,value\n定着率,"\x1b[31m12\x07"\n', encoding="utf-8")
+    done = prep_run("status", str(tmp_path / "m.prep"), "--data", str(data))
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "\x1b" not in err and "\x07" not in err and ":2:" in err
+
+
+def test_the_example_data_in_docs(cli):
+    model = EXAMPLES / "cs-onboarding.prep"
+    data = EXAMPLES / "cs-onboarding.values.csv"
+    s = load_status(prep.load(str(model)), str(data))
+    assert len(s.customers) >= 3 and {c.stage for c in s.customers} >= {"kickoff", "adoption"}
+    r = cli("status", str(model), "--data", str(data))
+    assert r.exit_code == 0
+
+
+def test_formats_are_pure_functions_of_the_status(files):
+    model_path, data = files
+    s = load_status(prep.load(str(model_path)), str(data))
+    assert format_status(s, "text") == format_status(s, "text")
+    again = evaluate(s.model, read_values(str(data), s.model), source=str(data))
+    assert format_status(again, "json") == format_status(s, "json")
