@@ -9,6 +9,9 @@
     >>> findings = prep.lint(model)       # [Diagnostic]
     >>> text = prep.format_text('a,b->c')  # 'a, b -> c\\n' (prep fmt)
 
+    status = prep.status(model, "values.csv")    # customers' stage and health from measured values
+    svg = prep.render_status(model, "values.csv", customer="ACME")
+
 Heavy modules (Lark, NetworkX, Graphviz) load on first use, so importing
 prep and running `prep --help` stay fast.
 """
@@ -21,14 +24,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
-           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff"]
+           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "status", "render_status"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
-                "format_text", "render_diff"):
+                "format_text", "render_diff", "status", "render_status"):
         from . import api
 
         return getattr(api, name)

@@ -112,6 +112,37 @@ def lint(model: Model, **options):
     return Findings(lint_model(model, **options))
 
 
+def status(model: Model, data: str):
+    """Where customers stand, from the measured values in `data` (a CSV or
+    XLSX file: measure,value and optionally customer, date): a `Status`
+    with each customer's values and colours, stage reached and health
+    (`.customers`, `.counts()`). Raises PrepError, located in the data,
+    for an unknown measure or a value that is not a number (docs/measures.md)."""
+    from .health import load_status
+
+    return load_status(model, data)
+
+
+def render_status(model: Model, data: str, format: str = "svg", *, customer: str | None = None,
+                  **options) -> bytes:
+    """The model with its measured deliverables coloured from the data, the
+    values in their boxes (`prep render --status`): one customer, the only
+    one in the data or `customer`. Other options as `render` (view="roadmap")."""
+    from .language.diagnostics import PrepError
+    from .health import load_status, status_view
+
+    result = load_status(model, data)
+    chosen = result.customer(customer) if customer is not None else (
+        result.customers[0] if len(result.customers) == 1 else None)
+    if chosen is None:
+        names = ", ".join(c.name for c in result.customers[:8])
+        raise PrepError.at(data, f"no customer '{customer}' in the data" if customer is not None else
+                           f"the data has {len(result.customers)} customers", name="bad-data",
+                           hint=f"name one of them: {names}" if names else "the data has no values")
+    drawn, health = status_view(result, chosen)
+    return render(drawn, format, health=health, **options)
+
+
 def format_text(text: str, path: str = "<string>") -> str:
     """The canonical layout of model text, as `prep fmt` writes it
     (docs/fmt.md): the same model, comments kept, idempotent. Raises

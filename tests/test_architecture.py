@@ -1,6 +1,6 @@
 """The package is laid out by pipeline stage and imports flow one way:
 
-    language <- linter <- status <- layouter <- renderer <- embed <- serve <- (api, cli)
+    language <- linter <- health <- layouter <- renderer <- embed <- serve <- (api, cli)
 
 Every import counts, including those inside functions (a lazy import is
 still a dependency); only `if TYPE_CHECKING:` blocks, which never run, are
@@ -18,7 +18,7 @@ PACKAGE = Path(prep.__file__).resolve().parent
 # viewer page; lsp (issue 13): an editor front end like the CLI, using the
 # language, the linter and the formatter. Nothing in the pipeline imports
 # either; only the command line sits above them.
-STAGES = ("language", "linter", "status", "layouter", "renderer", "embed", "serve", "lsp")
+STAGES = ("language", "linter", "health", "layouter", "renderer", "embed", "serve", "lsp")
 # importable from anywhere: utilities that import nothing of prep
 BOTTOM = {"prep._version", "prep._process"}
 

@@ -13,7 +13,7 @@ import pytest
 
 import prep
 from prep.language.diagnostics import PrepError
-from prep.status import DONE, NO_DATA, evaluate, format_status, load_status, read_values, status_view
+from prep.health import DONE, NO_DATA, evaluate, format_status, load_status, read_values, status_view
 
 from conftest import EXAMPLES
 
@@ -331,3 +331,15 @@ def test_formats_are_pure_functions_of_the_status(files):
     assert format_status(s, "text") == format_status(s, "text")
     again = evaluate(s.model, read_values(str(data), s.model), source=str(data))
     assert format_status(again, "json") == format_status(s, "json")
+
+
+def test_library_status_and_render_status(files):
+    model_path, data = files
+    model = prep.load(str(model_path))
+    s = prep.status(model, str(data))
+    assert [c.customer for c in s.customers] == ["ACME", "Beta", "Delta", "Gamma"]
+    svg = prep.render_status(model, str(data), customer="Gamma", view="roadmap")
+    assert b"prep&#45;health&#45;red" in svg and "合意率: 30% (red)".encode() in svg
+    with pytest.raises(PrepError) as e:
+        prep.render_status(model, str(data))
+    assert "4 customers" in e.value.diagnostics[0].message

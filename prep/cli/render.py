@@ -250,7 +250,7 @@ def _status_view(model, data: str, customer: str | None):
     import difflib
 
     from ..language.diagnostics import PrepError
-    from ..status import load_status, status_view
+    from ..health import load_status, status_view
 
     status = load_status(model, data)
     if not status.customers:

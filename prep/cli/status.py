@@ -30,7 +30,7 @@ def status(ctx, model_path, data_path, customer, output_format, output):
 
     from .. import api
     from ..language.diagnostics import PrepError
-    from ..status import format_status, load_status
+    from ..health import format_status, load_status
 
     model = api.load(model_path)
     if not model.measures:

@@ -1,4 +1,4 @@
-"""Health from data: measured values -> where each customer stands.
+"""Health from data (`prep status`): measured values -> where each customer stands.
 
     read_values(path, model) -> [Reading]       data.py (CSV or XLSX; located errors)
     evaluate(model, readings) -> Status          evaluate.py (colours, stage reached, health)
