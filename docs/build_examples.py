@@ -102,6 +102,21 @@ def page_pictures():
             yield page_file_name(f"pages/{name}.png", k, pages.count), data
 
 
+# (model, its data, customer, file stem): the roadmaps coloured by measured
+# values that docs/measures.md shows
+STATUS_PICTURES = (("cs-onboarding", "cs-onboarding.values.csv", "アクメ商事", "cs-onboarding.status"),)
+
+
+def status_pictures():
+    """(file name, bytes): a customer's roadmap coloured by its measured
+    values (`prep render --status DATA --customer NAME --view roadmap`)."""
+    for stem, data, customer, name in STATUS_PICTURES:
+        model = prep.load(ROOT / "examples" / f"{stem}.prep")
+        for fmt in ("svg", "png"):
+            yield f"{name}.{fmt}", prep.render_status(model, str(ROOT / "examples" / data), fmt, customer=customer,
+                                                      view="roadmap", legend=True)
+
+
 def main() -> None:
     out = ROOT / "docs" / "examples"
     out.mkdir(parents=True, exist_ok=True)
@@ -114,6 +129,9 @@ def main() -> None:
         write_output(str(out / name), data)
         print(f"rendered {name}")
     for name, data in roadmap_pictures():
+        write_output(str(out / name), data)
+        print(f"rendered {name}")
+    for name, data in status_pictures():
         write_output(str(out / name), data)
         print(f"rendered {name}")
     for name, data in stage_pictures():

@@ -343,3 +343,36 @@ def test_library_status_and_render_status(files):
     with pytest.raises(PrepError) as e:
         prep.render_status(model, str(data))
     assert "4 customers" in e.value.diagnostics[0].message
+
+
+def test_docs_measures_page_shows_what_the_commands_print(cli):
+    """docs/measures.md quotes `prep status` and `prep lint --measures` on the
+    example: those blocks are what the commands print now."""
+    import re
+
+    from conftest import ROOT
+
+    page = (ROOT / "docs" / "measures.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```text\n\$ prep (.+?)\n(.*?)```", page, re.S)
+    assert len(blocks) == 3
+    for command, expected in blocks:
+        r = cli(*command.split())
+        assert r.exit_code == 0 and r.output == expected, command
+    assert "(examples/cs-onboarding.status.svg)" in page
+
+
+def test_docs_status_picture_is_current():
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "docs"))
+    from build_examples import status_pictures
+
+    names = []
+    for name, data in status_pictures():
+        if name.endswith(".svg"):
+            names.append(name)
+            assert (ROOT / "docs" / "examples" / name).read_bytes() == data, \
+                f"docs/examples/{name} is stale: python docs/build_examples.py"
+    assert names == ["cs-onboarding.status.svg"]

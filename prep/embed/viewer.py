@@ -101,7 +101,7 @@ def svg_element_ids(svg: str, model: Model) -> tuple[dict[str, str], dict[str, i
 def model_stages(model: Model) -> tuple[list[dict], dict[str, str | None]]:
     """The stages in order (declared ones, or those a version-1 model names
     in `stage:` values) and each deliverable's effective stage: its own, else
-    the latest among its inputs', else the first (`Model.stage_of`)."""
+    the latest among its inputs'; an unplaced source its first user's (`Model.stage_of`)."""
     stages = [{"name": name, "label": s.display, "index": s.index, "exits": list(s.exits), "note": s.note}
               for name, s in model.stages.items()]
     return stages, dict(model.effective_stages)

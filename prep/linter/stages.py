@@ -6,8 +6,8 @@ only a later stage makes, no gate rests on one person, and no stage waits on
 coordination with another stage's party.
 
 Every rule reads the effective stages (`Model.effective_stages`: a
-deliverable's own placement, else the latest stage among its inputs, else
-the first stage). They apply only to declared stages; a v1 model whose free
+deliverable's own placement, else the latest stage among its inputs; an
+unplaced source is in the earliest stage of what uses it). They apply only to declared stages; a v1 model whose free
 text `stage:` values name undeclared stages gets the one T406 hint instead.
 
 The rules that follow dependencies stay linear and touch only what they
@@ -289,7 +289,7 @@ def _check_sync_across_stages(model, index, options):
 
     def unplaced_source(n: str) -> bool:
         # neither placed nor made from anything: it has no stage of its own
-        # (the first stage is only a default), so it takes its partner's
+        # (it takes its earliest user's), so it counts as its partner's
         return ds[n].stage is None and not index.inputs[n] and not index.sync_in[n]
 
     groups: dict[tuple, list] = {}
