@@ -376,3 +376,16 @@ def test_docs_status_picture_is_current():
             assert (ROOT / "docs" / "examples" / name).read_bytes() == data, \
                 f"docs/examples/{name} is stale: python docs/build_examples.py"
     assert names == ["cs-onboarding.status.svg"]
+
+
+def test_the_legend_of_a_status_picture_names_the_colours_not_findings(files, tmp_path, cli):
+    model_path, data = files
+    out = tmp_path / "legend.svg"
+    assert cli("render", str(model_path), "--status", str(data), "--customer", "Delta", "--legend",
+               "-o", str(out)).exit_code == 0
+    texts = [t.text for t in ET.parse(out).getroot().iter(f"{SVG}text")]
+    assert {"green", "lime", "yellow", "red", "no data"} <= set(texts)
+    assert "no finding" not in texts and "warning" not in texts
+    linted = tmp_path / "lint.svg"
+    assert cli("render", str(model_path), "--lint", "--legend", "-o", str(linted)).exit_code == 0
+    assert "no finding" in [t.text for t in ET.parse(linted).getroot().iter(f"{SVG}text")]

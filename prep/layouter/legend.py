@@ -6,6 +6,7 @@ drawing grow, downwards).
     [deliverable]  [knowhow]
     ──▶ input   - -▶ synchronization   ◀- -▶ mutual synchronization
     [no finding] [info] [warning] [error]        (with --lint)
+    [green] [lime] [yellow] [red] [no data]      (with --status: `health` is "status")
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ BOXES = (("deliverable", "deliverable"), ("knowhow", "knowhow"))
 LINES = (("input", "input"), ("sync", "synchronization"), ("mutual", "mutual synchronization"))
 HEALTH = (("health-green", "no finding"), ("health-lime", "info"), ("health-yellow", "warning"),
           ("health-red", "error"))
+# measured values (`prep render --status`): the same four colours, by name
+STATUS = (("status-green", "green"), ("status-lime", "lime"), ("status-yellow", "yellow"), ("status-red", "red"),
+          ("status-none", "no data"))
 DIFF_BOXES = (("diff-added", "+ added"), ("diff-removed", "removed"), ("diff-changed", "~ changed"))
 DIFF_LINES = (("diff-edge-added", "added relation"), ("diff-edge-removed", "removed relation"),
               ("diff-edge-changed", "changed relation"))
@@ -42,13 +46,19 @@ def stage_boxes(stages: str | None) -> tuple:
     return STAGE_BOXES + (STAGE_LATER if stages == "faint" else ())
 
 
+def health_row(health) -> tuple:
+    """The sample boxes of the health colours: of findings (`health` True)
+    or of measured values (`health` "status")."""
+    return STATUS if health == "status" else HEALTH
+
+
 def texts(health: bool, diff: bool = False, stages: str | None = None) -> list[tuple[str, str, bool]]:
     """(key, text, boxed) of everything to measure: boxed ones are sample boxes."""
     out = [("legend-header", HEADER, False)]
     out += [(f"legend-{k}", t, True) for k, t in BOXES + (EXIT,)]
     out += [(f"legend-{k}", t, False) for k, t in LINES]
     if health:
-        out += [(f"legend-{k}", t, True) for k, t in HEALTH]
+        out += [(f"legend-{k}", t, True) for k, t in health_row(health)]
     if diff:
         out += [(f"legend-{k}", t, True) for k, t in DIFF_BOXES]
         out += [(f"legend-{k}", t, False) for k, t in DIFF_LINES]
@@ -91,7 +101,7 @@ def block(sizes: dict[str, tuple[float, float]], health: bool,
     box_row(BOXES + ((EXIT,) if exits else ()))
     line_row(LINES)
     if health:
-        box_row(HEALTH)
+        box_row(health_row(health))
     if diff:
         box_row(DIFF_BOXES)
         line_row(DIFF_LINES)

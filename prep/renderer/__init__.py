@@ -56,7 +56,8 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
         from ..layouter import layout as lay_out
 
         layout = lay_out(model, direction=direction, font=theme.font, font_size=theme.font_size,
-                         engine=engine, legend=legend, health=findings is not None, previous=previous,
+                         engine=engine, legend=legend, previous=previous,
+                         health="status" if health is not None else findings is not None,
                          sizes=sizes, view=view)
     if fmt == "layout":
         return layout.to_json()

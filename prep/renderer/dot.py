@@ -93,7 +93,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         from ..layouter import layout as lay_out
 
         layout = lay_out(model, direction=direction, font=theme.font, font_size=theme.font_size,
-                         legend=legend, health=findings is not None)
+                         legend=legend, health="status" if health is not None else findings is not None)
     height = layout.height
 
     def pt(x: float, y: float) -> str:
@@ -347,7 +347,8 @@ def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
              "    graph " + _attrs([("label", '""'), ("style", '"rounded"'), ("color", dot_string(theme.group_border)),
                                     ("class", '"prep-legend"'), ("bb", bb(layout.legend))]) + ";"]
     fills = {"health-green": HEALTH_FILL[None], "health-lime": HEALTH_FILL["info"],
-             "health-yellow": HEALTH_FILL["warning"], "health-red": HEALTH_FILL["error"]}
+             "health-yellow": HEALTH_FILL["warning"], "health-red": HEALTH_FILL["error"],
+             **{f"status-{c or 'none'}": fill for c, fill in STATUS_FILL.items()}}
     plain, legend_item, box_margin = '""', '"prep-legend-item"', '"0.08,0.04"'
     for i, item in enumerate(layout.legend_items):
         b = item.box

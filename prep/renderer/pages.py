@@ -68,7 +68,8 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
         raise ValueError(f"--page does not apply to {fmt}: pages are for svg, png, pdf, pptx, dot and layout")
     theme = resolve_theme(theme)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                       legend=legend, health=findings is not None, view=view, engine=engine)
+                       legend=legend, health="status" if health is not None else findings is not None, view=view,
+                       engine=engine)
 
     def drawn(s: Sheet, as_fmt: str) -> bytes:
         look = replace(theme, font_size=s.font_size)
