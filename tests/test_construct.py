@@ -17,7 +17,7 @@ SPAN = Span("m.prep", 1, 1, 1, 4)
 @pytest.mark.parametrize("cls, values", [
     (Relation, ("input", "a", "b", SPAN, SPAN, SPAN, "note", "s1", ("x", "y"))),
     (Deliverable, ("a", "knowhow", "label", ("o",), True, False, None, "s1", "g", SPAN, False)),
-    (Diagnostic, ("I101", "warning", "m", SPAN, "single-input", "a", "h", (Related(SPAN, "r"),))),
+    (Diagnostic, ("I101", "warning", "m", SPAN, "single-input", "a", "h", (Related(SPAN, "r"),), "s1")),
 ])
 def test_the_same_object_as_the_class_makes(cls, values):
     make = positional(cls)
