@@ -389,3 +389,32 @@ def test_the_legend_of_a_status_picture_names_the_colours_not_findings(files, tm
     linted = tmp_path / "lint.svg"
     assert cli("render", str(model_path), "--lint", "--legend", "-o", str(linted)).exit_code == 0
     assert "no finding" in [t.text for t in ET.parse(linted).getroot().iter(f"{SVG}text")]
+
+
+def test_report_health_section_html_and_markdown(files, tmp_path, cli):
+    model_path, data = files
+    out = tmp_path / "r.html"
+    r = cli("report", str(model_path), "--status", str(data), "--customer", "Delta", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert html.index('<h2 id="health">Health</h2>') < html.index('<h2 id="findings">')
+    assert '<td class="prep-health-red">red</td>' in html and "<strong>Delta</strong>" in html
+    assert "解約日数: 12 (red)" in html   # the customer's roadmap, values in the boxes
+    md = tmp_path / "r.md"
+    r = cli("report", str(model_path), "--status", str(data), "-o", str(md))
+    assert r.exit_code == 0
+    text = md.read_text(encoding="utf-8")
+    assert "## Health" in text and "| adoption (Adoption) | 0 | 0 | 0 | 1 | 1 | 2 |" in text
+    assert "![health]" not in text   # several customers, none named: the table only
+    r = cli("report", str(model_path), "--status", str(data), "-o", str(tmp_path / "r.pdf"))
+    assert r.exit_code == 2 and "not yet in PDF" in r.output
+
+
+def test_report_health_section_keeps_hostile_names_inert(tmp_path, cli):
+    (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text('customer,measure,value\n"<script>alert(1)</script>",合意率,85\n', encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert cli("report", str(tmp_path / "m.prep"), "--status", str(data), "-o", str(out)).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

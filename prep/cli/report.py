@@ -23,7 +23,11 @@ from .common import EXIT_ERROR, _render_settings
                    "or WxH in mm/in ([render] page in prep.toml).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
               help="The smallest text a PDF report's pictures may have (default 7 pt on paper, 9 on a slide).")
-def report(source, output, theme, direction, page_size, min_text):
+@click.option("--status", "status_data", metavar="DATA", type=click.Path(dir_okay=False),
+              help="Add a Health section: where customers stand from measured values (CSV or XLSX), and one "
+                   "customer's roadmap coloured by them (HTML and Markdown reports; docs/measures.md).")
+@click.option("--customer", metavar="NAME", help="With --status: the customer whose roadmap is drawn.")
+def report(source, output, theme, direction, page_size, min_text, status_data=None, customer=None):
     """Write a one-file report of a model: diagram with findings, findings
     table, hotspot ranking and a catalogue of deliverables.
 
@@ -50,12 +54,14 @@ def report(source, output, theme, direction, page_size, min_text):
             page = report_page(page_size if page_size is not None else look.page,
                                min_text if min_text is not None else look.min_text)
         model = api.load(source)
+        if customer is not None and status_data is None:
+            raise click.UsageError("--customer names whom to draw from the data: use it with --status DATA")
         written = write_report(model, output, theme=look.theme, direction=look.direction if look.direction_given
-                               else None, page=page, inputs=(source,))
+                               else None, page=page, inputs=(source,), status_data=status_data, customer=customer)
     except PrepError as e:
         first = e.diagnostics[0] if e.diagnostics else None
         if first is None or first.name not in ("output-error", "usage-error") or first.span.path not in (
-                output, "--page"):
+                output, "--page", "--status"):
             raise
         # about the command line, not about a place in a file
         message = first.message

@@ -235,6 +235,8 @@ th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align
 th{background:#f2f2f2} td small{color:#555}
 .kind-knowhow{border:1px dashed #333;padding:0 .3rem} .kind-deliverable{border:1px solid #333;padding:0 .3rem}
 footer{margin-top:2rem;color:#777;font-size:.8rem}
+td.prep-health-green{background:#b7e1b0} td.prep-health-lime{background:#dcef9a}
+td.prep-health-yellow{background:#fff08a} td.prep-health-red{background:#f4a6a0} td.prep-health-none{background:#e4e4e4}
 @media print{body{margin:0;max-width:none;font-size:10pt} .diagram{border:none;overflow:visible}
 h2{break-after:avoid} tr,.diagram{break-inside:avoid} th{background:#eee !important}
 td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
@@ -276,12 +278,54 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[
     return out
 
 
+def _health_html(status, customer, picture: bytes | None) -> list[str]:
+    """The Health section (`prep report --status`): where the customers
+    stand, and one customer's roadmap coloured by its values."""
+    from ..health.formats import format_html
+
+    out = ['<h2 id="health">Health</h2>', format_html(status, customer)]
+    if picture is not None:
+        out += ['<p class="meta">Measured deliverables are filled with the worst colour of their measures '
+                "(grey: no value); their values are in the boxes.</p>",
+                f'<div class="diagram">{_inline_svg(picture, "health")}</div>']
+    return out
+
+
+def health_parts(model: Model, data: str, customer: str | None, *, theme="default", direction: str = "LR",
+                 embed_fonts: bool = True):
+    """(status, the customer shown or None, that customer's roadmap (or
+    diagram) coloured by its values, or None when the data has several
+    customers and none is named)."""
+    from ..health import load_status, status_view
+    from ..renderer import render
+
+    status = load_status(model, data)
+    chosen = None
+    if customer is not None:
+        chosen = status.customer(customer)
+        if chosen is None:
+            import difflib
+
+            names = [c.customer for c in status.customers if c.customer is not None]
+            close = difflib.get_close_matches(customer, names, n=1, cutoff=0.6)
+            raise PrepError.at(data, f"the data has no customer '{customer}'", name="bad-data",
+                               hint=f"did you mean '{close[0]}'?" if close else "customers: " + ", ".join(names[:8]))
+    elif len(status.customers) == 1:
+        chosen = status.customers[0]
+    picture = None
+    if chosen is not None:
+        drawn, health = status_view(status, chosen)
+        picture = render(drawn, "svg", direction=direction, legend=True, theme=theme, health=health,
+                         embed_fonts=embed_fonts, **({"view": "roadmap"} if model.stages else {}))
+    return status, chosen, picture
+
+
 def _list(items: list[str]) -> str:
     return "<br>".join(escape(i) for i in items)
 
 
 def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme=None,
-                pictures: dict | None = None, font_css: str = "") -> str:
+                pictures: dict | None = None, font_css: str = "", health: tuple | None = None) -> str:
     from .._version import __version__
 
     title = _title(model)
@@ -297,6 +341,8 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
                    "yellow warning, red error.</p>")
     if pictures:
         out += _roadmap_html(model, roadmap_parts(model, findings), pictures)
+    if health is not None:
+        out += _health_html(*health)
     out.append('<h2 id="findings">Findings</h2>')
     out.append(findings_table_html(findings) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
@@ -336,7 +382,7 @@ _md_cell = markdown_cell
 
 
 def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name: str,
-                    pictures: dict | None = None) -> str:
+                    pictures: dict | None = None, health: tuple | None = None) -> str:
     title = _title(model)
     out = [f"# {_md_cell(title)}", ""]
     out += [f"- model: `{model.path}`"] + [f"- {line}" for line in _summary(model, findings)]
@@ -354,6 +400,13 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
             out.append(findings_table_markdown(part.findings) if part.findings else "No findings in this stage.\n")
             label = part.label.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
             out += [f"![{label}]({pictures[part.name]})", ""]
+    if health is not None:
+        from ..health.formats import format_markdown
+
+        status, customer, picture_name = health
+        out += ["## Health", "", format_markdown(status, customer)]
+        if picture_name is not None:
+            out += [f"![health]({picture_name})", ""]
     out += ["## Findings", ""]
     out.append(findings_table_markdown(findings) if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
@@ -491,8 +544,8 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
 
 
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
-                 direction: str | None = None, images: dict | None = None, page=None
-                 ) -> tuple[bytes, bytes | None]:
+                 direction: str | None = None, images: dict | None = None, page=None,
+                 status_data: str | None = None, customer: str | None = None) -> tuple[bytes, bytes | None]:
     """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
     for md it is to be written as `image_name` next to it, and, for a model
     with stages, the roadmap section's pictures too: `images` (a dict, when
@@ -529,16 +582,26 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
                  embed_fonts=own_fonts)
     pictures = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction,
                                 embed_fonts=own_fonts) if model.stages else {}
+    health = None
+    if status_data is not None:
+        health = health_parts(model, status_data, customer, theme=theme, direction=direction, embed_fonts=own_fonts)
     if fmt == "html":
+        extra = [health[2]] if health is not None and health[2] is not None else []
         return report_html(model, sort_findings(findings) if findings is not None else None, svg,
-                           theme=theme, pictures=pictures,
-                           font_css=page_font_css([svg, *pictures.values()], 'the report')).encode("utf-8"), svg
+                           theme=theme, pictures=pictures, health=health,
+                           font_css=page_font_css([svg, *pictures.values(), *extra], 'the report')).encode("utf-8"), svg
     stem = image_name[:-4] if image_name.endswith(".svg") else image_name
     names = {key: f"{stem}.roadmap.svg" if key == "roadmap" else f"{stem}.stage-{i}.svg"
              for i, key in enumerate(pictures)}
     if images is not None:
         images.update({names[key]: data for key, data in pictures.items()})
-    return report_markdown(model, findings, image_name, names).encode("utf-8"), svg
+    md_health = None
+    if health is not None:
+        status, chosen, picture = health
+        md_health = (status, chosen, f"{stem}.health.svg" if picture is not None else None)
+        if picture is not None and images is not None:
+            images[f"{stem}.health.svg"] = picture
+    return report_markdown(model, findings, image_name, names, md_health).encode("utf-8"), svg
 
 
 # -o's extension -> report format
@@ -594,7 +657,8 @@ def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
 
 
 def write_report(model: Model, output: str, *, theme="default", direction: str | None = None, page=None,
-                 inputs: tuple[str, ...] = ()) -> list[str]:
+                 inputs: tuple[str, ...] = (), status_data: str | None = None,
+                 customer: str | None = None) -> list[str]:
     """Write the report of `model` to `output` (its extension picks html, md
     or pdf; `-` is HTML on standard output), each file atomically; returns
     the files written, the report last. A Markdown report's pictures are
@@ -608,10 +672,14 @@ def write_report(model: Model, output: str, *, theme="default", direction: str |
                            name="usage-error", hint="give -o PATH.md, or -o - for an HTML report")
     if fmt == "pdf":
         report_page(page)  # a bad --page is reported before the work
+        if status_data is not None:
+            raise PrepError.at("--status", "the Health section is in HTML and Markdown reports, not yet in PDF",
+                               name="usage-error", hint="write report.html or report.md, or draw the customer "
+                               "with `prep render --status DATA --customer NAME -o health.pdf`")
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
     images: dict[str, bytes] = {}
     data, svg = build_report(model, fmt, image_name=image_name, theme=theme, direction=direction, images=images,
-                             page=page)
+                             page=page, status_data=status_data, customer=customer)
     written = []
     if fmt == "md":
         for name, picture in [(image_name, svg)] + list(images.items()):

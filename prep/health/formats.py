@@ -137,3 +137,36 @@ def format_status(status: Status, fmt: str = "text", customer: CustomerStatus | 
     if fmt == "markdown":
         return format_markdown(status, customer)
     return format_text(status, customer)
+
+
+def format_html(status: Status, customer: CustomerStatus | None = None) -> str:
+    """The same tables as an HTML fragment (the report's Health section):
+    every text escaped, each colour cell classed `prep-health-COLOUR`."""
+    from html import escape
+
+    def colour_cell(colour: str | None) -> str:
+        name = colour or NO_DATA
+        return f'<td class="prep-health-{escape(colour or "none")}">{escape(name)}</td>'
+
+    if customer is not None or len(status.customers) == 1:
+        c = customer or status.customers[0]
+        who = escape(_one_line(c.name)) if c.customer is not None else escape(status.source)
+        out = [f'<p class="meta"><strong>{who}</strong>: stage reached {escape(_stage_label(status, c.stage))}, '
+               f"health <strong>{escape(c.health or NO_DATA)}</strong></p>",
+               '<table class="prep-status"><thead><tr><th>stage</th><th>measure</th><th>value</th><th>colour</th>'
+               "<th>target</th></tr></thead><tbody>"]
+        for stage, m, v in _measure_rows(status, c):
+            out.append(f"<tr><td>{escape(stage or '-')}</td><td>{escape(_one_line(m.display))}</td>"
+                       f"<td>{escape(v.text) if v is not None else '-'}</td>"
+                       + colour_cell(v.colour if v is not None else None)
+                       + f"<td>{escape(m.target.text) if m.target is not None else '-'}</td></tr>")
+        return "\n".join(out + ["</tbody></table>"])
+    counts = status.counts()
+    out = [f'<p class="meta">{len(status.customers)} customers of {escape(status.source)} by the stage reached '
+           "and health</p>",
+           '<table class="prep-status"><thead><tr><th>stage</th>'
+           + "".join(f"<th>{escape(c)}</th>" for c in COLUMNS) + "<th>total</th></tr></thead><tbody>"]
+    for stage, by in counts.items():
+        out.append(f"<tr><td>{escape(_stage_label(status, stage))}</td>"
+                   + "".join(f"<td>{by[c]}</td>" for c in COLUMNS) + f"<td>{sum(by.values())}</td></tr>")
+    return "\n".join(out + ["</tbody></table>"])
