@@ -418,3 +418,19 @@ def test_report_health_section_keeps_hostile_names_inert(tmp_path, cli):
     assert cli("report", str(tmp_path / "m.prep"), "--status", str(data), "-o", str(out)).exit_code == 0
     html = out.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_viewer_page_shows_the_status_colours(files, tmp_path, cli):
+    from test_viewer import Page
+
+    model_path, data = files
+    out = tmp_path / "v.html"
+    r = cli("render", str(model_path), "--status", str(data), "--customer", "Delta", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    page = Page(out.read_text(encoding="utf-8"))
+    settings, viewer = page.json("prep-settings"), page.json("prep-data")
+    assert settings["overlay"] is True   # the data's colours at first
+    by = {d["name"]: d for d in viewer["deliverables"]}
+    assert (by["adopted"]["health"], by["plan"]["health"]) == ("red", "green")
+    assert by["contract"]["health"] is None and by["contract"]["fill"] is None   # not measured: its own look
+    assert "解約日数: 12 (red)" in viewer["svg"]["text"]

@@ -207,9 +207,6 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if big and (not model.groups or view == "roadmap" or health is not None):
             big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
         if health is not None:
-            if out_fmt == "html":
-                raise click.UsageError("--status draws a picture (svg, png, pdf, pptx, dot, mmd); the viewer "
-                                       "shows the measures from `prep report --status`")
             options["health"] = health
         page = _page_for(src, out_fmt, page_size, min_text, look, stable_file=stable_file, big=big)
         if page is not None:

@@ -120,12 +120,16 @@ def _rule_info(code: str, url: str | None) -> dict | None:
             "url": rule_page(code, url) if url else None}
 
 
-def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | str) -> dict:
-    """The JSON the page reads: see the module docstring and docs/viewer.md."""
+def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | str,
+                health: dict | None = None) -> dict:
+    """The JSON the page reads: see the module docstring and docs/viewer.md.
+    `health` (measured deliverable -> colour from data, `--status`): the
+    health overlay shows those colours instead of the findings', and only
+    on the measured deliverables."""
     from dataclasses import replace
 
     from ..linter.findings import sort_findings
-    from ..renderer.dot import HEALTH_FILL, HEALTH_NAME, worst_severity
+    from ..renderer.dot import HEALTH_FILL, HEALTH_NAME, STATUS_FILL, worst_severity
 
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     text = _XML_PROLOG.sub("", text)
@@ -163,6 +167,10 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
             "consumers": [{"name": r.target, "kind": r.kind} for r in index.uses(name)],
             "mutual": [r.target if r.source == name else r.source for r in index.mutual[name]],
             "findings": mine, "health": HEALTH_NAME[worst], "fill": HEALTH_FILL[worst]})
+        if health is not None:  # colours from data: the measured deliverables only
+            measured = name in health
+            deliverables[-1].update(health=(health[name] or "no data") if measured else None,
+                                    fill=STATUS_FILL.get(health[name], STATUS_FILL[None]) if measured else None)
     return {
         "format": FORMAT, "version": VERSION,
         "title": model.title or os.path.splitext(os.path.basename(model.path))[0],
@@ -231,7 +239,8 @@ def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False,
 
 def build_viewer(model: Model, *, direction: str = "LR", legend: bool = False, theme=None,
                  engine: str = "prep", lint_options: dict | None = None, previous=None, sizes=None,
-                 findings: list[Diagnostic] | None = None, layout=None, embed_fonts: bool = True):
+                 findings: list[Diagnostic] | None = None, layout=None, embed_fonts: bool = True,
+                 health: dict | None = None):
     """(data, layout): lint, lay out (unless `layout` is given) and draw
     `model` for the viewer. The picture is `prep render -o x.svg`'s, drawn
     from the returned layout (with `embed_fonts`, carrying its font)."""
@@ -246,18 +255,19 @@ def build_viewer(model: Model, *, direction: str = "LR", legend: bool = False, t
     theme = resolve_theme(theme)
     geometry = layout if layout is not None else lay_out(
         model, direction=direction, font=theme.font, font_size=theme.font_size, engine=engine, legend=legend,
-        previous=previous, sizes=sizes)
+        previous=previous, sizes=sizes, **({"health": "status"} if health is not None else {}))
     svg = render(model, "svg", direction=direction, legend=legend, theme=theme, layout=geometry,
-                 embed_fonts=embed_fonts)
-    return viewer_data(model, findings, geometry, svg), geometry
+                 embed_fonts=embed_fonts, health=health)
+    return viewer_data(model, findings, geometry, svg, health), geometry
 
 
 def render_html(model: Model, *, direction: str = "LR", legend: bool = False, theme=None, engine: str = "prep",
                 findings: list[Diagnostic] | None = None, lint_options: dict | None = None,
                 overlay: bool = False, layout=None, previous=None, embed_fonts: bool = True,
-                **_ignored) -> bytes:
-    """The self-contained viewer page of `model`, as UTF-8 bytes."""
+                health: dict | None = None, **_ignored) -> bytes:
+    """The self-contained viewer page of `model`, as UTF-8 bytes. `health`:
+    colours from measured data (`prep render --status`), shown at first."""
     data, _ = build_viewer(model, direction=direction, legend=legend, theme=theme, engine=engine,
                            lint_options=lint_options, findings=findings, layout=layout, previous=previous,
-                           embed_fonts=embed_fonts)
-    return viewer_html(data, overlay=overlay).encode("utf-8")
+                           embed_fonts=embed_fonts, health=health)
+    return viewer_html(data, overlay=overlay or health is not None).encode("utf-8")

@@ -249,7 +249,7 @@
       if (!shape) return;
       if (!pic.fills.has(shape)) pic.fills.set(shape, shape.getAttribute("fill"));
       var d = idx.byName.get(name);
-      shape.setAttribute("fill", state.overlay && d ? d.fill : pic.fills.get(shape));
+      shape.setAttribute("fill", state.overlay && d && d.fill ? d.fill : pic.fills.get(shape));
     });
   }
 
