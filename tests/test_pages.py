@@ -10,7 +10,10 @@ both directions:
 - every relation is drawn once: whole on a page, or cut into two markers
   that name the other end and the page it is on;
 - no two boxes overlap (markers included), and every page holds at least
-  one deliverable (never only arrows).
+  one deliverable (never only arrows);
+- the collision checker (`prep.layouter.collisions`) finds nothing: no
+  text on text, no route through a box or a text, no clipped label, each
+  note once beside its relation; EXIT tags at the page's minimum or more.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ BIG = os.environ.get("PREP_PAGES_PROFILE") == "long"   # more and larger generat
 
 def check_sheets(model, sheets, page) -> None:
     """Every property of the module's docstring, for one model on one page."""
+    from prep.layouter.collisions import problems
+
     assert sheets, "no pages"
     seen: dict[str, int] = {}
     cut: dict[tuple[str, str], list] = {}
@@ -55,6 +60,12 @@ def check_sheets(model, sheets, page) -> None:
                 assert 0 <= x <= page.width and 0 <= y <= page.height
         real = [n for n in s.model.deliverables if not is_marker(n)]
         assert real, f"page {s.number} holds no deliverable"
+        # no text on text, no route through a box or a text, no clipped label, notes once
+        found = problems(lay, s.model)
+        assert not found, f"page {s.number}: " + "; ".join(p.message for p in found[:5])
+        for t in lay.texts:   # EXIT tags too: no text below the page's minimum
+            if t.kind == "exit":
+                assert 8.0 * t.box.height / 14.0 >= page.min_text - 1e-6, (s.number, t)
         for n in real:
             assert n not in seen, f"{n} drawn on pages {seen[n]} and {s.number}"
             seen[n] = s.number

@@ -162,7 +162,8 @@ def shift(layout: Layout, dx: float, dy: float) -> Layout:
         group_labels={n: box(b) for n, b in layout.group_labels.items()},
         title=box(layout.title), legend=box(layout.legend),
         legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in layout.legend_items),
-        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns))
+        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns),
+        texts=tuple(replace(t, box=box(t.box)) for t in layout.texts))
 
 
 # ---------------------------------------------------------------- pieces
@@ -223,7 +224,8 @@ class _Pager:
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
-        self.marker_sizes: dict[str, tuple[float, float]] = {}
+        self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
+        self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
 
     def measure_titles(self, titles: list[str]) -> None:
         """The pages' titles ("… (2/3)"), measured: the tallest is the room
@@ -344,6 +346,8 @@ class _Pager:
                                       deliverables={f"m{i}": d for i, d in enumerate(missing.values())}),
                                 font=self.font, font_size=self.size - NOTE_SMALLER)
                 self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
+                self.marker_labels.update({text: extra.labels[f"m{i}"] for i, text in enumerate(missing)
+                                           if f"m{i}" in extra.labels})
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        min_text=self.page.min_text, exit_tags=self.exit_tags,
@@ -562,6 +566,13 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
         composed = place(composed, pager.sizes.legend, pager.health)
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),
                         groups=groups, comments=(), diagnostics=(), source=model.source, stages=stages)
+    from .texts import collect, exit_tag_font_size
+
+    labels = {**pager.sizes.labels, **{n: pager.marker_labels[d.display] for n, d in deliverables.items()
+                                        if is_marker(n) and d.display in pager.marker_labels}}
+    exits = pager.view == "roadmap" if pager.exit_tags is None else pager.exit_tags
+    composed = replace(composed, texts=collect(composed, sheet_model, labels, exits=exits,
+                                               tag_font=exit_tag_font_size(page.min_text)))
     dx = page.margin + max(0.0, (page.inner_width - composed.width) / 2)
     dy = page.margin + max(0.0, (page.inner_height - composed.height) / 2)
     return sheet_model, replace(shift(composed, dx, dy), width=page.width, height=page.height, page=page)
