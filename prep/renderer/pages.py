@@ -36,10 +36,14 @@ class Pages:
         """What the fitting did, in one line for the terminal."""
         first = self.sheets[0]
         page = first.layout.page
-        how = {"stages": "cut at its stages", "layers": "cut along its flow", "none": ""}[first.split]
+        how = {"stages": "cut at its stages", "layers": "cut along its flow", "tiles": "cut in blocks",
+               "none": ""}[first.split]
         pages = f"{self.count} {'slide' if page.kind == 'slide' else 'page'}{'s' if self.count != 1 else ''}"
         markers = sum(len(s.markers) for s in self.sheets)
-        out = f"{pages} of {page.name}, text {first.font_size - 2:g}-{first.font_size + 2:g} pt, {first.direction}"
+        from ..layouter import small_size
+
+        smallest = min(first.font_size, small_size(first.font_size, page.min_text))
+        out = f"{pages} of {page.name}, text {smallest:g}-{first.font_size + 2:g} pt, {first.direction}"
         if how:
             out += f", {how}, {markers} off-page marker{'s' if markers != 1 else ''}"
         return out

@@ -118,9 +118,9 @@ def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: s
         measured = {}
 
         def lay(size, d):
-            measured[size] = got = sizes if size == theme.font_size else measure(
+            measured[size] = got = measure(
                 model, font=theme.font, font_size=size, legend=legend, health=health,
-                titles=tuple(titles.values()), stage_legend=later)
+                titles=tuple(titles.values()), stage_legend=later, min_text=page.min_text)
             return lay_out(replace(model, title=widest), direction=d, font=theme.font, font_size=size,
                            min_text=page.min_text, engine=engine, legend=legend, health=health, sizes=got,
                            stage_legend=later, exit_tags=True)
