@@ -255,6 +255,7 @@ class _Pager:
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
         self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
         self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
+        self.measure_markers(self.provisional_texts())
 
     def measure_titles(self, titles: list[str]) -> None:
         """The pages' titles ("… (2/3)"), measured: the tallest is the room
@@ -281,7 +282,8 @@ class _Pager:
         label = self.model.deliverables[others[0]].display.split("\n")[0]
         label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
         names = label + (f" +{len(others) - 1}" if len(others) > 1 else "")
-        if pages is None:
+        if pages is None:   # (two-digit counts and pages: one text for each end, measured up front)
+            names = label + (" +00" if len(others) > 1 else "")
             where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
         else:
             shown = [p for p in pages if p != here]
@@ -364,20 +366,31 @@ class _Pager:
                     stages=stages)
         return sub, markers
 
+    def measure_markers(self, texts) -> None:
+        """The size of every marker text not measured yet, in one call to
+        Graphviz (a call per text cost more than the layouts)."""
+        from . import measure
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self.marker_sizes))
+        if not missing:
+            return
+        extra = measure(Model(path=self.model.path, title=None, relations=(), groups={},
+                              deliverables={f"m{i}": Deliverable(f"m{i}", label=t) for i, t in enumerate(missing)}),
+                        font=self.font, font_size=small_size(self.size, self.page.min_text))
+        self.marker_sizes.update({t: extra.boxes[f"m{i}"] for i, t in enumerate(missing)})
+        self.marker_labels.update({t: extra.labels[f"m{i}"] for i, t in enumerate(missing) if f"m{i}" in extra.labels})
+
+    def provisional_texts(self) -> list[str]:
+        """Every text a marker can have before the pages are known."""
+        return [self.marker_text(others, outgoing, None) for name in self.model.deliverables
+                for others in ([name], [name, name]) for outgoing in (True, False)]
+
     def lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
-        from . import layout as lay_out, measure
+        from . import layout as lay_out
 
         sizes = self.sizes
         if markers:
-            # marker sizes by text, measured once each (bisection lays the same pieces out often)
-            missing = {mk.text: sub.deliverables[mk.name] for mk in markers if mk.text not in self.marker_sizes}
-            if missing:
-                extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
-                                      deliverables={f"m{i}": d for i, d in enumerate(missing.values())}),
-                                font=self.font, font_size=small_size(self.size, self.page.min_text))
-                self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
-                self.marker_labels.update({text: extra.labels[f"m{i}"] for i, text in enumerate(missing)
-                                           if f"m{i}" in extra.labels})
+            self.measure_markers(mk.text for mk in markers)
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        min_text=self.page.min_text, exit_tags=self.exit_tags,
@@ -487,6 +500,7 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
         pager.where = {n: number for number, members in enumerate(pages, start=1)
                        for i in members for n in pieces[i]}
         parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
+        pager.measure_markers(mk.text for _, mks in parts for mk in mks)
         placed = [pager.lay_out(sub, mk) for sub, mk in parts]
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
         over = [members for members in pages if _shelves([placed[i] for i in members], pager) is None]
