@@ -355,3 +355,18 @@ def test_single_stage_over_pages_needs_a_paged_format(tmp_path):
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
               str(tmp_path / "x.pdf"), "--page", "A4")
     assert got.returncode == 0, got.stderr
+
+
+def test_cli_viewer_of_the_pages(tmp_path):
+    """-o x.html --page A4: the interactive viewer, the pages one under the
+    other, each titled as its page; only when a page is asked for."""
+    out = tmp_path / "x.html"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out), "--page", "A4")
+    assert got.returncode == 0, got.stderr
+    html = out.read_text(encoding="utf-8")
+    count = int(got.stderr.split(" pages of A4")[0].rsplit(" ", 1)[1])
+    for k in range(1, count + 1):
+        assert f"(CS lifecycle) ({k}/{count})" in html
+    assert "prep&#45;offpage" in html
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(tmp_path / "y.html"))
+    assert got.returncode == 0 and "(1/" not in (tmp_path / "y.html").read_text(encoding="utf-8")

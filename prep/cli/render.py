@@ -250,9 +250,12 @@ def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, loo
     from ..layouter.page import PageError, page_option
 
     text = given if given is not None else look.page
-    if fmt not in PICTURE_FORMATS + ("layout", "dot"):
+    if fmt == "html" and given is not None and given.strip().lower() not in ("none", "natural"):
+        pass   # the viewer of the pages, when asked for (page under page)
+    elif fmt not in PICTURE_FORMATS + ("layout", "dot"):
         if given is not None:
-            raise click.UsageError(f"--page fits a picture to a page: svg, png, pdf, pptx, dot or layout, not {fmt}")
+            raise click.UsageError(f"--page fits a picture to a page: svg, png, pdf, pptx, html, dot or layout, "
+                                   f"not {fmt}")
         return None
     if stable_file is not None or big:
         if given is not None and given.strip().lower() not in ("none", "natural"):
