@@ -54,7 +54,6 @@ ARROW = 7.0
 # characters an id keeps as they are: anything but %, controls (XML 1.0
 # cannot hold most of them; the rest would break lines) and lone surrogates
 _ID_ESCAPE = re.compile(r"[%\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def cell_id(name: str) -> str:
@@ -76,7 +75,9 @@ def deliverable_of(cell: str) -> str | None:
 
 def _text(value: str) -> str:
     """User text as XML can hold it (a character XML 1.0 forbids becomes U+FFFD)."""
-    return _NOT_XML.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
+    from .output import xml_text
+
+    return xml_text(value)
 
 
 def _n(v: float) -> str:
