@@ -10,7 +10,8 @@ built-in styles only, so a template's styles take over:
 - tables in the built-in *Table Grid* style, the header row marked as a
   heading row (`w:tblHeader`), so Word and LibreOffice repeat it on every
   page a table runs over; rows may split across pages;
-- the title and summary on a page of their own, then the pictures: PNG
+- the title, the summary and a list of contents with page numbers on a
+  page of their own, then the pictures: PNG
   drawn by Graphviz at 300 dpi at the size they are printed (a picture
   drawn at 83% is drawn at 249 dpi of its own size), one page each,
   centred, as the PDF report sets them (text never below the page's minimum;
@@ -163,6 +164,15 @@ def report_docx(shots: list[Shot], tables: list, page, *, title: str, summary: l
     doc.add_paragraph(_xml(title), style="Title")
     for line in summary:
         doc.add_paragraph(_xml(line))
+    # a contents list: each picture is a page of its own, so its page is known
+    doc.add_heading("Contents", level=1)
+    for number, shot in enumerate(shots, 2):
+        if shot.heading is not None:
+            doc.add_paragraph(_xml(f"{shot.heading}: page {number}"), style="List Bullet" if shot.level == 1
+                              else "List Bullet 2")
+    if tables:
+        doc.add_paragraph(f"{', '.join(t.heading for t in tables)}: from page {len(shots) + 2}",
+                          style="List Bullet")
     for shot in shots:
         if shot.heading is not None:
             doc.add_heading(_xml(shot.heading), level=shot.level)

@@ -46,7 +46,7 @@ from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import box_label
 from .dot import HEALTH_FILL, THEMES, Theme, exit_tag, EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, worst_by_subject, \
     worst_severity
-from .palette import group_fill
+from .palette import FAINT_INK, FAINT_TEXT, NEW_FILL, group_fill, plain_theme
 
 PREFIX = "prep:"
 ROOT, LAYER = PREFIX + "root", PREFIX + "layer"
@@ -211,14 +211,10 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
             fill = HEALTH_FILL[worst_severity(by_subject.get(d.name, []))]
         state = status.get(d.name)
         if state == "new":
-            from .stages import NEW_FILL, _plain_theme
-
             width = 2.4
-            if by_subject is None and not _plain_theme(theme):
+            if by_subject is None and not plain_theme(theme):
                 fill = NEW_FILL
         elif state == "later":
-            from .stages import FAINT_INK, FAINT_TEXT
-
             fill, stroke, text, width = "#ffffff", FAINT_INK, FAINT_TEXT, 1.0
         style = _style(rounded=0, fillColor=fill, strokeColor=stroke, strokeWidth=_n(width),
                        dashed=1 if d.kind == KNOWHOW else None, fontSize=_n(theme.font_size),
@@ -238,14 +234,14 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
     later_edges = getattr(marks, "later_edges", None) or []
     for k, (r, route) in enumerate(zip(model.relations, layout.edges)):
         faint = k < len(later_edges) and later_edges[k]
-        ink = "#c9c9c9" if faint else theme.ink
+        ink = FAINT_INK if faint else theme.ink
         style = _style(edgeStyle="none", rounded=1, html=None, strokeColor=ink, strokeWidth="1.1",
                        dashed=1 if r.kind in (SYNC, MUTUAL) else None,
                        endArrow="block", endFill=1, endSize=_n(ARROW),
                        startArrow="block" if r.kind == MUTUAL else "none",
                        startFill=1 if r.kind == MUTUAL else None, startSize=_n(ARROW) if r.kind == MUTUAL else None,
                        fontSize=_n(theme.font_size - 2), fontFamily=_font(theme.font),
-                       fontColor="#a9a9a9" if faint else theme.muted,
+                       fontColor=FAINT_TEXT if faint else theme.muted,
                        labelBackgroundColor=_fill(theme.background),
                        **_pins(route.points, layout.nodes.get(r.source), layout.nodes.get(r.target)))
         cell = ET.SubElement(root, "mxCell", {"id": f"{PREFIX}relation:{k}", "value": _text(r.note or ""),

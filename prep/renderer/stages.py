@@ -33,11 +33,13 @@ from dataclasses import dataclass, replace
 
 from ..language.diagnostics import PrepError
 from ..language.model import Model, Stage
+# the marks' colours live with the other fills, for every writer (re-exported here)
+from .palette import FAINT_INK, FAINT_TEXT, NEW_FILL  # noqa: F401
+from .palette import plain_theme as _plain_theme
 
 LATER = ("hidden", "faint")
-NEW_FILL = "#d6e6fa"
+
 NEW_PEN = "2.4"
-FAINT_INK, FAINT_TEXT = "#c9c9c9", "#a9a9a9"
 # the invisible corners stand this far outside the whole model's drawing, so
 # nothing a frame draws (Graphviz pads the title) reaches past them
 CANVAS_MARGIN = 10.0
@@ -195,11 +197,6 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     marks = StageMarks(status=status, exits=exits, later_edges=later_edges, ids=order,
                        width=whole.width, height=whole.height, edge_ids=edge_ids)
     return Frame(model.stages[stage], drawn, placed, marks, findings)
-
-
-def _plain_theme(theme) -> bool:
-    """The print theme (and configurations based on it): no colour fills."""
-    return theme.name.split("+")[0] == "print"
 
 
 @dataclass
