@@ -144,6 +144,9 @@ def test_the_font_is_embedded_as_word_embeds_it(tmp_path):
     cmap = font.getBestCmap()
     assert all(ord(c) in cmap for c in "受注から導入まで見積書")
     assert data == build_report(prep.loads(STAGED, "m.prep"), "docx")[0]
+    assert data == prep.report(prep.loads(STAGED, "m.prep"), "docx")   # the public API
+    with pytest.raises(ValueError, match="choose html, pdf or docx"):
+        prep.report(prep.loads(STAGED, "m.prep"), "md")
 
 
 def test_obfuscation_follows_the_standard():
