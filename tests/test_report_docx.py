@@ -257,3 +257,29 @@ def test_libreoffice_writer_shows_pages_pictures_tables_and_the_embedded_font(tm
     fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages
              for f in p["/Resources"].get("/Font", {}).values()}
     assert any("NotoSansCJKjp" in f for f in fonts), fonts
+
+
+def test_a_picture_too_large_for_a_page_is_cut_into_parts_of_one_image(monkeypatch):
+    """When laying out for the page does not pay (here: made to fail), the
+    picture as it is, cut into parts as the PDF cuts it: one PNG, each page
+    showing its window of it (a:srcRect), text never below the minimum."""
+    import prep.renderer.pages as pages
+
+    def fail(*args, **kwargs):
+        raise ValueError("no page layout")
+
+    monkeypatch.setattr(pages, "render_pages", fail)
+    model = prep.load(str(EXAMPLES / "cs-lifecycle.prep"))
+    doc = read(build_report(model, "docx")[0])
+    a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    parts = {}
+    for shape in doc.inline_shapes:
+        fill = shape._inline.graphic.graphicData.pic.blipFill
+        rect = fill.find(a + "srcRect")
+        if rect is not None:
+            parts.setdefault(fill.blip.embed, []).append(
+                tuple(int(rect.get(k, 0)) for k in ("l", "t", "r", "b")))
+    diagram = max(parts.values(), key=len)
+    assert len(diagram) > 1 and len(set(diagram)) == len(diagram)   # one image, several windows
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert any(c.startswith("Part 1 of ") and "below the 7 pt minimum" in c for c in captions)
