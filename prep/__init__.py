@@ -7,6 +7,7 @@
     >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json", "layout"
     >>> geometry = prep.layout(model)     # Layout: boxes, routes, frames (points)
     >>> findings = prep.lint(model)       # [Diagnostic]
+    >>> docx = prep.report(model, "docx")  # the report as Word (or "html", "pdf")
     >>> text = prep.format_text('a,b->c')  # 'a, b -> c\\n' (prep fmt)
 
 Heavy modules (Lark, NetworkX, Graphviz) load on first use, so importing
@@ -21,14 +22,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
-           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff"]
+           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "report"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
-                "format_text", "render_diff"):
+                "format_text", "render_diff", "report"):
         from . import api
 
         return getattr(api, name)

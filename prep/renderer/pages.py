@@ -6,7 +6,8 @@ The layout stage fits the model to the page (`prep.layouter.fit`: the font
 size and direction that fit, else wrapped rows and more pages, with
 off-page markers); this module draws each sheet at the font size it was
 laid out for and gathers them the way the format holds pages: PDF one
-document of pages, PowerPoint one deck of slides, SVG, PNG, DOT and layout
+document of pages, PowerPoint one deck of slides, draw.io one file of
+pages, SVG, PNG, DOT and layout
 JSON one file per page (`x-1.svg`, `x-2.svg`, ...; just `x.svg` when the
 model fits one page).
 """
@@ -19,7 +20,7 @@ from ..language.model import Model
 from ..layouter.fit import Sheet, fit_pages
 from ..layouter.page import Page
 
-PAGED_FORMATS = ("pdf", "pptx", "html")  # one file holds every page (html: the viewer, page under page)
+PAGED_FORMATS = ("pdf", "pptx", "drawio", "html")  # one file holds every page (html: the viewer, page under page)
 PER_PAGE_FORMATS = ("svg", "png", "dot", "layout")
 
 
@@ -68,7 +69,8 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
 
     fmt = fmt.lower()
     if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
-        raise ValueError(f"--page does not apply to {fmt}: pages are for svg, png, pdf, pptx, html, dot and layout")
+        raise ValueError(f"--page does not apply to {fmt}: pages are for svg, png, pdf, pptx, drawio, html, dot "
+                         "and layout")
     theme = resolve_theme(theme)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                        legend=legend, health=findings is not None, view=view, engine=engine)
@@ -106,6 +108,14 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
             slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine,
                                            theme=look, layout=s.layout)))
         return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
+    if fmt == "drawio":
+        from .drawio import DrawioPage, page_name, to_drawio
+
+        name = page_name(model)
+        pages = [DrawioPage(f"{name} ({s.number}/{len(sheets)})" if len(sheets) > 1 else name, s.model, s.layout,
+                            None if findings is None else
+                            [f for f in findings if f.subject in s.model.deliverables]) for s in sheets]
+        return Pages(tuple(sheets), (to_drawio(pages, theme=replace(theme, font_size=sheets[0].font_size)),))
     return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))
 
 
