@@ -49,9 +49,9 @@ def models(sizes: list[int], work: Path) -> list[tuple[str, Path]]:
 
 def smallest_text(sheet) -> float:
     """The smallest text size a sheet draws, in points at 100% of the page."""
-    from prep.layouter.fit import NOTE_SMALLER
+    from prep.layouter import small_size
 
-    sizes = [sheet.font_size, sheet.font_size - NOTE_SMALLER]
+    sizes = [sheet.font_size, small_size(sheet.font_size, sheet.layout.page.min_text)]
     try:
         from prep.layouter.texts import exit_tag_font_size
 

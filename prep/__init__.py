@@ -7,6 +7,7 @@
     >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json", "layout"
     >>> geometry = prep.layout(model)     # Layout: boxes, routes, frames (points)
     >>> findings = prep.lint(model)       # [Diagnostic]
+    >>> docx = prep.report(model, "docx")  # the report as Word (or "html", "pdf")
     >>> text = prep.format_text('a,b->c')  # 'a, b -> c\\n' (prep fmt)
 
     status = prep.status(model, "values.csv")    # customers' stage and health from measured values
@@ -24,14 +25,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
-           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "status", "render_status"]
+           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "status", "render_status", "report"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
-                "format_text", "render_diff", "status", "render_status"):
+                "format_text", "render_diff", "status", "render_status", "report"):
         from . import api
 
         return getattr(api, name)

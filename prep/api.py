@@ -45,11 +45,25 @@ def render_stage(model: Model, stage: str, format: str = "svg", **options) -> by
 
 def flipbook(model: Model, format: str = "html", **options) -> bytes:
     """Every stage's frame in one file: "html" (a page with a stage slider),
-    "pdf" (a page per stage) or "pptx" (a slide per stage); every deliverable
+    "pdf" (a page per stage), "pptx" (a slide per stage) or "drawio" (a
+    draw.io page per stage); every deliverable
     at the same place in every frame. Options as `render_stage`."""
     from .renderer.stages import flipbook as _flipbook
 
     return _flipbook(model, format, **options)
+
+
+def report(model: Model, format: str = "html", **options) -> bytes:
+    """The report of `prep report` as bytes: "html" (one self-contained
+    page), "pdf" (pages) or "docx" (Word, built-in styles). Options: theme,
+    direction, page (a page name such as "A4-portrait", for pdf and docx).
+    A Markdown report links picture files: `prep.embed.report.write_report`."""
+    from .embed.report import build_report
+
+    if format not in ("html", "pdf", "docx"):
+        raise ValueError(f"unknown report format {format!r}; choose html, pdf or docx "
+                         "(a Markdown report links picture files: prep.embed.report.write_report)")
+    return build_report(model, format, **options)[0]
 
 
 def stage_frames(model: Model, format: str = "svg", **options) -> list[tuple[str, bytes]]:

@@ -10,7 +10,10 @@ both directions:
 - every relation is drawn once: whole on a page, or cut into two markers
   that name the other end and the page it is on;
 - no two boxes overlap (markers included), and every page holds at least
-  one deliverable (never only arrows).
+  one deliverable (never only arrows);
+- the collision checker (`prep.layouter.collisions`) finds nothing: no
+  text on text, no route through a box or a text, no clipped label, each
+  note once beside its relation; EXIT tags at the page's minimum or more.
 """
 
 from __future__ import annotations
@@ -38,13 +41,18 @@ BIG = os.environ.get("PREP_PAGES_PROFILE") == "long"   # more and larger generat
 
 def check_sheets(model, sheets, page) -> None:
     """Every property of the module's docstring, for one model on one page."""
+    from prep.layouter.collisions import problems
+
     assert sheets, "no pages"
     seen: dict[str, int] = {}
     cut: dict[tuple[str, str], list] = {}
     for s in sheets:
         lay = s.layout
         assert lay.page == page and (lay.width, lay.height) == (page.width, page.height)
-        assert s.font_size - NOTE_SMALLER >= page.min_text - 1e-9, "text below the page's minimum"
+        from prep.layouter import small_size
+
+        assert s.font_size >= page.min_text and small_size(s.font_size, page.min_text) >= page.min_text, \
+            "text below the page's minimum"
         inside = [b for b in lay.nodes.values()] + list(lay.groups.values()) + [c.frame for c in lay.columns]
         inside += [b for b in (lay.title, lay.legend) if b is not None]
         for b in inside:
@@ -55,6 +63,12 @@ def check_sheets(model, sheets, page) -> None:
                 assert 0 <= x <= page.width and 0 <= y <= page.height
         real = [n for n in s.model.deliverables if not is_marker(n)]
         assert real, f"page {s.number} holds no deliverable"
+        # no text on text, no route through a box or a text, no clipped label, notes once
+        found = problems(lay, s.model)
+        assert not found, f"page {s.number}: " + "; ".join(p.message for p in found[:5])
+        for t in lay.texts:   # EXIT tags too: no text below the page's minimum
+            if t.kind == "exit":
+                assert 8.0 * t.box.height / 14.0 >= page.min_text - 1e-6, (s.number, t)
         for n in real:
             assert n not in seen, f"{n} drawn on pages {seen[n]} and {s.number}"
             seen[n] = s.number
@@ -176,7 +190,7 @@ def test_a_strip_is_wrapped_not_shrunk():
     assert natural.width / natural.height > 4
     page = parse_page("16:9")
     sheets = fit_pages(model, page)
-    assert len(sheets) == 1 and sheets[0].font_size >= 11
+    assert len(sheets) == 1 and sheets[0].font_size >= page.min_text
     assert sheets[0].split == "stages" and sheets[0].markers
 
 
@@ -195,7 +209,7 @@ def test_min_text_is_kept_when_raised():
     page = parse_page("A3", min_text=10)
     sheets = fit_pages(model, page)
     check_sheets(model, sheets, page)
-    assert all(s.font_size >= 12 for s in sheets)
+    assert all(s.font_size >= 10 for s in sheets)
 
 
 # ---------------------------------------------------------------- the command line
@@ -215,7 +229,7 @@ def test_cli_pdf_is_a4_landscape_by_default(tmp_path):
     assert len(pages) >= 1
     for p in pages:
         assert (round(float(p.mediabox.width)), round(float(p.mediabox.height))) == (842, 595)
-    assert "of A4" in got.stderr and "text 7-11 pt" in got.stderr
+    assert "of A4" in got.stderr and "text 7-" in got.stderr
 
 
 def test_cli_pptx_is_16_9_by_default(tmp_path):
@@ -341,3 +355,18 @@ def test_single_stage_over_pages_needs_a_paged_format(tmp_path):
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
               str(tmp_path / "x.pdf"), "--page", "A4")
     assert got.returncode == 0, got.stderr
+
+
+def test_cli_viewer_of_the_pages(tmp_path):
+    """-o x.html --page A4: the interactive viewer, the pages one under the
+    other, each titled as its page; only when a page is asked for."""
+    out = tmp_path / "x.html"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out), "--page", "A4")
+    assert got.returncode == 0, got.stderr
+    html = out.read_text(encoding="utf-8")
+    count = int(got.stderr.split(" pages of A4")[0].rsplit(" ", 1)[1])
+    for k in range(1, count + 1):
+        assert f"(CS lifecycle) ({k}/{count})" in html
+    assert "#45;offpage" in html   # the markers, in the SVG the page carries as JSON
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(tmp_path / "y.html"))
+    assert got.returncode == 0 and "(1/" not in (tmp_path / "y.html").read_text(encoding="utf-8")

@@ -202,7 +202,7 @@ def test_report_uses_the_lint_engines_hotspots_when_installed(tmp_path):
 def test_report_usage_errors(cli, tmp_path):
     src = tmp_path / "m.prep"
     src.write_text("a -> b\n", encoding="utf-8")
-    result = cli("report", str(src), "-o", str(tmp_path / "r.docx"))
+    result = cli("report", str(src), "-o", str(tmp_path / "r.odt"))
     assert result.exit_code == 2 and "cannot tell the report format" in result.output
     result = cli("report", str(tmp_path / "missing.prep"))
     assert result.exit_code == 2 and "no such file" in result.output
@@ -411,7 +411,7 @@ def test_pdf_report_usage_errors(cli, tmp_path):
     assert result.exit_code == 2
     assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A4'" in result.output
     result = cli("report", str(src), "-o", str(tmp_path / "r.html"), "--page", "A4")
-    assert result.exit_code == 2 and "--page sets the page of a PDF report" in result.output
+    assert result.exit_code == 2 and "--page sets the page of a PDF or Word report" in result.output
     result = cli("report", str(src), "-o", str(tmp_path / "no" / "r.pdf"))
     assert result.exit_code == 2
     assert "prep report: error: cannot write r.pdf: the folder" in result.output

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,7 @@ MODEL = "title \"Live\"\nknowhow kh [owner: [A, B]]\na, kh -> b\nb, kh -> c\n"
 
 
 def preview_for(path) -> Preview:
-    return Preview(str(path), look=lambda: (THEMES["default"], "LR", False), lint_options=dict)
+    return Preview(str(path), look=lambda: (THEMES["default"], "LR", False, None), lint_options=dict)
 
 
 @pytest.fixture
@@ -332,3 +333,37 @@ def test_the_live_page_font_grows_only_with_new_glyphs():
     assert font.css('<svg><text x="0">積書</text></svg>') is first
     grown = font.css('<svg><text x="0">見積書</text><text x="1">承認</text></svg>')
     assert grown != first and unicode_range("承認見積書") in grown
+
+
+def test_a_page_previews_the_pages_page_under_page(tmp_path):
+    """`prep serve --page 16:9`: the picture is the model fitted to slides,
+    each slide a frame titled as the slide is, text at the slide's size."""
+    from prep.layouter.page import parse_page
+
+    src = tmp_path / "m.prep"
+    src.write_text((Path(__file__).resolve().parents[1] / "examples" / "cs-lifecycle.prep").read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    page = parse_page("16:9")
+    preview = Preview(str(src), look=lambda: (THEMES["default"], None, False, page), lint_options=dict)
+    try:
+        assert preview.rebuild() is None
+        data = json.loads(preview.model_json)
+    finally:
+        preview.close()
+    svg = data["svg"]["text"]
+    titles = re.findall(r"カスタマーサクセス ライフサイクル \(CS lifecycle\) \((\d+)/(\d+)\)", svg)
+    assert len(titles) > 1 and {t[1] for t in titles} == {str(len(titles))}  # every page, titled n/N
+    assert "prep&#45;offpage" in svg
+    sizes = {float(v) for v in re.findall(r'font-size="([\d.]+)"', svg)}
+    assert min(sizes) >= page.min_text
+    names = {d["name"] for d in data["deliverables"] if not d["name"].startswith("\u2063")}
+    assert "更新契約" in names and len(names) == 34
+    assert data["title"].startswith("カスタマーサクセス")
+
+
+def test_a_bad_page_is_refused_before_serving(tmp_path):
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "prep", "serve", str(src), "--no-open", "--page", "B5"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "unknown page size 'B5'" in result.stderr

@@ -9,8 +9,8 @@ import click
 
 from .common import _check_some_side, _diff_pairs, _lint_settings, _model_at, _render_settings
 
-RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx", "html")
-PICTURE_FORMATS = ("svg", "png", "pdf", "pptx")
+RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx", "html", "drawio")
+PICTURE_FORMATS = ("svg", "png", "pdf", "pptx", "drawio")
 
 # Above this many deliverables `prep render` draws an overview (one box per
 # group) and one picture per group instead of everything (--force draws
@@ -51,7 +51,7 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 @click.option("-f", "--format", "fmt", type=click.Choice(RENDER_FORMATS, case_sensitive=False),
               help="Output format (overrides the extension of -o). 'layout': box positions, routes and "
                    "frames as JSON (docs/layout.md). 'html': one self-contained interactive page "
-                   "(docs/viewer.md).")
+                   "(docs/viewer.md). 'drawio': shapes and connectors to edit in draw.io (docs/drawio.md).")
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
               help="LR (default): inputs on the left. TB: inputs on top.")
 @click.option("--legend/--no-legend", default=None, help="Add a key to the notation in a free corner (default: no).")
@@ -99,7 +99,7 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 @click.option("--flipbook", is_flag=True,
               help="One frame per stage, each deliverable in the same place in every frame: -o book.html "
                    "(a slider and the arrow keys), book.pdf (a page per stage), book.pptx (a slide per "
-                   "stage), or a folder of pictures (-o frames/, -o x.svg or x.png: x.flipbook/01-NAME.svg). "
+                   "stage, book.drawio a draw.io page per stage), or a folder of pictures (-o frames/, -o x.svg or x.png: x.flipbook/01-NAME.svg). "
                    "Default: FILE.flipbook/ of SVGs.")
 @click.option("--later", type=click.Choice(["hidden", "faint"]), default=None,
               help="With --stage/--flipbook: deliverables of later stages hidden (default) or drawn faintly.")
@@ -121,7 +121,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
            stage_name=None, flipbook=False, later=None, page_size=None, min_text=None, status_data=None,
            customer=None):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
-    JSON, Mermaid or PowerPoint.
+    JSON, Mermaid, PowerPoint or draw.io.
 
     Tangible deliverables are solid boxes, knowhow dashed boxes; input
     relations are solid arrows, synchronization dashed lines; groups are
@@ -189,7 +189,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             from ..layouter import check_roadmap
 
             if out_fmt == "mmd":
-                raise click.UsageError("--view roadmap is drawn by prep's layout: svg, png, pdf, pptx, dot or layout")
+                raise click.UsageError("--view roadmap is drawn by prep's layout: svg, png, pdf, pptx, drawio, dot or layout")
             if stable_file is not None:
                 raise click.UsageError("--stable cannot be used with --view roadmap: the stage columns decide "
                                        "where the boxes go")
@@ -296,9 +296,12 @@ def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, loo
     from ..layouter.page import PageError, page_option
 
     text = given if given is not None else look.page
-    if fmt not in PICTURE_FORMATS + ("layout", "dot"):
+    if fmt == "html" and given is not None and given.strip().lower() not in ("none", "natural"):
+        pass   # the viewer of the pages, when asked for (page under page)
+    elif fmt not in PICTURE_FORMATS + ("layout", "dot"):
         if given is not None:
-            raise click.UsageError(f"--page fits a picture to a page: svg, png, pdf, pptx, dot or layout, not {fmt}")
+            raise click.UsageError(f"--page fits a picture to a page: svg, png, pdf, pptx, drawio, html, dot or "
+                                   f"layout, not {fmt}")
         return None
     if stable_file is not None or big:
         if given is not None and given.strip().lower() not in ("none", "natural"):
@@ -402,7 +405,7 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
                 out_path = out_path[:-len(".layout")] + ".layout.json"
             if out_fmt == "mmd":
                 raise click.UsageError("--stage draws on prep's layout of the whole model; Mermaid lays a model "
-                                       "out itself: choose svg, png, pdf, pptx, dot, layout or json")
+                                       "out itself: choose svg, png, pdf, pptx, drawio, dot, layout or json")
             options["page"] = _page_for(src, out_fmt, page_size, min_text, settings)
             data = _within_budget(src, timeout, lambda: stage_pictures.render_stage(
                 model, stage, out_fmt, embed_fonts=embed_fonts, **options))
@@ -441,7 +444,7 @@ def _flipbook_output(src: str, output: str | None, fmt: str | None) -> tuple[str
     else:
         fmt, path, folder = fmt or {"htm": "html"}.get(ext, ext), output, False
     if fmt not in (FRAME_FORMATS if folder else FLIPBOOK_FORMATS):
-        raise click.UsageError(f"a flip-book is one file (-o book.html, book.pdf, book.pptx) or a folder of "
+        raise click.UsageError(f"a flip-book is one file (-o book.html, book.pdf, book.pptx, book.drawio) or a folder of "
                                f"pictures (-o frames/ with svg or png), not {fmt or output}")
     if folder and path == "-":
         raise click.UsageError("a folder of frames cannot go to standard output: give -o frames/")

@@ -13,16 +13,17 @@ from .common import EXIT_ERROR, _render_settings
 @click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
 @click.option("-o", "--output", metavar="PATH",
               help="report.html (self-contained), report.md (with the pictures as SVG files next to it) or "
-                   "report.pdf (pages: the pictures, then the tables). Default: SOURCE.report.html next to SOURCE.")
+                   "report.pdf (pages: the pictures, then the tables) or report.docx (the same in Word's built-in "
+                   "styles, to restyle with a template). Default: SOURCE.report.html next to SOURCE.")
 @click.option("--theme", type=click.Choice(["default", "print"]), default=None,
               help="Default: [render] in prep.toml, else 'default'.")
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
               help="Default: [render] in prep.toml, else LR (a PDF's pictures: the one that fits its page).")
 @click.option("--page", "page_size", metavar="SIZE",
-              help="The page of a PDF report: A4 (default), A3, letter, 16:9, 4:3 (landscape; add -portrait), "
+              help="The page of a PDF or Word report: A4 (default), A3, letter, 16:9, 4:3 (landscape; add -portrait), "
                    "or WxH in mm/in ([render] page in prep.toml).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
-              help="The smallest text a PDF report's pictures may have (default 7 pt on paper, 9 on a slide).")
+              help="The smallest text a PDF or Word report's pictures may have (default 7 pt on paper, 9 on a slide).")
 @click.option("--status", "status_data", metavar="DATA", type=click.Path(dir_okay=False),
               help="Add a Health section: where customers stand from measured values (CSV or XLSX), and one "
                    "customer's roadmap coloured by them (HTML and Markdown reports; docs/measures.md).")
@@ -35,6 +36,7 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
       prep report model.prep -o report.html
       prep report model.prep -o report.md
       prep report model.prep -o report.pdf --page A4
+      prep report model.prep -o report.docx
     """
     from .. import api
     from ..embed.report import check_output, report_format, report_page, write_report
@@ -47,10 +49,10 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
     try:
         check_output(output, (source,))
         fmt = report_format(output)
-        if page_size is not None and fmt != "pdf":
-            raise click.UsageError(f"--page sets the page of a PDF report; -o {output} is {fmt.upper()}",
+        if page_size is not None and fmt not in ("pdf", "docx"):
+            raise click.UsageError(f"--page sets the page of a PDF or Word report; -o {output} is {fmt.upper()}",
                                    ctx=click.get_current_context())
-        if fmt == "pdf":
+        if fmt in ("pdf", "docx"):
             page = report_page(page_size if page_size is not None else look.page,
                                min_text if min_text is not None else look.min_text)
         model = api.load(source)

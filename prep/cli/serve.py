@@ -25,7 +25,12 @@ from .common import EXIT_ERROR, _lint_settings, _render_settings
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
               help="Default: [render] in prep.toml, else LR.")
 @click.option("--legend/--no-legend", default=None, help="Add a key to the notation (default: [render], else no).")
-def serve(source, host, port, open_browser, engine, theme, direction, legend):
+@click.option("--page", "page_size", metavar="SIZE",
+              help="Preview the model fitted to pages of SIZE (16:9, A4, ...: as prep render --page), page under "
+                   "page. Default: [render] page, else the natural size.")
+@click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
+              help="With --page: the smallest text allowed at 100%.")
+def serve(source, host, port, open_browser, engine, theme, direction, legend, page_size=None, min_text=None):
     """Preview a model in the browser while you edit it: the page
     (as render --format html) updates on every save of SOURCE or its
     prep.toml / pyproject.toml, keeping zoom and selection; a syntax error
@@ -51,10 +56,15 @@ def serve(source, host, port, open_browser, engine, theme, direction, legend):
         raise PrepError.at(source, "no such model file" if not os.path.exists(source) else "not a file",
                            name="unreadable-file", hint="give the path of a .prep file: prep serve model.prep")
 
+    from .render import _page_for
+
     def look():
         found = _render_settings(source, theme, direction, legend)
-        return found.theme, found.direction, found.legend
+        # the page, as prep render -o x.svg would fit it (SVG: none unless asked)
+        page = _page_for(source, "svg", page_size, min_text, found)
+        return found.theme, found.direction if page is None or found.direction_given else None, found.legend, page
 
+    look()  # a bad --page or [render] page: a usage error now, not a message in the page
     preview = Preview(source, look=look, lint_options=lambda: _lint_settings(source), engine=engine)
     problem = preview.rebuild()
     if problem is not None:

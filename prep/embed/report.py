@@ -494,6 +494,78 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
     return pictures
 
 
+def docx_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None) -> list:
+    """The Word report's pictures (report_docx.Shot, one per page), chosen
+    as the PDF report chooses them (`pdf_pictures`): the diagram and the
+    roadmap laid out for the page unless that takes more pages than drawing
+    them as they are, cut into parts (`report_pdf.plan_parts`, text never
+    below the page's minimum). Each stage's frame is the flip-book's frame
+    on the model laid out for the page (`prep.renderer.stages`), on the
+    pages where the stage makes something: a PNG is a raster, and the PDF's
+    way (the whole model's frame cut into parts) would be dozens of
+    print-resolution pages for a model of a few dozen deliverables.
+    Each Shot holds DOT text, drawn later at print resolution."""
+    from dataclasses import replace
+
+    from ..layouter.graphviz import draw
+    from ..renderer import render
+    from ..renderer.dot import resolve_theme
+    from ..renderer.pages import render_pages
+    from ..renderer.stages import _frames, draw_frame
+    from .report_docx import shots_of
+    from .report_pdf import pages_needed, picture_of, picture_room
+
+    room = picture_room(page)
+    shots: list = []
+    for title, view, legend in (("Diagram", "diagram", True),) + ((("Roadmap", "roadmap", False),)
+                                                                   if model.stages else ()):
+        plain_dot = render(model, "dot", direction=direction or "LR", legend=legend, findings=drawn, theme=theme,
+                           view=view, layout=whole if view == "diagram" and direction in (None, whole.direction)
+                           else None).decode("utf-8")
+        plain = picture_of(title, draw(plain_dot, "svg", path=model.path))
+        try:
+            fitted = render_pages(model, "dot", room, direction=direction, legend=legend, findings=drawn,
+                                  theme=theme, view=view, embed_fonts=False)
+        except (RecursionError, ValueError, ArithmeticError):
+            fitted = None  # as pdf_pictures: the picture as it is
+        if fitted is not None and fitted.count <= pages_needed(plain, page):
+            first = len(shots) + 2   # the Word report's page of the first sheet (after its title page)
+            for sheet, dot in zip(fitted.sheets, fitted.files):
+                dot = dot.decode("utf-8")
+                picture = picture_of(title, draw(dot, "svg", path=model.path),
+                                     sheet=(sheet.number, sheet.count, sheet.split), room=room)
+                shots += shots_of(picture, dot, page, heading=title if sheet.number == 1 else None,
+                                  first_page=first, path=model.path)
+        else:
+            shots += shots_of(plain, plain_dot, page, heading=title, path=model.path)
+    if not model.stages:
+        return shots
+    look = resolve_theme(theme)
+    geometry, frames = _frames(model, page=room, direction=direction or "LR", theme=look,
+                               direction_given=direction is not None)
+    look = geometry.theme(look)
+    where = model.effective_stages
+    count = max((f.page for f in frames), default=0)
+    seen = set()
+    for f in frames:
+        if geometry.paged and not any(where.get(n) == f.stage.name for n in f.model.deliverables):
+            continue  # a page where this stage makes nothing: the earlier frame shows it
+        mine = None if drawn is None else [d for d in drawn if d.subject in f.model.deliverables]
+        dot = draw_frame(replace(f, findings=mine), "dot", theme=look).decode("utf-8")
+        label = " ".join(f.stage.display.split())
+        title = (f"At the end of {label}" if label.lower().startswith("stage")
+                 else f"At the end of stage {f.stage.index + 1}: {label}")
+        picture = picture_of(title, draw(dot, "svg", path=model.path), sheet=(f.page or 1, count or 1, "none"),
+                             room=room)
+        caption = ("Laid out for this page." if not geometry.paged else
+                   f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
+                   "makes something; a marker names a relation's other end and its page.")
+        shots += shots_of(picture, dot, page, heading=title if f.stage.name not in seen else None,
+                          level=2, caption=caption, path=model.path)
+        seen.add(f.stage.name)
+    return shots
+
+
 def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
     """The PDF report's tables (report_pdf.Table), after its pictures."""
     from .report_pdf import Table
@@ -550,8 +622,8 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     for md it is to be written as `image_name` next to it, and, for a model
     with stages, the roadmap section's pictures too: `images` (a dict, when
     given) receives them as {file name: SVG bytes}, named after `image_name`.
-    For pdf the report holds its pictures (no SVG: None); `page` is the page
-    it is set on (a prep.layouter.page.Page or its name; default A4
+    For pdf and docx the report holds its pictures (no SVG: None); `page` is
+    the page it is set on (a prep.layouter.page.Page or its name; default A4
     landscape). `direction` None: left to right, except that a PDF's
     pictures take the direction that fits its page better."""
     from ..layouter import layout
@@ -559,14 +631,22 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     from ..renderer.dot import resolve_theme
     from ..renderer.webfont import page_font_css
 
-    if fmt not in ("html", "md", "pdf"):
-        raise ValueError(f"unknown report format {fmt!r}; choose html, md or pdf")
+    if fmt not in ("html", "md", "pdf", "docx"):
+        raise ValueError(f"unknown report format {fmt!r}; choose html, md, pdf or docx")
     findings = lint_findings(model)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
     look = resolve_theme(theme)
     page_direction, direction = direction, direction or "LR"
     whole = layout(model, direction=direction, font=look.font, font_size=look.font_size, legend=True,
                    health=drawn is not None)
+    if fmt == "docx":
+        from .report_docx import report_docx
+
+        sheet = report_page(page)
+        return report_docx(docx_pictures(model, whole, drawn, sheet, theme=theme, direction=page_direction),
+                           pdf_tables(model, sort_findings(findings) if findings is not None else None), sheet,
+                           title=_title(model), summary=[f"model: {model.path}"] + _summary(model, findings),
+                           path=model.path), None
     if fmt == "pdf":
         from .report_pdf import report_pdf
 
@@ -605,7 +685,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
 
 
 # -o's extension -> report format
-REPORT_FORMATS = {"html": "html", "htm": "html", "md": "md", "markdown": "md", "pdf": "pdf"}
+REPORT_FORMATS = {"html": "html", "htm": "html", "md": "md", "markdown": "md", "pdf": "pdf", "docx": "docx"}
 
 
 def report_page(page=None, min_text: float | None = None):
@@ -623,14 +703,14 @@ def report_page(page=None, min_text: float | None = None):
 
 
 def report_format(output: str) -> str:
-    """html, md or pdf, from the file name the user gave (`-` is HTML)."""
+    """html, md, pdf or docx, from the file name the user gave (`-` is HTML)."""
     if output == "-":
         return "html"
     ext = os.path.splitext(output)[1].lower().lstrip(".")
     fmt = REPORT_FORMATS.get(ext)
     if fmt is None:
         raise PrepError.at(output, f"cannot tell the report format from '{os.path.basename(output)}'",
-                           name="usage-error", hint="end the -o file name in .html, .md or .pdf")
+                           name="usage-error", hint="end the -o file name in .html, .md, .pdf or .docx")
     return fmt
 
 
@@ -659,8 +739,8 @@ def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
 def write_report(model: Model, output: str, *, theme="default", direction: str | None = None, page=None,
                  inputs: tuple[str, ...] = (), status_data: str | None = None,
                  customer: str | None = None) -> list[str]:
-    """Write the report of `model` to `output` (its extension picks html, md
-    or pdf; `-` is HTML on standard output), each file atomically; returns
+    """Write the report of `model` to `output` (its extension picks html, md,
+    pdf or docx; `-` is HTML on standard output), each file atomically; returns
     the files written, the report last. A Markdown report's pictures are
     SVG files next to it. `inputs`: files the output must not replace."""
     from ..renderer.output import write_output
@@ -670,10 +750,11 @@ def write_report(model: Model, output: str, *, theme="default", direction: str |
     if fmt == "md" and output == "-":
         raise PrepError.at(output, "a Markdown report links its diagram file, so it cannot go to standard output",
                            name="usage-error", hint="give -o PATH.md, or -o - for an HTML report")
-    if fmt == "pdf":
+    if fmt in ("pdf", "docx"):
         report_page(page)  # a bad --page is reported before the work
         if status_data is not None:
-            raise PrepError.at("--status", "the Health section is in HTML and Markdown reports, not yet in PDF",
+            raise PrepError.at("--status", f"the Health section is in HTML and Markdown reports, not yet in "
+                               f"{'PDF' if fmt == 'pdf' else 'Word'}",
                                name="usage-error", hint="write report.html or report.md, or draw the customer "
                                "with `prep render --status DATA --customer NAME -o health.pdf`")
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"

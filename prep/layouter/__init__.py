@@ -30,6 +30,12 @@ BOX_MARGIN = "0.14,0.07"
 LEGEND_MARGIN = "0.08,0.04"
 TITLE_EXTRA = 2.0   # the title is this much larger than box text
 NOTE_SMALLER = 2.0  # relation notes are this much smaller
+
+
+def small_size(font_size: float, min_text: float | None = None) -> float:
+    """The size of the small texts (relation notes, legend entries, off-page
+    markers): 2 pt below box text, never below a page's minimum."""
+    return max(font_size - NOTE_SMALLER, min_text or 0.0)
 STAGE_LARGER = 1.0  # roadmap: stage labels are this much larger than box text
 NODE_SEP_IN = 0.35  # dot engine spacing (inches), as prep drew before
 RANK_SEP_IN = 0.55
@@ -65,6 +71,7 @@ class Sizes:
     labels: dict[str, tuple[float, float]] = field(default_factory=dict)
     font: str = FONT_FAMILY
     font_size: float = 12.0
+    small: float | None = None   # the small texts' size, when not 2 pt below font_size (small_size)
 
     def covers(self, model: Model, legend: bool, health: bool, diff: bool = False,
                stages: str | None = None) -> bool:
@@ -120,9 +127,10 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
                             stage_legend=stage_legend)
     else:
         if (sizes is None or sizes.font != font or sizes.font_size != font_size
+                or (sizes.small or small_size(font_size)) != small_size(font_size, min_text)
                 or not sizes.covers(model, legend, health, diff_legend, stage_legend)):
             sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
-                            diff_legend=diff_legend, stage_legend=stage_legend)
+                            diff_legend=diff_legend, stage_legend=stage_legend, min_text=min_text)
         placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
                               exit_tags=view == "roadmap" if exit_tags is None else exit_tags, tag_font=tag_font)
     if legend:
@@ -217,10 +225,12 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
 
 def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, legend: bool = False,
             health: bool = False, titles: tuple[str, ...] = (), diff_legend: bool = False,
-            stage_legend: str | None = None) -> Sizes:
+            stage_legend: str | None = None, min_text: float | None = None) -> Sizes:
     """Every box, group label, note, the title (and `titles`, for views
     that will have their own) and, with `legend`, the legend's texts,
-    measured by Graphviz with the font prep draws with."""
+    measured by Graphviz with the font prep draws with. `min_text` (a
+    page's): the small texts no smaller (`small_size`)."""
+    small = small_size(font_size, min_text)
     from .graphviz import sizes
 
     fn = dot_string(font)
@@ -237,7 +247,7 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
         out.append(f"  g{i} [label={dot_string(g.display)}, {text}, fontsize={font_size:g}];")
     notes = list(dict.fromkeys(r.note for r in model.relations if r.note))
     for k, note in enumerate(notes):
-        out.append(f"  e{k} [label={dot_string(note)}, {text}, fontsize={font_size - NOTE_SMALLER:g}];")
+        out.append(f"  e{k} [label={dot_string(note)}, {text}, fontsize={small:g}];")
     for i, s in enumerate(model.stages.values()):
         out.append(f"  s{i} [label={dot_string(s.display)}, {text}, fontsize={font_size + STAGE_LARGER:g}];")
     all_titles = list(dict.fromkeys(([model.title] if model.title else []) + list(titles)))
@@ -247,7 +257,7 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
         from .legend import texts
 
         for key, label, boxed in texts(health, diff_legend, stage_legend):
-            size = font_size if key == "legend-header" else font_size - NOTE_SMALLER
+            size = font_size if key == "legend-header" else small
             look = f"margin={dot_string(LEGEND_MARGIN)}" if boxed else text
             out.append(f"  {dot_string(key)} [label={dot_string(label)}, {look}, fontsize={size:g}];")
     out.append("}")
@@ -259,7 +269,8 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
                  titles={title: got[f"t{k}"] for k, title in enumerate(all_titles)},
                  legend={k: v for k, v in got.items() if k.startswith("legend-")},
                  stages={name: got[f"s{i}"] for i, name in enumerate(model.stages)},
-                 labels=labels, font=font, font_size=font_size)
+                 labels=labels, font=font, font_size=font_size,
+                 small=small if small != small_size(font_size) else None)
 
 
 # ---------------------------------------------------------------- dot engine

@@ -32,12 +32,15 @@ from pathlib import Path
 
 from ..language.model import INPUT, MUTUAL, SYNC, Deliverable, Group, Model, Relation, Stage
 from .geometry import Box, Column, LegendItem, Layout, Route
+from . import small_size
 from .page import Page
 
 NOTE_SMALLER = 2.0    # relation notes and the legend are this much smaller than box text
 PIECE_GAP = 24.0      # between two pieces stacked on one page
 TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
+TILE = 0.8            # a grid cell of the whole drawing, as a share of the page (cut by "tiles")
+MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
 SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 
@@ -86,8 +89,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     from .fonts import FONT_FAMILY
 
     font = font or FONT_FAMILY
-    smallest = page.min_text + NOTE_SMALLER
-    sizes_to_try = sorted({max(font_size, smallest), smallest}, reverse=True)
+    sizes_to_try = font_sizes(page, font_size)
+    smallest = sizes_to_try[-1]
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     title = model.title or Path(model.path).stem
     whole = replace(model, title=title)
@@ -103,7 +106,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
             break
     if best is not None:
         size, d, placed = best
-        return [Sheet(whole, _on_page(placed, page), 1, 1, size, d)]
+        return [Sheet(whole, on_page(placed, page), 1, 1, size, d)]
     if engine != "prep":
         from ..language.diagnostics import PrepError
 
@@ -114,7 +117,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     # fewest pages (a tie: the page's own direction, and the stages)
     best_sheets = None
     for d in directions:
-        for by in (("stages", "layers") if model.stages else ("layers",)):
+        for by in (("stages", "layers", "tiles") if model.stages and view != "roadmap" else
+                   ("stages", "layers") if model.stages else ("layers", "tiles")):
             sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags)
             if best_sheets is None or len(sheets) < len(best_sheets):
                 best_sheets = sheets
@@ -124,22 +128,30 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
 # ---------------------------------------------------------------- one page
 
 
+def font_sizes(page: Page, font_size: float) -> list[float]:
+    """The box text sizes to try, largest first: the theme's, then down to
+    the page's minimum (notes and the legend, normally 2 pt smaller, are
+    then drawn at the minimum too: `small_size`)."""
+    lowest = page.min_text
+    return sorted({max(font_size, lowest)} | {s for s in (lowest + 2, lowest + 1, lowest) if s < font_size},
+                  reverse=True)
+
+
 def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: float = 12.0):
     """(font size, direction, layout on the page) of the first way the
     drawing `lay(font_size, direction) -> Layout` fits one page: the theme's
     font size, then the smallest allowed; the direction given, else LR and
     TB (the page's own first). None when it does not fit one page."""
-    smallest = page.min_text + NOTE_SMALLER
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
-    for size in sorted({max(font_size, smallest), smallest}, reverse=True):
+    for size in font_sizes(page, font_size):
         for d in directions:
             placed = lay(size, d)
             if placed.width <= page.inner_width and placed.height <= page.inner_height:
-                return size, d, _on_page(placed, page)
+                return size, d, on_page(placed, page)
     return None
 
 
-def _on_page(placed: Layout, page: Page) -> Layout:
+def on_page(placed: Layout, page: Page) -> Layout:
     """`placed` centred in the page's printable area, on a page-sized canvas."""
     dx = page.margin + (page.inner_width - placed.width) / 2
     dy = page.margin + (page.inner_height - placed.height) / 2
@@ -162,24 +174,42 @@ def shift(layout: Layout, dx: float, dy: float) -> Layout:
         group_labels={n: box(b) for n, b in layout.group_labels.items()},
         title=box(layout.title), legend=box(layout.legend),
         legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in layout.legend_items),
-        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns))
+        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns),
+        texts=tuple(replace(t, box=box(t.box)) for t in layout.texts))
 
 
 # ---------------------------------------------------------------- pieces
 
 
-def _flow_order(model: Model, direction: str, size: float, font: str, view: str) -> list[list[str]]:
+def _flow_order(model: Model, direction: str, size: float, font: str, view: str,
+                min_text: float | None = None) -> tuple[list[list[str]], Layout]:
     """The deliverables by layer (rank), in flow order, as prep's engine
-    places them: the layers of the whole drawing."""
+    places them: the layers of the whole drawing (and the drawing)."""
     from . import layout as lay_out
 
-    placed = lay_out(replace(model, title=None), direction=direction, font=font, font_size=size, view=view)
+    placed = lay_out(replace(model, title=None), direction=direction, font=font, font_size=size, view=view,
+                     min_text=min_text)
     along = (lambda b: b.x) if direction == "LR" else (lambda b: b.y)
     across = (lambda b: b.y) if direction == "LR" else (lambda b: b.x)
     layers: dict[float, list[str]] = {}
     for name, b in placed.nodes.items():
         layers.setdefault(round(along(b), 1), []).append(name)
-    return [sorted(layers[k], key=lambda n: across(placed.nodes[n])) for k in sorted(layers)]
+    return [sorted(layers[k], key=lambda n: across(placed.nodes[n])) for k in sorted(layers)], placed
+
+
+def _tiles(placed: Layout, layers: list[list[str]], pager: "_Pager") -> list[list[list[str]]]:
+    """The whole drawing cut in a grid of cells a little smaller than the
+    page (room for markers), each cell's boxes a chunk, cells in reading
+    order along the flow: pieces that are blocks of the picture, not strips
+    of its layers (a wide layer cut into strips gave pages a quarter full)."""
+    cell_w = pager.page.inner_width * TILE
+    cell_h = (pager.page.inner_height - pager._top()) * TILE
+    order = {n: i for i, n in enumerate(n for layer in layers for n in layer)}
+    cells: dict[tuple[int, int], list[str]] = {}
+    for name, b in placed.nodes.items():
+        col, row = int(b.x // cell_w), int(b.y // cell_h)
+        cells.setdefault((col, row) if pager.direction == "LR" else (row, col), []).append(name)
+    return [[sorted(cells[k], key=order.__getitem__)] for k in sorted(cells)]
 
 
 def _chunks(model: Model, layers: list[list[str]], by: str) -> tuple[list[list[list[str]]], str, dict[str, str]]:
@@ -208,14 +238,16 @@ class _Pager:
 
         self.model, self.page, self.direction, self.font, self.size = model, page, direction, font, size
         self.legend, self.health, self.view, self.exit_tags = legend, health, view, exit_tags
-        self.sizes = measure(model, font=font, font_size=size, legend=legend, health=health)
+        self.sizes = measure(model, font=font, font_size=size, legend=legend, health=health, min_text=page.min_text)
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
-        self.marker_sizes: dict[str, tuple[float, float]] = {}
+        self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
+        self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
+        self.measure_markers(self.provisional_texts())
 
     def measure_titles(self, titles: list[str]) -> None:
         """The pages' titles ("… (2/3)"), measured: the tallest is the room
@@ -242,7 +274,8 @@ class _Pager:
         label = self.model.deliverables[others[0]].display.split("\n")[0]
         label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
         names = label + (f" +{len(others) - 1}" if len(others) > 1 else "")
-        if pages is None:
+        if pages is None:   # (two-digit counts and pages: one text for each end, measured up front)
+            names = label + (" +00" if len(others) > 1 else "")
             where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
         else:
             shown = [p for p in pages if p != here]
@@ -280,6 +313,7 @@ class _Pager:
                 # a piece crowded by its markers even alone: one marker each way
                 key = "all" if piece in self.compact else self.bucket(other, final)
                 cut.setdefault((key, s_in), []).append((r, s_in))
+        cut = _at_most(cut, MAX_MARKERS)
         relations = list(inner)
         markers: list[Marker] = []
         for k, ((_, outgoing), rels) in enumerate(cut.items()):
@@ -324,18 +358,31 @@ class _Pager:
                     stages=stages)
         return sub, markers
 
+    def measure_markers(self, texts) -> None:
+        """The size of every marker text not measured yet, in one call to
+        Graphviz (a call per text cost more than the layouts)."""
+        from . import measure
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self.marker_sizes))
+        if not missing:
+            return
+        extra = measure(Model(path=self.model.path, title=None, relations=(), groups={},
+                              deliverables={f"m{i}": Deliverable(f"m{i}", label=t) for i, t in enumerate(missing)}),
+                        font=self.font, font_size=small_size(self.size, self.page.min_text))
+        self.marker_sizes.update({t: extra.boxes[f"m{i}"] for i, t in enumerate(missing)})
+        self.marker_labels.update({t: extra.labels[f"m{i}"] for i, t in enumerate(missing) if f"m{i}" in extra.labels})
+
+    def provisional_texts(self) -> list[str]:
+        """Every text a marker can have before the pages are known."""
+        return [self.marker_text(others, outgoing, None) for name in self.model.deliverables
+                for others in ([name], [name, name]) for outgoing in (True, False)]
+
     def lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
-        from . import layout as lay_out, measure
+        from . import layout as lay_out
 
         sizes = self.sizes
         if markers:
-            # marker sizes by text, measured once each (bisection lays the same pieces out often)
-            missing = {mk.text: sub.deliverables[mk.name] for mk in markers if mk.text not in self.marker_sizes}
-            if missing:
-                extra = measure(Model(path=sub.path, title=None, relations=(), groups={},
-                                      deliverables={f"m{i}": d for i, d in enumerate(missing.values())}),
-                                font=self.font, font_size=self.size - NOTE_SMALLER)
-                self.marker_sizes.update({text: extra.boxes[f"m{i}"] for i, text in enumerate(missing)})
+            self.measure_markers(mk.text for mk in markers)
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        min_text=self.page.min_text, exit_tags=self.exit_tags,
@@ -388,8 +435,11 @@ class _Pager:
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
               view: str, by: str = "stages", exit_tags: bool | None = None) -> list[Sheet]:
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
-    layers = _flow_order(model, direction, size, font, view)
-    chunks, how, pager.where_stage = _chunks(model, layers, by)
+    layers, whole = _flow_order(model, direction, size, font, view, page.min_text)
+    if by == "tiles":
+        chunks, how = _tiles(whole, layers, pager), "tiles"
+    else:
+        chunks, how, pager.where_stage = _chunks(model, layers, by)
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
     pieces: list[list[str]] = []
     for chunk in chunks:
@@ -442,6 +492,7 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
         pager.where = {n: number for number, members in enumerate(pages, start=1)
                        for i in members for n in pieces[i]}
         parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
+        pager.measure_markers(mk.text for _, mks in parts for mk in mks)
         placed = [pager.lay_out(sub, mk) for sub, mk in parts]
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
         over = [members for members in pages if _shelves([placed[i] for i in members], pager) is None]
@@ -490,6 +541,22 @@ def _shelves(layouts: list[Layout], pager: "_Pager", share: float = 1.0) -> list
         depth = max(depth, b)
     if shelf + depth > across:
         return None
+    return out
+
+
+def _at_most(cut: dict, most: int) -> dict:
+    """`cut` ((bucket, outgoing) -> relations) with at most `most` buckets
+    each way: the ones with the most relations kept, the rest gathered into
+    one ("→ 見積書 +6, pp. 5, 7, 9…"). A piece whose boxes feed ten pages
+    gets three markers, not ten, so pieces stay large and pages few."""
+    out: dict = {}
+    for outgoing in (True, False):
+        mine = [(key, rels) for key, rels in cut.items() if key[1] == outgoing]
+        if len(mine) > most:
+            mine.sort(key=lambda kv: -len(kv[1]))
+            rest = [r for _, rels in mine[most - 1:] for r in rels]
+            mine = mine[:most - 1] + [(("rest", outgoing), rest)]
+        out.update(mine)
     return out
 
 
@@ -554,9 +621,16 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
         composed = place(composed, pager.sizes.legend, pager.health)
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),
                         groups=groups, comments=(), diagnostics=(), source=model.source, stages=stages)
+    from .texts import collect, exit_tag_font_size
+
+    labels = {**pager.sizes.labels, **{n: pager.marker_labels[d.display] for n, d in deliverables.items()
+                                        if is_marker(n) and d.display in pager.marker_labels}}
+    exits = pager.view == "roadmap" if pager.exit_tags is None else pager.exit_tags
+    composed = replace(composed, texts=collect(composed, sheet_model, labels, exits=exits,
+                                               tag_font=exit_tag_font_size(page.min_text)))
     dx = page.margin + max(0.0, (page.inner_width - composed.width) / 2)
     dy = page.margin + max(0.0, (page.inner_height - composed.height) / 2)
     return sheet_model, replace(shift(composed, dx, dy), width=page.width, height=page.height, page=page)
 
 
-__all__ = ["Marker", "Sheet", "fit_pages", "is_marker", "shift", "MARKER_PREFIX"]
+__all__ = ["Marker", "Sheet", "fit_pages", "fit_one_page", "is_marker", "on_page", "shift", "MARKER_PREFIX"]

@@ -7,6 +7,7 @@
     pptx_font.py     the deck's font: a TrueType subset as Embedded OpenType
     pptx_package.py  the embedded font's part and the theme's fonts in the .pptx
     mermaid.py  Mermaid text (Mermaid lays it out itself)
+    drawio.py   a draw.io file: the layout's boxes, containers and routes as cells
     theme.py    [render] settings from prep.toml / pyproject.toml
     output.py   atomic writes (files and folders)
     stages.py   a stage's cross-section and the flip-book, on one layout
@@ -21,7 +22,7 @@ from __future__ import annotations
 from ..language.model import Model
 
 FORMATS = ("svg", "png", "pdf", "dot", "json", "layout")
-EMBED_FORMATS = ("mmd", "pptx")
+EMBED_FORMATS = ("mmd", "pptx", "drawio")
 
 
 def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: bool = False,
@@ -46,7 +47,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
 
     theme = resolve_theme(theme)
     if view == "roadmap" and fmt == "mmd":
-        raise ValueError("the roadmap view is drawn by prep's layout: svg, png, pdf, pptx, dot or layout, not mmd")
+        raise ValueError("the roadmap view is drawn by prep's layout: svg, png, pdf, pptx, drawio, dot or layout, not mmd")
     if fmt == "mmd":  # Mermaid lays the model out itself
         from .mermaid import to_mermaid
 
@@ -61,6 +62,12 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
                          sizes=sizes, view=view)
     if fmt == "layout":
         return layout.to_json()
+    if fmt == "drawio":  # cells at the layout's places: no DOT, no Graphviz
+        from .drawio import render_drawio
+
+        if marks is not None:
+            marks.theme = theme
+        return render_drawio(model, layout, theme=theme, findings=findings, marks=marks)
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout,
                  links=links, marks=marks, health=health)
     if fmt == "dot":

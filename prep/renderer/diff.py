@@ -588,6 +588,7 @@ def as_is_to_be_sheets(diff: ModelDiff, page, *, direction: str | None = None, t
        changes.
 
     Each sheet carries its marks as `sheet.marks` (a DiffMarks)."""
+    from ..layouter.fit import on_page
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
@@ -602,17 +603,9 @@ def as_is_to_be_sheets(diff: ModelDiff, page, *, direction: str | None = None, t
         if fitting:  # the most room to spare; a tie goes to the first direction
             best = max(fitting, key=lambda p: round(min(page.inner_width / p.layout.width,
                                                         page.inner_height / p.layout.height), 3))
-            return [DiffSheet(best.model, _on_page(best.layout, page), 1, 1, size, best.layout.direction,
+            return [DiffSheet(best.model, on_page(best.layout, page), 1, 1, size, best.layout.direction,
                               marks=best.marks)]
     return _half_sheets(diff, page, direction, theme)
-
-
-def _on_page(placed, page):
-    from ..layouter.fit import shift
-
-    dx = page.margin + (page.inner_width - placed.width) / 2
-    dy = page.margin + (page.inner_height - placed.height) / 2
-    return replace(shift(placed, dx, dy), width=page.width, height=page.height, page=page)
 
 
 def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:

@@ -59,6 +59,14 @@ def resolve_theme(theme: "Theme | str | None") -> "Theme":
     return theme or THEMES["default"]
 
 
+def _small(theme: Theme, layout: Layout) -> float:
+    """The small texts' size (notes, legend entries, markers): as the layout
+    stage measured them, never below the page's minimum."""
+    from ..layouter import small_size
+
+    return small_size(theme.font_size, layout.page.min_text if layout.page is not None else None)
+
+
 def _attrs(pairs: list[tuple[str, str]]) -> str:
     return "[" + ", ".join(f"{k}={v}" for k, v in pairs) + "]"
 
@@ -128,7 +136,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
                                    ("fillcolor", dot_string(theme.tangible_fill)),
                                    ("margin", '"0.14,0.07"'), ("penwidth", "1.2")]) + ";")
     out.append("  edge " + _attrs([("color", dot_string(theme.ink)), ("arrowsize", "0.7"),
-                                   ("fontname", font), ("fontsize", f"{theme.font_size - 2:g}"),
+                                   ("fontname", font), ("fontsize", f"{_small(theme, layout):g}"),
                                    ("penwidth", "1.1")]) + ";")
 
     ids = {name: f"n{i}" for i, name in enumerate(model.deliverables)}
@@ -174,7 +182,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         """An off-page marker (`prep.layouter.fit`): a rounded, dotted tag
         naming the other end of a cut relation and its page, in the size of
         a note (measured so by the layout stage)."""
-        pairs = [("label", dot_string(d.display)), ("fontsize", f"{theme.font_size - 2:g}")] + size(layout.nodes[d.name]) + [
+        pairs = [("label", dot_string(d.display)), ("fontsize", f"{_small(theme, layout):g}")] + size(layout.nodes[d.name]) + [
             ("style", '"rounded,dotted,filled"'), ("fillcolor", dot_string(theme.background)),
             ("fontcolor", dot_string(theme.muted)), ("color", dot_string(theme.muted)),
             ("class", '"prep-offpage"')]
@@ -342,7 +350,7 @@ def spline_pos(points, both: bool, height: float) -> str:
 def _legend(layout: Layout, theme: Theme, pt, bb, marks=None) -> list[str]:
     """The key: sample boxes and lines at the places the layout gave them."""
     ink = dot_string(theme.ink)
-    small = f"{theme.font_size - 2:g}"
+    small = f"{_small(theme, layout):g}"
     lines = ["  subgraph cluster_legend {",
              "    graph " + _attrs([("label", '""'), ("style", '"rounded"'), ("color", dot_string(theme.group_border)),
                                     ("class", '"prep-legend"'), ("bb", bb(layout.legend))]) + ";"]

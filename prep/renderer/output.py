@@ -5,6 +5,7 @@ file and never replaces the last good one."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 
@@ -123,3 +124,32 @@ def write_folder(path: str, files: list[tuple[str, bytes]], *, owned, inputs: tu
             shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+# what XML 1.0 cannot hold (most control characters, lone surrogates, two
+# non-characters): a model's text may contain them, an Office or draw.io
+# file may not
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """User text as an XML document can hold it: line ends as \\n, and a
+    character XML 1.0 forbids as U+FFFD (shown as a replacement mark)."""
+    return _NOT_XML.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def fixed_zip_times(data: bytes) -> bytes:
+    """The same zip (.pptx, .docx) with every entry dated 1980-01-01, so the
+    same model gives the same bytes (python-pptx and python-docx stamp
+    entries with the current time)."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()

@@ -6,7 +6,8 @@ The layout stage fits the model to the page (`prep.layouter.fit`: the font
 size and direction that fit, else wrapped rows and more pages, with
 off-page markers); this module draws each sheet at the font size it was
 laid out for and gathers them the way the format holds pages: PDF one
-document of pages, PowerPoint one deck of slides, SVG, PNG, DOT and layout
+document of pages, PowerPoint one deck of slides, draw.io one file of
+pages, SVG, PNG, DOT and layout
 JSON one file per page (`x-1.svg`, `x-2.svg`, ...; just `x.svg` when the
 model fits one page).
 """
@@ -19,7 +20,7 @@ from ..language.model import Model
 from ..layouter.fit import Sheet, fit_pages
 from ..layouter.page import Page
 
-PAGED_FORMATS = ("pdf", "pptx")          # one file holds every page
+PAGED_FORMATS = ("pdf", "pptx", "drawio", "html")  # one file holds every page (html: the viewer, page under page)
 PER_PAGE_FORMATS = ("svg", "png", "dot", "layout")
 
 
@@ -36,10 +37,14 @@ class Pages:
         """What the fitting did, in one line for the terminal."""
         first = self.sheets[0]
         page = first.layout.page
-        how = {"stages": "cut at its stages", "layers": "cut along its flow", "none": ""}[first.split]
+        how = {"stages": "cut at its stages", "layers": "cut along its flow", "tiles": "cut in blocks",
+               "none": ""}[first.split]
         pages = f"{self.count} {'slide' if page.kind == 'slide' else 'page'}{'s' if self.count != 1 else ''}"
         markers = sum(len(s.markers) for s in self.sheets)
-        out = f"{pages} of {page.name}, text {first.font_size - 2:g}-{first.font_size + 2:g} pt, {first.direction}"
+        from ..layouter import small_size
+
+        smallest = min(first.font_size, small_size(first.font_size, page.min_text))
+        out = f"{pages} of {page.name}, text {smallest:g}-{first.font_size + 2:g} pt, {first.direction}"
         if how:
             out += f", {how}, {markers} off-page marker{'s' if markers != 1 else ''}"
         return out
@@ -65,7 +70,8 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
 
     fmt = fmt.lower()
     if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
-        raise ValueError(f"--page does not apply to {fmt}: pages are for svg, png, pdf, pptx, dot and layout")
+        raise ValueError(f"--page does not apply to {fmt}: pages are for svg, png, pdf, pptx, drawio, html, dot "
+                         "and layout")
     theme = resolve_theme(theme)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                        legend=legend, health="status" if health is not None else findings is not None, view=view,
@@ -77,6 +83,17 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
         return render(s.model, as_fmt, direction=s.direction, legend=legend, findings=mine, theme=look,
                       dpi=dpi, layout=s.layout, embed_fonts=embed_fonts, view=view, health=health)
 
+    if fmt == "html":  # the interactive viewer of the pages, page under page
+        from ..embed.viewer import build_viewer, viewer_html
+        from ..linter import lint_model
+
+        model_drawn, layout = stacked(sheets)
+        data, _ = build_viewer(model_drawn, direction=sheets[0].direction, legend=legend,
+                               theme=replace(theme, font_size=sheets[0].font_size), layout=layout,
+                               findings=findings if findings is not None else list(lint_model(model)),
+                               embed_fonts=embed_fonts)
+        data["title"] = model.title or data["title"]
+        return Pages(tuple(sheets), (viewer_html(data, overlay=findings is not None).encode("utf-8"),))
     if fmt == "pdf":
         from .pdfpages import merge
 
@@ -93,7 +110,67 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
             slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine,
                                            theme=look, layout=s.layout, health=health)))
         return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
+    if fmt == "drawio":
+        from .drawio import DrawioPage, page_name, to_drawio
+
+        name = page_name(model)
+        pages = [DrawioPage(f"{name} ({s.number}/{len(sheets)})" if len(sheets) > 1 else name, s.model, s.layout,
+                            None if findings is None else
+                            [f for f in findings if f.subject in s.model.deliverables]) for s in sheets]
+        return Pages(tuple(sheets), (to_drawio(pages, theme=replace(theme, font_size=sheets[0].font_size)),))
     return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))
 
 
-__all__ = ["Pages", "render_pages", "page_file_name", "PAGED_FORMATS", "PER_PAGE_FORMATS"]
+__all__ = ["Pages", "render_pages", "page_file_name", "stacked", "PAGED_FORMATS", "PER_PAGE_FORMATS"]
+
+
+PAGE_GAP = 36.0   # between two pages stacked in one picture
+
+
+def stacked(sheets) -> tuple[Model, object]:
+    """The sheets of a fitted model as one picture, page under page, each
+    page a frame titled as the page is ("… (2/3)"): what the live preview
+    and the viewer show for `--page`, drawn by the ordinary renderer. Group
+    frames of each page are kept apart (a group on two pages is two frames)."""
+    from dataclasses import replace as copy
+
+    from ..language.model import Group
+    from ..layouter.fit import shift
+    from ..layouter.geometry import Box, Layout
+
+    deliverables, relations, groups, stages = {}, [], {}, {}
+    nodes, edges, frames, labels, columns, texts = {}, [], {}, {}, [], []
+    y = 0.0
+    width = max(s.layout.width for s in sheets)
+    for s in sheets:
+        k = s.number
+        frame = f"\u2063page{k}"
+        rename = {g: f"{g}\u2063{k}" for g in s.model.groups}
+        span = next(iter(s.model.deliverables.values())).span
+        groups[frame] = Group(frame, s.model.title or f"p. {k}", None, span)
+        for g, grp in s.model.groups.items():
+            groups[rename[g]] = copy(grp, name=rename[g], parent=rename.get(grp.parent, frame))
+        for n, d in s.model.deliverables.items():
+            deliverables[n] = copy(d, group=rename.get(d.group, frame))
+        relations.extend(s.model.relations)
+        for name, st in s.model.stages.items():
+            stages.setdefault(name, st)
+        lay = shift(s.layout, 0.0, y)
+        nodes.update(lay.nodes)
+        edges.extend(lay.edges)
+        frames[frame] = Box(s.layout.width / 2, y + s.layout.height / 2, s.layout.width, s.layout.height)
+        if lay.title is not None:
+            labels[frame] = lay.title
+        frames.update({rename[g]: b for g, b in lay.groups.items()})
+        labels.update({rename[g]: b for g, b in lay.group_labels.items()})
+        columns.extend(lay.columns)
+        texts.extend(lay.texts)
+        y += s.layout.height + PAGE_GAP
+    first = sheets[0]
+    model = Model(path=first.model.path, title=None, deliverables=deliverables, relations=tuple(relations),
+                  groups=groups, source=first.model.source, stages=stages)
+    # `page`: the sheets' (for the size of small texts); the canvas is the pages, for a screen, not a page
+    layout = Layout(width=width, height=y - PAGE_GAP, nodes=nodes, edges=tuple(edges), groups=frames,
+                    group_labels=labels, engine="prep", direction=first.direction, columns=tuple(columns),
+                    texts=tuple(texts), page=first.layout.page)
+    return model, layout

@@ -48,3 +48,14 @@ def group_fill(theme, colour: str | None) -> str:
     if colour is None or colour not in GROUP_FILLS:
         return theme.group_fill
     return PRINT_FILLS[colour] if theme.name == "print" else GROUP_FILLS[colour]
+
+
+# a stage frame's marks (prep.renderer.stages), for every writer that draws one:
+# what the stage makes is filled pale blue, what comes later drawn faintly
+NEW_FILL = "#d6e6fa"
+FAINT_INK, FAINT_TEXT = "#c9c9c9", "#a9a9a9"
+
+
+def plain_theme(theme) -> bool:
+    """The print theme (and configurations based on it): no colour fills."""
+    return theme.name.split("+")[0] == "print"

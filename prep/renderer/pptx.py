@@ -594,15 +594,7 @@ def _group_no_effects(group) -> None:
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
-    """The same .pptx with every zip entry dated 1980-01-01, so the same model
-    gives the same bytes (python-pptx stamps entries with the current time)."""
-    import zipfile
+    """The same .pptx with every zip entry dated 1980-01-01 (output.fixed_zip_times)."""
+    from .output import fixed_zip_times
 
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    return fixed_zip_times(data)

@@ -39,6 +39,7 @@ from .webfont import _SUPERSET, FontUnavailable, _cache_dir, _key, font_path
 
 # bump when the conversion changes (old cache entries are then unused)
 _EOT_VERSION_TAG = "eot-1"
+_TTF_VERSION_TAG = "ttf-1"
 BASIC_LATIN = "".join(chr(c) for c in range(0x20, 0x7F))
 # names kept from the original font: copyright, family, style, unique id,
 # full name, version, PostScript name, licence text and URL
@@ -129,14 +130,27 @@ def embedded_font(chars: str) -> EmbeddedFont:
 
 
 def _cached_eot(font: Path, chars: str) -> bytes:
-    path = _cache_dir() / (_key(font, _EOT_VERSION_TAG + "\0" + chars) + ".eot")
+    return _cached(font, chars, _EOT_VERSION_TAG, ".eot", lambda: to_eot(truetype_subset(font, chars)),
+                   lambda data: len(data) > 8 and struct.unpack_from("<I", data, 0)[0] == len(data)
+                   and data[34:36] == b"LP")
+
+
+def cached_truetype(font: Path, chars: str) -> bytes:
+    """`truetype_subset`, cached on disk as the EOT is (the Word report
+    embeds the TrueType font itself)."""
+    return _cached(font, chars, _TTF_VERSION_TAG, ".ttf", lambda: truetype_subset(font, chars),
+                   lambda data: data[:4] == b"\x00\x01\x00\x00")
+
+
+def _cached(font: Path, chars: str, tag: str, suffix: str, make, valid) -> bytes:
+    path = _cache_dir() / (_key(font, tag + "\0" + chars) + suffix)
     try:
         data = path.read_bytes()
-        if len(data) > 8 and struct.unpack_from("<I", data, 0)[0] == len(data) and data[34:36] == b"LP":
+        if valid(data):
             return data
     except OSError:
         pass
-    data = to_eot(truetype_subset(font, chars))
+    data = make()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

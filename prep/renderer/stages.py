@@ -33,11 +33,13 @@ from dataclasses import dataclass, replace
 
 from ..language.diagnostics import PrepError
 from ..language.model import Model, Stage
+# the marks' colours live with the other fills, for every writer (re-exported here)
+from .palette import FAINT_INK, FAINT_TEXT, NEW_FILL  # noqa: F401
+from .palette import plain_theme as _plain_theme
 
 LATER = ("hidden", "faint")
-NEW_FILL = "#d6e6fa"
+
 NEW_PEN = "2.4"
-FAINT_INK, FAINT_TEXT = "#c9c9c9", "#a9a9a9"
 # the invisible corners stand this far outside the whole model's drawing, so
 # nothing a frame draws (Graphviz pads the title) reaches past them
 CANVAS_MARGIN = 10.0
@@ -118,9 +120,9 @@ def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: s
         measured = {}
 
         def lay(size, d):
-            measured[size] = got = sizes if size == theme.font_size else measure(
+            measured[size] = got = measure(
                 model, font=theme.font, font_size=size, legend=legend, health=health,
-                titles=tuple(titles.values()), stage_legend=later)
+                titles=tuple(titles.values()), stage_legend=later, min_text=page.min_text)
             return lay_out(replace(model, title=widest), direction=d, font=theme.font, font_size=size,
                            min_text=page.min_text, engine=engine, legend=legend, health=health, sizes=got,
                            stage_legend=later, exit_tags=True)
@@ -202,11 +204,6 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     marks = StageMarks(status=status, exits=exits, later_edges=later_edges, ids=order,
                        width=whole.width, height=whole.height, edge_ids=edge_ids)
     return Frame(model.stages[stage], drawn, placed, marks, findings)
-
-
-def _plain_theme(theme) -> bool:
-    """The print theme (and configurations based on it): no colour fills."""
-    return theme.name.split("+")[0] == "print"
 
 
 @dataclass
@@ -468,6 +465,13 @@ def _paged_file(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool, model:
             slides.append((f.model, to_dot(f.model, direction=f.layout.direction, legend=f.layout.legend is not None,
                                            findings=f.findings, theme=theme, layout=f.layout, marks=f.marks)))
         return to_pptx_deck(slides, theme=theme, embed_font=embed_fonts)
+    if fmt == "drawio":  # a page per frame, named as the frame's title
+        from .drawio import DrawioPage, to_drawio
+
+        for f in fs:
+            f.marks.theme = theme
+        return to_drawio([DrawioPage(f.model.title or f.stage.name, f.model, f.layout, f.findings, f.marks)
+                          for f in fs], theme=theme)
     if fmt == "pdf":
         from .pdfpages import PdfError, merge
 
@@ -478,10 +482,10 @@ def _paged_file(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool, model:
                                name="render-failed", hint="write the frames as SVG: -o frames/") from None
     raise PrepError.at(model.path, f"the stage takes {len(fs)} pages of {fs[0].layout.page.name}: "
                                    f"{fmt} holds one", name="usage-error",
-                       hint="write it as PDF or PowerPoint (-o stage.pdf), or choose a larger page (--page A3)")
+                       hint="write it as PDF, PowerPoint or draw.io (-o stage.pdf), or choose a larger page (--page A3)")
 
 
-FLIPBOOK_FORMATS = ("html", "pdf", "pptx")
+FLIPBOOK_FORMATS = ("html", "pdf", "pptx", "drawio")
 FRAME_FORMATS = ("svg", "png")
 
 
@@ -580,7 +584,8 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
              **options) -> bytes:
     """The flip-book as one file: `html` (a page with a stage slider, and
     the font subset of its frames unless `embed_fonts` is False), `pdf` (a
-    page per stage) or `pptx` (a slide per stage)."""
+    page per stage), `pptx` (a slide per stage) or `drawio` (a draw.io page
+    per stage)."""
     from .dot import resolve_theme
 
     if fmt not in FLIPBOOK_FORMATS:
@@ -589,7 +594,7 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
     theme = resolve_theme(theme)
     geometry, fs = _frames(model, theme=theme, **options)
     theme = geometry.theme(theme)  # fitted to a page: the size it was laid out at
-    if fmt in ("pptx", "pdf"):
+    if fmt in ("pptx", "pdf", "drawio"):
         return _paged_file(fs, fmt, theme, dpi, embed_fonts, model)
     from .flipbook_html import flipbook_html
     from .webfont import page_font_css

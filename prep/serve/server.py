@@ -67,7 +67,7 @@ class Preview:
 
     def __init__(self, path: str, *, look, lint_options, engine: str = "prep", timeout: float = RENDER_TIMEOUT):
         self.path = path
-        self.look = look                  # () -> (theme, direction, legend), re-read on every save
+        self.look = look                  # () -> (theme, direction, legend, page), re-read on every save
         self.lint_options = lint_options  # () -> dict for lint_model, re-read on every save
         self.engine = engine
         self.timeout = timeout
@@ -92,9 +92,9 @@ class Preview:
 
         try:
             text = read_source(self.path)
-            theme, direction, legend = self.look()
+            theme, direction, legend, page = self.look()
             model_json = self.worker.render(text, self.path, theme, direction, legend, self.engine,
-                                            self.lint_options(), self.timeout)
+                                            self.lint_options(), self.timeout, page=page)
         except PrepError as e:
             return self._set_problem(e.render())
         except RenderProblem as e:

@@ -120,13 +120,18 @@ def _serve_requests(conn, parent_end) -> None:
             return
         if request is None:
             return
-        text, path, theme, direction, legend, engine, lint_options = request
+        text, path, theme, direction, legend, engine, lint_options, page = request
         try:
             model = loads(text, path)
             if not model.deliverables:
                 raise PrepError.at(path, "the model has no deliverables: there is nothing to draw",
                                    name="empty-model", hint="add a relation such as `要件, 開発ノウハウ -> 設計書`",
                                    source=model.source)
+            if page is not None:  # the pages, page under page (no stable places: a page moves boxes)
+                data = _paged_viewer(model, page, theme, direction, legend, engine, lint_options)
+                data["font"] = font.css(data["svg"]["text"])
+                conn.send(("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+                continue
             key = (theme, direction, legend, engine)
             if measured is None or (measured.font, measured.font_size) != (theme.font, theme.font_size):
                 measured = Measured(theme.font, theme.font_size)
@@ -147,6 +152,27 @@ def _serve_requests(conn, parent_end) -> None:
         conn.send(answer)
 
 
+def _paged_viewer(model, page, theme, direction, legend, engine, lint_options) -> dict:
+    """The viewer data of `model` fitted to `page`: the pages stacked in one
+    picture (`prep.renderer.pages.stacked`), findings of the whole model."""
+    from dataclasses import replace
+
+    from ..embed.viewer import build_viewer
+    from ..layouter.fit import fit_pages
+    from ..linter import lint_model
+    from ..renderer.pages import stacked
+
+    sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size, legend=legend,
+                       engine=engine)
+    drawn, layout = stacked(sheets)
+    findings = list(lint_model(model, **(lint_options or {})))
+    data, _ = build_viewer(drawn, direction=sheets[0].direction, legend=legend,
+                           theme=replace(theme, font_size=sheets[0].font_size), layout=layout, findings=findings,
+                           embed_fonts=False)
+    data["title"] = model.title or data["title"]
+    return data
+
+
 class Worker:
     """The parent's handle: `render(...)` returns the viewer JSON text or
     raises RenderProblem (a bad model) or RenderCrashed."""
@@ -165,11 +191,11 @@ class Worker:
         self._conn = parent
 
     def render(self, text: str, path: str, theme, direction: str, legend: bool, engine: str, lint_options: dict,
-               timeout: float) -> str:
+               timeout: float, page=None) -> str:
         if self._process is None or not self._process.is_alive():
             self._start()
         try:
-            self._conn.send((text, path, theme, direction, legend, engine, lint_options))
+            self._conn.send((text, path, theme, direction, legend, engine, lint_options, page))
             if not self._conn.poll(timeout):
                 self.stop()
                 raise RenderCrashed(f"the render took longer than {timeout:g} s and was stopped")

@@ -1,0 +1,408 @@
+"""`prep report -o report.docx`: the report as a Word document a client can
+restyle with their own template.
+
+The same content as the PDF report (`report.py` chooses it: the pictures
+of `docx_pictures`, the tables of `pdf_tables`), written with Word's
+built-in styles only, so a template's styles take over:
+
+- the title in *Title*, sections in *Heading 1*, each stage's frame in
+  *Heading 2*, explanations in *Normal*, picture captions in *Caption*;
+- tables in the built-in *Table Grid* style, the header row marked as a
+  heading row (`w:tblHeader`), so Word and LibreOffice repeat it on every
+  page a table runs over; rows may split across pages;
+- the title, the summary and a list of contents with page numbers on a
+  page of their own, then the pictures: PNG
+  drawn by Graphviz at 300 dpi at the size they are printed (a picture
+  drawn at 83% is drawn at 249 dpi of its own size), one page each,
+  centred, as the PDF report sets them (text never below the page's minimum;
+  a picture too large for that is cut into parts: the same PNG, cropped by
+  Word (`a:srcRect`), so a picture in eight parts is drawn once);
+- Japanese: the East Asian font of every style is prep's Noto Sans CJK JP
+  (`w:rFonts w:eastAsia`, language ja-JP), embedded in the document as
+  Word embeds fonts (ECMA-376 Part 1, §17.8.1: `word/fonts/font1.odttf`, a
+  TrueType subset of the characters used, its first 32 bytes XORed with
+  the font key), so the text looks the same where the font is not
+  installed. Word and LibreOffice both read such fonts.
+
+The page is the PDF report's (A4 landscape unless `--page` says otherwise),
+with the same margins. The bytes depend only on the model: fixed document
+dates and zip entry times.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from ..layouter.fonts import FONT_FAMILY
+
+DPI = 300.0
+TABLE_STYLE = "Table Grid"
+HEADER_SHADE = "ECECEC"
+# the document's dates (core properties): fixed, so the same model gives the same bytes
+FIXED_DATE = (2000, 1, 1)
+# the font key of the embedded font: any GUID; a fixed one keeps the bytes fixed
+FONT_KEY = "{6E1B5C5A-0D2B-4C7E-9A3F-70726570666E}"
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One picture on one page: drawn from `dot` at `dpi`, the part of it
+    inside `window` (left, top, right, bottom as fractions of the drawing)
+    shown at `size` (points) under an optional heading, with a caption."""
+    heading: str | None
+    level: int
+    caption: str
+    dot: str
+    dpi: float
+    window: tuple[float, float, float, float]
+    size: tuple[float, float]
+
+
+# the two invisible points that hold a drawing made for a page at the page's
+# size (prep.renderer.dot): without them Graphviz draws just what is there
+_CORNERS = re.compile(r'^[^\n]*class="prep-corner"\];\n', re.M)
+
+
+def shots_of(picture, dot: str, page, *, heading: str | None, level: int = 1, caption: str | None = None,
+             first_page: int = 1, path: str = "<model>") -> list[Shot]:
+    """The pages of one picture (a report_pdf.Picture and the DOT it was
+    drawn from), cut as the PDF report cuts it (`report_pdf.plan_parts`).
+    A picture laid out for the page is drawn without the page's empty
+    margins: only what is on it (its text at the size it was laid out at),
+    so its raster is no larger than it needs to be."""
+    from ..layouter.graphviz import draw
+    from .report_pdf import _picture_space, part_caption, plan_parts, picture_of
+
+    top, room_h = _picture_space(page)
+    out = []
+    for part in plan_parts(0, picture, page, top, page.inner_width, room_h):
+        text = part_caption(picture, part, page, first_page) if caption is None else caption
+        head = heading if part.number == 1 else None
+        if picture.sheet is not None and part.parts == 1:
+            content = _CORNERS.sub("", dot)
+            drawn = picture_of(picture.title, draw(content, "svg", path=path))
+            fit = min(1.0, page.inner_width / drawn.width, room_h / drawn.height)
+            out.append(Shot(head, level, text, content, DPI * fit, (0.0, 0.0, 1.0, 1.0),
+                            (drawn.width * fit, drawn.height * fit)))
+            continue
+        x0, y0, x1, y1 = part.window
+        out.append(Shot(head, level, text, dot, DPI * part.scale,
+                        (x0 / picture.width, y0 / picture.height, x1 / picture.width, y1 / picture.height),
+                        ((x1 - x0) * part.scale, (y1 - y0) * part.scale)))
+    return out
+
+
+def draw_shots(shots: list[Shot], path: str) -> dict[tuple[str, float], bytes]:
+    """The PNG of every (DOT, dpi) the shots need, each drawn once; on
+    several cores, in forked workers (Graphviz holds the GIL).
+
+    Drawn by Graphviz's cairo renderer (anti-aliased, prep's font) and
+    written by its gd PNG writer as 256 colours: four times faster than
+    cairo's own writer at 300 dpi and a third of the size, which is what
+    keeps a report of two dozen print-resolution pages within seconds.
+    gd rounds colours a little (white to #fcfefc); white and black are put
+    back in the palette (`_true_white`)."""
+    from .._process import map_forked
+    from ..layouter.graphviz import draw
+
+    jobs = list(dict.fromkeys((s.dot, round(s.dpi, 2)) for s in shots))
+
+    def png(job):
+        return _true_white(draw(job[0], "png:cairo:gd", path=path, dpi=job[1]))
+
+    return dict(zip(jobs, map_forked(png, jobs, "drawing the pictures", 2)))
+
+
+def _true_white(png: bytes) -> bytes:
+    """A palette PNG with its near-white entries made white and its
+    near-black ones black (gd's palette rounds them); other images as they are."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    if image.mode != "P":
+        return png
+    palette = image.getpalette() or []
+    fixed = []
+    for i in range(0, len(palette), 3):
+        rgb = palette[i:i + 3]
+        fixed += [255] * 3 if min(rgb) >= 248 else [0] * 3 if max(rgb) <= 6 else rgb
+    if fixed == palette:
+        return png
+    image.putpalette(fixed)
+    out = io.BytesIO()
+    image.save(out, "png", dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def report_docx(shots: list[Shot], tables: list, page, *, title: str, summary: list[str],
+                path: str = "<model>", embed_font: bool = True) -> bytes:
+    """The report as .docx bytes: the pictures, then the tables (report_pdf.Table)."""
+    import datetime
+
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    from .._version import __version__
+    from ..renderer.output import fixed_zip_times
+
+    pngs = draw_shots(shots, path)
+    doc = Document()
+    _styles(doc)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE if page.width > page.height else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Pt(page.width), Pt(page.height)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Pt(page.margin))
+    section.header_distance = section.footer_distance = Pt(page.margin * 0.4)
+    _footer(section, title)
+    texts = [title, *summary]
+
+    doc.add_paragraph(_xml(title), style="Title")
+    for line in summary:
+        doc.add_paragraph(_xml(line))
+    # a contents list: each picture is a page of its own, so its page is known
+    doc.add_heading("Contents", level=1)
+    for number, shot in enumerate(shots, 2):
+        if shot.heading is not None:
+            doc.add_paragraph(_xml(f"{shot.heading}: page {number}"), style="List Bullet" if shot.level == 1
+                              else "List Bullet 2")
+    if tables:
+        doc.add_paragraph(f"{', '.join(t.heading for t in tables)}: from page {len(shots) + 2}",
+                          style="List Bullet")
+    for shot in shots:
+        if shot.heading is not None:
+            doc.add_heading(_xml(shot.heading), level=shot.level)
+            texts.append(shot.heading)
+        caption = doc.add_paragraph(_xml(shot.caption), style="Caption")
+        texts.append(shot.caption)
+        # each picture on a page of its own, after the title page (so the
+        # page numbers the captions give are the pages Word shows)
+        doc.paragraphs[-2 if shot.heading is not None else -1].paragraph_format.page_break_before = True
+        holder = doc.add_paragraph()
+        holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        holder.paragraph_format.keep_together = True
+        caption.paragraph_format.keep_with_next = True
+        picture = holder.add_run().add_picture(io.BytesIO(pngs[(shot.dot, round(shot.dpi, 2))]),
+                                               width=Pt(shot.size[0]), height=Pt(shot.size[1]))
+        _crop(picture, shot.window)
+
+    for k, table in enumerate(tables):
+        heading = doc.add_heading(_xml(table.heading), level=1)
+        if k == 0:
+            heading.paragraph_format.page_break_before = True  # the tables start on a page of their own
+        texts.append(table.heading)
+        if table.intro:
+            doc.add_paragraph(_xml(table.intro))
+            texts.append(table.intro)
+        if not table.rows:
+            doc.add_paragraph(_xml(table.empty))
+            texts.append(table.empty)
+            continue
+        _table(doc, table, page)
+        texts += [c for row in table.rows for c in row] + list(table.columns)
+    doc.add_paragraph(f"Generated by prep {__version__}.")
+
+    core = doc.core_properties
+    core.title, core.author, core.last_modified_by = _xml(title)[:250], "prep", "prep"
+    core.created = core.modified = datetime.datetime(*FIXED_DATE)
+    core.revision = 1
+    core.comments = f"Generated by prep {__version__}"
+    _drop_thumbnail(doc)
+    if embed_font:
+        _embed_font(doc, texts)
+    out = io.BytesIO()
+    doc.save(out)
+    return fixed_zip_times(out.getvalue())
+
+
+def _xml(text: str) -> str:
+    from ..renderer.output import xml_text
+
+    return xml_text(text)
+
+
+def _east_asian(rpr_owner, font: str = FONT_FAMILY) -> None:
+    """The run properties of a style: `font` for every script, Japanese as
+    the East Asian language."""
+    from docx.oxml.ns import qn
+
+    rpr = rpr_owner.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(key), font)
+    for key in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(key), None)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        from docx.oxml import OxmlElement
+
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "ja-JP")
+
+
+def _styles(doc) -> None:
+    from docx.shared import Pt
+
+    styles = doc.styles
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
+        _east_asian(styles[name].element)
+    styles["Normal"].font.size = Pt(9)
+    styles["Caption"].font.size = Pt(8)
+    # headings take little room: a picture's page holds its heading, caption and picture
+    for name, size in (("Heading 1", 13), ("Heading 2", 11)):
+        fmt = styles[name].paragraph_format
+        fmt.space_before, fmt.space_after = Pt(0), Pt(3)
+        styles[name].font.size = Pt(size)
+    styles["Title"].paragraph_format.space_after = Pt(3)
+    styles["Title"].font.size = Pt(18)
+    styles["Caption"].paragraph_format.space_after = Pt(3)
+
+
+def _footer(section, title: str) -> None:
+    """The title and the page number, right-aligned, at the foot of every page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    paragraph.add_run(_xml(f"{title} · "))
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind is not None:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif text == " PAGE ":
+            code = OxmlElement("w:instrText")
+            code.set(qn("xml:space"), "preserve")
+            code.text = text
+            run._r.append(code)
+        else:
+            t = OxmlElement("w:t")
+            t.text = text
+            run._r.append(t)
+
+
+def _crop(picture, window: tuple[float, float, float, float]) -> None:
+    """Show only `window` of the picture (a:srcRect, in 1/1000 of a percent)."""
+    from docx.oxml.ns import qn
+
+    left, top, right, bottom = window
+    if (left, top, right, bottom) == (0.0, 0.0, 1.0, 1.0):
+        return
+    fill = picture._inline.graphic.graphicData.pic.blipFill
+    rect = fill.find(qn("a:srcRect"))
+    if rect is None:
+        from docx.oxml import OxmlElement
+
+        rect = OxmlElement("a:srcRect")
+        fill.blip.addnext(rect)
+    for key, value in (("l", left), ("t", top), ("r", 1 - right), ("b", 1 - bottom)):
+        rect.set(key, str(max(0, round(value * 100000))))
+
+
+def _table(doc, table, page) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
+    grid.style = doc.styles[TABLE_STYLE]
+    grid.autofit = False
+    total = sum(table.widths)
+    widths = [Pt(page.inner_width * w / total) for w in table.widths]
+    for column, width in zip(grid.columns, widths):
+        column.width = width
+    header = grid.rows[0]
+    properties = header._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")   # repeated at the top of every page the table runs over
+    repeat.set(qn("w:val"), "true")
+    properties.append(repeat)
+    for r, cells in enumerate([table.columns, *table.rows]):
+        row = grid.rows[r]
+        for cell, text, width in zip(row.cells, cells, widths):
+            cell.width = width
+            paragraph = cell.paragraphs[0]
+            run = paragraph.add_run(_xml(text))
+            if r == 0:
+                run.bold = True
+                shade = OxmlElement("w:shd")
+                for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", HEADER_SHADE)):
+                    shade.set(qn(key), value)
+                cell._tc.get_or_add_tcPr().append(shade)
+
+
+def _drop_thumbnail(doc) -> None:
+    """python-docx's template carries a thumbnail of its own blank page: a
+    file browser would show it for the report."""
+    package = doc.part.package
+    for rid, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/metadata/thumbnail"):
+            del package.rels[rid]
+
+
+def _embed_font(doc, texts: list[str]) -> None:
+    """prep's font, cut to the characters of `texts` (and basic Latin), as
+    Word embeds a font: an obfuscated TrueType part (ECMA-376 Part 1,
+    §17.8.1) named from the font table, with w:embedTrueTypeFonts set."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from ..renderer.pptx_font import cached_truetype, subset_characters
+    from ..renderer.webfont import FontUnavailable, font_path
+
+    font = font_path()
+    if font is None:
+        return  # the document names the font; a machine with it installed shows it
+    try:
+        ttf = cached_truetype(font, subset_characters(texts))
+    except FontUnavailable:
+        return
+    package = doc.part.package
+    table_part = next((rel.target_part for rel in doc.part.rels.values() if rel.reltype == RT.FONT_TABLE), None)
+    settings = doc.settings.element
+    if table_part is None:
+        return
+    data = Part(PackURI("/word/fonts/font1.odttf"), "application/vnd.openxmlformats-officedocument.obfuscatedFont",
+                obfuscate(ttf, FONT_KEY), package)
+    rid = table_part.relate_to(data, RT.FONT)
+    from lxml import etree
+
+    fonts = etree.fromstring(table_part.blob)
+    entry = next((f for f in fonts.findall(qn("w:font")) if f.get(qn("w:name")) == FONT_FAMILY), None)
+    if entry is None:
+        entry = etree.SubElement(fonts, qn("w:font"))
+        entry.set(qn("w:name"), FONT_FAMILY)
+        for tag, value in (("w:charset", "80"), ("w:family", "swiss"), ("w:pitch", "variable")):
+            etree.SubElement(entry, qn(tag)).set(qn("w:val"), value)
+    embed = etree.SubElement(entry, qn("w:embedRegular"))
+    embed.set(qn("r:id"), rid)
+    embed.set(qn("w:fontKey"), FONT_KEY)
+    table_part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
+    # in the schema's order: after w:zoom (the template's first setting)
+    zoom = settings.find(qn("w:zoom"))
+    for tag in ("w:saveSubsetFonts", "w:embedTrueTypeFonts"):
+        if settings.find(qn(tag)) is None:
+            if zoom is not None:
+                zoom.addnext(OxmlElement(tag))
+            else:
+                settings.insert(0, OxmlElement(tag))
+
+
+def obfuscate(font: bytes, key: str) -> bytes:
+    """ECMA-376 Part 1, §17.8.1: the first 32 bytes of the font XORed with
+    the font key's GUID as 16 bytes in reverse order of its hex digits'
+    pairs (the same XOR undoes it)."""
+    digits = key.strip("{}").replace("-", "")
+    guid = bytes(int(digits[i:i + 2], 16) for i in range(30, -2, -2))
+    head = bytes(b ^ guid[i % 16] for i, b in enumerate(font[:32]))
+    return head + font[32:]
