@@ -434,3 +434,14 @@ def test_viewer_page_shows_the_status_colours(files, tmp_path, cli):
     assert (by["adopted"]["health"], by["plan"]["health"]) == ("red", "green")
     assert by["contract"]["health"] is None and by["contract"]["fill"] is None   # not measured: its own look
     assert "解約日数: 12 (red)" in viewer["svg"]["text"]
+
+
+def test_drawio_colours_the_measured_deliverables(files, tmp_path, cli):
+    model_path, data = files
+    out = tmp_path / "delta.drawio"
+    assert cli("render", str(model_path), "--status", str(data), "--customer", "Delta", "-o", str(out)).exit_code == 0
+    root = ET.parse(out).getroot()
+    styles = {c.get("value", "").split("\n")[0]: c.get("style", "") for c in root.iter("mxCell")}
+    assert "fillColor=#f4a6a0" in styles["key features adopted"]   # red
+    assert "fillColor=#b7e1b0" in styles["success plan"]           # green
+    assert "#f4a6a0" not in styles["contract"] and "#b7e1b0" not in styles["contract"]

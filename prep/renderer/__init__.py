@@ -67,7 +67,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
 
         if marks is not None:
             marks.theme = theme
-        return render_drawio(model, layout, theme=theme, findings=findings, marks=marks)
+        return render_drawio(model, layout, theme=theme, findings=findings, marks=marks, health=health)
     dot = to_dot(model, direction=direction, legend=legend, findings=findings, theme=theme, layout=layout,
                  links=links, marks=marks, health=health)
     if fmt == "dot":

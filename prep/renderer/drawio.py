@@ -44,7 +44,7 @@ from urllib.parse import unquote
 
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import box_label
-from .dot import HEALTH_FILL, THEMES, Theme, exit_tag, EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, worst_by_subject, \
+from .dot import HEALTH_FILL, STATUS_FILL, THEMES, Theme, exit_tag, EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, worst_by_subject, \
     worst_severity
 from .palette import FAINT_INK, FAINT_TEXT, NEW_FILL, group_fill, plain_theme
 
@@ -96,12 +96,13 @@ def _style(**pairs) -> str:
 class DrawioPage:
     """One page: its name, the model drawn and its layout; `findings`
     colour the boxes; `marks` (a stage frame's StageMarks) mark new, later
-    and exit deliverables."""
+    and exit deliverables; `health` colours measured deliverables from data."""
     name: str
     model: Model
     layout: object
     findings: list | None = None
     marks: object = None
+    health: dict | None = None
 
 
 def to_drawio(pages: list[DrawioPage], *, theme: Theme | None = None) -> bytes:
@@ -209,6 +210,8 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
         stroke, text, width = theme.ink, theme.ink, 2.4 if d.final else 1.2
         if by_subject is not None:
             fill = HEALTH_FILL[worst_severity(by_subject.get(d.name, []))]
+        if page.health is not None and d.name in page.health:
+            fill = STATUS_FILL.get(page.health[d.name], STATUS_FILL[None])
         state = status.get(d.name)
         if state == "new":
             width = 2.4
@@ -270,7 +273,8 @@ def _legend(root, layout, theme: Theme, vertex, origin) -> None:
     from ..layouter.geometry import Box
 
     fills = {"health-green": HEALTH_FILL[None], "health-lime": HEALTH_FILL["info"],
-             "health-yellow": HEALTH_FILL["warning"], "health-red": HEALTH_FILL["error"]}
+             "health-yellow": HEALTH_FILL["warning"], "health-red": HEALTH_FILL["error"],
+             **{f"status-{c or 'none'}": fill for c, fill in STATUS_FILL.items()}}
     lid = PREFIX + "legend"
     vertex(lid, LAYER, "", _style(container=1, collapsible=0, rounded=1, arcSize=4, absoluteArcSize=1,
                                    fillColor="none", strokeColor=theme.group_border), layout.legend)
@@ -368,9 +372,9 @@ def _pins(points, source, target) -> dict:
 
 
 def render_drawio(model: Model, layout, *, theme: Theme | None = None, findings=None, marks=None,
-                  name: str | None = None) -> bytes:
+                  name: str | None = None, health: dict | None = None) -> bytes:
     """One page: `model` drawn on `layout` (what `prep.render(model, "drawio")` gives)."""
-    return to_drawio([DrawioPage(name or page_name(model), model, layout, findings, marks)], theme=theme)
+    return to_drawio([DrawioPage(name or page_name(model), model, layout, findings, marks, health)], theme=theme)
 
 
 def page_name(model: Model) -> str:
