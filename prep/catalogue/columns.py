@@ -119,6 +119,10 @@ LANGUAGES = ("en", "ja")
 KINDS = {"deliverable": ("deliverable", "成果物", "tangible", "有形"),
          "knowhow": ("knowhow", "ノウハウ", "know-how", "intangible", "無形")}
 KIND_JA = {"deliverable": "成果物", "knowhow": "ノウハウ"}
+# the kind of a deliverable the model only names in relations and never
+# declares (lint: undeclared): the import keeps it undeclared
+UNDECLARED = "undeclared"
+UNDECLARED_JA = "未宣言"
 RELATION_KINDS = {"input": ("input", "->", "入出力", "入力"),
                   "sync": ("sync", "~>", "同期"),
                   "mutual": ("mutual", "<~>", "相互", "相互同期")}
@@ -153,6 +157,6 @@ def value_table(values: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {fold(v): key for key, spellings in values.items() for v in spellings}
 
 
-KIND_BY_NAME = value_table(KINDS)
+KIND_BY_NAME = value_table({**KINDS, UNDECLARED: (UNDECLARED, UNDECLARED_JA)})
 RELATION_KIND_BY_NAME = value_table(RELATION_KINDS)
 FLAG_BY_NAME = {**{fold(v): True for v in YES}, **{fold(v): False for v in NO}}

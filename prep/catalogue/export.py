@@ -22,7 +22,7 @@ from ..language.model import INPUT, MUTUAL, SYNC, Model
 from ..renderer.dot import HEALTH_FILL, HEALTH_NAME
 from .cells import csv_cell, text_width, write_list, write_text
 from .columns import (DELIVERABLES, FINDINGS, GROUPS, KIND_JA, KINDS, RELATION_KIND_JA, RELATIONS, RULES,
-                      STAGES, YES_JA, Table)
+                      STAGES, UNDECLARED, UNDECLARED_JA, YES_JA, Table)
 
 FORMATS = ("xlsx", "csv")
 # XlsxWriter's (and Excel's) limit of hyperlinks on one worksheet
@@ -65,9 +65,8 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
     for name, d in model.deliverables.items():
         mine = by_subject.get(name, ())
         worst = max((f.severity for f in mine), key=SEVERITY_RANK.__getitem__, default=None)
-        # an undeclared deliverable (only named in relations) has no kind:
-        # the import then leaves it undeclared again
-        kind = (KIND_JA[d.kind] if ja else KINDS[d.kind][0]) if d.declared else None
+        # a deliverable only named in relations: the import leaves it undeclared again
+        kind = (KIND_JA[d.kind] if ja else KINDS[d.kind][0]) if d.declared else UNDECLARED_JA if ja else UNDECLARED
         sync = [r.source for r in index.sync_in[name]] + [r.target for r in index.sync_out[name]] + [
             r.target if r.source == name else r.source for r in index.mutual[name]]
         deliverables.rows.append([

@@ -30,7 +30,7 @@ from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import GROUP_COLOURS, COLOUR_SPELLINGS, MAX_GROUP_DEPTH
 from .cells import CellSpan, cell_span, column_letter, from_csv_cell, quote, read_list, read_text
 from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, GROUPS, KIND_BY_NAME, RELATION_KIND_BY_NAME,
-                      RELATIONS, STAGES, TABLE_BY_NAME, TABLES, Table, fold)
+                      RELATIONS, STAGES, TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
 
 ARROWS = {"input": "->", "sync": "~>", "mutual": "<~>"}
 
@@ -194,6 +194,9 @@ def _decode_csv(path: str) -> str:
         raise _error_at(path, "no such file", "check the path") from None
     except OSError as e:
         raise _error_at(path, f"cannot read the file: {e.strerror or e}", "check the path") from None
+    if b"\x00" in data[:4096]:
+        raise _error_at(path, "the file holds NUL bytes: it is not a CSV text file",
+                        "save the table from Excel as 'CSV UTF-8 (comma delimited)'")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -242,6 +245,7 @@ def _read_folder(path: str, problems: _Problems) -> dict[str, _Raw]:
 class _Decl:
     name: str
     span: CellSpan                 # the name's cell
+    undeclared: bool               # kind 'undeclared': only named in relations
     kind: str | None
     label: str | None
     owners: tuple[str, ...]
@@ -254,7 +258,7 @@ class _Decl:
     inputs_span: CellSpan | None
 
     def values(self) -> tuple:
-        return (self.kind, self.label, self.owners, self.group, self.stage, self.external, self.final, self.note,
+        return (self.undeclared, self.kind, self.label, self.owners, self.group, self.stage, self.external, self.final, self.note,
                 None if self.inputs is None else sorted(set(self.inputs)))
 
 
@@ -354,13 +358,17 @@ def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = Fals
         found, title = _read_xlsx(path, problems)
     if "deliverables" not in found:
         where = "folder" if os.path.isdir(path) else "workbook"
-        raise PrepError([*problems.errors, Diagnostic(
+        raise PrepError([*problems.errors, *problems.notes, Diagnostic(
             "E010", ERROR, f"the {where} has no Deliverables table", Span(path, 1, 1, 1, 1),
             name="catalogue-error", hint="name the sheet (or the CSV file) 'Deliverables' or '成果物'")])
     text, origins = _model_text(found, title, problems, source_comments)
     if problems.errors:
-        raise PrepError(problems.errors)
-    return Imported(_checked_model(text, origins, output_path), problems.notes)
+        # the notes too: an ignored column may be why a value is missing
+        raise PrepError(problems.errors + problems.notes)
+    try:
+        return Imported(_checked_model(text, origins, output_path), problems.notes)
+    except PrepError as e:
+        raise PrepError(e.diagnostics + problems.notes) from None
 
 
 def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
@@ -424,12 +432,16 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
             continue
         kind_text = r.cell("kind")
         kind = None
+        undeclared = False
         if kind_text is not None:
             kind = KIND_BY_NAME.get(fold(kind_text))
-            if kind is None:
+            undeclared = kind == UNDECLARED
+            if undeclared:
+                kind = None
+            elif kind is None:
                 problems.error(r.at("kind"), f"unknown kind '{kind_text}'",
                                "write 'deliverable' (成果物) or 'knowhow' (ノウハウ); empty means deliverable")
-        d = _Decl(name, r.at("name"), kind, r.text("label"), tuple(dict.fromkeys(r.names("owners") or ())),
+        d = _Decl(name, r.at("name"), undeclared, kind, r.text("label"), tuple(dict.fromkeys(r.names("owners") or ())),
                   r.text("group"), r.text("stage"), r.flag("external"), r.flag("final"), r.text("note"),
                   r.names("inputs"), r.at("inputs"))
         old = decls.get(name)
@@ -482,7 +494,7 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
         r = _Reader(raw, problems)
         for number in r.rows():
             sources, target = r.names("sources") or [], r.text("target")
-            first = r.raw.at(number, None)
+            first = r.at("sources")
             if not sources or target is None:
                 problems.error(r.at("sources" if not sources else "target"),
                                "a relation needs its sources and its target", "fill both in, or delete the row")
@@ -547,7 +559,7 @@ def _write(title, stages, groups, decls, relations, source_comments) -> tuple[st
 
     def emit(line: str, origin: CellSpan | None, depth: int = 0) -> None:
         if source_comments and origin is not None:
-            line += f"  # {origin.path.rpartition(':')[2] if ':' in origin.path else origin.path}"
+            line += f"  # {os.path.basename(origin.path)}"
         lines.append("  " * depth + line)
         origins.append(origin)
 
@@ -564,7 +576,7 @@ def _write(title, stages, groups, decls, relations, source_comments) -> tuple[st
     mentioned = {s for rel in relations for s in rel.sources} | {rel.target for rel in relations}
 
     def decl(d: _Decl, depth: int) -> None:
-        if (d.kind is None and d.label is None and not d.owners and d.group is None and d.stage is None
+        if (d.undeclared and d.label is None and not d.owners and d.group is None and d.stage is None
                 and not d.external and not d.final and d.note is None and d.name in mentioned):
             return  # only named in relations, as in the model it came from
         attrs: list[tuple[str, str | None]] = []
