@@ -218,22 +218,29 @@ def test_kind_is_validated(lifecycle_book):
 
 
 def test_rows_carry_the_health_colour_and_findings_link_their_rules(lifecycle_book):
-    from prep.renderer.dot import HEALTH_FILL
+    from prep.language.diagnostics import SEVERITY_RANK
+    from prep.renderer.dot import HEALTH_FILL, HEALTH_NAME
 
     model, _, book = lifecycle_book
     findings = prep.lint(model)
     ws = book["Deliverables"]
     header = [c.value for c in ws[1]]
-    colours = {name: HEALTH_FILL[sev] for name, sev in (
-        ("green", None), ("lime", "info"), ("yellow", "warning"), ("red", "error"))}
+    health = header.index("health")
+    # one conditional format per colour, on the whole table, keyed by the health cell
+    rules = {}
+    for cf in ws.conditional_formatting:
+        assert str(cf.sqref) == f"A2:{ws.cell(1, len(header)).column_letter}{ws.max_row}"
+        for rule in cf.rules:
+            rules[rule.formula[0]] = rule.dxf.fill.bgColor.rgb[-6:].lower()
+    letter = ws.cell(1, health + 1).column_letter
+    assert rules == {f'${letter}2="{HEALTH_NAME[sev]}"': HEALTH_FILL[sev][1:] for sev in HEALTH_NAME}
     seen = set()
     for row in ws.iter_rows(min_row=2):
-        health = row[header.index("health")].value
-        count = row[header.index("findings")].value
-        assert count == sum(1 for f in findings if f.subject == row[0].value)
-        fill = row[0].fill.fgColor.rgb[-6:].lower()
-        assert fill == colours[health].lstrip("#").lower(), (row[0].value, health)
-        seen.add(health)
+        mine = [f for f in findings if f.subject == row[0].value]
+        worst = max((f.severity for f in mine), key=SEVERITY_RANK.__getitem__, default=None)
+        assert row[header.index("findings")].value == len(mine)
+        assert row[health].value == HEALTH_NAME[worst], row[0].value
+        seen.add(worst)
     assert len(seen) >= 2
     found = book["Findings"]
     assert found.max_row == len(findings) + 1

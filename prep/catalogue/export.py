@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.model import INPUT, MUTUAL, SYNC, Model
 from ..renderer.dot import HEALTH_FILL, HEALTH_NAME
+from .cells import column_letter as _column_letter
 from .cells import csv_cell, text_width, write_list, write_text
 from .columns import (DELIVERABLES, FINDINGS, GROUPS, KIND_JA, KINDS, RELATION_KIND_JA, RELATIONS, RULES,
                       STAGES, UNDECLARED, UNDECLARED_JA, YES_JA, Table)
@@ -179,13 +180,11 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
                          "comments": f"prep export of {model.path}"})
     formats: dict[tuple, object] = {}
 
-    def style(fill: str | None, wrap: bool, text: bool, link: bool = False):
-        key = (fill, wrap, text, link)
+    def style(wrap: bool, text: bool, link: bool = False):
+        key = (wrap, text, link)
         fmt = formats.get(key)
         if fmt is None:
-            props = {"valign": "top"}
-            if fill:
-                props["bg_color"] = fill
+            props: dict = {"valign": "top"}
             if wrap:
                 props["text_wrap"] = True
             if text:
@@ -208,23 +207,32 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
             "columns": [{"header": h} for h in header]})
         ws.freeze_panes(1, 0)
         for c, (width, wrap) in enumerate(widths):
-            ws.set_column(c, c, width, style(None, wrap, False) if wrap else None)
+            # a cell without a format of its own takes its column's
+            ws.set_column(c, c, width, style(wrap, False))
         write_string, write_number = ws.write_string, ws.write_number
+        as_text = [style(wrap, True) for _, wrap in widths]
         for r, row in enumerate(sheet.rows, start=1):
-            fill = sheet.fills[r - 1] if sheet.fills else None
             link = sheet.links[r - 1] if sheet.links else None
             for c, v in enumerate(row):
-                wrap = widths[c][1]
                 if v is None:
-                    if fill:
-                        ws.write_blank(r, c, None, style(fill, wrap, False))
-                elif type(v) is int:
-                    write_number(r, c, v, style(fill, False, False))
+                    continue
+                if type(v) is int:
+                    write_number(r, c, v)
                 elif c == 0 and link and links < MAX_LINKS:
                     links += 1
-                    ws.write_url(r, c, link, style(fill, wrap, False, True), string=v)
+                    ws.write_url(r, c, link, style(widths[c][1], False, True), string=v)
+                elif v[0] in "=+-@":
+                    write_string(r, c, v, as_text[c])
                 else:
-                    write_string(r, c, v, style(fill, wrap, v[0] in "=+-@"))
+                    write_string(r, c, v)
+        if sheet.fills:
+            # each row in its health colour, from its health cell: one rule
+            # per colour instead of a format on every cell
+            column = _column_letter(table.columns.index(next(c for c in table.columns if c.key == "health")) + 1)
+            for severity, name in HEALTH_NAME.items():
+                ws.conditional_format(1, 0, last, len(header) - 1, {
+                    "type": "formula", "criteria": f'=${column}2="{name}"',
+                    "format": book.add_format({"bg_color": HEALTH_FILL[severity]})})
         if table is DELIVERABLES:
             kind = 2
             values = list(KIND_JA.values()) if language == "ja" else [k for k, *_ in KINDS.values()]

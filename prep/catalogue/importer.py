@@ -27,7 +27,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
-from ..language.model import GROUP_COLOURS, COLOUR_SPELLINGS, MAX_GROUP_DEPTH
+from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
+from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
 from .cells import CellSpan, cell_span, column_letter, from_csv_cell, quote, read_list, read_text
 from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, GROUPS, KIND_BY_NAME, RELATION_KIND_BY_NAME,
                       RELATIONS, STAGES, TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
@@ -54,14 +55,34 @@ class _Raw:
         column = self.columns[key] + 1 if key in self.columns else 0
         return cell_span(self.path, self.sheet, row, column)
 
+    def cell(self, row: int, key: str | None) -> "_Cell":
+        return _Cell(self, row, key)
+
+
+class _Cell:
+    """Where a value came from, made into a CellSpan only when a message
+    needs it (a catalogue has a hundred thousand cells and no problem)."""
+
+    __slots__ = ("raw", "line", "key")
+
+    def __init__(self, raw: _Raw, line: int, key: str | None):
+        self.raw, self.line, self.key = raw, line, key
+
+    def span(self) -> CellSpan:
+        return self.raw.at(self.line, self.key)
+
+
+def _span(place) -> Span:
+    return place.span() if isinstance(place, _Cell) else place
+
 
 class _Problems:
     def __init__(self):
         self.errors: list[Diagnostic] = []
         self.notes: list[Diagnostic] = []
 
-    def error(self, span: Span, message: str, hint: str | None = None) -> None:
-        self.errors.append(Diagnostic("E010", ERROR, message, span, name="catalogue-error", hint=hint))
+    def error(self, span: "Span | _Cell", message: str, hint: str | None = None) -> None:
+        self.errors.append(Diagnostic("E010", ERROR, message, _span(span), name="catalogue-error", hint=hint))
 
     def note(self, span: Span, message: str, hint: str | None = None) -> None:
         self.notes.append(Diagnostic("I010", INFO, message, span, name="catalogue-note", hint=hint))
@@ -244,7 +265,7 @@ def _read_folder(path: str, problems: _Problems) -> dict[str, _Raw]:
 @dataclass
 class _Decl:
     name: str
-    span: CellSpan                 # the name's cell
+    span: _Cell                    # the name's cell
     undeclared: bool               # kind 'undeclared': only named in relations
     kind: str | None
     label: str | None
@@ -255,7 +276,7 @@ class _Decl:
     final: bool
     note: str | None
     inputs: list[str] | None       # None: no inputs cell
-    inputs_span: CellSpan | None
+    inputs_span: _Cell
 
     def values(self) -> tuple:
         return (self.undeclared, self.kind, self.label, self.owners, self.group, self.stage, self.external, self.final, self.note,
@@ -270,7 +291,7 @@ class _Rel:
     owners: tuple[str, ...]
     stage: str | None
     note: str | None
-    span: CellSpan                  # the row's first cell
+    span: _Cell                     # the row's sources (or the inputs cell)
 
 
 class _Reader:
@@ -278,14 +299,17 @@ class _Reader:
 
     def __init__(self, raw: _Raw, problems: _Problems):
         self.raw, self.problems = raw, problems
+        # one search over the whole table; cell by cell only when it finds something
+        every = "\n".join(v for _, values in raw.rows for v in values if v is not None)
+        self.clean = not (_FORBIDDEN.search(every) or (not every.isascii() and _FORBIDDEN_ASTRAL.search(every)))
 
     def rows(self):
         for number, values in self.raw.rows:
             self.number, self.values = number, values
             yield number
 
-    def at(self, key: str) -> CellSpan:
-        return self.raw.at(self.number, key)
+    def at(self, key: str) -> _Cell:
+        return _Cell(self.raw, self.number, key)
 
     def cell(self, key: str) -> str | None:
         i = self.raw.columns.get(key)
@@ -320,10 +344,8 @@ class _Reader:
         return value
 
     def _checked(self, key: str, value: str | None) -> str | None:
-        from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL
-
-        if value is None:
-            return None
+        if value is None or self.clean:
+            return value
         bad = _FORBIDDEN.search(value) or _FORBIDDEN_ASTRAL.search(value)
         if bad is not None:
             ch = bad.group()
@@ -479,8 +501,8 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
             problems.error(parent_span, f"parent group '{parent}' is not on the Groups sheet",
                            _did_you_mean(parent, groups, "add it, or leave the parent empty"))
     for d in decls.values():
-        stage_known(d.stage, found["deliverables"].at(d.span.line, "stage"))
-        group_known(d.group, found["deliverables"].at(d.span.line, "group"))
+        stage_known(d.stage, found["deliverables"].cell(d.span.line, "stage"))
+        group_known(d.group, found["deliverables"].cell(d.span.line, "group"))
     # groups named only in the Deliverables table (no Groups sheet): top-level groups
     for d in decls.values():
         if d.group is not None and d.group not in groups:
@@ -488,7 +510,7 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
 
     # ---- relations
     relations: list[_Rel] = []
-    into: dict[str, dict[str, CellSpan]] = {}      # target -> {source: row} of `->` rows
+    into: dict[str, dict[str, _Cell]] = {}      # target -> {source: row} of `->` rows
     raw = found.get("relations")
     if raw is not None:
         r = _Reader(raw, problems)
@@ -555,11 +577,11 @@ def _attrs(pairs: list[tuple[str, str | None]]) -> str:
 
 def _write(title, stages, groups, decls, relations, source_comments) -> tuple[str, list]:
     lines: list[str] = []
-    origins: list[CellSpan | None] = []    # the cell each line came from
+    origins: list[_Cell | None] = []    # the cell each line came from
 
-    def emit(line: str, origin: CellSpan | None, depth: int = 0) -> None:
+    def emit(line: str, origin: _Cell | None, depth: int = 0) -> None:
         if source_comments and origin is not None:
-            line += f"  # {os.path.basename(origin.path)}"
+            line += f"  # {os.path.basename(origin.span().path)}"
         lines.append("  " * depth + line)
         origins.append(origin)
 
@@ -618,7 +640,7 @@ def _write(title, stages, groups, decls, relations, source_comments) -> tuple[st
         label, parent, stage, colour, note, span = groups[name][:6]
         if depth >= MAX_GROUP_DEPTH:
             raise PrepError([Diagnostic("E010", ERROR, f"groups nest more than {MAX_GROUP_DEPTH} levels deep here",
-                                        span, name="catalogue-error", hint="flatten the groups")])
+                                        _span(span), name="catalogue-error", hint="flatten the groups")])
         attrs = []
         if stage is not None:
             attrs.append(("stage", _name(stage)))
@@ -635,7 +657,7 @@ def _write(title, stages, groups, decls, relations, source_comments) -> tuple[st
     if unreached:
         g = groups[unreached[0]]
         raise PrepError([Diagnostic("E010", ERROR, f"the parent groups of '{unreached[0]}' go round in a circle",
-                                    g[6] or g[5], name="catalogue-error",
+                                    _span(g[6] or g[5]), name="catalogue-error",
                                     hint="give one group of the circle no parent")])
     for rel in relations:
         attrs = []
@@ -661,17 +683,25 @@ def _checked_model(text: str, origins: list, path: str) -> str:
         out = []
         for d in diagnostics:
             i = d.span.line - 1
-            origin = origins[i] if 0 <= i < len(origins) and origins[i] is not None else Span(path, 1, 1, 1, 1)
+            origin = _span(origins[i]) if 0 <= i < len(origins) and origins[i] is not None else Span(path, 1, 1, 1, 1)
             out.append(Diagnostic(d.code, d.severity, d.message, origin, d.name, d.subject, d.hint))
         return out
 
     try:
-        model = loads(text, path, strict=False)
+        # formatted first, then parsed once: the formatter keeps one
+        # statement per line, so a line of the output is a line of `text`
+        out = format_text(text, path, parsed=True)
+    except (PrepError, ValueError):
+        out = text
+    if out.count("\n") != text.count("\n"):
+        out = text
+    try:
+        model = loads(out, path, strict=False)
     except PrepError as e:
         raise PrepError(at_cell(e.diagnostics)) from None
     if model.errors:
         raise PrepError(at_cell(model.errors))
-    return format_text(text, path)
+    return out if out is not text else format_text(text, path)
 
 
 class CatalogueNote(UserWarning):
