@@ -462,3 +462,37 @@ def test_api_export_formats(tmp_path):
     assert prep.export(model, "csv", table="stages").decode("utf-8-sig").startswith("order,name,label,exit criteria")
     with pytest.raises(prep.PrepError, match="unknown catalogue format"):
         prep.export(model, "ods")
+
+
+def test_groups_stages_and_characters_are_checked(tmp_path):
+    path = write_book(tmp_path / "g.xlsx", {
+        "Deliverables": [["name", "group", "note"], ["a", "g1", "zero\u200bwidth"], ["b", "nowhere", None]],
+        "Groups": [["name", "parent", "colour"], ["g1", "g2", "blue"], ["g2", "g1", "pink"], ["g3", "missing", None]],
+        "Stages": [["name"], ["s"], ["s"]]})
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = {(str(d.span).split(":", 1)[1], d.message.split(" (")[0]) for d in e.value.diagnostics}
+    assert ("Deliverables!C2", "the cell holds an invisible or control character U+200B") in got
+    assert ("Deliverables!B3", "group 'nowhere' is not on the Groups sheet") in got
+    assert ("Groups!C3", "'pink' is not a group colour") in got
+    assert ("Groups!B4", "parent group 'missing' is not on the Groups sheet") in got
+    assert ("Stages!A3", "stage 's' is listed twice") in got
+
+
+def test_a_circle_of_parent_groups_is_an_error(tmp_path):
+    path = write_book(tmp_path / "c.xlsx", {
+        "Deliverables": [["name", "group"], ["a", "g1"]],
+        "Groups": [["name", "parent"], ["g1", "g2"], ["g2", "g1"]]})
+    with pytest.raises(prep.PrepError, match="go round in a circle") as e:
+        prep.import_catalogue(path)
+    assert str(e.value.diagnostics[0].span) == f"{path}:Groups!B2"
+
+
+def test_nested_groups_and_their_attributes_round_trip(tmp_path):
+    model = prep.loads('stage s1\nstage s2\ngroup outer "外" [stage: s1, colour: green, note: "n"] {\n'
+                       '  deliverable a\n  group inner [colour: blue] {\n    knowhow k [owner: [x, y]]\n  }\n}\n'
+                       'deliverable b [stage: s2, final]\na, k -> b\n', "m.prep")
+    back, text = round_trip(model, tmp_path)
+    assert_same_model(model, back)
+    assert back.groups == {n: g.__class__(**{**{f: getattr(g, f) for f in g.__slots__}, "span": back.groups[n].span})
+                           for n, g in model.groups.items()}

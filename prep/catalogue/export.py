@@ -30,6 +30,8 @@ FORMATS = ("xlsx", "csv")
 MAX_LINKS = 65_530
 MAX_WIDTH = 60          # wider text wraps in a column this wide
 MIN_WIDTH = 6
+LINE_HEIGHT = 15        # points a line of 11 pt text takes
+MAX_LINES = 12          # a taller row is cut: the cell still holds all of it
 
 
 @dataclass
@@ -165,6 +167,21 @@ def _widths(sheet: Sheet, header: list[str]) -> list[tuple[float, bool]]:
     return out
 
 
+def _lines(row: list, wrapped: list[tuple[int, float]]) -> int:
+    """The lines the row's tallest wrapped cell takes."""
+    most = 1
+    for c, width in wrapped:
+        v = row[c]
+        if type(v) is not str:
+            continue
+        n = 0
+        for line in v.split("\n"):
+            n += max(1, -(-text_width(line) // max(int(width) - 1, 1)))
+        if n > most:
+            most = n
+    return min(most, MAX_LINES)
+
+
 def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", rules_url: str | None = None) -> bytes:
     """The catalogue as an XLSX workbook: a sheet per table, each a real
     Excel table (header, filter buttons, first row frozen, widths fitted,
@@ -195,6 +212,9 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
             fmt = formats[key] = book.add_format(props)
         return fmt
 
+    # Excel draws the table style; LibreOffice (7.x) does not, so the header
+    # carries its own look too
+    header_format = book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "valign": "top"})
     links = 0
     for sheet in tables(model, findings, language=language, rules_url=rules_url):
         table = sheet.table
@@ -204,14 +224,21 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
         last = max(len(sheet.rows), 1)  # a table has at least one (empty) data row
         ws.add_table(0, 0, last, len(header) - 1, {
             "name": table.en, "style": "Table Style Light 9",
-            "columns": [{"header": h} for h in header]})
+            "columns": [{"header": h, "header_format": header_format} for h in header]})
         ws.freeze_panes(1, 0)
         for c, (width, wrap) in enumerate(widths):
             # a cell without a format of its own takes its column's
             ws.set_column(c, c, width, style(wrap, False))
+        ws.set_landscape()
+        ws.repeat_rows(0)  # the header on every printed page
         write_string, write_number = ws.write_string, ws.write_number
         as_text = [style(wrap, True) for _, wrap in widths]
+        wrapped = [(c, width) for c, (width, wrap) in enumerate(widths) if wrap]
         for r, row in enumerate(sheet.rows, start=1):
+            lines = _lines(row, wrapped)
+            if lines > 1:
+                # a row as tall as its wrapped text (no spreadsheet measures it on opening)
+                ws.set_row(r, LINE_HEIGHT * lines + 3)
             link = sheet.links[r - 1] if sheet.links else None
             for c, v in enumerate(row):
                 if v is None:
