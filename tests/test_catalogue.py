@@ -496,3 +496,14 @@ def test_nested_groups_and_their_attributes_round_trip(tmp_path):
     assert_same_model(model, back)
     assert back.groups == {n: g.__class__(**{**{f: getattr(g, f) for f in g.__slots__}, "span": back.groups[n].span})
                            for n, g in model.groups.items()}
+
+
+def test_a_text_longer_than_a_cell_is_refused_not_cut(tmp_path, cli):
+    src = tmp_path / "long.prep"
+    src.write_text(f'deliverable a [note: "{"x" * 40_000}"]\n', encoding="utf-8")
+    result = cli("export", str(src), "-o", str(tmp_path / "c.xlsx"))
+    assert result.exit_code == 2 and "does not fit a cell" in result.stderr and "CSV" in result.stderr
+    assert not (tmp_path / "c.xlsx").exists()
+    assert cli("export", str(src), "-o", str(tmp_path / "out") + "/").exit_code == 0
+    back = prep.loads(prep.import_catalogue(tmp_path / "out"))
+    assert back.deliverables["a"].note == "x" * 40_000

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from ..language.diagnostics import SEVERITY_RANK, Diagnostic
+from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
 from ..language.model import INPUT, MUTUAL, SYNC, Model
 from ..renderer.dot import HEALTH_FILL, HEALTH_NAME
 from .cells import column_letter as _column_letter
@@ -30,6 +30,7 @@ FORMATS = ("xlsx", "csv")
 MAX_LINKS = 65_530
 MAX_WIDTH = 60          # wider text wraps in a column this wide
 MIN_WIDTH = 6
+MAX_CELL = 32_767       # characters Excel holds in a cell (XlsxWriter would cut the rest off)
 LINE_HEIGHT = 15        # points a line of 11 pt text takes
 MAX_LINES = 12          # a taller row is cut: the cell still holds all of it
 
@@ -248,6 +249,10 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
                 elif c == 0 and link and links < MAX_LINKS:
                     links += 1
                     ws.write_url(r, c, link, style(widths[c][1], False, True), string=v)
+                elif len(v) > MAX_CELL:
+                    raise PrepError.at(model.path, f"a text of {len(v):,} characters does not fit a cell of the "
+                                       f"{table.en} sheet (Excel holds {MAX_CELL:,})", name="output-error",
+                                       hint="export as CSV (-o folder/), which has no such limit")
                 elif v[0] in "=+-@":
                     write_string(r, c, v, as_text[c])
                 else:
@@ -263,15 +268,19 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
         if table is DELIVERABLES:
             kind = 2
             values = list(KIND_JA.values()) if language == "ja" else [k for k, *_ in KINDS.values()]
+            # a warning, not a refusal: the import takes more spellings (成果物,
+            # ノウハウ, undeclared) than a drop-down shows
             ws.data_validation(1, kind, last, kind, {
-                "validate": "list", "source": values, "ignore_blank": True,
+                "validate": "list", "source": values, "ignore_blank": True, "error_type": "warning",
                 "error_title": "kind", "error_message": " or ".join(values)})
             yes = YES_JA if language == "ja" else "yes"
             for c in (7, 8):  # external, final
-                ws.data_validation(1, c, last, c, {"validate": "list", "source": [yes], "ignore_blank": True})
+                ws.data_validation(1, c, last, c, {"validate": "list", "source": [yes], "ignore_blank": True,
+                                                   "error_type": "warning"})
         elif table is RELATIONS:
             values = list(RELATION_KIND_JA.values()) if language == "ja" else [INPUT, SYNC, MUTUAL]
-            ws.data_validation(1, 2, last, 2, {"validate": "list", "source": values, "ignore_blank": True})
+            ws.data_validation(1, 2, last, 2, {"validate": "list", "source": values, "ignore_blank": True,
+                                               "error_type": "warning"})
     book.close()
     return buffer.getvalue()
 

@@ -80,6 +80,7 @@ class _Problems:
     def __init__(self):
         self.errors: list[Diagnostic] = []
         self.notes: list[Diagnostic] = []
+        self.guesses = 0   # "did you mean" hints made (each compares with every name)
 
     def error(self, span: "Span | _Cell", message: str, hint: str | None = None) -> None:
         self.errors.append(Diagnostic("E010", ERROR, message, _span(span), name="catalogue-error", hint=hint))
@@ -356,7 +357,15 @@ class _Reader:
         return value
 
 
-def _did_you_mean(name: str, names, otherwise: str) -> str:
+# difflib compares a name with every other: past this many suggestions
+# (a catalogue whose every input is misspelt) the hints stop guessing
+MAX_GUESSES = 50
+
+
+def _did_you_mean(problems: "_Problems", name: str, names, otherwise: str) -> str:
+    if problems.guesses >= MAX_GUESSES and len(names) > 100:
+        return otherwise
+    problems.guesses += 1
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else otherwise
 
@@ -479,18 +488,18 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
         if name in decls:
             return True
         problems.error(span, f"{what} '{name}' names no deliverable of the Deliverables table",
-                       _did_you_mean(name, every_name, "add a row for it to the Deliverables table"))
+                       _did_you_mean(problems, name, every_name, "add a row for it to the Deliverables table"))
         return False
 
     def stage_known(stage: str | None, span: Span) -> None:
         if stage is not None and stages and stage not in stages:
             problems.error(span, f"stage '{stage}' is not on the Stages sheet",
-                           _did_you_mean(stage, stages, "add it to the Stages sheet, or correct the name"))
+                           _did_you_mean(problems, stage, stages, "add it to the Stages sheet, or correct the name"))
 
     def group_known(group: str | None, span: Span) -> None:
         if group is not None and raw_groups is not None and raw_groups.rows and group not in groups:
             problems.error(span, f"group '{group}' is not on the Groups sheet",
-                           _did_you_mean(group, groups, "add it to the Groups sheet, or correct the name"))
+                           _did_you_mean(problems, group, groups, "add it to the Groups sheet, or correct the name"))
 
     for name, (label, exits, note, exit_span, span) in stages.items():
         for x in exits:
@@ -499,7 +508,7 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
         stage_known(stage, stage_span)
         if parent is not None and parent not in groups:
             problems.error(parent_span, f"parent group '{parent}' is not on the Groups sheet",
-                           _did_you_mean(parent, groups, "add it, or leave the parent empty"))
+                           _did_you_mean(problems, parent, groups, "add it, or leave the parent empty"))
     for d in decls.values():
         stage_known(d.stage, found["deliverables"].cell(d.span.line, "stage"))
         group_known(d.group, found["deliverables"].cell(d.span.line, "group"))
