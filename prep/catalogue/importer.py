@@ -382,8 +382,10 @@ def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = Fals
         found = _read_folder(path, problems)
     elif path.lower().endswith(".csv"):
         stem = os.path.splitext(os.path.basename(path))[0]
-        table = TABLE_BY_NAME.get(fold(stem))
-        table = table if table is not None and not table.derived else DELIVERABLES
+        table = TABLE_BY_NAME.get(fold(stem)) or DELIVERABLES
+        if table.derived:
+            raise _error_at(path, f"the {table.en} table is made by prep export, not read back",
+                            "give the Deliverables table (deliverables.csv), or the folder of CSV files")
         found = {table.key: _read_csv(path, table, problems)}
     else:
         found, title = _read_xlsx(path, problems)
