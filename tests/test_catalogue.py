@@ -526,3 +526,29 @@ def test_a_text_longer_than_a_cell_is_refused_not_cut(tmp_path, cli):
     assert cli("export", str(src), "-o", str(tmp_path / "out") + "/").exit_code == 0
     back = prep.loads(prep.import_catalogue(tmp_path / "out"))
     assert back.deliverables["a"].note == "x" * 40_000
+
+
+# --------------------------------------------------------------------------
+# one cell, both ways: every text survives (the model normalizes line ends,
+# so a cell never needs to carry a carriage return)
+
+_CELL_TEXT = st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=30) | \
+    st.sampled_from(HOSTILE + FORMULAS + AWKWARD + ['"', '""', '\\"', ' "a" ', "a,", ",", "、", "'", "''"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CELL_TEXT)
+def test_a_single_value_reads_back_exactly(text):
+    from prep.catalogue.cells import from_csv_cell, read_text, write_text
+
+    assert read_text(write_text(text)) == text
+    assert from_csv_cell(prep.catalogue.cells.csv_cell(write_text(text))) == write_text(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CELL_TEXT, max_size=5))
+def test_a_list_reads_back_exactly(items):
+    from prep.catalogue.cells import read_list, write_list
+
+    cell = write_list(items)
+    assert (read_list(cell) if cell is not None else ([], None)) == (items, None)
