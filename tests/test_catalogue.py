@@ -421,7 +421,8 @@ def test_broken_files_are_errors_not_tracebacks(tmp_path):
     (tmp_path / "latin.csv").write_bytes(b"name\r\n\xe9t\xe9 \x82\xff\r\n")
     (tmp_path / "empty").mkdir()
     for name, expected in [("junk.xlsx", "cannot read the workbook"), ("old.xls", "Excel Workbook (.xlsx)"),
-                           ("binary.csv", "not a CSV text file"), ("latin.csv", "neither UTF-8 nor Shift_JIS"), ("missing.xlsx", "no such file"),
+                           ("binary.csv", "not a CSV text file"), ("latin.csv", "neither UTF-8 nor Shift_JIS"),
+                           ("missing.xlsx", "no such file"),
                            ("empty", "the folder has no Deliverables table")]:
         r = run_prep("import", str(tmp_path / name), "-o", str(tmp_path / "m.prep"))
         err = r.stderr.decode()

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
 from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
-from .cells import CellSpan, cell_span, column_letter, from_csv_cell, quote, read_list, read_text
-from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, GROUPS, KIND_BY_NAME, RELATION_KIND_BY_NAME,
-                      RELATIONS, STAGES, TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
+from .cells import CellSpan, cell_span, from_csv_cell, quote, read_list, read_text
+from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, RELATION_KIND_BY_NAME, RELATIONS,
+                      TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
 
 ARROWS = {"input": "->", "sync": "~>", "mutual": "<~>"}
 
@@ -280,7 +280,8 @@ class _Decl:
     inputs_span: _Cell
 
     def values(self) -> tuple:
-        return (self.undeclared, self.kind, self.label, self.owners, self.group, self.stage, self.external, self.final, self.note,
+        return (self.undeclared, self.kind, self.label, self.owners, self.group, self.stage, self.external,
+                self.final, self.note,
                 None if self.inputs is None else sorted(set(self.inputs)))
 
 
