@@ -553,3 +553,12 @@ def test_a_list_reads_back_exactly(items):
 
     cell = write_list(items)
     assert (read_list(cell) if cell is not None else ([], None)) == (items, None)
+
+
+def test_the_catalogue_benchmark_runs_at_a_small_size():
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--only-catalogue", "--catalogue-n", "60",
+                        "--catalogue-stages", "3", "--runs", "1"], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and "| 60 |" in line]
+    assert len(rows) == 3 and all(line.endswith("| exact |") for line in rows), r.stdout
