@@ -36,7 +36,8 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.prep"))
 # texts that a careless reader would trim, split or unquote
 FORMULAS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", '=HYPERLINK("http://x","y")',
             "'=already quoted", "''@twice", "=", "-"]
-AWKWARD = ["a, b", "入力、出力", "x，y", '"quoted"', " padded ", "", "two\nlines", "tab\there"]
+AWKWARD = ["a, b", "入力、出力", "x，y", '"quoted"', " padded ", "", "two\nlines", "tab\there",
+           "_x0041_", "x005F_ and _x005F_ _x000D_"]  # Excel's own escapes, as text
 
 
 def assert_same_model(old, new, *, title: bool = True) -> None:
@@ -516,6 +517,15 @@ def test_nested_groups_and_their_attributes_round_trip(tmp_path):
     assert_same_model(model, back)
     assert back.groups == {n: g.__class__(**{**{f: getattr(g, f) for f in g.__slots__}, "span": back.groups[n].span})
                            for n, g in model.groups.items()}
+
+
+def test_overlapping_excel_escapes_are_refused_not_changed(tmp_path, cli):
+    src = tmp_path / "esc.prep"
+    src.write_text('deliverable a [note: "_x005F_x000D_"]\n', encoding="utf-8")
+    result = cli("export", str(src), "-o", str(tmp_path / "c.xlsx"))
+    assert result.exit_code == 2 and "overlap" in result.stderr and not (tmp_path / "c.xlsx").exists()
+    assert cli("export", str(src), "-o", str(tmp_path / "out") + "/").exit_code == 0
+    assert prep.loads(prep.import_catalogue(tmp_path / "out")).deliverables["a"].note == "_x005F_x000D_"
 
 
 def test_a_text_longer_than_a_cell_is_refused_not_cut(tmp_path, cli):

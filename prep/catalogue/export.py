@@ -15,6 +15,7 @@ columns (effective stage, consumers, findings, health, file:line).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
@@ -168,6 +169,18 @@ def _widths(sheet: Sheet, header: list[str]) -> list[tuple[float, bool]]:
     return out
 
 
+_ESCAPE_AHEAD = re.compile("(?=_x[0-9a-fA-F]{4}_)")
+_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_")
+
+
+def _overlapping_escapes(text: str) -> bool:
+    """Does `text` hold two `_xHHHH_` patterns sharing an underscore
+    (`_x005F_x000D_`)? XlsxWriter escapes the first only (as Excel spells
+    a literal escape: `_x005F` before it), so Excel would read the second
+    as a character."""
+    return len(_ESCAPE_AHEAD.findall(text)) != len(_ESCAPE.findall(text))
+
+
 def _lines(row: list, wrapped: list[tuple[int, float]]) -> int:
     """The lines the row's tallest wrapped cell takes."""
     most = 1
@@ -253,6 +266,10 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
                     raise PrepError.at(model.path, f"a text of {len(v):,} characters does not fit a cell of the "
                                        f"{table.en} sheet (Excel holds {MAX_CELL:,})", name="output-error",
                                        hint="export as CSV (-o folder/), which has no such limit")
+                elif "_x" in v and _overlapping_escapes(v):
+                    raise PrepError.at(model.path, f"the text {v!r} holds Excel escapes (_xHHHH_) that overlap, "
+                                       "which no XLSX writer here keeps exactly", name="output-error",
+                                       hint="export as CSV (-o folder/), which has no escapes")
                 elif v[0] in "=+-@":
                     write_string(r, c, v, as_text[c])
                 else:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -186,6 +187,7 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
         raise _error_at(path, f"cannot read the workbook: {type(e).__name__}: {e}",
                         "save it from Excel or LibreOffice as an Excel Workbook (.xlsx)") from None
     try:
+        _decode_escapes(book, path)
         found: dict[str, _Raw] = {}
         sheets = book.worksheets
         for ws in sheets:
@@ -206,6 +208,43 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
     finally:
         book.close()
     return found, title
+
+
+_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def _decode_escapes(book, path: str) -> None:
+    """Excel writes a character XML cannot hold, and any text that looks
+    like such an escape, as `_xHHHH_` (a literal `_x0041_` as
+    `_x005F_x0041_`). openpyxl removes every `x005F_` from the shared
+    strings instead of decoding them, which changes a text holding
+    `x005F_`; when the table has escapes at all, its strings are decoded
+    again here, exactly (each escape once, left to right)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.lower().endswith("sharedstrings.xml")]
+        if len(names) != 1:
+            return
+        raw = archive.read(names[0])
+    if b"_x" not in raw:
+        return
+    try:
+        from defusedxml.ElementTree import fromstring
+    except ImportError:  # pragma: no cover - fpdf2 brings it
+        from xml.etree.ElementTree import fromstring
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    decoded = []
+    for si in fromstring(raw).iter(main + "si"):
+        plain = si.find(main + "t")
+        parts = [plain.text or ""] if plain is not None else [
+            t.text or "" for r in si.findall(main + "r") for t in r.findall(main + "t")]
+        decoded.append(_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), "".join(parts)))
+    for ws in book.worksheets:
+        strings = getattr(ws, "_shared_strings", None)  # one list, shared by every sheet
+        if isinstance(strings, list) and len(strings) == len(decoded):
+            strings[:] = decoded
+            return
 
 
 def _decode_csv(path: str) -> str:
