@@ -227,7 +227,7 @@ def _decode_escapes(book, path: str) -> None:
         if len(names) != 1:
             return
         raw = archive.read(names[0])
-    if b"_x" not in raw:
+    if re.search(rb"_x[0-9A-Fa-f]{4}_", raw) is None:
         return
     try:
         from defusedxml.ElementTree import fromstring
