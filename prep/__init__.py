@@ -9,6 +9,8 @@
     >>> findings = prep.lint(model)       # [Diagnostic]
     >>> docx = prep.report(model, "docx")  # the report as Word (or "html", "pdf")
     >>> text = prep.format_text('a,b->c')  # 'a, b -> c\\n' (prep fmt)
+    >>> xlsx = prep.export(model, "xlsx")  # the deliverable catalogue (bytes)
+    >>> text = prep.import_catalogue("catalogue.xlsx")  # back to .prep text
 
 Heavy modules (Lark, NetworkX, Graphviz) load on first use, so importing
 prep and running `prep --help` stay fast.
@@ -22,14 +24,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
-           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "report"]
+           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "report", "export",
+           "import_catalogue"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
-                "format_text", "render_diff", "report"):
+                "format_text", "render_diff", "report", "export", "import_catalogue"):
         from . import api
 
         return getattr(api, name)
