@@ -56,7 +56,7 @@ def smallest_text(sheet) -> float:
         from prep.layouter.texts import exit_tag_font_size
 
         if any(s.exits for s in sheet.model.stages.values()):
-            sizes.append(exit_tag_font_size(sheet.layout.page))
+            sizes.append(exit_tag_font_size(sheet.layout.page.min_text))
     except ImportError:
         from prep.renderer.dot import EXIT_TAG_FONT_SIZE
 

@@ -14,6 +14,7 @@
     python bench/run.py --only-diff          # just `prep diff` at --diff-n (10,000): both profiles, long-range with stages
     python bench/run.py --only-flipbook      # just the flip-book against one render (bench/flipbook.py)
     python bench/run.py --only-pages         # pictures fitted to a page: pages, text size, cost (bench/pages.py)
+    python bench/run.py --only-catalogue     # just prep export / import of the catalogue at --catalogue-n (10,000)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -366,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-pages", action="store_true",
                     help="run only the page-fitting benchmark (bench/pages.py; --pages-sizes, --runs)")
     ap.add_argument("--pages-sizes", default="30,100,300", help="generated model sizes of the page benchmark")
+    ap.add_argument("--only-catalogue", action="store_true",
+                    help="run only the catalogue measurement (bench/catalogue.py): export and import at "
+                         "--catalogue-n, both profiles and long-range with --catalogue-stages")
+    ap.add_argument("--catalogue-n", type=int, default=10_000, help="size of the catalogue measurement")
+    ap.add_argument("--catalogue-stages", type=int, default=8, help="stages of the catalogue's hard profile")
     args = ap.parse_args(argv)
     if args.only_pages:
         import pages
@@ -373,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         return pages.main(["--sizes", args.pages_sizes, "--runs", str(args.runs)])
     if args.only_diff:
         return only_diff(args, argv)
+    if args.only_catalogue:
+        return only_catalogue(args)
     if args.only_serve:
         return _only_serve(args, argv)
     if args.only_authoring:
@@ -522,6 +530,27 @@ def only_diff(args, argv) -> int:
                 "load_average": {"before": load_before, "after": load_after}}
         out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 1 if any("error" in r["diff"] for r in rows) else 0
+
+
+def only_catalogue(args) -> int:
+    """The catalogue's export and import at --catalogue-n (bench/catalogue.py);
+    prints the table, writes no JSON."""
+    from catalogue import bench_catalogue, table as catalogue_table
+
+    prep = prep_command()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PREP_DEBUG")}
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        work = Path(tmp)
+        measure(prep + ["--version"], 1, cwd=work, env=env)  # compile prep's modules once, untimed
+        rows = bench_catalogue(args.catalogue_n, args.catalogue_stages, prep, work,
+                               lambda *a, **k: measure(*a, env=env, **k),
+                               lambda *a, **k: run_child(*a, env=env, **k), args.runs)
+    load_after = os.getloadavg()
+    print("\n".join(catalogue_table(rows)))
+    print(f"\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {os.cpu_count()} CPUs "
+          f"(wall time is noisy on a shared machine; CPU time much less)")
+    return 0 if all(r["round_trip_exact"] and "median" in r["export"] and "median" in r["import"] for r in rows) else 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@
     >>> findings = prep.lint(model)       # [Diagnostic]
     >>> docx = prep.report(model, "docx")  # the report as Word (or "html", "pdf")
     >>> text = prep.format_text('a,b->c')  # 'a, b -> c\\n' (prep fmt)
+    >>> xlsx = prep.export(model, "xlsx")  # the deliverable catalogue (bytes)
+    >>> text = prep.import_catalogue("catalogue.xlsx")  # back to .prep text
 
     status = prep.status(model, "values.csv")    # customers' stage and health from measured values
     svg = prep.render_status(model, "values.csv", customer="ACME")
@@ -25,14 +27,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .language.diagnostics import Diagnostic, PrepError, Span
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
-           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "status", "render_status", "report"]
+           "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "report", "export",
+           "import_catalogue", "status", "render_status"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
-                "format_text", "render_diff", "status", "render_status", "report"):
+                "format_text", "render_diff", "report", "export", "import_catalogue", "status", "render_status"):
         from . import api
 
         return getattr(api, name)

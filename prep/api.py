@@ -2,9 +2,10 @@
 
     text --language--> Model --linter--> [Diagnostic]
                          `--layouter--> Layout (geometry) --renderer--> SVG/PNG/PDF/PPTX/...
+                         `--catalogue--> XLSX/CSV tables --catalogue--> .prep text
 
 Each stage is a package that imports only the stages before it
-(language <- linter <- layouter <- renderer <- embed); this module and the
+(language <- linter <- layouter <- renderer <- catalogue <- embed); this module and the
 CLI sit on top.
 """
 
@@ -164,6 +165,64 @@ def format_text(text: str, path: str = "<string>") -> str:
     from .language.fmt import format_text as _format_text
 
     return _format_text(text, path, verify=True)
+
+
+def export(model: Model, format: str = "xlsx", *, findings=None, language: str = "en",
+           rules_url: str | None = None, table: str = "deliverables") -> bytes:
+    """The deliverable catalogue of a model (docs/catalogue.md): "xlsx" (a
+    workbook of Deliverables, Relations, Stages, Groups, Findings and Rules
+    tables) or "csv" (one table, `table`: deliverables, relations, stages,
+    groups, findings or rules; UTF-8 with a byte-order mark). `findings`:
+    the Diagnostics to list and colour the rows by (default: `lint(model)`).
+    language "en" or "ja" (the headers); rules_url: where the rule pages
+    are published (default: PREP_RULES_URL), else findings link to the
+    workbook's Rules sheet."""
+    import os
+
+    from .catalogue.export import FORMATS, to_csv, to_xlsx
+    from .language.diagnostics import PrepError
+
+    format = format.lower()
+    if format not in FORMATS:
+        raise PrepError.at("<export>", f"unknown catalogue format '{format}'", name="usage-error",
+                           hint="one of: " + ", ".join(FORMATS))
+    if findings is None:
+        findings = lint(model)
+    if rules_url is None:
+        from .linter.rule import RULES_URL_VARIABLE
+
+        rules_url = os.environ.get(RULES_URL_VARIABLE) or None
+    if format == "xlsx":
+        return to_xlsx(model, list(findings), language=language, rules_url=rules_url)
+    files = to_csv(model, list(findings), language=language, rules_url=rules_url)
+    from .catalogue.columns import TABLES
+
+    wanted = [t for t in TABLES if table.lower() in (t.key, t.en.lower(), t.ja)]
+    if not wanted:
+        raise PrepError.at("<export>", f"no catalogue table '{table}'", name="usage-error",
+                           hint="one of: " + ", ".join(t.key for t in TABLES))
+    name = wanted[0].name(language)
+    return files[f"{name.lower() if language == 'en' else name}.csv"]
+
+
+def import_catalogue(path, *, source_comments: bool = False) -> str:
+    """The .prep text of a catalogue (docs/catalogue.md): an .xlsx
+    workbook, a folder of CSV files or one CSV file (the Deliverables
+    table), headers in English or Japanese. The text is formatted as `prep
+    fmt` writes it; `prep.loads(text)` makes it a Model. With
+    `source_comments`, each line says which sheet and cell it came from.
+    Raises PrepError with every problem, each at its cell
+    (`catalogue.xlsx:Deliverables!C7`); columns and sheets it ignores are
+    `CatalogueNote` warnings."""
+    import warnings
+
+    from .catalogue.importer import CatalogueNote, read_catalogue
+
+    imported = read_catalogue(path, source_comments=source_comments)
+    for note in imported.notes:
+        warnings.warn(f"{note.span}: {note.message}" + (f" ({note.hint})" if note.hint else ""), CatalogueNote,
+                      stacklevel=2)
+    return imported.text
 
 
 def _notebook_svg(model: Model) -> str:

@@ -1,6 +1,6 @@
 """The package is laid out by pipeline stage and imports flow one way:
 
-    language <- linter <- health <- layouter <- renderer <- embed <- serve <- (api, cli)
+    language <- linter <- health <- layouter <- renderer <- catalogue <- embed <- serve <- (api, cli)
 
 Every import counts, including those inside functions (a lazy import is
 still a dependency); only `if TYPE_CHECKING:` blocks, which never run, are
@@ -17,8 +17,12 @@ PACKAGE = Path(prep.__file__).resolve().parent
 # serve (issue 14): the live preview chains every stage and serves embed's
 # viewer page; lsp (issue 13): an editor front end like the CLI, using the
 # language, the linter and the formatter. Nothing in the pipeline imports
-# either; only the command line sits above them.
-STAGES = ("language", "linter", "health", "layouter", "renderer", "embed", "serve", "lsp")
+# either; only the command line sits above them. catalogue (issue 22): the
+# model as Excel tables and back; it colours rows with the renderer's
+# health colours, and a report (embed) may list the catalogue. health
+# (issue 23): measured values -> each customer's stage and colours; the
+# renderer only receives the colours.
+STAGES = ("language", "linter", "health", "layouter", "renderer", "catalogue", "embed", "serve", "lsp")
 # importable from anywhere: utilities that import nothing of prep
 BOTTOM = {"prep._version", "prep._process"}
 
@@ -73,7 +77,7 @@ def _graph() -> dict[str, set[str]]:
 
 
 def _stage(module: str) -> int:
-    """0..5 for the stage packages, 6 for the top (api, cli, entry points)."""
+    """0.. for the stage packages in order, len(STAGES) for the top (api, cli, entry points)."""
     if module in BOTTOM:
         return -1
     parts = module.split(".")

@@ -17,7 +17,7 @@ import sys
 import click
 
 from .._version import __version__
-from . import diff, fmt, lint, lsp, md, render, report, serve, status
+from . import diff, export, fmt, importer, lint, lsp, md, render, report, serve, status
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, PrepGroup, report_error
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERRUPTED", "EXIT_OK", "PrepGroup", "cli", "main", "report_error"]
@@ -32,6 +32,8 @@ def cli() -> None:
       prep render model.prep           draw model.svg next to the model
       prep render model.prep -o a.png  PNG (also .pdf .dot .json .mmd .pptx)
       prep report model.prep           a one-page HTML report with findings
+      prep export model.prep           the deliverable catalogue for Excel
+      prep import catalogue.xlsx       ... and back into a model
       prep lint                        check every *.prep below here
       prep status model.prep --data values.csv   where customers stand
       prep serve model.prep            live preview in the browser
@@ -39,7 +41,9 @@ def cli() -> None:
 
 
 cli.add_command(diff.diff)
+cli.add_command(export.export)
 cli.add_command(fmt.fmt)
+cli.add_command(importer.import_)
 cli.add_command(lint.lint)
 cli.add_command(lsp.lsp)
 cli.add_command(md.md)

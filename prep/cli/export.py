@@ -1,0 +1,79 @@
+"""`prep export`: the deliverable catalogue of a model, for Excel."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .common import _lint_settings
+
+
+def catalogue_target(output: str) -> str:
+    """What `-o` asks for: "xlsx", "csv" (one table) or "folder" (a CSV file per table)."""
+    if output.endswith(("/", os.sep)) or os.path.isdir(output):
+        return "folder"
+    ext = os.path.splitext(output)[1].lower()
+    if ext in (".xlsx", ".csv"):
+        return ext[1:]
+    raise click.UsageError(f"-o {output}: give a workbook (.xlsx), one CSV file (.csv) or a folder for a CSV "
+                           "file per table (ending in /)", ctx=click.get_current_context())
+
+
+@click.command("export")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", metavar="PATH",
+              help="catalogue.xlsx (a sheet per table), out/ (a CSV file per table) or deliverables.csv "
+                   "(the Deliverables table). Default: SOURCE.xlsx next to SOURCE.")
+@click.option("--language", type=click.Choice(["en", "ja"]), default="en", show_default=True,
+              help="The tables' headers and the kinds: English or Japanese (名前, 種類, 担当, 入力, 段階, ...).")
+@click.option("--rules-url", metavar="URL",
+              help="Where the rule pages are published: each finding links to URL/CODE.md (default: "
+                   "$PREP_RULES_URL; without one, to the workbook's Rules sheet).")
+def export(source, output, language, rules_url):
+    """Write the deliverable catalogue of a model for Excel (docs/catalogue.md):
+    Deliverables (owners, stage, inputs, health), Relations, Stages, Groups,
+    Findings (linked to their rules) and Rules. `prep import` reads it back.
+
+    \b
+      prep export model.prep -o catalogue.xlsx
+      prep export model.prep -o catalogue/          a CSV file per table
+      prep export model.prep -o deliverables.csv --language ja
+
+    The findings are `prep lint`'s, with the settings of the model's
+    prep.toml / pyproject.toml. CSV files are UTF-8 with a byte-order mark,
+    so Excel reads Japanese text right.
+    """
+    from .. import api
+    from ..catalogue.export import to_csv, to_xlsx
+    from ..language.diagnostics import PrepError
+    from ..linter.rule import RULES_URL_VARIABLE
+    from ..linter.settings import LintConfigError
+    from ..renderer.output import write_output
+
+    if output is None:
+        output = os.path.splitext(source)[0] + ".xlsx"
+    target = catalogue_target(output)
+    model = api.load(source)
+    try:
+        findings = list(api.lint(model, **_lint_settings(source)))
+    except LintConfigError as e:
+        path, _, message = str(e).partition(": ")
+        raise PrepError.at(path, message or str(e), name="config-error",
+                           hint="see docs/configuration.md for the lint settings") from None
+    url = rules_url or os.environ.get(RULES_URL_VARIABLE) or None
+    # every file is made before the first is written: an error writes nothing
+    if target == "xlsx":
+        files = {output: to_xlsx(model, findings, language=language, rules_url=url)}
+    else:
+        tables = to_csv(model, findings, language=language, rules_url=url)
+        if target == "csv":
+            files = {output: next(iter(tables.values()))}
+        else:
+            os.makedirs(output, exist_ok=True)
+            files = {os.path.join(output, name): data for name, data in tables.items()}
+    for path, data in files.items():
+        write_output(path, data, inputs=(source,))
+    shown = output if target != "folder" else f"{len(files)} CSV files in {output}"
+    click.echo(f"wrote {shown}: {len(model.deliverables)} deliverables, {len(model.relations)} relations, "
+               f"{len(findings)} findings", err=True)

@@ -1,0 +1,574 @@
+"""The deliverable catalogue (issue 22): `prep export` to XLSX/CSV and
+`prep import` back, through the CLI and the API, on real files read back
+with openpyxl (and LibreOffice for the workbook as a client opens it).
+
+The round trip is the contract: export then import gives the same model
+(`prep.diff` finds no change and no finding introduced or resolved) on
+every example, on the hostile-label corpus with formulas, and on
+generated models (a property test)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import prep
+from conftest import EXAMPLES, ROOT, run_prep
+from prep.language.diff import diff_models
+from test_injection import HOSTILE, quote
+
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # noqa: E402
+
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.prep"))
+# what a spreadsheet would run as a formula (OWASP "CSV injection"), and
+# texts that a careless reader would trim, split or unquote
+FORMULAS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", '=HYPERLINK("http://x","y")',
+            "'=already quoted", "''@twice", "=", "-"]
+AWKWARD = ["a, b", "入力、出力", "x，y", '"quoted"', " padded ", "", "two\nlines", "tab\there",
+           "_x0041_", "x005F_ and _x005F_ _x000D_"]  # Excel's own escapes, as text
+
+
+def assert_same_model(old, new, *, title: bool = True) -> None:
+    changes = diff_models(old, new)
+    assert changes.empty, changes.summary()
+    review = prep.diff(old, new)
+    assert not review.introduced and not review.resolved, (review.introduced, review.resolved)
+    if title:
+        assert new.title == old.title
+
+
+def round_trip(model, tmp_path: Path, form: str = "xlsx"):
+    """export -> file(s) -> import -> Model, through the API."""
+    if form == "xlsx":
+        path = tmp_path / "catalogue.xlsx"
+        path.write_bytes(prep.export(model, "xlsx"))
+    else:
+        from prep.catalogue.export import to_csv
+
+        path = tmp_path / "catalogue"
+        path.mkdir(exist_ok=True)
+        for name, data in to_csv(model, prep.lint(model)).items():
+            (path / name).write_bytes(data)
+    text = prep.import_catalogue(path)
+    assert prep.format_text(text) == text, "the import's output is formatted"
+    return prep.loads(text, model.path), text
+
+
+# --------------------------------------------------------------------------
+# round trip
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_every_example_round_trips_through_xlsx(path, tmp_path):
+    model = prep.load(path)
+    back, _ = round_trip(model, tmp_path)
+    assert_same_model(model, back)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES[:3], ids=lambda p: p.stem)
+def test_examples_round_trip_through_a_csv_folder(path, tmp_path):
+    model = prep.load(path)
+    back, _ = round_trip(model, tmp_path, "csv")
+    assert_same_model(model, back, title=False)  # CSV has no place for the title
+
+
+def hostile_model_text() -> str:
+    texts = HOSTILE + FORMULAS + AWKWARD
+    lines = ['title "=SUM(1) <b>x</b>"', 'stage "=s1" "+label" [exit: ["=x0"], note: "@note"]',
+             'group "-g" "=group" [note: "+n"] {', '  knowhow "@inner" [owner: ["=o1", "a, b"]]', "}"]
+    for i, h in enumerate(texts):
+        lines.append(f"deliverable {quote(f'=x{i}' if i == 0 else h or 'empty')} {quote(h)} "
+                     f"[owner: [{quote('o' + h)}, {quote(h or 'e')}], note: {quote(h)}, stage: \"=s1\"]")
+    names = ["=x0"] + [h or "empty" for h in texts[1:]]
+    for a, b in zip(names, names[1:]):
+        lines.append(f'{quote(a)}, "@inner" -> {quote(b)} [note: {quote("e" + a)}, owner: {quote(a)}]')
+    lines.append(f"{quote(names[1])} <~> {quote(names[-1])}")
+    lines.append(f"{quote(names[2])} ~> {quote(names[3])} [stage: \"=s1\"]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    return prep.loads(hostile_model_text(), "hostile.prep")
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_hostile_text_round_trips_exactly(hostile, tmp_path, form):
+    back, text = round_trip(hostile, tmp_path, form)
+    assert_same_model(hostile, back, title=form == "xlsx")
+    for name, d in hostile.deliverables.items():
+        assert back.deliverables[name] == d.__class__(**{**_fields(d), "span": back.deliverables[name].span})
+
+
+def _fields(d) -> dict:
+    return {f: getattr(d, f) for f in d.__slots__}
+
+
+def test_no_cell_is_a_formula(hostile, tmp_path):
+    """Every text is a string cell, those a spreadsheet would run carry
+    Excel's text prefix (quotePrefix), and each reads back exactly."""
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(prep.export(hostile, "xlsx"))
+    book = openpyxl.load_workbook(path)  # not read-only: the cells' types and styles
+    seen = set()
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value and cell.value[0] in "=+-@":
+                    assert cell.quotePrefix, (ws.title, cell.coordinate, cell.value)
+                    seen.add(cell.value)
+    assert {"=x0", "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "=SUM(1) <b>x</b>"} - seen <= {"=SUM(1) <b>x</b>"}
+    with open(path, "rb") as f:
+        import zipfile
+
+        sheets = [zipfile.ZipFile(f).read(n) for n in zipfile.ZipFile(f).namelist() if "worksheets/sheet" in n]
+    assert not any(b"<f>" in s for s in sheets)
+
+
+def test_csv_puts_an_apostrophe_before_a_formula(hostile, tmp_path):
+    from prep.catalogue.export import to_csv
+
+    files = to_csv(hostile, [])
+    data = files["deliverables.csv"]
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte-order mark, for Excel"
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    cells = {c for row in rows for c in row}
+    assert "'=x0" in cells and "'+cmd|' /C calc'!A0" in cells and "''=already quoted" in cells
+    assert not any(c and c[0] in "=+-@" for c in cells), [c for c in cells if c and c[0] in "=+-@"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(min_value=2, max_value=160), seed=st.integers(min_value=0, max_value=10_000),
+       profile=st.sampled_from(["local", "long-range"]), stages=st.sampled_from([0, 0, 3, 8]),
+       form=st.sampled_from(["xlsx", "xlsx", "csv"]))
+def test_generated_models_round_trip(tmp_path, n, seed, profile, stages, form):
+    model = prep.loads(generate(n, seed, profile, stages), "generated.prep")
+    assert model.groups
+    back, _ = round_trip(model, Path(tempfile.mkdtemp(dir=tmp_path)), form)
+    assert_same_model(model, back, title=False)
+
+
+def test_undeclared_deliverables_stay_undeclared(tmp_path):
+    model = prep.loads("deliverable a\na, b -> c [note: n]\n", "m.prep")
+    assert not model.deliverables["b"].declared
+    back, text = round_trip(model, tmp_path)
+    assert not back.deliverables["b"].declared and "deliverable b" not in text
+    book = openpyxl.load_workbook(tmp_path / "catalogue.xlsx")
+    assert [c.value for c in book["Deliverables"]["C"]] == ["kind", "deliverable", "undeclared", "undeclared"]
+    assert_same_model(model, back)
+
+
+# --------------------------------------------------------------------------
+# the workbook as a client sees it
+
+
+@pytest.fixture(scope="module")
+def lifecycle_book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("book") / "cs.xlsx"
+    model = prep.load(EXAMPLES / "cs-lifecycle.prep")
+    path.write_bytes(prep.export(model, "xlsx", rules_url="https://example.org/rules"))
+    return model, path, openpyxl.load_workbook(path)
+
+
+def test_sheets_are_excel_tables_with_filters_and_a_frozen_header(lifecycle_book):
+    model, path, book = lifecycle_book
+    assert book.sheetnames == ["Deliverables", "Relations", "Stages", "Groups", "Findings", "Rules"]
+    for ws in book.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        (table,) = ws.tables.values()
+        assert table.ref.startswith("A1:") and table.autoFilter is not None
+    ws = book["Deliverables"]
+    header = [c.value for c in ws[1]]
+    assert header[:11] == ["name", "label", "kind", "owners", "group", "stage", "effective stage", "external",
+                           "final", "note", "inputs"]
+    assert {"consumers", "synchronized with", "findings", "health", "file:line", "file"} <= set(header)
+    assert ws.max_row == len(model.deliverables) + 1
+    assert [c.value for c in book["Stages"][2]][:4] == [1, "onboard", "Stage 1: オンボーディング Onboard", "稼働開始"]
+
+
+def test_column_widths_fit_japanese_text(lifecycle_book):
+    _, _, book = lifecycle_book
+    ws = book["Deliverables"]
+    names = [c.value for c in ws["A"][1:]]
+    widest = max(len(n) * 2 for n in names)  # every name here is Japanese: two columns a character
+    assert ws.column_dimensions["A"].width >= widest
+    labels = ws.column_dimensions["B"]
+    assert ws["B2"].alignment.wrap_text, "labels of two lines wrap"
+    assert labels.width <= 62
+
+
+def test_kind_is_validated(lifecycle_book):
+    _, _, book = lifecycle_book
+    ws = book["Deliverables"]
+    rules = ws.data_validations.dataValidation
+    kind = [v for v in rules if "C2" in str(v.sqref)]
+    assert kind and kind[0].formula1 == '"deliverable,knowhow"'
+
+
+def test_rows_carry_the_health_colour_and_findings_link_their_rules(lifecycle_book):
+    from prep.language.diagnostics import SEVERITY_RANK
+    from prep.renderer.dot import HEALTH_FILL, HEALTH_NAME
+
+    model, _, book = lifecycle_book
+    findings = prep.lint(model)
+    ws = book["Deliverables"]
+    header = [c.value for c in ws[1]]
+    health = header.index("health")
+    # one conditional format per colour, on the whole table, keyed by the health cell
+    rules = {}
+    for cf in ws.conditional_formatting:
+        assert str(cf.sqref) == f"A2:{ws.cell(1, len(header)).column_letter}{ws.max_row}"
+        for rule in cf.rules:
+            rules[rule.formula[0]] = rule.dxf.fill.bgColor.rgb[-6:].lower()
+    letter = ws.cell(1, health + 1).column_letter
+    assert rules == {f'${letter}2="{HEALTH_NAME[sev]}"': HEALTH_FILL[sev][1:] for sev in HEALTH_NAME}
+    seen = set()
+    for row in ws.iter_rows(min_row=2):
+        mine = [f for f in findings if f.subject == row[0].value]
+        worst = max((f.severity for f in mine), key=SEVERITY_RANK.__getitem__, default=None)
+        assert row[header.index("findings")].value == len(mine)
+        assert row[health].value == HEALTH_NAME[worst], row[0].value
+        seen.add(worst)
+    assert len(seen) >= 2
+    found = book["Findings"]
+    assert found.max_row == len(findings) + 1
+    for row in found.iter_rows(min_row=2):
+        assert row[0].hyperlink.target == f"https://example.org/rules/{row[0].value}.md"
+
+
+def test_without_a_rules_url_findings_link_the_rules_sheet(tmp_path, monkeypatch):
+    monkeypatch.delenv("PREP_RULES_URL", raising=False)
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    rules = {r[0].value: r[0].row for r in book["Rules"].iter_rows(min_row=2)}
+    for row in book["Findings"].iter_rows(min_row=2):
+        assert row[0].hyperlink.location == f"'Rules'!A{rules[row[0].value]}"
+
+
+def test_japanese_headers_and_kinds(tmp_path):
+    model = prep.load(EXAMPLES / "cs-lifecycle.prep")
+    path = tmp_path / "ja.xlsx"
+    path.write_bytes(prep.export(model, "xlsx", language="ja"))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:4] == ["成果物", "関係", "段階", "グループ"]
+    assert [c.value for c in book["成果物"][1]][:4] == ["名前", "表示名", "種類", "担当"]
+    assert {c.value for c in book["成果物"]["C"][1:]} == {"成果物", "ノウハウ"}
+    back = prep.loads(prep.import_catalogue(path), model.path)
+    assert_same_model(model, back)
+
+
+@pytest.fixture(scope="module")
+def soffice():
+    """LibreOffice with Calc (soffice alone, e.g. with Impress only, cannot
+    load a workbook: "source file could not be loaded")."""
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    calc = path is not None and any(
+        (Path(os.path.realpath(path)).parent / name).exists() for name in ("libsclo.so", "libscfiltlo.so"))
+    if not calc:
+        message = "LibreOffice Calc is not installed (Debian: apt-get install libreoffice-calc)"
+        if os.environ.get("PREP_REQUIRE_OFFICE") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def test_libreoffice_opens_the_workbook_and_runs_no_formula(soffice, hostile, tmp_path):
+    """LibreOffice Calc reads the workbook (converted to CSV: the first
+    sheet as Calc computed it): every hostile text is there as text,
+    no formula was evaluated."""
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(prep.export(hostile, "xlsx"))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--norestore",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "out"),
+                    str(path)], capture_output=True, timeout=180, check=True)
+    rows = list(csv.reader(io.StringIO((tmp_path / "out" / "h.csv").read_text(encoding="utf-8"), newline="")))
+    names = [r[0] for r in rows[1:]]
+    assert names == [prep.catalogue.cells.write_text(n) for n in hostile.deliverables]
+    assert "=x0" in names and "+cmd|' /C calc'!A0" in names and "-2+3" in names and "@SUM(A1:A9)" in names
+    assert "2" not in names and "1" not in names  # =1+1 and -2+3 were not computed
+
+
+def test_a_workbook_saved_again_by_libreoffice_reads_back_the_same(soffice, hostile, tmp_path):
+    """What a client does: open the workbook in their office suite and save
+    it. Calc rewrites every part (its own shared strings, styles, tables);
+    the model read back is still the same, hostile text and title included."""
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(prep.export(hostile, "xlsx"))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--norestore",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "saved"), str(path)],
+                   capture_output=True, timeout=180, check=True)
+    saved = tmp_path / "saved" / "h.xlsx"
+    assert saved.read_bytes() != path.read_bytes()
+    assert_same_model(hostile, prep.loads(prep.import_catalogue(saved), hostile.path))
+
+
+# --------------------------------------------------------------------------
+# import: a client's own catalogue
+
+
+def write_book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_japanese_catalogue_with_lists_in_cells(tmp_path):
+    path = write_book(tmp_path / "client.xlsx", {
+        "成果物": [
+            ["名前", "種類", "担当", "入力", "段階", "備考", "メモ欄"],
+            ["要望リスト", "成果物", None, None, "導入", None, "x"],
+            ["開発ノウハウ", "ノウハウ", "開発リーダー、PM", None, None, None, None],
+            [None, None, None, None, None, None, None],
+            ["追加サービス", None, "開発リーダー\nPM", "要望リスト、開発ノウハウ", "導入", "two\nlines", None],
+            ["承認", "deliverable", None, "追加サービス,  要望リスト", "導入", None, None],
+        ],
+        "段階": [["順序", "名前", "完了条件"], [1, "導入", "承認"]],
+    })
+    with pytest.warns(prep.catalogue.importer.CatalogueNote, match=r"client.xlsx:成果物!G1: column 'メモ欄'"):
+        text = prep.import_catalogue(path)
+    model = prep.loads(text)
+    assert model.deliverables["開発ノウハウ"].kind == "knowhow"
+    assert model.deliverables["開発ノウハウ"].owners == ("開発リーダー", "PM")
+    assert model.deliverables["追加サービス"].owners == ("開発リーダー", "PM")
+    assert model.deliverables["追加サービス"].note == "two\nlines"
+    assert sorted((r.source, r.target) for r in model.relations) == [
+        ("要望リスト", "承認"), ("要望リスト", "追加サービス"), ("追加サービス", "承認"), ("開発ノウハウ", "追加サービス")]
+    assert model.stages["導入"].exits == ("承認",)
+
+
+def test_a_csv_saved_by_japanese_excel_is_read(tmp_path):
+    path = tmp_path / "成果物.csv"
+    path.write_bytes("名前,種類,入力\r\n契約書,成果物,\r\n計画,成果物,契約書\r\n".encode("cp932"))
+    model = prep.loads(prep.import_catalogue(path))
+    assert [(r.source, r.target) for r in model.relations] == [("契約書", "計画")]
+
+
+BAD = {
+    "Deliverables": [
+        ["name", "kind", "inputs", "stage", "external"],
+        ["a", "deliverable", None, "s1", None],
+        ["b", "document", "a, nothing", "s9", "maybe"],
+        ["a", "knowhow", None, "s1", None],
+        [None, "knowhow", None, None, None],
+        ["c", None, '"unclosed', None, None],
+    ],
+    "Relations": [["sources", "target", "kind"], ["a", "c", "->"], ["a", "b", "arrow"]],
+    "Stages": [["order", "name", "exit criteria"], ["first", "s1", "zz"]],
+}
+EXPECTED = [
+    ("Deliverables!B3", "unknown kind 'document'"),
+    ("Deliverables!E3", "'maybe' is not yes or no"),
+    ("Deliverables!A4", "'a' is listed twice with different values (first in row 2)"),
+    ("Deliverables!A5", "a row without a name"),
+    ("Deliverables!C6", "a quoted name has no closing quote"),
+    ("Stages!A2", "the order 'first' is not a number"),
+    ("Relations!C3", "unknown relation kind 'arrow'"),
+    ("Stages!C2", "exit criterion of stage 's1': 'zz' names no deliverable"),
+    ("Deliverables!D3", "stage 's9' is not on the Stages sheet"),
+    ("Deliverables!C3", "input 'nothing' names no deliverable"),
+    ("Deliverables!C6", "the Relations sheet has 'a -> c' (row 2), but 'a' is not among the inputs of 'c' here"),
+]
+
+
+def test_every_problem_is_located_at_its_cell_with_a_hint(tmp_path, cli):
+    path = write_book(tmp_path / "bad.xlsx", BAD)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = [(str(d.span).split(":", 1)[1], d.message) for d in e.value.diagnostics if d.severity == "error"]
+    for place, message in EXPECTED:
+        assert any(p == place and message in m for p, m in got), (place, message, got)
+    assert all(d.hint for d in e.value.diagnostics)
+    out = tmp_path / "model.prep"
+    result = cli("import", str(path), "-o", str(out))
+    assert result.exit_code == 2
+    assert f"{path}:Deliverables!B3: error: unknown kind 'document'" in result.stderr
+    assert "hint: write 'deliverable' (成果物) or 'knowhow' (ノウハウ)" in result.stderr
+    assert not out.exists() and os.listdir(tmp_path) == ["bad.xlsx"], "nothing written, not even a temporary file"
+
+
+def test_a_model_error_is_reported_at_the_row_it_came_from(tmp_path):
+    path = write_book(tmp_path / "x.xlsx", {
+        "Deliverables": [["name", "stage"], ["a", "s1"], ["b", "s2"]],
+        "Stages": [["name", "exit criteria"], ["s1", "b"], ["s2", None]]})
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    (d,) = e.value.diagnostics
+    assert str(d.span) == f"{path}:Stages!A2" and "exit criterion 'b' of stage 's1'" in d.message
+
+
+def test_broken_files_are_errors_not_tracebacks(tmp_path):
+    (tmp_path / "junk.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00\x81\x82\xff" * 10)
+    (tmp_path / "latin.csv").write_bytes(b"name\r\n\xe9t\xe9 \x82\xff\r\n")
+    (tmp_path / "empty").mkdir()
+    for name, expected in [("junk.xlsx", "cannot read the workbook"), ("old.xls", "Excel Workbook (.xlsx)"),
+                           ("binary.csv", "not a CSV text file"), ("latin.csv", "neither UTF-8 nor Shift_JIS"),
+                           ("missing.xlsx", "no such file"),
+                           ("empty", "the folder has no Deliverables table")]:
+        r = run_prep("import", str(tmp_path / name), "-o", str(tmp_path / "m.prep"))
+        err = r.stderr.decode()
+        assert r.returncode == 2 and expected in err and "Traceback" not in err, (name, err)
+    assert not (tmp_path / "m.prep").exists()
+
+
+# --------------------------------------------------------------------------
+# the command line
+
+
+def test_cli_export_and_import_round_trip(tmp_path):
+    src = tmp_path / "m.prep"
+    shutil.copy(EXAMPLES / "cs-lifecycle.prep", src)
+    r = run_prep("export", str(src), "-o", str(tmp_path / "c.xlsx"))
+    assert r.returncode == 0, r.stderr
+    assert b"wrote" in r.stderr and (tmp_path / "c.xlsx").exists()
+    r = run_prep("import", str(tmp_path / "c.xlsx"), "-o", str(tmp_path / "back.prep"), "--source-comments")
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "back.prep").read_text(encoding="utf-8")
+    assert "  # c.xlsx:Deliverables!A2" in text and "# c.xlsx:Stages!B2" in text
+    assert "更新契約 <~> 予算  # c.xlsx:Relations!A30" in text
+    assert_same_model(prep.load(src), prep.load(tmp_path / "back.prep"))
+    r = run_prep("fmt", "--check", str(tmp_path / "back.prep"))
+    assert r.returncode == 0, r.stdout
+    # an existing model is not replaced (the import drops its comments) unless asked
+    r = run_prep("import", str(tmp_path / "c.xlsx"), "-o", str(tmp_path / "back.prep"))
+    assert r.returncode == 2 and b"--force" in r.stderr
+    assert run_prep("import", str(tmp_path / "c.xlsx"), "-o", str(tmp_path / "back.prep"), "--force").returncode == 0
+
+
+def test_cli_export_forms(tmp_path, cli):
+    src = str(EXAMPLES / "renewal-roadmap.prep")
+    assert cli("export", src, "-o", str(tmp_path / "out") + "/").exit_code == 0
+    assert sorted(os.listdir(tmp_path / "out")) == ["deliverables.csv", "findings.csv", "groups.csv",
+                                                    "relations.csv", "rules.csv", "stages.csv"]
+    assert cli("export", src, "-o", str(tmp_path / "d.csv"), "--language", "ja").exit_code == 0
+    head = (tmp_path / "d.csv").read_bytes()
+    assert head.startswith("\ufeff名前,表示名,種類".encode("utf-8"))
+    model = prep.load(src)
+    back = prep.loads(prep.import_catalogue(tmp_path / "out"), src)
+    assert_same_model(model, back, title=False)
+    result = cli("export", src, "-o", str(tmp_path / "c.pdf"))
+    assert result.exit_code == 2 and "give a workbook (.xlsx)" in result.stderr
+    assert not (tmp_path / "c.pdf").exists()
+
+
+def test_cli_import_writes_standard_output(tmp_path, cli):
+    path = write_book(tmp_path / "c.xlsx", {"Sheet1": [["name", "inputs"], ["a", None], ["b", "a"]]})
+    result = cli("import", str(path))
+    assert result.exit_code == 0 and result.stdout == "deliverable a\ndeliverable b\na -> b\n"
+
+
+def test_api_export_formats(tmp_path):
+    model = prep.load(EXAMPLES / "cs-onboarding.prep")
+    assert prep.export(model, "xlsx")[:2] == b"PK"
+    assert prep.export(model, "csv", table="stages").decode("utf-8-sig").startswith("order,name,label,exit criteria")
+    with pytest.raises(prep.PrepError, match="unknown catalogue format"):
+        prep.export(model, "ods")
+
+
+def test_groups_stages_and_characters_are_checked(tmp_path):
+    path = write_book(tmp_path / "g.xlsx", {
+        "Deliverables": [["name", "group", "note"], ["a", "g1", "zero\u200bwidth"], ["b", "nowhere", None]],
+        "Groups": [["name", "parent", "colour"], ["g1", "g2", "blue"], ["g2", "g1", "pink"], ["g3", "missing", None]],
+        "Stages": [["name"], ["s"], ["s"]]})
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = {(str(d.span).split(":", 1)[1], d.message.split(" (")[0]) for d in e.value.diagnostics}
+    assert ("Deliverables!C2", "the cell holds an invisible or control character U+200B") in got
+    assert ("Deliverables!B3", "group 'nowhere' is not on the Groups sheet") in got
+    assert ("Groups!C3", "'pink' is not a group colour") in got
+    assert ("Groups!B4", "parent group 'missing' is not on the Groups sheet") in got
+    assert ("Stages!A3", "stage 's' is listed twice") in got
+
+
+def test_a_circle_of_parent_groups_is_an_error(tmp_path):
+    path = write_book(tmp_path / "c.xlsx", {
+        "Deliverables": [["name", "group"], ["a", "g1"]],
+        "Groups": [["name", "parent"], ["g1", "g2"], ["g2", "g1"]]})
+    with pytest.raises(prep.PrepError, match="go round in a circle") as e:
+        prep.import_catalogue(path)
+    assert str(e.value.diagnostics[0].span) == f"{path}:Groups!B2"
+
+
+def test_nested_groups_and_their_attributes_round_trip(tmp_path):
+    model = prep.loads('stage s1\nstage s2\ngroup outer "外" [stage: s1, colour: green, note: "n"] {\n'
+                       '  deliverable a\n  group inner [colour: blue] {\n    knowhow k [owner: [x, y]]\n  }\n}\n'
+                       'deliverable b [stage: s2, final]\na, k -> b\n', "m.prep")
+    back, text = round_trip(model, tmp_path)
+    assert_same_model(model, back)
+    assert back.groups == {n: g.__class__(**{**{f: getattr(g, f) for f in g.__slots__}, "span": back.groups[n].span})
+                           for n, g in model.groups.items()}
+
+
+def test_overlapping_excel_escapes_are_refused_not_changed(tmp_path, cli):
+    src = tmp_path / "esc.prep"
+    src.write_text('deliverable a [note: "_x005F_x000D_"]\n', encoding="utf-8")
+    result = cli("export", str(src), "-o", str(tmp_path / "c.xlsx"))
+    assert result.exit_code == 2 and "overlap" in result.stderr and not (tmp_path / "c.xlsx").exists()
+    assert cli("export", str(src), "-o", str(tmp_path / "out") + "/").exit_code == 0
+    assert prep.loads(prep.import_catalogue(tmp_path / "out")).deliverables["a"].note == "_x005F_x000D_"
+
+
+def test_a_text_longer_than_a_cell_is_refused_not_cut(tmp_path, cli):
+    src = tmp_path / "long.prep"
+    src.write_text(f'deliverable a [note: "{"x" * 40_000}"]\n', encoding="utf-8")
+    result = cli("export", str(src), "-o", str(tmp_path / "c.xlsx"))
+    assert result.exit_code == 2 and "does not fit a cell" in result.stderr and "CSV" in result.stderr
+    assert not (tmp_path / "c.xlsx").exists()
+    assert cli("export", str(src), "-o", str(tmp_path / "out") + "/").exit_code == 0
+    back = prep.loads(prep.import_catalogue(tmp_path / "out"))
+    assert back.deliverables["a"].note == "x" * 40_000
+
+
+# --------------------------------------------------------------------------
+# one cell, both ways: every text survives (the model normalizes line ends,
+# so a cell never needs to carry a carriage return)
+
+_CELL_TEXT = st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=30) | \
+    st.sampled_from(HOSTILE + FORMULAS + AWKWARD + ['"', '""', '\\"', ' "a" ', "a,", ",", "、", "'", "''"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CELL_TEXT)
+def test_a_single_value_reads_back_exactly(text):
+    from prep.catalogue.cells import from_csv_cell, read_text, write_text
+
+    assert read_text(write_text(text)) == text
+    assert from_csv_cell(prep.catalogue.cells.csv_cell(write_text(text))) == write_text(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CELL_TEXT, max_size=5))
+def test_a_list_reads_back_exactly(items):
+    from prep.catalogue.cells import read_list, write_list
+
+    cell = write_list(items)
+    assert (read_list(cell) if cell is not None else ([], None)) == (items, None)
+
+
+def test_the_catalogue_benchmark_runs_at_a_small_size():
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--only-catalogue", "--catalogue-n", "60",
+                        "--catalogue-stages", "3", "--runs", "1"], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and "| 60 |" in line]
+    assert len(rows) == 3 and all(line.endswith("| exact |") for line in rows), r.stdout
