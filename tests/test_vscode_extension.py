@@ -191,8 +191,8 @@ def lark_tokens(text: str):
         return None
 
 
-WORD_TYPES = {"NAME", "TITLE", "DELIVERABLE", "KNOWHOW", "GROUP", "STAGE"}
-DECLARING = {"deliverable", "knowhow", "group", "stage"}
+WORD_TYPES = {"NAME", "TITLE", "DELIVERABLE", "KNOWHOW", "MEASURE", "GROUP", "STAGE"}
+DECLARING = {"deliverable", "knowhow", "measure", "group", "stage"}
 
 
 def word_roles(tokens):
@@ -243,7 +243,8 @@ stage contract "Stage 1" [exit: [契約書, 𠮷野家], after: start] {
   deliverable A; a, post-sales -> c ~> d <~> e
 }
 group G "g" [stage: contract] { b -> c [note: "n", owner: o] }  # prep: ignore[I101, K201]
-titled, deliverable契約 -> grouped  # not keywords
+measure 定着率 "weekly" [of: 契約書, target: ">= 60%", dear: adoption]
+titled, deliverable契約, measures -> grouped  # not keywords
 "group" -> 𠮷
 # PREP: IGNORE-FILE[P001]
 """
