@@ -185,7 +185,7 @@ def lifecycle_book(tmp_path_factory):
 
 def test_sheets_are_excel_tables_with_filters_and_a_frozen_header(lifecycle_book):
     model, path, book = lifecycle_book
-    assert book.sheetnames == ["Deliverables", "Relations", "Stages", "Groups", "Findings", "Rules"]
+    assert book.sheetnames == ["Deliverables", "Relations", "Stages", "Groups", "Measures", "Findings", "Rules"]
     for ws in book.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         (table,) = ws.tables.values()
@@ -459,7 +459,7 @@ def test_cli_export_forms(tmp_path, cli):
     src = str(EXAMPLES / "renewal-roadmap.prep")
     assert cli("export", src, "-o", str(tmp_path / "out") + "/").exit_code == 0
     assert sorted(os.listdir(tmp_path / "out")) == ["deliverables.csv", "findings.csv", "groups.csv",
-                                                    "relations.csv", "rules.csv", "stages.csv"]
+                                                    "measures.csv", "relations.csv", "rules.csv", "stages.csv"]
     assert cli("export", src, "-o", str(tmp_path / "d.csv"), "--language", "ja").exit_code == 0
     head = (tmp_path / "d.csv").read_bytes()
     assert head.startswith("\ufeff名前,表示名,種類".encode("utf-8"))

@@ -313,3 +313,45 @@ def test_lint_measures_lists_unmeasured_exits_as_a_subprocess(tmp_path, prep_run
     done = prep_run("lint", "--measures", str(p))
     assert done.returncode == 0, done.stderr
     assert "kickoff: not measured: plan" in done.stdout.decode()
+
+
+# ------------------------------------------------------------------ the catalogue (issue 22's workbook)
+
+
+def test_the_catalogue_carries_measures_both_ways(tmp_path):
+    import openpyxl
+
+    from prep.catalogue.export import to_xlsx
+    from prep.catalogue.importer import read_catalogue
+
+    m = model()
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(to_xlsx(m, lint_model(m)))
+    sheet = openpyxl.load_workbook(path)["Measures"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:12] == ["name", "label", "of", "from", "target", "green", "lime", "yellow", "DEAR", "owners",
+                            "stage", "note"]
+    assert rows[2][:12] == ["定着率", "weekly active", "adopted", "usage", "≥６０％", ">= 60%", ">= 45%", ">= 30%",
+                            "adoption", "CSM, 佐藤 花子", "adoption", "週次"]
+    back = model(read_catalogue(path).text)
+    strip = lambda mm: [(x.name, x.label, x.of, x.source, x.target, x.green, x.lime, x.yellow, x.dear, x.owners,
+                         x.note) for x in mm.measures.values()]
+    assert strip(back) == strip(m)
+
+
+def test_a_catalogue_measure_of_an_unknown_deliverable_is_an_error_at_its_cell(tmp_path):
+    import openpyxl
+
+    from prep.catalogue.export import to_xlsx
+    from prep.catalogue.importer import read_catalogue
+
+    m = model()
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(to_xlsx(m, []))
+    book = openpyxl.load_workbook(path)
+    book["Measures"]["C3"] = "adoptd"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        read_catalogue(path)
+    (d,) = [d for d in e.value.diagnostics if "adoptd" in d.message]
+    assert "did you mean 'adopted'" in d.hint and d.span.line == 3

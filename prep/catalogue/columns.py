@@ -92,6 +92,25 @@ GROUPS = Table("groups", "Groups", "グループ", (
     _FILE,
 ))
 
+# issue 23: the KPIs, each on the deliverable it observes, with its target
+# and the thresholds of the health colours as written (">= 60%")
+MEASURES = Table("measures", "Measures", "指標", (
+    Column("name", "name", "名前", ("指標", "名称", "measure", "kpi")),
+    Column("label", "label", "表示名", ("ラベル",)),
+    Column("of", "of", "対象", ("observed on", "measured", "対象成果物")),
+    Column("from", "from", "データ元", ("source", "data from", "データ")),
+    Column("target", "target", "目標", ("目標値",), width=10),
+    Column("green", "green", "緑", (), width=10),
+    Column("lime", "lime", "黄緑", (), width=10),
+    Column("yellow", "yellow", "黄", (), width=10),
+    Column("dear", "DEAR", "DEAR", ("category", "区分")),
+    Column("owners", "owners", "担当", ("owner", "担当者", "オーナー")),
+    Column("stage", "stage", "段階", ("effective stage",), derived=True),
+    Column("note", "note", "備考", ("notes", "メモ", "注記")),
+    _LOCATION,
+    _FILE,
+))
+
 FINDINGS = Table("findings", "Findings", "指摘", (
     Column("code", "code", "コード"),
     Column("severity", "severity", "重大度"),
@@ -112,7 +131,7 @@ RULES = Table("rules", "Rules", "ルール", (
 ), derived=True)
 
 # in the order of the workbook's sheets
-TABLES = (DELIVERABLES, RELATIONS, STAGES, GROUPS, FINDINGS, RULES)
+TABLES = (DELIVERABLES, RELATIONS, STAGES, GROUPS, MEASURES, FINDINGS, RULES)
 LANGUAGES = ("en", "ja")
 
 # cell values (the first of each is what the export writes)

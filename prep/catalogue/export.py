@@ -1,5 +1,5 @@
 """The catalogue of a model as tables: Deliverables, Relations, Stages,
-Groups, Findings and Rules, written as one XLSX workbook (XlsxWriter) or
+Groups, Measures, Findings and Rules, written as one XLSX workbook (XlsxWriter) or
 as CSV files (UTF-8 with a byte-order mark, which Excel needs to read
 Japanese).
 
@@ -23,8 +23,8 @@ from ..language.model import INPUT, MUTUAL, SYNC, Model
 from ..renderer.dot import HEALTH_FILL, HEALTH_NAME
 from .cells import column_letter as _column_letter
 from .cells import csv_cell, text_width, write_list, write_text
-from .columns import (DELIVERABLES, FINDINGS, GROUPS, KIND_JA, KINDS, RELATION_KIND_JA, RELATIONS, RULES,
-                      STAGES, UNDECLARED, UNDECLARED_JA, YES_JA, Table)
+from .columns import (DELIVERABLES, FINDINGS, GROUPS, KIND_JA, KINDS, MEASURES, RELATION_KIND_JA, RELATIONS,
+                      RULES, STAGES, UNDECLARED, UNDECLARED_JA, YES_JA, Table)
 
 FORMATS = ("xlsx", "csv")
 # XlsxWriter's (and Excel's) limit of hyperlinks on one worksheet
@@ -110,6 +110,14 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
         groups.rows.append([write_text(g.name), write_text(g.label), write_text(g.parent), write_text(g.stage),
                             g.colour, write_text(g.note), _location(g.span), model.path])
 
+    measures = Sheet(MEASURES, [])
+    for m in model.measures.values():
+        measures.rows.append([write_text(m.name), write_text(m.label), write_text(m.of), write_text(m.source),
+                              *(write_text(t.text) if t is not None else None
+                                for t in (m.target, m.green, m.lime, m.yellow)),
+                              m.dear, write_list(m.owners), write_text(effective.get(m.of) if m.of else None),
+                              write_text(m.note), _location(m.span), model.path])
+
     ordered = sort_findings(findings)
     codes = _unique(f.code for f in ordered)
     rule_rows = _rules(codes, rules_url)
@@ -120,7 +128,7 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
                            f.span.path])
         found.links.append(rule_rows[1].get(f.code) or f"internal:'{RULES.name(language)}'!A{rule_row[f.code]}")
     rules = Sheet(RULES, rule_rows[0], links=[rule_rows[1].get(c) for c in codes])
-    return [deliverables, relations, stages, groups, found, rules]
+    return [deliverables, relations, stages, groups, measures, found, rules]
 
 
 def _rules(codes: list[str], rules_url: str | None) -> tuple[list[list], dict[str, str]]:

@@ -605,9 +605,31 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
                 problems.error(d.inputs_span, f"the Relations sheet has '{s} -> {d.name}' (row {row.line}), "
                                f"but '{s}' is not among the inputs of '{d.name}' here",
                                f"add '{s}' to the inputs here, or delete row {row.line} of the Relations sheet")
+    # ---- measures (issue 23)
+    measures: dict[str, tuple] = {}
+    raw_measures = found.get("measures")
+    if raw_measures is not None:
+        r = _Reader(raw_measures, problems)
+        for number in r.rows():
+            name = r.text("name")
+            if name is None:
+                problems.error(r.at("name"), "a measure without a name", "name the measure, or delete the row")
+                continue
+            if name in measures:
+                problems.error(r.at("name"), f"measure '{name}' is listed twice (first in row "
+                               f"{measures[name][-1].line})", "list each measure once")
+                continue
+            of, source = r.text("of"), r.text("from")
+            if of is not None:
+                known(of, r.at("of"), f"measure '{name}' is of")
+            if source is not None:
+                known(source, r.at("from"), f"measure '{name}' is from")
+            measures[name] = (r.text("label"), of, source, r.text("target"), r.text("green"), r.text("lime"),
+                              r.text("yellow"), r.text("dear"), tuple(dict.fromkeys(r.names("owners") or ())),
+                              r.text("note"), r.at("name"))
     if problems.errors:
         return "", []
-    return _write(title, stages, groups, decls, relations, source_comments)
+    return _write(title, stages, groups, decls, relations, source_comments, measures)
 
 
 def _name(name: str) -> str:
@@ -626,7 +648,7 @@ def _attrs(pairs: list[tuple[str, str | None]]) -> str:
     return f" [{', '.join(inside)}]" if inside else ""
 
 
-def _write(title, stages, groups, decls, relations, source_comments) -> tuple[str, list]:
+def _write(title, stages, groups, decls, relations, source_comments, measures=None) -> tuple[str, list]:
     lines: list[str] = []
     origins: list[_Cell | None] = []    # the cell each line came from
 
@@ -720,6 +742,17 @@ def _write(title, stages, groups, decls, relations, source_comments) -> tuple[st
             attrs.append(("note", quote(rel.note)))
         emit(", ".join(map(_name, rel.sources)) + f" {ARROWS[rel.kind]} {_name(rel.target)}" + _attrs(attrs),
              rel.span)
+    for name, (label, of, source, target, green, lime, yellow, dear, owners, note, span) in (measures or {}).items():
+        attrs = [(k, _name(v)) for k, v in (("of", of), ("from", source)) if v is not None]
+        attrs += [(k, quote(v)) for k, v in (("target", target), ("green", green), ("lime", lime),
+                                              ("yellow", yellow)) if v is not None]
+        if dear is not None:
+            attrs.append(("dear", _name(dear)))
+        if owners:
+            attrs.append(("owner", _names(owners)))
+        if note is not None:
+            attrs.append(("note", quote(note)))
+        emit(f"measure {_name(name)}" + (f" {quote(label)}" if label is not None else "") + _attrs(attrs), span)
     return "\n".join(lines) + "\n", origins
 
 
