@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import difflib
 import gc
+import operator
+import re
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -156,6 +159,8 @@ class Stage:
 
 
 _COMPARISON = {">=": ">=", "=>": ">=", "≥": ">=", ">": ">", "<=": "<=", "=<": "<=", "≤": "<=", "<": "<"}
+_THRESHOLD = re.compile(r"\s*(>=|=>|<=|=<|>|<|≥|≤)?\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S(?:.*\S)?)?\s*")
+_COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,11 +189,7 @@ class Threshold:
 def parse_threshold(text: str) -> Threshold | None:
     """`">= 60%"`, `"≥６０％"` (full width is read as half width), `"< 3 days"`,
     `"60"`; None when it is not a comparison and a number."""
-    import re
-    import unicodedata
-
-    m = re.fullmatch(r"\s*(>=|=>|<=|=<|>|<|≥|≤)?\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S(?:.*\S)?)?\s*",
-                     unicodedata.normalize("NFKC", text))
+    m = _THRESHOLD.fullmatch(unicodedata.normalize("NFKC", text))
     if m is None:
         return None
     unit = m.group(3) or ""
@@ -200,8 +201,6 @@ def parse_threshold(text: str) -> Threshold | None:
 def parse_number(text: str) -> tuple[float, str] | None:
     """A measured value as data gives it: `62`, `62%`, `６２％`, `3.5 days`,
     `1,200`: (number, unit), or None."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKC", str(text)).replace(",", "").strip()
     if not plain or plain[0] in "<>=≥≤":
         return None
@@ -253,10 +252,7 @@ class Measure:
             if self.target is None:
                 return lambda value: None
             thresholds = {"green": self.target}
-        import operator
-
-        compare = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
-        steps = tuple((c, compare[t.op], t.value) for c, t in thresholds.items())
+        steps = tuple((c, _COMPARE[t.op], t.value) for c, t in thresholds.items())
 
         def classify(value: float) -> str:
             for colour, holds, v in steps:
