@@ -97,7 +97,7 @@ def test_font_benchmark_runs(tmp_path):
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["sizes"] == [] and "layout" not in result
     rows = result["fonts"]["rows"]
-    assert [r["model"] for r in rows] == ["cs-onboarding", "generated 20"]
+    assert [r["model"] for r in rows] == ["cs-lifecycle", "generated 20"]   # the first example, by name
     for r in rows:
         assert r["embedded_bytes"] > r["bare_bytes"] and r["font_bytes"] > 1000 and r["characters"] > 20
         assert all("median" in r[k] for k in ("bare", "cold", "warm", "edited"))

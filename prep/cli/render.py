@@ -212,10 +212,16 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if page is not None:
             from ..renderer.pages import render_pages
 
-            pages = _within_budget(src, timeout, lambda: render_pages(
-                model, out_fmt, page, direction=look.direction if look.direction_given else None,
-                legend=look.legend, findings=findings, theme=options["theme"], dpi=options["dpi"], view=view,
-                embed_fonts=embed_fonts, engine=engine, health=health))
+            fitting = dict(direction=look.direction if look.direction_given else None, legend=look.legend,
+                           findings=findings, theme=options["theme"], view=view, embed_fonts=embed_fonts,
+                           engine=engine)
+            if out_fmt == "html":   # the viewer of the pages, page under page
+                from ..embed.viewer import render_html_pages
+
+                pages = _within_budget(src, timeout, lambda: render_html_pages(model, page, **fitting))
+            else:
+                pages = _within_budget(src, timeout, lambda: render_pages(model, out_fmt, page, dpi=options["dpi"],
+                                                                          health=health, **fitting))
             _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
         if big and out_path == "-":

@@ -271,3 +271,40 @@ def render_html(model: Model, *, direction: str = "LR", legend: bool = False, th
                            lint_options=lint_options, findings=findings, layout=layout, previous=previous,
                            embed_fonts=embed_fonts, health=health)
     return viewer_html(data, overlay=overlay or health is not None).encode("utf-8")
+
+
+def build_pages_viewer(model: Model, page, *, direction: str | None = None, legend: bool = False, theme=None,
+                       findings: list[Diagnostic] | None = None, engine: str = "prep", embed_fonts: bool = True,
+                       view: str = "diagram", lint_options: dict | None = None) -> tuple[dict, tuple]:
+    """(viewer data, sheets) of `model` fitted to `page`: its pages one under
+    the other in one picture (`prep.renderer.pages.stacked`), each a frame
+    titled as its page; the findings those of the whole model (`findings`,
+    else linted with `lint_options`). What `prep serve --page` streams."""
+    from dataclasses import replace
+
+    from ..layouter.fit import fit_pages
+    from ..linter import lint_model
+    from ..renderer.dot import resolve_theme
+    from ..renderer.pages import stacked
+
+    theme = resolve_theme(theme)
+    sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size, legend=legend,
+                       health=findings is not None, view=view, engine=engine)
+    drawn, layout = stacked(sheets)
+    data, _ = build_viewer(drawn, direction=sheets[0].direction, legend=legend,
+                           theme=replace(theme, font_size=sheets[0].font_size), layout=layout,
+                           findings=findings if findings is not None else list(lint_model(model, **(lint_options or {}))),
+                           embed_fonts=embed_fonts)
+    data["title"] = model.title or data["title"]
+    return data, tuple(sheets)
+
+
+def render_html_pages(model: Model, page, *, findings: list[Diagnostic] | None = None, **options):
+    """The viewer page of `model` fitted to `page` (`build_pages_viewer`), as
+    a `prep.renderer.pages.Pages` of one file (`prep render -o x.html --page`)."""
+    from ..renderer.pages import Pages
+
+    options = {k: v for k, v in options.items() if k in ("direction", "legend", "theme", "engine", "embed_fonts",
+                                                        "view")}
+    data, sheets = build_pages_viewer(model, page, findings=findings, **options)
+    return Pages(sheets, (viewer_html(data, overlay=findings is not None).encode("utf-8"),))

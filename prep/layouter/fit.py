@@ -113,16 +113,21 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         raise PrepError.at(model.path, f"the model does not fit one {page.name} page with the {engine} engine",
                            name="usage-error", hint="leave out --engine: prep's engine wraps and paginates "
                                                     "a model to its page")
-    # both directions when prep chooses, cut at the stages and along the flow: the
-    # fewest pages (a tie: the page's own direction, and the stages)
-    best_sheets = None
-    for d in directions:
-        for by in (("stages", "layers", "tiles") if model.stages and view != "roadmap" else
-                   ("stages", "layers") if model.stages else ("layers", "tiles")):
-            sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags)
-            if best_sheets is None or len(sheets) < len(best_sheets):
-                best_sheets = sheets
-    return best_sheets
+    # every way of cutting in both directions when prep chooses: the fewest pages (a
+    # tie: the earlier way, the page's own direction); on two cores, a direction each
+    ways = (("stages", "layers", "tiles") if model.stages and view != "roadmap" else
+            ("stages", "layers") if model.stages else ("layers", "tiles"))
+    tried = [(d, by) for d in directions for by in ways]
+
+    def attempt(d: str) -> list[list[Sheet]]:
+        return [_paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags)
+                for dd, by in tried if dd == d]
+
+    from .._process import map_forked
+
+    results = [sheets for per_direction in map_forked(attempt, directions, "fitting to pages")
+               for sheets in per_direction]
+    return min(results, key=len)   # the first of the fewest
 
 
 # ---------------------------------------------------------------- one page
@@ -245,6 +250,7 @@ class _Pager:
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
+        self.layouts: dict[tuple, Layout] = {}  # each distinct piece's layout (lay_out)
         self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
         self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
         self.measure_markers(self.provisional_texts())
@@ -378,6 +384,16 @@ class _Pager:
                 for others in ([name], [name, name]) for outgoing in (True, False)]
 
     def lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
+        """`sub` laid out, once for each distinct piece: the same boxes, the
+        same relations and the same marker texts give the same layout (the
+        packing lays every piece out again on each attempt)."""
+        key = (tuple(sub.deliverables), tuple((r.source, r.target, r.kind, r.note) for r in sub.relations),
+               tuple(mk.text for mk in markers))
+        if key not in self.layouts:
+            self.layouts[key] = self._lay_out(sub, markers)
+        return self.layouts[key]
+
+    def _lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
         from . import layout as lay_out
 
         sizes = self.sizes
@@ -405,31 +421,61 @@ class _Pager:
     def split(self, layers: list[list[str]]) -> list[list[list[str]]]:
         """`layers` as pieces that each fit a page on their own, each as
         large as fits: the longest run of deliverables in flow order (layer
-        by layer, each layer in its order) that fits, found by bisection,
-        then the same for the rest. Cutting inside a layer is allowed: a
-        layer can be taller than the page."""
+        by layer, each layer in its order) that fits, then the same for the
+        rest. Cutting inside a layer is allowed: a layer can be taller than
+        the page. The search starts from the last piece's size and gallops
+        (pieces of one model are of a size: a few layouts each, not a
+        bisection over the whole rest)."""
         names = [n for layer in layers for n in layer]
-        pieces = []
+        pieces: list[list[list[str]]] = []
+        guess = 8
         while names:
-            if self.fits_names(names):
+            # the whole rest, when it may well fit (laying out a long rest is the costly part)
+            if len(names) <= 2 * guess and self.fits_names(names):
                 pieces.append([names])
                 break
-            take = max(1, self._most(len(names), lambda k: names[:k]))
+            take = self._most(len(names), lambda k: names[:k], guess)
+            if take >= len(names):
+                pieces.append([names])
+                break
             pieces.append([names[:take]])
             names = names[take:]
+            guess = take
         return pieces
 
-    def _most(self, total: int, names_of) -> int:
-        """The largest k < total whose `names_of(k)` fits a page (0: none;
-        at least 1 when cutting a single layer, whose first box always goes)."""
-        lo, hi = 0, total - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.fits_names(names_of(mid)):
-                lo = mid
+    def _most(self, total: int, names_of, guess: int) -> int:
+        """The largest k <= total whose `names_of(k)` fits a page, at least 1
+        (a single box always goes): galloping from `guess` to bracket it,
+        then bisection."""
+        def fits(k: int) -> bool:
+            return self.fits_names(names_of(k))
+
+        good, bad = 0, total + 1        # fits(good) (0: trivially); not fits(bad) (total + 1: beyond)
+        k = max(1, min(guess, total))
+        step = max(1, k // 2)
+        if fits(k):
+            good = k
+            while good < total:         # up, doubling the step
+                probe = min(total, good + step)
+                if not fits(probe):
+                    bad = probe
+                    break
+                good, step = probe, step * 2
+        else:
+            bad = k
+            while bad - 1 > good:       # down, doubling the step
+                probe = max(good + 1, bad - step)
+                if fits(probe):
+                    good = probe
+                    break
+                bad, step = probe, step * 2
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if fits(mid):
+                good = mid
             else:
-                hi = mid - 1
-        return lo
+                bad = mid
+        return max(1, good)
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,

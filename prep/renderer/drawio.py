@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
-from ..layouter import box_label
+from ..layouter import box_label, small_size
 from .dot import HEALTH_FILL, STATUS_FILL, THEMES, Theme, exit_tag, EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, worst_by_subject, \
     worst_severity
 from .palette import FAINT_INK, FAINT_TEXT, NEW_FILL, group_fill, plain_theme
@@ -226,13 +226,14 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
         vertex(cid, parent, box_label(d), style, box)
         origin[cid] = (box.left, box.top)
         if d.name in exits:
-            tag, x, y, w = exit_tag(box, exits[d.name])
+            # where the layout put the tag (its texts), sized for its text (a page's minimum or more)
+            tag, x, y, w, h = exit_tag(box, exits[d.name], layout, d.name)
             from ..layouter.geometry import Box
 
             vertex(f"{PREFIX}exit:{cid}", cid, tag, _style(
                 rounded=0, fillColor=theme.ink, strokeColor=theme.ink, fontColor="#ffffff",
-                fontSize=_n(EXIT_TAG_FONT_SIZE), fontFamily=_font(theme.font), spacing="0"),
-                Box(x, y, w, EXIT_TAG_HEIGHT))
+                fontSize=_n(EXIT_TAG_FONT_SIZE * h / EXIT_TAG_HEIGHT), fontFamily=_font(theme.font), spacing="0"),
+                Box(x, y, w, h))
 
     later_edges = getattr(marks, "later_edges", None) or []
     for k, (r, route) in enumerate(zip(model.relations, layout.edges)):
@@ -243,11 +244,14 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
                        endArrow="block", endFill=1, endSize=_n(ARROW),
                        startArrow="block" if r.kind == MUTUAL else "none",
                        startFill=1 if r.kind == MUTUAL else None, startSize=_n(ARROW) if r.kind == MUTUAL else None,
-                       fontSize=_n(theme.font_size - 2), fontFamily=_font(theme.font),
+                       fontSize=_n(small_size(theme.font_size, layout.page.min_text if layout.page else None)),
+                       fontFamily=_font(theme.font),
                        fontColor=FAINT_TEXT if faint else theme.muted,
                        labelBackgroundColor=_fill(theme.background),
                        **_pins(route.points, layout.nodes.get(r.source), layout.nodes.get(r.target)))
-        cell = ET.SubElement(root, "mxCell", {"id": f"{PREFIX}relation:{k}", "value": _text(r.note or ""),
+        # a statement's note is written once, on the relation the layout gave it room beside
+        note = r.note if r.note and route.label is not None else ""
+        cell = ET.SubElement(root, "mxCell", {"id": f"{PREFIX}relation:{k}", "value": _text(note),
                                               "style": style, "edge": "1", "parent": LAYER,
                                               "source": cell_id(r.source), "target": cell_id(r.target)})
         geometry = ET.SubElement(cell, "mxGeometry", {"relative": "1", "as": "geometry"})

@@ -20,7 +20,7 @@ from ..language.model import Model
 from ..layouter.fit import Sheet, fit_pages
 from ..layouter.page import Page
 
-PAGED_FORMATS = ("pdf", "pptx", "drawio", "html")  # one file holds every page (html: the viewer, page under page)
+PAGED_FORMATS = ("pdf", "pptx", "drawio")  # one file holds every page (html: prep.embed.viewer.render_html_pages)
 PER_PAGE_FORMATS = ("svg", "png", "dot", "layout")
 
 
@@ -70,8 +70,8 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
 
     fmt = fmt.lower()
     if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
-        raise ValueError(f"--page does not apply to {fmt}: pages are for svg, png, pdf, pptx, drawio, html, dot "
-                         "and layout")
+        raise ValueError(f"--page does not apply to {fmt}: pages are for svg, png, pdf, pptx, drawio, dot and "
+                         "layout (the viewer of pages: prep.embed.viewer.render_html_pages)")
     theme = resolve_theme(theme)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                        legend=legend, health="status" if health is not None else findings is not None, view=view,
@@ -83,17 +83,6 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
         return render(s.model, as_fmt, direction=s.direction, legend=legend, findings=mine, theme=look,
                       dpi=dpi, layout=s.layout, embed_fonts=embed_fonts, view=view, health=health)
 
-    if fmt == "html":  # the interactive viewer of the pages, page under page
-        from ..embed.viewer import build_viewer, viewer_html
-        from ..linter import lint_model
-
-        model_drawn, layout = stacked(sheets)
-        data, _ = build_viewer(model_drawn, direction=sheets[0].direction, legend=legend,
-                               theme=replace(theme, font_size=sheets[0].font_size), layout=layout,
-                               findings=findings if findings is not None else list(lint_model(model)),
-                               embed_fonts=embed_fonts)
-        data["title"] = model.title or data["title"]
-        return Pages(tuple(sheets), (viewer_html(data, overlay=findings is not None).encode("utf-8"),))
     if fmt == "pdf":
         from .pdfpages import merge
 

@@ -128,7 +128,10 @@ def _serve_requests(conn, parent_end) -> None:
                                    name="empty-model", hint="add a relation such as `要件, 開発ノウハウ -> 設計書`",
                                    source=model.source)
             if page is not None:  # the pages, page under page (no stable places: a page moves boxes)
-                data = _paged_viewer(model, page, theme, direction, legend, engine, lint_options)
+                from ..embed.viewer import build_pages_viewer
+
+                data, _ = build_pages_viewer(model, page, direction=direction, legend=legend, theme=theme,
+                                             engine=engine, embed_fonts=False, lint_options=lint_options)
                 data["font"] = font.css(data["svg"]["text"])
                 conn.send(("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
                 continue
@@ -150,27 +153,6 @@ def _serve_requests(conn, parent_end) -> None:
             answer = ("error", f"prep: internal error: {type(e).__name__}: {e}\n"
                                "  hint: this is a bug in prep; the last good picture stays")
         conn.send(answer)
-
-
-def _paged_viewer(model, page, theme, direction, legend, engine, lint_options) -> dict:
-    """The viewer data of `model` fitted to `page`: the pages stacked in one
-    picture (`prep.renderer.pages.stacked`), findings of the whole model."""
-    from dataclasses import replace
-
-    from ..embed.viewer import build_viewer
-    from ..layouter.fit import fit_pages
-    from ..linter import lint_model
-    from ..renderer.pages import stacked
-
-    sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size, legend=legend,
-                       engine=engine)
-    drawn, layout = stacked(sheets)
-    findings = list(lint_model(model, **(lint_options or {})))
-    data, _ = build_viewer(drawn, direction=sheets[0].direction, legend=legend,
-                           theme=replace(theme, font_size=sheets[0].font_size), layout=layout, findings=findings,
-                           embed_fonts=False)
-    data["title"] = model.title or data["title"]
-    return data
 
 
 class Worker:
