@@ -215,6 +215,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             fitting = dict(direction=look.direction if look.direction_given else None, legend=look.legend,
                            findings=findings, theme=options["theme"], view=view, embed_fonts=embed_fonts,
                            engine=engine)
+            if out_fmt == "html" and health is not None:
+                raise click.UsageError("--status colours the viewer of the whole model: leave out --page for -o "
+                                       "x.html (pictures and decks take --page with --status)")
             if out_fmt == "html":   # the viewer of the pages, page under page
                 from ..embed.viewer import render_html_pages
 
