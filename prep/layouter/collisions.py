@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .geometry import Box, Layout, TextItem
+from .geometry import Box, Layout, TextItem, segment_hits
 from .texts import LABEL_MARGIN, note_carriers, relation_owner
 
 TOLERANCE = 0.5    # points: rounding (hundredths) and borders that only touch
@@ -94,31 +94,11 @@ def flatten(points) -> list[tuple[float, float]]:
     return out
 
 
-def _segment_hits(p, q, box: Box) -> bool:
-    """Does the segment p-q enter the box? (Liang-Barsky clipping.)"""
-    (x0, y0), (x1, y1) = p, q
-    dx, dy = x1 - x0, y1 - y0
-    t0, t1 = 0.0, 1.0
-    for a, b in ((-dx, x0 - box.left), (dx, box.right - x0), (-dy, y0 - box.top), (dy, box.bottom - y0)):
-        if a == 0:
-            if b < 0:
-                return False
-            continue
-        t = b / a
-        if a < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
-
-
 def _distance(poly, box: Box) -> float:
     """The distance from a polyline to a box (0 when it enters it)."""
     best = float("inf")
     for p, q in zip(poly, poly[1:]):
-        if _segment_hits(p, q, box):
+        if segment_hits(p, q, box):
             return 0.0
         for (x, y) in (p, q):
             dx = max(box.left - x, 0.0, x - box.right)
@@ -255,7 +235,7 @@ def _routes(layout: Layout, texts: list[TextItem], out: list[Problem]) -> None:
         hit: set[int] = set()
         for p, q in zip(poly, poly[1:]):
             for i in grid.near(p, q):
-                if i not in hit and _segment_hits(p, q, items[i][0]):
+                if i not in hit and segment_hits(p, q, items[i][0]):
                     hit.add(i)
         name = f"{e.source} {_ARROW.get(e.kind, '->')} {e.target}"
         for i in sorted(hit):

@@ -237,6 +237,26 @@ class Layout:
                       page=self.page)
 
 
+def segment_hits(a, b, box: Box) -> bool:
+    """Does the segment a-b enter `box`? (Liang-Barsky clipping.)"""
+    (x0, y0), (x1, y1) = a, b
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x0 - box.left), (dx, box.right - x0), (-dy, y0 - box.top), (dy, box.bottom - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
+
+
 def _r(v: float) -> float:
     """Two decimals: a hundredth of a point is far below what any output shows,
     and keeps the JSON short and byte-stable."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .geometry import Box, LegendItem, Layout
+from .geometry import Box, LegendItem, Layout, segment_hits
 
 BOXES = (("deliverable", "deliverable"), ("knowhow", "knowhow"))
 LINES = (("input", "input"), ("sync", "synchronization"), ("mutual", "mutual synchronization"))
@@ -146,26 +146,6 @@ def _free(layout: Layout, area: Box) -> bool:
         if e.label is not None and area.overlaps(e.label):
             return False
         for a, b in zip(e.points, e.points[1:]):
-            if _segment_hits(a, b, area):
+            if segment_hits(a, b, area):
                 return False
-    return True
-
-
-def _segment_hits(a, b, box: Box) -> bool:
-    """Does the segment a-b touch the box? (Liang-Barsky clipping.)"""
-    (x0, y0), (x1, y1) = a, b
-    dx, dy = x1 - x0, y1 - y0
-    t0, t1 = 0.0, 1.0
-    for p, q in ((-dx, x0 - box.left), (dx, box.right - x0), (-dy, y0 - box.top), (dy, box.bottom - y0)):
-        if p == 0:
-            if q < 0:
-                return False
-            continue
-        t = q / p
-        if p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
     return True
