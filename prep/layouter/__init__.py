@@ -91,7 +91,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
            stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None,
-           min_text: float | None = None) -> Layout:
+           min_text: float | None = None, rank_gap: float = 1.0) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -105,7 +105,9 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     rank (`Layout.columns`). `exit_tags`: room for an "EXIT n" tag on each
     exit criterion (the roadmap view and the stage pictures draw them; the
     default: in the roadmap view). Every text drawn is in `Layout.texts`.
-    `min_text` (a page's smallest text): the tags are drawn no smaller."""
+    `min_text` (a page's smallest text): the tags are drawn no smaller.
+    `rank_gap`: the gap between ranks as a share of the usual (prep's
+    engine; pages fitted to a page use a tighter one)."""
     from .texts import exit_tag_font_size
 
     tag_font = exit_tag_font_size(min_text)
@@ -132,7 +134,8 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
             sizes = measure(model, font=font, font_size=font_size, legend=legend, health=health,
                             diff_legend=diff_legend, stage_legend=stage_legend, min_text=min_text)
         placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
-                              exit_tags=view == "roadmap" if exit_tags is None else exit_tags, tag_font=tag_font)
+                              exit_tags=view == "roadmap" if exit_tags is None else exit_tags, tag_font=tag_font,
+                              rank_gap=rank_gap)
     if legend:
         from .legend import place
 
@@ -175,7 +178,8 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
-                 roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0) -> Layout:
+                 roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0,
+                 rank_gap: float = 1.0) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
     from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
@@ -218,6 +222,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         room={name: exit_tag_room(sizes.boxes[name], n, direction, tag_font)
               for name, n in exit_numbers(model).items()} if exit_tags else {},
         tag_height=EXIT_TAG_HEIGHT * tag_font / 8.0,
+        rank_gap=rank_gap,
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)

@@ -41,6 +41,7 @@ TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
 TILE = 0.8            # a grid cell of the whole drawing, as a share of the page (cut by "tiles")
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
+PAGE_RANK_GAP = 0.65  # pieces on a page: ranks this much closer than in a picture of its own
 SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 
@@ -96,9 +97,10 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     whole = replace(model, title=title)
     best = None
     for size in sizes_to_try:
-        for d in directions:
+        # the usual spacing, then ranks closer (prep's engine), in each direction
+        for gap, d in [(g, d) for g in ((1.0, PAGE_RANK_GAP) if engine == "prep" else (1.0,)) for d in directions]:
             placed = lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
-                             min_text=page.min_text, health=health, view=view, exit_tags=exit_tags)
+                             min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap)
             if placed.width <= page.inner_width and placed.height <= page.inner_height:
                 best = (size, d, placed)
                 break
@@ -144,13 +146,14 @@ def font_sizes(page: Page, font_size: float) -> list[float]:
 
 def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: float = 12.0):
     """(font size, direction, layout on the page) of the first way the
-    drawing `lay(font_size, direction) -> Layout` fits one page: the theme's
-    font size, then the smallest allowed; the direction given, else LR and
-    TB (the page's own first). None when it does not fit one page."""
+    drawing `lay(font_size, direction, rank_gap) -> Layout` fits one page:
+    the theme's font size, then smaller down to the page's minimum; the
+    usual spacing, then ranks closer; the direction given, else LR and TB
+    (the page's own first). None when it does not fit one page."""
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     for size in font_sizes(page, font_size):
-        for d in directions:
-            placed = lay(size, d)
+        for gap, d in [(g, d) for g in (1.0, PAGE_RANK_GAP) for d in directions]:
+            placed = lay(size, d, gap)
             if placed.width <= page.inner_width and placed.height <= page.inner_height:
                 return size, d, on_page(placed, page)
     return None
@@ -401,7 +404,7 @@ class _Pager:
             self.measure_markers(mk.text for mk in markers)
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
-                       min_text=self.page.min_text, exit_tags=self.exit_tags,
+                       min_text=self.page.min_text, exit_tags=self.exit_tags, rank_gap=PAGE_RANK_GAP,
                        view=self.view if sub.stages else "diagram")
 
     def fits(self, placed: Layout) -> bool:

@@ -155,7 +155,8 @@ def rank_coordinates(lg) -> list[float]:
             if s is not None:
                 width[s[0]] = max(width[s[0]], lg.glabel[g][0] + 2 * GROUP_PAD * (lg.gdepth[g] + 1))
     depth = max((d + 1 for d in lg.gdepth), default=0)
-    gap = [RANK_SEP + 2 * GROUP_PAD * depth] * max(0, lg.n_ranks - 1)
+    rank_sep = RANK_SEP * lg.spec.rank_gap
+    gap = [rank_sep + 2 * GROUP_PAD * depth] * max(0, lg.n_ranks - 1)
     # TB: a frame's title sits above its first rank, in a band routes cross
     # straight (they turn before it)
     lg.band = [0.0] * lg.n_ranks
@@ -163,7 +164,7 @@ def rank_coordinates(lg) -> list[float]:
         for g, s in enumerate(lg.span):
             if s is not None and s[0] > 0:
                 band = lg.glabel[g][1] + GROUP_PAD * (lg.gdepth[g] + 2)
-                gap[s[0] - 1] = max(gap[s[0] - 1], RANK_SEP + band)
+                gap[s[0] - 1] = max(gap[s[0] - 1], rank_sep + band)
                 lg.band[s[0]] = max(lg.band[s[0]], band)
     lg.rank_width = width
     if lg.spec.columns is not None:

@@ -65,3 +65,7 @@ class GraphSpec:
     # TB: how far down from a tagged box's top its tag reaches beside it (a
     # loop beside the box stays below)
     tag_height: float = 0.0
+    # the gap between ranks, as a share of RANK_SEP: a page's layouts are
+    # tighter (the page's width is what they are fitted to; routes still turn
+    # between ranks)
+    rank_gap: float = 1.0
