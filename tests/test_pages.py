@@ -35,7 +35,6 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.prep"))
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate  # noqa: E402
 
-NOTE_SMALLER = 2.0
 BIG = os.environ.get("PREP_PAGES_PROFILE") == "long"   # more and larger generated models
 
 

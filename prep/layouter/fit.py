@@ -1,25 +1,30 @@
 """Fitting a model to a page by layout, never by shrinking text.
 
     fit_pages(model, page, ...) -> [Sheet]    one per page, in reading order
+    fit_one_page(page, lay, ...)              one page or None (stage pictures)
 
-In order, until the model fits at a text size the page allows (the
-smallest text drawn, relation notes and legend entries, is the page's
-`min_text`):
+In order, until the model fits at a text size the page allows (no text
+drawn, box labels, notes, legend entries, markers or EXIT tags, below the
+page's `min_text`: `small_size`):
 
-1. the whole model on one page: the theme's font size, then the smallest
-   allowed; the direction given, else left-to-right and top-to-bottom
-   (the one that fits with the larger text wins; a tie goes to the first);
-2. **wrapped**: the model is cut along its flow into pieces (its stages
-   when it declares them, else ranges of its layers; a piece too large for
-   a page is cut again, across the flow if it is one layer deep); each
-   piece is laid out on its own and the pieces are stacked on the page, in
-   rows for a left-to-right drawing (columns for top-to-bottom), as many as
-   fit; the rest go on the next page (**pagination**).
+1. **one page**: the theme's font size, then smaller down to the page's
+   minimum; the usual spacing, then ranks closer (`PAGE_RANK_GAP`); the
+   direction given, else the page's own first;
+2. **wrapped and paginated**: at the minimum size the model is cut into
+   pieces, in three ways, at its stages, along its flow (runs of its
+   layers) and in blocks (a grid over the whole drawing); each piece is the
+   longest run in flow order that fits a page; neighbours that fit together
+   are merged; the pieces are laid out on their own and placed as text is,
+   in rows for a left-to-right drawing (columns for top-to-bottom), as many
+   as a page holds, the rest on the next pages. Every way is tried in both
+   directions (unless one is given) and the fewest pages win.
 
 A relation cut by a piece boundary becomes two **off-page markers**: at
 its source "→ 見積書, p. 3" (where the result is drawn), at its target
-"顧客の要望, p. 1 →" (where the input comes from). A piece holds at least
-one deliverable, so a page never holds only arrows.
+"顧客の要望, p. 1 →" (where the input comes from); the relations of a piece
+to one other page share a marker ("→ 見積書 +2, p. 3"), at most three each
+way. A piece holds at least one deliverable, so a page never holds only
+arrows.
 
 Every sheet's layout is the page itself: `width`/`height` are the page's,
 the drawing sits inside the page's margins, and `Layout.page` names it.
@@ -30,12 +35,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..language.model import INPUT, MUTUAL, SYNC, Deliverable, Group, Model, Relation, Stage
+from ..language.model import Deliverable, Group, Model, Relation, Stage
 from .geometry import Box, Column, LegendItem, Layout, Route
 from . import small_size
 from .page import Page
 
-NOTE_SMALLER = 2.0    # relation notes and the legend are this much smaller than box text
 PIECE_GAP = 24.0      # between two pieces stacked on one page
 TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
