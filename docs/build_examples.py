@@ -138,6 +138,8 @@ def main() -> None:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         write_output(str(out / name), data)
         print(f"rendered {name}")
+    for old in (out / "pages").glob("*.png"):  # a model that now takes fewer pages leaves none behind
+        old.unlink()
     for name, data in page_pictures():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         write_output(str(out / name), data)
