@@ -369,3 +369,20 @@ def test_cli_viewer_of_the_pages(tmp_path):
     assert "#45;offpage" in html   # the markers, in the SVG the page carries as JSON
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(tmp_path / "y.html"))
     assert got.returncode == 0 and "(1/" not in (tmp_path / "y.html").read_text(encoding="utf-8")
+
+
+def test_docs_page_pictures_are_current():
+    """docs/examples/pages/, shown by docs/pages.md, is what the current code
+    draws (python docs/build_examples.py), and holds nothing else."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_examples", ROOT / "docs" / "build_examples.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    pictures = dict(build.page_pictures())
+    folder = ROOT / "docs" / "examples"
+    assert sorted(p.name for p in (folder / "pages").iterdir()) == sorted(n.split("/")[1] for n in pictures)
+    for name, data in pictures.items():
+        assert (folder / name).read_bytes() == data, f"docs/examples/{name} is stale: run python docs/build_examples.py"
+    text = (ROOT / "docs" / "pages.md").read_text(encoding="utf-8")
+    assert "(examples/pages/cs-onboarding.16x9.png)" in text and "(examples/pages/cs-lifecycle.a4-1.png)" in text
