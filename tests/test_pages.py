@@ -386,3 +386,14 @@ def test_docs_page_pictures_are_current():
         assert (folder / name).read_bytes() == data, f"docs/examples/{name} is stale: run python docs/build_examples.py"
     text = (ROOT / "docs" / "pages.md").read_text(encoding="utf-8")
     assert "(examples/pages/cs-onboarding.16x9.png)" in text and "(examples/pages/cs-lifecycle.a4-1.png)" in text
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_pages_with_a_legend(path):
+    """With --legend: the first page keeps room for the key, a later page
+    shows it where a free corner holds it; nothing collides either way."""
+    model = prep.load(str(path))
+    page = parse_page("A4")
+    sheets = fit_pages(model, page, legend=True)
+    check_sheets(model, sheets, page)
+    assert sheets[0].layout.legend is not None

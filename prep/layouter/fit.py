@@ -417,10 +417,11 @@ class _Pager:
         return (placed.width <= self.page.inner_width * SLACK
                 and placed.height + self._top() <= self.page.inner_height * SLACK)
 
-    def _top(self) -> float:
-        """Room above the pieces: the page's title (and the legend's height
-        when it goes below: reserved on every page)."""
-        return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if self.legend else 0.0)
+    def _top(self, first: bool = True) -> float:
+        """Room above the pieces: the page's title, and on the first page the
+        legend's height (a later page shows the legend only where a free
+        corner holds it)."""
+        return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if self.legend and first else 0.0)
 
     def fits_names(self, names: list[str]) -> bool:
         return self.fits(self.lay_out(*self.piece_model(names, final=False)))
@@ -512,7 +513,8 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     # even so is cut in two (in flow order) and everything starts again
     while True:
         pages, parts, placed = _settle(model, pieces, pager)
-        if all(_shelves([placed[i] for i in members], pager) is not None for members in pages):
+        if all(_shelves([placed[i] for i in members], pager, first=k == 0) is not None
+               for k, members in enumerate(pages)):
             break
         too_big = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None and len(pieces[i]) > 1}
         if not too_big:
@@ -528,7 +530,7 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     for number, members in enumerate(pages, start=1):
         title = _page_title(model, number, len(pages))
         sheet_model, composed = _compose(model, title, [parts[i] for i in members], [placed[i] for i in members],
-                                         pager)
+                                         pager, first=number == 1)
         markers = tuple(mk for i in members for mk in parts[i][1])
         sheets.append(Sheet(sheet_model, composed, number, len(pages), size, direction, markers, how))
     return sheets
@@ -548,7 +550,8 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
         pager.measure_markers(mk.text for _, mks in parts for mk in mks)
         placed = [pager.lay_out(sub, mk) for sub, mk in parts]
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
-        over = [members for members in pages if _shelves([placed[i] for i in members], pager) is None]
+        over = [members for k, members in enumerate(pages)
+                if _shelves([placed[i] for i in members], pager, first=k == 0) is None]
         if not over:
             break
         # a page that grew past its room: its pieces one a page (the rest stay as packed)
@@ -561,8 +564,8 @@ def _pack(placed: list[Layout], pager: "_Pager") -> list[list[int]]:
     """Pieces (in order) onto pages, as many a page as its shelves hold."""
     pages: list[list[int]] = []
     for i in range(len(placed)):
-        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager,
-                                            SLACK) is not None:
+        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager, SLACK,
+                              first=len(pages) == 1) is not None:
             pages[-1].append(i)
         else:
             pages.append([i])
@@ -573,12 +576,13 @@ def _page_title(model: Model, number: int, count: int) -> str:
     return model.title if count == 1 else f"{model.title} ({number}/{count})"
 
 
-def _shelves(layouts: list[Layout], pager: "_Pager", share: float = 1.0) -> list[tuple[float, float]] | None:
+def _shelves(layouts: list[Layout], pager: "_Pager", share: float = 1.0,
+             first: bool = True) -> list[tuple[float, float]] | None:
     """Where each piece goes on a page (top-left corners, below the title),
     placed as text is: along the flow while the shelf has room (left to
     right in rows for LR, top to bottom in columns for TB), then the next
     shelf; None when they do not fit one page."""
-    avail_w, avail_h = pager.page.inner_width * share, pager.page.inner_height * share - pager._top()
+    avail_w, avail_h = pager.page.inner_width * share, pager.page.inner_height * share - pager._top(first)
     along, across = (avail_w, avail_h) if pager.direction == "LR" else (avail_h, avail_w)
     out: list[tuple[float, float]] = []
     pos, shelf, depth = 0.0, 0.0, 0.0     # along the shelf, the shelf's start, its depth
@@ -623,7 +627,8 @@ def _overflow(layouts: list[Layout], pager: "_Pager") -> list[tuple[float, float
     return out
 
 
-def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pager) -> tuple[Model, Layout]:
+def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pager,
+             first: bool = True) -> tuple[Model, Layout]:
     """One page: the title, then the pieces in rows (LR) or columns (TB),
     then the legend; a group cut over two pieces is framed in each (its
     later frames named `<group>\u2063<k>`, labelled "(cont.)")."""
@@ -635,7 +640,7 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     stages: dict[str, Stage] = {}
     nodes, edges, frames, frame_labels, columns = {}, [], {}, {}, []
     seen_groups: set[str] = set()
-    spots = _shelves(layouts, pager) or _overflow(layouts, pager)
+    spots = _shelves(layouts, pager, first=first) or _overflow(layouts, pager)
     for k, ((sub, _), lay, (x, y)) in enumerate(zip(parts, layouts, spots)):
         y += th + TITLE_GAP
         rename = {}
@@ -668,10 +673,12 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     composed = Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=frames,
                       group_labels=frame_labels, title=Box(tw / 2, th / 2, tw, th), engine="prep",
                       direction=pager.direction, columns=tuple(columns))
-    if pager.legend:
+    if pager.legend:   # the first page keeps room for it; a later one where a free corner holds it
         from .legend import place
 
-        composed = place(composed, pager.sizes.legend, pager.health)
+        keyed = place(composed, pager.sizes.legend, pager.health)
+        if first or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
+            composed = keyed
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),
                         groups=groups, comments=(), diagnostics=(), source=model.source, stages=stages)
     from .texts import collect, exit_tag_font_size
