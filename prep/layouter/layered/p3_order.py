@@ -1,91 +1,218 @@
-"""Phase 3, crossing reduction: the order of each rank, by barycentre
-sweeps that keep groups together, then transposition of neighbours."""
+"""Phase 3, crossing reduction: the order of each rank.
+
+As dot's `mincross`: from a few starting orders (declaration order, and
+breadth-first from the sources and from the sinks), sweeps alternately
+down and up reorder each rank by the weighted median of its neighbours'
+places, each sweep followed by transposition (swapping neighbours in a rank
+while that removes crossings; on alternate sweeps equal-count swaps too, to
+move out of plateaus); the order with the fewest crossings is kept. Every
+reordering keeps groups together and sibling groups in one order on every
+rank (`arrange`), and transposition swaps only items next to each other in
+the same group."""
 
 from __future__ import annotations
 
-from .spec import BIG_SWEEPS, SWEEPS, TRANSPOSE_PASSES
+from .spec import BIG_SWEEPS, CONVERGENCE, MIN_QUIT, START_SWEEPS, SWEEPS
 
 
 def reduce_crossings(lg) -> None:
     total = len(lg.node_rank)
-    # start: declaration order; a virtual node starts where its edge does
     if lg.previous is not None:
+        # start (and stay) where the previous layout had each item
         key = list(lg.previous)  # virtual nodes too: where their edges ran
-    else:
-        key = [float(v) for v in range(lg.n_real)] + [0.0] * (total - lg.n_real)
-        for chain in lg.chains:
-            a, b = key[chain[0]], key[chain[-1]]
-            m = len(chain) - 1
-            for i, vid in enumerate(chain[1:-1], 1):
-                key[vid] = a + (b - a) * i / m
-    lg.group_key = group_keys(lg, key)
-    events = [arrange(lg, r, key) for r in range(lg.n_ranks)]
-    order = [[v for kind, v in ev if kind == "n"] for ev in events]
-    pos = positions_of(lg, order)
-    best, best_cross = list(events), crossings(lg, order, pos)
-    sweeps = (SWEEPS if total <= lg.big() else BIG_SWEEPS) if best_cross and lg.previous is None else 0
-    for sweep in range(sweeps):
-        downward = sweep % 2 == 0
+        lg.group_key = group_keys(lg, key)
+        lg.events = [arrange(lg, r, key) for r in range(lg.n_ranks)]
+        lg.order = [[v for kind, v in ev if kind == "n"] for ev in lg.events]
+        lg.crossings = crossings(lg, lg.order, positions_of(lg, lg.order))
+        return
+    big = total > lg.big()
+    starts = [declaration_key(lg)]
+    if not big:
+        starts += [bfs_key(lg, lg.down), bfs_key(lg, lg.up)]
+    best_events, best_cross = None, None
+    for key in starts:
+        events = [arrange(lg, r, key) for r in range(lg.n_ranks)]
+        order = [[v for kind, v in ev if kind == "n"] for ev in events]
+        pos = positions_of(lg, order)
+        cross = crossings(lg, order, pos)
+        # each start gets a few sweeps (dot: four); the best order then the rest
+        cross, events = _sweeps(lg, events, order, pos, cross, START_SWEEPS if len(starts) > 1 else 0)
+        if best_cross is None or cross < best_cross:
+            best_events, best_cross = events, cross
+        if not best_cross:
+            break
+    if best_cross:
+        events = [list(ev) for ev in best_events]
+        order = [[v for kind, v in ev if kind == "n"] for ev in events]
+        pos = positions_of(lg, order)
+        best_cross, best_events = _sweeps(lg, events, order, pos, best_cross, BIG_SWEEPS if big else SWEEPS)
+    lg.events = best_events
+    lg.order = [[v for kind, v in ev if kind == "n"] for ev in lg.events]
+    lg.group_key = group_keys(lg, positions_of(lg, lg.order), normalise=lg.order)
+    lg.crossings = crossings(lg, lg.order, positions_of(lg, lg.order))
+
+
+def _sweeps(lg, events, order, pos, cross, sweeps):
+    """Median sweeps with transposition from this order; the fewest
+    crossings seen and the events that gave them."""
+    best, best_cross = [list(ev) for ev in events], cross
+    key = list(pos)
+    trying = 0
+    for it in range(sweeps):
+        if trying >= MIN_QUIT or not best_cross:
+            break
+        trying += 1
+        downward = it % 2 == 0
+        reverse = it % 4 < 2
         ranks = range(1, lg.n_ranks) if downward else range(lg.n_ranks - 2, -1, -1)
         neighbours = lg.up if downward else lg.down
         for r in ranks:
             for v in order[r]:
                 ns = neighbours[v]
-                if ns:
-                    key[v] = sum(pos[u] for u in ns) / len(ns)
-                else:
-                    key[v] = pos[v]
-            events[r] = arrange(lg, r, key)
-            order[r] = [v for kind, v in events[r] if kind == "n"]
-            for i, v in enumerate(order[r]):
+                key[v] = median(ns, pos) if ns else pos[v]
+            events[r] = arrange(lg, r, key, pos, reverse)
+            order[r] = o = [v for kind, v in events[r] if kind == "n"]
+            for i, v in enumerate(o):
                 pos[v] = i
-        # groups keep one order on every rank: re-rank them by where their members are now
-        lg.group_key = group_keys(lg, pos, normalise=order)
+        transpose(lg, events, pos, not reverse)
+        for r, ev in enumerate(events):
+            order[r] = [v for kind, v in ev if kind == "n"]
         cross = crossings(lg, order, pos)
-        if cross < best_cross:
-            best, best_cross = list(events), cross
-            if cross == 0:
-                break
-    # the sequences of items (nodes, group openings and closings) per rank
-    lg.events = best
-    if lg.previous is None and best_cross:
-        transpose(lg)
-    lg.order = [[v for kind, v in ev if kind == "n"] for ev in lg.events]
-    lg.crossings = crossings(lg, lg.order, positions_of(lg, lg.order))
+        if cross <= best_cross:
+            if cross < CONVERGENCE * best_cross:
+                trying = 0
+            best, best_cross = [list(ev) for ev in events], cross
+    return best_cross, best
 
 
-def transpose(lg) -> None:
+def median(ns, pos) -> float:
+    """dot's weighted median of the neighbours' places: with an even number
+    of them, the two middle ones weighted towards the side whose places lie
+    closer together."""
+    n = len(ns)
+    if n == 1:
+        return pos[ns[0]]
+    ps = sorted([pos[u] for u in ns])
+    if n == 2:
+        return (ps[0] + ps[1]) / 2
+    m = n // 2
+    if n % 2:
+        return ps[m]
+    left, right = ps[m - 1] - ps[0], ps[-1] - ps[m]
+    if left + right == 0:
+        return (ps[m - 1] + ps[m]) / 2
+    return (ps[m - 1] * right + ps[m] * left) / (left + right)
+
+
+def declaration_key(lg) -> list[float]:
+    """Deliverables in declaration order; a virtual node where its edge is,
+    between its ends."""
+    total = len(lg.node_rank)
+    key = [float(v) for v in range(lg.n_real)] + [0.0] * (total - lg.n_real)
+    for chain in lg.chains:
+        a, b = key[chain[0]], key[chain[-1]]
+        m = len(chain) - 1
+        for i, vid in enumerate(chain[1:-1], 1):
+            key[vid] = a + (b - a) * i / m
+    return key
+
+
+def bfs_key(lg, neighbours) -> list[float]:
+    """dot's `build_ranks`: a breadth-first search from the deliverables
+    with no neighbour on one side (sources for `down`, sinks for `up`), in
+    declaration order, each item placed after those already on its rank."""
+    total = len(lg.node_rank)
+    other = lg.up if neighbours is lg.down else lg.down
+    key = [0.0] * total
+    seen = [False] * total
+    fill = [0] * lg.n_ranks
+    queue: list[int] = []
+    for s in range(total):
+        if seen[s] or other[s]:
+            continue
+        seen[s] = True
+        queue.append(s)
+    # components reached only through a cycle's reversed edge: every item is a start eventually
+    starts = iter(range(total))
+    head = 0
+    while True:
+        while head < len(queue):
+            v = queue[head]
+            head += 1
+            r = lg.node_rank[v]
+            key[v] = float(fill[r])
+            fill[r] += 1
+            for w in neighbours[v]:
+                if not seen[w]:
+                    seen[w] = True
+                    queue.append(w)
+            for w in other[v]:
+                if not seen[w]:
+                    seen[w] = True
+                    queue.append(w)
+        nxt = next((s for s in starts if not seen[s]), None)
+        if nxt is None:
+            break
+        seen[nxt] = True
+        queue.append(nxt)
+    return key
+
+
+def transpose(lg, events, pos, reverse: bool) -> None:
     """Swap neighbours in a rank (two boxes or passing edges next to each
     other in the same group) while that removes crossings with the ranks
-    on either side: what barycentres cannot see."""
-    order = [[v for kind, v in ev if kind == "n"] for ev in lg.events]
-    pos = positions_of(lg, order)
+    on either side: what medians cannot see. With `reverse`, also swap
+    where the count stays the same (dot's alternate passes). A rank is
+    looked at again only when a swap on it or beside it changed something."""
     up, down = lg.up, lg.down
-
-    def cost(u, v) -> int:  # crossings of u's and v's edges with u placed before v
-        c = 0
-        for ns in (up, down):
-            nu, nv = ns[u], ns[v]
-            if nu and nv:
-                for a in nu:
-                    pa = pos[a]
-                    for b in nv:
-                        if pa > pos[b]:
-                            c += 1
-        return c
-
-    for _ in range(TRANSPOSE_PASSES):
-        improved = False
-        for ev in lg.events:
+    n_ranks = len(events)
+    candidate = [True] * n_ranks
+    while True:
+        delta = 0
+        for r in range(n_ranks):
+            if not candidate[r]:
+                continue
+            candidate[r] = False
+            ev = events[r]
             for i in range(len(ev) - 1):
-                (k1, u), (k2, v) = ev[i], ev[i + 1]
+                k1, u = ev[i]
+                k2, v = ev[i + 1]
                 if k1 != "n" or k2 != "n":
                     continue
-                if cost(v, u) < cost(u, v):
+                # crossings of u's and v's edges as they are (c0) and swapped (c1)
+                c0 = c1 = 0
+                nu, nv = up[u], up[v]
+                if nu and nv:
+                    for a in nu:
+                        pa = pos[a]
+                        for b in nv:
+                            pb = pos[b]
+                            if pa > pb:
+                                c0 += 1
+                            elif pa < pb:
+                                c1 += 1
+                nu, nv = down[u], down[v]
+                if nu and nv:
+                    for a in nu:
+                        pa = pos[a]
+                        for b in nv:
+                            pb = pos[b]
+                            if pa > pb:
+                                c0 += 1
+                            elif pa < pb:
+                                c1 += 1
+                if c1 < c0 or (reverse and c0 and c1 == c0):
                     ev[i], ev[i + 1] = ev[i + 1], ev[i]
                     pos[u], pos[v] = pos[v], pos[u]
-                    improved = True
-        if not improved:
+                    if c1 == c0:
+                        continue  # an equal swap: nothing for the ranks beside to gain
+                    delta += c0 - c1
+                    candidate[r] = True
+                    if r:
+                        candidate[r - 1] = True
+                    if r + 1 < n_ranks:
+                        candidate[r + 1] = True
+        if delta < 1:
             break
 
 
@@ -116,11 +243,12 @@ def group_keys(lg, key, normalise=None) -> list[float]:
     return [total[g] / count[g] if count[g] else 0.0 for g in range(G)]
 
 
-def arrange(lg, r: int, key) -> list[tuple[str, int]]:
+def arrange(lg, r: int, key, pos=None, reverse: bool = False) -> list[tuple[str, int]]:
     """Rank r in order, as events: ("n", node), ("o", group) where a
     group's frame opens and ("c", group) where it closes. At each level,
     loose nodes sorted by key merge with the level's groups, which keep
-    their sibling order (the same on every rank)."""
+    their sibling order (the same on every rank). Equal keys keep their
+    order in `pos` (reversed with `reverse`), or declaration order."""
     level_nodes = lg.rank_level_nodes[r]
     out: list[tuple[str, int]] = []
 
@@ -133,7 +261,12 @@ def arrange(lg, r: int, key) -> list[tuple[str, int]]:
         return ks
 
     def level(g):
-        loose = sorted(level_nodes.get(g, ()), key=lambda v: (key[v], v))
+        if pos is None:
+            loose = sorted(level_nodes.get(g, ()), key=lambda v: (key[v], v))
+        elif reverse:
+            loose = sorted(level_nodes.get(g, ()), key=lambda v: (key[v], -pos[v]))
+        else:
+            loose = sorted(level_nodes.get(g, ()), key=lambda v: (key[v], pos[v]))
         kids = [c for c in lg.children.get(g, ()) if lg.span[c][0] <= r <= lg.span[c][1]]
         if not kids:
             out.extend(("n", v) for v in loose)
