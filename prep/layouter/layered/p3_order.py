@@ -1,18 +1,27 @@
 """Phase 3, crossing reduction: the order of each rank.
 
-As dot's `mincross`: from a few starting orders (declaration order, and
-breadth-first from the sources and from the sinks), sweeps alternately
-down and up reorder each rank by the weighted median of its neighbours'
-places, each sweep followed by transposition (swapping neighbours in a rank
-while that removes crossings; on alternate sweeps equal-count swaps too, to
-move out of plateaus); the order with the fewest crossings is kept. Every
-reordering keeps groups together and sibling groups in one order on every
-rank (`arrange`), and transposition swaps only items next to each other in
-the same group."""
+After dot's `mincross`, measured on the benchmark's models (docs/layout.md):
+from three starting orders (declaration order, and breadth-first from the
+sources and from the sinks, dot's `build_ranks`), a few sweeps each, then
+more sweeps from the best of them. A sweep goes down (or up) the ranks and
+reorders each by the barycentre of its items' neighbours on the rank
+before, places taken relative to that rank's length (an item with no
+neighbour there keeps its relative place); each reordered rank is then
+transposed (neighbours swapped while that removes crossings with the
+ranks on either side). The order with the fewest crossings is kept and
+transposed once more over all ranks, the second time with equal-count
+swaps (dot's alternate passes), which move it off plateaus.
+
+Every reordering keeps groups together and sibling groups in one order on
+every rank (`arrange`), and transposition swaps only items next to each
+other in the same group. Nothing is random: the same model gives the same
+order."""
 
 from __future__ import annotations
 
-from .spec import BIG_SWEEPS, CONVERGENCE, MIN_QUIT, START_SWEEPS, SWEEPS
+from bisect import bisect_left, bisect_right
+
+from .spec import BIG_SWEEPS, CONVERGENCE, MIN_QUIT, RANK_PASSES, START_SWEEPS, SWEEPS
 
 
 def reduce_crossings(lg) -> None:
@@ -36,7 +45,8 @@ def reduce_crossings(lg) -> None:
         pos = positions_of(lg, order)
         cross = crossings(lg, order, pos)
         # each start gets a few sweeps (dot: four); the best order then the rest
-        cross, events = _sweeps(lg, events, order, pos, cross, START_SWEEPS if len(starts) > 1 else 0)
+        if len(starts) > 1:
+            cross, events = _sweeps(lg, events, order, pos, cross, START_SWEEPS)
         if best_cross is None or cross < best_cross:
             best_events, best_cross = events, cross
         if not best_cross:
@@ -46,6 +56,15 @@ def reduce_crossings(lg) -> None:
         order = [[v for kind, v in ev if kind == "n"] for ev in events]
         pos = positions_of(lg, order)
         best_cross, best_events = _sweeps(lg, events, order, pos, best_cross, BIG_SWEEPS if big else SWEEPS)
+    if best_cross:
+        # the best order, transposed over all ranks: plain, with equal-count swaps, plain
+        events = [list(ev) for ev in best_events]
+        pos = positions_of(lg, [[v for kind, v in ev if kind == "n"] for ev in events])
+        for reverse in (False, True, False):
+            transpose(lg, events, pos, reverse)
+        order = [[v for kind, v in ev if kind == "n"] for ev in events]
+        if crossings(lg, order, pos) <= best_cross:
+            best_events = events
     lg.events = best_events
     lg.order = [[v for kind, v in ev if kind == "n"] for ev in lg.events]
     lg.group_key = group_keys(lg, positions_of(lg, lg.order), normalise=lg.order)
@@ -53,8 +72,9 @@ def reduce_crossings(lg) -> None:
 
 
 def _sweeps(lg, events, order, pos, cross, sweeps):
-    """Median sweeps with transposition from this order; the fewest
-    crossings seen and the events that gave them."""
+    """Barycentre sweeps, each reordered rank transposed, from this order
+    (changed in place); the fewest crossings seen and the events that gave
+    them. Stops after MIN_QUIT sweeps that gain less than CONVERGENCE."""
     best, best_cross = [list(ev) for ev in events], cross
     key = list(pos)
     trying = 0
@@ -63,45 +83,29 @@ def _sweeps(lg, events, order, pos, cross, sweeps):
             break
         trying += 1
         downward = it % 2 == 0
-        reverse = it % 4 < 2
+        reverse = it % 4 < 2  # equal keys change places on alternate pairs of sweeps
         ranks = range(1, lg.n_ranks) if downward else range(lg.n_ranks - 2, -1, -1)
         neighbours = lg.up if downward else lg.down
         for r in ranks:
+            # places relative to their rank's length: an item with no
+            # neighbour on the rank before keeps its own relative place
+            f = 1.0 / (len(order[r - 1 if downward else r + 1]) or 1)
+            g = 1.0 / (len(order[r]) or 1)
             for v in order[r]:
                 ns = neighbours[v]
-                key[v] = median(ns, pos) if ns else pos[v]
+                key[v] = sum([pos[u] for u in ns]) * f / len(ns) if ns else pos[v] * g
             events[r] = arrange(lg, r, key, pos, reverse)
             order[r] = o = [v for kind, v in events[r] if kind == "n"]
             for i, v in enumerate(o):
                 pos[v] = i
-        transpose(lg, events, pos, not reverse)
-        for r, ev in enumerate(events):
-            order[r] = [v for kind, v in ev if kind == "n"]
+            _transpose_rank(lg, events[r], pos, not reverse)
+            order[r] = [v for kind, v in events[r] if kind == "n"]
         cross = crossings(lg, order, pos)
         if cross <= best_cross:
             if cross < CONVERGENCE * best_cross:
                 trying = 0
             best, best_cross = [list(ev) for ev in events], cross
     return best_cross, best
-
-
-def median(ns, pos) -> float:
-    """dot's weighted median of the neighbours' places: with an even number
-    of them, the two middle ones weighted towards the side whose places lie
-    closer together."""
-    n = len(ns)
-    if n == 1:
-        return pos[ns[0]]
-    ps = sorted([pos[u] for u in ns])
-    if n == 2:
-        return (ps[0] + ps[1]) / 2
-    m = n // 2
-    if n % 2:
-        return ps[m]
-    left, right = ps[m - 1] - ps[0], ps[-1] - ps[m]
-    if left + right == 0:
-        return (ps[m - 1] + ps[m]) / 2
-    return (ps[m - 1] * right + ps[m] * left) / (left + right)
 
 
 def declaration_key(lg) -> list[float]:
@@ -161,10 +165,9 @@ def bfs_key(lg, neighbours) -> list[float]:
 def transpose(lg, events, pos, reverse: bool) -> None:
     """Swap neighbours in a rank (two boxes or passing edges next to each
     other in the same group) while that removes crossings with the ranks
-    on either side: what medians cannot see. With `reverse`, also swap
+    on either side: what the sweeps cannot see. With `reverse`, also swap
     where the count stays the same (dot's alternate passes). A rank is
-    looked at again only when a swap on it or beside it changed something."""
-    up, down = lg.up, lg.down
+    looked at again only when a swap beside it removed crossings."""
     n_ranks = len(events)
     candidate = [True] * n_ranks
     while True:
@@ -173,47 +176,64 @@ def transpose(lg, events, pos, reverse: bool) -> None:
             if not candidate[r]:
                 continue
             candidate[r] = False
-            ev = events[r]
-            for i in range(len(ev) - 1):
-                k1, u = ev[i]
-                k2, v = ev[i + 1]
-                if k1 != "n" or k2 != "n":
-                    continue
-                # crossings of u's and v's edges as they are (c0) and swapped (c1)
-                c0 = c1 = 0
-                nu, nv = up[u], up[v]
-                if nu and nv:
-                    for a in nu:
-                        pa = pos[a]
-                        for b in nv:
-                            pb = pos[b]
-                            if pa > pb:
-                                c0 += 1
-                            elif pa < pb:
-                                c1 += 1
-                nu, nv = down[u], down[v]
-                if nu and nv:
-                    for a in nu:
-                        pa = pos[a]
-                        for b in nv:
-                            pb = pos[b]
-                            if pa > pb:
-                                c0 += 1
-                            elif pa < pb:
-                                c1 += 1
-                if c1 < c0 or (reverse and c0 and c1 == c0):
-                    ev[i], ev[i + 1] = ev[i + 1], ev[i]
-                    pos[u], pos[v] = pos[v], pos[u]
-                    if c1 == c0:
-                        continue  # an equal swap: nothing for the ranks beside to gain
-                    delta += c0 - c1
-                    candidate[r] = True
-                    if r:
-                        candidate[r - 1] = True
-                    if r + 1 < n_ranks:
-                        candidate[r + 1] = True
+            gained = _transpose_rank(lg, events[r], pos, reverse)
+            if gained:
+                delta += gained
+                if r:
+                    candidate[r - 1] = True
+                if r + 1 < n_ranks:
+                    candidate[r + 1] = True
         if delta < 1:
             break
+
+
+def _transpose_rank(lg, ev, pos, reverse: bool) -> int:
+    """Passes over one rank until one removes no crossing (at most
+    RANK_PASSES); the crossings removed."""
+    if len(ev) < 2:
+        return 0
+    up, down = lg.up, lg.down
+    # each item's neighbours' places on either side, sorted: they do not
+    # move while this rank is transposed
+    side = {}
+    for k, v in ev:
+        if k == "n":
+            nu, nd = up[v], down[v]
+            side[v] = ([pos[nu[0]]] if len(nu) == 1 else sorted([pos[a] for a in nu]),
+                       [pos[nd[0]]] if len(nd) == 1 else sorted([pos[a] for a in nd]))
+    total = 0
+    for _ in range(RANK_PASSES):
+        gained = 0
+        for i in range(len(ev) - 1):
+            k1, u = ev[i]
+            k2, v = ev[i + 1]
+            if k1 != "n" or k2 != "n":
+                continue
+            # crossings of u's and v's edges as they are (c0) and swapped (c1)
+            (au, du), (av, dv) = side[u], side[v]
+            c0 = c1 = 0
+            for A, B in ((au, av), (du, dv)):
+                if not A or not B:
+                    continue
+                if len(A) == 1 and len(B) == 1:
+                    x, y = A[0], B[0]
+                    if x > y:
+                        c0 += 1
+                    elif x < y:
+                        c1 += 1
+                    continue
+                m = len(B)
+                for x in A:
+                    c0 += bisect_left(B, x)
+                    c1 += m - bisect_right(B, x)
+            if c1 < c0 or (reverse and c0 and c1 == c0):
+                ev[i], ev[i + 1] = ev[i + 1], ev[i]
+                pos[u], pos[v] = pos[v], pos[u]
+                gained += c0 - c1
+        total += gained
+        if not gained:
+            break
+    return total
 
 
 def positions_of(lg, order) -> list[float]:
