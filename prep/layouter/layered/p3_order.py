@@ -193,39 +193,44 @@ def _transpose_rank(lg, ev, pos, reverse: bool) -> int:
     if len(ev) < 2:
         return 0
     up, down = lg.up, lg.down
-    # each item's neighbours' places on either side, sorted: they do not
-    # move while this rank is transposed
+    # each item's neighbours' places on either side (they do not move while
+    # this rank is transposed): one place, or -1 and a sorted list (empty
+    # when there is none)
     side = {}
     for k, v in ev:
         if k == "n":
             nu, nd = up[v], down[v]
-            side[v] = ([pos[nu[0]]] if len(nu) == 1 else sorted([pos[a] for a in nu]),
-                       [pos[nd[0]]] if len(nd) == 1 else sorted([pos[a] for a in nd]))
+            side[v] = (pos[nu[0]] if len(nu) == 1 else -1, sorted([pos[a] for a in nu]) if len(nu) != 1 else None,
+                       pos[nd[0]] if len(nd) == 1 else -1, sorted([pos[a] for a in nd]) if len(nd) != 1 else None)
     total = 0
+    last = len(ev) - 1
     for _ in range(RANK_PASSES):
         gained = 0
-        for i in range(len(ev) - 1):
+        for i in range(last):
             k1, u = ev[i]
             k2, v = ev[i + 1]
             if k1 != "n" or k2 != "n":
                 continue
             # crossings of u's and v's edges as they are (c0) and swapped (c1)
-            (au, du), (av, dv) = side[u], side[v]
+            x1, X1, y1, Y1 = side[u]
+            x2, X2, y2, Y2 = side[v]
             c0 = c1 = 0
-            for A, B in ((au, av), (du, dv)):
-                if not A or not B:
-                    continue
-                if len(A) == 1 and len(B) == 1:
-                    x, y = A[0], B[0]
-                    if x > y:
-                        c0 += 1
-                    elif x < y:
-                        c1 += 1
-                    continue
-                m = len(B)
-                for x in A:
-                    c0 += bisect_left(B, x)
-                    c1 += m - bisect_right(B, x)
+            if x1 >= 0 and x2 >= 0:
+                if x1 > x2:
+                    c0 = 1
+                elif x1 < x2:
+                    c1 = 1
+            elif (x1 >= 0 or X1) and (x2 >= 0 or X2):
+                c0, c1 = _pair([x1] if x1 >= 0 else X1, [x2] if x2 >= 0 else X2)
+            if y1 >= 0 and y2 >= 0:
+                if y1 > y2:
+                    c0 += 1
+                elif y1 < y2:
+                    c1 += 1
+            elif (y1 >= 0 or Y1) and (y2 >= 0 or Y2):
+                d0, d1 = _pair([y1] if y1 >= 0 else Y1, [y2] if y2 >= 0 else Y2)
+                c0 += d0
+                c1 += d1
             if c1 < c0 or (reverse and c0 and c1 == c0):
                 ev[i], ev[i + 1] = ev[i + 1], ev[i]
                 pos[u], pos[v] = pos[v], pos[u]
@@ -234,6 +239,16 @@ def _transpose_rank(lg, ev, pos, reverse: bool) -> int:
         if not gained:
             break
     return total
+
+
+def _pair(A, B) -> tuple[int, int]:
+    """Pairs of places, one from each sorted list, with a after b and a before b."""
+    m = len(B)
+    c0 = c1 = 0
+    for x in A:
+        c0 += bisect_left(B, x)
+        c1 += m - bisect_right(B, x)
+    return c0, c1
 
 
 def positions_of(lg, order) -> list[float]:
