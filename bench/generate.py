@@ -54,7 +54,7 @@ def _name(rng: random.Random, i: int, knowhow: bool) -> str:
 PROFILES = ("local", "long-range")
 
 
-def generate(n: int, seed: int = 0, profile: str = "local", stages: int = 0) -> str:
+def generate(n: int, seed: int = 0, profile: str = "local", stages: int = 0, groups: bool = True) -> str:
     """The text of a model with exactly `n` deliverables.
 
     `stages` > 0 declares that many stages (a success roadmap), in order,
@@ -67,10 +67,14 @@ def generate(n: int, seed: int = 0, profile: str = "local", stages: int = 0) -> 
     easy case for a layered layout: short edges); "long-range" draws every
     input from *any* earlier deliverable, as external inputs (a contract,
     the customer's goals) are used all through a real process: long edges
-    across many layers, the hard case."""
+    across many layers, the hard case.
+
+    `groups` False writes the same deliverables and relations without
+    their group blocks (the "no groups" variant of the layout benchmark)."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
     long_range = profile == "long-range"
+    with_groups = groups
     rng = random.Random(seed * 1_000_003 + n + (7_919 if long_range else 0))
     # groups of about 40 deliverables; every fifth group nested in the previous one
     n_groups = max(1, n // 40)
@@ -156,7 +160,7 @@ def generate(n: int, seed: int = 0, profile: str = "local", stages: int = 0) -> 
         out.append(f'stage s{k + 1} "Stage {k + 1}: {_STAGES[k % len(_STAGES)]}"{exit_attr}')
     if stages:
         out.append("")
-    for g, label in enumerate(groups):
+    for g, label in enumerate(groups if with_groups else ()):
         # every fifth group is nested in the one before it
         nested = g % 5 == 4
         indent = "    " if nested else "  "
@@ -168,6 +172,8 @@ def generate(n: int, seed: int = 0, profile: str = "local", stages: int = 0) -> 
         out.append(indent[2:] + "}")
         if nested:
             out.append("}")
+    if not with_groups:
+        out.extend(line for block in decls for line in block)
     out.append("")
     out.append("# relations")
     for line in relations:

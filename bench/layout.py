@@ -78,23 +78,27 @@ def bench_layout(args, prep: list[str], work: Path, measure, run_child) -> dict:
     run_child = _with_env(run_child, env)
     sizes = [int(s) for s in args.layout_sizes.split(",") if s.strip()]
     result: dict = {"sizes": sizes, "rows": [], "stability": [], "overview": [], "diff": []}
-    for profile in PROFILES:
-        for n in sizes:
-            print(f"layout: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
-            model = work / f"layout-{profile}-{n}.prep"
-            model.write_text(generate(n, profile=profile), encoding="utf-8")
-            row = {"profile": profile, "n": n}
-            row["prep"] = measure(prep + ["render", model.name, "-o", f"{model.stem}.svg", "--force"],
-                                  args.render_runs, cwd=work)
-            run_child(prep + ["render", model.name, "-o", f"{model.stem}.layout.json", "--force"], cwd=work)
-            row["prep_picture"] = _picture(work / f"{model.stem}.layout.json")
-            if n <= args.dot_max:
-                row["dot"] = measure(prep + ["render", model.name, "--engine", "dot", "-o", f"{model.stem}.dot.svg",
-                                             "--force", "--timeout", "3600"], 1, cwd=work, timeout=3700)
-                run_child(prep + ["render", model.name, "--engine", "dot", "-o", f"{model.stem}.dot.layout.json",
-                                  "--force", "--timeout", "3600"], cwd=work, timeout=3700)
-                row["dot_picture"] = _picture(work / f"{model.stem}.dot.layout.json")
-            result["rows"].append(row)
+    no_groups = {int(s) for s in getattr(args, "layout_no_groups", "").split(",") if s.strip()}
+    shapes = [(profile, n, True) for profile in PROFILES for n in sizes]
+    # the same models without their groups: where dot's ordering is at its best
+    shapes += [(profile, n, False) for profile in PROFILES for n in sizes if n in no_groups]
+    for profile, n, grouped in shapes:
+        tag = "" if grouped else "-nogroups"
+        print(f"layout: {profile}{tag} N = {n:,} ...", file=sys.stderr, flush=True)
+        model = work / f"layout-{profile}{tag}-{n}.prep"
+        model.write_text(generate(n, profile=profile, groups=grouped), encoding="utf-8")
+        row = {"profile": profile, "n": n, "groups": grouped}
+        row["prep"] = measure(prep + ["render", model.name, "-o", f"{model.stem}.svg", "--force"],
+                              args.render_runs, cwd=work)
+        run_child(prep + ["render", model.name, "-o", f"{model.stem}.layout.json", "--force"], cwd=work)
+        row["prep_picture"] = _picture(work / f"{model.stem}.layout.json")
+        if n <= args.dot_max:
+            row["dot"] = measure(prep + ["render", model.name, "--engine", "dot", "-o", f"{model.stem}.dot.svg",
+                                         "--force", "--timeout", "3600"], 1, cwd=work, timeout=3700)
+            run_child(prep + ["render", model.name, "--engine", "dot", "-o", f"{model.stem}.dot.layout.json",
+                              "--force", "--timeout", "3600"], cwd=work, timeout=3700)
+            row["dot_picture"] = _picture(work / f"{model.stem}.dot.layout.json")
+        result["rows"].append(row)
     for profile in PROFILES:
         print(f"stability: {profile} ...", file=sys.stderr, flush=True)
         result["stability"].append(_stability(args, prep, work, profile, measure, run_child))
@@ -200,12 +204,13 @@ def _s(entry) -> str:
 def table(result: dict) -> str:
     lines = ["Layout, whole process `prep render -o x.svg` (median wall seconds); crossings and drawing size "
              "(points) of the layout; dot = Graphviz dot, default settings, same model:", "",
-             "| profile | N | prep s | dot s | prep crossings | dot crossings | crossings prep/dot | prep size | dot size |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| profile | groups | N | prep s | dot s | prep crossings | dot crossings | crossings prep/dot | prep size | dot size |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in result["rows"]:
         p, d = row["prep_picture"], row.get("dot_picture")
         ratio = f"{p['crossings'] / d['crossings']:.2f}" if d and d["crossings"] else "-"
-        lines.append(f"| {row['profile']} | {row['n']:,} | {_s(row['prep'])} | {_s(row.get('dot'))} | "
+        lines.append(f"| {row['profile']} | {'yes' if row.get('groups', True) else 'no'} | {row['n']:,} | "
+                     f"{_s(row['prep'])} | {_s(row.get('dot'))} | "
                      f"{p['crossings']:,} | {d['crossings'] if d else '-':,} | {ratio} | "
                      f"{p['width']:,} x {p['height']:,} | " + (f"{d['width']:,} x {d['height']:,} |" if d else "- |"))
     lines += ["", "Stability: 200 deliverables, one deliverable with two inputs added, share of the old boxes "

@@ -323,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="the CI smoke test: N = 100, one run each")
     ap.add_argument("--layout-sizes", default="200,500,1000", help="model sizes of the layout benchmark")
     ap.add_argument("--dot-max", type=int, default=1000, help="compare with Graphviz dot up to this size")
+    ap.add_argument("--layout-no-groups", default="500,1000",
+                    help="sizes of the layout benchmark also run on the same models without groups (issue 21)")
     ap.add_argument("--stability-trials", type=int, default=8, help="edits in the stability measurement")
     ap.add_argument("--overview-n", type=int, default=10_000, help="size of the overview measurement (0: none)")
     ap.add_argument("--diff-n", type=int, default=10_000, help="size of the prep diff measurement (0: none)")

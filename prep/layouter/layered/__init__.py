@@ -11,11 +11,11 @@ in the same place after a small edit.
 1. ranks: longest path from the sources (cycles broken in declaration
    order), then deliverables that feed more than they consume move as late
    as their consumers allow (shorter edges, fewer virtual nodes);
-2. order: deliverables start in declaration order; barycentre sweeps
-   (alternately down and up) reorder each rank, keeping every group's
-   members together and sibling groups in one order on every rank, so a
-   group is a rectangle no other box enters; the order with the fewest
-   crossings over all sweeps is kept;
+2. order: as dot's mincross (three starting orders, barycentre sweeps,
+   each rank transposed, the best order transposed once more with
+   equal-count swaps), keeping every group's members together and sibling
+   groups in one order on every rank, so a group is a rectangle no other
+   box enters; the order with the fewest crossings is kept;
 3. positions: each rank's order becomes constraints (left to right, with
    gaps, group frames as intervals shared by all their ranks), packed by a
    longest-path pass and then pulled towards their neighbours;
@@ -32,7 +32,7 @@ The phases are modules, as in ELK Layered, each working on one
     graph.py        LayeredGraph: the state the phases share
     p1_cycles.py    cycle breaking
     p2_layers.py    ranks (incl. the roadmap view's columns), long-edge chains
-    p3_order.py     crossing reduction (barycentre sweeps, transposition)
+    p3_order.py     crossing reduction (starting orders, barycentre sweeps, transposition)
     p4_place.py     node placement (across and along the flow)
     p5_route.py     edge routing and the final geometry
     incremental.py  starting from a previous layout (stable between edits)

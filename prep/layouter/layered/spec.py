@@ -11,7 +11,11 @@ RANK_SEP = 46.0      # between ranks (flow axis)
 GROUP_PAD = 9.0      # frame to its content
 GROUP_SEP = 12.0     # between sibling frames
 MARGIN = 0.0         # around the drawing (the picture adds its own pad)
-SWEEPS = 12          # barycentre sweeps (each down or up)
+SWEEPS = 24          # barycentre sweeps (each down or up, each rank transposed), at most
+START_SWEEPS = 4     # ... from each of the starting orders first, then from the best of them
+MIN_QUIT = 8         # ... stopping after this many without a gain of CONVERGENCE
+CONVERGENCE = 0.995
+RANK_PASSES = 4      # transposition passes over a rank just reordered in a sweep
 BIG = 20_000         # above this many boxes and virtual nodes, fewer sweeps and passes
 BIG_SWEEPS = 4
 # The roadmap view's stage columns make long edges pass more ranks (a
@@ -19,7 +23,6 @@ BIG_SWEEPS = 4
 # stages instead of 15, five times the virtual nodes); there the further
 # sweeps cost four times the time and changed the crossings by 0.3%
 ROADMAP_BIG = 8_000
-TRANSPOSE_PASSES = 6
 TITLE_GAP = 8.0      # between the title and the drawing
 COLUMN_PAD = 20.0    # roadmap: a stage column's frame to the boxes in it
 COLUMN_GAP = 6.0     # roadmap: between two stage columns
