@@ -60,9 +60,17 @@ def missing() -> str | None:
     return None
 
 
-def chromium(width: int = 1200, height: int = 900):
+# Latin fonts only: what a reader's machine without a Japanese font has
+LATIN_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation",
+                   "/usr/share/fonts/truetype/liberation2")
+
+
+def chromium(width: int = 1200, height: int = 900, latin_only: bool = False):
     """A started headless Chromium (selenium.webdriver.Chrome) with a window
-    of `width` x `height` and a fresh temporary profile. Call .quit()."""
+    of `width` x `height` and a fresh temporary profile. Call .quit().
+    `latin_only`: the browser sees only the machine's Latin fonts (its own
+    fontconfig file), as on a machine with no Japanese font installed
+    (Debian's LibreOffice brings one: Droid Sans Fallback)."""
     reason = missing()
     if reason:
         raise BrowserMissing(reason)
@@ -81,6 +89,13 @@ def chromium(width: int = 1200, height: int = 900):
     # process at (prep.layouter.fonts): a browser test must see what a
     # reader's browser sees
     env = {k: v for k, v in os.environ.items() if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
+    if latin_only:
+        conf = os.path.join(profile, "fonts.conf")
+        dirs = "".join(f"<dir>{d}</dir>" for d in LATIN_FONT_DIRS if os.path.isdir(d))
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}'
+                    f"<cachedir>{os.path.join(profile, 'fontconfig')}</cachedir></fontconfig>\n")
+        env["FONTCONFIG_FILE"] = conf
     try:
         driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER, env=env), options=options)
     except Exception:
