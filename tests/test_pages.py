@@ -397,3 +397,24 @@ def test_pages_with_a_legend(path):
     sheets = fit_pages(model, page, legend=True)
     check_sheets(model, sheets, page)
     assert sheets[0].layout.legend is not None
+
+
+def test_the_one_picture_diff_on_a_page(tmp_path):
+    """prep render --diff OLD NEW: fitted to one page when it fits (PDF: A4 by
+    default); an explicit page it cannot fit is a usage error that names
+    --side-by-side, nothing written; the format's own page falls back to the
+    natural size, and says so."""
+    pypdf = pytest.importorskip("pypdf")
+    naive, honest = ROOT / "examples/feature-addition-naive.prep", ROOT / "examples/feature-addition-honest.prep"
+    got = run("render", "--diff", str(naive), str(honest), "-o", str(tmp_path / "d.pdf"))
+    assert got.returncode == 0, got.stderr
+    (page,) = pypdf.PdfReader(str(tmp_path / "d.pdf")).pages
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
+    got = run("render", "--diff", str(naive), str(honest), "-o", str(tmp_path / "d.layout.json"), "--page", "16:9")
+    assert got.returncode == 0 and json.loads((tmp_path / "d.layout.json").read_text())["page"]["name"] == "16:9"
+    as_is, to_be = ROOT / "examples/health-management-as-is.prep", ROOT / "examples/health-management-to-be.prep"
+    got = run("render", "--diff", str(as_is), str(to_be), "-o", str(tmp_path / "h.svg"), "--page", "4:3")
+    assert got.returncode == 2 and "does not fit one 4:3 page at 9 pt" in got.stderr
+    assert "--side-by-side" in got.stderr and "Traceback" not in got.stderr and not (tmp_path / "h.svg").exists()
+    got = run("render", "--diff", str(as_is), str(to_be), "-o", str(tmp_path / "h.pptx"))
+    assert got.returncode == 0 and "drawn at its natural size" in got.stderr and (tmp_path / "h.pptx").exists()

@@ -189,7 +189,10 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
     the As-Is and the To-Be model as two titled halves (`as_is_to_be`),
     arranged for `page` (a `prep.layouter.page.Page`, or None);
     `direction=None`: the one that suits the page; `arrangement`
-    ("side-by-side" or "stacked"): that one, whatever the page (`as_is_to_be`)."""
+    ("side-by-side" or "stacked"): that one, whatever the page (`as_is_to_be`).
+    Without `side_by_side`, `page`: the one picture fitted to one page (the
+    font size, the spacing and, with `direction=None`, the direction that
+    fit), else DiffOffPage."""
     from ..layouter import layout as lay_out
     from . import render
     from .dot import resolve_theme
@@ -200,10 +203,34 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
         return render(picture.model, fmt, layout=picture.layout, theme=theme, dpi=dpi, legend=True,
                       marks=picture.marks, embed_fonts=embed_fonts)
     u = union(diff)
-    geometry = lay_out(u.model, direction=direction or "LR", font=theme.font, font_size=theme.font_size,
-                       legend=True, diff_legend=True)
+    if page is not None:   # the one picture on one page, or a located usage error
+        from ..layouter.fit import fit_one_page
+
+        def lay(size, d, gap=1.0):
+            return lay_out(u.model, direction=d, font=theme.font, font_size=size, legend=True, diff_legend=True,
+                           min_text=page.min_text, rank_gap=gap)
+
+        fitted = fit_one_page(page, lay, direction=direction, font_size=theme.font_size)
+        if fitted is None:
+            raise DiffOffPage(page)
+        size, _, geometry = fitted
+        theme = replace(theme, font_size=size)
+    else:
+        geometry = lay_out(u.model, direction=direction or "LR", font=theme.font, font_size=theme.font_size,
+                           legend=True, diff_legend=True)
     return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks.of(u),
                   embed_fonts=embed_fonts)
+
+
+class DiffOffPage(ValueError):
+    """The one-picture diff does not fit its page at a readable size."""
+
+    def __init__(self, page):
+        super().__init__(f"the change does not fit one {page.name} page at {page.min_text:g} pt")
+        self.page = page
+
+    def __reduce__(self):   # raised in the render's child process, read back in the parent
+        return DiffOffPage, (self.page,)
 
 
 @dataclass
