@@ -253,24 +253,16 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 def _status_view(model, data: str, customer: str | None):
     """--status DATA [--customer NAME]: the model to draw (measured
     deliverables labelled with their values) and their colours."""
-    import difflib
 
     from ..language.diagnostics import PrepError
-    from ..health import load_status, status_view
+    from ..health import load_status, named_customer, status_view
 
     status = load_status(model, data)
     if not status.customers:
         raise PrepError.at(data, "the data has no values for the model's measures", name="bad-data",
                            hint="one row per value: measure,value (and customer, date)")
     if customer is not None:
-        chosen = status.customer(customer)
-        if chosen is None:
-            names = [c.customer for c in status.customers if c.customer is not None]
-            close = difflib.get_close_matches(customer, names, n=1, cutoff=0.6)
-            raise PrepError.at(data, f"the data has no customer '{customer}'", name="bad-data",
-                               hint=f"did you mean '{close[0]}'?" if close else
-                               "customers: " + ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-                               if names else "the data has no customer column")
+        chosen = named_customer(status, customer, data)
     elif len(status.customers) == 1:
         chosen = status.customers[0]
     else:

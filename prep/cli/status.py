@@ -26,11 +26,9 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     Many: how many customers stand in each stage in each colour.
     See docs/measures.md. Exit status: 0, or 2 for a model or data error.
     """
-    import difflib
-
     from .. import api
     from ..language.diagnostics import PrepError
-    from ..health import format_status, load_status
+    from ..health import format_status, load_status, named_customer
 
     model = api.load(model_path)
     if not model.measures:
@@ -40,14 +38,7 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     result = load_status(model, data_path)
     chosen = None
     if customer is not None:
-        chosen = result.customer(customer)
-        if chosen is None:
-            names = [c.customer for c in result.customers if c.customer is not None]
-            close = difflib.get_close_matches(customer, names, n=1, cutoff=0.6)
-            raise PrepError.at(data_path, f"the data has no customer '{customer}'", name="bad-data",
-                               hint=f"did you mean '{close[0]}'?" if close else
-                               ("customers: " + ", ".join(names[:8]) + (", ..." if len(names) > 8 else ""))
-                               if names else "the data has no customer column")
+        chosen = named_customer(result, customer, data_path)
     text = format_status(result, output_format.lower(), chosen)
     if output is None or output == "-":
         click.echo(text, nl=False)

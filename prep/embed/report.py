@@ -296,20 +296,13 @@ def health_parts(model: Model, data: str, customer: str | None, *, theme="defaul
     """(status, the customer shown or None, that customer's roadmap (or
     diagram) coloured by its values, or None when the data has several
     customers and none is named)."""
-    from ..health import load_status, status_view
+    from ..health import load_status, named_customer, status_view
     from ..renderer import render
 
     status = load_status(model, data)
     chosen = None
     if customer is not None:
-        chosen = status.customer(customer)
-        if chosen is None:
-            import difflib
-
-            names = [c.customer for c in status.customers if c.customer is not None]
-            close = difflib.get_close_matches(customer, names, n=1, cutoff=0.6)
-            raise PrepError.at(data, f"the data has no customer '{customer}'", name="bad-data",
-                               hint=f"did you mean '{close[0]}'?" if close else "customers: " + ", ".join(names[:8]))
+        chosen = named_customer(status, customer, data)
     elif len(status.customers) == 1:
         chosen = status.customers[0]
     picture = None

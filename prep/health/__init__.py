@@ -19,9 +19,27 @@ from .formats import FORMATS, format_status
 from .view import status_view
 
 __all__ = ["DONE", "FORMATS", "NO_DATA", "CustomerStatus", "MeasureValue", "Reading", "Status", "evaluate",
-           "format_status", "read_values", "status_view", "load_status"]
+           "format_status", "read_values", "status_view", "load_status", "named_customer"]
 
 
 def load_status(model, path: str) -> Status:
     """The status of `model`'s customers from the data file at `path`."""
     return evaluate(model, read_values(path, model), source=path)
+
+
+def named_customer(status: Status, name: str, path: str) -> CustomerStatus:
+    """The customer `name` of `status` (read from the data file at `path`);
+    a located error with a did-you-mean, or the customers there are, else."""
+    import difflib
+
+    from ..language.diagnostics import PrepError
+
+    chosen = status.customer(name)
+    if chosen is not None:
+        return chosen
+    names = [c.customer for c in status.customers if c.customer is not None]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    raise PrepError.at(path, f"the data has no customer '{name}'", name="bad-data",
+                       hint=f"did you mean '{close[0]}'?" if close else
+                       ("customers: " + ", ".join(names[:8]) + (", ..." if len(names) > 8 else ""))
+                       if names else "the data has no customer column")
