@@ -14,8 +14,21 @@ def break_cycles(lg) -> None:
         u, v = lg.index[s], lg.index[t]
         if u != v:
             out[u].append((v, k))
-    state = [0] * n
-    reverse: set[int] = set()
+    reverse = back_edges(out)
+    for k, (s, t, _kind, _label) in enumerate(lg.spec.edges):
+        u, v = lg.index[s], lg.index[t]
+        if u == v:
+            continue
+        lg.edges.append((v, u, k, True) if k in reverse else (u, v, k, False))
+
+
+def back_edges(out: list[list[tuple[int, object]]]) -> set:
+    """The keys of the edges that close a cycle, found by a depth-first
+    search from each node in order (`out[u]`: (v, key) for each edge u -> v,
+    in order): the edges to a node still on the search's path."""
+    n = len(out)
+    state = [0] * n   # 0 not seen, 1 on the path, 2 done
+    back: set = set()
     for root in range(n):
         if state[root]:
             continue
@@ -25,7 +38,7 @@ def break_cycles(lg) -> None:
             node, it = stack[-1]
             for v, k in it:
                 if state[v] == 1:
-                    reverse.add(k)
+                    back.add(k)
                 elif state[v] == 0:
                     state[v] = 1
                     stack.append((v, iter(out[v])))
@@ -33,8 +46,4 @@ def break_cycles(lg) -> None:
             else:
                 state[node] = 2
                 stack.pop()
-    for k, (s, t, _kind, _label) in enumerate(lg.spec.edges):
-        u, v = lg.index[s], lg.index[t]
-        if u == v:
-            continue
-        lg.edges.append((v, u, k, True) if k in reverse else (u, v, k, False))
+    return back

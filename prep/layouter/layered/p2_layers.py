@@ -5,6 +5,7 @@ virtual nodes, one per rank skipped, and the ranks each group's frame spans."""
 from __future__ import annotations
 
 from . import incremental
+from .p1_cycles import back_edges
 
 
 def longest_path_layers(lg) -> None:
@@ -62,34 +63,17 @@ def roadmap_layers(lg) -> None:
     # the stage-internal relations that order ranks: not out of an exit
     # into a plain member (that one runs backwards), cycles broken in
     # declaration order as in `_acyclic_edges`
-    out: list[list[int]] = [[] for _ in range(n)]
-    for s, t, _kind, _label in lg.spec.edges:
+    out: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for k, (s, t, _kind, _label) in enumerate(lg.spec.edges):
         u, v = lg.index[s], lg.index[t]
         if u != v and col[u] == col[v] and not (exit_[u] and not exit_[v]):
-            out[u].append(v)
-    state = [0] * n
-    succ: list[list[int]] = [[] for _ in range(n)]
+            out[u].append((v, k))
+    closing = back_edges(out)   # left out: they close a cycle
+    succ: list[list[int]] = [[v for v, k in out[u] if k not in closing] for u in range(n)]
     pred: list[list[int]] = [[] for _ in range(n)]
-    for root in range(n):
-        if state[root]:
-            continue
-        stack = [(root, iter(out[root]))]
-        state[root] = 1
-        while stack:
-            node, it = stack[-1]
-            for v in it:
-                if state[v] == 0:
-                    state[v] = 1
-                    stack.append((v, iter(out[v])))
-                    succ[node].append(v)
-                    pred[v].append(node)
-                    break
-                if state[v] == 2:  # a forward or cross edge; state 1 closes a cycle: left out
-                    succ[node].append(v)
-                    pred[v].append(node)
-            else:
-                state[node] = 2
-                stack.pop()
+    for u in range(n):
+        for v in succ[u]:
+            pred[v].append(u)
     rank = [0] * n
     indeg = [len(p) for p in pred]
     todo = [i for i in range(n) if indeg[i] == 0]
