@@ -54,11 +54,15 @@ MAX_LABEL = 24        # characters of the other end's label shown in a marker
 class Marker:
     """An off-page marker: the other end of a cut relation, and its page."""
     name: str          # the marker's node name in the sheet's model
-    others: tuple[str, ...]   # the deliverables at the other ends (all on one page)
-    page: int          # where they are drawn (1-based; the first, when on several)
+    others: tuple[str, ...]   # the deliverables at the other ends
     outgoing: bool     # True: the relations leave this page towards `others`
     text: str
-    pages: tuple[int, ...] = ()   # every page the ends are on
+    pages: tuple[int, ...] = ()   # every page the ends are on (1-based), in order
+
+    @property
+    def page(self) -> int:
+        """The first page its ends are on (0 before the pages are known)."""
+        return self.pages[0] if self.pages else 0
 
     def as_dict(self) -> dict:
         return {"others": list(self.others), "page": self.page, "pages": list(self.pages), "direction": "out" if self.outgoing else "in",
@@ -332,15 +336,13 @@ class _Pager:
         for k, ((_, outgoing), rels) in enumerate(cut.items()):
             others = list(dict.fromkeys(r.target if outgoing else r.source for r, _ in rels))
             mine = [r.source if outgoing else r.target for r, _ in rels]
-            if final:   # the end named first is one on another page, the nearest
-                here_page = self.where.get(mine[0])
-                others.sort(key=lambda o: (self.where.get(o) == here_page, self.where.get(o, 0)))
-            pages = sorted({self.where.get(o, 0) for o in others}) if final else []
-            page = pages[0] if pages else None
             here = self.where.get(mine[0]) if final else None
+            if final:   # the end named first is one on another page, the nearest
+                others.sort(key=lambda o: (self.where.get(o) == here, self.where.get(o, 0)))
+            pages = sorted({self.where.get(o, 0) for o in others}) if final else []
             name = f"{MARKER_PREFIX}{piece}:{k}"
             text = self.marker_text(others, outgoing, pages if final else None, here)
-            mk = Marker(name, tuple(others), page or 0, outgoing, text, tuple(pages))
+            mk = Marker(name, tuple(others), outgoing, text, tuple(pages))
             markers.append(mk)
             deliverables[name] = Deliverable(name, label=mk.text, external=True,
                                              stage=where.get(mine[0]) if m.stages else None, declared=False)

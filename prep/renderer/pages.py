@@ -77,10 +77,13 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
                        legend=legend, health="status" if health is not None else findings is not None, view=view,
                        engine=engine)
 
+    def mine(s: Sheet):
+        """The findings about what a sheet draws (for its health colours)."""
+        return None if findings is None else [f for f in findings if f.subject in s.model.deliverables]
+
     def drawn(s: Sheet, as_fmt: str) -> bytes:
         look = replace(theme, font_size=s.font_size)
-        mine = None if findings is None else [f for f in findings if f.subject is None or f.subject in s.model.deliverables]
-        return render(s.model, as_fmt, direction=s.direction, legend=legend, findings=mine, theme=look,
+        return render(s.model, as_fmt, direction=s.direction, legend=legend, findings=mine(s), theme=look,
                       dpi=dpi, layout=s.layout, embed_fonts=embed_fonts, view=view, health=health)
 
     if fmt == "pdf":
@@ -94,23 +97,18 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
 
         slides = []
         for s in sheets:
-            look = replace(theme, font_size=s.font_size)
-            mine = None if findings is None else [f for f in findings if f.subject in s.model.deliverables]
-            slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine,
-                                           theme=look, layout=s.layout, health=health)))
+            slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine(s),
+                                           theme=replace(theme, font_size=s.font_size), layout=s.layout,
+                                           health=health)))
         return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
     if fmt == "drawio":
         from .drawio import DrawioPage, page_name, to_drawio
 
         name = page_name(model)
         pages = [DrawioPage(f"{name} ({s.number}/{len(sheets)})" if len(sheets) > 1 else name, s.model, s.layout,
-                            None if findings is None else
-                            [f for f in findings if f.subject in s.model.deliverables]) for s in sheets]
+                            mine(s)) for s in sheets]
         return Pages(tuple(sheets), (to_drawio(pages, theme=replace(theme, font_size=sheets[0].font_size)),))
     return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))
-
-
-__all__ = ["Pages", "render_pages", "page_file_name", "stacked", "PAGED_FORMATS", "PER_PAGE_FORMATS"]
 
 
 PAGE_GAP = 36.0   # between two pages stacked in one picture
@@ -163,3 +161,6 @@ def stacked(sheets) -> tuple[Model, object]:
                     group_labels=labels, engine="prep", direction=first.direction, columns=tuple(columns),
                     texts=tuple(texts), page=first.layout.page)
     return model, layout
+
+
+__all__ = ["Pages", "render_pages", "page_file_name", "stacked", "PAGED_FORMATS", "PER_PAGE_FORMATS"]
