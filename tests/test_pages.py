@@ -418,3 +418,21 @@ def test_the_one_picture_diff_on_a_page(tmp_path):
     assert "--side-by-side" in got.stderr and "Traceback" not in got.stderr and not (tmp_path / "h.svg").exists()
     got = run("render", "--diff", str(as_is), str(to_be), "-o", str(tmp_path / "h.pptx"))
     assert got.returncode == 0 and "drawn at its natural size" in got.stderr and (tmp_path / "h.pptx").exists()
+
+
+def test_min_text_from_the_command_line_and_the_configuration(tmp_path):
+    """--min-text and [render] min-text raise the smallest text allowed;
+    a bad value in the file is a located error, nothing written."""
+    src = tmp_path / "m.prep"
+    src.write_text((ROOT / "examples/cs-lifecycle.prep").read_text(encoding="utf-8"), encoding="utf-8")
+    got = run("render", "m.prep", "-o", "a.layout.json", "--page", "A3", "--min-text", "10", cwd=tmp_path)
+    assert got.returncode == 0 and "text 10-" in got.stderr, got.stderr
+    first = min(tmp_path.glob("a*.layout.json"))   # a.layout.json, or a-1.layout.json for several pages
+    assert json.loads(first.read_text(encoding="utf-8"))["page"]["min_text"] == 10
+    (tmp_path / "prep.toml").write_text('[render]\npage = "A3"\nmin-text = 11\n', encoding="utf-8")
+    got = run("render", "m.prep", "-o", "b.layout.json", cwd=tmp_path)
+    assert got.returncode == 0 and "text 11-" in got.stderr, got.stderr
+    (tmp_path / "prep.toml").write_text('[render]\nmin-text = 2\n', encoding="utf-8")
+    got = run("render", "m.prep", "-o", "c.pdf", cwd=tmp_path)
+    assert got.returncode == 2 and "min-text must be a number of points from 4 to 36" in got.stderr
+    assert not (tmp_path / "c.pdf").exists()
