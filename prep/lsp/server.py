@@ -3,7 +3,11 @@
 Only translation lives here: documents in, `analysis.py` answers out, as
 LSP messages. Every handler answers, whatever the text: a failure inside
 one is logged to the client and answered with an empty result, so a
-half-typed document never costs the editor its server.
+half-typed document never costs the editor its server. Every request is
+answered, also one whose params do not fit its method (InvalidParams), and
+a refusal meant for the user (a rename to a name in use) is an error
+response with a plain message, not a logged crash: editors such as Neovim
+log every line a server writes to stderr as an error.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import traceback
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol
 
 from .._version import __version__
 from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, Span
@@ -46,9 +51,82 @@ def uri_to_path(uri: str) -> str:
     return uri
 
 
+class Refused(JsonRpcException):
+    """A request the server understood and declines, with the reason for the
+    user (LSP's RequestFailed): answered as an error, never logged as a crash."""
+
+    CODE = lsp.LSPErrorCodes.RequestFailed.value
+
+
+class NotOpen(Exception):
+    """A request about a document that is neither open nor readable."""
+
+
+class _Unreadable:
+    """A message whose params do not fit its method: what `structure_message`
+    hands on instead of raising, so that it can still be answered."""
+
+    def __init__(self, data: dict, error: Exception):
+        self.id = data.get("id")
+        self.method = str(data.get("method"))
+        self.reason = _why_unreadable(error)
+
+
+def _why_unreadable(error: Exception) -> str:
+    try:
+        from cattrs import transform_error
+
+        return "; ".join(transform_error(error, path="params"))
+    except Exception:  # noqa: BLE001 - the summary is a courtesy
+        return str(error)
+
+
+class PrepProtocol(LanguageServerProtocol):
+    """pygls' protocol, with two answers it leaves out.
+
+    pygls reads a request whose params do not fit (a missing `position`) by
+    raising inside its JSON reader: it logs a traceback and the request is
+    never answered, so the editor waits. Here it is answered with
+    InvalidParams (-32602) and the reason. And pygls logs every exception a
+    handler raises, a deliberate refusal (`Refused`) too, with a traceback
+    on stderr; a refusal is only answered.
+    """
+
+    def structure_message(self, data):
+        if isinstance(data, dict) and "jsonrpc" in data and "method" in data and "error" not in data:
+            message_type = self.get_message_type(data["method"])
+            if "id" in data:
+                message_type = message_type or JsonRPCRequestMessage
+            if message_type is not None:
+                try:
+                    return self._converter.structure(data, message_type)
+                except Exception as e:  # noqa: BLE001 - answered below, in handle_message
+                    return _Unreadable(data, e)
+        return super().structure_message(data)
+
+    def handle_message(self, message):
+        if isinstance(message, _Unreadable):
+            if message.id is not None:
+                self._send_response(message.id, error=JsonRpcInvalidParams(
+                    f"{message.method}: {message.reason}").to_response_error())
+            else:  # a notification cannot be answered: say so in the client's log
+                self._server.window_log_message(lsp.LogMessageParams(
+                    type=lsp.MessageType.Warning, message=f"prep: ignored {message.method}: {message.reason}"))
+            return
+        super().handle_message(message)
+
+    def _send_handler_result(self, future, *, msg_id):
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, Refused):
+            self._request_futures.pop(msg_id, None)
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
+
+
 class PrepServer(LanguageServer):
     def __init__(self):
-        super().__init__("prep", __version__)
+        super().__init__("prep", __version__, protocol_cls=PrepProtocol)
         self.analyses: dict[str, A.Analysis] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.rules_url: str | None = os.environ.get(RULES_URL_VARIABLE)
@@ -66,7 +144,10 @@ class PrepServer(LanguageServer):
         return str(getattr(enc, "value", enc) or "utf-16")
 
     def text_of(self, uri: str) -> str:
-        return self.workspace.get_text_document(uri).source
+        try:
+            return self.workspace.get_text_document(uri).source
+        except OSError as e:  # neither open nor on disk: nothing to say about it
+            raise NotOpen(uri) from e
 
     def analysis(self, uri: str) -> A.Analysis:
         """The analysis of the document's current text (cached by text)."""
@@ -170,8 +251,10 @@ def answering(default=None, what: str | None = None):
         def run(ls, params):
             try:
                 return f(ls, params)
-            except JsonRpcInvalidParams:
+            except Refused:
                 raise
+            except NotOpen:
+                return default() if callable(default) else default
             except Exception:  # noqa: BLE001
                 ls.log_failure(what or f.__name__)
                 return default() if callable(default) else default
@@ -413,11 +496,11 @@ def rename(ls: PrepServer, params: lsp.RenameParams):
     result = ls.analysis(uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
     if occ is None or not occ.is_deliverable:
-        raise JsonRpcInvalidParams("there is no deliverable name here to rename")
+        raise Refused("there is no deliverable name here to rename")
     try:
         edits = A.rename_edits(result, occ.name, params.new_name)
     except A.RenameRefused as e:
-        raise JsonRpcInvalidParams(str(e)) from None
+        raise Refused(str(e)) from None
     return lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=ls.range(result.lines, s), new_text=t)
                                             for s, t in edits]})
 
@@ -456,7 +539,9 @@ def formatting(ls: PrepServer, params: lsp.DocumentFormattingParams):
         formatted = format_text(text, uri_to_path(uri), verify=True)
     except PrepError:
         return []  # a syntax error: the diagnostics say where; nothing to format
-    if formatted == text:
+    if formatted == text or (not formatted and text in ("\n", "\r\n")):
+        # an empty buffer reaches the server as one line break (an editor
+        # keeps a last newline): removing it would only mark it modified
         return []
     lines = ls.lines(text)
     last = len(lines.lines)
@@ -493,4 +578,8 @@ def code_action(ls: PrepServer, params: lsp.CodeActionParams):
 def serve() -> None:
     """Run the server over stdin/stdout until the client says exit."""
     logging.basicConfig(level=logging.WARNING)
+    # Neovim logs every line on a server's stderr as an ERROR, and pygls'
+    # warnings are routine (a cancel that came after the answer, a
+    # notification prep has no use for): only its errors go there
+    logging.getLogger("pygls").setLevel(logging.ERROR)
     server.start_io()
