@@ -10,7 +10,6 @@ lsp` process, so the bytes and the stderr are exactly what an editor gets.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -28,6 +28,7 @@ from .._version import __version__
 from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, Span
 from ..linter.rule import RULES_URL_VARIABLE
 from . import analysis as A
+from . import semantic
 
 # diagnostics wait this long after the last change before the model is
 # analysed again (typing a word sends one change per key)
@@ -131,6 +132,10 @@ class PrepServer(LanguageServer):
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.rules_url: str | None = os.environ.get(RULES_URL_VARIABLE)
         self.workspace_cache: dict[str, tuple[float, list]] = {}
+        # the last semantic tokens sent for each document: (result id, data),
+        # what a delta request is computed against
+        self.sent_tokens: dict[str, tuple[str, list[int]]] = {}
+        self.token_results = 0
 
     # ------------------------------------------------------------------
     def lines(self, text: str) -> A.Lines:
@@ -288,6 +293,7 @@ def did_close(ls: PrepServer, params: lsp.DidCloseTextDocumentParams):
     if handle is not None:
         handle.cancel()
     ls.analyses.pop(uri, None)
+    ls.sent_tokens.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -547,6 +553,56 @@ def formatting(ls: PrepServer, params: lsp.DocumentFormattingParams):
     last = len(lines.lines)
     end = lsp.Position(*lines.to_utf16(last, len(lines.lines[-1]) + 1))
     return [lsp.TextEdit(range=lsp.Range(lsp.Position(0, 0), end), new_text=formatted)]
+
+
+# --------------------------------------------------------------------------
+# semantic tokens (the legend: prep/lsp/semantic.py)
+
+LEGEND = lsp.SemanticTokensLegend(token_types=list(semantic.TOKEN_TYPES),
+                                  token_modifiers=list(semantic.TOKEN_MODIFIERS))
+
+
+def _semantic_data(ls: PrepServer, uri: str) -> list[int]:
+    result = ls.analysis(uri)
+    model = result.model
+    knowhow = {d.name for d in model.deliverables.values() if d.is_knowhow} if model is not None else ()
+    return semantic.tokens(result.text, result.lines.encoding, knowhow)
+
+
+def _new_result(ls: PrepServer, uri: str, data: list[int]) -> str:
+    ls.token_results += 1
+    result_id = str(ls.token_results)
+    ls.sent_tokens[uri] = (result_id, data)
+    return result_id
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
+@answering()
+def semantic_tokens_full(ls: PrepServer, params: lsp.SemanticTokensParams):
+    uri = params.text_document.uri
+    data = _semantic_data(ls, uri)
+    return lsp.SemanticTokens(data=data, result_id=_new_result(ls, uri, data))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, LEGEND)
+@answering()
+def semantic_tokens_delta(ls: PrepServer, params: lsp.SemanticTokensDeltaParams):
+    uri = params.text_document.uri
+    data = _semantic_data(ls, uri)
+    previous = ls.sent_tokens.get(uri)
+    result_id = _new_result(ls, uri, data)
+    if previous is None or previous[0] != params.previous_result_id:
+        return lsp.SemanticTokens(data=data, result_id=result_id)  # nothing to compare with: all of them
+    start, deleted, inserted = semantic.delta(previous[1], data)
+    edits = [lsp.SemanticTokensEdit(start=start, delete_count=deleted, data=inserted)] if deleted or inserted else []
+    return lsp.SemanticTokensDelta(edits=edits, result_id=result_id)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
+@answering()
+def semantic_tokens_range(ls: PrepServer, params: lsp.SemanticTokensRangeParams):
+    data = _semantic_data(ls, params.text_document.uri)
+    return lsp.SemanticTokens(data=semantic.within(data, params.range.start.line, params.range.end.line))
 
 
 # --------------------------------------------------------------------------
