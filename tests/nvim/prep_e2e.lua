@@ -70,8 +70,15 @@ end
 local function lines_of(bufnr) return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false) end
 
 local function run()
-  vim.lsp.set_log_level("debug")
-  out.log_path = vim.lsp.get_log_path()
+  -- vim.lsp.log's own functions where they exist (0.11 deprecates the old names)
+  local log = vim.lsp.log
+  if log and log.set_level and log.get_filename then
+    log.set_level("debug")
+    out.log_path = log.get_filename()
+  else
+    vim.lsp.set_log_level("debug")
+    out.log_path = vim.lsp.get_log_path()
+  end
   local bufnr, client = start(dir .. "/model.prep")
   out.offset_encoding = client.offset_encoding
   out.semantic_tokens_provider = client.server_capabilities.semanticTokensProvider
