@@ -50,11 +50,16 @@ _DECLARES = {"deliverable": VARIABLE, "knowhow": VARIABLE, "measure": FUNCTION, 
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?%?")
 
 
-def tokens(text: str, encoding: str = "utf-16", knowhow=frozenset()) -> list[int]:
+def tokens(text: str, encoding: str = "utf-16", knowhow=frozenset(), cache: dict | None = None) -> list[int]:
     """The LSP semantic token data of `text` (five integers a token: line
     delta, start delta, length, type, modifiers), columns counted in
     `encoding` ("utf-16", "utf-8" or "utf-32"). `knowhow`: the names of the
-    model's knowhow (a container answering `in`)."""
+    model's knowhow (a container answering `in`). `cache`: the words of
+    lines read before (line text -> words), kept by the caller for one
+    document and the same `knowhow`, so that after an edit only the changed
+    lines are read again."""
+    if cache is None:
+        cache = {}
     data: list[int] = []
     previous_line = 0
     if encoding == "utf-16" and (text.isascii() or max(text) <= "\uffff"):
@@ -64,7 +69,9 @@ def tokens(text: str, encoding: str = "utf-16", knowhow=frozenset()) -> list[int
             line = line[:-1]
         if not line:
             continue
-        found = _line_tokens(line, knowhow)
+        found = cache.get(line)
+        if found is None:
+            found = cache[line] = _line_tokens(line, knowhow)
         if not found:
             continue
         units = _unit_counter(line, encoding)

@@ -135,6 +135,8 @@ class PrepServer(LanguageServer):
         # the last semantic tokens sent for each document: (result id, data),
         # what a delta request is computed against
         self.sent_tokens: dict[str, tuple[str, list[int]]] = {}
+        # per document: (its knowhow, the words of each line read so far)
+        self.token_lines: dict[str, tuple[frozenset, dict]] = {}
         self.token_results = 0
 
     # ------------------------------------------------------------------
@@ -294,6 +296,7 @@ def did_close(ls: PrepServer, params: lsp.DidCloseTextDocumentParams):
         handle.cancel()
     ls.analyses.pop(uri, None)
     ls.sent_tokens.pop(uri, None)
+    ls.token_lines.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -565,8 +568,12 @@ LEGEND = lsp.SemanticTokensLegend(token_types=list(semantic.TOKEN_TYPES),
 def _semantic_data(ls: PrepServer, uri: str) -> list[int]:
     result = ls.analysis(uri)
     model = result.model
-    knowhow = {d.name for d in model.deliverables.values() if d.is_knowhow} if model is not None else ()
-    return semantic.tokens(result.text, result.lines.encoding, knowhow)
+    knowhow = frozenset(d.name for d in model.deliverables.values() if d.is_knowhow) if model is not None \
+        else frozenset()
+    kept = ls.token_lines.get(uri)
+    if kept is None or kept[0] != knowhow or len(kept[1]) > 4 * len(result.lines.lines) + 1000:
+        kept = ls.token_lines[uri] = (knowhow, {})  # a line's words depend on what is knowhow
+    return semantic.tokens(result.text, result.lines.encoding, knowhow, kept[1])
 
 
 def _new_result(ls: PrepServer, uri: str, data: list[int]) -> str:
