@@ -60,7 +60,8 @@ class WireClient:
 
     def request(self, method: str, params, timeout: float = 20) -> dict:
         """The response message ({"id", "result"} or {"id", "error"}); the
-        notifications that came before it are kept in `notifications`."""
+        notifications and server requests that came before it are kept in
+        `notifications`."""
         self.next_id += 1
         rid = self.next_id
         self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
@@ -71,10 +72,14 @@ class WireClient:
                 raise NoAnswer(f"no response to {method} (id {rid}) within {timeout} s") from None
             if msg.get("id") == rid and "method" not in msg:
                 return msg
-            if "method" in msg and "id" in msg:  # a request from the server: answer it
-                self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
-            else:
-                self.notifications.append(msg)
+            self._keep(msg)
+
+    def _keep(self, msg: dict) -> None:
+        """A notification, or a request from the server (answered with null):
+        kept in `notifications`."""
+        if "method" in msg and "id" in msg:
+            self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+        self.notifications.append(msg)
 
     def wait_notification(self, method: str, timeout: float = 20) -> dict:
         while True:
@@ -82,7 +87,7 @@ class WireClient:
                 msg = self.messages.get(timeout=timeout)
             except queue.Empty:
                 raise NoAnswer(f"no {method} within {timeout} s") from None
-            self.notifications.append(msg)
+            self._keep(msg)
             if msg.get("method") == method:
                 return msg
 

@@ -104,3 +104,35 @@ def test_formatting_still_fixes_what_needs_it(server):
     reply = server.request("textDocument/formatting", {"textDocument": {"uri": uri},
                                                        "options": {"tabSize": 2, "insertSpaces": True}})
     assert [e["newText"] for e in reply["result"]] == ["a, b -> c\n"]
+
+
+def test_semantic_tokens_do_not_wait_for_the_model_and_ask_for_a_refresh_when_it_differs(tmp_path):
+    """Right after an edit the tokens use the knowhow of the last model (the
+    new one is read with the diagnostics); when the new model's knowhow
+    differs, the server asks the editor to fetch the tokens again, and they
+    then carry the modifier."""
+    from prep.lsp import semantic
+
+    knowhow_bit = 1 << semantic.TOKEN_MODIFIERS.index("knowhow")
+    uri = "file:///nowhere/refresh.prep"
+    client = WireClient(cwd=tmp_path)
+    try:
+        client.initialize({"workspace": {"semanticTokens": {"refreshSupport": True}}})
+        client.open(uri, "a -> b\n")
+        client.wait_notification("textDocument/publishDiagnostics")
+        doc = {"textDocument": {"uri": uri}}
+        assert client.request("textDocument/semanticTokens/full", doc)["result"]["data"][:5] == [0, 0, 1, 1, 0]
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                                 "contentChanges": [{"text": "a -> b\nknowhow a [owner: x]\n"}]})
+        first = client.request("textDocument/semanticTokens/full", doc)["result"]["data"]
+        while True:
+            note = client.wait_notification("textDocument/publishDiagnostics")
+            if note["params"].get("version") == 2:
+                break
+        client.request("textDocument/hover", {**doc, "position": {"line": 0, "character": 0}})  # a round trip
+        refreshed = any(m.get("method") == "workspace/semanticTokens/refresh" for m in client.notifications)
+        assert first[4] & knowhow_bit or refreshed  # stale only if a refresh was asked for
+        assert client.request("textDocument/semanticTokens/full", doc)["result"]["data"][4] & knowhow_bit
+    finally:
+        client.close()
+    assert client.stderr == "", client.stderr

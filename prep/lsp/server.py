@@ -185,6 +185,10 @@ class PrepServer(LanguageServer):
             return
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+        try:
+            _refresh_tokens_if_stale(self, uri, result)
+        except Exception:  # noqa: BLE001
+            self.log_failure("semantic tokens refresh")
 
     def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         old = self.pending.pop(uri, None)
@@ -565,15 +569,39 @@ LEGEND = lsp.SemanticTokensLegend(token_types=list(semantic.TOKEN_TYPES),
                                   token_modifiers=list(semantic.TOKEN_MODIFIERS))
 
 
-def _semantic_data(ls: PrepServer, uri: str) -> list[int]:
-    result = ls.analysis(uri)
-    model = result.model
-    knowhow = frozenset(d.name for d in model.deliverables.values() if d.is_knowhow) if model is not None \
+def _knowhow(model) -> frozenset:
+    return frozenset(d.name for d in model.deliverables.values() if d.is_knowhow) if model is not None \
         else frozenset()
+
+
+def _semantic_data(ls: PrepServer, uri: str) -> list[int]:
+    """The tokens of the document's current text. The model (for which
+    names are knowhow) is the one of this text when it has been read; right
+    after an edit it is not yet (the diagnostics read it after the
+    debounce), and the tokens do not wait for it: they use the knowhow of
+    the last model, and `publish` asks the editor to fetch them again
+    if the new model's knowhow differs."""
+    text = ls.text_of(uri)
     kept = ls.token_lines.get(uri)
-    if kept is None or kept[0] != knowhow or len(kept[1]) > 4 * len(result.lines.lines) + 1000:
+    cached = ls.analyses.get(uri)
+    if cached is not None and cached.text == text:
+        knowhow = _knowhow(cached.model)
+    elif kept is not None:
+        knowhow = kept[0]
+    else:
+        knowhow = _knowhow(ls.analysis(uri).model)
+    if kept is None or kept[0] != knowhow or len(kept[1]) > 4 * text.count("\n") + 1000:
         kept = ls.token_lines[uri] = (knowhow, {})  # a line's words depend on what is knowhow
-    return semantic.tokens(result.text, result.lines.encoding, knowhow, kept[1])
+    return semantic.tokens(text, ls.encoding(), knowhow, kept[1])
+
+
+def _refresh_tokens_if_stale(ls: PrepServer, uri: str, result: A.Analysis) -> None:
+    kept = ls.token_lines.get(uri)
+    if kept is None or kept[0] == _knowhow(result.model):
+        return
+    caps = ls.client_capabilities.workspace
+    if caps and caps.semantic_tokens and caps.semantic_tokens.refresh_support:
+        ls.workspace_semantic_tokens_refresh(None)
 
 
 def _new_result(ls: PrepServer, uri: str, data: list[int]) -> str:
