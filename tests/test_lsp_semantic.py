@@ -99,6 +99,10 @@ def capabilities(encoding: str) -> lsp.ClientCapabilities:
 
 @pytest_lsp.fixture(scope="module", config=SERVER, params=["utf-16", "utf-8", "utf-32"])
 async def client(request, lsp_client: LanguageClient):
+    @lsp_client.feature(lsp.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
+    def refresh(params):  # the server asks when a new model changes what is knowhow
+        return None
+
     result = await lsp_client.initialize_session(lsp.InitializeParams(
         capabilities=capabilities(request.param), root_uri=WORKSPACE.as_uri()))
     lsp_client.encoding = request.param
