@@ -254,3 +254,36 @@ def test_delta_is_one_edit_on_whole_tokens():
     start, deleted, inserted = semantic.delta(before, after)
     assert start % 5 == 0 and before[:start] + inserted + before[start + deleted:] == after
     assert semantic.delta(after, after) == (len(after), 0, [])
+
+
+def _kinds(text: str, knowhow=frozenset()) -> list[tuple[str, str, tuple]]:
+    """(word, type, modifiers) of every token of a one-line text."""
+    return [(text.split("\n")[line][start:start + length], kind, mods)
+            for line, start, length, kind, mods in absolute(semantic.tokens(text, "utf-32", knowhow))]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # `include "path"` (issue 20's workspaces) is a keyword and a string; a
+    # deliverable that happens to be called include stays a name
+    ('include "sales.prep"', [("include", "keyword", ()), ('"sales.prep"', "string", ())]),
+    ("include -> x", [("include", "variable", ()), ("->", "operator", ()), ("x", "variable", ())]),
+    # two statements on a line; a keyword after `;` starts the second
+    ("a -> b; knowhow k", [("a", "variable", ()), ("->", "operator", ()), ("b", "variable", ()),
+                           ("knowhow", "keyword", ()), ("k", "variable", ("declaration", "knowhow"))]),
+    ('group 顧客 "Customer" [colour: blue] { deliverable d }',
+     [("group", "keyword", ()), ("顧客", "namespace", ("declaration",)), ('"Customer"', "string", ()),
+      ("colour", "property", ()), ("blue", "string", ()), ("deliverable", "keyword", ()),
+      ("d", "variable", ("declaration",))]),
+    ("stage run [exit: [a, \"b c\"], after: plan]",
+     [("stage", "keyword", ()), ("run", "event", ("declaration",)), ("exit", "property", ()),
+      ("a", "variable", ()), ('"b c"', "variable", ()), ("after", "property", ()), ("plan", "event", ())]),
+    ("measure m [of: a, from: b, dear: adoption, green: 80%]",
+     [("measure", "keyword", ()), ("m", "function", ("declaration",)), ("of", "property", ()),
+      ("a", "variable", ()), ("from", "property", ()), ("b", "variable", ()), ("dear", "property", ()),
+      ("adoption", "string", ()), ("green", "property", ()), ("80%", "number", ())]),
+    # `from:` on a relation is no deliverable reference; a zero-width space gets no token
+    ("a -> b [from: c]\u200b", [("a", "variable", ()), ("->", "operator", ()), ("b", "variable", ()),
+                                ("from", "property", ()), ("c", "string", ())]),
+])
+def test_what_each_word_is(text, expected):
+    assert _kinds(text) == expected
