@@ -4,15 +4,22 @@
   <= 1 s), on a formatted file (the CI case) and on an unformatted one;
 - `prep lsp`: the time from a change of a 1,000-deliverable document to its
   diagnostics arriving (target <= 0.3 s; includes the 0.05 s debounce), as
-  an editor sees it: a real server process, JSON-RPC over stdio.
+  an editor sees it: a real server process, JSON-RPC over stdio;
+- `prep lsp` semantic tokens on 1,000 and 10,000 deliverables: the first
+  full result for an opened document (after its diagnostics), a full
+  result again for the same text, a full result and a delta right after a
+  change (the tokens do not wait for the model to be read again). Alone:
+  `python bench/authoring.py semantic-tokens [SIZES]`.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,12 +39,17 @@ def bench_fmt(prep: list[str], work: Path, measure, n: int = 10_000, runs: int =
 
 
 class _Client:
-    """The smallest LSP client: Content-Length framed JSON over pipes."""
+    """The smallest LSP client: Content-Length framed JSON over pipes. The
+    server's output is read by a thread all the time, as an editor does: a
+    server blocked writing diagnostics nobody reads stops reading its input,
+    and a client then blocked writing a big change would wait forever."""
 
     def __init__(self, cmd: list[str], cwd: Path):
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
         self.next_id = 0
+        self.inbox: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read_all, daemon=True).start()
 
     def send(self, method: str, params, request: bool = False):
         msg = {"jsonrpc": "2.0", "method": method, "params": params}
@@ -49,17 +61,25 @@ class _Client:
         self.proc.stdin.flush()
         return msg.get("id")
 
-    def read(self) -> dict:
-        length = 0
+    def _read_all(self) -> None:
         while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("the server closed its output")
-            if line in (b"\r\n", b"\n"):
-                break
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        return json.loads(self.proc.stdout.read(length))
+            length = 0
+            while True:
+                line = self.proc.stdout.readline()
+                if not line:
+                    self.inbox.put(None)
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            self.inbox.put(json.loads(self.proc.stdout.read(length)))
+
+    def read(self) -> dict:
+        msg = self.inbox.get(timeout=300)
+        if msg is None:
+            raise RuntimeError("the server closed its output")
+        return msg
 
     def wait(self, predicate) -> dict:
         while True:
@@ -108,6 +128,72 @@ def bench_lsp(prep: list[str], work: Path, n: int = 1_000, edits: int = 20, prof
         "median": statistics.median(latencies), "max": max(latencies), "min": min(latencies), "edits": edits}}
 
 
+def _median_of(times: list[float]) -> dict:
+    return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times)}
+
+
+def bench_semantic_tokens(prep: list[str], work: Path, sizes=(1_000, 10_000), runs: int = 10,
+                          profile: str = "local") -> list[dict]:
+    """Latency of textDocument/semanticTokens/full (and /full/delta) as a
+    client sees it, request sent to response parsed, UTF-16 positions."""
+    out = []
+    for n in sizes:
+        path = work / f"tokens-{n}.prep"
+        text = generate(n, profile=profile)
+        path.write_text(text, encoding="utf-8")
+        uri = path.as_uri()
+        client = _Client(prep + ["lsp"], work)
+        try:
+            rid = client.send("initialize", {"processId": None, "rootUri": work.as_uri(), "capabilities": {}}, True)
+            client.wait(lambda m: m.get("id") == rid)
+            client.send("initialized", {})
+            client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "prep", "version": 1,
+                                                                  "text": text}})
+            client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+
+            def ask(method: str, params: dict):
+                t = time.perf_counter()
+                rid = client.send(method, params, True)
+                reply = client.wait(lambda m: m.get("id") == rid)
+                return time.perf_counter() - t, reply["result"]
+
+            doc = {"textDocument": {"uri": uri}}
+            analysed, tokens = [], 0
+            for _ in range(runs):
+                elapsed, result = ask("textDocument/semanticTokens/full", doc)
+                analysed.append(elapsed)
+                tokens, last_id = len(result["data"]) // 5, result["resultId"]
+            changed, deltas = [], []
+            for version in range(2, 2 + runs):
+                text = edit(text, seed=version, changes=1)
+                client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                       "contentChanges": [{"text": text}]})
+                if version % 2:
+                    elapsed, result = ask("textDocument/semanticTokens/full", doc)
+                    changed.append(elapsed)
+                else:
+                    elapsed, result = ask("textDocument/semanticTokens/full/delta",
+                                          {**doc, "previousResultId": last_id})
+                    deltas.append(elapsed)
+                last_id = result["resultId"]
+                time.sleep(0.1)  # let the debounced diagnostics go out between changes
+        finally:
+            client.close()
+        out.append({"n": n, "lines": text.count("\n"), "tokens": tokens, "first_full": analysed[0],
+                    "full_analysed": _median_of(analysed[1:]),
+                    "full_after_change": _median_of(changed), "delta_after_change": _median_of(deltas)})
+    return out
+
+
+def semantic_tokens_table(rows: list[dict]) -> str:
+    return "\n".join(
+        f"prep lsp semantic tokens, {r['n']:,} deliverables ({r['lines']:,} lines, {r['tokens']:,} tokens): "
+        f"first full {r['first_full']:.3f} s; full again {r['full_analysed']['median']:.3f} s; "
+        f"full after a change {r['full_after_change']['median']:.3f} s; "
+        f"delta after a change {r['delta_after_change']['median']:.3f} s (medians)"
+        for r in rows)
+
+
 def authoring_table(result: dict) -> str:
     f, l = result["fmt"], result["lsp"]
 
@@ -122,7 +208,7 @@ def authoring_table(result: dict) -> str:
         f"prep lsp, {l['n']:,} deliverables: open -> diagnostics {l['open_to_diagnostics']:.2f} s; "
         f"change -> diagnostics median {c['median']:.3f} s, max {c['max']:.3f} s over {c['edits']} edits "
         f"(target <= 0.3 s; includes the 0.05 s debounce)",
-    ])
+    ] + ([semantic_tokens_table(result["semantic_tokens"])] if "semantic_tokens" in result else []))
 
 
 def bench_authoring(prep: list[str], work: Path, measure, runs: int = 5, profile: str = "local") -> dict:
@@ -130,4 +216,20 @@ def bench_authoring(prep: list[str], work: Path, measure, runs: int = 5, profile
     result = {"profile": profile, "fmt": bench_fmt(prep, work, measure, runs=runs, profile=profile)}
     print(f"authoring ({profile}): prep lsp ...", file=sys.stderr, flush=True)
     result["lsp"] = bench_lsp(prep, work, profile=profile)
+    print(f"authoring ({profile}): prep lsp semantic tokens ...", file=sys.stderr, flush=True)
+    result["semantic_tokens"] = bench_semantic_tokens(prep, work, profile=profile)
     return result
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    if sys.argv[1:2] != ["semantic-tokens"]:
+        sys.exit("usage: python bench/authoring.py semantic-tokens [SIZES, e.g. 1000,10000]")
+    sizes = tuple(int(x) for x in sys.argv[2].split(",")) if len(sys.argv) > 2 else (1_000, 10_000)
+    from run import prep_command
+
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        rows = bench_semantic_tokens(prep_command(), Path(tmp), sizes)
+    print(semantic_tokens_table(rows))
+    print(json.dumps(rows, indent=2))

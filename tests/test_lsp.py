@@ -5,7 +5,8 @@ Each feature: diagnostics (codes, severities, rule links, configuration,
 suppressions), hover, definition, references, document and workspace
 symbols (stages included), rename (quoting, refusals), completion,
 formatting, quick fixes; UTF-16 positions with 𠮷 (outside the BMP) and
-ordinary kanji; and a fuzz run of random edits (1,000 by default, 10,000
+ordinary kanji; and a fuzz run of random edits (semantic tokens among the
+requests: each delta, applied, equals a fresh full result) (1,000 by default, 10,000
 with PREP_FUZZ_PROFILE=long) after each of which every request answers.
 """
 
@@ -31,6 +32,10 @@ EDITS = int(os.environ.get("PREP_LSP_EDITS", 10_000 if LONG else 1_000))
 
 @pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "prep", "lsp"]))
 async def client(lsp_client: LanguageClient):
+    @lsp_client.feature(lsp.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
+    def refresh(params):  # the server asks when a new model changes what is knowhow
+        return None
+
     params = lsp.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
                                   root_uri=WORKSPACE.as_uri(),
                                   workspace_folders=[lsp.WorkspaceFolder(uri=WORKSPACE.as_uri(), name="lsp")])
@@ -358,6 +363,7 @@ async def test_random_edits_never_crash_the_server(client):
     text = base
     uri = await open_doc(client, text, "fuzz.prep")
     requests = 0
+    tokens = None  # the last semantic tokens: every delta, applied to them, must equal a fresh full result
     for version in range(2, EDITS + 2):
         roll = rnd.random()
         at = rnd.randint(0, len(text))
@@ -374,8 +380,19 @@ async def test_random_edits_never_crash_the_server(client):
         line = rnd.randint(0, len(lines))
         character = rnd.randint(0, len(lines[line]) + 2 if line < len(lines) else 3)
         p = lsp.Position(line, character)
-        kind = version % 6
-        if kind == 0:
+        kind = version % 7
+        if kind == 6:
+            if tokens is not None:
+                delta = await client.text_document_semantic_tokens_full_delta_async(lsp.SemanticTokensDeltaParams(
+                    text_document=doc(uri), previous_result_id=tokens.result_id))
+                data = list(tokens.data)
+                for e in sorted(delta.edits, key=lambda e: e.start, reverse=True):
+                    data[e.start:e.start + e.delete_count] = e.data or []
+            tokens = await client.text_document_semantic_tokens_full_async(lsp.SemanticTokensParams(text_document=doc(uri)))
+            assert tokens is not None and len(tokens.data) % 5 == 0
+            if version > 6:
+                assert data == list(tokens.data)
+        elif kind == 0:
             await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=p))
         elif kind == 1:
             result = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(uri), position=p))

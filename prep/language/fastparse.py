@@ -231,6 +231,31 @@ def _comment(m, group: int, path: str, line: int, comments: list) -> None:
     comments.append(Comment(value, Span(path, line, col, line, col + len(value))))
 
 
+# kinds of `lex_line`: the scanner's, and one for a character no terminal reads
+NAME, STRING, ARROW, PUNCT, COMMENT, UNREAD = _NAME, _STRING, _ARROW, _PUNCT, _COMMENT, 0
+
+
+def lex_line(line: str):
+    """Every token of one line (no line break in it) as (kind, text, 0-based
+    column), for editors that colour the text: the same terminals the
+    scanner reads, but it never gives up. A character no terminal reads (`;`,
+    `=`, `(`, a zero-width space) is one UNREAD token; white space is none."""
+    match = _TOKEN.match
+    pos, end = 0, len(line)
+    while pos < end:
+        m = match(line, pos)
+        if m is None:
+            while pos < end and line[pos] in _BLANKS:
+                pos += 1
+            if pos < end:
+                yield UNREAD, line[pos], pos
+                pos += 1
+            continue
+        kind = m.lastindex
+        pos = m.end()
+        yield kind, m.group(kind), m.start(kind)
+
+
 def _tokens(line: str, pos: int, end: int) -> list:
     """The tokens of line[pos:end] as (kind, value, column)."""
     match = _TOKEN.match

@@ -3,7 +3,11 @@
 Only translation lives here: documents in, `analysis.py` answers out, as
 LSP messages. Every handler answers, whatever the text: a failure inside
 one is logged to the client and answered with an empty result, so a
-half-typed document never costs the editor its server.
+half-typed document never costs the editor its server. Every request is
+answered, also one whose params do not fit its method (InvalidParams), and
+a refusal meant for the user (a rename to a name in use) is an error
+response with a plain message, not a logged crash: editors such as Neovim
+log every line a server writes to stderr as an error.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ import traceback
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol
 
 from .._version import __version__
 from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, Span
 from ..linter.rule import RULES_URL_VARIABLE
 from . import analysis as A
+from . import semantic
 
 # diagnostics wait this long after the last change before the model is
 # analysed again (typing a word sends one change per key)
@@ -46,13 +52,92 @@ def uri_to_path(uri: str) -> str:
     return uri
 
 
+class Refused(JsonRpcException):
+    """A request the server understood and declines, with the reason for the
+    user (LSP's RequestFailed): answered as an error, never logged as a crash."""
+
+    CODE = lsp.LSPErrorCodes.RequestFailed.value
+
+
+class NotOpen(Exception):
+    """A request about a document that is neither open nor readable."""
+
+
+class _Unreadable:
+    """A message whose params do not fit its method: what `structure_message`
+    hands on instead of raising, so that it can still be answered."""
+
+    def __init__(self, data: dict, error: Exception):
+        self.id = data.get("id")
+        self.method = str(data.get("method"))
+        self.reason = _why_unreadable(error)
+
+
+def _why_unreadable(error: Exception) -> str:
+    try:
+        from cattrs import transform_error
+
+        return "; ".join(transform_error(error, path="params"))
+    except Exception:  # noqa: BLE001 - the summary is a courtesy
+        return str(error)
+
+
+class PrepProtocol(LanguageServerProtocol):
+    """pygls' protocol, with two answers it leaves out.
+
+    pygls reads a request whose params do not fit (a missing `position`) by
+    raising inside its JSON reader: it logs a traceback and the request is
+    never answered, so the editor waits. Here it is answered with
+    InvalidParams (-32602) and the reason. And pygls logs every exception a
+    handler raises, a deliberate refusal (`Refused`) too, with a traceback
+    on stderr; a refusal is only answered.
+    """
+
+    def structure_message(self, data):
+        if isinstance(data, dict) and "jsonrpc" in data and "method" in data and "error" not in data:
+            message_type = self.get_message_type(data["method"])
+            if "id" in data:
+                message_type = message_type or JsonRPCRequestMessage
+            if message_type is not None:
+                try:
+                    return self._converter.structure(data, message_type)
+                except Exception as e:  # noqa: BLE001 - answered below, in handle_message
+                    return _Unreadable(data, e)
+        return super().structure_message(data)
+
+    def handle_message(self, message):
+        if isinstance(message, _Unreadable):
+            if message.id is not None:
+                self._send_response(message.id, error=JsonRpcInvalidParams(
+                    f"{message.method}: {message.reason}").to_response_error())
+            else:  # a notification cannot be answered: say so in the client's log
+                self._server.window_log_message(lsp.LogMessageParams(
+                    type=lsp.MessageType.Warning, message=f"prep: ignored {message.method}: {message.reason}"))
+            return
+        super().handle_message(message)
+
+    def _send_handler_result(self, future, *, msg_id):
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, Refused):
+            self._request_futures.pop(msg_id, None)
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
+
+
 class PrepServer(LanguageServer):
     def __init__(self):
-        super().__init__("prep", __version__)
+        super().__init__("prep", __version__, protocol_cls=PrepProtocol)
         self.analyses: dict[str, A.Analysis] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.rules_url: str | None = os.environ.get(RULES_URL_VARIABLE)
         self.workspace_cache: dict[str, tuple[float, list]] = {}
+        # the last semantic tokens sent for each document: (result id, data),
+        # what a delta request is computed against
+        self.sent_tokens: dict[str, tuple[str, list[int]]] = {}
+        # per document: (its knowhow, the words of each line read so far)
+        self.token_lines: dict[str, tuple[frozenset, dict]] = {}
+        self.token_results = 0
 
     # ------------------------------------------------------------------
     def lines(self, text: str) -> A.Lines:
@@ -66,7 +151,10 @@ class PrepServer(LanguageServer):
         return str(getattr(enc, "value", enc) or "utf-16")
 
     def text_of(self, uri: str) -> str:
-        return self.workspace.get_text_document(uri).source
+        try:
+            return self.workspace.get_text_document(uri).source
+        except OSError as e:  # neither open nor on disk: nothing to say about it
+            raise NotOpen(uri) from e
 
     def analysis(self, uri: str) -> A.Analysis:
         """The analysis of the document's current text (cached by text)."""
@@ -97,6 +185,10 @@ class PrepServer(LanguageServer):
             return
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+        try:
+            _refresh_tokens_if_stale(self, uri, result)
+        except Exception:  # noqa: BLE001
+            self.log_failure("semantic tokens refresh")
 
     def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         old = self.pending.pop(uri, None)
@@ -170,8 +262,10 @@ def answering(default=None, what: str | None = None):
         def run(ls, params):
             try:
                 return f(ls, params)
-            except JsonRpcInvalidParams:
+            except Refused:
                 raise
+            except NotOpen:
+                return default() if callable(default) else default
             except Exception:  # noqa: BLE001
                 ls.log_failure(what or f.__name__)
                 return default() if callable(default) else default
@@ -205,6 +299,8 @@ def did_close(ls: PrepServer, params: lsp.DidCloseTextDocumentParams):
     if handle is not None:
         handle.cancel()
     ls.analyses.pop(uri, None)
+    ls.sent_tokens.pop(uri, None)
+    ls.token_lines.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -413,11 +509,11 @@ def rename(ls: PrepServer, params: lsp.RenameParams):
     result = ls.analysis(uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
     if occ is None or not occ.is_deliverable:
-        raise JsonRpcInvalidParams("there is no deliverable name here to rename")
+        raise Refused("there is no deliverable name here to rename")
     try:
         edits = A.rename_edits(result, occ.name, params.new_name)
     except A.RenameRefused as e:
-        raise JsonRpcInvalidParams(str(e)) from None
+        raise Refused(str(e)) from None
     return lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=ls.range(result.lines, s), new_text=t)
                                             for s, t in edits]})
 
@@ -456,12 +552,92 @@ def formatting(ls: PrepServer, params: lsp.DocumentFormattingParams):
         formatted = format_text(text, uri_to_path(uri), verify=True)
     except PrepError:
         return []  # a syntax error: the diagnostics say where; nothing to format
-    if formatted == text:
+    if formatted == text or (not formatted and text in ("\n", "\r\n")):
+        # an empty buffer reaches the server as one line break (an editor
+        # keeps a last newline): removing it would only mark it modified
         return []
     lines = ls.lines(text)
     last = len(lines.lines)
     end = lsp.Position(*lines.to_utf16(last, len(lines.lines[-1]) + 1))
     return [lsp.TextEdit(range=lsp.Range(lsp.Position(0, 0), end), new_text=formatted)]
+
+
+# --------------------------------------------------------------------------
+# semantic tokens (the legend: prep/lsp/semantic.py)
+
+LEGEND = lsp.SemanticTokensLegend(token_types=list(semantic.TOKEN_TYPES),
+                                  token_modifiers=list(semantic.TOKEN_MODIFIERS))
+
+
+def _knowhow(model) -> frozenset:
+    return frozenset(d.name for d in model.deliverables.values() if d.is_knowhow) if model is not None \
+        else frozenset()
+
+
+def _semantic_data(ls: PrepServer, uri: str) -> list[int]:
+    """The tokens of the document's current text. The model (for which
+    names are knowhow) is the one of this text when it has been read; right
+    after an edit it is not yet (the diagnostics read it after the
+    debounce), and the tokens do not wait for it: they use the knowhow of
+    the last model, and `publish` asks the editor to fetch them again
+    if the new model's knowhow differs."""
+    text = ls.text_of(uri)
+    kept = ls.token_lines.get(uri)
+    cached = ls.analyses.get(uri)
+    if cached is not None and cached.text == text:
+        knowhow = _knowhow(cached.model)
+    elif kept is not None:
+        knowhow = kept[0]
+    else:
+        knowhow = _knowhow(ls.analysis(uri).model)
+    if kept is None or kept[0] != knowhow or len(kept[1]) > 4 * text.count("\n") + 1000:
+        kept = ls.token_lines[uri] = (knowhow, {})  # a line's words depend on what is knowhow
+    return semantic.tokens(text, ls.encoding(), knowhow, kept[1])
+
+
+def _refresh_tokens_if_stale(ls: PrepServer, uri: str, result: A.Analysis) -> None:
+    kept = ls.token_lines.get(uri)
+    if kept is None or kept[0] == _knowhow(result.model):
+        return
+    caps = ls.client_capabilities.workspace
+    if caps and caps.semantic_tokens and caps.semantic_tokens.refresh_support:
+        ls.workspace_semantic_tokens_refresh(None)
+
+
+def _new_result(ls: PrepServer, uri: str, data: list[int]) -> str:
+    ls.token_results += 1
+    result_id = str(ls.token_results)
+    ls.sent_tokens[uri] = (result_id, data)
+    return result_id
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
+@answering()
+def semantic_tokens_full(ls: PrepServer, params: lsp.SemanticTokensParams):
+    uri = params.text_document.uri
+    data = _semantic_data(ls, uri)
+    return lsp.SemanticTokens(data=data, result_id=_new_result(ls, uri, data))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, LEGEND)
+@answering()
+def semantic_tokens_delta(ls: PrepServer, params: lsp.SemanticTokensDeltaParams):
+    uri = params.text_document.uri
+    data = _semantic_data(ls, uri)
+    previous = ls.sent_tokens.get(uri)
+    result_id = _new_result(ls, uri, data)
+    if previous is None or previous[0] != params.previous_result_id:
+        return lsp.SemanticTokens(data=data, result_id=result_id)  # nothing to compare with: all of them
+    start, deleted, inserted = semantic.delta(previous[1], data)
+    edits = [lsp.SemanticTokensEdit(start=start, delete_count=deleted, data=inserted)] if deleted or inserted else []
+    return lsp.SemanticTokensDelta(edits=edits, result_id=result_id)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
+@answering()
+def semantic_tokens_range(ls: PrepServer, params: lsp.SemanticTokensRangeParams):
+    data = _semantic_data(ls, params.text_document.uri)
+    return lsp.SemanticTokens(data=semantic.within(data, params.range.start.line, params.range.end.line))
 
 
 # --------------------------------------------------------------------------
@@ -493,4 +669,8 @@ def code_action(ls: PrepServer, params: lsp.CodeActionParams):
 def serve() -> None:
     """Run the server over stdin/stdout until the client says exit."""
     logging.basicConfig(level=logging.WARNING)
+    # Neovim logs every line on a server's stderr as an ERROR, and pygls'
+    # warnings are routine (a cancel that came after the answer, a
+    # notification prep has no use for): only its errors go there
+    logging.getLogger("pygls").setLevel(logging.ERROR)
     server.start_io()
