@@ -32,13 +32,19 @@ def loads(text: str, path: str = "<string>", *, strict: bool = True) -> Model:
     with no real `path` ("<string>") an include is an error that says so."""
     from .source import normalize_text
 
-    return _parse(normalize_text(text, path), path, strict, from_text=True)
+    return _parse(normalize_text(text, path), path, strict, from_text=True)[0]
 
 
 def load(path: str | os.PathLike[str], *, strict: bool = True) -> Model:
     """Read and parse a .prep file (UTF-8, with or without BOM); as `loads`.
     A file with `include` lines is the root of a workspace: the Model is
     that of every file it reaches (prep/language/workspace.py)."""
+    return read_model(path, strict=strict)[0]
+
+
+def read_model(path: str | os.PathLike[str], *, strict: bool = True):
+    """(Model, Workspace or None): `load`, and for the root of a workspace
+    what was read (every file, the globs' matches: what a cache keys on)."""
     from .source import read_source
 
     name = os.fspath(path)
@@ -51,7 +57,7 @@ def _has_includes(statements) -> bool:
     return has_includes(statements)
 
 
-def _parse(text: str, path: str, strict: bool, from_text: bool = False) -> Model:
+def _parse(text: str, path: str, strict: bool, from_text: bool = False):
     from .model import build_model
     from .parse import parse_statements
 
@@ -62,8 +68,8 @@ def _parse(text: str, path: str, strict: bool, from_text: bool = False) -> Model
         if from_text and path.startswith("<"):
             raise no_folder_error(statements, text)
         ws = read_workspace(path, text=text, parsed=(statements, comments))
-        return build_workspace_model(ws, strict=strict)
+        return build_workspace_model(ws, strict=strict), ws
     model = build_model(statements, path, comments, text)
     if strict and model.errors:
         raise PrepError(model.errors, text)
-    return model
+    return model, None

@@ -169,6 +169,9 @@ class Workspace:
     files: dict[str, str] = field(default_factory=dict)       # path -> text, the root first
     parsed: dict[str, tuple] = field(default_factory=dict)    # path -> (statements, comments)
     errors: list[Diagnostic] = field(default_factory=list)    # include and read errors, located
+    # every glob as (folder, pattern, what it matched): what a cache must
+    # look at again, since a new file can match without any file changing
+    globs: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def paths(self) -> list[str]:
@@ -178,13 +181,15 @@ class Workspace:
 
 
 def read_workspace(root: str, *, files: DiskFiles | None = None, text: str | None = None,
-                   parsed: tuple | None = None, folder: str | None = None) -> Workspace:
+                   parsed: tuple | None = None, folder: str | None = None, parse=None) -> Workspace:
     """Read `root` and every file it includes. Problems are collected in
     `errors` (nothing is raised for them); a root that cannot be read at
     all raises its PrepError. `text` / `parsed`: the root's text and
     (statements, comments) when the caller has them already. `folder`: the
-    workspace root (default: `workspace_root(root)`)."""
-    from .parse import parse_statements
+    workspace root (default: `workspace_root(root)`). `parse(text, path)
+    -> (statements, comments)`: the parser (default: the language's)."""
+    if parse is None:
+        from .parse import parse_statements as parse
 
     files = files or DiskFiles()
     ws = Workspace(root, os.path.abspath(folder) if folder is not None else workspace_root(root))
@@ -192,12 +197,48 @@ def read_workspace(root: str, *, files: DiskFiles | None = None, text: str | Non
     if text is None:
         text = files.read(root)
     if parsed is None:
-        parsed = parse_statements(text, root)
+        parsed = parse(text, root)
     ws.files[root] = text
     ws.parsed[root] = parsed
     seen = {files.real(root): root}
-    _follow(ws, files, root, parsed[0], [files.real(root)], [root], seen, real_folder, parse_statements)
+    _follow(ws, files, root, parsed[0], [files.real(root)], [root], seen, real_folder, parse)
     return ws
+
+
+_INCLUDE_LINE = None
+
+
+def _include_lines(text: str, path: str) -> tuple[list, tuple]:
+    """Only the `include "..."` lines of a text, as statements: enough to
+    follow a workspace without parsing it (every include written, whether
+    or not the file has other errors)."""
+    global _INCLUDE_LINE
+    if _INCLUDE_LINE is None:
+        import re
+
+        from .fastparse import STRING_PATTERN, WS_PATTERN
+
+        _INCLUDE_LINE = re.compile("^" + WS_PATTERN + "*(include)" + WS_PATTERN + "+(" + STRING_PATTERN + ")", re.M)
+    from .syntax import IncludeStmt, unescape
+
+    out = []
+    if "include" in text:
+        for m in _INCLUDE_LINE.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            start = m.start() - (text.rfind("\n", 0, m.start()) + 1)
+            col, end = m.start(1) - m.start() + start + 1, m.end(2) - m.start() + start + 1
+            tcol = m.start(2) - m.start() + start + 1
+            target = Span(path, line, tcol, line, end)
+            out.append(IncludeStmt(unescape(m.group(2)), target, Span(path, line, col, line, end)))
+    return out, ()
+
+
+def reached_paths(root: str, *, files: DiskFiles | None = None) -> list[str]:
+    """Every file `root` reaches through `include`, the root first, without
+    parsing them (their `include` lines only): what a watcher watches, and
+    how `prep lint DIR` tells the roots from their parts. Problems are
+    ignored here; loading the root reports them."""
+    return read_workspace(root, files=files, parse=_include_lines).paths
 
 
 def _follow(ws: Workspace, files: DiskFiles, path: str, statements: list, chain_real: list[str],
@@ -261,7 +302,9 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
                                 "move the file inside, or put a prep.toml in a folder above both"))
         return []
     if _GLOB_CHARS.intersection(target):
-        matches = [os.path.normpath(os.path.join(base, m)) for m in files.glob(base, target)]
+        found = files.glob(base, target)
+        ws.globs.append((base, target, tuple(found)))
+        matches = [os.path.normpath(os.path.join(base, m)) for m in found]
         # a root may include "*.prep" beside itself without including itself
         matches = [m for m in matches if files.real(m) != files.real(path)]
         if not matches:
