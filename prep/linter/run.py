@@ -60,19 +60,29 @@ class FileReport:
 
 def find_models(paths: list[str]) -> list[str]:
     """Files as given; folders expanded to every *.prep below them (sorted,
-    hidden folders skipped). A path that does not exist is kept, so loading
-    it reports E000."""
+    hidden folders skipped, and symbolic links whose file lies outside the
+    folder skipped too: `prep lint .` in CI must not read a file a pull
+    request links to from elsewhere). A path that does not exist is kept,
+    so loading it reports E000."""
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
+            top = os.path.realpath(p)
             for dirpath, dirnames, filenames in os.walk(p):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for f in sorted(filenames):
                     if f.endswith(".prep"):
-                        out.append(os.path.normpath(os.path.join(dirpath, f)))
+                        path = os.path.join(dirpath, f)
+                        if os.path.islink(path) and not _inside(os.path.realpath(path), top):
+                            continue
+                        out.append(os.path.normpath(path))
         else:
             out.append(p)
     return list(dict.fromkeys(out))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _by_code(mapping: dict) -> dict:
