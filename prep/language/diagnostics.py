@@ -194,4 +194,6 @@ def format_diagnostic(d: Diagnostic, source: str | None, *, with_code: bool = Fa
 
 def _visible_lines(text: str) -> str:
     # messages and hints quote user text (names, paths): keep it inert too
+    if text.isprintable():  # one line, nothing to replace (nearly always): as is
+        return text
     return "\n".join(visible(line) for line in text.split("\n"))
