@@ -517,3 +517,33 @@ def test_fmt_keeps_include_lines(split, cli):
     assert (split.root / "main.prep").read_text(encoding="utf-8") == 'include "sales.prep"\ninclude "delivery.prep"\n'
     assert (split.root / "sales.prep").read_text(encoding="utf-8") == "提案書, 価格表 -> 受注\n"
     assert (split.root / "delivery.prep").read_text(encoding="utf-8") == DELIVERY  # not touched: each file on its own
+
+
+def test_paths_do_not_depend_on_the_working_folder(split, cli, prep_run, monkeypatch):
+    monkeypatch.chdir(split.root.parent)
+    r = cli("lint", "--no-cache", "repo/main.prep")
+    assert r.exit_code == 0 and r.output == "Checked 3 files: no findings.\n"
+    split("delivery.prep", DELIVERY.replace("[final]", ""))
+    p = prep_run("lint", "--no-cache", "--format", "github", "repo/main.prep", cwd=split.root.parent)
+    assert p.returncode == 1 and b"file=repo/delivery.prep,line=3," in p.stdout
+
+
+def test_a_part_shared_by_two_roots_is_checked_in_each(ws, cli):
+    ws("as-is.prep", 'include "common.prep"\n提案書, 価格表 -> 受注\n')
+    ws("to-be.prep", 'include "common.prep"\n提案書, 価格表, 顧客課題 -> 受注\n')
+    ws("common.prep", "deliverable 提案書 [external]\ndeliverable 価格表 [external]\ndeliverable 受注 [final]\n"
+                      "deliverable 顧客課題 [external]\n")
+    found = json.loads(cli("lint", "--no-cache", "--format", "json").output)
+    # as-is leaves 顧客課題 isolated (I105, in common.prep); to-be uses it; common.prep is not linted alone
+    assert [(f["path"], f["code"]) for f in found] == [("common.prep", "I105")]
+    r = cli("lint", "--no-cache")
+    assert r.output.endswith("Checked 3 files: 1 finding (1 warning).\n")
+
+
+def test_reached_paths_follows_include_lines_only(ws):
+    from prep.language.workspace import reached_paths
+
+    ws("main.prep", 'include "a.prep"\nthis line => is not valid\ninclude "missing.prep"\n')
+    ws("a.prep", 'include "b/*.prep"\n')
+    ws("b/one.prep", "x -> y\n")
+    assert reached_paths("main.prep") == ["main.prep", "a.prep", "b/one.prep"]

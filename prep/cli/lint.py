@@ -63,7 +63,10 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     """Check models: missing inputs, personal knowhow, coordination.
 
     PATHS are .prep files or folders (every *.prep below, hidden folders
-    skipped); none means the current folder. Configuration comes from the
+    skipped); none means the current folder. A file with `include` lines
+    is checked with every file it reaches, as one model; a file that
+    another one includes is checked as part of it, not on its own
+    (docs/workspaces.md). Configuration comes from the
     nearest prep.toml ([lint]) or pyproject.toml ([tool.prep.lint]); see
     docs/configuration.md. Silence a finding with `# prep: ignore[CODE]`
     at the end of its line.
