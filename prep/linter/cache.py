@@ -49,7 +49,7 @@ from .._version import __version__
 from ..language.diagnostics import Diagnostic, Related, Span
 
 CACHE_DIRNAME = ".prep_cache"
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes
 _ROOT_MARKERS = ("prep.toml", "pyproject.toml", ".git")
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by prep.\n"
@@ -188,8 +188,18 @@ def _manifest(ws) -> dict | None:
             return None
         if _decode(data, path) != text:
             return None  # changed since it was read
-        files.append([path, os.path.realpath(path), hashlib.sha256(data).hexdigest()])
+        # "plain": the bytes are the text as UTF-8 (no BOM, CR or decomposed
+        # characters), so a hit decodes them without the checks of a first read
+        plain = not data.startswith(b"\xef\xbb\xbf") and _utf8(data) == text
+        files.append([path, os.path.realpath(path), hashlib.sha256(data).hexdigest(), plain])
     return {"folder": ws.folder, "files": files, "globs": [[b, p, list(m)] for b, p, m in ws.globs]}
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _check_workspace(root: str, manifest: dict) -> dict[str, str] | None:
@@ -207,7 +217,7 @@ def _check_workspace(root: str, manifest: dict) -> dict[str, str] | None:
             return None
     real_folder = os.path.realpath(folder)
     out: dict[str, str] = {}
-    for path, real, digest in manifest["files"]:
+    for path, real, digest, plain in manifest["files"]:
         now = os.path.realpath(path)
         if now != real or not _inside(now, real_folder):
             return None  # a link moved: never read a file that has left the workspace
@@ -218,7 +228,7 @@ def _check_workspace(root: str, manifest: dict) -> dict[str, str] | None:
             return None
         if hashlib.sha256(data).hexdigest() != digest:
             return None
-        text = _decode(data, path)
+        text = data.decode("utf-8") if plain else _decode(data, path)
         if text is None:
             return None
         out[path] = text
