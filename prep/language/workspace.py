@@ -367,8 +367,12 @@ def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: st
 
 
 def _shown_folder(folder: str) -> str:
+    """The workspace root as messages name it: relative below the current
+    folder, else absolute (never a path outside it that the model named)."""
     rel = os.path.relpath(folder)
-    return folder if rel.startswith("..") else ("." if rel == "." else rel)
+    if rel == ".":
+        return "the current folder"
+    return folder if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def _error(span: Span, message: str, hint: str) -> Diagnostic:
