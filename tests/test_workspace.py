@@ -314,9 +314,21 @@ def test_a_symlink_that_leads_out_is_refused_and_never_read(ws, cli, prep_run, s
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
-def test_a_linked_folder_that_leads_out_is_refused_through_a_glob(ws, cli, prep_run, secret):
+def test_a_linked_folder_that_leads_out_is_refused_through_a_glob(ws, cli, prep_run, secret, monkeypatch):
     os.symlink(secret.parent, ws.root / "linked")
     ws("main.prep", 'include "linked/*.prep"\n')
+    listed = []
+    real_scandir = os.scandir
+
+    def spy(path="."):
+        listed.append(os.path.realpath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", spy)
+    with pytest.raises(PrepError):
+        prep.load("main.prep")
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    assert str(secret.parent) not in listed  # the outside folder is not even listed
     out = _refused(cli, prep_run, ws.root, "main.prep:1:9:", "'linked' is a symbolic link that leads out")
     assert "secret.prep" not in out  # not even the name of what is out there
     ws("main.prep", 'include "linked/secret.prep"\n')

@@ -302,6 +302,19 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
                                 "move the file inside, or put a prep.toml in a folder above both"))
         return []
     if _GLOB_CHARS.intersection(target):
+        # the folders before the first wildcard: not even listed when a link takes them outside
+        literal = []
+        for part in target.replace("\\", "/").split("/"):
+            if _GLOB_CHARS.intersection(part):
+                break
+            literal.append(part)
+        prefix = os.path.normpath(os.path.join(base, *literal)) if literal else None
+        if prefix is not None and not _inside(files.real(prefix), real_folder):
+            link = _first_link_out(files, prefix, real_folder)
+            ws.errors.append(_error(where, f"'{link}' is a symbolic link that leads out of the workspace "
+                                    f"({shown_root})", "a model reads only files inside its workspace; copy the "
+                                    "files in instead of linking to their folder"))
+            return []
         found = files.glob(base, target)
         ws.globs.append((base, target, tuple(found)))
         matches = [os.path.normpath(os.path.join(base, m)) for m in found]
