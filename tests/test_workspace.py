@@ -205,6 +205,12 @@ def test_configuration_comes_from_the_workspace_root(split, cli):
     found = {(f["path"], f["code"]) for f in
              json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)}
     assert ("sales.prep", "I104") in found
+    # the root's own per-file ignores cover the root only, not its parts
+    split("prep.toml", '[lint.per-file-ignores]\n"main.prep" = ["I104"]\n')
+    split("main.prep", MAIN + "導入計画 -> 報告書\n")
+    found = {(f["path"], f["code"]) for f in
+             json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)}
+    assert ("main.prep", "I104") not in found and ("sales.prep", "I104") in found
 
 
 # --------------------------------------------------------------------------

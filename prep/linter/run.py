@@ -142,35 +142,34 @@ def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=Non
         if ticket is not None and b"include" not in ticket.data:
             cache.store(ticket, e.source, list(e.diagnostics))
         return FileReport(path, e.source, list(e.diagnostics), None, fail_on, sources=sources)
-    findings = lint_model(model, select=select, ignore=ignore, options=options, severity=severity)
     several = len(model.files) > 1
+    if several and settings.per_file_ignores:
+        # one model, many files: per-file-ignores apply to each finding by its own file
+        ignore = list(settings.ignore) + list(overrides.ignore)
+    findings = lint_model(model, select=select, ignore=ignore, options=options, severity=severity)
     if several:
-        findings = _per_file_ignores(findings, path, settings)
+        findings = _per_file_ignores(findings, settings)
     if ticket is not None:
         cache.store(ticket, model.source, findings, workspace)
     return FileReport(path, model.source, findings, model, fail_on, options, dict(model.files) if several else None)
 
 
-def _per_file_ignores(findings: list[Diagnostic], root: str, settings: LintSettings) -> list[Diagnostic]:
+def _per_file_ignores(findings: list[Diagnostic], settings: LintSettings) -> list[Diagnostic]:
     """A workspace is linted with its root's settings; per-file-ignores
-    apply to each finding by the file that holds it."""
+    apply to each finding by the file that holds it (the root's included)."""
     if not settings.per_file_ignores:
         return findings
     from .settings import enabled_codes
 
-    extra: dict[str, set[str]] = {}
-    base = set(settings.ignores_for(root))
+    every = set(enabled_codes(None, ()))
+    dropped: dict[str, set[str]] = {}
     out = []
     for d in findings:
         path = d.span.path
-        if path == root:
-            out.append(d)
-            continue
-        if path not in extra:
-            own = [c for c in settings.ignores_for(path) if c not in base]
-            every = enabled_codes(None, ())
-            extra[path] = set(every) - set(enabled_codes(None, own)) if own else set()
-        if d.code not in extra[path]:
+        if path not in dropped:
+            own = [c for c in settings.ignores_for(path) if c not in settings.ignore]
+            dropped[path] = every - set(enabled_codes(None, own)) if own else set()
+        if d.code not in dropped[path]:
             out.append(d)
     return out
 
