@@ -15,6 +15,7 @@
     python bench/run.py --only-flipbook      # just the flip-book against one render (bench/flipbook.py)
     python bench/run.py --only-pages         # pictures fitted to a page: pages, text size, cost (bench/pages.py)
     python bench/run.py --only-catalogue     # just prep export / import of the catalogue at --catalogue-n (10,000)
+    python bench/run.py --only-workspace     # prep lint ROOT of 200 files, cold and warm (bench/workspace.py)
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -310,6 +311,26 @@ def _only_authoring(args) -> int:
     return 0
 
 
+def _only_workspace(args, argv) -> int:
+    from workspace import bench_workspace, table as workspace_table
+
+    load_before = os.getloadavg()
+    here = str(HERE.parent) if args.workspace_base else None
+    with tempfile.TemporaryDirectory(prefix="prep-bench-ws-") as tmp:
+        result = bench_workspace([sys.executable, "-m", "prep"] if args.workspace_base else prep_command(),
+                                 Path(tmp), measure, n=args.workspace_n, files=args.workspace_files,
+                                 runs=args.runs, base=args.workspace_base, here=here)
+    result.update(command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  machine=machine_info(), load_average={"before": load_before, "after": os.getloadavg()})
+    print(workspace_table(result))
+    print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
+    out = HERE / "results" / "workspace.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
@@ -374,7 +395,17 @@ def main(argv: list[str] | None = None) -> int:
                          "--catalogue-n, both profiles and long-range with --catalogue-stages")
     ap.add_argument("--catalogue-n", type=int, default=10_000, help="size of the catalogue measurement")
     ap.add_argument("--catalogue-stages", type=int, default=8, help="stages of the catalogue's hard profile")
+    ap.add_argument("--only-workspace", action="store_true",
+                    help="run only the workspace benchmark (bench/workspace.py): prep lint ROOT of "
+                         "--workspace-n deliverables in --workspace-files files, cold and warm, both profiles")
+    ap.add_argument("--workspace-n", type=int, default=100_000, help="deliverables of the workspace")
+    ap.add_argument("--workspace-files", type=int, default=200, help="part files of the workspace")
+    ap.add_argument("--workspace-base", metavar="PATH", default=None,
+                    help="PYTHONPATH of another checkout (e.g. main before a change): its single-file lint "
+                         "is measured alternately with this code's")
     args = ap.parse_args(argv)
+    if args.only_workspace:
+        return _only_workspace(args, argv)
     if args.only_pages:
         import pages
 

@@ -1,5 +1,6 @@
 """Render the pictures in docs/: every model in examples/ into
-docs/examples/ (SVG and PNG; a model with stages also as its roadmap view,
+docs/examples/ (SVG and PNG; the workspace examples/workspace/ from its root
+main.prep as workspace.svg/.png; a model with stages also as its roadmap view,
 NAME.roadmap.svg/.png, for docs/roadmap.md), the diff pictures of
 docs/diff.md, the stage pictures and flip-books of docs/stages.md, the pictures fitted to a slide
 and to A4 of docs/pages.md, and every ```prep snippet of
@@ -125,6 +126,11 @@ def main() -> None:
         for fmt in ("svg", "png"):
             write_output(str(out / f"{src.stem}.{fmt}"), prep.render(model, fmt, legend=True))
         print(f"rendered {src.name}")
+    # a workspace (docs/workspaces.md): its root draws every file it includes
+    model = prep.load(ROOT / "examples" / "workspace" / "main.prep")
+    for fmt in ("svg", "png"):
+        write_output(str(out / f"workspace.{fmt}"), prep.render(model, fmt, legend=True))
+    print("rendered workspace/main.prep")
     for name, picture, data in diff_pictures():
         write_output(str(out / name), data)
         print(f"rendered {name}")

@@ -1,7 +1,7 @@
 """prep: PReP (Products Relationship Process) models as text.
 
     >>> import prep
-    >>> model = prep.loads('a, b -> c')
+    >>> model = prep.loads('a, b -> c')      # prep.load(path): a file, and every file it `include`s
     >>> sorted(model.graph.nodes)
     ['a', 'b', 'c']
     >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json", "layout"

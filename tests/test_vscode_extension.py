@@ -51,7 +51,7 @@ pytestmark = [
 # Keywords of the language as the grammar highlights them. `stage` is the
 # stage syntax of issue 11 (docs: /work/notes/stages-syntax.md); it is listed
 # here so the check holds both before and after it lands in prep.lark.
-KEYWORDS = {"title", "deliverable", "knowhow", "measure", "group", "stage"}
+KEYWORDS = {"title", "deliverable", "knowhow", "measure", "group", "stage", "include"}
 ARROWS = {"->": "input", "~>": "sync", "<~>": "mutual"}
 NAME_SCOPES = {
     "reference": "variable.other.deliverable.prep",

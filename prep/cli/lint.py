@@ -63,7 +63,10 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     """Check models: missing inputs, personal knowhow, coordination.
 
     PATHS are .prep files or folders (every *.prep below, hidden folders
-    skipped); none means the current folder. Configuration comes from the
+    skipped); none means the current folder. A file with `include` lines
+    is checked with every file it reaches, as one model; a file that
+    another one includes is checked as part of it, not on its own
+    (docs/workspaces.md). Configuration comes from the
     nearest prep.toml ([lint]) or pyproject.toml ([tool.prep.lint]); see
     docs/configuration.md. Silence a finding with `# prep: ignore[CODE]`
     at the end of its line.
@@ -113,7 +116,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     if not reports:
         click.echo(f"prep lint: no .prep files found under {', '.join(paths) or 'the current folder'}", err=True)
     diagnostics = [d for r in reports for d in r.findings]
-    sources = {r.path: r.source for r in reports}
+    sources = {path: text for r in reports for path, text in r.texts().items()}
     root = repo_root()
 
     if top is not None:
@@ -130,7 +133,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
             text = "\n".join(format_hotspots_text(r.path, hs, len(r.model.deliverables)) for r, hs in ranked)
         fatal = [d for r in reports if r.fatal for d in r.findings]
         if fatal:
-            click.echo(formats.format_text(fatal, sources, files=len(reports)), err=True, nl=False)
+            click.echo(formats.format_text(fatal, sources, files=len(sources)), err=True, nl=False)
         _lint_write(output, text)
         ctx.exit(EXIT_ERROR if fatal else EXIT_OK)
 
@@ -148,12 +151,12 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
                               for r in models)
         fatal = [d for r in reports if r.fatal for d in r.findings]
         if fatal:
-            click.echo(formats.format_text(fatal, sources, files=len(reports)), err=True, nl=False)
+            click.echo(formats.format_text(fatal, sources, files=len(sources)), err=True, nl=False)
         _lint_write(output, text)
         ctx.exit(EXIT_ERROR if fatal else EXIT_OK)
 
     if statistics:
-        text = formats.format_statistics(diagnostics, files=len(reports),
+        text = formats.format_statistics(diagnostics, files=len(sources),
                                          fmt="json" if output_format == "json" else "text")
     elif output_format == "json":
         text = formats.format_json(diagnostics)
@@ -162,7 +165,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     elif output_format == "github":
         text = formats.format_github(diagnostics, root=root)
     else:
-        text = formats.format_text(diagnostics, sources, files=len(reports))
+        text = formats.format_text(diagnostics, sources, files=len(sources))
     _lint_write(output, text)
     ctx.exit(exit_status(reports))
 

@@ -8,6 +8,7 @@
     graph.py    Model -> networkx.MultiDiGraph
     export.py   Model <-> JSON
     views.py    part of a model (--focus, --group)
+    workspace.py  a root file and the files it includes -> one Model
     diagnostics.py  Span, Diagnostic, PrepError: one record for every message
 
 Nothing here imports a later stage (lint, layout, render, embed).
@@ -24,24 +25,51 @@ from .model import Model
 def loads(text: str, path: str = "<string>", *, strict: bool = True) -> Model:
     """Parse model text. Raises PrepError on a syntax error, and, when
     `strict`, on model errors (conflicting declarations, bad attributes);
-    with `strict=False` those stay in `model.diagnostics`."""
+    with `strict=False` those stay in `model.diagnostics`.
+
+    `include` lines are resolved relative to `path`'s folder, reading the
+    included files from disk (an editor's unsaved root over saved parts);
+    with no real `path` ("<string>") an include is an error that says so."""
     from .source import normalize_text
 
-    return _parse(normalize_text(text, path), path, strict)
+    return _parse(normalize_text(text, path), path, strict, from_text=True)[0]
 
 
 def load(path: str | os.PathLike[str], *, strict: bool = True) -> Model:
-    """Read and parse a .prep file (UTF-8, with or without BOM); as `loads`."""
+    """Read and parse a .prep file (UTF-8, with or without BOM); as `loads`.
+    A file with `include` lines is the root of a workspace: the Model is
+    that of every file it reaches (prep/language/workspace.py)."""
+    return read_model(path, strict=strict)[0]
+
+
+def read_model(path: str | os.PathLike[str], *, strict: bool = True):
+    """(Model, Workspace or None): `load`, and for the root of a workspace
+    what was read (every file, the globs' matches: what a cache keys on)."""
     from .source import read_source
 
     name = os.fspath(path)
     return _parse(read_source(name), name, strict)
 
 
-def _parse(text: str, path: str, strict: bool) -> Model:
-    from .parse import parse_text
+def _has_includes(statements) -> bool:
+    from .workspace import has_includes
 
-    model = parse_text(text, path)
+    return has_includes(statements)
+
+
+def _parse(text: str, path: str, strict: bool, from_text: bool = False):
+    from .model import build_model
+    from .parse import parse_statements
+
+    statements, comments = parse_statements(text, path)
+    if "include" in text and _has_includes(statements):
+        from .workspace import build_workspace_model, no_folder_error, read_workspace
+
+        if from_text and path.startswith("<"):
+            raise no_folder_error(statements, text)
+        ws = read_workspace(path, text=text, parsed=(statements, comments))
+        return build_workspace_model(ws, strict=strict), ws
+    model = build_model(statements, path, comments, text)
     if strict and model.errors:
         raise PrepError(model.errors, text)
-    return model
+    return model, None

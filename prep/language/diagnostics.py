@@ -71,17 +71,28 @@ class Diagnostic:
 class PrepError(Exception):
     """Raised for input prep cannot use: unreadable files, syntax errors,
     conflicting declarations. Carries the diagnostics and the source text so
-    a caller can show them with carets."""
+    a caller can show them with carets: `source` is the text of the (root)
+    file; `sources` the text of every file by path, for a model kept in
+    several files (`source_for` picks a diagnostic's)."""
 
-    def __init__(self, diagnostics: list[Diagnostic], source: str | None = None):
+    def __init__(self, diagnostics: list[Diagnostic], source: str | None = None,
+                 sources: dict[str, str] | None = None):
         self.diagnostics = list(diagnostics)
         self.source = source
+        self.sources = sources if sources and len(sources) > 1 else None
         first = self.diagnostics[0] if self.diagnostics else None
         super().__init__(f"{first.span}: {first.message}" if first else "prep error")
 
     def __reduce__(self):
         # survives pickling (a render in a child process sends it back)
-        return (type(self), (self.diagnostics, self.source))
+        return (type(self), (self.diagnostics, self.source, self.sources))
+
+    def source_for(self, path: str) -> str | None:
+        """The text a diagnostic at `path` is shown with: its own file's in
+        a model of several files, else the one source."""
+        if self.sources is not None:
+            return self.sources.get(path)
+        return self.source
 
     @classmethod
     def at(cls, path: str, message: str, *, name: str, hint: str | None = None, code: str = "E000",
@@ -93,7 +104,7 @@ class PrepError(Exception):
         return cls([Diagnostic(code, ERROR, message, span, name=name, hint=hint)], source)
 
     def render(self) -> str:
-        return "\n".join(format_diagnostic(d, self.source) for d in self.diagnostics)
+        return "\n".join(format_diagnostic(d, self.source_for(d.span.path)) for d in self.diagnostics)
 
 
 def display_width(text: str) -> int:
@@ -183,4 +194,6 @@ def format_diagnostic(d: Diagnostic, source: str | None, *, with_code: bool = Fa
 
 def _visible_lines(text: str) -> str:
     # messages and hints quote user text (names, paths): keep it inert too
+    if text.isprintable():  # one line, nothing to replace (nearly always): as is
+        return text
     return "\n".join(visible(line) for line in text.split("\n"))

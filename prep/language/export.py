@@ -1,5 +1,10 @@
 """The JSON export of a model: every deliverable, relation, group, stage and measure
-with its span. `model_from_dict` reads it back (the export round-trips)."""
+with its span. `model_from_dict` reads it back (the export round-trips).
+
+A model kept in several files (a workspace, `include`) also lists its
+`files` (the root first) and gives each deliverable its `file`: the file of
+its declaration, or of its first use when it is not declared (the path of
+its span). A single file's export has neither key, as before."""
 
 from __future__ import annotations
 
@@ -23,6 +28,16 @@ def _unspan(d: dict | None) -> Span | None:
 
 
 def model_to_dict(model: Model) -> dict:
+    out = _model_dict(model)
+    if len(model.files) > 1:
+        out = {**{k: out[k] for k in ("format", "version", "path")}, "files": list(model.files),
+               **{k: v for k, v in out.items() if k not in ("format", "version", "path")}}
+        for d, record in zip(model.deliverables.values(), out["deliverables"]):
+            record["file"] = d.span.path if d.span is not None else model.path
+    return out
+
+
+def _model_dict(model: Model) -> dict:
     return {
         "format": "prep-model",
         "version": FORMAT_VERSION,

@@ -25,7 +25,7 @@ import re
 
 from .diagnostics import Span
 from .model import Comment
-from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, StageStmt, TitleStmt, unescape
+from .syntax import AttrNode, DeclStmt, GroupStmt, IncludeStmt, RelationStmt, StageStmt, TitleStmt, unescape
 
 # Keep these three in step with grammar/prep.lark (tests/test_perf_parse.py checks).
 NAME_PATTERN = r"""(?:[^\s\[\]{}(),;:"'#=<>~\-\u2190-\u21ff\u27f5-\u27ff\u200b-\u200f\u2060\ufeff]|-(?!>))+"""
@@ -37,7 +37,7 @@ _NAME, _STRING, _ARROW, _PUNCT, _NEWLINE, _COMMENT = 1, 2, 3, 4, 5, 6
 _TOKEN = re.compile(
     WS_PATTERN + "*(?:(" + NAME_PATTERN + ")|(" + STRING_PATTERN + r")|(<~>|~>|->)|([\[\]{},:])|(\n)|(#[^\r\n]*))")
 
-_KEYWORDS = frozenset(("title", "deliverable", "knowhow", "measure", "group", "stage"))
+_KEYWORDS = frozenset(("title", "deliverable", "knowhow", "measure", "group", "stage", "include"))
 # keywords that cannot be an attribute's key (`[stage: kickoff]` is fine)
 _NOT_KEYS = _KEYWORDS - {"stage"}
 
@@ -313,11 +313,15 @@ def _statement(toks: list, i: int, line: int, path: str, top: list, stack: list)
         kind, value, col = toks[i]
         if kind == _NAME and value in _KEYWORDS:
             kw_span = Span(path, line, col, line, col + len(value))
-            if value == "title":
+            if value == "title" or value == "include":
                 if i + 1 >= n or toks[i + 1][0] != _STRING:
                     raise _Fallback
-                s_kind, s_value, s_col = toks[i + 1]
-                stmt = TitleStmt(unescape(s_value), Span(path, line, col, line, s_col + len(s_value)))
+                s_value, s_col = toks[i + 1][1], toks[i + 1][2]
+                s_span = Span(path, line, s_col, line, s_col + len(s_value))
+                if value == "title":
+                    stmt = TitleStmt(unescape(s_value), kw_span.to(s_span))
+                else:
+                    stmt = IncludeStmt(unescape(s_value), s_span, kw_span.to(s_span))
                 i += 2
             elif value in ("group", "stage"):
                 raise _Fallback  # not reached: openers are read before

@@ -39,7 +39,7 @@ INDENT = "  "
 
 # `stage` is included ahead of the grammar so a quoted "stage" is never
 # unquoted into the keyword: a keyword is never written bare as a name.
-KEYWORDS = frozenset(("title", "deliverable", "knowhow", "measure", "group", "stage"))
+KEYWORDS = frozenset(("title", "deliverable", "knowhow", "measure", "group", "stage", "include"))
 # statements that name something right after their keyword, then an optional label
 _DECLARING = frozenset(("deliverable", "knowhow", "measure", "group", "stage"))
 
@@ -301,8 +301,8 @@ def _statement(toks: list) -> str:
             i = close + 1
             continue
         if kind == STRING:
-            # a name, unless it is the title text or a declaration's label
-            is_label = keyword == "title" or (keyword in _DECLARING and i == 2)
+            # a name, unless it is the title text, an include's path or a declaration's label
+            is_label = keyword in ("title", "include") or (keyword in _DECLARING and i == 2)
             if not is_label:
                 value = bare(value)
         words.append(value)
@@ -408,7 +408,7 @@ def meaning(model) -> tuple:
 
     fields = []
     for f in dataclasses.fields(model):
-        if f.name in ("path", "source", "diagnostics", "comments"):
+        if f.name in ("path", "source", "diagnostics", "comments", "files"):
             continue
         fields.append((f.name, strip(getattr(model, f.name))))
     comments = tuple(c.text.rstrip(_COMMENT_END) for c in model.comments)

@@ -75,6 +75,16 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class Include:
+    """An `include "PATH"` line: `target` as written (a path or a glob,
+    relative to its file); `span` the whole statement."""
+
+    target: str
+    span: Span
+    target_span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Deliverable:
     name: str
     kind: str = TANGIBLE
@@ -276,6 +286,12 @@ class Model:
     stages: dict[str, Stage] = field(default_factory=dict)
     # the measures (KPIs), in the order they are declared
     measures: dict[str, Measure] = field(default_factory=dict)
+    # every `include` line of every file, in the order they were read
+    includes: tuple[Include, ...] = ()
+    # the text of every file the model was read from, by path as spans give
+    # it, the root first (one entry for a single file): what a caret under a
+    # diagnostic is drawn from (prep/language/workspace.py)
+    files: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     # How a notebook draws a model. This stage knows no renderer: the library
     # (`prep.api`, which `prep.load` and `prep.loads` go through) installs
@@ -451,6 +467,7 @@ class _Builder:
     stage_refs: list = field(default_factory=list)
     # measure declarations in order: name -> (statement, attribute values, spans)
     measures: dict = field(default_factory=dict)
+    includes: list = field(default_factory=list)
 
     def error(self, code: str, name: str, message: str, span: Span, hint: str | None = None,
               subject: str | None = None, related: Iterable[Related] = ()) -> None:
@@ -474,13 +491,18 @@ def paused_gc():
         gc.enable()
 
 
-def build_model(statements: list, path: str, comments: Iterable[Comment] = (), source: str = "") -> Model:
+def build_model(statements: list, path: str, comments: Iterable[Comment] = (), source: str = "",
+                files: dict[str, str] | None = None) -> Model:
+    """The Model of `statements` (of one file, or of every file of a
+    workspace in reading order: each statement's spans name its file).
+    `files`: the text of every file, root first (default: {path: source})."""
     with paused_gc():
-        return _build_model(statements, path, comments, source)
+        return _build_model(statements, path, comments, source, files)
 
 
-def _build_model(statements: list, path: str, comments: Iterable[Comment], source: str) -> Model:
-    from .syntax import DeclStmt, GroupStmt, RelationStmt, StageStmt, TitleStmt
+def _build_model(statements: list, path: str, comments: Iterable[Comment], source: str,
+                 files: dict[str, str] | None) -> Model:
+    from .syntax import DeclStmt, GroupStmt, IncludeStmt, RelationStmt, StageStmt, TitleStmt
 
     b = _Builder(path)
 
@@ -519,6 +541,13 @@ def _build_model(statements: list, path: str, comments: Iterable[Comment], sourc
                             "keep one `title` line", related=[Related(b.title_span, "first title here")])
                 else:
                     b.title, b.title_span = st.text, st.span
+            elif cls is IncludeStmt:
+                if depth:
+                    b.error("E001", "syntax-error", "`include` stands at the top level of a file, not inside a block",
+                            st.span, "move the `include` line out of the group or stage block: an included file "
+                            "places its own deliverables (give them `[stage: ...]` or their own group block)")
+                else:
+                    b.includes.append(Include(st.target, st.span, st.target_span))
         else:
             stack.pop()
 
@@ -530,7 +559,8 @@ def _build_model(statements: list, path: str, comments: Iterable[Comment], sourc
     measures = _resolve_measures(b, deliverables) if b.measures else {}
     return Model(path=path, title=b.title, deliverables=deliverables, relations=tuple(b.relations),
                  groups=b.groups, comments=tuple(comments), diagnostics=tuple(b.diagnostics), source=source,
-                 stages=stages, measures=measures)
+                 stages=stages, measures=measures, includes=tuple(b.includes),
+                 files=files if files is not None else {path: source})
 
 
 def _add_group(b: _Builder, st, parent: str | None) -> str | None:

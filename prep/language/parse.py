@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from .diagnostics import ERROR, Diagnostic, PrepError, Span
 from .model import Comment, Model, build_model, paused_gc
-from .syntax import AttrNode, DeclStmt, GroupStmt, RelationStmt, StageStmt, TitleStmt, unescape
+from .syntax import AttrNode, DeclStmt, GroupStmt, IncludeStmt, RelationStmt, StageStmt, TitleStmt, unescape
 
-KEYWORDS = ("title", "deliverable", "knowhow", "measure", "group", "stage")
+KEYWORDS = ("title", "deliverable", "knowhow", "measure", "group", "stage", "include")
 
 
 # --------------------------------------------------------------------------
@@ -59,6 +59,11 @@ def _build_transformer():
         def title(self, children):
             kw, text = children
             return TitleStmt(unescape(text.value), self._span(kw).to(self._span(text)))
+
+        def include(self, children):
+            kw, target = children
+            target_span = self._span(target)
+            return IncludeStmt(unescape(target.value), target_span, self._span(kw).to(target_span))
 
         def decl(self, children):
             kind_tok, name_tok = children[0], children[1]
@@ -228,7 +233,7 @@ def _quoted_guess(line: str, column: int) -> str:
     left = re.split(separators, line[: column - 1])[-1]
     right = re.split(separators, line[column - 1 :], maxsplit=1)[0]
     words = (left + right).strip(" \t\u3000")
-    for kw in ("deliverable ", "knowhow ", "measure ", "group ", "title ", "stage "):
+    for kw in ("deliverable ", "knowhow ", "measure ", "group ", "title ", "stage ", "include "):
         if words.startswith(kw):
             words = words[len(kw) :]
     words = words.strip(" \t\u3000'\u2018\u2019\u201c\u201d")

@@ -56,6 +56,16 @@ class StageStmt:
             name, name_span, label, attrs, body, span)
 
 
+class IncludeStmt:
+    """`include "PATH"`: `target` is the path or glob as written (unescaped),
+    `target_span` the quoted string; the loader (`workspace.py`) resolves it."""
+
+    __slots__ = ("target", "target_span", "span")
+
+    def __init__(self, target, target_span, span):
+        self.target, self.target_span, self.span = target, target_span, span
+
+
 class AttrNode:
     __slots__ = ("key", "key_span", "value", "span")
 

@@ -32,7 +32,7 @@ def subset(model: Model, keep: set[str]) -> Model:
               for n, s in model.stages.items()}
     return Model(path=model.path, title=model.title, deliverables=deliverables, relations=relations,
                  groups=groups, comments=model.comments, diagnostics=model.diagnostics, source=model.source,
-                 stages=stages)
+                 stages=stages, files=model.files)
 
 
 def stage_index(model: Model, stage: str) -> int:
@@ -49,9 +49,10 @@ def stage_index(model: Model, stage: str) -> int:
         span = model.stages[close[0] if close else next(iter(model.stages))].span
         if span is None:
             raise PrepError.at(model.path, f"no stage named '{stage}' in the model", name="usage-error", hint=hint)
-        raise PrepError.at(model.path, f"no stage named '{stage}' in the model", name="usage-error", hint=hint,
+        # (in a workspace the declaration may be in another file than the root)
+        raise PrepError.at(span.path, f"no stage named '{stage}' in the model", name="usage-error", hint=hint,
                            line=span.line, column=span.column, end_column=span.end_column,
-                           source=model.source or None)
+                           source=model.files.get(span.path, model.source) or None)
     return model.stages[stage].index
 
 

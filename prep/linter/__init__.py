@@ -45,5 +45,13 @@ def lint_model(model, *, select: Iterable[str] | str | None = None, ignore: Iter
             continue
         level = levels.get(d.code)
         out.append(d.with_severity(level) if level is not None and level != d.severity else d)
-    out.sort(key=lambda d: (d.span.line, d.span.column, d.code, d.message))
+    files = model.files
+    if len(files) > 1:
+        # a workspace: by file in reading order (the root first), then by position
+        rank = {path: i for i, path in enumerate(files)}
+        last = len(rank)
+        out.sort(key=lambda d: (rank.get(d.span.path, last), d.span.path, d.span.line, d.span.column, d.code,
+                                d.message))
+    else:
+        out.sort(key=lambda d: (d.span.line, d.span.column, d.code, d.message))
     return out

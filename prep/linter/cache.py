@@ -9,7 +9,12 @@ depends on, so it can never be stale:
   options, severities: after prep.toml / pyproject.toml and the command line),
 - prep's version and a fingerprint of prep's own installed files (their
   sizes and modification times), so editing a rule in a development checkout
-  invalidates the cache as a new release does.
+  invalidates the cache as a new release does,
+- for the root of a workspace (a file with `include` lines), every file it
+  reached: the entry keeps each one's path, real path and SHA-256, the
+  workspace folder, and what each glob matched; a lookup checks them all
+  again (a changed, removed or newly matching file is a miss), without
+  opening a file whose real path has left the workspace.
 
 Where: `.prep_cache/` in the project root (the nearest folder above the
 current one holding prep.toml, pyproject.toml or .git; else the current
@@ -44,7 +49,7 @@ from .._version import __version__
 from ..language.diagnostics import Diagnostic, Related, Span
 
 CACHE_DIRNAME = ".prep_cache"
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes
 _ROOT_MARKERS = ("prep.toml", "pyproject.toml", ".git")
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by prep.\n"
@@ -86,6 +91,8 @@ class Ticket:
     key: str
     data: bytes
     hit: tuple[str, list[Diagnostic]] | None = None
+    # a workspace's hit: the text of every file it reached, the root first
+    sources: dict[str, str] | None = None
 
 
 class LintCache:
@@ -129,18 +136,34 @@ class LintCache:
             with open(self.entries / ticket.key[:2] / f"{ticket.key}.json", "rb") as f:
                 entry = json.loads(f.read())
             findings = [_diagnostic(d) for d in entry["findings"]]
+            sources = _check_workspace(path, entry["workspace"]) if "workspace" in entry else None
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return ticket  # a miss, or an unreadable entry: lint again
-        ticket.hit = (_decode(data, path), findings)
+        if "workspace" in entry and sources is None:
+            return ticket  # a file of the workspace changed
+        source = _decode(data, path)
+        if sources is not None:
+            sources = {path: source, **sources}
+        ticket.hit = (source, findings)
+        ticket.sources = sources
         return ticket
 
-    def store(self, ticket: Ticket, source: str | None, findings: list[Diagnostic]) -> None:
+    def store(self, ticket: Ticket, source: str | None, findings: list[Diagnostic], workspace=None) -> None:
         """Keep `findings` for the bytes of `ticket`, unless the file changed
-        between the lookup and the lint (then `source` is not those bytes)."""
+        between the lookup and the lint (then `source` is not those bytes).
+        `workspace`: the `prep.language.workspace.Workspace` the root was
+        read as (its other files are kept in the entry); one with errors is
+        not kept (a missing file may appear)."""
         if source is None or source != _decode(ticket.data, "<cache>"):
             return
+        entry: dict = {"findings": [_plain(d) for d in findings]}
+        if workspace is not None and len(workspace.files) > 1:
+            manifest = _manifest(workspace)
+            if manifest is None:
+                return
+            entry["workspace"] = manifest
         folder = self.entries / ticket.key[:2]
-        text = json.dumps({"findings": [_plain(d) for d in findings]}, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
@@ -149,6 +172,67 @@ class LintCache:
             os.replace(tmp, folder / f"{ticket.key}.json")
         except OSError:
             pass  # a cache that cannot be written is only slower
+
+
+def _manifest(ws) -> dict | None:
+    """What a workspace's entry depends on besides the root's bytes; None
+    when it cannot be kept (errors, or a file that changed meanwhile)."""
+    if ws.errors:
+        return None
+    files = []
+    for path, text in list(ws.files.items())[1:]:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        if _decode(data, path) != text:
+            return None  # changed since it was read
+        # "plain": the bytes are the text as UTF-8 (no BOM, CR or decomposed
+        # characters), so a hit decodes them without the checks of a first read
+        plain = not data.startswith(b"\xef\xbb\xbf") and _utf8(data) == text
+        files.append([path, os.path.realpath(path), hashlib.sha256(data).hexdigest(), plain])
+    return {"folder": ws.folder, "files": files, "globs": [[b, p, list(m)] for b, p, m in ws.globs]}
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _check_workspace(root: str, manifest: dict) -> dict[str, str] | None:
+    """The texts of a workspace's other files when the manifest still holds
+    (same folder, same globs' matches, same bytes at the same real paths),
+    else None."""
+    from ..language.workspace import DiskFiles, _inside, workspace_root
+
+    folder = manifest["folder"]
+    if workspace_root(root) != folder:
+        return None
+    disk = DiskFiles()
+    for base, pattern, matched in manifest["globs"]:
+        if disk.glob(base, pattern) != matched:
+            return None
+    real_folder = os.path.realpath(folder)
+    out: dict[str, str] = {}
+    for path, real, digest, plain in manifest["files"]:
+        now = os.path.realpath(path)
+        if now != real or not _inside(now, real_folder):
+            return None  # a link moved: never read a file that has left the workspace
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        text = data.decode("utf-8") if plain else _decode(data, path)
+        if text is None:
+            return None
+        out[path] = text
+    return out
 
 
 def _prepare(d: Path) -> None:

@@ -85,7 +85,7 @@ def where(model: "Model", d: "Deliverable") -> Span:
 
 
 _BARE = re.compile(r"(?:[^\s\[\]{}(),;:\"'#=<>~\-\u2190-\u21ff\u27f5-\u27ff\u200b-\u200f\u2060\ufeff]|-(?!>))+")
-_KEYWORDS = {"title", "deliverable", "knowhow", "measure", "group", "stage"}
+_KEYWORDS = {"title", "deliverable", "knowhow", "measure", "group", "stage", "include"}
 
 
 def as_source(name: str) -> str:

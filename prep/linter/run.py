@@ -2,6 +2,11 @@
 its configuration, and lint it. The command line only calls `lint_paths`
 and a formatter.
 
+A file with `include` lines is the root of a workspace: it is linted as the
+one model of every file it reaches (findings located in the file that holds
+the statement). Among the files given, one that a root reaches is checked
+as part of that root and not again on its own (`plan_roots`).
+
 Exit status (ruff's convention): 0 no finding at or above the fail-on
 level, 1 findings, 2 an input error (a file that cannot be read, a syntax
 error) or a usage error.
@@ -40,6 +45,13 @@ class FileReport:
     model: object = None          # the Model, or None when it could not be read
     fail_on: str = "warning"
     options: dict = field(default_factory=dict)   # rule options by code, as used
+    # a workspace root: the text of every file it reached, the root first
+    # (None for a single file: `source` is all there is)
+    sources: dict[str, str] | None = None
+
+    def texts(self) -> dict[str, str | None]:
+        """{path: text} of every file the report's carets may point into."""
+        return dict(self.sources) if self.sources else {self.path: self.source}
 
     @property
     def fatal(self) -> bool:
@@ -48,19 +60,29 @@ class FileReport:
 
 def find_models(paths: list[str]) -> list[str]:
     """Files as given; folders expanded to every *.prep below them (sorted,
-    hidden folders skipped). A path that does not exist is kept, so loading
-    it reports E000."""
+    hidden folders skipped, and symbolic links whose file lies outside the
+    folder skipped too: `prep lint .` in CI must not read a file a pull
+    request links to from elsewhere). A path that does not exist is kept,
+    so loading it reports E000."""
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
+            top = os.path.realpath(p)
             for dirpath, dirnames, filenames in os.walk(p):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for f in sorted(filenames):
                     if f.endswith(".prep"):
-                        out.append(os.path.normpath(os.path.join(dirpath, f)))
+                        path = os.path.join(dirpath, f)
+                        if os.path.islink(path) and not _inside(os.path.realpath(path), top):
+                            continue
+                        out.append(os.path.normpath(path))
         else:
             out.append(p)
     return list(dict.fromkeys(out))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _by_code(mapping: dict) -> dict:
@@ -93,13 +115,16 @@ def only_new(report: FileReport, base_rev: str, overrides: Overrides) -> FileRep
     base = load_at(base_rev, report.path)
     settings = ConfigFinder(default_root=os.getcwd()).for_file(report.path)
     same = introduced_by(base, report.model, report.findings, **lint_options(report.path, settings, overrides))
-    return FileReport(report.path, report.source, same, report.model, report.fail_on, report.options)
+    return FileReport(report.path, report.source, same, report.model, report.fail_on, report.options,
+                      report.sources)
 
 
 def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=None) -> FileReport:
-    """Lint one file. With a `prep.linter.cache.LintCache`, unchanged files (same
-    bytes, configuration and prep) are answered from it without parsing."""
-    from ..language import load
+    """Lint one file (or the workspace it is the root of). With a
+    `prep.linter.cache.LintCache`, unchanged files (same bytes,
+    configuration and prep; for a workspace, every file it reached) are
+    answered from it without parsing."""
+    from ..language import read_model
 
     fail_on = overrides.fail_on or settings.fail_on or "warning"
     effective = lint_options(path, settings, overrides)
@@ -107,25 +132,86 @@ def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=Non
     ticket = cache.lookup(path, [select, ignore, options, severity]) if cache is not None else None
     if ticket is not None and ticket.hit is not None:
         source, findings = ticket.hit
-        return FileReport(path, source, findings, None, fail_on, options)
+        return FileReport(path, source, findings, None, fail_on, options, ticket.sources)
     try:
-        model = load(path, strict=False)
+        model, workspace = read_model(path, strict=False)
     except PrepError as e:
-        if ticket is not None:
+        sources = e.sources
+        # an error of a workspace (a missing part, a cycle) may go away
+        # without the root changing: only a single file's is kept
+        if ticket is not None and b"include" not in ticket.data:
             cache.store(ticket, e.source, list(e.diagnostics))
-        return FileReport(path, e.source, list(e.diagnostics), None, fail_on)
+        return FileReport(path, e.source, list(e.diagnostics), None, fail_on, sources=sources)
+    several = len(model.files) > 1
+    if several and settings.per_file_ignores:
+        # one model, many files: per-file-ignores apply to each finding by its own file
+        ignore = list(settings.ignore) + list(overrides.ignore)
     findings = lint_model(model, select=select, ignore=ignore, options=options, severity=severity)
+    if several:
+        findings = _per_file_ignores(findings, settings)
     if ticket is not None:
-        cache.store(ticket, model.source, findings)
-    return FileReport(path, model.source, findings, model, fail_on, options)
+        cache.store(ticket, model.source, findings, workspace)
+    return FileReport(path, model.source, findings, model, fail_on, options, dict(model.files) if several else None)
+
+
+def _per_file_ignores(findings: list[Diagnostic], settings: LintSettings) -> list[Diagnostic]:
+    """A workspace is linted with its root's settings; per-file-ignores
+    apply to each finding by the file that holds it (the root's included)."""
+    if not settings.per_file_ignores:
+        return findings
+    from .settings import enabled_codes
+
+    every = set(enabled_codes(None, ()))
+    dropped: dict[str, set[str]] = {}
+    out = []
+    for d in findings:
+        path = d.span.path
+        if path not in dropped:
+            own = [c for c in settings.ignores_for(path) if c not in settings.ignore]
+            dropped[path] = every - set(enabled_codes(None, own)) if own else set()
+        if d.code not in dropped[path]:
+            out.append(d)
+    return out
+
+
+def plan_roots(models: list[str]) -> list[str]:
+    """Which of `models` to lint on their own, in the given order: a file
+    that another one reaches through `include` is checked as part of it.
+    The roots reaching the most files go first, so in a chain main ->
+    sales -> delivery main is kept, and in a cycle the first file is."""
+    from ..language.workspace import reached_paths
+
+    reach: dict[str, set[str]] = {}
+    for p in models:
+        try:
+            with open(p, "rb") as f:
+                if b"include" not in f.read():
+                    continue
+            reached = reached_paths(p)
+        except (OSError, PrepError):
+            continue  # linting the file says what is wrong with it
+        if len(reached) > 1:
+            reach[p] = {os.path.realpath(f) for f in reached[1:]}
+    if not reach:
+        return models
+    order = {p: i for i, p in enumerate(models)}
+    covered: set[str] = set()
+    for p in sorted(reach, key=lambda q: (-len(reach[q]), order[q])):
+        if os.path.realpath(p) not in covered:
+            covered |= reach[p]
+    return [p for p in models if os.path.realpath(p) not in covered]
 
 
 def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None) -> list[FileReport]:
     """Lint every model below `paths` (raises LintConfigError for a bad
-    configuration file or override). `cache`: a `prep.linter.cache.LintCache`."""
+    configuration file or override). `cache`: a `prep.linter.cache.LintCache`.
+    A file that another file of the set includes is linted as part of it."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
-    return [lint_file(p, finder.for_file(p), overrides, cache) for p in find_models(paths)]
+    models = find_models(paths)
+    if len(models) > 1:
+        models = plan_roots(models)
+    return [lint_file(p, finder.for_file(p), overrides, cache) for p in models]
 
 
 def exit_status(reports: list[FileReport]) -> int:

@@ -83,12 +83,17 @@ deliverable plan [final]
 
 UNREADABLE_FILE = Rule(
     code="E000", name="unreadable-file", severity=ERROR,
-    summary="A file cannot be read as a model (missing, a directory, binary, not UTF-8).",
+    summary="A file cannot be read as a model (missing, a directory, binary, not UTF-8, "
+            "or an `include` that cannot be followed).",
     question=QUESTION_STRUCTURE,
     why="prep reads models as UTF-8 text (with or without a byte-order mark; UTF-16 with one). Other "
         "encodings (Shift_JIS, EUC-JP) are detected and named with the command that converts them. "
+        "An `include` that names a missing file, a glob that matches nothing, an include cycle, and a "
+        "path that leads out of the workspace (absolute, `..` climbing out, a symbolic link to "
+        "elsewhere) are reported at the `include` line; the outside file is never read "
+        "(docs/workspaces.md). "
         "This is an input error, not a finding: it is always reported and `prep lint` exits with 2.",
-    fix="Check the path; save the file as UTF-8.",
+    fix="Check the path; save the file as UTF-8; include only files inside the workspace.",
     bad=None, good=None, stage="input",
 )
 

@@ -4,6 +4,10 @@ with its span):
     a -> b   # prep: ignore[I101]          silences I101 for findings on this line
     # prep: ignore-file[S301, K201]         silences those codes in the whole file
 
+In a workspace (a model kept in several files) a suppression covers its own
+file only: a line is a line of the file the comment is in, and
+`ignore-file` is about that file.
+
 A suppression that silences nothing (or names an unknown code, or no code
 at all) is itself reported as P001, as ruff reports unused `# noqa` (RUF100).
 Suppressions are matched against the findings of *every* rule, enabled or
@@ -43,21 +47,23 @@ def apply_suppressions(model, findings: list[Diagnostic], known_codes) -> tuple[
     sups = parse_suppressions(model)
     if not sups:
         return findings, []
-    file_wide: dict[str, Suppression] = {}
-    by_line: dict[int, list[Suppression]] = {}
+    # keyed by (file, code) and (file, line): a workspace's files each keep their own
+    file_wide: dict[tuple[str, str], Suppression] = {}
+    by_line: dict[tuple[str, int], list[Suppression]] = {}
     for s in sups:
+        span = s.comment.span
         if s.file_wide:
             for code in s.codes:
-                file_wide.setdefault(code, s)
+                file_wide.setdefault((span.path, code), s)
         else:
-            by_line.setdefault(s.comment.span.line, []).append(s)
+            by_line.setdefault((span.path, span.line), []).append(s)
     kept = []
     for f in findings:
-        s = file_wide.get(f.code)
+        s = file_wide.get((f.span.path, f.code))
         if s is not None:
             s.used.add(f.code)
             continue
-        hit = next((s for s in by_line.get(f.span.line, ()) if f.code in s.codes), None)
+        hit = next((s for s in by_line.get((f.span.path, f.span.line), ()) if f.code in s.codes), None)
         if hit is not None:
             hit.used.add(f.code)
             continue

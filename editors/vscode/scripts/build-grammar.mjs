@@ -19,9 +19,9 @@ const OUT = join(EXT, "syntaxes", "prep.tmLanguage.json");
 
 // Keywords of the language. A keyword is a whole word (the lexer turns a NAME
 // token whose text is exactly the keyword into the keyword). `stage` is the
-// stage syntax of issue 11; the test checks this list covers every keyword
-// terminal of prep.lark.
-export const KEYWORDS = ["title", "deliverable", "knowhow", "measure", "group", "stage"];
+// stage syntax of issue 11, `include` the workspaces of issue 20; the test
+// checks this list covers every keyword terminal of prep.lark.
+export const KEYWORDS = ["title", "deliverable", "knowhow", "measure", "group", "stage", "include"];
 
 // Python's `\s` in a str pattern: Unicode whitespace as str.isspace() sees it
 // (it includes U+001C..U+001F, which Oniguruma's \s does not), spelled out so

@@ -1,0 +1,450 @@
+"""Workspaces: one model kept in many files (`include "sales.prep"`).
+
+A root file names other files with `include "PATH"` (a path or a glob,
+relative to the including file). Every file the root reaches is parsed on
+its own and their statements are built into ONE `Model` with one
+namespace, in a fixed order: the root first, then each include depth-first
+in the order written (a glob's matches sorted). Every span names the file
+that holds its statement, so lint findings, E002 conflicts (with the other
+file as the related place) and carets point at the right file.
+
+    from prep.language.workspace import load_workspace, read_workspace
+
+    model = load_workspace("models/main.prep")   # a Model; raises PrepError
+    model.files            # {path: text}, the root first: what carets are drawn from
+    ws = read_workspace("models/main.prep")      # never raises for include problems
+    ws.paths               # every file the root reaches, in reading order (watch these)
+    ws.errors              # the located errors (missing file, cycle, outside, ...)
+
+Safety: a workspace has a root folder (`workspace_root`): the folder of the
+nearest prep.toml, or pyproject.toml with a [tool.prep] table, at or above
+the root file; else the git work tree (a `.git` entry); else the root
+file's own folder. An include is read only when it lies inside that folder:
+an absolute path, a `..` that climbs out and a symbolic link that leads out
+are errors located at the `include` line, and the outside file is never
+opened, so a pull request cannot make CI print a file from outside the
+repository. Missing files (with a did-you-mean), globs that match nothing,
+include cycles (the chain is named) and files that are not UTF-8 are
+located errors too (E000: `prep lint` exits 2).
+
+Other sources of files: `read_workspace(root, files=...)` takes any object
+with the methods of `DiskFiles` (read, glob, kind, real, model_files), so a
+caller can resolve a workspace at a git revision (`prep diff`) or from an
+editor's unsaved buffers (the language server); `DiskFiles(read=fn)`
+replaces only how a file's text is read.
+
+A file without `include` lines never comes here: `prep.load` parses it and
+builds its model exactly as before (the cost of a workspace is paid only by
+a model that has one).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .diagnostics import ERROR, Diagnostic, PrepError, Related, Span
+
+# the markers of a workspace root, nearest first (the configuration files
+# prep.linter.config reads, then the repository)
+CONFIG_FILES = ("prep.toml", "pyproject.toml")
+_GLOB_CHARS = frozenset("*?[")
+_MAX_CANDIDATES = 20_000  # model files looked at for a did-you-mean
+
+
+# --------------------------------------------------------------------------
+# where the workspace ends
+
+
+def workspace_root(root_file: str) -> str:
+    """The absolute folder a workspace may read from: the nearest folder at
+    or above `root_file` with a prep.toml or a pyproject.toml that has a
+    [tool.prep] table, else the nearest with a `.git` entry, else the root
+    file's own folder."""
+    start = os.path.dirname(os.path.abspath(root_file))
+    d = start
+    while True:
+        if os.path.isfile(os.path.join(d, "prep.toml")) or _has_tool_prep(os.path.join(d, "pyproject.toml")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    d = start
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return start
+        d = parent
+
+
+def _has_tool_prep(path: str) -> bool:
+    """A pyproject.toml with a [tool.prep] table (the same test as the
+    configuration's; an unreadable one is no marker: lint reports it)."""
+    if not os.path.isfile(path):
+        return False
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "prep" in tool
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+# --------------------------------------------------------------------------
+# how files are seen
+
+
+class DiskFiles:
+    """Files on disk, as the loader sees them. `read(path) -> text` may be
+    replaced (e.g. by an editor's unsaved buffers); subclass to see another
+    tree altogether (a git revision), keeping the method contracts."""
+
+    def __init__(self, read: Callable[[str], str] | None = None):
+        if read is not None:
+            self.read = read  # type: ignore[method-assign]
+
+    def read(self, path: str) -> str:
+        """The normalized text of a model file; PrepError (located in that
+        file) when it cannot be read as one (not UTF-8, binary, ...)."""
+        from .source import read_source
+
+        return read_source(path)
+
+    def kind(self, path: str) -> str | None:
+        """"file", "folder" or None (nothing there)."""
+        if os.path.isfile(path):
+            return "file"
+        if os.path.isdir(path):
+            return "folder"
+        return None
+
+    def real(self, path: str) -> str:
+        """The absolute path with every symbolic link resolved."""
+        return os.path.realpath(path)
+
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        """Paths relative to `folder` matching `pattern` (`**` spans
+        folders; hidden files are not matched), files only, sorted."""
+        import glob
+
+        found = glob.glob(pattern, root_dir=folder or ".", recursive=True)
+        return sorted(p for p in found if os.path.isfile(os.path.join(folder, p)))
+
+    def model_files(self, folder: str) -> list[str]:
+        """Every *.prep below `folder` (hidden folders skipped), relative to
+        it, for a did-you-mean; at most a few thousand."""
+        out: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for f in sorted(filenames):
+                if f.endswith(".prep"):
+                    out.append(os.path.relpath(os.path.join(dirpath, f), folder))
+                    if len(out) >= _MAX_CANDIDATES:
+                        return out
+        return out
+
+
+# --------------------------------------------------------------------------
+# reading every file a root reaches
+
+
+@dataclass
+class Workspace:
+    """Every file a root reaches, read and parsed, in reading order."""
+
+    root: str                                   # the root file, as given
+    folder: str                                 # the workspace root (absolute)
+    files: dict[str, str] = field(default_factory=dict)       # path -> text, the root first
+    parsed: dict[str, tuple] = field(default_factory=dict)    # path -> (statements, comments)
+    errors: list[Diagnostic] = field(default_factory=list)    # include and read errors, located
+    # every glob as (folder, pattern, what it matched): what a cache must
+    # look at again, since a new file can match without any file changing
+    globs: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[str]:
+        """Every file reached, the root first (those read without error
+        and those that failed to read or parse alike)."""
+        return list(self.files)
+
+
+def read_workspace(root: str, *, files: DiskFiles | None = None, text: str | None = None,
+                   parsed: tuple | None = None, folder: str | None = None, parse=None) -> Workspace:
+    """Read `root` and every file it includes. Problems are collected in
+    `errors` (nothing is raised for them); a root that cannot be read at
+    all raises its PrepError. `text` / `parsed`: the root's text and
+    (statements, comments) when the caller has them already. `folder`: the
+    workspace root (default: `workspace_root(root)`). `parse(text, path)
+    -> (statements, comments)`: the parser (default: the language's)."""
+    if parse is None:
+        from .parse import parse_statements as parse
+
+    files = files or DiskFiles()
+    ws = Workspace(root, os.path.abspath(folder) if folder is not None else workspace_root(root))
+    real_folder = files.real(ws.folder)
+    if text is None:
+        text = files.read(root)
+    if parsed is None:
+        parsed = parse(text, root)
+    ws.files[root] = text
+    ws.parsed[root] = parsed
+    seen = {files.real(root): root}
+    _follow(ws, files, root, parsed[0], [files.real(root)], [root], seen, real_folder, parse)
+    return ws
+
+
+_INCLUDE_LINE = None
+
+
+def _include_lines(text: str, path: str) -> tuple[list, tuple]:
+    """Only the `include "..."` lines of a text, as statements: enough to
+    follow a workspace without parsing it (every include written, whether
+    or not the file has other errors)."""
+    global _INCLUDE_LINE
+    if _INCLUDE_LINE is None:
+        import re
+
+        from .fastparse import STRING_PATTERN, WS_PATTERN
+
+        _INCLUDE_LINE = re.compile("^" + WS_PATTERN + "*(include)" + WS_PATTERN + "+(" + STRING_PATTERN + ")", re.M)
+    from .syntax import IncludeStmt, unescape
+
+    out = []
+    if "include" in text:
+        for m in _INCLUDE_LINE.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            start = m.start() - (text.rfind("\n", 0, m.start()) + 1)
+            col, end = m.start(1) - m.start() + start + 1, m.end(2) - m.start() + start + 1
+            tcol = m.start(2) - m.start() + start + 1
+            target = Span(path, line, tcol, line, end)
+            out.append(IncludeStmt(unescape(m.group(2)), target, Span(path, line, col, line, end)))
+    return out, ()
+
+
+def reached_paths(root: str, *, files: DiskFiles | None = None) -> list[str]:
+    """Every file `root` reaches through `include`, the root first, without
+    parsing them (their `include` lines only): what a watcher watches, and
+    how `prep lint DIR` tells the roots from their parts. Problems are
+    ignored here; loading the root reports them."""
+    return read_workspace(root, files=files, parse=_include_lines).paths
+
+
+def _follow(ws: Workspace, files: DiskFiles, path: str, statements: list, chain_real: list[str],
+            chain: list[str], seen: dict[str, str], real_folder: str, parse) -> None:
+    """Read the includes of one file (depth-first, in the order written)."""
+    from .syntax import IncludeStmt
+
+    for st in statements:
+        if type(st) is not IncludeStmt:
+            continue  # includes inside blocks are the model builder's error
+        for target in _resolve(ws, files, path, st, real_folder):
+            real = files.real(target)
+            if real in chain_real:
+                at = chain_real.index(real)
+                cycle = " -> ".join(chain[at:] + [target])
+                ws.errors.append(_error(st.target_span, f"include cycle: {cycle}",
+                                        "a file cannot include itself, directly or through others: "
+                                        "remove one `include` of the chain (a root includes its parts, "
+                                        "the parts do not include the root)"))
+                continue
+            if real in seen:
+                continue  # reached along another path already: read once
+            seen[real] = target
+            included_from = Related(st.span, "included from here")
+            try:
+                text = files.read(target)
+            except PrepError as e:
+                ws.files[target] = e.source if e.source is not None else ""
+                ws.errors.extend(_with_related(d, included_from) for d in e.diagnostics)
+                continue
+            ws.files[target] = text
+            try:
+                parsed = parse(text, target)
+            except PrepError as e:
+                ws.errors.extend(_with_related(d, included_from) for d in e.diagnostics)
+                continue
+            ws.parsed[target] = parsed
+            _follow(ws, files, target, parsed[0], chain_real + [real], chain + [target], seen, real_folder, parse)
+
+
+def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -> list[str]:
+    """The files one `include` names (paths as spans give them), checked to
+    lie inside the workspace; errors go to `ws.errors` (and give [])."""
+    where = st.target_span
+    target = st.target
+    shown_root = _shown_folder(ws.folder)
+    if not target.strip():
+        ws.errors.append(_error(where, "`include` names no file", 'write the path of a model file: include "sales.prep"'))
+        return []
+    if os.path.isabs(target) or target.startswith(("/", "\\")) or os.path.splitdrive(target)[0]:
+        ws.errors.append(_error(where, f"include '{target}' is an absolute path",
+                                f"write the path relative to this file's folder; a model reads only files "
+                                f"inside its workspace ({shown_root})"))
+        return []
+    base = os.path.dirname(path)
+    joined = os.path.normpath(os.path.join(base, target))
+    if not _inside(os.path.abspath(joined), ws.folder):
+        ws.errors.append(_error(where, f"include '{target}' leads out of the workspace ({shown_root})",
+                                "a model reads only files inside its workspace: the folder of the nearest "
+                                "prep.toml (or pyproject.toml with [tool.prep]), else the git repository; "
+                                "move the file inside, or put a prep.toml in a folder above both"))
+        return []
+    if _GLOB_CHARS.intersection(target):
+        # the folders before the first wildcard: not even listed when a link takes them outside
+        literal = []
+        for part in target.replace("\\", "/").split("/"):
+            if _GLOB_CHARS.intersection(part):
+                break
+            literal.append(part)
+        prefix = os.path.normpath(os.path.join(base, *literal)) if literal else None
+        if prefix is not None and not _inside(files.real(prefix), real_folder):
+            link = _first_link_out(files, prefix, real_folder)
+            ws.errors.append(_error(where, f"'{link}' is a symbolic link that leads out of the workspace "
+                                    f"({shown_root})", "a model reads only files inside its workspace; copy the "
+                                    "files in instead of linking to their folder"))
+            return []
+        found = files.glob(base, target)
+        ws.globs.append((base, target, tuple(found)))
+        matches = [os.path.normpath(os.path.join(base, m)) for m in found]
+        # a root may include "*.prep" beside itself without including itself
+        matches = [m for m in matches if files.real(m) != files.real(path)]
+        if not matches:
+            ws.errors.append(_error(where, f"no file matches '{target}'",
+                                    _near(files, ws, base, target, "check the pattern; it is relative to this "
+                                          "file's folder, and `**` spans folders")))
+            return []
+    else:
+        kind = files.kind(joined) if _inside(files.real(joined), real_folder) else "outside"
+        if kind is None:
+            ws.errors.append(_error(where, f"no file '{target}' (looked for {joined})",
+                                    _near(files, ws, base, target, "check the path; it is relative to this "
+                                          "file's folder")))
+            return []
+        if kind == "folder":
+            ws.errors.append(_error(where, f"'{target}' is a folder, not a model file",
+                                    f'include its files with a glob: include "{target.rstrip("/")}/*.prep"'))
+            return []
+        matches = [joined]
+    out = []
+    for m in matches:
+        if not _inside(files.real(m), real_folder):
+            # never opened, and neither where it leads nor what is there is said
+            link = _first_link_out(files, m, real_folder)
+            ws.errors.append(_error(where, f"'{link}' is a symbolic link that leads out of the workspace ({shown_root})",
+                                    "a model reads only files inside its workspace; copy the file in "
+                                    "instead of linking to it"))
+            continue
+        out.append(m)
+    return out
+
+
+def _first_link_out(files: DiskFiles, path: str, real_folder: str) -> str:
+    """The shortest leading part of `path` whose real place is outside the
+    workspace: the link itself (a name inside the workspace)."""
+    parts = path.split(os.sep)
+    for i in range(1, len(parts) + 1):
+        prefix = os.sep.join(parts[:i])
+        if prefix and not _inside(files.real(prefix), real_folder):
+            return prefix
+    return path
+
+
+def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: str) -> str:
+    """A did-you-mean among the model files of the workspace, as paths
+    from the including file's folder."""
+    try:
+        names = files.model_files(ws.folder)
+    except OSError:
+        names = []
+    here = os.path.abspath(base or ".")
+    relative = []
+    for n in names:
+        rel = os.path.relpath(os.path.join(ws.folder, n), here).replace(os.sep, "/")
+        relative.append(rel)
+    close = difflib.get_close_matches(target.replace(os.sep, "/"), relative, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return otherwise
+
+
+def _shown_folder(folder: str) -> str:
+    """The workspace root as messages name it: relative below the current
+    folder, else absolute (never a path outside it that the model named)."""
+    rel = os.path.relpath(folder)
+    if rel == ".":
+        return "the current folder"
+    return folder if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _error(span: Span, message: str, hint: str) -> Diagnostic:
+    return Diagnostic("E000", ERROR, message, span, name="unreadable-file", hint=hint)
+
+
+def _with_related(d: Diagnostic, related: Related) -> Diagnostic:
+    return Diagnostic(d.code, d.severity, d.message, d.span, d.name, d.subject, d.hint,
+                      d.related + (related,), d.stage)
+
+
+# --------------------------------------------------------------------------
+# one model
+
+
+def build_workspace_model(ws: Workspace, *, strict: bool = True):
+    """The one Model of every file of `ws`: statements in reading order.
+    Raises PrepError (with every file's text, for carets) when a file could
+    not be read or parsed, or when `strict` and the model has errors."""
+    from .model import build_model
+
+    if ws.errors:
+        raise PrepError(ws.errors, ws.files.get(ws.root), sources=dict(ws.files))
+    statements: list = []
+    comments: list = []
+    for path in ws.files:
+        st, cm = ws.parsed[path]
+        statements.extend(st)
+        comments.extend(cm)
+    model = build_model(statements, ws.root, comments, ws.files[ws.root], files=dict(ws.files))
+    if strict and model.errors:
+        raise PrepError(model.errors, ws.files[ws.root], sources=dict(ws.files))
+    return model
+
+
+def load_workspace(root: str | os.PathLike[str], *, strict: bool = True, files: DiskFiles | None = None,
+                   read: Callable[[str], str] | None = None, folder: str | None = None):
+    """The Model of `root` and every file it reaches (see the module's
+    docstring). `read(path) -> text` replaces how files are read; `files`
+    replaces how they are seen altogether; `folder` the workspace root."""
+    if files is None:
+        files = DiskFiles(read)
+    return build_workspace_model(read_workspace(os.fspath(root), files=files, folder=folder), strict=strict)
+
+
+def no_folder_error(statements: list, text: str) -> PrepError:
+    """Text given without a file (`prep.loads(text)`) has no folder to
+    resolve an include from: say so at the first one."""
+    from .syntax import IncludeStmt
+
+    first = next(st for st in statements if type(st) is IncludeStmt)
+    return PrepError([_error(first.span, "`include` needs the model's own file: text given without a path has "
+                             "no folder to find the included files in",
+                             "use prep.load(path), or prep.loads(text, path=\"models/main.prep\") to resolve "
+                             "includes from that file's folder")], text)
+
+
+def has_includes(statements: list) -> bool:
+    """Whether a file's top level has an `include` (the only place one counts)."""
+    from .syntax import IncludeStmt
+
+    return any(type(st) is IncludeStmt for st in statements)

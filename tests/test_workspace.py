@@ -1,0 +1,567 @@
+"""Workspaces: one model kept in many files (`include`), issue 20.
+
+Every case is built from real files in tmp_path (real symbolic links too)
+and checked through the API and the command line (click's runner and a
+real process): the split model lints clean, findings and carets land in
+the file that holds the statement, and nothing outside the workspace is
+ever read or printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+import prep
+from prep.language.diagnostics import PrepError
+
+MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "delivery.prep"\n'
+SALES = "deliverable 提案書 [external]\ndeliverable 受注\n提案書, 価格表 -> 受注\n"
+DELIVERY = ("deliverable 価格表 [external]\nknowhow 導入ノウハウ [owner: [佐藤, 伊藤]]\n"
+            "deliverable 導入計画 [final]\n受注, 導入ノウハウ -> 導入計画\n")
+SECRET = "TOP-SECRET-TOKEN-4711"
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    """A workspace folder (with prep.toml) as the current folder; ws(name, text) writes a file."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "prep.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(root)
+
+    def write(name: str, text: str | bytes):
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text, encoding="utf-8")
+        return p
+
+    write.root = root
+    return write
+
+
+@pytest.fixture
+def split(ws):
+    ws("main.prep", MAIN)
+    ws("sales.prep", SALES)
+    ws("delivery.prep", DELIVERY)
+    return ws
+
+
+@pytest.fixture
+def secret(tmp_path):
+    """A file outside the workspace whose text must never appear anywhere."""
+    p = tmp_path / "outside" / "secret.prep"
+    p.parent.mkdir()
+    p.write_text(f"deliverable {SECRET}\n{SECRET} -> leaked\n", encoding="utf-8")
+    return p
+
+
+# --------------------------------------------------------------------------
+# one model
+
+
+def test_the_split_model_is_one_model(split):
+    model = prep.load("main.prep")
+    assert list(model.files) == ["main.prep", "sales.prep", "delivery.prep"]
+    assert set(model.deliverables) == {"提案書", "受注", "価格表", "導入ノウハウ", "導入計画"}
+    assert model.title == "受注から導入まで"
+    # each element keeps its own file
+    assert model.deliverables["価格表"].span.path == "delivery.prep"
+    assert model.deliverables["受注"].span.path == "sales.prep"
+    assert {r.span.path for r in model.relations} == {"sales.prep", "delivery.prep"}
+    assert [i.target for i in model.includes] == ["sales.prep", "delivery.prep"]
+    assert model.files["sales.prep"] == SALES
+
+
+def test_the_split_model_lints_with_no_false_findings(split, cli):
+    assert list(prep.lint(prep.load("main.prep"))) == []
+    r = cli("lint", "--no-cache", "main.prep")
+    assert r.exit_code == 0, r.output
+    assert r.output == "Checked 3 files: no findings.\n"
+    # the same files one by one: the findings the workspace removes
+    r = cli("lint", "--no-cache", "sales.prep")
+    assert r.exit_code == 1 and "I102" in r.output and "'価格表'" in r.output
+
+
+def test_lint_dir_checks_parts_as_part_of_their_root(split, cli, prep_run):
+    for args in ((), (".",), ("main.prep", "sales.prep", "delivery.prep")):
+        r = cli("lint", "--no-cache", *args)
+        assert r.exit_code == 0, r.output
+        assert r.output == "Checked 3 files: no findings.\n"
+    p = prep_run("lint", "--no-cache", cwd=split.root)
+    assert p.returncode == 0 and p.stdout == b"Checked 3 files: no findings.\n", p.stderr
+
+
+def test_a_chain_of_includes_is_checked_once_from_its_top(ws, cli):
+    ws("main.prep", 'include "sales.prep"\n')
+    ws("sales.prep", SALES + 'include "delivery.prep"\n')
+    ws("delivery.prep", DELIVERY)
+    model = prep.load("main.prep")
+    assert list(model.files) == ["main.prep", "sales.prep", "delivery.prep"]
+    r = cli("lint", "--no-cache", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.output) == []
+
+
+def test_reading_order_is_depth_first_as_written(ws):
+    ws("main.prep", 'include "b.prep"\ninclude "a.prep"\nx -> y\n')
+    ws("b.prep", 'include "sub/c.prep"\nb1 -> b2\n')
+    ws("sub/c.prep", "c1 -> c2\n")
+    ws("a.prep", "a1 -> a2\n")
+    model = prep.load("main.prep")
+    assert list(model.files) == ["main.prep", "b.prep", "sub/c.prep", "a.prep"]
+    assert [r.source for r in model.relations] == ["x", "b1", "c1", "a1"]
+
+
+def test_a_glob_is_sorted_and_a_root_does_not_include_itself(ws):
+    ws("main.prep", 'include "*.prep"\ninclude "departments/*.prep"\n')
+    ws("z.prep", "z1 -> z2\n")
+    ws("b.prep", "b1 -> b2\n")
+    ws("departments/sales.prep", "s1 -> s2\n")
+    ws("departments/cs.prep", "c1 -> c2\n")
+    model = prep.load("main.prep")
+    assert list(model.files) == ["main.prep", "b.prep", "z.prep", "departments/cs.prep", "departments/sales.prep"]
+
+
+def test_a_file_reached_twice_is_read_once(ws):
+    ws("main.prep", 'include "a.prep"\ninclude "b.prep"\ninclude "sub/../shared.prep"\n')
+    ws("a.prep", 'include "shared.prep"\na -> s\n')
+    ws("b.prep", 'include "./shared.prep"\nb -> s\n')
+    ws("shared.prep", "deliverable s [final]\n")
+    model = prep.load("main.prep")
+    assert list(model.files) == ["main.prep", "a.prep", "shared.prep", "b.prep"]
+    assert model.errors == []
+
+
+def test_a_conflict_across_files_is_e002_with_both_places(ws, cli):
+    ws("main.prep", 'include "sales.prep"\ninclude "delivery.prep"\n')
+    ws("sales.prep", "knowhow 価格表\n価格表 -> 受注\n")
+    ws("delivery.prep", "\ndeliverable 価格表 [external]\n")
+    with pytest.raises(PrepError) as e:
+        prep.load("main.prep")
+    (d,) = e.value.diagnostics
+    assert d.code == "E002" and d.span.path == "delivery.prep" and d.span.line == 2
+    assert d.related[0].span.path == "sales.prep" and d.related[0].span.line == 1
+    r = cli("lint", "--no-cache", "main.prep")
+    assert r.exit_code == 1
+    assert "delivery.prep:2:13: E002" in r.output
+    # the caret line is delivery.prep's line 2, not the root's
+    assert "  deliverable 価格表 [external]\n              ^^^^^^" in r.output
+    assert "sales.prep:1:9: note: first declared here" in r.output
+    r = cli("render", "main.prep", "-o", "x.svg")
+    assert r.exit_code == 2
+    assert "delivery.prep:2:13: error:" in r.output and "  deliverable 価格表 [external]" in r.output
+
+
+def test_findings_sit_in_their_file_with_carets_from_it(ws, cli):
+    ws("main.prep", 'include "parts/delivery.prep"\ndeliverable 提案書 [external]\n提案書, 価格表 -> 受注\n')
+    ws("parts/delivery.prep", "\n\n受注 -> 導入計画\n")
+    r = cli("lint", "--no-cache", "main.prep")
+    assert r.exit_code == 1
+    assert "parts/delivery.prep:3:7: I103 [warning] '導入計画' feeds nothing" in r.output
+    assert "  受注 -> 導入計画\n          ^^^^^^^^" in r.output
+    # findings: the root's first, then the part's
+    paths = [f["path"] for f in json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)]
+    assert paths == sorted(paths, key=lambda p: p != "main.prep") and "parts/delivery.prep" in paths
+
+
+def test_suppressions_work_per_file(ws, cli):
+    ws("main.prep", 'include "a.prep"\ninclude "b.prep"\n')
+    ws("a.prep", "# prep: ignore-file[I104]\ndeliverable x [external]\nx, k -> y  # prep: ignore[I103]\n"
+                 "knowhow k [owner: [A, B]]\n")
+    ws("b.prep", "deliverable p [external]\nknowhow q [owner: [A, B]]\np, q -> z\n")
+    found = [(f["path"], f["code"], f["line"]) for f in
+             json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)]
+    # a.prep's ignore-file and line suppression cover a.prep only
+    assert ("a.prep", "I103", 3) not in found and ("a.prep", "I104", 3) not in found
+    assert ("b.prep", "I103", 3) in found and ("b.prep", "I104", 3) in found
+    # a suppression on line 3 of a.prep does not reach line 3 of b.prep, and is used
+    assert not any(code == "P001" for _, code, _ in found)
+
+
+def test_sarif_and_github_point_at_each_file(split, cli):
+    split("delivery.prep", DELIVERY.replace("[final]", ""))
+    sarif = json.loads(cli("lint", "--no-cache", "--format", "sarif", "main.prep").output)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert uris == {"delivery.prep"}
+    gh = cli("lint", "--no-cache", "--format", "github", "main.prep").output
+    assert gh.startswith("::warning file=delivery.prep,line=3,") and "main.prep" not in gh
+
+
+def test_configuration_comes_from_the_workspace_root(split, cli):
+    split("prep.toml", '[lint]\nignore = ["I103"]\n[lint.per-file-ignores]\n"delivery.prep" = ["I104"]\n')
+    split("delivery.prep", DELIVERY.replace("[final]", "") + "導入計画 -> 報告\n")
+    found = {(f["path"], f["code"]) for f in
+             json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)}
+    assert ("delivery.prep", "I103") not in found      # ignored everywhere
+    assert ("delivery.prep", "I104") not in found      # ignored in delivery.prep only
+    split("sales.prep", SALES + "受注 -> 見積\n")
+    found = {(f["path"], f["code"]) for f in
+             json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)}
+    assert ("sales.prep", "I104") in found
+    # the root's own per-file ignores cover the root only, not its parts
+    split("prep.toml", '[lint.per-file-ignores]\n"main.prep" = ["I104"]\n')
+    split("main.prep", MAIN + "導入計画 -> 報告書\n")
+    found = {(f["path"], f["code"]) for f in
+             json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)}
+    assert ("main.prep", "I104") not in found and ("sales.prep", "I104") in found
+
+
+# --------------------------------------------------------------------------
+# the cache keys on every file
+
+
+def test_the_lint_cache_sees_a_change_in_an_included_file(split, cli, monkeypatch):
+    from prep.linter.cache import LintCache
+
+    monkeypatch.setenv("PREP_CACHE_DIR", str(split.root / "cache"))
+    assert cli("lint", "main.prep").output == "Checked 3 files: no findings.\n"
+    cache = LintCache.open()
+    config = [None, [], {}, {}]
+    ticket = cache.lookup("main.prep", config)
+    assert ticket.hit is not None and ticket.sources["delivery.prep"] == DELIVERY
+    # warm: the same report, carets included
+    r = cli("lint", "main.prep")
+    assert r.exit_code == 0 and r.output == "Checked 3 files: no findings.\n"
+    split("delivery.prep", DELIVERY.replace("[final]", ""))
+    assert cache.lookup("main.prep", config).hit is None
+    r = cli("lint", "main.prep")
+    assert r.exit_code == 1 and "delivery.prep:3:13: I103" in r.output and "  deliverable 導入計画" in r.output
+    assert cli("lint", "main.prep").output == r.output  # and warm again
+
+
+def test_the_lint_cache_sees_a_new_file_matching_a_glob(ws, cli, monkeypatch):
+    monkeypatch.setenv("PREP_CACHE_DIR", str(ws.root / "cache"))
+    ws("main.prep", 'include "parts/*.prep"\ndeliverable a [external]\ndeliverable b [final]\na, k -> b\n'
+                    "knowhow k [owner: [A, B]]\n")
+    ws("parts/one.prep", "deliverable c [external]\n")
+    assert "I105" in cli("lint", "main.prep").output  # c is isolated
+    assert "I105" in cli("lint", "main.prep").output
+    ws("parts/two.prep", "c, a -> d\ndeliverable d [final]\n")
+    r = cli("lint", "main.prep")
+    assert r.exit_code == 0, r.output
+
+
+# --------------------------------------------------------------------------
+# safe by construction: errors located at the include line, nothing of the outside printed
+
+
+def _refused(cli, prep_run, root, *texts):
+    """Lint and render the root both ways: exit 2, the texts in the message,
+    no secret and no traceback anywhere."""
+    outputs = []
+    for args in (("lint", "--no-cache", "main.prep"), ("lint", "--no-cache"), ("render", "main.prep", "-o", "x.svg"),
+                 ("lint", "--no-cache", "--format", "sarif", "main.prep")):
+        r = cli(*args)
+        assert r.exit_code == 2, (args, r.output)
+        outputs.append(r.output)
+    p = prep_run("lint", "--no-cache", "main.prep", cwd=root)
+    assert p.returncode == 2
+    outputs.append(p.stdout.decode() + p.stderr.decode())
+    for out in outputs:
+        assert SECRET not in out and "Traceback" not in out
+    for text in texts:
+        assert text in outputs[0], outputs[0]
+    assert not (root / "x.svg").exists()
+    return outputs[0]
+
+
+def test_an_absolute_include_is_refused(ws, cli, prep_run, secret):
+    ws("main.prep", f'deliverable a\ninclude "{secret}"\n')
+    out = _refused(cli, prep_run, ws.root, "main.prep:2:9: E000 [error] include", "is an absolute path",
+                   f'  include "{secret}"\n          ^')
+    assert "hint: write the path relative to this file's folder" in out
+    with pytest.raises(PrepError) as e:
+        prep.load("main.prep")
+    assert e.value.diagnostics[0].span.path == "main.prep"
+
+
+def test_dot_dot_that_climbs_out_is_refused(ws, cli, prep_run, secret):
+    ws("main.prep", 'include "sub/../../outside/secret.prep"\n')
+    _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] include '../../outside/secret.prep'"[:14],
+             "leads out of the workspace", "hint: a model reads only files inside its workspace")
+    ws("main.prep", 'include "../outside/*.prep"\n')
+    _refused(cli, prep_run, ws.root, "leads out of the workspace")
+
+
+def test_dot_dot_that_stays_inside_is_fine(ws):
+    ws("models/main.prep", 'include "../shared/common.prep"\na -> b\n')
+    ws("shared/common.prep", "b -> c\n")
+    assert list(prep.load("models/main.prep").files) == ["models/main.prep", "shared/common.prep"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_symlink_that_leads_out_is_refused_and_never_read(ws, cli, prep_run, secret, monkeypatch):
+    os.symlink(secret, ws.root / "link.prep")
+    ws("main.prep", 'deliverable a\ninclude "link.prep"\n')
+    opened = []
+    real_open = open
+
+    def spy(file, *a, **k):
+        opened.append(os.path.realpath(file) if isinstance(file, (str, os.PathLike)) else file)
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr("builtins.open", spy)
+    with pytest.raises(PrepError) as e:
+        prep.load("main.prep")
+    monkeypatch.undo()
+    monkeypatch.chdir(ws.root)
+    assert str(secret) not in opened
+    d = e.value.diagnostics[0]
+    assert (d.span.path, d.span.line, d.code) == ("main.prep", 2, "E000")
+    assert "symbolic link that leads out" in d.message and str(secret) not in e.value.render()
+    _refused(cli, prep_run, ws.root, "main.prep:2:9:", "'link.prep' is a symbolic link that leads out")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_linked_folder_that_leads_out_is_refused_through_a_glob(ws, cli, prep_run, secret, monkeypatch):
+    os.symlink(secret.parent, ws.root / "linked")
+    ws("main.prep", 'include "linked/*.prep"\n')
+    listed = []
+    real_scandir = os.scandir
+
+    def spy(path="."):
+        listed.append(os.path.realpath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", spy)
+    with pytest.raises(PrepError):
+        prep.load("main.prep")
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    assert str(secret.parent) not in listed  # the outside folder is not even listed
+    out = _refused(cli, prep_run, ws.root, "main.prep:1:9:", "'linked' is a symbolic link that leads out")
+    assert "secret.prep" not in out  # not even the name of what is out there
+    ws("main.prep", 'include "linked/secret.prep"\n')
+    out = _refused(cli, prep_run, ws.root, "'linked' is a symbolic link that leads out")
+    assert "secret.prep" in out.split("\n")[1]  # the user's own line only
+    assert "secret.prep" not in out.split("\n")[0]
+
+
+def test_a_symlink_inside_the_workspace_is_fine(ws):
+    if sys.platform == "win32":
+        pytest.skip("symbolic links need privileges on Windows")
+    ws("parts/real.prep", "b -> c\n")
+    os.symlink(ws.root / "parts" / "real.prep", ws.root / "alias.prep")
+    ws("main.prep", 'include "alias.prep"\ninclude "parts/real.prep"\na -> b\n')
+    model = prep.load("main.prep")
+    assert list(model.files) == ["main.prep", "alias.prep"]  # one file, read once
+
+
+def test_a_missing_file_says_did_you_mean(ws, cli, prep_run):
+    ws("main.prep", 'a -> b\ninclude "departments/sale.prep"\n')
+    ws("departments/sales.prep", "b -> c\n")
+    out = _refused(cli, prep_run, ws.root, "main.prep:2:9: E000 [error] no file 'departments/sale.prep'",
+                   "hint: did you mean 'departments/sales.prep'?", '  include "departments/sale.prep"\n          ^')
+
+
+def test_a_glob_that_matches_nothing(ws, cli, prep_run):
+    ws("main.prep", 'include "departmnts/*.prep"\n')
+    ws("departments/sales.prep", "b -> c\n")
+    _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] no file matches 'departmnts/*.prep'")
+
+
+def test_an_include_cycle_names_the_chain(ws, cli, prep_run):
+    ws("main.prep", 'include "sales.prep"\na -> b\n')
+    ws("sales.prep", 'include "delivery.prep"\n')
+    ws("delivery.prep", '\ninclude "main.prep"\n')
+    out = _refused(cli, prep_run, ws.root,
+                   "delivery.prep:2:9: E000 [error] include cycle: main.prep -> sales.prep -> delivery.prep -> main.prep",
+                   '  include "main.prep"')
+    # `prep lint DIR` checks the cycle once (from the first file that reaches the others)
+    r = cli("lint", "--no-cache", "--format", "json")
+    found = json.loads(r.output)
+    assert r.exit_code == 2 and len(found) == 1 and found[0]["message"].startswith("include cycle: ")
+
+
+def test_an_included_file_that_is_not_utf8(ws, cli, prep_run):
+    ws("main.prep", 'a -> b\ninclude "sjis.prep"\n')
+    ws("sjis.prep", "提案書 -> 受注\n".encode("cp932"))
+    out = _refused(cli, prep_run, ws.root, "sjis.prep:1:1: E000 [error] the file is not UTF-8; it looks like Shift_JIS",
+                   "main.prep:2:1: note: included from here")
+
+
+def test_a_syntax_error_in_an_included_file_is_located_there(ws, cli, prep_run):
+    ws("main.prep", 'a -> b\ninclude "bad.prep"\n')
+    ws("bad.prep", "b -> c\nc => d\n")
+    _refused(cli, prep_run, ws.root, "bad.prep:2:3: E001", "  c => d", "main.prep:2:1: note: included from here")
+
+
+def test_include_inside_a_block_is_refused(ws, cli):
+    ws("main.prep", 'group g {\n  include "x.prep"\n}\n')
+    ws("x.prep", "a -> b\n")
+    r = cli("lint", "--no-cache", "main.prep")
+    assert r.exit_code == 2
+    assert "main.prep:2:3: E001 [error] `include` stands at the top level of a file" in r.output
+    assert "hint: move the `include` line out of the group or stage block" in r.output
+
+
+def test_include_is_a_keyword_quote_it_to_use_it_as_a_name(ws):
+    with pytest.raises(PrepError):
+        prep.loads("include -> x\n")
+    model = prep.loads('"include" -> x\n')
+    assert set(model.deliverables) == {"include", "x"}
+    assert prep.format_text('"include"->x\n') == '"include" -> x\n'
+
+
+# --------------------------------------------------------------------------
+# the workspace root
+
+
+def test_the_workspace_root(tmp_path):
+    from prep.language.workspace import workspace_root
+
+    (tmp_path / "repo" / "a" / "b").mkdir(parents=True)
+    f = tmp_path / "repo" / "a" / "b" / "m.prep"
+    f.write_text("a -> b\n")
+    assert workspace_root(str(f)) == str(f.parent)                   # nothing: the file's folder
+    (tmp_path / "repo" / ".git").mkdir()
+    assert workspace_root(str(f)) == str(tmp_path / "repo")          # the repository
+    (tmp_path / "repo" / "a" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert workspace_root(str(f)) == str(tmp_path / "repo")          # a pyproject without [tool.prep] is no marker
+    (tmp_path / "repo" / "a" / "pyproject.toml").write_text("[tool.prep.lint]\nignore = []\n")
+    assert workspace_root(str(f)) == str(tmp_path / "repo" / "a")
+    (tmp_path / "repo" / "a" / "b" / "prep.toml").write_text("")
+    assert workspace_root(str(f)) == str(f.parent)
+
+
+def test_the_git_root_bounds_a_workspace_without_configuration(tmp_path, monkeypatch, secret):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "models").mkdir()
+    (repo / "shared.prep").write_text("b -> c\n", encoding="utf-8")
+    (repo / "models" / "main.prep").write_text('include "../shared.prep"\na -> b\n', encoding="utf-8")
+    monkeypatch.chdir(repo)
+    assert len(prep.load("models/main.prep").files) == 2
+    (repo / "models" / "main.prep").write_text('include "../../outside/secret.prep"\n', encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        prep.load("models/main.prep")
+    assert "leads out of the workspace" in e.value.render() and SECRET not in e.value.render()
+
+
+# --------------------------------------------------------------------------
+# the API
+
+
+def test_loads_with_an_include_needs_a_path(split):
+    with pytest.raises(PrepError) as e:
+        prep.loads('a -> b\ninclude "sales.prep"\n')
+    d = e.value.diagnostics[0]
+    assert (d.span.line, d.span.column) == (2, 1) and "needs the model's own file" in d.message
+    # with the root's path, includes resolve from its folder (an editor's unsaved root)
+    model = prep.loads(MAIN + "受注 -> 請求書\n", "main.prep", strict=False)
+    assert "請求書" in model.deliverables and "価格表" in model.deliverables
+
+
+def test_a_single_file_is_as_before(tmp_path):
+    p = tmp_path / "m.prep"
+    p.write_text(SALES, encoding="utf-8")
+    model = prep.load(p)
+    assert model.files == {str(p): SALES} and model.includes == ()
+    assert "files" not in json.loads(prep.render(model, "json"))
+
+
+def test_a_custom_reader_sees_another_tree(split):
+    from prep.language.workspace import load_workspace, reached_paths
+
+    texts = {"main.prep": MAIN, "sales.prep": SALES, "delivery.prep": DELIVERY.replace("価格表", "料金表")}
+    model = load_workspace("main.prep", read=lambda path: texts[path], strict=False)
+    assert "料金表" in model.deliverables and model.files["delivery.prep"] == texts["delivery.prep"]
+    assert reached_paths("main.prep") == ["main.prep", "sales.prep", "delivery.prep"]
+
+
+def test_the_json_export_says_each_deliverables_file(split, cli):
+    data = json.loads(prep.render(prep.load("main.prep"), "json"))
+    assert data["files"] == ["main.prep", "sales.prep", "delivery.prep"]
+    files = {d["name"]: d["file"] for d in data["deliverables"]}
+    assert files == {"提案書": "sales.prep", "受注": "sales.prep", "価格表": "delivery.prep",
+                     "導入ノウハウ": "delivery.prep", "導入計画": "delivery.prep"}
+    r = cli("render", "main.prep", "-o", "model.json")
+    assert r.exit_code == 0
+    assert json.loads((split.root / "model.json").read_text(encoding="utf-8"))["files"][0] == "main.prep"
+
+
+def test_render_root_draws_the_whole_model(split, cli):
+    r = cli("render", "main.prep", "-o", "all.svg")
+    assert r.exit_code == 0, r.output
+    svg = (split.root / "all.svg").read_text(encoding="utf-8")
+    for name in ("提案書", "受注", "価格表", "導入ノウハウ", "導入計画"):
+        assert name in svg
+
+
+# --------------------------------------------------------------------------
+# the language: both parsers, the formatter
+
+
+def _dump(x):
+    if type(x).__name__ == "Span":
+        return tuple(x)
+    if hasattr(x, "__slots__") and not isinstance(x, tuple):
+        return (type(x).__name__, tuple(_dump(getattr(x, k)) for k in x.__slots__))
+    if isinstance(x, (list, tuple)):
+        return tuple(_dump(i) for i in x)
+    return x
+
+
+@pytest.mark.parametrize("text", [
+    'include "a.prep"\n',
+    'title "t"\n  include   "dir/*.prep"  # all of them\na -> b\n',
+    'include "with \\"quote\\".prep"\ndeliverable x\n',
+    'group g {\n  include "x.prep"\n}\n',
+])
+def test_both_parsers_read_include_alike(text):
+    from prep.language.fastparse import scan
+    from prep.language.parse import parse_statements_lark
+
+    fast = scan(text, "m.prep")
+    assert fast is not None
+    assert _dump(fast[0]) == _dump(parse_statements_lark(text, "m.prep")[0])
+
+
+def test_fmt_keeps_include_lines(split, cli):
+    text = 'title "t"\ninclude    "sales.prep"# the sales part\ninclude "dir/*.prep";a->b\n'
+    out = prep.format_text(text)
+    assert out == 'title "t"\ninclude "sales.prep"  # the sales part\ninclude "dir/*.prep"\na -> b\n'
+    assert prep.format_text(out) == out
+    split("main.prep", 'include  "sales.prep"\ninclude "delivery.prep"\n')
+    split("sales.prep", "提案書,価格表->受注\n")
+    r = cli("fmt", "main.prep", "sales.prep")
+    assert r.exit_code == 0, r.output
+    assert (split.root / "main.prep").read_text(encoding="utf-8") == 'include "sales.prep"\ninclude "delivery.prep"\n'
+    assert (split.root / "sales.prep").read_text(encoding="utf-8") == "提案書, 価格表 -> 受注\n"
+    assert (split.root / "delivery.prep").read_text(encoding="utf-8") == DELIVERY  # not touched: each file on its own
+
+
+def test_paths_do_not_depend_on_the_working_folder(split, cli, prep_run, monkeypatch):
+    monkeypatch.chdir(split.root.parent)
+    r = cli("lint", "--no-cache", "repo/main.prep")
+    assert r.exit_code == 0 and r.output == "Checked 3 files: no findings.\n"
+    split("delivery.prep", DELIVERY.replace("[final]", ""))
+    p = prep_run("lint", "--no-cache", "--format", "github", "repo/main.prep", cwd=split.root.parent)
+    assert p.returncode == 1 and b"file=repo/delivery.prep,line=3," in p.stdout
+
+
+def test_a_part_shared_by_two_roots_is_checked_in_each(ws, cli):
+    ws("as-is.prep", 'include "common.prep"\n提案書, 価格表 -> 受注\n')
+    ws("to-be.prep", 'include "common.prep"\n提案書, 価格表, 顧客課題 -> 受注\n')
+    ws("common.prep", "deliverable 提案書 [external]\ndeliverable 価格表 [external]\ndeliverable 受注 [final]\n"
+                      "deliverable 顧客課題 [external]\n")
+    found = json.loads(cli("lint", "--no-cache", "--format", "json").output)
+    # as-is leaves 顧客課題 isolated (I105, in common.prep); to-be uses it; common.prep is not linted alone
+    assert [(f["path"], f["code"]) for f in found] == [("common.prep", "I105")]
+    r = cli("lint", "--no-cache")
+    assert r.output.endswith("Checked 3 files: 1 finding (1 warning).\n")
+
+
+def test_reached_paths_follows_include_lines_only(ws):
+    from prep.language.workspace import reached_paths
+
+    ws("main.prep", 'include "a.prep"\nthis line => is not valid\ninclude "missing.prep"\n')
+    ws("a.prep", 'include "b/*.prep"\n')
+    ws("b/one.prep", "x -> y\n")
+    assert reached_paths("main.prep") == ["main.prep", "a.prep", "b/one.prep"]
