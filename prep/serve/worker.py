@@ -75,29 +75,6 @@ class Measured:
                      legend=dict(self.legend) if legend else {}, font=self.font, font_size=self.font_size)
 
 
-class _PageFont:
-    """The @font-face of the live page: a subset of the font with every
-    glyph the pictures have drawn so far. A save that draws no new glyph
-    sends the same rule, and the page leaves its face alone (a new face
-    would make the browser load and lay the text out again)."""
-
-    def __init__(self) -> None:
-        self.chars: set[str] = set()
-        self.rule = ""
-
-    def css(self, svg: str) -> str:
-        from ..renderer.webfont import FontUnavailable, font_face_css, used_characters
-
-        new = set(used_characters(svg)) - self.chars
-        if new:
-            self.chars |= new
-            try:
-                self.rule = font_face_css("".join(sorted(self.chars)))
-            except FontUnavailable:  # the picture still names the font
-                self.rule = ""
-        return self.rule
-
-
 def _serve_requests(conn, parent_end) -> None:
     """The child: render each request, answer ("ok", json text) or ("error", text)."""
     from ..embed.viewer import build_viewer
@@ -111,8 +88,10 @@ def _serve_requests(conn, parent_end) -> None:
 
     _process.inside_child = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    from .font import PageFont
+
     previous, previous_key, measured = None, None, None
-    font = _PageFont()
+    font = PageFont()
     while True:
         try:
             request = conn.recv()
@@ -120,7 +99,7 @@ def _serve_requests(conn, parent_end) -> None:
             return
         if request is None:
             return
-        text, path, theme, direction, legend, engine, lint_options, page = request
+        text, path, theme, direction, legend, engine, lint_options, page, font_url = request
         try:
             model = loads(text, path)
             if not model.deliverables:
@@ -132,19 +111,19 @@ def _serve_requests(conn, parent_end) -> None:
 
                 data, _ = build_pages_viewer(model, page, direction=direction, legend=legend, theme=theme,
                                              engine=engine, embed_fonts=False, lint_options=lint_options)
-                data["font"] = font.css(data["svg"]["text"])
+                data["font"] = font.css(data["svg"]["text"], font_url)
                 conn.send(("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
                 continue
             key = (theme, direction, legend, engine)
             if measured is None or (measured.font, measured.font_size) != (theme.font, theme.font_size):
                 measured = Measured(theme.font, theme.font_size)
             sizes = measured.sizes_for(model, legend)
-            # the picture without its font: the page keeps one face for
-            # every glyph drawn so far and replaces it only when it grows
+            # the picture without its font: the page keeps its faces (prep.serve.font)
+            # and replaces them only when a save draws a glyph they lack
             data, geometry = build_viewer(model, direction=direction, legend=legend, theme=theme, engine=engine,
                                           lint_options=lint_options, sizes=sizes,
                                           previous=previous if key == previous_key else None, embed_fonts=False)
-            data["font"] = font.css(data["svg"]["text"])
+            data["font"] = font.css(data["svg"]["text"], font_url)
             previous, previous_key = geometry, key
             answer = ("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         except PrepError as e:
@@ -173,11 +152,11 @@ class Worker:
         self._conn = parent
 
     def render(self, text: str, path: str, theme, direction: str, legend: bool, engine: str, lint_options: dict,
-               timeout: float, page=None) -> str:
+               timeout: float, page=None, font_url: str | None = None) -> str:
         if self._process is None or not self._process.is_alive():
             self._start()
         try:
-            self._conn.send((text, path, theme, direction, legend, engine, lint_options, page))
+            self._conn.send((text, path, theme, direction, legend, engine, lint_options, page, font_url))
             if not self._conn.poll(timeout):
                 self.stop()
                 raise RenderCrashed(f"the render took longer than {timeout:g} s and was stopped")
