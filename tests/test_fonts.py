@@ -314,6 +314,28 @@ def test_a_subset_is_the_same_whatever_the_process_drew_before(tmp_path):
     assert styles(outs[0]) and outs[0] == outs[1]
 
 
+def test_a_subset_cut_from_the_base_face_is_the_one_cut_from_the_font(tmp_path, monkeypatch):
+    """Once a preview has left the base face in the cache (prep serve),
+    subsets are cut from it (0.03 s, not 0.2-1 s from the 16 MB font): the
+    same bytes, and a character the base lacks still comes from the font."""
+    from prep.renderer import webfont
+
+    base = webfont.base_font()
+    script = "import sys, prep\nsys.stdout.buffer.write(prep.render(prep.loads(sys.argv[1]), 'svg'))\n"
+    outs = []
+    for i, with_base in enumerate((False, True)):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"c{i}"))
+        if with_base:
+            target = webfont._base_file(webfont.font_path())
+            target.parent.mkdir(parents=True)
+            target.write_bytes(base)
+        for model in ("鬱蔑 -> 璽鎧①\n", "鬱蔑 -> 𠮷野家\n"):
+            r = subprocess.run([sys.executable, "-c", script, model], capture_output=True, timeout=120)
+            assert r.returncode == 0, r.stderr.decode()
+            outs.append(r.stdout)
+    assert styles(outs[0]) and outs[:2] == outs[2:]
+
+
 def test_without_fonttools_the_svg_is_still_written_with_a_plain_warning(tmp_path):
     src = tmp_path / "m.prep"
     src.write_text(MODEL, encoding="utf-8")
