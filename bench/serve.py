@@ -109,7 +109,8 @@ def _warm_cache(env: dict, prep: list[str]) -> float | None:
     code = ("import prep.renderer.webfont as w, sys, time\n"
             "if not hasattr(w, 'base_font'): sys.exit(3)\n"
             "t = time.perf_counter(); w.base_font(); print(time.perf_counter() - t)\n")
-    r = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    r = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, timeout=600,
+                       cwd=env["XDG_CACHE_HOME"])  # not this folder: its prep would come first
     return float(r.stdout) if r.returncode == 0 else None
 
 
@@ -137,6 +138,7 @@ def bench_serve(n: int = 200, edits: int = 15, prep: list[str] | None = None, pr
     target = target_for(n)
     with tempfile.TemporaryDirectory(prefix="prep-bench-serve-") as tmp:
         env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / "cache"))
+        Path(env["XDG_CACHE_HOME"]).mkdir()
         base_cut = _warm_cache(env, prep)
         model = Path(tmp) / "m.prep"
         text = generate(n, 0, profile)

@@ -391,6 +391,41 @@ def test_the_base_face_is_served_once_named_by_its_hash(running):
     assert f"url({url})" in data["font"][0]
 
 
+STAGED = """title "段階"
+stage kickoff "Stage 1: 開始" [exit: 計画書]
+stage build "Stage 2: 構築"
+要件 -> 計画書 [stage: kickoff]
+計画書 -> 設計書 [stage: build, note: "レビュー済み"]
+"""
+
+
+def test_the_workers_sizes_are_whole_so_a_save_measures_only_what_is_new(monkeypatch):
+    """The render worker's label sizes cover everything the layout asks for
+    (stages and the text blocks too), equal to measuring the whole model;
+    with them the layout measures nothing again, and a save with one new
+    label measures that label alone."""
+    import prep.layouter as layouter
+    from prep.language import loads
+    from prep.serve.worker import Measured
+
+    model = loads(STAGED, "m.prep")
+    measured = Measured("Noto Sans CJK JP", 12.0)
+    sizes = measured.sizes_for(model, False)
+    whole = layouter.measure(model)
+    assert sizes.covers(model, False, False)
+    for part in ("boxes", "labels", "stages", "groups", "notes", "titles"):
+        assert getattr(sizes, part) == getattr(whole, part), part
+
+    asked = []
+    real = layouter.measure
+    monkeypatch.setattr(layouter, "measure", lambda m, **kw: asked.append(m) or real(m, **kw))
+    layouter.layout(model, sizes=sizes)
+    assert asked == []  # the layout took the worker's sizes as they were
+    edited = loads(STAGED + "設計書 -> 試験報告書\n", "m.prep")
+    layouter.layout(edited, sizes=measured.sizes_for(edited, False))
+    assert [list(m.deliverables) for m in asked] == [["試験報告書"]] and not asked[0].stages
+
+
 def test_a_page_previews_the_pages_page_under_page(tmp_path):
     """`prep serve --page 16:9`: the picture is the model fitted to slides,
     each slide a frame titled as the slide is, text at the slide's size."""
