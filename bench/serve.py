@@ -69,6 +69,36 @@ def _wait(driver, script: str, timeout: float = 30.0):
         time.sleep(0.005)
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc; [] elsewhere)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            continue
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, with reaped children's) of `pid` and its
+    descendants so far: what a save cost the processes, whatever else the
+    machine was doing."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _unused_kanji(text: str) -> list[str]:
     """JIS X 0208 kanji (levels 1 and 2, rows 16-84) not in `text`, in JIS order."""
     out = []
@@ -121,6 +151,10 @@ def _summary(rows: list[dict], target: float) -> dict:
         if seconds:
             out[kind] = {"median": statistics.median(seconds), "max": max(seconds), "saves": len(seconds),
                          "within_target": sum(s <= target for s in seconds)}
+            for part in ("server_render", "server_cpu", "browser_cpu", "page_update"):
+                values = [r[part] for r in rows if r["edit"] == kind and part in r]
+                if values:
+                    out[kind][part] = statistics.median(values)
     return out
 
 
@@ -166,10 +200,12 @@ def bench_serve(n: int = 200, edits: int = 15, prep: list[str] | None = None, pr
             for i, (kind, line) in enumerate(edits_of(text, edits)):
                 text += line
                 time.sleep(0.3)  # one save at a time, as a person saves
+                cpu0 = cpu_seconds(proc.pid), cpu_seconds(driver.service.process.pid)
                 t0 = time.time() * 1000
                 model.write_text(text, encoding="utf-8")
                 _wait(driver, f"return prepViewer.shownVersion === {i + 2}")
                 received, shown = driver.execute_script("return [prepViewer.receivedAt, prepViewer.updatedAt]")
+                cpu1 = cpu_seconds(proc.pid), cpu_seconds(driver.service.process.pid)
                 m = None
                 while m is None:
                     server_line = lines.get(timeout=30)
@@ -177,7 +213,9 @@ def bench_serve(n: int = 200, edits: int = 15, prep: list[str] | None = None, pr
                 rows.append({"edit": kind, "seconds": round((shown - t0) / 1000, 3),
                              "server_render": float(m.group(1)),
                              "to_page": round((received - t0) / 1000, 3),  # save -> the page has the data
-                             "page_update": round((shown - received) / 1000, 3)})
+                             "page_update": round((shown - received) / 1000, 3),
+                             "server_cpu": round(cpu1[0] - cpu0[0], 2),  # prep serve and its render worker
+                             "browser_cpu": round(cpu1[1] - cpu0[1], 2)})  # every Chromium process
         finally:
             if driver is not None:
                 driver.quit()
@@ -219,11 +257,12 @@ def table(result: dict) -> str:
     if "skipped" in result:
         return f"serve: skipped ({result['skipped']})"
     lines = [f"prep serve, {result['n']} deliverables ({result['profile']}): save -> updated picture in the browser",
-             "| edit | save to picture (s) | of which: server render | save to data in page | page update |",
-             "|---|---:|---:|---:|---:|"]
+             "| edit | save to picture (s) | of which: server render | save to data in page | page update "
+             "| CPU: server | CPU: browser |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for r in result["edits"]:
         lines.append(f"| {r['edit']} | {r['seconds']:.3f} | {r['server_render']:.3f} | {r['to_page']:.3f} | "
-                     f"{r['page_update']:.3f} |")
+                     f"{r['page_update']:.3f} | {r.get('server_cpu', 0):.2f} | {r.get('browser_cpu', 0):.2f} |")
     lines.append(f"median {result['median']:.3f} s, max {result['max']:.3f} s; "
                  f"{result['within_target']}/{len(result['edits'])} within {result['target']} s; "
                  f"first page {result['first_page']:.2f} s"
@@ -231,5 +270,7 @@ def table(result: dict) -> str:
     for title, kinds in (("prep serve", result["kinds"]), ("prep render --stable", result.get("stable_kinds", {}))):
         for kind, s in kinds.items():
             lines.append(f"  {title}, {kind}: median {s['median']:.3f} s, max {s['max']:.3f} s, "
-                         f"{s['within_target']}/{s['saves']} within {result['target']} s")
+                         f"{s['within_target']}/{s['saves']} within {result['target']} s"
+                         + (f"; CPU median: server {s['server_cpu']:.2f} s, browser {s['browser_cpu']:.2f} s"
+                            if "server_cpu" in s else ""))
     return "\n".join(lines)
