@@ -57,7 +57,7 @@ class BaseFace:
         def cut():
             try:
                 self._set(base_font())
-            except FontUnavailable:
+            except Exception:  # noqa: BLE001 - no traceback in the terminal: the extra face has every glyph
                 pass
 
         self._thread = threading.Thread(target=cut, name="prep-serve-font", daemon=True)
