@@ -151,7 +151,7 @@ def _summary(rows: list[dict], target: float) -> dict:
         if seconds:
             out[kind] = {"median": statistics.median(seconds), "max": max(seconds), "saves": len(seconds),
                          "within_target": sum(s <= target for s in seconds)}
-            for part in ("server_render", "server_cpu", "browser_cpu", "page_update"):
+            for part in ("server_render", "server_cpu", "browser_cpu", "page_update", "cpu"):
                 values = [r[part] for r in rows if r["edit"] == kind and part in r]
                 if values:
                     out[kind][part] = statistics.median(values)
@@ -241,15 +241,21 @@ def bench_stable(model: Path, text: str, edits: int, prep: list[str], env: dict)
     command = prep + ["render", str(model), "--stable", str(layout), "-o", str(svg)]
     subprocess.run(command, env=env, capture_output=True, check=True, timeout=600)  # the layout file
     rows = []
+    import resource
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
     for kind, line in edits_of(text, edits, offset=1):
         text += line
         model.write_text(text, encoding="utf-8")
-        t0 = time.perf_counter()
+        cpu0, t0 = children_cpu(), time.perf_counter()
         r = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, children_cpu() - cpu0
         if r.returncode != 0:
             raise RuntimeError(f"prep render --stable failed: {r.stderr}")
-        rows.append({"edit": kind, "seconds": round(seconds, 3)})
+        rows.append({"edit": kind, "seconds": round(seconds, 3), "cpu": round(cpu, 3)})
     return rows
 
 
@@ -272,5 +278,6 @@ def table(result: dict) -> str:
             lines.append(f"  {title}, {kind}: median {s['median']:.3f} s, max {s['max']:.3f} s, "
                          f"{s['within_target']}/{s['saves']} within {result['target']} s"
                          + (f"; CPU median: server {s['server_cpu']:.2f} s, browser {s['browser_cpu']:.2f} s"
-                            if "server_cpu" in s else ""))
+                            if "server_cpu" in s else "")
+                         + (f"; CPU median {s['cpu']:.2f} s" if "cpu" in s else ""))
     return "\n".join(lines)
