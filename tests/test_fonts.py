@@ -336,6 +336,38 @@ def test_a_subset_cut_from_the_base_face_is_the_one_cut_from_the_font(tmp_path, 
     assert styles(outs[0]) and outs[:2] == outs[2:]
 
 
+def test_stable_rerenders_with_new_kanji_carry_exactly_the_drawn_glyphs(tmp_path, monkeypatch):
+    """prep render --stable after saves that bring kanji never drawn, with
+    the base face in the cache (their subsets are cut from it): each SVG
+    carries exactly the glyphs it draws, and the boxes stay where they were
+    (a rank's column widens for a wider label, nothing more)."""
+    import json
+
+    from prep.renderer import webfont
+
+    base = webfont.base_font()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    target = webfont._base_file(webfont.font_path())
+    target.parent.mkdir(parents=True)
+    target.write_bytes(base)
+    src, svg, places = tmp_path / "m.prep", tmp_path / "m.svg", tmp_path / "m.layout.json"
+    text = MODEL
+    src.write_text(text, encoding="utf-8")
+    first = None
+    for word in ("鬱蔑", "璽鎧台帳", "麒麟①"):
+        r = run_prep("render", str(src), "--stable", str(places), "-o", str(svg))
+        assert r.returncode == 0, r.stderr
+        picture = svg.read_bytes()
+        assert {chr(cp) for cp in embedded_font(picture).getBestCmap()} == drawn_text(picture)
+        nodes = json.loads(places.read_text(encoding="utf-8"))["nodes"]
+        first = first or nodes
+        # the same rows; a column only widens for a wider new label
+        assert all(nodes[n]["y"] == b["y"] and abs(nodes[n]["x"] - b["x"]) < 36 for n, b in first.items())
+        text += f"記録 -> {word}\n"
+        src.write_text(text, encoding="utf-8")
+    assert set("璽鎧台帳") <= drawn_text(picture)
+
+
 def test_without_fonttools_the_svg_is_still_written_with_a_plain_warning(tmp_path):
     src = tmp_path / "m.prep"
     src.write_text(MODEL, encoding="utf-8")
