@@ -368,6 +368,40 @@ def test_stable_rerenders_with_new_kanji_carry_exactly_the_drawn_glyphs(tmp_path
     assert set("璽鎧台帳") <= drawn_text(picture)
 
 
+def test_the_base_face_is_cut_once_and_kept(tmp_path, monkeypatch):
+    """Previews started together in one process cut the base face once (the
+    others wait for it); then it comes from the cache folder, and a file
+    cut short there is cut again."""
+    import threading
+    import time
+
+    from prep.renderer import webfont
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cuts = []
+    fake = b"OTTO" + bytes(8)  # an OpenType header with no tables: whole
+
+    def cut(source, text, flavor):
+        cuts.append(len(text))
+        time.sleep(0.2)
+        return fake
+
+    monkeypatch.setattr(webfont, "_cut", cut)
+    assert webfont.base_font(cut=False) is None
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(webfont.base_font())) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [fake] * 3 and cuts == [len(webfont.base_characters())]
+    assert webfont.base_font(cut=False) == fake and len(cuts) == 1
+    path = webfont._base_file(webfont.font_path())
+    path.write_bytes(b"OTTO\x00\x05" + bytes(6))  # five tables announced, none there
+    assert webfont.base_font(cut=False) is None
+    assert webfont.base_font() == fake and len(cuts) == 2
+
+
 def test_without_fonttools_the_svg_is_still_written_with_a_plain_warning(tmp_path):
     src = tmp_path / "m.prep"
     src.write_text(MODEL, encoding="utf-8")

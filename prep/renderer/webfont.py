@@ -290,23 +290,33 @@ def base_font(cut: bool = True) -> bytes | None:
     if font is None:
         raise FontUnavailable("the font package noto-cjk-sans-jp-regular is not installed")
     path = _base_file(font)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        data = b""
-    if _whole_otf(data):
+
+    def cached() -> bytes | None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return data if _whole_otf(data) else None
+
+    data = cached()
+    if data is not None or not cut:
         return data
-    if not cut:
-        return None
-    data = _cut(font, "".join(sorted(base_characters())), None)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return data
+    with _BASE_CUT:  # one cut per process: previews started together wait for the first
+        data = cached()
+        if data is not None:
+            return data
+        data = _cut(font, "".join(sorted(base_characters())), None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return data
+
+
+_BASE_CUT = threading.Lock()
 
 
 _MAGIC = {"woff2": b"wOF2", "woff": b"wOFF"}
