@@ -285,7 +285,8 @@ def _only_serve(args, argv) -> int:
     from serve import bench_serve, table as serve_table
 
     load_before = os.getloadavg()
-    result = bench_serve(args.serve_n, args.serve_edits, prep_command(), profile=args.serve_profile)
+    result = bench_serve(args.serve_n, args.serve_edits, prep_command(), profile=args.serve_profile,
+                         stable_edits=args.serve_stable_edits)
     result.update(command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   machine=machine_info(), load_average={"before": load_before, "after": os.getloadavg()})
     print(serve_table(result))
@@ -360,7 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-serve", action="store_true",
                     help="run only the live preview benchmark (headless Chromium; writes results/serve.json)")
     ap.add_argument("--serve-n", type=int, default=200, help="model size of the live preview benchmark")
-    ap.add_argument("--serve-edits", type=int, default=10, help="saves measured by the live preview benchmark")
+    ap.add_argument("--serve-edits", type=int, default=15,
+                    help="saves measured by the live preview benchmark (the three kinds in turn)")
+    ap.add_argument("--serve-stable-edits", type=int, default=6,
+                    help="the same kinds of save re-rendered by prep render --stable (0: none)")
     ap.add_argument("--serve-profile", choices=("local", "long-range"), default="local",
                     help="generator profile of the live preview benchmark's model")
     ap.add_argument("--authoring-profile", choices=("local", "long-range"), default="local",

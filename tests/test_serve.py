@@ -7,6 +7,7 @@ stops as a real process without a traceback."""
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
 import re
@@ -323,16 +324,106 @@ def test_a_syntax_error_at_start_still_serves(tmp_path):
 
 
 def test_the_live_page_font_grows_only_with_new_glyphs():
-    from prep.serve.worker import _PageFont
+    """Before the base face is there, the extra face has every glyph drawn
+    so far and is replaced only when a save draws a new one."""
     from prep.renderer.webfont import unicode_range
+    from prep.serve.font import PageFont
 
-    font = _PageFont()
-    first = font.css('<svg><text x="0">見積書</text></svg>')
-    assert first.startswith("@font-face") and unicode_range("見積書") in first
-    # the same glyphs (or fewer): the very same rule, so the page keeps its face
-    assert font.css('<svg><text x="0">積書</text></svg>') is first
-    grown = font.css('<svg><text x="0">見積書</text><text x="1">承認</text></svg>')
-    assert grown != first and unicode_range("承認見積書") in grown
+    font = PageFont()
+    first = font.css('<svg><text x="0">見積書</text></svg>', None)
+    assert first[0] == "" and first[1].startswith("@font-face") and unicode_range("見積書") in first[1]
+    # the same glyphs (or fewer): the very same rules, so the page keeps its faces
+    assert font.css('<svg><text x="0">積書</text></svg>', None) is first
+    grown = font.css('<svg><text x="0">見積書</text><text x="1">承認</text></svg>', None)
+    assert grown[1] != first[1] and unicode_range("承認見積書") in grown[1]
+
+
+def test_with_the_base_face_new_kanji_need_no_new_face():
+    """With the base face (cp932's characters, loaded once by the page), a
+    save that draws kanji never drawn before sends the very same rules; only
+    a character the base lacks (𠮷, not in cp932) grows the extra face, which
+    then has just the characters the base lacks, after any number of saves."""
+    from prep.renderer.webfont import base_characters, unicode_range
+    from prep.serve.font import PageFont
+
+    url = "/font/base-0123456789abcdef0123.otf"
+    font = PageFont()
+    font.css('<svg><text x="0">見積書</text></svg>', None)  # before the base was there
+    rules = font.css('<svg><text x="0">見積書</text></svg>', url)
+    assert rules[0].startswith("@font-face") and f"url({url}) format('opentype')" in rules[0]
+    assert rules[1] == ""  # the base has them all: the extra face is dropped
+    for i, word in enumerate(["鬱蔑", "璽鎧", "①㈱髙", "ｱｲｳ", "Ａｂｃ"]):  # JIS levels 1 and 2, NEC/IBM, half-width
+        assert set(word) <= base_characters()
+        assert font.css(f'<svg><text x="0">見積書</text><text x="{i}">{word}</text></svg>', url) is rules
+    extra = font.css('<svg><text x="0">𠮷野家</text></svg>', url)
+    assert extra[0] == rules[0] and unicode_range("𠮷") in extra[1] and "U+91CE" not in extra[1]
+    assert font.extra == {"𠮷"}
+    for i in range(30):  # many saves, some with a new outside character: the face has exactly those
+        extra = font.css(f'<svg><text x="0">𠮷{chr(0x2000B + i % 3)}{i}</text></svg>', url)
+    assert font.extra == {"𠮷", "\U0002000B", "\U0002000C", "\U0002000D"}
+    assert unicode_range("".join(font.extra)) in extra[1]
+
+
+def test_the_base_face_is_served_once_named_by_its_hash(running):
+    """The page's font comes from its own server: a fixed path the browser
+    keeps for good; the Host check applies; any other font path is 404."""
+    from fontTools.ttLib import TTFont
+
+    from prep.renderer.webfont import base_characters, font_path
+
+    server, preview, _ = running
+    preview.font.wait(120)
+    url = preview.font.url
+    assert url is not None and url.startswith("/font/base-") and url.endswith(".otf")
+    status, headers, body = get(server, url)
+    assert status == 200 and headers["Content-Type"] == "font/otf"
+    assert "immutable" in headers["Cache-Control"] and headers["X-Content-Type-Options"] == "nosniff"
+    cmap = TTFont(io.BytesIO(body)).getBestCmap()
+    in_font = set(TTFont(str(font_path()), lazy=True).getBestCmap())
+    assert {ord(ch) for ch in base_characters()} & in_font <= set(cmap)
+    assert len(cmap) > 7400 and ord("鬱") in cmap
+    assert get(server, url, {"Host": "evil.example:80"})[0] == 403
+    assert get(server, "/font/base-ffffffffffffffffffff.otf")[0] == 404
+    assert "font-src 'self' data:" in headers["Content-Security-Policy"]
+    # the page's own rules name it
+    preview.rebuild()
+    data = json.loads(preview.model_json)
+    assert f"url({url})" in data["font"][0]
+
+
+STAGED = """title "段階"
+stage kickoff "Stage 1: 開始" [exit: 計画書]
+stage build "Stage 2: 構築"
+要件 -> 計画書 [stage: kickoff]
+計画書 -> 設計書 [stage: build, note: "レビュー済み"]
+"""
+
+
+def test_the_workers_sizes_are_whole_so_a_save_measures_only_what_is_new(monkeypatch):
+    """The render worker's label sizes cover everything the layout asks for
+    (stages and the text blocks too), equal to measuring the whole model;
+    with them the layout measures nothing again, and a save with one new
+    label measures that label alone."""
+    import prep.layouter as layouter
+    from prep.language import loads
+    from prep.serve.worker import Measured
+
+    model = loads(STAGED, "m.prep")
+    measured = Measured("Noto Sans CJK JP", 12.0)
+    sizes = measured.sizes_for(model, False)
+    whole = layouter.measure(model)
+    assert sizes.covers(model, False, False)
+    for part in ("boxes", "labels", "stages", "groups", "notes", "titles"):
+        assert getattr(sizes, part) == getattr(whole, part), part
+
+    asked = []
+    real = layouter.measure
+    monkeypatch.setattr(layouter, "measure", lambda m, **kw: asked.append(m) or real(m, **kw))
+    layouter.layout(model, sizes=sizes)
+    assert asked == []  # the layout took the worker's sizes as they were
+    edited = loads(STAGED + "設計書 -> 試験報告書\n", "m.prep")
+    layouter.layout(edited, sizes=measured.sizes_for(edited, False))
+    assert [list(m.deliverables) for m in asked] == [["試験報告書"]] and not asked[0].stages
 
 
 def test_a_page_previews_the_pages_page_under_page(tmp_path):

@@ -79,3 +79,63 @@ def test_live_edit_error_and_fix(browser, tmp_path):  # noqa: F811
     finally:
         code, err = stop(proc)
     assert code == 0 and "Traceback" not in err
+
+
+TEXT_WIDTH = """
+const done = arguments[arguments.length - 1], label = arguments[0];
+document.fonts.ready.then(() => {
+  const t = Array.from(document.querySelectorAll('#prep-picture g.node text')).find(t => t.textContent === label);
+  done(t ? t.getComputedTextLength() : null);
+});
+"""
+
+
+def test_new_kanji_after_a_save_are_drawn_in_prep_s_font(tmp_path):
+    """A save that brings kanji never drawn before: the page draws them with
+    prep's font (the base face it loaded once from its server, not a new
+    face), at the width the layout measured. A browser that sees only Latin
+    fonts, so a fallback would draw other widths (shown at the end: without
+    the page's faces the same label is drawn at another width)."""
+    from browser import BrowserMissing, chromium, network_requests
+
+    from prep.renderer.webfont import base_font
+
+    base_font()  # the cache a returning user has (the server would cut it in the background)
+    try:
+        driver = chromium(latin_only=True)
+    except BrowserMissing as e:
+        pytest.skip(str(e))
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        network_requests(driver)
+        driver.get(url)
+        wait_for(driver, "return document.getElementById('prep-status').textContent === 'live'")
+        rules = driver.execute_script("return prepViewer.data().font")
+        assert rules[0].startswith("@font-face") and "url(/font/base-" in rules[0] and rules[1] == ""
+        faces = "return Array.from(document.head.querySelectorAll('style')).map(s => s.textContent)"
+        before = driver.execute_script(faces)
+
+        label = "鬱蔑璽鎧"  # JIS levels 1 and 2: in the base face, never drawn by this page
+        src.write_text(MODEL + f"c -> {label}\n", encoding="utf-8")
+        wait_for(driver, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        assert label in picture_names(driver)
+        assert driver.execute_script(faces) == before  # no new face
+        layout = driver.execute_script("return prepViewer.data().layout.nodes")
+        measured = layout[label]["width"] - 2 * 0.14 * 72  # the box less Graphviz's margins
+        drawn = driver.execute_async_script(TEXT_WIDTH, label)
+        assert drawn == pytest.approx(measured, rel=0.03), (drawn, measured)
+        fonts = [u for u in network_requests(driver) if "/font/" in u]
+        assert len(fonts) == 1 and fonts[0].startswith(url + "font/base-"), fonts
+
+        # the contrast: without the page's faces the browser falls back
+        driver.execute_script("document.head.querySelectorAll('style').forEach(s => { "
+                              "if (s.textContent.includes('@font-face')) s.textContent = ''; })")
+        fallback = driver.execute_async_script(TEXT_WIDTH, label)
+        assert abs(fallback - measured) / measured > 0.10, (fallback, measured)
+    finally:
+        driver.quit()
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err

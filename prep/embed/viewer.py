@@ -206,11 +206,12 @@ def content_security_policy(live: bool = False) -> str:
     """Nothing from the network: only the page's own script (by its hash),
     inline styles (the SVG's own, the page's), and data: images and fonts
     (an embedded font). `live` (prep serve) also lets the page listen to
-    its own server's events."""
+    its own server's events and load its font from it (prep.serve.font)."""
     script = viewer_script()
     return "; ".join([
         "default-src 'none'", f"script-src {_sha256(script)}", "style-src 'unsafe-inline'",
-        "img-src data:", "font-src data:", "connect-src " + ("'self'" if live else "'none'"),
+        "img-src data:", "font-src " + ("'self' data:" if live else "data:"),
+        "connect-src " + ("'self'" if live else "'none'"),
         "base-uri 'none'", "form-action 'none'"])
 
 

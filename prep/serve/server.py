@@ -14,8 +14,9 @@ Safety (docs/viewer.md#safety):
 - it answers only requests whose Host is its own (an IP address with its
   port, localhost, or the --host name) and whose Origin, when sent, is one of
   those: a web page cannot reach it through DNS rebinding;
-- it serves nothing from disk: only the page and the event stream, built in
-  memory; every other path is 404, and one with `..` is refused (400);
+- it serves nothing from disk: only the page, the event stream and the
+  page's font (prep.serve.font), held in memory; every other path is 404,
+  and one with `..` is refused (400);
 - GET and HEAD only; every answer has a strict Content-Security-Policy.
 """
 
@@ -33,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..embed.viewer import content_security_policy, viewer_html
 from ..language.diagnostics import PrepError
+from .font import URL_PREFIX as FONT_PREFIX
 
 DEFAULT_PORT = 8484
 KEEPALIVE_SECONDS = 15.0
@@ -79,9 +81,12 @@ class Preview:
         self.problem_json: str | None = None
         self.problem_text: str | None = None
         self.closed = False
+        from .font import BaseFace
         from .worker import Worker
 
         self.worker = Worker()
+        self.font = BaseFace()  # the page's font, loaded once by the browser (prep.serve.font)
+        self.font.start()
 
     # ---- rendering ----
     def rebuild(self) -> str | None:
@@ -94,7 +99,7 @@ class Preview:
             text = read_source(self.path)
             theme, direction, legend, page = self.look()
             model_json = self.worker.render(text, self.path, theme, direction, legend, self.engine,
-                                            self.lint_options(), self.timeout, page=page)
+                                            self.lint_options(), self.timeout, page=page, font_url=self.font.url)
         except PrepError as e:
             return self._set_problem(e.render())
         except RenderProblem as e:
@@ -184,17 +189,21 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", self.server.preview.page(), body)
         elif path == "/events" and body:
             self._events(parse_qs(target.query).get("since", ["0"])[0])
+        elif path.startswith(FONT_PREFIX) and (font := self.server.preview.font.bytes_at(path)) is not None:
+            # named by its hash: the browser keeps it for good and loads it once
+            self._send(200, "font/otf", font, body, cache="public, max-age=31536000, immutable")
         elif path == "/favicon.ico":
             self._send(204, "text/plain", b"", body)
         else:
             self._plain(404, "prep serve: not found (this server shows one model at /)\n")
 
-    def _headers(self, status: int, content_type: str, length: int | None, extra: dict | None = None):
+    def _headers(self, status: int, content_type: str, length: int | None, extra: dict | None = None,
+                 cache: str = "no-store"):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         if length is not None:
             self.send_header("Content-Length", str(length))
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", cache)
         self.send_header("Content-Security-Policy", content_security_policy(live=True) + "; frame-ancestors 'none'")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
@@ -203,8 +212,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
 
-    def _send(self, status: int, content_type: str, data: bytes, body: bool = True):
-        self._headers(status, content_type, len(data))
+    def _send(self, status: int, content_type: str, data: bytes, body: bool = True, cache: str = "no-store"):
+        self._headers(status, content_type, len(data), cache=cache)
         if body:
             self.wfile.write(data)
 

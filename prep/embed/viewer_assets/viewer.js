@@ -121,11 +121,14 @@
     }
   }
 
-  var fontStyle = null;  // prep serve: the page's one face for the glyphs drawn so far
+  var fontStyles = [];  // prep serve: the page's faces (prep/serve/font.py), one <style> each
   function showFont(d) {
-    if (typeof d.font !== "string" || (fontStyle && fontStyle.textContent === d.font)) return;
-    if (!fontStyle) { fontStyle = document.createElement("style"); document.head.appendChild(fontStyle); }
-    fontStyle.textContent = d.font;
+    if (!Array.isArray(d.font)) return;
+    d.font.forEach(function (rule, i) {  // a face is replaced only when its rule changed
+      if (typeof rule !== "string") return;
+      if (!fontStyles[i]) { fontStyles[i] = document.createElement("style"); document.head.appendChild(fontStyles[i]); }
+      if (fontStyles[i].textContent !== rule) fontStyles[i].textContent = rule;
+    });
   }
 
   function showPicture(d) {
