@@ -42,7 +42,7 @@ def longest_path_layers(lg) -> None:
         if succ[u] and len(succ[u]) > len(pred[u]):
             rank[u] = min(rank[v] - (2 if long and (u, v) in long else 1) for v in succ[u])
     lg.long = long
-    if lg.spec.previous_flow is None:
+    if lg.spec.previous_flow is None:  # else the previous ranks are kept (below)
         rank = shortest_edges(lg, rank)
     incremental.keep_previous_ranks(lg, rank, topo, pred, succ)
     base = min(rank) if rank else 0
@@ -55,9 +55,10 @@ def shortest_edges(lg, rank: list[int]) -> list[int]:
     """Network simplex (simplex.py) from these ranks: the edges as short
     as they can be in total, as dot ranks them. Shorter edges are fewer
     virtual nodes, and fewer of them to cross: on the benchmark's models
-    without groups, 16-27% fewer crossings than the longest path (local)
+    without groups, 20-26% fewer crossings than the longest path (local)
     and 1-3% (long-range); docs/performance.md. Up to RANK_WORK nodes
-    looked at: optimal up to a few thousand deliverables, nearly so above."""
+    looked at: optimal up to a few thousand deliverables; above, stopped
+    early (still much shorter than the longest path)."""
     from .simplex import network_simplex
 
     merged: dict[tuple[int, int], list[int]] = {}
