@@ -25,7 +25,7 @@ CONVERGENCE = 0.995
 # then transposition) while they gain, and the items passed in all. One
 # round takes 2-7% off; a second 0-2% for as much time again. The work
 # grows with the square of a rank's length: 1,000 long-range deliverables
-# need about 1.2 M for a round, so at 2,000 only the first ranks are sifted
+# need about 1.2 M for a round, and at 2,000 only the first ranks are sifted
 SIFT_ROUNDS = 1
 SIFT_WORK = 1_000_000
 RANK_PASSES = 4      # transposition passes over a rank just reordered in a sweep
