@@ -157,6 +157,41 @@ def test_crossings_without_groups_against_graphviz_dot(profile, n):
     assert ours <= NO_GROUPS_BOUND[profile, n] * dots, (ours, dots)
 
 
+def test_network_simplex_ranks_are_shortest():
+    """The ranks respect every edge's minimum length and make the
+    weighted total length as small as any ranking can: checked against
+    the dual problem, a min-cost flow solved by networkx (the largest
+    sum of minimum length x flow, each node passing on its incoming
+    minus outgoing weight). A budget of 0 still gives valid ranks."""
+    import random
+
+    import networkx as nx
+
+    from prep.layouter.layered.simplex import network_simplex
+
+    rng = random.Random(3)
+    for _ in range(60):
+        n = rng.randint(5, 40)
+        edges = []
+        for _ in range(rng.randint(n, 3 * n)):
+            u, v = sorted(rng.sample(range(n), 2))
+            edges.append((u, v, rng.choice([1, 1, 2]), rng.choice([1, 1, 2, 3])))
+        start = [0] * n  # the longest path (nodes are in topological order)
+        for v in range(n):
+            start[v] = max([start[u] + m for u, w, m, _ in edges if w == v] + [0])
+        flow = nx.MultiDiGraph()
+        flow.add_nodes_from(range(n), demand=0)
+        for u, v, m, w in edges:
+            flow.nodes[u]["demand"] -= w
+            flow.nodes[v]["demand"] += w
+            flow.add_edge(u, v, weight=-m)
+        shortest = -nx.min_cost_flow_cost(flow)
+        for budget in (0, 10**6):
+            rank, _ = network_simplex(n, edges, list(start), budget)
+            assert all(rank[v] - rank[u] >= m for u, v, m, _ in edges)
+        assert sum(w * (rank[v] - rank[u]) for u, v, _, w in edges) == shortest, edges
+
+
 def test_crossings_are_counted_on_the_drawn_routes():
     from prep.layouter import Box, Layout, Route
 
