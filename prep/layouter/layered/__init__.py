@@ -13,9 +13,10 @@ in the same place after a small edit.
    fewer virtual nodes and fewer crossings;
 2. order: as dot's mincross (three starting orders, barycentre sweeps,
    each rank transposed, the best order transposed once more with
-   equal-count swaps), then sifting, keeping every group's members together and sibling
-   groups in one order on every rank, so a group is a rectangle no other
-   box enters; the order with the fewest crossings is kept;
+   equal-count swaps), then sifting, keeping every group's members
+   together and sibling groups in one order on every rank, so a group is
+   a rectangle no other box enters; the order with the fewest crossings
+   is kept;
 3. positions: each rank's order becomes constraints (left to right, with
    gaps, group frames as intervals shared by all their ranks), packed by a
    longest-path pass and then pulled towards their neighbours;
