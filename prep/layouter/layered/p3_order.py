@@ -20,6 +20,7 @@ order."""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from itertools import accumulate
 
 from .spec import BIG_SWEEPS, CONVERGENCE, MIN_QUIT, RANK_PASSES, SIFT_ROUNDS, SIFT_WORK, START_SWEEPS, SWEEPS
 
@@ -465,7 +466,11 @@ def _passing(P: list[int], size: int) -> list[int]:
     if not P:
         return [0] * size
     if len(P) == 1:
-        p = int(P[0])
+        p = P[0]
         return [-1] * p + [0] + [1] * (size - p - 1)
     n = len(P)
-    return [bisect_left(P, q) - n + bisect_right(P, q) for q in range(size)]
+    count = [0] * size
+    for p in P:
+        count[p] += 1
+    # before q: the running total up to q less those at q
+    return [2 * upto - at - n for upto, at in zip(accumulate(count), count)]
