@@ -1,6 +1,7 @@
 """Phase 2, layering: a rank for every deliverable (network simplex from
-the longest path, or the roadmap view's stage columns), then the long edges split into chains of
-virtual nodes, one per rank skipped, and the ranks each group's frame spans."""
+the longest path, or the roadmap view's stage columns), then the long
+edges split into chains of virtual nodes, one per rank skipped, and the
+ranks each group's frame spans."""
 
 from __future__ import annotations
 
