@@ -13,17 +13,21 @@ edges while that shortens the drawing:
 - cut value of a tree edge: with the edge taken out, the tree falls into
   a tail part and a head part; the weight of the edges from the tail part
   to the head part minus that of the edges back. A negative cut value
-  says the head part should move one rank towards the tail part;
-- exchange: a tree edge with a negative cut value leaves, the non-tree
-  edge with the least slack across the same cut the other way enters;
-  one part shifts by that slack, and the numbering and cut values are
-  redone below the lowest common ancestor of the entering edge's ends.
+  says the total gets shorter when the edge is let go longer (the two
+  parts drawn apart until another edge across the cut is tight);
+- exchange: a tree edge with a negative cut value leaves (the most
+  negative of the first SEARCH found, as dot), the non-tree edge with the
+  least slack across the same cut the other way enters, and the smaller
+  part shifts by that slack.
 
 The cut value of the edge above a node is, up to its sign, the sum over
 the node's subtree of each node's outgoing minus incoming weight (the
-edges inside the subtree cancel), so one post-order pass numbers the
-tree and gives every cut value. Nothing is random: the same graph gives
-the same ranks.
+edges inside the subtree cancel). So each node keeps that sum and its
+subtree's size; an exchange changes them only along the paths from the
+two ends of the moved part up to the roots and along the path inside it
+that turns round, instead of renumbering the tree below the lowest common
+ancestor as dot does (0.65 s against 0.15 s at 2,000 deliverables).
+Nothing is random: the same graph gives the same ranks.
 """
 
 from __future__ import annotations
