@@ -1,5 +1,5 @@
-"""Views of part of a model: the neighbourhood of one deliverable, or one
-group. This is how a model with thousands of deliverables gets a readable
+"""Views of part of a model: the neighbourhood of one deliverable, one
+group, or the overview of its clusters. This is how a model with thousands of deliverables gets a readable
 picture (and a layout that finishes)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 from collections import deque
 
+from .clusters import UNGROUPED, Cluster, Clusters, declared_groups, top_group  # noqa: F401 - UNGROUPED, top_group: API
 from .diagnostics import PrepError
 from .model import Model, Stage
 
@@ -33,6 +34,41 @@ def subset(model: Model, keep: set[str]) -> Model:
     return Model(path=model.path, title=model.title, deliverables=deliverables, relations=relations,
                  groups=groups, comments=model.comments, diagnostics=model.diagnostics, source=model.source,
                  stages=stages)
+
+
+def subsets(model: Model, parts: list[list[str]]) -> list[Model]:
+    """`subset(model, set(part))` of every part (disjoint, each in
+    declaration order) in one pass over the model: an overview of 100,000
+    deliverables has 500 parts, and 500 passes over the whole model take
+    longer than drawing them."""
+    where = {name: k for k, part in enumerate(parts) for name in part}
+    relations: list[list] = [[] for _ in parts]
+    for r in model.relations:
+        k = where.get(r.source)
+        if k is not None and where.get(r.target) == k:
+            relations[k].append(r)
+    stage_members: dict[str, list[list[str]]] = {n: [[] for _ in parts] for n in model.stages}
+    for n, s in model.stages.items():
+        for m in s.members:
+            k = where.get(m)
+            if k is not None:
+                stage_members[n][k].append(m)
+    out = []
+    for k, part in enumerate(parts):
+        used_groups: set[str] = set()
+        for name in part:
+            g = model.deliverables[name].group
+            while g is not None and g not in used_groups:
+                used_groups.add(g)
+                g = model.groups[g].parent if g in model.groups else None
+        groups = {n: g for n, g in model.groups.items() if n in used_groups} if used_groups else {}
+        stages = {n: Stage(s.name, s.label, s.index, s.exits, s.note, s.after, s.span, s.declared,
+                           tuple(stage_members[n][k]))
+                  for n, s in model.stages.items()}
+        out.append(Model(path=model.path, title=model.title, deliverables={n: model.deliverables[n] for n in part},
+                         relations=tuple(relations[k]), groups=groups, comments=model.comments,
+                         diagnostics=model.diagnostics, source=model.source, stages=stages))
+    return out
 
 
 def stage_index(model: Model, stage: str) -> int:
@@ -106,9 +142,6 @@ def group_view(model: Model, group: str) -> Model:
     return subset(model, set(model.group_members(group)))
 
 
-UNGROUPED = "(no group)"
-
-
 def _without_implied(pairs: dict[tuple[str, str], list], order: list[str]) -> dict[tuple[str, str], list]:
     """`pairs` less those (a, b) where b is reachable from a through other
     pairs (a transitive reduction; pairs that close a cycle are kept)."""
@@ -151,18 +184,9 @@ def _without_implied(pairs: dict[tuple[str, str], list], order: list[str]) -> di
     return kept
 
 
-def top_group(model: Model, name: str) -> str | None:
-    """The outermost group a deliverable is in (None: in no group)."""
-    g = model.deliverables[name].group
-    top = None
-    while g is not None and g in model.groups:
-        top = g
-        g = model.groups[g].parent
-    return top
-
-
-def overview(model: Model) -> tuple[Model, dict[str, list[str]]]:
-    """One box per top-level group (and one for deliverables in no group),
+def overview(model: Model, clusters: Clusters | None = None) -> tuple[Model, dict[str, list[str]]]:
+    """One box per cluster (by default the top-level groups, and one box
+    for deliverables in no group: `clusters.find_clusters` gives others),
     labelled with its size; one relation per pair of boxes that any
     relation joins, its note the number of relations it stands for, except
     where a path through other boxes already leads from the one to the
@@ -171,18 +195,20 @@ def overview(model: Model) -> tuple[Model, dict[str, list[str]]]:
     the deliverables it holds."""
     from .model import INPUT, MUTUAL, Deliverable, Relation
 
-    holds: dict[str, list[str]] = {}
-    for name in model.deliverables:
-        holds.setdefault(top_group(model, name) or UNGROUPED, []).append(name)
-    order = [g for g in model.groups if g in holds] + ([UNGROUPED] if UNGROUPED in holds else [])
+    if clusters is None:
+        clusters = Clusters(tuple(Cluster(box, model.groups[box].display if box in model.groups else UNGROUPED,
+                                          tuple(names), "group" if box in model.groups else "no group")
+                                  for box, names in declared_groups(model).items()), "the declared groups", False)
+    holds = {c.name: list(c.members) for c in clusters.clusters}
+    order = list(holds)
     where = {name: box for box, names in holds.items() for name in names}
     boxes = {}
-    for box in order:
-        first = model.deliverables[holds[box][0]]
-        label = model.groups[box].display if box in model.groups else UNGROUPED
-        n = len(holds[box])
-        boxes[box] = Deliverable(name=box, label=f"{label}\n{n} deliverable{'s' if n != 1 else ''}",
-                                 span=model.groups[box].span if box in model.groups else first.span)
+    for c in clusters.clusters:
+        first = model.deliverables[c.members[0]]
+        group = c.name if c.found_by == "group" and c.name in model.groups else None
+        n = len(c.members)
+        boxes[c.name] = Deliverable(name=c.name, label=f"{c.label}\n{n} deliverable{'s' if n != 1 else ''}",
+                                    span=model.groups[group].span if group else first.span)
     counts: dict[tuple[str, str], list] = {}
     for r in model.relations:
         a, b = where[r.source], where[r.target]
@@ -195,6 +221,9 @@ def overview(model: Model) -> tuple[Model, dict[str, list[str]]]:
         n = len(rs)
         relations.append(Relation(kind, a, b, rs[0].span, rs[0].source_span, rs[0].target_span,
                                   note=f"{n} relation{'s' if n != 1 else ''}"))
-    view = Model(path=model.path, title=model.title, deliverables=boxes, relations=tuple(relations),
+    title = model.title
+    if clusters.automatic:  # say on the picture how its boxes were found
+        title = f"{model.title} — {clusters.method}" if model.title else clusters.method[0].upper() + clusters.method[1:]
+    view = Model(path=model.path, title=title, deliverables=boxes, relations=tuple(relations),
                  groups={}, comments=(), diagnostics=(), source=model.source)
     return view, {box: holds[box] for box in order}
