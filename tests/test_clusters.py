@@ -173,3 +173,25 @@ def test_force_says_how_large_its_one_picture_is(prep_run, tmp_path):
 def test_max_size_must_be_positive():
     with pytest.raises(ValueError):
         prep.clusters(prep.loads("a -> b"), 0)
+
+
+def test_the_overview_of_found_clusters_draws_each_boxs_strongest_links_and_says_so():
+    from prep.language.views import STRONGEST, overview
+
+    model = prep.loads(generate(600, profile="long-range", groups=False))
+    found = prep.clusters(model, 60)
+    view, holds = overview(model, found)
+    assert list(holds) == [c.name for c in found.clusters]
+    assert f"each cluster's {STRONGEST} strongest links" in view.title
+    where = {m: c.name for c in found.clusters for m in c.members}
+    counts: dict[tuple[str, str], int] = {}
+    for r in model.relations:
+        if where[r.source] != where[r.target]:
+            counts[(where[r.source], where[r.target])] = counts.get((where[r.source], where[r.target]), 0) + 1
+    drawn = {(r.source, r.target): int(r.note.split()[0]) for r in view.relations}
+    assert drawn and len(drawn) < len(counts)
+    for (a, b), n in drawn.items():
+        assert counts[(a, b)] == n   # the arrow says how many relations it stands for
+        leaving = sorted((c for (x, _), c in counts.items() if x == a), reverse=True)
+        reaching = sorted((c for (_, y), c in counts.items() if y == b), reverse=True)
+        assert n >= leaving[:STRONGEST][-1] or n >= reaching[:STRONGEST][-1]
