@@ -145,7 +145,7 @@ def bench_overview(sizes: list[int], runs: int, prep: list[str], work: Path, mea
 def overview_table(rows: list[dict]) -> list[str]:
     lines = ["Overview (`prep render` above --overview-above: the overview + one picture per group or cluster; "
              "first run, then the median of the others):", "",
-             "| profile | groups | N | first s | median s | files | overview MB | largest file MB | clusters |",
+             "| profile | groups | N | first s | median s (CPU s) | files | overview MB | largest file MB | clusters |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for o in rows:
         r = o["render"]
@@ -155,7 +155,7 @@ def overview_table(rows: list[dict]) -> list[str]:
             continue
         said = (o["message"][0].split(":")[0] if o["message"] else "declared groups")
         lines.append(f"| {o['profile']} | {'yes' if o['groups'] else 'no'} | {o['n']:,} | {o['first']:.2f} | "
-                     f"{_s(r)} | {o['files']} | {o['overview_bytes'] / 1e6:.2f} | {o['largest_bytes'] / 1e6:.2f} | "
+                     f"{_s(r)} ({r['cpu']:.1f}) | {o['files']} | {o['overview_bytes'] / 1e6:.2f} | {o['largest_bytes'] / 1e6:.2f} | "
                      f"{said} |")
     return lines
 
