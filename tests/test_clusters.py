@@ -195,3 +195,13 @@ def test_the_overview_of_found_clusters_draws_each_boxs_strongest_links_and_says
         leaving = sorted((c for (x, _), c in counts.items() if x == a), reverse=True)
         reaching = sorted((c for (_, y), c in counts.items() if y == b), reverse=True)
         assert n >= leaving[:STRONGEST][-1] or n >= reaching[:STRONGEST][-1]
+
+
+def test_an_overview_over_its_time_budget_says_what_takes_the_time(prep_run, tmp_path):
+    (tmp_path / "big.prep").write_text(generate(2000, groups=False), encoding="utf-8")
+    result = prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "20", "--timeout", "1",
+                      cwd=tmp_path, timeout=60)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "Traceback" not in err
+    assert "took longer than 1 s" in err and "one picture per cluster of up to 20" in err and "--timeout" in err
+    assert not (tmp_path / "big.svg").exists() and not (tmp_path / "big.groups").exists()  # nothing half-written

@@ -242,9 +242,14 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         # deliverables, or --overview-above if lower (docs/layout.md)
         from ..language.clusters import MAX_SIZE
 
+        # an overview is a picture per cluster: lowering --overview-above
+        # would make more of them, not fewer
+        hint = (f"the overview of {n} deliverables draws one picture per cluster of up to "
+                f"{min(MAX_SIZE, overview_above)} (about 0.3 s each): allow more time with --timeout SECONDS, or "
+                "draw part of the model with --focus NAME or --group NAME") if big else None
         outputs, clusters = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, min(MAX_SIZE, overview_above) if big else None, previous,
-            stable_file))
+            stable_file), hint=hint)
         if big and len(outputs) > 1:
             from ..renderer.overview import prepare_folder
 
@@ -545,7 +550,7 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: int |
     return files + ([] if stable_file is None else [(stable_file, geometry.to_json())]), None
 
 
-def _within_budget(src: str, seconds: float, work):
+def _within_budget(src: str, seconds: float, work, hint: str | None = None):
     """Run `work` in a child process stopped after `seconds` (and by Ctrl-C)."""
     from ..language.diagnostics import PrepError
     from .._process import OverBudget, in_child
@@ -555,8 +560,8 @@ def _within_budget(src: str, seconds: float, work):
     except OverBudget:
         raise PrepError.at(
             src, f"the render took longer than {seconds:g} s and was stopped", code="R002", name="render-timeout",
-            hint="draw part of the model with --focus NAME or --group NAME, lower --overview-above to get "
-                 "an overview sooner, use --engine prep (not dot), or allow more time with --timeout SECONDS"
+            hint=hint or ("draw part of the model with --focus NAME or --group NAME, lower --overview-above to get "
+                          "an overview sooner, use --engine prep (not dot), or allow more time with --timeout SECONDS")
         ) from None
 
 

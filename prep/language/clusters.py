@@ -170,11 +170,15 @@ class _Graph:
     def communities(self, members: list[str], max_size: int, seed: int) -> list[list[str]]:
         """`members` split into communities of at most `max_size`, small ones
         joined to their neighbours; each in declaration order, the list in
-        the order of their first deliverables."""
+        the order of their median deliverables."""
         nodes = sorted(self.index[n] for n in members)
         parts = self._split(nodes, max_size, seed)
         parts = self._join_small(parts, max_size)
-        return [[self.names[i] for i in part] for part in sorted(parts, key=lambda p: p[0])]
+        # in process order (the median declaration position: a community
+        # gathers deliverables from all along the process), so the overview's
+        # layout breaks the cycles between communities against the flow
+        parts.sort(key=lambda p: (p[len(p) // 2], p[0]))
+        return [[self.names[i] for i in part] for part in parts]
 
     def _split(self, nodes: list[int], max_size: int, seed: int) -> list[list[int]]:
         if len(nodes) <= max_size:
