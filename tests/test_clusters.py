@@ -205,3 +205,39 @@ def test_an_overview_over_its_time_budget_says_what_takes_the_time(prep_run, tmp
     assert result.returncode == 2 and "Traceback" not in err
     assert "took longer than 1 s" in err and "one picture per cluster of up to 20" in err and "--timeout" in err
     assert not (tmp_path / "big.svg").exists() and not (tmp_path / "big.groups").exists()  # nothing half-written
+
+
+def test_more_clusters_than_an_overview_holds_are_shown_in_two_levels(cli, tmp_path, monkeypatch):
+    # 100,000 deliverables make about 700 clusters; here 300 with a cap of 10 make about 60
+    monkeypatch.setattr(clustering, "MAX_BOXES", 8)
+    monkeypatch.chdir(tmp_path)
+    text = generate(300, groups=False)
+    (tmp_path / "big.prep").write_text(text, encoding="utf-8")
+    model = prep.loads(text)
+    found = prep.clusters(model, 10)
+    assert len(found.clusters) > 8
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10")
+    assert result.exit_code == 0, result.output
+    assert "one box per run of clusters, each opening the overview of its clusters" in result.output
+    top = ET.parse(tmp_path / "big.svg").getroot()
+    runs = [a.get(XLINK) for a in top.iter(f"{SVG}a")]
+    assert 2 <= len(runs) <= 8
+    assert any("boxes of up to" in (t.text or "") for t in top.iter(f"{SVG}text"))
+    drawn, pictures = [], 0
+    for run in runs:   # each box opens the overview of its clusters, each linked to its picture
+        overview = tmp_path / run
+        assert overview.parent == tmp_path / "big.groups"
+        for link in (a.get(XLINK) for a in ET.parse(overview).getroot().iter(f"{SVG}a")):
+            picture = overview.parent / link
+            assert picture.parent == overview.with_suffix(".groups"), link
+            boxes = _boxes(picture)
+            assert len(boxes) <= 10
+            drawn += boxes
+            pictures += 1
+    assert pictures == len(found.clusters)
+    assert len(drawn) == len(model.deliverables)
+    # the next render keeps exactly what it writes
+    stale = tmp_path / "big.groups" / next(iter(runs)).split("/")[1].replace(".svg", ".groups") / "999-gone.svg"
+    stale.write_text("<svg/>", encoding="utf-8")
+    assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10").exit_code == 0
+    assert not stale.exists()

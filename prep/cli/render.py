@@ -251,9 +251,14 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             model, out_fmt, out_path, options, min(MAX_SIZE, overview_above) if big else None, previous,
             stable_file), hint=hint)
         if big and len(outputs) > 1:
-            from ..renderer.overview import prepare_folder
+            from ..renderer.overview import drilldown_folder, prepare_folder
 
-            prepare_folder(out_path, [path for path, _ in outputs[1:]])
+            kept = [path for path, _ in outputs[1:]]
+            prepare_folder(out_path, kept)
+            folders = {os.path.dirname(path) for path in kept}
+            for path in kept:  # an overview in two levels: each box's overview has its own folder
+                if drilldown_folder(path) in folders:
+                    prepare_folder(path, kept)
         for path, data in outputs:
             write_output(path, data, inputs=(src,))
             if path != "-":
@@ -267,9 +272,14 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 def _overview_message(n: int, overview_above: int, out_path: str, one_file: bool, clusters) -> str:
     """What an overview is, and (when they were found, not declared) what its
     clusters are and how they were found."""
+    from ..language.clusters import MAX_BOXES
+
     what = "cluster" if clusters.automatic else "group"
     where = (f"then one page per {what}" if one_file else
              f"with one picture per {what} in {os.path.splitext(out_path)[0]}.groups/")
+    if not one_file and clusters.automatic and len(clusters.clusters) > MAX_BOXES:
+        what, where = ("run of clusters", f"each opening the overview of its clusters, with one picture per "
+                                          f"cluster, in {os.path.splitext(out_path)[0]}.groups/")
     lines = [f"the model has {n} deliverables (more than --overview-above {overview_above}): "
              f"{out_path} is an overview, one box per {what}, {where}; --force draws everything in one picture"]
     if clusters.automatic:

@@ -23,6 +23,7 @@ cluster), e.g. "受注, 導入計画 …".
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -33,6 +34,10 @@ from .model import Model
 MAX_SIZE = 200
 UNGROUPED = "(no group)"
 SEED = 1
+# the most boxes one overview holds: more clusters (100,000 deliverables
+# make about 700) are shown in two levels, runs of consecutive clusters
+# each opening the overview of its clusters (`in_two_levels`)
+MAX_BOXES = 100
 
 
 @dataclass(frozen=True)
@@ -286,3 +291,46 @@ def _igraph():
     except ImportError:
         return None
     return igraph
+
+
+def in_two_levels(model: Model, found: Clusters, max_boxes: int | None = None) -> tuple[Clusters, dict[str, Clusters]]:
+    """`found` as about sqrt(n) runs of about sqrt(n) consecutive clusters
+    (they are in the order of their groups, stages and process), each run
+    named after its most central deliverables: (the runs, {run's name: its
+    clusters}). `found` itself (and no runs) when it has at most
+    `max_boxes` clusters."""
+    n = len(found.clusters)
+    if n <= (MAX_BOXES if max_boxes is None else max_boxes):
+        return found, {}
+    per_run = max(2, math.isqrt(n - 1) + 1)
+    runs = [found.clusters[i:i + per_run] for i in range(0, n, per_run)]
+    members = [[m for c in run for m in c.members] for run in runs]
+    names = _central_names(model, members)
+    coarse, inner, used = [], {}, set()
+    for run, label, held in zip(runs, names, members):
+        name, k = label, 2
+        while name in used:
+            name, k = f"{label} ({k})", k + 1
+        used.add(name)
+        coarse.append(Cluster(name, label, tuple(held), "clusters"))
+        inner[name] = Clusters(run, found.method, found.automatic)
+    method = f"{found.method}: {n} clusters, {len(runs)} boxes of up to {per_run} (each opens their overview)"
+    return Clusters(tuple(coarse), method, True), inner
+
+
+def _central_names(model: Model, parts: list[list[str]], shown: int = 2) -> list[str]:
+    """`_Graph.central_names` of every part (disjoint) in one pass over the
+    relations (a graph of the whole model is not needed)."""
+    where = {name: k for k, part in enumerate(parts) for name in part}
+    degree: dict[str, int] = {}
+    for r in model.relations:
+        if r.source != r.target and where.get(r.source) is not None and where.get(r.source) == where.get(r.target):
+            degree[r.source] = degree.get(r.source, 0) + 1
+            degree[r.target] = degree.get(r.target, 0) + 1
+    position = {name: i for i, name in enumerate(model.deliverables)}
+    out = []
+    for part in parts:
+        ranked = sorted(part, key=lambda m: (-degree.get(m, 0), position[m]))[:shown]
+        labels = [" ".join(model.deliverables[m].display.split())[:24] for m in ranked]
+        out.append(", ".join(labels) + (" …" if len(part) > shown else ""))
+    return out

@@ -61,6 +61,11 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
 
     theme = resolve_theme(options.get("theme"))
     options = dict(options, theme=theme)
+    inner = {}
+    if clusters is not None and fmt != "pdf":  # a PDF is pages in order: one level is enough
+        from ..language.clusters import in_two_levels
+
+        clusters, inner = in_two_levels(model, clusters)
     view, holds = overview(model, clusters)
     labels = {c.name: c.label for c in clusters.clusters} if clusters is not None else {
         box: model.groups[box].display for box in holds if box in model.groups}
@@ -88,12 +93,22 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     boxes = list(holds)
     parts = dict(zip(boxes, subsets(model, [holds[box] for box in boxes])))
 
-    def draw(box: str) -> bytes:
+    def titled(box: str) -> Model:
         part = parts[box]
-        if box != UNGROUPED:
-            part = Model(path=part.path, title=titles[box],
-                         deliverables=part.deliverables, relations=part.relations, groups=part.groups,
-                         comments=part.comments, diagnostics=part.diagnostics, source=part.source)
+        if box == UNGROUPED:
+            return part
+        return Model(path=part.path, title=titles[box],
+                     deliverables=part.deliverables, relations=part.relations, groups=part.groups,
+                     comments=part.comments, diagnostics=part.diagnostics, source=part.source)
+
+    if inner:  # two levels: each box opens the overview of its clusters, in a folder of its own
+        for box in boxes:
+            files += render_overview(titled(box), fmt, os.path.join(folder, names[box]), clusters=inner[box],
+                                     **options)
+        return files
+
+    def draw(box: str) -> bytes:
+        part = titled(box)
         if shared is None:
             return render(part, fmt, sizes=sizes, **options)
         return _with_font(render(part, fmt, sizes=sizes, **dict(options, embed_fonts=False)), shared)
