@@ -222,7 +222,7 @@ def test_more_clusters_than_an_overview_holds_are_shown_in_two_levels(cli, tmp_p
     top = ET.parse(tmp_path / "big.svg").getroot()
     runs = [a.get(XLINK) for a in top.iter(f"{SVG}a")]
     assert 2 <= len(runs) <= 8
-    assert any("boxes of up to" in (t.text or "") for t in top.iter(f"{SVG}text"))
+    assert any(f"clusters in {len(runs)} runs of up to" in (t.text or "") for t in top.iter(f"{SVG}text"))
     drawn, pictures = [], 0
     for run in runs:   # each box opens the overview of its clusters, each linked to its picture
         overview = tmp_path / run

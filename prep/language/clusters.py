@@ -314,7 +314,7 @@ def in_two_levels(model: Model, found: Clusters, max_boxes: int | None = None) -
         used.add(name)
         coarse.append(Cluster(name, label, tuple(held), "clusters"))
         inner[name] = Clusters(run, found.method, found.automatic)
-    method = f"{found.method}: {n} clusters, {len(runs)} boxes of up to {per_run} (each opens their overview)"
+    method = f"{found.method}; {n} clusters in {len(runs)} runs of up to {per_run}, each box opening its run's overview"
     return Clusters(tuple(coarse), method, True), inner
 
 
