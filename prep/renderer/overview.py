@@ -62,7 +62,9 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     theme = resolve_theme(options.get("theme"))
     options = dict(options, theme=theme)
     inner = {}
-    if clusters is not None and fmt != "pdf":  # a PDF is pages in order: one level is enough
+    # clusters found automatically, in two levels when there are too many
+    # (declared groups stay as declared; a PDF is pages in order: one level)
+    if clusters is not None and clusters.automatic and fmt != "pdf":
         from ..language.clusters import in_two_levels
 
         clusters, inner = in_two_levels(model, clusters)
