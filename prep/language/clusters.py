@@ -93,7 +93,7 @@ def find_clusters(model: Model, max_size: int = MAX_SIZE, *, seed: int = SEED) -
     module's docstring)."""
     if max_size < 1:
         raise ValueError("max_size must be 1 or more")
-    graph = _Graph(model)
+    graph = None   # built when a part is too big (declared groups that fit need none)
     stages = _declared_stages(model)
     out: list[tuple[str, str, list[str]]] = []   # (label, found_by, members)
     split: set[str] = set()   # what was too big: "group", "no group"
@@ -112,6 +112,7 @@ def find_clusters(model: Model, max_size: int = MAX_SIZE, *, seed: int = SEED) -
                 out.append((prefix + stage_label, "stage", piece))
                 continue
             head = prefix + (f"{stage_label}: " if stage_label is not None else "")
+            graph = graph or _Graph(model)
             for community in graph.communities(piece, max_size, seed):
                 out.append((head + graph.central_names(community), "communities", community))
         split.add("group" if box in model.groups else "no group")
@@ -125,7 +126,8 @@ def find_clusters(model: Model, max_size: int = MAX_SIZE, *, seed: int = SEED) -
             name, k = f"{label} ({k})", k + 1
         names.add(name)
         clusters.append(Cluster(name, label, tuple(members), found_by))
-    return Clusters(tuple(clusters), _method(kinds, split, how, graph.engine), bool(how))
+    engine = ("Leiden" if _igraph() is not None else "Louvain") if "communities" in how else ""
+    return Clusters(tuple(clusters), _method(kinds, split, how, engine), bool(how))
 
 
 def _method(kinds: set[str], split: set[str], how: set[str], engine: str) -> str:
@@ -170,7 +172,6 @@ class _Graph:
                 continue
             self.adjacent[a][b] = self.adjacent[a].get(b, 0) + 1
             self.adjacent[b][a] = self.adjacent[b].get(a, 0) + 1
-        self.engine = "Leiden" if _igraph() is not None else "Louvain"
 
     def communities(self, members: list[str], max_size: int, seed: int) -> list[list[str]]:
         """`members` split into communities of at most `max_size`, small ones
