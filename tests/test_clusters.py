@@ -241,3 +241,95 @@ def test_more_clusters_than_an_overview_holds_are_shown_in_two_levels(cli, tmp_p
     stale.write_text("<svg/>", encoding="utf-8")
     assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10").exit_code == 0
     assert not stale.exists()
+
+
+def _links(path: Path) -> list[str]:
+    return [a.get(XLINK) for a in ET.parse(path).getroot().iter(f"{SVG}a")]
+
+
+def _all_links_exist(top: Path) -> list[Path]:
+    """Every picture reached from `top` through its links (each must exist)."""
+    seen, todo = [], [top]
+    while todo:
+        picture = todo.pop(0)
+        assert picture.is_file(), picture
+        seen.append(picture)
+        if picture.read_bytes().find(b"prep-placeholder") < 0:
+            todo += [picture.parent / link for link in _links(picture)]
+    return seen
+
+
+def test_drill_downs_none_writes_the_overviews_and_placeholders_that_say_the_command(prep_run, tmp_path):
+    (tmp_path / "big.prep").write_text(generate(300, groups=False), encoding="utf-8")
+    result = prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--theme", "print",
+                      "--drill-downs", "none", cwd=tmp_path)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 0 and "Traceback" not in err, err
+    command = "prep render big.prep -o big.svg --theme print --overview-above 10 --drill-downs all"
+    said = re.search(r"the (\d+) pictures of the clusters are not drawn \(--drill-downs none\): its boxes open "
+                     r"placeholder pages .*draw them all \(about \d+ s on \d cores?\) with: (.*)$", err, re.M)
+    assert said and said[2] == command, err
+    pictures = _all_links_exist(tmp_path / "big.svg")
+    placeholders = [p for p in pictures if b"prep-placeholder" in p.read_bytes()]
+    assert len(placeholders) == int(said[1]) == len(prep.clusters(prep.loads((tmp_path / "big.prep").read_text(
+        encoding="utf-8")), 10).clusters)
+    # a placeholder is a page that says what it holds and how to draw it
+    root = ET.parse(placeholders[0]).getroot()
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert command in texts and any("not drawn yet" in t for t in texts)
+    assert len(texts) > 6   # the title, why, the command, then the deliverables it holds
+    # the same model gives the same files; then --drill-downs all draws the pictures in their place
+    first = _every_file(tmp_path)
+    assert prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--theme", "print",
+                    "--drill-downs", "none", cwd=tmp_path).returncode == 0
+    assert _every_file(tmp_path) == first
+    result = prep_run(*command.split()[1:], cwd=tmp_path)
+    assert result.returncode == 0 and "not drawn" not in result.stderr.decode("utf-8")
+    drawn = _all_links_exist(tmp_path / "big.svg")
+    assert not [p for p in drawn if b"prep-placeholder" in p.read_bytes()]
+    assert sorted(p.name for p in drawn) == sorted(p.name for p in pictures)
+
+
+def test_by_default_a_model_with_many_clusters_gets_its_overviews_first(cli, tmp_path, monkeypatch):
+    # 100,000 deliverables make about 700 clusters (more than DRAWN_BY_DEFAULT), shown in two levels;
+    # here 300 make about 60 with a cap of 10, in two levels above 8 boxes
+    from prep.renderer import overview as overview_module
+
+    monkeypatch.setattr(clustering, "MAX_BOXES", 8)
+    monkeypatch.setattr(overview_module, "DRAWN_BY_DEFAULT", 20)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.prep").write_text(generate(300, groups=False), encoding="utf-8")
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10")
+    assert result.exit_code == 0, result.output
+    assert "pictures of the clusters are not drawn (--drill-downs auto draws up to 20)" in result.output
+    assert "with: prep render big.prep -o big.svg --overview-above 10 --drill-downs all" in result.output
+    pictures = _all_links_exist(tmp_path / "big.svg")
+    runs = [p for p in pictures if p.parent == tmp_path / "big.groups"]
+    assert len(runs) >= 2 and all(b"prep-placeholder" not in p.read_bytes() for p in runs)  # overviews drawn
+    leaves = [p for p in pictures if p.parent.parent == tmp_path / "big.groups"]
+    assert leaves and all(b"prep-placeholder" in p.read_bytes() for p in leaves)
+    # other formats have no links: the overviews alone
+    result = cli("render", "big.prep", "-o", "big.dot", "--overview-above", "10")
+    assert result.exit_code == 0 and "only the overviews are written" in result.output
+    dots = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.dot"))
+    assert "big.dot" in dots and len(dots) == 1 + len(runs)
+
+
+def test_drill_downs_with_force_is_a_usage_error(prep_run, tmp_path):
+    (tmp_path / "m.prep").write_text("a -> b\n", encoding="utf-8")
+    result = prep_run("render", "m.prep", "--force", "--drill-downs", "none", cwd=tmp_path)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "Traceback" not in err and "give one of them" in err, err
+    result = prep_run("render", "m.prep", "--drill-downs", "some", cwd=tmp_path)
+    assert result.returncode == 2 and "'auto', 'all', 'none'" in result.stderr.decode("utf-8")
+
+
+def test_a_timed_out_render_leaves_the_previous_overview_as_it_was(prep_run, tmp_path):
+    (tmp_path / "big.prep").write_text(generate(2000, groups=False), encoding="utf-8")
+    assert prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "20", "--drill-downs", "none",
+                    cwd=tmp_path, timeout=60).returncode == 0
+    before = _every_file(tmp_path)
+    result = prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "20", "--drill-downs", "all",
+                      "--timeout", "1", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2 and "took longer than 1 s" in result.stderr.decode("utf-8")
+    assert _every_file(tmp_path) == before

@@ -78,6 +78,12 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                                 "more than 200 (or N), are clustered automatically: by stage when the model "
                                 "declares stages, then by communities of their relations; each cluster is "
                                 "named after its most central deliverables.")
+@click.option("--drill-downs", "drill_downs", type=click.Choice(["auto", "all", "none"]), default="auto",
+              show_default=True,
+              help="With an overview: draw the picture of every group or cluster ('all'), or only the "
+                   "overviews ('none': an SVG links to placeholder pages that say the command drawing "
+                   "them). 'auto': all up to 300 pictures, else none (100,000 deliverables make about "
+                   "700: minutes of drawing), and the message says how long 'all' would take.")
 @click.option("--force", is_flag=True, help="Lay out everything, however large (no overview); the message says "
                                             "how large the picture is.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=TIMEOUT_SECONDS, show_default=True,
@@ -123,7 +129,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
            timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram",
            stage_name=None, flipbook=False, later=None, page_size=None, min_text=None, status_data=None,
-           customer=None):
+           customer=None, drill_downs="auto"):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid, PowerPoint or draw.io.
 
@@ -159,6 +165,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "has its legend and uses prep's layout)")
         return _render_diff(files, output, fmt.lower() if fmt else None, direction, theme, transparent,
                             _dpi(dpi, scale), side_by_side, timeout, embed_fonts, page=(page_size, min_text))
+    if force and drill_downs != "auto":
+        raise click.UsageError(f"--drill-downs {drill_downs} chooses the pictures of an overview; --force draws "
+                               "everything in one picture: give one of them")
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
     if stage_name is not None or flipbook or later is not None:
@@ -247,9 +256,10 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         hint = (f"the overview of {n} deliverables draws one picture per cluster of up to "
                 f"{min(MAX_SIZE, overview_above)} (about 0.3 s each): allow more time with --timeout SECONDS, or "
                 "draw part of the model with --focus NAME or --group NAME") if big else None
+        wanted = _DrillDowns(drill_downs, src, out_path, out_fmt, _given_options(), timeout)
         outputs, clusters = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, min(MAX_SIZE, overview_above) if big else None, previous,
-            stable_file), hint=hint)
+            stable_file, wanted), hint=hint)
         if big and len(outputs) > 1:
             from ..renderer.overview import drilldown_folder, prepare_folder
 
@@ -265,6 +275,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                 click.echo(f"wrote {path}", err=True)
         if big:
             click.echo(_overview_message(n, overview_above, out_path, len(outputs) == 1, clusters), err=True)
+            if not wanted.drawn(clusters):
+                click.echo(wanted.message(clusters), err=True)
         elif n > overview_above and out_path != "-" and out_fmt in PICTURE_FORMATS and len(outputs) == 1:
             click.echo(_size_message(n, overview_above, out_path, out_fmt, outputs[0][1], force), err=True)
 
@@ -523,11 +535,103 @@ def _flipbook_output(src: str, output: str | None, fmt: str | None) -> tuple[str
     return path, fmt, folder
 
 
-def _render_files(model, fmt: str, out_path: str, options: dict, overview: int | None, previous, stable_file):
+class _DrillDowns:
+    """--drill-downs: whether an overview's pictures of its clusters are
+    drawn, the command that draws them, and what it would take."""
+
+    def __init__(self, mode: str, src: str, out_path: str, fmt: str, given: tuple[str, ...] = (),
+                 timeout: float = TIMEOUT_SECONDS):
+        self.mode, self.src, self.out_path, self.fmt = mode, src, out_path, fmt
+        self.given, self.timeout = given, timeout   # the user's other options, to repeat in the command
+
+    def drawn(self, clusters) -> bool:
+        from ..renderer.overview import DRAWN_BY_DEFAULT
+
+        return self.mode == "all" or (self.mode == "auto" and len(clusters.clusters) <= DRAWN_BY_DEFAULT)
+
+    def command(self, pictures: int) -> str:
+        """The command that draws every picture: this one with --drill-downs
+        all, and more time when `pictures` need it (by their CPU time, not
+        this machine's cores: a placeholder is the same on any machine)."""
+        import math
+        import shlex
+
+        from ..renderer.overview import SECONDS_PER_PICTURE
+
+        words = ["prep", "render", self.src, "-o", self.out_path, *self.given, "--drill-downs", "all"]
+        needed = 60 * math.ceil((2 * pictures * SECONDS_PER_PICTURE + 60) / 60)
+        if max(needed, self.timeout) != TIMEOUT_SECONDS:
+            words += ["--timeout", f"{max(needed, self.timeout):g}"]
+        return " ".join(shlex.quote(w) for w in words)
+
+    def seconds(self, clusters) -> tuple[float, int]:
+        """(estimated wall seconds of drawing every picture, cores)."""
+        from ..renderer.overview import SECONDS_PER_PICTURE
+
+        cores = max(1, min(os.cpu_count() or 1, 4))   # map_forked's workers
+        return len(clusters.clusters) * SECONDS_PER_PICTURE / cores, cores
+
+    def message(self, clusters) -> str:
+        n = len(clusters.clusters)
+        what = "cluster" if clusters.automatic else "group"
+        seconds, cores = self.seconds(clusters)
+        took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
+        done = ("its boxes open placeholder pages that name the deliverables and the command"
+                if self.fmt == "svg" else "only the overviews are written")
+        return (f"the {n} pictures of the {what}s are not drawn ({self.why()}): {done}; draw them all ({took} "
+                f"on {cores} core{'s' if cores != 1 else ''}) with: {self.command(n)}")
+
+    def why(self) -> str:
+        from ..renderer.overview import DRAWN_BY_DEFAULT
+
+        return (f"--drill-downs auto draws up to {DRAWN_BY_DEFAULT}" if self.mode == "auto" else
+                f"--drill-downs {self.mode}")
+
+    def placeholder(self, pictures: int):
+        """`placeholder(title, members) -> bytes` of a drill-down not drawn."""
+        from functools import partial
+
+        return partial(self._placeholder, pictures)
+
+    def _placeholder(self, pictures: int, title: str, members) -> bytes:
+        from ..renderer.overview import placeholder_svg
+
+        return placeholder_svg(title, members, self.command(pictures),
+                               f"The overview was written without its drill-down pictures ({self.why()}).")
+
+
+def _given_options() -> tuple[str, ...]:
+    """The options given on this `prep render` command line, as words
+    (those that choose files, time and drill-downs left out), so a message
+    can name the command that draws the same pictures."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return ()
+    from click.core import ParameterSource
+
+    words: list[str] = []
+    for param in ctx.command.params:
+        if (not isinstance(param, click.Option) or param.name in ("output", "timeout", "drill_downs")
+                or ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE):
+            continue
+        value = ctx.params[param.name]
+        longest = max(param.opts, key=len)
+        if param.is_flag:
+            if param.secondary_opts:   # --legend/--no-legend
+                words.append(longest if value else max(param.secondary_opts, key=len))
+            elif value:
+                words.append(longest)
+        elif value is not None:
+            words += [longest, f"{value:g}" if isinstance(value, float) else str(value)]
+    return tuple(words)
+
+
+def _render_files(model, fmt: str, out_path: str, options: dict, overview: int | None, previous, stable_file,
+                  drill_downs: _DrillDowns | None = None):
     """([(path, bytes)] to write, the overview's clusters or None): one
     picture, or an overview of clusters of at most `overview` deliverables
-    and their drill-downs; with --stable, the layout file too (last, so the
-    picture is written first)."""
+    and their drill-downs (all, or none: `drill_downs`); with --stable, the
+    layout file too (last, so the picture is written first)."""
     from .. import api
 
     if fmt == "html" and stable_file is None:  # the viewer: the whole model on one page, the findings with it
@@ -539,7 +643,9 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: int |
         from ..renderer.overview import render_overview
 
         clusters = find_clusters(model, overview)
-        return render_overview(model, fmt, out_path, clusters=clusters, **options), clusters
+        drawn = drill_downs is None or drill_downs.drawn(clusters)
+        return render_overview(model, fmt, out_path, clusters=clusters, drill_downs=drawn,
+                               placeholder=None if drawn else drill_downs.placeholder(len(clusters.clusters)), **options), clusters
     if stable_file is None and fmt != "layout":  # no layout file: no previous layout either
         return [(out_path, api.render(model, fmt, **options))], None
     from ..layouter import layout as lay_out

@@ -9,6 +9,11 @@ are too few or too big (`prep.language.clusters`).
     big.svg                 the overview
     big.groups/001-営業部.svg  one picture per group (or cluster)
     big.pdf                 the overview, then one page per group
+
+Above `DRAWN_BY_DEFAULT` drill-downs (100,000 deliverables make about
+700, minutes of drawing) only the overviews are drawn by default, each
+drill-down an SVG placeholder saying the command that draws it
+(`--drill-downs all`); every link leads to a file that exists.
 """
 
 from __future__ import annotations
@@ -19,6 +24,16 @@ import re
 from ..language.model import Model
 from ..language.clusters import Clusters
 from ..language.views import UNGROUPED, overview, subsets
+
+
+# The most drill-down pictures `prep render` draws by default (--drill-downs
+# auto): each takes about SECONDS_PER_PICTURE of CPU, so 300 are about 40 s
+# on two cores; more (an overview in two levels) and the overviews are drawn
+# alone, fast, with placeholders saying the command that draws the rest. A
+# count, not an estimate of time: the same model gives the same files on
+# any machine.
+DRAWN_BY_DEFAULT = 300
+SECONDS_PER_PICTURE = 0.25   # a drill-down of up to 200 deliverables, one core (docs/performance.md)
 
 
 def drilldown_folder(out_path: str) -> str:
@@ -49,11 +64,15 @@ def file_name(index: int, box: str, fmt: str) -> str:
     return f"{index:03d}-{slug}.{'layout.json' if fmt == 'layout' else fmt}"
 
 
-def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | None = None,
-                    **options) -> list[tuple[str, bytes]]:
+def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | None = None, *,
+                    drill_downs: bool = True, placeholder=None, sizes=None, **options) -> list[tuple[str, bytes]]:
     """[(path, bytes)]: the overview at `out_path` first, then one picture
     per box in `<out_path without extension>.groups/`. The boxes are
-    `clusters` (`find_clusters`), by default the top-level groups."""
+    `clusters` (`find_clusters`), by default the top-level groups. Without
+    `drill_downs` the pictures of the clusters are not drawn (the overviews
+    are): an SVG links to `placeholder(title, deliverables) -> bytes` in
+    their place, other formats get the overviews alone. `sizes`: the
+    labels measured already (two levels measure once, at the top)."""
     from .._process import map_forked
     from ..layouter import measure
     from . import render
@@ -76,11 +95,16 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     folder = drilldown_folder(out_path)
     rel_folder = os.path.basename(folder)
     names = {box: file_name(i, box if box != UNGROUPED else "no-group", fmt) for i, box in enumerate(holds, 1)}
-    # one measurement of the whole model serves every drill-down
-    sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
-                    health=options.get("findings") is not None, titles=tuple(titles.values()))
+    drawn = drill_downs
+    if drawn and sizes is None:
+        # one measurement of the whole model serves every drill-down (of
+        # both levels: the inner overviews' pictures' titles too)
+        nested = tuple(f"{titles.get(box, labels.get(box, box))} — {c.label}" for box in inner
+                       for c in inner[box].clusters)
+        sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
+                        health=options.get("findings") is not None, titles=tuple(titles.values()) + nested)
     shared = None
-    if fmt == "svg" and options.get("embed_fonts", True):
+    if drawn and not inner and fmt == "svg" and options.get("embed_fonts", True):
         from .webfont import prepare, shared_subset
 
         text = _model_text(model, titles.values())
@@ -89,6 +113,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
         # the same subset, cut once here (before the workers are forked)
         shared = shared_subset(text)
     files = []
+    # links only to files written: the runs' overviews, the drill-downs or their placeholders
     links = {box: f"{rel_folder}/{name}" for box, name in names.items()} if fmt == "svg" else None
     files.append((out_path, render(view, fmt, links=links, **options)))
 
@@ -106,8 +131,18 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     if inner:  # two levels: each box opens the overview of its clusters, in a folder of its own
         for box in boxes:
             files += render_overview(titled(box), fmt, os.path.join(folder, names[box]), clusters=inner[box],
-                                     **options)
+                                     drill_downs=drawn, placeholder=placeholder, sizes=sizes, **options)
         return files
+    if not drawn:   # the overview alone, and (SVG) a placeholder per box saying how to draw it
+        if links is None:
+            return files
+        if placeholder is None:
+            def placeholder(title, members):
+                return placeholder_svg(title, members, "prep render MODEL -o OUTPUT.svg --drill-downs all",
+                                       "The overview was drawn without its drill-down pictures.")
+        return files + [(os.path.join(folder, names[box]),
+                         placeholder(titles.get(box, UNGROUPED), [model.deliverables[m] for m in holds[box]]))
+                        for box in boxes]
 
     def draw(box: str) -> bytes:
         part = titled(box)
@@ -128,6 +163,33 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001", name="render-failed",
                                hint="draw the overview as SVG (-o model.svg): one picture per group, linked") from None
     return files
+
+
+def placeholder_svg(title: str, members, command: str, why: str) -> bytes:
+    """A drill-down not drawn: an SVG page with the cluster's title, why it
+    is not drawn, the command that draws it, and the deliverables it holds
+    (what the picture would show, as a list). Plain text, no font embedded;
+    the same bytes for the same cluster and command."""
+    import unicodedata
+    from xml.sax.saxutils import escape
+
+    def ems(text: str) -> float:   # a rough width: wide (CJK) characters 1 em, others 0.62
+        return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in text)
+
+    n = len(members)
+    lines = [(title, 20, "bold"), (f"{n} deliverable{'s' if n != 1 else ''}: the picture is not drawn yet", 14, ""),
+             (why, 12, ""), ("Draw every drill-down picture with:", 12, ""), (command, 12, "mono"), ("", 12, "")]
+    lines += [(" ".join(d.display.split()) + (f" ({d.name})" if d.display != d.name else ""), 12, "")
+              for d in members]
+    y, out = 16, []
+    for text, size, look in lines:
+        y += round(size * 1.6)
+        style = {"bold": ' font-weight="bold"', "mono": ' font-family="monospace"'}.get(look, "")
+        out.append(f'<text x="16" y="{y}" font-size="{size}"{style}>{escape(text)}</text>')
+    width = 32 + max(ems(text) * size for text, size, _ in lines)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+            f'width="{width:.0f}" height="{y + 16}" font-family="sans-serif" class="prep-placeholder">\n'
+            f'<title>{escape(title)}: not drawn yet</title>\n' + "\n".join(out) + "\n</svg>\n").encode("utf-8")
 
 
 def _with_font(svg: bytes, shared: str) -> bytes:
