@@ -4,6 +4,7 @@ diff, a stage or a flip-book)."""
 from __future__ import annotations
 
 import os
+import time
 
 import click
 
@@ -83,7 +84,7 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
               help="With an overview: draw the picture of every group or cluster ('all'), or only the "
                    "overviews ('none': an SVG links to placeholder pages that say the command drawing "
                    "them). 'auto': all up to 300 pictures, else none (100,000 deliverables make about "
-                   "700: minutes of drawing), and the message says how long 'all' would take.")
+                   "700: a minute or more of drawing), and the message says how long 'all' would take.")
 @click.option("--force", is_flag=True, help="Lay out everything, however large (no overview); the message says "
                                             "how large the picture is.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=TIMEOUT_SECONDS, show_default=True,
@@ -138,7 +139,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     frames. Above --overview-above deliverables (2,000) the picture is an
     overview with one picture per group next to it (FILE.groups/); a model
     without enough groups is clustered automatically (stages, then
-    communities), and the message says how.
+    communities), and the message says how. Above 300 such pictures only
+    the overviews are drawn, in seconds, and the message gives the command
+    that draws the rest (--drill-downs).
     """
     from .. import api
     from ..language.diagnostics import PrepError
@@ -257,6 +260,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                 f"{min(MAX_SIZE, overview_above)} (about 0.3 s each): allow more time with --timeout SECONDS, or "
                 "draw part of the model with --focus NAME or --group NAME") if big else None
         wanted = _DrillDowns(drill_downs, src, out_path, out_fmt, _given_options(), timeout)
+        started = time.monotonic()
         outputs, clusters = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, min(MAX_SIZE, overview_above) if big else None, previous,
             stable_file, wanted), hint=hint)
@@ -276,7 +280,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if big:
             click.echo(_overview_message(n, overview_above, out_path, len(outputs) == 1, clusters), err=True)
             if not wanted.drawn(clusters):
-                click.echo(wanted.message(clusters), err=True)
+                click.echo(wanted.message(clusters, time.monotonic() - started), err=True)
         elif n > overview_above and out_path != "-" and out_fmt in PICTURE_FORMATS and len(outputs) == 1:
             click.echo(_size_message(n, overview_above, out_path, out_fmt, outputs[0][1], force), err=True)
 
@@ -559,22 +563,24 @@ class _DrillDowns:
         from ..renderer.overview import SECONDS_PER_PICTURE
 
         words = ["prep", "render", self.src, "-o", self.out_path, *self.given, "--drill-downs", "all"]
-        needed = 60 * math.ceil((2 * pictures * SECONDS_PER_PICTURE + 60) / 60)
+        needed = 60 * math.ceil((4 * pictures * SECONDS_PER_PICTURE + 60) / 60)  # room for a loaded machine
         if max(needed, self.timeout) != TIMEOUT_SECONDS:
             words += ["--timeout", f"{max(needed, self.timeout):g}"]
         return " ".join(shlex.quote(w) for w in words)
 
-    def seconds(self, clusters) -> tuple[float, int]:
-        """(estimated wall seconds of drawing every picture, cores)."""
+    def seconds(self, clusters, spent: float) -> tuple[float, int]:
+        """(the estimated wall seconds of the command with every picture,
+        this machine's cores): what this one took (`spent`), plus the
+        pictures shared over the cores."""
         from ..renderer.overview import SECONDS_PER_PICTURE
 
         cores = max(1, min(os.cpu_count() or 1, 4))   # map_forked's workers
-        return len(clusters.clusters) * SECONDS_PER_PICTURE / cores, cores
+        return spent + len(clusters.clusters) * SECONDS_PER_PICTURE / cores, cores
 
-    def message(self, clusters) -> str:
+    def message(self, clusters, spent: float = 0.0) -> str:
         n = len(clusters.clusters)
         what = "cluster" if clusters.automatic else "group"
-        seconds, cores = self.seconds(clusters)
+        seconds, cores = self.seconds(clusters, spent)
         took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
         done = ("its boxes open placeholder pages that name the deliverables and the command"
                 if self.fmt == "svg" else "only the overviews are written")

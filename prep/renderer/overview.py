@@ -27,13 +27,15 @@ from ..language.views import UNGROUPED, overview, subsets
 
 
 # The most drill-down pictures `prep render` draws by default (--drill-downs
-# auto): each takes about SECONDS_PER_PICTURE of CPU, so 300 are about 40 s
-# on two cores; more (an overview in two levels) and the overviews are drawn
-# alone, fast, with placeholders saying the command that draws the rest. A
-# count, not an estimate of time: the same model gives the same files on
-# any machine.
+# auto): each takes about SECONDS_PER_PICTURE of CPU, so 300 are 15-30 s on
+# two cores, shared or not; more (an overview in two levels, 2,000 declared
+# groups) and the overviews are drawn alone, in seconds, with placeholders
+# saying the command that draws the rest. A count, not an estimate of time:
+# the same model gives the same files on any machine.
 DRAWN_BY_DEFAULT = 300
-SECONDS_PER_PICTURE = 0.25   # a drill-down of up to 200 deliverables, one core (docs/performance.md)
+# CPU seconds of one drill-down of up to 200 deliverables (layout, drawing,
+# font subset, writing): 717 took 55-62 s at 100,000 (docs/performance.md)
+SECONDS_PER_PICTURE = 0.1
 
 
 def drilldown_folder(out_path: str) -> str:
