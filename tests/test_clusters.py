@@ -333,3 +333,29 @@ def test_a_timed_out_render_leaves_the_previous_overview_as_it_was(prep_run, tmp
                       "--timeout", "1", cwd=tmp_path, timeout=60)
     assert result.returncode == 2 and "took longer than 1 s" in result.stderr.decode("utf-8")
     assert _every_file(tmp_path) == before
+
+
+def test_more_declared_groups_than_an_overview_holds_are_shown_in_runs_of_groups(cli, tmp_path, monkeypatch):
+    # 100,000 generated deliverables have 2,000 top-level groups (a 4-9 MB overview in one level);
+    # here 30 groups above a limit of 12
+    monkeypatch.setattr(clustering, "MAX_DECLARED_BOXES", 12)
+    monkeypatch.chdir(tmp_path)
+    lines = []
+    for g in range(30):
+        lines += [f"group 部{g} {{"] + [f"  deliverable d{g}_{i}" for i in range(3)] + ["}"]
+        lines += [f"d{g}_0 -> d{g}_1", f"d{g}_1 -> d{g}_2"] + ([f"d{g - 1}_2 -> d{g}_0"] if g else [])
+    (tmp_path / "groups.prep").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("render", "groups.prep", "-o", "g.svg", "--overview-above", "50")
+    assert result.exit_code == 0, result.output
+    assert "one box per run of groups, each opening the overview of its groups" in result.output
+    top = tmp_path / "g.svg"
+    runs = _links(top)
+    assert 2 <= len(runs) <= 12
+    texts = [t.text or "" for t in ET.parse(top).getroot().iter(f"{SVG}text")]
+    assert "部0 … 部5" in texts   # a run is named after its first and last group
+    groups = [link for run in runs for link in _links(tmp_path / run)]
+    assert len(groups) == 30 and all((tmp_path / "g.groups" / link).is_file() for link in groups)
+    # at most 12 groups: one level, as declared
+    monkeypatch.setattr(clustering, "MAX_DECLARED_BOXES", 30)
+    assert cli("render", "groups.prep", "-o", "one.svg", "--overview-above", "50").exit_code == 0
+    assert len(_links(tmp_path / "one.svg")) == 30

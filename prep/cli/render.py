@@ -278,7 +278,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             if path != "-":
                 click.echo(f"wrote {path}", err=True)
         if big:
-            click.echo(_overview_message(n, overview_above, out_path, len(outputs) == 1, clusters), err=True)
+            click.echo(_overview_message(n, overview_above, out_path, out_fmt == "pdf", clusters), err=True)
             if not wanted.drawn(clusters):
                 click.echo(wanted.message(clusters, time.monotonic() - started), err=True)
         elif n > overview_above and out_path != "-" and out_fmt in PICTURE_FORMATS and len(outputs) == 1:
@@ -288,14 +288,14 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 def _overview_message(n: int, overview_above: int, out_path: str, one_file: bool, clusters) -> str:
     """What an overview is, and (when they were found, not declared) what its
     clusters are and how they were found."""
-    from ..language.clusters import MAX_BOXES
+    from ..language.clusters import MAX_BOXES, MAX_DECLARED_BOXES
 
     what = "cluster" if clusters.automatic else "group"
     where = (f"then one page per {what}" if one_file else
              f"with one picture per {what} in {os.path.splitext(out_path)[0]}.groups/")
-    if not one_file and clusters.automatic and len(clusters.clusters) > MAX_BOXES:
-        what, where = ("run of clusters", f"each opening the overview of its clusters, with one picture per "
-                                          f"cluster, in {os.path.splitext(out_path)[0]}.groups/")
+    if not one_file and len(clusters.clusters) > (MAX_BOXES if clusters.automatic else MAX_DECLARED_BOXES):
+        what, where = (f"run of {what}s", f"each opening the overview of its {what}s, with one picture per "
+                                          f"{what}, in {os.path.splitext(out_path)[0]}.groups/")
     lines = [f"the model has {n} deliverables (more than --overview-above {overview_above}): "
              f"{out_path} is an overview, one box per {what}, {where}; --force draws everything in one picture"]
     if clusters.automatic:

@@ -83,9 +83,10 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     theme = resolve_theme(options.get("theme"))
     options = dict(options, theme=theme)
     inner = {}
-    # clusters found automatically, in two levels when there are too many
-    # (declared groups stay as declared; a PDF is pages in order: one level)
-    if clusters is not None and clusters.automatic and fmt != "pdf":
+    # in two levels when there are too many for one overview (more than 100
+    # clusters found automatically, 400 declared groups; a PDF is pages in
+    # order: one level)
+    if clusters is not None and fmt != "pdf":
         from ..language.clusters import in_two_levels
 
         clusters, inner = in_two_levels(model, clusters)
