@@ -269,6 +269,7 @@ def test_drill_downs_none_writes_the_overviews_and_placeholders_that_say_the_com
     said = re.search(r"the (\d+) pictures of the clusters are not drawn \(--drill-downs none\): its boxes open "
                      r"placeholder pages .*draw them all \(about \d+ s on \d cores?\) with: (.*)$", err, re.M)
     assert said and said[2] == command, err
+    assert "big.svg is an overview, one box per cluster, with a placeholder page per cluster in big.groups/" in err
     pictures = _all_links_exist(tmp_path / "big.svg")
     placeholders = [p for p in pictures if b"prep-placeholder" in p.read_bytes()]
     assert len(placeholders) == int(said[1]) == len(prep.clusters(prep.loads((tmp_path / "big.prep").read_text(
@@ -311,6 +312,9 @@ def test_by_default_a_model_with_many_clusters_gets_its_overviews_first(cli, tmp
     # other formats have no links: the overviews alone
     result = cli("render", "big.prep", "-o", "big.dot", "--overview-above", "10")
     assert result.exit_code == 0 and "only the overviews are written" in result.output
+    assert "one box per run of clusters, each opening the overview of its clusters, in big.groups/" in result.output
+    result = cli("render", "big.prep", "-o", "big.pdf", "--overview-above", "10", "--drill-downs", "none")
+    assert result.exit_code == 0 and "(its pages per cluster not drawn)" in result.output
     dots = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.dot"))
     assert "big.dot" in dots and len(dots) == 1 + len(runs)
 

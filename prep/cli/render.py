@@ -278,26 +278,35 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             if path != "-":
                 click.echo(f"wrote {path}", err=True)
         if big:
-            click.echo(_overview_message(n, overview_above, out_path, out_fmt == "pdf", clusters), err=True)
-            if not wanted.drawn(clusters):
+            drawn = wanted.drawn(clusters)
+            each = "one picture" if drawn else "a placeholder page" if out_fmt == "svg" else None
+            click.echo(_overview_message(n, overview_above, out_path, out_fmt == "pdf", clusters, each), err=True)
+            if not drawn:
                 click.echo(wanted.message(clusters, time.monotonic() - started), err=True)
         elif n > overview_above and out_path != "-" and out_fmt in PICTURE_FORMATS and len(outputs) == 1:
             click.echo(_size_message(n, overview_above, out_path, out_fmt, outputs[0][1], force), err=True)
 
 
-def _overview_message(n: int, overview_above: int, out_path: str, one_file: bool, clusters) -> str:
+def _overview_message(n: int, overview_above: int, out_path: str, one_file: bool, clusters,
+                      each: str | None = "one picture") -> str:
     """What an overview is, and (when they were found, not declared) what its
-    clusters are and how they were found."""
+    clusters are and how they were found. `each`: what is written per
+    cluster ("one picture", "a placeholder page"; None: nothing, the
+    drill-downs not drawn and not linked)."""
     from ..language.clusters import MAX_BOXES, MAX_DECLARED_BOXES
 
     what = "cluster" if clusters.automatic else "group"
-    where = (f"then one page per {what}" if one_file else
-             f"with one picture per {what} in {os.path.splitext(out_path)[0]}.groups/")
+    folder = f"{os.path.splitext(out_path)[0]}.groups/"
+    if one_file:
+        where = f"then one page per {what}" if each else f"(its pages per {what} not drawn)"
+    else:
+        where = f"with {each} per {what} in {folder}" if each else f"(the pictures per {what} not drawn)"
     if not one_file and len(clusters.clusters) > (MAX_BOXES if clusters.automatic else MAX_DECLARED_BOXES):
-        what, where = (f"run of {what}s", f"each opening the overview of its {what}s, with one picture per "
-                                          f"{what}, in {os.path.splitext(out_path)[0]}.groups/")
+        what, where = (f"run of {what}s", f"each opening the overview of its {what}s"
+                                          + (f", with {each} per {what}" if each else "") + f", in {folder}")
     lines = [f"the model has {n} deliverables (more than --overview-above {overview_above}): "
-             f"{out_path} is an overview, one box per {what}, {where}; --force draws everything in one picture"]
+             f"{out_path} is an overview, one box per {what}{' ' if where.startswith('(') else ', '}{where}; "
+             "--force draws everything in one picture"]
     if clusters.automatic:
         shown = 8
         names = [f"{c.label} ({len(c.members)})" for c in clusters.clusters[:shown]]
