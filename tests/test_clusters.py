@@ -8,6 +8,7 @@ are and how they were found. `--force` says how large its one picture is."""
 from __future__ import annotations
 
 import re
+import shlex
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -325,7 +326,8 @@ def test_drill_downs_with_force_is_a_usage_error(prep_run, tmp_path):
     err = result.stderr.decode("utf-8")
     assert result.returncode == 2 and "Traceback" not in err and "give one of them" in err, err
     result = prep_run("render", "m.prep", "--drill-downs", "some", cwd=tmp_path)
-    assert result.returncode == 2 and "'auto', 'all', 'none'" in result.stderr.decode("utf-8")
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "a name draws one box of an overview" in err and "Traceback" not in err
 
 
 def test_a_timed_out_render_leaves_the_previous_overview_as_it_was(prep_run, tmp_path):
@@ -363,3 +365,30 @@ def test_more_declared_groups_than_an_overview_holds_are_shown_in_runs_of_groups
     monkeypatch.setattr(clustering, "MAX_DECLARED_BOXES", 30)
     assert cli("render", "groups.prep", "-o", "one.svg", "--overview-above", "50").exit_code == 0
     assert len(_links(tmp_path / "one.svg")) == 30
+
+
+def test_drill_downs_name_draws_one_boxs_pictures_as_its_placeholder_says(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(clustering, "MAX_BOXES", 8)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.prep").write_text(generate(300, groups=False), encoding="utf-8")
+    assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", "none").exit_code == 0
+    runs = _links(tmp_path / "big.svg")
+    first_run = tmp_path / runs[0]
+    leaf = first_run.parent / _links(first_run)[0]
+    texts = [t.text or "" for t in ET.parse(leaf).getroot().iter(f"{SVG}text")]
+    this_one = texts[texts.index("Draw this picture (seconds) with:") + 1]
+    words = shlex.split(this_one)
+    assert words[:2] == ["prep", "render"] and words[-2] == "--drill-downs"
+    result = cli(*words[1:])
+    assert result.exit_code == 0 and f"drew the pictures of '{words[-1]}'" in result.output, result.output
+    leaves = [p for p in _all_links_exist(tmp_path / "big.svg") if p.parent.parent == tmp_path / "big.groups"]
+    assert [p for p in leaves if b"prep-placeholder" not in p.read_bytes()] == [leaf]
+    # a run's name draws all of its clusters' pictures
+    model = prep.loads((tmp_path / "big.prep").read_text(encoding="utf-8"))
+    run_name = clustering.in_two_levels(model, prep.clusters(model, 10), max_boxes=8)[0].clusters[0].name
+    assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", run_name).exit_code == 0
+    inside = [first_run.parent / link for link in _links(first_run)]
+    assert all(b"prep-placeholder" not in p.read_bytes() for p in inside)
+    # an unknown name: a usage error with a did-you-mean
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", run_name[:-3])
+    assert result.exit_code == 2 and f"did you mean '{run_name}'?" in result.output

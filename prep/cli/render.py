@@ -79,12 +79,13 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                                 "more than 200 (or N), are clustered automatically: by stage when the model "
                                 "declares stages, then by communities of their relations; each cluster is "
                                 "named after its most central deliverables.")
-@click.option("--drill-downs", "drill_downs", type=click.Choice(["auto", "all", "none"]), default="auto",
-              show_default=True,
+@click.option("--drill-downs", "drill_downs", default="auto", show_default=True, metavar="auto|all|none|NAME",
               help="With an overview: draw the picture of every group or cluster ('all'), or only the "
                    "overviews ('none': an SVG links to placeholder pages that say the command drawing "
-                   "them). 'auto': all up to 300 pictures, else none (100,000 deliverables make about "
-                   "700: a minute or more of drawing), and the message says how long 'all' would take.")
+                   "them), or the pictures of one box NAME of an overview (a cluster, or a run of them: all "
+                   "its clusters), placeholders for the rest. 'auto': all up to 300 pictures, else none "
+                   "(100,000 deliverables make about 700: a minute or more of drawing), and the message says "
+                   "how long 'all' would take.")
 @click.option("--force", is_flag=True, help="Lay out everything, however large (no overview); the message says "
                                             "how large the picture is.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=TIMEOUT_SECONDS, show_default=True,
@@ -168,6 +169,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "has its legend and uses prep's layout)")
         return _render_diff(files, output, fmt.lower() if fmt else None, direction, theme, transparent,
                             _dpi(dpi, scale), side_by_side, timeout, embed_fonts, page=(page_size, min_text))
+    if drill_downs.lower() in ("auto", "all", "none"):
+        drill_downs = drill_downs.lower()
     if force and drill_downs != "auto":
         raise click.UsageError(f"--drill-downs {drill_downs} chooses the pictures of an overview; --force draws "
                                "everything in one picture: give one of them")
@@ -245,6 +248,10 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                                                           health=health, **fitting))
             _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
+        if not big and drill_downs not in ("auto", "all", "none"):
+            raise click.UsageError(f"--drill-downs {drill_downs}: a name draws one box of an overview, and "
+                                   f"{src} ({n} deliverables, --overview-above {overview_above}) is drawn in one "
+                                   "picture; give auto, all or none")
         if big and out_path == "-":
             raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "
                                    "give -o FILE (or --force for one picture)")
@@ -557,10 +564,47 @@ class _DrillDowns:
         self.mode, self.src, self.out_path, self.fmt = mode, src, out_path, fmt
         self.given, self.timeout = given, timeout   # the user's other options, to repeat in the command
 
+    @property
+    def named(self) -> bool:
+        """--drill-downs NAME: one box's pictures."""
+        return self.mode not in ("auto", "all", "none")
+
     def drawn(self, clusters) -> bool:
+        """Every picture drawn (with NAME: only some)."""
         from ..renderer.overview import DRAWN_BY_DEFAULT
 
         return self.mode == "all" or (self.mode == "auto" and len(clusters.clusters) <= DRAWN_BY_DEFAULT)
+
+    def which(self, model, clusters, fmt: str):
+        """What render_overview draws: True (all), False (none), or the
+        named box (a usage error, with a did-you-mean, for a name that is
+        no box of the overviews)."""
+        if not self.named:
+            return self.drawn(clusters)
+        import difflib
+
+        from ..language.clusters import in_two_levels
+        from ..language.diagnostics import PrepError
+
+        if fmt == "pdf":
+            raise PrepError.at(self.src, f"--drill-downs {self.mode}: a PDF overview is one document of pages in "
+                                         "order", name="usage-error", hint="use --drill-downs all or none, or -o x.svg")
+        runs, _ = in_two_levels(model, clusters)
+        boxes = [c.name for c in clusters.clusters] + ([c.name for c in runs.clusters] if runs is not clusters else [])
+        if self.mode not in boxes:
+            close = difflib.get_close_matches(self.mode, boxes, n=1, cutoff=0.5)
+            raise PrepError.at(self.src, f"--drill-downs: no group or cluster named '{self.mode}' in the overview",
+                               name="usage-error",
+                               hint=f"did you mean '{close[0]}'?" if close else
+                               "give auto, all, none, or the name of a box (a placeholder page says it)")
+        return frozenset([self.mode])
+
+    def command_for(self, box: str) -> str:
+        """The command that draws the pictures of one box."""
+        import shlex
+
+        words = ["prep", "render", self.src, "-o", self.out_path, *self.given, "--drill-downs", box]
+        return " ".join(shlex.quote(w) for w in words)
 
     def command(self, pictures: int) -> str:
         """The command that draws every picture: this one with --drill-downs
@@ -591,8 +635,12 @@ class _DrillDowns:
         what = "cluster" if clusters.automatic else "group"
         seconds, cores = self.seconds(clusters, spent)
         took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
-        done = ("its boxes open placeholder pages that name the deliverables and the command"
-                if self.fmt == "svg" else "only the overviews are written")
+        done = ("its boxes open placeholder pages that name the deliverables and the commands (one box's "
+                "pictures: --drill-downs NAME)" if self.fmt == "svg" else "only the overviews are written")
+        if self.named:
+            return (f"drew the pictures of '{self.mode}'; the other pictures of the {n} {what}s are placeholder "
+                    f"pages; draw them all ({took} on {cores} core{'s' if cores != 1 else ''}) with: "
+                    f"{self.command(n)}")
         return (f"the {n} pictures of the {what}s are not drawn ({self.why()}): {done}; draw them all ({took} "
                 f"on {cores} core{'s' if cores != 1 else ''}) with: {self.command(n)}")
 
@@ -600,7 +648,7 @@ class _DrillDowns:
         from ..renderer.overview import DRAWN_BY_DEFAULT
 
         return (f"--drill-downs auto draws up to {DRAWN_BY_DEFAULT}" if self.mode == "auto" else
-                f"--drill-downs {self.mode}")
+                "--drill-downs drew another box's" if self.named else f"--drill-downs {self.mode}")
 
     def placeholder(self, pictures: int):
         """`placeholder(title, members) -> bytes` of a drill-down not drawn."""
@@ -608,11 +656,12 @@ class _DrillDowns:
 
         return partial(self._placeholder, pictures)
 
-    def _placeholder(self, pictures: int, title: str, members) -> bytes:
+    def _placeholder(self, pictures: int, box: str, title: str, members) -> bytes:
         from ..renderer.overview import placeholder_svg
 
         return placeholder_svg(title, members, self.command(pictures),
-                               f"The overview was written without its drill-down pictures ({self.why()}).")
+                               f"The overview was written without its drill-down pictures ({self.why()}).",
+                               this_one=self.command_for(box))
 
 
 def _given_options() -> tuple[str, ...]:
@@ -658,9 +707,10 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: int |
         from ..renderer.overview import render_overview
 
         clusters = find_clusters(model, overview)
-        drawn = drill_downs is None or drill_downs.drawn(clusters)
+        drawn = True if drill_downs is None else drill_downs.which(model, clusters, fmt)
         return render_overview(model, fmt, out_path, clusters=clusters, drill_downs=drawn,
-                               placeholder=None if drawn else drill_downs.placeholder(len(clusters.clusters)), **options), clusters
+                               placeholder=None if drawn is True else drill_downs.placeholder(len(clusters.clusters)),
+                               **options), clusters
     if stable_file is None and fmt != "layout":  # no layout file: no previous layout either
         return [(out_path, api.render(model, fmt, **options))], None
     from ..layouter import layout as lay_out

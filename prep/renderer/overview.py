@@ -67,13 +67,16 @@ def file_name(index: int, box: str, fmt: str) -> str:
 
 
 def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | None = None, *,
-                    drill_downs: bool = True, placeholder=None, sizes=None, **options) -> list[tuple[str, bytes]]:
+                    drill_downs: bool | frozenset[str] = True, placeholder=None, sizes=None,
+                    **options) -> list[tuple[str, bytes]]:
     """[(path, bytes)]: the overview at `out_path` first, then one picture
     per box in `<out_path without extension>.groups/`. The boxes are
     `clusters` (`find_clusters`), by default the top-level groups. Without
     `drill_downs` the pictures of the clusters are not drawn (the overviews
-    are): an SVG links to `placeholder(title, deliverables) -> bytes` in
-    their place, other formats get the overviews alone. `sizes`: the
+    are): an SVG links to `placeholder(box, title, deliverables) -> bytes` in
+    their place, other formats get the overviews alone; a set of box names
+    draws those boxes' pictures (a run's: all of its clusters') and
+    placeholders for the rest. `sizes`: the
     labels measured already (two levels measure once, at the top)."""
     from .._process import map_forked
     from ..layouter import measure
@@ -99,7 +102,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     rel_folder = os.path.basename(folder)
     names = {box: file_name(i, box if box != UNGROUPED else "no-group", fmt) for i, box in enumerate(holds, 1)}
     drawn = drill_downs
-    if drawn and sizes is None:
+    if drawn is True and sizes is None:
         # one measurement of the whole model serves every drill-down (of
         # both levels: the inner overviews' pictures' titles too)
         nested = tuple(f"{titles.get(box, labels.get(box, box))} — {c.label}" for box in inner
@@ -107,7 +110,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
         sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
                         health=options.get("findings") is not None, titles=tuple(titles.values()) + nested)
     shared = None
-    if drawn and not inner and fmt == "svg" and options.get("embed_fonts", True):
+    if drawn and not inner and fmt == "svg" and options.get("embed_fonts", True):   # (a few named: cheap)
         from .webfont import prepare, shared_subset
 
         text = _model_text(model, titles.values())
@@ -133,19 +136,24 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
 
     if inner:  # two levels: each box opens the overview of its clusters, in a folder of its own
         for box in boxes:
+            run = True if isinstance(drawn, frozenset) and box in drawn else drawn
             files += render_overview(titled(box), fmt, os.path.join(folder, names[box]), clusters=inner[box],
-                                     drill_downs=drawn, placeholder=placeholder, sizes=sizes, **options)
+                                     drill_downs=run, placeholder=placeholder, sizes=sizes, **options)
         return files
-    if not drawn:   # the overview alone, and (SVG) a placeholder per box saying how to draw it
-        if links is None:
+    wanted = boxes if drawn is True else [box for box in boxes if drawn and box in drawn]
+    if len(wanted) < len(boxes):   # (SVG) a placeholder per box not drawn, saying how to draw it
+        if links is None and not wanted:
             return files
         if placeholder is None:
-            def placeholder(title, members):
+            def placeholder(box, title, members):
                 return placeholder_svg(title, members, "prep render MODEL -o OUTPUT.svg --drill-downs all",
                                        "The overview was drawn without its drill-down pictures.")
-        return files + [(os.path.join(folder, names[box]),
-                         placeholder(titles.get(box, UNGROUPED), [model.deliverables[m] for m in holds[box]]))
-                        for box in boxes]
+        if links is not None:
+            files += [(os.path.join(folder, names[box]),
+                       placeholder(box, titles.get(box, UNGROUPED), [model.deliverables[m] for m in holds[box]]))
+                      for box in boxes if box not in wanted]
+        if not wanted or fmt == "pdf":   # a PDF is the pages in order: all or the overview alone
+            return files[:1] if fmt == "pdf" else files
 
     def draw(box: str) -> bytes:
         part = titled(box)
@@ -154,8 +162,8 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
         return _with_font(render(part, fmt, sizes=sizes, **dict(options, embed_fonts=False)), shared)
 
     # the drill-downs on every core (each is a layout, a drawing and a font subset)
-    pictures = map_forked(draw, boxes, "drawing the groups' pictures")
-    files += [(os.path.join(folder, names[box]), data) for box, data in zip(boxes, pictures)]
+    pictures = map_forked(draw, wanted, "drawing the groups' pictures")
+    files += [(os.path.join(folder, names[box]), data) for box, data in zip(wanted, pictures)]
     if fmt == "pdf":  # one document: the overview, then a page per group
         from ..language.diagnostics import PrepError
         from .pdfpages import PdfError, merge
@@ -168,7 +176,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     return files
 
 
-def placeholder_svg(title: str, members, command: str, why: str) -> bytes:
+def placeholder_svg(title: str, members, command: str, why: str, this_one: str | None = None) -> bytes:
     """A drill-down not drawn: an SVG page with the cluster's title, why it
     is not drawn, the command that draws it, and the deliverables it holds
     (what the picture would show, as a list). Plain text, no font embedded;
@@ -181,7 +189,10 @@ def placeholder_svg(title: str, members, command: str, why: str) -> bytes:
 
     n = len(members)
     lines = [(title, 20, "bold"), (f"{n} deliverable{'s' if n != 1 else ''}: the picture is not drawn yet", 14, ""),
-             (why, 12, ""), ("Draw every drill-down picture with:", 12, ""), (command, 12, "mono"), ("", 12, "")]
+             (why, 12, "")]
+    if this_one:
+        lines += [("Draw this picture (seconds) with:", 12, ""), (this_one, 12, "mono")]
+    lines += [("Draw every drill-down picture with:", 12, ""), (command, 12, "mono"), ("", 12, "")]
     lines += [(" ".join(d.display.split()) + (f" ({d.name})" if d.display != d.name else ""), 12, "")
               for d in members]
     y, out = 16, []
