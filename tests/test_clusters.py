@@ -337,7 +337,8 @@ def test_a_timed_out_render_leaves_the_previous_overview_as_it_was(prep_run, tmp
     before = _every_file(tmp_path)
     result = prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "20", "--drill-downs", "all",
                       "--timeout", "1", cwd=tmp_path, timeout=60)
-    assert result.returncode == 2 and "took longer than 1 s" in result.stderr.decode("utf-8")
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "took longer than 1 s" in err and "--drill-downs none" in err
     assert _every_file(tmp_path) == before
 
 

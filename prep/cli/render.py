@@ -264,8 +264,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         # an overview is a picture per cluster: lowering --overview-above
         # would make more of them, not fewer
         hint = (f"the overview of {n} deliverables draws one picture per cluster of up to "
-                f"{min(MAX_SIZE, overview_above)} (about 0.3 s each): allow more time with --timeout SECONDS, or "
-                "draw part of the model with --focus NAME or --group NAME") if big else None
+                f"{min(MAX_SIZE, overview_above)} (about 0.1 s of CPU each): draw the overviews alone with "
+                "--drill-downs none (seconds), allow more time with --timeout SECONDS, or draw part of the model "
+                "with --focus NAME or --group NAME") if big else None
         wanted = _DrillDowns(drill_downs, src, out_path, out_fmt, _given_options(), timeout)
         started = time.monotonic()
         outputs, clusters = _within_budget(src, timeout, lambda: _render_files(
