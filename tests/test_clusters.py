@@ -387,7 +387,8 @@ def test_drill_downs_name_draws_one_boxs_pictures_as_its_placeholder_says(cli, t
     # a run's name draws all of its clusters' pictures
     model = prep.loads((tmp_path / "big.prep").read_text(encoding="utf-8"))
     run_name = clustering.in_two_levels(model, prep.clusters(model, 10), max_boxes=8)[0].clusters[0].name
-    assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", run_name).exit_code == 0
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", run_name)
+    assert result.exit_code == 0, result.output
     inside = [first_run.parent / link for link in _links(first_run)]
     assert all(b"prep-placeholder" not in p.read_bytes() for p in inside)
     # an unknown name: a usage error with a did-you-mean

@@ -264,7 +264,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         # an overview is a picture per cluster: lowering --overview-above
         # would make more of them, not fewer
         hint = (f"the overview of {n} deliverables draws one picture per cluster of up to "
-                f"{min(MAX_SIZE, overview_above)} (about 0.1 s of CPU each): draw the overviews alone with "
+                f"{min(MAX_SIZE, overview_above)} (up to 0.13 s of CPU each): draw the overviews alone with "
                 "--drill-downs none (seconds), allow more time with --timeout SECONDS, or draw part of the model "
                 "with --focus NAME or --group NAME") if big else None
         wanted = _DrillDowns(drill_downs, src, out_path, out_fmt, _given_options(), timeout)
@@ -607,17 +607,15 @@ class _DrillDowns:
         words = ["prep", "render", self.src, "-o", self.out_path, *self.given, "--drill-downs", box]
         return " ".join(shlex.quote(w) for w in words)
 
-    def command(self, pictures: int) -> str:
+    def command(self, cpu_seconds: float) -> str:
         """The command that draws every picture: this one with --drill-downs
-        all, and more time when `pictures` need it (by their CPU time, not
-        this machine's cores: a placeholder is the same on any machine)."""
+        all, and more time when their `cpu_seconds` need it (not this
+        machine's cores: a placeholder is the same on any machine)."""
         import math
         import shlex
 
-        from ..renderer.overview import SECONDS_PER_PICTURE
-
         words = ["prep", "render", self.src, "-o", self.out_path, *self.given, "--drill-downs", "all"]
-        needed = 60 * math.ceil((4 * pictures * SECONDS_PER_PICTURE + 60) / 60)  # room for a loaded machine
+        needed = 60 * math.ceil((4 * cpu_seconds + 60) / 60)   # room for a loaded machine
         if max(needed, self.timeout) != TIMEOUT_SECONDS:
             words += ["--timeout", f"{max(needed, self.timeout):g}"]
         return " ".join(shlex.quote(w) for w in words)
@@ -626,13 +624,18 @@ class _DrillDowns:
         """(the estimated wall seconds of the command with every picture,
         this machine's cores): what this one took (`spent`), plus the
         pictures shared over the cores."""
-        from ..renderer.overview import SECONDS_PER_PICTURE
+        from ..renderer.overview import drawing_seconds
 
         cores = max(1, min(os.cpu_count() or 1, 4))   # map_forked's workers
-        return spent + len(clusters.clusters) * SECONDS_PER_PICTURE / cores, cores
+        # the cores are seldom all free: at 100,000 the pictures' wall time
+        # was 1.4 x their CPU time over two cores (load average 1.5-3)
+        return spent + 1.4 * drawing_seconds(clusters.sizes) / cores, cores
 
     def message(self, clusters, spent: float = 0.0) -> str:
+        from ..renderer.overview import drawing_seconds
+
         n = len(clusters.clusters)
+        cpu = drawing_seconds(clusters.sizes)
         what = "cluster" if clusters.automatic else "group"
         seconds, cores = self.seconds(clusters, spent)
         took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
@@ -641,9 +644,9 @@ class _DrillDowns:
         if self.named:
             return (f"drew the pictures of '{self.mode}'; the other pictures of the {n} {what}s are placeholder "
                     f"pages; draw them all ({took} on {cores} core{'s' if cores != 1 else ''}) with: "
-                    f"{self.command(n)}")
+                    f"{self.command(cpu)}")
         return (f"the {n} pictures of the {what}s are not drawn ({self.why()}): {done}; draw them all ({took} "
-                f"on {cores} core{'s' if cores != 1 else ''}) with: {self.command(n)}")
+                f"on {cores} core{'s' if cores != 1 else ''}) with: {self.command(cpu)}")
 
     def why(self) -> str:
         from ..renderer.overview import DRAWN_BY_DEFAULT
@@ -651,16 +654,16 @@ class _DrillDowns:
         return (f"--drill-downs auto draws up to {DRAWN_BY_DEFAULT}" if self.mode == "auto" else
                 "--drill-downs drew another box's" if self.named else f"--drill-downs {self.mode}")
 
-    def placeholder(self, pictures: int):
+    def placeholder(self, cpu_seconds: float):
         """`placeholder(title, members) -> bytes` of a drill-down not drawn."""
         from functools import partial
 
-        return partial(self._placeholder, pictures)
+        return partial(self._placeholder, cpu_seconds)
 
-    def _placeholder(self, pictures: int, box: str, title: str, members) -> bytes:
+    def _placeholder(self, cpu_seconds: float, box: str, title: str, members) -> bytes:
         from ..renderer.overview import placeholder_svg
 
-        return placeholder_svg(title, members, self.command(pictures),
+        return placeholder_svg(title, members, self.command(cpu_seconds),
                                f"The overview was written without its drill-down pictures ({self.why()}).",
                                this_one=self.command_for(box))
 
@@ -708,9 +711,11 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: int |
         from ..renderer.overview import render_overview
 
         clusters = find_clusters(model, overview)
+        from ..renderer.overview import drawing_seconds
+
         drawn = True if drill_downs is None else drill_downs.which(model, clusters, fmt)
-        return render_overview(model, fmt, out_path, clusters=clusters, drill_downs=drawn,
-                               placeholder=None if drawn is True else drill_downs.placeholder(len(clusters.clusters)),
+        placeholder = None if drawn is True else drill_downs.placeholder(drawing_seconds(clusters.sizes))
+        return render_overview(model, fmt, out_path, clusters=clusters, drill_downs=drawn, placeholder=placeholder,
                                **options), clusters
     if stable_file is None and fmt != "layout":  # no layout file: no previous layout either
         return [(out_path, api.render(model, fmt, **options))], None
