@@ -94,7 +94,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     module's docstring). `direction` None: prep chooses. `exit_tags`: room
     for the "EXIT n" tags (the stage pictures draw them; default: in the
     roadmap view)."""
-    from . import layout as lay_out
+    from . import layout as lay_out, measure
     from .fonts import FONT_FAMILY
 
     font = font or FONT_FAMILY
@@ -103,17 +103,19 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     title = model.title or Path(model.path).stem
     whole = replace(model, title=title)
-    best = None
-    for size in sizes_to_try:
-        # the usual spacing, then ranks closer (prep's engine), in each direction
-        for gap, d in [(g, d) for g in ((1.0, PAGE_RANK_GAP) if engine == "prep" else (1.0,)) for d in directions]:
-            placed = lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
-                             min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap)
-            if placed.width <= page.inner_width and placed.height <= page.inner_height:
-                best = (size, d, placed)
-                break
-        if best is not None:
-            break
+    gaps = (1.0, PAGE_RANK_GAP) if engine == "prep" else (1.0,)
+
+    measured: dict[float, object] = {}   # font size -> Sizes: Graphviz measures each size once
+
+    def lay(size: float, d: str, gap: float) -> Layout:
+        if engine == "prep" and size not in measured:
+            measured[size] = measure(whole, font=font, font_size=size, legend=legend, health=health,
+                                     min_text=page.min_text)
+        return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
+                       min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap,
+                       sizes=measured.get(size))
+
+    best = _first_fit(page, lay, sizes_to_try, gaps, directions)
     if best is not None:
         size, d, placed = best
         return [Sheet(whole, on_page(placed, page), 1, 1, size, d)]
@@ -130,7 +132,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     tried = [(d, by) for d in directions for by in ways]
 
     def attempt(d: str) -> list[list[Sheet]]:
-        return [_paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags)
+        flow = _flow_order(whole, d, smallest, font, view, page.min_text)   # one whole layout for every way
+        return [_paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow)
                 for dd, by in tried if dd == d]
 
     from .._process import map_forked
@@ -159,11 +162,34 @@ def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: fl
     usual spacing, then ranks closer; the direction given, else LR and TB
     (the page's own first). None when it does not fit one page."""
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
-    for size in font_sizes(page, font_size):
-        for gap, d in [(g, d) for g in (1.0, PAGE_RANK_GAP) for d in directions]:
-            placed = lay(size, d, gap)
-            if placed.width <= page.inner_width and placed.height <= page.inner_height:
-                return size, d, on_page(placed, page)
+    found = _first_fit(page, lay, font_sizes(page, font_size), (1.0, PAGE_RANK_GAP), directions)
+    if found is None:
+        return None
+    size, d, placed = found
+    return size, d, on_page(placed, page)
+
+
+def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], directions: list[str]):
+    """(size, direction, layout) of the first of the sizes (largest first),
+    gaps and directions whose layout `lay(size, direction, gap)` fits the
+    page, or None. The smallest text with the tightest gap is tried first
+    in each direction: a direction that does not fit so is not tried larger
+    (a drawing grows with its text), and a model that fits in neither goes
+    straight to pages (the sizes in between cost a layout each, for
+    nothing, on every model that needs pages)."""
+    tried: dict[tuple, Layout] = {}
+
+    def fits(size: float, d: str, gap: float) -> bool:
+        if (size, d, gap) not in tried:
+            tried[size, d, gap] = lay(size, d, gap)
+        placed = tried[size, d, gap]
+        return placed.width <= page.inner_width and placed.height <= page.inner_height
+
+    directions = [d for d in directions if fits(sizes[-1], d, gaps[-1])]
+    for size in sizes:
+        for gap, d in [(g, d) for g in gaps for d in directions]:
+            if fits(size, d, gap):
+                return size, d, tried[size, d, gap]
     return None
 
 
@@ -489,9 +515,9 @@ class _Pager:
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
-              view: str, by: str = "stages", exit_tags: bool | None = None) -> list[Sheet]:
+              view: str, by: str = "stages", exit_tags: bool | None = None, flow=None) -> list[Sheet]:
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
-    layers, whole = _flow_order(model, direction, size, font, view, page.min_text)
+    layers, whole = flow or _flow_order(model, direction, size, font, view, page.min_text)
     if by == "tiles":
         chunks, how = _tiles(whole, layers, pager), "tiles"
     else:
