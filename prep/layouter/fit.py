@@ -48,6 +48,7 @@ MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the l
 PAGE_RANK_GAP = 0.65  # pieces on a page: ranks this much closer than in a picture of its own
 SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
+MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,7 @@ class _Pager:
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
+        self.filled_pages = 0                   # pages filled so far (fill)
         self.layouts: dict[tuple, Layout] = {}  # each distinct piece's layout (lay_out)
         self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
         self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
@@ -454,64 +456,86 @@ class _Pager:
     def fits_names(self, names: list[str]) -> bool:
         return self.fits(self.lay_out(*self.piece_model(names, final=False)))
 
-    def split(self, layers: list[list[str]]) -> list[list[list[str]]]:
-        """`layers` as pieces that each fit a page on their own, each as
-        large as fits: the longest run of deliverables in flow order (layer
-        by layer, each layer in its order) that fits, then the same for the
-        rest. Cutting inside a layer is allowed: a layer can be taller than
-        the page. The search starts from the last piece's size and gallops
-        (pieces of one model are of a size: a few layouts each, not a
-        bisection over the whole rest)."""
-        names = [n for layer in layers for n in layer]
-        pieces: list[list[list[str]]] = []
+    def fill(self, chunks: list[list[list[str]]]) -> list[list[str]]:
+        """The pieces of `chunks` (each as its layers), as text fills lines:
+        page after page, the longest run of the rest of the chunk, in flow
+        order, that still fits the page's room beside and below what the
+        page holds already (placed by `_shelves`), drawn with the page's last
+        piece when the two fit as one (real arrows, not markers), else as a
+        piece of its own; when the room holds less than MIN_RUN deliverables
+        (a corner filled with a fragment costs markers and reads badly), a
+        new page. Cutting inside a layer is allowed: a layer can be taller
+        than the page. (Pieces each as large as a page alone, packed
+        afterwards, left half of most pages empty: two page-wide pieces do
+        not stack.) The search starts from the last run's size and gallops
+        (a few layouts a run, not a bisection over the whole rest)."""
+        pieces: list[list[str]] = []
+        page: list[int] = []       # the pieces on the page being filled
         guess = 8
-        while names:
-            # the whole rest, when it may well fit (laying out a long rest is the costly part)
-            if len(names) <= 2 * guess and self.fits_names(names):
-                pieces.append([names])
-                break
-            take = self._most(len(names), lambda k: names[:k], guess)
-            if take >= len(names):
-                pieces.append([names])
-                break
-            pieces.append([names[:take]])
-            names = names[take:]
-            guess = take
+
+        def lay(names: list[str]) -> Layout:
+            return self.lay_out(*self.piece_model(names, final=False))
+
+        def room(layouts: list[Layout]) -> bool:
+            return _shelves(layouts, self, SLACK, first=self.filled_pages == 0) is not None
+
+        self.filled_pages = 0
+        for chunk in chunks:
+            names = [n for layer in chunk for n in layer]
+            while names:
+                before = [lay(pieces[i]) for i in page]
+                joined = 0
+                if page:   # with the page's last piece, as one drawing
+                    last = pieces[page[-1]]
+                    joined = _most(len(names), lambda k: room(before[:-1] + [lay(last + names[:k])]), guess, 0)
+                alone = 0
+                if joined < len(names):
+                    alone = _most(len(names), lambda k: room(before + [lay(names[:k])]), guess, 0)
+                take = max(joined, alone)
+                if page and take < min(MIN_RUN, len(names)):   # a new page
+                    page, self.filled_pages = [], self.filled_pages + 1
+                    continue
+                take = max(1, take)   # a single box always goes on an empty page
+                if joined and joined >= alone:
+                    pieces[page[-1]] = last + names[:take]
+                else:
+                    pieces.append(names[:take])
+                    page.append(len(pieces) - 1)
+                names = names[take:]
+                guess = max(1, take)
         return pieces
 
-    def _most(self, total: int, names_of, guess: int) -> int:
-        """The largest k <= total whose `names_of(k)` fits a page, at least 1
-        (a single box always goes): galloping from `guess` to bracket it,
-        then bisection."""
-        def fits(k: int) -> bool:
-            return self.fits_names(names_of(k))
 
-        good, bad = 0, total + 1        # fits(good) (0: trivially); not fits(bad) (total + 1: beyond)
-        k = max(1, min(guess, total))
-        step = max(1, k // 2)
-        if fits(k):
-            good = k
-            while good < total:         # up, doubling the step
-                probe = min(total, good + step)
-                if not fits(probe):
-                    bad = probe
-                    break
-                good, step = probe, step * 2
+def _most(total: int, fits, guess: int, least: int = 1) -> int:
+    """The largest k <= total with `fits(k)` (fits is taken to hold up to
+    some k and not beyond), else `least`: galloping from `guess` to bracket
+    it, then bisection."""
+    good, bad = 0, total + 1        # fits(good) (0: trivially); not fits(bad) (total + 1: beyond)
+    k = max(1, min(guess, total))
+    step = max(1, k // 2)
+    if fits(k):
+        good = k
+        while good < total:         # up, doubling the step
+            probe = min(total, good + step)
+            if not fits(probe):
+                bad = probe
+                break
+            good, step = probe, step * 2
+    else:
+        bad = k
+        while bad - 1 > good:       # down, doubling the step
+            probe = max(good + 1, bad - step)
+            if fits(probe):
+                good = probe
+                break
+            bad, step = probe, step * 2
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        if fits(mid):
+            good = mid
         else:
-            bad = k
-            while bad - 1 > good:       # down, doubling the step
-                probe = max(good + 1, bad - step)
-                if fits(probe):
-                    good = probe
-                    break
-                bad, step = probe, step * 2
-        while bad - good > 1:
-            mid = (good + bad) // 2
-            if fits(mid):
-                good = mid
-            else:
-                bad = mid
-        return max(1, good)
+            bad = mid
+    return max(least, good)
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
@@ -523,18 +547,7 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     else:
         chunks, how, pager.where_stage = _chunks(model, layers, by)
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
-    pieces: list[list[str]] = []
-    for chunk in chunks:
-        for piece in pager.split(chunk):
-            pieces.append([n for layer in piece for n in layer])
-    # neighbours that fit a page together are drawn together: real arrows, not markers
-    merged: list[list[str]] = []
-    for piece in pieces:
-        if merged and pager.fits(pager.lay_out(*pager.piece_model(merged[-1] + piece, final=False))):
-            merged[-1] = merged[-1] + piece
-        else:
-            merged.append(piece)
-    pieces = merged
+    pieces = pager.fill(chunks)
     # pack the pieces onto pages, then lay them out again with the real marker
     # texts (pages known); a page that no longer fits is packed again from
     # those layouts, then one piece a page; a piece that does not fit alone
