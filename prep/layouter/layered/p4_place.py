@@ -156,7 +156,16 @@ def rank_coordinates(lg) -> list[float]:
                 width[s[0]] = max(width[s[0]], lg.glabel[g][0] + 2 * GROUP_PAD * (lg.gdepth[g] + 1))
     depth = max((d + 1 for d in lg.gdepth), default=0)
     rank_sep = RANK_SEP * lg.spec.rank_gap
-    gap = [rank_sep + 2 * GROUP_PAD * depth] * max(0, lg.n_ranks - 1)
+    # a frame reaches GROUP_PAD a level beyond its boxes along the flow: room
+    # for that only where frames end (before the gap) or start (after it),
+    # not between every two ranks (a 20-rank picture with one level of
+    # groups spent 20 x 18 pt on frame sides that were not there)
+    ends, starts = [0] * lg.n_ranks, [0] * lg.n_ranks
+    for g, s in enumerate(lg.span):
+        if s is not None:
+            ends[s[1]] = max(ends[s[1]], lg.gdepth[g] + 1)
+            starts[s[0]] = max(starts[s[0]], lg.gdepth[g] + 1)
+    gap = [rank_sep + GROUP_PAD * (ends[r] + starts[r + 1]) for r in range(lg.n_ranks - 1)]
     # TB: a frame's title sits above its first rank, in a band routes cross
     # straight (they turn before it)
     lg.band = [0.0] * lg.n_ranks
