@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..language.model import Model, group_tree
 from .fonts import FONT_FAMILY
 from .geometry import Box, Layout, Route, TextItem
-from .texts import MIN_BOX, box_label
+from .texts import box_label, min_box
 
 ENGINES = ("prep", "dot")
 
@@ -246,7 +246,8 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
            "width=0, height=0];"]
     for i, d in enumerate(model.deliverables.values()):
         out.append(f"  n{i} [label={dot_string(box_label(d))}];")
-    out.append(f"  node [width={MIN_BOX[0] / 72:g}, height={MIN_BOX[1] / 72:g}];")
+    least = min_box(font_size)
+    out.append(f"  node [width={least[0] / 72:g}, height={least[1] / 72:g}];")
     text = f"shape=plaintext, margin=0, width=0, height=0, fontname={fn}"
     for i, g in enumerate(model.groups.values()):
         out.append(f"  g{i} [label={dot_string(g.display)}, {text}, fontsize={font_size:g}];")
@@ -268,7 +269,7 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     out.append("}")
     got = sizes("\n".join(out) + "\n", path=model.path)
     labels = {name: got[f"n{i}"] for i, name in enumerate(model.deliverables)}
-    return Sizes(boxes={name: (max(MIN_BOX[0], w), max(MIN_BOX[1], h)) for name, (w, h) in labels.items()},
+    return Sizes(boxes={name: (max(least[0], w), max(least[1], h)) for name, (w, h) in labels.items()},
                  groups={name: got[f"g{i}"] for i, name in enumerate(model.groups)},
                  notes={note: got[f"e{k}"] for k, note in enumerate(notes)},
                  titles={title: got[f"t{k}"] for k, title in enumerate(all_titles)},
