@@ -79,6 +79,10 @@ def check_sheets(model, sheets, page) -> None:
             for other in mk.others:
                 cut.setdefault((other, "out" if mk.outgoing else "in"), []).append((s.number, mk))
     assert set(seen) == set(model.deliverables)
+    # every note once in the whole document, not once a piece (two pieces of a
+    # page, each with a relation of one statement, wrote it twice)
+    statements = {(r.span, r.note) for r in model.relations if r.note}
+    assert sum(1 for s in sheets for t in s.layout.texts if t.kind == "note") == len(statements)
     # every marker names the page its other end is on
     for (other, _), where in cut.items():
         for number, mk in where:

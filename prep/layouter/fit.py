@@ -45,7 +45,7 @@ TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
 TILE = 0.8            # a grid cell of the whole drawing, as a share of the page (cut by "tiles")
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
-PAGE_RANK_GAP = 0.65  # pieces on a page: ranks this much closer than in a picture of its own
+PAGE_RANK_GAP = 0.5   # pieces on a page: ranks this much closer than in a picture of its own
 SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
@@ -289,6 +289,9 @@ class _Pager:
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
         self.filled_pages = 0                   # pages filled so far (fill)
+        from .texts import note_carriers
+
+        self.carriers = note_carriers(model)    # the relation that writes each note, in the whole model
         self.layouts: dict[tuple, Layout] = {}  # each distinct piece's layout (lay_out)
         self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
         self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
@@ -349,7 +352,11 @@ class _Pager:
         deliverables = {n: (replace(m.deliverables[n], stage=where[n]) if where else m.deliverables[n]) for n in names}
         inner: list[Relation] = []
         cut: dict[tuple, list[tuple[Relation, bool]]] = {}
-        for r in m.relations:
+        for r, carries in zip(m.relations, self.carriers):
+            if r.note and not carries:
+                # the note is written by its statement's one carrier, on its page: a piece
+                # that draws another relation of the statement alone would write it again
+                r = replace(r, note=None)
             s_in, t_in = r.source in keep, r.target in keep
             if s_in and t_in:
                 inner.append(r)
@@ -375,7 +382,8 @@ class _Pager:
             deliverables[name] = Deliverable(name, label=mk.text, external=True,
                                              stage=where.get(mine[0]) if m.stages else None, declared=False)
             drawn = set()
-            for r, _ in rels:
+            # one arrow between a box and its marker: the one with a note, when one has it
+            for r, _ in sorted(rels, key=lambda rel: rel[0].note is None):
                 local = r.source if outgoing else r.target
                 if (local, r.kind) in drawn:
                     continue   # one arrow between a box and its marker
