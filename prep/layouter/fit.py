@@ -134,8 +134,14 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
 
     def attempt(d: str) -> list[list[Sheet]]:
         flow = _flow_order(whole, d, smallest, font, view, page.min_text)   # one whole layout for every way
-        return [_paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow)
-                for dd, by in tried if dd == d]
+        out: list[list[Sheet]] = []
+        for dd, by in tried:
+            if dd == d:   # a way given up once it fills as many pages as the best so far
+                best = min((len(sheets) for sheets in out), default=None)
+                sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow, best)
+                if sheets is not None:
+                    out.append(sheets)
+        return out
 
     from .._process import map_forked
 
@@ -289,6 +295,7 @@ class _Pager:
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
         self.filled_pages = 0                   # pages filled so far (fill)
+        self.beat: int | None = None            # fill gives up at this many pages
         from .texts import note_carriers
 
         self.carriers = note_carriers(model)    # the relation that writes each note, in the whole model
@@ -464,7 +471,7 @@ class _Pager:
     def fits_names(self, names: list[str]) -> bool:
         return self.fits(self.lay_out(*self.piece_model(names, final=False)))
 
-    def fill(self, chunks: list[list[list[str]]]) -> list[list[str]]:
+    def fill(self, chunks: list[list[list[str]]]) -> tuple[list[list[str]], list[list[int]]] | None:
         """The pieces of `chunks` (each as its layers), as text fills lines:
         page after page, the longest run of the rest of the chunk, in flow
         order, that still fits the page's room beside and below what the
@@ -475,10 +482,13 @@ class _Pager:
         new page. Cutting inside a layer is allowed: a layer can be taller
         than the page. (Pieces each as large as a page alone, packed
         afterwards, left half of most pages empty: two page-wide pieces do
-        not stack.) The search starts from the last run's size and gallops
+        not stack.) The pieces, and the pages as filled (pieces' indices);
+        None once it needs `beat` pages.
+        The search starts from the last run's size and gallops
         (a few layouts a run, not a bisection over the whole rest)."""
         pieces: list[list[str]] = []
-        page: list[int] = []       # the pieces on the page being filled
+        pages: list[list[int]] = [[]]
+        page = pages[-1]           # the pieces on the page being filled
         guess = 8
 
         def lay(names: list[str]) -> Layout:
@@ -501,7 +511,10 @@ class _Pager:
                     alone = _most(len(names), lambda k: room(before + [lay(names[:k])]), guess, 0)
                 take = max(joined, alone)
                 if page and take < min(MIN_RUN, len(names)):   # a new page
-                    page, self.filled_pages = [], self.filled_pages + 1
+                    pages.append([])
+                    page, self.filled_pages = pages[-1], self.filled_pages + 1
+                    if self.beat is not None and len(pages) >= self.beat:
+                        return None   # no fewer pages than a way tried before
                     continue
                 take = max(1, take)   # a single box always goes on an empty page
                 if joined and joined >= alone:
@@ -511,7 +524,7 @@ class _Pager:
                     page.append(len(pieces) - 1)
                 names = names[take:]
                 guess = max(1, take)
-        return pieces
+        return pieces, [p for p in pages if p]
 
 
 def _most(total: int, fits, guess: int, least: int = 1) -> int:
@@ -547,21 +560,29 @@ def _most(total: int, fits, guess: int, least: int = 1) -> int:
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
-              view: str, by: str = "stages", exit_tags: bool | None = None, flow=None) -> list[Sheet]:
+              view: str, by: str = "stages", exit_tags: bool | None = None, flow=None,
+              beat: int | None = None) -> list[Sheet] | None:
+    """The sheets of one way of cutting; None when they fill `beat` pages
+    (another way did with as few)."""
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
+    pager.beat = beat
     layers, whole = flow or _flow_order(model, direction, size, font, view, page.min_text)
     if by == "tiles":
         chunks, how = _tiles(whole, layers, pager), "tiles"
     else:
         chunks, how, pager.where_stage = _chunks(model, layers, by)
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
-    pieces = pager.fill(chunks)
+    got = pager.fill(chunks)
+    if got is None:
+        return None
+    pieces, filled = got
     # pack the pieces onto pages, then lay them out again with the real marker
     # texts (pages known); a page that no longer fits is packed again from
     # those layouts, then one piece a page; a piece that does not fit alone
     # even so is cut in two (in flow order) and everything starts again
     while True:
-        pages, parts, placed = _settle(model, pieces, pager)
+        pages, parts, placed = _settle(model, pieces, pager, filled)
+        filled = None   # pieces cut again: packed afresh
         if all(_shelves([placed[i] for i in members], pager, first=k == 0) is not None
                for k, members in enumerate(pages)):
             break
@@ -585,13 +606,16 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     return sheets
 
 
-def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
-    """(pages, parts, layouts) of `pieces`: packed from provisional layouts,
-    then again from the final ones while a page overflows (at last one piece
-    a page)."""
+def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[list[int]] | None = None):
+    """(pages, parts, layouts) of `pieces` on `pages` (as filled), else
+    packed from provisional layouts; then laid out with their final markers
+    and, while a page overflows, packed again from those layouts (the final
+    marker texts can be longer, and a piece's order change with them), at
+    the last attempt its pieces one a page."""
     pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
-    placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
-    pages = _pack(placed, pager)
+    if pages is None:
+        placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
+        pages = _pack(placed, pager)
     for attempt in range(4):
         pager.where = {n: number for number, members in enumerate(pages, start=1)
                        for i in members for n in pieces[i]}
@@ -603,17 +627,20 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
                 if _shelves([placed[i] for i in members], pager, first=k == 0) is None]
         if not over:
             break
+        if attempt < 2:   # packed again from the final layouts, to the full page
+            pages = _pack(placed, pager, 1.0)
+            continue
         # a page that grew past its room: its pieces one a page (the rest stay as packed)
         pages = [single for members in pages
                  for single in ([[i] for i in members] if members in over else [members])]
     return pages, parts, placed
 
 
-def _pack(placed: list[Layout], pager: "_Pager") -> list[list[int]]:
+def _pack(placed: list[Layout], pager: "_Pager", share: float = SLACK) -> list[list[int]]:
     """Pieces (in order) onto pages, as many a page as its shelves hold."""
     pages: list[list[int]] = []
     for i in range(len(placed)):
-        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager, SLACK,
+        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager, share,
                               first=len(pages) == 1) is not None:
             pages[-1].append(i)
         else:
