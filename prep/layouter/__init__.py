@@ -91,7 +91,8 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
            stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None,
-           min_text: float | None = None, rank_gap: float = 1.0) -> Layout:
+           min_text: float | None = None, rank_gap: float = 1.0,
+           order_hint: dict[str, float] | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -107,7 +108,11 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     default: in the roadmap view). Every text drawn is in `Layout.texts`.
     `min_text` (a page's smallest text): the tags are drawn no smaller.
     `rank_gap`: the gap between ranks as a share of the usual (prep's
-    engine; pages fitted to a page use a tighter one)."""
+    engine; pages fitted to a page use a tighter one). `order_hint` (prep's
+    engine, without `previous`): each deliverable's place across the flow
+    in a larger drawing that holds it; the boxes of each rank keep that
+    order (no crossing reduction), a box not in it goes beside its
+    neighbours."""
     from .texts import exit_tag_font_size
 
     tag_font = exit_tag_font_size(min_text)
@@ -135,7 +140,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
                             diff_legend=diff_legend, stage_legend=stage_legend, min_text=min_text)
         placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
                               exit_tags=view == "roadmap" if exit_tags is None else exit_tags, tag_font=tag_font,
-                              rank_gap=rank_gap)
+                              rank_gap=rank_gap, order_hint=order_hint)
     if legend:
         from .legend import place
 
@@ -179,7 +184,7 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
                  roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0,
-                 rank_gap: float = 1.0) -> Layout:
+                 rank_gap: float = 1.0, order_hint: dict[str, float] | None = None) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
     from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
@@ -214,7 +219,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         groups={g.name: (g.parent, sizes.groups[g.name]) for g in model.groups.values()},
         direction=direction,
         title_size=sizes.titles[model.title] if model.title else None,
-        previous=places,
+        previous=places if places is not None else order_hint,
         previous_routes=routes,
         previous_flow=flow,
         previous_groups=frames,
@@ -223,6 +228,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
               for name, n in exit_numbers(model).items()} if exit_tags else {},
         tag_height=EXIT_TAG_HEIGHT * tag_font / 8.0,
         rank_gap=rank_gap,
+        order_only=places is None and order_hint is not None,
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)

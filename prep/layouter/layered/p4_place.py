@@ -107,7 +107,8 @@ def place(lg) -> None:
         for b, gap in succ[a]:
             if x[b] < xa + gap:
                 x[b] = xa + gap
-    if lg.previous is not None:
+    anchored = lg.previous is not None and not lg.spec.order_only
+    if anchored:
         incremental.anchor(lg, x, topo, pred, succ, total, G, L, R)
     else:
         # pull each node towards its neighbours within what its rank allows,
@@ -134,7 +135,7 @@ def place(lg) -> None:
             x[R(g)] = max(x[c] + gap for c, gap in pred[R(g)])
     edges_lo = [x[v] - lo_b[v] for v in range(total)]
     edges_lo += [x[L(g)] for g in range(G) if lg.span[g] is not None]
-    shift = min(edges_lo, default=0.0) if lg.previous is None else min(0.0, min(edges_lo, default=0.0))
+    shift = min(edges_lo, default=0.0) if not anchored else min(0.0, min(edges_lo, default=0.0))
     lg.b = [v - shift for v in x]
     lg.L, lg.R = L, R
 
