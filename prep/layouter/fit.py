@@ -296,6 +296,7 @@ class _Pager:
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
         self.filled_pages = 0                   # pages filled so far (fill)
         self.beat: int | None = None            # fill gives up at this many pages
+        self.hint: dict[str, float] | None = None   # each box's place across the flow in the whole drawing
         from .texts import note_carriers
 
         self.carriers = note_carriers(model)    # the relation that writes each note, in the whole model
@@ -435,17 +436,20 @@ class _Pager:
         return [self.marker_text(others, outgoing, None) for name in self.model.deliverables
                 for others in ([name], [name, name]) for outgoing in (True, False)]
 
-    def lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
+    def lay_out(self, sub: Model, markers: list[Marker], quick: bool = False) -> Layout:
         """`sub` laid out, once for each distinct piece: the same boxes, the
         same relations and the same marker texts give the same layout (the
-        packing lays every piece out again on each attempt)."""
+        packing lays every piece out again on each attempt). `quick`: in the
+        whole drawing's order (`hint`), without crossing reduction of its
+        own: what the fill asks of each candidate run is its size."""
+        quick = quick and self.hint is not None
         key = (tuple(sub.deliverables), tuple((r.source, r.target, r.kind, r.note) for r in sub.relations),
-               tuple(mk.text for mk in markers))
+               tuple(mk.text for mk in markers), quick)
         if key not in self.layouts:
-            self.layouts[key] = self._lay_out(sub, markers)
+            self.layouts[key] = self._lay_out(sub, markers, quick)
         return self.layouts[key]
 
-    def _lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
+    def _lay_out(self, sub: Model, markers: list[Marker], quick: bool) -> Layout:
         from . import layout as lay_out
 
         sizes = self.sizes
@@ -454,7 +458,7 @@ class _Pager:
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        min_text=self.page.min_text, exit_tags=self.exit_tags, rank_gap=PAGE_RANK_GAP,
-                       view=self.view if sub.stages else "diagram")
+                       view=self.view if sub.stages else "diagram", order_hint=self.hint if quick else None)
 
     def fits(self, placed: Layout) -> bool:
         """Whether a piece fits a page alone, with SLACK to spare: laid out
@@ -492,7 +496,7 @@ class _Pager:
         guess = 8
 
         def lay(names: list[str]) -> Layout:
-            return self.lay_out(*self.piece_model(names, final=False))
+            return self.lay_out(*self.piece_model(names, final=False), quick=True)
 
         def room(layouts: list[Layout]) -> bool:
             return _shelves(layouts, self, SLACK, first=self.filled_pages == 0) is not None
@@ -507,7 +511,7 @@ class _Pager:
                     last = pieces[page[-1]]
                     joined = _most(len(names), lambda k: room(before[:-1] + [lay(last + names[:k])]), guess, 0)
                 alone = 0
-                if joined < len(names):
+                if joined < min(MIN_RUN, len(names)):   # (a good join is taken as it is: half the layouts)
                     alone = _most(len(names), lambda k: room(before + [lay(names[:k])]), guess, 0)
                 take = max(joined, alone)
                 if page and take < min(MIN_RUN, len(names)):   # a new page
@@ -567,6 +571,7 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
     pager.beat = beat
     layers, whole = flow or _flow_order(model, direction, size, font, view, page.min_text)
+    pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
     if by == "tiles":
         chunks, how = _tiles(whole, layers, pager), "tiles"
     else:
@@ -614,14 +619,14 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
     the last attempt its pieces one a page."""
     pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
     if pages is None:
-        placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
+        placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i), quick=True) for i, p in enumerate(pieces)]
         pages = _pack(placed, pager)
     for attempt in range(4):
         pager.where = {n: number for number, members in enumerate(pages, start=1)
                        for i in members for n in pieces[i]}
         parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
         pager.measure_markers(mk.text for _, mks in parts for mk in mks)
-        placed = [pager.lay_out(sub, mk) for sub, mk in parts]
+        placed = [pager.lay_out(sub, mk, quick=True) for sub, mk in parts]
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
         over = [members for k, members in enumerate(pages)
                 if _shelves([placed[i] for i in members], pager, first=k == 0) is None]
@@ -742,10 +747,14 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
         frames.update({rename[g]: b for g, b in moved.groups.items()})
         frame_labels.update({rename[g]: b for g, b in moved.group_labels.items()})
         columns.extend(moved.columns)
+    # routes and notes too: a route can bulge past the boxes (a slide's route ran 68 pt
+    # below them, off the page, when only the boxes were centred)
+    route_points = [p for e in edges for p in e.points] + [(e.label.right, e.label.bottom) for e in edges
+                                                            if e.label is not None]
     width = max([tw] + [b.right for b in nodes.values()] + [b.right for b in frames.values()]
-                + [c.frame.right for c in columns])
+                + [c.frame.right for c in columns] + [x for x, _ in route_points])
     height = max([b.bottom for b in nodes.values()] + [b.bottom for b in frames.values()]
-                 + [c.frame.bottom for c in columns])
+                 + [c.frame.bottom for c in columns] + [y for _, y in route_points])
     composed = Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=frames,
                       group_labels=frame_labels, title=Box(tw / 2, th / 2, tw, th), engine="prep",
                       direction=pager.direction, columns=tuple(columns))
