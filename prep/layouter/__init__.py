@@ -91,7 +91,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
            stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None,
-           min_text: float | None = None, rank_gap: float = 1.0,
+           min_text: float | None = None, rank_gap: float = 1.0, lateral_gap: float = 1.0,
            order_hint: dict[str, float] | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
@@ -108,7 +108,8 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     default: in the roadmap view). Every text drawn is in `Layout.texts`.
     `min_text` (a page's smallest text): the tags are drawn no smaller.
     `rank_gap`: the gap between ranks as a share of the usual (prep's
-    engine; pages fitted to a page use a tighter one). `order_hint` (prep's
+    engine; pages fitted to a page use a tighter one); `lateral_gap` the
+    same across the flow (boxes, edges, sibling frames). `order_hint` (prep's
     engine, without `previous`): each deliverable's place across the flow
     in a larger drawing that holds it; the boxes of each rank keep that
     order (no crossing reduction), a box not in it goes beside its
@@ -140,7 +141,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
                             diff_legend=diff_legend, stage_legend=stage_legend, min_text=min_text)
         placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
                               exit_tags=view == "roadmap" if exit_tags is None else exit_tags, tag_font=tag_font,
-                              rank_gap=rank_gap, order_hint=order_hint)
+                              rank_gap=rank_gap, lateral_gap=lateral_gap, order_hint=order_hint)
     if legend:
         from .legend import place
 
@@ -184,7 +185,8 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
                  roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0,
-                 rank_gap: float = 1.0, order_hint: dict[str, float] | None = None) -> Layout:
+                 rank_gap: float = 1.0, lateral_gap: float = 1.0,
+                 order_hint: dict[str, float] | None = None) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
     from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
@@ -228,6 +230,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
               for name, n in exit_numbers(model).items()} if exit_tags else {},
         tag_height=EXIT_TAG_HEIGHT * tag_font / 8.0,
         rank_gap=rank_gap,
+        lateral_gap=lateral_gap,
         order_only=places is None and order_hint is not None,
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )

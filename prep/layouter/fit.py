@@ -46,7 +46,8 @@ MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name st
 TILE = 0.8            # a grid cell of the whole drawing, as a share of the page (cut by "tiles")
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
 PAGE_RANK_GAP = 0.5   # pieces on a page: ranks this much closer than in a picture of its own
-SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
+PAGE_LATERAL_GAP = 0.6   # ... and boxes, edges and frames across the flow
+SLACK = 1.0           # a piece is cut to fit this share of the page (its provisional markers are already the longest)
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
 
@@ -458,7 +459,8 @@ class _Pager:
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        min_text=self.page.min_text, exit_tags=self.exit_tags, rank_gap=PAGE_RANK_GAP,
-                       view=self.view if sub.stages else "diagram", order_hint=self.hint if quick else None)
+                       lateral_gap=PAGE_LATERAL_GAP, view=self.view if sub.stages else "diagram",
+                       order_hint=self.hint if quick else None)
 
     def fits(self, placed: Layout) -> bool:
         """Whether a piece fits a page alone, with SLACK to spare: laid out

@@ -41,6 +41,9 @@ def place(lg) -> None:
     label_b = [(lg.glabel[g][1] if lg.lr else 0.0) for g in range(G)]
     min_width = [(lg.glabel[g][0] + 2 * GROUP_PAD if not lg.lr else 2 * GROUP_PAD) for g in range(G)]
     cons: dict[tuple[int, int], float] = {}
+    # the separations across the flow (a page's pieces: closer, as its ranks are)
+    k = lg.spec.lateral_gap
+    node_sep, virtual_sep, group_sep = NODE_SEP * k, VIRTUAL_SEP * k, GROUP_SEP * k
 
     def need(a, b, gap):
         k = (a, b)
@@ -60,12 +63,12 @@ def place(lg) -> None:
             if pk == "n":
                 a, ga = po, hi_b[po]
                 if kind == "n":
-                    sep = NODE_SEP if (po < lg.n_real and obj < lg.n_real) else VIRTUAL_SEP
+                    sep = node_sep if (po < lg.n_real and obj < lg.n_real) else virtual_sep
                     if po < lg.n_real or obj < lg.n_real:
-                        sep = max(sep, VIRTUAL_SEP)
+                        sep = max(sep, virtual_sep)
                     need(a, obj, ga + sep + lo_b[obj])
                 elif kind == "o":
-                    need(a, L(obj), ga + GROUP_SEP)
+                    need(a, L(obj), ga + group_sep)
                 else:  # close of the enclosing group
                     need(a, R(obj), ga + GROUP_PAD)
             elif pk == "o":
@@ -78,9 +81,9 @@ def place(lg) -> None:
                     pass  # an empty stretch of a frame: L <= R holds already
             else:  # pk == "c"
                 if kind == "n":
-                    need(R(po), obj, GROUP_SEP + lo_b[obj])
+                    need(R(po), obj, group_sep + lo_b[obj])
                 elif kind == "o":
-                    need(R(po), L(obj), GROUP_SEP)
+                    need(R(po), L(obj), group_sep)
                 else:
                     need(R(po), R(obj), GROUP_PAD)
             prev = (kind, obj)
