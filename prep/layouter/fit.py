@@ -117,7 +117,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
                        min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap,
                        sizes=measured.get(size))
 
-    best = _first_fit(page, lay, sizes_to_try, gaps, directions)
+    laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
+    best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
     if best is not None:
         size, d, placed = best
         return [Sheet(whole, on_page(placed, page), 1, 1, size, d)]
@@ -134,7 +135,11 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     tried = [(d, by) for d in directions for by in ways]
 
     def attempt(d: str) -> list[list[Sheet]]:
-        flow = _flow_order(whole, d, smallest, font, view, page.min_text)   # one whole layout for every way
+        # one whole layout for every way: the one that did not fit one page (the order of
+        # its boxes is what the pieces keep; spacing and title do not change it)
+        done = laid.get((smallest, d, gaps[-1])) if not legend else None
+        flow = _layers_of(done, d) if done is not None else _flow_order(whole, d, smallest, font, view,
+                                                                         page.min_text)
         out: list[list[Sheet]] = []
         for dd, by in tried:
             if dd == d:   # a way given up once it fills as many pages as the best so far
@@ -177,15 +182,17 @@ def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: fl
     return size, d, on_page(placed, page)
 
 
-def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], directions: list[str]):
+def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], directions: list[str],
+               tried: dict | None = None):
     """(size, direction, layout) of the first of the sizes (largest first),
     gaps and directions whose layout `lay(size, direction, gap)` fits the
     page, or None. The smallest text with the tightest gap is tried first
     in each direction: a direction that does not fit so is not tried larger
     (a drawing grows with its text), and a model that fits in neither goes
     straight to pages (the sizes in between cost a layout each, for
-    nothing, on every model that needs pages)."""
-    tried: dict[tuple, Layout] = {}
+    nothing, on every model that needs pages). `tried` gathers the layouts
+    made, keyed (size, direction, gap)."""
+    tried = {} if tried is None else tried
 
     def fits(size: float, d: str, gap: float) -> bool:
         if (size, d, gap) not in tried:
@@ -239,6 +246,11 @@ def _flow_order(model: Model, direction: str, size: float, font: str, view: str,
 
     placed = lay_out(replace(model, title=None), direction=direction, font=font, font_size=size, view=view,
                      min_text=min_text)
+    return _layers_of(placed, direction)
+
+
+def _layers_of(placed: Layout, direction: str) -> tuple[list[list[str]], Layout]:
+    """The deliverables of a layered drawing by layer, each in its order."""
     along = (lambda b: b.x) if direction == "LR" else (lambda b: b.y)
     across = (lambda b: b.y) if direction == "LR" else (lambda b: b.x)
     layers: dict[float, list[str]] = {}
