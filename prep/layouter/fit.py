@@ -190,8 +190,10 @@ def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], dir
     in each direction: a direction that does not fit so is not tried larger
     (a drawing grows with its text), and a model that fits in neither goes
     straight to pages (the sizes in between cost a layout each, for
-    nothing, on every model that needs pages). `tried` gathers the layouts
-    made, keyed (size, direction, gap)."""
+    nothing, on every model that needs pages); the largest size that fits
+    is then found by bisection, a few layouts instead of one per size, gap
+    and direction. `tried` gathers the layouts made, keyed (size,
+    direction, gap)."""
     tried = {} if tried is None else tried
 
     def fits(size: float, d: str, gap: float) -> bool:
@@ -201,10 +203,24 @@ def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], dir
         return placed.width <= page.inner_width and placed.height <= page.inner_height
 
     directions = [d for d in directions if fits(sizes[-1], d, gaps[-1])]
-    for size in sizes:
-        for gap, d in [(g, d) for g in gaps for d in directions]:
-            if fits(size, d, gap):
-                return size, d, tried[size, d, gap]
+    if not directions:
+        return None
+    # the largest size that fits with the tightest gap, by bisection in each
+    # direction (the first fit of the order above is at the largest of them)
+    largest = len(sizes) - 1
+    for d in directions:
+        good, bad = len(sizes) - 1, -1          # indices: sizes[good] fits, sizes[bad] does not (-1: beyond)
+        while good - bad > 1:
+            mid = (good + bad) // 2
+            if fits(sizes[mid], d, gaps[-1]):
+                good = mid
+            else:
+                bad = mid
+        largest = min(largest, good)
+    size = sizes[largest]
+    for gap, d in [(g, d) for g in gaps for d in directions]:
+        if fits(size, d, gap):
+            return size, d, tried[size, d, gap]
     return None
 
 
