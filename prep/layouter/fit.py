@@ -329,6 +329,11 @@ class _Pager:
         from .texts import note_carriers
 
         self.carriers = note_carriers(model)    # the relation that writes each note, in the whole model
+        self.relations_of: dict[str, list[int]] = {}   # deliverable -> its relations (indices, in order)
+        for k, r in enumerate(model.relations):
+            self.relations_of.setdefault(r.source, []).append(k)
+            if r.target != r.source:
+                self.relations_of.setdefault(r.target, []).append(k)
         self.layouts: dict[tuple, Layout] = {}  # each distinct piece's layout (lay_out)
         self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
         self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
@@ -389,7 +394,9 @@ class _Pager:
         deliverables = {n: (replace(m.deliverables[n], stage=where[n]) if where else m.deliverables[n]) for n in names}
         inner: list[Relation] = []
         cut: dict[tuple, list[tuple[Relation, bool]]] = {}
-        for r, carries in zip(m.relations, self.carriers):
+        touching = sorted({k for n in names for k in self.relations_of.get(n, ())})
+        for k in touching:
+            r, carries = m.relations[k], self.carriers[k]
             if r.note and not carries:
                 # the note is written by its statement's one carrier, on its page: a piece
                 # that draws another relation of the statement alone would write it again
