@@ -167,6 +167,18 @@ def test_generated_models_fit(tmp_path, n, profile, direction):
         check_sheets(model, fit_pages(model, page, direction=direction), page)
 
 
+@pytest.mark.skipif(not BIG, reason="a 300-deliverable model: PREP_PAGES_PROFILE=long")
+def test_the_benchmarks_300_long_range_model_on_a4(tmp_path):
+    """bench/pages.py's model (seed 1): a route climbing into a nested frame
+    crossed the start of the outer frame's title, whose corner lies in the
+    gap where routes turn (now the title starts in its column)."""
+    path = tmp_path / "m.prep"
+    path.write_text(generate(300, seed=1, profile="long-range", stages=4), encoding="utf-8")
+    model = prep.load(str(path))
+    page = parse_page("A4")
+    check_sheets(model, fit_pages(model, page), page)
+
+
 def test_models_without_stages_are_cut_along_the_flow(tmp_path):
     path = tmp_path / "m.prep"
     lines = [f"工程{i - 1}, 知見{i % 7} -> 工程{i}" for i in range(1, 61)]
