@@ -658,7 +658,8 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
     if pages is None:
         placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i), quick=True) for i, p in enumerate(pieces)]
         pages = _pack(placed, pager)
-    for attempt in range(4):
+    def final(pages):
+        """The pieces laid out with their final markers on `pages`, and the pages that overflow."""
         pager.where = {n: number for number, members in enumerate(pages, start=1)
                        for i in members for n in pieces[i]}
         parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
@@ -667,6 +668,10 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
         over = [members for k, members in enumerate(pages)
                 if _shelves([placed[i] for i in members], pager, first=k == 0) is None]
+        return parts, placed, over
+
+    for attempt in range(4):
+        parts, placed, over = final(pages)
         if not over:
             break
         if attempt < 2:   # packed again from the final layouts, to the full page
@@ -675,7 +680,33 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
         # a page that grew past its room: its pieces one a page (the rest stay as packed)
         pages = [single for members in pages
                  for single in ([[i] for i in members] if members in over else [members])]
+    else:
+        return pages, parts, placed
+    # the last page's pieces where earlier pages have room: a page fewer (cs-lifecycle's
+    # third A4 page held one box, and the first had room for it)
+    fewer = _leftover(pages, placed, pager)
+    if fewer is not None:
+        got = final(fewer)
+        if not got[2]:
+            return (fewer,) + got[:2]
+        final(pages)   # as it was: the markers and titles of these pages
     return pages, parts, placed
+
+
+def _leftover(pages: list[list[int]], placed: list[Layout], pager: "_Pager") -> list[list[int]] | None:
+    """`pages` without the last one, its pieces each on the first earlier
+    page whose shelves still hold it; None when one does not fit."""
+    if len(pages) < 2:
+        return None
+    out = [list(members) for members in pages[:-1]]
+    for i in pages[-1]:
+        for k, members in enumerate(out):
+            if _shelves([placed[j] for j in members] + [placed[i]], pager, first=k == 0) is not None:
+                members.append(i)
+                break
+        else:
+            return None
+    return out
 
 
 def _pack(placed: list[Layout], pager: "_Pager", share: float = SLACK) -> list[list[int]]:
