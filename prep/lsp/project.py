@@ -168,7 +168,24 @@ class Project:
 
     def view(self, root: str, lint_settings, encoding: str) -> View:
         """The analysis of `root`'s whole model. `lint_settings(root)` ->
-        (options for lint_model, LintSettings or None, configuration error)."""
+        (options for lint_model, LintSettings or None, configuration error).
+
+        The cyclic garbage collector is held off while the model is built:
+        every parse kept makes the heap big, and a full collection in the
+        middle of a build costs as much as the build (measured: 0.3 s of
+        0.65 s for 10,000 deliverables); the server collects when the
+        editor is idle (`PrepServer.publish`)."""
+        import gc
+
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._view(root, lint_settings, encoding)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _view(self, root: str, lint_settings, encoding: str) -> View:
         from ..language.model import build_model
         from ..linter import lint_model
         from ..linter.settings import LintConfigError

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import os
 import traceback
@@ -34,6 +35,8 @@ from .project import Project
 # diagnostics wait this long after the last change before the model is
 # analysed again (typing a word sends one change per key)
 DEBOUNCE_SECONDS = 0.05
+# the garbage collector's full pass waits for this much quiet (see publish)
+IDLE_COLLECT_SECONDS = 1.0
 
 SEVERITY = {ERROR: lsp.DiagnosticSeverity.Error, WARNING: lsp.DiagnosticSeverity.Warning,
             INFO: lsp.DiagnosticSeverity.Information}
@@ -146,6 +149,7 @@ class PrepServer(LanguageServer):
         self.views: dict[str, object] = {}
         self.open_paths: dict[str, str] = {}      # path -> the URI the editor opened it as
         self.checked_with: dict[str, str | None] = {}  # uri -> the root its diagnostics came from
+        self.collect: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------
     def lines(self, text: str) -> A.Lines:
@@ -207,7 +211,26 @@ class PrepServer(LanguageServer):
     def publish(self, uri: str) -> None:
         """Diagnostics for `uri`; for a file of a workspace, for every open
         file of its root (a change in one file can add or clear findings
-        in another)."""
+        in another). The cyclic garbage collector waits meanwhile, and runs
+        once the editor has been quiet for IDLE_COLLECT_SECONDS: with a
+        big workspace's parses kept, one full collection in the middle
+        costs as much as the model it interrupts."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._publish(uri)
+        finally:
+            if enabled:
+                gc.enable()
+        if self.collect is not None:
+            self.collect.cancel()
+        self.collect = asyncio.get_event_loop().call_later(IDLE_COLLECT_SECONDS, self._collect_garbage)
+
+    def _collect_garbage(self) -> None:
+        self.collect = None
+        gc.collect()
+
+    def _publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
         try:
             result = self.analysis(uri)
