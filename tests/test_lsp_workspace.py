@@ -218,7 +218,7 @@ async def test_rename_to_a_name_declared_in_another_file_is_refused(client, fold
         await client.text_document_rename_async(lsp.RenameParams(
             text_document=doc(sales), position=pos(SALES, "受注\n"), new_name="導入計画"))
     assert "already a deliverable" in str(e.value) and "delivery.prep" in str(e.value)
-    assert getattr(e.value, "code", -32803) == -32803
+    assert e.value.code == -32803  # RequestFailed: a refusal, not a crash
 
 
 async def test_rename_touching_a_read_only_file_is_refused(client, folder):
@@ -232,7 +232,7 @@ async def test_rename_touching_a_read_only_file_is_refused(client, folder):
         with pytest.raises(Exception) as e:
             await client.text_document_rename_async(lsp.RenameParams(
                 text_document=doc(sales), position=pos(SALES, "受注\n"), new_name="契約"))
-        assert "delivery.prep" in str(e.value) and "read-only" in str(e.value)
+        assert "delivery.prep" in str(e.value) and "read-only" in str(e.value) and e.value.code == -32803
         # a name only sales.prep uses is renamed: delivery.prep is not touched
         edit = await client.text_document_rename_async(lsp.RenameParams(
             text_document=doc(sales), position=pos(SALES, "顧客課題"), new_name="課題"))
@@ -283,3 +283,60 @@ async def test_include_completes_model_files_and_folders_inside_the_workspace(cl
     assert inner["営業.prep"].text_edit.range.start == lsp.Position(0, len('include "teams/'))
     # out of the workspace (its prep.toml is here): nothing to offer
     assert await labels('include "../') == {}
+
+
+# --------------------------------------------------------------------------
+# every request answers while the files change under it
+
+SNIPPETS = ['include "delivery.prep"\n', 'include "sales.prep"\n', 'include "nowhere.prep"\n', 'include "*.prep"\n',
+            'include "../out.prep"\n', 'include "main.prep"\n', "受注 -> 𠮷請求書\n", "deliverable 𠮷価格表\n",
+            "group 営業 {\n", "}\n", "a => b\n", '"', "[owner: ", "𠮷", "\n"]
+
+
+async def test_random_edits_across_files_every_request_answers(client, folder):
+    import random
+
+    here = workspace(folder, "fuzz")
+    rng = random.Random(20)
+    texts = {name: (here / name).read_text(encoding="utf-8") for name in ("main.prep", "sales.prep", "delivery.prep")}
+    uris = {name: open_file(client, here / name) for name in texts}
+    versions = dict.fromkeys(texts, 1)
+    for _ in range(int(os.environ.get("PREP_LSP_WS_EDITS", 150))):
+        name = rng.choice(list(texts))
+        text = texts[name]
+        at = rng.randrange(len(text) + 1)
+        roll = rng.random()
+        if roll < 0.6:
+            text = text[:at] + rng.choice(SNIPPETS) + text[at:]
+        elif roll < 0.9:
+            text = text[:at] + text[at + rng.randrange(1, 12):]
+        else:
+            text = {"main.prep": MAIN, "sales.prep": SALES, "delivery.prep": DELIVERY}[name]  # back to the start
+        texts[name] = text
+        versions[name] += 1
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uris[name], version=versions[name]),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+        asked = rng.choice(list(texts))
+        lines = texts[asked].split("\n")
+        line = rng.randrange(len(lines))
+        where = lsp.Position(line, rng.randrange(len(lines[line].encode("utf-16-le")) // 2 + 1))
+        kind = rng.randrange(5)
+        target = doc(uris[asked])
+        try:
+            if kind == 0:
+                await client.text_document_definition_async(lsp.DefinitionParams(text_document=target, position=where))
+            elif kind == 1:
+                await client.text_document_references_async(lsp.ReferenceParams(
+                    text_document=target, position=where, context=lsp.ReferenceContext(include_declaration=True)))
+            elif kind == 2:
+                await client.text_document_completion_async(lsp.CompletionParams(text_document=target, position=where))
+            elif kind == 3:
+                await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=target))
+            else:
+                await client.text_document_rename_async(lsp.RenameParams(text_document=target, position=where,
+                                                                         new_name="新しい名前"))
+        except Exception as e:  # noqa: BLE001 - only a refusal may come back as an error
+            assert getattr(e, "code", None) == -32803, e
+    failures = [m.message for m in client.log_messages if "failed" in m.message]
+    assert failures == [], failures[0]

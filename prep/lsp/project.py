@@ -26,7 +26,8 @@ from ..language.diagnostics import Diagnostic, PrepError
 from ..language.workspace import DiskFiles, read_workspace, workspace_root
 from . import analysis as A
 
-MAX_SCANNED = 2000   # model files looked at in one folder to find the roots
+MAX_SCANNED = 2000        # model files looked at in one folder to find the roots
+MAX_SCANNED_DIRS = 20_000  # and folders walked (an editor opened on a home folder)
 
 _INCLUDE = re.compile(r'^[ \t\u3000]*include[ \t\u3000]+("(?:[^"\\\n]|\\.)*")', re.M)
 
@@ -69,6 +70,27 @@ class EditorFiles(DiskFiles):
         return super().kind(path)
 
 
+def model_files(folder: str) -> list[str]:
+    """The *.prep below `folder` as `prep lint DIR` finds them (sorted,
+    hidden folders skipped, links that lead out skipped), but bounded: the
+    first MAX_SCANNED files, in at most MAX_SCANNED_DIRS folders."""
+    top = os.path.realpath(folder)
+    out: list[str] = []
+    for walked, (dirpath, dirnames, filenames) in enumerate(os.walk(folder)):
+        if walked >= MAX_SCANNED_DIRS:
+            break
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for f in sorted(filenames):
+            if f.endswith(".prep"):
+                path = os.path.join(dirpath, f)
+                if os.path.islink(path) and not os.path.realpath(path).startswith(top.rstrip(os.sep) + os.sep):
+                    continue
+                out.append(os.path.normpath(path))
+                if len(out) >= MAX_SCANNED:
+                    return out
+    return out
+
+
 @dataclass
 class View:
     """One root's model and every file it reached, each with its Analysis."""
@@ -78,6 +100,18 @@ class View:
     model: object
     analyses: dict[str, A.Analysis] = field(default_factory=dict)
     config_error: str | None = None
+    _by_real: dict[str, str] | None = None
+
+    def find(self, path: str) -> A.Analysis | None:
+        """The analysis of `path`, also when the editor names the file by
+        another path to it (a symbolic link)."""
+        found = self.analyses.get(path)
+        if found is None:
+            if self._by_real is None:
+                self._by_real = {os.path.realpath(p): p for p in self.analyses}
+            other = self._by_real.get(os.path.realpath(path))
+            found = self.analyses.get(other) if other is not None else None
+        return found
 
 
 class Project:
@@ -136,12 +170,11 @@ class Project:
         return path if include_targets(text) else None
 
     def _find_parts(self, folder: str) -> dict[str, str]:
-        from ..linter.run import find_models, part_of
+        from ..linter.run import part_of
 
         if not os.path.isdir(folder):
             return {}
-        models = find_models([folder])[:MAX_SCANNED]
-        return part_of(models, self.files)
+        return part_of(model_files(folder), self.files)
 
     def workspace_folder(self, root: str) -> str:
         here = os.path.dirname(root)

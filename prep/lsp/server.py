@@ -26,7 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol
 
 from .._version import __version__
-from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, Span
+from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, PrepError, Span
 from ..linter.rule import RULES_URL_VARIABLE
 from . import analysis as A
 from . import semantic
@@ -192,9 +192,12 @@ class PrepServer(LanguageServer):
         root = self.project.root_of(path) if os.path.isabs(path) else None
         if root is not None:
             view = self.views.get(root)
-            if view is None or path not in view.analyses or not self.project.current(view):
-                view = self.views[root] = self.project.view(root, workspace_lint_settings, self.encoding())
-            result = view.analyses.get(path)
+            if view is None or view.find(path) is None or not self.project.current(view):
+                try:
+                    view = self.views[root] = self.project.view(root, workspace_lint_settings, self.encoding())
+                except (OSError, PrepError):
+                    view = None  # the root went away or cannot be read: the file on its own
+            result = view.find(path) if view is not None else None
             if result is not None and result.text == text:
                 self.analyses[uri] = result
                 return result
@@ -239,6 +242,8 @@ class PrepServer(LanguageServer):
                 targets = [(uri, result)]
             else:
                 targets = [(self.open_paths[p], r) for p, r in view.analyses.items() if p in self.open_paths]
+                if all(u != uri for u, _ in targets):  # opened by another path to it (a link)
+                    targets.append((uri, result))
             messages = [(u, self.diagnostics_of(r), self.workspace.get_text_document(u).version, r)
                         for u, r in targets]
         except Exception:  # noqa: BLE001
