@@ -146,11 +146,15 @@ async def test_a_change_in_one_file_republishes_the_other(client, folder):
 
 
 async def test_an_include_error_is_at_the_include_line(client, folder):
-    here = workspace(folder, "missing", **{"main.prep": MAIN + 'include "sucess.prep"\n', "success.prep": "x -> y\n"})
+    (folder / "secret.prep").write_text("秘密 -> 漏洩\n", encoding="utf-8")
+    here = workspace(folder, "missing", **{"main.prep": MAIN + 'include "sucess.prep"\ninclude "../secret.prep"\n',
+                                           "success.prep": "x -> y\n"})
     main = open_file(client, here / "main.prep")
-    diags = await diagnostics_until(client, main, lambda d: "E000" in codes(d))
-    e000 = next(d for d in diags if d.code == "E000")
-    assert e000.range.start.line == 3 and "did you mean 'success.prep'" in e000.message
+    diags = await diagnostics_until(client, main, lambda d: len([x for x in d if x.code == "E000"]) == 2)
+    missing, outside = sorted((d for d in diags if d.code == "E000"), key=lambda d: d.range.start.line)
+    assert missing.range.start.line == 3 and "did you mean 'success.prep'" in missing.message
+    assert outside.range.start.line == 4 and "leads out of the workspace" in outside.message
+    assert "秘密" not in str([d.message for d in diags])  # the outside file is never read
     # the parts that did read are still one model: no false findings in the root's view
     assert not codes(diags) & {"I104"}
 
