@@ -159,6 +159,21 @@ async def test_an_include_error_is_at_the_include_line(client, folder):
     assert not codes(diags) & {"I104"}
 
 
+async def test_a_conflict_between_files_points_at_the_other_file(client, folder):
+    # 𠮷価格表 labelled in both files, differently: E002 in delivery.prep
+    # (read second), its related place in sales.prep, in UTF-16 units
+    sales_text = SALES + 'deliverable 𠮷価格表 "別の価格表"\n'
+    delivery_text = DELIVERY.replace("deliverable 𠮷価格表", 'deliverable 𠮷価格表 "価格表"')
+    here = workspace(folder, "conflict", **{"sales.prep": sales_text, "delivery.prep": delivery_text})
+    delivery = open_file(client, here / "delivery.prep")
+    diags = await diagnostics_until(client, delivery, lambda d: "E002" in codes(d))
+    e002 = next(d for d in diags if d.code == "E002")
+    assert e002.range == span(delivery_text, "𠮷価格表")
+    [related] = e002.related_information
+    assert related.location.uri == (here / "sales.prep").as_uri()
+    assert related.location.range == lsp.Range(lsp.Position(7, 12), lsp.Position(7, 17))  # 𠮷 is two units
+
+
 async def test_a_file_no_longer_included_is_checked_on_its_own(client, folder):
     here = workspace(folder, "dropped")
     main = open_file(client, here / "main.prep")
