@@ -270,6 +270,10 @@ async def test_workspace_symbols_cover_unopened_files_and_document_symbols_stay_
     await diagnostics_until(client, sales, lambda d: True)
     found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="検収書ユニーク"))
     assert [(s.name, s.location.uri) for s in found] == [("検収書ユニーク", (here / "delivery.prep").as_uri())]
+    # 受注 is declared in sales.prep and only used in delivery.prep (not open): one symbol, in sales.prep
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="受注"))
+    mine = [s for s in found if s.location.uri.startswith((here / "x").as_uri()[:-1])]
+    assert [(s.name, s.location.uri) for s in mine] == [("受注", sales)]
     own = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc(sales)))
     names = {s.name for s in own}
     assert {"顧客課題", "受注", "𠮷提案書"} <= names and not names & {"導入計画", "𠮷価格表"}

@@ -191,12 +191,7 @@ class PrepServer(LanguageServer):
         path = path_of(uri)
         root = self.project.root_of(path) if os.path.isabs(path) else None
         if root is not None:
-            view = self.views.get(root)
-            if view is None or view.find(path) is None or not self.project.current(view):
-                try:
-                    view = self.views[root] = self.project.view(root, workspace_lint_settings, self.encoding())
-                except (OSError, PrepError):
-                    view = None  # the root went away or cannot be read: the file on its own
+            view = self.view_of(root, path)
             result = view.find(path) if view is not None else None
             if result is not None and result.text == text:
                 self.analyses[uri] = result
@@ -210,6 +205,18 @@ class PrepServer(LanguageServer):
             result.config_error = config_error
         self.analyses[uri] = result
         return result
+
+    def view_of(self, root: str, path: str | None = None):
+        """The analysis of `root`'s model for the files as they read now
+        (kept while no file of it changes); None when the root cannot be
+        read (gone from disk): its files are then models on their own."""
+        view = self.views.get(root)
+        if view is None or (path is not None and view.find(path) is None) or not self.project.current(view):
+            try:
+                view = self.views[root] = self.project.view(root, workspace_lint_settings, self.encoding())
+            except (OSError, PrepError):
+                return None
+        return view
 
     def publish(self, uri: str) -> None:
         """Diagnostics for `uri`; for a file of a workspace, for every open
@@ -592,7 +599,7 @@ def workspace_symbol(ls: PrepServer, params: lsp.WorkspaceSymbolParams):
     for path in _workspace_files(ls):
         if path in seen:
             continue
-        entry = _file_symbols(ls, path)
+        entry = _workspace_file_symbols(ls, path) or _file_symbols(ls, path)
         if entry is not None:
             lines, symbols = entry
             out.extend(_flat_symbols(ls, _uri_for(path), lines, symbols, query))
@@ -624,6 +631,17 @@ def _workspace_files(ls: PrepServer):
             if count > 500:  # a workspace symbol search stays quick
                 return
             yield os.path.abspath(path)
+
+
+def _workspace_file_symbols(ls: PrepServer, path: str):
+    """The symbols of a file that belongs to a root, from the root's model:
+    what the file declares, not the names it only uses from its siblings."""
+    root = ls.project.root_of(path)
+    view = ls.view_of(root) if root is not None else None
+    result = view.find(path) if view is not None else None
+    if result is None:
+        return None
+    return result.lines, A.document_symbols(result)
 
 
 def _file_symbols(ls: PrepServer, path: str):
