@@ -30,7 +30,7 @@ from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, PrepError, 
 from ..linter.rule import RULES_URL_VARIABLE
 from . import analysis as A
 from . import semantic
-from .project import Project
+from .project import Project, View
 
 # diagnostics wait this long after the last change before the model is
 # analysed again (typing a word sends one change per key)
@@ -146,7 +146,7 @@ class PrepServer(LanguageServer):
         # workspaces: which root each file is checked with, the parses kept,
         # and the last analysis of each root's whole model
         self.project = Project(self.buffer_text, self.folder_paths)
-        self.views: dict[str, object] = {}
+        self.views: dict[str, View] = {}           # root -> its model and files, as last analysed
         self.open_paths: dict[str, str] = {}      # path -> the URI the editor opened it as
         self.checked_with: dict[str, str | None] = {}  # uri -> the root its diagnostics came from
         self.collect: asyncio.TimerHandle | None = None
