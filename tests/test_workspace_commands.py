@@ -1,0 +1,192 @@
+"""Workspaces and the commands other than lint (issue 20, point 3): `prep
+diff` and `prep lint --new-only` at git revisions, render --part and
+--by-file, the layout JSON, serve's watch list, report and fmt.
+
+Every case is a real workspace in tmp_path; revisions are real git
+repositories, read by the command as CI reads them (no second checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import prep
+from prep.language.diagnostics import PrepError
+
+MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "delivery.prep"\n'
+SALES = "deliverable 提案書 [external]\ndeliverable 受注\n提案書, 価格表 -> 受注\n"
+DELIVERY = ("deliverable 価格表 [external]\nknowhow 導入ノウハウ [owner: [佐藤, 伊藤]]\n"
+            "deliverable 導入計画 [final]\n受注, 導入ノウハウ -> 導入計画\n")
+SECRET = "TOP-SECRET-TOKEN-4711"
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    """A workspace folder (with prep.toml) as the current folder; ws(name, text) writes a file."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "prep.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(root)
+
+    def write(name: str, text: str):
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    write.root = root
+    return write
+
+
+@pytest.fixture
+def split(ws):
+    ws("main.prep", MAIN)
+    ws("sales.prep", SALES)
+    ws("delivery.prep", DELIVERY)
+    return ws
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True).stdout.decode()
+
+
+@pytest.fixture
+def repo(split):
+    """The split workspace committed as a git repository."""
+    root = split.root
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "t@example.invalid")
+    git(root, "config", "user.name", "t")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "one")
+    return split
+
+
+def commit(repo, message="next"):
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", message)
+
+
+def move_the_order_to_delivery(repo):
+    """受注 declared in delivery.prep instead of sales.prep: the same model."""
+    repo("sales.prep", SALES.replace("deliverable 受注\n", ""))
+    repo("delivery.prep", DELIVERY + "deliverable 受注\n")
+
+
+# ------------------------------------------------------------------ diff
+
+
+def test_moving_a_declaration_between_files_is_no_change(repo, cli, prep_run):
+    move_the_order_to_delivery(repo)
+    commit(repo)
+    r = cli("diff", "--exit-code", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("HEAD~1:main.prep -> HEAD:main.prep: no semantic change")
+    p = prep_run("diff", "--exit-code", "--format", "json", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["changed"] is False and data["relations"] == []
+    assert not any(data["counts"].values())
+    # each side was read from its own revision, not from the disk
+    from prep.language.revisions import load_at
+
+    assert load_at("HEAD~1", "main.prep").deliverables["受注"].span.path == "sales.prep"
+    assert load_at("HEAD", "main.prep").deliverables["受注"].span.path == "delivery.prep"
+
+
+def test_a_change_in_an_included_file_is_seen_at_both_revisions(repo, cli):
+    repo("delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")
+    commit(repo)
+    r = cli("diff", "--exit-code", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 1 and "1 deliverable added" in r.output and "請求書" in r.output
+    # only the difference: the included files are followed on both sides
+    assert "受注" not in r.output.split("findings:")[0].replace("受注 -> 請求書", "")
+
+
+def test_revision_against_the_work_tree(repo, cli):
+    move_the_order_to_delivery(repo)  # not committed
+    r = cli("diff", "--exit-code", "HEAD", "--", "main.prep")
+    assert r.exit_code == 0 and r.output.startswith("HEAD:main.prep -> main.prep: no semantic change"), r.output
+    repo("sales.prep", SALES + "deliverable 見積書\n見積書 -> 受注\n")
+    r = cli("diff", "--exit-code", "HEAD", "--", "main.prep")
+    assert r.exit_code == 1 and "見積書" in r.output
+
+
+def test_a_glob_is_matched_against_the_tree_at_the_revision(repo, cli):
+    repo("main.prep", 'title "t"\ninclude "parts/*.prep"\n')
+    repo("parts/sales.prep", SALES)
+    repo("parts/delivery.prep", DELIVERY)
+    os.remove(repo.root / "sales.prep")
+    os.remove(repo.root / "delivery.prep")
+    commit(repo)
+    # on disk only: a new part not committed, and a committed part deleted
+    repo("parts/extra.prep", "deliverable 余分\n受注 -> 余分\n")
+    os.remove(repo.root / "parts" / "delivery.prep")
+    at_head = prep.language.revisions.load_at("HEAD", "main.prep")
+    assert set(at_head.files) == {"main.prep", os.path.join("parts", "delivery.prep"),
+                                  os.path.join("parts", "sales.prep")}
+    assert "余分" not in at_head.deliverables and "導入計画" in at_head.deliverables
+    # the split from files beside main.prep into parts/ is no change either
+    r = cli("diff", "--exit-code", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0 and "no semantic change" in r.output, r.output
+    r = cli("diff", "HEAD", "--", "main.prep")
+    assert "余分" in r.output and "導入計画" in r.output
+
+
+def test_lint_new_only_on_a_workspace(repo, cli, prep_run):
+    repo("sales.prep", SALES + "deliverable 孤立\n")  # I105 in an included file
+    r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "main.prep")
+    assert r.exit_code == 1, r.output
+    found = json.loads(r.output)
+    assert [(f["code"], f["subject"], f["path"]) for f in found] == [("I105", "孤立", "sales.prep")]
+    move_the_order_to_delivery(repo)
+    repo("sales.prep", SALES.replace("deliverable 受注\n", ""))
+    p = prep_run("lint", "--no-cache", "--new-only", "--base", "HEAD", "main.prep", cwd=repo.root)
+    assert p.returncode == 0 and b"no findings" in p.stdout, p.stdout + p.stderr
+
+
+def test_an_include_error_at_a_revision_is_located_and_names_it(repo, cli, prep_run):
+    repo("delivery.prep", DELIVERY + 'include "sale.prep"\n')
+    commit(repo)
+    git(repo.root, "checkout", "-q", "HEAD~1", "--", "delivery.prep")  # the work tree is fine again
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "Traceback" not in err
+    assert err.startswith("delivery.prep:5:9: error: no file 'sale.prep'") and "(at HEAD)" in err
+    assert "did you mean 'sales.prep'?" in err
+    r = cli("diff", "HEAD", "--", "main.prep")
+    assert r.exit_code == 2 and "(at HEAD)" in r.output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_committed_link_out_of_the_workspace_is_refused(repo, prep_run, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.prep").write_text(f"deliverable {SECRET}\n", encoding="utf-8")
+    os.remove(repo.root / "sales.prep")
+    os.symlink("../outside/secret.prep", repo.root / "sales.prep")
+    commit(repo)
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    out = p.stdout.decode() + p.stderr.decode()
+    assert p.returncode == 2 and "'sales.prep' is a symbolic link that leads out" in out
+    assert SECRET not in out and "Traceback" not in out
+
+
+def test_a_link_inside_the_tree_is_followed_at_a_revision(repo):
+    os.remove(repo.root / "sales.prep")
+    repo("teams/sales.prep", SALES)
+    os.symlink("teams/sales.prep", repo.root / "sales.prep")
+    commit(repo)
+    model = prep.language.revisions.load_at("HEAD", "main.prep")
+    assert "受注" in model.deliverables
+
+
+def test_a_single_file_at_a_revision_is_as_before(repo):
+    single = prep.language.revisions.load_at("HEAD", "sales.prep")
+    assert single.path == "HEAD:sales.prep" and len(single.files) <= 1
