@@ -190,3 +190,106 @@ def test_a_link_inside_the_tree_is_followed_at_a_revision(repo):
 def test_a_single_file_at_a_revision_is_as_before(repo):
     single = prep.language.revisions.load_at("HEAD", "sales.prep")
     assert single.path == "HEAD:sales.prep" and len(single.files) <= 1
+
+
+# ------------------------------------------------------------------ render
+
+
+def svg_boxes(path: Path) -> dict[str, tuple[set[str], str, str]]:
+    """{deliverable name: (classes, stroke, text)} of a rendered SVG, parsed."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    out = {}
+    for g in ET.parse(path).getroot().iter(ns + "g"):
+        classes = set((g.get("class") or "").split())
+        if "node" not in classes:
+            continue
+        title = g.find(ns + "title").text
+        name = title.split("\n")[0].split(" — ")[0]  # the fixtures' names are their labels' first lines
+        shape = g.find(ns + "polygon") if g.find(ns + "polygon") is not None else g.find(ns + "path")
+        text = "\n".join(t.text or "" for t in g.iter(ns + "text"))
+        out[name] = (classes, shape.get("stroke"), text)
+    return out
+
+
+@pytest.fixture
+def three(split):
+    split("main.prep", MAIN + 'include "success.prep"\n')
+    split("success.prep", "deliverable 定着 [final]\n導入計画 -> 定着\n")
+    return split
+
+
+def test_render_part_draws_the_file_and_its_neighbours_faint(three, cli):
+    r = cli("render", "main.prep", "--part", "delivery.prep", "--no-embed-fonts", "-o", "part.svg")
+    assert r.exit_code == 0, r.output
+    boxes = svg_boxes(three.root / "part.svg")
+    own = {"価格表", "導入ノウハウ", "導入計画"}
+    neighbours = {"受注": "sales.prep", "定着": "success.prep"}
+    assert set(boxes) == own | set(neighbours)  # 提案書 is two steps away: not drawn
+    for name in own:
+        classes, stroke, text = boxes[name]
+        assert "prep-part-neighbour" not in classes and ".prep)" not in text
+    for name, file in neighbours.items():
+        classes, stroke, text = boxes[name]
+        assert "prep-part-neighbour" in classes and stroke == "#c9c9c9" and f"({file})" in text
+    # the relations across the boundary keep their ink
+    svg = (three.root / "part.svg").read_text(encoding="utf-8")
+    assert svg.count("prep&#45;part&#45;neighbour") == 2
+
+
+def test_render_part_of_a_file_given_from_another_folder(three, cli, prep_run, monkeypatch):
+    sub = three.root / "out"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    r = cli("render", "../main.prep", "--part", "../sales.prep", "-f", "dot", "-o", "-")
+    # the neighbours' files as the model names them (from the root, as given)
+    assert r.exit_code == 0 and "(../delivery.prep)" in r.output and "prep-part-neighbour" in r.output
+
+
+def test_render_part_errors(three, cli, prep_run):
+    p = prep_run("render", "main.prep", "--part", "sale.prep", "-o", "x.svg", cwd=three.root)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "'sale.prep' is not one of the model's files" in err
+    assert "did you mean 'sales.prep'?" in err and err.startswith("main.prep:") and "Traceback" not in err
+    assert not (three.root / "x.svg").exists()
+    r = cli("render", "main.prep", "--part", "nothing-like-it.txt", "-o", "x.svg")
+    assert r.exit_code == 2 and "main.prep, sales.prep, delivery.prep, success.prep" in r.output
+    r = cli("render", "main.prep", "--part", "sales.prep", "--flipbook")
+    assert r.exit_code == 2 and "--part and --by-file" in r.output
+    r = cli("render", "--diff", "main.prep", "main.prep", "--by-file")
+    assert r.exit_code == 2 and "--by-file" in r.output
+
+
+def test_render_by_file_groups_each_file(three, cli):
+    r = cli("render", "main.prep", "--by-file", "-f", "layout", "-o", "x.layout.json")
+    assert r.exit_code == 0, r.output
+    layout = json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))
+    groups = set(layout["groups"])
+    assert groups == {"sales.prep", "delivery.prep", "success.prep"}
+    r = cli("render", "main.prep", "--by-file", "--no-embed-fonts", "-o", "x.svg")
+    svg = (three.root / "x.svg").read_text(encoding="utf-8")
+    assert svg.count('class="cluster prep&#45;group"') == 3 and ">delivery.prep<" in svg
+
+
+def test_render_by_file_keeps_declared_groups(three, cli):
+    three("sales.prep", "group 営業 {\n" + SALES + "}\n")
+    r = cli("render", "main.prep", "--by-file", "-f", "layout", "-o", "x.layout.json")
+    assert r.exit_code == 0 and "declares 1 group(s), drawn as declared" in r.output
+    layout = json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))
+    assert set(layout["groups"]) == {"営業"}
+
+
+def test_part_and_by_file_views_through_the_api(three):
+    from prep.language.views import by_file, model_file, part
+
+    model = prep.load("main.prep")
+    view, neighbours = part(model, model_file(model, "./sales.prep"))
+    assert set(view.deliverables) == {"提案書", "受注", "価格表", "導入計画"}
+    assert neighbours == {"価格表", "導入計画"}
+    assert view.deliverables["価格表"].display == "価格表\n(delivery.prep)"
+    grouped = by_file(model)
+    assert {n: d.group for n, d in grouped.deliverables.items()}["定着"] == "success.prep"
+    with pytest.raises(PrepError) as e:
+        model_file(model, "delivery")
+    assert e.value.diagnostics[0].hint == "did you mean 'delivery.prep'?"

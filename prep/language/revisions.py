@@ -132,6 +132,7 @@ class GitFiles:
             for i in range(1, len(parts)):
                 self.folders.add("/".join(parts[:i]))
         self._cat = None
+        self._objects: dict[str, bytes] = {}  # read ahead by `prefetch`
 
     # -- where a path is in the tree
 
@@ -258,8 +259,37 @@ class GitFiles:
 
     # -- the object store
 
+    def prefetch(self, folder: str) -> None:
+        """Read every model file below `folder` with one `git cat-file
+        --batch` (a workspace reads most of them; one round trip each costs
+        more than reading them all). Skipped when there are very many."""
+        rel = self._tree_path(folder)
+        if rel is None:
+            return
+        prefix = rel + "/" if rel else ""
+        wanted = sorted({oid for path, (mode, oid) in self.blobs.items()
+                         if path.startswith(prefix) and path.endswith(".prep") and mode != "120000"})
+        if not wanted or len(wanted) > _PREFETCH_LIMIT:
+            return
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top_real, capture_output=True,
+                              input="".join(oid + "\n" for oid in wanted).encode("ascii"))
+        if proc.returncode != 0:
+            return  # each file is read on its own then, and says what is wrong
+        out, at = proc.stdout, 0
+        for oid in wanted:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            if len(header) != 3 or header[1] != b"blob":
+                return
+            size = int(header[2])
+            self._objects[oid] = out[end + 1:end + 1 + size]
+            at = end + 1 + size + 1
+
     def _blob(self, oid: str) -> bytes:
         """One object's bytes, from a `git cat-file --batch` kept open."""
+        known = self._objects.pop(oid, None)
+        if known is not None:
+            return known
         if self._cat is None:
             self._cat = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.top_real,
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -278,6 +308,9 @@ class GitFiles:
             self._cat.stdout.close()
             self._cat.wait()
             self._cat = None
+
+
+_PREFETCH_LIMIT = 5_000  # model files read ahead in one go
 
 
 def _glob_matcher(pattern: str):
@@ -317,7 +350,9 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) ->
 
     files = GitFiles(rev, path)
     try:
-        ws = read_workspace(path, files=files, text=text, folder=files.workspace_folder(path))
+        folder = files.workspace_folder(path)
+        files.prefetch(folder)
+        ws = read_workspace(path, files=files, text=text, folder=folder)
         return build_workspace_model(ws, strict=strict)
     except PrepError as e:  # the files keep their work-tree paths: say which version was read
         e.diagnostics = [dataclasses.replace(d, message=f"{d.message} (at {rev})") for d in e.diagnostics]
