@@ -293,3 +293,25 @@ def test_part_and_by_file_views_through_the_api(three):
     with pytest.raises(PrepError) as e:
         model_file(model, "delivery")
     assert e.value.diagnostics[0].hint == "did you mean 'delivery.prep'?"
+
+
+# ------------------------------------------------------------------ layout JSON
+
+
+def test_the_layout_json_says_each_boxes_file(three, cli, tmp_path):
+    r = cli("render", "main.prep", "-o", "x.layout.json")
+    assert r.exit_code == 0, r.output
+    nodes = json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))["nodes"]
+    assert {n: b["file"] for n, b in nodes.items()} == {
+        "提案書": "sales.prep", "受注": "sales.prep", "価格表": "delivery.prep", "導入ノウハウ": "delivery.prep",
+        "導入計画": "delivery.prep", "定着": "success.prep"}
+    # --stable reads it back and writes the same
+    r = cli("render", "main.prep", "--stable", "x.layout.json", "-o", "x.svg")
+    assert r.exit_code == 0 and json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))["nodes"] == nodes
+    geometry = prep.layout(prep.load("main.prep"))
+    assert geometry.files["定着"] == "success.prep"
+    # a single file: no "file" anywhere (its JSON is as before)
+    single = tmp_path / "one.prep"
+    single.write_text(SALES, encoding="utf-8")
+    one = json.loads(prep.render(prep.load(single), "layout"))
+    assert not any("file" in b for b in one["nodes"].values()) and prep.layout(prep.load(single)).files == {}
