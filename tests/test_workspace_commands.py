@@ -315,3 +315,102 @@ def test_the_layout_json_says_each_boxes_file(three, cli, tmp_path):
     single.write_text(SALES, encoding="utf-8")
     one = json.loads(prep.render(prep.load(single), "layout"))
     assert not any("file" in b for b in one["nodes"].values()) and prep.layout(prep.load(single)).files == {}
+
+
+# ------------------------------------------------------------------ serve
+
+
+def _watching(root: str):
+    """Start `prep.serve.watch.changes(root)` in a thread: (queue of
+    batches, stop event)."""
+    import queue
+    import threading
+    import time
+
+    from prep.serve.watch import changes
+
+    batches: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def run():
+        for batch in changes(root, stop):
+            batches.put(batch)
+
+    threading.Thread(target=run, daemon=True).start()
+    time.sleep(0.8)  # the watch is set up
+    return batches, stop
+
+
+@pytest.fixture
+def globbed(ws):
+    pytest.importorskip("watchfiles")
+    ws("main.prep", 'title "t"\ninclude "sales.prep"\ninclude "teams/*.prep"\n')
+    ws("sales.prep", SALES)
+    ws("teams/delivery.prep", DELIVERY)
+    return ws
+
+
+def test_serve_watches_every_included_file_and_new_glob_matches(globbed):
+    from prep.serve.watch import watch_plan, watched_files
+
+    root = globbed.root
+    files = watched_files("main.prep")
+    assert {str(root / "sales.prep"), str(root / "teams" / "delivery.prep"), str(root / "main.prep")} <= files
+    assert watch_plan("main.prep").takes(str(root / "teams" / "new.prep"))
+    assert not watch_plan("main.prep").takes(str(root / "teams" / "notes.txt"))
+    batches, stop = _watching("main.prep")
+    try:
+        globbed("teams/delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")
+        assert str(root / "teams" / "delivery.prep") in batches.get(timeout=20)
+        globbed("teams/success.prep", "deliverable 定着\n導入計画 -> 定着\n")  # a new file the glob takes
+        assert str(root / "teams" / "success.prep") in batches.get(timeout=20)
+        globbed("teams/notes.txt", "not a model\n")  # nor does an unrelated file wake it
+        globbed("sales.prep", SALES + "\n")
+        assert batches.get(timeout=20) == {str(root / "sales.prep")}
+    finally:
+        stop.set()
+
+
+def test_serve_follows_an_include_added_while_it_runs(globbed):
+    root = globbed.root
+    batches, stop = _watching("main.prep")
+    try:
+        globbed("later/extra.prep", "deliverable 余分\n")
+        globbed("main.prep", 'title "t"\ninclude "sales.prep"\ninclude "teams/*.prep"\ninclude "later/*.prep"\n')
+        assert str(root / "main.prep") in batches.get(timeout=20)
+        import time
+
+        time.sleep(0.8)  # the watch starts again on the new folder
+        globbed("later/extra.prep", "deliverable 余分\ndeliverable 追加\n")
+        assert str(root / "later" / "extra.prep") in batches.get(timeout=20)
+    finally:
+        stop.set()
+
+
+def test_prep_serve_renders_again_when_a_part_changes_or_joins(globbed):
+    import queue
+    import re
+    import signal
+    import threading
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "prep", "serve", "main.prep", "--no-open", "--port", "0"],
+                            cwd=globbed.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={k: v for k, v in dict(os.environ, PYTHONUNBUFFERED="1").items() if k != "PREP_DEBUG"})
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in iter(proc.stderr.readline, "")], daemon=True).start()
+    try:
+        line = lines.get(timeout=60)
+        assert re.search(r"at http://127\.0\.0\.1:\d+/", line), line
+        time.sleep(0.8)
+        globbed("teams/delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")
+        assert "updated in" in lines.get(timeout=30)
+        globbed("teams/success.prep", "deliverable 定着\n導入計画 -> 定着 ->\n")  # joins, with an error
+        line = lines.get(timeout=30)
+        assert line.startswith(os.path.join("teams", "success.prep") + ":2:"), line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    time.sleep(0.2)
+    rest = "".join(iter(lambda: lines.get_nowait() if not lines.empty() else "", ""))
+    assert proc.returncode == 0 and "Traceback" not in rest and "stopped" in rest

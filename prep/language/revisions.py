@@ -206,7 +206,9 @@ class GitFiles:
         base = self._resolve(rel)
         if base is None:
             return []
-        match = _glob_matcher(pattern)
+        from .workspace import glob_matcher
+
+        match = glob_matcher(pattern)
         prefix = base + "/" if base else ""
         found = []
         for path in self.blobs:
@@ -311,33 +313,6 @@ class GitFiles:
 
 
 _PREFETCH_LIMIT = 5_000  # model files read ahead in one go
-
-
-def _glob_matcher(pattern: str):
-    """A test of a '/'-separated path against a glob as `glob.glob(...,
-    recursive=True)` reads it: `*`, `?` and `[...]` within one name, `**`
-    any number of folders, and names starting with '.' only matched by a
-    part that starts with '.'."""
-    import fnmatch
-    import re
-
-    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
-    regex = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if part == "**":
-            regex.append(r"(?:[^./][^/]*/)*" if not last else r"(?:[^./][^/]*/)*[^./][^/]*")
-            continue
-        name = fnmatch.translate(part)[4:-3]  # (?s:...)\Z -> ...
-        if not part.startswith(".") and _has_wildcard(part):
-            name = r"(?!\.)" + name
-        regex.append(name + ("" if last else "/"))
-    compiled = re.compile("(?s:" + "".join(regex) + r")\Z")
-    return lambda path: compiled.match(path) is not None
-
-
-def _has_wildcard(part: str) -> bool:
-    return any(c in part for c in "*?[")
 
 
 def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) -> Model:
