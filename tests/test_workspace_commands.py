@@ -414,3 +414,17 @@ def test_prep_serve_renders_again_when_a_part_changes_or_joins(globbed):
     time.sleep(0.2)
     rest = "".join(iter(lambda: lines.get_nowait() if not lines.empty() else "", ""))
     assert proc.returncode == 0 and "Traceback" not in rest and "stopped" in rest
+
+
+@pytest.mark.parametrize("pattern", ["*.prep", "teams/*.prep", "**/*.prep", "teams/**/*.prep", "t*/[ab]*.prep",
+                                     "teams/**", "?.prep", ".*.prep", "teams/*/x.prep",
+                                     "teams/[!a].prep", "[^a].prep", "[a-b].prep"])
+def test_a_glob_at_a_revision_matches_as_on_disk(repo, pattern):
+    from prep.language.revisions import GitFiles
+    from prep.language.workspace import DiskFiles
+
+    for name in ("a.prep", ".hidden.prep", "teams/a.prep", "teams/b.prep", "teams/.c.prep", "teams/deep/x.prep",
+                 "teams/.secret/x.prep", "teams/notes.txt", "b.prep"):
+        repo(name, "deliverable x\n")
+    commit(repo)
+    assert GitFiles("HEAD", "main.prep").glob("", pattern) == DiskFiles().glob("", pattern)

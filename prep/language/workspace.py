@@ -457,7 +457,6 @@ def glob_matcher(pattern: str):
     name, `**` any number of folders, and a name starting with '.' only
     matched by a part that starts with '.'. For a file view without a disk
     (a git revision) and for a watcher (is a new file one a glob takes?)."""
-    import fnmatch
     import re
 
     parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
@@ -467,12 +466,48 @@ def glob_matcher(pattern: str):
         if part == "**":
             regex.append(r"(?:[^./][^/]*/)*" if not last else r"(?:[^./][^/]*/)*[^./][^/]*")
             continue
-        name = fnmatch.translate(part)[4:-3]  # (?s:...)\Z -> ...
+        name = _name_pattern(part)
         if not part.startswith(".") and _has_wildcard(part):
             name = r"(?!\.)" + name
         regex.append(name + ("" if last else "/"))
     compiled = re.compile("(?s:" + "".join(regex) + r")\Z")
     return lambda path: compiled.match(path) is not None
+
+
+def _name_pattern(part: str) -> str:
+    """One name of a glob as a regular expression that never crosses a
+    '/' (fnmatch's own `*` would)."""
+    import re
+
+    out, i = [], 0
+    while i < len(part):
+        c = part[i]
+        i += 1
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = i
+            if j < len(part) and part[j] == "!":
+                j += 1
+            if j < len(part) and part[j] == "]":
+                j += 1
+            while j < len(part) and part[j] != "]":
+                j += 1
+            if j >= len(part):
+                out.append(re.escape(c))  # no closing ]: a plain '['
+                continue
+            body = part[i:j].replace("\\", "\\\\")
+            i = j + 1
+            if body[:1] == "!":  # as fnmatch: '!' negates, a leading '^' is itself
+                body = "^/" + body[1:]
+            elif body[:1] == "^":
+                body = "\\" + body
+            out.append(f"[{body}]")
+        else:
+            out.append(re.escape(c))
+    return "".join(out)
 
 
 def _has_wildcard(part: str) -> bool:
