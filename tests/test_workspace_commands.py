@@ -428,3 +428,37 @@ def test_a_glob_at_a_revision_matches_as_on_disk(repo, pattern):
         repo(name, "deliverable x\n")
     commit(repo)
     assert GitFiles("HEAD", "main.prep").glob("", pattern) == DiskFiles().glob("", pattern)
+
+
+# ------------------------------------------------------------------ report, fmt
+
+
+def test_report_of_a_workspace_has_a_file_column(three, cli, tmp_path):
+    for ext in ("md", "html", "docx"):
+        r = cli("report", "main.prep", "-o", f"r.{ext}")
+        assert r.exit_code == 0, r.output
+    md = (three.root / "r.md").read_text(encoding="utf-8")
+    table = md.split("## Deliverables", 1)[1]
+    assert "| deliverable | kind | owners | stage | group | file | inputs | consumers | note |" in table
+    assert "| 導入計画 | deliverable (final) |  |  |  | delivery.prep |" in table
+    assert "| 定着 |" in table and "success.prep" in table
+    html = (three.root / "r.html").read_text(encoding="utf-8")
+    assert "<th>group</th><th>file</th>" in html and "<td>success.prep</td>" in html
+    import docx
+
+    last = docx.Document(str(three.root / "r.docx")).tables[-1]
+    header = [c.text for c in last.rows[0].cells]
+    assert "file" in header
+    files = {row.cells[0].text.split("\n")[0]: row.cells[header.index("file")].text for row in last.rows[1:]}
+    assert files["受注"] == "sales.prep" and files["定着"] == "success.prep"
+    # the PDF's tables are the same Table values (report_pdf draws them)
+    from prep.embed.report import pdf_tables
+
+    deliverables = next(t for t in pdf_tables(prep.load("main.prep"), None) if t.heading == "Deliverables")
+    assert "file" in deliverables.columns
+    # a single file: no file column
+    single = tmp_path / "one.prep"
+    single.write_text(SALES + DELIVERY, encoding="utf-8")
+    r = cli("report", str(single), "-o", str(tmp_path / "one.md"))
+    assert r.exit_code == 0 and "| group | inputs |" in (tmp_path / "one.md").read_text(encoding="utf-8")
+    assert "file" not in next(t for t in pdf_tables(prep.load(single), None) if t.heading == "Deliverables").columns
