@@ -462,3 +462,25 @@ def test_report_of_a_workspace_has_a_file_column(three, cli, tmp_path):
     r = cli("report", str(single), "-o", str(tmp_path / "one.md"))
     assert r.exit_code == 0 and "| group | inputs |" in (tmp_path / "one.md").read_text(encoding="utf-8")
     assert "file" not in next(t for t in pdf_tables(prep.load(single), None) if t.heading == "Deliverables").columns
+
+
+# ------------------------------------------------------------------ lint DIR: shared parts
+
+
+def test_a_finding_of_a_part_shared_by_two_roots_is_printed_once(ws, cli, prep_run):
+    ws("as-is.prep", 'include "common.prep"\n提案書, 価格表 -> 受注\n')
+    ws("to-be.prep", 'include "common.prep"\n提案書, 価格表, 顧客課題 -> 受注\n')
+    ws("common.prep", "deliverable 提案書 [external]\ndeliverable 価格表 [external]\ndeliverable 受注 [final]\n"
+                      "deliverable 顧客課題 [external]\ndeliverable 孤立\n")
+    found = json.loads(cli("lint", "--no-cache", "--format", "json").output)
+    # 孤立 is isolated in both roots: once; 顧客課題 only in as-is: once
+    assert sorted((f["path"], f["line"], f["code"], f["subject"]) for f in found) == [
+        ("common.prep", 4, "I105", "顧客課題"), ("common.prep", 5, "I105", "孤立")]
+    text = prep_run("lint", "--no-cache", cwd=ws.root)
+    out = text.stdout.decode()
+    assert text.returncode == 1 and out.count("'孤立'") == 1
+    assert out.endswith("Checked 3 files: 2 findings (2 warnings).\n"), out
+    sarif = json.loads(cli("lint", "--no-cache", "--format", "sarif").output)
+    assert len(sarif["runs"][0]["results"]) == 2
+    stats = cli("lint", "--no-cache", "--statistics").output
+    assert stats.startswith("2  I105  isolated  [warning]\n"), stats

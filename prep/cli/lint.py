@@ -115,7 +115,9 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         return
     if not reports:
         click.echo(f"prep lint: no .prep files found under {', '.join(paths) or 'the current folder'}", err=True)
-    diagnostics = [d for r in reports for d in r.findings]
+    from ..linter.run import distinct_findings
+
+    diagnostics = distinct_findings(reports)  # a part shared by two roots: its findings once
     sources = {path: text for r in reports for path, text in r.texts().items()}
     root = repo_root()
 
