@@ -93,6 +93,10 @@ def test_moving_a_declaration_between_files_is_no_change(repo, cli, prep_run):
     data = json.loads(p.stdout)
     assert data["changed"] is False and data["relations"] == []
     assert not any(data["counts"].values())
+    # the diff picture: nothing marked
+    r = cli("render", "--diff", "-f", "dot", "-o", "-", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0 and "prep-diff-same" in r.output
+    assert not any(m in r.output.split("prep-legend")[0] for m in ("diff-added", "diff-removed", "diff-changed"))
     # each side was read from its own revision, not from the disk
     from prep.language.revisions import load_at
 
