@@ -242,6 +242,20 @@ def test_render_part_draws_the_file_and_its_neighbours_faint(three, cli):
     assert svg.count("prep&#45;part&#45;neighbour") == 2
 
 
+def test_render_part_on_pages_marks_the_neighbours_of_each_page(three, cli):
+    import zipfile
+
+    r = cli("render", "main.prep", "--part", "delivery.prep", "--page", "A4", "--no-embed-fonts", "-o", "p.svg")
+    assert r.exit_code == 0, r.output
+    boxes = svg_boxes(three.root / "p.svg")
+    assert {n for n, (classes, _, _) in boxes.items() if "prep-part-neighbour" in classes} == {"受注", "定着"}
+    r = cli("render", "main.prep", "--part", "delivery.prep", "-o", "p.pptx")  # a slide: fitted to 16:9
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(three.root / "p.pptx") as z:
+        slide = z.read("ppt/slides/slide1.xml").decode("utf-8")
+    assert slide.upper().count("C9C9C9") >= 2 and "(sales.prep)" in slide
+
+
 def test_render_part_of_a_file_given_from_another_folder(three, cli, prep_run, monkeypatch):
     sub = three.root / "out"
     sub.mkdir()

@@ -240,8 +240,15 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 
                 pages = _within_budget(src, timeout, lambda: render_html_pages(model, page, **fitting))
             else:
+                marks = None
+                if neighbours:
+                    from ..renderer.parts import PartMarks
+
+                    def marks(sheet_model):  # each page marks the neighbours it draws
+                        return PartMarks.of(sheet_model, neighbours & set(sheet_model.deliverables),
+                                            roadmap=view == "roadmap")
                 pages = _within_budget(src, timeout, lambda: render_pages(model, out_fmt, page, dpi=options["dpi"],
-                                                                          health=health, **fitting))
+                                                                          health=health, marks=marks, **fitting))
             _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
         if neighbours and not big and out_fmt in PICTURE_FORMATS + ("dot",):
