@@ -273,6 +273,9 @@ def test_render_part_errors(three, cli, prep_run):
     assert not (three.root / "x.svg").exists()
     r = cli("render", "main.prep", "--part", "nothing-like-it.txt", "-o", "x.svg")
     assert r.exit_code == 2 and "main.prep, sales.prep, delivery.prep, success.prep" in r.output
+    r = cli("render", "main.prep", "--part", "main.prep", "-o", "x.svg")
+    assert r.exit_code == 2 and "'main.prep' holds no deliverables" in r.output
+    assert "sales.prep, delivery.prep, success.prep" in r.output and not (three.root / "x.svg").exists()
     r = cli("render", "main.prep", "--part", "sales.prep", "--flipbook")
     assert r.exit_code == 2 and "--part and --by-file" in r.output
     r = cli("render", "--diff", "main.prep", "main.prep", "--by-file")

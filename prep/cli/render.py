@@ -197,7 +197,15 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if part_file is not None:
             from ..language.views import model_file, part
 
+            whole = model
             model, neighbours = part(model, model_file(model, part_file))
+            if not model.deliverables:
+                order = {path: i for i, path in enumerate(whole.files)}
+                holding = sorted({d.span.path for d in whole.deliverables.values() if d.span is not None},
+                                 key=lambda path: (order.get(path, len(order)), path))
+                raise PrepError.at(whole.path, f"'{part_file}' holds no deliverables: there is nothing to draw",
+                                   name="usage-error", hint="give a file that declares deliverables: "
+                                                            + ", ".join(holding[:8]))
         if focus is not None:
             model = focus_view(model, focus, depth)
         if group_name is not None:
