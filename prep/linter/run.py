@@ -219,7 +219,7 @@ def distinct_findings(reports: list[FileReport]) -> list[Diagnostic]:
     two roots include is checked in each, so the same finding (same code,
     place and message) can come from both. Findings that differ (a part
     used in one root and left isolated in the other) are all kept."""
-    if len(reports) < 2:
+    if sum(1 for r in reports if r.sources) < 2:  # no two workspaces: no part checked twice
         return [d for r in reports for d in r.findings]
     seen: set = set()
     out = []

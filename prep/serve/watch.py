@@ -24,8 +24,9 @@ CONFIG_NAMES = ("prep.toml", "pyproject.toml")
 MAX_LEVELS = 8
 
 
-def watched_files(model_path: str) -> set[str]:
-    """The model (every file of its workspace) and its configuration files."""
+def watched_files(model_path: str, plan: "WatchPlan | None" = None) -> set[str]:
+    """The model (every file of its workspace: `plan`, made when not
+    given) and its configuration files."""
     model = os.path.abspath(model_path)
     files = {model}
     folder = os.path.dirname(model)
@@ -35,7 +36,7 @@ def watched_files(model_path: str) -> set[str]:
         if os.path.isdir(os.path.join(folder, ".git")) or parent == folder:
             break
         folder = parent
-    return files | set(watch_plan(model_path).files)
+    return files | set((plan if plan is not None else watch_plan(model_path)).files)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _folders(model_path: str, plan: WatchPlan) -> list[str]:
     whose `**` (or a wildcard folder) reaches below, every folder under
     the one it searches, hidden ones left out as the glob leaves them."""
     flat, deep = plan.folders()
-    out = {os.path.dirname(f) for f in watched_files(model_path)} | flat
+    out = {os.path.dirname(f) for f in watched_files(model_path, plan)} | flat
     for top in deep:
         for dirpath, dirnames, _ in os.walk(top):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -116,7 +117,7 @@ def changes(model_path: str, stop_event):
     while not stop_event.is_set():
         plan = watch_plan(model_path)
         folders = _folders(model_path, plan)
-        state = {"files": watched_files(model_path), "plan": plan}
+        state = {"files": watched_files(model_path, plan), "plan": plan}
         deep = plan.folders()[1]
 
         def wanted(_change, path: str) -> bool:
@@ -132,6 +133,6 @@ def changes(model_path: str, stop_event):
             new_plan = watch_plan(model_path)
             if _folders(model_path, new_plan) != folders:
                 break  # an include added or removed, a new folder: watch the new folders
-            state["files"], state["plan"] = watched_files(model_path), new_plan
+            state["files"], state["plan"] = watched_files(model_path, new_plan), new_plan
         else:
             return
