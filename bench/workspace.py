@@ -207,12 +207,13 @@ def table(result: dict) -> str:
         return f"{e['median']:.2f} s (cpu {e['cpu']:.2f}, {e['peak_mib']:.0f} MiB)"
 
     rows = [f"workspace: {result['n']:,} deliverables in {result['files']} files + main.prep, "
-            f"{result['runs']} runs each (median)", "",
-            "| profile | lint ROOT cold | lint ROOT warm | lint ROOT --no-cache | one file (this code) | "
-            "one file (base) |", "|---|---|---|---|---|---|"]
-    for profile, e in result["profiles"].items():
-        rows.append(f"| {profile} | {s(e.get('cold'))} | {s(e.get('warm'))} | {s(e.get('no_cache'))} | "
-                    f"{s(e.get('single'))} | {s(e.get('single_base'))} |")
+            f"{result['runs']} runs each (median)"]
+    if any("cold" in e for e in result["profiles"].values()):
+        rows += ["", "| profile | lint ROOT cold | lint ROOT warm | lint ROOT --no-cache | one file (this code) | "
+                 "one file (base) |", "|---|---|---|---|---|---|"]
+        for profile, e in result["profiles"].items():
+            rows.append(f"| {profile} | {s(e.get('cold'))} | {s(e.get('warm'))} | {s(e.get('no_cache'))} | "
+                        f"{s(e.get('single'))} | {s(e.get('single_base'))} |")
     rows += ["", "`prep diff HEAD~1..HEAD` where 3 of the parts changed (both sides read from git):", "",
              "| profile | diff -- main.prep (workspace) | diff -- single.prep (the same change, one file) |",
              "|---|---|---|"]
