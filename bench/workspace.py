@@ -110,7 +110,9 @@ def edit_parts(folder: Path, files: int, changed: int = 3) -> list[Path]:
         i = (k * 2 + 1) * files // (changed * 2)  # spread: 1/6, 3/6, 5/6 of the way
         part = folder / "parts" / f"part-{i + 1:0{width}d}.prep"
         text = part.read_text(encoding="utf-8")
-        first = next(m.group(1) for m in map(_DECL.match, text.split("\n")) if m)
+        # the part's first deliverable (a part of a small model may hold only relations: the model's first)
+        first = next((m.group(1) for m in map(_DECL.match, text.split("\n")) if m), None) or next(
+            m.group(1) for m in map(_DECL.match, single.read_text(encoding="utf-8").split("\n")) if m)
         lines = f"deliverable bench_new_{k} \"New {k}\"\n{first} -> bench_new_{k}\n"
         part.write_text(text + lines, encoding="utf-8")
         extra_single.append(lines)

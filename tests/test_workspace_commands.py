@@ -505,3 +505,21 @@ def test_a_finding_of_a_part_shared_by_two_roots_is_printed_once(ws, cli, prep_r
     assert len(sarif["runs"][0]["results"]) == 2
     stats = cli("lint", "--no-cache", "--statistics").output
     assert stats.startswith("2  I105  isolated  [warning]\n"), stats
+
+
+def test_the_diff_benchmark_workspace_changes_three_parts(tmp_path, cli, monkeypatch):
+    """bench/workspace.py at a small size: the two revisions it measures
+    differ by exactly the 3 deliverables (and relations) it adds, in the
+    workspace and in the one-file model alike."""
+    bench = Path(__file__).resolve().parent.parent / "bench"
+    monkeypatch.syspath_prepend(str(bench))
+    from workspace import commit_two_revisions, write_workspace
+
+    write_workspace(tmp_path, 400, 12, "local")
+    commit_two_revisions(tmp_path, 12)
+    monkeypatch.chdir(tmp_path)
+    for root in ("main.prep", "single.prep"):
+        r = cli("diff", "--format", "json", "HEAD~1..HEAD", "--", root)
+        counts = json.loads(r.output)["counts"]
+        assert counts["deliverables added"] == 3 and counts["relations added"] == 3, (root, counts)
+        assert sum(counts.values()) == 6
