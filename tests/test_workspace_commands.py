@@ -523,3 +523,18 @@ def test_the_diff_benchmark_workspace_changes_three_parts(tmp_path, cli, monkeyp
         counts = json.loads(r.output)["counts"]
         assert counts["deliverables added"] == 3 and counts["relations added"] == 3, (root, counts)
         assert sum(counts.values()) == 6
+
+
+def test_serve_sees_a_missing_included_file_created(globbed):
+    from prep.serve.watch import watch_plan
+
+    root = globbed.root
+    globbed("main.prep", 'title "t"\ninclude "sales.prep"\ninclude "teams/*.prep"\ninclude "success.prep"\n')
+    assert str(root / "success.prep") in watch_plan("main.prep").files
+    batches, stop = _watching("main.prep")
+    try:
+        globbed("success.prep", "deliverable 定着\n導入計画 -> 定着\n")
+        assert str(root / "success.prep") in batches.get(timeout=20)
+    finally:
+        stop.set()
+    assert prep.load("main.prep").deliverables["定着"].span.path == "success.prep"

@@ -231,11 +231,7 @@ def model_file(model: Model, given: str) -> str:
     else:
         listed = ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
         hint = f"the model's {len(files)} files: {listed}"
-    return _raise_usage(model, f"'{given}' is not one of the model's files", hint)
-
-
-def _raise_usage(model: Model, message: str, hint: str):
-    raise PrepError.at(model.path, message, name="usage-error", hint=hint)
+    raise PrepError.at(model.path, f"'{given}' is not one of the model's files", name="usage-error", hint=hint)
 
 
 def part(model: Model, file: str) -> tuple[Model, set[str]]:

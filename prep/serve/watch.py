@@ -9,7 +9,8 @@ seen too; a filter keeps only the files above.
 The root of a workspace (a model with `include` lines) adds every file it
 reaches (`reached_paths`) and, for each glob include, the folder the glob
 searches: a new file there that the glob matches is a change too (it joins
-the model). After each change the list is made again, since an edit may
+the model), and so is the creation of a file a plain include names but that
+is missing (the page shows that error until then). After each change the list is made again, since an edit may
 add or remove an include; when the folders to watch differ, the watch is
 started again on the new ones. A model without includes watches exactly
 what it always did.
@@ -75,7 +76,8 @@ def watch_plan(model_path: str) -> WatchPlan:
     """The files and globs of the workspace `model_path` is the root of
     (empty for a model without includes, or one that cannot be read)."""
     from ..language.diagnostics import PrepError
-    from ..language.workspace import _include_lines, read_workspace
+    from ..language.syntax import IncludeStmt
+    from ..language.workspace import _include_lines, _inside, read_workspace
 
     try:
         with open(model_path, "rb") as f:
@@ -93,7 +95,15 @@ def watch_plan(model_path: str) -> WatchPlan:
             literal.append(part)
         base_abs = os.path.abspath(base or ".")
         globs.append((os.path.normpath(os.path.join(base_abs, *literal)), pattern, base_abs))
-    return WatchPlan(frozenset(os.path.abspath(p) for p in ws.paths[1:]), tuple(globs))
+    files = {os.path.abspath(p) for p in ws.paths[1:]}
+    # a plain include of a file that is not there yet: creating it is a change
+    for path, (statements, _) in ws.parsed.items():
+        for st in statements:
+            if type(st) is IncludeStmt and st.target.strip() and not _wild(st.target):
+                target = os.path.abspath(os.path.join(os.path.dirname(path), st.target))
+                if _inside(target, ws.folder) and not os.path.lexists(target):
+                    files.add(target)
+    return WatchPlan(frozenset(files), tuple(globs))
 
 
 def _folders(model_path: str, plan: WatchPlan) -> list[str]:
