@@ -16,6 +16,7 @@ import subprocess
 
 from .diagnostics import PrepError
 from .model import Model
+from .workspace import DiskFiles
 
 WORKTREE = None  # the revision meaning "the file as it is on disk"
 
@@ -94,9 +95,9 @@ def load_at(rev: str | None, path: str) -> Model:
 # a workspace at a revision
 
 
-class GitFiles:
-    """The tree of one git revision as the workspace loader sees it (the
-    methods of `prep.language.workspace.DiskFiles`). Paths are the paths
+class GitFiles(DiskFiles):
+    """The tree of one git revision as the workspace loader sees it (every
+    method of `prep.language.workspace.DiskFiles` answered from git). Paths are the paths
     the files have in the work tree (relative to the current folder or
     absolute), so spans, did-you-means and the safety checks read exactly
     as they do on disk; what is behind them comes from `git ls-tree` and
@@ -106,6 +107,7 @@ class GitFiles:
     the loader refuses without opening it."""
 
     def __init__(self, rev: str, root: str):
+        super().__init__()
         top, rel = repository_of(root)
         self.rev = rev
         self.top_real = os.path.realpath(top)
