@@ -538,3 +538,29 @@ def test_serve_sees_a_missing_included_file_created(globbed):
     finally:
         stop.set()
     assert prep.load("main.prep").deliverables["定着"].span.path == "success.prep"
+
+
+def test_the_workspace_root_at_a_revision_comes_from_that_revision(tmp_path, monkeypatch, cli):
+    """A prep.toml committed in models/ bounds the workspace at that
+    revision: `..` to a shared folder beside it leads out there, while the
+    work tree (no prep.toml) reads it."""
+    repo = tmp_path / "r"
+    (repo / "models").mkdir(parents=True)
+    (repo / "shared").mkdir()
+    (repo / "models" / "main.prep").write_text('include "../shared/common.prep"\n価格表 -> 受注\n', encoding="utf-8")
+    (repo / "shared" / "common.prep").write_text("deliverable 価格表 [external]\n", encoding="utf-8")
+    (repo / "models" / "prep.toml").write_text("", encoding="utf-8")
+    for args in (("init", "-q"), ("config", "user.email", "t@example.invalid"), ("config", "user.name", "t"),
+                 ("add", "."), ("commit", "-qm", "bounded")):
+        git(repo, *args)
+    os.remove(repo / "models" / "prep.toml")
+    monkeypatch.chdir(repo)
+    from prep.language.revisions import load_at
+
+    assert "価格表" in load_at(None, "models/main.prep").deliverables  # the work tree: the repository bounds it
+    with pytest.raises(PrepError) as e:
+        load_at("HEAD", "models/main.prep")
+    assert "leads out of the workspace" in e.value.diagnostics[0].message
+    assert e.value.diagnostics[0].message.endswith("(at HEAD)")
+    r = cli("diff", "HEAD", "--", "models/main.prep")
+    assert r.exit_code == 2 and "leads out of the workspace" in r.output
