@@ -248,21 +248,14 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 
                 pages = _within_budget(src, timeout, lambda: render_html_pages(model, page, **fitting))
             else:
-                marks = None
-                if neighbours:
-                    from ..renderer.parts import PartMarks
-
-                    def marks(sheet_model):  # each page marks the neighbours it draws
-                        return PartMarks.of(sheet_model, neighbours & set(sheet_model.deliverables),
-                                            roadmap=view == "roadmap")
+                # each page marks the neighbours it draws
+                marks = _part_marks(neighbours, view) if neighbours else None
                 pages = _within_budget(src, timeout, lambda: render_pages(model, out_fmt, page, dpi=options["dpi"],
                                                                           health=health, marks=marks, **fitting))
             _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
         if neighbours and not big and out_fmt in PICTURE_FORMATS + ("dot",):
-            from ..renderer.parts import PartMarks
-
-            options["marks"] = PartMarks.of(model, neighbours & set(model.deliverables), roadmap=view == "roadmap")
+            options["marks"] = _part_marks(neighbours, view)(model)
         if big and out_path == "-":
             raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "
                                    "give -o FILE (or --force for one picture)")
@@ -284,6 +277,14 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             click.echo(f"the model has {n} deliverables (more than --overview-above {overview_above}): "
                        f"{out_path} is an overview, one box per group, {where}; "
                        "--force draws everything in one picture", err=True)
+
+
+def _part_marks(neighbours: set[str], view: str):
+    """--part: drawn model -> the marks that draw its neighbours faintly
+    (a page draws the neighbours it holds)."""
+    from ..renderer.parts import PartMarks
+
+    return lambda drawn: PartMarks.of(drawn, neighbours & set(drawn.deliverables), roadmap=view == "roadmap")
 
 
 def _by_file(model):
