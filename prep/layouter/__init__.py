@@ -151,8 +151,12 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     from .texts import collect
 
     exits = view == "roadmap" if exit_tags is None else exit_tags
-    return replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits,
-                                         tag_font=tag_font))
+    placed = replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits,
+                                           tag_font=tag_font))
+    if len(model.files) > 1:  # a workspace: each box says which file holds its deliverable
+        placed = replace(placed, files={n: d.span.path if d.span is not None else model.path
+                                        for n, d in model.deliverables.items() if n in placed.nodes})
+    return placed
 
 
 def check_roadmap(model: Model, *, engine: str = "prep", previous: Layout | None = None) -> None:

@@ -226,6 +226,24 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
     return [lint_file(p, finder.for_file(p), overrides, cache) for p in models]
 
 
+def distinct_findings(reports: list[FileReport]) -> list[Diagnostic]:
+    """Every finding of `reports`, in order, each printed once: a part that
+    two roots include is checked in each, so the same finding (same code,
+    place and message) can come from both. Findings that differ (a part
+    used in one root and left isolated in the other) are all kept."""
+    if sum(1 for r in reports if r.sources) < 2:  # no two workspaces: no part checked twice
+        return [d for r in reports for d in r.findings]
+    seen: set = set()
+    out = []
+    for r in reports:
+        for d in r.findings:
+            key = (d.code, d.span, d.message)
+            if key not in seen:
+                seen.add(key)
+                out.append(d)
+    return out
+
+
 def exit_status(reports: list[FileReport]) -> int:
     if any(r.fatal for r in reports):
         return EXIT_ERROR
