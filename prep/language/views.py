@@ -271,6 +271,22 @@ def file_of(model: Model, name: str) -> str:
     return d.span.path if d.span is not None else model.path
 
 
+def file_label(model: Model, path: str) -> str:
+    """How a picture names file `path` of the model: relative to the root
+    file's folder, with '/' (`delivery.prep`, `teams/sales.prep`), the way
+    the root's `include` lines name it; else as the model names it."""
+    import os
+
+    folder = os.path.dirname(model.path)
+    try:
+        rel = os.path.relpath(path, folder) if folder else path
+    except ValueError:  # another drive
+        rel = path
+    if rel.startswith(".."):
+        rel = path
+    return rel.replace("\\", "/")
+
+
 def model_file(model: Model, given: str) -> str:
     """The path under which the model knows the file `given` (a path from
     the current folder, as the user typed it); a located usage error with a
@@ -311,7 +327,7 @@ def part(model: Model, file: str) -> tuple[Model, set[str]]:
     neighbours = keep - own
     view = subset(model, keep)
     if neighbours:
-        deliverables = {n: (replace(d, label=f"{d.display}\n({file_of(model, n)})") if n in neighbours else d)
+        deliverables = {n: (replace(d, label=f"{d.display}\n({file_label(model, file_of(model, n))})") if n in neighbours else d)
                         for n, d in view.deliverables.items()}
         view = replace(view, deliverables=deliverables)
     return view, neighbours
@@ -331,6 +347,6 @@ def by_file(model: Model) -> Model:
         first = next((d.span for d in model.deliverables.values()
                       if d.span is not None and d.span.path == path), None)
         if first is not None:
-            groups[path] = Group(path, path.replace("\\", "/"), None, first)
+            groups[path] = Group(path, file_label(model, path), None, first)
     deliverables = {n: replace(d, group=file_of(model, n)) for n, d in model.deliverables.items()}
     return replace(model, deliverables=deliverables, groups=groups)
