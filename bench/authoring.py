@@ -9,7 +9,13 @@
   full result for an opened document (after its diagnostics), a full
   result again for the same text, a full result and a delta right after a
   change (the tokens do not wait for the model to be read again). Alone:
-  `python bench/authoring.py semantic-tokens [SIZES]`.
+  `python bench/authoring.py semantic-tokens [SIZES]`;
+- `prep lsp` on a workspace (issue 20): 10,000 deliverables over 100
+  files (bench/workspace.py's split), the root and five parts open: the
+  time from a change of one part (a declaration other files use removed,
+  then put back) to new diagnostics for every open file (target <= 0.3 s,
+  median), and a rename of a name used across files, request to edit
+  (target <= 1 s). Alone: `python bench/authoring.py lsp-workspace`.
 """
 
 from __future__ import annotations
@@ -128,6 +134,91 @@ def bench_lsp(prep: list[str], work: Path, n: int = 1_000, edits: int = 20, prof
         "median": statistics.median(latencies), "max": max(latencies), "min": min(latencies), "edits": edits}}
 
 
+def bench_lsp_workspace(prep: list[str], work: Path, n: int = 10_000, files: int = 100, edits: int = 20,
+                        profile: str = "local") -> dict:
+    import re
+
+    from workspace import write_workspace
+
+    folder = work / f"lsp-ws-{n}-{files}"
+    root = write_workspace(folder, n, files, profile)
+    (folder / "single.prep").unlink()  # the same model as one file: not part of this case
+    parts = sorted((folder / "parts").glob("*.prep"))
+    middle = parts[len(parts) // 2]
+    opened = [root, parts[0], parts[len(parts) // 2 - 1], middle, parts[len(parts) // 2 + 1], parts[-1]]
+    texts = {p: p.read_text(encoding="utf-8") for p in opened}
+    # the declaration of the middle part that the most other files use:
+    # removing it changes their findings, renaming it edits them all
+    bodies = [p.read_text(encoding="utf-8") for p in parts if p != middle]
+    decl = re.compile(r"^(\s*)(deliverable|knowhow) (\S+)", re.M)
+
+    def files_using(name: str) -> int:
+        word = re.compile(r"(^|[ ,>])" + re.escape(name) + r"($|[ ,\[])", re.M)
+        return sum(1 for b in bodies if word.search(b))
+
+    used = max(decl.finditer(texts[middle]), key=lambda m: files_using(m.group(3)))
+    name = used.group(3)
+    uses = files_using(name)
+    line = texts[middle].count("\n", 0, used.start())
+    start = used.start() - (texts[middle].rfind("\n", 0, used.start()) + 1)
+    column = len(texts[middle][used.start() - start: used.start(3)].encode("utf-16-le")) // 2
+    whole_line = texts[middle].split("\n")[line]
+    without = texts[middle].replace(whole_line + "\n", "", 1)
+    client = _Client(prep + ["lsp"], folder)
+    uris = {p: p.as_uri() for p in opened}
+    try:
+        rid = client.send("initialize", {"processId": None, "rootUri": folder.as_uri(), "capabilities": {
+            "workspace": {"workspaceEdit": {"documentChanges": True}}}}, True)
+        client.wait(lambda m: m.get("id") == rid)
+        client.send("initialized", {})
+
+        def all_published(after_send):
+            waiting = set(uris.values())
+            while waiting:
+                m = client.read()
+                if m.get("method") == "textDocument/publishDiagnostics":
+                    waiting.discard(m["params"]["uri"])
+            return time.perf_counter() - after_send
+
+        t = time.perf_counter()
+        for p in opened:
+            client.send("textDocument/didOpen", {"textDocument": {"uri": uris[p], "languageId": "prep", "version": 1,
+                                                                  "text": texts[p]}})
+        first = all_published(t)
+        latencies = []
+        for version in range(2, edits + 2):
+            text = without if version % 2 == 0 else texts[middle]
+            t = time.perf_counter()
+            client.send("textDocument/didChange", {"textDocument": {"uri": uris[middle], "version": version},
+                                                   "contentChanges": [{"text": text}]})
+            latencies.append(all_published(t))
+            time.sleep(0.05)
+        renames = []
+        edited = 0
+        for i in range(edits // 2):
+            t = time.perf_counter()
+            rid = client.send("textDocument/rename", {"textDocument": {"uri": uris[middle]},
+                                                      "position": {"line": line, "character": column},
+                                                      "newName": f"{name}_{i}"}, True)
+            reply = client.wait(lambda m: m.get("id") == rid)
+            renames.append(time.perf_counter() - t)
+            edited = len(reply["result"]["documentChanges"])
+    finally:
+        client.close()
+    return {"n": n, "files": files, "open": len(opened), "open_to_diagnostics": first,
+            "change_to_diagnostics": _median_of(latencies), "renamed": name, "used_in_files": uses,
+            "rename_files_edited": edited, "rename": _median_of(renames)}
+
+
+def lsp_workspace_table(r: dict) -> str:
+    c, q = r["change_to_diagnostics"], r["rename"]
+    return (f"prep lsp workspace, {r['n']:,} deliverables over {r['files']} files, {r['open']} open: "
+            f"open -> diagnostics {r['open_to_diagnostics']:.2f} s; change of one file -> diagnostics of every "
+            f"open file median {c['median']:.3f} s, max {c['max']:.3f} s over {c['runs']} edits (target <= 0.3 s); "
+            f"rename across {r['rename_files_edited']} files median {q['median']:.3f} s, max {q['max']:.3f} s "
+            f"(target <= 1 s)")
+
+
 def _median_of(times: list[float]) -> dict:
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": len(times)}
 
@@ -208,7 +299,8 @@ def authoring_table(result: dict) -> str:
         f"prep lsp, {l['n']:,} deliverables: open -> diagnostics {l['open_to_diagnostics']:.2f} s; "
         f"change -> diagnostics median {c['median']:.3f} s, max {c['max']:.3f} s over {c['edits']} edits "
         f"(target <= 0.3 s; includes the 0.05 s debounce)",
-    ] + ([semantic_tokens_table(result["semantic_tokens"])] if "semantic_tokens" in result else []))
+    ] + ([semantic_tokens_table(result["semantic_tokens"])] if "semantic_tokens" in result else [])
+      + ([lsp_workspace_table(result["lsp_workspace"])] if "lsp_workspace" in result else []))
 
 
 def bench_authoring(prep: list[str], work: Path, measure, runs: int = 5, profile: str = "local") -> dict:
@@ -218,16 +310,27 @@ def bench_authoring(prep: list[str], work: Path, measure, runs: int = 5, profile
     result["lsp"] = bench_lsp(prep, work, profile=profile)
     print(f"authoring ({profile}): prep lsp semantic tokens ...", file=sys.stderr, flush=True)
     result["semantic_tokens"] = bench_semantic_tokens(prep, work, profile=profile)
+    print(f"authoring ({profile}): prep lsp on a workspace ...", file=sys.stderr, flush=True)
+    result["lsp_workspace"] = bench_lsp_workspace(prep, work, profile=profile)
     return result
 
 
 if __name__ == "__main__":
     import tempfile
 
-    if sys.argv[1:2] != ["semantic-tokens"]:
-        sys.exit("usage: python bench/authoring.py semantic-tokens [SIZES, e.g. 1000,10000]")
-    sizes = tuple(int(x) for x in sys.argv[2].split(",")) if len(sys.argv) > 2 else (1_000, 10_000)
     from run import prep_command
+
+    if sys.argv[1:2] == ["lsp-workspace"]:
+        for profile in sys.argv[2:] or ["local"]:
+            with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+                row = bench_lsp_workspace(prep_command(), Path(tmp), profile=profile)
+            print(f"[{profile}] " + lsp_workspace_table(row))
+            print(json.dumps(row, indent=2, ensure_ascii=False))
+        sys.exit(0)
+    if sys.argv[1:2] != ["semantic-tokens"]:
+        sys.exit("usage: python bench/authoring.py semantic-tokens [SIZES, e.g. 1000,10000]\n"
+                 "       python bench/authoring.py lsp-workspace [PROFILES: local long-range]")
+    sizes = tuple(int(x) for x in sys.argv[2].split(",")) if len(sys.argv) > 2 else (1_000, 10_000)
 
     with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
         rows = bench_semantic_tokens(prep_command(), Path(tmp), sizes)

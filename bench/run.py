@@ -15,7 +15,8 @@
     python bench/run.py --only-flipbook      # just the flip-book against one render (bench/flipbook.py)
     python bench/run.py --only-pages         # pictures fitted to a page: pages, text size, cost (bench/pages.py)
     python bench/run.py --only-catalogue     # just prep export / import of the catalogue at --catalogue-n (10,000)
-    python bench/run.py --only-workspace     # prep lint ROOT of 200 files, cold and warm (bench/workspace.py)
+    python bench/run.py --only-workspace     # prep lint ROOT of 200 files, cold and warm, prep diff (bench/workspace.py)
+    python bench/run.py --only-workspace --workspace-diff-only   # just prep diff of two revisions of it
 
 For each N it generates a model (bench/generate.py, deterministic) and
 measures, as whole processes (what a user waits for; median of --runs):
@@ -320,12 +321,13 @@ def _only_workspace(args, argv) -> int:
     with tempfile.TemporaryDirectory(prefix="prep-bench-ws-") as tmp:
         result = bench_workspace([sys.executable, "-m", "prep"] if args.workspace_base else prep_command(),
                                  Path(tmp), measure, n=args.workspace_n, files=args.workspace_files,
-                                 runs=args.runs, base=args.workspace_base, here=here)
+                                 runs=args.runs, base=args.workspace_base, here=here,
+                                 diff_only=args.workspace_diff_only)
     result.update(command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   machine=machine_info(), load_average={"before": load_before, "after": os.getloadavg()})
     print(workspace_table(result))
     print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
-    out = HERE / "results" / "workspace.json"
+    out = HERE / "results" / ("workspace-diff.json" if args.workspace_diff_only else "workspace.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
@@ -407,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-workspace", action="store_true",
                     help="run only the workspace benchmark (bench/workspace.py): prep lint ROOT of "
                          "--workspace-n deliverables in --workspace-files files, cold and warm, both profiles")
+    ap.add_argument("--workspace-diff-only", action="store_true",
+                    help="with --only-workspace: only `prep diff` of two revisions where 3 parts changed")
     ap.add_argument("--workspace-n", type=int, default=100_000, help="deliverables of the workspace")
     ap.add_argument("--workspace-files", type=int, default=200, help="part files of the workspace")
     ap.add_argument("--workspace-base", metavar="PATH", default=None,

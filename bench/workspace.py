@@ -17,7 +17,12 @@ Measured as whole processes (what a user or CI waits for):
 - `prep lint --no-cache FILE` of the same model as one file, with this
   code and, when `base` is given (PYTHONPATH of another checkout, e.g. main
   before the change), with that code, alternating runs so the load of a
-  shared machine falls on both alike.
+  shared machine falls on both alike;
+- `prep diff HEAD~1..HEAD -- main.prep` in a git repository of the
+  workspace where a second commit changed 3 part files (`edit_parts`: a
+  deliverable and a relation added in each of three parts), both sides read
+  from git as CI reads them, and the same change to the model as one file
+  (`-- single.prep`) for comparison.
 
     python bench/run.py --only-workspace
     python bench/run.py --only-workspace --workspace-base /path/to/main-checkout
@@ -93,11 +98,52 @@ def write_workspace(folder: Path, n: int, files: int, profile: str = "local") ->
     return folder / "main.prep"
 
 
+def edit_parts(folder: Path, files: int, changed: int = 3) -> list[Path]:
+    """Add a deliverable and a relation from the part's first deliverable
+    to it in `changed` parts spread over the workspace, and the same lines
+    to single.prep: the edit the diff benchmark compares."""
+    width = len(str(files))
+    edited = []
+    single = folder / "single.prep"
+    extra_single = []
+    for k in range(changed):
+        i = (k * 2 + 1) * files // (changed * 2)  # spread: 1/6, 3/6, 5/6 of the way
+        part = folder / "parts" / f"part-{i + 1:0{width}d}.prep"
+        text = part.read_text(encoding="utf-8")
+        # the part's first deliverable (a part of a small model may hold only relations: the model's first)
+        first = next((m.group(1) for m in map(_DECL.match, text.split("\n")) if m), None) or next(
+            m.group(1) for m in map(_DECL.match, single.read_text(encoding="utf-8").split("\n")) if m)
+        lines = f"deliverable bench_new_{k} \"New {k}\"\n{first} -> bench_new_{k}\n"
+        part.write_text(text + lines, encoding="utf-8")
+        extra_single.append(lines)
+        edited.append(part)
+    single.write_text(single.read_text(encoding="utf-8") + "".join(extra_single), encoding="utf-8")
+    return edited
+
+
+def _git(folder: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
+
+
+def commit_two_revisions(folder: Path, files: int) -> None:
+    """The workspace as a git repository: the model, then 3 parts changed."""
+    _git(folder, "init", "-q")
+    _git(folder, "config", "user.email", "bench@example.invalid")
+    _git(folder, "config", "user.name", "bench")
+    _git(folder, "add", ".")
+    _git(folder, "commit", "-qm", "the model")
+    edit_parts(folder, files)
+    _git(folder, "commit", "-qam", "three parts changed")
+
+
 def bench_workspace(prep: list[str], work: Path, measure, *, n: int = 100_000, files: int = 200,
                     profiles=("local", "long-range"), runs: int = 3, base: str | None = None,
-                    here: str | None = None) -> dict:
-    """Cold and warm `prep lint ROOT`, and single-file lint (this code and
-    `base`), for each profile."""
+                    here: str | None = None, diff_only: bool = False) -> dict:
+    """Cold and warm `prep lint ROOT`, single-file lint (this code and
+    `base`), and `prep diff` of two revisions, for each profile
+    (`diff_only`: the diff alone)."""
     out: dict = {"n": n, "files": files, "runs": runs, "profiles": {}}
     env_here = dict(os.environ)
     if here:
@@ -106,6 +152,14 @@ def bench_workspace(prep: list[str], work: Path, measure, *, n: int = 100_000, f
         folder = work / f"ws-{profile}"
         write_workspace(folder, n, files, profile)
         entry: dict = {}
+        if diff_only:
+            commit_two_revisions(folder, files)
+            entry["diff"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "main.prep"], runs, cwd=folder,
+                                    env=env_here)
+            entry["diff_single"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "single.prep"], runs,
+                                           cwd=folder, env=env_here)
+            out["profiles"][profile] = entry
+            continue
         cold = []
         for i in range(runs):
             env = dict(env_here, PREP_CACHE_DIR=str(work / f"cache-{profile}-cold-{i}"))
@@ -127,6 +181,11 @@ def bench_workspace(prep: list[str], work: Path, measure, *, n: int = 100_000, f
         entry["single"] = _merge(single_here)
         if base:
             entry["single_base"] = _merge(single_base)
+        commit_two_revisions(folder, files)
+        entry["diff"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "main.prep"], runs, cwd=folder,
+                                env=env_here)
+        entry["diff_single"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "single.prep"], runs, cwd=folder,
+                                       env=env_here)
         out["profiles"][profile] = entry
     return out
 
@@ -150,10 +209,16 @@ def table(result: dict) -> str:
         return f"{e['median']:.2f} s (cpu {e['cpu']:.2f}, {e['peak_mib']:.0f} MiB)"
 
     rows = [f"workspace: {result['n']:,} deliverables in {result['files']} files + main.prep, "
-            f"{result['runs']} runs each (median)", "",
-            "| profile | lint ROOT cold | lint ROOT warm | lint ROOT --no-cache | one file (this code) | "
-            "one file (base) |", "|---|---|---|---|---|---|"]
+            f"{result['runs']} runs each (median)"]
+    if any("cold" in e for e in result["profiles"].values()):
+        rows += ["", "| profile | lint ROOT cold | lint ROOT warm | lint ROOT --no-cache | one file (this code) | "
+                 "one file (base) |", "|---|---|---|---|---|---|"]
+        for profile, e in result["profiles"].items():
+            rows.append(f"| {profile} | {s(e.get('cold'))} | {s(e.get('warm'))} | {s(e.get('no_cache'))} | "
+                        f"{s(e.get('single'))} | {s(e.get('single_base'))} |")
+    rows += ["", "`prep diff HEAD~1..HEAD` where 3 of the parts changed (both sides read from git):", "",
+             "| profile | diff -- main.prep (workspace) | diff -- single.prep (the same change, one file) |",
+             "|---|---|---|"]
     for profile, e in result["profiles"].items():
-        rows.append(f"| {profile} | {s(e.get('cold'))} | {s(e.get('warm'))} | {s(e.get('no_cache'))} | "
-                    f"{s(e.get('single'))} | {s(e.get('single_base'))} |")
+        rows.append(f"| {profile} | {s(e.get('diff'))} | {s(e.get('diff_single'))} |")
     return "\n".join(rows)

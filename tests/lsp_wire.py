@@ -12,10 +12,17 @@ that do not fit a method) or cannot show (what the server wrote to stderr).
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
 import threading
+from pathlib import Path
+
+# the checkout these tests belong to: the server must run its code even when
+# it starts in another folder (a relative PYTHONPATH would then find
+# whatever prep is installed instead)
+CHECKOUT = str(Path(__file__).resolve().parent.parent)
 
 
 class NoAnswer(AssertionError):
@@ -24,7 +31,8 @@ class NoAnswer(AssertionError):
 
 class WireClient:
     def __init__(self, cmd: list[str] | None = None, cwd=None):
-        self.proc = subprocess.Popen(cmd or [sys.executable, "-m", "prep", "lsp"], cwd=cwd,
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [CHECKOUT, os.environ.get("PYTHONPATH")])))
+        self.proc = subprocess.Popen(cmd or [sys.executable, "-m", "prep", "lsp"], cwd=cwd, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.messages: queue.Queue = queue.Queue()
         self.notifications: list[dict] = []

@@ -23,6 +23,8 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from prep.lsp.semantic import TOKEN_MODIFIERS
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 WORKSPACE = Path(__file__).resolve().parent / "data" / "lsp"
@@ -357,6 +359,12 @@ PIECES = ["a", "要件", "𠮷", " ", "\n", "->", "~>", "<~>", ",", "[", "]", "{
           "stage ", "deliverable ", "knowhow ", "owner: ", "stage: ", "exit: ", "final", "\\", "=>", "\u3000"]
 
 
+def without_knowhow(data) -> list[int]:
+    """Semantic tokens with the `knowhow` modifier bit cleared."""
+    knowhow = 1 << TOKEN_MODIFIERS.index("knowhow")
+    return [v & ~knowhow if i % 5 == 4 else v for i, v in enumerate(data)]
+
+
 async def test_random_edits_never_crash_the_server(client):
     rnd = random.Random(13)
     base = (Path(__file__).resolve().parent.parent / "examples" / "renewal-roadmap.prep").read_text(encoding="utf-8")
@@ -391,7 +399,10 @@ async def test_random_edits_never_crash_the_server(client):
             tokens = await client.text_document_semantic_tokens_full_async(lsp.SemanticTokensParams(text_document=doc(uri)))
             assert tokens is not None and len(tokens.data) % 5 == 0
             if version > 6:
-                assert data == list(tokens.data)
+                # the knowhow modifier may change between the two requests: tokens do not
+                # wait for the model, which can land in between (the server then asks the
+                # editor to refresh); everything else must match exactly
+                assert without_knowhow(data) == without_knowhow(tokens.data)
         elif kind == 0:
             await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=p))
         elif kind == 1:

@@ -1,7 +1,8 @@
 """The language server's answers without the protocol (prep/lsp/analysis.py):
 column conversion, the tolerant parse, stage exit criteria as references,
-rename refusals, quick fixes. The protocol itself is tested end to end in
-tests/test_lsp.py."""
+rename refusals, quick fixes, and the workspace view (prep/lsp/project.py):
+a change to one file parses only that file. The protocol itself is tested
+end to end in tests/test_lsp.py and tests/test_lsp_workspace.py."""
 
 from __future__ import annotations
 
@@ -66,3 +67,40 @@ def test_model_errors_are_not_offered_a_suppression():
     r = A.analyse("deliverable x [onwer: a]\n", "/tmp/m.prep")
     e005 = next(d for d in r.findings if d.code == "E005")
     assert [f.title for f in A.quick_fixes(r, e005)] == ["Change to 'owner'"]
+
+
+def test_a_change_in_one_file_parses_only_that_file_and_reads_no_other(tmp_path, monkeypatch):
+    """The language server's workspace view (prep/lsp/project.py): after a
+    change to one buffer, the root's model is built again from every file's
+    kept statements; only the changed file is parsed, and the files on disk
+    are not read again while their modification time stays."""
+    from prep.language import source
+    from prep.lsp import project as P
+
+    (tmp_path / "prep.toml").write_text("", encoding="utf-8")
+    (tmp_path / "main.prep").write_text('include "parts/*.prep"\n', encoding="utf-8")
+    (tmp_path / "parts").mkdir()
+    for i in range(5):
+        (tmp_path / "parts" / f"p{i}.prep").write_text(f"deliverable d{i}\nd{i - 1} -> d{i}\n" if i else
+                                                       "deliverable d0\n", encoding="utf-8")
+    buffers: dict[str, str] = {}
+    project = P.Project(buffers.get, lambda: [str(tmp_path)])
+    settings = lambda root: ({}, None, None)  # noqa: E731 - the defaults
+    part = str(tmp_path / "parts" / "p2.prep")
+    root = project.root_of(part)
+    assert root == str(tmp_path / "main.prep")
+    view = project.view(root, settings, "utf-16")
+    assert "I104" not in {d.code for a in view.analyses.values() for d in a.findings}  # names from siblings
+
+    parsed, read = [], []
+    real_parse, real_read = A.parse_tolerant, source.read_source
+    monkeypatch.setattr(A, "parse_tolerant", lambda text, path: parsed.append(path) or real_parse(text, path))
+    monkeypatch.setattr(source, "read_source", lambda path: read.append(path) or real_read(path))
+    buffers[part] = "deliverable d2\nd1 -> d2\nd9 -> d2\n"   # an unsaved edit: d9 is declared nowhere
+    assert not project.current(view)
+    view = project.view(root, settings, "utf-16")
+    assert parsed == [part] and read == []
+    assert [d.subject for d in view.find(part).findings if d.code == "I104"] == ["d9"]
+    p3 = str(tmp_path / "parts" / "p3.prep")
+    assert {d.span.path for d in view.find(p3).findings} == {p3}  # each file holds its own findings
+    assert project.current(view)

@@ -4,7 +4,10 @@ findings, waits for the diagnostics, asks for hover and definition, a
 refused and a real rename (applied to the buffer; then hover again, so the
 server must have followed Neovim's incremental edit), formatting (applied),
 formatting of a formatted and of an empty file (nothing changes, the buffer
-stays unmodified), and semantic tokens (through the client on Neovim 0.9+;
+stays unmodified), a two-file workspace (the included file's diagnostics
+come from its root's model, definition into the other file, a rename
+refused for a name the other file declares, then one applied to both
+files), and semantic tokens (through the client on Neovim 0.9+;
 0.7 has none, so there the raw request and the advertised legend are
 checked). It writes what it saw as JSON; this test judges it, once per
 position encoding (UTF-16, UTF-8, UTF-32), and reads Neovim's LSP log: no
@@ -43,6 +46,23 @@ knowhow 見積ノウハウ
 """
 
 
+# a workspace (issue 20): sales.prep uses 𠮷価格表, which delivery.prep declares
+WS_MAIN = 'include "sales.prep"\ninclude "delivery.prep"\n'
+WS_SALES = """\
+knowhow 提案ノウハウ
+deliverable 顧客課題 [external]
+deliverable 提案書
+提案ノウハウ, 顧客課題 -> 提案書
+提案書, 𠮷価格表 -> 受注
+deliverable 受注
+"""
+WS_DELIVERY = """\
+deliverable 𠮷価格表 [external]
+deliverable 導入計画 [final]
+受注 -> 導入計画
+"""
+
+
 def missing() -> str | None:
     if not (os.path.isfile(NVIM) and os.access(NVIM, os.X_OK)):
         return f"no Neovim ({NVIM}): apt-get install neovim"
@@ -63,6 +83,10 @@ def run_neovim(nvim: str, work: Path, encoding: str) -> dict:
     (work / "model.prep").write_text(MODEL, encoding="utf-8")
     (work / "formatted.prep").write_text("a, b -> c\n", encoding="utf-8")
     (work / "empty.prep").write_text("", encoding="utf-8")
+    (work / "ws").mkdir()
+    for name, text in {"prep.toml": "", "main.prep": WS_MAIN, "sales.prep": WS_SALES,
+                       "delivery.prep": WS_DELIVERY}.items():
+        (work / "ws" / name).write_text(text, encoding="utf-8")
     env = dict(os.environ)
     env.pop("PREP_DEBUG", None)
     for xdg in ("XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
@@ -154,6 +178,27 @@ def test_semantic_tokens(seen):
         assert any(t["type"] == "variable" and "declaration" in t["modifiers"] for t in at_name), at_name
     else:
         assert "semantic_at_name" not in seen
+
+
+def test_workspace_diagnostics_definition_and_rename_across_files(seen):
+    enc = seen["encoding"]
+    # the included file alone: its one finding (knowhow without an owner),
+    # none of the cross-file noise it would have on its own
+    codes = {d["code"] for d in seen["ws_diagnostics"]}
+    assert "K201" in codes and not codes & {"I102", "I103", "I104", "I105"}, seen["ws_diagnostics"]
+    k201 = next(d for d in seen["ws_diagnostics"] if d["code"] == "K201")
+    assert (k201["lnum"], k201["col"], k201["end_col"]) == (0, nbytes("knowhow "), nbytes("knowhow 提案ノウハウ"))
+    found = seen["ws_definition"]["result"]
+    found = found[0] if isinstance(found, list) else found
+    assert found["uri"].endswith("/ws/delivery.prep")
+    assert found["range"] == {"start": {"line": 0, "character": 12},
+                              "end": {"line": 0, "character": 12 + units("𠮷価格表", enc)}}
+    refused = seen["ws_rename_refused"]
+    assert refused["error"]["code"] == -32803 and "delivery.prep" in refused["error"]["message"]
+    assert seen.get("ws_rename_error") is None
+    after = seen["ws_after_rename"]
+    assert after["sales"][4:6] == ["提案書, 𠮷価格表 -> 契約", "deliverable 契約"]
+    assert after["delivery"][2] == "契約 -> 導入計画"
 
 
 def test_neovim_logged_no_error(seen):

@@ -136,3 +136,31 @@ def test_semantic_tokens_do_not_wait_for_the_model_and_ask_for_a_refresh_when_it
     finally:
         client.close()
     assert client.stderr == "", client.stderr
+
+
+def test_a_workspace_rename_without_document_changes_and_its_refusals_leave_stderr_empty(tmp_path):
+    # a client that does not offer documentChanges gets `changes`, one
+    # entry per file; refusals across files are error responses, nothing on stderr
+    (tmp_path / "prep.toml").write_text("", encoding="utf-8")
+    (tmp_path / "main.prep").write_text('include "a.prep"\ninclude "b.prep"\n', encoding="utf-8")
+    (tmp_path / "a.prep").write_text("deliverable 見積書\n見積書 -> 承認\n", encoding="utf-8")
+    (tmp_path / "b.prep").write_text("deliverable 承認\n承認 -> 発注\n", encoding="utf-8")
+    a, b = (tmp_path / "a.prep").as_uri(), (tmp_path / "b.prep").as_uri()
+    client = WireClient(cwd=tmp_path)
+    try:
+        client.initialize(capabilities={}, root_uri=tmp_path.as_uri())
+        client.open(a, (tmp_path / "a.prep").read_text(encoding="utf-8"))
+        client.wait_notification("textDocument/publishDiagnostics")
+        reply = client.request("textDocument/rename", {**_at(a, 1, 7), "newName": "発注"})  # declared nowhere, used in b
+        assert reply["error"]["code"] == REQUEST_FAILED and "b.prep" in reply["error"]["message"], reply
+        (tmp_path / "b.prep").chmod(0o444)
+        reply = client.request("textDocument/rename", {**_at(a, 1, 7), "newName": "承認済"})
+        assert reply["error"]["code"] == REQUEST_FAILED and "read-only" in reply["error"]["message"], reply
+        (tmp_path / "b.prep").chmod(0o644)
+        reply = client.request("textDocument/rename", {**_at(a, 1, 7), "newName": "承認済"})
+        changes = reply["result"]["changes"]
+        assert sorted(changes) == sorted([a, b]) and {e["newText"] for e in changes[b]} == {"承認済"}
+        assert [e["range"]["start"] for e in changes[b]] == [{"line": 0, "character": 12}, {"line": 1, "character": 0}]
+    finally:
+        client.close()
+    assert client.stderr == "", client.stderr

@@ -142,4 +142,8 @@ def _model_at(rev, path: str):
     if rev is None:
         return load(path), path
     model = load_at(rev, path)
+    if model.path == path:  # the root of a workspace: its files keep their paths, the side says its revision
+        from ..language.revisions import repository_of
+
+        return model, f"{rev}:{repository_of(path)[1]}"
     return model, model.path

@@ -24,6 +24,9 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
     deliverables and relations added, removed, renamed or changed, the
     findings the change introduced and resolved, and the fragility ranking
     before and after. Reformatting and reordering are no change.
+    The root of a workspace is compared as the whole model at each
+    revision, every include followed in that revision's tree: moving a
+    declaration from one file to another is no change either.
 
     \b
       prep diff old.prep new.prep            two files

@@ -22,6 +22,9 @@ def fmt(paths, check, as_diff):
     writes the result to standard output. Files are rewritten in place
     (atomically) only when their layout changes. The meaning never changes:
     the same deliverables, relations, attributes, groups and comments.
+    Each file is formatted on its own: the root of a workspace formats the
+    root only (its include lines kept); give the folder (prep fmt DIR) to
+    format every file of the workspace.
 
     Exit status: 0 done (or nothing to change), 1 with --check/--diff when
     a file would change, 2 a file that cannot be read or has a syntax error

@@ -55,7 +55,7 @@ def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[i
               help="Lint every file again instead of reusing results for unchanged files from .prep_cache/.")
 @click.option("--new-only", is_flag=True,
               help="With --base: report only findings the file at that revision does not have "
-                   "(adopting prep on an existing model).")
+                   "(adopting prep on an existing model; a workspace's root: the whole model at that revision).")
 @click.option("--base", "base_rev", metavar="REV", help="The git revision --new-only compares with (e.g. origin/main).")
 @click.pass_context
 def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots,
@@ -115,7 +115,9 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         return
     if not reports:
         click.echo(f"prep lint: no .prep files found under {', '.join(paths) or 'the current folder'}", err=True)
-    diagnostics = [d for r in reports for d in r.findings]
+    from ..linter.run import distinct_findings
+
+    diagnostics = distinct_findings(reports)  # a part shared by two roots: its findings once
     sources = {path: text for r in reports for path, text in r.texts().items()}
     root = repo_root()
 

@@ -64,6 +64,12 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 @click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True,
               help="With --focus: how many relations upstream and downstream.")
 @click.option("--group", "group_name", metavar="NAME", help="Draw only one group.")
+@click.option("--part", "part_file", metavar="FILE",
+              help="A workspace (a root with include lines): draw only the deliverables FILE holds and "
+                   "their neighbours in other files, drawn faintly and labelled with their file.")
+@click.option("--by-file", is_flag=True,
+              help="A workspace: one group (a frame) per file, each deliverable in its file's group. "
+                   "A model that declares groups keeps them (said on stderr).")
 @click.option("--dpi", type=click.FloatRange(min=10, max=2400), help="Resolution of PNG output.")
 @click.option("--scale", type=click.FloatRange(min=0.1, max=20), help="PNG size factor (2 = twice the 96 dpi default).")
 @click.option("--transparent", is_flag=True, help="No background fill (PNG, SVG, PDF), for slides with their own background.")
@@ -131,7 +137,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
            timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram",
            stage_name=None, flipbook=False, later=None, page_size=None, min_text=None, status_data=None,
-           customer=None, drill_downs="auto"):
+           customer=None, part_file=None, by_file=False, drill_downs="auto"):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid, PowerPoint or draw.io.
 
@@ -162,6 +168,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                            ("--stable", stable_file), ("--legend/--no-legend", legend is not None),
                                            ("--engine dot", engine != "prep"), ("--force", force),
                                            ("--view roadmap", view != "diagram"),
+                                           ("--part", part_file is not None), ("--by-file", by_file),
                                            ("--stage/--flipbook/--later",
                                             stage_name is not None or flipbook or later is not None)) if given]
         if unused:
@@ -177,6 +184,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
     if stage_name is not None or flipbook or later is not None:
+        if part_file is not None or by_file:
+            raise click.UsageError("--part and --by-file draw one picture of a workspace: they cannot be used "
+                                   "with --stage, --flipbook or --later")
         if view != "diagram":
             raise click.UsageError("--view roadmap draws every stage in one picture (as columns); --stage and "
                                    "--flipbook draw the diagram as it stands at each stage: give one of them")
@@ -202,6 +212,21 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         health = None
         if status_data is not None:
             model, health = _status_view(model, status_data, customer)
+        neighbours = None
+        if by_file:
+            model = _by_file(model)
+        if part_file is not None:
+            from ..language.views import model_file, part
+
+            whole = model
+            model, neighbours = part(model, model_file(model, part_file))
+            if not model.deliverables:
+                order = {path: i for i, path in enumerate(whole.files)}
+                holding = sorted({d.span.path for d in whole.deliverables.values() if d.span is not None},
+                                 key=lambda path: (order.get(path, len(order)), path))
+                raise PrepError.at(whole.path, f"'{part_file}' holds no deliverables: there is nothing to draw",
+                                   name="usage-error", hint="give a file that declares deliverables: "
+                                                            + ", ".join(holding[:8]))
         if focus is not None:
             model = focus_view(model, focus, depth)
         if group_name is not None:
@@ -244,14 +269,18 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 
                 pages = _within_budget(src, timeout, lambda: render_html_pages(model, page, **fitting))
             else:
+                # each page marks the neighbours it draws
+                marks = _part_marks(neighbours, view) if neighbours else None
                 pages = _within_budget(src, timeout, lambda: render_pages(model, out_fmt, page, dpi=options["dpi"],
-                                                                          health=health, **fitting))
+                                                                          health=health, marks=marks, **fitting))
             _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
         if not big and drill_downs not in ("auto", "all", "none"):
             raise click.UsageError(f"--drill-downs {drill_downs}: a name draws one box of an overview, and "
                                    f"{src} ({n} deliverables, --overview-above {overview_above}) is drawn in one "
                                    "picture; give auto, all or none")
+        if neighbours and not big and out_fmt in PICTURE_FORMATS + ("dot",):
+            options["marks"] = _part_marks(neighbours, view)(model)
         if big and out_path == "-":
             raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "
                                    "give -o FILE (or --force for one picture)")
@@ -337,6 +366,25 @@ def _size_message(n: int, overview_above: int, out_path: str, fmt: str, data: by
 
 def _file_size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB" if n >= 1e3 else f"{n} bytes"
+
+
+def _part_marks(neighbours: set[str], view: str):
+    """--part: drawn model -> the marks that draw its neighbours faintly
+    (a page draws the neighbours it holds)."""
+    from ..renderer.parts import PartMarks
+
+    return lambda drawn: PartMarks.of(drawn, neighbours & set(drawn.deliverables), roadmap=view == "roadmap")
+
+
+def _by_file(model):
+    """--by-file: one group per file; a model that declares groups keeps them."""
+    from ..language.views import by_file
+
+    if model.groups:
+        click.echo(f"{model.path}: the model declares {len(model.groups)} group(s), drawn as declared; "
+                   "--by-file groups only a model without groups", err=True)
+        return model
+    return by_file(model)
 
 
 def _status_view(model, data: str, customer: str | None):

@@ -30,7 +30,9 @@ from .common import EXIT_ERROR, _render_settings
 @click.option("--customer", metavar="NAME", help="With --status: the customer whose roadmap is drawn.")
 def report(source, output, theme, direction, page_size, min_text, status_data=None, customer=None):
     """Write a one-file report of a model: diagram with findings, findings
-    table, hotspot ranking and a catalogue of deliverables.
+    table, hotspot ranking and a catalogue of deliverables. The root of a
+    workspace reports the whole model, and the catalogue says which file
+    holds each deliverable.
 
     \b
       prep report model.prep -o report.html

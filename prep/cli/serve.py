@@ -34,7 +34,9 @@ def serve(source, host, port, open_browser, engine, theme, direction, legend, pa
     """Preview a model in the browser while you edit it: the page
     (as render --format html) updates on every save of SOURCE or its
     prep.toml / pyproject.toml, keeping zoom and selection; a syntax error
-    is shown over the last good picture. Ctrl-C stops.
+    is shown over the last good picture. Ctrl-C stops. The root of a
+    workspace: a save of any file it includes, or a new file one of its
+    globs matches, updates it too (docs/workspaces.md).
 
     \b
       prep serve model.prep

@@ -151,8 +151,15 @@ def _catalogue_rows(model: Model) -> list[dict]:
             "name": name, "label": d.display, "kind": d.kind, "flags": flags, "owners": list(d.owners),
             "stage": " ".join(stage.split()), "group": group, "inputs": inputs,
             "consumers": consumers + [f"{m} (mutual)" for m in mutual], "note": d.note or "",
+            "file": (d.span.path if d.span is not None else model.path).replace("\\", "/"),
         })
     return rows
+
+
+def _has_files(model: Model) -> bool:
+    """A model kept in more than one file (a workspace): its deliverables
+    table gains a file column (a single file's report is as before)."""
+    return len(model.files) > 1
 
 
 RELATION_KINDS = {INPUT: "input", SYNC: "synchronization", MUTUAL: "mutual synchronization"}
@@ -348,14 +355,17 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
         out.append("</tbody></table>")
     else:
         out.append("<p>No hotspots.</p>")
+    files = _has_files(model)
     out += ['<h2 id="catalogue">Deliverables</h2>',
             '<table class="prep-catalogue"><thead><tr><th>deliverable</th><th>kind</th><th>owners</th>'
-            "<th>stage</th><th>group</th><th>inputs</th><th>consumers</th><th>note</th></tr></thead><tbody>"]
+            "<th>stage</th><th>group</th>" + ("<th>file</th>" if files else "")
+            + "<th>inputs</th><th>consumers</th><th>note</th></tr></thead><tbody>"]
     for row in _catalogue_rows(model):
         kind = escape(row["kind"]) + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"])
         name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["label"] != row["name"] else "")
         out.append(f'<tr><td>{name}</td><td><span class="kind-{escape(row["kind"])}">{kind}</span></td>'
                    f"<td>{_list(row['owners'])}</td><td>{escape(row['stage'])}</td><td>{escape(row['group'])}</td>"
+                   + (f"<td>{escape(row['file'])}</td>" if files else "") +
                    f"<td>{_list(row['inputs'])}</td><td>{_list(row['consumers'])}</td>"
                    f"<td>{escape(row['note'])}</td></tr>")
     out.append("</tbody></table>")
@@ -411,13 +421,15 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
             out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
     else:
         out.append("No hotspots.")
+    files = _has_files(model)
     out += ["", "## Deliverables", "",
-            "| deliverable | kind | owners | stage | group | inputs | consumers | note |",
-            "|---|---|---|---|---|---|---|---|"]
+            "| deliverable | kind | owners | stage | group | " + ("file | " if files else "")
+            + "inputs | consumers | note |",
+            "|---|---|---|---|---|---|---|---|" + ("---|" if files else "")]
     for row in _catalogue_rows(model):
         kind = row["kind"] + "".join(f" ({f})" for f in row["flags"])
         out.append("| " + " | ".join(_md_cell(c) for c in (
-            row["label"], kind, ", ".join(row["owners"]), row["stage"], row["group"],
+            row["label"], kind, ", ".join(row["owners"]), row["stage"], row["group"], *([row["file"]] if files else []),
             "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"])) + " |")
     notes = relation_note_rows(model)
     if notes:
@@ -592,12 +604,15 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
                ("consumers", 13), ("note", 13)]
     if not model.stages:
         columns.pop(3)
+    if _has_files(model):  # a workspace: which file holds each deliverable
+        columns.insert([c for c, _ in columns].index("group") + 1, ("file", 11))
     rows = []
     for row in _catalogue_rows(model):
         name = row["label"] + (f"\n({row['name']})" if row["label"] != row["name"] else "")
         cells = {"deliverable": name, "kind": "\n".join([row["kind"], *row["flags"]]),
                  "owners": "\n".join(row["owners"]), "stage": row["stage"], "group": row["group"],
-                 "inputs": "\n".join(row["inputs"]), "consumers": "\n".join(row["consumers"]), "note": row["note"]}
+                 "inputs": "\n".join(row["inputs"]), "consumers": "\n".join(row["consumers"]), "note": row["note"],
+                 "file": row["file"]}
         rows.append(tuple(cells[c] for c, _ in columns))
     tables.append(Table("Deliverables", None, tuple(c for c, _ in columns), tuple(w for _, w in columns),
                         tuple(rows)))

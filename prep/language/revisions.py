@@ -1,7 +1,13 @@
 """Models at git revisions: `prep diff main..HEAD -- model.prep` reads the
 blobs through `git show REV:path`, so it works in a CI checkout without a
 second work tree. A file that does not exist at a revision is an empty
-model there (a model added or deleted between the revisions)."""
+model there (a model added or deleted between the revisions).
+
+A root with `include` lines is read as the workspace it was at that
+revision (`GitFiles`: the loader's file view answered from `git ls-tree`
+and `git cat-file`, globs matched against that revision's tree, the same
+safety rules as on disk); its files keep their work-tree paths, so the
+spans of both sides name the same files."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import subprocess
 
 from .diagnostics import PrepError
 from .model import Model
+from .workspace import DiskFiles
 
 WORKTREE = None  # the revision meaning "the file as it is on disk"
 
@@ -73,4 +80,259 @@ def load_at(rev: str | None, path: str) -> Model:
     if blob.returncode != 0:
         raise PrepError.at(label, "git could not read the file: " + blob.stderr.decode("utf-8", "replace").strip(),
                            name="bad-revision")
-    return loads(decode_source(blob.stdout, label), label)
+    text = decode_source(blob.stdout, label)
+    if "include" in text:
+        from .parse import parse_statements
+        from .workspace import has_includes
+
+        statements, _ = parse_statements(text, label)
+        if has_includes(statements):  # a workspace: its files at that revision, under their own paths
+            return load_workspace_at(rev, path, decode_source(blob.stdout, path))
+    return loads(text, label)
+
+
+# --------------------------------------------------------------------------
+# a workspace at a revision
+
+
+class GitFiles(DiskFiles):
+    """The tree of one git revision as the workspace loader sees it (every
+    method of `prep.language.workspace.DiskFiles` answered from git). Paths are the paths
+    the files have in the work tree (relative to the current folder or
+    absolute), so spans, did-you-means and the safety checks read exactly
+    as they do on disk; what is behind them comes from `git ls-tree` and
+    one `git cat-file --batch` process, never from the disk. Symbolic links
+    of the tree are followed inside the tree; one that leads out (absolute,
+    or `..` above the repository) is answered with its outside place, which
+    the loader refuses without opening it."""
+
+    def __init__(self, rev: str, root: str):
+        super().__init__()
+        top, rel = repository_of(root)
+        self.rev = rev
+        self.top_real = os.path.realpath(top)
+        # the work tree's top as the root's own path spells it (a path may
+        # go through a link, /tmp -> /private/tmp: keep the user's spelling)
+        root_abs = os.path.abspath(root)
+        suffix = os.sep + rel.replace("/", os.sep)
+        self.top = root_abs[: -len(suffix)] if root_abs.endswith(suffix) else self.top_real
+        proc = _git(["ls-tree", "-r", "-z", "--full-tree", rev], top)
+        if proc.returncode != 0:
+            raise PrepError.at(root, f"git could not list revision '{rev}': "
+                               + proc.stderr.decode("utf-8", "replace").strip(), name="bad-revision")
+        self.blobs: dict[str, tuple[str, str]] = {}  # path in the tree -> (mode, object id)
+        self.folders: set[str] = {""}
+        for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            mode, kind, oid = meta.split(" ")
+            if kind != "blob":
+                continue  # a submodule: not part of this tree
+            self.blobs[path] = (mode, oid)
+            parts = path.split("/")
+            for i in range(1, len(parts)):
+                self.folders.add("/".join(parts[:i]))
+        self._cat = None
+        self._objects: dict[str, bytes] = {}  # read ahead by `prefetch`
+
+    # -- where a path is in the tree
+
+    def _tree_path(self, path: str) -> str | None:
+        """`path` relative to the tree's top ('' the top), None when outside."""
+        rel = os.path.relpath(os.path.abspath(path), self.top)
+        if rel == ".":
+            return ""
+        if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+            return None
+        return rel.replace(os.sep, "/")
+
+    def _resolve(self, rel: str, depth: int = 0) -> str | None:
+        """`rel` with every link of the tree followed; None when it leads out."""
+        parts = [p for p in rel.split("/") if p]
+        done: list[str] = []
+        while parts:
+            part = parts.pop(0)
+            here = "/".join(done + [part])
+            entry = self.blobs.get(here)
+            if entry is not None and entry[0] == "120000":
+                if depth > 40:
+                    return None  # a loop of links
+                target = self._blob(entry[1]).decode("utf-8", "surrogateescape")
+                if target.startswith("/"):
+                    return None
+                joined = os.path.normpath(os.path.join("/".join(done), target)).replace(os.sep, "/")
+                if joined == ".." or joined.startswith("../"):
+                    return None
+                resolved = self._resolve("" if joined == "." else joined, depth + 1)
+                if resolved is None:
+                    return None
+                done = [p for p in resolved.split("/") if p]
+            else:
+                done.append(part)
+        return "/".join(done)
+
+    # -- the DiskFiles methods
+
+    def real(self, path: str) -> str:
+        rel = self._tree_path(path)
+        if rel is None:
+            return os.path.normpath(os.path.abspath(path))
+        resolved = self._resolve(rel)
+        if resolved is None:  # a link out: somewhere the loader refuses
+            return os.path.dirname(self.top) + os.sep + "(outside)"
+        return os.path.join(self.top, *resolved.split("/")) if resolved else self.top
+
+    def kind(self, path: str) -> str | None:
+        rel = self._tree_path(path)
+        resolved = self._resolve(rel) if rel is not None else None
+        if resolved is None:
+            return None
+        if resolved in self.blobs:
+            return "file"
+        return "folder" if resolved in self.folders else None
+
+    def read(self, path: str) -> str:
+        from .source import decode_source
+
+        rel = self._tree_path(path)
+        resolved = self._resolve(rel) if rel is not None else None
+        if resolved is None or resolved not in self.blobs:
+            raise PrepError.at(path, f"no such file at {self.rev}", name="unreadable-file")
+        return decode_source(self._blob(self.blobs[resolved][1]), path)
+
+    def glob(self, folder: str, pattern: str) -> list[str]:
+        rel = self._tree_path(folder or ".")
+        if rel is None:
+            return []
+        base = self._resolve(rel)
+        if base is None:
+            return []
+        from .workspace import glob_matcher
+
+        match = glob_matcher(pattern)
+        prefix = base + "/" if base else ""
+        found = []
+        for path in self.blobs:
+            if path.startswith(prefix):
+                inner = path[len(prefix):]
+                if match(inner) and self.kind(os.path.join(folder, inner)) == "file":
+                    found.append(inner.replace("/", os.sep))
+        return sorted(found)
+
+    def model_files(self, folder: str) -> list[str]:
+        rel = self._tree_path(folder)
+        if rel is None:
+            return []
+        prefix = rel + "/" if rel else ""
+        out = []
+        for path in sorted(self.blobs):
+            if path.startswith(prefix) and path.endswith(".prep"):
+                inner = path[len(prefix):]
+                if not any(p.startswith(".") for p in inner.split("/")[:-1]):
+                    out.append(inner.replace("/", os.sep))
+        return out
+
+    def workspace_folder(self, root: str) -> str:
+        """`workspace_root` in this tree: the nearest folder at or above the
+        root with a prep.toml, or a pyproject.toml with [tool.prep], else
+        the repository's top."""
+        rel = self._tree_path(root) or ""
+        parts = rel.split("/")[:-1]
+        while True:
+            here = "/".join(parts)
+            prefix = here + "/" if here else ""
+            if prefix + "prep.toml" in self.blobs or self._tool_prep(prefix + "pyproject.toml"):
+                return os.path.join(self.top, *parts)
+            if not parts:
+                return self.top
+            parts.pop()
+
+    def _tool_prep(self, path: str) -> bool:
+        entry = self.blobs.get(path)
+        if entry is None:
+            return False
+        import tomllib
+
+        try:
+            data = tomllib.loads(self._blob(entry[1]).decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return False
+        tool = data.get("tool")
+        return isinstance(tool, dict) and "prep" in tool
+
+    # -- the object store
+
+    def prefetch(self, folder: str) -> None:
+        """Read every model file below `folder` with one `git cat-file
+        --batch` (a workspace reads most of them; one round trip each costs
+        more than reading them all). Skipped when there are very many."""
+        rel = self._tree_path(folder)
+        if rel is None:
+            return
+        prefix = rel + "/" if rel else ""
+        wanted = sorted({oid for path, (mode, oid) in self.blobs.items()
+                         if path.startswith(prefix) and path.endswith(".prep") and mode != "120000"})
+        if not wanted or len(wanted) > _PREFETCH_LIMIT:
+            return
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top_real, capture_output=True,
+                              input="".join(oid + "\n" for oid in wanted).encode("ascii"))
+        if proc.returncode != 0:
+            return  # each file is read on its own then, and says what is wrong
+        out, at = proc.stdout, 0
+        for oid in wanted:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            if len(header) != 3 or header[1] != b"blob":
+                return
+            size = int(header[2])
+            self._objects[oid] = out[end + 1:end + 1 + size]
+            at = end + 1 + size + 1
+
+    def _blob(self, oid: str) -> bytes:
+        """One object's bytes, from a `git cat-file --batch` kept open."""
+        known = self._objects.pop(oid, None)
+        if known is not None:
+            return known
+        if self._cat is None:
+            self._cat = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.top_real,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._cat.stdin.write(oid.encode("ascii") + b"\n")
+        self._cat.stdin.flush()
+        header = self._cat.stdout.readline().split()
+        if len(header) != 3:
+            raise PrepError.at(self.top, f"git could not read object {oid} of {self.rev}", name="bad-revision")
+        data = self._cat.stdout.read(int(header[2]))
+        self._cat.stdout.read(1)  # the newline after each object
+        return data
+
+    def close(self) -> None:
+        if self._cat is not None:
+            self._cat.stdin.close()
+            self._cat.stdout.close()
+            self._cat.wait()
+            self._cat = None
+
+
+_PREFETCH_LIMIT = 5_000  # model files read ahead in one go
+
+
+def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) -> Model:
+    """The model of the workspace whose root is `path` at revision `rev`
+    (`text`: the root's text there): every include followed in that
+    revision's tree."""
+    from .workspace import build_workspace_model, read_workspace
+
+    import dataclasses
+
+    files = GitFiles(rev, path)
+    try:
+        folder = files.workspace_folder(path)
+        files.prefetch(folder)
+        ws = read_workspace(path, files=files, text=text, folder=folder)
+        return build_workspace_model(ws, strict=strict)
+    except PrepError as e:  # the files keep their work-tree paths: say which version was read
+        e.diagnostics = [dataclasses.replace(d, message=f"{d.message} (at {rev})") for d in e.diagnostics]
+        raise
+    finally:
+        files.close()

@@ -259,3 +259,94 @@ def overview(model: Model, clusters: Clusters | None = None) -> tuple[Model, dic
     view = Model(path=model.path, title=title, deliverables=boxes, relations=tuple(relations),
                  groups={}, comments=(), diagnostics=(), source=model.source)
     return view, {box: holds[box] for box in order}
+
+
+# ------------------------------------------------------------- workspaces
+
+
+def file_of(model: Model, name: str) -> str:
+    """The file that holds deliverable `name` (where it is declared, else
+    first named), as the model's spans give it."""
+    d = model.deliverables[name]
+    return d.span.path if d.span is not None else model.path
+
+
+def file_label(model: Model, path: str) -> str:
+    """How a picture names file `path` of the model: relative to the root
+    file's folder, with '/' (`delivery.prep`, `teams/sales.prep`), the way
+    the root's `include` lines name it; else as the model names it."""
+    import os
+
+    folder = os.path.dirname(model.path)
+    try:
+        rel = os.path.relpath(path, folder) if folder else path
+    except ValueError:  # another drive
+        rel = path
+    if rel.startswith(".."):
+        rel = path
+    return rel.replace("\\", "/")
+
+
+def model_file(model: Model, given: str) -> str:
+    """The path under which the model knows the file `given` (a path from
+    the current folder, as the user typed it); a located usage error with a
+    did-you-mean when it is not one of the model's files."""
+    import os
+
+    files = list(model.files) or [model.path]
+    wanted = os.path.realpath(given)
+    for path in files:
+        if os.path.realpath(path) == wanted:
+            return path
+    shown = [p.replace(os.sep, "/") for p in files]
+    close = difflib.get_close_matches(given.replace(os.sep, "/"), shown, n=1, cutoff=0.5)
+    if close:
+        hint = f"did you mean '{close[0]}'?"
+    elif len(files) == 1:
+        hint = f"the model is one file, {shown[0]}"
+    else:
+        listed = ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
+        hint = f"the model's {len(files)} files: {listed}"
+    raise PrepError.at(model.path, f"'{given}' is not one of the model's files", name="usage-error", hint=hint)
+
+
+def part(model: Model, file: str) -> tuple[Model, set[str]]:
+    """(view, neighbours): the deliverables held by `file` (a path as the
+    model names it, `model_file`), every relation that touches one of them
+    or is written in `file`, and the deliverables at the other end of those
+    relations that other files hold (the neighbours across the boundary).
+    Each neighbour's label gains a line naming its file."""
+    from dataclasses import replace
+
+    own = {n for n, d in model.deliverables.items() if (d.span.path if d.span is not None else model.path) == file}
+    keep = set(own)
+    for r in model.relations:
+        if r.source in own or r.target in own or r.span.path == file:
+            keep.add(r.source)
+            keep.add(r.target)
+    neighbours = keep - own
+    view = subset(model, keep)
+    if neighbours:
+        deliverables = {n: (replace(d, label=f"{d.display}\n({file_label(model, file_of(model, n))})") if n in neighbours else d)
+                        for n, d in view.deliverables.items()}
+        view = replace(view, deliverables=deliverables)
+    return view, neighbours
+
+
+def by_file(model: Model) -> Model:
+    """The model with one group per file, in the model's file order, each
+    deliverable in the group of the file that holds it (declared groups
+    are replaced: the caller decides whether that is wanted)."""
+    from dataclasses import replace
+
+    from .model import Group
+
+    files = list(model.files) or [model.path]
+    groups = {}
+    for path in files:
+        first = next((d.span for d in model.deliverables.values()
+                      if d.span is not None and d.span.path == path), None)
+        if first is not None:
+            groups[path] = Group(path, file_label(model, path), None, first)
+    deliverables = {n: replace(d, group=file_of(model, n)) for n, d in model.deliverables.items()}
+    return replace(model, deliverables=deliverables, groups=groups)

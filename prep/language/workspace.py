@@ -448,3 +448,67 @@ def has_includes(statements: list) -> bool:
     from .syntax import IncludeStmt
 
     return any(type(st) is IncludeStmt for st in statements)
+
+
+def glob_matcher(pattern: str):
+    """A test of a '/'-separated path (relative to the including file's
+    folder) against an include's glob, as `DiskFiles.glob` reads it
+    (`glob.glob(..., recursive=True)`): `*`, `?` and `[...]` within one
+    name, `**` any number of folders, and a name starting with '.' only
+    matched by a part that starts with '.'. For a file view without a disk
+    (a git revision) and for a watcher (is a new file one a glob takes?)."""
+    import re
+
+    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    regex = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            regex.append(r"(?:[^./][^/]*/)*" if not last else r"(?:[^./][^/]*/)*[^./][^/]*")
+            continue
+        name = _name_pattern(part)
+        if not part.startswith(".") and _has_wildcard(part):
+            name = r"(?!\.)" + name
+        regex.append(name + ("" if last else "/"))
+    compiled = re.compile("(?s:" + "".join(regex) + r")\Z")
+    return lambda path: compiled.match(path) is not None
+
+
+def _name_pattern(part: str) -> str:
+    """One name of a glob as a regular expression that never crosses a
+    '/' (fnmatch's own `*` would)."""
+    import re
+
+    out, i = [], 0
+    while i < len(part):
+        c = part[i]
+        i += 1
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = i
+            if j < len(part) and part[j] == "!":
+                j += 1
+            if j < len(part) and part[j] == "]":
+                j += 1
+            while j < len(part) and part[j] != "]":
+                j += 1
+            if j >= len(part):
+                out.append(re.escape(c))  # no closing ]: a plain '['
+                continue
+            body = part[i:j].replace("\\", "\\\\")
+            i = j + 1
+            if body[:1] == "!":  # as fnmatch: '!' negates, a leading '^' is itself
+                body = "^/" + body[1:]
+            elif body[:1] == "^":
+                body = "\\" + body
+            out.append(f"[{body}]")
+        else:
+            out.append(re.escape(c))
+    return "".join(out)
+
+
+def _has_wildcard(part: str) -> bool:
+    return any(c in part for c in "*?[")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..language.model import Model, group_tree
 from .fonts import FONT_FAMILY
 from .geometry import Box, Layout, Route, TextItem
-from .texts import MIN_BOX, box_label
+from .texts import box_label, min_box
 
 ENGINES = ("prep", "dot")
 
@@ -91,7 +91,8 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
            engine: str = "prep", legend: bool = False, health: bool = False,
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
            stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None,
-           min_text: float | None = None, rank_gap: float = 1.0) -> Layout:
+           min_text: float | None = None, rank_gap: float = 1.0, lateral_gap: float = 1.0,
+           order_hint: dict[str, float] | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -107,7 +108,12 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     default: in the roadmap view). Every text drawn is in `Layout.texts`.
     `min_text` (a page's smallest text): the tags are drawn no smaller.
     `rank_gap`: the gap between ranks as a share of the usual (prep's
-    engine; pages fitted to a page use a tighter one)."""
+    engine; pages fitted to a page use a tighter one); `lateral_gap` the
+    same across the flow (boxes, edges, sibling frames). `order_hint` (prep's
+    engine, without `previous`): each deliverable's place across the flow
+    in a larger drawing that holds it; the boxes of each rank keep that
+    order (no crossing reduction), a box not in it goes beside its
+    neighbours."""
     from .texts import exit_tag_font_size
 
     tag_font = exit_tag_font_size(min_text)
@@ -135,7 +141,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
                             diff_legend=diff_legend, stage_legend=stage_legend, min_text=min_text)
         placed = _prep_engine(model, direction, sizes, previous, roadmap=view == "roadmap",
                               exit_tags=view == "roadmap" if exit_tags is None else exit_tags, tag_font=tag_font,
-                              rank_gap=rank_gap)
+                              rank_gap=rank_gap, lateral_gap=lateral_gap, order_hint=order_hint)
     if legend:
         from .legend import place
 
@@ -145,8 +151,12 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     from .texts import collect
 
     exits = view == "roadmap" if exit_tags is None else exit_tags
-    return replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits,
-                                         tag_font=tag_font))
+    placed = replace(placed, texts=collect(placed, model, sizes.labels if sizes is not None else None, exits=exits,
+                                           tag_font=tag_font))
+    if len(model.files) > 1:  # a workspace: each box says which file holds its deliverable
+        placed = replace(placed, files={n: d.span.path if d.span is not None else model.path
+                                        for n, d in model.deliverables.items() if n in placed.nodes})
+    return placed
 
 
 def check_roadmap(model: Model, *, engine: str = "prep", previous: Layout | None = None) -> None:
@@ -179,7 +189,8 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
                  roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0,
-                 rank_gap: float = 1.0) -> Layout:
+                 rank_gap: float = 1.0, lateral_gap: float = 1.0,
+                 order_hint: dict[str, float] | None = None) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
     from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
@@ -214,7 +225,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         groups={g.name: (g.parent, sizes.groups[g.name]) for g in model.groups.values()},
         direction=direction,
         title_size=sizes.titles[model.title] if model.title else None,
-        previous=places,
+        previous=places if places is not None else order_hint,
         previous_routes=routes,
         previous_flow=flow,
         previous_groups=frames,
@@ -223,6 +234,8 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
               for name, n in exit_numbers(model).items()} if exit_tags else {},
         tag_height=EXIT_TAG_HEIGHT * tag_font / 8.0,
         rank_gap=rank_gap,
+        lateral_gap=lateral_gap,
+        order_only=places is None and order_hint is not None,
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)
@@ -246,7 +259,8 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
            "width=0, height=0];"]
     for i, d in enumerate(model.deliverables.values()):
         out.append(f"  n{i} [label={dot_string(box_label(d))}];")
-    out.append(f"  node [width={MIN_BOX[0] / 72:g}, height={MIN_BOX[1] / 72:g}];")
+    least = min_box(font_size)
+    out.append(f"  node [width={least[0] / 72:g}, height={least[1] / 72:g}];")
     text = f"shape=plaintext, margin=0, width=0, height=0, fontname={fn}"
     for i, g in enumerate(model.groups.values()):
         out.append(f"  g{i} [label={dot_string(g.display)}, {text}, fontsize={font_size:g}];")
@@ -268,7 +282,7 @@ def measure(model: Model, *, font: str = FONT_FAMILY, font_size: float = 12.0, l
     out.append("}")
     got = sizes("\n".join(out) + "\n", path=model.path)
     labels = {name: got[f"n{i}"] for i, name in enumerate(model.deliverables)}
-    return Sizes(boxes={name: (max(MIN_BOX[0], w), max(MIN_BOX[1], h)) for name, (w, h) in labels.items()},
+    return Sizes(boxes={name: (max(least[0], w), max(least[1], h)) for name, (w, h) in labels.items()},
                  groups={name: got[f"g{i}"] for i, name in enumerate(model.groups)},
                  notes={note: got[f"e{k}"] for k, note in enumerate(notes)},
                  titles={title: got[f"t{k}"] for k, title in enumerate(all_titles)},

@@ -45,9 +45,11 @@ TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
 TILE = 0.8            # a grid cell of the whole drawing, as a share of the page (cut by "tiles")
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
-PAGE_RANK_GAP = 0.65  # pieces on a page: ranks this much closer than in a picture of its own
-SLACK = 0.95          # a piece is cut to fit this share of the page: room for its final markers
+PAGE_RANK_GAP = 0.5   # pieces on a page: ranks this much closer than in a picture of its own
+PAGE_LATERAL_GAP = 0.6   # ... and boxes, edges and frames across the flow
+SLACK = 1.0           # a piece is cut to fit this share of the page (its provisional markers are already the longest)
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
+MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     module's docstring). `direction` None: prep chooses. `exit_tags`: room
     for the "EXIT n" tags (the stage pictures draw them; default: in the
     roadmap view)."""
-    from . import layout as lay_out
+    from . import layout as lay_out, measure
     from .fonts import FONT_FAMILY
 
     font = font or FONT_FAMILY
@@ -103,17 +105,20 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     title = model.title or Path(model.path).stem
     whole = replace(model, title=title)
-    best = None
-    for size in sizes_to_try:
-        # the usual spacing, then ranks closer (prep's engine), in each direction
-        for gap, d in [(g, d) for g in ((1.0, PAGE_RANK_GAP) if engine == "prep" else (1.0,)) for d in directions]:
-            placed = lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
-                             min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap)
-            if placed.width <= page.inner_width and placed.height <= page.inner_height:
-                best = (size, d, placed)
-                break
-        if best is not None:
-            break
+    gaps = (1.0, PAGE_RANK_GAP) if engine == "prep" else (1.0,)
+
+    measured: dict[float, object] = {}   # font size -> Sizes: Graphviz measures each size once
+
+    def lay(size: float, d: str, gap: float) -> Layout:
+        if engine == "prep" and size not in measured:
+            measured[size] = measure(whole, font=font, font_size=size, legend=legend, health=health,
+                                     min_text=page.min_text)
+        return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
+                       min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap,
+                       sizes=measured.get(size))
+
+    laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
+    best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
     if best is not None:
         size, d, placed = best
         return [Sheet(whole, on_page(placed, page), 1, 1, size, d)]
@@ -130,8 +135,19 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     tried = [(d, by) for d in directions for by in ways]
 
     def attempt(d: str) -> list[list[Sheet]]:
-        return [_paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags)
-                for dd, by in tried if dd == d]
+        # one whole layout for every way: the one that did not fit one page (the order of
+        # its boxes is what the pieces keep; spacing and title do not change it)
+        done = laid.get((smallest, d, gaps[-1])) if not legend else None
+        flow = _layers_of(done, d) if done is not None else _flow_order(whole, d, smallest, font, view,
+                                                                         page.min_text)
+        out: list[list[Sheet]] = []
+        for dd, by in tried:
+            if dd == d:   # a way given up once it fills as many pages as the best so far
+                best = min((len(sheets) for sheets in out), default=None)
+                sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow, best)
+                if sheets is not None:
+                    out.append(sheets)
+        return out
 
     from .._process import map_forked
 
@@ -159,11 +175,52 @@ def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: fl
     usual spacing, then ranks closer; the direction given, else LR and TB
     (the page's own first). None when it does not fit one page."""
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
-    for size in font_sizes(page, font_size):
-        for gap, d in [(g, d) for g in (1.0, PAGE_RANK_GAP) for d in directions]:
-            placed = lay(size, d, gap)
-            if placed.width <= page.inner_width and placed.height <= page.inner_height:
-                return size, d, on_page(placed, page)
+    found = _first_fit(page, lay, font_sizes(page, font_size), (1.0, PAGE_RANK_GAP), directions)
+    if found is None:
+        return None
+    size, d, placed = found
+    return size, d, on_page(placed, page)
+
+
+def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], directions: list[str],
+               tried: dict | None = None):
+    """(size, direction, layout) of the first of the sizes (largest first),
+    gaps and directions whose layout `lay(size, direction, gap)` fits the
+    page, or None. The smallest text with the tightest gap is tried first
+    in each direction: a direction that does not fit so is not tried larger
+    (a drawing grows with its text), and a model that fits in neither goes
+    straight to pages (the sizes in between cost a layout each, for
+    nothing, on every model that needs pages); the largest size that fits
+    is then found by bisection, a few layouts instead of one per size, gap
+    and direction. `tried` gathers the layouts made, keyed (size,
+    direction, gap)."""
+    tried = {} if tried is None else tried
+
+    def fits(size: float, d: str, gap: float) -> bool:
+        if (size, d, gap) not in tried:
+            tried[size, d, gap] = lay(size, d, gap)
+        placed = tried[size, d, gap]
+        return placed.width <= page.inner_width and placed.height <= page.inner_height
+
+    directions = [d for d in directions if fits(sizes[-1], d, gaps[-1])]
+    if not directions:
+        return None
+    # the largest size that fits with the tightest gap, by bisection in each
+    # direction (the first fit of the order above is at the largest of them)
+    largest = len(sizes) - 1
+    for d in directions:
+        good, bad = len(sizes) - 1, -1          # indices: sizes[good] fits, sizes[bad] does not (-1: beyond)
+        while good - bad > 1:
+            mid = (good + bad) // 2
+            if fits(sizes[mid], d, gaps[-1]):
+                good = mid
+            else:
+                bad = mid
+        largest = min(largest, good)
+    size = sizes[largest]
+    for gap, d in [(g, d) for g in gaps for d in directions]:
+        if fits(size, d, gap):
+            return size, d, tried[size, d, gap]
     return None
 
 
@@ -205,6 +262,11 @@ def _flow_order(model: Model, direction: str, size: float, font: str, view: str,
 
     placed = lay_out(replace(model, title=None), direction=direction, font=font, font_size=size, view=view,
                      min_text=min_text)
+    return _layers_of(placed, direction)
+
+
+def _layers_of(placed: Layout, direction: str) -> tuple[list[list[str]], Layout]:
+    """The deliverables of a layered drawing by layer, each in its order."""
     along = (lambda b: b.x) if direction == "LR" else (lambda b: b.y)
     across = (lambda b: b.y) if direction == "LR" else (lambda b: b.x)
     layers: dict[float, list[str]] = {}
@@ -261,6 +323,17 @@ class _Pager:
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
         self.piece_of: dict[str, object] = {}   # deliverable -> its piece (or chunk, while cutting)
         self.compact: set[int] = set()          # pieces with one marker each way (see piece_model)
+        self.filled_pages = 0                   # pages filled so far (fill)
+        self.beat: int | None = None            # fill gives up at this many pages
+        self.hint: dict[str, float] | None = None   # each box's place across the flow in the whole drawing
+        from .texts import note_carriers
+
+        self.carriers = note_carriers(model)    # the relation that writes each note, in the whole model
+        self.relations_of: dict[str, list[int]] = {}   # deliverable -> its relations (indices, in order)
+        for k, r in enumerate(model.relations):
+            self.relations_of.setdefault(r.source, []).append(k)
+            if r.target != r.source:
+                self.relations_of.setdefault(r.target, []).append(k)
         self.layouts: dict[tuple, Layout] = {}  # each distinct piece's layout (lay_out)
         self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
         self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
@@ -321,7 +394,13 @@ class _Pager:
         deliverables = {n: (replace(m.deliverables[n], stage=where[n]) if where else m.deliverables[n]) for n in names}
         inner: list[Relation] = []
         cut: dict[tuple, list[tuple[Relation, bool]]] = {}
-        for r in m.relations:
+        touching = sorted({k for n in names for k in self.relations_of.get(n, ())})
+        for k in touching:
+            r, carries = m.relations[k], self.carriers[k]
+            if r.note and not carries:
+                # the note is written by its statement's one carrier, on its page: a piece
+                # that draws another relation of the statement alone would write it again
+                r = replace(r, note=None)
             s_in, t_in = r.source in keep, r.target in keep
             if s_in and t_in:
                 inner.append(r)
@@ -347,7 +426,8 @@ class _Pager:
             deliverables[name] = Deliverable(name, label=mk.text, external=True,
                                              stage=where.get(mine[0]) if m.stages else None, declared=False)
             drawn = set()
-            for r, _ in rels:
+            # one arrow between a box and its marker: the one with a note, when one has it
+            for r, _ in sorted(rels, key=lambda rel: rel[0].note is None):
                 local = r.source if outgoing else r.target
                 if (local, r.kind) in drawn:
                     continue   # one arrow between a box and its marker
@@ -392,17 +472,20 @@ class _Pager:
         return [self.marker_text(others, outgoing, None) for name in self.model.deliverables
                 for others in ([name], [name, name]) for outgoing in (True, False)]
 
-    def lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
+    def lay_out(self, sub: Model, markers: list[Marker], quick: bool = False) -> Layout:
         """`sub` laid out, once for each distinct piece: the same boxes, the
         same relations and the same marker texts give the same layout (the
-        packing lays every piece out again on each attempt)."""
+        packing lays every piece out again on each attempt). `quick`: in the
+        whole drawing's order (`hint`), without crossing reduction of its
+        own: what the fill asks of each candidate run is its size."""
+        quick = quick and self.hint is not None
         key = (tuple(sub.deliverables), tuple((r.source, r.target, r.kind, r.note) for r in sub.relations),
-               tuple(mk.text for mk in markers))
+               tuple(mk.text for mk in markers), quick)
         if key not in self.layouts:
-            self.layouts[key] = self._lay_out(sub, markers)
+            self.layouts[key] = self._lay_out(sub, markers, quick)
         return self.layouts[key]
 
-    def _lay_out(self, sub: Model, markers: list[Marker]) -> Layout:
+    def _lay_out(self, sub: Model, markers: list[Marker], quick: bool) -> Layout:
         from . import layout as lay_out
 
         sizes = self.sizes
@@ -411,7 +494,8 @@ class _Pager:
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
         return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                        min_text=self.page.min_text, exit_tags=self.exit_tags, rank_gap=PAGE_RANK_GAP,
-                       view=self.view if sub.stages else "diagram")
+                       lateral_gap=PAGE_LATERAL_GAP, view=self.view if sub.stages else "diagram",
+                       order_hint=self.hint if quick else None)
 
     def fits(self, placed: Layout) -> bool:
         """Whether a piece fits a page alone, with SLACK to spare: laid out
@@ -428,93 +512,119 @@ class _Pager:
     def fits_names(self, names: list[str]) -> bool:
         return self.fits(self.lay_out(*self.piece_model(names, final=False)))
 
-    def split(self, layers: list[list[str]]) -> list[list[list[str]]]:
-        """`layers` as pieces that each fit a page on their own, each as
-        large as fits: the longest run of deliverables in flow order (layer
-        by layer, each layer in its order) that fits, then the same for the
-        rest. Cutting inside a layer is allowed: a layer can be taller than
-        the page. The search starts from the last piece's size and gallops
-        (pieces of one model are of a size: a few layouts each, not a
-        bisection over the whole rest)."""
-        names = [n for layer in layers for n in layer]
-        pieces: list[list[list[str]]] = []
+    def fill(self, chunks: list[list[list[str]]]) -> tuple[list[list[str]], list[list[int]]] | None:
+        """The pieces of `chunks` (each as its layers), as text fills lines:
+        page after page, the longest run of the rest of the chunk, in flow
+        order, that still fits the page's room beside and below what the
+        page holds already (placed by `_shelves`), drawn with the page's last
+        piece when the two fit as one (real arrows, not markers), else as a
+        piece of its own; when the room holds less than MIN_RUN deliverables
+        (a corner filled with a fragment costs markers and reads badly), a
+        new page. Cutting inside a layer is allowed: a layer can be taller
+        than the page. (Pieces each as large as a page alone, packed
+        afterwards, left half of most pages empty: two page-wide pieces do
+        not stack.) The pieces, and the pages as filled (pieces' indices);
+        None once it needs `beat` pages.
+        The search starts from the last run's size and gallops
+        (a few layouts a run, not a bisection over the whole rest)."""
+        pieces: list[list[str]] = []
+        pages: list[list[int]] = [[]]
+        page = pages[-1]           # the pieces on the page being filled
         guess = 8
-        while names:
-            # the whole rest, when it may well fit (laying out a long rest is the costly part)
-            if len(names) <= 2 * guess and self.fits_names(names):
-                pieces.append([names])
-                break
-            take = self._most(len(names), lambda k: names[:k], guess)
-            if take >= len(names):
-                pieces.append([names])
-                break
-            pieces.append([names[:take]])
-            names = names[take:]
-            guess = take
-        return pieces
 
-    def _most(self, total: int, names_of, guess: int) -> int:
-        """The largest k <= total whose `names_of(k)` fits a page, at least 1
-        (a single box always goes): galloping from `guess` to bracket it,
-        then bisection."""
-        def fits(k: int) -> bool:
-            return self.fits_names(names_of(k))
+        def lay(names: list[str]) -> Layout:
+            return self.lay_out(*self.piece_model(names, final=False), quick=True)
 
-        good, bad = 0, total + 1        # fits(good) (0: trivially); not fits(bad) (total + 1: beyond)
-        k = max(1, min(guess, total))
-        step = max(1, k // 2)
-        if fits(k):
-            good = k
-            while good < total:         # up, doubling the step
-                probe = min(total, good + step)
-                if not fits(probe):
-                    bad = probe
-                    break
-                good, step = probe, step * 2
+        def room(layouts: list[Layout]) -> bool:
+            return _shelves(layouts, self, SLACK, first=self.filled_pages == 0) is not None
+
+        self.filled_pages = 0
+        for chunk in chunks:
+            names = [n for layer in chunk for n in layer]
+            while names:
+                before = [lay(pieces[i]) for i in page]
+                joined = 0
+                if page:   # with the page's last piece, as one drawing
+                    last = pieces[page[-1]]
+                    joined = _most(len(names), lambda k: room(before[:-1] + [lay(last + names[:k])]), guess, 0)
+                alone = 0
+                if joined < min(MIN_RUN, len(names)):   # (a good join is taken as it is: half the layouts)
+                    alone = _most(len(names), lambda k: room(before + [lay(names[:k])]), guess, 0)
+                take = max(joined, alone)
+                if page and take < min(MIN_RUN, len(names)):   # a new page
+                    pages.append([])
+                    page, self.filled_pages = pages[-1], self.filled_pages + 1
+                    if self.beat is not None and len(pages) >= self.beat:
+                        return None   # no fewer pages than a way tried before
+                    continue
+                take = max(1, take)   # a single box always goes on an empty page
+                if joined and joined >= alone:
+                    pieces[page[-1]] = last + names[:take]
+                else:
+                    pieces.append(names[:take])
+                    page.append(len(pieces) - 1)
+                names = names[take:]
+                guess = max(1, take)
+        return pieces, [p for p in pages if p]
+
+
+def _most(total: int, fits, guess: int, least: int = 1) -> int:
+    """The largest k <= total with `fits(k)` (fits is taken to hold up to
+    some k and not beyond), else `least`: galloping from `guess` to bracket
+    it, then bisection."""
+    good, bad = 0, total + 1        # fits(good) (0: trivially); not fits(bad) (total + 1: beyond)
+    k = max(1, min(guess, total))
+    step = max(1, k // 2)
+    if fits(k):
+        good = k
+        while good < total:         # up, doubling the step
+            probe = min(total, good + step)
+            if not fits(probe):
+                bad = probe
+                break
+            good, step = probe, step * 2
+    else:
+        bad = k
+        while bad - 1 > good:       # down, doubling the step
+            probe = max(good + 1, bad - step)
+            if fits(probe):
+                good = probe
+                break
+            bad, step = probe, step * 2
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        if fits(mid):
+            good = mid
         else:
-            bad = k
-            while bad - 1 > good:       # down, doubling the step
-                probe = max(good + 1, bad - step)
-                if fits(probe):
-                    good = probe
-                    break
-                bad, step = probe, step * 2
-        while bad - good > 1:
-            mid = (good + bad) // 2
-            if fits(mid):
-                good = mid
-            else:
-                bad = mid
-        return max(1, good)
+            bad = mid
+    return max(least, good)
 
 
 def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
-              view: str, by: str = "stages", exit_tags: bool | None = None) -> list[Sheet]:
+              view: str, by: str = "stages", exit_tags: bool | None = None, flow=None,
+              beat: int | None = None) -> list[Sheet] | None:
+    """The sheets of one way of cutting; None when they fill `beat` pages
+    (another way did with as few)."""
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
-    layers, whole = _flow_order(model, direction, size, font, view, page.min_text)
+    pager.beat = beat
+    layers, whole = flow or _flow_order(model, direction, size, font, view, page.min_text)
+    pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
     if by == "tiles":
         chunks, how = _tiles(whole, layers, pager), "tiles"
     else:
         chunks, how, pager.where_stage = _chunks(model, layers, by)
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
-    pieces: list[list[str]] = []
-    for chunk in chunks:
-        for piece in pager.split(chunk):
-            pieces.append([n for layer in piece for n in layer])
-    # neighbours that fit a page together are drawn together: real arrows, not markers
-    merged: list[list[str]] = []
-    for piece in pieces:
-        if merged and pager.fits(pager.lay_out(*pager.piece_model(merged[-1] + piece, final=False))):
-            merged[-1] = merged[-1] + piece
-        else:
-            merged.append(piece)
-    pieces = merged
+    got = pager.fill(chunks)
+    if got is None:
+        return None
+    pieces, filled = got
     # pack the pieces onto pages, then lay them out again with the real marker
     # texts (pages known); a page that no longer fits is packed again from
     # those layouts, then one piece a page; a piece that does not fit alone
     # even so is cut in two (in flow order) and everything starts again
     while True:
-        pages, parts, placed = _settle(model, pieces, pager)
+        pages, parts, placed = _settle(model, pieces, pager, filled)
+        filled = None   # pieces cut again: packed afresh
         if all(_shelves([placed[i] for i in members], pager, first=k == 0) is not None
                for k, members in enumerate(pages)):
             break
@@ -538,35 +648,72 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     return sheets
 
 
-def _settle(model: Model, pieces: list[list[str]], pager: "_Pager"):
-    """(pages, parts, layouts) of `pieces`: packed from provisional layouts,
-    then again from the final ones while a page overflows (at last one piece
-    a page)."""
+def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[list[int]] | None = None):
+    """(pages, parts, layouts) of `pieces` on `pages` (as filled), else
+    packed from provisional layouts; then laid out with their final markers
+    and, while a page overflows, packed again from those layouts (the final
+    marker texts can be longer, and a piece's order change with them), at
+    the last attempt its pieces one a page."""
     pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
-    placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i)) for i, p in enumerate(pieces)]
-    pages = _pack(placed, pager)
-    for attempt in range(4):
+    if pages is None:
+        placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i), quick=True) for i, p in enumerate(pieces)]
+        pages = _pack(placed, pager)
+    def final(pages):
+        """The pieces laid out with their final markers on `pages`, and the pages that overflow."""
         pager.where = {n: number for number, members in enumerate(pages, start=1)
                        for i in members for n in pieces[i]}
         parts = [pager.piece_model(p, final=True, piece=i) for i, p in enumerate(pieces)]
         pager.measure_markers(mk.text for _, mks in parts for mk in mks)
-        placed = [pager.lay_out(sub, mk) for sub, mk in parts]
+        placed = [pager.lay_out(sub, mk, quick=True) for sub, mk in parts]
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
         over = [members for k, members in enumerate(pages)
                 if _shelves([placed[i] for i in members], pager, first=k == 0) is None]
+        return parts, placed, over
+
+    for attempt in range(4):
+        parts, placed, over = final(pages)
         if not over:
             break
+        if attempt < 2:   # packed again from the final layouts, to the full page
+            pages = _pack(placed, pager, 1.0)
+            continue
         # a page that grew past its room: its pieces one a page (the rest stay as packed)
         pages = [single for members in pages
                  for single in ([[i] for i in members] if members in over else [members])]
+    else:
+        return pages, parts, placed
+    # the last page's pieces where earlier pages have room: a page fewer (cs-lifecycle's
+    # third A4 page held one box, and the first had room for it)
+    fewer = _leftover(pages, placed, pager)
+    if fewer is not None:
+        got = final(fewer)
+        if not got[2]:
+            return (fewer,) + got[:2]
+        final(pages)   # as it was: the markers and titles of these pages
     return pages, parts, placed
 
 
-def _pack(placed: list[Layout], pager: "_Pager") -> list[list[int]]:
+def _leftover(pages: list[list[int]], placed: list[Layout], pager: "_Pager") -> list[list[int]] | None:
+    """`pages` without the last one, its pieces each on the first earlier
+    page whose shelves still hold it; None when one does not fit."""
+    if len(pages) < 2:
+        return None
+    out = [list(members) for members in pages[:-1]]
+    for i in pages[-1]:
+        for k, members in enumerate(out):
+            if _shelves([placed[j] for j in members] + [placed[i]], pager, first=k == 0) is not None:
+                members.append(i)
+                break
+        else:
+            return None
+    return out
+
+
+def _pack(placed: list[Layout], pager: "_Pager", share: float = SLACK) -> list[list[int]]:
     """Pieces (in order) onto pages, as many a page as its shelves hold."""
     pages: list[list[int]] = []
     for i in range(len(placed)):
-        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager, SLACK,
+        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager, share,
                               first=len(pages) == 1) is not None:
             pages[-1].append(i)
         else:
@@ -668,10 +815,14 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
         frames.update({rename[g]: b for g, b in moved.groups.items()})
         frame_labels.update({rename[g]: b for g, b in moved.group_labels.items()})
         columns.extend(moved.columns)
+    # routes and notes too: a route can bulge past the boxes (a slide's route ran 68 pt
+    # below them, off the page, when only the boxes were centred)
+    route_points = [p for e in edges for p in e.points] + [(e.label.right, e.label.bottom) for e in edges
+                                                            if e.label is not None]
     width = max([tw] + [b.right for b in nodes.values()] + [b.right for b in frames.values()]
-                + [c.frame.right for c in columns])
+                + [c.frame.right for c in columns] + [x for x, _ in route_points])
     height = max([b.bottom for b in nodes.values()] + [b.bottom for b in frames.values()]
-                 + [c.frame.bottom for c in columns])
+                 + [c.frame.bottom for c in columns] + [y for _, y in route_points])
     composed = Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=frames,
                       group_labels=frame_labels, title=Box(tw / 2, th / 2, tw, th), engine="prep",
                       direction=pager.direction, columns=tuple(columns))

@@ -14,6 +14,8 @@ from functools import lru_cache
 from html import escape as _html_escape
 from pathlib import Path
 
+from .. import _cachefile as cachefile
+
 
 def escape(text: str) -> str:
     """&, < and > as XML entities (xml.sax.saxutils.escape, without importing
@@ -73,10 +75,9 @@ def configure_fonts() -> str | None:
             cache_dir.mkdir(parents=True, exist_ok=True)
             conf = root / "fonts.conf"
             text = fontconfig_text(font_dir, cache_dir)
-            if not conf.is_file() or conf.read_text(encoding="utf-8") != text:
-                tmp = root / f".fonts.conf.{os.getpid()}.tmp"
-                tmp.write_text(text, encoding="utf-8")
-                os.replace(tmp, conf)
+            if ((not conf.is_file() or conf.read_text(encoding="utf-8") != text)
+                    and not cachefile.save(conf, text.encode("utf-8"))):
+                continue
         except OSError:
             continue
         os.environ["FONTCONFIG_FILE"] = str(conf)

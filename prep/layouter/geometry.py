@@ -142,6 +142,9 @@ class Layout:
     columns: tuple[Column, ...] = ()   # the roadmap view's stages, in order
     page: "Page | None" = None         # the page it was laid out for (the canvas is the page)
     texts: tuple[TextItem, ...] = ()   # every piece of text drawn, where (see TextItem)
+    # deliverable -> the file that holds it, for a model kept in more than
+    # one file (a workspace); empty for a single file, whose JSON is as before
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def view(self) -> str:
@@ -151,7 +154,9 @@ class Layout:
         width, height = self._canvas(self.nodes)
         out = {"format": FORMAT, "version": VERSION, "engine": self.engine, "direction": self.direction,
                "width": width, "height": height,
-               "nodes": {name: box.as_dict() for name, box in self.nodes.items()},
+               "nodes": ({name: box.as_dict() for name, box in self.nodes.items()} if not self.files else
+                         {name: dict(box.as_dict(), **({"file": self.files[name]} if name in self.files else {}))
+                          for name, box in self.nodes.items()}),
                "edges": [e.as_dict() for e in self.edges],
                "groups": {name: box.as_dict() for name, box in self.groups.items()}}
         if self.page is not None:
@@ -234,7 +239,7 @@ class Layout:
                       engine=self.engine, direction=self.direction,
                       columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in self.columns),
                       texts=tuple(TextItem(t.kind, t.owner, t.text, box(t.box)) for t in self.texts),
-                      page=self.page)
+                      page=self.page, files=self.files)
 
 
 def segment_hits(a, b, box: Box) -> bool:
@@ -294,7 +299,8 @@ def layout_from_dict(data: dict) -> Layout:
                                 for c in data.get("columns", ())),
                   texts=tuple(TextItem(t["kind"], t["owner"], t["text"], _box(t["box"]))
                               for t in data.get("texts", ())),
-                  page=_page(data["page"]) if "page" in data else None)
+                  page=_page(data["page"]) if "page" in data else None,
+                  files={n: str(b["file"]) for n, b in data["nodes"].items() if "file" in b})
 
 
 def _page(d: dict):

@@ -17,8 +17,18 @@ from .geometry import Box, Layout, TextItem
 # legend sample box's (LEGEND_MARGIN)
 LABEL_MARGIN = (0.14 * 72, 0.07 * 72)
 LEGEND_LABEL_MARGIN = (0.08 * 72, 0.04 * 72)
-# a box is never smaller than Graphviz's default node size
+# a box is never smaller than Graphviz's default node size (at the theme's
+# 12 pt; with smaller text, smaller in proportion: see min_box)
 MIN_BOX = (54.0, 36.0)
+MIN_BOX_TEXT = 12.0
+
+
+def min_box(font_size: float) -> tuple[float, float]:
+    """The smallest box at `font_size`: MIN_BOX, in proportion below 12 pt. A
+    page's 7 pt text in 12 pt's minimum boxes left two-line labels a third
+    of their box's height in margins, and a lane of them a third taller."""
+    k = min(1.0, font_size / MIN_BOX_TEXT)
+    return MIN_BOX[0] * k, MIN_BOX[1] * k
 
 EXIT_TAG_HEIGHT = 14.0
 EXIT_TAG_FONT_SIZE = 8.0

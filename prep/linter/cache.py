@@ -40,11 +40,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .. import _cachefile as cachefile
 from .._version import __version__
 from ..language.diagnostics import Diagnostic, Related, Span
 
@@ -164,14 +164,7 @@ class LintCache:
             entry["workspace"] = manifest
         folder = self.entries / ticket.key[:2]
         text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, folder / f"{ticket.key}.json")
-        except OSError:
-            pass  # a cache that cannot be written is only slower
+        cachefile.save(folder / f"{ticket.key}.json", text.encode("utf-8"))  # if not, only slower
 
 
 def _manifest(ws) -> dict | None:

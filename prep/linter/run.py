@@ -176,30 +176,42 @@ def _per_file_ignores(findings: list[Diagnostic], settings: LintSettings) -> lis
 
 def plan_roots(models: list[str]) -> list[str]:
     """Which of `models` to lint on their own, in the given order: a file
-    that another one reaches through `include` is checked as part of it.
+    that another one reaches through `include` is checked as part of it."""
+    covered = part_of(models)
+    if not covered:
+        return models
+    return [p for p in models if os.path.realpath(p) not in covered]
+
+
+def part_of(models: list[str], files=None) -> dict[str, str]:
+    """{real path of a part: the root it is checked with} among `models`.
     The roots reaching the most files go first, so in a chain main ->
-    sales -> delivery main is kept, and in a cycle the first file is."""
-    from ..language.workspace import reached_paths
+    sales -> delivery main is kept, and in a cycle the first file is.
+    `files`: a `DiskFiles` to read through (the language server's sees
+    unsaved buffers)."""
+    from ..language.workspace import DiskFiles, reached_paths
 
     reach: dict[str, set[str]] = {}
     for p in models:
         try:
-            with open(p, "rb") as f:
-                if b"include" not in f.read():
-                    continue
-            reached = reached_paths(p)
+            if files is None:
+                with open(p, "rb") as f:  # most files have no include: not even decoded
+                    if b"include" not in f.read():
+                        continue
+            elif "include" not in files.read(p):
+                continue
+            reached = reached_paths(p, files=files or DiskFiles())
         except (OSError, PrepError):
             continue  # linting the file says what is wrong with it
         if len(reached) > 1:
             reach[p] = {os.path.realpath(f) for f in reached[1:]}
-    if not reach:
-        return models
     order = {p: i for i, p in enumerate(models)}
-    covered: set[str] = set()
+    covered: dict[str, str] = {}
     for p in sorted(reach, key=lambda q: (-len(reach[q]), order[q])):
         if os.path.realpath(p) not in covered:
-            covered |= reach[p]
-    return [p for p in models if os.path.realpath(p) not in covered]
+            for part in reach[p]:
+                covered.setdefault(part, p)
+    return covered
 
 
 def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None) -> list[FileReport]:
@@ -212,6 +224,24 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
     if len(models) > 1:
         models = plan_roots(models)
     return [lint_file(p, finder.for_file(p), overrides, cache) for p in models]
+
+
+def distinct_findings(reports: list[FileReport]) -> list[Diagnostic]:
+    """Every finding of `reports`, in order, each printed once: a part that
+    two roots include is checked in each, so the same finding (same code,
+    place and message) can come from both. Findings that differ (a part
+    used in one root and left isolated in the other) are all kept."""
+    if sum(1 for r in reports if r.sources) < 2:  # no two workspaces: no part checked twice
+        return [d for r in reports for d in r.findings]
+    seen: set = set()
+    out = []
+    for r in reports:
+        for d in r.findings:
+            key = (d.code, d.span, d.message)
+            if key not in seen:
+                seen.add(key)
+                out.append(d)
+    return out
 
 
 def exit_status(reports: list[FileReport]) -> int:

@@ -96,6 +96,9 @@ class Analysis:
     stage_blocks: list[tuple[str, Span, Span]] = field(default_factory=list)
 
     encoding: str = "utf-16"
+    # the root's view (prep.lsp.project.View) when this file is one of a
+    # workspace's: the model is then that of every file
+    workspace: object | None = None
 
     def __post_init__(self):
         self.lines = Lines(self.text, self.encoding)
@@ -135,22 +138,32 @@ class Analysis:
         return [d for d in self.diagnostics if d.subject == name]
 
 
-def analyse(text: str, path: str = "<string>", *, lint: bool = True, lint_options: dict | None = None,
-            encoding: str = "utf-16") -> Analysis:
-    """Parse (tolerantly), build the model, lint it. Never raises for bad text."""
-    from ..language.model import build_model
+@dataclass
+class Parsed:
+    """One file read tolerantly: the statements of the lines that read,
+    the first syntax error, and what the editor asks about positions."""
+
+    text: str                     # as given (a buffer or the file on disk)
+    work: str                     # normalized, the lines that did not read blanked out
+    statements: list
+    comments: tuple
+    errors: list[Diagnostic]
+    occurrences: list[Occurrence] = field(default_factory=list)
+    stage_blocks: list = field(default_factory=list)
+
+
+def parse_tolerant(text: str, path: str) -> Parsed:
+    """Parse, blanking out each line with a syntax error (the first error
+    is kept) and parsing again; `statements` is None when nothing reads."""
     from ..language.parse import parse_statements
     from ..language.source import normalize_text
 
     errors: list[Diagnostic] = []
     work = text
-    statements = comments = None
     for _ in range(MAX_REPAIRS):
         try:
             normal = normalize_text(work, path)
             statements, comments = parse_statements(normal, path)
-            work = normal
-            break
         except PrepError as e:
             d = e.diagnostics[0] if e.diagnostics else None
             if d is None:
@@ -158,16 +171,31 @@ def analyse(text: str, path: str = "<string>", *, lint: bool = True, lint_option
             if not errors:
                 errors.append(_clamped(d, text))
             work = _blank_line(work, d.span.line)
+            continue
         except RecursionError:
             break
-    if statements is None:
-        return Analysis(path, text, None, errors or [Diagnostic(
-            "E001", ERROR, "prep cannot read this text", Span(path, 1, 1, 1, 1), name="syntax-error")],
-            encoding=encoding)
-    model = build_model(statements, path, comments, work)
-    analysis = Analysis(path, text, model, errors, encoding=encoding)
-    analysis.occurrences = list(_occurrences(statements, work))
-    analysis.stage_blocks = list(_stage_blocks(statements))
+        return Parsed(text, normal, statements, comments, errors,
+                      list(_occurrences(statements, normal)), list(_stage_blocks(statements)))
+    return Parsed(text, work, None, (), unreadable(text, path, errors))
+
+
+def unreadable(text: str, path: str, errors: list[Diagnostic]) -> list[Diagnostic]:
+    return errors or [Diagnostic("E001", ERROR, "prep cannot read this text", Span(path, 1, 1, 1, 1),
+                                 name="syntax-error")]
+
+
+def analyse(text: str, path: str = "<string>", *, lint: bool = True, lint_options: dict | None = None,
+            encoding: str = "utf-16") -> Analysis:
+    """Parse (tolerantly), build the model, lint it. Never raises for bad text."""
+    from ..language.model import build_model
+
+    parsed = parse_tolerant(text, path)
+    if parsed.statements is None:
+        return Analysis(path, text, None, parsed.errors, encoding=encoding)
+    model = build_model(parsed.statements, path, parsed.comments, parsed.work)
+    analysis = Analysis(path, text, model, list(parsed.errors), encoding=encoding)
+    analysis.occurrences = parsed.occurrences
+    analysis.stage_blocks = parsed.stage_blocks
     if lint:
         from ..linter import lint_model
         from ..linter.settings import LintConfigError
@@ -382,6 +410,15 @@ class RenameRefused(Exception):
 def rename_edits(analysis: Analysis, name: str, new_name: str) -> list[tuple[Span, str]]:
     """(span, replacement) for every occurrence of `name`; raises
     RenameRefused with a message for a name that cannot be used."""
+    replacement = checked_new_name(analysis.model, name, new_name)
+    return [(span, replacement) for span in analysis.references(name)]
+
+
+def checked_new_name(model, name: str, new_name: str) -> str:
+    """The text to write for `new_name` (quoted when it must be); raises
+    RenameRefused with the reason when the name cannot be used: a keyword,
+    two lines, or a deliverable the model (every file of a workspace)
+    already has."""
     new_name = _unquote(new_name.strip())
     if not new_name:
         raise RenameRefused("a name cannot be empty")
@@ -389,17 +426,19 @@ def rename_edits(analysis: Analysis, name: str, new_name: str) -> list[tuple[Spa
         raise RenameRefused(f"'{new_name}' is a keyword of the language; choose another name")
     if "\n" in new_name or "\r" in new_name:
         raise RenameRefused("a name is one line")
-    model = analysis.model
     if model is not None and new_name != name and new_name in model.deliverables:
-        raise RenameRefused(f"'{new_name}' is already a deliverable of this model; renaming would merge the two")
+        where = model.deliverables[new_name].span
+        files = getattr(model, "files", None) or {}
+        in_file = f" (in {os.path.basename(where.path)})" if where is not None and len(files) > 1 else ""
+        raise RenameRefused(f"'{new_name}' is already a deliverable of this model{in_file}; "
+                            "renaming would merge the two")
     from ..language.source import normalize_text
 
     try:
         normalize_text(spell(new_name))
     except PrepError as e:
         raise RenameRefused(e.diagnostics[0].message) from None
-    replacement = spell(new_name)
-    return [(span, replacement) for span in analysis.references(name)]
+    return spell(new_name)
 
 
 def _unquote(text: str) -> str:
@@ -424,6 +463,9 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
     from ..language.model import ATTRIBUTES, DEAR, GROUP_ATTRIBUTES, GROUP_COLOURS, MEASURE_ATTRIBUTES
 
     before = analysis.lines.line(line - 1)[: column - 1]
+    typed = _INCLUDE_TYPED.match(before)
+    if typed is not None:
+        return include_completions(analysis.path, typed.group(1))
     model = analysis.model
     names = list(model.deliverables) if model is not None else []
     code = before.split("#", 1)[0] if before.count('"') % 2 == 0 else before
@@ -468,6 +510,58 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
     if model is not None and re.search(r"\bstage\s+\S*$", code):
         out = [(s, "stage", spell(s)) for s in stage_names(model)]
     return out
+
+
+_INCLUDE_TYPED = re.compile(r'^[ \t\u3000]*include[ \t\u3000]+"((?:[^"\\]|\\.)*)$')
+_GLOB_CHARS = frozenset("*?[")
+
+
+def include_completions(path: str, typed: str) -> list[tuple[str, str, str]]:
+    """After `include "`: the model files and folders in the folder the
+    typed path names (relative to the including file), only inside the
+    file's workspace; with "*.prep" when that folder holds model files.
+    What is inserted replaces the last path segment, with a name's glob
+    characters escaped (`[*]`) so that it names that one file."""
+    import glob
+
+    from ..language.syntax import unescape
+    from ..language.workspace import workspace_root
+
+    if not os.path.isabs(path):
+        return []
+    typed = unescape('"' + typed + '"') if "\\" in typed else typed
+    folder_part = typed.rsplit("/", 1)[0] + "/" if "/" in typed else ""
+    if _GLOB_CHARS.intersection(folder_part) or folder_part.startswith("/"):
+        return []
+    here = os.path.dirname(path)
+    folder = os.path.normpath(os.path.join(here, folder_part))
+    top = os.path.realpath(workspace_root(path))
+    real = os.path.realpath(folder)
+    if not (real == top or real.startswith(top.rstrip(os.sep) + os.sep)):
+        return []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    folders: list[tuple[str, str, str]] = []
+    files: list[tuple[str, str, str]] = []
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        full = os.path.join(folder, e.name)
+        inside = os.path.realpath(full)
+        if not inside.startswith(top.rstrip(os.sep) + os.sep):
+            continue  # a link out of the workspace: an include would be refused
+        if e.is_dir():
+            folders.append((e.name + "/", "folder", _string_text(glob.escape(e.name)) + "/"))
+        elif e.name.endswith(".prep") and e.is_file() and os.path.normpath(full) != os.path.normpath(path):
+            files.append((e.name, "file", _string_text(glob.escape(e.name))))
+    every = [("*.prep", "file", "*.prep")] if files else []
+    return every + files + folders
+
+
+def _string_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _attribute_context(code: str):
@@ -630,6 +724,13 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
     model = analysis.model
     if model is None:
         return []
+    if len(getattr(model, "files", None) or ()) > 1:
+        return _own_symbols(analysis)
+    return _symbols_of(analysis)
+
+
+def _symbols_of(analysis: Analysis) -> list[Symbol]:
+    model = analysis.model
     groups = {g.name: Symbol(g.name, g.label or "", "group", g.span, _group_name_span(analysis, g.name) or g.span)
               for g in model.groups.values()}
     top: list[Symbol] = []
@@ -672,6 +773,23 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
         for b in blocks:
             b.children.sort(key=_position)
     return sorted(top, key=_position)
+
+
+def _own_symbols(analysis: Analysis) -> list[Symbol]:
+    """The symbols of one file of a workspace: what its own statements
+    declare (the model holds every file's)."""
+    path = analysis.path
+    full = _symbols_of(analysis)
+    keep = []
+    stack = [(full, keep)]
+    while stack:
+        symbols, out = stack.pop()
+        for sym in symbols:
+            if sym.span.path == path:
+                out.append(sym)
+            else:  # another file's group or stage: what this file put in it stays, at the top
+                stack.append((sym.children, keep))
+    return sorted(keep, key=_position)
 
 
 def _position(symbol: Symbol) -> tuple[int, int]:

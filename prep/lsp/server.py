@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import os
 import traceback
@@ -25,14 +26,17 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol
 
 from .._version import __version__
-from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, Span
+from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, PrepError, Span
 from ..linter.rule import RULES_URL_VARIABLE
 from . import analysis as A
 from . import semantic
+from .project import Project, View
 
 # diagnostics wait this long after the last change before the model is
 # analysed again (typing a word sends one change per key)
 DEBOUNCE_SECONDS = 0.05
+# the garbage collector's full pass waits for this much quiet (see publish)
+IDLE_COLLECT_SECONDS = 1.0
 
 SEVERITY = {ERROR: lsp.DiagnosticSeverity.Error, WARNING: lsp.DiagnosticSeverity.Warning,
             INFO: lsp.DiagnosticSeverity.Information}
@@ -42,7 +46,8 @@ SYMBOL_KIND = {"group": lsp.SymbolKind.Namespace, "stage": lsp.SymbolKind.Event,
 COMPLETION_KIND = {"deliverable": lsp.CompletionItemKind.Value, "keyword": lsp.CompletionItemKind.Keyword,
                    "attribute": lsp.CompletionItemKind.Property, "stage": lsp.CompletionItemKind.Enum,
                    "owner": lsp.CompletionItemKind.Text, "colour": lsp.CompletionItemKind.Color,
-                   "dear": lsp.CompletionItemKind.EnumMember, "threshold": lsp.CompletionItemKind.Value}
+                   "dear": lsp.CompletionItemKind.EnumMember, "threshold": lsp.CompletionItemKind.Value,
+                   "file": lsp.CompletionItemKind.File, "folder": lsp.CompletionItemKind.Folder}
 
 
 def uri_to_path(uri: str) -> str:
@@ -138,6 +143,13 @@ class PrepServer(LanguageServer):
         # per document: (its knowhow, the words of each line read so far)
         self.token_lines: dict[str, tuple[frozenset, dict]] = {}
         self.token_results = 0
+        # workspaces: which root each file is checked with, the parses kept,
+        # and the last analysis of each root's whole model
+        self.project = Project(self.buffer_text, self.folder_paths)
+        self.views: dict[str, View] = {}           # root -> its model and files, as last analysed
+        self.open_paths: dict[str, str] = {}      # path -> the URI the editor opened it as
+        self.checked_with: dict[str, str | None] = {}  # uri -> the root its diagnostics came from
+        self.collect: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------
     def lines(self, text: str) -> A.Lines:
@@ -156,13 +168,37 @@ class PrepServer(LanguageServer):
         except OSError as e:  # neither open nor on disk: nothing to say about it
             raise NotOpen(uri) from e
 
+    def buffer_text(self, path: str) -> str | None:
+        """The text of the editor's buffer of `path`, when it is open."""
+        uri = self.open_paths.get(path)
+        document = self.workspace.text_documents.get(uri) if uri is not None else None
+        return document.source if document is not None else None
+
+    def folder_paths(self) -> list[str]:
+        folders = [uri_to_path(f.uri) for f in self.workspace.folders.values()] if self.workspace.folders else []
+        if not folders and self.workspace.root_path:
+            folders = [self.workspace.root_path]
+        return folders
+
+    def uri_of(self, path: str) -> str:
+        return self.open_paths.get(path) or _uri_for(path)
+
     def analysis(self, uri: str) -> A.Analysis:
-        """The analysis of the document's current text (cached by text)."""
+        """The analysis of the document's current text: of its root's whole
+        model when it belongs to a workspace, else of the text alone
+        (cached by text)."""
         text = self.text_of(uri)
+        path = path_of(uri)
+        root = self.project.root_of(path) if os.path.isabs(path) else None
+        if root is not None:
+            view = self.view_of(root, path)
+            result = view.find(path) if view is not None else None
+            if result is not None and result.text == text:
+                self.analyses[uri] = result
+                return result
         cached = self.analyses.get(uri)
-        if cached is not None and cached.text == text:
+        if cached is not None and cached.text == text and cached.workspace is None:
             return cached
-        path = uri_to_path(uri)
         options, config_error = lint_options_for(path)
         result = A.analyse(text, path, lint_options=options, encoding=self.encoding())
         if config_error and not result.config_error:
@@ -170,25 +206,89 @@ class PrepServer(LanguageServer):
         self.analyses[uri] = result
         return result
 
+    def view_of(self, root: str, path: str | None = None):
+        """The analysis of `root`'s model for the files as they read now
+        (kept while no file of it changes); None when the root cannot be
+        read (gone from disk): its files are then models on their own."""
+        view = self.views.get(root)
+        if view is None or (path is not None and view.find(path) is None) or not self.project.current(view):
+            try:
+                view = self.views[root] = self.project.view(root, workspace_lint_settings, self.encoding())
+            except (OSError, PrepError):
+                return None
+        return view
+
     def publish(self, uri: str) -> None:
+        """Diagnostics for `uri`; for a file of a workspace, for every open
+        file of its root (a change in one file can add or clear findings
+        in another). The cyclic garbage collector waits meanwhile, and runs
+        once the editor has been quiet for IDLE_COLLECT_SECONDS: with a
+        big workspace's parses kept, one full collection in the middle
+        costs as much as the model it interrupts."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._publish(uri)
+        finally:
+            if enabled:
+                gc.enable()
+        if self.collect is not None:
+            self.collect.cancel()
+        self.collect = asyncio.get_event_loop().call_later(IDLE_COLLECT_SECONDS, self._collect_garbage)
+
+    def _collect_garbage(self) -> None:
+        self.collect = None
+        gc.collect()
+
+    def _publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
         try:
             result = self.analysis(uri)
-            diagnostics = [self.to_lsp_diagnostic(result, d) for d in result.diagnostics]
-            if result.config_error:
-                diagnostics.append(lsp.Diagnostic(
-                    range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), severity=lsp.DiagnosticSeverity.Warning,
-                    source="prep", message=f"configuration: {result.config_error} (linted with the defaults)"))
-            version = self.workspace.get_text_document(uri).version
+            view = result.workspace
+            if view is None:
+                targets = [(uri, result)]
+            else:
+                targets = [(self.open_paths[p], r) for p, r in view.analyses.items() if p in self.open_paths]
+                if all(u != uri for u, _ in targets):  # opened by another path to it (a link)
+                    targets.append((uri, result))
+            messages = [(u, self.diagnostics_of(r), self.workspace.get_text_document(u).version, r)
+                        for u, r in targets]
         except Exception:  # noqa: BLE001
             self.log_failure("diagnostics")
             return
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+        root = view.root if view is not None else None
+        for u, diagnostics, version, r in messages:
+            self.checked_with[u] = root
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=u, diagnostics=diagnostics, version=version))
+        if root is not None:
+            # a file the root no longer reaches is checked on its own again
+            done = {u for u, *_ in messages}
+            for u, was in list(self.checked_with.items()):
+                if was == root and u not in done and u in self.workspace.text_documents:
+                    self.checked_with[u] = None
+                    self.schedule(u, 0)
         try:
             _refresh_tokens_if_stale(self, uri, result)
         except Exception:  # noqa: BLE001
             self.log_failure("semantic tokens refresh")
+
+    def diagnostics_of(self, result: A.Analysis) -> list[lsp.Diagnostic]:
+        diagnostics = [self.to_lsp_diagnostic(result, d) for d in result.diagnostics]
+        if result.config_error:
+            diagnostics.append(lsp.Diagnostic(
+                range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), severity=lsp.DiagnosticSeverity.Warning,
+                source="prep", message=f"configuration: {result.config_error} (linted with the defaults)"))
+        return diagnostics
+
+    def location(self, result: A.Analysis, span: Span, uri: str | None = None) -> lsp.Location | None:
+        """Where `span` is, in `result`'s file or another file of its workspace."""
+        if span.path != result.path and result.workspace is not None:
+            other = result.workspace.analyses.get(span.path)
+            if other is None:
+                return None
+            return lsp.Location(uri=self.uri_of(span.path), range=self.range(other.lines, span))
+        return lsp.Location(uri=uri or self.uri_of(result.path), range=self.range(result.lines, span))
 
     def schedule(self, uri: str, delay: float = DEBOUNCE_SECONDS) -> None:
         old = self.pending.pop(uri, None)
@@ -200,9 +300,12 @@ class PrepServer(LanguageServer):
     def to_lsp_diagnostic(self, result: A.Analysis, d: Diagnostic) -> lsp.Diagnostic:
         message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
         href = A.rule_doc_uri(d.code, self.rules_url)
-        related = [lsp.DiagnosticRelatedInformation(
-            location=lsp.Location(uri=_uri_for(r.span.path), range=self.range(result.lines, r.span)),
-            message=r.message) for r in d.related if r.span.path == d.span.path]
+        related = []
+        for r in d.related:
+            where = self.location(result, r.span) if r.span.path != d.span.path else \
+                lsp.Location(uri=_uri_for(r.span.path), range=self.range(result.lines, r.span))
+            if where is not None:
+                related.append(lsp.DiagnosticRelatedInformation(location=where, message=r.message))
         return lsp.Diagnostic(
             range=self.range(result.lines, d.span), severity=SEVERITY.get(d.severity, lsp.DiagnosticSeverity.Error),
             code=d.code, code_description=lsp.CodeDescription(href=href) if href else None, source="prep",
@@ -222,6 +325,24 @@ class PrepServer(LanguageServer):
                                                     f"{traceback.format_exc(limit=6)}"))
         except Exception:  # noqa: BLE001
             pass
+
+
+def path_of(uri: str) -> str:
+    path = uri_to_path(uri)
+    return os.path.normpath(path) if os.path.isabs(path) else path
+
+
+def workspace_lint_settings(root: str):
+    """(lint options, LintSettings or None, configuration error) for a
+    workspace: its root's, as `prep lint ROOT` uses them."""
+    from ..linter.config import ConfigFinder
+    from ..linter.run import Overrides, lint_options
+
+    try:
+        settings = ConfigFinder(default_root=os.path.dirname(root)).for_file(root)
+        return lint_options(root, settings, Overrides()), settings, None
+    except Exception as e:  # noqa: BLE001 - a bad configuration: the defaults, and the reason shown
+        return {}, None, str(e)
 
 
 def lint_options_for(path: str) -> tuple[dict, str | None]:
@@ -277,13 +398,31 @@ def answering(default=None, what: str | None = None):
 # documents
 
 
+def _noted(ls: PrepServer, uri: str, opened: bool = False) -> None:
+    """Tell the project what a document reads now (its include lines decide
+    which root files belong to); a file never seen may be a new part."""
+    try:
+        path = path_of(uri)
+        if opened:
+            if path not in ls.project.includes:
+                ls.project.forget()
+            ls.open_paths[path] = uri
+        document = ls.workspace.text_documents.get(uri)
+        if document is not None:
+            ls.project.note(path, document.source)
+    except Exception:  # noqa: BLE001
+        ls.log_failure("reading the workspace")
+
+
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: PrepServer, params: lsp.DidOpenTextDocumentParams):
+    _noted(ls, params.text_document.uri, opened=True)
     ls.schedule(params.text_document.uri, 0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: PrepServer, params: lsp.DidChangeTextDocumentParams):
+    _noted(ls, params.text_document.uri)
     ls.schedule(params.text_document.uri)
 
 
@@ -302,12 +441,28 @@ def did_close(ls: PrepServer, params: lsp.DidCloseTextDocumentParams):
     ls.sent_tokens.pop(uri, None)
     ls.token_lines.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    path = path_of(uri)
+    root = ls.checked_with.pop(uri, None)
+    if ls.open_paths.get(path) == uri:
+        del ls.open_paths[path]
+    try:  # the file reads as on disk again: its root's other open files are checked with that
+        ls.project.note(path, ls.project.files.read(path) if os.path.isfile(path) else "")
+    except Exception:  # noqa: BLE001 - a file that cannot be read is its root's error
+        pass
+    if root is not None:
+        for other, was in list(ls.checked_with.items()):
+            if was == root:
+                ls.schedule(other, 0)
+                break
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched(ls: PrepServer, params):
-    # a prep.toml / pyproject.toml changed: lint every open document again
+    # a prep.toml / pyproject.toml changed, or model files came, went or
+    # changed on disk: find the roots again and lint every open document
     ls.analyses.clear()
+    ls.views.clear()
+    ls.project.forget()
     for uri in list(ls.workspace.text_documents):
         ls.schedule(uri, 0)
 
@@ -359,18 +514,28 @@ def definition(ls: PrepServer, params: lsp.DefinitionParams):
     result = ls.analysis(params.text_document.uri)
     where = _position(ls, result, params.position)
     occ = result.occurrence_at(*where)
+    uri = params.text_document.uri
     if occ is not None and occ.role == "stage":
         stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
         span = getattr(stage, "span", None)
-        return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, span)) if span else None
+        return ls.location(result, span, uri) if span else None
     if occ is not None and occ.role == "measure":
         m = (getattr(result.model, "measures", None) or {}).get(occ.name)
         span = getattr(m, "span", None)
-        return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, span)) if span else None
+        return ls.location(result, span, uri) if span else None
     d = result.deliverable_at(*where)
     if d is None or d.span is None:
         return None
-    return lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, d.span))
+    return ls.location(result, d.span, uri)
+
+
+def _every_file(result: A.Analysis, uri: str, ls: PrepServer):
+    """(uri, analysis) of each file of `result`'s model, its own first."""
+    yield uri, result
+    if result.workspace is not None:
+        for path, other in result.workspace.analyses.items():
+            if other is not result:
+                yield ls.uri_of(path), other
 
 
 @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
@@ -378,14 +543,15 @@ def definition(ls: PrepServer, params: lsp.DefinitionParams):
 def references(ls: PrepServer, params: lsp.ReferenceParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
+    files = _every_file(result, params.text_document.uri, ls)
     if occ is not None and occ.role == "stage":
-        return [lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, s))
-                for s in result.stage_references(occ.name)]
+        return [lsp.Location(uri=u, range=ls.range(r.lines, s)) for u, r in files
+                for s in r.stage_references(occ.name)]
     if occ is None or not occ.is_deliverable:
         return []
     include = params.context.include_declaration if params.context else True
-    return [lsp.Location(uri=params.text_document.uri, range=ls.range(result.lines, s))
-            for s in result.references(occ.name, include)]
+    return [lsp.Location(uri=u, range=ls.range(r.lines, s)) for u, r in files
+            for s in r.references(occ.name, include)]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
@@ -433,7 +599,7 @@ def workspace_symbol(ls: PrepServer, params: lsp.WorkspaceSymbolParams):
     for path in _workspace_files(ls):
         if path in seen:
             continue
-        entry = _file_symbols(ls, path)
+        entry = _workspace_file_symbols(ls, path) or _file_symbols(ls, path)
         if entry is not None:
             lines, symbols = entry
             out.extend(_flat_symbols(ls, _uri_for(path), lines, symbols, query))
@@ -465,6 +631,17 @@ def _workspace_files(ls: PrepServer):
             if count > 500:  # a workspace symbol search stays quick
                 return
             yield os.path.abspath(path)
+
+
+def _workspace_file_symbols(ls: PrepServer, path: str):
+    """The symbols of a file that belongs to a root, from the root's model:
+    what the file declares, not the names it only uses from its siblings."""
+    root = ls.project.root_of(path)
+    view = ls.view_of(root) if root is not None else None
+    result = view.find(path) if view is not None else None
+    if result is None:
+        return None
+    return result.lines, A.document_symbols(result)
 
 
 def _file_symbols(ls: PrepServer, path: str):
@@ -510,6 +687,8 @@ def rename(ls: PrepServer, params: lsp.RenameParams):
     occ = result.occurrence_at(*_position(ls, result, params.position))
     if occ is None or not occ.is_deliverable:
         raise Refused("there is no deliverable name here to rename")
+    if result.workspace is not None:
+        return _rename_across(ls, uri, result, occ.name, params.new_name)
     try:
         edits = A.rename_edits(result, occ.name, params.new_name)
     except A.RenameRefused as e:
@@ -518,21 +697,75 @@ def rename(ls: PrepServer, params: lsp.RenameParams):
                                             for s, t in edits]})
 
 
+def _rename_across(ls: PrepServer, uri: str, result: A.Analysis, name: str, new_name: str) -> lsp.WorkspaceEdit:
+    """A rename in every file of the workspace's model, or a refusal that
+    says why: the new name is taken anywhere in the model, or a file to
+    edit is read-only (its edit could not be saved: the files would
+    disagree)."""
+    try:
+        replacement = A.checked_new_name(result.model, name, new_name)
+    except A.RenameRefused as e:
+        raise Refused(str(e)) from None
+    edits = {}
+    for u, r in _every_file(result, uri, ls):
+        spans = r.references(name)
+        if spans:
+            edits[u] = (r, [lsp.TextEdit(range=ls.range(r.lines, s), new_text=replacement) for s in spans])
+    for u, (r, _) in edits.items():
+        if not _writable(r.path):
+            shown = os.path.relpath(r.path, os.path.dirname(result.workspace.root))
+            raise Refused(f"'{name}' is also in {shown}, which is read-only: the rename would leave "
+                          f"that file behind; make it writable first")
+    caps = ls.client_capabilities.workspace
+    if caps and caps.workspace_edit and caps.workspace_edit.document_changes:
+        changes = []
+        for u, (_, text_edits) in edits.items():
+            document = ls.workspace.text_documents.get(u)
+            changes.append(lsp.TextDocumentEdit(
+                text_document=lsp.OptionalVersionedTextDocumentIdentifier(
+                    uri=u, version=document.version if document is not None else None),
+                edits=text_edits))
+        return lsp.WorkspaceEdit(document_changes=changes)
+    return lsp.WorkspaceEdit(changes={u: text_edits for u, (_, text_edits) in edits.items()})
+
+
+def _writable(path: str) -> bool:
+    """Whether a file may be edited: writable for this process and not
+    marked read-only (no write permission bit at all, which even root,
+    for whom every file is writable, takes as the owner's wish)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True  # an unsaved buffer: the editor holds it
+    return os.access(path, os.W_OK) and bool(st.st_mode & 0o222)
+
+
 # --------------------------------------------------------------------------
 # completion
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
-                lsp.CompletionOptions(trigger_characters=["[", ",", ":", " "]))
+                lsp.CompletionOptions(trigger_characters=["[", ",", ":", " ", '"', "/"]))
 @answering()
 def completion(ls: PrepServer, params: lsp.CompletionParams):
     uri = params.text_document.uri
     result = ls.analysis(uri)
     line, column = _position(ls, result, params.position)
     items = []
-    for i, (label, kind, insert) in enumerate(A.completions(result, line, column)):
-        items.append(lsp.CompletionItem(label=label, kind=COMPLETION_KIND[kind], detail=kind,
-                                        insert_text=insert, sort_text=f"{'0' if kind != 'keyword' else '1'}{i:06d}"))
+    found = A.completions(result, line, column)
+    segment = None
+    if found and found[0][1] in ("file", "folder"):
+        # a path: each item replaces what is typed after the last '/' (or the quote)
+        before = result.lines.line(line - 1)[: column - 1]
+        start = max(before.rfind("/"), before.rfind('"')) + 2
+        segment = lsp.Range(lsp.Position(*result.lines.to_utf16(line, start)), params.position)
+    elif params.context is not None and params.context.trigger_character in ('"', "/"):
+        found = []  # those two open a path after `include`, nothing elsewhere
+    for i, (label, kind, insert) in enumerate(found):
+        items.append(lsp.CompletionItem(
+            label=label, kind=COMPLETION_KIND[kind], detail=kind, sort_text=f"{'0' if kind != 'keyword' else '1'}{i:06d}",
+            insert_text=insert if segment is None else None,
+            text_edit=lsp.TextEdit(range=segment, new_text=insert) if segment is not None else None))
     return lsp.CompletionList(is_incomplete=False, items=items)
 
 

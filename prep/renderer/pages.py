@@ -62,9 +62,12 @@ def page_file_name(path: str, number: int, count: int) -> str:
 
 def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = None, legend: bool = False,
                  findings=None, theme=None, dpi: float | None = None, view: str = "diagram",
-                 embed_fonts: bool = True, engine: str = "prep", health: dict | None = None) -> Pages:
+                 embed_fonts: bool = True, engine: str = "prep", health: dict | None = None,
+                 marks=None) -> Pages:
     """`model` fitted to `page` and drawn as `fmt` (see the module's docstring);
-    `health`: measured deliverable -> colour from data (`--status`)."""
+    `health`: measured deliverable -> colour from data (`--status`); `marks`:
+    sheet model -> the marks to draw it with (`prep render --part`: each
+    page marks the neighbours it holds), or None."""
     from . import render
     from .dot import resolve_theme
 
@@ -84,7 +87,8 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
     def drawn(s: Sheet, as_fmt: str) -> bytes:
         look = replace(theme, font_size=s.font_size)
         return render(s.model, as_fmt, direction=s.direction, legend=legend, findings=mine(s), theme=look,
-                      dpi=dpi, layout=s.layout, embed_fonts=embed_fonts, view=view, health=health)
+                      dpi=dpi, layout=s.layout, embed_fonts=embed_fonts, view=view, health=health,
+                      marks=marks(s.model) if marks is not None else None)
 
     if fmt == "pdf":
         from .pdfpages import merge
@@ -99,14 +103,14 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
         for s in sheets:
             slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine(s),
                                            theme=replace(theme, font_size=s.font_size), layout=s.layout,
-                                           health=health)))
+                                           health=health, marks=marks(s.model) if marks is not None else None)))
         return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
     if fmt == "drawio":
         from .drawio import DrawioPage, page_name, to_drawio
 
         name = page_name(model)
         pages = [DrawioPage(f"{name} ({s.number}/{len(sheets)})" if len(sheets) > 1 else name, s.model, s.layout,
-                            mine(s)) for s in sheets]
+                            mine(s), marks(s.model) if marks is not None else None) for s in sheets]
         return Pages(tuple(sheets), (to_drawio(pages, theme=replace(theme, font_size=sheets[0].font_size)),))
     return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))
 

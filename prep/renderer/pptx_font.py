@@ -28,12 +28,12 @@ read.
 from __future__ import annotations
 
 import io
-import os
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .. import _cachefile as cachefile
 from ..layouter.fonts import FONT_FAMILY
 from .webfont import _SUPERSET, FontUnavailable, _cache_dir, _key, font_path
 
@@ -151,13 +151,7 @@ def _cached(font: Path, chars: str, tag: str, suffix: str, make, valid) -> bytes
     except OSError:
         pass
     data = make()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:  # a cache that cannot be written is no error
-        pass
+    cachefile.save(path, data)  # a cache that cannot be written is no error
     return data
 
 

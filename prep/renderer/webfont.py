@@ -31,6 +31,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from .. import _cachefile as cachefile
 from ..layouter.fonts import FONT_FAMILY, bundled_font_dir
 
 FONT_FILE = "NotoSansCJKjp-Regular.otf"
@@ -173,15 +174,7 @@ class _Superset:
 
     def _save(self, font: Path) -> None:
         chars = "".join(sorted(self.chars)).encode("utf-8")
-        data = self.HEADER + len(chars).to_bytes(4, "big") + chars + self.font
-        path = self._file(font)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        cachefile.save(self._file(font), self.HEADER + len(chars).to_bytes(4, "big") + chars + self.font)
 
     def _ensure(self, font: Path, text: str) -> None:
         """(lock held) make the superset hold `text`'s characters."""
@@ -306,13 +299,7 @@ def base_font(cut: bool = True) -> bytes | None:
         if data is not None:
             return data
         data = _cut(font, "".join(sorted(base_characters())), None)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        cachefile.save(path, data)
         return data
 
 
@@ -342,16 +329,13 @@ def _read_cached(path: Path) -> tuple[bytes, str] | None:
 def _write_cached(path: Path, data: bytes, flavor: str) -> None:
     """Atomically, and forget the oldest entries beyond CACHE_KEEP; a cache
     that cannot be written is no error."""
+    if not cachefile.save(path.with_suffix("." + flavor), data):
+        return
+    global _writes
+    _writes += 1
+    if _writes % 50 != 1:  # look at the folder on the first write, then every 50th
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        target = path.with_suffix("." + flavor)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        global _writes
-        _writes += 1
-        if _writes % 50 != 1:  # look at the folder on the first write, then every 50th
-            return
         entries = list(path.parent.glob("*.woff*"))
         if len(entries) > CACHE_KEEP:  # forget a tenth at once, not one file per write
             entries.sort(key=lambda p: p.stat().st_mtime_ns)

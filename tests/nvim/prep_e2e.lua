@@ -3,8 +3,8 @@
 --
 --   nvim --headless -u NONE -i NONE -n -c "luafile tests/nvim/prep_e2e.lua"
 --
--- with PREP_E2E_DIR (a folder holding model.prep, formatted.prep and
--- empty.prep), PREP_E2E_CMD (the server command as a JSON array),
+-- with PREP_E2E_DIR (a folder holding model.prep, formatted.prep,
+-- empty.prep and a workspace ws/ of main.prep, sales.prep, delivery.prep), PREP_E2E_CMD (the server command as a JSON array),
 -- PREP_E2E_ENCODING (utf-16, utf-8 or utf-32) and PREP_E2E_OUT (the JSON
 -- file to write). Works on Neovim 0.7 (vim.lsp.start_client) and on 0.8+
 -- (vim.lsp.start); semantic tokens are read through the client on 0.9+ and
@@ -155,6 +155,36 @@ local function run()
     out.untouched[name] = { result = reply.result or vim.NIL, modified = vim.bo[b].modified }
   end
   step("formatting untouched")
+
+  -- a workspace (ws/: main.prep includes sales.prep and delivery.prep):
+  -- the included file open alone is checked with its root's model
+  local function open_with(path)
+    vim.cmd("edit " .. vim.fn.fnameescape(path))
+    local b = vim.api.nvim_get_current_buf()
+    vim.bo[b].filetype = "prep"
+    vim.lsp.buf_attach_client(b, client.id)
+    return b
+  end
+  local sales = open_with(dir .. "/ws/sales.prep")
+  assert(vim.wait(TIMEOUT, function() return #vim.diagnostic.get(sales) > 0 end, 20), "no diagnostics in sales.prep")
+  out.ws_diagnostics = {}
+  for _, d in ipairs(vim.diagnostic.get(sales)) do
+    table.insert(out.ws_diagnostics, { code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code),
+                                       lnum = d.lnum, col = d.col, end_col = d.end_col })
+  end
+  step("workspace diagnostics")
+  -- 𠮷価格表 on line 4 of sales.prep is declared in delivery.prep
+  out.ws_definition = request(client, sales, "textDocument/definition", at(sales, client, 4, "𠮷価格表"))
+  step("workspace definition")
+  out.ws_rename_refused = request(client, sales, "textDocument/rename",
+                                  vim.tbl_extend("force", at(sales, client, 4, "受注"), { newName = "導入計画" }))
+  local ws_rename = request(client, sales, "textDocument/rename",
+                            vim.tbl_extend("force", at(sales, client, 4, "受注"), { newName = "契約" }))
+  out.ws_rename_error = ws_rename.error
+  if ws_rename.result then vim.lsp.util.apply_workspace_edit(ws_rename.result, client.offset_encoding) end
+  out.ws_after_rename = { sales = lines_of(sales),
+                          delivery = lines_of(vim.fn.bufadd(dir .. "/ws/delivery.prep")) }
+  step("workspace rename")
 
   -- a clean stop: shutdown and exit
   for _, c in ipairs(clients()) do c.stop() end

@@ -41,6 +41,9 @@ def place(lg) -> None:
     label_b = [(lg.glabel[g][1] if lg.lr else 0.0) for g in range(G)]
     min_width = [(lg.glabel[g][0] + 2 * GROUP_PAD if not lg.lr else 2 * GROUP_PAD) for g in range(G)]
     cons: dict[tuple[int, int], float] = {}
+    # the separations across the flow (a page's pieces: closer, as its ranks are)
+    k = lg.spec.lateral_gap
+    node_sep, virtual_sep, group_sep = NODE_SEP * k, VIRTUAL_SEP * k, GROUP_SEP * k
 
     def need(a, b, gap):
         k = (a, b)
@@ -60,12 +63,12 @@ def place(lg) -> None:
             if pk == "n":
                 a, ga = po, hi_b[po]
                 if kind == "n":
-                    sep = NODE_SEP if (po < lg.n_real and obj < lg.n_real) else VIRTUAL_SEP
+                    sep = node_sep if (po < lg.n_real and obj < lg.n_real) else virtual_sep
                     if po < lg.n_real or obj < lg.n_real:
-                        sep = max(sep, VIRTUAL_SEP)
+                        sep = max(sep, virtual_sep)
                     need(a, obj, ga + sep + lo_b[obj])
                 elif kind == "o":
-                    need(a, L(obj), ga + GROUP_SEP)
+                    need(a, L(obj), ga + group_sep)
                 else:  # close of the enclosing group
                     need(a, R(obj), ga + GROUP_PAD)
             elif pk == "o":
@@ -78,9 +81,9 @@ def place(lg) -> None:
                     pass  # an empty stretch of a frame: L <= R holds already
             else:  # pk == "c"
                 if kind == "n":
-                    need(R(po), obj, GROUP_SEP + lo_b[obj])
+                    need(R(po), obj, group_sep + lo_b[obj])
                 elif kind == "o":
-                    need(R(po), L(obj), GROUP_SEP)
+                    need(R(po), L(obj), group_sep)
                 else:
                     need(R(po), R(obj), GROUP_PAD)
             prev = (kind, obj)
@@ -107,7 +110,8 @@ def place(lg) -> None:
         for b, gap in succ[a]:
             if x[b] < xa + gap:
                 x[b] = xa + gap
-    if lg.previous is not None:
+    anchored = lg.previous is not None and not lg.spec.order_only
+    if anchored:
         incremental.anchor(lg, x, topo, pred, succ, total, G, L, R)
     else:
         # pull each node towards its neighbours within what its rank allows,
@@ -134,7 +138,7 @@ def place(lg) -> None:
             x[R(g)] = max(x[c] + gap for c, gap in pred[R(g)])
     edges_lo = [x[v] - lo_b[v] for v in range(total)]
     edges_lo += [x[L(g)] for g in range(G) if lg.span[g] is not None]
-    shift = min(edges_lo, default=0.0) if lg.previous is None else min(0.0, min(edges_lo, default=0.0))
+    shift = min(edges_lo, default=0.0) if not anchored else min(0.0, min(edges_lo, default=0.0))
     lg.b = [v - shift for v in x]
     lg.L, lg.R = L, R
 
@@ -156,7 +160,16 @@ def rank_coordinates(lg) -> list[float]:
                 width[s[0]] = max(width[s[0]], lg.glabel[g][0] + 2 * GROUP_PAD * (lg.gdepth[g] + 1))
     depth = max((d + 1 for d in lg.gdepth), default=0)
     rank_sep = RANK_SEP * lg.spec.rank_gap
-    gap = [rank_sep + 2 * GROUP_PAD * depth] * max(0, lg.n_ranks - 1)
+    # a frame reaches GROUP_PAD a level beyond its boxes along the flow: room
+    # for that only where frames end (before the gap) or start (after it),
+    # not between every two ranks (a 20-rank picture with one level of
+    # groups spent 20 x 18 pt on frame sides that were not there)
+    ends, starts = [0] * lg.n_ranks, [0] * lg.n_ranks
+    for g, s in enumerate(lg.span):
+        if s is not None:
+            ends[s[1]] = max(ends[s[1]], lg.gdepth[g] + 1)
+            starts[s[0]] = max(starts[s[0]], lg.gdepth[g] + 1)
+    gap = [rank_sep + GROUP_PAD * (ends[r] + starts[r + 1]) for r in range(lg.n_ranks - 1)]
     # TB: a frame's title sits above its first rank, in a band routes cross
     # straight (they turn before it)
     lg.band = [0.0] * lg.n_ranks

@@ -18,6 +18,7 @@ def geometry(lg) -> Layout:
     # frames along the flow axis: around their members and nested frames
     G = len(lg.group_names)
     frame_a: list[tuple[float, float] | None] = [None] * G
+    title_a: dict[int, float] = {}   # LR: where each frame's title starts along the flow
     for g in sorted(range(G), key=lambda g: -lg.gdepth[g]):
         if lg.span[g] is None:
             continue
@@ -36,6 +37,11 @@ def geometry(lg) -> Layout:
             r0 = lg.span[g][0]
             lo = min(lo, a_of_rank[r0] - lg.rank_width[r0] / 2 + GROUP_PAD * lg.gdepth[g])
             hi = max(hi, lo + lg.glabel[g][0] + 2 * GROUP_PAD)
+            # the title within its column, where routes run straight: an outer frame's
+            # corner lies in the gap before it, where routes turn (a route climbing
+            # into the frame crossed the start of its title)
+            title_a[g] = max(lo + GROUP_PAD, a_of_rank[r0] - lg.rank_width[r0] / 2)
+            hi = max(hi, title_a[g] + lg.glabel_text[g][0] + GROUP_PAD)
         frame_a[g] = (lo, hi)
     # the drawing's extent, then a margin (and the title) around it
     a_lo = min([a[v] - lg.ext_a[v] / 2 for v in range(lg.n_real)] +
@@ -73,7 +79,8 @@ def geometry(lg) -> Layout:
         frame = box((lo + hi) / 2, (bl + br) / 2, hi - lo, br - bl)
         groups[name] = frame
         lw, lh = lg.glabel_text[g]
-        group_labels[name] = Box(frame.left + GROUP_PAD + lw / 2, frame.top + GROUP_PAD / 2 + lh / 2, lw, lh)
+        left = point(title_a[g], 0.0)[0] if g in title_a else frame.left + GROUP_PAD
+        group_labels[name] = Box(left + lw / 2, frame.top + GROUP_PAD / 2 + lh / 2, lw, lh)
     columns = []
     for c, (stage, text, (lw, lh)) in enumerate(spec.columns or ()):
         lo, hi = lg.column_a[c]

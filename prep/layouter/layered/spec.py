@@ -85,3 +85,10 @@ class GraphSpec:
     # tighter (the page's width is what they are fitted to; routes still turn
     # between ranks)
     rank_gap: float = 1.0
+    # the separations across the flow (boxes, edges, sibling frames), as a
+    # share of NODE_SEP, VIRTUAL_SEP and GROUP_SEP
+    lateral_gap: float = 1.0
+    # `previous` gives only the order across the flow (no sweeps; positions
+    # packed and pulled afresh, not anchored to it): a part of a drawing laid
+    # out in the order the whole drawing found, at a fraction of the cost
+    order_only: bool = False

@@ -1,0 +1,365 @@
+"""`prep lsp` on a workspace (issue 20, point 4): a real server process
+driven by pytest-lsp's client over real files in a temporary folder.
+
+Each test has its own workspace (a folder with a prep.toml) holding the
+issue's split model: main.prep includes sales.prep (makes 受注 from
+𠮷提案書 and 𠮷価格表) and delivery.prep (declares 𠮷価格表, makes 導入計画
+from 受注). 𠮷 lies outside the BMP, so every range in the other file is
+checked in UTF-16 units, not code points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "delivery.prep"\n'
+SALES = """\
+# 営業: 𠮷価格表 is kept by delivery.prep
+deliverable 顧客課題 [external]
+knowhow 提案ノウハウ [owner: 営業部]
+deliverable 𠮷提案書
+deliverable 受注
+顧客課題, 提案ノウハウ -> 𠮷提案書
+𠮷提案書, 𠮷価格表 -> 受注
+"""
+DELIVERY = """\
+deliverable 𠮷価格表 [external]
+knowhow 導入ノウハウ [owner: 導入部]
+deliverable 導入計画 [final]
+受注, 導入ノウハウ -> 導入計画
+"""
+CROSS_FILE_NOISE = {"I102", "I103", "I104", "I105"}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("lspws")
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "prep", "lsp"]))
+async def client(lsp_client: LanguageClient, folder: Path):
+    @lsp_client.feature(lsp.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
+    def refresh(params):
+        return None
+
+    params = lsp.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+                                  root_uri=folder.as_uri(),
+                                  workspace_folders=[lsp.WorkspaceFolder(uri=folder.as_uri(), name="ws")])
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+def workspace(folder: Path, name: str, **extra: str) -> Path:
+    """A workspace of its own below the editor's folder: the split model."""
+    here = folder / name
+    here.mkdir()
+    (here / "prep.toml").write_text("", encoding="utf-8")
+    files = {"main.prep": MAIN, "sales.prep": SALES, "delivery.prep": DELIVERY, **extra}
+    for file, text in files.items():
+        (here / file).parent.mkdir(parents=True, exist_ok=True)
+        (here / file).write_text(text, encoding="utf-8")
+    return here
+
+
+def open_file(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
+        uri=uri, language_id="prep", version=1, text=path.read_text(encoding="utf-8") if text is None else text)))
+    return uri
+
+
+async def diagnostics_until(client: LanguageClient, uri: str, ok, timeout: float = 30) -> list[lsp.Diagnostic]:
+    """The diagnostics of `uri` once `ok(diagnostics)` holds (the last
+    published, or the next ones that make it hold)."""
+    async def wait():
+        while True:
+            if uri in client.diagnostics and ok(client.diagnostics[uri]):
+                return client.diagnostics[uri]
+            await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return await asyncio.wait_for(wait(), timeout)
+
+
+def pos(text: str, needle: str, offset: int = 0) -> lsp.Position:
+    """The UTF-16 position of `needle` in `text`, plus offset code points."""
+    at = text.index(needle) + offset
+    line = text.count("\n", 0, at)
+    start = text.rfind("\n", 0, at) + 1
+    return lsp.Position(line, len(text[start:at].encode("utf-16-le")) // 2)
+
+
+def span(text: str, needle: str) -> lsp.Range:
+    return lsp.Range(pos(text, needle), pos(text, needle, len(needle)))
+
+
+def codes(diagnostics) -> set[str]:
+    return {d.code for d in diagnostics}
+
+
+def doc(uri: str) -> lsp.TextDocumentIdentifier:
+    return lsp.TextDocumentIdentifier(uri=uri)
+
+
+# --------------------------------------------------------------------------
+# diagnostics come from the root's model
+
+
+async def test_an_included_file_open_alone_has_no_false_findings(client, folder):
+    here = workspace(folder, "alone")
+    sales = open_file(client, here / "sales.prep")
+    diags = await diagnostics_until(client, sales, lambda d: True)
+    # 𠮷価格表 is declared in delivery.prep (not open), 受注 is used there
+    assert not codes(diags) & CROSS_FILE_NOISE, [(d.code, d.message) for d in diags]
+    delivery = open_file(client, here / "delivery.prep")
+    diags = await diagnostics_until(client, delivery, lambda d: True)
+    assert not codes(diags) & CROSS_FILE_NOISE, [(d.code, d.message) for d in diags]
+
+
+async def test_a_change_in_one_file_republishes_the_other(client, folder):
+    here = workspace(folder, "change")
+    sales = open_file(client, here / "sales.prep")
+    delivery = open_file(client, here / "delivery.prep")
+    await diagnostics_until(client, sales, lambda d: not codes(d) & CROSS_FILE_NOISE)
+    # the declaration goes from delivery.prep (unsaved): sales.prep's use is now undeclared
+    without = DELIVERY.replace("deliverable 𠮷価格表 [external]\n", "")
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=delivery, version=2),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=without)]))
+    diags = await diagnostics_until(client, sales, lambda d: "I104" in codes(d))
+    i104 = [d for d in diags if d.code == "I104"]
+    assert [d.range for d in i104] == [lsp.Range(pos(SALES, "𠮷価格表 ->"), pos(SALES, "𠮷価格表 ->", 4))]
+    # and back: the finding is cleared in the file that did not change
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=delivery, version=3),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=DELIVERY)]))
+    await diagnostics_until(client, sales, lambda d: "I104" not in codes(d))
+
+
+async def test_an_include_error_is_at_the_include_line(client, folder):
+    (folder / "secret.prep").write_text("秘密 -> 漏洩\n", encoding="utf-8")
+    here = workspace(folder, "missing", **{"main.prep": MAIN + 'include "sucess.prep"\ninclude "../secret.prep"\n',
+                                           "success.prep": "x -> y\n"})
+    main = open_file(client, here / "main.prep")
+    diags = await diagnostics_until(client, main, lambda d: len([x for x in d if x.code == "E000"]) == 2)
+    missing, outside = sorted((d for d in diags if d.code == "E000"), key=lambda d: d.range.start.line)
+    assert missing.range.start.line == 3 and "did you mean 'success.prep'" in missing.message
+    assert outside.range.start.line == 4 and "leads out of the workspace" in outside.message
+    assert "秘密" not in str([d.message for d in diags])  # the outside file is never read
+    # the parts that did read are still one model: no false findings in the root's view
+    assert not codes(diags) & {"I104"}
+
+
+async def test_a_conflict_between_files_points_at_the_other_file(client, folder):
+    # 𠮷価格表 labelled in both files, differently: E002 in delivery.prep
+    # (read second), its related place in sales.prep, in UTF-16 units
+    sales_text = SALES + 'deliverable 𠮷価格表 "別の価格表"\n'
+    delivery_text = DELIVERY.replace("deliverable 𠮷価格表", 'deliverable 𠮷価格表 "価格表"')
+    here = workspace(folder, "conflict", **{"sales.prep": sales_text, "delivery.prep": delivery_text})
+    delivery = open_file(client, here / "delivery.prep")
+    diags = await diagnostics_until(client, delivery, lambda d: "E002" in codes(d))
+    e002 = next(d for d in diags if d.code == "E002")
+    assert e002.range == span(delivery_text, "𠮷価格表")
+    [related] = e002.related_information
+    assert related.location.uri == (here / "sales.prep").as_uri()
+    assert related.location.range == lsp.Range(lsp.Position(7, 12), lsp.Position(7, 17))  # 𠮷 is two units
+
+
+async def test_a_file_no_longer_included_is_checked_on_its_own(client, folder):
+    here = workspace(folder, "dropped")
+    main = open_file(client, here / "main.prep")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: not codes(d) & CROSS_FILE_NOISE)
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=main, version=2),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=MAIN.replace('include "delivery.prep"\n', ""))]))
+    # sales.prep alone again (with main): 𠮷価格表 is declared nowhere
+    await diagnostics_until(client, sales, lambda d: "I104" in codes(d))
+
+
+# --------------------------------------------------------------------------
+# definition, references, rename
+
+
+async def test_definition_and_references_cross_files(client, folder):
+    here = workspace(folder, "nav")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: True)
+    delivery_uri = (here / "delivery.prep").as_uri()
+    at = pos(SALES, "𠮷価格表 ->", 1)  # inside the name, after the astral 𠮷
+    found = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(sales), position=at))
+    assert found.uri == delivery_uri and found.range == span(DELIVERY, "𠮷価格表")
+    refs = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=doc(sales), position=pos(SALES, "受注\n"), context=lsp.ReferenceContext(include_declaration=True)))
+    where = sorted((r.uri, r.range.start.line, r.range.start.character) for r in refs)
+    used = pos(SALES, "-> 受注", 3)
+    assert used == lsp.Position(6, 16)  # after two astral characters: UTF-16 units
+    assert where == sorted([(delivery_uri, 3, 0), (sales, 4, 12), (sales, 6, 16)])
+
+
+async def test_rename_edits_every_file(client, folder):
+    here = workspace(folder, "rename")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: True)
+    edit = await client.text_document_rename_async(lsp.RenameParams(
+        text_document=doc(sales), position=pos(SALES, "受注\n"), new_name="契約"))
+    by_uri = {c.text_document.uri: c.edits for c in edit.document_changes}
+    delivery_uri = (here / "delivery.prep").as_uri()
+    assert set(by_uri) == {sales, delivery_uri}
+    texts = {sales: SALES, delivery_uri: DELIVERY}
+    for uri, edits in by_uri.items():
+        lines = texts[uri].split("\n")
+        for e in edits:  # each range covers 受注 in that file, in UTF-16 units
+            line = lines[e.range.start.line]
+            units = line.encode("utf-16-le")
+            assert units[2 * e.range.start.character: 2 * e.range.end.character].decode("utf-16-le") == "受注"
+            assert e.new_text == "契約"
+    assert len(by_uri[sales]) == 2 and len(by_uri[delivery_uri]) == 1
+    # an unopened file is edited at no version; an open one at its own
+    versions = {c.text_document.uri: c.text_document.version for c in edit.document_changes}
+    assert versions == {sales: 1, delivery_uri: None}
+
+
+async def test_rename_to_a_name_declared_in_another_file_is_refused(client, folder):
+    here = workspace(folder, "collide")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: True)
+    with pytest.raises(Exception) as e:
+        await client.text_document_rename_async(lsp.RenameParams(
+            text_document=doc(sales), position=pos(SALES, "受注\n"), new_name="導入計画"))
+    assert "already a deliverable" in str(e.value) and "delivery.prep" in str(e.value)
+    assert e.value.code == -32803  # RequestFailed: a refusal, not a crash
+
+
+async def test_rename_touching_a_read_only_file_is_refused(client, folder):
+    # no write permission bit: refused even when the server runs as root,
+    # for whom every file is writable
+    here = workspace(folder, "readonly")
+    os.chmod(here / "delivery.prep", 0o444)
+    try:
+        sales = open_file(client, here / "sales.prep")
+        await diagnostics_until(client, sales, lambda d: True)
+        with pytest.raises(Exception) as e:
+            await client.text_document_rename_async(lsp.RenameParams(
+                text_document=doc(sales), position=pos(SALES, "受注\n"), new_name="契約"))
+        assert "delivery.prep" in str(e.value) and "read-only" in str(e.value) and e.value.code == -32803
+        # a name only sales.prep uses is renamed: delivery.prep is not touched
+        edit = await client.text_document_rename_async(lsp.RenameParams(
+            text_document=doc(sales), position=pos(SALES, "顧客課題"), new_name="課題"))
+        assert [c.text_document.uri for c in edit.document_changes] == [sales]
+    finally:
+        os.chmod(here / "delivery.prep", 0o644)
+
+
+# --------------------------------------------------------------------------
+# symbols, completion
+
+
+async def test_workspace_symbols_cover_unopened_files_and_document_symbols_stay_per_file(client, folder):
+    here = workspace(folder, "symbols", **{"delivery.prep": DELIVERY + "deliverable 検収書ユニーク\n"})
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: True)
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="検収書ユニーク"))
+    assert [(s.name, s.location.uri) for s in found] == [("検収書ユニーク", (here / "delivery.prep").as_uri())]
+    # 受注 is declared in sales.prep and only used in delivery.prep (not open): one symbol, in sales.prep
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="受注"))
+    mine = [s for s in found if s.location.uri.startswith((here / "x").as_uri()[:-1])]
+    assert [(s.name, s.location.uri) for s in mine] == [("受注", sales)]
+    own = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc(sales)))
+    names = {s.name for s in own}
+    assert {"顧客課題", "受注", "𠮷提案書"} <= names and not names & {"導入計画", "𠮷価格表"}
+
+
+async def test_include_completes_model_files_and_folders_inside_the_workspace(client, folder):
+    here = workspace(folder, "complete", **{"teams/営業.prep": "a -> b\n", "teams/notes.txt": "",
+                                            "teams/[draft].prep": "c -> d\n", ".hidden/x.prep": "x -> y\n"})
+    text = 'include "'
+    main = open_file(client, here / "main.prep", text)
+
+    async def labels(line_text: str) -> dict[str, lsp.CompletionItem]:
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=main, version=labels.version),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=line_text)]))
+        labels.version += 1
+        end = lsp.Position(0, len(line_text.encode("utf-16-le")) // 2)
+        result = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc(main), position=end))
+        return {i.label: i for i in result.items}
+    labels.version = 2
+
+    top = await labels('include "')
+    assert {"*.prep", "sales.prep", "delivery.prep", "teams/"} <= set(top)
+    assert "main.prep" not in top and ".hidden/" not in top and "prep.toml" not in top
+    inner = await labels('include "teams/')
+    assert set(inner) == {"*.prep", "営業.prep", "[draft].prep"}
+    # glob characters in a name are escaped, so the include names that one file;
+    # the edit replaces only what follows the last '/'
+    assert inner["[draft].prep"].text_edit.new_text == "[[]draft].prep"
+    assert inner["営業.prep"].text_edit.range.start == lsp.Position(0, len('include "teams/'))
+    # out of the workspace (its prep.toml is here): nothing to offer
+    assert await labels('include "../') == {}
+
+
+# --------------------------------------------------------------------------
+# every request answers while the files change under it
+
+SNIPPETS = ['include "delivery.prep"\n', 'include "sales.prep"\n', 'include "nowhere.prep"\n', 'include "*.prep"\n',
+            'include "../out.prep"\n', 'include "main.prep"\n', "受注 -> 𠮷請求書\n", "deliverable 𠮷価格表\n",
+            "group 営業 {\n", "}\n", "a => b\n", '"', "[owner: ", "𠮷", "\n"]
+
+
+async def test_random_edits_across_files_every_request_answers(client, folder):
+    import random
+
+    here = workspace(folder, "fuzz")
+    rng = random.Random(20)
+    texts = {name: (here / name).read_text(encoding="utf-8") for name in ("main.prep", "sales.prep", "delivery.prep")}
+    uris = {name: open_file(client, here / name) for name in texts}
+    versions = dict.fromkeys(texts, 1)
+    for _ in range(int(os.environ.get("PREP_LSP_WS_EDITS", 150))):
+        name = rng.choice(list(texts))
+        text = texts[name]
+        at = rng.randrange(len(text) + 1)
+        roll = rng.random()
+        if roll < 0.6:
+            text = text[:at] + rng.choice(SNIPPETS) + text[at:]
+        elif roll < 0.9:
+            text = text[:at] + text[at + rng.randrange(1, 12):]
+        else:
+            text = {"main.prep": MAIN, "sales.prep": SALES, "delivery.prep": DELIVERY}[name]  # back to the start
+        texts[name] = text
+        versions[name] += 1
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uris[name], version=versions[name]),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+        asked = rng.choice(list(texts))
+        lines = texts[asked].split("\n")
+        line = rng.randrange(len(lines))
+        where = lsp.Position(line, rng.randrange(len(lines[line].encode("utf-16-le")) // 2 + 1))
+        kind = rng.randrange(5)
+        target = doc(uris[asked])
+        try:
+            if kind == 0:
+                await client.text_document_definition_async(lsp.DefinitionParams(text_document=target, position=where))
+            elif kind == 1:
+                await client.text_document_references_async(lsp.ReferenceParams(
+                    text_document=target, position=where, context=lsp.ReferenceContext(include_declaration=True)))
+            elif kind == 2:
+                await client.text_document_completion_async(lsp.CompletionParams(text_document=target, position=where))
+            elif kind == 3:
+                await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=target))
+            else:
+                await client.text_document_rename_async(lsp.RenameParams(text_document=target, position=where,
+                                                                         new_name="新しい名前"))
+        except Exception as e:  # noqa: BLE001 - only a refusal may come back as an error
+            assert getattr(e, "code", None) == -32803, e
+    failures = [m.message for m in client.log_messages if "failed" in m.message]
+    assert failures == [], failures[0]

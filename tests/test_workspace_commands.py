@@ -1,0 +1,567 @@
+"""Workspaces and the commands other than lint (issue 20, point 3): `prep
+diff` and `prep lint --new-only` at git revisions, render --part and
+--by-file, the layout JSON, serve's watch list, report and fmt.
+
+Every case is a real workspace in tmp_path; revisions are real git
+repositories, read by the command as CI reads them (no second checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import prep
+from prep.language.diagnostics import PrepError
+
+MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "delivery.prep"\n'
+SALES = "deliverable 提案書 [external]\ndeliverable 受注\n提案書, 価格表 -> 受注\n"
+DELIVERY = ("deliverable 価格表 [external]\nknowhow 導入ノウハウ [owner: [佐藤, 伊藤]]\n"
+            "deliverable 導入計画 [final]\n受注, 導入ノウハウ -> 導入計画\n")
+SECRET = "TOP-SECRET-TOKEN-4711"
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    """A workspace folder (with prep.toml) as the current folder; ws(name, text) writes a file."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "prep.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(root)
+
+    def write(name: str, text: str):
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    write.root = root
+    return write
+
+
+@pytest.fixture
+def split(ws):
+    ws("main.prep", MAIN)
+    ws("sales.prep", SALES)
+    ws("delivery.prep", DELIVERY)
+    return ws
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True).stdout.decode()
+
+
+@pytest.fixture
+def repo(split):
+    """The split workspace committed as a git repository."""
+    root = split.root
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "t@example.invalid")
+    git(root, "config", "user.name", "t")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "one")
+    return split
+
+
+def commit(repo, message="next"):
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-qm", message)
+
+
+def move_the_order_to_delivery(repo):
+    """受注 declared in delivery.prep instead of sales.prep: the same model."""
+    repo("sales.prep", SALES.replace("deliverable 受注\n", ""))
+    repo("delivery.prep", DELIVERY + "deliverable 受注\n")
+
+
+# ------------------------------------------------------------------ diff
+
+
+def test_moving_a_declaration_between_files_is_no_change(repo, cli, prep_run):
+    move_the_order_to_delivery(repo)
+    commit(repo)
+    r = cli("diff", "--exit-code", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("HEAD~1:main.prep -> HEAD:main.prep: no semantic change")
+    p = prep_run("diff", "--exit-code", "--format", "json", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["changed"] is False and data["relations"] == []
+    assert not any(data["counts"].values())
+    # the diff picture: nothing marked
+    r = cli("render", "--diff", "-f", "dot", "-o", "-", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0 and "prep-diff-same" in r.output
+    assert not any(m in r.output.split("prep-legend")[0] for m in ("diff-added", "diff-removed", "diff-changed"))
+    # each side was read from its own revision, not from the disk
+    from prep.language.revisions import load_at
+
+    assert load_at("HEAD~1", "main.prep").deliverables["受注"].span.path == "sales.prep"
+    assert load_at("HEAD", "main.prep").deliverables["受注"].span.path == "delivery.prep"
+
+
+def test_a_change_in_an_included_file_is_seen_at_both_revisions(repo, cli):
+    repo("delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")
+    commit(repo)
+    r = cli("diff", "--exit-code", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 1 and "1 deliverable added" in r.output and "請求書" in r.output
+    # only the difference: the included files are followed on both sides
+    assert "受注" not in r.output.split("findings:")[0].replace("受注 -> 請求書", "")
+
+
+def test_revision_against_the_work_tree(repo, cli):
+    move_the_order_to_delivery(repo)  # not committed
+    r = cli("diff", "--exit-code", "HEAD", "--", "main.prep")
+    assert r.exit_code == 0 and r.output.startswith("HEAD:main.prep -> main.prep: no semantic change"), r.output
+    repo("sales.prep", SALES + "deliverable 見積書\n見積書 -> 受注\n")
+    r = cli("diff", "--exit-code", "HEAD", "--", "main.prep")
+    assert r.exit_code == 1 and "見積書" in r.output
+
+
+def test_a_glob_is_matched_against_the_tree_at_the_revision(repo, cli):
+    repo("main.prep", 'title "t"\ninclude "parts/*.prep"\n')
+    repo("parts/sales.prep", SALES)
+    repo("parts/delivery.prep", DELIVERY)
+    os.remove(repo.root / "sales.prep")
+    os.remove(repo.root / "delivery.prep")
+    commit(repo)
+    # on disk only: a new part not committed, and a committed part deleted
+    repo("parts/extra.prep", "deliverable 余分\n受注 -> 余分\n")
+    os.remove(repo.root / "parts" / "delivery.prep")
+    at_head = prep.language.revisions.load_at("HEAD", "main.prep")
+    assert set(at_head.files) == {"main.prep", os.path.join("parts", "delivery.prep"),
+                                  os.path.join("parts", "sales.prep")}
+    assert "余分" not in at_head.deliverables and "導入計画" in at_head.deliverables
+    # the split from files beside main.prep into parts/ is no change either
+    r = cli("diff", "--exit-code", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0 and "no semantic change" in r.output, r.output
+    r = cli("diff", "HEAD", "--", "main.prep")
+    assert "余分" in r.output and "導入計画" in r.output
+
+
+def test_lint_new_only_on_a_workspace(repo, cli, prep_run):
+    repo("sales.prep", SALES + "deliverable 孤立\n")  # I105 in an included file
+    r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "main.prep")
+    assert r.exit_code == 1, r.output
+    found = json.loads(r.output)
+    assert [(f["code"], f["subject"], f["path"]) for f in found] == [("I105", "孤立", "sales.prep")]
+    move_the_order_to_delivery(repo)
+    repo("sales.prep", SALES.replace("deliverable 受注\n", ""))
+    p = prep_run("lint", "--no-cache", "--new-only", "--base", "HEAD", "main.prep", cwd=repo.root)
+    assert p.returncode == 0 and b"no findings" in p.stdout, p.stdout + p.stderr
+
+
+def test_an_include_error_at_a_revision_is_located_and_names_it(repo, cli, prep_run):
+    repo("delivery.prep", DELIVERY + 'include "sale.prep"\n')
+    commit(repo)
+    git(repo.root, "checkout", "-q", "HEAD~1", "--", "delivery.prep")  # the work tree is fine again
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "Traceback" not in err
+    assert err.startswith("delivery.prep:5:9: error: no file 'sale.prep'") and "(at HEAD)" in err
+    assert "did you mean 'sales.prep'?" in err
+    r = cli("diff", "HEAD", "--", "main.prep")
+    assert r.exit_code == 2 and "(at HEAD)" in r.output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_committed_link_out_of_the_workspace_is_refused(repo, prep_run, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.prep").write_text(f"deliverable {SECRET}\n", encoding="utf-8")
+    os.remove(repo.root / "sales.prep")
+    os.symlink("../outside/secret.prep", repo.root / "sales.prep")
+    commit(repo)
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    out = p.stdout.decode() + p.stderr.decode()
+    assert p.returncode == 2 and "'sales.prep' is a symbolic link that leads out" in out
+    assert SECRET not in out and "Traceback" not in out
+
+
+def test_a_link_inside_the_tree_is_followed_at_a_revision(repo):
+    os.remove(repo.root / "sales.prep")
+    repo("teams/sales.prep", SALES)
+    os.symlink("teams/sales.prep", repo.root / "sales.prep")
+    commit(repo)
+    model = prep.language.revisions.load_at("HEAD", "main.prep")
+    assert "受注" in model.deliverables
+
+
+def test_a_single_file_at_a_revision_is_as_before(repo):
+    single = prep.language.revisions.load_at("HEAD", "sales.prep")
+    assert single.path == "HEAD:sales.prep" and len(single.files) <= 1
+
+
+# ------------------------------------------------------------------ render
+
+
+def svg_boxes(path: Path) -> dict[str, tuple[set[str], str, str]]:
+    """{deliverable name: (classes, stroke, text)} of a rendered SVG, parsed."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    out = {}
+    for g in ET.parse(path).getroot().iter(ns + "g"):
+        classes = set((g.get("class") or "").split())
+        if "node" not in classes:
+            continue
+        title = g.find(ns + "title").text
+        name = title.split("\n")[0].split(" — ")[0]  # the fixtures' names are their labels' first lines
+        shape = g.find(ns + "polygon") if g.find(ns + "polygon") is not None else g.find(ns + "path")
+        text = "\n".join(t.text or "" for t in g.iter(ns + "text"))
+        out[name] = (classes, shape.get("stroke"), text)
+    return out
+
+
+@pytest.fixture
+def three(split):
+    split("main.prep", MAIN + 'include "success.prep"\n')
+    split("success.prep", "deliverable 定着 [final]\n導入計画 -> 定着\n")
+    return split
+
+
+def test_render_part_draws_the_file_and_its_neighbours_faint(three, cli):
+    r = cli("render", "main.prep", "--part", "delivery.prep", "--no-embed-fonts", "-o", "part.svg")
+    assert r.exit_code == 0, r.output
+    boxes = svg_boxes(three.root / "part.svg")
+    own = {"価格表", "導入ノウハウ", "導入計画"}
+    neighbours = {"受注": "sales.prep", "定着": "success.prep"}
+    assert set(boxes) == own | set(neighbours)  # 提案書 is two steps away: not drawn
+    for name in own:
+        classes, stroke, text = boxes[name]
+        assert "prep-part-neighbour" not in classes and ".prep)" not in text
+    for name, file in neighbours.items():
+        classes, stroke, text = boxes[name]
+        assert "prep-part-neighbour" in classes and stroke == "#c9c9c9" and f"({file})" in text
+    # the relations across the boundary keep their ink
+    svg = (three.root / "part.svg").read_text(encoding="utf-8")
+    assert svg.count("prep&#45;part&#45;neighbour") == 2
+
+
+def test_render_part_on_pages_marks_the_neighbours_of_each_page(three, cli):
+    import zipfile
+
+    r = cli("render", "main.prep", "--part", "delivery.prep", "--page", "A4", "--no-embed-fonts", "-o", "p.svg")
+    assert r.exit_code == 0, r.output
+    boxes = svg_boxes(three.root / "p.svg")
+    assert {n for n, (classes, _, _) in boxes.items() if "prep-part-neighbour" in classes} == {"受注", "定着"}
+    r = cli("render", "main.prep", "--part", "delivery.prep", "-o", "p.pptx")  # a slide: fitted to 16:9
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(three.root / "p.pptx") as z:
+        slide = z.read("ppt/slides/slide1.xml").decode("utf-8")
+    assert slide.upper().count("C9C9C9") >= 2 and "(sales.prep)" in slide
+
+
+def test_render_part_of_a_file_given_from_another_folder(three, cli, prep_run, monkeypatch):
+    sub = three.root / "out"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    r = cli("render", "../main.prep", "--part", "../sales.prep", "-f", "dot", "-o", "-")
+    # the neighbours' files as the root's include lines name them, wherever prep runs
+    assert r.exit_code == 0 and "(delivery.prep)" in r.output and "prep-part-neighbour" in r.output
+    assert "../delivery.prep" not in r.output
+
+
+def test_render_part_errors(three, cli, prep_run):
+    p = prep_run("render", "main.prep", "--part", "sale.prep", "-o", "x.svg", cwd=three.root)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "'sale.prep' is not one of the model's files" in err
+    assert "did you mean 'sales.prep'?" in err and err.startswith("main.prep:") and "Traceback" not in err
+    assert not (three.root / "x.svg").exists()
+    r = cli("render", "main.prep", "--part", "nothing-like-it.txt", "-o", "x.svg")
+    assert r.exit_code == 2 and "main.prep, sales.prep, delivery.prep, success.prep" in r.output
+    r = cli("render", "main.prep", "--part", "main.prep", "-o", "x.svg")
+    assert r.exit_code == 2 and "'main.prep' holds no deliverables" in r.output
+    assert "sales.prep, delivery.prep, success.prep" in r.output and not (three.root / "x.svg").exists()
+    r = cli("render", "main.prep", "--part", "sales.prep", "--flipbook")
+    assert r.exit_code == 2 and "--part and --by-file" in r.output
+    r = cli("render", "--diff", "main.prep", "main.prep", "--by-file")
+    assert r.exit_code == 2 and "--by-file" in r.output
+
+
+def test_render_by_file_groups_each_file(three, cli):
+    r = cli("render", "main.prep", "--by-file", "-f", "layout", "-o", "x.layout.json")
+    assert r.exit_code == 0, r.output
+    layout = json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))
+    groups = set(layout["groups"])
+    assert groups == {"sales.prep", "delivery.prep", "success.prep"}
+    r = cli("render", "main.prep", "--by-file", "--no-embed-fonts", "-o", "x.svg")
+    svg = (three.root / "x.svg").read_text(encoding="utf-8")
+    assert svg.count('class="cluster prep&#45;group"') == 3 and ">delivery.prep<" in svg
+
+
+def test_render_by_file_keeps_declared_groups(three, cli):
+    three("sales.prep", "group 営業 {\n" + SALES + "}\n")
+    r = cli("render", "main.prep", "--by-file", "-f", "layout", "-o", "x.layout.json")
+    assert r.exit_code == 0 and "declares 1 group(s), drawn as declared" in r.output
+    layout = json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))
+    assert set(layout["groups"]) == {"営業"}
+
+
+def test_part_and_by_file_views_through_the_api(three):
+    from prep.language.views import by_file, model_file, part
+
+    model = prep.load("main.prep")
+    view, neighbours = part(model, model_file(model, "./sales.prep"))
+    assert set(view.deliverables) == {"提案書", "受注", "価格表", "導入計画"}
+    assert neighbours == {"価格表", "導入計画"}
+    assert view.deliverables["価格表"].display == "価格表\n(delivery.prep)"
+    grouped = by_file(model)
+    assert {n: d.group for n, d in grouped.deliverables.items()}["定着"] == "success.prep"
+    with pytest.raises(PrepError) as e:
+        model_file(model, "delivery")
+    assert e.value.diagnostics[0].hint == "did you mean 'delivery.prep'?"
+
+
+# ------------------------------------------------------------------ layout JSON
+
+
+def test_the_layout_json_says_each_boxes_file(three, cli, tmp_path):
+    r = cli("render", "main.prep", "-o", "x.layout.json")
+    assert r.exit_code == 0, r.output
+    nodes = json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))["nodes"]
+    assert {n: b["file"] for n, b in nodes.items()} == {
+        "提案書": "sales.prep", "受注": "sales.prep", "価格表": "delivery.prep", "導入ノウハウ": "delivery.prep",
+        "導入計画": "delivery.prep", "定着": "success.prep"}
+    # --stable reads it back and writes the same
+    r = cli("render", "main.prep", "--stable", "x.layout.json", "-o", "x.svg")
+    assert r.exit_code == 0 and json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))["nodes"] == nodes
+    geometry = prep.layout(prep.load("main.prep"))
+    assert geometry.files["定着"] == "success.prep"
+    # a single file: no "file" anywhere (its JSON is as before)
+    single = tmp_path / "one.prep"
+    single.write_text(SALES, encoding="utf-8")
+    one = json.loads(prep.render(prep.load(single), "layout"))
+    assert not any("file" in b for b in one["nodes"].values()) and prep.layout(prep.load(single)).files == {}
+
+
+# ------------------------------------------------------------------ serve
+
+
+def _watching(root: str):
+    """Start `prep.serve.watch.changes(root)` in a thread: (queue of
+    batches, stop event)."""
+    import queue
+    import threading
+    import time
+
+    from prep.serve.watch import changes
+
+    batches: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def run():
+        for batch in changes(root, stop):
+            batches.put(batch)
+
+    threading.Thread(target=run, daemon=True).start()
+    time.sleep(0.8)  # the watch is set up
+    return batches, stop
+
+
+@pytest.fixture
+def globbed(ws):
+    pytest.importorskip("watchfiles")
+    ws("main.prep", 'title "t"\ninclude "sales.prep"\ninclude "teams/*.prep"\n')
+    ws("sales.prep", SALES)
+    ws("teams/delivery.prep", DELIVERY)
+    return ws
+
+
+def test_serve_watches_every_included_file_and_new_glob_matches(globbed):
+    from prep.serve.watch import watch_plan, watched_files
+
+    root = globbed.root
+    files = watched_files("main.prep")
+    assert {str(root / "sales.prep"), str(root / "teams" / "delivery.prep"), str(root / "main.prep")} <= files
+    assert watch_plan("main.prep").takes(str(root / "teams" / "new.prep"))
+    assert not watch_plan("main.prep").takes(str(root / "teams" / "notes.txt"))
+    batches, stop = _watching("main.prep")
+    try:
+        globbed("teams/delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")
+        assert str(root / "teams" / "delivery.prep") in batches.get(timeout=20)
+        globbed("teams/success.prep", "deliverable 定着\n導入計画 -> 定着\n")  # a new file the glob takes
+        assert str(root / "teams" / "success.prep") in batches.get(timeout=20)
+        globbed("teams/notes.txt", "not a model\n")  # nor does an unrelated file wake it
+        globbed("sales.prep", SALES + "\n")
+        assert batches.get(timeout=20) == {str(root / "sales.prep")}
+    finally:
+        stop.set()
+
+
+def test_serve_follows_an_include_added_while_it_runs(globbed):
+    root = globbed.root
+    batches, stop = _watching("main.prep")
+    try:
+        globbed("later/extra.prep", "deliverable 余分\n")
+        globbed("main.prep", 'title "t"\ninclude "sales.prep"\ninclude "teams/*.prep"\ninclude "later/*.prep"\n')
+        assert str(root / "main.prep") in batches.get(timeout=20)
+        import time
+
+        time.sleep(0.8)  # the watch starts again on the new folder
+        globbed("later/extra.prep", "deliverable 余分\ndeliverable 追加\n")
+        assert str(root / "later" / "extra.prep") in batches.get(timeout=20)
+    finally:
+        stop.set()
+
+
+def test_prep_serve_renders_again_when_a_part_changes_or_joins(globbed):
+    import queue
+    import re
+    import signal
+    import threading
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "prep", "serve", "main.prep", "--no-open", "--port", "0"],
+                            cwd=globbed.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={k: v for k, v in dict(os.environ, PYTHONUNBUFFERED="1").items() if k != "PREP_DEBUG"})
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in iter(proc.stderr.readline, "")], daemon=True).start()
+    try:
+        line = lines.get(timeout=60)
+        assert re.search(r"at http://127\.0\.0\.1:\d+/", line), line
+        time.sleep(0.8)
+        globbed("teams/delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")
+        assert "updated in" in lines.get(timeout=30)
+        globbed("teams/success.prep", "deliverable 定着\n導入計画 -> 定着 ->\n")  # joins, with an error
+        line = lines.get(timeout=30)
+        assert line.startswith(os.path.join("teams", "success.prep") + ":2:"), line
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    time.sleep(0.2)
+    rest = "".join(iter(lambda: lines.get_nowait() if not lines.empty() else "", ""))
+    assert proc.returncode == 0 and "Traceback" not in rest and "stopped" in rest
+
+
+@pytest.mark.parametrize("pattern", ["*.prep", "teams/*.prep", "**/*.prep", "teams/**/*.prep", "t*/[ab]*.prep",
+                                     "teams/**", "?.prep", ".*.prep", "teams/*/x.prep",
+                                     "teams/[!a].prep", "[^a].prep", "[a-b].prep"])
+def test_a_glob_at_a_revision_matches_as_on_disk(repo, pattern):
+    from prep.language.revisions import GitFiles
+    from prep.language.workspace import DiskFiles
+
+    for name in ("a.prep", ".hidden.prep", "teams/a.prep", "teams/b.prep", "teams/.c.prep", "teams/deep/x.prep",
+                 "teams/.secret/x.prep", "teams/notes.txt", "b.prep"):
+        repo(name, "deliverable x\n")
+    commit(repo)
+    assert GitFiles("HEAD", "main.prep").glob("", pattern) == DiskFiles().glob("", pattern)
+
+
+# ------------------------------------------------------------------ report, fmt
+
+
+def test_report_of_a_workspace_has_a_file_column(three, cli, tmp_path):
+    for ext in ("md", "html", "docx"):
+        r = cli("report", "main.prep", "-o", f"r.{ext}")
+        assert r.exit_code == 0, r.output
+    md = (three.root / "r.md").read_text(encoding="utf-8")
+    table = md.split("## Deliverables", 1)[1]
+    assert "| deliverable | kind | owners | stage | group | file | inputs | consumers | note |" in table
+    assert "| 導入計画 | deliverable (final) |  |  |  | delivery.prep |" in table
+    assert "| 定着 |" in table and "success.prep" in table
+    html = (three.root / "r.html").read_text(encoding="utf-8")
+    assert "<th>group</th><th>file</th>" in html and "<td>success.prep</td>" in html
+    import docx
+
+    last = docx.Document(str(three.root / "r.docx")).tables[-1]
+    header = [c.text for c in last.rows[0].cells]
+    assert "file" in header
+    files = {row.cells[0].text.split("\n")[0]: row.cells[header.index("file")].text for row in last.rows[1:]}
+    assert files["受注"] == "sales.prep" and files["定着"] == "success.prep"
+    # the PDF's tables are the same Table values (report_pdf draws them)
+    from prep.embed.report import pdf_tables
+
+    deliverables = next(t for t in pdf_tables(prep.load("main.prep"), None) if t.heading == "Deliverables")
+    assert "file" in deliverables.columns
+    # a single file: no file column
+    single = tmp_path / "one.prep"
+    single.write_text(SALES + DELIVERY, encoding="utf-8")
+    r = cli("report", str(single), "-o", str(tmp_path / "one.md"))
+    assert r.exit_code == 0 and "| group | inputs |" in (tmp_path / "one.md").read_text(encoding="utf-8")
+    assert "file" not in next(t for t in pdf_tables(prep.load(single), None) if t.heading == "Deliverables").columns
+
+
+# ------------------------------------------------------------------ lint DIR: shared parts
+
+
+def test_a_finding_of_a_part_shared_by_two_roots_is_printed_once(ws, cli, prep_run):
+    ws("as-is.prep", 'include "common.prep"\n提案書, 価格表 -> 受注\n')
+    ws("to-be.prep", 'include "common.prep"\n提案書, 価格表, 顧客課題 -> 受注\n')
+    ws("common.prep", "deliverable 提案書 [external]\ndeliverable 価格表 [external]\ndeliverable 受注 [final]\n"
+                      "deliverable 顧客課題 [external]\ndeliverable 孤立\n")
+    found = json.loads(cli("lint", "--no-cache", "--format", "json").output)
+    # 孤立 is isolated in both roots: once; 顧客課題 only in as-is: once
+    assert sorted((f["path"], f["line"], f["code"], f["subject"]) for f in found) == [
+        ("common.prep", 4, "I105", "顧客課題"), ("common.prep", 5, "I105", "孤立")]
+    text = prep_run("lint", "--no-cache", cwd=ws.root)
+    out = text.stdout.decode()
+    assert text.returncode == 1 and out.count("'孤立'") == 1
+    assert out.endswith("Checked 3 files: 2 findings (2 warnings).\n"), out
+    sarif = json.loads(cli("lint", "--no-cache", "--format", "sarif").output)
+    assert len(sarif["runs"][0]["results"]) == 2
+    stats = cli("lint", "--no-cache", "--statistics").output
+    assert stats.startswith("2  I105  isolated  [warning]\n"), stats
+
+
+def test_the_diff_benchmark_workspace_changes_three_parts(tmp_path, cli, monkeypatch):
+    """bench/workspace.py at a small size: the two revisions it measures
+    differ by exactly the 3 deliverables (and relations) it adds, in the
+    workspace and in the one-file model alike."""
+    bench = Path(__file__).resolve().parent.parent / "bench"
+    monkeypatch.syspath_prepend(str(bench))
+    from workspace import commit_two_revisions, write_workspace
+
+    write_workspace(tmp_path, 400, 12, "local")
+    commit_two_revisions(tmp_path, 12)
+    monkeypatch.chdir(tmp_path)
+    for root in ("main.prep", "single.prep"):
+        r = cli("diff", "--format", "json", "HEAD~1..HEAD", "--", root)
+        counts = json.loads(r.output)["counts"]
+        assert counts["deliverables added"] == 3 and counts["relations added"] == 3, (root, counts)
+        assert sum(counts.values()) == 6
+
+
+def test_serve_sees_a_missing_included_file_created(globbed):
+    from prep.serve.watch import watch_plan
+
+    root = globbed.root
+    globbed("main.prep", 'title "t"\ninclude "sales.prep"\ninclude "teams/*.prep"\ninclude "success.prep"\n')
+    assert str(root / "success.prep") in watch_plan("main.prep").files
+    batches, stop = _watching("main.prep")
+    try:
+        globbed("success.prep", "deliverable 定着\n導入計画 -> 定着\n")
+        assert str(root / "success.prep") in batches.get(timeout=20)
+    finally:
+        stop.set()
+    assert prep.load("main.prep").deliverables["定着"].span.path == "success.prep"
+
+
+def test_the_workspace_root_at_a_revision_comes_from_that_revision(tmp_path, monkeypatch, cli):
+    """A prep.toml committed in models/ bounds the workspace at that
+    revision: `..` to a shared folder beside it leads out there, while the
+    work tree (no prep.toml) reads it."""
+    repo = tmp_path / "r"
+    (repo / "models").mkdir(parents=True)
+    (repo / "shared").mkdir()
+    (repo / "models" / "main.prep").write_text('include "../shared/common.prep"\n価格表 -> 受注\n', encoding="utf-8")
+    (repo / "shared" / "common.prep").write_text("deliverable 価格表 [external]\n", encoding="utf-8")
+    (repo / "models" / "prep.toml").write_text("", encoding="utf-8")
+    for args in (("init", "-q"), ("config", "user.email", "t@example.invalid"), ("config", "user.name", "t"),
+                 ("add", "."), ("commit", "-qm", "bounded")):
+        git(repo, *args)
+    os.remove(repo / "models" / "prep.toml")
+    monkeypatch.chdir(repo)
+    from prep.language.revisions import load_at
+
+    assert "価格表" in load_at(None, "models/main.prep").deliverables  # the work tree: the repository bounds it
+    with pytest.raises(PrepError) as e:
+        load_at("HEAD", "models/main.prep")
+    assert "leads out of the workspace" in e.value.diagnostics[0].message
+    assert e.value.diagnostics[0].message.endswith("(at HEAD)")
+    r = cli("diff", "HEAD", "--", "models/main.prep")
+    assert r.exit_code == 2 and "leads out of the workspace" in r.output
