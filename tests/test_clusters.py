@@ -8,6 +8,7 @@ are and how they were found. `--force` says how large its one picture is."""
 from __future__ import annotations
 
 import re
+import shlex
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -241,3 +242,155 @@ def test_more_clusters_than_an_overview_holds_are_shown_in_two_levels(cli, tmp_p
     stale.write_text("<svg/>", encoding="utf-8")
     assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10").exit_code == 0
     assert not stale.exists()
+
+
+def _links(path: Path) -> list[str]:
+    return [a.get(XLINK) for a in ET.parse(path).getroot().iter(f"{SVG}a")]
+
+
+def _all_links_exist(top: Path) -> list[Path]:
+    """Every picture reached from `top` through its links (each must exist)."""
+    seen, todo = [], [top]
+    while todo:
+        picture = todo.pop(0)
+        assert picture.is_file(), picture
+        seen.append(picture)
+        if picture.read_bytes().find(b"prep-placeholder") < 0:
+            todo += [picture.parent / link for link in _links(picture)]
+    return seen
+
+
+def test_drill_downs_none_writes_the_overviews_and_placeholders_that_say_the_command(prep_run, tmp_path):
+    (tmp_path / "big.prep").write_text(generate(300, groups=False), encoding="utf-8")
+    result = prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--theme", "print",
+                      "--drill-downs", "none", cwd=tmp_path)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 0 and "Traceback" not in err, err
+    command = "prep render big.prep -o big.svg --theme print --overview-above 10 --drill-downs all"
+    said = re.search(r"the (\d+) pictures of the clusters are not drawn \(--drill-downs none\): its boxes open "
+                     r"placeholder pages .*draw them all \(about \d+ s on \d cores?\) with: (.*)$", err, re.M)
+    assert said and said[2] == command, err
+    assert "big.svg is an overview, one box per cluster, with a placeholder page per cluster in big.groups/" in err
+    pictures = _all_links_exist(tmp_path / "big.svg")
+    placeholders = [p for p in pictures if b"prep-placeholder" in p.read_bytes()]
+    assert len(placeholders) == int(said[1]) == len(prep.clusters(prep.loads((tmp_path / "big.prep").read_text(
+        encoding="utf-8")), 10).clusters)
+    # a placeholder is a page that says what it holds and how to draw it
+    root = ET.parse(placeholders[0]).getroot()
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert command in texts and any("not drawn yet" in t for t in texts)
+    assert len(texts) > 6   # the title, why, the command, then the deliverables it holds
+    # the same model gives the same files; then --drill-downs all draws the pictures in their place
+    first = _every_file(tmp_path)
+    assert prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--theme", "print",
+                    "--drill-downs", "none", cwd=tmp_path).returncode == 0
+    assert _every_file(tmp_path) == first
+    result = prep_run(*command.split()[1:], cwd=tmp_path)
+    assert result.returncode == 0 and "not drawn" not in result.stderr.decode("utf-8")
+    drawn = _all_links_exist(tmp_path / "big.svg")
+    assert not [p for p in drawn if b"prep-placeholder" in p.read_bytes()]
+    assert sorted(p.name for p in drawn) == sorted(p.name for p in pictures)
+
+
+def test_by_default_a_model_with_many_clusters_gets_its_overviews_first(cli, tmp_path, monkeypatch):
+    # 100,000 deliverables make about 700 clusters (more than DRAWN_BY_DEFAULT), shown in two levels;
+    # here 300 make about 60 with a cap of 10, in two levels above 8 boxes
+    from prep.renderer import overview as overview_module
+
+    monkeypatch.setattr(clustering, "MAX_BOXES", 8)
+    monkeypatch.setattr(overview_module, "DRAWN_BY_DEFAULT", 20)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.prep").write_text(generate(300, groups=False), encoding="utf-8")
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10")
+    assert result.exit_code == 0, result.output
+    assert "pictures of the clusters are not drawn (--drill-downs auto draws up to 20)" in result.output
+    assert "with: prep render big.prep -o big.svg --overview-above 10 --drill-downs all" in result.output
+    pictures = _all_links_exist(tmp_path / "big.svg")
+    runs = [p for p in pictures if p.parent == tmp_path / "big.groups"]
+    assert len(runs) >= 2 and all(b"prep-placeholder" not in p.read_bytes() for p in runs)  # overviews drawn
+    leaves = [p for p in pictures if p.parent.parent == tmp_path / "big.groups"]
+    assert leaves and all(b"prep-placeholder" in p.read_bytes() for p in leaves)
+    # other formats have no links: the overviews alone
+    result = cli("render", "big.prep", "-o", "big.dot", "--overview-above", "10")
+    assert result.exit_code == 0 and "only the overviews are written" in result.output
+    assert "one box per run of clusters, each opening the overview of its clusters, in big.groups/" in result.output
+    result = cli("render", "big.prep", "-o", "big.pdf", "--overview-above", "10", "--drill-downs", "none")
+    assert result.exit_code == 0 and "(its pages per cluster not drawn)" in result.output
+    dots = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.dot"))
+    assert "big.dot" in dots and len(dots) == 1 + len(runs)
+
+
+def test_drill_downs_with_force_is_a_usage_error(prep_run, tmp_path):
+    (tmp_path / "m.prep").write_text("a -> b\n", encoding="utf-8")
+    result = prep_run("render", "m.prep", "--force", "--drill-downs", "none", cwd=tmp_path)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "Traceback" not in err and "give one of them" in err, err
+    result = prep_run("render", "m.prep", "--drill-downs", "some", cwd=tmp_path)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "a name draws one box of an overview" in err and "Traceback" not in err
+
+
+def test_a_timed_out_render_leaves_the_previous_overview_as_it_was(prep_run, tmp_path):
+    (tmp_path / "big.prep").write_text(generate(2000, groups=False), encoding="utf-8")
+    assert prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "20", "--drill-downs", "none",
+                    cwd=tmp_path, timeout=60).returncode == 0
+    before = _every_file(tmp_path)
+    result = prep_run("render", "big.prep", "-o", "big.svg", "--overview-above", "20", "--drill-downs", "all",
+                      "--timeout", "1", cwd=tmp_path, timeout=60)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 2 and "took longer than 1 s" in err and "--drill-downs none" in err
+    assert _every_file(tmp_path) == before
+
+
+def test_more_declared_groups_than_an_overview_holds_are_shown_in_runs_of_groups(cli, tmp_path, monkeypatch):
+    # 100,000 generated deliverables have 2,000 top-level groups (a 4-9 MB overview in one level);
+    # here 30 groups above a limit of 12
+    monkeypatch.setattr(clustering, "MAX_DECLARED_BOXES", 12)
+    monkeypatch.chdir(tmp_path)
+    lines = []
+    for g in range(30):
+        lines += [f"group 部{g} {{"] + [f"  deliverable d{g}_{i}" for i in range(3)] + ["}"]
+        lines += [f"d{g}_0 -> d{g}_1", f"d{g}_1 -> d{g}_2"] + ([f"d{g - 1}_2 -> d{g}_0"] if g else [])
+    (tmp_path / "groups.prep").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("render", "groups.prep", "-o", "g.svg", "--overview-above", "50")
+    assert result.exit_code == 0, result.output
+    assert "one box per run of groups, each opening the overview of its groups" in result.output
+    top = tmp_path / "g.svg"
+    runs = _links(top)
+    assert 2 <= len(runs) <= 12
+    texts = [t.text or "" for t in ET.parse(top).getroot().iter(f"{SVG}text")]
+    assert "部0 … 部5" in texts   # a run is named after its first and last group
+    groups = [link for run in runs for link in _links(tmp_path / run)]
+    assert len(groups) == 30 and all((tmp_path / "g.groups" / link).is_file() for link in groups)
+    # at most 12 groups: one level, as declared
+    monkeypatch.setattr(clustering, "MAX_DECLARED_BOXES", 30)
+    assert cli("render", "groups.prep", "-o", "one.svg", "--overview-above", "50").exit_code == 0
+    assert len(_links(tmp_path / "one.svg")) == 30
+
+
+def test_drill_downs_name_draws_one_boxs_pictures_as_its_placeholder_says(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(clustering, "MAX_BOXES", 8)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.prep").write_text(generate(300, groups=False), encoding="utf-8")
+    assert cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", "none").exit_code == 0
+    runs = _links(tmp_path / "big.svg")
+    first_run = tmp_path / runs[0]
+    leaf = first_run.parent / _links(first_run)[0]
+    texts = [t.text or "" for t in ET.parse(leaf).getroot().iter(f"{SVG}text")]
+    this_one = texts[texts.index("Draw this picture (seconds) with:") + 1]
+    words = shlex.split(this_one)
+    assert words[:2] == ["prep", "render"] and words[-2] == "--drill-downs"
+    result = cli(*words[1:])
+    assert result.exit_code == 0 and f"drew the pictures of '{words[-1]}'" in result.output, result.output
+    leaves = [p for p in _all_links_exist(tmp_path / "big.svg") if p.parent.parent == tmp_path / "big.groups"]
+    assert [p for p in leaves if b"prep-placeholder" not in p.read_bytes()] == [leaf]
+    # a run's name draws all of its clusters' pictures
+    model = prep.loads((tmp_path / "big.prep").read_text(encoding="utf-8"))
+    run_name = clustering.in_two_levels(model, prep.clusters(model, 10), max_boxes=8)[0].clusters[0].name
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", run_name)
+    assert result.exit_code == 0, result.output
+    inside = [first_run.parent / link for link in _links(first_run)]
+    assert all(b"prep-placeholder" not in p.read_bytes() for p in inside)
+    # an unknown name: a usage error with a did-you-mean
+    result = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "10", "--drill-downs", run_name[:-3])
+    assert result.exit_code == 2 and f"did you mean '{run_name}'?" in result.output

@@ -4,6 +4,7 @@ diff, a stage or a flip-book)."""
 from __future__ import annotations
 
 import os
+import time
 
 import click
 
@@ -84,6 +85,13 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                                 "more than 200 (or N), are clustered automatically: by stage when the model "
                                 "declares stages, then by communities of their relations; each cluster is "
                                 "named after its most central deliverables.")
+@click.option("--drill-downs", "drill_downs", default="auto", show_default=True, metavar="auto|all|none|NAME",
+              help="With an overview: draw the picture of every group or cluster ('all'), or only the "
+                   "overviews ('none': an SVG links to placeholder pages that say the command drawing "
+                   "them), or the pictures of one box NAME of an overview (a cluster, or a run of them: all "
+                   "its clusters), placeholders for the rest. 'auto': all up to 300 pictures, else none "
+                   "(100,000 deliverables make about 700: a minute or more of drawing), and the message says "
+                   "how long 'all' would take.")
 @click.option("--force", is_flag=True, help="Lay out everything, however large (no overview); the message says "
                                             "how large the picture is.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=TIMEOUT_SECONDS, show_default=True,
@@ -129,7 +137,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
            timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram",
            stage_name=None, flipbook=False, later=None, page_size=None, min_text=None, status_data=None,
-           customer=None, part_file=None, by_file=False):
+           customer=None, part_file=None, by_file=False, drill_downs="auto"):
     """Draw models as SVG (default), PNG, PDF, DOT, JSON, the layout as
     JSON, Mermaid, PowerPoint or draw.io.
 
@@ -138,7 +146,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     frames. Above --overview-above deliverables (2,000) the picture is an
     overview with one picture per group next to it (FILE.groups/); a model
     without enough groups is clustered automatically (stages, then
-    communities), and the message says how.
+    communities), and the message says how. Above 300 such pictures only
+    the overviews are drawn, in seconds, and the message gives the command
+    that draws the rest (--drill-downs).
     """
     from .. import api
     from ..language.diagnostics import PrepError
@@ -166,6 +176,11 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "has its legend and uses prep's layout)")
         return _render_diff(files, output, fmt.lower() if fmt else None, direction, theme, transparent,
                             _dpi(dpi, scale), side_by_side, timeout, embed_fonts, page=(page_size, min_text))
+    if drill_downs.lower() in ("auto", "all", "none"):
+        drill_downs = drill_downs.lower()
+    if force and drill_downs != "auto":
+        raise click.UsageError(f"--drill-downs {drill_downs} chooses the pictures of an overview; --force draws "
+                               "everything in one picture: give one of them")
     if output is not None and len(files) > 1:
         raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE")
     if stage_name is not None or flipbook or later is not None:
@@ -260,6 +275,10 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                                                           health=health, marks=marks, **fitting))
             _write_pages(src, out_path, pages, page, inputs=(src,))
             continue
+        if not big and drill_downs not in ("auto", "all", "none"):
+            raise click.UsageError(f"--drill-downs {drill_downs}: a name draws one box of an overview, and "
+                                   f"{src} ({n} deliverables, --overview-above {overview_above}) is drawn in one "
+                                   "picture; give auto, all or none")
         if neighbours and not big and out_fmt in PICTURE_FORMATS + ("dot",):
             options["marks"] = _part_marks(neighbours, view)(model)
         if big and out_path == "-":
@@ -274,11 +293,14 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         # an overview is a picture per cluster: lowering --overview-above
         # would make more of them, not fewer
         hint = (f"the overview of {n} deliverables draws one picture per cluster of up to "
-                f"{min(MAX_SIZE, overview_above)} (about 0.3 s each): allow more time with --timeout SECONDS, or "
-                "draw part of the model with --focus NAME or --group NAME") if big else None
+                f"{min(MAX_SIZE, overview_above)} (up to 0.13 s of CPU each): draw the overviews alone with "
+                "--drill-downs none (seconds), allow more time with --timeout SECONDS, or draw part of the model "
+                "with --focus NAME or --group NAME") if big else None
+        wanted = _DrillDowns(drill_downs, src, out_path, out_fmt, _given_options(), timeout)
+        started = time.monotonic()
         outputs, clusters = _within_budget(src, timeout, lambda: _render_files(
             model, out_fmt, out_path, options, min(MAX_SIZE, overview_above) if big else None, previous,
-            stable_file), hint=hint)
+            stable_file, wanted), hint=hint)
         if big and len(outputs) > 1:
             from ..renderer.overview import drilldown_folder, prepare_folder
 
@@ -293,24 +315,35 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             if path != "-":
                 click.echo(f"wrote {path}", err=True)
         if big:
-            click.echo(_overview_message(n, overview_above, out_path, len(outputs) == 1, clusters), err=True)
+            drawn = wanted.drawn(clusters)
+            each = "one picture" if drawn else "a placeholder page" if out_fmt == "svg" else None
+            click.echo(_overview_message(n, overview_above, out_path, out_fmt == "pdf", clusters, each), err=True)
+            if not drawn:
+                click.echo(wanted.message(clusters, time.monotonic() - started), err=True)
         elif n > overview_above and out_path != "-" and out_fmt in PICTURE_FORMATS and len(outputs) == 1:
             click.echo(_size_message(n, overview_above, out_path, out_fmt, outputs[0][1], force), err=True)
 
 
-def _overview_message(n: int, overview_above: int, out_path: str, one_file: bool, clusters) -> str:
+def _overview_message(n: int, overview_above: int, out_path: str, one_file: bool, clusters,
+                      each: str | None = "one picture") -> str:
     """What an overview is, and (when they were found, not declared) what its
-    clusters are and how they were found."""
-    from ..language.clusters import MAX_BOXES
+    clusters are and how they were found. `each`: what is written per
+    cluster ("one picture", "a placeholder page"; None: nothing, the
+    drill-downs not drawn and not linked)."""
+    from ..language.clusters import MAX_BOXES, MAX_DECLARED_BOXES
 
     what = "cluster" if clusters.automatic else "group"
-    where = (f"then one page per {what}" if one_file else
-             f"with one picture per {what} in {os.path.splitext(out_path)[0]}.groups/")
-    if not one_file and clusters.automatic and len(clusters.clusters) > MAX_BOXES:
-        what, where = ("run of clusters", f"each opening the overview of its clusters, with one picture per "
-                                          f"cluster, in {os.path.splitext(out_path)[0]}.groups/")
+    folder = f"{os.path.splitext(out_path)[0]}.groups/"
+    if one_file:
+        where = f"then one page per {what}" if each else f"(its pages per {what} not drawn)"
+    else:
+        where = f"with {each} per {what} in {folder}" if each else f"(the pictures per {what} not drawn)"
+    if not one_file and len(clusters.clusters) > (MAX_BOXES if clusters.automatic else MAX_DECLARED_BOXES):
+        what, where = (f"run of {what}s", f"each opening the overview of its {what}s"
+                                          + (f", with {each} per {what}" if each else "") + f", in {folder}")
     lines = [f"the model has {n} deliverables (more than --overview-above {overview_above}): "
-             f"{out_path} is an overview, one box per {what}, {where}; --force draws everything in one picture"]
+             f"{out_path} is an overview, one box per {what}{' ' if where.startswith('(') else ', '}{where}; "
+             "--force draws everything in one picture"]
     if clusters.automatic:
         shown = 8
         names = [f"{c.label} ({len(c.members)})" for c in clusters.clusters[:shown]]
@@ -571,11 +604,150 @@ def _flipbook_output(src: str, output: str | None, fmt: str | None) -> tuple[str
     return path, fmt, folder
 
 
-def _render_files(model, fmt: str, out_path: str, options: dict, overview: int | None, previous, stable_file):
+class _DrillDowns:
+    """--drill-downs: whether an overview's pictures of its clusters are
+    drawn, the command that draws them, and what it would take."""
+
+    def __init__(self, mode: str, src: str, out_path: str, fmt: str, given: tuple[str, ...] = (),
+                 timeout: float = TIMEOUT_SECONDS):
+        self.mode, self.src, self.out_path, self.fmt = mode, src, out_path, fmt
+        self.given, self.timeout = given, timeout   # the user's other options, to repeat in the command
+
+    @property
+    def named(self) -> bool:
+        """--drill-downs NAME: one box's pictures."""
+        return self.mode not in ("auto", "all", "none")
+
+    def drawn(self, clusters) -> bool:
+        """Every picture drawn (with NAME: only some)."""
+        from ..renderer.overview import DRAWN_BY_DEFAULT
+
+        return self.mode == "all" or (self.mode == "auto" and len(clusters.clusters) <= DRAWN_BY_DEFAULT)
+
+    def which(self, model, clusters, fmt: str):
+        """What render_overview draws: True (all), False (none), or the
+        named box (a usage error, with a did-you-mean, for a name that is
+        no box of the overviews)."""
+        if not self.named:
+            return self.drawn(clusters)
+        import difflib
+
+        from ..language.clusters import in_two_levels
+        from ..language.diagnostics import PrepError
+
+        if fmt == "pdf":
+            raise PrepError.at(self.src, f"--drill-downs {self.mode}: a PDF overview is one document of pages in "
+                                         "order", name="usage-error", hint="use --drill-downs all or none, or -o x.svg")
+        runs, _ = in_two_levels(model, clusters)
+        boxes = [c.name for c in clusters.clusters] + ([c.name for c in runs.clusters] if runs is not clusters else [])
+        if self.mode not in boxes:
+            close = difflib.get_close_matches(self.mode, boxes, n=1, cutoff=0.5)
+            raise PrepError.at(self.src, f"--drill-downs: no group or cluster named '{self.mode}' in the overview",
+                               name="usage-error",
+                               hint=f"did you mean '{close[0]}'?" if close else
+                               "give auto, all, none, or the name of a box (a placeholder page says it)")
+        return frozenset([self.mode])
+
+    def command_for(self, box: str) -> str:
+        """The command that draws the pictures of one box."""
+        import shlex
+
+        words = ["prep", "render", self.src, "-o", self.out_path, *self.given, "--drill-downs", box]
+        return " ".join(shlex.quote(w) for w in words)
+
+    def command(self, cpu_seconds: float) -> str:
+        """The command that draws every picture: this one with --drill-downs
+        all, and more time when their `cpu_seconds` need it (not this
+        machine's cores: a placeholder is the same on any machine)."""
+        import math
+        import shlex
+
+        words = ["prep", "render", self.src, "-o", self.out_path, *self.given, "--drill-downs", "all"]
+        needed = 60 * math.ceil((4 * cpu_seconds + 60) / 60)   # room for a loaded machine
+        if max(needed, self.timeout) != TIMEOUT_SECONDS:
+            words += ["--timeout", f"{max(needed, self.timeout):g}"]
+        return " ".join(shlex.quote(w) for w in words)
+
+    def seconds(self, clusters, spent: float) -> tuple[float, int]:
+        """(the estimated wall seconds of the command with every picture,
+        this machine's cores): what this one took (`spent`), plus the
+        pictures shared over the cores."""
+        from ..renderer.overview import drawing_seconds
+
+        cores = max(1, min(os.cpu_count() or 1, 4))   # map_forked's workers
+        # the cores are seldom all free: at 100,000 the pictures' wall time
+        # was 1.4 x their CPU time over two cores (load average 1.5-3)
+        return spent + 1.4 * drawing_seconds(clusters.sizes) / cores, cores
+
+    def message(self, clusters, spent: float = 0.0) -> str:
+        from ..renderer.overview import drawing_seconds
+
+        n = len(clusters.clusters)
+        cpu = drawing_seconds(clusters.sizes)
+        what = "cluster" if clusters.automatic else "group"
+        seconds, cores = self.seconds(clusters, spent)
+        took = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {seconds:.0f} s"
+        done = ("its boxes open placeholder pages that name the deliverables and the commands (one box's "
+                "pictures: --drill-downs NAME)" if self.fmt == "svg" else "only the overviews are written")
+        if self.named:
+            return (f"drew the pictures of '{self.mode}'; the other pictures of the {n} {what}s are placeholder "
+                    f"pages; draw them all ({took} on {cores} core{'s' if cores != 1 else ''}) with: "
+                    f"{self.command(cpu)}")
+        return (f"the {n} pictures of the {what}s are not drawn ({self.why()}): {done}; draw them all ({took} "
+                f"on {cores} core{'s' if cores != 1 else ''}) with: {self.command(cpu)}")
+
+    def why(self) -> str:
+        from ..renderer.overview import DRAWN_BY_DEFAULT
+
+        return (f"--drill-downs auto draws up to {DRAWN_BY_DEFAULT}" if self.mode == "auto" else
+                "--drill-downs drew another box's" if self.named else f"--drill-downs {self.mode}")
+
+    def placeholder(self, cpu_seconds: float):
+        """`placeholder(title, members) -> bytes` of a drill-down not drawn."""
+        from functools import partial
+
+        return partial(self._placeholder, cpu_seconds)
+
+    def _placeholder(self, cpu_seconds: float, box: str, title: str, members) -> bytes:
+        from ..renderer.overview import placeholder_svg
+
+        return placeholder_svg(title, members, self.command(cpu_seconds),
+                               f"The overview was written without its drill-down pictures ({self.why()}).",
+                               this_one=self.command_for(box))
+
+
+def _given_options() -> tuple[str, ...]:
+    """The options given on this `prep render` command line, as words
+    (those that choose files, time and drill-downs left out), so a message
+    can name the command that draws the same pictures."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return ()
+    from click.core import ParameterSource
+
+    words: list[str] = []
+    for param in ctx.command.params:
+        if (not isinstance(param, click.Option) or param.name in ("output", "timeout", "drill_downs")
+                or ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE):
+            continue
+        value = ctx.params[param.name]
+        longest = max(param.opts, key=len)
+        if param.is_flag:
+            if param.secondary_opts:   # --legend/--no-legend
+                words.append(longest if value else max(param.secondary_opts, key=len))
+            elif value:
+                words.append(longest)
+        elif value is not None:
+            words += [longest, f"{value:g}" if isinstance(value, float) else str(value)]
+    return tuple(words)
+
+
+def _render_files(model, fmt: str, out_path: str, options: dict, overview: int | None, previous, stable_file,
+                  drill_downs: _DrillDowns | None = None):
     """([(path, bytes)] to write, the overview's clusters or None): one
     picture, or an overview of clusters of at most `overview` deliverables
-    and their drill-downs; with --stable, the layout file too (last, so the
-    picture is written first)."""
+    and their drill-downs (all, or none: `drill_downs`); with --stable, the
+    layout file too (last, so the picture is written first)."""
     from .. import api
 
     if fmt == "html" and stable_file is None:  # the viewer: the whole model on one page, the findings with it
@@ -587,7 +759,12 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: int |
         from ..renderer.overview import render_overview
 
         clusters = find_clusters(model, overview)
-        return render_overview(model, fmt, out_path, clusters=clusters, **options), clusters
+        from ..renderer.overview import drawing_seconds
+
+        drawn = True if drill_downs is None else drill_downs.which(model, clusters, fmt)
+        placeholder = None if drawn is True else drill_downs.placeholder(drawing_seconds(clusters.sizes))
+        return render_overview(model, fmt, out_path, clusters=clusters, drill_downs=drawn, placeholder=placeholder,
+                               **options), clusters
     if stable_file is None and fmt != "layout":  # no layout file: no previous layout either
         return [(out_path, api.render(model, fmt, **options))], None
     from ..layouter import layout as lay_out

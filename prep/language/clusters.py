@@ -38,6 +38,11 @@ SEED = 1
 # make about 700) are shown in two levels, runs of consecutive clusters
 # each opening the overview of its clusters (`in_two_levels`)
 MAX_BOXES = 100
+# declared groups are the user's own structure: one overview holds up to
+# this many (10,000 generated deliverables have 200 top-level groups, kept
+# in one level); more (2,000 at 100,000: a 4-9 MB overview no more readable
+# than the model) are shown in two levels too, runs of consecutive groups
+MAX_DECLARED_BOXES = 400
 
 
 @dataclass(frozen=True)
@@ -297,16 +302,23 @@ def _igraph():
 def in_two_levels(model: Model, found: Clusters, max_boxes: int | None = None) -> tuple[Clusters, dict[str, Clusters]]:
     """`found` as about sqrt(n) runs of about sqrt(n) consecutive clusters
     (they are in the order of their groups, stages and process), each run
-    named after its most central deliverables: (the runs, {run's name: its
+    named after its most central deliverables (runs of declared groups:
+    after their first and last group): (the runs, {run's name: its
     clusters}). `found` itself (and no runs) when it has at most
-    `max_boxes` clusters."""
+    `max_boxes` clusters (default MAX_BOXES, MAX_DECLARED_BOXES for the
+    declared groups)."""
     n = len(found.clusters)
-    if n <= (MAX_BOXES if max_boxes is None else max_boxes):
+    if max_boxes is None:
+        max_boxes = MAX_BOXES if found.automatic else MAX_DECLARED_BOXES
+    if n <= max_boxes:
         return found, {}
     per_run = max(2, math.isqrt(n - 1) + 1)
     runs = [found.clusters[i:i + per_run] for i in range(0, n, per_run)]
     members = [[m for c in run for m in c.members] for run in runs]
-    names = _central_names(model, members)
+    if found.automatic:
+        names = _central_names(model, members)
+    else:
+        names = [run[0].label if len(run) == 1 else f"{run[0].label} … {run[-1].label}" for run in runs]
     coarse, inner, used = [], {}, set()
     for run, label, held in zip(runs, names, members):
         name, k = label, 2
@@ -315,7 +327,8 @@ def in_two_levels(model: Model, found: Clusters, max_boxes: int | None = None) -
         used.add(name)
         coarse.append(Cluster(name, label, tuple(held), "clusters"))
         inner[name] = Clusters(run, found.method, found.automatic)
-    method = f"{found.method}; {n} clusters in {len(runs)} runs of up to {per_run}, each box opening its run's overview"
+    what = "clusters" if found.automatic else "groups"
+    method = f"{found.method}; {n} {what} in {len(runs)} runs of up to {per_run}, each box opening its run's overview"
     return Clusters(tuple(coarse), method, True), inner
 
 

@@ -9,6 +9,11 @@ are too few or too big (`prep.language.clusters`).
     big.svg                 the overview
     big.groups/001-営業部.svg  one picture per group (or cluster)
     big.pdf                 the overview, then one page per group
+
+Above `DRAWN_BY_DEFAULT` drill-downs (100,000 deliverables make about
+700, minutes of drawing) only the overviews are drawn by default, each
+drill-down an SVG placeholder saying the command that draws it
+(`--drill-downs all`); every link leads to a file that exists.
 """
 
 from __future__ import annotations
@@ -19,6 +24,24 @@ import re
 from ..language.model import Model
 from ..language.clusters import Clusters
 from ..language.views import UNGROUPED, overview, subsets
+
+
+# The most drill-down pictures `prep render` draws by default (--drill-downs
+# auto): 300 of up to 200 deliverables are 10-40 s on two cores, shared or
+# not (`drawing_seconds`); more (an overview in two levels, 2,000 declared
+# groups) and the overviews are drawn alone, in seconds, with placeholders
+# saying the commands that draw the rest. A count, not an estimate of time:
+# the same model gives the same files on any machine.
+DRAWN_BY_DEFAULT = 300
+
+
+def drawing_seconds(sizes: list[int]) -> float:
+    """The CPU seconds of drawing pictures of `sizes` deliverables (layout,
+    drawing, font subset, writing): the ordering grows faster than the
+    size, so about 4.5e-5 * n ** 1.5 each (0.13 s at 200). Fitted at
+    100,000 deliverables: 717 pictures of median 141 took 52 CPU s, 2,000
+    of about 50 took 32 s (docs/performance.md)."""
+    return sum(4.5e-5 * n ** 1.5 for n in sizes)
 
 
 def drilldown_folder(out_path: str) -> str:
@@ -49,11 +72,18 @@ def file_name(index: int, box: str, fmt: str) -> str:
     return f"{index:03d}-{slug}.{'layout.json' if fmt == 'layout' else fmt}"
 
 
-def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | None = None,
+def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | None = None, *,
+                    drill_downs: bool | frozenset[str] = True, placeholder=None, sizes=None,
                     **options) -> list[tuple[str, bytes]]:
     """[(path, bytes)]: the overview at `out_path` first, then one picture
     per box in `<out_path without extension>.groups/`. The boxes are
-    `clusters` (`find_clusters`), by default the top-level groups."""
+    `clusters` (`find_clusters`), by default the top-level groups. Without
+    `drill_downs` the pictures of the clusters are not drawn (the overviews
+    are): an SVG links to `placeholder(box, title, deliverables) -> bytes` in
+    their place, other formats get the overviews alone; a set of box names
+    draws those boxes' pictures (a run's: all of its clusters') and
+    placeholders for the rest. `sizes`: the
+    labels measured already (two levels measure once, at the top)."""
     from .._process import map_forked
     from ..layouter import measure
     from . import render
@@ -62,9 +92,10 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     theme = resolve_theme(options.get("theme"))
     options = dict(options, theme=theme)
     inner = {}
-    # clusters found automatically, in two levels when there are too many
-    # (declared groups stay as declared; a PDF is pages in order: one level)
-    if clusters is not None and clusters.automatic and fmt != "pdf":
+    # in two levels when there are too many for one overview (more than 100
+    # clusters found automatically, 400 declared groups; a PDF is pages in
+    # order: one level)
+    if clusters is not None and fmt != "pdf":
         from ..language.clusters import in_two_levels
 
         clusters, inner = in_two_levels(model, clusters)
@@ -76,11 +107,16 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     folder = drilldown_folder(out_path)
     rel_folder = os.path.basename(folder)
     names = {box: file_name(i, box if box != UNGROUPED else "no-group", fmt) for i, box in enumerate(holds, 1)}
-    # one measurement of the whole model serves every drill-down
-    sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
-                    health=options.get("findings") is not None, titles=tuple(titles.values()))
+    drawn = drill_downs
+    if drawn is True and sizes is None:
+        # one measurement of the whole model serves every drill-down (of
+        # both levels: the inner overviews' pictures' titles too)
+        nested = tuple(f"{titles.get(box, labels.get(box, box))} — {c.label}" for box in inner
+                       for c in inner[box].clusters)
+        sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=bool(options.get("legend")),
+                        health=options.get("findings") is not None, titles=tuple(titles.values()) + nested)
     shared = None
-    if fmt == "svg" and options.get("embed_fonts", True):
+    if drawn and not inner and fmt == "svg" and options.get("embed_fonts", True):   # (a few named: cheap)
         from .webfont import prepare, shared_subset
 
         text = _model_text(model, titles.values())
@@ -89,6 +125,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
         # the same subset, cut once here (before the workers are forked)
         shared = shared_subset(text)
     files = []
+    # links only to files written: the runs' overviews, the drill-downs or their placeholders
     links = {box: f"{rel_folder}/{name}" for box, name in names.items()} if fmt == "svg" else None
     files.append((out_path, render(view, fmt, links=links, **options)))
 
@@ -105,9 +142,24 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
 
     if inner:  # two levels: each box opens the overview of its clusters, in a folder of its own
         for box in boxes:
+            run = True if isinstance(drawn, frozenset) and box in drawn else drawn
             files += render_overview(titled(box), fmt, os.path.join(folder, names[box]), clusters=inner[box],
-                                     **options)
+                                     drill_downs=run, placeholder=placeholder, sizes=sizes, **options)
         return files
+    wanted = boxes if drawn is True else [box for box in boxes if drawn and box in drawn]
+    if len(wanted) < len(boxes):   # (SVG) a placeholder per box not drawn, saying how to draw it
+        if links is None and not wanted:
+            return files
+        if placeholder is None:
+            def placeholder(box, title, members):
+                return placeholder_svg(title, members, "prep render MODEL -o OUTPUT.svg --drill-downs all",
+                                       "The overview was drawn without its drill-down pictures.")
+        if links is not None:
+            files += [(os.path.join(folder, names[box]),
+                       placeholder(box, titles.get(box, UNGROUPED), [model.deliverables[m] for m in holds[box]]))
+                      for box in boxes if box not in wanted]
+        if not wanted or fmt == "pdf":   # a PDF is the pages in order: all or the overview alone
+            return files[:1] if fmt == "pdf" else files
 
     def draw(box: str) -> bytes:
         part = titled(box)
@@ -116,8 +168,8 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
         return _with_font(render(part, fmt, sizes=sizes, **dict(options, embed_fonts=False)), shared)
 
     # the drill-downs on every core (each is a layout, a drawing and a font subset)
-    pictures = map_forked(draw, boxes, "drawing the groups' pictures")
-    files += [(os.path.join(folder, names[box]), data) for box, data in zip(boxes, pictures)]
+    pictures = map_forked(draw, wanted, "drawing the groups' pictures")
+    files += [(os.path.join(folder, names[box]), data) for box, data in zip(wanted, pictures)]
     if fmt == "pdf":  # one document: the overview, then a page per group
         from ..language.diagnostics import PrepError
         from .pdfpages import PdfError, merge
@@ -128,6 +180,36 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001", name="render-failed",
                                hint="draw the overview as SVG (-o model.svg): one picture per group, linked") from None
     return files
+
+
+def placeholder_svg(title: str, members, command: str, why: str, this_one: str | None = None) -> bytes:
+    """A drill-down not drawn: an SVG page with the cluster's title, why it
+    is not drawn, the command that draws it, and the deliverables it holds
+    (what the picture would show, as a list). Plain text, no font embedded;
+    the same bytes for the same cluster and command."""
+    import unicodedata
+    from xml.sax.saxutils import escape
+
+    def ems(text: str) -> float:   # a rough width: wide (CJK) characters 1 em, others 0.62
+        return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in text)
+
+    n = len(members)
+    lines = [(title, 20, "bold"), (f"{n} deliverable{'s' if n != 1 else ''}: the picture is not drawn yet", 14, ""),
+             (why, 12, "")]
+    if this_one:
+        lines += [("Draw this picture (seconds) with:", 12, ""), (this_one, 12, "mono")]
+    lines += [("Draw every drill-down picture with:", 12, ""), (command, 12, "mono"), ("", 12, "")]
+    lines += [(" ".join(d.display.split()) + (f" ({d.name})" if d.display != d.name else ""), 12, "")
+              for d in members]
+    y, out = 16, []
+    for text, size, look in lines:
+        y += round(size * 1.6)
+        style = {"bold": ' font-weight="bold"', "mono": ' font-family="monospace"'}.get(look, "")
+        out.append(f'<text x="16" y="{y}" font-size="{size}"{style}>{escape(text)}</text>')
+    width = 32 + max(ems(text) * size for text, size, _ in lines)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+            f'width="{width:.0f}" height="{y + 16}" font-family="sans-serif" class="prep-placeholder">\n'
+            f'<title>{escape(title)}: not drawn yet</title>\n' + "\n".join(out) + "\n</svg>\n").encode("utf-8")
 
 
 def _with_font(svg: bytes, shared: str) -> bytes:
