@@ -19,7 +19,9 @@ and render again; the share of the old boxes whose centre moved less than
 layout kept) and without (a fresh layout), several edits each.
 
 Overview: `prep render` of a 10,000-deliverable model (an overview plus one
-picture per group), whole process.
+picture per group, or per cluster found automatically in the same model
+without its groups), whole process; the number of files, the largest file
+and the clusters the message reports (`--only-overview`).
 
 Diff: `prep diff` of a 10,000-deliverable model and an edited next version
 (`generate.edit`), whole process.
@@ -103,14 +105,59 @@ def bench_layout(args, prep: list[str], work: Path, measure, run_child) -> dict:
         print(f"stability: {profile} ...", file=sys.stderr, flush=True)
         result["stability"].append(_stability(args, prep, work, profile, measure, run_child))
     result["diff"] = bench_diff(args, prep, work, measure)
-    for n in ([args.overview_n] if args.overview_n else []):
-        for profile in PROFILES:
-            print(f"overview: {profile} N = {n:,} ...", file=sys.stderr, flush=True)
-            model = work / f"overview-{profile}-{n}.prep"
-            model.write_text(generate(n, profile=profile), encoding="utf-8")
-            result["overview"].append({"profile": profile, "n": n, "render": measure(
-                prep + ["render", model.name, "-o", f"{model.stem}.svg"], args.render_runs, cwd=work)})
+    result["overview"] = bench_overview([args.overview_n] if args.overview_n else [], args.render_runs, prep, work,
+                                        measure, run_child)
     return result
+
+
+def bench_overview(sizes: list[int], runs: int, prep: list[str], work: Path, measure, run_child,
+                   timeout: float = 600) -> list[dict]:
+    """`prep render m.prep -o m.svg` above --overview-above, both profiles,
+    with their groups and without (clustered automatically): one first run
+    (its message: how many files, the clusters), then the median of `runs`."""
+    out = []
+    for n in sizes:
+        for profile in PROFILES:
+            for grouped in (True, False):
+                tag = "" if grouped else "-nogroups"
+                print(f"overview: {profile}{tag} N = {n:,} ...", file=sys.stderr, flush=True)
+                model = work / f"overview-{profile}{tag}-{n}.prep"
+                model.write_text(generate(n, profile=profile, groups=grouped), encoding="utf-8")
+                cmd = prep + ["render", model.name, "-o", f"{model.stem}.svg", "--timeout", str(timeout)]
+                first = run_child(cmd, cwd=work, timeout=timeout + 60)
+                row = {"profile": profile, "n": n, "groups": grouped, "first": round(first["seconds"], 2)}
+                if first["exit"] != 0:
+                    row["render"] = {"error": first["stderr"].strip()[-500:]}
+                    out.append(row)
+                    continue
+                files = [work / f"{model.stem}.svg"] + sorted((work / f"{model.stem}.groups").glob("*"))
+                sizes_ = [f.stat().st_size for f in files]
+                row.update(files=len(files), overview_bytes=sizes_[0], largest_bytes=max(sizes_),
+                           total_bytes=sum(sizes_),
+                           message=[line for line in first["stderr"].splitlines() if "cluster" in line][-1:])
+                row["render"] = measure(cmd, runs, cwd=work, timeout=timeout + 60) if runs else {
+                    "median": first["seconds"], "min": first["seconds"], "max": first["seconds"], "runs": 1,
+                    "cpu": first["cpu"], "peak_mib": first["peak_mib"]}
+                out.append(row)
+    return out
+
+
+def overview_table(rows: list[dict]) -> list[str]:
+    lines = ["Overview (`prep render` above --overview-above: the overview + one picture per group or cluster; "
+             "first run, then the median of the others):", "",
+             "| profile | groups | N | first s | median s (CPU s) | files | overview MB | largest file MB | clusters |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for o in rows:
+        r = o["render"]
+        if "error" in r:
+            lines.append(f"| {o['profile']} | {'yes' if o['groups'] else 'no'} | {o['n']:,} | {o['first']} | "
+                         f"error: {r['error'][:80]} | | | | |")
+            continue
+        said = (o["message"][0].split(":")[0] if o["message"] else "declared groups")
+        lines.append(f"| {o['profile']} | {'yes' if o['groups'] else 'no'} | {o['n']:,} | {o['first']:.2f} | "
+                     f"{_s(r)} ({r['cpu']:.1f}) | {o['files']} | {o['overview_bytes'] / 1e6:.2f} | {o['largest_bytes'] / 1e6:.2f} | "
+                     f"{said} |")
+    return lines
 
 
 def bench_diff(args, prep: list[str], work: Path, measure, runs: int | None = None) -> list[dict]:
@@ -224,8 +271,5 @@ def table(result: dict) -> str:
     if result.get("diff"):
         lines += [""] + diff_table(result["diff"])
     if result["overview"]:
-        lines += ["", "Overview (`prep render` above --overview-above: overview + one picture per group):", "",
-                  "| profile | N | seconds |", "|---|---:|---:|"]
-        for o in result["overview"]:
-            lines.append(f"| {o['profile']} | {o['n']:,} | {_s(o['render'])} |")
+        lines += [""] + overview_table(result["overview"])
     return "\n".join(lines)

@@ -355,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stages-n", type=int, default=0,
                     help="size of the stage-rules measurement: a model with 8 declared stages (0: none)")
     ap.add_argument("--only-layout", action="store_true", help="run the layout benchmark only")
+    ap.add_argument("--only-overview", action="store_true",
+                    help="run the overview measurement only (--overview-sizes, both profiles, with and without "
+                         "groups; --render-runs after a first run)")
+    ap.add_argument("--overview-sizes", default="10000", metavar="SIZES",
+                    help="model sizes of --only-overview (e.g. 10000,100000)")
     ap.add_argument("--no-layout", action="store_true", help="skip the layout benchmark")
     ap.add_argument("--lint-profile", choices=("local", "long-range"), default="local",
                     help="generator profile of the lint/render sizes (--sizes)")
@@ -416,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         return pages.main(["--sizes", args.pages_sizes, "--runs", str(args.runs)])
     if args.only_diff:
         return only_diff(args, argv)
+    if args.only_overview:
+        return only_overview(args, argv)
     if args.only_catalogue:
         return only_catalogue(args)
     if args.only_serve:
@@ -541,6 +548,37 @@ def _default_json(args, sizes: list[int]) -> str:
     whole = (tuple(sizes) == DEFAULT_SIZES and not args.no_layout and not args.quick
              and getattr(args, "lint_profile", "local") == "local")
     return "latest.json" if whole else "partial.json"
+
+
+def only_overview(args, argv) -> int:
+    """The overview above --overview-above at --overview-sizes, both profiles,
+    with and without groups (issue 21: 10,000 without groups <= 10 s, no
+    file over 5 MB; 100,000 <= 60 s); prints the table and writes
+    bench/results/overview.json (or --json)."""
+    from layout import bench_overview, overview_table
+
+    prep = prep_command()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PREP_DEBUG")}
+    load_before = os.getloadavg()
+    sizes = [int(s.replace("_", "")) for s in args.overview_sizes.split(",") if s.strip()]
+    with tempfile.TemporaryDirectory(prefix="prep-bench-") as tmp:
+        rows = bench_overview(sizes, args.render_runs, prep, Path(tmp),
+                              lambda cmd, runs, **kw: measure(cmd, runs, env=env, **kw),
+                              lambda cmd, **kw: run_child(cmd, env=env, **kw))
+    result = {"command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "machine": machine_info(), "overview": rows,
+              "load_average": {"before": load_before, "after": os.getloadavg()}}
+    print("\n".join(overview_table(rows)))
+    for row in rows:
+        for line in row.get("message", []):
+            print(f"\n{row['profile']}{'' if row['groups'] else ' without groups'} {row['n']:,}: {line}")
+    print(f"\nload average before {load_before[0]:.2f}, after {result['load_average']['after'][0]:.2f}")
+    given = any(a.startswith("--json") for a in (argv if argv is not None else sys.argv[1:]))
+    out = Path(args.json) if given else HERE / "results" / "overview.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 1 if any("error" in row["render"] for row in rows) else 0
 
 
 def only_diff(args, argv) -> int:

@@ -7,6 +7,7 @@
     >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json", "layout"
     >>> geometry = prep.layout(model)     # Layout: boxes, routes, frames (points)
     >>> findings = prep.lint(model)       # [Diagnostic]
+    >>> parts = prep.clusters(model)      # what an overview draws: groups, else found
     >>> docx = prep.report(model, "docx")  # the report as Word (or "html", "pdf")
     >>> text = prep.format_text('a,b->c')  # 'a, b -> c\\n' (prep fmt)
     >>> xlsx = prep.export(model, "xlsx")  # the deliverable catalogue (bytes)
@@ -28,14 +29,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
            "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "report", "export",
-           "import_catalogue", "status", "render_status"]
+           "import_catalogue", "status", "render_status", "clusters"]
 
 
 def __getattr__(name: str):
     # even the diagnostics module (and dataclasses) loads on first use:
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
-                "format_text", "render_diff", "report", "export", "import_catalogue", "status", "render_status"):
+                "format_text", "render_diff", "report", "export", "import_catalogue", "status", "render_status",
+                "clusters"):
         from . import api
 
         return getattr(api, name)

@@ -34,6 +34,18 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     return _render(model, format=format, **options)
 
 
+def clusters(model: Model, max_size: int = 200):
+    """The clusters an overview draws (`Clusters`: `.clusters`, each with
+    `.name`, `.label`, `.members`, `.found_by`; `.method`; `.summary()`):
+    the top-level groups, where each holds at most `max_size` deliverables;
+    otherwise the too-big parts split by stage, then by communities of
+    their relations (docs/layout.md). The same model gives the same
+    clusters."""
+    from .language.clusters import find_clusters
+
+    return find_clusters(model, max_size)
+
+
 def render_stage(model: Model, stage: str, format: str = "svg", **options) -> bytes:
     """The model at the end of `stage` (its cross-section), drawn on the
     layout of the whole model: exactly the flip-book's frame of that stage

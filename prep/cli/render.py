@@ -74,8 +74,12 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                    "and write this render's layout there. Commit FILE next to the model.")
 @click.option("--overview-above", type=click.IntRange(min=1), default=OVERVIEW_ABOVE, show_default=True,
               metavar="N", help="Above N deliverables draw an overview (one box per group) and one "
-                                "picture per group, linked from it.")
-@click.option("--force", is_flag=True, help="Lay out everything, however large (no overview).")
+                                "picture per group, linked from it. Deliverables in no group, and groups of "
+                                "more than 200 (or N), are clustered automatically: by stage when the model "
+                                "declares stages, then by communities of their relations; each cluster is "
+                                "named after its most central deliverables.")
+@click.option("--force", is_flag=True, help="Lay out everything, however large (no overview); the message says "
+                                            "how large the picture is.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=TIMEOUT_SECONDS, show_default=True,
               metavar="SECONDS", help="Stop a render that takes longer than this.")
 @click.option("--diff", "as_diff", is_flag=True,
@@ -126,7 +130,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     Tangible deliverables are solid boxes, knowhow dashed boxes; input
     relations are solid arrows, synchronization dashed lines; groups are
     frames. Above --overview-above deliverables (2,000) the picture is an
-    overview with one picture per group next to it (FILE.groups/).
+    overview with one picture per group next to it (FILE.groups/); a model
+    without enough groups is clustered automatically (stages, then
+    communities), and the message says how.
     """
     from .. import api
     from ..language.diagnostics import PrepError
@@ -204,8 +210,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         previous = _read_layout(stable_file) if stable_file else None
         n = len(model.deliverables)
         big = n > overview_above and not force and out_fmt in PICTURE_FORMATS + ("layout", "dot")
-        if big and (not model.groups or view == "roadmap" or health is not None):
-            big = False  # nothing to summarise by (a roadmap is its stages): the whole model it is
+        if big and (view == "roadmap" or health is not None):
+            big = False  # a roadmap is its stages, a status picture the whole model: drawn whole, and sized below
         if health is not None:
             options["health"] = health
         page = _page_for(src, out_fmt, page_size, min_text, look, stable_file=stable_file, big=big)
@@ -232,22 +238,72 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                                    "give -o FILE (or --force for one picture)")
         if out_fmt == "html":
             options["lint_options"] = _lint_settings(src)
-        outputs = _within_budget(src, timeout, lambda: _render_files(
-            model, out_fmt, out_path, options, big, previous, stable_file))
-        if big and len(outputs) > 1:
-            from ..renderer.overview import prepare_folder
+        # each box of an overview (and its picture) holds at most MAX_SIZE
+        # deliverables, or --overview-above if lower (docs/layout.md)
+        from ..language.clusters import MAX_SIZE
 
-            prepare_folder(out_path, [path for path, _ in outputs[1:]])
+        # an overview is a picture per cluster: lowering --overview-above
+        # would make more of them, not fewer
+        hint = (f"the overview of {n} deliverables draws one picture per cluster of up to "
+                f"{min(MAX_SIZE, overview_above)} (about 0.3 s each): allow more time with --timeout SECONDS, or "
+                "draw part of the model with --focus NAME or --group NAME") if big else None
+        outputs, clusters = _within_budget(src, timeout, lambda: _render_files(
+            model, out_fmt, out_path, options, min(MAX_SIZE, overview_above) if big else None, previous,
+            stable_file), hint=hint)
+        if big and len(outputs) > 1:
+            from ..renderer.overview import drilldown_folder, prepare_folder
+
+            kept = [path for path, _ in outputs[1:]]
+            prepare_folder(out_path, kept)
+            folders = {os.path.dirname(path) for path in kept}
+            for path in kept:  # an overview in two levels: each box's overview has its own folder
+                if drilldown_folder(path) in folders:
+                    prepare_folder(path, kept)
         for path, data in outputs:
             write_output(path, data, inputs=(src,))
             if path != "-":
                 click.echo(f"wrote {path}", err=True)
         if big:
-            where = ("then one page per group" if len(outputs) == 1 else
-                     f"with one picture per group in {os.path.splitext(out_path)[0]}.groups/")
-            click.echo(f"the model has {n} deliverables (more than --overview-above {overview_above}): "
-                       f"{out_path} is an overview, one box per group, {where}; "
-                       "--force draws everything in one picture", err=True)
+            click.echo(_overview_message(n, overview_above, out_path, len(outputs) == 1, clusters), err=True)
+        elif n > overview_above and out_path != "-" and out_fmt in PICTURE_FORMATS and len(outputs) == 1:
+            click.echo(_size_message(n, overview_above, out_path, out_fmt, outputs[0][1], force), err=True)
+
+
+def _overview_message(n: int, overview_above: int, out_path: str, one_file: bool, clusters) -> str:
+    """What an overview is, and (when they were found, not declared) what its
+    clusters are and how they were found."""
+    from ..language.clusters import MAX_BOXES
+
+    what = "cluster" if clusters.automatic else "group"
+    where = (f"then one page per {what}" if one_file else
+             f"with one picture per {what} in {os.path.splitext(out_path)[0]}.groups/")
+    if not one_file and clusters.automatic and len(clusters.clusters) > MAX_BOXES:
+        what, where = ("run of clusters", f"each opening the overview of its clusters, with one picture per "
+                                          f"cluster, in {os.path.splitext(out_path)[0]}.groups/")
+    lines = [f"the model has {n} deliverables (more than --overview-above {overview_above}): "
+             f"{out_path} is an overview, one box per {what}, {where}; --force draws everything in one picture"]
+    if clusters.automatic:
+        shown = 8
+        names = [f"{c.label} ({len(c.members)})" for c in clusters.clusters[:shown]]
+        more = len(clusters.clusters) - shown
+        lines.append(f"{clusters.summary()}: " + "; ".join(names) + (f"; and {more} more" if more > 0 else ""))
+    return "\n".join(lines)
+
+
+def _size_message(n: int, overview_above: int, out_path: str, fmt: str, data: bytes, force: bool) -> str:
+    """How large a picture of more than --overview-above deliverables is:
+    never written silently (it is seldom readable)."""
+    from ..renderer.output import picture_size
+
+    size = picture_size(data, fmt)
+    why = ("--force draws everything" if force else "a roadmap or status picture is drawn whole")
+    return (f"{out_path}: {n} deliverables in one picture" + (f" of {size}" if size else "")
+            + f", {_file_size(len(data))} ({why}; more than --overview-above {overview_above} is seldom readable"
+            + ("; without --force it is an overview with one picture per group or cluster" if force else "") + ")")
+
+
+def _file_size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB" if n >= 1e3 else f"{n} bytes"
 
 
 def _status_view(model, data: str, customer: str | None):
@@ -467,21 +523,25 @@ def _flipbook_output(src: str, output: str | None, fmt: str | None) -> tuple[str
     return path, fmt, folder
 
 
-def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool, previous, stable_file):
-    """[(path, bytes)] to write: one picture, or an overview and its drill-downs;
-    with --stable, the layout file too (last, so the picture is written first)."""
+def _render_files(model, fmt: str, out_path: str, options: dict, overview: int | None, previous, stable_file):
+    """([(path, bytes)] to write, the overview's clusters or None): one
+    picture, or an overview of clusters of at most `overview` deliverables
+    and their drill-downs; with --stable, the layout file too (last, so the
+    picture is written first)."""
     from .. import api
 
     if fmt == "html" and stable_file is None:  # the viewer: the whole model on one page, the findings with it
         from ..embed.viewer import render_html
 
-        return [(out_path, render_html(model, overlay=options.pop("findings") is not None, **options))]
-    if overview:
+        return [(out_path, render_html(model, overlay=options.pop("findings") is not None, **options))], None
+    if overview is not None:
+        from ..language.clusters import find_clusters
         from ..renderer.overview import render_overview
 
-        return render_overview(model, fmt, out_path, **options)
+        clusters = find_clusters(model, overview)
+        return render_overview(model, fmt, out_path, clusters=clusters, **options), clusters
     if stable_file is None and fmt != "layout":  # no layout file: no previous layout either
-        return [(out_path, api.render(model, fmt, **options))]
+        return [(out_path, api.render(model, fmt, **options))], None
     from ..layouter import layout as lay_out
     from ..renderer.dot import resolve_theme
 
@@ -497,10 +557,10 @@ def _render_files(model, fmt: str, out_path: str, options: dict, overview: bool,
         options = dict(options, overlay=overlay)
     files = [(out_path, geometry.to_json() if fmt == "layout" else
               api.render(model, fmt, layout=geometry, **options))]
-    return files + ([] if stable_file is None else [(stable_file, geometry.to_json())])
+    return files + ([] if stable_file is None else [(stable_file, geometry.to_json())]), None
 
 
-def _within_budget(src: str, seconds: float, work):
+def _within_budget(src: str, seconds: float, work, hint: str | None = None):
     """Run `work` in a child process stopped after `seconds` (and by Ctrl-C)."""
     from ..language.diagnostics import PrepError
     from .._process import OverBudget, in_child
@@ -510,8 +570,8 @@ def _within_budget(src: str, seconds: float, work):
     except OverBudget:
         raise PrepError.at(
             src, f"the render took longer than {seconds:g} s and was stopped", code="R002", name="render-timeout",
-            hint="draw part of the model with --focus NAME or --group NAME, lower --overview-above to get "
-                 "an overview sooner, use --engine prep (not dot), or allow more time with --timeout SECONDS"
+            hint=hint or ("draw part of the model with --focus NAME or --group NAME, lower --overview-above to get "
+                          "an overview sooner, use --engine prep (not dot), or allow more time with --timeout SECONDS")
         ) from None
 
 

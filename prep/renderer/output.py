@@ -153,3 +153,23 @@ def fixed_zip_times(data: bytes) -> bytes:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(fixed, src.read(info.filename))
     return out.getvalue()
+
+
+def picture_size(data: bytes, fmt: str) -> str | None:
+    """A picture's size in words ("12,345 x 67,890 pt", "4,000 x 3,000 px"),
+    read from its header; None where the format does not say it there."""
+    if fmt == "svg":
+        head = data[:4096].decode("utf-8", "replace")
+        root = re.search(r"<svg\b[^>]*>", head)
+        w = re.search(r'\bwidth="([\d.]+)(pt|px)?"', root.group(0)) if root else None
+        h = re.search(r'\bheight="([\d.]+)(pt|px)?"', root.group(0)) if root else None
+        if w and h:
+            return f"{float(w.group(1)):,.0f} x {float(h.group(1)):,.0f} {w.group(2) or 'px'}"
+        return None
+    if fmt == "png" and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return f"{int.from_bytes(data[16:20], 'big'):,} x {int.from_bytes(data[20:24], 'big'):,} px"
+    if fmt == "pdf":
+        box = re.search(rb"/MediaBox\s*\[\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+        if box:
+            return f"{float(box.group(1)):,.0f} x {float(box.group(2)):,.0f} pt"
+    return None

@@ -1,11 +1,13 @@
 """A picture of any size: above a size the user sets, an overview (one box
-per top-level group, sized by what it holds, relations between groups
-aggregated with their count) plus one drill-down picture per group, each
-linked from its box in the overview (SVG), or one page per group after
+per cluster, sized by what it holds, relations between clusters
+aggregated with their count) plus one drill-down picture per cluster, each
+linked from its box in the overview (SVG), or one page per cluster after
 the overview's page (PDF); PNG and PowerPoint get the files without links.
+The clusters are the top-level groups, or found automatically where they
+are too few or too big (`prep.language.clusters`).
 
     big.svg                 the overview
-    big.groups/001-営業部.svg  one picture per group
+    big.groups/001-営業部.svg  one picture per group (or cluster)
     big.pdf                 the overview, then one page per group
 """
 
@@ -15,7 +17,8 @@ import os
 import re
 
 from ..language.model import Model
-from ..language.views import UNGROUPED, overview, subset
+from ..language.clusters import Clusters
+from ..language.views import UNGROUPED, overview, subsets
 
 
 def drilldown_folder(out_path: str) -> str:
@@ -46,9 +49,11 @@ def file_name(index: int, box: str, fmt: str) -> str:
     return f"{index:03d}-{slug}.{'layout.json' if fmt == 'layout' else fmt}"
 
 
-def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tuple[str, bytes]]:
+def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | None = None,
+                    **options) -> list[tuple[str, bytes]]:
     """[(path, bytes)]: the overview at `out_path` first, then one picture
-    per box in `<out_path without extension>.groups/`."""
+    per box in `<out_path without extension>.groups/`. The boxes are
+    `clusters` (`find_clusters`), by default the top-level groups."""
     from .._process import map_forked
     from ..layouter import measure
     from . import render
@@ -56,8 +61,17 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
 
     theme = resolve_theme(options.get("theme"))
     options = dict(options, theme=theme)
-    view, holds = overview(model)
-    titles = {box: (f"{model.title} — {model.groups[box].display}" if model.title else model.groups[box].display)
+    inner = {}
+    # clusters found automatically, in two levels when there are too many
+    # (declared groups stay as declared; a PDF is pages in order: one level)
+    if clusters is not None and clusters.automatic and fmt != "pdf":
+        from ..language.clusters import in_two_levels
+
+        clusters, inner = in_two_levels(model, clusters)
+    view, holds = overview(model, clusters)
+    labels = {c.name: c.label for c in clusters.clusters} if clusters is not None else {
+        box: model.groups[box].display for box in holds if box in model.groups}
+    titles = {box: (f"{model.title} — {labels[box]}" if model.title else labels[box])
               for box in holds if box != UNGROUPED}
     folder = drilldown_folder(out_path)
     rel_folder = os.path.basename(folder)
@@ -78,18 +92,30 @@ def render_overview(model: Model, fmt: str, out_path: str, **options) -> list[tu
     links = {box: f"{rel_folder}/{name}" for box, name in names.items()} if fmt == "svg" else None
     files.append((out_path, render(view, fmt, links=links, **options)))
 
+    boxes = list(holds)
+    parts = dict(zip(boxes, subsets(model, [holds[box] for box in boxes])))
+
+    def titled(box: str) -> Model:
+        part = parts[box]
+        if box == UNGROUPED:
+            return part
+        return Model(path=part.path, title=titles[box],
+                     deliverables=part.deliverables, relations=part.relations, groups=part.groups,
+                     comments=part.comments, diagnostics=part.diagnostics, source=part.source)
+
+    if inner:  # two levels: each box opens the overview of its clusters, in a folder of its own
+        for box in boxes:
+            files += render_overview(titled(box), fmt, os.path.join(folder, names[box]), clusters=inner[box],
+                                     **options)
+        return files
+
     def draw(box: str) -> bytes:
-        part = subset(model, set(holds[box]))
-        if box != UNGROUPED:
-            part = Model(path=part.path, title=titles[box],
-                         deliverables=part.deliverables, relations=part.relations, groups=part.groups,
-                         comments=part.comments, diagnostics=part.diagnostics, source=part.source)
+        part = titled(box)
         if shared is None:
             return render(part, fmt, sizes=sizes, **options)
         return _with_font(render(part, fmt, sizes=sizes, **dict(options, embed_fonts=False)), shared)
 
     # the drill-downs on every core (each is a layout, a drawing and a font subset)
-    boxes = list(holds)
     pictures = map_forked(draw, boxes, "drawing the groups' pictures")
     files += [(os.path.join(folder, names[box]), data) for box, data in zip(boxes, pictures)]
     if fmt == "pdf":  # one document: the overview, then a page per group

@@ -8,14 +8,15 @@ takes dot minutes). This engine does the same four phases with cheaper,
 predictable steps, and is built to be *stable*: the same deliverable lands
 in the same place after a small edit.
 
-1. ranks: longest path from the sources (cycles broken in declaration
-   order), then deliverables that feed more than they consume move as late
-   as their consumers allow (shorter edges, fewer virtual nodes);
+1. ranks: network simplex (as dot) from the longest path (cycles broken
+   in declaration order): the edges as short as they can be in total,
+   fewer virtual nodes and fewer crossings;
 2. order: as dot's mincross (three starting orders, barycentre sweeps,
    each rank transposed, the best order transposed once more with
-   equal-count swaps), keeping every group's members together and sibling
-   groups in one order on every rank, so a group is a rectangle no other
-   box enters; the order with the fewest crossings is kept;
+   equal-count swaps), then sifting, keeping every group's members
+   together and sibling groups in one order on every rank, so a group is
+   a rectangle no other box enters; the order with the fewest crossings
+   is kept;
 3. positions: each rank's order becomes constraints (left to right, with
    gaps, group frames as intervals shared by all their ranks), packed by a
    longest-path pass and then pulled towards their neighbours;
@@ -32,7 +33,8 @@ The phases are modules, as in ELK Layered, each working on one
     graph.py        LayeredGraph: the state the phases share
     p1_cycles.py    cycle breaking
     p2_layers.py    ranks (incl. the roadmap view's columns), long-edge chains
-    p3_order.py     crossing reduction (starting orders, barycentre sweeps, transposition)
+    simplex.py      network simplex ranking (used by p2_layers)
+    p3_order.py     crossing reduction (starting orders, barycentre sweeps, transposition, sifting)
     p4_place.py     node placement (across and along the flow)
     p5_route.py     edge routing and the final geometry
     incremental.py  starting from a previous layout (stable between edits)
