@@ -189,3 +189,39 @@ def test_a_save_swaps_only_the_pieces_it_changed(browser, tmp_path):  # noqa: F8
     finally:
         code, err = stop(proc)
     assert code == 0 and "Traceback" not in err
+
+
+def test_a_save_keeps_the_findings_it_did_not_change(browser, tmp_path):  # noqa: F811
+    """The findings list keeps the items of findings a save did not change
+    (the browser lays out only new ones); every item, kept or new, still
+    shows its finding and selects its deliverable by its new place."""
+    from selenium.webdriver.common.by import By
+
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        before = browser.execute_script("return prepViewer.data().findings")
+        browser.execute_script("window.prepOldItems = Array.from(document.querySelectorAll('#prep-findings li'))")
+        src.write_text(MODEL + "aa -> c\n", encoding="utf-8")  # findings for aa, listed among the others
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        data = browser.execute_script("return prepViewer.data()")
+        assert data["findings"] != before and len(data["findings"]) > 1
+        items = by_id(browser, "prep-findings").find_elements(By.CSS_SELECTOR, "li[data-index]")
+        assert [int(li.get_attribute("data-index")) for li in items] == list(range(len(data["findings"])))
+        kept = [browser.execute_script("return window.prepOldItems.includes(arguments[0])", li) for li in items]
+        assert any(kept) and not all(kept)
+        for li, f in zip(items, data["findings"]):
+            assert f["message"] in li.text
+        moved = [i for i, (li, f) in enumerate(zip(items, data["findings"])) if f["subject"] and kept[i]
+                 and f not in before[i:i + 1]]  # kept, at another place than before
+        for i in moved or [i for i, f in enumerate(data["findings"]) if f["subject"]]:
+            items[i].click()
+            assert browser.execute_script("return prepViewer.selected()") == data["findings"][i]["subject"]
+            assert "prep-current" in items[i].get_attribute("class")
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err

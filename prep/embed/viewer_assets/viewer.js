@@ -409,24 +409,46 @@
     list("Its findings", d.findings.map(function (i) { return findingItem(i, false); }), "prep-own-findings");
   }
   var shownFindings = null;
+  var findingItems = new Map();  // what a finding's item shows -> its items in the list, in order
   function renderFindings() {
     var key = JSON.stringify(data.findings) + "\n" + JSON.stringify(data.deliverables.map(function (d) { return d.label; }));
     if (key === shownFindings) { markFinding(); return; }  // a save that changed no finding: keep the list
     shownFindings = key;
-    clear(ui.findings);
     ui.findingsHead.textContent = "Findings (" + data.findings.length + ")";
+    // an item whose finding reads the same is kept (a save changes a few of
+    // hundreds): the browser styles and lays out only the new ones
+    var old = findingItems, items = [];
+    findingItems = new Map();
     data.findings.forEach(function (f, i) {
-      var li = findingItem(i, true);
-      function pick() {
-        state.finding = i;
-        if (f.subject !== null) select(f.subject, true); else markFinding();
+      var shows = JSON.stringify([f, f.subject !== null ? label(f.subject) : null]);
+      var li = (old.get(shows) || []).shift();
+      if (!li) {
+        li = findingItem(i, true);
+        li.addEventListener("click", function () { pickFinding(li); });
+        li.addEventListener("keydown", function (e) {
+          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pickFinding(li); }
+        });
+      } else if (li.getAttribute("data-index") !== String(i)) {
+        li.setAttribute("data-index", String(i));
       }
-      li.addEventListener("click", pick);
-      li.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
-      ui.findings.appendChild(li);
+      push(findingItems, shows, li);
+      items.push(li);
     });
-    if (!data.findings.length) ui.findings.appendChild(h("li", {"class": "prep-muted"}, "No findings."));
+    var keep = new Set(items);
+    Array.prototype.slice.call(ui.findings.children).forEach(function (e) { if (!keep.has(e)) ui.findings.removeChild(e); });
+    if (!items.length) items.push(h("li", {"class": "prep-muted"}, "No findings."));
+    var next = null;
+    for (var k = items.length - 1; k >= 0; k--) {  // from the end, moving only what is not in place
+      if (items[k].parentNode !== ui.findings || items[k].nextElementSibling !== next) ui.findings.insertBefore(items[k], next);
+      next = items[k];
+    }
     markFinding();
+  }
+  function pickFinding(li) {
+    var i = parseInt(li.getAttribute("data-index"), 10), f = data.findings[i];
+    if (!f) return;
+    state.finding = i;
+    if (f.subject !== null) select(f.subject, true); else markFinding();
   }
   function markFinding() {
     var items = ui.findings.querySelectorAll("li[data-index]");
