@@ -499,3 +499,34 @@ def test_the_live_picture_is_graphviz_s_lighter_one_piece_a_line(tmp_path):
 
     assert elements(live) == elements(drawn)
     assert live_svg(drawn) == live  # deterministic
+
+
+def test_the_live_picture_names_boxes_and_routes_by_prep_s_ids(tmp_path):
+    """The live picture's groups are named after prep's DOT ids (a box
+    `prep-n<i>`, `i` its place in the model; a route `prep-n<i>-n<j>`), not
+    Graphviz's running numbers, which change for every box drawn after a
+    new one: a new deliverable changes only its own lines. The page finds
+    each box and relation by them."""
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL + 'group g1 "G" {\n  deliverable z\n}\nkh -> z\n', encoding="utf-8")
+    preview = preview_for(src)
+    try:
+        assert preview.rebuild() is None
+        first = json.loads(preview.model_json)
+        src.write_text(MODEL + 'group g1 "G" {\n  deliverable z\n  deliverable y\n}\nkh -> z\nb -> y\n',
+                       encoding="utf-8")  # y is drawn in the group, before boxes declared earlier
+        assert preview.rebuild() is None
+        second = json.loads(preview.model_json)
+    finally:
+        preview.close()
+    names = [d["name"] for d in second["deliverables"]]
+    assert second["svg"]["nodes"] == {f"prep-n{i}": name for i, name in enumerate(names)}
+    relations = second["relations"]
+    for svg_id, k in second["svg"]["edges"].items():
+        r = relations[k]
+        assert svg_id.startswith(f"prep-n{names.index(r['source'])}-n{names.index(r['target'])}")
+    lines = second["svg"]["text"].split("\n")
+    for svg_id in second["svg"]["nodes"]:
+        assert sum(line.startswith(f'<g id="{svg_id}"') for line in lines) == 1
+    if first["svg"]["text"].split("\n")[0] == lines[0]:  # the same size: only the new box's and route's lines differ
+        assert len(set(lines) - set(first["svg"]["text"].split("\n"))) <= 3
