@@ -458,3 +458,75 @@ def test_a_bad_page_is_refused_before_serving(tmp_path):
     result = subprocess.run([sys.executable, "-m", "prep", "serve", str(src), "--no-open", "--page", "B5"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "unknown page size 'B5'" in result.stderr
+
+
+def test_the_live_picture_is_graphviz_s_lighter_one_piece_a_line(tmp_path):
+    """`prep serve` sends the picture `prep render` draws without comments,
+    white space between elements and a `font-family` on every text (once on
+    the <svg>, inherited), one element of the drawing a line, so the page
+    can swap only the lines a save changed: the same elements, in the same
+    order, with the same attributes and text."""
+    import xml.etree.ElementTree as ET
+
+    from prep.embed.viewer import live_svg
+    from prep.language import loads
+    from prep.renderer import render
+
+    model = loads(MODEL + 'deliverable d "two  spaces\\nlines & <more>"\nc -> d\n', "m.prep")
+    drawn = render(model, "svg", embed_fonts=False).decode("utf-8")
+    live = live_svg(drawn)
+    assert "<!--" not in live and live.count('font-family="') == 1
+    lines = live.split("\n")
+    assert lines[0].startswith("<svg ") and lines[0].endswith('class="graph" transform="' + lines[0].split(
+        'transform="')[1]) and lines[-1] == "</g></svg>"
+    assert all(line.startswith("<") and line.endswith(">") for line in lines)
+    for line in lines[1:-1]:  # each line one element of the drawing
+        element = ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{line}</svg>')
+        assert len(element) == 1
+
+    def elements(svg: str):
+        root = ET.fromstring(svg)
+        family = root.get("font-family")
+        out = []
+        for e in root.iter():
+            if e is root:
+                continue
+            attributes = dict(e.attrib)
+            if e.tag.endswith("}text"):
+                attributes.setdefault("font-family", family)  # inherited from the <svg>
+            out.append((e.tag, attributes, (e.text or "").strip(), (e.tail or "").strip()))
+        return out
+
+    assert elements(live) == elements(drawn)
+    assert live_svg(drawn) == live  # deterministic
+
+
+def test_the_live_picture_names_boxes_and_routes_by_prep_s_ids(tmp_path):
+    """The live picture's groups are named after prep's DOT ids (a box
+    `prep-n<i>`, `i` its place in the model; a route `prep-n<i>-n<j>`), not
+    Graphviz's running numbers, which change for every box drawn after a
+    new one: a new deliverable changes only its own lines. The page finds
+    each box and relation by them."""
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL + 'group g1 "G" {\n  deliverable z\n}\nkh -> z\n', encoding="utf-8")
+    preview = preview_for(src)
+    try:
+        assert preview.rebuild() is None
+        first = json.loads(preview.model_json)
+        src.write_text(MODEL + 'group g1 "G" {\n  deliverable z\n  deliverable y\n}\nkh -> z\nb -> y\n',
+                       encoding="utf-8")  # y is drawn in the group, before boxes declared earlier
+        assert preview.rebuild() is None
+        second = json.loads(preview.model_json)
+    finally:
+        preview.close()
+    names = [d["name"] for d in second["deliverables"]]
+    assert second["svg"]["nodes"] == {f"prep-n{i}": name for i, name in enumerate(names)}
+    relations = second["relations"]
+    for svg_id, k in second["svg"]["edges"].items():
+        r = relations[k]
+        assert svg_id.startswith(f"prep-n{names.index(r['source'])}-n{names.index(r['target'])}")
+    lines = second["svg"]["text"].split("\n")
+    for svg_id in second["svg"]["nodes"]:
+        assert sum(line.startswith(f'<g id="{svg_id}"') for line in lines) == 1
+    if first["svg"]["text"].split("\n")[0] == lines[0]:  # the same size: only the new box's and route's lines differ
+        assert len(set(lines) - set(first["svg"]["text"].split("\n"))) <= 3

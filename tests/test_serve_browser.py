@@ -139,3 +139,89 @@ def test_new_kanji_after_a_save_are_drawn_in_prep_s_font(tmp_path):
         driver.quit()
         code, err = stop(proc)
     assert code == 0 and "Traceback" not in err
+
+
+PIECES = """
+const g = document.querySelector('#prep-picture g.graph'), s = new XMLSerializer();
+const fresh = new DOMParser().parseFromString(prepViewer.data().svg.text, 'image/svg+xml').querySelector('g.graph');
+return [Array.from(g.children).map(e => s.serializeToString(e)), Array.from(fresh.children).map(e => s.serializeToString(e)),
+        Array.from(g.children).map(e => (window.prepOld || []).includes(e))];
+"""
+
+
+def test_a_save_swaps_only_the_pieces_it_changed(browser, tmp_path):  # noqa: F811
+    """The live picture comes one piece a line (prep.embed.viewer.live_svg):
+    a save whose picture keeps its size and place has only the changed
+    pieces parsed and swapped (the browser draws again only those), and the
+    picture on the page is then exactly the one sent; a save that changes
+    the size replaces the whole picture."""
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        keep = "window.prepOld = Array.from(document.querySelector('#prep-picture g.graph').children)"
+        browser.execute_script(keep)
+        old_svg = browser.execute_script("return document.getElementById('prep-picture')")
+
+        src.write_text(MODEL + "a ~> c\n", encoding="utf-8")  # a new route; the boxes stay
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        shown, sent, kept = browser.execute_script(PIECES)
+        assert shown == sent  # the page shows exactly the picture sent
+        assert browser.execute_script("return document.getElementById('prep-picture')") == old_svg
+        assert 0 < sum(kept) < len(kept)  # some pieces stayed, the changed ones are new
+        data = browser.execute_script("return prepViewer.data()")
+        for name in ("a", "c"):  # boxes that did not move: the same elements, still found by name
+            assert browser.execute_script(
+                "return window.prepOld.includes(arguments[0])", node(browser, data, name))
+        node(browser, data, "b").click()  # and the marks still work on them
+        assert "prep-sel" in classes(browser, data, "b")
+        browser.execute_script("prepViewer.select(null)")
+        assert not browser.execute_script("return document.querySelectorAll('#prep-picture [class*=prep-sel]').length")
+        browser.execute_script(keep)
+
+        src.write_text(MODEL + "a ~> c\nc -> d\nd -> e\n", encoding="utf-8")  # a bigger picture
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '3'")
+        shown, sent, kept = browser.execute_script(PIECES)
+        assert shown == sent and not any(kept)
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_a_save_keeps_the_findings_it_did_not_change(browser, tmp_path):  # noqa: F811
+    """The findings list keeps the items of findings a save did not change
+    (the browser lays out only new ones); every item, kept or new, still
+    shows its finding and selects its deliverable by its new place."""
+    from selenium.webdriver.common.by import By
+
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        before = browser.execute_script("return prepViewer.data().findings")
+        browser.execute_script("window.prepOldItems = Array.from(document.querySelectorAll('#prep-findings li'))")
+        src.write_text(MODEL + "aa -> c\n", encoding="utf-8")  # findings for aa, listed among the others
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        data = browser.execute_script("return prepViewer.data()")
+        assert data["findings"] != before and len(data["findings"]) > 1
+        items = by_id(browser, "prep-findings").find_elements(By.CSS_SELECTOR, "li[data-index]")
+        assert [int(li.get_attribute("data-index")) for li in items] == list(range(len(data["findings"])))
+        kept = [browser.execute_script("return window.prepOldItems.includes(arguments[0])", li) for li in items]
+        assert any(kept) and not all(kept)
+        for li, f in zip(items, data["findings"]):
+            assert f["message"] in li.text
+        moved = [i for i, (li, f) in enumerate(zip(items, data["findings"])) if f["subject"] and kept[i]
+                 and f not in before[i:i + 1]]  # kept, at another place than before
+        for i in moved or [i for i, f in enumerate(data["findings"]) if f["subject"]]:
+            items[i].click()
+            assert browser.execute_script("return prepViewer.selected()") == data["findings"][i]["subject"]
+            assert "prep-current" in items[i].get_attribute("class")
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err

@@ -187,6 +187,85 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
     }
 
 
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"<(/?)[A-Za-z][^>]*>")
+_FONT_FAMILY = re.compile(r' font-family="([^"]*)"')
+
+
+def live_picture(svg: dict) -> dict:
+    """`viewer_data`'s "svg" as `prep serve` sends it: the text made lighter
+    and one piece a line (`live_svg`), `"lines": true`, and the boxes' and
+    routes' groups named after prep's DOT ids (`prep-n5` for a box,
+    `prep-n0-n61` for a route, `-2`... for a second route between the same
+    boxes) instead of Graphviz's running numbers: a new box numbered `node4`
+    every box drawn after it (about 1,000 lines of 2,750 changed where one
+    box was added); prep's ids stay as long as the model's order does."""
+    from collections import Counter
+
+    renames: dict[str, str] = {}
+    pairs: Counter = Counter()
+
+    def node(m):
+        renames[m.group(2)] = new = f"prep-{m.group(1)}"
+        return f'<g id="{new}"'
+
+    def edge(m):
+        pairs[m.group(1), m.group(2)] += 1
+        k = pairs[m.group(1), m.group(2)]
+        renames[m.group(3)] = new = f"prep-{m.group(1)}-{m.group(2)}" + (f"-{k}" if k > 1 else "")
+        return f'<g id="{new}"'
+
+    text = _EDGE.sub(edge, _NODE.sub(node, svg["text"]))
+    return {"text": live_svg(text), "lines": True,
+            "nodes": {renames.get(i, i): name for i, name in svg["nodes"].items()},
+            "edges": {renames.get(i, i): k for i, k in svg["edges"].items()}}
+
+
+def live_svg(text: str) -> str:
+    """The picture as `prep serve` sends it: what it shows unchanged, but
+    lighter for the page, which replaces only the pieces a save changed.
+
+    - no comments (Graphviz's DOT ids: `svg_element_ids` has read them) and
+      no white space between elements (each was a node the browser built);
+    - the most common `font-family` once, on the `<svg>` element, where
+      every `<text>` inherits it, instead of on each (170 characters,
+      about 12% of the picture); a text with another family keeps its own;
+    - one line per piece: the `<svg>` and the `<g class="graph">` that
+      holds everything, then each element in that group (a frame, a box,
+      a route, the title...), then the closing tags. The page compares a
+      save's lines with those on screen and parses and swaps only the
+      lines that differ (prep/embed/viewer_assets/viewer.js). A newline
+      inside a piece is written `&#10;`, which XML reads as the same.
+
+    The drawing order, the ids and every attribute but the hoisted
+    `font-family` are Graphviz's."""
+    from collections import Counter
+
+    text = _COMMENT.sub("", _XML_PROLOG.sub("", text))
+    families = Counter(_FONT_FAMILY.findall(text))
+    if families:
+        family = max(families.items(), key=lambda kv: (kv[1], kv[0]))[0]  # the most common; ties by name
+        text = text.replace(f' font-family="{family}"', "")
+        text = re.sub(r"<svg\b", lambda m: f'<svg font-family="{family}"', text, count=1)
+    top = re.search(r'<g id="graph0"[^>]*>', text)
+    if top is None:  # not Graphviz's shape: one piece
+        return text.replace("\n", "&#10;")
+    head = re.sub(r"\s*\n\s*", " ", text[:top.end()].strip())
+    # Graphviz writes a newline after each tag; one inside text is kept as &#10;
+    body = text[top.end():].replace(">\n<", "><").strip().replace("\n", "&#10;")
+    pieces, depth, start = [], 0, 0
+    for m in _TAG.finditer(body):
+        closing = m.group(1)
+        if closing and depth == 0:  # the group's own end
+            return "\n".join([head, *pieces, body[m.start():]])
+        if depth == 0:
+            start = m.start()
+        depth += -1 if closing else 0 if m.group(0)[-2] == "/" else 1
+        if depth == 0:
+            pieces.append(body[start:m.end()])
+    return "\n".join([head, *pieces])  # unclosed: as it came
+
+
 @lru_cache(maxsize=None)
 def _asset(name: str) -> str:
     return resources.files("prep.embed").joinpath("viewer_assets", name).read_text(encoding="utf-8")

@@ -88,7 +88,7 @@ class Measured:
 
 def _serve_requests(conn, parent_end) -> None:
     """The child: render each request, answer ("ok", json text) or ("error", text)."""
-    from ..embed.viewer import build_viewer
+    from ..embed.viewer import build_viewer, live_picture
     from ..language import loads
 
     parent_end.close()  # so the parent's exit is an end of file here
@@ -123,6 +123,7 @@ def _serve_requests(conn, parent_end) -> None:
                 data, _ = build_pages_viewer(model, page, direction=direction, legend=legend, theme=theme,
                                              engine=engine, embed_fonts=False, lint_options=lint_options)
                 data["font"] = font.css(data["svg"]["text"], font_url)
+                data["svg"] = live_picture(data["svg"])
                 conn.send(("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
                 continue
             key = (theme, direction, legend, engine)
@@ -135,6 +136,8 @@ def _serve_requests(conn, parent_end) -> None:
                                           lint_options=lint_options, sizes=sizes,
                                           previous=previous if key == previous_key else None, embed_fonts=False)
             data["font"] = font.css(data["svg"]["text"], font_url)
+            # lighter, and in pieces the page swaps one by one (only those a save changed)
+            data["svg"] = live_picture(data["svg"])
             previous, previous_key = geometry, key
             answer = ("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         except PrepError as e:

@@ -31,7 +31,9 @@ var prepPanZoom = (function () {
       var c = size(), v = state.view;
       var h2 = v.w * c.h / c.w;  // keep the canvas's shape: one scale for x and y
       v.y += (v.h - h2) / 2; v.h = h2;
-      state.svg.setAttribute("viewBox", [v.x, v.y, v.w, v.h].map(function (n) { return n.toFixed(2); }).join(" "));
+      var box = [v.x, v.y, v.w, v.h].map(function (n) { return n.toFixed(2); }).join(" ");
+      // the same view set again would make the browser lay out the whole picture again
+      if (state.svg.getAttribute("viewBox") !== box) state.svg.setAttribute("viewBox", box);
     }
     function fit() {
       var f = state.full, c = size();

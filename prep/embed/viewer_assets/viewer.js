@@ -14,7 +14,8 @@
   var data = readJSON("prep-data");
   var state = {selected: null, overlay: !!settings.overlay, query: "",
                stage: null, version: 0, finding: null};
-  var pic = {svg: null, nodes: new Map(), edges: new Map(), names: new Map(), fills: new Map(), matrix: null};
+  var pic = {svg: null, nodes: new Map(), edges: new Map(), names: new Map(), fills: new WeakMap(), matrix: null,
+             lines: null, pieces: null};  // prep serve: the picture's lines on screen and their elements
   var idx = null;
   var ui = {};
 
@@ -131,42 +132,100 @@
     });
   }
 
+  /* the elements the SVG text `text` parses to, or null (not SVG) */
+  function parseSVG(text) {
+    var doc = new DOMParser().parseFromString(text, "image/svg+xml");
+    var root = doc.documentElement;
+    if (!root || root.namespaceURI !== SVGNS || doc.getElementsByTagName("parsererror").length) return null;
+    scrub(root);
+    return root;
+  }
+
+  /* prep serve sends the picture one piece a line (prep.embed.viewer.live_svg):
+     the <svg> and its group, each element in the group, the closing tags.
+     When the first and last lines are those on screen (same size, same
+     place), only the lines that differ are parsed and swapped: the browser
+     styles, lays out and draws again only what the save changed. */
+  function patchPicture(lines) {
+    var old = pic.lines, els = pic.pieces, n = old.length - 1, m = lines.length - 1;
+    if (lines[0] !== old[0] || lines[m] !== old[n] || !els || els.length !== n - 1) return false;
+    var a = 1;  // the unchanged lines at the start and at the end stay as they are
+    while (a < n && a < m && lines[a] === old[a]) a++;
+    var b = 0;
+    while (n - b - 1 >= a && m - b - 1 >= a && lines[m - b - 1] === old[n - b - 1]) b++;
+    var later = new Map();  // line -> positions in the old middle, to keep what only moved along
+    for (var i = a; i < n - b; i++) push(later, old[i], i);
+    var plan = [], fresh = [], j = a;
+    for (var k = a; k < m - b; k++) {
+      var at = later.get(lines[k]), pos = -1;
+      while (at && at.length && at[0] < j) at.shift();
+      if (at && at.length) pos = at.shift();
+      if (pos >= 0) { plan.push(els[pos - 1]); j = pos + 1; }
+      else { plan.push(null); fresh.push(lines[k]); }
+    }
+    var parsed = null;
+    if (fresh.length) {
+      parsed = parseSVG('<svg xmlns="' + SVGNS + '" xmlns:xlink="http://www.w3.org/1999/xlink">' + fresh.join("") + "</svg>");
+      if (!parsed || parsed.children.length !== fresh.length) return false;
+    }
+    var g0 = els.length ? els[0].parentNode : pic.svg.querySelector("g.graph");
+    if (!g0) return false;
+    var keep = new Set(plan);
+    for (var r = a; r < n - b; r++) if (!keep.has(els[r - 1])) g0.removeChild(els[r - 1]);
+    var next = b ? els[n - b - 1] : null;
+    for (var q = plan.length - 1; q >= 0; q--) {  // from the end: each goes before the one after it
+      var e = plan[q];
+      if (e === null) e = document.adoptNode(parsed.lastElementChild);  // the fresh ones, from the end too
+      if (e.parentNode !== g0 || e.nextElementSibling !== next) g0.insertBefore(e, next);
+      plan[q] = e;
+      next = e;
+    }
+    pic.pieces = els.slice(0, a - 1).concat(plan, els.slice(n - b - 1));
+    pic.lines = lines;
+    return true;
+  }
+
   function showPicture(d) {
     showFont(d);
-    var doc = new DOMParser().parseFromString(d.svg.text, "image/svg+xml");
-    var root = doc.documentElement;
-    if (!root || root.namespaceURI !== SVGNS || doc.getElementsByTagName("parsererror").length) {
-      showProblem("prep: the picture could not be read");
-      return false;
+    var lines = d.svg.lines ? d.svg.text.split("\n") : null;
+    var patched = lines && pic.svg && pic.lines && patchPicture(lines);
+    if (!patched) {
+      var root = parseSVG(d.svg.text);
+      if (!root) {
+        showProblem("prep: the picture could not be read");
+        return false;
+      }
+      var svg = document.adoptNode(root);  // moved, not copied
+      var vb = svg.viewBox.baseVal;
+      var full = vb && vb.width ? {x: vb.x, y: vb.y, w: vb.width, h: vb.height}
+                                : {x: 0, y: 0, w: parseFloat(svg.getAttribute("width")) || 100,
+                                   h: parseFloat(svg.getAttribute("height")) || 100};
+      svg.removeAttribute("width");
+      svg.removeAttribute("height");
+      svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+      svg.setAttribute("id", "prep-picture");
+      if (pic.svg) ui.canvas.replaceChild(svg, pic.svg); else ui.canvas.insertBefore(svg, ui.waiting);
+      ui.waiting.hidden = true;
+      pic.svg = svg;
+      pic.fills = new WeakMap();
+      var g = svg.querySelector("g.graph");
+      pic.lines = lines && g ? lines : null;
+      pic.pieces = pic.lines ? Array.prototype.slice.call(g.children) : null;
+      var t = g && g.transform.baseVal.consolidate();
+      pic.matrix = t ? t.matrix : svg.createSVGMatrix();
+      pz.show(svg, full);
     }
-    scrub(root);
-    var svg = document.adoptNode(root);  // moved, not copied
-    var vb = svg.viewBox.baseVal;
-    var full = vb && vb.width ? {x: vb.x, y: vb.y, w: vb.width, h: vb.height}
-                              : {x: 0, y: 0, w: parseFloat(svg.getAttribute("width")) || 100,
-                                 h: parseFloat(svg.getAttribute("height")) || 100};
-    svg.removeAttribute("width");
-    svg.removeAttribute("height");
-    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-    svg.setAttribute("id", "prep-picture");
-    if (pic.svg) ui.canvas.replaceChild(svg, pic.svg); else ui.canvas.insertBefore(svg, ui.waiting);
-    ui.waiting.hidden = true;
-    pic.svg = svg;
-    pic.nodes = new Map(); pic.edges = new Map(); pic.names = new Map(); pic.fills = new Map();
-    var groups = svg.querySelectorAll("g.node, g.edge");
+    pic.nodes = new Map(); pic.edges = new Map(); pic.names = new Map();
+    var groups = pic.svg.querySelectorAll("g.node, g.edge");
     for (var i = 0; i < groups.length; i++) {
-      var g = groups[i], id = g.getAttribute("id");
+      var el = groups[i], id = el.getAttribute("id");
       if (Object.prototype.hasOwnProperty.call(d.svg.nodes, id)) {
-        pic.nodes.set(d.svg.nodes[id], g);
-        pic.names.set(g, d.svg.nodes[id]);
+        pic.nodes.set(d.svg.nodes[id], el);
+        pic.names.set(el, d.svg.nodes[id]);
       } else if (Object.prototype.hasOwnProperty.call(d.svg.edges, id)) {
-        pic.edges.set(d.svg.edges[id], g);
+        pic.edges.set(d.svg.edges[id], el);
       }
     }
-    var g0 = svg.querySelector("g.graph");
-    var t = g0 && g0.transform.baseVal.consolidate();
-    pic.matrix = t ? t.matrix : svg.createSVGMatrix();
-    pz.show(svg, full);
     return true;
   }
 
@@ -218,21 +277,21 @@
 
   /* ---------- marks on the picture ---------- */
   function paint() {
-    pic.nodes.forEach(function (g) { g.classList.remove.apply(g.classList, MARKS); });
-    pic.edges.forEach(function (g) { g.classList.remove.apply(g.classList, MARKS); });
+    var marks = new Map();  // element -> its marks; set below, changed on the element only where they differ
+    function mark(g, cls) { var a = marks.get(g); if (a) a.push(cls); else marks.set(g, [cls]); }
     var sel = state.selected;
     if (sel !== null && idx.byName.has(sel)) {
       var upc = chain(sel, idx.inn, "source"), downc = chain(sel, idx.out, "target");
       pic.nodes.forEach(function (g, name) {
-        g.classList.add(name === sel ? "prep-sel" : upc.nodes.has(name) ? "prep-up"
+        mark(g, name === sel ? "prep-sel" : upc.nodes.has(name) ? "prep-up"
                         : downc.nodes.has(name) ? "prep-down" : "prep-dim");
       });
       pic.edges.forEach(function (g, k) {
-        g.classList.add(upc.edges.has(k) ? "prep-up" : downc.edges.has(k) ? "prep-down" : "prep-dim");
+        mark(g, upc.edges.has(k) ? "prep-up" : downc.edges.has(k) ? "prep-down" : "prep-dim");
       });
     }
     if (state.query) {
-      matches(state.query).forEach(function (d) { var g = pic.nodes.get(d.name); if (g) g.classList.add("prep-match"); });
+      matches(state.query).forEach(function (d) { var g = pic.nodes.get(d.name); if (g) mark(g, "prep-match"); });
     }
     var stages = data.stages || [];
     if (stages.length > 1 && state.stage !== null && state.stage < stages.length - 1) {
@@ -241,18 +300,27 @@
         var i = idx.stageIndex.get(d.stage);
         if (i !== undefined && i > state.stage) later.add(d.name);
       });
-      later.forEach(function (name) { var g = pic.nodes.get(name); if (g) g.classList.add("prep-later"); });
+      later.forEach(function (name) { var g = pic.nodes.get(name); if (g) mark(g, "prep-later"); });
       pic.edges.forEach(function (g, k) {
         var r = data.relations[k];
-        if (later.has(r.source) || later.has(r.target)) g.classList.add("prep-later");
+        if (later.has(r.source) || later.has(r.target)) mark(g, "prep-later");
       });
     }
     pic.nodes.forEach(function (g, name) {
       var shape = g.querySelector(":scope > polygon, :scope > path, :scope > ellipse");
       if (!shape) return;
       if (!pic.fills.has(shape)) pic.fills.set(shape, shape.getAttribute("fill"));
-      var d = idx.byName.get(name);
-      shape.setAttribute("fill", state.overlay && d && d.fill ? d.fill : pic.fills.get(shape));
+      var d = idx.byName.get(name), fill = state.overlay && d && d.fill ? d.fill : pic.fills.get(shape);
+      if (shape.getAttribute("fill") !== fill) shape.setAttribute("fill", fill);
+    });
+    [pic.nodes, pic.edges].forEach(function (map) {
+      map.forEach(function (g) {
+        var want = marks.get(g) || [];
+        MARKS.forEach(function (m) {
+          var on = want.indexOf(m) >= 0;
+          if (g.classList.contains(m) !== on) g.classList.toggle(m, on);
+        });
+      });
     });
   }
 
@@ -341,24 +409,46 @@
     list("Its findings", d.findings.map(function (i) { return findingItem(i, false); }), "prep-own-findings");
   }
   var shownFindings = null;
+  var findingItems = new Map();  // what a finding's item shows -> its items in the list, in order
   function renderFindings() {
     var key = JSON.stringify(data.findings) + "\n" + JSON.stringify(data.deliverables.map(function (d) { return d.label; }));
     if (key === shownFindings) { markFinding(); return; }  // a save that changed no finding: keep the list
     shownFindings = key;
-    clear(ui.findings);
     ui.findingsHead.textContent = "Findings (" + data.findings.length + ")";
+    // an item whose finding reads the same is kept (a save changes a few of
+    // hundreds): the browser styles and lays out only the new ones
+    var old = findingItems, items = [];
+    findingItems = new Map();
     data.findings.forEach(function (f, i) {
-      var li = findingItem(i, true);
-      function pick() {
-        state.finding = i;
-        if (f.subject !== null) select(f.subject, true); else markFinding();
+      var shows = JSON.stringify([f, f.subject !== null ? label(f.subject) : null]);
+      var li = (old.get(shows) || []).shift();
+      if (!li) {
+        li = findingItem(i, true);
+        li.addEventListener("click", function () { pickFinding(li); });
+        li.addEventListener("keydown", function (e) {
+          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pickFinding(li); }
+        });
+      } else if (li.getAttribute("data-index") !== String(i)) {
+        li.setAttribute("data-index", String(i));
       }
-      li.addEventListener("click", pick);
-      li.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
-      ui.findings.appendChild(li);
+      push(findingItems, shows, li);
+      items.push(li);
     });
-    if (!data.findings.length) ui.findings.appendChild(h("li", {"class": "prep-muted"}, "No findings."));
+    var keep = new Set(items);
+    Array.prototype.slice.call(ui.findings.children).forEach(function (e) { if (!keep.has(e)) ui.findings.removeChild(e); });
+    if (!items.length) items.push(h("li", {"class": "prep-muted"}, "No findings."));
+    var next = null;
+    for (var k = items.length - 1; k >= 0; k--) {  // from the end, moving only what is not in place
+      if (items[k].parentNode !== ui.findings || items[k].nextElementSibling !== next) ui.findings.insertBefore(items[k], next);
+      next = items[k];
+    }
     markFinding();
+  }
+  function pickFinding(li) {
+    var i = parseInt(li.getAttribute("data-index"), 10), f = data.findings[i];
+    if (!f) return;
+    state.finding = i;
+    if (f.subject !== null) select(f.subject, true); else markFinding();
   }
   function markFinding() {
     var items = ui.findings.querySelectorAll("li[data-index]");
