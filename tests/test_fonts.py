@@ -474,3 +474,12 @@ def test_one_background_cut_at_a_time_and_none_when_switched_off(tmp_path, monke
     marker.parent.mkdir(parents=True)
     marker.write_bytes(b"")  # another process is cutting it
     assert not webfont.cut_base_later(font)
+    marker.unlink()
+    seen = []
+
+    def cut(source, text, flavor):  # prep serve cutting it: a render starts no second cut meanwhile
+        seen.append(webfont.cut_base_later(font))
+        return b"OTTO" + bytes(8)
+
+    monkeypatch.setattr(webfont, "_cut", cut)
+    assert webfont.base_font() and seen == [False] and not marker.exists()

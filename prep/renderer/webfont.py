@@ -301,9 +301,36 @@ def base_font(cut: bool = True) -> bytes | None:
         data = cached()
         if data is not None:
             return data
-        data = _cut(font, "".join(sorted(base_characters())), None)
-        cachefile.save(path, data)
+        marker = _mark_cutting(path)  # a render's cut_base_later then starts no second cut
+        try:
+            data = _cut(font, "".join(sorted(base_characters())), None)
+            cachefile.save(path, data)
+        finally:
+            if marker is not None:
+                marker.unlink(missing_ok=True)
         return data
+
+
+def _mark_cutting(path: Path) -> Path | None:
+    """The marker file saying the base face at `path` is being cut (see
+    cut_base_later); None when another process holds a fresh one or the
+    folder cannot be written."""
+    marker = path.with_suffix(".cutting")
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            import time
+
+            if time.time() - marker.stat().st_mtime < BASE_CUT_STALE_SECONDS:
+                return None  # another process is cutting it
+            marker.unlink(missing_ok=True)  # left by a cut that was killed
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        os.close(fd)
+    except OSError:
+        return None
+    return marker
 
 
 _BASE_CUT = threading.Lock()
@@ -325,20 +352,8 @@ def cut_base_later(font: Path) -> bool:
     PREP_NO_BACKGROUND_FONT=1. Its bytes are those base_font() cuts."""
     if os.environ.get("PREP_NO_BACKGROUND_FONT") == "1":
         return False
-    marker = _base_file(font).with_suffix(".cutting")
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            import time
-
-            if time.time() - marker.stat().st_mtime < BASE_CUT_STALE_SECONDS:
-                return False  # another process is cutting it
-            marker.unlink(missing_ok=True)  # left by a cut that was killed
-            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        os.close(fd)
-    except OSError:  # a cache folder that cannot be written: no base face to keep either
+    marker = _mark_cutting(_base_file(font))
+    if marker is None:  # being cut (prep serve, another render), or a folder that cannot be written
         return False
     import subprocess
     import sys
