@@ -259,6 +259,7 @@ def bench_stable(model: Path, text: str, edits: int, prep: list[str], env: dict,
     layout = model.with_suffix(".layout.json")
     svg = model.with_suffix(".svg")
     command = prep + ["render", str(model), "--stable", str(layout), "-o", str(svg)]
+    model.write_text(text, encoding="utf-8")  # without an earlier series' edits (their characters would be drawn)
     subprocess.run(command, env=env, capture_output=True, check=True, timeout=600)  # the layout file
     rows = []
     import resource
