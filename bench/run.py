@@ -287,7 +287,7 @@ def _only_serve(args, argv) -> int:
 
     load_before = os.getloadavg()
     result = bench_serve(args.serve_n, args.serve_edits, prep_command(), profile=args.serve_profile,
-                         stable_edits=args.serve_stable_edits)
+                         stable_edits=args.serve_stable_edits, stable_cold=args.serve_stable_cold)
     result.update(command="python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   machine=machine_info(), load_average={"before": load_before, "after": os.getloadavg()})
     print(serve_table(result))
@@ -372,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="saves measured by the live preview benchmark (the three kinds in turn)")
     ap.add_argument("--serve-stable-edits", type=int, default=6,
                     help="the same kinds of save re-rendered by prep render --stable (0: none)")
+    ap.add_argument("--serve-stable-cold", action="store_true",
+                    help="and again from an empty cache (no base face: a machine where no preview ran)")
     ap.add_argument("--serve-profile", choices=("local", "long-range"), default="local",
                     help="generator profile of the live preview benchmark's model")
     ap.add_argument("--authoring-profile", choices=("local", "long-range"), default="local",

@@ -27,7 +27,9 @@ leaves its font subsets there, as it would.
 `prep serve` always re-renders keeping the boxes where they were (the last
 layout is the next one's `previous`); it has no --stable option. The
 command line's `prep render --stable FILE.layout.json` does the same from a
-file: `stable` times it (a whole process per save) for the same edits.
+file: `stable` times it (a whole process per save) for the same edits;
+with --serve-stable-cold once more from an empty cache (a machine where no
+preview ran: no base face), a second apart.
 
     python bench/run.py --only-serve                 # N = 200, 15 edits, then 6 prep render --stable
     python bench/run.py --only-serve --serve-n 1000 --serve-edits 9
@@ -159,7 +161,7 @@ def _summary(rows: list[dict], target: float) -> dict:
 
 
 def bench_serve(n: int = 200, edits: int = 15, prep: list[str] | None = None, profile: str = "local",
-                stable_edits: int = 6) -> dict:
+                stable_edits: int = 6, stable_cold: bool = False) -> dict:
     sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import chromium, missing
@@ -225,20 +227,39 @@ def bench_serve(n: int = 200, edits: int = 15, prep: list[str] | None = None, pr
             except subprocess.TimeoutExpired:
                 proc.kill()
         stable = bench_stable(model, text, stable_edits, prep, env) if stable_edits else []
+        cold = []
+        if stable_edits and stable_cold:  # a machine where no preview ran: no base face, no subsets
+            env_cold = dict(env, XDG_CACHE_HOME=str(Path(tmp) / "cache-cold"))
+            Path(env_cold["XDG_CACHE_HOME"]).mkdir()
+            cold = bench_stable(model, text, stable_edits, prep, env_cold, pause=1.0)
+            _wait_for_background_cut(Path(env_cold["XDG_CACHE_HOME"]))
     seconds = [r["seconds"] for r in rows]
     return {"n": n, "profile": profile, "edits": rows, "first_page": round(first_page, 3),
             "base_face_cut": None if base_cut is None else round(base_cut, 3),
             "median": statistics.median(seconds), "max": max(seconds), "target": target,
             "within_target": sum(s <= target for s in seconds), "kinds": _summary(rows, target),
-            "stable": stable, "stable_kinds": _summary(stable, target) if stable else {}}
+            "stable": stable, "stable_kinds": _summary(stable, target) if stable else {},
+            "stable_cold": cold, "stable_cold_kinds": _summary(cold, target) if cold else {}}
 
 
-def bench_stable(model: Path, text: str, edits: int, prep: list[str], env: dict) -> list[dict]:
+def _wait_for_background_cut(cache: Path, timeout: float = 120.0) -> None:
+    """Let a base-face cut started by the renders (prep.renderer.webfont.
+    cut_base_later) finish before the folder goes: it would otherwise go on
+    using a core while the next benchmark runs."""
+    end = time.monotonic() + timeout
+    while any(cache.glob("prep/font-subsets/*.cutting")) and time.monotonic() < end:
+        time.sleep(0.2)
+
+
+def bench_stable(model: Path, text: str, edits: int, prep: list[str], env: dict, pause: float = 0.0) -> list[dict]:
     """The same kinds of save re-rendered by `prep render --stable` (a whole
-    process each: start, load, lay out keeping the boxes, draw, font)."""
+    process each: start, load, lay out keeping the boxes, draw, font),
+    `pause` seconds apart (a person saving: what starts in the background
+    has that long)."""
     layout = model.with_suffix(".layout.json")
     svg = model.with_suffix(".svg")
     command = prep + ["render", str(model), "--stable", str(layout), "-o", str(svg)]
+    model.write_text(text, encoding="utf-8")  # without an earlier series' edits (their characters would be drawn)
     subprocess.run(command, env=env, capture_output=True, check=True, timeout=600)  # the layout file
     rows = []
     import resource
@@ -248,6 +269,7 @@ def bench_stable(model: Path, text: str, edits: int, prep: list[str], env: dict)
         return usage.ru_utime + usage.ru_stime
 
     for kind, line in edits_of(text, edits, offset=1):
+        time.sleep(pause)
         text += line
         model.write_text(text, encoding="utf-8")
         cpu0, t0 = children_cpu(), time.perf_counter()
@@ -273,7 +295,8 @@ def table(result: dict) -> str:
                  f"{result['within_target']}/{len(result['edits'])} within {result['target']} s; "
                  f"first page {result['first_page']:.2f} s"
                  + (f"; base face cut once in {result['base_face_cut']:.2f} s" if result.get("base_face_cut") else ""))
-    for title, kinds in (("prep serve", result["kinds"]), ("prep render --stable", result.get("stable_kinds", {}))):
+    for title, kinds in (("prep serve", result["kinds"]), ("prep render --stable", result.get("stable_kinds", {})),
+                         ("prep render --stable, cold cache", result.get("stable_cold_kinds", {}))):
         for kind, s in kinds.items():
             lines.append(f"  {title}, {kind}: median {s['median']:.3f} s, max {s['max']:.3f} s, "
                          f"{s['within_target']}/{s['saves']} within {result['target']} s"

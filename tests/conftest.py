@@ -16,6 +16,9 @@ from browser import browser  # noqa: F401 - the headless Chromium fixture, for e
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 ACCEPT = os.environ.get("PREP_ACCEPT") == "1"
+# renders in the tests' throw-away cache folders start no background cut of
+# the base face (3-8 s of a core each); tests/test_fonts.py turns it on
+os.environ.setdefault("PREP_NO_BACKGROUND_FONT", "1")
 
 
 def check_golden(path: Path, actual: str) -> None:

@@ -426,3 +426,60 @@ def test_the_network_check_sees_a_remote_font(browser, tmp_path):
                     '</style><text x="0" y="20">日本</text></svg>', encoding="utf-8")
     open_svg(browser, page)
     assert "http://127.0.0.1:9/f.woff2" in network_requests(browser)
+
+
+def test_an_edit_with_new_kanji_cuts_the_base_face_in_the_background(tmp_path):
+    """`prep render` on a machine where no preview ran: the first edit that
+    brings characters new to the cached superset starts cutting the base
+    face in a process of its own (the render does not wait); once it is
+    there, it is the face base_font() cuts, and the pictures cut from it
+    are byte for byte those cut from the font."""
+    import time
+
+    from prep.renderer import webfont
+
+    base = webfont.base_font()  # the test process's own cache
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache), "PREP_NO_BACKGROUND_FONT": "0"}
+    src = tmp_path / "m.prep"
+    svgs = []
+    for i, text in enumerate((MODEL, MODEL + "記録 -> 鬱蔑台帳\n")):
+        src.write_text(text, encoding="utf-8")
+        r = run_prep("render", str(src), "-o", str(tmp_path / f"{i}.svg"), env=env)
+        assert r.returncode == 0, r.stderr
+        svgs.append((tmp_path / f"{i}.svg").read_bytes())
+    target = cache / "prep" / "font-subsets" / webfont._base_file(webfont.font_path()).name
+    end = time.monotonic() + 120
+    while not target.exists() or target.with_suffix(".cutting").exists():
+        assert time.monotonic() < end, "the base face was not cut in the background"
+        time.sleep(0.2)
+    assert target.read_bytes() == base
+    for entry in [*target.parent.glob("*.woff*"), *target.parent.glob("superset-*")]:
+        entry.unlink()  # the picture's subset cut again, now from the base face
+    r = run_prep("render", str(src), "-o", str(tmp_path / "again.svg"), env=env)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "again.svg").read_bytes() == svgs[1]
+    assert {chr(cp) for cp in embedded_font(svgs[1]).getBestCmap()} == drawn_text(svgs[1])
+
+
+def test_one_background_cut_at_a_time_and_none_when_switched_off(tmp_path, monkeypatch):
+    from prep.renderer import webfont
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    font = webfont.font_path()
+    marker = webfont._base_file(font).with_suffix(".cutting")
+    monkeypatch.setenv("PREP_NO_BACKGROUND_FONT", "1")
+    assert not webfont.cut_base_later(font) and not marker.exists()
+    monkeypatch.setenv("PREP_NO_BACKGROUND_FONT", "0")
+    marker.parent.mkdir(parents=True)
+    marker.write_bytes(b"")  # another process is cutting it
+    assert not webfont.cut_base_later(font)
+    marker.unlink()
+    seen = []
+
+    def cut(source, text, flavor):  # prep serve cutting it: a render starts no second cut meanwhile
+        seen.append(webfont.cut_base_later(font))
+        return b"OTTO" + bytes(8)
+
+    monkeypatch.setattr(webfont, "_cut", cut)
+    assert webfont.base_font() and seen == [False] and not marker.exists()
