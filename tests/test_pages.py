@@ -323,6 +323,22 @@ def test_api_render_pages():
     assert "pages of A4" in pages.summary()
 
 
+def test_pages_drawn_on_two_cores_are_the_pages_drawn_one_by_one(tmp_path, monkeypatch):
+    """Four pages or more are drawn in forked workers: the same files, in
+    page order, as drawing them here one after another."""
+    from prep.renderer import pages as paging
+
+    path = tmp_path / "gen.prep"
+    path.write_text(generate(100, seed=1, profile="local", stages=4), encoding="utf-8")
+    model = prep.load(str(path))
+    sheets = fit_pages(model, parse_page("A4"))
+    assert len(sheets) >= 4
+    monkeypatch.setattr(paging, "fit_pages", lambda *a, **k: sheets)
+    together = paging.render_pages(model, "svg", parse_page("A4")).files
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)   # map_forked: one worker, no fork
+    assert paging.render_pages(model, "svg", parse_page("A4")).files == together
+
+
 # ---------------------------------------------------------------- stage pictures and the flip-book
 
 

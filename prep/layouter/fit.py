@@ -391,7 +391,7 @@ class _Pager:
         m = self.model
         where = self.where_stage or m.effective_stages
         # each box in the stage column its piece is cut from (a source moved to where it is used)
-        deliverables = {n: (replace(m.deliverables[n], stage=where[n]) if where else m.deliverables[n]) for n in names}
+        deliverables = {n: self._staged(n, where) for n in names}
         inner: list[Relation] = []
         cut: dict[tuple, list[tuple[Relation, bool]]] = {}
         touching = sorted({k for n in names for k in self.relations_of.get(n, ())})
@@ -400,7 +400,7 @@ class _Pager:
             if r.note and not carries:
                 # the note is written by its statement's one carrier, on its page: a piece
                 # that draws another relation of the statement alone would write it again
-                r = replace(r, note=None)
+                r = self._copy(r, ("quiet", k), note=None)
             s_in, t_in = r.source in keep, r.target in keep
             if s_in and t_in:
                 inner.append(r)
@@ -408,7 +408,7 @@ class _Pager:
                 other = r.target if s_in else r.source
                 # a piece crowded by its markers even alone: one marker each way
                 key = "all" if piece in self.compact else self.bucket(other, final)
-                cut.setdefault((key, s_in), []).append((r, s_in))
+                cut.setdefault((key, s_in), []).append((r, k))
         cut = _at_most(cut, MAX_MARKERS)
         relations = list(inner)
         markers: list[Marker] = []
@@ -427,13 +427,14 @@ class _Pager:
                                              stage=where.get(mine[0]) if m.stages else None, declared=False)
             drawn = set()
             # one arrow between a box and its marker: the one with a note, when one has it
-            for r, _ in sorted(rels, key=lambda rel: rel[0].note is None):
+            for r, rk in sorted(rels, key=lambda rel: rel[0].note is None):
                 local = r.source if outgoing else r.target
                 if (local, r.kind) in drawn:
                     continue   # one arrow between a box and its marker
                 drawn.add((local, r.kind))
-                relations.append(replace(r, source=local if outgoing else name, target=name if outgoing else local,
-                                         note=None if outgoing else r.note))
+                relations.append(self._copy(r, ("marker", rk, r.note is None, name, outgoing),
+                                            source=local if outgoing else name, target=name if outgoing else local,
+                                            note=None if outgoing else r.note))
         used_groups: set[str] = set()
         for d in deliverables.values():
             g = d.group
@@ -452,6 +453,26 @@ class _Pager:
                     groups={n: g for n, g in m.groups.items() if n in used_groups}, source=m.source,
                     stages=stages)
         return sub, markers
+
+    def _copy(self, r: Relation, key: tuple, **changes) -> Relation:
+        """`replace(r, **changes)`, made once for each `key` (see `_staged`)."""
+        copies = self.__dict__.setdefault("_copies", {})
+        got = copies.get(key)
+        if got is None:
+            got = copies[key] = replace(r, **changes)
+        return got
+
+    def _staged(self, name: str, where: dict[str, str]) -> Deliverable:
+        """`name`'s deliverable in the stage column `where` gives it, made
+        once a pager (a piece model is made over a thousand times for 300
+        deliverables: copying each box every time cost a tenth of fitting)."""
+        if getattr(self, "_staged_where", None) is not where:
+            self._staged_where, self._staged_boxes = where, {}
+        box = self._staged_boxes.get(name)
+        if box is None:
+            d = self.model.deliverables[name]
+            box = self._staged_boxes[name] = replace(d, stage=where[name]) if where else d
+        return box
 
     def measure_markers(self, texts) -> None:
         """The size of every marker text not measured yet, in one call to
