@@ -248,6 +248,19 @@ def test_pdf_embeds_the_font():
     assert b"NotoSansCJK" in data
 
 
+def test_pdf_gives_the_same_bytes_at_any_time(tmp_path):
+    # cairo dates each PDF when it draws it: prep dates it 2000-01-01, as the reports,
+    # so rendering a model again gives the same file (for git, and for CI's goldens)
+    model = EXAMPLES / "cs-onboarding.prep"
+    for name, page in (("a.pdf", "none"), ("b.pdf", "A4-portrait")):
+        r = run_prep("render", str(model), "-o", str(tmp_path / name), "--page", page)
+        assert r.returncode == 0, r.stderr.decode()
+        data = (tmp_path / name).read_bytes()
+        assert b"/CreationDate (D:20000101000000" in data
+        assert b"(D:20" not in data.replace(b"(D:20000101000000", b"")
+    assert prep.render(prep.load(model), "pdf") == (tmp_path / "a.pdf").read_bytes()
+
+
 # ---------------------------------------------------------------- examples
 
 

@@ -113,7 +113,18 @@ def draw(dot: str, fmt: str, *, prog: str = "nop2", path: str = "<model>", dpi: 
     if not data:
         raise PrepError.at(path, "Graphviz produced no output: " + "; ".join(problems), code="R001",
                            name="render-failed")
-    return data
+    return _fixed_pdf_date(data) if fmt == "pdf" else data
+
+
+# cairo stamps a PDF with the time it was drawn; the reports are dated
+# 2000-01-01 (prep/embed/report_pdf.py) so the same model gives the same bytes
+_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}")
+
+
+def _fixed_pdf_date(data: bytes) -> bytes:
+    """The PDF with its creation date set to 2000-01-01 00:00:00 (same
+    length: the cross-reference offsets stay right)."""
+    return _PDF_DATE.sub(rb"\g<1>20000101000000", data, count=2)
 
 
 def dot_layout(dot: str, *, path: str = "<model>") -> dict:
