@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from browser import browser  # noqa: F401 - the headless Chromium fixture, for every test module
+from workspace_files import split, ws  # noqa: F401 - a workspace of real files (test_workspace*.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

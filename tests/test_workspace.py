@@ -17,41 +17,7 @@ import pytest
 
 import prep
 from prep.language.diagnostics import PrepError
-
-MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "delivery.prep"\n'
-SALES = "deliverable 提案書 [external]\ndeliverable 受注\n提案書, 価格表 -> 受注\n"
-DELIVERY = ("deliverable 価格表 [external]\nknowhow 導入ノウハウ [owner: [佐藤, 伊藤]]\n"
-            "deliverable 導入計画 [final]\n受注, 導入ノウハウ -> 導入計画\n")
-SECRET = "TOP-SECRET-TOKEN-4711"
-
-
-@pytest.fixture
-def ws(tmp_path, monkeypatch):
-    """A workspace folder (with prep.toml) as the current folder; ws(name, text) writes a file."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    (root / "prep.toml").write_text("", encoding="utf-8")
-    monkeypatch.chdir(root)
-
-    def write(name: str, text: str | bytes):
-        p = root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            p.write_bytes(text)
-        else:
-            p.write_text(text, encoding="utf-8")
-        return p
-
-    write.root = root
-    return write
-
-
-@pytest.fixture
-def split(ws):
-    ws("main.prep", MAIN)
-    ws("sales.prep", SALES)
-    ws("delivery.prep", DELIVERY)
-    return ws
+from workspace_files import DELIVERY, MAIN, SALES, SECRET  # the fixtures ws and split: conftest.py
 
 
 @pytest.fixture
