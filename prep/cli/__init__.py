@@ -5,8 +5,13 @@ imported inside the commands so `prep --help` and `prep --version` start fast.
 Exit codes: 0 success, 1 lint findings, 2 input or usage error, 130 Ctrl-C.
 
 One command, one module: prep/cli/render.py holds `prep render` and its
-helpers, and so on; common.py what several commands share. This module
-makes the group, registers each command and runs it (main).
+helpers, and so on; common.py what several commands share. The render
+command's larger views have modules of their own beside it:
+render_versions.py (--diff, --stage, --flipbook), render_overview.py
+(the overview of a large model and its drill-downs), and
+render_options.py what all of its pictures share (output path, page,
+time budget, theme). This module makes
+the group, registers each command and runs it (main).
 """
 
 from __future__ import annotations

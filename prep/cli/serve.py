@@ -58,7 +58,7 @@ def serve(source, host, port, open_browser, engine, theme, direction, legend, pa
         raise PrepError.at(source, "no such model file" if not os.path.exists(source) else "not a file",
                            name="unreadable-file", hint="give the path of a .prep file: prep serve model.prep")
 
-    from .render import _page_for
+    from .render_options import _page_for
 
     def look():
         found = _render_settings(source, theme, direction, legend)

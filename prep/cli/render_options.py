@@ -1,0 +1,125 @@
+"""What every picture `prep render` writes shares, whichever view draws it
+(render.py, render_versions.py, render_overview.py): the output path and
+format, the page to fit to, the time budget, the print theme, the layout
+read back for --stable."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+RENDER_FORMATS = ("svg", "png", "pdf", "dot", "json", "layout", "mmd", "pptx", "html", "drawio")
+PICTURE_FORMATS = ("svg", "png", "pdf", "pptx", "drawio")
+
+# A render that takes longer than this is stopped, with a message naming
+# the options that give a picture sooner (--timeout to change it).
+TIMEOUT_SECONDS = 120.0
+
+
+def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str]:
+    """Decide the output path and format of one input."""
+    if output is None:
+        fmt = fmt or "svg"
+        base, _ = os.path.splitext(src)
+        return base + (".layout.json" if fmt == "layout" else "." + fmt), fmt
+    if output == "-":
+        return "-", fmt or "svg"
+    ext = os.path.splitext(output)[1].lower().lstrip(".")
+    if fmt is None:
+        if output.lower().endswith(".layout.json"):
+            return output, "layout"
+        if ext not in RENDER_FORMATS:
+            raise click.UsageError(
+                f"cannot tell the format from '{output}'; use an extension "
+                f"({', '.join('.' + f for f in RENDER_FORMATS if f != 'layout')}, .layout.json) or --format")
+        fmt = ext
+    return output, fmt
+
+
+def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...]) -> None:
+    """Write what `render_pages` gave: one file, or FILE-1, FILE-2, ... for a
+    picture format over several pages; then say what the fitting did."""
+    from ..renderer.output import write_output
+    from ..renderer.pages import page_file_name
+
+    if out_path == "-" and len(pages.files) > 1:
+        raise click.UsageError(f"the model takes {pages.count} pages of {page.name}: one file each; "
+                               "give -o FILE (they are written as FILE-1, FILE-2, ...)")
+    for k, data in enumerate(pages.files, start=1):
+        path = page_file_name(out_path, k, len(pages.files)) if out_path != "-" else "-"
+        write_output(path, data, inputs=inputs)
+        if path != "-":
+            click.echo(f"wrote {path}", err=True)
+    click.echo(f"{src}: {pages.summary()}", err=True)
+
+
+def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, look, *, stable_file=None,
+              big: bool = False):
+    """The page to fit to: --page, else [render] page, else the format's own
+    (16:9 for PowerPoint, A4 for PDF); None for the picture's natural size."""
+    from ..language.diagnostics import PrepError
+    from ..layouter.page import PageError, page_option
+
+    text = given if given is not None else look.page
+    if fmt == "html" and given is not None and given.strip().lower() not in ("none", "natural"):
+        pass   # the viewer of the pages, when asked for (page under page)
+    elif fmt not in PICTURE_FORMATS + ("layout", "dot"):
+        if given is not None:
+            raise click.UsageError(f"--page fits a picture to a page: svg, png, pdf, pptx, drawio, html, dot or "
+                                   f"layout, not {fmt}")
+        return None
+    if stable_file is not None or big:
+        if given is not None and given.strip().lower() not in ("none", "natural"):
+            why = ("--stable keeps boxes where they were, a page moves them" if stable_file is not None else
+                   "the model is drawn as an overview and one picture per group (--force draws it all)")
+            raise click.UsageError(f"--page cannot be used here: {why}")
+        return None
+    try:
+        return page_option(text, fmt, min_text=min_text if min_text is not None else look.min_text)
+    except PageError as e:
+        if given is None:
+            raise PrepError.at(look.source or src, f"[render] page: {e}", name="config-error", hint=e.hint) from None
+        raise click.BadParameter(f"{e}; {e.hint}", param_hint="'--page'") from None
+
+
+def _within_budget(src: str, seconds: float, work, hint: str | None = None):
+    """Run `work` in a child process stopped after `seconds` (and by Ctrl-C)."""
+    from ..language.diagnostics import PrepError
+    from .._process import OverBudget, in_child
+
+    try:
+        return in_child(work, timeout=seconds, name="the render")
+    except OverBudget:
+        raise PrepError.at(
+            src, f"the render took longer than {seconds:g} s and was stopped", code="R002", name="render-timeout",
+            hint=hint or ("draw part of the model with --focus NAME or --group NAME, lower --overview-above to get "
+                          "an overview sooner, use --engine prep (not dot), or allow more time with --timeout SECONDS")
+        ) from None
+
+
+def _read_layout(path: str):
+    """The layout saved by an earlier --stable run; None when there is none yet."""
+    from ..language.diagnostics import PrepError
+    from ..layouter.geometry import read_layout
+
+    if not os.path.exists(path):
+        return None
+    try:
+        return read_layout(path)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise PrepError.at(path, f"cannot read the layout file: {e}", name="bad-layout-file",
+                           hint="delete it to start afresh; prep writes it again after the render") from None
+
+
+def _dpi(dpi: float | None, scale: float | None) -> float | None:
+    """--scale multiplies the resolution (Graphviz draws PNG at 96 dpi by default)."""
+    return (dpi or 96.0) * scale if scale else dpi
+
+
+def _print_theme(theme, transparent: bool):
+    if not transparent:
+        return theme
+    from dataclasses import replace
+
+    return replace(theme, background="transparent")
