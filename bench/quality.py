@@ -17,6 +17,8 @@ def crossings(layout) -> int:
     import numpy as np
     import shapely
 
+    from prep.layouter.collisions import flatten
+
     segments, owner = [], []
     ends = []
     for k, e in enumerate(layout.edges):
@@ -40,21 +42,6 @@ def crossings(layout) -> int:
     share = (src[ei] == src[ej]) | (src[ei] == dst[ej]) | (dst[ei] == src[ej]) | (dst[ei] == dst[ej])
     ei, ej = ei[~share], ej[~share]
     return int(len(np.unique(ei.astype(np.int64) * len(layout.edges) + ej)))
-
-
-def flatten(points, pieces: int = 8) -> list[tuple[float, float]]:
-    """The polyline of a cubic Bézier spline given by its 3n+1 control points."""
-    if len(points) < 4 or (len(points) - 1) % 3:
-        return list(points)
-    out = [points[0]]
-    for i in range(0, len(points) - 1, 3):
-        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points[i:i + 4]
-        for s in range(1, pieces + 1):
-            t = s / pieces
-            u = 1 - t
-            a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
-            out.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
-    return out
 
 
 def overlapping_boxes(layout) -> list[tuple[str, str]]:

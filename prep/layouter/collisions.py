@@ -79,12 +79,14 @@ def _shrunk(b: Box, by: float) -> Box:
 
 
 def flatten(points) -> list[tuple[float, float]]:
-    """A cubic Bézier spline (3n+1 control points) as a polyline."""
+    """A cubic Bézier spline (3n+1 control points) as a polyline, STEPS
+    straight pieces per Bézier piece (bench/quality.py counts crossings on
+    the same polylines); anything else is returned as it is."""
     pts = list(points)
-    if len(pts) < 4:
+    if len(pts) < 4 or (len(pts) - 1) % 3:
         return pts
     out = [pts[0]]
-    for i in range(0, len(pts) - 3, 3):
+    for i in range(0, len(pts) - 1, 3):
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[i:i + 4]
         for s in range(1, STEPS + 1):
             t = s / STEPS
