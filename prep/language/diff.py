@@ -291,24 +291,9 @@ def _stage_changes(old: Model, new: Model):
     compared as sets, since their order means nothing."""
     before = {n: s for n, s in old.stages.items() if s.declared}
     after = {n: s for n, s in new.stages.items() if s.declared}
-    out: list[StageChange] = []
-    for name, s in after.items():
-        b = before.get(name)
-        if b is None:
-            out.append(StageChange(name, "added"))
-            continue
-        changes = []
-        for f in STAGE_FIELDS:
-            ov, nv = getattr(b, f), getattr(s, f)
-            if f == "exits":
-                if set(ov) == set(nv):
-                    continue
-                ov, nv = list(ov), list(nv)
-            if ov != nv:
-                changes.append(FieldChange(f, ov, nv))
-        if changes:
-            out.append(StageChange(name, "changed", tuple(changes)))
-    out += [StageChange(name, "removed") for name in before if name not in after]
+    out = _named_changes(before, after, STAGE_FIELDS,
+                         lambda s, f: list(s.exits) if f == "exits" else getattr(s, f),
+                         lambda f, a, b: set(a) == set(b) if f == "exits" else a == b)
     common_old = tuple(n for n in before if n in after)
     common_new = tuple(n for n in after if n in before)
     return tuple(out), ((common_old, common_new) if common_old != common_new else None)
@@ -325,16 +310,24 @@ def measure_value(m, name: str):
 def _measure_changes(old: Model, new: Model) -> tuple[StageChange, ...]:
     """Measures added, removed and changed (a change of `of:` moves what a
     stage's end is judged by; a threshold's change moves the colours)."""
-    before, after = old.measures, new.measures
+    return tuple(_named_changes(old.measures, new.measures, MEASURE_FIELDS, measure_value))
+
+
+def _named_changes(before: dict, after: dict, fields, value, same=lambda f, a, b: a == b) -> list[StageChange]:
+    """Declarations added, changed (the fields whose `value(item, field)`
+    is not the `same`) and removed, by name: stages and measures."""
     out: list[StageChange] = []
-    for name, m in after.items():
+    for name, item in after.items():
         b = before.get(name)
         if b is None:
             out.append(StageChange(name, "added"))
             continue
-        changes = tuple(FieldChange(f, measure_value(b, f), measure_value(m, f)) for f in MEASURE_FIELDS
-                        if measure_value(b, f) != measure_value(m, f))
+        changes = []
+        for f in fields:
+            ov, nv = value(b, f), value(item, f)
+            if not same(f, ov, nv):
+                changes.append(FieldChange(f, ov, nv))
         if changes:
-            out.append(StageChange(name, "changed", changes))
+            out.append(StageChange(name, "changed", tuple(changes)))
     out += [StageChange(name, "removed") for name in before if name not in after]
-    return tuple(out)
+    return out
