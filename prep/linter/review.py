@@ -300,25 +300,26 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
             out.append(("-", _relation_text(r.old)))
         else:
             out.append(("~", f"{_relation_text(r.old)}  ->  {_relation_text(r.new)}"))
-    for st in c.stages:
-        if st.status == "added":
-            out.append(("+", f"stage {st.name}" + _stage_text(c.new.stages[st.name])))
-        elif st.status == "removed":
-            out.append(("-", f"stage {st.name}" + _stage_text(c.old.stages[st.name])))
-        else:
-            for f in st.changes:
-                out.append(("~", f"stage {st.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
+    out += _declaration_lines("stage", c.stages, c.old.stages, c.new.stages, _stage_text)
     if c.stage_order:
         old_order, new_order = c.stage_order
         out.append(("~", f"stage order: {', '.join(old_order)} -> {', '.join(new_order)}"))
-    for me in c.measures:
-        if me.status == "added":
-            out.append(("+", f"measure {me.name}" + _measure_text(c.new.measures[me.name])))
-        elif me.status == "removed":
-            out.append(("-", f"measure {me.name}" + _measure_text(c.old.measures[me.name])))
+    out += _declaration_lines("measure", c.measures, c.old.measures, c.new.measures, _measure_text)
+    return out
+
+
+def _declaration_lines(kind: str, changes, old: dict, new: dict, text) -> list[tuple[str, str]]:
+    """The lines of stages or measures added (+), removed (-) and changed
+    (~, a line per field); `text` writes a declaration's attributes."""
+    out = []
+    for ch in changes:
+        if ch.status == "added":
+            out.append(("+", f"{kind} {ch.name}" + text(new[ch.name])))
+        elif ch.status == "removed":
+            out.append(("-", f"{kind} {ch.name}" + text(old[ch.name])))
         else:
-            for f in me.changes:
-                out.append(("~", f"measure {me.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
+            for f in ch.changes:
+                out.append(("~", f"{kind} {ch.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
     return out
 
 
