@@ -421,7 +421,23 @@ def test_a_glob_at_a_revision_matches_as_on_disk(repo, pattern):
     assert GitFiles("HEAD", "main.prep").glob("", pattern) == DiskFiles().glob("", pattern)
 
 
-# ------------------------------------------------------------------ report, fmt
+# ------------------------------------------------------------------ report, export, fmt
+
+
+def test_export_of_a_workspace_names_each_rows_file(three, cli):
+    r = cli("export", "main.prep", "-o", "cat/")
+    assert r.exit_code == 0, r.output
+    import csv
+
+    def rows(table):
+        with open(three.root / "cat" / f"{table}.csv", encoding="utf-8-sig", newline="") as f:
+            return list(csv.DictReader(f))
+
+    files = {row["name"]: row["file"] for row in rows("deliverables")}
+    assert files["提案書"] == "sales.prep" and files["導入計画"] == "delivery.prep" and files["定着"] == "success.prep"
+    assert {row["target"]: row["file"] for row in rows("relations")}["定着"] == "success.prep"
+    for row in rows("deliverables"):  # file:line names the same file
+        assert row["file:line"].rsplit(":", 1)[0] == row["file"], row
 
 
 def test_report_of_a_workspace_has_a_file_column(three, cli, tmp_path):
