@@ -45,6 +45,8 @@ DECKS = [
     ("cs-onboarding.pptx", ["examples/cs-onboarding.prep", "--legend"]),
     ("cs-onboarding-book.pptx", ["examples/cs-onboarding.prep", "--flipbook"]),
     ("cs-onboarding-roadmap.pptx", ["examples/cs-onboarding.prep", "--view", "roadmap", "--legend"]),
+    # three slides: pieces cut at stages, frames continued ("顧客 Customer (cont.)")
+    ("cs-lifecycle.pptx", ["examples/cs-lifecycle.prep"]),
     ("feature-addition-honest.pptx", ["examples/feature-addition-honest.prep", "--legend"]),
 ]
 
@@ -164,12 +166,17 @@ def labels_outside_boxes(deck, pages, tolerance: float = 1.0, boxes_only: bool =
             # the nearest; inside a box and its frame alike, the box
             shape = min(holders, key=lambda s: (distance(s, w), s.name.startswith(("group: ", "stage: "))))
             shown[id(shape)] += len(w[0])
-            if shape.name.startswith(("group: ", "stage: ")):
-                continue  # a frame's title: inside its frame by construction
             left, top = shape.left / EMU_PER_POINT, shape.top / EMU_PER_POINT
             right, bottom = shape.right / EMU_PER_POINT, shape.bottom / EMU_PER_POINT
             text, x0, y0, x1, y1 = w
             core = (y1 - y0) * 0.2  # the font's line box is taller than its glyphs
+            if shape.name.startswith(("group: ", "stage: ")):
+                # a frame's title: across its frame, clear of the rounded corner's line
+                inset = 2.0
+                if x0 < left + inset or x1 > right - inset:
+                    bad.append(f"slide {number}: {text!r} of {shape.name!r} at x {x0:.1f}-{x1:.1f}; "
+                               f"frame x {left:.1f}-{right:.1f}")
+                continue
             if (x0 < left - tolerance or x1 > right + tolerance
                     or y0 + core < top - tolerance or y1 - core > bottom + tolerance):
                 bad.append(f"slide {number}: {text!r} of {shape.name!r} at x {x0:.1f}-{x1:.1f}, "

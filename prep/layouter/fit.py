@@ -316,7 +316,13 @@ class _Pager:
 
         self.model, self.page, self.direction, self.font, self.size = model, page, direction, font, size
         self.legend, self.health, self.view, self.exit_tags = legend, health, view, exit_tags
-        self.sizes = measure(model, font=font, font_size=size, legend=legend, health=health, min_text=page.min_text)
+        # every frame is measured with its title continued: a page draws "<group> (cont.)" on
+        # each frame of a group after its first, and a frame sized for the bare title left
+        # "(cont.)" past its right edge
+        continued = replace(model, groups={n: replace(g, label=f"{g.display} (cont.)")
+                                           for n, g in model.groups.items()})
+        self.sizes = measure(continued, font=font, font_size=size, legend=legend, health=health,
+                             min_text=page.min_text)
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
@@ -818,7 +824,8 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
             rename[g] = g if g not in seen_groups else f"{g}\u2063{k}"
         seen_groups.update(sub.groups)
         for g, grp in sub.groups.items():
-            label = grp.display if rename[g] == g else f"{grp.display} (cont.)"
+            bare = model.groups[g].display if g in model.groups else grp.display
+            label = bare if rename[g] == g else f"{bare} (cont.)"
             groups[rename[g]] = replace(grp, name=rename[g], label=label,
                                         parent=rename.get(grp.parent, grp.parent))
         for n, d in sub.deliverables.items():

@@ -475,7 +475,9 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
                 lw, lh = float(obj["lwidth"]) * 72, float(obj.get("lheight", 0)) * 72
                 left_in = max(0, place.length(lx - lw / 2 - x0))
                 top_in = max(0, place.length(y1 - (ly + lh / 2)))
-            deck.set_text(frame.text_frame, label, size=place.font(size), colour=ink, bold=True,
+            # regular, as the layout measured it and the SVG draws it: a bold
+            # title is wider (in a substitute bold face, by a tenth) and met the frame's edge
+            deck.set_text(frame.text_frame, label, size=place.font(size), colour=ink,
                           align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, insets=(left_in, top_in, 0, 0))
 
     boxes: dict[int, object] = {}  # json0 id of a deliverable's node -> its shape
