@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -550,3 +551,25 @@ def test_the_workspace_root_at_a_revision_comes_from_that_revision(tmp_path, mon
     assert e.value.diagnostics[0].message.endswith("(at HEAD)")
     r = cli("diff", "HEAD", "--", "models/main.prep")
     assert r.exit_code == 2 and "leads out of the workspace" in r.output
+
+
+def test_render_part_draws_neighbours_faint_in_drawio_and_mermaid(cli, tmp_path):
+    root = Path(__file__).resolve().parent.parent / "examples" / "workspace"
+    args = ("render", str(root / "main.prep"), "--part", str(root / "delivery.prep"))
+    r = cli(*args, "-o", str(tmp_path / "p.mmd"))
+    assert r.exit_code == 0, r.output
+    mmd = (tmp_path / "p.mmd").read_text(encoding="utf-8")
+    ids = dict(re.findall(r'^  (n\d+)\["([^<"]+)', mmd, re.M))   # node id -> first line of its label
+    (faint,) = re.findall(r"^  class ([\w,]+) neighbour;$", mmd, re.M)
+    assert {ids[n] for n in faint.split(",")} == {"受注", "ヘルススコア", "主要機能の定着"}
+    assert "classDef neighbour fill:#ffffff,stroke:#c9c9c9" in mmd
+    # the relation between two neighbours (both in success.prep) is faint; the ones that cross keep their ink
+    links = [line for line in mmd.splitlines() if re.match(r"  n\d+ (-->|-\.->|<-\.->)", line)]
+    (quiet,) = re.findall(r"^  linkStyle ([\d,]+) stroke:#c9c9c9", mmd, re.M)
+    ends = [(ids[line.split()[0]], ids[line.split()[-1]]) for line in (links[int(k)] for k in quiet.split(","))]
+    assert ends == [("ヘルススコア", "主要機能の定着")]
+    r = cli(*args, "-o", str(tmp_path / "p.drawio"))
+    assert r.exit_code == 0, r.output
+    drawio = (tmp_path / "p.drawio").read_text(encoding="utf-8")
+    faint_cells = re.findall(r'value="([^&"]+)&#10;[^"]*" style="[^"]*strokeColor=#c9c9c9', drawio)
+    assert set(faint_cells) == {"受注", "ヘルススコア", "主要機能の定着"}

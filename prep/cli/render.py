@@ -257,7 +257,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             raise click.UsageError(f"--drill-downs {drill_downs}: a name draws one box of an overview, and "
                                    f"{src} ({n} deliverables, --overview-above {overview_above}) is drawn in one "
                                    "picture; give auto, all or none")
-        if neighbours and not big and out_fmt in PICTURE_FORMATS + ("dot",):
+        if neighbours and not big and out_fmt in PICTURE_FORMATS + ("dot", "mmd"):
             options["marks"] = _part_marks(neighbours, view)(model)
         if big and out_path == "-":
             raise click.UsageError(f"the model has {n} deliverables: its overview is several files; "

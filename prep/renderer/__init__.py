@@ -52,7 +52,7 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
         from .mermaid import to_mermaid
 
         return to_mermaid(model, direction=direction, legend=legend, findings=findings, theme=theme,
-                          health=health).encode("utf-8")
+                          health=health, marks=marks).encode("utf-8")
     if layout is None:
         from ..layouter import layout as lay_out
 

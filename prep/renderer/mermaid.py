@@ -27,6 +27,7 @@ from ..language.diagnostics import Diagnostic
 from ..language.model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.model import group_tree
 from .dot import HEALTH_FILL, HEALTH_NAME, STATUS_FILL, THEMES, Theme, worst_by_subject, worst_severity
+from .palette import FAINT_INK, FAINT_TEXT
 
 LINK = {INPUT: "-->", SYNC: "-.->", MUTUAL: "<-.->"}
 
@@ -61,9 +62,12 @@ def _colour(value: str) -> str:
 
 
 def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic] | None = None,
-               theme: Theme | None = None, legend: bool = False, health: dict | None = None) -> str:
+               theme: Theme | None = None, legend: bool = False, health: dict | None = None,
+               marks=None) -> str:
     """The model as Mermaid flowchart text (ends with a newline). `health`:
-    measured deliverable -> colour from data (`prep render --status`)."""
+    measured deliverable -> colour from data (`prep render --status`);
+    `marks`: `--part`'s PartMarks, whose neighbours (and the relations
+    between two of them) are drawn faintly, as in the other formats."""
     theme = theme or THEMES["default"]
     direction = direction.upper()
     if direction not in ("LR", "TB", "RL", "BT"):
@@ -89,6 +93,12 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
         for colour, fill in STATUS_FILL.items():
             out.append(f"  classDef measured-{colour or 'none'} fill:{fill};")
 
+    faint = set(marks.status) if marks is not None else set()
+    faint_edges = list(marks.later_edges) if marks is not None else []
+    if faint:
+        out.append("  classDef neighbour " + _style([("fill", "#ffffff"), ("stroke", _colour(FAINT_INK)),
+                                                     ("color", _colour(FAINT_TEXT)), ("stroke-width", "1px")]) + ";")
+
     ids = {name: f"n{i}" for i, name in enumerate(model.deliverables)}
     group_ids = {name: f"g{i}" for i, name in enumerate(model.groups)}
 
@@ -106,6 +116,8 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
             classes.append(f"health-{HEALTH_NAME[worst]}")
         if health and d.name in health:
             classes.append(f"measured-{health[d.name] or 'none'}")
+        if d.name in faint:  # last, so its fill and ink win over the health colour
+            classes = [c for c in classes if not c.startswith("health-")] + ["neighbour"]
         # `:::a:::b` is not accepted, so classes are attached with `class` lines
         return f"{ids[d.name]}[{mermaid_string(label)}]", classes
 
@@ -132,10 +144,15 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
     emit(None, "  ")
     # links after every subgraph: a link written inside a subgraph would pull
     # its ends into that subgraph
-    for r in model.relations:
+    quiet = []   # link numbers (in the order written) between two neighbours
+    for k, r in enumerate(model.relations):
         link = LINK[r.kind]
         label = f"|{mermaid_string(r.note)}|" if r.note else ""
         out.append(f"  {ids[r.source]} {link}{label} {ids[r.target]}")
+        if k < len(faint_edges) and faint_edges[k]:
+            quiet.append(str(k))
+    if quiet:
+        out.append(f"  linkStyle {','.join(quiet)} stroke:{_colour(FAINT_INK)},color:{_colour(FAINT_TEXT)};")
     if legend:
         out += ["  subgraph legend[\"Legend\"]",
                 '    legend_d["deliverable"] --> legend_r["result"]',
