@@ -1,9 +1,11 @@
 """Opt-in: prep's Mermaid output parsed by the real Mermaid parser.
 
 The default suite checks the Mermaid text with a Python reader (it must
-run with Python and pip only). With Node and Mermaid installed:
+run with Python and pip only). With Node and Mermaid installed (the
+versions pinned in tests/mermaid/package.json; `.ci/run` does this, so CI
+runs it):
 
-    cd tests/mermaid && npm install mermaid jsdom && cd ../..
+    cd tests/mermaid && npm install --ignore-scripts && cd ../..
     PREP_MERMAID_CHECK=1 python -m pytest tests/test_mermaid_real.py
 """
 
@@ -44,6 +46,17 @@ def test_real_mermaid_parses_every_example_and_hostile_labels(tmp_path):
             findings = [d for d in prep.lint(model) if d.subject] if lint else None
             out.write_bytes(prep.render(model, "mmd", findings=findings))
             files.append(str(out))
+    # --part: the neighbours' class and the faint relations' linkStyle
+    root = EXAMPLES / "workspace"
+    from prep.language.views import model_file, part
+    from prep.renderer.parts import PartMarks
+
+    whole = prep.load(root / "main.prep")
+    view, neighbours = part(whole, model_file(whole, str(root / "delivery.prep")))
+    out = tmp_path / "part.mmd"
+    out.write_bytes(prep.render(view, "mmd", marks=PartMarks.of(view, neighbours)))
+    assert "linkStyle" in out.read_text(encoding="utf-8")
+    files.append(str(out))
     broken = tmp_path / "broken.mmd"
     broken.write_text('flowchart LR\n  a["x"]] --> b\n')
     check = [shutil.which("node"), str(HERE / "check.mjs")]

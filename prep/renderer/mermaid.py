@@ -152,7 +152,8 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
         if k < len(faint_edges) and faint_edges[k]:
             quiet.append(str(k))
     if quiet:
-        out.append(f"  linkStyle {','.join(quiet)} stroke:{_colour(FAINT_INK)},color:{_colour(FAINT_TEXT)};")
+        # no ';' after it: Mermaid reads "#a9a9a9;" as a character entity and fails
+        out.append(f"  linkStyle {','.join(quiet)} stroke:{_colour(FAINT_INK)},color:{_colour(FAINT_TEXT)}")
     if legend:
         out += ["  subgraph legend[\"Legend\"]",
                 '    legend_d["deliverable"] --> legend_r["result"]',
