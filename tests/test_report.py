@@ -364,6 +364,29 @@ def test_pdf_report_pages_tables_and_font(cli, tmp_path):
     assert "見積ノウハウ" in "".join(texts)
 
 
+def test_pdf_report_lays_each_stage_frame_out_for_the_page(cli, tmp_path):
+    """cs-lifecycle (34 deliverables, 4 stages) on A4: every picture is laid
+    out for the page, none is a window on a picture cut into parts. Its
+    stage frames, drawn on the whole model's layout and cut into parts, once
+    took 32 of the report's 45 pages."""
+    from pypdf import PdfReader
+
+    out = tmp_path / "r.pdf"
+    from conftest import EXAMPLES
+
+    result = cli("report", str(EXAMPLES / "cs-lifecycle.prep"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    texts = [_pdf_text(p) for p in PdfReader(out).pages]
+    assert not [i for i, t in enumerate(texts) if "Part1of" in t or "lay them side by side" in t]
+    frames = [t for t in texts if t.startswith("AttheendofStage")]
+    # each stage on the pages where it makes something: at least one, at most the diagram's pages
+    for n, name in enumerate(("Onboard", "Adopt", "Expand", "Renew"), 1):
+        mine = [t for t in frames if t.startswith(f"AttheendofStage{n}")]
+        assert 1 <= len(mine) <= 3, (name, len(mine))
+        assert all("pagesthemodelislaidouton" in t for t in mine)
+    assert len(texts) <= 25, len(texts)
+
+
 def test_pdf_report_is_deterministic_and_takes_a_page():
     from io import BytesIO
 

@@ -459,13 +459,12 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
     each stage's frame. The diagram and the roadmap are laid out for the
     page (`prep.renderer.pages`: wrapped and paginated, text never below the
     page's minimum) unless that takes more pages than drawing them as they
-    are, cut into parts where they need to be; a frame is drawn on the whole
-    model's layout, as it is (so every deliverable keeps its place), and cut
-    over pages if needed.
+    are, cut into parts where they need to be; each stage's frame is laid
+    out for the page (`stage_frames`).
     `direction` None: prep chooses the one that fits the page better."""
     from ..renderer import render
-    from ..renderer.frame import render_frame
     from ..renderer.pages import render_pages
+    from ..renderer.stages import draw_frame
     from .report_pdf import pages_needed, picture_of, picture_room
 
     room = picture_room(page)
@@ -490,13 +489,47 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
                          for sheet, svg in zip(fitted.sheets, fitted.files)]
         else:
             pictures.append(plain)
-    for i, (name, stage) in enumerate(model.stages.items(), 1):
-        label = " ".join(stage.display.split())
-        pictures.append(picture_of(f"At the end of {label}" if label.lower().startswith("stage")
-                                   else f"At the end of stage {i}: {label}",
-                                   render_frame(model, name, whole, "svg", findings=drawn, theme=theme,
-                                                embed_fonts=False)))
+    for f, look, title, caption, sheet, _ in stage_frames(model, drawn, room, theme=theme, direction=direction):
+        svg = draw_frame(f, "svg", theme=look, embed_fonts=False)
+        pictures.append(picture_of(title, svg, sheet=sheet, room=room, caption=caption))
     return pictures
+
+
+def stage_frames(model: Model, drawn, room, *, theme="default", direction: str | None = None):
+    """The stage pictures of the PDF and Word reports: each stage's frame
+    on the model laid out for the page (the flip-book's frames,
+    `prep.renderer.stages`), on the pages where the stage makes something.
+    (Drawn on the whole model's layout and cut into parts, the frames of a
+    model of 34 deliverables took 32 pages of A4, each a window on a
+    picture; laid out for the page they take 4 to 8.) Yields (frame, its
+    theme, title, caption, (page, pages, "none"), first frame of its stage)."""
+    from dataclasses import replace
+
+    from ..renderer.dot import resolve_theme
+    from ..renderer.stages import _frames
+
+    if not model.stages:
+        return
+    look = resolve_theme(theme)
+    geometry, frames = _frames(model, page=room, direction=direction or "LR", theme=look,
+                               direction_given=direction is not None)
+    look = geometry.theme(look)
+    where = model.effective_stages
+    count = max((f.page for f in frames), default=0)
+    seen = set()
+    for f in frames:
+        if geometry.paged and not any(where.get(n) == f.stage.name for n in f.model.deliverables):
+            continue  # a page where this stage makes nothing: the earlier frame shows it
+        mine = None if drawn is None else [d for d in drawn if d.subject in f.model.deliverables]
+        label = " ".join(f.stage.display.split())
+        title = (f"At the end of {label}" if label.lower().startswith("stage")
+                 else f"At the end of stage {f.stage.index + 1}: {label}")
+        caption = ("Laid out for this page." if not geometry.paged else
+                   f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
+                   "makes something; a marker names a relation's other end and its page.")
+        yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
+               f.stage.name not in seen)
+        seen.add(f.stage.name)
 
 
 def docx_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None) -> list:
@@ -504,19 +537,12 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
     as the PDF report chooses them (`pdf_pictures`): the diagram and the
     roadmap laid out for the page unless that takes more pages than drawing
     them as they are, cut into parts (`report_pdf.plan_parts`, text never
-    below the page's minimum). Each stage's frame is the flip-book's frame
-    on the model laid out for the page (`prep.renderer.stages`), on the
-    pages where the stage makes something: a PNG is a raster, and the PDF's
-    way (the whole model's frame cut into parts) would be dozens of
-    print-resolution pages for a model of a few dozen deliverables.
-    Each Shot holds DOT text, drawn later at print resolution."""
-    from dataclasses import replace
-
+    below the page's minimum), and each stage's frame laid out for the page
+    (`stage_frames`). Each Shot holds DOT text, drawn later at print resolution."""
     from ..layouter.graphviz import draw
     from ..renderer import render
-    from ..renderer.dot import resolve_theme
     from ..renderer.pages import render_pages
-    from ..renderer.stages import _frames, draw_frame
+    from ..renderer.stages import draw_frame
     from .report_docx import shots_of
     from .report_pdf import pages_needed, picture_of, picture_room
 
@@ -543,31 +569,11 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
                                   first_page=first, path=model.path)
         else:
             shots += shots_of(plain, plain_dot, page, heading=title, path=model.path)
-    if not model.stages:
-        return shots
-    look = resolve_theme(theme)
-    geometry, frames = _frames(model, page=room, direction=direction or "LR", theme=look,
-                               direction_given=direction is not None)
-    look = geometry.theme(look)
-    where = model.effective_stages
-    count = max((f.page for f in frames), default=0)
-    seen = set()
-    for f in frames:
-        if geometry.paged and not any(where.get(n) == f.stage.name for n in f.model.deliverables):
-            continue  # a page where this stage makes nothing: the earlier frame shows it
-        mine = None if drawn is None else [d for d in drawn if d.subject in f.model.deliverables]
-        dot = draw_frame(replace(f, findings=mine), "dot", theme=look).decode("utf-8")
-        label = " ".join(f.stage.display.split())
-        title = (f"At the end of {label}" if label.lower().startswith("stage")
-                 else f"At the end of stage {f.stage.index + 1}: {label}")
-        picture = picture_of(title, draw(dot, "svg", path=model.path), sheet=(f.page or 1, count or 1, "none"),
-                             room=room)
-        caption = ("Laid out for this page." if not geometry.paged else
-                   f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
-                   "makes something; a marker names a relation's other end and its page.")
-        shots += shots_of(picture, dot, page, heading=title if f.stage.name not in seen else None,
-                          level=2, caption=caption, path=model.path)
-        seen.add(f.stage.name)
+    for f, look, title, caption, sheet, first in stage_frames(model, drawn, room, theme=theme, direction=direction):
+        dot = draw_frame(f, "dot", theme=look).decode("utf-8")
+        picture = picture_of(title, draw(dot, "svg", path=model.path), sheet=sheet, room=room)
+        shots += shots_of(picture, dot, page, heading=title if first else None, level=2, caption=caption,
+                          path=model.path)
     return shots
 
 

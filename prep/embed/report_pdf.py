@@ -12,9 +12,10 @@ A4) at 100% of the page. A picture that fits the page at that size is drawn
 as large as fits (at most 100%); one that would need smaller text is drawn
 at the scale that keeps its smallest text at the minimum and cut into parts,
 one per page, that overlap a little, and each such page says so in words:
-which part of how many, and why. (The page-fitting layout of issue 19 will
-make most of these pictures fit one page; until then this keeps them
-legible.)
+which part of how many, and why. The diagram and the roadmap are laid out
+for the page (`prep.layouter.fit`) unless that takes more pages than the
+parts; each stage's frame is always laid out for the page (the flip-book's
+frames), on the pages where the stage makes something.
 
 One pure-Python library does the work, fpdf2 (docs/embedding.md says why):
 it sets the pages, the headings and the tables (`FPDF.table`, whose heading
@@ -67,6 +68,7 @@ class Picture:
     max_text: float
     crop: tuple[float, float, float, float]
     sheet: tuple[int, int, str] | None = None
+    caption: str | None = None   # what the page says of a sheet, when not the diagram's words (a stage's frame)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def part_caption(picture: Picture, part: Part, page, first_page: int = 1) -> str
     text = (f"{picture.min_text * part.scale:.0f}" if picture.min_text == picture.max_text else
             f"{picture.min_text * part.scale:.0f}-{picture.max_text * part.scale:.0f}")
     if picture.sheet is not None and part.scale == 1.0:
+        if picture.caption is not None:
+            return f"{picture.caption} Text {text} pt."
         number, count, split = picture.sheet
         out = f"Laid out for this page: text {text} pt."
         if count > 1:
@@ -183,7 +187,8 @@ _FONT_SIZE = re.compile(rb'font-size="([0-9.]+)"')
 _NOT_DRAWN = re.compile(rb"<title>.*?</title>|<!--.*?-->", re.S)
 
 
-def picture_of(title: str, svg: bytes, *, sheet: tuple[int, int, str] | None = None, room=None) -> Picture:
+def picture_of(title: str, svg: bytes, *, sheet: tuple[int, int, str] | None = None, room=None,
+               caption: str | None = None) -> Picture:
     """A Picture from prep's SVG (Graphviz's, sizes in pt); a `sheet` laid
     out for the page `room` is cropped to the page's inner area (exactly:
     the SVG's size is rounded to whole points)."""
@@ -194,7 +199,7 @@ def picture_of(title: str, svg: bytes, *, sheet: tuple[int, int, str] | None = N
     w, h = float(m.group(1)), float(m.group(2))
     crop = ((room.margin, room.margin, room.margin + room.inner_width, room.margin + room.inner_height)
             if sheet is not None else (0.0, 0.0, w, h))
-    return Picture(title, _NOT_DRAWN.sub(b"", svg), w, h, min(sizes), max(sizes), crop, sheet)
+    return Picture(title, _NOT_DRAWN.sub(b"", svg), w, h, min(sizes), max(sizes), crop, sheet, caption)
 
 
 def _small(page) -> float:
