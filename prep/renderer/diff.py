@@ -336,7 +336,7 @@ def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
 
 
 def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", theme=None,
-                arrangement: str | None = None) -> AsIsToBe:
+                arrangement: str | None = None, gaps: tuple[float, float] = (1.0, 1.0)) -> AsIsToBe:
     """The As-Is and To-Be halves on one picture, each deliverable where
     the union layout puts it (so a deliverable kept from one version to
     the next is at the same height side by side, or the same x stacked;
@@ -346,14 +346,15 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", the
     side, unless that is wider than 3:1. `arrangement` ("side-by-side" or
     "stacked") overrides the choice. `direction=None`: with a page, left to
     right or top to bottom, whichever gives the larger text (LR on a tie
-    and without a page)."""
+    and without a page). `gaps`: (ranks, across the flow) as a share of the
+    usual spacing (a page's tighter spacing, `prep.layouter.fit`)."""
     if arrangement is not None and arrangement not in ARRANGEMENTS:
         raise ValueError(f"arrangement must be one of {', '.join(ARRANGEMENTS)}, not {arrangement!r}")
     if direction is None:
         if page is None:
             direction = "LR"
         else:
-            options = [as_is_to_be(diff, page=page, direction=d, theme=theme, arrangement=arrangement)
+            options = [as_is_to_be(diff, page=page, direction=d, theme=theme, arrangement=arrangement, gaps=gaps)
                        for d in ("LR", "TB")]
             return max(options, key=lambda p: round(p.text_size, 3))
     from ..language.model import Group
@@ -394,7 +395,7 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", the
                       font=theme.font, font_size=theme.font_size)
         # the halves have their own titles: the union is laid out without one
         geometry = lay_out(replace(u.model, title=None), direction=direction, font=theme.font,
-                           font_size=theme.font_size, sizes=sizes)
+                           font_size=theme.font_size, sizes=sizes, rank_gap=gaps[0], lateral_gap=gaps[1])
         for side, half in halves.items():
             for n, un in half.union_name.items():
                 nodes[n] = geometry.nodes[un]
@@ -407,7 +408,8 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", the
             sizes = Sizes(boxes={n: measured.boxes[prefix + n] for n in own.deliverables},
                           groups={g: measured.groups[prefix + g] for g in own.groups}, notes=measured.notes,
                           font=theme.font, font_size=theme.font_size)
-            geometry = lay_out(own, direction=direction, font=theme.font, font_size=theme.font_size, sizes=sizes)
+            geometry = lay_out(own, direction=direction, font=theme.font, font_size=theme.font_size, sizes=sizes,
+                               rank_gap=gaps[0], lateral_gap=gaps[1])
             for n in own.deliverables:
                 nodes[prefix + n] = geometry.nodes[n]
             for k, r in enumerate(half.relations):
@@ -607,24 +609,27 @@ def as_is_to_be_sheets(diff: ModelDiff, page, *, direction: str | None = None, t
 
     1. both halves on one page, at the theme's font size, else at the
        smallest the page allows (its `min_text` for notes and the legend,
-       2 pt more for boxes); side by side or stacked, left to right or top
-       to bottom (`direction=None`), whichever fits with the more room;
+       2 pt more for boxes), with the usual spacing, else with a page's
+       closer ranks and boxes (as `prep.layouter.fit` packs a page); side
+       by side or stacked, left to right or top to bottom
+       (`direction=None`), whichever fits with the more room;
     2. else each half on pages of its own, fitted as any model is
        (`prep.layouter.fit.fit_pages`: wrapped into rows, more pages,
        off-page markers), titled with the half's title and marked with its
        changes.
 
     Each sheet carries its marks as `sheet.marks` (a DiffMarks)."""
-    from ..layouter.fit import on_page
+    from ..layouter.fit import PAGE_LATERAL_GAP, PAGE_RANK_GAP, on_page
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
     smallest = page.min_text + NOTE_SMALLER
     sizes = sorted({max(theme.font_size, smallest), smallest}, reverse=True)
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
-    for size in sizes:
+    for size, gaps in [(size, (1.0, 1.0)) for size in sizes] + [(sizes[-1], (PAGE_RANK_GAP, PAGE_LATERAL_GAP))]:
         look = replace(theme, font_size=size)
-        fitting = [p for p in (as_is_to_be(diff, page=page, direction=d, theme=look, arrangement=arrangement)
+        fitting = [p for p in (as_is_to_be(diff, page=page, direction=d, theme=look, arrangement=arrangement,
+                                           gaps=gaps)
                                for d in directions)
                    if p.layout.width <= page.inner_width + 1e-6 and p.layout.height <= page.inner_height + 1e-6]
         if fitting:  # the most room to spare; a tie goes to the first direction
