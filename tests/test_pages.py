@@ -394,6 +394,30 @@ def test_api_pages_of_a_stage_piece_keep_their_stage_titles():
                    for c in sheet.layout.columns)
 
 
+def test_a_relation_between_two_pieces_of_one_page_is_an_arrow(tmp_path):
+    """A relation between two pieces on the same page is drawn as one arrow
+    routed between them (as ELK Layered wraps a graph), not as two markers:
+    cs-lifecycle on 16:9, "拡大合意 -> 更新リスク" on its last slide."""
+    out = tmp_path / "x.layout.json"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out), "--page", "16:9")
+    assert got.returncode == 0, got.stderr
+    pages = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(tmp_path.glob("x-*.layout.json"))]
+
+    def frame_of(page, name):
+        box = page["nodes"][name]
+        return next(k for k, c in enumerate(page["columns"])
+                    if c["frame"]["x"] - c["frame"]["width"] / 2 <= box["x"] <= c["frame"]["x"] + c["frame"]["width"] / 2
+                    and c["frame"]["y"] - c["frame"]["height"] / 2 <= box["y"] <= c["frame"]["y"] + c["frame"]["height"] / 2)
+
+    across = [(page, e) for page in pages for e in page["edges"]
+              if not is_marker(e["source"]) and not is_marker(e["target"])
+              and frame_of(page, e["source"]) != frame_of(page, e["target"])]
+    assert any((e["source"], e["target"]) == ("拡大合意", "更新リスク") for _, e in across)
+    for page, e in across:   # and neither end is marked for it on that page
+        texts = [t["text"] for t in page["texts"] if t["kind"] == "label" and is_marker(t["owner"])]
+        assert not any(t.startswith(f"→ {e['target']}") for t in texts), texts
+
+
 def test_pages_drawn_on_two_cores_are_the_pages_drawn_one_by_one(tmp_path, monkeypatch):
     """Four pages or more are drawn in forked workers: the same files, in
     page order, as drawing them here one after another."""

@@ -37,7 +37,7 @@ the drawing sits inside the page's margins, and `Layout.page` names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..language.model import Deliverable, Group, Model, Relation, Stage
@@ -45,6 +45,7 @@ from .geometry import Box, Column, LegendItem, Layout, Route
 from . import small_size
 from .page import Page
 from .fit_pack import leftover, overflow, pack, spots
+from .fit_wrap import wrapped
 
 TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
@@ -65,6 +66,7 @@ class Marker:
     outgoing: bool     # True: the relations leave this page towards `others`
     text: str
     pages: tuple[int, ...] = ()   # every page the ends are on (1-based), in order
+    relations: tuple[int, ...] = field(default=(), compare=False)   # the cut relations (model.relations indices)
 
     @property
     def page(self) -> int:
@@ -158,7 +160,10 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
 
     results = [sheets for per_direction in map_forked(attempt, directions, "fitting to pages")
                for sheets in per_direction]
-    return min(results, key=len)   # the first of the fewest
+    best = min(results, key=len)   # the first of the fewest
+    # a relation between two pieces of one page: an arrow routed between them, not two markers
+    return [replace(s, **dict(zip(("model", "layout", "markers"),
+                                  wrapped(whole, s.model, s.layout, s.markers, s.number)))) for s in best]
 
 
 # ---------------------------------------------------------------- one page
@@ -431,7 +436,7 @@ class _Pager:
             pages = sorted({self.where.get(o, 0) for o in others}) if final else []
             name = f"{MARKER_PREFIX}{piece}:{k}"
             text = self.marker_text(others, outgoing, pages if final else None, here)
-            mk = Marker(name, tuple(others), outgoing, text, tuple(pages))
+            mk = Marker(name, tuple(others), outgoing, text, tuple(pages), tuple(k for _, k in rels))
             markers.append(mk)
             deliverables[name] = Deliverable(name, label=mk.text, external=True,
                                              stage=where.get(mine[0]) if m.stages else None, declared=False)
