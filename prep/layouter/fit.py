@@ -44,12 +44,12 @@ from ..language.model import Deliverable, Group, Model, Relation, Stage
 from .geometry import Box, Column, LegendItem, Layout, Route
 from . import small_size
 from .page import Page
+from .fit_cut import chunks_of, flow_order, layers_of, tiles
 from .fit_pack import leftover, overflow, pack, spots
 from .fit_wrap import wrapped
 
 TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
-TILE = 0.8            # a grid cell of the whole drawing, as a share of the page (cut by "tiles")
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
 PAGE_RANK_GAP = 0.3   # pieces on a page: ranks this much closer than in a picture of its own
 PAGE_LATERAL_GAP = 0.35   # ... and boxes, edges and frames across the flow
@@ -145,7 +145,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         # one whole layout for every way: the one that did not fit one page (the order of
         # its boxes is what the pieces keep; spacing and title do not change it)
         done = laid.get((smallest, d, gaps[-1])) if not legend else None
-        flow = _layers_of(done, d) if done is not None else _flow_order(whole, d, smallest, font, view,
+        flow = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
                                                                          page.min_text)
         out: list[list[Sheet]] = []
         for dd, by in tried:
@@ -262,59 +262,6 @@ def shift(layout: Layout, dx: float, dy: float) -> Layout:
 
 
 # ---------------------------------------------------------------- pieces
-
-
-def _flow_order(model: Model, direction: str, size: float, font: str, view: str,
-                min_text: float | None = None) -> tuple[list[list[str]], Layout]:
-    """The deliverables by layer (rank), in flow order, as prep's engine
-    places them: the layers of the whole drawing (and the drawing)."""
-    from . import layout as lay_out
-
-    placed = lay_out(replace(model, title=None), direction=direction, font=font, font_size=size, view=view,
-                     min_text=min_text)
-    return _layers_of(placed, direction)
-
-
-def _layers_of(placed: Layout, direction: str) -> tuple[list[list[str]], Layout]:
-    """The deliverables of a layered drawing by layer, each in its order."""
-    along = (lambda b: b.x) if direction == "LR" else (lambda b: b.y)
-    across = (lambda b: b.y) if direction == "LR" else (lambda b: b.x)
-    layers: dict[float, list[str]] = {}
-    for name, b in placed.nodes.items():
-        layers.setdefault(round(along(b), 1), []).append(name)
-    return [sorted(layers[k], key=lambda n: across(placed.nodes[n])) for k in sorted(layers)], placed
-
-
-def _tiles(placed: Layout, layers: list[list[str]], pager: "_Pager") -> list[list[list[str]]]:
-    """The whole drawing cut in a grid of cells a little smaller than the
-    page (room for markers), each cell's boxes a chunk, cells in reading
-    order along the flow: pieces that are blocks of the picture, not strips
-    of its layers (a wide layer cut into strips gave pages a quarter full)."""
-    cell_w = pager.page.inner_width * TILE
-    cell_h = (pager.page.inner_height - pager._top()) * TILE
-    order = {n: i for i, n in enumerate(n for layer in layers for n in layer)}
-    cells: dict[tuple[int, int], list[str]] = {}
-    for name, b in placed.nodes.items():
-        col, row = int(b.x // cell_w), int(b.y // cell_h)
-        cells.setdefault((col, row) if pager.direction == "LR" else (row, col), []).append(name)
-    return [[sorted(cells[k], key=order.__getitem__)] for k in sorted(cells)]
-
-
-def _chunks(model: Model, layers: list[list[str]], by: str) -> tuple[list[list[list[str]]], str, dict[str, str]]:
-    """The model's natural pieces, each as its layers: one per stage (`by`
-    "stages"), else one piece of all layers."""
-    if by == "stages" and model.stages:
-        # a source placed in no stage (knowhow, say) is in the stage where it is
-        # first used (Model.effective_stages): no box on a page that does not use it
-        where = model.effective_stages
-        out = []
-        for s in model.stages:
-            piece = [[n for n in layer if where.get(n) == s] for layer in layers]
-            piece = [layer for layer in piece if layer]
-            if piece:
-                out.append(piece)
-        return out, "stages", where
-    return [layers], "layers", {}
 
 
 class _Pager:
@@ -696,12 +643,12 @@ def _fill(model: Model, page: Page, direction: str, font: str, size: float, lege
     finished (finishing lays out every piece again, a third of the cost)."""
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
     pager.beat = beat
-    layers, whole = flow or _flow_order(model, direction, size, font, view, page.min_text)
+    layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
     if by == "tiles":
-        chunks, how = _tiles(whole, layers, pager), "tiles"
+        chunks, how = tiles(whole, layers, pager), "tiles"
     else:
-        chunks, how, pager.where_stage = _chunks(model, layers, by)
+        chunks, how, pager.where_stage = chunks_of(model, layers, by)
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
     if how == "stages" and view == "diagram":   # the roadmap's pieces keep their stage columns
         pager.stage_first = {pager.where_stage[chunk[0][0]]: chunk[0][0] for chunk in chunks}
