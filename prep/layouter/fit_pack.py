@@ -1,6 +1,10 @@
 """Where the pieces of a page go: packed as a skyline, not in shelves.
 
     skyline([(along, across), ...], along_room, across_room, gap) -> [(along, across)] | None
+    spots(layouts, pager)      the pieces' corners on a page (below its title), or None
+    pack(layouts, pager)       pieces in order onto pages, as many a page as hold
+    leftover(pages, ...)       the last page's pieces moved to earlier pages with room
+    overflow(layouts, pager)   one piece a row: a page whose pieces grew past it
 
 A page's pieces were placed as text is, in shelves: along the flow while a
 shelf had room, then the next shelf as deep as its deepest piece. A shelf
