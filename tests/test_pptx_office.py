@@ -163,8 +163,10 @@ def labels_outside_boxes(deck, pages, tolerance: float = 1.0, boxes_only: bool =
                 if not boxes_only:
                     bad.append(f"slide {number}: {w[0]!r} is no shape's text")
                 continue
-            # the nearest; inside a box and its frame alike, the box
-            shape = min(holders, key=lambda s: (distance(s, w), s.name.startswith(("group: ", "stage: "))))
+            # the nearest; inside a box and its frame alike, the box; inside two frames
+            # (a group's in a stage's, both titled "… (cont.)"), the inner one
+            shape = min(holders, key=lambda s: (distance(s, w), s.name.startswith(("group: ", "stage: ")),
+                                                (s.right - s.left) * (s.bottom - s.top)))
             shown[id(shape)] += len(w[0])
             left, top = shape.left / EMU_PER_POINT, shape.top / EMU_PER_POINT
             right, bottom = shape.right / EMU_PER_POINT, shape.bottom / EMU_PER_POINT

@@ -13,11 +13,16 @@ page's `min_text`: `small_size`):
 2. **wrapped and paginated**: at the minimum size the model is cut into
    pieces, in three ways, at its stages, along its flow (runs of its
    layers) and in blocks (a grid over the whole drawing); each piece is the
-   longest run in flow order that fits a page; neighbours that fit together
-   are merged; the pieces are laid out on their own and placed as text is,
-   in rows for a left-to-right drawing (columns for top-to-bottom), as many
-   as a page holds, the rest on the next pages. Every way is tried in both
-   directions (unless one is given) and the fewest pages win.
+   longest run in flow order that fits the room a page has left (its size
+   first estimated from the whole drawing, `fit_estimate`, then checked
+   with a layout or two); neighbours that fit together are merged; the
+   pieces are laid out on their own, ranks and boxes closer than in a
+   picture of their own, and packed on a skyline (`fit_pack`: rows for a
+   left-to-right drawing, columns for top-to-bottom, a piece going into
+   the room beside and under shallower ones), as many as a page holds, the
+   rest on the next pages. A piece cut at stages is framed and titled with
+   its stage (`fit_caption`). Every way is tried in both directions
+   (unless one is given) and the fewest pages win.
 
 A relation cut by a piece boundary becomes two **off-page markers**: at
 its source "→ 見積書, p. 3" (where the result is drawn), at its target
@@ -32,21 +37,22 @@ the drawing sits inside the page's margins, and `Layout.page` names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..language.model import Deliverable, Group, Model, Relation, Stage
 from .geometry import Box, Column, LegendItem, Layout, Route
 from . import small_size
 from .page import Page
+from .fit_cut import chunks_of, flow_order, layers_of, tiles
+from .fit_pack import leftover, overflow, pack, spots
+from .fit_wrap import wrapped
 
-PIECE_GAP = 24.0      # between two pieces stacked on one page
 TITLE_GAP = 10.0      # below a page's title
 MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
-TILE = 0.8            # a grid cell of the whole drawing, as a share of the page (cut by "tiles")
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
-PAGE_RANK_GAP = 0.5   # pieces on a page: ranks this much closer than in a picture of its own
-PAGE_LATERAL_GAP = 0.6   # ... and boxes, edges and frames across the flow
+PAGE_RANK_GAP = 0.3   # pieces on a page: ranks this much closer than in a picture of its own
+PAGE_LATERAL_GAP = 0.35   # ... and boxes, edges and frames across the flow
 SLACK = 1.0           # a piece is cut to fit this share of the page (its provisional markers are already the longest)
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
@@ -60,6 +66,7 @@ class Marker:
     outgoing: bool     # True: the relations leave this page towards `others`
     text: str
     pages: tuple[int, ...] = ()   # every page the ends are on (1-based), in order
+    relations: tuple[int, ...] = field(default=(), compare=False)   # the cut relations (model.relations indices)
 
     @property
     def page(self) -> int:
@@ -138,22 +145,25 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         # one whole layout for every way: the one that did not fit one page (the order of
         # its boxes is what the pieces keep; spacing and title do not change it)
         done = laid.get((smallest, d, gaps[-1])) if not legend else None
-        flow = _layers_of(done, d) if done is not None else _flow_order(whole, d, smallest, font, view,
+        flow = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
                                                                          page.min_text)
         out: list[list[Sheet]] = []
         for dd, by in tried:
             if dd == d:   # a way given up once it fills as many pages as the best so far
                 best = min((len(sheets) for sheets in out), default=None)
-                sheets = _paginate(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow, best)
-                if sheets is not None:
-                    out.append(sheets)
+                got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow, best)
+                if got is not None:
+                    out.append(_finish(whole, *got))
         return out
 
     from .._process import map_forked
 
     results = [sheets for per_direction in map_forked(attempt, directions, "fitting to pages")
                for sheets in per_direction]
-    return min(results, key=len)   # the first of the fewest
+    best = min(results, key=len)   # the first of the fewest
+    # a relation between two pieces of one page: an arrow routed between them, not two markers
+    return [replace(s, **dict(zip(("model", "layout", "markers"),
+                                  wrapped(whole, s.model, s.layout, s.markers, s.number)))) for s in best]
 
 
 # ---------------------------------------------------------------- one page
@@ -254,59 +264,6 @@ def shift(layout: Layout, dx: float, dy: float) -> Layout:
 # ---------------------------------------------------------------- pieces
 
 
-def _flow_order(model: Model, direction: str, size: float, font: str, view: str,
-                min_text: float | None = None) -> tuple[list[list[str]], Layout]:
-    """The deliverables by layer (rank), in flow order, as prep's engine
-    places them: the layers of the whole drawing (and the drawing)."""
-    from . import layout as lay_out
-
-    placed = lay_out(replace(model, title=None), direction=direction, font=font, font_size=size, view=view,
-                     min_text=min_text)
-    return _layers_of(placed, direction)
-
-
-def _layers_of(placed: Layout, direction: str) -> tuple[list[list[str]], Layout]:
-    """The deliverables of a layered drawing by layer, each in its order."""
-    along = (lambda b: b.x) if direction == "LR" else (lambda b: b.y)
-    across = (lambda b: b.y) if direction == "LR" else (lambda b: b.x)
-    layers: dict[float, list[str]] = {}
-    for name, b in placed.nodes.items():
-        layers.setdefault(round(along(b), 1), []).append(name)
-    return [sorted(layers[k], key=lambda n: across(placed.nodes[n])) for k in sorted(layers)], placed
-
-
-def _tiles(placed: Layout, layers: list[list[str]], pager: "_Pager") -> list[list[list[str]]]:
-    """The whole drawing cut in a grid of cells a little smaller than the
-    page (room for markers), each cell's boxes a chunk, cells in reading
-    order along the flow: pieces that are blocks of the picture, not strips
-    of its layers (a wide layer cut into strips gave pages a quarter full)."""
-    cell_w = pager.page.inner_width * TILE
-    cell_h = (pager.page.inner_height - pager._top()) * TILE
-    order = {n: i for i, n in enumerate(n for layer in layers for n in layer)}
-    cells: dict[tuple[int, int], list[str]] = {}
-    for name, b in placed.nodes.items():
-        col, row = int(b.x // cell_w), int(b.y // cell_h)
-        cells.setdefault((col, row) if pager.direction == "LR" else (row, col), []).append(name)
-    return [[sorted(cells[k], key=order.__getitem__)] for k in sorted(cells)]
-
-
-def _chunks(model: Model, layers: list[list[str]], by: str) -> tuple[list[list[list[str]]], str, dict[str, str]]:
-    """The model's natural pieces, each as its layers: one per stage (`by`
-    "stages"), else one piece of all layers."""
-    if by == "stages" and model.stages:
-        # a source placed in no stage (knowhow, say) is in the stage where it is
-        # first used (Model.effective_stages): no box on a page that does not use it
-        where = model.effective_stages
-        out = []
-        for s in model.stages:
-            piece = [[n for n in layer if where.get(n) == s] for layer in layers]
-            piece = [layer for layer in piece if layer]
-            if piece:
-                out.append(piece)
-        return out, "stages", where
-    return [layers], "layers", {}
-
-
 class _Pager:
     """Lays out pieces (sets of deliverables) with their markers."""
 
@@ -344,6 +301,11 @@ class _Pager:
         self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
         self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
         self.measure_markers(self.provisional_texts())
+        self.sizer = None                       # estimated sizes of runs (set by _fill)
+        # pieces cut at the stages of a diagram: each stage's first box in flow order, and
+        # each piece captioned with its stage (fit_caption); None: no captions
+        self.stage_first: dict[str, str] | None = None
+        self.caption_sizes: dict[str, tuple[float, float]] = {}
 
     def measure_titles(self, titles: list[str]) -> None:
         """The pages' titles ("… (2/3)"), measured: the tallest is the room
@@ -427,7 +389,7 @@ class _Pager:
             pages = sorted({self.where.get(o, 0) for o in others}) if final else []
             name = f"{MARKER_PREFIX}{piece}:{k}"
             text = self.marker_text(others, outgoing, pages if final else None, here)
-            mk = Marker(name, tuple(others), outgoing, text, tuple(pages))
+            mk = Marker(name, tuple(others), outgoing, text, tuple(pages), tuple(k for _, k in rels))
             markers.append(mk)
             deliverables[name] = Deliverable(name, label=mk.text, external=True,
                                              stage=where.get(mine[0]) if m.stages else None, declared=False)
@@ -519,10 +481,26 @@ class _Pager:
         if markers:
             self.measure_markers(mk.text for mk in markers)
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
-        return lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
-                       min_text=self.page.min_text, exit_tags=self.exit_tags, rank_gap=PAGE_RANK_GAP,
-                       lateral_gap=PAGE_LATERAL_GAP, view=self.view if sub.stages else "diagram",
-                       order_hint=self.hint if quick else None)
+        placed = lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
+                         min_text=self.page.min_text, exit_tags=self.exit_tags, rank_gap=PAGE_RANK_GAP,
+                         lateral_gap=PAGE_LATERAL_GAP, view=self.view if sub.stages else "diagram",
+                         order_hint=self.hint if quick else None)
+        if self.stage_first is None:
+            return placed
+        from .fit_caption import captioned
+
+        return captioned(placed, self.caption([n for n in sub.deliverables if not is_marker(n)]), self)
+
+    def caption(self, names: list[str]) -> tuple[str, str]:
+        """(stage, text) of the caption of a piece cut at the stages: its
+        stages' labels, "(cont.)" after one that began on an earlier piece."""
+        stages = list(dict.fromkeys(self.where_stage[n] for n in names if n in self.where_stage))
+        texts = []
+        for s in stages:
+            first = next(n for n in names if self.where_stage.get(n) == s)
+            label = self.model.stages[s].display
+            texts.append(label if self.stage_first.get(s) == first else f"{label} (cont.)")
+        return (stages[0] if stages else ""), " · ".join(texts)
 
     def fits(self, placed: Layout) -> bool:
         """Whether a piece fits a page alone, with SLACK to spare: laid out
@@ -536,6 +514,21 @@ class _Pager:
         corner holds it)."""
         return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if self.legend and first else 0.0)
 
+    def marker_counts(self, names: list[str]) -> tuple[int, int]:
+        """How many markers a run gets before the pages are known, in and
+        out (as `piece_model` gathers them, without building the piece)."""
+        keep = set(names)
+        ins: set = set()
+        outs: set = set()
+        for n in names:
+            for k in self.relations_of.get(n, ()):
+                r = self.model.relations[k]
+                s_in, t_in = r.source in keep, r.target in keep
+                if s_in and t_in:
+                    continue
+                (outs if s_in else ins).add(self.bucket(r.target if s_in else r.source, False))
+        return min(len(ins), MAX_MARKERS), min(len(outs), MAX_MARKERS)
+
     def fits_names(self, names: list[str]) -> bool:
         return self.fits(self.lay_out(*self.piece_model(names, final=False)))
 
@@ -543,7 +536,7 @@ class _Pager:
         """The pieces of `chunks` (each as its layers), as text fills lines:
         page after page, the longest run of the rest of the chunk, in flow
         order, that still fits the page's room beside and below what the
-        page holds already (placed by `_shelves`), drawn with the page's last
+        page holds already (placed by `fit_pack.spots`), drawn with the page's last
         piece when the two fit as one (real arrows, not markers), else as a
         piece of its own; when the room holds less than MIN_RUN deliverables
         (a corner filled with a fragment costs markers and reads badly), a
@@ -559,11 +552,31 @@ class _Pager:
         page = pages[-1]           # the pieces on the page being filled
         guess = 8
 
+        sizer = self.sizer
+
         def lay(names: list[str]) -> Layout:
             return self.lay_out(*self.piece_model(names, final=False), quick=True)
 
-        def room(layouts: list[Layout]) -> bool:
-            return _shelves(layouts, self, SLACK, first=self.filled_pages == 0) is not None
+        def probe(names: list[str]) -> Layout:
+            """A candidate run laid out for real, and the estimates calibrated by it."""
+            got = lay(names)
+            if sizer is not None:
+                sizer.calibrate(names, *self.marker_counts(names), got.width, got.height)
+            return got
+
+        def guessed(names: list[str]):
+            return sizer.estimate(names, *self.marker_counts(names))
+
+        def room(layouts: list) -> bool:
+            return spots(layouts, self, SLACK, first=self.filled_pages == 0) is not None
+
+        def most(total: int, run, guess: int, before: list) -> int:
+            """The longest run that fits beside `before`: where the estimates
+            say, checked (and corrected) with real layouts a step at a time."""
+            if sizer is None:
+                return _most(total, lambda k: room(before + [lay(run(k))]), guess, 0)
+            start = _most(total, lambda k: room(before + [guessed(run(k))]), guess, 0)
+            return _most(total, lambda k: room(before + [probe(run(k))]), start, 0, step=1)
 
         self.filled_pages = 0
         for chunk in chunks:
@@ -573,10 +586,10 @@ class _Pager:
                 joined = 0
                 if page:   # with the page's last piece, as one drawing
                     last = pieces[page[-1]]
-                    joined = _most(len(names), lambda k: room(before[:-1] + [lay(last + names[:k])]), guess, 0)
+                    joined = most(len(names), lambda k: last + names[:k], guess, before[:-1])
                 alone = 0
                 if joined < min(MIN_RUN, len(names)):   # (a good join is taken as it is: half the layouts)
-                    alone = _most(len(names), lambda k: room(before + [lay(names[:k])]), guess, 0)
+                    alone = most(len(names), lambda k: names[:k], guess, before)
                 take = max(joined, alone)
                 if page and take < min(MIN_RUN, len(names)):   # a new page
                     pages.append([])
@@ -595,13 +608,13 @@ class _Pager:
         return pieces, [p for p in pages if p]
 
 
-def _most(total: int, fits, guess: int, least: int = 1) -> int:
+def _most(total: int, fits, guess: int, least: int = 1, step: int | None = None) -> int:
     """The largest k <= total with `fits(k)` (fits is taken to hold up to
     some k and not beyond), else `least`: galloping from `guess` to bracket
-    it, then bisection."""
+    it (first `step`, default half the guess, then doubling), then bisection."""
     good, bad = 0, total + 1        # fits(good) (0: trivially); not fits(bad) (total + 1: beyond)
     k = max(1, min(guess, total))
-    step = max(1, k // 2)
+    step = max(1, k // 2) if step is None else step
     if fits(k):
         good = k
         while good < total:         # up, doubling the step
@@ -627,24 +640,36 @@ def _most(total: int, fits, guess: int, least: int = 1) -> int:
     return max(least, good)
 
 
-def _paginate(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
-              view: str, by: str = "stages", exit_tags: bool | None = None, flow=None,
-              beat: int | None = None) -> list[Sheet] | None:
-    """The sheets of one way of cutting; None when they fill `beat` pages
-    (another way did with as few)."""
+def _fill(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
+          view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None):
+    """(pager, pieces, pages as filled, how) of one way of cutting, from
+    the fill's layouts (with provisional markers); None when they fill
+    `beat` pages. `_finish` lays the pieces out with their final markers:
+    the ways are compared by the pages they fill, and only the best one is
+    finished (finishing lays out every piece again, a third of the cost)."""
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
     pager.beat = beat
-    layers, whole = flow or _flow_order(model, direction, size, font, view, page.min_text)
+    layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
     if by == "tiles":
-        chunks, how = _tiles(whole, layers, pager), "tiles"
+        chunks, how = tiles(whole, layers, pager), "tiles"
     else:
-        chunks, how, pager.where_stage = _chunks(model, layers, by)
+        chunks, how, pager.where_stage = chunks_of(model, layers, by)
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
+    if how == "stages" and view == "diagram":   # the roadmap's pieces keep their stage columns
+        pager.stage_first = {pager.where_stage[chunk[0][0]]: chunk[0][0] for chunk in chunks}
+    pager.sizer = _sizer(model, layers, pager)
     got = pager.fill(chunks)
     if got is None:
         return None
     pieces, filled = got
+    return pager, pieces, filled, how
+
+
+def _finish(model: Model, pager: "_Pager", pieces: list[list[str]], filled: list[list[int]],
+            how: str) -> list[Sheet]:
+    """The sheets of a way of cutting as the fill left it."""
+    size, direction = pager.size, pager.direction
     # pack the pieces onto pages, then lay them out again with the real marker
     # texts (pages known); a page that no longer fits is packed again from
     # those layouts, then one piece a page; a piece that does not fit alone
@@ -652,18 +677,18 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     while True:
         pages, parts, placed = _settle(model, pieces, pager, filled)
         filled = None   # pieces cut again: packed afresh
-        if all(_shelves([placed[i] for i in members], pager, first=k == 0) is not None
+        if all(spots([placed[i] for i in members], pager, first=k == 0) is not None
                for k, members in enumerate(pages)):
             break
-        too_big = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None and len(pieces[i]) > 1}
+        too_big = {i for i, lay in enumerate(placed) if spots([lay], pager) is None and len(pieces[i]) > 1}
         if not too_big:
-            crowded = {i for i, lay in enumerate(placed) if _shelves([lay], pager) is None} - pager.compact
+            crowded = {i for i, lay in enumerate(placed) if spots([lay], pager) is None} - pager.compact
             if not crowded:
                 break   # one box wider than the page: nothing left to cut (the page checks report it)
             pager.compact |= crowded
             continue
         pieces = [half for i, p in enumerate(pieces)
-                  for half in ((p[:len(p) // 2], p[len(p) // 2:]) if i in too_big else (p,))]
+                  for half in (_trimmed(p, i, pager) if i in too_big else (p,))]
         pager.compact = set()
     sheets = []
     for number, members in enumerate(pages, start=1):
@@ -675,6 +700,34 @@ def _paginate(model: Model, page: Page, direction: str, font: str, size: float, 
     return sheets
 
 
+def _sizer(model: Model, layers: list[list[str]], pager: "_Pager"):
+    """The estimates of runs' sizes the fill starts its search from."""
+    from .fit_estimate import RunSizer
+
+    def depth(name: str) -> int:
+        k, g = 0, model.deliverables[name].group
+        while g is not None and g in model.groups:
+            k, g = k + 1, model.groups[g].parent
+        return k
+
+    marker = (max(w for w, _ in pager.marker_sizes.values()), max(h for _, h in pager.marker_sizes.values()))
+    label = max((h if pager.direction == "LR" else 0.0 for _, h in pager.sizes.groups.values()), default=0.0)
+    return RunSizer(layers, pager.sizes.boxes, pager.direction, marker, PAGE_RANK_GAP, PAGE_LATERAL_GAP,
+                    {n: depth(n) for n in model.deliverables}, label)
+
+
+def _trimmed(piece: list[str], i: int, pager: "_Pager") -> tuple[list[str], list[str]]:
+    """A piece that no longer fits a page alone (laid out with its final
+    markers it grew) cut in two: the longest start of it that fits a page
+    alone, and the rest (cutting it in halves made pieces and pages more)."""
+    def fits(k: int) -> bool:
+        lay = pager.lay_out(*pager.piece_model(piece[:k], final=False, piece=i), quick=True)
+        return spots([lay], pager, 0.97) is not None
+
+    k = min(len(piece) - 1, _most(len(piece) - 1, fits, len(piece) - 1, 1, step=1))
+    return piece[:k], piece[k:]
+
+
 def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[list[int]] | None = None):
     """(pages, parts, layouts) of `pieces` on `pages` (as filled), else
     packed from provisional layouts; then laid out with their final markers
@@ -684,7 +737,7 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
     pager.piece_of = {n: i for i, p in enumerate(pieces) for n in p}
     if pages is None:
         placed = [pager.lay_out(*pager.piece_model(p, final=False, piece=i), quick=True) for i, p in enumerate(pieces)]
-        pages = _pack(placed, pager)
+        pages = pack(placed, pager)
     def final(pages):
         """The pieces laid out with their final markers on `pages`, and the pages that overflow."""
         pager.where = {n: number for number, members in enumerate(pages, start=1)
@@ -694,7 +747,7 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
         placed = [pager.lay_out(sub, mk, quick=True) for sub, mk in parts]
         pager.measure_titles([_page_title(model, k, len(pages)) for k in range(1, len(pages) + 1)])
         over = [members for k, members in enumerate(pages)
-                if _shelves([placed[i] for i in members], pager, first=k == 0) is None]
+                if spots([placed[i] for i in members], pager, first=k == 0) is None]
         return parts, placed, over
 
     for attempt in range(4):
@@ -702,7 +755,7 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
         if not over:
             break
         if attempt < 2:   # packed again from the final layouts, to the full page
-            pages = _pack(placed, pager, 1.0)
+            pages = pack(placed, pager, 1.0)
             continue
         # a page that grew past its room: its pieces one a page (the rest stay as packed)
         pages = [single for members in pages
@@ -711,7 +764,7 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
         return pages, parts, placed
     # the last page's pieces where earlier pages have room: a page fewer (cs-lifecycle's
     # third A4 page held one box, and the first had room for it)
-    fewer = _leftover(pages, placed, pager)
+    fewer = leftover(pages, placed, pager)
     if fewer is not None:
         got = final(fewer)
         if not got[2]:
@@ -720,61 +773,8 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
     return pages, parts, placed
 
 
-def _leftover(pages: list[list[int]], placed: list[Layout], pager: "_Pager") -> list[list[int]] | None:
-    """`pages` without the last one, its pieces each on the first earlier
-    page whose shelves still hold it; None when one does not fit."""
-    if len(pages) < 2:
-        return None
-    out = [list(members) for members in pages[:-1]]
-    for i in pages[-1]:
-        for k, members in enumerate(out):
-            if _shelves([placed[j] for j in members] + [placed[i]], pager, first=k == 0) is not None:
-                members.append(i)
-                break
-        else:
-            return None
-    return out
-
-
-def _pack(placed: list[Layout], pager: "_Pager", share: float = SLACK) -> list[list[int]]:
-    """Pieces (in order) onto pages, as many a page as its shelves hold."""
-    pages: list[list[int]] = []
-    for i in range(len(placed)):
-        if pages and _shelves([placed[j] for j in pages[-1]] + [placed[i]], pager, share,
-                              first=len(pages) == 1) is not None:
-            pages[-1].append(i)
-        else:
-            pages.append([i])
-    return pages
-
-
 def _page_title(model: Model, number: int, count: int) -> str:
     return model.title if count == 1 else f"{model.title} ({number}/{count})"
-
-
-def _shelves(layouts: list[Layout], pager: "_Pager", share: float = 1.0,
-             first: bool = True) -> list[tuple[float, float]] | None:
-    """Where each piece goes on a page (top-left corners, below the title),
-    placed as text is: along the flow while the shelf has room (left to
-    right in rows for LR, top to bottom in columns for TB), then the next
-    shelf; None when they do not fit one page."""
-    avail_w, avail_h = pager.page.inner_width * share, pager.page.inner_height * share - pager._top(first)
-    along, across = (avail_w, avail_h) if pager.direction == "LR" else (avail_h, avail_w)
-    out: list[tuple[float, float]] = []
-    pos, shelf, depth = 0.0, 0.0, 0.0     # along the shelf, the shelf's start, its depth
-    for lay in layouts:
-        a, b = (lay.width, lay.height) if pager.direction == "LR" else (lay.height, lay.width)
-        if a > along:
-            return None
-        if pos > 0 and pos + a > along:   # the next shelf
-            shelf += depth + PIECE_GAP
-            pos, depth = 0.0, 0.0
-        out.append((pos, shelf) if pager.direction == "LR" else (shelf, pos))
-        pos += a + PIECE_GAP
-        depth = max(depth, b)
-    if shelf + depth > across:
-        return None
-    return out
 
 
 def _at_most(cut: dict, most: int) -> dict:
@@ -793,16 +793,6 @@ def _at_most(cut: dict, most: int) -> dict:
     return out
 
 
-def _overflow(layouts: list[Layout], pager: "_Pager") -> list[tuple[float, float]]:
-    """One piece per shelf: for a page whose marker texts grew past the room
-    the first pass measured (text is never shrunk; the page checks say so)."""
-    out, at = [], 0.0
-    for lay in layouts:
-        out.append((0.0, at) if pager.direction == "LR" else (at, 0.0))
-        at += (lay.height if pager.direction == "LR" else lay.width) + PIECE_GAP
-    return out
-
-
 def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pager,
              first: bool = True) -> tuple[Model, Layout]:
     """One page: the title, then the pieces in rows (LR) or columns (TB),
@@ -816,8 +806,8 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     stages: dict[str, Stage] = {}
     nodes, edges, frames, frame_labels, columns = {}, [], {}, {}, []
     seen_groups: set[str] = set()
-    spots = _shelves(layouts, pager, first=first) or _overflow(layouts, pager)
-    for k, ((sub, _), lay, (x, y)) in enumerate(zip(parts, layouts, spots)):
+    corners = spots(layouts, pager, first=first) or overflow(layouts, pager)
+    for k, ((sub, _), lay, (x, y)) in enumerate(zip(parts, layouts, corners)):
         y += th + TITLE_GAP
         rename = {}
         for g in sub.groups:
@@ -857,7 +847,7 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     if pager.legend:   # the first page keeps room for it; a later one where a free corner holds it
         from .legend import place
 
-        keyed = place(composed, pager.sizes.legend, pager.health)
+        keyed = place(composed, pager.sizes.legend, pager.health, exits=pager.view == "roadmap")
         if first or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
             composed = keyed
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),

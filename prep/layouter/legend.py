@@ -111,10 +111,11 @@ def block(sizes: dict[str, tuple[float, float]], health: bool,
 
 
 def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool, diff: bool = False,
-          stages: str | None = None) -> Layout:
+          stages: str | None = None, exits: bool | None = None) -> Layout:
     """`layout` with the legend in the first free corner: top right, bottom
-    right, bottom left, top left (below the title)."""
-    w, h, items = block(sizes, health, diff, stages, exits=bool(layout.columns))
+    right, bottom left, top left (below the title). `exits`: whether it
+    explains the "EXIT n" tag (default: when the layout has stage columns)."""
+    w, h, items = block(sizes, health, diff, stages, exits=bool(layout.columns) if exits is None else exits)
     top = layout.title.bottom + 4 if layout.title is not None else 0.0
     margin = 12.0
     corners = [(layout.width - margin - w, top + margin), (layout.width - margin - w, layout.height - margin - h),

@@ -163,3 +163,11 @@ def collect(layout: Layout, model: Model, labels: dict[str, tuple[float, float]]
             b = Box(b.x, b.y, max(0.0, b.width - 2 * mx), max(0.0, b.height - 2 * my))
         out.append(TextItem("legend", item.kind, item.text, b))
     return tuple(out)
+
+
+def columns_tag_exits(layout) -> bool:
+    """Whether a layout's stage columns come with "EXIT n" tags on the exit
+    criteria: the roadmap's do; a page's stage captions (columns too, see
+    `prep.layouter.fit_caption`) do not, and its texts say so."""
+    return bool(layout.columns) and (not layout.texts or any(t.kind == "exit" for t in layout.texts))
+

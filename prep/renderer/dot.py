@@ -15,7 +15,7 @@ from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
-from ..layouter.texts import EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, exit_tag_box
+from ..layouter.texts import EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, columns_tag_exits, exit_tag_box
 from .palette import group_fill
 
 
@@ -143,7 +143,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     by_subject = worst_by_subject(findings) if findings is not None else None
     # the roadmap view: stage columns behind everything, exit criteria marked
     out.extend(_columns(layout, theme, pt, bb))
-    exits = {x: st.index + 1 for st in model.stages.values() for x in st.exits} if layout.columns else {}
+    exits = ({x: st.index + 1 for st in model.stages.values() for x in st.exits}
+             if columns_tag_exits(layout) else {})
 
     def node_line(d) -> str:
         if is_marker(d.name):

@@ -44,6 +44,7 @@ from urllib.parse import unquote
 
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import box_label, small_size
+from ..layouter.texts import columns_tag_exits
 from .dot import HEALTH_FILL, STATUS_FILL, THEMES, Theme, exit_tag, EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, worst_by_subject, \
     worst_severity
 from .palette import FAINT_INK, FAINT_TEXT, NEW_FILL, group_fill, plain_theme
@@ -155,17 +156,21 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
     # the roadmap view's stage columns, behind everything
     column_of: dict[str, str] = {}
     if layout.columns:
-        where = model.effective_stages
+        seen: set[str] = set()
         for i, c in enumerate(layout.columns):
+            # a page's stage captions (prep.layouter.fit_caption) can frame one stage twice
             cid = f"{PREFIX}stage:{cell_id(c.stage)}"
+            cid = cid if cid not in seen else f"{cid}:{i}"
+            seen.add(cid)
             vertex(cid, LAYER, c.label, _style(
                 container=1, collapsible=0, recursiveResize=0, rounded=0,
                 fillColor=theme.group_fill if i % 2 == 0 else _fill(theme.background),
                 strokeColor=theme.group_border, **frame_text(c.frame, c.label_box, theme.font_size + 1), **font),
                 c.frame)
             origin[cid] = (c.frame.left, c.frame.top)
-            for name in model.deliverables:
-                if where.get(name) == c.stage:
+            for name in model.deliverables:   # what the frame holds: the boxes inside it
+                box = layout.nodes.get(name)
+                if box is not None and c.frame.left <= box.x <= c.frame.right and c.frame.top <= box.y <= c.frame.bottom:
                     column_of[name] = cid
 
     members, children = group_tree(model)
@@ -189,7 +194,8 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
     groups(None, LAYER)
 
     by_subject = worst_by_subject(page.findings) if page.findings is not None else None
-    exits = ({x: st.index + 1 for st in model.stages.values() for x in st.exits} if layout.columns else {})
+    exits = ({x: st.index + 1 for st in model.stages.values() for x in st.exits}
+             if columns_tag_exits(layout) else {})
     if marks is not None:
         exits = dict(marks.exits)
     status = marks.status if marks is not None else {}

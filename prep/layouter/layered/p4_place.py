@@ -9,6 +9,9 @@ from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, LOOP
                    NOTE_PAD, RANK_SEP, VIRTUAL_SEP)
 
 
+ROUTE_GAP_FLOOR = 0.6   # the smallest share of VIRTUAL_SEP a lateral_gap leaves between routes
+
+
 def place(lg) -> None:
     total = len(lg.node_rank)
     G = len(lg.group_names)
@@ -43,7 +46,8 @@ def place(lg) -> None:
     cons: dict[tuple[int, int], float] = {}
     # the separations across the flow (a page's pieces: closer, as its ranks are)
     k = lg.spec.lateral_gap
-    node_sep, virtual_sep, group_sep = NODE_SEP * k, VIRTUAL_SEP * k, GROUP_SEP * k
+    # routes passing a rank keep at least 0.6 of their gap (a page's 0.4 put them 3 pt apart)
+    node_sep, virtual_sep, group_sep = NODE_SEP * k, VIRTUAL_SEP * max(k, ROUTE_GAP_FLOOR), GROUP_SEP * k
 
     def need(a, b, gap):
         k = (a, b)
