@@ -362,6 +362,13 @@ def test_halves_that_do_not_fit_one_page_get_pages_of_their_own():
     added = [n for s in sheets[1:] for n, st in s.marks.status.items() if st == "added" and n in s.model.deliverables]
     removed = [n for n, st in sheets[0].marks.status.items() if st == "removed" and n in sheets[0].model.deliverables]
     assert added and removed
+    # each half's first page explains the change marks in its legend, clear of every box and text
+    from prep.layouter.collisions import problems
+
+    for s in (sheets[0], sheets[1]):
+        assert {"+ added", "removed", "~ changed"} <= {i.text for i in s.layout.legend_items}, s.model.title
+    for s in sheets:
+        assert problems(s.layout, s.model) == [], s.model.title
 
 
 @pytest.mark.parametrize("name, size, pages", [("feature-addition-naive", "A4-portrait", 1),

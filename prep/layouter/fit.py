@@ -98,11 +98,12 @@ def is_marker(name: str) -> bool:
 
 def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
               font_size: float = 12.0, legend: bool = False, health: bool = False, view: str = "diagram",
-              engine: str = "prep", exit_tags: bool | None = None) -> list[Sheet]:
+              engine: str = "prep", exit_tags: bool | None = None, diff_legend: bool = False) -> list[Sheet]:
     """The model laid out on as few pages as fit at a readable size (see the
     module's docstring). `direction` None: prep chooses. `exit_tags`: room
     for the "EXIT n" tags (the stage pictures draw them; default: in the
-    roadmap view)."""
+    roadmap view). `diff_legend`: the legend explains a diff's marks too
+    (added, removed, changed: an As-Is or To-Be half on pages of its own)."""
     from . import layout as lay_out, measure
     from .fonts import FONT_FAMILY
 
@@ -119,10 +120,10 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     def lay(size: float, d: str, gap: float) -> Layout:
         if engine == "prep" and size not in measured:
             measured[size] = measure(whole, font=font, font_size=size, legend=legend, health=health,
-                                     min_text=page.min_text)
+                                     min_text=page.min_text, diff_legend=diff_legend)
         return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
                        min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap,
-                       sizes=measured.get(size))
+                       sizes=measured.get(size), diff_legend=diff_legend)
 
     laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
     best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
@@ -151,7 +152,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         for dd, by in tried:
             if dd == d:   # a way given up once it fills as many pages as the best so far
                 best = min((len(sheets) for sheets in out), default=None)
-                got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow, best)
+                got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow, best,
+                            diff_legend=diff_legend)
                 if got is not None:
                     out.append(_finish(whole, *got))
         return out
@@ -268,18 +270,19 @@ class _Pager:
     """Lays out pieces (sets of deliverables) with their markers."""
 
     def __init__(self, model: Model, page: Page, direction: str, font: str, size: float, legend: bool,
-                 health: bool, view: str, exit_tags: bool | None = None):
+                 health: bool, view: str, exit_tags: bool | None = None, diff_legend: bool = False):
         from . import measure
 
         self.model, self.page, self.direction, self.font, self.size = model, page, direction, font, size
         self.legend, self.health, self.view, self.exit_tags = legend, health, view, exit_tags
+        self.diff_legend = diff_legend
         # every frame is measured with its title continued: a page draws "<group> (cont.)" on
         # each frame of a group after its first, and a frame sized for the bare title left
         # "(cont.)" past its right edge
         continued = replace(model, groups={n: replace(g, label=f"{g.display} (cont.)")
                                            for n, g in model.groups.items()})
         self.sizes = measure(continued, font=font, font_size=size, legend=legend, health=health,
-                             min_text=page.min_text)
+                             min_text=page.min_text, diff_legend=diff_legend)
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
@@ -320,7 +323,7 @@ class _Pager:
     def _legend_size(self) -> tuple[float, float]:
         from .legend import block
 
-        w, h, _ = block(self.sizes.legend, self.health, False, None, exits=self.view == "roadmap")
+        w, h, _ = block(self.sizes.legend, self.health, self.diff_legend, None, exits=self.view == "roadmap")
         return w + 24.0, h + 24.0
 
     # -- markers
@@ -641,13 +644,14 @@ def _most(total: int, fits, guess: int, least: int = 1, step: int | None = None)
 
 
 def _fill(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
-          view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None):
+          view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None,
+          diff_legend: bool = False):
     """(pager, pieces, pages as filled, how) of one way of cutting, from
     the fill's layouts (with provisional markers); None when they fill
     `beat` pages. `_finish` lays the pieces out with their final markers:
     the ways are compared by the pages they fill, and only the best one is
     finished (finishing lays out every piece again, a third of the cost)."""
-    pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags)
+    pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags, diff_legend)
     pager.beat = beat
     layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
@@ -847,7 +851,7 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     if pager.legend:   # the first page keeps room for it; a later one where a free corner holds it
         from .legend import place
 
-        keyed = place(composed, pager.sizes.legend, pager.health, exits=pager.view == "roadmap")
+        keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, exits=pager.view == "roadmap")
         if first or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
             composed = keyed
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),

@@ -664,7 +664,7 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
         for r, st in zip(half.relations, half.edge_status):
             status.setdefault((r.source, r.target, r.kind), []).append(st)
         for sheet in fit_pages(own, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                               legend=True):
+                               legend=True, diff_legend=True):
             taken: dict[tuple, int] = {}
             edges = []
             for r in sheet.model.relations:  # off-page markers' relations: unmarked
