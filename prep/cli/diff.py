@@ -19,7 +19,9 @@ from .common import EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff_pairs, _lint
 @click.option("--fail-on-new", type=click.Choice(["error", "warning", "info"]),
               help="Exit 1 when the change introduces a finding of this severity or worse.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text output (default: on a terminal).")
-def diff(args, fmt, exit_code, fail_on_new, colour):
+@click.option("--no-cache", is_flag=True, help="Neither read nor keep review records (a big model's findings and "
+                                               "ranking at a revision, kept beside the lint cache).")
+def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     """What changed in the process between two versions of a model:
     deliverables and relations added, removed, renamed or changed, the
     findings the change introduced and resolved, and the fragility ranking
@@ -41,8 +43,10 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         _check_some_side(old_rev, old_path, new_rev, new_path)
-        result = _without_gc(lambda: review_loading(lambda: _model_at(old_rev, old_path),
-                                                    lambda: _model_at(new_rev, new_path), **_lint_settings(new_path)))
+        result = _without_gc(lambda: review_loading(
+            lambda: _model_at(old_rev, old_path), lambda: _model_at(new_rev, new_path),
+            records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
+            identify_new=_identify(new_rev, new_path), **_lint_settings(new_path)))
         if fmt == "json":
             outputs.append(format_json(result))
         elif fmt == "markdown":
@@ -65,6 +69,24 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _records():
+    """The review records of the project around the current folder (None:
+    no cache folder can be written)."""
+    from ..linter.review_record import ReviewRecords
+
+    return ReviewRecords.open()
+
+
+def _identify(rev, path: str):
+    """What the files of `path` at revision `rev` are, asked when a record
+    is wanted; None for a file on disk (the lint cache covers that)."""
+    if rev is None:
+        return None
+    from ..language.revisions import tree_identity
+
+    return lambda: tree_identity(rev, path)
 
 
 def _without_gc(work):

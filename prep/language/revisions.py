@@ -336,3 +336,39 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) ->
         raise
     finally:
         files.close()
+
+
+def tree_identity(rev: str, path: str) -> str | None:
+    """A digest of everything the model of root `path` at revision `rev`
+    can be read from: the path, mode and object id of every file under its
+    workspace folder there (an include reads nothing outside it), and of
+    the prep.toml / pyproject.toml files above the root that decide where
+    that folder is. Equal digests, equal models. None when git cannot say."""
+    import hashlib
+
+    try:
+        files = GitFiles(rev, path)
+    except PrepError:
+        return None
+    try:
+        folder = files._tree_path(files.workspace_folder(path))
+        root = files._tree_path(path)
+    finally:
+        files.close()
+    if folder is None or root is None:
+        return None
+    prefix = folder + "/" if folder else ""
+    deciding = set()
+    parts = root.split("/")[:-1]
+    while True:
+        here = "/".join(parts)
+        deciding.update((here + "/" if here else "") + name for name in ("prep.toml", "pyproject.toml"))
+        if not parts:
+            break
+        parts.pop()
+    h = hashlib.sha256(f"{folder}\0{root}\0".encode("utf-8", "surrogateescape"))
+    for name in sorted(files.blobs):
+        if name.startswith(prefix) or name in deciding:
+            mode, oid = files.blobs[name]
+            h.update(f"{name}\0{mode}\0{oid}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()

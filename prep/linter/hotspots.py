@@ -70,14 +70,17 @@ class Hotspot:
     flow: float
 
 
-def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
+def rank(model, *, min_owners: int = 2, top: int | None = 10,
+         counts: tuple[dict[str, int], dict[str, int]] | None = None) -> list[Hotspot]:
+    """The `top` deliverables by score. `counts`: their (upstream,
+    downstream) counts when known already (`reach_counts` otherwise)."""
     import heapq
 
     index = model.index
     ds = model.deliverables
     names = list(ds)
     personal = {n for n, d in ds.items() if d.is_knowhow and len(d.owners) < min_owners}
-    ups_of, downs_of = reach_counts(model, index)
+    ups_of, downs_of = counts if counts is not None else reach_counts(model, index)
     ups, downs = [ups_of[n] for n in names], [downs_of[n] for n in names]
     common = shared(model, index)
     sync = [common.sync_degree[n] for n in names]

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.diff import ModelDiff, diff_models
-from ..language.packed import PackedDiagnostics, pack_diagnostics
+from ..language.packed import PackedDiagnostics
 from . import lint_model
-from .hotspots import Hotspot, rank
+from . import review_sides as sides
+from .hotspots import Hotspot
+from .review_record import wanted
 
 FORMATS = ("text", "json", "markdown", "github")
 SCHEMA_VERSION = 1
@@ -50,23 +52,21 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
-def _lint_and_rank(model, top: int, lint_options: dict) -> tuple[list[Diagnostic], list[Hotspot]]:
-    # the ranking first: the all-pairs reachability it makes is kept for the
-    # model, and S303 then asks it instead of walking the graph again
-    hotspots = rank(model, top=top)
-    return lint_model(model, **lint_options), hotspots
-
-
 def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, **lint_options) -> Review:
     """The review of the change from model `old` to model `new`."""
     from .._process import start
 
     # the old side's findings and ranking on the other core (they come back
     # as small records; the models themselves would cost more to send)
-    old_side = start(lambda: _lint_and_rank(old, top, lint_options), "the lint of the old model")
+    old_side = start(lambda: sides.lint_and_rank(old, top, lint_options), "the lint of the old model")
     changes = diff_models(old, new)
-    after, hotspots_after = _lint_and_rank(new, top, lint_options)
-    before, hotspots_before = old_side.wait()
+    if wanted(new):  # ranked from the old side's counts
+        after = lint_model(new, **lint_options)
+        before, hotspots_before, counts_before = old_side.wait()
+        hotspots_after, _ = sides.rank_after(old, new, top, counts_before)
+    else:
+        after, hotspots_after, _ = sides.lint_and_rank(new, top, lint_options)
+        before, hotspots_before, _ = old_side.wait()
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
 
 
@@ -80,7 +80,8 @@ def introduced_by(old, new, new_findings: list[Diagnostic], **lint_options) -> l
     return list(_delta(changes, before, new_findings, (), (), "old", "new").introduced)
 
 
-def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Review:
+def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_old=None, identify_new=None,
+                   **lint_options) -> Review:
     """`review` of two models still to be read: `load_old()` and
     `load_new()` each return (model, label). As `prep diff` runs it.
 
@@ -91,12 +92,19 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     then says how long it is through a pipe. (Through the pipe itself the
     child would wait, 64 KiB at a time, for this busy process to read the
     megabytes: 0.2 s at 10,000 deliverables.) Once it has the new model,
-    this process forks a second child to rank and lint it, and meanwhile
-    unpacks the old model and compares the two; both children's findings
-    come back packed, and only the ones that changed are built. Without
-    fork, one after the other, here. A side that cannot be read raises its
-    PrepError, the old side's first when both fail (as when they were read
-    in that order)."""
+    this process forks a second child to lint it (and rank it, when it is
+    small), and meanwhile unpacks the old model and compares the two; both
+    children's findings come back packed, and only the ones that changed
+    are built. A big model's ranking is then worked out here from the old
+    side's reachability counts and the change (prep/linter/reach_delta.py).
+    Without fork, one after the other, here. A side that cannot be read
+    raises its PrepError, the old side's first when both fail (as when
+    they were read in that order).
+
+    Review records (prep/linter/review_record.py): `records()` opens them
+    (None: none are kept), `identify_old()` / `identify_new()` say what a
+    side's files are (None: not a revision). A big side with a record is
+    neither linted nor ranked; one without gets a record."""
     import importlib
 
     from .._process import start
@@ -121,16 +129,14 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     def old_side():
         model, label = load_old()
         if os.getpid() == here:  # ran in this process: nothing to send
-            findings, hotspots = _lint_and_rank(model, top, lint_options)
-            return model, label, findings, hotspots
+            return (model, label, *sides.old_side(model, top, lint_options, records, identify_old, False))
         data = memoryview(pack_model(model))  # the model first
         done = 0
         while done < len(data):
             done += os.pwrite(store, data[done:], done)
         os.write(write_end, len(data).to_bytes(8, "little"))
         os.close(write_end)
-        findings, hotspots = _lint_and_rank(model, top, lint_options)
-        return None, label, pack_diagnostics(findings), hotspots
+        return (None, label, *sides.old_side(model, top, lint_options, records, identify_old, True))
 
     try:
         try:
@@ -138,19 +144,29 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
         finally:
             os.close(write_end)
         new_side = None
+        waited = False  # for the old side (a child is waited for once)
         try:
             new, new_label = load_new()
-            # the new side's lint and ranking on whichever core is free
-            # while this process unpacks the old model and compares
-            new_side = start(lambda: _packed_lint_and_rank(new, top, lint_options, here),
+            # the new side's lint on whichever core is free while this
+            # process unpacks the old model and compares
+            new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new),
                              "the lint of the new model")
             old = _receive(read_end, store, unpack_model)
             changes = diff_models(old, new) if old is not None else None
-            after, hotspots_after = new_side.wait()
+            waited = True
+            old_model, old_label, before, hotspots_before, counts_before = child.wait()
+            old = old if old is not None else old_model
+            if changes is None:  # read here
+                changes = diff_models(old, new)
+            counts_after = None
+            if wanted(new):
+                hotspots_after, counts_after = sides.rank_after(old, new, top, counts_before)
+            after, hotspots, new_key = new_side.wait()
         except Exception:
             if new_side is not None:
                 new_side.stop()
-            child.wait()  # raises the old side's error, if it has one
+            if not waited:
+                child.wait()  # raises the old side's error, if it has one
             raise
         except BaseException:
             if new_side is not None:
@@ -160,21 +176,15 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     finally:
         os.close(read_end)
         os.close(store)
+    if hotspots is not None:  # ranked with the lint (a small model)
+        hotspots_after = hotspots
+    elif new_key is not None and counts_after is not None:
+        records().store_ranking(new_key, hotspots_after, *counts_after)
     if isinstance(after, bytes):
         after = PackedDiagnostics(after)
-    old_model, old_label, before, hotspots_before = child.wait()
-    if old is None:  # read here
-        changes = diff_models(old_model, new)
-    else:
+    if isinstance(before, bytes):
         before = PackedDiagnostics(before)
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
-
-
-def _packed_lint_and_rank(model, top: int, lint_options: dict, parent: int):
-    """`_lint_and_rank`, its findings packed when this is a forked child of
-    process `parent`."""
-    findings, hotspots = _lint_and_rank(model, top, lint_options)
-    return (pack_diagnostics(findings) if os.getpid() != parent else findings), hotspots
 
 
 def _scratch_file() -> int:
