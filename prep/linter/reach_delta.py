@@ -53,7 +53,7 @@ def counts_after(before, after, up_before: dict[str, int], down_before: dict[str
     old = shared(before, before.index).flow
     new = shared(after, after.index).flow
     changed = _edges(old) ^ _edges(new)
-    limit = max(len(new.names) // AFFECTED_SHARE, 1)
+    limit = max(len(new.names), 1) // AFFECTED_SHARE
     below = _closure({t for _, t in changed}, (old, new), limit)
     if below is not None and len(below) <= _SMALL:
         return _counts(before, after, old, new, below, up_before, down_before)

@@ -29,7 +29,7 @@ whole or not at all (`prep._cachefile.save`); the folder keeps the newest
 MAX_RECORDS, and the folders of other prep versions are removed.
 
 Only models whose ranking is computed in batches use records (more than
-about 11,500 deliverables, `wanted`): below that, linting and ranking
+about 11,600 deliverables, `BIG`): below that, linting and ranking
 cost less than reading a record.
 """
 
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import zlib
@@ -52,10 +53,14 @@ MAX_RECORDS = 16  # records kept per prep version (a record is a few MB at 100,0
 _FINDINGS, _RANKING = ".findings.json.gz", ".ranking.json.gz"
 
 
+# from this many deliverables the ranking is computed in batches (no shared
+# all-pairs reachability): records and the incremental ranking pay
+BIG = math.isqrt(SHARED_REACH_BITS) + 1
+
+
 def wanted(model) -> bool:
     """Is `model` big enough for a record (and an incremental ranking) to pay?"""
-    n = len(model.deliverables)
-    return n * n > SHARED_REACH_BITS
+    return len(model.deliverables) >= BIG
 
 
 class ReviewRecords:
