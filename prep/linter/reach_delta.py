@@ -26,7 +26,7 @@ model the full computation is as cheap (`counts_after` says None).
 
 from __future__ import annotations
 
-from .analysis import Reach, shared
+from .analysis import Flow, Reach, shared
 
 AFFECTED_SHARE = 4  # incremental while the affected side is at most 1/4 of the model
 _SMALL = 64  # a downstream side this small is used without measuring the upstream one
@@ -50,8 +50,7 @@ def counts_after(before, after, up_before: dict[str, int], down_before: dict[str
     """(up, down) of every deliverable of model `after`, exact, from the
     counts of model `before`; None when the change reaches too much of
     the model for this to pay (compute them in full then)."""
-    old = shared(before, before.index).flow
-    new = shared(after, after.index).flow
+    old, new = _flow(before), _flow(after)
     changed = _edges(old) ^ _edges(new)
     limit = max(len(new.names), 1) // AFFECTED_SHARE
     below = _closure({t for _, t in changed}, (old, new), limit)
@@ -65,6 +64,14 @@ def counts_after(before, after, up_before: dict[str, int], down_before: dict[str
     if below is not None:
         return _counts(before, after, old, new, below, up_before, down_before)
     return None
+
+
+def _flow(model):
+    """The model's flow graph: the shared one when its index is there (the
+    ranking asks for it), else one of its own (an index costs more)."""
+    if "index" in vars(model):
+        return shared(model, model.index).flow
+    return Flow(model, None)
 
 
 def _edges(flow) -> set[tuple[str, str]]:

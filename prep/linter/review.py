@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import Counter
@@ -143,35 +144,45 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             child = start(old_side, "reading the old model")
         finally:
             os.close(write_end)
-        new_side = None
+        new_side = differ = None
         waited = False  # for the old side (a child is waited for once)
         try:
             new, new_label = load_new()
+            big = wanted(new)
+            if big:
+                new.index  # noqa: B018 - once, for the lint in the child and the ranking here
             # the new side's lint on whichever core is free while this
             # process unpacks the old model and compares
             new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new),
                              "the lint of the new model")
             old = _receive(read_end, store, unpack_model)
-            changes = diff_models(old, new) if old is not None else None
+            changes = None
+            if old is not None and big:  # compared in a child while this process ranks
+                differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
+            elif old is not None:
+                changes = diff_models(old, new)
             waited = True
             old_model, old_label, before, hotspots_before, counts_before = child.wait()
             old = old if old is not None else old_model
-            if changes is None:  # read here
-                changes = diff_models(old, new)
             counts_after = None
-            if wanted(new):
+            if big:
                 hotspots_after, counts_after = sides.rank_after(old, new, top, counts_before)
+            if differ is not None:
+                changes = dataclasses.replace(differ.wait(), old=old, new=new)
+            elif changes is None:  # read here
+                changes = diff_models(old, new)
             after, hotspots, new_key = new_side.wait()
         except Exception:
-            if new_side is not None:
-                new_side.stop()
+            for side in (new_side, differ):
+                if side is not None:
+                    side.stop()
             if not waited:
                 child.wait()  # raises the old side's error, if it has one
             raise
         except BaseException:
-            if new_side is not None:
-                new_side.stop()
-            child.stop()
+            for side in (new_side, differ, child):
+                if side is not None:
+                    side.stop()
             raise
     finally:
         os.close(read_end)
@@ -185,6 +196,12 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
     if isinstance(before, bytes):
         before = PackedDiagnostics(before)
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+
+
+def _detached(changes: ModelDiff) -> ModelDiff:
+    """`changes` without the two models (which the receiver has): what a
+    child sends back."""
+    return dataclasses.replace(changes, old=None, new=None)
 
 
 def _scratch_file() -> int:
