@@ -252,7 +252,7 @@ def test_incremental_and_recorded_reviews_are_the_full_review(tmp_path, monkeypa
     monkeypatch.chdir(repo)
     for fmt in ("text", "json"):
         full = diff("HEAD~1..HEAD", "-f", fmt, big=False, cache=None)
-        assert diff("HEAD~1..HEAD", "-f", fmt, cache=None) == full  # incremental ranking, no records
+        assert diff("HEAD~1..HEAD", "-f", fmt, cache=None) == full  # no records: each side in full
         assert diff("HEAD~1..HEAD", "-f", fmt, cache=f"cold-{fmt}") == full  # records made
         assert diff("HEAD~1..HEAD", "-f", fmt, cache=f"cold-{fmt}") == full  # both sides recorded
         diff("HEAD~1..HEAD~1", "-f", fmt, cache=f"base-{fmt}")  # only the base recorded: a pull request

@@ -129,15 +129,19 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
 
     def old_side():
         model, label = load_old()
+        record = sides.record_of(records, identify_old, model, top, lint_options)
         if os.getpid() == here:  # ran in this process: nothing to send
-            return (model, label, *sides.old_side(model, top, lint_options, records, identify_old, False))
-        data = memoryview(pack_model(model))  # the model first
+            return (model, label, *sides.old_side(model, top, lint_options, record, False))
+        # first whether this side is recorded: then the new side's ranking
+        # waits for this side's counts instead of being computed in full
+        os.write(write_end, _RECORDED if record[1] is not None and record[0].has(record[1]) else _NOT_RECORDED)
+        data = memoryview(pack_model(model))  # then the model
         done = 0
         while done < len(data):
             done += os.pwrite(store, data[done:], done)
         os.write(write_end, len(data).to_bytes(8, "little"))
         os.close(write_end)
-        return (None, label, *sides.old_side(model, top, lint_options, records, identify_old, True))
+        return (None, label, *sides.old_side(model, top, lint_options, record, True))
 
     try:
         try:
@@ -149,15 +153,19 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
         try:
             new, new_label = load_new()
             big = wanted(new)
-            if big:
+            flag = _read_flag(read_end) if big else None
+            incremental = flag == _RECORDED  # ranked here from the old side's counts
+            if incremental:
                 new.index  # noqa: B018 - once, for the lint in the child and the ranking here
             # the new side's lint on whichever core is free while this
             # process unpacks the old model and compares
-            new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new),
-                             "the lint of the new model")
-            old = _receive(read_end, store, unpack_model)
+            new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new,
+                                                    incremental), "the lint of the new model")
+            if flag is None:
+                flag = _read_flag(read_end)
+            old = _receive(read_end, store, unpack_model) if flag else None
             changes = None
-            if old is not None and big:  # compared in a child while this process ranks
+            if old is not None and incremental:  # compared in a child while this process ranks
                 differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
             elif old is not None:
                 changes = diff_models(old, new)
@@ -165,7 +173,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             old_model, old_label, before, hotspots_before, counts_before = child.wait()
             old = old if old is not None else old_model
             counts_after = None
-            if big:
+            if incremental:
                 hotspots_after, counts_after = sides.rank_after(old, new, top, counts_before)
             if differ is not None:
                 changes = dataclasses.replace(differ.wait(), old=old, new=new)
@@ -215,6 +223,15 @@ def _scratch_file() -> int:
     import tempfile
 
     return os.dup(tempfile.TemporaryFile().fileno())
+
+
+_RECORDED, _NOT_RECORDED = b"R", b"-"
+
+
+def _read_flag(read_end: int) -> bytes:
+    """The old side's first byte: whether it is recorded; b"" when it said
+    nothing (it failed, or ran here)."""
+    return os.read(read_end, 1)
 
 
 def _receive(read_end: int, store: int, unpack):

@@ -86,6 +86,10 @@ class ReviewRecords:
 
     # -- reading
 
+    def has(self, key: str) -> bool:
+        """Is there a record under `key` (read back or not)?"""
+        return (self.folder / (key + _FINDINGS)).is_file() and (self.folder / (key + _RANKING)).is_file()
+
     def load(self, key: str, model) -> tuple[bytes, list[Hotspot], tuple[list[int], list[int]]] | None:
         """(findings packed as `prep.language.packed.PackedDiagnostics`
         reads them, the ranking, (up, down) in model order) of `model`, or

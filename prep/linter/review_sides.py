@@ -71,11 +71,11 @@ def record_of(records, identify, model, top: int, lint_options: dict):
     return store, store.key(identity, model.path, lint_options, top)
 
 
-def old_side(model, top: int, lint_options: dict, records, identify, packed: bool):
+def old_side(model, top: int, lint_options: dict, record, packed: bool):
     """(findings, ranking, counts) of the old model: from its record, or
-    worked out (and then recorded). Findings packed when `packed` (a
-    record's always are)."""
-    store, key = record_of(records, identify, model, top, lint_options)
+    worked out (and then recorded). `record`: `record_of` this side.
+    Findings packed when `packed` (a record's always are)."""
+    store, key = record
     if key is not None:
         hit = store.load(key, model)
         if hit is not None:
@@ -87,22 +87,28 @@ def old_side(model, top: int, lint_options: dict, records, identify, packed: boo
     return (pack_diagnostics(findings) if packed else findings), hotspots, counts
 
 
-def new_side(model, top: int, lint_options: dict, parent: int, records, identify):
+def new_side(model, top: int, lint_options: dict, parent: int, records, identify, incremental: bool):
     """(findings, ranking, record key) of the new model, its findings
-    packed when this is a forked child of process `parent`. A big model is
-    only linted here (its ranking follows from the old side's counts, in
-    the parent); its findings go into its record, whose ranking the
-    parent adds under the key returned. A side with a record already
-    comes back as the record has it (findings packed, ranking, no key)."""
+    packed when this is a forked child of process `parent`. With
+    `incremental` (a big model whose old side is recorded) it is only
+    linted here: its ranking follows from the old side's counts, in the
+    parent, which adds it to the record under the key returned. Otherwise
+    it is linted and ranked here, and recorded whole (no key returned). A
+    side with a record already comes back as the record has it (findings
+    packed, ranking, no key)."""
     store, key = record_of(records, identify, model, top, lint_options)
     if key is not None:
         hit = store.load(key, model)
         if hit is not None:  # compared before: the record's findings and ranking, nothing to add
             return hit[0], hit[1], None
-    if wanted(model):
+    if incremental:
         findings, hotspots = lint_model(model, **lint_options), None
         if key is not None:
             store.store_findings(key, findings)
     else:
-        findings, hotspots, _ = lint_and_rank(model, top, lint_options)
+        findings, hotspots, counts = lint_and_rank(model, top, lint_options)
+        if key is not None:
+            store.store_findings(key, findings)
+            store.store_ranking(key, hotspots, *counts)
+            key = None
     return (pack_diagnostics(findings) if os.getpid() != parent else findings), hotspots, key
