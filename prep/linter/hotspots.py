@@ -84,14 +84,16 @@ def rank(model, *, min_owners: int = 2, top: int | None = 10,
     ups, downs = [ups_of[n] for n in names], [downs_of[n] for n in names]
     common = shared(model, index)
     sync = [common.sync_degree[n] for n in names]
-    if personal:
-        sources = common.sources
-        ks = [len(personal.intersection(sources[n])) for n in names]
-        for i, name in enumerate(names):
-            if name in personal:  # what personal knowhow feeds depends on it
-                ks[i] += len({r.target for r in index.consumers[name] + index.sync_out[name]} - {name})
-    else:
-        ks = [0] * len(names)
+    ks = [0] * len(names)
+    if personal:  # from each personal knowhow's uses: its inputs' K, and its own (what it feeds depends on it)
+        pos = {n: i for i, n in enumerate(names)}
+        for name in personal:
+            fed = {r.target for r in index.consumers[name]}
+            fed.update(r.target for r in index.sync_out[name])
+            fed.discard(name)
+            for target in fed:
+                ks[pos[target]] += 1
+            ks[pos[name]] += len(fed)
     flows = [up * down for up, down in zip(ups, downs)]
     biggest = max(flows, default=0) or 1
     scored = ((-score, order) for order, score in enumerate(

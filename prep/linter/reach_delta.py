@@ -103,8 +103,9 @@ def _counts(before, after, old, new, targets: set[str], up_before: dict[str, int
     """(up, down) after, with `targets` the affected downstream side (Y)
     of `old` -> `new` (flows, or reversed flows with up and down swapped)."""
     order = sorted(targets)  # any order: the bits are only counted
-    old_reach = Reach(before, before.index, targets=[t for t in order if t in old.pos], flow=old)
-    new_reach = Reach(after, after.index, targets=[t for t in order if t in new.pos], flow=new)
+    # the flows are given: no index needed (the old model's would be made for nothing)
+    old_reach = Reach(before, None, targets=[t for t in order if t in old.pos], flow=old)
+    new_reach = Reach(after, None, targets=[t for t in order if t in new.pos], flow=new)
     old_into, new_into = old_reach.down_counts(), new_reach.down_counts()
     old_pos = old.pos
     down = {}
