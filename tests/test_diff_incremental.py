@@ -201,6 +201,9 @@ class Workspace:
         (folder / "parts").mkdir(exist_ok=True)
         for i, lines in enumerate(parts):
             (folder / "parts" / f"part{i}.prep").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        # the same model in one file (read side by side, not together)
+        single = root[:-1] + [line for lines in parts for line in lines]
+        (folder / "single.prep").write_text("\n".join(single) + "\n", encoding="utf-8")
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -230,35 +233,39 @@ def diff(cli, monkeypatch, tmp_path):
     tmp_path/cache-NAME (None: --no-cache), big models from 1 deliverable
     (`big`) or never."""
 
-    def run(rev_range: str, *options: str, big: bool = True, cache: str | None = "c"):
+    def run(rev_range: str, *options: str, big: bool = True, cache: str | None = "c", root: str = "main.prep"):
         monkeypatch.setattr(review_record, "BIG", 1 if big else 10**9)
         monkeypatch.setattr(reach_delta, "AFFECTED_SHARE", 1e-9)  # incremental however much a change reaches
         if cache is None:
             options = (*options, "--no-cache")
         else:
             monkeypatch.setenv("PREP_CACHE_DIR", str(tmp_path / f"cache-{cache}"))
-        result = cli("diff", *options, rev_range, "--", "main.prep")
+        result = cli("diff", *options, rev_range, "--", root)
         assert result.exit_code in (0, 1), result.output
         return result.output
 
     return run
 
 
-@pytest.mark.parametrize("seed", range(14))
-def test_incremental_and_recorded_reviews_are_the_full_review(tmp_path, monkeypatch, diff, seed):
+@pytest.mark.parametrize("root", ["main.prep", "single.prep"])  # read together; each side on its own
+@pytest.mark.parametrize("seed", range(12))
+def test_incremental_and_recorded_reviews_are_the_full_review(tmp_path, monkeypatch, diff, seed, root):
     repo = tmp_path / "repo"
     repo.mkdir()
     _two_revisions(repo, seed)
     monkeypatch.chdir(repo)
     for fmt in ("text", "json"):
-        full = diff("HEAD~1..HEAD", "-f", fmt, big=False, cache=None)
-        assert diff("HEAD~1..HEAD", "-f", fmt, cache=None) == full  # no records: each side in full
-        assert diff("HEAD~1..HEAD", "-f", fmt, cache=f"cold-{fmt}") == full  # records made
-        assert diff("HEAD~1..HEAD", "-f", fmt, cache=f"cold-{fmt}") == full  # both sides recorded
-        diff("HEAD~1..HEAD~1", "-f", fmt, cache=f"base-{fmt}")  # only the base recorded: a pull request
-        assert diff("HEAD~1..HEAD", "-f", fmt, cache=f"base-{fmt}") == full
-        diff("HEAD..HEAD", "-f", fmt, cache=f"head-{fmt}")  # only the head recorded
-        assert diff("HEAD~1..HEAD", "-f", fmt, cache=f"head-{fmt}") == full
+        def same(rev_range, **kw):
+            return diff(rev_range, "-f", fmt, root=root, **kw)
+
+        full = same("HEAD~1..HEAD", big=False, cache=None)
+        assert same("HEAD~1..HEAD", cache=None) == full  # no records: each side in full
+        assert same("HEAD~1..HEAD", cache=f"cold-{fmt}") == full  # records made
+        assert same("HEAD~1..HEAD", cache=f"cold-{fmt}") == full  # both sides recorded
+        same("HEAD~1..HEAD~1", cache=f"base-{fmt}")  # only the base recorded: a pull request
+        assert same("HEAD~1..HEAD", cache=f"base-{fmt}") == full
+        same("HEAD..HEAD", cache=f"head-{fmt}")  # only the head recorded
+        assert same("HEAD~1..HEAD", cache=f"head-{fmt}") == full
 
 
 # ------------------------------------------------------------ the records

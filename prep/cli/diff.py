@@ -43,10 +43,11 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         _check_some_side(old_rev, old_path, new_rev, new_path)
-        result = _without_gc(lambda: review_loading(
-            lambda: _model_at(old_rev, old_path), lambda: _model_at(new_rev, new_path),
-            records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
-            identify_new=_identify(new_rev, new_path), **_lint_settings(new_path)))
+        recorded = dict(records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
+                        identify_new=_identify(new_rev, new_path), **_lint_settings(new_path))
+        result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
+                             or review_loading(lambda: _model_at(old_rev, old_path),
+                                               lambda: _model_at(new_rev, new_path), **recorded))
         if fmt == "json":
             outputs.append(format_json(result))
         elif fmt == "markdown":
@@ -69,6 +70,22 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
+    """The review of a workspace root at two revisions, read together (each
+    file the same at both parsed once): None when that does not apply (a
+    side on disk, two paths, or not a workspace at both revisions)."""
+    if old_rev is None or new_rev is None or old_path != new_path:
+        return None
+    from ..language.revisions import load_workspaces_at, repository_of
+    from ..linter.review import review
+
+    models = load_workspaces_at(old_rev, new_rev, new_path)
+    if models is None:
+        return None
+    rel = repository_of(new_path)[1]
+    return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}", **options)
 
 
 def _records():

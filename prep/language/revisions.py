@@ -317,10 +317,11 @@ class GitFiles(DiskFiles):
 _PREFETCH_LIMIT = 5_000  # model files read ahead in one go
 
 
-def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) -> Model:
+def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, parse=None) -> Model:
     """The model of the workspace whose root is `path` at revision `rev`
     (`text`: the root's text there): every include followed in that
-    revision's tree."""
+    revision's tree. `parse(text, path)`: the parser (default: the
+    language's)."""
     from .workspace import build_workspace_model, read_workspace
 
     import dataclasses
@@ -329,13 +330,46 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) ->
     try:
         folder = files.workspace_folder(path)
         files.prefetch(folder)
-        ws = read_workspace(path, files=files, text=text, folder=folder)
+        ws = read_workspace(path, files=files, text=text, folder=folder, parse=parse)
         return build_workspace_model(ws, strict=strict)
     except PrepError as e:  # the files keep their work-tree paths: say which version was read
         e.diagnostics = [dataclasses.replace(d, message=f"{d.message} (at {rev})") for d in e.diagnostics]
         raise
     finally:
         files.close()
+
+
+def load_workspaces_at(old_rev: str, new_rev: str, path: str) -> tuple[Model, Model] | None:
+    """The models of the workspace root `path` at two revisions, each file
+    that is the same at both (same path, same text) parsed once: what
+    `prep diff A..B -- ROOT` compares when few files changed. None when
+    `path` is not the root of a workspace at both revisions (then read
+    each side with `load_at`). Raises the old side's PrepError first."""
+    from .parse import parse_statements
+    from .source import decode_source
+    from .workspace import has_includes
+
+    texts = []
+    for rev in (old_rev, new_rev):
+        check_revision(rev, path)
+        top, rel = repository_of(path)
+        blob = _git(["show", f"{rev}:{rel}"], top)
+        if blob.returncode != 0:
+            return None  # not there (or unreadable): load_at says which
+        text = decode_source(blob.stdout, f"{rev}:{rel}")
+        if "include" not in text or not has_includes(parse_statements(text, f"{rev}:{rel}")[0]):
+            return None
+        texts.append(decode_source(blob.stdout, path))
+    parsed: dict[tuple[str, str], tuple] = {}
+
+    def parse_once(text: str, where: str):
+        key = (where, text)
+        found = parsed.get(key)
+        if found is None:  # statements are never changed by the builder: both models may share them
+            found = parsed[key] = parse_statements(text, where)
+        return found
+
+    return tuple(load_workspace_at(rev, path, text, parse=parse_once) for rev, text in zip((old_rev, new_rev), texts))
 
 
 def tree_identity(rev: str, path: str) -> str | None:

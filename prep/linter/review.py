@@ -53,22 +53,47 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
-def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, **lint_options) -> Review:
-    """The review of the change from model `old` to model `new`."""
+def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, records=None,
+           identify_old=None, identify_new=None, **lint_options) -> Review:
+    """The review of the change from model `old` to model `new`.
+
+    Each side is linted and ranked in a forked child while this process
+    compares the two. With review records (`records`, `identify_old`,
+    `identify_new`: as `review_loading` takes them) a recorded side is
+    neither linted nor ranked, and when the old side is recorded and the
+    new model is big, the new side is only linted in its child, the
+    comparison moves to a third, and this process ranks the new side from
+    the old side's counts."""
     from .._process import start
 
-    # the old side's findings and ranking on the other core (they come back
-    # as small records; the models themselves would cost more to send)
-    old_side = start(lambda: sides.lint_and_rank(old, top, lint_options), "the lint of the old model")
-    changes = diff_models(old, new)
-    if wanted(new):  # ranked from the old side's counts
-        after = lint_model(new, **lint_options)
+    here = os.getpid()
+    old_record = sides.record_of(records, identify_old, old, top, lint_options)
+    incremental = wanted(new) and old_record[1] is not None and old_record[0].has(old_record[1])
+    if incremental:
+        new.index  # noqa: B018 - once, for the lint in the child and the ranking here
+    old_side = new_side = differ = None
+    try:
+        old_side = start(lambda: sides.old_side(old, top, lint_options, old_record, os.getpid() != here),
+                         "the lint of the old model")
+        new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
+                         "the lint of the new model")
+        if incremental:
+            differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
+        else:
+            changes = diff_models(old, new)
         before, hotspots_before, counts_before = old_side.wait()
-        hotspots_after, _ = sides.rank_after(old, new, top, counts_before)
-    else:
-        after, hotspots_after, _ = sides.lint_and_rank(new, top, lint_options)
-        before, hotspots_before, _ = old_side.wait()
-    return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+        counts_after = hotspots_after = None
+        if incremental:
+            hotspots_after, counts_after = sides.rank_after(old, new, top, counts_before)
+            changes = dataclasses.replace(differ.wait(), old=old, new=new)
+        after, hotspots, new_key = new_side.wait()
+    except BaseException:
+        for side in (old_side, new_side, differ):
+            if side is not None:
+                side.stop()
+        raise
+    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                   records, old_label, new_label)
 
 
 def introduced_by(old, new, new_findings: list[Diagnostic], **lint_options) -> list[Diagnostic]:
@@ -119,7 +144,8 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
     except OSError:  # no memfd and no writable temporary folder: one side after the other
         old, old_label = load_old()
         new, new_label = load_new()
-        return review(old, new, old_label=old_label, new_label=new_label, top=top, **lint_options)
+        return review(old, new, old_label=old_label, new_label=new_label, top=top, records=records,
+                      identify_old=identify_old, identify_new=identify_new, **lint_options)
     here = os.getpid()
     try:
         read_end, write_end = os.pipe()
@@ -172,7 +198,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             waited = True
             old_model, old_label, before, hotspots_before, counts_before = child.wait()
             old = old if old is not None else old_model
-            counts_after = None
+            counts_after = hotspots_after = None
             if incremental:
                 hotspots_after, counts_after = sides.rank_after(old, new, top, counts_before)
             if differ is not None:
@@ -195,7 +221,16 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
     finally:
         os.close(read_end)
         os.close(store)
-    if hotspots is not None:  # ranked with the lint (a small model)
+    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                   records, old_label, new_label)
+
+
+def _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key, records,
+            old_label: str, new_label: str) -> Review:
+    """The Review, once both sides are done: `hotspots` is the new side's
+    ranking when its child made it (else `hotspots_after`, made here, whose
+    counts go into the new side's record under `new_key`)."""
+    if hotspots is not None:  # ranked with the lint, or recorded
         hotspots_after = hotspots
     elif new_key is not None and counts_after is not None:
         records().store_ranking(new_key, hotspots_after, *counts_after)
