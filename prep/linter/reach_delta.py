@@ -50,19 +50,27 @@ def counts_after(before, after, up_before: dict[str, int], down_before: dict[str
     """(up, down) of every deliverable of model `after`, exact, from the
     counts of model `before`; None when the change reaches too much of
     the model for this to pay (compute them in full then)."""
+    apply = prepare(before, after)
+    return None if apply is None else apply(up_before, down_before)
+
+
+def prepare(before, after):
+    """All of `counts_after` that needs no counts of `before` (the graph
+    work: done while those counts are still being read), as a function of
+    them; None when the change reaches too much of the model."""
     old, new = _flow(before), _flow(after)
     changed = _edges(old) ^ _edges(new)
     limit = max(len(new.names), 1) // AFFECTED_SHARE
     below = _closure({t for _, t in changed}, (old, new), limit)
     if below is not None and len(below) <= _SMALL:
-        return _counts(before, after, old, new, below, up_before, down_before)
+        return _counts(before, after, old, new, below)
     old_back, new_back = _Reversed(old), _Reversed(new)
     above = _closure({s for s, _ in changed}, (old_back, new_back), limit if below is None else len(below))
     if above is not None:  # smaller than `below`: the same on the reversed graph, up and down swapped
-        down, up = _counts(before, after, old_back, new_back, above, down_before, up_before)
-        return up, down
+        apply = _counts(before, after, old_back, new_back, above)
+        return lambda up_before, down_before: apply(down_before, up_before)[::-1]
     if below is not None:
-        return _counts(before, after, old, new, below, up_before, down_before)
+        return _counts(before, after, old, new, below)
     return None
 
 
@@ -98,20 +106,25 @@ def _closure(starts: set[str], flows, limit: int) -> set[str] | None:
     return found
 
 
-def _counts(before, after, old, new, targets: set[str], up_before: dict[str, int], down_before: dict[str, int]
-            ) -> tuple[dict[str, int], dict[str, int]]:
-    """(up, down) after, with `targets` the affected downstream side (Y)
-    of `old` -> `new` (flows, or reversed flows with up and down swapped)."""
+def _counts(before, after, old, new, targets: set[str]):
+    """With `targets` the affected downstream side (Y) of `old` -> `new`
+    (flows, or reversed flows with up and down swapped): a function of the
+    counts before that gives (up, down) after."""
     order = sorted(targets)  # any order: the bits are only counted
     # the flows are given: no index needed (the old model's would be made for nothing)
     old_reach = Reach(before, None, targets=[t for t in order if t in old.pos], flow=old)
     new_reach = Reach(after, None, targets=[t for t in order if t in new.pos], flow=new)
     old_into, new_into = old_reach.down_counts(), new_reach.down_counts()
-    old_pos = old.pos
-    down = {}
-    for name, now in zip(new.names, new_into):
-        v = old_pos.get(name)
-        down[name] = now if v is None else down_before[name] - old_into[v] + now
-    up = {name: up_before.get(name, 0) for name in new.names}
-    up.update(zip(new_reach.order, new_reach.reached_by()))
-    return up, down
+    reached = list(zip(new_reach.order, new_reach.reached_by()))
+    old_pos, names = old.pos, new.names
+
+    def apply(up_before: dict[str, int], down_before: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+        down = {}
+        for name, now in zip(names, new_into):
+            v = old_pos.get(name)
+            down[name] = now if v is None else down_before[name] - old_into[v] + now
+        up = {name: up_before.get(name, 0) for name in names}
+        up.update(reached)
+        return up, down
+
+    return apply

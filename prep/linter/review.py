@@ -79,12 +79,13 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
                          "the lint of the new model")
         if incremental:
             differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
+            ranking = sides.ranking_after(old, new, top)  # the graph work while the old side's counts come
         else:
             changes = diff_models(old, new)
         before, hotspots_before, counts_before = old_side.wait()
         counts_after = hotspots_after = None
         if incremental:
-            hotspots_after, counts_after = sides.rank_after(old, new, top, counts_before)
+            hotspots_after, counts_after = ranking(counts_before)
             changes = dataclasses.replace(differ.wait(), old=old, new=new)
         after, hotspots, new_key = new_side.wait()
     except BaseException:
@@ -191,8 +192,10 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
                 flag = _read_flag(read_end)
             old = _receive(read_end, store, unpack_model) if flag else None
             changes = None
+            ranking = None
             if old is not None and incremental:  # compared in a child while this process ranks
                 differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
+                ranking = sides.ranking_after(old, new, top)  # the graph work while the old side's counts come
             elif old is not None:
                 changes = diff_models(old, new)
             waited = True
@@ -200,7 +203,8 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             old = old if old is not None else old_model
             counts_after = hotspots_after = None
             if incremental:
-                hotspots_after, counts_after = sides.rank_after(old, new, top, counts_before)
+                ranking = ranking or sides.ranking_after(old, new, top)
+                hotspots_after, counts_after = ranking(counts_before)
             if differ is not None:
                 changes = dataclasses.replace(differ.wait(), old=old, new=new)
             elif changes is None:  # read here

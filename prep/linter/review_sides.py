@@ -45,14 +45,25 @@ def rank_counted(model, top: int, counts: tuple[dict, dict] | None = None) -> tu
 def rank_after(old, new, top: int, counts_before: Counts | None) -> tuple[list[Hotspot], Counts | None]:
     """`rank_counted(new)`, from the counts of `old` when they are known
     and the change leaves most of the model as it was."""
-    from .reach_delta import counts_after
+    return ranking_after(old, new, top)(counts_before)
 
-    counts = None
-    if counts_before is not None and wanted(new):
-        names = list(old.deliverables)
-        if len(names) == len(counts_before[0]) == len(counts_before[1]):
-            counts = counts_after(old, new, dict(zip(names, counts_before[0])), dict(zip(names, counts_before[1])))
-    return rank_counted(new, top, counts)
+
+def ranking_after(old, new, top: int):
+    """`rank_after` as a function of the old side's counts, the graph work
+    done now (while those counts are still on their way)."""
+    from .reach_delta import prepare
+
+    apply = prepare(old, new) if wanted(new) else None
+    names = list(old.deliverables)
+
+    def finish(counts_before: Counts | None) -> tuple[list[Hotspot], Counts | None]:
+        counts = None
+        if apply is not None and counts_before is not None and len(names) == len(counts_before[0]) \
+                == len(counts_before[1]):
+            counts = apply(dict(zip(names, counts_before[0])), dict(zip(names, counts_before[1])))
+        return rank_counted(new, top, counts)
+
+    return finish
 
 
 def record_of(records, identify, model, top: int, lint_options: dict):
