@@ -76,7 +76,7 @@ def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
     """The review of a workspace root at two revisions, read together (each
     file the same at both parsed once): None when that does not apply (a
     side on disk, two paths, or not a workspace at both revisions)."""
-    if old_rev is None or new_rev is None or old_path != new_path:
+    if old_rev is None or new_rev is None or old_path != new_path or not _mentions_include(new_path):
         return None
     from ..language.revisions import load_workspaces_at, repository_of
     from ..linter.review import review
@@ -86,6 +86,17 @@ def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
         return None
     rel = repository_of(new_path)[1]
     return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}", **options)
+
+
+def _mentions_include(path: str) -> bool:
+    """Does the file on disk say `include` anywhere? A hint (either way is
+    right) that spares a single file the git calls of reading both
+    revisions together only to find it is no workspace."""
+    try:
+        with open(path, "rb") as f:
+            return b"include" in f.read()
+    except OSError:
+        return True
 
 
 def _records():
