@@ -35,18 +35,19 @@ cost less than reading a record.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import shutil
-import zlib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import _cachefile as cachefile
-from ..language.packed import diagnostic_columns, pack_columns
 from .analysis import SHARED_REACH_BITS
 from .hotspots import Hotspot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+# hashlib, zlib, shutil, pathlib and the cache writer are imported where
+# used: a small model's diff, which never keeps a record, does not pay for them
 
 FORMAT = 1
 MAX_RECORDS = 16  # records kept per prep version (a record is a few MB at 100,000 deliverables)
@@ -65,6 +66,8 @@ def wanted(model) -> bool:
 
 class ReviewRecords:
     def __init__(self, folder: str | os.PathLike[str]):
+        from pathlib import Path
+
         from .cache import code_fingerprint
 
         self.base = Path(folder)
@@ -80,6 +83,8 @@ class ReviewRecords:
         return None if cache is None else cls(cache.directory)
 
     def key(self, identity: str, model_path: str, settings: dict, top: int) -> str:
+        import hashlib
+
         text = json.dumps([FORMAT, identity, model_path, settings, top], sort_keys=True, default=_plain,
                           ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -94,6 +99,8 @@ class ReviewRecords:
         """(findings packed as `prep.language.packed.PackedDiagnostics`
         reads them, the ranking, (up, down) in model order) of `model`, or
         None: no record, or one that does not read back."""
+        from ..language.packed import pack_columns
+
         try:
             findings = _read(self.folder / (key + _FINDINGS))
             ranking = _read(self.folder / (key + _RANKING))
@@ -112,6 +119,8 @@ class ReviewRecords:
     # -- writing (a failure only means the work is done again next time)
 
     def store_findings(self, key: str, findings) -> None:
+        from ..language.packed import diagnostic_columns
+
         self._write(key + _FINDINGS, diagnostic_columns(findings))
 
     def store_ranking(self, key: str, hotspots, up: list[int], down: list[int]) -> None:
@@ -121,11 +130,17 @@ class ReviewRecords:
         self._prune()
 
     def _write(self, name: str, value) -> None:
+        import zlib
+
+        from .. import _cachefile as cachefile
+
         data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         cachefile.save(self.folder / name, zlib.compress(data, 1))
 
     def _prune(self) -> None:
         """Keep the newest MAX_RECORDS records of this version, none of others."""
+        import shutil
+
         try:
             for other in self.base.glob("review-*"):
                 if other != self.folder and other.is_dir():
@@ -160,6 +175,8 @@ def _plain(value):
 
 
 def _read(path: Path):
+    import zlib
+
     try:
         with open(path, "rb") as f:
             data = f.read()
