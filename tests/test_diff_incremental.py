@@ -375,3 +375,16 @@ def _prep() -> list[str]:
     import sys
 
     return [sys.executable, "-m", "prep"]
+
+
+def test_a_head_that_cannot_be_read_stops_the_base_already_under_way(repo, cli, monkeypatch, tmp_path):
+    """Read together, the base's lint starts before the head is built: a
+    head with an error is reported as usual, and no child is left."""
+    monkeypatch.setattr(review_record, "BIG", 1)
+    monkeypatch.setenv("PREP_CACHE_DIR", str(tmp_path / "cache"))
+    (repo / "parts" / "part1.prep").write_text("a -> -> b\n", encoding="utf-8")
+    _git(repo, "commit", "-qam", "broken")
+    result = cli("diff", "HEAD~1..HEAD", "--", "main.prep")
+    assert result.exit_code == 2 and "part1.prep:1:" in result.output and "Traceback" not in result.output
+    with pytest.raises(ChildProcessError):  # every child waited for
+        os.waitpid(-1, os.WNOHANG)

@@ -79,13 +79,23 @@ def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
     if old_rev is None or new_rev is None or old_path != new_path or not _mentions_include(new_path):
         return None
     from ..language.revisions import load_workspaces_at, repository_of
-    from ..linter.review import review
+    from ..linter.review import review, start_old_side
 
-    models = load_workspaces_at(old_rev, new_rev, new_path)
+    started = []  # the old side's lint and ranking, under way while the new model is built
+    old_options = {k: v for k, v in options.items() if k != "identify_new"}
+
+    try:
+        models = load_workspaces_at(old_rev, new_rev, new_path,
+                                    on_old=lambda model: started.append(start_old_side(model, **old_options)))
+    except BaseException:
+        for child, _ in started:
+            child.stop()
+        raise
     if models is None:
         return None
     rel = repository_of(new_path)[1]
-    return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}", **options)
+    return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}",
+                  old_side=started[0] if started else None, **options)
 
 
 def _mentions_include(path: str) -> bool:

@@ -339,12 +339,14 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, pa
         files.close()
 
 
-def load_workspaces_at(old_rev: str, new_rev: str, path: str) -> tuple[Model, Model] | None:
+def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None) -> tuple[Model, Model] | None:
     """The models of the workspace root `path` at two revisions, each file
     that is the same at both (same path, same text) parsed once: what
     `prep diff A..B -- ROOT` compares when few files changed. None when
     `path` is not the root of a workspace at both revisions (then read
-    each side with `load_at`). Raises the old side's PrepError first."""
+    each side with `load_at`). Raises the old side's PrepError first.
+    `on_old(model)` is called with the old model as soon as it is built
+    (work on it can start while the new one is built)."""
     from .parse import parse_statements
     from .source import decode_source
     from .workspace import has_includes
@@ -369,7 +371,10 @@ def load_workspaces_at(old_rev: str, new_rev: str, path: str) -> tuple[Model, Mo
             found = parsed[key] = parse_statements(text, where)
         return found
 
-    return tuple(load_workspace_at(rev, path, text, parse=parse_once) for rev, text in zip((old_rev, new_rev), texts))
+    old = load_workspace_at(old_rev, path, texts[0], parse=parse_once)
+    if on_old is not None:
+        on_old(old)
+    return old, load_workspace_at(new_rev, path, texts[1], parse=parse_once)
 
 
 def tree_identity(rev: str, path: str) -> str | None:

@@ -53,8 +53,21 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
+def start_old_side(old, *, top: int = 10, records=None, identify_old=None, **lint_options):
+    """The old side's lint and ranking (or its record) started in a child
+    now, for `review(..., old_side=...)`: it runs while the new model is
+    still being read. Stop it (`.stop()` of the first item) if `review` is
+    never called."""
+    from .._process import start
+
+    here = os.getpid()
+    record = sides.record_of(records, identify_old, old, top, lint_options)
+    return start(lambda: sides.old_side(old, top, lint_options, record, os.getpid() != here),
+                 "the lint of the old model"), record
+
+
 def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, records=None,
-           identify_old=None, identify_new=None, **lint_options) -> Review:
+           identify_old=None, identify_new=None, old_side=None, **lint_options) -> Review:
     """The review of the change from model `old` to model `new`.
 
     Each side is linted and ranked in a forked child while this process
@@ -63,18 +76,19 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
     neither linted nor ranked, and when the old side is recorded and the
     new model is big, the new side is only linted in its child, the
     comparison moves to a third, and this process ranks the new side from
-    the old side's counts."""
+    the old side's counts. `old_side`: what `start_old_side` returned
+    for `old` with the same settings (started earlier)."""
     from .._process import start
 
     here = os.getpid()
-    old_record = sides.record_of(records, identify_old, old, top, lint_options)
-    incremental = wanted(new) and old_record[1] is not None and old_record[0].has(old_record[1])
-    if incremental:
-        new.index  # noqa: B018 - once, for the lint in the child and the ranking here
-    old_side = new_side = differ = None
+    new_side = differ = None
     try:
-        old_side = start(lambda: sides.old_side(old, top, lint_options, old_record, os.getpid() != here),
-                         "the lint of the old model")
+        if old_side is None:
+            old_side = start_old_side(old, top=top, records=records, identify_old=identify_old, **lint_options)
+        old_side, old_record = old_side
+        incremental = wanted(new) and old_record[1] is not None and old_record[0].has(old_record[1])
+        if incremental:
+            new.index  # noqa: B018 - once, for the lint in the child and the ranking here
         new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
                          "the lint of the new model")
         if incremental:
@@ -90,7 +104,7 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
         after, hotspots, new_key = new_side.wait()
     except BaseException:
         for side in (old_side, new_side, differ):
-            if side is not None:
+            if side is not None and not isinstance(side, tuple):
                 side.stop()
         raise
     return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
