@@ -198,8 +198,8 @@ def _diffs(prep: list[str], folder: Path, caches: Path, measure, runs: int, env:
         return dict(env, PREP_CACHE_DIR=str(folder_))
 
     def cold(root: str) -> dict:
-        return _merge([measure([*prep, "diff", "HEAD~1..HEAD", "--", root], 1, cwd=folder, env=fresh(f"cold-{root}-{i}"))
-                       for i in range(runs)])
+        return _merge([measure([*prep, "diff", "HEAD~1..HEAD", "--", root], 1, cwd=folder,
+                               env=fresh(f"cold-{root}-{i}")) for i in range(runs)])
 
     out = {"diff": cold("main.prep"), "diff_single": cold("single.prep")}
     base = fresh("base")

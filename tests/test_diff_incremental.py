@@ -163,7 +163,8 @@ class Workspace:
         elif what == "owner":
             knowhow = [n for n in names if self.decls[n]["kind"] == "knowhow"]
             if knowhow:
-                self.decls[rng.choice(knowhow)]["owners"] = rng.sample(["田中", "鈴木", "佐藤"], rng.randint(0, 3))
+                owners = rng.sample(["田中", "鈴木", "佐藤"], rng.randint(0, 3))
+                self.decls[rng.choice(knowhow)]["owners"] = owners
             else:
                 self.decls[rng.choice(names)].update(kind="knowhow", owners=["田中"])
         elif what == "stage":

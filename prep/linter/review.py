@@ -22,6 +22,7 @@ from ..language.packed import PackedDiagnostics
 from . import lint_model
 from . import review_sides as sides
 from .hotspots import Hotspot
+from .review_pipes import _NOT_RECORDED, _RECORDED, _detached, _read_flag, _receive, _scratch_file
 from .review_record import wanted
 
 FORMATS = ("text", "json", "markdown", "github")
@@ -257,53 +258,6 @@ def _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, c
     if isinstance(before, bytes):
         before = PackedDiagnostics(before)
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
-
-
-def _detached(changes: ModelDiff) -> ModelDiff:
-    """`changes` without the two models (which the receiver has): what a
-    child sends back."""
-    return dataclasses.replace(changes, old=None, new=None)
-
-
-def _scratch_file() -> int:
-    """A file descriptor to a file with no name (memfd on Linux, an
-    unlinked temporary file elsewhere) that a forked child writes into."""
-    if hasattr(os, "memfd_create"):
-        try:
-            return os.memfd_create("prep-diff", getattr(os, "MFD_CLOEXEC", 0))
-        except OSError:  # no memfd in this kernel or sandbox
-            pass
-    import tempfile
-
-    return os.dup(tempfile.TemporaryFile().fileno())
-
-
-_RECORDED, _NOT_RECORDED = b"R", b"-"
-
-
-def _read_flag(read_end: int) -> bytes:
-    """The old side's first byte: whether it is recorded; b"" when it said
-    nothing (it failed, or ran here)."""
-    return os.read(read_end, 1)
-
-
-def _receive(read_end: int, store: int, unpack):
-    """What the child wrote into `store`, unpacked, once it has said how
-    long it is; None when it said nothing (it failed, or ran here)."""
-    head = b""
-    while len(head) < 8:
-        chunk = os.read(read_end, 8 - len(head))
-        if not chunk:
-            return None
-        head += chunk
-    size = int.from_bytes(head, "little")
-    data = bytearray()
-    while len(data) < size:
-        chunk = os.pread(store, size - len(data), len(data))
-        if not chunk:
-            raise RuntimeError("the old model was cut short")
-        data += chunk
-    return unpack(bytes(data))
 
 
 def _delta(changes: ModelDiff, before, after, hotspots_before, hotspots_after, old_label: str,
