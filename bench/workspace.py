@@ -21,8 +21,9 @@ Measured as whole processes (what a user or CI waits for):
 - `prep diff HEAD~1..HEAD -- main.prep` in a git repository of the
   workspace where a second commit changed 3 part files (`edit_parts`: a
   deliverable and a relation added in each of three parts), both sides read
-  from git as CI reads them, and the same change to the model as one file
-  (`-- single.prep`) for comparison.
+  from git as CI reads them, cold (no review record) and base warm (the
+  base revision's record kept, as CI keeps it for main), and the same
+  change to the model as one file (`-- single.prep`, cold) for comparison.
 
     python bench/run.py --only-workspace
     python bench/run.py --only-workspace --workspace-base /path/to/main-checkout
@@ -154,10 +155,7 @@ def bench_workspace(prep: list[str], work: Path, measure, *, n: int = 100_000, f
         entry: dict = {}
         if diff_only:
             commit_two_revisions(folder, files)
-            entry["diff"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "main.prep"], runs, cwd=folder,
-                                    env=env_here)
-            entry["diff_single"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "single.prep"], runs,
-                                           cwd=folder, env=env_here)
+            entry.update(_diffs(prep, folder, work / f"diff-{profile}", measure, runs, env_here))
             out["profiles"][profile] = entry
             continue
         cold = []
@@ -182,11 +180,36 @@ def bench_workspace(prep: list[str], work: Path, measure, *, n: int = 100_000, f
         if base:
             entry["single_base"] = _merge(single_base)
         commit_two_revisions(folder, files)
-        entry["diff"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "main.prep"], runs, cwd=folder,
-                                env=env_here)
-        entry["diff_single"] = measure([*prep, "diff", "HEAD~1..HEAD", "--", "single.prep"], runs, cwd=folder,
-                                       env=env_here)
+        entry.update(_diffs(prep, folder, work / f"diff-{profile}", measure, runs, env_here))
         out["profiles"][profile] = entry
+    return out
+
+
+def _diffs(prep: list[str], folder: Path, caches: Path, measure, runs: int, env: dict) -> dict:
+    """`prep diff HEAD~1..HEAD` of the workspace and of the single file,
+    cold (an empty cache folder each run: nothing recorded) and, for the
+    workspace, base warm (a cache holding only the base revision's review
+    record, as CI has it for main: the pull request's case)."""
+    import shutil
+
+    def fresh(name: str) -> dict:
+        folder_ = caches / name
+        shutil.rmtree(folder_, ignore_errors=True)
+        return dict(env, PREP_CACHE_DIR=str(folder_))
+
+    def cold(root: str) -> dict:
+        return _merge([measure([*prep, "diff", "HEAD~1..HEAD", "--", root], 1, cwd=folder,
+                               env=fresh(f"cold-{root}-{i}")) for i in range(runs)])
+
+    out = {"diff": cold("main.prep"), "diff_single": cold("single.prep")}
+    base = fresh("base")
+    measure([*prep, "diff", "HEAD~1..HEAD~1", "--", "main.prep"], 1, cwd=folder, env=base)  # the base's record
+    warm = []
+    for i in range(runs):
+        env_i = fresh(f"base-warm-{i}")
+        shutil.copytree(base["PREP_CACHE_DIR"], env_i["PREP_CACHE_DIR"])
+        warm.append(measure([*prep, "diff", "HEAD~1..HEAD", "--", "main.prep"], 1, cwd=folder, env=env_i))
+    out["diff_base_warm"] = _merge(warm)
     return out
 
 
@@ -216,9 +239,10 @@ def table(result: dict) -> str:
         for profile, e in result["profiles"].items():
             rows.append(f"| {profile} | {s(e.get('cold'))} | {s(e.get('warm'))} | {s(e.get('no_cache'))} | "
                         f"{s(e.get('single'))} | {s(e.get('single_base'))} |")
-    rows += ["", "`prep diff HEAD~1..HEAD` where 3 of the parts changed (both sides read from git):", "",
-             "| profile | diff -- main.prep (workspace) | diff -- single.prep (the same change, one file) |",
-             "|---|---|---|"]
+    rows += ["", "`prep diff HEAD~1..HEAD` where 3 of the parts changed (both sides read from git); cold: "
+             "nothing recorded; base warm: the base revision's review record kept (a pull request in CI):", "",
+             "| profile | diff -- main.prep cold | diff -- main.prep base warm | "
+             "diff -- single.prep cold (the same change, one file) |", "|---|---|---|---|"]
     for profile, e in result["profiles"].items():
-        rows.append(f"| {profile} | {s(e.get('diff'))} | {s(e.get('diff_single'))} |")
+        rows.append(f"| {profile} | {s(e.get('diff'))} | {s(e.get('diff_base_warm'))} | {s(e.get('diff_single'))} |")
     return "\n".join(rows)

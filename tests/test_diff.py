@@ -432,17 +432,18 @@ def test_a_failure_in_the_new_sides_lint_is_raised_and_no_child_is_left(pair, mo
     its error comes back as itself, and both children are gone afterwards."""
     from prep import _process
     from prep.linter import review as review_module
+    from prep.linter import review_sides
 
     if not fork:
         monkeypatch.setattr(_process, "inside_child", True)
-    real = review_module._lint_and_rank
+    real = review_sides.lint_and_rank
 
     def failing(model, top, options):
         if str(model.path).endswith("new.prep"):
             raise ValueError("the lint broke")
         return real(model, top, options)
 
-    monkeypatch.setattr(review_module, "_lint_and_rank", failing)
+    monkeypatch.setattr(review_sides, "lint_and_rank", failing)
     with pytest.raises(ValueError, match="the lint broke"):
         review_module.review_loading(lambda: (prep.load(pair / "old.prep"), "old.prep"),
                                      lambda: (prep.load(pair / "new.prep"), "new.prep"), select=None)

@@ -19,7 +19,9 @@ from .common import EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff_pairs, _lint
 @click.option("--fail-on-new", type=click.Choice(["error", "warning", "info"]),
               help="Exit 1 when the change introduces a finding of this severity or worse.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text output (default: on a terminal).")
-def diff(args, fmt, exit_code, fail_on_new, colour):
+@click.option("--no-cache", is_flag=True, help="Neither read nor keep review records (a big model's findings and "
+                                               "ranking at a revision, kept beside the lint cache).")
+def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     """What changed in the process between two versions of a model:
     deliverables and relations added, removed, renamed or changed, the
     findings the change introduced and resolved, and the fragility ranking
@@ -41,8 +43,11 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         _check_some_side(old_rev, old_path, new_rev, new_path)
-        result = _without_gc(lambda: review_loading(lambda: _model_at(old_rev, old_path),
-                                                    lambda: _model_at(new_rev, new_path), **_lint_settings(new_path)))
+        recorded = dict(records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
+                        identify_new=_identify(new_rev, new_path), **_lint_settings(new_path))
+        result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
+                             or review_loading(lambda: _model_at(old_rev, old_path),
+                                               lambda: _model_at(new_rev, new_path), **recorded))
         if fmt == "json":
             outputs.append(format_json(result))
         elif fmt == "markdown":
@@ -65,6 +70,61 @@ def diff(args, fmt, exit_code, fail_on_new, colour):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
+    """The review of a workspace root at two revisions, read together (each
+    file the same at both parsed once): None when that does not apply (a
+    side on disk, two paths, or not a workspace at both revisions)."""
+    if old_rev is None or new_rev is None or old_path != new_path or not _mentions_include(new_path):
+        return None
+    from ..language.revisions import load_workspaces_at, repository_of
+    from ..linter.review import review, start_old_side
+
+    started = []  # the old side's lint and ranking, under way while the new model is built
+    old_options = {k: v for k, v in options.items() if k != "identify_new"}
+
+    try:
+        models = load_workspaces_at(old_rev, new_rev, new_path,
+                                    on_old=lambda model: started.append(start_old_side(model, **old_options)))
+    except BaseException:
+        for child, _ in started:
+            child.stop()
+        raise
+    if models is None:
+        return None
+    rel = repository_of(new_path)[1]
+    return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}",
+                  old_side=started[0] if started else None, **options)
+
+
+def _mentions_include(path: str) -> bool:
+    """Does the file on disk say `include` anywhere? A hint (either way is
+    right) that spares a single file the git calls of reading both
+    revisions together only to find it is no workspace."""
+    try:
+        with open(path, "rb") as f:
+            return b"include" in f.read()
+    except OSError:
+        return True
+
+
+def _records():
+    """The review records of the project around the current folder (None:
+    no cache folder can be written)."""
+    from ..linter.review_record import ReviewRecords
+
+    return ReviewRecords.open()
+
+
+def _identify(rev, path: str):
+    """What the files of `path` at revision `rev` are, asked when a record
+    is wanted; None for a file on disk (the lint cache covers that)."""
+    if rev is None:
+        return None
+    from ..language.revisions import tree_identity
+
+    return lambda: tree_identity(rev, path)
 
 
 def _without_gc(work):

@@ -124,6 +124,18 @@ def pack_diagnostics(diagnostics: list[Diagnostic]) -> bytes:
     return _PICKLED + pickle.dumps(list(diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def diagnostic_columns(diagnostics: list[Diagnostic]) -> list[list]:
+    """The diagnostics by column, as `pack_diagnostics` sends them: plain
+    values (spans as tuples), fit for JSON (prep/linter/review_record.py)."""
+    return _columns(Diagnostic, list(diagnostics))
+
+
+def pack_columns(columns: list[list]) -> bytes:
+    """What `pack_diagnostics` makes of the diagnostics whose columns these
+    are (spans may be lists)."""
+    return _COLUMNS + marshal.dumps(columns)
+
+
 def unpack_diagnostics(data: bytes) -> list[Diagnostic]:
     if data[:1] == _PICKLED:
         return pickle.loads(data[1:])

@@ -317,10 +317,11 @@ class GitFiles(DiskFiles):
 _PREFETCH_LIMIT = 5_000  # model files read ahead in one go
 
 
-def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) -> Model:
+def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, parse=None) -> Model:
     """The model of the workspace whose root is `path` at revision `rev`
     (`text`: the root's text there): every include followed in that
-    revision's tree."""
+    revision's tree. `parse(text, path)`: the parser (default: the
+    language's)."""
     from .workspace import build_workspace_model, read_workspace
 
     import dataclasses
@@ -329,10 +330,84 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True) ->
     try:
         folder = files.workspace_folder(path)
         files.prefetch(folder)
-        ws = read_workspace(path, files=files, text=text, folder=folder)
+        ws = read_workspace(path, files=files, text=text, folder=folder, parse=parse)
         return build_workspace_model(ws, strict=strict)
     except PrepError as e:  # the files keep their work-tree paths: say which version was read
         e.diagnostics = [dataclasses.replace(d, message=f"{d.message} (at {rev})") for d in e.diagnostics]
         raise
     finally:
         files.close()
+
+
+def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None) -> tuple[Model, Model] | None:
+    """The models of the workspace root `path` at two revisions, each file
+    that is the same at both (same path, same text) parsed once: what
+    `prep diff A..B -- ROOT` compares when few files changed. None when
+    `path` is not the root of a workspace at both revisions (then read
+    each side with `load_at`). Raises the old side's PrepError first.
+    `on_old(model)` is called with the old model as soon as it is built
+    (work on it can start while the new one is built)."""
+    from .parse import parse_statements
+    from .source import decode_source
+    from .workspace import has_includes
+
+    texts = []
+    for rev in (old_rev, new_rev):
+        check_revision(rev, path)
+        top, rel = repository_of(path)
+        blob = _git(["show", f"{rev}:{rel}"], top)
+        if blob.returncode != 0:
+            return None  # not there (or unreadable): load_at says which
+        text = decode_source(blob.stdout, f"{rev}:{rel}")
+        if "include" not in text or not has_includes(parse_statements(text, f"{rev}:{rel}")[0]):
+            return None
+        texts.append(decode_source(blob.stdout, path))
+    parsed: dict[tuple[str, str], tuple] = {}
+
+    def parse_once(text: str, where: str):
+        key = (where, text)
+        found = parsed.get(key)
+        if found is None:  # statements are never changed by the builder: both models may share them
+            found = parsed[key] = parse_statements(text, where)
+        return found
+
+    old = load_workspace_at(old_rev, path, texts[0], parse=parse_once)
+    if on_old is not None:
+        on_old(old)
+    return old, load_workspace_at(new_rev, path, texts[1], parse=parse_once)
+
+
+def tree_identity(rev: str, path: str) -> str | None:
+    """A digest of everything the model of root `path` at revision `rev`
+    can be read from: the path, mode and object id of every file under its
+    workspace folder there (an include reads nothing outside it), and of
+    the prep.toml / pyproject.toml files above the root that decide where
+    that folder is. Equal digests, equal models. None when git cannot say."""
+    import hashlib
+
+    try:
+        files = GitFiles(rev, path)
+    except PrepError:
+        return None
+    try:
+        folder = files._tree_path(files.workspace_folder(path))
+        root = files._tree_path(path)
+    finally:
+        files.close()
+    if folder is None or root is None:
+        return None
+    prefix = folder + "/" if folder else ""
+    deciding = set()
+    parts = root.split("/")[:-1]
+    while True:
+        here = "/".join(parts)
+        deciding.update((here + "/" if here else "") + name for name in ("prep.toml", "pyproject.toml"))
+        if not parts:
+            break
+        parts.pop()
+    h = hashlib.sha256(f"{folder}\0{root}\0".encode("utf-8", "surrogateescape"))
+    for name in sorted(files.blobs):
+        if name.startswith(prefix) or name in deciding:
+            mode, oid = files.blobs[name]
+            h.update(f"{name}\0{mode}\0{oid}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..language.model import Deliverable, Group, Model, Relation, Stage
-from .geometry import Box, Column, LegendItem, Layout, Route
+from .geometry import Box, Layout, shift
 from . import small_size
 from .page import Page
 from .fit_cut import chunks_of, flow_order, layers_of, tiles
@@ -241,26 +241,6 @@ def on_page(placed: Layout, page: Page) -> Layout:
     dx = page.margin + (page.inner_width - placed.width) / 2
     dy = page.margin + (page.inner_height - placed.height) / 2
     return replace(shift(placed, dx, dy), width=page.width, height=page.height, page=page)
-
-
-def shift(layout: Layout, dx: float, dy: float) -> Layout:
-    """Every piece of `layout` moved by (dx, dy); the canvas grows by as much."""
-    def box(b: Box | None) -> Box | None:
-        return None if b is None else Box(b.x + dx, b.y + dy, b.width, b.height)
-
-    def pts(points):
-        return tuple((x + dx, y + dy) for x, y in points)
-
-    return replace(
-        layout, width=layout.width + dx, height=layout.height + dy,
-        nodes={n: box(b) for n, b in layout.nodes.items()},
-        edges=tuple(Route(e.source, e.target, e.kind, pts(e.points), box(e.label)) for e in layout.edges),
-        groups={n: box(b) for n, b in layout.groups.items()},
-        group_labels={n: box(b) for n, b in layout.group_labels.items()},
-        title=box(layout.title), legend=box(layout.legend),
-        legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in layout.legend_items),
-        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns),
-        texts=tuple(replace(t, box=box(t.box)) for t in layout.texts))
 
 
 # ---------------------------------------------------------------- pieces

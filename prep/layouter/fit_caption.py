@@ -23,7 +23,7 @@ from .layered.spec import LABEL_PAD
 def captioned(placed: Layout, caption: tuple[str, str], pager) -> Layout:
     """`placed` (a piece laid out at the origin) inside a stage frame with
     its caption above it."""
-    from .fit import shift
+    from .geometry import shift
 
     stage, text = caption
     if not text:

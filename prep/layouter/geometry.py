@@ -242,6 +242,26 @@ class Layout:
                       page=self.page, files=self.files)
 
 
+def shift(layout: Layout, dx: float, dy: float) -> Layout:
+    """Every piece of `layout` moved by (dx, dy); the canvas grows by as much."""
+    def box(b: Box | None) -> Box | None:
+        return None if b is None else Box(b.x + dx, b.y + dy, b.width, b.height)
+
+    def pts(points):
+        return tuple((x + dx, y + dy) for x, y in points)
+
+    return replace(
+        layout, width=layout.width + dx, height=layout.height + dy,
+        nodes={n: box(b) for n, b in layout.nodes.items()},
+        edges=tuple(Route(e.source, e.target, e.kind, pts(e.points), box(e.label)) for e in layout.edges),
+        groups={n: box(b) for n, b in layout.groups.items()},
+        group_labels={n: box(b) for n, b in layout.group_labels.items()},
+        title=box(layout.title), legend=box(layout.legend),
+        legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in layout.legend_items),
+        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns),
+        texts=tuple(replace(t, box=box(t.box)) for t in layout.texts))
+
+
 def segment_hits(a, b, box: Box) -> bool:
     """Does the segment a-b enter `box`? (Liang-Barsky clipping.)"""
     (x0, y0), (x1, y1) = a, b

@@ -218,6 +218,31 @@ class Reach:
     def upstream(self, a: str) -> int:
         return self._upstream_sets()[self._comp(a)] & ~self._bits[self._flow.pos[a]]
 
+    def reached_by(self) -> list[int]:
+        """For each target (in `self.order`), how many deliverables other
+        than itself reach it: its upstream count over the whole model."""
+        from collections import Counter
+
+        down, bits = self._down, self._bits
+        if self._comp_of is None:
+            tally = Counter(down)
+        else:
+            tally = Counter(down[c] & ~bits[v] for v, c in enumerate(self._comp_of))
+        out = [0] * len(self.order)
+        for found, times in tally.items():
+            while found:
+                low = found & -found
+                out[low.bit_length() - 1] += times
+                found ^= low
+        return out
+
+    def down_counts(self) -> list[int]:
+        """The downstream half of `counts()`, without the upstream sets."""
+        down, bits, comp_of, cyclic = self._down, self._bits, self._comp_of, self._cyclic
+        if comp_of is None:
+            return [x.bit_count() for x in down]
+        return [down[c].bit_count() - (1 if cyclic[c] and bits[v] else 0) for v, c in enumerate(comp_of)]
+
     def counts(self) -> tuple[list[int], list[int]]:
         """(upstream, downstream) sizes, counted over the targets, of every
         deliverable in model order."""

@@ -70,25 +70,30 @@ class Hotspot:
     flow: float
 
 
-def rank(model, *, min_owners: int = 2, top: int | None = 10) -> list[Hotspot]:
+def rank(model, *, min_owners: int = 2, top: int | None = 10,
+         counts: tuple[dict[str, int], dict[str, int]] | None = None) -> list[Hotspot]:
+    """The `top` deliverables by score. `counts`: their (upstream,
+    downstream) counts when known already (`reach_counts` otherwise)."""
     import heapq
 
     index = model.index
     ds = model.deliverables
     names = list(ds)
     personal = {n for n, d in ds.items() if d.is_knowhow and len(d.owners) < min_owners}
-    ups_of, downs_of = reach_counts(model, index)
+    ups_of, downs_of = counts if counts is not None else reach_counts(model, index)
     ups, downs = [ups_of[n] for n in names], [downs_of[n] for n in names]
     common = shared(model, index)
     sync = [common.sync_degree[n] for n in names]
-    if personal:
-        sources = common.sources
-        ks = [len(personal.intersection(sources[n])) for n in names]
-        for i, name in enumerate(names):
-            if name in personal:  # what personal knowhow feeds depends on it
-                ks[i] += len({r.target for r in index.consumers[name] + index.sync_out[name]} - {name})
-    else:
-        ks = [0] * len(names)
+    ks = [0] * len(names)
+    if personal:  # from each personal knowhow's uses: its inputs' K, and its own (what it feeds depends on it)
+        pos = {n: i for i, n in enumerate(names)}
+        for name in personal:
+            fed = {r.target for r in index.consumers[name]}
+            fed.update(r.target for r in index.sync_out[name])
+            fed.discard(name)
+            for target in fed:
+                ks[pos[target]] += 1
+            ks[pos[name]] += len(fed)
     flows = [up * down for up, down in zip(ups, downs)]
     biggest = max(flows, default=0) or 1
     scored = ((-score, order) for order, score in enumerate(

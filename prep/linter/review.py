@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import Counter
@@ -17,9 +18,12 @@ from dataclasses import dataclass
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.diff import ModelDiff, diff_models
-from ..language.packed import PackedDiagnostics, pack_diagnostics
+from ..language.packed import PackedDiagnostics
 from . import lint_model
-from .hotspots import Hotspot, rank
+from . import review_sides as sides
+from .hotspots import Hotspot
+from .review_pipes import _NOT_RECORDED, _RECORDED, _detached, _read_flag, _receive, _scratch_file
+from .review_record import wanted
 
 FORMATS = ("text", "json", "markdown", "github")
 SCHEMA_VERSION = 1
@@ -50,24 +54,62 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
-def _lint_and_rank(model, top: int, lint_options: dict) -> tuple[list[Diagnostic], list[Hotspot]]:
-    # the ranking first: the all-pairs reachability it makes is kept for the
-    # model, and S303 then asks it instead of walking the graph again
-    hotspots = rank(model, top=top)
-    return lint_model(model, **lint_options), hotspots
-
-
-def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, **lint_options) -> Review:
-    """The review of the change from model `old` to model `new`."""
+def start_old_side(old, *, top: int = 10, records=None, identify_old=None, **lint_options):
+    """The old side's lint and ranking (or its record) started in a child
+    now, for `review(..., old_side=...)`: it runs while the new model is
+    still being read. Stop it (`.stop()` of the first item) if `review` is
+    never called."""
     from .._process import start
 
-    # the old side's findings and ranking on the other core (they come back
-    # as small records; the models themselves would cost more to send)
-    old_side = start(lambda: _lint_and_rank(old, top, lint_options), "the lint of the old model")
-    changes = diff_models(old, new)
-    after, hotspots_after = _lint_and_rank(new, top, lint_options)
-    before, hotspots_before = old_side.wait()
-    return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
+    here = os.getpid()
+    record = sides.record_of(records, identify_old, old, top, lint_options)
+    return start(lambda: sides.old_side(old, top, lint_options, record, os.getpid() != here),
+                 "the lint of the old model"), record
+
+
+def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, records=None,
+           identify_old=None, identify_new=None, old_side=None, **lint_options) -> Review:
+    """The review of the change from model `old` to model `new`.
+
+    Each side is linted and ranked in a forked child while this process
+    compares the two. With review records (`records`, `identify_old`,
+    `identify_new`: as `review_loading` takes them) a recorded side is
+    neither linted nor ranked, and when the old side is recorded and the
+    new model is big, the new side is only linted in its child, the
+    comparison moves to a third, and this process ranks the new side from
+    the old side's counts. `old_side`: what `start_old_side` returned
+    for `old` with the same settings (started earlier)."""
+    from .._process import start
+
+    here = os.getpid()
+    new_side = differ = None
+    try:
+        if old_side is None:
+            old_side = start_old_side(old, top=top, records=records, identify_old=identify_old, **lint_options)
+        old_side, old_record = old_side
+        incremental = wanted(new) and old_record[1] is not None and old_record[0].has(old_record[1])
+        if incremental:
+            new.index  # noqa: B018 - once, for the lint in the child and the ranking here
+        new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
+                         "the lint of the new model")
+        if incremental:
+            differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
+            ranking = sides.ranking_after(old, new, top)  # the graph work while the old side's counts come
+        else:
+            changes = diff_models(old, new)
+        before, hotspots_before, counts_before = old_side.wait()
+        counts_after = hotspots_after = None
+        if incremental:
+            hotspots_after, counts_after = ranking(counts_before)
+            changes = dataclasses.replace(differ.wait(), old=old, new=new)
+        after, hotspots, new_key = new_side.wait()
+    except BaseException:
+        for side in (old_side, new_side, differ):
+            if side is not None and not isinstance(side, tuple):
+                side.stop()
+        raise
+    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                   records, old_label, new_label)
 
 
 def introduced_by(old, new, new_findings: list[Diagnostic], **lint_options) -> list[Diagnostic]:
@@ -80,7 +122,8 @@ def introduced_by(old, new, new_findings: list[Diagnostic], **lint_options) -> l
     return list(_delta(changes, before, new_findings, (), (), "old", "new").introduced)
 
 
-def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Review:
+def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_old=None, identify_new=None,
+                   **lint_options) -> Review:
     """`review` of two models still to be read: `load_old()` and
     `load_new()` each return (model, label). As `prep diff` runs it.
 
@@ -91,12 +134,19 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     then says how long it is through a pipe. (Through the pipe itself the
     child would wait, 64 KiB at a time, for this busy process to read the
     megabytes: 0.2 s at 10,000 deliverables.) Once it has the new model,
-    this process forks a second child to rank and lint it, and meanwhile
-    unpacks the old model and compares the two; both children's findings
-    come back packed, and only the ones that changed are built. Without
-    fork, one after the other, here. A side that cannot be read raises its
-    PrepError, the old side's first when both fail (as when they were read
-    in that order)."""
+    this process forks a second child to lint it (and rank it, when it is
+    small), and meanwhile unpacks the old model and compares the two; both
+    children's findings come back packed, and only the ones that changed
+    are built. A big model's ranking is then worked out here from the old
+    side's reachability counts and the change (prep/linter/reach_delta.py).
+    Without fork, one after the other, here. A side that cannot be read
+    raises its PrepError, the old side's first when both fail (as when
+    they were read in that order).
+
+    Review records (prep/linter/review_record.py): `records()` opens them
+    (None: none are kept), `identify_old()` / `identify_new()` say what a
+    side's files are (None: not a revision). A big side with a record is
+    neither linted nor ranked; one without gets a record."""
     import importlib
 
     from .._process import start
@@ -110,7 +160,8 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
     except OSError:  # no memfd and no writable temporary folder: one side after the other
         old, old_label = load_old()
         new, new_label = load_new()
-        return review(old, new, old_label=old_label, new_label=new_label, top=top, **lint_options)
+        return review(old, new, old_label=old_label, new_label=new_label, top=top, records=records,
+                      identify_old=identify_old, identify_new=identify_new, **lint_options)
     here = os.getpid()
     try:
         read_end, write_end = os.pipe()
@@ -120,93 +171,93 @@ def review_loading(load_old, load_new, *, top: int = 10, **lint_options) -> Revi
 
     def old_side():
         model, label = load_old()
+        record = sides.record_of(records, identify_old, model, top, lint_options)
         if os.getpid() == here:  # ran in this process: nothing to send
-            findings, hotspots = _lint_and_rank(model, top, lint_options)
-            return model, label, findings, hotspots
-        data = memoryview(pack_model(model))  # the model first
+            return (model, label, *sides.old_side(model, top, lint_options, record, False))
+        # first whether this side is recorded: then the new side's ranking
+        # waits for this side's counts instead of being computed in full
+        os.write(write_end, _RECORDED if record[1] is not None and record[0].has(record[1]) else _NOT_RECORDED)
+        data = memoryview(pack_model(model))  # then the model
         done = 0
         while done < len(data):
             done += os.pwrite(store, data[done:], done)
         os.write(write_end, len(data).to_bytes(8, "little"))
         os.close(write_end)
-        findings, hotspots = _lint_and_rank(model, top, lint_options)
-        return None, label, pack_diagnostics(findings), hotspots
+        return (None, label, *sides.old_side(model, top, lint_options, record, True))
 
     try:
         try:
             child = start(old_side, "reading the old model")
         finally:
             os.close(write_end)
-        new_side = None
+        new_side = differ = None
+        waited = False  # for the old side (a child is waited for once)
         try:
             new, new_label = load_new()
-            # the new side's lint and ranking on whichever core is free
-            # while this process unpacks the old model and compares
-            new_side = start(lambda: _packed_lint_and_rank(new, top, lint_options, here),
-                             "the lint of the new model")
-            old = _receive(read_end, store, unpack_model)
-            changes = diff_models(old, new) if old is not None else None
-            after, hotspots_after = new_side.wait()
+            big = wanted(new)
+            flag = _read_flag(read_end) if big else None
+            incremental = flag == _RECORDED  # ranked here from the old side's counts
+            if incremental:
+                new.index  # noqa: B018 - once, for the lint in the child and the ranking here
+            # the new side's lint on whichever core is free while this
+            # process unpacks the old model and compares
+            new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new,
+                                                    incremental), "the lint of the new model")
+            if flag is None:
+                flag = _read_flag(read_end)
+            old = _receive(read_end, store, unpack_model) if flag else None
+            changes = None
+            ranking = None
+            if old is not None and incremental:  # compared in a child while this process ranks
+                differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
+                ranking = sides.ranking_after(old, new, top)  # the graph work while the old side's counts come
+            elif old is not None:
+                changes = diff_models(old, new)
+            waited = True
+            old_model, old_label, before, hotspots_before, counts_before = child.wait()
+            old = old if old is not None else old_model
+            counts_after = hotspots_after = None
+            if incremental:
+                ranking = ranking or sides.ranking_after(old, new, top)
+                hotspots_after, counts_after = ranking(counts_before)
+            if differ is not None:
+                changes = dataclasses.replace(differ.wait(), old=old, new=new)
+            elif changes is None:  # read here
+                changes = diff_models(old, new)
+            after, hotspots, new_key = new_side.wait()
         except Exception:
-            if new_side is not None:
-                new_side.stop()
-            child.wait()  # raises the old side's error, if it has one
+            for side in (new_side, differ):
+                if side is not None:
+                    side.stop()
+            if not waited:
+                child.wait()  # raises the old side's error, if it has one
             raise
         except BaseException:
-            if new_side is not None:
-                new_side.stop()
-            child.stop()
+            for side in (new_side, differ, child):
+                if side is not None:
+                    side.stop()
             raise
     finally:
         os.close(read_end)
         os.close(store)
+    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                   records, old_label, new_label)
+
+
+def _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key, records,
+            old_label: str, new_label: str) -> Review:
+    """The Review, once both sides are done: `hotspots` is the new side's
+    ranking when its child made it (else `hotspots_after`, made here, whose
+    counts go into the new side's record under `new_key`)."""
+    if hotspots is not None:  # ranked with the lint, or recorded
+        hotspots_after = hotspots
+    elif new_key is not None and counts_after is not None:
+        records().store_ranking(new_key, hotspots_after, *counts_after)
     if isinstance(after, bytes):
         after = PackedDiagnostics(after)
-    old_model, old_label, before, hotspots_before = child.wait()
-    if old is None:  # read here
-        changes = diff_models(old_model, new)
-    else:
+    if isinstance(before, bytes):
         before = PackedDiagnostics(before)
     return _delta(changes, before, after, hotspots_before, hotspots_after, old_label, new_label)
-
-
-def _packed_lint_and_rank(model, top: int, lint_options: dict, parent: int):
-    """`_lint_and_rank`, its findings packed when this is a forked child of
-    process `parent`."""
-    findings, hotspots = _lint_and_rank(model, top, lint_options)
-    return (pack_diagnostics(findings) if os.getpid() != parent else findings), hotspots
-
-
-def _scratch_file() -> int:
-    """A file descriptor to a file with no name (memfd on Linux, an
-    unlinked temporary file elsewhere) that a forked child writes into."""
-    if hasattr(os, "memfd_create"):
-        try:
-            return os.memfd_create("prep-diff", getattr(os, "MFD_CLOEXEC", 0))
-        except OSError:  # no memfd in this kernel or sandbox
-            pass
-    import tempfile
-
-    return os.dup(tempfile.TemporaryFile().fileno())
-
-
-def _receive(read_end: int, store: int, unpack):
-    """What the child wrote into `store`, unpacked, once it has said how
-    long it is; None when it said nothing (it failed, or ran here)."""
-    head = b""
-    while len(head) < 8:
-        chunk = os.read(read_end, 8 - len(head))
-        if not chunk:
-            return None
-        head += chunk
-    size = int.from_bytes(head, "little")
-    data = bytearray()
-    while len(data) < size:
-        chunk = os.pread(store, size - len(data), len(data))
-        if not chunk:
-            raise RuntimeError("the old model was cut short")
-        data += chunk
-    return unpack(bytes(data))
 
 
 def _delta(changes: ModelDiff, before, after, hotspots_before, hotspots_after, old_label: str,
