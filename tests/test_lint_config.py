@@ -159,3 +159,21 @@ def test_config_finder_caches_by_folder(tmp_path):
     a = finder.for_file(str(tmp_path / "x" / "y" / "a.prep"))
     b = finder.for_file(str(tmp_path / "x" / "b.prep"))
     assert a is b and a.ignore == ("K",) and a.source == str(tmp_path / "prep.toml")
+
+
+def test_a_bad_configuration_is_a_usage_error_for_every_command_that_lints(tmp_path):
+    """prep diff and prep export lint with the model's configuration: a bad
+    prep.toml is the same exit-2 message as `prep lint` gives, not an
+    "internal error" asking for a bug report."""
+    from conftest import run_prep
+
+    (tmp_path / "prep.toml").write_text('[lint]\nignore = 5\n', encoding="utf-8")
+    (tmp_path / "old.prep").write_text("deliverable a\na -> b\n", encoding="utf-8")
+    (tmp_path / "new.prep").write_text("deliverable a\na -> b\nb -> c\n", encoding="utf-8")
+    for args in (("lint", "new.prep"), ("diff", "old.prep", "new.prep"), ("export", "new.prep", "-o", "c.xlsx")):
+        r = run_prep(*args, cwd=tmp_path)
+        err = r.stderr.decode("utf-8")
+        assert r.returncode == 2, (args, err)
+        assert "ignore must be a list of rule codes" in err and "internal error" not in err, (args, err)
+        assert "Traceback" not in err
+    assert not (tmp_path / "c.xlsx").exists()

@@ -84,10 +84,14 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
 def _lint_settings(path: str) -> dict:
     """The lint settings of the new file's configuration (prep.toml / pyproject.toml)."""
     from ..linter.config import ConfigFinder
+    from ..linter.settings import LintConfigError
 
-    settings = ConfigFinder(default_root=os.getcwd()).for_file(path)
-    return {"select": settings.select, "ignore": settings.ignores_for(path),
-            "options": dict(settings.options), "severity": dict(settings.severity)}
+    try:
+        settings = ConfigFinder(default_root=os.getcwd()).for_file(path)
+        return {"select": settings.select, "ignore": settings.ignores_for(path),
+                "options": dict(settings.options), "severity": dict(settings.severity)}
+    except LintConfigError as e:  # a bad prep.toml: what `prep lint` says of it, exit 2 (it was an "internal error")
+        raise click.UsageError(str(e)) from None
 
 
 def _diff_pairs(args: tuple[str, ...]):
