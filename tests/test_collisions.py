@@ -318,3 +318,16 @@ def test_graphviz_warnings_name_deliverables():
     assert names == {"n0": "承認", "n21": 'a "b"'}
     line = _readable("Warning: node 'n0', graph 'prep' size too small for label", names)
     assert "'n0'" not in line and '"承認"' in line and "too small for its label" in line
+
+
+@pytest.mark.parametrize("size", [12, 9, 7])
+def test_a_loops_note_wider_than_its_box_stays_inside_the_group_frame(size):
+    """A deliverable related to itself, its note written under it (LR), in a
+    group of its own: at 7-9 pt the note was wider than the small box and
+    the frame around the box ran through it (found by the page property test)."""
+    model = prep.loads('deliverable "々々々々々々々"\n"0" -> "0"\n"0" -> "0" [note: "0000@W¼𣘽"]\n'
+                       'group 0 {\n  deliverable "0"\n}\n', "f.prep")
+    lay = prep.layout(model, direction="LR", font_size=size)
+    assert problems(lay, model) == []
+    (note,) = [t for t in lay.texts if t.kind == "note"]
+    assert lay.groups["0"].contains(note.box, slack=0.01)

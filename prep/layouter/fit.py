@@ -376,13 +376,17 @@ class _Pager:
             markers.append(mk)
             deliverables[name] = Deliverable(name, label=mk.text, external=True,
                                              stage=where.get(mine[0]) if m.stages else None, declared=False)
-            drawn = set()
-            # one arrow between a box and its marker: the one with a note, when one has it
+            drawn, noted = set(), set()
+            # one arrow between a box and its marker: the one with a note, when one has it;
+            # one more for each other note (two statements' notes on one pair: each is written)
             for r, rk in sorted(rels, key=lambda rel: rel[0].note is None):
                 local = r.source if outgoing else r.target
-                if (local, r.kind) in drawn:
+                note = None if outgoing else r.note
+                if (local, r.kind) in drawn if note is None else (local, r.kind, note) in noted:
                     continue   # one arrow between a box and its marker
                 drawn.add((local, r.kind))
+                if note is not None:
+                    noted.add((local, r.kind, note))
                 relations.append(self._copy(r, ("marker", rk, r.note is None, name, outgoing),
                                             source=local if outgoing else name, target=name if outgoing else local,
                                             note=None if outgoing else r.note))

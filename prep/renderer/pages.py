@@ -47,7 +47,45 @@ class Pages:
         out = f"{pages} of {page.name}, text {smallest:g}-{first.font_size + 2:g} pt, {first.direction}"
         if how:
             out += f", {how}, {markers} off-page marker{'s' if markers != 1 else ''}"
+        over = [(s.number, overflowing(s)) for s in self.sheets]
+        over = [(n, what) for n, what in over if what]
+        if over:  # text is never shrunk: a piece that cannot be cut further runs into the margin, and says so
+            named = sorted({w for _, what in over for w in what})
+            out += (f"; warning: {', '.join(named[:3])}{' and more' if len(named) > 3 else ''} "
+                    f"{'does' if len(named) == 1 else 'do'} not fit inside the margins of "
+                    f"{'page' if len(over) == 1 else 'pages'} {', '.join(str(n) for n, _ in over)} at "
+                    f"{page.min_text:g} pt: choose a larger page (--page A3) or shorter labels and notes")
         return out
+
+
+def overflowing(sheet: Sheet, slack: float = 0.5) -> list[str]:
+    """What of a sheet lies outside its page's margins (text is never shrunk
+    below the page's minimum, so one box, or one box with its long note,
+    wider than a small page cannot be cut further): the deliverables, as
+    the model names them (a relation's note by its relation, `a -> b`)."""
+    from ..layouter.fit import is_marker
+
+    lay, page = sheet.layout, sheet.layout.page
+    left, top = page.margin - slack, page.margin - slack
+    right, bottom = page.width - page.margin + slack, page.height - page.margin + slack
+
+    def out(b) -> bool:
+        return b is not None and (b.left < left or b.top < top or b.right > right or b.bottom > bottom)
+
+    markers = {mk.name: mk for mk in sheet.markers}
+
+    def named(n: str) -> str:
+        mk = markers.get(n)
+        return n if not is_marker(n) else f"the marker of {mk.others[0]}" if mk and mk.others else "a marker"
+
+    found = [named(n) for n, b in lay.nodes.items() if out(b)]
+    found += [named(t.owner) for t in lay.texts if out(t.box) and t.kind in ("label", "note")]
+    if not found:  # a frame alone past the margin (its boxes inside): the frame, by its group or stage
+        found = [f"group {g.split(chr(0x2063))[0]}" for g, b in lay.groups.items() if out(b)]   # "<group>\u2063<k>": continued
+        found += [f"stage {c.stage}" for c in lay.columns if out(c.frame)]
+        found += ["the title"] if out(lay.title) else []
+        found += ["the legend"] if out(lay.legend) else []
+    return list(dict.fromkeys(found))
 
 
 def page_file_name(path: str, number: int, count: int) -> str:

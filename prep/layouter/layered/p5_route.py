@@ -25,8 +25,12 @@ def geometry(lg) -> Layout:
         lo, hi = 1e18, -1e18
         for v in range(lg.n_real):
             if lg.cluster[v] == g:
-                lo = min(lo, a[v] - lg.ext_a[v] / 2)
-                hi = max(hi, a[v] + lg.ext_a[v] / 2)
+                # a loop's note under its box (LR) is as wide as it is: the frame holds it too
+                # (wider than a small box, it ran through the frame at 7-9 pt)
+                note = lg.loops.get(v) if lg.lr else None
+                reach = max(lg.ext_a[v], note[0] if note is not None else 0.0) / 2
+                lo = min(lo, a[v] - reach)
+                hi = max(hi, a[v] + reach)
         for c in lg.children.get(g, ()):
             if frame_a[c] is not None:
                 lo, hi = min(lo, frame_a[c][0]), max(hi, frame_a[c][1])
@@ -200,3 +204,4 @@ def merge_straight(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             out.extend(piece)
     return out
+
