@@ -204,4 +204,3 @@ def merge_straight(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             out.extend(piece)
     return out
-
