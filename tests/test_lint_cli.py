@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import EXAMPLES
+from workspace_files import file_writer
 
 CLEAN = "deliverable a [external]\nknowhow k [owner: [Sato, Ito]]\ndeliverable r [final]\na, k -> r\n"
 WARN = "deliverable a [external]\nknowhow k [owner: Sato]\ndeliverable r [final]\na, k -> r\n"
@@ -21,16 +22,7 @@ MODEL_ERROR = CLEAN.replace("[final]", "[final, colour: red]")
 @pytest.fixture
 def here(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-
-    def write(name: str, text: str | bytes):
-        p = tmp_path / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            p.write_bytes(text)
-        else:
-            p.write_text(text, encoding="utf-8")
-        return p
-
+    write = file_writer(tmp_path)
     write.path = tmp_path
     return write
 

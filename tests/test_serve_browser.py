@@ -4,6 +4,7 @@ and see it, located, over the last good picture; fix it again."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 
 import pytest
 
@@ -12,6 +13,22 @@ pytest.importorskip("watchfiles")
 from browser import browser  # noqa: E402,F401 - the fixture
 from test_serve import MODEL, start, stop, wait_for_url  # noqa: E402
 from test_viewer_browser import by_id, classes, node, shot, wait_for  # noqa: E402
+
+
+@contextmanager
+def served(folder):
+    """`prep serve m.prep` of MODEL in `folder`, as each test here starts it:
+    (the source file, the page's address); stopped afterwards, and it must
+    stop cleanly, with no traceback."""
+    src = folder / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], folder)
+    try:
+        url, _ = wait_for_url(proc)
+        yield src, url
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
 
 
 def version(driver) -> int:
@@ -24,11 +41,7 @@ def picture_names(driver) -> set[str]:
 
 
 def test_live_edit_error_and_fix(browser, tmp_path):  # noqa: F811
-    src = tmp_path / "m.prep"
-    src.write_text(MODEL, encoding="utf-8")
-    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
-    try:
-        url, _ = wait_for_url(proc)
+    with served(tmp_path) as (src, url):
         browser.get(url)
         wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '1'")
         wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
@@ -76,9 +89,6 @@ def test_live_edit_error_and_fix(browser, tmp_path):  # noqa: F811
         assert "最後" in picture_names(browser)
         assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
         assert "prep-sel" in classes(browser, browser.execute_script("return prepViewer.data()"), "b")
-    finally:
-        code, err = stop(proc)
-    assert code == 0 and "Traceback" not in err
 
 
 TEXT_WIDTH = """
@@ -105,40 +115,35 @@ def test_new_kanji_after_a_save_are_drawn_in_prep_s_font(tmp_path):
         driver = chromium(latin_only=True)
     except BrowserMissing as e:
         pytest.skip(str(e))
-    src = tmp_path / "m.prep"
-    src.write_text(MODEL, encoding="utf-8")
-    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
     try:
-        url, _ = wait_for_url(proc)
-        network_requests(driver)
-        driver.get(url)
-        wait_for(driver, "return document.getElementById('prep-status').textContent === 'live'")
-        rules = driver.execute_script("return prepViewer.data().font")
-        assert rules[0].startswith("@font-face") and "url(/font/base-" in rules[0] and rules[1] == ""
-        faces = "return Array.from(document.head.querySelectorAll('style')).map(s => s.textContent)"
-        before = driver.execute_script(faces)
+        with served(tmp_path) as (src, url):
+            network_requests(driver)
+            driver.get(url)
+            wait_for(driver, "return document.getElementById('prep-status').textContent === 'live'")
+            rules = driver.execute_script("return prepViewer.data().font")
+            assert rules[0].startswith("@font-face") and "url(/font/base-" in rules[0] and rules[1] == ""
+            faces = "return Array.from(document.head.querySelectorAll('style')).map(s => s.textContent)"
+            before = driver.execute_script(faces)
 
-        label = "鬱蔑璽鎧"  # JIS levels 1 and 2: in the base face, never drawn by this page
-        src.write_text(MODEL + f"c -> {label}\n", encoding="utf-8")
-        wait_for(driver, "return document.documentElement.getAttribute('data-prep-version') === '2'")
-        assert label in picture_names(driver)
-        assert driver.execute_script(faces) == before  # no new face
-        layout = driver.execute_script("return prepViewer.data().layout.nodes")
-        measured = layout[label]["width"] - 2 * 0.14 * 72  # the box less Graphviz's margins
-        drawn = driver.execute_async_script(TEXT_WIDTH, label)
-        assert drawn == pytest.approx(measured, rel=0.03), (drawn, measured)
-        fonts = [u for u in network_requests(driver) if "/font/" in u]
-        assert len(fonts) == 1 and fonts[0].startswith(url + "font/base-"), fonts
+            label = "鬱蔑璽鎧"  # JIS levels 1 and 2: in the base face, never drawn by this page
+            src.write_text(MODEL + f"c -> {label}\n", encoding="utf-8")
+            wait_for(driver, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+            assert label in picture_names(driver)
+            assert driver.execute_script(faces) == before  # no new face
+            layout = driver.execute_script("return prepViewer.data().layout.nodes")
+            measured = layout[label]["width"] - 2 * 0.14 * 72  # the box less Graphviz's margins
+            drawn = driver.execute_async_script(TEXT_WIDTH, label)
+            assert drawn == pytest.approx(measured, rel=0.03), (drawn, measured)
+            fonts = [u for u in network_requests(driver) if "/font/" in u]
+            assert len(fonts) == 1 and fonts[0].startswith(url + "font/base-"), fonts
 
-        # the contrast: without the page's faces the browser falls back
-        driver.execute_script("document.head.querySelectorAll('style').forEach(s => { "
-                              "if (s.textContent.includes('@font-face')) s.textContent = ''; })")
-        fallback = driver.execute_async_script(TEXT_WIDTH, label)
-        assert abs(fallback - measured) / measured > 0.10, (fallback, measured)
+            # the contrast: without the page's faces the browser falls back
+            driver.execute_script("document.head.querySelectorAll('style').forEach(s => { "
+                                  "if (s.textContent.includes('@font-face')) s.textContent = ''; })")
+            fallback = driver.execute_async_script(TEXT_WIDTH, label)
+            assert abs(fallback - measured) / measured > 0.10, (fallback, measured)
     finally:
         driver.quit()
-        code, err = stop(proc)
-    assert code == 0 and "Traceback" not in err
 
 
 PIECES = """
@@ -155,11 +160,7 @@ def test_a_save_swaps_only_the_pieces_it_changed(browser, tmp_path):  # noqa: F8
     pieces parsed and swapped (the browser draws again only those), and the
     picture on the page is then exactly the one sent; a save that changes
     the size replaces the whole picture."""
-    src = tmp_path / "m.prep"
-    src.write_text(MODEL, encoding="utf-8")
-    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
-    try:
-        url, _ = wait_for_url(proc)
+    with served(tmp_path) as (src, url):
         browser.get(url)
         wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
         keep = "window.prepOld = Array.from(document.querySelector('#prep-picture g.graph').children)"
@@ -186,9 +187,6 @@ def test_a_save_swaps_only_the_pieces_it_changed(browser, tmp_path):  # noqa: F8
         wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '3'")
         shown, sent, kept = browser.execute_script(PIECES)
         assert shown == sent and not any(kept)
-    finally:
-        code, err = stop(proc)
-    assert code == 0 and "Traceback" not in err
 
 
 def test_a_save_keeps_the_findings_it_did_not_change(browser, tmp_path):  # noqa: F811
@@ -197,11 +195,7 @@ def test_a_save_keeps_the_findings_it_did_not_change(browser, tmp_path):  # noqa
     shows its finding and selects its deliverable by its new place."""
     from selenium.webdriver.common.by import By
 
-    src = tmp_path / "m.prep"
-    src.write_text(MODEL, encoding="utf-8")
-    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
-    try:
-        url, _ = wait_for_url(proc)
+    with served(tmp_path) as (src, url):
         browser.get(url)
         wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
         before = browser.execute_script("return prepViewer.data().findings")
@@ -222,6 +216,3 @@ def test_a_save_keeps_the_findings_it_did_not_change(browser, tmp_path):  # noqa
             items[i].click()
             assert browser.execute_script("return prepViewer.selected()") == data["findings"][i]["subject"]
             assert "prep-current" in items[i].get_attribute("class")
-    finally:
-        code, err = stop(proc)
-    assert code == 0 and "Traceback" not in err

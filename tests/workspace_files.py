@@ -4,6 +4,8 @@ tests/test_workspace_commands.py (`from workspace_files import ...`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "delivery.prep"\n'
@@ -11,6 +13,22 @@ SALES = "deliverable 提案書 [external]\ndeliverable 受注\n提案書, 価格
 DELIVERY = ("deliverable 価格表 [external]\nknowhow 導入ノウハウ [owner: [佐藤, 伊藤]]\n"
             "deliverable 導入計画 [final]\n受注, 導入ノウハウ -> 導入計画\n")
 SECRET = "TOP-SECRET-TOKEN-4711"
+
+
+def file_writer(folder: Path):
+    """write(name, text or bytes) -> the file `name` under `folder`, its
+    folders made: what the fixtures that build a project on disk hand out
+    (here and tests/test_lint_cli.py)."""
+    def write(name: str, text: str | bytes) -> Path:
+        p = folder / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text, encoding="utf-8")
+        return p
+
+    return write
 
 
 @pytest.fixture
@@ -21,15 +39,7 @@ def ws(tmp_path, monkeypatch):
     (root / "prep.toml").write_text("", encoding="utf-8")
     monkeypatch.chdir(root)
 
-    def write(name: str, text: str | bytes):
-        p = root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            p.write_bytes(text)
-        else:
-            p.write_text(text, encoding="utf-8")
-        return p
-
+    write = file_writer(root)
     write.root = root
     return write
 
