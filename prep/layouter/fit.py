@@ -56,6 +56,7 @@ PAGE_LATERAL_GAP = 0.35   # ... and boxes, edges and frames across the flow
 SLACK = 1.0           # a piece is cut to fit this share of the page (its provisional markers are already the longest)
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
+FORK_FROM = 60        # deliverables from which both directions' first layouts are made side by side
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,15 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
                        sizes=measured.get(size), diff_legend=diff_legend)
 
     laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
+    if engine == "prep" and len(directions) > 1 and len(whole.deliverables) >= FORK_FROM:
+        # the first layouts _first_fit makes, the smallest text in each direction, side by side
+        # on two cores (a model this large rarely fits one page: they are what the ways cut)
+        from .._process import map_forked
+
+        measured[smallest] = measure(whole, font=font, font_size=smallest, legend=legend, health=health,
+                                     min_text=page.min_text, diff_legend=diff_legend)
+        got = map_forked(lambda d: lay(smallest, d, gaps[-1]), directions, "laying out")
+        laid.update({(smallest, d, gaps[-1]): placed for d, placed in zip(directions, got)})
     best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
     if best is not None:
         size, d, placed = best
@@ -137,31 +147,41 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
                            name="usage-error", hint="leave out --engine: prep's engine wraps and paginates "
                                                     "a model to its page")
     # every way of cutting in both directions when prep chooses: the fewest pages (a
-    # tie: the earlier way, the page's own direction); on two cores, a direction each
+    # tie: the earlier way, the page's own direction)
     ways = (("stages", "layers", "tiles") if model.stages and view != "roadmap" else
             ("stages", "layers") if model.stages else ("layers", "tiles"))
     tried = [(d, by) for d in directions for by in ways]
+    # what every way measures alike (the boxes, the markers' longest texts), measured once here
+    shared: dict = {}
+    _Pager(whole, page, directions[0], font, smallest, legend, health, view, exit_tags, diff_legend, shared)
+    flows: dict[str, tuple] = {}   # direction -> the whole drawing's layers and layout, in this process
+    done_best: dict[str, int] = {}  # the fewest pages a way finished with so far, in this process
 
-    def attempt(d: str) -> list[list[Sheet]]:
-        # one whole layout for every way: the one that did not fit one page (the order of
-        # its boxes is what the pieces keep; spacing and title do not change it)
-        done = laid.get((smallest, d, gaps[-1])) if not legend else None
-        flow = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
-                                                                         page.min_text)
-        out: list[list[Sheet]] = []
-        for dd, by in tried:
-            if dd == d:   # a way given up once it fills as many pages as the best so far
-                best = min((len(sheets) for sheets in out), default=None)
-                got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flow, best,
-                            diff_legend=diff_legend)
-                if got is not None:
-                    out.append(_finish(whole, *got))
-        return out
+    def attempt(way: tuple[str, str]) -> list[Sheet] | None:
+        d, by = way
+        if d not in flows:
+            # one whole layout for every way: the one that did not fit one page (the order of
+            # its boxes is what the pieces keep; spacing and title do not change it)
+            done = laid.get((smallest, d, gaps[-1])) if not legend else None
+            flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
+                                                                                 page.min_text)
+        # a way is given up once it fills as many pages as the best so far
+        got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
+                    done_best.get("pages"), diff_legend=diff_legend, shared=shared)
+        if got is None:
+            return None
+        sheets = _finish(whole, *got)
+        done_best["pages"] = min(len(sheets), done_best.get("pages", len(sheets)))
+        return sheets
 
     from .._process import map_forked
 
-    results = [sheets for per_direction in map_forked(attempt, directions, "fitting to pages")
-               for sheets in per_direction]
+    # on two cores each takes every other way of this order: both directions' ways shared
+    # out (a direction each left one core idle while the other's slower ways ran on)
+    order = sorted(tried, key=lambda w: (ways.index(w[1]), directions.index(w[0]) if ways.index(w[1]) % 2 == 0
+                                         else -directions.index(w[0])))
+    got = dict(zip(order, map_forked(attempt, order, "fitting to pages")))
+    results = [got[way] for way in tried if got[way] is not None]
     best = min(results, key=len)   # the first of the fewest
     # a relation between two pieces of one page: an arrow routed between them, not two markers
     return [replace(s, **dict(zip(("model", "layout", "markers"),
@@ -250,7 +270,12 @@ class _Pager:
     """Lays out pieces (sets of deliverables) with their markers."""
 
     def __init__(self, model: Model, page: Page, direction: str, font: str, size: float, legend: bool,
-                 health: bool, view: str, exit_tags: bool | None = None, diff_legend: bool = False):
+                 health: bool, view: str, exit_tags: bool | None = None, diff_legend: bool = False,
+                 shared: dict | None = None):
+        """`shared`: what the pagers of one fitting measure alike (the same
+        model, page, font and size: every way of cutting), measured by the
+        first and kept there (Graphviz took a tenth of fitting measuring the
+        same texts again for each way)."""
         from . import measure
 
         self.model, self.page, self.direction, self.font, self.size = model, page, direction, font, size
@@ -261,8 +286,11 @@ class _Pager:
         # "(cont.)" past its right edge
         continued = replace(model, groups={n: replace(g, label=f"{g.display} (cont.)")
                                            for n, g in model.groups.items()})
-        self.sizes = measure(continued, font=font, font_size=size, legend=legend, health=health,
-                             min_text=page.min_text, diff_legend=diff_legend)
+        shared = {} if shared is None else shared
+        if "sizes" not in shared:
+            shared["sizes"] = measure(continued, font=font, font_size=size, legend=legend, health=health,
+                                      min_text=page.min_text, diff_legend=diff_legend)
+        self.sizes = shared["sizes"]
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
@@ -281,8 +309,8 @@ class _Pager:
             if r.target != r.source:
                 self.relations_of.setdefault(r.target, []).append(k)
         self.layouts: dict[tuple, Layout] = {}  # each distinct piece's layout (lay_out)
-        self.marker_sizes: dict[str, tuple[float, float]] = {}   # marker text -> its box
-        self.marker_labels: dict[str, tuple[float, float]] = {}  # marker text -> its text block
+        self.marker_sizes: dict[str, tuple[float, float]] = shared.setdefault("markers", {})   # text -> its box
+        self.marker_labels: dict[str, tuple[float, float]] = shared.setdefault("labels", {})   # text -> its text block
         self.measure_markers(self.provisional_texts())
         self.sizer = None                       # estimated sizes of runs (set by _fill)
         # pieces cut at the stages of a diagram: each stage's first box in flow order, and
@@ -629,13 +657,13 @@ def _most(total: int, fits, guess: int, least: int = 1, step: int | None = None)
 
 def _fill(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
           view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None,
-          diff_legend: bool = False):
+          diff_legend: bool = False, shared: dict | None = None):
     """(pager, pieces, pages as filled, how) of one way of cutting, from
     the fill's layouts (with provisional markers); None when they fill
     `beat` pages. `_finish` lays the pieces out with their final markers:
     the ways are compared by the pages they fill, and only the best one is
     finished (finishing lays out every piece again, a third of the cost)."""
-    pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags, diff_legend)
+    pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags, diff_legend, shared)
     pager.beat = beat
     layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
