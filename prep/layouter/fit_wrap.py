@@ -11,7 +11,8 @@ room between the pieces, into its target. The arrow is routed with two or
 four turns through the middles of the free bands between what the page
 draws, around every box, every text and the legend;
 a relation with a note keeps its markers (its note needs room beside it),
-and so does a relation whose route is not found, or a marker that also
+and so does a relation whose route is not found or only found the long way
+round (past the far piece and back: `DETOUR`), or a marker that also
 stands for relations to other pages. The room the markers took stays: the
 page was filled with them.
 """
@@ -27,6 +28,8 @@ CLEAR = 4.0         # a route keeps this far from boxes and texts
 LANES = 6           # lanes tried beside a source and before a target
 CHANNELS = 10       # channels tried between the rows
 MOST = 16           # relations routed on one page at most (more: markers, as before)
+DETOUR = 1.5        # a route at most this much longer than the straight way along and across ...
+LANE_ROOM = 20.0    # ... with this much more at each end (out to a lane and back)
 
 
 def wrapped(model, sheet_model, layout, markers, number: int):
@@ -134,7 +137,10 @@ class _Router:
                 best = [(sa, sb), (x, sb), (x, tb), (ta, tb)]
                 break
         if best is None:
-            channels = self._middles(self.b_edges, self.lo, self.b_max, (sb + tb) / 2, CHANNELS)
+            # a channel between the two ends' rows: a route that went past the far row and came
+            # back round it (cs-lifecycle's last slide: out of one stage frame, under the other)
+            # is left to the markers
+            channels = self._middles(self.b_edges, min(sb, tb), max(sb, tb), (sb + tb) / 2, CHANNELS)
             out_ok = [x for x in lanes_out if self._free(sa, sb, x, sb)]
             in_ok = [x for x in lanes_in if self._free(x, tb, ta, tb)]
             found = []
@@ -148,7 +154,9 @@ class _Router:
                             found.append((length, [(sa, sb), (x1, sb), (x1, y), (x2, y), (x2, tb), (ta, tb)]))
             if not found:
                 return None
-            best = min(found)[1]
+            length, best = min(found)
+            if length > DETOUR * (abs(ta - sa) + abs(tb - sb)) + 2 * LANE_ROOM:
+                return None   # a long way round (two markers read better)
         poly = _corners([(a, b) if self.lr else (b, a) for a, b in best])
         return tuple((round(x, 2), round(y, 2)) for x, y in _rounded(poly))
 
