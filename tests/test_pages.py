@@ -614,6 +614,21 @@ def test_two_notes_on_one_pair_cut_by_a_page_are_both_written():
             assert notes == ["000", "00000Ѡ"], (size, direction, notes)
 
 
+def test_a_marker_names_a_deliverable_with_an_empty_label():
+    """`deliverable b ""` draws an empty box; its marker read ", p. 2 →"
+    (naming nothing): it names the deliverable instead. A label whose first
+    line is empty is named by its first line with text."""
+    rows = "\n".join(f"a{i} -> a{i + 1}" for i in range(40))
+    text = f'deliverable a20 ""\ndeliverable a21 "\\nsecond line"\n{rows}\n'
+    model = prep.loads(text, "f.prep")
+    sheets = fit_pages(model, parse_page("80x120mm"), direction="LR")
+    markers = [mk.text for s in sheets for mk in s.markers]
+    assert len(sheets) > 1 and markers
+    assert not any(t.startswith(",") or t.startswith("→ ,") for t in markers), markers
+    named = [t for t in markers if "a20" in t or "second line" in t]
+    assert named, markers
+
+
 try:
     from hypothesis import HealthCheck, given, settings
 

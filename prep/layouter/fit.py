@@ -340,7 +340,9 @@ class _Pager:
         """"→ 見積書, p. 3"; for several ends "→ 見積書 +2, pp. 3, 5" (at most
         three pages, then "…"). Without pages yet (`pages` None) the longest
         the text can become, so that the final text never needs more room."""
-        label = self.model.deliverables[others[0]].display.split("\n")[0]
+        d = self.model.deliverables[others[0]]
+        # its label's first line; an empty label (`deliverable a ""`) is named (", p. 1 →" said nothing)
+        label = next((line.strip() for line in d.display.split("\n") if line.strip()), d.name)
         label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
         names = label + (f" +{len(others) - 1}" if len(others) > 1 else "")
         if pages is None:   # (two-digit counts and pages: one text for each end, measured up front)
