@@ -198,6 +198,18 @@ def test_a_small_model_keeps_its_font_and_gets_one_page():
     assert sheet.font_size == 12 and sheet.markers == () and sheet.split == "none"
 
 
+def test_one_page_takes_boxes_closer_before_smaller_text():
+    """On one page the spacing tightens across the flow too (as a page's
+    pieces are) before the text gets smaller: health-management-to-be on
+    A4 has its box text at the theme's 12 pt with boxes closer, not at
+    9 pt (and its notes at 7) with the usual room between them."""
+    model = prep.load(str(ROOT / "examples/health-management-to-be.prep"))
+    sheets = fit_pages(model, parse_page("A4"))
+    assert len(sheets) == 1 and sheets[0].font_size == 12
+    lay = sheets[0].layout
+    assert lay.width <= parse_page("A4").width and lay.height <= parse_page("A4").height
+
+
 def test_a_strip_is_wrapped_not_shrunk():
     """cs-onboarding is a 6:1 strip at its natural size: on a slide it is
     turned (top to bottom, ranks closer) or wrapped into rows at a readable

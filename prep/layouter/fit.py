@@ -53,6 +53,10 @@ MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name st
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
 PAGE_RANK_GAP = 0.3   # pieces on a page: ranks this much closer than in a picture of its own
 PAGE_LATERAL_GAP = 0.35   # ... and boxes, edges and frames across the flow
+# a picture fitted to one page: its usual spacing, then ranks closer, then boxes closer too
+# ((rank gap, lateral gap) as shares of the usual), as a page's pieces are
+PAGE_GAPS = ((1.0, 1.0), (PAGE_RANK_GAP, 1.0), (PAGE_RANK_GAP, PAGE_LATERAL_GAP))
+CUT_GAP = PAGE_GAPS[1]   # the whole drawing a model that needs pages is cut from (its order, its tiles)
 SLACK = 1.0           # a piece is cut to fit this share of the page (its provisional markers are already the longest)
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
@@ -114,16 +118,17 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     title = model.title or Path(model.path).stem
     whole = replace(model, title=title)
-    gaps = (1.0, PAGE_RANK_GAP) if engine == "prep" else (1.0,)
+    gaps = PAGE_GAPS if engine == "prep" else PAGE_GAPS[:1]
 
     measured: dict[float, object] = {}   # font size -> Sizes: Graphviz measures each size once
 
-    def lay(size: float, d: str, gap: float) -> Layout:
+    def lay(size: float, d: str, gap: tuple[float, float]) -> Layout:
         if engine == "prep" and size not in measured:
             measured[size] = measure(whole, font=font, font_size=size, legend=legend, health=health,
                                      min_text=page.min_text, diff_legend=diff_legend)
         return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
-                       min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap,
+                       min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap[0],
+                       lateral_gap=gap[1],
                        sizes=measured.get(size), diff_legend=diff_legend)
 
     laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
@@ -134,8 +139,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
 
         measured[smallest] = measure(whole, font=font, font_size=smallest, legend=legend, health=health,
                                      min_text=page.min_text, diff_legend=diff_legend)
-        got = map_forked(lambda d: lay(smallest, d, gaps[-1]), directions, "laying out")
-        laid.update({(smallest, d, gaps[-1]): placed for d, placed in zip(directions, got)})
+        got = map_forked(lambda d: lay(smallest, d, CUT_GAP), directions, "laying out")
+        laid.update({(smallest, d, CUT_GAP): placed for d, placed in zip(directions, got)})
     best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
     if best is not None:
         size, d, placed = best
@@ -162,7 +167,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         if d not in flows:
             # one whole layout for every way: the one that did not fit one page (the order of
             # its boxes is what the pieces keep; spacing and title do not change it)
-            done = laid.get((smallest, d, gaps[-1])) if not legend else None
+            done = (laid.get((smallest, d, CUT_GAP)) or lay(smallest, d, CUT_GAP)) if not legend else None
             flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
                                                                                  page.min_text)
         # a way is given up once it fills as many pages as the best so far
@@ -202,19 +207,20 @@ def font_sizes(page: Page, font_size: float) -> list[float]:
 
 def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: float = 12.0):
     """(font size, direction, layout on the page) of the first way the
-    drawing `lay(font_size, direction, rank_gap) -> Layout` fits one page:
+    drawing `lay(font_size, direction, (rank_gap, lateral_gap)) -> Layout`
+    fits one page:
     the theme's font size, then smaller down to the page's minimum; the
     usual spacing, then ranks closer; the direction given, else LR and TB
     (the page's own first). None when it does not fit one page."""
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
-    found = _first_fit(page, lay, font_sizes(page, font_size), (1.0, PAGE_RANK_GAP), directions)
+    found = _first_fit(page, lay, font_sizes(page, font_size), PAGE_GAPS, directions)
     if found is None:
         return None
     size, d, placed = found
     return size, d, on_page(placed, page)
 
 
-def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], directions: list[str],
+def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[tuple[float, float], ...], directions: list[str],
                tried: dict | None = None):
     """(size, direction, layout) of the first of the sizes (largest first),
     gaps and directions whose layout `lay(size, direction, gap)` fits the
@@ -228,13 +234,23 @@ def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], dir
     direction, gap)."""
     tried = {} if tried is None else tried
 
-    def fits(size: float, d: str, gap: float) -> bool:
+    def fits(size: float, d: str, gap: tuple[float, float]) -> bool:
         if (size, d, gap) not in tried:
             tried[size, d, gap] = lay(size, d, gap)
         placed = tried[size, d, gap]
         return placed.width <= page.inner_width and placed.height <= page.inner_height
 
-    directions = [d for d in directions if fits(sizes[-1], d, gaps[-1])]
+    def hopeless(size: float, d: str, gap: tuple[float, float]) -> bool:
+        """Boxes closer across the flow cannot help a drawing that, with the
+        same ranks, is already too long along it (a layout saved)."""
+        k = gaps.index(gap)
+        looser = gaps[k - 1] if k > 0 else None
+        if looser is None or looser[0] != gap[0] or (size, d, looser) not in tried:
+            return False
+        placed = tried[size, d, looser]
+        return (placed.width > page.inner_width) if d == "LR" else (placed.height > page.inner_height)
+
+    directions = [d for d in directions if not hopeless(sizes[-1], d, gaps[-1]) and fits(sizes[-1], d, gaps[-1])]
     if not directions:
         return None
     # the largest size that fits with the tightest gap, by bisection in each
