@@ -352,6 +352,23 @@ def test_cs_lifecycle_takes_few_pages(page_name, most):
     assert len(sheets) <= most
 
 
+@pytest.mark.parametrize("profile", ["local", "long-range"])
+def test_a_40_deliverable_model_fits_one_page(profile):
+    """Issue 19's target: a 40-deliverable model (4 stages, groups, both
+    benchmark profiles; six seeds each) fits one A4 page, every property
+    kept; on a 16:9 slide most of them do (those that do not are a few
+    points too long at 9 pt, docs/pages.md)."""
+    page, slide = parse_page("A4"), parse_page("16:9")
+    on_a_slide = 0
+    for seed in range(1, 7):
+        model = prep.loads(generate(40, seed=seed, profile=profile, stages=4), "gen.prep")
+        sheets = fit_pages(model, page)
+        check_sheets(model, sheets, page)
+        assert len(sheets) == 1, (seed, len(sheets))
+        on_a_slide += len(fit_pages(model, slide)) == 1
+    assert on_a_slide >= 4
+
+
 def test_generated_100_takes_fewer_pages():
     """Generated 100-deliverable models took 5-6 A4 pages; 4-5 now."""
     model = _generated(100, "long-range")
