@@ -576,6 +576,28 @@ def test_pages_with_a_legend(path):
     assert sheets[0].layout.legend is not None
 
 
+def test_a_legend_no_corner_holds_goes_below_a_page_as_one_row():
+    """On a page, a legend that no free corner holds goes below the drawing
+    as one row (a third of the block's height) when the row fits the page
+    across: health-management-to-be with --legend stays one whole picture on
+    a slide (it was cut in blocks, with markers, to make room for the
+    block) and keeps 9 pt box text on A4. Without a page the block is
+    placed as before."""
+    model = prep.load(str(ROOT / "examples/health-management-to-be.prep"))
+    for name, size in (("16:9", 9), ("A4", 9)):
+        page = parse_page(name)
+        sheets = fit_pages(model, page, legend=True)
+        check_sheets(model, sheets, page)
+        assert len(sheets) == 1 and sheets[0].split == "none" and sheets[0].font_size >= size, name
+        lay = sheets[0].layout
+        ys = {round(i.box.y, 1) for i in lay.legend_items}
+        assert len(ys) == 1, ys   # one row
+        assert lay.legend.top >= max(b.bottom for b in lay.nodes.values())   # below the drawing
+        assert lay.legend.right <= page.width - page.margin + 0.01
+    plain = prep.layouter.layout(model, legend=True)
+    assert len({round(i.box.y, 1) for i in plain.legend_items}) > 1   # the block, without a page
+
+
 def test_the_one_picture_diff_on_a_page(tmp_path):
     """prep render --diff OLD NEW: fitted to one page when it fits (PDF: A4 by
     default); an explicit page it cannot fit is a usage error that names

@@ -129,7 +129,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
                        min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap[0],
                        lateral_gap=gap[1],
-                       sizes=measured.get(size), diff_legend=diff_legend)
+                       sizes=measured.get(size), diff_legend=diff_legend, legend_room=page.inner_width)
 
     laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
     if engine == "prep" and len(directions) > 1 and len(whole.deliverables) >= FORK_FROM:
@@ -345,10 +345,15 @@ class _Pager:
         self.title_size = (max(w for w, _ in got.titles.values()), max(h for _, h in got.titles.values()))
 
     def _legend_size(self) -> tuple[float, float]:
-        from .legend import block
+        from .legend import MARGIN as LEGEND_MARGIN, block, strip_fits
 
-        w, h, _ = block(self.sizes.legend, self.health, self.diff_legend, None, exits=self.view == "roadmap")
-        return w + 24.0, h + 24.0
+        exits = self.view == "roadmap"
+        # as `legend.place` puts it when no corner of the first page holds it: one row if that fits
+        row = strip_fits(self.sizes.legend, self.health, self.diff_legend, None, exits, self.page.inner_width)
+        if row is not None:
+            return row
+        w, h, _ = block(self.sizes.legend, self.health, self.diff_legend, None, exits=exits)
+        return w + 2 * LEGEND_MARGIN, h + 2 * LEGEND_MARGIN
 
     # -- markers
 
@@ -881,7 +886,8 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     if pager.legend:   # the first page keeps room for it; a later one where a free corner holds it
         from .legend import place
 
-        keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, exits=pager.view == "roadmap")
+        keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, exits=pager.view == "roadmap",
+                      room=page.inner_width)
         if first or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
             composed = keyed
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),

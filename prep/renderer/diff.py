@@ -208,7 +208,8 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
 
         def lay(size, d, gap=(1.0, 1.0)):
             return lay_out(u.model, direction=d, font=theme.font, font_size=size, legend=True, diff_legend=True,
-                           min_text=page.min_text, rank_gap=gap[0], lateral_gap=gap[1])
+                           min_text=page.min_text, rank_gap=gap[0], lateral_gap=gap[1],
+                           legend_room=page.inner_width)
 
         fitted = fit_one_page(page, lay, direction=direction, font_size=theme.font_size)
         if fitted is None:
