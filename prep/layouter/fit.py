@@ -160,34 +160,43 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     shared: dict = {}
     _Pager(whole, page, directions[0], font, smallest, legend, health, view, exit_tags, diff_legend, shared)
     flows: dict[str, tuple] = {}   # direction -> the whole drawing's layers and layout, in this process
-    done_best: dict[str, int] = {}  # the fewest pages a way finished with so far, in this process
 
-    def attempt(way: tuple[str, str]) -> list[Sheet] | None:
-        d, by = way
-        if d not in flows:
-            # one whole layout for every way: the one that did not fit one page (the order of
-            # its boxes is what the pieces keep; spacing and title do not change it)
-            done = (laid.get((smallest, d, CUT_GAP)) or lay(smallest, d, CUT_GAP)) if not legend else None
-            flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
-                                                                                 page.min_text)
-        # a way is given up once it fills as many pages as the best so far
-        got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
-                    done_best.get("pages"), diff_legend=diff_legend, shared=shared)
-        if got is None:
-            return None
-        sheets = _finish(whole, *got)
-        done_best["pages"] = min(len(sheets), done_best.get("pages", len(sheets)))
-        return sheets
+    def paginate(reserve: bool) -> list[Sheet]:
+        done_best: dict[str, int] = {}  # the fewest pages a way finished with so far, in this process
 
-    from .._process import map_forked
+        def attempt(way: tuple[str, str]) -> list[Sheet] | None:
+            d, by = way
+            if d not in flows:
+                # one whole layout for every way: the one that did not fit one page (the order of
+                # its boxes is what the pieces keep; spacing and title do not change it)
+                done = (laid.get((smallest, d, CUT_GAP)) or lay(smallest, d, CUT_GAP)) if not legend else None
+                flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
+                                                                                     page.min_text)
+            # a way is given up once it fills as many pages as the best so far
+            got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
+                        done_best.get("pages"), diff_legend=diff_legend, shared=shared, reserve_legend=reserve)
+            if got is None:
+                return None
+            sheets = _finish(whole, *got)
+            done_best["pages"] = min(len(sheets), done_best.get("pages", len(sheets)))
+            return sheets
 
-    # on two cores each takes every other way of this order: both directions' ways shared
-    # out (a direction each left one core idle while the other's slower ways ran on)
-    order = sorted(tried, key=lambda w: (ways.index(w[1]), directions.index(w[0]) if ways.index(w[1]) % 2 == 0
-                                         else -directions.index(w[0])))
-    got = dict(zip(order, map_forked(attempt, order, "fitting to pages")))
-    results = [got[way] for way in tried if got[way] is not None]
-    best = min(results, key=len)   # the first of the fewest
+        from .._process import map_forked
+
+        # on two cores each takes every other way of this order: both directions' ways shared
+        # out (a direction each left one core idle while the other's slower ways ran on)
+        order = sorted(tried, key=lambda w: (ways.index(w[1]), directions.index(w[0]) if ways.index(w[1]) % 2 == 0
+                                             else -directions.index(w[0])))
+        got = dict(zip(order, map_forked(attempt, order, "fitting to pages")))
+        results = [got[way] for way in tried if got[way] is not None]
+        return min(results, key=len)   # the first of the fewest
+
+    # a legend goes on every page with room for it; only when none has, the first page keeps
+    # room for it (cs-lifecycle on A4 took a third page for the room its first page kept, with
+    # room to spare on the second)
+    best = paginate(reserve=False) if legend else None
+    if best is None or not any(s.layout.legend is not None for s in best):
+        best = paginate(reserve=True)
     # a relation between two pieces of one page: an arrow routed between them, not two markers
     return [replace(s, **dict(zip(("model", "layout", "markers"),
                                   wrapped(whole, s.model, s.layout, s.markers, s.number)))) for s in best]
@@ -308,6 +317,7 @@ class _Pager:
                                       min_text=page.min_text, diff_legend=diff_legend)
         self.sizes = shared["sizes"]
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
+        self.reserve_legend = True   # the first page keeps room for the legend (else: where there is room)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
@@ -550,7 +560,8 @@ class _Pager:
         """Room above the pieces: the page's title, and on the first page the
         legend's height (a later page shows the legend only where a free
         corner holds it)."""
-        return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if self.legend and first else 0.0)
+        keep = self.legend and first and self.reserve_legend
+        return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if keep else 0.0)
 
     def marker_counts(self, names: list[str]) -> tuple[int, int]:
         """How many markers a run gets before the pages are known, in and
@@ -680,13 +691,14 @@ def _most(total: int, fits, guess: int, least: int = 1, step: int | None = None)
 
 def _fill(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
           view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None,
-          diff_legend: bool = False, shared: dict | None = None):
+          diff_legend: bool = False, shared: dict | None = None, reserve_legend: bool = True):
     """(pager, pieces, pages as filled, how) of one way of cutting, from
     the fill's layouts (with provisional markers); None when they fill
     `beat` pages. `_finish` lays the pieces out with their final markers:
     the ways are compared by the pages they fill, and only the best one is
     finished (finishing lays out every piece again, a third of the cost)."""
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags, diff_legend, shared)
+    pager.reserve_legend = reserve_legend
     pager.beat = beat
     layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
@@ -883,12 +895,12 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     composed = Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=frames,
                       group_labels=frame_labels, title=Box(tw / 2, th / 2, tw, th), engine="prep",
                       direction=pager.direction, columns=tuple(columns))
-    if pager.legend:   # the first page keeps room for it; a later one where a free corner holds it
+    if pager.legend:   # where a free corner (or a row below) holds it; on the first page when it keeps room
         from .legend import place
 
         keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, exits=pager.view == "roadmap",
                       room=page.inner_width)
-        if first or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
+        if (first and pager.reserve_legend) or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
             composed = keyed
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),
                         groups=groups, comments=(), diagnostics=(), source=model.source, stages=stages)
