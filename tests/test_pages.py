@@ -285,27 +285,6 @@ def test_cli_svg_pages_are_numbered_files(tmp_path):
     assert "prep&#45;offpage" in "".join(texts) and ", p. 2" in "".join(texts)
 
 
-def test_cli_names_the_page_files_an_earlier_run_left(tmp_path):
-    """Regenerating a deck's pictures with fewer pages left the old last
-    page beside the new ones, looking current: prep removes nothing it was
-    not asked to write, but names them."""
-    out = tmp_path / "x.svg"
-    src = str(ROOT / "examples/cs-lifecycle.prep")
-    assert run("render", src, "-o", str(out), "--page", "16:9").returncode == 0   # three slides
-    got = run("render", src, "-o", str(out), "--page", "A4")                     # two pages
-    assert got.returncode == 0, got.stderr
-    assert f"note: {tmp_path / 'x-3.svg'} was left by an earlier run (this one wrote 2 pages)" in got.stderr
-    assert (tmp_path / "x-3.svg").exists()
-    got = run("render", src, "-o", str(out), "--page", "A3")                     # one page: x.svg
-    assert f"{tmp_path / 'x-1.svg'}, {tmp_path / 'x-2.svg'}, {tmp_path / 'x-3.svg'} were left" in got.stderr
-    got = run("render", src, "-o", str(out), "--page", "A3")                     # the same again
-    assert "note:" in got.stderr   # x-1.svg ... are still there
-    for f in tmp_path.glob("x-*.svg"):
-        f.unlink()
-    got = run("render", src, "-o", str(out), "--page", "A3")
-    assert "note:" not in got.stderr
-
-
 def test_cli_layout_json_names_its_page(tmp_path):
     out = tmp_path / "x.layout.json"
     got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(out), "--page", "A4-portrait")

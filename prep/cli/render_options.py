@@ -41,7 +41,7 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
     """Write what `render_pages` gave: one file, or FILE-1, FILE-2, ... for a
     picture format over several pages; then say what the fitting did."""
     from ..renderer.output import write_output
-    from ..renderer.pages import page_file_name, stale_pages
+    from ..renderer.pages import page_file_name
 
     if out_path == "-" and len(pages.files) > 1:
         raise click.UsageError(f"the model takes {pages.count} pages of {page.name}: one file each; "
@@ -52,11 +52,6 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
         if path != "-":
             click.echo(f"wrote {path}", err=True)
     click.echo(f"{src}: {pages.summary()}", err=True)
-    stale = stale_pages(out_path, len(pages.files)) if out_path != "-" else []
-    if stale:   # a deck's images regenerated with fewer pages: an old last page looked current
-        made = "one file" if len(pages.files) == 1 else f"{len(pages.files)} pages"
-        click.echo(f"prep: note: {', '.join(stale)} {'was' if len(stale) == 1 else 'were'} left by an earlier "
-                   f"run (this one wrote {made}): remove {'it' if len(stale) == 1 else 'them'} if stale", err=True)
 
 
 def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, look, *, stable_file=None,

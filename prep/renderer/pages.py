@@ -214,23 +214,4 @@ def stacked(sheets) -> tuple[Model, object]:
     return model, layout
 
 
-def stale_pages(path: str, count: int) -> list[str]:
-    """The page files of an earlier run that this one (`count` pages to
-    `path`) did not write again: `x-3.svg` after a run of two pages, `x-1.svg`
-    ... after a run that fits one page (written as `x.svg`), `x.svg` after
-    one of several. Left as they are (prep removes no file it was not asked
-    to write); the caller says which."""
-    from pathlib import Path
-
-    out = []
-    number = count + 1 if count > 1 else 1
-    while Path(name := page_file_name(path, number, 2)).is_file():
-        out.append(name)
-        number += 1
-    if count > 1 and Path(path).is_file():
-        out.insert(0, path)
-    return out
-
-
-__all__ = ["Pages", "render_pages", "page_file_name", "stacked", "stale_pages", "PAGED_FORMATS",
-           "PER_PAGE_FORMATS"]
+__all__ = ["Pages", "render_pages", "page_file_name", "stacked", "PAGED_FORMATS", "PER_PAGE_FORMATS"]
