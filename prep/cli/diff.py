@@ -79,23 +79,35 @@ def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
     if old_rev is None or new_rev is None or old_path != new_path or not _mentions_include(new_path):
         return None
     from ..language.revisions import load_workspaces_at, repository_of
-    from ..linter.review import review, start_old_side
+    from ..linter.review import review, start_new_side, start_old_side
+    from ..linter.review_sides import has_record
 
-    started = []  # the old side's lint and ranking, under way while the new model is built
+    # each side's work, under way while the other model is built: when the
+    # old side is recorded, the new side's lint is the long one, so the new
+    # model is built first and its lint started; else the old side's lint
+    # and ranking are, and the old model comes first
+    started_old, started_new = [], []
     old_options = {k: v for k, v in options.items() if k != "identify_new"}
-
+    new_options = {k: v for k, v in options.items() if k != "identify_old"}
+    lint_options = {k: v for k, v in options.items() if k not in ("records", "identify_old", "identify_new", "top")}
+    new_first = has_record(options["records"], options["identify_old"], new_path, options.get("top", 10),
+                           lint_options)
     try:
-        models = load_workspaces_at(old_rev, new_rev, new_path,
-                                    on_old=lambda model: started.append(start_old_side(model, **old_options)))
+        models = load_workspaces_at(
+            old_rev, new_rev, new_path, new_first=new_first,
+            on_old=lambda model: started_old.append(start_old_side(model, **old_options)),
+            on_new=(lambda model: started_new.append(start_new_side(model, old_recorded=True, **new_options)))
+            if new_first else None)
     except BaseException:
-        for child, _ in started:
+        for child, _ in started_old + started_new:
             child.stop()
         raise
     if models is None:
         return None
     rel = repository_of(new_path)[1]
     return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}",
-                  old_side=started[0] if started else None, **options)
+                  old_side=started_old[0] if started_old else None,
+                  new_side=started_new[0] if started_new else None, **options)
 
 
 def _mentions_include(path: str) -> bool:
@@ -124,7 +136,14 @@ def _identify(rev, path: str):
         return None
     from ..language.revisions import tree_identity
 
-    return lambda: tree_identity(rev, path)
+    known = []  # asked once: git lists the tree each time
+
+    def identify():
+        if not known:
+            known.append(tree_identity(rev, path))
+        return known[0]
+
+    return identify
 
 
 def _without_gc(work):

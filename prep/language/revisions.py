@@ -339,14 +339,16 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, pa
         files.close()
 
 
-def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None) -> tuple[Model, Model] | None:
+def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None, on_new=None,
+                       new_first: bool = False) -> tuple[Model, Model] | None:
     """The models of the workspace root `path` at two revisions, each file
     that is the same at both (same path, same text) parsed once: what
     `prep diff A..B -- ROOT` compares when few files changed. None when
     `path` is not the root of a workspace at both revisions (then read
     each side with `load_at`). Raises the old side's PrepError first.
-    `on_old(model)` is called with the old model as soon as it is built
-    (work on it can start while the new one is built)."""
+    `on_old(model)` / `on_new(model)` are called with each model as soon
+    as it is built (work on it can start while the other one is built);
+    the old one is built first unless `new_first`."""
     from .parse import parse_statements
     from .source import decode_source
     from .workspace import has_includes
@@ -371,10 +373,18 @@ def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None) ->
             found = parsed[key] = parse_statements(text, where)
         return found
 
-    old = load_workspace_at(old_rev, path, texts[0], parse=parse_once)
-    if on_old is not None:
-        on_old(old)
-    return old, load_workspace_at(new_rev, path, texts[1], parse=parse_once)
+    models: list = [None, None]
+    revs, calls = (old_rev, new_rev), (on_old, on_new)
+    for side in ((1, 0) if new_first else (0, 1)):
+        try:
+            models[side] = load_workspace_at(revs[side], path, texts[side], parse=parse_once)
+        except PrepError:
+            if side == 1 and models[0] is None:  # the old side's error first, when it has one
+                load_workspace_at(old_rev, path, texts[0], parse=parse_once)
+            raise
+        if calls[side] is not None:
+            calls[side](models[side])
+    return models[0], models[1]
 
 
 def tree_identity(rev: str, path: str) -> str | None:

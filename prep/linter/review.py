@@ -67,8 +67,25 @@ def start_old_side(old, *, top: int = 10, records=None, identify_old=None, **lin
                  "the lint of the old model"), record
 
 
+def start_new_side(new, *, old_recorded: bool, top: int = 10, records=None, identify_new=None, **lint_options):
+    """The new side's lint (and ranking, unless a big model's ranking can
+    follow from the old side's counts: `old_recorded`) started in a child
+    now, for `review(..., new_side=...)`: when the old side is recorded the
+    new side's lint is the longest piece of a review, and it can start
+    before the old model is even built. Stop it (`.stop()` of the first
+    item) if `review` is never called."""
+    from .._process import start
+
+    here = os.getpid()
+    incremental = wanted(new) and old_recorded
+    if incremental:
+        new.index  # noqa: B018 - once, for the lint in the child and the ranking here
+    return start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
+                 "the lint of the new model"), incremental
+
+
 def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, records=None,
-           identify_old=None, identify_new=None, old_side=None, **lint_options) -> Review:
+           identify_old=None, identify_new=None, old_side=None, new_side=None, **lint_options) -> Review:
     """The review of the change from model `old` to model `new`.
 
     Each side is linted and ranked in a forked child while this process
@@ -77,35 +94,36 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
     neither linted nor ranked, and when the old side is recorded and the
     new model is big, the new side is only linted in its child, the
     comparison moves to a third, and this process ranks the new side from
-    the old side's counts. `old_side`: what `start_old_side` returned
-    for `old` with the same settings (started earlier)."""
+    the old side's counts. `old_side`, `new_side`: what `start_old_side`
+    and `start_new_side` returned for `old` and `new` with the same
+    settings (started earlier)."""
     from .._process import start
 
-    here = os.getpid()
-    new_side = differ = None
+    differ = None
+    old_child = None if old_side is None else old_side[0]
+    new_child = None if new_side is None else new_side[0]
     try:
         if old_side is None:
             old_side = start_old_side(old, top=top, records=records, identify_old=identify_old, **lint_options)
-        old_side, old_record = old_side
-        incremental = wanted(new) and old_record[1] is not None and old_record[0].has(old_record[1])
-        if incremental:
-            new.index  # noqa: B018 - once, for the lint in the child and the ranking here
-        new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
-                         "the lint of the new model")
+        old_child, old_record = old_side
+        if new_side is None:
+            new_side = start_new_side(new, old_recorded=old_record[1] is not None and old_record[0].has(old_record[1]),
+                                      top=top, records=records, identify_new=identify_new, **lint_options)
+        new_child, incremental = new_side
         if incremental:
             differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
             ranking = sides.ranking_after(old, new, top)  # the graph work while the old side's counts come
         else:
             changes = diff_models(old, new)
-        before, hotspots_before, counts_before = old_side.wait()
+        before, hotspots_before, counts_before = old_child.wait()
         counts_after = hotspots_after = None
         if incremental:
             hotspots_after, counts_after = ranking(counts_before)
             changes = dataclasses.replace(differ.wait(), old=old, new=new)
-        after, hotspots, new_key = new_side.wait()
+        after, hotspots, new_key = new_child.wait()
     except BaseException:
-        for side in (old_side, new_side, differ):
-            if side is not None and not isinstance(side, tuple):
+        for side in (old_child, new_child, differ):
+            if side is not None:
                 side.stop()
         raise
     return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,

@@ -82,6 +82,17 @@ def record_of(records, identify, model, top: int, lint_options: dict):
     return store, store.key(identity, model.path, lint_options, top)
 
 
+def has_record(records, identify, model_path: str, top: int, lint_options: dict) -> bool:
+    """Is there a record of the model `model_path` at the revision
+    `identify()` names (as `record_of` would find it, before the model is
+    read)?"""
+    if records is None or identify is None:
+        return False
+    identity = identify()
+    store = None if identity is None else records()
+    return store is not None and store.has(store.key(identity, model_path, lint_options, top))
+
+
 def old_side(model, top: int, lint_options: dict, record, packed: bool):
     """(findings, ranking, counts) of the old model: from its record, or
     worked out (and then recorded). `record`: `record_of` this side.
