@@ -80,29 +80,33 @@ def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
         return None
     from ..language.revisions import load_workspaces_at, repository_of
     from ..linter.review import review, start_new_side, start_old_side
-    from ..linter.review_sides import has_record
+    from ..linter.review_sides import start_record_read
 
     # each side's work, under way while the other model is built: when the
     # old side is recorded, the new side's lint is the long one, so the new
     # model is built first and its lint started; else the old side's lint
     # and ranking are, and the old model comes first
     started_old, started_new = [], []
+    lint_options = {k: v for k, v in options.items() if k not in ("records", "identify_old", "identify_new", "top")}
+    # the old side's record, read by a child forked now, while this process is small
+    kept = None if options["records"] is None else _kept_records()
+    early = start_record_read(kept, options["identify_old"], new_path, options.get("top", 10), lint_options)
+    new_first = early is not None
     old_options = {k: v for k, v in options.items() if k != "identify_new"}
     new_options = {k: v for k, v in options.items() if k != "identify_old"}
-    lint_options = {k: v for k, v in options.items() if k not in ("records", "identify_old", "identify_new", "top")}
-    new_first = has_record(options["records"], options["identify_old"], new_path, options.get("top", 10),
-                           lint_options)
     try:
         models = load_workspaces_at(
             old_rev, new_rev, new_path, new_first=new_first,
-            on_old=lambda model: started_old.append(start_old_side(model, **old_options)),
+            on_old=lambda model: started_old.append(start_old_side(model, early=early, **old_options)),
             on_new=(lambda model: started_new.append(start_new_side(model, old_recorded=True, **new_options)))
             if new_first else None)
     except BaseException:
-        for child, _ in started_old + started_new:
+        for child, _ in started_old + started_new + ([early] if early else []):
             child.stop()
         raise
     if models is None:
+        if early is not None:
+            early[0].stop()
         return None
     rel = repository_of(new_path)[1]
     return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}",
@@ -127,6 +131,14 @@ def _records():
     from ..linter.review_record import ReviewRecords
 
     return ReviewRecords.open()
+
+
+def _kept_records():
+    """The review records around the current folder when some are kept
+    already (None: none, and no folder is made for them here)."""
+    from ..linter.review_record import ReviewRecords
+
+    return ReviewRecords.existing()
 
 
 def _identify(rev, path: str):

@@ -54,15 +54,19 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
-def start_old_side(old, *, top: int = 10, records=None, identify_old=None, **lint_options):
+def start_old_side(old, *, top: int = 10, records=None, identify_old=None, early=None, **lint_options):
     """The old side's lint and ranking (or its record) started in a child
     now, for `review(..., old_side=...)`: it runs while the new model is
     still being read. Stop it (`.stop()` of the first item) if `review` is
-    never called."""
+    never called. `early`: the side's record being read already
+    (`review_sides.start_record_read`)."""
     from .._process import start
 
     here = os.getpid()
     record = sides.record_of(records, identify_old, old, top, lint_options)
+    found = sides.early_record(early, record, old)
+    if found is not None:
+        return sides.Ready(found), record
     return start(lambda: sides.old_side(old, top, lint_options, record, os.getpid() != here),
                  "the lint of the old model"), record
 
@@ -78,8 +82,10 @@ def start_new_side(new, *, old_recorded: bool, top: int = 10, records=None, iden
 
     here = os.getpid()
     incremental = wanted(new) and old_recorded
-    if incremental:
-        new.index  # noqa: B018 - once, for the lint in the child and the ranking here
+    if incremental:  # once, for the lint in the child and the ranking here
+        from .analysis import shared
+
+        shared(new, new.index).flow  # noqa: B018
     return start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
                  "the lint of the new model"), incremental
 
@@ -115,19 +121,22 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
             ranking = sides.ranking_after(old, new, top)  # the graph work while the old side's counts come
         else:
             changes = diff_models(old, new)
-        before, hotspots_before, counts_before = old_child.wait()
+        before, hotspots_before, counts_before = old_child.take()
         counts_after = hotspots_after = None
         if incremental:
             hotspots_after, counts_after = ranking(counts_before)
             changes = dataclasses.replace(differ.wait(), old=old, new=new)
-        after, hotspots, new_key = new_child.wait()
+        after, hotspots, new_key = new_child.take()
+        result = _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                         records, old_label, new_label)
+        old_child.wait()  # what they record, written meanwhile
+        new_child.wait()
     except BaseException:
         for side in (old_child, new_child, differ):
             if side is not None:
                 side.stop()
         raise
-    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
-                   records, old_label, new_label)
+    return result
 
 
 def introduced_by(old, new, new_findings: list[Diagnostic], **lint_options) -> list[Diagnostic]:
@@ -191,7 +200,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
         model, label = load_old()
         record = sides.record_of(records, identify_old, model, top, lint_options)
         if os.getpid() == here:  # ran in this process: nothing to send
-            return (model, label, *sides.old_side(model, top, lint_options, record, False))
+            return sides.headed(sides.old_side(model, top, lint_options, record, False), model, label)
         # first whether this side is recorded: then the new side's ranking
         # waits for this side's counts instead of being computed in full
         os.write(write_end, _RECORDED if record[1] is not None and record[0].has(record[1]) else _NOT_RECORDED)
@@ -201,7 +210,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             done += os.pwrite(store, data[done:], done)
         os.write(write_end, len(data).to_bytes(8, "little"))
         os.close(write_end)
-        return (None, label, *sides.old_side(model, top, lint_options, record, True))
+        return sides.headed(sides.old_side(model, top, lint_options, record, True), None, label)
 
     try:
         try:
@@ -232,7 +241,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             elif old is not None:
                 changes = diff_models(old, new)
             waited = True
-            old_model, old_label, before, hotspots_before, counts_before = child.wait()
+            old_model, old_label, before, hotspots_before, counts_before = child.take()
             old = old if old is not None else old_model
             counts_after = hotspots_after = None
             if incremental:
@@ -242,13 +251,14 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
                 changes = dataclasses.replace(differ.wait(), old=old, new=new)
             elif changes is None:  # read here
                 changes = diff_models(old, new)
-            after, hotspots, new_key = new_side.wait()
+            after, hotspots, new_key = new_side.take()
         except Exception:
             for side in (new_side, differ):
                 if side is not None:
                     side.stop()
             if not waited:
                 child.wait()  # raises the old side's error, if it has one
+            child.stop()  # what it would have recorded after its result
             raise
         except BaseException:
             for side in (new_side, differ, child):
@@ -258,8 +268,16 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
     finally:
         os.close(read_end)
         os.close(store)
-    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
-                   records, old_label, new_label)
+    try:
+        result = _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                         records, old_label, new_label)
+        child.wait()  # what they record, written meanwhile
+        new_side.wait()
+    except BaseException:
+        child.stop()
+        new_side.stop()
+        raise
+    return result
 
 
 def _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key, records,
