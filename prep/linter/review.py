@@ -305,8 +305,8 @@ def _delta(changes: ModelDiff, before, after, hotspots_before, hotspots_after, o
     old_keys = _keys(before, rename)
     new_keys = _keys(after, {})
     old_count, new_count = Counter(old_keys), Counter(new_keys)
-    return Review(changes, tuple(_take(after, _beyond(new_keys, old_count))),
-                  tuple(_take(before, _beyond(old_keys, new_count))), tuple(hotspots_before),
+    return Review(changes, tuple(_take(after, _beyond(new_keys, new_count, old_count))),
+                  tuple(_take(before, _beyond(old_keys, old_count, new_count))), tuple(hotspots_before),
                   tuple(hotspots_after), old_label, new_label)
 
 
@@ -321,16 +321,19 @@ def _keys(findings, rename: dict[str, str]) -> list[tuple]:
             for code, subject, message in zip(findings.column("code"), subjects, findings.column("message"))]
 
 
-def _beyond(keys: list[tuple], other: Counter) -> list[int]:
-    """Positions of the findings whose key occurs more often here than in
-    `other`: the later ones of each key."""
-    if not keys:
+def _beyond(keys: list[tuple], count: Counter, other: Counter) -> list[int]:
+    """Positions of the findings whose key occurs more often here (`count`:
+    of `keys`) than in `other`: the later ones of each key. Only the keys
+    in excess are walked (a change leaves nearly every finding as it was)."""
+    kept = {k: other.get(k, 0) for k, n in count.items() if n > other.get(k, 0)}
+    if not kept:
         return []
     seen: Counter = Counter()
     out = []
-    for i, k in enumerate(keys):
+    for i in [i for i, k in enumerate(keys) if k in kept]:
+        k = keys[i]
         seen[k] += 1
-        if seen[k] > other.get(k, 0):
+        if seen[k] > kept[k]:
             out.append(i)
     return out
 

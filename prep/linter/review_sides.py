@@ -31,16 +31,16 @@ def lint_and_rank(model, top: int, lint_options: dict) -> tuple[list[Diagnostic]
     return lint_model(model, **lint_options), hotspots, counts
 
 
-def rank_counted(model, top: int, counts: tuple[dict, dict] | None = None) -> tuple[list[Hotspot], Counts | None]:
+def rank_counted(model, top: int, counts: Counts | None = None) -> tuple[list[Hotspot], Counts | None]:
     """The ranking of `model`, and its (up, down) counts when it is big.
-    `counts`: those counts by name, when known already."""
+    `counts`: those counts (in model order), when known already."""
     if not wanted(model):
         return rank(model, top=top), None
     if counts is None:
-        counts = reach_counts(model, model.index)
-    names = list(model.deliverables)
-    up, down = counts
-    return rank(model, top=top, counts=counts), ([up[n] for n in names], [down[n] for n in names])
+        names = list(model.deliverables)
+        up, down = reach_counts(model, model.index)
+        counts = [up[n] for n in names], [down[n] for n in names]
+    return rank(model, top=top, counts=counts), counts
 
 
 def rank_after(old, new, top: int, counts_before: Counts | None) -> tuple[list[Hotspot], Counts | None]:
@@ -55,13 +55,12 @@ def ranking_after(old, new, top: int):
     from .reach_delta import prepare
 
     apply = prepare(old, new) if wanted(new) else None
-    names = list(old.deliverables)
+    n = len(old.deliverables)
 
     def finish(counts_before: Counts | None) -> tuple[list[Hotspot], Counts | None]:
         counts = None
-        if apply is not None and counts_before is not None and len(names) == len(counts_before[0]) \
-                == len(counts_before[1]):
-            counts = apply(dict(zip(names, counts_before[0])), dict(zip(names, counts_before[1])))
+        if apply is not None and counts_before is not None and n == len(counts_before[0]) == len(counts_before[1]):
+            counts = apply(*counts_before)
         return rank_counted(new, top, counts)
 
     return finish
