@@ -18,6 +18,25 @@ class OverBudget(Exception):
     """The work ran longer than its time budget and was stopped."""
 
 
+class Afterwards:
+    """What work returns to hand `value` back at once and do `then()`
+    after (keep a cache entry, say) while the parent goes on with the
+    value: a child's `take()` returns as soon as the value is sent, its
+    `wait()` also waits for `then`. Where the work ran here, `then` runs
+    before the value is returned. An error in `then` is ignored (the
+    value is handed over already)."""
+
+    def __init__(self, value, then):
+        self.value, self.then = value, then
+
+
+def _run_then(then) -> None:
+    try:
+        then()
+    except Exception:  # noqa: BLE001 - see Afterwards
+        pass
+
+
 class _Done:
     """The result of work that ran here (no fork)."""
 
@@ -27,11 +46,16 @@ class _Done:
             self.value = work()
         except Exception as e:  # noqa: BLE001 - raised again by wait()
             self.error = e
+        if isinstance(self.value, Afterwards):
+            _run_then(self.value.then)
+            self.value = self.value.value
 
     def wait(self, timeout: float | None = None):
         if self.error is not None:
             raise self.error
         return self.value
+
+    take = wait
 
     def stop(self) -> None:
         pass
@@ -58,8 +82,12 @@ class Child:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 if die_with_parent is not None:
                     die_with_parent(parent)
+                then = None
                 try:
-                    result = ("ok", work(), None)
+                    value = work()
+                    if isinstance(value, Afterwards):
+                        value, then = value.value, value.then
+                    result = ("ok", value, None)
                 except Exception as e:  # noqa: BLE001 - sent to the parent
                     try:
                         exc = pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)
@@ -69,6 +97,8 @@ class Child:
                 payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as out:
                     out.write(payload)
+                if then is not None:  # the parent has the value: it goes on while this is done
+                    _run_then(then)
             except BaseException:  # noqa: BLE001
                 status = 1
             finally:
@@ -76,10 +106,12 @@ class Child:
         os.close(write_end)
         self.read_end = read_end
         self.reaped = False
+        self.taken = None  # (the value,) once `take` has it
 
     def stop(self) -> None:
         """Give up on the work: stop the child now (when the caller failed
-        before it asked for the result)."""
+        before it asked for the result, or does not wait for the work
+        after it)."""
         import signal
 
         if self.reaped:  # waited for already: the pid may be another process's now
@@ -88,20 +120,41 @@ class Child:
         try:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
-            os.close(self.read_end)
         except OSError:
             pass
+        self._close()
+
+    def _close(self) -> None:
+        if self.read_end is not None:
+            try:
+                os.close(self.read_end)
+            except OSError:
+                pass
+            self.read_end = None
 
     def wait(self, timeout: float | None = None):
+        """The result, once the child is done (its `Afterwards` work too)."""
+        value = self.take(timeout)
+        if not self.reaped:
+            self.reaped = True
+            os.waitpid(self.pid, 0)
+        return value
+
+    def take(self, timeout: float | None = None):
+        """The result as soon as the child has sent it; `wait()` (or
+        `stop()`) later for the rest of its work (`Afterwards`)."""
         import pickle
         import select
         import signal
         import time
 
+        if self.taken is not None:
+            return self.taken[0]
         chunks = []
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            with os.fdopen(self.read_end, "rb") as inp:
+            read_end, self.read_end = self.read_end, None
+            with os.fdopen(read_end, "rb") as inp:
                 while True:
                     if deadline is not None:
                         left = deadline - time.monotonic()
@@ -116,19 +169,22 @@ class Child:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             raise
-        _, status = os.waitpid(self.pid, 0)
-        self.reaped = True
         if not chunks:
+            _, status = os.waitpid(self.pid, 0)
+            self.reaped = True
             if os.WIFSIGNALED(status):
                 raise RuntimeError(f"{self.name} stopped with signal {os.WTERMSIG(status)}")
             raise RuntimeError(f"{self.name} stopped with status {os.waitstatus_to_exitcode(status)}")
         kind, value, text = pickle.loads(b"".join(chunks))
         if kind == "error":
+            os.waitpid(self.pid, 0)
+            self.reaped = True
             try:
                 exc = pickle.loads(value) if value is not None else None
             except Exception:  # noqa: BLE001 - it did not survive the trip
                 exc = None
             raise exc if isinstance(exc, Exception) else RuntimeError(text)
+        self.taken = (value,)
         return value
 
 

@@ -79,23 +79,39 @@ def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
     if old_rev is None or new_rev is None or old_path != new_path or not _mentions_include(new_path):
         return None
     from ..language.revisions import load_workspaces_at, repository_of
-    from ..linter.review import review, start_old_side
+    from ..linter.review import review, start_new_side, start_old_side
+    from ..linter.review_sides import start_record_read
 
-    started = []  # the old side's lint and ranking, under way while the new model is built
+    # each side's work, under way while the other model is built: when the
+    # old side is recorded, the new side's lint is the long one, so the new
+    # model is built first and its lint started; else the old side's lint
+    # and ranking are, and the old model comes first
+    started_old, started_new = [], []
+    lint_options = {k: v for k, v in options.items() if k not in ("records", "identify_old", "identify_new", "top")}
+    # the old side's record, read by a child forked now, while this process is small
+    kept = None if options["records"] is None else _kept_records()
+    early = start_record_read(kept, options["identify_old"], new_path, options.get("top", 10), lint_options)
+    new_first = early is not None
     old_options = {k: v for k, v in options.items() if k != "identify_new"}
-
+    new_options = {k: v for k, v in options.items() if k != "identify_old"}
     try:
-        models = load_workspaces_at(old_rev, new_rev, new_path,
-                                    on_old=lambda model: started.append(start_old_side(model, **old_options)))
+        models = load_workspaces_at(
+            old_rev, new_rev, new_path, new_first=new_first,
+            on_old=lambda model: started_old.append(start_old_side(model, early=early, **old_options)),
+            on_new=(lambda model: started_new.append(start_new_side(model, old_recorded=True, **new_options)))
+            if new_first else None)
     except BaseException:
-        for child, _ in started:
+        for child, _ in started_old + started_new + ([early] if early else []):
             child.stop()
         raise
     if models is None:
+        if early is not None:
+            early[0].stop()
         return None
     rel = repository_of(new_path)[1]
     return review(*models, old_label=f"{old_rev}:{rel}", new_label=f"{new_rev}:{rel}",
-                  old_side=started[0] if started else None, **options)
+                  old_side=started_old[0] if started_old else None,
+                  new_side=started_new[0] if started_new else None, **options)
 
 
 def _mentions_include(path: str) -> bool:
@@ -117,6 +133,14 @@ def _records():
     return ReviewRecords.open()
 
 
+def _kept_records():
+    """The review records around the current folder when some are kept
+    already (None: none, and no folder is made for them here)."""
+    from ..linter.review_record import ReviewRecords
+
+    return ReviewRecords.existing()
+
+
 def _identify(rev, path: str):
     """What the files of `path` at revision `rev` are, asked when a record
     is wanted; None for a file on disk (the lint cache covers that)."""
@@ -124,7 +148,14 @@ def _identify(rev, path: str):
         return None
     from ..language.revisions import tree_identity
 
-    return lambda: tree_identity(rev, path)
+    known = []  # asked once: git lists the tree each time
+
+    def identify():
+        if not known:
+            known.append(tree_identity(rev, path))
+        return known[0]
+
+    return identify
 
 
 def _without_gc(work):

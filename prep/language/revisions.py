@@ -106,7 +106,7 @@ class GitFiles(DiskFiles):
     or `..` above the repository) is answered with its outside place, which
     the loader refuses without opening it."""
 
-    def __init__(self, rev: str, root: str):
+    def __init__(self, rev: str, root: str, texts: dict[str, str] | None = None):
         super().__init__()
         top, rel = repository_of(root)
         self.rev = rev
@@ -135,6 +135,9 @@ class GitFiles(DiskFiles):
                 self.folders.add("/".join(parts[:i]))
         self._cat = None
         self._objects: dict[str, bytes] = {}  # read ahead by `prefetch`
+        # object id -> its text: given, shared with the tree of another
+        # revision, whose files that did not change are neither read nor decoded again
+        self._texts: dict[str, str] = {} if texts is None else texts
 
     # -- where a path is in the tree
 
@@ -199,7 +202,11 @@ class GitFiles(DiskFiles):
         resolved = self._resolve(rel) if rel is not None else None
         if resolved is None or resolved not in self.blobs:
             raise PrepError.at(path, f"no such file at {self.rev}", name="unreadable-file")
-        return decode_source(self._blob(self.blobs[resolved][1]), path)
+        oid = self.blobs[resolved][1]
+        text = self._texts.get(oid)
+        if text is None:  # decoded text depends on the bytes alone (the path only names an error)
+            text = self._texts[oid] = decode_source(self._blob(oid), path)
+        return text
 
     def glob(self, folder: str, pattern: str) -> list[str]:
         rel = self._tree_path(folder or ".")
@@ -272,7 +279,8 @@ class GitFiles(DiskFiles):
             return
         prefix = rel + "/" if rel else ""
         wanted = sorted({oid for path, (mode, oid) in self.blobs.items()
-                         if path.startswith(prefix) and path.endswith(".prep") and mode != "120000"})
+                         if path.startswith(prefix) and path.endswith(".prep") and mode != "120000"
+                         and oid not in self._texts})
         if not wanted or len(wanted) > _PREFETCH_LIMIT:
             return
         proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top_real, capture_output=True,
@@ -317,16 +325,18 @@ class GitFiles(DiskFiles):
 _PREFETCH_LIMIT = 5_000  # model files read ahead in one go
 
 
-def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, parse=None) -> Model:
+def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, parse=None,
+                      texts: dict[str, str] | None = None) -> Model:
     """The model of the workspace whose root is `path` at revision `rev`
     (`text`: the root's text there): every include followed in that
     revision's tree. `parse(text, path)`: the parser (default: the
-    language's)."""
+    language's); `texts`: files' texts by git object id, shared with the
+    reading of another revision (`GitFiles`)."""
     from .workspace import build_workspace_model, read_workspace
 
     import dataclasses
 
-    files = GitFiles(rev, path)
+    files = GitFiles(rev, path, texts)
     try:
         folder = files.workspace_folder(path)
         files.prefetch(folder)
@@ -339,14 +349,16 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, pa
         files.close()
 
 
-def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None) -> tuple[Model, Model] | None:
+def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None, on_new=None,
+                       new_first: bool = False) -> tuple[Model, Model] | None:
     """The models of the workspace root `path` at two revisions, each file
     that is the same at both (same path, same text) parsed once: what
     `prep diff A..B -- ROOT` compares when few files changed. None when
     `path` is not the root of a workspace at both revisions (then read
     each side with `load_at`). Raises the old side's PrepError first.
-    `on_old(model)` is called with the old model as soon as it is built
-    (work on it can start while the new one is built)."""
+    `on_old(model)` / `on_new(model)` are called with each model as soon
+    as it is built (work on it can start while the other one is built);
+    the old one is built first unless `new_first`."""
     from .parse import parse_statements
     from .source import decode_source
     from .workspace import has_includes
@@ -371,10 +383,19 @@ def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None) ->
             found = parsed[key] = parse_statements(text, where)
         return found
 
-    old = load_workspace_at(old_rev, path, texts[0], parse=parse_once)
-    if on_old is not None:
-        on_old(old)
-    return old, load_workspace_at(new_rev, path, texts[1], parse=parse_once)
+    models: list = [None, None]
+    revs, calls = (old_rev, new_rev), (on_old, on_new)
+    by_object: dict[str, str] = {}  # a file that did not change is read from git once
+    for side in ((1, 0) if new_first else (0, 1)):
+        try:
+            models[side] = load_workspace_at(revs[side], path, texts[side], parse=parse_once, texts=by_object)
+        except PrepError:
+            if side == 1 and models[0] is None:  # the old side's error first, when it has one
+                load_workspace_at(old_rev, path, texts[0], parse=parse_once, texts=by_object)
+            raise
+        if calls[side] is not None:
+            calls[side](models[side])
+    return models[0], models[1]
 
 
 def tree_identity(rev: str, path: str) -> str | None:

@@ -104,19 +104,23 @@ class LintCache:
     def open(cls, start: str | os.PathLike[str] | None = None) -> "LintCache | None":
         """The cache for the project around `start` (default: the current
         folder), or None when no cache folder can be written."""
-        candidates = []
-        if os.environ.get("PREP_CACHE_DIR"):
-            candidates.append(Path(os.environ["PREP_CACHE_DIR"]))
-        else:
-            candidates.append(project_root(start) / CACHE_DIRNAME)
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        candidates.append(Path(base) / "prep" / "lint")
-        for d in candidates:
+        for d in _candidates(start):
             try:
                 _prepare(d)
             except OSError:
                 continue
             return cls(d)
+        return None
+
+    @classmethod
+    def existing(cls, start: str | os.PathLike[str] | None = None) -> "LintCache | None":
+        """The cache `open` would give, when its folder is there already;
+        None otherwise (nothing is created: a look before any work)."""
+        for d in _candidates(start):
+            if d.is_dir() and os.access(d, os.W_OK):
+                return cls(d) if (d / "CACHEDIR.TAG").is_file() else None
+            if not d.exists():
+                return None
         return None
 
     def lookup(self, path: str, config: object) -> Ticket | None:
@@ -226,6 +230,18 @@ def _check_workspace(root: str, manifest: dict) -> dict[str, str] | None:
             return None
         out[path] = text
     return out
+
+
+def _candidates(start) -> list[Path]:
+    """The cache folders to try, in order."""
+    candidates = []
+    if os.environ.get("PREP_CACHE_DIR"):
+        candidates.append(Path(os.environ["PREP_CACHE_DIR"]))
+    else:
+        candidates.append(project_root(start) / CACHE_DIRNAME)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates.append(Path(base) / "prep" / "lint")
+    return candidates
 
 
 def _prepare(d: Path) -> None:

@@ -71,19 +71,23 @@ class Hotspot:
 
 
 def rank(model, *, min_owners: int = 2, top: int | None = 10,
-         counts: tuple[dict[str, int], dict[str, int]] | None = None) -> list[Hotspot]:
+         counts: tuple[list[int], list[int]] | None = None) -> list[Hotspot]:
     """The `top` deliverables by score. `counts`: their (upstream,
-    downstream) counts when known already (`reach_counts` otherwise)."""
+    downstream) counts in the model's order when known already
+    (`reach_counts` otherwise)."""
     import heapq
 
     index = model.index
     ds = model.deliverables
     names = list(ds)
     personal = {n for n, d in ds.items() if d.is_knowhow and len(d.owners) < min_owners}
-    ups_of, downs_of = counts if counts is not None else reach_counts(model, index)
-    ups, downs = [ups_of[n] for n in names], [downs_of[n] for n in names]
-    common = shared(model, index)
-    sync = [common.sync_degree[n] for n in names]
+    if counts is not None:
+        ups, downs = counts
+    else:
+        ups_of, downs_of = reach_counts(model, index)
+        ups, downs = [ups_of[n] for n in names], [downs_of[n] for n in names]
+    degree = shared(model, index).sync_degree
+    sync = [degree[n] for n in names]
     ks = [0] * len(names)
     if personal:  # from each personal knowhow's uses: its inputs' K, and its own (what it feeds depends on it)
         pos = {n: i for i, n in enumerate(names)}

@@ -51,13 +51,20 @@ def counts_after(before, after, up_before: dict[str, int], down_before: dict[str
     counts of model `before`; None when the change reaches too much of
     the model for this to pay (compute them in full then)."""
     apply = prepare(before, after)
-    return None if apply is None else apply(up_before, down_before)
+    if apply is None:
+        return None
+    names = list(before.deliverables)
+    up, down = apply([up_before[n] for n in names], [down_before[n] for n in names])
+    after_names = list(after.deliverables)
+    return dict(zip(after_names, up)), dict(zip(after_names, down))
 
 
 def prepare(before, after):
     """All of `counts_after` that needs no counts of `before` (the graph
     work: done while those counts are still being read), as a function of
-    them; None when the change reaches too much of the model."""
+    them; None when the change reaches too much of the model. The
+    function takes and gives the counts as lists in the deliverable order
+    of `before` and `after` (as review records keep them)."""
     old, new = _flow(before), _flow(after)
     changed = _edges(old) ^ _edges(new)
     limit = max(len(new.names), 1) // AFFECTED_SHARE
@@ -115,16 +122,16 @@ def _counts(before, after, old, new, targets: set[str]):
     old_reach = Reach(before, None, targets=[t for t in order if t in old.pos], flow=old)
     new_reach = Reach(after, None, targets=[t for t in order if t in new.pos], flow=new)
     old_into, new_into = old_reach.down_counts(), new_reach.down_counts()
-    reached = list(zip(new_reach.order, new_reach.reached_by()))
-    old_pos, names = old.pos, new.names
+    new_pos = new.pos
+    reached = [(new_pos[name], count) for name, count in zip(new_reach.order, new_reach.reached_by())]
+    old_pos = old.pos
+    was = [old_pos.get(name) for name in new.names]  # each deliverable's place before (None: new)
 
-    def apply(up_before: dict[str, int], down_before: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
-        down = {}
-        for name, now in zip(names, new_into):
-            v = old_pos.get(name)
-            down[name] = now if v is None else down_before[name] - old_into[v] + now
-        up = {name: up_before.get(name, 0) for name in names}
-        up.update(reached)
+    def apply(up_before: list[int], down_before: list[int]) -> tuple[list[int], list[int]]:
+        down = [now if v is None else down_before[v] - old_into[v] + now for v, now in zip(was, new_into)]
+        up = [0 if v is None else up_before[v] for v in was]
+        for i, count in reached:
+            up[i] = count
         return up, down
 
     return apply

@@ -54,21 +54,44 @@ def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
     return (d.code, subject, d.message if d.subject is None else "")
 
 
-def start_old_side(old, *, top: int = 10, records=None, identify_old=None, **lint_options):
+def start_old_side(old, *, top: int = 10, records=None, identify_old=None, early=None, **lint_options):
     """The old side's lint and ranking (or its record) started in a child
     now, for `review(..., old_side=...)`: it runs while the new model is
     still being read. Stop it (`.stop()` of the first item) if `review` is
-    never called."""
+    never called. `early`: the side's record being read already
+    (`review_sides.start_record_read`)."""
     from .._process import start
 
     here = os.getpid()
     record = sides.record_of(records, identify_old, old, top, lint_options)
+    found = sides.early_record(early, record, old)
+    if found is not None:
+        return sides.Ready(found), record
     return start(lambda: sides.old_side(old, top, lint_options, record, os.getpid() != here),
                  "the lint of the old model"), record
 
 
+def start_new_side(new, *, old_recorded: bool, top: int = 10, records=None, identify_new=None, **lint_options):
+    """The new side's lint (and ranking, unless a big model's ranking can
+    follow from the old side's counts: `old_recorded`) started in a child
+    now, for `review(..., new_side=...)`: when the old side is recorded the
+    new side's lint is the longest piece of a review, and it can start
+    before the old model is even built. Stop it (`.stop()` of the first
+    item) if `review` is never called."""
+    from .._process import start
+
+    here = os.getpid()
+    incremental = wanted(new) and old_recorded
+    if incremental:  # once, for the lint in the child and the ranking here
+        from .analysis import shared
+
+        shared(new, new.index).flow  # noqa: B018
+    return start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
+                 "the lint of the new model"), incremental
+
+
 def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int = 10, records=None,
-           identify_old=None, identify_new=None, old_side=None, **lint_options) -> Review:
+           identify_old=None, identify_new=None, old_side=None, new_side=None, **lint_options) -> Review:
     """The review of the change from model `old` to model `new`.
 
     Each side is linted and ranked in a forked child while this process
@@ -77,39 +100,43 @@ def review(old, new, *, old_label: str = "old", new_label: str = "new", top: int
     neither linted nor ranked, and when the old side is recorded and the
     new model is big, the new side is only linted in its child, the
     comparison moves to a third, and this process ranks the new side from
-    the old side's counts. `old_side`: what `start_old_side` returned
-    for `old` with the same settings (started earlier)."""
+    the old side's counts. `old_side`, `new_side`: what `start_old_side`
+    and `start_new_side` returned for `old` and `new` with the same
+    settings (started earlier)."""
     from .._process import start
 
-    here = os.getpid()
-    new_side = differ = None
+    differ = None
+    old_child = None if old_side is None else old_side[0]
+    new_child = None if new_side is None else new_side[0]
     try:
         if old_side is None:
             old_side = start_old_side(old, top=top, records=records, identify_old=identify_old, **lint_options)
-        old_side, old_record = old_side
-        incremental = wanted(new) and old_record[1] is not None and old_record[0].has(old_record[1])
-        if incremental:
-            new.index  # noqa: B018 - once, for the lint in the child and the ranking here
-        new_side = start(lambda: sides.new_side(new, top, lint_options, here, records, identify_new, incremental),
-                         "the lint of the new model")
+        old_child, old_record = old_side
+        if new_side is None:
+            new_side = start_new_side(new, old_recorded=old_record[1] is not None and old_record[0].has(old_record[1]),
+                                      top=top, records=records, identify_new=identify_new, **lint_options)
+        new_child, incremental = new_side
         if incremental:
             differ = start(lambda: _detached(diff_models(old, new)), "the comparison")
             ranking = sides.ranking_after(old, new, top)  # the graph work while the old side's counts come
         else:
             changes = diff_models(old, new)
-        before, hotspots_before, counts_before = old_side.wait()
+        before, hotspots_before, counts_before = old_child.take()
         counts_after = hotspots_after = None
         if incremental:
             hotspots_after, counts_after = ranking(counts_before)
             changes = dataclasses.replace(differ.wait(), old=old, new=new)
-        after, hotspots, new_key = new_side.wait()
+        after, hotspots, new_key = new_child.take()
+        result = _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                         records, old_label, new_label)
+        old_child.wait()  # what they record, written meanwhile
+        new_child.wait()
     except BaseException:
-        for side in (old_side, new_side, differ):
-            if side is not None and not isinstance(side, tuple):
+        for side in (old_child, new_child, differ):
+            if side is not None:
                 side.stop()
         raise
-    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
-                   records, old_label, new_label)
+    return result
 
 
 def introduced_by(old, new, new_findings: list[Diagnostic], **lint_options) -> list[Diagnostic]:
@@ -173,7 +200,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
         model, label = load_old()
         record = sides.record_of(records, identify_old, model, top, lint_options)
         if os.getpid() == here:  # ran in this process: nothing to send
-            return (model, label, *sides.old_side(model, top, lint_options, record, False))
+            return sides.headed(sides.old_side(model, top, lint_options, record, False), model, label)
         # first whether this side is recorded: then the new side's ranking
         # waits for this side's counts instead of being computed in full
         os.write(write_end, _RECORDED if record[1] is not None and record[0].has(record[1]) else _NOT_RECORDED)
@@ -183,7 +210,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             done += os.pwrite(store, data[done:], done)
         os.write(write_end, len(data).to_bytes(8, "little"))
         os.close(write_end)
-        return (None, label, *sides.old_side(model, top, lint_options, record, True))
+        return sides.headed(sides.old_side(model, top, lint_options, record, True), None, label)
 
     try:
         try:
@@ -214,7 +241,7 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
             elif old is not None:
                 changes = diff_models(old, new)
             waited = True
-            old_model, old_label, before, hotspots_before, counts_before = child.wait()
+            old_model, old_label, before, hotspots_before, counts_before = child.take()
             old = old if old is not None else old_model
             counts_after = hotspots_after = None
             if incremental:
@@ -224,13 +251,14 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
                 changes = dataclasses.replace(differ.wait(), old=old, new=new)
             elif changes is None:  # read here
                 changes = diff_models(old, new)
-            after, hotspots, new_key = new_side.wait()
+            after, hotspots, new_key = new_side.take()
         except Exception:
             for side in (new_side, differ):
                 if side is not None:
                     side.stop()
             if not waited:
                 child.wait()  # raises the old side's error, if it has one
+            child.stop()  # what it would have recorded after its result
             raise
         except BaseException:
             for side in (new_side, differ, child):
@@ -240,8 +268,16 @@ def review_loading(load_old, load_new, *, top: int = 10, records=None, identify_
     finally:
         os.close(read_end)
         os.close(store)
-    return _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
-                   records, old_label, new_label)
+    try:
+        result = _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key,
+                         records, old_label, new_label)
+        child.wait()  # what they record, written meanwhile
+        new_side.wait()
+    except BaseException:
+        child.stop()
+        new_side.stop()
+        raise
+    return result
 
 
 def _finish(changes, before, after, hotspots_before, hotspots, hotspots_after, counts_after, new_key, records,
@@ -269,8 +305,8 @@ def _delta(changes: ModelDiff, before, after, hotspots_before, hotspots_after, o
     old_keys = _keys(before, rename)
     new_keys = _keys(after, {})
     old_count, new_count = Counter(old_keys), Counter(new_keys)
-    return Review(changes, tuple(_take(after, _beyond(new_keys, old_count))),
-                  tuple(_take(before, _beyond(old_keys, new_count))), tuple(hotspots_before),
+    return Review(changes, tuple(_take(after, _beyond(new_keys, new_count, old_count))),
+                  tuple(_take(before, _beyond(old_keys, old_count, new_count))), tuple(hotspots_before),
                   tuple(hotspots_after), old_label, new_label)
 
 
@@ -285,16 +321,19 @@ def _keys(findings, rename: dict[str, str]) -> list[tuple]:
             for code, subject, message in zip(findings.column("code"), subjects, findings.column("message"))]
 
 
-def _beyond(keys: list[tuple], other: Counter) -> list[int]:
-    """Positions of the findings whose key occurs more often here than in
-    `other`: the later ones of each key."""
-    if not keys:
+def _beyond(keys: list[tuple], count: Counter, other: Counter) -> list[int]:
+    """Positions of the findings whose key occurs more often here (`count`:
+    of `keys`) than in `other`: the later ones of each key. Only the keys
+    in excess are walked (a change leaves nearly every finding as it was)."""
+    kept = {k: other.get(k, 0) for k, n in count.items() if n > other.get(k, 0)}
+    if not kept:
         return []
     seen: Counter = Counter()
     out = []
-    for i, k in enumerate(keys):
+    for i in [i for i, k in enumerate(keys) if k in kept]:
+        k = keys[i]
         seen[k] += 1
-        if seen[k] > other.get(k, 0):
+        if seen[k] > kept[k]:
             out.append(i)
     return out
 

@@ -82,6 +82,18 @@ class ReviewRecords:
         cache = LintCache.open(start)
         return None if cache is None else cls(cache.directory)
 
+    @classmethod
+    def existing(cls, start: str | os.PathLike[str] | None = None) -> "ReviewRecords | None":
+        """The records `open` would give, when some are kept already (no
+        folder is created)."""
+        from .cache import LintCache
+
+        cache = LintCache.existing(start)
+        if cache is None:
+            return None
+        records = cls(cache.directory)
+        return records if records.folder.is_dir() else None
+
     def key(self, identity: str, model_path: str, settings: dict, top: int) -> str:
         import hashlib
 
@@ -99,6 +111,12 @@ class ReviewRecords:
         """(findings packed as `prep.language.packed.PackedDiagnostics`
         reads them, the ranking, (up, down) in model order) of `model`, or
         None: no record, or one that does not read back."""
+        found = self.read(key)
+        return found if found is not None and fits(found, model) else None
+
+    def read(self, key: str) -> tuple[bytes, list[Hotspot], tuple[list[int], list[int]]] | None:
+        """`load` before the model is known: the counts are not yet checked
+        against it (`fits`)."""
         from ..language.packed import pack_columns
 
         try:
@@ -106,11 +124,11 @@ class ReviewRecords:
             ranking = _read(self.folder / (key + _RANKING))
             if findings is None or ranking is None:
                 return None
-            n = len(model.deliverables)
             columns = _checked_findings(findings)
             hotspots = [_hotspot(row) for row in ranking["hotspots"]]
             up, down = ranking["up"], ranking["down"]
-            if not (len(up) == len(down) == n and _ints(up) and _ints(down)):
+            if not (type(up) is list and type(down) is list and len(up) == len(down) and _ints(up)
+                    and _ints(down)):
                 return None
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
@@ -165,6 +183,11 @@ class ReviewRecords:
                     entry.unlink()
                 except OSError:
                     pass
+
+
+def fits(found, model) -> bool:
+    """Has a record's `read` result a count for every deliverable of `model`?"""
+    return len(found[2][0]) == len(model.deliverables)
 
 
 def _plain(value):
