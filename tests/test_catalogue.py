@@ -590,6 +590,20 @@ def _measures_book(tmp_path, edit) -> Path:
     return path
 
 
+def test_a_threshold_typed_as_a_percentage_is_read_as_the_sheet_shows_it(tmp_path):
+    """Excel turns `70%` typed into a cell into the number 0.7 formatted
+    `0%`: the measure gets ">= 70%"'s meaning (a bare number is `>=`), not
+    0.7, which was "stricter than green" or a wrong colour."""
+    def edit(cell):
+        cell("green").value, cell("green").number_format = 0.7, "0%"
+        cell("lime").value, cell("lime").number_format = 0.525, "0.0%"
+
+    text = prep.import_catalogue(_measures_book(tmp_path, edit))
+    m = prep.loads(text, "m.prep").measures["定着率"]
+    assert (m.green.op, m.green.value, m.green.unit) == (">=", 70, "%")
+    assert (m.lime.value, m.lime.unit) == (52.5, "%")
+
+
 def test_a_bad_threshold_is_reported_at_its_own_cell(tmp_path):
     """The model's complaint about a measure's threshold is shown at the
     cell the client typed it in, not at the measure's name."""

@@ -31,8 +31,8 @@ from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
 from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
 from .cells import CellSpan, cell_span, from_csv_cell, quote, read_list, read_text
-from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, RELATION_KIND_BY_NAME, RELATIONS,
-                      TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
+from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, MEASURES, RELATION_KIND_BY_NAME,
+                      RELATIONS, TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
 
 ARROWS = {"input": "->", "sync": "~>", "mutual": "<~>"}
 
@@ -217,11 +217,28 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
             if table.key in found:
                 problems.note(cell_span(path, ws.title, 1, 1), f"a second {table.en} sheet; it is ignored")
                 continue
-            found[table.key] = _table(table, path, ws.title, ws.iter_rows(values_only=True), problems, csv=False)
+            rows = _as_shown(ws) if table is MEASURES else ws.iter_rows(values_only=True)
+            found[table.key] = _table(table, path, ws.title, rows, problems, csv=False)
         title = book.properties.title or None
     finally:
         book.close()
     return found, title
+
+
+def _as_shown(ws):
+    """The rows' values, a percentage as the sheet shows it: a client who
+    types `60%` into a threshold cell gets the number 0.6 formatted `0%`,
+    which is "60%" to them (and to the measure), not "0.6". Only for the
+    Measures sheet: reading each cell's format costs time on a large one."""
+    for row in ws.iter_rows():
+        values = []
+        for c in row:
+            v = c.value
+            if (isinstance(v, (int, float)) and not isinstance(v, bool)
+                    and "%" in (getattr(c, "number_format", None) or "")):
+                v = ("%.10f" % (v * 100)).rstrip("0").rstrip(".") + "%"
+            values.append(v)
+        yield values
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
