@@ -208,10 +208,37 @@ def test_a_strip_is_wrapped_not_shrunk():
     page = parse_page("16:9")
     sheets = fit_pages(model, page)
     assert len(sheets) == 1 and sheets[0].font_size >= page.min_text
-    small = parse_page("200x150mm", min_text=9)
+    small = parse_page("190x150mm", min_text=9)
     sheets = fit_pages(model, small, direction="LR")
     check_sheets(model, sheets, small)
     assert sheets[0].split == "stages" and sheets[0].markers
+
+
+def test_a_synchronization_keeps_its_dashed_line_when_ranks_close_up():
+    """A page's layout puts ranks closer (13.8 pt): a `<~>` between two
+    neighbouring boxes was its two arrowheads touching, with no dashed line
+    left to say "coordination"; a `~>` kept 7 pt of line. Each keeps room
+    for its arrowheads and dashes, while input arrows stay close."""
+    from prep.renderer.dot import ARROW_LENGTH
+
+    text = "\n".join([f'deliverable s{i} "工程{i}の成果物\\nStep {i} output"' for i in range(1, 10)]
+                     + [f"s{i}, k{i} -> s{i + 1}" for i in range(1, 9)]
+                     + ["s9 <~> 承認", "s5, s4 ~> 調整結果"]) + "\n"
+    model = prep.loads(text, "chain.prep")
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page, direction="LR")
+    check_sheets(model, sheets, page)
+    gaps = {}
+    for s in sheets:
+        nodes = s.layout.nodes
+        for e in s.layout.edges:
+            if e.source in nodes and e.target in nodes:
+                a, b = nodes[e.source], nodes[e.target]
+                if abs(a.y - b.y) < 1:   # side by side: the route is the gap between them
+                    gaps[(e.source, e.target)] = (e.kind, b.left - a.right)
+    assert min(g for k, g in gaps.values() if k == "input") < 2 * ARROW_LENGTH   # the ranks did close up
+    assert gaps[("s9", "承認")][1] >= 2 * ARROW_LENGTH + 10
+    assert all(g >= ARROW_LENGTH + 10 for k, g in gaps.values() if k == "sync"), gaps
 
 
 def test_more_pages_are_titled_and_numbered():
