@@ -691,3 +691,38 @@ if fuzz is not None:
                     assert "warning:" in Pages(tuple(sheets), ()).summary()
                     continue
                 check_sheets(model, sheets, page)
+
+
+def _on_one_route(layout) -> list:
+    """Pairs of an input and a synchronization drawn on the same points."""
+    seen: dict[tuple, str] = {}
+    both = []
+    for e in layout.edges:
+        key = e.points if e.points[0] <= e.points[-1] else tuple(reversed(e.points))
+        if key in seen and (seen[key] == "input") != (e.kind == "input"):
+            both.append((e.source, e.target))
+        seen.setdefault(key, e.kind)
+    return both
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_an_input_and_a_synchronization_are_never_drawn_on_one_route(path):
+    """A box's input and its synchronization to one off-page marker were
+    drawn on the same route, the solid line over the dashes: a `<~>` and a
+    `->` read as one solid double arrow (cs-lifecycle's 成功計画 on its first
+    slide). The two lie half an arrowhead apart; so do `a -> b` and
+    `a <~> b` in any picture."""
+    model = prep.load(str(path))
+    for name in ("16:9", "A4"):
+        page = parse_page(name)
+        sheets = fit_pages(model, page)
+        check_sheets(model, sheets, page)
+        for s in sheets:
+            assert not _on_one_route(s.layout), (name, s.number, _on_one_route(s.layout))
+    both = prep.loads("a, c -> b\na <~> b\n", "m.prep")
+    for direction in ("LR", "TB"):
+        lay = prep.layout(both, direction=direction)
+        assert not _on_one_route(lay)
+        solid, dashed = [e for e in lay.edges if (e.source, e.target) == ("a", "b")]
+        across = (lambda p: p[1]) if direction == "LR" else (lambda p: p[0])
+        assert abs(across(solid.points[0]) - across(dashed.points[0])) >= 5.0 - 1e-9
