@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -298,6 +299,27 @@ def test_cli_svg_pages_are_numbered_files(tmp_path):
     texts = [(tmp_path / f).read_text(encoding="utf-8") for f in files]
     assert all('width="960pt" height="540pt"' in t for t in texts)
     assert "prep&#45;offpage" in "".join(texts) and ", p. 2" in "".join(texts)
+
+
+def test_cli_removes_the_pages_an_earlier_run_left(tmp_path):
+    """A model drawn on three slides, then (edited, or on a larger page) on
+    fewer: x-3.svg of the first run stayed beside the new x-1.svg, x-2.svg
+    and went into the deck as if it were a page of the model. The pages
+    this run did not write are removed, and the run says so; x.svg, which
+    a run without a page draws, is left alone."""
+    out = tmp_path / "x.svg"
+    src = str(ROOT / "examples/cs-lifecycle.prep")
+    got = run("render", src, "-o", str(out), "--page", "16:9")
+    many = sorted(p.name for p in tmp_path.iterdir())
+    assert got.returncode == 0 and len(many) > 1, got.stderr
+    (tmp_path / "x.svg").write_text("<svg/>", encoding="utf-8")   # the natural-size picture, drawn earlier
+    got = run("render", src, "-o", str(out), "--page", "A3")
+    assert got.returncode == 0, got.stderr
+    pages = int(re.search(r"(\d+) pages? of A3", got.stderr).group(1))
+    written = {f"x-{k}.svg" for k in range(1, pages + 1)} if pages > 1 else {"x.svg"}
+    assert {p.name for p in tmp_path.iterdir()} == written | {"x.svg"}
+    for name in set(many) - written:
+        assert f"removed {tmp_path / name}: a page of an earlier run" in got.stderr
 
 
 def test_cli_layout_json_names_its_page(tmp_path):
