@@ -498,3 +498,15 @@ def test_pdf_pictures_laid_out_for_the_page_only_when_that_saves_pages(monkeypat
 
     monkeypatch.setattr(pages, "render_pages", broken)
     assert [p.sheet for p in pdf_pictures(model, whole, None, page)][:2] == [None, None]
+
+
+def test_the_summary_counts_in_plain_english():
+    """The report's first lines said "8 warning", "1 findings", "1 groups"."""
+    model = prep.loads('group g {\n  knowhow k [owner: a]\n}\nk, x -> y\n', "m.prep")
+    md = build_report(model, "md")[0].decode()
+    assert "3 deliverables (1 knowhow), 2 relations (0 synchronization), 1 group\n" in md
+    counts = re.search(r"(\d+) (findings?): (\d+) (errors?), (\d+) (warnings?), \d+ info", md)
+    assert counts, md[:400]
+    for n, word in zip(counts.groups()[0::2], counts.groups()[1::2]):
+        assert word.endswith("s") == (n != "1"), counts.group(0)
+    assert counts.group(5) != "0"   # the one-owner knowhow: at least one warning

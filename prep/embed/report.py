@@ -184,16 +184,23 @@ def relation_note_rows(model: Model) -> list[tuple[str, str, str, str]]:
 def _summary(model: Model, findings: list[Diagnostic] | None) -> list[str]:
     n_knowhow = sum(1 for d in model.deliverables.values() if d.kind == KNOWHOW)
     n_sync = sum(1 for r in model.relations if r.kind != "input")
-    lines = [f"{len(model.deliverables)} deliverables ({n_knowhow} knowhow), "
-             f"{len(model.relations)} relations ({n_sync} synchronization), {len(model.groups)} groups"]
+    lines = [f"{_count(len(model.deliverables), 'deliverable')} ({n_knowhow} knowhow), "
+             f"{_count(len(model.relations), 'relation')} ({n_sync} synchronization), "
+             f"{_count(len(model.groups), 'group')}"]
     if findings is None:
         lines.append("lint: not available in this installation")
     else:
         c = {"error": 0, "warning": 0, "info": 0}
         for f in findings:
             c[f.severity] = c.get(f.severity, 0) + 1
-        lines.append(f"{len(findings)} findings: {c['error']} error, {c['warning']} warning, {c['info']} info")
+        lines.append(f"{_count(len(findings), 'finding')}: {_count(c['error'], 'error')}, "
+                     f"{_count(c['warning'], 'warning')}, {c['info']} info")
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 finding", "8 warnings" (the report said "8 warning", "1 findings")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass(frozen=True)
