@@ -216,6 +216,27 @@ def test_xlsx_data(files, tmp_path, cli):
         "合意率": 85, "定着率": 61, "解約日数": 2}
 
 
+def test_xlsx_percentages_are_read_as_the_sheet_shows_them(files, tmp_path, cli):
+    """A CS team types `85%` into Excel, which stores 0.85 formatted `0%`:
+    that is 85%, not 0.85 (which was red against `>= 80%`, and every
+    customer stayed in the first stage)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [("customer", "measure", "value"), ("ACME", "合意率", 0.85), ("ACME", "定着率", 0.615),
+                ("ACME", "解約日数", 2)]:
+        sheet.append(row)
+    sheet["C2"].number_format = "0%"
+    sheet["C3"].number_format = "0.0%"
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    r = cli("status", str(files[0]), "--data", str(path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    (acme,) = json.loads(r.output)["status"]
+    assert {v["measure"]: v["value"] for v in acme["values"]} == {"合意率": 85, "定着率": 61.5, "解約日数": 2}
+    assert acme["stage"] == "done"
+
+
 def test_xlsx_errors_name_the_row(files, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
