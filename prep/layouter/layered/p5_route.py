@@ -166,12 +166,14 @@ def _apart(edges: list[Route], lr: bool) -> None:
     the solid line over the dashes: one solid double arrow. Each is moved
     half an arrowhead's width to its side, across the flow."""
     first: dict[tuple, int] = {}
+    moved: set[tuple] = set()
     for i, e in enumerate(edges):
         if len(e.points) < 2:
             continue
         key = (e.points if e.points[0] <= e.points[-1] else tuple(reversed(e.points)))
         j = first.setdefault(key, i)
-        if j != i and (edges[j].kind == "input") != (e.kind == "input"):
+        if j != i and key not in moved and (edges[j].kind == "input") != (e.kind == "input"):
+            moved.add(key)
             for k, d in ((j, -PARALLEL_APART / 2), (i, PARALLEL_APART / 2)):
                 dx, dy = (0.0, d) if lr else (d, 0.0)
                 edges[k] = Route(edges[k].source, edges[k].target, edges[k].kind,
