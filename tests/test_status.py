@@ -146,6 +146,22 @@ def test_status_view_labels_and_colours_the_measured_deliverables(files):
     assert drawn.deliverables["contract"] == model.deliverables["contract"]
 
 
+def test_a_customer_picture_says_whose_values_it_shows_and_as_of_when(files, tmp_path, cli):
+    """Two customers' pictures pasted into one deck had the same title:
+    the title names the customer and the date of its latest value."""
+    model_path, data = files
+    s = load_status(prep.load(str(model_path)), str(data))
+    assert status_view(s, s.customer("Delta"))[0].title == "status — Delta, 2026-11-01"
+    out = tmp_path / "acme.svg"
+    r = cli("render", str(model_path), "--status", str(data), "--customer", "ACME", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    texts = {t.text for t in ET.parse(out).getroot().iter(SVG + "text")}
+    assert "status — ACME, 2026-11-01" in texts
+    (tmp_path / "one.csv").write_text("measure,value\n合意率,85%\n", encoding="utf-8")
+    s = load_status(prep.load(str(model_path)), str(tmp_path / "one.csv"))
+    assert status_view(s, s.customers[0])[0].title == "status"   # no customer column: nothing to name
+
+
 # ------------------------------------------------------------------ CLI
 
 
