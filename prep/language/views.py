@@ -326,6 +326,9 @@ def part(model: Model, file: str) -> tuple[Model, set[str]]:
             keep.add(r.target)
     neighbours = keep - own
     view = subset(model, keep)
+    # the picture says which part it is: a team's page looked like the whole model
+    name = file_label(model, file)
+    view = replace(view, title=f"{model.title} — {name}" if model.title else name)
     if neighbours:
         deliverables = {n: (replace(d, label=f"{d.display}\n({file_label(model, file_of(model, n))})") if n in neighbours else d)
                         for n, d in view.deliverables.items()}
