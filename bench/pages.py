@@ -1,7 +1,7 @@
 """Pictures fitted to a page (issue 19): how many pages, at what text size,
 with how many collisions, at what cost against a plain render.
 
-    python bench/run.py --only-pages                    # examples + generated 30, 100, 300
+    python bench/run.py --only-pages                    # examples + generated 30, 40, 100, 300
     python bench/pages.py --sizes 30,100 --runs 3 --json out.json
 
 For every model (the examples, and generated models of both profiles with 4
@@ -132,7 +132,7 @@ def table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="30,100,300", help="generated model sizes (both profiles, 4 stages)")
+    ap.add_argument("--sizes", default="30,40,100,300", help="generated model sizes (both profiles, 4 stages)")
     ap.add_argument("--runs", type=int, default=3, help="whole-process renders of each kind (0: fitting only)")
     ap.add_argument("--json", help="write the rows here too")
     args = ap.parse_args(argv)

@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flipbook-stages", type=int, default=8, help="stages of the flip-book model")
     ap.add_argument("--only-pages", action="store_true",
                     help="run only the page-fitting benchmark (bench/pages.py; --pages-sizes, --runs)")
-    ap.add_argument("--pages-sizes", default="30,100,300", help="generated model sizes of the page benchmark")
+    ap.add_argument("--pages-sizes", default="30,40,100,300", help="generated model sizes of the page benchmark")
     ap.add_argument("--only-catalogue", action="store_true",
                     help="run only the catalogue measurement (bench/catalogue.py): export and import at "
                          "--catalogue-n, both profiles and long-range with --catalogue-stages")

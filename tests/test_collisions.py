@@ -331,3 +331,31 @@ def test_a_loops_note_wider_than_its_box_stays_inside_the_group_frame(size):
     assert problems(lay, model) == []
     (note,) = [t for t in lay.texts if t.kind == "note"]
     assert lay.groups["0"].contains(note.box, slack=0.01)
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_a_loop_with_several_notes_writes_each_beside_its_own_loop(direction):
+    """Two statements each give a deliverable's loop a note: both were
+    written at the same place, one over the other (found by the page
+    property test). Now each note has its loop (LR: side by side under the
+    box; TB: one under the other right of it), in room kept for them; the
+    same note twice on the same loop is written once; a loop's note wider
+    than its box in the first rank stays inside the drawing."""
+    model = prep.loads('a -> a [note: "first note"]\na -> a [note: "second, longer note"]\na -> b\n'
+                       'c -> c [note: "only one note, wider than its box"]\nc -> a\n', "f.prep")
+    for view, lay, whole in _views(model, direction, legend=False):
+        assert problems(lay, whole) == [], view
+        notes = {t.text: t.box for t in lay.texts if t.kind == "note"}
+        assert set(notes) == {"first note", "second, longer note", "only one note, wider than its box"}
+        loops = [e for e in lay.edges if e.source == e.target == "a"]
+        assert len(loops) == 2 and all(e.label is not None for e in loops)
+        assert not notes["first note"].overlaps(notes["second, longer note"])
+    twice = prep.loads('":" -> ":" [note: "0"]\n":" -> "0"\n":" -> ":" -> "0" -> ":" [note: "0"]\n', "f.prep")
+    lay = layout(twice, direction=direction)
+    assert problems(lay, twice) == [] and problems(lay) == []
+    assert [t.text for t in lay.texts if t.kind == "note"] == ["0"]
+    from prep.layouter.fit import fit_pages
+    from prep.layouter.page import parse_page
+
+    for size in ("120x80mm", "80x120mm"):
+        assert all(problems(s.layout) == [] for s in fit_pages(twice, parse_page(size), direction=direction))

@@ -92,7 +92,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
            previous: Layout | None = None, sizes: Sizes | None = None, diff_legend: bool = False,
            stage_legend: str | None = None, view: str = "diagram", exit_tags: bool | None = None,
            min_text: float | None = None, rank_gap: float = 1.0, lateral_gap: float = 1.0,
-           order_hint: dict[str, float] | None = None) -> Layout:
+           order_hint: dict[str, float] | None = None, legend_room: float | None = None) -> Layout:
     """Place every deliverable, relation and group of `model`; with `legend`,
     a key to the notation in a free corner (with `health`, the four health
     colours too). With `previous` (a layout of an earlier version of the
@@ -113,7 +113,8 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     engine, without `previous`): each deliverable's place across the flow
     in a larger drawing that holds it; the boxes of each rank keep that
     order (no crossing reduction), a box not in it goes beside its
-    neighbours."""
+    neighbours. `legend_room` (a page's width inside its margins): a legend
+    no corner holds goes below as one row when that fits it (`legend.place`)."""
     from .texts import exit_tag_font_size
 
     tag_font = exit_tag_font_size(min_text)
@@ -145,7 +146,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     if legend:
         from .legend import place
 
-        placed = place(placed, sizes.legend, health, diff_legend, stage_legend)
+        placed = place(placed, sizes.legend, health, diff_legend, stage_legend, room=legend_room)
     from dataclasses import replace
 
     from .texts import collect
@@ -190,7 +191,7 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,
                  roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0,
                  rank_gap: float = 1.0, lateral_gap: float = 1.0,
-                 order_hint: dict[str, float] | None = None) -> Layout:
+                 order_hint: dict[str, float] | None = None, legend_room: float | None = None) -> Layout:
     from .layered import TITLE_GAP, GraphSpec, lay_out
     from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 

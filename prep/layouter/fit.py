@@ -53,6 +53,10 @@ MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name st
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
 PAGE_RANK_GAP = 0.3   # pieces on a page: ranks this much closer than in a picture of its own
 PAGE_LATERAL_GAP = 0.35   # ... and boxes, edges and frames across the flow
+# a picture fitted to one page: its usual spacing, then ranks closer, then boxes closer too
+# ((rank gap, lateral gap) as shares of the usual), as a page's pieces are
+PAGE_GAPS = ((1.0, 1.0), (PAGE_RANK_GAP, 1.0), (PAGE_RANK_GAP, PAGE_LATERAL_GAP))
+CUT_GAP = PAGE_GAPS[1]   # the whole drawing a model that needs pages is cut from (its order, its tiles)
 SLACK = 1.0           # a piece is cut to fit this share of the page (its provisional markers are already the longest)
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
@@ -114,17 +118,18 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     title = model.title or Path(model.path).stem
     whole = replace(model, title=title)
-    gaps = (1.0, PAGE_RANK_GAP) if engine == "prep" else (1.0,)
+    gaps = PAGE_GAPS if engine == "prep" else PAGE_GAPS[:1]
 
     measured: dict[float, object] = {}   # font size -> Sizes: Graphviz measures each size once
 
-    def lay(size: float, d: str, gap: float) -> Layout:
+    def lay(size: float, d: str, gap: tuple[float, float]) -> Layout:
         if engine == "prep" and size not in measured:
             measured[size] = measure(whole, font=font, font_size=size, legend=legend, health=health,
                                      min_text=page.min_text, diff_legend=diff_legend)
         return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
-                       min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap,
-                       sizes=measured.get(size), diff_legend=diff_legend)
+                       min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap[0],
+                       lateral_gap=gap[1],
+                       sizes=measured.get(size), diff_legend=diff_legend, legend_room=page.inner_width)
 
     laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
     if engine == "prep" and len(directions) > 1 and len(whole.deliverables) >= FORK_FROM:
@@ -134,8 +139,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
 
         measured[smallest] = measure(whole, font=font, font_size=smallest, legend=legend, health=health,
                                      min_text=page.min_text, diff_legend=diff_legend)
-        got = map_forked(lambda d: lay(smallest, d, gaps[-1]), directions, "laying out")
-        laid.update({(smallest, d, gaps[-1]): placed for d, placed in zip(directions, got)})
+        got = map_forked(lambda d: lay(smallest, d, CUT_GAP), directions, "laying out")
+        laid.update({(smallest, d, CUT_GAP): placed for d, placed in zip(directions, got)})
     best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
     if best is not None:
         size, d, placed = best
@@ -155,34 +160,43 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     shared: dict = {}
     _Pager(whole, page, directions[0], font, smallest, legend, health, view, exit_tags, diff_legend, shared)
     flows: dict[str, tuple] = {}   # direction -> the whole drawing's layers and layout, in this process
-    done_best: dict[str, int] = {}  # the fewest pages a way finished with so far, in this process
 
-    def attempt(way: tuple[str, str]) -> list[Sheet] | None:
-        d, by = way
-        if d not in flows:
-            # one whole layout for every way: the one that did not fit one page (the order of
-            # its boxes is what the pieces keep; spacing and title do not change it)
-            done = laid.get((smallest, d, gaps[-1])) if not legend else None
-            flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
-                                                                                 page.min_text)
-        # a way is given up once it fills as many pages as the best so far
-        got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
-                    done_best.get("pages"), diff_legend=diff_legend, shared=shared)
-        if got is None:
-            return None
-        sheets = _finish(whole, *got)
-        done_best["pages"] = min(len(sheets), done_best.get("pages", len(sheets)))
-        return sheets
+    def paginate(reserve: bool) -> list[Sheet]:
+        done_best: dict[str, int] = {}  # the fewest pages a way finished with so far, in this process
 
-    from .._process import map_forked
+        def attempt(way: tuple[str, str]) -> list[Sheet] | None:
+            d, by = way
+            if d not in flows:
+                # one whole layout for every way: the one that did not fit one page (the order of
+                # its boxes is what the pieces keep; spacing and title do not change it)
+                done = (laid.get((smallest, d, CUT_GAP)) or lay(smallest, d, CUT_GAP)) if not legend else None
+                flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
+                                                                                     page.min_text)
+            # a way is given up once it fills as many pages as the best so far
+            got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
+                        done_best.get("pages"), diff_legend=diff_legend, shared=shared, reserve_legend=reserve)
+            if got is None:
+                return None
+            sheets = _finish(whole, *got)
+            done_best["pages"] = min(len(sheets), done_best.get("pages", len(sheets)))
+            return sheets
 
-    # on two cores each takes every other way of this order: both directions' ways shared
-    # out (a direction each left one core idle while the other's slower ways ran on)
-    order = sorted(tried, key=lambda w: (ways.index(w[1]), directions.index(w[0]) if ways.index(w[1]) % 2 == 0
-                                         else -directions.index(w[0])))
-    got = dict(zip(order, map_forked(attempt, order, "fitting to pages")))
-    results = [got[way] for way in tried if got[way] is not None]
-    best = min(results, key=len)   # the first of the fewest
+        from .._process import map_forked
+
+        # on two cores each takes every other way of this order: both directions' ways shared
+        # out (a direction each left one core idle while the other's slower ways ran on)
+        order = sorted(tried, key=lambda w: (ways.index(w[1]), directions.index(w[0]) if ways.index(w[1]) % 2 == 0
+                                             else -directions.index(w[0])))
+        got = dict(zip(order, map_forked(attempt, order, "fitting to pages")))
+        results = [got[way] for way in tried if got[way] is not None]
+        return min(results, key=len)   # the first of the fewest
+
+    # a legend goes on every page with room for it; only when none has, the first page keeps
+    # room for it (cs-lifecycle on A4 took a third page for the room its first page kept, with
+    # room to spare on the second)
+    best = paginate(reserve=False) if legend else None
+    if best is None or not any(s.layout.legend is not None for s in best):
+        best = paginate(reserve=True)
     # a relation between two pieces of one page: an arrow routed between them, not two markers
     return [replace(s, **dict(zip(("model", "layout", "markers"),
                                   wrapped(whole, s.model, s.layout, s.markers, s.number)))) for s in best]
@@ -202,19 +216,20 @@ def font_sizes(page: Page, font_size: float) -> list[float]:
 
 def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: float = 12.0):
     """(font size, direction, layout on the page) of the first way the
-    drawing `lay(font_size, direction, rank_gap) -> Layout` fits one page:
+    drawing `lay(font_size, direction, (rank_gap, lateral_gap)) -> Layout`
+    fits one page:
     the theme's font size, then smaller down to the page's minimum; the
     usual spacing, then ranks closer; the direction given, else LR and TB
     (the page's own first). None when it does not fit one page."""
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
-    found = _first_fit(page, lay, font_sizes(page, font_size), (1.0, PAGE_RANK_GAP), directions)
+    found = _first_fit(page, lay, font_sizes(page, font_size), PAGE_GAPS, directions)
     if found is None:
         return None
     size, d, placed = found
     return size, d, on_page(placed, page)
 
 
-def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], directions: list[str],
+def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[tuple[float, float], ...], directions: list[str],
                tried: dict | None = None):
     """(size, direction, layout) of the first of the sizes (largest first),
     gaps and directions whose layout `lay(size, direction, gap)` fits the
@@ -228,13 +243,23 @@ def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[float, ...], dir
     direction, gap)."""
     tried = {} if tried is None else tried
 
-    def fits(size: float, d: str, gap: float) -> bool:
+    def fits(size: float, d: str, gap: tuple[float, float]) -> bool:
         if (size, d, gap) not in tried:
             tried[size, d, gap] = lay(size, d, gap)
         placed = tried[size, d, gap]
         return placed.width <= page.inner_width and placed.height <= page.inner_height
 
-    directions = [d for d in directions if fits(sizes[-1], d, gaps[-1])]
+    def hopeless(size: float, d: str, gap: tuple[float, float]) -> bool:
+        """Boxes closer across the flow cannot help a drawing that, with the
+        same ranks, is already too long along it (a layout saved)."""
+        k = gaps.index(gap)
+        looser = gaps[k - 1] if k > 0 else None
+        if looser is None or looser[0] != gap[0] or (size, d, looser) not in tried:
+            return False
+        placed = tried[size, d, looser]
+        return (placed.width > page.inner_width) if d == "LR" else (placed.height > page.inner_height)
+
+    directions = [d for d in directions if not hopeless(sizes[-1], d, gaps[-1]) and fits(sizes[-1], d, gaps[-1])]
     if not directions:
         return None
     # the largest size that fits with the tightest gap, by bisection in each
@@ -292,6 +317,7 @@ class _Pager:
                                       min_text=page.min_text, diff_legend=diff_legend)
         self.sizes = shared["sizes"]
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
+        self.reserve_legend = True   # the first page keeps room for the legend (else: where there is room)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
@@ -329,10 +355,15 @@ class _Pager:
         self.title_size = (max(w for w, _ in got.titles.values()), max(h for _, h in got.titles.values()))
 
     def _legend_size(self) -> tuple[float, float]:
-        from .legend import block
+        from .legend import MARGIN as LEGEND_MARGIN, block, strip_fits
 
-        w, h, _ = block(self.sizes.legend, self.health, self.diff_legend, None, exits=self.view == "roadmap")
-        return w + 24.0, h + 24.0
+        exits = self.view == "roadmap"
+        # as `legend.place` puts it when no corner of the first page holds it: one row if that fits
+        row = strip_fits(self.sizes.legend, self.health, self.diff_legend, None, exits, self.page.inner_width)
+        if row is not None:
+            return row
+        w, h, _ = block(self.sizes.legend, self.health, self.diff_legend, None, exits=exits)
+        return w + 2 * LEGEND_MARGIN, h + 2 * LEGEND_MARGIN
 
     # -- markers
 
@@ -529,7 +560,8 @@ class _Pager:
         """Room above the pieces: the page's title, and on the first page the
         legend's height (a later page shows the legend only where a free
         corner holds it)."""
-        return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if self.legend and first else 0.0)
+        keep = self.legend and first and self.reserve_legend
+        return self.title_size[1] + TITLE_GAP + (self.legend_size[1] if keep else 0.0)
 
     def marker_counts(self, names: list[str]) -> tuple[int, int]:
         """How many markers a run gets before the pages are known, in and
@@ -659,13 +691,14 @@ def _most(total: int, fits, guess: int, least: int = 1, step: int | None = None)
 
 def _fill(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
           view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None,
-          diff_legend: bool = False, shared: dict | None = None):
+          diff_legend: bool = False, shared: dict | None = None, reserve_legend: bool = True):
     """(pager, pieces, pages as filled, how) of one way of cutting, from
     the fill's layouts (with provisional markers); None when they fill
     `beat` pages. `_finish` lays the pieces out with their final markers:
     the ways are compared by the pages they fill, and only the best one is
     finished (finishing lays out every piece again, a third of the cost)."""
     pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags, diff_legend, shared)
+    pager.reserve_legend = reserve_legend
     pager.beat = beat
     layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
@@ -862,11 +895,12 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     composed = Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=frames,
                       group_labels=frame_labels, title=Box(tw / 2, th / 2, tw, th), engine="prep",
                       direction=pager.direction, columns=tuple(columns))
-    if pager.legend:   # the first page keeps room for it; a later one where a free corner holds it
+    if pager.legend:   # where a free corner (or a row below) holds it; on the first page when it keeps room
         from .legend import place
 
-        keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, exits=pager.view == "roadmap")
-        if first or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
+        keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, exits=pager.view == "roadmap",
+                      room=page.inner_width)
+        if (first and pager.reserve_legend) or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
             composed = keyed
     sheet_model = Model(path=model.path, title=title, deliverables=deliverables, relations=tuple(relations),
                         groups=groups, comments=(), diagnostics=(), source=model.source, stages=stages)

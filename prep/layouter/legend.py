@@ -66,9 +66,13 @@ def texts(health: bool, diff: bool = False, stages: str | None = None) -> list[t
     return out
 
 
-def block(sizes: dict[str, tuple[float, float]], health: bool,
-          diff: bool = False, stages: str | None = None, exits: bool = False) -> tuple[float, float, list[LegendItem]]:
-    """The block's size and its items, relative to its top-left corner."""
+def block(sizes: dict[str, tuple[float, float]], health: bool, diff: bool = False, stages: str | None = None,
+          exits: bool = False, row: bool = False) -> tuple[float, float, list[LegendItem]]:
+    """The block's size and its items, relative to its top-left corner.
+    `row`: every entry in one row after the header (a strip: what a page
+    whose corners are all taken adds below its drawing)."""
+    if row:
+        return _strip(sizes, health, diff, stages, exits)
     items: list[LegendItem] = []
     hw, hh = sizes["legend-header"]
     items.append(LegendItem("header", HEADER, Box(PAD + hw / 2, PAD + hh / 2, hw, hh)))
@@ -110,20 +114,69 @@ def block(sizes: dict[str, tuple[float, float]], health: bool,
     return width + PAD, y - ROW_GAP + PAD, items
 
 
+def _strip(sizes, health, diff, stages, exits) -> tuple[float, float, list[LegendItem]]:
+    """The legend in one row (see `block`)."""
+    entries = [(True, e) for e in BOXES + ((EXIT,) if exits else ())] + [(False, e) for e in LINES]
+    if health:
+        entries += [(True, e) for e in health_row(health)]
+    if diff:
+        entries += [(True, e) for e in DIFF_BOXES] + [(False, e) for e in DIFF_LINES]
+    entries += [(True, e) for e in stage_boxes(stages)]
+    hw, hh = sizes["legend-header"]
+    h = max([hh] + [sizes[f"legend-{k}"][1] for _, (k, _) in entries])
+    mid = PAD + h / 2
+    items = [LegendItem("header", HEADER, Box(PAD + hw / 2, mid, hw, hh))]
+    x = PAD + hw + GAP
+    for boxed, (k, t) in entries:
+        w, th = sizes[f"legend-{k}"]
+        if boxed:
+            items.append(LegendItem(k, t, Box(x + w / 2, mid, w, th)))
+            x += w + GAP
+        else:
+            items.append(LegendItem(k, t, Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
+            x += LINE + 4 + w + GAP
+    return x - GAP + PAD, h + 2 * PAD, items
+
+
+MARGIN = 12.0   # the legend from the drawing's edge
+
+
+def strip_fits(sizes: dict[str, tuple[float, float]], health: bool, diff: bool, stages: str | None, exits: bool,
+               room: float) -> tuple[float, float] | None:
+    """The room (width, height) the one-row legend takes below a drawing
+    when it fits `room` across, else None."""
+    w, h, _ = _strip(sizes, health, diff, stages, exits)
+    return (w + 2 * MARGIN, h + 2 * MARGIN) if w + 2 * MARGIN <= room else None
+
+
 def place(layout: Layout, sizes: dict[str, tuple[float, float]], health: bool, diff: bool = False,
-          stages: str | None = None, exits: bool | None = None) -> Layout:
+          stages: str | None = None, exits: bool | None = None, room: float | None = None) -> Layout:
     """`layout` with the legend in the first free corner: top right, bottom
     right, bottom left, top left (below the title). `exits`: whether it
-    explains the "EXIT n" tag (default: when the layout has stage columns)."""
-    w, h, items = block(sizes, health, diff, stages, exits=bool(layout.columns) if exits is None else exits)
+    explains the "EXIT n" tag (default: when the layout has stage columns).
+    `room` (a page's width inside its margins): when no corner holds the
+    block, the legend as one row (a third of the block's height), in a
+    free corner or below the drawing, when that row fits the page across;
+    else the block below the drawing."""
+    exits = bool(layout.columns) if exits is None else exits
+    w, h, items = block(sizes, health, diff, stages, exits=exits)
     top = layout.title.bottom + 4 if layout.title is not None else 0.0
-    margin = 12.0
-    corners = [(layout.width - margin - w, top + margin), (layout.width - margin - w, layout.height - margin - h),
-               (margin, layout.height - margin - h), (margin, top + margin)]
+    margin = MARGIN
+
+    def free_corner(w: float, h: float) -> tuple[float, float] | None:
+        for x, y in [(layout.width - margin - w, top + margin), (layout.width - margin - w, layout.height - margin - h),
+                     (margin, layout.height - margin - h), (margin, top + margin)]:
+            if x >= 0 and y >= top and _free(layout, Box(x + w / 2, y + h / 2, w + 2 * SLACK, h + 2 * SLACK)):
+                return x, y
+        return None
+
     width, height = layout.width, layout.height
-    for x, y in corners:
-        if x >= 0 and y >= top and _free(layout, Box(x + w / 2, y + h / 2, w + 2 * SLACK, h + 2 * SLACK)):
-            break
+    spot = free_corner(w, h)
+    if spot is None and room is not None and strip_fits(sizes, health, diff, stages, exits, room) is not None:
+        w, h, items = _strip(sizes, health, diff, stages, exits)
+        spot = free_corner(w, h)
+    if spot is not None:
+        x, y = spot
     else:  # no free corner: below the drawing, at the left
         x, y = margin, layout.height + margin
         height = layout.height + h + 2 * margin

@@ -52,9 +52,12 @@ def note_carriers(model: Model) -> list[bool]:
     """For each relation, whether its route writes the relation's note.
     A statement `a, b ~> c [note: "..."]` gives every one of its relations
     the note; it is written once, beside the first relation into the last
-    deliverable the statement names."""
+    deliverable the statement names. The same note on the same relation
+    written by another statement too is written once (two identical texts,
+    one over the other, said nothing more)."""
     out = [False] * len(model.relations)
     done = set()
+    pairs = set()   # (source, target, kind, note) of the carriers so far
     relations = model.relations
     # the relations of one statement share its span (and its note)
     last_target: dict[tuple, str] = {}
@@ -66,8 +69,10 @@ def note_carriers(model: Model) -> list[bool]:
             continue
         key = (r.span, r.note)
         if key not in done and r.target == last_target[key]:
-            out[k] = True
             done.add(key)
+            pair = (r.source, r.target, r.kind, r.note)
+            out[k] = pair not in pairs
+            pairs.add(pair)
     return out
 
 

@@ -206,9 +206,10 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
     if page is not None:   # the one picture on one page, or a located usage error
         from ..layouter.fit import fit_one_page
 
-        def lay(size, d, gap=1.0):
+        def lay(size, d, gap=(1.0, 1.0)):
             return lay_out(u.model, direction=d, font=theme.font, font_size=size, legend=True, diff_legend=True,
-                           min_text=page.min_text, rank_gap=gap)
+                           min_text=page.min_text, rank_gap=gap[0], lateral_gap=gap[1],
+                           legend_room=page.inner_width)
 
         fitted = fit_one_page(page, lay, direction=direction, font_size=theme.font_size)
         if fitted is None:

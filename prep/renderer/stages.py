@@ -119,13 +119,14 @@ def stage_geometry(model: Model, *, direction: str = "LR", theme=None, engine: s
 
         measured = {}
 
-        def lay(size, d, gap=1.0):
+        def lay(size, d, gap=(1.0, 1.0)):
             measured[size] = got = measure(
                 model, font=theme.font, font_size=size, legend=legend, health=health,
                 titles=tuple(titles.values()), stage_legend=later, min_text=page.min_text)
             return lay_out(replace(model, title=widest), direction=d, font=theme.font, font_size=size,
                            min_text=page.min_text, engine=engine, legend=legend, health=health, sizes=got,
-                           stage_legend=later, exit_tags=True, rank_gap=gap)
+                           stage_legend=later, exit_tags=True, rank_gap=gap[0], lateral_gap=gap[1],
+                           legend_room=page.inner_width)
 
         fitted = fit_one_page(page, lay, direction=direction if direction_given else None,
                               font_size=theme.font_size)

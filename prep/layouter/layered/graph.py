@@ -16,7 +16,7 @@ Each phase reads what the earlier ones set and adds its own:
 from __future__ import annotations
 
 from . import incremental
-from .spec import BIG, ROADMAP_BIG, GraphSpec
+from .spec import BIG, LOOP_NOTE_SEP, NOTE_GAP, ROADMAP_BIG, GraphSpec
 
 
 class LayeredGraph:
@@ -46,14 +46,33 @@ class LayeredGraph:
         gid_of = {g: i for i, g in enumerate(self.group_names)}
         self.frame_key = {gid_of[g]: (f[2] + f[3]) / 2 for g, f in (spec.previous_groups or {}).items()
                           if g in gid_of} if self.previous is not None else {}
-        # a deliverable related to itself: its loop (and the note of the
-        # first such relation that writes one) takes room beside its box
+        # a deliverable related to itself: its loop, and the notes of such
+        # relations that write one, take room beside its box. Several notes
+        # stand side by side (LR: in a row under the box; TB: in a column
+        # right of it), each under (beside) its own loop (two statements'
+        # notes on one loop were written on top of each other):
+        # `loops[v]` is the size of that row (column), `loop_note_at[k]`
+        # where relation k's note starts in it
         self.loops: dict[int, tuple[float, float] | None] = {}
-        for s, t, _kind, note in spec.edges:
-            if s == t:
-                v = self.index[s]
-                if self.loops.get(v) is None:
-                    self.loops[v] = note
+        self.loop_note_at: dict[int, float] = {}
+        self.loop_notes: dict[int, int] = {}   # how many notes a loop's row holds
+        for k, (s, t, _kind, note) in enumerate(spec.edges):
+            if s != t:
+                continue
+            v = self.index[s]
+            had = self.loops.get(v)
+            if note is None:
+                self.loops.setdefault(v, None)
+                continue
+            self.loop_notes[v] = self.loop_notes.get(v, 0) + 1
+            if had is None:
+                self.loops[v], self.loop_note_at[k] = note, 0.0
+            elif self.lr:   # far enough apart not to read as one text
+                self.loop_note_at[k] = had[0] + LOOP_NOTE_SEP
+                self.loops[v] = (had[0] + LOOP_NOTE_SEP + note[0], max(had[1], note[1]))
+            else:
+                self.loop_note_at[k] = had[1] + NOTE_GAP
+                self.loops[v] = (max(had[0], note[0]), had[1] + NOTE_GAP + note[1])
         self.gdepth = []
         for g in range(len(self.group_names)):
             d, p = 0, self.gparent[g]

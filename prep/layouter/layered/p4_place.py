@@ -157,6 +157,8 @@ def rank_coordinates(lg) -> list[float]:
     for v, note in lg.loops.items():  # a loop's note is written under it, inside its rank (LR)
         if note is not None and lg.lr:
             width[lg.node_rank[v]] = max(width[lg.node_rank[v]], note[0] + 2 * NOTE_PAD)
+        elif note is not None and lg.loop_notes.get(v, 0) > 1:   # TB: a column of notes beside the box
+            width[lg.node_rank[v]] = max(width[lg.node_rank[v]], note[1] + 2 * NOTE_PAD)
     for w, (_k, (nw, nh)) in lg.note_at.items():  # a note is written inside its rank
         r = lg.node_rank[w]
         width[r] = max(width[r], (nw if lg.lr else nh) + 2 * NOTE_PAD)

@@ -49,6 +49,7 @@ def geometry(lg) -> Layout:
         frame_a[g] = (lo, hi)
     # the drawing's extent, then a margin (and the title) around it
     a_lo = min([a[v] - lg.ext_a[v] / 2 for v in range(lg.n_real)] +
+               [a[v] - row[0] / 2 for v, row in lg.loops.items() if row is not None and lg.lr] +
                [f[0] for f in frame_a if f is not None] +
                [f[0] for f in getattr(lg, "column_a", ())], default=0.0)
     b_lo = 0.0
@@ -103,14 +104,19 @@ def geometry(lg) -> Layout:
         lab = None
         if k not in by_index:  # a deliverable related to itself: a loop in the room beside its box
             nb, c = nodes[s], LOOP_REACH / 0.75  # a cubic reaches 3/4 of the way to its control points
-            if lg.lr:  # below it
-                pts = [(nb.x + 8, nb.bottom), (nb.x + 22, nb.bottom + c), (nb.x - 22, nb.bottom + c),
-                       (nb.x - 8, nb.bottom)]
+            row = lg.loops.get(lg.index[s])   # the loop's notes side by side; this one at `at`
+            at = lg.loop_note_at.get(k, 0.0)
+            if lg.lr:  # below it, over its note
+                nx = nb.x - (row[0] / 2 if row else 0.0) + at + (label[0] / 2 if label else 0.0)
+                ax = min(max(nx, nb.left + 10), nb.right - 10) if label else nb.x   # where it leaves the box
+                pts = [(ax + 8, nb.bottom), (nx + 22, nb.bottom + c), (nx - 22, nb.bottom + c), (ax - 8, nb.bottom)]
                 if label is not None:
-                    lab = Box(nb.x, nb.bottom + LOOP_REACH + NOTE_GAP + label[1] / 2, label[0], label[1])
-            else:  # right of it (below an exit criterion's tag, which is there too)
-                y = max(nb.y, nb.top + spec.tag_height + 11) if s in spec.room else nb.y
-                pts = [(nb.right, y - 8), (nb.right + c, y - 22), (nb.right + c, y + 22), (nb.right, y + 8)]
+                    lab = Box(nx, nb.bottom + LOOP_REACH + NOTE_GAP + label[1] / 2, label[0], label[1])
+            else:  # right of it, before its note (below an exit criterion's tag, which is there too)
+                y0 = max(nb.y, nb.top + spec.tag_height + 11) if s in spec.room else nb.y
+                y = y0 - (row[1] / 2 if row else 0.0) + at + (label[1] / 2 if label else 0.0)
+                ay = min(max(y, nb.top + 10), nb.bottom - 10) if label else y0   # where it leaves the box
+                pts = [(nb.right, ay - 8), (nb.right + c, y - 22), (nb.right + c, y + 22), (nb.right, ay + 8)]
                 if label is not None:
                     lab = Box(nb.right + LOOP_REACH + NOTE_GAP + label[0] / 2, y, label[0], label[1])
         w = next((w for w in chain[1:-1] if w in lg.note_at), None) if k in by_index else None

@@ -42,6 +42,7 @@ COLUMN_GAP = 6.0     # roadmap: between two stage columns
 LABEL_PAD = 6.0      # roadmap: a column's frame to its label
 LOOP_REACH = 24.0    # a deliverable related to itself: how far its loop reaches out of the box
 NOTE_GAP = 3.0       # a relation's note to its route (across the flow)
+LOOP_NOTE_SEP = 24.0  # between the notes of a loop's row (LR), two loops side by side
 NOTE_PAD = 6.0       # a note to the ends of the rank it is written in (along the flow)
 ANCHOR_PASSES = 8    # with a previous layout: passes towards the old places
 
