@@ -398,3 +398,14 @@ def test_pdf_and_powerpoint_pages_are_the_page(name, size, pages):
     assert deck.slide_height == pytest.approx(page.height * 12700, abs=200)
     svgs = render_as_is_to_be_pages(pair, "svg", page)
     assert len(svgs.files) == pages and f"{pages} " in svgs.summary()
+
+
+def test_an_option_after_the_double_dash_is_named(tmp_path, cli, monkeypatch):
+    """`prep render --diff OLD..NEW -- model.prep -o x.png`: click takes
+    everything after `--` as files, so `-o` was "a file"; the message said
+    "give one file after --" to someone who had given one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.prep").write_text("a, b -> c\n", encoding="utf-8")
+    r = cli("render", "--diff", "HEAD~1..HEAD", "--", "m.prep", "-o", "x.png")
+    assert r.exit_code == 2
+    assert "'-o' after -- is taken as a file: put the options before --" in r.output

@@ -572,3 +572,48 @@ def test_the_catalogue_benchmark_runs_at_a_small_size():
     assert r.returncode == 0, r.stderr[-2000:]
     rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and "| 60 |" in line]
     assert len(rows) == 3 and all(line.endswith("| exact |") for line in rows), r.stdout
+
+
+# --------------------------------------------------------------------------
+# a client's edits of the Measures sheet
+
+
+def _measures_book(tmp_path, edit) -> Path:
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-onboarding.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Measures"]
+    header = {c.value: c.column_letter for c in ws[1]}
+    row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == "定着率")
+    edit(lambda key: ws[f"{header[key]}{row}"])
+    book.save(path)
+    return path
+
+
+def test_a_threshold_typed_as_a_percentage_is_read_as_the_sheet_shows_it(tmp_path):
+    """Excel turns `70%` typed into a cell into the number 0.7 formatted
+    `0%`: the measure gets ">= 70%"'s meaning (a bare number is `>=`), not
+    0.7, which was "stricter than green" or a wrong colour."""
+    def edit(cell):
+        cell("green").value, cell("green").number_format = 0.7, "0%"
+        cell("lime").value, cell("lime").number_format = 0.525, "0.0%"
+
+    text = prep.import_catalogue(_measures_book(tmp_path, edit))
+    m = prep.loads(text, "m.prep").measures["定着率"]
+    assert (m.green.op, m.green.value, m.green.unit) == (">=", 70, "%")
+    assert (m.lime.value, m.lime.unit) == (52.5, "%")
+
+
+def test_a_bad_threshold_is_reported_at_its_own_cell(tmp_path):
+    """The model's complaint about a measure's threshold is shown at the
+    cell the client typed it in, not at the measure's name."""
+    def edit(cell):
+        cell("lime").value = "about half"
+        where.append(cell("lime").coordinate)
+
+    where: list[str] = []
+    path = _measures_book(tmp_path, edit)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    (d,) = [d for d in e.value.diagnostics if "about half" in d.message]
+    assert str(d.span).endswith(f"Measures!{where[0]}"), str(d.span)

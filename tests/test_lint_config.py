@@ -177,3 +177,34 @@ def test_a_bad_configuration_is_a_usage_error_for_every_command_that_lints(tmp_p
         assert "ignore must be a list of rule codes" in err and "internal error" not in err, (args, err)
         assert "Traceback" not in err
     assert not (tmp_path / "c.xlsx").exists()
+
+
+@pytest.mark.parametrize("config,where,caret_line", [
+    ('[lint]\nrules = { K201 = "off" \n', "prep.toml:2:24: error: not valid TOML", 'rules = { K201 = "off"'),
+    ('[lint]\n# the team\'s settings\nignore = ["K999"]\n', "prep.toml:3:12: error:", 'ignore = ["K999"]'),
+    ('[lint]\nselect = ["K"]\nselct = ["K"]\n', "prep.toml:3:1: error: unknown key 'selct'", 'selct = ["K"]'),
+    ('[lint.rules]\nK201 = "off"\n', "prep.toml:1:7: error: unknown key 'rules'", "[lint.rules]"),
+    ('[lint]\nknowhow-bottleneck.min-consumer = 4\n', "prep.toml:2:20: error:",
+     "knowhow-bottleneck.min-consumer = 4"),
+    ('[render]\ntheme = "dark"\n', "prep.toml:2:1: error: [render]: theme must be", 'theme = "dark"'),
+])
+def test_a_bad_configuration_is_shown_at_its_line_with_a_caret(tmp_path, config, where, caret_line):
+    """A mistake in prep.toml is an error like a mistake in a model:
+    `path:line:col`, the line, a caret under the key or value, a hint; not
+    a message about line 1 (render) or with no place at all (lint)."""
+    from conftest import run_prep
+
+    (tmp_path / "prep.toml").write_text(config, encoding="utf-8")
+    (tmp_path / "m.prep").write_text("deliverable a\na, b -> c\n", encoding="utf-8")
+    commands = [("render", "m.prep", "-o", "m.svg")]
+    if "[lint" in config:
+        commands.append(("lint", "m.prep"))
+    for args in commands:
+        r = run_prep(*args, cwd=tmp_path)
+        err = r.stderr.decode("utf-8")
+        assert r.returncode == 2, (args, err)
+        lines = err.splitlines()
+        assert lines[0].startswith(where), (args, err)
+        assert lines[1].strip() == caret_line.strip() and set(lines[2].strip()) == {"^"}, (args, err)
+        assert lines[-1].startswith("  hint: ") and "Traceback" not in err, (args, err)
+    assert not (tmp_path / "m.svg").exists()

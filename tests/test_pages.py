@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -220,10 +221,37 @@ def test_a_strip_is_wrapped_not_shrunk():
     page = parse_page("16:9")
     sheets = fit_pages(model, page)
     assert len(sheets) == 1 and sheets[0].font_size >= page.min_text
-    small = parse_page("200x150mm", min_text=9)
+    small = parse_page("190x150mm", min_text=9)
     sheets = fit_pages(model, small, direction="LR")
     check_sheets(model, sheets, small)
     assert sheets[0].split == "stages" and sheets[0].markers
+
+
+def test_a_synchronization_keeps_its_dashed_line_when_ranks_close_up():
+    """A page's layout puts ranks closer (13.8 pt): a `<~>` between two
+    neighbouring boxes was its two arrowheads touching, with no dashed line
+    left to say "coordination"; a `~>` kept 7 pt of line. Each keeps room
+    for its arrowheads and dashes, while input arrows stay close."""
+    from prep.renderer.dot import ARROW_LENGTH
+
+    text = "\n".join([f'deliverable s{i} "工程{i}の成果物\\nStep {i} output"' for i in range(1, 10)]
+                     + [f"s{i}, k{i} -> s{i + 1}" for i in range(1, 9)]
+                     + ["s9 <~> 承認", "s5, s4 ~> 調整結果"]) + "\n"
+    model = prep.loads(text, "chain.prep")
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page, direction="LR")
+    check_sheets(model, sheets, page)
+    gaps = {}
+    for s in sheets:
+        nodes = s.layout.nodes
+        for e in s.layout.edges:
+            if e.source in nodes and e.target in nodes:
+                a, b = nodes[e.source], nodes[e.target]
+                if abs(a.y - b.y) < 1:   # side by side: the route is the gap between them
+                    gaps[(e.source, e.target)] = (e.kind, b.left - a.right)
+    assert min(g for k, g in gaps.values() if k == "input") < 2 * ARROW_LENGTH   # the ranks did close up
+    assert gaps[("s9", "承認")][1] >= 2 * ARROW_LENGTH + 10
+    assert all(g >= ARROW_LENGTH + 10 for k, g in gaps.values() if k == "sync"), gaps
 
 
 def test_more_pages_are_titled_and_numbered():
@@ -283,6 +311,27 @@ def test_cli_svg_pages_are_numbered_files(tmp_path):
     texts = [(tmp_path / f).read_text(encoding="utf-8") for f in files]
     assert all('width="960pt" height="540pt"' in t for t in texts)
     assert "prep&#45;offpage" in "".join(texts) and ", p. 2" in "".join(texts)
+
+
+def test_cli_removes_the_pages_an_earlier_run_left(tmp_path):
+    """A model drawn on three slides, then (edited, or on a larger page) on
+    fewer: x-3.svg of the first run stayed beside the new x-1.svg, x-2.svg
+    and went into the deck as if it were a page of the model. The pages
+    this run did not write are removed, and the run says so; x.svg, which
+    a run without a page draws, is left alone."""
+    out = tmp_path / "x.svg"
+    src = str(ROOT / "examples/cs-lifecycle.prep")
+    got = run("render", src, "-o", str(out), "--page", "16:9")
+    many = sorted(p.name for p in tmp_path.iterdir())
+    assert got.returncode == 0 and len(many) > 1, got.stderr
+    (tmp_path / "x.svg").write_text("<svg/>", encoding="utf-8")   # the natural-size picture, drawn earlier
+    got = run("render", src, "-o", str(out), "--page", "A3")
+    assert got.returncode == 0, got.stderr
+    pages = int(re.search(r"(\d+) pages? of A3", got.stderr).group(1))
+    written = {f"x-{k}.svg" for k in range(1, pages + 1)} if pages > 1 else {"x.svg"}
+    assert {p.name for p in tmp_path.iterdir()} == written | {"x.svg"}
+    for name in set(many) - written:
+        assert f"removed {tmp_path / name}: a page of an earlier run" in got.stderr
 
 
 def test_cli_layout_json_names_its_page(tmp_path):
@@ -728,3 +777,38 @@ if fuzz is not None:
                     assert "warning:" in Pages(tuple(sheets), ()).summary()
                     continue
                 check_sheets(model, sheets, page)
+
+
+def _on_one_route(layout) -> list:
+    """Pairs of an input and a synchronization drawn on the same points."""
+    seen: dict[tuple, str] = {}
+    both = []
+    for e in layout.edges:
+        key = e.points if e.points[0] <= e.points[-1] else tuple(reversed(e.points))
+        if key in seen and (seen[key] == "input") != (e.kind == "input"):
+            both.append((e.source, e.target))
+        seen.setdefault(key, e.kind)
+    return both
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_an_input_and_a_synchronization_are_never_drawn_on_one_route(path):
+    """A box's input and its synchronization to one off-page marker were
+    drawn on the same route, the solid line over the dashes: a `<~>` and a
+    `->` read as one solid double arrow (cs-lifecycle's 成功計画 on its first
+    slide). The two lie half an arrowhead apart; so do `a -> b` and
+    `a <~> b` in any picture."""
+    model = prep.load(str(path))
+    for name in ("16:9", "A4"):
+        page = parse_page(name)
+        sheets = fit_pages(model, page)
+        check_sheets(model, sheets, page)
+        for s in sheets:
+            assert not _on_one_route(s.layout), (name, s.number, _on_one_route(s.layout))
+    both = prep.loads("a, c -> b\na <~> b\n", "m.prep")
+    for direction in ("LR", "TB"):
+        lay = prep.layout(both, direction=direction)
+        assert not _on_one_route(lay)
+        solid, dashed = [e for e in lay.edges if (e.source, e.target) == ("a", "b")]
+        across = (lambda p: p[1]) if direction == "LR" else (lambda p: p[0])
+        assert abs(across(solid.points[0]) - across(dashed.points[0])) >= 5.0 - 1e-9

@@ -498,3 +498,34 @@ def test_pdf_pictures_laid_out_for_the_page_only_when_that_saves_pages(monkeypat
 
     monkeypatch.setattr(pages, "render_pages", broken)
     assert [p.sheet for p in pdf_pictures(model, whole, None, page)][:2] == [None, None]
+
+
+def test_the_summary_counts_in_plain_english():
+    """The report's first lines said "8 warning", "1 findings", "1 groups"."""
+    model = prep.loads('group g {\n  knowhow k [owner: a]\n}\nk, x -> y\n', "m.prep")
+    md = build_report(model, "md")[0].decode()
+    assert "3 deliverables (1 knowhow), 2 relations (0 synchronization), 1 group\n" in md
+    counts = re.search(r"(\d+) (findings?): (\d+) (errors?), (\d+) (warnings?), \d+ info", md)
+    assert counts, md[:400]
+    for n, word in zip(counts.groups()[0::2], counts.groups()[1::2]):
+        assert word.endswith("s") == (n != "1"), counts.group(0)
+    assert counts.group(5) != "0"   # the one-owner knowhow: at least one warning
+
+
+def test_a_workspace_report_names_the_file_of_each_finding(tmp_path, monkeypatch):
+    """A model kept in several files: the findings table said "4:9", not in
+    which of the files (the deliverables table had a file column)."""
+    (tmp_path / "prep.toml").write_text("[lint]\n", encoding="utf-8")
+    (tmp_path / "main.prep").write_text('title "ws"\ninclude "teams/*.prep"\n', encoding="utf-8")
+    (tmp_path / "teams").mkdir()
+    (tmp_path / "teams" / "sales.prep").write_text("knowhow k [owner: one]\nk, a -> b\n", encoding="utf-8")
+    (tmp_path / "teams" / "cs.prep").write_text("b, c -> d\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    model = prep.load("main.prep")
+    md = build_report(model, "md")[0].decode()
+    rows = [line for line in md.splitlines() if line.startswith("| warning | K201 |")]
+    assert rows and rows[0].startswith("| warning | K201 | teams/sales.prep:1:9 |"), rows
+    html = build_report(model, "html")[0].decode()
+    assert "<td>teams/sales.prep:1:9</td>" in html
+    single = build_report(prep.loads("knowhow k [owner: one]\nk, a -> b\n", "m.prep"), "md")[0].decode()
+    assert "| warning | K201 | 1:9 |" in single   # one file: the line is enough

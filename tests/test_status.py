@@ -146,6 +146,22 @@ def test_status_view_labels_and_colours_the_measured_deliverables(files):
     assert drawn.deliverables["contract"] == model.deliverables["contract"]
 
 
+def test_a_customer_picture_says_whose_values_it_shows_and_as_of_when(files, tmp_path, cli):
+    """Two customers' pictures pasted into one deck had the same title:
+    the title names the customer and the date of its latest value."""
+    model_path, data = files
+    s = load_status(prep.load(str(model_path)), str(data))
+    assert status_view(s, s.customer("Delta"))[0].title == "status — Delta, 2026-11-01"
+    out = tmp_path / "acme.svg"
+    r = cli("render", str(model_path), "--status", str(data), "--customer", "ACME", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    texts = {t.text for t in ET.parse(out).getroot().iter(SVG + "text")}
+    assert "status — ACME, 2026-11-01" in texts
+    (tmp_path / "one.csv").write_text("measure,value\n合意率,85%\n", encoding="utf-8")
+    s = load_status(prep.load(str(model_path)), str(tmp_path / "one.csv"))
+    assert status_view(s, s.customers[0])[0].title == "status"   # no customer column: nothing to name
+
+
 # ------------------------------------------------------------------ CLI
 
 
@@ -214,6 +230,27 @@ def test_xlsx_data(files, tmp_path, cli):
     (acme,) = json.loads(r.output)["status"]
     assert acme["stage"] == "done" and {v["measure"]: v["value"] for v in acme["values"]} == {
         "合意率": 85, "定着率": 61, "解約日数": 2}
+
+
+def test_xlsx_percentages_are_read_as_the_sheet_shows_them(files, tmp_path, cli):
+    """A CS team types `85%` into Excel, which stores 0.85 formatted `0%`:
+    that is 85%, not 0.85 (which was red against `>= 80%`, and every
+    customer stayed in the first stage)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [("customer", "measure", "value"), ("ACME", "合意率", 0.85), ("ACME", "定着率", 0.615),
+                ("ACME", "解約日数", 2)]:
+        sheet.append(row)
+    sheet["C2"].number_format = "0%"
+    sheet["C3"].number_format = "0.0%"
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    r = cli("status", str(files[0]), "--data", str(path), "--format", "json")
+    assert r.exit_code == 0, r.output
+    (acme,) = json.loads(r.output)["status"]
+    assert {v["measure"]: v["value"] for v in acme["values"]} == {"合意率": 85, "定着率": 61.5, "解約日数": 2}
+    assert acme["stage"] == "done"
 
 
 def test_xlsx_errors_name_the_row(files, tmp_path):

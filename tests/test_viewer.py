@@ -286,3 +286,19 @@ def test_rule_links_only_where_the_rule_pages_are_published(tmp_path):
         assert r.returncode == 0 and err.startswith("prep: warning: PREP_RULES_URL=") and "Traceback" not in err, err
         rules = Page(out.read_text(encoding="utf-8")).json("prep-data")["rules"]
         assert rules and all(rule["url"] is None for rule in rules.values())
+
+
+def test_a_workspace_finding_names_its_file(tmp_path):
+    """A model kept in several files: the panel said "line 9:15" for a
+    finding, not in which file; each finding carries its file then (and the
+    page shows `teams/sales.prep:1:9`), a one-file model's does not."""
+    (tmp_path / "prep.toml").write_text("[lint]\n", encoding="utf-8")
+    (tmp_path / "main.prep").write_text('include "teams/*.prep"\n', encoding="utf-8")
+    (tmp_path / "teams").mkdir()
+    (tmp_path / "teams" / "sales.prep").write_text("knowhow k [owner: one]\nk, a -> b\n", encoding="utf-8")
+    (tmp_path / "teams" / "cs.prep").write_text("b, c -> d\n", encoding="utf-8")
+    _, page = _page(tmp_path, tmp_path / "main.prep")
+    k201 = [f for f in page.json("prep-data")["findings"] if f["code"] == "K201"]
+    assert k201 and k201[0]["file"].endswith("teams/sales.prep") and (k201[0]["line"], k201[0]["column"]) == (1, 9)
+    _, page = _page(tmp_path, EXAMPLES / "feature-addition-naive.prep")
+    assert all(f["file"] is None for f in page.json("prep-data")["findings"])

@@ -72,6 +72,22 @@ def test_group_includes_nested_groups(cli, model_file):
     assert drawn(cli, "--group", "下流") == {"a5", "a6"}
 
 
+def test_a_view_is_titled_with_what_it_shows(cli, model_file, tmp_path):
+    """A picture of part of a model carried the whole model's title (or
+    none) and read as the whole: --focus and --group say which part."""
+    from prep.language.views import focus, group_view
+
+    model = prep.load("m.prep")
+    assert focus(model, "a3", 1).title == "around a3 (depth 1)"
+    assert group_view(model, "下流").title == "Downstream"
+    titled = prep.loads('title "見積"\n' + MODEL, "t.prep")
+    assert group_view(titled, "上流").title == "見積 — 上流"
+    result = cli("render", "m.prep", "--focus", "a3", "--depth", "1", "-o", "f.svg")
+    assert result.exit_code == 0, result.output
+    texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", (tmp_path / "f.svg").read_text(encoding="utf-8"))
+    assert "around a3 (depth 1)" in texts
+
+
 def test_group_view_keeps_its_frame_in_the_svg(cli, model_file, tmp_path):
     result = cli("render", "m.prep", "--group", "下流", "-o", "g.svg")
     assert result.exit_code == 0, result.output

@@ -280,6 +280,8 @@ def test_part_and_by_file_views_through_the_api(three):
     assert set(view.deliverables) == {"提案書", "受注", "価格表", "導入計画"}
     assert neighbours == {"価格表", "導入計画"}
     assert view.deliverables["価格表"].display == "価格表\n(delivery.prep)"
+    # the picture is titled with the part it shows
+    assert view.title == "受注から導入まで — sales.prep"
     grouped = by_file(model)
     assert {n: d.group for n, d in grouped.deliverables.items()}["定着"] == "success.prep"
     with pytest.raises(PrepError) as e:

@@ -31,8 +31,8 @@ from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
 from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
 from .cells import CellSpan, cell_span, from_csv_cell, quote, read_list, read_text
-from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, RELATION_KIND_BY_NAME, RELATIONS,
-                      TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
+from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, MEASURES, RELATION_KIND_BY_NAME,
+                      RELATIONS, TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
 
 ARROWS = {"input": "->", "sync": "~>", "mutual": "<~>"}
 
@@ -73,8 +73,22 @@ class _Cell:
         return self.raw.at(self.line, self.key)
 
 
+class _Attributed:
+    """Where a line came from (its row's name cell) and where each of its
+    attributes did: `lime: ">= 45%"` from the lime cell, so the model's
+    complaint about a threshold is shown at that cell, not at the name."""
+
+    __slots__ = ("cell", "attributes")
+
+    def __init__(self, cell: _Cell, attributes: dict[str, _Cell]):
+        self.cell, self.attributes = cell, attributes
+
+    def span(self) -> CellSpan:
+        return self.cell.span()
+
+
 def _span(place) -> Span:
-    return place.span() if isinstance(place, _Cell) else place
+    return place.span() if isinstance(place, (_Cell, _Attributed)) else place
 
 
 class _Problems:
@@ -203,11 +217,28 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
             if table.key in found:
                 problems.note(cell_span(path, ws.title, 1, 1), f"a second {table.en} sheet; it is ignored")
                 continue
-            found[table.key] = _table(table, path, ws.title, ws.iter_rows(values_only=True), problems, csv=False)
+            rows = _as_shown(ws) if table is MEASURES else ws.iter_rows(values_only=True)
+            found[table.key] = _table(table, path, ws.title, rows, problems, csv=False)
         title = book.properties.title or None
     finally:
         book.close()
     return found, title
+
+
+def _as_shown(ws):
+    """The rows' values, a percentage as the sheet shows it: a client who
+    types `60%` into a threshold cell gets the number 0.6 formatted `0%`,
+    which is "60%" to them (and to the measure), not "0.6". Only for the
+    Measures sheet: reading each cell's format costs time on a large one."""
+    for row in ws.iter_rows():
+        values = []
+        for c in row:
+            v = c.value
+            if (isinstance(v, (int, float)) and not isinstance(v, bool)
+                    and "%" in (getattr(c, "number_format", None) or "")):
+                v = ("%.10f" % (v * 100)).rstrip("0").rstrip(".") + "%"
+            values.append(v)
+        yield values
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
@@ -624,12 +655,18 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
                 known(of, r.at("of"), f"measure '{name}' is of")
             if source is not None:
                 known(source, r.at("from"), f"measure '{name}' is from")
+            cells = {key: r.at(column) for key, column in _MEASURE_CELLS.items()}
             measures[name] = (r.text("label"), of, source, r.text("target"), r.text("green"), r.text("lime"),
                               r.text("yellow"), r.text("dear"), tuple(dict.fromkeys(r.names("owners") or ())),
-                              r.text("note"), r.at("name"))
+                              r.text("note"), _Attributed(r.at("name"), cells))
     if problems.errors:
         return "", []
     return _write(title, stages, groups, decls, relations, source_comments, measures)
+
+
+# a measure's attribute in the model -> its column on the Measures sheet
+_MEASURE_CELLS = {"of": "of", "from": "from", "target": "target", "green": "green", "lime": "lime",
+                  "yellow": "yellow", "dear": "dear", "owner": "owners", "note": "note"}
 
 
 def _name(name: str) -> str:
@@ -763,12 +800,17 @@ def _checked_model(text: str, origins: list, path: str) -> str:
     from ..language import loads
     from ..language.fmt import format_text
 
-    def at_cell(diagnostics) -> list[Diagnostic]:
+    def at_cell(diagnostics, checked: str) -> list[Diagnostic]:
+        keys = _attribute_keys(checked, path) if any(isinstance(o, _Attributed) for o in origins) else {}
         out = []
         for d in diagnostics:
             i = d.span.line - 1
-            origin = _span(origins[i]) if 0 <= i < len(origins) and origins[i] is not None else Span(path, 1, 1, 1, 1)
-            out.append(Diagnostic(d.code, d.severity, d.message, origin, d.name, d.subject, d.hint))
+            origin = origins[i] if 0 <= i < len(origins) else None
+            if isinstance(origin, _Attributed):
+                key = _key_at(keys.get(d.span.line, ()), d.span.column)
+                origin = origin.attributes.get(key, origin.cell)
+            place = _span(origin) if origin is not None else Span(path, 1, 1, 1, 1)
+            out.append(Diagnostic(d.code, d.severity, d.message, place, d.name, d.subject, d.hint))
         return out
 
     try:
@@ -782,10 +824,35 @@ def _checked_model(text: str, origins: list, path: str) -> str:
     try:
         model = loads(out, path, strict=False)
     except PrepError as e:
-        raise PrepError(at_cell(e.diagnostics)) from None
+        raise PrepError(at_cell(e.diagnostics, out)) from None
     if model.errors:
-        raise PrepError(at_cell(model.errors))
+        raise PrepError(at_cell(model.errors, out))
     return out if out is not text else format_text(text, path)
+
+
+def _attribute_keys(text: str, path: str) -> dict[int, list[tuple[int, str]]]:
+    """Line -> [(column, key)] of every attribute written on it (only when
+    an error is to be placed: a second parse of the model's text)."""
+    from ..language.parse import parse_statements
+
+    try:
+        statements, _ = parse_statements(text, path)
+    except PrepError:
+        return {}
+    keys: dict[int, list[tuple[int, str]]] = {}
+    for st in statements:
+        for a in getattr(st, "attrs", None) or ():
+            keys.setdefault(a.key_span.line, []).append((a.key_span.column, a.key))
+    return keys
+
+
+def _key_at(keys, column: int) -> str | None:
+    """The attribute whose text holds `column`: the last to start before it."""
+    found = None
+    for start, key in sorted(keys):
+        if start <= column:
+            found = key
+    return found
 
 
 class CatalogueNote(UserWarning):

@@ -62,7 +62,6 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
     """Theme, direction and legend for one model: the command line wins over
     [render] in the model's prep.toml / pyproject.toml, which wins over the
     built-in defaults (`default_legend`: stage pictures have a key unless asked not to)."""
-    from ..language.diagnostics import PrepError
     from ..linter.settings import LintConfigError
     from ..renderer.dot import THEMES
     from ..renderer.theme import RenderConfigError, RenderSettings, settings_for
@@ -70,9 +69,7 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
     try:
         found = settings_for(src)
     except (RenderConfigError, LintConfigError) as e:
-        path, _, message = str(e).partition(": ")
-        raise PrepError.at(path, message or str(e), name="config-error",
-                           hint="see docs/embedding.md#themes for the [render] settings") from None
+        raise config_error(e) from None
     return RenderSettings(
         source=found.source,
         theme=THEMES[theme] if theme is not None else found.theme,
@@ -91,7 +88,21 @@ def _lint_settings(path: str) -> dict:
         return {"select": settings.select, "ignore": settings.ignores_for(path),
                 "options": dict(settings.options), "severity": dict(settings.severity)}
     except LintConfigError as e:  # a bad prep.toml: what `prep lint` says of it, exit 2 (it was an "internal error")
-        raise click.UsageError(str(e)) from None
+        raise config_error(e) from None
+
+
+def config_error(e: ValueError):
+    """A bad prep.toml / pyproject.toml as a PrepError at the line of the
+    key or value it refuses, with that line, a caret and a hint."""
+    from ..language.diagnostics import PrepError
+    from ..linter.config_errors import hint_for, located
+
+    message = str(e)
+    found = located(message, hint_for(message))
+    if found is not None:
+        return found
+    path, _, detail = message.partition(": ")
+    return PrepError.at(path, detail or message, name="config-error", hint=hint_for(message))
 
 
 def _diff_pairs(args: tuple[str, ...]):

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import _lint_settings
+from .common import _lint_settings, config_error
 
 
 def catalogue_target(output: str) -> str:
@@ -46,7 +46,6 @@ def export(source, output, language, rules_url):
     """
     from .. import api
     from ..catalogue.export import to_csv, to_xlsx
-    from ..language.diagnostics import PrepError
     from ..linter.rule import RULES_URL_VARIABLE
     from ..linter.settings import LintConfigError
     from ..renderer.output import write_output
@@ -58,9 +57,7 @@ def export(source, output, language, rules_url):
     try:
         findings = list(api.lint(model, **_lint_settings(source)))
     except LintConfigError as e:
-        path, _, message = str(e).partition(": ")
-        raise PrepError.at(path, message or str(e), name="config-error",
-                           hint="see docs/configuration.md for the lint settings") from None
+        raise config_error(e) from None
     url = rules_url or os.environ.get(RULES_URL_VARIABLE) or None
     # every file is made before the first is written: an error writes nothing
     if target == "xlsx":

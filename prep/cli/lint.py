@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import EXIT_ERROR, EXIT_OK
+from .common import EXIT_ERROR, EXIT_OK, report_error
 
 LINT_FORMATS = ("text", "json", "sarif", "github")
 
@@ -111,6 +111,12 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
 
             reports = [only_new(r, base_rev, overrides) for r in reports]
     except LintConfigError as e:
+        from ..linter.config_errors import hint_for, located
+
+        found = located(str(e), hint_for(str(e)))  # a bad prep.toml: at its line
+        if found is not None:
+            report_error(found, "prep lint")
+            ctx.exit(EXIT_ERROR)
         _lint_usage(ctx, str(e))
         return
     if not reports:

@@ -51,7 +51,28 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
         write_output(path, data, inputs=inputs)
         if path != "-":
             click.echo(f"wrote {path}", err=True)
+    for path in _stale_pages(out_path, len(pages.files)):
+        os.remove(path)
+        click.echo(f"removed {path}: a page of an earlier run, not of this one", err=True)
     click.echo(f"{src}: {pages.summary()}", err=True)
+
+
+def _stale_pages(out_path: str, count: int) -> list[str]:
+    """The numbered pages an earlier run wrote under this name that this run
+    did not replace: x-3.png after a run of two pages, x-1.png, x-2.png
+    after a run of one (x.png). Left there, they were pasted into a deck as
+    if they were the model's pages. (x.png itself, which a run without a
+    page may have drawn on purpose, is left alone.)"""
+    from ..renderer.pages import page_file_name
+
+    if out_path == "-":
+        return []
+    stale = []
+    k = count + 1 if count > 1 else 1
+    while os.path.isfile(page_file_name(out_path, k, 2)):
+        stale.append(page_file_name(out_path, k, 2))
+        k += 1
+    return stale
 
 
 def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, look, *, stable_file=None,

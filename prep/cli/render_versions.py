@@ -22,7 +22,9 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
 
     pairs = _diff_pairs(files)
     if len(pairs) != 1:
-        raise click.UsageError("--diff draws one model's change: give one file after --")
+        options = [f for f in files if f.startswith("-") and f != "--"]
+        raise click.UsageError("--diff draws one model's change: give one file after --" + (
+            f"; '{options[0]}' after -- is taken as a file: put the options before --" if options else ""))
     (old_rev, old_path), (new_rev, new_path) = pairs[0]
     _check_some_side(old_rev, old_path, new_rev, new_path)
     old, old_label = _model_at(old_rev, old_path)

@@ -184,16 +184,23 @@ def relation_note_rows(model: Model) -> list[tuple[str, str, str, str]]:
 def _summary(model: Model, findings: list[Diagnostic] | None) -> list[str]:
     n_knowhow = sum(1 for d in model.deliverables.values() if d.kind == KNOWHOW)
     n_sync = sum(1 for r in model.relations if r.kind != "input")
-    lines = [f"{len(model.deliverables)} deliverables ({n_knowhow} knowhow), "
-             f"{len(model.relations)} relations ({n_sync} synchronization), {len(model.groups)} groups"]
+    lines = [f"{_count(len(model.deliverables), 'deliverable')} ({n_knowhow} knowhow), "
+             f"{_count(len(model.relations), 'relation')} ({n_sync} synchronization), "
+             f"{_count(len(model.groups), 'group')}"]
     if findings is None:
         lines.append("lint: not available in this installation")
     else:
         c = {"error": 0, "warning": 0, "info": 0}
         for f in findings:
             c[f.severity] = c.get(f.severity, 0) + 1
-        lines.append(f"{len(findings)} findings: {c['error']} error, {c['warning']} warning, {c['info']} info")
+        lines.append(f"{_count(len(findings), 'finding')}: {_count(c['error'], 'error')}, "
+                     f"{_count(c['warning'], 'warning')}, {c['info']} info")
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 finding", "8 warnings" (the report said "8 warning", "1 findings")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass(frozen=True)
@@ -277,7 +284,8 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[
             out.append(f"<tr><th>{head}</th><td>{cell}</td></tr>")
         out.append("</tbody></table>")
         # a class of its own: "prep-findings" is the model's whole table
-        out.append(findings_table_html(part.findings).replace('class="prep-findings"', 'class="prep-stage-findings"', 1)
+        table = findings_table_html(part.findings, with_path=_has_files(model))
+        out.append(table.replace('class="prep-findings"', 'class="prep-stage-findings"', 1)
                    if part.findings else
                    '<p class="prep-no-findings">No findings in this stage.</p>')
         out.append(f'<div class="diagram prep-frame">{_inline_svg(pictures[part.name], f"stage-{i}")}</div>')
@@ -344,7 +352,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
     if health is not None:
         out += _health_html(*health)
     out.append('<h2 id="findings">Findings</h2>')
-    out.append(findings_table_html(findings) if findings is not None
+    out.append(findings_table_html(findings, with_path=_has_files(model)) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
     out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{escape(why)}</p>']
     if spots:
@@ -400,7 +408,8 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
                 out += [_md_cell(part.note), ""]
             out += [f"- deliverables: {_md_cell(', '.join(_names(model, part.members)) or 'none')}",
                     f"- exit criteria: {_md_cell(', '.join(_names(model, part.exits)) or 'none')}", ""]
-            out.append(findings_table_markdown(part.findings) if part.findings else "No findings in this stage.\n")
+            out.append(findings_table_markdown(part.findings, with_path=_has_files(model)) if part.findings
+                       else "No findings in this stage.\n")
             label = part.label.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
             out += [f"![{label}]({pictures[part.name]})", ""]
     if health is not None:
@@ -411,7 +420,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
         if picture_name is not None:
             out += [f"![health]({picture_name})", ""]
     out += ["## Findings", ""]
-    out.append(findings_table_markdown(findings) if findings is not None
+    out.append(findings_table_markdown(findings, with_path=_has_files(model)) if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
     head, spots, why = hotspot_table(model, findings)
     out += ["## Hotspots", "", why, ""]
@@ -595,12 +604,17 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
                             "Lint is not available in this installation; no findings were computed."))
     else:
         rows = []
+        # a workspace's finding is in one of its files: "9:15" alone did not say which
+        files = _has_files(model)
         for d in sort_findings(findings):
             subject = model.deliverables[d.subject].display if d.subject in model.deliverables else d.subject or ""
-            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), f"{d.span.line}:{d.span.column}",
+            where = f"{d.span.line}:{d.span.column}"
+            if files:
+                where = f"{d.span.path.replace(chr(92), '/')}:{where}"
+            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), where,
                          subject, d.message + (f"\nhint: {d.hint}" if d.hint else "")))
         tables.append(Table("Findings", None, ("severity", "code", "where", "deliverable", "message"),
-                            (8, 15, 6, 17, 54), tuple(rows), "No findings."))
+                            (8, 13, 17, 15, 47) if files else (8, 15, 6, 17, 54), tuple(rows), "No findings."))
     head, spots, why = hotspot_table(model, findings)
     tables.append(Table("Hotspots", why, tuple(head), tuple(2 if h == "why" else 1 for h in head)
                         if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),

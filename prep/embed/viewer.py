@@ -141,6 +141,7 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
     # each rule's text once (a model has many findings of few rules; `prep serve` sends it all on every save)
     rules: dict[str, dict] = {}
     url = rules_url() if ordered else None
+    several_files = len(getattr(model, "files", ()) or ()) > 1
     for i, f in enumerate(ordered):
         if f.code not in rules:
             info = _rule_info(f.code, url)
@@ -149,6 +150,8 @@ def viewer_data(model: Model, findings: list[Diagnostic], layout, svg: bytes | s
         records.append({"code": f.code, "name": f.name, "severity": f.severity, "message": f.message,
                         "hint": f.hint, "subject": f.subject if f.subject in model.deliverables else None,
                         "line": f.span.line, "column": f.span.column,
+                        # a workspace: which of its files ("line 9:15" did not say)
+                        "file": f.span.path.replace("\\", "/") if several_files else None,
                         "rule": f.code if f.code in rules else None})
         if f.subject in model.deliverables:
             by_subject.setdefault(f.subject, []).append(i)

@@ -124,13 +124,20 @@ def _xlsx_rows(path: str):
                            hint="give an .xlsx saved by Excel or LibreOffice, or a CSV") from None
     sheet = book.worksheets[0]
     rows = []
-    for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        rows.append((i, ["" if v is None else _cell_text(v) for v in row]))
+    for i, row in enumerate(sheet.iter_rows(), start=1):
+        rows.append((i, ["" if c.value is None else _cell_text(c.value, getattr(c, "number_format", None))
+                         for c in row]))
     book.close()
     return rows
 
 
-def _cell_text(v) -> str:
+def _cell_text(v, number_format: str | None = None) -> str:
+    """A cell as the sheet shows it: a value typed as `52%` is the number
+    0.52 formatted `0%` to Excel, and "52%" to the measure (0.52 was red
+    against `>= 60%`, and a customer at 96% of licences was stuck in the
+    first stage)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (number_format or ""):
+        return ("%.10f" % (v * 100)).rstrip("0").rstrip(".") + "%"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if hasattr(v, "isoformat"):

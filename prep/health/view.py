@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..language.diagnostics import visible
 from .evaluate import NO_DATA, CustomerStatus, Status
 
 
@@ -33,4 +34,15 @@ def status_view(status: Status, customer: CustomerStatus):
                 lines.append(f"{_one_line(m.name)}: {_one_line(v.text)}" + (f" ({v.colour})" if v.colour else ""))
         deliverables[name] = replace(d, label="\n".join(lines))
         health[name] = colour
-    return replace(model, deliverables=deliverables), health
+    return replace(model, deliverables=deliverables, title=_title(model.title, customer)), health
+
+
+def _title(title: str | None, customer: CustomerStatus) -> str | None:
+    """The picture says whose values it shows, and as of when: two
+    customers' pictures pasted into one deck looked the same at the top."""
+    if customer.customer is None:
+        return title
+    dates = [v.date for v in customer.values.values() if v.date]
+    # a customer's name is data, not model text: no control character reaches the picture
+    who = visible(_one_line(customer.customer)).replace("\t", " ") + (f", {visible(max(dates))}" if dates else "")
+    return f"{title} — {who}" if title else who

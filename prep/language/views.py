@@ -133,14 +133,27 @@ def focus(model: Model, name: str, depth: int = 2) -> Model:
                     seen[m] = seen[n] + 1
                     todo.append(m)
         keep.update(seen)
-    return subset(model, keep)
+    return _titled(subset(model, keep), f"around {_first_line(model.deliverables[name].display)} (depth {depth})")
 
 
 def group_view(model: Model, group: str) -> Model:
     """The deliverables of one group (and its nested groups)."""
     if group not in model.groups:
         raise _unknown(model, "group", group, model.groups)
-    return subset(model, set(model.group_members(group)))
+    g = model.groups[group]
+    return _titled(subset(model, set(model.group_members(group))), _first_line(g.label or g.name))
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.split("\n") if line.strip()), text)
+
+
+def _titled(view: Model, what: str) -> Model:
+    """A view titled with what it shows ("... — 営業部 Sales"): a picture of
+    one part carried the whole model's title and read as the whole."""
+    from dataclasses import replace
+
+    return replace(view, title=f"{view.title} — {what}" if view.title else what)
 
 
 def _without_implied(pairs: dict[tuple[str, str], list], order: list[str]) -> dict[tuple[str, str], list]:
@@ -326,6 +339,7 @@ def part(model: Model, file: str) -> tuple[Model, set[str]]:
             keep.add(r.target)
     neighbours = keep - own
     view = subset(model, keep)
+    view = _titled(view, file_label(model, file))
     if neighbours:
         deliverables = {n: (replace(d, label=f"{d.display}\n({file_label(model, file_of(model, n))})") if n in neighbours else d)
                         for n, d in view.deliverables.items()}

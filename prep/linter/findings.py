@@ -82,7 +82,7 @@ def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = Fal
     return "\n".join(out)
 
 
-def findings_table_markdown(findings: Iterable[Diagnostic]) -> str:
+def findings_table_markdown(findings: Iterable[Diagnostic], *, with_path: bool = False) -> str:
     rows = sort_findings(findings)
     if not rows:
         return "No findings.\n"
@@ -93,7 +93,10 @@ def findings_table_markdown(findings: Iterable[Diagnostic]) -> str:
     out = ["| severity | code | where | deliverable | message |", "|---|---|---|---|---|"]
     for d in rows:
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
-        out.append(f"| {cell(d.severity)} | {cell(d.code)} | {d.span.line}:{d.span.column} | "
+        where = f"{d.span.line}:{d.span.column}"
+        if with_path:
+            where = f"{d.span.path}:{where}"
+        out.append(f"| {cell(d.severity)} | {cell(d.code)} | {cell(where)} | "
                    f"{cell(d.subject or '')} | {cell(message)} |")
     return "\n".join(out) + "\n"
 

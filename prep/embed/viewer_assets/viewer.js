@@ -363,7 +363,8 @@
       more.addEventListener("keydown", function (e) { e.stopPropagation(); });
       li.appendChild(more);
     }
-    li.appendChild(h("div", {"class": "prep-muted"}, "line " + f.line + ":" + f.column));
+    li.appendChild(h("div", {"class": "prep-muted"},
+                     (f.file ? f.file + ":" : "line ") + f.line + ":" + f.column));
     return li;
   }
   function renderDetails() {

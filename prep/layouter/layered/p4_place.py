@@ -10,6 +10,8 @@ from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, LOOP
 
 
 ROUTE_GAP_FLOOR = 0.6   # the smallest share of VIRTUAL_SEP a lateral_gap leaves between routes
+SYNC_GAP = 30.0         # the least room for a synchronization between two ranks: two 7 pt arrowheads, dashes
+SYNC_GAP = 30.0         # the least room for a synchronization between two ranks: two 7 pt arrowheads, dashes
 
 
 def place(lg) -> None:
@@ -185,6 +187,24 @@ def rank_coordinates(lg) -> list[float]:
                 band = lg.glabel[g][1] + GROUP_PAD * (lg.gdepth[g] + 2)
                 gap[s[0] - 1] = max(gap[s[0] - 1], rank_sep + band)
                 lg.band[s[0]] = max(lg.band[s[0]], band)
+    # a synchronization between neighbouring ranks keeps room for its
+    # arrowheads and some of its dashes: at a page's closer ranks (13.8 pt)
+    # a <~> was two arrowheads touching, its dashed line (what says
+    # "coordination") gone
+    for u, v, k, _rev in lg.edges:
+        if lg.spec.edges[k][2] != "input" and lg.node_rank[v] == lg.node_rank[u] + 1:
+            r = lg.node_rank[u]
+            slack = (width[r] - lg.ext_a[u]) / 2 + (width[r + 1] - lg.ext_a[v]) / 2
+            gap[r] = max(gap[r], SYNC_GAP - slack)
+    # a synchronization between neighbouring ranks keeps room for its
+    # arrowheads and some of its dashes: at a page's closer ranks (13.8 pt)
+    # a <~> was two arrowheads touching, its dashed line (what says
+    # "coordination") gone
+    for u, v, k, _rev in lg.edges:
+        if lg.spec.edges[k][2] != "input" and lg.node_rank[v] == lg.node_rank[u] + 1:
+            r = lg.node_rank[u]
+            slack = (width[r] - lg.ext_a[u]) / 2 + (width[r + 1] - lg.ext_a[v]) / 2
+            gap[r] = max(gap[r], SYNC_GAP - slack)
     lg.rank_width = width
     if lg.spec.columns is not None:
         return column_coordinates(lg, width, gap, depth)

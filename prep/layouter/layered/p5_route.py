@@ -133,6 +133,7 @@ def geometry(lg) -> Layout:
             mx, my = pts[mid]
             lab = Box(mx + label[0] / 2 + 3, my - label[1] / 2 - 2, label[0], label[1])
         edges.append(Route(s, t, kind, tuple(pts), lab))
+    _apart(edges, lg.lr)
     xs = [bx.right for bx in nodes.values()] + [bx.right for bx in groups.values()]
     ys = [bx.bottom for bx in nodes.values()] + [bx.bottom for bx in groups.values()]
     xs += [c.frame.right for c in columns]
@@ -159,6 +160,30 @@ def geometry(lg) -> Layout:
     return Layout(width=width, height=height, nodes=nodes, edges=tuple(edges), groups=groups,
                   group_labels=group_labels, title=title, engine="prep",
                   direction="LR" if lg.lr else "TB", columns=tuple(columns))
+
+
+PARALLEL_APART = 5.0   # an input and a synchronization on one route: this far apart (an arrowhead's width)
+
+
+def _apart(edges: list[Route], lr: bool) -> None:
+    """An input and a synchronization between the same two boxes on the
+    same route (`a -> b` and `a <~> b`; on a page, a box's input and its
+    synchronization to one off-page marker) were drawn on top of each other,
+    the solid line over the dashes: one solid double arrow. Each is moved
+    half an arrowhead's width to its side, across the flow."""
+    first: dict[tuple, int] = {}
+    moved: set[tuple] = set()
+    for i, e in enumerate(edges):
+        if len(e.points) < 2:
+            continue
+        key = (e.points if e.points[0] <= e.points[-1] else tuple(reversed(e.points)))
+        j = first.setdefault(key, i)
+        if j != i and key not in moved and (edges[j].kind == "input") != (e.kind == "input"):
+            moved.add(key)
+            for k, d in ((j, -PARALLEL_APART / 2), (i, PARALLEL_APART / 2)):
+                dx, dy = (0.0, d) if lr else (d, 0.0)
+                edges[k] = Route(edges[k].source, edges[k].target, edges[k].kind,
+                                 tuple((x + dx, y + dy) for x, y in edges[k].points), edges[k].label)
 
 
 def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:

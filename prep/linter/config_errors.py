@@ -1,0 +1,102 @@
+"""A bad prep.toml / pyproject.toml as an error like any other: at its
+`path:line:col`, with the line and a caret and a hint, not a one-line
+message at the top of the file.
+
+The settings code raises `LintConfigError` / `RenderConfigError` with a
+message that starts with the file (`prep.toml: [lint]: ...`) and names the
+key or value it refuses (`unknown key 'selct'`, `theme must be one of ...,
+not 'dark'`, tomllib's `(at line 2, column 24)`); `located` finds that key
+or value in the file's text."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..language.diagnostics import PrepError
+
+LINT_HINT = "see docs/configuration.md for the [lint] settings"
+RENDER_HINT = "see docs/embedding.md#themes for the [render] settings"
+TOML_HINT = "fix the TOML syntax at the caret (https://toml.io)"
+
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+_SECTION = re.compile(r"^(\[[\w.-]+\]): ")
+_NAMED_IN = re.compile(r" in (\S+\.toml): (\[[\w.-]+\])")
+_SECTION_NAMED = re.compile(r"unknown section (\[[\w.-]+)\]")
+_LEADING_KEY = re.compile(r"^([\w-]+(?:\.[\w-]+)*)(?: must |: | of )")
+_QUOTED = re.compile(r"'([^'\n]+)'")
+_WORD = r"[\w-]"
+
+
+def located(message: str, hint: str) -> PrepError | None:
+    """The error for `message` at its place in the configuration file it
+    names, or None when it names no file (an option of the command line)."""
+    path, sep, detail = message.partition(": ")
+    if not (sep and path.endswith(".toml") and os.path.isfile(path)):
+        inside = _NAMED_IN.search(message)  # "unknown key 'x' in prep.toml: [lint]; ..."
+        if inside is None or not os.path.isfile(inside.group(1)):
+            return None
+        path, detail = inside.group(1), message
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return None
+    m = _TOML_AT.search(detail)
+    if m is not None:
+        line, column = int(m.group(1)), int(m.group(2))
+        return PrepError.at(path, detail, name="config-error", hint=TOML_HINT, line=line, column=column,
+                            source=text)
+    line, column, end = _find(text, detail)
+    return PrepError.at(path, detail, name="config-error", hint=hint, line=line, column=column,
+                        end_column=end, source=text)
+
+
+def hint_for(message: str) -> str:
+    return RENDER_HINT if "render]" in message.partition(": ")[2][:40] else LINT_HINT
+
+
+def _find(text: str, detail: str) -> tuple[int, int, int]:
+    """(line, first column, last column) of what `detail` names, 1-based;
+    the start of the file when it names nothing found in the text."""
+    lines = [_code(line) for line in text.splitlines()]
+    start = 0
+    section = _SECTION.match(detail) or _NAMED_IN.search(detail)
+    if section is not None:
+        header = section.group(section.lastindex)
+        start = next((i for i, line in enumerate(lines) if line.strip() == header), 0)
+        if section.start() == 0:
+            detail = detail[section.end():]
+    named = _SECTION_NAMED.search(detail)
+    if named is not None:
+        for i, line in enumerate(lines):
+            at = line.find(named.group(1))
+            if at >= 0:
+                return i + 1, at + 1, at + len(named.group(1)) + 1
+    words = []
+    leading = _LEADING_KEY.match(detail)
+    if leading is not None:
+        words.append(leading.group(1).rsplit(".", 1)[-1])
+    words += _QUOTED.findall(detail)
+    for word in words:
+        token = re.compile(rf"(?<!{_WORD}){re.escape(word)}(?!{_WORD})")
+        for i in range(start, len(lines)):
+            m = token.search(lines[i])
+            if m is not None:
+                return i + 1, m.start() + 1, m.end() + 1
+    return 1, 1, 1
+
+
+def _code(line: str) -> str:
+    """A TOML line without its comment (a `#` outside a string), so a key
+    named in a comment is not taken for the key itself."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
