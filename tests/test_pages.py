@@ -334,6 +334,26 @@ def test_cli_removes_the_pages_an_earlier_run_left(tmp_path):
         assert f"removed {tmp_path / name}: a page of an earlier run" in got.stderr
 
 
+def test_cli_a_page_of_an_earlier_run_it_cannot_remove_is_a_warning(cli, tmp_path, monkeypatch):
+    """A stale page that cannot be removed (a read-only folder, a file held
+    open) is named in a warning; the run still succeeds, no traceback."""
+    from prep.cli import render_options
+
+    for k in (1, 2):
+        (tmp_path / f"x-{k}.svg").write_text("<svg/>", encoding="utf-8")
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(render_options.os, "remove", refuse)
+    got = cli("render", str(ROOT / "examples/feature-addition-naive.prep"), "-o", str(tmp_path / "x.svg"),
+              "--page", "16:9")
+    assert got.exit_code == 0, got.output
+    assert f"warning: {tmp_path / 'x-1.svg'} is a page of an earlier run, not of this one, and could not be " \
+           "removed (Permission denied)" in got.output
+    assert (tmp_path / "x-2.svg").exists() and (tmp_path / "x.svg").exists()
+
+
 def test_cli_layout_json_names_its_page(tmp_path):
     out = tmp_path / "x.layout.json"
     got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(out), "--page", "A4-portrait")

@@ -52,7 +52,12 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
         if path != "-":
             click.echo(f"wrote {path}", err=True)
     for path in _stale_pages(out_path, len(pages.files)):
-        os.remove(path)
+        try:
+            os.remove(path)
+        except OSError as e:   # not ours to remove after all (a read-only folder): say so, go on
+            click.echo(f"prep: warning: {path} is a page of an earlier run, not of this one, and could not "
+                       f"be removed ({e.strerror})", err=True)
+            continue
         click.echo(f"removed {path}: a page of an earlier run, not of this one", err=True)
     click.echo(f"{src}: {pages.summary()}", err=True)
 
