@@ -272,13 +272,19 @@ def test_incremental_and_recorded_reviews_are_the_full_review(tmp_path, monkeypa
 # ------------------------------------------------------------ the records
 
 
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
+def two_revision_repo(tmp_path, monkeypatch, seed: int) -> Path:
+    """A repository of two random revisions of a workspace (`seed`), the
+    working folder (the `repo` fixtures here and in test_diff_warm)."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    _two_revisions(repo, 1234)
+    _two_revisions(repo, seed)
     monkeypatch.chdir(repo)
     return repo
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    return two_revision_repo(tmp_path, monkeypatch, 1234)
 
 
 def _records(tmp_path, cache="c") -> list[Path]:

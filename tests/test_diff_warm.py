@@ -11,7 +11,7 @@ import os
 import time
 
 import pytest
-from test_diff_incremental import _git, _records, _two_revisions
+from test_diff_incremental import _git, _records, two_revision_repo
 
 from prep._process import Afterwards, start
 from prep.linter import review_record, review_sides
@@ -19,11 +19,7 @@ from prep.linter import review_record, review_sides
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _two_revisions(repo, 77)
-    monkeypatch.chdir(repo)
-    return repo
+    return two_revision_repo(tmp_path, monkeypatch, 77)
 
 
 @pytest.fixture
