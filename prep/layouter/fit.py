@@ -8,8 +8,8 @@ drawn, box labels, notes, legend entries, markers or EXIT tags, below the
 page's `min_text`: `small_size`):
 
 1. **one page**: the theme's font size, then smaller down to the page's
-   minimum; the usual spacing, then ranks closer (`PAGE_RANK_GAP`); the
-   direction given, else the page's own first;
+   minimum; the usual spacing, then ranks closer, then boxes closer too
+   (`PAGE_GAPS`); the direction given, else the page's own first;
 2. **wrapped and paginated**: at the minimum size the model is cut into
    pieces, in three ways, at its stages, along its flow (runs of its
    layers) and in blocks (a grid over the whole drawing); each piece is the
@@ -219,8 +219,9 @@ def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: fl
     drawing `lay(font_size, direction, (rank_gap, lateral_gap)) -> Layout`
     fits one page:
     the theme's font size, then smaller down to the page's minimum; the
-    usual spacing, then ranks closer; the direction given, else LR and TB
-    (the page's own first). None when it does not fit one page."""
+    usual spacing, then ranks closer, then boxes closer too (`PAGE_GAPS`);
+    the direction given, else LR and TB (the page's own first). None when
+    it does not fit one page."""
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     found = _first_fit(page, lay, font_sizes(page, font_size), PAGE_GAPS, directions)
     if found is None:
