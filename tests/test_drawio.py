@@ -202,8 +202,8 @@ def test_hostile_labels_stay_text():
     for h in HOSTILE:
         cid = cell_id(h)
         assert deliverable_of(cid) == h and cells[cid].get("vertex") == "1"
-        # plain text, shown as written: no html=1, the XML writer escaped it
-        assert cells[cid].get("value").startswith("label " + h)
+        # plain text, shown as written (a long line wrapped at its spaces): no html=1, the XML writer escaped it
+        assert "".join(cells[cid].get("value").split()).startswith("".join(("label " + h).split()))
         assert "html" not in styles(cells[cid])
     for cell in cells.values():
         style = cell.get("style", "")

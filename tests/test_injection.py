@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import prep
+from prep.layouter.texts import box_label
 from conftest import run_prep
 
 HOSTILE = [
@@ -108,10 +109,8 @@ def _check_svg(data: bytes) -> tuple[list[str], list[str]]:
 
 def _label_lines(model) -> list[str]:
     out = [TITLE, GROUP_LABEL]
-    for h in HOSTILE:
-        d = model.deliverables[h]
-        out += d.display.split("\n")
-        out += ("(" + ", ".join(d.owners) + ")").split("\n")
+    for h in HOSTILE:   # a box's text as drawn: its label and owners, long lines wrapped (box_label)
+        out += box_label(model.deliverables[h]).split("\n")
     for r in model.relations:
         if r.note:
             out += r.note.split("\n")
@@ -201,7 +200,7 @@ def test_dot_reparses_to_the_same_graph(model, options):
     assert all(re.fullmatch(r"n\d+", n) for n in ids)
     assert all(re.fullmatch(r"cluster_(g\d+|legend)", s.name) for s in graph.subgraphs())
     for i, d in enumerate(model.deliverables.values()):
-        label = d.display + ("\n(" + ", ".join(d.owners) + ")" if d.owners else "")
+        label = box_label(d)
         assert _graphviz_label(graph.get_node(f"n{i}").attr["label"]) == label
     edges = [e for e in graph.edges() if not e[0].startswith("legend_")]
     assert len(edges) == len(model.relations)

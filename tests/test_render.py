@@ -334,3 +334,51 @@ def test_no_graphviz_noise_about_big_graphs_reaches_the_user(tmp_path):
     assert result.returncode == 0, result.stderr
     assert b"layout may take a long time" not in result.stderr
     assert b"Warning" not in result.stderr
+
+
+# ------------------------------------------------------------ long labels wrapped
+
+
+def test_long_label_lines_are_wrapped_where_they_can_break():
+    """A label line wider than 20 ems is drawn wrapped: at spaces (Latin),
+    between CJK characters but never before a closing mark, a word longer
+    than a line whole; a line that fits, and `\\n` breaks, as written."""
+    from prep.layouter.texts import WRAP_EM, text_em, wrap_line
+
+    latin = "Customer requirements collected in the discovery workshops with every regional sales team and partner"
+    lines = wrap_line(latin)
+    assert len(lines) == 3 and " ".join(lines) == latin and all(text_em(x) <= WRAP_EM for x in lines)
+    jp = "顧客の要件を地域営業チームとパートナーの全員とのディスカバリーワークショップで収集したもの、最終版。"
+    lines = wrap_line(jp)
+    assert "".join(lines) == jp and len(lines) == 3
+    assert all(text_em(x) <= WRAP_EM + 1 for x in lines)   # a closing mark may stay at a line's end
+    assert not any(x[0] in "、。" for x in lines)
+    assert wrap_line("ローカル " + "x" * 60) == ["ローカル", "x" * 60]   # a word wider than a line: whole
+    word = "x" * 30 + "." + "y" * 20   # window.pwned: no break inside a word, at its dot
+    assert wrap_line(word) == [word]
+    assert wrap_line("Customer request list") == ["Customer request list"]
+    short = prep.loads('deliverable a "第一行\\n第二行"\na -> b\n', "f.prep")
+    assert [t.text for t in prep.layout(short).texts if t.kind == "label" and t.owner == "a"] == ["第一行\n第二行"]
+
+
+def test_a_long_label_is_a_box_of_wrapped_lines_in_every_format(tmp_path):
+    """The 90-character label drawn in three lines, in a box of about 20
+    ems (it was one line 500 pt wide); the owners' line too; the layout,
+    the PowerPoint and the check of collisions agree on the lines."""
+    from prep.layouter.collisions import problems
+
+    text = ('deliverable req "Customer requirements collected in the discovery workshops with every regional '
+            'sales team and partner"\n'
+            'knowhow kh "Negotiation knowhow" [owner: ["Regional sales director for Asia Pacific", '
+            '"Key account manager of the largest customers"]]\nreq, kh -> plan\n')
+    model = prep.loads(text, "long.prep")
+    lay = prep.layout(model)
+    labels = {t.owner: t.text for t in lay.texts if t.kind == "label"}
+    assert labels["req"].count("\n") == 2 and labels["kh"].count("\n") >= 2
+    assert lay.nodes["req"].width < 260 and lay.nodes["kh"].width < 260   # 12 pt: 20 ems and margins
+    assert problems(lay, model) == []
+    pptx = pytest.importorskip("pptx")
+    out = tmp_path / "long.pptx"
+    out.write_bytes(prep.render(model, "pptx"))
+    shapes = {s.name: s for s in pptx.Presentation(str(out)).slides[0].shapes}
+    assert shapes["req"].text_frame.text.replace("\v", "\n") == labels["req"]

@@ -47,9 +47,9 @@ from .page import Page
 from .fit_cut import chunks_of, flow_order, layers_of, tiles
 from .fit_pack import leftover, overflow, pack, spots
 from .fit_wrap import wrapped
+from .texts import MARKER_PREFIX   # an off-page marker's name starts with it
 
 TITLE_GAP = 10.0      # below a page's title
-MARKER_PREFIX = "\u2063offpage:"   # invisible separator: no deliverable name starts with it
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
 PAGE_RANK_GAP = 0.3   # pieces on a page: ranks this much closer than in a picture of its own
 PAGE_LATERAL_GAP = 0.35   # ... and boxes, edges and frames across the flow
@@ -500,10 +500,12 @@ class _Pager:
         if not missing:
             return
         extra = measure(Model(path=self.model.path, title=None, relations=(), groups={},
-                              deliverables={f"m{i}": Deliverable(f"m{i}", label=t) for i, t in enumerate(missing)}),
+                              deliverables={f"{MARKER_PREFIX}m{i}": Deliverable(f"{MARKER_PREFIX}m{i}", label=t)
+                                            for i, t in enumerate(missing)}),
                         font=self.font, font_size=small_size(self.size, self.page.min_text))
-        self.marker_sizes.update({t: extra.boxes[f"m{i}"] for i, t in enumerate(missing)})
-        self.marker_labels.update({t: extra.labels[f"m{i}"] for i, t in enumerate(missing) if f"m{i}" in extra.labels})
+        self.marker_sizes.update({t: extra.boxes[f"{MARKER_PREFIX}m{i}"] for i, t in enumerate(missing)})
+        self.marker_labels.update({t: extra.labels[f"{MARKER_PREFIX}m{i}"] for i, t in enumerate(missing)
+                                   if f"{MARKER_PREFIX}m{i}" in extra.labels})
 
     def provisional_texts(self) -> list[str]:
         """Every text a marker can have before the pages are known."""

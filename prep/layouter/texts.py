@@ -35,12 +35,70 @@ EXIT_TAG_FONT_SIZE = 8.0
 EXIT_TAG_GAP = 3.0     # TB: between a box's right side and its tag
 
 
+MARKER_PREFIX = "\u2063offpage:"   # an off-page marker's name (fit.py): invisible, no deliverable starts so
+WRAP_EM = 20.0   # a box's text line wider than this many ems (a CJK character is one) is wrapped
+# no line starts with these: they stay at the end of the line before (kinsoku)
+_NO_START = set("、。，．・：；？！）」』】〕〉》”’ー々,.;:!?)]}%")
+
+
 def box_label(d) -> str:
-    """The text of a deliverable's box: its label, then its owners."""
-    label = d.display
+    """The text of a deliverable's box: its label, then its owners, each
+    line wider than WRAP_EM wrapped (`wrap_line`). An off-page marker's text
+    is never wrapped (it is one short line by construction)."""
+    if d.name.startswith(MARKER_PREFIX):
+        return d.display
+    lines = d.display.split("\n")
     if d.owners:
-        label += "\n(" + ", ".join(d.owners) + ")"
-    return label
+        lines.append("(" + ", ".join(d.owners) + ")")
+    return "\n".join(wrapped for line in lines for wrapped in wrap_line(line))
+
+
+def text_em(text: str) -> float:
+    """A text's width in ems, roughly: a CJK (wide) character 1, any other 0.55."""
+    import unicodedata
+
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
+
+
+def wrap_line(line: str, width: float = WRAP_EM) -> list[str]:
+    """`line` as lines no wider than `width` ems where it can break: at
+    spaces, and between two CJK characters (never before a closing mark or
+    punctuation); a word wider than a line stays whole. A line that fits is
+    left as it is (a label of 90 characters made a box 500 pt wide)."""
+    if text_em(line) <= width:
+        return [line]
+    import unicodedata
+
+    # tokens: (text, space before it); a CJK character is a token of its own
+    tokens: list[tuple[str, bool]] = []
+    word, space = "", False
+    for c in line:
+        if c.isspace():
+            if word:
+                tokens.append((word, space))
+                word = ""
+            space = True
+        elif unicodedata.east_asian_width(c) in "WF":   # (ASCII punctuation stays in its word: window.pwned)
+            if word:
+                tokens.append((word, space))
+                word, space = "", False
+            tokens.append((c, space))
+            space = False
+        else:
+            word += c
+    if word:
+        tokens.append((word, space))
+    out, cur = [], ""
+    for text, space in tokens:
+        joined = cur + (" " if space and cur else "") + text
+        if cur and text_em(joined) > width and text[0] not in _NO_START:
+            out.append(cur)
+            cur = text
+        else:
+            cur = joined
+    if cur:
+        out.append(cur)
+    return out
 
 
 def relation_owner(r) -> str:

@@ -49,6 +49,7 @@ import warnings
 
 from ..language.model import Model
 from ..layouter.fonts import FONT_FAMILY
+from ..layouter.texts import box_label
 from .dot import THEMES, Theme
 
 EMU_PER_POINT = 12700
@@ -507,7 +508,7 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
         struck = _label(obj, name)[1]
         if m and int(m.group(1)) < len(names) and not legend:
             d = model.deliverables[names[int(m.group(1))]]
-            text = d.display + ("\n(" + ", ".join(d.owners) + ")" if d.owners else "")
+            text = box_label(d)   # wrapped as measured and drawn everywhere else
             # an off-page marker (a page of a model cut over several) is named by what it shows
             shape_name = f"off-page: {d.display}" if "prep-offpage" in obj.get("class", "") else d.name
         else:
