@@ -107,14 +107,14 @@ def geometry(lg) -> Layout:
             row = lg.loops.get(lg.index[s])   # the loop's notes side by side; this one at `at`
             at = lg.loop_note_at.get(k, 0.0)
             if lg.lr:  # below it, over its note
-                nx = nb.x - (row[0] / 2 if row else 0.0) + at + (label[0] / 2 if label else 0.0)
+                nx = nb.x - row[0] / 2 + at + label[0] / 2 if label and row else nb.x   # over its note
                 ax = min(max(nx, nb.left + 10), nb.right - 10) if label else nb.x   # where it leaves the box
                 pts = [(ax + 8, nb.bottom), (nx + 22, nb.bottom + c), (nx - 22, nb.bottom + c), (ax - 8, nb.bottom)]
                 if label is not None:
                     lab = Box(nx, nb.bottom + LOOP_REACH + NOTE_GAP + label[1] / 2, label[0], label[1])
             else:  # right of it, before its note (below an exit criterion's tag, which is there too)
                 y0 = max(nb.y, nb.top + spec.tag_height + 11) if s in spec.room else nb.y
-                y = y0 - (row[1] / 2 if row else 0.0) + at + (label[1] / 2 if label else 0.0)
+                y = y0 - row[1] / 2 + at + label[1] / 2 if label and row else y0   # before its note
                 ay = min(max(y, nb.top + 10), nb.bottom - 10) if label else y0   # where it leaves the box
                 pts = [(nb.right, ay - 8), (nb.right + c, y - 22), (nb.right + c, y + 22), (nb.right, ay + 8)]
                 if label is not None:
