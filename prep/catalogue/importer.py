@@ -27,6 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..health.data import as_shown
 from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
 from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
@@ -231,14 +232,7 @@ def _as_shown(ws):
     which is "60%" to them (and to the measure), not "0.6". Only for the
     Measures sheet: reading each cell's format costs time on a large one."""
     for row in ws.iter_rows():
-        values = []
-        for c in row:
-            v = c.value
-            if (isinstance(v, (int, float)) and not isinstance(v, bool)
-                    and "%" in (getattr(c, "number_format", None) or "")):
-                v = ("%.10f" % (v * 100)).rstrip("0").rstrip(".") + "%"
-            values.append(v)
-        yield values
+        yield [as_shown(c.value, getattr(c, "number_format", None)) for c in row]
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")

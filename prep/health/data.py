@@ -131,13 +131,23 @@ def _xlsx_rows(path: str):
     return rows
 
 
+def as_shown(value, number_format: str | None):
+    """An XLSX cell's value as the sheet shows it where that differs from
+    the value: a number formatted as a percentage (typed `60%`, stored as
+    0.6 with the format `0%`) is the text "60%"; any other value as it is.
+    Both readers of a client's workbook use it (these data and the
+    catalogue's Measures sheet)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (number_format or ""):
+        return ("%.10f" % (value * 100)).rstrip("0").rstrip(".") + "%"
+    return value
+
+
 def _cell_text(v, number_format: str | None = None) -> str:
     """A cell as the sheet shows it: a value typed as `52%` is the number
     0.52 formatted `0%` to Excel, and "52%" to the measure (0.52 was red
     against `>= 60%`, and a customer at 96% of licences was stuck in the
     first stage)."""
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (number_format or ""):
-        return ("%.10f" % (v * 100)).rstrip("0").rstrip(".") + "%"
+    v = as_shown(v, number_format)
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if hasattr(v, "isoformat"):
