@@ -10,6 +10,8 @@ see them all.
 
 from __future__ import annotations
 
+import unicodedata
+
 from ..language.model import Model
 from .geometry import Box, Layout, TextItem
 
@@ -55,8 +57,6 @@ def box_label(d) -> str:
 
 def text_em(text: str) -> float:
     """A text's width in ems, roughly: a CJK (wide) character 1, any other 0.55."""
-    import unicodedata
-
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
 
 
@@ -67,8 +67,6 @@ def wrap_line(line: str, width: float = WRAP_EM) -> list[str]:
     left as it is (a label of 90 characters made a box 500 pt wide)."""
     if text_em(line) <= width:
         return [line]
-    import unicodedata
-
     # tokens: (text, space before it); a CJK character is a token of its own
     tokens: list[tuple[str, bool]] = []
     word, space = "", False
@@ -88,14 +86,15 @@ def wrap_line(line: str, width: float = WRAP_EM) -> list[str]:
             word += c
     if word:
         tokens.append((word, space))
-    out, cur = [], ""
+    out, cur, cur_em = [], "", 0.0
     for text, space in tokens:
-        joined = cur + (" " if space and cur else "") + text
-        if cur and text_em(joined) > width and text[0] not in _NO_START:
+        gap = " " if space and cur else ""
+        em = text_em(text)
+        if cur and cur_em + text_em(gap) + em > width and text[0] not in _NO_START:
             out.append(cur)
-            cur = text
+            cur, cur_em = text, em
         else:
-            cur = joined
+            cur, cur_em = cur + gap + text, cur_em + text_em(gap) + em
     if cur:
         out.append(cur)
     return out
