@@ -153,6 +153,32 @@ def test_roadmap_view_fits_its_page(path):
     assert all(s.layout.columns for s in sheets), "a roadmap page without its stage columns"
 
 
+def stage_spans(model, sheets) -> list[tuple[int, int]]:
+    """Each page's first and last stage (in the model's order) of the deliverables it holds."""
+    order = list(model.stages)
+    spans = []
+    for s in sheets:
+        held = [order.index(d.stage) for n, d in s.model.deliverables.items()
+                if not is_marker(n) and d.stage in model.stages]
+        spans.append((min(held), max(held)))
+    return spans
+
+
+@pytest.mark.parametrize("legend", [False, True])
+def test_roadmap_pages_go_in_stage_order(legend):
+    """A reader goes page by page along the stages: no page holds a later
+    stage than the next page starts with. (Moving the last page's pieces
+    to the first earlier page with room put cs-lifecycle's stage 4 on page
+    1, before stages 2 and 3, on an A5 page and in the Word report.)"""
+    model = prep.load(str(ROOT / "examples" / "cs-lifecycle.prep"))
+    page = parse_page("210x148mm")
+    sheets = fit_pages(model, page, view="roadmap", legend=legend)
+    spans = stage_spans(model, sheets)
+    assert len(sheets) > 3, spans
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(spans, spans[1:])), spans
+    check_sheets(model, sheets, page)
+
+
 SIZES = (30, 100, 300) if BIG else (30, 100)
 
 

@@ -816,13 +816,15 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
                  for single in ([[i] for i in members] if members in over else [members])]
     else:
         return pages, parts, placed
-    # the last page's pieces where earlier pages have room: a page fewer (cs-lifecycle's
-    # third A4 page held one box, and the first had room for it)
-    fewer = leftover(pages, placed, pager)
-    if fewer is not None:
+    # a page fewer when the pieces fit so: packed again in order, else (not in the roadmap,
+    # whose pages follow its stages) the last page's where earlier pages have room
+    # (cs-lifecycle's third A4 page held one box, and the first had room for it)
+    ways = leftover(pages, placed, pager, in_order=pager.view == "roadmap")
+    for fewer in ways:
         got = final(fewer)
         if not got[2]:
             return (fewer,) + got[:2]
+    if ways:
         final(pages)   # as it was: the markers and titles of these pages
     return pages, parts, placed
 

@@ -3,7 +3,7 @@
     skyline([(along, across), ...], along_room, across_room, gap) -> [(along, across)] | None
     spots(layouts, pager)      the pieces' corners on a page (below its title), or None
     pack(layouts, pager)       pieces in order onto pages, as many a page as hold
-    leftover(pages, ...)       the last page's pieces moved to earlier pages with room
+    leftover(pages, ...)       ways to fewer pages: packed again in order, the last page's pieces moved
     overflow(layouts, pager)   one piece a row: a page whose pieces grew past it
 
 A page's pieces were placed as text is, in shelves: along the flow while a
@@ -80,11 +80,25 @@ def _merged(steps: list[tuple[float, float, float]]) -> list[tuple[float, float,
     return out
 
 
-def leftover(pages: list[list[int]], placed: list[Layout], pager: "Pager") -> list[list[int]] | None:
-    """`pages` without the last one, its pieces each on the first earlier
-    page that still holds it; None when one does not fit."""
+def leftover(pages: list[list[int]], placed: list[Layout], pager: "Pager",
+             in_order: bool = False) -> list[list[list[int]]]:
+    """Ways to put the pieces on fewer pages than `pages`, the better first
+    (each is tried with its final markers, which can be longer): packed
+    again in flow order (as many a page as holds them, from the first page
+    on: the 300-deliverable models took 1-3 pages fewer so); then, unless
+    `in_order`, the last page's pieces each on the first earlier page that
+    still holds it (a piece then stands before pieces earlier in the flow;
+    its markers say where it connects). The roadmap keeps its stages in
+    order: moved so, cs-lifecycle's stage 4 stood on page 1 of its
+    roadmap, before stages 2 and 3."""
     if len(pages) < 2:
-        return None
+        return []
+    ways = []
+    got = pack(placed, pager)
+    if len(got) < len(pages):
+        ways.append(got)
+    if in_order:
+        return ways
     out = [list(members) for members in pages[:-1]]
     for i in pages[-1]:
         for k, members in enumerate(out):
@@ -92,8 +106,8 @@ def leftover(pages: list[list[int]], placed: list[Layout], pager: "Pager") -> li
                 members.append(i)
                 break
         else:
-            return None
-    return out
+            return ways
+    return ways + [out] if out not in ways else ways
 
 
 def pack(placed: list[Layout], pager: "Pager", share: float = 1.0) -> list[list[int]]:
