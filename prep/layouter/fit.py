@@ -164,7 +164,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     def paginate(reserve: bool) -> list[Sheet]:
         done_best: dict[str, int] = {}  # the fewest pages a way finished with so far, in this process
 
-        def attempt(way: tuple[str, str]) -> list[Sheet] | None:
+        def attempt(way: tuple[str, str]):
             d, by = way
             if d not in flows:
                 # one whole layout for every way: the one that did not fit one page (the order of
@@ -177,19 +177,32 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
                         done_best.get("pages"), diff_legend=diff_legend, shared=shared, reserve_legend=reserve)
             if got is None:
                 return None
-            sheets = _finish(whole, *got)
+            sheets, state = _finish(whole, *got)
             done_best["pages"] = min(len(sheets), done_best.get("pages", len(sheets)))
-            return sheets
+            return sheets, state
+
+        def best_of(group: list[tuple[str, str]]) -> tuple[int, list[Sheet]] | None:
+            """The fewest pages of a group of ways (a tie: the earlier way), untangled."""
+            found = [(len(got[0]), tried.index(way), got[1]) for way in group
+                     if (got := attempt(way)) is not None]
+            if not found:
+                return None
+            pages, index, state = min(found, key=lambda f: f[:2])
+            return index, _untangled(whole, state)
+
+        import os
 
         from .._process import map_forked
 
         # on two cores each takes every other way of this order: both directions' ways shared
-        # out (a direction each left one core idle while the other's slower ways ran on)
+        # out (a direction each left one core idle while the other's slower ways ran on); each
+        # untangles the best of its ways, the fewest pages of all win (a tie: the earlier way)
         order = sorted(tried, key=lambda w: (ways.index(w[1]), directions.index(w[0]) if ways.index(w[1]) % 2 == 0
                                              else -directions.index(w[0])))
-        got = dict(zip(order, map_forked(attempt, order, "fitting to pages")))
-        results = [got[way] for way in tried if got[way] is not None]
-        return min(results, key=len)   # the first of the fewest
+        workers = max(1, min(len(order), os.cpu_count() or 1, 4))
+        results = [r for r in map_forked(best_of, [order[k::workers] for k in range(workers)], "fitting to pages")
+                   if r is not None]
+        return min(results, key=lambda r: (len(r[1]), r[0]))[1]
 
     # a legend goes on every page with room for it; only when none has, the first page keeps
     # room for it (cs-lifecycle on A4 took a third page for the room its first page kept, with
@@ -720,10 +733,9 @@ def _fill(model: Model, page: Page, direction: str, font: str, size: float, lege
     return pager, pieces, filled, how
 
 
-def _finish(model: Model, pager: "_Pager", pieces: list[list[str]], filled: list[list[int]],
-            how: str) -> list[Sheet]:
-    """The sheets of a way of cutting as the fill left it."""
-    size, direction = pager.size, pager.direction
+def _finish(model: Model, pager: "_Pager", pieces: list[list[str]], filled: list[list[int]], how: str):
+    """The sheets of a way of cutting as the fill left it, and what
+    `_untangled` needs to lay its pieces out again: (sheets, state)."""
     # pack the pieces onto pages, then lay them out again with the real marker
     # texts (pages known); a page that no longer fits is packed again from
     # those layouts, then one piece a page; a piece that does not fit alone
@@ -744,14 +756,40 @@ def _finish(model: Model, pager: "_Pager", pieces: list[list[str]], filled: list
         pieces = [half for i, p in enumerate(pieces)
                   for half in (_trimmed(p, i, pager) if i in too_big else (p,))]
         pager.compact = set()
+    return _sheets(model, pager, pages, parts, placed, how), (pager, pages, parts, placed, how)
+
+
+def _sheets(model: Model, pager: "_Pager", pages: list[list[int]], parts, placed: list[Layout],
+            how: str) -> list[Sheet]:
+    """The pages composed: each its title and its pieces where `spots` puts them."""
     sheets = []
     for number, members in enumerate(pages, start=1):
         title = _page_title(model, number, len(pages))
         sheet_model, composed = _compose(model, title, [parts[i] for i in members], [placed[i] for i in members],
                                          pager, first=number == 1)
         markers = tuple(mk for i in members for mk in parts[i][1])
-        sheets.append(Sheet(sheet_model, composed, number, len(pages), size, direction, markers, how))
+        sheets.append(Sheet(sheet_model, composed, number, len(pages), pager.size, pager.direction, markers, how))
     return sheets
+
+
+def _untangled(model: Model, state) -> list[Sheet]:
+    """The chosen way's pages with each piece laid out again with crossing
+    reduction of its own, where its page still holds it so. The pieces were
+    sized in the whole drawing's order (`quick`: what the fill and the
+    packing need is their size, and full layouts of every trial run cost
+    more pages and time); in that order a piece cut from a wide layer kept
+    the bundles of routes the whole drawing needed: cs-lifecycle's slides
+    had 16 crossings, 3 so."""
+    pager, pages, parts, placed, how = state
+    placed = list(placed)
+    for k, members in enumerate(pages):
+        for i in members:
+            full = pager.lay_out(*parts[i])
+            if full is placed[i]:
+                continue
+            if spots([full if j == i else placed[j] for j in members], pager, first=k == 0) is not None:
+                placed[i] = full
+    return _sheets(model, pager, pages, parts, placed, how)
 
 
 def _sizer(model: Model, layers: list[list[str]], pager: "_Pager"):
