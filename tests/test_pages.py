@@ -180,6 +180,20 @@ def stage_spans(model, sheets) -> list[tuple[int, int]]:
     return spans
 
 
+def test_pieces_are_untangled_once_the_way_of_cutting_is_chosen():
+    """The chosen way's pieces are laid out again with crossing reduction of
+    their own where the page still holds them: cs-lifecycle's three slides
+    had 16 crossings when each piece kept the order of the whole drawing."""
+    from quality import crossings
+
+    model = prep.load(str(ROOT / "examples" / "cs-lifecycle.prep"))
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page)
+    assert len(sheets) == 3
+    assert sum(crossings(s.layout) for s in sheets) <= 6
+    check_sheets(model, sheets, page)
+
+
 def test_the_same_note_on_the_same_relation_in_two_statements_is_written_once():
     """Found by the random models (PREP_PAGES_PROFILE=long): a relation and
     its note given at the top and again inside a group."""
