@@ -113,6 +113,54 @@ def test_a_glob_is_matched_against_the_tree_at_the_revision(repo, cli):
     assert "余分" in r.output and "導入計画" in r.output
 
 
+def test_a_resolved_finding_is_located_where_it_was_at_the_base(repo, cli, prep_run):
+    """A reviewer must find a resolved finding: in the old side's file, at
+    its line there, and said to be at the base revision (the work tree may
+    no longer have that line)."""
+    repo("delivery.prep", DELIVERY.replace("[owner: [佐藤, 伊藤]]", "[owner: 佐藤]"))  # K201 at 2:9
+    commit(repo)
+    repo("delivery.prep", "\n\n" + DELIVERY)  # shared again, and the lines moved down
+    repo("sales.prep", SALES + "deliverable 孤立\n")  # a new finding: I105 at 4:13
+    commit(repo)
+    r = cli("diff", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0, r.output
+    assert "  new      sales.prep:4:13: I105 " in r.output
+    resolved = [line for line in r.output.splitlines() if line.startswith("  resolved")]
+    assert resolved == ["  resolved delivery.prep:2:9 (at HEAD~1): K201 warning: knowhow '導入ノウハウ' is held "
+                        "by one person only (佐藤) [導入ノウハウ]"]
+    md = cli("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep").output
+    assert "| rule | severity | place | finding |" in md and "| I105 | warning | sales.prep:4 |" in md
+    assert "| rule | severity | was at | finding |" in md and "| K201 | warning | delivery.prep:2 (at HEAD~1) |" in md
+    p = prep_run("diff", "--format", "json", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    found = json.loads(p.stdout)["findings"]
+    assert [(f["code"], f["path"], f["line"], f["column"], f["revision"]) for f in found["resolved"]] == [
+        ("K201", "delivery.prep", 2, 9, "HEAD~1")]
+    assert [(f["code"], f["path"], f["line"], f["revision"]) for f in found["introduced"]] == [
+        ("I105", "sales.prep", 4, "HEAD")]
+    # against the work tree: the new side has no revision, the old one has
+    repo("sales.prep", SALES)
+    r = cli("diff", "--format", "json", "HEAD", "--", "main.prep")
+    found = json.loads(r.output)["findings"]
+    assert [(f["code"], f["path"], f["line"], f["revision"]) for f in found["resolved"]] == [
+        ("I105", "sales.prep", 4, "HEAD")]
+    assert "  resolved sales.prep:4:13 (at HEAD): I105 " in cli("diff", "HEAD", "--", "main.prep").output
+
+
+def test_a_resolved_finding_of_a_single_file_names_its_revision_as_git_does(tmp_path, prep_run):
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "config", "user.email", "t@example.invalid")
+    git(tmp_path, "config", "user.name", "t")
+    (tmp_path / "model.prep").write_text("a, b -> c\ndeliverable 孤立\n", encoding="utf-8")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "one")
+    (tmp_path / "model.prep").write_text("a, b -> c\n", encoding="utf-8")
+    p = prep_run("diff", "HEAD", "--", "model.prep", cwd=tmp_path)
+    assert "  resolved HEAD:model.prep:2:13: I105 " in p.stdout.decode("utf-8"), p.stdout + p.stderr
+    (tmp_path / "old.prep").write_text("a, b -> c\ndeliverable 孤立\n", encoding="utf-8")
+    p = prep_run("diff", "old.prep", "model.prep", cwd=tmp_path)
+    assert "  resolved old.prep:2:13: I105 " in p.stdout.decode("utf-8"), p.stdout + p.stderr
+
+
 def test_lint_new_only_on_a_workspace(repo, cli, prep_run):
     repo("sales.prep", SALES + "deliverable 孤立\n")  # I105 in an included file
     r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "main.prep")

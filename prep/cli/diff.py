@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -48,6 +49,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
         result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
                              or review_loading(lambda: _model_at(old_rev, old_path),
                                                lambda: _model_at(new_rev, new_path), **recorded))
+        result = dataclasses.replace(result, old_revision=old_rev, new_revision=new_rev)
         if fmt == "json":
             outputs.append(format_json(result))
         elif fmt == "markdown":
