@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -350,6 +353,23 @@ def test_an_included_file_that_is_not_utf8(ws, cli, prep_run):
     ws("sjis.prep", "提案書 -> 受注\n".encode("cp932"))
     out = _refused(cli, prep_run, ws.root, "sjis.prep:1:1: E000 [error] the file is not UTF-8; it looks like Shift_JIS",
                    "main.prep:2:1: note: included from here")
+
+
+@pytest.mark.skipif(shutil.which("iconv") is None, reason="needs iconv")
+def test_the_conversion_hint_for_a_part_in_a_folder_works_as_written(ws, prep_run):
+    """The hint's command, pasted where prep ran, converts the part in
+    place: the include line still names it, and the model then reads."""
+    ws("main.prep", 'a -> b\ninclude "parts/*.prep"\n')
+    ws("parts/営業 sales.prep", "b, 提案書 -> 受注\n".encode("cp932"))
+    p = prep_run("lint", "--no-cache", "main.prep", cwd=ws.root)
+    out = p.stdout.decode() + p.stderr.decode()
+    assert p.returncode == 2 and "it looks like Shift_JIS" in out, out
+    command = re.search(r"Convert it with `([^`]+)`", out).group(1)
+    assert command.startswith("iconv -f CP932 -t UTF-8 'parts/営業 sales.prep' > "), command
+    subprocess.run(command, shell=True, cwd=ws.root, check=True)
+    p = prep_run("lint", "--no-cache", "main.prep", cwd=ws.root)
+    assert p.returncode in (0, 1) and "受注" in (p.stdout + p.stderr).decode(), p.stdout + p.stderr
+    assert sorted(os.listdir(ws.root / "parts")) == ["営業 sales.prep"]
 
 
 def test_a_syntax_error_in_an_included_file_is_located_there(ws, cli, prep_run):
