@@ -54,9 +54,40 @@ def test_the_split_model_lints_with_no_false_findings(split, cli):
     r = cli("lint", "--no-cache", "main.prep")
     assert r.exit_code == 0, r.output
     assert r.output == "Checked 3 files: no findings.\n"
-    # the same files one by one: the findings the workspace removes
-    r = cli("lint", "--no-cache", "sales.prep")
-    assert r.exit_code == 1 and "I102" in r.output and "'価格表'" in r.output
+    # a part read alone has loose ends the workspace ties up
+    assert "I104" in {d.code for d in prep.lint(prep.loads(SALES, "sales.prep"))}
+
+
+def test_a_part_given_by_name_is_checked_with_its_root(split, cli, prep_run, tmp_path):
+    """pre-commit passes the parts a commit changed: each is checked as a
+    part of its root's model, and only its own findings are reported (no
+    loose ends the other files tie up, nothing of the files not given)."""
+    for args in (("sales.prep",), ("delivery.prep", "sales.prep")):
+        r = cli("lint", "--no-cache", *args)
+        assert r.exit_code == 0 and r.output == f"Checked {len(args)} file{'s' * (len(args) > 1)}: no findings.\n", \
+            (args, r.output)
+    split("sales.prep", SALES + "deliverable 孤立\n")  # I105 in sales.prep
+    split("delivery.prep", DELIVERY + "knowhow 勘 [owner: 佐藤]\n勘 -> 導入計画\n")  # K201 in delivery.prep
+    r = cli("lint", "--no-cache", "--format", "json", "sales.prep")
+    assert r.exit_code == 1
+    assert [(f["code"], f["path"]) for f in json.loads(r.output)] == [("I105", "sales.prep")]
+    # from another folder, paths as given; pre-commit's way, as a real process
+    p = prep_run("lint", "--no-cache", "repo/delivery.prep", cwd=split.root.parent)
+    out = p.stdout.decode()
+    assert p.returncode == 1 and out.startswith(os.path.join("repo", "delivery.prep") + ":5:9: K201"), out
+    assert "I10" not in out and out.endswith("Checked 1 file: 1 finding (1 warning).\n"), out
+    # new findings only: the root at the base has neither
+    import subprocess
+
+    for args in (("init", "-q"), ("add", "."), ("-c", "user.email=t@x", "-c", "user.name=t", "commit", "-qm", "1")):
+        subprocess.run(["git", *args], cwd=split.root, check=True, capture_output=True)
+    split("delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")  # I103 in delivery.prep
+    r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "delivery.prep")
+    assert sorted((f["code"], f["subject"]) for f in json.loads(r.output)) == [("I101", "請求書"), ("I103", "請求書")]
+    # a file no root includes is checked on its own, as before
+    split("alone.prep", "a -> b\n")
+    r = cli("lint", "--no-cache", "--format", "json", "alone.prep")
+    assert {f["code"] for f in json.loads(r.output)} >= {"I102", "I103"}
 
 
 def test_lint_dir_checks_parts_as_part_of_their_root(split, cli, prep_run):

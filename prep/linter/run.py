@@ -48,6 +48,13 @@ class FileReport:
     # a workspace root: the text of every file it reached, the root first
     # (None for a single file: `source` is all there is)
     sources: dict[str, str] | None = None
+    # a root linted for parts given by name: the parts its findings are
+    # limited to (None: the findings of every file it reached)
+    only: tuple[str, ...] | None = None
+
+    def checked(self) -> list[str]:
+        """The files whose findings the report gives."""
+        return list(self.only) if self.only is not None else list(self.texts())
 
     def texts(self) -> dict[str, str | None]:
         """{path: text} of every file the report's carets may point into."""
@@ -116,7 +123,7 @@ def only_new(report: FileReport, base_rev: str, overrides: Overrides) -> FileRep
     settings = ConfigFinder(default_root=os.getcwd()).for_file(report.path)
     same = introduced_by(base, report.model, report.findings, **lint_options(report.path, settings, overrides))
     return FileReport(report.path, report.source, same, report.model, report.fail_on, report.options,
-                      report.sources)
+                      report.sources, report.only)
 
 
 def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=None) -> FileReport:
@@ -217,13 +224,85 @@ def part_of(models: list[str], files=None) -> dict[str, str]:
 def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None) -> list[FileReport]:
     """Lint every model below `paths` (raises LintConfigError for a bad
     configuration file or override). `cache`: a `prep.linter.cache.LintCache`.
-    A file that another file of the set includes is linted as part of it."""
+    A file that another file of the set includes is linted as part of it;
+    a file given by name that a root of its workspace includes (pre-commit
+    passes the parts that changed) is linted as part of that root, and
+    only its own findings are reported (`roots_of_parts`)."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
     models = find_models(paths)
     if len(models) > 1:
         models = plan_roots(models)
-    return [lint_file(p, finder.for_file(p), overrides, cache) for p in models]
+    given = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
+    roots = roots_of_parts([p for p in models if p in given])
+    reports: list[FileReport] = []
+    parts_of: dict[str, list[str]] = {}
+    for p in models:
+        root = roots.get(p)
+        if root is None:
+            reports.append(lint_file(p, finder.for_file(p), overrides, cache))
+        elif root not in parts_of:
+            parts_of[root] = [p]
+            reports.append(root)  # linted below, once for all its parts given
+        else:
+            parts_of[root].append(p)
+    return [r if isinstance(r, FileReport) else _findings_in(lint_file(r, finder.for_file(r), overrides, cache),
+                                                              parts_of[r])
+            for r in reports]
+
+
+def roots_of_parts(files: list[str]) -> dict[str, str]:
+    """{file: the root it is checked with} for those of `files` that a root
+    of their workspace (`workspace_root`) includes, the root named as the
+    file is (relative when it is); a file no root includes is not in it.
+    Only files with the same workspace folder share one search, and a file
+    with no root nearby costs one walk of its workspace's model files."""
+    from ..language.workspace import workspace_root
+
+    found: dict[str, str] = {}
+    parts_by_folder: dict[str, dict[str, str]] = {}
+    for f in files:
+        folder = workspace_root(f)
+        parts = parts_by_folder.get(folder)
+        if parts is None:
+            parts = parts_by_folder[folder] = part_of(find_models([folder]))
+        root = parts.get(os.path.realpath(f))
+        if root is None or _reaches(f, root):  # in a cycle: the file named is where its error is told
+            continue
+        if not os.path.isabs(f):
+            try:
+                root = os.path.relpath(root)
+            except ValueError:  # another drive
+                pass
+        found[f] = root
+    return found
+
+
+def _reaches(path: str, other: str) -> bool:
+    """Does `path` reach `other` through its includes (a cycle with it)?"""
+    from ..language.workspace import reached_paths
+
+    try:
+        with open(path, "rb") as f:
+            if b"include" not in f.read():
+                return False
+        return os.path.realpath(other) in {os.path.realpath(p) for p in reached_paths(path)}
+    except (OSError, PrepError):
+        return False
+
+
+def _findings_in(report: FileReport, parts: list[str]) -> FileReport:
+    """The report of a root linted for some of its `parts`: the findings
+    located in them (or pointing into them), and every fatal one (a model
+    that cannot be read is not checked at all)."""
+    wanted = {os.path.realpath(p) for p in parts}
+
+    def ours(d: Diagnostic) -> bool:
+        return (d.code in FATAL_CODES or os.path.realpath(d.span.path) in wanted
+                or any(os.path.realpath(r.span.path) in wanted for r in d.related))
+
+    return FileReport(report.path, report.source, [d for d in report.findings if ours(d)], report.model,
+                      report.fail_on, report.options, report.sources, tuple(parts))
 
 
 def distinct_findings(reports: list[FileReport]) -> list[Diagnostic]:
