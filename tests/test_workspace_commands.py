@@ -161,6 +161,55 @@ def test_a_resolved_finding_of_a_single_file_names_its_revision_as_git_does(tmp_
     assert "  resolved old.prep:2:13: I105 " in p.stdout.decode("utf-8"), p.stdout + p.stderr
 
 
+def test_a_part_is_compared_as_its_roots_whole_model(repo, cli, prep_run):
+    """The review action passes every changed file: a part compared alone
+    showed what other files declare as added, and their loose ends as new
+    findings, so a correct pull request failed --fail-on-new."""
+    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ", "受注, 提案書, 導入ノウハウ"))  # 提案書: sales.prep's
+    repo("sales.prep", SALES + "deliverable 見積書 [external]\n見積書 -> 受注\n")
+    commit(repo)
+    p = prep_run("diff", "--fail-on-new", "warning", "HEAD~1..HEAD", "--", "delivery.prep", "sales.prep",
+                 cwd=repo.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 0, out + err
+    assert out.count("HEAD~1:main.prep -> HEAD:main.prep:") == 1, out  # one comparison for both parts
+    assert "1 deliverable added; 2 relations added" in out and "+ deliverable 見積書" in out
+    assert "+ deliverable 提案書" not in out and "findings: none introduced" in out
+    assert "delivery.prep is part of the workspace main.prep: comparing the whole model" in err
+    # two files given as such are compared as given
+    r = cli("diff", "sales.prep", "delivery.prep")
+    assert r.exit_code == 0 and r.output.startswith("sales.prep -> delivery.prep:")
+
+
+def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
+    """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
+    the summary file in the environment) on a pull request that changes
+    two parts of one workspace."""
+    import yaml
+
+    from conftest import ROOT
+
+    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ", "受注, 提案書, 導入ノウハウ"))
+    repo("sales.prep", SALES + "deliverable 孤立\n")  # a new finding: I105
+    commit(repo)
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    script = next(step["run"] for step in action["runs"]["steps"] if step.get("name") == "Review the changed models")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "prep").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m prep "$@"\n', encoding="utf-8")
+    (bin_dir / "prep").chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BASE": "HEAD~1",
+           "FAIL_ON_NEW": "warning", "GITHUB_STEP_SUMMARY": str(summary),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    p = subprocess.run(["bash", "-c", script], cwd=repo.root, env=env, capture_output=True)
+    out, md = p.stdout.decode(), summary.read_text(encoding="utf-8")
+    assert p.returncode == 1, out + p.stderr.decode()  # the new I105, not the parts' loose ends
+    assert md.count("### prep diff: `HEAD:main.prep`") == 1, md
+    assert "| I105 | warning | sales.prep:4 |" in md and "I102" not in md and "I104" not in md, md
+    assert out.startswith("::warning file=sales.prep,line=4,") and out.count("::") == 2, out
+
+
 def test_lint_new_only_on_a_workspace(repo, cli, prep_run):
     repo("sales.prep", SALES + "deliverable 孤立\n")  # I105 in an included file
     r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "main.prep")

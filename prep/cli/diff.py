@@ -29,7 +29,9 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     before and after. Reformatting and reordering are no change.
     The root of a workspace is compared as the whole model at each
     revision, every include followed in that revision's tree: moving a
-    declaration from one file to another is no change either.
+    declaration from one file to another is no change either. A part
+    of a workspace (a file a root includes) is compared as its root's
+    whole model; parts of one root give one comparison.
 
     \b
       prep diff old.prep new.prep            two files
@@ -39,7 +41,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     from ..linter.review import format_github, format_json, format_markdown, format_text, review_loading
     from ..linter.run import repo_root
 
-    pairs = _diff_pairs(args)
+    pairs = _whole_models(_diff_pairs(args))
     status = EXIT_OK
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
@@ -72,6 +74,31 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _whole_models(pairs):
+    """The pairs to compare, a part of a workspace replaced by its root: a
+    file that a root of its workspace includes (on disk) is no model on its
+    own, and compared alone it shows the names other files declare as
+    added and as findings (the prep review action passes every changed
+    file). Parts of one root give one comparison. Said on stderr. Two files
+    given as such (`prep diff old.prep new.prep`) are compared as given."""
+    from ..linter.run import roots_of_parts
+
+    at_revisions = [new_path for (old_rev, old_path), (new_rev, new_path) in pairs
+                    if (old_rev, new_rev) != (None, None) and old_path == new_path and os.path.isfile(new_path)]
+    roots = roots_of_parts(at_revisions) if at_revisions else {}
+    out, seen = [], set()
+    for (old_rev, old_path), (new_rev, new_path) in pairs:
+        root = roots.get(new_path) if (old_rev, new_rev) != (None, None) and old_path == new_path else None
+        if root is not None:
+            click.echo(f"prep diff: {new_path} is part of the workspace {root}: comparing the whole model", err=True)
+            old_path = new_path = root
+        key = (old_rev, old_path, new_rev, new_path)
+        if key not in seen:
+            seen.add(key)
+            out.append(((old_rev, old_path), (new_rev, new_path)))
+    return out
 
 
 def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
