@@ -66,7 +66,7 @@ def test_a_part_given_by_name_is_checked_with_its_root(split, cli, prep_run, tmp
         r = cli("lint", "--no-cache", *args)
         assert r.exit_code == 0 and r.output == f"Checked {len(args)} file{'s' * (len(args) > 1)}: no findings.\n", \
             (args, r.output)
-    split("sales.prep", SALES + "deliverable 孤立\n")  # I105 in sales.prep
+    split("sales.prep", "# included by main.prep\n" + SALES + "deliverable 孤立\n")  # I105 in sales.prep
     split("delivery.prep", DELIVERY + "knowhow 勘 [owner: 佐藤]\n勘 -> 導入計画\n")  # K201 in delivery.prep
     r = cli("lint", "--no-cache", "--format", "json", "sales.prep")
     assert r.exit_code == 1

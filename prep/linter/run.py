@@ -15,6 +15,7 @@ error) or a usage error.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
@@ -251,23 +252,34 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
             for r in reports]
 
 
+_INCLUDE_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)  # a line, not the word in a comment or a name
+
+
 def roots_of_parts(files: list[str]) -> dict[str, str]:
     """{file: the root it is checked with} for those of `files` that a root
     of their workspace (`workspace_root`) includes, the root named as the
     file is (relative when it is); a file no root includes is not in it.
-    Only files with the same workspace folder share one search, and a file
-    with no root nearby costs one walk of its workspace's model files."""
+    A file with `include` lines is taken for a root itself (it is one in
+    all but a chain of includes, and in a cycle it is where the error is
+    told), and is not looked for: that costs a walk of the workspace's
+    model files, once per workspace folder."""
     from ..language.workspace import workspace_root
 
     found: dict[str, str] = {}
     parts_by_folder: dict[str, dict[str, str]] = {}
     for f in files:
+        try:
+            with open(f, "rb") as handle:
+                if _INCLUDE_LINE.search(handle.read()):
+                    continue
+        except OSError:
+            continue  # linting it says what is wrong with it
         folder = workspace_root(f)
         parts = parts_by_folder.get(folder)
         if parts is None:
             parts = parts_by_folder[folder] = part_of(find_models([folder]))
         root = parts.get(os.path.realpath(f))
-        if root is None or _reaches(f, root):  # in a cycle: the file named is where its error is told
+        if root is None:
             continue
         if not os.path.isabs(f):
             try:
@@ -276,19 +288,6 @@ def roots_of_parts(files: list[str]) -> dict[str, str]:
                 pass
         found[f] = root
     return found
-
-
-def _reaches(path: str, other: str) -> bool:
-    """Does `path` reach `other` through its includes (a cycle with it)?"""
-    from ..language.workspace import reached_paths
-
-    try:
-        with open(path, "rb") as f:
-            if b"include" not in f.read():
-                return False
-        return os.path.realpath(other) in {os.path.realpath(p) for p in reached_paths(path)}
-    except (OSError, PrepError):
-        return False
 
 
 def _findings_in(report: FileReport, parts: list[str]) -> FileReport:
