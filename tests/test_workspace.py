@@ -366,6 +366,16 @@ def test_a_glob_that_matches_nothing(ws, cli, prep_run):
     _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] no file matches 'departmnts/*.prep'")
 
 
+def test_a_glob_with_an_unclosed_set_says_so(ws, cli, prep_run):
+    ws("main.prep", 'include "departments/[sd.prep"\n')
+    ws("departments/sales.prep", "b -> c\n")
+    _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] no file matches 'departments/[sd.prep': its '[' in "
+             "'[sd.prep' is not closed, so it stands for itself", "hint: close the set of characters with ']'")
+    ws("main.prep", 'include "departments/[!x]*.prep"\ninclude "departments/[]]*.prep"\n')
+    ws("departments/].prep", "c -> d\n")
+    assert set(prep.load("main.prep").deliverables) == {"b", "c", "d"}
+
+
 def test_an_include_cycle_names_the_chain(ws, cli, prep_run):
     ws("main.prep", 'include "sales.prep"\na -> b\n')
     ws("sales.prep", 'include "delivery.prep"\n')

@@ -321,9 +321,12 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
         # a root may include "*.prep" beside itself without including itself
         matches = [m for m in matches if files.real(m) != files.real(path)]
         if not matches:
-            ws.errors.append(_error(where, f"no file matches '{target}'",
-                                    _near(files, ws, base, target, "check the pattern; it is relative to this "
-                                          "file's folder, and `**` spans folders")))
+            unclosed = _unclosed_set(target)
+            ws.errors.append(_error(where, f"no file matches '{target}'" + (
+                f": its '[' in '{unclosed}' is not closed, so it stands for itself" if unclosed else ""),
+                "close the set of characters with ']', as in `[sd]*.prep` (a name that starts with s or d), "
+                "or write `[[]` for a '[' itself" if unclosed else _near(files, ws, base, target, "check the pattern; it is relative to this "
+                                       "file's folder, and `**` spans folders")))
             return []
     else:
         kind = files.kind(joined) if _inside(files.real(joined), real_folder) else "outside"
@@ -359,6 +362,19 @@ def _first_link_out(files: DiskFiles, path: str, real_folder: str) -> str:
         if prefix and not _inside(files.real(prefix), real_folder):
             return prefix
     return path
+
+
+def _unclosed_set(pattern: str) -> str | None:
+    """The name of `pattern` whose '[' has no ']' after it (glob then reads
+    the '[' as itself, which is rarely what was meant), or None."""
+    for part in pattern.replace("\\", "/").split("/"):
+        at = part.find("[")
+        while at != -1:
+            close = part.find("]", at + 2 if part[at + 1:at + 2] in ("!", "]") else at + 1)
+            if close == -1:
+                return part
+            at = part.find("[", close + 1)
+    return None
 
 
 def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: str) -> str:
