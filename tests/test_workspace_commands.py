@@ -181,6 +181,31 @@ def test_a_part_is_compared_as_its_roots_whole_model(repo, cli, prep_run):
     assert r.exit_code == 0 and r.output.startswith("sales.prep -> delivery.prep:")
 
 
+def test_a_part_shared_by_two_roots_is_checked_and_compared_in_each(ws, cli, prep_run):
+    """An As-Is and a To-Be root share common.prep: a change to it is a
+    change to both models, and its findings may differ between them."""
+    ws("as-is.prep", 'title "As-Is"\ninclude "common.prep"\n計画, 要望 -> 実績\n')
+    ws("to-be.prep", 'title "To-Be"\ninclude "common.prep"\n計画, 知見 -> 実績\nknowhow 知見 [owner: [A, B]]\n')
+    ws("common.prep", "deliverable 要望 [external]\ndeliverable 計画\ndeliverable 実績 [final]\n要望, 予算 -> 計画\n"
+                      "deliverable 予算 [external]\n")
+    for args in (("init", "-q"), ("add", "."), ("-c", "user.email=t@x", "-c", "user.name=t", "commit", "-qm", "1")):
+        git(ws.root, *args)
+    r = cli("lint", "--no-cache", "--format", "json", "common.prep")
+    assert r.exit_code == 0 and json.loads(r.output) == [], r.output  # no loose ends in either root
+    ws("common.prep", "deliverable 要望 [external]\ndeliverable 計画\ndeliverable 実績 [final]\n要望 -> 計画\n")
+    git(ws.root, "-c", "user.email=t@x", "-c", "user.name=t", "commit", "-qam", "2")
+    r = cli("lint", "--no-cache", "--format", "json", "common.prep")
+    found = json.loads(r.output)
+    # I101 in both roots is one finding (the same place and message), printed once
+    assert r.exit_code == 1 and [(f["code"], f["path"], f["line"]) for f in found] == [("I101", "common.prep", 2)]
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "common.prep", cwd=ws.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 0, err
+    assert "HEAD~1:as-is.prep -> HEAD:as-is.prep: 1 deliverable removed" in out
+    assert "HEAD~1:to-be.prep -> HEAD:to-be.prep: 1 deliverable removed" in out
+    assert "common.prep is part of the workspace as-is.prep and of to-be.prep: comparing the whole models" in err
+
+
 def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
     """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
     the summary file in the environment) on a pull request that changes

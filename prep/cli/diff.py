@@ -90,14 +90,15 @@ def _whole_models(pairs):
     roots = roots_of_parts(at_revisions) if at_revisions else {}
     out, seen = [], set()
     for (old_rev, old_path), (new_rev, new_path) in pairs:
-        root = roots.get(new_path) if (old_rev, new_rev) != (None, None) and old_path == new_path else None
-        if root is not None:
-            click.echo(f"prep diff: {new_path} is part of the workspace {root}: comparing the whole model", err=True)
-            old_path = new_path = root
-        key = (old_rev, old_path, new_rev, new_path)
-        if key not in seen:
-            seen.add(key)
-            out.append(((old_rev, old_path), (new_rev, new_path)))
+        found = roots.get(new_path) if (old_rev, new_rev) != (None, None) and old_path == new_path else None
+        if found:
+            click.echo(f"prep diff: {new_path} is part of the workspace {' and of '.join(found)}: comparing the "
+                       f"whole model{'s' if len(found) > 1 else ''}", err=True)
+        for path in found or [new_path]:
+            key = (old_rev, path if found else old_path, new_rev, path)
+            if key not in seen:
+                seen.add(key)
+                out.append(((key[0], key[1]), (key[2], key[3])))
     return out
 
 

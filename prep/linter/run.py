@@ -197,6 +197,12 @@ def part_of(models: list[str], files=None) -> dict[str, str]:
     sales -> delivery main is kept, and in a cycle the first file is.
     `files`: a `DiskFiles` to read through (the language server's sees
     unsaved buffers)."""
+    return _roots(models, files)[0]
+
+
+def _roots(models: list[str], files=None) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """`part_of`'s answer, and {root kept: the real paths of its parts}:
+    a part that two roots (an As-Is and a To-Be) include is in both."""
     from ..language.workspace import DiskFiles, reached_paths
 
     reach: dict[str, set[str]] = {}
@@ -215,11 +221,13 @@ def part_of(models: list[str], files=None) -> dict[str, str]:
             reach[p] = {os.path.realpath(f) for f in reached[1:]}
     order = {p: i for i, p in enumerate(models)}
     covered: dict[str, str] = {}
+    kept: dict[str, set[str]] = {}
     for p in sorted(reach, key=lambda q: (-len(reach[q]), order[q])):
         if os.path.realpath(p) not in covered:
+            kept[p] = reach[p]
             for part in reach[p]:
                 covered.setdefault(part, p)
-    return covered
+    return covered, kept
 
 
 def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None) -> list[FileReport]:
@@ -227,8 +235,9 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
     configuration file or override). `cache`: a `prep.linter.cache.LintCache`.
     A file that another file of the set includes is linted as part of it;
     a file given by name that a root of its workspace includes (pre-commit
-    passes the parts that changed) is linted as part of that root, and
-    only its own findings are reported (`roots_of_parts`)."""
+    passes the parts that changed) is linted as part of that root (of each,
+    when two roots include it), and only its own findings are reported
+    (`roots_of_parts`)."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
     models = find_models(paths)
@@ -236,37 +245,39 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
         models = plan_roots(models)
     given = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
     roots = roots_of_parts([p for p in models if p in given])
-    reports: list[FileReport] = []
+    order: list[str | FileReport] = []
     parts_of: dict[str, list[str]] = {}
     for p in models:
-        root = roots.get(p)
-        if root is None:
-            reports.append(lint_file(p, finder.for_file(p), overrides, cache))
-        elif root not in parts_of:
-            parts_of[root] = [p]
-            reports.append(root)  # linted below, once for all its parts given
-        else:
+        if p not in roots:
+            order.append(lint_file(p, finder.for_file(p), overrides, cache))
+            continue
+        for root in roots[p]:
+            if root not in parts_of:
+                parts_of[root] = []
+                order.append(root)  # linted below, once for all its parts given
             parts_of[root].append(p)
     return [r if isinstance(r, FileReport) else _findings_in(lint_file(r, finder.for_file(r), overrides, cache),
                                                               parts_of[r])
-            for r in reports]
+            for r in order]
 
 
 _INCLUDE_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)  # a line, not the word in a comment or a name
 
 
-def roots_of_parts(files: list[str]) -> dict[str, str]:
-    """{file: the root it is checked with} for those of `files` that a root
-    of their workspace (`workspace_root`) includes, the root named as the
-    file is (relative when it is); a file no root includes is not in it.
-    A file with `include` lines is taken for a root itself (it is one in
-    all but a chain of includes, and in a cycle it is where the error is
-    told), and is not looked for: that costs a walk of the workspace's
+def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
+    """{file: the roots it is checked with} for those of `files` that a
+    root of their workspace (`workspace_root`) includes: every root that
+    no other root includes, in the order `part_of` keeps them (usually one;
+    a file shared by an As-Is and a To-Be root has both), each named as
+    the file is (relative when it is). A file no root includes is not in
+    it. A file with `include` lines is taken for a root itself (it is one
+    in all but a chain of includes, and in a cycle it is where the error
+    is told), and is not looked for: that costs a walk of the workspace's
     model files, once per workspace folder."""
     from ..language.workspace import workspace_root
 
-    found: dict[str, str] = {}
-    parts_by_folder: dict[str, dict[str, str]] = {}
+    found: dict[str, list[str]] = {}
+    roots_by_folder: dict[str, dict[str, set[str]]] = {}
     for f in files:
         try:
             with open(f, "rb") as handle:
@@ -275,18 +286,19 @@ def roots_of_parts(files: list[str]) -> dict[str, str]:
         except OSError:
             continue  # linting it says what is wrong with it
         folder = workspace_root(f)
-        parts = parts_by_folder.get(folder)
-        if parts is None:
-            parts = parts_by_folder[folder] = part_of(find_models([folder]))
-        root = parts.get(os.path.realpath(f))
-        if root is None:
+        kept = roots_by_folder.get(folder)
+        if kept is None:
+            kept = roots_by_folder[folder] = _roots(find_models([folder]))[1]
+        real = os.path.realpath(f)
+        roots = [root for root, parts in kept.items() if real in parts]
+        if not roots:
             continue
         if not os.path.isabs(f):
             try:
-                root = os.path.relpath(root)
+                roots = [os.path.relpath(root) for root in roots]
             except ValueError:  # another drive
                 pass
-        found[f] = root
+        found[f] = roots
     return found
 
 
