@@ -181,6 +181,23 @@ def test_a_part_is_compared_as_its_roots_whole_model(repo, cli, prep_run):
     assert r.exit_code == 0 and r.output.startswith("sales.prep -> delivery.prep:")
 
 
+def test_a_folder_given_to_diff_is_a_usage_error_naming_the_root(repo, prep_run):
+    (repo.root / "process").mkdir()
+    for name in ("main.prep", "sales.prep", "delivery.prep"):
+        os.rename(repo.root / name, repo.root / "process" / name)
+    commit(repo)
+    for args in (("HEAD", "--", "process"), ("HEAD~1..HEAD", "--", "process")):
+        p = prep_run("diff", *args, cwd=repo.root)
+        err = p.stderr.decode()
+        assert p.returncode == 2 and err.startswith("process:1:1: error: 'process' is a folder, not a model file"), err
+        assert f"-- {os.path.join('process', 'main.prep')}" in err and "quoted" not in err, err
+    # a folder at a revision is no model there: the file as it was is compared with nothing
+    os.rename(repo.root / "process", repo.root / "elsewhere")
+    (repo.root / "process").write_text("a, b -> c\n", encoding="utf-8")
+    p = prep_run("diff", "HEAD", "--", "process", cwd=repo.root)
+    assert p.returncode == 0 and p.stdout.decode().startswith("HEAD:process -> process: 3 deliverables added"), p.stderr
+
+
 def test_a_part_shared_by_two_roots_is_checked_and_compared_in_each(ws, cli, prep_run):
     """An As-Is and a To-Be root share common.prep: a change to it is a
     change to both models, and its findings may differ between them."""

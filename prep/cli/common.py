@@ -142,6 +142,15 @@ def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
 
     if old_rev is None and new_rev is None:
         return  # two files: loading says which one is missing
+    if os.path.isdir(new_path):
+        from ..linter.run import has_include_line
+
+        roots = [name for name in sorted(os.listdir(new_path)) if name.endswith(".prep")
+                 and has_include_line(os.path.join(new_path, name))]
+        example = os.path.join(new_path, roots[0] if roots else "model.prep")
+        raise PrepError.at(new_path, f"'{new_path}' is a folder, not a model file", name="usage-error",
+                           hint=f"give the model file (a workspace's root, the file with the include lines): "
+                                f"prep diff {' '.join(r for r in (old_rev, new_rev) if r)} -- {example}")
     if not exists_at(old_rev, old_path) and not exists_at(new_rev, new_path):
         where = " or ".join(r or "the work tree" for r in (old_rev, new_rev))
         raise PrepError.at(new_path, f"no model '{new_path}' at {where}", name="usage-error",

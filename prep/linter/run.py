@@ -264,6 +264,15 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
 _INCLUDE_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)  # a line, not the word in a comment or a name
 
 
+def has_include_line(path: str) -> bool:
+    """Does the file have an `include "..."` line (an unreadable one: no)?"""
+    try:
+        with open(path, "rb") as f:
+            return _INCLUDE_LINE.search(f.read()) is not None
+    except OSError:
+        return False
+
+
 def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
     """{file: the roots it is checked with} for those of `files` that a
     root of their workspace (`workspace_root`) includes: every root that
@@ -279,12 +288,8 @@ def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     roots_by_folder: dict[str, dict[str, set[str]]] = {}
     for f in files:
-        try:
-            with open(f, "rb") as handle:
-                if _INCLUDE_LINE.search(handle.read()):
-                    continue
-        except OSError:
-            continue  # linting it says what is wrong with it
+        if has_include_line(f) or not os.path.isfile(f):
+            continue  # a root itself; or linting it says what is wrong with it
         folder = workspace_root(f)
         kept = roots_by_folder.get(folder)
         if kept is None:
