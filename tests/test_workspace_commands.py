@@ -223,6 +223,33 @@ def test_a_part_shared_by_two_roots_is_checked_and_compared_in_each(ws, cli, pre
     assert "common.prep is part of the workspace as-is.prep and of to-be.prep: comparing the whole models" in err
 
 
+def test_a_deleted_part_is_compared_as_the_root_that_had_it(repo, prep_run):
+    """Two parts merged into one (under a glob, so the root is unchanged):
+    the deleted part compared alone said every deliverable was removed."""
+    repo("main.prep", 'title "t"\ninclude "parts/*.prep"\n')
+    os.makedirs(repo.root / "parts")
+    os.rename(repo.root / "sales.prep", repo.root / "parts" / "sales.prep")
+    os.rename(repo.root / "delivery.prep", repo.root / "parts" / "delivery.prep")
+    commit(repo)
+    repo("parts/delivery.prep", DELIVERY + SALES)
+    os.remove(repo.root / "parts" / "sales.prep")
+    commit(repo)
+    deleted = os.path.join("parts", "sales.prep")
+    p = prep_run("diff", "--exit-code", "--fail-on-new", "info", "HEAD~1..HEAD", "--", deleted, cwd=repo.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 0, out + err
+    assert out.startswith("HEAD~1:main.prep -> HEAD:main.prep: no semantic change"), out
+    assert f"{deleted} was part of the workspace main.prep at HEAD~1: comparing the whole model" in err
+    # a deleted file that no root had is compared alone, as before
+    repo("alone.prep", "a, b -> c\n")
+    commit(repo)
+    os.remove(repo.root / "alone.prep")
+    commit(repo)
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "alone.prep", cwd=repo.root)
+    assert p.returncode == 0 and p.stdout.decode().startswith("HEAD~1:alone.prep -> HEAD:alone.prep: 3 deliverables "
+                                                              "removed"), p.stdout + p.stderr
+
+
 def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
     """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
     the summary file in the environment) on a pull request that changes

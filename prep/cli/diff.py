@@ -82,24 +82,66 @@ def _whole_models(pairs):
     own, and compared alone it shows the names other files declare as
     added and as findings (the prep review action passes every changed
     file). Parts of one root give one comparison. Said on stderr. Two files
-    given as such (`prep diff old.prep new.prep`) are compared as given."""
+    given as such (`prep diff old.prep new.prep`) are compared as given.
+    A part deleted since the old revision (so not on disk) is looked for
+    among what the roots on disk reached at that revision: compared alone,
+    its deliverables, moved to another part, would show as removed."""
     from ..linter.run import roots_of_parts
 
     at_revisions = [new_path for (old_rev, old_path), (new_rev, new_path) in pairs
                     if (old_rev, new_rev) != (None, None) and old_path == new_path and os.path.isfile(new_path)]
     roots = roots_of_parts(at_revisions) if at_revisions else {}
+    deleted = [(old_rev, old_path) for (old_rev, old_path), (new_rev, new_path) in pairs
+               if old_rev is not None and old_path == new_path and not os.path.lexists(old_path)
+               and old_path.endswith(".prep")]
+    if deleted:
+        roots.update(_roots_of_deleted(deleted))
     out, seen = [], set()
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         found = roots.get(new_path) if (old_rev, new_rev) != (None, None) and old_path == new_path else None
         if found:
-            click.echo(f"prep diff: {new_path} is part of the workspace {' and of '.join(found)}: comparing the "
-                       f"whole model{'s' if len(found) > 1 else ''}", err=True)
+            was = f"was part of the workspace {' and of '.join(found)} at {old_rev}" \
+                if (old_rev, new_path) in deleted else f"is part of the workspace {' and of '.join(found)}"
+            click.echo(f"prep diff: {new_path} {was}: comparing the whole model{'s' if len(found) > 1 else ''}",
+                       err=True)
         for path in found or [new_path]:
             key = (old_rev, path if found else old_path, new_rev, path)
             if key not in seen:
                 seen.add(key)
                 out.append(((key[0], key[1]), (key[2], key[3])))
     return out
+
+
+def _roots_of_deleted(deleted: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """{path: the roots on disk that reached it at its revision} for files
+    that are not on disk any more ((revision, path) pairs)."""
+    from ..language.diagnostics import PrepError
+    from ..language.revisions import GitFiles
+    from ..language.workspace import reached_paths, workspace_root
+    from ..linter.run import _roots, find_models
+
+    found: dict[str, list[str]] = {}
+    candidates: dict[str, list[str]] = {}  # workspace folder -> its roots on disk
+    trees: dict[str, GitFiles] = {}
+    try:
+        for rev, path in deleted:
+            folder = workspace_root(path)
+            if folder not in candidates:
+                candidates[folder] = list(_roots(find_models([folder]))[1])
+            wanted = os.path.abspath(path)
+            for root in candidates[folder]:
+                try:
+                    tree = trees.get(rev) or trees.setdefault(rev, GitFiles(rev, root))
+                    reached = reached_paths(root, files=tree)
+                except PrepError:
+                    continue  # not there at that revision, or not readable: compared alone
+                if wanted in {os.path.abspath(p) for p in reached[1:]}:
+                    name = root if os.path.isabs(path) else os.path.relpath(root)
+                    found.setdefault(path, []).append(name)
+    finally:
+        for tree in trees.values():
+            tree.close()
+    return found
 
 
 def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
