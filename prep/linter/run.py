@@ -197,10 +197,10 @@ def part_of(models: list[str], files=None) -> dict[str, str]:
     sales -> delivery main is kept, and in a cycle the first file is.
     `files`: a `DiskFiles` to read through (the language server's sees
     unsaved buffers)."""
-    return _roots(models, files)[0]
+    return roots_and_parts(models, files)[0]
 
 
-def _roots(models: list[str], files=None) -> tuple[dict[str, str], dict[str, set[str]]]:
+def roots_and_parts(models: list[str], files=None) -> tuple[dict[str, str], dict[str, set[str]]]:
     """`part_of`'s answer, and {root kept: the real paths of its parts}:
     a part that two roots (an As-Is and a To-Be) include is in both."""
     from ..language.workspace import DiskFiles, reached_paths
@@ -293,7 +293,7 @@ def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
         folder = workspace_root(f)
         kept = roots_by_folder.get(folder)
         if kept is None:
-            kept = roots_by_folder[folder] = _roots(find_models([folder]))[1]
+            kept = roots_by_folder[folder] = roots_and_parts(find_models([folder]))[1]
         real = os.path.realpath(f)
         roots = [root for root, parts in kept.items() if real in parts]
         if not roots:
