@@ -322,11 +322,15 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
         matches = [m for m in matches if files.real(m) != files.real(path)]
         if not matches:
             unclosed = _unclosed_set(target)
-            ws.errors.append(_error(where, f"no file matches '{target}'" + (
-                f": its '[' in '{unclosed}' is not closed, so it stands for itself" if unclosed else ""),
-                "close the set of characters with ']', as in `[sd]*.prep` (a name that starts with s or d), "
-                "or write `[[]` for a '[' itself" if unclosed else _near(files, ws, base, target, "check the pattern; it is relative to this "
-                                       "file's folder, and `**` spans folders")))
+            if unclosed:
+                ws.errors.append(_error(
+                    where, f"no file matches '{target}': its '[' in '{unclosed}' is not closed, so it stands for itself",
+                    "close the set of characters with ']', as in `[sd]*.prep` (a name that starts with s or d), "
+                    "or write `[[]` for a '[' itself"))
+            else:
+                ws.errors.append(_error(where, f"no file matches '{target}'",
+                                        _near(files, ws, base, target, "check the pattern; it is relative to this "
+                                              "file's folder, and `**` spans folders")))
             return []
     else:
         kind = files.kind(joined) if _inside(files.real(joined), real_folder) else "outside"

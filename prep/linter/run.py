@@ -261,7 +261,8 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
             for r in order]
 
 
-_INCLUDE_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)  # a line, not the word in a comment or a name
+# an include line, not the word in a comment or a name
+_INCLUDE_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)
 
 
 def has_include_line(path: str) -> bool:
