@@ -250,6 +250,24 @@ def test_a_deleted_part_is_compared_as_the_root_that_had_it(repo, prep_run):
                                                               "removed"), p.stdout + p.stderr
 
 
+def test_a_part_read_alone_says_it_is_one(three, prep_run):
+    """render, report, export and status of a part read it alone: a name
+    another file declares is undeclared there (a knowhow drawn as a
+    tangible box); they say so, and how to read the whole model."""
+    cases = {("render", "sales.prep", "-o", "s.svg"): "prep render main.prep --part sales.prep",
+             ("report", "sales.prep", "-o", "s.md"): "prep report main.prep",
+             ("export", "sales.prep", "-o", "s.xlsx"): "prep export main.prep"}
+    for args, whole in cases.items():
+        p = prep_run(*args, cwd=three.root)
+        err = p.stderr.decode()
+        assert p.returncode == 0, err
+        assert err.startswith(f"prep {args[0]}: note: sales.prep is part of the workspace main.prep: read alone, it "
+                              f"lacks what the other files declare (with the whole model: {whole})"), err
+    for args in (("render", "main.prep", "-o", "m.svg"), ("render", "main.prep", "--part", "sales.prep", "-o", "m.svg")):
+        p = prep_run(*args, cwd=three.root)
+        assert p.returncode == 0 and "note:" not in p.stderr.decode(), p.stderr
+
+
 def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
     """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
     the summary file in the environment) on a pull request that changes

@@ -158,6 +158,25 @@ def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
                                 "prep diff --format markdown main..HEAD -- model.prep")
 
 
+def note_if_part(path: str, command: str, whole: str = "{root}") -> None:
+    """Say on stderr when the model file `path` is a part of a workspace
+    (a root of its workspace includes it): read alone it lacks what the
+    other files declare (a knowhow declared in delivery.prep is drawn as a
+    tangible box in sales.prep's picture, its names are undeclared), which
+    nothing else would tell. `whole`: the arguments that give the whole
+    model instead, `{root}` standing for the root."""
+    from ..linter.run import roots_of_parts
+
+    if path == "-" or not os.path.isfile(path):
+        return
+    roots = roots_of_parts([path]).get(path)
+    if roots:
+        root = roots[0]
+        instead = f"prep {command} {whole.format(root=root)}"
+        click.echo(f"prep {command}: note: {path} is part of the workspace {root}: read alone, it lacks what "
+                   f"the other files declare (with the whole model: {instead})", err=True)
+
+
 def _model_at(rev, path: str):
     """(model, label) of `path` at `rev` (None: on disk)."""
     from ..language import load
