@@ -118,7 +118,7 @@ def _roots_of_deleted(deleted: list[tuple[str, str]]) -> dict[str, list[str]]:
     from ..language.diagnostics import PrepError
     from ..language.revisions import GitFiles
     from ..language.workspace import reached_paths, workspace_root
-    from ..linter.run import find_models, roots_and_parts
+    from ..linter.run import roots_and_parts, workspace_models
 
     found: dict[str, list[str]] = {}
     candidates: dict[str, list[str]] = {}  # workspace folder -> its roots on disk
@@ -127,7 +127,7 @@ def _roots_of_deleted(deleted: list[tuple[str, str]]) -> dict[str, list[str]]:
         for rev, path in deleted:
             folder = workspace_root(path)
             if folder not in candidates:
-                candidates[folder] = list(roots_and_parts(find_models([folder]))[1])
+                candidates[folder] = list(roots_and_parts(workspace_models(folder))[1])
             wanted = os.path.abspath(path)
             for root in candidates[folder]:
                 try:

@@ -172,6 +172,9 @@ class Workspace:
     # every glob as (folder, pattern, what it matched): what a cache must
     # look at again, since a new file can match without any file changing
     globs: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    # did-you-means for a missing file (a walk of the workspace's model
+    # files): not when only the paths are wanted
+    hints: bool = True
 
     @property
     def paths(self) -> list[str]:
@@ -181,18 +184,20 @@ class Workspace:
 
 
 def read_workspace(root: str, *, files: DiskFiles | None = None, text: str | None = None,
-                   parsed: tuple | None = None, folder: str | None = None, parse=None) -> Workspace:
+                   parsed: tuple | None = None, folder: str | None = None, parse=None,
+                   hints: bool = True) -> Workspace:
     """Read `root` and every file it includes. Problems are collected in
     `errors` (nothing is raised for them); a root that cannot be read at
     all raises its PrepError. `text` / `parsed`: the root's text and
     (statements, comments) when the caller has them already. `folder`: the
     workspace root (default: `workspace_root(root)`). `parse(text, path)
-    -> (statements, comments)`: the parser (default: the language's)."""
+    -> (statements, comments)`: the parser (default: the language's).
+    `hints=False`: errors without a did-you-mean (no walk to find one)."""
     if parse is None:
         from .parse import parse_statements as parse
 
     files = files or DiskFiles()
-    ws = Workspace(root, os.path.abspath(folder) if folder is not None else workspace_root(root))
+    ws = Workspace(root, os.path.abspath(folder) if folder is not None else workspace_root(root), hints=hints)
     real_folder = files.real(ws.folder)
     if text is None:
         text = files.read(root)
@@ -238,7 +243,7 @@ def reached_paths(root: str, *, files: DiskFiles | None = None) -> list[str]:
     parsing them (their `include` lines only): what a watcher watches, and
     how `prep lint DIR` tells the roots from their parts. Problems are
     ignored here; loading the root reports them."""
-    return read_workspace(root, files=files, parse=_include_lines).paths
+    return read_workspace(root, files=files, parse=_include_lines, hints=False).paths
 
 
 def _follow(ws: Workspace, files: DiskFiles, path: str, statements: list, chain_real: list[str],
@@ -384,6 +389,8 @@ def _unclosed_set(pattern: str) -> str | None:
 def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: str) -> str:
     """A did-you-mean among the model files of the workspace, as paths
     from the including file's folder."""
+    if not ws.hints:
+        return otherwise
     try:
         names = files.model_files(ws.folder)
     except OSError:

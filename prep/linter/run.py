@@ -209,8 +209,8 @@ def roots_and_parts(models: list[str], files=None) -> tuple[dict[str, str], dict
     for p in models:
         try:
             if files is None:
-                with open(p, "rb") as f:  # most files have no include: not even decoded
-                    if b"include" not in f.read():
+                with open(p, "rb") as f:  # most files have no include line: not even decoded
+                    if not _INCLUDE_LINE.search(f.read()):
                         continue
             elif "include" not in files.read(p):
                 continue
@@ -261,8 +261,10 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
             for r in order]
 
 
-# an include line, not the word in a comment or a name
-_INCLUDE_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)
+# an include line (as prep.language.workspace reads them: any blank before
+# it, the ideographic space too), not the word in a comment or a name
+_BLANK = rb"(?:[ \t\f]|\xe3\x80\x80)"
+_INCLUDE_LINE = re.compile(rb"(?:^|\r)(?:\xef\xbb\xbf)?" + _BLANK + rb"*include" + _BLANK + rb"+\x22", re.M)
 
 
 def has_include_line(path: str) -> bool:
@@ -272,6 +274,31 @@ def has_include_line(path: str) -> bool:
             return _INCLUDE_LINE.search(f.read()) is not None
     except OSError:
         return False
+
+
+def workspace_models(folder: str) -> list[str]:
+    """The model files of a workspace folder, as `find_models([folder])`
+    finds them; in a git work tree from git's index and its untracked
+    files that are not ignored (`git ls-files`: a folder of a repository
+    may hold thousands of folders, node_modules among them, and no model)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.prep"],
+                              cwd=folder, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        proc = None
+    if proc is None or proc.returncode != 0:
+        return find_models([folder])
+    top = os.path.realpath(folder)
+    out = []
+    for rel in sorted(set(proc.stdout.decode("utf-8", "surrogateescape").split("\0"))):
+        if not rel or any(part.startswith(".") for part in rel.split("/")[:-1]):
+            continue  # hidden folders are skipped, as find_models skips them
+        path = os.path.normpath(os.path.join(folder, rel))
+        if os.path.isfile(path) and _inside(os.path.realpath(path), top):
+            out.append(path)
+    return out
 
 
 def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
@@ -294,7 +321,7 @@ def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
         folder = workspace_root(f)
         kept = roots_by_folder.get(folder)
         if kept is None:
-            kept = roots_by_folder[folder] = roots_and_parts(find_models([folder]))[1]
+            kept = roots_by_folder[folder] = roots_and_parts(workspace_models(folder))[1]
         real = os.path.realpath(f)
         roots = [root for root, parts in kept.items() if real in parts]
         if not roots:
