@@ -99,6 +99,25 @@ def test_lint_dir_checks_parts_as_part_of_their_root(split, cli, prep_run):
     assert p.returncode == 0 and p.stdout == b"Checked 3 files: no findings.\n", p.stderr
 
 
+def test_a_part_finds_its_root_in_a_git_work_tree_tracked_or_not(ws, cli):
+    """In a repository the roots are listed by git (tracked, and untracked
+    but not ignored), an include line may start with any blank the
+    language allows, and a root in a hidden folder is none (as for
+    `prep lint DIR`)."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=ws.root, check=True)
+    ws("sales.prep", SALES)
+    ws("delivery.prep", DELIVERY)
+    ws("models/main.prep", '\u3000include "../sales.prep"\ninclude "../delivery.prep"\n')  # untracked
+    ws(".old/main.prep", 'include "../sales.prep"\n')
+    r = cli("lint", "--no-cache", "--format", "json", "sales.prep")
+    assert r.exit_code == 0 and json.loads(r.output) == [], r.output
+    ws(".gitignore", "models/\n")  # an ignored root is not looked at
+    r = cli("lint", "--no-cache", "--format", "json", "sales.prep")
+    assert r.exit_code == 1 and "I104" in {f["code"] for f in json.loads(r.output)}, r.output
+
+
 def test_a_chain_of_includes_is_checked_once_from_its_top(ws, cli):
     ws("main.prep", 'include "sales.prep"\n')
     ws("sales.prep", SALES + 'include "delivery.prep"\n')
