@@ -62,7 +62,7 @@ def test_a_part_given_by_name_is_checked_with_its_root(split, cli, prep_run, tmp
     """pre-commit passes the parts a commit changed: each is checked as a
     part of its root's model, and only its own findings are reported (no
     loose ends the other files tie up, nothing of the files not given)."""
-    for args in (("sales.prep",), ("delivery.prep", "sales.prep")):
+    for args in (("sales.prep",), ("delivery.prep", os.path.join(".", "sales.prep"))):
         r = cli("lint", "--no-cache", *args)
         assert r.exit_code == 0 and r.output == f"Checked {len(args)} file{'s' * (len(args) > 1)}: no findings.\n", \
             (args, r.output)

@@ -244,7 +244,7 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
     if len(models) > 1:
         models = plan_roots(models)
     given = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
-    roots = roots_of_parts([p for p in models if p in given])
+    roots = roots_of_parts([p for p in models if os.path.normpath(p) in given])
     order: list[str | FileReport] = []
     parts_of: dict[str, list[str]] = {}
     for p in models:
