@@ -145,6 +145,20 @@ async def test_a_change_in_one_file_republishes_the_other(client, folder):
     await diagnostics_until(client, sales, lambda d: "I104" not in codes(d))
 
 
+async def test_a_part_changed_on_disk_republishes_the_open_file(client, folder):
+    """A teammate's delivery.prep pulled with git (not open here): the
+    editor's file watcher says so, and sales.prep's findings follow."""
+    here = workspace(folder, "pulled")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: not codes(d) & CROSS_FILE_NOISE)
+    (here / "delivery.prep").write_text(DELIVERY.replace("deliverable 𠮷価格表 [external]\n", ""), encoding="utf-8")
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[
+        lsp.FileEvent(uri=(here / "delivery.prep").as_uri(), type=lsp.FileChangeType.Changed)]))
+    diags = await diagnostics_until(client, sales, lambda d: "I104" in codes(d))
+    assert [d.range for d in diags if d.code == "I104"] == [
+        lsp.Range(pos(SALES, "𠮷価格表 ->"), pos(SALES, "𠮷価格表 ->", 4))]
+
+
 async def test_an_include_error_is_at_the_include_line(client, folder):
     (folder / "secret.prep").write_text("秘密 -> 漏洩\n", encoding="utf-8")
     here = workspace(folder, "missing", **{"main.prep": MAIN + 'include "sucess.prep"\ninclude "../secret.prep"\n',
