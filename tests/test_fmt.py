@@ -367,6 +367,15 @@ def test_cli_check(tmp_path, cli):
     assert cli("fmt", "--check", str(tidy)).exit_code == 0
 
 
+def test_cli_check_counts_a_file_it_could_not_read(tmp_path, prep_run):
+    (tmp_path / "tidy.prep").write_text(TIDY, encoding="utf-8")
+    (tmp_path / "sjis.prep").write_bytes("提案書 -> 受注\n".encode("cp932"))
+    result = prep_run("fmt", "--check", ".", cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "sjis.prep:1:1: error: the file is not UTF-8" in err, err
+    assert err.endswith("0 files would be reformatted, 1 already formatted, 1 could not be read\n"), err
+
+
 def test_cli_diff(tmp_path, cli):
     messy = tmp_path / "messy.prep"
     messy.write_text(MESSY, encoding="utf-8")

@@ -38,6 +38,10 @@ async def client(lsp_client: LanguageClient):
     def refresh(params):  # the server asks when a new model changes what is knowhow
         return None
 
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params):  # the file watchers the server asks for (a client that registers dynamically)
+        return None
+
     params = lsp.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
                                   root_uri=WORKSPACE.as_uri(),
                                   workspace_folders=[lsp.WorkspaceFolder(uri=WORKSPACE.as_uri(), name="lsp")])

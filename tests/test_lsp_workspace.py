@@ -39,6 +39,7 @@ deliverable 導入計画 [final]
 受注, 導入ノウハウ -> 導入計画
 """
 CROSS_FILE_NOISE = {"I102", "I103", "I104", "I105"}
+REGISTERED: list = []  # what the server asked the client to register
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,11 @@ def folder(tmp_path_factory) -> Path:
 async def client(lsp_client: LanguageClient, folder: Path):
     @lsp_client.feature(lsp.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
     def refresh(params):
+        return None
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params):
+        REGISTERED.extend(params.registrations)
         return None
 
     params = lsp.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
@@ -143,6 +149,24 @@ async def test_a_change_in_one_file_republishes_the_other(client, folder):
         text_document=lsp.VersionedTextDocumentIdentifier(uri=delivery, version=3),
         content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=DELIVERY)]))
     await diagnostics_until(client, sales, lambda d: "I104" not in codes(d))
+
+
+async def test_a_part_changed_on_disk_republishes_the_open_file(client, folder):
+    """A teammate's delivery.prep pulled with git (not open here): the
+    editor's file watcher says so, and sales.prep's findings follow. The
+    server asked for that watcher (the client registers dynamically)."""
+    (watch,) = [r for r in REGISTERED if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    globs = {w["globPattern"] for w in watch.register_options["watchers"]}  # as the client received it
+    assert globs == {"**/*.prep", "**/prep.toml", "**/pyproject.toml"}
+    here = workspace(folder, "pulled")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: not codes(d) & CROSS_FILE_NOISE)
+    (here / "delivery.prep").write_text(DELIVERY.replace("deliverable 𠮷価格表 [external]\n", ""), encoding="utf-8")
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[
+        lsp.FileEvent(uri=(here / "delivery.prep").as_uri(), type=lsp.FileChangeType.Changed)]))
+    diags = await diagnostics_until(client, sales, lambda d: "I104" in codes(d))
+    assert [d.range for d in diags if d.code == "I104"] == [
+        lsp.Range(pos(SALES, "𠮷価格表 ->"), pos(SALES, "𠮷価格表 ->", 4))]
 
 
 async def test_an_include_error_is_at_the_include_line(client, folder):

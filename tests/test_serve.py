@@ -530,3 +530,15 @@ def test_the_live_picture_names_boxes_and_routes_by_prep_s_ids(tmp_path):
         assert sum(line.startswith(f'<g id="{svg_id}"') for line in lines) == 1
     if first["svg"]["text"].split("\n")[0] == lines[0]:  # the same size: only the new box's and route's lines differ
         assert len(set(lines) - set(first["svg"]["text"].split("\n"))) <= 3
+
+
+def test_serving_a_workspace_part_says_it_is_read_alone(tmp_path):
+    (tmp_path / "prep.toml").write_text("", encoding="utf-8")
+    (tmp_path / "main.prep").write_text('include "sales.prep"\ninclude "delivery.prep"\n', encoding="utf-8")
+    (tmp_path / "sales.prep").write_text("提案書, 価格表 -> 受注\n", encoding="utf-8")
+    (tmp_path / "delivery.prep").write_text("knowhow 価格表 [owner: [A, B]]\n", encoding="utf-8")
+    proc = start(["sales.prep", "--no-open", "--port", "0"], tmp_path)
+    _, lines = wait_for_url(proc)
+    stop(proc)
+    assert any(line.startswith("prep serve: note: sales.prep is part of the workspace main.prep: read alone")
+               and "(with the whole model: prep serve main.prep)" in line for line in lines), lines

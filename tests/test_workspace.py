@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -51,9 +54,40 @@ def test_the_split_model_lints_with_no_false_findings(split, cli):
     r = cli("lint", "--no-cache", "main.prep")
     assert r.exit_code == 0, r.output
     assert r.output == "Checked 3 files: no findings.\n"
-    # the same files one by one: the findings the workspace removes
-    r = cli("lint", "--no-cache", "sales.prep")
-    assert r.exit_code == 1 and "I102" in r.output and "'価格表'" in r.output
+    # a part read alone has loose ends the workspace ties up
+    assert "I104" in {d.code for d in prep.lint(prep.loads(SALES, "sales.prep"))}
+
+
+def test_a_part_given_by_name_is_checked_with_its_root(split, cli, prep_run, tmp_path):
+    """pre-commit passes the parts a commit changed: each is checked as a
+    part of its root's model, and only its own findings are reported (no
+    loose ends the other files tie up, nothing of the files not given)."""
+    for args in (("sales.prep",), ("delivery.prep", os.path.join(".", "sales.prep"))):
+        r = cli("lint", "--no-cache", *args)
+        assert r.exit_code == 0 and r.output == f"Checked {len(args)} file{'s' * (len(args) > 1)}: no findings.\n", \
+            (args, r.output)
+    split("sales.prep", "# included by main.prep\n" + SALES + "deliverable 孤立\n")  # I105 in sales.prep
+    split("delivery.prep", DELIVERY + "knowhow 勘 [owner: 佐藤]\n勘 -> 導入計画\n")  # K201 in delivery.prep
+    r = cli("lint", "--no-cache", "--format", "json", "sales.prep")
+    assert r.exit_code == 1
+    assert [(f["code"], f["path"]) for f in json.loads(r.output)] == [("I105", "sales.prep")]
+    # from another folder, paths as given; pre-commit's way, as a real process
+    p = prep_run("lint", "--no-cache", "repo/delivery.prep", cwd=split.root.parent)
+    out = p.stdout.decode()
+    assert p.returncode == 1 and out.startswith(os.path.join("repo", "delivery.prep") + ":5:9: K201"), out
+    assert "I10" not in out and out.endswith("Checked 1 file: 1 finding (1 warning).\n"), out
+    # new findings only: the root at the base has neither
+    import subprocess
+
+    for args in (("init", "-q"), ("add", "."), ("-c", "user.email=t@x", "-c", "user.name=t", "commit", "-qm", "1")):
+        subprocess.run(["git", *args], cwd=split.root, check=True, capture_output=True)
+    split("delivery.prep", DELIVERY + "deliverable 請求書\n受注 -> 請求書\n")  # I103 in delivery.prep
+    r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "delivery.prep")
+    assert sorted((f["code"], f["subject"]) for f in json.loads(r.output)) == [("I101", "請求書"), ("I103", "請求書")]
+    # a file no root includes is checked on its own, as before
+    split("alone.prep", "a -> b\n")
+    r = cli("lint", "--no-cache", "--format", "json", "alone.prep")
+    assert {f["code"] for f in json.loads(r.output)} >= {"I102", "I103"}
 
 
 def test_lint_dir_checks_parts_as_part_of_their_root(split, cli, prep_run):
@@ -63,6 +97,25 @@ def test_lint_dir_checks_parts_as_part_of_their_root(split, cli, prep_run):
         assert r.output == "Checked 3 files: no findings.\n"
     p = prep_run("lint", "--no-cache", cwd=split.root)
     assert p.returncode == 0 and p.stdout == b"Checked 3 files: no findings.\n", p.stderr
+
+
+def test_a_part_finds_its_root_in_a_git_work_tree_tracked_or_not(ws, cli):
+    """In a repository the roots are listed by git (tracked, and untracked
+    but not ignored), an include line may start with any blank the
+    language allows, and a root in a hidden folder is none (as for
+    `prep lint DIR`)."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=ws.root, check=True)
+    ws("sales.prep", SALES)
+    ws("delivery.prep", DELIVERY)
+    ws("models/main.prep", '\u3000include "../sales.prep"\ninclude "../delivery.prep"\n')  # untracked
+    ws(".old/main.prep", 'include "../sales.prep"\n')
+    r = cli("lint", "--no-cache", "--format", "json", "sales.prep")
+    assert r.exit_code == 0 and json.loads(r.output) == [], r.output
+    ws(".gitignore", "models/\n")  # an ignored root is not looked at
+    r = cli("lint", "--no-cache", "--format", "json", "sales.prep")
+    assert r.exit_code == 1 and "I104" in {f["code"] for f in json.loads(r.output)}, r.output
 
 
 def test_a_chain_of_includes_is_checked_once_from_its_top(ws, cli):
@@ -332,6 +385,16 @@ def test_a_glob_that_matches_nothing(ws, cli, prep_run):
     _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] no file matches 'departmnts/*.prep'")
 
 
+def test_a_glob_with_an_unclosed_set_says_so(ws, cli, prep_run):
+    ws("main.prep", 'include "departments/[sd.prep"\n')
+    ws("departments/sales.prep", "b -> c\n")
+    _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] no file matches 'departments/[sd.prep': its '[' in "
+             "'[sd.prep' is not closed, so it stands for itself", "hint: close the set of characters with ']'")
+    ws("main.prep", 'include "departments/[!x]*.prep"\ninclude "departments/[]]*.prep"\n')
+    ws("departments/].prep", "c -> d\n")
+    assert set(prep.load("main.prep").deliverables) == {"b", "c", "d"}
+
+
 def test_an_include_cycle_names_the_chain(ws, cli, prep_run):
     ws("main.prep", 'include "sales.prep"\na -> b\n')
     ws("sales.prep", 'include "delivery.prep"\n')
@@ -350,6 +413,23 @@ def test_an_included_file_that_is_not_utf8(ws, cli, prep_run):
     ws("sjis.prep", "提案書 -> 受注\n".encode("cp932"))
     out = _refused(cli, prep_run, ws.root, "sjis.prep:1:1: E000 [error] the file is not UTF-8; it looks like Shift_JIS",
                    "main.prep:2:1: note: included from here")
+
+
+@pytest.mark.skipif(shutil.which("iconv") is None, reason="needs iconv")
+def test_the_conversion_hint_for_a_part_in_a_folder_works_as_written(ws, prep_run):
+    """The hint's command, pasted where prep ran, converts the part in
+    place: the include line still names it, and the model then reads."""
+    ws("main.prep", 'a -> b\ninclude "parts/*.prep"\n')
+    ws("parts/営業 sales.prep", "b, 提案書 -> 受注\n".encode("cp932"))
+    p = prep_run("lint", "--no-cache", "main.prep", cwd=ws.root)
+    out = p.stdout.decode() + p.stderr.decode()
+    assert p.returncode == 2 and "it looks like Shift_JIS" in out, out
+    command = re.search(r"Convert it with `([^`]+)`", out).group(1)
+    assert command.startswith("iconv -f CP932 -t UTF-8 'parts/営業 sales.prep' > "), command
+    subprocess.run(command, shell=True, cwd=ws.root, check=True)
+    p = prep_run("lint", "--no-cache", "main.prep", cwd=ws.root)
+    assert p.returncode in (0, 1) and "受注" in (p.stdout + p.stderr).decode(), p.stdout + p.stderr
+    assert sorted(os.listdir(ws.root / "parts")) == ["営業 sales.prep"]
 
 
 def test_a_syntax_error_in_an_included_file_is_located_there(ws, cli, prep_run):

@@ -113,6 +113,190 @@ def test_a_glob_is_matched_against_the_tree_at_the_revision(repo, cli):
     assert "余分" in r.output and "導入計画" in r.output
 
 
+def test_a_resolved_finding_is_located_where_it_was_at_the_base(repo, cli, prep_run):
+    """A reviewer must find a resolved finding: in the old side's file, at
+    its line there, and said to be at the base revision (the work tree may
+    no longer have that line)."""
+    repo("delivery.prep", DELIVERY.replace("[owner: [佐藤, 伊藤]]", "[owner: 佐藤]"))  # K201 at 2:9
+    commit(repo)
+    repo("delivery.prep", "\n\n" + DELIVERY)  # shared again, and the lines moved down
+    repo("sales.prep", SALES + "deliverable 孤立\n")  # a new finding: I105 at 4:13
+    commit(repo)
+    r = cli("diff", "HEAD~1..HEAD", "--", "main.prep")
+    assert r.exit_code == 0, r.output
+    assert "  new      sales.prep:4:13: I105 " in r.output
+    resolved = [line for line in r.output.splitlines() if line.startswith("  resolved")]
+    assert resolved == ["  resolved delivery.prep:2:9 (at HEAD~1): K201 warning: knowhow '導入ノウハウ' is held "
+                        "by one person only (佐藤) [導入ノウハウ]"]
+    md = cli("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep").output
+    assert "| rule | severity | place | finding |" in md and "| I105 | warning | sales.prep:4 |" in md
+    assert "| rule | severity | was at | finding |" in md and "| K201 | warning | delivery.prep:2 (at HEAD~1) |" in md
+    p = prep_run("diff", "--format", "json", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    found = json.loads(p.stdout)["findings"]
+    assert [(f["code"], f["path"], f["line"], f["column"], f["revision"]) for f in found["resolved"]] == [
+        ("K201", "delivery.prep", 2, 9, "HEAD~1")]
+    assert [(f["code"], f["path"], f["line"], f["revision"]) for f in found["introduced"]] == [
+        ("I105", "sales.prep", 4, "HEAD")]
+    # against the work tree: the new side has no revision, the old one has
+    repo("sales.prep", SALES)
+    r = cli("diff", "--format", "json", "HEAD", "--", "main.prep")
+    found = json.loads(r.output)["findings"]
+    assert [(f["code"], f["path"], f["line"], f["revision"]) for f in found["resolved"]] == [
+        ("I105", "sales.prep", 4, "HEAD")]
+    assert "  resolved sales.prep:4:13 (at HEAD): I105 " in cli("diff", "HEAD", "--", "main.prep").output
+
+
+def test_a_resolved_finding_of_a_single_file_names_its_revision_as_git_does(tmp_path, prep_run):
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "config", "user.email", "t@example.invalid")
+    git(tmp_path, "config", "user.name", "t")
+    (tmp_path / "model.prep").write_text("a, b -> c\ndeliverable 孤立\n", encoding="utf-8")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "one")
+    (tmp_path / "model.prep").write_text("a, b -> c\n", encoding="utf-8")
+    p = prep_run("diff", "HEAD", "--", "model.prep", cwd=tmp_path)
+    assert "  resolved HEAD:model.prep:2:13: I105 " in p.stdout.decode("utf-8"), p.stdout + p.stderr
+    (tmp_path / "old.prep").write_text("a, b -> c\ndeliverable 孤立\n", encoding="utf-8")
+    p = prep_run("diff", "old.prep", "model.prep", cwd=tmp_path)
+    assert "  resolved old.prep:2:13: I105 " in p.stdout.decode("utf-8"), p.stdout + p.stderr
+
+
+def test_a_part_is_compared_as_its_roots_whole_model(repo, cli, prep_run):
+    """The review action passes every changed file: a part compared alone
+    showed what other files declare as added, and their loose ends as new
+    findings, so a correct pull request failed --fail-on-new."""
+    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ", "受注, 提案書, 導入ノウハウ"))  # 提案書: sales.prep's
+    repo("sales.prep", SALES + "deliverable 見積書 [external]\n見積書 -> 受注\n")
+    commit(repo)
+    p = prep_run("diff", "--fail-on-new", "warning", "HEAD~1..HEAD", "--", "delivery.prep", "sales.prep",
+                 cwd=repo.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 0, out + err
+    assert out.count("HEAD~1:main.prep -> HEAD:main.prep:") == 1, out  # one comparison for both parts
+    assert "1 deliverable added; 2 relations added" in out and "+ deliverable 見積書" in out
+    assert "+ deliverable 提案書" not in out and "findings: none introduced" in out
+    assert "delivery.prep is part of the workspace main.prep: comparing the whole model" in err
+    # two files given as such are compared as given
+    r = cli("diff", "sales.prep", "delivery.prep")
+    assert r.exit_code == 0 and r.output.startswith("sales.prep -> delivery.prep:")
+
+
+def test_a_folder_given_to_diff_is_a_usage_error_naming_the_root(repo, prep_run):
+    (repo.root / "process").mkdir()
+    for name in ("main.prep", "sales.prep", "delivery.prep"):
+        os.rename(repo.root / name, repo.root / "process" / name)
+    commit(repo)
+    for args in (("HEAD", "--", "process"), ("HEAD~1..HEAD", "--", "process")):
+        p = prep_run("diff", *args, cwd=repo.root)
+        err = p.stderr.decode()
+        assert p.returncode == 2 and err.startswith("process:1:1: error: 'process' is a folder, not a model file"), err
+        assert f"-- {os.path.join('process', 'main.prep')}" in err and "quoted" not in err, err
+    # a folder at a revision is no model there: the file as it was is compared with nothing
+    os.rename(repo.root / "process", repo.root / "elsewhere")
+    (repo.root / "process").write_text("a, b -> c\n", encoding="utf-8")
+    p = prep_run("diff", "HEAD", "--", "process", cwd=repo.root)
+    assert p.returncode == 0 and p.stdout.decode().startswith("HEAD:process -> process: 3 deliverables added"), p.stderr
+
+
+def test_a_part_shared_by_two_roots_is_checked_and_compared_in_each(ws, cli, prep_run):
+    """An As-Is and a To-Be root share common.prep: a change to it is a
+    change to both models, and its findings may differ between them."""
+    ws("as-is.prep", 'title "As-Is"\ninclude "common.prep"\n計画, 要望 -> 実績\n')
+    ws("to-be.prep", 'title "To-Be"\ninclude "common.prep"\n計画, 知見 -> 実績\nknowhow 知見 [owner: [A, B]]\n')
+    ws("common.prep", "deliverable 要望 [external]\ndeliverable 計画\ndeliverable 実績 [final]\n要望, 予算 -> 計画\n"
+                      "deliverable 予算 [external]\n")
+    for args in (("init", "-q"), ("add", "."), ("-c", "user.email=t@x", "-c", "user.name=t", "commit", "-qm", "1")):
+        git(ws.root, *args)
+    r = cli("lint", "--no-cache", "--format", "json", "common.prep")
+    assert r.exit_code == 0 and json.loads(r.output) == [], r.output  # no loose ends in either root
+    ws("common.prep", "deliverable 要望 [external]\ndeliverable 計画\ndeliverable 実績 [final]\n要望 -> 計画\n")
+    git(ws.root, "-c", "user.email=t@x", "-c", "user.name=t", "commit", "-qam", "2")
+    r = cli("lint", "--no-cache", "--format", "json", "common.prep")
+    found = json.loads(r.output)
+    # I101 in both roots is one finding (the same place and message), printed once
+    assert r.exit_code == 1 and [(f["code"], f["path"], f["line"]) for f in found] == [("I101", "common.prep", 2)]
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "common.prep", cwd=ws.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 0, err
+    assert "HEAD~1:as-is.prep -> HEAD:as-is.prep: 1 deliverable removed" in out
+    assert "HEAD~1:to-be.prep -> HEAD:to-be.prep: 1 deliverable removed" in out
+    assert "common.prep is part of the workspace as-is.prep and of to-be.prep: comparing the whole models" in err
+
+
+def test_a_deleted_part_is_compared_as_the_root_that_had_it(repo, prep_run):
+    """Two parts merged into one (under a glob, so the root is unchanged):
+    the deleted part compared alone said every deliverable was removed."""
+    repo("main.prep", 'title "t"\ninclude "parts/*.prep"\n')
+    os.makedirs(repo.root / "parts")
+    os.rename(repo.root / "sales.prep", repo.root / "parts" / "sales.prep")
+    os.rename(repo.root / "delivery.prep", repo.root / "parts" / "delivery.prep")
+    commit(repo)
+    repo("parts/delivery.prep", DELIVERY + SALES)
+    os.remove(repo.root / "parts" / "sales.prep")
+    commit(repo)
+    deleted = os.path.join("parts", "sales.prep")
+    p = prep_run("diff", "--exit-code", "--fail-on-new", "info", "HEAD~1..HEAD", "--", deleted, cwd=repo.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 0, out + err
+    assert out.startswith("HEAD~1:main.prep -> HEAD:main.prep: no semantic change"), out
+    assert f"{deleted} was part of the workspace main.prep at HEAD~1: comparing the whole model" in err
+    # a deleted file that no root had is compared alone, as before
+    repo("alone.prep", "a, b -> c\n")
+    commit(repo)
+    os.remove(repo.root / "alone.prep")
+    commit(repo)
+    p = prep_run("diff", "HEAD~1..HEAD", "--", "alone.prep", cwd=repo.root)
+    assert p.returncode == 0 and p.stdout.decode().startswith("HEAD~1:alone.prep -> HEAD:alone.prep: 3 deliverables "
+                                                              "removed"), p.stdout + p.stderr
+
+
+def test_a_part_read_alone_says_it_is_one(three, prep_run):
+    """render, report, export and status of a part read it alone: a name
+    another file declares is undeclared there (a knowhow drawn as a
+    tangible box); they say so, and how to read the whole model."""
+    cases = {("render", "sales.prep", "-o", "s.svg"): "prep render main.prep --part sales.prep",
+             ("report", "sales.prep", "-o", "s.md"): "prep report main.prep",
+             ("export", "sales.prep", "-o", "s.xlsx"): "prep export main.prep"}
+    for args, whole in cases.items():
+        p = prep_run(*args, cwd=three.root)
+        err = p.stderr.decode()
+        assert p.returncode == 0, err
+        assert err.startswith(f"prep {args[0]}: note: sales.prep is part of the workspace main.prep: read alone, it "
+                              f"lacks what the other files declare (with the whole model: {whole})"), err
+    for args in (("render", "main.prep", "-o", "m.svg"), ("render", "main.prep", "--part", "sales.prep", "-o", "m.svg")):
+        p = prep_run(*args, cwd=three.root)
+        assert p.returncode == 0 and "note:" not in p.stderr.decode(), p.stderr
+
+
+def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
+    """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
+    the summary file in the environment) on a pull request that changes
+    two parts of one workspace."""
+    import yaml
+
+    from conftest import ROOT
+
+    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ", "受注, 提案書, 導入ノウハウ"))
+    repo("sales.prep", SALES + "deliverable 孤立\n")  # a new finding: I105
+    commit(repo)
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    script = next(step["run"] for step in action["runs"]["steps"] if step.get("name") == "Review the changed models")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "prep").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m prep "$@"\n', encoding="utf-8")
+    (bin_dir / "prep").chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BASE": "HEAD~1",
+           "FAIL_ON_NEW": "warning", "GITHUB_STEP_SUMMARY": str(summary),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    p = subprocess.run(["bash", "-c", script], cwd=repo.root, env=env, capture_output=True)
+    out, md = p.stdout.decode(), summary.read_text(encoding="utf-8")
+    assert p.returncode == 1, out + p.stderr.decode()  # the new I105, not the parts' loose ends
+    assert md.count("### prep diff: `HEAD:main.prep`") == 1, md
+    assert "| I105 | warning | sales.prep:4 |" in md and "I102" not in md and "I104" not in md, md
+    assert out.startswith("::warning file=sales.prep,line=4,") and out.count("::") == 2, out
+
+
 def test_lint_new_only_on_a_workspace(repo, cli, prep_run):
     repo("sales.prep", SALES + "deliverable 孤立\n")  # I105 in an included file
     r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "main.prep")

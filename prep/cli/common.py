@@ -142,11 +142,39 @@ def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
 
     if old_rev is None and new_rev is None:
         return  # two files: loading says which one is missing
+    if os.path.isdir(new_path):
+        from ..linter.run import has_include_line
+
+        roots = [name for name in sorted(os.listdir(new_path)) if name.endswith(".prep")
+                 and has_include_line(os.path.join(new_path, name))]
+        example = os.path.join(new_path, roots[0] if roots else "model.prep")
+        raise PrepError.at(new_path, f"'{new_path}' is a folder, not a model file", name="usage-error",
+                           hint=f"give the model file (a workspace's root, the file with the include lines): "
+                                f"prep diff {' '.join(r for r in (old_rev, new_rev) if r)} -- {example}")
     if not exists_at(old_rev, old_path) and not exists_at(new_rev, new_path):
         where = " or ".join(r or "the work tree" for r in (old_rev, new_rev))
         raise PrepError.at(new_path, f"no model '{new_path}' at {where}", name="usage-error",
                            hint="check the file name; options go before the revisions and --: "
                                 "prep diff --format markdown main..HEAD -- model.prep")
+
+
+def note_if_part(path: str, command: str, whole: str = "{root}") -> None:
+    """Say on stderr when the model file `path` is a part of a workspace
+    (a root of its workspace includes it): read alone it lacks what the
+    other files declare (a knowhow declared in delivery.prep is drawn as a
+    tangible box in sales.prep's picture, its names are undeclared), which
+    nothing else would tell. `whole`: the arguments that give the whole
+    model instead, `{root}` standing for the root."""
+    from ..linter.run import roots_of_parts
+
+    if path == "-" or not os.path.isfile(path):
+        return
+    roots = roots_of_parts([path]).get(path)
+    if roots:
+        root = roots[0]
+        instead = f"prep {command} {whole.format(root=root)}"
+        click.echo(f"prep {command}: note: {path} is part of the workspace {root}: read alone, it lacks what "
+                   f"the other files declare (with the whole model: {instead})", err=True)
 
 
 def _model_at(rev, path: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -28,7 +29,9 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     before and after. Reformatting and reordering are no change.
     The root of a workspace is compared as the whole model at each
     revision, every include followed in that revision's tree: moving a
-    declaration from one file to another is no change either.
+    declaration from one file to another is no change either. A part
+    of a workspace (a file a root includes) is compared as its root's
+    whole model; parts of one root give one comparison.
 
     \b
       prep diff old.prep new.prep            two files
@@ -38,7 +41,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     from ..linter.review import format_github, format_json, format_markdown, format_text, review_loading
     from ..linter.run import repo_root
 
-    pairs = _diff_pairs(args)
+    pairs = _whole_models(_diff_pairs(args))
     status = EXIT_OK
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
@@ -48,6 +51,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
         result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
                              or review_loading(lambda: _model_at(old_rev, old_path),
                                                lambda: _model_at(new_rev, new_path), **recorded))
+        result = dataclasses.replace(result, old_revision=old_rev, new_revision=new_rev)
         if fmt == "json":
             outputs.append(format_json(result))
         elif fmt == "markdown":
@@ -70,6 +74,74 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _whole_models(pairs):
+    """The pairs to compare, a part of a workspace replaced by its root: a
+    file that a root of its workspace includes (on disk) is no model on its
+    own, and compared alone it shows the names other files declare as
+    added and as findings (the prep review action passes every changed
+    file). Parts of one root give one comparison. Said on stderr. Two files
+    given as such (`prep diff old.prep new.prep`) are compared as given.
+    A part deleted since the old revision (so not on disk) is looked for
+    among what the roots on disk reached at that revision: compared alone,
+    its deliverables, moved to another part, would show as removed."""
+    from ..linter.run import roots_of_parts
+
+    at_revisions = [new_path for (old_rev, old_path), (new_rev, new_path) in pairs
+                    if (old_rev, new_rev) != (None, None) and old_path == new_path and os.path.isfile(new_path)]
+    roots = roots_of_parts(at_revisions) if at_revisions else {}
+    deleted = [(old_rev, old_path) for (old_rev, old_path), (new_rev, new_path) in pairs
+               if old_rev is not None and old_path == new_path and not os.path.lexists(old_path)
+               and old_path.endswith(".prep")]
+    if deleted:
+        roots.update(_roots_of_deleted(deleted))
+    out, seen = [], set()
+    for (old_rev, old_path), (new_rev, new_path) in pairs:
+        found = roots.get(new_path) if (old_rev, new_rev) != (None, None) and old_path == new_path else None
+        if found:
+            was = f"was part of the workspace {' and of '.join(found)} at {old_rev}" \
+                if (old_rev, new_path) in deleted else f"is part of the workspace {' and of '.join(found)}"
+            click.echo(f"prep diff: {new_path} {was}: comparing the whole model{'s' if len(found) > 1 else ''}",
+                       err=True)
+        for path in found or [new_path]:
+            key = (old_rev, path if found else old_path, new_rev, path)
+            if key not in seen:
+                seen.add(key)
+                out.append(((key[0], key[1]), (key[2], key[3])))
+    return out
+
+
+def _roots_of_deleted(deleted: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """{path: the roots on disk that reached it at its revision} for files
+    that are not on disk any more ((revision, path) pairs)."""
+    from ..language.diagnostics import PrepError
+    from ..language.revisions import GitFiles
+    from ..language.workspace import reached_paths, workspace_root
+    from ..linter.run import roots_and_parts, workspace_models
+
+    found: dict[str, list[str]] = {}
+    candidates: dict[str, list[str]] = {}  # workspace folder -> its roots on disk
+    trees: dict[str, GitFiles] = {}
+    try:
+        for rev, path in deleted:
+            folder = workspace_root(path)
+            if folder not in candidates:
+                candidates[folder] = list(roots_and_parts(workspace_models(folder))[1])
+            wanted = os.path.abspath(path)
+            for root in candidates[folder]:
+                try:
+                    tree = trees.get(rev) or trees.setdefault(rev, GitFiles(rev, root))
+                    reached = reached_paths(root, files=tree)
+                except PrepError:
+                    continue  # not there at that revision, or not readable: compared alone
+                if wanted in {os.path.abspath(p) for p in reached[1:]}:
+                    name = root if os.path.isabs(path) else os.path.relpath(root)
+                    found.setdefault(path, []).append(name)
+    finally:
+        for tree in trees.values():
+            tree.close()
+    return found
 
 
 def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import _lint_settings, config_error
+from .common import _lint_settings, config_error, note_if_part
 
 
 def catalogue_target(output: str) -> str:
@@ -53,6 +53,7 @@ def export(source, output, language, rules_url):
     if output is None:
         output = os.path.splitext(source)[0] + ".xlsx"
     target = catalogue_target(output)
+    note_if_part(source, "export")
     model = api.load(source)
     try:
         findings = list(api.lint(model, **_lint_settings(source)))

@@ -87,7 +87,8 @@ def fmt(paths, check, as_diff):
     if check or as_diff:
         if changed or len(files) > 1:
             click.echo(f"{changed} file{'s' if changed != 1 else ''} would be reformatted, "
-                       f"{len(files) - changed - failed} already formatted", err=True)
+                       f"{len(files) - changed - failed} already formatted"
+                       + (f", {failed} could not be read" if failed else ""), err=True)
     if failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if (check or as_diff) and changed else EXIT_OK)

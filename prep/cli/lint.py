@@ -66,7 +66,8 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     skipped); none means the current folder. A file with `include` lines
     is checked with every file it reaches, as one model; a file that
     another one includes is checked as part of it, not on its own
-    (docs/workspaces.md). Configuration comes from the
+    (docs/workspaces.md); a file named here that a root of its workspace
+    includes is checked with that root, and its own findings reported. Configuration comes from the
     nearest prep.toml ([lint]) or pyproject.toml ([tool.prep.lint]); see
     docs/configuration.md. Silence a finding with `# prep: ignore[CODE]`
     at the end of its line.
@@ -125,6 +126,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
 
     diagnostics = distinct_findings(reports)  # a part shared by two roots: its findings once
     sources = {path: text for r in reports for path, text in r.texts().items()}
+    checked = len({path for r in reports for path in r.checked()})  # a part given by name: that file
     root = repo_root()
 
     if top is not None:
@@ -164,7 +166,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         ctx.exit(EXIT_ERROR if fatal else EXIT_OK)
 
     if statistics:
-        text = formats.format_statistics(diagnostics, files=len(sources),
+        text = formats.format_statistics(diagnostics, files=checked,
                                          fmt="json" if output_format == "json" else "text")
     elif output_format == "json":
         text = formats.format_json(diagnostics)
@@ -173,7 +175,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     elif output_format == "github":
         text = formats.format_github(diagnostics, root=root)
     else:
-        text = formats.format_text(diagnostics, sources, files=len(sources))
+        text = formats.format_text(diagnostics, sources, files=checked)
     _lint_write(output, text)
     ctx.exit(exit_status(reports))
 

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from .common import _lint_settings, _render_settings
+from .common import _lint_settings, _render_settings, note_if_part
 from .render_options import (PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for, _page_for,
                              _print_theme, _read_layout, _within_budget, _write_pages)
 from .render_overview import _DrillDowns, _given_options, _overview_message, _render_files, _size_message
@@ -178,6 +178,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     fmt = fmt.lower() if fmt else None
     for src in files:
         out_path, out_fmt = _output_for(src, output, fmt)
+        note_if_part(src, "render", "{root} --part " + src)
         model = api.load(src)
         if not model.deliverables and out_fmt != "json":
             # an empty (or comments-only) file: an empty picture would look

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import EXIT_ERROR, _render_settings
+from .common import EXIT_ERROR, _render_settings, note_if_part
 
 
 @click.command("report")
@@ -57,6 +57,7 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
         if fmt in ("pdf", "docx"):
             page = report_page(page_size if page_size is not None else look.page,
                                min_text if min_text is not None else look.min_text)
+        note_if_part(source, "report")
         model = api.load(source)
         if customer is not None and status_data is None:
             raise click.UsageError("--customer names whom to draw from the data: use it with --status DATA")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import EXIT_ERROR, _lint_settings, _render_settings
+from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part
 
 
 @click.command("serve")
@@ -67,6 +67,7 @@ def serve(source, host, port, open_browser, engine, theme, direction, legend, pa
         return found.theme, found.direction if page is None or found.direction_given else None, found.legend, page
 
     look()  # a bad --page or [render] page: a usage error now, not a message in the page
+    note_if_part(source, "serve")
     preview = Preview(source, look=look, lint_options=lambda: _lint_settings(source), engine=engine)
     problem = preview.rebuild()
     if problem is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import EXIT_OK
+from .common import EXIT_OK, note_if_part
 
 
 @click.command("status")
@@ -30,6 +30,7 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     from ..language.diagnostics import PrepError
     from ..health import format_status, load_status, named_customer
 
+    note_if_part(model_path, "status", "{root} --data ...")
     model = api.load(model_path)
     if not model.measures:
         raise PrepError.at(model_path, "the model declares no measure", name="no-measures",

@@ -57,7 +57,8 @@ def exists_at(rev: str | None, path: str) -> bool:
     if rev is WORKTREE:
         return os.path.isfile(path)
     top, rel = repository_of(path)
-    return _git(["cat-file", "-e", f"{rev}:{rel}"], top).returncode == 0
+    kind = _git(["cat-file", "-t", f"{rev}:{rel}"], top)
+    return kind.returncode == 0 and kind.stdout.strip() == b"blob"  # a folder there is no model
 
 
 def load_at(rev: str | None, path: str) -> Model:
@@ -73,8 +74,8 @@ def load_at(rev: str | None, path: str) -> Model:
     check_revision(rev, path)
     top, rel = repository_of(path)
     label = f"{rev}:{rel}"
-    proc = _git(["cat-file", "-e", f"{rev}:{rel}"], top)
-    if proc.returncode != 0:  # not in that revision: added or deleted since
+    proc = _git(["cat-file", "-t", f"{rev}:{rel}"], top)
+    if proc.returncode != 0 or proc.stdout.strip() != b"blob":  # not in that revision (or a folder there)
         return loads("", label)
     blob = _git(["show", f"{rev}:{rel}"], top)
     if blob.returncode != 0:

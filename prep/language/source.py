@@ -119,10 +119,9 @@ def _refuse_utf16_without_bom(data: bytes, path: str) -> None:
             continue
         readable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
         if text and readable / len(text) > 0.95 and re.search(r"[A-Za-z\u3040-\u30ff\u4e00-\u9fff]", text):
-            name = os.path.basename(path)
             raise _error(path, "this is UTF-16 text without a byte-order mark, not UTF-8",
-                         f"prep reads UTF-8; convert it with `iconv -f {codec.upper().replace('-16-', '-16')} -t UTF-8 "
-                         f"{name} > utf8-{name}`",
+                         "prep reads UTF-8; convert it with "
+                         f"`{_iconv(codec.upper().replace('-16-', '-16'), path)}`",
                          shown=_first_line(text.replace("\r\n", "\n")))
 
 
@@ -233,6 +232,21 @@ def _comment_start(text: str, start: int) -> int:
     return -1
 
 
+def _iconv(encoding: str, path: str) -> str:
+    """The command that converts the file at `path` to UTF-8 in place, as
+    the user can paste it where prep ran: the path as prep was given it
+    (a workspace's part lies in another folder), and the same name after
+    it (an `include` line names it). A file not on disk (read from a git
+    revision) is named by its own name."""
+    import shlex
+
+    if not os.path.isfile(path):
+        path = os.path.basename(path.rpartition(":")[2] if ":" in path and not os.path.isabs(path) else path)
+    name = shlex.quote(path)
+    temporary = shlex.quote(path + ".utf8")
+    return f"iconv -f {encoding} -t UTF-8 {name} > {temporary} && mv {temporary} {name}"
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
     """1-based (line, column) of `text[index]`."""
     line = text.count("\n", 0, index) + 1
@@ -244,7 +258,6 @@ def _decode_error(data: bytes, path: str, e: UnicodeDecodeError) -> PrepError:
     line_start = data.rfind(b"\n", 0, e.start) + 1
     # the column in characters of the valid UTF-8 before the bad byte
     column = len(data[line_start : e.start].decode("utf-8", "replace")) + 1
-    name = os.path.basename(path)
     # shown with the unreadable bytes as U+FFFD, so the caret has a line
     as_utf8 = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
     if e.end == len(data) and "end of data" in str(e.reason):
@@ -264,11 +277,11 @@ def _decode_error(data: bytes, path: str, e: UnicodeDecodeError) -> PrepError:
                 column = len(data[line_start : e.start].decode(encoding, "replace")) + 1
                 return _error(
                     path, f"the file is not UTF-8; it looks like {label} (byte 0x{data[e.start]:02x})",
-                    f"prep reads UTF-8. Convert it with `iconv -f {iconv_name} -t UTF-8 {name} > utf8-{name}` "
+                    f"prep reads UTF-8. Convert it with `{_iconv(iconv_name, path)}` "
                     f"(or `nkf -w`), or save it from your editor as 'UTF-8'", line, column, shown=shown)
     return _error(path, f"the file is not valid UTF-8 (byte 0x{data[e.start]:02x})",
                   "prep reads UTF-8; save the file as UTF-8 (a byte like this usually means "
-                  f"Windows-1252 or Latin-1: `iconv -f WINDOWS-1252 -t UTF-8 {name} > utf8-{name}`)"
+                  f"Windows-1252 or Latin-1: `{_iconv('WINDOWS-1252', path)}`)"
                   if not mostly_utf8 else "prep reads UTF-8; the rest of the file is UTF-8, so this byte is "
                   "probably damage from a copy or a paste: retype the text at the caret",
                   line, column, shown=as_utf8)

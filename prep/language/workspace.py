@@ -172,6 +172,9 @@ class Workspace:
     # every glob as (folder, pattern, what it matched): what a cache must
     # look at again, since a new file can match without any file changing
     globs: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    # did-you-means for a missing file (a walk of the workspace's model
+    # files): not when only the paths are wanted
+    hints: bool = True
 
     @property
     def paths(self) -> list[str]:
@@ -181,18 +184,20 @@ class Workspace:
 
 
 def read_workspace(root: str, *, files: DiskFiles | None = None, text: str | None = None,
-                   parsed: tuple | None = None, folder: str | None = None, parse=None) -> Workspace:
+                   parsed: tuple | None = None, folder: str | None = None, parse=None,
+                   hints: bool = True) -> Workspace:
     """Read `root` and every file it includes. Problems are collected in
     `errors` (nothing is raised for them); a root that cannot be read at
     all raises its PrepError. `text` / `parsed`: the root's text and
     (statements, comments) when the caller has them already. `folder`: the
     workspace root (default: `workspace_root(root)`). `parse(text, path)
-    -> (statements, comments)`: the parser (default: the language's)."""
+    -> (statements, comments)`: the parser (default: the language's).
+    `hints=False`: errors without a did-you-mean (no walk to find one)."""
     if parse is None:
         from .parse import parse_statements as parse
 
     files = files or DiskFiles()
-    ws = Workspace(root, os.path.abspath(folder) if folder is not None else workspace_root(root))
+    ws = Workspace(root, os.path.abspath(folder) if folder is not None else workspace_root(root), hints=hints)
     real_folder = files.real(ws.folder)
     if text is None:
         text = files.read(root)
@@ -238,7 +243,7 @@ def reached_paths(root: str, *, files: DiskFiles | None = None) -> list[str]:
     parsing them (their `include` lines only): what a watcher watches, and
     how `prep lint DIR` tells the roots from their parts. Problems are
     ignored here; loading the root reports them."""
-    return read_workspace(root, files=files, parse=_include_lines).paths
+    return read_workspace(root, files=files, parse=_include_lines, hints=False).paths
 
 
 def _follow(ws: Workspace, files: DiskFiles, path: str, statements: list, chain_real: list[str],
@@ -321,9 +326,16 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
         # a root may include "*.prep" beside itself without including itself
         matches = [m for m in matches if files.real(m) != files.real(path)]
         if not matches:
-            ws.errors.append(_error(where, f"no file matches '{target}'",
-                                    _near(files, ws, base, target, "check the pattern; it is relative to this "
-                                          "file's folder, and `**` spans folders")))
+            unclosed = _unclosed_set(target)
+            if unclosed:
+                ws.errors.append(_error(
+                    where, f"no file matches '{target}': its '[' in '{unclosed}' is not closed, so it stands for itself",
+                    "close the set of characters with ']', as in `[sd]*.prep` (a name that starts with s or d), "
+                    "or write `[[]` for a '[' itself"))
+            else:
+                ws.errors.append(_error(where, f"no file matches '{target}'",
+                                        _near(files, ws, base, target, "check the pattern; it is relative to this "
+                                              "file's folder, and `**` spans folders")))
             return []
     else:
         kind = files.kind(joined) if _inside(files.real(joined), real_folder) else "outside"
@@ -361,9 +373,24 @@ def _first_link_out(files: DiskFiles, path: str, real_folder: str) -> str:
     return path
 
 
+def _unclosed_set(pattern: str) -> str | None:
+    """The name of `pattern` whose '[' has no ']' after it (glob then reads
+    the '[' as itself, which is rarely what was meant), or None."""
+    for part in pattern.replace("\\", "/").split("/"):
+        at = part.find("[")
+        while at != -1:
+            close = part.find("]", at + 2 if part[at + 1:at + 2] in ("!", "]") else at + 1)
+            if close == -1:
+                return part
+            at = part.find("[", close + 1)
+    return None
+
+
 def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: str) -> str:
     """A did-you-mean among the model files of the workspace, as paths
     from the including file's folder."""
+    if not ws.hints:
+        return otherwise
     try:
         names = files.model_files(ws.folder)
     except OSError:

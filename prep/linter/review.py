@@ -39,6 +39,11 @@ class Review:
     hotspots_after: tuple[Hotspot, ...]
     old_label: str = "old"
     new_label: str = "new"
+    # the git revision each side was read from (None: a file on disk, or a
+    # model given in Python): a resolved finding is located in the old side,
+    # which a reviewer finds at that revision, not in the work tree
+    old_revision: str | None = None
+    new_revision: str | None = None
 
     def worst_introduced(self) -> str | None:
         return max((d.severity for d in self.introduced), key=SEVERITY_RANK.__getitem__, default=None)
@@ -422,6 +427,17 @@ def _stage_text(stage) -> str:
     return f" (exit: {', '.join(stage.exits)})" if stage.exits else " (no exit criterion)"
 
 
+def place(d: Diagnostic, revision: str | None, *, column: bool = True) -> str:
+    """Where finding `d` is: `path:line:col`, and for a side read from a git
+    revision, which one: `sales.prep:3:9 (at main)` (a workspace's files
+    keep their paths), or `main:model.prep:3:9` (a single file read from a
+    revision is labelled as git names it). `column=False`: to the line."""
+    where = f"{d.span.path}:{d.span.line}" + (f":{d.span.column}" if column else "")
+    if revision is None or d.span.path.startswith(revision + ":"):
+        return where
+    return f"{where} (at {revision})"
+
+
 def _finding_text(d: Diagnostic) -> str:
     return f"{d.code} {d.severity}: {d.message}" + (f" [{d.subject}]" if d.subject else "")
 
@@ -441,7 +457,8 @@ def format_text(r: Review, colour: bool = False) -> str:
         for d in r.introduced:
             lines.append(paint("-", f"  new      {d.span.path}:{d.span.line}:{d.span.column}: {_finding_text(d)}"))
         for d in r.resolved:
-            lines.append(paint("+", f"  resolved {_finding_text(d)}"))
+            # where it was: in the old side, at its revision
+            lines.append(paint("+", f"  resolved {place(d, r.old_revision)}: {_finding_text(d)}"))
     else:
         lines.append("findings: none introduced, none resolved")
     moves = _hotspot_moves(r)
@@ -469,10 +486,13 @@ def _hotspot_moves(r: Review) -> list[tuple[str, str, str]]:
     return out
 
 
-def _diag_record(d: Diagnostic) -> dict:
+def _diag_record(d: Diagnostic, revision: str | None) -> dict:
+    """A finding as `prep lint --format json` writes it, and the git
+    revision of the side it is in (None: a file on disk): a resolved
+    finding's place is in the old version."""
     from .formats import to_record
 
-    return to_record(d)
+    return {**to_record(d), "revision": revision}
 
 
 def as_dict(r: Review) -> dict:
@@ -508,8 +528,8 @@ def as_dict(r: Review) -> dict:
             "changed": [{"name": m.name, "changes": [{"field": f.field, "old": f.old, "new": f.new}
                                                      for f in m.changes]} for m in c.measures if m.status == "changed"],
         },
-        "findings": {"introduced": [_diag_record(d) for d in r.introduced],
-                     "resolved": [_diag_record(d) for d in r.resolved]},
+        "findings": {"introduced": [_diag_record(d, r.new_revision) for d in r.introduced],
+                     "resolved": [_diag_record(d, r.old_revision) for d in r.resolved]},
         "hotspots": {"before": [_hotspot_record(h) for h in r.hotspots_before],
                      "after": [_hotspot_record(h) for h in r.hotspots_after]},
     }
@@ -573,11 +593,14 @@ def format_markdown(r: Review) -> str:
              + (f" (worst: {worst})" if worst else "") + f", {len(r.resolved)} resolved."]
     word = {"+": "added", "-": "removed", "~": "changed", ">": "renamed"}
     lines += _section("Changes", ["", "change", "what"], [[s, word[s], t] for s, t in change_lines(r)])
-    lines += _section("Findings introduced", ["rule", "severity", "line", "finding"],
-                      [[d.code, d.severity, str(d.span.line), d.message + (f" ({d.subject})" if d.subject else "")]
-                       for d in r.introduced])
-    lines += _section("Findings resolved", ["rule", "severity", "finding"],
-                      [[d.code, d.severity, d.message + (f" ({d.subject})" if d.subject else "")] for d in r.resolved])
+    # a new finding where it is in the new side (the pull request's files);
+    # a resolved one where it was, at the old side's revision
+    lines += _section("Findings introduced", ["rule", "severity", "place", "finding"],
+                      [[d.code, d.severity, f"{d.span.path}:{d.span.line}",
+                        d.message + (f" ({d.subject})" if d.subject else "")] for d in r.introduced])
+    lines += _section("Findings resolved", ["rule", "severity", "was at", "finding"],
+                      [[d.code, d.severity, place(d, r.old_revision, column=False),
+                        d.message + (f" ({d.subject})" if d.subject else "")] for d in r.resolved])
     lines += _section("Fragility ranking", ["deliverable", "before", "after"],
                       [[n, b, a] for n, b, a in _hotspot_moves(r)])
     return "\n".join(lines) + "\n"

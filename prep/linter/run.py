@@ -15,6 +15,7 @@ error) or a usage error.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
@@ -48,6 +49,13 @@ class FileReport:
     # a workspace root: the text of every file it reached, the root first
     # (None for a single file: `source` is all there is)
     sources: dict[str, str] | None = None
+    # a root linted for parts given by name: the parts its findings are
+    # limited to (None: the findings of every file it reached)
+    only: tuple[str, ...] | None = None
+
+    def checked(self) -> list[str]:
+        """The files whose findings the report gives."""
+        return list(self.only) if self.only is not None else list(self.texts())
 
     def texts(self) -> dict[str, str | None]:
         """{path: text} of every file the report's carets may point into."""
@@ -116,7 +124,7 @@ def only_new(report: FileReport, base_rev: str, overrides: Overrides) -> FileRep
     settings = ConfigFinder(default_root=os.getcwd()).for_file(report.path)
     same = introduced_by(base, report.model, report.findings, **lint_options(report.path, settings, overrides))
     return FileReport(report.path, report.source, same, report.model, report.fail_on, report.options,
-                      report.sources)
+                      report.sources, report.only)
 
 
 def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=None) -> FileReport:
@@ -189,14 +197,20 @@ def part_of(models: list[str], files=None) -> dict[str, str]:
     sales -> delivery main is kept, and in a cycle the first file is.
     `files`: a `DiskFiles` to read through (the language server's sees
     unsaved buffers)."""
+    return roots_and_parts(models, files)[0]
+
+
+def roots_and_parts(models: list[str], files=None) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """`part_of`'s answer, and {root kept: the real paths of its parts}:
+    a part that two roots (an As-Is and a To-Be) include is in both."""
     from ..language.workspace import DiskFiles, reached_paths
 
     reach: dict[str, set[str]] = {}
     for p in models:
         try:
             if files is None:
-                with open(p, "rb") as f:  # most files have no include: not even decoded
-                    if b"include" not in f.read():
+                with open(p, "rb") as f:  # most files have no include line: not even decoded
+                    if not _INCLUDE_LINE.search(f.read()):
                         continue
             elif "include" not in files.read(p):
                 continue
@@ -207,23 +221,132 @@ def part_of(models: list[str], files=None) -> dict[str, str]:
             reach[p] = {os.path.realpath(f) for f in reached[1:]}
     order = {p: i for i, p in enumerate(models)}
     covered: dict[str, str] = {}
+    kept: dict[str, set[str]] = {}
     for p in sorted(reach, key=lambda q: (-len(reach[q]), order[q])):
         if os.path.realpath(p) not in covered:
+            kept[p] = reach[p]
             for part in reach[p]:
                 covered.setdefault(part, p)
-    return covered
+    return covered, kept
 
 
 def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None) -> list[FileReport]:
     """Lint every model below `paths` (raises LintConfigError for a bad
     configuration file or override). `cache`: a `prep.linter.cache.LintCache`.
-    A file that another file of the set includes is linted as part of it."""
+    A file that another file of the set includes is linted as part of it;
+    a file given by name that a root of its workspace includes (pre-commit
+    passes the parts that changed) is linted as part of that root (of each,
+    when two roots include it), and only its own findings are reported
+    (`roots_of_parts`)."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
     models = find_models(paths)
     if len(models) > 1:
         models = plan_roots(models)
-    return [lint_file(p, finder.for_file(p), overrides, cache) for p in models]
+    given = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
+    roots = roots_of_parts([p for p in models if os.path.normpath(p) in given])
+    order: list[str | FileReport] = []
+    parts_of: dict[str, list[str]] = {}
+    for p in models:
+        if p not in roots:
+            order.append(lint_file(p, finder.for_file(p), overrides, cache))
+            continue
+        for root in roots[p]:
+            if root not in parts_of:
+                parts_of[root] = []
+                order.append(root)  # linted below, once for all its parts given
+            parts_of[root].append(p)
+    return [r if isinstance(r, FileReport) else _findings_in(lint_file(r, finder.for_file(r), overrides, cache),
+                                                              parts_of[r])
+            for r in order]
+
+
+# an include line (as prep.language.workspace reads them: any blank before
+# it, the ideographic space too), not the word in a comment or a name
+_BLANK = rb"(?:[ \t\f]|\xe3\x80\x80)"
+_INCLUDE_LINE = re.compile(rb"(?:^|\r)(?:\xef\xbb\xbf)?" + _BLANK + rb"*include" + _BLANK + rb"+\x22", re.M)
+
+
+def has_include_line(path: str) -> bool:
+    """Does the file have an `include "..."` line (an unreadable one: no)?"""
+    try:
+        with open(path, "rb") as f:
+            return _INCLUDE_LINE.search(f.read()) is not None
+    except OSError:
+        return False
+
+
+def workspace_models(folder: str) -> list[str]:
+    """The model files of a workspace folder, as `find_models([folder])`
+    finds them; in a git work tree from git's index and its untracked
+    files that are not ignored (`git ls-files`: a folder of a repository
+    may hold thousands of folders, node_modules among them, and no model)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.prep"],
+                              cwd=folder, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        proc = None
+    if proc is None or proc.returncode != 0:
+        return find_models([folder])
+    top = os.path.realpath(folder)
+    out = []
+    for rel in sorted(set(proc.stdout.decode("utf-8", "surrogateescape").split("\0"))):
+        if not rel or any(part.startswith(".") for part in rel.split("/")[:-1]):
+            continue  # hidden folders are skipped, as find_models skips them
+        path = os.path.normpath(os.path.join(folder, rel))
+        if os.path.isfile(path) and _inside(os.path.realpath(path), top):
+            out.append(path)
+    return out
+
+
+def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
+    """{file: the roots it is checked with} for those of `files` that a
+    root of their workspace (`workspace_root`) includes: every root that
+    no other root includes, in the order `part_of` keeps them (usually one;
+    a file shared by an As-Is and a To-Be root has both), each named as
+    the file is (relative when it is). A file no root includes is not in
+    it. A file with `include` lines is taken for a root itself (it is one
+    in all but a chain of includes, and in a cycle it is where the error
+    is told), and is not looked for: that costs a walk of the workspace's
+    model files, once per workspace folder."""
+    from ..language.workspace import workspace_root
+
+    found: dict[str, list[str]] = {}
+    roots_by_folder: dict[str, dict[str, set[str]]] = {}
+    for f in files:
+        if has_include_line(f) or not os.path.isfile(f):
+            continue  # a root itself; or linting it says what is wrong with it
+        folder = workspace_root(f)
+        kept = roots_by_folder.get(folder)
+        if kept is None:
+            kept = roots_by_folder[folder] = roots_and_parts(workspace_models(folder))[1]
+        real = os.path.realpath(f)
+        roots = [root for root, parts in kept.items() if real in parts]
+        if not roots:
+            continue
+        if not os.path.isabs(f):
+            try:
+                roots = [os.path.relpath(root) for root in roots]
+            except ValueError:  # another drive
+                pass
+        found[f] = roots
+    return found
+
+
+def _findings_in(report: FileReport, parts: list[str]) -> FileReport:
+    """The report of a root linted for some of its `parts`: the findings
+    located in them (or pointing into them), and every fatal one (a model
+    that cannot be read is not checked at all)."""
+    wanted = {os.path.realpath(p) for p in parts}
+
+    def ours(d: Diagnostic) -> bool:
+        return (d.code in FATAL_CODES or os.path.realpath(d.span.path) in wanted
+                or any(os.path.realpath(r.span.path) in wanted for r in d.related))
+
+    return FileReport(report.path, report.source, [d for d in report.findings if ours(d)], report.model,
+                      report.fail_on, report.options, report.sources, tuple(parts))
 
 
 def distinct_findings(reports: list[FileReport]) -> list[Diagnostic]:

@@ -456,6 +456,25 @@ def did_close(ls: PrepServer, params: lsp.DidCloseTextDocumentParams):
                 break
 
 
+# what a change on disk can change: a model file (a part pulled with git, a
+# new file a glob includes) or the lint configuration
+WATCHED = ("**/*.prep", "**/prep.toml", "**/pyproject.toml")
+
+
+@server.feature(lsp.INITIALIZED)
+def initialized(ls: PrepServer, params):
+    # clients that watch files for a server only when asked (they say so:
+    # dynamicRegistration; VS Code too, besides the extension's own watcher)
+    caps = ls.client_capabilities.workspace
+    watched = caps.did_change_watched_files if caps else None
+    if not (watched and watched.dynamic_registration):
+        return
+    options = lsp.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[lsp.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED])
+    ls.client_register_capability(lsp.RegistrationParams(registrations=[lsp.Registration(
+        id="prep-watched-files", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)]))
+
+
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched(ls: PrepServer, params):
     # a prep.toml / pyproject.toml changed, or model files came, went or

@@ -54,8 +54,11 @@ async function start() {
     ],
     outputChannel: output,
     synchronize: {
-      // lint settings live in prep.toml / pyproject.toml: the server re-reads them
-      fileEvents: vscode.workspace.createFileSystemWatcher("**/{prep.toml,pyproject.toml}"),
+      // lint settings live in prep.toml / pyproject.toml: the server re-reads
+      // them; and a model file that changes on disk (a teammate's part pulled,
+      // a new file a glob includes) changes the findings of the open files of
+      // its workspace: the server finds the roots again and re-checks them
+      fileEvents: vscode.workspace.createFileSystemWatcher("**/{prep.toml,pyproject.toml,*.prep}"),
     },
   };
   // the id "prep" makes the trace setting prep.trace.server

@@ -31,7 +31,7 @@ function fakeVscode(settings, events) {
       workspaceFolders: undefined,
       getConfiguration: () => ({ get: (key, dflt) => (key in settings ? settings[key] : dflt) }),
       onDidChangeConfiguration: () => ({ dispose() {} }),
-      createFileSystemWatcher: () => ({ dispose() {} }),
+      createFileSystemWatcher: (glob) => { (events.watchers || []).push(glob); return { dispose() {} }; },
     },
   };
   return new Proxy(base, { get: (t, k) => (k in t ? t[k] : any()) });
@@ -56,6 +56,35 @@ test("the bundle activates and reports a missing prep executable", { skip: !fs.e
     assert.deepEqual(events.errors[0].items, ["Open Settings", "Show Output"]);
     assert.ok(events.output.some((l) => l.includes("tried: ")));
     await ext.deactivate();
+  } finally {
+    Module._resolveFilename = resolve;
+    delete require.cache.vscode;
+  }
+});
+
+test("the client tells the server of model and configuration files changed on disk", { skip: !fs.existsSync(BUNDLE) && "run npm run build first" }, async () => {
+  // a part of a workspace that a teammate changed (git pull) changes the
+  // findings of the open files: the watcher must cover *.prep, not only prep.toml
+  const events = { output: [], errors: [], commands: [], watchers: [] };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prep-vscode-"));
+  const prep = path.join(dir, "prep");
+  fs.writeFileSync(prep, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const vscode = fakeVscode({ path: prep }, events);
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    return request === "vscode" ? "vscode" : resolve.call(this, request, ...rest);
+  };
+  require.cache.vscode = { id: "vscode", filename: "vscode", loaded: true, exports: vscode };
+  delete require.cache[require.resolve(BUNDLE)];
+  try {
+    const ext = require(BUNDLE);
+    try {
+      await ext.activate({ subscriptions: [] });  // the stand-in cannot run a real client: only the watchers count
+    } catch (e) {
+      // the language client checks the VS Code version, which the stand-in has not
+    }
+    assert.deepEqual(events.watchers, ["**/{prep.toml,pyproject.toml,*.prep}"]);
+    try { await ext.deactivate(); } catch (e) { /* nothing started */ }
   } finally {
     Module._resolveFilename = resolve;
     delete require.cache.vscode;
