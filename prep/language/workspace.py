@@ -243,7 +243,26 @@ def reached_paths(root: str, *, files: DiskFiles | None = None) -> list[str]:
     parsing them (their `include` lines only): what a watcher watches, and
     how `prep lint DIR` tells the roots from their parts. Problems are
     ignored here; loading the root reports them."""
+    if files is None:
+        files = DiskFiles(_text_if_include)
     return read_workspace(root, files=files, parse=_include_lines, hints=False).paths
+
+
+def _text_if_include(path: str) -> str:
+    """A file's text as `read_source` reads it, or "" when its bytes have no
+    "include" at all (no include line to follow: most parts of a workspace,
+    not even decoded; `prep lint FILE` looks for the roots of a file's
+    workspace, and decoding the 200 parts of a 100,000-deliverable one took
+    0.1 s)."""
+    from .source import read_source
+
+    try:
+        with open(path, "rb") as f:
+            if b"include" not in f.read():
+                return ""
+    except OSError:
+        pass   # read_source says what is wrong
+    return read_source(path)
 
 
 def _follow(ws: Workspace, files: DiskFiles, path: str, statements: list, chain_real: list[str],

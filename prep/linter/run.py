@@ -203,18 +203,19 @@ def part_of(models: list[str], files=None) -> dict[str, str]:
 def roots_and_parts(models: list[str], files=None) -> tuple[dict[str, str], dict[str, set[str]]]:
     """`part_of`'s answer, and {root kept: the real paths of its parts}:
     a part that two roots (an As-Is and a To-Be) include is in both."""
-    from ..language.workspace import DiskFiles, reached_paths
+    from ..language.workspace import reached_paths
 
     reach: dict[str, set[str]] = {}
     for p in models:
         try:
             if files is None:
                 with open(p, "rb") as f:  # most files have no include line: not even decoded
-                    if not _INCLUDE_LINE.search(f.read()):
+                    data = f.read()   # (the word first: the pattern over 10 MB of parts took 0.28 s)
+                    if b"include" not in data or not _INCLUDE_LINE.search(data):
                         continue
             elif "include" not in files.read(p):
                 continue
-            reached = reached_paths(p, files=files or DiskFiles())
+            reached = reached_paths(p, files=files)
         except (OSError, PrepError):
             continue  # linting the file says what is wrong with it
         if len(reached) > 1:
@@ -271,7 +272,8 @@ def has_include_line(path: str) -> bool:
     """Does the file have an `include "..."` line (an unreadable one: no)?"""
     try:
         with open(path, "rb") as f:
-            return _INCLUDE_LINE.search(f.read()) is not None
+            data = f.read()
+        return b"include" in data and _INCLUDE_LINE.search(data) is not None
     except OSError:
         return False
 
