@@ -772,6 +772,7 @@ except ImportError:   # pragma: no cover - hypothesis is in the test extra
 
 if fuzz is not None:
     @settings(max_examples=300 if BIG else 25, deadline=None, database=None,
+              derandomize=not BIG,   # the default run is the same every time; the long profile explores
               suppress_health_check=list(HealthCheck))
     @given(fuzz.models())
     def test_random_models_on_small_pages_keep_every_property_or_say_so(case):
