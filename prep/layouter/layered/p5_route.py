@@ -134,6 +134,23 @@ def geometry(lg) -> Layout:
             lab = Box(mx + label[0] / 2 + 3, my - label[1] / 2 - 2, label[0], label[1])
         edges.append(Route(s, t, kind, tuple(pts), lab))
     _apart(edges, lg.lr)
+    # a route's control points may reach past the boxes (a loop's curve
+    # beside a box in the first rank, the first of several loops' notes):
+    # the drawing moves until they are inside it, so nothing is cut
+    dx = max(0.0, -min([px for e in edges for px, _ in e.points] +
+                       [e.label.left for e in edges if e.label is not None], default=0.0))
+    dy = max(0.0, -min([py for e in edges for _, py in e.points] +
+                       [e.label.top for e in edges if e.label is not None], default=0.0))
+    if dx or dy:
+        def moved(bx: Box) -> Box:
+            return Box(bx.x + dx, bx.y + dy, bx.width, bx.height)
+
+        nodes = {name: moved(bx) for name, bx in nodes.items()}
+        groups = {name: moved(bx) for name, bx in groups.items()}
+        group_labels = {name: moved(bx) for name, bx in group_labels.items()}
+        columns = [Column(c.stage, c.label, moved(c.frame), moved(c.label_box)) for c in columns]
+        edges = [Route(e.source, e.target, e.kind, tuple((px + dx, py + dy) for px, py in e.points),
+                       moved(e.label) if e.label is not None else None) for e in edges]
     xs = [bx.right for bx in nodes.values()] + [bx.right for bx in groups.values()]
     ys = [bx.bottom for bx in nodes.values()] + [bx.bottom for bx in groups.values()]
     xs += [c.frame.right for c in columns]
@@ -141,8 +158,8 @@ def geometry(lg) -> Layout:
     for v in range(lg.n_real):  # and the room kept beside a box (its tag, its loop)
         if lg.hi_b[v] > lg.half_b[v]:
             x, y = point(a[v], b[v] + lg.hi_b[v])
-            xs.append(x)
-            ys.append(y)
+            xs.append(x + dx)
+            ys.append(y + dy)
     for e in edges:
         for px, py in e.points:
             xs.append(px)
