@@ -590,6 +590,57 @@ def test_flipbook_of_a_large_model_goes_over_pages_in_place(tmp_path):
     assert places and all(len(p) == 1 for p in places.values()), "a box moved between frames"
 
 
+_PAGE_REF = re.compile(r"\bpp?\. ([0-9, ]+)")
+
+
+def _deck_frames(data: bytes) -> list[tuple[str, list[str]]]:
+    """(title, marker texts) of each slide of a flip-book deck."""
+    import io as _io
+
+    import pptx
+
+    out = []
+    for slide in pptx.Presentation(_io.BytesIO(data)).slides:
+        texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text]
+        title = next(t for t in texts if " — Stage " in t)
+        out.append((title, [t for t in texts if t != title and _PAGE_REF.search(t)]))
+    return out
+
+
+@pytest.mark.parametrize("size", ["16:9", "A4"])
+def test_flipbook_frames_over_pages_name_only_pages_their_stage_shows(tmp_path, size):
+    """A stage is drawn only on the pages that hold something by then:
+    cs-lifecycle's Stage 1 was one slide titled "(1/3)", with no 2/3 or
+    3/3, and it showed "→ 拡大機会, p. 2" (a stage-3 deliverable) on a page
+    stage 1 does not show. Now a frame names the model's page as the
+    markers do ("(p. 2)"), every page a marker of a stage's frame names is
+    one of that stage's frames, and the HTML slider and the CLI count the
+    frames, not the stages."""
+    pytest.importorskip("pptx")
+    out = tmp_path / "book.pptx"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--flipbook", "--page", size, "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    frames = _deck_frames(out.read_bytes())
+    shown: dict[str, list[int]] = {}
+    for title, _ in frames:
+        assert not re.search(r"\(\d+/\d+\)", title), title   # no "(1/3)" that promises pages
+        stage, page = re.fullmatch(r".* — (Stage \d).* \(p\. (\d+)\)", title).groups()
+        shown.setdefault(stage, []).append(int(page))
+    assert len(shown) == 4 and len(frames) > 4
+    assert f"({len(frames)} frames: 4 stages over pages)" in got.stderr
+    for title, markers in frames:
+        stage = re.search(r" — (Stage \d)", title).group(1)
+        for text in markers:
+            for ref in _PAGE_REF.search(text).group(1).replace(" ", "").split(","):
+                if ref:
+                    assert int(ref) in shown[stage], (title, text, shown[stage])
+    html = prep.flipbook(prep.load(str(ROOT / "examples/cs-lifecycle.prep")), "html",
+                         page=parse_page(size)).decode()
+    labels = re.findall(r'data-label="([^"]*)"', html)
+    assert len(labels) == len(frames) and len(set(labels)) == len(labels), labels   # each frame says its page
+    assert f"{len(frames)} frames: 4 stages over pages" in html
+
+
 def test_single_stage_over_pages_needs_a_paged_format(tmp_path):
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
               str(tmp_path / "x.png"), "--page", "A4")
