@@ -521,6 +521,56 @@ def test_a_relation_between_two_pieces_of_one_page_is_an_arrow(tmp_path):
     assert not any(t.startswith("→ 保守提案書-31") or t.startswith("企画請求書-26 ") for t in markers), markers
 
 
+@pytest.mark.parametrize("path, view, page, pairs", [
+    # two relations that cross on their way down to the third stage (their routes blocked each other)
+    ("cs-onboarding", "roadmap", "A4", [("成功計画の合意", "ヘルススコア"), ("成功計画", "主要機能の定着")]),
+    # two relations into one box (the second could not run where the first did, before its target)
+    ("renewal-roadmap", "roadmap", "16:9", [("価値レポート", "更新契約"), ("更新条件", "更新契約")]),
+])
+def test_relations_between_pieces_of_one_page_may_cross_and_merge(tmp_path, path, view, page, pairs):
+    """Between two pieces of one page only the first relation into a box
+    was routed: the next could not run on its way in, nor cross any route
+    already drawn, so each kept its two "+1"-style markers. Routes into one
+    box now merge before it (out of one box they part after it), another
+    relation's route is crossed at a right angle, never run along, and no
+    route passes through a box, its own ends included."""
+    from prep.layouter.collisions import problems
+    from prep.layouter.geometry import layout_from_dict
+
+    out = tmp_path / "x.layout.json"
+    got = run("render", str(ROOT / f"examples/{path}.prep"), "--view", view, "--page", page, "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    edges = {(e["source"], e["target"]) for e in data["edges"]}
+    assert set(pairs) <= edges, sorted(edges)
+    assert not [n for n in data["nodes"] if is_marker(n)], "a relation on the page was drawn as markers"
+    lay = layout_from_dict(data)
+    assert [p for p in problems(lay) if p.kind.startswith("route")] == []
+    for source, target in pairs:   # leaves its source's side, enters its target's side
+        e = next(e for e in data["edges"] if (e["source"], e["target"]) == (source, target))
+        s, t = data["nodes"][source], data["nodes"][target]
+        assert abs(e["points"][0][0] - (s["x"] + s["width"] / 2)) < 0.5
+        assert abs(e["points"][-1][0] - (t["x"] - t["width"] / 2)) < 0.5
+
+
+def test_a_marker_for_ends_on_its_own_page_and_others_names_its_own_page_too():
+    """A marker standing for relations to boxes on its own page and on
+    others listed only the other pages: "→ 調達発注書-71 +17, pp. 1, 5, 6" on
+    page 2 said all 18 ends were elsewhere. It names its own page too."""
+    model = prep.loads(generate(100, seed=1, profile="long-range", stages=4), "g.prep")
+    mixed = []
+    for sheet in fit_pages(model, parse_page("16:9")):
+        for mk in sheet.markers:
+            if sheet.number in mk.pages and len(mk.pages) > 1:
+                mixed.append(mk.text)
+                listed = [int(p) for p in re.findall(r"\d+", mk.text.rsplit("pp. ", 1)[-1])]
+                # (at most three pages are listed, then "…")
+                assert sheet.number in listed or "…" in mk.text and listed[-1] < sheet.number, mk.text
+            elif mk.pages == (sheet.number,):
+                assert ", p" not in mk.text, mk.text   # all on this page: the names are enough
+    assert mixed
+
+
 def test_a_relation_the_long_way_round_keeps_its_markers(tmp_path):
     """On cs-lifecycle's last slide "拡大合意 -> 更新リスク" could only be
     routed out of its stage's frame, past the other piece and back into it
