@@ -97,10 +97,13 @@ def geometry(lg) -> Layout:
     for k, (s, t, kind, label) in enumerate(spec.edges):
         if k in by_index:
             chain, rev = by_index[k]
-            pts = route(lg, chain, a, b)
-            pts = [point(pa, pb) for pa, pb in pts]
-            if rev:
-                pts.reverse()
+            if rev and (chain[-1], k) in lg.back_lane:   # the roadmap's relations against the flow
+                pts = [point(pa, pb) for pa, pb in back_route(lg, chain, a, b, k, a_of_rank)]
+            else:
+                pts = route(lg, chain, a, b)
+                pts = [point(pa, pb) for pa, pb in pts]
+                if rev:
+                    pts.reverse()
         lab = None
         if k not in by_index:  # a deliverable related to itself: a loop in the room beside its box
             nb, c = nodes[s], LOOP_REACH / 0.75  # a cubic reaches 3/4 of the way to its control points
@@ -233,6 +236,65 @@ def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:
         mid = (enter - x0) / 2
         pts.extend([(x0 + mid, y0), (enter - mid, lateral), (enter, lateral)])
         straight(leave)
+    return merge_straight(pts)
+
+
+U_TURN = 16.0   # how far a route turning back reaches into the gap beyond its rank (3/4 of it drawn)
+
+
+def back_route(lg, chain: list[int], a, b, k: int, a_of_rank) -> list[tuple[float, float]]:
+    """Cubic Bézier control points (in a/b) of a relation drawn against the
+    flow (the roadmap view), from its source chain[-1] to its target
+    chain[0]: out of the source's outgoing side, turning back in the gap
+    after its rank into the lane kept beside it, back through the ranks the
+    relation skips (as `route` goes forward through them), along the lane
+    beside the target, turning in the gap before the target's rank and into
+    its incoming side. Every arrow so enters its target where inputs do
+    (a line leaving a box's input side with their arrowheads read as a
+    double arrow: `e1 -> d` drawn as d <-> e1)."""
+    src, dst = chain[-1], chain[0]
+    width = lg.rank_width
+    band = lg.band
+
+    def column(v):   # the stretch of the flow a node's rank takes (its band included at the start)
+        r = lg.node_rank[v]
+        return a[v] - width[r] / 2 - band[r], a[v] + width[r] / 2
+
+    def reach(r, after: bool) -> float:   # a turn within the gap beside rank r
+        if after and r + 1 < lg.n_ranks:
+            gap = (a_of_rank[r + 1] - width[r + 1] / 2 - band[r + 1]) - (a_of_rank[r] + width[r] / 2)
+        elif not after and r > 0:
+            gap = (a_of_rank[r] - width[r] / 2 - band[r]) - (a_of_rank[r - 1] + width[r - 1] / 2)
+        else:
+            gap = 2 * U_TURN
+        return max(2.0, min(U_TURN, gap / 2))
+
+    lane_s, lane_d = b[src] + lg.back_lane[(src, k)], b[dst] + lg.back_lane[(dst, k)]
+    start, end = column(src)
+    x0 = a[src] + lg.ext_a[src] / 2
+    pts = [(x0, b[src])]
+    if end > x0 + 0.01:
+        d = (end - x0) / 3
+        pts += [(x0 + d, b[src]), (end - d, b[src]), (end, b[src])]
+    turn = reach(lg.node_rank[src], True) / 0.75
+    pts += [(end + turn, b[src]), (end + turn, lane_s), (end, lane_s)]
+    d = (end - start) / 3
+    pts += [(end - d, lane_s), (start + d, lane_s), (start, lane_s)]
+    # back through the ranks between: an S-curve across each gap, straight through each rank
+    for w, lateral in [(w, b[w]) for w in reversed(chain[1:-1])] + [(dst, lane_d)]:
+        lo, hi = column(w)
+        x, y = pts[-1]
+        mid = (x - hi) / 2
+        pts += [(x - mid, y), (hi + mid, lateral), (hi, lateral)]
+        d = (hi - lo) / 3
+        pts += [(hi - d, lateral), (lo + d, lateral), (lo, lateral)]
+    turn = reach(lg.node_rank[dst], False) / 0.75
+    lo = pts[-1][0]
+    pts += [(lo - turn, lane_d), (lo - turn, b[dst]), (lo, b[dst])]
+    x1 = a[dst] - lg.ext_a[dst] / 2
+    if x1 > lo + 0.01:
+        d = (x1 - lo) / 3
+        pts += [(lo + d, b[dst]), (x1 - d, b[dst]), (x1, b[dst])]
     return merge_straight(pts)
 
 
