@@ -60,7 +60,7 @@ def test_a_clean_layout_has_no_problem():
 def test_every_kind_is_documented():
     assert set(KINDS) == {"text-overlap", "text-over-box", "frame-over-text", "route-through-box",
                           "route-through-text", "route-through-legend", "legend-over", "label-clipped",
-                          "note-count", "note-away", "text-outside"}
+                          "note-count", "note-away", "text-outside", "route-outside"}
 
 
 def test_text_on_text():
@@ -359,3 +359,24 @@ def test_a_loop_with_several_notes_writes_each_beside_its_own_loop(direction):
 
     for size in ("120x80mm", "80x120mm"):
         assert all(problems(s.layout) == [] for s in fit_pages(twice, parse_page(size), direction=direction))
+
+
+def test_a_route_past_the_edge_of_the_drawing():
+    lay = _plain()
+    out = Route("a", "c", "input", ((80, 50), (160, -12), (240, -12), (320, 50)))   # above the top
+    assert kinds(problems(replace(lay, edges=(out,)))) == {"route-outside"}
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_several_loops_on_one_box_stay_inside_the_drawing(direction):
+    """Three loops with notes on one box of the first rank: TB, their
+    notes one under the other right of the box, the first loop's control
+    points went 22 pt above the top of the drawing (LR: left of its left
+    edge). The drawing now holds every control point."""
+    model = prep.loads('a -> a [note: "first note"]\na -> a [note: "second, longer note"]\n'
+                       'a -> a [note: "third"]\na -> b\nc -> c\nc -> c\n', "f.prep")
+    for view, lay, whole in _views(model, direction, legend=False):
+        assert problems(lay, whole) == [], view
+        for e in lay.edges:
+            for x, y in e.points:
+                assert -1e-6 <= x <= lay.width + 1e-6 and -1e-6 <= y <= lay.height + 1e-6, (view, e)

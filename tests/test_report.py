@@ -529,3 +529,33 @@ def test_a_workspace_report_names_the_file_of_each_finding(tmp_path, monkeypatch
     assert "<td>teams/sales.prep:1:9</td>" in html
     single = build_report(prep.loads("knowhow k [owner: one]\nk, a -> b\n", "m.prep"), "md")[0].decode()
     assert "| warning | K201 | 1:9 |" in single   # one file: the line is enough
+
+
+def test_pdf_report_breaks_a_file_path_at_its_separators_never_inside_a_name(cli, tmp_path, monkeypatch):
+    """A workspace's file column in the PDF tables read "delive" / "ry.prep"
+    and "success_o" / "nboarding_v2.prep": fpdf2 broke a path with no
+    space wherever the column ended. Now a cell breaks at spaces and after
+    path separators, and a column is at least as wide as its widest
+    unbreakable piece (the file name), so every name is drawn whole."""
+    from pypdf import PdfReader
+
+    (tmp_path / "main.prep").write_text('title "ws"\ninclude "sales.prep"\ninclude "delivery.prep"\n'
+                                        'include "teams/customer success/success_onboarding_v2.prep"\n',
+                                        encoding="utf-8")
+    (tmp_path / "sales.prep").write_text("knowhow k [owner: one]\nk, a -> b\n", encoding="utf-8")
+    (tmp_path / "delivery.prep").write_text("b, c -> d\ne, d -> f\n", encoding="utf-8")
+    (tmp_path / "teams" / "customer success").mkdir(parents=True)
+    (tmp_path / "teams" / "customer success" / "success_onboarding_v2.prep").write_text(
+        "f, g -> h\nh, i -> j\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = cli("report", str(tmp_path / "main.prep"), "-o", "r.pdf")
+    assert result.exit_code == 0, result.output
+    runs: list[str] = []   # each line of text as drawn
+    for page in PdfReader(tmp_path / "r.pdf").pages:
+        page.extract_text(visitor_text=lambda text, *_: runs.append(text.replace("\x00", "")))
+    shown = "\n".join(runs)
+    # the deliverables table: one row per deliverable, each naming its file whole on one line
+    assert sum("success_onboarding_v2.prep" in r for r in runs) >= 4, shown
+    assert sum("delivery.prep" in r for r in runs) >= 4, shown
+    assert sum("sales.prep" in r for r in runs) >= 3, shown
+    assert not any(r.strip().startswith(("nboarding", "ry.prep", "prep")) for r in runs), shown

@@ -123,6 +123,54 @@ def test_relations_into_an_earlier_stage_are_drawn_backwards():
     assert lay.columns[2].stage == "wait" and not any(lay.columns[2].frame.contains(b) for b in lay.nodes.values())
 
 
+AGAINST_THE_FLOW = """\
+stage s1 "Stage 1" [exit: e1]
+stage s2 "Stage 2" [exit: e2]
+stage s1 {
+  a, b -> c
+  c, k -> e1
+  e1, a -> d
+}
+stage s2 {
+  e1, d -> f
+  f, g -> e2
+  e2, f -> h
+}
+h, a -> c
+"""
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_a_relation_against_the_flow_leaves_its_outgoing_side_and_enters_its_incoming_side(direction):
+    """A deliverable made from its own stage's exit criterion (e1 -> d,
+    e2 -> h) or from a later stage (h -> c) was drawn out of the source's
+    input side into the target's output side: at e1's left the line left
+    among its inputs' arrowheads and ended in an arrowhead at d's right,
+    reading as d <-> e1. Now it leaves its source where every output does
+    (LR: the right side), turns back in a lane beside the box, and enters
+    its target where every input does (LR: the left side), through no box."""
+    from prep.layouter.collisions import problems
+
+    model = prep.loads(AGAINST_THE_FLOW, "back.prep")
+    lay = layout(model, view="roadmap", direction=direction)
+    assert problems(lay, model) == []
+    lr = direction == "LR"
+    for source, target in [("e1", "d"), ("e2", "h"), ("h", "c")]:
+        e = next(e for e in lay.edges if (e.source, e.target) == (source, target))
+        s, t = lay.nodes[source], lay.nodes[target]
+        (x0, y0), (x1, y1) = e.points[0], e.points[-1]
+        if lr:
+            assert abs(x0 - s.right) < 0.5 and abs(x1 - t.left) < 0.5, (source, target, e.points)
+        else:
+            assert abs(y0 - s.bottom) < 0.5 and abs(y1 - t.top) < 0.5, (source, target, e.points)
+        # the target lies before the source along the flow: the route turns back
+        assert (t.x < s.x) if lr else (t.y < s.y)
+    for name, box in lay.nodes.items():   # every route keeps clear of the boxes it does not join
+        for e in lay.edges:
+            if name not in (e.source, e.target):
+                assert not any(box.left < x < box.right and box.top < y < box.bottom for x, y in e.points[::3])
+
+
 def test_the_layout_json_from_the_command_line(cli, tmp_path):
     out = tmp_path / "cs.layout.json"
     result = cli("render", str(CS), "--view", "roadmap", "-o", str(out))

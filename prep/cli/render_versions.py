@@ -132,12 +132,16 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
                 frames = _within_budget(src, timeout, lambda: stage_pictures.stage_frames(
                     model, out_fmt, embed_fonts=embed_fonts, **options))
                 write_folder(out_path, frames, owned=stage_pictures.FRAME_FILE, inputs=(src,))
+                count = len(frames)
             else:
-                data = _within_budget(src, timeout, lambda: stage_pictures.flipbook(
+                data, count = _within_budget(src, timeout, lambda: stage_pictures.counted_flipbook(
                     model, out_fmt, embed_fonts=embed_fonts, **options))
                 write_output(out_path, data, inputs=(src,))
         if out_path != "-":
-            click.echo(f"wrote {out_path}" + (f" ({len(model.stages)} frames)" if flipbook else ""), err=True)
+            # a model over several pages has a frame per stage and page
+            said = (f" ({count} frames)" if count == len(model.stages) else
+                    f" ({count} frames: {len(model.stages)} stages over pages)") if flipbook else ""
+            click.echo(f"wrote {out_path}" + said, err=True)
 
 
 def _flipbook_output(src: str, output: str | None, fmt: str | None) -> tuple[str, str, bool]:

@@ -181,6 +181,87 @@ class Table:
     empty: str = "None."
 
 
+CELL_PAD_X = 3.0   # pt: a table cell's text to its left and right borders
+# where a cell's text may break: at a space, after a path separator, between
+# two CJK characters (fpdf2 breaks only at spaces, else inside any word: a
+# file column read "/tmp/ws/delive" / "ry.prep")
+_PIECE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s/\\\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]*[/\\]+|"
+                    r"[^\s/\\\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+")
+
+
+_WORD = re.compile(r"[^\s/\\]*[/\\]+|[^\s/\\]+|\s+")
+
+
+def _pieces(line: str) -> list[str]:
+    """A line's unbreakable pieces, in order (the spaces between them too)."""
+    return _PIECE.findall(line)
+
+
+def _words(line: str) -> list[str]:
+    """A line's pieces as `wrap_cell` breaks it: at spaces and after path
+    separators; a run of CJK text stays whole (moved to the next line as
+    a word is, as fpdf2 does; fpdf2 breaks it only when it is wider than
+    the column)."""
+    return _WORD.findall(line)
+
+
+def column_widths(measure, table: "Table", width: float) -> list[float]:
+    """The table's columns in pt: shares of `width` as `table.widths` asks,
+    except that a column gets at least the width of its widest unbreakable
+    piece (a file name, an English word; see `_pieces`), taken from the
+    columns with room to spare, so nothing is cut inside a word. When the
+    pieces together are wider than the page, their widths are the shares."""
+    total = sum(table.widths)
+    share = [width * w / total for w in table.widths]
+    need = [0.0] * len(share)
+    for row in (table.columns, *table.rows):
+        for c, text in enumerate(row):
+            for line in text.split("\n"):
+                for piece in _pieces(line):
+                    if not piece.isspace():
+                        need[c] = max(need[c], measure(piece) + 2 * CELL_PAD_X + 0.5)
+    if all(s >= n for s, n in zip(share, need)):
+        return share
+    if sum(need) > width:
+        return [width * n / sum(need) for n in need]
+    fixed: dict[int, float] = {}
+    while True:   # the columns below their need get it; the rest share what is left
+        free = [c for c in range(len(share)) if c not in fixed]
+        left = width - sum(fixed.values())
+        weight = sum(table.widths[c] for c in free)
+        out = {c: left * table.widths[c] / weight for c in free}
+        short = [c for c in free if out[c] < need[c]]
+        if not short:
+            out.update(fixed)
+            return [out[c] for c in range(len(share))]
+        for c in short:
+            fixed[c] = need[c]
+
+
+def wrap_cell(measure, text: str, room: float) -> str:
+    """`text` with its lines wider than `room` broken where `_words` allows
+    (a space is dropped at a break, a path separator stays at the end of
+    its line); a word wider than `room` alone is left to fpdf2."""
+    out = []
+    for line in text.split("\n"):
+        if measure(line) <= room:
+            out.append(line)
+            continue
+        current = ""
+        for piece in _words(line):
+            if piece.isspace():
+                if current:
+                    current += piece
+                continue
+            if current and measure(current + piece) > room:
+                out.append(current.rstrip())
+                current = piece
+            else:
+                current += piece
+        out.append(current.rstrip())
+    return "\n".join(out)
+
+
 _SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="([0-9.]+)pt"[^>]*?\sheight="([0-9.]+)pt"')
 _FONT_SIZE = re.compile(rb'font-size="([0-9.]+)"')
 # what fpdf2 does not draw and would warn about: titles (tooltips), comments
@@ -332,13 +413,15 @@ def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: st
             pdf.multi_cell(0, body * 1.4, table.empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         else:
             pdf.set_font(FONT_FAMILY, size=body)
-            with pdf.table(col_widths=table.widths, width=pdf.epw, repeat_headings=1,
+            widths = column_widths(pdf.get_string_width, table, pdf.epw)
+            inner = [w - 2 * CELL_PAD_X for w in widths]
+            with pdf.table(col_widths=widths, width=pdf.epw, repeat_headings=1,
                            headings_style=FontFace(fill_color=HEADER_FILL), line_height=body * 1.35,
-                           text_align="LEFT", padding=(2, 3), borders_layout=TableBordersLayout.ALL,
+                           text_align="LEFT", padding=(2, CELL_PAD_X), borders_layout=TableBordersLayout.ALL,
                            first_row_as_headings=True) as t:
                 t.row(table.columns)
                 for row in table.rows:
-                    t.row(row)
+                    t.row([wrap_cell(pdf.get_string_width, text, room) for text, room in zip(row, inner)])
         pdf.ln(body)
 
     pdf.set_font(FONT_FAMILY, size=small)

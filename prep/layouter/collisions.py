@@ -34,6 +34,7 @@ KINDS = {
     "note-count": "a relation note is not written exactly once",
     "note-away": "a relation note is not beside its relation",
     "text-outside": "a text reaches past the edge of the drawing (the picture cuts it)",
+    "route-outside": "a route's curve (its control points) reaches past the edge of the drawing",
 }
 
 
@@ -162,6 +163,16 @@ def _outside(layout: Layout, texts: list[TextItem], out: list[Problem]) -> None:
     for t in texts:
         if not _inside(t.box, canvas, tol=1.0):
             out.append(Problem("text-outside", f"{describe(t)} reaches past the edge of the drawing", t.box))
+    for e in layout.edges:   # the curve lies inside its control points' hull: they are held to the canvas
+        if e.points and not _inside(_hull(e.points), canvas, tol=1.0):
+            name = f"{e.source} {_ARROW.get(e.kind, '->')} {e.target}"
+            out.append(Problem("route-outside", f"the route of {name} reaches past the edge of the drawing",
+                               _hull(e.points)))
+
+
+def _hull(points) -> Box:
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return Box((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, max(xs) - min(xs), max(ys) - min(ys))
 
 
 def _text_overlaps(texts: list[TextItem], out: list[Problem]) -> None:

@@ -394,11 +394,14 @@ class _Pager:
             names = label + (" +00" if len(others) > 1 else "")
             where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
         else:
-            shown = [p for p in pages if p != here]
-            if not shown:   # on this page: the names are enough
+            if all(p == here for p in pages):   # on this page: the names are enough
                 return f"→ {names}" if outgoing else f"{names} →"
+            # some on this page too: it is named with the others ("+4, pp. 1, 5" on page
+            # 2 said all five were elsewhere), when all fit in the three listed (past
+            # three, the first three others and "…", which then stands for this one too)
+            shown = list(pages) if len(pages) <= 3 else [p for p in pages if p != here]
             where = (f"p. {shown[0]}" if len(shown) == 1 else
-                     "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(shown) > 3 else ""))
+                     "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(pages) > 3 else ""))
         return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
 
     def bucket(self, other: str, final: bool):

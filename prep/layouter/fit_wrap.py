@@ -30,6 +30,7 @@ CHANNELS = 10       # channels tried between the rows
 MOST = 16           # relations routed on one page at most (more: markers, as before)
 DETOUR = 1.5        # a route at most this much longer than the straight way along and across ...
 LANE_ROOM = 20.0    # ... with this much more at each end (out to a lane and back)
+REACH = 5 * LANE_ROOM   # a lane at most this far from the side of the box it leaves or enters
 
 
 def wrapped(model, sheet_model, layout, markers, number: int):
@@ -64,7 +65,7 @@ def wrapped(model, sheet_model, layout, markers, number: int):
                 failed |= {out_of[k].name, into[k].name}
                 continue
             routes.append((r, Route(r.source, r.target, r.kind, points)))
-            grid.block(points)   # the next route beside this one, not on it
+            grid.block(points, layout.nodes[r.source], layout.nodes[r.target])   # the next beside it, not on it
         if len(routes) == len(drawn):
             break
     else:
@@ -91,8 +92,14 @@ class _Router:
         self.lr = layout.direction == "LR"
         # (a0, b0, a1, b1): a along the flow, b across it
         self.blocks = [self._ab(b.left - CLEAR, b.top - CLEAR, b.right + CLEAR, b.bottom + CLEAR) for b in obstacles]
+        self.bare = [self._ab(b.left, b.top, b.right, b.bottom) for b in obstacles]
         self.index = {b: i for i, b in enumerate(obstacles)}
         self.ends: set[int] = set()   # the blocks of the route's own ends: left and entered at their sides
+        # a routed relation's pieces, by its (source, target): a route with the same source
+        # or target may run on them (routes into one box merge before it, as edges do into a
+        # port; out of one box they part after it), any other keeps beside them
+        self.owner: list[tuple | None] = [None] * len(obstacles)
+        self.pair: tuple = (None, None)
         frames = [b for b in layout.groups.values() if b is not None] + [c.frame for c in layout.columns]
         edges = [self._ab(b.left, b.top, b.right, b.bottom) for b in obstacles + frames]
         self.a_edges = sorted({round(v, 1) for e in edges for v in (e[0], e[2])})
@@ -112,8 +119,26 @@ class _Router:
         b0, b1 = min(b0, b1), max(b0, b1)
         if a0 < self.lo or b0 < self.lo or a1 > self.a_max or b1 > self.b_max:
             return False
-        return not any(e[0] < a1 and a0 < e[2] and e[1] < b1 and b0 < e[3]
-                       for i, e in enumerate(self.blocks) if i not in self.ends)
+        source, target = self.pair
+        along = a1 - a0 > b1 - b0   # the piece runs along the flow (else across it)
+        for i, e in enumerate(self.blocks):
+            if i in self.ends:   # left and entered at its side, never passed through
+                e = self.bare[i]
+            if not (e[0] < a1 and a0 < e[2] and e[1] < b1 and b0 < e[3]):
+                continue
+            if i in self.ends:
+                return False
+            owner = self.owner[i]
+            if owner is None:
+                return False
+            if owner[0] == source or owner[1] == target:
+                continue
+            # another relation's straight run: crossed at a right angle, never run along
+            # (its corners are kept clear: a crossing there would read as a turn)
+            ea, eb = e[2] - e[0], e[3] - e[1]
+            if max(ea, eb) < 3 * min(ea, eb) or (ea > eb) == along:
+                return False
+        return True
 
     @staticmethod
     def _middles(edges, lo, hi, near, count):
@@ -126,11 +151,14 @@ class _Router:
         """Bézier control points from `source`'s outgoing side to `target`'s
         incoming side, or None."""
         self.ends = {self.index[b] for b in (source, target) if b in self.index}
+        self.pair = (source, target)
         s = self._ab(source.left, source.top, source.right, source.bottom)
         t = self._ab(target.left, target.top, target.right, target.bottom)
         sa, sb, ta, tb = s[2], (s[1] + s[3]) / 2, t[0], (t[1] + t[3]) / 2
-        lanes_out = self._middles(self.a_edges, sa, self.a_max, sa, LANES)
-        lanes_in = self._middles(self.a_edges, self.lo, ta, ta, LANES)
+        # lanes near their box: a route out to a lane past other pieces came back round
+        # them the long way (out of the top piece, down the page's left edge)
+        lanes_out = [x for x in self._middles(self.a_edges, sa, self.a_max, sa, LANES) if x - sa <= REACH]
+        lanes_in = [x for x in self._middles(self.a_edges, self.lo, ta, ta, LANES) if ta - x <= REACH]
         best = None
         for x in lanes_out:   # one lane between them: two turns
             if x < ta and self._free(sa, sb, x, sb) and self._free(x, sb, x, tb) and self._free(x, tb, ta, tb):
@@ -160,10 +188,13 @@ class _Router:
         poly = _corners([(a, b) if self.lr else (b, a) for a, b in best])
         return tuple((round(x, 2), round(y, 2)) for x, y in _rounded(poly))
 
-    def block(self, points) -> None:
-        """A route, so that the next one runs beside it, not on it."""
+    def block(self, points, source: Box, target: Box) -> None:
+        """A route, so that the next one runs beside it, not on it (unless
+        it comes from the same box or goes to the same box)."""
         for (x0, y0), (x1, y1) in zip(points[::3], points[3::3]):
             self.blocks.append(self._ab(min(x0, x1) - 2, min(y0, y1) - 2, max(x0, x1) + 2, max(y0, y1) + 2))
+            self.bare.append(self.blocks[-1])
+            self.owner.append((source, target))
 
 
 def _rounded(poly, radius: float = 6.0):

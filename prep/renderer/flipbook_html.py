@@ -143,11 +143,16 @@ def inline_svg(svg: bytes, prefix: str) -> str:
 
 
 def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
-    """The page: `frames` is [(stage, frame title, SVG bytes)] in stage order
-    (SVGs without their own font); `font_css`: the @font-face rule of the
+    """The page: `frames` is [(stage, frame title, SVG bytes, page)] in
+    stage order (SVGs without their own font; page: the model's page the
+    frame shows, 0 when it fits one); `font_css`: the @font-face rule of the
     font subset every frame draws with, carried once for the page."""
     title = model.title or (model.path.rsplit("/", 1)[-1] if model.path else "model")
     n = len(frames)
+    stages = len({stage.name for stage, *_ in frames})
+    # a model over several pages has a frame per stage and page: the count
+    # and each frame's label say so ("9 frames", "Stage 2: Adopt (p. 2)")
+    counted = f"{n} stages" if n == stages else f"{n} frames: {stages} stages over pages"
     style = STYLE + font_css
     script = _script()
     policy = (f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; img-src data:; "
@@ -161,7 +166,7 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
            '<button type="button" id="prev" aria-label="previous stage">&#9664;</button>',
            f'<input type="range" id="stage" min="1" max="{n}" value="1" step="1" aria-label="stage">',
            '<button type="button" id="next" aria-label="next stage">&#9654;</button>',
-           f'<output id="label" for="stage">{n} stages</output>',
+           f'<output id="label" for="stage">{escape(counted)}</output>',
            '<button type="button" id="fit" class="js-only" title="Fit the picture (0)">Fit</button>',
            '<button type="button" id="start" class="js-only" title="Back to the readable start (1)">Start</button>',
            "</div>",
@@ -170,8 +175,8 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
            '<p class="hint no-js">Every stage below, one after the other; every deliverable keeps its place.</p>',
            "</header>", '<main id="canvas" tabindex="0" role="application" '
            'aria-label="The stage\'s picture: drag to pan, wheel to zoom">']
-    for k, (stage, frame_title, svg) in enumerate(frames, 1):
-        label = " ".join((stage.label or stage.name).split())
+    for k, (stage, frame_title, svg, page) in enumerate(frames, 1):
+        label = " ".join((stage.label or stage.name).split()) + (f" (p. {page})" if page else "")
         out.append(f'<section class="frame" id="frame-{k}" data-stage="{escape(stage.name)}" '
                    f'data-label="{escape(label)}" aria-label="{escape(frame_title)}">')
         # without the script, frames are listed: each says which stage it is

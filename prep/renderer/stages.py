@@ -512,7 +512,7 @@ def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_opt
 def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, theme, engine):
     """The frames of a model too large for one page: the model fitted to
     pages once (`prep.layouter.fit`), then each stage's frame on each page
-    that holds something by then, stage by stage ("… — Stage 2 (1/3)").
+    that holds something by then, stage by stage ("… — Stage 2 (p. 3)").
     Every deliverable keeps its page and place in every frame; a marker
     shows when its box does. No legend: a page's room goes to the model."""
     from ..layouter import measure
@@ -523,17 +523,39 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
                        health=lint, engine=engine, exit_tags=True)
     rank = {s.name: s.index for s in stages}
     count = len(sheets)
-    titles = {(s.name, sh.number): f"{frame_title(model, s)}" + (f" ({sh.number}/{count})" if count > 1 else "")
+    # a frame names its page as the off-page markers and the frame files do
+    # ("p. 3"): a stage is drawn only on the pages that hold something by
+    # then, so "(1/3)" promised a "2/3" and "3/3" that an early stage lacks
+    titles = {(s.name, sh.number): f"{frame_title(model, s)}" + (f" (p. {sh.number})" if count > 1 else "")
               for s in stages for sh in sheets}
     sizes = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={}),
                     font=theme.font, font_size=sheets[0].font_size, titles=tuple(titles.values()))
+    effective = model.effective_stages
+    order = list(model.stages)
+    wholes = {}
+    for sh in sheets:
+        keep = set(sh.model.deliverables)
+        # an off-page marker stands for cut relations: it appears from the
+        # stage its first relation exists in (both ends made), not from its
+        # on-page end's (stage 1 showed "→ 拡大機会, p. 2" for a stage-3
+        # deliverable, on a page stage 1 does not show)
+        appears = {}
+        for mk in sh.markers:
+            ends = [(model.relations[i].source, model.relations[i].target) for i in mk.relations]
+            ranks = [max(order.index(effective[a]), order.index(effective[b])) for a, b in ends
+                     if a in effective and b in effective]
+            if ranks:
+                appears[mk.name] = order[min(ranks)]
+        deliverables = {n: (replace(d, stage=appears[n]) if n in appears else d)
+                        for n, d in sh.model.deliverables.items()}
+        wholes[sh.number] = replace(sh.model, title=model.title, deliverables=deliverables, stages={
+            n: replace(st, exits=tuple(x for x in st.exits if x in keep),
+                       members=tuple(m for m in st.members if m in keep)) for n, st in model.stages.items()})
     out = []
     for s in stages:
         for sh in sheets:
             keep = set(sh.model.deliverables)
-            whole = replace(sh.model, title=model.title, stages={
-                n: replace(st, exits=tuple(x for x in st.exits if x in keep),
-                           members=tuple(m for m in st.members if m in keep)) for n, st in model.stages.items()})
+            whole = wholes[sh.number]
             where = whole.effective_stages
             if not any(rank[where[n]] <= s.index for n in keep if not is_marker(n)):
                 continue   # nothing on this page exists yet
@@ -581,12 +603,17 @@ def _draw_all(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool = True) -
     return map_forked(draw, fs, "drawing the frames", MAX_WORKERS)
 
 
-def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme=None, embed_fonts: bool = True,
-             **options) -> bytes:
+def flipbook(model: Model, fmt: str = "html", **options) -> bytes:
     """The flip-book as one file: `html` (a page with a stage slider, and
     the font subset of its frames unless `embed_fonts` is False), `pdf` (a
     page per stage), `pptx` (a slide per stage) or `drawio` (a draw.io page
-    per stage)."""
+    per stage); over several pages, a frame per stage and page."""
+    return counted_flipbook(model, fmt, **options)[0]
+
+
+def counted_flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme=None,
+                     embed_fonts: bool = True, **options) -> tuple[bytes, int]:
+    """`flipbook`, and how many frames it holds (the CLI says it)."""
     from .dot import resolve_theme
 
     if fmt not in FLIPBOOK_FORMATS:
@@ -596,12 +623,13 @@ def flipbook(model: Model, fmt: str = "html", *, dpi: float | None = None, theme
     geometry, fs = _frames(model, theme=theme, **options)
     theme = geometry.theme(theme)  # fitted to a page: the size it was laid out at
     if fmt in ("pptx", "pdf", "drawio"):
-        return _paged_file(fs, fmt, theme, dpi, embed_fonts, model)
+        return _paged_file(fs, fmt, theme, dpi, embed_fonts, model), len(fs)
     from .flipbook_html import flipbook_html
     from .webfont import page_font_css
 
     svgs = _svgs(model, geometry, fs, theme, options.get("later", "hidden"), options.get("lint", False),
                  embed_fonts=False)
-    return flipbook_html(model, [(f.stage, f.model.title if geometry.paged else frame_title(model, f.stage), data)
+    return flipbook_html(model, [(f.stage, f.model.title if geometry.paged else frame_title(model, f.stage), data,
+                                  f.page)
                                  for f, data in zip(fs, svgs)],
-                         font_css=page_font_css(svgs, 'the flip-book') if embed_fonts else "")
+                         font_css=page_font_css(svgs, 'the flip-book') if embed_fonts else ""), len(fs)

@@ -10,6 +10,11 @@ from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, LOOP
 
 
 ROUTE_GAP_FLOOR = 0.6   # the smallest share of VIRTUAL_SEP a lateral_gap leaves between routes
+BACK_LANE = 12.0        # roadmap: the room beside a box for a relation against the flow turning back
+
+
+def k_gap(lg) -> float:
+    return lg.spec.lateral_gap
 SYNC_GAP = 30.0         # the least room for a synchronization between two ranks: two 7 pt arrowheads, dashes
 SYNC_GAP = 30.0         # the least room for a synchronization between two ranks: two 7 pt arrowheads, dashes
 
@@ -34,6 +39,18 @@ def place(lg) -> None:
             lo_b[w] = nh + NOTE_GAP
         else:
             hi_b[w] = nw + NOTE_GAP
+    # the roadmap view: a relation drawn against the flow (into an earlier
+    # stage, or out of an exit criterion into its own stage) leaves its
+    # source on its outgoing side and enters its target on its incoming
+    # side; it turns back beside each of them, along a lane kept free after
+    # the box (LR: below it, TB: right of it), one lane per such relation
+    lg.back_lane: dict[tuple[int, int], float] = {}
+    if lg.spec.columns is not None:
+        for u, v, k, rev in lg.edges:
+            if rev:
+                for end in (v, u):   # its source (the later rank), then its target
+                    hi_b[end] += BACK_LANE * max(k_gap(lg), ROUTE_GAP_FLOOR)
+                    lg.back_lane[(end, k)] = hi_b[end] - BACK_LANE * max(k_gap(lg), ROUTE_GAP_FLOOR) / 2
     lg.lo_b, lg.hi_b = lo_b, hi_b
     # TB: a frame's title is written above its first rank, where routes
     # come in straight (see `bands`): what the frame holds on that rank

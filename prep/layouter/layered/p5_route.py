@@ -97,10 +97,13 @@ def geometry(lg) -> Layout:
     for k, (s, t, kind, label) in enumerate(spec.edges):
         if k in by_index:
             chain, rev = by_index[k]
-            pts = route(lg, chain, a, b)
-            pts = [point(pa, pb) for pa, pb in pts]
-            if rev:
-                pts.reverse()
+            if rev and (chain[-1], k) in lg.back_lane:   # the roadmap's relations against the flow
+                pts = [point(pa, pb) for pa, pb in back_route(lg, chain, a, b, k, a_of_rank)]
+            else:
+                pts = route(lg, chain, a, b)
+                pts = [point(pa, pb) for pa, pb in pts]
+                if rev:
+                    pts.reverse()
         lab = None
         if k not in by_index:  # a deliverable related to itself: a loop in the room beside its box
             nb, c = nodes[s], LOOP_REACH / 0.75  # a cubic reaches 3/4 of the way to its control points
@@ -134,6 +137,23 @@ def geometry(lg) -> Layout:
             lab = Box(mx + label[0] / 2 + 3, my - label[1] / 2 - 2, label[0], label[1])
         edges.append(Route(s, t, kind, tuple(pts), lab))
     _apart(edges, lg.lr)
+    # a route's control points may reach past the boxes (a loop's curve
+    # beside a box in the first rank, the first of several loops' notes):
+    # the drawing moves until they are inside it, so nothing is cut
+    dx = max(0.0, -min([px for e in edges for px, _ in e.points] +
+                       [e.label.left for e in edges if e.label is not None], default=0.0))
+    dy = max(0.0, -min([py for e in edges for _, py in e.points] +
+                       [e.label.top for e in edges if e.label is not None], default=0.0))
+    if dx or dy:
+        def moved(bx: Box) -> Box:
+            return Box(bx.x + dx, bx.y + dy, bx.width, bx.height)
+
+        nodes = {name: moved(bx) for name, bx in nodes.items()}
+        groups = {name: moved(bx) for name, bx in groups.items()}
+        group_labels = {name: moved(bx) for name, bx in group_labels.items()}
+        columns = [Column(c.stage, c.label, moved(c.frame), moved(c.label_box)) for c in columns]
+        edges = [Route(e.source, e.target, e.kind, tuple((px + dx, py + dy) for px, py in e.points),
+                       moved(e.label) if e.label is not None else None) for e in edges]
     xs = [bx.right for bx in nodes.values()] + [bx.right for bx in groups.values()]
     ys = [bx.bottom for bx in nodes.values()] + [bx.bottom for bx in groups.values()]
     xs += [c.frame.right for c in columns]
@@ -141,8 +161,8 @@ def geometry(lg) -> Layout:
     for v in range(lg.n_real):  # and the room kept beside a box (its tag, its loop)
         if lg.hi_b[v] > lg.half_b[v]:
             x, y = point(a[v], b[v] + lg.hi_b[v])
-            xs.append(x)
-            ys.append(y)
+            xs.append(x + dx)
+            ys.append(y + dy)
     for e in edges:
         for px, py in e.points:
             xs.append(px)
@@ -216,6 +236,65 @@ def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:
         mid = (enter - x0) / 2
         pts.extend([(x0 + mid, y0), (enter - mid, lateral), (enter, lateral)])
         straight(leave)
+    return merge_straight(pts)
+
+
+U_TURN = 16.0   # how far a route turning back reaches into the gap beyond its rank (3/4 of it drawn)
+
+
+def back_route(lg, chain: list[int], a, b, k: int, a_of_rank) -> list[tuple[float, float]]:
+    """Cubic Bézier control points (in a/b) of a relation drawn against the
+    flow (the roadmap view), from its source chain[-1] to its target
+    chain[0]: out of the source's outgoing side, turning back in the gap
+    after its rank into the lane kept beside it, back through the ranks the
+    relation skips (as `route` goes forward through them), along the lane
+    beside the target, turning in the gap before the target's rank and into
+    its incoming side. Every arrow so enters its target where inputs do
+    (a line leaving a box's input side with their arrowheads read as a
+    double arrow: `e1 -> d` drawn as d <-> e1)."""
+    src, dst = chain[-1], chain[0]
+    width = lg.rank_width
+    band = lg.band
+
+    def column(v):   # the stretch of the flow a node's rank takes (its band included at the start)
+        r = lg.node_rank[v]
+        return a[v] - width[r] / 2 - band[r], a[v] + width[r] / 2
+
+    def reach(r, after: bool) -> float:   # a turn within the gap beside rank r
+        if after and r + 1 < lg.n_ranks:
+            gap = (a_of_rank[r + 1] - width[r + 1] / 2 - band[r + 1]) - (a_of_rank[r] + width[r] / 2)
+        elif not after and r > 0:
+            gap = (a_of_rank[r] - width[r] / 2 - band[r]) - (a_of_rank[r - 1] + width[r - 1] / 2)
+        else:
+            gap = 2 * U_TURN
+        return max(2.0, min(U_TURN, gap / 2))
+
+    lane_s, lane_d = b[src] + lg.back_lane[(src, k)], b[dst] + lg.back_lane[(dst, k)]
+    start, end = column(src)
+    x0 = a[src] + lg.ext_a[src] / 2
+    pts = [(x0, b[src])]
+    if end > x0 + 0.01:
+        d = (end - x0) / 3
+        pts += [(x0 + d, b[src]), (end - d, b[src]), (end, b[src])]
+    turn = reach(lg.node_rank[src], True) / 0.75
+    pts += [(end + turn, b[src]), (end + turn, lane_s), (end, lane_s)]
+    d = (end - start) / 3
+    pts += [(end - d, lane_s), (start + d, lane_s), (start, lane_s)]
+    # back through the ranks between: an S-curve across each gap, straight through each rank
+    for w, lateral in [(w, b[w]) for w in reversed(chain[1:-1])] + [(dst, lane_d)]:
+        lo, hi = column(w)
+        x, y = pts[-1]
+        mid = (x - hi) / 2
+        pts += [(x - mid, y), (hi + mid, lateral), (hi, lateral)]
+        d = (hi - lo) / 3
+        pts += [(hi - d, lateral), (lo + d, lateral), (lo, lateral)]
+    turn = reach(lg.node_rank[dst], False) / 0.75
+    lo = pts[-1][0]
+    pts += [(lo - turn, lane_d), (lo - turn, b[dst]), (lo, b[dst])]
+    x1 = a[dst] - lg.ext_a[dst] / 2
+    if x1 > lo + 0.01:
+        d = (x1 - lo) / 3
+        pts += [(lo + d, b[dst]), (x1 - d, b[dst]), (x1, b[dst])]
     return merge_straight(pts)
 
 
