@@ -37,6 +37,7 @@ the drawing sits inside the page's margins, and `Layout.page` names it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -187,10 +188,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
                      if (got := attempt(way)) is not None]
             if not found:
                 return None
-            pages, index, state = min(found, key=lambda f: f[:2])
+            _, index, state = min(found, key=lambda f: f[:2])
             return index, _untangled(whole, state)
-
-        import os
 
         from .._process import map_forked
 
