@@ -11,11 +11,6 @@ from .spec import (COLUMN_GAP, COLUMN_PAD, GROUP_PAD, GROUP_SEP, LABEL_PAD, LOOP
 
 ROUTE_GAP_FLOOR = 0.6   # the smallest share of VIRTUAL_SEP a lateral_gap leaves between routes
 BACK_LANE = 12.0        # roadmap: the room beside a box for a relation against the flow turning back
-
-
-def k_gap(lg) -> float:
-    return lg.spec.lateral_gap
-SYNC_GAP = 30.0         # the least room for a synchronization between two ranks: two 7 pt arrowheads, dashes
 SYNC_GAP = 30.0         # the least room for a synchronization between two ranks: two 7 pt arrowheads, dashes
 
 
@@ -46,11 +41,12 @@ def place(lg) -> None:
     # the box (LR: below it, TB: right of it), one lane per such relation
     lg.back_lane: dict[tuple[int, int], float] = {}
     if lg.spec.columns is not None:
+        lane = BACK_LANE * max(lg.spec.lateral_gap, ROUTE_GAP_FLOOR)
         for u, v, k, rev in lg.edges:
             if rev:
                 for end in (v, u):   # its source (the later rank), then its target
-                    hi_b[end] += BACK_LANE * max(k_gap(lg), ROUTE_GAP_FLOOR)
-                    lg.back_lane[(end, k)] = hi_b[end] - BACK_LANE * max(k_gap(lg), ROUTE_GAP_FLOOR) / 2
+                    hi_b[end] += lane
+                    lg.back_lane[(end, k)] = hi_b[end] - lane / 2
     lg.lo_b, lg.hi_b = lo_b, hi_b
     # TB: a frame's title is written above its first rank, where routes
     # come in straight (see `bands`): what the frame holds on that rank
@@ -204,15 +200,6 @@ def rank_coordinates(lg) -> list[float]:
                 band = lg.glabel[g][1] + GROUP_PAD * (lg.gdepth[g] + 2)
                 gap[s[0] - 1] = max(gap[s[0] - 1], rank_sep + band)
                 lg.band[s[0]] = max(lg.band[s[0]], band)
-    # a synchronization between neighbouring ranks keeps room for its
-    # arrowheads and some of its dashes: at a page's closer ranks (13.8 pt)
-    # a <~> was two arrowheads touching, its dashed line (what says
-    # "coordination") gone
-    for u, v, k, _rev in lg.edges:
-        if lg.spec.edges[k][2] != "input" and lg.node_rank[v] == lg.node_rank[u] + 1:
-            r = lg.node_rank[u]
-            slack = (width[r] - lg.ext_a[u]) / 2 + (width[r + 1] - lg.ext_a[v]) / 2
-            gap[r] = max(gap[r], SYNC_GAP - slack)
     # a synchronization between neighbouring ranks keeps room for its
     # arrowheads and some of its dashes: at a page's closer ranks (13.8 pt)
     # a <~> was two arrowheads touching, its dashed line (what says
