@@ -209,10 +209,8 @@ def roots_and_parts(models: list[str], files=None) -> tuple[dict[str, str], dict
     for p in models:
         try:
             if files is None:
-                with open(p, "rb") as f:  # most files have no include line: not even decoded
-                    data = f.read()   # (the word first: the pattern over 10 MB of parts took 0.28 s)
-                    if b"include" not in data or not _INCLUDE_LINE.search(data):
-                        continue
+                if not has_include_line(p):  # most files have none: not even decoded
+                    continue
             elif "include" not in files.read(p):
                 continue
             reached = reached_paths(p, files=files)
@@ -273,6 +271,7 @@ def has_include_line(path: str) -> bool:
     try:
         with open(path, "rb") as f:
             data = f.read()
+        # the word first: the pattern over the 10 MB of a 200-part workspace took 0.28 s
         return b"include" in data and _INCLUDE_LINE.search(data) is not None
     except OSError:
         return False
