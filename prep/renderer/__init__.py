@@ -79,6 +79,10 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     from ..layouter.graphviz import draw
 
     data = draw(dot, fmt, path=model.path, dpi=dpi)
+    if fmt == "pdf":  # the font without the subroutines cairo kept for nothing
+        from .pdffonts import slim_fonts
+
+        return slim_fonts(data)
     if fmt == "svg":
         from .svg import postprocess_svg
 

@@ -86,6 +86,13 @@ def merge(pdfs: list[bytes]) -> bytes:
     kids = b" ".join(b"%d 0 R" % n for n in pages)
     objects[tree] = b"%d 0 obj\n<< /Type /Pages /Kids [ %s ] /Count %d >>\nendobj" % (tree, kids, len(pages))
     objects[catalog] = b"%d 0 obj\n<< /Type /Catalog /Pages %d 0 R >>\nendobj" % (catalog, tree)
+    return serialize(objects, b"/Root %d 0 R" % catalog)
+
+
+def serialize(objects: dict[int, bytes], trailer: bytes) -> bytes:
+    """A PDF of `objects` ({number: 'N 0 obj ... endobj'}) in number order,
+    with a new cross-reference table and the trailer entries `trailer`
+    (its /Size is written here)."""
     out = bytearray(b"%PDF-1.5\n%\xb5\xed\xae\xfb\n")
     offsets = {}
     for number in sorted(objects):
@@ -99,5 +106,5 @@ def merge(pdfs: list[bytes]) -> bytes:
             out += b"%010d 00000 n \n" % offsets[number]
         else:
             out += b"0000000000 65535 f \n"
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, catalog, xref_at)
+    out += b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (size, trailer, xref_at)
     return bytes(out)
