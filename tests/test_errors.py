@@ -67,6 +67,31 @@ def test_a_missing_file_hints_at_the_model_meant(tmp_path):
         assert result.returncode == 2 and err.startswith(first) and f"hint: {hint}" in err, (args, err)
 
 
+def test_an_unknown_focus_points_at_the_deliverable_meant_by_name_or_by_label(tmp_path):
+    """A user types what the picture shows (`--focus Contract` for
+    `契約書 "契約書\nContract"`) or misspells a name: the error points at
+    the declaration of the one meant, with its line and a caret."""
+    (tmp_path / "m.prep").write_text(
+        'deliverable 契約書 "契約書\\nContract" [external]\n'
+        'deliverable 稼働開始 "稼働開始\\nGo-live"\n'
+        "契約書 -> 稼働開始\n", encoding="utf-8")
+    cases = {
+        "Contract": ("m.prep:1:13:", "did you mean '契約書' (drawn as 'Contract')?"),
+        "go  live": ("m.prep:2:13:", "did you mean '稼働開始' (drawn as 'Go-live')?"),
+        "稼働": ("m.prep:2:13:", "did you mean '稼働開始'?"),
+        "誰": ("m.prep:1:1:", "the model has 2 deliverables"),
+    }
+    for typed, (where, hint) in cases.items():
+        result = run_prep("render", "m.prep", "--focus", typed, "-o", "x.svg", cwd=tmp_path)
+        err = result.stderr.decode("utf-8")
+        assert result.returncode == 2 and "Traceback" not in err, err
+        assert err.startswith(f"{where} error: no deliverable named '{typed}' in the model"), err
+        assert f"hint: {hint}" in err, err
+        if where != "m.prep:1:1:":
+            assert "^" in err  # the declaration's line, the name underlined
+    assert not (tmp_path / "x.svg").exists()
+
+
 def test_directory_given_to_render(tmp_path):
     (tmp_path / "d").mkdir()
     result = run_prep("render", "d", cwd=tmp_path)

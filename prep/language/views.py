@@ -13,9 +13,49 @@ from .model import Model, Stage
 
 
 def _unknown(model: Model, what: str, name: str, choices) -> PrepError:
+    """No deliverable (or group) `name` among `choices` (a dict of them):
+    the error points at the one meant, when a name is near or a label
+    reads as `name` (a user types what the picture shows: `--focus
+    Contract` for `契約書 "契約書\nContract"`)."""
+    meant, shown = _meant(name, choices)
+    if meant is None:
+        return PrepError.at(model.path, f"no {what} named '{name}' in the model", name="usage-error",
+                            hint=f"the model has {len(choices)} {what}s")
+    drawn = f" (drawn as '{shown}')" if shown is not None else ""
+    span = getattr(choices[meant], "span", None)
+    message = f"no {what} named '{name}' in the model"
+    hint = f"did you mean '{meant}'{drawn}?"
+    if span is None:
+        return PrepError.at(model.path, message, name="usage-error", hint=hint)
+    # (in a workspace the declaration may be in another file than the root)
+    return PrepError.at(span.path, message, name="usage-error", hint=hint, line=span.line, column=span.column,
+                        end_column=span.end_column if span.end_line == span.line else None,
+                        source=model.files.get(span.path, model.source) or None)
+
+
+def _meant(name: str, choices) -> tuple[str | None, str | None]:
+    """(the name meant by `name`, the label line it was read from or None):
+    a label line that reads as `name` (case and spaces aside), then the
+    nearest name, then the nearest label line; (None, None) when nothing
+    is near."""
+    def key(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    lines: dict[str, list[tuple[str, str]]] = {}
+    for n, thing in choices.items():
+        for line in (getattr(thing, "label", None) or "").split("\n"):
+            if line.strip() and line.strip() != n:
+                lines.setdefault(key(line), []).append((n, line.strip()))
+    exact = lines.get(key(name), [])
+    if len({n for n, _ in exact}) == 1:
+        return exact[0]
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'?" if close else f"the model has {len(choices)} {what}s"
-    return PrepError.at(model.path, f"no {what} named '{name}' in the model", name="usage-error", hint=hint)
+    if close:
+        return close[0], None
+    near = difflib.get_close_matches(key(name), list(lines), n=1, cutoff=0.6)
+    if near and len({n for n, _ in lines[near[0]]}) == 1:
+        return lines[near[0]][0]
+    return None, None
 
 
 def subset(model: Model, keep: set[str]) -> Model:
