@@ -140,3 +140,34 @@ def test_the_pages_draw_pixel_for_pixel_the_same(tmp_path, monkeypatch, name, pa
     assert len(pictures["raw"]) == len(pictures["slim"]) >= 1
     for a, b in zip(pictures["raw"], pictures["slim"]):
         assert a.read_bytes() == b.read_bytes(), f"{a.name} and {b.name} differ"
+
+
+def test_random_kanji_keep_every_outline():
+    """Glyphs from all over the font (seeded: the same ones every run),
+    each set drawn by cairo and slimmed: whatever subroutines the glyphs
+    call, each keeps its outline, and the slimmed font is never larger."""
+    import random
+
+    from prep.layouter.graphviz import draw
+    from prep.renderer.dot import to_dot
+    from prep.renderer.pdffonts import _without_unused_subroutines
+
+    rng = random.Random(20261206)
+    pools = [range(0x4E00, 0x9FA0), range(0x3041, 0x3097), range(0x30A1, 0x30FB), range(0xFF01, 0xFF5F),
+             range(0x2460, 0x2474), range(0x0041, 0x005B), range(0x0061, 0x007B)]
+    checked = heavy = 0
+    for _ in range(6):
+        names = ["".join(chr(rng.choice(rng.choice(pools))) for _ in range(8)) for _ in range(12)]
+        text = "".join(f'deliverable d{i} "{name}"\n' for i, name in enumerate(names))
+        text += "".join(f"d{i} -> d{i + 1}\n" for i in range(len(names) - 1))
+        model = prep.loads(text, "random.prep")
+        raw = draw(to_dot(model), "pdf", path=model.path)
+        for cff in _fonts(raw):
+            slim = _without_unused_subroutines(cff)
+            assert slim is not None and len(slim) <= len(cff)
+            assert _outlines(slim) == _outlines(cff)
+            checked += 1
+        slim_pdf = slim_fonts(raw)
+        assert len(slim_pdf) <= len(raw) and len(_fonts(slim_pdf)) == len(_fonts(raw))
+        heavy += any(len(f) > BIG for f in _fonts(raw))
+    assert checked >= 6 and heavy >= 1  # the seed gives sets that make cairo keep the subroutines
