@@ -14,7 +14,8 @@ stages and their groups) and every page (16:9, A4):
   text, routes through boxes, clipped labels), when that module exists;
 - time: `prep render M -o x.pdf --page P` against `prep render M -o x.pdf
   --page none` as whole processes, alternated, median of --runs; the ratio
-  is the target (<= 1.5x).
+  is the target (<= 1.5x);
+- PDF KB: the size of that fitted PDF (every page's font subset included).
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def measure(sizes: list[int], runs: int) -> list[dict]:
                     row["render_page_s"] = round(statistics.median(fitted), 3)
                     row["render_plain_s"] = round(statistics.median(plain), 3)
                     row["ratio"] = round(row["render_page_s"] / row["render_plain_s"], 2)
+                    subprocess.run(base + ["--page", page_name], check=True, capture_output=True)
+                    row["pdf_kb"] = round((work / "x.pdf").stat().st_size / 1024)
                 rows.append(row)
                 print(table_row(row), file=sys.stderr, flush=True)
     return rows
@@ -116,18 +119,19 @@ def smallest_text_of(sheets) -> float:
     return min(smallest_text(s) for s in sheets)
 
 
-HEAD = "| model | n | page | pages | dir | cut | smallest text (min) | problems | fit s | render s (plain) | ratio |"
+HEAD = ("| model | n | page | pages | dir | cut | smallest text (min) | problems | fit s | render s (plain) | ratio "
+        "| PDF KB |")
 
 
 def table_row(r: dict) -> str:
     plain = f"{r['render_page_s']} ({r['render_plain_s']})" if "ratio" in r else "-"
     return (f"| {r['model']} | {r['deliverables']} | {r['page']} | {r['pages']} | {r['direction']} | {r['split']} "
             f"| {r['smallest_text']:g} ({r['min_text']:g}) | {'-' if r['problems'] is None else r['problems']} "
-            f"| {r['fit_s']} | {plain} | {r.get('ratio', '-')} |")
+            f"| {r['fit_s']} | {plain} | {r.get('ratio', '-')} | {r.get('pdf_kb', '-')} |")
 
 
 def table(rows: list[dict]) -> str:
-    return "\n".join([HEAD, "|" + "---|" * 11] + [table_row(r) for r in rows])
+    return "\n".join([HEAD, "|" + "---|" * 12] + [table_row(r) for r in rows])
 
 
 def main(argv: list[str] | None = None) -> int:
