@@ -310,3 +310,50 @@ def test_the_legend_in_every_format(fmt):
         texts = {shape.text_frame.text for shape in Presentation(io.BytesIO(data)).slides[0].shapes
                  if shape.has_text_frame}
         assert {"deliverable", "knowhow", "input", "synchronization"} <= texts
+
+
+REWORK = """title "見積の手戻り"
+deliverable 要件 [external]
+deliverable 承認 [final]
+knowhow 見積ノウハウ [owner: [営業, 技術]]
+要件, 見積ノウハウ -> 設計案
+設計案 -> 見積書
+見積書 -> 承認
+見積書 -> 設計案
+承認 -> 要件
+顧客の声 -> 施策
+施策 <~> 顧客の声
+"""
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_a_relation_that_closes_a_cycle_enters_its_target_where_inputs_do(direction):
+    """A rework loop (見積書 -> 設計案 back, 承認 -> 要件 back) is what a
+    consultant draws an as-is process to show. The relation a cycle is
+    broken at was drawn out of its source's input side into its target's
+    output side: 設計案 <-> 見積書 read as one double arrow, and 承認 -> 要件
+    ended in an arrowhead on 要件's outgoing side. Now it leaves its source
+    where every output does and enters its target where every input does,
+    turning back in a lane beside the boxes (as the roadmap's relations
+    against the flow do). A mutual synchronization has no such way: it
+    stays a straight line between its two boxes."""
+    from prep.layouter.collisions import problems
+
+    model = prep.loads(REWORK, "rework.prep")
+    lay = layout(model, direction=direction)
+    assert problems(lay, model) == []
+    lr = direction == "LR"
+    for source, target in [("見積書", "設計案"), ("承認", "要件")]:
+        e = next(e for e in lay.edges if (e.source, e.target) == (source, target))
+        s, t = lay.nodes[source], lay.nodes[target]
+        (x0, y0), (x1, y1) = e.points[0], e.points[-1]
+        assert (t.x < s.x) if lr else (t.y < s.y)   # against the flow
+        if lr:
+            assert abs(x0 - s.right) < 0.5 and abs(x1 - t.left) < 0.5, (source, target, e.points)
+        else:
+            assert abs(y0 - s.bottom) < 0.5 and abs(y1 - t.top) < 0.5, (source, target, e.points)
+    mutual = next(e for e in lay.edges if {e.source, e.target} == {"施策", "顧客の声"} and e.kind == "mutual")
+    a, b = lay.nodes[mutual.source], lay.nodes[mutual.target]
+    lo, hi = sorted((a.x, b.x) if lr else (a.y, b.y))
+    along = [x if lr else y for x, y in mutual.points]
+    assert all(lo - 0.5 <= v <= hi + 0.5 for v in along), mutual.points   # between the two: no turn back

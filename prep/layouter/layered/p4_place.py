@@ -34,19 +34,22 @@ def place(lg) -> None:
             lo_b[w] = nh + NOTE_GAP
         else:
             hi_b[w] = nw + NOTE_GAP
-    # the roadmap view: a relation drawn against the flow (into an earlier
-    # stage, or out of an exit criterion into its own stage) leaves its
-    # source on its outgoing side and enters its target on its incoming
-    # side; it turns back beside each of them, along a lane kept free after
-    # the box (LR: below it, TB: right of it), one lane per such relation
+    # a relation drawn against the flow (in the roadmap view: into an
+    # earlier stage, or out of an exit criterion into its own stage; in any
+    # view: the one a cycle is broken at, `e -> d` in d -> e -> d) leaves
+    # its source on its outgoing side and enters its target on its incoming
+    # side, where inputs come in; it turns back beside each of them, along
+    # a lane kept free after the box (LR: below it, TB: right of it), one
+    # lane per such relation. A mutual synchronization has no way against
+    # the flow: outside the roadmap it is drawn straight
     lg.back_lane: dict[tuple[int, int], float] = {}
-    if lg.spec.columns is not None:
-        lane = BACK_LANE * max(lg.spec.lateral_gap, ROUTE_GAP_FLOOR)
-        for u, v, k, rev in lg.edges:
-            if rev:
-                for end in (v, u):   # its source (the later rank), then its target
-                    hi_b[end] += lane
-                    lg.back_lane[(end, k)] = hi_b[end] - lane / 2
+    lane = BACK_LANE * max(lg.spec.lateral_gap, ROUTE_GAP_FLOOR)
+    roadmap = lg.spec.columns is not None
+    for u, v, k, rev in lg.edges:
+        if rev and (roadmap or lg.spec.edges[k][2] != "mutual"):
+            for end in (v, u):   # its source (the later rank), then its target
+                hi_b[end] += lane
+                lg.back_lane[(end, k)] = hi_b[end] - lane / 2
     lg.lo_b, lg.hi_b = lo_b, hi_b
     # TB: a frame's title is written above its first rank, where routes
     # come in straight (see `bands`): what the frame holds on that rank

@@ -51,7 +51,11 @@ def geometry(lg) -> Layout:
     a_lo = min([a[v] - lg.ext_a[v] / 2 for v in range(lg.n_real)] +
                [a[v] - row[0] / 2 for v, row in lg.loops.items() if row is not None and lg.lr] +
                [f[0] for f in frame_a if f is not None] +
-               [f[0] for f in getattr(lg, "column_a", ())], default=0.0)
+               [f[0] for f in getattr(lg, "column_a", ())] +
+               # a relation against the flow into the first rank turns back before it
+               [a[chain[0]] - lg.rank_width[0] / 2 - lg.band[0] - U_TURN / 0.75
+                for (_u, _v, k, rev), chain in zip(lg.edges, lg.chains)
+                if rev and (chain[-1], k) in lg.back_lane and lg.node_rank[chain[0]] == 0], default=0.0)
     b_lo = 0.0
     if spec.columns is not None:
         # the stage columns span the drawing across the flow; their labels
