@@ -307,6 +307,39 @@ def test_no_collision_in_any_generated_model(profile, n, seed, stages, share, di
     _assert_clean(model, direction, f"{profile} n={n} seed={seed} stages={stages} share={share:.2f}")
 
 
+def _cyclic(seed: int) -> str:
+    """A random model whose relations point every way: rework loops, two
+    deliverables feeding each other, syncs against the flow, groups, notes
+    (the generated models of bench/generate.py have no cycle at all)."""
+    import random
+
+    rng = random.Random(seed)
+    n = rng.randint(3, 25)
+    names = [f"d{i}" if rng.random() < 0.6 else f"成果物{i}" for i in range(n)]
+    kinds = {name: "knowhow" if rng.random() < 0.3 else "deliverable" for name in names}
+    grouped = names[: n // 2] if rng.random() < 0.5 else []
+    lines = [f'title "rework {seed}"'] if rng.random() < 0.7 else []
+    if grouped:
+        lines += ["group g {", *(f"  {kinds[x]} {x}" for x in grouped), "}"]
+    lines += [f"knowhow {x} [owner: [a, b]]" for x in names if kinds[x] == "knowhow" and x not in grouped]
+    for _ in range(rng.randint(n, 2 * n)):
+        a, b = rng.sample(names, 2)
+        note = f' [note: "n{rng.randint(0, 9)}"]' if rng.random() < 0.1 else ""
+        lines.append(f"{a} {rng.choice(['->', '->', '->', '~>', '<~>'])} {b}{note}")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200 if LONG else 30, deadline=None, derandomize=not LONG,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 100_000), direction=st.sampled_from(["LR", "TB"]))
+def test_no_collision_in_models_with_cycles(seed, direction):
+    """Relations turned round to break cycles turn back in lanes beside
+    the boxes (docs/layout.md, Routes): through no box, no text, and inside
+    the drawing, in random models with cycles of every kind."""
+    model = prep.loads(_cyclic(seed), f"rework-{seed}.prep")
+    _assert_clean(model, direction, f"cycles seed={seed}")
+
+
 # ------------------------------------------------------------- warnings
 
 
