@@ -784,6 +784,36 @@ def test_cli_viewer_of_the_pages(tmp_path):
     assert got.returncode == 0 and "(1/" not in (tmp_path / "y.html").read_text(encoding="utf-8")
 
 
+def test_viewer_of_the_pages_shows_the_stage_titles(tmp_path):
+    """-o x.html --page A4 on a model cut at its stages: each piece's stage
+    frame and title are drawn, not hidden under its page's frame (Graphviz
+    filled the page's rounded frame with the drawing's white background,
+    drawn over the stage frames, which are drawn first)."""
+    out = tmp_path / "x.html"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out), "--page", "A4")
+    assert got.returncode == 0, got.stderr
+    html = out.read_text(encoding="utf-8")
+    m = re.search(r'"svg":\{"text":"((?:[^"\\]|\\.)*)"', html)
+    svg = json.loads(f'"{m.group(1)}"')
+    assert "Stage 1: オンボーディング Onboard</text>" in svg
+    clusters = re.findall(r"<title>(cluster_\w+)</title>\n<(?:path|polygon) fill=\"([^\"]*)\" [^>]*?"
+                          r"(?:points|d)=\"([^\"]*)\"", svg)
+
+    def extent(points: str) -> tuple[float, float, float, float]:
+        xs_ys = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", points)]
+        xs, ys = xs_ys[0::2], xs_ys[1::2]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    stages = [extent(p) for name, _, p in clusters if name.startswith("cluster_s")]
+    assert stages
+    for name, fill, points in clusters:
+        if not name.startswith("cluster_g"):
+            continue
+        x0, y0, x1, y1 = extent(points)
+        covers = [s for s in stages if x0 <= s[0] and y0 <= s[1] and s[2] <= x1 and s[3] <= y1]
+        assert not covers or fill in ("none", "transparent"), (name, fill, covers)
+
+
 def test_docs_page_pictures_are_current():
     """docs/examples/pages/, shown by docs/pages.md, is what the current code
     draws (python docs/build_examples.py), and holds nothing else."""

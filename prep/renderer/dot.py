@@ -205,6 +205,11 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
                      ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(group_fill(theme, g.colour))),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]
+            if layout.columns and any(layout.groups[g.name].contains(c.frame) for c in layout.columns):
+                # a frame around whole stage frames (a page of the viewer's stacked pages):
+                # Graphviz fills a rounded frame with the drawing's background, which hid
+                # the stage frames and their titles drawn before it
+                attrs.append(("bgcolor", '"transparent"'))
             label = layout.group_labels.get(g.name)
             if label is not None:
                 attrs.append(("lp", f'"{pt(label.x, label.y)}"'))
