@@ -706,6 +706,45 @@ def test_flipbook_of_a_large_model_goes_over_pages_in_place(tmp_path):
     assert places and all(len(p) == 1 for p in places.values()), "a box moved between frames"
 
 
+def test_flipbook_frames_over_pages_frame_only_stages_they_show(tmp_path):
+    """A page's piece cut at a stage is framed and titled with its stage.
+    In the frame of an earlier stage that piece had nothing in it yet, and
+    its frame was drawn anyway: an empty panel "Stage 3: 拡大 Expand" in
+    the picture at the end of stage 2 (and "Stage 4 (cont.)" at the end of
+    stage 3). Every stage frame drawn now holds a box of that frame."""
+    import xml.etree.ElementTree as ET
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    out = tmp_path / "frames"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--flipbook", "-o", str(out) + "/",
+              "--page", "16:9")
+    assert got.returncode == 0, got.stderr
+
+    def extent(points: str) -> tuple[float, float, float, float]:
+        v = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", points)]
+        return min(v[0::2]), min(v[1::2]), max(v[0::2]), max(v[1::2])
+
+    panels = 0
+    for path in sorted(out.iterdir()):
+        svg = ET.parse(path).getroot()
+        stages, boxes = [], []
+        for g in svg.iter(f"{svg_ns}g"):
+            cls = set((g.get("class") or "").split())
+            shape = g.find(f"{svg_ns}polygon")
+            if shape is None:
+                continue
+            if "prep-stage" in cls:
+                text = g.find(f"{svg_ns}text")
+                stages.append((text.text if text is not None else "", extent(shape.get("points"))))
+            elif "node" in cls:
+                boxes.append(extent(shape.get("points")))
+        for label, (x0, y0, x1, y1) in stages:
+            panels += 1
+            assert any(x0 <= b[0] and y0 <= b[1] and b[2] <= x1 and b[3] <= y1 for b in boxes), \
+                f"{path.name}: the frame {label!r} is empty"
+    assert panels
+
+
 _PAGE_REF = re.compile(r"\bpp?\. ([0-9, ]+)")
 
 

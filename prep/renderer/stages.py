@@ -192,7 +192,16 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     placed = replace(whole, nodes={n: whole.nodes[n] for n in drawn.deliverables}, edges=edges,
                      groups={g: b for g, b in whole.groups.items() if g in drawn.groups},
                      group_labels={g: b for g, b in whole.group_labels.items() if g in drawn.groups},
-                     title=title_box).keep_texts()
+                     title=title_box)
+    if later == "hidden" and whole.columns:
+        # a page's piece cut at a stage is framed and titled with its stage; a
+        # frame with nothing in it yet ("Stage 3: 拡大 Expand", empty, in the
+        # picture at the end of stage 2) announced a stage the picture is not at
+        shown = tuple(c for c in whole.columns if any(c.frame.contains(b) for b in placed.nodes.values()))
+        gone = {(c.label_box.x, c.label_box.y) for c in whole.columns if c not in shown}
+        placed = replace(placed, columns=shown, texts=tuple(
+            t for t in placed.texts if t.kind != "stage" or (t.box.x, t.box.y) not in gone))
+    placed = placed.keep_texts()
     # the frame's own title, and only the tags of the exit criteria that exist by then
     from ..layouter import TextItem
 
