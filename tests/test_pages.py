@@ -745,6 +745,32 @@ def test_flipbook_frames_over_pages_frame_only_stages_they_show(tmp_path):
     assert panels
 
 
+@pytest.mark.parametrize("args", [["examples/cs-onboarding.prep", "--stage", "kickoff"],
+                                  ["examples/cs-onboarding.prep", "--stage", "kickoff", "--legend"],
+                                  ["examples/cs-lifecycle.prep", "--flipbook"]])
+def test_stage_pictures_on_pages_keep_their_legend(tmp_path, args):
+    """Stage pictures have a legend by default (docs/stages.md: it explains
+    the double border of a new deliverable and the EXIT tag). On a slide a
+    model that did not fit one page as it is was fitted to pages without
+    it, even with --legend: `--stage kickoff -o x.pptx` had none. Now the
+    legend, with the stage marks, is on the pages with room for it."""
+    pptx = pytest.importorskip("pptx")
+    out = tmp_path / "x.pptx"
+    got = run("render", *[str(ROOT / a) if a.startswith("examples/") else a for a in args], "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    deck = pptx.Presentation(str(out))
+    keyed = [[sh.name for sh in slide.shapes if sh.name.startswith("legend")] for slide in deck.slides]
+    assert any(keyed), "no slide has the legend"
+    for names in keyed:
+        if names:
+            assert any("new in this stage" in n for n in names) and any("EXIT n" in n for n in names), names
+    got = run("render", *[str(ROOT / a) if a.startswith("examples/") else a for a in args], "--no-legend",
+              "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    deck = pptx.Presentation(str(out))
+    assert not any(sh.name.startswith("legend") for slide in deck.slides for sh in slide.shapes)
+
+
 _PAGE_REF = re.compile(r"\bpp?\. ([0-9, ]+)")
 
 

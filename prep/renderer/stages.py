@@ -513,23 +513,27 @@ def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_opt
                                   health=lint, later=later, page=page, direction_given=direction_given)
     except _NeedsPages:
         return _paged_frames(model, page, later=later, lint=lint, lint_options=lint_options,
-                             direction=direction if direction_given else None, theme=theme, engine=engine)
+                             direction=direction if direction_given else None, theme=theme, engine=engine,
+                             legend=legend)
     return geometry, [frame(model, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
                       for s in stages_of(model)]
 
 
-def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, theme, engine):
+def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, theme, engine, legend=False):
     """The frames of a model too large for one page: the model fitted to
     pages once (`prep.layouter.fit`), then each stage's frame on each page
     that holds something by then, stage by stage ("… — Stage 2 (p. 3)").
     Every deliverable keeps its page and place in every frame; a marker
-    shows when its box does. No legend: a page's room goes to the model."""
+    shows when its box does. With `legend`, the key (the stage marks too)
+    on the pages with room for it, else on the first (as `--page` puts a
+    legend), in every frame of that page."""
     from ..layouter import measure
     from ..layouter.fit import fit_pages, is_marker
 
     stages = stages_of(model)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                       health=lint, engine=engine, exit_tags=True)
+                       health=lint, engine=engine, exit_tags=True, legend=legend,
+                       stage_legend=later if legend else None)
     rank = {s.name: s.index for s in stages}
     count = len(sheets)
     # a frame names its page as the off-page markers and the frame files do
