@@ -822,6 +822,38 @@ def test_flipbook_frames_over_pages_name_only_pages_their_stage_shows(tmp_path, 
     assert f"{len(frames)} frames: 4 stages over pages" in html
 
 
+@pytest.mark.parametrize("size", ["16:9", "A4"])
+def test_flipbook_markers_count_only_the_ends_their_frame_has(size):
+    """A marker gathers the cut relations to another page, some made only
+    in a later stage; in an earlier stage's frame its "+N" counted those
+    too: cs-lifecycle's stage-3 slide 3 said "拡大提案 +2, p. 2 →" for
+    拡大提案 and 予算 (顧客の声 → 更新リスク is made in stage 4). Each
+    marker of a frame counts the other ends of its relations made by then."""
+    from prep.renderer.stages import frames
+
+    model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
+    page = parse_page(size)
+    sheets = fit_pages(model, page, exit_tags=True, legend=True, stage_legend="hidden")
+    order, effective = list(model.stages), model.effective_stages
+    checked = 0
+    for f in frames(model, page=page, legend=True):
+        sheet = next(sh for sh in sheets if sh.number == f.page)
+        upto = order.index(f.stage.name)
+        for mk in sheet.markers:
+            if mk.name not in f.model.deliverables:
+                continue
+            ends = [(model.relations[k].source, model.relations[k].target) for k in mk.relations]
+            made = {o for o in mk.others for a, b in ends
+                    if o in (a, b) and max(order.index(effective[a]), order.index(effective[b])) <= upto}
+            text = f.model.deliverables[mk.name].display
+            shown = [t.text for t in f.layout.texts if t.kind == "label" and t.owner == mk.name]
+            assert shown == [text]
+            more = re.search(r" \+(\d+)", text)
+            assert (int(more.group(1)) if more else 0) == len(made) - 1, (f.model.title, text, sorted(made))
+            checked += 1
+    assert checked
+
+
 def test_single_stage_over_pages_needs_a_paged_format(tmp_path):
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
               str(tmp_path / "x.png"), "--page", "A4")

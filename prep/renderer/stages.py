@@ -545,6 +545,7 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
                     font=theme.font, font_size=sheets[0].font_size, titles=tuple(titles.values()))
     effective = model.effective_stages
     order = list(model.stages)
+    page_of = {n: sh.number for sh in sheets for n in sh.model.deliverables if not is_marker(n)}
     wholes = {}
     for sh in sheets:
         keep = set(sh.model.deliverables)
@@ -575,8 +576,46 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
             title = titles[(s.name, sh.number)]
             geometry = Geometry(sh.layout, {s.name: (title, sizes.titles[title])}, font_size=sh.font_size)
             f = frame(whole, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
+            if later == "hidden":
+                f = _markers_as_shown(f, sh, model, s.index, page_of)
             out.append(replace(f, page=sh.number if count > 1 else 0))
     return Geometry(sheets[0].layout, {}, font_size=sheets[0].font_size, paged=True), out
+
+
+def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[str, int]) -> Frame:
+    """`f` with each off-page marker counting the ends that exist by its
+    stage: a marker gathers the cut relations to another page, some made
+    only in later stages, and "拡大提案 +2, p. 2 →" in a stage-3 frame
+    counted an end of stage 4 that no frame of stage 3 shows ("+1"). The
+    end named first stays (its text no longer than the one measured)."""
+    from types import SimpleNamespace
+
+    from ..layouter.fit import _Pager
+    from ..layouter.geometry import TextItem
+
+    order = list(model.stages)
+    effective = model.effective_stages
+
+    def made(a: str, b: str) -> bool:
+        return a in effective and b in effective and max(order.index(effective[a]), order.index(effective[b])) <= upto
+
+    texts = {}
+    namer = SimpleNamespace(model=model)
+    for mk in sheet.markers:
+        if mk.name not in f.model.deliverables or not mk.others:
+            continue
+        ends = [(model.relations[k].source, model.relations[k].target) for k in mk.relations]
+        shown = [o for o in mk.others if any(o in e and made(*e) for e in ends)]
+        if not shown or len(shown) == len(mk.others) or shown[0] != mk.others[0]:
+            continue
+        pages = sorted({page_of.get(o, 0) for o in shown})
+        texts[mk.name] = _Pager.marker_text(namer, shown, mk.outgoing, pages, sheet.number)
+    if not texts:
+        return f
+    deliverables = {n: (replace(d, label=texts[n]) if n in texts else d) for n, d in f.model.deliverables.items()}
+    items = tuple(TextItem(t.kind, t.owner, texts[t.owner], t.box) if t.kind == "label" and t.owner in texts else t
+                  for t in f.layout.texts)
+    return replace(f, model=replace(f.model, deliverables=deliverables), layout=replace(f.layout, texts=items))
 
 
 def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
