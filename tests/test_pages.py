@@ -745,6 +745,33 @@ def test_flipbook_frames_over_pages_frame_only_stages_they_show(tmp_path):
     assert panels
 
 
+def test_flipbook_frames_over_pages_caption_only_stages_they_show():
+    """A piece holding two stages is captioned "Stage 3: 拡大 Expand
+    (cont.) · Stage 4: 更新 Renew"; the frame at the end of stage 3 draws
+    none of its stage-4 boxes and said "· Stage 4" all the same. Each part
+    of a frame's caption now names a stage the piece shows a box of, and
+    the caption's text and box are those drawn."""
+    from prep.renderer.stages import frames
+
+    model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
+    labels = {st.display: name for name, st in model.stages.items()}
+    effective = model.effective_stages
+    trimmed = 0
+    for f in frames(model, page=parse_page("16:9"), legend=True):
+        for c in f.layout.columns:
+            inside = {effective.get(n) for n, b in f.layout.nodes.items() if not is_marker(n) and c.frame.contains(b)}
+            parts = c.label.split(" · ")
+            for part in parts:
+                assert labels[part.removesuffix(" (cont.)")] in inside, (f.model.title, c.label)
+            assert [(t.text, t.box) for t in f.layout.texts if t.kind == "stage" and t.box == c.label_box] == \
+                [(c.label, c.label_box)]
+            assert c.frame.contains(c.label_box)
+            if f.stage.name == "expand" and f.page == 3:
+                assert c.label == "Stage 3: 拡大 Expand (cont.)", c.label
+                trimmed += 1
+    assert trimmed == 1
+
+
 @pytest.mark.parametrize("args", [["examples/cs-onboarding.prep", "--stage", "kickoff"],
                                   ["examples/cs-onboarding.prep", "--stage", "kickoff", "--legend"],
                                   ["examples/cs-lifecycle.prep", "--flipbook"]])

@@ -201,6 +201,7 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
         gone = {(c.label_box.x, c.label_box.y) for c in whole.columns if c not in shown}
         placed = replace(placed, columns=shown, texts=tuple(
             t for t in placed.texts if t.kind != "stage" or (t.box.x, t.box.y) not in gone))
+        placed = _captions_as_shown(placed, model, effective, geometry.font_size)
     placed = placed.keep_texts()
     # the frame's own title, and only the tags of the exit criteria that exist by then
     from ..layouter import TextItem
@@ -214,6 +215,42 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     marks = StageMarks(status=status, exits=exits, later_edges=later_edges, ids=order,
                        width=whole.width, height=whole.height, edge_ids=edge_ids)
     return Frame(model.stages[stage], drawn, placed, marks, findings)
+
+
+def _captions_as_shown(placed, model: Model, effective: dict, font_size: float | None):
+    """`placed` with each piece's stage caption naming only the stages it
+    shows boxes of: "Stage 3: 拡大 Expand (cont.) · Stage 4: 更新 Renew"
+    on a piece whose stage-4 boxes the frame of stage 3 does not draw yet
+    said "Stage 3 (cont.)". The caption is measured again (it is drawn
+    centred on its box)."""
+    from ..layouter import Box, TextItem, measure
+    from ..layouter.texts import MARKER_PREFIX
+
+    labels = {st.display: name for name, st in model.stages.items()}
+    columns, moved = [], {}
+    for c in placed.columns:
+        parts = c.label.split(" · ")
+        stages = [labels.get(p[:-len(" (cont.)")] if p.endswith(" (cont.)") else p) for p in parts]
+        inside = {effective.get(n) for n, b in placed.nodes.items()
+                  if not n.startswith(MARKER_PREFIX) and c.frame.contains(b)}
+        kept = [p for p, st in zip(parts, stages) if st is None or st in inside]
+        if None in stages or not kept or len(kept) == len(parts):
+            columns.append(c)
+            continue
+        text = " · ".join(kept)
+        stage = stages[parts.index(kept[0])]
+        st = replace(model.stages[stage], label=text)
+        size = font_size if font_size is not None else 12.0
+        lw, lh = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={},
+                               stages={stage: st}), font_size=size).stages[stage]
+        box = Box(c.label_box.left + lw / 2, c.label_box.top + lh / 2, lw, lh)
+        moved[(c.label_box.x, c.label_box.y)] = (stage, text, box)
+        columns.append(replace(c, stage=stage, label=text, label_box=box))
+    if not moved:
+        return placed
+    texts = tuple(TextItem("stage", *moved[(t.box.x, t.box.y)]) if t.kind == "stage" and (t.box.x, t.box.y) in moved
+                  else t for t in placed.texts)
+    return replace(placed, columns=tuple(columns), texts=texts)
 
 
 @dataclass
