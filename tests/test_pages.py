@@ -780,7 +780,8 @@ def test_stage_pictures_on_pages_keep_their_legend(tmp_path, args):
     the double border of a new deliverable and the EXIT tag). On a slide a
     model that did not fit one page as it is was fitted to pages without
     it, even with --legend: `--stage kickoff -o x.pptx` had none. Now the
-    legend, with the stage marks, is on the pages with room for it."""
+    legend, with the stage marks, is on the pages with room for it (when
+    it costs no page and no other way of cutting the model)."""
     pptx = pytest.importorskip("pptx")
     out = tmp_path / "x.pptx"
     got = run("render", *[str(ROOT / a) if a.startswith("examples/") else a for a in args], "-o", str(out))
@@ -860,10 +861,10 @@ def test_flipbook_markers_count_only_the_ends_their_frame_has(size):
 
     model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
     page = parse_page(size)
-    sheets = fit_pages(model, page, exit_tags=True, legend=True, stage_legend="hidden")
+    sheets = fit_pages(model, page, exit_tags=True)
     order, effective = list(model.stages), model.effective_stages
     checked = 0
-    for f in frames(model, page=page, legend=True):
+    for f in frames(model, page=page):
         sheet = next(sh for sh in sheets if sh.number == f.page)
         upto = order.index(f.stage.name)
         for mk in sheet.markers:
