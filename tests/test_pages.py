@@ -745,6 +745,36 @@ def test_flipbook_frames_over_pages_frame_only_stages_they_show(tmp_path):
     assert panels
 
 
+@pytest.mark.parametrize("size", ["16:9", "A4"])
+def test_flipbook_deck_over_pages_draws_each_exit_once(tmp_path, size):
+    """On a page cut at its stages, the captions are stage columns, and the
+    drawing tagged exit criteria as the roadmap does, while the stage marks
+    tagged them again: every slide of cs-lifecycle's flip-book held two
+    grouped copies of each exit criterion's box and "EXIT n" tag (moving
+    one in PowerPoint left the other behind). Each is drawn once."""
+    from collections import Counter
+
+    pptx = pytest.importorskip("pptx")
+    out = tmp_path / "book.pptx"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--flipbook", "--page", size, "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    tagged = 0
+    for number, slide in enumerate(pptx.Presentation(str(out)).slides, 1):
+        names = Counter()
+
+        def walk(shapes):
+            for sh in shapes:
+                names[sh.name] += 1
+                if sh.shape_type == 6:  # a group: the box and its tag
+                    walk(sh.shapes)
+
+        walk(slide.shapes)
+        twice = {n: k for n, k in names.items() if k > 1 and "EXIT" in n}
+        assert not twice, (number, twice)
+        tagged += sum(k for n, k in names.items() if n.startswith("EXIT "))
+    assert tagged
+
+
 def test_flipbook_frames_over_pages_caption_only_stages_they_show():
     """A piece holding two stages is captioned "Stage 3: 拡大 Expand
     (cont.) · Stage 4: 更新 Renew"; the frame at the end of stage 3 draws

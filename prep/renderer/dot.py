@@ -143,8 +143,11 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     by_subject = worst_by_subject(findings) if findings is not None else None
     # the roadmap view: stage columns behind everything, exit criteria marked
     out.extend(_columns(layout, theme, pt, bb))
+    # a stage picture tags its existing exit criteria itself (`StageMarks.extra_lines`):
+    # tagged here too, on a page's stage captions, each box and tag was drawn twice
+    # (two grouped copies of each in the deck, one left behind when the client moved it)
     exits = ({x: st.index + 1 for st in model.stages.values() for x in st.exits}
-             if columns_tag_exits(layout) else {})
+             if columns_tag_exits(layout) and getattr(marks, "exits", None) is None else {})
 
     def node_line(d) -> str:
         if is_marker(d.name):
