@@ -6,6 +6,7 @@ halves, a legend, no clipped label and no Graphviz noise."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -369,6 +370,27 @@ def test_halves_that_do_not_fit_one_page_get_pages_of_their_own():
         assert {"+ added", "removed", "~ changed"} <= {i.text for i in s.layout.legend_items}, s.model.title
     for s in sheets:
         assert problems(s.layout, s.model) == [], s.model.title
+
+
+def test_off_page_markers_name_deliverables_without_their_change_marks():
+    """A half's boxes are marked ("+ 保健指導計画"); a marker on its pages
+    names the other end as the model does ("→ 保健指導計画 +1"), not with
+    the mark, whose "+" read as a second count ("→ + 保健指導計画 +1")."""
+    from prep.renderer.diff import as_is_to_be_sheets
+
+    sheets = as_is_to_be_sheets(PAIRS["health-management-as-is"], parse_page("16:9"))
+    markers = [mk for s in sheets for mk in s.markers]
+    assert markers
+    for s in sheets:
+        for mk in s.markers:
+            end = s.model.deliverables.get(mk.others[0])  # None: on another page
+            drawn = s.model.deliverables[mk.name].display
+            assert drawn == mk.text and not re.match(r"(→ )?[+~] ", drawn), drawn
+            shown = [t.text for t in s.layout.texts if t.kind == "label" and t.owner == mk.name]
+            assert shown == [drawn]
+            if end is not None and end.display.startswith("+ "):
+                assert end.display[2:].split("\n")[0] in drawn
+    assert any("保健指導計画" in mk.text for mk in markers)
 
 
 @pytest.mark.parametrize("name, size, pages", [("feature-addition-naive", "A4-portrait", 1),

@@ -706,6 +706,129 @@ def test_flipbook_of_a_large_model_goes_over_pages_in_place(tmp_path):
     assert places and all(len(p) == 1 for p in places.values()), "a box moved between frames"
 
 
+def test_flipbook_frames_over_pages_frame_only_stages_they_show(tmp_path):
+    """A page's piece cut at a stage is framed and titled with its stage.
+    In the frame of an earlier stage that piece had nothing in it yet, and
+    its frame was drawn anyway: an empty panel "Stage 3: 拡大 Expand" in
+    the picture at the end of stage 2 (and "Stage 4 (cont.)" at the end of
+    stage 3). Every stage frame drawn now holds a box of that frame."""
+    import xml.etree.ElementTree as ET
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    out = tmp_path / "frames"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--flipbook", "-o", str(out) + "/",
+              "--page", "16:9")
+    assert got.returncode == 0, got.stderr
+
+    def extent(points: str) -> tuple[float, float, float, float]:
+        v = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", points)]
+        return min(v[0::2]), min(v[1::2]), max(v[0::2]), max(v[1::2])
+
+    panels = 0
+    for path in sorted(out.iterdir()):
+        svg = ET.parse(path).getroot()
+        stages, boxes = [], []
+        for g in svg.iter(f"{svg_ns}g"):
+            cls = set((g.get("class") or "").split())
+            shape = g.find(f"{svg_ns}polygon")
+            if shape is None:
+                continue
+            if "prep-stage" in cls:
+                text = g.find(f"{svg_ns}text")
+                stages.append((text.text if text is not None else "", extent(shape.get("points"))))
+            elif "node" in cls:
+                boxes.append(extent(shape.get("points")))
+        for label, (x0, y0, x1, y1) in stages:
+            panels += 1
+            assert any(x0 <= b[0] and y0 <= b[1] and b[2] <= x1 and b[3] <= y1 for b in boxes), \
+                f"{path.name}: the frame {label!r} is empty"
+    assert panels
+
+
+@pytest.mark.parametrize("size", ["16:9", "A4"])
+def test_flipbook_deck_over_pages_draws_each_exit_once(tmp_path, size):
+    """On a page cut at its stages, the captions are stage columns, and the
+    drawing tagged exit criteria as the roadmap does, while the stage marks
+    tagged them again: every slide of cs-lifecycle's flip-book held two
+    grouped copies of each exit criterion's box and "EXIT n" tag (moving
+    one in PowerPoint left the other behind). Each is drawn once."""
+    from collections import Counter
+
+    pptx = pytest.importorskip("pptx")
+    out = tmp_path / "book.pptx"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--flipbook", "--page", size, "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    tagged = 0
+    for number, slide in enumerate(pptx.Presentation(str(out)).slides, 1):
+        names = Counter()
+
+        def walk(shapes):
+            for sh in shapes:
+                names[sh.name] += 1
+                if sh.shape_type == 6:  # a group: the box and its tag
+                    walk(sh.shapes)
+
+        walk(slide.shapes)
+        twice = {n: k for n, k in names.items() if k > 1 and "EXIT" in n}
+        assert not twice, (number, twice)
+        tagged += sum(k for n, k in names.items() if n.startswith("EXIT "))
+    assert tagged
+
+
+def test_flipbook_frames_over_pages_caption_only_stages_they_show():
+    """A piece holding two stages is captioned "Stage 3: 拡大 Expand
+    (cont.) · Stage 4: 更新 Renew"; the frame at the end of stage 3 draws
+    none of its stage-4 boxes and said "· Stage 4" all the same. Each part
+    of a frame's caption now names a stage the piece shows a box of, and
+    the caption's text and box are those drawn."""
+    from prep.renderer.stages import frames
+
+    model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
+    labels = {st.display: name for name, st in model.stages.items()}
+    effective = model.effective_stages
+    trimmed = 0
+    for f in frames(model, page=parse_page("16:9"), legend=True):
+        for c in f.layout.columns:
+            inside = {effective.get(n) for n, b in f.layout.nodes.items() if not is_marker(n) and c.frame.contains(b)}
+            parts = c.label.split(" · ")
+            for part in parts:
+                assert labels[part.removesuffix(" (cont.)")] in inside, (f.model.title, c.label)
+            assert [(t.text, t.box) for t in f.layout.texts if t.kind == "stage" and t.box == c.label_box] == \
+                [(c.label, c.label_box)]
+            assert c.frame.contains(c.label_box)
+            if f.stage.name == "expand" and f.page == 3:
+                assert c.label == "Stage 3: 拡大 Expand (cont.)", c.label
+                trimmed += 1
+    assert trimmed == 1
+
+
+@pytest.mark.parametrize("args", [["examples/cs-onboarding.prep", "--stage", "kickoff"],
+                                  ["examples/cs-onboarding.prep", "--stage", "kickoff", "--legend"],
+                                  ["examples/cs-lifecycle.prep", "--flipbook"]])
+def test_stage_pictures_on_pages_keep_their_legend(tmp_path, args):
+    """Stage pictures have a legend by default (docs/stages.md: it explains
+    the double border of a new deliverable and the EXIT tag). On a slide a
+    model that did not fit one page as it is was fitted to pages without
+    it, even with --legend: `--stage kickoff -o x.pptx` had none. Now the
+    legend, with the stage marks, is on the pages with room for it (when
+    it costs no page and no other way of cutting the model)."""
+    pptx = pytest.importorskip("pptx")
+    out = tmp_path / "x.pptx"
+    got = run("render", *[str(ROOT / a) if a.startswith("examples/") else a for a in args], "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    deck = pptx.Presentation(str(out))
+    keyed = [[sh.name for sh in slide.shapes if sh.name.startswith("legend")] for slide in deck.slides]
+    assert any(keyed), "no slide has the legend"
+    for names in keyed:
+        if names:
+            assert any("new in this stage" in n for n in names) and any("EXIT n" in n for n in names), names
+    got = run("render", *[str(ROOT / a) if a.startswith("examples/") else a for a in args], "--no-legend",
+              "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    deck = pptx.Presentation(str(out))
+    assert not any(sh.name.startswith("legend") for slide in deck.slides for sh in slide.shapes)
+
+
 _PAGE_REF = re.compile(r"\bpp?\. ([0-9, ]+)")
 
 
@@ -757,6 +880,38 @@ def test_flipbook_frames_over_pages_name_only_pages_their_stage_shows(tmp_path, 
     assert f"{len(frames)} frames: 4 stages over pages" in html
 
 
+@pytest.mark.parametrize("size", ["16:9", "A4"])
+def test_flipbook_markers_count_only_the_ends_their_frame_has(size):
+    """A marker gathers the cut relations to another page, some made only
+    in a later stage; in an earlier stage's frame its "+N" counted those
+    too: cs-lifecycle's stage-3 slide 3 said "拡大提案 +2, p. 2 →" for
+    拡大提案 and 予算 (顧客の声 → 更新リスク is made in stage 4). Each
+    marker of a frame counts the other ends of its relations made by then."""
+    from prep.renderer.stages import frames
+
+    model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
+    page = parse_page(size)
+    sheets = fit_pages(model, page, exit_tags=True)
+    order, effective = list(model.stages), model.effective_stages
+    checked = 0
+    for f in frames(model, page=page):
+        sheet = next(sh for sh in sheets if sh.number == f.page)
+        upto = order.index(f.stage.name)
+        for mk in sheet.markers:
+            if mk.name not in f.model.deliverables:
+                continue
+            ends = [(model.relations[k].source, model.relations[k].target) for k in mk.relations]
+            made = {o for o in mk.others for a, b in ends
+                    if o in (a, b) and max(order.index(effective[a]), order.index(effective[b])) <= upto}
+            text = f.model.deliverables[mk.name].display
+            shown = [t.text for t in f.layout.texts if t.kind == "label" and t.owner == mk.name]
+            assert shown == [text]
+            more = re.search(r" \+(\d+)", text)
+            assert (int(more.group(1)) if more else 0) == len(made) - 1, (f.model.title, text, sorted(made))
+            checked += 1
+    assert checked
+
+
 def test_single_stage_over_pages_needs_a_paged_format(tmp_path):
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
               str(tmp_path / "x.png"), "--page", "A4")
@@ -782,6 +937,36 @@ def test_cli_viewer_of_the_pages(tmp_path):
     assert "#45;offpage" in html   # the markers, in the SVG the page carries as JSON
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(tmp_path / "y.html"))
     assert got.returncode == 0 and "(1/" not in (tmp_path / "y.html").read_text(encoding="utf-8")
+
+
+def test_viewer_of_the_pages_shows_the_stage_titles(tmp_path):
+    """-o x.html --page A4 on a model cut at its stages: each piece's stage
+    frame and title are drawn, not hidden under its page's frame (Graphviz
+    filled the page's rounded frame with the drawing's white background,
+    drawn over the stage frames, which are drawn first)."""
+    out = tmp_path / "x.html"
+    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out), "--page", "A4")
+    assert got.returncode == 0, got.stderr
+    html = out.read_text(encoding="utf-8")
+    m = re.search(r'"svg":\{"text":"((?:[^"\\]|\\.)*)"', html)
+    svg = json.loads(f'"{m.group(1)}"')
+    assert "Stage 1: オンボーディング Onboard</text>" in svg
+    clusters = re.findall(r"<title>(cluster_\w+)</title>\n<(?:path|polygon) fill=\"([^\"]*)\" [^>]*?"
+                          r"(?:points|d)=\"([^\"]*)\"", svg)
+
+    def extent(points: str) -> tuple[float, float, float, float]:
+        xs_ys = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", points)]
+        xs, ys = xs_ys[0::2], xs_ys[1::2]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    stages = [extent(p) for name, _, p in clusters if name.startswith("cluster_s")]
+    assert stages
+    for name, fill, points in clusters:
+        if not name.startswith("cluster_g"):
+            continue
+        x0, y0, x1, y1 = extent(points)
+        covers = [s for s in stages if x0 <= s[0] and y0 <= s[1] and s[2] <= x1 and s[3] <= y1]
+        assert not covers or fill in ("none", "transparent"), (name, fill, covers)
 
 
 def test_docs_page_pictures_are_current():

@@ -104,12 +104,15 @@ def is_marker(name: str) -> bool:
 
 def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
               font_size: float = 12.0, legend: bool = False, health: bool = False, view: str = "diagram",
-              engine: str = "prep", exit_tags: bool | None = None, diff_legend: bool = False) -> list[Sheet]:
+              engine: str = "prep", exit_tags: bool | None = None, diff_legend: bool = False,
+              stage_legend: str | None = None) -> list[Sheet]:
     """The model laid out on as few pages as fit at a readable size (see the
     module's docstring). `direction` None: prep chooses. `exit_tags`: room
     for the "EXIT n" tags (the stage pictures draw them; default: in the
     roadmap view). `diff_legend`: the legend explains a diff's marks too
-    (added, removed, changed: an As-Is or To-Be half on pages of its own)."""
+    (added, removed, changed: an As-Is or To-Be half on pages of its own);
+    `stage_legend` ("hidden" or "faint", as `later`): the marks of a stage's
+    picture too (new in this stage, the EXIT tag; the flip-book's pages)."""
     from . import layout as lay_out, measure
     from .fonts import FONT_FAMILY
 
@@ -126,11 +129,11 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     def lay(size: float, d: str, gap: tuple[float, float]) -> Layout:
         if engine == "prep" and size not in measured:
             measured[size] = measure(whole, font=font, font_size=size, legend=legend, health=health,
-                                     min_text=page.min_text, diff_legend=diff_legend)
+                                     min_text=page.min_text, diff_legend=diff_legend, stage_legend=stage_legend)
         return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
                        min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap[0],
-                       lateral_gap=gap[1],
-                       sizes=measured.get(size), diff_legend=diff_legend, legend_room=page.inner_width)
+                       lateral_gap=gap[1], sizes=measured.get(size), diff_legend=diff_legend,
+                       stage_legend=stage_legend, legend_room=page.inner_width)
 
     laid: dict[tuple, Layout] = {}   # (size, direction, gap) -> the whole model laid out so
     if engine == "prep" and len(directions) > 1 and len(whole.deliverables) >= FORK_FROM:
@@ -139,7 +142,7 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
         from .._process import map_forked
 
         measured[smallest] = measure(whole, font=font, font_size=smallest, legend=legend, health=health,
-                                     min_text=page.min_text, diff_legend=diff_legend)
+                                     min_text=page.min_text, diff_legend=diff_legend, stage_legend=stage_legend)
         got = map_forked(lambda d: lay(smallest, d, CUT_GAP), directions, "laying out")
         laid.update({(smallest, d, CUT_GAP): placed for d, placed in zip(directions, got)})
     best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
@@ -159,7 +162,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     tried = [(d, by) for d in directions for by in ways]
     # what every way measures alike (the boxes, the markers' longest texts), measured once here
     shared: dict = {}
-    _Pager(whole, page, directions[0], font, smallest, legend, health, view, exit_tags, diff_legend, shared)
+    _Pager(whole, page, directions[0], font, smallest, legend, health, view, exit_tags, diff_legend, shared,
+           stage_legend=stage_legend)
     flows: dict[str, tuple] = {}   # direction -> the whole drawing's layers and layout, in this process
 
     def paginate(reserve: bool) -> list[Sheet]:
@@ -175,7 +179,8 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
                                                                                      page.min_text)
             # a way is given up once it fills as many pages as the best so far
             got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
-                        done_best.get("pages"), diff_legend=diff_legend, shared=shared, reserve_legend=reserve)
+                        done_best.get("pages"), diff_legend=diff_legend, shared=shared, reserve_legend=reserve,
+                        stage_legend=stage_legend)
             if got is None:
                 return None
             sheets, state = _finish(whole, *got)
@@ -309,7 +314,7 @@ class _Pager:
 
     def __init__(self, model: Model, page: Page, direction: str, font: str, size: float, legend: bool,
                  health: bool, view: str, exit_tags: bool | None = None, diff_legend: bool = False,
-                 shared: dict | None = None):
+                 shared: dict | None = None, stage_legend: str | None = None):
         """`shared`: what the pagers of one fitting measure alike (the same
         model, page, font and size: every way of cutting), measured by the
         first and kept there (Graphviz took a tenth of fitting measuring the
@@ -318,7 +323,7 @@ class _Pager:
 
         self.model, self.page, self.direction, self.font, self.size = model, page, direction, font, size
         self.legend, self.health, self.view, self.exit_tags = legend, health, view, exit_tags
-        self.diff_legend = diff_legend
+        self.diff_legend, self.stage_legend = diff_legend, stage_legend
         # every frame is measured with its title continued: a page draws "<group> (cont.)" on
         # each frame of a group after its first, and a frame sized for the bare title left
         # "(cont.)" past its right edge
@@ -327,7 +332,7 @@ class _Pager:
         shared = {} if shared is None else shared
         if "sizes" not in shared:
             shared["sizes"] = measure(continued, font=font, font_size=size, legend=legend, health=health,
-                                      min_text=page.min_text, diff_legend=diff_legend)
+                                      min_text=page.min_text, diff_legend=diff_legend, stage_legend=stage_legend)
         self.sizes = shared["sizes"]
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
         self.reserve_legend = True   # the first page keeps room for the legend (else: where there is room)
@@ -372,10 +377,11 @@ class _Pager:
 
         exits = self.view == "roadmap"
         # as `legend.place` puts it when no corner of the first page holds it: one row if that fits
-        row = strip_fits(self.sizes.legend, self.health, self.diff_legend, None, exits, self.page.inner_width)
+        row = strip_fits(self.sizes.legend, self.health, self.diff_legend, self.stage_legend, exits,
+                         self.page.inner_width)
         if row is not None:
             return row
-        w, h, _ = block(self.sizes.legend, self.health, self.diff_legend, None, exits=exits)
+        w, h, _ = block(self.sizes.legend, self.health, self.diff_legend, self.stage_legend, exits=exits)
         return w + 2 * LEGEND_MARGIN, h + 2 * LEGEND_MARGIN
 
     # -- markers
@@ -709,13 +715,15 @@ def _most(total: int, fits, guess: int, least: int = 1, step: int | None = None)
 
 def _fill(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
           view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None,
-          diff_legend: bool = False, shared: dict | None = None, reserve_legend: bool = True):
+          diff_legend: bool = False, shared: dict | None = None, reserve_legend: bool = True,
+          stage_legend: str | None = None):
     """(pager, pieces, pages as filled, how) of one way of cutting, from
     the fill's layouts (with provisional markers); None when they fill
     `beat` pages. `_finish` lays the pieces out with their final markers:
     the ways are compared by the pages they fill, and only the best one is
     finished (finishing lays out every piece again, a third of the cost)."""
-    pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags, diff_legend, shared)
+    pager = _Pager(model, page, direction, font, size, legend, health, view, exit_tags, diff_legend, shared,
+                   stage_legend=stage_legend)
     pager.reserve_legend = reserve_legend
     pager.beat = beat
     layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
@@ -943,7 +951,8 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     if pager.legend:   # where a free corner (or a row below) holds it; on the first page when it keeps room
         from .legend import place
 
-        keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, exits=pager.view == "roadmap",
+        keyed = place(composed, pager.sizes.legend, pager.health, pager.diff_legend, pager.stage_legend,
+                      exits=pager.view == "roadmap",
                       room=page.inner_width)
         if (first and pager.reserve_legend) or (keyed.width <= page.inner_width and keyed.height <= page.inner_height):
             composed = keyed

@@ -673,11 +673,46 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
                 k = taken.get(key, 0)
                 taken[key] = k + 1
                 edges.append(status.get(key, ["same"])[min(k, len(status.get(key, ["same"])) - 1)])
+            sheet = _markers_unmarked(sheet, half.deliverables, model, side)
             sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                     sheet.direction, sheet.markers, sheet.split,
                                     marks=DiffMarks(dict(half.status), edges, {})))
     # numbered within each half, as its page titles and off-page markers count
     return sheets
+
+
+def _markers_unmarked(sheet, marked: dict, model: Model, side: str):
+    """`sheet` with its off-page markers naming deliverables as the model
+    does: a half's boxes carry their change mark ("+ 保健指導計画"), which
+    a marker copied ("→ + 保健指導計画 +1", a second "+" that is no count).
+    The text only gets shorter, so it still fits the marker's box."""
+    from ..layouter.fit import MAX_LABEL
+    from ..layouter.geometry import TextItem
+
+    def first_line(display: str, name: str) -> str:
+        label = next((line.strip() for line in display.split("\n") if line.strip()), name)
+        return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
+
+    prefix = side + ": "
+    texts = {}
+    markers = []
+    for mk in sheet.markers:
+        end = mk.others[0] if mk.others else None
+        original = model.deliverables.get(end[len(prefix):]) if end and end.startswith(prefix) else None
+        text = mk.text
+        if original is not None and end in marked:
+            shown, plain = first_line(marked[end].display, end), first_line(original.display, original.name)
+            if shown != plain and shown in text:
+                text = text.replace(shown, plain, 1)
+        texts[mk.name] = text
+        markers.append(replace(mk, text=text))
+    if all(texts[mk.name] == mk.text for mk in sheet.markers):
+        return sheet
+    deliverables = {n: (replace(d, label=texts[n]) if n in texts else d) for n, d in sheet.model.deliverables.items()}
+    items = tuple(TextItem(t.kind, t.owner, texts[t.owner], t.box) if t.kind == "label" and t.owner in texts else t
+                  for t in sheet.layout.texts)
+    return replace(sheet, model=replace(sheet.model, deliverables=deliverables), markers=tuple(markers),
+                   layout=replace(sheet.layout, texts=items))
 
 
 def render_as_is_to_be_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None = None, theme=None,

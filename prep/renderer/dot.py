@@ -143,8 +143,11 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     by_subject = worst_by_subject(findings) if findings is not None else None
     # the roadmap view: stage columns behind everything, exit criteria marked
     out.extend(_columns(layout, theme, pt, bb))
+    # a stage picture tags its existing exit criteria itself (`StageMarks.extra_lines`):
+    # tagged here too, on a page's stage captions, each box and tag was drawn twice
+    # (two grouped copies of each in the deck, one left behind when the client moved it)
     exits = ({x: st.index + 1 for st in model.stages.values() for x in st.exits}
-             if columns_tag_exits(layout) else {})
+             if columns_tag_exits(layout) and getattr(marks, "exits", None) is None else {})
 
     def node_line(d) -> str:
         if is_marker(d.name):
@@ -205,6 +208,11 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
                      ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(group_fill(theme, g.colour))),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]
+            if layout.columns and any(layout.groups[g.name].contains(c.frame) for c in layout.columns):
+                # a frame around whole stage frames (a page of the viewer's stacked pages):
+                # Graphviz fills a rounded frame with the drawing's background, which hid
+                # the stage frames and their titles drawn before it
+                attrs.append(("bgcolor", '"transparent"'))
             label = layout.group_labels.get(g.name)
             if label is not None:
                 attrs.append(("lp", f'"{pt(label.x, label.y)}"'))

@@ -192,7 +192,17 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     placed = replace(whole, nodes={n: whole.nodes[n] for n in drawn.deliverables}, edges=edges,
                      groups={g: b for g, b in whole.groups.items() if g in drawn.groups},
                      group_labels={g: b for g, b in whole.group_labels.items() if g in drawn.groups},
-                     title=title_box).keep_texts()
+                     title=title_box)
+    if later == "hidden" and whole.columns:
+        # a page's piece cut at a stage is framed and titled with its stage; a
+        # frame with nothing in it yet ("Stage 3: 拡大 Expand", empty, in the
+        # picture at the end of stage 2) announced a stage the picture is not at
+        shown = tuple(c for c in whole.columns if any(c.frame.contains(b) for b in placed.nodes.values()))
+        gone = {(c.label_box.x, c.label_box.y) for c in whole.columns if c not in shown}
+        placed = replace(placed, columns=shown, texts=tuple(
+            t for t in placed.texts if t.kind != "stage" or (t.box.x, t.box.y) not in gone))
+        placed = _captions_as_shown(placed, model, effective, geometry.font_size)
+    placed = placed.keep_texts()
     # the frame's own title, and only the tags of the exit criteria that exist by then
     from ..layouter import TextItem
 
@@ -205,6 +215,42 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     marks = StageMarks(status=status, exits=exits, later_edges=later_edges, ids=order,
                        width=whole.width, height=whole.height, edge_ids=edge_ids)
     return Frame(model.stages[stage], drawn, placed, marks, findings)
+
+
+def _captions_as_shown(placed, model: Model, effective: dict, font_size: float | None):
+    """`placed` with each piece's stage caption naming only the stages it
+    shows boxes of: "Stage 3: 拡大 Expand (cont.) · Stage 4: 更新 Renew"
+    on a piece whose stage-4 boxes the frame of stage 3 does not draw yet
+    said "Stage 3 (cont.)". The caption is measured again (it is drawn
+    centred on its box)."""
+    from ..layouter import Box, TextItem, measure
+    from ..layouter.texts import MARKER_PREFIX
+
+    labels = {st.display: name for name, st in model.stages.items()}
+    columns, moved = [], {}
+    for c in placed.columns:
+        parts = c.label.split(" · ")
+        stages = [labels.get(p[:-len(" (cont.)")] if p.endswith(" (cont.)") else p) for p in parts]
+        inside = {effective.get(n) for n, b in placed.nodes.items()
+                  if not n.startswith(MARKER_PREFIX) and c.frame.contains(b)}
+        kept = [p for p, st in zip(parts, stages) if st is None or st in inside]
+        if None in stages or not kept or len(kept) == len(parts):
+            columns.append(c)
+            continue
+        text = " · ".join(kept)
+        stage = stages[parts.index(kept[0])]
+        st = replace(model.stages[stage], label=text)
+        size = font_size if font_size is not None else 12.0
+        lw, lh = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={},
+                               stages={stage: st}), font_size=size).stages[stage]
+        box = Box(c.label_box.left + lw / 2, c.label_box.top + lh / 2, lw, lh)
+        moved[(c.label_box.x, c.label_box.y)] = (stage, text, box)
+        columns.append(replace(c, stage=stage, label=text, label_box=box))
+    if not moved:
+        return placed
+    texts = tuple(TextItem("stage", *moved[(t.box.x, t.box.y)]) if t.kind == "stage" and (t.box.x, t.box.y) in moved
+                  else t for t in placed.texts)
+    return replace(placed, columns=tuple(columns), texts=texts)
 
 
 @dataclass
@@ -504,23 +550,36 @@ def _frames(model: Model, *, later: str = "hidden", lint: bool = False, lint_opt
                                   health=lint, later=later, page=page, direction_given=direction_given)
     except _NeedsPages:
         return _paged_frames(model, page, later=later, lint=lint, lint_options=lint_options,
-                             direction=direction if direction_given else None, theme=theme, engine=engine)
+                             direction=direction if direction_given else None, theme=theme, engine=engine,
+                             legend=legend)
     return geometry, [frame(model, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
                       for s in stages_of(model)]
 
 
-def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, theme, engine):
+def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, theme, engine, legend=False):
     """The frames of a model too large for one page: the model fitted to
     pages once (`prep.layouter.fit`), then each stage's frame on each page
     that holds something by then, stage by stage ("… — Stage 2 (p. 3)").
     Every deliverable keeps its page and place in every frame; a marker
-    shows when its box does. No legend: a page's room goes to the model."""
+    shows when its box does. With `legend`, the key (the stage marks too)
+    on the pages with room for it, else on the first (as `--page` puts a
+    legend), in every frame of that page, when it costs no page and no
+    other way of cutting the model."""
     from ..layouter import measure
     from ..layouter.fit import fit_pages, is_marker
 
     stages = stages_of(model)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                        health=lint, engine=engine, exit_tags=True)
+    if legend:
+        # the legend when it costs no page and leaves the model cut as it was (a
+        # flip-book is read stage by stage: cs-lifecycle on A4 took two pages cut
+        # in blocks with a legend, three cut at its stages without), or when the
+        # model was on one page anyway
+        keyed = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
+                          health=lint, engine=engine, exit_tags=True, legend=True, stage_legend=later)
+        if len(keyed) <= len(sheets) and (len(sheets) == 1 or keyed[0].split == sheets[0].split):
+            sheets = keyed
     rank = {s.name: s.index for s in stages}
     count = len(sheets)
     # a frame names its page as the off-page markers and the frame files do
@@ -532,6 +591,7 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
                     font=theme.font, font_size=sheets[0].font_size, titles=tuple(titles.values()))
     effective = model.effective_stages
     order = list(model.stages)
+    page_of = {n: sh.number for sh in sheets for n in sh.model.deliverables if not is_marker(n)}
     wholes = {}
     for sh in sheets:
         keep = set(sh.model.deliverables)
@@ -562,8 +622,46 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
             title = titles[(s.name, sh.number)]
             geometry = Geometry(sh.layout, {s.name: (title, sizes.titles[title])}, font_size=sh.font_size)
             f = frame(whole, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
+            if later == "hidden":
+                f = _markers_as_shown(f, sh, model, s.index, page_of)
             out.append(replace(f, page=sh.number if count > 1 else 0))
     return Geometry(sheets[0].layout, {}, font_size=sheets[0].font_size, paged=True), out
+
+
+def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[str, int]) -> Frame:
+    """`f` with each off-page marker counting the ends that exist by its
+    stage: a marker gathers the cut relations to another page, some made
+    only in later stages, and "拡大提案 +2, p. 2 →" in a stage-3 frame
+    counted an end of stage 4 that no frame of stage 3 shows ("+1"). The
+    end named first stays (its text no longer than the one measured)."""
+    from types import SimpleNamespace
+
+    from ..layouter.fit import _Pager
+    from ..layouter.geometry import TextItem
+
+    order = list(model.stages)
+    effective = model.effective_stages
+
+    def made(a: str, b: str) -> bool:
+        return a in effective and b in effective and max(order.index(effective[a]), order.index(effective[b])) <= upto
+
+    texts = {}
+    namer = SimpleNamespace(model=model)
+    for mk in sheet.markers:
+        if mk.name not in f.model.deliverables or not mk.others:
+            continue
+        ends = [(model.relations[k].source, model.relations[k].target) for k in mk.relations]
+        shown = [o for o in mk.others if any(o in e and made(*e) for e in ends)]
+        if not shown or len(shown) == len(mk.others) or shown[0] != mk.others[0]:
+            continue
+        pages = sorted({page_of.get(o, 0) for o in shown})
+        texts[mk.name] = _Pager.marker_text(namer, shown, mk.outgoing, pages, sheet.number)
+    if not texts:
+        return f
+    deliverables = {n: (replace(d, label=texts[n]) if n in texts else d) for n, d in f.model.deliverables.items()}
+    items = tuple(TextItem(t.kind, t.owner, texts[t.owner], t.box) if t.kind == "label" and t.owner in texts else t
+                  for t in f.layout.texts)
+    return replace(f, model=replace(f.model, deliverables=deliverables), layout=replace(f.layout, texts=items))
 
 
 def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
