@@ -136,6 +136,57 @@ def test_every_bad_row_is_reported_at_once_with_did_you_mean(tmp_path):
         (2, "did you mean '定着率'"), (3, "write a number (% may follow it), e.g. 62%"), (5, "did you mean '合意率'")]
 
 
+def test_dates_as_a_team_types_them_pick_the_latest_value(tmp_path):
+    """A Japanese Excel shows and saves dates as 2026/12/07; compared as text
+    with ISO's 2026-12-14 it was the later one ('/' sorts after '-'), so last
+    week's 55% beat this week's 58%."""
+    s = status_of(MODEL, "customer,measure,value,date\n"
+                  "ACME,定着率,58,2026-12-14\n"
+                  "ACME,定着率,55,2026/12/07\n"
+                  "ACME,合意率,70,2026年12月1日\n"
+                  "ACME,合意率,85,２０２６/１２/９ 09:30\n"
+                  "ACME,解約日数,4,2026-12-1\n"
+                  "ACME,解約日数,9,2026-11-30\n", tmp_path)
+    values = s.customers[0].values
+    assert (values["定着率"].value, values["定着率"].date) == (58, "2026-12-14")
+    assert (values["合意率"].value, values["合意率"].date) == (85, "2026-12-09T09:30:00")
+    assert (values["解約日数"].value, values["解約日数"].date) == (4, "2026-12-01")
+
+
+@pytest.mark.parametrize("written", ["12/14/2026", "14.12.2026", "yesterday", "2026-02-30"])
+def test_a_date_that_is_not_year_month_day_is_a_located_error(tmp_path, written, cli):
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text(f"customer,measure,value,date\nACME,定着率,58,2026-12-07\nACME,定着率,55,{written}\n",
+                    encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    (d,) = e.value.diagnostics
+    assert (d.span.line, d.span.column) == (3, 13) and d.message == (
+        f"the date '{written}' of measure '定着率' is not a year-month-day date")
+    assert "2026-11-30" in d.hint
+    result = cli("status", str(model), "--data", str(data))
+    assert result.exit_code == 2 and f"values.csv:3:13: error: the date '{written}'" in result.output
+
+
+def test_an_empty_value_is_not_measured_yet_and_an_empty_customer_is_an_error(tmp_path):
+    """A weekly template has a row per customer and measure; an empty value
+    is a measure not measured yet (it keeps its latest value), not an error
+    that said value ''. A row without its customer, when the others have
+    one, was silently a customer of its own."""
+    s = status_of(MODEL, "customer,measure,value,date\nACME,合意率,85,2026-11-01\nACME,合意率,,2026-12-01\n"
+                  "ACME,定着率,,2026-12-01\n", tmp_path)
+    (c,) = s.customers
+    assert {m: v.value for m, v in c.values.items()} == {"合意率": 85}
+    data = tmp_path / "values.csv"
+    data.write_text("customer,measure,value\nACME,合意率,85\n,定着率,50\nACME,定着率2,\n", encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    assert [(d.span.line, d.span.column, d.message) for d in e.value.diagnostics] == [
+        (3, 1, "the customer of measure '定着率' is missing"), (4, 6, "unknown measure '定着率2'")]
+
+
 def test_status_view_labels_and_colours_the_measured_deliverables(files):
     model_path, data = files
     model = prep.load(str(model_path))

@@ -6,7 +6,11 @@ The header names the columns, in any order, in English or Japanese
 (`measure`/`指標`, `value`/`値`, `customer`/`顧客`, `date`/`日付`); other
 columns are ignored. A row names a measure by its name (or its label, or
 the label's first line) and gives a number, with the measure's unit or none
-(`62`, `62%`, `６２％`, `1,200`, `14 日`). Empty rows are skipped.
+(`62`, `62%`, `６２％`, `1,200`, `14 日`). Empty rows are skipped, and so
+is a row whose value is empty (not measured yet: a weekly template's row).
+A date is year-month-day (`2026-11-30`, `2026/11/30`, `2026年11月30日`,
+a time after it or not), read into ISO text so that the latest compares as
+text; any other form (`11/30/2026`) is an error at its cell.
 
 Every problem is a located error (`values.csv:14:1: unknown measure
 '定着率2'`, with a did-you-mean), collected over the whole file (up to
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import unicodedata
 from typing import NamedTuple
 
 from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span
@@ -191,6 +197,7 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
     ci, di = where.get("customer"), where.get("date")
     width = max(mi, vi, ci if ci is not None else -1, di if di is not None else -1) + 1
     out: list[Reading] = []
+    dates: dict[str, str | None] = {}   # as written -> ISO (a weekly file repeats a few dates)
     append = out.append
     new = tuple.__new__
     for line, cells in rows:
@@ -200,7 +207,10 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
             cells = cells + [""] * (width - len(cells))
         name = cells[mi].strip()
         text = cells[vi].strip()
-        if not name and not text:
+        if not text and (not name or name in by_name):
+            # an empty value is no reading: not measured (yet), as in a weekly
+            # template; the measure keeps its latest value, or has no data
+            # (a misspelt measure without a value is still said below)
             continue
         m = by_name.get(name)
         if m is None:
@@ -230,10 +240,52 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
                            + (unit if unit == "%" else (" " + unit if unit else "")))
                 continue
         customer = (cells[ci].strip() or None) if ci is not None else None
-        date = (cells[di].strip() or None) if di is not None else None
+        if customer is None and ci is not None:
+            # with a customer column, a row without one would be a customer "(all)" of its own
+            errors.add(line, _column_of(cells, ci), 1, f"the customer of measure '{m.name}' is missing",
+                       "name the customer, as the other rows do")
+            continue
+        date = None
+        if di is not None and cells[di].strip():
+            written = cells[di].strip()
+            date = dates.get(written, "")
+            if date == "":
+                date = dates[written] = _iso_date(written)
+            if date is None:
+                errors.add(line, _column_of(cells, di), len(cells[di]),
+                           f"the date '{written}' of measure '{m.name}' is not a year-month-day date",
+                           "write the year first: 2026-11-30, 2026/11/30 or 2026年11月30日 (the latest "
+                           "date's value counts, and 11/12 could be November or December)")
+                continue
         append(new(Reading, (customer, m.name, value, text, date, line)))
     errors.raise_if_any()
     return out
+
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                   r"(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
+
+
+def _iso_date(text: str) -> str | None:
+    """A date as written in the data, as ISO text (`2026-11-30`, with the
+    time `2026-11-30T09:30:00` when one is given), so the latest compares
+    as text; None when it is not a year-month-day date (`11/30/2026`,
+    `30.11.2026`, `yesterday`) or no such day (`2026-02-30`)."""
+    import datetime
+
+    plain = unicodedata.normalize("NFKC", text).strip()
+    m = _DATE.fullmatch(plain)
+    try:
+        if m is None:
+            parsed = datetime.datetime.fromisoformat(plain)   # 2026-11-30T09:30:00+09:00 and the like
+            return parsed.isoformat()
+        y, mo, d, hh, mm, ss = m.groups()
+        day = datetime.date(int(y), int(mo), int(d))
+        if hh is None:
+            return day.isoformat()
+        return datetime.datetime(day.year, day.month, day.day, int(hh), int(mm), int(ss or 0)).isoformat()
+    except ValueError:
+        return None
 
 
 def _measure_names(model) -> dict:
