@@ -617,3 +617,74 @@ def test_a_bad_threshold_is_reported_at_its_own_cell(tmp_path):
         prep.import_catalogue(path)
     (d,) = [d for d in e.value.diagnostics if "about half" in d.message]
     assert str(d.span).endswith(f"Measures!{where[0]}"), str(d.span)
+
+
+def test_thresholds_typed_the_japanese_way_are_read(tmp_path, cli):
+    """A Japanese input method writes ≧ (not ≥) for 以上, and a client
+    writes 60%以上 as often as >= 60%: both were "not a comparison" or a
+    unit '%以上' that differed from the other thresholds'."""
+    def edit(cell):
+        cell("target").value = "≧60%"
+        cell("green").value = "60%以上"
+        cell("lime").value = "４５％以上"
+
+    path = _measures_book(tmp_path, edit)
+    out = tmp_path / "m.prep"
+    result = cli("import", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    m = prep.load(out).measures["定着率"]
+    assert [(t.op, t.value, t.unit) for t in (m.target, m.green, m.lime, m.yellow)] == [
+        (">=", 60, "%"), (">=", 60, "%"), (">=", 45, "%"), (">=", 30, "%")]
+    assert (m.colour(61), m.colour(50), m.colour(31)) == ("green", "lime", "yellow")
+
+
+def test_a_number_typed_into_a_text_cell_reads_as_the_sheet_shows_it(tmp_path):
+    """`15%` typed into a note is 0.15 formatted as a percentage to Excel,
+    and `12/24` a date: the model got "0.15" and "2026-12-24T00:00:00",
+    not what the client sees."""
+    import datetime
+
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    column = {c.value: c.column for c in ws[1]}
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["拡大提案"], column["note"]).value = 0.15
+    ws.cell(row["拡大提案"], column["note"]).number_format = "0%"
+    ws.cell(row["更新判断"], column["note"]).value = datetime.datetime(2026, 12, 24)
+    ws.cell(row["更新判断"], column["note"]).number_format = "yyyy/mm/dd"
+    ws.cell(row["予算"], column["note"]).value = 3
+    book.save(path)
+    model = prep.loads(prep.import_catalogue(path))
+    assert [model.deliverables[n].note for n in ("拡大提案", "更新判断", "予算")] == ["15%", "2026-12-24", "3"]
+
+
+def test_a_stage_or_group_written_as_its_label_gets_its_name_as_the_hint(tmp_path):
+    """Every picture shows a stage's label ("Stage 3: 拡大 Expand"), so a
+    client types 拡大; the hint said only "add it to the Stages sheet"."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    column = {c.value: c.column for c in ws[1]}
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["事例"], column["stage"]).value = "拡大"
+    ws.cell(row["QBR資料"], column["group"]).value = "CS チーム"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = {d.message: d.hint for d in e.value.diagnostics}
+    assert got["stage '拡大' is not on the Stages sheet"].startswith(
+        "did you mean 'expand' (labelled 'Stage 3: 拡大 Expand')?")
+    assert got["group 'CS チーム' is not on the Groups sheet"].startswith("did you mean 'cs' (labelled 'CS チーム')?")
+
+
+def test_a_measure_of_no_deliverable_says_so_in_plain_words(tmp_path):
+    def edit(cell):
+        cell("of").value = "顧客満足"
+
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(_measures_book(tmp_path, edit))
+    (d,) = [d for d in e.value.diagnostics if "顧客満足" in d.message]
+    assert d.message == "measure '定着率': of '顧客満足' names no deliverable of the Deliverables table"

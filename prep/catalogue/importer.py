@@ -32,7 +32,7 @@ from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
 from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
 from .cells import CellSpan, cell_span, from_csv_cell, quote, read_list, read_text
-from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, MEASURES, RELATION_KIND_BY_NAME,
+from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, RELATION_KIND_BY_NAME,
                       RELATIONS, TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
 
 ARROWS = {"input": "->", "sync": "~>", "mutual": "<~>"}
@@ -106,7 +106,8 @@ class _Problems:
 
 
 def _text(v) -> str | None:
-    """A cell's value as text: numbers as Excel shows them, dates as ISO."""
+    """A cell's value as text: numbers as Excel shows them (a percentage
+    as `15%`, `_as_shown`), dates as ISO (`2026-12-24`)."""
     if v is None:
         return None
     if isinstance(v, str):
@@ -116,7 +117,10 @@ def _text(v) -> str | None:
     elif isinstance(v, float) and v.is_integer():
         s = str(int(v))
     elif hasattr(v, "isoformat"):
+        # a date typed into a cell (Excel makes `12/24` one) as ISO, without a midnight time
         s = v.isoformat()
+        if hasattr(v, "hour") and not (v.hour or v.minute or v.second or v.microsecond):
+            s = s[:10]
     else:
         s = str(v)
     if "\r" in s:
@@ -218,7 +222,7 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
             if table.key in found:
                 problems.note(cell_span(path, ws.title, 1, 1), f"a second {table.en} sheet; it is ignored")
                 continue
-            rows = _as_shown(ws) if table is MEASURES else ws.iter_rows(values_only=True)
+            rows = _as_shown(ws)
             found[table.key] = _table(table, path, ws.title, rows, problems, csv=False)
         title = book.properties.title or None
     finally:
@@ -229,10 +233,12 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
 def _as_shown(ws):
     """The rows' values, a percentage as the sheet shows it: a client who
     types `60%` into a threshold cell gets the number 0.6 formatted `0%`,
-    which is "60%" to them (and to the measure), not "0.6". Only for the
-    Measures sheet: reading each cell's format costs time on a large one."""
+    which is "60%" to them (and to the measure), not "0.6"; so does one who
+    types `15%` into a note. Only a number's format is looked at (a
+    catalogue is text: its strings are taken as they are)."""
     for row in ws.iter_rows():
-        yield [as_shown(c.value, getattr(c, "number_format", None)) for c in row]
+        yield [v if (v := c.value) is None or type(v) is str else as_shown(v, getattr(c, "number_format", None))
+               for c in row]
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
@@ -435,6 +441,19 @@ def _did_you_mean(problems: "_Problems", name: str, names, otherwise: str) -> st
     return f"did you mean '{close[0]}'?" if close else otherwise
 
 
+def _by_label(text: str, labels: dict[str, str | None]) -> str | None:
+    """A hint when `text` is how a stage or group is labelled rather than
+    its name (`拡大` for the stage `expand` labelled "Stage 3: 拡大 Expand",
+    the label shown in every picture): the name to write, or None."""
+    word = fold(text)
+    found = [name for name, label in labels.items()
+             if label and (fold(label) == word or word in fold(label.replace(":", " ")).split())]
+    if len(found) != 1:
+        return None
+    shown = " ".join(labels[found[0]].split())
+    return f"did you mean '{found[0]}' (labelled '{shown}')? The column takes the name, not the label"
+
+
 def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = False,
                    output_path: str = "model.prep") -> Imported:
     """The model in a catalogue (an .xlsx workbook, a folder of .csv files
@@ -561,11 +580,13 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
     def stage_known(stage: str | None, span: Span) -> None:
         if stage is not None and stages and stage not in stages:
             problems.error(span, f"stage '{stage}' is not on the Stages sheet",
+                           _by_label(stage, {n: v[0] for n, v in stages.items()}) or
                            _did_you_mean(problems, stage, stages, "add it to the Stages sheet, or correct the name"))
 
     def group_known(group: str | None, span: Span) -> None:
         if group is not None and raw_groups is not None and raw_groups.rows and group not in groups:
             problems.error(span, f"group '{group}' is not on the Groups sheet",
+                           _by_label(group, {n: v[0] for n, v in groups.items()}) or
                            _did_you_mean(problems, group, groups, "add it to the Groups sheet, or correct the name"))
 
     for name, (label, exits, note, exit_span, span) in stages.items():
@@ -646,9 +667,9 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
                 continue
             of, source = r.text("of"), r.text("from")
             if of is not None:
-                known(of, r.at("of"), f"measure '{name}' is of")
+                known(of, r.at("of"), f"measure '{name}': of")
             if source is not None:
-                known(source, r.at("from"), f"measure '{name}' is from")
+                known(source, r.at("from"), f"measure '{name}': from")
             cells = {key: r.at(column) for key, column in _MEASURE_CELLS.items()}
             measures[name] = (r.text("label"), of, source, r.text("target"), r.text("green"), r.text("lime"),
                               r.text("yellow"), r.text("dear"), tuple(dict.fromkeys(r.names("owners") or ())),
