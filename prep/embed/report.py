@@ -40,6 +40,7 @@ from html import escape
 from ..language.diagnostics import Diagnostic, PrepError
 from ..linter.findings import findings_table_html, findings_table_markdown, markdown_cell, sort_findings
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
+from ..language.views import file_label
 
 SEVERITY_POINTS = {"error": 3, "warning": 2, "info": 1}
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
@@ -151,9 +152,20 @@ def _catalogue_rows(model: Model) -> list[dict]:
             "name": name, "label": d.display, "kind": d.kind, "flags": flags, "owners": list(d.owners),
             "stage": " ".join(stage.split()), "group": group, "inputs": inputs,
             "consumers": consumers + [f"{m} (mutual)" for m in mutual], "note": d.note or "",
-            "file": (d.span.path if d.span is not None else model.path).replace("\\", "/"),
+            "file": file_label(model, d.span.path if d.span is not None else model.path),
         })
     return rows
+
+
+def _files_as_named_by_the_root(model: Model, findings: list[Diagnostic]) -> list[Diagnostic]:
+    """A workspace's findings with their files named as the root's
+    `include` lines name them (`teams/sales.prep:4:9`), as the file column
+    does: a report is sent to a client, and `prep report /home/me/.../main.prep`
+    put the consultant's folders into every row, five lines tall."""
+    from dataclasses import replace
+
+    return [replace(d, span=d.span._replace(path=file_label(model, d.span.path))) if d.span is not None else d
+            for d in findings]
 
 
 def _has_files(model: Model) -> bool:
@@ -662,6 +674,8 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     if fmt not in ("html", "md", "pdf", "docx"):
         raise ValueError(f"unknown report format {fmt!r}; choose html, md, pdf or docx")
     findings = lint_findings(model)
+    if findings is not None and _has_files(model):
+        findings = _files_as_named_by_the_root(model, findings)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
     look = resolve_theme(theme)
     page_direction, direction = direction, direction or "LR"
