@@ -431,6 +431,26 @@ def test_broken_files_are_errors_not_tracebacks(tmp_path):
     assert not (tmp_path / "m.prep").exists()
 
 
+def test_a_spreadsheet_that_is_not_xlsx_is_one_plain_error(tmp_path, cli):
+    """An .xls or .ods said "InvalidFileException: openpyxl does not support
+    the old .xls file format, please use xlrd to read this file"; an .xls
+    renamed .xlsx (or an .xlsx saved with a password) "File is not a zip
+    file": what to do was not said in the client's words."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    for name, data, kind in [("old.xls", ole, "an Excel 97-2003 workbook (.xls)"),
+                             ("calc.ods", b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+                              "an OpenDocument spreadsheet (.ods)"),
+                             ("renamed.xlsx", ole, "an Excel 97-2003 workbook (.xls) or a workbook protected by a "
+                              "password")]:
+        (tmp_path / name).write_bytes(data)
+        r = cli("import", str(tmp_path / name), "-o", str(tmp_path / "m.prep"))
+        assert r.exit_code == 2, r.output
+        assert f"{tmp_path / name}:1:1: error: this is {kind}" in r.stderr, r.stderr
+        assert "save it as an Excel Workbook (.xlsx)" in r.stderr
+        assert "xlrd" not in r.stderr and "openpyxl" not in r.stderr and "zip" not in r.stderr
+    assert not (tmp_path / "m.prep").exists()
+
+
 # --------------------------------------------------------------------------
 # the command line
 

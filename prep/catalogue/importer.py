@@ -194,6 +194,7 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
     except ImportError:  # pragma: no cover - a dependency
         raise PrepError.at(path, "reading a workbook needs openpyxl", name="missing-extra",
                            hint="pip install openpyxl") from None
+    _refuse_other_spreadsheets(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
@@ -228,6 +229,30 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
     finally:
         book.close()
     return found, title
+
+
+# what a client's office suite saves besides .xlsx, in the words of its Save As dialog
+_OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
+                 ".numbers": "a Numbers spreadsheet", ".xlsb": "an Excel binary workbook (.xlsb)"}
+
+
+def _refuse_other_spreadsheets(path: str) -> None:
+    """One plain error for a spreadsheet that is not an .xlsx workbook (by
+    its name, or by its content: an old .xls, and an .xlsx saved with a
+    password, are OLE files), instead of openpyxl's "please use xlrd to
+    read this file" or "File is not a zip file"."""
+    hint = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
+    kind = _OTHER_SHEETS.get(os.path.splitext(path)[1].lower())
+    if kind is not None:
+        raise _error_at(path, f"this is {kind}, not an Excel Workbook (.xlsx)", hint)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return   # said by the reader, with the reason
+    if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise _error_at(path, "this is an Excel 97-2003 workbook (.xls) or a workbook protected by a password, "
+                        "not an Excel Workbook (.xlsx)", hint + ", without a password")
 
 
 def _as_shown(ws):
