@@ -316,6 +316,34 @@ def test_xlsx_errors_name_the_row(files, tmp_path):
     assert e.value.diagnostics[0].span.line == 2 and "'lots'" in e.value.diagnostics[0].message
 
 
+def test_xlsx_errors_are_at_their_sheet_and_cell(files, tmp_path, cli):
+    """A workbook's problem was at `values.xlsx:3:7`: a text column of a
+    CSV line, which is no place in a spreadsheet. It is at its cell."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "週次"
+    for row in (("顧客", "指標", "値", "日付"), ("ACME", "合意率", "lots", "2026-11-01"),
+                ("ACME", "合意率X", 5, "2026-11-01"), ("ACME", "合意率", 5, "11/30/2026")):
+        book.active.append(row)
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    result = cli("status", str(files[0]), "--data", str(path))
+    assert result.exit_code == 2
+    assert [line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: " in line] == [
+        f"{path}:週次!C2", f"{path}:週次!B3", f"{path}:週次!D4"], result.stderr
+
+
+def test_a_csv_error_is_under_its_cell_after_quoted_cells(tmp_path):
+    """A quoted cell before it ("1,200", "ACME, Inc.") put the caret under
+    the wrong text: the column counted the cells' values, not the line."""
+    data = tmp_path / "values.csv"
+    data.write_text('customer,measure,value\n"ACME, Inc.",合意率,"1,2x0"\n"B ""x""",定着率X,5\n', encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    assert [(d.span.line, d.span.column, d.span.end_column) for d in e.value.diagnostics] == [
+        (2, 18, 25), (3, 11, 15)]
+
+
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
     model_path, data = files
     out = tmp_path / "delta.svg"

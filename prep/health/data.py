@@ -29,7 +29,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span
+from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span, cell_span, source_line
 
 MAX_ERRORS = 20
 HEADERS = {
@@ -53,14 +53,24 @@ class Reading(NamedTuple):
 
 
 class _Errors:
-    def __init__(self, path: str, source: str | None):
-        self.path, self.source, self.found = path, source, []
+    """The problems found. In a CSV file a problem is at its line and the
+    character column of its cell (`values.csv:14:5`, the line shown with a
+    caret); in a workbook at its sheet and cell (`values.xlsx:週次!C14`:
+    the text column of a CSV line means nothing in a spreadsheet)."""
 
-    def add(self, line: int, column: int, width: int, message: str, hint: str | None) -> None:
+    def __init__(self, path: str, source: str | None, sheet: str | None = None):
+        self.path, self.source, self.sheet, self.found = path, source, sheet, []
+
+    def add(self, line: int, column: int, width: int, message: str, hint: str | None,
+            cell: int | None = None) -> None:
         if len(self.found) < MAX_ERRORS:
-            self.found.append(Diagnostic("E000", ERROR, message, Span(self.path, line, column, line,
-                                                                      column + max(width, 1)),
-                                         name="bad-data", hint=hint))
+            if self.source is not None and cell is not None:
+                # where the cell is on the line as written: a quoted cell before it
+                # ("1,200", "ACME, Inc.") moves it by its quotes and its comma
+                column, width = _cell_place(source_line(self.source, line) or "", cell) or (column, width)
+            span = (cell_span(self.path, self.sheet, line, cell + 1) if self.sheet is not None and cell is not None
+                    else Span(self.path, line, column, line, column + max(width, 1)))
+            self.found.append(Diagnostic("E000", ERROR, message, span, name="bad-data", hint=hint))
 
     def raise_if_any(self) -> None:
         if self.found:
@@ -72,9 +82,10 @@ def read_values(path: str, model) -> list[Reading]:
     PrepError (located) for an unreadable file, a missing column, an
     unknown measure or a value that is not a number in the measure's unit."""
     ext = os.path.splitext(path)[1].lower()
+    sheet = None
     try:
         if ext in (".xlsx", ".xlsm"):
-            rows, source = _xlsx_rows(path), None
+            (rows, sheet), source = _xlsx_rows(path), None
         else:
             with open(path, "rb") as f:
                 data = f.read()
@@ -84,7 +95,7 @@ def read_values(path: str, model) -> list[Reading]:
         raise PrepError.at(path, f"cannot read the data: {e.strerror or e}", name="unreadable-file",
                            hint="give a CSV or XLSX file with the columns measure,value (and customer, date)") \
             from None
-    return _readings(rows, path, source, model)
+    return _readings(rows, path, source, model, sheet)
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -134,7 +145,7 @@ def _xlsx_rows(path: str):
         rows.append((i, ["" if c.value is None else _cell_text(c.value, getattr(c, "number_format", None))
                          for c in row]))
     book.close()
-    return rows
+    return rows, sheet.title
 
 
 def as_shown(value, number_format: str | None):
@@ -161,13 +172,28 @@ def _cell_text(v, number_format: str | None = None) -> str:
     return str(v)
 
 
+def _cell_place(text: str, at: int) -> tuple[int, int] | None:
+    """(1-based column, width) of cell `at` on the CSV line `text`, its
+    quotes included; None when the line does not hold it (a quoted cell
+    that runs over several lines)."""
+    quoted, start, n = False, 0, 0
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted       # a doubled quote inside flips twice
+        elif ch == "," and not quoted:
+            if n == at:
+                return start + 1, i - start
+            n, start = n + 1, i + 1
+    return (start + 1, len(text) - start) if n == at and not quoted else None
+
+
 def _column_of(cells: list[str], at: int) -> int:
     """The 1-based text column where cell `at` starts (for a caret under it)."""
     return 1 + sum(len(c) + 1 for c in cells[:at])
 
 
-def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
-    errors = _Errors(path, source)
+def _readings(rows, path: str, source: str | None, model, sheet: str | None = None) -> list[Reading]:
+    errors = _Errors(path, source, sheet)
     rows = iter(rows)
     header = None
     for line, cells in rows:
@@ -188,6 +214,7 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
     if missing:
         shown = ", ".join(repr(c) for c in hcells[:8])
         raise PrepError([Diagnostic("E000", ERROR, f"the data has no {' and no '.join(missing)} column",
+                                    cell_span(path, sheet, hline, 0) if sheet is not None else
                                     Span(path, hline, 1, hline, max(2, len(",".join(hcells)) + 1)),
                                     name="bad-data",
                                     hint=f"the first row names the columns: measure,value (and customer, date); "
@@ -216,14 +243,14 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
         if m is None:
             col = _column_of(cells, mi)
             if not name:
-                errors.add(line, col, 1, "the measure is missing", "name one of the model's measures")
+                errors.add(line, col, 1, "the measure is missing", "name one of the model's measures", mi)
             else:
                 close = difflib.get_close_matches(name, list(model.measures), n=1, cutoff=0.6)
                 errors.add(line, col, len(cells[mi]), f"unknown measure '{name}'",
                            f"did you mean '{close[0]}'?" if close else
                            "the model's measures: " + ", ".join(list(model.measures)[:8]) +
                            (", ..." if len(model.measures) > 8 else "") if model.measures else
-                           "the model declares no measure: `measure NAME [of: DELIVERABLE, ...]`")
+                           "the model declares no measure: `measure NAME [of: DELIVERABLE, ...]`", mi)
             continue
         try:
             value = float(text)
@@ -237,13 +264,13 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
                            f"value '{text}' of measure '{m.name}' is not a number" +
                            (f" in '{unit}'" if unit else ""),
                            f"write a number{' (' + unit + ' may follow it)' if unit else ''}, e.g. 62"
-                           + (unit if unit == "%" else (" " + unit if unit else "")))
+                           + (unit if unit == "%" else (" " + unit if unit else "")), vi)
                 continue
         customer = (cells[ci].strip() or None) if ci is not None else None
         if customer is None and ci is not None:
             # with a customer column, a row without one would be a customer "(all)" of its own
             errors.add(line, _column_of(cells, ci), 1, f"the customer of measure '{m.name}' is missing",
-                       "name the customer, as the other rows do")
+                       "name the customer, as the other rows do", ci)
             continue
         date = None
         if di is not None and cells[di].strip():
@@ -255,7 +282,7 @@ def _readings(rows, path: str, source: str | None, model) -> list[Reading]:
                 errors.add(line, _column_of(cells, di), len(cells[di]),
                            f"the date '{written}' of measure '{m.name}' is not a year-month-day date",
                            "write the year first: 2026-11-30, 2026/11/30 or 2026年11月30日 (the latest "
-                           "date's value counts, and 11/12 could be November or December)")
+                           "date's value counts, and 11/12 could be November or December)", di)
                 continue
         append(new(Reading, (customer, m.name, value, text, date, line)))
     errors.raise_if_any()
