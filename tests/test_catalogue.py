@@ -708,3 +708,26 @@ def test_a_measure_of_no_deliverable_says_so_in_plain_words(tmp_path):
         prep.import_catalogue(_measures_book(tmp_path, edit))
     (d,) = [d for d in e.value.diagnostics if "顧客満足" in d.message]
     assert d.message == "measure '定着率': of '顧客満足' names no deliverable of the Deliverables table"
+
+
+def test_a_name_typed_in_full_width_gets_the_name_as_the_hint(tmp_path):
+    """A Japanese input method types ＱＢＲ資料 for QBR資料: difflib found
+    them too different, so the hint was "add a row for it"; and a stage
+    typed ａｄｏｐｔ was taken for the label 'Stage 2: 定着 Adopt'."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    column = {c.value: c.column for c in ws[1]}
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["定着確認"], column["inputs"]).value = "ＱＢＲ資料、定着施策"
+    ws.cell(row["利用状況"], column["stage"]).value = "ａｄｏｐｔ"
+    ws.cell(row["予算"], column["group"]).value = "Customer"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = {d.message: d.hint for d in e.value.diagnostics}
+    for message, name in [("input 'ＱＢＲ資料' names no deliverable of the Deliverables table", "QBR資料"),
+                          ("stage 'ａｄｏｐｔ' is not on the Stages sheet", "adopt"),
+                          ("group 'Customer' is not on the Groups sheet", "customer")]:
+        assert got[message].startswith(f"did you mean '{name}'? The names differ only in"), got[message]

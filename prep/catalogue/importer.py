@@ -462,8 +462,23 @@ def _did_you_mean(problems: "_Problems", name: str, names, otherwise: str) -> st
     if problems.guesses >= MAX_GUESSES and len(names) > 100:
         return otherwise
     problems.guesses += 1
+    same = _spelt_otherwise(name, names)
+    if same is not None:
+        return same
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else otherwise
+
+
+def _spelt_otherwise(name: str, names) -> str | None:
+    """The hint for a name that differs from one of `names` only in width
+    or case (`ＱＢＲ資料` typed with a Japanese input method for `QBR資料`,
+    which difflib found too different to suggest), or None. Names are
+    exact in a model, so this is a suggestion, not a match."""
+    folded = fold(name)
+    same = next((n for n in names if fold(n) == folded), None)
+    if same is None:
+        return None
+    return f"did you mean '{same}'? The names differ only in full-width or half-width letters, case or spaces"
 
 
 def _by_label(text: str, labels: dict[str, str | None]) -> str | None:
@@ -605,13 +620,13 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
     def stage_known(stage: str | None, span: Span) -> None:
         if stage is not None and stages and stage not in stages:
             problems.error(span, f"stage '{stage}' is not on the Stages sheet",
-                           _by_label(stage, {n: v[0] for n, v in stages.items()}) or
+                           _spelt_otherwise(stage, stages) or _by_label(stage, {n: v[0] for n, v in stages.items()}) or
                            _did_you_mean(problems, stage, stages, "add it to the Stages sheet, or correct the name"))
 
     def group_known(group: str | None, span: Span) -> None:
         if group is not None and raw_groups is not None and raw_groups.rows and group not in groups:
             problems.error(span, f"group '{group}' is not on the Groups sheet",
-                           _by_label(group, {n: v[0] for n, v in groups.items()}) or
+                           _spelt_otherwise(group, groups) or _by_label(group, {n: v[0] for n, v in groups.items()}) or
                            _did_you_mean(problems, group, groups, "add it to the Groups sheet, or correct the name"))
 
     for name, (label, exits, note, exit_span, span) in stages.items():
