@@ -344,6 +344,28 @@ def test_a_csv_error_is_under_its_cell_after_quoted_cells(tmp_path):
         (2, 18, 25), (3, 11, 15)]
 
 
+@pytest.mark.parametrize("header", ["顧客名", "Customer Name", "取引先", "ｃｕｓｔｏｍｅｒ"])
+def test_a_customer_column_by_another_usual_name_is_read(tmp_path, header):
+    """A team's sheet calls the column 顧客名 or Customer Name: it was not
+    read, and every customer's values were one customer's (the last row of
+    each measure won) with exit status 0."""
+    s = status_of(MODEL, f"{header},指標,値\nACME,合意率,85\nBeta,合意率,30\n", tmp_path)
+    assert {c.customer: c.values["合意率"].value for c in s.customers} == {"ACME": 85, "Beta": 30}
+
+
+def test_without_a_customer_column_an_unread_column_is_noted(files, tmp_path, cli):
+    data = tmp_path / "values.csv"
+    data.write_text("取引先コード,measure,value\nA1,合意率,85\nB2,合意率,30\n", encoding="utf-8")
+    result = cli("status", str(files[0]), "--data", str(data))
+    assert result.exit_code == 0
+    assert (f"{data}:1:1: info: column '取引先コード' is not read, and without a customer column the whole file "
+            "is one customer") in result.stderr
+    assert "hint: if it names the customers, call it 'customer' (or 顧客)" in result.stderr
+    # with a customer column, another column is just not read (a memo): no note
+    data.write_text("customer,measure,value,メモ\nA1,合意率,85,x\n", encoding="utf-8")
+    assert cli("status", str(files[0]), "--data", str(data)).stderr == ""
+
+
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
     model_path, data = files
     out = tmp_path / "delta.svg"

@@ -27,7 +27,7 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     See docs/measures.md. Exit status: 0, or 2 for a model or data error.
     """
     from .. import api
-    from ..language.diagnostics import PrepError
+    from ..language.diagnostics import PrepError, format_diagnostic
     from ..health import format_status, load_status, named_customer
 
     note_if_part(model_path, "status", "{root} --data ...")
@@ -36,7 +36,10 @@ def status(ctx, model_path, data_path, customer, output_format, output):
         raise PrepError.at(model_path, "the model declares no measure", name="no-measures",
                            hint="declare one: `measure NAME [of: DELIVERABLE, target: \">= 60%\", green: ..., "
                                 "lime: ..., yellow: ...]` (docs/measures.md)", source=model.source)
-    result = load_status(model, data_path)
+    notes: list = []
+    result = load_status(model, data_path, notes)
+    for note in notes:
+        click.echo(format_diagnostic(note, None), err=True)
     chosen = None
     if customer is not None:
         chosen = named_customer(result, customer, data_path)

@@ -29,15 +29,24 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from ..language.diagnostics import ERROR, Diagnostic, PrepError, Span, cell_span, source_line
+from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span, cell_span, source_line
 
 MAX_ERRORS = 20
+# each column's headers, compared with width, case, spaces and underscores
+# ignored (`Customer Name` is `customername`): a customer column a team
+# calls 顧客名 or 取引先 was not read, and every customer's values were
+# taken for one customer's
 HEADERS = {
-    "measure": ("measure", "指標", "kpi"),
-    "value": ("value", "値", "数値"),
-    "customer": ("customer", "顧客", "account"),
-    "date": ("date", "日付"),
+    "measure": ("measure", "指標", "kpi", "measurename", "指標名", "kpi名"),
+    "value": ("value", "値", "数値", "実績", "実績値", "測定値"),
+    "customer": ("customer", "顧客", "account", "customername", "顧客名", "accountname", "client", "clientname",
+                 "company", "companyname", "会社", "会社名", "企業", "企業名", "取引先", "取引先名"),
+    "date": ("date", "日付", "日時", "測定日", "基準日", "asof"),
 }
+
+
+def _header_key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().replace("_", " ").split())
 
 
 class Reading(NamedTuple):
@@ -77,10 +86,12 @@ class _Errors:
             raise PrepError(self.found, self.source)
 
 
-def read_values(path: str, model) -> list[Reading]:
+def read_values(path: str, model, notes: list[Diagnostic] | None = None) -> list[Reading]:
     """The readings of a CSV or XLSX file for `model`'s measures. Raises
     PrepError (located) for an unreadable file, a missing column, an
-    unknown measure or a value that is not a number in the measure's unit."""
+    unknown measure or a value that is not a number in the measure's unit.
+    `notes`, when given, receives what the reader ignored and why it
+    matters (a column not read in data without a customer column)."""
     ext = os.path.splitext(path)[1].lower()
     sheet = None
     try:
@@ -95,7 +106,7 @@ def read_values(path: str, model) -> list[Reading]:
         raise PrepError.at(path, f"cannot read the data: {e.strerror or e}", name="unreadable-file",
                            hint="give a CSV or XLSX file with the columns measure,value (and customer, date)") \
             from None
-    return _readings(rows, path, source, model, sheet)
+    return _readings(rows, path, source, model, sheet, notes)
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -192,7 +203,8 @@ def _column_of(cells: list[str], at: int) -> int:
     return 1 + sum(len(c) + 1 for c in cells[:at])
 
 
-def _readings(rows, path: str, source: str | None, model, sheet: str | None = None) -> list[Reading]:
+def _readings(rows, path: str, source: str | None, model, sheet: str | None = None,
+              notes: list[Diagnostic] | None = None) -> list[Reading]:
     errors = _Errors(path, source, sheet)
     rows = iter(rows)
     header = None
@@ -206,10 +218,19 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
     hline, hcells = header
     where: dict[str, int] = {}
     for i, c in enumerate(hcells):
-        key = c.strip().lower()
+        key = _header_key(c)
         for col, names in HEADERS.items():
             if key in names and col not in where:
                 where[col] = i
+    if "customer" not in where and notes is not None:
+        # the whole file is one customer: say which columns that leaves unread
+        for i, c in enumerate(hcells):
+            if c.strip() and i not in where.values():
+                span = (cell_span(path, sheet, hline, i + 1) if sheet is not None else
+                        Span(path, hline, _column_of(hcells, i), hline, _column_of(hcells, i) + max(len(c), 1)))
+                notes.append(Diagnostic("I000", INFO, f"column '{c.strip()}' is not read, and without a customer "
+                                        "column the whole file is one customer", span, name="data-note",
+                                        hint="if it names the customers, call it 'customer' (or 顧客)"))
     missing = [c for c in ("measure", "value") if c not in where]
     if missing:
         shown = ", ".join(repr(c) for c in hcells[:8])
