@@ -168,6 +168,38 @@ def _files_as_named_by_the_root(model: Model, findings: list[Diagnostic]) -> lis
             for d in findings]
 
 
+MEASURES_WHY = ("The KPIs: what each observes (usually a stage's exit criterion), where its data comes from, "
+                "its target and the threshold of each health colour (a value below yellow's is red).")
+
+
+def measure_columns(model: Model) -> list[tuple[str, float]]:
+    """The Measures table's columns and their relative widths (no stage
+    column for a model without stages: it would be empty)."""
+    columns = [("measure", 16), ("observes", 14), ("data from", 12), ("stage", 11), ("target", 8), ("green", 8),
+               ("lime", 8), ("yellow", 8), ("DEAR", 8), ("owners", 11)]
+    return [c for c in columns if c[0] != "stage" or model.stages]
+
+
+def measure_rows(model: Model) -> list[tuple[str, ...]]:
+    """A row per measure (KPI), in the model's order, as `measure_columns`
+    names them: the thresholds as written, deliverables by their label."""
+    where = model.effective_stages
+    keep = [c for c, _ in measure_columns(model)]
+    rows = []
+    for m in model.measures.values():
+        stage = model.stages[where[m.of]].display if m.of and where.get(m.of) in model.stages else ""
+        label = m.display.replace("\n", " ")
+        cells = {"measure": label if m.label is None or m.label.split("\n")[0] == m.name else f"{label} ({m.name})",
+                 "observes": ", ".join(_names(model, [m.of])) if m.of else "",
+                 "data from": ", ".join(_names(model, [m.source])) if m.source else "",
+                 "stage": " ".join(stage.split()),
+                 **{k: t.text if t is not None else "" for k, t in
+                    (("target", m.target), ("green", m.green), ("lime", m.lime), ("yellow", m.yellow))},
+                 "DEAR": m.dear or "", "owners": ", ".join(m.owners)}
+        rows.append(tuple(cells[c] for c in keep))
+    return rows
+
+
 def _has_files(model: Model) -> bool:
     """A model kept in more than one file (a workspace): its deliverables
     table gains a file column (a single file's report is as before)."""
@@ -363,6 +395,12 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
         out += _roadmap_html(model, roadmap_parts(model, findings), pictures)
     if health is not None:
         out += _health_html(*health)
+    if model.measures:
+        out += ['<h2 id="measures">Measures</h2>', f'<p class="meta">{escape(MEASURES_WHY)}</p>',
+                '<table class="prep-measures"><thead><tr>'
+                + "".join(f"<th>{escape(c)}</th>" for c, _ in measure_columns(model)) + "</tr></thead><tbody>"]
+        out += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in measure_rows(model)]
+        out.append("</tbody></table>")
     out.append('<h2 id="findings">Findings</h2>')
     out.append(findings_table_html(findings, with_path=_has_files(model)) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
@@ -431,6 +469,11 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
         out += ["## Health", "", format_markdown(status, customer)]
         if picture_name is not None:
             out += [f"![health]({picture_name})", ""]
+    if model.measures:
+        head = [c for c, _ in measure_columns(model)]
+        out += ["## Measures", "", MEASURES_WHY, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in measure_rows(model)]
+        out.append("")
     out += ["## Findings", ""]
     out.append(findings_table_markdown(findings, with_path=_has_files(model)) if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
@@ -611,6 +654,10 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
         tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
                             "ends it (exit criteria) and how many findings are about its deliverables.",
                             ("stage", "deliverables", "exit criteria", "findings"), (16, 52, 24, 8), tuple(rows)))
+    if model.measures:
+        columns = measure_columns(model)
+        tables.append(Table("Measures", MEASURES_WHY, tuple(c for c, _ in columns), tuple(w for _, w in columns),
+                            tuple(measure_rows(model))))
     if findings is None:
         tables.append(Table("Findings", None, ("severity",), (1,), (),
                             "Lint is not available in this installation; no findings were computed."))
