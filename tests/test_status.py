@@ -366,6 +366,27 @@ def test_without_a_customer_column_an_unread_column_is_noted(files, tmp_path, cl
     assert cli("status", str(files[0]), "--data", str(data)).stderr == ""
 
 
+def test_tab_and_semicolon_separated_data_and_excels_unicode_text_are_read(tmp_path, cli, files):
+    """Rows pasted from a sheet into a text file are tab-separated, and
+    Excel's "Unicode Text" is that in UTF-16: both were "the data has no
+    measure and no value column" (or "not a CSV text file")."""
+    rows = [("customer", "measure", "value"), ("ACME", "合意率", "85%"), ("Beta", "合意率", "30")]
+    for name, data in [("v.tsv", "\n".join("\t".join(r) for r in rows).encode("utf-8")),
+                       ("v.csv", "\n".join(";".join(r) for r in rows).encode("utf-8")),
+                       ("v.txt", "\r\n".join("\t".join(r) for r in rows).encode("utf-16"))]:
+        (tmp_path / name).write_bytes(data)
+        s = load_status(prep.loads(MODEL, "m.prep"), str(tmp_path / name))
+        assert {c.customer: c.values["合意率"].value for c in s.customers} == {"ACME": 85, "Beta": 30}, name
+    (tmp_path / "bad.tsv").write_text('customer\tmeasure\tvalue\n"A\tB"\t合意率\tabc\n', encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(tmp_path / "bad.tsv"), prep.loads(MODEL, "m.prep"))
+    assert [(d.span.line, d.span.column) for d in e.value.diagnostics] == [(2, 11)]
+    for name, kind in [("v.xls", "an Excel 97-2003 workbook (.xls)"), ("v.ods", "an OpenDocument spreadsheet")]:
+        (tmp_path / name).write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+        result = cli("status", str(files[0]), "--data", str(tmp_path / name))
+        assert result.exit_code == 2 and f"error: this is {kind}" in result.stderr, result.stderr
+
+
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
     model_path, data = files
     out = tmp_path / "delta.svg"

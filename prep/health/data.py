@@ -17,8 +17,10 @@ Every problem is a located error (`values.csv:14:1: unknown measure
 `MAX_ERRORS`) and raised together as one PrepError: never a traceback.
 
 CSV files are read as UTF-8 (with or without the BOM Excel writes) or,
-failing that, as Shift_JIS (cp932: Excel's CSV on a Japanese Windows). XLSX
-needs openpyxl; the first sheet is read.
+failing that, as Shift_JIS (cp932: Excel's CSV on a Japanese Windows), or
+as UTF-16 with its BOM (Excel's "Unicode Text"); the cells are separated by
+commas, else by the tabs or semicolons the header row has. XLSX needs
+openpyxl; the first sheet is read, and a problem is at its cell.
 """
 
 from __future__ import annotations
@@ -67,8 +69,9 @@ class _Errors:
     caret); in a workbook at its sheet and cell (`values.xlsx:週次!C14`:
     the text column of a CSV line means nothing in a spreadsheet)."""
 
-    def __init__(self, path: str, source: str | None, sheet: str | None = None):
+    def __init__(self, path: str, source: str | None, sheet: str | None = None, delimiter: str = ","):
         self.path, self.source, self.sheet, self.found = path, source, sheet, []
+        self.delimiter = delimiter
 
     def add(self, line: int, column: int, width: int, message: str, hint: str | None,
             cell: int | None = None) -> None:
@@ -76,7 +79,8 @@ class _Errors:
             if self.source is not None and cell is not None:
                 # where the cell is on the line as written: a quoted cell before it
                 # ("1,200", "ACME, Inc.") moves it by its quotes and its comma
-                column, width = _cell_place(source_line(self.source, line) or "", cell) or (column, width)
+                column, width = (_cell_place(source_line(self.source, line) or "", cell, self.delimiter)
+                                 or (column, width))
             span = (cell_span(self.path, self.sheet, line, cell + 1) if self.sheet is not None and cell is not None
                     else Span(self.path, line, column, line, column + max(width, 1)))
             self.found.append(Diagnostic("E000", ERROR, message, span, name="bad-data", hint=hint))
@@ -93,7 +97,10 @@ def read_values(path: str, model, notes: list[Diagnostic] | None = None) -> list
     `notes`, when given, receives what the reader ignored and why it
     matters (a column not read in data without a customer column)."""
     ext = os.path.splitext(path)[1].lower()
-    sheet = None
+    sheet, delimiter = None, ","
+    if ext in _OTHER_SHEETS:
+        raise PrepError.at(path, f"this is {_OTHER_SHEETS[ext]}, which prep does not read", name="unreadable-file",
+                           hint="save it from Excel or LibreOffice as an Excel Workbook (.xlsx) or CSV UTF-8")
     try:
         if ext in (".xlsx", ".xlsm"):
             (rows, sheet), source = _xlsx_rows(path), None
@@ -101,15 +108,36 @@ def read_values(path: str, model, notes: list[Diagnostic] | None = None) -> list
             with open(path, "rb") as f:
                 data = f.read()
             source = _decode(data, path)
-            rows = _csv_rows(source)
+            delimiter = _delimiter(source)
+            rows = _csv_rows(source, delimiter)
     except OSError as e:
         raise PrepError.at(path, f"cannot read the data: {e.strerror or e}", name="unreadable-file",
                            hint="give a CSV or XLSX file with the columns measure,value (and customer, date)") \
             from None
-    return _readings(rows, path, source, model, sheet, notes)
+    return _readings(rows, path, source, model, sheet, notes, delimiter)
+
+
+_OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
+                 ".numbers": "a Numbers spreadsheet", ".xlsb": "an Excel binary workbook (.xlsb)"}
+
+
+def _delimiter(text: str) -> str:
+    """What separates the cells: a comma, else a tab (rows pasted from a
+    spreadsheet into a text file; Excel's "Unicode Text") or a semicolon
+    (CSV where a comma is the decimal mark), as the header shows."""
+    header = next((line for line in text.split("\n") if line.strip()), "")
+    if "," in header:
+        return ","
+    return "\t" if "\t" in header else ";" if ";" in header else ","
 
 
 def _decode(data: bytes, path: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode Text": UTF-16 with its byte-order mark
+        try:
+            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            pass
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -127,12 +155,12 @@ def _decode(data: bytes, path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _csv_rows(text: str):
+def _csv_rows(text: str, delimiter: str = ","):
     """(line number, [cells]) per row; a quoted cell may span lines."""
     import csv
     import io
 
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
     for row in reader:
         yield line, row
@@ -183,7 +211,7 @@ def _cell_text(v, number_format: str | None = None) -> str:
     return str(v)
 
 
-def _cell_place(text: str, at: int) -> tuple[int, int] | None:
+def _cell_place(text: str, at: int, delimiter: str = ",") -> tuple[int, int] | None:
     """(1-based column, width) of cell `at` on the CSV line `text`, its
     quotes included; None when the line does not hold it (a quoted cell
     that runs over several lines)."""
@@ -191,7 +219,7 @@ def _cell_place(text: str, at: int) -> tuple[int, int] | None:
     for i, ch in enumerate(text):
         if ch == '"':
             quoted = not quoted       # a doubled quote inside flips twice
-        elif ch == "," and not quoted:
+        elif ch == delimiter and not quoted:
             if n == at:
                 return start + 1, i - start
             n, start = n + 1, i + 1
@@ -204,8 +232,8 @@ def _column_of(cells: list[str], at: int) -> int:
 
 
 def _readings(rows, path: str, source: str | None, model, sheet: str | None = None,
-              notes: list[Diagnostic] | None = None) -> list[Reading]:
-    errors = _Errors(path, source, sheet)
+              notes: list[Diagnostic] | None = None, delimiter: str = ",") -> list[Reading]:
+    errors = _Errors(path, source, sheet, delimiter)
     rows = iter(rows)
     header = None
     for line, cells in rows:
