@@ -366,13 +366,12 @@ def test_without_a_customer_column_an_unread_column_is_noted(files, tmp_path, cl
     assert cli("status", str(files[0]), "--data", str(data)).stderr == ""
 
 
-def test_tab_and_semicolon_separated_data_and_excels_unicode_text_are_read(tmp_path, cli, files):
+def test_tab_separated_data_and_excels_unicode_text_are_read(tmp_path, cli, files):
     """Rows pasted from a sheet into a text file are tab-separated, and
     Excel's "Unicode Text" is that in UTF-16: both were "the data has no
     measure and no value column" (or "not a CSV text file")."""
     rows = [("customer", "measure", "value"), ("ACME", "合意率", "85%"), ("Beta", "合意率", "30")]
     for name, data in [("v.tsv", "\n".join("\t".join(r) for r in rows).encode("utf-8")),
-                       ("v.csv", "\n".join(";".join(r) for r in rows).encode("utf-8")),
                        ("v.txt", "\r\n".join("\t".join(r) for r in rows).encode("utf-16"))]:
         (tmp_path / name).write_bytes(data)
         s = load_status(prep.loads(MODEL, "m.prep"), str(tmp_path / name))

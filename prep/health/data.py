@@ -19,7 +19,7 @@ Every problem is a located error (`values.csv:14:1: unknown measure
 CSV files are read as UTF-8 (with or without the BOM Excel writes) or,
 failing that, as Shift_JIS (cp932: Excel's CSV on a Japanese Windows), or
 as UTF-16 with its BOM (Excel's "Unicode Text"); the cells are separated by
-commas, else by the tabs or semicolons the header row has. XLSX needs
+commas, else by the tabs the header row has. XLSX needs
 openpyxl; the first sheet is read, and a problem is at its cell.
 """
 
@@ -123,12 +123,11 @@ _OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDoc
 
 def _delimiter(text: str) -> str:
     """What separates the cells: a comma, else a tab (rows pasted from a
-    spreadsheet into a text file; Excel's "Unicode Text") or a semicolon
-    (CSV where a comma is the decimal mark), as the header shows."""
+    spreadsheet into a text file; Excel's "Unicode Text"), as the header
+    shows. (Not a semicolon: where that separates CSV cells, a comma is
+    the decimal mark, and `52,5` would be read as 525.)"""
     header = next((line for line in text.split("\n") if line.strip()), "")
-    if "," in header:
-        return ","
-    return "\t" if "\t" in header else ";" if ";" in header else ","
+    return "\t" if "\t" in header and "," not in header else ","
 
 
 def _decode(data: bytes, path: str) -> str:
