@@ -731,3 +731,24 @@ def test_a_name_typed_in_full_width_gets_the_name_as_the_hint(tmp_path):
                           ("stage 'ａｄｏｐｔ' is not on the Stages sheet", "adopt"),
                           ("group 'Customer' is not on the Groups sheet", "customer")]:
         assert got[message].startswith(f"did you mean '{name}'? The names differ only in"), got[message]
+
+
+def test_a_model_or_another_file_given_to_import_says_what_import_reads(tmp_path, cli):
+    """`prep import model.prep` (the two commands swapped) said "cannot read
+    the workbook: InvalidFileException: openpyxl does not support .prep file
+    format"; `prep export catalogue.xlsx` did not point at prep import."""
+    model = tmp_path / "m.prep"
+    model.write_text("a, b -> c\n", encoding="utf-8")
+    result = cli("import", str(model))
+    assert result.exit_code == 2 and "openpyxl" not in result.stderr
+    assert f"{model}:1:1: error: this is a model, not a catalogue" in result.stderr
+    assert f"hint: to write the model's catalogue: prep export {model} -o catalogue.xlsx" in result.stderr
+    (tmp_path / "notes.txt").write_text("x\n", encoding="utf-8")
+    result = cli("import", str(tmp_path / "notes.txt"))
+    assert result.exit_code == 2 and "error: prep import reads a workbook (.xlsx)" in result.stderr
+    assert "no such file" in cli("import", str(tmp_path / "missing.txt")).stderr
+    book = tmp_path / "c.xlsx"
+    book.write_bytes(prep.export(prep.loads("a, b -> c\n"), "xlsx"))
+    result = cli("export", str(book), "-o", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 2 and f"hint: a deliverable catalogue becomes a model with `prep import {book}" in \
+        result.stderr

@@ -242,9 +242,19 @@ def _refuse_other_spreadsheets(path: str) -> None:
     password, are OLE files), instead of openpyxl's "please use xlrd to
     read this file" or "File is not a zip file"."""
     hint = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
-    kind = _OTHER_SHEETS.get(os.path.splitext(path)[1].lower())
+    ext = os.path.splitext(path)[1].lower()
+    kind = _OTHER_SHEETS.get(ext)
     if kind is not None:
         raise _error_at(path, f"this is {kind}, not an Excel Workbook (.xlsx)", hint)
+    if ext == ".prep":
+        raise _error_at(path, "this is a model, not a catalogue: prep import reads a workbook (.xlsx), a folder "
+                        "of CSV files or a CSV file", f"to write the model's catalogue: prep export {path} -o "
+                        "catalogue.xlsx")
+    if not os.path.exists(path):
+        raise _error_at(path, "no such file", "check the path")
+    if ext not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        raise _error_at(path, "prep import reads a workbook (.xlsx), a folder of CSV files or a CSV file",
+                        "give the catalogue's .xlsx (or save the sheet as one from Excel or LibreOffice)")
     try:
         with open(path, "rb") as f:
             head = f.read(8)
