@@ -386,6 +386,18 @@ def test_tab_separated_data_and_excels_unicode_text_are_read(tmp_path, cli, file
         assert result.exit_code == 2 and f"error: this is {kind}" in result.stderr, result.stderr
 
 
+def test_the_model_and_the_data_swapped_say_which_is_which(files, cli):
+    """`prep status values.csv --data model.prep` said "'measure' is a
+    keyword and cannot be a bare name" (the CSV header read as a model)."""
+    model, data = files
+    result = cli("status", str(data), "--data", str(model))
+    assert result.exit_code == 2 and "keyword" not in result.stderr
+    assert f"{data}:1:1: error: this is the measured data, not the model" in result.stderr
+    assert "hint: the model comes first and the data after --data" in result.stderr
+    result = cli("status", str(model), "--data", str(model))
+    assert result.exit_code == 2 and "--data is a model" in result.stderr
+
+
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
     model_path, data = files
     out = tmp_path / "delta.svg"

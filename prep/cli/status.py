@@ -30,6 +30,7 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     from ..language.diagnostics import PrepError, format_diagnostic
     from ..health import format_status, load_status, named_customer
 
+    _check_order(model_path, data_path)
     note_if_part(model_path, "status", "{root} --data ...")
     model = api.load(model_path)
     if not model.measures:
@@ -52,3 +53,21 @@ def status(ctx, model_path, data_path, customer, output_format, output):
         write_output(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
     ctx.exit(EXIT_OK)
+
+
+_DATA = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
+def _check_order(model_path: str, data_path: str) -> None:
+    """The model and the data swapped (`prep status values.csv --data
+    model.prep`) said "'measure' is a keyword and cannot be a bare name",
+    from reading the CSV header as a model: say which is which."""
+    from ..language.diagnostics import PrepError
+
+    usage = "prep status MODEL.prep --data VALUES.csv"
+    if model_path.lower().endswith(_DATA):
+        raise PrepError.at(model_path, "this is the measured data, not the model", name="usage-error",
+                           hint=f"the model comes first and the data after --data: {usage}")
+    if data_path.lower().endswith(".prep"):
+        raise PrepError.at(data_path, "--data is a model; it takes the measured values (CSV or XLSX)",
+                           name="usage-error", hint=f"the model comes first and the data after --data: {usage}")
