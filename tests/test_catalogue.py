@@ -752,3 +752,28 @@ def test_a_model_or_another_file_given_to_import_says_what_import_reads(tmp_path
     result = cli("export", str(book), "-o", str(tmp_path / "x.xlsx"))
     assert result.exit_code == 2 and f"hint: a deliverable catalogue becomes a model with `prep import {book}" in \
         result.stderr
+
+
+def test_a_title_row_above_the_header_is_skipped_with_a_note(tmp_path):
+    """A client puts a title above the table (成果物一覧（2026年12月版）):
+    it was taken for the header, and the import reported "no name column"
+    and then every one of the 34 rows as "a row without a name"."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    book["Deliverables"].insert_rows(1, 2)
+    book["Deliverables"]["A1"] = "成果物一覧（2026年12月版）"
+    book.save(path)
+    from prep.catalogue.importer import CatalogueNote
+
+    with pytest.warns(CatalogueNote, match=r"Deliverables!A1: a row above the table's header"):
+        text = prep.import_catalogue(path)
+    assert_same_model(prep.load(EXAMPLES / "cs-lifecycle.prep"), prep.loads(text))
+    # a header that names no column of the table: that one error, not one more a row
+    book["Deliverables"].delete_rows(1, 2)
+    book["Deliverables"]["A1"] = "Deliverable title"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    assert [d.message for d in e.value.diagnostics if d.severity == "error"] == [
+        "the Deliverables table has no name column"]

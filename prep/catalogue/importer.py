@@ -157,32 +157,65 @@ def _header(raw: _Raw, header: list, header_row: int, problems: _Problems) -> No
             raw.columns[column.key] = i
 
 
+# how many non-empty rows above the header a sheet may have (a title such as
+# 成果物一覧（2026年12月版）, a date, a remark) before its header row
+HEADER_WITHIN = 10
+
+
 def _table(table: Table, path: str, sheet: str | None, rows, problems: _Problems, csv: bool) -> _Raw | None:
-    """A table from its rows of values: the header is the first non-empty row."""
+    """A table from its rows of values: the header is the first non-empty
+    row that names a column of the table (a title row above it is skipped,
+    with a note), else the first non-empty row."""
     raw = _Raw(table, path, sheet, {}, [])
+    names = COLUMN_BY_NAME[table.key]
     header_row = None
+    above: list[tuple[int, list]] = []      # non-empty rows before the header, while it is not found
     for number, values in enumerate(rows, start=1):
         if csv:
             values = [from_csv_cell(v) if v else None for v in values]
         if header_row is None:
-            if any(_text(v) is not None for v in values):
+            texts = [_text(v) for v in values]
+            if all(v is None for v in texts):
+                continue
+            if any(t is not None and fold(t) in names for t in texts):
                 header_row = number
+                for skipped, _ in above:
+                    problems.note(cell_span(path, sheet, skipped, 1), "a row above the table's header; it is "
+                                  "ignored", f"the header is row {number}")
                 _header(raw, list(values), number, problems)
+                continue
+            above.append((number, list(values)))
+            if len(above) < HEADER_WITHIN:
+                continue
+            # no header among the first rows: the first one is the header, as it says
+            (header_row, first), rest = above[0], above[1:]
+            _header(raw, first, header_row, problems)
+            for n, vs in rest:
+                vs = [_text(v) for v in vs]
+                if any(v is not None for v in vs):
+                    raw.rows.append((n, vs))
             continue
         values = [_text(v) for v in values]
         if any(v is not None for v in values):
             raw.rows.append((number, values))
+    if header_row is None and above:
+        (header_row, first), rest = above[0], above[1:]
+        _header(raw, first, header_row, problems)
+        raw.rows += [(n, vs) for n, vs in ((n, [_text(v) for v in vs]) for n, vs in rest)
+                     if any(v is not None for v in vs)]
     if header_row is None:
         return raw
     if "name" in {c.key for c in table.columns} and "name" not in raw.columns:
         problems.error(cell_span(path, sheet, header_row, 0), f"the {table.en} table has no name column",
                        f"name the column of names 'name' (or '{table.columns[0].ja}')")
+        raw.rows = []   # each row "without a name" would only repeat it
     if table is RELATIONS:
         for key in ("sources", "target"):
             if key not in raw.columns:
                 column = next(c for c in table.columns if c.key == key)
                 problems.error(cell_span(path, sheet, header_row, 0), f"the Relations table has no {key} column",
                                f"name it '{column.en}' (or '{column.ja}')")
+                raw.rows = []
     return raw
 
 
@@ -528,6 +561,9 @@ def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = Fals
         raise PrepError([*problems.errors, *problems.notes, Diagnostic(
             "E010", ERROR, f"the {where} has no Deliverables table", Span(path, 1, 1, 1, 1),
             name="catalogue-error", hint="name the sheet (or the CSV file) 'Deliverables' or '成果物'")])
+    if problems.errors and "name" not in found["deliverables"].columns:
+        # without the names, every relation's end would be one more error of the same cause
+        raise PrepError(problems.errors + problems.notes)
     text, origins = _model_text(found, title, problems, source_comments)
     if problems.errors:
         # the notes too: an ignored column may be why a value is missing
