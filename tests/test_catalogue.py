@@ -777,3 +777,22 @@ def test_a_title_row_above_the_header_is_skipped_with_a_note(tmp_path):
         prep.import_catalogue(path)
     assert [d.message for d in e.value.diagnostics if d.severity == "error"] == [
         "the Deliverables table has no name column"]
+
+
+def test_a_deliverable_renamed_in_its_row_only_gets_a_hint_naming_the_row(tmp_path):
+    """Renaming 提案書 to 提案資料 in its name cell left the Relations sheet
+    and an inputs cell naming 提案書: the hint said "add a row for it", as
+    if it were gone. Its row keeps the label '提案書\\nProposal'."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["提案書"], 1).value = "提案資料"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    errors = [d for d in e.value.diagnostics if d.severity == "error"]
+    assert {str(d.span).split("!")[0].rsplit(":", 1)[1] for d in errors} == {"Relations", "Deliverables"}
+    assert all(d.hint == "'提案資料' is labelled '提案書': if you renamed it, use the new name here too"
+               for d in errors), [d.hint for d in errors]

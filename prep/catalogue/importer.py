@@ -656,10 +656,23 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
     names = decls.keys()
     every_name = list(names)
 
+    # a deliverable renamed in its row keeps its label ("提案書\nProposal" on
+    # the row now named 提案資料): where the old name is still used, that row
+    # is the one meant
+    renamed: dict[str, list[str]] = {}
+    for d in decls.values():
+        if d.label:
+            first = d.label.split("\n")[0].strip()
+            if first != d.name and first not in decls:
+                renamed.setdefault(first, []).append(d.name)
+
     def known(name: str, span: Span, what: str) -> bool:
         if name in decls:
             return True
+        now = renamed.get(name, [])
         problems.error(span, f"{what} '{name}' names no deliverable of the Deliverables table",
+                       f"'{now[0]}' is labelled '{name}': if you renamed it, use the new name here too"
+                       if len(now) == 1 else
                        _did_you_mean(problems, name, every_name, "add a row for it to the Deliverables table"))
         return False
 
