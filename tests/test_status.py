@@ -398,6 +398,22 @@ def test_the_model_and_the_data_swapped_say_which_is_which(files, cli):
     assert result.exit_code == 2 and "--data is a model" in result.stderr
 
 
+def test_a_title_above_the_header_is_skipped_with_a_note(files, tmp_path, cli):
+    """A team's weekly sheet has a title row (週次KPI 2026年12月): it was
+    the header, and the data "had no measure and no value column"."""
+    data = tmp_path / "values.csv"
+    data.write_text("週次KPI 2026年12月,,\n,,\n作成: CSチーム,,\n" + DATA, encoding="utf-8")
+    result = cli("status", str(files[0]), "--data", str(data))
+    assert result.exit_code == 0, result.stderr
+    assert f"{data}:1:1: info: a row above the header; it is not read" in result.stderr
+    assert f"{data}:3:1: info: a row above the header" in result.stderr and "the header is row 4" in result.stderr
+    assert load_status(prep.load(str(files[0])), str(data)).customer("ACME").values["定着率"].value == 61
+    # no header among the first rows: the first row's error, as before
+    data.write_text("週次KPI\nACME,合意率,85\n", encoding="utf-8")
+    assert "the data has no measure and no value column" in cli("status", str(files[0]), "--data",
+                                                               str(data)).stderr
+
+
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
     model_path, data = files
     out = tmp_path / "delta.svg"

@@ -47,6 +47,20 @@ HEADERS = {
 }
 
 
+HEADER_WITHIN = 10   # rows a title may take above the header
+
+
+def _columns(cells: list[str]) -> dict[str, int]:
+    """column key -> index, of the columns the header row `cells` names."""
+    where: dict[str, int] = {}
+    for i, c in enumerate(cells):
+        key = _header_key(c)
+        for col, names in HEADERS.items():
+            if key in names and col not in where:
+                where[col] = i
+    return where
+
+
 def _header_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).casefold().replace("_", " ").split())
 
@@ -234,21 +248,34 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
               notes: list[Diagnostic] | None = None, delimiter: str = ",") -> list[Reading]:
     errors = _Errors(path, source, sheet, delimiter)
     rows = iter(rows)
+    # the header: the first non-empty row, unless a title or a remark stands
+    # above it (週次KPI 2026年12月): then the first of the next rows that names
+    # both the measure and the value columns
+    seen: list = []            # the non-empty rows read while looking for it
     header = None
     for line, cells in rows:
-        if any(c.strip() for c in cells):
+        if not any(c.strip() for c in cells):
+            continue
+        seen.append((line, cells))
+        found = _columns(cells)
+        if "measure" in found and "value" in found:
             header = (line, cells)
             break
-    if header is None:
+        if len(seen) >= HEADER_WITHIN:
+            break
+    if not seen:
         raise PrepError.at(path, "the data has no rows", name="bad-data",
                            hint="the first row names the columns: measure,value (and customer, date)")
+    if header is None:
+        header = seen[0]   # it says below which column it lacks
+    elif notes is not None:
+        for skipped, _ in seen[:-1]:
+            notes.append(Diagnostic("I000", INFO, "a row above the header; it is not read",
+                                    cell_span(path, sheet, skipped, 1) if sheet is not None else
+                                    Span(path, skipped, 1, skipped, 2), name="data-note",
+                                    hint=f"the header is row {header[0]}"))
     hline, hcells = header
-    where: dict[str, int] = {}
-    for i, c in enumerate(hcells):
-        key = _header_key(c)
-        for col, names in HEADERS.items():
-            if key in names and col not in where:
-                where[col] = i
+    where = _columns(hcells)
     if "customer" not in where and notes is not None:
         # the whole file is one customer: say which columns that leaves unread
         for i, c in enumerate(hcells):
