@@ -414,6 +414,19 @@ def test_a_title_above_the_header_is_skipped_with_a_note(files, tmp_path, cli):
                                                                str(data)).stderr
 
 
+def test_a_fraction_where_the_thresholds_are_whole_percent_is_noted(files, tmp_path, cli):
+    """0.52 from a sheet's unformatted cell is 0.52%: red against >= 30%,
+    silently. It is still read as written, with a note saying so."""
+    data = tmp_path / "values.csv"
+    data.write_text("customer,measure,value\nA,定着率,0.52\nB,定着率,52\nC,定着率,0.5%\nD,解約日数,0.5\n",
+                    encoding="utf-8")
+    result = cli("status", str(files[0]), "--data", str(data))
+    assert result.exit_code == 0
+    notes = [line for line in result.stderr.splitlines() if ": info: " in line]
+    assert notes == [f"{data}:2:7: info: value 0.52 of measure '定着率' is read as 0.52%"], result.stderr
+    assert "hint: if it is the fraction 0.52 (that is 52%), write 52%" in result.stderr
+
+
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
     model_path, data = files
     out = tmp_path / "delta.svg"

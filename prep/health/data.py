@@ -90,14 +90,17 @@ class _Errors:
     def add(self, line: int, column: int, width: int, message: str, hint: str | None,
             cell: int | None = None) -> None:
         if len(self.found) < MAX_ERRORS:
-            if self.source is not None and cell is not None:
-                # where the cell is on the line as written: a quoted cell before it
-                # ("1,200", "ACME, Inc.") moves it by its quotes and its comma
-                column, width = (_cell_place(source_line(self.source, line) or "", cell, self.delimiter)
-                                 or (column, width))
-            span = (cell_span(self.path, self.sheet, line, cell + 1) if self.sheet is not None and cell is not None
-                    else Span(self.path, line, column, line, column + max(width, 1)))
-            self.found.append(Diagnostic("E000", ERROR, message, span, name="bad-data", hint=hint))
+            self.found.append(Diagnostic("E000", ERROR, message, self.span(line, column, width, cell),
+                                         name="bad-data", hint=hint))
+
+    def span(self, line: int, column: int, width: int, cell: int | None = None) -> Span:
+        if self.source is not None and cell is not None:
+            # where the cell is on the line as written: a quoted cell before it
+            # ("1,200", "ACME, Inc.") moves it by its quotes and its comma
+            column, width = (_cell_place(source_line(self.source, line) or "", cell, self.delimiter)
+                             or (column, width))
+        return (cell_span(self.path, self.sheet, line, cell + 1) if self.sheet is not None and cell is not None
+                else Span(self.path, line, column, line, column + max(width, 1)))
 
     def raise_if_any(self) -> None:
         if self.found:
@@ -331,6 +334,12 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
             value = float(text)
             if value != value or value in (float("inf"), float("-inf")):
                 raise ValueError
+            if 0 < value < 1 and notes is not None and len(notes) < MAX_ERRORS and _in_whole_percent(m):
+                # 0.52 where the thresholds are 60%, 45%, 30%: a fraction from a sheet, red at 0.52%
+                notes.append(Diagnostic("I000", INFO, f"value {text} of measure '{m.name}' is read as {text}%",
+                                        errors.span(line, _column_of(cells, vi), len(cells[vi]), vi),
+                                        name="data-note", hint=f"if it is the fraction {text} (that is "
+                                        f"{value * 100:g}%), write {value * 100:g}%"))
         except ValueError:
             value = _value(text, m)
             if value is None:
@@ -400,6 +409,13 @@ def _measure_names(model) -> dict:
     for m in model.measures.values():
         out[m.name] = m
     return out
+
+
+def _in_whole_percent(m) -> bool:
+    """A measure in % whose thresholds are all above 1% (60%, not 0.6%):
+    a bare value below 1 is then likely a fraction."""
+    given = [t for t in (m.target, m.green, m.lime, m.yellow) if t is not None]
+    return bool(given) and all(t.unit == "%" and t.value > 1 for t in given)
 
 
 def _unit(m) -> str:
