@@ -357,14 +357,13 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
                        "name the customer, as the other rows do", ci)
             continue
         date = None
-        if di is not None and cells[di].strip():
-            written = cells[di].strip()
+        if di is not None and (written := cells[di]):
             date = dates.get(written, "")
             if date == "":
-                date = dates[written] = _iso_date(written)
-            if date is None:
+                date = dates[written] = _iso_date(written) if written.strip() else None
+            if date is None and written.strip():
                 errors.add(line, _column_of(cells, di), len(cells[di]),
-                           f"the date '{written}' of measure '{m.name}' is not a year-month-day date",
+                           f"the date '{written.strip()}' of measure '{m.name}' is not a year-month-day date",
                            "write the year first: 2026-11-30, 2026/11/30 or 2026年11月30日 (the latest "
                            "date's value counts, and 11/12 could be November or December)", di)
                 continue
