@@ -796,3 +796,13 @@ def test_a_deliverable_renamed_in_its_row_only_gets_a_hint_naming_the_row(tmp_pa
     assert {str(d.span).split("!")[0].rsplit(":", 1)[1] for d in errors} == {"Relations", "Deliverables"}
     assert all(d.hint == "'提案資料' is labelled '提案書': if you renamed it, use the new name here too"
                for d in errors), [d.hint for d in errors]
+
+
+def test_arrows_an_office_suite_autocorrects_are_relation_kinds(tmp_path):
+    """Excel and LibreOffice turn "-->" typed into a cell into "→" (and
+    "<=>" into "⇔"): the import said "unknown relation kind '→'"."""
+    path = write_book(tmp_path / "c.xlsx", {
+        "Deliverables": [["name"], ["a"], ["b"], ["c"]],
+        "Relations": [["sources", "target", "kind"], ["a", "b", "→"], ["b", "c", "⇔"]]})
+    model = prep.loads(prep.import_catalogue(path))
+    assert [(r.source, r.target, r.kind) for r in model.relations] == [("a", "b", "input"), ("b", "c", "mutual")]
