@@ -241,7 +241,19 @@ def test_cli_one_customer_in_detail(files, cli):
     assert r.exit_code == 0
     assert r.output.splitlines()[:3] == ["customer: Delta", "stage reached: adoption (Adoption)", "health: red"]
     row = [line.split() for line in r.output.splitlines() if "解約日数" in line][0]
-    assert row == ["adoption", "解約日数", "12", "red", "<=", "3", "日"]
+    # as of when: a value from October is not this week's
+    assert row == ["adoption", "解約日数", "12", "red", "<=", "3", "日", "2026-11-01"]
+    assert r.output.splitlines()[3].split() == ["stage", "measure", "value", "colour", "target", "as", "of"]
+
+
+def test_one_customer_in_detail_says_as_of_when_only_when_the_data_has_dates(files, tmp_path, cli):
+    data = tmp_path / "plain.csv"
+    data.write_text("customer,measure,value\nDelta,解約日数,12\n", encoding="utf-8")
+    for fmt in ("text", "markdown"):
+        out = cli("status", str(files[0]), "--data", str(data), "--customer", "Delta", "--format", fmt).output
+        assert "as of" not in out and "解約日数" in out
+    md = cli("status", str(files[0]), "--data", str(files[1]), "--customer", "Delta", "--format", "markdown").output
+    assert "| stage | measure | value | colour | target | as of |" in md and "| 2026-11-01 |" in md
 
 
 def test_cli_errors_are_located_and_exit_2_as_a_subprocess(files, tmp_path, prep_run):
