@@ -806,3 +806,22 @@ def test_arrows_an_office_suite_autocorrects_are_relation_kinds(tmp_path):
         "Relations": [["sources", "target", "kind"], ["a", "b", "→"], ["b", "c", "⇔"]]})
     model = prep.loads(prep.import_catalogue(path))
     assert [(r.source, r.target, r.kind) for r in model.relations] == [("a", "b", "input"), ("b", "c", "mutual")]
+
+
+def test_a_cell_showing_its_formulas_error_is_an_error_there(tmp_path):
+    """A label typed as a formula that fails shows #DIV/0! (or #REF!, #N/A):
+    the import made it the label "#DIV/0!"."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["事例"], 2).value = "#DIV/0!"     # openpyxl stores it as an error value, as Excel does
+    ws.cell(row["予算"], 10).value = "#REF!"
+    ws.cell(row["承認"], 10).value = "#タグ"       # a text starting with # stays text
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    assert [(str(d.span).rsplit(":", 1)[1], d.message) for d in e.value.diagnostics if d.severity == "error"] == [
+        (f"Deliverables!B{row['事例']}", "the cell shows #DIV/0!, the error of its formula"),
+        (f"Deliverables!J{row['予算']}", "the cell shows #REF!, the error of its formula")]

@@ -256,7 +256,7 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
             if table.key in found:
                 problems.note(cell_span(path, ws.title, 1, 1), f"a second {table.en} sheet; it is ignored")
                 continue
-            rows = _as_shown(ws)
+            rows = _as_shown(ws, path, problems)
             found[table.key] = _table(table, path, ws.title, rows, problems, csv=False)
         title = book.properties.title or None
     finally:
@@ -298,15 +298,24 @@ def _refuse_other_spreadsheets(path: str) -> None:
                         "not an Excel Workbook (.xlsx)", hint + ", without a password")
 
 
-def _as_shown(ws):
+def _as_shown(ws, path: str, problems: _Problems):
     """The rows' values, a percentage as the sheet shows it: a client who
     types `60%` into a threshold cell gets the number 0.6 formatted `0%`,
     which is "60%" to them (and to the measure), not "0.6"; so does one who
     types `15%` into a note. Only a number's format is looked at (a
-    catalogue is text: its strings are taken as they are)."""
+    catalogue is text: its strings are taken as they are). A cell showing
+    the error of its formula (`#DIV/0!`, `#REF!`) is an error at that cell,
+    not a label "#DIV/0!"."""
     for row in ws.iter_rows():
-        yield [v if (v := c.value) is None or type(v) is str else as_shown(v, getattr(c, "number_format", None))
-               for c in row]
+        values = [v if (v := c.value) is None or type(v) is str else as_shown(v, getattr(c, "number_format", None))
+                  for c in row]
+        for i, v in enumerate(values):
+            if type(v) is str and v[:1] == "#" and getattr(row[i], "data_type", None) == "e":
+                c = row[i]
+                problems.error(cell_span(path, ws.title, c.row, c.column), f"the cell shows {v}, the error of its "
+                               "formula", "correct the formula, or type the value itself")
+                values[i] = None
+        yield values
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
