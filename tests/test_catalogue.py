@@ -825,3 +825,28 @@ def test_a_cell_showing_its_formulas_error_is_an_error_there(tmp_path):
     assert [(str(d.span).rsplit(":", 1)[1], d.message) for d in e.value.diagnostics if d.severity == "error"] == [
         (f"Deliverables!B{row['事例']}", "the cell shows #DIV/0!, the error of its formula"),
         (f"Deliverables!J{row['予算']}", "the cell shows #REF!, the error of its formula")]
+
+
+def test_a_formula_never_computed_is_an_error_not_an_empty_cell(tmp_path):
+    """A client's script that writes a note "=== 要確認 ===" with openpyxl
+    writes a formula (openpyxl makes any text starting with = one) that
+    nothing computed: it read as an empty cell, and the note was lost."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["予算"], 10).value = "=== 要確認 ==="
+    ws.cell(row["承認"], 28).value = "=A2"          # AB: a column the import does not read
+    ws["AA1"], ws["AA2"] = "memo", "=B2"             # nor this one (a client's own column)
+    ws.insert_cols(1)                                 # and the name column is B now
+    ws["A1"] = "no"
+    ws.cell(row["承認"], 2).value = "=B3"           # a formula in the name column
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = [(str(d.span).rsplit(":", 1)[1], d.message) for d in e.value.diagnostics if d.severity == "error"]
+    assert [g for g in got if "formula" in g[1]] == [
+        (f"Deliverables!K{row['予算']}", "the cell holds the formula '=== 要確認 ===', whose value was never computed"),
+        (f"Deliverables!B{row['承認']}", "the cell holds the formula '=B3', whose value was never computed")]
+    assert "store it as text" in e.value.diagnostics[0].hint

@@ -22,6 +22,7 @@ sheets that are not the catalogue's are notes, and ignored.
 from __future__ import annotations
 
 import difflib
+import html
 import os
 import re
 import unicodedata
@@ -258,6 +259,8 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
                 continue
             rows = _as_shown(ws, path, problems)
             found[table.key] = _table(table, path, ws.title, rows, problems, csv=False)
+            if found[table.key] is not None:
+                _uncomputed_formulas(path, ws, problems, {i + 1 for i in found[table.key].columns.values()})
         title = book.properties.title or None
     finally:
         book.close()
@@ -316,6 +319,48 @@ def _as_shown(ws, path: str, problems: _Problems):
                                "formula", "correct the formula, or type the value itself")
                 values[i] = None
         yield values
+
+
+_CELL = re.compile(rb"<c\s[^>]*?\br=\"([A-Z]+)([0-9]+)\"[^>]*?>(.*?)</c>", re.S)
+_FORMULA = re.compile(rb"<f[\s>/]")
+_VALUE = re.compile(rb"<v>[^<]")
+
+
+def _uncomputed_formulas(path: str, ws, problems: _Problems, columns: set[int]) -> None:
+    """A formula whose value was never computed (a workbook written by a
+    script, not saved by Excel or LibreOffice) reads as an empty cell: an
+    error at that cell instead. openpyxl makes any text that starts with
+    `=` a formula, so a script's note "=== 要確認 ===" became one and was
+    lost. Only a sheet that has a formula at all is searched, and only the
+    `columns` the import reads."""
+    import zipfile
+
+    where = getattr(ws, "_worksheet_path", None)
+    if where is None:
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read(where)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return
+    if _FORMULA.search(xml) is None:
+        return
+    for m in _CELL.finditer(xml):
+        inside = m.group(3)
+        if _FORMULA.search(inside) is None or _VALUE.search(inside) is not None:
+            continue
+        formula = re.search(rb"<f[^>]*>(.*?)</f>", inside, re.S)
+        shown = ("=" + html.unescape(formula.group(1).decode("utf-8", "replace"))) if formula else "a formula"
+        column = 0
+        for letter in m.group(1).decode("ascii"):   # AB -> 28
+            column = column * 26 + ord(letter) - 64
+        if column not in columns:
+            continue
+        problems.error(cell_span(path, ws.title, int(m.group(2)), column),
+                       f"the cell holds the formula '{shown}', whose value was never computed",
+                       "if it is text, store it as text (in Excel start it with an apostrophe; openpyxl makes "
+                       "any text starting with = a formula); else open the workbook in Excel or LibreOffice "
+                       "and save it")
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
