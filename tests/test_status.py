@@ -439,6 +439,21 @@ def test_a_fraction_where_the_thresholds_are_whole_percent_is_noted(files, tmp_p
     assert "hint: if it is the fraction 0.52 (that is 52%), write 52%" in result.stderr
 
 
+def test_a_formula_never_computed_is_an_error_not_a_value_not_measured(files, tmp_path, cli):
+    """A team's script that writes =50+2 with openpyxl leaves a formula
+    nothing computed: it read as an empty cell, now "not measured"."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for row in (("customer", "measure", "value"), ("ACME", "合意率", "=50+2"), ("Beta", "合意率", 40)):
+        book.active.append(row)
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    result = cli("status", str(files[0]), "--data", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:Sheet!C2: error: the cell holds the formula '=50+2', whose value was never computed" in \
+        result.stderr
+
+
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):
     model_path, data = files
     out = tmp_path / "delta.svg"

@@ -22,13 +22,12 @@ sheets that are not the catalogue's are notes, and ignored.
 from __future__ import annotations
 
 import difflib
-import html
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..health.data import as_shown
+from ..health.data import FORMULA_HINT, as_shown, uncomputed_formulas
 from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
 from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
@@ -321,46 +320,15 @@ def _as_shown(ws, path: str, problems: _Problems):
         yield values
 
 
-_CELL = re.compile(rb"<c\s[^>]*?\br=\"([A-Z]+)([0-9]+)\"[^>]*?>(.*?)</c>", re.S)
-_FORMULA = re.compile(rb"<f[\s>/]")
-_VALUE = re.compile(rb"<v>[^<]")
-
-
 def _uncomputed_formulas(path: str, ws, problems: _Problems, columns: set[int]) -> None:
     """A formula whose value was never computed (a workbook written by a
     script, not saved by Excel or LibreOffice) reads as an empty cell: an
-    error at that cell instead. openpyxl makes any text that starts with
-    `=` a formula, so a script's note "=== 要確認 ===" became one and was
-    lost. Only a sheet that has a formula at all is searched, and only the
-    `columns` the import reads."""
-    import zipfile
-
-    where = getattr(ws, "_worksheet_path", None)
-    if where is None:
-        return
-    try:
-        with zipfile.ZipFile(path) as archive:
-            xml = archive.read(where)
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return
-    if _FORMULA.search(xml) is None:
-        return
-    for m in _CELL.finditer(xml):
-        inside = m.group(3)
-        if _FORMULA.search(inside) is None or _VALUE.search(inside) is not None:
-            continue
-        formula = re.search(rb"<f[^>]*>(.*?)</f>", inside, re.S)
-        shown = ("=" + html.unescape(formula.group(1).decode("utf-8", "replace"))) if formula else "a formula"
-        column = 0
-        for letter in m.group(1).decode("ascii"):   # AB -> 28
-            column = column * 26 + ord(letter) - 64
-        if column not in columns:
-            continue
-        problems.error(cell_span(path, ws.title, int(m.group(2)), column),
-                       f"the cell holds the formula '{shown}', whose value was never computed",
-                       "if it is text, store it as text (in Excel start it with an apostrophe; openpyxl makes "
-                       "any text starting with = a formula); else open the workbook in Excel or LibreOffice "
-                       "and save it")
+    error at that cell instead, in the `columns` the import reads.
+    openpyxl makes any text that starts with `=` a formula, so a script's
+    note "=== 要確認 ===" became one and was lost."""
+    for row, column, formula in uncomputed_formulas(path, ws, columns):
+        problems.error(cell_span(path, ws.title, row, column),
+                       f"the cell holds the formula '{formula}', whose value was never computed", FORMULA_HINT)
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")

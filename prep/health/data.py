@@ -200,6 +200,12 @@ def _xlsx_rows(path: str):
         rows.append((i, ["" if c.value is None else _cell_text(c.value, getattr(c, "number_format", None))
                          for c in row]))
     book.close()
+    # a formula never computed reads as an empty cell, which is "not measured": say so instead
+    found = [Diagnostic("E000", ERROR, f"the cell holds the formula '{formula}', whose value was never computed",
+                        cell_span(path, sheet.title, r, c), name="bad-data", hint=FORMULA_HINT)
+             for r, c, formula in uncomputed_formulas(path, sheet, set(range(1, 16385)))]
+    if found:
+        raise PrepError(found[:MAX_ERRORS])
     return rows, sheet.title
 
 
@@ -212,6 +218,49 @@ def as_shown(value, number_format: str | None):
     if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (number_format or ""):
         return ("%.10f" % (value * 100)).rstrip("0").rstrip(".") + "%"
     return value
+
+
+_CELL = re.compile(rb"<c\s[^>]*?\br=\"([A-Z]+)([0-9]+)\"[^>]*?>(.*?)</c>", re.S)
+_FORMULA = re.compile(rb"<f[\s>/]")
+_VALUE = re.compile(rb"<v>[^<]")
+FORMULA_HINT = ("if it is text, store it as text (in Excel start it with an apostrophe; openpyxl makes any text "
+                "starting with = a formula); else open the workbook in Excel or LibreOffice and save it")
+
+
+def uncomputed_formulas(path: str, ws, columns: set[int]) -> list[tuple[int, int, str]]:
+    """(row, column, formula) of each cell of read-only sheet `ws`, in one of
+    `columns` (1-based), that holds a formula whose value was never
+    computed: a workbook written by a script, not saved by Excel or
+    LibreOffice, where openpyxl reads it as an empty cell. Only a sheet that
+    has a formula at all is searched. Both readers of a client's workbook
+    use it (these data and the catalogue)."""
+    import html
+    import zipfile
+
+    where = getattr(ws, "_worksheet_path", None)
+    if where is None:
+        return []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read(where)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    if _FORMULA.search(xml) is None:
+        return []
+    out = []
+    for m in _CELL.finditer(xml):
+        inside = m.group(3)
+        if _FORMULA.search(inside) is None or _VALUE.search(inside) is not None:
+            continue
+        column = 0
+        for letter in m.group(1).decode("ascii"):   # AB -> 28
+            column = column * 26 + ord(letter) - 64
+        if column not in columns:
+            continue
+        formula = re.search(rb"<f[^>]*>(.*?)</f>", inside, re.S)
+        out.append((int(m.group(2)), column, "=" + html.unescape(formula.group(1).decode("utf-8", "replace"))
+                    if formula else "a formula"))
+    return out
 
 
 def _cell_text(v, number_format: str | None = None) -> str:
