@@ -431,6 +431,26 @@ def test_broken_files_are_errors_not_tracebacks(tmp_path):
     assert not (tmp_path / "m.prep").exists()
 
 
+def test_a_spreadsheet_that_is_not_xlsx_is_one_plain_error(tmp_path, cli):
+    """An .xls or .ods said "InvalidFileException: openpyxl does not support
+    the old .xls file format, please use xlrd to read this file"; an .xls
+    renamed .xlsx (or an .xlsx saved with a password) "File is not a zip
+    file": what to do was not said in the client's words."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    for name, data, kind in [("old.xls", ole, "an Excel 97-2003 workbook (.xls)"),
+                             ("calc.ods", b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+                              "an OpenDocument spreadsheet (.ods)"),
+                             ("renamed.xlsx", ole, "an Excel 97-2003 workbook (.xls) or a workbook protected by a "
+                              "password")]:
+        (tmp_path / name).write_bytes(data)
+        r = cli("import", str(tmp_path / name), "-o", str(tmp_path / "m.prep"))
+        assert r.exit_code == 2, r.output
+        assert f"{tmp_path / name}:1:1: error: this is {kind}" in r.stderr, r.stderr
+        assert "save it as an Excel Workbook (.xlsx)" in r.stderr
+        assert "xlrd" not in r.stderr and "openpyxl" not in r.stderr and "zip" not in r.stderr
+    assert not (tmp_path / "m.prep").exists()
+
+
 # --------------------------------------------------------------------------
 # the command line
 
@@ -617,3 +637,216 @@ def test_a_bad_threshold_is_reported_at_its_own_cell(tmp_path):
         prep.import_catalogue(path)
     (d,) = [d for d in e.value.diagnostics if "about half" in d.message]
     assert str(d.span).endswith(f"Measures!{where[0]}"), str(d.span)
+
+
+def test_thresholds_typed_the_japanese_way_are_read(tmp_path, cli):
+    """A Japanese input method writes ≧ (not ≥) for 以上, and a client
+    writes 60%以上 as often as >= 60%: both were "not a comparison" or a
+    unit '%以上' that differed from the other thresholds'."""
+    def edit(cell):
+        cell("target").value = "≧60%"
+        cell("green").value = "60%以上"
+        cell("lime").value = "４５％以上"
+
+    path = _measures_book(tmp_path, edit)
+    out = tmp_path / "m.prep"
+    result = cli("import", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    m = prep.load(out).measures["定着率"]
+    assert [(t.op, t.value, t.unit) for t in (m.target, m.green, m.lime, m.yellow)] == [
+        (">=", 60, "%"), (">=", 60, "%"), (">=", 45, "%"), (">=", 30, "%")]
+    assert (m.colour(61), m.colour(50), m.colour(31)) == ("green", "lime", "yellow")
+
+
+def test_a_number_typed_into_a_text_cell_reads_as_the_sheet_shows_it(tmp_path):
+    """`15%` typed into a note is 0.15 formatted as a percentage to Excel,
+    and `12/24` a date: the model got "0.15" and "2026-12-24T00:00:00",
+    not what the client sees."""
+    import datetime
+
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    column = {c.value: c.column for c in ws[1]}
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["拡大提案"], column["note"]).value = 0.15
+    ws.cell(row["拡大提案"], column["note"]).number_format = "0%"
+    ws.cell(row["更新判断"], column["note"]).value = datetime.datetime(2026, 12, 24)
+    ws.cell(row["更新判断"], column["note"]).number_format = "yyyy/mm/dd"
+    ws.cell(row["予算"], column["note"]).value = 3
+    book.save(path)
+    model = prep.loads(prep.import_catalogue(path))
+    assert [model.deliverables[n].note for n in ("拡大提案", "更新判断", "予算")] == ["15%", "2026-12-24", "3"]
+
+
+def test_a_stage_or_group_written_as_its_label_gets_its_name_as_the_hint(tmp_path):
+    """Every picture shows a stage's label ("Stage 3: 拡大 Expand"), so a
+    client types 拡大; the hint said only "add it to the Stages sheet"."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    column = {c.value: c.column for c in ws[1]}
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["事例"], column["stage"]).value = "拡大"
+    ws.cell(row["QBR資料"], column["group"]).value = "CS チーム"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = {d.message: d.hint for d in e.value.diagnostics}
+    assert got["stage '拡大' is not on the Stages sheet"].startswith(
+        "did you mean 'expand' (labelled 'Stage 3: 拡大 Expand')?")
+    assert got["group 'CS チーム' is not on the Groups sheet"].startswith("did you mean 'cs' (labelled 'CS チーム')?")
+
+
+def test_a_measure_of_no_deliverable_says_so_in_plain_words(tmp_path):
+    def edit(cell):
+        cell("of").value = "顧客満足"
+
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(_measures_book(tmp_path, edit))
+    (d,) = [d for d in e.value.diagnostics if "顧客満足" in d.message]
+    assert d.message == "measure '定着率': of '顧客満足' names no deliverable of the Deliverables table"
+
+
+def test_a_name_typed_in_full_width_gets_the_name_as_the_hint(tmp_path):
+    """A Japanese input method types ＱＢＲ資料 for QBR資料: difflib found
+    them too different, so the hint was "add a row for it"; and a stage
+    typed ａｄｏｐｔ was taken for the label 'Stage 2: 定着 Adopt'."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    column = {c.value: c.column for c in ws[1]}
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["定着確認"], column["inputs"]).value = "ＱＢＲ資料、定着施策"
+    ws.cell(row["利用状況"], column["stage"]).value = "ａｄｏｐｔ"
+    ws.cell(row["予算"], column["group"]).value = "Customer"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = {d.message: d.hint for d in e.value.diagnostics}
+    for message, name in [("input 'ＱＢＲ資料' names no deliverable of the Deliverables table", "QBR資料"),
+                          ("stage 'ａｄｏｐｔ' is not on the Stages sheet", "adopt"),
+                          ("group 'Customer' is not on the Groups sheet", "customer")]:
+        assert got[message].startswith(f"did you mean '{name}'? The names differ only in"), got[message]
+
+
+def test_a_model_or_another_file_given_to_import_says_what_import_reads(tmp_path, cli):
+    """`prep import model.prep` (the two commands swapped) said "cannot read
+    the workbook: InvalidFileException: openpyxl does not support .prep file
+    format"; `prep export catalogue.xlsx` did not point at prep import."""
+    model = tmp_path / "m.prep"
+    model.write_text("a, b -> c\n", encoding="utf-8")
+    result = cli("import", str(model))
+    assert result.exit_code == 2 and "openpyxl" not in result.stderr
+    assert f"{model}:1:1: error: this is a model, not a catalogue" in result.stderr
+    assert f"hint: to write the model's catalogue: prep export {model} -o catalogue.xlsx" in result.stderr
+    (tmp_path / "notes.txt").write_text("x\n", encoding="utf-8")
+    result = cli("import", str(tmp_path / "notes.txt"))
+    assert result.exit_code == 2 and "error: prep import reads a workbook (.xlsx)" in result.stderr
+    assert "no such file" in cli("import", str(tmp_path / "missing.txt")).stderr
+    book = tmp_path / "c.xlsx"
+    book.write_bytes(prep.export(prep.loads("a, b -> c\n"), "xlsx"))
+    result = cli("export", str(book), "-o", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 2 and f"hint: a deliverable catalogue becomes a model with `prep import {book}" in \
+        result.stderr
+
+
+def test_a_title_row_above_the_header_is_skipped_with_a_note(tmp_path):
+    """A client puts a title above the table (成果物一覧（2026年12月版）):
+    it was taken for the header, and the import reported "no name column"
+    and then every one of the 34 rows as "a row without a name"."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    book["Deliverables"].insert_rows(1, 2)
+    book["Deliverables"]["A1"] = "成果物一覧（2026年12月版）"
+    book.save(path)
+    from prep.catalogue.importer import CatalogueNote
+
+    with pytest.warns(CatalogueNote, match=r"Deliverables!A1: a row above the table's header"):
+        text = prep.import_catalogue(path)
+    assert_same_model(prep.load(EXAMPLES / "cs-lifecycle.prep"), prep.loads(text))
+    # a header that names no column of the table: that one error, not one more a row
+    book["Deliverables"].delete_rows(1, 2)
+    book["Deliverables"]["A1"] = "Deliverable title"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    assert [d.message for d in e.value.diagnostics if d.severity == "error"] == [
+        "the Deliverables table has no name column"]
+
+
+def test_a_deliverable_renamed_in_its_row_only_gets_a_hint_naming_the_row(tmp_path):
+    """Renaming 提案書 to 提案資料 in its name cell left the Relations sheet
+    and an inputs cell naming 提案書: the hint said "add a row for it", as
+    if it were gone. Its row keeps the label '提案書\\nProposal'."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["提案書"], 1).value = "提案資料"
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    errors = [d for d in e.value.diagnostics if d.severity == "error"]
+    assert {str(d.span).split("!")[0].rsplit(":", 1)[1] for d in errors} == {"Relations", "Deliverables"}
+    assert all(d.hint == "'提案資料' is labelled '提案書': if you renamed it, use the new name here too"
+               for d in errors), [d.hint for d in errors]
+
+
+def test_arrows_an_office_suite_autocorrects_are_relation_kinds(tmp_path):
+    """Excel and LibreOffice turn "-->" typed into a cell into "→" (and
+    "<=>" into "⇔"): the import said "unknown relation kind '→'"."""
+    path = write_book(tmp_path / "c.xlsx", {
+        "Deliverables": [["name"], ["a"], ["b"], ["c"]],
+        "Relations": [["sources", "target", "kind"], ["a", "b", "→"], ["b", "c", "⇔"]]})
+    model = prep.loads(prep.import_catalogue(path))
+    assert [(r.source, r.target, r.kind) for r in model.relations] == [("a", "b", "input"), ("b", "c", "mutual")]
+
+
+def test_a_cell_showing_its_formulas_error_is_an_error_there(tmp_path):
+    """A label typed as a formula that fails shows #DIV/0! (or #REF!, #N/A):
+    the import made it the label "#DIV/0!"."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["事例"], 2).value = "#DIV/0!"     # openpyxl stores it as an error value, as Excel does
+    ws.cell(row["予算"], 10).value = "#REF!"
+    ws.cell(row["承認"], 10).value = "#タグ"       # a text starting with # stays text
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    assert [(str(d.span).rsplit(":", 1)[1], d.message) for d in e.value.diagnostics if d.severity == "error"] == [
+        (f"Deliverables!B{row['事例']}", "the cell shows #DIV/0!, the error of its formula"),
+        (f"Deliverables!J{row['予算']}", "the cell shows #REF!, the error of its formula")]
+
+
+def test_a_formula_never_computed_is_an_error_not_an_empty_cell(tmp_path):
+    """A client's script that writes a note "=== 要確認 ===" with openpyxl
+    writes a formula (openpyxl makes any text starting with = one) that
+    nothing computed: it read as an empty cell, and the note was lost."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    ws.cell(row["予算"], 10).value = "=== 要確認 ==="
+    ws.cell(row["承認"], 28).value = "=A2"          # AB: a column the import does not read
+    ws["AA1"], ws["AA2"] = "memo", "=B2"             # nor this one (a client's own column)
+    ws.insert_cols(1)                                 # and the name column is B now
+    ws["A1"] = "no"
+    ws.cell(row["承認"], 2).value = "=B3"           # a formula in the name column
+    book.save(path)
+    with pytest.raises(prep.PrepError) as e:
+        prep.import_catalogue(path)
+    got = [(str(d.span).rsplit(":", 1)[1], d.message) for d in e.value.diagnostics if d.severity == "error"]
+    assert [g for g in got if "formula" in g[1]] == [
+        (f"Deliverables!K{row['予算']}", "the cell holds the formula '=== 要確認 ===', whose value was never computed"),
+        (f"Deliverables!B{row['承認']}", "the cell holds the formula '=B3', whose value was never computed")]
+    assert "store it as text" in e.value.diagnostics[0].hint

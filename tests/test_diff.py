@@ -540,3 +540,18 @@ def test_stage_order_and_exit_changes(cli, tmp_path):
     (tmp_path / "b.prep").write_text(reordered, encoding="utf-8")
     out = cli("diff", str(tmp_path / "a.prep"), str(tmp_path / "b.prep"), "--exit-code")
     assert out.exit_code == 1 and "  ~ stage order: contract, kickoff, adoption -> kickoff, adoption, contract" in out.output
+
+
+def test_a_two_line_label_or_note_stays_on_its_change_line(cli, tmp_path):
+    """Every example's labels have two lines ("事例\\nCase study"): a label
+    changed printed its second line as a line of its own in the change list."""
+    (tmp_path / "old.prep").write_text('deliverable 事例 "事例\\nCase study"\na, b -> 事例 [note: "2週間\\n要確認"]\n',
+                                       encoding="utf-8")
+    (tmp_path / "new.prep").write_text('deliverable 事例 "事例\\nCase studies"\na, b -> 事例 [note: "1週間"]\n',
+                                       encoding="utf-8")
+    result = cli("diff", str(tmp_path / "old.prep"), str(tmp_path / "new.prep"))
+    assert result.exit_code == 0, result.output
+    assert '  ~ 事例: label "事例\\nCase study" -> "事例\\nCase studies"\n' in result.output
+    assert 'a -> 事例 [note: "2週間\\n要確認"]  ->  a -> 事例 [note: 1週間]' in result.output
+    assert all(line.startswith(("  ", "findings:", "fragility")) for line in result.output.splitlines()[1:]), \
+        result.output

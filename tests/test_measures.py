@@ -83,13 +83,17 @@ def test_without_thresholds_the_target_alone_gives_green_or_red_and_nothing_give
     (">= 60%", (">=", 60.0, "%")), ("60", (">=", 60.0, "")), ("=> 1.5", (">=", 1.5, "")),
     ("< 3 days", ("<", 3.0, "days")), ("≤ 14 日", ("<=", 14.0, "日")), ("> -2", (">", -2.0, "")),
     ("＞＝６０％", (">=", 60.0, "%")),
+    # as a Japanese input method and a Japanese client write them
+    ("≧60%", (">=", 60.0, "%")), ("≦ 14 日", ("<=", 14.0, "日")), ("60%以上", (">=", 60.0, "%")),
+    ("１４日以下", ("<=", 14.0, "日")), ("3 日未満", ("<", 3.0, "日")), ("4.5超", (">", 4.5, "")),
+    (">= 60%以上", (">=", 60.0, "%")),
 ])
 def test_thresholds(text, expected):
     t = parse_threshold(text)
     assert (t.op, t.value, t.unit) == expected and t.text == text
 
 
-@pytest.mark.parametrize("text", ["", "abc", ">=", ">= 60% 70", "60 >= 5", "<<3", "1e9"])
+@pytest.mark.parametrize("text", ["", "abc", ">=", ">= 60% 70", "60 >= 5", "<<3", "1e9", ">= 60%未満", "以上"])
 def test_what_is_not_a_threshold(text):
     assert parse_threshold(text) is None
 
@@ -100,7 +104,7 @@ def test_values(text, expected):
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "-", "n/a", ">= 5", "五", "NaN"])
+@pytest.mark.parametrize("text", ["", "-", "n/a", ">= 5", "五", "NaN", "≧5", "60%以上"])
 def test_what_is_not_a_value(text):
     assert parse_number(text) is None
 

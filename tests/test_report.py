@@ -559,3 +559,35 @@ def test_pdf_report_breaks_a_file_path_at_its_separators_never_inside_a_name(cli
     assert sum("delivery.prep" in r for r in runs) >= 4, shown
     assert sum("sales.prep" in r for r in runs) >= 3, shown
     assert not any(r.strip().startswith(("nboarding", "ry.prep", "prep")) for r in runs), shown
+
+
+def test_every_report_of_a_model_with_measures_lists_them(tmp_path):
+    """The KPIs tie the roadmap to the health score, but no report showed
+    them: a client reading the Word or PDF report did not see what each
+    stage is measured by, nor the thresholds of its colours."""
+    import io
+
+    import docx
+
+    from conftest import EXAMPLES
+    from prep.embed.report import pdf_tables
+
+    model = prep.load(EXAMPLES / "cs-onboarding.prep")
+    row = ("定着率 Weekly active users", "主要機能の定着 Exit: key features adopted", "利用データ Usage data",
+           "Stage 3: 導入 Adoption", ">= 60%", ">= 60%", ">= 45%", ">= 30%", "adoption", "CSチーム")
+    (table,) = [t for t in pdf_tables(model, []) if t.heading == "Measures"]
+    assert table.columns == ("measure", "observes", "data from", "stage", "target", "green", "lime", "yellow",
+                             "DEAR", "owners") and row in table.rows and len(table.rows) == 4
+    md = build_report(model, "md")[0].decode("utf-8")
+    assert md.index("## Measures") < md.index("## Findings") and "| " + " | ".join(row).replace(
+        "<", "&lt;") + " |" in md
+    html = build_report(model, "html")[0].decode("utf-8")
+    assert '<h2 id="measures">Measures</h2>' in html and "<td>&gt;= 45%</td>" in html
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings.index("Measures") < headings.index("Findings")
+    assert any([c.text for c in r.cells] == list(row) for t in document.tables for r in t.rows)
+    # a model without measures: no such table
+    plain = prep.load(EXAMPLES / "cs-lifecycle.prep")
+    assert "Measures" not in [t.heading for t in pdf_tables(plain, [])]
+    assert "## Measures" not in build_report(plain, "md")[0].decode("utf-8")

@@ -259,6 +259,29 @@ def test_libreoffice_writer_shows_pages_pictures_tables_and_the_embedded_font(tm
     assert any("NotoSansCJKjp" in f for f in fonts), fonts
 
 
+def test_libreoffice_writer_breaks_no_word_of_a_table_cell(tmp_path):
+    """Each column had its share of the page whatever it held: Writer broke
+    an owner "CustomerSuccessOperations" in the narrow owners column (and
+    later "deployment" in the DEAR column) inside the word, which the PDF
+    report never does. The columns are as wide as their widest word."""
+    from pypdf import PdfReader
+
+    soffice = _soffice()
+    src = tmp_path / "m.prep"
+    src.write_text(STAGED.replace("[owner: 営業]", "[owner: [CustomerSuccessOperations, 営業]]")
+                   + "deliverable 部署 [owner: InternationalAccountManagement]\n部署, 要望 -> 設計書\n",
+                   encoding="utf-8")
+    out = tmp_path / "r.docx"
+    done = run_prep("report", str(src), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                   check=True, capture_output=True, timeout=180)
+    words = set(re.findall(r"\w+", "\n".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages)))
+    assert {"CustomerSuccessOperations", "InternationalAccountManagement"} <= words, sorted(
+        w for w in words if w.isascii())
+
+
 def test_a_picture_too_large_for_a_page_is_cut_into_parts_of_one_image(monkeypatch):
     """When laying out for the page does not pay (here: made to fail), the
     picture as it is, cut into parts as the PDF cuts it: one PNG, each page

@@ -136,6 +136,57 @@ def test_every_bad_row_is_reported_at_once_with_did_you_mean(tmp_path):
         (2, "did you mean '定着率'"), (3, "write a number (% may follow it), e.g. 62%"), (5, "did you mean '合意率'")]
 
 
+def test_dates_as_a_team_types_them_pick_the_latest_value(tmp_path):
+    """A Japanese Excel shows and saves dates as 2026/12/07; compared as text
+    with ISO's 2026-12-14 it was the later one ('/' sorts after '-'), so last
+    week's 55% beat this week's 58%."""
+    s = status_of(MODEL, "customer,measure,value,date\n"
+                  "ACME,定着率,58,2026-12-14\n"
+                  "ACME,定着率,55,2026/12/07\n"
+                  "ACME,合意率,70,2026年12月1日\n"
+                  "ACME,合意率,85,２０２６/１２/９ 09:30\n"
+                  "ACME,解約日数,4,2026-12-1\n"
+                  "ACME,解約日数,9,2026-11-30\n", tmp_path)
+    values = s.customers[0].values
+    assert (values["定着率"].value, values["定着率"].date) == (58, "2026-12-14")
+    assert (values["合意率"].value, values["合意率"].date) == (85, "2026-12-09T09:30:00")
+    assert (values["解約日数"].value, values["解約日数"].date) == (4, "2026-12-01")
+
+
+@pytest.mark.parametrize("written", ["12/14/2026", "14.12.2026", "yesterday", "2026-02-30"])
+def test_a_date_that_is_not_year_month_day_is_a_located_error(tmp_path, written, cli):
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text(f"customer,measure,value,date\nACME,定着率,58,2026-12-07\nACME,定着率,55,{written}\n",
+                    encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    (d,) = e.value.diagnostics
+    assert (d.span.line, d.span.column) == (3, 13) and d.message == (
+        f"the date '{written}' of measure '定着率' is not a year-month-day date")
+    assert "2026-11-30" in d.hint
+    result = cli("status", str(model), "--data", str(data))
+    assert result.exit_code == 2 and f"values.csv:3:13: error: the date '{written}'" in result.output
+
+
+def test_an_empty_value_is_not_measured_yet_and_an_empty_customer_is_an_error(tmp_path):
+    """A weekly template has a row per customer and measure; an empty value
+    is a measure not measured yet (it keeps its latest value), not an error
+    that said value ''. A row without its customer, when the others have
+    one, was silently a customer of its own."""
+    s = status_of(MODEL, "customer,measure,value,date\nACME,合意率,85,2026-11-01\nACME,合意率,,2026-12-01\n"
+                  "ACME,定着率,,2026-12-01\n", tmp_path)
+    (c,) = s.customers
+    assert {m: v.value for m, v in c.values.items()} == {"合意率": 85}
+    data = tmp_path / "values.csv"
+    data.write_text("customer,measure,value\nACME,合意率,85\n,定着率,50\nACME,定着率2,\n", encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    assert [(d.span.line, d.span.column, d.message) for d in e.value.diagnostics] == [
+        (3, 1, "the customer of measure '定着率' is missing"), (4, 6, "unknown measure '定着率2'")]
+
+
 def test_status_view_labels_and_colours_the_measured_deliverables(files):
     model_path, data = files
     model = prep.load(str(model_path))
@@ -190,7 +241,19 @@ def test_cli_one_customer_in_detail(files, cli):
     assert r.exit_code == 0
     assert r.output.splitlines()[:3] == ["customer: Delta", "stage reached: adoption (Adoption)", "health: red"]
     row = [line.split() for line in r.output.splitlines() if "解約日数" in line][0]
-    assert row == ["adoption", "解約日数", "12", "red", "<=", "3", "日"]
+    # as of when: a value from October is not this week's
+    assert row == ["adoption", "解約日数", "12", "red", "<=", "3", "日", "2026-11-01"]
+    assert r.output.splitlines()[3].split() == ["stage", "measure", "value", "colour", "target", "as", "of"]
+
+
+def test_one_customer_in_detail_says_as_of_when_only_when_the_data_has_dates(files, tmp_path, cli):
+    data = tmp_path / "plain.csv"
+    data.write_text("customer,measure,value\nDelta,解約日数,12\n", encoding="utf-8")
+    for fmt in ("text", "markdown"):
+        out = cli("status", str(files[0]), "--data", str(data), "--customer", "Delta", "--format", fmt).output
+        assert "as of" not in out and "解約日数" in out
+    md = cli("status", str(files[0]), "--data", str(files[1]), "--customer", "Delta", "--format", "markdown").output
+    assert "| stage | measure | value | colour | target | as of |" in md and "| 2026-11-01 |" in md
 
 
 def test_cli_errors_are_located_and_exit_2_as_a_subprocess(files, tmp_path, prep_run):
@@ -263,6 +326,132 @@ def test_xlsx_errors_name_the_row(files, tmp_path):
     with pytest.raises(PrepError) as e:
         read_values(str(path), prep.loads(MODEL, "m.prep"))
     assert e.value.diagnostics[0].span.line == 2 and "'lots'" in e.value.diagnostics[0].message
+
+
+def test_xlsx_errors_are_at_their_sheet_and_cell(files, tmp_path, cli):
+    """A workbook's problem was at `values.xlsx:3:7`: a text column of a
+    CSV line, which is no place in a spreadsheet. It is at its cell."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "週次"
+    for row in (("顧客", "指標", "値", "日付"), ("ACME", "合意率", "lots", "2026-11-01"),
+                ("ACME", "合意率X", 5, "2026-11-01"), ("ACME", "合意率", 5, "11/30/2026")):
+        book.active.append(row)
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    result = cli("status", str(files[0]), "--data", str(path))
+    assert result.exit_code == 2
+    assert [line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: " in line] == [
+        f"{path}:週次!C2", f"{path}:週次!B3", f"{path}:週次!D4"], result.stderr
+
+
+def test_a_csv_error_is_under_its_cell_after_quoted_cells(tmp_path):
+    """A quoted cell before it ("1,200", "ACME, Inc.") put the caret under
+    the wrong text: the column counted the cells' values, not the line."""
+    data = tmp_path / "values.csv"
+    data.write_text('customer,measure,value\n"ACME, Inc.",合意率,"1,2x0"\n"B ""x""",定着率X,5\n', encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(data), prep.loads(MODEL, "m.prep"))
+    assert [(d.span.line, d.span.column, d.span.end_column) for d in e.value.diagnostics] == [
+        (2, 18, 25), (3, 11, 15)]
+
+
+@pytest.mark.parametrize("header", ["顧客名", "Customer Name", "取引先", "ｃｕｓｔｏｍｅｒ"])
+def test_a_customer_column_by_another_usual_name_is_read(tmp_path, header):
+    """A team's sheet calls the column 顧客名 or Customer Name: it was not
+    read, and every customer's values were one customer's (the last row of
+    each measure won) with exit status 0."""
+    s = status_of(MODEL, f"{header},指標,値\nACME,合意率,85\nBeta,合意率,30\n", tmp_path)
+    assert {c.customer: c.values["合意率"].value for c in s.customers} == {"ACME": 85, "Beta": 30}
+
+
+def test_without_a_customer_column_an_unread_column_is_noted(files, tmp_path, cli):
+    data = tmp_path / "values.csv"
+    data.write_text("取引先コード,measure,value\nA1,合意率,85\nB2,合意率,30\n", encoding="utf-8")
+    result = cli("status", str(files[0]), "--data", str(data))
+    assert result.exit_code == 0
+    assert (f"{data}:1:1: info: column '取引先コード' is not read, and without a customer column the whole file "
+            "is one customer") in result.stderr
+    assert "hint: if it names the customers, call it 'customer' (or 顧客)" in result.stderr
+    # with a customer column, another column is just not read (a memo): no note
+    data.write_text("customer,measure,value,メモ\nA1,合意率,85,x\n", encoding="utf-8")
+    assert cli("status", str(files[0]), "--data", str(data)).stderr == ""
+
+
+def test_tab_separated_data_and_excels_unicode_text_are_read(tmp_path, cli, files):
+    """Rows pasted from a sheet into a text file are tab-separated, and
+    Excel's "Unicode Text" is that in UTF-16: both were "the data has no
+    measure and no value column" (or "not a CSV text file")."""
+    rows = [("customer", "measure", "value"), ("ACME", "合意率", "85%"), ("Beta", "合意率", "30")]
+    for name, data in [("v.tsv", "\n".join("\t".join(r) for r in rows).encode("utf-8")),
+                       ("v.txt", "\r\n".join("\t".join(r) for r in rows).encode("utf-16"))]:
+        (tmp_path / name).write_bytes(data)
+        s = load_status(prep.loads(MODEL, "m.prep"), str(tmp_path / name))
+        assert {c.customer: c.values["合意率"].value for c in s.customers} == {"ACME": 85, "Beta": 30}, name
+    (tmp_path / "bad.tsv").write_text('customer\tmeasure\tvalue\n"A\tB"\t合意率\tabc\n', encoding="utf-8")
+    with pytest.raises(PrepError) as e:
+        read_values(str(tmp_path / "bad.tsv"), prep.loads(MODEL, "m.prep"))
+    assert [(d.span.line, d.span.column) for d in e.value.diagnostics] == [(2, 11)]
+    for name, kind in [("v.xls", "an Excel 97-2003 workbook (.xls)"), ("v.ods", "an OpenDocument spreadsheet")]:
+        (tmp_path / name).write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+        result = cli("status", str(files[0]), "--data", str(tmp_path / name))
+        assert result.exit_code == 2 and f"error: this is {kind}" in result.stderr, result.stderr
+
+
+def test_the_model_and_the_data_swapped_say_which_is_which(files, cli):
+    """`prep status values.csv --data model.prep` said "'measure' is a
+    keyword and cannot be a bare name" (the CSV header read as a model)."""
+    model, data = files
+    result = cli("status", str(data), "--data", str(model))
+    assert result.exit_code == 2 and "keyword" not in result.stderr
+    assert f"{data}:1:1: error: this is the measured data, not the model" in result.stderr
+    assert "hint: the model comes first and the data after --data" in result.stderr
+    result = cli("status", str(model), "--data", str(model))
+    assert result.exit_code == 2 and "--data is a model" in result.stderr
+
+
+def test_a_title_above_the_header_is_skipped_with_a_note(files, tmp_path, cli):
+    """A team's weekly sheet has a title row (週次KPI 2026年12月): it was
+    the header, and the data "had no measure and no value column"."""
+    data = tmp_path / "values.csv"
+    data.write_text("週次KPI 2026年12月,,\n,,\n作成: CSチーム,,\n" + DATA, encoding="utf-8")
+    result = cli("status", str(files[0]), "--data", str(data))
+    assert result.exit_code == 0, result.stderr
+    assert f"{data}:1:1: info: a row above the header; it is not read" in result.stderr
+    assert f"{data}:3:1: info: a row above the header" in result.stderr and "the header is row 4" in result.stderr
+    assert load_status(prep.load(str(files[0])), str(data)).customer("ACME").values["定着率"].value == 61
+    # no header among the first rows: the first row's error, as before
+    data.write_text("週次KPI\nACME,合意率,85\n", encoding="utf-8")
+    assert "the data has no measure and no value column" in cli("status", str(files[0]), "--data",
+                                                               str(data)).stderr
+
+
+def test_a_fraction_where_the_thresholds_are_whole_percent_is_noted(files, tmp_path, cli):
+    """0.52 from a sheet's unformatted cell is 0.52%: red against >= 30%,
+    silently. It is still read as written, with a note saying so."""
+    data = tmp_path / "values.csv"
+    data.write_text("customer,measure,value\nA,定着率,0.52\nB,定着率,52\nC,定着率,0.5%\nD,解約日数,0.5\n",
+                    encoding="utf-8")
+    result = cli("status", str(files[0]), "--data", str(data))
+    assert result.exit_code == 0
+    notes = [line for line in result.stderr.splitlines() if ": info: " in line]
+    assert notes == [f"{data}:2:7: info: value 0.52 of measure '定着率' is read as 0.52%"], result.stderr
+    assert "hint: if it is the fraction 0.52 (that is 52%), write 52%" in result.stderr
+
+
+def test_a_formula_never_computed_is_an_error_not_a_value_not_measured(files, tmp_path, cli):
+    """A team's script that writes =50+2 with openpyxl leaves a formula
+    nothing computed: it read as an empty cell, now "not measured"."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for row in (("customer", "measure", "value"), ("ACME", "合意率", "=50+2"), ("Beta", "合意率", 40)):
+        book.active.append(row)
+    path = tmp_path / "values.xlsx"
+    book.save(path)
+    result = cli("status", str(files[0]), "--data", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:Sheet!C2: error: the cell holds the formula '=50+2', whose value was never computed" in \
+        result.stderr
 
 
 def test_render_status_colours_measured_boxes_and_writes_values(files, tmp_path, cli):

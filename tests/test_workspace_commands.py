@@ -658,6 +658,34 @@ def test_report_of_a_workspace_has_a_file_column(three, cli, tmp_path):
     assert "file" not in next(t for t in pdf_tables(prep.load(single), None) if t.heading == "Deliverables").columns
 
 
+def test_export_and_report_name_files_as_the_root_does_however_the_root_was_given(three, cli, tmp_path,
+                                                                                  monkeypatch):
+    """`prep export /home/me/clients/acme/main.prep` wrote the consultant's
+    folders into every row of the client's workbook (and five-line cells
+    into the report's file column); the file is named as the root's
+    `include` lines name it, wherever prep runs and however it was given."""
+    import csv
+
+    import docx
+
+    root = str(three.root / "main.prep")
+    monkeypatch.chdir(tmp_path)
+    assert cli("export", root, "-o", "cat/").exit_code == 0
+    with open(tmp_path / "cat" / "deliverables.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["name"]: (r["file"], r["file:line"]) for r in rows}["導入計画"] == ("delivery.prep", "delivery.prep:3")
+    with open(tmp_path / "cat" / "findings.csv", encoding="utf-8-sig", newline="") as f:
+        places = [r["file:line"] for r in csv.DictReader(f)]
+    assert places and not any(str(three.root) in p for p in places), places
+    assert cli("report", root, "-o", "r.md").exit_code == 0
+    md = (tmp_path / "r.md").read_text(encoding="utf-8").split("## Findings", 1)[1]
+    assert str(three.root) not in md and "| delivery.prep |" in md
+    assert cli("report", root, "-o", "r.docx").exit_code == 0
+    text = "\n".join(c.text for t in docx.Document(str(tmp_path / "r.docx")).tables for row in t.rows
+                     for c in row.cells)
+    assert str(three.root) not in text and "success.prep" in text
+
+
 # ------------------------------------------------------------------ lint DIR: shared parts
 
 

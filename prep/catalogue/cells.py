@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ..language.diagnostics import Span
+from ..language.diagnostics import CellSpan, cell_span, column_letter  # noqa: F401 - this module's names too
 from ..language.fastparse import STRING_PATTERN
 from ..language.syntax import unescape
 
@@ -28,31 +28,6 @@ SEPARATORS = ",、，\n\r"
 _SPLIT = re.compile("[" + SEPARATORS + "]")
 _STRING = re.compile(r"\s*(" + STRING_PATTERN + r")\s*")
 _FORMULA = re.compile("'*[=+\\-@\t\r]")
-
-
-class CellSpan(Span):
-    """A Span whose place is a cell: `path` is `book.xlsx:Sheet!C7` and
-    `line`/`column` are the cell's row and column (1-based)."""
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        return self.path
-
-
-def column_letter(column: int) -> str:
-    """1 -> A, 27 -> AA."""
-    out = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
-def cell_span(path: str, sheet: str | None, row: int, column: int) -> CellSpan:
-    ref = f"{column_letter(column)}{row}" if column else f"row {row}"
-    place = f"{path}:{sheet}!{ref}" if sheet is not None else f"{path}:{ref}"
-    return CellSpan(place, row, max(column, 1), row, max(column, 1) + 1)
 
 
 def quote(text: str) -> str:

@@ -142,9 +142,11 @@ KIND_JA = {"deliverable": "成果物", "knowhow": "ノウハウ"}
 # declares (lint: undeclared): the import keeps it undeclared
 UNDECLARED = "undeclared"
 UNDECLARED_JA = "未宣言"
-RELATION_KINDS = {"input": ("input", "->", "入出力", "入力"),
+# (→ and ⇒, ↔ and ⇔: what Excel's and LibreOffice's AutoCorrect make of
+# "-->", "==>", "<-->" and "<=>" typed into a cell)
+RELATION_KINDS = {"input": ("input", "->", "入出力", "入力", "→", "⇒"),
                   "sync": ("sync", "~>", "同期"),
-                  "mutual": ("mutual", "<~>", "相互", "相互同期")}
+                  "mutual": ("mutual", "<~>", "相互", "相互同期", "↔", "⇔")}
 RELATION_KIND_JA = {"input": "入出力", "sync": "同期", "mutual": "相互"}
 YES = ("yes", "y", "true", "1", "x", "○", "◯", "✓", "✔", "はい", "有")
 NO = ("no", "n", "false", "0", "-", "×", "いいえ", "無")

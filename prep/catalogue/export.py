@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
 from ..language.model import INPUT, MUTUAL, SYNC, Model
+from ..language.views import file_label
 from ..renderer.dot import HEALTH_FILL, HEALTH_NAME
 from .cells import column_letter as _column_letter
 from .cells import csv_cell, text_width, write_list, write_text
@@ -44,14 +45,17 @@ class Sheet:
     links: list[str | None] = field(default_factory=list)   # a row's link on its first cell (Findings)
 
 
-def _location(span) -> str | None:
-    return f"{span.path}:{span.line}" if span is not None else None
+def _location(span, model: Model) -> str | None:
+    return f"{_file(span, model)}:{span.line}" if span is not None else None
 
 
 def _file(span, model: Model) -> str | None:
     """The file that holds the statement: in a workspace, the part that
-    declares it; a deliverable only named in relations, the root."""
-    return (span.path if span is not None and span.path else model.path).replace("\\", "/")
+    declares it; a deliverable only named in relations, the root. Named as
+    the root's folder names it (`sales.prep`, `teams/sales.prep`), however
+    the model was given (`prep export /home/me/.../main.prep` put the
+    consultant's folders into the client's workbook)."""
+    return file_label(model, span.path if span is not None and span.path else model.path)
 
 
 def _unique(names) -> list[str]:
@@ -86,7 +90,7 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
             yes if d.final else None, write_text(d.note),
             write_list(_unique(r.source for r in index.inputs[name])),
             write_list(_unique(r.target for r in index.consumers[name])),
-            write_list(_unique(sync)), len(mine), HEALTH_NAME[worst], _location(d.span), _file(d.span, model)])
+            write_list(_unique(sync)), len(mine), HEALTH_NAME[worst], _location(d.span, model), _file(d.span, model)])
         deliverables.fills.append(HEALTH_FILL[worst])
 
     # one row per statement and target: `a, b -> c` stays one row
@@ -103,18 +107,18 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
     for sources, r in rows.values():
         kind = RELATION_KIND_JA[r.kind] if ja else r.kind
         relations.rows.append([write_list(sources), write_text(r.target), kind, write_list(r.owners),
-                               write_text(r.stage), write_text(r.note), _location(r.span), _file(r.span, model)])
+                               write_text(r.stage), write_text(r.note), _location(r.span, model), _file(r.span, model)])
 
     stages = Sheet(STAGES, [])
     for s in model.stages.values():
         if s.declared:  # a v1 model's stages are only names in `stage:`
             stages.rows.append([s.index + 1, write_text(s.name), write_text(s.label), write_list(s.exits),
-                                write_text(s.note), _location(s.span), _file(s.span, model)])
+                                write_text(s.note), _location(s.span, model), _file(s.span, model)])
 
     groups = Sheet(GROUPS, [])
     for g in model.groups.values():
         groups.rows.append([write_text(g.name), write_text(g.label), write_text(g.parent), write_text(g.stage),
-                            g.colour, write_text(g.note), _location(g.span), _file(g.span, model)])
+                            g.colour, write_text(g.note), _location(g.span, model), _file(g.span, model)])
 
     measures = Sheet(MEASURES, [])
     for m in model.measures.values():
@@ -122,7 +126,7 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
                               *(write_text(t.text) if t is not None else None
                                 for t in (m.target, m.green, m.lime, m.yellow)),
                               m.dear, write_list(m.owners), write_text(effective.get(m.of) if m.of else None),
-                              write_text(m.note), _location(m.span), _file(m.span, model)])
+                              write_text(m.note), _location(m.span, model), _file(m.span, model)])
 
     ordered = sort_findings(findings)
     codes = _unique(f.code for f in ordered)
@@ -130,7 +134,7 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
     found = Sheet(FINDINGS, [])
     rule_row = {code: i + 2 for i, code in enumerate(codes)}   # the row of each rule on the Rules sheet
     for f in ordered:
-        found.rows.append([f.code, f.severity, write_text(f.subject), f.message, f.hint, _location(f.span),
+        found.rows.append([f.code, f.severity, write_text(f.subject), f.message, f.hint, _location(f.span, model),
                            _file(f.span, model)])
         found.links.append(rule_rows[1].get(f.code) or f"internal:'{RULES.name(language)}'!A{rule_row[f.code]}")
     rules = Sheet(RULES, rule_rows[0], links=[rule_rows[1].get(c) for c in codes])

@@ -27,12 +27,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..health.data import as_shown
+from ..health.data import FORMULA_HINT, as_shown, uncomputed_formulas
 from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span
 from ..language.model import COLOUR_SPELLINGS, GROUP_COLOURS, MAX_GROUP_DEPTH
 from ..language.source import _FORBIDDEN, _FORBIDDEN_ASTRAL  # what a model may not contain
 from .cells import CellSpan, cell_span, from_csv_cell, quote, read_list, read_text
-from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, MEASURES, RELATION_KIND_BY_NAME,
+from .columns import (COLUMN_BY_NAME, DELIVERABLES, FLAG_BY_NAME, KIND_BY_NAME, RELATION_KIND_BY_NAME,
                       RELATIONS, TABLE_BY_NAME, TABLES, UNDECLARED, Table, fold)
 
 ARROWS = {"input": "->", "sync": "~>", "mutual": "<~>"}
@@ -106,7 +106,8 @@ class _Problems:
 
 
 def _text(v) -> str | None:
-    """A cell's value as text: numbers as Excel shows them, dates as ISO."""
+    """A cell's value as text: numbers as Excel shows them (a percentage
+    as `15%`, `_as_shown`), dates as ISO (`2026-12-24`)."""
     if v is None:
         return None
     if isinstance(v, str):
@@ -116,7 +117,10 @@ def _text(v) -> str | None:
     elif isinstance(v, float) and v.is_integer():
         s = str(int(v))
     elif hasattr(v, "isoformat"):
+        # a date typed into a cell (Excel makes `12/24` one) as ISO, without a midnight time
         s = v.isoformat()
+        if hasattr(v, "hour") and not (v.hour or v.minute or v.second or v.microsecond):
+            s = s[:10]
     else:
         s = str(v)
     if "\r" in s:
@@ -153,32 +157,65 @@ def _header(raw: _Raw, header: list, header_row: int, problems: _Problems) -> No
             raw.columns[column.key] = i
 
 
+# how many non-empty rows above the header a sheet may have (a title such as
+# 成果物一覧（2026年12月版）, a date, a remark) before its header row
+HEADER_WITHIN = 10
+
+
 def _table(table: Table, path: str, sheet: str | None, rows, problems: _Problems, csv: bool) -> _Raw | None:
-    """A table from its rows of values: the header is the first non-empty row."""
+    """A table from its rows of values: the header is the first non-empty
+    row that names a column of the table (a title row above it is skipped,
+    with a note), else the first non-empty row."""
     raw = _Raw(table, path, sheet, {}, [])
+    names = COLUMN_BY_NAME[table.key]
     header_row = None
+    above: list[tuple[int, list]] = []      # non-empty rows before the header, while it is not found
     for number, values in enumerate(rows, start=1):
         if csv:
             values = [from_csv_cell(v) if v else None for v in values]
         if header_row is None:
-            if any(_text(v) is not None for v in values):
+            texts = [_text(v) for v in values]
+            if all(v is None for v in texts):
+                continue
+            if any(t is not None and fold(t) in names for t in texts):
                 header_row = number
+                for skipped, _ in above:
+                    problems.note(cell_span(path, sheet, skipped, 1), "a row above the table's header; it is "
+                                  "ignored", f"the header is row {number}")
                 _header(raw, list(values), number, problems)
+                continue
+            above.append((number, list(values)))
+            if len(above) < HEADER_WITHIN:
+                continue
+            # no header among the first rows: the first one is the header, as it says
+            (header_row, first), rest = above[0], above[1:]
+            _header(raw, first, header_row, problems)
+            for n, vs in rest:
+                vs = [_text(v) for v in vs]
+                if any(v is not None for v in vs):
+                    raw.rows.append((n, vs))
             continue
         values = [_text(v) for v in values]
         if any(v is not None for v in values):
             raw.rows.append((number, values))
+    if header_row is None and above:
+        (header_row, first), rest = above[0], above[1:]
+        _header(raw, first, header_row, problems)
+        raw.rows += [(n, vs) for n, vs in ((n, [_text(v) for v in vs]) for n, vs in rest)
+                     if any(v is not None for v in vs)]
     if header_row is None:
         return raw
     if "name" in {c.key for c in table.columns} and "name" not in raw.columns:
         problems.error(cell_span(path, sheet, header_row, 0), f"the {table.en} table has no name column",
                        f"name the column of names 'name' (or '{table.columns[0].ja}')")
+        raw.rows = []   # each row "without a name" would only repeat it
     if table is RELATIONS:
         for key in ("sources", "target"):
             if key not in raw.columns:
                 column = next(c for c in table.columns if c.key == key)
                 problems.error(cell_span(path, sheet, header_row, 0), f"the Relations table has no {key} column",
                                f"name it '{column.en}' (or '{column.ja}')")
+                raw.rows = []
     return raw
 
 
@@ -190,6 +227,7 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
     except ImportError:  # pragma: no cover - a dependency
         raise PrepError.at(path, "reading a workbook needs openpyxl", name="missing-extra",
                            hint="pip install openpyxl") from None
+    _refuse_other_spreadsheets(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
@@ -218,21 +256,79 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
             if table.key in found:
                 problems.note(cell_span(path, ws.title, 1, 1), f"a second {table.en} sheet; it is ignored")
                 continue
-            rows = _as_shown(ws) if table is MEASURES else ws.iter_rows(values_only=True)
+            rows = _as_shown(ws, path, problems)
             found[table.key] = _table(table, path, ws.title, rows, problems, csv=False)
+            if found[table.key] is not None:
+                _uncomputed_formulas(path, ws, problems, {i + 1 for i in found[table.key].columns.values()})
         title = book.properties.title or None
     finally:
         book.close()
     return found, title
 
 
-def _as_shown(ws):
+# what a client's office suite saves besides .xlsx, in the words of its Save As dialog
+_OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
+                 ".numbers": "a Numbers spreadsheet", ".xlsb": "an Excel binary workbook (.xlsb)"}
+
+
+def _refuse_other_spreadsheets(path: str) -> None:
+    """One plain error for a spreadsheet that is not an .xlsx workbook (by
+    its name, or by its content: an old .xls, and an .xlsx saved with a
+    password, are OLE files), instead of openpyxl's "please use xlrd to
+    read this file" or "File is not a zip file"."""
+    hint = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
+    ext = os.path.splitext(path)[1].lower()
+    kind = _OTHER_SHEETS.get(ext)
+    if kind is not None:
+        raise _error_at(path, f"this is {kind}, not an Excel Workbook (.xlsx)", hint)
+    if ext == ".prep":
+        raise _error_at(path, "this is a model, not a catalogue: prep import reads a workbook (.xlsx), a folder "
+                        "of CSV files or a CSV file", f"to write the model's catalogue: prep export {path} -o "
+                        "catalogue.xlsx")
+    if not os.path.exists(path):
+        raise _error_at(path, "no such file", "check the path")
+    if ext not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+        raise _error_at(path, "prep import reads a workbook (.xlsx), a folder of CSV files or a CSV file",
+                        "give the catalogue's .xlsx (or save the sheet as one from Excel or LibreOffice)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return   # said by the reader, with the reason
+    if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise _error_at(path, "this is an Excel 97-2003 workbook (.xls) or a workbook protected by a password, "
+                        "not an Excel Workbook (.xlsx)", hint + ", without a password")
+
+
+def _as_shown(ws, path: str, problems: _Problems):
     """The rows' values, a percentage as the sheet shows it: a client who
     types `60%` into a threshold cell gets the number 0.6 formatted `0%`,
-    which is "60%" to them (and to the measure), not "0.6". Only for the
-    Measures sheet: reading each cell's format costs time on a large one."""
+    which is "60%" to them (and to the measure), not "0.6"; so does one who
+    types `15%` into a note. Only a number's format is looked at (a
+    catalogue is text: its strings are taken as they are). A cell showing
+    the error of its formula (`#DIV/0!`, `#REF!`) is an error at that cell,
+    not a label "#DIV/0!"."""
     for row in ws.iter_rows():
-        yield [as_shown(c.value, getattr(c, "number_format", None)) for c in row]
+        values = [v if (v := c.value) is None or type(v) is str else as_shown(v, getattr(c, "number_format", None))
+                  for c in row]
+        for i, v in enumerate(values):
+            if type(v) is str and v[:1] == "#" and getattr(row[i], "data_type", None) == "e":
+                c = row[i]
+                problems.error(cell_span(path, ws.title, c.row, c.column), f"the cell shows {v}, the error of its "
+                               "formula", "correct the formula, or type the value itself")
+                values[i] = None
+        yield values
+
+
+def _uncomputed_formulas(path: str, ws, problems: _Problems, columns: set[int]) -> None:
+    """A formula whose value was never computed (a workbook written by a
+    script, not saved by Excel or LibreOffice) reads as an empty cell: an
+    error at that cell instead, in the `columns` the import reads.
+    openpyxl makes any text that starts with `=` a formula, so a script's
+    note "=== 要確認 ===" became one and was lost."""
+    for row, column, formula in uncomputed_formulas(path, ws, columns):
+        problems.error(cell_span(path, ws.title, row, column),
+                       f"the cell holds the formula '{formula}', whose value was never computed", FORMULA_HINT)
 
 
 _ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
@@ -431,8 +527,36 @@ def _did_you_mean(problems: "_Problems", name: str, names, otherwise: str) -> st
     if problems.guesses >= MAX_GUESSES and len(names) > 100:
         return otherwise
     problems.guesses += 1
+    same = _spelt_otherwise(name, names)
+    if same is not None:
+        return same
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else otherwise
+
+
+def _spelt_otherwise(name: str, names) -> str | None:
+    """The hint for a name that differs from one of `names` only in width
+    or case (`ＱＢＲ資料` typed with a Japanese input method for `QBR資料`,
+    which difflib found too different to suggest), or None. Names are
+    exact in a model, so this is a suggestion, not a match."""
+    folded = fold(name)
+    same = next((n for n in names if fold(n) == folded), None)
+    if same is None:
+        return None
+    return f"did you mean '{same}'? The names differ only in full-width or half-width letters, case or spaces"
+
+
+def _by_label(text: str, labels: dict[str, str | None]) -> str | None:
+    """A hint when `text` is how a stage or group is labelled rather than
+    its name (`拡大` for the stage `expand` labelled "Stage 3: 拡大 Expand",
+    the label shown in every picture): the name to write, or None."""
+    word = fold(text)
+    found = [name for name, label in labels.items()
+             if label and (fold(label) == word or word in fold(label.replace(":", " ")).split())]
+    if len(found) != 1:
+        return None
+    shown = " ".join(labels[found[0]].split())
+    return f"did you mean '{found[0]}' (labelled '{shown}')? The column takes the name, not the label"
 
 
 def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = False,
@@ -459,6 +583,9 @@ def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = Fals
         raise PrepError([*problems.errors, *problems.notes, Diagnostic(
             "E010", ERROR, f"the {where} has no Deliverables table", Span(path, 1, 1, 1, 1),
             name="catalogue-error", hint="name the sheet (or the CSV file) 'Deliverables' or '成果物'")])
+    if problems.errors and "name" not in found["deliverables"].columns:
+        # without the names, every relation's end would be one more error of the same cause
+        raise PrepError(problems.errors + problems.notes)
     text, origins = _model_text(found, title, problems, source_comments)
     if problems.errors:
         # the notes too: an ignored column may be why a value is missing
@@ -551,21 +678,36 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
     names = decls.keys()
     every_name = list(names)
 
+    # a deliverable renamed in its row keeps its label ("提案書\nProposal" on
+    # the row now named 提案資料): where the old name is still used, that row
+    # is the one meant
+    renamed: dict[str, list[str]] = {}
+    for d in decls.values():
+        if d.label:
+            first = d.label.split("\n")[0].strip()
+            if first != d.name and first not in decls:
+                renamed.setdefault(first, []).append(d.name)
+
     def known(name: str, span: Span, what: str) -> bool:
         if name in decls:
             return True
+        now = renamed.get(name, [])
         problems.error(span, f"{what} '{name}' names no deliverable of the Deliverables table",
+                       f"'{now[0]}' is labelled '{name}': if you renamed it, use the new name here too"
+                       if len(now) == 1 else
                        _did_you_mean(problems, name, every_name, "add a row for it to the Deliverables table"))
         return False
 
     def stage_known(stage: str | None, span: Span) -> None:
         if stage is not None and stages and stage not in stages:
             problems.error(span, f"stage '{stage}' is not on the Stages sheet",
+                           _spelt_otherwise(stage, stages) or _by_label(stage, {n: v[0] for n, v in stages.items()}) or
                            _did_you_mean(problems, stage, stages, "add it to the Stages sheet, or correct the name"))
 
     def group_known(group: str | None, span: Span) -> None:
         if group is not None and raw_groups is not None and raw_groups.rows and group not in groups:
             problems.error(span, f"group '{group}' is not on the Groups sheet",
+                           _spelt_otherwise(group, groups) or _by_label(group, {n: v[0] for n, v in groups.items()}) or
                            _did_you_mean(problems, group, groups, "add it to the Groups sheet, or correct the name"))
 
     for name, (label, exits, note, exit_span, span) in stages.items():
@@ -646,9 +788,9 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
                 continue
             of, source = r.text("of"), r.text("from")
             if of is not None:
-                known(of, r.at("of"), f"measure '{name}' is of")
+                known(of, r.at("of"), f"measure '{name}': of")
             if source is not None:
-                known(source, r.at("from"), f"measure '{name}' is from")
+                known(source, r.at("from"), f"measure '{name}': from")
             cells = {key: r.at(column) for key, column in _MEASURE_CELLS.items()}
             measures[name] = (r.text("label"), of, source, r.text("target"), r.text("green"), r.text("lime"),
                               r.text("yellow"), r.text("dear"), tuple(dict.fromkeys(r.names("owners") or ())),

@@ -326,10 +326,13 @@ def _status_view(model, data: str, customer: str | None):
     """--status DATA [--customer NAME]: the model to draw (measured
     deliverables labelled with their values) and their colours."""
 
-    from ..language.diagnostics import PrepError
+    from ..language.diagnostics import PrepError, format_diagnostic
     from ..health import load_status, named_customer, status_view
 
-    status = load_status(model, data)
+    notes: list = []
+    status = load_status(model, data, notes)
+    for note in notes:
+        click.echo(format_diagnostic(note, None), err=True)
     if not status.customers:
         raise PrepError.at(data, "the data has no values for the model's measures", name="bad-data",
                            hint="one row per value: measure,value (and customer, date)")

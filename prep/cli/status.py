@@ -27,16 +27,20 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     See docs/measures.md. Exit status: 0, or 2 for a model or data error.
     """
     from .. import api
-    from ..language.diagnostics import PrepError
+    from ..language.diagnostics import PrepError, format_diagnostic
     from ..health import format_status, load_status, named_customer
 
+    _check_order(model_path, data_path)
     note_if_part(model_path, "status", "{root} --data ...")
     model = api.load(model_path)
     if not model.measures:
         raise PrepError.at(model_path, "the model declares no measure", name="no-measures",
                            hint="declare one: `measure NAME [of: DELIVERABLE, target: \">= 60%\", green: ..., "
                                 "lime: ..., yellow: ...]` (docs/measures.md)", source=model.source)
-    result = load_status(model, data_path)
+    notes: list = []
+    result = load_status(model, data_path, notes)
+    for note in notes:
+        click.echo(format_diagnostic(note, None), err=True)
     chosen = None
     if customer is not None:
         chosen = named_customer(result, customer, data_path)
@@ -49,3 +53,21 @@ def status(ctx, model_path, data_path, customer, output_format, output):
         write_output(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
     ctx.exit(EXIT_OK)
+
+
+_DATA = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
+def _check_order(model_path: str, data_path: str) -> None:
+    """The model and the data swapped (`prep status values.csv --data
+    model.prep`) said "'measure' is a keyword and cannot be a bare name",
+    from reading the CSV header as a model: say which is which."""
+    from ..language.diagnostics import PrepError
+
+    usage = "prep status MODEL.prep --data VALUES.csv"
+    if model_path.lower().endswith(_DATA):
+        raise PrepError.at(model_path, "this is the measured data, not the model", name="usage-error",
+                           hint=f"the model comes first and the data after --data: {usage}")
+    if data_path.lower().endswith(".prep"):
+        raise PrepError.at(data_path, "--data is a model; it takes the measured values (CSV or XLSX)",
+                           name="usage-error", hint=f"the model comes first and the data after --data: {usage}")

@@ -40,6 +40,7 @@ from html import escape
 from ..language.diagnostics import Diagnostic, PrepError
 from ..linter.findings import findings_table_html, findings_table_markdown, markdown_cell, sort_findings
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
+from ..language.views import file_label
 
 SEVERITY_POINTS = {"error": 3, "warning": 2, "info": 1}
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
@@ -151,8 +152,51 @@ def _catalogue_rows(model: Model) -> list[dict]:
             "name": name, "label": d.display, "kind": d.kind, "flags": flags, "owners": list(d.owners),
             "stage": " ".join(stage.split()), "group": group, "inputs": inputs,
             "consumers": consumers + [f"{m} (mutual)" for m in mutual], "note": d.note or "",
-            "file": (d.span.path if d.span is not None else model.path).replace("\\", "/"),
+            "file": file_label(model, d.span.path if d.span is not None else model.path),
         })
+    return rows
+
+
+def _files_as_named_by_the_root(model: Model, findings: list[Diagnostic]) -> list[Diagnostic]:
+    """A workspace's findings with their files named as the root's
+    `include` lines name them (`teams/sales.prep:4:9`), as the file column
+    does: a report is sent to a client, and `prep report /home/me/.../main.prep`
+    put the consultant's folders into every row, five lines tall."""
+    from dataclasses import replace
+
+    return [replace(d, span=d.span._replace(path=file_label(model, d.span.path))) if d.span is not None else d
+            for d in findings]
+
+
+MEASURES_WHY = ("The KPIs: what each observes (usually a stage's exit criterion), where its data comes from, "
+                "its target and the threshold of each health colour (a value below yellow's is red).")
+
+
+def measure_columns(model: Model) -> list[tuple[str, float]]:
+    """The Measures table's columns and their relative widths (no stage
+    column for a model without stages: it would be empty)."""
+    columns = [("measure", 16), ("observes", 14), ("data from", 12), ("stage", 11), ("target", 8), ("green", 8),
+               ("lime", 8), ("yellow", 8), ("DEAR", 8), ("owners", 11)]
+    return [c for c in columns if c[0] != "stage" or model.stages]
+
+
+def measure_rows(model: Model) -> list[tuple[str, ...]]:
+    """A row per measure (KPI), in the model's order, as `measure_columns`
+    names them: the thresholds as written, deliverables by their label."""
+    where = model.effective_stages
+    keep = [c for c, _ in measure_columns(model)]
+    rows = []
+    for m in model.measures.values():
+        stage = model.stages[where[m.of]].display if m.of and where.get(m.of) in model.stages else ""
+        label = m.display.replace("\n", " ")
+        cells = {"measure": label if m.label is None or m.label.split("\n")[0] == m.name else f"{label} ({m.name})",
+                 "observes": ", ".join(_names(model, [m.of])) if m.of else "",
+                 "data from": ", ".join(_names(model, [m.source])) if m.source else "",
+                 "stage": " ".join(stage.split()),
+                 **{k: t.text if t is not None else "" for k, t in
+                    (("target", m.target), ("green", m.green), ("lime", m.lime), ("yellow", m.yellow))},
+                 "DEAR": m.dear or "", "owners": ", ".join(m.owners)}
+        rows.append(tuple(cells[c] for c in keep))
     return rows
 
 
@@ -351,6 +395,12 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
         out += _roadmap_html(model, roadmap_parts(model, findings), pictures)
     if health is not None:
         out += _health_html(*health)
+    if model.measures:
+        out += ['<h2 id="measures">Measures</h2>', f'<p class="meta">{escape(MEASURES_WHY)}</p>',
+                '<table class="prep-measures"><thead><tr>'
+                + "".join(f"<th>{escape(c)}</th>" for c, _ in measure_columns(model)) + "</tr></thead><tbody>"]
+        out += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in measure_rows(model)]
+        out.append("</tbody></table>")
     out.append('<h2 id="findings">Findings</h2>')
     out.append(findings_table_html(findings, with_path=_has_files(model)) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
@@ -419,6 +469,11 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
         out += ["## Health", "", format_markdown(status, customer)]
         if picture_name is not None:
             out += [f"![health]({picture_name})", ""]
+    if model.measures:
+        head = [c for c, _ in measure_columns(model)]
+        out += ["## Measures", "", MEASURES_WHY, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in measure_rows(model)]
+        out.append("")
     out += ["## Findings", ""]
     out.append(findings_table_markdown(findings, with_path=_has_files(model)) if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
@@ -599,6 +654,10 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
         tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
                             "ends it (exit criteria) and how many findings are about its deliverables.",
                             ("stage", "deliverables", "exit criteria", "findings"), (16, 52, 24, 8), tuple(rows)))
+    if model.measures:
+        columns = measure_columns(model)
+        tables.append(Table("Measures", MEASURES_WHY, tuple(c for c, _ in columns), tuple(w for _, w in columns),
+                            tuple(measure_rows(model))))
     if findings is None:
         tables.append(Table("Findings", None, ("severity",), (1,), (),
                             "Lint is not available in this installation; no findings were computed."))
@@ -662,6 +721,8 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     if fmt not in ("html", "md", "pdf", "docx"):
         raise ValueError(f"unknown report format {fmt!r}; choose html, md, pdf or docx")
     findings = lint_findings(model)
+    if findings is not None and _has_files(model):
+        findings = _files_as_named_by_the_root(model, findings)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
     look = resolve_theme(theme)
     page_direction, direction = direction, direction or "LR"

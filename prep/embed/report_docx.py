@@ -39,6 +39,7 @@ from ..layouter.fonts import FONT_FAMILY
 
 DPI = 300.0
 TABLE_STYLE = "Table Grid"
+TABLE_TEXT_SIZE = 9   # pt: the Normal style, the tables' text
 HEADER_SHADE = "ECECEC"
 # the document's dates (core properties): fixed, so the same model gives the same bytes
 FIXED_DATE = (2000, 1, 1)
@@ -251,7 +252,7 @@ def _styles(doc) -> None:
     styles = doc.styles
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
         _east_asian(styles[name].element)
-    styles["Normal"].font.size = Pt(9)
+    styles["Normal"].font.size = Pt(TABLE_TEXT_SIZE)
     styles["Caption"].font.size = Pt(8)
     # headings take little room: a picture's page holds its heading, caption and picture
     for name, size in (("Heading 1", 13), ("Heading 2", 11)):
@@ -315,8 +316,11 @@ def _table(doc, table, page) -> None:
     grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     grid.style = doc.styles[TABLE_STYLE]
     grid.autofit = False
-    total = sum(table.widths)
-    widths = [Pt(page.inner_width * w / total) for w in table.widths]
+    # as the PDF report does: a column at least as wide as its widest word
+    # (a column's share alone broke "deployment" into "deploymen" / "t")
+    from .report_pdf import column_widths
+
+    widths = [Pt(w) for w in column_widths(_text_width(), table, page.inner_width)]
     for column, width in zip(grid.columns, widths):
         column.width = width
     header = grid.rows[0]
@@ -336,6 +340,27 @@ def _table(doc, table, page) -> None:
                 for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", HEADER_SHADE)):
                     shade.set(qn(key), value)
                 cell._tc.get_or_add_tcPr().append(shade)
+
+
+# Word's and LibreOffice's default cell margins (0.08 in a side) beyond the
+# PDF report's (CELL_PAD_X a side), and room for the header row's bold
+_CELL_MARGINS = 2 * 0.08 * 72
+_BOLD = 1.08
+
+
+def _text_width():
+    """The width in points of a text in a table cell (the Normal style's
+    9 pt of the embedded font), padded so that `column_widths`, which
+    pads by the PDF report's cell margins, leaves room for Word's."""
+    from fpdf import FPDF
+
+    from .report_pdf import CELL_PAD_X, font_file
+
+    pdf = FPDF(unit="pt")
+    pdf.add_font(FONT_FAMILY, "", font_file())
+    pdf.set_font(FONT_FAMILY, size=TABLE_TEXT_SIZE)
+    extra = _CELL_MARGINS - 2 * CELL_PAD_X
+    return lambda text: pdf.get_string_width(text) * _BOLD + extra
 
 
 def _drop_thumbnail(doc) -> None:

@@ -22,9 +22,10 @@ __all__ = ["DONE", "FORMATS", "NO_DATA", "CustomerStatus", "MeasureValue", "Read
            "format_status", "read_values", "status_view", "load_status", "named_customer"]
 
 
-def load_status(model, path: str) -> Status:
-    """The status of `model`'s customers from the data file at `path`."""
-    return evaluate(model, read_values(path, model), source=path)
+def load_status(model, path: str, notes: list | None = None) -> Status:
+    """The status of `model`'s customers from the data file at `path`;
+    `notes` (a list), when given, receives what the reader ignored."""
+    return evaluate(model, read_values(path, model, notes), source=path)
 
 
 def named_customer(status: Status, name: str, path: str) -> CustomerStatus:

@@ -9,7 +9,8 @@ measures of the stage reached (of every measure when done, or when the
 model has no stages); `None` when none of them has a value.
 
 Several readings of one measure for one customer: the one with the latest
-`date` counts (ISO dates compare as text), else the last in the file.
+`date` counts (the reader made each date ISO text, which compares as the
+dates do), else the last in the file.
 """
 
 from __future__ import annotations

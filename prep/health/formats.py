@@ -2,7 +2,7 @@
 terminal, JSON for scripts, Markdown for a report or a pull request.
 
 One customer (or `--customer NAME`): each measure with its stage, value,
-colour and target. Many: how many customers stand in each stage in each
+colour and target, and the date of the value when the data has dates. Many: how many customers stand in each stage in each
 colour. Names and labels come from the model and the data, so they are
 made inert for each output: control characters never reach a terminal, a
 `|` or a line break never breaks a Markdown table, `<` never becomes HTML.
@@ -54,6 +54,16 @@ def _measure_rows(status: Status, c: CustomerStatus):
             yield model.stage_of(m.of) if m.of is not None and model.stages else None, m, c.values.get(name)
 
 
+def _dated(c: CustomerStatus) -> bool:
+    """Whether the data dates this customer's values: then each measure's
+    row says as of when (a value from October is not this week's)."""
+    return any(v.date for v in c.values.values())
+
+
+def _as_of(v) -> str:
+    return v.date if v is not None and v.date else "-"
+
+
 def _stage_label(status: Status, stage: str | None) -> str:
     if stage is None or stage == "-":
         return "-"
@@ -69,11 +79,13 @@ def format_text(status: Status, customer: CustomerStatus | None = None) -> str:
         head = [f"customer: {_plain(c.name)}" if c.customer is not None else f"data: {_plain(status.source)}",
                 f"stage reached: {_plain(_stage_label(status, c.stage))}",
                 f"health: {c.health or NO_DATA}"]
-        rows = [("stage", "measure", "value", "colour", "target")]
+        dated = _dated(c)
+        rows = [("stage", "measure", "value", "colour", "target", *(["as of"] if dated else []))]
         for stage, m, v in _measure_rows(status, c):
             rows.append((_plain(stage or "-"), _plain(m.display), _plain(v.text) if v is not None else "-",
                          (v.colour or "-") if v is not None else NO_DATA,
-                         m.target.text if m.target is not None else "-"))
+                         m.target.text if m.target is not None else "-",
+                         *([_plain(_as_of(v))] if dated else [])))
         return "\n".join(head + _table(rows)) + "\n"
     counts = status.counts()
     n = len(status.customers)
@@ -114,13 +126,16 @@ def format_markdown(status: Status, customer: CustomerStatus | None = None) -> s
     cell = markdown_cell
     if customer is not None or len(status.customers) == 1:
         c = customer or status.customers[0]
+        dated = _dated(c)
         out = [f"**{cell(c.name) if c.customer is not None else cell(status.source)}**: stage reached "
                f"{cell(_stage_label(status, c.stage))}, health **{c.health or NO_DATA}**", "",
-               "| stage | measure | value | colour | target |", "|---|---|---:|---|---|"]
+               "| stage | measure | value | colour | target |" + (" as of |" if dated else ""),
+               "|---|---|---:|---|---|" + ("---|" if dated else "")]
         for stage, m, v in _measure_rows(status, c):
             out.append(f"| {cell(stage or '-')} | {cell(m.display)} | {cell(v.text) if v is not None else '-'} | "
                        f"{(v.colour or '-') if v is not None else NO_DATA} | "
-                       f"{cell(m.target.text) if m.target is not None else '-'} |")
+                       f"{cell(m.target.text) if m.target is not None else '-'} |"
+                       + (f" {cell(_as_of(v))} |" if dated else ""))
         return "\n".join(out) + "\n"
     counts = status.counts()
     out = [f"{len(status.customers)} customers of {cell(status.source)} by the stage reached and health", "",
@@ -154,12 +169,13 @@ def format_html(status: Status, customer: CustomerStatus | None = None) -> str:
         out = [f'<p class="meta"><strong>{who}</strong>: stage reached {escape(_stage_label(status, c.stage))}, '
                f"health <strong>{escape(c.health or NO_DATA)}</strong></p>",
                '<table class="prep-status"><thead><tr><th>stage</th><th>measure</th><th>value</th><th>colour</th>'
-               "<th>target</th></tr></thead><tbody>"]
+               "<th>target</th>" + ("<th>as of</th>" if _dated(c) else "") + "</tr></thead><tbody>"]
         for stage, m, v in _measure_rows(status, c):
             out.append(f"<tr><td>{escape(stage or '-')}</td><td>{escape(_one_line(m.display))}</td>"
                        f"<td>{escape(v.text) if v is not None else '-'}</td>"
                        + colour_cell(v.colour if v is not None else None)
-                       + f"<td>{escape(m.target.text) if m.target is not None else '-'}</td></tr>")
+                       + f"<td>{escape(m.target.text) if m.target is not None else '-'}</td>"
+                       + (f"<td>{escape(_as_of(v))}</td>" if _dated(c) else "") + "</tr>")
         return "\n".join(out + ["</tbody></table>"])
     counts = status.counts()
     out = [f'<p class="meta">{len(status.customers)} customers of {escape(status.source)} by the stage reached '

@@ -41,6 +41,33 @@ class Span(NamedTuple):
         return Span(self.path, self.line, self.column, other.end_line, other.end_column)
 
 
+class CellSpan(Span):
+    """A Span whose place is a cell of a workbook: `path` is
+    `book.xlsx:Sheet!C7` and `line`/`column` are the cell's row and column
+    (1-based). The catalogue's import and `prep status --data x.xlsx` say
+    where a problem is so."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return self.path
+
+
+def column_letter(column: int) -> str:
+    """1 -> A, 27 -> AA."""
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def cell_span(path: str, sheet: str | None, row: int, column: int) -> CellSpan:
+    ref = f"{column_letter(column)}{row}" if column else f"row {row}"
+    place = f"{path}:{sheet}!{ref}" if sheet is not None else f"{path}:{ref}"
+    return CellSpan(place, row, max(column, 1), row, max(column, 1) + 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Related:
     """A second place a diagnostic refers to (e.g. the first declaration)."""

@@ -168,8 +168,14 @@ class Stage:
         return self.label if self.label is not None else self.name
 
 
-_COMPARISON = {">=": ">=", "=>": ">=", "≥": ">=", ">": ">", "<=": "<=", "=<": "<=", "≤": "<=", "<": "<"}
-_THRESHOLD = re.compile(r"\s*(>=|=>|<=|=<|>|<|≥|≤)?\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S(?:.*\S)?)?\s*")
+# ≧ and ≦ are what a Japanese input method writes for "以上" and "以下"
+_COMPARISON = {">=": ">=", "=>": ">=", "≥": ">=", "≧": ">=", ">": ">", "<=": "<=", "=<": "<=", "≤": "<=",
+               "≦": "<=", "<": "<"}
+_THRESHOLD = re.compile(r"\s*(>=|=>|<=|=<|>|<|≥|≤|≧|≦)?\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S(?:.*\S)?)?\s*")
+# the comparison written after the number, in Japanese: 60%以上 (at least), 14日以下 (at most),
+# 3日未満 (below), 4.5超 (above)
+_AFTER = {"以上": ">=", "以下": "<=", "未満": "<", "超": ">"}
+_AFTER_ENDS = "上下満超"   # their last characters: a quick test (prep status reads 200,000 values)
 _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
@@ -197,22 +203,31 @@ class Threshold:
 
 
 def parse_threshold(text: str) -> Threshold | None:
-    """`">= 60%"`, `"≥６０％"` (full width is read as half width), `"< 3 days"`,
-    `"60"`; None when it is not a comparison and a number."""
+    """`">= 60%"`, `"≥６０％"` (full width is read as half width), `"≧60%"`,
+    `"60%以上"` (the comparison after the number: 以上, 以下, 未満, 超),
+    `"< 3 days"`, `"60"`; None when it is not a comparison and a number."""
     m = _THRESHOLD.fullmatch(unicodedata.normalize("NFKC", text))
     if m is None:
         return None
     unit = m.group(3) or ""
-    if any(c.isdigit() or c in "<>=≤≥" for c in unit):
+    op = _COMPARISON.get(m.group(1)) if m.group(1) else None
+    if unit and unit[-1] in _AFTER_ENDS:
+        for word, after in _AFTER.items():
+            if unit.endswith(word):
+                if op is not None and op != after:
+                    return None   # ">= 60%未満" says two things
+                op, unit = after, unit[:-len(word)].rstrip()
+                break
+    if any(c.isdigit() or c in "<>=≤≥≧≦" for c in unit):
         return None
-    return Threshold(_COMPARISON.get(m.group(1) or ">=", ">="), float(m.group(2)), unit, text)
+    return Threshold(op or ">=", float(m.group(2)), unit, text)
 
 
 def parse_number(text: str) -> tuple[float, str] | None:
     """A measured value as data gives it: `62`, `62%`, `６２％`, `3.5 days`,
     `1,200`: (number, unit), or None."""
     plain = unicodedata.normalize("NFKC", str(text)).replace(",", "").strip()
-    if not plain or plain[0] in "<>=≥≤":
+    if not plain or plain[0] in "<>=≥≤≧≦" or plain[-1] in _AFTER_ENDS:
         return None
     t = parse_threshold(plain)
     return None if t is None else (t.value, t.unit)

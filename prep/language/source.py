@@ -92,8 +92,10 @@ def decode_source(data: bytes, path: str = "<string>") -> str:
         kind = _other_format(data)
         if kind is not None:
             text_like = data[:1] in (b"<", b"{") or data[:1].isspace()
+            workbook = str(path).lower().endswith((".xlsx", ".xlsm"))
             raise _error(path, f"this is {kind}, not a .prep model",
-                         "check the file name: a model is a UTF-8 text file such as `process.prep`",
+                         f"a deliverable catalogue becomes a model with `prep import {path} -o model.prep`"
+                         if workbook else "check the file name: a model is a UTF-8 text file such as `process.prep`",
                          shown=_first_line(data.decode("utf-8", "replace"))[: 80 if text_like else 8])
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -352,19 +353,33 @@ def _take(findings, indices: list[int]) -> list[Diagnostic]:
 
 def _value(v) -> str:
     if isinstance(v, list):
-        return "[" + ", ".join(v) + "]" if v else "(none)"
+        return "[" + ", ".join(_one_line(x) for x in v) + "]" if v else "(none)"
     if v is None:
         return "(none)"
     if isinstance(v, bool):
         return "yes" if v else "no"
-    return str(v)
+    return _one_line(str(v))
+
+
+_UNSEEN = re.compile(r"[\n\r\t]")
+
+
+def _one_line(text: str) -> str:
+    """A text on one line of the change list, as the model writes it: a
+    label "事例\nCase study" (every example's labels have two lines) broke
+    the list's line in two, the second line looking like a line of its
+    own; such a text is shown quoted, its line break as \\n."""
+    if _UNSEEN.search(text) is None:
+        return text
+    return '"' + (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+                  .replace("\t", "\\t")) + '"'
 
 
 def _relation_text(r) -> str:
     text = f"{r.source} {r.arrow} {r.target}"
     extras = []
     if r.note:
-        extras.append(f"note: {r.note}")
+        extras.append(f"note: {_one_line(r.note)}")
     if r.stage:
         extras.append(f"stage: {r.stage}")
     if r.owners:
