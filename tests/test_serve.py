@@ -193,6 +193,44 @@ def test_the_event_stream_sends_each_save_and_located_errors(running):
     assert status == 200 and '"name":"d"' in body.decode()
 
 
+def test_a_page_of_an_earlier_run_gets_this_run_s_picture_at_once(running):
+    """A tab open across a restart of prep serve reconnects with the serial
+    of the run it was served by; the new run counts from 1 again, so a
+    higher serial of another run must not hold back its pictures (it did:
+    the tab said "live" and showed the old picture, saves and all). Each
+    event carries an id (run:serial), so a reconnection to the same run
+    (Last-Event-ID) is sent only what is newer."""
+    server, preview, src = running
+    page = get(server, "/")[2].decode()
+    assert f'"run":"{preview.run}"' in page
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/events?since=7&run=1234abcd")  # a page of the last run, seven saves in
+    r = conn.getresponse()
+    lines = []
+    while not lines or lines[-1] != "":
+        lines.append(r.fp.readline().decode("utf-8").rstrip("\n"))
+        if lines[-1] == "" and len(lines) == 2:  # the `retry:` preamble
+            lines = []
+    conn.close()
+    assert lines[0] == f"id: {preview.run}:{preview.model_serial}" and lines[1] == "event: model", lines[:2]
+    assert '"name":"kh"' in lines[2]
+    # the same run at the same serial, by query or by Last-Event-ID: nothing
+    # new, so nothing but the preamble arrives
+    for path, headers in ((f"/events?since={preview.model_serial}&run={preview.run}", {}),
+                          ("/events?since=0&run=1234abcd", {"Last-Event-ID": f"{preview.run}:{preview.model_serial}"})):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n{extra}\r\n".encode())
+            s.settimeout(1.0)
+            data = b""
+            try:
+                while chunk := s.recv(65536):
+                    data += chunk
+            except socket.timeout:
+                pass
+        assert b"200 OK" in data and b"event:" not in data, (path, data[-300:])
+
+
 def test_default_port_taken_picks_a_free_one(tmp_path, monkeypatch):
     src = tmp_path / "m.prep"
     src.write_text(MODEL, encoding="utf-8")

@@ -4,6 +4,7 @@ and see it, located, over the last good picture; fix it again."""
 
 from __future__ import annotations
 
+import socket
 from contextlib import contextmanager
 
 import pytest
@@ -216,3 +217,46 @@ def test_a_save_keeps_the_findings_it_did_not_change(browser, tmp_path):  # noqa
             items[i].click()
             assert browser.execute_script("return prepViewer.selected()") == data["findings"][i]["subject"]
             assert "prep-current" in items[i].get_attribute("class")
+
+
+def test_a_tab_open_across_a_restart_follows_the_new_server(browser, tmp_path):  # noqa: F811
+    """Stop prep serve, save while it is stopped, start it again on the same
+    port (a change of options, say): the open tab reconnects and shows the
+    model as it is now, then follows the next save. It showed the old
+    picture under "live" and ignored saves: it asked for renders newer than
+    the serial it was served with, and the new run counts from 1 again."""
+    from test_serve import start, stop
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", port], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        for i in range(3):  # three saves, then the page is loaded again: served at the fourth render
+            src.write_text(MODEL + f"c -> 版{i}\n", encoding="utf-8")
+            wait_for(browser, f"return document.documentElement.getAttribute('data-prep-version') === '{i + 2}'")
+        browser.refresh()
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert "版2" in picture_names(browser) and version(browser) == 1
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
+    wait_for(browser, "return document.getElementById('prep-status').textContent.startsWith('disconnected')")
+    src.write_text(MODEL + "c -> 停止中\n", encoding="utf-8")  # saved while no server runs
+    proc = start(["m.prep", "--no-open", "--port", port], tmp_path)
+    try:
+        wait_for_url(proc)
+        wait_for(browser, "return Array.from(document.querySelectorAll('#prep-picture g.node text'))"
+                          ".some(t => t.textContent === '停止中')")
+        src.write_text(MODEL + "c -> 再開後\n", encoding="utf-8")
+        wait_for(browser, "return Array.from(document.querySelectorAll('#prep-picture g.node text'))"
+                          ".some(t => t.textContent === '再開後')")
+        assert browser.execute_script("return document.getElementById('prep-status').textContent") == "live"
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err

@@ -533,7 +533,10 @@
   }
   function listen() {
     if (!settings.live || !window.EventSource) return;
-    var events = new EventSource("events?since=" + encodeURIComponent(String(settings.serial || 0)));
+    // the run names the server's start: a page open across a restart of
+    // prep serve gets the new run's picture (its serials count from 1 again)
+    var events = new EventSource("events?since=" + encodeURIComponent(String(settings.serial || 0)) +
+                                 (settings.run ? "&run=" + encodeURIComponent(settings.run) : ""));
     events.addEventListener("model", function (e) {
       api.receivedAt = Date.now();
       load(JSON.parse(e.data));
