@@ -428,7 +428,13 @@ def did_change(ls: PrepServer, params: lsp.DidChangeTextDocumentParams):
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: PrepServer, params: lsp.DidSaveTextDocumentParams):
-    ls.schedule(params.text_document.uri, 0)
+    uri = params.text_document.uri
+    if ls.checked_with.get(uri) is None:
+        # a file checked on its own, saved: it may be new on disk, a part a
+        # root's glob now matches (`include "teams/*.prep"`); find the roots
+        # again, as a client that watches files would have made the server do
+        ls.project.forget()
+    ls.schedule(uri, 0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
