@@ -231,6 +231,27 @@ def test_a_page_of_an_earlier_run_gets_this_run_s_picture_at_once(running):
         assert b"200 OK" in data and b"event:" not in data, (path, data[-300:])
 
 
+def test_a_problem_says_where_its_carets_point_in_utf16_units(running):
+    """The page places each caret by the characters it marks (a kanji is two
+    terminal columns, not two letters of the page's font): the problem
+    event carries [caret line, start, end] in the line above, in the UTF-16
+    units the page's script counts (𠮷 is two)."""
+    from prep.serve.server import caret_marks
+
+    server, preview, src = running
+    src.write_text(MODEL + "𠮷野家, 価格表 => 受注\n", encoding="utf-8")
+    text = preview.rebuild()
+    [(name, data)] = read_events(server, preview.model_serial, 1)
+    assert name == "problem" and data["text"] == text
+    lines = text.split("\n")
+    [[i, start, end]] = data["marks"]
+    assert lines[i].strip() == "^^" and lines[i - 1].encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le") == "=>"
+    assert start == len("  𠮷野家, 価格表 ".encode("utf-16-le")) // 2
+    # a caret under a wide name covers the name; text without carets has no marks
+    assert caret_marks("x:1:1: error\n  見積 -> a\n  ^^^^") == [[2, 2, 4]]
+    assert caret_marks("x: error: no such file\n  hint: check it") == []
+
+
 def test_default_port_taken_picks_a_free_one(tmp_path, monkeypatch):
     src = tmp_path / "m.prep"
     src.write_text(MODEL, encoding="utf-8")

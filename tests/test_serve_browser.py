@@ -260,3 +260,49 @@ def test_a_tab_open_across_a_restart_follows_the_new_server(browser, tmp_path): 
     finally:
         code, err = stop(proc)
     assert code == 0 and "Traceback" not in err
+
+
+CARET_AND_MARK = """
+const box = document.getElementById('prep-error'), token = arguments[0];
+const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+const nodes = []; let text = '';
+while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.textContent; }
+function rect(start, end) {  // the box of text[start, end) on the page
+  const r = document.createRange();
+  for (const [n, at] of nodes) {
+    const len = n.textContent.length;
+    if (start >= at && start < at + len) r.setStart(n, start - at);
+    if (end > at && end <= at + len) r.setEnd(n, end - at);
+  }
+  return r.getBoundingClientRect();
+}
+const caret = text.indexOf('^'), carets = text.slice(caret).match(/^\\^+/)[0].length;
+const mark = text.lastIndexOf(token, caret);
+const line = text.lastIndexOf('\\n', mark) + 1;
+return {token: rect(mark, mark + token.length).left, caret: rect(caret, caret + 1).left,
+        line: rect(line, line + 1).left, carets: carets};
+"""
+
+
+@pytest.mark.parametrize("bad, token", [("提案書, 価格表 => 受注", "=>"), ("提案書, 価格表 -> 受注 -> = 請求", "="),
+                                        ("𠮷野家の見積, 価格表 -> 受注 ]", "]")])
+def test_the_caret_of_an_error_points_at_its_place_under_japanese_text(browser, tmp_path, bad, token):  # noqa: F811
+    """The error over the picture quotes the line and puts a caret under the
+    place, as the terminal does; the terminal draws a kanji two columns
+    wide, the page's font does not (a kanji is about 1.7 Latin letters of
+    ui-monospace, or of any font), so the caret stood to the right of its
+    place by a letter or more per kanji before it. It now stands under it,
+    and the place itself is marked in the quoted line."""
+    with served(tmp_path) as (src, url):
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        src.write_text(MODEL + bad + "\n", encoding="utf-8")
+        wait_for(browser, "return !document.getElementById('prep-error').hidden")
+        text = by_id(browser, "prep-error").text
+        assert "m.prep:5:" in text and bad in text and "^" in text, text
+        at = browser.execute_script(CARET_AND_MARK, token)
+        assert at["token"] > at["line"] + 50  # the place is well inside the line
+        assert abs(at["caret"] - at["token"]) < 1.5, at
+        marked = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#prep-error .prep-mark')).map(e => e.textContent)")
+        assert marked == [token]

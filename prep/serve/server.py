@@ -129,7 +129,8 @@ class Preview:
             self.serial += 1
             self.problem_serial = self.serial
             self.problem_text = text
-            self.problem_json = json.dumps({"text": text, "serial": self.serial}, ensure_ascii=False)
+            self.problem_json = json.dumps({"text": text, "serial": self.serial, "marks": caret_marks(text)},
+                                           ensure_ascii=False)
             self.changed.notify_all()
         return text
 
@@ -160,6 +161,36 @@ class Preview:
 
             self.changed.wait_for(lambda: self.closed or pending(), timeout=timeout)
             return None if self.closed else pending()
+
+
+def caret_marks(text: str) -> list[list[int]]:
+    """Where the carets of a problem's text point: [index of the caret
+    line, start, end] with start and end the place in the line above it
+    (UTF-16 units, as the page's script counts). The text aligns carets
+    for a terminal, where a kanji takes two columns; no font of the page
+    draws it so, so the page places each caret by the characters it marks."""
+    from ..language.diagnostics import _pad, display_width
+
+    lines = text.split("\n")
+    marks = []
+    for i in range(1, len(lines)):
+        caret = lines[i].rstrip()
+        carets = len(caret) - len(caret.rstrip("^"))
+        pad = caret[: len(caret) - carets]
+        source = lines[i - 1]
+        if not carets or pad.strip() or not source.startswith("  ") or not pad.startswith("  "):
+            continue
+        start = next((k for k in range(len(source) + 1) if _pad(source[:k]) == pad), None)
+        if start is None or start >= len(source):
+            continue
+        end = start + 1
+        while end < len(source) and display_width(source[start:end]) < carets:
+            end += 1
+        def units(k: int) -> int:
+            return len(source[:k].encode("utf-16-le")) // 2
+
+        marks.append([i, units(start), units(end)])
+    return marks
 
 
 class Handler(BaseHTTPRequestHandler):

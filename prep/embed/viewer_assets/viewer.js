@@ -505,9 +505,39 @@
   }
 
   /* ---------- problems and live updates ---------- */
-  function showProblem(text) {
-    ui.error.textContent = text;
+  /* a problem's text, as the terminal shows it; `marks` ([caret line,
+     start, end] of the place in the line above it) put each caret under
+     its place: the text pads carets for a terminal, where a kanji is two
+     columns wide, and no font of the page draws it so */
+  function showProblem(text, marks) {
+    clear(ui.error);
+    var lines = String(text).split("\n"), at = new Map(), marked = new Map(), pads = [];
+    (marks || []).forEach(function (m) { at.set(m[0], m); });
+    lines.forEach(function (line, i) {
+      if (i) ui.error.appendChild(document.createTextNode("\n"));
+      var below = at.get(i + 1), caret = at.get(i);
+      if (below && below[2] <= line.length) {  // the quoted line: its place marked
+        ui.error.appendChild(document.createTextNode(line.slice(0, below[1])));
+        var mark = h("span", {"class": "prep-mark"}, line.slice(below[1], below[2]));
+        ui.error.appendChild(mark);
+        ui.error.appendChild(document.createTextNode(line.slice(below[2])));
+        marked.set(i + 1, mark);
+      } else if (caret && marked.has(i)) {  // its carets: the padding as wide as the text before the place
+        var pad = /^\s*/.exec(line)[0], carets = line.slice(pad.length);
+        var padding = h("span", {"class": "prep-pad"}, pad), hat = h("span", {"class": "prep-carets"}, carets);
+        ui.error.appendChild(padding);
+        ui.error.appendChild(hat);
+        pads.push([padding, hat, marked.get(i)]);
+      } else {
+        ui.error.appendChild(document.createTextNode(line));
+      }
+    });
     ui.error.hidden = false;
+    pads.forEach(function (p) {
+      var place = p[2].getBoundingClientRect(), start = p[0].getBoundingClientRect().left;
+      p[0].style.width = Math.max(0, place.left - start) + "px";
+      p[1].style.minWidth = place.width + "px";
+    });
   }
   function load(d) {
     data = d;
@@ -544,7 +574,7 @@
     });
     events.addEventListener("problem", function (e) {
       var p = JSON.parse(e.data);
-      showProblem(p.text);
+      showProblem(p.text, p.marks);
       ui.status.textContent = "error: the last good picture is shown";
       document.documentElement.setAttribute("data-prep-problem", String(p.serial));
     });
