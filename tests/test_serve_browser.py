@@ -306,3 +306,39 @@ def test_the_caret_of_an_error_points_at_its_place_under_japanese_text(browser, 
         marked = browser.execute_script(
             "return Array.from(document.querySelectorAll('#prep-error .prep-mark')).map(e => e.textContent)")
         assert marked == [token]
+
+
+IN_VIEW = """
+const c = document.getElementById('prep-canvas').getBoundingClientRect();
+return Array.from(document.querySelectorAll('#prep-picture g.node')).filter(g => {
+  const r = g.getBoundingClientRect();
+  return !(r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1 && r.bottom <= c.bottom + 1);
+}).map(g => g.querySelector('text').textContent);
+"""
+
+
+def test_a_picture_nobody_zoomed_is_fitted_again_so_new_boxes_show(browser, tmp_path):  # noqa: F811
+    """Open the preview and only edit: each new picture is fitted, so the
+    boxes a save adds are on screen. The first picture's fit was kept as if
+    the reader had chosen it, and a chain of new deliverables ran off the
+    right edge: the page looked as if the save had not arrived. A view the
+    reader zoomed or panned stays (test_live_edit_error_and_fix)."""
+    with served(tmp_path) as (src, url):
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert browser.execute_script(IN_VIEW) == []
+        src.write_text(MODEL + "".join(f"{x}, kh -> {y}\n" for x, y in zip("cdefgh", "defghi")), encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        assert "i" in picture_names(browser)
+        assert browser.execute_script(IN_VIEW) == []
+        # zoomed in by the reader: that view stays through the next save
+        by_id(browser, "prep-canvas").send_keys("+")
+        view = browser.execute_script("return prepViewer.view()")
+        src.write_text(MODEL + "".join(f"{x}, kh -> {y}\n" for x, y in zip("cdefghi", "defghij")), encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '3'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
+        # Fit, then a save: fitted again
+        by_id(browser, "prep-fit").click()
+        src.write_text(MODEL + "".join(f"{x}, kh -> {y}\n" for x, y in zip("cdefghij", "defghijk")), encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '4'")
+        assert browser.execute_script(IN_VIEW) == []

@@ -242,7 +242,19 @@
   var pz = null;  // made once the page is built
   function size() { return pz.size(); }
   function applyView() { pz.apply(); }
-  function fit() { pz.fit(); }
+  /* the view fit() gave, while nobody has zoomed or panned since: a new
+     picture is then fitted again (its new boxes show), while a view the
+     reader chose stays as it is */
+  var fitted = null;
+  function fit() {
+    pz.fit();
+    var v = pz.state.view;
+    fitted = v && {x: v.x, y: v.y, w: v.w, h: v.h};
+  }
+  function untouched() {
+    var v = pz.state.view;
+    return !!(fitted && v && v.x === fitted.x && v.y === fitted.y && v.w === fitted.w && v.h === fitted.h);
+  }
   function zoomAt(px, py, factor) { pz.zoomAt(px, py, factor); }
   function panBy(dx, dy) { pz.panBy(dx, dy); }
   function centreOn(name) {
@@ -545,7 +557,7 @@
     ui.title.textContent = d.title;
     document.title = d.title;
     if (!showPicture(d)) return;
-    if (!pz.state.view) fit(); else applyView();
+    if (!pz.state.view || untouched()) fit(); else applyView();
     setupStages();
     if (state.selected !== null && !idx.byName.has(state.selected)) state.selected = null;
     if (state.finding !== null && state.finding >= d.findings.length) state.finding = null;
