@@ -342,3 +342,30 @@ def test_a_picture_nobody_zoomed_is_fitted_again_so_new_boxes_show(browser, tmp_
         src.write_text(MODEL + "".join(f"{x}, kh -> {y}\n" for x, y in zip("cdefghij", "defghijk")), encoding="utf-8")
         wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '4'")
         assert browser.execute_script(IN_VIEW) == []
+
+
+def test_a_model_broken_at_start_shows_its_error_and_no_picture_then_the_first_good_one(browser, tmp_path):  # noqa: F811
+    """prep serve started on a model that does not read: the page shows the
+    error (file, line, caret) and says that there is no picture yet (it
+    said "the last good picture is shown" over an empty canvas); the first
+    good save brings the picture and clears both."""
+    from test_serve import start, stop
+
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL + "提案書 => 受注\n", encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return !document.getElementById('prep-error').hidden")
+        assert "m.prep:5:" in by_id(browser, "prep-error").text
+        status = browser.execute_script("return document.getElementById('prep-status').textContent")
+        assert status == "error: no picture until the model can be read", status
+        assert browser.execute_script("return document.getElementById('prep-picture')") is None
+        src.write_text(MODEL + "提案書 -> 受注\n", encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '1'")
+        assert "受注" in picture_names(browser) and not by_id(browser, "prep-error").is_displayed()
+        assert browser.execute_script("return document.getElementById('prep-status').textContent") == "live"
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err

@@ -587,7 +587,8 @@
     events.addEventListener("problem", function (e) {
       var p = JSON.parse(e.data);
       showProblem(p.text, p.marks);
-      ui.status.textContent = "error: the last good picture is shown";
+      ui.status.textContent = data ? "error: the last good picture is shown"
+                                   : "error: no picture until the model can be read";
       document.documentElement.setAttribute("data-prep-problem", String(p.serial));
     });
     events.addEventListener("open", function () { ui.status.textContent = "live"; });
