@@ -129,7 +129,11 @@ class Preview:
             self.serial += 1
             self.problem_serial = self.serial
             self.problem_text = text
-            self.problem_json = json.dumps({"text": text, "serial": self.serial, "marks": caret_marks(text)},
+            try:
+                marks = caret_marks(text)
+            except Exception:  # noqa: BLE001 - only where the carets stand: the text is shown anyway
+                marks = []
+            self.problem_json = json.dumps({"text": text, "serial": self.serial, "marks": marks},
                                            ensure_ascii=False)
             self.changed.notify_all()
         return text
@@ -180,7 +184,8 @@ def caret_marks(text: str) -> list[list[int]]:
         source = lines[i - 1]
         if not carets or pad.strip() or not source.startswith("  ") or not pad.startswith("  "):
             continue
-        start = next((k for k in range(len(source) + 1) if _pad(source[:k]) == pad), None)
+        # the last place as wide as the padding: a combining mark belongs to the letter before it
+        start = max((k for k in range(len(source) + 1) if _pad(source[:k]) == pad), default=None)
         if start is None or start >= len(source):
             continue
         end = start + 1
