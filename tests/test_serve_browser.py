@@ -369,3 +369,38 @@ def test_a_model_broken_at_start_shows_its_error_and_no_picture_then_the_first_g
     finally:
         code, err = stop(proc)
     assert code == 0 and "Traceback" not in err
+
+
+def test_a_reload_of_the_tab_keeps_the_view_and_the_selection(browser, tmp_path):  # noqa: F811
+    """F5 (or the browser restoring the tab) on the live page: the zoom and
+    pan, the selection, the search and the overlay stay, as they do through
+    a save; they were lost (the picture fitted again, nothing selected). A
+    view nobody moved is fitted again, to the window as it is now."""
+    with served(tmp_path) as (src, url):
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        fitted = browser.execute_script("return prepViewer.view()")
+        browser.refresh()
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(fitted)
+        canvas = by_id(browser, "prep-canvas")
+        canvas.send_keys("+")
+        canvas.send_keys("+")
+        data = browser.execute_script("return prepViewer.data()")
+        node(browser, data, "b").click()
+        by_id(browser, "prep-overlay").click()
+        by_id(browser, "prep-search").send_keys("k")
+        view = browser.execute_script("return prepViewer.view()")
+        assert view != pytest.approx(fitted)
+        browser.refresh()
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
+        assert browser.execute_script("return prepViewer.selected()") == "b"
+        assert by_id(browser, "prep-details-label").text == "b"
+        assert by_id(browser, "prep-overlay").is_selected()
+        assert by_id(browser, "prep-search").get_attribute("value") == "k"
+        # and the next save keeps them too
+        src.write_text(MODEL + "c -> d\n", encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
+        assert browser.execute_script("return prepViewer.selected()") == "b"

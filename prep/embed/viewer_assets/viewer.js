@@ -620,6 +620,33 @@
   ui.stage.addEventListener("input", function () { state.stage = parseInt(ui.stage.value, 10); showStageName(); paint(); });
   ui.fit.addEventListener("click", fit);
   bindKeys();
+  remember();
   if (data) load(data); else renderDetails();
   listen();
+
+  /* prep serve: a reload of the tab (F5, or the browser restoring it) keeps
+     the view, the selection, the search and the overlay, as a save does:
+     kept for this tab only (sessionStorage) when it is left, read when it
+     loads again. A view nobody moved from its fit is fitted again. */
+  function remember() {
+    if (!settings.live) return;
+    var key = "prep-serve-view:" + location.pathname, kept = null;
+    try { kept = JSON.parse(window.sessionStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+    if (kept && typeof kept === "object") {
+      var v = kept.view;
+      if (v && [v.x, v.y, v.w, v.h].every(function (n) { return typeof n === "number" && isFinite(n); }) && v.w > 0 && v.h > 0)
+        pz.state.view = {x: v.x, y: v.y, w: v.w, h: v.h};
+      if (typeof kept.selected === "string") state.selected = kept.selected;
+      if (typeof kept.query === "string") { state.query = kept.query; ui.search.value = kept.query; }
+      if (typeof kept.overlay === "boolean") { state.overlay = kept.overlay; ui.overlay.checked = kept.overlay; }
+    }
+    window.addEventListener("pagehide", function () {
+      var v = pz.state.view;
+      try {
+        window.sessionStorage.setItem(key, JSON.stringify({
+          view: v && !untouched() ? {x: v.x, y: v.y, w: v.w, h: v.h} : null,
+          selected: state.selected, query: state.query, overlay: state.overlay}));
+      } catch (e) { /* storage off or full: a reload fits the picture, as before */ }
+    });
+  }
 })();
