@@ -175,6 +175,9 @@ def caret_marks(text: str) -> list[list[int]]:
     draws it so, so the page places each caret by the characters it marks."""
     from ..language.diagnostics import _pad, display_width
 
+    def units(source: str, k: int) -> int:
+        return len(source[:k].encode("utf-16-le")) // 2
+
     lines = text.split("\n")
     marks = []
     for i in range(1, len(lines)):
@@ -191,10 +194,7 @@ def caret_marks(text: str) -> list[list[int]]:
         end = start + 1
         while end < len(source) and display_width(source[start:end]) < carets:
             end += 1
-        def units(k: int) -> int:
-            return len(source[:k].encode("utf-16-le")) // 2
-
-        marks.append([i, units(start), units(end)])
+        marks.append([i, units(source, start), units(source, end)])
     return marks
 
 

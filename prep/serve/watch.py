@@ -11,9 +11,10 @@ reaches (`reached_paths`) and, for each glob include, the folder the glob
 searches: a new file there that the glob matches is a change too (it joins
 the model), and so is the creation of a file a plain include names but that
 is missing (the page shows that error until then), also in a folder that is
-not there yet (the nearest folder above it is watched for its creation). After each change the list is made again, since an edit may
-add or remove an include; when the folders to watch differ, the watch is
-started again on the new ones. A model without includes watches exactly
+not there yet (the nearest folder above it is watched for its creation).
+After each change the list is made again, since an edit may add or remove
+an include; when the folders to watch differ, the watch is started again on
+the new ones. A model without includes watches exactly
 what it always did.
 """
 
