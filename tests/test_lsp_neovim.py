@@ -83,6 +83,7 @@ def run_neovim(nvim: str, work: Path, encoding: str) -> dict:
     (work / "model.prep").write_text(MODEL, encoding="utf-8")
     (work / "formatted.prep").write_text("a, b -> c\n", encoding="utf-8")
     (work / "empty.prep").write_text("", encoding="utf-8")
+    (work / "crlf.prep").write_bytes(b"a, b -> c\r\n")  # formatted, with Windows line endings
     (work / "ws").mkdir()
     for name, text in {"prep.toml": "", "main.prep": WS_MAIN, "sales.prep": WS_SALES,
                        "delivery.prep": WS_DELIVERY}.items():
@@ -159,7 +160,7 @@ def test_rename_refused_with_a_message_then_done(seen):
 
 def test_formatting_tidies_and_leaves_tidy_and_empty_files_unmodified(seen):
     assert seen["after_format"][3] == '𠮷野家, 単価表 -> "見積書 v2"'
-    for name in ("formatted.prep", "empty.prep"):
+    for name in ("formatted.prep", "empty.prep", "crlf.prep"):
         assert seen["untouched"][name] == {"result": [], "modified": False}, name
 
 

@@ -89,7 +89,10 @@ def test_a_notification_with_invalid_params_is_logged_as_a_warning_only(tmp_path
     assert client.stderr == "", client.stderr
 
 
-@pytest.mark.parametrize("text", ["", "\n", "a -> b\n", "deliverable 𠮷 \"𠮷野家\" [external]\n𠮷 -> 見積書\n"])
+@pytest.mark.parametrize("text", ["", "\n", "a -> b\n", "deliverable 𠮷 \"𠮷野家\" [external]\n𠮷 -> 見積書\n",
+                                  # a Windows file: its line endings are the editor's to keep (Neovim's
+                                  # fileformat=dos, VS Code's EOL), not a change to make
+                                  "a -> b\r\n", "deliverable 𠮷 \"𠮷野家\" [external]\r\n𠮷 -> 見積書\r\n"])
 def test_formatting_an_empty_or_formatted_document_changes_nothing(server, text):
     uri = "file:///nowhere/fmt.prep"
     server.open(uri, text)
@@ -98,9 +101,10 @@ def test_formatting_an_empty_or_formatted_document_changes_nothing(server, text)
     assert reply.get("result") in ([], None), reply
 
 
-def test_formatting_still_fixes_what_needs_it(server):
+@pytest.mark.parametrize("text", ["a,b->c\n", "a,b->c\r\n"])
+def test_formatting_still_fixes_what_needs_it(server, text):
     uri = "file:///nowhere/fmt.prep"
-    server.open(uri, "a,b->c\n")
+    server.open(uri, text)
     reply = server.request("textDocument/formatting", {"textDocument": {"uri": uri},
                                                        "options": {"tabSize": 2, "insertSpaces": True}})
     assert [e["newText"] for e in reply["result"]] == ["a, b -> c\n"]

@@ -151,6 +151,32 @@ async def test_a_change_in_one_file_republishes_the_other(client, folder):
     await diagnostics_until(client, sales, lambda d: "I104" not in codes(d))
 
 
+async def test_a_new_part_saved_joins_its_root_without_a_file_watcher(client, folder):
+    """A new file made in the editor where the root's glob looks
+    (`include "teams/*.prep"`): unsaved, it is not on disk, so it is a
+    model on its own; once saved it is a part, and its findings come from
+    the root's model. An editor without file watchers (Neovim before 0.10)
+    sends only didSave: the file kept its lone findings (受注 undeclared,
+    I102/I104) after the save, until it was closed and opened again."""
+    here = workspace(folder, "newpart", **{"main.prep": 'include "teams/*.prep"\n', "teams/sales.prep": SALES,
+                                           "teams/delivery.prep": DELIVERY})
+    (here / "sales.prep").unlink()
+    (here / "delivery.prep").unlink()
+    sales = open_file(client, here / "teams" / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: not codes(d) & CROSS_FILE_NOISE)
+    text = "deliverable サポート記録 [final]\nknowhow 対応ノウハウ [owner: [サポート部, CS]]\n受注, 対応ノウハウ -> サポート記録\n"
+    new = open_file(client, here / "teams" / "support.prep", text)
+    diags = await diagnostics_until(client, new, lambda d: "I104" in codes(d))  # 受注: sales.prep is not its root's
+    (here / "teams" / "support.prep").write_text(text, encoding="utf-8")
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=doc(new)))
+    diags = await diagnostics_until(client, new, lambda d: not codes(d) & CROSS_FILE_NOISE)
+    assert not diags, [(d.code, d.message) for d in diags]
+    # and it is one model: 受注 is found in sales.prep
+    found = await client.text_document_definition_async(lsp.DefinitionParams(doc(new), pos(text, "受注")))
+    found = found[0] if isinstance(found, list) else found
+    assert found.uri == sales
+
+
 async def test_a_part_changed_on_disk_republishes_the_open_file(client, folder):
     """A teammate's delivery.prep pulled with git (not open here): the
     editor's file watcher says so, and sales.prep's findings follow. The

@@ -193,6 +193,65 @@ def test_the_event_stream_sends_each_save_and_located_errors(running):
     assert status == 200 and '"name":"d"' in body.decode()
 
 
+def test_a_page_of_an_earlier_run_gets_this_run_s_picture_at_once(running):
+    """A tab open across a restart of prep serve reconnects with the serial
+    of the run it was served by; the new run counts from 1 again, so a
+    higher serial of another run must not hold back its pictures (it did:
+    the tab said "live" and showed the old picture, saves and all). Each
+    event carries an id (run:serial), so a reconnection to the same run
+    (Last-Event-ID) is sent only what is newer."""
+    server, preview, src = running
+    page = get(server, "/")[2].decode()
+    assert f'"run":"{preview.run}"' in page
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/events?since=7&run=1234abcd")  # a page of the last run, seven saves in
+    r = conn.getresponse()
+    lines = []
+    while not lines or lines[-1] != "":
+        lines.append(r.fp.readline().decode("utf-8").rstrip("\n"))
+        if lines[-1] == "" and len(lines) == 2:  # the `retry:` preamble
+            lines = []
+    conn.close()
+    assert lines[0] == f"id: {preview.run}:{preview.model_serial}" and lines[1] == "event: model", lines[:2]
+    assert '"name":"kh"' in lines[2]
+    # the same run at the same serial, by query or by Last-Event-ID: nothing
+    # new, so nothing but the preamble arrives
+    for path, headers in ((f"/events?since={preview.model_serial}&run={preview.run}", {}),
+                          ("/events?since=0&run=1234abcd", {"Last-Event-ID": f"{preview.run}:{preview.model_serial}"})):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n{extra}\r\n".encode())
+            s.settimeout(1.0)
+            data = b""
+            try:
+                while chunk := s.recv(65536):
+                    data += chunk
+            except socket.timeout:
+                pass
+        assert b"200 OK" in data and b"event:" not in data, (path, data[-300:])
+
+
+def test_a_problem_says_where_its_carets_point_in_utf16_units(running):
+    """The page places each caret by the characters it marks (a kanji is two
+    terminal columns, not two letters of the page's font): the problem
+    event carries [caret line, start, end] in the line above, in the UTF-16
+    units the page's script counts (𠮷 is two)."""
+    from prep.serve.server import caret_marks
+
+    server, preview, src = running
+    src.write_text(MODEL + "𠮷野家, 価格表 => 受注\n", encoding="utf-8")
+    text = preview.rebuild()
+    [(name, data)] = read_events(server, preview.model_serial, 1)
+    assert name == "problem" and data["text"] == text
+    lines = text.split("\n")
+    [[i, start, end]] = data["marks"]
+    assert lines[i].strip() == "^^" and lines[i - 1].encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le") == "=>"
+    assert start == len("  𠮷野家, 価格表 ".encode("utf-16-le")) // 2
+    # a caret under a wide name covers the name; text without carets has no marks
+    assert caret_marks("x:1:1: error\n  見積 -> a\n  ^^^^") == [[2, 2, 4]]
+    assert caret_marks("x: error: no such file\n  hint: check it") == []
+
+
 def test_default_port_taken_picks_a_free_one(tmp_path, monkeypatch):
     src = tmp_path / "m.prep"
     src.write_text(MODEL, encoding="utf-8")

@@ -4,6 +4,7 @@ and see it, located, over the last good picture; fix it again."""
 
 from __future__ import annotations
 
+import socket
 from contextlib import contextmanager
 
 import pytest
@@ -216,3 +217,190 @@ def test_a_save_keeps_the_findings_it_did_not_change(browser, tmp_path):  # noqa
             items[i].click()
             assert browser.execute_script("return prepViewer.selected()") == data["findings"][i]["subject"]
             assert "prep-current" in items[i].get_attribute("class")
+
+
+def test_a_tab_open_across_a_restart_follows_the_new_server(browser, tmp_path):  # noqa: F811
+    """Stop prep serve, save while it is stopped, start it again on the same
+    port (a change of options, say): the open tab reconnects and shows the
+    model as it is now, then follows the next save. It showed the old
+    picture under "live" and ignored saves: it asked for renders newer than
+    the serial it was served with, and the new run counts from 1 again."""
+    from test_serve import start, stop
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", port], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        for i in range(3):  # three saves, then the page is loaded again: served at the fourth render
+            src.write_text(MODEL + f"c -> 版{i}\n", encoding="utf-8")
+            wait_for(browser, f"return document.documentElement.getAttribute('data-prep-version') === '{i + 2}'")
+        browser.refresh()
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert "版2" in picture_names(browser) and version(browser) == 1
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
+    wait_for(browser, "return document.getElementById('prep-status').textContent.startsWith('disconnected')")
+    src.write_text(MODEL + "c -> 停止中\n", encoding="utf-8")  # saved while no server runs
+    proc = start(["m.prep", "--no-open", "--port", port], tmp_path)
+    try:
+        wait_for_url(proc)
+        wait_for(browser, "return Array.from(document.querySelectorAll('#prep-picture g.node text'))"
+                          ".some(t => t.textContent === '停止中')")
+        src.write_text(MODEL + "c -> 再開後\n", encoding="utf-8")
+        wait_for(browser, "return Array.from(document.querySelectorAll('#prep-picture g.node text'))"
+                          ".some(t => t.textContent === '再開後')")
+        assert browser.execute_script("return document.getElementById('prep-status').textContent") == "live"
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
+
+
+CARET_AND_MARK = """
+const box = document.getElementById('prep-error'), token = arguments[0];
+const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+const nodes = []; let text = '';
+while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.textContent; }
+function rect(start, end) {  // the box of text[start, end) on the page
+  const r = document.createRange();
+  for (const [n, at] of nodes) {
+    const len = n.textContent.length;
+    if (start >= at && start < at + len) r.setStart(n, start - at);
+    if (end > at && end <= at + len) r.setEnd(n, end - at);
+  }
+  return r.getBoundingClientRect();
+}
+const caret = text.indexOf('^'), carets = text.slice(caret).match(/^\\^+/)[0].length;
+const mark = text.lastIndexOf(token, caret);
+const line = text.lastIndexOf('\\n', mark) + 1;
+return {token: rect(mark, mark + token.length).left, caret: rect(caret, caret + 1).left,
+        line: rect(line, line + 1).left, carets: carets};
+"""
+
+
+@pytest.mark.parametrize("bad, token", [("提案書, 価格表 => 受注", "=>"), ("提案書, 価格表 -> 受注 -> = 請求", "="),
+                                        ("𠮷野家の見積, 価格表 -> 受注 ]", "]")])
+def test_the_caret_of_an_error_points_at_its_place_under_japanese_text(browser, tmp_path, bad, token):  # noqa: F811
+    """The error over the picture quotes the line and puts a caret under the
+    place, as the terminal does; the terminal draws a kanji two columns
+    wide, the page's font does not (a kanji is about 1.7 Latin letters of
+    ui-monospace, or of any font), so the caret stood to the right of its
+    place by a letter or more per kanji before it. It now stands under it,
+    and the place itself is marked in the quoted line."""
+    with served(tmp_path) as (src, url):
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        src.write_text(MODEL + bad + "\n", encoding="utf-8")
+        wait_for(browser, "return !document.getElementById('prep-error').hidden")
+        text = by_id(browser, "prep-error").text
+        assert "m.prep:5:" in text and bad in text and "^" in text, text
+        at = browser.execute_script(CARET_AND_MARK, token)
+        assert at["token"] > at["line"] + 50  # the place is well inside the line
+        assert abs(at["caret"] - at["token"]) < 1.5, at
+        marked = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#prep-error .prep-mark')).map(e => e.textContent)")
+        assert marked == [token]
+
+
+IN_VIEW = """
+const c = document.getElementById('prep-canvas').getBoundingClientRect();
+return Array.from(document.querySelectorAll('#prep-picture g.node')).filter(g => {
+  const r = g.getBoundingClientRect();
+  return !(r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1 && r.bottom <= c.bottom + 1);
+}).map(g => g.querySelector('text').textContent);
+"""
+
+
+def test_a_picture_nobody_zoomed_is_fitted_again_so_new_boxes_show(browser, tmp_path):  # noqa: F811
+    """Open the preview and only edit: each new picture is fitted, so the
+    boxes a save adds are on screen. The first picture's fit was kept as if
+    the reader had chosen it, and a chain of new deliverables ran off the
+    right edge: the page looked as if the save had not arrived. A view the
+    reader zoomed or panned stays (test_live_edit_error_and_fix)."""
+    with served(tmp_path) as (src, url):
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert browser.execute_script(IN_VIEW) == []
+        src.write_text(MODEL + "".join(f"{x}, kh -> {y}\n" for x, y in zip("cdefgh", "defghi")), encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        assert "i" in picture_names(browser)
+        assert browser.execute_script(IN_VIEW) == []
+        # zoomed in by the reader: that view stays through the next save
+        by_id(browser, "prep-canvas").send_keys("+")
+        view = browser.execute_script("return prepViewer.view()")
+        src.write_text(MODEL + "".join(f"{x}, kh -> {y}\n" for x, y in zip("cdefghi", "defghij")), encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '3'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
+        # Fit, then a save: fitted again
+        by_id(browser, "prep-fit").click()
+        src.write_text(MODEL + "".join(f"{x}, kh -> {y}\n" for x, y in zip("cdefghij", "defghijk")), encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '4'")
+        assert browser.execute_script(IN_VIEW) == []
+
+
+def test_a_model_broken_at_start_shows_its_error_and_no_picture_then_the_first_good_one(browser, tmp_path):  # noqa: F811
+    """prep serve started on a model that does not read: the page shows the
+    error (file, line, caret) and says that there is no picture yet (it
+    said "the last good picture is shown" over an empty canvas); the first
+    good save brings the picture and clears both."""
+    from test_serve import start, stop
+
+    src = tmp_path / "m.prep"
+    src.write_text(MODEL + "提案書 => 受注\n", encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return !document.getElementById('prep-error').hidden")
+        assert "m.prep:5:" in by_id(browser, "prep-error").text
+        status = browser.execute_script("return document.getElementById('prep-status').textContent")
+        assert status == "error: no picture until the model can be read", status
+        assert browser.execute_script("return document.getElementById('prep-picture')") is None
+        src.write_text(MODEL + "提案書 -> 受注\n", encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '1'")
+        assert "受注" in picture_names(browser) and not by_id(browser, "prep-error").is_displayed()
+        assert browser.execute_script("return document.getElementById('prep-status').textContent") == "live"
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_a_reload_of_the_tab_keeps_the_view_and_the_selection(browser, tmp_path):  # noqa: F811
+    """F5 (or the browser restoring the tab) on the live page: the zoom and
+    pan, the selection, the search and the overlay stay, as they do through
+    a save; they were lost (the picture fitted again, nothing selected). A
+    view nobody moved is fitted again, to the window as it is now."""
+    with served(tmp_path) as (src, url):
+        browser.get(url)
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        fitted = browser.execute_script("return prepViewer.view()")
+        browser.refresh()
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(fitted)
+        canvas = by_id(browser, "prep-canvas")
+        canvas.send_keys("+")
+        canvas.send_keys("+")
+        data = browser.execute_script("return prepViewer.data()")
+        node(browser, data, "b").click()
+        by_id(browser, "prep-overlay").click()
+        by_id(browser, "prep-search").send_keys("k")
+        view = browser.execute_script("return prepViewer.view()")
+        assert view != pytest.approx(fitted)
+        browser.refresh()
+        wait_for(browser, "return document.getElementById('prep-status').textContent === 'live'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
+        assert browser.execute_script("return prepViewer.selected()") == "b"
+        assert by_id(browser, "prep-details-label").text == "b"
+        assert by_id(browser, "prep-overlay").is_selected()
+        assert by_id(browser, "prep-search").get_attribute("value") == "k"
+        # and the next save keeps them too
+        src.write_text(MODEL + "c -> d\n", encoding="utf-8")
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
+        assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
+        assert browser.execute_script("return prepViewer.selected()") == "b"

@@ -741,6 +741,41 @@ def test_serve_sees_a_missing_included_file_created(globbed):
     assert prep.load("main.prep").deliverables["定着"].span.path == "success.prep"
 
 
+@pytest.mark.parametrize("include, made", [("shared/common.prep", "shared/common.prep"),
+                                           ("shared/more/common.prep", "shared/more/common.prep"),
+                                           ("later/*.prep", "later/extra.prep")])
+@pytest.mark.parametrize("written", ["before", "while watching"])
+def test_serve_sees_an_included_file_made_in_a_new_folder(globbed, include, made, written):
+    """An include of a file (or a glob) in a folder that is not there yet:
+    the page shows the error until the file is made; making the folder and
+    then the file (as a person does: mkdir, then a save in the editor) is
+    seen. The folder was not watched (it did not exist) and its creation
+    was not a change, so the error stayed on the page after the file came."""
+    import time
+
+    root = globbed.root
+    main = f'title "t"\ninclude "sales.prep"\ninclude "teams/*.prep"\ninclude "{include}"\n'
+    if written == "before":
+        globbed("main.prep", main)
+    batches, stop = _watching("main.prep")
+    try:
+        if written == "while watching":  # the include line added while the preview runs
+            globbed("main.prep", main)
+            assert str(root / "main.prep") in batches.get(timeout=20)
+            time.sleep(0.8)
+        os.makedirs(root / os.path.dirname(made))
+        batches.get(timeout=20)  # the folder: the watch starts again on it
+        time.sleep(0.8)
+        globbed(made, "deliverable 定着\n導入計画 -> 定着\n")
+        while str(root / made) not in (batch := batches.get(timeout=20)):
+            pass
+        globbed(made, "deliverable 定着 [final]\n導入計画 -> 定着\n")  # and its next save
+        assert str(root / made) in batches.get(timeout=20)
+    finally:
+        stop.set()
+    assert prep.load("main.prep").deliverables["定着"].span.path == made
+
+
 def test_the_workspace_root_at_a_revision_comes_from_that_revision(tmp_path, monkeypatch, cli):
     """A prep.toml committed in models/ bounds the workspace at that
     revision: `..` to a shared folder beside it leads out there, while the

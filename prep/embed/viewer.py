@@ -297,15 +297,19 @@ def content_security_policy(live: bool = False) -> str:
         "base-uri 'none'", "form-action 'none'"])
 
 
-def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False, serial: int = 0) -> str:
+def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False, serial: int = 0,
+                run: str | None = None) -> str:
     """The page. `data`: from `viewer_data` (None: a live page still waiting
     for its first good render). `live`: listen to prep serve's events
-    (`serial`: the number of the render `data` is, so the stream sends only
-    newer ones). `overlay`: the health colours on at first."""
+    (`serial`: the number of the render `data` is, in the server's run
+    `run`, so the stream sends only newer ones). `overlay`: the health
+    colours on at first."""
     from html import escape
 
     title = data["title"] if data else "prep"
     settings = {"live": live, "overlay": overlay, "serial": serial}
+    if run is not None:
+        settings["run"] = run
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="ja">', "<head>", '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(live)}">',

@@ -428,7 +428,13 @@ def did_change(ls: PrepServer, params: lsp.DidChangeTextDocumentParams):
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: PrepServer, params: lsp.DidSaveTextDocumentParams):
-    ls.schedule(params.text_document.uri, 0)
+    uri = params.text_document.uri
+    if ls.checked_with.get(uri) is None:
+        # a file checked on its own, saved: it may be new on disk, a part a
+        # root's glob now matches (`include "teams/*.prep"`); find the roots
+        # again, as a client that watches files would have made the server do
+        ls.project.forget()
+    ls.schedule(uri, 0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -804,9 +810,11 @@ def formatting(ls: PrepServer, params: lsp.DocumentFormattingParams):
         formatted = format_text(text, uri_to_path(uri), verify=True)
     except PrepError:
         return []  # a syntax error: the diagnostics say where; nothing to format
-    if formatted == text or (not formatted and text in ("\n", "\r\n")):
+    if formatted == text.replace("\r\n", "\n") or (not formatted and text in ("\n", "\r\n")):
         # an empty buffer reaches the server as one line break (an editor
-        # keeps a last newline): removing it would only mark it modified
+        # keeps a last newline), and a Windows file with CRLF (the editor
+        # writes the line endings it read, whatever the edit's text):
+        # an edit would only mark it modified
         return []
     lines = ls.lines(text)
     last = len(lines.lines)

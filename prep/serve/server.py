@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import json
+import os
 import socket
 import sys
 import threading
@@ -81,6 +82,10 @@ class Preview:
         self.problem_json: str | None = None
         self.problem_text: str | None = None
         self.closed = False
+        # this run of the server: serials start again at 1 in the next run,
+        # so a page open across a restart names the run its serial is of
+        # (a page of another run is sent what this run has)
+        self.run = f"{os.getpid():x}{time.time_ns():x}"
         from .font import BaseFace
         from .worker import Worker
 
@@ -124,7 +129,12 @@ class Preview:
             self.serial += 1
             self.problem_serial = self.serial
             self.problem_text = text
-            self.problem_json = json.dumps({"text": text, "serial": self.serial}, ensure_ascii=False)
+            try:
+                marks = caret_marks(text)
+            except Exception:  # noqa: BLE001 - only where the carets stand: the text is shown anyway
+                marks = []
+            self.problem_json = json.dumps({"text": text, "serial": self.serial, "marks": marks},
+                                           ensure_ascii=False)
             self.changed.notify_all()
         return text
 
@@ -139,7 +149,7 @@ class Preview:
         with self.changed:
             model_json, serial = self.model_json, self.model_serial
         data = json.loads(model_json) if model_json is not None else None
-        return viewer_html(data, live=True, serial=serial).encode("utf-8")
+        return viewer_html(data, live=True, serial=serial, run=self.run).encode("utf-8")
 
     def events_after(self, model_seen: int, problem_seen: int, timeout: float):
         """[(event, json)] newer than what the stream sent, waiting up to
@@ -155,6 +165,37 @@ class Preview:
 
             self.changed.wait_for(lambda: self.closed or pending(), timeout=timeout)
             return None if self.closed else pending()
+
+
+def caret_marks(text: str) -> list[list[int]]:
+    """Where the carets of a problem's text point: [index of the caret
+    line, start, end] with start and end the place in the line above it
+    (UTF-16 units, as the page's script counts). The text aligns carets
+    for a terminal, where a kanji takes two columns; no font of the page
+    draws it so, so the page places each caret by the characters it marks."""
+    from ..language.diagnostics import _pad, display_width
+
+    def units(source: str, k: int) -> int:
+        return len(source[:k].encode("utf-16-le")) // 2
+
+    lines = text.split("\n")
+    marks = []
+    for i in range(1, len(lines)):
+        caret = lines[i].rstrip()
+        carets = len(caret) - len(caret.rstrip("^"))
+        pad = caret[: len(caret) - carets]
+        source = lines[i - 1]
+        if not carets or pad.strip() or not source.startswith("  ") or not pad.startswith("  "):
+            continue
+        # the last place as wide as the padding: a combining mark belongs to the letter before it
+        start = max((k for k in range(len(source) + 1) if _pad(source[:k]) == pad), default=None)
+        if start is None or start >= len(source):
+            continue
+        end = start + 1
+        while end < len(source) and display_width(source[start:end]) < carets:
+            end += 1
+        marks.append([i, units(source, start), units(source, end)])
+    return marks
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -188,7 +229,9 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/", "/index.html"):
             self._send(200, "text/html; charset=utf-8", self.server.preview.page(), body)
         elif path == "/events" and body:
-            self._events(parse_qs(target.query).get("since", ["0"])[0])
+            query = parse_qs(target.query)
+            self._events(query.get("since", ["0"])[0], query.get("run", [None])[0],
+                         self.headers.get("Last-Event-ID"))
         elif path.startswith(FONT_PREFIX) and (font := self.server.preview.font.bytes_at(path)) is not None:
             # named by its hash: the browser keeps it for good and loads it once
             self._send(200, "font/otf", font, body, cache="public, max-age=31536000, immutable")
@@ -223,9 +266,17 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def _events(self, since: str):
+    def _events(self, since: str, run: str | None, last_event: str | None):
+        """The stream: every model and problem newer than what the page has.
+        What it has: the render its page was served with (`since`, of the
+        server's run `run`), or after a reconnection the last event it got
+        (`Last-Event-ID`, "RUN:SERIAL"). Of another run (the server was
+        started again, and counts from 1 again): nothing, so it gets the
+        current picture and problem at once."""
         preview = self.server.preview
-        model_seen = int(since) if since.isdigit() else 0
+        if last_event:
+            run, _, since = last_event.partition(":")
+        model_seen = int(since) if since.isdigit() and run in (None, preview.run) else 0
         problem_seen = model_seen
         self._headers(200, "text/event-stream; charset=utf-8", None)
         try:
@@ -242,7 +293,8 @@ class Handler(BaseHTTPRequestHandler):
                         model_seen = serial
                     else:
                         problem_seen = serial
-                    self.wfile.write(f"event: {name}\ndata: {payload}\n\n".encode("utf-8"))
+                    self.wfile.write(f"id: {preview.run}:{serial}\nevent: {name}\ndata: {payload}\n\n"
+                                     .encode("utf-8"))
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
             return  # the tab was closed

@@ -10,9 +10,11 @@ The root of a workspace (a model with `include` lines) adds every file it
 reaches (`reached_paths`) and, for each glob include, the folder the glob
 searches: a new file there that the glob matches is a change too (it joins
 the model), and so is the creation of a file a plain include names but that
-is missing (the page shows that error until then). After each change the list is made again, since an edit may
-add or remove an include; when the folders to watch differ, the watch is
-started again on the new ones. A model without includes watches exactly
+is missing (the page shows that error until then), also in a folder that is
+not there yet (the nearest folder above it is watched for its creation).
+After each change the list is made again, since an edit may add or remove
+an include; when the folders to watch differ, the watch is started again on
+the new ones. A model without includes watches exactly
 what it always did.
 """
 
@@ -109,14 +111,35 @@ def watch_plan(model_path: str) -> WatchPlan:
 def _folders(model_path: str, plan: WatchPlan) -> list[str]:
     """Every folder to watch (flat): those of the files, and for a glob
     whose `**` (or a wildcard folder) reaches below, every folder under
-    the one it searches, hidden ones left out as the glob leaves them."""
+    the one it searches, hidden ones left out as the glob leaves them.
+    A folder not there yet (`include "shared/common.prep"` before
+    `shared/` is made) is watched through the nearest folder above it
+    that is, so that its creation is seen (`_missing_folders`)."""
     flat, deep = plan.folders()
     out = {os.path.dirname(f) for f in watched_files(model_path, plan)} | flat
     for top in deep:
         for dirpath, dirnames, _ in os.walk(top):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             out.add(dirpath)
+    for missing in _missing_folders(model_path, plan):
+        out.add(_existing_above(missing))
     return sorted(f for f in out if os.path.isdir(f))
+
+
+def _missing_folders(model_path: str, plan: WatchPlan) -> set[str]:
+    """The folders of included files and of globs that are not there yet."""
+    flat, deep = plan.folders()
+    wanted = {os.path.dirname(f) for f in plan.files} | flat | deep
+    return {f for f in wanted if not os.path.isdir(f)}
+
+
+def _existing_above(folder: str) -> str:
+    while not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
 
 
 def changes(model_path: str, stop_event):
@@ -127,15 +150,20 @@ def changes(model_path: str, stop_event):
     while not stop_event.is_set():
         plan = watch_plan(model_path)
         folders = _folders(model_path, plan)
-        state = {"files": watched_files(model_path, plan), "plan": plan}
+        state = {"files": watched_files(model_path, plan), "plan": plan,
+                 "missing": _missing_folders(model_path, plan)}
         deep = plan.folders()[1]
 
         def wanted(_change, path: str) -> bool:
             path = os.path.abspath(path)
             if path in state["files"] or state["plan"].takes(path):
                 return True
-            # a new folder where a `**` glob looks: watched from now on
-            return any(path.startswith(top + os.sep) for top in deep) and os.path.isdir(path)
+            # a new folder where a `**` glob looks, or on the way to the
+            # folder of an included file or a glob not there yet: watched
+            # from now on
+            return (any(path.startswith(top + os.sep) for top in deep)
+                    or any(m == path or m.startswith(path + os.sep) for m in state["missing"])) \
+                and os.path.isdir(path)
 
         for batch in watch(*folders, watch_filter=wanted, step=20, debounce=1600, stop_event=stop_event,
                            recursive=False):
@@ -144,5 +172,6 @@ def changes(model_path: str, stop_event):
             if _folders(model_path, new_plan) != folders:
                 break  # an include added or removed, a new folder: watch the new folders
             state["files"], state["plan"] = watched_files(model_path, new_plan), new_plan
+            state["missing"] = _missing_folders(model_path, new_plan)
         else:
             return

@@ -4,7 +4,7 @@
 --   nvim --headless -u NONE -i NONE -n -c "luafile tests/nvim/prep_e2e.lua"
 --
 -- with PREP_E2E_DIR (a folder holding model.prep, formatted.prep,
--- empty.prep and a workspace ws/ of main.prep, sales.prep, delivery.prep), PREP_E2E_CMD (the server command as a JSON array),
+-- empty.prep, crlf.prep (formatted, CRLF) and a workspace ws/ of main.prep, sales.prep, delivery.prep), PREP_E2E_CMD (the server command as a JSON array),
 -- PREP_E2E_ENCODING (utf-16, utf-8 or utf-32) and PREP_E2E_OUT (the JSON
 -- file to write). Works on Neovim 0.7 (vim.lsp.start_client) and on 0.8+
 -- (vim.lsp.start); semantic tokens are read through the client on 0.9+ and
@@ -147,11 +147,13 @@ local function run()
   step("formatting")
 
   out.untouched = {}
-  for _, name in ipairs({ "formatted.prep", "empty.prep" }) do
-    local b = start(dir .. "/" .. name)
-    local reply = request(client, b, "textDocument/formatting",
+  for _, name in ipairs({ "formatted.prep", "empty.prep", "crlf.prep" }) do
+    -- asked of the server the buffer is attached to (it has the buffer's
+    -- text, as Neovim sends it: a CRLF file's with its CRs)
+    local b, c = start(dir .. "/" .. name)
+    local reply = request(c, b, "textDocument/formatting",
                           { textDocument = { uri = vim.uri_from_bufnr(b) }, options = { tabSize = 2, insertSpaces = true } })
-    if reply.result then vim.lsp.util.apply_text_edits(reply.result, b, client.offset_encoding) end
+    if reply.result then vim.lsp.util.apply_text_edits(reply.result, b, c.offset_encoding) end
     out.untouched[name] = { result = reply.result or vim.NIL, modified = vim.bo[b].modified }
   end
   step("formatting untouched")

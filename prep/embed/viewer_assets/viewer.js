@@ -242,7 +242,19 @@
   var pz = null;  // made once the page is built
   function size() { return pz.size(); }
   function applyView() { pz.apply(); }
-  function fit() { pz.fit(); }
+  /* the view fit() gave, while nobody has zoomed or panned since: a new
+     picture is then fitted again (its new boxes show), while a view the
+     reader chose stays as it is */
+  var fitted = null;
+  function fit() {
+    pz.fit();
+    var v = pz.state.view;
+    fitted = v && {x: v.x, y: v.y, w: v.w, h: v.h};
+  }
+  function untouched() {
+    var v = pz.state.view;
+    return !!(fitted && v && v.x === fitted.x && v.y === fitted.y && v.w === fitted.w && v.h === fitted.h);
+  }
   function zoomAt(px, py, factor) { pz.zoomAt(px, py, factor); }
   function panBy(dx, dy) { pz.panBy(dx, dy); }
   function centreOn(name) {
@@ -505,9 +517,39 @@
   }
 
   /* ---------- problems and live updates ---------- */
-  function showProblem(text) {
-    ui.error.textContent = text;
+  /* a problem's text, as the terminal shows it; `marks` ([caret line,
+     start, end] of the place in the line above it) put each caret under
+     its place: the text pads carets for a terminal, where a kanji is two
+     columns wide, and no font of the page draws it so */
+  function showProblem(text, marks) {
+    clear(ui.error);
+    var lines = String(text).split("\n"), at = new Map(), marked = new Map(), pads = [];
+    (marks || []).forEach(function (m) { at.set(m[0], m); });
+    lines.forEach(function (line, i) {
+      if (i) ui.error.appendChild(document.createTextNode("\n"));
+      var below = at.get(i + 1), caret = at.get(i);
+      if (below && below[2] <= line.length) {  // the quoted line: its place marked
+        ui.error.appendChild(document.createTextNode(line.slice(0, below[1])));
+        var mark = h("span", {"class": "prep-mark"}, line.slice(below[1], below[2]));
+        ui.error.appendChild(mark);
+        ui.error.appendChild(document.createTextNode(line.slice(below[2])));
+        marked.set(i + 1, mark);
+      } else if (caret && marked.has(i)) {  // its carets: the padding as wide as the text before the place
+        var pad = /^\s*/.exec(line)[0], carets = line.slice(pad.length);
+        var padding = h("span", {"class": "prep-pad"}, pad), hat = h("span", {"class": "prep-carets"}, carets);
+        ui.error.appendChild(padding);
+        ui.error.appendChild(hat);
+        pads.push([padding, hat, marked.get(i)]);
+      } else {
+        ui.error.appendChild(document.createTextNode(line));
+      }
+    });
     ui.error.hidden = false;
+    pads.forEach(function (p) {
+      var place = p[2].getBoundingClientRect(), start = p[0].getBoundingClientRect().left;
+      p[0].style.width = Math.max(0, place.left - start) + "px";
+      p[1].style.minWidth = place.width + "px";
+    });
   }
   function load(d) {
     data = d;
@@ -515,7 +557,7 @@
     ui.title.textContent = d.title;
     document.title = d.title;
     if (!showPicture(d)) return;
-    if (!pz.state.view) fit(); else applyView();
+    if (!pz.state.view || untouched()) fit(); else applyView();
     setupStages();
     if (state.selected !== null && !idx.byName.has(state.selected)) state.selected = null;
     if (state.finding !== null && state.finding >= d.findings.length) state.finding = null;
@@ -533,7 +575,10 @@
   }
   function listen() {
     if (!settings.live || !window.EventSource) return;
-    var events = new EventSource("events?since=" + encodeURIComponent(String(settings.serial || 0)));
+    // the run names the server's start: a page open across a restart of
+    // prep serve gets the new run's picture (its serials count from 1 again)
+    var events = new EventSource("events?since=" + encodeURIComponent(String(settings.serial || 0)) +
+                                 (settings.run ? "&run=" + encodeURIComponent(settings.run) : ""));
     events.addEventListener("model", function (e) {
       api.receivedAt = Date.now();
       load(JSON.parse(e.data));
@@ -541,8 +586,9 @@
     });
     events.addEventListener("problem", function (e) {
       var p = JSON.parse(e.data);
-      showProblem(p.text);
-      ui.status.textContent = "error: the last good picture is shown";
+      showProblem(p.text, p.marks);
+      ui.status.textContent = data ? "error: the last good picture is shown"
+                                   : "error: no picture until the model can be read";
       document.documentElement.setAttribute("data-prep-problem", String(p.serial));
     });
     events.addEventListener("open", function () { ui.status.textContent = "live"; });
@@ -574,6 +620,33 @@
   ui.stage.addEventListener("input", function () { state.stage = parseInt(ui.stage.value, 10); showStageName(); paint(); });
   ui.fit.addEventListener("click", fit);
   bindKeys();
+  remember();
   if (data) load(data); else renderDetails();
   listen();
+
+  /* prep serve: a reload of the tab (F5, or the browser restoring it) keeps
+     the view, the selection, the search and the overlay, as a save does:
+     kept for this tab only (sessionStorage) when it is left, read when it
+     loads again. A view nobody moved from its fit is fitted again. */
+  function remember() {
+    if (!settings.live) return;
+    var key = "prep-serve-view:" + location.pathname, kept = null;
+    try { kept = JSON.parse(window.sessionStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+    if (kept && typeof kept === "object") {
+      var v = kept.view;
+      if (v && [v.x, v.y, v.w, v.h].every(function (n) { return typeof n === "number" && isFinite(n); }) && v.w > 0 && v.h > 0)
+        pz.state.view = {x: v.x, y: v.y, w: v.w, h: v.h};
+      if (typeof kept.selected === "string") state.selected = kept.selected;
+      if (typeof kept.query === "string") { state.query = kept.query; ui.search.value = kept.query; }
+      if (typeof kept.overlay === "boolean") { state.overlay = kept.overlay; ui.overlay.checked = kept.overlay; }
+    }
+    window.addEventListener("pagehide", function () {
+      var v = pz.state.view;
+      try {
+        window.sessionStorage.setItem(key, JSON.stringify({
+          view: v && !untouched() ? {x: v.x, y: v.y, w: v.w, h: v.h} : null,
+          selected: state.selected, query: state.query, overlay: state.overlay}));
+      } catch (e) { /* storage off or full: a reload fits the picture, as before */ }
+    });
+  }
 })();
