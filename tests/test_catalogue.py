@@ -658,42 +658,46 @@ def test_thresholds_typed_the_japanese_way_are_read(tmp_path, cli):
     assert (m.colour(61), m.colour(50), m.colour(31)) == ("green", "lime", "yellow")
 
 
+def _deliverables_book(tmp_path, edit) -> Path:
+    """cs-lifecycle's catalogue with `edit(cell)` applied to its
+    Deliverables sheet, `cell(deliverable, column)` the cell of that row and
+    column (as a client edits it), saved."""
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book["Deliverables"]
+    column = {c.value: c.column for c in ws[1]}
+    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
+    edit(lambda name, key: ws.cell(row[name], column[key]))
+    book.save(path)
+    return path
+
+
 def test_a_number_typed_into_a_text_cell_reads_as_the_sheet_shows_it(tmp_path):
     """`15%` typed into a note is 0.15 formatted as a percentage to Excel,
     and `12/24` a date: the model got "0.15" and "2026-12-24T00:00:00",
     not what the client sees."""
     import datetime
 
-    path = tmp_path / "c.xlsx"
-    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
-    book = openpyxl.load_workbook(path)
-    ws = book["Deliverables"]
-    column = {c.value: c.column for c in ws[1]}
-    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
-    ws.cell(row["拡大提案"], column["note"]).value = 0.15
-    ws.cell(row["拡大提案"], column["note"]).number_format = "0%"
-    ws.cell(row["更新判断"], column["note"]).value = datetime.datetime(2026, 12, 24)
-    ws.cell(row["更新判断"], column["note"]).number_format = "yyyy/mm/dd"
-    ws.cell(row["予算"], column["note"]).value = 3
-    book.save(path)
-    model = prep.loads(prep.import_catalogue(path))
+    def edit(cell):
+        cell("拡大提案", "note").value, cell("拡大提案", "note").number_format = 0.15, "0%"
+        cell("更新判断", "note").value = datetime.datetime(2026, 12, 24)
+        cell("更新判断", "note").number_format = "yyyy/mm/dd"
+        cell("予算", "note").value = 3
+
+    model = prep.loads(prep.import_catalogue(_deliverables_book(tmp_path, edit)))
     assert [model.deliverables[n].note for n in ("拡大提案", "更新判断", "予算")] == ["15%", "2026-12-24", "3"]
 
 
 def test_a_stage_or_group_written_as_its_label_gets_its_name_as_the_hint(tmp_path):
     """Every picture shows a stage's label ("Stage 3: 拡大 Expand"), so a
     client types 拡大; the hint said only "add it to the Stages sheet"."""
-    path = tmp_path / "c.xlsx"
-    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
-    book = openpyxl.load_workbook(path)
-    ws = book["Deliverables"]
-    column = {c.value: c.column for c in ws[1]}
-    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
-    ws.cell(row["事例"], column["stage"]).value = "拡大"
-    ws.cell(row["QBR資料"], column["group"]).value = "CS チーム"
-    book.save(path)
+    def edit(cell):
+        cell("事例", "stage").value = "拡大"
+        cell("QBR資料", "group").value = "CS チーム"
+
     with pytest.raises(prep.PrepError) as e:
-        prep.import_catalogue(path)
+        prep.import_catalogue(_deliverables_book(tmp_path, edit))
     got = {d.message: d.hint for d in e.value.diagnostics}
     assert got["stage '拡大' is not on the Stages sheet"].startswith(
         "did you mean 'expand' (labelled 'Stage 3: 拡大 Expand')?")
@@ -714,18 +718,13 @@ def test_a_name_typed_in_full_width_gets_the_name_as_the_hint(tmp_path):
     """A Japanese input method types ＱＢＲ資料 for QBR資料: difflib found
     them too different, so the hint was "add a row for it"; and a stage
     typed ａｄｏｐｔ was taken for the label 'Stage 2: 定着 Adopt'."""
-    path = tmp_path / "c.xlsx"
-    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
-    book = openpyxl.load_workbook(path)
-    ws = book["Deliverables"]
-    column = {c.value: c.column for c in ws[1]}
-    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
-    ws.cell(row["定着確認"], column["inputs"]).value = "ＱＢＲ資料、定着施策"
-    ws.cell(row["利用状況"], column["stage"]).value = "ａｄｏｐｔ"
-    ws.cell(row["予算"], column["group"]).value = "Customer"
-    book.save(path)
+    def edit(cell):
+        cell("定着確認", "inputs").value = "ＱＢＲ資料、定着施策"
+        cell("利用状況", "stage").value = "ａｄｏｐｔ"
+        cell("予算", "group").value = "Customer"
+
     with pytest.raises(prep.PrepError) as e:
-        prep.import_catalogue(path)
+        prep.import_catalogue(_deliverables_book(tmp_path, edit))
     got = {d.message: d.hint for d in e.value.diagnostics}
     for message, name in [("input 'ＱＢＲ資料' names no deliverable of the Deliverables table", "QBR資料"),
                           ("stage 'ａｄｏｐｔ' is not on the Stages sheet", "adopt"),
