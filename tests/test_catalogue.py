@@ -658,17 +658,20 @@ def test_thresholds_typed_the_japanese_way_are_read(tmp_path, cli):
     assert (m.colour(61), m.colour(50), m.colour(31)) == ("green", "lime", "yellow")
 
 
-def _deliverables_book(tmp_path, edit) -> Path:
+def _deliverables_book(tmp_path, edit, rows: dict | None = None) -> Path:
     """cs-lifecycle's catalogue with `edit(cell)` applied to its
     Deliverables sheet, `cell(deliverable, column)` the cell of that row and
-    column (as a client edits it), saved."""
+    column (a heading, or a column number), as a client edits it, saved.
+    `rows`, when given, gets each deliverable's row number."""
     path = tmp_path / "c.xlsx"
     path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
     book = openpyxl.load_workbook(path)
     ws = book["Deliverables"]
     column = {c.value: c.column for c in ws[1]}
     row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
-    edit(lambda name, key: ws.cell(row[name], column[key]))
+    if rows is not None:
+        rows.update(row)
+    edit(lambda name, key: ws.cell(row[name], column.get(key, key)))
     book.save(path)
     return path
 
@@ -782,15 +785,11 @@ def test_a_deliverable_renamed_in_its_row_only_gets_a_hint_naming_the_row(tmp_pa
     """Renaming 提案書 to 提案資料 in its name cell left the Relations sheet
     and an inputs cell naming 提案書: the hint said "add a row for it", as
     if it were gone. Its row keeps the label '提案書\\nProposal'."""
-    path = tmp_path / "c.xlsx"
-    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
-    book = openpyxl.load_workbook(path)
-    ws = book["Deliverables"]
-    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
-    ws.cell(row["提案書"], 1).value = "提案資料"
-    book.save(path)
+    def edit(cell):
+        cell("提案書", "name").value = "提案資料"
+
     with pytest.raises(prep.PrepError) as e:
-        prep.import_catalogue(path)
+        prep.import_catalogue(_deliverables_book(tmp_path, edit))
     errors = [d for d in e.value.diagnostics if d.severity == "error"]
     assert {str(d.span).split("!")[0].rsplit(":", 1)[1] for d in errors} == {"Relations", "Deliverables"}
     assert all(d.hint == "'提案資料' is labelled '提案書': if you renamed it, use the new name here too"
@@ -810,17 +809,14 @@ def test_arrows_an_office_suite_autocorrects_are_relation_kinds(tmp_path):
 def test_a_cell_showing_its_formulas_error_is_an_error_there(tmp_path):
     """A label typed as a formula that fails shows #DIV/0! (or #REF!, #N/A):
     the import made it the label "#DIV/0!"."""
-    path = tmp_path / "c.xlsx"
-    path.write_bytes(prep.export(prep.load(EXAMPLES / "cs-lifecycle.prep"), "xlsx"))
-    book = openpyxl.load_workbook(path)
-    ws = book["Deliverables"]
-    row = {r[0].value: r[0].row for r in ws.iter_rows(min_row=2)}
-    ws.cell(row["事例"], 2).value = "#DIV/0!"     # openpyxl stores it as an error value, as Excel does
-    ws.cell(row["予算"], 10).value = "#REF!"
-    ws.cell(row["承認"], 10).value = "#タグ"       # a text starting with # stays text
-    book.save(path)
+    def edit(cell):
+        cell("事例", 2).value = "#DIV/0!"     # openpyxl stores it as an error value, as Excel does
+        cell("予算", 10).value = "#REF!"
+        cell("承認", 10).value = "#タグ"       # a text starting with # stays text
+
+    row: dict = {}
     with pytest.raises(prep.PrepError) as e:
-        prep.import_catalogue(path)
+        prep.import_catalogue(_deliverables_book(tmp_path, edit, row))
     assert [(str(d.span).rsplit(":", 1)[1], d.message) for d in e.value.diagnostics if d.severity == "error"] == [
         (f"Deliverables!B{row['事例']}", "the cell shows #DIV/0!, the error of its formula"),
         (f"Deliverables!J{row['予算']}", "the cell shows #REF!, the error of its formula")]
