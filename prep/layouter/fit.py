@@ -102,6 +102,33 @@ def is_marker(name: str) -> bool:
     return name.startswith(MARKER_PREFIX)
 
 
+def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int] | None,
+                here: int | None = None) -> str:
+    """The text of an off-page marker whose other ends are `others` (of
+    `model`) on `pages`, drawn on page `here`: "→ 見積書, p. 3"; for
+    several ends "→ 見積書 +2, pp. 3, 5" (at most three pages, then "…").
+    Without pages yet (`pages` None) the longest
+    the text can become, so that the final text never needs more room."""
+    d = model.deliverables[others[0]]
+    # its label's first line; an empty label (`deliverable a ""`) is named (", p. 1 →" said nothing)
+    label = next((line.strip() for line in d.display.split("\n") if line.strip()), d.name)
+    label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
+    names = label + (f" +{len(others) - 1}" if len(others) > 1 else "")
+    if pages is None:   # (two-digit counts and pages: one text for each end, measured up front)
+        names = label + (" +00" if len(others) > 1 else "")
+        where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
+    else:
+        if all(p == here for p in pages):   # on this page: the names are enough
+            return f"→ {names}" if outgoing else f"{names} →"
+        # some on this page too: it is named with the others ("+4, pp. 1, 5" on page
+        # 2 said all five were elsewhere), when all fit in the three listed (past
+        # three, the first three others and "…", which then stands for this one too)
+        shown = list(pages) if len(pages) <= 3 else [p for p in pages if p != here]
+        where = (f"p. {shown[0]}" if len(shown) == 1 else
+                 "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(pages) > 3 else ""))
+    return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
+
+
 def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
               font_size: float = 12.0, legend: bool = False, health: bool = False, view: str = "diagram",
               engine: str = "prep", exit_tags: bool | None = None, diff_legend: bool = False,
@@ -387,27 +414,8 @@ class _Pager:
     # -- markers
 
     def marker_text(self, others: list[str], outgoing: bool, pages: list[int] | None, here: int | None = None) -> str:
-        """"→ 見積書, p. 3"; for several ends "→ 見積書 +2, pp. 3, 5" (at most
-        three pages, then "…"). Without pages yet (`pages` None) the longest
-        the text can become, so that the final text never needs more room."""
-        d = self.model.deliverables[others[0]]
-        # its label's first line; an empty label (`deliverable a ""`) is named (", p. 1 →" said nothing)
-        label = next((line.strip() for line in d.display.split("\n") if line.strip()), d.name)
-        label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
-        names = label + (f" +{len(others) - 1}" if len(others) > 1 else "")
-        if pages is None:   # (two-digit counts and pages: one text for each end, measured up front)
-            names = label + (" +00" if len(others) > 1 else "")
-            where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
-        else:
-            if all(p == here for p in pages):   # on this page: the names are enough
-                return f"→ {names}" if outgoing else f"{names} →"
-            # some on this page too: it is named with the others ("+4, pp. 1, 5" on page
-            # 2 said all five were elsewhere), when all fit in the three listed (past
-            # three, the first three others and "…", which then stands for this one too)
-            shown = list(pages) if len(pages) <= 3 else [p for p in pages if p != here]
-            where = (f"p. {shown[0]}" if len(shown) == 1 else
-                     "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(pages) > 3 else ""))
-        return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
+        """`marker_text` of this pager's model."""
+        return marker_text(self.model, others, outgoing, pages, here)
 
     def bucket(self, other: str, final: bool):
         """What a marker gathers: the cut relations to one other page (once

@@ -634,9 +634,7 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
     only in later stages, and "拡大提案 +2, p. 2 →" in a stage-3 frame
     counted an end of stage 4 that no frame of stage 3 shows ("+1"). The
     end named first stays (its text no longer than the one measured)."""
-    from types import SimpleNamespace
-
-    from ..layouter.fit import _Pager
+    from ..layouter.fit import marker_text
     from ..layouter.geometry import TextItem
 
     order = list(model.stages)
@@ -646,7 +644,6 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
         return a in effective and b in effective and max(order.index(effective[a]), order.index(effective[b])) <= upto
 
     texts = {}
-    namer = SimpleNamespace(model=model)
     for mk in sheet.markers:
         if mk.name not in f.model.deliverables or not mk.others:
             continue
@@ -655,7 +652,7 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
         if not shown or len(shown) == len(mk.others) or shown[0] != mk.others[0]:
             continue
         pages = sorted({page_of.get(o, 0) for o in shown})
-        texts[mk.name] = _Pager.marker_text(namer, shown, mk.outgoing, pages, sheet.number)
+        texts[mk.name] = marker_text(model, shown, mk.outgoing, pages, sheet.number)
     if not texts:
         return f
     deliverables = {n: (replace(d, label=texts[n]) if n in texts else d) for n, d in f.model.deliverables.items()}
