@@ -316,6 +316,50 @@ def test_a_workbook_saved_again_by_libreoffice_reads_back_the_same(soffice, host
     assert_same_model(hostile, prep.loads(prep.import_catalogue(saved), hostile.path))
 
 
+def test_every_sheet_prints_readably_with_its_header_and_names_on_each_page(tmp_path):
+    """Printed, each sheet is landscape with its header row on every page;
+    a sheet too wide for one page at 75% is printed on as few pages across
+    as keep that scale, its first column (the row's name) on each of them."""
+    from prep.catalogue.export import print_width
+
+    path = tmp_path / "cs.xlsx"
+    run_prep("export", str(EXAMPLES / "cs-lifecycle.prep"), "-o", str(path))
+    book = openpyxl.load_workbook(path)
+    across = {}
+    for ws in book:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToHeight == 0        # as many pages down as the rows take
+        across[ws.title] = ws.page_setup.fitToWidth or 1
+        assert (ws.print_title_cols == "$A:$A") == (across[ws.title] > 1)
+    assert across["Relations"] == 1 and across["Stages"] == 1 and across["Deliverables"] == 2
+    assert print_width([10.0] * 12) == 1 and print_width([20.0] * 12) == 2 and print_width([40.0] * 12) == 4
+
+
+def test_libreoffice_prints_the_names_on_every_page_of_the_deliverables(soffice, tmp_path):
+    """The workbook printed by LibreOffice (to PDF): the Deliverables sheet
+    on pages across, each page naming its rows (before, the later strips of
+    columns had no name column and the catalogue took 31 pages)."""
+    path = tmp_path / "cs.xlsx"
+    model = prep.load(EXAMPLES / "cs-lifecycle.prep")
+    path.write_bytes(prep.export(model, "xlsx"))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--norestore",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   capture_output=True, timeout=180, check=True)
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "cs.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) <= 16
+    headers = [p.strip().splitlines()[0].split() for p in pages]
+    # the Deliverables sheet comes first, the Relations sheet's header starts "sources"
+    deliverable_pages = pages[:next(k for k, h in enumerate(headers) if h[0] == "sources")]
+    assert len(deliverable_pages) == 4   # two pages across, two down
+    assert all(h[0] in ("name", "sources", "order", "code") for h in headers)   # every page has its header
+    for text in deliverable_pages:
+        assert "提案書" in text or "予算" in text or "更新契約" in text, text
+
+
 # --------------------------------------------------------------------------
 # import: a client's own catalogue
 

@@ -35,6 +35,12 @@ MIN_WIDTH = 6
 MAX_CELL = 32_767       # characters Excel holds in a cell (XlsxWriter would cut the rest off)
 LINE_HEIGHT = 15        # points a line of 11 pt text takes
 MAX_LINES = 12          # a taller row is cut: the cell still holds all of it
+# printing: the columns a landscape letter page holds at 100% (9.6 in between
+# Excel's default 0.7 in margins; a column-width unit is about 5.25 pt of Calibri
+# 11, plus 3.75 pt of padding per column), and the smallest print scale a sheet
+# is fitted at (11 pt text printed at 8 pt or more)
+PAGE_WIDTH = 9.6 * 72
+MIN_SCALE = 0.75
 
 
 @dataclass
@@ -191,6 +197,22 @@ _ESCAPE_AHEAD = re.compile("(?=_x[0-9a-fA-F]{4}_)")
 _ESCAPE = re.compile("_x[0-9a-fA-F]{4}_")
 
 
+def print_width(widths: list[float]) -> int:
+    """How many pages across a sheet with these column widths is printed
+    on: the fewest that keep its text at MIN_SCALE or larger, the first
+    column repeated on each (a sheet printed at its own size was cut into
+    strips of columns, the later ones without the row's name; fitted to one
+    page, a 17-column sheet printed at 5 pt)."""
+    def points(ws: list[float]) -> float:
+        return sum(5.25 * w + 3.75 for w in ws)
+
+    room = PAGE_WIDTH / MIN_SCALE
+    pages = 1
+    while (points(widths) + (pages - 1) * points(widths[:1])) / pages > room and pages < len(widths):
+        pages += 1
+    return pages
+
+
 def _overlapping_escapes(text: str) -> bool:
     """Does `text` hold two `_xHHHH_` patterns sharing an underscore
     (`_x005F_x000D_`)? XlsxWriter escapes the first only (as Excel spells
@@ -263,6 +285,10 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
             ws.set_column(c, c, width, style(wrap, False))
         ws.set_landscape()
         ws.repeat_rows(0)  # the header on every printed page
+        wide = print_width([w for w, _ in widths])
+        if wide > 1:   # its first column (the row's name) on each page across
+            ws.repeat_columns(0)
+        ws.fit_to_pages(wide, 0)
         write_string, write_number = ws.write_string, ws.write_number
         as_text = [style(wrap, True) for _, wrap in widths]
         wrapped = [(c, width) for c, (width, wrap) in enumerate(widths) if wrap]
