@@ -149,7 +149,7 @@ def _char_width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
-def _pad(text: str) -> str:
+def blank_as_wide(text: str) -> str:
     """White space as wide as `text` on a terminal, keeping its tabs."""
     return "\t".join(" " * display_width(part) for part in text.split("\t"))
 
@@ -170,7 +170,7 @@ def caret_lines(source_line: str, column: int, end_column: int | None = None) ->
     tabs and for wide (CJK) characters."""
     line = visible(source_line.rstrip("\r\n"))
     prefix = line[: max(column - 1, 0)]
-    pad = _pad(prefix)
+    pad = blank_as_wide(prefix)
     length = 1
     if end_column is not None and end_column > column:
         length = max(display_width(line[column - 1 : end_column - 1]), 1)
@@ -178,7 +178,7 @@ def caret_lines(source_line: str, column: int, end_column: int | None = None) ->
     if len(line) > 200:
         start = max(column - 80, 0)
         shown = ("..." if start else "") + line[start : start + 160] + "..."
-        pad = " " * (3 if start else 0) + _pad(line[start : column - 1])
+        pad = " " * (3 if start else 0) + blank_as_wide(line[start : column - 1])
         length = min(length, 80)
         line = shown
     return f"  {line}\n  {pad}{'^' * length}"

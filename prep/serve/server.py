@@ -173,7 +173,7 @@ def caret_marks(text: str) -> list[list[int]]:
     (UTF-16 units, as the page's script counts). The text aligns carets
     for a terminal, where a kanji takes two columns; no font of the page
     draws it so, so the page places each caret by the characters it marks."""
-    from ..language.diagnostics import _pad, display_width
+    from ..language.diagnostics import blank_as_wide, display_width
 
     def units(source: str, k: int) -> int:
         return len(source[:k].encode("utf-16-le")) // 2
@@ -188,7 +188,7 @@ def caret_marks(text: str) -> list[list[int]]:
         if not carets or pad.strip() or not source.startswith("  ") or not pad.startswith("  "):
             continue
         # the last place as wide as the padding: a combining mark belongs to the letter before it
-        start = max((k for k in range(len(source) + 1) if _pad(source[:k]) == pad), default=None)
+        start = max((k for k in range(len(source) + 1) if blank_as_wide(source[:k]) == pad), default=None)
         if start is None or start >= len(source):
             continue
         end = start + 1
