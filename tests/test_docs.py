@@ -54,3 +54,54 @@ def test_cli_reference_is_current():
     assert current == module.reference(), "docs/cli.md is stale: run python docs/build_cli_reference.py"
     for command in ("lint", "render", "report", "md"):
         assert f"## prep {command}\n" in current
+
+
+COMMAND = re.compile(r"(?:^|[\s/(|&;$])prep ([a-z][\w-]*)([^|&;#)]*)")
+
+
+def documented_commands(text: str) -> list[tuple[str, str]]:
+    """(subcommand, the rest of the line) of every `prep ...` command in a
+    page's code blocks and inline code."""
+    lines = [line for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S) for line in block.splitlines()]
+    lines += re.findall(r"`([^`\n]*\bprep [a-z][^`\n]*)`", re.sub(r"```.*?```", "", text, flags=re.S))
+    return [(m.group(1), m.group(2)) for line in lines for m in COMMAND.finditer(line)]
+
+
+def test_every_option_the_docs_use_exists():
+    """A reader copies commands from the docs: every `--option` of every
+    `prep SUBCOMMAND ...` in a code block or inline code of README.md and
+    docs/ is one that subcommand takes (a renamed or removed option fails
+    here, not in the reader's terminal)."""
+    import shlex
+
+    import click
+
+    from prep.cli import cli
+
+    ctx = click.Context(cli)
+    options = {}
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        options[name] = {"--help", "-h", "--"} | {o for p in command.params if isinstance(p, click.Option)
+                                                  for o in (*p.opts, *p.secondary_opts)}
+    wrong, seen = [], 0
+    for page in sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]:
+        for sub, rest in documented_commands(page.read_text(encoding="utf-8")):
+            if sub not in options:
+                continue   # prose: "prep draws", "prep reads"
+            seen += 1
+            try:
+                tokens = shlex.split(rest)
+            except ValueError:   # an unbalanced quote inside prose
+                tokens = rest.split()
+            for token in tokens:
+                option = token.split("=")[0]
+                if re.match(r"^--?[a-zA-Z]", option) and option not in options[sub]:
+                    wrong.append(f"{page.relative_to(ROOT)}: prep {sub} {option}")
+    assert seen >= 300
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_docs_command_check_sees_a_wrong_option():
+    found = documented_commands("Run `prep render m.prep --pages A4`, or:\n```sh\nprep lint . --fromat sarif\n```\n")
+    assert ("lint", " . --fromat sarif") in found and ("render", " m.prep --pages A4") in found
