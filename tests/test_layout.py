@@ -357,3 +357,37 @@ def test_a_relation_that_closes_a_cycle_enters_its_target_where_inputs_do(direct
     lo, hi = sorted((a.x, b.x) if lr else (a.y, b.y))
     along = [x if lr else y for x, y in mutual.points]
     assert all(lo - 0.5 <= v <= hi + 0.5 for v in along), mutual.points   # between the two: no turn back
+
+
+@pytest.mark.parametrize("source", ["cs-lifecycle", "renewal-roadmap", "generated"])
+def test_fitting_works_out_each_graph_s_order_once_and_draws_the_same(source, monkeypatch):
+    """Fitting to a page lays one graph out at several text sizes, gaps and
+    in both directions: within `orders_kept` its ranks and order (phases
+    1-3, which read no size) are worked out once, and every layout is the
+    one a fresh layout gives (the fitted pages too)."""
+    from prep.layouter import fit, layered
+    from prep.layouter.layered import p3_order
+    from prep.layouter.page import parse_page
+
+    model = (prep.loads(generate(30, seed=3, profile="long-range", stages=4), "g.prep") if source == "generated"
+             else prep.load(ROOT / "examples" / f"{source}.prep"))
+    views = ["diagram", "roadmap"] if model.stages else ["diagram"]
+    calls = []
+    reduce = p3_order.reduce_crossings
+    monkeypatch.setattr(p3_order, "reduce_crossings", lambda lg: (calls.append(1), reduce(lg)))
+    fresh = {(size, d, gap, view): layout(model, direction=d, font_size=size, rank_gap=gap, lateral_gap=gap, view=view)
+             for size in (12.0, 9.0) for d in ("LR", "TB") for gap in (1.0, 0.3) for view in views}
+    assert len(calls) == len(fresh)
+    calls.clear()
+    with layered.orders_kept():
+        kept = {k: layout(model, direction=k[1], font_size=k[0], rank_gap=k[2], lateral_gap=k[2], view=k[3])
+                for k in fresh}
+    assert len(calls) == len(views)   # once a view: its graph (the roadmap's has stage columns)
+    assert kept == fresh
+    # outside it nothing is kept
+    layout(model)
+    assert len(calls) == len(views) + 1
+    # the fitted pages, with and without
+    pages = fit.fit_pages(model, parse_page("A4"))
+    monkeypatch.setattr(layered, "orders_kept", __import__("contextlib").nullcontext)
+    assert [(s.model, s.layout) for s in fit.fit_pages(model, parse_page("A4"))] == [(s.model, s.layout) for s in pages]

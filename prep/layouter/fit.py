@@ -140,6 +140,17 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     (added, removed, changed: an As-Is or To-Be half on pages of its own);
     `stage_legend` ("hidden" or "faint", as `later`): the marks of a stage's
     picture too (new in this stage, the EXIT tag; the flip-book's pages)."""
+    from .layered import orders_kept
+
+    with orders_kept():   # each graph's ranks and order once, whatever its sizes, gaps and direction
+        return _fit_pages(model, page, direction=direction, font=font, font_size=font_size, legend=legend,
+                          health=health, view=view, engine=engine, exit_tags=exit_tags, diff_legend=diff_legend,
+                          stage_legend=stage_legend)
+
+
+def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | None, font_size: float,
+               legend: bool, health: bool, view: str, engine: str, exit_tags: bool | None, diff_legend: bool,
+               stage_legend: str | None) -> list[Sheet]:
     from . import layout as lay_out, measure
     from .fonts import FONT_FAMILY
 
@@ -266,8 +277,11 @@ def fit_one_page(page: Page, lay, *, direction: str | None = None, font_size: fl
     usual spacing, then ranks closer, then boxes closer too (`PAGE_GAPS`);
     the direction given, else LR and TB (the page's own first). None when
     it does not fit one page."""
+    from .layered import orders_kept
+
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
-    found = _first_fit(page, lay, font_sizes(page, font_size), PAGE_GAPS, directions)
+    with orders_kept():
+        found = _first_fit(page, lay, font_sizes(page, font_size), PAGE_GAPS, directions)
     if found is None:
         return None
     size, d, placed = found

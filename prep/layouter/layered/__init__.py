@@ -42,6 +42,8 @@ The phases are modules, as in ELK Layered, each working on one
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ..geometry import Layout
 from . import p1_cycles, p2_layers, p3_order, p4_place, p5_route
 from .graph import LayeredGraph
@@ -51,16 +53,65 @@ from .spec import TITLE_GAP, GraphSpec
 
 def lay_out(spec: GraphSpec) -> Layout:
     lg = LayeredGraph(spec)
-    if spec.columns is not None:
-        p2_layers.roadmap_layers(lg)
+    key = _topology(spec) if _orders is not None else None
+    known = _orders.get(key) if key is not None else None
+    if known is not None:
+        # ranks and order of the same graph, laid out before in this fitting
+        lg.__dict__.update(known)
+        p2_layers.note_places(lg)   # this spec's note sizes
     else:
-        p1_cycles.break_cycles(lg)
-        p2_layers.longest_path_layers(lg)
-    p2_layers.split_long_edges(lg)
-    p2_layers.group_spans(lg)
-    p3_order.reduce_crossings(lg)
+        before = set(lg.__dict__)
+        if spec.columns is not None:
+            p2_layers.roadmap_layers(lg)
+        else:
+            p1_cycles.break_cycles(lg)
+            p2_layers.longest_path_layers(lg)
+        p2_layers.split_long_edges(lg)
+        p2_layers.group_spans(lg)
+        p3_order.reduce_crossings(lg)
+        if key is not None:
+            _orders[key] = {name: value for name, value in lg.__dict__.items()
+                            if name not in before and name != "note_at"}
     p4_place.place(lg)
     return p5_route.geometry(lg)
 
 
-__all__ = ["GraphSpec", "LayeredGraph", "TITLE_GAP", "lay_out"]
+# Phases 1-3 (cycles, ranks, order) read the graph alone: which boxes, which
+# relations (and whether each writes a note), groups, stage columns and
+# exit criteria; never a size, a gap or the direction. Fitting a model to a
+# page lays the same graph out again and again at other text sizes, gaps and
+# in both directions (and each piece of a page again with its final marker
+# texts); within `orders_kept()` each graph's ranks and order are worked
+# out once (crossing reduction was most of each such layout). Phases 4-5
+# only read what 1-3 leave (tests/test_layout.py checks the layouts are the
+# same with and without).
+_orders: dict | None = None
+
+
+@contextmanager
+def orders_kept():
+    """Within it, lay_out works out each graph's ranks and order once."""
+    global _orders
+    outer = _orders
+    if outer is None:
+        _orders = {}
+    try:
+        yield
+    finally:
+        _orders = outer
+
+
+def _topology(spec: GraphSpec):
+    """What phases 1-3 read of `spec`, as a key; None when they also read
+    a previous layout (stable layouts, a piece in a larger drawing's order)."""
+    if spec.previous is not None or spec.previous_flow is not None or spec.order_only:
+        return None
+    nodes = tuple(spec.nodes)
+    return (nodes, tuple((s, t, kind, note is not None) for s, t, kind, note in spec.edges),
+            tuple(spec.node_group.get(n) for n in nodes), tuple((g, p) for g, (p, _) in spec.groups.items()),
+            None if spec.columns is None else tuple(c[0] for c in spec.columns),
+            tuple(spec.node_column.get(n) for n in nodes) if spec.columns is not None else None,
+            spec.exits)
+
+
+__all__ = ["GraphSpec", "LayeredGraph", "TITLE_GAP", "lay_out", "orders_kept"]

@@ -194,9 +194,6 @@ def split_long_edges(lg) -> None:
     lg.node_rank = list(lg.rank)
     lg.cluster = list(lg.node_cluster)
     lg.chains: list[list[int]] = []  # node ids from u to v (ranked direction)
-    # a relation's note is written beside the middle virtual node of its
-    # chain (ELK's and dot's label dummy): it takes room in that rank
-    lg.note_at: dict[int, tuple[int, tuple[float, float]]] = {}  # virtual node -> (edge index, note size)
     for u, v, k, _r in lg.edges:
         chain = [u]
         ru, rv = lg.node_rank[u], lg.node_rank[v]
@@ -209,9 +206,7 @@ def split_long_edges(lg) -> None:
                 chain.append(vid)
         chain.append(v)
         lg.chains.append(chain)
-        note = lg.spec.edges[k][3]
-        if note is not None and len(chain) > 2:
-            lg.note_at[chain[len(chain) // 2]] = (k, note)
+    note_places(lg)
     if lg.previous is not None:
         incremental.previous_virtual_places(lg)
     total = len(lg.node_rank)
@@ -224,6 +219,16 @@ def split_long_edges(lg) -> None:
     lg.rank_nodes: list[list[int]] = [[] for _ in range(lg.n_ranks)]
     for v, r in enumerate(lg.node_rank):
         lg.rank_nodes[r].append(v)
+
+
+def note_places(lg) -> None:
+    """A relation's note is written beside the middle virtual node of its
+    chain (ELK's and dot's label dummy): it takes room in that rank."""
+    lg.note_at: dict[int, tuple[int, tuple[float, float]]] = {}  # virtual node -> (edge index, note size)
+    for chain, (_u, _v, k, _r) in zip(lg.chains, lg.edges):
+        note = lg.spec.edges[k][3]
+        if note is not None and len(chain) > 2:
+            lg.note_at[chain[len(chain) // 2]] = (k, note)
 
 
 def group_spans(lg) -> None:
