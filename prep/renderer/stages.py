@@ -567,19 +567,21 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
     other way of cutting the model."""
     from ..layouter import measure
     from ..layouter.fit import fit_pages, is_marker
+    from ..layouter.layered import orders_kept
 
     stages = stages_of(model)
-    sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                       health=lint, engine=engine, exit_tags=True)
-    if legend:
-        # the legend when it costs no page and leaves the model cut as it was (a
-        # flip-book is read stage by stage: cs-lifecycle on A4 took two pages cut
-        # in blocks with a legend, three cut at its stages without), or when the
-        # model was on one page anyway
-        keyed = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                          health=lint, engine=engine, exit_tags=True, legend=True, stage_legend=later)
-        if len(keyed) <= len(sheets) and (len(sheets) == 1 or keyed[0].split == sheets[0].split):
-            sheets = keyed
+    with orders_kept():   # the second fitting lays out the graphs of the first again
+        sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
+                           health=lint, engine=engine, exit_tags=True)
+        if legend:
+            # the legend when it costs no page and leaves the model cut as it was (a
+            # flip-book is read stage by stage: cs-lifecycle on A4 took two pages cut
+            # in blocks with a legend, three cut at its stages without), or when the
+            # model was on one page anyway
+            keyed = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
+                              health=lint, engine=engine, exit_tags=True, legend=True, stage_legend=later)
+            if len(keyed) <= len(sheets) and (len(sheets) == 1 or keyed[0].split == sheets[0].split):
+                sheets = keyed
     rank = {s.name: s.index for s in stages}
     count = len(sheets)
     # a frame names its page as the off-page markers and the frame files do
