@@ -1185,3 +1185,18 @@ def test_an_input_and_a_synchronization_are_never_drawn_on_one_route(path):
         solid, dashed = [e for e in lay.edges if (e.source, e.target) == ("a", "b")]
         across = (lambda p: p[1]) if direction == "LR" else (lambda p: p[0])
         assert abs(across(solid.points[0]) - across(dashed.points[0])) >= 5.0 - 1e-9
+
+
+@pytest.mark.parametrize("n,profile,page_name", [(50, "long-range", "4:3"), (50, "local", "A4-portrait"),
+                                                 (100, "local", "16:9")])
+def test_the_pages_are_the_same_on_any_number_of_cores(monkeypatch, n, profile, page_name):
+    """The ways of cutting are tried in two groups whatever the machine
+    (side by side on two cores or more, one after the other on one): a
+    group per core gave these models other pages on 1, 2 and 4 cores (the
+    50-deliverable long-range one 4 pages of 4:3 on one core, 3 on two)."""
+    model = prep.loads(generate(n, seed=1, profile=profile, stages=4), f"g{n}.prep")
+    got = {}
+    for cores in (1, 2, 4):
+        monkeypatch.setattr(os, "cpu_count", lambda c=cores: c)
+        got[cores] = [(s.model, s.layout, s.split, s.direction) for s in fit_pages(model, parse_page(page_name))]
+    assert got[1] == got[2] == got[4]

@@ -37,7 +37,6 @@ the drawing sits inside the page's margins, and `Layout.page` names it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -62,6 +61,7 @@ SLACK = 1.0           # a piece is cut to fit this share of the page (its provis
 MAX_LABEL = 24        # characters of the other end's label shown in a marker
 MIN_RUN = 3           # the fewest deliverables a page's leftover room is filled with
 FORK_FROM = 60        # deliverables from which both directions' first layouts are made side by side
+WAY_GROUPS = 2        # the ways of cutting are tried in this many groups (side by side on as many cores)
 
 
 @dataclass(frozen=True)
@@ -205,9 +205,7 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
     flows: dict[str, tuple] = {}   # direction -> the whole drawing's layers and layout, in this process
 
     def paginate(reserve: bool) -> list[Sheet]:
-        done_best: dict[str, int] = {}  # the fewest pages a way finished with so far, in this process
-
-        def attempt(way: tuple[str, str]):
+        def attempt(way: tuple[str, str], done_best: dict[str, int]):
             d, by = way
             if d not in flows:
                 # one whole layout for every way: the one that did not fit one page (the order of
@@ -215,7 +213,7 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
                 done = (laid.get((smallest, d, CUT_GAP)) or lay(smallest, d, CUT_GAP)) if not legend else None
                 flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
                                                                                      page.min_text)
-            # a way is given up once it fills as many pages as the best so far
+            # a way is given up once it fills as many pages as the best of its group so far
             got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
                         done_best.get("pages"), diff_legend=diff_legend, shared=shared, reserve_legend=reserve,
                         stage_legend=stage_legend)
@@ -227,8 +225,9 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
 
         def best_of(group: list[tuple[str, str]]) -> tuple[int, list[Sheet]] | None:
             """The fewest pages of a group of ways (a tie: the earlier way), untangled."""
+            done_best: dict[str, int] = {}  # the fewest pages a way of this group finished with so far
             found = [(len(got[0]), tried.index(way), got[1]) for way in group
-                     if (got := attempt(way)) is not None]
+                     if (got := attempt(way, done_best)) is not None]
             if not found:
                 return None
             _, index, state = min(found, key=lambda f: f[:2])
@@ -236,14 +235,16 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
 
         from .._process import map_forked
 
-        # on two cores each takes every other way of this order: both directions' ways shared
-        # out (a direction each left one core idle while the other's slower ways ran on); each
-        # untangles the best of its ways, the fewest pages of all win (a tie: the earlier way)
+        # two groups, each every other way of this order: both directions' ways shared out (a
+        # direction each left one core idle while the other's slower ways ran on); each group
+        # gives up a way by its own earlier ways only and untangles the best of its ways, the
+        # fewest pages of all win (a tie: the earlier way). Always two groups, on one core one
+        # after the other: the pages are the same on every machine (a group per core gave a
+        # 50-deliverable model 4 pages of 4:3 on one core and 3 on two)
         order = sorted(tried, key=lambda w: (ways.index(w[1]), directions.index(w[0]) if ways.index(w[1]) % 2 == 0
                                              else -directions.index(w[0])))
-        workers = max(1, min(len(order), os.cpu_count() or 1, 4))
-        results = [r for r in map_forked(best_of, [order[k::workers] for k in range(workers)], "fitting to pages")
-                   if r is not None]
+        groups = [order[k::WAY_GROUPS] for k in range(WAY_GROUPS) if order[k::WAY_GROUPS]]
+        results = [r for r in map_forked(best_of, groups, "fitting to pages") if r is not None]
         return min(results, key=lambda r: (len(r[1]), r[0]))[1]
 
     # a legend goes on every page with room for it; only when none has, the first page keeps
