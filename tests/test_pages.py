@@ -887,11 +887,13 @@ def test_flipbook_markers_count_only_the_ends_their_frame_has(size):
     too: cs-lifecycle's stage-3 slide 3 said "拡大提案 +2, p. 2 →" for
     拡大提案 and 予算 (顧客の声 → 更新リスク is made in stage 4). Each
     marker of a frame counts the other ends of its relations made by then."""
-    from prep.renderer.stages import frames
+    from prep.layouter.layered import ring_kept
+    from prep.renderer.stages import NEW_RING, frames
 
     model = prep.load(str(ROOT / "examples/cs-lifecycle.prep"))
     page = parse_page(size)
-    sheets = fit_pages(model, page, exit_tags=True)
+    with ring_kept(NEW_RING):   # as the frames are fitted: room for the double borders
+        sheets = fit_pages(model, page, exit_tags=True)
     order, effective = list(model.stages), model.effective_stages
     checked = 0
     for f in frames(model, page=page):
@@ -1200,3 +1202,44 @@ def test_the_pages_are_the_same_on_any_number_of_cores(monkeypatch, n, profile, 
         monkeypatch.setattr(os, "cpu_count", lambda c=cores: c)
         got[cores] = [(s.model, s.layout, s.split, s.direction) for s in fit_pages(model, parse_page(page_name))]
     assert got[1] == got[2] == got[4]
+
+
+@pytest.mark.parametrize("page_name", ["16:9", "A4", "letter", "A4-portrait"])
+def test_double_borders_of_new_boxes_stay_apart_on_pages(page_name):
+    """A stage's frame draws each box made in it with a second border,
+    4 pt outside the box (5.2 pt with its pen): on a page's closest spacing
+    two such borders ran into one (cs-lifecycle's 契約書 and 提案書) and
+    routes ran between a box and its border. Every frame's boxes, each
+    grown by its border, stay apart, and no route runs between the two
+    borders of a box it does not end at."""
+    from prep.layouter.collisions import _distance, flatten
+    from prep.layouter.geometry import Box
+    from prep.renderer.stages import frames
+
+    border = 4.0 + 2.4 / 2
+    models = [prep.load(str(ROOT / "examples/cs-lifecycle.prep"))] + [
+        prep.loads(generate(n, seed=seed, profile=profile, stages=4), f"g{n}.prep")
+        for n, seed, profile in ((30, 2, "local"), (40, 3, "long-range"))]
+    checked = 0
+    for model in models:
+        for f in frames(model, page=parse_page(page_name)):
+            new = [n for n, s in f.marks.status.items() if s == "new" and n in f.layout.nodes]
+            grown = {n: Box(b.x, b.y, b.width + 2 * border, b.height + 2 * border)
+                     for n, b in f.layout.nodes.items() if n in new}
+            names = sorted(grown)
+            for i, a in enumerate(names):
+                for b in names[i + 1:]:
+                    A, B = grown[a], grown[b]
+                    apart = A.right <= B.left or B.right <= A.left or A.bottom <= B.top or B.bottom <= A.top
+                    assert apart, (f.model.title, a, b)
+                    checked += 1
+            for e in f.layout.edges:
+                poly = flatten(e.points)
+                for n in new:
+                    if n in (e.source, e.target):
+                        continue
+                    # never between the two borders (the outer one's stroke starts 2.8 pt out; a
+                    # route turning past a box's corner may still graze it)
+                    assert _distance(poly, f.layout.nodes[n]) >= 3.5, (f.model.title, e.source, e.target, n)
+                    checked += 1
+    assert checked > 100

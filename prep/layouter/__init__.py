@@ -192,7 +192,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
                  roadmap: bool = False, exit_tags: bool = False, tag_font: float = 8.0,
                  rank_gap: float = 1.0, lateral_gap: float = 1.0,
                  order_hint: dict[str, float] | None = None, legend_room: float | None = None) -> Layout:
-    from .layered import TITLE_GAP, GraphSpec, lay_out
+    from .layered import TITLE_GAP, GraphSpec, lay_out, ring_room
     from .texts import EXIT_TAG_HEIGHT, exit_numbers, exit_tag_room, note_carriers
 
     places = routes = flow = frames = None
@@ -237,6 +237,7 @@ def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | 
         rank_gap=rank_gap,
         lateral_gap=lateral_gap,
         order_only=places is None and order_hint is not None,
+        ring=ring_room(),
         **(_roadmap_spec(model, sizes) if roadmap else {}),
     )
     return lay_out(spec)

@@ -101,6 +101,29 @@ def orders_kept():
         _orders = outer
 
 
+_ring = 0.0
+
+
+@contextmanager
+def ring_kept(points: float):
+    """Within it, every layout keeps `points` free around each box across
+    the flow (GraphSpec.ring): the stage pictures, whose boxes made in a
+    stage are drawn with a second border outside them. Scoped, as fitting
+    lays out in many places (the pieces, the whole drawing it cuts, in
+    forked workers), and each must keep the same room."""
+    global _ring
+    outer = _ring
+    _ring = points
+    try:
+        yield
+    finally:
+        _ring = outer
+
+
+def ring_room() -> float:
+    return _ring
+
+
 def _topology(spec: GraphSpec):
     """What phases 1-3 read of `spec`, as a key; None when they also read
     a previous layout (stable layouts, a piece in a larger drawing's order)."""
@@ -114,4 +137,4 @@ def _topology(spec: GraphSpec):
             spec.exits)
 
 
-__all__ = ["GraphSpec", "LayeredGraph", "TITLE_GAP", "lay_out", "orders_kept"]
+__all__ = ["GraphSpec", "LayeredGraph", "TITLE_GAP", "lay_out", "orders_kept", "ring_kept", "ring_room"]

@@ -22,7 +22,9 @@ def place(lg) -> None:
     # what each item takes before and after its place across the flow: a
     # box its half (and room for its tag), a virtual node nothing, one
     # that writes a note the note beside it (LR: above, TB: to the right)
-    lo_b, hi_b = list(half), list(half)
+    ring = lg.spec.ring
+    lo_b = [h + ring if v < lg.n_real else h for v, h in enumerate(half)] if ring else list(half)
+    hi_b = list(lo_b)
     for name, (before, after) in lg.spec.room.items():
         v = lg.index[name]
         lo_b[v] += before
@@ -183,7 +185,7 @@ def rank_coordinates(lg) -> list[float]:
             if s is not None:
                 width[s[0]] = max(width[s[0]], lg.glabel[g][0] + 2 * GROUP_PAD * (lg.gdepth[g] + 1))
     depth = max((d + 1 for d in lg.gdepth), default=0)
-    rank_sep = RANK_SEP * lg.spec.rank_gap
+    rank_sep = RANK_SEP * lg.spec.rank_gap + 2 * lg.spec.ring   # routes turn clear of outer borders (spec.ring)
     # a frame reaches GROUP_PAD a level beyond its boxes along the flow: room
     # for that only where frames end (before the gap) or start (after it),
     # not between every two ranks (a 20-rank picture with one level of

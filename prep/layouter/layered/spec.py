@@ -93,3 +93,9 @@ class GraphSpec:
     # packed and pulled afresh, not anchored to it): a part of a drawing laid
     # out in the order the whole drawing found, at a fraction of the cost
     order_only: bool = False
+    # room kept around every box for a mark drawn outside it (the stage
+    # pictures' double border of a box made in that stage, which Graphviz
+    # draws 4 pt outside the box: on a page's closer spacing two such borders
+    # ran into one): this much more on each side across the flow, and twice
+    # it between ranks, where routes turn past the boxes' corners
+    ring: float = 0.0
