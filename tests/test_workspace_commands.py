@@ -146,6 +146,23 @@ def test_a_resolved_finding_is_located_where_it_was_at_the_base(repo, cli, prep_
     assert "  resolved sales.prep:4:13 (at HEAD): I105 " in cli("diff", "HEAD", "--", "main.prep").output
 
 
+def test_a_relation_in_the_diff_json_names_the_file_of_its_line(repo, prep_run):
+    """In a workspace a line number alone is no place: `line: 2` is in
+    sales.prep or in delivery.prep. A relation's record names its file, as
+    a finding's does (the old side's where it was, the new side's where it
+    is)."""
+    repo("sales.prep", SALES + "deliverable 見積書\n提案書 -> 見積書\n")
+    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ -> 導入計画", "導入ノウハウ -> 導入計画"))
+    commit(repo)
+    p = prep_run("diff", "--format", "json", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 0, p.stderr
+    records = {(r["status"], r["source"], r["target"]): r for r in json.loads(p.stdout)["relations"]}
+    added = records[("added", "提案書", "見積書")]["new"]
+    removed = records[("removed", "受注", "導入計画")]["old"]
+    assert (added["path"], added["line"]) == ("sales.prep", 5)
+    assert (removed["path"], removed["line"]) == ("delivery.prep", 4)
+
+
 def test_a_resolved_finding_of_a_single_file_names_its_revision_as_git_does(tmp_path, prep_run):
     git(tmp_path, "init", "-q")
     git(tmp_path, "config", "user.email", "t@example.invalid")

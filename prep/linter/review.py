@@ -551,10 +551,13 @@ def as_dict(r: Review) -> dict:
 
 
 def _relation_record(rel) -> dict | None:
+    """A relation as it is written on its side: in a workspace a line
+    number alone is no place, so `path` names the file (as a finding's
+    `path` does)."""
     if rel is None:
         return None
     return {"kind": rel.kind, "source": rel.source, "target": rel.target, "note": rel.note, "stage": rel.stage,
-            "owners": list(rel.owners), "line": rel.span.line}
+            "owners": list(rel.owners), "path": rel.span.path, "line": rel.span.line}
 
 
 def _measure_record(m) -> dict:
