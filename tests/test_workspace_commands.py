@@ -314,6 +314,33 @@ def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
     assert out.startswith("::warning file=sales.prep,line=4,") and out.count("::") == 2, out
 
 
+def test_annotations_are_relative_to_the_repository_that_holds_the_files(repo, tmp_path, prep_run):
+    """A CI job that checks the models out into a folder of its own
+    (`actions/checkout` with `path: models`) runs prep from outside that
+    repository, or from another one (the job's own). GitHub and code
+    scanning place a finding by its path in the models' repository, as
+    `prep diff --format github` already gave it; `prep lint` gave the path
+    from the working folder (`repo/delivery.prep`), or an absolute one."""
+    repo("delivery.prep", DELIVERY.replace("[final]", ""))  # I103 at delivery.prep:3
+    commit(repo)
+    job = tmp_path / "job"  # another repository, beside the models'
+    job.mkdir()
+    git(job, "init", "-q")
+    for cwd, target in ((job, "../repo"), (tmp_path, "repo")):
+        p = prep_run("lint", "--no-cache", "--format", "github", f"{target}/main.prep", cwd=cwd)
+        assert p.returncode == 1 and p.stdout.startswith(b"::warning file=delivery.prep,line=3,"), p.stdout
+        p = prep_run("lint", "--no-cache", "--format", "sarif", target, cwd=cwd)
+        location = json.loads(p.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"] == {"uri": "delivery.prep", "uriBaseId": "%SRCROOT%"}
+        p = prep_run("lint", "--no-cache", "--new-only", "--base", "HEAD~1", "--format", "github",
+                     f"{target}/delivery.prep", cwd=cwd)
+        assert p.stdout.startswith(b"::warning file=delivery.prep,line=3,"), p.stdout + p.stderr
+    # in the models' repository, from a folder of it, as before
+    (repo.root / "sub").mkdir()
+    p = prep_run("lint", "--no-cache", "--format", "github", "../main.prep", cwd=repo.root / "sub")
+    assert p.stdout.startswith(b"::warning file=delivery.prep,line=3,"), p.stdout
+
+
 def test_lint_new_only_on_a_workspace(repo, cli, prep_run):
     repo("sales.prep", SALES + "deliverable 孤立\n")  # I105 in an included file
     r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "main.prep")

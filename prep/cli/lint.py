@@ -76,7 +76,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     that cannot be read, a syntax error, or a usage error.
     """
     from ..linter import formats
-    from ..linter.run import Overrides, exit_status, lint_paths, repo_root
+    from ..linter.run import Overrides, exit_status, lint_paths, repo_roots
     from ..linter.settings import (LintConfigError, as_list, enabled_codes, parse_option_assignment,
                                   parse_severity_assignment, resolve_options, resolve_severity)
 
@@ -127,7 +127,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     diagnostics = distinct_findings(reports)  # a part shared by two roots: its findings once
     sources = {path: text for r in reports for path, text in r.texts().items()}
     checked = len({path for r in reports for path in r.checked()})  # a part given by name: that file
-    root = repo_root()
+    root = repo_roots()  # each file's path from its repository
 
     if top is not None:
         from ..linter.hotspots import format_hotspots_json, format_hotspots_text, rank

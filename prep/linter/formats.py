@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import quote
 
 from .._version import __version__
@@ -71,10 +72,14 @@ def format_json(diagnostics: list[Diagnostic]) -> str:
     return json.dumps([to_record(d) for d in diagnostics], ensure_ascii=False, indent=2) + "\n"
 
 
-def relative_path(path: str, root: str) -> str:
-    """`path` relative to `root` with '/' separators, when it is inside."""
+def relative_path(path: str, root: str | Callable[[str], str]) -> str:
+    """`path` relative to `root` with '/' separators, when it is inside;
+    `root` may be a function of the path (each file from its repository,
+    `linter.run.repo_roots`)."""
     if path.startswith("<"):
         return path
+    if callable(root):
+        root = root(path)
     full = os.path.abspath(path)
     rel = os.path.relpath(full, root) if os.path.splitdrive(full)[0] == os.path.splitdrive(root)[0] else full
     if rel == ".." or rel.startswith(".." + os.sep):
@@ -98,7 +103,7 @@ def _sarif_rule(r) -> dict:
     return out
 
 
-def _sarif_location(span, root: str, message: str | None = None) -> dict:
+def _sarif_location(span, root: str | Callable[[str], str], message: str | None = None) -> dict:
     region = {"startLine": span.line, "startColumn": span.column,
               "endLine": span.end_line, "endColumn": max(span.end_column, span.column)}
     loc = {"physicalLocation": {
@@ -109,7 +114,7 @@ def _sarif_location(span, root: str, message: str | None = None) -> dict:
     return loc
 
 
-def format_sarif(diagnostics: list[Diagnostic], *, root: str) -> str:
+def format_sarif(diagnostics: list[Diagnostic], *, root: str | Callable[[str], str]) -> str:
     codes = sorted(RULES)
     index = {c: i for i, c in enumerate(codes)}
     results = []
@@ -153,7 +158,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(diagnostics: list[Diagnostic], *, root: str) -> str:
+def format_github(diagnostics: list[Diagnostic], *, root: str | Callable[[str], str]) -> str:
     lines = []
     for d in diagnostics:
         s = d.span
