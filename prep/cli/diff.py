@@ -96,19 +96,24 @@ def _whole_models(pairs):
                and old_path.endswith(".prep")]
     if deleted:
         roots.update(_roots_of_deleted(deleted))
-    out, seen = [], set()
+    out, seen, notes = [], set(), {}
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         found = roots.get(new_path) if (old_rev, new_rev) != (None, None) and old_path == new_path else None
         if found:
-            was = f"was part of the workspace {' and of '.join(found)} at {old_rev}" \
-                if (old_rev, new_path) in deleted else f"is part of the workspace {' and of '.join(found)}"
-            click.echo(f"prep diff: {new_path} {was}: comparing the whole model{'s' if len(found) > 1 else ''}",
-                       err=True)
+            # one note per workspace, however many of its parts the change touched
+            deleted_at = old_rev if (old_rev, new_path) in deleted else None
+            notes.setdefault((tuple(found), deleted_at), []).append(new_path)
         for path in found or [new_path]:
             key = (old_rev, path if found else old_path, new_rev, path)
             if key not in seen:
                 seen.add(key)
                 out.append(((key[0], key[1]), (key[2], key[3])))
+    for (found, deleted_at), parts in notes.items():
+        names = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        verb = ("was" if len(parts) == 1 else "were") if deleted_at else ("is" if len(parts) == 1 else "are")
+        where = f"part of the workspace {' and of '.join(found)}" + (f" at {deleted_at}" if deleted_at else "")
+        click.echo(f"prep diff: {names} {verb} {where}: comparing the whole model{'s' if len(found) > 1 else ''}",
+                   err=True)
     return out
 
 
