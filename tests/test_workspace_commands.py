@@ -368,6 +368,35 @@ def test_an_include_error_at_a_revision_is_located_and_names_it(repo, cli, prep_
     assert r.exit_code == 2 and "(at HEAD)" in r.output
 
 
+def test_a_model_that_cannot_be_read_is_said_in_the_markdown_and_github_output(repo, prep_run):
+    """The review action appends `prep diff --format markdown` to the job
+    summary: a pull request that breaks an include left the summary empty
+    (the error went to the log only). The summary says why nothing was
+    compared, and `--format github` annotates the error, as `prep lint
+    --format github` does; the exit status stays 2."""
+    repo("delivery.prep", DELIVERY + 'include "sale.prep"\n')
+    commit(repo)
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 2 and err.startswith("delivery.prep:5:9: error: no file 'sale.prep'"), err
+    assert out.startswith("### prep diff: `HEAD:main.prep`\n\n**Not compared**: a version of the model cannot be "
+                          "read.\n"), out
+    assert ("| delivery.prep:5 | no file 'sale.prep' (looked for sale.prep) (at HEAD); "
+            "hint: did you mean 'sales.prep'? |") in out
+    p = prep_run("diff", "--format", "github", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 2 and p.stdout.decode().startswith(
+        "::error file=delivery.prep,line=5,endLine=5,col=9,"), p.stdout
+    # a single model at a revision: its error is at REV:path, the annotation at the file
+    (repo.root / "model.prep").write_text("a, b -> c\n", encoding="utf-8")
+    commit(repo)
+    (repo.root / "model.prep").write_text("a, b => c\n", encoding="utf-8")
+    commit(repo)
+    p = prep_run("diff", "--format", "github", "HEAD~1..HEAD", "--", "model.prep", cwd=repo.root)
+    assert p.returncode == 2 and p.stdout.decode().startswith("::error file=model.prep,line=1,"), p.stdout
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "model.prep", cwd=repo.root)
+    assert p.returncode == 2 and "| HEAD:model.prep:1 | '=&gt;' is not an arrow" in p.stdout.decode(), p.stdout
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
 def test_a_committed_link_out_of_the_workspace_is_refused(repo, prep_run, tmp_path):
     outside = tmp_path / "outside"

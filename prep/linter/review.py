@@ -624,6 +624,16 @@ def format_markdown(r: Review) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_markdown_unread(label: str, errors: list[Diagnostic]) -> str:
+    """`format_markdown` for a comparison that could not be made, a side's
+    model being unreadable (a syntax error, a broken include): where a
+    pull request's summary would otherwise be empty, it says why."""
+    rows = [[f"{d.span.path}:{d.span.line}", d.message + (f"; hint: {d.hint}" if d.hint else "")] for d in errors]
+    return "\n".join([f"### prep diff: `{_md(label)}`", "",
+                      "**Not compared**: a version of the model cannot be read.", "",
+                      *_table(["place", "error"], rows)]) + "\n"
+
+
 def format_github(r: Review, *, root: str, path: str | None = None) -> str:
     """Annotations on the new file's lines for the findings the change
     introduced. `path`: the new file in the work tree, for findings whose
