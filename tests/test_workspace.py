@@ -178,6 +178,21 @@ def test_a_conflict_across_files_is_e002_with_both_places(ws, cli):
     assert "delivery.prep:2:13: error:" in r.output and "  deliverable 価格表 [external]" in r.output
 
 
+def test_a_conflict_of_two_line_labels_is_said_on_one_line(ws, cli):
+    """Labels have two lines ("提案書\\nProposal", as in every example): the
+    E002 message quoted them with their line break, so the message line
+    broke in two, and the second half looked like a line of its own (an
+    annotation's too). They are quoted as the model writes them."""
+    ws("main.prep", 'include "sales.prep"\ninclude "delivery.prep"\n')
+    ws("sales.prep", 'deliverable 提案書 "提案書\\nProposal" [external]\ngroup 営業 "営業\\nSales" {\n  提案書 -> 受注\n}\n')
+    ws("delivery.prep", 'deliverable 提案書 "提案書\\nProposal v2"\ngroup 営業 "営業\\n Sales" {\n}\n受注 -> 計画\n')
+    r = cli("lint", "--no-cache", "--format", "json", "main.prep")
+    messages = sorted(d["message"] for d in json.loads(r.output) if d["code"] == "E002")
+    assert messages == [
+        "'提案書' is declared twice: with label \"提案書\\nProposal v2\" here but \"提案書\\nProposal\" before",
+        "group '営業' has label \"営業\\n Sales\" here but \"営業\\nSales\" where it was first opened"], messages
+
+
 def test_findings_sit_in_their_file_with_carets_from_it(ws, cli):
     ws("main.prep", 'include "parts/delivery.prep"\ndeliverable 提案書 [external]\n提案書, 価格表 -> 受注\n')
     ws("parts/delivery.prep", "\n\n受注 -> 導入計画\n")
