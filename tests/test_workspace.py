@@ -228,6 +228,21 @@ def test_sarif_and_github_point_at_each_file(split, cli):
     assert gh.startswith("::warning file=delivery.prep,line=3,") and "main.prep" not in gh
 
 
+def test_an_annotation_says_where_the_other_place_is(ws, cli):
+    """An annotation on delivery.prep said '価格表' was declared "before":
+    the text output's note names sales.prep:1:9, the annotation dropped it,
+    and on a pull request the reviewer of delivery.prep had no way to find
+    the other declaration. The notes go into the annotation, as in text."""
+    ws("main.prep", 'include "sales.prep"\ninclude "delivery.prep"\n')
+    ws("sales.prep", "knowhow 価格表\n価格表 -> 受注\n")
+    ws("delivery.prep", "\ndeliverable 価格表 [external]\n")
+    gh = cli("lint", "--no-cache", "--format", "github", "main.prep").output
+    (line,) = [x for x in gh.splitlines() if "E002" in x]
+    assert line.startswith("::error file=delivery.prep,line=2,")
+    assert line.endswith("before%0Asales.prep:1:9: note: first declared here%0Ahint: declare each deliverable once; "
+                         "use a different name for a different thing"), line
+
+
 def test_configuration_comes_from_the_workspace_root(split, cli):
     split("prep.toml", '[lint]\nignore = ["I103"]\n[lint.per-file-ignores]\n"delivery.prep" = ["I104"]\n')
     split("delivery.prep", DELIVERY.replace("[final]", "") + "導入計画 -> 報告\n")

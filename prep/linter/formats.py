@@ -167,7 +167,11 @@ def format_github(diagnostics: list[Diagnostic], *, root: str | Callable[[str], 
                  # GitHub's endColumn is the last column of the annotation (inclusive)
                  ("endColumn", str(max(s.end_column - 1, s.column))),
                  ("title", f"{d.code} {d.name}".strip() + (f" (stage {d.stage})" if d.stage else ""))]
-        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        # the other places, as the text output's notes: an annotation has one place, and "declared
+        # before" or "written twice" must say where the other one is (in a workspace, another file)
+        notes = "".join(f"\n{relative_path(r.span.path, root)}:{r.span.line}:{r.span.column}: note: {r.message}"
+                        for r in d.related)
+        message = d.message + notes + (f"\nhint: {d.hint}" if d.hint else "")
         lines.append(f"::{GITHUB_COMMAND.get(d.severity, 'warning')} "
                      + ",".join(f"{k}={escape_property(v)}" for k, v in props)
                      + "::" + escape_data(message))
