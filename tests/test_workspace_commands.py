@@ -397,6 +397,21 @@ def test_a_model_that_cannot_be_read_is_said_in_the_markdown_and_github_output(r
     assert p.returncode == 2 and "| HEAD:model.prep:1 | '=&gt;' is not an arrow" in p.stdout.decode(), p.stdout
 
 
+def test_the_markdown_names_a_findings_other_place(repo, prep_run):
+    """'written twice' and 'declared before' in a pull request's summary
+    say where the other place is, as the text output's notes do: in a
+    workspace it is often another file."""
+    repo("delivery.prep", DELIVERY + "提案書, 価格表 -> 受注\n")  # sales.prep:3 has it already: E007
+    commit(repo)
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert ("| E007 | warning | delivery.prep:5 | the relation '提案書' -&gt; '受注' is written twice (受注); "
+            "note: sales.prep:3: first written here |") in p.stdout.decode(), p.stdout
+    repo("delivery.prep", DELIVERY + "knowhow 提案書\n")  # sales.prep:1 declares it a deliverable: E002
+    commit(repo)
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 2 and "before (at HEAD); note: sales.prep:1: first declared here; hint: " in p.stdout.decode()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
 def test_a_committed_link_out_of_the_workspace_is_refused(repo, prep_run, tmp_path):
     outside = tmp_path / "outside"
