@@ -241,6 +241,14 @@ def test_an_annotation_says_where_the_other_place_is(ws, cli):
     assert line.startswith("::error file=delivery.prep,line=2,")
     assert line.endswith("before%0Asales.prep:1:9: note: first declared here%0Ahint: declare each deliverable once; "
                          "use a different name for a different thing"), line
+    # code scanning shows a related location only where the message links to it
+    sarif = json.loads(cli("lint", "--no-cache", "--format", "sarif", "main.prep").output)
+    (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "E002"]
+    assert result["message"]["text"].startswith(
+        "'価格表' is declared twice: as deliverable here but as knowhow before\n"
+        "sales.prep:1:9: note: [first declared here](0)\nhint: ")
+    assert result["relatedLocations"][0]["id"] == 0
+    assert result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sales.prep"
 
 
 def test_configuration_comes_from_the_workspace_root(split, cli):

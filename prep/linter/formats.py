@@ -114,12 +114,20 @@ def _sarif_location(span, root: str | Callable[[str], str], message: str | None 
     return loc
 
 
+def _sarif_link_text(text: str) -> str:
+    """Text inside a SARIF embedded link: its brackets escaped (§3.11.6)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
 def format_sarif(diagnostics: list[Diagnostic], *, root: str | Callable[[str], str]) -> str:
     codes = sorted(RULES)
     index = {c: i for i, c in enumerate(codes)}
     results = []
     for d in diagnostics:
-        text = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        # code scanning shows a related location only where the message links to it ([text](id))
+        notes = "".join(f"\n{relative_path(r.span.path, root)}:{r.span.line}:{r.span.column}: note: "
+                        f"[{_sarif_link_text(r.message)}]({i})" for i, r in enumerate(d.related))
+        text = d.message + notes + (f"\nhint: {d.hint}" if d.hint else "")
         result = {
             "ruleId": d.code,
             "level": SARIF_LEVEL.get(d.severity, "warning"),
