@@ -105,3 +105,19 @@ def test_every_option_the_docs_use_exists():
 def test_the_docs_command_check_sees_a_wrong_option():
     found = documented_commands("Run `prep render m.prep --pages A4`, or:\n```sh\nprep lint . --fromat sarif\n```\n")
     assert ("lint", " . --fromat sarif") in found and ("render", " m.prep --pages A4") in found
+
+
+def test_no_documented_command_puts_an_option_after_the_double_dash():
+    """After `--` every word is a file (as in git): docs/diff.md showed
+    `prep render --diff main..HEAD -- model.prep -o change.pdf`, which
+    prep refuses ('-o' after -- is taken as a file). Copied from the docs,
+    a command must work."""
+    bad = []
+    for path in [ROOT / "README.md", ROOT / "action.yml", *sorted((ROOT / "docs").glob("**/*.md"))]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            command = line.split("  #")[0]
+            if re.search(r"\bprep \w+ .*?(?<!\S)--(?!\S)(.*)", command):
+                after = re.search(r"(?<!\S)--(?!\S)(.*)", command).group(1)
+                if re.search(r"(?<!\S)-{1,2}[A-Za-z]", after):
+                    bad.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not bad, "\n".join(bad)

@@ -208,3 +208,32 @@ def test_a_bad_configuration_is_shown_at_its_line_with_a_caret(tmp_path, config,
         assert lines[1].strip() == caret_line.strip() and set(lines[2].strip()) == {"^"}, (args, err)
         assert lines[-1].startswith("  hint: ") and "Traceback" not in err, (args, err)
     assert not (tmp_path / "m.svg").exists()
+
+
+def test_a_bad_configuration_is_reported_in_the_chosen_format_too(tmp_path):
+    """The CI recipes run on a change to prep.toml (docs/ci.md): a typo in
+    it must land on the pull request like a syntax error does, as an
+    annotation or a SARIF result at its line, not only as a failed job (the
+    SARIF step's file was not even written, so its upload failed too)."""
+    from conftest import ROOT, run_prep
+
+    (tmp_path / "prep.toml").write_text('[lint]\nselect = ["K"]\nselct = ["K"]\n', encoding="utf-8")
+    (tmp_path / "m.prep").write_text(PERSONAL, encoding="utf-8")
+    r = run_prep("lint", "--format", "github", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout.decode("utf-8").startswith(
+        "::error file=prep.toml,line=3,endLine=3,col=1,endColumn=5,title=E000 config-error::unknown key 'selct'")
+    assert b"prep.toml:3:1: error: unknown key 'selct'" in r.stderr  # and the log reads as before
+    r = run_prep("lint", "--format", "sarif", "--output", "prep.sarif", "--fail-on", "never", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    log = json.loads((tmp_path / "prep.sarif").read_text(encoding="utf-8"))
+    import jsonschema
+
+    jsonschema.validate(log, json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text("utf-8")))
+    [result] = log["runs"][0]["results"]
+    assert result["ruleId"] == "E000" and result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "prep.toml"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    r = run_prep("lint", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 2 and [(d["code"], d["line"]) for d in json.loads(r.stdout)] == [("E000", 3)]
+    r = run_prep("lint", cwd=tmp_path)  # text: on standard error only, as before
+    assert r.returncode == 2 and r.stdout == b""

@@ -72,6 +72,13 @@ def test_pre_commit_hook_manifest():
     assert hook["entry"] == "prep lint"
     assert hook["language"] == "python"
     assert re.search(hook["files"], "models/受注.prep") and not re.search(hook["files"], "a.prep.bak")
+    # a workspace is one model: the changed parts go to one `prep lint`, which reads their root once and
+    # prints a finding shared by two parts once; pre-commit otherwise splits a commit of 9 or more files
+    # over parallel processes (fewer with more cores), each reading the whole model and printing it again
+    assert hook["require_serial"] is True
+    local = [h for b in _yaml_blocks(ROOT / "docs" / "ci.md") if isinstance(b, dict) and "repos" in b
+             for r in b["repos"] if r["repo"] == "local" for h in r["hooks"] if h["id"] == "prep-lint"]
+    assert local and all(h["require_serial"] is True for h in local)
 
 
 def _yaml_blocks(path):

@@ -69,3 +69,17 @@ def test_p001_can_be_ignored_and_model_errors_can_be_suppressed():
 
 def test_plain_comments_are_not_suppressions():
     assert lint(BASE.replace("[owner: Sato]", "[owner: Sato]  # ignore K201, prep is fine")) == [("K201", 2)]
+
+
+def test_p001_marks_the_directive_not_the_remark_after_it(tmp_path, cli, monkeypatch):
+    """Teams write why after a suppression (`# prep: ignore[K201]  --
+    handover planned, JIRA-12`); P001's caret and annotation covered the
+    whole comment, the remark too, as if the remark were the mistake."""
+    line = "knowhow k [owner: [Sato, Ito]]  # note # prep: ignore[K201]  -- handover planned, JIRA-12"
+    (tmp_path / "m.prep").write_text(BASE.replace("knowhow k [owner: Sato]", line), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (d,) = [d for d in lint_model(prep.load("m.prep")) if d.code == "P001"]
+    start = line.index("# prep") + 1
+    assert (d.span.line, d.span.column, d.span.end_column) == (2, start, start + len("# prep: ignore[K201]"))
+    out = cli("lint", "--no-cache", "m.prep").output
+    assert f"  {line}\n  {' ' * (start - 1)}{'^' * len('# prep: ignore[K201]')}\n" in out, out

@@ -178,6 +178,21 @@ def test_a_conflict_across_files_is_e002_with_both_places(ws, cli):
     assert "delivery.prep:2:13: error:" in r.output and "  deliverable 価格表 [external]" in r.output
 
 
+def test_a_conflict_of_two_line_labels_is_said_on_one_line(ws, cli):
+    """Labels have two lines ("提案書\\nProposal", as in every example): the
+    E002 message quoted them with their line break, so the message line
+    broke in two, and the second half looked like a line of its own (an
+    annotation's too). They are quoted as the model writes them."""
+    ws("main.prep", 'include "sales.prep"\ninclude "delivery.prep"\n')
+    ws("sales.prep", 'deliverable 提案書 "提案書\\nProposal" [external]\ngroup 営業 "営業\\nSales" {\n  提案書 -> 受注\n}\n')
+    ws("delivery.prep", 'deliverable 提案書 "提案書\\nProposal v2"\ngroup 営業 "営業\\n Sales" {\n}\n受注 -> 計画\n')
+    r = cli("lint", "--no-cache", "--format", "json", "main.prep")
+    messages = sorted(d["message"] for d in json.loads(r.output) if d["code"] == "E002")
+    assert messages == [
+        "'提案書' is declared twice: with label \"提案書\\nProposal v2\" here but \"提案書\\nProposal\" before",
+        "group '営業' has label \"営業\\n Sales\" here but \"営業\\nSales\" where it was first opened"], messages
+
+
 def test_findings_sit_in_their_file_with_carets_from_it(ws, cli):
     ws("main.prep", 'include "parts/delivery.prep"\ndeliverable 提案書 [external]\n提案書, 価格表 -> 受注\n')
     ws("parts/delivery.prep", "\n\n受注 -> 導入計画\n")
@@ -211,6 +226,29 @@ def test_sarif_and_github_point_at_each_file(split, cli):
     assert uris == {"delivery.prep"}
     gh = cli("lint", "--no-cache", "--format", "github", "main.prep").output
     assert gh.startswith("::warning file=delivery.prep,line=3,") and "main.prep" not in gh
+
+
+def test_an_annotation_says_where_the_other_place_is(ws, cli):
+    """An annotation on delivery.prep said '価格表' was declared "before":
+    the text output's note names sales.prep:1:9, the annotation dropped it,
+    and on a pull request the reviewer of delivery.prep had no way to find
+    the other declaration. The notes go into the annotation, as in text."""
+    ws("main.prep", 'include "sales.prep"\ninclude "delivery.prep"\n')
+    ws("sales.prep", "knowhow 価格表\n価格表 -> 受注\n")
+    ws("delivery.prep", "\ndeliverable 価格表 [external]\n")
+    gh = cli("lint", "--no-cache", "--format", "github", "main.prep").output
+    (line,) = [x for x in gh.splitlines() if "E002" in x]
+    assert line.startswith("::error file=delivery.prep,line=2,")
+    assert line.endswith("before%0Asales.prep:1:9: note: first declared here%0Ahint: declare each deliverable once; "
+                         "use a different name for a different thing"), line
+    # code scanning shows a related location only where the message links to it
+    sarif = json.loads(cli("lint", "--no-cache", "--format", "sarif", "main.prep").output)
+    (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "E002"]
+    assert result["message"]["text"].startswith(
+        "'価格表' is declared twice: as deliverable here but as knowhow before\n"
+        "sales.prep:1:9: note: [first declared here](0)\nhint: ")
+    assert result["relatedLocations"][0]["id"] == 0
+    assert result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sales.prep"
 
 
 def test_configuration_comes_from_the_workspace_root(split, cli):

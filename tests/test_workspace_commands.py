@@ -146,6 +146,23 @@ def test_a_resolved_finding_is_located_where_it_was_at_the_base(repo, cli, prep_
     assert "  resolved sales.prep:4:13 (at HEAD): I105 " in cli("diff", "HEAD", "--", "main.prep").output
 
 
+def test_a_relation_in_the_diff_json_names_the_file_of_its_line(repo, prep_run):
+    """In a workspace a line number alone is no place: `line: 2` is in
+    sales.prep or in delivery.prep. A relation's record names its file, as
+    a finding's does (the old side's where it was, the new side's where it
+    is)."""
+    repo("sales.prep", SALES + "deliverable 見積書\n提案書 -> 見積書\n")
+    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ -> 導入計画", "導入ノウハウ -> 導入計画"))
+    commit(repo)
+    p = prep_run("diff", "--format", "json", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 0, p.stderr
+    records = {(r["status"], r["source"], r["target"]): r for r in json.loads(p.stdout)["relations"]}
+    added = records[("added", "提案書", "見積書")]["new"]
+    removed = records[("removed", "受注", "導入計画")]["old"]
+    assert (added["path"], added["line"]) == ("sales.prep", 5)
+    assert (removed["path"], removed["line"]) == ("delivery.prep", 4)
+
+
 def test_a_resolved_finding_of_a_single_file_names_its_revision_as_git_does(tmp_path, prep_run):
     git(tmp_path, "init", "-q")
     git(tmp_path, "config", "user.email", "t@example.invalid")
@@ -175,7 +192,9 @@ def test_a_part_is_compared_as_its_roots_whole_model(repo, cli, prep_run):
     assert out.count("HEAD~1:main.prep -> HEAD:main.prep:") == 1, out  # one comparison for both parts
     assert "1 deliverable added; 2 relations added" in out and "+ deliverable 見積書" in out
     assert "+ deliverable 提案書" not in out and "findings: none introduced" in out
-    assert "delivery.prep is part of the workspace main.prep: comparing the whole model" in err
+    # said once for the workspace, not once a part (the action passes every changed file, twice)
+    assert err == ("prep diff: delivery.prep and sales.prep are part of the workspace main.prep: "
+                   "comparing the whole model\n")
     # two files given as such are compared as given
     r = cli("diff", "sales.prep", "delivery.prep")
     assert r.exit_code == 0 and r.output.startswith("sales.prep -> delivery.prep:")
@@ -297,6 +316,33 @@ def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
     assert out.startswith("::warning file=sales.prep,line=4,") and out.count("::") == 2, out
 
 
+def test_annotations_are_relative_to_the_repository_that_holds_the_files(repo, tmp_path, prep_run):
+    """A CI job that checks the models out into a folder of its own
+    (`actions/checkout` with `path: models`) runs prep from outside that
+    repository, or from another one (the job's own). GitHub and code
+    scanning place a finding by its path in the models' repository, as
+    `prep diff --format github` already gave it; `prep lint` gave the path
+    from the working folder (`repo/delivery.prep`), or an absolute one."""
+    repo("delivery.prep", DELIVERY.replace("[final]", ""))  # I103 at delivery.prep:3
+    commit(repo)
+    job = tmp_path / "job"  # another repository, beside the models'
+    job.mkdir()
+    git(job, "init", "-q")
+    for cwd, target in ((job, "../repo"), (tmp_path, "repo")):
+        p = prep_run("lint", "--no-cache", "--format", "github", f"{target}/main.prep", cwd=cwd)
+        assert p.returncode == 1 and p.stdout.startswith(b"::warning file=delivery.prep,line=3,"), p.stdout
+        p = prep_run("lint", "--no-cache", "--format", "sarif", target, cwd=cwd)
+        location = json.loads(p.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"] == {"uri": "delivery.prep", "uriBaseId": "%SRCROOT%"}
+        p = prep_run("lint", "--no-cache", "--new-only", "--base", "HEAD~1", "--format", "github",
+                     f"{target}/delivery.prep", cwd=cwd)
+        assert p.stdout.startswith(b"::warning file=delivery.prep,line=3,"), p.stdout + p.stderr
+    # in the models' repository, from a folder of it, as before
+    (repo.root / "sub").mkdir()
+    p = prep_run("lint", "--no-cache", "--format", "github", "../main.prep", cwd=repo.root / "sub")
+    assert p.stdout.startswith(b"::warning file=delivery.prep,line=3,"), p.stdout
+
+
 def test_lint_new_only_on_a_workspace(repo, cli, prep_run):
     repo("sales.prep", SALES + "deliverable 孤立\n")  # I105 in an included file
     r = cli("lint", "--no-cache", "--new-only", "--base", "HEAD", "--format", "json", "main.prep")
@@ -320,6 +366,50 @@ def test_an_include_error_at_a_revision_is_located_and_names_it(repo, cli, prep_
     assert "did you mean 'sales.prep'?" in err
     r = cli("diff", "HEAD", "--", "main.prep")
     assert r.exit_code == 2 and "(at HEAD)" in r.output
+
+
+def test_a_model_that_cannot_be_read_is_said_in_the_markdown_and_github_output(repo, prep_run):
+    """The review action appends `prep diff --format markdown` to the job
+    summary: a pull request that breaks an include left the summary empty
+    (the error went to the log only). The summary says why nothing was
+    compared, and `--format github` annotates the error, as `prep lint
+    --format github` does; the exit status stays 2."""
+    repo("delivery.prep", DELIVERY + 'include "sale.prep"\n')
+    commit(repo)
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 2 and err.startswith("delivery.prep:5:9: error: no file 'sale.prep'"), err
+    assert out.startswith("### prep diff: `HEAD:main.prep`\n\n**Not compared**: a version of the model cannot be "
+                          "read.\n"), out
+    assert ("| delivery.prep:5 | no file 'sale.prep' (looked for sale.prep) (at HEAD); "
+            "hint: did you mean 'sales.prep'? |") in out
+    p = prep_run("diff", "--format", "github", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 2 and p.stdout.decode().startswith(
+        "::error file=delivery.prep,line=5,endLine=5,col=9,"), p.stdout
+    # a single model at a revision: its error is at REV:path, the annotation at the file
+    (repo.root / "model.prep").write_text("a, b -> c\n", encoding="utf-8")
+    commit(repo)
+    (repo.root / "model.prep").write_text("a, b => c\n", encoding="utf-8")
+    commit(repo)
+    p = prep_run("diff", "--format", "github", "HEAD~1..HEAD", "--", "model.prep", cwd=repo.root)
+    assert p.returncode == 2 and p.stdout.decode().startswith("::error file=model.prep,line=1,"), p.stdout
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "model.prep", cwd=repo.root)
+    assert p.returncode == 2 and "| HEAD:model.prep:1 | '=&gt;' is not an arrow" in p.stdout.decode(), p.stdout
+
+
+def test_the_markdown_names_a_findings_other_place(repo, prep_run):
+    """'written twice' and 'declared before' in a pull request's summary
+    say where the other place is, as the text output's notes do: in a
+    workspace it is often another file."""
+    repo("delivery.prep", DELIVERY + "提案書, 価格表 -> 受注\n")  # sales.prep:3 has it already: E007
+    commit(repo)
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert ("| E007 | warning | delivery.prep:5 | the relation '提案書' -&gt; '受注' is written twice (受注); "
+            "note: sales.prep:3: first written here |") in p.stdout.decode(), p.stdout
+    repo("delivery.prep", DELIVERY + "knowhow 提案書\n")  # sales.prep:1 declares it a deliverable: E002
+    commit(repo)
+    p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
+    assert p.returncode == 2 and "before (at HEAD); note: sales.prep:1: first declared here; hint: " in p.stdout.decode()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")

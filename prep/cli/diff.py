@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from .common import EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff_pairs, _lint_settings, _model_at
+from .common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff_pairs, _lint_settings,
+                     _model_at, report_error)
 
 
 @click.command("diff", context_settings={"ignore_unknown_options": False})
@@ -38,6 +39,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
       prep diff main model.prep              model.prep at main against the file on disk
       prep diff main..HEAD -- model.prep     two revisions (also: main HEAD -- a.prep b.prep)
     """
+    from ..language.diagnostics import PrepError
     from ..linter.review import format_github, format_json, format_markdown, format_text, review_loading
     from ..linter.run import repo_root
 
@@ -48,9 +50,18 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
         _check_some_side(old_rev, old_path, new_rev, new_path)
         recorded = dict(records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
                         identify_new=_identify(new_rev, new_path), **_lint_settings(new_path))
-        result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
-                             or review_loading(lambda: _model_at(old_rev, old_path),
-                                               lambda: _model_at(new_rev, new_path), **recorded))
+        try:
+            result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
+                                 or review_loading(lambda: _model_at(old_rev, old_path),
+                                                   lambda: _model_at(new_rev, new_path), **recorded))
+        except PrepError as err:
+            if fmt not in ("markdown", "github"):
+                raise
+            # a job summary or a pull request's annotations: say it there too, not on stderr only
+            report_error(err, "prep diff")
+            outputs.append(_unread(err, fmt, new_rev, new_path))
+            status = EXIT_ERROR
+            continue
         result = dataclasses.replace(result, old_revision=old_rev, new_revision=new_rev)
         if fmt == "json":
             outputs.append(format_json(result))
@@ -63,9 +74,9 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
             if colour is None:  # a terminal, unless NO_COLOR asks otherwise (no-color.org)
                 colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
             outputs.append(format_text(result, colour=colour))
-        if exit_code and not result.changes.empty:
+        if exit_code and not result.changes.empty and status != EXIT_ERROR:
             status = EXIT_FINDINGS
-        if fail_on_new and result.fails_on_new(fail_on_new):
+        if fail_on_new and result.fails_on_new(fail_on_new) and status != EXIT_ERROR:
             status = EXIT_FINDINGS
     if fmt == "json" and len(outputs) > 1:
         import json
@@ -74,6 +85,23 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _unread(err, fmt: str, new_rev, new_path: str) -> str:
+    """A comparison that could not be made, in Markdown (why, for the job
+    summary) or as annotations (a single model's error at the new
+    revision, `REV:model.prep`, put on the file)."""
+    from dataclasses import replace
+
+    from ..linter.formats import format_github as lint_github
+    from ..linter.review import format_markdown_unread
+    from ..linter.run import repo_roots
+
+    if fmt == "markdown":
+        return format_markdown_unread(f"{new_rev}:{new_path}" if new_rev else new_path, err.diagnostics)
+    prefix = f"{new_rev}:"
+    return lint_github([replace(d, span=d.span._replace(path=d.span.path.removeprefix(prefix)))
+                        for d in err.diagnostics], root=repo_roots())
 
 
 def _whole_models(pairs):
@@ -96,19 +124,24 @@ def _whole_models(pairs):
                and old_path.endswith(".prep")]
     if deleted:
         roots.update(_roots_of_deleted(deleted))
-    out, seen = [], set()
+    out, seen, notes = [], set(), {}
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         found = roots.get(new_path) if (old_rev, new_rev) != (None, None) and old_path == new_path else None
         if found:
-            was = f"was part of the workspace {' and of '.join(found)} at {old_rev}" \
-                if (old_rev, new_path) in deleted else f"is part of the workspace {' and of '.join(found)}"
-            click.echo(f"prep diff: {new_path} {was}: comparing the whole model{'s' if len(found) > 1 else ''}",
-                       err=True)
+            # one note per workspace, however many of its parts the change touched
+            deleted_at = old_rev if (old_rev, new_path) in deleted else None
+            notes.setdefault((tuple(found), deleted_at), []).append(new_path)
         for path in found or [new_path]:
             key = (old_rev, path if found else old_path, new_rev, path)
             if key not in seen:
                 seen.add(key)
                 out.append(((key[0], key[1]), (key[2], key[3])))
+    for (found, deleted_at), parts in notes.items():
+        names = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        verb = ("was" if len(parts) == 1 else "were") if deleted_at else ("is" if len(parts) == 1 else "are")
+        where = f"part of the workspace {' and of '.join(found)}" + (f" at {deleted_at}" if deleted_at else "")
+        click.echo(f"prep diff: {names} {verb} {where}: comparing the whole model{'s' if len(found) > 1 else ''}",
+                   err=True)
     return out
 
 

@@ -76,7 +76,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     that cannot be read, a syntax error, or a usage error.
     """
     from ..linter import formats
-    from ..linter.run import Overrides, exit_status, lint_paths, repo_root
+    from ..linter.run import Overrides, exit_status, lint_paths, repo_roots
     from ..linter.settings import (LintConfigError, as_list, enabled_codes, parse_option_assignment,
                                   parse_severity_assignment, resolve_options, resolve_severity)
 
@@ -117,6 +117,10 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         found = located(str(e), hint_for(str(e)))  # a bad prep.toml: at its line
         if found is not None:
             report_error(found, "prep lint")
+            if output_format != "text":
+                # in the chosen format too, as a syntax error is: a pull request that breaks prep.toml
+                # gets its annotation (code scanning its result) at the line, not only a failed job
+                _lint_write(output, _format_findings(output_format, found.diagnostics, root=repo_roots()))
             ctx.exit(EXIT_ERROR)
         _lint_usage(ctx, str(e))
         return
@@ -127,7 +131,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     diagnostics = distinct_findings(reports)  # a part shared by two roots: its findings once
     sources = {path: text for r in reports for path, text in r.texts().items()}
     checked = len({path for r in reports for path in r.checked()})  # a part given by name: that file
-    root = repo_root()
+    root = repo_roots()  # each file's path from its repository
 
     if top is not None:
         from ..linter.hotspots import format_hotspots_json, format_hotspots_text, rank
@@ -168,16 +172,23 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     if statistics:
         text = formats.format_statistics(diagnostics, files=checked,
                                          fmt="json" if output_format == "json" else "text")
-    elif output_format == "json":
-        text = formats.format_json(diagnostics)
-    elif output_format == "sarif":
-        text = formats.format_sarif(diagnostics, root=root)
-    elif output_format == "github":
-        text = formats.format_github(diagnostics, root=root)
-    else:
+    elif output_format == "text":
         text = formats.format_text(diagnostics, sources, files=checked)
+    else:
+        text = _format_findings(output_format, diagnostics, root=root)
     _lint_write(output, text)
     ctx.exit(exit_status(reports))
+
+
+def _format_findings(output_format: str, diagnostics, *, root) -> str:
+    """The findings as json, sarif or github (text needs the sources)."""
+    from ..linter import formats
+
+    if output_format == "json":
+        return formats.format_json(diagnostics)
+    if output_format == "sarif":
+        return formats.format_sarif(diagnostics, root=root)
+    return formats.format_github(diagnostics, root=root)
 
 
 def _lint_write(output: str | None, text: str) -> None:

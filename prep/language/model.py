@@ -605,7 +605,8 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
                 subject=None, related=[Related(old.span, "first opened here")])
     elif st.label is not None and old.label is not None and st.label != old.label:
         b.error("E002", "conflicting-declaration",
-                f"group '{st.name}' has label \"{st.label}\" here but \"{old.label}\" where it was first opened",
+                f"group '{st.name}' has label {_written(st.label)} here but {_written(old.label)} "
+                "where it was first opened",
                 st.name_span, "reopening a group is fine; give the label once", related=[Related(old.span, "first opened here")])
     elif old.label is None and st.label is not None:
         b.groups[st.name] = Group(old.name, st.label, old.parent, old.span, old.stage, old.note, old.colour)
@@ -704,6 +705,13 @@ def _name_subject(b: _Builder, first: int, subject: str) -> None:
                                           d.hint, d.related)
 
 
+def _written(text: str) -> str:
+    """A string as the model writes it, quoted, its line break as \\n: a
+    two-line label ("提案書\\nProposal", as every example has) put into a
+    message broke the message's line in two."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
 def _add_decl(b: _Builder, st, group: str | None, stage: str | None) -> None:
     if st.attrs:
         first = len(b.diagnostics)
@@ -725,7 +733,7 @@ def _add_decl(b: _Builder, st, group: str | None, stage: str | None) -> None:
     if old.kind != d.kind:
         problems.append(f"as {d.kind} here but as {old.kind} before")
     if d.label is not None and old.label is not None and d.label != old.label:
-        problems.append(f"with label \"{d.label}\" here but \"{old.label}\" before")
+        problems.append(f"with label {_written(d.label)} here but {_written(old.label)} before")
     if old.group != d.group:
         problems.append(f"inside {_where(d.group)} here but inside {_where(old.group)} before")
     if d.stage is not None and old.stage is not None and d.stage != old.stage:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import quote
 
 from .._version import __version__
@@ -71,10 +72,14 @@ def format_json(diagnostics: list[Diagnostic]) -> str:
     return json.dumps([to_record(d) for d in diagnostics], ensure_ascii=False, indent=2) + "\n"
 
 
-def relative_path(path: str, root: str) -> str:
-    """`path` relative to `root` with '/' separators, when it is inside."""
+def relative_path(path: str, root: str | Callable[[str], str]) -> str:
+    """`path` relative to `root` with '/' separators, when it is inside;
+    `root` may be a function of the path (each file from its repository,
+    `linter.run.repo_roots`)."""
     if path.startswith("<"):
         return path
+    if callable(root):
+        root = root(path)
     full = os.path.abspath(path)
     rel = os.path.relpath(full, root) if os.path.splitdrive(full)[0] == os.path.splitdrive(root)[0] else full
     if rel == ".." or rel.startswith(".." + os.sep):
@@ -98,7 +103,7 @@ def _sarif_rule(r) -> dict:
     return out
 
 
-def _sarif_location(span, root: str, message: str | None = None) -> dict:
+def _sarif_location(span, root: str | Callable[[str], str], message: str | None = None) -> dict:
     region = {"startLine": span.line, "startColumn": span.column,
               "endLine": span.end_line, "endColumn": max(span.end_column, span.column)}
     loc = {"physicalLocation": {
@@ -109,12 +114,20 @@ def _sarif_location(span, root: str, message: str | None = None) -> dict:
     return loc
 
 
-def format_sarif(diagnostics: list[Diagnostic], *, root: str) -> str:
+def _sarif_link_text(text: str) -> str:
+    """Text inside a SARIF embedded link: its brackets escaped (§3.11.6)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def format_sarif(diagnostics: list[Diagnostic], *, root: str | Callable[[str], str]) -> str:
     codes = sorted(RULES)
     index = {c: i for i, c in enumerate(codes)}
     results = []
     for d in diagnostics:
-        text = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        # code scanning shows a related location only where the message links to it ([text](id))
+        notes = "".join(f"\n{relative_path(r.span.path, root)}:{r.span.line}:{r.span.column}: note: "
+                        f"[{_sarif_link_text(r.message)}]({i})" for i, r in enumerate(d.related))
+        text = d.message + notes + (f"\nhint: {d.hint}" if d.hint else "")
         result = {
             "ruleId": d.code,
             "level": SARIF_LEVEL.get(d.severity, "warning"),
@@ -153,7 +166,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(diagnostics: list[Diagnostic], *, root: str) -> str:
+def format_github(diagnostics: list[Diagnostic], *, root: str | Callable[[str], str]) -> str:
     lines = []
     for d in diagnostics:
         s = d.span
@@ -162,7 +175,11 @@ def format_github(diagnostics: list[Diagnostic], *, root: str) -> str:
                  # GitHub's endColumn is the last column of the annotation (inclusive)
                  ("endColumn", str(max(s.end_column - 1, s.column))),
                  ("title", f"{d.code} {d.name}".strip() + (f" (stage {d.stage})" if d.stage else ""))]
-        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        # the other places, as the text output's notes: an annotation has one place, and "declared
+        # before" or "written twice" must say where the other one is (in a workspace, another file)
+        notes = "".join(f"\n{relative_path(r.span.path, root)}:{r.span.line}:{r.span.column}: note: {r.message}"
+                        for r in d.related)
+        message = d.message + notes + (f"\nhint: {d.hint}" if d.hint else "")
         lines.append(f"::{GITHUB_COMMAND.get(d.severity, 'warning')} "
                      + ",".join(f"{k}={escape_property(v)}" for k, v in props)
                      + "::" + escape_data(message))

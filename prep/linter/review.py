@@ -551,10 +551,13 @@ def as_dict(r: Review) -> dict:
 
 
 def _relation_record(rel) -> dict | None:
+    """A relation as it is written on its side: in a workspace a line
+    number alone is no place, so `path` names the file (as a finding's
+    `path` does)."""
     if rel is None:
         return None
     return {"kind": rel.kind, "source": rel.source, "target": rel.target, "note": rel.note, "stage": rel.stage,
-            "owners": list(rel.owners), "line": rel.span.line}
+            "owners": list(rel.owners), "path": rel.span.path, "line": rel.span.line}
 
 
 def _measure_record(m) -> dict:
@@ -599,6 +602,12 @@ def _section(title: str, head: list[str], rows: list[list[str]]) -> list[str]:
     return ["", f"**{_md(title)}**", "", *table]
 
 
+def _notes(d: Diagnostic) -> str:
+    """A finding's other places, as the text output's notes ("declared
+    before", "written twice": where; in a workspace often another file)."""
+    return "".join(f"; note: {x.span.path}:{x.span.line}: {x.message}" for x in d.related)
+
+
 def format_markdown(r: Review) -> str:
     c = r.changes
     worst = r.worst_introduced()
@@ -612,13 +621,24 @@ def format_markdown(r: Review) -> str:
     # a resolved one where it was, at the old side's revision
     lines += _section("Findings introduced", ["rule", "severity", "place", "finding"],
                       [[d.code, d.severity, f"{d.span.path}:{d.span.line}",
-                        d.message + (f" ({d.subject})" if d.subject else "")] for d in r.introduced])
+                        d.message + (f" ({d.subject})" if d.subject else "") + _notes(d)] for d in r.introduced])
     lines += _section("Findings resolved", ["rule", "severity", "was at", "finding"],
                       [[d.code, d.severity, place(d, r.old_revision, column=False),
                         d.message + (f" ({d.subject})" if d.subject else "")] for d in r.resolved])
     lines += _section("Fragility ranking", ["deliverable", "before", "after"],
                       [[n, b, a] for n, b, a in _hotspot_moves(r)])
     return "\n".join(lines) + "\n"
+
+
+def format_markdown_unread(label: str, errors: list[Diagnostic]) -> str:
+    """`format_markdown` for a comparison that could not be made, a side's
+    model being unreadable (a syntax error, a broken include): where a
+    pull request's summary would otherwise be empty, it says why."""
+    rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"; hint: {d.hint}" if d.hint else "")]
+            for d in errors]
+    return "\n".join([f"### prep diff: `{_md(label)}`", "",
+                      "**Not compared**: a version of the model cannot be read.", "",
+                      *_table(["place", "error"], rows)]) + "\n"
 
 
 def format_github(r: Review, *, root: str, path: str | None = None) -> str:

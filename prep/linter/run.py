@@ -392,3 +392,32 @@ def repo_root(start: str | None = None) -> str:
         if parent == d:
             return os.path.abspath(os.getcwd())
         d = parent
+
+
+def repo_roots():
+    """path -> the folder SARIF and GitHub annotations give that file's
+    path from: the git work tree of the current folder when the file is in
+    it (a submodule's file too, from the superproject), else the work tree
+    that holds the file, else the current folder. A CI job that checks the
+    models out into a folder of its own (`actions/checkout` with `path:`)
+    runs prep from outside their repository, or from its own; GitHub
+    places a finding by its path in the models' repository."""
+    from functools import lru_cache
+
+    here = repo_root()
+    in_git = os.path.exists(os.path.join(here, ".git"))
+
+    @lru_cache(maxsize=None)
+    def of_folder(folder: str) -> str:
+        if in_git and _inside(folder, here):
+            return here
+        return repo_root(folder)
+
+    return lambda path: of_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def _inside(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # another drive
+        return False

@@ -31,6 +31,7 @@ class Suppression:
     codes: tuple[str, ...]
     comment: object            # the Comment it was written in
     used: set[str] = field(default_factory=set)
+    span: object = None        # the directive itself: not a remark after it (`-- why`) or a comment before it
 
 
 def parse_suppressions(model) -> list[Suppression]:
@@ -38,7 +39,9 @@ def parse_suppressions(model) -> list[Suppression]:
     for c in model.comments:
         for m in _DIRECTIVE.finditer(c.text):
             codes = tuple(dict.fromkeys(x.strip().upper() for x in (m.group(2) or "").split(",") if x.strip()))
-            out.append(Suppression(m.group(1).lower() == "ignore-file", codes, c))
+            at = c.span
+            span = at._replace(column=at.column + m.start(), end_line=at.line, end_column=at.column + m.end())
+            out.append(Suppression(m.group(1).lower() == "ignore-file", codes, c, span=span))
     return out
 
 
@@ -73,7 +76,7 @@ def apply_suppressions(model, findings: list[Diagnostic], known_codes) -> tuple[
         directive = "ignore-file" if s.file_wide else "ignore"
         if not s.codes:
             unused.append(UNUSED_SUPPRESSION.finding(
-                f"`# prep: {directive}` names no code, so it silences nothing", s.comment.span, None,
+                f"`# prep: {directive}` names no code, so it silences nothing", s.span, None,
                 hint=f"name the codes to silence: `# prep: {directive}[K201]`"))
             continue
         unknown = [c for c in s.codes if c not in known_codes]
@@ -88,7 +91,7 @@ def apply_suppressions(model, findings: list[Diagnostic], known_codes) -> tuple[
             hint = ("remove the unused codes (or the whole comment)" if s.file_wide else
                     "remove the unused codes; a suppression applies to findings on its own line only")
             unused.append(UNUSED_SUPPRESSION.finding(
-                f"unused suppression: {'; '.join(parts)}", s.comment.span, None, hint=hint))
+                f"unused suppression: {'; '.join(parts)}", s.span, None, hint=hint))
     return kept, unused
 
 
