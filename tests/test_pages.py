@@ -1036,9 +1036,11 @@ def test_a_legend_no_corner_holds_goes_below_a_page_as_one_row():
 
 def test_the_one_picture_diff_on_a_page(tmp_path):
     """prep render --diff OLD NEW: fitted to one page when it fits (PDF: A4 by
-    default); an explicit page it cannot fit is a usage error that names
-    --side-by-side, nothing written; the format's own page falls back to the
-    natural size, and says so."""
+    default); a change that does not fit one page is cut over pages as any
+    model is (it was refused with a pointer to --side-by-side, or drawn at
+    its natural size on PowerPoint's own slide), each page's boxes and
+    arrows with their change marks, the legend explaining them, a marker
+    naming its deliverable without the "+ " its box carries."""
     pypdf = pytest.importorskip("pypdf")
     naive, honest = ROOT / "examples/feature-addition-naive.prep", ROOT / "examples/feature-addition-honest.prep"
     got = run("render", "--diff", str(naive), str(honest), "-o", str(tmp_path / "d.pdf"))
@@ -1049,10 +1051,29 @@ def test_the_one_picture_diff_on_a_page(tmp_path):
     assert got.returncode == 0 and json.loads((tmp_path / "d.layout.json").read_text())["page"]["name"] == "16:9"
     as_is, to_be = ROOT / "examples/health-management-as-is.prep", ROOT / "examples/health-management-to-be.prep"
     got = run("render", "--diff", str(as_is), str(to_be), "-o", str(tmp_path / "h.svg"), "--page", "4:3")
-    assert got.returncode == 2 and "does not fit one 4:3 page at 9 pt" in got.stderr
-    assert "--side-by-side" in got.stderr and "Traceback" not in got.stderr and not (tmp_path / "h.svg").exists()
+    assert got.returncode == 0 and "Traceback" not in got.stderr, got.stderr
+    assert "2 slides of 4:3" in got.stderr and not (tmp_path / "h.svg").exists()
+    svgs = [(tmp_path / f"h-{k}.svg").read_text(encoding="utf-8").replace("&#45;", "-") for k in (1, 2)]
+    assert all("prep-diff-added" in svg for svg in svgs)          # marked on every page
+    assert any("removed relation" in svg for svg in svgs)         # the legend explains the marks
+    markers = [m for svg in svgs for m in re.findall(r">([^<>]*(?:, p\. \d|→)[^<>]*)<", svg)]
+    assert markers and not any("+ " in m.split(",")[0].lstrip("→ ") for m in markers), markers
     got = run("render", "--diff", str(as_is), str(to_be), "-o", str(tmp_path / "h.pptx"))
-    assert got.returncode == 0 and "drawn at its natural size" in got.stderr and (tmp_path / "h.pptx").exists()
+    assert got.returncode == 0 and "natural size" not in got.stderr and (tmp_path / "h.pptx").exists()
+    assert "slide" in got.stderr
+    # the API's one picture on one page still says when it cannot
+    from prep.language.diff import diff_models
+    from prep.renderer.diff import DiffOffPage, diff_sheets, render_diff
+
+    diff = diff_models(prep.load(str(as_is)), prep.load(str(to_be)))
+    with pytest.raises(DiffOffPage):
+        render_diff(diff, "svg", page=parse_page("4:3"))
+    sheets = diff_sheets(diff, parse_page("4:3"))
+    assert len(sheets) == 2
+    for sheet in sheets:
+        marked = {n: s for n, s in sheet.marks.status.items() if n in sheet.model.deliverables}
+        assert "added" in marked.values()
+        assert len(sheet.marks.edge_status) == len(sheet.model.relations)
 
 
 def test_min_text_from_the_command_line_and_the_configuration(tmp_path):
@@ -1243,3 +1264,23 @@ def test_double_borders_of_new_boxes_stay_apart_on_pages(page_name):
                     assert _distance(poly, f.layout.nodes[n]) >= 3.5, (f.model.title, e.source, e.target, n)
                     checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("page_name", ["16:9", "A4", "4:3", "A4-portrait"])
+def test_the_one_picture_diff_over_pages_has_no_collisions(page_name):
+    """The change from cs-onboarding to cs-lifecycle (34 deliverables,
+    most of them added) cut over pages: no text on text, no route through
+    a box, no label clipped, text at the page's minimum or more."""
+    from prep.language.diff import diff_models
+    from prep.layouter.collisions import problems
+    from prep.renderer.diff import diff_sheets
+
+    page = parse_page(page_name)
+    diff = diff_models(prep.load(str(ROOT / "examples/cs-onboarding.prep")),
+                       prep.load(str(ROOT / "examples/cs-lifecycle.prep")))
+    sheets = diff_sheets(diff, page)
+    assert len(sheets) > 1
+    for sheet in sheets:
+        assert problems(sheet.layout, sheet.model) == []
+        assert sheet.font_size >= page.min_text
+        assert sheet.layout.width == page.width and sheet.layout.height == page.height

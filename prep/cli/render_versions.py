@@ -39,35 +39,19 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
     page_size, min_text = page
     fitted = _page_for(new_path, out_fmt, page_size, min_text, look)
     inputs = tuple(p for p in (old_path, new_path) if os.path.exists(p))
-    if fitted is not None and side_by_side:
-        from ..renderer.diff import render_as_is_to_be_pages
+    if fitted is not None:
+        # on pages: the one picture, or As-Is / To-Be, on one page when it fits, else cut over pages
+        from ..renderer.diff import render_as_is_to_be_pages, render_diff_pages
 
-        pages = _within_budget(new_path, timeout, lambda: render_as_is_to_be_pages(
+        paged = render_as_is_to_be_pages if side_by_side else render_diff_pages
+        pages = _within_budget(new_path, timeout, lambda: paged(
             diff_models(old, new), out_fmt, fitted, direction=look.direction if look.direction_given else None,
             theme=_print_theme(look.theme, transparent), dpi=dpi, embed_fonts=embed_fonts))
         _write_pages(new_path, out_path, pages, fitted, inputs=inputs)
         return
-    from ..renderer.diff import DiffOffPage
-
-    def draw(on_page):
-        return render_diff(diff_models(old, new), out_fmt, side_by_side=side_by_side, old_label=old_label,
-                           new_label=new_label, page=on_page,
-                           direction=(look.direction if look.direction_given or on_page is None else None),
-                           theme=_print_theme(look.theme, transparent), dpi=dpi, embed_fonts=embed_fonts)
-
-    try:
-        data = _within_budget(new_path, timeout, lambda: draw(fitted))
-    except DiffOffPage as e:
-        if page_size is not None:   # asked for: say what does fit
-            from ..language.diagnostics import PrepError
-
-            raise PrepError.at(new_path, str(e), name="usage-error",
-                               hint=f"--side-by-side fits As-Is and To-Be to {e.page.name} pages, or choose a "
-                                    "larger page (--page A3); --page none draws it at its natural size") from None
-        # the format's own page (PDF A4, PowerPoint 16:9): the natural size, and say so
-        click.echo(f"{new_path}: {e}: drawn at its natural size (--side-by-side fits As-Is and To-Be to pages)",
-                   err=True)
-        data = _within_budget(new_path, timeout, lambda: draw(None))
+    data = _within_budget(new_path, timeout, lambda: render_diff(
+        diff_models(old, new), out_fmt, side_by_side=side_by_side, old_label=old_label, new_label=new_label,
+        direction=look.direction, theme=_print_theme(look.theme, transparent), dpi=dpi, embed_fonts=embed_fonts))
     write_output(out_path, data, inputs=inputs)
     if out_path != "-":
         click.echo(f"wrote {out_path}", err=True)

@@ -681,11 +681,13 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     return sheets
 
 
-def _markers_unmarked(sheet, marked: dict, model: Model, side: str):
+def _markers_unmarked(sheet, marked: dict, model: Model, side: str | None):
     """`sheet` with its off-page markers naming deliverables as the model
     does: a half's boxes carry their change mark ("+ 保健指導計画"), which
     a marker copied ("→ + 保健指導計画 +1", a second "+" that is no count).
-    The text only gets shorter, so it still fits the marker's box."""
+    The text only gets shorter, so it still fits the marker's box. `side`
+    None: `marked` are the one picture's boxes, named as in `model` (the
+    union's deliverables: a removed one's is the old model's)."""
     from ..layouter.fit import MAX_LABEL
     from ..layouter.geometry import TextItem
 
@@ -693,7 +695,7 @@ def _markers_unmarked(sheet, marked: dict, model: Model, side: str):
         label = next((line.strip() for line in display.split("\n") if line.strip()), name)
         return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
 
-    prefix = side + ": "
+    prefix = side + ": " if side is not None else ""
     texts = {}
     markers = []
     for mk in sheet.markers:
@@ -715,20 +717,85 @@ def _markers_unmarked(sheet, marked: dict, model: Model, side: str):
                    layout=replace(sheet.layout, texts=items))
 
 
+def diff_sheets(diff: ModelDiff, page, *, direction: str | None = None, theme=None) -> list:
+    """The one picture of the change made for `page`: on one page when it
+    fits there (`render_diff`'s fitting), else cut over pages as any model
+    is (`prep.layouter.fit`), every box and arrow with its change mark, the
+    legend explaining the marks; an off-page marker names its deliverable
+    without the mark its box carries."""
+    from ..layouter import layout as lay_out
+    from ..layouter.fit import fit_one_page, fit_pages
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    u = union(diff)
+    marks = DiffMarks.of(u)
+
+    def lay(size, d, gap=(1.0, 1.0)):
+        return lay_out(u.model, direction=d, font=theme.font, font_size=size, legend=True, diff_legend=True,
+                       min_text=page.min_text, rank_gap=gap[0], lateral_gap=gap[1], legend_room=page.inner_width)
+
+    fitted = fit_one_page(page, lay, direction=direction, font_size=theme.font_size)
+    if fitted is not None:
+        size, d, placed = fitted
+        return [DiffSheet(u.model, placed, 1, 1, size, d, marks=marks)]
+    status: dict[tuple, list[int]] = {}
+    for k, r in enumerate(u.model.relations):
+        status.setdefault((r.source, r.target, r.kind), []).append(k)
+    originals = {**diff.old.deliverables, **diff.new.deliverables}
+    sheets = []
+    for sheet in fit_pages(u.model, page, direction=direction, font=theme.font, font_size=theme.font_size,
+                           legend=True, diff_legend=True):
+        taken: dict[tuple, int] = {}
+        edges, was = [], {}
+        for i, r in enumerate(sheet.model.relations):  # off-page markers' relations: their relation's mark
+            key = (r.source, r.target, r.kind)
+            ks = status.get(key)
+            if ks is None:
+                edges.append("same")
+                continue
+            k = ks[min(taken.get(key, 0), len(ks) - 1)]
+            taken[key] = taken.get(key, 0) + 1
+            edges.append(u.edge_status[k])
+            if k in u.was:
+                was[i] = u.was[k]
+        sheet = _markers_unmarked(sheet, u.model.deliverables, replace(diff.new, deliverables=originals), None)
+        sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
+                                sheet.direction, sheet.markers, sheet.split,
+                                marks=DiffMarks(dict(u.status), edges, was)))
+    return sheets
+
+
+def render_diff_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None = None, theme=None,
+                      dpi: float | None = None, embed_fonts: bool = True):
+    """`diff_sheets` drawn as `fmt`, as `render_as_is_to_be_pages` draws its sheets."""
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    return _pages_of(diff_sheets(diff, page, direction=direction, theme=theme), fmt, theme, dpi, embed_fonts)
+
+
 def render_as_is_to_be_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None = None, theme=None,
                              dpi: float | None = None, embed_fonts: bool = True, arrangement: str | None = None):
     """`as_is_to_be_sheets` drawn as `fmt`: a `prep.renderer.pages.Pages`
     (PDF and PowerPoint one file of pages, SVG, PNG, DOT and layout JSON a
     file per page, named by `page_file_name`)."""
+    from .dot import resolve_theme
+
+    theme = resolve_theme(theme)
+    return _pages_of(as_is_to_be_sheets(diff, page, direction=direction, theme=theme, arrangement=arrangement),
+                     fmt, theme, dpi, embed_fonts)
+
+
+def _pages_of(sheets: list, fmt: str, theme, dpi: float | None, embed_fonts: bool):
+    """Change-marked sheets drawn as `fmt` (a `prep.renderer.pages.Pages`)."""
     from . import render
-    from .dot import resolve_theme, to_dot
+    from .dot import to_dot
     from .pages import PAGED_FORMATS, PER_PAGE_FORMATS, Pages
 
     fmt = fmt.lower()
     if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
         raise ValueError(f"a page does not apply to {fmt}: pages are for svg, png, pdf, pptx, dot and layout")
-    theme = resolve_theme(theme)
-    sheets = as_is_to_be_sheets(diff, page, direction=direction, theme=theme, arrangement=arrangement)
 
     def drawn(s, as_fmt: str) -> bytes:
         return render(s.model, as_fmt, direction=s.direction, legend=True, theme=replace(theme, font_size=s.font_size),
