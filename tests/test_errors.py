@@ -96,7 +96,8 @@ def test_directory_given_to_render(tmp_path):
     (tmp_path / "d").mkdir()
     result = run_prep("render", "d", cwd=tmp_path)
     assert result.returncode == 2
-    assert "is a directory" in result.stderr.decode()
+    assert "d:1:1: error: is a folder, not a model file" in result.stderr.decode()
+    assert "hint: give a .prep file" in result.stderr.decode()   # an empty folder: nothing to name
 
 
 def test_shift_jis_is_recognised(tmp_path):

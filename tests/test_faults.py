@@ -193,7 +193,7 @@ def test_output_path_that_is_a_directory(work):
 
 @pytest.mark.parametrize("make, message", [
     (lambda p: None, "no such file"),
-    (lambda p: p.mkdir(), "is a directory, not a model file"),
+    (lambda p: p.mkdir(), "is a folder, not a model file"),
 ])
 def test_unreadable_inputs(tmp_path, monkeypatch, make, message):
     monkeypatch.chdir(tmp_path)

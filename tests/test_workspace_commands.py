@@ -912,3 +912,24 @@ def test_render_part_draws_neighbours_faint_in_drawio_and_mermaid(cli, tmp_path)
     drawio = (tmp_path / "p.drawio").read_text(encoding="utf-8")
     faint_cells = re.findall(r'value="([^&"]+)&#10;[^"]*" style="[^"]*strokeColor=#c9c9c9', drawio)
     assert set(faint_cells) == {"受注", "ヘルススコア", "主要機能の定着"}
+
+
+@pytest.mark.parametrize("command", [["render", "-o", "x.svg"], ["status", "--data", "v.csv"],
+                                     ["export", "-o", "x.xlsx"], ["report", "-o", "x.html"]])
+def test_a_workspace_folder_given_as_the_model_names_its_root(tmp_path, prep_run, command):
+    """`prep lint DIR` takes a folder; the commands that draw or report one
+    model do not, and said 'is a directory' (render) or gave click's
+    'Invalid value ... is a directory' (status, export, report). Each now
+    says the folder is not a model file, located, and names the workspace
+    root in it (the file with the include lines); nothing written."""
+    folder = tmp_path / "process"
+    folder.mkdir()
+    (folder / "a-sales.prep").write_text('deliverable 受注 [external]\n', encoding="utf-8")
+    (folder / "main.prep").write_text('include "a-sales.prep"\n受注 -> 導入計画\n', encoding="utf-8")
+    (tmp_path / "v.csv").write_text("measure,value\n", encoding="utf-8")
+    r = prep_run(command[0], "process", *command[1:], cwd=tmp_path)
+    err = r.stderr.decode() if isinstance(r.stderr, bytes) else r.stderr
+    assert r.returncode == 2, err
+    assert err.startswith("process:1:1: error: is a folder, not a model file"), err
+    assert os.path.join("process", "main.prep") in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["process", "v.csv"]

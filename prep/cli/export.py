@@ -21,7 +21,7 @@ def catalogue_target(output: str) -> str:
 
 
 @click.command("export")
-@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("source", type=click.Path())
 @click.option("-o", "--output", metavar="PATH",
               help="catalogue.xlsx (a sheet per table), out/ (a CSV file per table) or deliverables.csv "
                    "(the Deliverables table). Default: SOURCE.xlsx next to SOURCE.")

@@ -10,7 +10,7 @@ from .common import EXIT_ERROR, _render_settings, note_if_part
 
 
 @click.command("report")
-@click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
+@click.argument("source", type=click.Path(allow_dash=False))
 @click.option("-o", "--output", metavar="PATH",
               help="report.html (self-contained), report.md (with the pictures as SVG files next to it) or "
                    "report.pdf (pages: the pictures, then the tables) or report.docx (the same in Word's built-in "

@@ -8,7 +8,7 @@ from .common import EXIT_OK, note_if_part
 
 
 @click.command("status")
-@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.argument("model_path", metavar="MODEL", type=click.Path())
 @click.option("--data", "data_path", required=True, metavar="DATA", type=click.Path(dir_okay=False),
               help="The measured values: CSV or XLSX with the columns measure,value (and customer, date).")
 @click.option("--customer", metavar="NAME", help="Show one customer: each measure with its value, colour and target.")

@@ -42,13 +42,40 @@ def read_source(path: str | os.PathLike[str]) -> str:
     except FileNotFoundError:
         raise _error(name, "no such file", _missing_file_hint(name)) from None
     except IsADirectoryError:
-        raise _error(name, "is a directory, not a model file",
-                     "give a .prep file (`prep lint` also accepts directories)") from None
+        raise _error(name, "is a folder, not a model file", _folder_hint(name)) from None
     except PermissionError:
         raise _error(name, "permission denied while reading the file") from None
     except OSError as e:
         raise _error(name, f"cannot read the file: {e.strerror or e}") from None
     return decode_source(data, name)
+
+
+def _folder_hint(name: str) -> str:
+    """What to give instead of a folder: its workspace root (a model file
+    with `include` lines that no other file of the folder includes, as
+    `prep lint DIR` finds roots), else one of its model files."""
+    try:
+        models = sorted(n for n in os.listdir(name) if n.endswith(".prep") and os.path.isfile(os.path.join(name, n)))
+    except OSError:
+        models = []
+    roots = []
+    for n in models:
+        try:
+            with open(os.path.join(name, n), "rb") as f:
+                data = f.read(1_000_000)
+        except OSError:
+            continue
+        if b"include" in data and _INCLUDE.search(data):
+            roots.append(n)
+    if roots:
+        return (f"give the model file: the workspace's root, {os.path.join(name, roots[0])} (the file with the "
+                "include lines); `prep lint` also takes a folder")
+    if models:
+        return f"give one of its model files, e.g. {os.path.join(name, models[0])}; `prep lint` also takes a folder"
+    return "give a .prep file; `prep lint` also takes a folder"
+
+
+_INCLUDE = re.compile(rb"^[ \t]*(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)
 
 
 def _missing_file_hint(name: str) -> str:
