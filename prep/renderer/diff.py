@@ -204,14 +204,7 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
                       marks=picture.marks, embed_fonts=embed_fonts)
     u = union(diff)
     if page is not None:   # the one picture on one page, or a located usage error
-        from ..layouter.fit import fit_one_page
-
-        def lay(size, d, gap=(1.0, 1.0)):
-            return lay_out(u.model, direction=d, font=theme.font, font_size=size, legend=True, diff_legend=True,
-                           min_text=page.min_text, rank_gap=gap[0], lateral_gap=gap[1],
-                           legend_room=page.inner_width)
-
-        fitted = fit_one_page(page, lay, direction=direction, font_size=theme.font_size)
+        fitted = _on_one_page(u, page, direction, theme)
         if fitted is None:
             raise DiffOffPage(page)
         size, _, geometry = fitted
@@ -221,6 +214,19 @@ def render_diff(diff: ModelDiff, fmt: str, *, side_by_side: bool = False, page=N
                            legend=True, diff_legend=True)
     return render(u.model, fmt, layout=geometry, theme=theme, dpi=dpi, legend=True, marks=DiffMarks.of(u),
                   embed_fonts=embed_fonts)
+
+
+def _on_one_page(u: "Union", page, direction: str | None, theme):
+    """(font size, direction, layout on the page) of the union on one
+    `page` (`prep.layouter.fit.fit_one_page`), or None."""
+    from ..layouter import layout as lay_out
+    from ..layouter.fit import fit_one_page
+
+    def lay(size, d, gap=(1.0, 1.0)):
+        return lay_out(u.model, direction=d, font=theme.font, font_size=size, legend=True, diff_legend=True,
+                       min_text=page.min_text, rank_gap=gap[0], lateral_gap=gap[1], legend_room=page.inner_width)
+
+    return fit_one_page(page, lay, direction=direction, font_size=theme.font_size)
 
 
 class DiffOffPage(ValueError):
@@ -723,22 +729,15 @@ def diff_sheets(diff: ModelDiff, page, *, direction: str | None = None, theme=No
     is (`prep.layouter.fit`), every box and arrow with its change mark, the
     legend explaining the marks; an off-page marker names its deliverable
     without the mark its box carries."""
-    from ..layouter import layout as lay_out
-    from ..layouter.fit import fit_one_page, fit_pages
+    from ..layouter.fit import fit_pages
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
     u = union(diff)
-    marks = DiffMarks.of(u)
-
-    def lay(size, d, gap=(1.0, 1.0)):
-        return lay_out(u.model, direction=d, font=theme.font, font_size=size, legend=True, diff_legend=True,
-                       min_text=page.min_text, rank_gap=gap[0], lateral_gap=gap[1], legend_room=page.inner_width)
-
-    fitted = fit_one_page(page, lay, direction=direction, font_size=theme.font_size)
+    fitted = _on_one_page(u, page, direction, theme)
     if fitted is not None:
         size, d, placed = fitted
-        return [DiffSheet(u.model, placed, 1, 1, size, d, marks=marks)]
+        return [DiffSheet(u.model, placed, 1, 1, size, d, marks=DiffMarks.of(u))]
     status: dict[tuple, list[int]] = {}
     for k, r in enumerate(u.model.relations):
         status.setdefault((r.source, r.target, r.kind), []).append(k)
@@ -771,6 +770,7 @@ def render_diff_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None 
     """`diff_sheets` drawn as `fmt`, as `render_as_is_to_be_pages` draws its sheets."""
     from .dot import resolve_theme
 
+    fmt = _paged(fmt)
     theme = resolve_theme(theme)
     return _pages_of(diff_sheets(diff, page, direction=direction, theme=theme), fmt, theme, dpi, embed_fonts)
 
@@ -782,20 +782,27 @@ def render_as_is_to_be_pages(diff: ModelDiff, fmt: str, page, *, direction: str 
     file per page, named by `page_file_name`)."""
     from .dot import resolve_theme
 
+    fmt = _paged(fmt)
     theme = resolve_theme(theme)
     return _pages_of(as_is_to_be_sheets(diff, page, direction=direction, theme=theme, arrangement=arrangement),
                      fmt, theme, dpi, embed_fonts)
+
+
+def _paged(fmt: str) -> str:
+    """`fmt` in lower case, checked before any fitting: a format with pages."""
+    from .pages import PAGED_FORMATS, PER_PAGE_FORMATS
+
+    fmt = fmt.lower()
+    if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
+        raise ValueError(f"a page does not apply to {fmt}: pages are for svg, png, pdf, pptx, dot and layout")
+    return fmt
 
 
 def _pages_of(sheets: list, fmt: str, theme, dpi: float | None, embed_fonts: bool):
     """Change-marked sheets drawn as `fmt` (a `prep.renderer.pages.Pages`)."""
     from . import render
     from .dot import to_dot
-    from .pages import PAGED_FORMATS, PER_PAGE_FORMATS, Pages
-
-    fmt = fmt.lower()
-    if fmt not in PAGED_FORMATS + PER_PAGE_FORMATS:
-        raise ValueError(f"a page does not apply to {fmt}: pages are for svg, png, pdf, pptx, dot and layout")
+    from .pages import Pages
 
     def drawn(s, as_fmt: str) -> bytes:
         return render(s.model, as_fmt, direction=s.direction, legend=True, theme=replace(theme, font_size=s.font_size),
