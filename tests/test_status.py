@@ -671,3 +671,20 @@ def test_drawio_colours_the_measured_deliverables(files, tmp_path, cli):
     assert "fillColor=#f4a6a0" in styles["key features adopted"]   # red
     assert "fillColor=#b7e1b0" in styles["success plan"]           # green
     assert "#f4a6a0" not in styles["contract"] and "#b7e1b0" not in styles["contract"]
+
+
+def test_the_markdown_and_html_tables_end_with_the_total_row_as_the_text_does():
+    """docs/measures.md: `--format markdown` gives "the same tables" as the
+    text, and the report's Health section is the HTML of them; both lacked
+    the text's total row (the team review)."""
+    from prep.health.formats import format_html
+
+    model = prep.load(EXAMPLES / "cs-onboarding.prep")
+    status = evaluate(model, read_values(str(EXAMPLES / "cs-onboarding.values.csv"), model))
+    text = format_status(status).splitlines()[-1].split()
+    assert text == ["total", "1", "0", "3", "0", "0", "4"]
+    markdown = format_status(status, "markdown").strip().splitlines()[-1]
+    assert markdown == "| **total** | **1** | **0** | **3** | **0** | **0** | **4** |"
+    root = ET.fromstring(f"<div>{format_html(status)}</div>")
+    foot = [th.text for th in next(root.iter("tfoot")).iter("th")]
+    assert foot == ["total", "1", "0", "3", "0", "0", "4"]

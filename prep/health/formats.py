@@ -91,13 +91,16 @@ def format_text(status: Status, customer: CustomerStatus | None = None) -> str:
     n = len(status.customers)
     head = [f"{_plain(status.source)}: {n} customer{'s' if n != 1 else ''} by the stage reached and health"]
     rows = [("stage", *COLUMNS, "total")]
-    totals = dict.fromkeys(COLUMNS, 0)
     for stage, by in counts.items():
         rows.append((_plain(stage), *(str(by[c]) for c in COLUMNS), str(sum(by.values()))))
-        for col in COLUMNS:
-            totals[col] += by[col]
+    totals = _totals(counts)
     rows.append(("total", *(str(totals[c]) for c in COLUMNS), str(n)))
     return "\n".join(head + _table(rows, right=set(range(1, len(COLUMNS) + 2)))) + "\n"
+
+
+def _totals(counts: dict) -> dict:
+    """Each column's count over every stage (the tables' total row)."""
+    return {col: sum(by[col] for by in counts.values()) for col in COLUMNS}
 
 
 def _customer_record(status: Status, c: CustomerStatus) -> dict:
@@ -143,6 +146,9 @@ def format_markdown(status: Status, customer: CustomerStatus | None = None) -> s
     for stage, by in counts.items():
         out.append(f"| {cell(_stage_label(status, stage))} | " + " | ".join(str(by[c]) for c in COLUMNS)
                    + f" | {sum(by.values())} |")
+    totals = _totals(counts)
+    out.append("| **total** | " + " | ".join(f"**{totals[c]}**" for c in COLUMNS)
+               + f" | **{len(status.customers)}** |")
     return "\n".join(out) + "\n"
 
 
@@ -185,4 +191,7 @@ def format_html(status: Status, customer: CustomerStatus | None = None) -> str:
     for stage, by in counts.items():
         out.append(f"<tr><td>{escape(_stage_label(status, stage))}</td>"
                    + "".join(f"<td>{by[c]}</td>" for c in COLUMNS) + f"<td>{sum(by.values())}</td></tr>")
-    return "\n".join(out + ["</tbody></table>"])
+    totals = _totals(counts)
+    out.append("</tbody><tfoot><tr><th>total</th>" + "".join(f"<th>{totals[c]}</th>" for c in COLUMNS)
+               + f"<th>{len(status.customers)}</th></tr></tfoot></table>")
+    return "\n".join(out)
