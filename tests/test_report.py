@@ -591,3 +591,42 @@ def test_every_report_of_a_model_with_measures_lists_them(tmp_path):
     plain = prep.load(EXAMPLES / "cs-lifecycle.prep")
     assert "Measures" not in [t.heading for t in pdf_tables(plain, [])]
     assert "## Measures" not in build_report(plain, "md")[0].decode("utf-8")
+
+
+def test_pdf_report_goes_on_with_a_row_taller_than_a_page(cli, tmp_path):
+    """A deliverable with a long note (twenty sentences) made a catalogue row
+    taller than an A4 page, and the PDF report stopped with "internal
+    error: The row with index 1 is too high". The row now goes on over
+    rows of a page each, the first cell of the next saying so, every word
+    of the note drawn."""
+    from pypdf import PdfReader
+
+    sentences = [f"Sentence {k} of the note says the plan is reviewed every quarter with the sponsor."
+                 for k in range(1, 21)]
+    src = tmp_path / "m.prep"
+    src.write_text(f'deliverable A [note: "{" ".join(sentences)}"]\nknowhow K [owner: X]\nA, K -> B\n',
+                   encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    result = cli("report", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    header = "deliverablekindownersgroupinputsconsumersnote"
+    texts = [_pdf_text(p) for p in PdfReader(out).pages]
+    catalogue = [t for t in texts if header in t]
+    assert len(catalogue) >= 2 and all(t.startswith(header + "(cont.)") for t in catalogue[1:]), catalogue
+    # the note whole, in order, over the pages (less the footers and the repeated header)
+    drawn = re.sub(r"m·\d+/\d+", "", "".join(catalogue)).replace(header + "(cont.)", "")
+    assert re.sub(r"\s+", "", " ".join(sentences)) in drawn
+
+
+@pytest.mark.parametrize("page", ["50x30mm", "105x148mm"])
+def test_pdf_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, page):
+    """A6 portrait stopped the PDF report with an internal error from the
+    table library (a row too high, a column narrower than a character)."""
+    src = tmp_path / "m.prep"
+    src.write_text("knowhow K [owner: X]\nK, A -> B\n", encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "r.pdf"), "--page", page)
+    assert result.exit_code == 2, result.output
+    assert re.search(r"prep report: error: the page \(\d+ x \d+ pt\) is too (small|narrow) for the report's",
+                     result.output), result.output
+    assert "hint: choose a larger page" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
