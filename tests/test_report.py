@@ -288,6 +288,34 @@ def test_hints_with_code_are_escaped_for_each_format(monkeypatch):
     assert "made from <code>a|b</code> only" in html and "`" not in html.split('id="findings"')[1].split("</table>")[0]
 
 
+def test_printed_reports_show_code_spans_without_backticks(monkeypatch):
+    """The PDF and Word findings tables printed the lint engine's code spans
+    with their backticks (hint: name the holders with `[owner: [A, B]]`),
+    and the HTML report's hotspot explanation had `prep lint --hotspots` in
+    backticks; on paper a code span is in quotes, in HTML it is <code>."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    import prep.embed.report as report
+
+    monkeypatch.setattr(report, "lint_findings", lambda model: [
+        Diagnostic("K201", "warning", "knowhow `k` is held by one person only", Span(model.path, 1, 1, 1, 5),
+                   name="personal-knowhow", subject="k", hint="name the holders with `[owner: [A, B]]`")])
+    model = prep.loads("knowhow k [owner: one]\nk, a -> b\n", "m.prep")
+    pdf = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    word = "\n".join([p.text for p in document.paragraphs] +
+                     [c.text for t in document.tables for r in t.rows for c in r.cells])
+    for text in (pdf, word.replace(" ", "")):
+        assert "`" not in text
+        assert 'knowhow"k"isheldbyonepersononly' in text and 'hint:nametheholderswith"[owner:[A,B]]"' in text
+    html = build_report(model, "html")[0].decode()
+    hotspots = html.split('id="hotspots"')[1].split("</p>")[0]
+    assert "<code>prep lint --hotspots</code>" in hotspots and "`" not in hotspots
+
+
 @pytest.mark.parametrize("name", ["r.html", "r.md"])
 def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
     src = tmp_path / "m.prep"

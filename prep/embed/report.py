@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from html import escape
 
 from ..language.diagnostics import Diagnostic, PrepError
-from ..linter.findings import findings_table_html, findings_table_markdown, markdown_cell, sort_findings
+from ..linter.findings import (findings_table_html, findings_table_markdown, html_inline, markdown_cell,
+                               sort_findings)
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.views import file_label
 
@@ -135,6 +136,18 @@ def hotspot_table(model: Model, findings: list[Diagnostic] | None) -> tuple[list
     return (["#", "deliverable", "score", "risk", "downstream", "why"], rows,
             "Where the process is fragile: risk (findings, knowhow held by one person, coordination, "
             "single input) times (1 + deliverables downstream).")
+
+
+# a code span as Markdown writes it (as prep.linter.findings reads it): a
+# run of backticks, text, the same run
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
+
+
+def printed_inline(text: str) -> str:
+    """The lint engine's text for a page of paper (the PDF and Word
+    reports): its `code` spans in double quotes. The backticks were printed
+    as they are: hint: name the holders with `[owner: [A, B]]`."""
+    return _CODE_SPAN.sub(lambda m: f'"{m.group(2)}"', text)
 
 
 def _catalogue_rows(model: Model) -> list[dict]:
@@ -404,7 +417,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
     out.append('<h2 id="findings">Findings</h2>')
     out.append(findings_table_html(findings, with_path=_has_files(model)) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
-    out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{escape(why)}</p>']
+    out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{html_inline(why)}</p>']
     if spots:
         out.append('<table class="prep-hotspots"><thead><tr>' + "".join(f"<th>{escape(h)}</th>" for h in head)
                    + "</tr></thead><tbody>")
@@ -670,12 +683,12 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
             where = f"{d.span.line}:{d.span.column}"
             if files:
                 where = f"{d.span.path.replace(chr(92), '/')}:{where}"
-            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), where,
-                         subject, d.message + (f"\nhint: {d.hint}" if d.hint else "")))
+            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), where, subject,
+                         printed_inline(d.message + (f"\nhint: {d.hint}" if d.hint else ""))))
         tables.append(Table("Findings", None, ("severity", "code", "where", "deliverable", "message"),
                             (8, 13, 17, 15, 47) if files else (8, 15, 6, 17, 54), tuple(rows), "No findings."))
     head, spots, why = hotspot_table(model, findings)
-    tables.append(Table("Hotspots", why, tuple(head), tuple(2 if h == "why" else 1 for h in head)
+    tables.append(Table("Hotspots", printed_inline(why), tuple(head), tuple(2 if h == "why" else 1 for h in head)
                         if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),
                         "No hotspots."))
     # (a model without stages has no stage column: it would be empty)
