@@ -288,6 +288,35 @@ def test_hints_with_code_are_escaped_for_each_format(monkeypatch):
     assert "made from <code>a|b</code> only" in html and "`" not in html.split('id="findings"')[1].split("</table>")[0]
 
 
+@pytest.mark.parametrize("width,height", [(21.0, 29.7), (21.59, 27.94)])   # A4, letter
+def test_a_printed_html_report_leaves_no_heading_at_a_page_foot(browser, tmp_path, width, height):
+    """cs-lifecycle's report printed from the browser on A4 or letter ended
+    page 2 with the heading "Stage 2: 定着 Adopt", its table on page 3: the
+    print style sheet kept section headings (h2) with what follows them,
+    not a stage's (h3)."""
+    import base64
+    import io
+
+    from pypdf import PdfReader
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    from conftest import EXAMPLES
+
+    model = prep.load(EXAMPLES / "cs-lifecycle.prep")
+    out = tmp_path / "r.html"
+    out.write_bytes(build_report(model, "html")[0])
+    browser.get(out.as_uri())
+    options = PrintOptions()
+    options.page_width, options.page_height = width, height
+    pages = PdfReader(io.BytesIO(base64.b64decode(browser.print_page(options)))).pages
+    headings = {re.sub(r"\s+", "", t) for t in ["Diagram", "Roadmap", "Findings", "Hotspots", "Deliverables",
+                                                "Relation notes"] + [st.display for st in model.stages.values()]}
+    assert len(pages) >= 4
+    for number, page in enumerate(pages[:-1], 1):
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        assert re.sub(r"\s+", "", lines[-1]) not in headings, f"page {number} ends with the heading {lines[-1]!r}"
+
+
 def test_printed_reports_show_code_spans_without_backticks(monkeypatch):
     """The PDF and Word findings tables printed the lint engine's code spans
     with their backticks (hint: name the holders with `[owner: [A, B]]`),

@@ -309,7 +309,7 @@ footer{margin-top:2rem;color:#777;font-size:.8rem}
 td.prep-health-green{background:#b7e1b0} td.prep-health-lime{background:#dcef9a}
 td.prep-health-yellow{background:#fff08a} td.prep-health-red{background:#f4a6a0} td.prep-health-none{background:#e4e4e4}
 @media print{body{margin:0;max-width:none;font-size:10pt} .diagram{border:none;overflow:visible}
-h2{break-after:avoid} tr,.diagram{break-inside:avoid} th{background:#eee !important}
+h2,h3{break-after:avoid} tr,.diagram{break-inside:avoid} th{background:#eee !important}
 td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """.strip()
 
