@@ -169,7 +169,7 @@ def test_markdown_report_links_its_svg(fake_lint, cli, tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert "| error | P020 | 3:1 | dev | knowhow &lt;held> by one person (hint: name a second owner) |" in rows
     assert any(r.startswith("| 1 | 開発ノウハウ | 20 | 5 | 3 |") for r in rows)
-    assert any(r.startswith("| 承認 | deliverable (final) |  | intake | リリース | svc (sync) |") for r in rows)
+    assert any(r.startswith("| 承認<br>(approval) | deliverable (final) |  | intake | リリース | svc (sync) |") for r in rows)
 
 
 def test_report_without_a_lint_engine_says_so(monkeypatch):
@@ -315,6 +315,30 @@ def test_a_printed_html_report_leaves_no_heading_at_a_page_foot(browser, tmp_pat
     for number, page in enumerate(pages[:-1], 1):
         lines = [line for line in page.extract_text().splitlines() if line.strip()]
         assert re.sub(r"\s+", "", lines[-1]) not in headings, f"page {number} ends with the heading {lines[-1]!r}"
+
+
+def test_the_catalogue_names_a_deliverable_once_in_every_format():
+    """A deliverable labelled "年間計画\\nYearly plan" was listed as
+    "年間計画 / Yearly plan / (年間計画)" in the PDF and Word catalogue (and
+    with its name in small print again in HTML), while the Markdown report
+    never gave a name its label hides. The name is shown under the label
+    where the label does not start with it, in every format."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads('deliverable 年間計画 "年間計画\\nYearly plan"\ndeliverable req "顧客要望リスト"\n'
+                       "req, x -> 年間計画\n", "m.prep")
+    html = _tables(build_report(model, "html")[0].decode())["prep-catalogue"]
+    assert [r[0] for r in html[1:3]] == ["年間計画\nYearly plan", "顧客要望リスト\nreq"]
+    md = build_report(model, "md")[0].decode()
+    assert "| 年間計画<br>Yearly plan | deliverable |" in md and "| 顧客要望リスト<br>(req) | deliverable" in md
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    (catalogue,) = [t for t in document.tables if t.rows[0].cells[0].text == "deliverable"]
+    assert [r.cells[0].text for r in catalogue.rows[1:3]] == ["年間計画\nYearly plan", "顧客要望リスト\n(req)"]
+    pdf = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    assert "(年間計画)" not in pdf and "顧客要望リスト(req)" in pdf
 
 
 def test_printed_reports_show_code_spans_without_backticks(monkeypatch):

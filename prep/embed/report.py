@@ -162,7 +162,10 @@ def _catalogue_rows(model: Model) -> list[dict]:
         flags = [f for f, on in (("external", d.external), ("final", d.final)) if on]
         stage = model.stages[where[name]].display if where.get(name) in model.stages else ""
         rows.append({
-            "name": name, "label": d.display, "kind": d.kind, "flags": flags, "owners": list(d.owners),
+            # the name under the label where the label does not start with it
+            # ("年間計画\nYearly plan" was followed by "(年間計画)" again)
+            "name": name, "label": d.display, "name_shown": d.display.split("\n")[0] != name,
+            "kind": d.kind, "flags": flags, "owners": list(d.owners),
             "stage": " ".join(stage.split()), "group": group, "inputs": inputs,
             "consumers": consumers + [f"{m} (mutual)" for m in mutual], "note": d.note or "",
             "file": file_label(model, d.span.path if d.span is not None else model.path),
@@ -433,7 +436,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
             + "<th>inputs</th><th>consumers</th><th>note</th></tr></thead><tbody>"]
     for row in _catalogue_rows(model):
         kind = escape(row["kind"]) + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"])
-        name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["label"] != row["name"] else "")
+        name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["name_shown"] else "")
         out.append(f'<tr><td>{name}</td><td><span class="kind-{escape(row["kind"])}">{kind}</span></td>'
                    f"<td>{_list(row['owners'])}</td><td>{escape(row['stage'])}</td><td>{escape(row['group'])}</td>"
                    + (f"<td>{escape(row['file'])}</td>" if files else "") +
@@ -505,8 +508,9 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
             "|---|---|---|---|---|---|---|---|" + ("---|" if files else "")]
     for row in _catalogue_rows(model):
         kind = row["kind"] + "".join(f" ({f})" for f in row["flags"])
+        name = row["label"] + (f"\n({row['name']})" if row["name_shown"] else "")
         out.append("| " + " | ".join(_md_cell(c) for c in (
-            row["label"], kind, ", ".join(row["owners"]), row["stage"], row["group"], *([row["file"]] if files else []),
+            name, kind, ", ".join(row["owners"]), row["stage"], row["group"], *([row["file"]] if files else []),
             "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"])) + " |")
     notes = relation_note_rows(model)
     if notes:
@@ -700,7 +704,7 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
         columns.insert([c for c, _ in columns].index("group") + 1, ("file", 11))
     rows = []
     for row in _catalogue_rows(model):
-        name = row["label"] + (f"\n({row['name']})" if row["label"] != row["name"] else "")
+        name = row["label"] + (f"\n({row['name']})" if row["name_shown"] else "")
         cells = {"deliverable": name, "kind": "\n".join([row["kind"], *row["flags"]]),
                  "owners": "\n".join(row["owners"]), "stage": row["stage"], "group": row["group"],
                  "inputs": "\n".join(row["inputs"]), "consumers": "\n".join(row["consumers"]), "note": row["note"],
