@@ -468,6 +468,25 @@ def test_pdf_report_lays_each_stage_frame_out_for_the_page(cli, tmp_path):
     assert len(texts) <= 25, len(texts)
 
 
+def test_each_stage_frame_of_a_printed_report_says_what_its_marks_mean():
+    """A stage's frame in the PDF and Word reports drew what the stage makes
+    with a double border and exit criteria with an "EXIT n" tag, with no
+    legend and no word about either: a client saw marks without a key."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads(STAGED)
+    key = "A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
+    texts = [_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages]
+    frames = [t for t in texts if t.lower().startswith("attheendofstage")]
+    assert len(frames) == 2 and all(re.sub(r"\s+", "", key) in t for t in frames)
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert sum(key in c for c in captions) == 2, captions
+
+
 def test_pdf_report_is_deterministic_and_takes_a_page():
     from io import BytesIO
 

@@ -576,6 +576,9 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
     return pictures
 
 
+FRAME_KEY = " A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
+
+
 def stage_frames(model: Model, drawn, room, *, theme="default", direction: str | None = None):
     """The stage pictures of the PDF and Word reports: each stage's frame
     on the model laid out for the page (the flip-book's frames,
@@ -605,9 +608,11 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
         label = " ".join(f.stage.display.split())
         title = (f"At the end of {label}" if label.lower().startswith("stage")
                  else f"At the end of stage {f.stage.index + 1}: {label}")
+        # the frame has no legend (it would change how the model is laid
+        # out): the caption says what its marks mean
         caption = ("Laid out for this page." if not geometry.paged else
                    f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
-                   "makes something; a marker names a relation's other end and its page.")
+                   "makes something; a marker names a relation's other end and its page.") + FRAME_KEY
         yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
                f.stage.name not in seen)
         seen.add(f.stage.name)
