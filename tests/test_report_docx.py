@@ -97,7 +97,7 @@ def test_word_report_has_every_part_in_builtin_styles(cli, tmp_path):
         assert table.style.name == "Table Grid"
         header = table.rows[0]._tr.find(f"{W}trPr/{W}tblHeader")
         assert header is not None and header.get(W + "val") == "true"
-        assert table.rows[1]._tr.find(f"{W}trPr/{W}cantSplit") is None   # rows may split over pages
+        assert table.rows[1]._tr.find(f"{W}trPr/{W}cantSplit") is not None   # a short row: kept on a page
     catalogue = tables["Deliverables"]
     assert catalogue[0][:3] == ["deliverable", "kind", "owners"]
     assert any(row[0].startswith("成果物44 item 44") for row in catalogue)
@@ -326,3 +326,35 @@ def test_the_word_report_ends_with_its_last_table_not_a_page_of_its_own(tmp_path
     texts = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(tmp_path / "r.pdf").pages]
     assert "アンケートデータ" in texts[-1] and not any("Generatedbyprep" in t for t in texts[1:]), texts[-1]
     assert "Generatedbyprep" in texts[0]
+
+
+def test_a_word_report_row_is_cut_over_two_pages_only_when_taller_than_half_a_page(tmp_path):
+    """Writer set the workspace example's catalogue row "自社の候補日 / Our
+    candidate dates" over two pages, its name cut in half. A row is kept on
+    one page now, unless it may be taller than half of one (a long note):
+    Word would cut off the part of a row that cannot split and does not fit."""
+    from pypdf import PdfReader
+
+    from conftest import EXAMPLES
+
+    soffice = _soffice()
+    out = tmp_path / "r.docx"
+    done = run_prep("report", str(EXAMPLES / "workspace" / "main.prep"), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                   check=True, capture_output=True, timeout=180)
+    texts = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(tmp_path / "r.pdf").pages]
+    model = prep.load(EXAMPLES / "workspace" / "main.prep")
+    labels = [re.sub(r"\s+", "", d.display) for d in model.deliverables.values()]
+    header = "deliverablekindownersgroupfileinputsconsumersnote"
+    pages = [t.split(header, 1)[1] for t in texts if header in t]
+    assert len(pages) >= 2   # the catalogue goes on over a page: each page starts with a whole row
+    for rows in pages:
+        assert any(rows.startswith(label) for label in labels), rows[:80]
+    # a row as tall as a page may split
+    note = " ".join(["The plan is reviewed by the steering committee every quarter."] * 40)
+    doc = read(build_report(prep.loads(f'deliverable A [note: "{note}"]\nA, K -> B\n', "m.prep"), "docx")[0])
+    (catalogue,) = [t for t in doc.tables if t.rows[0].cells[0].text == "deliverable"]
+    split = {r.cells[0].text: r._tr.find(f"{W}trPr/{W}cantSplit") is None for r in catalogue.rows[1:]}
+    assert split == {"A": True, "K": False, "B": False}

@@ -9,7 +9,8 @@ built-in styles only, so a template's styles take over:
   *Heading 2*, explanations in *Normal*, picture captions in *Caption*;
 - tables in the built-in *Table Grid* style, the header row marked as a
   heading row (`w:tblHeader`), so Word and LibreOffice repeat it on every
-  page a table runs over; rows may split across pages;
+  page a table runs over; a row is kept on one page unless it may be
+  taller than half of one;
 - the title, the summary and a list of contents with page numbers on a
   page of their own, then the pictures: PNG
   drawn by Graphviz at 300 dpi at the size they are printed (a picture
@@ -321,7 +322,9 @@ def _table(doc, table, page) -> None:
     # (a column's share alone broke "deployment" into "deploymen" / "t")
     from .report_pdf import column_widths
 
-    widths = [Pt(w) for w in column_widths(_text_width(), table, page.inner_width)]
+    measure = _text_width()
+    points = column_widths(measure, table, page.inner_width)
+    widths = [Pt(w) for w in points]
     for column, width in zip(grid.columns, widths):
         column.width = width
     header = grid.rows[0]
@@ -329,6 +332,12 @@ def _table(doc, table, page) -> None:
     repeat = OxmlElement("w:tblHeader")   # repeated at the top of every page the table runs over
     repeat.set(qn("w:val"), "true")
     properties.append(repeat)
+    # a row is kept on one page (Writer cut a deliverable's two-line name
+    # over two pages) unless it may be taller than half of one: Word cuts
+    # off a row that cannot split and is taller than its page
+    for row, cells in zip(grid.rows[1:], table.rows):
+        if _row_lines(measure, cells, points) * TABLE_TEXT_SIZE * LINE_SPACING <= page.inner_height / 2:
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for r, cells in enumerate([table.columns, *table.rows]):
         row = grid.rows[r]
         for cell, text, width in zip(row.cells, cells, widths):
@@ -341,6 +350,28 @@ def _table(doc, table, page) -> None:
                 for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", HEADER_SHADE)):
                     shade.set(qn(key), value)
                 cell._tc.get_or_add_tcPr().append(shade)
+
+
+# a line of table text, as a multiple of its size (Noto Sans CJK's ascent
+# and descent, single spacing)
+LINE_SPACING = 1.45
+
+
+def _row_lines(measure, cells, widths: list[float]) -> int:
+    """About how many lines the tallest cell of a row takes in a table
+    whose columns are `widths` points wide (as `measure` sees the text):
+    each line as the PDF report breaks it, a line wider than its column
+    counted as the lines it fills."""
+    import math
+
+    from .report_pdf import CELL_PAD_X, wrap_cell
+
+    most = 1
+    for text, width in zip(cells, widths):
+        room = width - 2 * CELL_PAD_X
+        lines = wrap_cell(measure, text, room).split("\n")
+        most = max(most, sum(max(1, math.ceil(measure(line) / room)) for line in lines))
+    return most
 
 
 # Word's and LibreOffice's default cell margins (0.08 in a side) beyond the
