@@ -4,6 +4,7 @@ and nothing fetched from the network."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import types
@@ -380,6 +381,28 @@ def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
     assert "hint: create it first (mkdir -p" in result.output
     assert "r.svg" not in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_prep_cannot_write_is_named_with_a_hint(cli, tmp_path):
+    """-o under a file (not a folder) said "the folder ... does not exist"
+    and hinted mkdir -p, which fails there; a Markdown report whose picture
+    could not be written was reported as "/proc/r.svg:1:1: error: ...", a
+    place in a file, naming the picture; an HTML report in such a folder
+    said "cannot write the output", naming no file and hinting nothing."""
+    src = tmp_path / "m.prep"
+    src.write_text("a -> b\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "notes.txt" / "r.pdf"))
+    assert result.exit_code == 2
+    assert f"prep report: error: cannot write r.pdf: {tmp_path / 'notes.txt'} is a file, not a folder" in result.output
+    assert "mkdir" not in result.output and "hint: choose another -o path" in result.output
+    if not os.path.isdir("/proc/self"):
+        return   # below: a folder no one can create a file in (Linux's /proc)
+    for name in ("r.md", "r.html"):
+        result = cli("report", str(src), "-o", f"/proc/{name}")
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"prep report: error: cannot write {name}: "), result.output
+        assert "hint: " in result.output and ":1:1" not in result.output and "the output" not in result.output
 
 
 # -------------------------------------------------------------- the PDF report

@@ -834,6 +834,9 @@ def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
         return
     name = os.path.basename(output) or output
     folder = os.path.dirname(output)
+    if folder and os.path.exists(folder) and not os.path.isdir(folder):
+        raise PrepError.at(output, f"cannot write {name}: {folder} is a file, not a folder", name="output-error",
+                           hint="choose another -o path")
     if folder and not os.path.isdir(folder):
         shown = folder.rstrip("/\\") + "/"
         raise PrepError.at(output, f"cannot write {name}: the folder {shown} does not exist", name="output-error",
