@@ -741,6 +741,22 @@ def test_pdf_report_goes_on_with_a_row_taller_than_a_page(cli, tmp_path):
     assert re.sub(r"\s+", "", " ".join(sentences)) in drawn
 
 
+def test_pdf_report_keeps_a_table_heading_on_the_page_of_its_first_row(cli, tmp_path):
+    """A deliverable with a 210-character name made the catalogue's first
+    row 20 lines tall; it did not fit below the heading "Deliverables" at
+    the foot of page 2, so fpdf2 moved it to page 3 and left the heading
+    alone there."""
+    from pypdf import PdfReader
+
+    src = tmp_path / "m.prep"
+    src.write_text(f'deliverable "{"とても長い名前" * 30}"\nA -> B\n', encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    assert cli("report", str(src), "-o", str(out)).exit_code == 0
+    texts = [_pdf_text(p) for p in PdfReader(out).pages]
+    (page,) = [t for t in texts if "Deliverables" in t]
+    assert "Deliverables" + "deliverablekindownersgroupinputsconsumersnote" + "とても長い名前" in page
+
+
 @pytest.mark.parametrize("page", ["50x30mm", "105x148mm"])
 def test_pdf_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, page):
     """A6 portrait stopped the PDF report with an internal error from the

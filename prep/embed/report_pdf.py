@@ -419,7 +419,8 @@ def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: st
             rows = [[wrap_cell(pdf.get_string_width, text, room) for text, room in zip(row, inner)]
                     for row in table.rows]
             lines = [row_lines(pdf, row, inner, line_height) for row in rows]
-            first = min(max(map(len, lines[0])), 3) * line_height + 2 * CELL_PADDING_Y
+            tall = max(max(map(len, lines[0])), 1)   # the first row: whole, or its first lines when it splits
+            first = (tall if tall <= most else 3) * line_height + 2 * CELL_PADDING_Y
             start = header_height + first
         else:
             start = body * 1.4
