@@ -510,6 +510,28 @@ def test_each_stage_frame_of_a_printed_report_says_what_its_marks_mean():
     assert sum(key in c for c in captions) == 2, captions
 
 
+def test_a_stage_labelled_with_its_number_is_not_numbered_twice():
+    """renewal-roadmap's stages are labelled "1. 価値レビュー Value review",
+    ...: the PDF and Word reports titled the frames "At the end of stage 1:
+    1. 価値レビュー Value review"."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    from conftest import EXAMPLES
+
+    model = prep.load(EXAMPLES / "renewal-roadmap.prep")
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    frames = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert frames == ["At the end of stage 1: 価値レビュー Value review", "At the end of stage 2: 提案 Proposal",
+                      "At the end of stage 3: 交渉 Negotiation", "At the end of stage 4: 更新 Renewal"]
+    texts = [_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages]
+    for frame in frames:
+        assert any(t.startswith(re.sub(r"\s+", "", frame)) for t in texts), frame
+    assert "stage1:1." not in "".join(texts)
+
+
 def test_pdf_report_is_deterministic_and_takes_a_page():
     from io import BytesIO
 

@@ -606,8 +606,11 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
             continue  # a page where this stage makes nothing: the earlier frame shows it
         mine = None if drawn is None else [d for d in drawn if d.subject in f.model.deliverables]
         label = " ".join(f.stage.display.split())
+        number = f.stage.index + 1
+        # a label numbered as the stage is ("1. 価値レビュー") is not numbered twice
+        label = re.sub(rf"^{number}\s*[.:)]\s*(?=\S)", "", label)
         title = (f"At the end of {label}" if label.lower().startswith("stage")
-                 else f"At the end of stage {f.stage.index + 1}: {label}")
+                 else f"At the end of stage {number}: {label}")
         # the frame has no legend (it would change how the model is laid
         # out): the caption says what its marks mean
         caption = ("Laid out for this page." if not geometry.paged else
