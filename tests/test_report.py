@@ -779,6 +779,30 @@ def test_pdf_report_keeps_a_table_heading_on_the_page_of_its_first_row(cli, tmp_
     assert "Deliverables" + "deliverablekindownersgroupinputsconsumersnote" + "とても長い名前" in page
 
 
+def test_pdf_report_keeps_a_long_title_on_the_page(cli, tmp_path):
+    """A title of 190 characters ran off the page: off the right edge above
+    the first picture, off the left edge in every page's footer. Both are
+    one line within the margins now, cut short with an ellipsis."""
+    from pypdf import PdfReader
+
+    title = "顧客成功プロセス改善プロジェクト 2026年度 第2四半期 全社横断 " * 5
+    src = tmp_path / "m.prep"
+    src.write_text(f'title "{title.strip()}"\nknowhow K [owner: X]\nK, A -> B\n', encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    assert cli("report", str(src), "-o", str(out)).exit_code == 0
+    reader = PdfReader(out)
+    width = float(reader.pages[0].mediabox.width)
+    for number, page in enumerate(reader.pages, 1):
+        runs = []
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size: runs.append((text.replace("\x00", ""),
+                                                                                    tm[4], size)))
+        (footer,) = [(text, x) for text, x, _ in runs if f"· {number} /" in text]
+        assert footer[0].startswith("顧客成功プロセス改善") and "…" in footer[0] and 0 < footer[1] < width / 2, footer
+        if number == 1:
+            heading = next(r for r in runs if r[0].strip())   # drawn first
+            assert heading[0].startswith("顧客成功プロセス改善") and heading[0].endswith("…"), heading
+
+
 @pytest.mark.parametrize("page", ["50x30mm", "105x148mm"])
 def test_pdf_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, page):
     """A6 portrait stopped the PDF report with an internal error from the
