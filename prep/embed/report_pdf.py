@@ -480,8 +480,7 @@ CELL_PADDING_Y = 2.0   # pt: a table cell's text to its top and bottom borders
 def _text_height(pdf, text: str, size: float, spacing: float) -> float:
     """The height of a paragraph of `text` across the page at `size`."""
     pdf.set_font(FONT_FAMILY, size=size)
-    height = len(pdf.multi_cell(0, size * spacing, text, dry_run=True, output="LINES")) * size * spacing
-    return height
+    return len(pdf.multi_cell(0, size * spacing, text, dry_run=True, output="LINES")) * size * spacing
 
 
 def row_lines(pdf, cells: list[str], inner: list[float], line_height: float) -> list[list[str]]:
@@ -513,9 +512,9 @@ def _lines_per_page(header_height: float, line_height: float, page) -> int:
 def split_row(cells: list[str], lines: list[list[str]], line_height: float, most: int, *, room: float, y: float,
               top: float) -> tuple[list[list[str]], float]:
     """One table row (its cells, and their lines as fpdf2 draws them) as
-    the rows fpdf2 draws, and where
-    the next row starts (`y`, page points; `room` is what is left of the
-    page below `y`, `top` where a row starts on the next page). A row that
+    the rows fpdf2 draws, and where the next row starts (`y`, page points;
+    `room` is what is left of the page below `y`, `top` where a row starts
+    on the next page). A row that
     fits is one row, on this page or the next; a row taller than a page
     (a deliverable's note of a thousand characters: fpdf2 stopped the
     report with an error) fills the rest of this page and goes on over rows
