@@ -803,15 +803,18 @@ def test_pdf_report_keeps_a_long_title_on_the_page(cli, tmp_path):
             assert heading[0].startswith("顧客成功プロセス改善") and heading[0].endswith("…"), heading
 
 
-@pytest.mark.parametrize("page", ["50x30mm", "105x148mm"])
-def test_pdf_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, page):
-    """A6 portrait stopped the PDF report with an internal error from the
-    table library (a row too high, a column narrower than a character)."""
+@pytest.mark.parametrize("option", [("--page", "50x30mm"), ("--page", "105x148mm"), ("--min-text", "36")])
+def test_pdf_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, option):
+    """A6 portrait, or tables of 36 pt text on A4, stopped the PDF report
+    with an internal error from the table library (a row too high, a column
+    narrower than a character)."""
     src = tmp_path / "m.prep"
     src.write_text("knowhow K [owner: X]\nK, A -> B\n", encoding="utf-8")
-    result = cli("report", str(src), "-o", str(tmp_path / "r.pdf"), "--page", page)
+    result = cli("report", str(src), "-o", str(tmp_path / "r.pdf"), *option)
     assert result.exit_code == 2, result.output
     assert re.search(r"prep report: error: the page \(\d+ x \d+ pt\) is too (small|narrow) for the report's",
                      result.output), result.output
-    assert "hint: choose a larger page" in result.output
+    assert "hint: choose a larger --page (A4, A3, or WxH" in result.output
+    assert ("at 36 pt text (--min-text)" in result.output and "or a smaller --min-text" in result.output) == (
+        option[0] == "--min-text")
     assert "internal error" not in result.output and "Traceback" not in result.output

@@ -416,9 +416,7 @@ def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: st
             widths = column_widths(pdf.get_string_width, table, pdf.epw)
             inner = [w - 2 * CELL_PAD_X for w in widths]
             if min(inner) < body * 1.2:   # not one character wide: fpdf2 stops with an error
-                raise PrepError.at("--page", f"the page ({page.width:.0f} x {page.height:.0f} pt) is too narrow "
-                                   f"for the report's {table.heading} table", name="usage-error",
-                                   hint="choose a larger page, e.g. --page A4-portrait or --page 148x210mm (A5)")
+                raise _too_small(page, f"too narrow for the report's {table.heading} table", body)
             header = row_lines(pdf, list(table.columns), inner, line_height)
             header_height = _row_height(header, line_height)
             most = _lines_per_page(header_height, line_height, page)
@@ -502,11 +500,19 @@ def _lines_per_page(header_height: float, line_height: float, page) -> int:
     room = page.height - 2 * page.margin - header_height - 2 * CELL_PADDING_Y - 2   # 2: for rounding
     most = int(room // line_height)
     if most < 2:
-        raise PrepError.at("--page", f"the page ({page.width:.0f} x {page.height:.0f} pt) is too small for the "
-                           "report's tables: a row of two lines does not fit under the header row",
-                           name="usage-error", hint="choose a larger page, e.g. --page A4-portrait or "
-                           "--page 148x210mm (A5)")
+        raise _too_small(page, "too small for the report's tables: a row of two lines does not fit under "
+                         "the header row", line_height / 1.35)
     return most
+
+
+def _too_small(page, why: str, text: float) -> PrepError:
+    """The error for a page the tables cannot be set on (fpdf2 stopped with
+    an internal error): what is too small, and what to change."""
+    large_text = text > BODY_SIZE
+    return PrepError.at("--page", f"the page ({page.width:.0f} x {page.height:.0f} pt) is {why}"
+                        + (f" at {text:g} pt text (--min-text)" if large_text else ""), name="usage-error",
+                        hint="choose a larger --page (A4, A3, or WxH such as 210x297mm)"
+                        + (", or a smaller --min-text" if large_text else ""))
 
 
 def split_row(cells: list[str], lines: list[list[str]], line_height: float, most: int, *, room: float, y: float,
