@@ -342,6 +342,23 @@ def test_the_catalogue_names_a_deliverable_once_in_every_format():
     assert "(年間計画)" not in pdf and "顧客要望リスト(req)" in pdf
 
 
+def test_the_html_catalogue_draws_each_kind_as_one_closed_box(browser, tmp_path):
+    """The kind column's box ("deliverable" in a solid border, "knowhow" in
+    a dashed one) held the flags below it ("external", "final") across a
+    line break, so the browser drew it as two open halves: "deliverable"
+    without its right border, "external" without its left."""
+    from conftest import EXAMPLES
+
+    out = tmp_path / "r.html"
+    out.write_bytes(build_report(prep.load(EXAMPLES / "cs-onboarding.prep"), "html")[0])
+    browser.get(out.as_uri())
+    boxes = browser.execute_script(
+        "return [...document.querySelectorAll('.prep-catalogue span[class^=kind-]')]"
+        ".map(s => [s.textContent, s.getClientRects().length])")
+    assert len(boxes) == 13 and ["deliverable", 1] in boxes and ["knowhow", 1] in boxes
+    assert all(rects == 1 for _, rects in boxes), boxes
+
+
 def test_printed_reports_show_code_spans_without_backticks(monkeypatch):
     """The PDF and Word findings tables printed the lint engine's code spans
     with their backticks (hint: name the holders with `[owner: [A, B]]`),

@@ -435,9 +435,12 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
             "<th>stage</th><th>group</th>" + ("<th>file</th>" if files else "")
             + "<th>inputs</th><th>consumers</th><th>note</th></tr></thead><tbody>"]
     for row in _catalogue_rows(model):
-        kind = escape(row["kind"]) + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"])
+        # the flags below the kind's box, not inside it: a box across a line
+        # break was drawn as two open halves
+        kind = (f'<span class="kind-{escape(row["kind"])}">{escape(row["kind"])}</span>'
+                + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"]))
         name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["name_shown"] else "")
-        out.append(f'<tr><td>{name}</td><td><span class="kind-{escape(row["kind"])}">{kind}</span></td>'
+        out.append(f'<tr><td>{name}</td><td>{kind}</td>'
                    f"<td>{_list(row['owners'])}</td><td>{escape(row['stage'])}</td><td>{escape(row['group'])}</td>"
                    + (f"<td>{escape(row['file'])}</td>" if files else "") +
                    f"<td>{_list(row['inputs'])}</td><td>{_list(row['consumers'])}</td>"
