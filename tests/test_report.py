@@ -549,6 +549,28 @@ def test_a_stage_labelled_with_its_number_is_not_numbered_twice():
     assert "stage1:1." not in "".join(texts)
 
 
+def test_every_report_shows_a_stages_note():
+    """A stage's note (its definition, as a journey map writes one) was in
+    the HTML and Markdown reports but in neither the PDF nor the Word one."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads('stage a "Stage 1: 契約 Contract" [note: "契約から稼働開始まで", exit: x]\n'
+                       'stage b "Stage 2: 導入"\ndeliverable x [stage: a]\ndeliverable z [stage: b]\n'
+                       'k, y -> x\nx -> z\n', "m.prep")
+    assert "契約から稼働開始まで" in build_report(model, "html")[0].decode()
+    assert "契約から稼働開始まで" in build_report(model, "md")[0].decode()
+    pdf = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    assert "stagedeliverablesexitcriterianotefindingsStage1:契約Contractx,k,yx契約から稼働開始まで" in pdf
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    (stages,) = [t for t in document.tables if t.rows[0].cells[0].text == "stage"]
+    assert [[c.text for c in r.cells][:4] for r in stages.rows] == [
+        ["stage", "deliverables", "exit criteria", "note"],
+        ["Stage 1: 契約 Contract", "x, k, y", "x", "契約から稼働開始まで"], ["Stage 2: 導入", "z", "none", ""]]
+
+
 def test_pdf_report_is_deterministic_and_takes_a_page():
     from io import BytesIO
 

@@ -675,13 +675,20 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
 
     tables = []
     if model.stages:
+        parts = roadmap_parts(model, findings)
+        # a stage's note (its definition, a remark) as the HTML and Markdown
+        # reports show it; no column for it when no stage has one
+        notes = any(part.note for part in parts)
         rows = []
-        for part in roadmap_parts(model, findings):
+        for part in parts:
             rows.append((part.label, ", ".join(_names(model, part.members)) or "none",
-                         ", ".join(_names(model, part.exits)) or "none", str(len(part.findings))))
+                         ", ".join(_names(model, part.exits)) or "none", *([part.note or ""] if notes else []),
+                         str(len(part.findings))))
         tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
-                            "ends it (exit criteria) and how many findings are about its deliverables.",
-                            ("stage", "deliverables", "exit criteria", "findings"), (16, 52, 24, 8), tuple(rows)))
+                            "ends it (exit criteria)" + (", its note" if notes else "") + " and how many findings "
+                            "are about its deliverables.",
+                            ("stage", "deliverables", "exit criteria", *(["note"] if notes else []), "findings"),
+                            (14, 38, 20, 20, 8) if notes else (16, 52, 24, 8), tuple(rows)))
     if model.measures:
         columns = measure_columns(model)
         tables.append(Table("Measures", MEASURES_WHY, tuple(c for c, _ in columns), tuple(w for _, w in columns),
