@@ -4,6 +4,7 @@ and nothing fetched from the network."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import types
@@ -169,7 +170,7 @@ def test_markdown_report_links_its_svg(fake_lint, cli, tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert "| error | P020 | 3:1 | dev | knowhow &lt;held> by one person (hint: name a second owner) |" in rows
     assert any(r.startswith("| 1 | 開発ノウハウ | 20 | 5 | 3 |") for r in rows)
-    assert any(r.startswith("| 承認 | deliverable (final) |  | intake | リリース | svc (sync) |") for r in rows)
+    assert any(r.startswith("| 承認<br>(approval) | deliverable (final) |  | intake | リリース | svc (sync) |") for r in rows)
 
 
 def test_report_without_a_lint_engine_says_so(monkeypatch):
@@ -288,6 +289,104 @@ def test_hints_with_code_are_escaped_for_each_format(monkeypatch):
     assert "made from <code>a|b</code> only" in html and "`" not in html.split('id="findings"')[1].split("</table>")[0]
 
 
+@pytest.mark.parametrize("width,height", [(21.0, 29.7), (21.59, 27.94)])   # A4, letter
+def test_a_printed_html_report_leaves_no_heading_at_a_page_foot(browser, tmp_path, width, height):
+    """cs-lifecycle's report printed from the browser on A4 or letter ended
+    page 2 with the heading "Stage 2: 定着 Adopt", its table on page 3: the
+    print style sheet kept section headings (h2) with what follows them,
+    not a stage's (h3)."""
+    import base64
+    import io
+
+    from pypdf import PdfReader
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    from conftest import EXAMPLES
+
+    model = prep.load(EXAMPLES / "cs-lifecycle.prep")
+    out = tmp_path / "r.html"
+    out.write_bytes(build_report(model, "html")[0])
+    browser.get(out.as_uri())
+    options = PrintOptions()
+    options.page_width, options.page_height = width, height
+    pages = PdfReader(io.BytesIO(base64.b64decode(browser.print_page(options)))).pages
+    headings = {re.sub(r"\s+", "", t) for t in ["Diagram", "Roadmap", "Findings", "Hotspots", "Deliverables",
+                                                "Relation notes"] + [st.display for st in model.stages.values()]}
+    assert len(pages) >= 4
+    for number, page in enumerate(pages[:-1], 1):
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        assert re.sub(r"\s+", "", lines[-1]) not in headings, f"page {number} ends with the heading {lines[-1]!r}"
+
+
+def test_the_catalogue_names_a_deliverable_once_in_every_format():
+    """A deliverable labelled "年間計画\\nYearly plan" was listed as
+    "年間計画 / Yearly plan / (年間計画)" in the PDF and Word catalogue (and
+    with its name in small print again in HTML), while the Markdown report
+    never gave a name its label hides. The name is shown under the label
+    where the label does not start with it, in every format."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads('deliverable 年間計画 "年間計画\\nYearly plan"\ndeliverable req "顧客要望リスト"\n'
+                       "req, x -> 年間計画\n", "m.prep")
+    html = _tables(build_report(model, "html")[0].decode())["prep-catalogue"]
+    assert [r[0] for r in html[1:3]] == ["年間計画\nYearly plan", "顧客要望リスト\nreq"]
+    md = build_report(model, "md")[0].decode()
+    assert "| 年間計画<br>Yearly plan | deliverable |" in md and "| 顧客要望リスト<br>(req) | deliverable" in md
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    (catalogue,) = [t for t in document.tables if t.rows[0].cells[0].text == "deliverable"]
+    assert [r.cells[0].text for r in catalogue.rows[1:3]] == ["年間計画\nYearly plan", "顧客要望リスト\n(req)"]
+    pdf = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    assert "(年間計画)" not in pdf and "顧客要望リスト(req)" in pdf
+
+
+def test_the_html_catalogue_draws_each_kind_as_one_closed_box(browser, tmp_path):
+    """The kind column's box ("deliverable" in a solid border, "knowhow" in
+    a dashed one) held the flags below it ("external", "final") across a
+    line break, so the browser drew it as two open halves: "deliverable"
+    without its right border, "external" without its left."""
+    from conftest import EXAMPLES
+
+    out = tmp_path / "r.html"
+    out.write_bytes(build_report(prep.load(EXAMPLES / "cs-onboarding.prep"), "html")[0])
+    browser.get(out.as_uri())
+    boxes = browser.execute_script(
+        "return [...document.querySelectorAll('.prep-catalogue span[class^=kind-]')]"
+        ".map(s => [s.textContent, s.getClientRects().length])")
+    assert len(boxes) == 13 and ["deliverable", 1] in boxes and ["knowhow", 1] in boxes
+    assert all(rects == 1 for _, rects in boxes), boxes
+
+
+def test_printed_reports_show_code_spans_without_backticks(monkeypatch):
+    """The PDF and Word findings tables printed the lint engine's code spans
+    with their backticks (hint: name the holders with `[owner: [A, B]]`),
+    and the HTML report's hotspot explanation had `prep lint --hotspots` in
+    backticks; on paper a code span is in quotes, in HTML it is <code>."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    import prep.embed.report as report
+
+    monkeypatch.setattr(report, "lint_findings", lambda model: [
+        Diagnostic("K201", "warning", "knowhow `k` is held by one person only", Span(model.path, 1, 1, 1, 5),
+                   name="personal-knowhow", subject="k", hint="name the holders with `[owner: [A, B]]`")])
+    model = prep.loads("knowhow k [owner: one]\nk, a -> b\n", "m.prep")
+    pdf = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    word = "\n".join([p.text for p in document.paragraphs] +
+                     [c.text for t in document.tables for r in t.rows for c in r.cells])
+    for text in (pdf, word.replace(" ", "")):
+        assert "`" not in text
+        assert 'knowhow"k"isheldbyonepersononly' in text and 'hint:nametheholderswith"[owner:[A,B]]"' in text
+    html = build_report(model, "html")[0].decode()
+    hotspots = html.split('id="hotspots"')[1].split("</p>")[0]
+    assert "<code>prep lint --hotspots</code>" in hotspots and "`" not in hotspots
+
+
 @pytest.mark.parametrize("name", ["r.html", "r.md"])
 def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
     src = tmp_path / "m.prep"
@@ -299,6 +398,28 @@ def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
     assert "hint: create it first (mkdir -p" in result.output
     assert "r.svg" not in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_prep_cannot_write_is_named_with_a_hint(cli, tmp_path):
+    """-o under a file (not a folder) said "the folder ... does not exist"
+    and hinted mkdir -p, which fails there; a Markdown report whose picture
+    could not be written was reported as "/proc/r.svg:1:1: error: ...", a
+    place in a file, naming the picture; an HTML report in such a folder
+    said "cannot write the output", naming no file and hinting nothing."""
+    src = tmp_path / "m.prep"
+    src.write_text("a -> b\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "notes.txt" / "r.pdf"))
+    assert result.exit_code == 2
+    assert f"prep report: error: cannot write r.pdf: {tmp_path / 'notes.txt'} is a file, not a folder" in result.output
+    assert "mkdir" not in result.output and "hint: choose another -o path" in result.output
+    if not os.path.isdir("/proc/self"):
+        return   # below: a folder no one can create a file in (Linux's /proc)
+    for name in ("r.md", "r.html"):
+        result = cli("report", str(src), "-o", f"/proc/{name}")
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"prep report: error: cannot write {name}: "), result.output
+        assert "hint: " in result.output and ":1:1" not in result.output and "the output" not in result.output
 
 
 # -------------------------------------------------------------- the PDF report
@@ -385,6 +506,69 @@ def test_pdf_report_lays_each_stage_frame_out_for_the_page(cli, tmp_path):
         assert 1 <= len(mine) <= 3, (name, len(mine))
         assert all("pagesthemodelislaidouton" in t for t in mine)
     assert len(texts) <= 25, len(texts)
+
+
+def test_each_stage_frame_of_a_printed_report_says_what_its_marks_mean():
+    """A stage's frame in the PDF and Word reports drew what the stage makes
+    with a double border and exit criteria with an "EXIT n" tag, with no
+    legend and no word about either: a client saw marks without a key."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads(STAGED)
+    key = "A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
+    texts = [_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages]
+    frames = [t for t in texts if t.lower().startswith("attheendofstage")]
+    assert len(frames) == 2 and all(re.sub(r"\s+", "", key) in t for t in frames)
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert sum(key in c for c in captions) == 2, captions
+
+
+def test_a_stage_labelled_with_its_number_is_not_numbered_twice():
+    """renewal-roadmap's stages are labelled "1. 価値レビュー Value review",
+    ...: the PDF and Word reports titled the frames "At the end of stage 1:
+    1. 価値レビュー Value review"."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    from conftest import EXAMPLES
+
+    model = prep.load(EXAMPLES / "renewal-roadmap.prep")
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    frames = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert frames == ["At the end of stage 1: 価値レビュー Value review", "At the end of stage 2: 提案 Proposal",
+                      "At the end of stage 3: 交渉 Negotiation", "At the end of stage 4: 更新 Renewal"]
+    texts = [_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages]
+    for frame in frames:
+        assert any(t.startswith(re.sub(r"\s+", "", frame)) for t in texts), frame
+    assert "stage1:1." not in "".join(texts)
+
+
+def test_every_report_shows_a_stages_note():
+    """A stage's note (its definition, as a journey map writes one) was in
+    the HTML and Markdown reports but in neither the PDF nor the Word one."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads('stage a "Stage 1: 契約 Contract" [note: "契約から稼働開始まで", exit: x]\n'
+                       'stage b "Stage 2: 導入"\ndeliverable x [stage: a]\ndeliverable z [stage: b]\n'
+                       'k, y -> x\nx -> z\n', "m.prep")
+    assert "契約から稼働開始まで" in build_report(model, "html")[0].decode()
+    assert "契約から稼働開始まで" in build_report(model, "md")[0].decode()
+    pdf = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    assert "stagedeliverablesexitcriterianotefindingsStage1:契約Contractx,k,yx契約から稼働開始まで" in pdf
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    (stages,) = [t for t in document.tables if t.rows[0].cells[0].text == "stage"]
+    assert [[c.text for c in r.cells][:4] for r in stages.rows] == [
+        ["stage", "deliverables", "exit criteria", "note"],
+        ["Stage 1: 契約 Contract", "x, k, y", "x", "契約から稼働開始まで"], ["Stage 2: 導入", "z", "none", ""]]
 
 
 def test_pdf_report_is_deterministic_and_takes_a_page():
@@ -591,3 +775,85 @@ def test_every_report_of_a_model_with_measures_lists_them(tmp_path):
     plain = prep.load(EXAMPLES / "cs-lifecycle.prep")
     assert "Measures" not in [t.heading for t in pdf_tables(plain, [])]
     assert "## Measures" not in build_report(plain, "md")[0].decode("utf-8")
+
+
+def test_pdf_report_goes_on_with_a_row_taller_than_a_page(cli, tmp_path):
+    """A deliverable with a long note (twenty sentences) made a catalogue row
+    taller than an A4 page, and the PDF report stopped with "internal
+    error: The row with index 1 is too high". The row now goes on over
+    rows of a page each, the first cell of the next saying so, every word
+    of the note drawn."""
+    from pypdf import PdfReader
+
+    sentences = [f"Sentence {k} of the note says the plan is reviewed every quarter with the sponsor."
+                 for k in range(1, 21)]
+    src = tmp_path / "m.prep"
+    src.write_text(f'deliverable A [note: "{" ".join(sentences)}"]\nknowhow K [owner: X]\nA, K -> B\n',
+                   encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    result = cli("report", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    header = "deliverablekindownersgroupinputsconsumersnote"
+    texts = [_pdf_text(p) for p in PdfReader(out).pages]
+    catalogue = [t for t in texts if header in t]
+    assert len(catalogue) >= 2 and all(t.startswith(header + "(cont.)") for t in catalogue[1:]), catalogue
+    # the note whole, in order, over the pages (less the footers and the repeated header)
+    drawn = re.sub(r"m·\d+/\d+", "", "".join(catalogue)).replace(header + "(cont.)", "")
+    assert re.sub(r"\s+", "", " ".join(sentences)) in drawn
+
+
+def test_pdf_report_keeps_a_table_heading_on_the_page_of_its_first_row(cli, tmp_path):
+    """A deliverable with a 210-character name made the catalogue's first
+    row 20 lines tall; it did not fit below the heading "Deliverables" at
+    the foot of page 2, so fpdf2 moved it to page 3 and left the heading
+    alone there."""
+    from pypdf import PdfReader
+
+    src = tmp_path / "m.prep"
+    src.write_text(f'deliverable "{"とても長い名前" * 30}"\nA -> B\n', encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    assert cli("report", str(src), "-o", str(out)).exit_code == 0
+    texts = [_pdf_text(p) for p in PdfReader(out).pages]
+    (page,) = [t for t in texts if "Deliverables" in t]
+    assert "Deliverables" + "deliverablekindownersgroupinputsconsumersnote" + "とても長い名前" in page
+
+
+def test_pdf_report_keeps_a_long_title_on_the_page(cli, tmp_path):
+    """A title of 190 characters ran off the page: off the right edge above
+    the first picture, off the left edge in every page's footer. Both are
+    one line within the margins now, cut short with an ellipsis."""
+    from pypdf import PdfReader
+
+    title = "顧客成功プロセス改善プロジェクト 2026年度 第2四半期 全社横断 " * 5
+    src = tmp_path / "m.prep"
+    src.write_text(f'title "{title.strip()}"\nknowhow K [owner: X]\nK, A -> B\n', encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    assert cli("report", str(src), "-o", str(out)).exit_code == 0
+    reader = PdfReader(out)
+    width = float(reader.pages[0].mediabox.width)
+    for number, page in enumerate(reader.pages, 1):
+        runs = []
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size: runs.append((text.replace("\x00", ""),
+                                                                                    tm[4], size)))
+        (footer,) = [(text, x) for text, x, _ in runs if f"· {number} /" in text]
+        assert footer[0].startswith("顧客成功プロセス改善") and "…" in footer[0] and 0 < footer[1] < width / 2, footer
+        if number == 1:
+            heading = next(r for r in runs if r[0].strip())   # drawn first
+            assert heading[0].startswith("顧客成功プロセス改善") and heading[0].endswith("…"), heading
+
+
+@pytest.mark.parametrize("option", [("--page", "50x30mm"), ("--page", "105x148mm"), ("--min-text", "36")])
+def test_pdf_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, option):
+    """A6 portrait, or tables of 36 pt text on A4, stopped the PDF report
+    with an internal error from the table library (a row too high, a column
+    narrower than a character)."""
+    src = tmp_path / "m.prep"
+    src.write_text("knowhow K [owner: X]\nK, A -> B\n", encoding="utf-8")
+    result = cli("report", str(src), "-o", str(tmp_path / "r.pdf"), *option)
+    assert result.exit_code == 2, result.output
+    assert re.search(r"prep report: error: the page \(\d+ x \d+ pt\) is too (small|narrow) for the report's",
+                     result.output), result.output
+    assert "hint: choose a larger --page (A4, A3, or WxH" in result.output
+    assert ("at 36 pt text (--min-text)" in result.output and "or a smaller --min-text" in result.output) == (
+        option[0] == "--min-text")
+    assert "internal error" not in result.output and "Traceback" not in result.output

@@ -65,14 +65,22 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
                                else None, page=page, inputs=(source,), status_data=status_data, customer=customer)
     except PrepError as e:
         first = e.diagnostics[0] if e.diagnostics else None
-        if first is None or first.name not in ("output-error", "usage-error") or first.span.path not in (
-                output, "--page", "--status"):
+        # a Markdown report's pictures are written next to it: about the report too
+        beside = (first is not None and first.name == "output-error" and output != "-"
+                  and os.path.dirname(os.path.abspath(first.span.path)) == os.path.dirname(os.path.abspath(output)))
+        if first is None or first.name not in ("output-error", "usage-error") or (
+                first.span.path not in (output, "--page", "--status") and not beside):
             raise
         # about the command line, not about a place in a file
-        message = first.message
-        if first.name == "output-error" and not message.startswith("cannot write"):
-            message = f"cannot write {os.path.basename(output)}: {message}"
-        click.echo(f"prep report: error: {message}" + (f"\n  hint: {first.hint}" if first.hint else ""), err=True)
+        message, hint = first.message, first.hint
+        name = os.path.basename(output)
+        if first.name == "output-error":
+            if message.startswith("cannot write the output"):   # the file it could not write, by name
+                message = f"cannot write {name}" + message[len("cannot write the output"):]
+            elif not message.startswith("cannot write"):
+                message = f"cannot write {name}: {message}"
+            hint = hint or "choose another -o path"
+        click.echo(f"prep report: error: {message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
         click.get_current_context().exit(EXIT_ERROR)
     for path in written:
         click.echo(f"wrote {path}", err=True)

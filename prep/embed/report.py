@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from html import escape
 
 from ..language.diagnostics import Diagnostic, PrepError
-from ..linter.findings import findings_table_html, findings_table_markdown, markdown_cell, sort_findings
+from ..linter.findings import (findings_table_html, findings_table_markdown, html_inline, markdown_cell,
+                               sort_findings)
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.views import file_label
 
@@ -137,6 +138,18 @@ def hotspot_table(model: Model, findings: list[Diagnostic] | None) -> tuple[list
             "single input) times (1 + deliverables downstream).")
 
 
+# a code span as Markdown writes it (as prep.linter.findings reads it): a
+# run of backticks, text, the same run
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
+
+
+def printed_inline(text: str) -> str:
+    """The lint engine's text for a page of paper (the PDF and Word
+    reports): its `code` spans in double quotes. The backticks were printed
+    as they are: hint: name the holders with `[owner: [A, B]]`."""
+    return _CODE_SPAN.sub(lambda m: f'"{m.group(2)}"', text)
+
+
 def _catalogue_rows(model: Model) -> list[dict]:
     index = model.index
     where = model.effective_stages  # knowhow and unplaced deliverables too
@@ -149,7 +162,10 @@ def _catalogue_rows(model: Model) -> list[dict]:
         flags = [f for f, on in (("external", d.external), ("final", d.final)) if on]
         stage = model.stages[where[name]].display if where.get(name) in model.stages else ""
         rows.append({
-            "name": name, "label": d.display, "kind": d.kind, "flags": flags, "owners": list(d.owners),
+            # the name under the label where the label does not start with it
+            # ("年間計画\nYearly plan" was followed by "(年間計画)" again)
+            "name": name, "label": d.display, "name_shown": d.display.split("\n")[0] != name,
+            "kind": d.kind, "flags": flags, "owners": list(d.owners),
             "stage": " ".join(stage.split()), "group": group, "inputs": inputs,
             "consumers": consumers + [f"{m} (mutual)" for m in mutual], "note": d.note or "",
             "file": file_label(model, d.span.path if d.span is not None else model.path),
@@ -296,7 +312,7 @@ footer{margin-top:2rem;color:#777;font-size:.8rem}
 td.prep-health-green{background:#b7e1b0} td.prep-health-lime{background:#dcef9a}
 td.prep-health-yellow{background:#fff08a} td.prep-health-red{background:#f4a6a0} td.prep-health-none{background:#e4e4e4}
 @media print{body{margin:0;max-width:none;font-size:10pt} .diagram{border:none;overflow:visible}
-h2{break-after:avoid} tr,.diagram{break-inside:avoid} th{background:#eee !important}
+h2,h3{break-after:avoid} tr,.diagram{break-inside:avoid} th{background:#eee !important}
 td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """.strip()
 
@@ -404,7 +420,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
     out.append('<h2 id="findings">Findings</h2>')
     out.append(findings_table_html(findings, with_path=_has_files(model)) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
-    out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{escape(why)}</p>']
+    out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{html_inline(why)}</p>']
     if spots:
         out.append('<table class="prep-hotspots"><thead><tr>' + "".join(f"<th>{escape(h)}</th>" for h in head)
                    + "</tr></thead><tbody>")
@@ -419,9 +435,12 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
             "<th>stage</th><th>group</th>" + ("<th>file</th>" if files else "")
             + "<th>inputs</th><th>consumers</th><th>note</th></tr></thead><tbody>"]
     for row in _catalogue_rows(model):
-        kind = escape(row["kind"]) + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"])
-        name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["label"] != row["name"] else "")
-        out.append(f'<tr><td>{name}</td><td><span class="kind-{escape(row["kind"])}">{kind}</span></td>'
+        # the flags below the kind's box, not inside it: a box across a line
+        # break was drawn as two open halves
+        kind = (f'<span class="kind-{escape(row["kind"])}">{escape(row["kind"])}</span>'
+                + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"]))
+        name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["name_shown"] else "")
+        out.append(f'<tr><td>{name}</td><td>{kind}</td>'
                    f"<td>{_list(row['owners'])}</td><td>{escape(row['stage'])}</td><td>{escape(row['group'])}</td>"
                    + (f"<td>{escape(row['file'])}</td>" if files else "") +
                    f"<td>{_list(row['inputs'])}</td><td>{_list(row['consumers'])}</td>"
@@ -492,8 +511,9 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
             "|---|---|---|---|---|---|---|---|" + ("---|" if files else "")]
     for row in _catalogue_rows(model):
         kind = row["kind"] + "".join(f" ({f})" for f in row["flags"])
+        name = row["label"] + (f"\n({row['name']})" if row["name_shown"] else "")
         out.append("| " + " | ".join(_md_cell(c) for c in (
-            row["label"], kind, ", ".join(row["owners"]), row["stage"], row["group"], *([row["file"]] if files else []),
+            name, kind, ", ".join(row["owners"]), row["stage"], row["group"], *([row["file"]] if files else []),
             "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"])) + " |")
     notes = relation_note_rows(model)
     if notes:
@@ -559,6 +579,9 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
     return pictures
 
 
+FRAME_KEY = " A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
+
+
 def stage_frames(model: Model, drawn, room, *, theme="default", direction: str | None = None):
     """The stage pictures of the PDF and Word reports: each stage's frame
     on the model laid out for the page (the flip-book's frames,
@@ -586,11 +609,16 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
             continue  # a page where this stage makes nothing: the earlier frame shows it
         mine = None if drawn is None else [d for d in drawn if d.subject in f.model.deliverables]
         label = " ".join(f.stage.display.split())
+        number = f.stage.index + 1
+        # a label numbered as the stage is ("1. 価値レビュー") is not numbered twice
+        label = re.sub(rf"^{number}\s*[.:)]\s*(?=\S)", "", label)
         title = (f"At the end of {label}" if label.lower().startswith("stage")
-                 else f"At the end of stage {f.stage.index + 1}: {label}")
+                 else f"At the end of stage {number}: {label}")
+        # the frame has no legend (it would change how the model is laid
+        # out): the caption says what its marks mean
         caption = ("Laid out for this page." if not geometry.paged else
                    f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
-                   "makes something; a marker names a relation's other end and its page.")
+                   "makes something; a marker names a relation's other end and its page.") + FRAME_KEY
         yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
                f.stage.name not in seen)
         seen.add(f.stage.name)
@@ -647,13 +675,20 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
 
     tables = []
     if model.stages:
+        parts = roadmap_parts(model, findings)
+        # a stage's note (its definition, a remark) as the HTML and Markdown
+        # reports show it; no column for it when no stage has one
+        notes = any(part.note for part in parts)
         rows = []
-        for part in roadmap_parts(model, findings):
+        for part in parts:
             rows.append((part.label, ", ".join(_names(model, part.members)) or "none",
-                         ", ".join(_names(model, part.exits)) or "none", str(len(part.findings))))
+                         ", ".join(_names(model, part.exits)) or "none", *([part.note or ""] if notes else []),
+                         str(len(part.findings))))
         tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
-                            "ends it (exit criteria) and how many findings are about its deliverables.",
-                            ("stage", "deliverables", "exit criteria", "findings"), (16, 52, 24, 8), tuple(rows)))
+                            "ends it (exit criteria)" + (", its note" if notes else "") + " and how many findings "
+                            "are about its deliverables.",
+                            ("stage", "deliverables", "exit criteria", *(["note"] if notes else []), "findings"),
+                            (14, 38, 20, 20, 8) if notes else (16, 52, 24, 8), tuple(rows)))
     if model.measures:
         columns = measure_columns(model)
         tables.append(Table("Measures", MEASURES_WHY, tuple(c for c, _ in columns), tuple(w for _, w in columns),
@@ -670,12 +705,12 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
             where = f"{d.span.line}:{d.span.column}"
             if files:
                 where = f"{d.span.path.replace(chr(92), '/')}:{where}"
-            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), where,
-                         subject, d.message + (f"\nhint: {d.hint}" if d.hint else "")))
+            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), where, subject,
+                         printed_inline(d.message + (f"\nhint: {d.hint}" if d.hint else ""))))
         tables.append(Table("Findings", None, ("severity", "code", "where", "deliverable", "message"),
                             (8, 13, 17, 15, 47) if files else (8, 15, 6, 17, 54), tuple(rows), "No findings."))
     head, spots, why = hotspot_table(model, findings)
-    tables.append(Table("Hotspots", why, tuple(head), tuple(2 if h == "why" else 1 for h in head)
+    tables.append(Table("Hotspots", printed_inline(why), tuple(head), tuple(2 if h == "why" else 1 for h in head)
                         if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),
                         "No hotspots."))
     # (a model without stages has no stage column: it would be empty)
@@ -687,7 +722,7 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
         columns.insert([c for c, _ in columns].index("group") + 1, ("file", 11))
     rows = []
     for row in _catalogue_rows(model):
-        name = row["label"] + (f"\n({row['name']})" if row["label"] != row["name"] else "")
+        name = row["label"] + (f"\n({row['name']})" if row["name_shown"] else "")
         cells = {"deliverable": name, "kind": "\n".join([row["kind"], *row["flags"]]),
                  "owners": "\n".join(row["owners"]), "stage": row["stage"], "group": row["group"],
                  "inputs": "\n".join(row["inputs"]), "consumers": "\n".join(row["consumers"]), "note": row["note"],
@@ -812,6 +847,9 @@ def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
         return
     name = os.path.basename(output) or output
     folder = os.path.dirname(output)
+    if folder and os.path.exists(folder) and not os.path.isdir(folder):
+        raise PrepError.at(output, f"cannot write {name}: {folder} is a file, not a folder", name="output-error",
+                           hint="choose another -o path")
     if folder and not os.path.isdir(folder):
         shown = folder.rstrip("/\\") + "/"
         raise PrepError.at(output, f"cannot write {name}: the folder {shown} does not exist", name="output-error",

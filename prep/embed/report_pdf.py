@@ -354,7 +354,9 @@ def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: st
             self.set_y(-m * 0.8)
             self.set_font(FONT_FAMILY, size=page.min_text)
             self.set_text_color(*GREY)
-            self.cell(0, page.min_text, f"{title} · {self.page_no()} / {{nb}}", align="R")
+            number = f" · {self.page_no()} / {{nb}}"
+            room = self.epw - self.get_string_width(f" · {self.page_no()} / 9999")
+            self.cell(0, page.min_text, one_line(self, title, room) + number, align="R")
             self.set_text_color(0)
 
     pdf = Document(orientation="P", unit="pt", format=(page.width, page.height))
@@ -391,43 +393,157 @@ def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: st
             pdf.add_page()
             caption = part_caption(picture, part, page, first_page.get(series, 1))
             if pdf.page_no() == 1:
+                # one line, as the band above the picture has room for: smaller, else cut short
                 pdf.set_font(FONT_FAMILY, size=TITLE_SIZE)
-                pdf.cell(0, TITLE_SIZE * 1.3, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.set_font(FONT_FAMILY, size=max(HEADING_SIZE, min(TITLE_SIZE, TITLE_SIZE * pdf.epw / max(
+                    1.0, pdf.get_string_width(title)))))
+                pdf.cell(0, TITLE_SIZE * 1.3, one_line(pdf, title, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 line(" · ".join(summary), small)
                 line(f"{picture.title}. {caption}", small)
             else:
                 pdf.set_font(FONT_FAMILY, size=HEADING_SIZE)
-                pdf.cell(0, TITLE_SIZE * 1.3, picture.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.cell(0, TITLE_SIZE * 1.3, one_line(pdf, picture.title, pdf.epw), new_x=XPos.LMARGIN,
+                         new_y=YPos.NEXT)
                 line(caption, small)
             draw_part(pdf, picture, part)
 
     pdf.add_page()  # the tables start on a page of their own
+    bottom = page.height - m   # where fpdf2 breaks the page
+    line_height = body * 1.35
     for table in tables:
-        if pdf.get_y() > page.height - m - 6 * body:
+        pdf.set_font(FONT_FAMILY, size=body)
+        if table.rows:
+            widths = column_widths(pdf.get_string_width, table, pdf.epw)
+            inner = [w - 2 * CELL_PAD_X for w in widths]
+            if min(inner) < body * 1.2:   # not one character wide: fpdf2 stops with an error
+                raise _too_small(page, f"too narrow for the report's {table.heading} table", body)
+            header = row_lines(pdf, list(table.columns), inner, line_height)
+            header_height = _row_height(header, line_height)
+            most = _lines_per_page(header_height, line_height, page)
+            rows = [[wrap_cell(pdf.get_string_width, text, room) for text, room in zip(row, inner)]
+                    for row in table.rows]
+            lines = [row_lines(pdf, row, inner, line_height) for row in rows]
+            tall = max(max(map(len, lines[0])), 1)   # the first row: whole, or its first lines when it splits
+            first = (tall if tall <= most else 3) * line_height + 2 * CELL_PADDING_Y
+            start = header_height + first
+        else:
+            start = body * 1.4
+        # the heading and its explanation stay with the header row and the first lines below it
+        lead = _text_height(pdf, table.heading, HEADING_SIZE, 1.3) + start + (
+            _text_height(pdf, table.intro, small, 1.35) if table.intro else 0.0)
+        if pdf.get_y() + lead > bottom:
             pdf.add_page()
         heading(table.heading)
         if table.intro:
             line(table.intro, small)
+        pdf.set_font(FONT_FAMILY, size=body)
         if not table.rows:
-            pdf.set_font(FONT_FAMILY, size=body)
             pdf.multi_cell(0, body * 1.4, table.empty, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         else:
-            pdf.set_font(FONT_FAMILY, size=body)
-            widths = column_widths(pdf.get_string_width, table, pdf.epw)
-            inner = [w - 2 * CELL_PAD_X for w in widths]
+            y = pdf.get_y() + header_height
             with pdf.table(col_widths=widths, width=pdf.epw, repeat_headings=1,
-                           headings_style=FontFace(fill_color=HEADER_FILL), line_height=body * 1.35,
-                           text_align="LEFT", padding=(2, CELL_PAD_X), borders_layout=TableBordersLayout.ALL,
-                           first_row_as_headings=True) as t:
+                           headings_style=FontFace(fill_color=HEADER_FILL), line_height=line_height,
+                           text_align="LEFT", padding=(CELL_PADDING_Y, CELL_PAD_X),
+                           borders_layout=TableBordersLayout.ALL, first_row_as_headings=True) as t:
                 t.row(table.columns)
-                for row in table.rows:
-                    t.row([wrap_cell(pdf.get_string_width, text, room) for text, room in zip(row, inner)])
+                for row, its_lines in zip(rows, lines):
+                    pieces, y = split_row(row, its_lines, line_height, most, room=bottom - y, y=y,
+                                          top=m + header_height)
+                    for piece in pieces:
+                        t.row(piece)
         pdf.ln(body)
 
     pdf.set_font(FONT_FAMILY, size=small)
     pdf.set_text_color(*GREY)
     pdf.multi_cell(0, small * 1.4, f"Generated by prep {__version__}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())
+
+
+def one_line(pdf, text: str, room: float) -> str:
+    """`text` as it fits one line `room` points wide in the current font:
+    whole, else cut short with an ellipsis (a title of 200 characters ran
+    off the page's edge, in the footer and above the first picture)."""
+    if pdf.get_string_width(text) <= room:
+        return text
+    cut = len(text)
+    while cut > 1 and pdf.get_string_width(text[:cut].rstrip() + "…") > room:
+        cut -= 1
+    return text[:cut].rstrip() + "…"
+
+
+CONTINUED = "(cont.)"
+CELL_PADDING_Y = 2.0   # pt: a table cell's text to its top and bottom borders
+
+
+def _text_height(pdf, text: str, size: float, spacing: float) -> float:
+    """The height of a paragraph of `text` across the page at `size`."""
+    pdf.set_font(FONT_FAMILY, size=size)
+    return len(pdf.multi_cell(0, size * spacing, text, dry_run=True, output="LINES")) * size * spacing
+
+
+def row_lines(pdf, cells: list[str], inner: list[float], line_height: float) -> list[list[str]]:
+    """Each cell's text as the lines fpdf2 draws it in, in a cell of the
+    width `inner` gives it."""
+    # as fpdf2's table calls it: the column's width, the padding inside it
+    return [pdf.multi_cell(room + 2 * CELL_PAD_X, line_height, text, dry_run=True, output="LINES",
+                           padding=(CELL_PADDING_Y, CELL_PAD_X)) if text else []
+            for text, room in zip(cells, inner)]
+
+
+def _row_height(lines: list[list[str]], line_height: float) -> float:
+    return max(max(map(len, lines)), 1) * line_height + 2 * CELL_PADDING_Y
+
+
+def _lines_per_page(header_height: float, line_height: float, page) -> int:
+    """How many lines of text a table row may have to fit on a page of its
+    own below the repeated header row (fpdf2 cannot split a row)."""
+    room = page.height - 2 * page.margin - header_height - 2 * CELL_PADDING_Y - 2   # 2: for rounding
+    most = int(room // line_height)
+    if most < 2:
+        raise _too_small(page, "too small for the report's tables: a row of two lines does not fit under "
+                         "the header row", line_height / 1.35)
+    return most
+
+
+def _too_small(page, why: str, text: float) -> PrepError:
+    """The error for a page the tables cannot be set on (fpdf2 stopped with
+    an internal error): what is too small, and what to change."""
+    large_text = text > BODY_SIZE
+    return PrepError.at("--page", f"the page ({page.width:.0f} x {page.height:.0f} pt) is {why}"
+                        + (f" at {text:g} pt text (--min-text)" if large_text else ""), name="usage-error",
+                        hint="choose a larger --page (A4, A3, or WxH such as 210x297mm)"
+                        + (", or a smaller --min-text" if large_text else ""))
+
+
+def split_row(cells: list[str], lines: list[list[str]], line_height: float, most: int, *, room: float, y: float,
+              top: float) -> tuple[list[list[str]], float]:
+    """One table row (its cells, and their lines as fpdf2 draws them) as
+    the rows fpdf2 draws, and where the next row starts (`y`, page points;
+    `room` is what is left of the page below `y`, `top` where a row starts
+    on the next page). A row that
+    fits is one row, on this page or the next; a row taller than a page
+    (a deliverable's note of a thousand characters: fpdf2 stopped the
+    report with an error) fills the rest of this page and goes on over rows
+    of a page each, their first cell saying so when it has nothing else."""
+    tall = max(map(len, lines))
+    height = max(tall, 1) * line_height + 2 * CELL_PADDING_Y
+    if height <= room:
+        return [cells], y + height
+    if tall <= most:
+        return [cells], top + height
+    first = int((room - 2 * CELL_PADDING_Y - 2) // line_height)
+    cuts = [0] + ([first] if first >= 3 else [])   # a sliver of two lines at a page's foot: not worth it
+    while cuts[-1] + most < tall:
+        cuts.append(cuts[-1] + most)
+    pieces = []
+    for k, start in enumerate(cuts):
+        end = cuts[k + 1] if k + 1 < len(cuts) else tall
+        piece = ["\n".join(cell[start:end]) for cell in lines]
+        if start and not piece[0]:
+            piece[0] = CONTINUED
+        pieces.append(piece)
+    last = max(len(cell[cuts[-1]:]) for cell in lines)
+    return pieces, top + last * line_height + 2 * CELL_PADDING_Y
 
 
 def draw_part(pdf, picture: Picture, part: Part) -> None:
