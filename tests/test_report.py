@@ -857,3 +857,32 @@ def test_pdf_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, op
     assert ("at 36 pt text (--min-text)" in result.output and "or a smaller --min-text" in result.output) == (
         option[0] == "--min-text")
     assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("suffix", ["html", "md", "pdf", "docx"])
+def test_the_report_names_the_model_file_not_the_consultants_folders(tmp_path, suffix):
+    """Given as an absolute path (/home/me/clients/acme/model.prep), the
+    model was named so on the report's first page: the consultant's folders
+    in the client's report. It is named by its file name, as the workspace's
+    files are named from the root's folder."""
+    folder = tmp_path / "clients" / "acme-secret"
+    folder.mkdir(parents=True)
+    model = folder / "model.prep"
+    model.write_text('title "T"\ndeliverable a [external]\na -> b\n', encoding="utf-8")
+    from conftest import run_prep
+
+    out = tmp_path / f"r.{suffix}"
+    got = run_prep("report", str(model), "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    if suffix in ("html", "md"):
+        text = out.read_text(encoding="utf-8")
+    elif suffix == "pdf":
+        import subprocess
+
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    else:
+        import zipfile
+
+        text = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
+    assert "model.prep" in text
+    assert "acme-secret" not in text and str(tmp_path) not in text

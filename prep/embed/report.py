@@ -216,6 +216,14 @@ def measure_rows(model: Model) -> list[tuple[str, ...]]:
     return rows
 
 
+def _model_file(model: Model) -> str:
+    """The model's file as a report names it: its file name, as the
+    workspace's files are named from the root's folder. The path as typed
+    (`/home/me/clients/acme/main.prep`) put the consultant's folders on
+    the client's title page."""
+    return file_label(model, model.path)
+
+
 def _has_files(model: Model) -> bool:
     """A model kept in more than one file (a workspace): its deliverables
     table gains a file column (a single file's report is as before)."""
@@ -402,7 +410,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{escape(title)}</title>", f"<style>{CSS}{font_css}</style>", "</head>", "<body>",
            f"<h1>{escape(title)}</h1>"]
-    out += [f'<p class="meta">{escape(line)}</p>' for line in [f"model: {model.path}"] + _summary(model, findings)]
+    out += [f'<p class="meta">{escape(line)}</p>' for line in [f"model: {_model_file(model)}"] + _summary(model, findings)]
     out += ['<h2 id="diagram">Diagram</h2>', f'<div class="diagram">{_inline_svg(svg)}</div>']
     if findings is not None:
         out.append('<p class="meta">Boxes are coloured by their worst finding: green none, lime info, '
@@ -465,7 +473,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
                     pictures: dict | None = None, health: tuple | None = None) -> str:
     title = _title(model)
     out = [f"# {_md_cell(title)}", ""]
-    out += [f"- model: `{model.path}`"] + [f"- {line}" for line in _summary(model, findings)]
+    out += [f"- model: `{_model_file(model)}`"] + [f"- {line}" for line in _summary(model, findings)]
     alt = title.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
     out += ["", "## Diagram", "", f"![{alt}]({image_name})", ""]
     if pictures:
@@ -769,7 +777,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
         sheet = report_page(page)
         return report_docx(docx_pictures(model, whole, drawn, sheet, theme=theme, direction=page_direction),
                            pdf_tables(model, sort_findings(findings) if findings is not None else None), sheet,
-                           title=_title(model), summary=[f"model: {model.path}"] + _summary(model, findings),
+                           title=_title(model), summary=[f"model: {_model_file(model)}"] + _summary(model, findings),
                            path=model.path), None
     if fmt == "pdf":
         from .report_pdf import report_pdf
@@ -778,7 +786,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
                                        direction=page_direction),
                           pdf_tables(model, sort_findings(findings) if findings is not None else None),
                           report_page(page), title=_title(model),
-                          summary=[f"model: {model.path}"] + _summary(model, findings)), None
+                          summary=[f"model: {_model_file(model)}"] + _summary(model, findings)), None
     # an HTML page carries the font once for all its pictures; a Markdown
     # report's pictures are files of their own, each with its font
     own_fonts = fmt != "html"
