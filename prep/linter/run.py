@@ -89,10 +89,6 @@ def find_models(paths: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
 def _by_code(mapping: dict) -> dict:
     out: dict = {}
     for key, value in mapping.items():
@@ -417,6 +413,7 @@ def repo_roots():
 
 
 def _inside(path: str, folder: str) -> bool:
+    """Is `path` (absolute, resolved, as every caller gives it) `folder` or below it?"""
     try:
         return os.path.commonpath([path, folder]) == folder
     except ValueError:  # another drive
