@@ -143,10 +143,9 @@ def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
     if old_rev is None and new_rev is None:
         return  # two files: loading says which one is missing
     if os.path.isdir(new_path):
-        from ..linter.run import has_include_line
+        from ..language.source import roots_in
 
-        roots = [name for name in sorted(os.listdir(new_path)) if name.endswith(".prep")
-                 and has_include_line(os.path.join(new_path, name))]
+        roots = roots_in(new_path)
         example = os.path.join(new_path, roots[0] if roots else "model.prep")
         raise PrepError.at(new_path, f"'{new_path}' is a folder, not a model file", name="usage-error",
                            hint=f"give the model file (a workspace's root, the file with the include lines): "

@@ -50,32 +50,48 @@ def read_source(path: str | os.PathLike[str]) -> str:
     return decode_source(data, name)
 
 
+# an include line in a file's bytes (as `workspace._include_lines` reads them: any
+# blank before it, the ideographic space too), not the word in a comment or a name
+_BLANK = rb"(?:[ \t\f]|\xe3\x80\x80)"
+_INCLUDE_BYTES = re.compile(rb"(?:^|\r)(?:\xef\xbb\xbf)?" + _BLANK + rb"*include" + _BLANK + rb"+\x22", re.M)
+
+
+def has_include_line(path: str) -> bool:
+    """Does the file have an `include "..."` line (an unreadable one: no)?"""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        # the word first: the pattern over the 10 MB of a 200-part workspace took 0.28 s
+        return b"include" in data and _INCLUDE_BYTES.search(data) is not None
+    except OSError:
+        return False
+
+
+def roots_in(folder: str) -> list[str]:
+    """The model files right in `folder` (names, sorted) that have include
+    lines: what to give a command that takes one model instead of the
+    folder (`prep lint DIR` finds the roots below it in full)."""
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".prep"))
+    except OSError:
+        return []
+    return [n for n in names if has_include_line(os.path.join(folder, n))]
+
+
 def _folder_hint(name: str) -> str:
     """What to give instead of a folder: its workspace root (a model file
-    with `include` lines that no other file of the folder includes, as
-    `prep lint DIR` finds roots), else one of its model files."""
+    with `include` lines, `roots_in`), else one of its model files."""
+    roots = roots_in(name)
+    if roots:
+        return (f"give the model file: the workspace's root, {os.path.join(name, roots[0])} (the file with the "
+                "include lines); `prep lint` also takes a folder")
     try:
         models = sorted(n for n in os.listdir(name) if n.endswith(".prep") and os.path.isfile(os.path.join(name, n)))
     except OSError:
         models = []
-    roots = []
-    for n in models:
-        try:
-            with open(os.path.join(name, n), "rb") as f:
-                data = f.read(1_000_000)
-        except OSError:
-            continue
-        if b"include" in data and _INCLUDE.search(data):
-            roots.append(n)
-    if roots:
-        return (f"give the model file: the workspace's root, {os.path.join(name, roots[0])} (the file with the "
-                "include lines); `prep lint` also takes a folder")
     if models:
         return f"give one of its model files, e.g. {os.path.join(name, models[0])}; `prep lint` also takes a folder"
     return "give a .prep file; `prep lint` also takes a folder"
-
-
-_INCLUDE = re.compile(rb"^[ \t]*(?:\xef\xbb\xbf)?[ \t]*include[ \t]+\x22", re.M)
 
 
 def _missing_file_hint(name: str) -> str:

@@ -15,10 +15,10 @@ error) or a usage error.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
+from ..language.source import has_include_line
 from . import lint_model
 from .config import ConfigFinder, LintSettings
 from .rules import FATAL_CODES
@@ -254,23 +254,6 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
     return [r if isinstance(r, FileReport) else _findings_in(lint_file(r, finder.for_file(r), overrides, cache),
                                                               parts_of[r])
             for r in order]
-
-
-# an include line (as prep.language.workspace reads them: any blank before
-# it, the ideographic space too), not the word in a comment or a name
-_BLANK = rb"(?:[ \t\f]|\xe3\x80\x80)"
-_INCLUDE_LINE = re.compile(rb"(?:^|\r)(?:\xef\xbb\xbf)?" + _BLANK + rb"*include" + _BLANK + rb"+\x22", re.M)
-
-
-def has_include_line(path: str) -> bool:
-    """Does the file have an `include "..."` line (an unreadable one: no)?"""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-        # the word first: the pattern over the 10 MB of a 200-part workspace took 0.28 s
-        return b"include" in data and _INCLUDE_LINE.search(data) is not None
-    except OSError:
-        return False
 
 
 def workspace_models(folder: str) -> list[str]:
