@@ -39,7 +39,7 @@ from html import escape
 
 from ..language.diagnostics import Diagnostic, PrepError
 from ..linter.findings import (findings_table_html, findings_table_markdown, html_inline, markdown_cell,
-                               sort_findings)
+                               printed_inline, sort_findings)
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.views import file_label
 
@@ -136,18 +136,6 @@ def hotspot_table(model: Model, findings: list[Diagnostic] | None) -> tuple[list
     return (["#", "deliverable", "score", "risk", "downstream", "why"], rows,
             "Where the process is fragile: risk (findings, knowhow held by one person, coordination, "
             "single input) times (1 + deliverables downstream).")
-
-
-# a code span as Markdown writes it (as prep.linter.findings reads it): a
-# run of backticks, text, the same run
-_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.S)
-
-
-def printed_inline(text: str) -> str:
-    """The lint engine's text for a page of paper (the PDF and Word
-    reports): its `code` spans in double quotes. The backticks were printed
-    as they are: hint: name the holders with `[owner: [A, B]]`."""
-    return _CODE_SPAN.sub(lambda m: f'"{m.group(2)}"', text)
 
 
 def _catalogue_rows(model: Model) -> list[dict]:

@@ -35,6 +35,13 @@ def html_inline(text: str) -> str:
     return "".join(out)
 
 
+def printed_inline(text: str) -> str:
+    """Message text for a page of paper (the PDF and Word reports): its
+    `code` spans in double quotes. The backticks were printed as they are:
+    hint: name the holders with `[owner: [A, B]]`."""
+    return _CODE_SPAN.sub(lambda m: f'"{m.group(2)}"', text)
+
+
 def markdown_cell(text: str) -> str:
     """Text as one cell of a Markdown (GFM) table, on one line. Its code spans
     stay code spans, whose content is literal (no entities, no backslash
