@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..language.model import Deliverable, Group, Model, Relation, Stage
-from .geometry import Box, Layout, shift
+from .geometry import Box, Layout, TextItem, shift
 from . import small_size
 from .page import Page
 from .fit_cut import chunks_of, flow_order, layers_of, tiles
@@ -127,6 +127,18 @@ def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int
         where = (f"p. {shown[0]}" if len(shown) == 1 else
                  "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(pages) > 3 else ""))
     return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
+
+
+def with_marker_texts(drawn, texts: dict[str, str]):
+    """`drawn` (anything with a `model` and its `layout`: a Sheet, a stage's
+    Frame) with its off-page markers `texts` ({marker name: text}) in the
+    model and among the layout's texts; each text no longer than the one
+    its box was measured for."""
+    deliverables = {n: (replace(d, label=texts[n]) if n in texts else d) for n, d in drawn.model.deliverables.items()}
+    items = tuple(TextItem(t.kind, t.owner, texts[t.owner], t.box) if t.kind == "label" and t.owner in texts else t
+                  for t in drawn.layout.texts)
+    return replace(drawn, model=replace(drawn.model, deliverables=deliverables),
+                   layout=replace(drawn.layout, texts=items))
 
 
 def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
@@ -993,4 +1005,5 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     return sheet_model, replace(shift(composed, dx, dy), width=page.width, height=page.height, page=page)
 
 
-__all__ = ["Marker", "Sheet", "fit_pages", "fit_one_page", "is_marker", "on_page", "shift", "MARKER_PREFIX"]
+__all__ = ["Marker", "Sheet", "fit_pages", "fit_one_page", "is_marker", "marker_text", "with_marker_texts", "on_page",
+           "shift", "MARKER_PREFIX"]

@@ -694,8 +694,7 @@ def _markers_unmarked(sheet, marked: dict, model: Model, side: str | None):
     The text only gets shorter, so it still fits the marker's box. `side`
     None: `marked` are the one picture's boxes, named as in `model` (the
     union's deliverables: a removed one's is the old model's)."""
-    from ..layouter.fit import MAX_LABEL
-    from ..layouter.geometry import TextItem
+    from ..layouter.fit import MAX_LABEL, with_marker_texts
 
     def first_line(display: str, name: str) -> str:
         label = next((line.strip() for line in display.split("\n") if line.strip()), name)
@@ -716,11 +715,7 @@ def _markers_unmarked(sheet, marked: dict, model: Model, side: str | None):
         markers.append(replace(mk, text=text))
     if all(texts[mk.name] == mk.text for mk in sheet.markers):
         return sheet
-    deliverables = {n: (replace(d, label=texts[n]) if n in texts else d) for n, d in sheet.model.deliverables.items()}
-    items = tuple(TextItem(t.kind, t.owner, texts[t.owner], t.box) if t.kind == "label" and t.owner in texts else t
-                  for t in sheet.layout.texts)
-    return replace(sheet, model=replace(sheet.model, deliverables=deliverables), markers=tuple(markers),
-                   layout=replace(sheet.layout, texts=items))
+    return replace(with_marker_texts(sheet, texts), markers=tuple(markers))
 
 
 def diff_sheets(diff: ModelDiff, page, *, direction: str | None = None, theme=None) -> list:

@@ -655,8 +655,7 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
     only in later stages, and "拡大提案 +2, p. 2 →" in a stage-3 frame
     counted an end of stage 4 that no frame of stage 3 shows ("+1"). The
     end named first stays (its text no longer than the one measured)."""
-    from ..layouter.fit import marker_text
-    from ..layouter.geometry import TextItem
+    from ..layouter.fit import marker_text, with_marker_texts
 
     order = list(model.stages)
     effective = model.effective_stages
@@ -674,12 +673,7 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
             continue
         pages = sorted({page_of.get(o, 0) for o in shown})
         texts[mk.name] = marker_text(model, shown, mk.outgoing, pages, sheet.number)
-    if not texts:
-        return f
-    deliverables = {n: (replace(d, label=texts[n]) if n in texts else d) for n, d in f.model.deliverables.items()}
-    items = tuple(TextItem(t.kind, t.owner, texts[t.owner], t.box) if t.kind == "label" and t.owner in texts else t
-                  for t in f.layout.texts)
-    return replace(f, model=replace(f.model, deliverables=deliverables), layout=replace(f.layout, texts=items))
+    return with_marker_texts(f, texts) if texts else f
 
 
 def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
