@@ -667,24 +667,35 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
                   for n, st in model.stages.items()}
         own = Model(path=model.path, title=titles[side], deliverables=deliverables, relations=tuple(half.relations),
                     groups=groups, source=model.source, stages=stages)
-        status: dict[tuple, list[str]] = {}
-        for r, st in zip(half.relations, half.edge_status):
-            status.setdefault((r.source, r.target, r.kind), []).append(st)
         for sheet in fit_pages(own, page, direction=direction, font=theme.font, font_size=theme.font_size,
                                legend=True, diff_legend=True):
-            taken: dict[tuple, int] = {}
-            edges = []
-            for r in sheet.model.relations:  # off-page markers' relations: unmarked
-                key = (r.source, r.target, r.kind)
-                k = taken.get(key, 0)
-                taken[key] = k + 1
-                edges.append(status.get(key, ["same"])[min(k, len(status.get(key, ["same"])) - 1)])
+            edges = [half.edge_status[k] if k is not None else "same"
+                     for k in _drawn_relations(sheet.model.relations, half.relations)]
             sheet = _markers_unmarked(sheet, half.deliverables, model, side)
             sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                     sheet.direction, sheet.markers, sheet.split,
                                     marks=DiffMarks(dict(half.status), edges, {})))
     # numbered within each half, as its page titles and off-page markers count
     return sheets
+
+
+def _drawn_relations(drawn, of) -> list[int | None]:
+    """For each relation a sheet draws (`drawn`), the index of the relation
+    of `of` it is: the k-th of a (source, target, kind) the k-th such in
+    `of` (or the last); None for an off-page marker's relation, which is
+    drawn unmarked."""
+    where: dict[tuple, list[int]] = {}
+    for k, r in enumerate(of):
+        where.setdefault((r.source, r.target, r.kind), []).append(k)
+    taken: dict[tuple, int] = {}
+    out: list[int | None] = []
+    for r in drawn:
+        key = (r.source, r.target, r.kind)
+        ks = where.get(key)
+        n = taken.get(key, 0)
+        taken[key] = n + 1
+        out.append(ks[min(n, len(ks) - 1)] if ks else None)
+    return out
 
 
 def _markers_unmarked(sheet, marked: dict, model: Model, side: str | None):
@@ -733,26 +744,13 @@ def diff_sheets(diff: ModelDiff, page, *, direction: str | None = None, theme=No
     if fitted is not None:
         size, d, placed = fitted
         return [DiffSheet(u.model, placed, 1, 1, size, d, marks=DiffMarks.of(u))]
-    status: dict[tuple, list[int]] = {}
-    for k, r in enumerate(u.model.relations):
-        status.setdefault((r.source, r.target, r.kind), []).append(k)
     originals = {**diff.old.deliverables, **diff.new.deliverables}
     sheets = []
     for sheet in fit_pages(u.model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                            legend=True, diff_legend=True):
-        taken: dict[tuple, int] = {}
-        edges, was = [], {}
-        for i, r in enumerate(sheet.model.relations):  # off-page markers' relations: their relation's mark
-            key = (r.source, r.target, r.kind)
-            ks = status.get(key)
-            if ks is None:
-                edges.append("same")
-                continue
-            k = ks[min(taken.get(key, 0), len(ks) - 1)]
-            taken[key] = taken.get(key, 0) + 1
-            edges.append(u.edge_status[k])
-            if k in u.was:
-                was[i] = u.was[k]
+        drawn = _drawn_relations(sheet.model.relations, u.model.relations)
+        edges = [u.edge_status[k] if k is not None else "same" for k in drawn]
+        was = {i: u.was[k] for i, k in enumerate(drawn) if k in u.was}
         sheet = _markers_unmarked(sheet, u.model.deliverables, replace(diff.new, deliverables=originals), None)
         sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                 sheet.direction, sheet.markers, sheet.split,
