@@ -87,6 +87,11 @@ def relative_path(path: str, root: str | Callable[[str], str]) -> str:
     return rel.replace(os.sep, "/")
 
 
+def _place(span, root: str | Callable[[str], str]) -> str:
+    """`file:line:col` of a finding's other place, the file as its annotation names it."""
+    return f"{relative_path(span.path, root)}:{span.line}:{span.column}"
+
+
 def _sarif_rule(r) -> dict:
     help_text = f"{r.why}\n\nFix: {r.fix}\n\nQuestion: {r.question}"
     out = {
@@ -125,8 +130,8 @@ def format_sarif(diagnostics: list[Diagnostic], *, root: str | Callable[[str], s
     results = []
     for d in diagnostics:
         # code scanning shows a related location only where the message links to it ([text](id))
-        notes = "".join(f"\n{relative_path(r.span.path, root)}:{r.span.line}:{r.span.column}: note: "
-                        f"[{_sarif_link_text(r.message)}]({i})" for i, r in enumerate(d.related))
+        notes = "".join(f"\n{_place(r.span, root)}: note: [{_sarif_link_text(r.message)}]({i})"
+                        for i, r in enumerate(d.related))
         text = d.message + notes + (f"\nhint: {d.hint}" if d.hint else "")
         result = {
             "ruleId": d.code,
@@ -177,8 +182,7 @@ def format_github(diagnostics: list[Diagnostic], *, root: str | Callable[[str], 
                  ("title", f"{d.code} {d.name}".strip() + (f" (stage {d.stage})" if d.stage else ""))]
         # the other places, as the text output's notes: an annotation has one place, and "declared
         # before" or "written twice" must say where the other one is (in a workspace, another file)
-        notes = "".join(f"\n{relative_path(r.span.path, root)}:{r.span.line}:{r.span.column}: note: {r.message}"
-                        for r in d.related)
+        notes = "".join(f"\n{_place(r.span, root)}: note: {r.message}" for r in d.related)
         message = d.message + notes + (f"\nhint: {d.hint}" if d.hint else "")
         lines.append(f"::{GITHUB_COMMAND.get(d.severity, 'warning')} "
                      + ",".join(f"{k}={escape_property(v)}" for k, v in props)

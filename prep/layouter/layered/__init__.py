@@ -107,7 +107,8 @@ _ring = 0.0
 @contextmanager
 def ring_kept(points: float):
     """Within it, every layout keeps `points` free around each box across
-    the flow (GraphSpec.ring): the stage pictures, whose boxes made in a
+    the flow, and twice that between ranks (GraphSpec.ring): the stage
+    pictures, whose boxes made in a
     stage are drawn with a second border outside them. Scoped, as fitting
     lays out in many places (the pieces, the whole drawing it cuts, in
     forked workers), and each must keep the same room."""
