@@ -735,6 +735,13 @@ def diff_sheets(diff: ModelDiff, page, *, direction: str | None = None, theme=No
     is (`prep.layouter.fit`), every box and arrow with its change mark, the
     legend explaining the marks; an off-page marker names its deliverable
     without the mark its box carries."""
+    from ..layouter.layered import orders_kept
+
+    with orders_kept():   # the fitting over pages tries one page again: the same graphs
+        return _diff_sheets(diff, page, direction, theme)
+
+
+def _diff_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     from ..layouter.fit import fit_pages
     from .dot import resolve_theme
 
