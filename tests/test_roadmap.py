@@ -332,7 +332,7 @@ def _boxes(svg: str) -> dict[str, str]:
                 or "prep-knowhow" in (g.get("class") or ""):
             texts = [t.text for t in g.iter(SVG + "text")]
             poly = g.find(SVG + "polygon")
-            if texts and poly is not None:
+            if texts and poly is not None and not texts[0].startswith("EXIT "):   # not a stage's EXIT tag
                 out[texts[0]] = poly.get("points")
     return out
 

@@ -21,9 +21,10 @@ from .common import EXIT_ERROR, _render_settings, note_if_part
               help="Default: [render] in prep.toml, else LR (a PDF's pictures: the one that fits its page).")
 @click.option("--page", "page_size", metavar="SIZE",
               help="The page of a PDF or Word report: A4 (default), A3, letter, 16:9, 4:3 (landscape; add -portrait), "
-                   "or WxH in mm/in ([render] page in prep.toml).")
+                   "or WxH in mm/in ([render] page in prep.toml). An HTML or Markdown report's pictures are laid "
+                   "out for it too (default 16:9, a screen's shape; 'none': at their natural size).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
-              help="The smallest text a PDF or Word report's pictures may have (default 7 pt on paper, 9 on a slide).")
+              help="The smallest text the report's pictures may have (default 7 pt on paper, 9 on a slide).")
 @click.option("--status", "status_data", metavar="DATA", type=click.Path(dir_okay=False),
               help="Add a Health section: where customers stand from measured values (CSV or XLSX), and one "
                    "customer's roadmap coloured by them (HTML and Markdown reports; docs/measures.md).")
@@ -41,7 +42,7 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
       prep report model.prep -o report.docx
     """
     from .. import api
-    from ..embed.report import check_output, report_format, report_page, write_report
+    from ..embed.report import check_output, report_format, report_page, screen_page, write_report
     from ..language.diagnostics import PrepError
 
     if output is None:
@@ -51,12 +52,12 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
     try:
         check_output(output, (source,))
         fmt = report_format(output)
-        if page_size is not None and fmt not in ("pdf", "docx"):
-            raise click.UsageError(f"--page sets the page of a PDF or Word report; -o {output} is {fmt.upper()}",
-                                   ctx=click.get_current_context())
+        size = page_size if page_size is not None else look.page
+        smallest = min_text if min_text is not None else look.min_text
         if fmt in ("pdf", "docx"):
-            page = report_page(page_size if page_size is not None else look.page,
-                               min_text if min_text is not None else look.min_text)
+            page = report_page(size, smallest)
+        else:   # the page an HTML or Markdown report's pictures are laid out for ("none": as they are)
+            page = screen_page(size, smallest) or "none"
         note_if_part(source, "report")
         model = api.load(source)
         if customer is not None and status_data is None:

@@ -298,8 +298,9 @@ body{font-family:'Noto Sans CJK JP','Noto Sans JP','Hiragino Sans','Yu Gothic','
 color:#222;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
 .meta{color:#555;margin:.1rem 0}
-.diagram{overflow-x:auto;border:1px solid #ddd;padding:.5rem;background:#fff}
-.diagram svg{max-width:100%;height:auto}
+.diagram{overflow-x:auto;border:1px solid #ddd;padding:.5rem;background:#fff;margin:0 0 1rem}
+.diagram svg{max-width:100%;height:auto;display:block;margin:0 auto}
+.diagram figcaption{color:#555;font-size:.85rem;margin-top:.3rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
 th{background:#f2f2f2} td small{color:#555}
@@ -323,12 +324,36 @@ def _inline_svg(svg: bytes, prefix: str | None = None) -> str:
     return _SVG_ID.sub(lambda m: m.group(1) + prefix + "-", text) if prefix else text
 
 
+def _pictures_html(svgs: list[bytes], prefix: str | None, css: str = "diagram",
+                   captions: list[str | None] | None = None) -> list[str]:
+    """Each page of a picture in a frame of its own (with its caption), its
+    ids made unique (`prefix`, numbered when there are several pages)."""
+    out = []
+    for k, svg in enumerate(svgs, 1):
+        own = prefix if len(svgs) == 1 else f"{prefix or 'picture'}-{k}"
+        caption = captions[k - 1] if captions else None
+        if caption:
+            out.append(f'<figure class="{css}">{_inline_svg(svg, own)}'
+                       f"<figcaption>{escape(caption)}</figcaption></figure>")
+        else:
+            out.append(f'<div class="{css}">{_inline_svg(svg, own)}</div>')
+    return out
+
+
+def _frame_caption(caption: str | None) -> str | None:
+    """A stage frame's caption as a screen shows it (a report page's
+    "Laid out for this page." says nothing there)."""
+    if caption is None:
+        return None
+    return caption.removeprefix("Laid out for this page.").strip() or None
+
+
 def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[str]:
     out = ['<h2 id="roadmap">Roadmap</h2>',
            '<p class="meta">The stages as columns, in order; exit criteria (tagged EXIT n) at each '
            "column's right edge. Then each stage: what it makes, what ends it, its findings, and the "
            "process as it stands at its end (every deliverable in the same place in every picture).</p>",
-           f'<div class="diagram prep-roadmap">{_inline_svg(pictures["roadmap"], "roadmap")}</div>']
+           *_pictures_html(pictures["roadmap"], "roadmap", "diagram prep-roadmap")]
     for i, part in enumerate(parts, 1):
         out.append(f'<section class="prep-stage" id="stage-{i}">')
         out.append(f"<h3>{escape(part.label)}</h3>")
@@ -344,7 +369,9 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[
         out.append(table.replace('class="prep-findings"', 'class="prep-stage-findings"', 1)
                    if part.findings else
                    '<p class="prep-no-findings">No findings in this stage.</p>')
-        out.append(f'<div class="diagram prep-frame">{_inline_svg(pictures[part.name], f"stage-{i}")}</div>')
+        frames = pictures.get(part.name, [])
+        out += _pictures_html([svg for svg, _ in frames], f"stage-{i}", "diagram prep-frame",
+                              [_frame_caption(caption) for _, caption in frames])
         out.append("</section>")
     return out
 
@@ -399,7 +426,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
            f"<title>{escape(title)}</title>", f"<style>{CSS}{font_css}</style>", "</head>", "<body>",
            f"<h1>{escape(title)}</h1>"]
     out += [f'<p class="meta">{escape(line)}</p>' for line in [f"model: {_model_file(model)}"] + _summary(model, findings)]
-    out += ['<h2 id="diagram">Diagram</h2>', f'<div class="diagram">{_inline_svg(svg)}</div>']
+    out += ['<h2 id="diagram">Diagram</h2>', *_pictures_html(svg if isinstance(svg, list) else [svg], None)]
     if findings is not None:
         out.append('<p class="meta">Boxes are coloured by their worst finding: green none, lime info, '
                    "yellow warning, red error.</p>")
@@ -457,16 +484,27 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
 _md_cell = markdown_cell
 
 
-def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name: str,
+def _md_alt(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+
+
+def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names: str | list[str],
                     pictures: dict | None = None, health: tuple | None = None) -> str:
+    """`image_names`: the diagram's file (or its pages' files); `pictures`:
+    "roadmap" and each stage's name -> [(file, caption or None), ...]."""
     title = _title(model)
     out = [f"# {_md_cell(title)}", ""]
     out += [f"- model: `{_model_file(model)}`"] + [f"- {line}" for line in _summary(model, findings)]
-    alt = title.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
-    out += ["", "## Diagram", "", f"![{alt}]({image_name})", ""]
+    alt = _md_alt(title)
+    diagram = [image_names] if isinstance(image_names, str) else image_names
+    out += ["", "## Diagram", ""]
+    for name in diagram:
+        out += [f"![{alt}]({name})", ""]
     if pictures:
         out += ["## Roadmap", "", "The stages as columns, in order; exit criteria (tagged EXIT n) at each "
-                "column's right edge.", "", f"![roadmap]({pictures['roadmap']})", ""]
+                "column's right edge.", ""]
+        for name, _ in pictures["roadmap"]:
+            out += [f"![roadmap]({name})", ""]
         for part in roadmap_parts(model, findings):
             out += [f"### {_md_cell(part.label)}", ""]
             if part.note:
@@ -475,8 +513,8 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_name:
                     f"- exit criteria: {_md_cell(', '.join(_names(model, part.exits)) or 'none')}", ""]
             out.append(findings_table_markdown(part.findings, with_path=_has_files(model)) if part.findings
                        else "No findings in this stage.\n")
-            label = part.label.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
-            out += [f"![{label}]({pictures[part.name]})", ""]
+            for name, caption in pictures.get(part.name, []):
+                out += [f"![{_md_alt(part.label)}]({name})", ""] + ([_md_cell(caption), ""] if caption else [])
     if health is not None:
         from ..health.formats import format_markdown
 
@@ -573,6 +611,66 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
         svg = draw_frame(f, "svg", theme=look, embed_fonts=False)
         pictures.append(picture_of(title, svg, sheet=sheet, room=room, caption=caption))
     return pictures
+
+
+SCREEN_PAGE = "16:9"   # the page an HTML or Markdown report's pictures are laid out for by default
+
+
+def screen_pictures(model: Model, drawn, page, *, theme="default", direction: str | None = None,
+                    embed_fonts: bool = True) -> dict:
+    """The HTML and Markdown reports' pictures laid out for `page` (a
+    screen's shape by default, `SCREEN_PAGE`): drawn at their natural size
+    and shown as wide as the report's column, a 37-deliverable model was a
+    7:1 strip with 3-pixel text. As the PDF report's (`pdf_pictures`):
+    the diagram (with its legend) and the roadmap wrapped and paginated,
+    text never below the page's minimum; each stage's frame laid out for
+    the page, what the stage makes marked (`stage_frames`). Returns
+    {"diagram": [SVG page, ...], "roadmap": [...] (a model with stages),
+    "stages": {stage name: [(SVG, caption), ...]}}."""
+    from ..renderer.pages import render_pages
+    from ..renderer.stages import draw_frame
+
+    out: dict = {"stages": {}}
+    for key, view, legend in (("diagram", "diagram", True),) + ((("roadmap", "roadmap", False),)
+                                                                 if model.stages else ()):
+        laid = render_pages(model, "svg", page, direction=direction, legend=legend, findings=drawn, theme=theme,
+                            view=view, embed_fonts=embed_fonts)
+        out[key] = [cropped(svg, sheet.layout) for sheet, svg in zip(laid.sheets, laid.files)]
+    for f, look, _title, caption, _sheet, _first in stage_frames(model, drawn, page, theme=theme,
+                                                                  direction=direction):
+        svg = cropped(draw_frame(f, "svg", theme=look, embed_fonts=embed_fonts), f.layout)
+        out["stages"].setdefault(f.stage.name, []).append((svg, caption))
+    return out
+
+
+CROP_MARGIN = 8.0   # pt kept around what a page draws (a stage's double border is 4 pt outside its box)
+_SVG_CANVAS = re.compile(r'<svg width="[\d.]+pt" height="[\d.]+pt"\s+viewBox="[^"]*"')
+
+
+def cropped(svg: bytes, lay) -> bytes:
+    """A page's SVG cut to what it draws (`lay`, its layout, in the page's
+    points, as Graphviz's viewBox is): on a screen the page's blank margins
+    around a small model are only room to scroll past; the text keeps its
+    size, and nothing is wider or taller than the page."""
+    xs: list[float] = []
+    ys: list[float] = []
+    boxes = [*lay.nodes.values(), *lay.groups.values(), *lay.group_labels.values(),
+             *(c.frame for c in lay.columns), *(t.box for t in lay.texts),
+             *(e.label for e in lay.edges if e.label is not None), lay.title, lay.legend]
+    for b in boxes:
+        if b is not None:
+            xs += [b.left, b.right]
+            ys += [b.top, b.bottom]
+    for e in lay.edges:
+        xs += [x for x, _ in e.points]
+        ys += [y for _, y in e.points]
+    if not xs:
+        return svg
+    x0, y0 = max(0.0, min(xs) - CROP_MARGIN), max(0.0, min(ys) - CROP_MARGIN)
+    x1, y1 = min(lay.width, max(xs) + CROP_MARGIN), min(lay.height, max(ys) + CROP_MARGIN)
+    canvas = (f'<svg width="{x1 - x0:.2f}pt" height="{y1 - y0:.2f}pt"\n'
+              f' viewBox="{x0:.2f} {y0:.2f} {x1 - x0:.2f} {y1 - y0:.2f}"')
+    return _SVG_CANVAS.sub(canvas, svg.decode("utf-8"), count=1).encode("utf-8")
 
 
 FRAME_KEY = " A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
@@ -747,6 +845,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     from ..layouter import layout
     from ..renderer import render
     from ..renderer.dot import resolve_theme
+    from ..renderer.pages import page_file_name
     from ..renderer.webfont import page_font_css
 
     if fmt not in ("html", "md", "pdf", "docx"):
@@ -778,30 +877,63 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     # an HTML page carries the font once for all its pictures; a Markdown
     # report's pictures are files of their own, each with its font
     own_fonts = fmt != "html"
-    svg = render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme, layout=whole,
-                 embed_fonts=own_fonts)
-    pictures = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction,
-                                embed_fonts=own_fonts) if model.stages else {}
+    screen = screen_page(page)
+    if screen is not None:   # laid out for a page: [pages] each, a stage's frames with their captions
+        laid = screen_pictures(model, drawn, screen, theme=theme, direction=page_direction, embed_fonts=own_fonts)
+        diagram = laid["diagram"]
+        pictures = {"roadmap": laid["roadmap"], **laid["stages"]} if model.stages else {}
+    else:   # each at its natural size (--page none), every stage's frame on the whole model's layout
+        diagram = [render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme,
+                          layout=whole, embed_fonts=own_fonts)]
+        natural = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction,
+                                   embed_fonts=own_fonts) if model.stages else {}
+        pictures = {key: [svg] if key == "roadmap" else [(svg, None)] for key, svg in natural.items()}
     health = None
     if status_data is not None:
         health = health_parts(model, status_data, customer, theme=theme, direction=direction, embed_fonts=own_fonts)
     if fmt == "html":
         extra = [health[2]] if health is not None and health[2] is not None else []
-        return report_html(model, sort_findings(findings) if findings is not None else None, svg,
+        every = [*diagram, *pictures.get("roadmap", ()),
+                 *(svg for key, frames in pictures.items() if key != "roadmap" for svg, _ in frames), *extra]
+        return report_html(model, sort_findings(findings) if findings is not None else None, diagram,
                            theme=theme, pictures=pictures, health=health,
-                           font_css=page_font_css([svg, *pictures.values(), *extra], 'the report')).encode("utf-8"), svg
+                           font_css=page_font_css(every, 'the report')).encode("utf-8"), diagram[0]
+    # Markdown: every picture a file next to the report, named after `image_name`
     stem = image_name[:-4] if image_name.endswith(".svg") else image_name
-    names = {key: f"{stem}.roadmap.svg" if key == "roadmap" else f"{stem}.stage-{i}.svg"
-             for i, key in enumerate(pictures)}
-    if images is not None:
-        images.update({names[key]: data for key, data in pictures.items()})
+    files: dict[str, bytes] = {page_file_name(image_name, k, len(diagram)): svg for k, svg in enumerate(diagram, 1)}
+    names: dict[str, list[tuple[str, str | None]]] = {}
+    order = list(model.stages)
+    for key, shown in pictures.items():
+        base = f"{stem}.roadmap.svg" if key == "roadmap" else f"{stem}.stage-{order.index(key) + 1}.svg"
+        frames = [(svg, None) for svg in shown] if key == "roadmap" else shown
+        names[key] = []
+        for k, (svg, caption) in enumerate(frames, 1):
+            name = page_file_name(base, k, len(frames))
+            files[name] = svg
+            names[key].append((name, _frame_caption(caption)))
     md_health = None
     if health is not None:
         status, chosen, picture = health
         md_health = (status, chosen, f"{stem}.health.svg" if picture is not None else None)
-        if picture is not None and images is not None:
-            images[f"{stem}.health.svg"] = picture
-    return report_markdown(model, findings, image_name, names, md_health).encode("utf-8"), svg
+        if picture is not None:
+            files[f"{stem}.health.svg"] = picture
+    if images is not None:
+        images.update(files)
+    return report_markdown(model, findings, list(files)[:len(diagram)], names, md_health).encode("utf-8"), diagram[0]
+
+
+def screen_page(page=None, min_text: float | None = None):
+    """The page an HTML or Markdown report's pictures are laid out for: a
+    Page, a name (`--page`), None for the default (`SCREEN_PAGE`), or "none"
+    for the pictures at their natural size (then None)."""
+    from ..layouter.page import Page, PageError, page_option
+
+    if isinstance(page, Page):
+        return page.with_min_text(min_text)
+    try:
+        return page_option(SCREEN_PAGE if page is None else page, "svg", min_text=min_text)
+    except PageError as e:
+        raise PrepError.at("--page", str(e), name="usage-error", hint=e.hint) from None
 
 
 # -o's extension -> report format
@@ -880,13 +1012,15 @@ def write_report(model: Model, output: str, *, theme="default", direction: str |
                                f"{'PDF' if fmt == 'pdf' else 'Word'}",
                                name="usage-error", hint="write report.html or report.md, or draw the customer "
                                "with `prep render --status DATA --customer NAME -o health.pdf`")
+    else:
+        screen_page(page)  # likewise
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
     images: dict[str, bytes] = {}
     data, svg = build_report(model, fmt, image_name=image_name, theme=theme, direction=direction, images=images,
                              page=page, status_data=status_data, customer=customer)
     written = []
     if fmt == "md":
-        for name, picture in [(image_name, svg)] + list(images.items()):
+        for name, picture in images.items():   # the diagram (or its pages) first
             image = os.path.join(os.path.dirname(output), name)
             write_output(image, picture, inputs=inputs)
             written.append(image)
