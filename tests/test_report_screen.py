@@ -80,6 +80,7 @@ def test_page_none_keeps_the_natural_pictures(cli, tmp_path):
     assert len(diagram) == 1
     width, height = _size(diagram[0])
     assert width / height > 3            # the whole model in one strip, as before
+    assert '<div class="diagram prep-natural">' in out.read_text(encoding="utf-8")   # at its size, scrolled
 
 
 def test_another_page_and_a_larger_minimum(cli, tmp_path):
@@ -144,3 +145,27 @@ def test_a_page_is_cut_to_what_it_draws(cli, tmp_path):
     for m in re.finditer(r'<text[^>]*\sx="([-\d.]+)" y="([-\d.]+)"', svg):
         x, y = float(m.group(1)), float(m.group(2)) + 540   # Graphviz's y runs up from the page's foot
         assert x0 <= x <= x0 + w and y0 <= y <= y0 + h + 1, (x, y)
+
+
+def _chain(n: int) -> str:
+    return "".join(f"d{k} -> d{k + 1}\n" for k in range(n))
+
+
+def test_a_large_model_is_drawn_whole_unless_pages_are_asked_for(cli, tmp_path):
+    """Above SCREEN_PAGED_MOST deliverables the default is the natural
+    picture, shown at its size (it scrolls); --page still lays it out."""
+    from prep.embed.report import SCREEN_PAGED_MOST
+
+    src = tmp_path / "big.prep"
+    src.write_text(_chain(SCREEN_PAGED_MOST + 5), encoding="utf-8")
+    assert cli("report", str(src), "-o", str(tmp_path / "big.html")).exit_code == 0
+    html = (tmp_path / "big.html").read_text(encoding="utf-8")
+    diagram = _svgs(_section(html, '<h2 id="diagram">', '<h2 id="findings">'))
+    assert len(diagram) == 1 and _size(diagram[0])[0] > 960
+    assert '<div class="diagram prep-natural">' in html
+    result = cli("report", str(src), "-o", str(tmp_path / "paged.html"), "--page", "16:9")
+    assert result.exit_code == 0, result.output
+    paged = _svgs((tmp_path / "paged.html").read_text(encoding="utf-8"))
+    assert len(paged) > 1 and all(_size(svg)[0] <= 960 for svg in paged)
+    assert "prep-natural" not in (tmp_path / "paged.html").read_text(encoding="utf-8").split("<style>")[1].split(
+        "</style>")[1]

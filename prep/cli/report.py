@@ -56,8 +56,8 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
         smallest = min_text if min_text is not None else look.min_text
         if fmt in ("pdf", "docx"):
             page = report_page(size, smallest)
-        else:   # the page an HTML or Markdown report's pictures are laid out for ("none": as they are)
-            page = screen_page(size, smallest) or "none"
+        elif size is not None or smallest is not None:   # an HTML or Markdown report's pictures' page, asked for
+            page = screen_page(size, smallest) or "none"   # ("none": each picture as it is)
         note_if_part(source, "report")
         model = api.load(source)
         if customer is not None and status_data is None:

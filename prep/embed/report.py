@@ -299,7 +299,7 @@ color:#222;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
 .meta{color:#555;margin:.1rem 0}
 .diagram{overflow-x:auto;border:1px solid #ddd;padding:.5rem;background:#fff;margin:0 0 1rem}
-.diagram svg{max-width:100%;height:auto;display:block;margin:0 auto}
+.diagram svg{max-width:100%;height:auto;display:block;margin:0 auto} .prep-natural svg{max-width:none}
 .diagram figcaption{color:#555;font-size:.85rem;margin-top:.3rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top}
@@ -309,6 +309,7 @@ footer{margin-top:2rem;color:#777;font-size:.8rem}
 td.prep-health-green{background:#b7e1b0} td.prep-health-lime{background:#dcef9a}
 td.prep-health-yellow{background:#fff08a} td.prep-health-red{background:#f4a6a0} td.prep-health-none{background:#e4e4e4}
 @media print{body{margin:0;max-width:none;font-size:10pt} .diagram{border:none;overflow:visible}
+.prep-natural svg{max-width:100%}
 h2,h3{break-after:avoid} tr,.diagram{break-inside:avoid} th{background:#eee !important}
 td,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """.strip()
@@ -348,12 +349,13 @@ def _frame_caption(caption: str | None) -> str | None:
     return caption.removeprefix("Laid out for this page.").strip() or None
 
 
-def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[str]:
+def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural: bool = False) -> list[str]:
+    more = " prep-natural" if natural else ""
     out = ['<h2 id="roadmap">Roadmap</h2>',
            '<p class="meta">The stages as columns, in order; exit criteria (tagged EXIT n) at each '
            "column's right edge. Then each stage: what it makes, what ends it, its findings, and the "
            "process as it stands at its end (every deliverable in the same place in every picture).</p>",
-           *_pictures_html(pictures["roadmap"], "roadmap", "diagram prep-roadmap")]
+           *_pictures_html(pictures["roadmap"], "roadmap", "diagram prep-roadmap" + more)]
     for i, part in enumerate(parts, 1):
         out.append(f'<section class="prep-stage" id="stage-{i}">')
         out.append(f"<h3>{escape(part.label)}</h3>")
@@ -370,7 +372,7 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict) -> list[
                    if part.findings else
                    '<p class="prep-no-findings">No findings in this stage.</p>')
         frames = pictures.get(part.name, [])
-        out += _pictures_html([svg for svg, _ in frames], f"stage-{i}", "diagram prep-frame",
+        out += _pictures_html([svg for svg, _ in frames], f"stage-{i}", "diagram prep-frame" + more,
                               [_frame_caption(caption) for _, caption in frames])
         out.append("</section>")
     return out
@@ -415,8 +417,13 @@ def _list(items: list[str]) -> str:
     return "<br>".join(escape(i) for i in items)
 
 
-def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, theme=None,
-                pictures: dict | None = None, font_css: str = "", health: tuple | None = None) -> str:
+def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | list[bytes], *, theme=None,
+                pictures: dict | None = None, font_css: str = "", health: tuple | None = None,
+                natural: bool = False) -> str:
+    """`svg`: the diagram (or its pages); `pictures`: "roadmap" -> [SVG, ...]
+    and each stage's name -> [(SVG, caption or None), ...]; `natural`: the
+    pictures are at their natural size, not laid out for a page (shown at
+    that size in frames that scroll, not shrunk to the column's width)."""
     from .._version import __version__
 
     title = _title(model)
@@ -426,12 +433,13 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes, *, 
            f"<title>{escape(title)}</title>", f"<style>{CSS}{font_css}</style>", "</head>", "<body>",
            f"<h1>{escape(title)}</h1>"]
     out += [f'<p class="meta">{escape(line)}</p>' for line in [f"model: {_model_file(model)}"] + _summary(model, findings)]
-    out += ['<h2 id="diagram">Diagram</h2>', *_pictures_html(svg if isinstance(svg, list) else [svg], None)]
+    css = "diagram prep-natural" if natural else "diagram"   # natural: shown at its size, scrolled
+    out += ['<h2 id="diagram">Diagram</h2>', *_pictures_html(svg if isinstance(svg, list) else [svg], None, css)]
     if findings is not None:
         out.append('<p class="meta">Boxes are coloured by their worst finding: green none, lime info, '
                    "yellow warning, red error.</p>")
     if pictures:
-        out += _roadmap_html(model, roadmap_parts(model, findings), pictures)
+        out += _roadmap_html(model, roadmap_parts(model, findings), pictures, natural)
     if health is not None:
         out += _health_html(*health)
     if model.measures:
@@ -614,6 +622,10 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
 
 
 SCREEN_PAGE = "16:9"   # the page an HTML or Markdown report's pictures are laid out for by default
+# ... for models up to this many deliverables; a larger one's pictures are drawn whole, at their
+# natural size, in frames that scroll (1,000 deliverables: some 150 pages of pictures, 80 s instead
+# of 3.5 s), unless --page (or [render] page) asks for pages
+SCREEN_PAGED_MOST = 200
 
 
 def screen_pictures(model: Model, drawn, page, *, theme="default", direction: str | None = None,
@@ -877,7 +889,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     # an HTML page carries the font once for all its pictures; a Markdown
     # report's pictures are files of their own, each with its font
     own_fonts = fmt != "html"
-    screen = screen_page(page)
+    screen = screen_page(page) if page is not None or len(model.deliverables) <= SCREEN_PAGED_MOST else None
     if screen is not None:   # laid out for a page: [pages] each, a stage's frames with their captions
         laid = screen_pictures(model, drawn, screen, theme=theme, direction=page_direction, embed_fonts=own_fonts)
         diagram = laid["diagram"]
@@ -896,7 +908,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
         every = [*diagram, *pictures.get("roadmap", ()),
                  *(svg for key, frames in pictures.items() if key != "roadmap" for svg, _ in frames), *extra]
         return report_html(model, sort_findings(findings) if findings is not None else None, diagram,
-                           theme=theme, pictures=pictures, health=health,
+                           theme=theme, pictures=pictures, health=health, natural=screen is None,
                            font_css=page_font_css(every, 'the report')).encode("utf-8"), diagram[0]
     # Markdown: every picture a file next to the report, named after `image_name`
     stem = image_name[:-4] if image_name.endswith(".svg") else image_name
