@@ -73,7 +73,7 @@ def test_findings_display_as_a_table_worst_first():
     parser = _Cells()
     parser.feed(html)
     header, *rows = parser.rows
-    assert header == ["severity", "code", "where", "deliverable", "message"]
+    assert header == ["severity", "code", "where", "subject", "message"]
     assert [r[0] for r in rows] == ["error", "warning", "info"]
     assert rows[0][1] == "P001 rule-name"
     assert rows[0][2] == "7:3"

@@ -354,3 +354,46 @@ def test_unplaced_sources_of_the_examples_appear_with_their_first_user():
     # the stage rules read the same placement: the examples stay as clean as before
     assert [d.code for d in lint_model(onboarding)] == []
     assert sorted(d.code for d in lint_model(renewal)) == ["K201", "T404", "T405"]
+
+
+# ------------------------------------------------------------------ T404's subject in lint and diff
+
+GATED_OLD = ('stage review "Value review" [exit: report]\nstage proposal "Proposal" [exit: offer]\n'
+             'deliverable usage [external]\nknowhow method [owner: [Ito, Mori]]\n'
+             'knowhow pricing [owner: [Sato, Ito]]\ndeliverable budget [external, stage: proposal]\n'
+             'deliverable offer [final]\nusage, method -> report\nreport, budget, pricing -> offer\n')
+GATED_NEW = GATED_OLD.replace("[owner: [Sato, Ito]]", "[owner: Sato]")
+
+
+def test_t404_has_the_same_subject_in_lint_and_in_diff(tmp_path, cli):
+    """The rule page: one T404 finding per stage, on its declaration; `prep
+    lint` names the stage, and so does `prep diff` in every format (it named
+    the stage's first gated exit criterion, 'offer')."""
+    old, new = tmp_path / "old.prep", tmp_path / "new.prep"
+    old.write_text(GATED_OLD, encoding="utf-8")
+    new.write_text(GATED_NEW, encoding="utf-8")
+    linted = [r for r in json.loads(cli("lint", str(new), "--format", "json").output) if r["code"] == "T404"]
+    assert [r["subject"] for r in linted] == ["proposal"]
+    assert "title=T404 gate-on-one-person (stage proposal)" in cli("lint", str(new), "--format", "github").output
+    record = json.loads(cli("diff", str(old), str(new), "--format", "json").output)
+    assert [f["subject"] for f in record["findings"]["introduced"] if f["code"] == "T404"] == ["proposal"]
+    text = cli("diff", str(old), str(new)).output
+    t404 = [line for line in text.splitlines() if "T404" in line]
+    assert len(t404) == 1 and t404[0].endswith("[proposal]") and "[offer]" not in text
+    markdown = cli("diff", str(old), str(new), "--format", "markdown").output
+    row = [line for line in markdown.splitlines() if line.startswith("| T404")]
+    assert len(row) == 1 and "(proposal)" in row[0] and "(offer)" not in row[0]
+    # resolved: the same subject the other way round
+    back = cli("diff", str(new), str(old)).output
+    assert [line for line in back.splitlines() if "T404" in line][0].endswith("[proposal]")
+
+
+def test_t404_is_matched_by_its_stage_in_a_diff():
+    """The stage still rests on one person after its exit criterion moved
+    to another deliverable: no finding introduced nor resolved."""
+    from prep.linter.review import review
+
+    moved = GATED_NEW.replace("[exit: offer]", "[exit: quote]").replace("-> offer", "-> quote") + "quote -> offer\n"
+    r = review(prep.loads(GATED_NEW, "a.prep", strict=False), prep.loads(moved, "b.prep", strict=False),
+               select=["T404"])
+    assert r.introduced == () and r.resolved == ()

@@ -168,7 +168,8 @@ def test_markdown_report_links_its_svg(fake_lint, cli, tmp_path):
     svg = ET.fromstring((tmp_path / "r.svg").read_bytes())
     assert "開発ノウハウ" in {t.text for t in svg.iter(SVG + "text")}
     rows = [line for line in text.splitlines() if line.startswith("| ")]
-    assert "| error | P020 | 3:1 | dev | knowhow &lt;held> by one person (hint: name a second owner) |" in rows
+    assert ("| error | P020 | 3:1 | 開発ノウハウ<br>(dev) | knowhow &lt;held> by one person (hint: name a second owner) |"
+            in rows)
     assert any(r.startswith("| 1 | 開発ノウハウ | 20 | 5 | 3 |") for r in rows)
     assert any(r.startswith("| 承認<br>(approval) | deliverable (final) |  | intake | リリース | svc (sync) |") for r in rows)
 
@@ -887,3 +888,34 @@ def test_the_report_names_the_model_file_not_the_consultants_folders(tmp_path, s
         text = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
     assert "model.prep" in text
     assert "acme-secret" not in text and str(tmp_path) not in text
+
+
+def test_the_findings_table_names_its_subject_alike_in_every_format():
+    """The column saying what a finding is about had one title everywhere
+    ("deliverable") but showed the name in HTML and Markdown and the label
+    in PDF and Word, and for a finding about a stage (T404) an exit
+    criterion instead of the stage. Now: "subject", the label, with the name
+    under it where the label does not start with it (as the catalogue)."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads('stage review "Value review" [exit: report]\nstage proposal "提案" [exit: offer]\n'
+                       'deliverable usage [external]\nknowhow method [owner: [Ito, Mori]]\ndeliverable report\n'
+                       'knowhow pricing "価格判断" [owner: Sato]\ndeliverable budget [external, stage: proposal]\n'
+                       'deliverable offer "更新提案書" [final]\nusage, method -> report\n'
+                       'report, budget, pricing -> offer\n', "m.prep")
+    assert sorted(d.code for d in prep.lint(model)) == ["K201", "T404"]
+    html = _tables(build_report(model, "html")[0].decode())["prep-findings"]
+    assert html[0][3] == "subject" and sorted(r[3] for r in html[1:]) == ["価格判断\npricing", "提案\nproposal"]
+    md = build_report(model, "md")[0].decode()
+    assert "| severity | code | where | subject | message |" in md
+    assert "| 価格判断<br>(pricing) |" in md and "| 提案<br>(proposal) |" in md
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    (table,) = [t for t in document.tables if t.rows[0].cells[3].text == "subject"]
+    assert sorted(r.cells[3].text for r in table.rows[1:]) == ["価格判断\n(pricing)", "提案\n(proposal)"]
+    pdf = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    findings = pdf[pdf.index("Findings"):pdf.index("Hotspots")]
+    assert "wheresubjectmessage" in findings and "提案(proposal)" in findings and "価格判断(pricing)" in findings
+    assert "更新提案書" not in findings

@@ -14,11 +14,14 @@ from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, report_error
 @click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
 @click.option("--diff", "as_diff", is_flag=True,
               help="Change nothing; print what would change as a unified diff and exit 1 if anything would.")
-def fmt(paths, check, as_diff):
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="In a folder, skip the files git ignores (.gitignore; default: respect-gitignore of the "
+                   "configuration, on). Files named are always formatted.")
+def fmt(paths, check, as_diff, respect_gitignore=None):
     """Lay models out in the one canonical way (docs/fmt.md).
 
     PATHS are .prep files or folders (every *.prep below, hidden folders
-    skipped); none means the current folder; '-' reads standard input and
+    and what git ignores skipped); none means the current folder; '-' reads standard input and
     writes the result to standard output. Files are rewritten in place
     (atomically) only when their layout changes. The meaning never changes:
     the same deliverables, relations, attributes, groups and comments.
@@ -36,9 +39,15 @@ def fmt(paths, check, as_diff):
     from ..language.fmt import format_text
     from ..language.source import decode_source, read_source
     from ..linter.run import find_models
+    from ..linter.settings import LintConfigError
+    from .common import config_error
 
     targets = list(paths) or ["."]
-    files = [p for p in find_models([p for p in targets if p != "-"])]
+    try:
+        files = find_models([p for p in targets if p != "-"], respect_gitignore)
+    except LintConfigError as e:  # respect-gitignore in prep.toml is not a boolean (or not TOML)
+        report_error(config_error(e), "prep fmt")
+        sys.exit(EXIT_ERROR)
     if "-" in targets:
         files.insert(targets.index("-"), "-")
     if not files:

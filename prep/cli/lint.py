@@ -57,13 +57,16 @@ def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[i
               help="With --base: report only findings the file at that revision does not have "
                    "(adopting prep on an existing model; a workspace's root: the whole model at that revision).")
 @click.option("--base", "base_rev", metavar="REV", help="The git revision --new-only compares with (e.g. origin/main).")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="In a folder, skip the files git ignores (.gitignore; default: respect-gitignore of the "
+                   "configuration, on). Files named are always checked.")
 @click.pass_context
 def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots,
-         no_cache, new_only=False, base_rev=None, coverage=False):
+         no_cache, new_only=False, base_rev=None, coverage=False, respect_gitignore=None):
     """Check models: missing inputs, personal knowhow, coordination.
 
     PATHS are .prep files or folders (every *.prep below, hidden folders
-    skipped); none means the current folder. A file with `include` lines
+    and what git ignores skipped); none means the current folder. A file with `include` lines
     is checked with every file it reaches, as one model; a file that
     another one includes is checked as part of it, not on its own
     (docs/workspaces.md); a file named here that a root of its workspace
@@ -83,7 +86,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     top, paths = _split_hotspots_arg(hotspots, paths)
     output_format = output_format.lower()
     try:
-        overrides = Overrides(fail_on=fail_on.lower() if fail_on else None)
+        overrides = Overrides(fail_on=fail_on.lower() if fail_on else None, respect_gitignore=respect_gitignore)
         if select:
             overrides.select = [s for v in select for s in as_list(v, "--select")]
         overrides.ignore = [s for v in ignore for s in as_list(v, "--ignore")]

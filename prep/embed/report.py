@@ -40,11 +40,28 @@ from html import escape
 from ..language.diagnostics import Diagnostic, PrepError
 from ..linter.findings import (findings_table_html, findings_table_markdown, html_inline, markdown_cell,
                                printed_inline, sort_findings)
+from ..linter.formats import subject_of
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.views import file_label
 
 SEVERITY_POINTS = {"error": 3, "warning": 2, "info": 1}
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
+
+
+def finding_subject(model: Model, d: Diagnostic) -> tuple[str, str | None]:
+    """What finding `d` is about, as every report's findings table shows it
+    (the column "subject"): the label of the deliverable, or of the stage for
+    a finding about a stage (T404), and its name where the label does not
+    start with it (as the catalogue shows a deliverable), else None."""
+    name = subject_of(d)
+    if name is None:
+        return "", None
+    thing = model.deliverables.get(name) if name == d.subject else None
+    thing = thing or model.stages.get(name) or model.deliverables.get(name)
+    if thing is None:
+        return name, None
+    label = thing.display
+    return label, (name if label.split("\n")[0] != name else None)
 
 
 @dataclass(frozen=True)
@@ -367,7 +384,7 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural:
             out.append(f"<tr><th>{head}</th><td>{cell}</td></tr>")
         out.append("</tbody></table>")
         # a class of its own: "prep-findings" is the model's whole table
-        table = findings_table_html(part.findings, with_path=_has_files(model))
+        table = findings_table_html(part.findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d))
         out.append(table.replace('class="prep-findings"', 'class="prep-stage-findings"', 1)
                    if part.findings else
                    '<p class="prep-no-findings">No findings in this stage.</p>')
@@ -449,7 +466,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | li
         out += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in measure_rows(model)]
         out.append("</tbody></table>")
     out.append('<h2 id="findings">Findings</h2>')
-    out.append(findings_table_html(findings, with_path=_has_files(model)) if findings is not None
+    out.append(findings_table_html(findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d)) if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
     out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{html_inline(why)}</p>']
     if spots:
@@ -519,7 +536,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
                 out += [_md_cell(part.note), ""]
             out += [f"- deliverables: {_md_cell(', '.join(_names(model, part.members)) or 'none')}",
                     f"- exit criteria: {_md_cell(', '.join(_names(model, part.exits)) or 'none')}", ""]
-            out.append(findings_table_markdown(part.findings, with_path=_has_files(model)) if part.findings
+            out.append(findings_table_markdown(part.findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d)) if part.findings
                        else "No findings in this stage.\n")
             for name, caption in pictures.get(part.name, []):
                 out += [f"![{_md_alt(part.label)}]({name})", ""] + ([_md_cell(caption), ""] if caption else [])
@@ -536,7 +553,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
         out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in measure_rows(model)]
         out.append("")
     out += ["## Findings", ""]
-    out.append(findings_table_markdown(findings, with_path=_has_files(model)) if findings is not None
+    out.append(findings_table_markdown(findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d)) if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
     head, spots, why = hotspot_table(model, findings)
     out += ["## Hotspots", "", why, ""]
@@ -807,13 +824,14 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
         # a workspace's finding is in one of its files: "9:15" alone did not say which
         files = _has_files(model)
         for d in sort_findings(findings):
-            subject = model.deliverables[d.subject].display if d.subject in model.deliverables else d.subject or ""
+            label, name = finding_subject(model, d)
+            subject = label + (f"\n({name})" if name else "")
             where = f"{d.span.line}:{d.span.column}"
             if files:
                 where = f"{d.span.path.replace(chr(92), '/')}:{where}"
             rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), where, subject,
                          printed_inline(d.message + (f"\nhint: {d.hint}" if d.hint else ""))))
-        tables.append(Table("Findings", None, ("severity", "code", "where", "deliverable", "message"),
+        tables.append(Table("Findings", None, ("severity", "code", "where", "subject", "message"),
                             (8, 13, 17, 15, 47) if files else (8, 15, 6, 17, 54), tuple(rows), "No findings."))
     head, spots, why = hotspot_table(model, findings)
     tables.append(Table("Hotspots", printed_inline(why), tuple(head), tuple(2 if h == "why" else 1 for h in head)

@@ -67,15 +67,23 @@ def has_include_line(path: str) -> bool:
         return False
 
 
-def roots_in(folder: str) -> list[str]:
+def roots_in(folder: str, respect_gitignore: bool = True) -> list[str]:
     """The model files right in `folder` (names, sorted) that have include
     lines: what to give a command that takes one model instead of the
-    folder (`prep lint DIR` finds the roots below it in full)."""
+    folder (`prep lint DIR` finds the roots below it in full). Those git
+    ignores are left out, as `prep lint DIR` leaves them out (unless
+    `respect_gitignore` is False)."""
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".prep"))
     except OSError:
         return []
-    return [n for n in names if has_include_line(os.path.join(folder, n))]
+    roots = [n for n in names if has_include_line(os.path.join(folder, n))]
+    if roots and respect_gitignore:
+        from .gitignore import ignored_below
+
+        ignored = ignored_below(folder)
+        roots = [n for n in roots if not ignored.file(n)]
+    return roots
 
 
 def _folder_hint(name: str) -> str:

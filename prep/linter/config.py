@@ -7,6 +7,10 @@ The first folder that has one decides; there is no merging across folders.
 Keys: select, ignore, severity, fail-on, per-file-ignores, and per-rule
 option tables keyed by rule name or code (`knowhow-bottleneck.min-consumers
 = 4`). Unknown keys, codes and options are errors that name them.
+
+One setting is not a table's: `respect-gitignore = true` (the default), at
+the top of prep.toml or in [tool.prep]: the folders the commands walk leave
+out what git ignores (`respects_gitignore`, `prep.language.gitignore`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ FAIL_ON = ("info", "warning", "error", "never")
 KEYS = ("select", "ignore", "severity", "fail-on", "per-file-ignores")
 PREP_TOML_SECTIONS = ("lint", "render")
 TOOL_PREP_SECTIONS = ("lint", "render")
+# the settings of the whole file, beside its sections
+TOP_KEYS = ("respect-gitignore",)
 
 
 @dataclass(frozen=True)
@@ -162,15 +168,51 @@ def _settings_from_data(path: str, data: dict) -> LintSettings | None:
         if not isinstance(prep, Mapping):
             raise LintConfigError(f"{shown(path)}: [tool.prep] must be a table")
         for key in prep:
-            if key not in TOOL_PREP_SECTIONS:
+            if key not in TOOL_PREP_SECTIONS + TOP_KEYS:
                 raise LintConfigError(f"{shown(path)}: unknown section [tool.prep.{key}]"
-                                      f"{did_you_mean(key, TOOL_PREP_SECTIONS)}")
+                                      f"{did_you_mean(key, TOOL_PREP_SECTIONS + TOP_KEYS)}")
+        _check_top_keys(prep, f"{shown(path)}: [tool.prep]")
         return settings_from_table(prep.get("lint", {}), path, root, f"{shown(path)}: [tool.prep.lint]")
     for key in data:
-        if key not in PREP_TOML_SECTIONS:
-            raise LintConfigError(f"{shown(path)}: unknown key '{key}'{did_you_mean(key, PREP_TOML_SECTIONS)}; "
+        if key not in PREP_TOML_SECTIONS + TOP_KEYS:
+            raise LintConfigError(f"{shown(path)}: unknown key '{key}'"
+                                  f"{did_you_mean(key, PREP_TOML_SECTIONS + TOP_KEYS)}; "
                                   "lint settings go in a [lint] table, render settings in [render]")
+    _check_top_keys(data, shown(path))
     return settings_from_table(data.get("lint", {}), path, root, f"{shown(path)}: [lint]")
+
+
+def _check_top_keys(table: Mapping, where: str) -> None:
+    value = table.get("respect-gitignore", True)
+    if not isinstance(value, bool):
+        raise LintConfigError(f"{where}: respect-gitignore must be true or false, not {value!r}")
+
+
+def respects_gitignore(folder: str) -> bool:
+    """`respect-gitignore` of the configuration that applies to `folder`
+    (the nearest prep.toml, or pyproject.toml with [tool.prep], at or above
+    it, as for a file in it); true without one. Only that setting is read:
+    `prep fmt` does not fail on a bad [lint] table. A value that is not a
+    boolean, or a file that is not TOML, raises LintConfigError."""
+    d = os.path.abspath(folder)
+    while True:
+        for name in ("prep.toml", "pyproject.toml"):
+            p = os.path.join(d, name)
+            if not os.path.isfile(p):
+                continue
+            data = _read_toml(p)
+            if name == "prep.toml":
+                _check_top_keys(data, shown(p))
+                return data.get("respect-gitignore", True)
+            tool = data.get("tool")
+            prep = tool.get("prep") if isinstance(tool, Mapping) else None
+            if isinstance(prep, Mapping):
+                _check_top_keys(prep, f"{shown(p)}: [tool.prep]")
+                return prep.get("respect-gitignore", True)
+        parent = os.path.dirname(d)
+        if parent == d:
+            return True
+        d = parent
 
 
 class ConfigFinder:

@@ -6,9 +6,18 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
+from .formats import subject_of
+
+# what a finding is about, as a table shows it: (its label, its name when the
+# label does not start with it, else None); by default the subject as named
+Subject = Callable[[Diagnostic], tuple[str, str | None]]
+
+
+def _named(d: Diagnostic) -> tuple[str, str | None]:
+    return subject_of(d) or "", None
 
 # the health colours of the diagram (renderer/dot.py HEALTH_FILL), by severity
 SEVERITY_FILL = {"info": "#dcef9a", "warning": "#fff08a", "error": "#f4a6a0"}
@@ -64,12 +73,14 @@ def markdown_cell(text: str) -> str:
     return "".join(out)
 
 
-def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = False) -> str:
-    """An HTML <table> of findings (no scripts, no external resources)."""
+def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = False,
+                        subject: Subject = _named) -> str:
+    """An HTML <table> of findings (no scripts, no external resources). Its
+    "subject" column: the label, the name under it in small print."""
     rows = sort_findings(findings)
     if not rows:
         return '<p class="prep-no-findings">No findings.</p>'
-    head = ["severity", "code", "where", "deliverable", "message"]
+    head = ["severity", "code", "where", "subject", "message"]
     out = ['<table class="prep-findings">', "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>",
            "<tbody>"]
     for d in rows:
@@ -78,18 +89,23 @@ def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = Fal
             where = f"{d.span.path}:{where}"
         fill = SEVERITY_FILL.get(d.severity, "#ffffff")
         code = escape(d.code) + (f" <small>{escape(d.name)}</small>" if d.name else "")
+        label, name = subject(d)
+        about = escape(label) + (f"<br><small>{escape(name)}</small>" if name else "")
         message = html_inline(d.message)
         if d.hint:
             message += f'<br><small>hint: {html_inline(d.hint)}</small>'
         out.append(
             f'<tr class="prep-{escape(d.severity)}">'
             f'<td style="background:{fill}">{escape(d.severity)}</td><td>{code}</td>'
-            f"<td>{escape(where)}</td><td>{escape(d.subject or '')}</td><td>{message}</td></tr>")
+            f"<td>{escape(where)}</td><td>{about}</td><td>{message}</td></tr>")
     out += ["</tbody>", "</table>"]
     return "\n".join(out)
 
 
-def findings_table_markdown(findings: Iterable[Diagnostic], *, with_path: bool = False) -> str:
+def findings_table_markdown(findings: Iterable[Diagnostic], *, with_path: bool = False,
+                            subject: Subject = _named) -> str:
+    """A Markdown table of findings; its "subject" column as the HTML's, the
+    name in parentheses on a line of its own."""
     rows = sort_findings(findings)
     if not rows:
         return "No findings.\n"
@@ -97,14 +113,15 @@ def findings_table_markdown(findings: Iterable[Diagnostic], *, with_path: bool =
     def cell(text: str) -> str:
         return markdown_cell(" ".join(text.split()))
 
-    out = ["| severity | code | where | deliverable | message |", "|---|---|---|---|---|"]
+    out = ["| severity | code | where | subject | message |", "|---|---|---|---|---|"]
     for d in rows:
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         where = f"{d.span.line}:{d.span.column}"
         if with_path:
             where = f"{d.span.path}:{where}"
-        out.append(f"| {cell(d.severity)} | {cell(d.code)} | {cell(where)} | "
-                   f"{cell(d.subject or '')} | {cell(message)} |")
+        label, name = subject(d)
+        about = cell(label) + (f"<br>{cell(f'({name})')}" if name else "")
+        out.append(f"| {cell(d.severity)} | {cell(d.code)} | {cell(where)} | {about} | {cell(message)} |")
     return "\n".join(out) + "\n"
 
 

@@ -22,9 +22,11 @@ from ..language.diff import ModelDiff, diff_models
 from ..language.packed import PackedDiagnostics
 from . import lint_model
 from . import review_sides as sides
+from .formats import subject_of
 from .hotspots import Hotspot
 from .review_pipes import _NOT_RECORDED, _RECORDED, _detached, _read_flag, _receive, _scratch_file
 from .review_record import wanted
+from .rules import RULES
 
 FORMATS = ("text", "json", "markdown", "github")
 SCHEMA_VERSION = 1
@@ -55,9 +57,20 @@ class Review:
         return worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[level]
 
 
+# the rules whose findings are about a stage as a whole (T401, T404): matched
+# by the stage, the subject every output names (`formats.subject_of`)
+_ABOUT_STAGE = frozenset(code for code, rule in RULES.items() if rule.about_stage)
+
+
 def _key(d: Diagnostic, rename: dict[str, str]) -> tuple:
-    subject = rename.get(d.subject, d.subject)
-    return (d.code, subject, d.message if d.subject is None else "")
+    return _match_key(d.code, d.subject, d.stage, d.message, rename)
+
+
+def _match_key(code: str, subject: str | None, stage: str | None, message: str, rename: dict[str, str]) -> tuple:
+    if code in _ABOUT_STAGE and stage is not None:
+        return (code, ("stage", stage), "")
+    subject = rename.get(subject, subject)
+    return (code, subject, message if subject is None else "")
 
 
 def start_old_side(old, *, top: int = 10, records=None, identify_old=None, early=None, **lint_options):
@@ -320,11 +333,9 @@ def _keys(findings, rename: dict[str, str]) -> list[tuple]:
     """The match key of each finding (as `_key`), in order."""
     if not isinstance(findings, PackedDiagnostics):
         return [_key(d, rename) for d in findings]
-    subjects = findings.column("subject")
-    if rename:
-        subjects = [rename.get(s, s) for s in subjects]
-    return [(code, subject, message if subject is None else "")
-            for code, subject, message in zip(findings.column("code"), subjects, findings.column("message"))]
+    return [_match_key(code, subject, stage, message, rename)
+            for code, subject, stage, message in zip(findings.column("code"), findings.column("subject"),
+                                                     findings.column("stage"), findings.column("message"))]
 
 
 def _beyond(keys: list[tuple], count: Counter, other: Counter) -> list[int]:
@@ -454,7 +465,8 @@ def place(d: Diagnostic, revision: str | None, *, column: bool = True) -> str:
 
 
 def _finding_text(d: Diagnostic) -> str:
-    return f"{d.code} {d.severity}: {d.message}" + (f" [{d.subject}]" if d.subject else "")
+    subject = subject_of(d)
+    return f"{d.code} {d.severity}: {d.message}" + (f" [{subject}]" if subject else "")
 
 
 def format_text(r: Review, colour: bool = False) -> str:
@@ -608,6 +620,11 @@ def _notes(d: Diagnostic) -> str:
     return "".join(f"; note: {x.span.path}:{x.span.line}: {x.message}" for x in d.related)
 
 
+def _with_subject(d: Diagnostic) -> str:
+    subject = subject_of(d)
+    return d.message + (f" ({subject})" if subject else "")
+
+
 def format_markdown(r: Review) -> str:
     c = r.changes
     worst = r.worst_introduced()
@@ -621,10 +638,10 @@ def format_markdown(r: Review) -> str:
     # a resolved one where it was, at the old side's revision
     lines += _section("Findings introduced", ["rule", "severity", "place", "finding"],
                       [[d.code, d.severity, f"{d.span.path}:{d.span.line}",
-                        d.message + (f" ({d.subject})" if d.subject else "") + _notes(d)] for d in r.introduced])
+                        _with_subject(d) + _notes(d)] for d in r.introduced])
     lines += _section("Findings resolved", ["rule", "severity", "was at", "finding"],
                       [[d.code, d.severity, place(d, r.old_revision, column=False),
-                        d.message + (f" ({d.subject})" if d.subject else "")] for d in r.resolved])
+                        _with_subject(d)] for d in r.resolved])
     lines += _section("Fragility ranking", ["deliverable", "before", "after"],
                       [[n, b, a] for n, b, a in _hotspot_moves(r)])
     return "\n".join(lines) + "\n"

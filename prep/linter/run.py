@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
 from ..language.source import has_include_line
 from . import lint_model
-from .config import ConfigFinder, LintSettings
+from .config import ConfigFinder, LintSettings, respects_gitignore
 from .rules import FATAL_CODES
 from .settings import rule_for
 
@@ -36,6 +36,8 @@ class Overrides:
     options: dict[str, dict[str, int]] = field(default_factory=dict)   # by rule name or code
     severity: dict[str, str] = field(default_factory=dict)
     fail_on: str | None = None
+    # skip what git ignores below a folder given (None: the configuration's respect-gitignore)
+    respect_gitignore: bool | None = None
 
 
 @dataclass
@@ -66,27 +68,39 @@ class FileReport:
         return any(d.code in FATAL_CODES for d in self.findings)
 
 
-def find_models(paths: list[str]) -> list[str]:
+def find_models(paths: list[str], respect_gitignore: bool | None = None) -> list[str]:
     """Files as given; folders expanded to every *.prep below them (sorted,
     hidden folders skipped, and symbolic links whose file lies outside the
     folder skipped too: `prep lint .` in CI must not read a file a pull
-    request links to from elsewhere). A path that does not exist is kept,
-    so loading it reports E000."""
+    request links to from elsewhere). In a git work tree, what git ignores
+    below a folder is skipped too (`prep.language.gitignore`), unless
+    `respect_gitignore` is False (None: `respect-gitignore` of the folder's
+    configuration, true by default; LintConfigError when it is not a
+    boolean). A file given by name is kept whatever git says of it, and so
+    is a path that does not exist, so loading it reports E000."""
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
-            top = os.path.realpath(p)
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for f in sorted(filenames):
-                    if f.endswith(".prep"):
-                        path = os.path.join(dirpath, f)
-                        if os.path.islink(path) and not _inside(os.path.realpath(path), top):
-                            continue
-                        out.append(os.path.normpath(path))
+            out.extend(_models_below(p, respect_gitignore))
         else:
             out.append(p)
     return list(dict.fromkeys(out))
+
+
+def _models_below(folder: str, respect_gitignore: bool | None) -> list[str]:
+    from ..language.gitignore import walk_models
+
+    if respect_gitignore is None:
+        respect_gitignore = respects_gitignore(folder)
+    top = os.path.realpath(folder)
+    out: list[str] = []
+    for dirpath, names in walk_models(folder, respect_gitignore):
+        for f in names:
+            path = os.path.join(dirpath, f)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), top):
+                continue
+            out.append(os.path.normpath(path))
+    return out
 
 
 def _by_code(mapping: dict) -> dict:
@@ -235,7 +249,7 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
     (`roots_of_parts`)."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
-    models = find_models(paths)
+    models = find_models(paths, overrides.respect_gitignore)
     if len(models) > 1:
         models = plan_roots(models)
     given = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
@@ -269,7 +283,8 @@ def workspace_models(folder: str) -> list[str]:
     except (OSError, subprocess.SubprocessError):
         proc = None
     if proc is None or proc.returncode != 0:
-        return find_models([folder])
+        # not a repository (or no git): nothing is ignored, and the configuration is not read here
+        return find_models([folder], respect_gitignore=False)
     top = os.path.realpath(folder)
     out = []
     for rel in sorted(set(proc.stdout.decode("utf-8", "surrogateescape").split("\0"))):

@@ -73,22 +73,34 @@ class EditorFiles(DiskFiles):
 def model_files(folder: str) -> list[str]:
     """The *.prep below `folder` as `prep lint DIR` finds them (sorted,
     hidden folders skipped, links that lead out skipped), but bounded: the
-    first MAX_SCANNED files, in at most MAX_SCANNED_DIRS folders."""
+    first MAX_SCANNED files, in at most MAX_SCANNED_DIRS folders. What git
+    ignores is left out as `prep lint DIR` leaves it out (respect-gitignore;
+    a configuration the server cannot read counts as its default, on)."""
+    from ..language.gitignore import walk_models
+
     top = os.path.realpath(folder)
     out: list[str] = []
-    for walked, (dirpath, dirnames, filenames) in enumerate(os.walk(folder)):
+    for walked, (dirpath, names) in enumerate(walk_models(folder, _respects_gitignore(folder))):
         if walked >= MAX_SCANNED_DIRS:
             break
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(filenames):
-            if f.endswith(".prep"):
-                path = os.path.join(dirpath, f)
-                if os.path.islink(path) and not os.path.realpath(path).startswith(top.rstrip(os.sep) + os.sep):
-                    continue
-                out.append(os.path.normpath(path))
-                if len(out) >= MAX_SCANNED:
-                    return out
+        for f in names:
+            path = os.path.join(dirpath, f)
+            if os.path.islink(path) and not os.path.realpath(path).startswith(top.rstrip(os.sep) + os.sep):
+                continue
+            out.append(os.path.normpath(path))
+            if len(out) >= MAX_SCANNED:
+                return out
     return out
+
+
+def _respects_gitignore(folder: str) -> bool:
+    from ..linter.config import respects_gitignore
+    from ..linter.settings import LintConfigError
+
+    try:
+        return respects_gitignore(folder)
+    except LintConfigError:
+        return True  # the server says what is wrong with the file where it lints
 
 
 @dataclass

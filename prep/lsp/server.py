@@ -645,13 +645,13 @@ def _workspace_files(ls: PrepServer):
     roots = [uri_to_path(f.uri) for f in ls.workspace.folders.values()] if ls.workspace.folders else []
     if not roots and ls.workspace.root_path:
         roots = [ls.workspace.root_path]
-    from ..linter.run import find_models
+    from .project import model_files
 
     count = 0
     for root in roots:
         if not os.path.isdir(root):
             continue
-        for path in find_models([root]):
+        for path in model_files(root):  # what git ignores left out, as prep lint DIR
             count += 1
             if count > 500:  # a workspace symbol search stays quick
                 return
