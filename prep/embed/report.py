@@ -64,6 +64,11 @@ def finding_subject(model: Model, d: Diagnostic) -> tuple[str, str | None]:
     return label, (name if label.split("\n")[0] != name else None)
 
 
+def _subject_of(model: Model):
+    """finding_subject of `model`'s findings, for the findings tables."""
+    return lambda d: finding_subject(model, d)
+
+
 @dataclass(frozen=True)
 class Hotspot:
     name: str
@@ -384,7 +389,7 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural:
             out.append(f"<tr><th>{head}</th><td>{cell}</td></tr>")
         out.append("</tbody></table>")
         # a class of its own: "prep-findings" is the model's whole table
-        table = findings_table_html(part.findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d))
+        table = findings_table_html(part.findings, with_path=_has_files(model), subject=_subject_of(model))
         out.append(table.replace('class="prep-findings"', 'class="prep-stage-findings"', 1)
                    if part.findings else
                    '<p class="prep-no-findings">No findings in this stage.</p>')
@@ -466,7 +471,8 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | li
         out += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in measure_rows(model)]
         out.append("</tbody></table>")
     out.append('<h2 id="findings">Findings</h2>')
-    out.append(findings_table_html(findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d)) if findings is not None
+    out.append(findings_table_html(findings, with_path=_has_files(model), subject=_subject_of(model))
+               if findings is not None
                else "<p>Lint is not available in this installation; no findings were computed.</p>")
     out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{html_inline(why)}</p>']
     if spots:
@@ -536,7 +542,8 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
                 out += [_md_cell(part.note), ""]
             out += [f"- deliverables: {_md_cell(', '.join(_names(model, part.members)) or 'none')}",
                     f"- exit criteria: {_md_cell(', '.join(_names(model, part.exits)) or 'none')}", ""]
-            out.append(findings_table_markdown(part.findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d)) if part.findings
+            out.append(findings_table_markdown(part.findings, with_path=_has_files(model),
+                                               subject=_subject_of(model)) if part.findings
                        else "No findings in this stage.\n")
             for name, caption in pictures.get(part.name, []):
                 out += [f"![{_md_alt(part.label)}]({name})", ""] + ([_md_cell(caption), ""] if caption else [])
@@ -553,7 +560,8 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
         out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in measure_rows(model)]
         out.append("")
     out += ["## Findings", ""]
-    out.append(findings_table_markdown(findings, with_path=_has_files(model), subject=lambda d: finding_subject(model, d)) if findings is not None
+    out.append(findings_table_markdown(findings, with_path=_has_files(model), subject=_subject_of(model))
+               if findings is not None
                else "Lint is not available in this installation; no findings were computed.\n")
     head, spots, why = hotspot_table(model, findings)
     out += ["## Hotspots", "", why, ""]
