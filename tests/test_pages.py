@@ -587,13 +587,15 @@ def test_a_relation_between_two_pieces_of_one_page_is_an_arrow(tmp_path):
     assert not any(t.startswith("→ 保守提案書-31") or t.startswith("企画請求書-26 ") for t in markers), markers
 
 
-@pytest.mark.parametrize("path, view, page, pairs", [
-    # two relations that cross on their way down to the third stage (their routes blocked each other)
-    ("cs-onboarding", "roadmap", "A4", [("成功計画の合意", "ヘルススコア"), ("成功計画", "主要機能の定着")]),
+@pytest.mark.parametrize("path, view, page, number, pairs", [
+    # two relations from one row down to the next, each past the other's pieces (cs-onboarding on A4,
+    # whose two such routes crossed, is no longer cut there: its stage 2 now ends with its exit criterion's
+    # marker, after it, and the second row starts with that exit criterion)
+    ("cs-lifecycle", "roadmap", "16:9", 3, [("定着確認", "拡大機会"), ("予算", "見積書")]),
     # two relations into one box (the second could not run where the first did, before its target)
-    ("renewal-roadmap", "roadmap", "16:9", [("価値レポート", "更新契約"), ("更新条件", "更新契約")]),
+    ("renewal-roadmap", "roadmap", "16:9", None, [("価値レポート", "更新契約"), ("更新条件", "更新契約")]),
 ])
-def test_relations_between_pieces_of_one_page_may_cross_and_merge(tmp_path, path, view, page, pairs):
+def test_relations_between_pieces_of_one_page_may_cross_and_merge(tmp_path, path, view, page, number, pairs):
     """Between two pieces of one page only the first relation into a box
     was routed: the next could not run on its way in, nor cross any route
     already drawn, so each kept its two "+1"-style markers. Routes into one
@@ -606,10 +608,15 @@ def test_relations_between_pieces_of_one_page_may_cross_and_merge(tmp_path, path
     out = tmp_path / "x.layout.json"
     got = run("render", str(ROOT / f"examples/{path}.prep"), "--view", view, "--page", page, "-o", str(out))
     assert got.returncode == 0, got.stderr
-    data = json.loads(out.read_text(encoding="utf-8"))
+    data = json.loads((out if number is None else tmp_path / f"x-{number}.layout.json").read_text(encoding="utf-8"))
     edges = {(e["source"], e["target"]) for e in data["edges"]}
     assert set(pairs) <= edges, sorted(edges)
-    assert not [n for n in data["nodes"] if is_marker(n)], "a relation on the page was drawn as markers"
+    if number is None:
+        assert not [n for n in data["nodes"] if is_marker(n)], "a relation on the page was drawn as markers"
+    else:   # (this page's markers are of relations to other pages: none names a box of it)
+        shown = {t["text"] for t in data["texts"] if t["kind"] == "label"}
+        assert not [t for t in data["texts"] if t["kind"] == "label" and is_marker(t["owner"])
+                    and re.search(r"p\. " + str(number) + r"\b", t["text"])], shown
     lay = layout_from_dict(data)
     assert [p for p in problems(lay) if p.kind.startswith("route")] == []
     for source, target in pairs:   # leaves its source's side, enters its target's side
@@ -1284,3 +1291,24 @@ def test_the_one_picture_diff_over_pages_has_no_collisions(page_name):
         assert problems(sheet.layout, sheet.model) == []
         assert sheet.font_size >= page.min_text
         assert sheet.layout.width == page.width and sheet.layout.height == page.height
+
+
+@pytest.mark.parametrize("path, page", [("examples/cs-lifecycle.prep", "16:9"), ("examples/cs-lifecycle.prep", "A4"),
+                                        ("examples/cs-onboarding.prep", "16:9")])
+def test_a_roadmap_pieces_markers_out_stand_after_its_exit_criteria(path, page):
+    """A piece's marker of a relation out of it stood before an exit
+    criterion that feeds it (the exit criteria take their column's last
+    rank), its arrow turning back ("→ 拡大機会" left of 定着確認 on
+    cs-lifecycle's third slide). Every marker out of a box stands after
+    the box along the flow."""
+    model = prep.load(ROOT / path)
+    sheets = fit_pages(model, parse_page(page), view="roadmap")
+    checked = 0
+    for sheet in sheets:
+        nodes = sheet.layout.nodes
+        for r in sheet.model.relations:
+            if is_marker(r.target) and r.source in nodes and not is_marker(r.source):
+                src, mk = nodes[r.source], nodes[r.target]
+                assert mk.left >= src.right, (sheet.number, r.source, sheet.model.deliverables[r.target].display)
+                checked += 1
+    assert checked

@@ -135,7 +135,7 @@ def _topology(spec: GraphSpec):
             tuple(spec.node_group.get(n) for n in nodes), tuple((g, p) for g, (p, _) in spec.groups.items()),
             None if spec.columns is None else tuple(c[0] for c in spec.columns),
             tuple(spec.node_column.get(n) for n in nodes) if spec.columns is not None else None,
-            spec.exits)
+            spec.exits, spec.last)
 
 
 __all__ = ["GraphSpec", "LayeredGraph", "TITLE_GAP", "lay_out", "orders_kept", "ring_kept", "ring_room"]

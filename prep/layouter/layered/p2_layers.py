@@ -85,7 +85,9 @@ def roadmap_layers(lg) -> None:
     names = lg.spec.nodes
     n_cols = len(lg.spec.columns)
     col = [lg.spec.node_column[name] for name in names]
-    exit_ = [name in lg.spec.exits for name in names]
+    # what follows the exit criteria (spec.last) is ranked with them: on the
+    # column's last rank, or after the exit criterion it comes from
+    exit_ = [name in lg.spec.exits or name in lg.spec.last for name in names]
     # the stage-internal relations that order ranks: not out of an exit
     # into a plain member (that one runs backwards), cycles broken in
     # declaration order as in `_acyclic_edges`

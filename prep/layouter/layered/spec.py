@@ -76,6 +76,10 @@ class GraphSpec:
     columns: list[tuple[str, str, tuple[float, float]]] | None = None
     node_column: dict[str, int] = field(default_factory=dict)
     exits: frozenset[str] = frozenset()
+    # ... and what goes after them, at the very end of its column: a piece's
+    # markers of relations out to another page (an exit criterion's marker
+    # stood before it, its arrow turning back)
+    last: frozenset[str] = frozenset()
     # room beside a box across the flow (before, after) that something
     # drawn with it takes: an exit criterion's "EXIT n" tag
     room: dict[str, tuple[float, float]] = field(default_factory=dict)
