@@ -340,14 +340,19 @@ def _table(doc, table, page) -> None:
             row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for r, cells in enumerate([table.columns, *table.rows]):
         row = grid.rows[r]
-        for cell, text, width in zip(row.cells, cells, widths):
+        # the header row, and a total row, bold and shaded; a cell with a
+        # fill of its own (a health colour, its name the cell's text) in it
+        set_off = r == 0 or (table.total and r == len(table.rows))
+        for c, (cell, text, width) in enumerate(zip(row.cells, cells, widths)):
             cell.width = width
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(_xml(text))
-            if r == 0:
-                run.bold = True
+            run.bold = set_off or None
+            fill = table.fill(r - 1, c)
+            if fill is not None or set_off:
                 shade = OxmlElement("w:shd")
-                for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", HEADER_SHADE)):
+                colour = fill.lstrip("#").upper() if fill is not None else HEADER_SHADE
+                for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", colour)):
                     shade.set(qn(key), value)
                 cell._tc.get_or_add_tcPr().append(shade)
 
