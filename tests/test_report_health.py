@@ -9,7 +9,6 @@ when PREP_REQUIRE_OFFICE=1 (CI, .ci/run)."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
