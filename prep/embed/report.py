@@ -361,6 +361,15 @@ def _health_html(status, customer, picture: bytes | None) -> list[str]:
     return out
 
 
+def _named_by_file(status):
+    """A status whose data is named by its file's name, as the report names
+    the model's file: `--status /home/me/clients/acme/values.csv` put the
+    consultant's folders into the client's report."""
+    from dataclasses import replace
+
+    return replace(status, source=os.path.basename(status.source) or status.source)
+
+
 def health_parts(model: Model, data: str, customer: str | None, *, theme="default", direction: str = "LR",
                  embed_fonts: bool = True):
     """(status, the customer shown or None, that customer's roadmap (or
@@ -369,7 +378,7 @@ def health_parts(model: Model, data: str, customer: str | None, *, theme="defaul
     from ..health import load_status, named_customer, status_view
     from ..renderer import render
 
-    status = load_status(model, data)
+    status = _named_by_file(load_status(model, data))
     chosen = None
     if customer is not None:
         chosen = named_customer(status, customer, data)
@@ -635,7 +644,7 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
                  else f"At the end of stage {number}: {label}")
         # the frame has no legend (it would change how the model is laid
         # out): the caption says what its marks mean
-        caption = ("Laid out for this page." if not geometry.paged else
+        caption = ("Laid out for this page." if not geometry.paged or count <= 1 else
                    f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
                    "makes something; a marker names a relation's other end and its page.") + FRAME_KEY
         yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
@@ -705,7 +714,7 @@ def page_health(model: Model, data: str, customer: str | None) -> tuple:
     from ..renderer.dot import STATUS_FILL
     from .report_pdf import Table
 
-    status = load_status(model, data)
+    status = _named_by_file(load_status(model, data))
     chosen = None
     if customer is not None:
         chosen = named_customer(status, customer, data)
@@ -840,13 +849,13 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     # an HTML page carries the font once for all its pictures; a Markdown
     # report's pictures are files of their own, each with its font
     own_fonts = fmt != "html"
+    health = None
+    if status_data is not None:   # first: bad data is reported before the pictures are drawn
+        health = health_parts(model, status_data, customer, theme=theme, direction=direction, embed_fonts=own_fonts)
     svg = render(model, "svg", direction=direction, legend=True, findings=drawn, theme=theme, layout=whole,
                  embed_fonts=own_fonts)
     pictures = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction,
                                 embed_fonts=own_fonts) if model.stages else {}
-    health = None
-    if status_data is not None:
-        health = health_parts(model, status_data, customer, theme=theme, direction=direction, embed_fonts=own_fonts)
     if fmt == "html":
         extra = [health[2]] if health is not None and health[2] is not None else []
         return report_html(model, sort_findings(findings) if findings is not None else None, svg,
