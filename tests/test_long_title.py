@@ -104,3 +104,30 @@ def test_word_report_with_a_long_title_through_libreoffice(long_model, tmp_path)
     assert_inside_the_pages(words)
     first = "".join(w[1] for w in words if w[0] == 1)
     assert squeezed(TITLE) in first   # the title page's Title, wrapped, whole
+
+
+def test_word_footer_keeps_a_long_title_on_one_line(long_model, tmp_path):
+    """The footer of every page repeats the title: at 130 characters it took
+    two lines, more at 300, each line taken from the page's body (whose
+    pictures are sized for a one-line footer). It is cut short with an
+    ellipsis, as in the PDF report; a title that fits is whole."""
+    from docx import Document
+    from fpdf import FPDF
+
+    from prep.embed.report_pdf import font_file
+
+    out = tmp_path / "r.docx"
+    assert run_prep("report", str(long_model), "-o", str(out)).returncode == 0
+    doc = Document(str(out))
+    section = doc.sections[0]
+    footer = section.footer.paragraphs[0].text
+    assert footer.startswith(TITLE[:20]) and "…" in footer and footer.endswith(" · 1")
+    pdf = FPDF(unit="pt")
+    pdf.add_font("N", "", font_file())
+    pdf.set_font("N", size=doc.styles["Normal"].font.size.pt)
+    inner = section.page_width.pt - section.left_margin.pt - section.right_margin.pt
+    assert pdf.get_string_width(footer.replace(" · 1", " · 9999")) <= inner
+    short = tmp_path / "s.docx"
+    assert run_prep("report", str(EXAMPLES / "cs-onboarding.prep"), "-o", str(short)).returncode == 0
+    assert Document(str(short)).sections[0].footer.paragraphs[0].text == \
+        "CS オンボーディング (Customer-success onboarding) · 1"

@@ -167,7 +167,7 @@ def report_docx(shots: list[Shot], tables: list, page, *, title: str, summary: l
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Pt(page.margin))
     section.header_distance = section.footer_distance = Pt(page.margin * 0.4)
-    _footer(section, title)
+    _footer(section, title, page)
     texts = [title, *summary]
 
     doc.add_paragraph(_xml(title), style="Title")
@@ -273,12 +273,24 @@ def _styles(doc, page) -> None:
     styles["Caption"].paragraph_format.space_after = Pt(3)
 
 
-def _footer(section, title: str) -> None:
-    """The title and the page number, right-aligned, at the foot of every page."""
+def _footer(section, title: str, page) -> None:
+    """The title and the page number, right-aligned, at the foot of every
+    page, on one line: a title too long for it is cut short with an
+    ellipsis, as in the PDF report (a long title took two lines or more,
+    from the body's room that the pictures are sized for)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
+    from .report_pdf import font_file
+
+    measure = _font_measure(font_file(), text_size(page))
+    room = page.inner_width - measure(" · 9999")
+    if measure(title) > room:
+        cut = len(title)
+        while cut > 1 and measure(title[:cut].rstrip() + "…") > room:
+            cut -= 1
+        title = title[:cut].rstrip() + "…"
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     paragraph.add_run(_xml(f"{title} · "))
@@ -390,6 +402,16 @@ def _row_lines(measure, cells, widths: list[float]) -> int:
 # PDF report's (CELL_PAD_X a side), and room for the header row's bold
 _CELL_MARGINS = 2 * 0.08 * 72
 _BOLD = 1.08
+
+
+def _font_measure(path: str, size: float):
+    """The width in points of a text in prep's font at `size`."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt")
+    pdf.add_font(FONT_FAMILY, "", path)
+    pdf.set_font(FONT_FAMILY, size=size)
+    return pdf.get_string_width
 
 
 def _text_width(size: float = TABLE_TEXT_SIZE):
