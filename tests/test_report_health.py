@@ -209,3 +209,39 @@ def test_bad_data_gives_the_located_errors_of_the_html_report(tmp_path, suffix, 
     missing = cli("report", MODEL, "--status", str(tmp_path / "none.csv"), "-o", str(tmp_path / f"r.{suffix}"))
     assert missing.exit_code == 2 and "none.csv:1:1: error: cannot read the data" in missing.output
     assert not (tmp_path / f"r.{suffix}").exists()
+
+
+def test_a_long_health_table_goes_on_over_pages_with_its_header_row(tmp_path):
+    """60 measures of one customer: the Health table runs over pages in the
+    PDF and (through LibreOffice) in the Word report, its header row on
+    each page, every row whole on one page, the colour cells filled."""
+    lines = ['title "many measures"', "deliverable 元データ [external]"]
+    for k in range(60):
+        lines += [f'deliverable 成果物{k:02d} "成果物{k:02d} deliverable {k}"', f"元データ, 手順{k % 3} -> 成果物{k:02d}",
+                  f'measure 指標{k:02d} "指標{k:02d} measure number {k}" [of: 成果物{k:02d}, target: ">= 60%", '
+                  'green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"]']
+    model = tmp_path / "m.prep"
+    model.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text("measure,value\n" + "".join(f"指標{k:02d},{20 + k}%\n" for k in range(60)), encoding="utf-8")
+    header = "measure value colour target"
+    rows = [f"指標{k:02d} measure number {k} {20 + k}% {'green' if 20 + k >= 60 else 'lime' if 20 + k >= 45 else 'yellow' if 20 + k >= 30 else 'red'} >= 60%"
+            for k in range(60)]
+    out = tmp_path / "r.pdf"
+    done = run_prep("report", str(model), "--status", str(data), "-o", str(out))
+    assert done.returncode == 0, done.stderr.decode()
+    soffice = _tool("soffice")
+    docx = tmp_path / "w.docx"
+    assert run_prep("report", str(model), "--status", str(data), "-o", str(docx)).returncode == 0
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
+                   check=True, capture_output=True, timeout=180)
+    for pdf in (out, tmp_path / "w.pdf"):
+        # (without spaces: Writer's text has one between 指標 and 00)
+        pages = [re.sub(r"\s+", "", p) for p in page_texts(pdf)]
+        health = [p for p in pages if re.search(r"指標\d\dmeasurenumber\d+\d+%", p)]
+        assert len(health) >= 2, pdf                               # over pages ...
+        assert all(f"stage{header.replace(' ', '')}" in p for p in health), pdf   # ... the header row on each
+        for row in rows:                                           # every row whole on one page
+            assert any(row.replace(" ", "") in p for p in health), (pdf, row)
+        assert_inside_the_pages(pdf_words(pdf))
