@@ -919,3 +919,20 @@ def test_the_findings_table_names_its_subject_alike_in_every_format():
     findings = pdf[pdf.index("Findings"):pdf.index("Hotspots")]
     assert "wheresubjectmessage" in findings and "提案(proposal)" in findings and "価格判断(pricing)" in findings
     assert "更新提案書" not in findings
+
+
+def test_a_stage_frame_laid_out_on_one_page_is_not_page_0_of_0(tmp_path):
+    """cs-onboarding on a 16:9 page: its frames are laid out over pages (cut
+    at its stages) that come to one page, and each frame was captioned
+    "Page 0 of the 0 pages the model is laid out on"."""
+    import subprocess
+
+    from conftest import EXAMPLES, run_prep
+
+    out = tmp_path / "r.pdf"
+    done = run_prep("report", str(EXAMPLES / "cs-onboarding.prep"), "--page", "16:9", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "Page 0 of" not in text and "of the 0 pages" not in text
+    assert text.count("At the end of Stage") == 3 and text.count("Laid out for this page. A double border") == 3

@@ -169,3 +169,25 @@ def test_a_large_model_is_drawn_whole_unless_pages_are_asked_for(cli, tmp_path):
     assert len(paged) > 1 and all(_size(svg)[0] <= 960 for svg in paged)
     assert "prep-natural" not in (tmp_path / "paged.html").read_text(encoding="utf-8").split("<style>")[1].split(
         "</style>")[1]
+
+
+def test_the_health_picture_is_laid_out_for_the_page_too(cli, tmp_path):
+    """The customer's roadmap coloured by its values (`--status`): laid out
+    for the page like the other pictures, in HTML and in Markdown."""
+    src, data = ROOT / "examples" / "cs-onboarding.prep", ROOT / "examples" / "cs-onboarding.values.csv"
+    out = tmp_path / "h.html"
+    result = cli("report", str(src), "--status", str(data), "--customer", "アクメ商事", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    health = _svgs(html[html.index('<h2 id="health">'):])
+    assert health and "prep&#45;health" in "".join(health)
+    for svg in health:
+        width, height = _size(svg)
+        assert width <= 960 and height <= 540 and min(_fonts(svg)) >= 9
+    md = tmp_path / "md" / "h.md"
+    md.parent.mkdir()
+    result = cli("report", str(src), "--status", str(data), "--customer", "アクメ商事", "-o", str(md))
+    assert result.exit_code == 0, result.output
+    names = re.findall(r"!\[health\]\(([^)]+)\)", md.read_text(encoding="utf-8"))
+    assert names and all((md.parent / n).exists() for n in names)
+    assert all(_size((md.parent / n).read_text(encoding="utf-8"))[0] <= 960 for n in names)

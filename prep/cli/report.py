@@ -24,10 +24,11 @@ from .common import EXIT_ERROR, _render_settings, note_if_part
                    "or WxH in mm/in ([render] page in prep.toml). An HTML or Markdown report's pictures are laid "
                    "out for it too (default 16:9, a screen's shape; 'none': at their natural size).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
-              help="The smallest text the report's pictures may have (default 7 pt on paper, 9 on a slide).")
+              help="The smallest text of the report's pictures, and of a PDF or Word report's tables (default 7 pt "
+                   "on paper, 9 on a slide).")
 @click.option("--status", "status_data", metavar="DATA", type=click.Path(dir_okay=False),
               help="Add a Health section: where customers stand from measured values (CSV or XLSX), and one "
-                   "customer's roadmap coloured by them (HTML and Markdown reports; docs/measures.md).")
+                   "customer's roadmap coloured by them (docs/measures.md).")
 @click.option("--customer", metavar="NAME", help="With --status: the customer whose roadmap is drawn.")
 def report(source, output, theme, direction, page_size, min_text, status_data=None, customer=None):
     """Write a one-file report of a model: diagram with findings, findings

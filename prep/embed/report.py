@@ -407,21 +407,32 @@ def _health_html(status, customer, picture: bytes | None) -> list[str]:
 
     out = ['<h2 id="health">Health</h2>', format_html(status, customer)]
     if picture is not None:
-        out += ['<p class="meta">Measured deliverables are filled with the worst colour of their measures '
-                "(grey: no value); their values are in the boxes.</p>",
-                f'<div class="diagram">{_inline_svg(picture, "health")}</div>']
+        out += [f'<p class="meta">{escape(HEALTH_KEY)}</p>',
+                *_pictures_html(picture if isinstance(picture, list) else [picture], "health",
+                                "diagram" if isinstance(picture, list) else "diagram prep-natural")]
     return out
 
 
-def health_parts(model: Model, data: str, customer: str | None, *, theme="default", direction: str = "LR",
-                 embed_fonts: bool = True):
+def _named_by_file(status):
+    """A status whose data is named by its file's name, as the report names
+    the model's file: `--status /home/me/clients/acme/values.csv` put the
+    consultant's folders into the client's report."""
+    from dataclasses import replace
+
+    return replace(status, source=os.path.basename(status.source) or status.source)
+
+
+def health_parts(model: Model, data: str, customer: str | None, *, theme="default", direction: str | None = "LR",
+                 embed_fonts: bool = True, page=None):
     """(status, the customer shown or None, that customer's roadmap (or
     diagram) coloured by its values, or None when the data has several
-    customers and none is named)."""
+    customers and none is named). With `page`, the picture is laid out for
+    it: a list of SVG pages, each cut to what it draws (`cropped`)."""
     from ..health import load_status, named_customer, status_view
     from ..renderer import render
+    from ..renderer.pages import render_pages
 
-    status = load_status(model, data)
+    status = _named_by_file(load_status(model, data))
     chosen = None
     if customer is not None:
         chosen = named_customer(status, customer, data)
@@ -430,8 +441,14 @@ def health_parts(model: Model, data: str, customer: str | None, *, theme="defaul
     picture = None
     if chosen is not None:
         drawn, health = status_view(status, chosen)
-        picture = render(drawn, "svg", direction=direction, legend=True, theme=theme, health=health,
-                         embed_fonts=embed_fonts, **({"view": "roadmap"} if model.stages else {}))
+        view = "roadmap" if model.stages else "diagram"
+        if page is not None:
+            laid = render_pages(drawn, "svg", page, direction=direction, legend=True, theme=theme, health=health,
+                                embed_fonts=embed_fonts, view=view)
+            picture = [cropped(svg, sheet.layout) for sheet, svg in zip(laid.sheets, laid.files)]
+        else:
+            picture = render(drawn, "svg", direction=direction or "LR", legend=True, theme=theme, health=health,
+                             embed_fonts=embed_fonts, view=view)
     return status, chosen, picture
 
 
@@ -550,10 +567,10 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
     if health is not None:
         from ..health.formats import format_markdown
 
-        status, customer, picture_name = health
+        status, customer, picture_names = health
         out += ["## Health", "", format_markdown(status, customer)]
-        if picture_name is not None:
-            out += [f"![health]({picture_name})", ""]
+        for name in ([picture_names] if isinstance(picture_names, str) else picture_names or []):
+            out += [f"![health]({name})", ""]
     if model.measures:
         head = [c for c, _ in measure_columns(model)]
         out += ["## Measures", "", MEASURES_WHY, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -604,10 +621,13 @@ def roadmap_pictures(model: Model, whole, drawn, *, theme="default", direction: 
     return pictures
 
 
-def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None) -> list:
+def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None,
+                 health: tuple | None = None) -> list:
     """The PDF report's pictures (report_pdf.Picture), as the HTML report
     shows them: the diagram, then for a model with stages the roadmap and
-    each stage's frame. The diagram and the roadmap are laid out for the
+    each stage's frame, then, with `health` ((model to draw, colours):
+    `page_health`), the customer's roadmap coloured by its values. The
+    diagram, the roadmap and the customer's picture are laid out for the
     page (`prep.renderer.pages`: wrapped and paginated, text never below the
     page's minimum) unless that takes more pages than drawing them as they
     are, cut into parts where they need to be; each stage's frame is laid
@@ -620,15 +640,20 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
 
     room = picture_room(page)
     pictures = []
-    for title, view, legend in (("Diagram", "diagram", True),) + ((("Roadmap", "roadmap", False),)
-                                                                   if model.stages else ()):
-        plain = picture_of(title, render(model, "svg", direction=direction or "LR", legend=legend, findings=drawn,
-                                         theme=theme, view=view, embed_fonts=False,
-                                         layout=whole if view == "diagram" and direction in (None, whole.direction)
-                                         else None))
+    for title, shown, view, legend, findings, colours, key in _page_views(model, drawn, health):
+        if shown is None:   # the stage frames, after the roadmap
+            for f, look, title, caption, sheet, _ in stage_frames(model, drawn, room, theme=theme,
+                                                                  direction=direction):
+                svg = draw_frame(f, "svg", theme=look, embed_fonts=False)
+                pictures.append(picture_of(title, svg, sheet=sheet, room=room, caption=caption))
+            continue
+        plain = picture_of(title, render(shown, "svg", direction=direction or "LR", legend=legend, findings=findings,
+                                         theme=theme, view=view, embed_fonts=False, health=colours,
+                                         layout=whole if shown is model and view == "diagram"
+                                         and direction in (None, whole.direction) else None), key=key)
         try:
-            fitted = render_pages(model, "svg", room, direction=direction, legend=legend, findings=drawn,
-                                  theme=theme, view=view, embed_fonts=False)
+            fitted = render_pages(shown, "svg", room, direction=direction, legend=legend, findings=findings,
+                                  theme=theme, view=view, embed_fonts=False, health=colours)
         except (RecursionError, ValueError, ArithmeticError):
             fitted = None  # the page-fitting layout is new: should it fail on a model, the picture as it is
         # laid out for the page unless that takes more pages than the picture
@@ -636,13 +661,10 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
         # above; a fitted page cuts between boxes, with markers, a part
         # through them, with an overlap)
         if fitted is not None and fitted.count <= pages_needed(plain, page):
-            pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room)
+            pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                          for sheet, svg in zip(fitted.sheets, fitted.files)]
         else:
             pictures.append(plain)
-    for f, look, title, caption, sheet, _ in stage_frames(model, drawn, room, theme=theme, direction=direction):
-        svg = draw_frame(f, "svg", theme=look, embed_fonts=False)
-        pictures.append(picture_of(title, svg, sheet=sheet, room=room, caption=caption))
     return pictures
 
 
@@ -710,6 +732,25 @@ def cropped(svg: bytes, lay) -> bytes:
     return _SVG_CANVAS.sub(canvas, svg.decode("utf-8"), count=1).encode("utf-8")
 
 
+HEALTH_KEY = ("Measured deliverables are filled with the worst colour of their measures (grey: no value); "
+              "their values and colours are in the boxes.")
+
+
+def _page_views(model: Model, drawn, health: tuple | None):
+    """The pictures of the PDF and Word reports, in order, each as (title,
+    model to draw, view, legend, findings, health colours, key): the
+    diagram, the roadmap, the stage frames (model None: `stage_frames`
+    draws them), then with `health` the customer's roadmap (or diagram)
+    coloured by its values."""
+    yield "Diagram", model, "diagram", True, drawn, None, None
+    if model.stages:
+        yield "Roadmap", model, "roadmap", False, drawn, None, None
+        yield None, None, None, None, None, None, None
+    if health is not None:
+        shown, colours = health
+        yield "Health", shown, "roadmap" if model.stages else "diagram", True, None, colours, HEALTH_KEY
+
+
 FRAME_KEY = " A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
 
 
@@ -747,7 +788,7 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
                  else f"At the end of stage {number}: {label}")
         # the frame has no legend (it would change how the model is laid
         # out): the caption says what its marks mean
-        caption = ("Laid out for this page." if not geometry.paged else
+        caption = ("Laid out for this page." if not geometry.paged or count <= 1 else
                    f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
                    "makes something; a marker names a relation's other end and its page.") + FRAME_KEY
         yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
@@ -755,13 +796,15 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
         seen.add(f.stage.name)
 
 
-def docx_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None) -> list:
+def docx_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None,
+                  health: tuple | None = None) -> list:
     """The Word report's pictures (report_docx.Shot, one per page), chosen
-    as the PDF report chooses them (`pdf_pictures`): the diagram and the
-    roadmap laid out for the page unless that takes more pages than drawing
-    them as they are, cut into parts (`report_pdf.plan_parts`, text never
-    below the page's minimum), and each stage's frame laid out for the page
-    (`stage_frames`). Each Shot holds DOT text, drawn later at print resolution."""
+    as the PDF report chooses them (`pdf_pictures`): the diagram, the
+    roadmap and the customer's picture (`health`) laid out for the page
+    unless that takes more pages than drawing them as they are, cut into
+    parts (`report_pdf.plan_parts`, text never below the page's minimum),
+    and each stage's frame laid out for the page (`stage_frames`). Each
+    Shot holds DOT text, drawn later at print resolution."""
     from ..layouter.graphviz import draw
     from ..renderer import render
     from ..renderer.pages import render_pages
@@ -771,15 +814,22 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
 
     room = picture_room(page)
     shots: list = []
-    for title, view, legend in (("Diagram", "diagram", True),) + ((("Roadmap", "roadmap", False),)
-                                                                   if model.stages else ()):
-        plain_dot = render(model, "dot", direction=direction or "LR", legend=legend, findings=drawn, theme=theme,
-                           view=view, layout=whole if view == "diagram" and direction in (None, whole.direction)
-                           else None).decode("utf-8")
-        plain = picture_of(title, draw(plain_dot, "svg", path=model.path))
+    for title, shown, view, legend, findings, colours, key in _page_views(model, drawn, health):
+        if shown is None:   # the stage frames, after the roadmap
+            for f, look, title, caption, sheet, first in stage_frames(model, drawn, room, theme=theme,
+                                                                      direction=direction):
+                dot = draw_frame(f, "dot", theme=look).decode("utf-8")
+                picture = picture_of(title, draw(dot, "svg", path=model.path), sheet=sheet, room=room)
+                shots += shots_of(picture, dot, page, heading=title if first else None, level=2, caption=caption,
+                                  path=model.path)
+            continue
+        plain_dot = render(shown, "dot", direction=direction or "LR", legend=legend, findings=findings, theme=theme,
+                           view=view, health=colours, layout=whole if shown is model and view == "diagram"
+                           and direction in (None, whole.direction) else None).decode("utf-8")
+        plain = picture_of(title, draw(plain_dot, "svg", path=model.path), key=key)
         try:
-            fitted = render_pages(model, "dot", room, direction=direction, legend=legend, findings=drawn,
-                                  theme=theme, view=view, embed_fonts=False)
+            fitted = render_pages(shown, "dot", room, direction=direction, legend=legend, findings=findings,
+                                  theme=theme, view=view, embed_fonts=False, health=colours)
         except (RecursionError, ValueError, ArithmeticError):
             fitted = None  # as pdf_pictures: the picture as it is
         if fitted is not None and fitted.count <= pages_needed(plain, page):
@@ -787,24 +837,52 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
             for sheet, dot in zip(fitted.sheets, fitted.files):
                 dot = dot.decode("utf-8")
                 picture = picture_of(title, draw(dot, "svg", path=model.path),
-                                     sheet=(sheet.number, sheet.count, sheet.split), room=room)
+                                     sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                 shots += shots_of(picture, dot, page, heading=title if sheet.number == 1 else None,
                                   first_page=first, path=model.path)
         else:
             shots += shots_of(plain, plain_dot, page, heading=title, path=model.path)
-    for f, look, title, caption, sheet, first in stage_frames(model, drawn, room, theme=theme, direction=direction):
-        dot = draw_frame(f, "dot", theme=look).decode("utf-8")
-        picture = picture_of(title, draw(dot, "svg", path=model.path), sheet=sheet, room=room)
-        shots += shots_of(picture, dot, page, heading=title if first else None, level=2, caption=caption,
-                          path=model.path)
     return shots
 
 
-def pdf_tables(model: Model, findings: list[Diagnostic] | None) -> list:
-    """The PDF report's tables (report_pdf.Table), after its pictures."""
+def page_health(model: Model, data: str, customer: str | None) -> tuple:
+    """The Health section of the PDF and Word reports, from the data file
+    at `data`: (its table (report_pdf.Table), and for one customer
+    (`customer`, or the data's only one) (the model to draw, its colours)
+    for its picture, else None). The table is `prep status`'s, as the HTML
+    report's: one customer's measures, each colour's cell filled with it
+    and naming it, or the counts per stage and colour with their total
+    row, each colour's column headed in it."""
+    from ..health import NO_DATA, load_status, named_customer, status_view
+    from ..health.formats import status_table
+    from ..renderer.dot import STATUS_FILL
     from .report_pdf import Table
 
-    tables = []
+    status = _named_by_file(load_status(model, data))
+    chosen = None
+    if customer is not None:
+        chosen = named_customer(status, customer, data)
+    elif len(status.customers) == 1:
+        chosen = status.customers[0]
+    got = status_table(status, chosen)
+
+    def fill(colour: str | None) -> str | None:
+        return None if colour is None else STATUS_FILL[None if colour == NO_DATA else colour]
+
+    widths = {"stage": 14, "measure": 34, "value": 10, "colour": 9, "target": 11, "as of": 11} if chosen else {}
+    table = Table("Health", got.intro, got.columns, tuple(widths.get(c, 28 if c == "stage" else 9)
+                                                          for c in got.columns),
+                  got.rows, "No values.", fills=tuple(tuple(fill(c) for c in row) for row in got.colours),
+                  header_fills=tuple(fill(c) for c in got.header_colours), total=got.total)
+    return table, (status_view(status, chosen) if chosen is not None else None)
+
+
+def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> list:
+    """The PDF report's tables (report_pdf.Table), after its pictures;
+    first the Health table, when given (`page_health`)."""
+    from .report_pdf import Table
+
+    tables = [health] if health is not None else []
     if model.stages:
         parts = roadmap_parts(model, findings)
         # a stage's note (its definition, a remark) as the HTML and Markdown
@@ -888,6 +966,9 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
 
     if fmt not in ("html", "md", "pdf", "docx"):
         raise ValueError(f"unknown report format {fmt!r}; choose html, md, pdf or docx")
+    # the data first: a bad value is reported before the work
+    health_table, shown = (page_health(model, status_data, customer) if fmt in ("pdf", "docx")
+                           and status_data is not None else (None, None))
     findings = lint_findings(model)
     if findings is not None and _has_files(model):
         findings = _files_as_named_by_the_root(model, findings)
@@ -896,26 +977,30 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     page_direction, direction = direction, direction or "LR"
     whole = layout(model, direction=direction, font=look.font, font_size=look.font_size, legend=True,
                    health=drawn is not None)
+    if fmt in ("pdf", "docx"):
+        tables = pdf_tables(model, sort_findings(findings) if findings is not None else None, health_table)
+        summary = [f"model: {_model_file(model)}"] + _summary(model, findings)
+        sheet = report_page(page)
     if fmt == "docx":
         from .report_docx import report_docx
 
-        sheet = report_page(page)
-        return report_docx(docx_pictures(model, whole, drawn, sheet, theme=theme, direction=page_direction),
-                           pdf_tables(model, sort_findings(findings) if findings is not None else None), sheet,
-                           title=_title(model), summary=[f"model: {_model_file(model)}"] + _summary(model, findings),
+        return report_docx(docx_pictures(model, whole, drawn, sheet, theme=theme, direction=page_direction,
+                                         health=shown), tables, sheet, title=_title(model), summary=summary,
                            path=model.path), None
     if fmt == "pdf":
         from .report_pdf import report_pdf
 
-        return report_pdf(pdf_pictures(model, whole, drawn, report_page(page), theme=theme,
-                                       direction=page_direction),
-                          pdf_tables(model, sort_findings(findings) if findings is not None else None),
-                          report_page(page), title=_title(model),
-                          summary=[f"model: {_model_file(model)}"] + _summary(model, findings)), None
+        return report_pdf(pdf_pictures(model, whole, drawn, sheet, theme=theme, direction=page_direction,
+                                       health=shown), tables, sheet, title=_title(model), summary=summary), None
     # an HTML page carries the font once for all its pictures; a Markdown
     # report's pictures are files of their own, each with its font
     own_fonts = fmt != "html"
     screen = screen_page(page) if page is not None or len(model.deliverables) <= SCREEN_PAGED_MOST else None
+    health = None
+    if status_data is not None:   # first: bad data is reported before the pictures are drawn
+        health = health_parts(model, status_data, customer, theme=theme,
+                              direction=page_direction if screen is not None else direction,
+                              embed_fonts=own_fonts, page=screen)
     if screen is not None:   # laid out for a page: [pages] each, a stage's frames with their captions
         laid = screen_pictures(model, drawn, screen, theme=theme, direction=page_direction, embed_fonts=own_fonts)
         diagram = laid["diagram"]
@@ -926,11 +1011,9 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
         natural = roadmap_pictures(model, whole, drawn, theme=theme, direction=direction,
                                    embed_fonts=own_fonts) if model.stages else {}
         pictures = {key: [svg] if key == "roadmap" else [(svg, None)] for key, svg in natural.items()}
-    health = None
-    if status_data is not None:
-        health = health_parts(model, status_data, customer, theme=theme, direction=direction, embed_fonts=own_fonts)
     if fmt == "html":
-        extra = [health[2]] if health is not None and health[2] is not None else []
+        extra = health[2] if health is not None and isinstance(health[2], list) else \
+            [health[2]] if health is not None and health[2] is not None else []
         every = [*diagram, *pictures.get("roadmap", ()),
                  *(svg for key, frames in pictures.items() if key != "roadmap" for svg, _ in frames), *extra]
         return report_html(model, sort_findings(findings) if findings is not None else None, diagram,
@@ -952,9 +1035,10 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     md_health = None
     if health is not None:
         status, chosen, picture = health
-        md_health = (status, chosen, f"{stem}.health.svg" if picture is not None else None)
-        if picture is not None:
-            files[f"{stem}.health.svg"] = picture
+        shown = [] if picture is None else picture if isinstance(picture, list) else [picture]
+        health_names = [page_file_name(f"{stem}.health.svg", k, len(shown)) for k in range(1, len(shown) + 1)]
+        md_health = (status, chosen, health_names or None)
+        files.update(zip(health_names, shown))
     if images is not None:
         images.update(files)
     return report_markdown(model, findings, list(files)[:len(diagram)], names, md_health).encode("utf-8"), diagram[0]
@@ -1045,11 +1129,6 @@ def write_report(model: Model, output: str, *, theme="default", direction: str |
                            name="usage-error", hint="give -o PATH.md, or -o - for an HTML report")
     if fmt in ("pdf", "docx"):
         report_page(page)  # a bad --page is reported before the work
-        if status_data is not None:
-            raise PrepError.at("--status", f"the Health section is in HTML and Markdown reports, not yet in "
-                               f"{'PDF' if fmt == 'pdf' else 'Word'}",
-                               name="usage-error", hint="write report.html or report.md, or draw the customer "
-                               "with `prep render --status DATA --customer NAME -o health.pdf`")
     else:
         screen_page(page)  # likewise
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"

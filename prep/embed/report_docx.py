@@ -40,7 +40,14 @@ from ..layouter.fonts import FONT_FAMILY
 
 DPI = 300.0
 TABLE_STYLE = "Table Grid"
-TABLE_TEXT_SIZE = 9   # pt: the Normal style, the tables' text
+TABLE_TEXT_SIZE = 9   # pt: the Normal style, the tables' text (or the page's minimum, when larger)
+CAPTION_SIZE = 8
+
+
+def text_size(page, size: float = TABLE_TEXT_SIZE) -> float:
+    """A style's size on `page`: never below the page's minimum (`--min-text`;
+    9 pt on a slide), as the PDF report's text."""
+    return max(size, page.min_text)
 HEADER_SHADE = "ECECEC"
 # the document's dates (core properties): fixed, so the same model gives the same bytes
 FIXED_DATE = (2000, 1, 1)
@@ -153,14 +160,14 @@ def report_docx(shots: list[Shot], tables: list, page, *, title: str, summary: l
 
     pngs = draw_shots(shots, path)
     doc = Document()
-    _styles(doc)
+    _styles(doc, page)
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE if page.width > page.height else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Pt(page.width), Pt(page.height)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Pt(page.margin))
     section.header_distance = section.footer_distance = Pt(page.margin * 0.4)
-    _footer(section, title)
+    _footer(section, title, page)
     texts = [title, *summary]
 
     doc.add_paragraph(_xml(title), style="Title")
@@ -248,30 +255,42 @@ def _east_asian(rpr_owner, font: str = FONT_FAMILY) -> None:
     lang.set(qn("w:eastAsia"), "ja-JP")
 
 
-def _styles(doc) -> None:
+def _styles(doc, page) -> None:
     from docx.shared import Pt
 
     styles = doc.styles
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
         _east_asian(styles[name].element)
-    styles["Normal"].font.size = Pt(TABLE_TEXT_SIZE)
-    styles["Caption"].font.size = Pt(8)
+    styles["Normal"].font.size = Pt(text_size(page))
+    styles["Caption"].font.size = Pt(text_size(page, CAPTION_SIZE))
     # headings take little room: a picture's page holds its heading, caption and picture
     for name, size in (("Heading 1", 13), ("Heading 2", 11)):
         fmt = styles[name].paragraph_format
         fmt.space_before, fmt.space_after = Pt(0), Pt(3)
-        styles[name].font.size = Pt(size)
+        styles[name].font.size = Pt(text_size(page, size))
     styles["Title"].paragraph_format.space_after = Pt(3)
-    styles["Title"].font.size = Pt(18)
+    styles["Title"].font.size = Pt(text_size(page, 18))
     styles["Caption"].paragraph_format.space_after = Pt(3)
 
 
-def _footer(section, title: str) -> None:
-    """The title and the page number, right-aligned, at the foot of every page."""
+def _footer(section, title: str, page) -> None:
+    """The title and the page number, right-aligned, at the foot of every
+    page, on one line: a title too long for it is cut short with an
+    ellipsis, as in the PDF report (a long title took two lines or more,
+    from the body's room that the pictures are sized for)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
+    from .report_pdf import font_file
+
+    measure = _font_measure(font_file(), text_size(page))
+    room = page.inner_width - measure(" · 9999")
+    if measure(title) > room:
+        cut = len(title)
+        while cut > 1 and measure(title[:cut].rstrip() + "…") > room:
+            cut -= 1
+        title = title[:cut].rstrip() + "…"
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     paragraph.add_run(_xml(f"{title} · "))
@@ -322,7 +341,7 @@ def _table(doc, table, page) -> None:
     # (a column's share alone broke "deployment" into "deploymen" / "t")
     from .report_pdf import column_widths
 
-    measure = _text_width()
+    measure = _text_width(text_size(page))
     points = column_widths(measure, table, page.inner_width)
     widths = [Pt(w) for w in points]
     for column, width in zip(grid.columns, widths):
@@ -336,18 +355,23 @@ def _table(doc, table, page) -> None:
     # over two pages) unless it may be taller than half of one: Word cuts
     # off a row that cannot split and is taller than its page
     for row, cells in zip(grid.rows[1:], table.rows):
-        if _row_lines(measure, cells, points) * TABLE_TEXT_SIZE * LINE_SPACING <= page.inner_height / 2:
+        if _row_lines(measure, cells, points) * text_size(page) * LINE_SPACING <= page.inner_height / 2:
             row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for r, cells in enumerate([table.columns, *table.rows]):
         row = grid.rows[r]
-        for cell, text, width in zip(row.cells, cells, widths):
+        # the header row, and a total row, bold and shaded; a cell with a
+        # fill of its own (a health colour, its name the cell's text) in it
+        set_off = r == 0 or (table.total and r == len(table.rows))
+        for c, (cell, text, width) in enumerate(zip(row.cells, cells, widths)):
             cell.width = width
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(_xml(text))
-            if r == 0:
-                run.bold = True
+            run.bold = set_off or None
+            fill = table.fill(r - 1, c)
+            if fill is not None or set_off:
                 shade = OxmlElement("w:shd")
-                for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", HEADER_SHADE)):
+                colour = fill.lstrip("#").upper() if fill is not None else HEADER_SHADE
+                for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", colour)):
                     shade.set(qn(key), value)
                 cell._tc.get_or_add_tcPr().append(shade)
 
@@ -380,9 +404,19 @@ _CELL_MARGINS = 2 * 0.08 * 72
 _BOLD = 1.08
 
 
-def _text_width():
+def _font_measure(path: str, size: float):
+    """The width in points of a text in prep's font at `size`."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt")
+    pdf.add_font(FONT_FAMILY, "", path)
+    pdf.set_font(FONT_FAMILY, size=size)
+    return pdf.get_string_width
+
+
+def _text_width(size: float = TABLE_TEXT_SIZE):
     """The width in points of a text in a table cell (the Normal style's
-    9 pt of the embedded font), padded so that `column_widths`, which
+    `size` of the embedded font), padded so that `column_widths`, which
     pads by the PDF report's cell margins, leaves room for Word's."""
     from fpdf import FPDF
 
@@ -390,7 +424,7 @@ def _text_width():
 
     pdf = FPDF(unit="pt")
     pdf.add_font(FONT_FAMILY, "", font_file())
-    pdf.set_font(FONT_FAMILY, size=TABLE_TEXT_SIZE)
+    pdf.set_font(FONT_FAMILY, size=size)
     extra = _CELL_MARGINS - 2 * CELL_PAD_X
     return lambda text: pdf.get_string_width(text) * _BOLD + extra
 

@@ -11,6 +11,7 @@ made inert for each output: control characters never reach a terminal, a
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from ..language.diagnostics import display_width, visible
 from ..linter.findings import markdown_cell
@@ -158,6 +159,51 @@ def format_status(status: Status, fmt: str = "text", customer: CustomerStatus | 
     if fmt == "markdown":
         return format_markdown(status, customer)
     return format_text(status, customer)
+
+
+@dataclass(frozen=True)
+class StatusTable:
+    """The table `format_html` writes, as plain text for a printed report
+    (PDF, Word): the line above it, the header, the rows (the counts end
+    with the total row), and the health colour each cell shows, by name
+    (`NO_DATA` for grey), or None: the report fills those cells, whose
+    text names the colour too."""
+    intro: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    colours: tuple[tuple[str | None, ...], ...]
+    header_colours: tuple[str | None, ...]
+    total: bool   # the last row is the total row
+
+
+def status_table(status: Status, customer: CustomerStatus | None = None) -> StatusTable:
+    """One customer's measures (or the data's only customer), else the
+    counts per stage and colour with their total row, as `format_html`."""
+    if customer is not None or len(status.customers) == 1:
+        c = customer or status.customers[0]
+        dated = _dated(c)
+        who = _one_line(c.name) if c.customer is not None else status.source
+        columns = ("stage", "measure", "value", "colour", "target", *(["as of"] if dated else []))
+        rows, colours = [], []
+        for stage, m, v in _measure_rows(status, c):
+            # (format_html's cell: a value of a measure without thresholds is "no data" too)
+            colour = v.colour if v is not None and v.colour else NO_DATA
+            rows.append((_one_line(stage or "-"), _one_line(m.display), _one_line(v.text) if v is not None else "-",
+                         colour, m.target.text if m.target is not None else "-",
+                         *([_one_line(_as_of(v))] if dated else [])))
+            colours.append(tuple(colour if k == 3 else None for k in range(len(columns))))
+        return StatusTable(f"{who}: stage reached {_one_line(_stage_label(status, c.stage))}, "
+                           f"health {c.health or NO_DATA}", columns, tuple(rows), tuple(colours),
+                           (None,) * len(columns), False)
+    counts = status.counts()
+    columns = ("stage", *COLUMNS, "total")
+    rows = [(_one_line(_stage_label(status, stage)), *(str(by[c]) for c in COLUMNS), str(sum(by.values())))
+            for stage, by in counts.items()]
+    totals = _totals(counts)
+    rows.append(("total", *(str(totals[c]) for c in COLUMNS), str(len(status.customers))))
+    return StatusTable(f"{len(status.customers)} customers of {status.source} by the stage reached and health",
+                       columns, tuple(rows), tuple((None,) * len(columns) for _ in rows),
+                       (None, *COLUMNS, None), True)
 
 
 def format_html(status: Status, customer: CustomerStatus | None = None) -> str:

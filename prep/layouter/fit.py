@@ -42,12 +42,12 @@ from pathlib import Path
 
 from ..language.model import Deliverable, Group, Model, Relation, Stage
 from .geometry import Box, Layout, TextItem, shift
-from . import small_size
+from . import TITLE_EXTRA, small_size
 from .page import Page
 from .fit_cut import chunks_of, flow_order, layers_of, tiles
 from .fit_pack import leftover, overflow, pack, spots
 from .fit_wrap import wrapped
-from .texts import MARKER_PREFIX   # an off-page marker's name starts with it
+from .texts import MARKER_PREFIX, wrap_title   # an off-page marker's name starts with MARKER_PREFIX
 
 TITLE_GAP = 10.0      # below a page's title
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
@@ -171,16 +171,22 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
     smallest = sizes_to_try[-1]
     directions = [direction.upper()] if direction else (["LR", "TB"] if page.width >= page.height else ["TB", "LR"])
     title = model.title or Path(model.path).stem
-    whole = replace(model, title=title)
+
+    def titled(size: float) -> Model:
+        """The model with its title in lines that fit the page at `size`
+        (a title of 130 characters made the picture wider than its page)."""
+        return replace(model, title=wrap_title(title, page.inner_width, size + TITLE_EXTRA))
+
+    whole = titled(smallest)   # what the pages are cut from: at the smallest size
     gaps = PAGE_GAPS if engine == "prep" else PAGE_GAPS[:1]
 
     measured: dict[float, object] = {}   # font size -> Sizes: Graphviz measures each size once
 
     def lay(size: float, d: str, gap: tuple[float, float]) -> Layout:
         if engine == "prep" and size not in measured:
-            measured[size] = measure(whole, font=font, font_size=size, legend=legend, health=health,
+            measured[size] = measure(titled(size), font=font, font_size=size, legend=legend, health=health,
                                      min_text=page.min_text, diff_legend=diff_legend, stage_legend=stage_legend)
-        return lay_out(whole, direction=d, font=font, font_size=size, engine=engine, legend=legend,
+        return lay_out(titled(size), direction=d, font=font, font_size=size, engine=engine, legend=legend,
                        min_text=page.min_text, health=health, view=view, exit_tags=exit_tags, rank_gap=gap[0],
                        lateral_gap=gap[1], sizes=measured.get(size), diff_legend=diff_legend,
                        stage_legend=stage_legend, legend_room=page.inner_width)
@@ -198,7 +204,7 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
     best = _first_fit(page, lay, sizes_to_try, gaps, directions, laid)
     if best is not None:
         size, d, placed = best
-        return [Sheet(whole, on_page(placed, page), 1, 1, size, d)]
+        return [Sheet(titled(size), on_page(placed, page), 1, 1, size, d)]
     if engine != "prep":
         from ..language.diagnostics import PrepError
 

@@ -100,6 +100,19 @@ def wrap_line(line: str, width: float = WRAP_EM) -> list[str]:
     return out
 
 
+TITLE_ROOM = 0.9      # of a page's width, in ems at the title's size: text_em is an estimate for Latin text
+TITLE_RESERVE = 5.0   # ems left free on each line: what a page adds to the title's last, " (12/12)", " (p. 12)"
+
+
+def wrap_title(title: str, width: float, size: float) -> str:
+    """A picture's title as lines that fit `width` points at `size` pt
+    (`wrap_line`: at spaces and between CJK characters), each of its own
+    lines wrapped; a title that fits is left as it is. A title of 130
+    characters made a page's picture wider than the page."""
+    room = max(WRAP_EM, width / size * TITLE_ROOM - TITLE_RESERVE)
+    return "\n".join(wrapped for line in title.split("\n") for wrapped in wrap_line(line, room))
+
+
 def relation_owner(r) -> str:
     """How a relation is named in texts and problems: `a -> b`."""
     return f"{r.source} {r.arrow} {r.target}"

@@ -62,11 +62,16 @@ def stages_of(model: Model) -> list[Stage]:
     return list(model.stages.values())
 
 
-def frame_title(model: Model, stage: Stage) -> str:
-    """The title of a stage's frame: the model's title and the stage's label,
-    on one line."""
+def frame_title(model: Model, stage: Stage, page=None, font_size: float = 12.0, suffix: str = "") -> str:
+    """The title of a stage's frame: the model's title and the stage's label
+    (and `suffix`), on one line; for a `page`, in lines that fit its width
+    at `font_size` (`wrap_title`: a long title ran past the page)."""
+    from ..layouter import TITLE_EXTRA
+    from ..layouter.texts import wrap_title
+
     label = " ".join(stage.label.split()) if stage.label else f"stage {stage.name}"
-    return f"{' '.join(model.title.split())} — {label}" if model.title else label
+    title = (f"{' '.join(model.title.split())} — {label}" if model.title else label) + suffix
+    return title if page is None else wrap_title(title, page.inner_width, font_size + TITLE_EXTRA)
 
 
 def frame_file_name(stage: Stage, total: int, fmt: str, page: int = 0) -> str:
@@ -127,19 +132,18 @@ def _stage_geometry(model: Model, *, direction: str, theme, engine: str, legend:
         raise ValueError(f"later must be one of {', '.join(LATER)}, not {later!r}")
     theme = resolve_theme(theme)
     stages = stages_of(model)
-    titles = {s.name: frame_title(model, s) for s in stages}
-    sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=legend, health=health,
-                    titles=tuple(titles.values()), stage_legend=later)
-    widest = max(titles.values(), key=lambda t: sizes.titles[t][0])
     if page is not None:  # fitted to one page: the whole model, so every frame has the same places
         from ..layouter.fit import fit_one_page
 
-        measured = {}
+        measured, named = {}, {}
 
         def lay(size, d, gap=(1.0, 1.0)):
+            # the titles in lines that fit the page at this size
+            named[size] = titles = {s.name: frame_title(model, s, page, size) for s in stages}
             measured[size] = got = measure(
                 model, font=theme.font, font_size=size, legend=legend, health=health,
                 titles=tuple(titles.values()), stage_legend=later, min_text=page.min_text)
+            widest = max(titles.values(), key=lambda t: got.titles[t][0])
             return lay_out(replace(model, title=widest), direction=d, font=theme.font, font_size=size,
                            min_text=page.min_text, engine=engine, legend=legend, health=health, sizes=got,
                            stage_legend=later, exit_tags=True, rank_gap=gap[0], lateral_gap=gap[1],
@@ -150,7 +154,11 @@ def _stage_geometry(model: Model, *, direction: str, theme, engine: str, legend:
         if fitted is None:
             raise _NeedsPages
         size, _, placed = fitted
-        return Geometry(placed, {n: (t, measured[size].titles[t]) for n, t in titles.items()}, font_size=size)
+        return Geometry(placed, {n: (t, measured[size].titles[t]) for n, t in named[size].items()}, font_size=size)
+    titles = {s.name: frame_title(model, s) for s in stages}
+    sizes = measure(model, font=theme.font, font_size=theme.font_size, legend=legend, health=health,
+                    titles=tuple(titles.values()), stage_legend=later)
+    widest = max(titles.values(), key=lambda t: sizes.titles[t][0])
     placed = lay_out(replace(model, title=widest), direction=direction, font=theme.font,
                      font_size=theme.font_size, engine=engine, legend=legend, health=health, sizes=sizes,
                      stage_legend=later, exit_tags=True)
@@ -586,18 +594,23 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
     from ..layouter.fit import fit_pages, is_marker
     from ..layouter.layered import orders_kept, ring_kept
 
+    from ..layouter.texts import text_em
+
     stages = stages_of(model)
+    # the pages keep room for the longest frame title (in lines that fit the page), not
+    # the model's shorter one: a long one ran past the page's edge
+    titled = replace(model, title=max((frame_title(model, s) for s in stages), key=text_em))
     # the second fitting lays out the graphs of the first again; each box keeps room for its
     # double border in its stage's frame
     with orders_kept(), ring_kept(NEW_RING):
-        sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
+        sheets = fit_pages(titled, page, direction=direction, font=theme.font, font_size=theme.font_size,
                            health=lint, engine=engine, exit_tags=True)
         if legend:
             # the legend when it costs no page and leaves the model cut as it was (a
             # flip-book is read stage by stage: cs-lifecycle on A4 took two pages cut
             # in blocks with a legend, three cut at its stages without), or when the
             # model was on one page anyway
-            keyed = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
+            keyed = fit_pages(titled, page, direction=direction, font=theme.font, font_size=theme.font_size,
                               health=lint, engine=engine, exit_tags=True, legend=True, stage_legend=later)
             if len(keyed) <= len(sheets) and (len(sheets) == 1 or keyed[0].split == sheets[0].split):
                 sheets = keyed
@@ -606,7 +619,8 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
     # a frame names its page as the off-page markers and the frame files do
     # ("p. 3"): a stage is drawn only on the pages that hold something by
     # then, so "(1/3)" promised a "2/3" and "3/3" that an early stage lacks
-    titles = {(s.name, sh.number): f"{frame_title(model, s)}" + (f" (p. {sh.number})" if count > 1 else "")
+    titles = {(s.name, sh.number): frame_title(model, s, page, sheets[0].font_size,
+                                               f" (p. {sh.number})" if count > 1 else "")
               for s in stages for sh in sheets}
     sizes = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={}),
                     font=theme.font, font_size=sheets[0].font_size, titles=tuple(titles.values()))
