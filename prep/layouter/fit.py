@@ -407,6 +407,7 @@ class _Pager:
         from .texts import note_carriers
 
         self.carriers = note_carriers(model)    # the relation that writes each note, in the whole model
+        self.stage_order = {s: i for i, s in enumerate(model.stages)}   # stage -> its place in order
         self.relations_of: dict[str, list[int]] = {}   # deliverable -> its relations (indices, in order)
         for k, r in enumerate(model.relations):
             self.relations_of.setdefault(r.source, []).append(k)
@@ -498,8 +499,14 @@ class _Pager:
             text = self.marker_text(others, outgoing, pages if final else None, here)
             mk = Marker(name, tuple(others), outgoing, text, tuple(pages), tuple(k for _, k in rels))
             markers.append(mk)
-            deliverables[name] = Deliverable(name, label=mk.text, external=True,
-                                             stage=where.get(mine[0]) if m.stages else None, declared=False)
+            # in the stage column of its ends in the piece: out of boxes of several stages, the last
+            # of them (in the first it stood before the later ones' boxes, their arrows turning back)
+            column = None
+            if m.stages:
+                ends = [deliverables[x].stage or where.get(x) for x in dict.fromkeys(mine)]
+                ends = [e for e in ends if e in self.stage_order] or [where.get(mine[0])]
+                column = (max if outgoing else min)(ends, key=lambda e: self.stage_order.get(e, 0))
+            deliverables[name] = Deliverable(name, label=mk.text, external=True, stage=column, declared=False)
             drawn, noted = set(), set()
             # one arrow between a box and its marker: the one with a note, when one has it;
             # one more for each other note (two statements' notes on one pair: each is written)
