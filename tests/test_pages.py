@@ -1319,3 +1319,17 @@ def test_a_roadmap_pieces_markers_out_stand_after_its_exit_criteria(path, page):
                 assert after, (sheet.number, r.source, sheet.model.deliverables[r.target].display)
                 checked += 1
     assert checked
+
+
+def test_a_way_that_leaves_its_last_page_a_fragment_loses_a_tie():
+    """cs-lifecycle's roadmap in the PDF report (A4 less the report's band):
+    the way cut at its stages filled four pages 13, 8, 12 and 1 boxes (the
+    fourth, stage 4's exit criterion alone), and won the tie with a way
+    that fills four pages evenly. Among ways of as many pages, one whose
+    last page is not a fragment wins."""
+    from prep.embed.report_pdf import picture_room
+
+    model = prep.load(ROOT / "examples" / "cs-lifecycle.prep")
+    sheets = fit_pages(model, picture_room(parse_page("A4")), view="roadmap")
+    boxes = [sum(1 for n in s.model.deliverables if not is_marker(n)) for s in sheets]
+    assert len(sheets) == 4 and min(boxes) > 2, boxes

@@ -231,25 +231,28 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
                 done = (laid.get((smallest, d, CUT_GAP)) or lay(smallest, d, CUT_GAP)) if not legend else None
                 flows[d] = layers_of(done, d) if done is not None else flow_order(whole, d, smallest, font, view,
                                                                                      page.min_text)
-            # a way is given up once it fills as many pages as the best of its group so far
+            # a way is given up once it fills as many pages as the best of its group so far (one
+            # more while that best leaves its last page a fragment: as many pages may do better)
+            best = done_best.get("best")
             got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
-                        done_best.get("pages"), diff_legend=diff_legend, shared=shared, reserve_legend=reserve,
-                        stage_legend=stage_legend)
+                        None if best is None else best[0] + best[1], diff_legend=diff_legend, shared=shared,
+                        reserve_legend=reserve, stage_legend=stage_legend)
             if got is None:
                 return None
             sheets, state = _finish(whole, *got)
-            done_best["pages"] = min(len(sheets), done_best.get("pages", len(sheets)))
+            done_best["best"] = min(_rank(sheets), best or _rank(sheets))
             return sheets, state
 
-        def best_of(group: list[tuple[str, str]]) -> tuple[int, list[Sheet]] | None:
-            """The fewest pages of a group of ways (a tie: the earlier way), untangled."""
-            done_best: dict[str, int] = {}  # the fewest pages a way of this group finished with so far
-            found = [(len(got[0]), tried.index(way), got[1]) for way in group
+        def best_of(group: list[tuple[str, str]]) -> tuple[tuple, list[Sheet]] | None:
+            """The fewest pages of a group of ways (a tie: one whose last page
+            is not a fragment, then the earlier way), untangled."""
+            done_best: dict[str, tuple] = {}  # the best (pages, fragment) of this group so far
+            found = [(_rank(got[0]), tried.index(way), got[1]) for way in group
                      if (got := attempt(way, done_best)) is not None]
             if not found:
                 return None
-            _, index, state = min(found, key=lambda f: f[:2])
-            return index, _untangled(whole, state)
+            rank, index, state = min(found, key=lambda f: f[:2])
+            return (rank, index), _untangled(whole, state)
 
         from .._process import map_forked
 
@@ -263,7 +266,7 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
                                              else -directions.index(w[0])))
         groups = [order[k::WAY_GROUPS] for k in range(WAY_GROUPS) if order[k::WAY_GROUPS]]
         results = [r for r in map_forked(best_of, groups, "fitting to pages") if r is not None]
-        return min(results, key=lambda r: (len(r[1]), r[0]))[1]
+        return min(results, key=lambda r: r[0])[1]
 
     # a legend goes on every page with room for it; only when none has, the first page keeps
     # room for it (cs-lifecycle on A4 took a third page for the room its first page kept, with
@@ -789,6 +792,18 @@ def _fill(model: Model, page: Page, direction: str, font: str, size: float, lege
         return None
     pieces, filled = got
     return pager, pieces, filled, how
+
+
+FRAGMENT = 2   # a last page with at most this many boxes is a fragment
+
+
+def _rank(sheets: list[Sheet]) -> tuple[int, int]:
+    """How a way of cutting compares: its pages, then 1 when its last page
+    is a fragment of at most FRAGMENT boxes (the greedy fill left
+    cs-lifecycle's report roadmap one exit criterion on its fourth page,
+    where another way filled four pages evenly), else 0."""
+    last = sum(1 for n in sheets[-1].model.deliverables if not is_marker(n))
+    return len(sheets), int(len(sheets) > 1 and last <= FRAGMENT)
 
 
 def _finish(model: Model, pager: "_Pager", pieces: list[list[str]], filled: list[list[int]], how: str):
