@@ -114,8 +114,10 @@ def test_configuration_doc_examples_are_valid_configurations(tmp_path):
     from prep.linter.config import load_config
 
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    from prep.linter.config import respects_gitignore
+
     blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 4
     for i, block in enumerate(blocks):
         name = "pyproject.toml" if "[tool.prep" in block else "prep.toml"
         p = tmp_path / str(i) / name
@@ -123,4 +125,7 @@ def test_configuration_doc_examples_are_valid_configurations(tmp_path):
         p.write_text(block, encoding="utf-8")
         tomllib.loads(block)
         settings = load_config(str(p))
-        assert settings is not None and settings.options
+        if "respect-gitignore" in block:   # the switch of the folder walks, not a lint setting
+            assert respects_gitignore(str(p.parent)) is False
+        else:
+            assert settings is not None and settings.options
