@@ -422,22 +422,28 @@ def _named_by_file(status):
     return replace(status, source=os.path.basename(status.source) or status.source)
 
 
+def _status_of(model: Model, data: str, customer: str | None):
+    """(the status of `data`, named by its file's name; the customer shown:
+    the one named, else the only one, else None)."""
+    from ..health import load_status, named_customer
+
+    status = _named_by_file(load_status(model, data))
+    if customer is not None:
+        return status, named_customer(status, customer, data)
+    return status, status.customers[0] if len(status.customers) == 1 else None
+
+
 def health_parts(model: Model, data: str, customer: str | None, *, theme="default", direction: str | None = "LR",
                  embed_fonts: bool = True, page=None):
     """(status, the customer shown or None, that customer's roadmap (or
     diagram) coloured by its values, or None when the data has several
     customers and none is named). With `page`, the picture is laid out for
     it: a list of SVG pages, each cut to what it draws (`cropped`)."""
-    from ..health import load_status, named_customer, status_view
+    from ..health import status_view
     from ..renderer import render
     from ..renderer.pages import render_pages
 
-    status = _named_by_file(load_status(model, data))
-    chosen = None
-    if customer is not None:
-        chosen = named_customer(status, customer, data)
-    elif len(status.customers) == 1:
-        chosen = status.customers[0]
+    status, chosen = _status_of(model, data, customer)
     picture = None
     if chosen is not None:
         drawn, health = status_view(status, chosen)
@@ -853,17 +859,12 @@ def page_health(model: Model, data: str, customer: str | None) -> tuple:
     report's: one customer's measures, each colour's cell filled with it
     and naming it, or the counts per stage and colour with their total
     row, each colour's column headed in it."""
-    from ..health import NO_DATA, load_status, named_customer, status_view
+    from ..health import NO_DATA, status_view
     from ..health.formats import status_table
     from ..renderer.dot import STATUS_FILL
     from .report_pdf import Table
 
-    status = _named_by_file(load_status(model, data))
-    chosen = None
-    if customer is not None:
-        chosen = named_customer(status, customer, data)
-    elif len(status.customers) == 1:
-        chosen = status.customers[0]
+    status, chosen = _status_of(model, data, customer)
     got = status_table(status, chosen)
 
     def fill(colour: str | None) -> str | None:
