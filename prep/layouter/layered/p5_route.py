@@ -141,6 +141,7 @@ def geometry(lg) -> Layout:
             lab = Box(mx + label[0] / 2 + 3, my - label[1] / 2 - 2, label[0], label[1])
         edges.append(Route(s, t, kind, tuple(pts), lab))
     _apart(edges, lg.lr)
+    _mutual_ends_apart(edges, lg.lr)
     # a route's control points may reach past the boxes (a loop's curve
     # beside a box in the first rank, the first of several loops' notes):
     # the drawing moves until they are inside it, so nothing is cut
@@ -208,6 +209,41 @@ def _apart(edges: list[Route], lr: bool) -> None:
                 dx, dy = (0.0, d) if lr else (d, 0.0)
                 edges[k] = Route(edges[k].source, edges[k].target, edges[k].kind,
                                  tuple((x + dx, y + dy) for x, y in edges[k].points), edges[k].label)
+
+
+def _mutual_ends_apart(edges: list[Route], lr: bool) -> None:
+    """A box's routes leave one point of its side, so a mutual relation's
+    arrowhead at a box that other relations leave or enter too sat on their
+    solid lines (`成功計画 <~> 顧客合意` beside `成功計画 -> 成功計画の合意`
+    read as a solid double arrow into 成功計画). Such an end, with the
+    straight run that leaves it, moves an arrowhead's width across the flow,
+    towards where the route goes; it stays on the box's side."""
+    def key(p):
+        return (round(p[0], 2), round(p[1], 2))
+
+    ends: dict[tuple, int] = {}
+    for e in edges:
+        for p in (e.points[:1] + e.points[-1:]) if e.points else ():
+            ends[key(p)] = ends.get(key(p), 0) + 1
+    for i, e in enumerate(edges):
+        if e.kind != "mutual" or len(e.points) < 2:
+            continue
+        pts = list(e.points)
+        for start in (True, False):
+            order = list(range(len(pts))) if start else list(range(len(pts) - 1, -1, -1))
+            end, far = pts[order[0]], pts[order[-1]]
+            if ends.get(key(end), 0) < 2:
+                continue   # its own point: nothing else there
+            c = 1 if lr else 0   # the coordinate across the flow
+            d = PARALLEL_APART if far[c] >= end[c] else -PARALLEL_APART
+            ends[key(end)] -= 1
+            for k in order:   # the run leaving the box at its lateral, and the curve's first handle
+                if abs(pts[k][c] - end[c]) > 0.01:
+                    break
+                pts[k] = (pts[k][0], pts[k][1] + d) if lr else (pts[k][0] + d, pts[k][1])
+            moved_end = pts[order[0]]
+            ends[key(moved_end)] = ends.get(key(moved_end), 0) + 1
+        edges[i] = Route(e.source, e.target, e.kind, tuple(pts), e.label)
 
 
 def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:
