@@ -1284,3 +1284,20 @@ def test_the_one_picture_diff_over_pages_has_no_collisions(page_name):
         assert problems(sheet.layout, sheet.model) == []
         assert sheet.font_size >= page.min_text
         assert sheet.layout.width == page.width and sheet.layout.height == page.height
+
+
+def test_a_mutual_relation_moved_off_a_shared_port_keeps_its_note_beside_it():
+    """A mutual relation's end moves an arrowhead's width off a port other
+    routes share; a route moved whole carried its note away from it (the
+    fuzz suite's model on a 120x80 mm page: "the note '鿰' of 0 <~> 00 is
+    not beside its relation"). The note moves with its route."""
+    from prep.layouter.collisions import problems
+
+    fuzzed = pytest.importorskip("test_fuzz")
+    model = fuzzed.loads('"0", "00", "00" -> "0", "0", "00" # \ndeliverable "00" # \n"0" -> "0" # \n'
+                         '"0", "0", "00" <~> "0", "0", "00" -> "00" [note: "鿰"] # \ndeliverable "0" # \n',
+                         "f.prep", strict=False)   # as the fuzz suite reads it (self-relations kept)
+    for size in ("120x80mm", "80x120mm"):
+        for direction in (None, "TB"):
+            for s in fit_pages(model, parse_page(size), direction=direction):
+                assert [p.message for p in problems(s.layout, s.model)] == [], (size, direction)

@@ -229,13 +229,14 @@ def _mutual_ends_apart(edges: list[Route], lr: bool) -> None:
         if e.kind != "mutual" or len(e.points) < 2:
             continue
         pts = list(e.points)
+        shift = 0.0
         for start in (True, False):
             order = list(range(len(pts))) if start else list(range(len(pts) - 1, -1, -1))
             end, far = pts[order[0]], pts[order[-1]]
             if ends.get(key(end), 0) < 2:
                 continue   # its own point: nothing else there
             c = 1 if lr else 0   # the coordinate across the flow
-            d = PARALLEL_APART if far[c] >= end[c] else -PARALLEL_APART
+            d = shift = PARALLEL_APART if far[c] >= end[c] else -PARALLEL_APART
             ends[key(end)] -= 1
             for k in order:   # the run leaving the box at its lateral, and the curve's first handle
                 if abs(pts[k][c] - end[c]) > 0.01:
@@ -243,7 +244,23 @@ def _mutual_ends_apart(edges: list[Route], lr: bool) -> None:
                 pts[k] = (pts[k][0], pts[k][1] + d) if lr else (pts[k][0] + d, pts[k][1])
             moved_end = pts[order[0]]
             ends[key(moved_end)] = ends.get(key(moved_end), 0) + 1
-        edges[i] = Route(e.source, e.target, e.kind, tuple(pts), e.label)
+        label = e.label
+        if label is not None and _near(pts, label) > _near(e.points, label) + 0.01:   # its note goes with it
+            dx, dy = (0.0, shift) if lr else (shift, 0.0)
+            label = Box(label.x + dx, label.y + dy, label.width, label.height)
+        edges[i] = Route(e.source, e.target, e.kind, tuple(pts), label)
+
+
+def _near(points, box: Box) -> float:
+    """How far a route's control polygon (sampled) comes to a box."""
+    best = float("inf")
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+            x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            dx = max(box.left - x, 0.0, x - box.right)
+            dy = max(box.top - y, 0.0, y - box.bottom)
+            best = min(best, (dx * dx + dy * dy) ** 0.5)
+    return best
 
 
 def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:
