@@ -1286,17 +1286,29 @@ def test_the_one_picture_diff_over_pages_has_no_collisions(page_name):
         assert sheet.layout.width == page.width and sheet.layout.height == page.height
 
 
-def test_a_mutual_relation_moved_off_a_shared_port_keeps_its_note_beside_it():
+@pytest.mark.parametrize("text", [
+    '"0", "00", "00" -> "0", "0", "00" # \ndeliverable "00" # \n"0" -> "0" # \n'
+    '"0", "0", "00" <~> "0", "0", "00" -> "00" [note: "鿰"] # \ndeliverable "0" # \n',
+    'deliverable "0"\ndeliverable "1" # \ndeliverable "00" # \ndeliverable "000" # \n'
+    'deliverable "0000000々" # \n"0" -> "1" # \n"00" <~> "0", "1", "1" # \n',
+    'knowhow "0" # \ndeliverable "計版" [owner: ["0"], note: "", stage: "0"]\ndeliverable "お" "" [stage: "0"];'
+    'deliverable "計0yaー" [note: ""]\ndeliverable "おcc8書b1X" [owner: ["0"], stage: "0"]\n'
+    '"0" <~> "0", "お", "おcc8書b1X" -> "おcc8書b1X" -> "0" # \n"0" -> "0" # \n"0", "0" -> "0", "0" # \n'
+    '"0" ~> "おcc8書b1X" [note: "eÈ", owner: ["0"]] # \n',
+], ids=["note", "box-beside", "note-beside"])
+def test_a_mutual_relation_moved_off_a_shared_port_keeps_clear(text):
     """A mutual relation's end moves an arrowhead's width off a port other
-    routes share; a route moved whole carried its note away from it (the
+    routes share. A route moved whole carried its note away from it (the
     fuzz suite's model on a 120x80 mm page: "the note '鿰' of 0 <~> 00 is
-    not beside its relation"). The note moves with its route."""
+    not beside its relation"), and on a small page's close spacing a run
+    moved into the box beside it ("the route of 00 <~> 1 passes through
+    the box of '0'", 80x120 mm top to bottom) or through another
+    relation's note. The note moves with its route; a run that would cross
+    a box or a text moves the other way, or stays."""
     from prep.layouter.collisions import problems
 
     fuzzed = pytest.importorskip("test_fuzz")
-    model = fuzzed.loads('"0", "00", "00" -> "0", "0", "00" # \ndeliverable "00" # \n"0" -> "0" # \n'
-                         '"0", "0", "00" <~> "0", "0", "00" -> "00" [note: "鿰"] # \ndeliverable "0" # \n',
-                         "f.prep", strict=False)   # as the fuzz suite reads it (self-relations kept)
+    model = fuzzed.loads(text, "f.prep", strict=False)   # as the fuzz suite reads it (self-relations kept)
     for size in ("120x80mm", "80x120mm"):
         for direction in (None, "TB"):
             for s in fit_pages(model, parse_page(size), direction=direction):
