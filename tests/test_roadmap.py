@@ -426,7 +426,8 @@ def test_docs_roadmap_pictures_are_current():
         if name.endswith(".svg"):
             names.append(name)
             assert (ROOT / "docs" / "examples" / name).read_bytes() == data, f"docs/examples/{name} is stale"
-    assert names == ["cs-lifecycle.roadmap.svg", "cs-onboarding.roadmap.svg", "renewal-roadmap.roadmap.svg"]
+    assert names == ["cs-lifecycle.roadmap.svg", "cs-onboarding.roadmap.svg", "order-to-cash-as-is.roadmap.svg",
+                     "order-to-cash-to-be.roadmap.svg", "renewal-roadmap.roadmap.svg"]
     text = (ROOT / "docs" / "roadmap.md").read_text(encoding="utf-8")
     for name in names:
         assert f"(examples/{name})" in text
