@@ -886,3 +886,19 @@ def test_the_report_names_the_model_file_not_the_consultants_folders(tmp_path, s
         text = zipfile.ZipFile(out).read("word/document.xml").decode("utf-8")
     assert "model.prep" in text
     assert "acme-secret" not in text and str(tmp_path) not in text
+
+
+def test_the_measures_table_writes_the_dear_category_as_the_lint_table_does(cli, tmp_path):
+    """The report's measures table wrote a KPI's DEAR category as typed in
+    the model ("roi"), under a "DEAR" heading, where `prep lint --measures`
+    writes "ROI": the report a client reads said "roi"."""
+    from conftest import EXAMPLES
+
+    out = tmp_path / "r.md"
+    result = cli("report", str(EXAMPLES / "cs-onboarding.prep"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    row = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| 削減時間"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert "ROI" in cells and "roi" not in cells, cells
+    assert "adoption" in next(line for line in out.read_text(encoding="utf-8").splitlines()
+                              if line.startswith("| 定着率"))
