@@ -555,3 +555,44 @@ def test_a_two_line_label_or_note_stays_on_its_change_line(cli, tmp_path):
     assert 'a -> 事例 [note: "2週間\\n要確認"]  ->  a -> 事例 [note: 1週間]' in result.output
     assert all(line.startswith(("  ", "findings:", "fragility")) for line in result.output.splitlines()[1:]), \
         result.output
+
+
+def test_the_diff_picture_is_titled_with_both_versions(cli, tmp_path):
+    """The change from an As-Is to a To-Be model was titled with the To-Be's
+    title alone ("受注 (To-Be)"): a reader took the change for the To-Be
+    model. When the two titles differ, the picture says "old → new"; one
+    title stays as it is."""
+    (tmp_path / "a.prep").write_text('title "受注 (As-Is)"\na, b -> c\n', encoding="utf-8")
+    (tmp_path / "b.prep").write_text('title "受注 (To-Be)"\na, d -> c\n', encoding="utf-8")
+    (tmp_path / "c.prep").write_text('title "受注 (To-Be)"\na, e -> c\n', encoding="utf-8")
+    for other, title in (("a.prep", "受注 (As-Is) → 受注 (To-Be)"), ("c.prep", "受注 (To-Be)")):
+        out = tmp_path / "d.svg"
+        result = cli("render", "--diff", str(tmp_path / other), str(tmp_path / "b.prep"), "-o", str(out))
+        assert result.exit_code == 0, result.output
+        texts = [t.text or "" for t in ET.parse(out).getroot().iter(f"{SVG}text")]
+        assert title in texts, texts
+
+
+def test_a_changed_relation_s_old_arrow_is_written_where_no_route_runs(cli):
+    """"~ was <~>" on a relation whose kind changed was written at its
+    route's middle when the picture was drawn, with no room kept for it:
+    its own route and the next one ran through the text (the feature-
+    addition change in docs/diff.md). It is now the relation's note in the
+    layout, placed as notes are, and no route passes through it."""
+    from prep.layouter.collisions import problems
+    from prep.layouter.geometry import layout_from_dict
+
+    old, new = ROOT / "examples" / "feature-addition-naive.prep", ROOT / "examples" / "feature-addition-honest.prep"
+    result = cli("render", "--diff", str(old), str(new), "--format", "layout", "-o", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    changed = [e for e in data["edges"] if (e["source"], e["target"]) == ("追加のサービス", "承認")]
+    assert changed and changed[0].get("label"), changed
+    assert any(t["text"] == "~ was <~>" for t in data["texts"])
+    assert [p for p in problems(layout_from_dict(data)) if p.kind.startswith("route")] == []
+    svg = cli("render", "--diff", str(old), str(new), "--format", "svg", "-o", "-").output
+    assert svg.count("~ was &lt;~&gt;") == 1, "written once, as the note"
+    root = ET.fromstring(svg.encode("utf-8"))
+    # the relation is still drawn as changed
+    assert any({"edge", "prep-sync", "prep-diff-changed"} <= set((g.get("class") or "").split())
+               for g in root.iter(f"{SVG}g"))

@@ -391,3 +391,29 @@ def test_fitting_works_out_each_graph_s_order_once_and_draws_the_same(source, mo
     pages = fit.fit_pages(model, parse_page("A4"))
     monkeypatch.setattr(layered, "orders_kept", __import__("contextlib").nullcontext)
     assert [(s.model, s.layout) for s in fit.fit_pages(model, parse_page("A4"))] == [(s.model, s.layout) for s in pages]
+
+
+@pytest.mark.parametrize("example", ["cs-onboarding", "cs-lifecycle"])
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_a_mutual_relation_s_arrowhead_is_not_on_another_route(cli, tmp_path, example, direction):
+    """A box's routes leave one point of its side. When a mutual relation
+    (`a <~> b`, an arrowhead at both ends) left it with an input, its
+    arrowhead at `a` sat on the input's solid line: `成功計画 <~> 顧客合意`
+    beside `成功計画 -> 成功計画の合意` read as a solid double arrow
+    between 成功計画 and 成功計画の合意. A mutual relation's end stands
+    apart (an arrowhead's width) from every other route's end."""
+    out = tmp_path / "x.layout.json"
+    result = cli("render", str(ROOT / "examples" / f"{example}.prep"), "--direction", direction, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    ends = [(i, end) for i, e in enumerate(data["edges"]) for end in (e["points"][0], e["points"][-1])]
+    mutual = [(i, end) for i, end in ends if data["edges"][i]["kind"] == "mutual"]
+    assert mutual
+    for i, (x, y) in mutual:
+        close = [data["edges"][j]["target"] for j, (u, v) in ends if j != i and math.hypot(u - x, v - y) < 3.0]
+        assert not close, (data["edges"][i]["source"], data["edges"][i]["target"], close)
+    for i, e in enumerate(data["edges"]):   # still on its boxes' borders
+        if e["kind"] == "mutual":
+            for name, (x, y) in ((e["source"], e["points"][0]), (e["target"], e["points"][-1])):
+                b = data["nodes"][name]
+                assert abs(x - b["x"]) <= b["width"] / 2 + 0.5 and abs(y - b["y"]) <= b["height"] / 2 + 0.5

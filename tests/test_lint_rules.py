@@ -347,3 +347,23 @@ def test_public_api_lint_uses_the_same_engine():
     assert [(d.code, d.span.line) for d in prep.lint(model)] == [("K201", 2), ("K203", 2)]
     assert [d.code for d in prep.lint(model, select="K203")] == ["K203"]
     assert prep.lint(model, options={"K203": {"min-consumers": 9}}, ignore=["K201"]) == []
+
+
+@pytest.mark.parametrize("comma", ["、", "，", "､"])
+def test_a_japanese_comma_between_names_is_pointed_out(cli, tmp_path, comma):
+    """'、' (or a full-width comma) typed between two inputs is part of the
+    name, so `見積書、先方予算 -> 見積合意` made one undeclared deliverable
+    '見積書、先方予算', and the findings (no source, undeclared, one input)
+    never said why. The undeclared finding's hint says that the comma is
+    part of the name and how to write the list."""
+    model = tmp_path / "m.prep"
+    model.write_text(f"deliverable 見積書 [external]\ndeliverable 先方予算 [external]\n"
+                     f"見積書{comma}先方予算 -> 見積合意\n", encoding="utf-8")
+    result = cli("lint", str(model), "--format", "json")
+    assert result.exit_code == 1, result.output
+    import json
+
+    (undeclared,) = [f for f in json.loads(result.output) if f["code"] == "I104" and f["subject"] != "見積合意"]
+    assert undeclared["subject"] == f"見積書{comma}先方予算"
+    assert f"'{comma}' is part of the name" in undeclared["hint"]
+    assert "`見積書, 先方予算 -> ...`" in undeclared["hint"], undeclared["hint"]

@@ -936,3 +936,19 @@ def test_a_stage_frame_laid_out_on_one_page_is_not_page_0_of_0(tmp_path):
                                    check=True).stdout.split())
     assert "Page 0 of" not in text and "of the 0 pages" not in text
     assert text.count("At the end of Stage") == 3 and text.count("Laid out for this page. A double border") == 3
+
+
+def test_the_measures_table_writes_the_dear_category_as_the_lint_table_does(cli, tmp_path):
+    """The report's measures table wrote a KPI's DEAR category as typed in
+    the model ("roi"), under a "DEAR" heading, where `prep lint --measures`
+    writes "ROI": the report a client reads said "roi"."""
+    from conftest import EXAMPLES
+
+    out = tmp_path / "r.md"
+    result = cli("report", str(EXAMPLES / "cs-onboarding.prep"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    row = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| 削減時間"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert "ROI" in cells and "roi" not in cells, cells
+    assert "adoption" in next(line for line in out.read_text(encoding="utf-8").splitlines()
+                              if line.startswith("| 定着率"))

@@ -426,7 +426,8 @@ def test_docs_roadmap_pictures_are_current():
         if name.endswith(".svg"):
             names.append(name)
             assert (ROOT / "docs" / "examples" / name).read_bytes() == data, f"docs/examples/{name} is stale"
-    assert names == ["cs-lifecycle.roadmap.svg", "cs-onboarding.roadmap.svg", "renewal-roadmap.roadmap.svg"]
+    assert names == ["cs-lifecycle.roadmap.svg", "cs-onboarding.roadmap.svg", "order-to-cash-as-is.roadmap.svg",
+                     "order-to-cash-to-be.roadmap.svg", "renewal-roadmap.roadmap.svg"]
     text = (ROOT / "docs" / "roadmap.md").read_text(encoding="utf-8")
     for name in names:
         assert f"(examples/{name})" in text
@@ -482,3 +483,27 @@ def test_the_roadmap_view_and_the_stage_pictures_do_not_mix(tmp_path):
                                     + extra)
         assert result.exit_code == 2 and "--view roadmap draws every stage in one picture" in result.output
         assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_stage_column_continued_on_a_later_piece_says_so(cli, tmp_path):
+    """A roadmap fitted to pages can cut a stage over two pieces; the later
+    column is labelled "… (cont.)" as the diagram's stage captions and the
+    group frames are, not the stage's bare label again (cs-lifecycle on A4
+    drew "Stage 1: オンボーディング Onboard" twice on page 1, and the report's
+    roadmap section a second "Stage 4" panel on its last page). Each label
+    stays inside its column."""
+    lifecycle = ROOT / "examples" / "cs-lifecycle.prep"
+    result = cli("render", str(lifecycle), "--view", "roadmap", "--page", "A4", "-o", str(tmp_path / "x.layout.json"))
+    assert result.exit_code == 0, result.output
+    model = prep.load(lifecycle)
+    columns = [c for f in sorted(tmp_path.glob("x-*.layout.json"))
+               for c in json.loads(f.read_text(encoding="utf-8"))["columns"]]
+    seen: set[str] = set()
+    for c in columns:
+        bare = model.stages[c["stage"]].display
+        assert c["label"] == (f"{bare} (cont.)" if c["stage"] in seen else bare), [c["label"] for c in columns]
+        seen.add(c["stage"])
+        frame, label = c["frame"], c["label_box"]
+        assert label["x"] + label["width"] / 2 <= frame["x"] + frame["width"] / 2 + 0.01, c
+    assert len(columns) > len(seen)   # some stage was continued
+

@@ -424,6 +424,8 @@ class _Pager:
         # pieces cut at the stages of a diagram: each stage's first box in flow order, and
         # each piece captioned with its stage (fit_caption); None: no captions
         self.stage_first: dict[str, str] | None = None
+        # pieces of a roadmap: each stage's first box in flow order (a column without it is "(cont.)")
+        self.column_first: dict[str, str] | None = None
         self.caption_sizes: dict[str, tuple[float, float]] = {}
 
     def measure_titles(self, titles: list[str]) -> None:
@@ -604,6 +606,8 @@ class _Pager:
         if markers:
             self.measure_markers(mk.text for mk in markers)
             sizes = replace(sizes, boxes={**sizes.boxes, **{mk.name: self.marker_sizes[mk.text] for mk in markers}})
+        if self.column_first and sub.stages:
+            sub, sizes = self._columns_continued(sub, sizes)
         placed = lay_out(sub, direction=self.direction, font=self.font, font_size=self.size, sizes=sizes,
                          min_text=self.page.min_text, exit_tags=self.exit_tags, rank_gap=PAGE_RANK_GAP,
                          lateral_gap=PAGE_LATERAL_GAP, view=self.view if sub.stages else "diagram",
@@ -613,6 +617,23 @@ class _Pager:
         from .fit_caption import captioned
 
         return captioned(placed, self.caption([n for n in sub.deliverables if not is_marker(n)]), self)
+
+    def _columns_continued(self, sub: Model, sizes):
+        """`sub` and `sizes` with the roadmap's column of each stage that
+        began on an earlier piece labelled "<stage> (cont.)", measured, as
+        the diagram's captions and the group frames are: a page drew the
+        bare label twice, and the last page of a stage looked like its start."""
+        from .fit_caption import caption_size
+
+        later = [s for s in sub.stages if self.column_first.get(s) not in sub.deliverables]
+        if not later:
+            return sub, sizes
+        stages = dict(sub.stages)
+        measured = dict(sizes.stages)
+        for s in later:
+            stages[s] = replace(stages[s], label=f"{stages[s].display} (cont.)")
+            measured[s] = caption_size(stages[s].display, s, self)
+        return replace(sub, stages=stages), replace(sizes, stages=measured)
 
     def caption(self, names: list[str]) -> tuple[str, str]:
         """(stage, text) of the caption of a piece cut at the stages: its
@@ -786,6 +807,11 @@ def _fill(model: Model, page: Page, direction: str, font: str, size: float, lege
     pager.piece_of = {n: ("chunk", ci) for ci, chunk in enumerate(chunks) for layer in chunk for n in layer}
     if how == "stages" and view == "diagram":   # the roadmap's pieces keep their stage columns
         pager.stage_first = {pager.where_stage[chunk[0][0]]: chunk[0][0] for chunk in chunks}
+    if view == "roadmap" and model.stages:   # each stage's first box in flow order: its column's first piece
+        where = model.effective_stages
+        pager.column_first = {}
+        for n in (n for chunk in chunks for layer in chunk for n in layer):
+            pager.column_first.setdefault(where.get(n), n)
     pager.sizer = _sizer(model, layers, pager)
     got = pager.fill(chunks)
     if got is None:

@@ -119,6 +119,24 @@ def _closest(word: str, names: list[str], cutoff: float) -> str | None:
     return close[0] if close else None
 
 
+# commas a Japanese input method types: part of a name, not the list separator ','
+_JAPANESE_COMMAS = re.compile("[、，､]")
+
+
+def _listed_with_japanese_commas(model, name: str) -> str | None:
+    """The hint for a name such as '見積書、先方予算': two inputs typed with
+    '、' between them read as one deliverable; None for any other name."""
+    parts = _JAPANESE_COMMAS.split(name)
+    if len(parts) < 2 or not all(p.strip() for p in parts):
+        return None
+    comma = _JAPANESE_COMMAS.search(name).group()
+    listed = ", ".join(as_source(p.strip()) for p in parts)
+    source = any(r.source == name for r in model.relations)
+    written = f"{listed} -> ..." if source else f"... -> {listed}"
+    return (f"'{comma}' is part of the name, not a separator: to list {len(parts)} deliverables, separate them "
+            f"with ',' (`{written}`); if it is one deliverable, declare it: `deliverable {as_source(name)}`")
+
+
 def _check_undeclared(model, index, options):
     undeclared = [d for d in model.deliverables.values() if not d.declared]
     if not undeclared:
@@ -132,7 +150,10 @@ def _check_undeclared(model, index, options):
         guess = folded.get(_fold(d.name))
         if guess is None and fuzzy and declared:
             guess = _closest(d.name, declared, 0.75)
-        if guess is not None:
+        listed = _listed_with_japanese_commas(model, d.name)
+        if listed is not None:
+            hint = listed
+        elif guess is not None:
             hint = f"did you mean '{guess}'?"
         else:
             hint = (f"declare it: `deliverable {as_source(d.name)}` (or `knowhow {as_source(d.name)}` "

@@ -43,9 +43,12 @@ class Union:
     was: dict[int, Relation]          # a changed relation's index -> the old relation
 
 
-def union(diff: ModelDiff) -> Union:
+def union(diff: ModelDiff, was_notes: bool = True) -> Union:
     """Every deliverable and relation of either version, under the new
-    model's names (a renamed deliverable under its new name)."""
+    model's names (a renamed deliverable under its new name). `was_notes`:
+    a changed relation without a note of its own carries "~ was ->" (its
+    old arrow) as its note, so the layout keeps room for it (not for the
+    As-Is / To-Be halves, which draw each version as it is)."""
     old, new = diff.old, diff.new
     renamed_to = dict(diff.renamed)
     status = {name: "same" for name in new.deliverables}
@@ -75,9 +78,11 @@ def union(diff: ModelDiff) -> Union:
     changed = {id(rc.new): rc.old for rc in diff.relations if rc.status == "changed"}
     relations, edge_status, was = [], [], {}
     for r in new.relations:
+        edge_status.append("added" if id(r) in added else "changed" if id(r) in changed else "same")
         if id(r) in changed:
             was[len(relations)] = changed[id(r)]
-        edge_status.append("added" if id(r) in added else "changed" if id(r) in changed else "same")
+            if was_notes and r.note is None:   # its old arrow, as a note: room kept beside the route
+                r = replace(r, note=f"~ was {changed[id(r)].arrow}")
         relations.append(r)
     for rc in diff.relations:
         if rc.status == "removed":
@@ -85,7 +90,10 @@ def union(diff: ModelDiff) -> Union:
             relations.append(Relation(r.kind, renamed_to.get(r.source, r.source), renamed_to.get(r.target, r.target),
                                       r.span, r.source_span, r.target_span, r.note, r.stage, r.owners))
             edge_status.append("removed")
-    model = Model(path=new.path, title=new.title or old.title, deliverables=deliverables,
+    # the change between two titled versions names both: the To-Be's title alone
+    # read as the To-Be model
+    title = f"{old.title} → {new.title}" if old.title and new.title and old.title != new.title else new.title or old.title
+    model = Model(path=new.path, title=title, deliverables=deliverables,
                   relations=tuple(relations), groups=groups, source=new.source)
     return Union(model, status, edge_status, renamed_from, was)
 
@@ -371,7 +379,7 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", the
     from .dot import resolve_theme
 
     theme = resolve_theme(theme)
-    u = union(diff)
+    u = union(diff, was_notes=False)
     halves = _halves(diff, u)
     titles = half_titles(diff.old, diff.new)
     # every box measured once, in one Graphviz call: the union's and both
@@ -653,7 +661,7 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     from ..language.model import Stage
     from ..layouter.fit import fit_pages
 
-    u = union(diff)
+    u = union(diff, was_notes=False)
     halves = _halves(diff, u)
     titles = half_titles(diff.old, diff.new)
     sheets = []

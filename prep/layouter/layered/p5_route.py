@@ -141,6 +141,7 @@ def geometry(lg) -> Layout:
             lab = Box(mx + label[0] / 2 + 3, my - label[1] / 2 - 2, label[0], label[1])
         edges.append(Route(s, t, kind, tuple(pts), lab))
     _apart(edges, lg.lr)
+    _mutual_ends_apart(edges, lg.lr, nodes, list(group_labels.values()) + [c.label_box for c in columns])
     # a route's control points may reach past the boxes (a loop's curve
     # beside a box in the first rank, the first of several loops' notes):
     # the drawing moves until they are inside it, so nothing is cut
@@ -208,6 +209,83 @@ def _apart(edges: list[Route], lr: bool) -> None:
                 dx, dy = (0.0, d) if lr else (d, 0.0)
                 edges[k] = Route(edges[k].source, edges[k].target, edges[k].kind,
                                  tuple((x + dx, y + dy) for x, y in edges[k].points), edges[k].label)
+
+
+def _mutual_ends_apart(edges: list[Route], lr: bool, nodes: dict[str, Box], texts: list[Box]) -> None:
+    """A box's routes leave one point of its side, so a mutual relation's
+    arrowhead at a box that other relations leave or enter too sat on their
+    solid lines (`成功計画 <~> 顧客合意` beside `成功計画 -> 成功計画の合意`
+    read as a solid double arrow into 成功計画). Such an end, with the
+    straight run that leaves it, moves an arrowhead's width across the flow,
+    towards where the route goes (else the other way); it stays on the box's
+    side, and does not move where the run would cross another box or a
+    text (a frame's title, another relation's note: a small page's routes
+    run close to them)."""
+    def key(p):
+        return (round(p[0], 2), round(p[1], 2))
+
+    ends: dict[tuple, int] = {}
+    for e in edges:
+        for p in (e.points[:1] + e.points[-1:]) if e.points else ():
+            ends[key(p)] = ends.get(key(p), 0) + 1
+    for i, e in enumerate(edges):
+        if e.kind != "mutual" or len(e.points) < 2:
+            continue
+        pts = list(e.points)
+        shift = 0.0
+        for start in (True, False):
+            order = list(range(len(pts))) if start else list(range(len(pts) - 1, -1, -1))
+            end, far = pts[order[0]], pts[order[-1]]
+            if ends.get(key(end), 0) < 2:
+                continue   # its own point: nothing else there
+            c = 1 if lr else 0   # the coordinate across the flow
+            run = []   # the run leaving the box at its lateral, and the curve's first handle
+            for k in order:
+                if abs(pts[k][c] - end[c]) > 0.01:
+                    break
+                run.append(k)
+            toward = PARALLEL_APART if far[c] >= end[c] else -PARALLEL_APART
+            others = ([b for n, b in nodes.items() if n not in (e.source, e.target)] + texts
+                      + [o.label for j, o in enumerate(edges) if j != i and o.label is not None])
+            d = next((d for d in (toward, -toward) if not _run_crosses([pts[k] for k in run], d, c, others)), None)
+            if d is None:
+                continue
+            shift = d
+            ends[key(end)] -= 1
+            for k in run:
+                pts[k] = (pts[k][0], pts[k][1] + d) if lr else (pts[k][0] + d, pts[k][1])
+            moved_end = pts[order[0]]
+            ends[key(moved_end)] = ends.get(key(moved_end), 0) + 1
+        label = e.label
+        if label is not None and _near(pts, label) > _near(e.points, label) + 0.01:   # its note goes with it
+            dx, dy = (0.0, shift) if lr else (shift, 0.0)
+            label = Box(label.x + dx, label.y + dy, label.width, label.height)
+        edges[i] = Route(e.source, e.target, e.kind, tuple(pts), label)
+
+
+def _run_crosses(run: list[tuple[float, float]], d: float, c: int, boxes: list[Box]) -> bool:
+    """Whether a straight run along the flow, moved `d` across it (`c`: the
+    coordinate across), passes through one of `boxes` (a point's clearance)."""
+    lateral = run[0][c] + d
+    lo, hi = min(p[1 - c] for p in run), max(p[1 - c] for p in run)
+    for b in boxes:
+        (b_lo, b_hi), (a_lo, a_hi) = ((b.top, b.bottom), (b.left, b.right)) if c == 1 else ((b.left, b.right),
+                                                                                            (b.top, b.bottom))
+        if b_lo - 1.0 < lateral < b_hi + 1.0 and a_lo < hi and lo < a_hi:
+            return True
+    return False
+
+
+def _near(points, box: Box) -> float:
+    """How far a route's control polygon (sampled) comes to a box."""
+    best = float("inf")
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+            x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            dx = max(box.left - x, 0.0, x - box.right)
+            dy = max(box.top - y, 0.0, y - box.bottom)
+            best = min(best, (dx * dx + dy * dy) ** 0.5)
+    return best
 
 
 def route(lg, chain: list[int], a, b) -> list[tuple[float, float]]:
