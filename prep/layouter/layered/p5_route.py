@@ -233,6 +233,7 @@ def _mutual_ends_apart(edges: list[Route], lr: bool, nodes: dict[str, Box], text
             continue
         pts = list(e.points)
         shift = 0.0
+        moves = []   # (the end's point before, after): undone when the move is not kept
         for start in (True, False):
             order = list(range(len(pts))) if start else list(range(len(pts) - 1, -1, -1))
             end, far = pts[order[0]], pts[order[-1]]
@@ -256,11 +257,24 @@ def _mutual_ends_apart(edges: list[Route], lr: bool, nodes: dict[str, Box], text
                 pts[k] = (pts[k][0], pts[k][1] + d) if lr else (pts[k][0] + d, pts[k][1])
             moved_end = pts[order[0]]
             ends[key(moved_end)] = ends.get(key(moved_end), 0) + 1
+            moves.append((key(end), key(moved_end)))
         label = e.label
         if label is not None and _near(pts, label) > _near(e.points, label) + 0.01:   # its note goes with it
             dx, dy = (0.0, shift) if lr else (shift, 0.0)
             label = Box(label.x + dx, label.y + dy, label.width, label.height)
+        if label is not None and not _beside(pts, label) and _beside(e.points, e.label):
+            for before, after in moves:   # the note would no longer be beside its relation (as the
+                ends[after] -= 1          # page checks measure it): the route stays as it was
+                ends[before] += 1
+            continue
         edges[i] = Route(e.source, e.target, e.kind, tuple(pts), label)
+
+
+def _beside(points, note: Box) -> bool:
+    """A note is beside its route's curve, as the collision checks measure it."""
+    from ..collisions import NOTE_NEAR, _distance, flatten
+
+    return _distance(flatten(points), note) <= NOTE_NEAR
 
 
 def _run_crosses(run: list[tuple[float, float]], d: float, c: int, boxes: list[Box]) -> bool:
