@@ -154,7 +154,7 @@ def _chain(n: int) -> str:
 def test_a_large_model_is_drawn_whole_unless_pages_are_asked_for(cli, tmp_path):
     """Above SCREEN_PAGED_MOST deliverables the default is the natural
     picture, shown at its size (it scrolls); --page still lays it out."""
-    from prep.embed.report import SCREEN_PAGED_MOST
+    from prep.embed.report_pictures import SCREEN_PAGED_MOST
 
     src = tmp_path / "big.prep"
     src.write_text(_chain(SCREEN_PAGED_MOST + 5), encoding="utf-8")

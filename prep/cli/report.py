@@ -43,7 +43,8 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
       prep report model.prep -o report.docx
     """
     from .. import api
-    from ..embed.report import check_output, report_format, report_page, screen_page, write_report
+    from ..embed.report import check_output, report_format, report_page, write_report
+    from ..embed.report_pictures import screen_page
     from ..language.diagnostics import PrepError
 
     if output is None:

@@ -1,0 +1,139 @@
+"""The pictures of `prep report` laid out for a page: each stage's frame
+(all four formats) and, for the HTML and Markdown reports, every picture
+laid out for a screen-shaped page (`SCREEN_PAGE`) and cut to what it draws.
+
+    stage_frames(model, drawn, room, ...)     the stage pictures, as the flip-book draws them
+    screen_pictures(model, drawn, page, ...)  the HTML and Markdown reports' pictures on pages
+    cropped(svg, layout)                      a page's SVG cut to what it draws
+    screen_page(page, min_text)               the page those are laid out for (None: natural size)
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..language.diagnostics import PrepError
+from ..language.model import Model
+
+
+FRAME_KEY = " A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
+
+
+def stage_frames(model: Model, drawn, room, *, theme="default", direction: str | None = None):
+    """The stage pictures of the reports: each stage's frame
+    on the model laid out for the page (the flip-book's frames,
+    `prep.renderer.stages`), on the pages where the stage makes something.
+    (Drawn on the whole model's layout and cut into parts, the frames of a
+    model of 34 deliverables took 32 pages of A4, each a window on a
+    picture; laid out for the page they take 4 to 8.) Yields (frame, its
+    theme, title, caption, (page, pages, "none"), first frame of its stage)."""
+    from dataclasses import replace
+
+    from ..renderer.dot import resolve_theme
+    from ..renderer.stages import _frames
+
+    if not model.stages:
+        return
+    look = resolve_theme(theme)
+    geometry, frames = _frames(model, page=room, direction=direction or "LR", theme=look,
+                               direction_given=direction is not None)
+    look = geometry.theme(look)
+    where = model.effective_stages
+    count = max((f.page for f in frames), default=0)
+    seen = set()
+    for f in frames:
+        if geometry.paged and not any(where.get(n) == f.stage.name for n in f.model.deliverables):
+            continue  # a page where this stage makes nothing: the earlier frame shows it
+        mine = None if drawn is None else [d for d in drawn if d.subject in f.model.deliverables]
+        label = " ".join(f.stage.display.split())
+        number = f.stage.index + 1
+        # a label numbered as the stage is ("1. 価値レビュー") is not numbered twice
+        label = re.sub(rf"^{number}\s*[.:)]\s*(?=\S)", "", label)
+        title = (f"At the end of {label}" if label.lower().startswith("stage")
+                 else f"At the end of stage {number}: {label}")
+        # the frame has no legend (it would change how the model is laid
+        # out): the caption says what its marks mean
+        caption = ("Laid out for this page." if not geometry.paged or count <= 1 else
+                   f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
+                   "makes something; a marker names a relation's other end and its page.") + FRAME_KEY
+        yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
+               f.stage.name not in seen)
+        seen.add(f.stage.name)
+
+
+SCREEN_PAGE = "16:9"   # the page an HTML or Markdown report's pictures are laid out for by default
+# ... for models up to this many deliverables; a larger one's pictures are drawn whole, at their
+# natural size, in frames that scroll (1,000 deliverables: some 150 pages of pictures, 80 s instead
+# of 3.5 s), unless --page (or [render] page) asks for pages
+SCREEN_PAGED_MOST = 200
+
+
+def screen_pictures(model: Model, drawn, page, *, theme="default", direction: str | None = None,
+                    embed_fonts: bool = True) -> dict:
+    """The HTML and Markdown reports' pictures laid out for `page` (a
+    screen's shape by default, `SCREEN_PAGE`): drawn at their natural size
+    and shown as wide as the report's column, a 37-deliverable model was a
+    7:1 strip with 3-pixel text. As the PDF report's (`pdf_pictures`):
+    the diagram (with its legend) and the roadmap wrapped and paginated,
+    text never below the page's minimum; each stage's frame laid out for
+    the page, what the stage makes marked (`stage_frames`). Returns
+    {"diagram": [SVG page, ...], "roadmap": [...] (a model with stages),
+    "stages": {stage name: [(SVG, caption), ...]}}."""
+    from ..renderer.pages import render_pages
+    from ..renderer.stages import draw_frame
+
+    out: dict = {"stages": {}}
+    for key, view, legend in (("diagram", "diagram", True),) + ((("roadmap", "roadmap", False),)
+                                                                 if model.stages else ()):
+        laid = render_pages(model, "svg", page, direction=direction, legend=legend, findings=drawn, theme=theme,
+                            view=view, embed_fonts=embed_fonts)
+        out[key] = [cropped(svg, sheet.layout) for sheet, svg in zip(laid.sheets, laid.files)]
+    for f, look, _title, caption, _sheet, _first in stage_frames(model, drawn, page, theme=theme,
+                                                                  direction=direction):
+        svg = cropped(draw_frame(f, "svg", theme=look, embed_fonts=embed_fonts), f.layout)
+        out["stages"].setdefault(f.stage.name, []).append((svg, caption))
+    return out
+
+
+CROP_MARGIN = 8.0   # pt kept around what a page draws (a stage's double border is 4 pt outside its box)
+_SVG_CANVAS = re.compile(r'<svg width="[\d.]+pt" height="[\d.]+pt"\s+viewBox="[^"]*"')
+
+
+def cropped(svg: bytes, lay) -> bytes:
+    """A page's SVG cut to what it draws (`lay`, its layout, in the page's
+    points, as Graphviz's viewBox is): on a screen the page's blank margins
+    around a small model are only room to scroll past; the text keeps its
+    size, and nothing is wider or taller than the page."""
+    xs: list[float] = []
+    ys: list[float] = []
+    boxes = [*lay.nodes.values(), *lay.groups.values(), *lay.group_labels.values(),
+             *(c.frame for c in lay.columns), *(t.box for t in lay.texts),
+             *(e.label for e in lay.edges if e.label is not None), lay.title, lay.legend]
+    for b in boxes:
+        if b is not None:
+            xs += [b.left, b.right]
+            ys += [b.top, b.bottom]
+    for e in lay.edges:
+        xs += [x for x, _ in e.points]
+        ys += [y for _, y in e.points]
+    if not xs:
+        return svg
+    x0, y0 = max(0.0, min(xs) - CROP_MARGIN), max(0.0, min(ys) - CROP_MARGIN)
+    x1, y1 = min(lay.width, max(xs) + CROP_MARGIN), min(lay.height, max(ys) + CROP_MARGIN)
+    canvas = (f'<svg width="{x1 - x0:.2f}pt" height="{y1 - y0:.2f}pt"\n'
+              f' viewBox="{x0:.2f} {y0:.2f} {x1 - x0:.2f} {y1 - y0:.2f}"')
+    return _SVG_CANVAS.sub(canvas, svg.decode("utf-8"), count=1).encode("utf-8")
+
+
+def screen_page(page=None, min_text: float | None = None):
+    """The page an HTML or Markdown report's pictures are laid out for: a
+    Page, a name (`--page`), None for the default (`SCREEN_PAGE`), or "none"
+    for the pictures at their natural size (then None)."""
+    from ..layouter.page import Page, PageError, page_option
+
+    if isinstance(page, Page):
+        return page.with_min_text(min_text)
+    try:
+        return page_option(SCREEN_PAGE if page is None else page, "svg", min_text=min_text)
+    except PageError as e:
+        raise PrepError.at("--page", str(e), name="usage-error", hint=e.hint) from None
