@@ -69,7 +69,10 @@ def flipbook(model: Model, format: str = "html", **options) -> bytes:
 def report(model: Model, format: str = "html", **options) -> bytes:
     """The report of `prep report` as bytes: "html" (one self-contained
     page), "pdf" (pages) or "docx" (Word, built-in styles). Options: theme,
-    direction, page (a page name such as "A4-portrait", for pdf and docx).
+    direction, page (a page name such as "A4-portrait": the page of a pdf
+    or docx report, A4 by default; the page an html report's pictures are
+    laid out for, 16:9 by default up to 200 deliverables, "none" for their
+    natural size), status_data and customer (the Health section).
     A Markdown report links picture files: `prep.embed.report.write_report`."""
     from .embed.report import build_report
 

@@ -844,14 +844,18 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
                  direction: str | None = None, images: dict | None = None, page=None,
                  status_data: str | None = None, customer: str | None = None) -> tuple[bytes, bytes | None]:
-    """(report bytes, diagram SVG bytes). For html the SVG is inside the report;
-    for md it is to be written as `image_name` next to it, and, for a model
-    with stages, the roadmap section's pictures too: `images` (a dict, when
-    given) receives them as {file name: SVG bytes}, named after `image_name`.
+    """(report bytes, the diagram's SVG, its first page when it has several).
+    For html the pictures are inside the report; for md they are files next
+    to it: `images` (a dict, when given) receives every one of them, the
+    diagram's first, as {file name: SVG bytes}, named after `image_name`
+    (`image_name` itself for a one-page diagram, else `<stem>-1.svg`, ...).
     For pdf and docx the report holds its pictures (no SVG: None); `page` is
     the page it is set on (a prep.layouter.page.Page or its name; default A4
-    landscape). `direction` None: left to right, except that a PDF's
-    pictures take the direction that fits its page better."""
+    landscape). For html and md, `page` is the page the pictures are laid
+    out for (`report_pictures.screen_page`: default 16:9 up to
+    SCREEN_PAGED_MOST deliverables, "none" for their natural size).
+    `direction` None: left to right, except that pictures laid out for a
+    page take the direction that fits it better."""
     from ..layouter import layout
     from ..renderer import render
     from ..renderer.dot import resolve_theme
