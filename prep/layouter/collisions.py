@@ -117,6 +117,11 @@ def _distance(poly, box: Box) -> float:
     return best
 
 
+def beside(points, note: Box) -> bool:
+    """Whether a note is beside its route's curve (within NOTE_NEAR)."""
+    return _distance(flatten(points), note) <= NOTE_NEAR
+
+
 class _Grid:
     """Boxes bucketed by the cells they cover, to find what a segment passes near."""
 
@@ -298,7 +303,7 @@ def _notes(layout: Layout, texts: list[TextItem], model, out: list[Problem]) -> 
         e = by_label.get(t.box)
         if e is None:
             out.append(Problem("note-away", f"{describe(t)} belongs to no route", t.box))
-        elif _distance(flatten(e.points), t.box) > NOTE_NEAR:
+        elif not beside(e.points, t.box):
             out.append(Problem("note-away", f"{describe(t)} is not beside its relation", t.box))
     if model is None:
         # without the model: one note per text and target

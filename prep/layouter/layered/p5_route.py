@@ -4,6 +4,7 @@ through their virtual nodes, frames, columns and the title, mapped from
 
 from __future__ import annotations
 
+from ..collisions import beside
 from ..geometry import Box, Column, Layout, Route
 from . import p4_place
 from .spec import COLUMN_PAD, GROUP_PAD, LABEL_PAD, LOOP_REACH, MARGIN, NOTE_GAP, TITLE_GAP
@@ -262,19 +263,12 @@ def _mutual_ends_apart(edges: list[Route], lr: bool, nodes: dict[str, Box], text
         if label is not None and _near(pts, label) > _near(e.points, label) + 0.01:   # its note goes with it
             dx, dy = (0.0, shift) if lr else (shift, 0.0)
             label = Box(label.x + dx, label.y + dy, label.width, label.height)
-        if label is not None and not _beside(pts, label) and _beside(e.points, e.label):
+        if label is not None and not beside(pts, label) and beside(e.points, e.label):
             for before, after in moves:   # the note would no longer be beside its relation (as the
                 ends[after] -= 1          # page checks measure it): the route stays as it was
                 ends[before] += 1
             continue
         edges[i] = Route(e.source, e.target, e.kind, tuple(pts), label)
-
-
-def _beside(points, note: Box) -> bool:
-    """A note is beside its route's curve, as the collision checks measure it."""
-    from ..collisions import NOTE_NEAR, _distance, flatten
-
-    return _distance(flatten(points), note) <= NOTE_NEAR
 
 
 def _run_crosses(run: list[tuple[float, float]], d: float, c: int, boxes: list[Box]) -> bool:
