@@ -181,7 +181,7 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
     """What the engine needs for the roadmap view: columns (stage name,
     label, label size) in order, each deliverable's column (its effective
     stage), and the exit criteria."""
-    from .texts import MARKER_PREFIX
+    from .texts import is_marker
 
     order = {name: i for i, name in enumerate(model.stages)}
     where = model.effective_stages
@@ -189,7 +189,7 @@ def _roadmap_spec(model: Model, sizes: Sizes) -> dict:
                 node_column={n: order[where[n]] for n in model.deliverables},
                 exits=frozenset(x for s in model.stages.values() for x in s.exits if x in model.deliverables),
                 # a piece's markers of relations out of it (the marker is their target): last in its column
-                last=frozenset(r.target for r in model.relations if r.target.startswith(MARKER_PREFIX)))
+                last=frozenset(r.target for r in model.relations if is_marker(r.target)))
 
 
 def _prep_engine(model: Model, direction: str, sizes: Sizes, previous: Layout | None,

@@ -47,7 +47,7 @@ from .page import Page
 from .fit_cut import chunks_of, flow_order, layers_of, tiles
 from .fit_pack import leftover, overflow, pack, spots
 from .fit_wrap import wrapped
-from .texts import MARKER_PREFIX, wrap_title   # an off-page marker's name starts with MARKER_PREFIX
+from .texts import MARKER_PREFIX, is_marker, wrap_title   # an off-page marker's name starts with MARKER_PREFIX
 
 TITLE_GAP = 10.0      # below a page's title
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
@@ -96,10 +96,6 @@ class Sheet:
     direction: str
     markers: tuple[Marker, ...] = ()
     split: str = "none"   # none | stages | layers: how the model was cut
-
-
-def is_marker(name: str) -> bool:
-    return name.startswith(MARKER_PREFIX)
 
 
 def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int] | None,

@@ -38,6 +38,13 @@ EXIT_TAG_GAP = 3.0     # TB: between a box's right side and its tag
 
 
 MARKER_PREFIX = "\u2063offpage:"   # an off-page marker's name (fit.py): invisible, no deliverable starts so
+
+
+def is_marker(name: str) -> bool:
+    """Whether a deliverable is an off-page marker (named MARKER_PREFIX...)."""
+    return name.startswith(MARKER_PREFIX)
+
+
 WRAP_EM = 20.0   # a box's text line wider than this many ems (a CJK character is one) is wrapped
 # no line starts with these: they stay at the end of the line before (kinsoku)
 _NO_START = set("、。，．・：；？！）」』】〕〉》”’ー々,.;:!?)]}%")
