@@ -43,7 +43,7 @@ from ..linter.findings import (findings_table_html, findings_table_markdown, htm
 from ..linter.formats import subject_of
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.views import file_label
-from .report_pictures import SCREEN_PAGED_MOST, cropped, screen_page, screen_pictures, stage_frames
+from .report_pictures import SCREEN_PAGED_MOST, cropped_pages, screen_page, screen_pictures, stage_frames
 
 SEVERITY_POINTS = {"error": 3, "warning": 2, "info": 1}
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
@@ -402,16 +402,16 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural:
     return out
 
 
-def _health_html(status, customer, picture: bytes | None) -> list[str]:
+def _health_html(status, customer, pictures: list[bytes], natural: bool = False) -> list[str]:
     """The Health section (`prep report --status`): where the customers
-    stand, and one customer's roadmap coloured by its values."""
+    stand, and one customer's roadmap coloured by its values (its pages,
+    none when no customer is shown)."""
     from ..health.formats import format_html
 
     out = ['<h2 id="health">Health</h2>', format_html(status, customer)]
-    if picture is not None:
+    if pictures:
         out += [f'<p class="meta">{escape(HEALTH_KEY)}</p>',
-                *_pictures_html(picture if isinstance(picture, list) else [picture], "health",
-                                "diagram" if isinstance(picture, list) else "diagram prep-natural")]
+                *_pictures_html(pictures, "health", "diagram prep-natural" if natural else "diagram")]
     return out
 
 
@@ -438,26 +438,27 @@ def _status_of(model: Model, data: str, customer: str | None):
 def health_parts(model: Model, data: str, customer: str | None, *, theme="default", direction: str | None = "LR",
                  embed_fonts: bool = True, page=None):
     """(status, the customer shown or None, that customer's roadmap (or
-    diagram) coloured by its values, or None when the data has several
-    customers and none is named). With `page`, the picture is laid out for
-    it: a list of SVG pages, each cut to what it draws (`cropped`)."""
+    diagram) coloured by its values as SVG pages: none when the data has
+    several customers and none is named). With `page`, the picture is laid
+    out for it, each page cut to what it draws (`cropped`); else one
+    picture at its natural size."""
     from ..health import status_view
     from ..renderer import render
     from ..renderer.pages import render_pages
 
     status, chosen = _status_of(model, data, customer)
-    picture = None
+    pictures: list[bytes] = []
     if chosen is not None:
         drawn, health = status_view(status, chosen)
         view = "roadmap" if model.stages else "diagram"
         if page is not None:
             laid = render_pages(drawn, "svg", page, direction=direction, legend=True, theme=theme, health=health,
                                 embed_fonts=embed_fonts, view=view)
-            picture = [cropped(svg, sheet.layout) for sheet, svg in zip(laid.sheets, laid.files)]
+            pictures = cropped_pages(laid)
         else:
-            picture = render(drawn, "svg", direction=direction or "LR", legend=True, theme=theme, health=health,
-                             embed_fonts=embed_fonts, view=view)
-    return status, chosen, picture
+            pictures = [render(drawn, "svg", direction=direction or "LR", legend=True, theme=theme, health=health,
+                               embed_fonts=embed_fonts, view=view)]
+    return status, chosen, pictures
 
 
 def _list(items: list[str]) -> str:
@@ -488,7 +489,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | li
     if pictures:
         out += _roadmap_html(model, roadmap_parts(model, findings), pictures, natural)
     if health is not None:
-        out += _health_html(*health)
+        out += _health_html(*health, natural=natural)
     if model.measures:
         out += ['<h2 id="measures">Measures</h2>', f'<p class="meta">{escape(MEASURES_WHY)}</p>',
                 '<table class="prep-measures"><thead><tr>'
@@ -577,7 +578,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
 
         status, customer, picture_names = health
         out += ["## Health", "", format_markdown(status, customer)]
-        for name in ([picture_names] if isinstance(picture_names, str) else picture_names or []):
+        for name in picture_names:
             out += [f"![health]({name})", ""]
     if model.measures:
         head = [c for c, _ in measure_columns(model)]
@@ -910,8 +911,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
                                    embed_fonts=own_fonts) if model.stages else {}
         pictures = {key: [svg] if key == "roadmap" else [(svg, None)] for key, svg in natural.items()}
     if fmt == "html":
-        extra = health[2] if health is not None and isinstance(health[2], list) else \
-            [health[2]] if health is not None and health[2] is not None else []
+        extra = health[2] if health is not None else []
         every = [*diagram, *pictures.get("roadmap", ()),
                  *(svg for key, frames in pictures.items() if key != "roadmap" for svg, _ in frames), *extra]
         return report_html(model, sort_findings(findings) if findings is not None else None, diagram,
@@ -932,10 +932,9 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
             names[key].append((name, _frame_caption(caption)))
     md_health = None
     if health is not None:
-        status, chosen, picture = health
-        shown = [] if picture is None else picture if isinstance(picture, list) else [picture]
+        status, chosen, shown = health
         health_names = [page_file_name(f"{stem}.health.svg", k, len(shown)) for k in range(1, len(shown) + 1)]
-        md_health = (status, chosen, health_names or None)
+        md_health = (status, chosen, health_names)
         files.update(zip(health_names, shown))
     if images is not None:
         images.update(files)

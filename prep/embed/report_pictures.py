@@ -87,7 +87,7 @@ def screen_pictures(model: Model, drawn, page, *, theme="default", direction: st
                                                                  if model.stages else ()):
         laid = render_pages(model, "svg", page, direction=direction, legend=legend, findings=drawn, theme=theme,
                             view=view, embed_fonts=embed_fonts)
-        out[key] = [cropped(svg, sheet.layout) for sheet, svg in zip(laid.sheets, laid.files)]
+        out[key] = cropped_pages(laid)
     for f, look, _title, caption, _sheet, _first in stage_frames(model, drawn, page, theme=theme,
                                                                   direction=direction):
         svg = cropped(draw_frame(f, "svg", theme=look, embed_fonts=embed_fonts), f.layout)
@@ -97,6 +97,11 @@ def screen_pictures(model: Model, drawn, page, *, theme="default", direction: st
 
 CROP_MARGIN = 8.0   # pt kept around what a page draws (a stage's double border is 4 pt outside its box)
 _SVG_CANVAS = re.compile(r'<svg width="[\d.]+pt" height="[\d.]+pt"\s+viewBox="[^"]*"')
+
+
+def cropped_pages(laid) -> list[bytes]:
+    """Each SVG page of `laid` (renderer.pages.render_pages) cut to what it draws."""
+    return [cropped(svg, sheet.layout) for sheet, svg in zip(laid.sheets, laid.files)]
 
 
 def cropped(svg: bytes, lay) -> bytes:
