@@ -45,20 +45,24 @@ class Ignored:
 NOTHING = Ignored()
 
 
-def in_repository(folder: str) -> bool:
-    """Is `folder` inside a git work tree, as far as a look for `.git` in it
-    and above it tells (a few stat calls, no process)? GIT_DIR set: git is
-    asked."""
-    if os.environ.get("GIT_DIR"):
-        return True
-    here = os.path.abspath(folder)
+def git_folder(start: str) -> str | None:
+    """The nearest folder at or above `start` with a `.git` entry (a folder,
+    or the file of a worktree or submodule), or None: a few stat calls, no
+    process."""
+    here = os.path.abspath(start)
     while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return True
+        if os.path.lexists(os.path.join(here, ".git")):
+            return here
         parent = os.path.dirname(here)
         if parent == here:
-            return False
+            return None
         here = parent
+
+
+def in_repository(folder: str) -> bool:
+    """Is `folder` inside a git work tree, as far as a look for `.git` in it
+    and above it tells? GIT_DIR set: git is asked."""
+    return bool(os.environ.get("GIT_DIR")) or git_folder(folder) is not None
 
 
 def ignored_below(folder: str) -> Ignored:

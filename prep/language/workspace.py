@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .diagnostics import ERROR, Diagnostic, PrepError, Related, Span
+from .gitignore import git_folder
 
 # the markers of a workspace root, nearest first (the configuration files
 # prep.linter.config reads, then the repository)
@@ -72,14 +73,7 @@ def workspace_root(root_file: str) -> str:
         if parent == d:
             break
         d = parent
-    d = start
-    while True:
-        if os.path.lexists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return start
-        d = parent
+    return git_folder(start) or start
 
 
 def _has_tool_prep(path: str) -> bool:
