@@ -949,10 +949,8 @@ def _settle(model: Model, pieces: list[list[str]], pager: "_Pager", pages: list[
                  for single in ([[i] for i in members] if members in over else [members])]
     else:
         return pages, parts, placed
-    # a page fewer when the pieces fit so: packed again in order, else (not in the roadmap,
-    # whose pages follow its stages) the last page's where earlier pages have room
-    # (cs-lifecycle's third A4 page held one box, and the first had room for it)
-    ways = leftover(pages, placed, pager, in_order=pager.view == "roadmap")
+    # a page fewer when the pieces fit so, packed again in flow order
+    ways = leftover(pages, placed, pager)
     for fewer in ways:
         got = final(fewer)
         if not got[2]:

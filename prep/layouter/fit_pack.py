@@ -3,7 +3,7 @@
     skyline([(along, across), ...], along_room, across_room, gap) -> [(along, across)] | None
     spots(layouts, pager)      the pieces' corners on a page (below its title), or None
     pack(layouts, pager)       pieces in order onto pages, as many a page as hold
-    leftover(pages, ...)       ways to fewer pages: packed again in order, the last page's pieces moved
+    leftover(pages, ...)       a way to fewer pages: packed again in order
     overflow(layouts, pager)   one piece a row: a page whose pieces grew past it
 
 A page's pieces were placed as text is, in shelves: along the flow while a
@@ -80,34 +80,18 @@ def _merged(steps: list[tuple[float, float, float]]) -> list[tuple[float, float,
     return out
 
 
-def leftover(pages: list[list[int]], placed: list[Layout], pager: "Pager",
-             in_order: bool = False) -> list[list[list[int]]]:
-    """Ways to put the pieces on fewer pages than `pages`, the better first
-    (each is tried with its final markers, which can be longer): packed
-    again in flow order (as many a page as holds them, from the first page
-    on: the 300-deliverable models took 1-3 pages fewer so); then, unless
-    `in_order`, the last page's pieces each on the first earlier page that
-    still holds it (a piece then stands before pieces earlier in the flow;
-    its markers say where it connects). The roadmap keeps its stages in
-    order: moved so, cs-lifecycle's stage 4 stood on page 1 of its
-    roadmap, before stages 2 and 3."""
+def leftover(pages: list[list[int]], placed: list[Layout], pager: "Pager") -> list[list[list[int]]]:
+    """Ways to put the pieces on fewer pages than `pages`: packed again in
+    flow order, as many a page as holds them, from the first page on (the
+    300-deliverable models took 1-3 pages fewer so). Pieces never move
+    against the flow: moving the last page's pieces to an earlier page with
+    room saved a page now and then, and put the end of order-to-cash
+    (入金消込, payment reconciled) on its first slide, under its first
+    stage, and stage 4 before stage 2 on A4."""
     if len(pages) < 2:
         return []
-    ways = []
     got = pack(placed, pager)
-    if len(got) < len(pages):
-        ways.append(got)
-    if in_order:
-        return ways
-    out = [list(members) for members in pages[:-1]]
-    for i in pages[-1]:
-        for k, members in enumerate(out):
-            if spots([placed[j] for j in members] + [placed[i]], pager, first=k == 0) is not None:
-                members.append(i)
-                break
-        else:
-            return ways
-    return ways + [out] if out not in ways else ways
+    return [got] if len(got) < len(pages) else []
 
 
 def pack(placed: list[Layout], pager: "Pager", share: float = 1.0) -> list[list[int]]:
