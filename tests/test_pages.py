@@ -236,6 +236,23 @@ def test_diagram_pages_follow_the_flow(name, page_name):
     check_sheets(model, sheets, page)
 
 
+def test_pieces_side_by_side_on_a_page_are_joined_where_it_holds_them():
+    """order-to-cash's last slide drew 入金差異 and 入金消込, next in the
+    flow, as two pieces side by side with a marker pair between them
+    ("→ 入金消込", "入金差異 +2 →"): the fill sized its runs before the
+    final markers were known. They are one piece now, the relation an
+    arrow; over the examples and generated 30-100 on 16:9, A4 and A4
+    portrait, both views, markers 998 -> 875 and pages 203 -> 199."""
+    model = prep.load(str(ROOT / "examples" / "order-to-cash-to-be.prep"))
+    page = parse_page("16:9")
+    sheets = fit_pages(model, page)
+    last = next(s for s in sheets if "入金消込" in s.model.deliverables)
+    assert "入金差異" in last.model.deliverables
+    assert any((e.source, e.target) == ("入金差異", "入金消込") for e in last.layout.edges)
+    assert not any(mk.others == ("入金消込",) for mk in last.markers)
+    check_sheets(model, sheets, page)
+
+
 SIZES = (30, 100, 300) if BIG else (30, 100)
 
 
@@ -1349,13 +1366,14 @@ def test_a_way_that_leaves_its_last_page_a_fragment_loses_a_tie():
     the way cut at its stages filled four pages 13, 8, 12 and 1 boxes (the
     fourth, stage 4's exit criterion alone), and won the tie with a way
     that fills four pages evenly. Among ways of as many pages, one whose
-    last page is not a fragment wins."""
+    last page is not a fragment wins. (Pieces side by side on a page are
+    now joined where the page holds them so, and it takes three pages.)"""
     from prep.embed.report_pdf import picture_room
 
     model = prep.load(ROOT / "examples" / "cs-lifecycle.prep")
     sheets = fit_pages(model, picture_room(parse_page("A4")), view="roadmap")
     boxes = [sum(1 for n in s.model.deliverables if not is_marker(n)) for s in sheets]
-    assert len(sheets) == 4 and min(boxes) > 2, boxes
+    assert len(sheets) <= 4 and min(boxes) > 2, boxes
 
 
 @pytest.mark.parametrize("text", [

@@ -851,7 +851,50 @@ def _finish(model: Model, pager: "_Pager", pieces: list[list[str]], filled: list
         pieces = [half for i, p in enumerate(pieces)
                   for half in (_trimmed(p, i, pager) if i in too_big else (p,))]
         pager.compact = set()
+    pieces, pages, parts, placed = _joined(model, pager, pieces, pages, parts, placed)
     return _sheets(model, pager, pages, parts, placed, how), (pager, pages, parts, placed, how)
+
+
+def _joined(model: Model, pager: "_Pager", pieces: list[list[str]], pages: list[list[int]], parts,
+            placed: list[Layout]):
+    """(pieces, pages, parts, layouts) with two pieces of one page that are
+    next in the flow drawn as one piece wherever the page still holds them
+    so: the relations between them real arrows, not two markers each. The
+    fill sizes its runs before the final markers are known and the pages
+    are packed again afterwards, so two pieces could end up side by side
+    with room to spare (order-to-cash's last slide drew 入金差異 and
+    入金消込 as two pieces, a marker pair between them). Unchanged when
+    the joined pieces, laid out again with their final markers, need more
+    pages."""
+    joined = [list(p) for p in pieces]
+    gone: set[int] = set()
+    lays = list(placed)
+    for k, members in enumerate(pages):
+        members = list(members)
+        at = 0
+        while at + 1 < len(members):
+            i, j = members[at], members[at + 1]
+            names = joined[i] + joined[j]
+            sub, markers = pager.piece_model(names, final=True, piece=i)
+            pager.measure_markers(mk.text for mk in markers)
+            lay = pager.lay_out(sub, markers, quick=True)
+            if spots([lay if m == i else lays[m] for m in members if m != j], pager, first=k == 0) is None:
+                at += 1
+                continue
+            joined[i], lays[i] = names, lay
+            gone.add(j)
+            members.pop(at + 1)   # and the joined piece is tried with the next one
+    if not gone:
+        return pieces, pages, parts, placed
+    keep = [i for i in range(len(joined)) if i not in gone]
+    number = {i: n for n, i in enumerate(keep)}
+    compact = pager.compact
+    pager.compact = {number[i] for i in compact if i in number}
+    got = _settle(model, [joined[i] for i in keep], pager, [[number[i] for i in m if i in number] for m in pages])
+    if len(got[0]) <= len(pages):
+        return ([joined[i] for i in keep],) + got
+    pager.compact = compact
+    return (pieces,) + _settle(model, pieces, pager, pages)
 
 
 def _sheets(model: Model, pager: "_Pager", pages: list[list[int]], parts, placed: list[Layout],
