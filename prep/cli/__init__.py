@@ -35,8 +35,8 @@ def cli() -> None:
 
     \b
       prep render model.prep           draw model.svg next to the model
-      prep render model.prep -o a.png  PNG (also .pdf .dot .json .mmd .pptx)
-      prep report model.prep           a one-page HTML report with findings
+      prep render model.prep -o a.png  PNG (also .pdf .pptx .drawio .json .mmd .dot)
+      prep report model.prep           an HTML report (also .pdf .docx .md)
       prep export model.prep           the deliverable catalogue for Excel
       prep import catalogue.xlsx       ... and back into a model
       prep lint                        check every *.prep below here
