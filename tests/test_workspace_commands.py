@@ -468,6 +468,28 @@ def three(split):
     return split
 
 
+def test_render_of_every_file_of_a_workspace_to_one_output_draws_its_root(three, prep_run):
+    """`prep render *.prep -o all.svg` in a workspace's folder was refused
+    ("-o/--output takes one input file"): the files are one model, and the
+    root that includes the others is drawn, with a note saying so."""
+    names = sorted(p.name for p in three.root.glob("*.prep"))
+    assert names == ["delivery.prep", "main.prep", "sales.prep", "success.prep"]
+    p = prep_run("render", *names, "--no-embed-fonts", "-o", "all.svg", cwd=three.root)
+    assert p.returncode == 0, p.stderr.decode()
+    assert "main.prep includes the other files given" in p.stderr.decode()
+    assert set(svg_boxes(three.root / "all.svg")) >= {"提案書", "受注", "価格表", "導入計画", "定着"}
+    # not one model: refused, naming the root to give, and nothing written
+    (three.root / "other.prep").write_text("x -> y\n", encoding="utf-8")
+    p = prep_run("render", "main.prep", "other.prep", "-o", "two.svg", cwd=three.root)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "main.prep includes some of them" in err and "Traceback" not in err
+    assert not (three.root / "two.svg").exists()
+    p = prep_run("render", "sales.prep", "delivery.prep", "-o", "two.svg", cwd=three.root)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "give the file that includes the others" in err
+    assert not (three.root / "two.svg").exists()
+
+
 def test_render_part_draws_the_file_and_its_neighbours_faint(three, cli):
     r = cli("render", "main.prep", "--part", "delivery.prep", "--no-embed-fonts", "-o", "part.svg")
     assert r.exit_code == 0, r.output
