@@ -874,6 +874,9 @@ def _joined(model: Model, pager: "_Pager", pieces: list[list[str]], pages: list[
         at = 0
         while at + 1 < len(members):
             i, j = members[at], members[at + 1]
+            if any(x not in gone for x in range(i + 1, j)):   # not next in the flow (pages are filled in order)
+                at += 1
+                continue
             names = joined[i] + joined[j]
             sub, markers = pager.piece_model(names, final=True, piece=i)
             pager.measure_markers(mk.text for mk in markers)
