@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -101,6 +102,20 @@ def test_titles_name_deliverables_and_svg_font_stack(svg_root):
         assert family in stack
     # the title is drawn
     assert "機能追加" in [t.text for t in svg_root.iter(f"{SVG}text")]
+
+
+def test_off_page_markers_are_titled_by_what_they_say(tmp_path, cli):
+    """A marker's tooltip in an SVG page showed its internal name
+    ("→ 拡大機会, p. 2 (\u2063offpage:0:1) — deliverable"), and an arrow's
+    "成功計画 → \u2063offpage:0:0": it says what the marker says."""
+    out = tmp_path / "m.svg"
+    r = cli("render", str(EXAMPLES / "cs-lifecycle.prep"), "--page", "16:9", "--no-embed-fonts", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    svg = "".join((tmp_path / f"m-{k}.svg").read_text(encoding="utf-8") for k in (1, 2, 3))
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert not [t for t in titles if "offpage" in t or "\u2063" in t]
+    assert "→ 拡大機会, p. 2 — off-page marker" in titles
+    assert "成功計画 → 顧客合意 +2" in titles and "成功計画 +2 → 研修資料" in titles, titles
 
 
 def test_output_is_deterministic():

@@ -10,6 +10,7 @@ from ..language.diagnostics import Diagnostic
 from ..language.model import Model
 from .dot import worst_by_subject
 from ..layouter.fonts import FONT_FAMILY, SVG_FONT_STACK, escape
+from ..layouter.texts import is_marker
 
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 _SAFE_FONT = re.compile(r"[\w .\-]{1,64}")
@@ -26,6 +27,14 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
     names = list(model.deliverables)
     by_subject = worst_by_subject(findings) if findings is not None else {}
 
+    def shown(name: str, arrow: bool = True) -> str:
+        """A deliverable's name; an off-page marker's text ("→ 見積書, p. 3";
+        without its arrow in an arrow's title, "a → 見積書, p. 3")."""
+        if not is_marker(name):
+            return name
+        text = " ".join(model.deliverables[name].display.split())
+        return text if arrow else text.strip("→ ")
+
     def node_title(node_id: str) -> str | None:
         if not (node_id.startswith("n") and node_id[1:].isdigit()):
             return None
@@ -33,6 +42,8 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
         if i >= len(names):
             return None
         d = model.deliverables[names[i]]
+        if is_marker(d.name):   # its internal name is nobody's business
+            return f"{shown(d.name)} — off-page marker"
         text = d.display if d.display == d.name else f"{d.display} ({d.name})"
         text += " — knowhow" if d.is_knowhow else " — deliverable"
         if d.owners:
@@ -49,7 +60,7 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
             a, _, b = raw.partition("->")
             ta, tb = node_title(a), node_title(b)
             if ta is not None and tb is not None:
-                return f"<title>{escape(names[int(a[1:])])} → {escape(names[int(b[1:])])}</title>"
+                return f"<title>{escape(shown(names[int(a[1:])], False))} → {escape(shown(names[int(b[1:])], False))}</title>"
             return m.group(0)
         t = node_title(raw)
         return f"<title>{escape(t)}</title>" if t is not None else m.group(0)
