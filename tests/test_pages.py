@@ -126,6 +126,8 @@ def check_sheets(model, sheets, page) -> None:
     ("16:9", (960, 540), "slide", 9), ("4:3", (720, 540), "slide", 9), ("A4", (841.89, 595.28), "paper", 7),
     ("a4-portrait", (595.28, 841.89), "paper", 7), ("A3", (1190.55, 841.89), "paper", 7),
     ("letter", (792, 612), "paper", 7), ("200x120mm", (566.93, 340.16), "paper", 7), ("10x7.5in", (720, 540), "paper", 7),
+    ("A5", (595.28, 419.53), "paper", 7), ("b5-portrait", (515.91, 728.5), "paper", 7),   # JIS B5: 182 x 257 mm
+    ("B4", (1031.81, 728.5), "paper", 7), ("legal", (1008, 612), "paper", 7), ("Tabloid", (1224, 792), "paper", 7),
 ])
 def test_page_sizes(text, size, kind, minimum):
     page = parse_page(text)
@@ -133,7 +135,7 @@ def test_page_sizes(text, size, kind, minimum):
     assert page.kind == kind and page.min_text == minimum
 
 
-@pytest.mark.parametrize("text, hint", [("A5", "did you mean 'A4'"), ("16x9", "add one: 16x9mm"),
+@pytest.mark.parametrize("text, hint", [("A6", "did you mean 'A"), ("16x9", "add one: 16x9mm"),
                                         ("A4-portrat", "did you mean 'A4-portrait'"), ("1x1mm", "between 1 and 56")])
 def test_bad_page_sizes_say_what_is_meant(text, hint):
     with pytest.raises(PageError) as e:

@@ -100,8 +100,9 @@ OVERVIEW_ABOVE = 2000
 @click.option("--later", type=click.Choice(["hidden", "faint"]), default=None,
               help="With --stage/--flipbook: deliverables of later stages hidden (default) or drawn faintly.")
 @click.option("--page", "page_size", metavar="SIZE",
-              help="Fit the picture to a page: 16:9, 4:3, A4, A3, letter (landscape; add -portrait), WxH in "
-                   "mm/cm/in/pt, or none. By layout, never by shrinking text: a larger model is wrapped "
+              help="Fit the picture to a page: 16:9, 4:3, A4, A3, A5, B4, B5 (JIS), letter, legal, tabloid "
+                   "(landscape; add -portrait), WxH in mm/cm/in/pt, or none. By layout, never by shrinking text: a "
+                   "larger model is wrapped "
                    "into rows and split over pages with off-page markers. Default: 16:9 for pptx, A4 for "
                    "pdf, none for the rest ([render] page in prep.toml).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",

@@ -29,13 +29,21 @@ NAMED = {
     "4:3": (10 * IN, 7.5 * IN, "slide"),
     "a4": (297 * MM, 210 * MM, "paper"),
     "a3": (420 * MM, 297 * MM, "paper"),
+    "a5": (210 * MM, 148 * MM, "paper"),
+    # B4 and B5 as Japanese offices and their Word and Excel name them: JIS B (ISO B5 is
+    # 250x176mm)
+    "b4": (364 * MM, 257 * MM, "paper"),
+    "b5": (257 * MM, 182 * MM, "paper"),
     "letter": (11 * IN, 8.5 * IN, "paper"),
+    "legal": (14 * IN, 8.5 * IN, "paper"),
+    "tabloid": (17 * IN, 11 * IN, "paper"),
 }
-SPELLING = {"16:9": "16:9", "4:3": "4:3", "a4": "A4", "a3": "A3", "letter": "letter"}
+SPELLING = {"16:9": "16:9", "4:3": "4:3", "a4": "A4", "a3": "A3", "a5": "A5", "b4": "B4", "b5": "B5",
+            "letter": "letter", "legal": "legal", "tabloid": "tabloid"}
 UNITS = {"mm": MM, "cm": 10 * MM, "in": IN, "pt": 1.0}
 MARGIN = {"slide": 0.25 * IN, "paper": 10 * MM}
-CHOICES = ("16:9, 4:3, A4, A3, letter (add -portrait to turn it), WxH in mm, cm, in or pt (e.g. 200x120mm), "
-           "or none (the natural size)")
+CHOICES = ("16:9, 4:3, A4, A3, A5, B4, B5 (JIS), letter, legal, tabloid (add -portrait to turn it), WxH in mm, cm, "
+           "in or pt (e.g. 200x120mm), or none (the natural size)")
 
 
 class PageError(ValueError):
