@@ -475,9 +475,9 @@ def test_cli_natural_size_on_request(tmp_path):
 
 
 def test_cli_bad_page_is_a_usage_error(tmp_path):
-    got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(tmp_path / "x.svg"), "--page", "A5")
+    got = run("render", str(ROOT / "examples/cs-onboarding.prep"), "-o", str(tmp_path / "x.svg"), "--page", "A6")
     assert got.returncode == 2
-    assert "unknown page size 'A5'" in got.stderr and "did you mean 'A4'" in got.stderr
+    assert "unknown page size 'A6'" in got.stderr and "did you mean 'A5'" in got.stderr
     assert "Traceback" not in got.stderr and not list(tmp_path.iterdir())
 
 

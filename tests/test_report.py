@@ -621,10 +621,10 @@ def test_pdf_report_usage_errors(cli, tmp_path):
     src.write_text("a -> b\n", encoding="utf-8")
     result = cli("report", str(src), "-o", str(tmp_path / "r.pdf"), "--page", "A7")
     assert result.exit_code == 2
-    assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A4'" in result.output
+    assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A5'" in result.output
     result = cli("report", str(src), "-o", str(tmp_path / "r.html"), "--page", "A7")   # HTML: its pictures' page
     assert result.exit_code == 2
-    assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A4'" in result.output
+    assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A5'" in result.output
     result = cli("report", str(src), "-o", str(tmp_path / "no" / "r.pdf"))
     assert result.exit_code == 2
     assert "prep report: error: cannot write r.pdf: the folder" in result.output

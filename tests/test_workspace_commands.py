@@ -490,6 +490,24 @@ def test_render_of_every_file_of_a_workspace_to_one_output_draws_its_root(three,
     assert not (three.root / "two.svg").exists()
 
 
+def test_report_and_export_of_every_file_of_a_workspace_take_its_root(three, prep_run):
+    """As `prep render *.prep -o x`: `prep report *.prep` and `prep export
+    *.prep` took one file ("Got unexpected extra arguments")."""
+    import openpyxl
+
+    names = sorted(p.name for p in three.root.glob("*.prep"))
+    p = prep_run("report", *names, "-o", "r.html", cwd=three.root)
+    assert p.returncode == 0 and "main.prep includes the other files given" in p.stderr.decode()
+    assert "定着" in (three.root / "r.html").read_text(encoding="utf-8")
+    p = prep_run("export", *names, "-o", "c.xlsx", cwd=three.root)
+    assert p.returncode == 0, p.stderr.decode()
+    sheet = openpyxl.load_workbook(three.root / "c.xlsx")["Deliverables"]
+    assert {"提案書", "受注", "価格表", "導入計画", "定着"} <= {row[0] for row in sheet.iter_rows(values_only=True)}
+    p = prep_run("report", "sales.prep", "delivery.prep", "-o", "two.html", cwd=three.root)
+    assert p.returncode == 2 and "give the file that includes the others" in p.stderr.decode()
+    assert not (three.root / "two.html").exists()
+
+
 def test_render_part_draws_the_file_and_its_neighbours_faint(three, cli):
     r = cli("render", "main.prep", "--part", "delivery.prep", "--no-embed-fonts", "-o", "part.svg")
     assert r.exit_code == 0, r.output

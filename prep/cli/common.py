@@ -189,3 +189,28 @@ def _model_at(rev, path: str):
 
         return model, f"{rev}:{repository_of(path)[1]}"
     return model, model.path
+
+
+def root_of_all(files, command: str, one: str) -> str:
+    """The one of `files` that includes all the others (`prep render *.prep
+    -o all.svg` or `prep report *.prep` in a workspace's folder: its root
+    and its parts), said on stderr; else a usage error, `one` saying what
+    the command takes."""
+    from ..linter.run import roots_and_parts
+
+    paths = list(dict.fromkeys(files))
+    if len(paths) == 1:
+        return paths[0]
+    if "-" not in paths:
+        _, kept = roots_and_parts(paths)
+        for root, parts in kept.items():
+            if all(os.path.realpath(f) in parts for f in paths if f != root):
+                click.echo(f"prep {command}: note: {root} includes the other files given: the whole model it "
+                           "reaches", err=True)
+                return root
+        if kept:
+            root = next(iter(kept))
+            raise click.UsageError(f"{one}; the files given are not one model ({root} includes some of them): "
+                                   f"give the root of the model, prep {command} {root} ...")
+    raise click.UsageError(f"{one} (a model kept in several files: give the file that includes the others)")
+

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import _lint_settings, config_error, note_if_part
+from .common import _lint_settings, config_error, note_if_part, root_of_all
 
 
 def catalogue_target(output: str) -> str:
@@ -21,7 +21,7 @@ def catalogue_target(output: str) -> str:
 
 
 @click.command("export")
-@click.argument("source", type=click.Path())
+@click.argument("source", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", metavar="PATH",
               help="catalogue.xlsx (a sheet per table), out/ (a CSV file per table) or deliverables.csv "
                    "(the Deliverables table). Default: SOURCE.xlsx next to SOURCE.")
@@ -50,6 +50,7 @@ def export(source, output, language, rules_url):
     from ..linter.settings import LintConfigError
     from ..renderer.output import write_output
 
+    source = root_of_all(source, "export", "a catalogue is of one model")
     if output is None:
         output = os.path.splitext(source)[0] + ".xlsx"
     target = catalogue_target(output)

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from .common import _lint_settings, _render_settings, note_if_part
+from .common import _lint_settings, _render_settings, note_if_part, root_of_all
 from .render_options import (PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for, _page_for,
                              _print_theme, _read_layout, _within_budget, _write_pages)
 from .render_overview import _DrillDowns, _given_options, _overview_message, _render_files, _size_message
@@ -161,7 +161,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         raise click.UsageError(f"--drill-downs {drill_downs} chooses the pictures of an overview; --force draws "
                                "everything in one picture: give one of them")
     if output is not None and len(files) > 1:
-        files = [_root_of_all(files)]
+        files = [root_of_all(files, "render", "-o/--output takes one input file; omit it to write FILE.svg next "
+                                                        "to each FILE")]
     if stage_name is not None or flipbook or later is not None:
         if part_file is not None or by_file:
             raise click.UsageError("--part and --by-file draw one picture of a workspace: they cannot be used "
@@ -346,29 +347,4 @@ def _status_view(model, data: str, customer: str | None):
         raise click.UsageError(f"the data has {len(names)} customers: name one with --customer (e.g. "
                                f"--customer {names[0]!r})")
     return status_view(status, chosen)
-
-
-def _root_of_all(files: tuple[str, ...]) -> str:
-    """The one of `files` that includes all the others (`prep render *.prep
-    -o all.svg` in a workspace's folder: its root and its parts), said on
-    stderr; else the usage error: -o takes one model."""
-    from ..linter.run import roots_and_parts
-
-    paths = list(dict.fromkeys(files))
-    if len(paths) == 1:
-        return paths[0]
-    if "-" not in paths:
-        _, kept = roots_and_parts(paths)
-        for root, parts in kept.items():
-            if all(os.path.realpath(f) in parts for f in paths if f != root):
-                click.echo(f"prep render: note: {root} includes the other files given: drawing the whole model it "
-                           "reaches", err=True)
-                return root
-        if kept:
-            root = next(iter(kept))
-            raise click.UsageError(f"-o/--output draws one model, and the files given are not all parts of one: "
-                                   f"{root} includes some of them; give the root of the model (prep render {root} "
-                                   f"-o ...), or omit -o to write FILE.svg next to each FILE")
-    raise click.UsageError("-o/--output takes one input file; omit it to write FILE.svg next to each FILE (to draw "
-                           "a model kept in several files as one picture, give the file that includes the others)")
 

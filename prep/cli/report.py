@@ -6,11 +6,11 @@ import os
 
 import click
 
-from .common import EXIT_ERROR, _render_settings, note_if_part
+from .common import EXIT_ERROR, _render_settings, note_if_part, root_of_all
 
 
 @click.command("report")
-@click.argument("source", type=click.Path(allow_dash=False))
+@click.argument("source", nargs=-1, required=True, type=click.Path(allow_dash=False))
 @click.option("-o", "--output", metavar="PATH",
               help="report.html (self-contained), report.md (with the pictures as SVG files next to it) or "
                    "report.pdf (pages: the pictures, then the tables) or report.docx (the same in Word's built-in "
@@ -34,7 +34,8 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
     """Write a one-file report of a model: diagram with findings, findings
     table, hotspot ranking and a catalogue of deliverables. The root of a
     workspace reports the whole model, and the catalogue says which file
-    holds each deliverable.
+    holds each deliverable (all its files given, as *.prep gives them: the
+    one that includes the others).
 
     \b
       prep report model.prep -o report.html
@@ -47,6 +48,7 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
     from ..embed.report_pictures import screen_page
     from ..language.diagnostics import PrepError
 
+    source = root_of_all(source, "report", "a report is of one model")
     if output is None:
         output = os.path.splitext(source)[0] + ".report.html"
     look = _render_settings(source, theme, direction, None)
