@@ -494,9 +494,9 @@ def test_config_page_and_its_errors(tmp_path):
     got = run("render", "m.prep", "-o", "m.layout.json", cwd=tmp_path)
     assert got.returncode == 0, got.stderr
     assert json.loads((tmp_path / "m.layout.json").read_text(encoding="utf-8"))["page"]["name"] == "A4-portrait"
-    (tmp_path / "prep.toml").write_text('[render]\npage = "B5"\n', encoding="utf-8")
+    (tmp_path / "prep.toml").write_text('[render]\npage = "B7"\n', encoding="utf-8")
     got = run("render", "m.prep", "-o", "n.svg", cwd=tmp_path)
-    assert got.returncode == 2 and "prep.toml" in got.stderr and "unknown page size 'B5'" in got.stderr
+    assert got.returncode == 2 and "prep.toml" in got.stderr and "unknown page size 'B7'" in got.stderr
     assert not (tmp_path / "n.svg").exists()
 
 

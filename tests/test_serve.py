@@ -514,9 +514,9 @@ def test_a_page_previews_the_pages_page_under_page(tmp_path):
 def test_a_bad_page_is_refused_before_serving(tmp_path):
     src = tmp_path / "m.prep"
     src.write_text(MODEL, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "prep", "serve", str(src), "--no-open", "--page", "B5"],
+    result = subprocess.run([sys.executable, "-m", "prep", "serve", str(src), "--no-open", "--page", "B7"],
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "unknown page size 'B5'" in result.stderr
+    assert result.returncode == 2 and "unknown page size 'B7'" in result.stderr
 
 
 def test_the_live_picture_is_graphviz_s_lighter_one_piece_a_line(tmp_path):
