@@ -990,6 +990,30 @@ def test_cli_viewer_of_the_pages(tmp_path):
     assert got.returncode == 0 and "(1/" not in (tmp_path / "y.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("fmt", ["svg", "drawio"])
+def test_groups_keep_their_colour_on_pages_cut_at_the_stages(tmp_path, fmt):
+    """order-to-cash's groups are coloured (`colour: green`, ...); on its A4
+    pages, cut at its stages, they were drawn white: the stage captions are
+    stage columns, and the roadmap leaves its lanes unfilled so its columns
+    show through. A caption holds its groups whole: they are filled; the
+    roadmap's lanes still are not."""
+    from prep.renderer.palette import GROUP_FILLS
+
+    src = ROOT / "examples/order-to-cash-to-be.prep"
+    colours = {GROUP_FILLS[c].lower() for c in ("grey", "blue", "green", "yellow")}
+    got = run("render", str(src), "-o", str(tmp_path / f"d.{fmt}"), "--page", "A4", "--no-embed-fonts")
+    assert got.returncode == 0 and "cut at its stages" in got.stderr, got.stderr
+    files = sorted(tmp_path.glob(f"d*.{fmt}"))
+    text = "".join(f.read_text(encoding="utf-8") for f in files).lower()
+    assert "stage 2: 受注 order" in text
+    assert colours <= set(re.findall(r"#[0-9a-f]{6}", text)), "the groups' colours on the pages"
+    got = run("render", str(src), "-o", str(tmp_path / f"r.{fmt}"), "--page", "A4", "--view", "roadmap",
+              "--no-embed-fonts")
+    assert got.returncode == 0, got.stderr
+    text = "".join(f.read_text(encoding="utf-8") for f in sorted(tmp_path.glob(f"r*.{fmt}"))).lower()
+    assert not colours & set(re.findall(r"#[0-9a-f]{6}", text)), "the roadmap's lanes are not filled"
+
+
 def test_viewer_of_the_pages_shows_the_stage_titles(tmp_path):
     """-o x.html --page A4 on a model cut at its stages: each piece's stage
     frame and title are drawn, not hidden under its page's frame (Graphviz

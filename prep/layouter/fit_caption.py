@@ -35,7 +35,7 @@ def captioned(placed: Layout, caption: tuple[str, str], pager) -> Layout:
     height = placed.height + top + LABEL_PAD
     frame = Box(width / 2, height / 2, width, height)
     label = Box(LABEL_PAD + lw / 2, LABEL_PAD + lh / 2, lw, lh)
-    return replace(moved, width=width, height=height, columns=(Column(stage, text, frame, label),))
+    return replace(moved, width=width, height=height, columns=(Column(stage, text, frame, label, caption=True),))
 
 
 def caption_size(text: str, stage: str, pager) -> tuple[float, float]:

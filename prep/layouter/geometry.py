@@ -120,10 +120,25 @@ class Column:
     label: str       # the text drawn (the stage's label, else its name)
     frame: Box
     label_box: Box
+    # the frame of a piece of a page cut at the stages (fit_caption), not a band the
+    # groups cross as lanes: its groups are filled as the diagram fills them
+    caption: bool = False
 
     def as_dict(self) -> dict:
-        return {"stage": self.stage, "label": self.label, "frame": self.frame.as_dict(),
-                "label_box": self.label_box.as_dict()}
+        out = {"stage": self.stage, "label": self.label, "frame": self.frame.as_dict(),
+               "label_box": self.label_box.as_dict()}
+        if self.caption:
+            out["caption"] = True
+        return out
+
+
+def unfilled(layout, frame: Box) -> bool:
+    """Whether a group's frame is drawn unfilled, so the stage columns show
+    through: a lane across the roadmap view's columns, or a frame around
+    whole columns (a page of the viewer's stacked pages). A group inside a
+    page's stage caption (`Column.caption`) is filled as the diagram fills
+    it."""
+    return any(not c.caption or frame.contains(c.frame) for c in layout.columns)
 
 
 @dataclass(frozen=True)
@@ -237,7 +252,7 @@ class Layout:
                       title=box(self.title), legend=box(self.legend),
                       legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in self.legend_items),
                       engine=self.engine, direction=self.direction,
-                      columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in self.columns),
+                      columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box), c.caption) for c in self.columns),
                       texts=tuple(TextItem(t.kind, t.owner, t.text, box(t.box)) for t in self.texts),
                       page=self.page, files=self.files)
 
@@ -258,7 +273,7 @@ def shift(layout: Layout, dx: float, dy: float) -> Layout:
         group_labels={n: box(b) for n, b in layout.group_labels.items()},
         title=box(layout.title), legend=box(layout.legend),
         legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in layout.legend_items),
-        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box)) for c in layout.columns),
+        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box), c.caption) for c in layout.columns),
         texts=tuple(replace(t, box=box(t.box)) for t in layout.texts))
 
 
@@ -315,7 +330,7 @@ def layout_from_dict(data: dict) -> Layout:
                   title=_box(data["title"]) if "title" in data else None,
                   legend=_box(legend) if legend else None, legend_items=items,
                   engine=data.get("engine", "prep"), direction=data.get("direction", "LR"),
-                  columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]))
+                  columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]), bool(c.get("caption")))
                                 for c in data.get("columns", ())),
                   texts=tuple(TextItem(t["kind"], t["owner"], t["text"], _box(t["box"]))
                               for t in data.get("texts", ())),

@@ -15,6 +15,7 @@ from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
+from ..layouter.geometry import unfilled
 from ..layouter.texts import EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, columns_tag_exits, exit_tag_box
 from .palette import group_fill
 
@@ -204,7 +205,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             out.append(f"{indent}subgraph {group_ids[g.name]} {{")
             # in the roadmap view a group is a swimlane across the stage columns: not filled,
             # so the columns show through
-            attrs = [("label", dot_string(g.display)), ("style", '"rounded"' if layout.columns else '"rounded,filled"'),
+            style = '"rounded"' if unfilled(layout, layout.groups[g.name]) else '"rounded,filled"'
+            attrs = [("label", dot_string(g.display)), ("style", style),
                      ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(group_fill(theme, g.colour))),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]

@@ -44,6 +44,7 @@ from urllib.parse import unquote
 
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import box_label, small_size
+from ..layouter.geometry import unfilled
 from ..layouter.texts import columns_tag_exits
 from .dot import HEALTH_FILL, STATUS_FILL, THEMES, Theme, exit_tag, EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, worst_by_subject, \
     worst_severity
@@ -184,7 +185,7 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
             cid = f"{PREFIX}group:{cell_id(g.name)}"
             vertex(cid, parent, g.display, _style(
                 container=1, collapsible=0, recursiveResize=0, rounded=1, arcSize=4, absoluteArcSize=1,
-                fillColor="none" if layout.columns else group_fill(theme, g.colour),
+                fillColor="none" if unfilled(layout, box) else group_fill(theme, g.colour),
                 strokeColor=theme.group_border, **frame_text(box, layout.group_labels.get(g.name),
                                                              theme.font_size), **font), box)
             origin[cid] = (box.left, box.top)

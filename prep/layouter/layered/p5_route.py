@@ -157,7 +157,7 @@ def geometry(lg) -> Layout:
         nodes = {name: moved(bx) for name, bx in nodes.items()}
         groups = {name: moved(bx) for name, bx in groups.items()}
         group_labels = {name: moved(bx) for name, bx in group_labels.items()}
-        columns = [Column(c.stage, c.label, moved(c.frame), moved(c.label_box)) for c in columns]
+        columns = [Column(c.stage, c.label, moved(c.frame), moved(c.label_box), c.caption) for c in columns]
         edges = [Route(e.source, e.target, e.kind, tuple((px + dx, py + dy) for px, py in e.points),
                        moved(e.label) if e.label is not None else None) for e in edges]
     xs = [bx.right for bx in nodes.values()] + [bx.right for bx in groups.values()]
