@@ -27,10 +27,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate import generate  # noqa: E402
+from pages import models  # noqa: E402
 
 PAGES = ("16:9", "A4", "A4-portrait")
 
@@ -51,14 +50,8 @@ def count(model, page_name: str, view: str) -> tuple[int, int, int, str]:
 def run(sizes: list[int], work: Path) -> dict[str, list]:
     import prep
 
-    paths = [(p.stem, p) for p in sorted((ROOT / "examples").glob("*.prep"))]
-    for n in sizes:
-        for profile in ("local", "long-range"):
-            path = work / f"gen-{n}-{profile}.prep"
-            path.write_text(generate(n, seed=1, profile=profile, stages=4), encoding="utf-8")
-            paths.append((f"generated {n} {profile}", path))
     out: dict[str, list] = {}
-    for name, path in paths:
+    for name, path in models(sizes, work):   # the page benchmark's models
         model = prep.load(str(path))
         for page_name in PAGES:
             for view in ("diagram", "roadmap") if model.stages else ("diagram",):
