@@ -102,9 +102,8 @@ OVERVIEW_ABOVE = 2000
 @click.option("--page", "page_size", metavar="SIZE",
               help="Fit the picture to a page: 16:9, 4:3, A4, A3, A5, B4, B5 (JIS), letter, legal, tabloid "
                    "(landscape; add -portrait), WxH in mm/cm/in/pt, or none. By layout, never by shrinking text: a "
-                   "larger model is wrapped "
-                   "into rows and split over pages with off-page markers. Default: 16:9 for pptx, A4 for "
-                   "pdf, none for the rest ([render] page in prep.toml).")
+                   "larger model is wrapped into rows and split over pages with off-page markers. Default: 16:9 "
+                   "for pptx, A4 for pdf, none for the rest ([render] page in prep.toml).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
               help="With a page: the smallest text allowed at 100% (default 9 pt on a slide, 7 pt on paper).")
 @click.option("--status", "status_data", metavar="DATA", type=click.Path(dir_okay=False),
@@ -161,8 +160,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         raise click.UsageError(f"--drill-downs {drill_downs} chooses the pictures of an overview; --force draws "
                                "everything in one picture: give one of them")
     if output is not None and len(files) > 1:
-        files = [root_of_all(files, "render", "-o/--output takes one input file; omit it to write FILE.svg next "
-                                                        "to each FILE")]
+        files = [root_of_all(files, "render",
+                             "-o/--output takes one input file; omit it to write FILE.svg next to each FILE")]
     if stage_name is not None or flipbook or later is not None:
         if part_file is not None or by_file:
             raise click.UsageError("--part and --by-file draw one picture of a workspace: they cannot be used "
@@ -347,4 +346,3 @@ def _status_view(model, data: str, customer: str | None):
         raise click.UsageError(f"the data has {len(names)} customers: name one with --customer (e.g. "
                                f"--customer {names[0]!r})")
     return status_view(status, chosen)
-

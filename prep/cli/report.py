@@ -21,8 +21,9 @@ from .common import EXIT_ERROR, _render_settings, note_if_part, root_of_all
               help="Default: [render] in prep.toml, else LR (a PDF's pictures: the one that fits its page).")
 @click.option("--page", "page_size", metavar="SIZE",
               help="The page of a PDF or Word report: A4 (default), A3, A5, B4, B5 (JIS), letter, legal, "
-                   "tabloid, 16:9, 4:3 (landscape; add -portrait), or WxH in mm/in ([render] page in prep.toml). An HTML or Markdown report's pictures are laid "
-                   "out for it too (default 16:9, a screen's shape; 'none': at their natural size).")
+                   "tabloid, 16:9, 4:3 (landscape; add -portrait), or WxH in mm/in ([render] page in prep.toml). "
+                   "An HTML or Markdown report's pictures are laid out for it too (default 16:9, a screen's "
+                   "shape; 'none': at their natural size).")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
               help="The smallest text of the report's pictures, and of a PDF or Word report's tables (default 7 pt "
                    "on paper, 9 on a slide).")

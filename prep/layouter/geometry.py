@@ -252,7 +252,8 @@ class Layout:
                       title=box(self.title), legend=box(self.legend),
                       legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in self.legend_items),
                       engine=self.engine, direction=self.direction,
-                      columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box), c.caption) for c in self.columns),
+                      columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box), c.caption)
+                                    for c in self.columns),
                       texts=tuple(TextItem(t.kind, t.owner, t.text, box(t.box)) for t in self.texts),
                       page=self.page, files=self.files)
 
@@ -273,7 +274,8 @@ def shift(layout: Layout, dx: float, dy: float) -> Layout:
         group_labels={n: box(b) for n, b in layout.group_labels.items()},
         title=box(layout.title), legend=box(layout.legend),
         legend_items=tuple(LegendItem(i.kind, i.text, box(i.box), pts(i.points)) for i in layout.legend_items),
-        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box), c.caption) for c in layout.columns),
+        columns=tuple(Column(c.stage, c.label, box(c.frame), box(c.label_box), c.caption)
+                      for c in layout.columns),
         texts=tuple(replace(t, box=box(t.box)) for t in layout.texts))
 
 
@@ -330,8 +332,8 @@ def layout_from_dict(data: dict) -> Layout:
                   title=_box(data["title"]) if "title" in data else None,
                   legend=_box(legend) if legend else None, legend_items=items,
                   engine=data.get("engine", "prep"), direction=data.get("direction", "LR"),
-                  columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]), bool(c.get("caption")))
-                                for c in data.get("columns", ())),
+                  columns=tuple(Column(c["stage"], c["label"], _box(c["frame"]), _box(c["label_box"]),
+                                       bool(c.get("caption"))) for c in data.get("columns", ())),
                   texts=tuple(TextItem(t["kind"], t["owner"], t["text"], _box(t["box"]))
                               for t in data.get("texts", ())),
                   page=_page(data["page"]) if "page" in data else None,

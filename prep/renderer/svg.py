@@ -42,7 +42,7 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
         if i >= len(names):
             return None
         d = model.deliverables[names[i]]
-        if is_marker(d.name):   # its internal name is nobody's business
+        if is_marker(d.name):   # its internal name means nothing to a reader
             return f"{shown(d.name)} — off-page marker"
         text = d.display if d.display == d.name else f"{d.display} ({d.name})"
         text += " — knowhow" if d.is_knowhow else " — deliverable"
@@ -60,7 +60,8 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
             a, _, b = raw.partition("->")
             ta, tb = node_title(a), node_title(b)
             if ta is not None and tb is not None:
-                return f"<title>{escape(shown(names[int(a[1:])], False))} → {escape(shown(names[int(b[1:])], False))}</title>"
+                ends = (escape(shown(names[int(end[1:])], False)) for end in (a, b))
+                return "<title>{} → {}</title>".format(*ends)
             return m.group(0)
         t = node_title(raw)
         return f"<title>{escape(t)}</title>" if t is not None else m.group(0)
