@@ -690,6 +690,48 @@ def test_pdf_pictures_laid_out_for_the_page_only_when_that_saves_pages(monkeypat
     assert [p.sheet for p in pdf_pictures(model, whole, None, page)][:2] == [None, None]
 
 
+def test_stage_frames_are_drawn_the_way_the_diagram_is_when_it_costs_no_page():
+    """cs-onboarding's PDF and Word reports drew the diagram left to right
+    and the stage frames top to bottom (which fit the page at a larger
+    text size): the same boxes read two ways in one report. The frames take
+    the diagram's direction when that costs them no page."""
+    from prep.embed.report import pdf_pictures
+    from prep.embed.report_pictures import stage_frames
+    from prep.embed.report_pdf import picture_room
+    from prep.layouter import layout
+    from prep.layouter.page import parse_page
+
+    from conftest import EXAMPLES
+
+    model = prep.load(EXAMPLES / "cs-onboarding.prep")
+    pictures = pdf_pictures(model, layout(model, legend=True), None, parse_page("A4"))
+    assert [p.title for p in pictures][:2] == ["Diagram", "Roadmap"]
+
+    def at(svg: bytes, word: str) -> tuple[float, float]:
+        m = re.search(rf'<text[^>]*x="([\d.-]+)" y="([\d.-]+)"[^>]*>{re.escape(word)}</text>', svg.decode("utf-8"))
+        return float(m.group(1)), float(m.group(2))
+
+    for picture in pictures[0:1] + [p for p in pictures if p.title.startswith("At the end of Stage 3")]:
+        (x0, y0), (x1, y1) = at(picture.svg, "Contract"), at(picture.svg, "Exit: key features adopted")
+        assert x1 - x0 > abs(y1 - y0), (picture.title, "left to right, as the diagram")
+    def directions(model, room, **options) -> set[str]:
+        return {f[0].layout.direction for f in stage_frames(model, None, room, **options)}
+
+    room = picture_room(parse_page("A4"))
+    assert directions(model, room) == {"TB"} and directions(model, room, prefer="LR") == {"LR"}
+    assert directions(model, room, direction="TB", prefer="LR") == {"TB"}   # a direction given is kept
+    # a preference, not a rule: where the diagram's direction would cost the frames pages
+    # (generated 40 on a 16:9 page: its frames take 4 pages left to right, 7 top to bottom
+    # as its diagram is drawn), they keep their own
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    g40 = prep.loads(generate(40, seed=1, profile="local", stages=4), "g.prep")
+    assert directions(g40, parse_page("16:9"), prefer="TB") == {"LR"}
+
+
 def test_the_summary_counts_in_plain_english():
     """The report's first lines said "8 warning", "1 findings", "1 groups"."""
     model = prep.loads('group g {\n  knowhow k [owner: a]\n}\nk, x -> y\n', "m.prep")

@@ -649,10 +649,11 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
 
     room = picture_room(page)
     pictures = []
+    drawn_as = None   # the direction the diagram was drawn in: the stage frames' too, when it costs no page
     for title, shown, view, legend, findings, colours, key in _page_views(model, drawn, health):
         if shown is None:   # the stage frames, after the roadmap
             for f, look, title, caption, sheet, _ in stage_frames(model, drawn, room, theme=theme,
-                                                                  direction=direction):
+                                                                  direction=direction, prefer=drawn_as):
                 svg = draw_frame(f, "svg", theme=look, embed_fonts=False)
                 pictures.append(picture_of(title, svg, sheet=sheet, room=room, caption=caption))
             continue
@@ -672,8 +673,12 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
         if fitted is not None and fitted.count <= pages_needed(plain, page):
             pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                          for sheet, svg in zip(fitted.sheets, fitted.files)]
+            direction_drawn = fitted.sheets[0].direction
         else:
             pictures.append(plain)
+            direction_drawn = direction or getattr(whole, "direction", "LR")
+        if drawn_as is None and view == "diagram":
+            drawn_as = direction_drawn
     return pictures
 
 
@@ -714,10 +719,11 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
 
     room = picture_room(page)
     shots: list = []
+    drawn_as = None   # as pdf_pictures: the diagram's direction, for the stage frames
     for title, shown, view, legend, findings, colours, key in _page_views(model, drawn, health):
         if shown is None:   # the stage frames, after the roadmap
             for f, look, title, caption, sheet, first in stage_frames(model, drawn, room, theme=theme,
-                                                                      direction=direction):
+                                                                      direction=direction, prefer=drawn_as):
                 dot = draw_frame(f, "dot", theme=look).decode("utf-8")
                 picture = picture_of(title, draw(dot, "svg", path=model.path), sheet=sheet, room=room)
                 shots += shots_of(picture, dot, page, heading=title if first else None, level=2, caption=caption,
@@ -740,8 +746,12 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
                                      sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                 shots += shots_of(picture, dot, page, heading=title if sheet.number == 1 else None,
                                   first_page=first, path=model.path)
+            direction_drawn = fitted.sheets[0].direction
         else:
             shots += shots_of(plain, plain_dot, page, heading=title, path=model.path)
+            direction_drawn = direction or getattr(whole, "direction", "LR")
+        if drawn_as is None and view == "diagram":
+            drawn_as = direction_drawn
     return shots
 
 

@@ -19,14 +19,20 @@ from ..language.model import Model
 FRAME_KEY = " A double border marks what this stage makes; EXIT n, an exit criterion of stage n."
 
 
-def stage_frames(model: Model, drawn, room, *, theme="default", direction: str | None = None):
+def stage_frames(model: Model, drawn, room, *, theme="default", direction: str | None = None,
+                 prefer: str | None = None):
     """The stage pictures of the reports: each stage's frame
     on the model laid out for the page (the flip-book's frames,
     `prep.renderer.stages`), on the pages where the stage makes something.
     (Drawn on the whole model's layout and cut into parts, the frames of a
     model of 34 deliverables took 32 pages of A4, each a window on a
-    picture; laid out for the page they take 4 to 8.) Yields (frame, its
-    theme, title, caption, (page, pages, "none"), first frame of its stage)."""
+    picture; laid out for the page they take 4 to 8.) `prefer`: the
+    direction the report's diagram was drawn in, taken when `direction` is
+    None and it costs the frames no page (cs-onboarding's report drew its
+    diagram left to right and its stage frames top to bottom, which fit
+    one A4 page at a larger text size: the same boxes read two ways in one
+    report). Yields (frame, its theme, title, caption, (page, pages,
+    "none"), first frame of its stage)."""
     from dataclasses import replace
 
     from ..renderer.dot import resolve_theme
@@ -37,6 +43,11 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
     look = resolve_theme(theme)
     geometry, frames = _frames(model, page=room, direction=direction or "LR", theme=look,
                                direction_given=direction is not None)
+    count = max((f.page for f in frames), default=0)
+    if direction is None and prefer is not None and frames and frames[0].layout.direction != prefer:
+        as_diagram = _frames(model, page=room, direction=prefer, theme=look)
+        if max((f.page for f in as_diagram[1]), default=0) <= count:
+            geometry, frames = as_diagram
     look = geometry.theme(look)
     where = model.effective_stages
     count = max((f.page for f in frames), default=0)
@@ -88,8 +99,10 @@ def screen_pictures(model: Model, drawn, page, *, theme="default", direction: st
         laid = render_pages(model, "svg", page, direction=direction, legend=legend, findings=drawn, theme=theme,
                             view=view, embed_fonts=embed_fonts)
         out[key] = cropped_pages(laid)
+        if view == "diagram":
+            drawn_as = laid.sheets[0].direction   # the stage frames' too, when it costs them no page
     for f, look, _title, caption, _sheet, _first in stage_frames(model, drawn, page, theme=theme,
-                                                                  direction=direction):
+                                                                  direction=direction, prefer=drawn_as):
         svg = cropped(draw_frame(f, "svg", theme=look, embed_fonts=embed_fonts), f.layout)
         out["stages"].setdefault(f.stage.name, []).append((svg, caption))
     return out
