@@ -865,7 +865,7 @@ def _joined(model: Model, pager: "_Pager", pieces: list[list[str]], pages: list[
     with room to spare (order-to-cash's last slide drew 入金差異 and
     入金消込 as two pieces, a marker pair between them). Unchanged when
     the joined pieces, laid out again with their final markers, need more
-    pages."""
+    pages, or when a page of them overflows."""
     joined = [list(p) for p in pieces]
     gone: set[int] = set()
     lays = list(placed)
@@ -894,7 +894,9 @@ def _joined(model: Model, pager: "_Pager", pieces: list[list[str]], pages: list[
     compact = pager.compact
     pager.compact = {number[i] for i in compact if i in number}
     got = _settle(model, [joined[i] for i in keep], pager, [[number[i] for i in m if i in number] for m in pages])
-    if len(got[0]) <= len(pages):
+    fits = all(spots([got[2][i] for i in members], pager, first=k == 0) is not None
+               for k, members in enumerate(got[0]))
+    if fits and len(got[0]) <= len(pages):
         return ([joined[i] for i in keep],) + got
     pager.compact = compact
     return (pieces,) + _settle(model, pieces, pager, pages)
