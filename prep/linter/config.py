@@ -194,24 +194,31 @@ def respects_gitignore(folder: str) -> bool:
     it, as for a file in it); true without one. Only that setting is read:
     `prep fmt` does not fail on a bad [lint] table. A value that is not a
     boolean, or a file that is not TOML, raises LintConfigError."""
+    for p, name, data in _config_files(folder):
+        if name == "prep.toml":
+            _check_top_keys(data, shown(p))
+            return data.get("respect-gitignore", True)
+        tool = data.get("tool")
+        prep = tool.get("prep") if isinstance(tool, Mapping) else None
+        if isinstance(prep, Mapping):
+            _check_top_keys(prep, f"{shown(p)}: [tool.prep]")
+            return prep.get("respect-gitignore", True)
+    return True
+
+
+def _config_files(folder: str):
+    """(path, name, its TOML) of every prep.toml and pyproject.toml at or
+    above `folder`, nearest first (prep.toml first in a folder), each read
+    only when the one before did not decide."""
     d = os.path.abspath(folder)
     while True:
         for name in ("prep.toml", "pyproject.toml"):
             p = os.path.join(d, name)
-            if not os.path.isfile(p):
-                continue
-            data = _read_toml(p)
-            if name == "prep.toml":
-                _check_top_keys(data, shown(p))
-                return data.get("respect-gitignore", True)
-            tool = data.get("tool")
-            prep = tool.get("prep") if isinstance(tool, Mapping) else None
-            if isinstance(prep, Mapping):
-                _check_top_keys(prep, f"{shown(p)}: [tool.prep]")
-                return prep.get("respect-gitignore", True)
+            if os.path.isfile(p):
+                yield p, name, _read_toml(p)
         parent = os.path.dirname(d)
         if parent == d:
-            return True
+            return
         d = parent
 
 
@@ -260,19 +267,10 @@ def find_config_section(model_path: str, section: str) -> tuple[str, dict, str] 
     pyproject.toml that has [tool.prep] (the same rule as the lint settings)
     and return (file, the `section` table or {}, how the section is written).
     Unknown sections in that file are errors, as for lint."""
-    d = os.path.dirname(os.path.abspath(model_path))
-    while True:
-        for name in ("prep.toml", "pyproject.toml"):
-            p = os.path.join(d, name)
-            if not os.path.isfile(p):
-                continue
-            data = _read_toml(p)
-            if _settings_from_data(p, data) is None:  # a pyproject.toml without [tool.prep]
-                continue
-            if name == "prep.toml":
-                return p, data.get(section, {}), f"[{section}]"
-            return p, data["tool"]["prep"].get(section, {}), f"[tool.prep.{section}]"
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    for p, name, data in _config_files(os.path.dirname(os.path.abspath(model_path))):
+        if _settings_from_data(p, data) is None:  # a pyproject.toml without [tool.prep]
+            continue
+        if name == "prep.toml":
+            return p, data.get(section, {}), f"[{section}]"
+        return p, data["tool"]["prep"].get(section, {}), f"[tool.prep.{section}]"
+    return None
