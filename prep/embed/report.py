@@ -670,16 +670,21 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
         # as it is, cut into parts (both keep text at the page's minimum or
         # above; a fitted page cuts between boxes, with markers, a part
         # through them, with an overlap)
-        if fitted is not None and fitted.count <= pages_needed(plain, page):
+        laid_out = fitted is not None and fitted.count <= pages_needed(plain, page)
+        if laid_out:
             pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                          for sheet, svg in zip(fitted.sheets, fitted.files)]
-            direction_drawn = fitted.sheets[0].direction
         else:
             pictures.append(plain)
-            direction_drawn = direction or getattr(whole, "direction", "LR")
-        if drawn_as is None and view == "diagram":
-            drawn_as = direction_drawn
+        if view == "diagram":
+            drawn_as = _direction_drawn(fitted if laid_out else None, direction, whole)
     return pictures
+
+
+def _direction_drawn(fitted, direction: str | None, whole) -> str:
+    """The direction the report's diagram was drawn in: its pages' (`fitted`,
+    laid out for the page), else the picture's as it is."""
+    return fitted.sheets[0].direction if fitted is not None else direction or getattr(whole, "direction", "LR")
 
 
 HEALTH_KEY = ("Measured deliverables are filled with the worst colour of their measures (grey: no value); "
@@ -738,7 +743,8 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
                                   theme=theme, view=view, embed_fonts=False, health=colours)
         except (RecursionError, ValueError, ArithmeticError):
             fitted = None  # as pdf_pictures: the picture as it is
-        if fitted is not None and fitted.count <= pages_needed(plain, page):
+        laid_out = fitted is not None and fitted.count <= pages_needed(plain, page)
+        if laid_out:
             first = len(shots) + 2   # the Word report's page of the first sheet (after its title page)
             for sheet, dot in zip(fitted.sheets, fitted.files):
                 dot = dot.decode("utf-8")
@@ -746,12 +752,10 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
                                      sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                 shots += shots_of(picture, dot, page, heading=title if sheet.number == 1 else None,
                                   first_page=first, path=model.path)
-            direction_drawn = fitted.sheets[0].direction
         else:
             shots += shots_of(plain, plain_dot, page, heading=title, path=model.path)
-            direction_drawn = direction or getattr(whole, "direction", "LR")
-        if drawn_as is None and view == "diagram":
-            drawn_as = direction_drawn
+        if view == "diagram":
+            drawn_as = _direction_drawn(fitted if laid_out else None, direction, whole)
     return shots
 
 

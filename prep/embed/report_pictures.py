@@ -41,16 +41,18 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
     if not model.stages:
         return
     look = resolve_theme(theme)
+    def pages(frames) -> int:
+        return max((f.page for f in frames), default=0)
+
     geometry, frames = _frames(model, page=room, direction=direction or "LR", theme=look,
                                direction_given=direction is not None)
-    count = max((f.page for f in frames), default=0)
     if direction is None and prefer is not None and frames and frames[0].layout.direction != prefer:
         as_diagram = _frames(model, page=room, direction=prefer, theme=look)
-        if max((f.page for f in as_diagram[1]), default=0) <= count:
+        if pages(as_diagram[1]) <= pages(frames):
             geometry, frames = as_diagram
     look = geometry.theme(look)
     where = model.effective_stages
-    count = max((f.page for f in frames), default=0)
+    count = pages(frames)
     seen = set()
     for f in frames:
         if geometry.paged and not any(where.get(n) == f.stage.name for n in f.model.deliverables):

@@ -135,10 +135,15 @@ class Column:
 def unfilled(layout, frame: Box) -> bool:
     """Whether a group's frame is drawn unfilled, so the stage columns show
     through: a lane across the roadmap view's columns, or a frame around
-    whole columns (a page of the viewer's stacked pages). A group inside a
-    page's stage caption (`Column.caption`) is filled as the diagram fills
-    it."""
-    return any(not c.caption or frame.contains(c.frame) for c in layout.columns)
+    whole columns (`around_columns`). A group inside a page's stage caption
+    (`Column.caption`) is filled as the diagram fills it."""
+    return any(not c.caption for c in layout.columns) or around_columns(layout, frame)
+
+
+def around_columns(layout, frame: Box) -> bool:
+    """Whether a group's frame holds whole stage columns (a page of the
+    viewer's stacked pages, its stages' frames inside it)."""
+    return any(frame.contains(c.frame) for c in layout.columns)
 
 
 @dataclass(frozen=True)

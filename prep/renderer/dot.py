@@ -15,7 +15,7 @@ from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
-from ..layouter.geometry import unfilled
+from ..layouter.geometry import around_columns, unfilled
 from ..layouter.texts import EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, columns_tag_exits, exit_tag_box
 from .palette import group_fill
 
@@ -210,7 +210,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
                      ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(group_fill(theme, g.colour))),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]
-            if layout.columns and any(layout.groups[g.name].contains(c.frame) for c in layout.columns):
+            if around_columns(layout, layout.groups[g.name]):
                 # a frame around whole stage frames (a page of the viewer's stacked pages):
                 # Graphviz fills a rounded frame with the drawing's background, which hid
                 # the stage frames and their titles drawn before it
