@@ -153,7 +153,7 @@ def test_dates_as_a_team_types_them_pick_the_latest_value(tmp_path):
     assert (values["解約日数"].value, values["解約日数"].date) == (4, "2026-12-01")
 
 
-@pytest.mark.parametrize("written", ["12/14/2026", "14.12.2026", "yesterday", "2026-02-30"])
+@pytest.mark.parametrize("written", ["12/14/2026", "14.12.2026", "yesterday", "20261214"])
 def test_a_date_that_is_not_year_month_day_is_a_located_error(tmp_path, written, cli):
     model = tmp_path / "m.prep"
     model.write_text(MODEL, encoding="utf-8")
@@ -168,6 +168,55 @@ def test_a_date_that_is_not_year_month_day_is_a_located_error(tmp_path, written,
     assert "2026-11-30" in d.hint
     result = cli("status", str(model), "--data", str(data))
     assert result.exit_code == 2 and f"values.csv:3:13: error: the date '{written}'" in result.output
+
+
+@pytest.mark.parametrize("written", ["2026-13-01", "2026-02-30", "2026/04/31"])
+def test_a_date_written_year_first_that_is_no_day_says_so(tmp_path, written, cli):
+    """2026-13-01 was told to "write the year first", which it does."""
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text(f"customer,measure,value,date\nACME,定着率,55,{written}\n", encoding="utf-8")
+    result = cli("status", str(model), "--data", str(data))
+    assert result.exit_code == 2
+    assert f"values.csv:2:13: error: the date '{written}' of measure '定着率' is no day of the calendar" in result.output
+    assert "the month is 1 to 12" in result.output and "write the year first" not in result.output
+
+
+@pytest.mark.parametrize("written, point", [("35,5%", "35.5%"), ("12,34 日", "12.34 日"), (",5", ".5"),
+                                            ("1,2", "1.2"), ("1,2000", "1.2000")])
+def test_a_decimal_comma_is_an_error_never_a_thousands_separator(tmp_path, written, point, cli):
+    """`35,5%` was read as 355% (green), `12,34 日` as 1234 日: every comma
+    was dropped. A comma separates thousands only."""
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text(f'customer,measure,value\nACME,定着率,"{written}"\n', encoding="utf-8")
+    result = cli("status", str(model), "--data", str(data))
+    assert result.exit_code == 2, result.output
+    assert f"values.csv:2:10: error: value '{written}' of measure '定着率' has a comma that does not separate " \
+           "thousands" in result.output
+    assert f"hint: write a decimal point: {point}" in result.output
+
+
+@pytest.mark.parametrize("written, value", [("1,200", 1200.0), ("12,345.5%", 12345.5), ("1,234,567", 1234567.0),
+                                            ("１，２００", 1200.0)])
+def test_thousands_separators_are_read(tmp_path, written, value):
+    s = status_of(MODEL, f'customer,measure,value\nACME,定着率,"{written}"\n', tmp_path)
+    assert s.customers[0].values["定着率"].value == value
+
+
+def test_a_csv_separated_by_semicolons_is_refused_at_its_header(tmp_path, cli):
+    """Excel's CSV where the comma is the decimal mark: read with commas it
+    said only that there was no measure column."""
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_bytes("\ufeffcustomer;measure;value\r\nACME;定着率;35,5%\r\n".encode("utf-8"))
+    result = cli("status", str(model), "--data", str(data))
+    assert result.exit_code == 2
+    assert "values.csv:1:9: error: the cells are separated by semicolons (;), not commas" in result.output
+    assert "customer;measure;value\n          ^\n" in result.output and "CSV UTF-8 (Comma delimited)" in result.output
 
 
 def test_an_empty_value_is_not_measured_yet_and_an_empty_customer_is_an_error(tmp_path):

@@ -32,6 +32,7 @@ import unicodedata
 from typing import NamedTuple
 
 from ..language.diagnostics import ERROR, INFO, Diagnostic, PrepError, Span, cell_span, source_line
+from ..language.model import decimal_comma, parse_number
 
 MAX_ERRORS = 20
 # each column's headers, compared with width, case, spaces and underscores
@@ -126,6 +127,7 @@ def read_values(path: str, model, notes: list[Diagnostic] | None = None) -> list
                 data = f.read()
             source = _decode(data, path)
             delimiter = _delimiter(source)
+            _refuse_semicolons(source, path)
             rows = _csv_rows(source, delimiter)
     except OSError as e:
         raise PrepError.at(path, f"cannot read the data: {e.strerror or e}", name="unreadable-file",
@@ -145,6 +147,24 @@ def _delimiter(text: str) -> str:
     the decimal mark, and `52,5` would be read as 525.)"""
     header = next((line for line in text.split("\n") if line.strip()), "")
     return "\t" if "\t" in header and "," not in header else ","
+
+
+def _refuse_semicolons(text: str, path: str) -> None:
+    """Data whose header separates its cells with semicolons (Excel's CSV
+    where the comma is the decimal mark) is refused, located at the header:
+    read with commas it had no measure column, and its values' decimal
+    commas and thousands points cannot be told apart."""
+    lines = text.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if at is None:
+        return
+    header = lines[at]
+    if ";" in header and "," not in header and "\t" not in header:
+        raise PrepError.at(path, "the cells are separated by semicolons (;), not commas", name="bad-data",
+                           line=at + 1, column=header.index(";") + 1, end_column=header.index(";") + 2,
+                           source=text,
+                           hint="save it as CSV UTF-8 (Comma delimited) with a decimal point (35.5), or give "
+                                "the .xlsx workbook itself")
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -391,6 +411,13 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
                                         f"{value * 100:g}%), write {value * 100:g}%"))
         except ValueError:
             value = _value(text, m)
+            if value is None and decimal_comma(text):
+                point = unicodedata.normalize("NFKC", text).replace(",", ".", 1)
+                errors.add(line, _column_of(cells, vi), len(cells[vi]),
+                           f"value '{text}' of measure '{m.name}' has a comma that does not separate thousands",
+                           f"write a decimal point: {point} (a comma is read only between thousands, as in "
+                           f"1,200)", vi)
+                continue
             if value is None:
                 unit = _unit(m)
                 errors.add(line, _column_of(cells, vi), len(cells[vi]) or 1,
@@ -411,6 +438,12 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
             if date == "":
                 date = dates[written] = _iso_date(written) if written.strip() else None
             if date is None and written.strip():
+                if _no_such_day(written):
+                    errors.add(line, _column_of(cells, di), len(cells[di]),
+                               f"the date '{written.strip()}' of measure '{m.name}' is no day of the calendar",
+                               "the month is 1 to 12 and the day one of that month's (2026-02-28, 2026-11-30)",
+                               di)
+                    continue
                 errors.add(line, _column_of(cells, di), len(cells[di]),
                            f"the date '{written.strip()}' of measure '{m.name}' is not a year-month-day date",
                            "write the year first: 2026-11-30, 2026/11/30 or 2026年11月30日 (the latest "
@@ -425,6 +458,14 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
                    r"(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
 
 
+_ISO_WITH_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]")
+
+
+def _no_such_day(text: str) -> bool:
+    """Is `text` written year first but no day of the calendar (2026-13-01, 2026-02-30)?"""
+    return _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
+
+
 def _iso_date(text: str) -> str | None:
     """A date as written in the data, as ISO text (`2026-11-30`, with the
     time `2026-11-30T09:30:00` when one is given), so the latest compares
@@ -436,6 +477,8 @@ def _iso_date(text: str) -> str | None:
     m = _DATE.fullmatch(plain)
     try:
         if m is None:
+            if not _ISO_WITH_TIME.match(plain):   # (fromisoformat reads 20261130 too: not a form the docs give)
+                return None
             parsed = datetime.datetime.fromisoformat(plain)   # 2026-11-30T09:30:00+09:00 and the like
             return parsed.isoformat()
         y, mo, d, hh, mm, ss = m.groups()
@@ -474,7 +517,6 @@ def _unit(m) -> str:
 
 
 def _value(text: str, m) -> float | None:
-    from ..language.model import parse_number
 
     parsed = parse_number(text)
     if parsed is None:

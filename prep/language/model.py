@@ -223,10 +223,29 @@ def parse_threshold(text: str) -> Threshold | None:
     return Threshold(op or ">=", float(m.group(2)), unit, text)
 
 
+# a number whose commas separate thousands: 1,200 or 12,345.5 (then anything
+# but a digit or another comma: a unit)
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])")
+
+
+def decimal_comma(text: str) -> bool:
+    """Is `text` a number written with a comma that is no thousands
+    separator (`35,5%`, `12,34 日`)? The data's error then says to write
+    a decimal point."""
+    plain = unicodedata.normalize("NFKC", str(text)).strip()
+    return "," in plain and not _THOUSANDS.match(plain) and parse_number(plain.replace(",", ".", 1)) is not None
+
+
 def parse_number(text: str) -> tuple[float, str] | None:
     """A measured value as data gives it: `62`, `62%`, `６２％`, `3.5 days`,
-    `1,200`: (number, unit), or None."""
-    plain = unicodedata.normalize("NFKC", str(text)).replace(",", "").strip()
+    `1,200`: (number, unit), or None. A comma is read only as a thousands
+    separator (`1,200`, `12,345.5`): `35,5%` (a decimal comma), `1,2,3`
+    and `,5` are None, never 355% (`decimal_comma` says why)."""
+    plain = unicodedata.normalize("NFKC", str(text)).strip()
+    if "," in plain:
+        if not _THOUSANDS.match(plain):
+            return None
+        plain = plain.replace(",", "")
     if not plain or plain[0] in "<>=≥≤≧≦" or plain[-1] in _AFTER_ENDS:
         return None
     t = parse_threshold(plain)
