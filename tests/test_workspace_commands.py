@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import prep
+import prep.language.revisions
 from prep.language.diagnostics import PrepError
 from workspace_files import DELIVERY, MAIN, SALES, SECRET  # the fixtures ws and split: conftest.py
 
@@ -424,6 +425,27 @@ def test_a_committed_link_out_of_the_workspace_is_refused(repo, prep_run, tmp_pa
     out = p.stdout.decode() + p.stderr.decode()
     assert p.returncode == 2 and "'sales.prep' is a symbolic link that leads out" in out
     assert SECRET not in out and "Traceback" not in out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_committed_link_out_that_a_glob_matches_is_refused_too(repo, prep_run, tmp_path):
+    """At a revision a glob left such a link out: `prep diff` said "no
+    semantic change", exit 0, where `prep lint` of the work tree refused it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.prep").write_text(f"deliverable {SECRET}\n", encoding="utf-8")
+    main = (repo.root / "main.prep").read_text(encoding="utf-8")
+    repo("main.prep", main + 'include "teams/*.prep"\n')
+    repo("teams/extra.prep", "deliverable 追加\n")
+    commit(repo)
+    os.symlink("../../outside/secret.prep", repo.root / "teams" / "zz.prep")
+    commit(repo)
+    for args in (["diff", "HEAD~1..HEAD", "--", "main.prep"], ["lint", "main.prep"]):
+        p = prep_run(*args, cwd=repo.root)
+        out = p.stdout.decode() + p.stderr.decode()
+        assert p.returncode == 2, (args, out)
+        assert "main.prep:" in out and "'teams/zz.prep' is a symbolic link that leads out" in out, out
+        assert SECRET not in out and "Traceback" not in out
 
 
 def test_a_link_inside_the_tree_is_followed_at_a_revision(repo):

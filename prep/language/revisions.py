@@ -221,10 +221,15 @@ class GitFiles(DiskFiles):
         match = glob_matcher(pattern)
         prefix = base + "/" if base else ""
         found = []
-        for path in self.blobs:
+        for path, (mode, _) in self.blobs.items():
             if path.startswith(prefix):
                 inner = path[len(prefix):]
-                if match(inner) and self.kind(os.path.join(folder, inner)) == "file":
+                if not match(inner):
+                    continue
+                kind = self.kind(os.path.join(folder, inner))
+                # a link that leads out is matched (as on disk, where it is a file there): the
+                # loader refuses it at the include; left out, the revision's model lost it silently
+                if kind == "file" or (kind is None and mode == "120000" and self._resolve(path) is None):
                     found.append(inner.replace("/", os.sep))
         return sorted(found)
 
