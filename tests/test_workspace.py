@@ -99,6 +99,31 @@ def test_lint_dir_checks_parts_as_part_of_their_root(split, cli, prep_run):
     assert p.returncode == 0 and p.stdout == b"Checked 3 files: no findings.\n", p.stderr
 
 
+def test_lint_dir_of_parts_without_their_root_checks_them_with_it(ws, cli, prep_run, monkeypatch):
+    """A team's folder holds its parts, the root is above it: `prep lint`
+    in that folder checked each part alone (10 loose ends the other files
+    tie up), where `prep lint *.prep` checked them with the root."""
+    ws("prep.toml", "")
+    ws("main.prep", 'include "teams/*.prep"\n')
+    ws("teams/sales.prep", SALES)
+    ws("teams/delivery.prep", DELIVERY + "deliverable 孤立\n")  # I105 in delivery.prep
+    ws("teams/notes/alone.prep", "a -> b\n")  # no root includes it: checked alone, as before
+    for cwd, args in ((ws.root, ("teams",)), (ws.root / "teams", ()), (ws.root / "teams", (".",))):
+        monkeypatch.chdir(cwd)
+        r = cli("lint", "--no-cache", "--format", "json", *args)
+        assert r.exit_code == 1, r.output
+        found = sorted((os.path.basename(f["path"]), f["code"]) for f in json.loads(r.output))
+        assert ("delivery.prep", "I105") in found and all(name == "alone.prep" for name, code in found
+                                                          if code != "I105"), found
+        assert {code for name, code in found if name == "alone.prep"} >= {"I102", "I103"}
+    p = prep_run("lint", "--no-cache", "teams", cwd=ws.root)
+    out = p.stdout.decode()
+    lines = [line for line in out.splitlines() if line.startswith(os.path.join("teams", ""))]
+    assert p.returncode == 1 and "sales.prep" not in out, out
+    assert [line.split(": ")[1].split(" ")[0] for line in lines if "delivery.prep" in line] == ["I105"], out
+    assert out.endswith("Checked 3 files: 6 findings (4 warnings, 2 info).\n"), out
+
+
 def test_a_part_finds_its_root_in_a_git_work_tree_tracked_or_not(ws, cli):
     """In a repository the roots are listed by git (tracked, and untracked
     but not ignored), an include line may start with any blank the

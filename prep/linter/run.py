@@ -243,17 +243,17 @@ def lint_paths(paths: list[str], overrides: Overrides | None = None, cache=None)
     """Lint every model below `paths` (raises LintConfigError for a bad
     configuration file or override). `cache`: a `prep.linter.cache.LintCache`.
     A file that another file of the set includes is linted as part of it;
-    a file given by name that a root of its workspace includes (pre-commit
-    passes the parts that changed) is linted as part of that root (of each,
-    when two roots include it), and only its own findings are reported
-    (`roots_of_parts`)."""
+    any other file that a root of its workspace includes (a part given by
+    name, as pre-commit passes the parts that changed, or found in a folder
+    that holds parts but not their root: `prep lint teams/`) is linted as
+    part of that root (of each, when two roots include it), and only its
+    own findings are reported (`roots_of_parts`)."""
     overrides = overrides or Overrides()
     finder = ConfigFinder(default_root=os.getcwd())
     models = find_models(paths, overrides.respect_gitignore)
     if len(models) > 1:
         models = plan_roots(models)
-    given = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
-    roots = roots_of_parts([p for p in models if os.path.normpath(p) in given])
+    roots = roots_of_parts(models)
     order: list[str | FileReport] = []
     parts_of: dict[str, list[str]] = {}
     for p in models:
