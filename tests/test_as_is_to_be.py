@@ -393,6 +393,28 @@ def test_off_page_markers_name_deliverables_without_their_change_marks():
     assert any("保健指導計画" in mk.text for mk in markers)
 
 
+@pytest.mark.parametrize("size", ["A4", "16:9", "4:3"])
+def test_off_page_markers_name_the_page_of_the_file_in_both_halves(size):
+    """The To-Be half's pages follow the As-Is half's in one file: its
+    markers said "→ 不具合報告, p. 2" (its own second page, an As-Is page
+    of the file, without it) on order-to-cash's A4 deck."""
+    from prep.renderer.diff import as_is_to_be_sheets
+
+    old, new = (prep.load(str(EXAMPLES / f"order-to-cash-{v}.prep")) for v in ("as-is", "to-be"))
+    sheets = as_is_to_be_sheets(diff_models(old, new), parse_page(size))
+    where = {n: k for k, s in enumerate(sheets, start=1) for n in s.model.deliverables}
+    to_be = [k for k, s in enumerate(sheets, start=1) if "To-Be" in s.model.title]
+    assert to_be and to_be[0] > 1 and [s.number for s in sheets[to_be[0] - 1:]][0] == 1   # titles count each half
+    checked = 0
+    for k, s in enumerate(sheets, start=1):
+        for mk in s.markers:
+            assert all(where[o] in mk.pages for o in mk.others[:1]), (k, mk.text, [where[o] for o in mk.others])
+            for number in re.findall(r"\d+", mk.text.rsplit(", p", 1)[1]) if ", p" in mk.text else ():
+                assert int(number) in mk.pages and int(number) != k, (k, mk.text)
+                checked += 1
+    assert checked >= 5
+
+
 @pytest.mark.parametrize("name, size, pages", [("feature-addition-naive", "A4-portrait", 1),
                                                 ("feature-addition-naive", "16:9", 1),
                                                 ("health-management-as-is", "16:9", 2)])
