@@ -183,6 +183,27 @@ def test_word_report_as_a_real_process_on_a_portrait_page(tmp_path):
     assert b"Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("page", ["A4", "16:9"])
+def test_every_picture_of_the_word_report_is_whole(tmp_path, page):
+    """The pictures laid out for the page were drawn to their boxes' and
+    routes' extent: the group frames, the markers' borders and the curves
+    past the outermost boxes were cut off at the left, the right and the
+    bottom of every picture. Each picture keeps white on all four sides."""
+    from PIL import Image, ImageOps
+
+    out = tmp_path / "r.docx"
+    done = run_prep("report", str(EXAMPLES / "order-to-cash-as-is.prep"), "-o", str(out), "--page", page)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as z:
+        pictures = [z.read(n) for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+    assert len(pictures) >= 8
+    for k, data in enumerate(pictures):
+        image = Image.open(io.BytesIO(data)).convert("L")
+        ink = ImageOps.invert(image).point(lambda v: 255 if v > 30 else 0).getbbox()
+        left, top, right, bottom = ink
+        assert min(left, top, image.width - right, image.height - bottom) >= 3, (k, image.size, ink)
+
+
 def test_hostile_text_stays_text_in_the_word_report():
     from test_injection import HOSTILE, hostile_text
 

@@ -70,8 +70,25 @@ class Shot:
 
 
 # the two invisible points that hold a drawing made for a page at the page's
-# size (prep.renderer.dot): without them Graphviz draws just what is there
-_CORNERS = re.compile(r'^[^\n]*class="prep-corner"\];\n', re.M)
+# size (prep.renderer.dot), and the page's size in the DOT
+_CORNER_POS = re.compile(r'pos="[^"]*!"(?=, class="prep-corner")')
+_PAGE_SIZE = re.compile(r'prep_page="([0-9.]+),([0-9.]+)"')
+
+
+def _inner_area(dot: str, crop: tuple[float, float, float, float]) -> str:
+    """`dot` with its page's two corner points moved in to the page's inner
+    area (`crop`: left, top, right, bottom from the page's top left): the
+    picture is drawn without the page's empty margins, and whole. (Without
+    the points Graphviz sized the drawing to its boxes and routes' points:
+    group frames, markers' borders and curves past the outermost boxes were
+    cut off at the left, the right and the bottom of every picture.)"""
+    size = _PAGE_SIZE.search(dot)
+    if size is None:
+        return dot
+    height = float(size.group(2))
+    left, top, right, bottom = crop
+    corners = iter((f"{left:.2f},{height - top:.2f}", f"{right:.2f},{height - bottom:.2f}"))
+    return _CORNER_POS.sub(lambda m: f'pos="{next(corners)}!"', dot, count=2)
 
 
 def shots_of(picture, dot: str, page, *, heading: str | None, level: int = 1, caption: str | None = None,
@@ -90,7 +107,7 @@ def shots_of(picture, dot: str, page, *, heading: str | None, level: int = 1, ca
         text = part_caption(picture, part, page, first_page) if caption is None else caption
         head = heading if part.number == 1 else None
         if picture.sheet is not None and part.parts == 1:
-            content = _CORNERS.sub("", dot)
+            content = _inner_area(dot, picture.crop)
             drawn = picture_of(picture.title, draw(content, "svg", path=path))
             fit = min(1.0, page.inner_width / drawn.width, room_h / drawn.height)
             out.append(Shot(head, level, text, content, DPI * fit, (0.0, 0.0, 1.0, 1.0),
