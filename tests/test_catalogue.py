@@ -519,6 +519,61 @@ def test_cli_export_and_import_round_trip(tmp_path):
     assert run_prep("import", str(tmp_path / "c.xlsx"), "-o", str(tmp_path / "back.prep"), "--force").returncode == 0
 
 
+def test_export_keeps_a_workbook_edited_since_it_was_written(tmp_path):
+    """MODEL.xlsx beside the model is the default output and the name of
+    the workbook the client sends back edited: exporting again replaced the
+    client's edits without a word. A workbook prep wrote and nobody changed
+    is replaced; one edited (or not prep's) is kept, unless --force."""
+    src = tmp_path / "m.prep"
+    shutil.copy(EXAMPLES / "order-to-cash-as-is.prep", src)
+    book = tmp_path / "m.xlsx"
+    for _ in range(2):   # written, then replaced: unchanged since
+        r = run_prep("export", str(src))
+        assert r.returncode == 0 and book.exists(), r.stderr
+    assert r.stderr.decode().endswith("wrote " + str(book) + ": 38 deliverables, 52 relations, 9 findings\n")
+    edited = openpyxl.load_workbook(book)
+    edited["Deliverables"]["B2"] = "顧客の修正"
+    edited.save(book)
+    kept = book.read_bytes()
+    r = run_prep("export", str(src))
+    err = r.stderr.decode()
+    assert r.returncode == 2 and err.startswith(f"{book}:1:1: error: the workbook was changed after prep wrote it"), err
+    assert f"prep import {book} -o model.prep" in err and "--force" in err and "Traceback" not in err
+    assert book.read_bytes() == kept
+    other = tmp_path / "budget.xlsx"   # not prep's at all
+    openpyxl.Workbook().save(other)
+    assert run_prep("export", str(src), "-o", str(other)).returncode == 2
+    assert run_prep("export", str(src), "--force").returncode == 0
+    assert "顧客の修正" not in str(openpyxl.load_workbook(book)["Deliverables"]["B2"].value)
+    r = run_prep("export", str(src))   # prep's again: replaced
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("sheets", [(), ("Deliverables", "Relations"), ("Deliverables:header",)])
+def test_an_empty_catalogue_is_refused_not_imported_as_an_empty_model(tmp_path, cli, sheets):
+    """A new workbook, empty sheets or a header alone: `wrote empty.prep (0
+    lines)`, exit 0, and with --force an empty file over a good model."""
+    book = openpyxl.Workbook()
+    for k, name in enumerate(sheets):
+        ws = book.active if k == 0 else book.create_sheet()
+        ws.title = name.split(":")[0]
+        if name.endswith(":header"):
+            ws.append(["name", "label", "kind"])
+    book.save(tmp_path / "empty.xlsx")
+    model = tmp_path / "m.prep"
+    model.write_text("deliverable a\n", encoding="utf-8")
+    result = cli("import", str(tmp_path / "empty.xlsx"), "-o", str(model), "--force")
+    assert result.exit_code == 2 and "has no rows: there is no deliverable to import" in result.stderr, result.stderr
+    assert model.read_text(encoding="utf-8") == "deliverable a\n"
+
+
+def test_the_export_counts_in_the_singular_too(tmp_path, cli):
+    src = tmp_path / "one.prep"
+    src.write_text("deliverable a [external]\ndeliverable b [final]\na -> b\n", encoding="utf-8")
+    result = cli("export", str(src), "-o", str(tmp_path / "one.xlsx"))
+    assert result.exit_code == 0 and ": 2 deliverables, 1 relation, 1 finding\n" in result.stderr, result.stderr
+
+
 def test_cli_export_forms(tmp_path, cli):
     src = str(EXAMPLES / "renewal-roadmap.prep")
     assert cli("export", src, "-o", str(tmp_path / "out") + "/").exit_code == 0

@@ -24,6 +24,7 @@ from ..language.views import file_label
 from ..renderer.dot import HEALTH_FILL, HEALTH_NAME
 from .cells import column_letter as _column_letter
 from .cells import csv_cell, text_width, write_list, write_text
+from .written import FINGERPRINT, PLACEHOLDER, stamped
 from .columns import (DELIVERABLES, FINDINGS, GROUPS, KIND_JA, KINDS, MEASURES, RELATION_KIND_JA, RELATIONS,
                       RULES, STAGES, UNDECLARED, UNDECLARED_JA, YES_JA, Table)
 
@@ -342,8 +343,11 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
             values = list(RELATION_KIND_JA.values()) if language == "ja" else [INPUT, SYNC, MUTUAL]
             ws.data_validation(1, 2, last, 2, {"validate": "list", "source": values, "ignore_blank": True,
                                                "error_type": "warning"})
+    # a fingerprint of what was written: exporting again replaces the workbook only while it
+    # is unchanged, not the client's edits (written.py)
+    book.set_custom_property(FINGERPRINT, PLACEHOLDER)
     book.close()
-    return buffer.getvalue()
+    return stamped(buffer.getvalue())
 
 
 # --------------------------------------------------------------------------

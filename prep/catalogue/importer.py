@@ -583,6 +583,14 @@ def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = Fals
         raise PrepError([*problems.errors, *problems.notes, Diagnostic(
             "E010", ERROR, f"the {where} has no Deliverables table", Span(path, 1, 1, 1, 1),
             name="catalogue-error", hint="name the sheet (or the CSV file) 'Deliverables' or '成果物'")])
+    raw = found["deliverables"]
+    if not raw.rows and not problems.errors:
+        # an empty model written over a good one (--force) is no import
+        where = f"the {raw.sheet} sheet" if raw.sheet is not None else os.path.basename(raw.path)
+        raise PrepError([*problems.notes, Diagnostic(
+            "E010", ERROR, f"the Deliverables table ({where}) has no rows: there is no deliverable to import",
+            raw.at(2, "name"), name="catalogue-error",
+            hint="give the catalogue prep export wrote, with a row per deliverable under the header")])
     if problems.errors and "name" not in found["deliverables"].columns:
         # without the names, every relation's end would be one more error of the same cause
         raise PrepError(problems.errors + problems.notes)

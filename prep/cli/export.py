@@ -30,7 +30,9 @@ def catalogue_target(output: str) -> str:
 @click.option("--rules-url", metavar="URL",
               help="Where the rule pages are published: each finding links to URL/CODE.md (default: "
                    "$PREP_RULES_URL; without one, to the workbook's Rules sheet).")
-def export(source, output, language, rules_url):
+@click.option("--force", is_flag=True,
+              help="Replace the workbook at -o even when it was changed after prep wrote it (edited in Excel).")
+def export(source, output, language, rules_url, force):
     """Write the deliverable catalogue of a model for Excel (docs/catalogue.md):
     Deliverables (owners, stage, inputs, health), Relations, Stages, Groups,
     Findings (linked to their rules) and Rules. `prep import` reads it back.
@@ -42,7 +44,9 @@ def export(source, output, language, rules_url):
 
     The findings are `prep lint`'s, with the settings of the model's
     prep.toml / pyproject.toml. CSV files are UTF-8 with a byte-order mark,
-    so Excel reads Japanese text right.
+    so Excel reads Japanese text right. A workbook already at -o is
+    replaced only when it is unchanged since prep wrote it: one edited
+    in Excel (the client's, come back) is kept, unless --force.
     """
     from .. import api
     from ..catalogue.export import to_csv, to_xlsx
@@ -54,6 +58,16 @@ def export(source, output, language, rules_url):
     if output is None:
         output = os.path.splitext(source)[0] + ".xlsx"
     target = catalogue_target(output)
+    if target == "xlsx" and not force and os.path.exists(output):
+        from ..catalogue.written import as_written
+
+        if not as_written(output):
+            from ..language.diagnostics import PrepError
+
+            raise PrepError.at(output, "the workbook was changed after prep wrote it (edited in Excel?), or prep "
+                               "did not write it: replacing it would lose that", name="output-error",
+                               hint=f"read the changes back first (prep import {output} -o model.prep), "
+                                    "give another -o, or --force to replace it")
     note_if_part(source, "export")
     model = api.load(source)
     try:
@@ -74,5 +88,9 @@ def export(source, output, language, rules_url):
     for path, data in files.items():
         write_output(path, data, inputs=(source,))
     shown = output if target != "folder" else f"{len(files)} CSV files in {output}"
-    click.echo(f"wrote {shown}: {len(model.deliverables)} deliverables, {len(model.relations)} relations, "
-               f"{len(findings)} findings", err=True)
+    click.echo(f"wrote {shown}: {_count(len(model.deliverables), 'deliverable')}, "
+               f"{_count(len(model.relations), 'relation')}, {_count(len(findings), 'finding')}", err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
