@@ -794,7 +794,11 @@ def _diff_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
                            legend=True, diff_legend=True):
         drawn = _drawn_relations(sheet.model.relations, u.model.relations)
         edges = [u.edge_status[k] if k is not None else "same" for k in drawn]
-        was = {i: u.was[k] for i, k in enumerate(drawn) if k in u.was}
+        # "~ was ->" is a relation's note, written where the layout kept room for it: not on a
+        # copy whose note another relation of its statement writes (its label was put at the
+        # route's middle, unreserved, and a route ran through it)
+        was = {i: u.was[k] for i, k in enumerate(drawn)
+               if k in u.was and not (sheet.model.relations[i].note is None and u.model.relations[k].note)}
         sheet = _markers_unmarked(sheet, u.model.deliverables, replace(diff.new, deliverables=originals), None)
         sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                 sheet.direction, sheet.markers, sheet.split,
