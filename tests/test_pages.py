@@ -135,12 +135,24 @@ def test_page_sizes(text, size, kind, minimum):
     assert page.kind == kind and page.min_text == minimum
 
 
-@pytest.mark.parametrize("text, hint", [("A6", "did you mean 'A"), ("16x9", "add one: 16x9mm"),
+@pytest.mark.parametrize("text, hint", [("A6", "did you mean 'A"), ("16x9", "write 16:9; or a size: 16x9in"),
+                                        ("9x16", "write 16:9-portrait"), ("210x297", "add one: 210x297mm"),
                                         ("A4-portrat", "did you mean 'A4-portrait'"), ("1x1mm", "between 1 and 56")])
 def test_bad_page_sizes_say_what_is_meant(text, hint):
     with pytest.raises(PageError) as e:
         parse_page(text)
     assert hint in e.value.hint or hint in str(e.value)
+
+
+@pytest.mark.parametrize("text", ["16x9", "9x16", "4x3", "210x297", "8.5x11", "5000x5000"])
+def test_what_a_size_without_a_unit_is_told_to_write_is_a_page(text):
+    """16x9 was told to write 16x9mm, which is then out of range."""
+    with pytest.raises(PageError) as e:
+        parse_page(text)
+    suggested = re.findall(r"\b(?:\d[\w.:]*(?:mm|in)|16:9(?:-portrait)?|4:3(?:-portrait)?)\b", e.value.hint)
+    assert suggested or text == "5000x5000"
+    for page in suggested:
+        assert parse_page(page).width > 0, page
 
 
 def test_format_defaults():

@@ -106,11 +106,26 @@ def parse_page(text: str, *, min_text: float | None = None) -> Page:
         return Page(f"{m.group(1)}x{m.group(2)}{m.group(3)}", w, h, "paper", PAPER_MIN_TEXT,
                     min(MARGIN["paper"], min(w, h) / 10)).with_min_text(min_text)
     if re.fullmatch(r"\d+(?:\.\d+)?x\d+(?:\.\d+)?", key):
-        raise PageError(f"page size {raw!r} has no unit", f"add one: {raw}mm or {raw}in")
+        raise PageError(f"page size {raw!r} has no unit", _unit_hint(key))
     close = difflib.get_close_matches(key, [*NAMED, *(k + "-portrait" for k in NAMED)], n=1, cutoff=0.5)
     hint = (f"did you mean '{SPELLING[close[0].split('-')[0]]}{'-portrait' if close[0].endswith('-portrait') else ''}'? "
             if close else "") + f"page sizes: {CHOICES}"
     raise PageError(f"unknown page size {raw!r}", hint)
+
+
+def _unit_hint(key: str) -> str:
+    """What to write for `WxH` without a unit: a slide's shape when it is
+    one (16x9 is 16:9), and the units that make a page of the allowed size
+    (16x9mm is out of range: it was suggested)."""
+    w, h = (float(x) for x in key.split("x"))
+    shapes = [name + ("" if (w, h) == (a, b) else "-portrait") for name in ("16:9", "4:3")
+              for a, b in [tuple(float(x) for x in name.split(":"))] if (w, h) in ((a, b), (b, a))]
+    units = [f"{key}{u}" for u in ("mm", "in") if 72 <= w * UNITS[u] <= 56 * IN and 72 <= h * UNITS[u] <= 56 * IN]
+    if shapes:
+        return f"for a slide of that shape write {shapes[0]}" + (f"; or a size: {' or '.join(units)}" if units else "")
+    if units:
+        return f"add one: {' or '.join(units)}"
+    return "give a unit (mm, cm, in or pt), each side between 1 and 56 inches, or a page name: " + CHOICES
 
 
 NATURAL = ("none", "natural")
