@@ -448,6 +448,21 @@ def test_cli_removes_the_pages_an_earlier_run_left(tmp_path):
         assert f"removed {tmp_path / name}: a page of an earlier run" in got.stderr
 
 
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_cli_a_picture_without_a_page_removes_the_pages_of_an_earlier_run(tmp_path, fmt):
+    """`--page 16:9 -o y.png`, then `-o y.png` without a page: y-1.png to
+    y-3.png stayed beside the new y.png, as pages of the model."""
+    src = str(ROOT / "examples/order-to-cash-as-is.prep")
+    out = tmp_path / f"y.{fmt}"
+    assert run("render", src, "-o", str(out), "--page", "16:9").returncode == 0
+    assert len(list(tmp_path.glob(f"y-*.{fmt}"))) >= 2
+    (tmp_path / f"y-notes.{fmt}").write_text("mine", encoding="utf-8")   # not a page: left alone
+    got = run("render", src, "-o", str(out), "--page", "none")
+    assert got.returncode == 0, got.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"y-notes.{fmt}", f"y.{fmt}"]
+    assert f"removed {tmp_path / f'y-1.{fmt}'}: a page of an earlier run" in got.stderr
+
+
 def test_cli_a_page_of_an_earlier_run_it_cannot_remove_is_a_warning(cli, tmp_path, monkeypatch):
     """A stale page that cannot be removed (a read-only folder, a file held
     open) is named in a warning; the run still succeeds, no traceback."""

@@ -51,7 +51,18 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
         write_output(path, data, inputs=inputs)
         if path != "-":
             click.echo(f"wrote {path}", err=True)
-    for path in _stale_pages(out_path, len(pages.files)):
+    _remove_stale_pages(out_path, len(pages.files))
+    click.echo(f"{src}: {pages.summary()}", err=True)
+
+
+# the formats written a file per page with --page (x-1.svg, x-2.svg, ...)
+PER_PAGE_FORMATS = ("svg", "png", "dot", "layout")
+
+
+def _remove_stale_pages(out_path: str, count: int) -> None:
+    """Remove the numbered pages of an earlier run that this run of `count`
+    files did not replace (`_stale_pages`), saying so on stderr."""
+    for path in _stale_pages(out_path, count):
         try:
             os.remove(path)
         except OSError as e:   # not ours to remove after all (a read-only folder): say so, go on
@@ -59,7 +70,6 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
                        f"be removed ({e.strerror})", err=True)
             continue
         click.echo(f"removed {path}: a page of an earlier run, not of this one", err=True)
-    click.echo(f"{src}: {pages.summary()}", err=True)
 
 
 def _stale_pages(out_path: str, count: int) -> list[str]:
