@@ -230,16 +230,29 @@ def _quoted_guess(line: str, column: int) -> str:
     import re
 
     separators = r"<~>|~>|->|[,\[\]{};]"
+    opening = line[column - 1: column]
+    closing = {"'": "'", "\u2018": "\u2019", "\u201c": "\u201d"}.get(opening)
+    if closing is not None and line.find(closing, column) != -1:
+        # 'a.prep'  # a comment: the words between the marks, not the rest of the line
+        words = line[column: line.find(closing, column)].strip(" \t\u3000")
+        if words:
+            return _short(words)
     left = re.split(separators, line[: column - 1])[-1]
     right = re.split(separators, line[column - 1 :], maxsplit=1)[0]
+    right = re.split(r"\s#", right, maxsplit=1)[0]   # not a comment after it
     words = (left + right).strip(" \t\u3000")
     for kw in ("deliverable ", "knowhow ", "measure ", "group ", "title ", "stage ", "include "):
         if words.startswith(kw):
             words = words[len(kw) :]
     words = words.strip(" \t\u3000'\u2018\u2019\u201c\u201d")
+    return _short(words) or "..."
+
+
+def _short(words: str) -> str:
+    """`words` escaped for a quoted name, shortened when long (a 1 MB line)."""
     if len(words) > 60:
         words = words[:40].rstrip() + "..."
-    return words.replace("\\", "\\\\").replace('"', '\\"') or "..."
+    return words.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _character_message(ch: str, nxt: str, quoted: str):
