@@ -124,6 +124,20 @@ def test_lint_dir_of_parts_without_their_root_checks_them_with_it(ws, cli, prep_
     assert out.endswith("Checked 3 files: 6 findings (4 warnings, 2 info).\n"), out
 
 
+def test_a_part_linted_in_its_own_folder_is_named_as_the_user_names_it(ws, cli, monkeypatch):
+    """Inside teams/, `prep lint delivery.prep` printed
+    `../teams/delivery.prep:…` (the root found above is ../main.prep)."""
+    ws("prep.toml", "")
+    ws("main.prep", 'include "teams/*.prep"\n')
+    ws("teams/sales.prep", SALES)
+    ws("teams/delivery.prep", DELIVERY + "deliverable 孤立\n")
+    monkeypatch.chdir(ws.root / "teams")
+    r = cli("lint", "--no-cache", "delivery.prep")
+    assert r.exit_code == 1 and r.output.startswith("delivery.prep:"), r.output
+    r = cli("lint", "--no-cache", "--format", "json", "delivery.prep")
+    assert {f["path"] for f in json.loads(r.output)} == {"delivery.prep"}
+
+
 def test_a_part_finds_its_root_in_a_git_work_tree_tracked_or_not(ws, cli):
     """In a repository the roots are listed by git (tracked, and untracked
     but not ignored), an include line may start with any blank the

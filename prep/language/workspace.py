@@ -297,6 +297,19 @@ def _follow(ws: Workspace, files: DiskFiles, path: str, statements: list, chain_
             _follow(ws, files, target, parsed[0], chain_real + [real], chain + [target], seen, real_folder, parse)
 
 
+def _plain_path(path: str) -> str:
+    """`path` normalized, and when relative and climbing (`../teams/x.prep`
+    from a root given as `../main.prep` inside teams/), relative to the
+    current folder the short way (`x.prep`), as the user would name it."""
+    path = os.path.normpath(path)
+    if not os.path.isabs(path) and path.startswith(os.pardir):
+        try:
+            return os.path.relpath(os.path.abspath(path))
+        except ValueError:   # another drive
+            return path
+    return path
+
+
 def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -> list[str]:
     """The files one `include` names (paths as spans give them), checked to
     lie inside the workspace; errors go to `ws.errors` (and give [])."""
@@ -312,7 +325,7 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
                                 f"inside its workspace ({shown_root})"))
         return []
     base = os.path.dirname(path)
-    joined = os.path.normpath(os.path.join(base, target))
+    joined = _plain_path(os.path.join(base, target))
     if not _inside(os.path.abspath(joined), ws.folder):
         ws.errors.append(_error(where, f"include '{target}' leads out of the workspace ({shown_root})",
                                 "a model reads only files inside its workspace: the folder of the nearest "
@@ -335,7 +348,7 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
             return []
         found = files.glob(base, target)
         ws.globs.append((base, target, tuple(found)))
-        matches = [os.path.normpath(os.path.join(base, m)) for m in found]
+        matches = [_plain_path(os.path.join(base, m)) for m in found]
         # a root may include "*.prep" beside itself without including itself
         matches = [m for m in matches if files.real(m) != files.real(path)]
         if not matches:
