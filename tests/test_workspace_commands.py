@@ -506,10 +506,14 @@ def test_render_of_every_file_of_a_workspace_to_one_output_draws_its_root(three,
     err = p.stderr.decode()
     assert p.returncode == 2 and "main.prep includes some of them" in err and "Traceback" not in err
     assert not (three.root / "two.svg").exists()
+    # parts without their root: the root is named (it was only "give the file that includes the others")
     p = prep_run("render", "sales.prep", "delivery.prep", "-o", "two.svg", cwd=three.root)
     err = p.stderr.decode()
-    assert p.returncode == 2 and "give the file that includes the others" in err
+    assert p.returncode == 2 and ("the files given are parts of the workspace main.prep: give its root, prep render "
+                                  "main.prep ... (one part: prep render main.prep --part FILE)") in err, err
     assert not (three.root / "two.svg").exists()
+    p = prep_run("render", "other.prep", "y.prep", "-o", "two.svg", cwd=three.root)
+    assert p.returncode == 2 and "give the file that includes the others" in p.stderr.decode()
 
 
 def test_report_and_export_of_every_file_of_a_workspace_take_its_root(three, prep_run):
@@ -526,7 +530,8 @@ def test_report_and_export_of_every_file_of_a_workspace_take_its_root(three, pre
     sheet = openpyxl.load_workbook(three.root / "c.xlsx")["Deliverables"]
     assert {"提案書", "受注", "価格表", "導入計画", "定着"} <= {row[0] for row in sheet.iter_rows(values_only=True)}
     p = prep_run("report", "sales.prep", "delivery.prep", "-o", "two.html", cwd=three.root)
-    assert p.returncode == 2 and "give the file that includes the others" in p.stderr.decode()
+    assert p.returncode == 2 and "parts of the workspace main.prep: give its root, prep report main.prep ..." in \
+        p.stderr.decode()
     assert not (three.root / "two.html").exists()
 
 

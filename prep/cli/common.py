@@ -212,5 +212,14 @@ def root_of_all(files, command: str, one: str) -> str:
             root = next(iter(kept))
             raise click.UsageError(f"{one}; the files given are not one model ({root} includes some of them): "
                                    f"give the root of the model, prep {command} {root} ...")
+        from ..linter.run import roots_of_parts
+
+        found = roots_of_parts(paths)   # parts of a root that is not among them
+        roots = list(dict.fromkeys(r for f in paths for r in found.get(f, ())))
+        if roots:
+            which = "parts" if all(f in found for f in paths) else "some of them parts"
+            part = f" (one part: prep render {roots[0]} --part FILE)" if command == "render" else ""
+            raise click.UsageError(f"{one}; the files given are {which} of the workspace {' and '.join(roots)}: "
+                                   f"give its root, prep {command} {roots[0]} ...{part}")
     raise click.UsageError(f"{one} (a model kept in several files: give the file that includes the others)")
 
