@@ -448,6 +448,29 @@ def test_a_committed_link_out_that_a_glob_matches_is_refused_too(repo, prep_run,
         assert SECRET not in out and "Traceback" not in out
 
 
+def test_a_file_above_the_roots_folder_is_named_as_the_include_names_it_from_anywhere(tmp_path, prep_run):
+    """`include "../shared/common.prep"`: the report's file column said
+    shared/common.prep from the repository's top (wrong from process/),
+    repo/shared/common.prep one folder up and ../shared/common.prep only
+    from process/ itself."""
+    (tmp_path / "repo" / "process" / "teams").mkdir(parents=True)
+    (tmp_path / "repo" / "shared").mkdir()
+    (tmp_path / "repo" / "prep.toml").write_text("", encoding="utf-8")
+    (tmp_path / "repo" / "process" / "main.prep").write_text(
+        'include "teams/*.prep"\ninclude "../shared/common.prep"\n', encoding="utf-8")
+    (tmp_path / "repo" / "process" / "teams" / "sales.prep").write_text("deliverable 受注\n価格表 -> 受注\n",
+                                                                        encoding="utf-8")
+    (tmp_path / "repo" / "shared" / "common.prep").write_text("deliverable 価格表 [external]\n", encoding="utf-8")
+    shown = set()
+    for cwd, root in ((tmp_path, "repo/process/main.prep"), (tmp_path / "repo", "process/main.prep"),
+                      (tmp_path / "repo" / "process", "main.prep")):
+        p = prep_run("report", root, "-o", str(tmp_path / "r.md"), cwd=cwd)
+        assert p.returncode == 0, p.stderr
+        text = (tmp_path / "r.md").read_text(encoding="utf-8")
+        shown.add(tuple(sorted(set(re.findall(r"[\w./]*common\.prep", text)))))
+    assert shown == {("../shared/common.prep",)}, shown
+
+
 def test_a_link_inside_the_tree_is_followed_at_a_revision(repo):
     os.remove(repo.root / "sales.prep")
     repo("teams/sales.prep", SALES)

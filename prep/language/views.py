@@ -326,16 +326,15 @@ def file_of(model: Model, name: str) -> str:
 
 def file_label(model: Model, path: str) -> str:
     """How a picture names file `path` of the model: relative to the root
-    file's folder, with '/' (`delivery.prep`, `teams/sales.prep`), the way
-    the root's `include` lines name it; else as the model names it."""
+    file's folder, with '/' (`delivery.prep`, `teams/sales.prep`,
+    `../shared/common.prep` above it), the way the root's `include` lines
+    name it, wherever prep runs; else (another drive) as the model names it."""
     import os
 
     folder = os.path.dirname(model.path)
     try:
         rel = os.path.relpath(path, folder) if folder else path
     except ValueError:  # another drive
-        rel = path
-    if rel.startswith(".."):
         rel = path
     return rel.replace("\\", "/")
 
