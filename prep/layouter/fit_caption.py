@@ -19,11 +19,15 @@ from dataclasses import replace
 from .geometry import Box, Column, Layout
 from .layered.spec import LABEL_PAD
 
+RING_CLEAR = 2.5   # in a stage picture, a caption frame this much farther from the boxes (see captioned)
+
 
 def captioned(placed: Layout, caption: tuple[str, str], pager) -> Layout:
     """`placed` (a piece laid out at the origin) inside a stage frame with
     its caption above it."""
     from .geometry import shift
+
+    from .layered import ring_room
 
     stage, text = caption
     if not text:
@@ -33,7 +37,13 @@ def captioned(placed: Layout, caption: tuple[str, str], pager) -> Layout:
     moved = shift(placed, LABEL_PAD, top)
     width = max(placed.width, lw) + 2 * LABEL_PAD
     height = placed.height + top + LABEL_PAD
-    frame = Box(width / 2, height / 2, width, height)
+    # a stage picture's boxes have a second border outside them (ring_room: Graphviz draws it
+    # 5.2 pt out, with its pen): the frame stands RING_CLEAR farther out, in the gap pieces
+    # keep between them (PIECE_GAP), so the piece takes no more room (at LABEL_PAD the frame
+    # ran through the double border of a piece's first box; 5 pt more per piece gave
+    # cs-lifecycle's 16:9 flip-book 13 pages instead of 9)
+    out = RING_CLEAR if ring_room() else 0.0
+    frame = Box(width / 2, height / 2, width + 2 * out, height + 2 * out)
     label = Box(LABEL_PAD + lw / 2, LABEL_PAD + lh / 2, lw, lh)
     return replace(moved, width=width, height=height, columns=(Column(stage, text, frame, label, caption=True),))
 
