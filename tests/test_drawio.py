@@ -164,6 +164,11 @@ def test_stage_flipbook_and_pages(cli, tmp_path):
     assert len(sheets) > 1 and f"{len(sheets)} pages of A4" in result.output
     assert all((p["width"], p["height"]) == (842, 595) for p in sheets)
     assert sheets[0]["name"].endswith(f"(1/{len(sheets)})")
+    # an off-page marker is prep's own cell, not read back as a deliverable (its id was its
+    # internal name, starting with an invisible character)
+    markers = [c for p in sheets for c, cell in p["cells"].items() if "p. " in (cell.get("value") or "")]
+    assert markers and all(c.startswith("prep:offpage:") and deliverable_of(c) is None for c in markers), markers
+    assert {deliverable_of(c) for p in sheets for c in p["cells"]} - {None} <= set(model.deliverables)
 
 
 def test_same_model_same_bytes_and_the_api():

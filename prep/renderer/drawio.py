@@ -45,7 +45,7 @@ from urllib.parse import unquote
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
 from ..layouter import box_label, small_size
 from ..layouter.geometry import unfilled
-from ..layouter.texts import columns_tag_exits
+from ..layouter.texts import MARKER_PREFIX, columns_tag_exits
 from .dot import HEALTH_FILL, STATUS_FILL, THEMES, Theme, exit_tag, EXIT_TAG_FONT_SIZE, EXIT_TAG_HEIGHT, worst_by_subject, \
     worst_severity
 from .palette import FAINT_INK, FAINT_TEXT, NEW_FILL, group_fill, plain_theme
@@ -59,7 +59,11 @@ _ID_ESCAPE = re.compile(r"[%\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def cell_id(name: str) -> str:
-    """The vertex id of deliverable `name` (see the module docstring)."""
+    """The vertex id of deliverable `name` (see the module docstring); an
+    off-page marker's is prep's own, `prep:offpage:P:K` (its name starts
+    with an invisible character, which read back as a deliverable)."""
+    if name.startswith(MARKER_PREFIX):
+        return PREFIX + name[len(MARKER_PREFIX) - len("offpage:"):]
     out = _ID_ESCAPE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")),
                          name)
     if out.startswith(PREFIX):
