@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -202,6 +203,27 @@ def test_every_picture_of_the_word_report_is_whole(tmp_path, page):
         ink = ImageOps.invert(image).point(lambda v: 255 if v > 30 else 0).getbbox()
         left, top, right, bottom = ink
         assert min(left, top, image.width - right, image.height - bottom) >= 3, (k, image.size, ink)
+
+
+def test_the_contents_page_numbers_are_fields_to_the_headings():
+    """The contents said "Diagram: page 2" as typed text: once a client
+    restyled the report with its template, the numbers were stale. Each is
+    a PAGEREF field to a bookmark on its heading, holding the number."""
+    data, _ = build_report(prep.load(str(EXAMPLES / "cs-lifecycle.prep")), "docx")
+    body = ET.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")).find(W + "body")
+    marked, refs = {}, []
+    for p in body.iter(W + "p"):
+        text = "".join(t.text or "" for t in p.iter(W + "t"))
+        for b in p.iter(W + "bookmarkStart"):
+            marked[b.get(W + "name")] = text
+        instr = "".join(t.text or "" for t in p.iter(W + "instrText"))
+        if "PAGEREF" in instr:
+            refs.append((instr.split()[1], text))
+    assert len(refs) >= 6
+    for name, line in refs:
+        heading, page = line.rsplit(": ", 1)
+        assert re.fullmatch(r"(from )?page \d+", page), line
+        assert heading.split(", ")[0] == marked[name], (line, marked.get(name))
 
 
 def test_hostile_text_stays_text_in_the_word_report():
