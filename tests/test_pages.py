@@ -1406,6 +1406,23 @@ def test_the_one_picture_diff_over_pages_has_no_collisions(page_name):
         assert sheet.layout.width == page.width and sheet.layout.height == page.height
 
 
+@pytest.mark.parametrize("page_name", ["16:9", "A4", "4:3"])
+def test_the_diff_over_pages_explains_its_marks_on_the_first_page(page_name):
+    """Every page of a change draws its marks; the key was on the last of
+    order-to-cash's four slides (16:9), on A4's third page."""
+    from prep.language.diff import diff_models
+    from prep.renderer.diff import as_is_to_be_sheets, diff_sheets
+
+    diff = diff_models(prep.load(str(ROOT / "examples/order-to-cash-as-is.prep")),
+                       prep.load(str(ROOT / "examples/order-to-cash-to-be.prep")))
+    sheets = diff_sheets(diff, parse_page(page_name))
+    assert len(sheets) > 1
+    assert {"+ added", "removed", "~ changed"} <= {i.text for i in sheets[0].layout.legend_items}
+    halves = as_is_to_be_sheets(diff, parse_page(page_name))
+    firsts = [s for s in halves if s.number == 1]
+    assert len(firsts) == 2 and all(s.layout.legend is not None for s in firsts)
+
+
 @pytest.mark.parametrize("page_name", ["16:9", "A4"])
 def test_the_diff_over_pages_writes_was_only_where_the_layout_kept_room(page_name):
     """order-to-cash's 生産計画, 希望納期 -> 回答納期 [note: ...] changed:

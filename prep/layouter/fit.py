@@ -267,8 +267,11 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
     # a legend goes on every page with room for it; only when none has, the first page keeps
     # room for it (cs-lifecycle on A4 took a third page for the room its first page kept, with
     # room to spare on the second)
+    # A diff's legend explains its change marks, which every page draws: it goes on the first
+    # page (the key was on the last slide of order-to-cash's change, three slides of marks after)
     best = paginate(reserve=False) if legend else None
-    if best is None or not any(s.layout.legend is not None for s in best):
+    if best is None or (best[0].layout.legend is None if diff_legend else
+                        not any(s.layout.legend is not None for s in best)):
         best = paginate(reserve=True)
     # a relation between two pieces of one page: an arrow routed between them, not two markers
     return [replace(s, **dict(zip(("model", "layout", "markers"),
