@@ -872,31 +872,44 @@ def _joined(model: Model, pager: "_Pager", pieces: list[list[str]], pages: list[
     joined = [list(p) for p in pieces]
     gone: set[int] = set()
     lays = list(placed)
-    for k, members in enumerate(pages):
-        members = list(members)
+    current = [list(m) for m in pages]
+
+    def join(k: int, i: int, j: int, members: list[int]) -> bool:
+        """Piece j drawn with piece i (next in the flow), when page k of
+        `members` (i among them, j not) still holds it so."""
+        if any(x not in gone for x in range(i + 1, j)):   # not next in the flow (pages are filled in order)
+            return False
+        names = joined[i] + joined[j]
+        sub, markers = pager.piece_model(names, final=True, piece=i)
+        pager.measure_markers(mk.text for mk in markers)
+        lay = pager.lay_out(sub, markers, quick=True)
+        if spots([lay if m == i else lays[m] for m in members], pager, first=k == 0) is None:
+            return False
+        joined[i], lays[i] = names, lay
+        gone.add(j)
+        return True
+
+    for k, members in enumerate(current):
         at = 0
         while at + 1 < len(members):
-            i, j = members[at], members[at + 1]
-            if any(x not in gone for x in range(i + 1, j)):   # not next in the flow (pages are filled in order)
+            if join(k, members[at], members[at + 1], [m for m in members if m != members[at + 1]]):
+                members.pop(at + 1)   # and the joined piece is tried with the next one
+            else:
                 at += 1
-                continue
-            names = joined[i] + joined[j]
-            sub, markers = pager.piece_model(names, final=True, piece=i)
-            pager.measure_markers(mk.text for mk in markers)
-            lay = pager.lay_out(sub, markers, quick=True)
-            if spots([lay if m == i else lays[m] for m in members if m != j], pager, first=k == 0) is None:
-                at += 1
-                continue
-            joined[i], lays[i] = names, lay
-            gone.add(j)
-            members.pop(at + 1)   # and the joined piece is tried with the next one
+    # and across a page break: the next page's first piece drawn with this page's last, where
+    # this page holds them so (order-to-cash's roadmap put stage 3's last box on a slide of
+    # its own piece, then stage 4's last two on a fifth slide)
+    for k in range(len(current) - 1):
+        while current[k] and current[k + 1] and join(k, current[k][-1], current[k + 1][0], current[k]):
+            current[k + 1].pop(0)
+    current = [m for m in current if m]
     if not gone:
         return pieces, pages, parts, placed
     keep = [i for i in range(len(joined)) if i not in gone]
     number = {i: n for n, i in enumerate(keep)}
     compact = pager.compact
     pager.compact = {number[i] for i in compact if i in number}
-    got = _settle(model, [joined[i] for i in keep], pager, [[number[i] for i in m if i in number] for m in pages])
+    got = _settle(model, [joined[i] for i in keep], pager, [[number[i] for i in m if i in number] for m in current])
     fits = all(spots([got[2][i] for i in members], pager, first=k == 0) is not None
                for k, members in enumerate(got[0]))
     if fits and len(got[0]) <= len(pages):
