@@ -459,7 +459,9 @@ def test_a_missing_file_says_did_you_mean(ws, cli, prep_run):
 def test_a_glob_that_matches_nothing(ws, cli, prep_run):
     ws("main.prep", 'include "departmnts/*.prep"\n')
     ws("departments/sales.prep", "b -> c\n")
-    _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] no file matches 'departmnts/*.prep'")
+    _refused(cli, prep_run, ws.root, "main.prep:1:9: E000 [error] no file matches 'departmnts/*.prep'",
+             # the pattern with its folder mended, not one file of that folder ('departments/sales.prep')
+             "hint: did you mean 'departments/*.prep'?")
 
 
 def test_a_glob_with_an_unclosed_set_says_so(ws, cli, prep_run):

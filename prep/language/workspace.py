@@ -426,7 +426,18 @@ def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: st
     for n in names:
         rel = os.path.relpath(os.path.join(ws.folder, n), here).replace(os.sep, "/")
         relative.append(rel)
-    close = difflib.get_close_matches(target.replace(os.sep, "/"), relative, n=1, cutoff=0.6)
+    target = target.replace(os.sep, "/")
+    if _GLOB_CHARS.intersection(target):
+        # a pattern: its folders as the files' folders are, the pattern's own name kept
+        # ("team/*.prep" is "teams/*.prep", not one file of teams/)
+        folder, _, name = target.rpartition("/")
+        folders = sorted({r.rpartition("/")[0] for r in relative if "/" in r} - {""})
+        if folder and not _GLOB_CHARS.intersection(folder):
+            close = difflib.get_close_matches(folder, folders, n=1, cutoff=0.6)
+            if close and any(glob_matcher(f"{close[0]}/{name}")(r) for r in relative):
+                return f"did you mean '{close[0]}/{name}'?"
+        return otherwise
+    close = difflib.get_close_matches(target, relative, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
     return otherwise
