@@ -491,7 +491,7 @@ def test_an_included_file_that_is_not_utf8(ws, cli, prep_run):
     ws("main.prep", 'a -> b\ninclude "sjis.prep"\n')
     ws("sjis.prep", "提案書 -> 受注\n".encode("cp932"))
     out = _refused(cli, prep_run, ws.root, "sjis.prep:1:1: E000 [error] the file is not UTF-8; it looks like Shift_JIS",
-                   "main.prep:2:1: note: included from here")
+                   "main.prep:2:9: note: included from here")
 
 
 @pytest.mark.skipif(shutil.which("iconv") is None, reason="needs iconv")
@@ -514,7 +514,7 @@ def test_the_conversion_hint_for_a_part_in_a_folder_works_as_written(ws, prep_ru
 def test_a_syntax_error_in_an_included_file_is_located_there(ws, cli, prep_run):
     ws("main.prep", 'a -> b\ninclude "bad.prep"\n')
     ws("bad.prep", "b -> c\nc => d\n")
-    _refused(cli, prep_run, ws.root, "bad.prep:2:3: E001", "  c => d", "main.prep:2:1: note: included from here")
+    _refused(cli, prep_run, ws.root, "bad.prep:2:3: E001", "  c => d", "main.prep:2:9: note: included from here")
 
 
 def test_include_inside_a_block_is_refused(ws, cli):

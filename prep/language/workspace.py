@@ -280,7 +280,7 @@ def _follow(ws: Workspace, files: DiskFiles, path: str, statements: list, chain_
             if real in seen:
                 continue  # reached along another path already: read once
             seen[real] = target
-            included_from = Related(st.span, "included from here")
+            included_from = Related(st.target_span, "included from here")
             try:
                 text = files.read(target)
             except PrepError as e:
