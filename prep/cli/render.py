@@ -199,8 +199,15 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if part_file is not None:
             from ..language.views import model_file, part
 
+            from ..language.diagnostics import PrepError
+
             whole = model
-            model, neighbours = part(model, model_file(model, part_file))
+            try:
+                named = model_file(model, part_file)
+            except PrepError as e:   # an option's value, not a place in the model (it said main.prep:1:1)
+                d = e.diagnostics[0]
+                raise click.BadParameter(f"{d.message}; {d.hint}", param_hint="'--part'") from None
+            model, neighbours = part(model, named)
             if not model.deliverables:
                 order = {path: i for i, path in enumerate(whole.files)}
                 holding = sorted({d.span.path for d in whole.deliverables.values() if d.span is not None},
