@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -216,6 +217,25 @@ def test_kind_is_validated(lifecycle_book):
     rules = ws.data_validations.dataValidation
     kind = [v for v in rules if "C2" in str(v.sqref)]
     assert kind and kind[0].formula1 == '"deliverable,knowhow"'
+
+
+def test_stage_and_group_cells_offer_the_models_names_below_the_table_too(lifecycle_book):
+    """A typo in a stage or group cell is the client's most common mistake,
+    and those cells had no drop-down; the drop-downs stopped at the last
+    exported row, so a row added below had none."""
+    model, _, book = lifecycle_book
+    rules = {str(v.sqref).split(":")[0]: v for v in book["Deliverables"].data_validations.dataValidation}
+    rows = book["Deliverables"].max_row
+    for cell, sheet, column, names in (("E2", "Groups", "A", model.groups), ("F2", "Stages", "B", model.stages)):
+        rule = rules[cell]
+        source = re.fullmatch(r"'(\w+)'!\$([A-Z])\$2:\$[A-Z]\$(\d+)", rule.formula1)
+        assert source and source.group(1, 2) == (sheet, column), rule.formula1
+        listed = [c.value for c in book[sheet][column][1:int(source.group(3))]]
+        assert listed == list(names) and rule.errorStyle == "warning"
+        assert int(str(rule.sqref).split(":")[1][1:]) >= rows + 100
+    assert int(str(rules["C2"].sqref).split(":")[1][1:]) >= rows + 100
+    relation_stage = [v for v in book["Relations"].data_validations.dataValidation if str(v.sqref).startswith("E2")]
+    assert relation_stage and "'Stages'!$B$2" in relation_stage[0].formula1
 
 
 def test_rows_carry_the_health_colour_and_findings_link_their_rules(lifecycle_book):

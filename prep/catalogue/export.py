@@ -327,27 +327,64 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
                 ws.conditional_format(1, 0, last, len(header) - 1, {
                     "type": "formula", "criteria": f'=${column}2="{name}"',
                     "format": book.add_format({"bg_color": HEALTH_FILL[severity]})})
+        # the drop-downs reach past the exported rows (a row the client adds below the table
+        # gets them in any spreadsheet, not only where Excel grows the table); warnings, not
+        # refusals: the import takes more spellings than a drop-down shows, and says what is wrong
+        below = last + EXTRA_ROWS
+        names = _name_lists(model, language)
         if table is DELIVERABLES:
             kind = 2
             values = list(KIND_JA.values()) if language == "ja" else [k for k, *_ in KINDS.values()]
-            # a warning, not a refusal: the import takes more spellings (成果物,
-            # ノウハウ, undeclared) than a drop-down shows
-            ws.data_validation(1, kind, last, kind, {
+            values += ([UNDECLARED_JA if language == "ja" else UNDECLARED]
+                       if any(not d.declared for d in model.deliverables.values()) else [])
+            ws.data_validation(1, kind, below, kind, {
                 "validate": "list", "source": values, "ignore_blank": True, "error_type": "warning",
                 "error_title": "kind", "error_message": " or ".join(values)})
             yes = YES_JA if language == "ja" else "yes"
             for c in (7, 8):  # external, final
-                ws.data_validation(1, c, last, c, {"validate": "list", "source": [yes], "ignore_blank": True,
-                                                   "error_type": "warning"})
+                ws.data_validation(1, c, below, c, {"validate": "list", "source": [yes], "ignore_blank": True,
+                                                    "error_type": "warning"})
+            for c, key in ((4, "groups"), (5, "stages")):
+                _name_list(ws, c, below, names.get(key), key)
         elif table is RELATIONS:
             values = list(RELATION_KIND_JA.values()) if language == "ja" else [INPUT, SYNC, MUTUAL]
-            ws.data_validation(1, 2, last, 2, {"validate": "list", "source": values, "ignore_blank": True,
-                                               "error_type": "warning"})
+            ws.data_validation(1, 2, below, 2, {"validate": "list", "source": values, "ignore_blank": True,
+                                                "error_type": "warning"})
+            _name_list(ws, 4, below, names.get("stages"), "stages")
+        elif table is GROUPS:
+            _name_list(ws, 2, below, names.get("groups"), "groups")
+            _name_list(ws, 3, below, names.get("stages"), "stages")
     # a fingerprint of what was written: exporting again replaces the workbook only while it
     # is unchanged, not the client's edits (written.py)
     book.set_custom_property(FINGERPRINT, PLACEHOLDER)
     book.close()
     return stamped(buffer.getvalue())
+
+
+EXTRA_ROWS = 500   # rows below a table that keep its drop-downs, for rows a client adds
+
+
+def _name_lists(model: Model, language: str) -> dict[str, str]:
+    """{"stages" | "groups": the range of the names on that sheet}, as a
+    drop-down's source (`='段階'!$B$2:$B$5`), for those the model has."""
+    out = {}
+    for key, table, column, count in (("stages", STAGES, "B", len(model.stages)),
+                                      ("groups", GROUPS, "A", len(model.groups))):
+        if count:
+            sheet = table.name(language).replace("'", "''")
+            out[key] = f"='{sheet}'!${column}$2:${column}${count + 1}"
+    return out
+
+
+def _name_list(ws, column: int, below: int, source: str | None, key: str) -> None:
+    """A drop-down of the model's stage (group) names on `column`: a typo
+    there is the most common mistake a client makes (a warning: a new name
+    is still taken, and the import says whether it is on its sheet)."""
+    if source is None:
+        return
+    ws.data_validation(1, column, below, column, {
+        "validate": "list", "source": source, "ignore_blank": True, "error_type": "warning",
+        "error_title": key[:-1], "error_message": f"one of the {key} on the {key.capitalize()} sheet"})
 
 
 # --------------------------------------------------------------------------
