@@ -587,6 +587,31 @@ def test_an_empty_catalogue_is_refused_not_imported_as_an_empty_model(tmp_path, 
     assert model.read_text(encoding="utf-8") == "deliverable a\n"
 
 
+def test_a_stage_whose_name_was_emptied_is_named_in_the_hints_and_errors_come_in_sheet_order(tmp_path, cli):
+    """Blanking Stages!B3 gave one error there and nine "stage 'order' is
+    not on the Stages sheet" whose did-you-mean named other stages; and the
+    messages came out of order (C6, A19, Stages!D2, F26, ...)."""
+    src = tmp_path / "m.prep"
+    shutil.copy(EXAMPLES / "order-to-cash-as-is.prep", src)
+    book = tmp_path / "c.xlsx"
+    assert cli("export", str(src), "-o", str(book)).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    assert wb["Stages"]["B3"].value == "order"
+    wb["Stages"]["B3"] = None
+    wb["Relations"]["A3"] = "nobody"
+    wb.save(book)
+    result = cli("import", str(book), "-o", str(tmp_path / "back.prep"))
+    assert result.exit_code == 2
+    errors = re.findall(r"^" + re.escape(str(book)) + r":(\w+)!([A-Z])(\d+): error: (.*)$", result.stderr, re.M)
+    stage_errors = [e for e in errors if e[3] == "stage 'order' is not on the Stages sheet"]
+    assert len(stage_errors) >= 5
+    assert result.stderr.count(f"hint: {book}:Stages!B3 has no name (its label: 'Stage 2: 受注 Order'): if it is "
+                               "'order', write that name there") == len(stage_errors)
+    sheets = ["Deliverables", "Relations", "Stages", "Groups", "Measures"]
+    keys = [(sheets.index(sheet), int(row), column) for sheet, column, row, _ in errors]
+    assert keys == sorted(keys) and {sheet for sheet, *_ in errors} == {"Deliverables", "Relations", "Stages"}
+
+
 def test_the_export_counts_in_the_singular_too(tmp_path, cli):
     src = tmp_path / "one.prep"
     src.write_text("deliverable a [external]\ndeliverable b [final]\na -> b\n", encoding="utf-8")

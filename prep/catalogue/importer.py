@@ -597,17 +597,32 @@ def read_catalogue(path: str | os.PathLike[str], *, source_comments: bool = Fals
     text, origins = _model_text(found, title, problems, source_comments)
     if problems.errors:
         # the notes too: an ignored column may be why a value is missing
-        raise PrepError(problems.errors + problems.notes)
+        raise PrepError(_in_sheet_order(problems.errors, found) + problems.notes)
     try:
         return Imported(_checked_model(text, origins, output_path), problems.notes)
     except PrepError as e:
         raise PrepError(e.diagnostics + problems.notes) from None
 
 
+def _in_sheet_order(errors: list[Diagnostic], found: dict[str, "_Raw"]) -> list[Diagnostic]:
+    """`errors` by sheet (in the order the catalogue was read), then row,
+    then column: the checks ran table by table and name by name, and their
+    messages came out as C6, A19, Stages!D2, F26, ..."""
+    places = [raw.at(1, None).path.rsplit("!", 1)[0] for raw in found.values()]
+
+    def key(d: Diagnostic):
+        where = d.span.path.rsplit("!", 1)[0]
+        at = next((k for k, p in enumerate(places) if where == p or d.span.path == p), len(places))
+        return at, d.span.line, d.span.column
+
+    return sorted(errors, key=key)
+
+
 def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
                 source_comments: bool) -> tuple[str, list]:
     # ---- stages
     stages: dict[str, tuple] = {}
+    nameless: list[tuple[Span, str | None]] = []   # stage rows without a name: (the name's cell, the label)
     raw = found.get("stages")
     if raw is not None:
         r = _Reader(raw, problems)
@@ -616,6 +631,7 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
             name = r.text("name")
             if name is None:
                 problems.error(r.at("name"), "a stage without a name", "name the stage, or delete the row")
+                nameless.append((r.at("name").span(), r.text("label")))
                 continue
             order_text = r.cell("order")
             try:
@@ -707,9 +723,14 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
         return False
 
     def stage_known(stage: str | None, span: Span) -> None:
-        if stage is not None and stages and stage not in stages:
+        if stage is not None and (stages or nameless) and stage not in stages:
+            # a stage row whose name was emptied: every use of that name said only "not on the
+            # Stages sheet", with a did-you-mean among the others
+            blank = (f"{nameless[0][0].path} has no name{f' (its label: {nameless[0][1]!r})' if nameless[0][1] else ''}"
+                     f": if it is '{stage}', write that name there") if nameless else None
             problems.error(span, f"stage '{stage}' is not on the Stages sheet",
-                           _spelt_otherwise(stage, stages) or _by_label(stage, {n: v[0] for n, v in stages.items()}) or
+                           blank or _spelt_otherwise(stage, stages) or
+                           _by_label(stage, {n: v[0] for n, v in stages.items()}) or
                            _did_you_mean(problems, stage, stages, "add it to the Stages sheet, or correct the name"))
 
     def group_known(group: str | None, span: Span) -> None:
