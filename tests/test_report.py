@@ -206,6 +206,12 @@ def test_report_usage_errors(cli, tmp_path):
     src.write_text("a -> b\n", encoding="utf-8")
     result = cli("report", str(src), "-o", str(tmp_path / "r.odt"))
     assert result.exit_code == 2 and "cannot tell the report format" in result.output
+    # a file another command writes: that command is named
+    for name, told in (("r.xlsx", "`prep export MODEL -o r.xlsx`"), ("r.pptx", "`prep render MODEL -o r.pptx`"),
+                       ("r.doc", "give .docx")):
+        result = cli("report", str(src), "-o", str(tmp_path / name))
+        assert result.exit_code == 2 and told in result.output, result.output
+        assert not (tmp_path / name).exists()
     result = cli("report", str(tmp_path / "missing.prep"))
     assert result.exit_code == 2 and "no such file" in result.output
 

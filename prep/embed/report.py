@@ -980,9 +980,19 @@ def report_format(output: str) -> str:
     ext = os.path.splitext(output)[1].lower().lstrip(".")
     fmt = REPORT_FORMATS.get(ext)
     if fmt is None:
+        other = OTHER_COMMANDS.get(ext)
         raise PrepError.at(output, f"cannot tell the report format from '{os.path.basename(output)}'",
-                           name="usage-error", hint="end the -o file name in .html, .md, .pdf or .docx")
+                           name="usage-error", hint="end the -o file name in .html, .md, .pdf or .docx"
+                           + (f"; {other.format(out=os.path.basename(output))}" if other else ""))
     return fmt
+
+
+# what another command writes, for a report asked for in its format
+OTHER_COMMANDS = {
+    **dict.fromkeys(("xlsx", "csv"), "the deliverable catalogue for Excel is `prep export MODEL -o {out}`"),
+    **dict.fromkeys(("svg", "png", "pptx", "drawio", "dot", "json"), "a picture or a deck is `prep render MODEL -o {out}`"),
+    "doc": "Word's older .doc is not written: give .docx",
+}
 
 
 def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
