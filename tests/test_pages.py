@@ -717,15 +717,16 @@ def test_a_relation_the_long_way_round_keeps_its_markers(tmp_path):
     """On cs-lifecycle's last slide "拡大合意 -> 更新リスク" could only be
     routed out of its stage's frame, past the other piece and back into it
     from the far side, twice the way from one box to the other: the two
-    markers say it better ("→ 更新リスク" beside 拡大合意, "拡大合意 →"
-    beside 更新リスク, no page: both are on this slide)."""
+    markers say it better ("↓ 更新リスク" beside 拡大合意, "拡大合意 ↓"
+    beside 更新リスク, no page: both are on this slide, 更新リスク a row
+    below)."""
     out = tmp_path / "x.layout.json"
     got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "-o", str(out), "--page", "16:9")
     assert got.returncode == 0, got.stderr
     page = json.loads((tmp_path / "x-3.layout.json").read_text(encoding="utf-8"))
     assert not any((e["source"], e["target"]) == ("拡大合意", "更新リスク") for e in page["edges"])
     markers = [t["text"] for t in page["texts"] if t["kind"] == "label" and is_marker(t["owner"])]
-    assert "→ 更新リスク" in markers and "拡大合意 →" in markers, markers
+    assert "↓ 更新リスク" in markers and "拡大合意 ↓" in markers, markers
 
 
 def test_pages_drawn_on_two_cores_are_the_pages_drawn_one_by_one(tmp_path, monkeypatch):
@@ -1404,6 +1405,39 @@ def test_the_one_picture_diff_over_pages_has_no_collisions(page_name):
         assert problems(sheet.layout, sheet.model) == []
         assert sheet.font_size >= page.min_text
         assert sheet.layout.width == page.width and sheet.layout.height == page.height
+
+
+@pytest.mark.parametrize("path, page_name, view", [("examples/cs-lifecycle.prep", "16:9", "diagram"),
+                                                   ("examples/cs-lifecycle.prep", "A4", "roadmap"),
+                                                   ("examples/order-to-cash-as-is.prep", "16:9", "diagram"),
+                                                   ("long-range 40", "A4-portrait", "diagram")])
+def test_a_marker_whose_other_end_is_on_its_own_page_says_where_on_it(path, page_name, view):
+    """"→ 顧客合意 +2" named no page, so a reader looked for 顧客合意 on the
+    other slides while it stood a piece below. Such a marker's arrow points
+    the way the relation runs on the page: "↓ 顧客合意 +2" (on to a lower
+    row), "成功計画 +2 ↓" (down from a higher one), → and ← along a row;
+    every other marker keeps its "→" and names its pages."""
+    if path.startswith("examples/"):
+        model = prep.load(ROOT / path)
+    else:
+        profile, n = path.split()
+        model = prep.loads(generate(int(n), seed=1, profile=profile, stages=4), "g.prep")
+    checked = 0
+    for sheet in fit_pages(model, parse_page(page_name), view=view, legend=True):
+        nodes = sheet.layout.nodes
+        shown = {t.owner: t.text for t in sheet.layout.texts if t.kind == "label"}
+        for mk in sheet.markers:
+            arrow = mk.text[0] if mk.outgoing else mk.text[-1]
+            assert shown[mk.name] == mk.text
+            if mk.pages != (sheet.number,):
+                assert arrow == "→" and ", p" in mk.text, mk.text
+                continue
+            assert ", p" not in mk.text, mk.text
+            start, end = (nodes[mk.name], nodes[mk.others[0]]) if mk.outgoing else (nodes[mk.others[0]], nodes[mk.name])
+            expected = {"↓": end.y > start.y, "↑": end.y < start.y, "→": end.x > start.x, "←": end.x < start.x}
+            assert expected[arrow], (sheet.number, mk.text, start, end)
+            checked += 1
+    assert checked >= 2
 
 
 @pytest.mark.parametrize("page_name", ["16:9", "A4", "4:3"])

@@ -98,6 +98,11 @@ class Sheet:
     split: str = "none"   # none | stages | layers: how the model was cut
 
 
+# the arrow of a marker whose other end is on its own page, pointing the way the relation
+# runs on the page (`_said_where`): as wide as the "→" it stands for, so no box changes
+ARROWS = "↓↑→←"
+
+
 def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int] | None,
                 here: int | None = None) -> str:
     """The text of an off-page marker whose other ends are `others` (of
@@ -114,7 +119,7 @@ def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int
         names = label + (" +00" if len(others) > 1 else "")
         where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
     else:
-        if all(p == here for p in pages):   # on this page: the names are enough
+        if all(p == here for p in pages):   # on this page: the names are enough (the arrow: `_said_where`)
             return f"→ {names}" if outgoing else f"{names} →"
         # some on this page too: it is named with the others ("+4, pp. 1, 5" on page
         # 2 said all five were elsewhere), when all fit in the three listed (past
@@ -274,8 +279,58 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
                         not any(s.layout.legend is not None for s in best)):
         best = paginate(reserve=True)
     # a relation between two pieces of one page: an arrow routed between them, not two markers
-    return [replace(s, **dict(zip(("model", "layout", "markers"),
-                                  wrapped(whole, s.model, s.layout, s.markers, s.number)))) for s in best]
+    return [_said_where(replace(s, **dict(zip(("model", "layout", "markers"),
+                                              wrapped(whole, s.model, s.layout, s.markers, s.number)))))
+            for s in best]
+
+
+def _said_where(sheet: Sheet) -> Sheet:
+    """`sheet` with each marker whose other ends are all on its own page
+    pointing its arrow the way the relation runs on the page: "↓ 顧客合意
+    +2" (it goes on to 顧客合意, in a lower row), "成功計画 +2 ↓" (it comes
+    down from 成功計画, in a higher row); "→" and "←" along a row. With
+    "→" and no page number it read as "elsewhere", and a reader looked for
+    顧客合意 on the other slides while it stood a piece below. (`wrapped`
+    draws such a relation as an arrow where it can; these are the rest.)
+    Every arrow is as wide as the "→" it replaces: no box changes."""
+    nodes = sheet.layout.nodes
+    texts, markers = {}, []
+    for mk in sheet.markers:
+        if mk.pages and all(p == sheet.number for p in mk.pages) and mk.name in nodes and mk.others[0] in nodes:
+            text = with_arrow(mk.text, mk.outgoing, _arrow(sheet.direction, nodes[mk.name], nodes[mk.others[0]],
+                                                           mk.outgoing))
+            texts[mk.name] = text
+            mk = replace(mk, text=text)
+        markers.append(mk)
+    if not texts:
+        return sheet
+    return replace(with_marker_texts(sheet, texts), markers=tuple(markers))
+
+
+def _arrow(direction: str, here: Box, there: Box, outgoing: bool) -> str:
+    """The way a relation between a marker (`here`) and its other end
+    (`there`) runs on the page: from the marker to the end when it goes out,
+    from the end to the marker when it comes in. Another row of a
+    left-to-right page is below or above, whatever the columns (another
+    column of a top-to-bottom page, right or left)."""
+    dx, dy = there.x - here.x, there.y - here.y
+    if not outgoing:
+        dx, dy = -dx, -dy
+    if direction == "LR":
+        down = abs(dy) > max(here.height, there.height)
+    else:
+        down = abs(dx) <= max(here.width, there.width)
+    return ("↓" if dy > 0 else "↑") if down else ("→" if dx > 0 else "←")
+
+
+def with_arrow(text: str, outgoing: bool, arrow: str) -> str:
+    """A marker's text with its arrow (first when it goes out, last when it
+    comes in) replaced by `arrow`."""
+    if outgoing and text[:1] in ARROWS:
+        return arrow + text[1:]
+    if not outgoing and text[-1:] in ARROWS:
+        return text[:-1] + arrow
+    return text
 
 
 # ---------------------------------------------------------------- one page

@@ -669,7 +669,7 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
     only in later stages, and "拡大提案 +2, p. 2 →" in a stage-3 frame
     counted an end of stage 4 that no frame of stage 3 shows ("+1"). The
     end named first stays (its text no longer than the one measured)."""
-    from ..layouter.fit import marker_text, with_marker_texts
+    from ..layouter.fit import marker_text, with_arrow, with_marker_texts
 
     order = list(model.stages)
     effective = model.effective_stages
@@ -686,7 +686,9 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
         if not shown or len(shown) == len(mk.others) or shown[0] != mk.others[0]:
             continue
         pages = sorted({page_of.get(o, 0) for o in shown})
-        texts[mk.name] = marker_text(model, shown, mk.outgoing, pages, sheet.number)
+        # the first end, so the way the relation runs on the page (its arrow), is the same
+        arrow = mk.text[:1] if mk.outgoing else mk.text[-1:]
+        texts[mk.name] = with_arrow(marker_text(model, shown, mk.outgoing, pages, sheet.number), mk.outgoing, arrow)
     return with_marker_texts(f, texts) if texts else f
 
 
