@@ -921,9 +921,11 @@ def _joined(model: Model, pager: "_Pager", pieces: list[list[str]], pages: list[
     fill sizes its runs before the final markers are known and the pages
     are packed again afterwards, so two pieces could end up side by side
     with room to spare (order-to-cash's last slide drew 入金差異 and
-    入金消込 as two pieces, a marker pair between them). Unchanged when
-    the joined pieces, laid out again with their final markers, need more
-    pages, or when a page of them overflows."""
+    入金消込 as two pieces, a marker pair between them); so are a page's
+    last piece and the next page's first, across the page break, where the
+    first page holds them so. Unchanged when the joined pieces, laid out
+    again with their final markers, need more pages, or when a page of them
+    overflows."""
     joined = [list(p) for p in pieces]
     gone: set[int] = set()
     lays = list(placed)

@@ -23,7 +23,6 @@ Readable in greyscale print, not only by colour:
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, replace
 from html import escape
 
