@@ -33,7 +33,7 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
         if not is_marker(name):
             return name
         text = " ".join(model.deliverables[name].display.split())
-        return text if arrow else text.strip("→ ")
+        return text if arrow else text.strip("→←↑↓ ")   # (↓ 見積書: on its own page, a row below)
 
     def node_title(node_id: str) -> str | None:
         if not (node_id.startswith("n") and node_id[1:].isdigit()):
