@@ -140,6 +140,21 @@ def test_the_knowhow_that_lost_its_owners_keeps_its_three_lines():
     assert picture.model.deliverables["As-Is: 見積ノウハウ"].owners == ("田中", "鈴木")
 
 
+def test_a_removed_boxs_lines_are_as_far_apart_as_any_boxs():
+    """A removed box's struck-through label (an HTML-like label, <BR/>
+    between its lines) set its lines 1.0 font size apart, against 1.5 for
+    every other box: order-to-cash's removed 値引き判断 (three lines) was
+    squashed, the strokes nearly touching the next line."""
+    old, new = (prep.load(str(EXAMPLES / f"order-to-cash-{v}.prep")) for v in ("as-is", "to-be"))
+    svg = render_diff(diff_models(old, new), "svg", embed_fonts=False).decode("utf-8")
+    texts = re.findall(r'<text[^>]*?x="([-\d.]+)" y="([-\d.]+)"[^>]*?(text-decoration="line-through" )?'
+                       r'font-size="([\d.]+)"[^>]*>([^<]*)</text>', svg)
+    struck = [(float(y), float(size)) for x, y, deco, size, _ in texts if deco]
+    assert len(struck) >= 3
+    gaps = [b[0] - a[0] for a, b in zip(struck, struck[1:]) if 0 < b[0] - a[0] < 3 * a[1]]
+    assert gaps and all(abs(g - 1.5 * size) < 0.6 for g, (_, size) in zip(gaps, struck)), gaps
+
+
 def test_each_half_is_titled():
     assert as_is_to_be(change()).titles == {"As-Is": "見積 v1", "To-Be": "見積 v2"}
     same_title = change(OLD, NEW.replace("見積 v2", "見積 v1"))

@@ -180,7 +180,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
         if links and d.name in links:  # the overview: each box opens its group's picture
             pairs += [("href", dot_string(links[d.name])), ("target", '"_top"')]
         if marks is not None:
-            pairs = marks.node_pairs(d, pairs, box_label(d))
+            pairs = marks.node_pairs(d, pairs, box_label(d), font_size=theme.font_size)
         return f"{ids[d.name]} {_attrs(pairs)};"
 
     def marker_line(d) -> str:

@@ -29,7 +29,7 @@ class PartMarks:
         return cls({n: "later" for n in neighbours},
                    [r.source in neighbours and r.target in neighbours for r in model.relations], exits)
 
-    def node_pairs(self, d, pairs: list, label: str) -> list:
+    def node_pairs(self, d, pairs: list, label: str, font_size: float | None = None) -> list:
         if d.name not in self.status:
             return pairs
         out = dict(pairs)

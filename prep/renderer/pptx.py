@@ -93,18 +93,22 @@ def _unescape_dot_label(text: str) -> str:
 
 
 _HTML_LABEL = re.compile(r"<(?:S|s)>.*</(?:S|s)>", re.S)
+_HTML_TABLE = re.compile(r"<TABLE[^>]*>.*</TABLE>", re.S | re.I)
 
 
 def _label(obj: dict, default: str = "") -> tuple[str, bool]:
     """(text, struck through) of a node's label: a plain escString, or the
     HTML-like label prep writes for struck-through text (the diff's removed
-    boxes: <S>line<BR/>line</S>)."""
+    boxes: <S>line</S>, or a table of such lines, a row each)."""
     import html
 
     raw = obj.get("label", default)
     if _HTML_LABEL.fullmatch(raw.strip()):
         text = re.sub(r"<BR\s*/?>", "\n", raw, flags=re.I)
         return html.unescape(re.sub(r"<[^>]*>", "", text)), True
+    if _HTML_TABLE.fullmatch(raw.strip()):   # its lines as rows (prep.renderer.diff._strike)
+        lines = re.findall(r"<TD[^>]*>(.*?)</TD>", raw, flags=re.S | re.I)
+        return "\n".join(html.unescape(re.sub(r"<[^>]*>", "", line)) for line in lines), "<S>" in raw.upper()
     return _unescape_dot_label(raw), False
 
 

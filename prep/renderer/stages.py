@@ -290,7 +290,7 @@ class StageMarks:
     theme: object = None
     edge_ids: list[int] | None = None  # per relation drawn: its place among the whole model's (SVG ids)
 
-    def node_pairs(self, d, pairs: list, label: str) -> list:
+    def node_pairs(self, d, pairs: list, label: str, font_size: float | None = None) -> list:
         s = self.status.get(d.name, "before")
         out = dict(pairs)
         out["id"] = f'"d{self.ids[d.name]}"'
