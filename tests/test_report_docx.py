@@ -226,6 +226,21 @@ def test_the_contents_page_numbers_are_fields_to_the_headings():
         assert heading.split(", ")[0] == marked[name], (line, marked.get(name))
 
 
+def test_a_table_heading_stands_clear_of_the_table_before_it():
+    """"Measures" sat right under the Stages table: the headings keep no
+    space before them (a picture page holds its heading, caption and
+    picture); a heading after a table keeps 12 pt."""
+    from docx.shared import Pt
+
+    data, _ = build_report(prep.load(str(EXAMPLES / "order-to-cash-as-is.prep")), "docx")
+    doc = read(data)
+    body = list(doc.element.body.iterchildren())
+    after_table = [body[i + 1] for i, b in enumerate(body[:-1]) if b.tag == W + "tbl" and body[i + 1].tag == W + "p"]
+    headings = [p for p in doc.paragraphs if p._p in after_table and p.style.name.startswith("Heading")]
+    assert len(headings) >= 3
+    assert all(p.paragraph_format.space_before == Pt(12) for p in headings), [p.text for p in headings]
+
+
 def test_hostile_text_stays_text_in_the_word_report():
     from test_injection import HOSTILE, hostile_text
 

@@ -231,6 +231,8 @@ def report_docx(shots: list[Shot], tables: list, page, *, title: str, summary: l
         if k == 0:
             heading.paragraph_format.page_break_before = True  # the tables start on a page of their own
             _bookmark(heading, table_mark)
+        else:   # after the table before it, not against it (the style keeps none: picture pages)
+            heading.paragraph_format.space_before = Pt(12)
         texts.append(table.heading)
         if table.intro:
             doc.add_paragraph(_xml(table.intro))
