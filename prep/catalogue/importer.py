@@ -729,9 +729,9 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
             blank = (f"{nameless[0][0].path} has no name{f' (its label: {nameless[0][1]!r})' if nameless[0][1] else ''}"
                      f": if it is '{stage}', write that name there") if nameless else None
             problems.error(span, f"stage '{stage}' is not on the Stages sheet",
-                           blank or _spelt_otherwise(stage, stages) or
-                           _by_label(stage, {n: v[0] for n, v in stages.items()}) or
-                           _did_you_mean(problems, stage, stages, "add it to the Stages sheet, or correct the name"))
+                           _spelt_otherwise(stage, stages) or _by_label(stage, {n: v[0] for n, v in stages.items()})
+                           or _did_you_mean(problems, stage, stages,
+                                            blank or "add it to the Stages sheet, or correct the name"))
 
     def group_known(group: str | None, span: Span) -> None:
         if group is not None and raw_groups is not None and raw_groups.rows and group not in groups:
