@@ -195,23 +195,22 @@ def report_docx(shots: list[Shot], tables: list, page, *, title: str, summary: l
     # a contents list: each picture is a page of its own, so its page is known; each number
     # is a PAGEREF field to its heading's bookmark holding that number, so it stays true
     # when the client restyles the report (Word updates fields when printing, or on F9)
+    # (bookmark n: the n-th picture heading; the one after them: the tables' first heading)
     doc.add_heading("Contents", level=1)
-    marks = iter(range(1, len(shots) + 2))
-    refs = []   # (bookmark id, the heading's paragraph to mark), in order
-    for number, shot in enumerate(shots, 2):
-        if shot.heading is not None:
-            line = doc.add_paragraph(_xml(f"{shot.heading}: page "), style="List Bullet" if shot.level == 1
-                                     else "List Bullet 2")
-            refs.append(next(marks))
-            _page_ref(line, refs[-1], number)
+    headed = [(number, shot) for number, shot in enumerate(shots, 2) if shot.heading is not None]
+    for mark, (number, shot) in enumerate(headed, 1):
+        line = doc.add_paragraph(_xml(f"{shot.heading}: page "), style="List Bullet" if shot.level == 1
+                                 else "List Bullet 2")
+        _page_ref(line, mark, number)
+    table_mark = len(headed) + 1
     if tables:
         line = doc.add_paragraph(f"{', '.join(t.heading for t in tables)}: from page ", style="List Bullet")
-        table_mark = next(marks)
         _page_ref(line, table_mark, len(shots) + 2)
-    headed = iter(refs)
+    mark = 0
     for shot in shots:
         if shot.heading is not None:
-            _bookmark(doc.add_heading(_xml(shot.heading), level=shot.level), next(headed))
+            mark += 1
+            _bookmark(doc.add_heading(_xml(shot.heading), level=shot.level), mark)
             texts.append(shot.heading)
         caption = doc.add_paragraph(_xml(shot.caption), style="Caption")
         texts.append(shot.caption)
