@@ -322,7 +322,7 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
         if sheet.fills:
             # each row in its health colour, from its health cell: one rule
             # per colour instead of a format on every cell
-            column = _column_letter(table.columns.index(next(c for c in table.columns if c.key == "health")) + 1)
+            column = _column_letter(_index(table, "health") + 1)
             for severity, name in HEALTH_NAME.items():
                 ws.conditional_format(1, 0, last, len(header) - 1, {
                     "type": "formula", "criteria": f'=${column}2="{name}"',
@@ -344,16 +344,16 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
             for c in (7, 8):  # external, final
                 ws.data_validation(1, c, below, c, {"validate": "list", "source": [yes], "ignore_blank": True,
                                                     "error_type": "warning"})
-            for c, key in ((4, "groups"), (5, "stages")):
-                _name_list(ws, c, below, names.get(key), key)
+            for key in ("group", "stage"):
+                _name_list(ws, _index(table, key), below, names.get(key + "s"), key + "s")
         elif table is RELATIONS:
             values = list(RELATION_KIND_JA.values()) if language == "ja" else [INPUT, SYNC, MUTUAL]
             ws.data_validation(1, 2, below, 2, {"validate": "list", "source": values, "ignore_blank": True,
                                                 "error_type": "warning"})
-            _name_list(ws, 4, below, names.get("stages"), "stages")
+            _name_list(ws, _index(table, "stage"), below, names.get("stages"), "stages")
         elif table is GROUPS:
-            _name_list(ws, 2, below, names.get("groups"), "groups")
-            _name_list(ws, 3, below, names.get("stages"), "stages")
+            _name_list(ws, _index(table, "parent"), below, names.get("groups"), "groups")
+            _name_list(ws, _index(table, "stage"), below, names.get("stages"), "stages")
     # a fingerprint of what was written: exporting again replaces the workbook only while it
     # is unchanged, not the client's edits (written.py)
     book.set_custom_property(FINGERPRINT, PLACEHOLDER)
@@ -368,12 +368,17 @@ def _name_lists(model: Model, language: str) -> dict[str, str]:
     """{"stages" | "groups": the range of the names on that sheet}, as a
     drop-down's source (`='段階'!$B$2:$B$5`), for those the model has."""
     out = {}
-    for key, table, column, count in (("stages", STAGES, "B", len(model.stages)),
-                                      ("groups", GROUPS, "A", len(model.groups))):
+    for key, table, count in (("stages", STAGES, len(model.stages)), ("groups", GROUPS, len(model.groups))):
         if count:
             sheet = table.name(language).replace("'", "''")
+            column = _column_letter(_index(table, "name") + 1)
             out[key] = f"='{sheet}'!${column}$2:${column}${count + 1}"
     return out
+
+
+def _index(table: Table, key: str) -> int:
+    """The 0-based column of `key` in `table`."""
+    return next(k for k, c in enumerate(table.columns) if c.key == key)
 
 
 def _name_list(ws, column: int, below: int, source: str | None, key: str) -> None:

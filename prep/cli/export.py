@@ -50,6 +50,7 @@ def export(source, output, language, rules_url, force):
     """
     from .. import api
     from ..catalogue.export import to_csv, to_xlsx
+    from ..linter.formats import _plural
     from ..linter.rule import RULES_URL_VARIABLE
     from ..linter.settings import LintConfigError
     from ..renderer.output import write_output
@@ -88,9 +89,5 @@ def export(source, output, language, rules_url, force):
     for path, data in files.items():
         write_output(path, data, inputs=(source,))
     shown = output if target != "folder" else f"{len(files)} CSV files in {output}"
-    click.echo(f"wrote {shown}: {_count(len(model.deliverables), 'deliverable')}, "
-               f"{_count(len(model.relations), 'relation')}, {_count(len(findings), 'finding')}", err=True)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    click.echo(f"wrote {shown}: {_plural(len(model.deliverables), 'deliverable')}, "
+               f"{_plural(len(model.relations), 'relation')}, {_plural(len(findings), 'finding')}", err=True)

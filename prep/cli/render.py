@@ -9,9 +9,8 @@ import time
 import click
 
 from .common import _lint_settings, _render_settings, note_if_part, root_of_all
-from .render_options import (PER_PAGE_FORMATS, PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for,
-                             _page_for, _print_theme, _read_layout, _remove_stale_pages, _within_budget,
-                             _write_pages)
+from .render_options import (PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for, _page_for,
+                             _print_theme, _read_layout, _remove_stale_pages, _within_budget, _write_pages)
 from .render_overview import _DrillDowns, _given_options, _overview_message, _render_files, _size_message
 from .render_versions import _render_diff, _render_stages
 
@@ -197,9 +196,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if by_file:
             model = _by_file(model)
         if part_file is not None:
-            from ..language.views import model_file, part
-
             from ..language.diagnostics import PrepError
+            from ..language.views import model_file, part
 
             whole = model
             try:
@@ -302,6 +300,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             write_output(path, data, inputs=(src,))
             if path != "-":
                 click.echo(f"wrote {path}", err=True)
+        from ..renderer.pages import PER_PAGE_FORMATS
+
         if not big and out_fmt in PER_PAGE_FORMATS:
             # x.png now: x-1.png, x-2.png of an earlier run with --page are not this picture
             _remove_stale_pages(out_path, 1)

@@ -55,10 +55,6 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
     click.echo(f"{src}: {pages.summary()}", err=True)
 
 
-# the formats written a file per page with --page (x-1.svg, x-2.svg, ...)
-PER_PAGE_FORMATS = ("svg", "png", "dot", "layout")
-
-
 def _remove_stale_pages(out_path: str, count: int) -> None:
     """Remove the numbered pages of an earlier run that this run of `count`
     files did not replace (`_stale_pages`), saying so on stderr."""

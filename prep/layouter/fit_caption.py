@@ -26,7 +26,6 @@ def captioned(placed: Layout, caption: tuple[str, str], pager) -> Layout:
     """`placed` (a piece laid out at the origin) inside a stage frame with
     its caption above it."""
     from .geometry import shift
-
     from .layered import ring_room
 
     stage, text = caption

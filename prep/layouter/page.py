@@ -100,7 +100,7 @@ def parse_page(text: str, *, min_text: float | None = None) -> Page:
     if m and not (portrait or landscape):
         unit = UNITS[m.group(3)]
         w, h = float(m.group(1)) * unit, float(m.group(2)) * unit
-        if not (72 <= w <= 56 * IN and 72 <= h <= 56 * IN):
+        if not _allowed(w, h):
             raise PageError(f"page size {raw!r} is out of range",
                             "each side between 1 and 56 inches (25.4 to 1422 mm), as PowerPoint allows")
         return Page(f"{m.group(1)}x{m.group(2)}{m.group(3)}", w, h, "paper", PAPER_MIN_TEXT,
@@ -113,6 +113,12 @@ def parse_page(text: str, *, min_text: float | None = None) -> Page:
     raise PageError(f"unknown page size {raw!r}", hint)
 
 
+def _allowed(width: float, height: float) -> bool:
+    """Is a page of these sides (pt) one prep makes: each between 1 and 56
+    inches, as PowerPoint allows?"""
+    return 72 <= width <= 56 * IN and 72 <= height <= 56 * IN
+
+
 def _unit_hint(key: str) -> str:
     """What to write for `WxH` without a unit: a slide's shape when it is
     one (16x9 is 16:9), and the units that make a page of the allowed size
@@ -120,7 +126,7 @@ def _unit_hint(key: str) -> str:
     w, h = (float(x) for x in key.split("x"))
     shapes = [name + ("" if (w, h) == (a, b) else "-portrait") for name in ("16:9", "4:3")
               for a, b in [tuple(float(x) for x in name.split(":"))] if (w, h) in ((a, b), (b, a))]
-    units = [f"{key}{u}" for u in ("mm", "in") if 72 <= w * UNITS[u] <= 56 * IN and 72 <= h * UNITS[u] <= 56 * IN]
+    units = [f"{key}{u}" for u in ("mm", "in") if _allowed(w * UNITS[u], h * UNITS[u])]
     if shapes:
         return f"for a slide of that shape write {shapes[0]}" + (f"; or a size: {' or '.join(units)}" if units else "")
     if units:

@@ -10,6 +10,7 @@ from ..language.diagnostics import Diagnostic
 from ..language.model import Model
 from .dot import worst_by_subject
 from ..layouter.fonts import FONT_FAMILY, SVG_FONT_STACK, escape
+from ..layouter.fit import ARROWS
 from ..layouter.texts import is_marker
 
 _TITLE = re.compile(r"<title>([^<]*)</title>")
@@ -33,7 +34,7 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
         if not is_marker(name):
             return name
         text = " ".join(model.deliverables[name].display.split())
-        return text if arrow else text.strip("→←↑↓ ")   # (↓ 見積書: on its own page, a row below)
+        return text if arrow else text.strip(ARROWS + " ")   # (↓ 見積書: on its own page, a row below)
 
     def node_title(node_id: str) -> str | None:
         if not (node_id.startswith("n") and node_id[1:].isdigit()):
