@@ -274,6 +274,63 @@ def test_lint_new_only_against_a_base(prep_run, repo):
     assert usage.returncode == 2 and "--base" in usage.stderr.decode("utf-8")
 
 
+def test_a_base_that_cannot_be_read_makes_everything_new(prep_run, repo):
+    """A pull request that mends a model broken at its base can pass: the
+    base has nothing to compare with, so the new side is compared with an
+    empty model (everything added, every finding new), said on stderr and
+    in the summary; before, both commands exited 2 on every such change."""
+    (repo / "model.prep").write_text("a -> -> b\n", encoding="utf-8")
+    _git(repo, "commit", "-qam", "broken")
+    _git(repo, "branch", "broken")
+    (repo / "model.prep").write_text("deliverable a [external]\ndeliverable k\na, k -> b\ndeliverable b [final]\n",
+                                     encoding="utf-8")
+    _git(repo, "commit", "-qam", "mended")
+    r = prep_run("diff", "broken..HEAD", "--", "model.prep", cwd=repo)
+    err = r.stderr.decode("utf-8")
+    assert r.returncode == 0 and "3 deliverables added" in r.stdout.decode("utf-8"), err
+    assert "the base cannot be read (broken:model.prep:1:" in err and "everything counts as added" in err, err
+    md = prep_run("diff", "--format", "markdown", "broken..HEAD", "--", "model.prep", cwd=repo).stdout.decode()
+    assert "> **Note:** the base cannot be read" in md and "3 deliverables added" in md, md
+    data = json.loads(prep_run("diff", "--format", "json", "broken..HEAD", "--", "model.prep", cwd=repo).stdout)
+    assert data["base_unreadable"].startswith("the base cannot be read") and data["changed"] is True
+    # the I102 of k is new: a change that leaves none passes
+    assert prep_run("diff", "--fail-on-new", "warning", "broken", "HEAD", "--", "model.prep",
+                    cwd=repo).returncode == 1
+    assert prep_run("diff", "--fail-on-new", "never", "broken", "HEAD", "--", "model.prep",
+                    cwd=repo).returncode == 0
+    lint = prep_run("lint", "--new-only", "--base", "broken", "--format", "json", "model.prep", cwd=repo)
+    assert lint.returncode == 1 and {f["code"] for f in json.loads(lint.stdout)} == {"I102"}
+    assert "model.prep cannot be read at broken" in lint.stderr.decode("utf-8")
+    # a revision that does not exist is still an error, not an empty base
+    assert prep_run("lint", "--new-only", "--base", "nosuch", "model.prep", cwd=repo).returncode == 2
+    rng = prep_run("lint", "--new-only", "--base", "broken..HEAD", "model.prep", cwd=repo)
+    assert rng.returncode == 2 and "--base takes one revision" in rng.stderr.decode("utf-8")
+
+
+def test_a_renamed_model_is_compared_with_its_old_name(prep_run, repo):
+    _git(repo, "checkout", "model.prep")  # as committed
+    _git(repo, "mv", "model.prep", "renamed.prep")
+    _git(repo, "commit", "-qam", "renamed")
+    r = prep_run("diff", "HEAD~1..HEAD", "--", "renamed.prep", cwd=repo)
+    assert r.returncode == 0 and r.stdout.decode().startswith(
+        "HEAD~1:model.prep -> HEAD:renamed.prep: no semantic change"), r.stdout.decode() + r.stderr.decode()
+    assert "renamed.prep was model.prep at HEAD~1" in r.stderr.decode()
+    lint = prep_run("lint", "--new-only", "--base", "HEAD~1", "--format", "json", "renamed.prep", cwd=repo)
+    assert json.loads(lint.stdout) == [], lint.stdout
+
+
+def test_several_comparisons_in_json_validate_against_the_schema(prep_run, repo):
+    import jsonschema
+
+    r = prep_run("diff", "--format", "json", "base", "HEAD", "--", "model.prep", "added.prep", cwd=repo)
+    data = json.loads(r.stdout)
+    assert isinstance(data, list) and len(data) == 2
+    schema = json.loads((ROOT / "docs" / "schemas" / "prep-diff.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate([data[0]], schema)  # one comparison is an object, not a list of one
+
+
 # ------------------------------------------------------------------ picture
 
 

@@ -344,6 +344,24 @@ def test_the_lint_cache_sees_a_new_file_matching_a_glob(ws, cli, monkeypatch):
     assert r.exit_code == 0, r.output
 
 
+def test_the_lint_cache_sees_a_change_in_the_per_file_ignores_of_a_part(ws, cli, monkeypatch):
+    """A per-file ignore that names a part (not the root) is part of the
+    root's cache key: dropping it showed no finding with exit 0 until
+    --no-cache, and adding it kept reporting the finding (CI keeps the
+    cache with actions/cache, so the stale answer reached pull requests)."""
+    monkeypatch.setenv("PREP_CACHE_DIR", str(ws.root / "cache"))
+    ws("p/main.prep", 'include "a.prep"\n')
+    ws("p/a.prep", "knowhow K [owner: 田中]\ndeliverable A [external]\nA, K -> B\ndeliverable B [final]\n")
+    ws("prep.toml", '[lint]\n[lint.per-file-ignores]\n"p/a.prep" = ["K201"]\n')
+    assert cli("lint", "p/main.prep").exit_code == 0
+    ws("prep.toml", "[lint]\n")
+    r = cli("lint", "p/main.prep")
+    assert r.exit_code == 1 and "p/a.prep:1:9: K201" in r.output, r.output
+    ws("prep.toml", '[lint]\n[lint.per-file-ignores]\n"p/a.prep" = ["K201"]\n')
+    r = cli("lint", "p/main.prep")
+    assert r.exit_code == 0, r.output
+
+
 # --------------------------------------------------------------------------
 # safe by construction: errors located at the include line, nothing of the outside printed
 

@@ -288,29 +288,92 @@ def test_a_part_read_alone_says_it_is_one(three, prep_run):
         assert p.returncode == 0 and "note:" not in p.stderr.decode(), p.stderr
 
 
-def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
+def run_action(repo, tmp_path, base: str, fail_on_new: str = "warning"):
     """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
-    the summary file in the environment) on a pull request that changes
-    two parts of one workspace."""
+    the summary file in the environment): (process, stdout, summary)."""
     import yaml
 
     from conftest import ROOT
 
-    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ", "受注, 提案書, 導入ノウハウ"))
-    repo("sales.prep", SALES + "deliverable 孤立\n")  # a new finding: I105
-    commit(repo)
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     script = next(step["run"] for step in action["runs"]["steps"] if step.get("name") == "Review the changed models")
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     (bin_dir / "prep").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m prep "$@"\n', encoding="utf-8")
     (bin_dir / "prep").chmod(0o755)
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BASE": "HEAD~1",
-           "FAIL_ON_NEW": "warning", "GITHUB_STEP_SUMMARY": str(summary),
+    summary.write_text("", encoding="utf-8")
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BASE": base,
+           "FAIL_ON_NEW": fail_on_new, "GITHUB_STEP_SUMMARY": str(summary),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     p = subprocess.run(["bash", "-c", script], cwd=repo.root, env=env, capture_output=True)
-    out, md = p.stdout.decode(), summary.read_text(encoding="utf-8")
+    return p, p.stdout.decode(), summary.read_text(encoding="utf-8")
+
+
+def test_the_review_action_compares_with_where_the_change_branched(repo, tmp_path):
+    """A pull request is compared with the merge base, not the base
+    branch's tip: what main did since it branched is not the pull
+    request's change (a finding main mended showed as one the pull request
+    introduced), and a Japanese file name is passed as it is (git quotes
+    it unless core.quotePath is off)."""
+    git(repo.root, "branch", "-M", "main")
+    repo("delivery.prep", DELIVERY.replace("[owner: [佐藤, 伊藤]]", "[owner: 佐藤]"))  # K201 on main
+    repo("main.prep", MAIN + 'include "営業2.prep"\n')
+    repo("営業2.prep", "deliverable 議事録 [final]\n導入計画, 受注 -> 議事録\n")
+    commit(repo)
+    git(repo.root, "checkout", "-qb", "pr")
+    repo("営業2.prep", "deliverable 議事録 [final]\n導入計画, 受注, 価格表 -> 議事録\n")
+    commit(repo)
+    git(repo.root, "checkout", "-q", "main")
+    repo("delivery.prep", DELIVERY)  # main mends K201 after the branch
+    repo("sales.prep", SALES + "deliverable 見積 [final]\n受注, 提案書 -> 見積\n")  # and adds 見積
+    commit(repo)
+    git(repo.root, "checkout", "-q", "pr")
+    p, out, md = run_action(repo, tmp_path, "main")
+    assert p.returncode == 0, out + p.stderr.decode() + md
+    assert "1 relation added" in md and "removed" not in md and "K201" not in md and "見積" not in md, md
+    # the range the action uses, by hand: git's three dots
+    r = subprocess.run([sys.executable, "-m", "prep", "diff", "main...pr", "--", "main.prep"], cwd=repo.root,
+                       capture_output=True)
+    text = r.stdout.decode()
+    assert r.returncode == 0 and "1 relation added" in text and "見積" not in text, text + r.stderr.decode()
+
+
+def test_the_review_action_checks_a_changed_configuration(repo, tmp_path):
+    """A pull request that changes only prep.toml is checked: a mistake in
+    it fails the job with an annotation at its line; a good one passes
+    without annotating the models' old findings."""
+    repo("prep.toml", '[lint]\nselct = ["K"]\n')
+    commit(repo)
+    p, out, md = run_action(repo, tmp_path, "HEAD~1")
+    assert p.returncode == 2, out + md
+    assert out.startswith("::error file=prep.toml,line=2,") and "prep.toml` changed" in md, out + md
+    repo("prep.toml", '[lint]\nignore = ["I105"]\n')
+    commit(repo)
+    p, out, md = run_action(repo, tmp_path, "HEAD~1")
+    assert p.returncode == 0 and out == "" and "No .prep model changed" not in md, out + md
+
+
+def test_the_review_action_follows_a_renamed_model(repo, tmp_path):
+    """A model renamed by the pull request is compared with its old name:
+    no change, and its old findings are not new."""
+    repo("alone.prep", "deliverable a [external]\na -> b\ndeliverable b [final]\n")  # I101 on b
+    commit(repo)
+    git(repo.root, "mv", "alone.prep", "renamed.prep")
+    commit(repo)
+    p, out, md = run_action(repo, tmp_path, "HEAD~1")
+    assert p.returncode == 0, out + md + p.stderr.decode()
+    assert "no semantic change" in md and out == "", out + md
+
+
+def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
+    """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
+    the summary file in the environment) on a pull request that changes
+    two parts of one workspace."""
+    repo("delivery.prep", DELIVERY.replace("受注, 導入ノウハウ", "受注, 提案書, 導入ノウハウ"))
+    repo("sales.prep", SALES + "deliverable 孤立\n")  # a new finding: I105
+    commit(repo)
+    p, out, md = run_action(repo, tmp_path, "HEAD~1")
     assert p.returncode == 1, out + p.stderr.decode()  # the new I105, not the parts' loose ends
     assert md.count("### prep diff: `HEAD:main.prep`") == 1, md
     assert "| I105 | warning | sales.prep:4 |" in md and "I102" not in md and "I104" not in md, md
@@ -365,8 +428,11 @@ def test_an_include_error_at_a_revision_is_located_and_names_it(repo, cli, prep_
     assert p.returncode == 2 and "Traceback" not in err
     assert err.startswith("delivery.prep:5:9: error: no file 'sale.prep'") and "(at HEAD)" in err
     assert "did you mean 'sales.prep'?" in err
-    r = cli("diff", "HEAD", "--", "main.prep")
-    assert r.exit_code == 2 and "(at HEAD)" in r.output
+    # broken at the base only (the work tree mends it): compared with an empty model, said so
+    r = prep_run("diff", "HEAD", "--", "main.prep", cwd=repo.root)
+    err = r.stderr.decode()
+    assert r.returncode == 0 and "5 deliverables added" in r.stdout.decode(), err
+    assert "the base cannot be read (delivery.prep:5:9: no file 'sale.prep'" in err and "(at HEAD)" in err, err
 
 
 def test_a_model_that_cannot_be_read_is_said_in_the_markdown_and_github_output(repo, prep_run):
@@ -980,8 +1046,9 @@ def test_the_workspace_root_at_a_revision_comes_from_that_revision(tmp_path, mon
         load_at("HEAD", "models/main.prep")
     assert "leads out of the workspace" in e.value.diagnostics[0].message
     assert e.value.diagnostics[0].message.endswith("(at HEAD)")
+    # the base refused (nothing outside read), the work tree read: compared with an empty base, said so
     r = cli("diff", "HEAD", "--", "models/main.prep")
-    assert r.exit_code == 2 and "leads out of the workspace" in r.output
+    assert r.exit_code == 0 and "the base cannot be read" in r.output and "leads out of the workspace" in r.output
 
 
 def test_render_part_draws_neighbours_faint_in_drawio_and_mermaid(cli, tmp_path):

@@ -122,7 +122,13 @@ def _diff_pairs(args: tuple[str, ...]):
         return [((None, paths[0]), (None, paths[1]))]
     if not paths:
         raise click.UsageError(f"give the model file(s) after the revision: prep diff {' '.join(revs)} -- model.prep")
-    if len(revs) == 1 and ".." in revs[0]:
+    if len(revs) == 1 and "..." in revs[0]:
+        # git's three dots: from where NEW branched from OLD (a pull request's own change)
+        from ..language.revisions import merge_base
+
+        a, _, b = revs[0].partition("...")
+        old_rev, new_rev = merge_base(a or "HEAD", b or "HEAD", paths[0]), b or "HEAD"
+    elif len(revs) == 1 and ".." in revs[0]:
         a, _, b = revs[0].partition("..")
         old_rev, new_rev = a or "HEAD", b or "HEAD"
     elif len(revs) == 1:

@@ -18,8 +18,9 @@ from .common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff
               show_default=True, help="markdown fits a pull-request comment or $GITHUB_STEP_SUMMARY; github "
                                       "writes annotations for the findings the change introduced.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there is a semantic change (as git diff --exit-code).")
-@click.option("--fail-on-new", type=click.Choice(["error", "warning", "info"]),
-              help="Exit 1 when the change introduces a finding of this severity or worse.")
+@click.option("--fail-on-new", type=click.Choice(["error", "warning", "info", "never"]),
+              help="Exit 1 when the change introduces a finding of this severity or worse (never: not for "
+                   "findings, as lint's --fail-on never).")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text output (default: on a terminal).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor keep review records (a big model's findings and "
                                                "ranking at a revision, kept beside the lint cache).")
@@ -43,17 +44,30 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     from ..linter.review import format_github, format_json, format_markdown, format_text, review_loading
     from ..linter.run import repo_root
 
-    pairs = _whole_models(_diff_pairs(args))
+    pairs = _followed(_whole_models(_diff_pairs(args)))
     status = EXIT_OK
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
         _check_some_side(old_rev, old_path, new_rev, new_path)
-        recorded = dict(records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
-                        identify_new=_identify(new_rev, new_path), **_lint_settings(new_path))
+        unreadable_base = None
         try:
-            result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
-                                 or review_loading(lambda: _model_at(old_rev, old_path),
-                                                   lambda: _model_at(new_rev, new_path), **recorded))
+            # a bad prep.toml too: said in the job summary and as an annotation, as lint says it
+            recorded = dict(records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
+                            identify_new=_identify(new_rev, new_path), **_lint_settings(new_path))
+            try:
+                result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
+                                     or review_loading(lambda: _model_at(old_rev, old_path),
+                                                       lambda: _model_at(new_rev, new_path), **recorded))
+            except PrepError as err:
+                unreadable_base = _only_the_base(err, old_rev, old_path, new_rev, new_path)
+                if unreadable_base is None:
+                    raise
+                # a base that cannot be read (a syntax error there) has nothing to compare with: the
+                # new side against an empty model, said so; a change that mends the base can pass
+                click.echo(f"prep diff: note: {_said(unreadable_base)}: everything counts as added", err=True)
+                result = _without_gc(lambda: review_loading(lambda: _empty_at(old_rev, old_path),
+                                                            lambda: _model_at(new_rev, new_path),
+                                                            **dict(recorded, records=None)))
         except PrepError as err:
             if fmt not in ("markdown", "github"):
                 raise
@@ -64,9 +78,17 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
             continue
         result = dataclasses.replace(result, old_revision=old_rev, new_revision=new_rev)
         if fmt == "json":
-            outputs.append(format_json(result))
+            text = format_json(result)
+            if unreadable_base is not None:
+                import json
+
+                text = json.dumps(dict(json.loads(text), base_unreadable=_said(unreadable_base)),
+                                  ensure_ascii=False, indent=2) + "\n"
+            outputs.append(text)
         elif fmt == "markdown":
-            outputs.append(format_markdown(result))
+            outputs.append(format_markdown(result) if unreadable_base is None else
+                           format_markdown(result).replace("\n", f"\n\n> **Note:** {_said(unreadable_base)}: "
+                                                                 f"everything counts as added.\n", 1))
         elif fmt == "github":
             outputs.append(format_github(result, root=repo_root(os.path.dirname(os.path.abspath(new_path))),
                                          path=new_path))
@@ -76,7 +98,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
             outputs.append(format_text(result, colour=colour))
         if exit_code and not result.changes.empty and status != EXIT_ERROR:
             status = EXIT_FINDINGS
-        if fail_on_new and result.fails_on_new(fail_on_new) and status != EXIT_ERROR:
+        if fail_on_new not in (None, "never") and result.fails_on_new(fail_on_new) and status != EXIT_ERROR:
             status = EXIT_FINDINGS
     if fmt == "json" and len(outputs) > 1:
         import json
@@ -85,6 +107,41 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     else:
         click.echo(("\n" if fmt == "markdown" else "").join(outputs), nl=False, color=colour if fmt == "text" else None)
     sys.exit(status)
+
+
+def _only_the_base(err, old_rev, old_path: str, new_rev, new_path: str):
+    """The old side's first error when `err` comes from the model at the
+    old revision alone (not a revision name, the repository, or the new
+    side): each side read again on its own to tell. None otherwise."""
+    from ..language.diagnostics import PrepError
+    from ..linter.run import REVISION_ERRORS
+
+    if old_rev is None or any(d.name in REVISION_ERRORS for d in err.diagnostics):
+        return None
+    try:
+        _model_at(new_rev, new_path)
+    except PrepError:
+        return None
+    try:
+        _model_at(old_rev, old_path)
+    except PrepError as old_err:
+        if old_err.diagnostics and not any(d.name in REVISION_ERRORS for d in old_err.diagnostics):
+            return old_err.diagnostics[0]
+    return None
+
+
+def _said(d) -> str:
+    """The base's first error, in a line."""
+    return f"the base cannot be read ({d.span.path}:{d.span.line}:{d.span.column}: {d.message})"
+
+
+def _empty_at(rev, path: str):
+    """(an empty model, the label of `path` at `rev`)."""
+    from ..language import loads
+    from ..language.revisions import repository_of
+
+    label = f"{rev}:{repository_of(path)[1]}"
+    return loads("", label), label
 
 
 def _unread(err, fmt: str, new_rev, new_path: str) -> str:
@@ -142,6 +199,26 @@ def _whole_models(pairs):
         where = f"part of the workspace {' and of '.join(found)}" + (f" at {deleted_at}" if deleted_at else "")
         click.echo(f"prep diff: {names} {verb} {where}: comparing the whole model{'s' if len(found) > 1 else ''}",
                    err=True)
+    return out
+
+
+def _followed(pairs):
+    """The pairs with a model that git sees as renamed since the old
+    revision compared with its old name there (`git diff -M`): the review
+    action passes the new name only, and compared with nothing there, a
+    renamed file showed every deliverable as added and every finding as
+    new. Said on stderr."""
+    from ..language.revisions import exists_at, renamed_from
+
+    out = []
+    for (old_rev, old_path), (new_rev, new_path) in pairs:
+        if (old_rev is not None and old_path == new_path and old_rev != new_rev
+                and not exists_at(old_rev, old_path) and exists_at(new_rev, new_path)):
+            source = renamed_from(old_rev, new_rev, new_path)
+            if source is not None:
+                click.echo(f"prep diff: {new_path} was {source} at {old_rev}: comparing the two", err=True)
+                old_path = source
+        out.append(((old_rev, old_path), (new_rev, new_path)))
     return out
 
 

@@ -107,13 +107,22 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
             cache = LintCache.open()
         if new_only != (base_rev is not None):
             raise click.UsageError("--new-only and --base go together: prep lint --new-only --base origin/main")
+        if base_rev is not None and ".." in base_rev:
+            raise click.UsageError(f"--base takes one revision, the one to compare with, not a range: "
+                                   f"--base {base_rev.split('..')[0] or 'HEAD'}")
         if new_only:
             cache = None  # the models themselves are needed
         reports = lint_paths(list(paths) or ["."], overrides, cache)
         if new_only:
             from ..linter.run import only_new
 
-            reports = [only_new(r, base_rev, overrides) for r in reports]
+            def unreadable(path: str, err) -> None:
+                first = err.diagnostics[0]
+                click.echo(f"prep lint: note: {path} cannot be read at {base_rev} ({first.span.path}:"
+                           f"{first.span.line}:{first.span.column}: {first.message}): every finding counts as new",
+                           err=True)
+
+            reports = [only_new(r, base_rev, overrides, unreadable) for r in reports]
     except LintConfigError as e:
         from ..linter.config_errors import hint_for, located
 

@@ -52,6 +52,47 @@ def check_revision(rev: str, path: str) -> None:
                            hint="a branch, tag or commit (git log --oneline shows them); a range is OLD..NEW")
 
 
+def merge_base(a: str, b: str, path: str) -> str:
+    """The commit `A...B` stands for as the old side (git's three dots):
+    where B branched from A, abbreviated. A pull request compared with its
+    base branch's tip is blamed for what the base did since it branched."""
+    for rev in (a, b):
+        check_revision(rev, path)
+    top, _ = repository_of(path)
+    proc = _git(["merge-base", a, b], top)
+    if proc.returncode != 0:
+        raise PrepError.at(path, f"'{a}' and '{b}' have no common ancestor, so '{a}...{b}' names no base",
+                           name="bad-revision", hint=f"compare the two revisions themselves: {a}..{b}")
+    sha = proc.stdout.decode().strip()
+    short = _git(["rev-parse", "--short", sha], top)
+    return short.stdout.decode().strip() if short.returncode == 0 else sha
+
+
+def renamed_from(old_rev: str, new_rev: str | None, path: str) -> str | None:
+    """The path `path` had at `old_rev` when git sees the file as renamed
+    since (`git diff -M`, as `git log --follow` follows it), given as
+    `path` is (relative to the current folder, or absolute); None when it
+    was not renamed. `new_rev` None: the work tree."""
+    top, rel = repository_of(path)
+    proc = _git(["-c", "core.quotePath=false", "diff", "-M", "--name-status", "-z", old_rev,
+                 *([new_rev] if new_rev else []), "--"], top)
+    if proc.returncode != 0:
+        return None
+    fields = proc.stdout.decode("utf-8", "replace").split("\0")
+    i = 0
+    while i < len(fields) - 1:
+        status = fields[i]
+        if status.startswith(("R", "C")):
+            source, target = fields[i + 1], fields[i + 2] if i + 2 < len(fields) else ""
+            if status.startswith("R") and target == rel:
+                old = os.path.join(top, *source.split("/"))
+                return old if os.path.isabs(path) else os.path.relpath(old)
+            i += 3
+        else:
+            i += 2
+    return None
+
+
 def exists_at(rev: str | None, path: str) -> bool:
     """Is there a file `path` at revision `rev` (None: on disk)?"""
     if rev is WORKTREE:

@@ -654,7 +654,9 @@ def format_markdown_unread(label: str, errors: list[Diagnostic]) -> str:
     rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"; hint: {d.hint}" if d.hint else "")]
             for d in errors]
     return "\n".join([f"### prep diff: `{_md(label)}`", "",
-                      "**Not compared**: a version of the model cannot be read.", "",
+                      "**Not compared**: " + ("the configuration cannot be read."
+                                              if errors and all(d.name == "config-error" for d in errors)
+                                              else "a version of the model cannot be read."), "",
                       *_table(["place", "error"], rows)]) + "\n"
 
 

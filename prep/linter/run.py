@@ -122,19 +122,44 @@ def lint_options(path: str, settings: LintSettings, overrides: Overrides) -> dic
             "options": options, "severity": {**settings.severity, **overrides.severity}}
 
 
-def only_new(report: FileReport, base_rev: str, overrides: Overrides) -> FileReport:
+# errors about the revision or the repository, not about the model at the base
+REVISION_ERRORS = frozenset({"bad-revision", "not-a-repository", "no-git", "usage-error"})
+
+
+def only_new(report: FileReport, base_rev: str, overrides: Overrides, on_unreadable=None) -> FileReport:
     """`report` with only the findings that the file at `base_rev` does not
-    have (matched by rule and subject, as `prep diff` matches them)."""
+    have (matched by rule and subject, as `prep diff` matches them). A
+    model that cannot be read at the base (a syntax error there, a missing
+    part) has no findings to subtract: every finding is new, and
+    `on_unreadable(path, error)` is told (a pull request that mends a
+    broken base could otherwise never pass)."""
     from ..language.revisions import load_at
     from .review import introduced_by
 
     if report.fatal or report.model is None:
         return report
-    base = load_at(base_rev, report.path)
+    try:
+        base = load_at(base_rev, _name_at(base_rev, report.path))
+    except PrepError as e:
+        if any(d.name in REVISION_ERRORS for d in e.diagnostics):
+            raise
+        if on_unreadable is not None:
+            on_unreadable(report.path, e)
+        return report
     settings = ConfigFinder(default_root=os.getcwd()).for_file(report.path)
     same = introduced_by(base, report.model, report.findings, **lint_options(report.path, settings, overrides))
     return FileReport(report.path, report.source, same, report.model, report.fail_on, report.options,
                       report.sources, report.only)
+
+
+def _name_at(rev: str, path: str) -> str:
+    """`path`'s name at `rev`: its old name when git sees the file as
+    renamed since (a renamed model's findings are not new)."""
+    from ..language.revisions import exists_at, renamed_from
+
+    if exists_at(rev, path):
+        return path
+    return renamed_from(rev, None, path) or path
 
 
 def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=None) -> FileReport:
@@ -147,7 +172,12 @@ def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=Non
     fail_on = overrides.fail_on or settings.fail_on or "warning"
     effective = lint_options(path, settings, overrides)
     select, ignore, options, severity = (effective[k] for k in ("select", "ignore", "options", "severity"))
-    ticket = cache.lookup(path, [select, ignore, options, severity]) if cache is not None else None
+    # the per-file ignores as written (and the folder they are relative to): those that name a
+    # part of a workspace change its findings without changing the root's own `ignore`
+    config = [select, ignore, options, severity]
+    if settings.per_file_ignores:
+        config.append([os.path.abspath(settings.root), [list(p) for p in settings.per_file_ignores]])
+    ticket = cache.lookup(path, config) if cache is not None else None
     if ticket is not None and ticket.hit is not None:
         source, findings = ticket.hit
         return FileReport(path, source, findings, None, fail_on, options, ticket.sources)
