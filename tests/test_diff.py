@@ -307,6 +307,25 @@ def test_a_base_that_cannot_be_read_makes_everything_new(prep_run, repo):
     assert rng.returncode == 2 and "--base takes one revision" in rng.stderr.decode("utf-8")
 
 
+def test_model_errors_lint_reports_are_findings_of_the_change(prep_run, repo):
+    """E002, E005 and E006 are findings to `prep lint` (exit 1, and a
+    suppression silences them): `prep diff` reads both sides as lint does,
+    and reports them as introduced or resolved; it refused the model (exit
+    2), so a suppressed one passed lint and failed the review."""
+    _git(repo, "checkout", "model.prep")
+    text = (repo / "model.prep").read_text(encoding="utf-8")
+    (repo / "model.prep").write_text(text + "deliverable 控え [colour: red]\n", encoding="utf-8")
+    r = prep_run("diff", "--format", "json", "HEAD", "model.prep", cwd=repo)
+    assert r.returncode == 0, r.stderr.decode()
+    assert "E005" in {f["code"] for f in json.loads(r.stdout)["findings"]["introduced"]}
+    assert prep_run("diff", "--fail-on-new", "error", "HEAD", "model.prep", cwd=repo).returncode == 1
+    lint = prep_run("lint", "--new-only", "--base", "HEAD", "--format", "json", "model.prep", cwd=repo)
+    assert "E005" in {f["code"] for f in json.loads(lint.stdout)}, lint.stdout
+    (repo / "model.prep").write_text(text + "deliverable 控え [colour: red]  # prep: ignore[E005]\n",
+                                     encoding="utf-8")
+    assert prep_run("diff", "--fail-on-new", "error", "HEAD", "model.prep", cwd=repo).returncode == 0
+
+
 def test_a_renamed_model_is_compared_with_its_old_name(prep_run, repo):
     _git(repo, "checkout", "model.prep")  # as committed
     _git(repo, "mv", "model.prep", "renamed.prep")

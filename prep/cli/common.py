@@ -182,14 +182,15 @@ def note_if_part(path: str, command: str, whole: str = "{root}") -> None:
                    f"the other files declare (with the whole model: {instead})", err=True)
 
 
-def _model_at(rev, path: str):
-    """(model, label) of `path` at `rev` (None: on disk)."""
+def _model_at(rev, path: str, strict: bool = True):
+    """(model, label) of `path` at `rev` (None: on disk). `strict=False`:
+    model errors (E002, E005, E006) kept as findings, as lint reads them."""
     from ..language import load
     from ..language.revisions import load_at
 
     if rev is None:
-        return load(path), path
-    model = load_at(rev, path)
+        return load(path, strict=strict), path
+    model = load_at(rev, path, strict=strict)
     if model.path == path:  # the root of a workspace: its files keep their paths, the side says its revision
         from ..language.revisions import repository_of
 

@@ -56,8 +56,9 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
                             identify_new=_identify(new_rev, new_path), **_lint_settings(new_path))
             try:
                 result = _without_gc(lambda: _review_pair(old_rev, new_rev, old_path, new_path, recorded)
-                                     or review_loading(lambda: _model_at(old_rev, old_path),
-                                                       lambda: _model_at(new_rev, new_path), **recorded))
+                                     or review_loading(lambda: _model_at(old_rev, old_path, strict=False),
+                                                       lambda: _model_at(new_rev, new_path, strict=False),
+                                                       **recorded))
             except PrepError as err:
                 unreadable_base = _only_the_base(err, old_rev, old_path, new_rev, new_path)
                 if unreadable_base is None:
@@ -66,7 +67,7 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
                 # new side against an empty model, said so; a change that mends the base can pass
                 click.echo(f"prep diff: note: {_said(unreadable_base)}: everything counts as added", err=True)
                 result = _without_gc(lambda: review_loading(lambda: _empty_at(old_rev, old_path),
-                                                            lambda: _model_at(new_rev, new_path),
+                                                            lambda: _model_at(new_rev, new_path, strict=False),
                                                             **dict(recorded, records=None)))
         except PrepError as err:
             if fmt not in ("markdown", "github"):
@@ -119,11 +120,11 @@ def _only_the_base(err, old_rev, old_path: str, new_rev, new_path: str):
     if old_rev is None or any(d.name in REVISION_ERRORS for d in err.diagnostics):
         return None
     try:
-        _model_at(new_rev, new_path)
+        _model_at(new_rev, new_path, strict=False)
     except PrepError:
         return None
     try:
-        _model_at(old_rev, old_path)
+        _model_at(old_rev, old_path, strict=False)
     except PrepError as old_err:
         if old_err.diagnostics and not any(d.name in REVISION_ERRORS for d in old_err.diagnostics):
             return old_err.diagnostics[0]
@@ -278,7 +279,7 @@ def _review_pair(old_rev, new_rev, old_path: str, new_path: str, options: dict):
     new_options = {k: v for k, v in options.items() if k != "identify_old"}
     try:
         models = load_workspaces_at(
-            old_rev, new_rev, new_path, new_first=new_first,
+            old_rev, new_rev, new_path, new_first=new_first, strict=False,
             on_old=lambda model: started_old.append(start_old_side(model, early=early, **old_options)),
             on_new=(lambda model: started_new.append(start_new_side(model, old_recorded=True, **new_options)))
             if new_first else None)

@@ -102,16 +102,17 @@ def exists_at(rev: str | None, path: str) -> bool:
     return kind.returncode == 0 and kind.stdout.strip() == b"blob"  # a folder there is no model
 
 
-def load_at(rev: str | None, path: str) -> Model:
+def load_at(rev: str | None, path: str, *, strict: bool = True) -> Model:
     """The model in `path` at revision `rev` (None: the file on disk); an
-    empty model when the file does not exist there."""
+    empty model when the file does not exist there. `strict=False`: model
+    errors (E002, E005, E006) stay in `model.diagnostics`, as lint reads."""
     from . import load, loads
     from .source import decode_source
 
     if rev is WORKTREE:
         if not os.path.exists(path):
             return loads("", path)
-        return load(path)
+        return load(path, strict=strict)
     check_revision(rev, path)
     top, rel = repository_of(path)
     label = f"{rev}:{rel}"
@@ -129,8 +130,8 @@ def load_at(rev: str | None, path: str) -> Model:
 
         statements, _ = parse_statements(text, label)
         if has_includes(statements):  # a workspace: its files at that revision, under their own paths
-            return load_workspace_at(rev, path, decode_source(blob.stdout, path))
-    return loads(text, label)
+            return load_workspace_at(rev, path, decode_source(blob.stdout, path), strict=strict)
+    return loads(text, label, strict=strict)
 
 
 # --------------------------------------------------------------------------
@@ -397,7 +398,7 @@ def load_workspace_at(rev: str, path: str, text: str, *, strict: bool = True, pa
 
 
 def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None, on_new=None,
-                       new_first: bool = False) -> tuple[Model, Model] | None:
+                       new_first: bool = False, strict: bool = True) -> tuple[Model, Model] | None:
     """The models of the workspace root `path` at two revisions, each file
     that is the same at both (same path, same text) parsed once: what
     `prep diff A..B -- ROOT` compares when few files changed. None when
@@ -435,10 +436,11 @@ def load_workspaces_at(old_rev: str, new_rev: str, path: str, *, on_old=None, on
     by_object: dict[str, str] = {}  # a file that did not change is read from git once
     for side in ((1, 0) if new_first else (0, 1)):
         try:
-            models[side] = load_workspace_at(revs[side], path, texts[side], parse=parse_once, texts=by_object)
+            models[side] = load_workspace_at(revs[side], path, texts[side], parse=parse_once, texts=by_object,
+                                             strict=strict)
         except PrepError:
             if side == 1 and models[0] is None:  # the old side's error first, when it has one
-                load_workspace_at(old_rev, path, texts[0], parse=parse_once, texts=by_object)
+                load_workspace_at(old_rev, path, texts[0], parse=parse_once, texts=by_object, strict=strict)
             raise
         if calls[side] is not None:
             calls[side](models[side])

@@ -139,7 +139,7 @@ def only_new(report: FileReport, base_rev: str, overrides: Overrides, on_unreada
     if report.fatal or report.model is None:
         return report
     try:
-        base = load_at(base_rev, _name_at(base_rev, report.path))
+        base = load_at(base_rev, _name_at(base_rev, report.path), strict=False)
     except PrepError as e:
         if any(d.name in REVISION_ERRORS for d in e.diagnostics):
             raise
