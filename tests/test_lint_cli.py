@@ -162,6 +162,12 @@ def test_hotspots(here, cli):
     assert ranked[0]["deliverable"] == "m" and ranked[0]["score"] == 7.0
     here("bad.prep", SYNTAX)
     assert cli("lint", "--hotspots", "bad.prep").exit_code == 2
+    # a table is no finding: sarif and github were written as text (into a .sarif file)
+    for args in (("--hotspots", "3"), ("--statistics",)):
+        for fmt in ("sarif", "github"):
+            r = cli("lint", *args, "--format", fmt, "-o", "h.sarif", "m.prep")
+            assert r.exit_code == 2 and f"{args[0]} writes text or json, not {fmt}" in r.output, (args, r.output)
+    assert not (here.path / "h.sarif").exists()
 
 
 def test_lint_examples_folder(cli):

@@ -181,6 +181,8 @@ def test_a_bad_configuration_is_a_usage_error_for_every_command_that_lints(tmp_p
 
 @pytest.mark.parametrize("config,where,caret_line", [
     ('[lint]\nrules = { K201 = "off" \n', "prep.toml:2:24: error: not valid TOML", 'rules = { K201 = "off"'),
+    # tomllib says "at end of document": the bracket left open, not 1:1 under the first header
+    ('[lint]\nignore = ["I103"\n', "prep.toml:2:10: error: not valid TOML: Unclosed array", 'ignore = ["I103"'),
     ('[lint]\n# the team\'s settings\nignore = ["K999"]\n', "prep.toml:3:12: error:", 'ignore = ["K999"]'),
     ('[lint]\nselect = ["K"]\nselct = ["K"]\n', "prep.toml:3:1: error: unknown key 'selct'", 'selct = ["K"]'),
     ('[lint.rules]\nK201 = "off"\n', "prep.toml:1:7: error: unknown key 'rules'", "[lint.rules]"),

@@ -85,6 +85,12 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
 
     top, paths = _split_hotspots_arg(hotspots, paths)
     output_format = output_format.lower()
+    summary = next((name for name, on in (("--hotspots", top is not None), ("--statistics", statistics)) if on),
+                   None)
+    if summary is not None and output_format not in ("text", "json"):
+        # a table is no finding to annotate or scan: it was written as text into the .sarif file
+        raise click.UsageError(f"{summary} writes text or json, not {output_format}: leave out --format, "
+                               f"or --format json")
     try:
         overrides = Overrides(fail_on=fail_on.lower() if fail_on else None, respect_gitignore=respect_gitignore)
         if select:

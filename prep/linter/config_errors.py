@@ -47,9 +47,34 @@ def located(message: str, hint: str) -> PrepError | None:
         line, column = int(m.group(1)), int(m.group(2))
         return PrepError.at(path, detail, name="config-error", hint=TOML_HINT, line=line, column=column,
                             source=text)
+    if "(at end of document)" in detail:
+        line, column, opened = _at_end(text, detail)
+        return PrepError.at(path, detail, name="config-error", line=line, column=column, source=text,
+                            hint=f"close the `{opened}` opened here" if opened else TOML_HINT)
     line, column, end = _find(text, detail)
     return PrepError.at(path, detail, name="config-error", hint=hint, line=line, column=column,
                         end_column=end, source=text)
+
+
+_UNCLOSED = {"Unclosed array": "[", "Unclosed inline table": "{"}
+
+
+def _at_end(text: str, detail: str) -> tuple[int, int, str | None]:
+    """(line, column, the bracket left open) of an error tomllib places
+    "at end of document": the last value that opens the bracket it names
+    (an `[` after `=`, not a table header), else the last line with text.
+    It was put at 1:1, under the first table header."""
+    lines = text.splitlines()
+    opened = next((b for name, b in _UNCLOSED.items() if name in detail), None)
+    if opened is not None:
+        for i in range(len(lines) - 1, -1, -1):
+            code = _code(lines[i])
+            key, eq, value = code.partition("=")
+            at = value.find(opened) if eq else -1
+            if at >= 0:
+                return i + 1, len(key) + 1 + at + 1, opened
+    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), 0)
+    return last + 1, len(lines[last]) - len(lines[last].lstrip()) + 1 if lines else 1, opened
 
 
 def hint_for(message: str) -> str:
