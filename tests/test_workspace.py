@@ -474,6 +474,16 @@ def test_a_missing_file_says_did_you_mean(ws, cli, prep_run):
                    "hint: did you mean 'departments/sales.prep'?", '  include "departments/sale.prep"\n          ^')
 
 
+def test_a_deleted_file_is_not_taken_for_a_sibling_the_same_file_includes(ws, cli):
+    """A part deleted in a pull request: its include line was answered
+    'did you mean sales.prep?', a file the same root includes two lines up."""
+    ws("main.prep", 'include "sales.prep"\ninclude "success.prep"\na -> b\n')
+    ws("sales.prep", "b -> c\n")
+    r = cli("lint", "--no-cache", "main.prep")
+    assert r.exit_code == 2 and "no file 'success.prep'" in r.output, r.output
+    assert "did you mean" not in r.output and "or remove this include if the file is gone" in r.output, r.output
+
+
 def test_a_glob_that_matches_nothing(ws, cli, prep_run):
     ws("main.prep", 'include "departmnts/*.prep"\n')
     ws("departments/sales.prep", "b -> c\n")

@@ -449,7 +449,7 @@ def test_a_model_that_cannot_be_read_is_said_in_the_markdown_and_github_output(r
     assert out.startswith("### prep diff: `HEAD:main.prep`\n\n**Not compared**: a version of the model cannot be "
                           "read.\n"), out
     assert ("| delivery.prep:5 | no file 'sale.prep' (looked for sale.prep) (at HEAD); "
-            "hint: did you mean 'sales.prep'? |") in out
+            "hint: did you mean 'sales.prep'? (or remove this include if the file is gone) |") in out
     p = prep_run("diff", "--format", "github", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
     assert p.returncode == 2 and p.stdout.decode().startswith(
         "::error file=delivery.prep,line=5,endLine=5,col=9,"), p.stdout

@@ -368,7 +368,8 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
         if kind is None:
             ws.errors.append(_error(where, f"no file '{target}' (looked for {joined})",
                                     _near(files, ws, base, target, "check the path; it is relative to this "
-                                          "file's folder")))
+                                          "file's folder (or remove this include if the file is gone)",
+                                          including=where.path)))
             return []
         if kind == "folder":
             ws.errors.append(_error(where, f"'{target}' is a folder, not a model file",
@@ -412,7 +413,8 @@ def _unclosed_set(pattern: str) -> str | None:
     return None
 
 
-def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: str) -> str:
+def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: str,
+          including: str | None = None) -> str:
     """A did-you-mean among the model files of the workspace, as paths
     from the including file's folder."""
     if not ws.hints:
@@ -422,8 +424,17 @@ def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: st
     except OSError:
         names = []
     here = os.path.abspath(base or ".")
+    # a file this one includes by another line is no better guess (a deleted success.prep was
+    # 'sales.prep', two lines up); one another file includes may be (`sale.prep` in delivery.prep)
+    from .syntax import IncludeStmt
+
+    statements = ws.parsed.get(including, ((), ()))[0] if including else ()
+    own = {os.path.normpath(os.path.join(here, st.target)) for st in statements
+           if isinstance(st, IncludeStmt) and st.target != target}
     relative = []
     for n in names:
+        if os.path.normpath(os.path.join(ws.folder, n)) in own:
+            continue
         rel = os.path.relpath(os.path.join(ws.folder, n), here).replace(os.sep, "/")
         relative.append(rel)
     target = target.replace(os.sep, "/")
@@ -439,7 +450,7 @@ def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: st
         return otherwise
     close = difflib.get_close_matches(target, relative, n=1, cutoff=0.6)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return f"did you mean '{close[0]}'? (or remove this include if the file is gone)"
     return otherwise
 
 
