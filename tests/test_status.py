@@ -199,6 +199,22 @@ def test_a_decimal_comma_is_an_error_never_a_thousands_separator(tmp_path, writt
     assert f"hint: write a decimal point: {point}" in result.output
 
 
+@pytest.mark.parametrize("row, shown", [("ACME,定着率,35,5%", "35,5%"), ("ACME,定着率,1,200 万円", "1,200 万円"),
+                                       ("ACME,定着率,35,5%,2026-11-01", "35,5%")])
+def test_an_unquoted_comma_in_a_value_is_an_error_not_a_cell_dropped(tmp_path, row, shown, cli):
+    """Unquoted, `35,5%` is two cells: the row was read as 35 (yellow, exit
+    0) and the extra cell dropped; with a date column, the date was blamed."""
+    header = "customer,measure,value" + (",date" if row.count(",") == 4 else "")
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text(f"{header}\n{row}\nACME,ライセンス割当率,96%\n", encoding="utf-8")
+    result = cli("status", str(model), "--data", str(data))
+    assert result.exit_code == 2, result.output
+    assert "values.csv:2:" in result.output and "a comma in a value splits it" in result.output, result.output
+    assert f'hint: quote a value that holds one ("{shown}")' in result.output and "date" not in result.output
+
+
 @pytest.mark.parametrize("written, value", [("1,200", 1200.0), ("12,345.5%", 12345.5), ("1,234,567", 1234567.0),
                                             ("１，２００", 1200.0)])
 def test_thousands_separators_are_read(tmp_path, written, value):

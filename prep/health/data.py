@@ -374,11 +374,21 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
     dates: dict[str, str | None] = {}   # as written -> ISO (a weekly file repeats a few dates)
     append = out.append
     new = tuple.__new__
+    columns = len(hcells)
     for line, cells in rows:
         if len(cells) < width:
             if not any(c.strip() for c in cells):
                 continue
             cells = cells + [""] * (width - len(cells))
+        if sheet is None and len(cells) > columns and any(c.strip() for c in cells[columns:]):
+            # an unquoted 1,200 or 35,5% is two cells: the value read as 1 or 35, coloured by it
+            extra = next(i for i in range(columns, len(cells)) if cells[i].strip())
+            joined = delimiter.join(cells[vi:vi + 2]).strip()
+            errors.add(line, _column_of(cells, extra), len(cells[extra]) or 1,
+                       f"this row has {len(cells)} cells but the header names {columns} columns: a "
+                       f"{'comma' if delimiter == ',' else 'separator'} in a value splits it",
+                       f'quote a value that holds one ("{joined}"), or write a decimal point (35.5%)', extra)
+            continue
         name = cells[mi].strip()
         text = cells[vi].strip()
         if not text and (not name or name in by_name):
