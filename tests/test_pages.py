@@ -1410,7 +1410,8 @@ def test_the_one_picture_diff_over_pages_has_no_collisions(page_name):
 @pytest.mark.parametrize("path, page_name, view", [("examples/cs-lifecycle.prep", "16:9", "diagram"),
                                                    ("examples/cs-lifecycle.prep", "A4", "roadmap"),
                                                    ("examples/order-to-cash-as-is.prep", "16:9", "diagram"),
-                                                   ("long-range 40", "A4-portrait", "diagram")])
+                                                   ("long-range 40", "A4-portrait", "diagram"),
+                                                   ("local 150", "16:9", "diagram")])
 def test_a_marker_whose_other_end_is_on_its_own_page_says_where_on_it(path, page_name, view):
     """"→ 顧客合意 +2" named no page, so a reader looked for 顧客合意 on the
     other slides while it stood a piece below. Such a marker's arrow points
@@ -1436,6 +1437,12 @@ def test_a_marker_whose_other_end_is_on_its_own_page_says_where_on_it(path, page
             start, end = (nodes[mk.name], nodes[mk.others[0]]) if mk.outgoing else (nodes[mk.others[0]], nodes[mk.name])
             expected = {"↓": end.y > start.y, "↑": end.y < start.y, "→": end.x > start.x, "←": end.x < start.x}
             assert expected[arrow], (sheet.number, mk.text, start, end)
+            # a later layer of the same piece is the flow's way, wherever across ("→ 設計日程表-10 +3"
+            # on a top-to-bottom slide whose ends all stood three rows below)
+            lr = sheet.direction == "LR"
+            along = end.x - start.x if lr else end.y - start.y
+            if along > (max(start.width, end.width) if lr else max(start.height, end.height)):
+                assert arrow == ("→" if lr else "↓"), (sheet.number, mk.text, start, end)
             checked += 1
     assert checked >= 2
 

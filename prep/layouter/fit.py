@@ -310,17 +310,26 @@ def _said_where(sheet: Sheet) -> Sheet:
 def _arrow(direction: str, here: Box, there: Box, outgoing: bool) -> str:
     """The way a relation between a marker (`here`) and its other end
     (`there`) runs on the page: from the marker to the end when it goes out,
-    from the end to the marker when it comes in. Another row of a
-    left-to-right page is below or above, whatever the columns (another
-    column of a top-to-bottom page, right or left)."""
+    from the end to the marker when it comes in. Ahead along the flow (a
+    later layer of the same piece, wherever across) is the flow's arrow, "↓"
+    on a top-to-bottom page ("→" was read as "another column" while the end
+    stood three rows below); behind it, the end is in another piece the
+    drawing wrapped to: below or above on a left-to-right page, right or
+    left on a top-to-bottom one; in the same layer, across."""
     dx, dy = there.x - here.x, there.y - here.y
     if not outgoing:
         dx, dy = -dx, -dy
     if direction == "LR":
-        down = abs(dy) > max(here.height, there.height)
+        along, across, reach = dx, dy, max(here.width, there.width)
+        ahead, wrap = "→", ("↓" if dy > 0 else "↑")
     else:
-        down = abs(dx) <= max(here.width, there.width)
-    return ("↓" if dy > 0 else "↑") if down else ("→" if dx > 0 else "←")
+        along, across, reach = dy, dx, max(here.height, there.height)
+        ahead, wrap = "↓", ("→" if dx > 0 else "←")
+    if along > reach:
+        return ahead
+    if along < -reach or abs(across) > 0:
+        return wrap
+    return ahead
 
 
 def with_arrow(text: str, outgoing: bool, arrow: str) -> str:
