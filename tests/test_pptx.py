@@ -314,6 +314,20 @@ def test_without_the_font_package_the_deck_is_written_with_a_warning(monkeypatch
                 if n.startswith("ppt/fonts/")]
 
 
+@pytest.mark.parametrize("page, named", [("16:9", None), ("4:3", "screen4x3"), ("A4", None)])
+def test_the_slide_size_is_named_as_powerpoint_names_it(tmp_path, cli, page, named):
+    """python-pptx's template says type="screen4x3" whatever the size: a
+    16:9 deck showed in PowerPoint's Slide Size dialog as 4:3. A named size
+    keeps its name; any other (the 13.333 in widescreen) is custom."""
+    import zipfile
+
+    out = tmp_path / "d.pptx"
+    assert cli("render", str(EXAMPLES / "cs-lifecycle.prep"), "--page", page, "-o", str(out)).exit_code == 0
+    xml = zipfile.ZipFile(out).read("ppt/presentation.xml").decode()
+    size = re.search(r"<p:sldSz [^>]*>", xml).group(0)
+    assert (f'type="{named}"' in size) if named else ("type=" not in size), size
+
+
 def test_slide_is_the_page_the_layout_was_made_for():
     """The placed DOT says its page (prep_page, points; bb = the page): the
     slide is that size and the drawing is at scale 1, with no margin added."""

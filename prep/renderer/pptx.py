@@ -399,6 +399,7 @@ def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None,
     prs = Presentation()
     prs.slide_width = round(place.width_pt * EMU_PER_POINT)
     prs.slide_height = round(place.height_pt * EMU_PER_POINT)
+    _name_slide_size(prs)
     core = prs.core_properties
     core.title = drawn[0][0].title or ""
     core.subject = "PReP model"
@@ -424,6 +425,24 @@ def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None,
     prs.save(out)
     return _fixed_zip_times(out.getvalue())
 
+
+
+# PowerPoint's named slide sizes (Design > Slide Size), by width and height in EMU; any
+# other size, the 13.333 x 7.5 in widescreen among them, is a custom one with no name
+_SLIDE_SIZE_NAMES = {(9144000, 6858000): "screen4x3", (9144000, 5143500): "screen16x9",
+                     (9144000, 5715000): "screen16x10"}
+
+
+def _name_slide_size(prs) -> None:
+    """The slide size's `type` as the size is: python-pptx's template says
+    screen4x3 whatever the size, and PowerPoint's Slide Size dialog then
+    showed a 16:9 deck as "On-screen Show (4:3)"."""
+    size = prs.part._element.sldSz
+    name = _SLIDE_SIZE_NAMES.get((size.cx, size.cy))
+    if name is None:
+        size.attrib.pop("type", None)
+    else:
+        size.set("type", name)
 
 def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
     """One slide of native shapes from Graphviz's json0 of a placed model."""
