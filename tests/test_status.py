@@ -87,6 +87,31 @@ def test_each_customer_stage_reached_health_and_latest_values(files):
         DONE: {"green": 1, "lime": 0, "yellow": 0, "red": 0, NO_DATA: 0}}
 
 
+def test_a_customer_held_only_by_a_missing_value_is_no_data_not_green(tmp_path):
+    """Held at adoption because 解約日数 has no value, with 定着率 green:
+    the health was green, and the summary counted the customer as well."""
+    s = status_of(MODEL, "customer,measure,value\nC,合意率,85%\nC,定着率,70\nD,合意率,85%\nD,定着率,35\n",
+                  tmp_path)
+    by = {c.customer: c for c in s.customers}
+    assert (by["C"].stage, by["C"].health) == ("adoption", None)
+    # a value seen as yellow still says more than the one missing
+    assert (by["D"].stage, by["D"].health) == ("adoption", "yellow")
+    assert s.counts()["adoption"] == {"green": 0, "lime": 0, "yellow": 1, "red": 0, NO_DATA: 1}
+
+
+def test_an_undated_value_beside_dated_ones_of_its_measure_is_noted(tmp_path, cli):
+    """The latest date wins and no date is older than any: the 50% row
+    whose date was left out was dropped without a word."""
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text("customer,measure,value,date\nA,合意率,95%,2026-11-01\nA,合意率,50%,\n", encoding="utf-8")
+    result = cli("status", str(model), "--data", str(data), "--customer", "A")
+    assert result.exit_code == 0, result.output
+    assert ("values.csv:3:11: info: value 50% of measure '合意率' has no date, and another value of it has one: "
+            "the dated value counts") in result.output, result.output
+
+
 def test_data_without_customers_is_one_customer_and_a_model_without_stages_has_no_stage(tmp_path):
     s = status_of(MODEL, "measure,value\n合意率,50\n", tmp_path)
     (c,) = s.customers

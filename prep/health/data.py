@@ -371,6 +371,7 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
     ci, di = where.get("customer"), where.get("date")
     width = max(mi, vi, ci if ci is not None else -1, di if di is not None else -1) + 1
     out: list[Reading] = []
+    undated: dict[int, int] = {}   # line -> the column of its empty date cell
     dates: dict[str, str | None] = {}   # as written -> ISO (a weekly file repeats a few dates)
     append = out.append
     new = tuple.__new__
@@ -459,8 +460,20 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
                            "write the year first: 2026-11-30, 2026/11/30 or 2026年11月30日 (the latest "
                            "date's value counts, and 11/12 could be November or December)", di)
                 continue
+        if date is None and di is not None:
+            undated[line] = _column_of(cells, di)
         append(new(Reading, (customer, m.name, value, text, date, line)))
     errors.raise_if_any()
+    if undated and notes is not None:
+        # the latest date wins, and no date is older than any: a value whose date was left out
+        # beside dated ones of its measure was dropped without a word
+        dated = {(r.customer, r.measure) for r in out if r.date is not None}
+        for r in out:
+            if r.date is None and (r.customer, r.measure) in dated and len(notes) < MAX_ERRORS:
+                notes.append(Diagnostic("I000", INFO, f"value {r.text} of measure '{r.measure}' has no date, and "
+                                        "another value of it has one: the dated value counts",
+                                        errors.span(r.line, undated[r.line], 1, di), name="data-note",
+                                        hint="write the date this value was measured on"))
     return out
 
 

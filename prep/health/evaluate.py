@@ -6,7 +6,9 @@ yellow or red holds the customer there. A customer past every stage is
 `done`. A stage whose exit criteria no measure observes cannot hold anyone
 (M501 reports it). The customer's **health** is the worst colour among the
 measures of the stage reached (of every measure when done, or when the
-model has no stages); `None` when none of them has a value.
+model has no stages); `None` (no data) when none of them has a value, or
+when a value missing is all that holds the customer there (its other
+values green or lime: it is not known to be well).
 
 Several readings of one measure for one customer: the one with the latest
 `date` counts (the reader made each date ISO text, which compares as the
@@ -125,5 +127,8 @@ def evaluate(model, readings, source: str = "<data>") -> Status:
                 reached, held = name, ms
                 break
         health = worst(values[m].colour for m in held if m in values)
+        if reached != DONE and health in (None, "green", "lime") and any(m not in values for m in held):
+            # held by a value nobody measured, not by one seen: green said all was well
+            health = None
         out.append(CustomerStatus(customer, reached, health, values))
     return Status(model, source, tuple(out), stage_measures)
