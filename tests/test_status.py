@@ -99,6 +99,23 @@ def test_a_customer_held_only_by_a_missing_value_is_no_data_not_green(tmp_path):
     assert s.counts()["adoption"] == {"green": 0, "lime": 0, "yellow": 1, "red": 0, NO_DATA: 1}
 
 
+def test_a_time_that_is_no_time_of_day_says_so_and_times_read_as_people_write_them(tmp_path, cli):
+    """`2026-11-01 25:00` was "no day of the calendar" with a hint about
+    months; the as-of column showed the ISO `2026-11-02T09:30:00`."""
+    model = tmp_path / "m.prep"
+    model.write_text(MODEL, encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text("customer,measure,value,date\nA,合意率,95%,2026-11-01 25:00\n", encoding="utf-8")
+    result = cli("status", str(model), "--data", str(data))
+    assert result.exit_code == 2 and "the time 25:00 of measure '合意率' is not a time of day" in result.output
+    assert "hint: the hour is 0 to 23" in result.output and "calendar" not in result.output
+    data.write_text("customer,measure,value,date\nA,合意率,95%,2026-11-02 09:30\nA,定着率,50,2026-11-02T09:30:15\n",
+                    encoding="utf-8")
+    result = cli("status", str(model), "--data", str(data), "--customer", "A")
+    assert result.exit_code == 0 and "2026-11-02 09:30\n" in result.output and "2026-11-02 09:30:15" in result.output
+    assert "T09" not in result.output
+
+
 def test_an_undated_value_beside_dated_ones_of_its_measure_is_noted(tmp_path, cli):
     """The latest date wins and no date is older than any: the 50% row
     whose date was left out was dropped without a word."""

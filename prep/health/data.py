@@ -449,6 +449,12 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
             if date == "":
                 date = dates[written] = _iso_date(written) if written.strip() else None
             if date is None and written.strip():
+                if (clock := _no_such_time(written)) is not None:
+                    errors.add(line, _column_of(cells, di), len(cells[di]),
+                               f"the time {clock} of measure '{m.name}' is not a time of day",
+                               "the hour is 0 to 23 and the minute 0 to 59 (2026-11-30 09:30), or leave the "
+                               "time out", di)
+                    continue
                 if _no_such_day(written):
                     errors.add(line, _column_of(cells, di), len(cells[di]),
                                f"the date '{written.strip()}' of measure '{m.name}' is no day of the calendar",
@@ -487,6 +493,26 @@ _ISO_WITH_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]")
 def _no_such_day(text: str) -> bool:
     """Is `text` written year first but no day of the calendar (2026-13-01, 2026-02-30)?"""
     return _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
+
+
+def _no_such_time(text: str) -> str | None:
+    """The time of `text` (as written) when it is a day of the calendar
+    with a time that is no time of day (2026-11-01 25:00); else None."""
+    import datetime
+
+    m = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if m is None or m.group(4) is None:
+        return None
+    y, mo, d, hh, mm, ss = m.groups()
+    try:
+        datetime.date(int(y), int(mo), int(d))
+    except ValueError:
+        return None   # no such day: said as such
+    try:
+        datetime.time(int(hh), int(mm), int(ss or 0))
+    except ValueError:
+        return f"{hh}:{mm}" + (f":{ss}" if ss else "")
+    return None
 
 
 def _iso_date(text: str) -> str | None:

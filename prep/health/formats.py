@@ -62,7 +62,18 @@ def _dated(c: CustomerStatus) -> bool:
 
 
 def _as_of(v) -> str:
-    return v.date if v is not None and v.date else "-"
+    return shown_date(v.date) if v is not None and v.date else "-"
+
+
+def shown_date(iso: str) -> str:
+    """A reading's date as people read it: `2026-11-02 09:30`, not the
+    ISO `2026-11-02T09:30:00` the comparison uses (seconds only when not 0)."""
+    day, sep, time = iso.partition("T")
+    if not sep:
+        return iso
+    if time[5:8] == ":00":
+        time = time[:5] + time[8:]
+    return f"{day} {time}"
 
 
 def _stage_label(status: Status, stage: str | None) -> str:

@@ -44,5 +44,8 @@ def _title(title: str | None, customer: CustomerStatus) -> str | None:
         return title
     dates = [v.date for v in customer.values.values() if v.date]
     # a customer's name is data, not model text: no control character reaches the picture
-    who = visible(_one_line(customer.customer)).replace("\t", " ") + (f", {visible(max(dates))}" if dates else "")
+    from .formats import shown_date
+
+    who = visible(_one_line(customer.customer)).replace("\t", " ") + (
+        f", {visible(shown_date(max(dates)))}" if dates else "")
     return f"{title} — {who}" if title else who
