@@ -155,6 +155,12 @@ def test_only_get_and_head(running):
     r = conn.getresponse()
     assert r.status == 200 and r.read() == b""
     conn.close()
+    # HEAD of the event stream answers as its GET does (it was a 404), with no stream
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("HEAD", "/events")
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/event-stream") and r.read() == b""
+    conn.close()
 
 
 def read_events(server, since: int, want: int, timeout: float = 30.0) -> list[tuple[str, dict]]:

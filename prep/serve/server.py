@@ -228,7 +228,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path in ("/", "/index.html"):
             self._send(200, "text/html; charset=utf-8", self.server.preview.page(), body)
-        elif path == "/events" and body:
+        elif path == "/events" and not body:
+            # what a GET would start: the stream's headers, no stream (it was a 404)
+            self._headers(200, "text/event-stream; charset=utf-8", None)
+        elif path == "/events":
             query = parse_qs(target.query)
             self._events(query.get("since", ["0"])[0], query.get("run", [None])[0],
                          self.headers.get("Last-Event-ID"))
