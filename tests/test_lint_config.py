@@ -188,7 +188,8 @@ def test_a_bad_configuration_is_a_usage_error_for_every_command_that_lints(tmp_p
     ('[lint.rules]\nK201 = "off"\n', "prep.toml:1:7: error: unknown key 'rules'", "[lint.rules]"),
     ('[lint]\nknowhow-bottleneck.min-consumer = 4\n', "prep.toml:2:20: error:",
      "knowhow-bottleneck.min-consumer = 4"),
-    ('[render]\ntheme = "dark"\n', "prep.toml:2:1: error: [render]: theme must be", 'theme = "dark"'),
+    ('[render]\ntheme = "dark"\n', "prep.toml:2:10: error: [render]: theme must be", 'theme = "dark"'),
+    ('[render]\npage = "A9"\n', "prep.toml:2:9: error: [render]: page: unknown page size 'A9'", 'page = "A9"'),
 ])
 def test_a_bad_configuration_is_shown_at_its_line_with_a_caret(tmp_path, config, where, caret_line):
     """A mistake in prep.toml is an error like a mistake in a model:

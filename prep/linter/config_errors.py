@@ -102,12 +102,20 @@ def _find(text: str, detail: str) -> tuple[int, int, int]:
     leading = _LEADING_KEY.match(detail)
     if leading is not None:
         words.append(leading.group(1).rsplit(".", 1)[-1])
-    words += _QUOTED.findall(detail)
+    quoted = _QUOTED.findall(detail)
+    words += quoted
     for word in words:
         token = re.compile(rf"(?<!{_WORD}){re.escape(word)}(?!{_WORD})")
         for i in range(start, len(lines)):
             m = token.search(lines[i])
             if m is not None:
+                # the key's line: under the value the message quotes when it stands there
+                # (`page = "A9"`: the size is what is wrong, not the key)
+                equals = lines[i].find("=")
+                for value in quoted if leading is not None and word == words[0] and equals > m.start() else ():
+                    v = re.compile(rf"(?<!{_WORD}){re.escape(value)}(?!{_WORD})").search(lines[i], equals)
+                    if v is not None:
+                        return i + 1, v.start() + 1, v.end() + 1
                 return i + 1, m.start() + 1, m.end() + 1
     return 1, 1, 1
 
