@@ -67,9 +67,20 @@ def test_focus_follows_mutual_synchronization_both_ways(cli, model_file):
     assert "a4" in drawn(cli, "--focus", "相手", "--depth", "1")
 
 
-def test_group_includes_nested_groups(cli, model_file):
-    assert drawn(cli, "--group", "上流") == {"a0", "a1", "技"}
-    assert drawn(cli, "--group", "下流") == {"a5", "a6"}
+def test_group_includes_nested_groups_and_its_neighbours_across_the_edge(cli, model_file, tmp_path):
+    """A group's picture with the deliverables at the other end of its
+    relations across the edge, faint and labelled with their group (it drew
+    none of them: half a group's boxes looked isolated)."""
+    assert drawn(cli, "--group", "上流") == {"a0", "a1", "技", "a2"}
+    assert drawn(cli, "--group", "下流") == {"a5", "a6", "a4"}
+    from prep.language.views import group_part
+
+    view, neighbours = group_part(prep.load("m.prep"), "下流")
+    assert neighbours == {"a4"} and view.deliverables["a4"].label == "a4\n(no group)"
+    assert view.deliverables["a4"].group is None and set(view.groups) == {"下流"}
+    assert cli("render", "m.prep", "--group", "下流", "-o", "g.svg").exit_code == 0
+    faint = [g for g in _svg(tmp_path / "g.svg").iter(f"{SVG}g") if "prep-part-neighbour" in (g.get("class") or "")]
+    assert len(faint) == 1   # the box a4; its arrow to a5 crosses the edge and keeps its ink
 
 
 def test_a_view_is_titled_with_what_it_shows(cli, model_file, tmp_path):

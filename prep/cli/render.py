@@ -41,7 +41,8 @@ OVERVIEW_ABOVE = 2000
 @click.option("--focus", metavar="NAME", help="Draw only NAME and its neighbourhood.")
 @click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True,
               help="With --focus: how many relations upstream and downstream.")
-@click.option("--group", "group_name", metavar="NAME", help="Draw only one group.")
+@click.option("--group", "group_name", metavar="NAME",
+              help="Draw only one group, with its neighbours across its edge drawn faintly.")
 @click.option("--part", "part_file", metavar="FILE",
               help="A workspace (a root with include lines): draw only the deliverables FILE holds and "
                    "their neighbours in other files, drawn faintly and labelled with their file.")
@@ -131,7 +132,6 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     from .. import api
     from ..language.diagnostics import PrepError
     from ..language.views import focus as focus_view
-    from ..language.views import group_view
     from ..renderer.output import write_output
 
     if side_by_side and not as_diff:
@@ -216,7 +216,11 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if focus is not None:
             model = focus_view(model, focus, depth)
         if group_name is not None:
-            model = group_view(model, group_name)
+            from ..language.views import group_part
+
+            # its neighbours across the group's edge drawn faintly, labelled with their group
+            model, across = group_part(model, group_name)
+            neighbours = (neighbours or set()) & set(model.deliverables) | across
         if view == "roadmap":
             from ..layouter import check_roadmap
 

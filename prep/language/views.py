@@ -184,6 +184,39 @@ def group_view(model: Model, group: str) -> Model:
     return _titled(subset(model, set(model.group_members(group))), _first_line(g.label or g.name))
 
 
+def group_part(model: Model, group: str) -> tuple[Model, set[str]]:
+    """(view, neighbours): `group_view` with the deliverables at the other
+    end of every relation that crosses the group's edge (the neighbours
+    across it, drawn faintly, as `--part` draws a file's), each labelled
+    with the group that holds it and drawn outside any frame. A group's
+    picture dropped its 85 relations across the edge, and 14 of its 50
+    boxes looked isolated."""
+    from dataclasses import replace
+
+    view = group_view(model, group)
+    own = set(view.deliverables)
+    keep = set(own)
+    for r in model.relations:
+        if (r.source in own) != (r.target in own):
+            keep.add(r.source)
+            keep.add(r.target)
+    neighbours = keep - own
+    if not neighbours:
+        return view, neighbours
+    whole = subset(model, keep)
+
+    def held_by(d) -> str:
+        top = d.group
+        while top is not None and model.groups[top].parent is not None:
+            top = model.groups[top].parent
+        return f"({_first_line(model.groups[top].display)})" if top is not None else UNGROUPED  # (no group)
+
+    deliverables = {n: (replace(d, label=f"{d.display}\n{held_by(d)}", group=None) if n in neighbours else d)
+                    for n, d in whole.deliverables.items()}
+    return replace(whole, title=view.title, deliverables=deliverables,
+                   groups={n: g for n, g in whole.groups.items() if n in view.groups}), neighbours
+
+
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.split("\n") if line.strip()), text)
 
