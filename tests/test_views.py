@@ -147,13 +147,28 @@ def test_above_the_size_an_overview_with_a_linked_picture_per_group(cli, tmp_pat
     for link in links:
         picture = tmp_path / link
         assert picture.parent == tmp_path / "big.groups" and picture.is_file(), link
-    # each drill-down holds exactly its group's deliverables
+    # each drill-down holds exactly its group's deliverables, and beside each one that a relation
+    # joins to another group a tag naming that group, linked to its picture (the relations
+    # across the edge were dropped and a third of the boxes looked isolated)
+
     first = _svg(tmp_path / links[0])
     drawn = [g for g in first.iter(f"{SVG}g") if "node" in (g.get("class") or "")]
     members = model.group_members(top[0])
-    assert len(drawn) == len(members)
+    tags = [g for g in drawn if "prep-offpage" in (g.get("class") or "")]
+    assert len(drawn) - len(tags) == len(members)
     titles = " ".join(t.text or "" for t in first.iter(f"{SVG}title"))
     assert all(name in titles for name in members)
+    mine = set(members)
+    crossing = {(r.source, True) for r in model.relations if r.source in mine and r.target not in mine} | {
+        (r.target, False) for r in model.relations if r.target in mine and r.source not in mine}
+    assert len(tags) == len(crossing) > 0
+    names = {model.groups[g].display: g for g in top}
+    tag_links = [a.get(XLINK) for a in first.iter(f"{SVG}a")]
+    assert len(tag_links) == len(tags) and all((tmp_path / "big.groups" / t).is_file() for t in tag_links)
+    words = [t.text for g in tags for t in g.iter(f"{SVG}text")]
+    assert all(w.startswith("→ ") or w.endswith(" →") for w in words)
+    assert {w.strip("→ ").split(" +")[0] for w in words} <= set(names)
+    assert "offpage:cluster" not in (tmp_path / links[0]).read_text(encoding="utf-8")   # the tags' keys stay inside
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert any(t and t.endswith("deliverables") for t in texts)  # boxes say how much they hold
     assert any(t and t.endswith("relations") for t in texts) or any(
@@ -207,7 +222,8 @@ def test_views_are_below_the_size_and_draw_directly(cli, tmp_path, monkeypatch):
     group = next(g for g in model.groups.values() if g.parent is None)
     result = cli("render", "big.prep", "--group", group.name, "-o", "g.svg", "--overview-above", "100")
     assert result.exit_code == 0 and "overview" not in result.output
-    boxes = [g for g in _svg(tmp_path / "g.svg").iter(f"{SVG}g") if "node" in (g.get("class") or "")]
+    boxes = [g for g in _svg(tmp_path / "g.svg").iter(f"{SVG}g") if "node" in (g.get("class") or "")
+             and "prep-part-neighbour" not in (g.get("class") or "")]   # (its neighbours: faint)
     assert len(boxes) == len(model.group_members(group.name))
 
 

@@ -191,6 +191,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             ("style", '"rounded,dotted,filled"'), ("fillcolor", dot_string(theme.background)),
             ("fontcolor", dot_string(theme.muted)), ("color", dot_string(theme.muted)),
             ("class", '"prep-offpage"')]
+        if links and d.name in links:  # an overview's drill-down: the tag opens the picture it names
+            pairs += [("href", dot_string(links[d.name])), ("target", '"_top"')]
         return f"{ids[d.name]} {_attrs(pairs)};"
 
     members, children = group_tree(model)

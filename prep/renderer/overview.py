@@ -161,11 +161,20 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
         if not wanted or fmt == "pdf":   # a PDF is the pages in order: all or the overview alone
             return files[:1] if fmt == "pdf" else files
 
+    # each drill-down with a tag beside each deliverable joined to another cluster (linked)
+    from ..language.views import in_context
+
+    context = in_context(model, {box: titled(box) for box in wanted}, holds,
+                         {box: (labels.get(box) or box) if box != UNGROUPED else UNGROUPED for box in holds})
+
     def draw(box: str) -> bytes:
-        part = titled(box)
+        part, tags = context[box]
+        extra = dict(options)
+        if tags and fmt == "svg":   # a tag opens the picture of the cluster it names first
+            extra["links"] = {tag: names[first] for tag, first in tags.items()}
         if shared is None:
-            return render(part, fmt, sizes=sizes, **options)
-        return _with_font(render(part, fmt, sizes=sizes, **dict(options, embed_fonts=False)), shared)
+            return render(part, fmt, sizes=sizes, **extra)
+        return _with_font(render(part, fmt, sizes=sizes, **dict(extra, embed_fonts=False)), shared)
 
     # the drill-downs on every core (each is a layout, a drawing and a font subset)
     pictures = map_forked(draw, wanted, "drawing the groups' pictures")
