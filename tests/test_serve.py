@@ -256,6 +256,10 @@ def test_a_problem_says_where_its_carets_point_in_utf16_units(running):
     # a caret under a wide name covers the name; text without carets has no marks
     assert caret_marks("x:1:1: error\n  見積 -> a\n  ^^^^") == [[2, 2, 4]]
     assert caret_marks("x: error: no such file\n  hint: check it") == []
+    # a caret past the line's end (`顧客の要望 ->` with its target missing, the usual error mid-typing):
+    # placed at the end, not left to the terminal's padding (a kanji is two columns there)
+    assert caret_marks("x:1:9: error\n  顧客の要望 ->\n                ^") == [[2, 10, 10]]
+    assert caret_marks("x:1:9: error\n  顧客の要望 -> \n                ^") == [[2, 11, 11]]
 
 
 def test_default_port_taken_picks_a_free_one(tmp_path, monkeypatch):

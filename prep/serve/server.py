@@ -189,7 +189,12 @@ def caret_marks(text: str) -> list[list[int]]:
             continue
         # the last place as wide as the padding: a combining mark belongs to the letter before it
         start = max((k for k in range(len(source) + 1) if blank_as_wide(source[:k]) == pad), default=None)
-        if start is None or start >= len(source):
+        if start is None and len(pad) >= display_width(source):
+            start = len(source)   # past the line's end (`顧客の要望 ->` with its target missing)
+        if start is None:
+            continue
+        if start >= len(source):
+            marks.append([i, units(source, len(source)), units(source, len(source))])
             continue
         end = start + 1
         while end < len(source) and display_width(source[start:end]) < carets:
