@@ -256,6 +256,10 @@ def test_bad_revisions_and_no_repository(prep_run, repo, tmp_path_factory):
     (outside / "m.prep").write_text("a -> b\n", encoding="utf-8")
     r = prep_run("diff", "HEAD", "m.prep", cwd=outside)
     assert r.returncode == 2 and "not inside a git repository" in r.stderr.decode("utf-8")
+    # run inside a repository, a model outside it: said so, not "run prep diff inside the repository"
+    r = prep_run("diff", "HEAD", "--", str(outside / "m.prep"), cwd=repo)
+    err = r.stderr.decode("utf-8")
+    assert r.returncode == 2 and "is outside the git repository" in err and "run prep diff inside" not in err, err
     # a parse error at a revision names the revision
     (repo / "model.prep").write_text("a -> -> b\n", encoding="utf-8")
     _git(repo, "commit", "-qam", "broken")

@@ -36,6 +36,13 @@ def repository_of(path: str) -> tuple[str, str]:
         raise PrepError.at(path, f"no folder {folder}", name="usage-error")
     proc = _git(["rev-parse", "--show-toplevel"], folder)
     if proc.returncode != 0:
+        here = _git(["rev-parse", "--show-toplevel"], os.getcwd())
+        if here.returncode == 0:   # run inside a repository, the file outside it
+            top = here.stdout.decode("utf-8", "replace").strip()
+            raise PrepError.at(path, f"'{path}' is outside the git repository {top}, so its revisions cannot "
+                                     "be read", name="not-a-repository",
+                               hint="give a model inside the repository, or compare two files: "
+                                    "prep diff OLD.prep NEW.prep")
         raise PrepError.at(path, "not inside a git repository, so revisions cannot be read", name="not-a-repository",
                            hint="run prep diff inside the repository's work tree, or compare two files: "
                                 "prep diff OLD.prep NEW.prep")
