@@ -251,10 +251,64 @@ def test_a_pdf_overview_is_one_document_with_a_page_per_group(cli, tmp_path, mon
     (tmp_path / "big.prep").write_text(text, encoding="utf-8")
     model = prep.loads(text)
     top = [g for g in model.groups.values() if g.parent is None]
-    result = cli("render", "big.prep", "-o", "big.pdf", "--overview-above", "100")
+    # each picture at its natural size (--page none); the default fits them to A4, below
+    result = cli("render", "big.prep", "-o", "big.pdf", "--overview-above", "100", "--page", "none")
     assert result.exit_code == 0, result.output
     assert "one page per group" in result.output and not (tmp_path / "big.groups").exists()
     reader = pypdf.PdfReader(io.BytesIO((tmp_path / "big.pdf").read_bytes()), strict=True)
     assert len(reader.pages) == 1 + len(top)
     assert f"{len(model.group_members(top[0].name))} deliverables" in reader.pages[0].extract_text()
     assert top[1].display in reader.pages[2].extract_text()  # the second group's page has its title
+
+
+@pytest.mark.parametrize("out, page, kind", [("big.pdf", None, "A4"), ("big.pptx", None, "16:9"),
+                                             ("big.pdf", "16:9", "16:9")])
+def test_an_overview_on_pages_is_one_document_fitted_to_its_page(cli, tmp_path, monkeypatch, out, page, kind):
+    """A model above --overview-above on pages: the overview, then each
+    group's picture, fitted to the page in one file (--page was refused, a
+    deck was a 9.4 x 1.5 in slide and a folder of 16 x 11 in decks, a PDF
+    page a 12:1 strip); the markers name the file's pages."""
+    import io
+    import zipfile
+
+    import pypdf
+
+    from prep.layouter.page import parse_page
+
+    monkeypatch.chdir(tmp_path)
+    text = generate(200)
+    (tmp_path / "big.prep").write_text(text, encoding="utf-8")
+    model = prep.loads(text)
+    top = [g for g in model.groups.values() if g.parent is None]
+    result = cli("render", "big.prep", "-o", out, "--overview-above", "100", *(["--page", page] if page else []))
+    assert result.exit_code == 0, result.output
+    said = re.search(r"on (\d+) (slides|pages) of (\S+);", result.output)
+    assert said and said.group(3) == kind, result.output
+    count = int(said.group(1))
+    assert count > len(top) and not (tmp_path / "big.groups").exists()
+    want = parse_page(kind)
+    if out.endswith(".pdf"):
+        reader = pypdf.PdfReader(io.BytesIO((tmp_path / out).read_bytes()), strict=True)
+        assert len(reader.pages) == count
+        texts = [p.extract_text() for p in reader.pages]
+        for p in reader.pages:   # every page the page asked for
+            assert abs(float(p.mediabox.width) - want.width) < 1 and abs(float(p.mediabox.height) - want.height) < 1
+        assert f"{len(model.group_members(top[0].name))} deliverables" in texts[0]
+        assert all(any(g.display in t for t in texts) for g in top)   # each group's picture is in it
+        # a marker's page holds the deliverable it names
+        checked = 0
+        for number, t in enumerate(texts, 1):
+            for name, shown in re.findall(r"(\S+?)(?: \+\d+)?, p\. (\d+)", t):
+                if name in model.deliverables:
+                    assert name in texts[int(shown) - 1], (number, name, shown)
+                    checked += 1
+        assert checked > 0
+    else:
+        deck = zipfile.ZipFile(tmp_path / out)
+        slides = [n for n in deck.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+        assert len(slides) == count
+        size = re.search(r'<p:sldSz cx="(\d+)" cy="(\d+)"', deck.read("ppt/presentation.xml").decode())
+        assert abs(int(size.group(1)) / 12700 - want.width) < 1 and abs(int(size.group(2)) / 12700 - want.height) < 1
+    # a per-page format is still refused, saying which formats take it
+    refused = cli("render", "big.prep", "-o", "big.svg", "--overview-above", "100", "--page", "A4")
+    assert refused.exit_code == 2 and "x.pdf, x.pptx or x.drawio" in refused.output

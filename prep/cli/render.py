@@ -245,6 +245,9 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if health is not None:
             options["health"] = health
         page = _page_for(src, out_fmt, page_size, min_text, look, stable_file=stable_file, big=big)
+        if page is not None and big:
+            _overview_on_pages(src, model, out_fmt, out_path, page, look, options, overview_above, timeout)
+            continue
         if page is not None:
             from ..renderer.pages import render_pages
 
@@ -317,6 +320,31 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
                 click.echo(wanted.message(clusters, time.monotonic() - started), err=True)
         elif n > overview_above and out_path != "-" and out_fmt in PICTURE_FORMATS and len(outputs) == 1:
             click.echo(_size_message(n, overview_above, out_path, out_fmt, outputs[0][1], force), err=True)
+
+
+def _overview_on_pages(src: str, model, out_fmt: str, out_path: str, page, look, options: dict,
+                       overview_above: int, timeout: float) -> None:
+    """A model above --overview-above on pages (pdf, pptx, drawio): its
+    overview, then each cluster's picture, fitted to the page in one
+    document; said on the terminal as a paged picture is."""
+    from ..language.clusters import MAX_SIZE, find_clusters
+    from ..renderer.output import write_output
+    from ..renderer.overview import render_overview_pages
+
+    if out_path == "-":
+        raise click.UsageError(f"the model has {len(model.deliverables)} deliverables: its overview on pages is "
+                               "a document; give -o FILE")
+    clusters = find_clusters(model, min(MAX_SIZE, overview_above))
+    pages = _within_budget(src, timeout, lambda: render_overview_pages(
+        model, out_fmt, page, clusters, legend=look.legend, theme=options["theme"],
+        embed_fonts=options.get("embed_fonts", True)))
+    write_output(out_path, pages.files[0], inputs=(src,))
+    click.echo(f"wrote {out_path}", err=True)
+    n = len(model.deliverables)
+    click.echo(f"{src}: {n} deliverables (more than --overview-above {overview_above}): the overview and one "
+               f"picture per cluster ({len(clusters.clusters)}, {clusters.method}) on {pages.count} "
+               f"{'slides' if page.kind == 'slide' else 'pages'} of {page.name}; --force draws everything as "
+               "one model", err=True)
 
 
 def _part_marks(neighbours: set[str], view: str):

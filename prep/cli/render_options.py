@@ -101,10 +101,13 @@ def _page_for(src: str, fmt: str, given: str | None, min_text: float | None, loo
             raise click.UsageError(f"--page fits a picture to a page: svg, png, pdf, pptx, drawio, html, dot or "
                                    f"layout, not {fmt}")
         return None
-    if stable_file is not None or big:
+    if big and stable_file is None and fmt in ("pdf", "pptx", "drawio"):
+        pass   # an overview and its clusters' pictures, fitted, in one document
+    elif stable_file is not None or big:
         if given is not None and given.strip().lower() not in ("none", "natural"):
             why = ("--stable keeps boxes where they were, a page moves them" if stable_file is not None else
-                   "the model is drawn as an overview and one picture per group (--force draws it all)")
+                   "the model is drawn as an overview and one picture per group; on pages it is one document: "
+                   "-o x.pdf, x.pptx or x.drawio (--force draws it all)")
             raise click.UsageError(f"--page cannot be used here: {why}")
         return None
     try:

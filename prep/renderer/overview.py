@@ -100,10 +100,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
 
         clusters, inner = in_two_levels(model, clusters)
     view, holds = overview(model, clusters)
-    labels = {c.name: c.label for c in clusters.clusters} if clusters is not None else {
-        box: model.groups[box].display for box in holds if box in model.groups}
-    titles = {box: (f"{model.title} — {labels[box]}" if model.title else labels[box])
-              for box in holds if box != UNGROUPED}
+    labels, titles = _named(model, clusters, holds)
     folder = drilldown_folder(out_path)
     rel_folder = os.path.basename(folder)
     names = {box: file_name(i, box if box != UNGROUPED else "no-group", fmt) for i, box in enumerate(holds, 1)}
@@ -133,12 +130,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     parts = dict(zip(boxes, subsets(model, [holds[box] for box in boxes])))
 
     def titled(box: str) -> Model:
-        part = parts[box]
-        if box == UNGROUPED:
-            return part
-        return Model(path=part.path, title=titles[box],
-                     deliverables=part.deliverables, relations=part.relations, groups=part.groups,
-                     comments=part.comments, diagnostics=part.diagnostics, source=part.source)
+        return _titled(parts[box], box, titles)
 
     if inner:  # two levels: each box opens the overview of its clusters, in a folder of its own
         for box in boxes:
@@ -164,8 +156,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
     # each drill-down with a tag beside each deliverable joined to another cluster (linked)
     from ..language.views import in_context
 
-    context = in_context(model, {box: titled(box) for box in wanted}, holds,
-                         {box: (labels.get(box) or box) if box != UNGROUPED else UNGROUPED for box in holds})
+    context = in_context(model, {box: titled(box) for box in wanted}, holds, _tag_labels(labels, holds))
 
     def draw(box: str) -> bytes:
         part, tags = context[box]
@@ -189,6 +180,49 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001", name="render-failed",
                                hint="draw the overview as SVG (-o model.svg): one picture per group, linked") from None
     return files
+
+
+def _named(model: Model, clusters: Clusters | None, holds: dict[str, list[str]]):
+    """(label, title) of each box of an overview: the cluster's or group's
+    name, and its picture's title ("<model's title> — <label>")."""
+    labels = {c.name: c.label for c in clusters.clusters} if clusters is not None else {
+        box: model.groups[box].display for box in holds if box in model.groups}
+    titles = {box: (f"{model.title} — {labels[box]}" if model.title else labels[box])
+              for box in holds if box != UNGROUPED}
+    return labels, titles
+
+
+def _titled(part: Model, box: str, titles: dict[str, str]) -> Model:
+    """A box's picture, titled with what it shows."""
+    if box == UNGROUPED:
+        return part
+    return Model(path=part.path, title=titles[box],
+                 deliverables=part.deliverables, relations=part.relations, groups=part.groups,
+                 comments=part.comments, diagnostics=part.diagnostics, source=part.source)
+
+
+def _tag_labels(labels: dict[str, str], holds: dict[str, list[str]]) -> dict[str, str]:
+    """How a drill-down's tags name the other boxes."""
+    return {box: (labels.get(box) or box) if box != UNGROUPED else UNGROUPED for box in holds}
+
+
+def render_overview_pages(model: Model, fmt: str, page, clusters: Clusters | None = None, *,
+                          legend: bool = False, theme=None, embed_fonts: bool = True):
+    """The overview fitted to `page`, then each box's picture (with its tags
+    naming the other boxes), in one document (pdf, pptx or drawio): a
+    slide deck needs no folder of files, and a 12:1 strip of an overview
+    is no slide. Its markers name the document's pages. Returns the
+    `Pages` of `prep.renderer.pages.render_documents`."""
+    from ..language.views import in_context
+    from .pages import render_documents
+
+    view, holds = overview(model, clusters)
+    labels, titles = _named(model, clusters, holds)
+    boxes = list(holds)
+    parts = {box: _titled(part, box, titles) for box, part in zip(boxes, subsets(model, [holds[b] for b in boxes]))}
+    context = in_context(model, parts, holds, _tag_labels(labels, holds))
+    return render_documents([view] + [context[box][0] for box in boxes], fmt, page, legend=legend, theme=theme,
+                            embed_fonts=embed_fonts)
 
 
 def placeholder_svg(title: str, members, command: str, why: str, this_one: str | None = None) -> bytes:

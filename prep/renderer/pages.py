@@ -106,7 +106,6 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
     `health`: measured deliverable -> colour from data (`--status`); `marks`:
     sheet model -> the marks to draw it with (`prep render --part`: each
     page marks the neighbours it holds), or None."""
-    from . import render
     from .dot import resolve_theme
 
     fmt = fmt.lower()
@@ -117,6 +116,42 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                        legend=legend, health="status" if health is not None else findings is not None, view=view,
                        engine=engine)
+    return _drawn_pages(model, sheets, fmt, legend=legend, findings=findings, theme=theme, dpi=dpi, view=view,
+                        embed_fonts=embed_fonts, health=health, marks=marks)
+
+
+def render_documents(models: list[Model], fmt: str, page: Page, *, legend: bool = False, theme=None,
+                     embed_fonts: bool = True) -> Pages:
+    """Several models fitted to `page`, one after another in one file (pdf,
+    pptx or drawio): an overview, then the picture of each of its clusters.
+    Each model's pages are titled as its own ("… (2/3)"); its off-page
+    markers name the file's pages ("→ 見積書, p. 14")."""
+    from .._process import map_forked
+    from .diff import _pages_after
+    from .dot import resolve_theme
+
+    if fmt not in PAGED_FORMATS:
+        raise ValueError(f"several models go on pages of one file: pdf, pptx or drawio, not {fmt}")
+    theme = resolve_theme(theme)
+
+    def fitted(m: Model) -> list[Sheet]:
+        return fit_pages(m, page, font=theme.font, font_size=theme.font_size, legend=legend)
+
+    fits = map_forked(fitted, models, "fitting the pictures to pages") if len(models) > 2 else [fitted(m)
+                                                                                                 for m in models]
+    sheets: list[Sheet] = []
+    for got in fits:
+        sheets += [_pages_after(s, len(sheets)) for s in got]
+    return _drawn_pages(models[0], sheets, fmt, legend=legend, theme=theme, embed_fonts=embed_fonts, titled=True)
+
+
+def _drawn_pages(model: Model, sheets: list[Sheet], fmt: str, *, legend: bool = False, findings=None, theme=None,
+                 dpi: float | None = None, view: str = "diagram", embed_fonts: bool = True,
+                 health: dict | None = None, marks=None, titled: bool = False) -> Pages:
+    """The sheets drawn as `fmt`: one file (pdf, pptx, drawio) or one per
+    page. `titled`: each draw.io page named after its own sheet's model
+    (several models in one file)."""
+    from . import render
 
     def mine(s: Sheet):
         """The findings about what a sheet draws (for its health colours)."""
@@ -156,7 +191,8 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
         from .drawio import DrawioPage, page_name, to_drawio
 
         name = page_name(model)
-        pages = [DrawioPage(f"{name} ({s.number}/{len(sheets)})" if len(sheets) > 1 else name, s.model, s.layout,
+        pages = [DrawioPage(page_name(s.model) if titled else
+                            f"{name} ({s.number}/{len(sheets)})" if len(sheets) > 1 else name, s.model, s.layout,
                             mine(s), marks(s.model) if marks is not None else None) for s in sheets]
         return Pages(tuple(sheets), (to_drawio(pages, theme=replace(theme, font_size=sheets[0].font_size)),))
     return Pages(tuple(sheets), tuple(drawn_all(sheets, fmt)))
