@@ -179,6 +179,34 @@ def read_events(server, since: int, want: int, timeout: float = 30.0) -> list[tu
     return events
 
 
+def test_a_save_being_drawn_is_said_before_its_picture(running, monkeypatch):
+    """A 400-deliverable model fitted to slides takes seconds to draw, and
+    the page showed the picture before the save as if it were current: the
+    stream says "busy" when a render starts, then sends its result."""
+    import time
+
+    server, preview, src = running
+    slow = preview.worker.render
+
+    def slower(*args, **kwargs):
+        time.sleep(0.5)
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(preview.worker, "render", slower)
+    since = preview.model_serial
+    got = []
+    reader = threading.Thread(target=lambda: got.extend(read_events(server, since, 2)), daemon=True)
+    reader.start()
+    time.sleep(0.3)   # the page is listening
+    src.write_text(MODEL + "c -> d\n", encoding="utf-8")
+    assert preview.rebuild() is None
+    reader.join(30)
+    assert [name for name, _ in got] == ["busy", "model"], got
+    # a page that connects afterwards gets the picture, not a stale "busy"
+    [(name, _)] = read_events(server, since, 1)
+    assert name == "model"
+
+
 def test_the_event_stream_sends_each_save_and_located_errors(running):
     server, preview, src = running
     [(name, data)] = read_events(server, 0, 1)

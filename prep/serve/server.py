@@ -81,6 +81,10 @@ class Preview:
         self.problem_serial = 0
         self.problem_json: str | None = None
         self.problem_text: str | None = None
+        # a render under way since a save: the page says "updating…" (a 400-deliverable model fitted
+        # to slides takes seconds, and the picture looked current meanwhile)
+        self.busy_serial = 0
+        self.busy = False
         self.closed = False
         # this run of the server: serials start again at 1 in the next run,
         # so a page open across a restart names the run its serial is of
@@ -97,6 +101,17 @@ class Preview:
     def rebuild(self) -> str | None:
         """Render the model again; None on success, else the problem's text
         (the last good picture stays)."""
+        with self.changed:
+            self.serial += 1
+            self.busy_serial, self.busy = self.serial, True
+            self.changed.notify_all()
+        try:
+            return self._rebuild()
+        finally:
+            with self.changed:
+                self.busy = False
+
+    def _rebuild(self) -> str | None:
         from ..language.source import read_source
         from .worker import RenderCrashed, RenderProblem
 
@@ -151,12 +166,15 @@ class Preview:
         data = json.loads(model_json) if model_json is not None else None
         return viewer_html(data, live=True, serial=serial, run=self.run).encode("utf-8")
 
-    def events_after(self, model_seen: int, problem_seen: int, timeout: float):
+    def events_after(self, model_seen: int, problem_seen: int, timeout: float, busy_seen: int = 0):
         """[(event, json)] newer than what the stream sent, waiting up to
-        `timeout` for one; None when the preview is closing."""
+        `timeout` for one; None when the preview is closing. "busy": a
+        render is under way (sent once for each)."""
         with self.changed:
             def pending():
                 out = []
+                if self.busy and self.busy_serial > max(busy_seen, model_seen, problem_seen):
+                    out.append(("busy", self.busy_serial, json.dumps({"serial": self.busy_serial})))
                 if self.model_serial > model_seen and self.model_json is not None:
                     out.append(("model", self.model_serial, self.model_json))
                 if self.problem_serial > problem_seen and self.problem_json is not None:
@@ -285,13 +303,13 @@ class Handler(BaseHTTPRequestHandler):
         if last_event:
             run, _, since = last_event.partition(":")
         model_seen = int(since) if since.isdigit() and run in (None, preview.run) else 0
-        problem_seen = model_seen
+        problem_seen = busy_seen = model_seen
         self._headers(200, "text/event-stream; charset=utf-8", None)
         try:
             self.wfile.write(b"retry: 1000\n\n")
             self.wfile.flush()
             while True:
-                events = preview.events_after(model_seen, problem_seen, KEEPALIVE_SECONDS)
+                events = preview.events_after(model_seen, problem_seen, KEEPALIVE_SECONDS, busy_seen)
                 if events is None:
                     return
                 if not events:
@@ -299,6 +317,8 @@ class Handler(BaseHTTPRequestHandler):
                 for name, serial, payload in events:
                     if name == "model":
                         model_seen = serial
+                    elif name == "busy":
+                        busy_seen = serial
                     else:
                         problem_seen = serial
                     self.wfile.write(f"id: {preview.run}:{serial}\nevent: {name}\ndata: {payload}\n\n"

@@ -591,6 +591,8 @@
                                    : "error: no picture until the model can be read";
       document.documentElement.setAttribute("data-prep-problem", String(p.serial));
     });
+    // a save being drawn: the picture shown is the one before it (a big model fitted to slides takes seconds)
+    events.addEventListener("busy", function () { ui.status.textContent = "updating…"; });
     events.addEventListener("open", function () { ui.status.textContent = "live"; });
     events.addEventListener("error", function () { ui.status.textContent = "disconnected: retrying…"; });
   }
