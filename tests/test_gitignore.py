@@ -86,7 +86,7 @@ def test_a_switch_that_is_not_a_boolean_is_an_error_at_its_line(repo, cli):
     for command in (("lint",), ("fmt", "--check")):
         r = cli(*command)
         assert r.exit_code == 2 and "Traceback" not in r.output
-        assert "prep.toml:1:1: error: respect-gitignore must be true or false, not 'yes'" in r.stderr
+        assert "prep.toml:1:22: error: respect-gitignore must be true or false, not 'yes'" in r.stderr
 
 
 def test_fmt_check_skips_what_git_ignores(repo, cli):

@@ -246,7 +246,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             options["health"] = health
         page = _page_for(src, out_fmt, page_size, min_text, look, stable_file=stable_file, big=big)
         if page is not None and big:
-            _overview_on_pages(src, model, out_fmt, out_path, page, look, options, overview_above, timeout)
+            _overview_on_pages(src, model, out_fmt, out_path, page, look, options, overview_above, timeout,
+                               _DrillDowns(drill_downs, src, out_path, out_fmt, _given_options(), timeout))
             continue
         if page is not None:
             from ..renderer.pages import render_pages
@@ -323,10 +324,11 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 
 
 def _overview_on_pages(src: str, model, out_fmt: str, out_path: str, page, look, options: dict,
-                       overview_above: int, timeout: float) -> None:
+                       overview_above: int, timeout: float, wanted) -> None:
     """A model above --overview-above on pages (pdf, pptx, drawio): its
-    overview, then each cluster's picture, fitted to the page in one
-    document; said on the terminal as a paged picture is."""
+    overview, then each cluster's picture (those --drill-downs asks for),
+    fitted to the page in one document; said on the terminal as a paged
+    picture is."""
     from ..language.clusters import MAX_SIZE, find_clusters
     from ..renderer.output import write_output
     from ..renderer.overview import render_overview_pages
@@ -335,16 +337,21 @@ def _overview_on_pages(src: str, model, out_fmt: str, out_path: str, page, look,
         raise click.UsageError(f"the model has {len(model.deliverables)} deliverables: its overview on pages is "
                                "a document; give -o FILE")
     clusters = find_clusters(model, min(MAX_SIZE, overview_above))
+    drawn = wanted.which(model, clusters, out_fmt)
     pages = _within_budget(src, timeout, lambda: render_overview_pages(
         model, out_fmt, page, clusters, legend=look.legend, theme=options["theme"],
-        embed_fonts=options.get("embed_fonts", True)))
+        embed_fonts=options.get("embed_fonts", True), drill_downs=drawn))
     write_output(out_path, pages.files[0], inputs=(src,))
     click.echo(f"wrote {out_path}", err=True)
     n = len(model.deliverables)
-    click.echo(f"{src}: {n} deliverables (more than --overview-above {overview_above}): the overview and one "
-               f"picture per cluster ({len(clusters.clusters)}, {clusters.method}) on {pages.count} "
-               f"{'slides' if page.kind == 'slide' else 'pages'} of {page.name}; --force draws everything as "
-               "one model", err=True)
+    each = ("the overview and one picture per cluster" if drawn is True else
+            "the overview and the picture of " + ", ".join(sorted(drawn)) if drawn else
+            "the overview alone (its pages per cluster not drawn)")
+    click.echo(f"{src}: {n} deliverables (more than --overview-above {overview_above}): {each} "
+               f"({len(clusters.clusters)} clusters, {clusters.method}) on {pages.count} "
+               f"{'slides' if page.kind == 'slide' else 'pages'} of {page.name}; "
+               f"{'' if drawn is True else '--drill-downs all draws every picture, '}--force draws everything "
+               "as one model", err=True)
 
 
 def _part_marks(neighbours: set[str], view: str):

@@ -22,7 +22,6 @@ Readable in greyscale print, not only by colour:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from html import escape
 
@@ -677,6 +676,8 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     u = union(diff, was_notes=False)
     halves = _halves(diff, u)
     titles = half_titles(diff.old, diff.new)
+    from .pages import pages_after
+
     sheets = []
     for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
         before = len(sheets)   # the pages of the halves before this one
@@ -694,37 +695,13 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
             edges = [half.edge_status[k] if k is not None else "same"
                      for k in _drawn_relations(sheet.model.relations, half.relations)]
             sheet = _markers_unmarked(sheet, half.deliverables, model, side)
-            sheet = _pages_after(sheet, before)
+            sheet = pages_after(sheet, before)
             sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                     sheet.direction, sheet.markers, sheet.split,
                                     marks=DiffMarks(dict(half.status), edges, {})))
     # each half's titles count its own pages ("To-Be (1/3)"); its markers name the pages of
     # the file, where the To-Be half follows the As-Is half's pages
     return sheets
-
-
-_PAGE_NUMBERS = re.compile(r"(, pp?\. )(\d+(?:, \d+)*)")
-
-
-def _pages_after(sheet, offset: int):
-    """`sheet` with its off-page markers naming pages `offset` later: the
-    To-Be half's "→ 不具合報告, p. 2" is its second page, which in one file
-    after the As-Is half's three pages is page 5 (a reader turned to page 2,
-    an As-Is page without it). The marker's box was measured for two-digit
-    pages (`prep.layouter.fit.marker_text`)."""
-    if not offset or not sheet.markers:
-        return sheet
-
-    def shifted(text: str) -> str:
-        return _PAGE_NUMBERS.sub(lambda m: m.group(1) + ", ".join(str(int(n) + offset) for n in m.group(2).split(", ")),
-                                 text, count=1)
-
-    texts = {mk.name: shifted(mk.text) for mk in sheet.markers}
-    markers = tuple(replace(mk, text=texts[mk.name], pages=tuple(p + offset for p in mk.pages))
-                    for mk in sheet.markers)
-    from ..layouter.fit import with_marker_texts
-
-    return replace(with_marker_texts(sheet, texts), markers=markers)
 
 
 def _drawn_relations(drawn, of) -> list[int | None]:

@@ -207,18 +207,20 @@ def _tag_labels(labels: dict[str, str], holds: dict[str, list[str]]) -> dict[str
 
 
 def render_overview_pages(model: Model, fmt: str, page, clusters: Clusters | None = None, *,
-                          legend: bool = False, theme=None, embed_fonts: bool = True):
+                          legend: bool = False, theme=None, embed_fonts: bool = True,
+                          drill_downs: bool | frozenset[str] = True):
     """The overview fitted to `page`, then each box's picture (with its tags
     naming the other boxes), in one document (pdf, pptx or drawio): a
     slide deck needs no folder of files, and a 12:1 strip of an overview
-    is no slide. Its markers name the document's pages. Returns the
+    is no slide. `drill_downs`: all, none, or the named boxes' pictures.
+    Its markers name the document's pages. Returns the
     `Pages` of `prep.renderer.pages.render_documents`."""
     from ..language.views import in_context
     from .pages import render_documents
 
     view, holds = overview(model, clusters)
     labels, titles = _named(model, clusters, holds)
-    boxes = list(holds)
+    boxes = [box for box in holds if drill_downs is True or (drill_downs and box in drill_downs)]
     parts = {box: _titled(part, box, titles) for box, part in zip(boxes, subsets(model, [holds[b] for b in boxes]))}
     context = in_context(model, parts, holds, _tag_labels(labels, holds))
     return render_documents([view] + [context[box][0] for box in boxes], fmt, page, legend=legend, theme=theme,

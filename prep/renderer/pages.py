@@ -14,6 +14,7 @@ model fits one page).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ..language.model import Model
@@ -127,7 +128,6 @@ def render_documents(models: list[Model], fmt: str, page: Page, *, legend: bool 
     Each model's pages are titled as its own ("… (2/3)"); its off-page
     markers name the file's pages ("→ 見積書, p. 14")."""
     from .._process import map_forked
-    from .diff import _pages_after
     from .dot import resolve_theme
 
     if fmt not in PAGED_FORMATS:
@@ -141,7 +141,7 @@ def render_documents(models: list[Model], fmt: str, page: Page, *, legend: bool 
                                                                                                  for m in models]
     sheets: list[Sheet] = []
     for got in fits:
-        sheets += [_pages_after(s, len(sheets)) for s in got]
+        sheets += [pages_after(s, len(sheets)) for s in got]
     return _drawn_pages(models[0], sheets, fmt, legend=legend, theme=theme, embed_fonts=embed_fonts, titled=True)
 
 
@@ -196,6 +196,30 @@ def _drawn_pages(model: Model, sheets: list[Sheet], fmt: str, *, legend: bool = 
                             mine(s), marks(s.model) if marks is not None else None) for s in sheets]
         return Pages(tuple(sheets), (to_drawio(pages, theme=replace(theme, font_size=sheets[0].font_size)),))
     return Pages(tuple(sheets), tuple(drawn_all(sheets, fmt)))
+
+
+_PAGE_NUMBERS = re.compile(r"(, pp?\. )(\d+(?:, \d+)*)")
+
+
+def pages_after(sheet, offset: int):
+    """`sheet` with its off-page markers naming pages `offset` later (its
+    pages follow others' in one file): the To-Be half's "→ 不具合報告, p. 2" is its second page, which in one file
+    after the As-Is half's three pages is page 5 (a reader turned to page 2,
+    an As-Is page without it). The marker's box was measured for two-digit
+    pages (`prep.layouter.fit.marker_text`)."""
+    if not offset or not sheet.markers:
+        return sheet
+
+    def shifted(text: str) -> str:
+        return _PAGE_NUMBERS.sub(lambda m: m.group(1) + ", ".join(str(int(n) + offset) for n in m.group(2).split(", ")),
+                                 text, count=1)
+
+    texts = {mk.name: shifted(mk.text) for mk in sheet.markers}
+    markers = tuple(replace(mk, text=texts[mk.name], pages=tuple(p + offset for p in mk.pages))
+                    for mk in sheet.markers)
+    from ..layouter.fit import with_marker_texts
+
+    return replace(with_marker_texts(sheet, texts), markers=markers)
 
 
 PAGE_GAP = 36.0   # between two pages stacked in one picture
