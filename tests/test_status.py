@@ -63,6 +63,14 @@ def status_of(model_text: str, data_text: str, tmp_path, name: str = "values.csv
     return load_status(prep.loads(model_text, "m.prep"), str(data))
 
 
+def run_status(cli, tmp_path, data_text: str, *args: str):
+    """`prep status m.prep --data values.csv ARGS` of MODEL and `data_text`."""
+    model, data = tmp_path / "m.prep", tmp_path / "values.csv"
+    model.write_text(MODEL, encoding="utf-8")
+    data.write_text(data_text, encoding="utf-8")
+    return cli("status", str(model), "--data", str(data), *args)
+
+
 # ------------------------------------------------------------------ API
 
 
@@ -102,16 +110,11 @@ def test_a_customer_held_only_by_a_missing_value_is_no_data_not_green(tmp_path):
 def test_a_time_that_is_no_time_of_day_says_so_and_times_read_as_people_write_them(tmp_path, cli):
     """`2026-11-01 25:00` was "no day of the calendar" with a hint about
     months; the as-of column showed the ISO `2026-11-02T09:30:00`."""
-    model = tmp_path / "m.prep"
-    model.write_text(MODEL, encoding="utf-8")
-    data = tmp_path / "values.csv"
-    data.write_text("customer,measure,value,date\nA,合意率,95%,2026-11-01 25:00\n", encoding="utf-8")
-    result = cli("status", str(model), "--data", str(data))
+    result = run_status(cli, tmp_path, "customer,measure,value,date\nA,合意率,95%,2026-11-01 25:00\n")
     assert result.exit_code == 2 and "the time 25:00 of measure '合意率' is not a time of day" in result.output
     assert "hint: the hour is 0 to 23" in result.output and "calendar" not in result.output
-    data.write_text("customer,measure,value,date\nA,合意率,95%,2026-11-02 09:30\nA,定着率,50,2026-11-02T09:30:15\n",
-                    encoding="utf-8")
-    result = cli("status", str(model), "--data", str(data), "--customer", "A")
+    result = run_status(cli, tmp_path, "customer,measure,value,date\nA,合意率,95%,2026-11-02 09:30\n"
+                                       "A,定着率,50,2026-11-02T09:30:15\n", "--customer", "A")
     assert result.exit_code == 0 and "2026-11-02 09:30\n" in result.output and "2026-11-02 09:30:15" in result.output
     assert "T09" not in result.output
 
@@ -119,11 +122,8 @@ def test_a_time_that_is_no_time_of_day_says_so_and_times_read_as_people_write_th
 def test_an_undated_value_beside_dated_ones_of_its_measure_is_noted(tmp_path, cli):
     """The latest date wins and no date is older than any: the 50% row
     whose date was left out was dropped without a word."""
-    model = tmp_path / "m.prep"
-    model.write_text(MODEL, encoding="utf-8")
-    data = tmp_path / "values.csv"
-    data.write_text("customer,measure,value,date\nA,合意率,95%,2026-11-01\nA,合意率,50%,\n", encoding="utf-8")
-    result = cli("status", str(model), "--data", str(data), "--customer", "A")
+    result = run_status(cli, tmp_path, "customer,measure,value,date\nA,合意率,95%,2026-11-01\nA,合意率,50%,\n",
+                        "--customer", "A")
     assert result.exit_code == 0, result.output
     assert ("values.csv:3:11: info: value 50% of measure '合意率' has no date, and another value of it has one: "
             "the dated value counts") in result.output, result.output
@@ -230,11 +230,7 @@ def test_a_date_written_year_first_that_is_no_day_says_so(tmp_path, written, cli
 def test_a_decimal_comma_is_an_error_never_a_thousands_separator(tmp_path, written, point, cli):
     """`35,5%` was read as 355% (green), `12,34 日` as 1234 日: every comma
     was dropped. A comma separates thousands only."""
-    model = tmp_path / "m.prep"
-    model.write_text(MODEL, encoding="utf-8")
-    data = tmp_path / "values.csv"
-    data.write_text(f'customer,measure,value\nACME,定着率,"{written}"\n', encoding="utf-8")
-    result = cli("status", str(model), "--data", str(data))
+    result = run_status(cli, tmp_path, f'customer,measure,value\nACME,定着率,"{written}"\n')
     assert result.exit_code == 2, result.output
     assert f"values.csv:2:10: error: value '{written}' of measure '定着率' has a comma that does not separate " \
            "thousands" in result.output
@@ -247,11 +243,7 @@ def test_an_unquoted_comma_in_a_value_is_an_error_not_a_cell_dropped(tmp_path, r
     """Unquoted, `35,5%` is two cells: the row was read as 35 (yellow, exit
     0) and the extra cell dropped; with a date column, the date was blamed."""
     header = "customer,measure,value" + (",date" if row.count(",") == 4 else "")
-    model = tmp_path / "m.prep"
-    model.write_text(MODEL, encoding="utf-8")
-    data = tmp_path / "values.csv"
-    data.write_text(f"{header}\n{row}\nACME,ライセンス割当率,96%\n", encoding="utf-8")
-    result = cli("status", str(model), "--data", str(data))
+    result = run_status(cli, tmp_path, f"{header}\n{row}\nACME,ライセンス割当率,96%\n")
     assert result.exit_code == 2, result.output
     assert "values.csv:2:" in result.output and "a comma in a value splits it" in result.output, result.output
     assert f'hint: quote a value that holds one ("{shown}")' in result.output and "date" not in result.output
