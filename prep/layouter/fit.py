@@ -145,25 +145,29 @@ def with_marker_texts(drawn, texts: dict[str, str]):
 def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
               font_size: float = 12.0, legend: bool = False, health: bool = False, view: str = "diagram",
               engine: str = "prep", exit_tags: bool | None = None, diff_legend: bool = False,
-              stage_legend: str | None = None) -> list[Sheet]:
+              stage_legend: str | None = None, first_page: int = 1) -> list[Sheet]:
     """The model laid out on as few pages as fit at a readable size (see the
     module's docstring). `direction` None: prep chooses. `exit_tags`: room
     for the "EXIT n" tags (the stage pictures draw them; default: in the
     roadmap view). `diff_legend`: the legend explains a diff's marks too
     (added, removed, changed: an As-Is or To-Be half on pages of its own);
     `stage_legend` ("hidden" or "faint", as `later`): the marks of a stage's
-    picture too (new in this stage, the EXIT tag; the flip-book's pages)."""
+    picture too (new in this stage, the EXIT tag; the flip-book's pages).
+    `first_page`: the number of the first page in the file the pages go
+    in (after other pictures' pages): the markers name the file's pages,
+    and are measured with those numbers (a third digit added afterwards
+    ran 7.5 pt past its box). The sheets are numbered from 1 still."""
     from .layered import orders_kept
 
     with orders_kept():   # each graph's ranks and order once, whatever its sizes, gaps and direction
         return _fit_pages(model, page, direction=direction, font=font, font_size=font_size, legend=legend,
                           health=health, view=view, engine=engine, exit_tags=exit_tags, diff_legend=diff_legend,
-                          stage_legend=stage_legend)
+                          stage_legend=stage_legend, first_page=first_page)
 
 
 def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | None, font_size: float,
                legend: bool, health: bool, view: str, engine: str, exit_tags: bool | None, diff_legend: bool,
-               stage_legend: str | None) -> list[Sheet]:
+               stage_legend: str | None, first_page: int = 1) -> list[Sheet]:
     from . import layout as lay_out, measure
     from .fonts import FONT_FAMILY
 
@@ -237,7 +241,7 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
             best = done_best.get("best")
             got = _fill(whole, page, d, font, smallest, legend, health, view, by, exit_tags, flows[d],
                         None if best is None else best[0] + best[1], diff_legend=diff_legend, shared=shared,
-                        reserve_legend=reserve, stage_legend=stage_legend)
+                        reserve_legend=reserve, stage_legend=stage_legend, first_page=first_page)
             if got is None:
                 return None
             sheets, state = _finish(whole, *got)
@@ -462,6 +466,7 @@ class _Pager:
         self.sizes = shared["sizes"]
         self.legend_size = self._legend_size() if legend else (0.0, 0.0)
         self.reserve_legend = True   # the first page keeps room for the legend (else: where there is room)
+        self.first_page = 1          # the file's number of the first page (its markers name the file's pages)
         self.title_size = self.sizes.titles.get(model.title, (0.0, 0.0)) if model.title else (0.0, 0.0)
         self.where: dict[str, int] = {}   # deliverable -> page (1-based), once known
         self.where_stage: dict[str, str] = {}   # deliverable -> the stage whose piece holds it
@@ -516,8 +521,16 @@ class _Pager:
     # -- markers
 
     def marker_text(self, others: list[str], outgoing: bool, pages: list[int] | None, here: int | None = None) -> str:
-        """`marker_text` of this pager's model."""
-        return marker_text(self.model, others, outgoing, pages, here)
+        """`marker_text` of this pager's model, its pages those of the file
+        (`first_page`)."""
+        shift = self.first_page - 1
+        if pages is not None and shift:
+            pages = [p + shift for p in pages]
+            here = here + shift if here is not None else None
+        text = marker_text(self.model, others, outgoing, pages, here)
+        if pages is None and shift > 80:   # measured for three-digit pages of the file
+            text = text.replace("00", "000")
+        return text
 
     def bucket(self, other: str, final: bool):
         """What a marker gathers: the cut relations to one other page (once
@@ -851,7 +864,7 @@ def _most(total: int, fits, guess: int, least: int = 1, step: int | None = None)
 def _fill(model: Model, page: Page, direction: str, font: str, size: float, legend: bool, health: bool,
           view: str, by: str = "stages", exit_tags: bool | None = None, flow=None, beat: int | None = None,
           diff_legend: bool = False, shared: dict | None = None, reserve_legend: bool = True,
-          stage_legend: str | None = None):
+          stage_legend: str | None = None, first_page: int = 1):
     """(pager, pieces, pages as filled, how) of one way of cutting, from
     the fill's layouts (with provisional markers); None when they fill
     `beat` pages. `_finish` lays the pieces out with their final markers:
@@ -861,6 +874,7 @@ def _fill(model: Model, page: Page, direction: str, font: str, size: float, lege
                    stage_legend=stage_legend)
     pager.reserve_legend = reserve_legend
     pager.beat = beat
+    pager.first_page = first_page
     layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
     if by == "tiles":

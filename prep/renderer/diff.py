@@ -676,7 +676,7 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     u = union(diff, was_notes=False)
     halves = _halves(diff, u)
     titles = half_titles(diff.old, diff.new)
-    from .pages import pages_after
+    from .pages import numbered_after
 
     sheets = []
     for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
@@ -691,11 +691,11 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
         own = Model(path=model.path, title=titles[side], deliverables=deliverables, relations=tuple(half.relations),
                     groups=groups, source=model.source, stages=stages)
         for sheet in fit_pages(own, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                               legend=True, diff_legend=True):
+                               legend=True, diff_legend=True, first_page=before + 1):
             edges = [half.edge_status[k] if k is not None else "same"
                      for k in _drawn_relations(sheet.model.relations, half.relations)]
             sheet = _markers_unmarked(sheet, half.deliverables, model, side)
-            sheet = pages_after(sheet, before)
+            sheet = numbered_after(sheet, before)
             sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                     sheet.direction, sheet.markers, sheet.split,
                                     marks=DiffMarks(dict(half.status), edges, {})))

@@ -14,7 +14,6 @@ model fits one page).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from ..language.model import Model
@@ -127,21 +126,19 @@ def render_documents(models: list[Model], fmt: str, page: Page, *, legend: bool 
     pptx or drawio): an overview, then the picture of each of its clusters.
     Each model's pages are titled as its own ("… (2/3)"); its off-page
     markers name the file's pages ("→ 見積書, p. 14")."""
-    from .._process import map_forked
     from .dot import resolve_theme
 
     if fmt not in PAGED_FORMATS:
         raise ValueError(f"several models go on pages of one file: pdf, pptx or drawio, not {fmt}")
     theme = resolve_theme(theme)
 
-    def fitted(m: Model) -> list[Sheet]:
-        return fit_pages(m, page, font=theme.font, font_size=theme.font_size, legend=legend)
-
-    fits = map_forked(fitted, models, "fitting the pictures to pages") if len(models) > 2 else [fitted(m)
-                                                                                                 for m in models]
+    # one after another: each model's markers are measured with the numbers of the file's
+    # pages, known once the models before it are fitted
     sheets: list[Sheet] = []
-    for got in fits:
-        sheets += [pages_after(s, len(sheets)) for s in got]
+    for m in models:
+        got = fit_pages(m, page, font=theme.font, font_size=theme.font_size, legend=legend,
+                        first_page=len(sheets) + 1)
+        sheets += [numbered_after(s, len(sheets)) for s in got]
     return _drawn_pages(models[0], sheets, fmt, legend=legend, theme=theme, embed_fonts=embed_fonts, titled=True)
 
 
@@ -198,28 +195,14 @@ def _drawn_pages(model: Model, sheets: list[Sheet], fmt: str, *, legend: bool = 
     return Pages(tuple(sheets), tuple(drawn_all(sheets, fmt)))
 
 
-_PAGE_NUMBERS = re.compile(r"(, pp?\. )(\d+(?:, \d+)*)")
-
-
-def pages_after(sheet, offset: int):
-    """`sheet` with its off-page markers naming pages `offset` later (its
-    pages follow others' in one file): the To-Be half's "→ 不具合報告, p. 2" is its second page, which in one file
-    after the As-Is half's three pages is page 5 (a reader turned to page 2,
-    an As-Is page without it). The marker's box was measured for two-digit
-    pages (`prep.layouter.fit.marker_text`)."""
+def numbered_after(sheet, offset: int):
+    """`sheet` (fitted with `first_page` = offset + 1, its markers' texts
+    naming the file's pages already) with its markers' pages those of the
+    file too, as its texts say."""
     if not offset or not sheet.markers:
         return sheet
-
-    def shifted(text: str) -> str:
-        return _PAGE_NUMBERS.sub(lambda m: m.group(1) + ", ".join(str(int(n) + offset) for n in m.group(2).split(", ")),
-                                 text, count=1)
-
-    texts = {mk.name: shifted(mk.text) for mk in sheet.markers}
-    markers = tuple(replace(mk, text=texts[mk.name], pages=tuple(p + offset for p in mk.pages))
-                    for mk in sheet.markers)
-    from ..layouter.fit import with_marker_texts
-
-    return replace(with_marker_texts(sheet, texts), markers=markers)
+    return replace(sheet, markers=tuple(replace(mk, pages=tuple(p + offset for p in mk.pages))
+                                        for mk in sheet.markers))
 
 
 PAGE_GAP = 36.0   # between two pages stacked in one picture
