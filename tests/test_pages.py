@@ -1557,3 +1557,31 @@ def test_a_mutual_relation_moved_off_a_shared_port_keeps_clear(text):
         for direction in (None, "TB"):
             for s in fit_pages(model, parse_page(size), direction=direction):
                 assert [p.message for p in problems(s.layout, s.model)] == [], (size, direction)
+
+
+def test_pages_after_others_name_the_files_pages_and_are_measured_with_them():
+    """Pages that follow others in one file (an overview's document, the
+    To-Be half of a deck) name the file's pages, and their markers are
+    measured with those numbers: a third digit added after the layout ran
+    up to 7.5 pt past the marker's box (218 markers of a 191-page document)."""
+    from prep.language.model import Deliverable, Model
+    from prep.layouter import measure, small_size
+
+    model = prep.load(ROOT / "examples" / "cs-lifecycle.prep")
+    page = parse_page("16:9")
+    plain = fit_pages(model, page)
+    later = fit_pages(model, page, first_page=98)
+    assert [s.number for s in later] == [s.number for s in plain] and len(later) > 1   # its own numbering
+    checked = 0
+    for sheet in later:
+        for mk in sheet.markers:
+            shown = [int(n) for n in re.findall(r"\d+", mk.text.split(", p", 1)[1])] if ", p" in mk.text else []
+            assert all(n >= 98 for n in shown), mk.text
+            if any(n >= 100 for n in shown):
+                name = "\u2063offpage:probe"
+                sizes = measure(Model(path="x", title=None, relations=(), groups={},
+                                      deliverables={name: Deliverable(name, label=mk.text)}),
+                                font_size=small_size(sheet.font_size, page.min_text))
+                assert sizes.boxes[name][0] <= sheet.layout.nodes[mk.name].width + 0.5, (mk.text, sheet.number)
+                checked += 1
+    assert checked > 0
