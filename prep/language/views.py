@@ -395,7 +395,8 @@ def overview(model: Model, clusters: Clusters | None = None) -> tuple[Model, dic
     if room > 0:
         index = {box: i for i, box in enumerate(order)}
         back = sorted((p for p in counts if p not in kept), key=lambda p: (-len(counts[p]), index[p[0]], index[p[1]]))
-        kept = {p: rs for p, rs in counts.items() if p in kept or p in set(back[:room])}
+        returned = set(back[:room])
+        kept = {p: rs for p, rs in counts.items() if p in kept or p in returned}
     relations = []
     for (a, b), rs in kept.items():
         kinds = {r.kind for r in rs}
