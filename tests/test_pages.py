@@ -1437,12 +1437,20 @@ def test_a_marker_whose_other_end_is_on_its_own_page_says_where_on_it(path, page
             start, end = (nodes[mk.name], nodes[mk.others[0]]) if mk.outgoing else (nodes[mk.others[0]], nodes[mk.name])
             expected = {"↓": end.y > start.y, "↑": end.y < start.y, "→": end.x > start.x, "←": end.x < start.x}
             assert expected[arrow], (sheet.number, mk.text, start, end)
-            # a later layer of the same piece is the flow's way, wherever across ("→ 設計日程表-10 +3"
-            # on a top-to-bottom slide whose ends all stood three rows below)
+            # in the marker's own band (the row of a left-to-right page, the column of a top-to-bottom
+            # one: boxes whose extents across the flow overlap), the arrow runs along the flow,
+            # wherever the end stands across ("→ 設計日程表-10 +3" on a top-to-bottom slide whose
+            # ends all stood three rows below); to another band, across
             lr = sheet.direction == "LR"
-            along = end.x - start.x if lr else end.y - start.y
-            if along > (max(start.width, end.width) if lr else max(start.height, end.height)):
-                assert arrow == ("→" if lr else "↓"), (sheet.number, mk.text, start, end)
+            spans = sorted(((b.y - b.height / 2, b.y + b.height / 2) if lr else (b.left, b.right), n)
+                           for n, b in nodes.items())
+            band, k, reach = {}, -1, float("-inf")
+            for (low, high), n in spans:
+                k += low > reach
+                reach = max(reach, high)
+                band[n] = k
+            flow = {"→", "←"} if lr else {"↓", "↑"}
+            assert (arrow in flow) == (band[mk.name] == band[mk.others[0]]), (sheet.number, mk.text, start, end)
             checked += 1
     assert checked >= 2
 
