@@ -235,7 +235,7 @@ def in_context(model: Model, parts: dict[str, Model], holds: dict[str, list[str]
     made every arrow span the picture: four times the time to draw.)"""
     from dataclasses import replace
 
-    from .model import Deliverable, Relation
+    from .model import MUTUAL, SYNC, Deliverable, Relation
 
     where = {name: box for box, names in holds.items() for name in names}
     across: dict[tuple[str, str, bool], dict[str, Relation]] = {}   # (box, member, out) -> {cluster: relation}
@@ -264,7 +264,7 @@ def in_context(model: Model, parts: dict[str, Model], holds: dict[str, list[str]
                                              span=part.deliverables[member].span, declared=False,
                                              group=part.deliverables[member].group)
             r = clusters[first]
-            relations.append(Relation(r.kind if r.kind != "mutual" else "sync", member if out else name,
+            relations.append(Relation(SYNC if r.kind == MUTUAL else r.kind, member if out else name,
                                       name if out else member, r.span, r.source_span, r.target_span))
             named[name] = first
         result[box] = (replace(part, deliverables=deliverables, relations=tuple(relations)), named)

@@ -104,20 +104,22 @@ ARROWS = "↓↑→←"
 
 
 def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int] | None,
-                here: int | None = None) -> str:
+                here: int | None = None, digits: int = 2) -> str:
     """The text of an off-page marker whose other ends are `others` (of
     `model`) on `pages`, drawn on page `here`: "→ 見積書, p. 3"; for
     several ends "→ 見積書 +2, pp. 3, 5" (at most three pages, then "…").
     Without pages yet (`pages` None) the longest
-    the text can become, so that the final text never needs more room."""
+    the text can become, so that the final text never needs more room
+    (page numbers of `digits` digits)."""
     d = model.deliverables[others[0]]
     # its label's first line; an empty label (`deliverable a ""`) is named (", p. 1 →" said nothing)
     label = next((line.strip() for line in d.display.split("\n") if line.strip()), d.name)
     label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
     names = label + (f" +{len(others) - 1}" if len(others) > 1 else "")
-    if pages is None:   # (two-digit counts and pages: one text for each end, measured up front)
+    if pages is None:   # (two-digit counts, pages of `digits`: one text for each end, measured up front)
         names = label + (" +00" if len(others) > 1 else "")
-        where = "p. 00" if len(others) == 1 else "pp. 00, 00, 00…"
+        n = "0" * digits
+        where = f"p. {n}" if len(others) == 1 else f"pp. {n}, {n}, {n}…"
     else:
         if all(p == here for p in pages):   # on this page: the names are enough (the arrow: `_said_where`)
             return f"→ {names}" if outgoing else f"{names} →"
@@ -536,10 +538,8 @@ class _Pager:
         if pages is not None and shift:
             pages = [p + shift for p in pages]
             here = here + shift if here is not None else None
-        text = marker_text(self.model, others, outgoing, pages, here)
-        if pages is None and shift > 80:   # measured for three-digit pages of the file
-            text = text.replace("00", "000")
-        return text
+        # measured for the file's page numbers: three digits once they may pass 99
+        return marker_text(self.model, others, outgoing, pages, here, digits=3 if shift > 80 else 2)
 
     def bucket(self, other: str, final: bool):
         """What a marker gathers: the cut relations to one other page (once
