@@ -47,7 +47,7 @@ from .page import Page
 from .fit_cut import chunks_of, flow_order, layers_of, tiles
 from .fit_pack import leftover, overflow, pack, spots
 from .fit_wrap import wrapped
-from .texts import MARKER_PREFIX, is_marker, wrap_title   # an off-page marker's name starts with MARKER_PREFIX
+from .texts import MARKER_PREFIX, is_context_tag, is_marker, wrap_title   # an off-page marker's name starts with MARKER_PREFIX
 
 TITLE_GAP = 10.0      # below a page's title
 MAX_MARKERS = 3       # a piece's markers each way: the rest gathered into the last one
@@ -491,7 +491,13 @@ class _Pager:
         self.carriers = note_carriers(model)    # the relation that writes each note, in the whole model
         self.stage_order = {s: i for i, s in enumerate(model.stages)}   # stage -> its place in order
         self.relations_of: dict[str, list[int]] = {}   # deliverable -> its relations (indices, in order)
+        # deliverable -> the drill-down's tags beside it (views.in_context): on its page, always (cut
+        # apart, a tag stood alone on the next page, and a marker pointed at it: "↓ → 営業課1 +4")
+        self.tags_of: dict[str, list[str]] = {}
         for k, r in enumerate(model.relations):
+            if is_context_tag(r.source) or is_context_tag(r.target):
+                tag, member = (r.source, r.target) if is_context_tag(r.source) else (r.target, r.source)
+                self.tags_of.setdefault(member, []).append(tag)
             self.relations_of.setdefault(r.source, []).append(k)
             if r.target != r.source:
                 self.relations_of.setdefault(r.target, []).append(k)
@@ -553,6 +559,8 @@ class _Pager:
         box, or per other end, stood in a column of tags as tall as the
         piece's widest layer: a piece cut from a 9-box layer got 9 more.)
         Page numbers once `final`."""
+        if self.tags_of:
+            names = list(names) + [t for n in names for t in self.tags_of.get(n, ())]
         keep = set(names)
         m = self.model
         where = self.where_stage or m.effective_stages
@@ -885,6 +893,8 @@ def _fill(model: Model, page: Page, direction: str, font: str, size: float, lege
     pager.beat = beat
     pager.first_page = first_page
     layers, whole = flow or flow_order(model, direction, size, font, view, page.min_text)
+    if pager.tags_of:   # a drill-down's tags are cut with their deliverables (piece_model), not on their own
+        layers = [kept for layer in layers if (kept := [n for n in layer if not is_context_tag(n)])]
     pager.hint = {n: (b.y if direction == "LR" else b.x) for n, b in whole.nodes.items()}
     if by == "tiles":
         chunks, how = tiles(whole, layers, pager), "tiles"

@@ -52,6 +52,8 @@ def tiles(placed: Layout, layers: list[list[str]], pager: "_Pager") -> list[list
     order = {n: i for i, n in enumerate(n for layer in layers for n in layer)}
     cells: dict[tuple[int, int], list[str]] = {}
     for name, b in placed.nodes.items():
+        if name not in order:   # not cut on its own (a drill-down's tag)
+            continue
         col, row = int(b.x // cell_w), int(b.y // cell_h)
         cells.setdefault((col, row) if pager.direction == "LR" else (row, col), []).append(name)
     return [[sorted(cells[k], key=order.__getitem__)] for k in sorted(cells)]

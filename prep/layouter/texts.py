@@ -45,6 +45,16 @@ def is_marker(name: str) -> bool:
     return name.startswith(MARKER_PREFIX)
 
 
+# a drill-down's tag naming another cluster (views.in_context): drawn as a marker, and
+# kept on the page of the one deliverable it is joined to (fit.py)
+CONTEXT_PREFIX = MARKER_PREFIX + "cluster:"
+
+
+def is_context_tag(name: str) -> bool:
+    """Whether a deliverable is a drill-down's tag naming another cluster."""
+    return name.startswith(CONTEXT_PREFIX)
+
+
 WRAP_EM = 20.0   # a box's text line wider than this many ems (a CJK character is one) is wrapped
 # no line starts with these: they stay at the end of the line before (kinsoku)
 _NO_START = set("、。，．・：；？！）」』】〕〉》”’ー々,.;:!?)]}%")
