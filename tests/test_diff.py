@@ -252,6 +252,17 @@ def test_bad_revisions_and_no_repository(prep_run, repo, tmp_path_factory):
     bad = prep_run("diff", "nosuch..HEAD", "--", "model.prep", cwd=repo)
     err = bad.stderr.decode("utf-8")
     assert bad.returncode == 2 and "unknown revision 'nosuch'" in err and "hint:" in err
+    # the revision is no place in the model: the command line is shown, the caret under it
+    assert "\n  prep diff nosuch..HEAD -- model.prep\n            ^^^^^^\n" in err, err
+    r = prep_run("diff", "HEAD...設計", "--", "model.prep", cwd=repo)
+    assert "\n  prep diff 'HEAD...設計' -- model.prep\n                    ^^^^\n" in r.stderr.decode(), r.stderr
+    # lint --new-only with a bad --base: the caret, and the annotation in the format asked for
+    r = prep_run("lint", "--new-only", "--base=nosuch", "--format", "github", "model.prep", cwd=repo)
+    err = r.stderr.decode("utf-8")
+    assert r.returncode == 2 and "  prep lint --new-only --base=nosuch --format github model.prep\n" in err, err
+    assert err.split("\n")[2] == " " * 30 + "^^^^^^", err
+    assert r.stdout.decode().startswith("::error file=model.prep,line=1,") and "unknown revision 'nosuch'" in \
+        r.stdout.decode()
     outside = tmp_path_factory.mktemp("plain")
     (outside / "m.prep").write_text("a -> b\n", encoding="utf-8")
     r = prep_run("diff", "HEAD", "m.prep", cwd=outside)

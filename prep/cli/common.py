@@ -21,12 +21,60 @@ def report_error(err, command: str = "prep") -> None:
         click.echo(f"{command}: error: {first.message}" + (f"\n  hint: {first.hint}" if first.hint else ""),
                    err=True)
         return
+    if first is not None and first.name == "bad-revision" and len(err.diagnostics) == 1:
+        shown = _on_command_line(first)
+        if shown is not None:   # a revision is no place in the model: its place on the command line
+            click.echo(shown, err=True)
+            return
     click.echo(err.render(), err=True)
+
+
+def _on_command_line(d, argv: list[str] | None = None) -> str | None:
+    """An unknown revision's error with the command line and a caret under
+    the revision (a model's first line, which the error is filed at, says
+    nothing of it); None when the command line does not hold it."""
+    import re
+    import shlex
+
+    from ..language.diagnostics import caret_lines, format_diagnostic
+
+    found = re.match(r"unknown revision '(.+)'$", d.message)
+    if argv is None:
+        ctx = click.get_current_context(silent=True)
+        argv = ctx.meta.get("prep.args", []) if ctx is not None else []
+    args = list(argv)
+    if found is None or not args:
+        return None
+    rev = found.group(1)
+
+    def sides(arg: str) -> list[str]:   # a range's two revisions and its dots: ['A', '...', 'B']
+        return re.split(r"(\.\.\.?)", arg, maxsplit=1)
+
+    def holds(arg: str) -> bool:   # the revision itself, --base=REV, or one side of a range
+        return arg == rev or arg.endswith("=" + rev) or rev in sides(arg)[::2]
+
+    at = next((k for k, arg in enumerate(args) if holds(arg)), None)
+    if at is None:
+        return None
+    arg = args[at]
+    old, *dots = sides(arg)
+    start = (0 if arg == rev or old == rev else
+             len(arg) - len(rev) if arg.endswith("=" + rev) else len(old) + len(dots[0]))
+    words = ["prep"] + [shlex.quote(a) for a in args]
+    before = " ".join(words[: at + 1]) + " " + ("'" if words[at + 1] != arg else "")
+    column = len(before) + start + 1
+    line = " ".join(words)
+    head, *rest = format_diagnostic(d, None).split("\n")
+    return "\n".join([head, caret_lines(line, column, column + len(rev))] + rest)
 
 
 class PrepGroup(click.Group):
     """Turns every failure into a message and an exit code: no traceback ever
     reaches a user (set PREP_DEBUG=1 to see one for a bug report)."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["prep.args"] = list(args)   # the command line as given (an error may point into it)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         from ..language.diagnostics import PrepError

@@ -120,6 +120,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
             cache = None  # the models themselves are needed
         reports = lint_paths(list(paths) or ["."], overrides, cache)
         if new_only:
+            from ..language.diagnostics import PrepError
             from ..linter.run import only_new
 
             def unreadable(path: str, err) -> None:
@@ -128,7 +129,13 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
                            f"{first.span.line}:{first.span.column}: {first.message}): every finding counts as new",
                            err=True)
 
-            reports = [only_new(r, base_rev, overrides, unreadable) for r in reports]
+            try:
+                reports = [only_new(r, base_rev, overrides, unreadable) for r in reports]
+            except PrepError as e:   # a bad --base: in the chosen format too, as a syntax error is
+                report_error(e, "prep lint")
+                if output_format != "text":
+                    _lint_write(output, _format_findings(output_format, e.diagnostics, root=repo_roots()))
+                ctx.exit(EXIT_ERROR)
     except LintConfigError as e:
         from ..linter.config_errors import hint_for, located
 
