@@ -340,3 +340,22 @@ def test_a_drill_downs_tags_stay_on_their_deliverables_page(profile, page):
                 member = name[len("\u2063offpage:cluster:") + 1:]
                 assert member in names, (sheet.number, names[name].display)
     assert tags_seen > 50 and markers > 0 and pages.count > 5
+
+
+@pytest.mark.parametrize("args", [("--stage", "adopt", "-o", "g.svg"), ("--stage", "renew", "-o", "g.pptx"),
+                                  ("--flipbook", "-o", "g.html"), ("--view", "roadmap", "-o", "g.pdf")])
+def test_a_groups_stage_pictures_when_a_stage_ends_outside_the_group(cli, tmp_path, monkeypatch, args):
+    """--group with --stage or --flipbook: a stage whose exit criterion is
+    another group's deliverable (cs-lifecycle's 拡大合意, held by the
+    customer) made every stage picture of the CS group an internal error
+    (KeyError: '拡大合意')."""
+    monkeypatch.chdir(tmp_path)
+    src = Path(__file__).parent.parent / "examples" / "cs-lifecycle.prep"
+    model = prep.load(str(src))
+    assert "拡大合意" not in model.group_members("cs")
+    result = cli("render", str(src), "--group", "cs", *args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / args[-1]).stat().st_size > 1000
+    if args[-1] == "g.svg":   # the group's own boxes; no EXIT tag for the exit it does not hold
+        svg = (tmp_path / "g.svg").read_text(encoding="utf-8")
+        assert "CS チーム" in svg and "拡大合意" not in "".join(re.findall(r"<text\b[^>]*>([^<]*)</text>", svg))

@@ -422,7 +422,8 @@ def _composed_svgs(model: Model, geometry: Geometry, fs: list[Frame], theme, lat
     whole = geometry.layout
     order = {n: i for i, n in enumerate(model.deliverables)}
     names, group_names = list(model.deliverables), list(model.groups)
-    all_exits = {x: s.index + 1 for s in model.stages.values() for x in s.exits}
+    # the exit criteria the picture holds (a group's picture may leave a stage's exit out)
+    all_exits = {x: s.index + 1 for s in model.stages.values() for x in s.exits if x in model.deliverables}
     n = len(model.relations)
     titled = replace(model, title=fs[0].model.title)
     base = replace(whole, title=fs[0].layout.title)
