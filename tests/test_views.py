@@ -359,3 +359,23 @@ def test_a_groups_stage_pictures_when_a_stage_ends_outside_the_group(cli, tmp_pa
     if args[-1] == "g.svg":   # the group's own boxes; no EXIT tag for the exit it does not hold
         svg = (tmp_path / "g.svg").read_text(encoding="utf-8")
         assert "CS チーム" in svg and "拡大合意" not in "".join(re.findall(r"<text\b[^>]*>([^<]*)</text>", svg))
+
+
+def test_a_stage_picture_of_a_focus_with_lint_and_one_as_html(cli, tmp_path, monkeypatch):
+    """Two internal errors a fuzz of render's options found: --focus with
+    --stage and --lint (the view kept an exit criterion it left out, and
+    the lint looked it up: KeyError '更新条件'), and --stage to .html
+    (ValueError: unknown format 'html'): a picture, and a usage error."""
+    monkeypatch.chdir(tmp_path)
+    examples = Path(__file__).parent.parent / "examples"
+    src = str(examples / "renewal-roadmap.prep")
+    result = cli("render", src, "--focus", "更新条件", "--depth", "3", "--stage", "proposal", "--lint", "-o", "f.svg")
+    assert result.exit_code == 0, result.output
+    from prep.language.views import focus, group_view
+
+    model = prep.load(src)
+    for view in (focus(model, "更新条件", 3), group_view(prep.load(str(examples / "cs-lifecycle.prep")), "cs")):
+        assert all(x in view.deliverables for s in view.stages.values() for x in s.exits)
+    refused = cli("render", str(examples / "cs-onboarding.prep"), "--stage", "kickoff", "-o", "s.html")
+    assert refused.exit_code == 2 and "--flipbook -o x.html" in refused.output and "internal" not in refused.output
+    assert not (tmp_path / "s.html").exists()

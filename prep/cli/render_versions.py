@@ -103,6 +103,9 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
             if out_fmt == "mmd":
                 raise click.UsageError("--stage draws on prep's layout of the whole model; Mermaid lays a model "
                                        "out itself: choose svg, png, pdf, pptx, drawio, dot, layout or json")
+            if out_fmt == "html":   # it reached the renderer: an internal error
+                raise click.UsageError("--stage draws one picture: svg, png, pdf, pptx, drawio, dot, layout or "
+                                       "json; every stage in one HTML page is --flipbook -o x.html")
             options["page"] = _page_for(src, out_fmt, page_size, min_text, settings)
             data = _within_budget(src, timeout, lambda: stage_pictures.render_stage(
                 model, stage, out_fmt, embed_fonts=embed_fonts, **options))

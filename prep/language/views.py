@@ -68,8 +68,10 @@ def subset(model: Model, keep: set[str]) -> Model:
             used_groups.add(g)
             g = model.groups[g].parent if g in model.groups else None
     groups = {n: g for n, g in model.groups.items() if n in used_groups}
-    stages = {n: Stage(s.name, s.label, s.index, s.exits, s.note, s.after, s.span, s.declared,
-                       tuple(m for m in s.members if m in keep))
+    # a view holds the exit criteria it draws (an exit left out: a stage picture of a group,
+    # and its lint, looked it up and failed)
+    stages = {n: Stage(s.name, s.label, s.index, tuple(x for x in s.exits if x in keep), s.note, s.after, s.span,
+                       s.declared, tuple(m for m in s.members if m in keep))
               for n, s in model.stages.items()}
     return Model(path=model.path, title=model.title, deliverables=deliverables, relations=relations,
                  groups=groups, comments=model.comments, diagnostics=model.diagnostics, source=model.source,
@@ -102,8 +104,8 @@ def subsets(model: Model, parts: list[list[str]]) -> list[Model]:
                 used_groups.add(g)
                 g = model.groups[g].parent if g in model.groups else None
         groups = {n: g for n, g in model.groups.items() if n in used_groups} if used_groups else {}
-        stages = {n: Stage(s.name, s.label, s.index, s.exits, s.note, s.after, s.span, s.declared,
-                           tuple(stage_members[n][k]))
+        stages = {n: Stage(s.name, s.label, s.index, tuple(x for x in s.exits if where.get(x) == k), s.note,
+                           s.after, s.span, s.declared, tuple(stage_members[n][k]))
                   for n, s in model.stages.items()}
         out.append(Model(path=model.path, title=model.title, deliverables={n: model.deliverables[n] for n in part},
                          relations=tuple(relations[k]), groups=groups, comments=model.comments,
