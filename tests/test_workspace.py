@@ -457,6 +457,68 @@ def test_a_linked_folder_that_leads_out_is_refused_through_a_glob(ws, cli, prep_
     assert "secret.prep" not in out.split("\n")[0]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_model_named_on_the_command_line_that_links_out_is_refused_unread(ws, cli, prep_run, secret):
+    """A file given by name (as CI gives the changed files) that is a link
+    leading out of the workspace is refused as an include is: a pull
+    request adding `x.prep -> /etc/passwd` made lint, fmt --check and
+    render print the outside file's lines (as syntax errors, in the log
+    and in annotations)."""
+    secret.write_text(f"root:x:0:0:{SECRET}:/root:/bin/bash\n", encoding="utf-8")
+    ws("prep.toml", "")
+    os.symlink(secret, ws.root / "p.prep")
+    os.makedirs(ws.root / "sub")
+    os.symlink(secret.parent, ws.root / "sub" / "linked")   # a folder on the way
+    for name in ("p.prep", "sub/linked/secret.prep"):
+        link = name if name == "p.prep" else "sub/linked"
+        for args in (("lint", "--no-cache", name), ("lint", "--no-cache", "--format", "github", name),
+                     ("fmt", "--check", name), ("fmt", name), ("render", name, "-o", "x.svg"),
+                     ("report", name, "-o", "r.md"), ("diff", name, name), ("export", name, "-o", "x.csv")):
+            r = prep_run(*args, cwd=ws.root)
+            out = r.stdout.decode() + r.stderr.decode()
+            assert r.returncode == 2, (args, out)
+            assert SECRET not in out and "root:x" not in out and "Traceback" not in out, (args, out)
+            assert f"'{link}' is a symbolic link that leads out of the workspace" in out, (args, out)
+        with pytest.raises(PrepError):
+            prep.load(str(ws.root / name))
+    assert os.path.islink(ws.root / "p.prep") and SECRET in secret.read_text(encoding="utf-8")
+    assert not (ws.root / "x.svg").exists() and not (ws.root / "r.md").exists()
+    # the file itself, named by its own path: read (the user asked for it)
+    r = prep_run("lint", "--no-cache", str(secret), cwd=ws.root)
+    assert r.returncode == 2 and "E001" in r.stdout.decode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_the_link_out_is_named_as_the_include_writes_it_from_any_folder(ws, prep_run, secret):
+    """The error named 'cases', 'walk-team' or '/tmp' (a folder above the
+    workspace, taken for the link) when the command ran above it."""
+    ws("deep/ws/prep.toml", "")
+    ws("deep/ws/main.prep", 'deliverable a\ninclude "part.prep"\n')
+    os.symlink(secret, ws.root / "deep" / "ws" / "part.prep")
+    for cwd, root in ((ws.root, "deep/ws/main.prep"), (ws.root / "deep", "ws/main.prep"),
+                      (ws.root / "deep" / "ws", "main.prep"), (ws.root, str(ws.root / "deep/ws/main.prep"))):
+        r = prep_run("lint", "--no-cache", root, cwd=cwd)
+        out = r.stdout.decode()
+        assert r.returncode == 2 and "'part.prep' is a symbolic link that leads out" in out, (cwd, out)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_fmt_formats_a_linked_model_where_it_is_and_keeps_the_link(ws, prep_run):
+    """`prep fmt` wrote a linked model's text in the link's place (the link
+    became a copy, its file unformatted); `prep fmt .` formatted the file
+    twice, through the link and its own name."""
+    ws("prep.toml", "")
+    ws("real/shared.prep", "a,b->c\n")
+    os.symlink("real/shared.prep", ws.root / "shared.prep")
+    r = prep_run("fmt", "shared.prep", cwd=ws.root)
+    assert r.returncode == 0 and os.path.islink(ws.root / "shared.prep"), r.stderr
+    assert (ws.root / "real" / "shared.prep").read_text(encoding="utf-8") == "a, b -> c\n"
+    (ws.root / "real" / "shared.prep").write_text("a,b->c\n", encoding="utf-8")
+    r = prep_run("fmt", ".", cwd=ws.root)
+    assert r.stderr.decode().count("reformatted") == 1 and os.path.islink(ws.root / "shared.prep"), r.stderr
+    assert (ws.root / "real" / "shared.prep").read_text(encoding="utf-8") == "a, b -> c\n"
+
+
 def test_a_symlink_inside_the_workspace_is_fine(ws):
     if sys.platform == "win32":
         pytest.skip("symbolic links need privileges on Windows")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -52,6 +53,9 @@ def fmt(paths, check, as_diff, respect_gitignore=None):
         files.insert(targets.index("-"), "-")
     if not files:
         click.echo(f"prep fmt: no .prep files found under {', '.join(paths) or 'the current folder'}", err=True)
+    # a file and a link to it (both found under a folder): formatted once, through the first name
+    seen: set[str] = set()
+    files = [f for f in files if f == "-" or not (os.path.realpath(f) in seen or seen.add(os.path.realpath(f)))]
     failed = changed = 0
     for path in files:
         try:
@@ -90,7 +94,9 @@ def fmt(paths, check, as_diff, respect_gitignore=None):
         elif not same:
             from ..renderer.output import write_output
 
-            write_output(path, after.encode("utf-8"))
+            # a symbolic link keeps being one: its file is written (written in its place, the
+            # link became a copy; read_source refused one that leads out of the workspace)
+            write_output(os.path.realpath(path) if os.path.islink(path) else path, after.encode("utf-8"))
             changed += 1
             click.echo(f"reformatted {path}", err=True)
     if check or as_diff:

@@ -33,9 +33,25 @@ def _error(path: str, message: str, hint: str | None = None, line: int = 1,
                         end_column=column + 1, source=shown)
 
 
-def read_source(path: str | os.PathLike[str]) -> str:
-    """Read a model file and return its text with line endings normalized."""
+def read_source(path: str | os.PathLike[str], *, confined: bool = True) -> str:
+    """Read a model file and return its text with line endings normalized.
+    `confined`: a symbolic link (the file, or a folder on its way below the
+    workspace's folder) that leads out of the workspace is refused unread,
+    as an include's is (a pull request adding `x.prep -> /etc/passwd` made
+    the CI job that lints the changed files print it). The workspace's
+    loader reads its parts with False: it checks each include itself."""
     name = os.fspath(path)
+    if confined:
+        from .workspace import link_out_of_workspace
+
+        out = link_out_of_workspace(name)
+        if out is not None:
+            link, folder = out
+            raise PrepError.at(name, f"'{link}' is a symbolic link that leads out of the workspace ({folder})",
+                               name="link-out-of-workspace",
+                               hint="prep reads a model only inside its workspace (the folder of the nearest "
+                                    "prep.toml, else the git repository): give the file's own path instead of "
+                                    "the link, or copy the file in")
     try:
         with open(name, "rb") as f:
             data = f.read()

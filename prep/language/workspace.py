@@ -114,7 +114,7 @@ class DiskFiles:
         file) when it cannot be read as one (not UTF-8, binary, ...)."""
         from .source import read_source
 
-        return read_source(path)
+        return read_source(path, confined=False)   # every include is checked where it is resolved
 
     def kind(self, path: str) -> str | None:
         """"file", "folder" or None (nothing there)."""
@@ -341,7 +341,7 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
             literal.append(part)
         prefix = os.path.normpath(os.path.join(base, *literal)) if literal else None
         if prefix is not None and not _inside(files.real(prefix), real_folder):
-            link = _first_link_out(files, prefix, real_folder)
+            link = _as_written(_first_link_out(files, prefix, real_folder), base)
             ws.errors.append(_error(where, f"'{link}' is a symbolic link that leads out of the workspace "
                                     f"({shown_root})", "a model reads only files inside its workspace; copy the "
                                     "files in instead of linking to their folder"))
@@ -380,7 +380,7 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
     for m in matches:
         if not _inside(files.real(m), real_folder):
             # never opened, and neither where it leads nor what is there is said
-            link = _first_link_out(files, m, real_folder)
+            link = _as_written(_first_link_out(files, m, real_folder), base)
             ws.errors.append(_error(where, f"'{link}' is a symbolic link that leads out of the workspace ({shown_root})",
                                     "a model reads only files inside its workspace; copy the file in "
                                     "instead of linking to it"))
@@ -390,14 +390,44 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
 
 
 def _first_link_out(files: DiskFiles, path: str, real_folder: str) -> str:
-    """The shortest leading part of `path` whose real place is outside the
-    workspace: the link itself (a name inside the workspace)."""
+    """The shortest leading part of `path` inside the workspace whose real
+    place is outside it: the link itself. (The folders above the workspace
+    are not links out: a part's error named 'cases', or '/tmp', when the
+    command ran above the workspace.)"""
     parts = path.split(os.sep)
     for i in range(1, len(parts) + 1):
         prefix = os.sep.join(parts[:i])
-        if prefix and not _inside(files.real(prefix), real_folder):
+        if not prefix:
+            continue
+        real = files.real(prefix)
+        if _inside(real_folder, real):
+            continue   # the workspace's folder or one above it
+        if not _inside(real, real_folder):
             return prefix
     return path
+
+
+def _as_written(path: str, base: str) -> str:
+    """`path` as an include in a file of folder `base` writes it: 'part.prep',
+    not 'cases/link/ws/part.prep' (the command's folder's spelling)."""
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base or "."))
+    return path if rel.startswith(os.pardir) else rel.replace(os.sep, "/")
+
+
+def link_out_of_workspace(path: str) -> tuple[str, str] | None:
+    """(the link as `path` spells it, the workspace's folder as shown) when
+    `path`, or a folder on its way below its workspace's folder, is a
+    symbolic link whose real place is outside that workspace; else None.
+    The workspace is found from where the link stands, not where it leads."""
+    absolute = os.path.abspath(path)
+    real = os.path.realpath(absolute)
+    if real == absolute:   # no link on the way (nearly always): nothing more to look at
+        return None
+    folder = workspace_root(path)
+    real_folder = os.path.realpath(folder)
+    if _inside(real, real_folder):
+        return None
+    return _first_link_out(DiskFiles(), os.path.normpath(path), real_folder), _shown_folder(folder)
 
 
 def _unclosed_set(pattern: str) -> str | None:
