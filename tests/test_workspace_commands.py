@@ -1095,3 +1095,42 @@ def test_a_workspace_folder_given_as_the_model_names_its_root(tmp_path, prep_run
     assert err.startswith("process:1:1: error: is a folder, not a model file"), err
     assert os.path.join("process", "main.prep") in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["process", "v.csv"]
+
+
+def test_every_command_reports_the_findings_prep_lint_reports(repo, cli, tmp_path):
+    """prep.toml's per-file-ignores (and ignore) apply wherever findings are
+    shown, each finding by the file that holds it: `prep diff` counted an
+    S302 the team ignored in support.prep as introduced (failing the review
+    action's --fail-on-new), the HTML page, serve and export listed the
+    parts' ignored findings, and `prep report` read no prep.toml at all."""
+    repo("prep.toml", '[lint]\nignore = ["K201"]\n[lint.per-file-ignores]\n"delivery.prep" = ["I103", "I104"]\n')
+    commit(repo, "settings")
+    # delivery.prep: an undeclared 報告 that nothing uses (I103, I104: ignored there); sales.prep: 見積 (not)
+    repo("delivery.prep", DELIVERY + "導入計画 -> 報告\n")
+    repo("sales.prep", SALES + "受注 -> 見積\n")
+    commit(repo, "more")
+
+    linted = json.loads(cli("lint", "--no-cache", "--format", "json", "main.prep").output)
+    want = sorted((f["path"], f["code"]) for f in linted)
+    assert ("sales.prep", "I104") in want and not any(p == "delivery.prep" and c in ("I103", "I104")
+                                                       for p, c in want)
+    diff = json.loads(cli("diff", "--format", "json", "HEAD~1..HEAD", "--", "main.prep").output)
+    introduced = sorted((f["path"], f["code"]) for f in diff["findings"]["introduced"])
+    assert ("sales.prep", "I104") in introduced and set(introduced) <= set(want), introduced
+    assert cli("report", "main.prep", "-o", "r.md").exit_code == 0
+    report = (repo.root / "r.md").read_text(encoding="utf-8")
+    assert f"- {len(want)} finding" in report and not re.search(r"\| I10[34] \| delivery\.prep", report), report
+    assert cli("render", "main.prep", "-o", "x.html").exit_code == 0
+    page = (repo.root / "x.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'"code": ?"[A-Z]\d{3}"', page)) == len(want)
+    exported = cli("export", "main.prep", "-o", "x.csv")
+    assert exported.exit_code == 0 and f"{len(want)} findings" in exported.output, exported.output
+    # the API: lint_model's per_file_ignores, by each finding's file
+    import prep
+    from prep.linter import lint_model
+
+    model = prep.load("main.prep")
+    assert any(d.span.path == "delivery.prep" and d.code == "I103" for d in lint_model(model))
+    kept = lint_model(model, ignore=["K201"], per_file_ignores=[("delivery.prep", ["I103", "I104"])],
+                      per_file_root=str(repo.root))
+    assert sorted((d.span.path, d.code) for d in kept) == want

@@ -133,8 +133,12 @@ def _lint_settings(path: str) -> dict:
 
     try:
         settings = ConfigFinder(default_root=os.getcwd()).for_file(path)
-        return {"select": settings.select, "ignore": settings.ignores_for(path),
-                "options": dict(settings.options), "severity": dict(settings.severity)}
+        found = {"select": settings.select, "ignore": list(settings.ignore),
+                 "options": dict(settings.options), "severity": dict(settings.severity)}
+        if settings.per_file_ignores:   # by the file that holds each finding, a workspace's parts too
+            found["per_file_ignores"] = [[p, list(codes)] for p, codes in settings.per_file_ignores]
+            found["per_file_root"] = os.path.abspath(settings.root)
+        return found
     except LintConfigError as e:  # a bad prep.toml: what `prep lint` says of it, exit 2 (it was an "internal error")
         raise config_error(e) from None
 

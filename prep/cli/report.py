@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import EXIT_ERROR, _render_settings, note_if_part, root_of_all
+from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, root_of_all
 
 
 @click.command("report")
@@ -68,7 +68,8 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
         if customer is not None and status_data is None:
             raise click.UsageError("--customer names whom to draw from the data: use it with --status DATA")
         written = write_report(model, output, theme=look.theme, direction=look.direction if look.direction_given
-                               else None, page=page, inputs=(source,), status_data=status_data, customer=customer)
+                               else None, page=page, inputs=(source,), status_data=status_data, customer=customer,
+                               lint_options=_lint_settings(source))   # prep.toml's, as prep lint reads them
     except PrepError as e:
         first = e.diagnostics[0] if e.diagnostics else None
         # a Markdown report's pictures are written next to it: about the report too

@@ -79,13 +79,14 @@ class Hotspot:
     reasons: tuple[str, ...]
 
 
-def lint_findings(model: Model) -> list[Diagnostic] | None:
-    """The lint findings, or None when this installation has no lint engine."""
+def lint_findings(model: Model, lint_options: dict | None = None) -> list[Diagnostic] | None:
+    """The lint findings (with `lint_model`'s settings), or None when this
+    installation has no lint engine."""
     try:
         from ..linter import lint_model
     except ImportError:
         return None
-    return lint_model(model)
+    return lint_model(model, **(lint_options or {}))
 
 
 def downstream_counts(model: Model) -> dict[str, int]:
@@ -858,8 +859,11 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
 
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
                  direction: str | None = None, images: dict | None = None, page=None,
-                 status_data: str | None = None, customer: str | None = None) -> tuple[bytes, bytes | None]:
+                 status_data: str | None = None, customer: str | None = None,
+                 lint_options: dict | None = None) -> tuple[bytes, bytes | None]:
     """(report bytes, the diagram's SVG, its first page when it has several).
+    `lint_options`: `lint_model`'s settings (the CLI's: the model's
+    prep.toml, per-file ignores included, as `prep lint` reads them).
     For html the pictures are inside the report; for md they are files next
     to it: `images` (a dict, when given) receives every one of them, the
     diagram's first, as {file name: SVG bytes}, named after `image_name`
@@ -882,7 +886,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     # the data first: a bad value is reported before the work
     health_table, shown = (page_health(model, status_data, customer) if fmt in ("pdf", "docx")
                            and status_data is not None else (None, None))
-    findings = lint_findings(model)
+    findings = lint_findings(model, lint_options)
     if findings is not None and _has_files(model):
         findings = _files_as_named_by_the_root(model, findings)
     drawn = [f for f in findings if f.subject is not None] if findings is not None else None
@@ -1022,11 +1026,12 @@ def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
 
 def write_report(model: Model, output: str, *, theme="default", direction: str | None = None, page=None,
                  inputs: tuple[str, ...] = (), status_data: str | None = None,
-                 customer: str | None = None) -> list[str]:
+                 customer: str | None = None, lint_options: dict | None = None) -> list[str]:
     """Write the report of `model` to `output` (its extension picks html, md,
     pdf or docx; `-` is HTML on standard output), each file atomically; returns
     the files written, the report last. A Markdown report's pictures are
-    SVG files next to it. `inputs`: files the output must not replace."""
+    SVG files next to it. `inputs`: files the output must not replace.
+    `lint_options`: as `build_report`'s."""
     from ..renderer.output import write_output
 
     check_output(output, inputs)
@@ -1041,7 +1046,7 @@ def write_report(model: Model, output: str, *, theme="default", direction: str |
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
     images: dict[str, bytes] = {}
     data, svg = build_report(model, fmt, image_name=image_name, theme=theme, direction=direction, images=images,
-                             page=page, status_data=status_data, customer=customer)
+                             page=page, status_data=status_data, customer=customer, lint_options=lint_options)
     written = []
     if fmt == "md":
         for name, picture in images.items():   # the diagram (or its pages) first

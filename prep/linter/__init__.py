@@ -26,13 +26,17 @@ _CHECKED = tuple(r for r in RULES.values() if r.check is not None)
 
 
 def lint_model(model, *, select: Iterable[str] | str | None = None, ignore: Iterable[str] | str | None = None,
-               options: Mapping | None = None, severity: Mapping | None = None) -> list[Diagnostic]:
+               options: Mapping | None = None, severity: Mapping | None = None,
+               per_file_ignores: Iterable | None = None, per_file_root: str = ".") -> list[Diagnostic]:
     """The findings for one model, sorted by position.
 
     select / ignore: rule codes, prefixes (`K`), names or `ALL` (default:
     every rule). options: {rule name or code: {option: value}}. severity:
-    {selector: "error" | "warning" | "info"}. Raises LintConfigError for
-    unknown rules or options."""
+    {selector: "error" | "warning" | "info"}. per_file_ignores: [(glob,
+    [selectors])], the globs relative to `per_file_root` (prep.toml's
+    [lint.per-file-ignores]): each finding is dropped by the file that
+    holds it (a workspace's parts too). Raises LintConfigError for unknown
+    rules or options."""
     enabled = enabled_codes(select, ignore or ())
     opts = resolve_options(options)
     levels = resolve_severity(severity)
@@ -45,6 +49,12 @@ def lint_model(model, *, select: Iterable[str] | str | None = None, ignore: Iter
             continue
         level = levels.get(d.code)
         out.append(d.with_severity(level) if level is not None and level != d.severity else d)
+    if per_file_ignores:
+        from .config import LintSettings
+        from .run import _per_file_ignores
+
+        patterns = tuple((pattern, tuple(codes)) for pattern, codes in per_file_ignores)
+        out = _per_file_ignores(out, LintSettings(root=per_file_root, per_file_ignores=patterns))
     files = model.files
     if len(files) > 1:
         # a workspace: by file in reading order (the root first), then by position
