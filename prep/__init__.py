@@ -5,6 +5,7 @@
     >>> sorted(model.graph.nodes)
     ['a', 'b', 'c']
     >>> svg = prep.render(model)          # bytes; format="png", "pdf", "dot", "json", "layout"
+    >>> deck = prep.render(model, "pptx", page="16:9")   # fitted to slides (prep.render_pages: each page)
     >>> geometry = prep.layout(model)     # Layout: boxes, routes, frames (points)
     >>> findings = prep.lint(model)       # [Diagnostic]
     >>> parts = prep.clusters(model)      # what an overview draws: groups, else found
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
            "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "report", "export",
-           "import_catalogue", "status", "render_status", "clusters"]
+           "import_catalogue", "status", "render_status", "clusters", "render_pages"]
 
 
 def __getattr__(name: str):
@@ -37,7 +38,7 @@ def __getattr__(name: str):
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
                 "format_text", "render_diff", "report", "export", "import_catalogue", "status", "render_status",
-                "clusters"):
+                "clusters", "render_pages"):
         from . import api
 
         return getattr(api, name)

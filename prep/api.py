@@ -24,7 +24,19 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     a subset of the font, the glyphs drawn, as WOFF2; default True), view
     ("diagram" or "roadmap": the stages as columns, docs/roadmap.md).
     "html" is the interactive viewer page (docs/viewer.md): findings are
-    computed for it, and `overlay=True` shows the health colours at first."""
+    computed for it, and `overlay=True` shows the health colours at first.
+    `page` ("16:9", "A4", "A4-portrait", "200x120mm", ... or a
+    `prep.layouter.page.Page`; docs/pages.md): fitted to that page, as
+    `prep render --page` does; a pdf, pptx or drawio file holds every page,
+    another format one (`render_pages` gives each page of any format)."""
+    page = options.pop("page", None)
+    if page is not None and not (isinstance(page, str) and page.strip().lower() == "none"):
+        pages = render_pages(model, format, page, **options)
+        if format.lower() in ("pdf", "pptx", "drawio") or pages.count == 1:
+            return pages.files[0]
+        raise ValueError(f"the model takes {pages.count} pages of {pages.sheets[0].layout.page.name}, and a "
+                         f"{format} file holds one: prep.render_pages(model, {format!r}, page) gives each "
+                         "page, or render to pdf, pptx or drawio")
     if format.lower() == "html":
         from .embed.viewer import render_html
 
@@ -32,6 +44,28 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     from .renderer import render as _render
 
     return _render(model, format=format, **options)
+
+
+def render_pages(model: Model, format: str, page, **options):
+    """`model` fitted to `page` (a page name, "A4-portrait", "200x120mm",
+    ... or a `prep.layouter.page.Page`; `min_text` sets the smallest text
+    in points), as `prep render --page` draws it: wrapped, and cut over
+    pages with off-page markers when it does not fit one at a readable
+    size (docs/pages.md). Returns `Pages`: `.files` (one per page for svg
+    and png, one document for pdf, pptx and drawio), `.sheets` (each
+    page's model, layout and markers), `.count`, `.summary()`. Options:
+    direction, legend, findings, theme, dpi, view, embed_fonts."""
+    from .layouter.page import Page, parse_page
+    from .renderer.pages import render_pages as _render_pages
+
+    min_text = options.pop("min_text", None)
+    if not isinstance(page, Page):
+        page = parse_page(page, min_text=min_text)
+    elif min_text is not None:
+        from dataclasses import replace
+
+        page = replace(page, min_text=min_text)
+    return _render_pages(model, format.lower(), page, **options)
 
 
 def clusters(model: Model, max_size: int = 200):
@@ -50,10 +84,24 @@ def render_stage(model: Model, stage: str, format: str = "svg", **options) -> by
     """The model at the end of `stage` (its cross-section), drawn on the
     layout of the whole model: exactly the flip-book's frame of that stage
     (docs/stages.md). Options: later ("hidden" or "faint"), lint (colour by
-    the findings of the cross-section), direction, legend, theme, engine, dpi."""
+    the findings of the cross-section), direction, legend, theme, engine, dpi,
+    page (a page name or `Page`: fitted to it, docs/pages.md)."""
     from .renderer.stages import render_stage as _render_stage
 
-    return _render_stage(model, stage, format, **options)
+    return _render_stage(model, stage, format, **_with_page(options))
+
+
+def _with_page(options: dict) -> dict:
+    """`options` with a page given by name ("A4", "16:9", "none") as a
+    `Page` (or None), as the stage renderers take it."""
+    page = options.get("page")
+    if isinstance(page, str):
+        from .layouter.page import parse_page
+
+        options = dict(options)
+        options["page"] = None if page.strip().lower() == "none" else parse_page(
+            page, min_text=options.pop("min_text", None))
+    return options
 
 
 def flipbook(model: Model, format: str = "html", **options) -> bytes:
@@ -63,7 +111,7 @@ def flipbook(model: Model, format: str = "html", **options) -> bytes:
     at the same place in every frame. Options as `render_stage`."""
     from .renderer.stages import flipbook as _flipbook
 
-    return _flipbook(model, format, **options)
+    return _flipbook(model, format, **_with_page(options))
 
 
 def report(model: Model, format: str = "html", **options) -> bytes:

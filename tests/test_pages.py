@@ -1593,3 +1593,35 @@ def test_pages_after_others_name_the_files_pages_and_are_measured_with_them():
                 assert sizes.boxes[name][0] <= sheet.layout.nodes[mk.name].width + 0.5, (mk.text, sheet.number)
                 checked += 1
     assert checked > 0
+
+
+def test_the_api_fits_to_a_page_as_the_command_does(tmp_path):
+    """prep.render(page=), prep.render_pages, and page= by name on the stage
+    pictures: a notebook or a report generator had no way to fit a picture
+    to a page (prep.render took no page; render_stage's failed on a name)."""
+    import io
+    import zipfile
+
+    import pypdf
+
+    model = prep.load(str(ROOT / "examples" / "cs-lifecycle.prep"))
+    pages = prep.render_pages(model, "svg", "A4")
+    assert pages.count == len(pages.files) >= 2 and pages.summary().startswith(f"{pages.count} pages of A4")
+    assert all(f.startswith(b"<?xml") for f in pages.files)
+    pdf = pypdf.PdfReader(io.BytesIO(prep.render(model, "pdf", page="A4")))
+    assert len(pdf.pages) == pages.count and round(float(pdf.pages[0].mediabox.width)) == 842
+    deck = zipfile.ZipFile(io.BytesIO(prep.render(model, "pptx", page="16:9")))
+    assert sum(bool(re.fullmatch(r"ppt/slides/slide\d+\.xml", n)) for n in deck.namelist()) == \
+        prep.render_pages(model, "pptx", "16:9").count
+    with pytest.raises(ValueError, match="render_pages"):
+        prep.render(model, "svg", page="16:9")   # several pages: not one SVG
+    small = prep.loads("a, k -> b\nknowhow k\n")
+    assert prep.render(small, "svg", page="16:9").startswith(b"<?xml")   # one page: one SVG
+    assert prep.render(model, "svg", page="none") == prep.render(model, "svg")
+    larger = prep.render_pages(model, "svg", parse_page("A4"), min_text=10)
+    assert larger.sheets[0].font_size >= 10 and larger.count >= pages.count
+    stage = pypdf.PdfReader(io.BytesIO(prep.render_stage(model, "adopt", "pdf", page="A4")))
+    assert round(float(stage.pages[0].mediabox.width)) == 842
+    assert prep.flipbook(model, "pdf", page="16:9").startswith(b"%PDF")
+    with pytest.raises(PageError):
+        prep.render_pages(model, "svg", "A9")

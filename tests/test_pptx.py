@@ -502,3 +502,25 @@ def test_missing_python_pptx_is_a_message_not_a_traceback(cli, tmp_path, monkeyp
     assert result.output.startswith("prep render: error: PowerPoint output needs python-pptx"), result.output
     assert "pip install python-pptx" in result.output
     assert not (tmp_path / "m.pptx").exists()
+
+
+AMPERSANDS = ('title "R&D <plan>"\nstage order "Order & Receipt" [exit: x]\n'
+              'stage pay "Pay <now> &amp; later" [exit: y]\ngroup g "A & B" { deliverable a }\n'
+              'a, k -> x [stage: order, note: "Q&A"]\nknowhow k\nx, b -> y [stage: pay]\n')
+
+
+@pytest.mark.parametrize("options", [{}, {"view": "roadmap"}, {"page": "4:3"}])
+def test_an_ampersand_is_shown_once_escaped(options, tmp_path):
+    """A stage's "Order & Receipt" showed as "Order &amp; Receipt" on the
+    slides (every label goes to Graphviz with '&' as '&amp;'); a label
+    that writes "&amp;" itself keeps it."""
+    model = prep.loads(AMPERSANDS, "m.prep")
+    deck = zipfile.ZipFile(io.BytesIO(prep.render(model, "pptx", **options)))
+    texts = [t for name in deck.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", name)
+             for t in etree.fromstring(deck.read(name)).itertext() if t.strip()]
+    shown = " | ".join(texts)
+    assert "&amp;" not in shown.replace("&amp; later", ""), shown
+    for text in ("A & B", "Q&A", "R&D <plan>"):
+        assert text in shown, shown
+    if options.get("view") == "roadmap":
+        assert "Order & Receipt" in shown and "Pay <now> &amp; later" in shown, shown

@@ -89,7 +89,9 @@ def _unescape_dot_label(text: str) -> str:
         else:
             out.append(ch)
             i += 1
-    return "".join(out)
+    # every '&' was written as '&amp;' (Graphviz decodes entities in every label): a
+    # stage's "Order & Receipt" showed as "Order &amp; Receipt" on the slides
+    return "".join(out).replace("&amp;", "&")
 
 
 _HTML_LABEL = re.compile(r"<(?:S|s)>.*</(?:S|s)>", re.S)
