@@ -283,7 +283,7 @@ def test_hints_with_code_are_escaped_for_each_format(monkeypatch):
     import prep.embed.report as report
 
     hint = "its `<~>` partner counts as an input; a <b> is text"
-    monkeypatch.setattr(report, "lint_findings", lambda model: [
+    monkeypatch.setattr(report, "lint_findings", lambda model, options=None: [
         Diagnostic("I101", "warning", "made from `a|b` only", Span(model.path, 2, 1, 2, 5), name="single-input",
                    subject="b", hint=hint)])
     model = prep.loads("a -> b\n")
@@ -382,7 +382,7 @@ def test_printed_reports_show_code_spans_without_backticks(monkeypatch):
 
     import prep.embed.report as report
 
-    monkeypatch.setattr(report, "lint_findings", lambda model: [
+    monkeypatch.setattr(report, "lint_findings", lambda model, options=None: [
         Diagnostic("K201", "warning", "knowhow `k` is held by one person only", Span(model.path, 1, 1, 1, 5),
                    name="personal-knowhow", subject="k", hint="name the holders with `[owner: [A, B]]`")])
     model = prep.loads("knowhow k [owner: one]\nk, a -> b\n", "m.prep")
@@ -1004,3 +1004,47 @@ def test_the_measures_table_writes_the_dear_category_as_the_lint_table_does(cli,
     assert "ROI" in cells and "roi" not in cells, cells
     assert "adoption" in next(line for line in out.read_text(encoding="utf-8").splitlines()
                               if line.startswith("| 定着率"))
+
+
+@pytest.mark.parametrize("example", ["cs-lifecycle.prep", "order-to-cash-to-be.prep"])
+def test_a_printed_reports_markers_name_the_reports_own_pages(example):
+    """The PDF and Word reports' off-page markers name the report's pages:
+    each section counted from "p. 1" (the diagram's, the roadmap's, and
+    the stage frames' the model's layout pages, which a stage's section
+    may not print), so one "p. 2" meant three pages of one document."""
+    import io
+
+    from pypdf import PdfReader
+
+    from conftest import EXAMPLES
+    from prep.embed.report import docx_pictures, report_page
+
+    model = prep.load(EXAMPLES / example)
+    texts = [_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages]
+    marker = re.compile(r"([^\s,→↓↑←+]+?)(?:\+\d+)?,pp?\.(\d+(?:,\d+)*)")
+    # the text runs boxes together: a marker's name is the longest label its text ends with
+    labels = sorted({re.sub(r"\s+", "", d.display.split("\n")[0]) for d in model.deliverables.values()}, key=len)
+    checked, frames_checked = 0, 0
+    for number, text in enumerate(texts, 1):
+        for run, pages in marker.findall(text):
+            name = next((label for label in reversed(labels) if run.endswith(label)), None)
+            if name is None:
+                continue
+            shown = [int(p) for p in pages.split(",")]
+            assert all(1 <= p <= len(texts) for p in shown), (number, name, pages)
+            assert any(name in texts[p - 1] for p in shown), (number, name, pages)
+            checked += 1
+            frames_checked += text.startswith("Attheend")
+    assert checked >= 10 and frames_checked >= 3, (checked, frames_checked)
+    assert not any("p.1ispage" in t for t in texts)
+    # the Word report: each shot a page after the title page
+    shots = docx_pictures(model, prep.layout(model), None, report_page(None, None))
+    labels = [" ".join(re.findall(r'label="([^"]*)"', s.dot)) for s in shots]
+    seen = 0
+    for k, text in enumerate(labels):
+        for name, pages in re.findall(r"([^\s,→↓↑←+]+?)(?: \+\d+)?, pp?\. (\d+(?:, \d+)*)", text):
+            shown = [int(p) for p in pages.split(", ")]
+            assert all(2 <= p <= len(shots) + 1 for p in shown), (k + 2, name, pages)
+            assert any(name in labels[p - 2] for p in shown), (k + 2, name, pages)
+            seen += 1
+    assert seen >= 10

@@ -43,7 +43,8 @@ from ..linter.findings import (findings_table_html, findings_table_markdown, htm
 from ..linter.formats import subject_of
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.views import file_label
-from .report_pictures import SCREEN_PAGED_MOST, cropped_pages, screen_page, screen_pictures, stage_frames
+from .report_pictures import (SCREEN_PAGED_MOST, cropped_pages, in_report_pages, screen_page, screen_pictures,
+                              stage_frames)
 
 SEVERITY_POINTS = {"error": 3, "warning": 2, "info": 1}
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
@@ -650,21 +651,24 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
 
     room = picture_room(page)
     pictures = []
+    at = 1   # the report's page of the next picture (the first page holds the title and the first picture)
     drawn_as = None   # the direction the diagram was drawn in: the stage frames' too, when it costs no page
     for title, shown, view, legend, findings, colours, key in _page_views(model, drawn, health):
-        if shown is None:   # the stage frames, after the roadmap
-            for f, look, title, caption, sheet, _ in stage_frames(model, drawn, room, theme=theme,
-                                                                  direction=direction, prefer=drawn_as):
+        if shown is None:   # the stage frames, after the roadmap: a page each
+            frames = list(stage_frames(model, drawn, room, theme=theme, direction=direction, prefer=drawn_as,
+                                       numbered=True))
+            for f, look, title, caption, sheet, _ in in_report_pages(frames, at):
                 svg = draw_frame(f, "svg", theme=look, embed_fonts=False)
                 pictures.append(picture_of(title, svg, sheet=sheet, room=room, caption=caption))
+            at += len(frames)
             continue
         plain = picture_of(title, render(shown, "svg", direction=direction or "LR", legend=legend, findings=findings,
                                          theme=theme, view=view, embed_fonts=False, health=colours,
                                          layout=whole if shown is model and view == "diagram"
                                          and direction in (None, whole.direction) else None), key=key)
-        try:
+        try:   # its markers name the report's pages
             fitted = render_pages(shown, "svg", room, direction=direction, legend=legend, findings=findings,
-                                  theme=theme, view=view, embed_fonts=False, health=colours)
+                                  theme=theme, view=view, embed_fonts=False, health=colours, first_page=at)
         except (RecursionError, ValueError, ArithmeticError):
             fitted = None  # the page-fitting layout is new: should it fail on a model, the picture as it is
         # laid out for the page unless that takes more pages than the picture
@@ -675,8 +679,10 @@ def pdf_pictures(model: Model, whole, drawn, page, *, theme="default", direction
         if laid_out:
             pictures += [picture_of(title, svg, sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                          for sheet, svg in zip(fitted.sheets, fitted.files)]
+            at += fitted.count
         else:
             pictures.append(plain)
+            at += pages_needed(plain, page)
         if view == "diagram":
             drawn_as = _direction_drawn(fitted if laid_out else None, direction, whole)
     return pictures
@@ -727,9 +733,10 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
     shots: list = []
     drawn_as = None   # as pdf_pictures: the diagram's direction, for the stage frames
     for title, shown, view, legend, findings, colours, key in _page_views(model, drawn, health):
-        if shown is None:   # the stage frames, after the roadmap
-            for f, look, title, caption, sheet, first in stage_frames(model, drawn, room, theme=theme,
-                                                                      direction=direction, prefer=drawn_as):
+        if shown is None:   # the stage frames, after the roadmap: a page each
+            frames = list(stage_frames(model, drawn, room, theme=theme, direction=direction, prefer=drawn_as,
+                                       numbered=True))
+            for f, look, title, caption, sheet, first in in_report_pages(frames, len(shots) + 2):
                 dot = draw_frame(f, "dot", theme=look).decode("utf-8")
                 picture = picture_of(title, draw(dot, "svg", path=model.path), sheet=sheet, room=room)
                 shots += shots_of(picture, dot, page, heading=title if first else None, level=2, caption=caption,
@@ -739,20 +746,20 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
                            view=view, health=colours, layout=whole if shown is model and view == "diagram"
                            and direction in (None, whole.direction) else None).decode("utf-8")
         plain = picture_of(title, draw(plain_dot, "svg", path=model.path), key=key)
-        try:
+        try:   # its markers name the report's pages: each shot is one, after the title page
             fitted = render_pages(shown, "dot", room, direction=direction, legend=legend, findings=findings,
-                                  theme=theme, view=view, embed_fonts=False, health=colours)
+                                  theme=theme, view=view, embed_fonts=False, health=colours,
+                                  first_page=len(shots) + 2)
         except (RecursionError, ValueError, ArithmeticError):
             fitted = None  # as pdf_pictures: the picture as it is
         laid_out = fitted is not None and fitted.count <= pages_needed(plain, page)
         if laid_out:
-            first = len(shots) + 2   # the Word report's page of the first sheet (after its title page)
             for sheet, dot in zip(fitted.sheets, fitted.files):
                 dot = dot.decode("utf-8")
                 picture = picture_of(title, draw(dot, "svg", path=model.path),
                                      sheet=(sheet.number, sheet.count, sheet.split), room=room, key=key)
                 shots += shots_of(picture, dot, page, heading=title if sheet.number == 1 else None,
-                                  first_page=first, path=model.path)
+                                  path=model.path)
         else:
             shots += shots_of(plain, plain_dot, page, heading=title, path=model.path)
         if view == "diagram":

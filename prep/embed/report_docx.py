@@ -92,7 +92,7 @@ def _inner_area(dot: str, crop: tuple[float, float, float, float]) -> str:
 
 
 def shots_of(picture, dot: str, page, *, heading: str | None, level: int = 1, caption: str | None = None,
-             first_page: int = 1, path: str = "<model>") -> list[Shot]:
+             path: str = "<model>") -> list[Shot]:
     """The pages of one picture (a report_pdf.Picture and the DOT it was
     drawn from), cut as the PDF report cuts it (`report_pdf.plan_parts`).
     A picture laid out for the page is drawn without the page's empty
@@ -104,7 +104,7 @@ def shots_of(picture, dot: str, page, *, heading: str | None, level: int = 1, ca
     top, room_h = _picture_space(page)
     out = []
     for part in plan_parts(0, picture, page, top, page.inner_width, room_h):
-        text = part_caption(picture, part, page, first_page) if caption is None else caption
+        text = part_caption(picture, part, page) if caption is None else caption
         head = heading if part.number == 1 else None
         if picture.sheet is not None and part.parts == 1:
             content = _inner_area(dot, picture.crop)

@@ -132,17 +132,16 @@ def plan_parts(index: int, picture: Picture, page, top: float, room_w: float, ro
     return parts
 
 
-def part_caption(picture: Picture, part: Part, page, first_page: int = 1) -> str:
+def part_caption(picture: Picture, part: Part, page) -> str:
     """What the page says about the picture: for a sheet fitted by layout,
     its text sizes and how the model was cut; for a picture drawn as it is,
     its scale and, for a part, which part it is and why it is cut; then
-    the picture's key, if any. `first_page`: the report page the picture's
-    first page is."""
-    text = _part_caption(picture, part, page, first_page)
+    the picture's key, if any."""
+    text = _part_caption(picture, part, page)
     return f"{text} {picture.key}" if picture.key else text
 
 
-def _part_caption(picture: Picture, part: Part, page, first_page: int = 1) -> str:
+def _part_caption(picture: Picture, part: Part, page) -> str:
     text = (f"{picture.min_text * part.scale:.0f}" if picture.min_text == picture.max_text else
             f"{picture.min_text * part.scale:.0f}-{picture.max_text * part.scale:.0f}")
     if picture.sheet is not None and part.scale == 1.0:
@@ -153,8 +152,8 @@ def _part_caption(picture: Picture, part: Part, page, first_page: int = 1) -> st
         if count > 1:
             how = {"stages": "at its stages", "layers": "along its flow"}.get(split, "")
             out = (f"Page {number} of {count}, laid out for this page (text {text} pt), the model cut {how}. "
-                   f"A relation to another page ends in a marker that names the other end and its page: "
-                   f"p. 1 is page {first_page} of this report.")
+                   f"A relation to another page ends in a marker that names the other end and the page "
+                   f"of this report it is on.")
         return out
     if part.parts == 1:
         return f"Drawn at {part.scale:.0%} of its natural size: text {text} pt."
@@ -403,14 +402,10 @@ def _report_pdf(pictures: list[Picture], tables: list[Table], page, *, title: st
     # every picture page: a band of fixed height (title, caption), then the
     # picture, whose room is what picture_room() gave the layout
     top, room_h = _picture_space(page)
-    first_page = {}
     for index, picture in enumerate(pictures):
-        series = picture.title
-        if picture.sheet is not None and picture.sheet[0] == 1:
-            first_page[series] = pdf.page_no() + 1
         for part in plan_parts(index, picture, page, top, page.inner_width, room_h):
             pdf.add_page()
-            caption = part_caption(picture, part, page, first_page.get(series, 1))
+            caption = part_caption(picture, part, page)
             if pdf.page_no() == 1:
                 # one line, as the band above the picture has room for: smaller, else cut short
                 pdf.set_font(FONT_FAMILY, size=TITLE_SIZE)

@@ -20,7 +20,7 @@ FRAME_KEY = " A double border marks what this stage makes; EXIT n, an exit crite
 
 
 def stage_frames(model: Model, drawn, room, *, theme="default", direction: str | None = None,
-                 prefer: str | None = None):
+                 prefer: str | None = None, numbered: bool = False):
     """The stage pictures of the reports: each stage's frame
     on the model laid out for the page (the flip-book's frames,
     `prep.renderer.stages`), on the pages where the stage makes something.
@@ -32,7 +32,8 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
     diagram left to right and its stage frames top to bottom, which fit
     one A4 page at a larger text size: the same boxes read two ways in one
     report). Yields (frame, its theme, title, caption, (page, pages,
-    "none"), first frame of its stage)."""
+    "none"), first frame of its stage). `numbered`: the captions say the
+    markers name the report's pages (`in_report_pages` renumbers them)."""
     from dataclasses import replace
 
     from ..renderer.dot import resolve_theme
@@ -68,10 +69,71 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
         # out): the caption says what its marks mean
         caption = ("Laid out for this page." if not geometry.paged or count <= 1 else
                    f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
-                   "makes something; a marker names a relation's other end and its page.") + FRAME_KEY
+                   "makes something; a marker names a relation's other end and its page"
+                   + (" in this report." if numbered else ".")) + FRAME_KEY
         yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
                f.stage.name not in seen)
         seen.add(f.stage.name)
+
+
+# the page numbers at the end of an off-page marker's text: ", p. 3", ", pp. 3, 5, 7…" (fit.marker_text)
+_MARKER_PAGES = re.compile(r", (pp?)\. (\d+(?:, \d+)*)(…?)(?= →$|$)")
+
+
+def in_report_pages(frames: list, start: int) -> list:
+    """The stage frames of a PDF or Word report (`stage_frames`' items, each
+    a page of the report from `start` on) with their off-page markers
+    naming the report's pages: in the frame of stage S, the page of the
+    model's layout q is the page of this report that shows q at the end of
+    S, or of the latest stage before it that makes something there. ("p. 2"
+    meant the layout's second page, which the stage's section may not
+    print, and the diagram's "p. 2" another page again.) Each number keeps
+    to the two digits its marker's box was measured for: past page 99 the
+    frames keep the layout's numbers."""
+    from ..layouter.fit import is_marker, with_marker_texts
+
+    if not frames or start + len(frames) - 1 > 99 or not any(f.page for f, *_ in frames):
+        return frames
+    shown = {}   # (layout page, stage index) -> report page
+    for k, (f, *_rest) in enumerate(frames):
+        shown.setdefault((f.page, f.stage.index), start + k)
+
+    def report_page(q: int, upto: int) -> int | None:
+        found = [(index, at) for (page, index), at in shown.items() if page == q and index <= upto]
+        return max(found)[1] if found else None
+
+    out = []
+    for f, *rest in frames:
+        texts = {}
+        for name, d in f.model.deliverables.items():
+            text = d.label or ""
+            m = _MARKER_PAGES.search(text) if is_marker(name) else None
+            if m is None:
+                continue
+            mapped = [report_page(int(q), f.stage.index) for q in m.group(2).split(", ")]
+            if None in mapped:
+                continue
+            pages = sorted(set(mapped))
+            where = f"p. {pages[0]}" if len(pages) == 1 and not m.group(3) else \
+                "pp. " + ", ".join(map(str, pages)) + m.group(3)
+            texts[name] = text[:m.start()] + ", " + where + text[m.end():]
+        f = with_marker_texts(f, texts) if texts else f
+        out.append((_without_page_in_title(f), *rest))
+    return out
+
+
+def _without_page_in_title(f):
+    """The frame titled without its layout page ("— Stage 3 (p. 2)" on the
+    report's page 9 read as a wrong page number); the caption names it."""
+    from dataclasses import replace
+
+    suffix = f" (p. {f.page})"
+    title = f.model.title or ""
+    if not f.page or not title.endswith(suffix):
+        return f
+    title = title[: -len(suffix)]
+    texts = tuple(replace(t, text=title) if t.kind == "title" else t for t in f.layout.texts)
+    return replace(f, model=replace(f.model, title=title), layout=replace(f.layout, texts=texts))
 
 
 SCREEN_PAGE = "16:9"   # the page an HTML or Markdown report's pictures are laid out for by default

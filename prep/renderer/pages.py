@@ -101,11 +101,13 @@ def page_file_name(path: str, number: int, count: int) -> str:
 def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = None, legend: bool = False,
                  findings=None, theme=None, dpi: float | None = None, view: str = "diagram",
                  embed_fonts: bool = True, engine: str = "prep", health: dict | None = None,
-                 marks=None) -> Pages:
+                 marks=None, first_page: int = 1) -> Pages:
     """`model` fitted to `page` and drawn as `fmt` (see the module's docstring);
     `health`: measured deliverable -> colour from data (`--status`); `marks`:
     sheet model -> the marks to draw it with (`prep render --part`: each
-    page marks the neighbours it holds), or None."""
+    page marks the neighbours it holds), or None. `first_page`: the number
+    of the first page in the document the pages go in (a report): the
+    off-page markers name the document's pages."""
     from .dot import resolve_theme
 
     fmt = fmt.lower()
@@ -115,7 +117,7 @@ def render_pages(model: Model, fmt: str, page: Page, *, direction: str | None = 
     theme = resolve_theme(theme)
     sheets = fit_pages(model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                        legend=legend, health="status" if health is not None else findings is not None, view=view,
-                       engine=engine)
+                       engine=engine, first_page=first_page)
     return _drawn_pages(model, sheets, fmt, legend=legend, findings=findings, theme=theme, dpi=dpi, view=view,
                         embed_fonts=embed_fonts, health=health, marks=marks)
 
