@@ -1625,3 +1625,44 @@ def test_the_api_fits_to_a_page_as_the_command_does(tmp_path):
     assert prep.flipbook(model, "pdf", page="16:9").startswith(b"%PDF")
     with pytest.raises(PageError):
         prep.render_pages(model, "svg", "A9")
+
+
+def test_a_changed_or_removed_relation_cut_by_a_page_keeps_its_mark(tmp_path):
+    """On the pages of a diff, an arrow to an off-page marker was drawn
+    unchanged: a changed relation kept its "~ was <~>" note in black, and
+    a removed synchronization was drawn solid. Each takes the mark of the
+    relations it stands for, in SVG and in PowerPoint (where a removed
+    relation's dots were drawn solid even on one page)."""
+    import io
+    import zipfile
+
+    from prep.language.diff import diff_models
+    from prep.layouter.texts import is_marker
+    from prep.renderer.diff import diff_sheets
+
+    walk = [f"工程{i}" for i in range(24)]
+    chain = "".join(f"{a}, 知識{i} -> {b}\n" for i, (a, b) in enumerate(zip(walk, walk[1:])))
+    old = prep.loads(chain + "工程3 <~> 工程20\n工程2 <~> 工程21\n", "old.prep")
+    new = prep.loads(chain + "工程3 -> 工程20\n", "new.prep")
+    diff = diff_models(old, new)
+    sheets = diff_sheets(diff, parse_page("A5"))
+    assert len(sheets) > 1
+    seen = set()
+    for sheet in sheets:
+        for r, status in zip(sheet.model.relations, sheet.marks.edge_status):
+            ends = {r.source, r.target}
+            if not any(is_marker(e) for e in ends):
+                continue
+            local = next(e for e in ends if not is_marker(e))
+            if local in ("工程3", "工程20") and r.kind == "input" and "工程2" not in ends:
+                assert status == "changed", (sheet.number, r)
+                seen.add("changed")
+            if local in ("工程2", "工程21") and r.kind != "input":
+                assert status == "removed", (sheet.number, r)
+                seen.add("removed")
+    assert seen == {"changed", "removed"}, seen
+    from prep.renderer.diff import render_diff_pages
+
+    deck = zipfile.ZipFile(io.BytesIO(render_diff_pages(diff, "pptx", parse_page("A5")).files[0]))
+    slides = [deck.read(n).decode() for n in deck.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+    assert any('prstDash val="sysDot"' in s for s in slides)   # the removed synchronization, dotted

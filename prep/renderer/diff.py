@@ -704,6 +704,26 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     return sheets
 
 
+def _marker_edge_status(u: "Union", sheet, r: Relation) -> str:
+    """The change mark of an arrow between a box and its off-page marker:
+    that of the relations it stands for when they share one (the one whose
+    note it writes, when it writes one). Drawn "same", a changed relation
+    cut by the page kept its "~ was <~>" note in black, and a removed one
+    was drawn solid."""
+    from ..layouter.texts import is_marker
+
+    end = r.source if is_marker(r.source) else r.target if is_marker(r.target) else None
+    mk = next((m for m in sheet.markers if m.name == end), None) if end is not None else None
+    if mk is None:
+        return "same"
+    local = r.target if end == r.source else r.source
+    ks = [k for k in mk.relations if local in (u.model.relations[k].source, u.model.relations[k].target)]
+    if r.note is not None:
+        ks = [k for k in ks if u.model.relations[k].note == r.note] or ks
+    statuses = {u.edge_status[k] for k in ks}
+    return statuses.pop() if len(statuses) == 1 else "same"
+
+
 def _drawn_relations(drawn, of) -> list[int | None]:
     """For each relation a sheet draws (`drawn`), the index of the relation
     of `of` it is: the k-th of a (source, target, kind) the k-th such in
@@ -781,7 +801,8 @@ def _diff_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     for sheet in fit_pages(u.model, page, direction=direction, font=theme.font, font_size=theme.font_size,
                            legend=True, diff_legend=True):
         drawn = _drawn_relations(sheet.model.relations, u.model.relations)
-        edges = [u.edge_status[k] if k is not None else "same" for k in drawn]
+        edges = [u.edge_status[k] if k is not None else _marker_edge_status(u, sheet, r)
+                 for k, r in zip(drawn, sheet.model.relations)]
         # "~ was ->" is a relation's note, written where the layout kept room for it: not on a
         # copy whose note another relation of its statement writes (its label was put at the
         # route's middle, unreserved, and a route ran through it)

@@ -276,9 +276,11 @@ class _Deck:
         return tb
 
 
-def _line(parent, *, colour: str, width_pt: float, dashed: bool, head: bool, tail: bool, invisible: bool = False):
+def _line(parent, *, colour: str, width_pt: float, dashed: bool | str, head: bool, tail: bool,
+          invisible: bool = False):
     """An a:ln: solid fill, dash, round joins, arrowheads (DrawingML's
-    headEnd is at the path's start, tailEnd at its end)."""
+    headEnd is at the path's start, tailEnd at its end). `dashed`: True
+    (dashes), "dotted" (a diff's removed relation) or False."""
     from pptx.oxml.ns import qn
 
     ln = parent.makeelement(qn("a:ln"), {"w": str(round(width_pt * EMU_PER_POINT)), "cap": "flat"})
@@ -288,7 +290,8 @@ def _line(parent, *, colour: str, width_pt: float, dashed: bool, head: bool, tai
         fill = ln.makeelement(qn("a:solidFill"), {})
         fill.append(fill.makeelement(qn("a:srgbClr"), {"val": colour}))
         ln.append(fill)
-    ln.append(ln.makeelement(qn("a:prstDash"), {"val": "dash" if dashed else "solid"}))
+    ln.append(ln.makeelement(qn("a:prstDash"), {"val": "sysDot" if dashed == "dotted" else "dash" if dashed
+                                                   else "solid"}))
     ln.append(ln.makeelement(qn("a:round"), {}))
     for tag, on in (("a:headEnd", head), ("a:tailEnd", tail)):
         ln.append(ln.makeelement(qn(tag), {"type": "triangle", "w": "med", "len": "med"} if on else {"type": "none"}))
@@ -309,7 +312,7 @@ def parse_route(pos: str) -> tuple[tuple[float, float] | None, tuple[float, floa
     return start, end, points
 
 
-def _add_route(deck: _Deck, shapes, name: str, pos: str, *, colour: str, width_pt: float, dashed: bool,
+def _add_route(deck: _Deck, shapes, name: str, pos: str, *, colour: str, width_pt: float, dashed: bool | str,
                head: bool, tail: bool, invisible: bool = False):
     """A freeform line along the route `pos` (a Graphviz edge pos): the
     Bézier pieces as cubicBezTo, then a straight piece to each arrow's tip,
@@ -591,7 +594,9 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
             name = f"legend: {legend_text.get(item, item)} (line)"
         both = edge.get("dir") == "both"
         _add_route(deck, shapes, name, edge["pos"], colour=_hex(edge.get("color"), "2B2B2B"),
-                   width_pt=float(edge.get("penwidth", 1.1)) * line_scale, dashed="dashed" in style,
+                   width_pt=float(edge.get("penwidth", 1.1)) * line_scale,
+                   # dotted: a diff's removed relation, as in the SVG (it was drawn solid)
+                   dashed="dotted" if "dotted" in style else "dashed" in style,
                    head=both, tail=edge.get("dir") != "none")
         note = None
         if notes is not None and edge in relation_edges:
