@@ -25,6 +25,12 @@ CASES = {
     "conflicting-declaration": "deliverable 承認\nknowhow 承認\n",
     "keyword-as-name": "a -> group\n",
     "unknown-keyword": "deliverabel 提案書\n",
+    # what a Japanese input method types: full-width brackets, colons, commas and typographic quotes
+    "full-width-bracket": "deliverable 発注書 ［final］\n",
+    "full-width-colon": 'a, b -> c [note： "x"]\n',
+    "typographic-quotes": "deliverable x “見積”\n",
+    "full-width-attribute": "deliverable 発注書 [final，external]\n",
+    "owner-with-a-space": "knowhow k [owner: 購買課長 佐藤]\n",
 }
 
 
@@ -141,3 +147,16 @@ def test_caret_is_aligned_under_wide_characters(tmp_path):
     lines = run_prep("render", "w.prep", cwd=tmp_path).stderr.decode().splitlines()
     assert lines[1] == "  顧客 => b"
     assert lines[2] == "       ^^"  # two wide characters take four columns
+
+
+def test_owners_listed_with_a_japanese_comma_are_told_to_be_a_list():
+    """`[owner: 佐藤、鈴木]` is one person named "佐藤、鈴木": K201 said "held
+    by one person only (佐藤、鈴木)" and hinted at `[owner: [A, B]]` in the
+    abstract; it names the list to write."""
+    import prep
+
+    (finding,) = [d for d in prep.lint(prep.loads("knowhow k [owner: 佐藤、鈴木]\nk, a -> b\n")) if d.code == "K201"]
+    assert finding.hint == "'佐藤、鈴木' is read as one person's name: for 2 holders write a list, " \
+                           "`[owner: [佐藤, 鈴木]]`"
+    (finding,) = [d for d in prep.lint(prep.loads("knowhow k [owner: 佐藤]\nk, a -> b\n")) if d.code == "K201"]
+    assert finding.hint.startswith("who else knows this?")

@@ -671,6 +671,11 @@ def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None
         if spec is None:
             close = difflib.get_close_matches(a.key, list(ATTRIBUTES), n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else "known attributes: " + ", ".join(ATTRIBUTES)
+            wide = next((c for c in a.key if c in "：，、"), None)
+            if wide is not None:   # a Japanese input method's colon or comma: `stage：s1`, `final，external`
+                fixed = a.key.replace("：", ": ").replace("，", ", ").replace("、", ", ")
+                what = "colon" if wide == "：" else "comma"
+                hint = f"'{wide}' is a full-width {what}: type it half-width, `[{fixed}]`"
             b.error("E005", "unknown-attribute", f"unknown attribute '{a.key}'", a.key_span, hint)
             continue
         on_decl, on_rel, kind = spec

@@ -342,8 +342,61 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
             length = len(first)
         elif token is not None and token.type not in ("$END", "_TERM") and not pinned:
             length = max(len(token.value), 1)
+    if label is not None and label["name"] == "missing-comma-in-attributes" if not isinstance(
+            e, UnexpectedCharacters) else False:
+        hint = _two_words_hint(src_line, column, hint)
+    looks = _full_width(src_line, column, length)
+    if looks is not None:
+        message, hint, column, length = looks
     return Diagnostic("E001", ERROR, message, Span(path, line, column, line, column + length),
                       name="syntax-error", hint=hint)
+
+
+# full-width look-alikes a Japanese input method types for prep's punctuation
+_LOOK_ALIKES = {"［": ("[", "a full-width bracket"), "］": ("]", "a full-width bracket"),
+                "：": (":", "a full-width colon"), "，": (",", "a full-width comma"),
+                "“": ('"', "a typographic quotation mark"), "”": ('"', "a typographic quotation mark"),
+                "＂": ('"', "a full-width quotation mark")}
+
+
+def _full_width(src_line: str, column: int, length: int):
+    """(message, hint, column, length) when the text the parse failed on, or
+    the word just before it, holds a full-width look-alike of prep's
+    punctuation outside quotes ("［final］", "note：", “見積”): it said "a
+    name cannot contain spaces" and offered to quote "発注書 ［final］"."""
+    start = column - 1   # the word before the caret too ("note：" before '"x"')
+    while start > 0 and src_line[start - 1].isspace():
+        start -= 1
+    while start > 0 and not src_line[start - 1].isspace():
+        start -= 1
+    end = min(len(src_line), column - 1 + max(length, 1))
+    quoted, at = False, None
+    for i, ch in enumerate(src_line[:end]):
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and i >= start and ch in _LOOK_ALIKES:
+            at = i
+            break
+    if at is None:
+        return None
+    ch = src_line[at]
+    ascii_, what = _LOOK_ALIKES[ch]
+    fixed = "".join(_LOOK_ALIKES[c][0] if c in _LOOK_ALIKES else c for c in src_line.strip())
+    return (f"'{ch}' is {what} (U+{ord(ch):04X})", f"type it as '{ascii_}': `{fixed}`", at + 1, 1)
+
+
+def _two_words_hint(src_line: str, column: int, hint: str) -> str:
+    """For `[owner: 購買課長 佐藤]`: a value of two words is quoted, or they
+    are two values in a list (the hint spoke of commas between attributes)."""
+    import re
+
+    m = re.search(r"(\w[\w-]*)\s*:\s*([^\s\[\],:\"]+)\s+$", src_line[: column - 1])
+    word = re.match(r"[^\s\[\],:\"]+", src_line[column - 1:])
+    if m is None or word is None:
+        return hint
+    key, first, second = m.group(1), m.group(2), word.group(0)
+    return f'a value with a space in it is quoted: {key}: "{first} {second}"; several values are a list: ' \
+           f"{key}: [{first}, {second}]"
 
 
 _ARROW_LIKE = r"[<＜]?[-－ー—–‐−~～〜]+[ \t\u3000]*[>＞]"

@@ -20,10 +20,14 @@ def _check_personal(model, index, options):
     need = options["min-owners"]
     for name, d in model.deliverables.items():
         if d.is_knowhow and len(d.owners) < need:
-            yield PERSONAL_KNOWHOW.finding(
-                f"knowhow '{name}' {_held_by(d)}", where(model, d), name,
-                hint="who else knows this? name the holders with `[owner: [A, B]]`; if only one person "
-                     "does, plan how to share it, or write it down as a tangible deliverable")
+            hint = ("who else knows this? name the holders with `[owner: [A, B]]`; if only one person "
+                    "does, plan how to share it, or write it down as a tangible deliverable")
+            listed = [o for o in d.owners if any(c in o for c in "、，")]
+            if listed:   # `owner: 佐藤、鈴木` is one person named "佐藤、鈴木"
+                people = [p.strip() for p in listed[0].replace("，", "、").split("、") if p.strip()]
+                hint = (f"'{listed[0]}' is read as one person's name: for {len(people)} holders write a list, "
+                        f"`[owner: [{', '.join(people)}]]`")
+            yield PERSONAL_KNOWHOW.finding(f"knowhow '{name}' {_held_by(d)}", where(model, d), name, hint=hint)
 
 
 def _check_knowhow_only(model, index, options):
