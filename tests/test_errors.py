@@ -126,7 +126,11 @@ def test_unknown_output_format(tmp_path):
     (tmp_path / "m.prep").write_text("a, b -> c\n")
     result = run_prep("render", "m.prep", "-o", "m.gif", cwd=tmp_path)
     assert result.returncode == 2
-    assert "cannot tell the format from 'm.gif'" in result.stderr.decode()
+    assert "cannot tell the format from 'm.gif'; for a picture write .png" in result.stderr.decode()
+    for name, meant in (("m.jpg", "write .png"), ("m.ppt", "write .pptx"), ("m.docx", "prep report"),
+                        ("m.xlsx", "prep export")):
+        result = run_prep("render", "m.prep", "-o", name, cwd=tmp_path)
+        assert result.returncode == 2 and meant in result.stderr.decode(), (name, result.stderr)
     result = run_prep("render", "m.prep", "--format", "gif", cwd=tmp_path)
     assert result.returncode == 2 and "Invalid value for '-f' / '--format'" in result.stderr.decode()
 
@@ -136,6 +140,12 @@ def test_unwritable_output_path(tmp_path):
     result = run_prep("render", "m.prep", "-o", "missing/dir/m.svg", cwd=tmp_path)
     assert result.returncode == 2
     assert "the output directory does not exist" in result.stderr.decode()
+    # pages: said of the path given, not of its first page ('m-1.png', a name never typed)
+    (tmp_path / "big.prep").write_text((Path(__file__).parent.parent / "examples" / "cs-lifecycle.prep")
+                                       .read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_prep("render", "big.prep", "-o", "missing/dir/m.png", "--page", "16:9", cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and err.startswith("missing/dir/m.png:1:1: error: the output directory"), err
     result = run_prep("render", "m.prep", "-o", "m.prep", "--format", "svg", cwd=tmp_path)
     assert result.returncode == 2
     assert "refusing to overwrite it" in result.stderr.decode()

@@ -17,6 +17,19 @@ PICTURE_FORMATS = ("svg", "png", "pdf", "pptx", "drawio")
 TIMEOUT_SECONDS = 120.0
 
 
+# extensions a user reaches for that prep writes under another name, or with another command
+_MEANT = {**{e: "for a picture write .png (or .svg, which scales)" for e in ("jpg", "jpeg", "gif", "webp", "bmp",
+                                                                             "tif", "tiff")},
+          **{e: "for a slide deck write .pptx" for e in ("ppt", "key", "odp", "pps", "ppsx")},
+          "doc": "a Word document is a report: prep report model.prep -o report.docx",
+          "docx": "a Word document is a report: prep report model.prep -o report.docx",
+          "md": "a Markdown page is a report: prep report model.prep -o report.md",
+          **{e: "a spreadsheet is the catalogue: prep export model.prep -o catalogue.xlsx" for e in
+             ("xlsx", "xls", "csv", "ods")},
+          "vsdx": "for diagrams.net (draw.io), which opens in Visio's place, write .drawio",
+          "eps": "for print write .pdf (or .svg)", "ps": "for print write .pdf (or .svg)"}
+
+
 def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str]:
     """Decide the output path and format of one input."""
     if output is None:
@@ -30,8 +43,9 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
         if output.lower().endswith(".layout.json"):
             return output, "layout"
         if ext not in RENDER_FORMATS:
+            meant = _MEANT.get(ext)
             raise click.UsageError(
-                f"cannot tell the format from '{output}'; use an extension "
+                f"cannot tell the format from '{output}'; " + (f"{meant}; " if meant else "") + "use an extension "
                 f"({', '.join('.' + f for f in RENDER_FORMATS if f != 'layout')}, .layout.json) or --format")
         fmt = ext
     return output, fmt
@@ -46,6 +60,13 @@ def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...
     if out_path == "-" and len(pages.files) > 1:
         raise click.UsageError(f"the model takes {pages.count} pages of {page.name}: one file each; "
                                "give -o FILE (they are written as FILE-1, FILE-2, ...)")
+    folder = os.path.dirname(os.path.abspath(out_path))
+    if out_path != "-" and not os.path.isdir(folder):
+        # said of the path given (it named the first page, 'x-1.png', a file the user never typed)
+        from ..language.diagnostics import PrepError
+
+        raise PrepError.at(out_path, f"the output directory does not exist: {folder}", name="output-error",
+                           hint=f"create it first (mkdir -p {folder}) or choose another -o path")
     for k, data in enumerate(pages.files, start=1):
         path = page_file_name(out_path, k, len(pages.files)) if out_path != "-" else "-"
         write_output(path, data, inputs=inputs)
