@@ -329,6 +329,28 @@ async def test_workspace_symbols_cover_unopened_files_and_document_symbols_stay_
     assert {"顧客課題", "受注", "𠮷提案書"} <= names and not names & {"導入計画", "𠮷価格表"}
 
 
+async def test_a_group_reopened_in_another_file_lists_each_symbol_once_in_its_own_file(client, folder):
+    """A group declared in a.prep and reopened in b.prep: workspace symbols
+    listed b.prep's names twice, once more in a.prep at b.prep's positions
+    (a jump landed on other text), since a.prep's group took every member
+    along."""
+    here = folder / "reopened"
+    here.mkdir()
+    (here / "prep.toml").write_text("", encoding="utf-8")
+    (here / "main.prep").write_text('include "a.prep"\ninclude "b.prep"\n', encoding="utf-8")
+    (here / "a.prep").write_text("group 営業 {\n  deliverable 引合いユニーク [external]\n"
+                                 "  引合いユニーク, 予算ユニーク -> 提案書ユニーク\n}\n", encoding="utf-8")
+    (here / "b.prep").write_text("group 営業 {\n  提案書ユニーク, 価格表ユニーク -> 見積書ユニーク\n}\n",
+                                 encoding="utf-8")
+    b = open_file(client, here / "b.prep")
+    await diagnostics_until(client, b, lambda d: True)
+    found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="ユニーク"))
+    got = sorted((s.name, s.location.uri.rsplit("/", 1)[1], s.location.range.start.line) for s in found
+                 if "/reopened/" in s.location.uri)
+    assert got == sorted([("価格表ユニーク", "b.prep", 1), ("予算ユニーク", "a.prep", 2), ("引合いユニーク", "a.prep", 1),
+                          ("提案書ユニーク", "a.prep", 2), ("見積書ユニーク", "b.prep", 1)]), got
+
+
 async def test_include_completes_model_files_and_folders_inside_the_workspace(client, folder):
     here = workspace(folder, "complete", **{"teams/営業.prep": "a -> b\n", "teams/notes.txt": "",
                                             "teams/[draft].prep": "c -> d\n", ".hidden/x.prep": "x -> y\n"})

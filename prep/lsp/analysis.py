@@ -786,6 +786,11 @@ def _own_symbols(analysis: Analysis) -> list[Symbol]:
         symbols, out = stack.pop()
         for sym in symbols:
             if sym.span.path == path:
+                # its children too are this file's only: a group reopened in another file held
+                # that file's deliverables, listed here at their positions there
+                mine = []
+                stack.append((sym.children, mine))
+                sym.children = mine
                 out.append(sym)
             else:  # another file's group or stage: what this file put in it stays, at the top
                 stack.append((sym.children, keep))
