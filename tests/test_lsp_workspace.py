@@ -351,6 +351,49 @@ async def test_a_group_reopened_in_another_file_lists_each_symbol_once_in_its_ow
                           ("提案書ユニーク", "a.prep", 2), ("見積書ユニーク", "b.prep", 1)]), got
 
 
+async def test_a_part_that_is_not_utf8_is_told_at_its_include_line_and_in_itself(client, folder):
+    """A Shift_JIS part: with the root open alone, nothing was shown; opened
+    by an editor that reads it as Latin-1 (Neovim), its error was "control
+    character U+008C ... delete it". The root shows the part's error at its
+    include line; the part shows what the command line says of it."""
+    here = folder / "sjis"
+    here.mkdir()
+    (here / "prep.toml").write_text("", encoding="utf-8")
+    (here / "main.prep").write_text('title "t"\ninclude "sjis.prep"\n', encoding="utf-8")
+    (here / "sjis.prep").write_bytes("見積書, 要件 -> 契約書\n".encode("cp932"))
+    main = open_file(client, here / "main.prep")
+    diags = await diagnostics_until(client, main, lambda d: any("sjis.prep" in x.message for x in d))
+    (d,) = [x for x in diags if "sjis.prep" in x.message]
+    assert d.range.start.line == 1 and "not UTF-8" in d.message and "iconv -f CP932" in d.message, d.message
+    garbled = (here / "sjis.prep").read_bytes().decode("latin-1")
+    part = open_file(client, here / "sjis.prep", garbled)
+    diags = await diagnostics_until(client, part, lambda d: any("Shift_JIS" in x.message for x in d))
+    assert not any("control character" in x.message for x in diags), [x.message for x in diags]
+    assert any("iconv -f CP932" in x.message for x in diags)
+
+
+async def test_include_errors_name_files_from_the_workspace_folder(client, folder):
+    """The server reads files by absolute path, and said "looked for
+    /home/.../delivry.prep" and "include cycle: /home/.../a.prep -> ..."
+    where the command line says "delivry.prep"."""
+    here = folder / "relative"
+    here.mkdir()
+    (here / "prep.toml").write_text("", encoding="utf-8")
+    (here / "main.prep").write_text('include "delivry.prep"\ninclude "a.prep"\n', encoding="utf-8")
+    (here / "delivery.prep").write_text("x -> y\n", encoding="utf-8")
+    (here / "a.prep").write_text('include "b.prep"\na -> b\n', encoding="utf-8")
+    (here / "b.prep").write_text('include "a.prep"\nb -> c\n', encoding="utf-8")
+    main = open_file(client, here / "main.prep")
+    diags = await diagnostics_until(client, main, lambda d: any("delivry" in x.message for x in d))
+    (missing,) = [x for x in diags if "delivry" in x.message]
+    assert missing.message.startswith("no file 'delivry.prep' (looked for delivry.prep)"), missing.message
+    b = open_file(client, here / "b.prep")
+    diags = await diagnostics_until(client, b, lambda d: any("cycle" in x.message for x in d))
+    (cycle,) = [x for x in diags if "cycle" in x.message]
+    assert cycle.message.startswith("include cycle: a.prep -> b.prep -> a.prep"), cycle.message
+    assert str(here) not in missing.message + cycle.message
+
+
 async def test_include_completes_model_files_and_folders_inside_the_workspace(client, folder):
     here = workspace(folder, "complete", **{"teams/営業.prep": "a -> b\n", "teams/notes.txt": "",
                                             "teams/[draft].prep": "c -> d\n", ".hidden/x.prep": "x -> y\n"})

@@ -126,6 +126,20 @@ class View:
         return found
 
 
+def _relative_paths(d: Diagnostic, folder: str) -> Diagnostic:
+    """`d` with the workspace folder's absolute paths in its message and
+    hint written from that folder ("looked for delivry.prep", "include
+    cycle: a.prep -> b.prep -> a.prep"): the server reads files by their
+    absolute paths, and its messages said "/home/.../a.prep" where the
+    command line says "a.prep"."""
+    from dataclasses import replace
+
+    prefix = folder.rstrip(os.sep) + os.sep
+    if prefix not in d.message and prefix not in (d.hint or ""):
+        return d
+    return replace(d, message=d.message.replace(prefix, ""), hint=d.hint.replace(prefix, "") if d.hint else d.hint)
+
+
 class Project:
     """What the server knows of the workspaces: parses kept by text, the
     roots of each folder, and where files are read from."""
@@ -265,8 +279,20 @@ class Project:
             findings = _per_file_ignores(findings, settings)
         view = View(root, texts, model, config_error=config_error)
         by_file: dict[str, list[Diagnostic]] = {p: [] for p in texts}
-        for d in list(ws.errors) + findings:
+        for d in findings:
             by_file.setdefault(d.span.path, []).append(d)
+        for d in ws.errors:
+            d = _relative_paths(d, ws.folder)
+            by_file.setdefault(d.span.path, []).append(d)
+            if d.name == "unreadable-file":
+                # a part that could not be read (not UTF-8, say): at the include line that reaches
+                # it too (with the root open alone, nothing was shown)
+                here = next((r.span for r in d.related if r.span.path in texts and r.span.path != d.span.path),
+                            None)
+                if here is not None:
+                    shown = os.path.relpath(d.span.path, os.path.dirname(here.path) or ".").replace(os.sep, "/")
+                    by_file[here.path].append(Diagnostic(d.code, d.severity, f"{shown}: {d.message}", here,
+                                                         d.name, None, d.hint))
         for path, text in texts.items():
             parsed = self.parsed.get(path) if path in ws.parsed else None
             result = A.Analysis(path, text, model, list(parsed.errors) if parsed is not None else [],

@@ -17,6 +17,7 @@ import functools
 import gc
 import logging
 import os
+import re
 import traceback
 from urllib.parse import unquote, urlparse
 
@@ -194,6 +195,7 @@ class PrepServer(LanguageServer):
             view = self.view_of(root, path)
             result = view.find(path) if view is not None else None
             if result is not None and result.text == text:
+                _said_as_read_from_disk(result, path)
                 self.analyses[uri] = result
                 return result
         cached = self.analyses.get(uri)
@@ -203,6 +205,7 @@ class PrepServer(LanguageServer):
         result = A.analyse(text, path, lint_options=options, encoding=self.encoding())
         if config_error and not result.config_error:
             result.config_error = config_error
+        _said_as_read_from_disk(result, path)
         self.analyses[uri] = result
         return result
 
@@ -934,3 +937,31 @@ def serve() -> None:
     # notification prep has no use for): only its errors go there
     logging.getLogger("pygls").setLevel(logging.ERROR)
     server.start_io()
+
+
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _said_as_read_from_disk(result: A.Analysis, path: str) -> None:
+    """A file that is not UTF-8, opened by an editor that fell back to
+    Latin-1 (Neovim does), reads as C1 control characters: its error was
+    "control character U+008C ... delete it". When the file on disk is not
+    UTF-8, its error is what the command line says (it looks like
+    Shift_JIS, and the iconv command that converts it), in place of the
+    garbled text's."""
+    if not _C1.search(result.text) or not os.path.isfile(path):
+        return
+    from ..language.source import decode_source
+
+    try:
+        with open(path, "rb") as f:
+            decode_source(f.read(), path)
+    except PrepError as e:
+        d = e.diagnostics[0]
+        line = min(max(d.span.line, 1), max(result.text.count("\n") + 1, 1))
+        width = len(result.text.split("\n")[line - 1])
+        result.syntax_errors = [Diagnostic(d.code, d.severity, d.message, Span(path, line, 1, line, width + 1),
+                                           d.name, None, d.hint)]
+        result.findings = []
+    except OSError:
+        return
