@@ -263,6 +263,9 @@ def test_bad_revisions_and_no_repository(prep_run, repo, tmp_path_factory):
     assert err.split("\n")[2] == " " * 30 + "^^^^^^", err
     assert r.stdout.decode().startswith("::error file=model.prep,line=1,") and "unknown revision 'nosuch'" in \
         r.stdout.decode()
+    # '..' (the folder above, on disk) as a range with no ends: said so, not "is a folder"
+    r = prep_run("diff", "..", "--", "model.prep", cwd=repo)
+    assert r.returncode == 2 and "'..' names no revisions" in r.stderr.decode(), r.stderr
     outside = tmp_path_factory.mktemp("plain")
     (outside / "m.prep").write_text("a -> b\n", encoding="utf-8")
     r = prep_run("diff", "HEAD", "m.prep", cwd=outside)
@@ -687,3 +690,15 @@ def test_a_changed_relation_s_old_arrow_is_written_where_no_route_runs(cli):
     # the relation is still drawn as changed
     assert any({"edge", "prep-sync", "prep-diff-changed"} <= set((g.get("class") or "").split())
                for g in root.iter(f"{SVG}g"))
+
+
+def test_the_markdown_writes_arrows_as_they_are_and_no_html():
+    """The review's Markdown wrote '->' as '-&gt;' and '<~>' as '&lt;~&gt;'
+    (GitHub shows them right; the raw comment, an e-mail notification or a
+    terminal did not); only what could open a tag or an entity is escaped,
+    and a label in a code span is not escaped at all."""
+    from prep.linter.review import _md, _md_code
+
+    assert _md("a -> b, c <~> d") == "a -> b, c <~> d"
+    assert _md("<script>x</script> & &amp; | `q`") == "&lt;script>x&lt;/script> & &amp;amp; \\| 'q'"
+    assert _md_code("R&D <plan>") == "R&D <plan>"

@@ -461,7 +461,7 @@ def test_a_model_that_cannot_be_read_is_said_in_the_markdown_and_github_output(r
     p = prep_run("diff", "--format", "github", "HEAD~1..HEAD", "--", "model.prep", cwd=repo.root)
     assert p.returncode == 2 and p.stdout.decode().startswith("::error file=model.prep,line=1,"), p.stdout
     p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "model.prep", cwd=repo.root)
-    assert p.returncode == 2 and "| HEAD:model.prep:1 | '=&gt;' is not an arrow" in p.stdout.decode(), p.stdout
+    assert p.returncode == 2 and "| HEAD:model.prep:1 | '=>' is not an arrow" in p.stdout.decode(), p.stdout
 
 
 def test_the_markdown_names_a_findings_other_place(repo, prep_run):
@@ -471,7 +471,7 @@ def test_the_markdown_names_a_findings_other_place(repo, prep_run):
     repo("delivery.prep", DELIVERY + "提案書, 価格表 -> 受注\n")  # sales.prep:3 has it already: E007
     commit(repo)
     p = prep_run("diff", "--format", "markdown", "HEAD~1..HEAD", "--", "main.prep", cwd=repo.root)
-    assert ("| E007 | warning | delivery.prep:5 | the relation '提案書' -&gt; '受注' is written twice (受注); "
+    assert ("| E007 | warning | delivery.prep:5 | the relation '提案書' -> '受注' is written twice (受注); "
             "note: sales.prep:3: first written here |") in p.stdout.decode(), p.stdout
     repo("delivery.prep", DELIVERY + "knowhow 提案書\n")  # sales.prep:1 declares it a deliverable: E002
     commit(repo)

@@ -163,6 +163,9 @@ def _diff_pairs(args: tuple[str, ...]):
     that are not files (and do not end in .prep) are revisions, as in git;
     `--` may separate them from the files (click removes it)."""
     args = [a for a in args if a != "--"]
+    if args and args[0] in ("..", "..."):   # a range with both ends left out (and the folder above, on disk)
+        raise click.UsageError(f"'{args[0]}' names no revisions: write both ends of the range, e.g. "
+                               f"prep diff HEAD~1{args[0]}HEAD -- model.prep")
     revs = []
     while args and not os.path.exists(args[0]) and not args[0].lower().endswith(".prep"):
         revs.append(args.pop(0))

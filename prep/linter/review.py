@@ -591,9 +591,23 @@ def format_json(r: Review) -> str:
 
 
 def _md(text: str) -> str:
-    """Text safe in a Markdown table cell: no HTML, no pipes, no line breaks."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-            .replace("\n", " ").replace("`", "'"))
+    """Text safe in a Markdown table cell: no HTML, no pipes, no line breaks.
+    Only a '<' that could open a tag and an '&' that could start an entity
+    are escaped: '->' and '<~>' read as written in the raw Markdown too (a
+    review comment read "-&gt;" and "&lt;~&gt;")."""
+    text = _ENTITY_START.sub("&amp;", text)
+    text = _TAG_START.sub("&lt;", text)
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def _md_code(text: str) -> str:
+    """Text inside a Markdown code span, which shows it literally (an
+    entity there is shown as typed): one line, no backtick."""
+    return text.replace("\n", " ").replace("`", "'")
+
+
+_ENTITY_START = re.compile(r"&(?=#?\w+;)")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 DETAILS_ABOVE = 10  # longer lists fold into <details>
@@ -628,9 +642,9 @@ def _with_subject(d: Diagnostic) -> str:
 def format_markdown(r: Review) -> str:
     c = r.changes
     worst = r.worst_introduced()
-    head = f"### prep diff: `{_md(r.new_label)}`"
+    head = f"### prep diff: `{_md_code(r.new_label)}`"
     lines = [head, "",
-             f"{_md(c.summary())} (against `{_md(r.old_label)}`); findings: {len(r.introduced)} introduced"
+             f"{_md(c.summary())} (against `{_md_code(r.old_label)}`); findings: {len(r.introduced)} introduced"
              + (f" (worst: {worst})" if worst else "") + f", {len(r.resolved)} resolved."]
     word = {"+": "added", "-": "removed", "~": "changed", ">": "renamed"}
     lines += _section("Changes", ["", "change", "what"], [[s, word[s], t] for s, t in change_lines(r)])
@@ -653,7 +667,7 @@ def format_markdown_unread(label: str, errors: list[Diagnostic]) -> str:
     pull request's summary would otherwise be empty, it says why."""
     rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"; hint: {d.hint}" if d.hint else "")]
             for d in errors]
-    return "\n".join([f"### prep diff: `{_md(label)}`", "",
+    return "\n".join([f"### prep diff: `{_md_code(label)}`", "",
                       "**Not compared**: " + ("the configuration cannot be read."
                                               if errors and all(d.name == "config-error" for d in errors)
                                               else "a version of the model cannot be read."), "",
