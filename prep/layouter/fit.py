@@ -441,10 +441,30 @@ def _first_fit(page: Page, lay, sizes: list[float], gaps: tuple[tuple[float, flo
 
 
 def on_page(placed: Layout, page: Page) -> Layout:
-    """`placed` centred in the page's printable area, on a page-sized canvas."""
+    """`placed` on a page-sized canvas: centred across the page's printable
+    area, from its top, with its title in the top left corner."""
     dx = page.margin + (page.inner_width - placed.width) / 2
-    dy = page.margin + (page.inner_height - placed.height) / 2
-    return replace(shift(placed, dx, dy), width=page.width, height=page.height, page=page)
+    return _title_in_corner(replace(shift(placed, dx, page.margin), width=page.width, height=page.height,
+                                    page=page), page)
+
+
+def _title_in_corner(placed: Layout, page: Page) -> Layout:
+    """`placed` (on its page) with its title at the printable area's top
+    left corner: every slide's title in one place, as a deck's are. (Each
+    picture was centred on its slide, title and all, so the title moved
+    from slide to slide: 88/122 pt, then 19/87 pt from the top left.) The
+    title stands above everything else and only moves up and left, away
+    from it."""
+    title = placed.title
+    if title is None:
+        return placed
+    dx, dy = page.margin - title.left, page.margin - title.top
+    if dx > 0 or dy > 0:   # never into the picture
+        return placed
+    moved = Box(title.x + dx, title.y + dy, title.width, title.height)
+    texts = tuple(replace(t, box=Box(t.box.x + dx, t.box.y + dy, t.box.width, t.box.height))
+                  if t.kind == "title" else t for t in placed.texts)
+    return replace(placed, title=moved, texts=texts)
 
 
 # ---------------------------------------------------------------- pieces
@@ -1211,9 +1231,10 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
     exits = pager.view == "roadmap" if pager.exit_tags is None else pager.exit_tags
     composed = replace(composed, texts=collect(composed, sheet_model, labels, exits=exits,
                                                tag_font=exit_tag_font_size(page.min_text)))
+    # across the page centred, from its top, the title in the top left corner (as on_page)
     dx = page.margin + max(0.0, (page.inner_width - composed.width) / 2)
-    dy = page.margin + max(0.0, (page.inner_height - composed.height) / 2)
-    return sheet_model, replace(shift(composed, dx, dy), width=page.width, height=page.height, page=page)
+    return sheet_model, _title_in_corner(replace(shift(composed, dx, page.margin), width=page.width,
+                                                 height=page.height, page=page), page)
 
 
 __all__ = ["Marker", "Sheet", "fit_pages", "fit_one_page", "is_marker", "marker_text", "with_marker_texts", "on_page",
