@@ -524,3 +524,29 @@ def test_an_ampersand_is_shown_once_escaped(options, tmp_path):
         assert text in shown, shown
     if options.get("view") == "roadmap":
         assert "Order & Receipt" in shown and "Pay <now> &amp; later" in shown, shown
+
+
+def test_each_slides_title_is_its_title_placeholder_in_one_place():
+    """A deck's titles are the slides' title placeholders (the outline view,
+    the accessibility checker and a client's template find them: each was a
+    text box on a blank slide), at the same place on every slide (each
+    picture was centred on its slide, title and all: 88/122 pt, then 19/87
+    pt from the top left)."""
+    from pptx import Presentation
+
+    model = prep.load(str(Path(__file__).parent.parent / "examples" / "cs-lifecycle.prep"))
+    deck = Presentation(io.BytesIO(prep.render(model, "pptx", page="16:9")))
+    slides = list(deck.slides)
+    assert len(slides) >= 2
+    places = set()
+    for number, slide in enumerate(slides, 1):
+        title = slide.shapes.title
+        assert title is not None and slide.slide_layout.name == "Title Only", number
+        assert title.text_frame.text.startswith(model.title) and title.text_frame.text.endswith(
+            f"({number}/{len(slides)})")
+        assert [s for s in slide.shapes if s.name == "title"] == [title]   # no second title text box
+        places.add((title.left, title.top))
+    assert len(places) == 1, places
+    untitled = Presentation(io.BytesIO(prep.render(prep.loads("a, k -> b\nknowhow k\n"), "pptx")))
+    (slide,) = untitled.slides
+    assert slide.shapes.title is None and slide.slide_layout.name == "Blank"   # no empty "Click to add title"

@@ -253,9 +253,10 @@ class _Deck:
                     el.set("charset", CHARSET)
 
     def text_box(self, shapes, name: str, text: str, *, cx: float, cy: float, size: float, colour,
-                 bold: bool = False, align=None, left: float | None = None):
+                 bold: bool = False, align=None, left: float | None = None, shape=None):
         """A text box for `text` centred on (cx, cy) in layout points (or
-        starting at `left`), as wide and tall as its text, on the slide."""
+        starting at `left`), as wide and tall as its text, on the slide.
+        `shape`: a placeholder to put it in instead (the slide's title)."""
         from pptx.enum.text import PP_ALIGN
 
         from .pptx_font import LINE_HEIGHT, script_changes, text_width
@@ -268,11 +269,20 @@ class _Deck:
         x0 = cx - w / 2 if left is None else left
         width, height = place.length(w), place.length(h)
         at = place.inside(place.x(x0), place.y(cy + h / 2), width, height)
-        tb = shapes.add_textbox(at[0], at[1], width, height)
+        if shape is None:
+            tb = shapes.add_textbox(at[0], at[1], width, height)
+        else:   # as wide as the slide allows: LibreOffice wraps a title placeholder's text regardless
+            tb = shape  # of wrap="none", and a substituted font's wider text took a second line
+            wide = max(width, self.prs.slide_width - 2 * at[0])
+            tb.left, tb.top, tb.width, tb.height = at[0], at[1], wide, height
         tb.name = name
         _no_effects(tb)
+        from pptx.enum.text import MSO_ANCHOR
+
+        # a placeholder's own anchor (the title's: middle) is the layout's; a text box's is the top
         self.set_text(tb.text_frame, text, size=place.font(size), colour=colour, bold=bold,
-                      align=align if align is not None else PP_ALIGN.CENTER)
+                      align=align if align is not None else PP_ALIGN.CENTER,
+                      anchor=MSO_ANCHOR.TOP if shape is not None else None)
         return tb
 
 
@@ -460,7 +470,10 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
     ink = _rgb(theme.ink)
     names = list(model.deliverables)
     group_names = list(model.groups)
-    slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
+    # "Title Only" for a titled picture: its title in the slide's title placeholder, which the
+    # outline, the accessibility checker and a client's template find (a text box was none)
+    titled = bool(model.title and "lp" in data)
+    slide = prs.slides.add_slide(prs.slide_layouts[5 if titled else 6])
     shapes = slide.shapes
     if (theme.background or "white").lower() not in ("white", "#ffffff", "transparent", "none"):
         slide.background.fill.solid()
@@ -615,7 +628,7 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
         size = float(data.get("fontsize", theme.font_size + 2))
         left = lx - float(data.get("lwidth", 0)) * 36 if data.get("labeljust") == "l" else None
         deck.text_box(shapes, "title", model.title, cx=lx, cy=ly, size=size, colour=ink, bold=True,
-                      align=PP_ALIGN.LEFT, left=left)
+                      align=PP_ALIGN.LEFT, left=left, shape=slide.shapes.title)
 
 
 def _group_no_effects(group) -> None:
