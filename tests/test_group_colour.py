@@ -210,6 +210,28 @@ def test_svg_frames_are_filled_with_the_palette_and_grey_in_print():
                        "無色": "#ffffff"}
 
 
+def test_boxes_coloured_by_health_leave_the_frames_untinted(tmp_path):
+    """Boxes filled with their health (--lint, --status, every report's
+    diagram): the frames are untinted, so a colour means one thing. A
+    report's green "no finding" boxes stood on a green group's frame, and
+    the two greens read as one."""
+    from prep.renderer.dot import THEMES
+    from prep.renderer.drawio import DrawioPage, to_drawio
+
+    model = prep.loads(MODEL, "m.prep")
+    plain = THEMES["default"].group_fill
+    linted = frame_fills(prep.render(model, "svg", findings=list(prep.lint(model)), embed_fonts=False))
+    assert set(linted.values()) == {plain}, linted
+    measured = frame_fills(prep.render(model, "svg", health={"見積書": "green"}, embed_fonts=False))
+    assert set(measured.values()) == {plain}, measured
+    report = prep.report(model, "html").decode("utf-8")
+    assert GROUP_FILLS["green"] not in report and GROUP_FILLS["blue"] not in report
+    drawio = to_drawio([DrawioPage("p", model, prep.layout(model), findings=list(prep.lint(model)))]).decode()
+    assert GROUP_FILLS["blue"] not in drawio and GROUP_FILLS["green"] not in drawio
+    # without health colours the frames keep theirs (the test above)
+    assert GROUP_FILLS["blue"] in frame_fills(prep.render(model, "svg", embed_fonts=False)).values()
+
+
 @pytest.mark.parametrize("fmt", ["png", "pdf"])
 def test_png_and_pdf_draw_the_colour(cli, tmp_path, fmt):
     (tmp_path / "m.prep").write_text(MODEL, encoding="utf-8")

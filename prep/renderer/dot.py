@@ -197,6 +197,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
 
     members, children = group_tree(model)
     group_ids = {name: f"cluster_g{i}" for i, name in enumerate(model.groups)}
+    coloured = by_subject is not None or bool(health)
 
     def emit_group(parent: str | None, indent: str) -> None:
         for d in members.get(parent, []):
@@ -209,7 +210,10 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             # so the columns show through
             style = '"rounded"' if unfilled(layout, layout.groups[g.name]) else '"rounded,filled"'
             attrs = [("label", dot_string(g.display)), ("style", style),
-                     ("color", dot_string(theme.group_border)), ("fillcolor", dot_string(group_fill(theme, g.colour))),
+                     ("color", dot_string(theme.group_border)),
+                     # boxes coloured by their health (--lint, --status, a report): the frames untinted,
+                     # so a colour means one thing (green boxes in a green group read as a group's)
+                     ("fillcolor", dot_string(group_fill(theme, None if coloured else g.colour))),
                      ("labeljust", "l"), ("fontsize", fs), ("class", '"prep-group"'),
                      ("bb", bb(layout.groups[g.name]))]
             if around_columns(layout, layout.groups[g.name]):

@@ -189,7 +189,9 @@ def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
             cid = f"{PREFIX}group:{cell_id(g.name)}"
             vertex(cid, parent, g.display, _style(
                 container=1, collapsible=0, recursiveResize=0, rounded=1, arcSize=4, absoluteArcSize=1,
-                fillColor="none" if unfilled(layout, box) else group_fill(theme, g.colour),
+                # boxes coloured by their health: the frames untinted (as the SVG's), a colour means one thing
+                fillColor="none" if unfilled(layout, box) else group_fill(
+                    theme, None if page.findings is not None or page.health else g.colour),
                 strokeColor=theme.group_border, **frame_text(box, layout.group_labels.get(g.name),
                                                              theme.font_size), **font), box)
             origin[cid] = (box.left, box.top)
