@@ -170,3 +170,23 @@ def test_owners_listed_with_a_japanese_comma_are_told_to_be_a_list():
                            "`[owner: [佐藤, 鈴木]]`"
     (finding,) = [d for d in prep.lint(prep.loads("knowhow k [owner: 佐藤]\nk, a -> b\n")) if d.code == "K201"]
     assert finding.hint.startswith("who else knows this?")
+
+
+def test_render_warns_of_an_error_only_lint_finds_and_still_draws(tmp_path):
+    """`c, d ~> c` (E004) and an input cycle (E003) are errors only `prep
+    lint` finds: render drew them and said nothing, exit 0, and a broken
+    model went into a client's deck as a sound one. It says so on stderr
+    (the picture is still drawn, exit 0); a suppression or prep.toml's
+    ignore silences it."""
+    (tmp_path / "self.prep").write_text("c, d ~> c\nd -> e\n", encoding="utf-8")
+    r = run_prep("render", "self.prep", "-o", "self.svg", cwd=tmp_path)
+    err = r.stderr.decode()
+    assert r.returncode == 0 and (tmp_path / "self.svg").exists()
+    assert "prep: warning: self.prep:1:9: E004 'c' is related to itself" in err and "prep lint self.prep" in err
+    (tmp_path / "cycle.prep").write_text("a -> b\nb -> a\n", encoding="utf-8")
+    err = run_prep("render", "cycle.prep", "-o", "cycle.svg", cwd=tmp_path).stderr.decode()
+    assert "E003" in err and "a -> b -> a" in err
+    (tmp_path / "quiet.prep").write_text("c, d ~> c  # prep: ignore[E004]\nd -> e\n", encoding="utf-8")
+    assert "warning" not in run_prep("render", "quiet.prep", "-o", "q.svg", cwd=tmp_path).stderr.decode()
+    (tmp_path / "prep.toml").write_text('[lint]\nignore = ["E004"]\n', encoding="utf-8")
+    assert "warning" not in run_prep("render", "self.prep", "-o", "s2.svg", cwd=tmp_path).stderr.decode()

@@ -143,6 +143,39 @@ def _lint_settings(path: str) -> dict:
         raise config_error(e) from None
 
 
+def warn_of_errors(src: str, model) -> None:
+    """Say on stderr when the model has an error that only `prep lint`
+    finds (an input cycle, E003; a relation to itself, E004), so a picture
+    of a broken model is not taken for a sound one: `render` drew `c, d ~>
+    c` and exited 0. The picture is still drawn (exit 0): it shows the
+    model as written. Suppressions and prep.toml's ignores count."""
+    from ..language.diagnostics import PrepError
+    from ..linter.config import LintSettings
+    from ..linter.rule import run_checks
+    from ..linter.rules import RULES
+    from ..linter.run import _per_file_ignores
+    from ..linter.settings import LintConfigError, enabled_codes, resolve_options
+    from ..linter.suppress import apply_suppressions
+
+    try:
+        settings = _lint_settings(src)
+        enabled = enabled_codes(settings.get("select"), settings.get("ignore") or ())
+    except (LintConfigError, PrepError):
+        return   # a bad prep.toml is said by the command that reads it
+    # these two rules only (a whole lint is a render's cost again on a large model)
+    rules = [RULES[code] for code in ("E003", "E004") if code in enabled]
+    found, _ = apply_suppressions(model, list(run_checks(rules, model, model.index, resolve_options(None))), RULES)
+    if settings.get("per_file_ignores"):
+        found = _per_file_ignores(found, LintSettings(root=settings["per_file_root"], per_file_ignores=tuple(
+            (p, tuple(c)) for p, c in settings["per_file_ignores"])))
+    if not found:
+        return
+    first = found[0]
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    click.echo(f"prep: warning: {first.span.path}:{first.span.line}:{first.span.column}: {first.code} "
+               f"{first.message}{more}; the picture draws the model as written (prep lint {src})", err=True)
+
+
 def config_error(e: ValueError):
     """A bad prep.toml / pyproject.toml as a PrepError at the line of the
     key or value it refuses, with that line, a caret and a hint."""

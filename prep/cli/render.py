@@ -8,7 +8,7 @@ import time
 
 import click
 
-from .common import _lint_settings, _render_settings, note_if_part, root_of_all
+from .common import _lint_settings, _render_settings, note_if_part, root_of_all, warn_of_errors
 from .render_options import (PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for, _page_for,
                              _print_theme, _read_layout, _remove_stale_pages, _within_budget, _write_pages)
 from .render_overview import _DrillDowns, _given_options, _overview_message, _render_files, _size_message
@@ -181,6 +181,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         out_path, out_fmt = _output_for(src, output, fmt)
         note_if_part(src, "render", "{root} --part " + src)
         model = api.load(src)
+        warn_of_errors(src, model)
         if not model.deliverables and out_fmt != "json":
             # an empty (or comments-only) file: an empty picture would look
             # like a rendering bug, so say what is missing (the JSON export

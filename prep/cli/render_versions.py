@@ -9,7 +9,7 @@ import os
 
 import click
 
-from .common import _check_some_side, _diff_pairs, _model_at, _render_settings
+from .common import _check_some_side, _diff_pairs, _model_at, _render_settings, warn_of_errors
 from .render_options import _output_for, _page_for, _print_theme, _within_budget, _write_pages
 
 
@@ -79,6 +79,7 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
                                "out once for all their frames)")
     for src in files:
         model = api.load(src)
+        warn_of_errors(src, model)
         if not model.deliverables:
             raise PrepError.at(src, "the model has no deliverables: there is nothing to draw", name="empty-model",
                                source=model.source)
