@@ -378,8 +378,8 @@ def _frame_caption(caption: str | None) -> str | None:
 def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural: bool = False) -> list[str]:
     more = " prep-natural" if natural else ""
     out = ['<h2 id="roadmap">Roadmap</h2>',
-           '<p class="meta">The stages as columns, in order; exit criteria (tagged EXIT n) at each '
-           "column's right edge. Then each stage: what it makes, what ends it, its findings, and the "
+           '<p class="meta">The stages in order, each in a frame titled with it (side by side as columns '
+           "where the page holds them, else one under another); exit criteria are tagged EXIT n. Then each stage: what it makes, what ends it, its findings, and the "
            "process as it stands at its end (every deliverable in the same place in every picture).</p>",
            *_pictures_html(pictures["roadmap"], "roadmap", "diagram prep-roadmap" + more)]
     for i, part in enumerate(parts, 1):
@@ -560,8 +560,8 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
     for name in diagram:
         out += [f"![{alt}]({name})", ""]
     if pictures:
-        out += ["## Roadmap", "", "The stages as columns, in order; exit criteria (tagged EXIT n) at each "
-                "column's right edge.", ""]
+        out += ["## Roadmap", "", "The stages in order, each in a frame titled with it (side by side as columns "
+                "where the page holds them, else one under another); exit criteria are tagged EXIT n.", ""]
         for name, _ in pictures["roadmap"]:
             out += [f"![roadmap]({name})", ""]
         for part in roadmap_parts(model, findings):
