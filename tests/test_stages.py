@@ -218,3 +218,30 @@ def test_an_unknown_stage_option_points_at_a_declaration(tmp_path, asked, line, 
     assert result.exit_code == 2
     assert f"{p}:{line}:7: error: no stage named '{asked}' in the model" in result.output
     assert "^" in result.output and hint in result.output
+
+
+def test_a_stage_picture_frames_a_group_around_what_it_shows_by_then():
+    """A group with one box by the end of stage 1 was drawn in the frame of
+    all its boxes (on a slide: one box in an empty frame 600 pt wide); the
+    frame holds what the picture shows, with its title, and its top left
+    corner stays where the layout put it (the routes keep clear of its title
+    there). Boxes stay in place in every frame."""
+    model = prep.loads(
+        'stage s1 "Stage 1" [exit: b]\nstage s2 "Stage 2" [exit: f]\n'
+        'group g "営業グループ" {\n  deliverable a [stage: s1, external]\n  deliverable b [stage: s1]\n'
+        '  deliverable c [stage: s2]\n  deliverable d [stage: s2]\n  deliverable e [stage: s2]\n}\n'
+        "a, k -> b\nknowhow k [owner: [x, y]]\nb, k -> c\nc, k -> d\nd, k -> e\ne, k -> f\n", "m.prep")
+    first, last = (json.loads(prep.render_stage(model, s, "layout")) for s in ("s1", "s2"))
+    g1, g2 = first["groups"]["g"], last["groups"]["g"]
+    assert g1["width"] < g2["width"] * 0.6, (g1, g2)
+    left = lambda b: b["x"] - b["width"] / 2   # noqa: E731
+    right = lambda b: b["x"] + b["width"] / 2   # noqa: E731
+    assert abs(left(g1) - left(g2)) < 0.01 and g1["y"] - g1["height"] / 2 == g2["y"] - g2["height"] / 2
+    for name in ("a", "b"):   # what stage 1 shows is inside, where it is at the end
+        box = first["nodes"][name]
+        assert left(g1) < left(box) and right(box) < right(g1) and box == last["nodes"][name]
+    title = next(t for t in first["texts"] if t["kind"] == "group")
+    assert left(g1) <= left(title["box"]) and right(title["box"]) <= right(g1)
+    # the faint view draws every box: every frame whole
+    faint = json.loads(prep.render_stage(model, "s1", "layout", later="faint"))
+    assert faint["groups"]["g"]["width"] == g2["width"]

@@ -227,6 +227,8 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
         placed = replace(placed, columns=shown, texts=tuple(
             t for t in placed.texts if t.kind != "stage" or (t.box.x, t.box.y) not in gone))
         placed = _captions_as_shown(placed, model, effective, geometry.font_size)
+    if later == "hidden":
+        placed = _frames_as_shown(placed, whole, model, frozenset(exits))
     placed = placed.keep_texts()
     # the frame's own title, and only the tags of the exit criteria that exist by then
     from ..layouter import TextItem
@@ -240,6 +242,75 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     marks = StageMarks(status=status, exits=exits, later_edges=later_edges, ids=order,
                        width=whole.width, height=whole.height, edge_ids=edge_ids)
     return Frame(model.stages[stage], drawn, placed, marks, findings)
+
+
+def _frames_as_shown(placed, whole, model: Model, exits_shown=frozenset()):
+    """`placed` (a stage's frame) with each group's frame around the boxes
+    it shows by then, with the margins the whole layout gave it: a stage
+    whose group had one box yet drew it in a frame 600 pt wide, empty but
+    for that box. Boxes and routes stay where they are; a frame only
+    shrinks, keeping its top left corner where its title is. Lanes (the
+    roadmap's groups across its stage columns) keep their width."""
+    from ..layouter import Box
+    from ..layouter.geometry import unfilled
+
+    def union(boxes: list) -> tuple[float, float, float, float] | None:
+        if not boxes:
+            return None
+        return (min(b.left for b in boxes), min(b.top for b in boxes), max(b.right for b in boxes),
+                max(b.bottom for b in boxes))
+
+    groups = model.groups
+    children: dict[str, list[str]] = {}
+    for name, g in groups.items():
+        if g.parent is not None:
+            children.setdefault(g.parent, []).append(name)
+    own: dict[str, list[str]] = {}
+    for n, d in model.deliverables.items():
+        if d.group is not None:
+            own.setdefault(d.group, []).append(n)
+    frames = dict(placed.groups)
+
+    def trim(g: str) -> None:   # inner frames first: an outer one holds them
+        for c in children.get(g, ()):
+            if c in frames:
+                trim(c)
+        frame = whole.groups.get(g)
+        if frame is None or g not in frames or unfilled(whole, frame):
+            return
+        mine = set(own.get(g, ()))
+        full = union([whole.nodes[n] for n in mine if n in whole.nodes]
+                     + [whole.groups[c] for c in children.get(g, ()) if c in whole.groups]
+                     + [t.box for t in whole.texts if t.kind == "exit" and t.owner in mine])
+        shown = union([placed.nodes[n] for n in mine if n in placed.nodes]
+                      + [frames[c] for c in children.get(g, ()) if c in frames]
+                      # a box's EXIT tag stands beside or above it (only the tags it draws by then)
+                      + [t.box for t in placed.texts if t.kind == "exit" and t.owner in mine
+                         and t.owner in exits_shown])
+        if full is None or shown is None or shown == full:
+            return
+        right = frame.right - (full[2] - shown[2])
+        bottom = frame.bottom - (full[3] - shown[3])
+        label = whole.group_labels.get(g)
+        if label is not None:
+            # its title stays where the layout put it (the routes keep clear of it there): the
+            # frame keeps its top left corner, and room for the title
+            left, top = frame.left, frame.top
+            right = max(right, label.right + (frame.right - full[2]))
+        else:
+            left, top = frame.left + (shown[0] - full[0]), frame.top + (shown[1] - full[1])
+        left, top = max(left, frame.left), max(top, frame.top)
+        right, bottom = min(right, frame.right), min(bottom, frame.bottom)
+        if right - left >= frame.width - 0.5 and bottom - top >= frame.height - 0.5:
+            return
+        frames[g] = Box((left + right) / 2, (top + bottom) / 2, right - left, bottom - top)
+
+    for g in list(frames):
+        if groups.get(g) is None or groups[g].parent is None or groups[g].parent not in frames:
+            trim(g)
+    if frames == placed.groups:
+        return placed
+    return replace(placed, groups=frames)
 
 
 def _captions_as_shown(placed, model: Model, effective: dict, font_size: float | None):
