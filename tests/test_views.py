@@ -326,6 +326,11 @@ def test_a_drill_downs_tags_stay_on_their_deliverables_page(profile, page):
     def is_context_tag(name: str) -> bool:
         return name.startswith("\u2063offpage:cluster:")
 
+    from prep.language.views import CONTEXT
+    from prep.layouter.texts import CONTEXT_PREFIX
+
+    assert CONTEXT == CONTEXT_PREFIX == "\u2063offpage:cluster:"   # the tags views makes, the pager keeps
+
     model = prep.loads(generate(400, profile=profile))
     pages = render_overview_pages(model, "pdf", parse_page(page), embed_fonts=False)
     tags_seen, markers = 0, 0

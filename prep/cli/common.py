@@ -153,7 +153,7 @@ def warn_of_errors(src: str, model) -> None:
     from ..linter.config import LintSettings
     from ..linter.rule import run_checks
     from ..linter.rules import RULES
-    from ..linter.run import _per_file_ignores
+    from ..linter.config import per_file_ignores as _per_file_ignores
     from ..linter.settings import LintConfigError, enabled_codes, resolve_options
     from ..linter.suppress import apply_suppressions
 

@@ -42,7 +42,7 @@ def read_source(path: str | os.PathLike[str], *, confined: bool = True) -> str:
     loader reads its parts with False: it checks each include itself."""
     name = os.fspath(path)
     if confined:
-        from .workspace import link_out_of_workspace
+        from .boundary import link_out_of_workspace
 
         out = link_out_of_workspace(name)
         if out is not None:

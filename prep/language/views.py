@@ -221,7 +221,7 @@ def group_part(model: Model, group: str) -> tuple[Model, set[str]]:
 
 # the key of a drill-down's tag that names another cluster: an off-page
 # marker's (drawn, titled and exported as one; no deliverable's name starts so)
-from ..layouter.texts import CONTEXT_PREFIX as CONTEXT  # noqa: E402
+CONTEXT = "\u2063offpage:cluster:"   # = prep.layouter.texts.CONTEXT_PREFIX (language does not import the layouter)
 
 
 def in_context(model: Model, parts: dict[str, Model], holds: dict[str, list[str]],

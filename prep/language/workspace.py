@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .diagnostics import ERROR, Diagnostic, PrepError, Related, Span
-from .gitignore import git_folder
+from .boundary import first_link_out, inside as _inside, shown_folder as _shown_folder
+from .boundary import workspace_root  # noqa: F401  (the loader's API: where a workspace ends)
 
 # the markers of a workspace root, nearest first (the configuration files
 # prep.linter.config reads, then the repository)
@@ -57,43 +58,6 @@ _MAX_CANDIDATES = 20_000  # model files looked at for a did-you-mean
 
 # --------------------------------------------------------------------------
 # where the workspace ends
-
-
-def workspace_root(root_file: str) -> str:
-    """The absolute folder a workspace may read from: the nearest folder at
-    or above `root_file` with a prep.toml or a pyproject.toml that has a
-    [tool.prep] table, else the nearest with a `.git` entry, else the root
-    file's own folder."""
-    start = os.path.dirname(os.path.abspath(root_file))
-    d = start
-    while True:
-        if os.path.isfile(os.path.join(d, "prep.toml")) or _has_tool_prep(os.path.join(d, "pyproject.toml")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            break
-        d = parent
-    return git_folder(start) or start
-
-
-def _has_tool_prep(path: str) -> bool:
-    """A pyproject.toml with a [tool.prep] table (the same test as the
-    configuration's; an unreadable one is no marker: lint reports it)."""
-    if not os.path.isfile(path):
-        return False
-    import tomllib
-
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "prep" in tool
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 # --------------------------------------------------------------------------
@@ -390,21 +354,8 @@ def _resolve(ws: Workspace, files: DiskFiles, path: str, st, real_folder: str) -
 
 
 def _first_link_out(files: DiskFiles, path: str, real_folder: str) -> str:
-    """The shortest leading part of `path` inside the workspace whose real
-    place is outside it: the link itself. (The folders above the workspace
-    are not links out: a part's error named 'cases', or '/tmp', when the
-    command ran above the workspace.)"""
-    parts = path.split(os.sep)
-    for i in range(1, len(parts) + 1):
-        prefix = os.sep.join(parts[:i])
-        if not prefix:
-            continue
-        real = files.real(prefix)
-        if _inside(real_folder, real):
-            continue   # the workspace's folder or one above it
-        if not _inside(real, real_folder):
-            return prefix
-    return path
+    """`boundary.first_link_out`, with `files`' idea of a real place."""
+    return first_link_out(path, real_folder, files.real)
 
 
 def _as_written(path: str, base: str) -> str:
@@ -412,22 +363,6 @@ def _as_written(path: str, base: str) -> str:
     not 'cases/link/ws/part.prep' (the command's folder's spelling)."""
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base or "."))
     return path if rel.startswith(os.pardir) else rel.replace(os.sep, "/")
-
-
-def link_out_of_workspace(path: str) -> tuple[str, str] | None:
-    """(the link as `path` spells it, the workspace's folder as shown) when
-    `path`, or a folder on its way below its workspace's folder, is a
-    symbolic link whose real place is outside that workspace; else None.
-    The workspace is found from where the link stands, not where it leads."""
-    absolute = os.path.abspath(path)
-    real = os.path.realpath(absolute)
-    if real == absolute:   # no link on the way (nearly always): nothing more to look at
-        return None
-    folder = workspace_root(path)
-    real_folder = os.path.realpath(folder)
-    if _inside(real, real_folder):
-        return None
-    return _first_link_out(DiskFiles(), os.path.normpath(path), real_folder), _shown_folder(folder)
 
 
 def _unclosed_set(pattern: str) -> str | None:
@@ -482,15 +417,6 @@ def _near(files: DiskFiles, ws: Workspace, base: str, target: str, otherwise: st
     if close:
         return f"did you mean '{close[0]}'? (or remove this include if the file is gone)"
     return otherwise
-
-
-def _shown_folder(folder: str) -> str:
-    """The workspace root as messages name it: relative below the current
-    folder, else absolute (never a path outside it that the model named)."""
-    rel = os.path.relpath(folder)
-    if rel == ".":
-        return "the current folder"
-    return folder if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def _error(span: Span, message: str, hint: str) -> Diagnostic:

@@ -274,3 +274,22 @@ def find_config_section(model_path: str, section: str) -> tuple[str, dict, str] 
             return p, data.get(section, {}), f"[{section}]"
         return p, data["tool"]["prep"].get(section, {}), f"[tool.prep.{section}]"
     return None
+
+
+def per_file_ignores(findings: list, settings: "LintSettings") -> list:
+    """A workspace is linted with its root's settings; per-file-ignores
+    apply to each finding by the file that holds it (the root's included).
+    (`lint_model(per_file_ignores=...)` and `prep lint` both use it.)"""
+    if not settings.per_file_ignores:
+        return findings
+    every = set(enabled_codes(None, ()))
+    dropped: dict[str, set[str]] = {}
+    out = []
+    for d in findings:
+        path = d.span.path
+        if path not in dropped:
+            own = [c for c in settings.ignores_for(path) if c not in settings.ignore]
+            dropped[path] = every - set(enabled_codes(None, own)) if own else set()
+        if d.code not in dropped[path]:
+            out.append(d)
+    return out

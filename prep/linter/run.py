@@ -21,6 +21,7 @@ from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
 from ..language.source import has_include_line
 from . import lint_model
 from .config import ConfigFinder, LintSettings, respects_gitignore
+from .config import per_file_ignores as _per_file_ignores
 from .rules import FATAL_CODES
 from .settings import rule_for
 
@@ -200,26 +201,6 @@ def lint_file(path: str, settings: LintSettings, overrides: Overrides, cache=Non
     if ticket is not None:
         cache.store(ticket, model.source, findings, workspace)
     return FileReport(path, model.source, findings, model, fail_on, options, dict(model.files) if several else None)
-
-
-def _per_file_ignores(findings: list[Diagnostic], settings: LintSettings) -> list[Diagnostic]:
-    """A workspace is linted with its root's settings; per-file-ignores
-    apply to each finding by the file that holds it (the root's included)."""
-    if not settings.per_file_ignores:
-        return findings
-    from .settings import enabled_codes
-
-    every = set(enabled_codes(None, ()))
-    dropped: dict[str, set[str]] = {}
-    out = []
-    for d in findings:
-        path = d.span.path
-        if path not in dropped:
-            own = [c for c in settings.ignores_for(path) if c not in settings.ignore]
-            dropped[path] = every - set(enabled_codes(None, own)) if own else set()
-        if d.code not in dropped[path]:
-            out.append(d)
-    return out
 
 
 def plan_roots(models: list[str]) -> list[str]:

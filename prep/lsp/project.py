@@ -274,7 +274,7 @@ class Project:
             config_error = config_error or str(e)
             findings = lint_model(model)
         if several and settings is not None and settings.per_file_ignores:
-            from ..linter.run import _per_file_ignores
+            from ..linter.config import per_file_ignores as _per_file_ignores
 
             findings = _per_file_ignores(findings, settings)
         view = View(root, texts, model, config_error=config_error)
