@@ -468,3 +468,21 @@ def test_an_option_after_the_double_dash_is_named(tmp_path, cli, monkeypatch):
     r = cli("render", "--diff", "HEAD~1..HEAD", "--", "m.prep", "-o", "x.png")
     assert r.exit_code == 2
     assert "'-o' after -- is taken as a file: put the options before --" in r.output
+
+
+@pytest.mark.parametrize("page_name", ["16:9", "A4", "A4-portrait"])
+def test_both_halves_on_pages_are_cut_the_same_way(page_name):
+    """An As-Is and a To-Be too large for one page each are cut the same
+    way (at their stages, along their flow, or in blocks), so that they can
+    be compared page by page: order-to-cash's As-Is was cut at its stages
+    and its To-Be along its flow. It may cost a page, never more."""
+    from prep.language.diff import diff_models
+    from prep.layouter.page import parse_page
+    from prep.renderer.diff import as_is_to_be_sheets
+
+    root = Path(__file__).parent.parent / "examples"
+    diff = diff_models(prep.load(str(root / "order-to-cash-as-is.prep")),
+                       prep.load(str(root / "order-to-cash-to-be.prep")))
+    sheets = as_is_to_be_sheets(diff, parse_page(page_name))
+    assert len({s.split for s in sheets}) == 1, [s.split for s in sheets]
+    assert sheets[0].split != "none" and len(sheets) <= {"16:9": 7, "A4": 7, "A4-portrait": 7}[page_name]

@@ -147,7 +147,8 @@ def with_marker_texts(drawn, texts: dict[str, str]):
 def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: str | None = None,
               font_size: float = 12.0, legend: bool = False, health: bool = False, view: str = "diagram",
               engine: str = "prep", exit_tags: bool | None = None, diff_legend: bool = False,
-              stage_legend: str | None = None, first_page: int = 1) -> list[Sheet]:
+              stage_legend: str | None = None, first_page: int = 1,
+              ways: tuple[str, ...] | None = None) -> list[Sheet]:
     """The model laid out on as few pages as fit at a readable size (see the
     module's docstring). `direction` None: prep chooses. `exit_tags`: room
     for the "EXIT n" tags (the stage pictures draw them; default: in the
@@ -158,18 +159,21 @@ def fit_pages(model: Model, page: Page, *, direction: str | None = None, font: s
     `first_page`: the number of the first page in the file the pages go
     in (after other pictures' pages): the markers name the file's pages,
     and are measured with those numbers (a third digit added afterwards
-    ran 7.5 pt past its box). The sheets are numbered from 1 still."""
+    ran 7.5 pt past its box). The sheets are numbered from 1 still.
+    `ways`: the ways of cutting to choose from ("stages", "layers",
+    "tiles"; None: every way that applies), as two halves of a change cut
+    alike."""
     from .layered import orders_kept
 
     with orders_kept():   # each graph's ranks and order once, whatever its sizes, gaps and direction
         return _fit_pages(model, page, direction=direction, font=font, font_size=font_size, legend=legend,
                           health=health, view=view, engine=engine, exit_tags=exit_tags, diff_legend=diff_legend,
-                          stage_legend=stage_legend, first_page=first_page)
+                          stage_legend=stage_legend, first_page=first_page, only=ways)
 
 
 def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | None, font_size: float,
                legend: bool, health: bool, view: str, engine: str, exit_tags: bool | None, diff_legend: bool,
-               stage_legend: str | None, first_page: int = 1) -> list[Sheet]:
+               stage_legend: str | None, first_page: int = 1, only: tuple[str, ...] | None = None) -> list[Sheet]:
     from . import layout as lay_out, measure
     from .fonts import FONT_FAMILY
 
@@ -222,6 +226,8 @@ def _fit_pages(model: Model, page: Page, *, direction: str | None, font: str | N
     # tie: the earlier way, the page's own direction)
     ways = (("stages", "layers", "tiles") if model.stages and view != "roadmap" else
             ("stages", "layers") if model.stages else ("layers", "tiles"))
+    if only is not None:
+        ways = tuple(w for w in ways if w in only) or ways
     tried = [(d, by) for d in directions for by in ways]
     # what every way measures alike (the boxes, the markers' longest texts), measured once here
     shared: dict = {}

@@ -678,9 +678,8 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
     titles = half_titles(diff.old, diff.new)
     from .pages import numbered_after
 
-    sheets = []
+    owns = {}
     for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
-        before = len(sheets)   # the pages of the halves before this one
         prefix = side + ": "
         deliverables = {n: replace(d, group=None if d.group == side else d.group)
                         for n, d in half.deliverables.items()}
@@ -688,10 +687,37 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
         stages = {n: replace(st, exits=tuple(prefix + x for x in st.exits),
                              members=tuple(prefix + m for m in st.members)) if isinstance(st, Stage) else st
                   for n, st in model.stages.items()}
-        own = Model(path=model.path, title=titles[side], deliverables=deliverables, relations=tuple(half.relations),
-                    groups=groups, source=model.source, stages=stages)
-        for sheet in fit_pages(own, page, direction=direction, font=theme.font, font_size=theme.font_size,
-                               legend=True, diff_legend=True, first_page=before + 1):
+        owns[side] = Model(path=model.path, title=titles[side], deliverables=deliverables,
+                           relations=tuple(half.relations), groups=groups, source=model.source, stages=stages)
+
+    def fit(side: str, first_page: int, ways=None):
+        return fit_pages(owns[side], page, direction=direction, font=theme.font, font_size=theme.font_size,
+                         legend=True, diff_legend=True, first_page=first_page, ways=ways)
+
+    # both halves cut the same way, so that they can be compared page by page (the As-Is cut
+    # along its flow, the To-Be at its stages): the way of the two that fills the fewest pages
+    # in all, when that costs at most a page more than each half's own best
+    sides = list(owns)
+    fitted = {}
+    for side in sides:
+        fitted[side] = fit(side, 1 + sum(len(fitted[s]) for s in fitted))
+    splits = {fitted[s][0].split for s in sides}
+    if len(sides) == 2 and len(splits) == 2 and "none" not in splits:
+        least = sum(len(f) for f in fitted.values())
+        best = None
+        for way in sorted(splits, key=["stages", "layers", "tiles"].index):
+            first = fit(sides[0], 1, (way,))
+            alike = {sides[0]: first, sides[1]: fit(sides[1], 1 + len(first), (way,))}
+            if {f[0].split for f in alike.values()} == {way}:
+                total = sum(len(f) for f in alike.values())
+                if total <= least + 1 and (best is None or total < best[0]):
+                    best = (total, alike)
+        if best is not None:
+            fitted = best[1]
+    sheets = []
+    for (side, half), model in zip(halves.items(), (diff.old, diff.new)):
+        before = len(sheets)   # the pages of the halves before this one
+        for sheet in fitted[side]:
             edges = [half.edge_status[k] if k is not None else "same"
                      for k in _drawn_relations(sheet.model.relations, half.relations)]
             sheet = _markers_unmarked(sheet, half.deliverables, model, side)
