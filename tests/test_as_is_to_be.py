@@ -486,3 +486,13 @@ def test_both_halves_on_pages_are_cut_the_same_way(page_name):
     sheets = as_is_to_be_sheets(diff, parse_page(page_name))
     assert len({s.split for s in sheets}) == 1, [s.split for s in sheets]
     assert sheets[0].split != "none" and len(sheets) <= {"16:9": 7, "A4": 7, "A4-portrait": 7}[page_name]
+
+
+def test_the_summary_of_a_change_on_pages_names_both_versions(prep_run, tmp_path):
+    """`render --diff --side-by-side a.prep b.prep -o x.pdf` said "b.prep: 6
+    pages of A4 ...", as if b.prep alone were drawn."""
+    root = Path(__file__).parent.parent / "examples"
+    r = prep_run("render", "--diff", "--side-by-side", str(root / "order-to-cash-as-is.prep"),
+                 str(root / "order-to-cash-to-be.prep"), "-o", str(tmp_path / "x.pdf"))
+    err = r.stderr.decode()
+    assert r.returncode == 0 and "order-to-cash-as-is.prep -> " in err and " pages of A4" in err, err

@@ -47,7 +47,8 @@ def _render_diff(files, output, fmt, direction, theme, transparent, dpi, side_by
         pages = _within_budget(new_path, timeout, lambda: paged(
             diff_models(old, new), out_fmt, fitted, direction=look.direction if look.direction_given else None,
             theme=_print_theme(look.theme, transparent), dpi=dpi, embed_fonts=embed_fonts))
-        _write_pages(new_path, out_path, pages, fitted, inputs=inputs)
+        # the summary names both versions: "old.prep -> new.prep: 7 slides ..." (it named the new one)
+        _write_pages(f"{old_label} -> {new_label}", out_path, pages, fitted, inputs=inputs)
         return
     data = _within_budget(new_path, timeout, lambda: render_diff(
         diff_models(old, new), out_fmt, side_by_side=side_by_side, old_label=old_label, new_label=new_label,
