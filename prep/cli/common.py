@@ -150,10 +150,9 @@ def warn_of_errors(src: str, model) -> None:
     c` and exited 0. The picture is still drawn (exit 0): it shows the
     model as written. Suppressions and prep.toml's ignores count."""
     from ..language.diagnostics import PrepError
-    from ..linter.config import LintSettings
+    from ..linter.config import LintSettings, per_file_ignores
     from ..linter.rule import run_checks
     from ..linter.rules import RULES
-    from ..linter.config import per_file_ignores as _per_file_ignores
     from ..linter.settings import LintConfigError, enabled_codes, resolve_options
     from ..linter.suppress import apply_suppressions
 
@@ -166,7 +165,7 @@ def warn_of_errors(src: str, model) -> None:
     rules = [RULES[code] for code in ("E003", "E004") if code in enabled]
     found, _ = apply_suppressions(model, list(run_checks(rules, model, model.index, resolve_options(None))), RULES)
     if settings.get("per_file_ignores"):
-        found = _per_file_ignores(found, LintSettings(root=settings["per_file_root"], per_file_ignores=tuple(
+        found = per_file_ignores(found, LintSettings(root=settings["per_file_root"], per_file_ignores=tuple(
             (p, tuple(c)) for p, c in settings["per_file_ignores"])))
     if not found:
         return
