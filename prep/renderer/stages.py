@@ -244,6 +244,9 @@ def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden"
     return Frame(model.stages[stage], drawn, placed, marks, findings)
 
 
+EDGE_ROOM = 4.0   # pt between a group frame's edge and a text it grows around (_frames_as_shown)
+
+
 def _frames_as_shown(placed, whole, model: Model, exits_shown=frozenset()):
     """`placed` (a stage's frame) with each group's frame around the boxes
     it shows by then, with the margins the whole layout gave it: a stage
@@ -301,6 +304,23 @@ def _frames_as_shown(placed, whole, model: Model, exits_shown=frozenset()):
             left, top = frame.left + (shown[0] - full[0]), frame.top + (shown[1] - full[1])
         left, top = max(left, frame.left), max(top, frame.top)
         right, bottom = min(right, frame.right), min(bottom, frame.bottom)
+        # an edge never through a piece of text or a box the whole frame held (a note the layout
+        # put inside it, between two of its rows): the frame grows around it
+        pieces = [t.box for t in placed.texts] + list(placed.nodes.values())
+        for _ in range(20):
+            grown = False
+            for b in pieces:
+                inside = left <= b.left and b.right <= right and top <= b.top and b.bottom <= bottom
+                apart = b.right <= left or right <= b.left or b.bottom <= top or bottom <= b.top
+                if inside or apart or not frame.contains(b):
+                    continue
+                left, top = min(left, b.left - EDGE_ROOM), min(top, b.top - EDGE_ROOM)
+                right, bottom = max(right, b.right + EDGE_ROOM), max(bottom, b.bottom + EDGE_ROOM)
+                left, top = max(left, frame.left), max(top, frame.top)
+                right, bottom = min(right, frame.right), min(bottom, frame.bottom)
+                grown = True
+            if not grown:
+                break
         if right - left >= frame.width - 0.5 and bottom - top >= frame.height - 0.5:
             return
         frames[g] = Box((left + right) / 2, (top + bottom) / 2, right - left, bottom - top)
