@@ -287,7 +287,7 @@ def test_no_graphviz_warning_reaches_the_user(prep_run, owners_lost, fmt):
     lines = err.strip().splitlines()
     assert lines[0] == f"wrote {out.name}" or lines[0].startswith(f"wrote x-1.{fmt}"), err
     # PDF and PowerPoint are fitted to their page, and say how: nothing else is printed
-    assert all(line.startswith(("wrote ", "new.prep: ")) for line in lines), err
+    assert all(line.startswith(("wrote ", "old.prep -> new.prep: ")) for line in lines), err
     assert out.stat().st_size > 0
 
 
