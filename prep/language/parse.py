@@ -284,6 +284,7 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
     quoted = _quoted_guess(src_line, column)
     message, hint, length = None, None, 1
     pinned = False  # the caret already marks the word the message is about
+    label = None    # the mistakes-table entry that explains an unexpected token
 
     if isinstance(e, UnexpectedCharacters):
         pos = e.pos_in_stream
@@ -342,8 +343,7 @@ def syntax_diagnostic(e, text: str, path: str) -> Diagnostic:
             length = len(first)
         elif token is not None and token.type not in ("$END", "_TERM") and not pinned:
             length = max(len(token.value), 1)
-    if label is not None and label["name"] == "missing-comma-in-attributes" if not isinstance(
-            e, UnexpectedCharacters) else False:
+    if label is not None and label["name"] == "missing-comma-in-attributes":
         hint = _two_words_hint(src_line, column, hint)
     looks = _full_width(src_line, column, length)
     if looks is not None:
@@ -381,7 +381,11 @@ def _full_width(src_line: str, column: int, length: int):
         return None
     ch = src_line[at]
     ascii_, what = _LOOK_ALIKES[ch]
-    fixed = "".join(_LOOK_ALIKES[c][0] if c in _LOOK_ALIKES else c for c in src_line.strip())
+    fixed, quoted = [], False   # the line as it should read (what is quoted stays as it is)
+    for c in src_line.strip():
+        quoted = not quoted if c == '"' else quoted
+        fixed.append(_LOOK_ALIKES[c][0] if c in _LOOK_ALIKES and not quoted else c)
+    fixed = "".join(fixed)
     return (f"'{ch}' is {what} (U+{ord(ch):04X})", f"type it as '{ascii_}': `{fixed}`", at + 1, 1)
 
 
