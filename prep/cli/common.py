@@ -150,7 +150,7 @@ def warn_of_errors(src: str, model) -> None:
     c` and exited 0. The picture is still drawn (exit 0): it shows the
     model as written. Suppressions and prep.toml's ignores count."""
     from ..language.diagnostics import PrepError
-    from ..linter.config import LintSettings, per_file_ignores
+    from ..linter.config import drop_per_file
     from ..linter.rule import run_checks
     from ..linter.rules import RULES
     from ..linter.settings import LintConfigError, enabled_codes, resolve_options
@@ -165,8 +165,7 @@ def warn_of_errors(src: str, model) -> None:
     rules = [RULES[code] for code in ("E003", "E004") if code in enabled]
     found, _ = apply_suppressions(model, list(run_checks(rules, model, model.index, resolve_options(None))), RULES)
     if settings.get("per_file_ignores"):
-        found = per_file_ignores(found, LintSettings(root=settings["per_file_root"], per_file_ignores=tuple(
-            (p, tuple(c)) for p, c in settings["per_file_ignores"])))
+        found = drop_per_file(found, settings["per_file_ignores"], settings["per_file_root"])
     if not found:
         return
     first = found[0]

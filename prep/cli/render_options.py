@@ -54,19 +54,14 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
 def _write_pages(src: str, out_path: str, pages, page, *, inputs: tuple[str, ...]) -> None:
     """Write what `render_pages` gave: one file, or FILE-1, FILE-2, ... for a
     picture format over several pages; then say what the fitting did."""
-    from ..renderer.output import write_output
+    from ..renderer.output import check_output_folder, write_output
     from ..renderer.pages import page_file_name
 
     if out_path == "-" and len(pages.files) > 1:
         raise click.UsageError(f"the model takes {pages.count} pages of {page.name}: one file each; "
                                "give -o FILE (they are written as FILE-1, FILE-2, ...)")
-    folder = os.path.dirname(os.path.abspath(out_path))
-    if out_path != "-" and not os.path.isdir(folder):
-        # said of the path given (it named the first page, 'x-1.png', a file the user never typed)
-        from ..language.diagnostics import PrepError
-
-        raise PrepError.at(out_path, f"the output directory does not exist: {folder}", name="output-error",
-                           hint=f"create it first (mkdir -p {folder}) or choose another -o path")
+    if out_path != "-":   # said of the path given (it named the first page, 'x-1.png', a file never typed)
+        check_output_folder(out_path)
     for k, data in enumerate(pages.files, start=1):
         path = page_file_name(out_path, k, len(pages.files)) if out_path != "-" else "-"
         write_output(path, data, inputs=inputs)

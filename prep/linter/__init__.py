@@ -50,10 +50,9 @@ def lint_model(model, *, select: Iterable[str] | str | None = None, ignore: Iter
         level = levels.get(d.code)
         out.append(d.with_severity(level) if level is not None and level != d.severity else d)
     if per_file_ignores:
-        from .config import LintSettings, per_file_ignores as _per_file_ignores
+        from .config import drop_per_file
 
-        patterns = tuple((pattern, tuple(codes)) for pattern, codes in per_file_ignores)
-        out = _per_file_ignores(out, LintSettings(root=per_file_root, per_file_ignores=patterns))
+        out = drop_per_file(out, per_file_ignores, per_file_root)
     files = model.files
     if len(files) > 1:
         # a workspace: by file in reading order (the root first), then by position

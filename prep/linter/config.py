@@ -293,3 +293,11 @@ def per_file_ignores(findings: list, settings: "LintSettings") -> list:
         if d.code not in dropped[path]:
             out.append(d)
     return out
+
+
+def drop_per_file(findings: list, patterns, root: str) -> list:
+    """`per_file_ignores` with the patterns as data ([(glob, [selectors])],
+    the globs relative to `root`), as `lint_model` and the lint options
+    handed between commands carry them."""
+    return per_file_ignores(findings, LintSettings(root=root, per_file_ignores=tuple(
+        (pattern, tuple(codes)) for pattern, codes in patterns)))

@@ -23,6 +23,17 @@ def same_file(a: str, b: str) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
+def check_output_folder(path: str) -> str:
+    """The folder `path` is to be written in; an error naming `path` when
+    it does not exist (said of the path the user gave, also for the pages
+    written beside it as path-1, path-2, ...)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise _error(path, f"the output directory does not exist: {directory}",
+                     f"create it first (mkdir -p {directory}) or choose another -o path")
+    return directory
+
+
 def write_output(path: str, data: bytes, *, inputs: tuple[str, ...] = ()) -> None:
     """Write `data` to `path` atomically; `-` means standard output."""
     if path == "-":
@@ -33,10 +44,7 @@ def write_output(path: str, data: bytes, *, inputs: tuple[str, ...] = ()) -> Non
         if same_file(src, path):
             raise _error(path, "the output path is the input model; refusing to overwrite it",
                          "choose another output with -o, e.g. -o model.svg")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise _error(path, f"the output directory does not exist: {directory}",
-                     f"create it first (mkdir -p {directory}) or choose another -o path")
+    directory = check_output_folder(path)
     if os.path.isdir(path):
         raise _error(path, "the output path is a directory", "give a file name, e.g. -o out/model.svg")
     fd = None
