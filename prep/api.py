@@ -91,6 +91,21 @@ def render_stage(model: Model, stage: str, format: str = "svg", **options) -> by
     return _render_stage(model, stage, format, **_with_page(options))
 
 
+def render_stage_pages(model: Model, stage: str, format: str = "svg", *, page, **options):
+    """`render_stage` fitted to `page` (a page name or `Page`; `min_text`
+    sets the smallest text in points) as `prep render --stage NAME --page P`
+    draws it: when the whole model takes several pages, the stage's frame
+    does too. Returns `StagePages`: `.files` (one per page for svg, png,
+    dot, layout and json; one document for pdf, pptx and drawio), `.count`
+    (its pages), `.summary()`. Options as `render_stage`."""
+    from .renderer.stages import stage_pages
+
+    options = _with_page({**options, "page": page})
+    if options["page"] is None:
+        raise ValueError("render_stage_pages needs a page (\"16:9\", \"A4\", ...); without one, render_stage")
+    return stage_pages(model, stage, format, **options)
+
+
 def _with_page(options: dict) -> dict:
     """`options` with a page given by name ("A4", "16:9", "none") as a
     `Page` (or None), as the stage renderers take it."""

@@ -991,16 +991,50 @@ def test_flipbook_markers_count_only_the_ends_their_frame_has(size):
     assert checked
 
 
-def test_single_stage_over_pages_needs_a_paged_format(tmp_path):
-    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
-              str(tmp_path / "x.png"), "--page", "A4")
-    if got.returncode == 0:   # the stage fits one page
-        assert (tmp_path / "x.png").exists()
-    else:
-        assert got.returncode == 2 and "holds one" in got.stderr and "Traceback" not in got.stderr
-    got = run("render", str(ROOT / "examples/cs-lifecycle.prep"), "--stage", "expand", "-o",
-              str(tmp_path / "x.pdf"), "--page", "A4")
+def test_a_stage_over_pages_is_a_file_per_page_as_a_plain_render(tmp_path):
+    """--stage NAME --page P on a model over several pages: a picture
+    format gets a file per page (x-1.svg, x-2.svg; it was refused: "svg
+    holds one"), a PDF one document of them; both say what the fitting did
+    (the command said only "wrote x.pdf"); a later run with fewer pages
+    leaves no page of the earlier one."""
+    src = str(ROOT / "examples/cs-lifecycle.prep")
+    got = run("render", src, "--stage", "adopt", "-o", str(tmp_path / "x.svg"), "--page", "16:9")
     assert got.returncode == 0, got.stderr
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["x-1.svg", "x-2.svg"], files
+    assert "stage adopt: 2 slides of 16:9, text 9-11 pt" in got.stderr
+    for k in (1, 2):   # each page the frame of that stage, titled with its page
+        svg = (tmp_path / f"x-{k}.svg").read_text(encoding="utf-8")
+        assert f"Stage 2: 定着 Adopt (p. {k})" in svg
+    got = run("render", src, "--stage", "adopt", "-o", str(tmp_path / "x.pdf"), "--page", "16:9")
+    assert got.returncode == 0 and "stage adopt: 2 slides of 16:9" in got.stderr, got.stderr
+    from pypdf import PdfReader
+
+    assert len(PdfReader(tmp_path / "x.pdf").pages) == 2
+    # on A3 the model fits one page: one file, the earlier pages removed
+    got = run("render", src, "--stage", "adopt", "-o", str(tmp_path / "x.svg"), "--page", "A3")
+    assert got.returncode == 0 and "stage adopt: 1 page of A3" in got.stderr, got.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.pdf", "x.svg"]
+    # several pages to standard output: a usage error, nothing written
+    got = run("render", src, "--stage", "adopt", "-o", "-", "--page", "16:9")
+    assert got.returncode == 2 and "give -o FILE" in got.stderr and not got.stdout
+    assert "Traceback" not in got.stderr
+
+
+def test_api_stage_pages():
+    model = prep.load(ROOT / "examples/cs-lifecycle.prep")
+    got = prep.render_stage_pages(model, "adopt", "png", page="16:9")
+    assert (got.count, len(got.files)) == (2, 2) and all(f.startswith(b"\x89PNG") for f in got.files)
+    assert got.summary().startswith("stage adopt: 2 slides of 16:9")
+    deck = prep.render_stage_pages(model, "adopt", "pptx", page="16:9")
+    assert (deck.count, len(deck.files)) == (2, 1) and deck.files[0][:2] == b"PK"
+    with pytest.raises(prep.PrepError) as e:   # one picture cannot hold two pages: said, with the way out
+        prep.render_stage(model, "adopt", "svg", page="16:9")
+    assert "takes 2 pages of 16:9: svg holds one" in str(e.value)
+    assert "render_stage_pages" in e.value.diagnostics[0].hint
+    assert prep.render_stage(model, "adopt", "pdf", page="16:9").startswith(b"%PDF")
+    with pytest.raises(ValueError, match="needs a page"):
+        prep.render_stage_pages(model, "adopt", "svg", page="none")
 
 
 def test_cli_viewer_of_the_pages(tmp_path):

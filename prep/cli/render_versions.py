@@ -109,6 +109,13 @@ def _render_stages(files, output, fmt, stage, flipbook, later, *, look, dpi, lin
                 raise click.UsageError("--stage draws one picture: svg, png, pdf, pptx, drawio, dot, layout or "
                                        "json; every stage in one HTML page is --flipbook -o x.html")
             options["page"] = _page_for(src, out_fmt, page_size, min_text, settings)
+            if options["page"] is not None:
+                # on a page: as a plain render on pages, a picture format gets a file per page
+                # (x-1.svg, x-2.svg; it was refused), and the summary says what the fitting did
+                got = _within_budget(src, timeout, lambda: stage_pictures.stage_pages(
+                    model, stage, out_fmt, embed_fonts=embed_fonts, **options))
+                _write_pages(src, out_path, got, options["page"], inputs=(src,))
+                return
             data = _within_budget(src, timeout, lambda: stage_pictures.render_stage(
                 model, stage, out_fmt, embed_fonts=embed_fonts, **options))
             write_output(out_path, data, inputs=(src,))

@@ -588,37 +588,87 @@ def render_stage(model: Model, stage: str, fmt: str = "svg", *, later: str = "hi
                  direction_given: bool = True) -> bytes:
     """The picture of `model` at the end of `stage`, on the geometry of the
     whole model: exactly the flip-book's frame of that stage (an SVG with
-    its font subset unless `embed_fonts` is False); with `page`, on that page."""
+    its font subset unless `embed_fonts` is False); with `page`, on that
+    page (a frame over several pages: one PDF, deck or draw.io file; for
+    one file per page, `stage_pages`)."""
+    options = dict(later=later, lint=lint, lint_options=lint_options, direction=direction, legend=legend,
+                   theme=theme, engine=engine, dpi=dpi, embed_fonts=embed_fonts, direction_given=direction_given)
+    if page is not None:
+        got = stage_pages(model, stage, fmt, page=page, **options)
+        if len(got.files) > 1:
+            raise PrepError.at(model.path, f"the stage takes {got.count} pages of {page.name}: {fmt} holds one",
+                               name="usage-error",
+                               hint="draw it as pdf, pptx or drawio, which hold several pages, on a larger page "
+                                    "(A3), or as a file per page: prep.render_stage_pages")
+        return got.files[0]
     theme = _theme_for(theme, later)
     from ..language.views import stage_index
 
     stages_of(model)
     stage_index(model, stage)  # an unknown stage fails before the layout
     geometry = stage_geometry(model, direction=direction, theme=theme, engine=engine, legend=legend,
-                              health=lint, later=later, page=page, direction_given=direction_given) \
-        if page is None else None
-    if geometry is None:  # on a page: one, or (for PDF and PowerPoint) several
-        geometry, fs = _frames(model, later=later, lint=lint, lint_options=lint_options, direction=direction,
-                               legend=legend, theme=theme, engine=engine, page=page,
-                               direction_given=direction_given)
-        theme = geometry.theme(theme)
-        fs = [f for f in fs if f.stage.name == stage]
-        if len(fs) > 1:
-            return _paged_file([f for f in fs], fmt, theme, dpi, embed_fonts, model)
-        f = fs[0]
-        if geometry.paged:
-            return draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts)
-    else:
-        f = frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options)
+                              health=lint, later=later, page=None, direction_given=direction_given)
+    f = frame(model, stage, geometry, later=later, lint=lint, lint_options=lint_options)
     theme = geometry.theme(theme)
     if fmt == "svg":  # as the flip-book draws it
         return _svgs(model, geometry, [f], theme, later, lint, embed_fonts)[0]
     return draw_frame(f, fmt, theme=theme, dpi=dpi)
 
 
+@dataclass(frozen=True)
+class StagePages:
+    """A stage's frame fitted to a page (`stage_pages`): `files` holds one
+    picture per page (svg, png, dot, layout, json) or one document of every
+    page (pdf, pptx, drawio); `count` is how many pages the frame takes."""
+    stage: str
+    files: tuple[bytes, ...]
+    count: int
+    page: object           # prep.layouter.page.Page
+    font_size: float       # the size it was laid out at
+    direction: str
+
+    def summary(self) -> str:
+        """What the fitting did, in one line for the terminal (as `Pages.summary`)."""
+        from ..layouter import small_size
+
+        noun = "slide" if self.page.kind == "slide" else "page"
+        smallest = min(self.font_size, small_size(self.font_size, self.page.min_text))
+        return (f"stage {self.stage}: {self.count} {noun}{'s' if self.count != 1 else ''} of {self.page.name}, "
+                f"text {smallest:g}-{self.font_size + 2:g} pt, {self.direction}")
+
+
+def stage_pages(model: Model, stage: str, fmt: str = "svg", *, page, later: str = "hidden", lint: bool = False,
+                lint_options: dict | None = None, direction: str = "LR", legend: bool = False, theme=None,
+                engine: str = "prep", dpi: float | None = None, embed_fonts: bool = True,
+                direction_given: bool = True) -> StagePages:
+    """The frame of `stage` fitted to `page` (a `Page`), as the flip-book on
+    that page draws it: on one page, or over several when the whole model
+    takes several (each page's part of the model at that stage, with its
+    off-page markers). As `prep render --stage NAME --page P` writes it:
+    a picture format gives a file per page (x-1.svg, x-2.svg, ...)."""
+    from ..language.views import stage_index
+
+    theme = _theme_for(theme, later)
+    stages_of(model)
+    stage_index(model, stage)  # an unknown stage fails before the layout
+    geometry, fs = _frames(model, later=later, lint=lint, lint_options=lint_options, direction=direction,
+                           legend=legend, theme=theme, engine=engine, page=page, direction_given=direction_given)
+    theme = geometry.theme(theme)
+    fs = [f for f in fs if f.stage.name == stage]
+    if len(fs) > 1 and fmt in ("pptx", "pdf", "drawio"):
+        files = (_paged_file(fs, fmt, theme, dpi, embed_fonts, model),)
+    elif geometry.paged:
+        files = tuple(draw_frame(f, fmt, theme=theme, dpi=dpi, embed_fonts=embed_fonts) for f in fs)
+    elif fmt == "svg":  # as the flip-book draws it
+        files = (_svgs(model, geometry, fs, theme, later, lint, embed_fonts)[0],)
+    else:
+        files = (draw_frame(fs[0], fmt, theme=theme, dpi=dpi),)
+    return StagePages(stage, files, len(fs), page, geometry.font_size or theme.font_size, fs[0].layout.direction)
+
+
 def _paged_file(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool, model: Model) -> bytes:
-    """Frames in one file, in order: a PDF of pages or a deck of slides (a
-    picture format holds one page: a located usage error)."""
+    """Frames in one file, in order: a PDF of pages, a deck of slides or a
+    draw.io file of pages."""
     if fmt == "pptx":
         from .dot import to_dot
         from .pptx import to_pptx_deck
@@ -644,9 +694,7 @@ def _paged_file(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool, model:
         except PdfError as e:
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001",
                                name="render-failed", hint="write the frames as SVG: -o frames/") from None
-    raise PrepError.at(model.path, f"the stage takes {len(fs)} pages of {fs[0].layout.page.name}: "
-                                   f"{fmt} holds one", name="usage-error",
-                       hint="write it as PDF, PowerPoint or draw.io (-o stage.pdf), or choose a larger page (--page A3)")
+    raise ValueError(f"{fmt} holds one page: pdf, pptx or drawio hold several")
 
 
 FLIPBOOK_FORMATS = ("html", "pdf", "pptx", "drawio")
