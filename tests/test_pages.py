@@ -923,6 +923,49 @@ def _deck_frames(data: bytes) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _unmade_marker_edges(model, frames) -> list[tuple]:
+    """(stage, page, box, marker text) of each arrow between a box and an
+    off-page marker in a stage's frame that stands for no relation of that
+    box made by then (both ends in that stage or earlier)."""
+    order, effective = list(model.stages), model.effective_stages
+
+    def made_by(r, k: int) -> bool:
+        return max(order.index(effective[r.source]), order.index(effective[r.target])) <= k
+
+    out = []
+    for f in frames:
+        k = order.index(f.stage.name)
+        markers = {mk.name: mk for mk in f.markers}
+        for i, r in enumerate(f.model.relations):
+            mk = markers.get(r.target) or markers.get(r.source)
+            if mk is None or f.marks.later_edges[i]:
+                continue
+            end = r.source if r.target == mk.name else r.target
+            mine = [model.relations[j] for j in mk.relations
+                    if (model.relations[j].source if mk.outgoing else model.relations[j].target) == end]
+            if not any(made_by(x, k) for x in mine):
+                out.append((f.stage.name, f.page, end, mk.text))
+    return out
+
+
+@pytest.mark.parametrize("later", ["hidden", "faint"])
+@pytest.mark.parametrize("name,size", [("cs-lifecycle", "4:3"), ("order-to-cash-as-is", "16:9"),
+                                       ("order-to-cash-to-be", "4:3"), ("order-to-cash-to-be", "letter")])
+def test_a_stage_frame_draws_no_arrow_to_a_marker_for_a_relation_not_made_yet(name, size, later):
+    """A marker gathers the cut relations of several boxes of its page, made
+    in different stages: the frame at the end of stage 1 drew 取引履歴 ->
+    "→ 見積稟議 +3, p. 2" for relations of stage 2 (a report drew 希望条件 ->
+    "↓ 最終面接評価", a relation to another deliverable, of a later stage).
+    The arrow shows from the stage its relation is made in (faint before,
+    with --later faint); each of these cases drew such an arrow."""
+    from prep.renderer.stages import frames
+
+    model = prep.load(ROOT / "examples" / f"{name}.prep")
+    got = frames(model, page=parse_page(size), later=later)
+    assert any(f.page for f in got) and any(f.markers for f in got)   # over pages, with markers
+    assert _unmade_marker_edges(model, got) == []
+
+
 @pytest.mark.parametrize("size", ["16:9", "A4"])
 def test_flipbook_frames_over_pages_name_only_pages_their_stage_shows(tmp_path, size):
     """A stage is drawn only on the pages that hold something by then:

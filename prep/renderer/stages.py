@@ -180,6 +180,7 @@ class Frame:
     marks: "StageMarks"
     findings: list | None
     page: int = 0        # on a model fitted to several pages: the page this frame shows (1-based)
+    markers: tuple = ()  # and that page's off-page markers (prep.layouter.fit.Marker)
 
 
 def frame(model: Model, stage: str, geometry: Geometry, *, later: str = "hidden", lint: bool = False,
@@ -799,7 +800,8 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
             f = frame(whole, s.name, geometry, later=later, lint=lint, lint_options=lint_options)
             if later == "hidden":
                 f = _markers_as_shown(f, sh, model, s.index, page_of)
-            out.append(replace(f, page=sh.number if count > 1 else 0))
+            f = _marker_edges_as_made(f, sh, model, s.index, later)
+            out.append(replace(f, page=sh.number if count > 1 else 0, markers=tuple(sh.markers)))
     return Geometry(sheets[0].layout, {}, font_size=sheets[0].font_size, paged=True), out
 
 
@@ -830,6 +832,50 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
         arrow = mk.text[:1] if mk.outgoing else mk.text[-1:]
         texts[mk.name] = with_arrow(marker_text(model, shown, mk.outgoing, pages, sheet.number), mk.outgoing, arrow)
     return with_marker_texts(f, texts) if texts else f
+
+
+def _marker_edges_as_made(f: Frame, sheet, model: Model, upto: int, later: str) -> Frame:
+    """`f` without the arrows between a box and an off-page marker that
+    stand only for relations not made by its stage (with `later="faint"`:
+    drawn faint): a marker gathers the cut relations of several boxes, and
+    the report's picture at the end of stage 2 drew 希望条件 -> "↓ 最終面接評価",
+    the arrow of 希望条件 -> 内定条件, a relation of stage 3, beside the
+    stage-2 relation the marker was there for: a relation the process does
+    not have yet, to the wrong deliverable."""
+    from ..layouter.fit import is_marker
+
+    order = list(model.stages)
+    effective = model.effective_stages
+    relations = model.relations
+
+    def made(k: int) -> bool:
+        r = relations[k]
+        a, b = effective.get(r.source), effective.get(r.target)
+        return a is not None and b is not None and max(order.index(a), order.index(b)) <= upto
+
+    markers = {mk.name: mk for mk in sheet.markers}
+    unmade = []
+    for i, r in enumerate(f.model.relations):
+        mk = markers.get(r.target if is_marker(r.target) else r.source if is_marker(r.source) else "")
+        if mk is None:
+            continue
+        end = r.source if r.target == mk.name else r.target   # the box on this page
+        mine = [k for k in mk.relations if (relations[k].source if mk.outgoing else relations[k].target) == end]
+        if mine and not any(made(k) for k in mine):
+            unmade.append(i)
+    if not unmade:
+        return f
+    if later != "hidden":   # every relation drawn, the later ones faint
+        marks = replace(f.marks, later_edges=[v or i in unmade for i, v in enumerate(f.marks.later_edges)])
+        return replace(f, marks=marks)
+    gone = set(unmade)
+    kept = [i for i in range(len(f.model.relations)) if i not in gone]
+    drawn = replace(f.model, relations=tuple(f.model.relations[i] for i in kept))
+    layout = replace(f.layout, edges=tuple(f.layout.edges[i] for i in kept))
+    ids = f.marks.edge_ids
+    marks = replace(f.marks, later_edges=[f.marks.later_edges[i] for i in kept],
+                    edge_ids=None if ids is None else [ids[i] for i in kept])
+    return replace(f, model=drawn, layout=layout, marks=marks)
 
 
 def stage_frames(model: Model, fmt: str = "svg", *, dpi: float | None = None, theme=None,
