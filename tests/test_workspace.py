@@ -489,6 +489,27 @@ def test_a_model_named_on_the_command_line_that_links_out_is_refused_unread(ws, 
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_folder_named_on_the_command_line_that_links_out_is_refused_unlisted(ws, prep_run, secret):
+    """`prep lint vendor` where vendor -> a folder outside the workspace: one
+    refusal of 'vendor'. Its files were listed and each refused by name
+    ("vendor/acme-churn-list.prep: ... leads out"): the names of files
+    outside the repository, in a pull request's log."""
+    ws("prep.toml", "")
+    (secret.parent / "acme-churn-list.prep").write_text("a -> b\n", encoding="utf-8")
+    os.symlink(secret.parent, ws.root / "vendor")
+    for name in ("vendor", "vendor/"):
+        for args in (("lint", "--no-cache", name), ("lint", "--no-cache", "--format", "github", name),
+                     ("lint", "--no-cache", "--format", "sarif", name), ("fmt", "--check", name), ("fmt", name)):
+            r = prep_run(*args, cwd=ws.root)
+            out = r.stdout.decode() + r.stderr.decode()
+            assert r.returncode == 2, (args, out)
+            assert "acme-churn-list" not in out and "secret.prep" not in out and "Traceback" not in out, (args, out)
+            assert "'vendor' is a symbolic link that leads out of the workspace" in out, (args, out)
+    r = prep_run("lint", "--no-cache", ".", cwd=ws.root)   # the workspace: the link is not followed
+    assert "acme-churn-list" not in r.stdout.decode() + r.stderr.decode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
 def test_the_link_out_is_named_as_the_include_writes_it_from_any_folder(ws, prep_run, secret):
     """The error named 'cases', 'walk-team' or '/tmp' (a folder above the
     workspace, taken for the link) when the command ran above it."""

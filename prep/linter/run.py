@@ -79,9 +79,16 @@ def find_models(paths: list[str], respect_gitignore: bool | None = None) -> list
     configuration, true by default; LintConfigError when it is not a
     boolean). A file given by name is kept whatever git says of it, and so
     is a path that does not exist, so loading it reports E000."""
+    from ..language.boundary import link_out_of_workspace
+
     out: list[str] = []
     for p in paths:
-        if os.path.isdir(p):
+        if os.path.isdir(p) and link_out_of_workspace(p) is not None:
+            # a folder given that is (or lies below) a link out of the workspace: one path,
+            # refused when read, and nothing out there looked at (its files were listed, each
+            # refused by name: the names of files outside the repository, in a pull request's log)
+            out.append(p)
+        elif os.path.isdir(p):
             out.extend(_models_below(p, respect_gitignore))
         else:
             out.append(p)
