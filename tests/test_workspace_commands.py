@@ -211,6 +211,20 @@ def test_a_folder_given_to_diff_is_a_usage_error_naming_the_root(repo, prep_run)
         err = p.stderr.decode()
         assert p.returncode == 2 and err.startswith("process:1:1: error: 'process' is a folder, not a model file"), err
         assert f"-- {os.path.join('process', 'main.prep')}" in err and "quoted" not in err, err
+    # the folder you stand in ('.' was "outside the git repository"), and a folder of parts (its
+    # hint named a process/teams/model.prep that does not exist): the root that includes them
+    (repo.root / "process" / "teams").mkdir()
+    os.rename(repo.root / "process" / "sales.prep", repo.root / "process" / "teams" / "sales.prep")
+    main = (repo.root / "process" / "main.prep").read_text(encoding="utf-8")
+    (repo.root / "process" / "main.prep").write_text(main.replace('"sales.prep"', '"teams/sales.prep"'),
+                                                     encoding="utf-8")
+    commit(repo)
+    for cwd, folder, root in ((repo.root / "process", ".", "main.prep"),
+                              (repo.root, os.path.join("process", "teams"), os.path.join("process", "main.prep"))):
+        p = prep_run("diff", "HEAD~1..HEAD", "--", folder, cwd=cwd)
+        err = p.stderr.decode()
+        assert p.returncode == 2 and f"'{folder}' is a folder, not a model file" in err, err
+        assert f"prep diff HEAD~1..HEAD -- {root}" in err and "outside" not in err, err
     # a folder at a revision is no model there: the file as it was is compared with nothing
     os.rename(repo.root / "process", repo.root / "elsewhere")
     (repo.root / "process").write_text("a, b -> c\n", encoding="utf-8")
@@ -494,6 +508,15 @@ def test_a_committed_link_out_of_the_workspace_is_refused(repo, prep_run, tmp_pa
     out = p.stdout.decode() + p.stderr.decode()
     assert p.returncode == 2 and "'sales.prep' is a symbolic link that leads out" in out
     assert SECRET not in out and "Traceback" not in out
+    # the link itself named after -- (as CI names the changed files): said so, and in the job
+    # summary (it was "no model 'sales.prep' at HEAD~1 or HEAD", and an empty summary)
+    for fmt in ("text", "markdown"):
+        p = prep_run("diff", "--format", fmt, "HEAD~1", "HEAD", "--", "sales.prep", cwd=repo.root)
+        out, err = p.stdout.decode(), p.stderr.decode()
+        assert p.returncode == 2 and "'sales.prep' is a symbolic link that leads out" in err, err
+        assert "no model" not in err and SECRET not in out + err and "Traceback" not in err
+        if fmt == "markdown":
+            assert "**Not compared**" in out and "'sales.prep' is a symbolic link that leads out" in out, out
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")

@@ -128,17 +128,11 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
 
 def _lint_settings(path: str) -> dict:
     """The lint settings of the new file's configuration (prep.toml / pyproject.toml)."""
-    from ..linter.config import ConfigFinder
+    from ..linter.run import model_lint_options
     from ..linter.settings import LintConfigError
 
     try:
-        settings = ConfigFinder(default_root=os.getcwd()).for_file(path)
-        found = {"select": settings.select, "ignore": list(settings.ignore),
-                 "options": dict(settings.options), "severity": dict(settings.severity)}
-        if settings.per_file_ignores:   # by the file that holds each finding, a workspace's parts too
-            found["per_file_ignores"] = [[p, list(codes)] for p, codes in settings.per_file_ignores]
-            found["per_file_root"] = os.path.abspath(settings.root)
-        return found
+        return model_lint_options(path)
     except LintConfigError as e:  # a bad prep.toml: what `prep lint` says of it, exit 2 (it was an "internal error")
         raise config_error(e) from None
 
@@ -208,6 +202,13 @@ def _diff_pairs(args: tuple[str, ...]):
         return [((None, paths[0]), (None, paths[1]))]
     if not paths:
         raise click.UsageError(f"give the model file(s) after the revision: prep diff {' '.join(revs)} -- model.prep")
+    for p in paths:
+        if os.path.isdir(p):   # before anything reads a revision ('-- .' was "outside the git repository")
+            from ..language.diagnostics import PrepError
+
+            raise PrepError.at(p, f"'{p}' is a folder, not a model file", name="usage-error",
+                               hint=f"give the model file (a workspace's root, the file with the include lines): "
+                                    f"prep diff {' '.join(revs)} -- {_model_in(p)}")
     if len(revs) == 1 and "..." in revs[0]:
         # git's three dots: from where NEW branched from OLD (a pull request's own change)
         from ..language.revisions import merge_base
@@ -226,6 +227,27 @@ def _diff_pairs(args: tuple[str, ...]):
     return [((old_rev, p), (new_rev, p)) for p in paths]
 
 
+def _model_in(folder: str) -> str:
+    """The model to give instead of `folder`: a workspace root in it, else
+    the root that includes its model files (a folder of parts: 'sales/'
+    suggested a 'sales/model.prep' that does not exist), else one of them."""
+    from ..language.source import roots_in
+    from ..linter.run import roots_of_parts
+
+    roots = roots_in(folder)
+    if roots:
+        return os.path.normpath(os.path.join(folder, roots[0]))
+    try:
+        models = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".prep")
+                        and os.path.isfile(os.path.join(folder, n)))
+    except OSError:
+        models = []
+    if models:
+        including = roots_of_parts(models[:1]).get(models[0])
+        return os.path.relpath(including[0]) if including else os.path.normpath(models[0])
+    return os.path.join(folder, "model.prep")
+
+
 def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
     """A model may be missing on one side (added or deleted between two
     revisions), not on both: that is a typo, or an option after `--`."""
@@ -234,14 +256,11 @@ def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
 
     if old_rev is None and new_rev is None:
         return  # two files: loading says which one is missing
-    if os.path.isdir(new_path):
-        from ..language.source import roots_in
+    from ..language.source import refuse_link_out
 
-        roots = roots_in(new_path)
-        example = os.path.join(new_path, roots[0] if roots else "model.prep")
-        raise PrepError.at(new_path, f"'{new_path}' is a folder, not a model file", name="usage-error",
-                           hint=f"give the model file (a workspace's root, the file with the include lines): "
-                                f"prep diff {' '.join(r for r in (old_rev, new_rev) if r)} -- {example}")
+    # a committed link out of the workspace, named after --: said so (it was "no model
+    # 'vendor.prep' at main or HEAD", the link being followed to a path outside the tree)
+    refuse_link_out(new_path)
     if not exists_at(old_rev, old_path) and not exists_at(new_rev, new_path):
         where = " or ".join(r or "the work tree" for r in (old_rev, new_rev))
         raise PrepError.at(new_path, f"no model '{new_path}' at {where}", name="usage-error",

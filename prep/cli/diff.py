@@ -48,9 +48,10 @@ def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     status = EXIT_OK
     outputs = []
     for (old_rev, old_path), (new_rev, new_path) in pairs:
-        _check_some_side(old_rev, old_path, new_rev, new_path)
         unreadable_base = None
         try:
+            # in the job summary too: a committed link out of the workspace left it empty
+            _check_some_side(old_rev, old_path, new_rev, new_path)
             # a bad prep.toml too: said in the job summary and as an annotation, as lint says it
             recorded = dict(records=None if no_cache else _records, identify_old=_identify(old_rev, old_path),
                             identify_new=_identify(new_rev, new_path), **_lint_settings(new_path))

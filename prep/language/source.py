@@ -33,6 +33,22 @@ def _error(path: str, message: str, hint: str | None = None, line: int = 1,
                         end_column=column + 1, source=shown)
 
 
+def refuse_link_out(name: str) -> None:
+    """A located PrepError when `name` (a model or folder given by the user),
+    or a folder on its way below its workspace's folder, is a symbolic link
+    that leads out of the workspace; nothing out there is looked at."""
+    from .boundary import link_out_of_workspace
+
+    out = link_out_of_workspace(name)
+    if out is not None:
+        link, folder = out
+        raise PrepError.at(name, f"'{link}' is a symbolic link that leads out of the workspace ({folder})",
+                           name="link-out-of-workspace",
+                           hint="prep reads a model only inside its workspace (the folder of the nearest "
+                                "prep.toml, else the git repository): give the file's own path instead of "
+                                "the link, or copy the file in")
+
+
 def read_source(path: str | os.PathLike[str], *, confined: bool = True) -> str:
     """Read a model file and return its text with line endings normalized.
     `confined`: a symbolic link (the file, or a folder on its way below the
@@ -42,16 +58,7 @@ def read_source(path: str | os.PathLike[str], *, confined: bool = True) -> str:
     loader reads its parts with False: it checks each include itself."""
     name = os.fspath(path)
     if confined:
-        from .boundary import link_out_of_workspace
-
-        out = link_out_of_workspace(name)
-        if out is not None:
-            link, folder = out
-            raise PrepError.at(name, f"'{link}' is a symbolic link that leads out of the workspace ({folder})",
-                               name="link-out-of-workspace",
-                               hint="prep reads a model only inside its workspace (the folder of the nearest "
-                                    "prep.toml, else the git repository): give the file's own path instead of "
-                                    "the link, or copy the file in")
+        refuse_link_out(name)
     try:
         with open(name, "rb") as f:
             data = f.read()
