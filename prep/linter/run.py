@@ -130,6 +130,25 @@ def lint_options(path: str, settings: LintSettings, overrides: Overrides) -> dic
             "options": options, "severity": {**settings.severity, **overrides.severity}}
 
 
+def model_lint_options(path: str, overrides: Overrides | None = None) -> dict:
+    """`lint_model`'s settings for the model read from `path` (a
+    workspace's root: the whole model), as `prep lint` lints it: the
+    configuration found from it (prep.toml / pyproject.toml), then
+    `overrides` (select replaces, ignore adds, options and severity per
+    rule). Per-file ignores apply to each finding by the file that holds
+    it, a workspace's parts too. Raises LintConfigError for a bad
+    configuration. `prep report`, `prep render --lint`, `prep export`,
+    `prep.lint` and `prep.report` all read it so."""
+    settings = ConfigFinder(default_root=os.getcwd()).for_file(path)
+    overrides = overrides or Overrides()
+    found = lint_options(path, settings, overrides)
+    if settings.per_file_ignores:   # by file below, the root's own too (not by the root's name here)
+        found["ignore"] = list(settings.ignore) + list(overrides.ignore)
+        found["per_file_ignores"] = [[p, list(codes)] for p, codes in settings.per_file_ignores]
+        found["per_file_root"] = os.path.abspath(settings.root)
+    return found
+
+
 # errors about the revision or the repository, not about the model at the base
 REVISION_ERRORS = frozenset({"bad-revision", "not-a-repository", "no-git", "usage-error"})
 
