@@ -368,6 +368,40 @@ def test_the_review_action_checks_a_changed_configuration(repo, tmp_path):
     assert p.returncode == 0 and out == "" and "No .prep model changed" not in md, out + md
 
 
+def test_the_review_action_annotates_what_deleting_a_part_breaks(repo, tmp_path):
+    """A pull request that only deletes files had nothing to annotate (the
+    lint ran on the changed files that exist: none), so the job failed with
+    no annotation; the new findings are in the files that used them."""
+    repo("main.prep", MAIN + 'include "teams/*.prep"\n')
+    repo("teams/pricing.prep", "deliverable 値引き表 [external]\n")
+    repo("sales.prep", SALES + "deliverable 見積 [final]\n受注, 値引き表 -> 見積\n")
+    commit(repo)
+    os.remove(repo.root / "teams" / "pricing.prep")   # the glob still matches: 値引き表 has no source now
+    repo("teams/other.prep", "deliverable 予備 [external, final]\n")
+    git(repo.root, "rm", "-q", "--cached", "teams/pricing.prep")
+    commit(repo)
+    p, out, md = run_action(repo, tmp_path, "HEAD~1")
+    assert p.returncode == 1, out + p.stderr.decode() + md
+    assert "file=sales.prep,line=5," in out and "I102" in out, out   # 値引き表: used, made by nothing
+    os.remove(repo.root / "delivery.prep")   # included by name: an error at the include line
+    commit(repo)
+    p, out, md = run_action(repo, tmp_path, "HEAD~1")
+    assert p.returncode == 2, out + md
+    assert "::error file=main.prep,line=3," in out and "Not compared" in md, out + md
+
+
+def test_the_review_action_annotates_a_broken_configuration_once(repo, tmp_path):
+    """A pull request that breaks prep.toml and changes a model: the
+    configuration's error was annotated twice (its own check, then the
+    lint of the changed models)."""
+    repo("prep.toml", '[lint]\nselct = ["K"]\n')
+    repo("sales.prep", SALES + "deliverable 孤立\n")
+    commit(repo)
+    p, out, md = run_action(repo, tmp_path, "HEAD~1")
+    assert p.returncode == 2, out + md
+    assert out.count("::error file=prep.toml,line=2,") == 1, out
+
+
 def test_the_review_action_follows_a_renamed_model(repo, tmp_path):
     """A model renamed by the pull request is compared with its old name:
     no change, and its old findings are not new."""
