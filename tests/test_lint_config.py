@@ -117,7 +117,7 @@ def test_fail_on_in_configuration(project, cli):
      "unknown option 'min-consumer' for rule K203 (knowhow-bottleneck) (did you mean 'min-consumers'?)"),
     ('[tool.prep.lint]\nknowhow-bottlenek.min-consumers = 4\n', "unknown key 'knowhow-bottlenek'"),
     ('[tool.prep.lint]\nseverity = { K201 = "fatal" }\n', "severity of 'K201' must be one of info, warning, error"),
-    ('[tool.prep.lint.per-file-ignores]\n"*.prep" = ["Q1"]\n', "unknown rule code or prefix 'Q1'"),
+    ('[tool.prep.lint.per-file-ignores]\n"*.prep" = ["Q1"]\n', "unknown rule code or prefix 'Q1' in per-file-ignores '*.prep'"),
     ('[tool.prep.lnt]\nselect = ["K"]\n', "unknown section [tool.prep.lnt] (did you mean 'lint'?)"),
     ('[tool.prep.lint\n', "not valid TOML"),
 ])

@@ -21,8 +21,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .settings import (LintConfigError, did_you_mean, as_list, enabled_codes, resolve_options, resolve_severity,
-                       rule_for)
+from .settings import (LintConfigError, did_you_mean, as_list, enabled_codes, match_selector, resolve_options,
+                       resolve_severity, rule_for)
 
 FAIL_ON = ("info", "warning", "error", "never")
 KEYS = ("select", "ignore", "severity", "fail-on", "per-file-ignores")
@@ -127,7 +127,8 @@ def settings_from_table(table: Mapping, source: str | None, root: str, where: st
         per_file = []
         for pattern, codes in pfi.items():
             lst = tuple(as_list(codes, f"per-file-ignores '{pattern}'"))
-            enabled_codes(None, lst)
+            for selector in lst:   # named where it is (a mistake here was said to be "in ignore")
+                match_selector(selector, f"per-file-ignores '{pattern}'")
             per_file.append((pattern, lst))
     except LintConfigError as e:
         raise LintConfigError(f"{where}: {e}") from None
