@@ -3,6 +3,7 @@ cases as data (model text -> expected (code, line) pairs)."""
 
 from __future__ import annotations
 
+import os
 
 import pytest
 
@@ -30,7 +31,7 @@ def pairs(text: str, code: str | None = None, **options) -> list[tuple[str, int]
 BAD_EXPECTED = {
     "E001": [("E001", 4)],
     "E002": [("E002", 3)],
-    "E003": [("E003", 3)],
+    "E003": [("E003", 6)],
     "E004": [("E004", 5)],
     "E005": [("E005", 1)],
     "E006": [("E006", 2)],
@@ -170,9 +171,9 @@ CASES = [
     ("s <~> a\ns, x -> a\n", "S303", []),
     ("s <~> a\ns ~> m\n", "S303", []),
     # E003: the loop is named; `~>` loops are not input cycles
-    ("a -> b\nb -> a\n", "E003", [("E003", 1)]),
+    ("a -> b\nb -> a\n", "E003", [("E003", 2)]),
     ("a ~> b\nb ~> a\n", "E003", []),
-    ("a -> b\nb -> c\nc -> a\nd -> e\ne -> d\n", "E003", [("E003", 1), ("E003", 4)]),
+    ("a -> b\nb -> c\nc -> a\nd -> e\ne -> d\n", "E003", [("E003", 3), ("E003", 5)]),
     # E004
     ("a -> a\na ~> a\na <~> a\n", "E004", [("E004", 1), ("E004", 2), ("E004", 3)]),
     # E007: `a <~> b` and `b <~> a` are one relation; different arrows are not duplicates
@@ -194,7 +195,24 @@ def test_cycle_message_names_the_loop():
     (d,) = findings("a -> b\nb -> c\nc -> a\n", select=["E003"])
     assert d.message == "'a' is, through `->`, an input of itself: a -> b -> c -> a"
     assert d.subject == "a"
-    assert [r.message for r in d.related] == ["'b' is in the loop", "'c' is in the loop"]
+    # at the relation read last, which closed the loop (a pull request's annotation stood at
+    # a's declaration, a line it did not change), the loop's other relations related
+    assert (d.span.line, d.span.column) == (3, 1)
+    assert [(r.span.line, r.message) for r in d.related] == [(1, "'a -> b' is in the loop"),
+                                                            (2, "'b -> c' is in the loop")]
+
+
+def test_a_cycle_closed_in_another_file_is_found_there(tmp_path):
+    """In a workspace the loop is closed by the relation read last: a part
+    that adds `c -> a` to a loop of the root's relations is where the
+    finding (and a pull request's annotation) is."""
+    (tmp_path / "main.prep").write_text('include "part.prep"\na -> b\nb -> c\n', encoding="utf-8")
+    (tmp_path / "part.prep").write_text("deliverable z\nc -> a\n", encoding="utf-8")
+    model = prep.load(tmp_path / "main.prep", strict=False)
+    (d,) = [d for d in prep.lint(model) if d.code == "E003"]
+    assert (os.path.basename(d.span.path), d.span.line) == ("part.prep", 2)
+    assert sorted((os.path.basename(r.span.path), r.span.line) for r in d.related) == [("main.prep", 2),
+                                                                                       ("main.prep", 3)]
 
 
 def test_undeclared_suggests_the_closest_declared_name():

@@ -9,7 +9,7 @@ from collections import deque
 
 from ..language.diagnostics import ERROR, Related, WARNING
 from .analysis import cyclic_components, input_successors, shared
-from .rule import QUESTION_STRUCTURE, Rule, where
+from .rule import QUESTION_STRUCTURE, Rule
 
 
 def _check_cycle(model, index, options):
@@ -17,19 +17,23 @@ def _check_cycle(model, index, options):
         return  # no cycle even through `~>` (the usual case: nothing more to walk)
     succ = input_successors(model, index, with_sync=False)
     order = {n: i for i, n in enumerate(model.deliverables)}
+    files = {p: i for i, p in enumerate(model.files or ())}   # reading order of a workspace's files
     for comp in cyclic_components(list(model.deliverables), succ):
         members = set(comp)
         start = min(comp, key=order.__getitem__)
         path = _cycle_through(start, succ, members)
-        d = model.deliverables[start]
         more = f"; {len(comp)} deliverables form this loop" if len(comp) > len(path) - 1 else ""
+        # at the relation of the loop read last, which closed it (in a pull request, usually
+        # the line it adds: the finding stood at the first member's declaration, a line the
+        # change did not touch), the loop's other relations related
+        loop = [next(r for r in index.consumers[a] if r.target == b) for a, b in zip(path, path[1:])]
+        last = max(loop, key=lambda r: (files.get(r.span.path, 0), r.span.line, r.span.column))
         yield INPUT_CYCLE.finding(
             f"'{start}' is, through `->`, an input of itself: {' -> '.join(path)}{more}",
-            where(model, d), start,
+            last.span, start,
             hint="a deliverable cannot be made from itself: a revision is a new deliverable "
                  "(draft -> reviewed -> final), and agreement between two deliverables is `<~>`",
-            related=[Related(where(model, model.deliverables[n]), f"'{n}' is in the loop")
-                     for n in path[1:-1]][:10])
+            related=[Related(r.span, f"'{r.source} -> {r.target}' is in the loop") for r in loop if r is not last][:10])
 
 
 def _cycle_through(start: str, succ: dict[str, list[str]], members: set[str]) -> list[str]:
