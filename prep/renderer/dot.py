@@ -54,9 +54,14 @@ STATUS_FILL = {"green": HEALTH_FILL[None], "lime": HEALTH_FILL["info"], "yellow"
 
 
 def resolve_theme(theme: "Theme | str | None") -> "Theme":
-    """A Theme from a Theme, a theme name, or None (the default theme)."""
+    """A Theme from a Theme, a theme name, or None (the default theme); a
+    ValueError naming the themes for a name that is none of them."""
     if isinstance(theme, str):
-        return THEMES[theme]
+        found = THEMES.get(theme) or THEMES.get(theme.strip().lower())
+        if found is None:
+            raise ValueError(f"unknown theme {theme!r}: the themes are {', '.join(THEMES)} "
+                             "(or a prep.renderer.dot.Theme of your own colours)")
+        return found
     return theme or THEMES["default"]
 
 
