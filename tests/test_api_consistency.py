@@ -19,6 +19,16 @@ def staged():
     return prep.loads(STAGED)
 
 
+def test_pages_show_their_summary_not_their_bytes(staged):
+    """repr(prep.render_pages(...)) was 704 KB: every page's bytes."""
+    pages = prep.render_pages(staged, "png", "A4")
+    shown = repr(pages)
+    assert shown.startswith(f"<Pages: {pages.summary()}; 1 file, ") and shown.endswith(" KB>"), shown
+    assert len(shown) < 200
+    frames = prep.render_stage_pages(staged, "s1", "svg", page="16:9")
+    assert repr(frames).startswith(f"<StagePages: {frames.summary()}; 1 file, ")
+
+
 def test_an_unknown_theme_lists_the_themes(staged):
     """It was a bare KeyError: 'dark'."""
     with pytest.raises(ValueError, match=r"unknown theme 'dark': the themes are default, print"):

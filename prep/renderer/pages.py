@@ -14,7 +14,7 @@ model fits one page).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..language.model import Model
 from ..layouter.fit import Sheet, fit_pages
@@ -26,12 +26,17 @@ PER_PAGE_FORMATS = ("svg", "png", "dot", "layout")
 
 @dataclass(frozen=True)
 class Pages:
-    sheets: tuple[Sheet, ...]
-    files: tuple[bytes, ...]     # one per page, or one for PDF and PowerPoint
+    # not in the repr: every page's model and layout, and the files' bytes (704 KB
+    # of them ended a notebook cell showing `prep.render_pages(...)`)
+    sheets: tuple[Sheet, ...] = field(repr=False)
+    files: tuple[bytes, ...] = field(repr=False)     # one per page, or one for PDF and PowerPoint
 
     @property
     def count(self) -> int:
         return len(self.sheets)
+
+    def __repr__(self) -> str:
+        return short_repr("Pages", self.summary(), self.files)
 
     def summary(self) -> str:
         """What the fitting did, in one line for the terminal."""
@@ -56,6 +61,15 @@ class Pages:
                     f"{'page' if len(over) == 1 else 'pages'} {', '.join(str(n) for n, _ in over)} at "
                     f"{page.min_text:g} pt: choose a larger page (--page A3) or shorter labels and notes")
         return out
+
+
+def short_repr(kind: str, summary: str, files) -> str:
+    """A result of pages as a notebook shows it: `<Pages: 3 slides of 16:9,
+    ...; 3 files, 412 KB>` (the summary, not the files' bytes)."""
+    size = sum(len(f) for f in files)
+    shown = (f"{size} bytes" if size < 1024 else f"{size / 1024:.0f} KB" if size < 1024 * 1024
+             else f"{size / 1024 / 1024:.1f} MB")
+    return f"<{kind}: {summary}; {len(files)} file{'s' if len(files) != 1 else ''}, {shown}>"
 
 
 def overflowing(sheet: Sheet, slack: float = 0.5) -> list[str]:

@@ -637,6 +637,11 @@ class StagePages:
         return (f"stage {self.stage}: {self.count} {noun}{'s' if self.count != 1 else ''} of {self.page.name}, "
                 f"text {smallest:g}-{self.font_size + 2:g} pt, {self.direction}")
 
+    def __repr__(self) -> str:   # the summary, not the files' bytes (a notebook cell shows it)
+        from .pages import short_repr
+
+        return short_repr("StagePages", self.summary(), self.files)
+
 
 def stage_pages(model: Model, stage: str, fmt: str = "svg", *, page, later: str = "hidden", lint: bool = False,
                 lint_options: dict | None = None, direction: str = "LR", legend: bool = False, theme=None,
