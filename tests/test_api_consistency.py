@@ -5,13 +5,28 @@ values it returns show themselves briefly."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import prep
 
+# a workspace: findings in two files, one of them in a folder
+MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "teams/delivery.prep"\n'
+SALES = "deliverable 提案書 [external]\n提案書 -> 受注\n"                     # I101, I104 on 受注 (2:8)
+DELIVERY = ("knowhow 導入ノウハウ [owner: 佐藤]\ndeliverable 導入計画 [final]\n"   # K201 on 導入ノウハウ (1:9)
+            "受注, 導入ノウハウ -> 導入計画\n")
 STAGED = ("stage s1 [exit: 計画]\nstage s2 [exit: 成果]\n"
           "stage s1 {\n  deliverable 要望 [external]\n  要望 -> 計画\n}\n"
           "stage s2 {\n  計画 -> 成果\n}\n")
+
+
+@pytest.fixture
+def three_files(ws):
+    ws("main.prep", MAIN)
+    ws("sales.prep", SALES)
+    ws("teams/delivery.prep", DELIVERY)
+    return ws
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +51,23 @@ def test_an_unknown_theme_lists_the_themes(staged):
     with pytest.raises(ValueError, match=r"unknown theme 'dark'"):
         prep.render_stage(staged, "s1", "svg", theme="dark")
     assert prep.render(staged, "svg", theme="Print") == prep.render(staged, "svg", theme="print")
+
+
+def test_a_part_is_named_as_the_cli_names_it(three_files):
+    """views.part returned an empty view for a relative path, a Path or a
+    file not in the model."""
+    from prep.language.views import part
+
+    model = prep.load(str(three_files.root / "main.prep"))
+    for given in ("teams/delivery.prep", Path("teams/delivery.prep"), three_files.root / "teams" / "delivery.prep",
+                  str(three_files.root / "teams" / "delivery.prep")):
+        view, neighbours = part(model, given)
+        assert set(view.deliverables) == {"導入ノウハウ", "導入計画", "受注"}, given
+        assert neighbours == {"受注"}
+        assert view.title == "受注から導入まで — teams/delivery.prep"
+    with pytest.raises(ValueError, match=r"^'teams/delivery' is not one of the model's files; did you mean "
+                                         r"'teams/delivery.prep'\?$"):
+        part(model, "teams/delivery")
+    with pytest.raises(ValueError, match=r"^'q' is not one of the model's files; the model's 3 files: "
+                                         r"main.prep, sales.prep, teams/delivery.prep$"):
+        part(model, "q")

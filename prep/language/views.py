@@ -464,7 +464,7 @@ def model_file(model: Model, given: str) -> str:
     for path in files:
         if os.path.realpath(path) == wanted:
             return path
-    shown = [p.replace(os.sep, "/") for p in files]
+    shown = [_as_given(p, given).replace(os.sep, "/") for p in files]
     close = difflib.get_close_matches(given.replace(os.sep, "/"), shown, n=1, cutoff=0.5)
     if close:
         hint = f"did you mean '{close[0]}'?"
@@ -476,14 +476,37 @@ def model_file(model: Model, given: str) -> str:
     raise PrepError.at(model.path, f"'{given}' is not one of the model's files", name="usage-error", hint=hint)
 
 
-def part(model: Model, file: str) -> tuple[Model, set[str]]:
-    """(view, neighbours): the deliverables held by `file` (a path as the
-    model names it, `model_file`), every relation that touches one of them
-    or is written in `file`, and the deliverables at the other end of those
-    relations that other files hold (the neighbours across the boundary).
-    Each neighbour's label gains a line naming its file."""
+def _as_given(path: str, given: str) -> str:
+    """`path` written as `given` is: from the current folder when `given`
+    is relative (a model loaded by its full path suggested
+    '/home/me/ws/teams/x.prep' for 'teams/x'), else in full."""
+    import os
+
+    try:
+        return os.path.abspath(path) if os.path.isabs(given) else os.path.relpath(path)
+    except ValueError:   # another drive
+        return path
+
+
+def part(model: Model, file) -> tuple[Model, set[str]]:
+    """(view, neighbours): the deliverables held by `file` (a str or a
+    Path: as the model names it, or from the current folder as `prep
+    render --part FILE` takes it, `model_file`; a ValueError with a
+    did-you-mean, as --part says it, when it is not one of the model's
+    files), every
+    relation that touches one of them or is written in `file`, and the
+    deliverables at the other end of those relations that other files hold
+    (the neighbours across the boundary). Each neighbour's label gains a
+    line naming its file."""
+    import os
     from dataclasses import replace
 
+    # a file as the model does not name it ('teams/x.prep', a Path) matched nothing: an empty view
+    try:
+        file = model_file(model, os.fspath(file))
+    except PrepError as e:   # not a place in the model (it would say main.prep:1:1), and the hint in the message
+        d = e.diagnostics[0]
+        raise ValueError(f"{d.message}; {d.hint}") from None
     own = {n for n, d in model.deliverables.items() if (d.span.path if d.span is not None else model.path) == file}
     keep = set(own)
     for r in model.relations:
