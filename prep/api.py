@@ -202,7 +202,7 @@ def lint(model: Model, **options):
     from .linter import lint_model
     from .linter.findings import Findings
 
-    return Findings(lint_model(model, **options))
+    return Findings(lint_model(model, **options), model=model)
 
 
 def status(model: Model, data: str):

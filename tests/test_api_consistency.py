@@ -53,6 +53,24 @@ def test_an_unknown_theme_lists_the_themes(staged):
     assert prep.render(staged, "svg", theme="Print") == prep.render(staged, "svg", theme="print")
 
 
+def test_the_findings_table_names_the_file_of_a_workspace(three_files):
+    """Its "where" said `2:8` for findings in several files, and the rows
+    were ordered by the path it did not show."""
+    model = prep.load(str(three_files.root / "main.prep"))
+    findings = prep.lint(model)
+    rows = [line.split(" | ")[:3] for line in findings._repr_markdown_().splitlines()[2:]]
+    assert rows == [["| warning", "I101", "sales.prep:2:8"], ["| warning", "K201", "teams/delivery.prep:1:9"],
+                    ["| info", "I104", "sales.prep:2:8"]]
+    html = findings._repr_html_()
+    assert "<td>teams/delivery.prep:1:9</td>" in html and str(three_files.root) not in html
+    # a model of one file keeps line:col
+    one = prep.lint(prep.load("sales.prep"))
+    assert one._repr_markdown_().splitlines()[2].startswith("| warning | I101 | 2:8 |")
+    # findings gathered without their model: the files as their common folder names them
+    several = prep.linter.findings.Findings(list(findings))
+    assert "| teams/delivery.prep:1:9 |" in several._repr_markdown_()
+
+
 def test_a_part_is_named_as_the_cli_names_it(three_files):
     """views.part returned an empty view for a relative path, a Path or a
     file not in the model."""

@@ -127,7 +127,13 @@ def findings_table_markdown(findings: Iterable[Diagnostic], *, with_path: bool =
 
 class Findings(list):
     """The findings of `prep.lint`: a list of Diagnostics, shown as a table
-    in Jupyter."""
+    in Jupyter. Of a model kept in several files (`model`), the table's
+    "where" is `file:line:col`, each file as the model names it (relative
+    to the root's folder, as the reports name it); of one file, `line:col`."""
+
+    def __init__(self, findings: Iterable[Diagnostic] = (), *, model=None):
+        super().__init__(findings)
+        self.model = model
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
@@ -135,11 +141,37 @@ class Findings(list):
             out[d.severity] = out.get(d.severity, 0) + 1
         return out
 
+    def _shown(self) -> tuple[list[Diagnostic], bool]:
+        """(the findings as the table shows them, whether it names their
+        files): the files of a model in several named as it names them;
+        without the model, relative to the folder they share."""
+        import os
+        from dataclasses import replace
+
+        paths = {d.span.path for d in self if d.span is not None}
+        model = self.model
+        if model is not None and len(model.files) > 1:
+            from ..language.views import file_label
+
+            names = {p: file_label(model, p) for p in paths}
+        elif model is None and len(paths) > 1:
+            try:
+                common = os.path.commonpath([os.path.abspath(p) for p in paths])
+                names = {p: os.path.relpath(os.path.abspath(p), common).replace(os.sep, "/") for p in paths}
+            except ValueError:   # on other drives
+                names = {p: p for p in paths}
+        else:
+            return list(self), False
+        return [replace(d, span=d.span._replace(path=names[d.span.path])) if d.span is not None else d
+                for d in self], True
+
     def _repr_html_(self) -> str:
         c = self.counts()
         summary = (f"<p><b>{len(self)} finding{'s' if len(self) != 1 else ''}</b>: "
                    f"{c['error']} error, {c['warning']} warning, {c['info']} info</p>")
-        return summary + findings_table_html(self)
+        shown, with_path = self._shown()
+        return summary + findings_table_html(shown, with_path=with_path)
 
     def _repr_markdown_(self) -> str:
-        return findings_table_markdown(self)
+        shown, with_path = self._shown()
+        return findings_table_markdown(shown, with_path=with_path)
