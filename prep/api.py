@@ -11,6 +11,8 @@ CLI sit on top.
 
 from __future__ import annotations
 
+import os
+
 from .language import load, loads  # noqa: F401 - the public API
 from .language.model import Model
 
@@ -129,20 +131,24 @@ def flipbook(model: Model, format: str = "html", **options) -> bytes:
     return _flipbook(model, format, **_with_page(options))
 
 
-def report(model: Model, format: str = "html", **options) -> bytes:
+def report(model: Model, format: str = "html", *, lint_options: dict | None = None, **options) -> bytes:
     """The report of `prep report` as bytes: "html" (one self-contained
-    page), "pdf" (pages) or "docx" (Word, built-in styles). Options: theme,
-    direction, page (a page name such as "A4-portrait": the page of a pdf
-    or docx report, A4 by default; the page an html report's pictures are
-    laid out for, 16:9 by default up to 200 deliverables, "none" for their
-    natural size), status_data and customer (the Health section).
-    A Markdown report links picture files: `prep.embed.report.write_report`."""
+    page), "pdf" (pages) or "docx" (Word, built-in styles). Its findings
+    are `prep.lint(model, **lint_options)`'s: the model's prep.toml [lint]
+    settings (as `prep report` reads them), the options of `lint_options`
+    (a dict: select, ignore, options, severity; config=False: without
+    prep.toml) on top. Options: theme, direction, page (a page name such
+    as "A4-portrait": the page of a pdf or docx report, A4 by default; the
+    page an html report's pictures are laid out for, 16:9 by default up to
+    200 deliverables, "none" for their natural size), status_data and
+    customer (the Health section). A Markdown report links picture files:
+    `prep.embed.report.write_report`."""
     from .embed.report import build_report
 
     if format not in ("html", "pdf", "docx"):
         raise ValueError(f"unknown report format {format!r}; choose html, pdf or docx "
                          "(a Markdown report links picture files: prep.embed.report.write_report)")
-    return build_report(model, format, **options)[0]
+    return build_report(model, format, lint_options=_lint_options(model, dict(lint_options or {})), **options)[0]
 
 
 def stage_frames(model: Model, format: str = "svg", **options) -> list[tuple[str, bytes]]:
@@ -196,13 +202,51 @@ def render_diff(old: Model, new: Model, format: str = "svg", *, side_by_side: bo
     return _render_diff(diff_models(old, new), format, side_by_side=side_by_side, page=page, **options)
 
 
-def lint(model: Model, **options):
+def lint(model: Model, *, config: bool = True, **options):
     """Run the lint rules on a model and return the findings (Diagnostics),
-    as a `Findings` list that a notebook shows as a table."""
+    as a `Findings` list that a notebook shows as a table. As `prep lint`
+    lints it: with the [lint] settings of the model's prep.toml (or
+    pyproject.toml), found from its file (none for `prep.loads` text), and
+    `options` on top as prep lint's command line puts them: select
+    (replaces the configuration's), ignore (adds to it), options and
+    severity (per rule), per_file_ignores. `config=False`: `options` alone
+    (`prep.linter.lint_model`)."""
     from .linter import lint_model
     from .linter.findings import Findings
 
-    return Findings(lint_model(model, **options), model=model)
+    return Findings(lint_model(model, **_lint_options(model, options, config)), model=model)
+
+
+# lint_model's keyword arguments
+LINT_OPTIONS = ("select", "ignore", "options", "severity", "per_file_ignores", "per_file_root")
+
+
+def _lint_options(model: Model, options: dict, config: bool = True) -> dict:
+    """`lint_model`'s settings for `model`: its prep.toml's (`config`, a
+    model read from a file), `options` on top. `config` may come in
+    `options` (report's lint_options dict)."""
+    config = options.pop("config", config)
+    unknown = [k for k in options if k not in LINT_OPTIONS]
+    if unknown:   # lint_model's TypeError named lint_model, which the user did not call
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], LINT_OPTIONS, n=1)
+        raise TypeError(f"unknown lint option '{unknown[0]}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+                        + f": the options are {', '.join(LINT_OPTIONS)} and config")
+    if not config or not model.path or not os.path.isfile(model.path):
+        return options
+    from .linter.run import Overrides, model_lint_options
+    from .linter.settings import as_list
+
+    select, ignore = options.pop("select", None), options.pop("ignore", None)
+    overrides = Overrides(select=as_list(select, "select") if select is not None else None,
+                          ignore=as_list(ignore, "ignore"), options=dict(options.pop("options", None) or {}),
+                          severity=dict(options.pop("severity", None) or {}))
+    found = model_lint_options(model.path, overrides)
+    if "per_file_ignores" in options:   # given: instead of the configuration's
+        found.pop("per_file_root", None)
+    found.update(options)
+    return found
 
 
 def status(model: Model, data: str):

@@ -5,6 +5,7 @@ values it returns show themselves briefly."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,36 @@ def three_files(ws):
 @pytest.fixture(scope="module")
 def staged():
     return prep.loads(STAGED)
+
+
+def _reported(html: bytes) -> int:
+    return int(re.search(r"(\d+) findings?:", html.decode("utf-8")).group(1))
+
+
+def test_report_and_lint_read_the_workspace_configuration_as_the_cli_does(three_files, cli):
+    """prep.report listed 9 findings where `prep report` listed 6: the API
+    left out the model's prep.toml ([lint] ignore, per-file-ignores)."""
+    three_files("prep.toml", '[lint]\nignore = ["I104"]\n\n[lint.per-file-ignores]\n"teams/**" = ["K201"]\n')
+    model = prep.load(str(three_files.root / "main.prep"))   # a notebook names the file in full
+    assert [d.code for d in prep.lint(model)] == ["I101"]
+    assert _reported(prep.report(model, "html")) == 1
+    r = cli("report", "main.prep", "-o", "r.html")
+    assert r.exit_code == 0, r.output
+    assert _reported((three_files.root / "r.html").read_bytes()) == 1
+    # options on top of the configuration, as prep lint's command line puts them
+    assert prep.lint(model, ignore=["I101"]) == []
+    assert _reported(prep.report(model, "html", lint_options={"ignore": ["I101"]})) == 0
+    # and without it
+    assert sorted(d.code for d in prep.lint(model, config=False)) == ["I101", "I104", "K201"]
+    assert _reported(prep.report(model, "html", lint_options={"config": False})) == 3
+    # text has no file, so no configuration
+    assert "I104" in {d.code for d in prep.lint(prep.loads(SALES))}
+
+
+def test_a_lint_option_misspelled_is_named_as_written(three_files):
+    model = prep.load("main.prep")
+    with pytest.raises(TypeError, match=r"unknown lint option 'ignor' \(did you mean 'ignore'\?\)"):
+        prep.lint(model, ignor=["I101"])
 
 
 def test_pages_show_their_summary_not_their_bytes(staged):

@@ -72,7 +72,7 @@ def export(source, output, language, rules_url, force):
     note_if_part(source, "export")
     model = api.load(source)
     try:
-        findings = list(api.lint(model, **_lint_settings(source)))
+        findings = list(api.lint(model, config=False, **_lint_settings(source)))   # prep.toml read once, here
     except LintConfigError as e:
         raise config_error(e) from None
     url = rules_url or os.environ.get(RULES_URL_VARIABLE) or None

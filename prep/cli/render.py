@@ -233,7 +233,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             check_roadmap(model, engine=engine)
         findings = None
         if with_lint:
-            findings = [d for d in api.lint(model) if d.subject is not None]
+            findings = [d for d in api.lint(model, config=False, **_lint_settings(src)) if d.subject is not None]
         look = _render_settings(src, theme, direction, legend)
         options = dict(direction=look.direction, legend=look.legend, findings=findings,
                        theme=_print_theme(look.theme, transparent), dpi=_dpi(dpi, scale), engine=engine,
