@@ -1743,3 +1743,34 @@ def test_a_changed_or_removed_relation_cut_by_a_page_keeps_its_mark(tmp_path):
     deck = zipfile.ZipFile(io.BytesIO(render_diff_pages(diff, "pptx", parse_page("A5")).files[0]))
     slides = [deck.read(n).decode() for n in deck.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
     assert any('prstDash val="sysDot"' in s for s in slides)   # the removed synchronization, dotted
+
+
+def test_pdfs_and_decks_carry_the_models_title_as_their_own():
+    """A PDF had no document title (cairo writes none: a reader's title bar
+    and a document list showed the file name), and a deck over several
+    slides was titled as its first slide, "… (1/3)"."""
+    from io import BytesIO
+
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    model = prep.load(ROOT / "examples/cs-lifecycle.prep")
+    title = model.title
+    for pdf, pages in ((prep.render(model, "pdf"), 1), (prep.render(model, "pdf", page="16:9"), 3),
+                       (prep.flipbook(model, "pdf"), 4), (prep.render_stage(model, "adopt", "pdf", page="16:9"), 2)):
+        reader = PdfReader(BytesIO(pdf))
+        assert len(reader.pages) == pages and reader.metadata.title == title, (pages, reader.metadata)
+    deck = prep.render(model, "pptx", page="16:9")
+    assert Presentation(BytesIO(deck)).core_properties.title == title
+    assert prep.render(model, "pdf") == prep.render(model, "pdf")   # still the same bytes each time
+
+
+def test_the_pdf_of_a_change_over_pages_names_both_versions(tmp_path):
+    from pypdf import PdfReader
+
+    old, new = (ROOT / f"examples/order-to-cash-{v}.prep" for v in ("as-is", "to-be"))
+    got = run("render", "--diff", str(old), str(new), "--page", "A4", "-o", str(tmp_path / "d.pdf"))
+    assert got.returncode == 0, got.stderr
+    reader = PdfReader(tmp_path / "d.pdf")
+    assert len(reader.pages) > 1
+    assert reader.metadata.title == f"{prep.load(old).title} → {prep.load(new).title}"

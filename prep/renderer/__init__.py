@@ -79,10 +79,11 @@ def render(model: Model, format: str = "svg", *, direction: str = "LR", legend: 
     from ..layouter.graphviz import draw
 
     data = draw(dot, fmt, path=model.path, dpi=dpi)
-    if fmt == "pdf":  # the font without the subroutines cairo kept for nothing
+    if fmt == "pdf":  # the font without the subroutines cairo kept for nothing; the model's title
         from .pdffonts import slim_fonts
+        from .pdfpages import titled
 
-        return slim_fonts(data)
+        return titled(slim_fonts(data), model.title)
     if fmt == "svg":
         from .svg import postprocess_svg
 

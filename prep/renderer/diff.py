@@ -848,7 +848,8 @@ def render_diff_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None 
 
     fmt = _paged(fmt)
     theme = resolve_theme(theme)
-    return _pages_of(diff_sheets(diff, page, direction=direction, theme=theme), fmt, theme, dpi, embed_fonts)
+    return _pages_of(diff_sheets(diff, page, direction=direction, theme=theme), fmt, theme, dpi, embed_fonts,
+                     _document_title(diff))
 
 
 def render_as_is_to_be_pages(diff: ModelDiff, fmt: str, page, *, direction: str | None = None, theme=None,
@@ -861,7 +862,13 @@ def render_as_is_to_be_pages(diff: ModelDiff, fmt: str, page, *, direction: str 
     fmt = _paged(fmt)
     theme = resolve_theme(theme)
     return _pages_of(as_is_to_be_sheets(diff, page, direction=direction, theme=theme, arrangement=arrangement),
-                     fmt, theme, dpi, embed_fonts)
+                     fmt, theme, dpi, embed_fonts, _document_title(diff))
+
+
+def _document_title(diff: ModelDiff) -> str | None:
+    """The title of a PDF or deck of the change: both versions' titles when they differ."""
+    old, new = diff.old.title, diff.new.title
+    return f"{old} → {new}" if old and new and old != new else new or old
 
 
 def _paged(fmt: str) -> str:
@@ -874,7 +881,7 @@ def _paged(fmt: str) -> str:
     return fmt
 
 
-def _pages_of(sheets: list, fmt: str, theme, dpi: float | None, embed_fonts: bool):
+def _pages_of(sheets: list, fmt: str, theme, dpi: float | None, embed_fonts: bool, title: str | None = None):
     """Change-marked sheets drawn as `fmt` (a `prep.renderer.pages.Pages`)."""
     from . import render
     from .dot import to_dot
@@ -888,12 +895,12 @@ def _pages_of(sheets: list, fmt: str, theme, dpi: float | None, embed_fonts: boo
         from .pdfpages import merge
 
         pdfs = [drawn(s, "pdf") for s in sheets]
-        return Pages(tuple(sheets), (merge(pdfs) if len(pdfs) > 1 else pdfs[0],))
+        return Pages(tuple(sheets), (merge(pdfs, title=title),))
     if fmt == "pptx":
         from .pptx import to_pptx_deck
 
         slides = [(s.model, to_dot(s.model, direction=s.direction, legend=True,
                                    theme=replace(theme, font_size=s.font_size), layout=s.layout, marks=s.marks))
                   for s in sheets]
-        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
+        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts, title=title),))
     return Pages(tuple(sheets), tuple(drawn(s, fmt) for s in sheets))

@@ -175,7 +175,7 @@ def render_overview(model: Model, fmt: str, out_path: str, clusters: Clusters | 
         from .pdfpages import PdfError, merge
 
         try:
-            return [(out_path, merge([data for _, data in files]))]
+            return [(out_path, merge([data for _, data in files], title=model.title))]
         except PdfError as e:
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001", name="render-failed",
                                hint="draw the overview as SVG (-o model.svg): one picture per group, linked") from None

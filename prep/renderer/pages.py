@@ -189,7 +189,7 @@ def _drawn_pages(model: Model, sheets: list[Sheet], fmt: str, *, legend: bool = 
         from .pdfpages import merge
 
         pdfs = drawn_all(sheets, "pdf")
-        return Pages(tuple(sheets), (merge(pdfs) if len(pdfs) > 1 else pdfs[0],))
+        return Pages(tuple(sheets), (merge(pdfs, title=model.title),))
     if fmt == "pptx":
         from .dot import to_dot
         from .pptx import to_pptx_deck
@@ -199,7 +199,7 @@ def _drawn_pages(model: Model, sheets: list[Sheet], fmt: str, *, legend: bool = 
             slides.append((s.model, to_dot(s.model, direction=s.direction, legend=legend, findings=mine(s),
                                            theme=replace(theme, font_size=s.font_size), layout=s.layout,
                                            health=health, marks=marks(s.model) if marks is not None else None)))
-        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts),))
+        return Pages(tuple(sheets), (to_pptx_deck(slides, theme=theme, embed_font=embed_fonts, title=model.title),))
     if fmt == "drawio":
         from .drawio import DrawioPage, page_name, to_drawio
 

@@ -60,10 +60,49 @@ def _renumber(chunk: bytes, shift: int) -> bytes:
     return head + tail
 
 
-def merge(pdfs: list[bytes]) -> bytes:
-    """One PDF with the pages of `pdfs`, in order."""
+def _text(text: str) -> bytes:
+    """A PDF text string of any characters (UTF-16 with its byte order mark)."""
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+_DATE = re.compile(rb"/CreationDate\s*(\([^()]*\))")
+
+
+def _info(number: int, title: str, pdf: bytes) -> bytes:
+    """The document information dictionary: `title`, and the creation date
+    of `pdf` (prep dates its PDFs 2000-01-01: the same model, the same bytes)."""
+    date = _DATE.search(pdf)
+    dated = b" /CreationDate " + date.group(1) if date is not None else b""
+    return (b"%d 0 obj\n<< /Title %s /Creator (prep) /Producer (prep with cairo)%s >>\nendobj"
+            % (number, _text(title), dated))
+
+
+def titled(pdf: bytes, title: str | None) -> bytes:
+    """`pdf` with `title` as its document title (its /Info: what a reader's
+    title bar, a document list and a search show; cairo writes none, so a
+    client saw the file name). The same bytes without a title, or when the
+    file is not as cairo writes it."""
+    if not title:
+        return pdf
+    try:
+        objects = _objects(pdf)
+    except (PdfError, ValueError, IndexError):
+        return pdf
+    trailer = pdf[pdf.rfind(b"trailer"):]
+    root = re.search(rb"/Root\s+(\d+) 0 R", trailer)
+    if root is None:
+        return pdf
+    info = re.search(rb"/Info\s+(\d+) 0 R", trailer)
+    number = int(info.group(1)) if info is not None and int(info.group(1)) in objects else max(objects) + 1
+    objects[number] = _info(number, title, objects.get(number, b""))
+    return serialize(objects, b"/Root %s 0 R /Info %d 0 R" % (root.group(1), number))
+
+
+def merge(pdfs: list[bytes], title: str | None = None) -> bytes:
+    """One PDF with the pages of `pdfs`, in order, titled `title` (the
+    document's, not a page's: "受注 (1/3)" named the whole PDF)."""
     if len(pdfs) == 1:
-        return pdfs[0]
+        return titled(pdfs[0], title)
     objects: dict[int, bytes] = {}
     pages: list[int] = []
     next_number = 1
@@ -86,7 +125,10 @@ def merge(pdfs: list[bytes]) -> bytes:
     kids = b" ".join(b"%d 0 R" % n for n in pages)
     objects[tree] = b"%d 0 obj\n<< /Type /Pages /Kids [ %s ] /Count %d >>\nendobj" % (tree, kids, len(pages))
     objects[catalog] = b"%d 0 obj\n<< /Type /Catalog /Pages %d 0 R >>\nendobj" % (catalog, tree)
-    return serialize(objects, b"/Root %d 0 R" % catalog)
+    if not title:
+        return serialize(objects, b"/Root %d 0 R" % catalog)
+    objects[catalog + 1] = _info(catalog + 1, title, pdfs[0])
+    return serialize(objects, b"/Root %d 0 R /Info %d 0 R" % (catalog, catalog + 1))
 
 
 def serialize(objects: dict[int, bytes], trailer: bytes) -> bytes:

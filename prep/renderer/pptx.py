@@ -381,7 +381,8 @@ def to_pptx(model: Model, dot: str, *, theme: Theme | None = None, embed_font: b
     return to_pptx_deck([(model, dot)], theme=theme, embed_font=embed_font)
 
 
-def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None, embed_font: bool = True) -> bytes:
+def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None, embed_font: bool = True,
+                 title: str | None = None) -> bytes:
     """A .pptx file with one slide per (model, placed DOT), in order (the
     flip-book: one slide per stage). The slide size is the first slide's;
     the flip-book's frames share one canvas, so each shape sits at the
@@ -416,7 +417,8 @@ def to_pptx_deck(slides: list[tuple[Model, str]], *, theme: Theme | None = None,
     prs.slide_height = round(place.height_pt * EMU_PER_POINT)
     _name_slide_size(prs)
     core = prs.core_properties
-    core.title = drawn[0][0].title or ""
+    # the document's title (a deck of pages: the model's, not its first slide's "受注 (1/3)")
+    core.title = title or drawn[0][0].title or ""
     core.subject = "PReP model"
     core.author = core.last_modified_by = "prep"
     core.revision = 1

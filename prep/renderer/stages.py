@@ -684,7 +684,7 @@ def _paged_file(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool, model:
             f.marks.theme = theme
             slides.append((f.model, to_dot(f.model, direction=f.layout.direction, legend=f.layout.legend is not None,
                                            findings=f.findings, theme=theme, layout=f.layout, marks=f.marks)))
-        return to_pptx_deck(slides, theme=theme, embed_font=embed_fonts)
+        return to_pptx_deck(slides, theme=theme, embed_font=embed_fonts, title=model.title)
     if fmt == "drawio":  # a page per frame, named as the frame's title
         from .drawio import DrawioPage, to_drawio
 
@@ -696,7 +696,7 @@ def _paged_file(fs: list[Frame], fmt: str, theme, dpi, embed_fonts: bool, model:
         from .pdfpages import PdfError, merge
 
         try:
-            return merge(_draw_all(fs, "pdf", theme, dpi))
+            return merge(_draw_all(fs, "pdf", theme, dpi), title=model.title)
         except PdfError as e:
             raise PrepError.at(model.path, f"could not join the PDF pages: {e}", code="R001",
                                name="render-failed", hint="write the frames as SVG: -o frames/") from None
