@@ -17,6 +17,27 @@ from .language import load, loads  # noqa: F401 - the public API
 from .language.model import Model
 
 
+def _page(page, min_text: float | None = None):
+    """A page as the API takes it (a name such as "A4-portrait", or a
+    `Page`) as a `Page`; None for none (and "none", "natural": the natural
+    size). A bad name is a PageError (a ValueError) that says in its
+    message what it can be, did-you-mean included (the CLI prints the hint
+    on a line of its own; here `str(e)` is all a notebook shows)."""
+    from .layouter.page import NATURAL, Page, PageError, parse_page
+
+    if page is None or isinstance(page, Page):
+        return page.with_min_text(min_text) if page is not None else None
+    if not isinstance(page, str):
+        raise TypeError(f"a page is a name (\"16:9\", \"A4-portrait\", ...) or a prep.layouter.page.Page, "
+                        f"not {type(page).__name__}")
+    if page.strip().lower() in NATURAL:
+        return None
+    try:
+        return parse_page(page, min_text=min_text)
+    except PageError as e:
+        raise PageError(f"{e}; {e.hint}", e.hint) from None
+
+
 def render(model: Model, format: str = "svg", **options) -> bytes:
     """Draw a model. `format`: svg, png, pdf, dot, json, layout (the
     geometry as JSON), mmd (Mermaid) or pptx. Options: direction ("LR" or
@@ -31,8 +52,8 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     `prep.layouter.page.Page`; docs/pages.md): fitted to that page, as
     `prep render --page` does; a pdf, pptx or drawio file holds every page,
     another format one (`render_pages` gives each page of any format)."""
-    page = options.pop("page", None)
-    if page is not None and not (isinstance(page, str) and page.strip().lower() == "none"):
+    page = _page(options.pop("page", None), options.get("min_text"))
+    if page is not None:
         pages = render_pages(model, format, page, **options)
         if format.lower() in ("pdf", "pptx", "drawio") or pages.count == 1:
             return pages.files[0]
@@ -57,17 +78,13 @@ def render_pages(model: Model, format: str, page, **options):
     and png, one document for pdf, pptx and drawio), `.sheets` (each
     page's model, layout and markers), `.count`, `.summary()`. Options:
     direction, legend, findings, theme, dpi, view, embed_fonts."""
-    from .layouter.page import Page, parse_page
     from .renderer.pages import render_pages as _render_pages
 
-    min_text = options.pop("min_text", None)
-    if not isinstance(page, Page):
-        page = parse_page(page, min_text=min_text)
-    elif min_text is not None:
-        from dataclasses import replace
-
-        page = replace(page, min_text=min_text)
-    return _render_pages(model, format.lower(), page, **options)
+    sheet = _page(page, options.pop("min_text", None))
+    if sheet is None:
+        raise ValueError(f"render_pages needs a page (\"16:9\", \"A4\", ...), not {page!r}: "
+                         f"prep.render(model, {format!r}) draws the model at its natural size")
+    return _render_pages(model, format.lower(), sheet, **options)
 
 
 def clusters(model: Model, max_size: int = 200):
@@ -104,20 +121,19 @@ def render_stage_pages(model: Model, stage: str, format: str = "svg", *, page, *
 
     options = _with_page({**options, "page": page})
     if options["page"] is None:
-        raise ValueError("render_stage_pages needs a page (\"16:9\", \"A4\", ...); without one, render_stage")
+        raise ValueError(f"render_stage_pages needs a page (\"16:9\", \"A4\", ...), not {page!r}: "
+                         f"prep.render_stage(model, {stage!r}, {format!r}) draws the stage at its natural size")
     return stage_pages(model, stage, format, **options)
 
 
 def _with_page(options: dict) -> dict:
     """`options` with a page given by name ("A4", "16:9", "none") as a
-    `Page` (or None), as the stage renderers take it."""
-    page = options.get("page")
-    if isinstance(page, str):
-        from .layouter.page import parse_page
-
-        options = dict(options)
-        options["page"] = None if page.strip().lower() == "none" else parse_page(
-            page, min_text=options.pop("min_text", None))
+    `Page` (or None), `min_text` applied to it, as the stage renderers
+    take it."""
+    if "page" not in options and "min_text" not in options:
+        return options
+    options = dict(options)
+    options["page"] = _page(options.get("page"), options.pop("min_text", None))
     return options
 
 
@@ -128,7 +144,7 @@ def flipbook(model: Model, format: str = "html", **options) -> bytes:
     at the same place in every frame. Options as `render_stage`."""
     from .renderer.stages import flipbook as _flipbook
 
-    return _flipbook(model, format, **_with_page(options))
+    return _flipbook(model, format.lower(), **_with_page(options))
 
 
 def report(model: Model, format: str = "html", *, lint_options: dict | None = None, **options) -> bytes:
@@ -144,19 +160,26 @@ def report(model: Model, format: str = "html", *, lint_options: dict | None = No
     customer (the Health section). A Markdown report links picture files:
     `prep.embed.report.write_report`."""
     from .embed.report import build_report
+    from .layouter.page import NATURAL
 
-    if format not in ("html", "pdf", "docx"):
+    fmt = format.lower() if isinstance(format, str) else format
+    if fmt not in ("html", "pdf", "docx"):
         raise ValueError(f"unknown report format {format!r}; choose html, pdf or docx "
                          "(a Markdown report links picture files: prep.embed.report.write_report)")
-    return build_report(model, format, lint_options=_lint_options(model, dict(lint_options or {})), **options)[0]
+    page = options.get("page")
+    if isinstance(page, str) and page.strip().lower() not in NATURAL:   # "none" is the report's own to read
+        options["page"] = _page(page)
+    return build_report(model, fmt, lint_options=_lint_options(model, dict(lint_options or {})), **options)[0]
 
 
 def stage_frames(model: Model, format: str = "svg", **options) -> list[tuple[str, bytes]]:
     """Every stage's frame as its own picture ("svg" or "png"): a list of
-    (file name, bytes) in stage order, named `01-contract.svg`, ..."""
+    (file name, bytes) in stage order, named `01-contract.svg`, ...
+    Options as `render_stage` (page: fitted to it, a frame per stage and
+    page)."""
     from .renderer.stages import stage_frames as _stage_frames
 
-    return _stage_frames(model, format, **options)
+    return _stage_frames(model, format.lower(), **_with_page(options))
 
 
 def layout(model: Model, **options):
@@ -194,12 +217,9 @@ def render_diff(old: Model, new: Model, format: str = "svg", *, side_by_side: bo
     `format`: svg, png, pdf, pptx, dot or layout. Options: direction,
     theme, dpi, embed_fonts."""
     from .language.diff import diff_models
-    from .layouter.page import parse_page
     from .renderer.diff import render_diff as _render_diff
 
-    if isinstance(page, str):
-        page = parse_page(page)
-    return _render_diff(diff_models(old, new), format, side_by_side=side_by_side, page=page, **options)
+    return _render_diff(diff_models(old, new), format, side_by_side=side_by_side, page=_page(page), **options)
 
 
 def lint(model: Model, *, config: bool = True, **options):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import prep
+from prep.layouter.page import PageError
 
 # a workspace: findings in two files, one of them in a folder
 MAIN = 'title "受注から導入まで"\ninclude "sales.prep"\ninclude "teams/delivery.prep"\n'
@@ -20,6 +21,7 @@ DELIVERY = ("knowhow 導入ノウハウ [owner: 佐藤]\ndeliverable 導入計�
 STAGED = ("stage s1 [exit: 計画]\nstage s2 [exit: 成果]\n"
           "stage s1 {\n  deliverable 要望 [external]\n  要望 -> 計画\n}\n"
           "stage s2 {\n  計画 -> 成果\n}\n")
+BAD_PAGE = "A4 portrait"
 
 
 @pytest.fixture
@@ -65,6 +67,42 @@ def test_a_lint_option_misspelled_is_named_as_written(three_files):
         prep.lint(model, ignor=["I101"])
 
 
+@pytest.mark.parametrize("call", [
+    lambda m: prep.render(m, "pdf", page=BAD_PAGE),
+    lambda m: prep.render_pages(m, "svg", BAD_PAGE),
+    lambda m: prep.render_stage(m, "s1", "svg", page=BAD_PAGE),
+    lambda m: prep.render_stage_pages(m, "s1", "svg", page=BAD_PAGE),
+    lambda m: prep.flipbook(m, "pdf", page=BAD_PAGE),
+    lambda m: prep.stage_frames(m, "svg", page=BAD_PAGE),
+    lambda m: prep.report(m, "pdf", page=BAD_PAGE),
+    lambda m: prep.report(m, "html", page=BAD_PAGE),
+    lambda m: prep.render_diff(m, m, "svg", page=BAD_PAGE),
+], ids=["render", "render_pages", "render_stage", "render_stage_pages", "flipbook", "stage_frames", "report-pdf",
+        "report-html", "render_diff"])
+def test_a_bad_page_name_is_the_same_error_from_every_function(staged, call):
+    """render raised a PageError whose message lacked the hint, report a
+    PrepError located at the command line's '--page:1:1'."""
+    with pytest.raises(PageError) as e:
+        call(staged)
+    assert isinstance(e.value, ValueError)
+    assert str(e.value).startswith("unknown page size 'A4 portrait'; did you mean 'A4-portrait'? page sizes: 16:9")
+
+
+def test_stage_frames_takes_a_page_by_name(staged):
+    """It crashed: 'str' object has no attribute 'min_text'."""
+    frames = prep.stage_frames(staged, "svg", page="A4")
+    assert [name for name, _ in frames] == ["01-s1.svg", "02-s2.svg"]
+    assert all(svg.startswith(b"<?xml") for _, svg in frames)
+
+
+@pytest.mark.parametrize("page", ["none", "natural", None])
+def test_render_pages_without_a_page_names_render(staged, page):
+    with pytest.raises(ValueError, match=r"render_pages needs a page .*prep\.render\(model, 'svg'\) draws the "
+                                         r"model at its natural size"):
+        prep.render_pages(staged, "svg", page)
+    assert prep.render(staged, "svg", page="none").startswith(b"<?xml")   # where none is a page name
+
+
 def test_pages_show_their_summary_not_their_bytes(staged):
     """repr(prep.render_pages(...)) was 704 KB: every page's bytes."""
     pages = prep.render_pages(staged, "png", "A4")
@@ -73,6 +111,15 @@ def test_pages_show_their_summary_not_their_bytes(staged):
     assert len(shown) < 200
     frames = prep.render_stage_pages(staged, "s1", "svg", page="16:9")
     assert repr(frames).startswith(f"<StagePages: {frames.summary()}; 1 file, ")
+
+
+def test_format_names_in_any_case(staged):
+    """prep.render(m, "PDF") worked, prep.report(m, "PDF") was refused."""
+    assert prep.report(staged, "PDF").startswith(b"%PDF")
+    assert prep.report(staged, "Html").startswith(b"<!DOCTYPE")
+    assert prep.flipbook(staged, "PDF").startswith(b"%PDF")
+    with pytest.raises(ValueError, match="unknown report format 'md'; choose html, pdf or docx"):
+        prep.report(staged, "md")
 
 
 def test_an_unknown_theme_lists_the_themes(staged):
