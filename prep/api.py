@@ -11,10 +11,43 @@ CLI sit on top.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from .language import load, loads  # noqa: F401 - the public API
 from .language.model import Model
+
+
+def _takes_models(function):
+    """`function` refusing, with a TypeError that says what to pass, a
+    first argument (diff's first two) that is not a Model: a path given
+    where `prep.load(path)` was meant failed deep inside, with
+    "'str' object has no attribute 'deliverables'"."""
+    code = function.__code__
+    names = [n for n in code.co_varnames[:code.co_argcount] if n in ("model", "old", "new")]
+    count = len(names)
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        for value in args[:count]:
+            if not isinstance(value, Model):
+                raise _not_a_model(function.__name__, value)
+        for name in names[len(args):]:
+            if name in kwargs and not isinstance(kwargs[name], Model):
+                raise _not_a_model(function.__name__, kwargs[name])
+        return function(*args, **kwargs)
+
+    return checked
+
+
+def _not_a_model(function: str, value) -> TypeError:
+    if isinstance(value, (str, os.PathLike)):
+        given = str(os.fspath(value)) if not isinstance(value, str) else value
+        if isinstance(value, str) and not os.path.exists(value) and ("\n" in value or "->" in value):
+            return TypeError(f"prep.{function} takes a model, not its text: pass prep.loads(text)")
+        return TypeError(f"prep.{function} takes a model, not a path: pass prep.load({given!r})")
+    return TypeError(f"prep.{function} takes a model (prep.load(path) or prep.loads(text)), "
+                     f"not {type(value).__name__}")
 
 
 def _page(page, min_text: float | None = None):
@@ -38,6 +71,7 @@ def _page(page, min_text: float | None = None):
         raise PageError(f"{e}; {e.hint}", e.hint) from None
 
 
+@_takes_models
 def render(model: Model, format: str = "svg", **options) -> bytes:
     """Draw a model. `format`: svg, png, pdf, dot, json, layout (the
     geometry as JSON), mmd (Mermaid) or pptx. Options: direction ("LR" or
@@ -69,6 +103,7 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     return _render(model, format=format, **options)
 
 
+@_takes_models
 def render_pages(model: Model, format: str, page, **options):
     """`model` fitted to `page` (a page name, "A4-portrait", "200x120mm",
     ... or a `prep.layouter.page.Page`; `min_text` sets the smallest text
@@ -87,6 +122,7 @@ def render_pages(model: Model, format: str, page, **options):
     return _render_pages(model, format.lower(), sheet, **options)
 
 
+@_takes_models
 def clusters(model: Model, max_size: int = 200):
     """The clusters an overview draws (`Clusters`: `.clusters`, each with
     `.name`, `.label`, `.members`, `.found_by`; `.method`; `.summary()`):
@@ -99,6 +135,7 @@ def clusters(model: Model, max_size: int = 200):
     return find_clusters(model, max_size)
 
 
+@_takes_models
 def render_stage(model: Model, stage: str, format: str = "svg", **options) -> bytes:
     """The model at the end of `stage` (its cross-section), drawn on the
     layout of the whole model: exactly the flip-book's frame of that stage
@@ -110,6 +147,7 @@ def render_stage(model: Model, stage: str, format: str = "svg", **options) -> by
     return _render_stage(model, stage, format, **_with_page(options))
 
 
+@_takes_models
 def render_stage_pages(model: Model, stage: str, format: str = "svg", *, page, **options):
     """`render_stage` fitted to `page` (a page name or `Page`; `min_text`
     sets the smallest text in points) as `prep render --stage NAME --page P`
@@ -137,6 +175,7 @@ def _with_page(options: dict) -> dict:
     return options
 
 
+@_takes_models
 def flipbook(model: Model, format: str = "html", **options) -> bytes:
     """Every stage's frame in one file: "html" (a page with a stage slider),
     "pdf" (a page per stage), "pptx" (a slide per stage) or "drawio" (a
@@ -147,6 +186,7 @@ def flipbook(model: Model, format: str = "html", **options) -> bytes:
     return _flipbook(model, format.lower(), **_with_page(options))
 
 
+@_takes_models
 def report(model: Model, format: str = "html", *, lint_options: dict | None = None, **options) -> bytes:
     """The report of `prep report` as bytes: "html" (one self-contained
     page), "pdf" (pages) or "docx" (Word, built-in styles). Its findings
@@ -172,6 +212,7 @@ def report(model: Model, format: str = "html", *, lint_options: dict | None = No
     return build_report(model, fmt, lint_options=_lint_options(model, dict(lint_options or {})), **options)[0]
 
 
+@_takes_models
 def stage_frames(model: Model, format: str = "svg", **options) -> list[tuple[str, bytes]]:
     """Every stage's frame as its own picture ("svg" or "png"): a list of
     (file name, bytes) in stage order, named `01-contract.svg`, ...
@@ -182,6 +223,7 @@ def stage_frames(model: Model, format: str = "svg", **options) -> list[tuple[str
     return _stage_frames(model, format.lower(), **_with_page(options))
 
 
+@_takes_models
 def layout(model: Model, **options):
     """Place a model: returns a `Layout` (boxes, routes, frames in points,
     origin top-left; `.as_dict()` / `.to_json()` give the documented JSON,
@@ -194,6 +236,7 @@ def layout(model: Model, **options):
     return _layout(model, **options)
 
 
+@_takes_models
 def diff(old: Model, new: Model, **options):
     """What changed from `old` to `new` (two models): a `Review` with
     `.changes` (deliverables and relations added, removed, renamed,
@@ -207,6 +250,7 @@ def diff(old: Model, new: Model, **options):
     return review(old, new, **options)
 
 
+@_takes_models
 def render_diff(old: Model, new: Model, format: str = "svg", *, side_by_side: bool = False, page=None,
                 **options) -> bytes:
     """Draw what changed from `old` to `new` (docs/diff.md): one picture
@@ -222,6 +266,7 @@ def render_diff(old: Model, new: Model, format: str = "svg", *, side_by_side: bo
     return _render_diff(diff_models(old, new), format, side_by_side=side_by_side, page=_page(page), **options)
 
 
+@_takes_models
 def lint(model: Model, *, config: bool = True, **options):
     """Run the lint rules on a model and return the findings (Diagnostics),
     as a `Findings` list that a notebook shows as a table. As `prep lint`
@@ -269,6 +314,7 @@ def _lint_options(model: Model, options: dict, config: bool = True) -> dict:
     return found
 
 
+@_takes_models
 def status(model: Model, data: str):
     """Where customers stand, from the measured values in `data` (a CSV or
     XLSX file: measure,value and optionally customer, date): a `Status`
@@ -280,6 +326,7 @@ def status(model: Model, data: str):
     return load_status(model, data)
 
 
+@_takes_models
 def render_status(model: Model, data: str, format: str = "svg", *, customer: str | None = None,
                   **options) -> bytes:
     """The model with its measured deliverables coloured from the data, the
@@ -309,6 +356,7 @@ def format_text(text: str, path: str = "<string>") -> str:
     return _format_text(text, path, verify=True)
 
 
+@_takes_models
 def export(model: Model, format: str = "xlsx", *, findings=None, language: str = "en",
            rules_url: str | None = None, table: str = "deliverables") -> bytes:
     """The deliverable catalogue of a model (docs/catalogue.md): "xlsx" (a

@@ -5,6 +5,7 @@ values it returns show themselves briefly."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def _reported(html: bytes) -> int:
     return int(re.search(r"(\d+) findings?:", html.decode("utf-8")).group(1))
 
 
+# ------------------------------------------------------------------ prep.toml
+
+
 def test_report_and_lint_read_the_workspace_configuration_as_the_cli_does(three_files, cli):
     """prep.report listed 9 findings where `prep report` listed 6: the API
     left out the model's prep.toml ([lint] ignore, per-file-ignores)."""
@@ -65,6 +69,9 @@ def test_a_lint_option_misspelled_is_named_as_written(three_files):
     model = prep.load("main.prep")
     with pytest.raises(TypeError, match=r"unknown lint option 'ignor' \(did you mean 'ignore'\?\)"):
         prep.lint(model, ignor=["I101"])
+
+
+# ------------------------------------------------------------------ pages
 
 
 @pytest.mark.parametrize("call", [
@@ -113,6 +120,9 @@ def test_pages_show_their_summary_not_their_bytes(staged):
     assert repr(frames).startswith(f"<StagePages: {frames.summary()}; 1 file, ")
 
 
+# ------------------------------------------------------------------ names and types
+
+
 def test_format_names_in_any_case(staged):
     """prep.render(m, "PDF") worked, prep.report(m, "PDF") was refused."""
     assert prep.report(staged, "PDF").startswith(b"%PDF")
@@ -129,6 +139,57 @@ def test_an_unknown_theme_lists_the_themes(staged):
     with pytest.raises(ValueError, match=r"unknown theme 'dark'"):
         prep.render_stage(staged, "s1", "svg", theme="dark")
     assert prep.render(staged, "svg", theme="Print") == prep.render(staged, "svg", theme="print")
+
+
+def _model_functions():
+    """Every public function whose first parameter is a model."""
+    out = []
+    for name in prep.__all__:
+        value = getattr(prep, name)
+        if inspect.isfunction(value):
+            params = list(inspect.signature(value).parameters.values())
+            if params and params[0].name in ("model", "old"):
+                out.append(name)
+    return out
+
+
+def test_every_function_taking_a_model_is_checked():
+    assert set(_model_functions()) == {
+        "render", "render_pages", "clusters", "render_stage", "render_stage_pages", "flipbook", "report",
+        "stage_frames", "layout", "diff", "render_diff", "lint", "status", "render_status", "export"}
+
+
+@pytest.mark.parametrize("name", _model_functions())
+def test_a_path_given_for_a_model_says_to_load_it(name, tmp_path):
+    """prep.render("/path/main.prep") raised AttributeError: 'str' object has
+    no attribute 'deliverables'."""
+    function = getattr(prep, name)
+    params = list(inspect.signature(function).parameters.values())[1:]
+    args = ["x" for p in params if p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+    kwargs = {p.name: "x" for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty}
+    path = str(tmp_path / "main.prep")
+    for given in (path, Path(path)):
+        with pytest.raises(TypeError) as e:
+            function(given, *args, **kwargs)
+        assert str(e.value) == f"prep.{name} takes a model, not a path: pass prep.load({path!r})"
+
+
+def test_the_second_model_and_other_mistakes_are_named(staged):
+    with pytest.raises(TypeError, match=r"prep.diff takes a model, not a path: pass prep.load\('new.prep'\)"):
+        prep.diff(staged, "new.prep")
+    with pytest.raises(TypeError, match=r"prep.render_diff takes a model, not a path"):
+        prep.render_diff(staged, new="new.prep")
+    with pytest.raises(TypeError, match=r"prep.lint takes a model, not its text: pass prep.loads\(text\)"):
+        prep.lint("a -> b")
+    with pytest.raises(TypeError, match=r"prep.render takes a model \(prep.load\(path\) or prep.loads\(text\)\), "
+                                        r"not NoneType"):
+        prep.render(None)
+    # the check keeps the function as documented
+    assert prep.render.__name__ == "render" and prep.render.__doc__.startswith("Draw a model.")
+    assert str(inspect.signature(prep.lint)) == "(model: 'Model', *, config: 'bool' = True, **options)"
+
+
+# ------------------------------------------------------------------ workspaces
 
 
 def test_the_findings_table_names_the_file_of_a_workspace(three_files):
