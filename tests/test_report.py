@@ -1048,3 +1048,20 @@ def test_a_printed_reports_markers_name_the_reports_own_pages(example):
             assert any(name in labels[p - 2] for p in shown), (k + 2, name, pages)
             seen += 1
     assert seen >= 10
+
+
+def test_a_report_of_a_model_read_from_text_names_no_file():
+    """`prep.loads(text)`: the report said "model: <string>" on the title
+    page, a name the client never wrote; a model from a file keeps its line."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from conftest import EXAMPLES
+
+    text = 'title "受注"\ndeliverable 要望 [external]\nknowhow 見積ノウハウ [owner: [A, B]]\n要望, 見積ノウハウ -> 見積書\n'
+    html = prep.report(prep.loads(text), "html").decode("utf-8")
+    assert "model: " not in html and "&lt;string&gt;" not in html and "見積書" in html
+    pdf = "".join(p.extract_text() for p in PdfReader(BytesIO(prep.report(prep.loads(text), "pdf"))).pages)
+    assert "<string>" not in pdf and "model:" not in pdf
+    assert "model: cs-onboarding.prep" in prep.report(prep.load(EXAMPLES / "cs-onboarding.prep"), "html").decode()

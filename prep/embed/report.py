@@ -238,6 +238,13 @@ def _model_file(model: Model) -> str:
     return file_label(model, model.path)
 
 
+def _model_line(model: Model) -> list[str]:
+    """The report's "model: FILE" line; none for a model read from text
+    (`prep.loads`: "model: <string>" went on a client's title page)."""
+    path = str(model.path)
+    return [] if path.startswith("<") and path.endswith(">") else [f"model: {_model_file(model)}"]
+
+
 def _has_files(model: Model) -> bool:
     """A model kept in more than one file (a workspace): its deliverables
     table gains a file column (a single file's report is as before)."""
@@ -482,7 +489,7 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | li
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{escape(title)}</title>", f"<style>{CSS}{font_css}</style>", "</head>", "<body>",
            f"<h1>{escape(title)}</h1>"]
-    out += [f'<p class="meta">{escape(line)}</p>' for line in [f"model: {_model_file(model)}"] + _summary(model, findings)]
+    out += [f'<p class="meta">{escape(line)}</p>' for line in _model_line(model) + _summary(model, findings)]
     css = "diagram prep-natural" if natural else "diagram"   # natural: shown at its size, scrolled
     out += ['<h2 id="diagram">Diagram</h2>', *_pictures_html(svg if isinstance(svg, list) else [svg], None, css)]
     if findings is not None:
@@ -553,7 +560,7 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
     "roadmap" and each stage's name -> [(file, caption or None), ...]."""
     title = _title(model)
     out = [f"# {_md_cell(title)}", ""]
-    out += [f"- model: `{_model_file(model)}`"] + [f"- {line}" for line in _summary(model, findings)]
+    out += [f"- model: `{_model_file(model)}`" for _ in _model_line(model)] + [f"- {line}" for line in _summary(model, findings)]
     alt = _md_alt(title)
     diagram = [image_names] if isinstance(image_names, str) else image_names
     out += ["", "## Diagram", ""]
@@ -903,7 +910,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
                    health=drawn is not None)
     if fmt in ("pdf", "docx"):
         tables = pdf_tables(model, sort_findings(findings) if findings is not None else None, health_table)
-        summary = [f"model: {_model_file(model)}"] + _summary(model, findings)
+        summary = _model_line(model) + _summary(model, findings)
         sheet = report_page(page)
     if fmt == "docx":
         from .report_docx import report_docx
