@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["__version__", "Diagnostic", "PrepError", "Span", "load", "loads", "render", "layout", "lint", "diff",
            "render_stage", "flipbook", "stage_frames", "format_text", "render_diff", "report", "export",
-           "import_catalogue", "status", "render_status", "clusters", "render_pages", "render_stage_pages"]
+           "import_catalogue", "status", "render_status", "clusters", "render_pages", "render_stage_pages", "render_diff_pages"]
 
 
 def __getattr__(name: str):
@@ -38,7 +38,7 @@ def __getattr__(name: str):
     # `prep --version` imports nothing but click
     if name in ("load", "loads", "render", "layout", "lint", "diff", "render_stage", "flipbook", "stage_frames",
                 "format_text", "render_diff", "report", "export", "import_catalogue", "status", "render_status",
-                "clusters", "render_pages", "render_stage_pages"):
+                "clusters", "render_pages", "render_stage_pages", "render_diff_pages"):
         from . import api
 
         return getattr(api, name)

@@ -259,11 +259,44 @@ def render_diff(old: Model, new: Model, format: str = "svg", *, side_by_side: bo
     the larger text on `page` ("16:9", "A4-portrait", ... or a
     `prep.layouter.page.Page`; None: side by side unless wider than 3:1).
     `format`: svg, png, pdf, pptx, dot or layout. Options: direction,
-    theme, dpi, embed_fonts."""
+    theme, dpi, embed_fonts, min_text, arrangement (with `side_by_side`).
+    Without `side_by_side`, on a page: the one picture fitted to it at a
+    readable size; a change too large for one page is cut over pages as
+    `prep render --diff --page` cuts it, which a pdf or pptx file holds
+    (another format raises DiffOffPage, a ValueError: `render_diff_pages`
+    gives each page, and the As-Is / To-Be halves over pages)."""
     from .language.diff import diff_models
-    from .renderer.diff import render_diff as _render_diff
+    from .renderer.diff import DiffOffPage, render_diff as _render_diff
 
-    return _render_diff(diff_models(old, new), format, side_by_side=side_by_side, page=_page(page), **options)
+    fitted = _page(page, options.pop("min_text", None))
+    try:
+        return _render_diff(diff_models(old, new), format, side_by_side=side_by_side, page=fitted, **options)
+    except DiffOffPage:
+        if format.lower() not in ("pdf", "pptx"):
+            raise
+    return render_diff_pages(old, new, format, page=fitted, **options).files[0]
+
+
+@_takes_models
+def render_diff_pages(old: Model, new: Model, format: str = "svg", *, page, side_by_side: bool = False,
+                      **options):
+    """What changed from `old` to `new` fitted to `page` (a page name or
+    `Page`; `min_text` the smallest text in points), as `prep render --diff
+    [--side-by-side] --page P` draws it: one picture on one page when it
+    fits, else cut over pages, each change-marked with the legend. Returns
+    `Pages` (`.files`: one per page for svg, png, dot and layout; one
+    document for pdf and pptx; `.count`, `.summary()`). Options:
+    direction (None: the one that suits the page), theme, dpi, embed_fonts."""
+    from .language.diff import diff_models
+    from .renderer.diff import render_as_is_to_be_pages, render_diff_pages as _pages
+
+    fitted = _page(page, options.pop("min_text", None))
+    if fitted is None:
+        raise ValueError("render_diff_pages needs a page (\"16:9\", \"A4\", ...); for the natural size, "
+                         "prep.render_diff")
+    draw = render_as_is_to_be_pages if side_by_side else _pages
+    options.setdefault("direction", None)
+    return draw(diff_models(old, new), format, fitted, **options)
 
 
 @_takes_models

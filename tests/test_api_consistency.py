@@ -156,7 +156,7 @@ def _model_functions():
 def test_every_function_taking_a_model_is_checked():
     assert set(_model_functions()) == {
         "render", "render_pages", "clusters", "render_stage", "render_stage_pages", "flipbook", "report",
-        "stage_frames", "layout", "diff", "render_diff", "lint", "status", "render_status", "export"}
+        "stage_frames", "layout", "diff", "render_diff", "render_diff_pages", "lint", "status", "render_status", "export"}
 
 
 @pytest.mark.parametrize("name", _model_functions())

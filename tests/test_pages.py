@@ -1774,3 +1774,26 @@ def test_the_pdf_of_a_change_over_pages_names_both_versions(tmp_path):
     reader = PdfReader(tmp_path / "d.pdf")
     assert len(reader.pages) > 1
     assert reader.metadata.title == f"{prep.load(old).title} → {prep.load(new).title}"
+
+
+def test_api_diff_over_pages_as_the_command_draws_it():
+    """prep.render_diff(old, new, "pdf", page="A4") raised DiffOffPage for a
+    change the command draws on 3 A4 pages; render_diff_pages gives the
+    pages of either view."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from prep.renderer.diff import DiffOffPage
+
+    old, new = (prep.load(ROOT / f"examples/order-to-cash-{v}.prep") for v in ("as-is", "to-be"))
+    pdf = prep.render_diff(old, new, "pdf", page="A4")
+    assert len(PdfReader(BytesIO(pdf)).pages) == 3
+    pages = prep.render_diff_pages(old, new, "svg", page="A4")
+    assert pages.count == len(pages.files) == 3 and all(f.startswith(b"<?xml") for f in pages.files)
+    halves = prep.render_diff_pages(old, new, "pptx", page="16:9", side_by_side=True)
+    assert halves.count > 1 and len(halves.files) == 1 and halves.files[0][:2] == b"PK"
+    with pytest.raises(DiffOffPage, match="render_diff_pages"):   # one picture cannot hold 3 pages
+        prep.render_diff(old, new, "svg", page="A4")
+    with pytest.raises(ValueError, match="needs a page"):
+        prep.render_diff_pages(old, new, "svg", page="none")

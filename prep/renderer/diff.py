@@ -253,7 +253,8 @@ class DiffOffPage(ValueError):
     """The one-picture diff does not fit its page at a readable size."""
 
     def __init__(self, page):
-        super().__init__(f"the change does not fit one {page.name} page at {page.min_text:g} pt")
+        super().__init__(f"the change does not fit one {page.name} page at {page.min_text:g} pt: draw it as pdf "
+                         "or pptx, which hold its pages, or take each page with prep.render_diff_pages")
         self.page = page
 
     def __reduce__(self):   # raised in the render's child process, read back in the parent
