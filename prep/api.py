@@ -237,17 +237,20 @@ def layout(model: Model, **options):
 
 
 @_takes_models
-def diff(old: Model, new: Model, **options):
+def diff(old: Model, new: Model, *, config: bool = True, **options):
     """What changed from `old` to `new` (two models): a `Review` with
     `.changes` (deliverables and relations added, removed, renamed,
     changed: `prep.language.diff.ModelDiff`), `.introduced` and
     `.resolved` (findings), `.hotspots_before` / `.hotspots_after`.
     `prep.linter.review.as_dict(review)` is the documented JSON.
-    Options: old_label, new_label, and lint options (select, ignore,
-    options, severity)."""
+    Options: old_label, new_label, top, and lint options as `prep.lint`
+    takes them: both sides are linted as `prep diff` lints them, with the
+    prep.toml of the new model's file (`config=False`: without it) and
+    the options on top."""
     from .linter.review import review
 
-    return review(old, new, **options)
+    kept = {k: options.pop(k) for k in ("old_label", "new_label", "top") if k in options}
+    return review(old, new, **kept, **_lint_options(new, options, config))
 
 
 @_takes_models

@@ -228,3 +228,21 @@ def test_a_part_is_named_as_the_cli_names_it(three_files):
     with pytest.raises(ValueError, match=r"^'q' is not one of the model's files; the model's 3 files: "
                                          r"main.prep, sales.prep, teams/delivery.prep$"):
         part(model, "q")
+
+
+def test_the_api_diff_reads_the_configuration_as_prep_diff_does(tmp_path):
+    """prep.diff linted both sides without the model's prep.toml, so a
+    finding the team ignores counted as introduced (prep diff left it out)."""
+    (tmp_path / "prep.toml").write_text('[lint]\nignore = ["I105"]\n', encoding="utf-8")
+    (tmp_path / "old.prep").write_text("deliverable a [external]\ndeliverable b [final]\na, k -> b\n"
+                                       "knowhow k [owner: [A, B]]\n", encoding="utf-8")
+    (tmp_path / "new.prep").write_text("deliverable a [external]\ndeliverable b [final]\na, k -> b\n"
+                                       "knowhow k [owner: [A, B]]\ndeliverable alone\n", encoding="utf-8")
+    old, new = prep.load(tmp_path / "old.prep"), prep.load(tmp_path / "new.prep")
+    assert [d.code for d in prep.diff(old, new).introduced] == []
+    assert [d.code for d in prep.diff(old, new, config=False).introduced] == ["I105"]
+    assert [d.code for d in prep.diff(old, new, ignore=["I"]).introduced] == []
+    r = prep.diff(old, new, old_label="As-Is", new_label="To-Be")
+    assert (r.old_label, r.new_label) == ("As-Is", "To-Be")
+    with pytest.raises(TypeError, match="did you mean 'ignore'"):
+        prep.diff(old, new, ignroe=["I105"])
