@@ -966,6 +966,23 @@ def test_a_stage_frame_draws_no_arrow_to_a_marker_for_a_relation_not_made_yet(na
     assert _unmade_marker_edges(model, got) == []
 
 
+@pytest.mark.parametrize("profile", ["local", "long-range"])
+def test_generated_stage_frames_draw_no_arrow_to_a_marker_before_its_relation(profile):
+    """The property above over generated models of both benchmark profiles
+    (long-range inputs gather relations of several stages into one marker);
+    more seeds, sizes and pages with PREP_PAGES_PROFILE=long."""
+    from prep.renderer.stages import frames
+
+    checked = 0
+    for seed in range(1, 5 if BIG else 2):
+        for n, size in ((60, "16:9"), (100, "A4")) if BIG else ((60, "16:9"),):
+            model = prep.loads(generate(n, seed=seed, profile=profile, stages=4), "gen.prep")
+            got = frames(model, page=parse_page(size))
+            checked += sum(len(f.markers) for f in got)
+            assert _unmade_marker_edges(model, got) == [], (seed, n, size)
+    assert checked   # over pages, with markers
+
+
 @pytest.mark.parametrize("size", ["16:9", "A4"])
 def test_flipbook_frames_over_pages_name_only_pages_their_stage_shows(tmp_path, size):
     """A stage is drawn only on the pages that hold something by then:
