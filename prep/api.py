@@ -56,8 +56,12 @@ def _page(page, min_text: float | None = None):
     size). A bad name is a PageError (a ValueError) that says in its
     message what it can be, did-you-mean included (the CLI prints the hint
     on a line of its own; here `str(e)` is all a notebook shows)."""
-    from .layouter.page import NATURAL, Page, PageError, parse_page
+    from .layouter.page import MIN_TEXT_RANGE, NATURAL, Page, PageError, parse_page
 
+    low, high = MIN_TEXT_RANGE
+    if min_text is not None and (isinstance(min_text, bool) or not isinstance(min_text, (int, float))
+                                 or not low <= min_text <= high):   # as --min-text and [render] min-text
+        raise ValueError(f"min_text is the smallest text in points, from {low:g} to {high:g}, not {min_text!r}")
     if page is None or isinstance(page, Page):
         return page.with_min_text(min_text) if page is not None else None
     if not isinstance(page, str):

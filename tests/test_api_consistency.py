@@ -246,3 +246,13 @@ def test_the_api_diff_reads_the_configuration_as_prep_diff_does(tmp_path):
     assert (r.old_label, r.new_label) == ("As-Is", "To-Be")
     with pytest.raises(TypeError, match="did you mean 'ignore'"):
         prep.diff(old, new, ignroe=["I105"])
+
+
+@pytest.mark.parametrize("wrong", [40, 0, 3.9, True, "9"])
+def test_min_text_is_checked_as_the_command_line_checks_it(staged, wrong):
+    """--min-text and [render] min-text take 4 to 36 points; the API drew 8
+    slides of 40 pt text, or failed deep inside for a string."""
+    with pytest.raises(ValueError, match="min_text is the smallest text in points, from 4 to 36"):
+        prep.render_pages(staged, "svg", "16:9", min_text=wrong)
+    with pytest.raises(ValueError, match="from 4 to 36"):
+        prep.render(staged, "pdf", page="A4", min_text=wrong)

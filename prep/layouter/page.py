@@ -22,6 +22,9 @@ IN = 72.0
 
 SLIDE_MIN_TEXT = 9.0
 PAPER_MIN_TEXT = 7.0
+# the smallest text one may ask for, in points: min_text= and [render] min-text (the command
+# line's --min-text says it again, as click.FloatRange(4, 36), not to load the layouter first)
+MIN_TEXT_RANGE = (4.0, 36.0)
 
 # name -> (long side, short side, kind), in points
 NAMED = {

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
+from ..layouter.page import MIN_TEXT_RANGE
 from ..linter.settings import did_you_mean
 from .dot import THEMES, Theme
 
@@ -86,9 +87,11 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
             except PageError as e:
                 raise RenderConfigError(f"{where}: page: {e}; {e.hint}") from None
     min_text = table.get("min-text")
+    low, high = MIN_TEXT_RANGE
     if min_text is not None and (isinstance(min_text, bool) or not isinstance(min_text, (int, float))
-                                 or not 4 <= min_text <= 36):
-        raise RenderConfigError(f"{where}: min-text must be a number of points from 4 to 36, not {min_text!r}")
+                                 or not low <= min_text <= high):
+        raise RenderConfigError(f"{where}: min-text must be a number of points from {low:g} to {high:g}, "
+                                f"not {min_text!r}")
     changes: dict = {}
     if "font" in table:
         font = table["font"]
