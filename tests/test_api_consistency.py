@@ -256,3 +256,15 @@ def test_min_text_is_checked_as_the_command_line_checks_it(staged, wrong):
         prep.render_pages(staged, "svg", "16:9", min_text=wrong)
     with pytest.raises(ValueError, match="from 4 to 36"):
         prep.render(staged, "pdf", page="A4", min_text=wrong)
+
+
+def test_a_model_shows_itself_in_a_line():
+    """repr() of a 44-deliverable model was 37 KB (every deliverable,
+    relation and span), in a terminal or a log."""
+    from conftest import EXAMPLES
+
+    model = prep.load(EXAMPLES / "cs-lifecycle.prep")
+    assert repr(model) == (f"<Model {model.title!r} from {model.path!r}: 34 deliverables, 53 relations, "
+                           "3 groups, 4 stages>")
+    assert repr(prep.loads("a -> b\n")) == "<Model from '<string>': 2 deliverables, 1 relation>"
+    assert "4 files" in repr(prep.load(EXAMPLES / "workspace" / "main.prep"))
