@@ -268,3 +268,19 @@ def test_a_model_shows_itself_in_a_line():
                            "3 groups, 4 stages>")
     assert repr(prep.loads("a -> b\n")) == "<Model from '<string>': 2 deliverables, 1 relation>"
     assert "4 files" in repr(prep.load(EXAMPLES / "workspace" / "main.prep"))
+
+
+def test_the_graph_says_which_file_holds_each_deliverable_and_relation():
+    """The JSON export named each deliverable's file; the graph did not
+    (a notebook grouping a workspace's deliverables by file had to dig in
+    the spans)."""
+    from conftest import EXAMPLES
+
+    model = prep.load(EXAMPLES / "workspace" / "main.prep")
+    g = model.graph
+    assert {g.nodes[n]["file"] for n in g} == {d.span.path for d in model.deliverables.values()}
+    assert len({g.nodes[n]["file"] for n in g}) > 1
+    for a, b, key, file in g.edges(keys=True, data="file"):
+        assert file == model.relations[key].span.path
+    one = prep.load(EXAMPLES / "cs-lifecycle.prep").graph
+    assert {one.nodes[n]["file"] for n in one} == {str(EXAMPLES / "cs-lifecycle.prep")}
