@@ -983,6 +983,45 @@ def test_generated_stage_frames_draw_no_arrow_to_a_marker_before_its_relation(pr
     assert checked   # over pages, with markers
 
 
+def _named_end(model, mk, label: str):
+    """The end a marker's text names (its label's first line starts it), or None (the pages alone)."""
+    for o in mk.others:
+        first = model.deliverables[o].display.split("\n")[0].strip()[:8]
+        if first and first in label:
+            return o
+    return None
+
+
+@pytest.mark.parametrize("profile,size", [("long-range", "16:9")] + (
+    [("local", "4:3"), ("long-range", "4:3"), ("local", "A4")] if BIG else []))
+def test_a_stage_frames_marker_names_an_end_it_has_by_then(profile, size):
+    """At the end of stage 3 a marker still named 製品仕様書, whose relation
+    to its page comes in stage 4 (it counted only the ends made by then, but
+    kept the first name). Now it names the first end made by then, when that
+    fits the marker's room, else only the pages ("→ pp. 16, 18"). Generated
+    100 long-range on 16:9 had two such markers."""
+    from prep.renderer.stages import frames
+
+    model = prep.loads(generate(100, seed=1, profile=profile, stages=4), "gen.prep")
+    order, effective = list(model.stages), model.effective_stages
+    checked, wrong = 0, []
+    for f in frames(model, page=parse_page(size)):
+        k = order.index(f.stage.name)
+        for mk in f.markers:
+            if mk.name not in f.model.deliverables:
+                continue
+            label = f.model.deliverables[mk.name].label
+            named = _named_end(model, mk, label)
+            if named is None:
+                continue
+            checked += 1
+            rels = [model.relations[j] for j in mk.relations]
+            if not any(named in (r.source, r.target) and max(order.index(effective[r.source]),
+                                                           order.index(effective[r.target])) <= k for r in rels):
+                wrong.append((f.stage.name, f.page, label))
+    assert checked and wrong == []
+
+
 @pytest.mark.parametrize("size", ["16:9", "A4"])
 def test_flipbook_frames_over_pages_name_only_pages_their_stage_shows(tmp_path, size):
     """A stage is drawn only on the pages that hold something by then:

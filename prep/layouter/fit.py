@@ -123,13 +123,18 @@ def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int
     else:
         if all(p == here for p in pages):   # on this page: the names are enough (the arrow: `_said_where`)
             return f"→ {names}" if outgoing else f"{names} →"
-        # some on this page too: it is named with the others ("+4, pp. 1, 5" on page
-        # 2 said all five were elsewhere), when all fit in the three listed (past
-        # three, the first three others and "…", which then stands for this one too)
-        shown = list(pages) if len(pages) <= 3 else [p for p in pages if p != here]
-        where = (f"p. {shown[0]}" if len(shown) == 1 else
-                 "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(pages) > 3 else ""))
+        where = marker_pages(pages, here)
     return f"→ {names}, {where}" if outgoing else f"{names}, {where} →"
+
+
+def marker_pages(pages: list[int], here: int | None) -> str:
+    """Where a marker's other ends are, as its text says it: "p. 3", "pp. 3, 5"."""
+    # some on this page too: it is named with the others ("+4, pp. 1, 5" on page
+    # 2 said all five were elsewhere), when all fit in the three listed (past
+    # three, the first three others and "…", which then stands for this one too)
+    shown = list(pages) if len(pages) <= 3 else [p for p in pages if p != here]
+    return (f"p. {shown[0]}" if len(shown) == 1 else
+            "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(pages) > 3 else ""))
 
 
 def with_marker_texts(drawn, texts: dict[str, str]):
@@ -617,7 +622,15 @@ class _Pager:
             mine = [r.source if outgoing else r.target for r, _ in rels]
             here = self.where.get(mine[0]) if final else None
             if final:   # the end named first is one on another page, the nearest
-                others.sort(key=lambda o: (self.where.get(o) == here, self.where.get(o, 0)))
+                # and, of those, one that every box's arrow to the marker goes to: the
+                # marker names it, and a hub's arrow into "→ 回答納期 +9" read as a relation
+                # to 回答納期 that the model does not have
+                ends: dict[tuple[str, str], set[str]] = {}   # each arrow drawn (a box, a kind): its ends
+                for r, _ in rels:
+                    ends.setdefault((r.source if outgoing else r.target, r.kind), set()).add(
+                        r.target if outgoing else r.source)
+                common = set.intersection(*ends.values()) if ends else set()
+                others.sort(key=lambda o: (self.where.get(o) == here, o not in common, self.where.get(o, 0)))
             pages = sorted({self.where.get(o, 0) for o in others}) if final else []
             name = f"{MARKER_PREFIX}{piece}:{k}"
             text = self.marker_text(others, outgoing, pages if final else None, here)

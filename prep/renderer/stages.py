@@ -815,8 +815,14 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
     stage: a marker gathers the cut relations to another page, some made
     only in later stages, and "拡大提案 +2, p. 2 →" in a stage-3 frame
     counted an end of stage 4 that no frame of stage 3 shows ("+1"). The
-    end named first stays (its text no longer than the one measured)."""
-    from ..layouter.fit import marker_text, with_arrow, with_marker_texts
+    end named first stays, unless it has no relation there by then: then
+    the first that has one is named, when its text is no longer than the
+    one the layout measured and neither end is on this page (the arrow of
+    an end on the page points at it), else only their pages ("→ pp. 16,
+    18"). At the end of stage 3 量産移行判定's marker still named 製品仕様書,
+    whose relation comes in stage 4."""
+    from ..layouter.fit import marker_pages, marker_text, with_arrow, with_marker_texts
+    from ..layouter.texts import text_em
 
     order = list(model.stages)
     effective = model.effective_stages
@@ -830,12 +836,19 @@ def _markers_as_shown(f: Frame, sheet, model: Model, upto: int, page_of: dict[st
             continue
         ends = [(model.relations[k].source, model.relations[k].target) for k in mk.relations]
         shown = [o for o in mk.others if any(o in e and made(*e) for e in ends)]
-        if not shown or len(shown) == len(mk.others) or shown[0] != mk.others[0]:
+        if not shown or len(shown) == len(mk.others):
             continue
+        elsewhere = all(page_of.get(o, 0) != sheet.number for o in (shown[0], mk.others[0]))
         pages = sorted({page_of.get(o, 0) for o in shown})
         # the first end, so the way the relation runs on the page (its arrow), is the same
         arrow = mk.text[:1] if mk.outgoing else mk.text[-1:]
-        texts[mk.name] = with_arrow(marker_text(model, shown, mk.outgoing, pages, sheet.number), mk.outgoing, arrow)
+        text = with_arrow(marker_text(model, shown, mk.outgoing, pages, sheet.number), mk.outgoing, arrow)
+        if shown[0] != mk.others[0] and (not elsewhere or text_em(text) > text_em(mk.text)):
+            # another end's name: only in the room the layout gave the marker, and not for
+            # an end on this page (the arrow points at the one named); else the pages alone
+            where = marker_pages(pages, sheet.number)
+            text = f"{arrow} {where}" if mk.outgoing else f"{where} {arrow}"
+        texts[mk.name] = text
     return with_marker_texts(f, texts) if texts else f
 
 
