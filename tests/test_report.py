@@ -1065,3 +1065,17 @@ def test_a_report_of_a_model_read_from_text_names_no_file():
     pdf = "".join(p.extract_text() for p in PdfReader(BytesIO(prep.report(prep.loads(text), "pdf"))).pages)
     assert "<string>" not in pdf and "model:" not in pdf
     assert "model: cs-onboarding.prep" in prep.report(prep.load(EXAMPLES / "cs-onboarding.prep"), "html").decode()
+
+
+@pytest.mark.parametrize("split,said", [("stages", "the model cut at its stages."), ("layers", "the model cut along its flow."),
+                                        ("tiles", "the model cut in blocks."), ("none", "(text 9 pt).")])
+def test_a_printed_reports_caption_says_every_way_of_cutting(split, said):
+    """A model cut in blocks read "..., the model cut . A relation ..." (a
+    new user's 149-deliverable report, on 15 pages)."""
+    from prep.embed.report_pdf import Part, Picture, part_caption
+
+    picture = Picture("x", b"", 100, 100, 9, 9, (0, 0, 100, 100), sheet=(2, 5, split))
+    part = Part(0, 1, 1, 1, 1, 1, 1, (0, 0, 100, 100), 1.0, 1.0, (0, 0))
+    caption = part_caption(picture, part, None)
+    assert caption.startswith("Page 2 of 5, laid out for this page (text 9 pt)") and said in caption, caption
+    assert " cut ." not in caption and "  " not in caption

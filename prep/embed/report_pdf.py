@@ -150,8 +150,10 @@ def _part_caption(picture: Picture, part: Part, page) -> str:
         number, count, split = picture.sheet
         out = f"Laid out for this page: text {text} pt."
         if count > 1:
-            how = {"stages": "at its stages", "layers": "along its flow"}.get(split, "")
-            out = (f"Page {number} of {count}, laid out for this page (text {text} pt), the model cut {how}. "
+            # every way of cutting (a model cut in blocks read "the model cut . A relation ...")
+            how = {"stages": ", the model cut at its stages", "layers": ", the model cut along its flow",
+                   "tiles": ", the model cut in blocks"}.get(split, "")
+            out = (f"Page {number} of {count}, laid out for this page (text {text} pt){how}. "
                    f"A relation to another page ends in a marker that names the other end and the page "
                    f"of this report it is on.")
         return out
