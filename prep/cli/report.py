@@ -67,6 +67,16 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
         model = api.load(source)
         if customer is not None and status_data is None:
             raise click.UsageError("--customer names whom to draw from the data: use it with --status DATA")
+        if status_data is not None:
+            # what the data's reading noted, as prep status and render --status say it (the report
+            # drew a customer red from "0.94" read as 0.94 % and said nothing)
+            from ..health import load_status
+            from ..language.diagnostics import format_diagnostic
+
+            notes: list = []
+            load_status(model, status_data, notes)
+            for note in notes:
+                click.echo(format_diagnostic(note, None), err=True)
         written = write_report(model, output, theme=look.theme, direction=look.direction if look.direction_given
                                else None, page=page, inputs=(source,), status_data=status_data, customer=customer,
                                lint_options=_lint_settings(source))   # prep.toml's, as prep lint reads them
