@@ -619,6 +619,22 @@ def test_the_export_counts_in_the_singular_too(tmp_path, cli):
     assert result.exit_code == 0 and ": 2 deliverables, 1 relation, 1 finding\n" in result.stderr, result.stderr
 
 
+def test_one_csv_file_says_what_it_leaves_out(tmp_path, cli):
+    """-o x.csv holds the Deliverables table alone: the command said "52
+    relations" and an import of the file lost the synchronizations, stages
+    and measures without a word."""
+    src = str(EXAMPLES / "cs-onboarding.prep")
+    result = cli("export", src, "-o", str(tmp_path / "d.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip().endswith(": the deliverables table (13 deliverables); not in it: the relations, "
+                                          "stages, measures tables (every table: -o a folder/ or -o a .xlsx)"), \
+        result.stderr
+    one = tmp_path / "one.prep"   # deliverables alone: nothing left out
+    one.write_text("deliverable a [external, final]\n", encoding="utf-8")
+    result = cli("export", str(one), "-o", str(tmp_path / "one.csv"))
+    assert result.stderr.strip().endswith(": the deliverables table (1 deliverable)"), result.stderr
+
+
 def test_cli_export_forms(tmp_path, cli):
     src = str(EXAMPLES / "renewal-roadmap.prep")
     assert cli("export", src, "-o", str(tmp_path / "out") + "/").exit_code == 0

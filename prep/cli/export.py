@@ -89,5 +89,15 @@ def export(source, output, language, rules_url, force):
     for path, data in files.items():
         write_output(path, data, inputs=(source,))
     shown = output if target != "folder" else f"{len(files)} CSV files in {output}"
+    if target == "csv":
+        # one file holds one table: what the others hold is not in it, and an import of it
+        # lost relations, stages and measures without a word (it said "71 relations")
+        left = [name.rsplit(".", 1)[0] for name, data in list(tables.items())[1:]
+                if name.rsplit(".", 1)[0] not in ("findings", "rules", "指摘", "ルール")
+                and data.decode("utf-8-sig").strip().count("\n") > 0]
+        click.echo(f"wrote {output}: the deliverables table ({_plural(len(model.deliverables), 'deliverable')})"
+                   + (f"; not in it: the {', '.join(left)} table{'s' if len(left) > 1 else ''} (every table: "
+                      f"-o a folder/ or -o a .xlsx)" if left else ""), err=True)
+        return
     click.echo(f"wrote {shown}: {_plural(len(model.deliverables), 'deliverable')}, "
                f"{_plural(len(model.relations), 'relation')}, {_plural(len(findings), 'finding')}", err=True)
