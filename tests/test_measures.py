@@ -359,3 +359,22 @@ def test_a_catalogue_measure_of_an_unknown_deliverable_is_an_error_at_its_cell(t
         read_catalogue(path)
     (d,) = [d for d in e.value.diagnostics if "adoptd" in d.message]
     assert "did you mean 'adopted'" in d.hint and d.span.line == 3
+
+
+def test_the_coverage_table_lines_up_under_japanese_stage_names(tmp_path, cli):
+    """Columns were padded by characters, not by the columns a terminal
+    draws: each kanji row's cells stood one or two columns right of the
+    header's."""
+    from prep.language.diagnostics import display_width
+
+    p = tmp_path / "m.prep"
+    p.write_text('stage 契約 [exit: 契約書]\nstage 立上げ [exit: 稼働]\ndeliverable 要件 [external]\n'
+                 '要件 -> 契約書\n契約書 -> 稼働\ndeliverable 稼働 [final]\n'
+                 'measure 合意日数 [of: 契約書, dear: deployment]\nmeasure 稼働率 [of: 稼働, dear: engagement]\n',
+                 encoding="utf-8")
+    r = cli("lint", "--measures", str(p))
+    lines = r.output.splitlines()[1:4]
+    head = lines[0]
+    for line in lines[1:]:   # each cell starts where its header's column does
+        for word in ("1/1",):
+            assert display_width(line[:line.index(word)]) == display_width(head[:head.index("exit")]), lines

@@ -201,9 +201,12 @@ def format_coverage_text(path: str, rows: list[StageCoverage], measures: int) ->
     for r in rows:
         measured = f"{len(r.exits) - len(r.unmeasured)}/{len(r.exits)}"
         table.append((r.stage, measured, *(str(len(r.dear[c])) if r.dear[c] else "-" for c in DEAR)))
-    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    # padded to the columns a terminal draws (a kanji takes two: 契約 under "stage" pushed the row on)
+    from ..language.diagnostics import display_width
+
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(head))]
     for row in table:
-        out.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        out.append("  " + "  ".join(cell + " " * (w - display_width(cell)) for cell, w in zip(row, widths)).rstrip())
     gaps = [f"  {r.stage}: not measured: {', '.join(r.unmeasured)}" for r in rows if r.unmeasured]
     return "\n".join(out + gaps) + "\n"
 
