@@ -1005,3 +1005,19 @@ def test_a_formula_never_computed_is_an_error_not_an_empty_cell(tmp_path):
         (f"Deliverables!K{row['予算']}", "the cell holds the formula '=== 要確認 ===', whose value was never computed"),
         (f"Deliverables!B{row['承認']}", "the cell holds the formula '=B3', whose value was never computed")]
     assert "store it as text" in e.value.diagnostics[0].hint
+
+
+def test_a_workbook_is_imported_for_what_it_is_not_for_its_name(tmp_path, cli):
+    """An .xlsx renamed .xls was refused as "an Excel 97-2003 workbook"; a
+    CSV saved as .xlsx said "cannot read the workbook: File is not a zip file"."""
+    src = str(EXAMPLES / "cs-onboarding.prep")
+    assert cli("export", src, "-o", str(tmp_path / "c.xlsx")).exit_code == 0
+    os.rename(tmp_path / "c.xlsx", tmp_path / "c.xls")
+    renamed = cli("import", str(tmp_path / "c.xls"))
+    assert renamed.exit_code == 0, renamed.stderr
+    assert cli("export", src, "-o", str(tmp_path / "d.xlsx")).exit_code == 0
+    assert renamed.stdout == cli("import", str(tmp_path / "d.xlsx")).stdout
+    (tmp_path / "e.xlsx").write_text("name,kind\na,deliverable\n", encoding="utf-8")
+    text = cli("import", str(tmp_path / "e.xlsx"))
+    assert text.exit_code == 2 and "this is a text file (CSV?), not an Excel workbook" in text.stderr, text.stderr
+    assert "zip" not in text.stderr

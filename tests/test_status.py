@@ -7,6 +7,7 @@ in text, JSON, Markdown and the picture."""
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -792,3 +793,28 @@ def test_the_markdown_and_html_tables_end_with_the_total_row_as_the_text_does():
     root = ET.fromstring(f"<div>{format_html(status)}</div>")
     foot = [th.text for th in next(root.iter("tfoot")).iter("th")]
     assert foot == ["total", "1", "0", "3", "0", "0", "4"]
+
+
+def test_a_data_file_is_read_for_what_it_is_not_for_its_name(files, tmp_path, cli):
+    """A CSV saved as .xlsx said "cannot read the workbook: BadZipFile: File
+    is not a zip file"; an .xlsx renamed .xls was "an Excel 97-2003 workbook,
+    which prep does not read"."""
+    import openpyxl
+
+    csv_named = tmp_path / "values.xlsx"
+    csv_named.write_text(DATA, encoding="utf-8")
+    result = cli("status", str(files[0]), "--data", str(csv_named))
+    assert result.exit_code == 2 and "BadZipFile" not in result.stderr, result.stderr
+    assert "this is a text file (CSV?), not an Excel workbook" in result.stderr
+    assert f"rename it to {tmp_path / 'values'}.csv" in result.stderr
+    book = openpyxl.Workbook()
+    for row in DATA.strip().splitlines():
+        book.active.append(row.split(","))
+    book.save(tmp_path / "real.xlsx")
+    os.rename(tmp_path / "real.xlsx", tmp_path / "renamed.xls")
+    by_content = cli("status", str(files[0]), "--data", str(tmp_path / "renamed.xls"), "--format", "json")
+    plain = tmp_path / "plain.csv"
+    plain.write_text(DATA, encoding="utf-8")
+    assert by_content.exit_code == 0, by_content.stderr
+    assert json.loads(by_content.stdout)["customers"] == json.loads(
+        cli("status", str(files[0]), "--data", str(plain), "--format", "json").stdout)["customers"]

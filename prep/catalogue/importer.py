@@ -22,6 +22,7 @@ sheets that are not the catalogue's are notes, and ignored.
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 import unicodedata
@@ -229,7 +230,9 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
                            hint="pip install openpyxl") from None
     _refuse_other_spreadsheets(path)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # from the bytes: openpyxl refuses a workbook by its name (an .xlsx saved as .xls)
+        with open(path, "rb") as f:
+            book = openpyxl.load_workbook(io.BytesIO(f.read()), read_only=True, data_only=True)
     except FileNotFoundError:
         raise _error_at(path, "no such file", "check the path") from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
@@ -276,8 +279,16 @@ def _refuse_other_spreadsheets(path: str) -> None:
     its name, or by its content: an old .xls, and an .xlsx saved with a
     password, are OLE files), instead of openpyxl's "please use xlrd to
     read this file" or "File is not a zip file"."""
+    from ..health.data import content_kind
+
     hint = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
     ext = os.path.splitext(path)[1].lower()
+    content = content_kind(path)
+    if content == "zip" and ext == ".xls":
+        return   # a workbook by its content (an .xlsx renamed .xls was called "an Excel 97-2003 workbook")
+    if content == "text" and ext in (".xlsx", ".xlsm"):
+        raise _error_at(path, "this is a text file (CSV?), not an Excel workbook, whatever its name says",
+                        f"rename it to {os.path.splitext(path)[0]}.csv to import it as a CSV file, or {hint}")
     kind = _OTHER_SHEETS.get(ext)
     if kind is not None:
         raise _error_at(path, f"this is {kind}, not an Excel Workbook (.xlsx)", hint)

@@ -26,6 +26,7 @@ openpyxl; the first sheet is read, and a problem is at its cell.
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 import unicodedata
@@ -116,9 +117,16 @@ def read_values(path: str, model, notes: list[Diagnostic] | None = None) -> list
     matters (a column not read in data without a customer column)."""
     ext = os.path.splitext(path)[1].lower()
     sheet, delimiter = None, ","
+    kind = content_kind(path)
+    if kind == "zip" and ext in (".xls", ".csv", ".txt", ".tsv"):
+        ext = ".xlsx"   # a workbook by its content, whatever its name says (an .xlsx renamed .xls)
     if ext in _OTHER_SHEETS:
         raise PrepError.at(path, f"this is {_OTHER_SHEETS[ext]}, which prep does not read", name="unreadable-file",
                            hint="save it from Excel or LibreOffice as an Excel Workbook (.xlsx) or CSV UTF-8")
+    if ext in (".xlsx", ".xlsm") and kind == "text":   # it said "BadZipFile: File is not a zip file"
+        raise PrepError.at(path, "this is a text file (CSV?), not an Excel workbook, whatever its name says",
+                           name="unreadable-file", hint=f"rename it to {os.path.splitext(path)[0]}.csv, or save "
+                                                        "it from Excel or LibreOffice as an Excel Workbook (.xlsx)")
     try:
         if ext in (".xlsx", ".xlsm"):
             (rows, sheet), source = _xlsx_rows(path), None
@@ -134,6 +142,25 @@ def read_values(path: str, model, notes: list[Diagnostic] | None = None) -> list
                            hint="give a CSV or XLSX file with the columns measure,value (and customer, date)") \
             from None
     return _readings(rows, path, source, model, sheet, notes, delimiter)
+
+
+def content_kind(path: str) -> str | None:
+    """What a data file is by its first bytes: "zip" (an .xlsx workbook, or
+    another zip), "ole" (an Excel 97-2003 workbook, or one with a password),
+    "text", or None (not readable, empty)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if not head or b"\x00" in head.replace(b"\xff\xfe", b"").replace(b"\xfe\xff", b"")[:64] and \
+            not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    return "text"
 
 
 _OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
@@ -210,7 +237,9 @@ def _xlsx_rows(path: str):
         raise PrepError.at(path, "reading .xlsx needs openpyxl, which is not installed", name="missing-extra",
                            hint="pip install openpyxl, or save the sheet as CSV UTF-8") from None
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # from the bytes: openpyxl refuses a workbook by its name (an .xlsx saved as .xls)
+        with open(path, "rb") as f:
+            book = openpyxl.load_workbook(io.BytesIO(f.read()), read_only=True, data_only=True)
     except Exception as e:  # noqa: BLE001 - a broken or foreign file, said in plain words
         raise PrepError.at(path, f"cannot read the workbook: {type(e).__name__}: {e}", name="unreadable-file",
                            hint="give an .xlsx saved by Excel or LibreOffice, or a CSV") from None
