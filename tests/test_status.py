@@ -818,3 +818,27 @@ def test_a_data_file_is_read_for_what_it_is_not_for_its_name(files, tmp_path, cl
     assert by_content.exit_code == 0, by_content.stderr
     assert json.loads(by_content.stdout)["customers"] == json.loads(
         cli("status", str(files[0]), "--data", str(plain), "--format", "json").stdout)["customers"]
+
+
+def test_names_are_read_whatever_their_widths(files, tmp_path, cli):
+    """A legacy export writes ｶﾀｶﾅ half-width: 'ﾃｲﾁｬｸ率' was an unknown
+    measure while values (６２％) and headers were read in any width. Two
+    customers that differ only in widths or spaces are still two (as
+    written), and now said: a team's count had one customer twice."""
+    model = tmp_path / "kana.prep"
+    model.write_text(MODEL.replace("定着率", "テイチャク率"), encoding="utf-8")
+    data = tmp_path / "values.csv"
+    data.write_text("customer,measure,value\nアクメ商事,ﾃｲﾁｬｸ率,62%\nｱｸﾒ商事,合意率,90%\nＡＢＣ,合意率,85%\n"
+                    "ABC,合意率,70%\nイプシロン 商事,合意率,50%\nイプシロン　商事,合意率,40%\n", encoding="utf-8")
+    result = cli("status", str(model), "--data", str(data), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["customers"] == 6   # as written
+    notes = [line for line in result.stderr.splitlines() if ": info: " in line]
+    assert notes == [
+        f"{data}:3:1: info: customer 'ｱｸﾒ商事' differs from 'アクメ商事' (line 2) only in character widths or spaces: "
+        "they are counted as two customers",
+        f"{data}:5:1: info: customer 'ABC' differs from 'ＡＢＣ' (line 4) only in character widths or spaces: they "
+        "are counted as two customers",
+        f"{data}:7:1: info: customer 'イプシロン　商事' differs from 'イプシロン 商事' (line 6) only in character widths or "
+        "spaces: they are counted as two customers"], result.stderr
+    assert "hint: if they are one customer, write 'アクメ商事' in both rows" in result.stderr

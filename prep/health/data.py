@@ -426,7 +426,7 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
             # template; the measure keeps its latest value, or has no data
             # (a misspelt measure without a value is still said below)
             continue
-        m = by_name.get(name)
+        m = by_name.get(name) or by_name.get(_folded(name))
         if m is None:
             col = _column_of(cells, mi)
             if not name:
@@ -499,6 +499,23 @@ def _readings(rows, path: str, source: str | None, model, sheet: str | None = No
             undated[line] = _column_of(cells, di)
         append(new(Reading, (customer, m.name, value, text, date, line)))
     errors.raise_if_any()
+    if notes is not None:
+        # customers whose names differ only in character widths or spaces (ｱｸﾒ商事 and アクメ商事,
+        # a space or an ideographic one) are counted apart, as written: said, since a team's
+        # counts came out with one customer twice
+        first: dict[str, Reading] = {}
+        said: set[tuple[str, str]] = set()
+        for r in out:
+            if r.customer is None:
+                continue
+            seen = first.setdefault(_folded(r.customer), r)
+            if seen.customer != r.customer and (seen.customer, r.customer) not in said and len(notes) < MAX_ERRORS:
+                said.add((seen.customer, r.customer))
+                notes.append(Diagnostic("I000", INFO, f"customer '{r.customer}' differs from '{seen.customer}' "
+                                        f"(line {seen.line}) only in character widths or spaces: they are counted "
+                                        "as two customers", errors.span(r.line, 1, len(r.customer), ci),
+                                        name="data-note", hint=f"if they are one customer, write '{seen.customer}' "
+                                        "in both rows"))
     if undated and notes is not None:
         # the latest date wins, and no date is older than any: a value whose date was left out
         # beside dated ones of its measure was dropped without a word
@@ -569,7 +586,8 @@ def _iso_date(text: str) -> str | None:
 
 
 def _measure_names(model) -> dict:
-    """Name, label and the label's first line -> measure (a name wins)."""
+    """Name, label and the label's first line -> measure (a name wins);
+    each also in its folded form (`_folded`: ﾗｲｾﾝｽ割当率 as ライセンス割当率)."""
     out: dict = {}
     for m in model.measures.values():
         if m.label:
@@ -577,7 +595,16 @@ def _measure_names(model) -> dict:
             out.setdefault(m.label.split("\n")[0].strip(), m)
     for m in model.measures.values():
         out[m.name] = m
+    for key, m in list(out.items()):
+        out.setdefault(_folded(key), m)
     return out
+
+
+def _folded(text: str) -> str:
+    """A name as it reads, whatever its character widths and spaces: NFKC
+    (half-width katakana, full-width letters and digits) and one space for
+    any run of them (an ideographic space too)."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _in_whole_percent(m) -> bool:
