@@ -626,13 +626,13 @@ def test_one_csv_file_says_what_it_leaves_out(tmp_path, cli):
     src = str(EXAMPLES / "cs-onboarding.prep")
     result = cli("export", src, "-o", str(tmp_path / "d.csv"))
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.strip().endswith(": the deliverables table (13 deliverables); not in it: the relations, "
+    assert result.stderr.strip().endswith(": the deliverables table (13 deliverables, 0 findings); not in it: the relations, "
                                           "stages, measures tables (every table: -o a folder/ or -o a .xlsx)"), \
         result.stderr
     one = tmp_path / "one.prep"   # deliverables alone: nothing left out
     one.write_text("deliverable a [external, final]\n", encoding="utf-8")
     result = cli("export", str(one), "-o", str(tmp_path / "one.csv"))
-    assert result.stderr.strip().endswith(": the deliverables table (1 deliverable)"), result.stderr
+    assert result.stderr.strip().endswith(": the deliverables table (1 deliverable, 1 finding)"), result.stderr
 
 
 def test_cli_export_forms(tmp_path, cli):

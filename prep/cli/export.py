@@ -95,7 +95,8 @@ def export(source, output, language, rules_url, force):
         left = [name.rsplit(".", 1)[0] for name, data in list(tables.items())[1:]
                 if name.rsplit(".", 1)[0] not in ("findings", "rules", "指摘", "ルール")
                 and data.decode("utf-8-sig").strip().count("\n") > 0]
-        click.echo(f"wrote {output}: the deliverables table ({_plural(len(model.deliverables), 'deliverable')})"
+        click.echo(f"wrote {output}: the deliverables table ({_plural(len(model.deliverables), 'deliverable')}, "
+                   f"{_plural(len(findings), 'finding')})"
                    + (f"; not in it: the {', '.join(left)} table{'s' if len(left) > 1 else ''} (every table: "
                       f"-o a folder/ or -o a .xlsx)" if left else ""), err=True)
         return
