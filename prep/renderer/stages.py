@@ -889,7 +889,8 @@ def _marker_edges_as_made(f: Frame, sheet, model: Model, upto: int, later: str) 
     gone = set(unmade)
     kept = [i for i in range(len(f.model.relations)) if i not in gone]
     drawn = replace(f.model, relations=tuple(f.model.relations[i] for i in kept))
-    layout = replace(f.layout, edges=tuple(f.layout.edges[i] for i in kept))
+    # a note of an arrow left out goes with it (a marker's incoming arrow carries its relation's note)
+    layout = replace(f.layout, edges=tuple(f.layout.edges[i] for i in kept)).keep_texts()
     ids = f.marks.edge_ids
     marks = replace(f.marks, later_edges=[f.marks.later_edges[i] for i in kept],
                     edge_ids=None if ids is None else [ids[i] for i in kept])
