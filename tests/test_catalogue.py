@@ -1021,3 +1021,23 @@ def test_a_workbook_is_imported_for_what_it_is_not_for_its_name(tmp_path, cli):
     text = cli("import", str(tmp_path / "e.xlsx"))
     assert text.exit_code == 2 and "this is a text file (CSV?), not an Excel workbook" in text.stderr, text.stderr
     assert "zip" not in text.stderr
+
+
+def test_two_stages_with_one_order_are_noted(tmp_path, cli):
+    """Two rows of the Stages sheet numbered alike were put in the rows'
+    order without a word."""
+    import openpyxl
+
+    book = tmp_path / "c.xlsx"
+    assert cli("export", str(EXAMPLES / "cs-onboarding.prep"), "-o", str(book)).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Stages"]
+    head = [c.value for c in ws[1]]
+    column = head.index("order") + 1
+    ws.cell(row=3, column=column, value=ws.cell(row=2, column=column).value)
+    wb.save(tmp_path / "edited.xlsx")
+    result = cli("import", str(tmp_path / "edited.xlsx"))
+    assert result.exit_code == 0, result.stderr
+    letter = openpyxl.utils.get_column_letter(column)
+    assert f"edited.xlsx:Stages!{letter}3: info: stage '" in result.stderr, result.stderr
+    assert "they are put in the rows' order" in result.stderr and "number each stage once" in result.stderr

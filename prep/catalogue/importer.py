@@ -102,8 +102,8 @@ class _Problems:
     def error(self, span: "Span | _Cell", message: str, hint: str | None = None) -> None:
         self.errors.append(Diagnostic("E010", ERROR, message, _span(span), name="catalogue-error", hint=hint))
 
-    def note(self, span: Span, message: str, hint: str | None = None) -> None:
-        self.notes.append(Diagnostic("I010", INFO, message, span, name="catalogue-note", hint=hint))
+    def note(self, span: "Span | _Cell", message: str, hint: str | None = None) -> None:
+        self.notes.append(Diagnostic("I010", INFO, message, _span(span), name="catalogue-note", hint=hint))
 
 
 def _text(v) -> str | None:
@@ -655,6 +655,10 @@ def _model_text(found: dict[str, _Raw], title: str | None, problems: _Problems,
                 problems.error(r.at("name"), f"stage '{name}' is listed twice (first in row {stages[name][4].line})",
                                "list each stage once")
                 continue
+            if order is not None and (same := next((x for o, _, x in listed if o == order), None)) is not None:
+                # two stages numbered alike were put in the rows' order without a word
+                problems.note(r.at("order"), f"stage '{name}' has the order {order_text} of stage '{same}': "
+                              "they are put in the rows' order", "number each stage once (1, 2, 3, ...)")
             stages[name] = (r.text("label"), r.names("exit") or [], r.text("note"), r.at("exit"), r.at("name"))
             listed.append((order if order is not None else n + 1, n, name))
         stages = {name: stages[name] for _, _, name in sorted(listed)}
