@@ -67,19 +67,13 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
         model = api.load(source)
         if customer is not None and status_data is None:
             raise click.UsageError("--customer names whom to draw from the data: use it with --status DATA")
-        if status_data is not None:
-            # what the data's reading noted, as prep status and render --status say it (the report
-            # drew a customer red from "0.94" read as 0.94 % and said nothing)
-            from ..health import load_status
-            from ..language.diagnostics import format_diagnostic
-
-            notes: list = []
-            load_status(model, status_data, notes)
-            for note in notes:
-                click.echo(format_diagnostic(note, None), err=True)
+        # what reading the data noted, said as prep status and render --status say it (the
+        # report drew a customer red from "0.94" read as 0.94 % and said nothing)
+        notes: list = []
         written = write_report(model, output, theme=look.theme, direction=look.direction if look.direction_given
                                else None, page=page, inputs=(source,), status_data=status_data, customer=customer,
-                               lint_options=_lint_settings(source))   # prep.toml's, as prep lint reads them
+                               lint_options=_lint_settings(source),   # prep.toml's, as prep lint reads them
+                               notes=notes)
     except PrepError as e:
         first = e.diagnostics[0] if e.diagnostics else None
         # a Markdown report's pictures are written next to it: about the report too
@@ -99,5 +93,9 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
             hint = hint or "choose another -o path"
         click.echo(f"prep report: error: {message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
         click.get_current_context().exit(EXIT_ERROR)
+    from ..language.diagnostics import format_diagnostic
+
+    for note in notes:
+        click.echo(format_diagnostic(note, None), err=True)
     for path in written:
         click.echo(f"wrote {path}", err=True)

@@ -433,19 +433,20 @@ def _named_by_file(status):
     return replace(status, source=os.path.basename(status.source) or status.source)
 
 
-def _status_of(model: Model, data: str, customer: str | None):
+def _status_of(model: Model, data: str, customer: str | None, notes: list | None = None):
     """(the status of `data`, named by its file's name; the customer shown:
-    the one named, else the only one, else None)."""
+    the one named, else the only one, else None). `notes` (a list) receives
+    what reading the data noted, as `prep status` says it."""
     from ..health import load_status, named_customer
 
-    status = _named_by_file(load_status(model, data))
+    status = _named_by_file(load_status(model, data, notes))
     if customer is not None:
         return status, named_customer(status, customer, data)
     return status, status.customers[0] if len(status.customers) == 1 else None
 
 
 def health_parts(model: Model, data: str, customer: str | None, *, theme="default", direction: str | None = "LR",
-                 embed_fonts: bool = True, page=None):
+                 embed_fonts: bool = True, page=None, notes: list | None = None):
     """(status, the customer shown or None, that customer's roadmap (or
     diagram) coloured by its values as SVG pages: none when the data has
     several customers and none is named). With `page`, the picture is laid
@@ -455,7 +456,7 @@ def health_parts(model: Model, data: str, customer: str | None, *, theme="defaul
     from ..renderer import render
     from ..renderer.pages import render_pages
 
-    status, chosen = _status_of(model, data, customer)
+    status, chosen = _status_of(model, data, customer, notes)
     pictures: list[bytes] = []
     if chosen is not None:
         drawn, health = status_view(status, chosen)
@@ -560,7 +561,8 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
     "roadmap" and each stage's name -> [(file, caption or None), ...]."""
     title = _title(model)
     out = [f"# {_md_cell(title)}", ""]
-    out += [f"- model: `{_model_file(model)}`" for _ in _model_line(model)] + [f"- {line}" for line in _summary(model, findings)]
+    out += [f"- model: `{_model_file(model)}`"] if _model_line(model) else []
+    out += [f"- {line}" for line in _summary(model, findings)]
     alt = _md_alt(title)
     diagram = [image_names] if isinstance(image_names, str) else image_names
     out += ["", "## Diagram", ""]
@@ -774,7 +776,7 @@ def docx_pictures(model: Model, whole, drawn, page, *, theme="default", directio
     return shots
 
 
-def page_health(model: Model, data: str, customer: str | None) -> tuple:
+def page_health(model: Model, data: str, customer: str | None, notes: list | None = None) -> tuple:
     """The Health section of the PDF and Word reports, from the data file
     at `data`: (its table (report_pdf.Table), and for one customer
     (`customer`, or the data's only one) (the model to draw, its colours)
@@ -787,7 +789,7 @@ def page_health(model: Model, data: str, customer: str | None) -> tuple:
     from ..renderer.dot import STATUS_FILL
     from .report_pdf import Table
 
-    status, chosen = _status_of(model, data, customer)
+    status, chosen = _status_of(model, data, customer, notes)
     got = status_table(status, chosen)
 
     def fill(colour: str | None) -> str | None:
@@ -874,10 +876,11 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
 def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", theme="default",
                  direction: str | None = None, images: dict | None = None, page=None,
                  status_data: str | None = None, customer: str | None = None,
-                 lint_options: dict | None = None) -> tuple[bytes, bytes | None]:
+                 lint_options: dict | None = None, notes: list | None = None) -> tuple[bytes, bytes | None]:
     """(report bytes, the diagram's SVG, its first page when it has several).
     `lint_options`: `lint_model`'s settings (the CLI's: the model's
     prep.toml, per-file ignores included, as `prep lint` reads them).
+    `notes` (a list) receives what reading `status_data` noted.
     For html the pictures are inside the report; for md they are files next
     to it: `images` (a dict, when given) receives every one of them, the
     diagram's first, as {file name: SVG bytes}, named after `image_name`
@@ -898,7 +901,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     if fmt not in ("html", "md", "pdf", "docx"):
         raise ValueError(f"unknown report format {fmt!r}; choose html, md, pdf or docx")
     # the data first: a bad value is reported before the work
-    health_table, shown = (page_health(model, status_data, customer) if fmt in ("pdf", "docx")
+    health_table, shown = (page_health(model, status_data, customer, notes) if fmt in ("pdf", "docx")
                            and status_data is not None else (None, None))
     findings = lint_findings(model, lint_options)
     if findings is not None and _has_files(model):
@@ -931,7 +934,7 @@ def build_report(model: Model, fmt: str, *, image_name: str = "diagram.svg", the
     if status_data is not None:   # first: bad data is reported before the pictures are drawn
         health = health_parts(model, status_data, customer, theme=theme,
                               direction=page_direction if screen is not None else direction,
-                              embed_fonts=own_fonts, page=screen)
+                              embed_fonts=own_fonts, page=screen, notes=notes)
     if screen is not None:   # laid out for a page: [pages] each, a stage's frames with their captions
         laid = screen_pictures(model, drawn, screen, theme=theme, direction=page_direction, embed_fonts=own_fonts)
         diagram = laid["diagram"]
@@ -1040,12 +1043,13 @@ def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
 
 def write_report(model: Model, output: str, *, theme="default", direction: str | None = None, page=None,
                  inputs: tuple[str, ...] = (), status_data: str | None = None,
-                 customer: str | None = None, lint_options: dict | None = None) -> list[str]:
+                 customer: str | None = None, lint_options: dict | None = None,
+                 notes: list | None = None) -> list[str]:
     """Write the report of `model` to `output` (its extension picks html, md,
     pdf or docx; `-` is HTML on standard output), each file atomically; returns
     the files written, the report last. A Markdown report's pictures are
     SVG files next to it. `inputs`: files the output must not replace.
-    `lint_options`: as `build_report`'s."""
+    `lint_options`, `notes`: as `build_report`'s."""
     from ..renderer.output import write_output
 
     check_output(output, inputs)
@@ -1060,7 +1064,8 @@ def write_report(model: Model, output: str, *, theme="default", direction: str |
     image_name = os.path.splitext(os.path.basename(output))[0] + ".svg"
     images: dict[str, bytes] = {}
     data, svg = build_report(model, fmt, image_name=image_name, theme=theme, direction=direction, images=images,
-                             page=page, status_data=status_data, customer=customer, lint_options=lint_options)
+                             page=page, status_data=status_data, customer=customer, lint_options=lint_options,
+                             notes=notes)
     written = []
     if fmt == "md":
         for name, picture in images.items():   # the diagram (or its pages) first
