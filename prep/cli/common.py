@@ -231,17 +231,13 @@ def _model_in(folder: str) -> str:
     """The model to give instead of `folder`: a workspace root in it, else
     the root that includes its model files (a folder of parts: 'sales/'
     suggested a 'sales/model.prep' that does not exist), else one of them."""
-    from ..language.source import roots_in
+    from ..language.source import models_in, roots_in
     from ..linter.run import roots_of_parts
 
     roots = roots_in(folder)
     if roots:
         return os.path.normpath(os.path.join(folder, roots[0]))
-    try:
-        models = sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".prep")
-                        and os.path.isfile(os.path.join(folder, n)))
-    except OSError:
-        models = []
+    models = [os.path.join(folder, n) for n in models_in(folder)]
     if models:
         including = roots_of_parts(models[:1]).get(models[0])
         return os.path.relpath(including[0]) if including else os.path.normpath(models[0])

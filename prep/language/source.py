@@ -116,13 +116,18 @@ def _folder_hint(name: str) -> str:
     if roots:
         return (f"give the model file: the workspace's root, {os.path.join(name, roots[0])} (the file with the "
                 "include lines); `prep lint` also takes a folder")
-    try:
-        models = sorted(n for n in os.listdir(name) if n.endswith(".prep") and os.path.isfile(os.path.join(name, n)))
-    except OSError:
-        models = []
+    models = models_in(name)
     if models:
         return f"give one of its model files, e.g. {os.path.join(name, models[0])}; `prep lint` also takes a folder"
     return "give a .prep file; `prep lint` also takes a folder"
+
+
+def models_in(folder: str) -> list[str]:
+    """The model files right in `folder` (names, sorted); none when it cannot be listed."""
+    try:
+        return sorted(n for n in os.listdir(folder) if n.endswith(".prep") and os.path.isfile(os.path.join(folder, n)))
+    except OSError:
+        return []
 
 
 def _missing_file_hint(name: str) -> str:
