@@ -157,10 +157,11 @@ def content_kind(path: str) -> str | None:
         return "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "ole"
-    if not head or b"\x00" in head.replace(b"\xff\xfe", b"").replace(b"\xfe\xff", b"")[:64] and \
-            not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if not head:
         return None
-    return "text"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16, as Excel's "Unicode text" saves it
+        return "text"
+    return None if b"\x00" in head[:64] else "text"
 
 
 _OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
