@@ -92,9 +92,11 @@ def export(source, output, language, rules_url, force):
     if target == "csv":
         # one file holds one table: what the others hold is not in it, and an import of it
         # lost relations, stages and measures without a word (it said "71 relations")
-        left = [name.rsplit(".", 1)[0] for name, data in list(tables.items())[1:]
-                if name.rsplit(".", 1)[0] not in ("findings", "rules", "指摘", "ルール")
-                and data.decode("utf-8-sig").strip().count("\n") > 0]
+        from ..catalogue.columns import TABLES
+
+        # the tables an import reads (not those it makes: findings, rules) that have rows
+        left = [name.rsplit(".", 1)[0] for table, (name, data) in list(zip(TABLES, tables.items()))[1:]
+                if not table.derived and data.decode("utf-8-sig").strip().count("\n") > 0]
         click.echo(f"wrote {output}: the deliverables table ({_plural(len(model.deliverables), 'deliverable')}, "
                    f"{_plural(len(findings), 'finding')})"
                    + (f"; not in it: the {', '.join(left)} table{'s' if len(left) > 1 else ''} (every table: "
