@@ -150,9 +150,11 @@ def _part_caption(picture: Picture, part: Part, page) -> str:
         number, count, split = picture.sheet
         out = f"Laid out for this page: text {text} pt."
         if count > 1:
-            # every way of cutting (a model cut in blocks read "the model cut . A relation ...")
-            how = {"stages": ", the model cut at its stages", "layers": ", the model cut along its flow",
-                   "tiles": ", the model cut in blocks"}.get(split, "")
+            # every way of cutting, as the summary line says it (a model cut in blocks read "the model
+            # cut . A relation ...": this list had two of the three)
+            from ..renderer.pages import HOW_CUT
+
+            how = f", the model {HOW_CUT[split]}" if split in HOW_CUT else ""
             out = (f"Page {number} of {count}, laid out for this page (text {text} pt){how}. "
                    f"A relation to another page ends in a marker that names the other end and the page "
                    f"of this report it is on.")

@@ -42,14 +42,9 @@ class Pages:
         """What the fitting did, in one line for the terminal."""
         first = self.sheets[0]
         page = first.layout.page
-        how = {"stages": "cut at its stages", "layers": "cut along its flow", "tiles": "cut in blocks",
-               "none": ""}[first.split]
-        pages = f"{self.count} {'slide' if page.kind == 'slide' else 'page'}{'s' if self.count != 1 else ''}"
+        how = HOW_CUT.get(first.split, "")
         markers = sum(len(s.markers) for s in self.sheets)
-        from ..layouter import small_size
-
-        smallest = min(first.font_size, small_size(first.font_size, page.min_text))
-        out = f"{pages} of {page.name}, text {smallest:g}-{first.font_size + 2:g} pt, {first.direction}"
+        out = fitted_text(self.count, page, first.font_size, first.direction)
         if how:
             out += f", {how}, {markers} off-page marker{'s' if markers != 1 else ''}"
         over = [(s.number, overflowing(s)) for s in self.sheets]
@@ -61,6 +56,19 @@ class Pages:
                     f"{'page' if len(over) == 1 else 'pages'} {', '.join(str(n) for n, _ in over)} at "
                     f"{page.min_text:g} pt: choose a larger page (--page A3) or shorter labels and notes")
         return out
+
+
+# how a model was cut over pages, as the summary line and a report's captions say it
+HOW_CUT = {"stages": "cut at its stages", "layers": "cut along its flow", "tiles": "cut in blocks"}
+
+
+def fitted_text(count: int, page: Page, font_size: float, direction: str) -> str:
+    """The start of a fitting's summary: "3 slides of 16:9, text 9-11 pt, LR"."""
+    from ..layouter import small_size
+
+    pages = f"{count} {'slide' if page.kind == 'slide' else 'page'}{'s' if count != 1 else ''}"
+    smallest = min(font_size, small_size(font_size, page.min_text))
+    return f"{pages} of {page.name}, text {smallest:g}-{font_size + 2:g} pt, {direction}"
 
 
 def short_repr(kind: str, summary: str, files) -> str:

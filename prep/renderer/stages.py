@@ -630,12 +630,9 @@ class StagePages:
 
     def summary(self) -> str:
         """What the fitting did, in one line for the terminal (as `Pages.summary`)."""
-        from ..layouter import small_size
+        from .pages import fitted_text
 
-        noun = "slide" if self.page.kind == "slide" else "page"
-        smallest = min(self.font_size, small_size(self.font_size, self.page.min_text))
-        return (f"stage {self.stage}: {self.count} {noun}{'s' if self.count != 1 else ''} of {self.page.name}, "
-                f"text {smallest:g}-{self.font_size + 2:g} pt, {self.direction}")
+        return f"stage {self.stage}: {fitted_text(self.count, self.page, self.font_size, self.direction)}"
 
     def __repr__(self) -> str:   # the summary, not the files' bytes (a notebook cell shows it)
         from .pages import short_repr
