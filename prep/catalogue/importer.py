@@ -301,12 +301,7 @@ def _refuse_other_spreadsheets(path: str) -> None:
     if ext not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
         raise _error_at(path, "prep import reads a workbook (.xlsx), a folder of CSV files or a CSV file",
                         "give the catalogue's .xlsx (or save the sheet as one from Excel or LibreOffice)")
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError:
-        return   # said by the reader, with the reason
-    if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if content == "ole":   # (a file that cannot be read: said by the reader, with the reason)
         raise _error_at(path, "this is an Excel 97-2003 workbook (.xls) or a workbook protected by a password, "
                         "not an Excel Workbook (.xlsx)", hint + ", without a password")
 
