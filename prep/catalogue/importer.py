@@ -270,16 +270,12 @@ def _read_xlsx(path: str, problems: _Problems) -> tuple[dict[str, _Raw], str | N
 
 
 # what a client's office suite saves besides .xlsx, in the words of its Save As dialog
-_OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
-                 ".numbers": "a Numbers spreadsheet", ".xlsb": "an Excel binary workbook (.xlsb)"}
-
-
 def _refuse_other_spreadsheets(path: str) -> None:
     """One plain error for a spreadsheet that is not an .xlsx workbook (by
     its name, or by its content: an old .xls, and an .xlsx saved with a
     password, are OLE files), instead of openpyxl's "please use xlrd to
     read this file" or "File is not a zip file"."""
-    from ..health.data import content_kind
+    from ..health.data import OTHER_SHEETS, content_kind
 
     hint = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
     ext = os.path.splitext(path)[1].lower()
@@ -289,7 +285,7 @@ def _refuse_other_spreadsheets(path: str) -> None:
     if content == "text" and ext in (".xlsx", ".xlsm"):
         raise _error_at(path, "this is a text file (CSV?), not an Excel workbook, whatever its name says",
                         f"rename it to {os.path.splitext(path)[0]}.csv to import it as a CSV file, or {hint}")
-    kind = _OTHER_SHEETS.get(ext)
+    kind = OTHER_SHEETS.get(ext)
     if kind is not None:
         raise _error_at(path, f"this is {kind}, not an Excel Workbook (.xlsx)", hint)
     if ext == ".prep":

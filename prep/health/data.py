@@ -120,8 +120,8 @@ def read_values(path: str, model, notes: list[Diagnostic] | None = None) -> list
     kind = content_kind(path)
     if kind == "zip" and ext in (".xls", ".csv", ".txt", ".tsv"):
         ext = ".xlsx"   # a workbook by its content, whatever its name says (an .xlsx renamed .xls)
-    if ext in _OTHER_SHEETS:
-        raise PrepError.at(path, f"this is {_OTHER_SHEETS[ext]}, which prep does not read", name="unreadable-file",
+    if ext in OTHER_SHEETS:
+        raise PrepError.at(path, f"this is {OTHER_SHEETS[ext]}, which prep does not read", name="unreadable-file",
                            hint="save it from Excel or LibreOffice as an Excel Workbook (.xlsx) or CSV UTF-8")
     if ext in (".xlsx", ".xlsm") and kind == "text":   # it said "BadZipFile: File is not a zip file"
         raise PrepError.at(path, "this is a text file (CSV?), not an Excel workbook, whatever its name says",
@@ -164,8 +164,9 @@ def content_kind(path: str) -> str | None:
     return None if b"\x00" in head[:64] else "text"
 
 
-_OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
-                 ".numbers": "a Numbers spreadsheet", ".xlsb": "an Excel binary workbook (.xlsb)"}
+# spreadsheets prep does not read, by their names (the data and the catalogue alike)
+OTHER_SHEETS = {".xls": "an Excel 97-2003 workbook (.xls)", ".ods": "an OpenDocument spreadsheet (.ods)",
+                ".numbers": "a Numbers spreadsheet", ".xlsb": "an Excel binary workbook (.xlsb)"}
 
 
 def _delimiter(text: str) -> str:
