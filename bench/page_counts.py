@@ -14,7 +14,12 @@ roadmap view, with the legend as `prep render --legend` draws it:
 - markers: the off-page markers on them;
 - against the flow: pages whose last stage (in the model's order, each
   deliverable's effective stage) is later than the next page's last stage
-  (a reader turning the page goes back in the process).
+  (a reader turning the page goes back in the process);
+- arrows into markers, and of those the arrows whose marker does not name
+  where they lead: the first end the marker names is not an end of any
+  relation the arrow stands for (a reader following the arrow from its box
+  looks up the wrong deliverable);
+- crossings: pairs of routes that cross, over every page (`quality.crossings`).
 
 Counts, not times: `bench/pages.py` measures the cost.
 """
@@ -34,8 +39,26 @@ from pages import models  # noqa: E402
 PAGES = ("16:9", "A4", "A4-portrait")
 
 
-def count(model, page_name: str, view: str) -> tuple[int, int, int, str]:
-    """(pages, markers, pages against the flow, how the model was cut)."""
+def misnamed(sheet, model) -> tuple[int, int]:
+    """(arrows between a box and a marker, those of them whose marker names
+    an end none of its relations leads to) on `sheet`."""
+    arrows = wrong = 0
+    for mk in sheet.markers:
+        rels = [model.relations[k] for k in mk.relations]
+        boxes = {}   # each box's arrow to the marker: the ends its relations lead to
+        for r in rels:
+            local, other = (r.source, r.target) if mk.outgoing else (r.target, r.source)
+            boxes.setdefault(local, set()).add(other)
+        arrows += len(boxes)
+        wrong += sum(1 for ends in boxes.values() if mk.others[0] not in ends)
+    return arrows, wrong
+
+
+def count(model, page_name: str, view: str) -> tuple[int, int, int, str, int, int, int]:
+    """(pages, markers, pages against the flow, how the model was cut,
+    arrows into markers, those whose marker names another end, crossings)."""
+    from quality import crossings
+
     from prep.layouter.fit import fit_pages, is_marker
     from prep.layouter.page import parse_page
 
@@ -44,7 +67,9 @@ def count(model, page_name: str, view: str) -> tuple[int, int, int, str]:
     last = [max((order.index(where[n]) for n in s.model.deliverables if not is_marker(n) and where.get(n) in order),
                 default=None) for s in sheets]
     back = sum(1 for a, b in zip(last, last[1:]) if a is not None and b is not None and b < a)
-    return len(sheets), sum(len(s.markers) for s in sheets), back, sheets[0].split
+    named = [misnamed(s, model) for s in sheets]
+    return (len(sheets), sum(len(s.markers) for s in sheets), back, sheets[0].split,
+            sum(a for a, _ in named), sum(w for _, w in named), sum(crossings(s.layout) for s in sheets))
 
 
 def run(sizes: list[int], work: Path) -> dict[str, list]:
@@ -59,8 +84,17 @@ def run(sizes: list[int], work: Path) -> dict[str, list]:
     return out
 
 
-def totals(counts: dict[str, list]) -> tuple[int, int, int]:
-    return tuple(sum(v[k] for v in counts.values()) for k in range(3))
+def totals(counts: dict[str, list]) -> tuple[int, int, int, int, int, int]:
+    """pages, markers, pages against the flow, arrows into markers, those
+    misnamed, crossings (0 for a --json file written before these were
+    counted)."""
+    return tuple(sum((v[k] if k < len(v) else 0) for v in counts.values()) for k in (0, 1, 2, 4, 5, 6))
+
+
+def said(totals_: tuple) -> str:
+    pages, markers, back, arrows, wrong, crossed = totals_
+    return (f"{pages} pages, {markers} markers, {back} pages against the flow, "
+            f"{wrong} of {arrows} arrows into markers named after another end, {crossed} crossings")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,13 +112,11 @@ def main(argv: list[str] | None = None) -> int:
             if before.get(case) != after.get(case):
                 print(f"{case}: {before.get(case)} -> {after.get(case)}")
         for label, counts in (("before", before), ("after", after)):
-            pages, markers, back = totals(counts)
-            print(f"{label}: {pages} pages, {markers} markers, {back} pages against the flow ({len(counts)} cases)")
+            print(f"{label}: {said(totals(counts))} ({len(counts)} cases)")
         return 0
     with tempfile.TemporaryDirectory() as work:
         counts = run([int(s) for s in args.sizes.split(",") if s], Path(work))
-    pages, markers, back = totals(counts)
-    print(f"{pages} pages, {markers} markers, {back} pages against the flow ({len(counts)} cases)")
+    print(f"{said(totals(counts))} ({len(counts)} cases)")
     if args.json:
         args.json.write_text(json.dumps(counts, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
