@@ -181,6 +181,26 @@ def test_attribute_errors(text, code, fragment):
     assert d.code == code and fragment in d.message
 
 
+@pytest.mark.parametrize("text,message,hint", [
+    # 'exit' was "did you mean 'external'?", 'final' on a group "did you mean 'fill'?",
+    # 'target' "did you mean 'stage'?": a quick fix would have written the wrong attribute
+    ("deliverable 入金 [exit: 請求書]\n", "attribute 'exit' applies to stages, not to deliverables",
+     "`stage NAME [exit: ...]`"),
+    ("a -> b [after: s]\n", "attribute 'after' applies to stages, not to relations", "`stage NAME [after: ...]`"),
+    ("deliverable 入金 [target: \">= 60%\"]\n", "attribute 'target' applies to measures, not to deliverables",
+     "`measure NAME [of: DELIVERABLE, target: ...]`"),
+    ("deliverable 入金 [colour: blue]\n", "attribute 'colour' applies to groups, not to deliverables",
+     "`group NAME [colour: blue] { ... }`"),
+    ("group 営業 [final] {\n deliverable a\n}\n", "attribute 'final' applies to deliverables, not to groups",
+     "`deliverable NAME [final]`"),
+    ("stage s [owner: 佐藤]\n", "attribute 'owner' applies to deliverables and measures, not to stages",
+     "`deliverable NAME [owner: ...]`"),
+])
+def test_an_attribute_of_another_statement_says_where_it_goes(text, message, hint):
+    (d,) = [d for d in prep.loads(text, strict=False).diagnostics if d.code == "E005"]
+    assert d.message == message and hint in d.hint and "did you mean" not in d.hint
+
+
 def test_conflicting_declaration_points_at_both_places():
     m = prep.loads("deliverable a\nknowhow a\n", path="m.prep", strict=False)
     (d,) = m.diagnostics

@@ -673,6 +673,35 @@ def _where(group: str | None) -> str:
     return f"group '{group}'" if group else "the top level"
 
 
+# what each statement takes, named as messages name the statement; an
+# attribute of one put on another ([exit: X] on a deliverable, [final] on a
+# group) is told where it goes, not matched against the wrong table ('exit'
+# was "did you mean 'external'?", 'final' on a group "did you mean 'fill'?")
+_TAKEN_BY = {"a deliverable": tuple(k for k, (on_decl, _, _) in ATTRIBUTES.items() if on_decl),
+             "a relation": tuple(k for k, (_, on_rel, _) in ATTRIBUTES.items() if on_rel),
+             "a stage": tuple(STAGE_ATTRIBUTES), "a group": tuple(GROUP_ATTRIBUTES),
+             "a measure": tuple(MEASURE_ATTRIBUTES)}
+_GOES_ON = {
+    "a deliverable": "put it on the declarations of the deliverables: `deliverable NAME [{written}]`",
+    "a stage": "a stage takes it: `stage NAME [{key}: ...]`; a deliverable is placed in a stage with "
+               "`[stage: NAME]`",
+    "a group": "a group takes it: declare the deliverable inside `group NAME [{key}: blue] {{ ... }}`",
+    "a measure": "a measure takes it: `measure NAME [of: DELIVERABLE, {key}: ...]` (docs/measures.md)",
+}
+
+
+def _misplaced(key: str, here: str) -> tuple[str, str] | None:
+    """(message, hint) for `key` given to `here` ("a deliverable", "a
+    group", ...) when it is an attribute of another statement, else None."""
+    owners = [what for what, keys in _TAKEN_BY.items() if key in keys and what != "a relation"]
+    if not owners or here in owners:
+        return None
+    names = " and ".join(what.removeprefix("a ") + "s" for what in owners)
+    written = key if ATTRIBUTES.get(key, (None, None, None))[2] == "flag" else f"{key}: ..."
+    return (f"attribute '{key}' applies to {names}, not to {here.removeprefix('a ')}s",
+            _GOES_ON[owners[0]].format(key=key, written=written))
+
+
 def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None) -> dict:
     """Check attributes; return {key: value} for the valid ones (and their
     spans in `spans`, when given)."""
@@ -682,6 +711,10 @@ def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None
         return values
     for a in attrs:
         spec = ATTRIBUTES.get(a.key)
+        misplaced = _misplaced(a.key, "a relation" if on_relation else "a deliverable") if spec is None else None
+        if misplaced is not None:
+            b.error("E005", "unknown-attribute", misplaced[0], a.key_span, misplaced[1])
+            continue
         if spec is None:
             close = difflib.get_close_matches(a.key, list(ATTRIBUTES), n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else "known attributes: " + ", ".join(ATTRIBUTES)
@@ -833,6 +866,10 @@ def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str |
     seen: dict[str, Span] = {}
     for a in attrs:
         kind = table.get(a.key)
+        misplaced = _misplaced(a.key, what) if kind is None else None
+        if misplaced is not None:
+            b.error("E005", "unknown-attribute", misplaced[0], a.key_span, misplaced[1], subject=subject)
+            continue
         if kind is None:
             close = difflib.get_close_matches(a.key, list(table), n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else f"{what} takes: " + ", ".join(table)
