@@ -393,7 +393,8 @@ def test_explicit_port_in_use_is_an_error(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["missing.prep"], "no such model file"),
+    (["missing.prep"], "missing.prep:1:1: error: no such file\n  hint: model files in this folder: m.prep"),
+    (["mm.prep"], "mm.prep:1:1: error: no such file\n  hint: did you mean 'm.prep'?"),
     (["m.prep", "--host", "no.such.host.invalid"], "cannot listen on"),
     (["m.prep", "--port", "70000"], "70000"),
 ])

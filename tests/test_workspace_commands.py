@@ -1154,6 +1154,36 @@ def test_a_workspace_folder_given_as_the_model_names_its_root(tmp_path, prep_run
     assert sorted(p.name for p in tmp_path.iterdir()) == ["process", "v.csv"]
 
 
+@pytest.mark.parametrize("command", [["render", "-o", "x.svg"], ["status", "--data", "v.csv"],
+                                     ["export", "-o", "x.xlsx"], ["report", "-o", "x.html"],
+                                     ["serve", "--no-open", "--port", "0"]])
+def test_a_folder_of_parts_given_as_the_model_names_the_root_that_includes_them(tmp_path, prep_run, command):
+    """A folder that holds parts but not their root (`prep render teams`):
+    the hint named one of the parts ('give one of its model files, e.g.
+    teams/sales.prep'), which read alone lacks what the other files
+    declare; `prep diff` already named the root. `prep serve` gave click's
+    "Invalid value for 'SOURCE': File 'teams' is a directory." with no
+    place and no hint, for a workspace's own folder too."""
+    teams = tmp_path / "process" / "teams"
+    teams.mkdir(parents=True)
+    (teams / "sales.prep").write_text('deliverable 受注 [external]\n', encoding="utf-8")
+    (tmp_path / "process" / "main.prep").write_text('include "teams/*.prep"\n受注 -> 導入計画\n', encoding="utf-8")
+    (tmp_path / "process" / "prep.toml").write_text("[lint]\n", encoding="utf-8")   # the workspace's root
+    (tmp_path / "v.csv").write_text("measure,value\n", encoding="utf-8")
+    r = prep_run(command[0], os.path.join("process", "teams"), *command[1:], cwd=tmp_path, timeout=60)
+    err = r.stderr.decode() if isinstance(r.stderr, bytes) else r.stderr
+    assert r.returncode == 2, err
+    assert err.startswith(os.path.join("process", "teams") + ":1:1: error: is a folder, not a model file"), err
+    assert f"the workspace's root that includes the files in it, {os.path.join('process', 'main.prep')};" in err
+    assert "sales.prep" not in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["process", "v.csv"]
+    if command[0] == "serve":   # the workspace's own folder: its root, as prep render names it
+        r = prep_run("serve", "process", *command[1:], cwd=tmp_path, timeout=60)
+        err = r.stderr.decode() if isinstance(r.stderr, bytes) else r.stderr
+        assert r.returncode == 2 and err.startswith("process:1:1: error: is a folder, not a model file"), err
+        assert f"the workspace's root, {os.path.join('process', 'main.prep')}" in err, err
+
+
 def test_every_command_reports_the_findings_prep_lint_reports(repo, cli, tmp_path):
     """prep.toml's per-file-ignores (and ignore) apply wherever findings are
     shown, each finding by the file that holds it: `prep diff` counted an

@@ -264,6 +264,29 @@ def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
                                 "prep diff --format markdown main..HEAD -- model.prep")
 
 
+def refuse_folder(path: str) -> None:
+    """A folder given where a model file goes (render, report, export,
+    status, serve): the located error that reading it gives, naming the
+    model to give instead. For a folder of parts (`prep render teams`),
+    which has no root in it, that is the root that includes them, as `prep
+    diff` names it (`_model_in`): the language's hint named one of the
+    parts, which read alone lacks what the other files declare."""
+    if path == "-" or not os.path.isdir(path):
+        return
+    from ..language.diagnostics import PrepError
+    from ..language.source import models_in, read_source, roots_in
+    from ..linter.run import roots_of_parts
+
+    if not roots_in(path):
+        models = [os.path.join(path, n) for n in models_in(path)]
+        including = roots_of_parts(models[:1]).get(models[0]) if models else None
+        if including:
+            raise PrepError.at(path, "is a folder, not a model file", name="unreadable-file",
+                               hint=f"give the model file: the workspace's root that includes the files in it, "
+                                    f"{including[0]}; `prep lint` also takes a folder")
+    read_source(path)   # raises: the folder's root, or one of its files, as the hint
+
+
 def note_if_part(path: str, command: str, whole: str = "{root}") -> None:
     """Say on stderr when the model file `path` is a part of a workspace
     (a root of its workspace includes it): read alone it lacks what the

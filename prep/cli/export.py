@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import _lint_settings, config_error, note_if_part, root_of_all
+from .common import _lint_settings, config_error, note_if_part, refuse_folder, root_of_all
 
 
 def catalogue_target(output: str) -> str:
@@ -69,6 +69,7 @@ def export(source, output, language, rules_url, force):
                                "did not write it: replacing it would lose that", name="output-error",
                                hint=f"read the changes back first (prep import {output} -o model.prep), "
                                     "give another -o, or --force to replace it")
+    refuse_folder(source)
     note_if_part(source, "export")
     model = api.load(source)
     try:

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from .common import _lint_settings, _render_settings, note_if_part, root_of_all, warn_of_errors
+from .common import _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all, warn_of_errors
 from .render_options import (PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for, _page_for,
                              _print_theme, _read_layout, _remove_stale_pages, _within_budget, _write_pages)
 from .render_overview import _DrillDowns, _given_options, _overview_message, _render_files, _size_message
@@ -141,6 +141,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
     if status_data is not None and (as_diff or stage_name is not None or flipbook or later is not None):
         raise click.UsageError("--status colours one picture of the model (the diagram or --view roadmap): it cannot "
                                "be used with --diff, --stage or --flipbook")
+    for src in files:
+        refuse_folder(src)
     if as_diff:
         unused = [name for name, given in (("--lint", with_lint), ("--focus", focus), ("--group", group_name),
                                            ("--stable", stable_file), ("--legend/--no-legend", legend is not None),

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, root_of_all
+from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all
 
 
 @click.command("report")
@@ -63,6 +63,7 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
             page = report_page(size, smallest)
         elif size is not None or smallest is not None:   # an HTML or Markdown report's pictures' page, asked for
             page = screen_page(size, smallest) or "none"   # ("none": each picture as it is)
+        refuse_folder(source)
         note_if_part(source, "report")
         model = api.load(source)
         if customer is not None and status_data is None:

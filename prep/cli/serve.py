@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part
+from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder
 
 
 @click.command("serve")
-@click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
+@click.argument("source", type=click.Path(allow_dash=False))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but a loopback address lets other computers see the model.")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=None, metavar="N",
@@ -52,11 +52,17 @@ def serve(source, host, port, open_browser, engine, theme, direction, legend, pa
         sys.exit(EXIT_ERROR)
     from ..serve.server import Preview, ServeError, is_loopback, make_server, run
 
+    # as prep render says it: a folder names the model in it, a missing file the nearest one
+    # (click's "File '.' is a directory." had no place and no hint)
+    refuse_folder(source)
     if not os.path.isfile(source):
         from ..language.diagnostics import PrepError
+        from ..language.source import read_source
 
-        raise PrepError.at(source, "no such model file" if not os.path.exists(source) else "not a file",
-                           name="unreadable-file", hint="give the path of a .prep file: prep serve model.prep")
+        if not os.path.exists(source):
+            read_source(source)   # raises: "no such file", with a did-you-mean
+        raise PrepError.at(source, "not a file", name="unreadable-file",
+                           hint="give the path of a .prep file: prep serve model.prep")
 
     from .render_options import _page_for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import EXIT_OK, note_if_part
+from .common import EXIT_OK, note_if_part, refuse_folder
 
 
 @click.command("status")
@@ -31,6 +31,7 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     from ..health import format_status, load_status, named_customer
 
     _check_order(model_path, data_path)
+    refuse_folder(model_path)
     note_if_part(model_path, "status", "{root} --data ...")
     model = api.load(model_path)
     if not model.measures:
