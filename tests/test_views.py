@@ -120,6 +120,21 @@ def test_unknown_names_suggest_the_nearest(prep_run, model_file, args, wrong, su
     assert not (model_file.parent / "x.svg").exists()
 
 
+def test_an_unknown_group_is_pointed_at_by_the_name_of_the_one_meant(prep_run, tmp_path):
+    """The caret stood under the `g` of `group` (a group's span runs from
+    the keyword to its closing brace, on another line): it goes under the
+    name, as it does for a deliverable or a stage."""
+    (tmp_path / "m.prep").write_text('a, b -> c\ngroup 営業部 "営業部 Sales" [colour: blue] {\n  deliverable 見積書\n}\n'
+                                     "c, 見積書 -> d\n", encoding="utf-8")
+    for meant in ("営業", "Sales"):
+        result = prep_run("render", "m.prep", "-o", "x.svg", "--group", meant, cwd=tmp_path)
+        err = result.stderr.decode("utf-8")
+        assert result.returncode == 2, err
+        assert err.startswith(f"m.prep:2:7: error: no group named '{meant}' in the model\n"
+                              '  group 営業部 "営業部 Sales" [colour: blue] {\n'
+                              "        ^^^^^^\n"), err
+
+
 def _svg(path: Path):
     import xml.etree.ElementTree as ET
 

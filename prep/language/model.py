@@ -139,6 +139,9 @@ class Group:
     stage: str | None = None
     note: str | None = None
     colour: str | None = None   # one of GROUP_COLOURS: the frame's fill
+    # where its name stands where it was first opened (`span` runs from
+    # `group` to the closing brace): what an error about the group points at
+    name_span: Span | None = field(default=None, compare=False)
 
     @property
     def display(self) -> str:
@@ -618,7 +621,7 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
     stage, note, colour = values.get("stage"), values.get("note"), _group_colour(b, values, spans)
     old = b.groups.get(st.name)
     if old is None:
-        b.groups[st.name] = Group(st.name, st.label, parent, st.span, stage, note, colour)
+        b.groups[st.name] = Group(st.name, st.label, parent, st.span, stage, note, colour, st.name_span)
         return stage
     given = {"stage": stage, "note": note, "colour": colour}
     before = {"stage": old.stage, "note": old.note, "colour": old.colour}
@@ -629,7 +632,7 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
                 related=[Related(old.span, "first opened here")])
     elif any(v is not None for v in given.values()):
         old = b.groups[st.name] = Group(old.name, old.label, old.parent, old.span, old.stage or stage,
-                                        old.note or note, old.colour or colour)
+                                        old.note or note, old.colour or colour, old.name_span)
     stage = stage or old.stage
     if old.parent != parent:
         b.error("E002", "conflicting-declaration",
@@ -642,7 +645,8 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
                 "where it was first opened",
                 st.name_span, "reopening a group is fine; give the label once", related=[Related(old.span, "first opened here")])
     elif old.label is None and st.label is not None:
-        b.groups[st.name] = Group(old.name, st.label, old.parent, old.span, old.stage, old.note, old.colour)
+        b.groups[st.name] = Group(old.name, st.label, old.parent, old.span, old.stage, old.note, old.colour,
+                                  old.name_span)
     return stage
 
 

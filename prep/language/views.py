@@ -22,7 +22,8 @@ def _unknown(model: Model, what: str, name: str, choices) -> PrepError:
         return PrepError.at(model.path, f"no {what} named '{name}' in the model", name="usage-error",
                             hint=f"the model has {len(choices)} {what}s")
     drawn = f" (drawn as '{shown}')" if shown is not None else ""
-    span = getattr(choices[meant], "span", None)
+    # a group's span runs from `group` to its closing brace: the caret goes under its name
+    span = getattr(choices[meant], "name_span", None) or getattr(choices[meant], "span", None)
     message = f"no {what} named '{name}' in the model"
     hint = f"did you mean '{meant}'{drawn}?"
     if span is None:
