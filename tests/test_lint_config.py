@@ -240,3 +240,28 @@ def test_a_bad_configuration_is_reported_in_the_chosen_format_too(tmp_path):
     assert r.returncode == 2 and [(d["code"], d["line"]) for d in json.loads(r.stdout)] == [("E000", 3)]
     r = run_prep("lint", cwd=tmp_path)  # text: on standard error only, as before
     assert r.returncode == 2 and r.stdout == b""
+
+
+def test_a_configuration_saved_by_a_windows_editor_is_read_or_said_at_its_place(tmp_path):
+    """Notepad's UTF-8 has a byte-order mark: tomllib refused it ("not
+    valid TOML: Invalid statement" under a garbled first line). A prep.toml
+    whose Japanese comment was saved as Shift_JIS was "prep: internal error:
+    UnicodeDecodeError ... this is a bug in prep", for every command: it is
+    said as a model's would be, at the byte, with the iconv command."""
+    from conftest import run_prep
+
+    (tmp_path / "m.prep").write_text(PERSONAL, encoding="utf-8")
+    (tmp_path / "prep.toml").write_bytes(b"\xef\xbb\xbf" + '# 設定\n[lint]\nignore = ["K"]\n'.encode("utf-8"))
+    r = run_prep("lint", "m.prep", cwd=tmp_path)
+    assert r.returncode == 0 and b"no findings" in r.stdout + r.stderr, r.stderr   # its ignore applies
+    (tmp_path / "prep.toml").write_text('[lint]\nignore = ["K"]\n', encoding="utf-16")   # Windows' "Unicode"
+    assert run_prep("lint", "m.prep", cwd=tmp_path).returncode == 0
+    (tmp_path / "prep.toml").write_bytes('# チームの設定\n[lint]\nignore = ["K"]\n'.encode("cp932"))
+    for args in (("lint", "m.prep"), ("render", "m.prep", "-o", "m.svg"), ("fmt", "--check")):
+        r = run_prep(*args, cwd=tmp_path)
+        err = r.stderr.decode("utf-8")
+        assert r.returncode == 2, (args, err)
+        assert err.startswith("prep.toml:1:3: error: the file is not UTF-8; it looks like Shift_JIS"), (args, err)
+        assert "# チームの設定" in err and "iconv -f CP932 -t UTF-8 prep.toml" in err, (args, err)
+        assert "internal error" not in err and "Traceback" not in err, (args, err)
+    assert not (tmp_path / "m.svg").exists()

@@ -175,7 +175,7 @@ def config_error(e: ValueError):
     from ..linter.config_errors import hint_for, located
 
     message = str(e)
-    found = located(message, hint_for(message))
+    found = getattr(e, "error", None) or located(message, hint_for(message))
     if found is not None:
         return found
     path, _, detail = message.partition(": ")

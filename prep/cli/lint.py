@@ -139,7 +139,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
     except LintConfigError as e:
         from ..linter.config_errors import hint_for, located
 
-        found = located(str(e), hint_for(str(e)))  # a bad prep.toml: at its line
+        found = getattr(e, "error", None) or located(str(e), hint_for(str(e)))  # a bad prep.toml: at its line
         if found is not None:
             report_error(found, "prep lint")
             if output_format != "text":

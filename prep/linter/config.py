@@ -147,11 +147,30 @@ def shown(path: str) -> str:
 def _read_toml(path: str) -> dict:
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise LintConfigError(f"{shown(path)}: not valid TOML: {e}") from None
+            data = f.read()
     except OSError as e:
         raise LintConfigError(f"{shown(path)}: cannot read: {e.strerror or e}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        # Windows Notepad saves UTF-8 with a byte-order mark, which tomllib
+        # refuses ("Invalid statement" at 1:1); a model may have one too
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # a comment in Japanese saved as Shift_JIS was an "internal error" (a
+        # UnicodeDecodeError out of tomllib): said as a model's is, with the
+        # iconv command; UTF-16 with a byte-order mark is read, as a model is
+        from ..language.diagnostics import PrepError
+        from ..language.source import decode_source
+
+        try:
+            text = decode_source(data, shown(path))
+        except PrepError as e:
+            raise LintConfigError(f"{shown(path)}: {e.diagnostics[0].message}", error=e) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LintConfigError(f"{shown(path)}: not valid TOML: {e}") from None
 
 
 def load_config(path: str) -> LintSettings | None:

@@ -14,7 +14,13 @@ from .rules import BY_NAME, RULES
 
 class LintConfigError(ValueError):
     """An unknown rule, option, key or a bad value, in a configuration file
-    or on the command line. The message names it."""
+    or on the command line. The message names it. `error`: the located
+    error to show, when the file itself could not be read as text (the
+    message alone has no place for `config_errors.located` to find)."""
+
+    def __init__(self, message: str, error=None):
+        super().__init__(message)
+        self.error = error
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
