@@ -120,6 +120,16 @@ def test_unknown_names_suggest_the_nearest(prep_run, model_file, args, wrong, su
     assert not (model_file.parent / "x.svg").exists()
 
 
+def test_depth_without_focus_is_a_usage_error(cli, model_file, tmp_path):
+    """`--depth 1` alone drew the whole model as if it had not been given
+    (exit 0): an option that changes nothing is refused, as --later without
+    --stage and --customer without --status are."""
+    r = cli("render", "m.prep", "--depth", "1", "-o", "x.svg")
+    assert r.exit_code == 2 and "--depth says how far around --focus NAME to draw: use it with --focus" in r.output
+    assert not (tmp_path / "x.svg").exists()
+    assert cli("render", "m.prep", "--focus", "a3", "--depth", "1", "-o", "x.svg").exit_code == 0
+
+
 def test_an_unknown_group_is_pointed_at_by_the_name_of_the_one_meant(prep_run, tmp_path):
     """The caret stood under the `g` of `group` (a group's span runs from
     the keyword to its closing brace, on another line): it goes under the

@@ -22,6 +22,14 @@ from .render_versions import _render_diff, _render_stages
 OVERVIEW_ABOVE = 2000
 
 
+def _given(name: str) -> bool:
+    """Whether the option `name` was given on the command line (not its default)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=False))
 @click.option("-o", "--output", metavar="PATH",
@@ -136,6 +144,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
 
     if side_by_side and not as_diff:
         raise click.UsageError("--side-by-side draws two versions: use it with --diff")
+    if focus is None and _given("depth"):   # it was ignored: the whole model drawn, as if it had been
+        raise click.UsageError("--depth says how far around --focus NAME to draw: use it with --focus")
     if customer is not None and status_data is None:
         raise click.UsageError("--customer names whom to draw from the data: use it with --status DATA")
     if status_data is not None and (as_diff or stage_name is not None or flipbook or later is not None):
