@@ -191,9 +191,9 @@ def test_attribute_errors(text, code, fragment):
      "`measure NAME [of: DELIVERABLE, target: ...]`"),
     ("deliverable 入金 [colour: blue]\n", "attribute 'colour' applies to groups, not to deliverables",
      "`group NAME [colour: blue] { ... }`"),
-    ("group 営業 [final] {\n deliverable a\n}\n", "attribute 'final' applies to deliverables, not to groups",
+    ("group 営業 [final] {\n deliverable a\n}\n", "a group has no attribute 'final': it applies to deliverables",
      "`deliverable NAME [final]`"),
-    ("stage s [owner: 佐藤]\n", "attribute 'owner' applies to deliverables and measures, not to stages",
+    ("stage s [owner: 佐藤]\n", "a stage has no attribute 'owner': it applies to deliverables and measures",
      "`deliverable NAME [owner: ...]`"),
 ])
 def test_an_attribute_of_another_statement_says_where_it_goes(text, message, hint):

@@ -871,8 +871,10 @@ def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str |
     for a in attrs:
         kind = table.get(a.key)
         misplaced = _misplaced(a.key, what) if kind is None else None
-        if misplaced is not None:
-            b.error("E005", "unknown-attribute", misplaced[0], a.key_span, misplaced[1], subject=subject)
+        if misplaced is not None:   # "a group has no attribute 'final': it applies to deliverables"
+            applies = misplaced[0].partition(" applies to ")[2].partition(", not to")[0]
+            b.error("E005", "unknown-attribute", f"{what} has no attribute '{a.key}': it applies to {applies}",
+                    a.key_span, f"{what} takes: " + ", ".join(table) + "; " + misplaced[1], subject=subject)
             continue
         if kind is None:
             close = difflib.get_close_matches(a.key, list(table), n=1, cutoff=0.5)
