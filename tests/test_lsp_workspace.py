@@ -256,6 +256,29 @@ async def test_definition_and_references_cross_files(client, folder):
     assert where == sorted([(delivery_uri, 3, 0), (sales, 4, 12), (sales, 6, 16)])
 
 
+async def test_definition_on_an_include_opens_the_files_it_names(client, folder):
+    """Go to definition on `include "sales.prep"` answered nothing: in a
+    workspace it is the way from the root to a part. A glob gives each file
+    it matches, in the loader's order (hidden files and the root itself
+    left out); a path out of the workspace gives nothing."""
+    here = workspace(folder, "incdef", **{"teams/a.prep": "x -> y\n", "teams/b.prep": "y -> z\n",
+                                          "teams/.hidden.prep": "h -> i\n"})
+    (folder / "outside.prep").write_text("secret -> s\n", encoding="utf-8")
+    text = MAIN + 'include "teams/*.prep"\ninclude "../outside.prep"\n'
+    main = open_file(client, here / "main.prep", text)
+    await diagnostics_until(client, main, lambda d: True)
+
+    async def definition(needle: str, offset: int = 1):
+        found = await client.text_document_definition_async(
+            lsp.DefinitionParams(text_document=doc(main), position=pos(text, needle, offset)))
+        return [(loc.uri, loc.range.start.line, loc.range.start.character) for loc in found or []]
+
+    assert await definition('"sales.prep"') == [((here / "sales.prep").as_uri(), 0, 0)]
+    assert await definition('"teams/*.prep"', 8) == [((here / "teams" / n).as_uri(), 0, 0) for n in ("a.prep", "b.prep")]
+    assert await definition('"../outside.prep"') == []
+    assert await definition("include", 2) == []   # the keyword is not the path
+
+
 async def test_rename_edits_every_file(client, folder):
     here = workspace(folder, "rename")
     sales = open_file(client, here / "sales.prep")

@@ -516,6 +516,43 @@ _INCLUDE_TYPED = re.compile(r'^[ \t\u3000]*include[ \t\u3000]+"((?:[^"\\]|\\.)*)
 _GLOB_CHARS = frozenset("*?[")
 
 
+_INCLUDE_LINE = re.compile(r'^[ \t\u3000]*include[ \t\u3000]+("((?:[^"\\\n]|\\.)*)"?)')
+
+
+def included_at(analysis: Analysis, line: int, column: int) -> list[str] | None:
+    """The files the `include "..."` path under the cursor (line, column:
+    1-based, in characters) names, as the loader reads them: a path, or a
+    glob's matches in sorted order (hidden files and the including file
+    left out), only inside the file's workspace; None when the cursor is
+    not on an include's path. Go to definition on it opens them."""
+    import glob
+
+    from ..language.syntax import unescape
+    from ..language.workspace import workspace_root
+
+    m = _INCLUDE_LINE.match(analysis.lines.line(line - 1))
+    if m is None or not (m.start(1) < column <= m.end(1) + 1) or not os.path.isabs(analysis.path):
+        return None
+    target = unescape('"' + m.group(2) + '"') if "\\" in m.group(2) else m.group(2)
+    if not target.strip() or os.path.isabs(target) or target.startswith(("/", "\\")):
+        return []
+    here = os.path.dirname(analysis.path)
+    top = os.path.realpath(workspace_root(analysis.path))
+
+    def inside(p: str) -> bool:
+        real = os.path.realpath(p)
+        return real.startswith(top.rstrip(os.sep) + os.sep)
+
+    if _GLOB_CHARS.intersection(target):
+        found = sorted(glob.glob(target, root_dir=here, recursive=True))
+        paths = [os.path.normpath(os.path.join(here, f)) for f in found]
+        paths = [p for p in paths if os.path.isfile(p) and os.path.realpath(p) != os.path.realpath(analysis.path)]
+    else:
+        paths = [os.path.normpath(os.path.join(here, target))]
+        paths = [p for p in paths if os.path.isfile(p)]
+    return [p for p in paths if inside(p)]
+
+
 def include_completions(path: str, typed: str) -> list[tuple[str, str, str]]:
     """After `include "`: the model files and folders in the folder the
     typed path names (relative to the including file), only inside the

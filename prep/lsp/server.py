@@ -541,6 +541,10 @@ def hover(ls: PrepServer, params: lsp.HoverParams):
 def definition(ls: PrepServer, params: lsp.DefinitionParams):
     result = ls.analysis(params.text_document.uri)
     where = _position(ls, result, params.position)
+    included = A.included_at(result, *where)
+    if included is not None:   # on an include's path: the files it names (a glob's, each)
+        start = lsp.Position(line=0, character=0)
+        return [lsp.Location(uri=ls.uri_of(p), range=lsp.Range(start=start, end=start)) for p in included]
     occ = result.occurrence_at(*where)
     uri = params.text_document.uri
     if occ is not None and occ.role == "stage":
