@@ -302,6 +302,20 @@ async def test_completion_of_names_keywords_attributes_stages(client):
     assert "佐藤" in items
 
 
+async def test_attribute_completion_offers_what_the_statement_takes(client):
+    """Inside `[` every statement but a group or a measure was offered the
+    deliverables' attributes and a stage's `after` and `exit`: `deliverable
+    z [exit: ...]` and `stage s [owner: ...]` are errors (E005), as is
+    `final` on a relation."""
+    text = 'stage s "S" []\ndeliverable z []\nknowhow k []\na -> z []\na <~> z []\n'
+    uri = await open_doc(client, text)
+    assert set(await _complete(client, uri, text, 'S" []', 4)) == {"exit", "after", "note"}
+    for needle in ("z []", "k []"):
+        assert set(await _complete(client, uri, text, needle, 3)) == {"owner", "external", "final", "note", "stage"}
+    for needle in ("-> z []", "<~> z []"):
+        assert set(await _complete(client, uri, text, needle, len(needle) - 1)) == {"owner", "note", "stage"}
+
+
 async def test_formatting_the_document(client):
     text = "a,b->c\n\n\n  # note\n"
     uri = await open_doc(client, text)

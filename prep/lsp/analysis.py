@@ -460,7 +460,8 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
     kind is "deliverable", "keyword", "attribute", "stage", "owner",
     "colour" (a group's `colour:` / `fill:`), "dear" or "threshold" (a
     measure's DEAR category, target and colours)."""
-    from ..language.model import ATTRIBUTES, DEAR, GROUP_ATTRIBUTES, GROUP_COLOURS, MEASURE_ATTRIBUTES
+    from ..language.model import (ATTRIBUTES, DEAR, GROUP_ATTRIBUTES, GROUP_COLOURS, MEASURE_ATTRIBUTES,
+                                  STAGE_ATTRIBUTES)
 
     before = analysis.lines.line(line - 1)[: column - 1]
     typed = _INCLUDE_TYPED.match(before)
@@ -476,13 +477,17 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
         key = attr_context
         on_group = code.lstrip().startswith("group ")
         on_measure = code.lstrip().startswith("measure ")
+        on_stage = code.lstrip().startswith("stage ")
         if key is None or key == "":
             if on_group:
                 return [(k, "attribute", k) for k in GROUP_ATTRIBUTES]
             if on_measure:
                 return [(k, "attribute", k) for k in MEASURE_ATTRIBUTES]
-            keys = list(ATTRIBUTES) + [k for k in ("after", "exit") if k not in ATTRIBUTES]
-            return [(k, "attribute", k) for k in keys]
+            if on_stage:
+                return [(k, "attribute", k) for k in STAGE_ATTRIBUTES]
+            # what the statement takes (a deliverable's [exit: ...] or a relation's [final] is E005)
+            on_relation = re.search(r"->|~>", code) is not None
+            return [(k, "attribute", k) for k, (_, on_rel, _) in ATTRIBUTES.items() if on_rel or not on_relation]
         if key in ("colour", "fill"):
             return [(c, "colour", c) for c in GROUP_COLOURS]
         if on_measure and key in ("of", "from"):
