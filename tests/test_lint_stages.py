@@ -63,7 +63,8 @@ CASES = [
     (TWO + "knowhow k\nk, p -> x\nx, q -> y\n", ["T404"], [("T404", 1)]),
     (TWO + "knowhow k [owner: [S, T]]\nk, p -> x\nx, q -> y\n", ["T404"], []),
     (TWO + "knowhow k [owner: S]\nk, p -> x\nx, q -> y\nk, q -> w\n", ["T404"], [("T404", 1)]),
-    (TWO + "knowhow k [owner: S]\nk, p -> w\nw, q -> y\np, q -> x\n", ["T404"], []),
+    # (w placed in a: made only from unplaced sources, it would be placed with its user y, in b)
+    (TWO + "knowhow k [owner: S]\ndeliverable w [stage: a]\nk, p -> w\nw, q -> y\np, q -> x\n", ["T404"], []),
     (TWO + "knowhow k [owner: S]\nk, p -> w\nw, k -> y\np, q -> x\n", ["T404"], [("T404", 2)]),
     # T405: `~>` from an earlier stage, `<~>` across stages; same stage, later-into-earlier and stageless partners not
     (TWO + "deliverable o [stage: b]\np, q -> x\nx, o ~> y\n", ["T405"], [("T405", 5)]),
@@ -233,7 +234,9 @@ def test_diff_matches_a_grouped_early_start_by_subject():
 
 
 def test_sync_across_stages_is_one_finding_per_statement_and_deliverable():
-    text = TWO + "deliverable o [stage: b]\ndeliverable m [stage: b]\np, q -> x\nq, p -> w\nx, w, o ~> m\nm, o -> y\n"
+    # (w placed in a: made only from unplaced sources, it would be placed with its user m, in b)
+    text = (TWO + "deliverable o [stage: b]\ndeliverable m [stage: b]\ndeliverable w [stage: a]\n"
+            "p, q -> x\nq, p -> w\nx, w, o ~> m\nm, o -> y\n")
     d = only(text, "T405")
     assert d.message == ("'m' (stage 'b') is settled by coordination with 'x' (stage 'a') and 'w' (stage 'a'), "
                          "across a stage boundary")

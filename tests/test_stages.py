@@ -81,11 +81,44 @@ def test_an_unplaced_source_appears_from_the_earliest_stage_of_its_users():
     assert m.stage_of("k") == "a"
     # late feeds only z (c); m is settled with q (c) only
     assert m.stage_of("late") == "c" and m.stage_of("m") == "c"
-    # a source used by nothing: the first stage; a source of an unplaced chain: its user's stage
-    assert m.stage_of("alone") == "a" and m.stage_of("n") == "a" and m.stage_of("chain") == "a"
+    # a source used by nothing: the first stage
+    assert m.stage_of("alone") == "a"
+    # an unplaced chain from an unplaced source (chain -> n -> q) is placed as a source is: n is
+    # first used by q (c), and so is chain, by n (it was the first stage, drawn new there)
+    assert m.stage_of("n") == "c" and m.stage_of("chain") == "c"
     # the users' own stages do not move
     assert m.stage_of("x") == "a" and m.stage_of("z") == "c"
     assert "late" not in existing_at(m, "b") and "late" in existing_at(m, "c")
+
+
+def test_a_deliverable_made_only_from_unplaced_sources_is_placed_by_its_users(tmp_path):
+    """配送日程, made from the carrier's and the customer's slots (unplaced
+    sources) and first used in stage 4, stood new in stage 1's picture and
+    in stage 1's roadmap column. It is placed as a source is: from the
+    earliest stage of what uses it, and its sources with it; what uses it
+    in two stages takes the earlier; a chain of such deliverables follows
+    its last user back; one used by nothing stays in the first stage."""
+    src = ("stage 引合\nstage 見積\nstage 受注\nstage 出荷\n"
+           "deliverable 出荷指示 [stage: 出荷]\ndeliverable 見積書 [stage: 見積]\n"
+           "deliverable 運送会社の枠 [external]\ndeliverable 顧客の受入枠 [external]\n"
+           "運送会社の枠, 顧客の受入枠 -> 配送日程\n配送日程 -> 配送計画\n配送計画, 見積書 -> 出荷指示\n"
+           "配送日程 -> 納期回答\n納期回答 <~> 見積書\n"
+           "tmpl -> 下書き\n")
+    m = model(src)
+    assert m.stage_of("配送日程") == "見積"   # its users: 配送計画 (出荷, through the chain) and 納期回答 (見積)
+    assert m.stage_of("納期回答") == "見積" and m.stage_of("配送計画") == "出荷"
+    assert m.stage_of("運送会社の枠") == "見積" and m.stage_of("顧客の受入枠") == "見積"
+    assert m.stage_of("下書き") == "引合" and m.stage_of("tmpl") == "引合"   # used by nothing
+    assert m.stage_of("出荷指示") == "出荷"
+    section = cross_section(m, "引合")
+    assert "配送日程" not in section.deliverables and "運送会社の枠" not in section.deliverables
+    path = tmp_path / "m.prep"
+    path.write_text(src, encoding="utf-8")
+    out = tmp_path / "m.json"
+    result = CliRunner().invoke(cli, ["render", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    by_name = {d["name"]: d for d in json.loads(out.read_text(encoding="utf-8"))["deliverables"]}
+    assert by_name["配送日程"]["effective_stage"] == "見積"
 
 
 def test_after_reorders_stages():

@@ -366,8 +366,11 @@ class Model:
         unplaced source (made from nothing) appears from the earliest stage
         of what it is used by (`->`, `~>`, or its `<~>` partners): knowhow
         first needed in a late stage is not drawn, nor counted, from the
-        first one. What is used by nothing is in the first stage. Empty for
-        a model without stages."""
+        first one. So does an unplaced deliverable made only from unplaced
+        sources (or from such deliverables): 配送日程, made from the
+        carrier's and the customer's slots and used in stage 4, stood new in
+        stage 1's picture. What is used by nothing is in the first stage.
+        Empty for a model without stages."""
         if not self.stages:
             return {}
         order = list(self.stages)
@@ -389,23 +392,30 @@ class Model:
                         waiting[n] += 1
                         made.setdefault(r.source, []).append(n)
         ready = [n for n, k in waiting.items() if k == 0]
+        floating: list[str] = []   # made only from unplaced sources (or from such): placed as they are
         while ready:
             n = ready.pop()
             if n not in sources:
-                known[n] = max((known.get(r.source, 0) for r in index.producers(n) if r.source not in sources),
-                               default=0)
+                placed = [known[r.source] for r in index.producers(n) if r.source in known]
+                if placed:
+                    known[n] = max(placed)
+                else:
+                    floating.append(n)
             for m in made.get(n, ()):
                 if m in waiting:
                     waiting[m] -= 1
                     if waiting[m] == 0:
                         ready.append(m)
+        loose = set(floating)
         for n in self.deliverables:
-            if n not in known and n not in sources:
+            if n not in known and n not in sources and n not in loose:
                 known[n] = max((known.get(r.source, 0) for r in index.producers(n) if r.source not in sources),
                                default=0)
-        for n in sources:
-            users = [known[r.target] for r in index.uses(n) if r.target not in sources]
-            users += [known[p] for r in index.mutual[n] for p in (r.source, r.target) if p != n and p not in sources]
+        # the floating ones from the last made back (each before what it is used by), then the sources
+        for n in [*reversed(floating), *sources]:
+            users = [known[r.target] for r in index.uses(n) if r.target in known and r.target not in sources]
+            users += [known[p] for r in index.mutual[n] for p in (r.source, r.target)
+                      if p != n and p in known and p not in sources]
             known[n] = min(users, default=0)
         return {n: order[known[n]] for n in self.deliverables}
 
