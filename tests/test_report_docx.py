@@ -174,6 +174,24 @@ def test_word_report_usage_errors(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.prep"]   # nothing half-written
 
 
+@pytest.mark.parametrize("option", [("--page", "50x50mm"), ("--page", "105x148mm"), ("--min-text", "36")])
+def test_word_report_on_a_page_too_small_for_its_tables_says_so(cli, tmp_path, option):
+    """The PDF report refuses a page whose table columns are not one
+    character wide; the Word report wrote one, and Writer set a 50 mm page's
+    tables a letter a line, over 500 pages. Now it refuses it as the PDF
+    report does, before drawing a picture, and writes nothing."""
+    src = tmp_path / "m.prep"
+    src.write_text("knowhow K [owner: X]\nK, A -> B\n", encoding="utf-8")
+    for suffix in ("pdf", "docx"):
+        result = cli("report", str(src), "-o", str(tmp_path / f"r.{suffix}"), *option)
+        assert result.exit_code == 2, result.output
+        assert re.search(r"prep report: error: the page \(\d+ x \d+ pt\) is too narrow for the report's "
+                         r"\w+ table", result.output), result.output
+        assert "hint: choose a larger --page (A4, A3, or WxH" in result.output
+        assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.prep"]
+
+
 def test_word_report_as_a_real_process_on_a_portrait_page(tmp_path):
     src = tmp_path / "m.prep"
     src.write_text(STAGED, encoding="utf-8")

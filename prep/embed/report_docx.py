@@ -175,6 +175,8 @@ def report_docx(shots: list[Shot], tables: list, page, *, title: str, summary: l
     from .._version import __version__
     from ..renderer.output import fixed_zip_times
 
+    for table in tables:   # before the pictures are drawn: a page too small is said at once
+        _table_widths(table, page)
     pngs = draw_shots(shots, path)
     doc = Document()
     _styles(doc, page)
@@ -408,12 +410,7 @@ def _table(doc, table, page) -> None:
     grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     grid.style = doc.styles[TABLE_STYLE]
     grid.autofit = False
-    # as the PDF report does: a column at least as wide as its widest word
-    # (a column's share alone broke "deployment" into "deploymen" / "t")
-    from .report_pdf import column_widths
-
-    measure = _text_width(text_size(page))
-    points = column_widths(measure, table, page.inner_width)
+    measure, points = _table_widths(table, page)
     widths = [Pt(w) for w in points]
     for column, width in zip(grid.columns, widths):
         column.width = width
@@ -445,6 +442,23 @@ def _table(doc, table, page) -> None:
                 for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", colour)):
                     shade.set(qn(key), value)
                 cell._tc.get_or_add_tcPr().append(shade)
+
+
+def _table_widths(table, page):
+    """How `_table` measures a cell's text on `page`, and the table's column
+    widths in points: as the PDF report's, a column at least as wide as its
+    widest word (a column's share alone broke "deployment" into "deploymen"
+    / "t"). A page on which a column is not one character wide is refused
+    as the PDF report refuses it: on a 50 mm page Word broke every word
+    into letters, over 500 pages."""
+    from .report_pdf import _too_small, column_widths
+
+    size = text_size(page)
+    measure = _text_width(size)
+    points = column_widths(measure, table, page.inner_width)
+    if min(points) - _CELL_MARGINS < size * 1.2:
+        raise _too_small(page, f"too narrow for the report's {table.heading} table", size)
+    return measure, points
 
 
 # a line of table text, as a multiple of its size (Noto Sans CJK's ascent
