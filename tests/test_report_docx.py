@@ -480,3 +480,31 @@ def test_the_word_reports_text_is_never_below_the_pages_minimum(tmp_path, option
     assert min(sizes) >= least - 0.05, sorted(sizes)[:5]
     words = set(re.findall(r"\w+", "\n".join(texts)))
     assert {"deployment", "engagement", "adoption"} <= words
+
+
+def test_libreoffice_writer_keeps_a_measures_threshold_on_one_line(tmp_path):
+    """On A5, Writer set the Measures table's thresholds ">= 80%" as ">="
+    on one line and "80%" on the next (the column was as wide as ">=",
+    its widest word): a client read a comparison without its number. A
+    threshold is one piece now, its column at least as wide as it."""
+    from pypdf import PdfReader
+
+    soffice = _soffice()
+    src = tmp_path / "m.prep"
+    measures = ('measure 合格率 "設計審査 一発合格率" [of: 見積書, target: ">= 80%", green: ">= 80%", '
+                'lime: ">= 65%", yellow: ">= 50%", dear: adoption, owner: 設計課長]\n'
+                'measure 不良率 "初期流動 不良率" [of: 完成品, target: "<= 0.5%", green: "<= 0.5%", '
+                'lime: "<= 1%", yellow: "<= 2%", dear: roi]\n')
+    src.write_text(STAGED.replace('stage build "構築 Build"', 'stage build "構築 Build" [exit: 完成品]') + measures,
+                   encoding="utf-8")
+    out = tmp_path / "r.docx"
+    done = run_prep("report", str(src), "-o", str(out), "--page", "A5")
+    assert done.returncode == 0, done.stderr
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                   check=True, capture_output=True, timeout=180)
+    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages).replace("\xa0", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    for threshold in (">= 80%", ">= 65%", ">= 50%", "<= 0.5%", "<= 1%", "<= 2%"):
+        assert any(threshold in line for line in lines), (threshold, lines)
+    assert not [line for line in lines if line.endswith((">=", "<="))], lines

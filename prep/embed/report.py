@@ -201,6 +201,10 @@ MEASURES_WHY = ("The KPIs: what each observes (usually a stage's exit criterion)
                 "its target and the threshold of each health colour (a value below yellow's is red).")
 
 
+THRESHOLD_COLUMNS = ("target", "green", "lime", "yellow")
+NO_BREAK = "\u00a0"   # a no-break space: the PDF and Word reports keep what it joins on one line
+
+
 def measure_columns(model: Model) -> list[tuple[str, float]]:
     """The Measures table's columns and their relative widths (no stage
     column for a model without stages: it would be empty)."""
@@ -223,7 +227,7 @@ def measure_rows(model: Model) -> list[tuple[str, ...]]:
                  "data from": ", ".join(_names(model, [m.source])) if m.source else "",
                  "stage": " ".join(stage.split()),
                  **{k: t.text if t is not None else "" for k, t in
-                    (("target", m.target), ("green", m.green), ("lime", m.lime), ("yellow", m.yellow))},
+                    zip(THRESHOLD_COLUMNS, (m.target, m.green, m.lime, m.yellow))},
                  "DEAR": ("ROI" if m.dear == "roi" else m.dear) or "",   # as `prep lint --measures` heads it
                  "owners": ", ".join(m.owners)}
         rows.append(tuple(cells[c] for c in keep))
@@ -826,8 +830,12 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
                             (14, 38, 20, 20, 8) if notes else (16, 52, 24, 8), tuple(rows)))
     if model.measures:
         columns = measure_columns(model)
+        # a threshold is one piece: Word set ">=" / "80%" on two lines of a narrow column
+        whole = [c in THRESHOLD_COLUMNS for c, _ in columns]
+        rows = tuple(tuple(cell.replace(" ", NO_BREAK) if keep else cell for cell, keep in zip(row, whole))
+                     for row in measure_rows(model))
         tables.append(Table("Measures", MEASURES_WHY, tuple(c for c, _ in columns), tuple(w for _, w in columns),
-                            tuple(measure_rows(model))))
+                            rows))
     if findings is None:
         tables.append(Table("Findings", None, ("severity",), (1,), (),
                             "Lint is not available in this installation; no findings were computed."))

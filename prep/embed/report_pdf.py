@@ -206,12 +206,13 @@ class Table:
 CELL_PAD_X = 3.0   # pt: a table cell's text to its left and right borders
 # where a cell's text may break: at a space, after a path separator, between
 # two CJK characters (fpdf2 breaks only at spaces, else inside any word: a
-# file column read "/tmp/ws/delive" / "ry.prep")
-_PIECE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s/\\\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]*[/\\]+|"
-                    r"[^\s/\\\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+")
+# file column read "/tmp/ws/delive" / "ry.prep"); never at a no-break space
+# (U+00A0), which keeps a threshold ">= 80%" whole
+_PIECE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|(?:(?!\s)[^/\\\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|\xa0)*[/\\]+|"
+                    r"(?:(?!\s)[^/\\\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|\xa0)+|[^\S\xa0]+")
 
 
-_WORD = re.compile(r"[^\s/\\]*[/\\]+|[^\s/\\]+|\s+")
+_WORD = re.compile(r"(?:(?!\s)[^/\\]|\xa0)*[/\\]+|(?:(?!\s)[^/\\]|\xa0)+|[^\S\xa0]+")
 
 
 def _pieces(line: str) -> list[str]:
