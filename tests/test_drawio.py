@@ -57,7 +57,8 @@ def pages(data: bytes) -> list[dict]:
                 if cell.get(key) is not None:
                     assert cell.get(key) in cells, (key, cell.get(key))
         out.append({"name": diagram.get("name"), "width": float(model.get("pageWidth")),
-                    "height": float(model.get("pageHeight")), "cells": cells})
+                    "height": float(model.get("pageHeight")), "scale": float(model.get("pageScale")),
+                    "cells": cells})
     return out
 
 
@@ -125,6 +126,31 @@ def test_boxes_groups_and_relations_are_cells_at_the_layouts_places(cli, tmp_pat
     assert page["width"] == round(placed.width) and page["height"] == round(placed.height)
 
 
+@pytest.mark.parametrize("paper, preset", [("A4", (1169, 827)), ("A5-portrait", (583, 827)),
+                                           ("A3", (1654, 1169)), ("letter", (1100, 850))])
+def test_a_page_is_draw_ios_own_paper_size_and_holds_its_sheet(cli, tmp_path, paper, preset):
+    """draw.io keeps a page's size in hundredths of an inch (its A4 is
+    827 x 1169) and prints it so. `--page A4` was written as 842 x 595: a
+    "custom" 8.42 x 5.95 in page in draw.io's Page Setup, on which the
+    drawing printed at 72% of the size prep laid it out (7 pt text at 5 pt).
+    Now the page is draw.io's own preset and its page scale makes it the
+    sheet prep laid out: every box of a sheet is on its one page."""
+    out = tmp_path / "a.drawio"
+    result = cli("render", str(EXAMPLES / "cs-lifecycle.prep"), "--page", paper, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    from prep.layouter.page import parse_page
+
+    sheet = parse_page(paper)
+    for page in pages(out.read_bytes()):
+        assert (page["width"], page["height"]) == preset
+        # the page, as draw.io draws and prints it, is the sheet (in points) to a fraction of a point
+        assert page["width"] * page["scale"] == pytest.approx(sheet.width, abs=1)
+        assert page["height"] * page["scale"] == pytest.approx(sheet.height, abs=1)
+        boxes = [absolute(page["cells"], c) for c, cell in page["cells"].items() if cell.get("vertex") == "1"]
+        assert boxes and all(0 <= x and x + w <= page["width"] * page["scale"] and 0 <= y
+                             and y + h <= page["height"] * page["scale"] for x, y, w, h in boxes), boxes
+
+
 def test_roadmap_columns_are_containers_and_exit_criteria_tagged(tmp_path):
     model = prep.loads(MODEL, "m.prep")
     [page] = pages(prep.render(model, "drawio", view="roadmap"))
@@ -162,7 +188,7 @@ def test_stage_flipbook_and_pages(cli, tmp_path):
     assert result.exit_code == 0, result.output
     sheets = pages(paged.read_bytes())
     assert len(sheets) > 1 and f"{len(sheets)} pages of A4" in result.output
-    assert all((p["width"], p["height"]) == (842, 595) for p in sheets)
+    assert all((p["width"], p["height"]) == (1169, 827) for p in sheets)   # draw.io's A4, landscape
     assert sheets[0]["name"].endswith(f"(1/{len(sheets)})")
     # an off-page marker is prep's own cell, not read back as a deliverable (its id was its
     # internal name, starting with an invisible character)

@@ -5,7 +5,7 @@
 An `mxfile` of `diagram` pages, stored plain (not deflated), each an
 `mxGraphModel` of `mxCell`s drawn from one `prep.layouter` Layout (points,
 origin top-left; draw.io's units are taken as points, so the page is the
-page):
+page; a `--page` page is written in draw.io's page units, see `page_format`):
 
 - deliverables: vertices at the layout's boxes; knowhow dashed, external
   tinted, final a heavy border; health colours with findings; the label
@@ -122,16 +122,34 @@ def to_drawio(pages: list[DrawioPage], *, theme: Theme | None = None) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(mxfile, encoding="utf-8") + b"\n"
 
 
+# draw.io's page sizes are in hundredths of an inch (its A4 is 827 x 1169)
+PAGE_UNITS_PER_POINT = 100 / 72
+
+
+def page_format(width: float, height: float) -> tuple[int, int, float]:
+    """A paper page of `width` x `height` points as draw.io keeps it: its
+    size in draw.io's page units (A4 landscape: 1169 x 827, draw.io's own
+    A4, so its Page Setup names it) and the page scale that makes that
+    page as large as the drawing laid out for it in points (about 0.72,
+    rounded up: the page covers the drawing, which draw.io would otherwise
+    spread over a second page). Written in points with a scale of 1, an A4
+    page was a "custom" 8.42 x 5.95 in page to draw.io, printed at 72%."""
+    import math
+
+    w, h = round(width * PAGE_UNITS_PER_POINT), round(height * PAGE_UNITS_PER_POINT)
+    return w, h, math.ceil(max(width / w, height / h) * 10000) / 10000
+
+
 def _graph_model(page: DrawioPage, theme: Theme) -> ET.Element:
     model, layout, marks = page.model, page.layout, page.marks
     if layout.page is not None:
-        width, height = layout.page.width, layout.page.height
-    else:
-        width, height = layout.width, layout.height
+        width, height, scale = page_format(layout.page.width, layout.page.height)
+    else:   # the drawing's own size: no paper to match
+        width, height, scale = round(layout.width), round(layout.height), 1
     gm = ET.Element("mxGraphModel", {
         "dx": "0", "dy": "0", "grid": "0", "gridSize": "10", "guides": "1", "tooltips": "1", "connect": "1",
-        "arrows": "1", "fold": "1", "page": "1", "pageScale": "1", "pageWidth": _n(round(width)),
-        "pageHeight": _n(round(height)), "math": "0", "shadow": "0",
+        "arrows": "1", "fold": "1", "page": "1", "pageScale": f"{scale:g}", "pageWidth": str(width),
+        "pageHeight": str(height), "math": "0", "shadow": "0",
         **({"background": theme.background} if theme.background.startswith("#") else {})})
     root = ET.SubElement(gm, "root")
     ET.SubElement(root, "mxCell", {"id": ROOT})
