@@ -146,6 +146,33 @@ def test_unwritable_directory_simulated(work, monkeypatch):
     assert_untouched(work)
 
 
+@pytest.mark.parametrize("command", [("render", "m.prep", "-o", "m.svg"),
+                                     ("export", "m.prep", "-o", "m.xlsx", "--force"),
+                                     ("report", "m.prep", "-o", "m.docx")])
+def test_an_output_open_in_another_program_is_named_not_its_folder(work, monkeypatch, command):
+    """On Windows a workbook or document open in Excel or Word cannot be
+    replaced (os.replace: PermissionError) though its folder is writable.
+    prep said "permission denied: cannot write in C:\\...\\Documents",
+    which sent the user to the folder's rights; it names the file now, and
+    what usually holds it."""
+    from prep.renderer import output
+
+    name = command[3]
+    (work / name).write_bytes(OLD)
+
+    def in_use(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(output.os, "replace", in_use)
+    r = invoke(*command)
+    assert r.exit_code == 2, r.stderr
+    assert (f"error: cannot write {name}: the file is open in another program (Excel, Word, a viewer) "
+            "or read-only\n  hint: close it and run again, or choose another -o path\n") in r.stderr, r.stderr
+    assert "cannot write in" not in r.stderr and "Traceback" not in r.stderr
+    assert (work / name).read_bytes() == OLD
+    assert_untouched(work, ("m.prep", "m.svg", name) if name != "m.svg" else ("m.prep", "m.svg"))
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
                     reason="root writes into read-only directories")
 def test_read_only_directory(work):

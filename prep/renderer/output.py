@@ -63,7 +63,14 @@ def write_output(path: str, data: bytes, *, inputs: tuple[str, ...] = ()) -> Non
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except PermissionError:
+            # the folder took the new file: the old one refuses to go (on Windows: open
+            # in Excel or Word; "cannot write in FOLDER" sent users to the folder's rights)
+            raise _error(path, f"cannot write {os.path.basename(path)}: the file is open in another program "
+                               "(Excel, Word, a viewer) or read-only",
+                         "close it and run again, or choose another -o path") from None
         tmp = None
     except PermissionError:
         raise _error(path, f"permission denied: cannot write in {directory}",
