@@ -538,6 +538,27 @@ def test_each_stage_frame_of_a_printed_report_says_what_its_marks_mean():
     assert sum(key in c for c in captions) == 2, captions
 
 
+def test_a_stage_labelled_phase_n_is_not_numbered_twice():
+    """Stages labelled "Phase 1: 製品企画" were titled "At the end of stage 1:
+    Phase 1: 製品企画" in every report format: a label that names its stage's
+    number with a word of its own ("Phase 1", "フェーズ2", "第3段階") is the
+    title as it stands; a label that merely holds a number ("Q1 レビュー" as
+    stage 2) keeps the stage's number."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    model = prep.loads('title "新製品"\nstage a "Phase 1: 製品企画" [exit: 企画書]\nstage b "フェーズ2 設計" [exit: 設計書]\n'
+                       'stage c "Q1 レビュー" [exit: 承認]\n'
+                       'deliverable 市場調査 [external]\n市場調査 -> 企画書\n企画書 -> 設計書\n設計書 -> 承認\n', "m.prep")
+    document = docx.Document(io.BytesIO(build_report(model, "docx")[0]))
+    frames = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert frames == ["At the end of Phase 1: 製品企画", "At the end of フェーズ2 設計", "At the end of stage 3: Q1 レビュー"]
+    texts = "".join(_pdf_text(p) for p in PdfReader(io.BytesIO(build_report(model, "pdf")[0])).pages)
+    assert "AttheendofPhase1:製品企画" in texts and "stage1:Phase1" not in texts
+
+
 def test_a_stage_labelled_with_its_number_is_not_numbered_twice():
     """renewal-roadmap's stages are labelled "1. 価値レビュー Value review",
     ...: the PDF and Word reports titled the frames "At the end of stage 1:

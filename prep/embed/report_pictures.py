@@ -63,7 +63,9 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
         number = f.stage.index + 1
         # a label numbered as the stage is ("1. 価値レビュー") is not numbered twice
         label = re.sub(rf"^{number}\s*[.:)]\s*(?=\S)", "", label)
-        title = (f"At the end of {label}" if label.lower().startswith("stage")
+        # so is one that names it with a word of its own ("Phase 1: 製品企画", "フェーズ2 設計",
+        # "第3段階"): "At the end of stage 1: Phase 1: 製品企画" said the number twice
+        title = (f"At the end of {label}" if label.lower().startswith("stage") or _names_number(number, label)
                  else f"At the end of stage {number}: {label}")
         # the frame has no legend (it would change how the model is laid
         # out): the caption says what its marks mean
@@ -74,6 +76,14 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
         yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
                f.stage.name not in seen)
         seen.add(f.stage.name)
+
+
+def _names_number(number: int, label: str) -> bool:
+    """Whether `label` begins with a word of its own and the stage's
+    `number` ("Phase 1", "フェーズ 1", "第1段階", "Step 1 -"): a word of at
+    most 12 characters without digits, the number right after it (a space
+    between, or none), not followed by another digit."""
+    return re.match(rf"[^\d\s:.)]{{1,12}}\s?{number}(?!\d)", label) is not None
 
 
 # the page numbers at the end of an off-page marker's text: ", p. 3", ", pp. 3, 5, 7…" (fit.marker_text)
