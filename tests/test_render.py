@@ -157,9 +157,15 @@ def test_formats_by_extension_and_stdout(tmp_path):
     assert {d["name"] for d in data["deliverables"]} >= {"要望", "開発ノウハウ", "サービス"}
     r = run_prep("render", "m.prep", "-o", "-", "--format", "dot", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.startswith(b"digraph prep {")
-    # --format overrides the extension
+    # --format overrides the extension (as Graphviz's -T), and says so: "-o x.drawio --format png"
+    # wrote a PNG named x.drawio, which draw.io cannot open, without a word
     r = run_prep("render", "m.prep", "-o", "x.svg", "--format", "dot", cwd=tmp_path)
-    assert (tmp_path / "x.svg").read_bytes().startswith(b"digraph")
+    assert r.returncode == 0 and (tmp_path / "x.svg").read_bytes().startswith(b"digraph")
+    assert "note: writing dot to x.svg (--format wins over the extension '.svg'); give -o x.dot" in r.stderr.decode()
+    r = run_prep("render", "m.prep", "-o", "x.out", "--format", "png", cwd=tmp_path)   # no format's extension: quiet
+    assert r.returncode == 0 and "note" not in r.stderr.decode()
+    r = run_prep("render", "m.prep", "-o", "x.json", "--format", "layout", cwd=tmp_path)   # the layout is JSON
+    assert r.returncode == 0 and "note" not in r.stderr.decode()
 
 
 def test_default_output_next_to_each_input(tmp_path, cli):

@@ -36,7 +36,7 @@ def _given(name: str) -> bool:
               help="Output file; its extension picks the format (.layout.json: the geometry). "
                    "'-' writes to stdout. Default: FILE.svg next to FILE.")
 @click.option("-f", "--format", "fmt", type=click.Choice(RENDER_FORMATS, case_sensitive=False),
-              help="Output format (overrides the extension of -o). 'layout': box positions, routes and "
+              help="Output format (overrides the extension of -o, with a note when they differ). 'layout': box positions, routes and "
                    "frames as JSON (docs/layout.md). 'html': one self-contained interactive page "
                    "(docs/viewer.md). 'drawio': shapes and connectors to edit in draw.io (docs/drawio.md).")
 @click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,

@@ -48,6 +48,12 @@ def _output_for(src: str, output: str | None, fmt: str | None) -> tuple[str, str
                 f"cannot tell the format from '{output}'; " + (f"{meant}; " if meant else "") + "use an extension "
                 f"({', '.join('.' + f for f in RENDER_FORMATS if f != 'layout')}, .layout.json) or --format")
         fmt = ext
+    elif ext in RENDER_FORMATS and ext != fmt and not (ext == "json" and fmt == "layout"):
+        # as Graphviz's -T does, --format wins; said, since a picture a client cannot
+        # open ("-o x.drawio --format png" wrote a PNG named x.drawio) is seldom meant
+        click.echo(f"prep render: note: writing {fmt} to {output} (--format wins over the extension '.{ext}'); "
+                   f"give -o {os.path.splitext(output)[0]}.{'layout.json' if fmt == 'layout' else fmt} "
+                   "or leave out --format", err=True)
     return output, fmt
 
 
