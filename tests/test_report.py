@@ -214,6 +214,12 @@ def test_report_usage_errors(cli, tmp_path):
         assert not (tmp_path / name).exists()
     result = cli("report", str(tmp_path / "missing.prep"))
     assert result.exit_code == 2 and "no such file" in result.output
+    # --format, as prep render takes it: where the format comes from, not "No such option"
+    for given, told in (("--format", "docx"), ("-f", "pdf")):
+        result = cli("report", str(src), given, told)
+        assert result.exit_code == 2, result.output
+        assert f"takes its format from -o's extension: -o report.{told} (.html, .md, .pdf, .docx)" in result.output
+    assert not list(tmp_path.glob("*.html"))
 
 
 def test_checked_in_example_reports_are_current(monkeypatch):

@@ -9,6 +9,17 @@ import click
 from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all
 
 
+def _format_given(fmt: str) -> None:
+    """`--format` given, as `prep render` takes it: click's "No such
+    option" said nothing of where a report's format comes from."""
+    from ..embed.report import REPORT_FORMATS
+
+    ext = fmt.lower().lstrip(".")
+    formats = dict.fromkeys(REPORT_FORMATS.values())   # each format by its own extension, in order
+    raise click.UsageError(f"prep report takes its format from -o's extension: "
+                           f"-o report.{ext if ext in REPORT_FORMATS else 'pdf'} ({', '.join('.' + e for e in formats)})")
+
+
 @click.command("report")
 @click.argument("source", nargs=-1, required=True, type=click.Path(allow_dash=False))
 @click.option("-o", "--output", metavar="PATH",
@@ -31,6 +42,8 @@ from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, 
               help="Add a Health section: where customers stand from measured values (CSV or XLSX), and one "
                    "customer's roadmap coloured by them (docs/measures.md).")
 @click.option("--customer", metavar="NAME", help="With --status: the customer whose roadmap is drawn.")
+@click.option("-f", "--format", "fmt", hidden=True, expose_value=False, is_eager=True, callback=lambda ctx, _, v: (
+    _format_given(v) if v is not None else None))
 def report(source, output, theme, direction, page_size, min_text, status_data=None, customer=None):
     """Write a one-file report of a model: diagram with findings, findings
     table, hotspot ranking and a catalogue of deliverables. The root of a
