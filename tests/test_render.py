@@ -115,7 +115,7 @@ def test_off_page_markers_are_titled_by_what_they_say(tmp_path, cli):
     titles = re.findall(r"<title>([^<]*)</title>", svg)
     assert not [t for t in titles if "offpage" in t or "\u2063" in t]
     assert "→ 拡大機会, p. 2 — off-page marker" in titles
-    assert "成功計画 → 顧客合意 +2" in titles and "成功計画 +2 → 研修資料" in titles, titles
+    assert "成功計画 → 研修資料 +2" in titles and "成功計画 +2 → 研修資料" in titles, titles
 
 
 def test_output_is_deterministic():
