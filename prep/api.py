@@ -243,8 +243,9 @@ def layout(model: Model, **options):
 @_takes_models
 def diff(old: Model, new: Model, *, config: bool = True, **options):
     """What changed from `old` to `new` (two models): a `Review` with
-    `.changes` (deliverables and relations added, removed, renamed,
-    changed: `prep.language.diff.ModelDiff`), `.introduced` and
+    `.changes` (deliverables, relations, stages, measures and groups
+    added, removed, renamed, changed: `prep.language.diff.ModelDiff`),
+    `.introduced` and
     `.resolved` (findings), `.hotspots_before` / `.hotspots_after`.
     `prep.linter.review.as_dict(review)` is the documented JSON.
     Options: old_label, new_label, top, and lint options as `prep.lint`

@@ -14,7 +14,12 @@ reordering are no change at all.
   stage and owners count as part of it (a change there is "changed");
 - declared stages added, removed and changed (label, exit criteria,
   note), and their order, when the stages both versions have run in
-  another order.
+  another order;
+- groups (the teams and departments, lanes in the picture) added,
+  removed, renamed (a removed and an added group with the same members,
+  and no other candidate) and changed (label, parent, colour, stage,
+  note). A deliverable moved to another group is a deliverable changed
+  (`group`), unless its whole group was renamed.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ FIELDS = ("kind", "label", "owners", "external", "final", "stage", "group", "not
 STAGE_FIELDS = ("label", "exits", "note")
 # a measure's fields as the diff shows them (thresholds as written)
 MEASURE_FIELDS = ("label", "of", "from", "target", "green", "lime", "yellow", "dear", "owners", "note")
+# a group's fields: `parent` is the group it is nested in (None: the top level)
+GROUP_FIELDS = ("label", "parent", "colour", "stage", "note")
 
 
 @dataclass(frozen=True)
@@ -80,22 +87,29 @@ class ModelDiff:
     stage_order: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     # measures added, removed and changed (of, from, target, thresholds, ...)
     measures: tuple[StageChange, ...] = ()
+    # groups added, removed and changed (label, parent, colour, stage, note;
+    # a renamed group's changes under its new name)
+    groups: tuple[StageChange, ...] = ()
+    renamed_groups: tuple[tuple[str, str], ...] = ()  # (old name, new name)
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.renamed or self.changed or self.relations
-                    or self.stages or self.stage_order or self.measures)
+                    or self.stages or self.stage_order or self.measures or self.groups or self.renamed_groups)
 
     def counts(self) -> dict[str, int]:
         rel = Counter(r.status for r in self.relations)
         st = Counter(s.status for s in self.stages)
         me = Counter(m.status for m in self.measures)
+        gr = Counter(g.status for g in self.groups)
         return {"deliverables added": len(self.added), "deliverables removed": len(self.removed),
                 "deliverables renamed": len(self.renamed), "deliverables changed": len(self.changed),
                 "relations added": rel["added"], "relations removed": rel["removed"],
                 "relations changed": rel["changed"], "stages added": st["added"],
                 "stages removed": st["removed"], "stages changed": st["changed"] + bool(self.stage_order),
-                "measures added": me["added"], "measures removed": me["removed"], "measures changed": me["changed"]}
+                "measures added": me["added"], "measures removed": me["removed"], "measures changed": me["changed"],
+                "groups added": gr["added"], "groups removed": gr["removed"], "groups renamed": len(self.renamed_groups),
+                "groups changed": gr["changed"]}
 
     def summary(self) -> str:
         """'2 deliverables added, 1 renamed, 3 relations removed' or 'no semantic change'."""
@@ -109,7 +123,9 @@ class ModelDiff:
              (c["relations changed"], "changed")]
         s = [(c["stages added"], "added"), (c["stages removed"], "removed"), (c["stages changed"], "changed")]
         m = [(c["measures added"], "added"), (c["measures removed"], "removed"), (c["measures changed"], "changed")]
-        for things, counts in (("deliverable", d), ("relation", r), ("stage", s), ("measure", m)):
+        g = [(c["groups added"], "added"), (c["groups removed"], "removed"), (c["groups renamed"], "renamed"),
+             (c["groups changed"], "changed")]
+        for things, counts in (("deliverable", d), ("relation", r), ("stage", s), ("measure", m), ("group", g)):
             shown = [(n, what) for n, what in counts if n]
             if shown:
                 n0, w0 = shown[0]
@@ -278,10 +294,14 @@ def diff_models(old: Model, new: Model) -> ModelDiff:
     order = {name: i for i, name in enumerate(list(new.deliverables) + list(old.deliverables))}
     relations.sort(key=lambda c: (order.get(c.source, 0), order.get(c.target, 0), c.status))
     stages, stage_order = _stage_changes(old, new)
-    return ModelDiff(old=old, new=new, added=tuple(a for a in added if a not in came),
-                     removed=tuple(r for r in removed if r not in gone), renamed=tuple(renamed),
+    added = [a for a in added if a not in came]
+    removed = [r for r in removed if r not in gone]
+    groups, renamed_groups = (), ()
+    if old.groups or new.groups:
+        groups, renamed_groups, changed = _group_changes(old, new, changed, added, removed)
+    return ModelDiff(old=old, new=new, added=tuple(added), removed=tuple(removed), renamed=tuple(renamed),
                      changed=tuple(changed), relations=tuple(relations), stages=stages, stage_order=stage_order,
-                     measures=_measure_changes(old, new))
+                     measures=_measure_changes(old, new), groups=groups, renamed_groups=renamed_groups)
 
 
 def _stage_changes(old: Model, new: Model):
@@ -297,6 +317,101 @@ def _stage_changes(old: Model, new: Model):
     common_old = tuple(n for n in before if n in after)
     common_new = tuple(n for n in after if n in before)
     return tuple(out), ((common_old, common_new) if common_old != common_new else None)
+
+
+def _group_changes(old: Model, new: Model, changed: list[DeliverableChange], added: list[str],
+                   removed: list[str]):
+    """(group changes, group renames, `changed` without the moves a rename
+    explains). Groups are few: every pass here is over groups, or over the
+    deliverables already found added, removed or changed; a group's
+    members are read from those (a deliverable in a removed or an added
+    group has changed its group, or is itself removed or added), never
+    from every deliverable of the model."""
+    gone = [g for g in old.groups if g not in new.groups]
+    came = [g for g in new.groups if g not in old.groups]
+    rename: dict[str, str] = {}
+    if gone and came:
+        rename = _group_renames(old, new, gone, came, changed, added, removed)
+    if rename:
+        # a member's move from a renamed group to its new name is the rename
+        kept = []
+        for ch in changed:
+            fields = tuple(f for f in ch.changes
+                           if not (f.field == "group" and f.old in rename and rename[f.old] == f.new))
+            if fields:
+                kept.append(ch if len(fields) == len(ch.changes) else DeliverableChange(ch.name, fields))
+        changed = kept
+    before = {rename.get(n, n): g for n, g in old.groups.items()}  # under their new names
+
+    def value(g, f, side_is_old):
+        v = getattr(g, f)
+        return rename.get(v, v) if f == "parent" and side_is_old else v
+
+    out: list[StageChange] = []
+    for name, g in new.groups.items():
+        b = before.get(name)
+        if b is None:
+            out.append(StageChange(name, "added"))
+            continue
+        changes = tuple(FieldChange(f, value(b, f, True), value(g, f, False)) for f in GROUP_FIELDS
+                        if value(b, f, True) != value(g, f, False))
+        if changes:
+            out.append(StageChange(name, "changed", changes))
+    out += [StageChange(n, "removed") for n in old.groups if n not in new.groups and n not in rename]
+    return tuple(out), tuple((o, rename[o]) for o in gone if o in rename), changed
+
+
+def _group_renames(old: Model, new: Model, gone: list[str], came: list[str], changed: list[DeliverableChange],
+                   added: list[str], removed: list[str]) -> dict[str, str]:
+    """Old name -> new name of the groups renamed: a removed group and an
+    added one with the same members (deliverables, under their new names,
+    and groups nested in them, read through the renames found so far), and
+    no other candidate. A group with no members is not guessed."""
+    gone_set, came_set = set(gone), set(came)
+    old_members: dict[str, set] = {g: set() for g in gone}
+    new_members: dict[str, set] = {g: set() for g in came}
+    for ch in changed:
+        for f in ch.changes:
+            if f.field == "group":
+                if f.old in gone_set:
+                    old_members[f.old].add(ch.name)
+                if f.new in came_set:
+                    new_members[f.new].add(ch.name)
+    # a member removed or added makes the two groups differ
+    old_spoilt = {old.deliverables[n].group for n in removed}
+    new_spoilt = {new.deliverables[n].group for n in added}
+    old_nested, new_nested = _nested(old, gone_set), _nested(new, came_set)
+    found: dict[str, str] = {}
+    while True:
+        table_old: dict = {}
+        for g in gone:
+            if g in found or g in old_spoilt:
+                continue
+            nested = tuple(sorted(found.get(c, c if c not in gone_set else "?") for c in old_nested[g]))
+            k = (frozenset(old_members[g]), nested)
+            if k[0] or any(c != "?" for c in nested):
+                table_old.setdefault(k, []).append(g)
+        taken = set(found.values())
+        table_new: dict = {}
+        for g in came:
+            if g in taken or g in new_spoilt:
+                continue
+            nested = tuple(sorted(c if c not in came_set or c in taken else "?" for c in new_nested[g]))
+            table_new.setdefault((frozenset(new_members[g]), nested), []).append(g)
+        pairs = {olds[0]: table_new[k][0] for k, olds in table_old.items()
+                 if len(olds) == 1 and len(table_new.get(k, ())) == 1}
+        if not pairs:
+            return found
+        found.update(pairs)
+
+
+def _nested(model: Model, parents: set[str]) -> dict[str, list[str]]:
+    """The groups nested directly in each of `parents`, in one pass over the groups."""
+    out: dict[str, list[str]] = {g: [] for g in parents}
+    for name, g in model.groups.items():
+        if g.parent in out:
+            out[g.parent].append(name)
+    return out
 
 
 def measure_value(m, name: str):

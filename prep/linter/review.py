@@ -426,6 +426,9 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
         old_order, new_order = c.stage_order
         out.append(("~", f"stage order: {', '.join(old_order)} -> {', '.join(new_order)}"))
     out += _declaration_lines("measure", c.measures, c.old.measures, c.new.measures, _measure_text)
+    for o, n in c.renamed_groups:
+        out.append((">", f"group {o} renamed to {n} (same members)"))
+    out += _declaration_lines("group", c.groups, c.old.groups, c.new.groups, _group_text)
     return out
 
 
@@ -447,6 +450,15 @@ def _declaration_lines(kind: str, changes, old: dict, new: dict, text) -> list[t
 def _measure_text(m) -> str:
     target = f", target {m.target.text}" if m.target is not None else ""
     return f" (of: {m.of})" if not target else f" (of: {m.of}{target})"
+
+
+def _group_text(group) -> str:
+    """' (label: Sales, parent: 営業本部)': what a group added or removed
+    has besides its name."""
+    from ..language.diff import GROUP_FIELDS
+
+    shown = [f"{f}: {_value(getattr(group, f))}" for f in GROUP_FIELDS if getattr(group, f) is not None]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 def _stage_text(stage) -> str:
@@ -555,6 +567,13 @@ def as_dict(r: Review) -> dict:
             "changed": [{"name": m.name, "changes": [{"field": f.field, "old": f.old, "new": f.new}
                                                      for f in m.changes]} for m in c.measures if m.status == "changed"],
         },
+        "groups": {
+            "added": [_group_record(c.new.groups[g.name]) for g in c.groups if g.status == "added"],
+            "removed": [_group_record(c.old.groups[g.name]) for g in c.groups if g.status == "removed"],
+            "renamed": [{"old": o, "new": n} for o, n in c.renamed_groups],
+            "changed": [{"name": g.name, "changes": [{"field": f.field, "old": f.old, "new": f.new}
+                                                     for f in g.changes]} for g in c.groups if g.status == "changed"],
+        },
         "findings": {"introduced": [_diag_record(d, r.new_revision) for d in r.introduced],
                      "resolved": [_diag_record(d, r.old_revision) for d in r.resolved]},
         "hotspots": {"before": [_hotspot_record(h) for h in r.hotspots_before],
@@ -576,6 +595,12 @@ def _measure_record(m) -> dict:
     from ..language.diff import MEASURE_FIELDS, measure_value
 
     return {"name": m.name, **{f: measure_value(m, f) for f in MEASURE_FIELDS}}
+
+
+def _group_record(group) -> dict:
+    from ..language.diff import GROUP_FIELDS
+
+    return {"name": group.name, **{f: getattr(group, f) for f in GROUP_FIELDS}}
 
 
 def _stage_record(stage) -> dict:
