@@ -26,8 +26,8 @@ from .common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff
                                                "ranking at a revision, kept beside the lint cache).")
 def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     """What changed in the process between two versions of a model:
-    deliverables and relations added, removed, renamed or changed, the
-    findings the change introduced and resolved, and the fragility ranking
+    deliverables, relations, groups, stages and measures added, removed,
+    renamed or changed, the findings the change introduced and resolved, and the fragility ranking
     before and after. Reformatting and reordering are no change.
     The root of a workspace is compared as the whole model at each
     revision, every include followed in that revision's tree: moving a
