@@ -6,7 +6,9 @@ is a change in every output, in --exit-code and in the Python API."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -261,3 +263,111 @@ def repo_ws(split):
         _git(root, "commit", "-qm", "next")
 
     return split, commit
+
+
+# ------------------------------------------------------------------ picture
+
+SVG = "{http://www.w3.org/2000/svg}"
+BEFORE = """\
+group 営業 "Sales" [colour: blue] {
+  deliverable 見積書
+  deliverable 旧資料
+}
+group 旧部 "Old" {
+  deliverable 廃止書
+}
+group 開発 {
+  deliverable 仕様書
+}
+見積書, 仕様書 -> 契約書
+廃止書, 旧資料 -> 契約書
+"""
+# 営業 relabelled and recoloured, 旧部 gone with its deliverable, 開発 renamed, 法務 new
+AFTER = """\
+group 営業 "Sales team" [colour: green] {
+  deliverable 見積書
+}
+group 開発部 {
+  deliverable 仕様書
+}
+group 法務 "Legal" {
+  deliverable 契約書
+}
+見積書, 仕様書 -> 契約書
+"""
+
+
+def _frames(svg: Path) -> dict[str, tuple[str, list]]:
+    """Each group frame's label -> (its classes, its label's <text> elements)."""
+    out = {}
+    for g in ET.parse(svg).getroot().iter(f"{SVG}g"):
+        classes = g.get("class") or ""
+        if "prep-group" in classes:
+            texts = list(g.iter(f"{SVG}text"))
+            out["".join(t.text or "" for t in texts)] = (classes, texts)
+    return out
+
+
+@pytest.fixture
+def versions(tmp_path):
+    (tmp_path / "before.prep").write_text(BEFORE, encoding="utf-8")
+    (tmp_path / "after.prep").write_text(AFTER, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_diff_picture_marks_group_frames(cli, versions):
+    out = versions / "d.svg"
+    r = cli("render", "--diff", str(versions / "before.prep"), str(versions / "after.prep"), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    frames = _frames(out)
+    assert set(frames) == {"~ Sales team", "~ 開発 → 開発部", "+ Legal", "Old"}
+    assert frames["~ Sales team"][0].endswith("prep-diff-changed")
+    assert frames["~ 開発 → 開発部"][0].endswith("prep-diff-renamed")
+    assert frames["+ Legal"][0].endswith("prep-diff-added")
+    classes, texts = frames["Old"]
+    assert classes.endswith("prep-diff-removed") and texts[0].get("text-decoration") == "line-through"
+    dot = cli("render", "--diff", "-f", "dot", "-o", "-", str(versions / "before.prep"),
+              str(versions / "after.prep")).output
+    removed = next(line for line in dot.splitlines() if "prep-diff-removed" in line and "prep-group" in line)
+    assert "dotted" in removed and 'label=<<S>Old</S>>' in removed
+    assert re.search(r'label="\+ Legal".*penwidth=2\.8', dot)
+    # a group renamed under the same label: the picture shows no name, so "~ " alone
+    from prep.renderer.diff import union
+
+    kept = union(d(BEFORE, BEFORE.replace("group 営業 ", "group 営業部 ")))
+    assert (kept.model.groups["営業部"].label, kept.group_status) == ("~ Sales", {"営業部": "renamed"})
+    assert "営業" not in kept.model.groups
+
+
+def test_as_is_and_to_be_halves_mark_their_groups(cli, versions):
+    out = versions / "sbs.svg"
+    r = cli("render", "--diff", "--side-by-side", str(versions / "before.prep"), str(versions / "after.prep"),
+            "-o", str(out))
+    assert r.exit_code == 0, r.output
+    frames = _frames(out)
+    # the As-Is half: the groups as they were; the To-Be half: as they are
+    assert {k: v[0].rsplit(" ", 1)[-1] for k, v in frames.items() if k not in ("As-Is", "To-Be")} == {
+        "~ Sales": "prep-diff-changed", "~ 開発": "prep-diff-changed", "Old": "prep-diff-removed",
+        "~ Sales team": "prep-diff-changed", "~ 開発 → 開発部": "prep-diff-renamed", "+ Legal": "prep-diff-added"}
+    assert frames["Old"][1][0].get("text-decoration") == "line-through"
+
+
+def test_the_diff_deck_and_pages_mark_groups(cli, versions):
+    from pptx import Presentation
+    from pptx.enum.dml import MSO_LINE_DASH_STYLE
+
+    out = versions / "d.pptx"
+    r = cli("render", "--diff", str(versions / "before.prep"), str(versions / "after.prep"), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    frames = {s.name: s for s in Presentation(out).slides[0].shapes if s.name.startswith("group: ")}
+    assert set(frames) == {"group: ~ Sales team", "group: ~ 開発 → 開発部", "group: + Legal", "group: Old"}
+    old = frames["group: Old"]
+    assert old.line.dash_style == MSO_LINE_DASH_STYLE.ROUND_DOT
+    assert old.text_frame.paragraphs[0].runs[0]._r.rPr.get("strike") == "sngStrike"
+    assert frames["group: + Legal"].line.width > frames["group: ~ Sales team"].line.width > old.line.width
+    # made for a page: the same marks
+    r = cli("render", "--diff", "--page", "A5", "-f", "dot", "-o", str(versions / "p.dot"),
+            str(versions / "before.prep"), str(versions / "after.prep"))
+    assert r.exit_code == 0, r.output
+    dots = "".join(p.read_text(encoding="utf-8") for p in versions.glob("p*.dot"))
+    assert "prep-diff-added" in dots and 'label="+ Legal"' in dots and "label=<<S>Old</S>>" in dots

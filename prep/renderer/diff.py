@@ -17,12 +17,17 @@ Readable in greyscale print, not only by colour:
   renamed: "old → new" as the label;
 - relations: added bold, removed dotted and grey, changed bold and dashed
   with the old kind written on it ("was input"; side by side, the As-Is
-  half shows it instead).
+  half shows it instead);
+- groups (their frames) as boxes: added "+ " and a bold frame, removed a
+  dotted grey frame and its label struck through, changed (label, parent,
+  colour, stage, note) "~ " and a heavier frame, renamed "~ old → new".
+  A group is drawn only around boxes: a removed group whose members all
+  moved elsewhere has no frame to mark (`prep diff` lists it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from html import escape
 
 from ..language.diff import ModelDiff
@@ -41,6 +46,7 @@ class Union:
     edge_status: list[str]            # per relation of `model`: same | added | removed | changed
     renamed_from: dict[str, str]      # new name -> old name
     was: dict[int, Relation]          # a changed relation's index -> the old relation
+    group_status: dict[str, str] = field(default_factory=dict)  # group -> as `status`
 
 
 def union(diff: ModelDiff, was_notes: bool = True) -> Union:
@@ -71,9 +77,7 @@ def union(diff: ModelDiff, was_notes: bool = True) -> Union:
                 "renamed": f"~ {old.deliverables[renamed_from[name]].display} → " if s == "renamed" else ""}.get(s)
         if mark:
             deliverables[name] = replace(d, label=mark + d.display)
-    groups = dict(new.groups)
-    for g, group in old.groups.items():
-        groups.setdefault(g, group)
+    groups, group_status = _union_groups(diff)
     added = {id(rc.new) for rc in diff.relations if rc.status == "added"}
     changed = {id(rc.new): rc.old for rc in diff.relations if rc.status == "changed"}
     relations, edge_status, was = [], [], {}
@@ -95,7 +99,52 @@ def union(diff: ModelDiff, was_notes: bool = True) -> Union:
     title = f"{old.title} → {new.title}" if old.title and new.title and old.title != new.title else new.title or old.title
     model = Model(path=new.path, title=title, deliverables=deliverables,
                   relations=tuple(relations), groups=groups, source=new.source)
-    return Union(model, status, edge_status, renamed_from, was)
+    return Union(model, status, edge_status, renamed_from, was, group_status)
+
+
+def group_marks(diff: ModelDiff, side: str | None = None) -> dict[str, tuple[str, str]]:
+    """Each changed group's (status, label mark), by name: in the one
+    picture (`side` None) and the To-Be half under its new name, in the
+    As-Is half under its old name ("removed" there, and no "+ " or
+    "→": that half shows the group as it was)."""
+    renamed_from = {n: o for o, n in diff.renamed_groups}
+    out: dict[str, tuple[str, str]] = {}
+    for g in diff.groups:
+        if g.status == "removed":
+            if side != "To-Be":
+                out[g.name] = ("removed", "")
+        elif g.status == "added":
+            if side != "As-Is":
+                out[g.name] = ("added", "+ ")
+        elif side == "As-Is":
+            out[renamed_from.get(g.name, g.name)] = ("changed", "~ ")
+        else:
+            out[g.name] = ("changed", "~ ")
+    for o, n in diff.renamed_groups:
+        # a label kept through the rename: the picture shows no name to change
+        before = diff.old.groups[o].display
+        if side == "As-Is":
+            out[o] = ("changed", "~ ")
+        else:
+            out[n] = ("renamed", f"~ {before} → " if before != diff.new.groups[n].display else "~ ")
+    return out
+
+
+def _union_groups(diff: ModelDiff) -> tuple[dict, dict[str, str]]:
+    """The groups of both versions under the new model's names (a renamed
+    group under its new name), each marked in its label ("+ ", "~ ",
+    "~ old → new": measured by the layout as drawn), and their status."""
+    gone = {o for o, _ in diff.renamed_groups}
+    groups = dict(diff.new.groups)
+    for g, group in diff.old.groups.items():
+        if g not in gone:
+            groups.setdefault(g, group)
+    status = {}
+    for name, (s, mark) in group_marks(diff).items():
+        status[name] = s
+        if mark:
+            groups[name] = replace(groups[name], label=mark + groups[name].display)
+    return groups, status
 
 
 def _strike(text: str, font_size: float | None = None) -> str:
@@ -124,10 +173,31 @@ class DiffMarks:
     status: dict[str, str]
     edge_status: list[str]
     was: dict[int, Relation]
+    group_status: dict[str, str] = field(default_factory=dict)   # by group name, as `status`
 
     @classmethod
     def of(cls, u: "Union") -> "DiffMarks":
-        return cls(u.status, u.edge_status, u.was)
+        return cls(u.status, u.edge_status, u.was, u.group_status)
+
+    def group_pairs(self, name: str, pairs: list, label: str, font_size: float | None = None) -> list:
+        """A group frame's attributes by its change, as a box's: added bold,
+        removed dotted grey with its label (`label`) struck through, changed
+        heavier (its label carries "+ " or "~ " already)."""
+        s = self.group_status.get(name)
+        if s is None:
+            return pairs
+        out = dict(pairs)
+        style = out.get("style", '""').strip('"').split(",")
+        if s == "added":
+            out.update(penwidth="2.8")
+        elif s == "removed":
+            out.update(label=_strike(label, font_size), color=f'"{REMOVED_INK}"', fontcolor=f'"{REMOVED_INK}"')
+            style.append("dotted")
+        else:
+            out.update(penwidth="2.2", color=f'"{CHANGED_INK}"')
+        out["style"] = '"' + ",".join(x for x in style if x) + '"'
+        out["class"] = '"' + out.get("class", '""').strip('"') + f' prep-diff-{s}"'
+        return list(out.items())
 
     def node_pairs(self, d, pairs: list, label: str, font_size: float | None = None) -> list:
         s = self.status.get(d.name, "same")
@@ -298,7 +368,8 @@ class _Half:
     relations: list             # Relations under side names
     edge_status: list
     routes: list                # per relation: index of its union route, or None
-    groups: dict                # side group name -> Group
+    groups: dict                # side group name -> Group (labelled with its mark)
+    group_status: dict = field(default_factory=dict)   # side group name -> its change
 
 
 def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
@@ -341,8 +412,13 @@ def _halves(diff: ModelDiff, u: Union) -> dict[str, _Half]:
             half.deliverables[name(n)] = replace(d, name=name(n), label=mark + d.display, group=group)
             half.status[name(n)] = s
             half.union_name[name(n)] = un
+        marked = group_marks(diff, side)
         for g in model.groups.values():
-            half.groups[name(g.name)] = replace(g, name=name(g.name), parent=name(g.parent) if g.parent else side)
+            status, mark = marked.get(g.name, (None, ""))
+            half.groups[name(g.name)] = replace(g, name=name(g.name), parent=name(g.parent) if g.parent else side,
+                                                label=mark + g.display if mark else g.label)
+            if status is not None:
+                half.group_status[name(g.name)] = status
         for r in model.relations:
             if side == "To-Be":
                 k, status = at_new[id(r)], new_status.get(id(r), "same")
@@ -542,7 +618,8 @@ def as_is_to_be(diff: ModelDiff, *, page=None, direction: str | None = "LR", the
                     direction=geometry.direction)
     # a changed relation is not labelled "~ was ->": the As-Is half draws it as it was
     marks = DiffMarks(status={n: s for h in halves.values() for n, s in h.status.items()},
-                      edge_status=[s for h in halves.values() for s in h.edge_status], was={})
+                      edge_status=[s for h in halves.values() for s in h.edge_status], was={},
+                      group_status={g: s for h in halves.values() for g, s in h.group_status.items()})
     size = text(whole) if page is not None else None
     return AsIsToBe(model, placed, marks, arrangement, titles, size, page)
 
@@ -725,7 +802,7 @@ def _half_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
             sheet = numbered_after(sheet, before)
             sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                     sheet.direction, sheet.markers, sheet.split,
-                                    marks=DiffMarks(dict(half.status), edges, {})))
+                                    marks=DiffMarks(dict(half.status), edges, {}, dict(half.group_status))))
     # each half's titles count its own pages ("To-Be (1/3)"); its markers name the pages of
     # the file, where the To-Be half follows the As-Is half's pages
     return sheets
@@ -838,7 +915,7 @@ def _diff_sheets(diff: ModelDiff, page, direction: str | None, theme) -> list:
         sheet = _markers_unmarked(sheet, u.model.deliverables, replace(diff.new, deliverables=originals), None)
         sheets.append(DiffSheet(sheet.model, sheet.layout, sheet.number, sheet.count, sheet.font_size,
                                 sheet.direction, sheet.markers, sheet.split,
-                                marks=DiffMarks(dict(u.status), edges, was)))
+                                marks=DiffMarks(dict(u.status), edges, was, dict(u.group_status))))
     return sheets
 
 

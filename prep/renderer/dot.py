@@ -229,6 +229,8 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
             label = layout.group_labels.get(g.name)
             if label is not None:
                 attrs.append(("lp", f'"{pt(label.x, label.y)}"'))
+            if marks is not None and hasattr(marks, "group_pairs"):  # the diff picture's changed groups
+                attrs = marks.group_pairs(g.name, attrs, g.display, font_size=theme.font_size)
             out.append(f"{indent}  graph " + _attrs(attrs) + ";")
             emit_group(g.name, indent + "  ")
             out.append(f"{indent}}}")

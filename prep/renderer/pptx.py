@@ -509,6 +509,10 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
             frame.fill.background()
         frame.line.color.rgb = _rgb(obj.get("color"), "8A8A8A")
         frame.line.width = Pt(0.75)
+        if "penwidth" in obj:  # a diff's added or changed group: heavier, as in the SVG
+            frame.line.width = Pt(float(obj["penwidth"]) * line_scale)
+        if "dotted" in obj.get("style", ""):  # a diff's removed group
+            frame.line.dash_style = MSO_LINE_DASH_STYLE.ROUND_DOT
         _no_effects(frame)
         if label:
             size = float(obj.get("fontsize", theme.font_size))
@@ -521,8 +525,11 @@ def _draw_slide(deck: _Deck, model: Model, data: dict) -> None:
                 top_in = max(0, place.length(y1 - (ly + lh / 2)))
             # regular, as the layout measured it and the SVG draws it: a bold
             # title is wider (in a substitute bold face, by a tenth) and met the frame's edge
-            deck.set_text(frame.text_frame, label, size=place.font(size), colour=ink,
-                          align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, insets=(left_in, top_in, 0, 0))
+            # a diff's removed group: its label struck through and grey, as in the SVG
+            struck = _label(obj)[1]
+            deck.set_text(frame.text_frame, label, size=place.font(size),
+                          colour=_rgb(obj.get("fontcolor"), "2B2B2B") if struck else ink,
+                          align=PP_ALIGN.LEFT, anchor=MSO_ANCHOR.TOP, insets=(left_in, top_in, 0, 0), strike=struck)
 
     boxes: dict[int, object] = {}  # json0 id of a deliverable's node -> its shape
     by_node: dict[str, object] = {}  # DOT node name -> its box
