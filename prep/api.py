@@ -22,7 +22,9 @@ def _takes_models(function):
     """`function` refusing, with a TypeError that says what to pass, a
     first argument (diff's first two) that is not a Model: a path given
     where `prep.load(path)` was meant failed deep inside, with
-    "'str' object has no attribute 'deliverables'"."""
+    "'str' object has no attribute 'deliverables'". A `direction` option
+    is read as everywhere else: any case, TD for TB, a ValueError with a
+    did-you-mean for another word."""
     code = function.__code__
     names = [n for n in code.co_varnames[:code.co_argcount] if n in ("model", "old", "new")]
     count = len(names)
@@ -35,6 +37,10 @@ def _takes_models(function):
         for name in names[len(args):]:
             if name in kwargs and not isinstance(kwargs[name], Model):
                 raise _not_a_model(function.__name__, kwargs[name])
+        if kwargs.get("direction") is not None:   # "tb", "TD" (Mermaid's word): as the command line takes them
+            from .layouter.direction import direction_of
+
+            kwargs["direction"] = direction_of(kwargs["direction"])
         return function(*args, **kwargs)
 
     return checked
@@ -79,7 +85,7 @@ def _page(page, min_text: float | None = None):
 def render(model: Model, format: str = "svg", **options) -> bytes:
     """Draw a model. `format`: svg, png, pdf, dot, json, layout (the
     geometry as JSON), mmd (Mermaid) or pptx. Options: direction ("LR" or
-    "TB"), legend (bool), findings (a list of Diagnostics to draw on the
+    "TB"; "TD" is TB), legend (bool), findings (a list of Diagnostics to draw on the
     picture, as `prep render --lint` does), theme ("default", "print" or a
     Theme), dpi (PNG), engine ("prep" or "dot"), embed_fonts (SVG: carry
     a subset of the font, the glyphs drawn, as WOFF2; default True), view

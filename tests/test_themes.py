@@ -69,7 +69,8 @@ def test_no_config_means_built_in_defaults(tmp_path, cli):
 @pytest.mark.parametrize("config,fragment", [
     ('[render]\ncolour = "red"\n', "unknown key 'colour' (did you mean 'colors'?)"),
     ('[render]\ntheme = "dark"\n', "theme must be one of default, print"),
-    ('[render]\ndirection = "RL"\n', 'direction must be "LR" or "TB"'),
+    ('[render]\ndirection = "RL"\n', "direction must be LR or TB (TD is TB), not 'RL'; prep draws inputs first: "
+                                         "did you mean 'LR'?"),
     ('[render]\nlegend = "yes"\n', "legend must be true or false"),
     ('[render]\nfont-size = 200\n', "font-size must be a number from 4 to 72"),
     ('[render]\nfont = "x\\" onload=\\"y"\n', "font must be a font family name"),

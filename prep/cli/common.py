@@ -12,6 +12,31 @@ import click
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+class DirectionType(click.ParamType):
+    """--direction: LR or TB, any case, TD (Mermaid's `graph TD`) as TB; a
+    wrong word is a usage error with a did-you-mean (prep.layouter.direction)."""
+    name = "direction"
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[LR|TB|TD]"
+
+    def convert(self, value, param, ctx):
+        from ..layouter.direction import ACCEPTED, DirectionError, direction_of
+
+        try:
+            return direction_of(value)
+        except DirectionError as e:
+            self.fail(f"{value!r} is not {ACCEPTED}{e.suggestion}", param, ctx)
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(d) for d in ("LR", "TB") if d.startswith(incomplete.upper())]
+
+
+DIRECTION = DirectionType()
+
+
 def report_error(err, command: str = "prep") -> None:
     """Print a PrepError the way compilers do: position, message, caret,
     hint. An optional part of prep that is not installed is about this

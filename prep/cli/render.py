@@ -8,7 +8,7 @@ import time
 
 import click
 
-from .common import _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all, warn_of_errors
+from .common import DIRECTION, _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all, warn_of_errors
 from .render_options import (PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for, _page_for,
                              _print_theme, _read_layout, _remove_stale_pages, _within_budget, _write_pages)
 from .render_overview import _DrillDowns, _given_options, _overview_message, _render_files, _size_message
@@ -39,8 +39,9 @@ def _given(name: str) -> bool:
               help="Output format (overrides the extension of -o, with a note when they differ). 'layout': box positions, routes and "
                    "frames as JSON (docs/layout.md). 'html': one self-contained interactive page "
                    "(docs/viewer.md). 'drawio': shapes and connectors to edit in draw.io (docs/drawio.md).")
-@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
-              help="LR (default): inputs on the left. TB: inputs on top.")
+@click.option("--direction", type=DIRECTION, default=None,
+              help="LR (default): inputs on the left. TB (or TD, as Mermaid's graph TD): inputs on top. "
+                   "Default: [render] in prep.toml, else LR.")
 @click.option("--legend/--no-legend", default=None, help="Add a key to the notation in a free corner (default: no).")
 @click.option("--lint", "with_lint", is_flag=True,
               help="Colour deliverables by their worst lint finding (green, lime, yellow, red).")

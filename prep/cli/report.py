@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all
+from .common import DIRECTION, EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all
 
 
 def _format_given(fmt: str) -> None:
@@ -28,8 +28,9 @@ def _format_given(fmt: str) -> None:
                    "styles, to restyle with a template). Default: SOURCE.report.html next to SOURCE.")
 @click.option("--theme", type=click.Choice(["default", "print"]), default=None,
               help="Default: [render] in prep.toml, else 'default'.")
-@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
-              help="Default: [render] in prep.toml, else LR (a PDF's pictures: the one that fits its page).")
+@click.option("--direction", type=DIRECTION, default=None,
+              help="LR or TB (TD is TB). Default: [render] in prep.toml, else LR (a PDF's pictures: the one that "
+                   "fits its page).")
 @click.option("--page", "page_size", metavar="SIZE",
               help="The page of a PDF or Word report: A4 (default), A3, A5, B4, B5 (JIS), letter, legal, "
                    "tabloid, 16:9, 4:3 (landscape; add -portrait), or WxH in mm/in ([render] page in prep.toml). "

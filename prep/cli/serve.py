@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder
+from .common import DIRECTION, EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder
 
 
 @click.command("serve")
@@ -22,8 +22,8 @@ from .common import EXIT_ERROR, _lint_settings, _render_settings, note_if_part, 
               help="Who places the boxes (as prep render --engine).")
 @click.option("--theme", type=click.Choice(["default", "print"]), default=None,
               help="Default: [render] in prep.toml, else 'default'.")
-@click.option("--direction", type=click.Choice(["LR", "TB"], case_sensitive=False), default=None,
-              help="Default: [render] in prep.toml, else LR.")
+@click.option("--direction", type=DIRECTION, default=None,
+              help="LR or TB (TD is TB). Default: [render] in prep.toml, else LR.")
 @click.option("--legend/--no-legend", default=None, help="Add a key to the notation (default: [render], else no).")
 @click.option("--page", "page_size", metavar="SIZE",
               help="Preview the model fitted to pages of SIZE (16:9, A4, ...: as prep render --page), page under "

@@ -38,6 +38,7 @@ from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
 from ..language.diagnostics import PrepError
+from ..layouter.direction import direction_of
 from .markdown_fences import FenceOptions, find_blocks, parse_info, render_block
 
 log = logging.getLogger("prep.markdown")
@@ -89,14 +90,14 @@ class PrepFencePreprocessor(Preprocessor):
 class PrepExtension(Extension):
     def __init__(self, **kwargs):
         self.config = {
-            "direction": ["LR", "LR (inputs on the left) or TB"],
+            "direction": ["LR", "LR (inputs on the left) or TB (TD is TB)"],
             "theme": ["default", "default or print"],
             "legend": [False, "add a key to the notation"],
         }
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's name
-        defaults = FenceOptions(direction=str(self.getConfig("direction")).upper(),
+        defaults = FenceOptions(direction=direction_of(str(self.getConfig("direction"))),
                                 theme=str(self.getConfig("theme")), legend=bool(self.getConfig("legend")))
         # before fenced_code (priority 25), which would turn the block into code
         md.preprocessors.register(PrepFencePreprocessor(md, defaults), "prep_fence", 26)

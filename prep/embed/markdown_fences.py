@@ -34,11 +34,12 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..language.diagnostics import PrepError
+from ..layouter.direction import DirectionError, direction_of
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\n]*?)[ \t]*$")
 _BEGIN = re.compile(r"^<!-- prep:begin ([0-9a-f]{10}) -->$")
 _END = "<!-- prep:end -->"
-_OPTION = re.compile(r"^(direction=(?:LR|TB|lr|tb)|legend|lint|theme=(?:default|print))$")
+_OPTION = re.compile(r"^(direction=\S*|legend|lint|theme=(?:default|print))$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,12 @@ def parse_info(info: str, path: str, line: int, defaults: FenceOptions = FenceOp
             raise PrepError.at(path, f"unknown option '{w}' on a prep fence", line=line, name="usage-error",
                                hint="options: direction=TB, legend, theme=print, lint")
         if w.startswith("direction="):
-            values["direction"] = w.split("=", 1)[1].upper()
+            try:
+                values["direction"] = direction_of(w.split("=", 1)[1])
+            except DirectionError as e:
+                raise PrepError.at(path, f"unknown direction in '{w}' on a prep fence{e.suggestion}", line=line,
+                                   name="usage-error", hint="direction=LR or direction=TB (direction=TD is TB)") \
+                    from None
         elif w.startswith("theme="):
             values["theme"] = w.split("=", 1)[1]
         else:

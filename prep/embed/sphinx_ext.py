@@ -31,6 +31,7 @@ from ..language import load, loads
 from ..renderer import render
 from .._version import __version__
 from ..language.diagnostics import PrepError
+from ..layouter.direction import direction_of
 
 
 class PrepDirective(SphinxDirective):
@@ -40,7 +41,7 @@ class PrepDirective(SphinxDirective):
     option_spec = {
         "lint": directives.flag,
         "legend": directives.flag,
-        "direction": lambda arg: directives.choice(arg, ("lr", "tb")).upper(),
+        "direction": direction_of,   # LR or TB, any case; TD is TB
         "theme": lambda arg: directives.choice(arg, ("default", "print")),
     }
 

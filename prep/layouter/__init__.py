@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..language.model import Model, group_tree
+from .direction import direction_of
 from .fonts import FONT_FAMILY
 from .geometry import Box, Layout, Route, TextItem
 from .texts import box_label, min_box
@@ -118,9 +119,7 @@ def layout(model: Model, *, direction: str = "LR", font: str = FONT_FAMILY, font
     from .texts import exit_tag_font_size
 
     tag_font = exit_tag_font_size(min_text)
-    direction = direction.upper()
-    if direction not in ("LR", "TB"):
-        raise ValueError(f"direction must be LR or TB, not {direction!r}")
+    direction = direction_of(direction)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if view not in VIEWS:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.model import KNOWHOW, MUTUAL, SYNC, Model, group_tree
+from ..layouter.direction import direction_of
 from ..layouter import Layout, box_label, dot_string
 from ..layouter.fit import is_marker
 from ..layouter.fonts import FONT_FAMILY
@@ -100,9 +101,7 @@ def to_dot(model: Model, *, direction: str = "LR", legend: bool = False,
     red; None: no value), drawn over the findings' colours. Pure given a
     layout."""
     theme = theme or THEMES["default"]
-    direction = direction.upper()
-    if direction not in ("LR", "TB"):
-        raise ValueError(f"direction must be LR or TB, not {direction!r}")
+    direction = direction_of(direction)
     if layout is None:
         from ..layouter import layout as lay_out
 

@@ -26,6 +26,7 @@ import json
 from ..language.diagnostics import Diagnostic
 from ..language.model import INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.model import group_tree
+from ..layouter.direction import direction_of
 from .dot import HEALTH_FILL, HEALTH_NAME, STATUS_FILL, THEMES, Theme, worst_by_subject, worst_severity
 from .palette import FAINT_INK, FAINT_TEXT
 
@@ -69,9 +70,7 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
     `marks`: `--part`'s PartMarks, whose neighbours (and the relations
     between two of them) are drawn faintly, as in the other formats."""
     theme = theme or THEMES["default"]
-    direction = direction.upper()
-    if direction not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"direction must be LR or TB, not {direction!r}")
+    direction = direction_of(direction)
     out: list[str] = []
     if model.title:
         # front matter title (Mermaid >= 9.4); a JSON string is a valid YAML scalar

@@ -4,7 +4,7 @@ file (the same discovery as the lint settings).
 
     [render]
     theme = "print"            # base theme: default | print
-    direction = "TB"           # LR | TB
+    direction = "TB"           # LR | TB (TD is TB)
     legend = true
     font = "Noto Sans CJK JP"  # the font Graphviz measures and draws with
     font-size = 12
@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
+from ..layouter.direction import direction_of
 from ..layouter.page import MIN_TEXT_RANGE
 from ..linter.settings import did_you_mean
 from .dot import THEMES, Theme
@@ -70,8 +71,11 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
         raise RenderConfigError(f"{where}: theme must be one of {', '.join(THEMES)}, not {base!r}")
     theme = THEMES[base]
     direction = table.get("direction")
-    if direction is not None and (not isinstance(direction, str) or direction.upper() not in ("LR", "TB")):
-        raise RenderConfigError(f"{where}: direction must be \"LR\" or \"TB\", not {direction!r}")
+    if direction is not None:
+        try:
+            direction = direction_of(direction)
+        except ValueError as e:
+            raise RenderConfigError(f"{where}: {e}") from None
     legend = table.get("legend")
     if legend is not None and not isinstance(legend, bool):
         raise RenderConfigError(f"{where}: legend must be true or false, not {legend!r}")
