@@ -139,13 +139,13 @@ def test_unwritable_output_path(tmp_path):
     (tmp_path / "m.prep").write_text("a, b -> c\n")
     result = run_prep("render", "m.prep", "-o", "missing/dir/m.svg", cwd=tmp_path)
     assert result.returncode == 2
-    assert "the output directory does not exist" in result.stderr.decode()
+    assert result.stderr.decode().startswith("missing/dir/m.svg:1:1: error: the folder missing/dir/ does not exist\n")
     # pages: said of the path given, not of its first page ('m-1.png', a name never typed)
     (tmp_path / "big.prep").write_text((Path(__file__).parent.parent / "examples" / "cs-lifecycle.prep")
                                        .read_text(encoding="utf-8"), encoding="utf-8")
     result = run_prep("render", "big.prep", "-o", "missing/dir/m.png", "--page", "16:9", cwd=tmp_path)
     err = result.stderr.decode()
-    assert result.returncode == 2 and err.startswith("missing/dir/m.png:1:1: error: the output directory"), err
+    assert result.returncode == 2 and err.startswith("missing/dir/m.png:1:1: error: the folder missing/dir/"), err
     result = run_prep("render", "m.prep", "-o", "m.prep", "--format", "svg", cwd=tmp_path)
     assert result.returncode == 2
     assert "refusing to overwrite it" in result.stderr.decode()

@@ -411,7 +411,7 @@ def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
     out = tmp_path / "out" / name
     result = cli("report", str(src), "-o", str(out))
     assert result.exit_code == 2
-    assert f"cannot write {name}: the folder {tmp_path / 'out'}/ does not exist" in result.output
+    assert result.output.startswith(f"{out}:1:1: error: the folder {tmp_path / 'out'}/ does not exist\n")
     assert "hint: create it first (mkdir -p" in result.output
     assert "r.svg" not in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
@@ -420,23 +420,24 @@ def test_missing_output_folder_names_the_report_file(cli, tmp_path, name):
 def test_an_output_prep_cannot_write_is_named_with_a_hint(cli, tmp_path):
     """-o under a file (not a folder) said "the folder ... does not exist"
     and hinted mkdir -p, which fails there; a Markdown report whose picture
-    could not be written was reported as "/proc/r.svg:1:1: error: ...", a
-    place in a file, naming the picture; an HTML report in such a folder
+    could not be written was reported as "/proc/r.svg:1:1: error: ...",
+    naming the picture, not the report; an HTML report in such a folder
     said "cannot write the output", naming no file and hinting nothing."""
     src = tmp_path / "m.prep"
     src.write_text("a -> b\n", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("", encoding="utf-8")
     result = cli("report", str(src), "-o", str(tmp_path / "notes.txt" / "r.pdf"))
     assert result.exit_code == 2
-    assert f"prep report: error: cannot write r.pdf: {tmp_path / 'notes.txt'} is a file, not a folder" in result.output
+    assert result.output.startswith(f"{tmp_path / 'notes.txt' / 'r.pdf'}:1:1: error: {tmp_path / 'notes.txt'} is a file, "
+                                    "not a folder\n")
     assert "mkdir" not in result.output and "hint: choose another -o path" in result.output
     if not os.path.isdir("/proc/self"):
         return   # below: a folder no one can create a file in (Linux's /proc)
     for name in ("r.md", "r.html"):
         result = cli("report", str(src), "-o", f"/proc/{name}")
         assert result.exit_code == 2, result.output
-        assert result.output.startswith(f"prep report: error: cannot write {name}: "), result.output
-        assert "hint: " in result.output and ":1:1" not in result.output and "the output" not in result.output
+        assert result.output.startswith(f"/proc/{name}:1:1: error: cannot write {name}: "), result.output
+        assert "hint: " in result.output and "the output" not in result.output
 
 
 # -------------------------------------------------------------- the PDF report
@@ -660,7 +661,7 @@ def test_pdf_report_usage_errors(cli, tmp_path):
     assert "prep report: error: unknown page size 'A7'" in result.output and "did you mean 'A5'" in result.output
     result = cli("report", str(src), "-o", str(tmp_path / "no" / "r.pdf"))
     assert result.exit_code == 2
-    assert "prep report: error: cannot write r.pdf: the folder" in result.output
+    assert f"r.pdf:1:1: error: the folder {tmp_path / 'no'}/ does not exist" in result.output
     result = cli("report", str(src), "-o", str(tmp_path))
     assert result.exit_code == 2 and "it is a folder" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.prep"]   # nothing half-written

@@ -53,12 +53,13 @@ def export(source, output, language, rules_url, force):
     from ..linter.formats import _plural
     from ..linter.rule import RULES_URL_VARIABLE
     from ..linter.settings import LintConfigError
-    from ..renderer.output import write_output
+    from ..renderer.output import check_output_folder, write_output
 
     source = root_of_all(source, "export", "a catalogue is of one model")
     if output is None:
         output = os.path.splitext(source)[0] + ".xlsx"
     target = catalogue_target(output)
+    check_output_folder(output)   # before any work (a folder of CSV files: the folder it goes in)
     if target == "xlsx" and not force and os.path.exists(output):
         from ..catalogue.written import as_written
 

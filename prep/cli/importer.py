@@ -30,8 +30,10 @@ def import_(catalogue, output, source_comments, force):
 
     from ..catalogue.importer import read_catalogue
     from ..language.diagnostics import PrepError, format_diagnostic
-    from ..renderer.output import write_output
+    from ..renderer.output import check_output_folder, write_output
 
+    if output != "-":
+        check_output_folder(output)   # before the work, as every command that writes -o
     if output != "-" and os.path.exists(output) and not force:
         raise PrepError.at(output, "the output file exists; refusing to replace it", name="output-error",
                            hint="give --force to replace it, or another -o")

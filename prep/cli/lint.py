@@ -91,6 +91,10 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         # a table is no finding to annotate or scan: it was written as text into the .sarif file
         raise click.UsageError(f"{summary} writes text or json, not {output_format}: leave out --format, "
                                f"or --format json")
+    if output not in (None, "-"):
+        from ..renderer.output import check_output_folder
+
+        check_output_folder(output)   # before linting: a missing folder said as every command says it
     try:
         overrides = Overrides(fail_on=fail_on.lower() if fail_on else None, respect_gitignore=respect_gitignore)
         if select:

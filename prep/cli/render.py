@@ -194,6 +194,10 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         out_path, out_fmt = _output_for(src, output, fmt)
         note_if_part(src, "render", "{root} --part " + src)
         model = api.load(src)
+        if out_path != "-":
+            from ..renderer.output import check_output_folder
+
+            check_output_folder(out_path)   # before the layout: said as every command that writes -o says it
         warn_of_errors(src, model)
         if not model.deliverables and out_fmt != "json":
             # an empty (or comments-only) file: an empty picture would look

@@ -97,15 +97,18 @@ def report(source, output, theme, direction, page_size, min_text, status_data=No
         if first is None or first.name not in ("output-error", "usage-error") or (
                 first.span.path not in (output, "--page", "--status") and not beside):
             raise
-        # about the command line, not about a place in a file
         message, hint = first.message, first.hint
-        name = os.path.basename(output)
         if first.name == "output-error":
+            # said at the path given, as every command says it; a picture written beside a
+            # Markdown report is said of the report, which the user named
+            name = os.path.basename(output)
             if message.startswith("cannot write the output"):   # the file it could not write, by name
                 message = f"cannot write {name}" + message[len("cannot write the output"):]
-            elif not message.startswith("cannot write"):
+            elif first.span.path != output and not message.startswith("cannot write"):
                 message = f"cannot write {name}: {message}"
-            hint = hint or "choose another -o path"
+            raise PrepError.at(output, message, name="output-error", hint=hint or "choose another -o path") \
+                from None
+        # about the command line, not about a place in a file
         click.echo(f"prep report: error: {message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
         click.get_current_context().exit(EXIT_ERROR)
     from ..language.diagnostics import format_diagnostic

@@ -31,6 +31,10 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     from ..health import format_status, load_status, named_customer
 
     _check_order(model_path, data_path)
+    if output not in (None, "-"):
+        from ..renderer.output import check_output_folder
+
+        check_output_folder(output)   # before the work, as every command that writes -o
     refuse_folder(model_path)
     note_if_part(model_path, "status", "{root} --data ...")
     model = api.load(model_path)

@@ -229,11 +229,13 @@ def write_markdown(in_path: str, out_path: str | None, *, keep_source: bool | No
     no `out_path` the file is rewritten in place, and then the sources are
     kept (unless keep_source=False) so no model text is lost. Returns the
     paths written (files whose content did not change are not rewritten)."""
-    from ..renderer.output import write_output
+    from ..renderer.output import check_output_folder, write_output
     from ..language.source import read_source
 
     text = read_source(in_path)
     target = out_path or in_path
+    if target != "-":
+        check_output_folder(target)   # said of the file named, before any picture is drawn beside it
     if keep_source is None:
         keep_source = out_path is None
     result = rewrite_markdown(text, in_path, target, keep_source=keep_source)

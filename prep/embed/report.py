@@ -1027,19 +1027,14 @@ OTHER_COMMANDS = {
 def check_output(output: str, inputs: tuple[str, ...] = ()) -> None:
     """Refuse, before any work, an output the report cannot be written to,
     naming the file the user asked for (not a picture written next to it)."""
-    from ..renderer.output import same_file
+    from ..renderer.output import output_folder_error, same_file
 
     if output == "-":
         return
     name = os.path.basename(output) or output
-    folder = os.path.dirname(output)
-    if folder and os.path.exists(folder) and not os.path.isdir(folder):
-        raise PrepError.at(output, f"cannot write {name}: {folder} is a file, not a folder", name="output-error",
-                           hint="choose another -o path")
-    if folder and not os.path.isdir(folder):
-        shown = folder.rstrip("/\\") + "/"
-        raise PrepError.at(output, f"cannot write {name}: the folder {shown} does not exist", name="output-error",
-                           hint=f"create it first (mkdir -p {folder}) or choose another -o path")
+    missing = output_folder_error(output)   # as every command says it
+    if missing is not None:
+        raise missing
     if os.path.isdir(output):
         raise PrepError.at(output, f"cannot write {name}: it is a folder", name="output-error",
                            hint=f"give a file name, e.g. -o {os.path.join(output, 'report.html')}")

@@ -24,14 +24,41 @@ def same_file(a: str, b: str) -> bool:
 
 
 def check_output_folder(path: str) -> str:
-    """The folder `path` is to be written in; an error naming `path` when
-    it does not exist (said of the path the user gave, also for the pages
-    written beside it as path-1, path-2, ...)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise _error(path, f"the output directory does not exist: {directory}",
-                     f"create it first (mkdir -p {directory}) or choose another -o path")
-    return directory
+    """The folder `path` is to be written in (absolute); else the error
+    every command that writes -o gives (`output_folder_error`)."""
+    error = output_folder_error(path)
+    if error is not None:
+        raise error
+    return os.path.dirname(os.path.abspath(path))
+
+
+def output_folder_error(path: str) -> PrepError | None:
+    """None when the folder of the output `path` exists; else the one error
+    every command says of it, at `path` as the user gave it (also for
+    pages written beside it as path-1, ..., a report's pictures, a
+    document's diagrams), naming the folder as given:
+
+        out/x.svg:1:1: error: the folder out/ does not exist
+          hint: create it first (mkdir -p out) or choose another -o path
+
+    A folder on the way that is a file is said so, without the mkdir hint
+    that would fail there."""
+    import shlex
+
+    if os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        return None
+    folder = os.path.dirname(os.path.normpath(path)) or "."
+    shown = folder.rstrip("/" + os.sep) + "/"
+    above = folder
+    while above and not os.path.exists(above):   # the nearest existing folder on the way, or a file
+        parent = os.path.dirname(above)
+        if parent == above:
+            break
+        above = parent
+    if above and os.path.exists(above) and not os.path.isdir(above):
+        return _error(path, f"{above} is a file, not a folder", "choose another -o path")
+    return _error(path, f"the folder {shown} does not exist",
+                  f"create it first (mkdir -p {shlex.quote(folder)}) or choose another -o path")
 
 
 def write_output(path: str, data: bytes, *, inputs: tuple[str, ...] = ()) -> None:
@@ -92,15 +119,12 @@ def write_folder(path: str, files: list[tuple[str, bytes]], *, owned, inputs: tu
     kind of output writes (`owned`, a compiled pattern of file names)."""
     import shutil
 
+    parent = check_output_folder(path)   # said of the path as given
     path = os.path.normpath(path)
     for src in inputs:
         if same_file(src, path):
             raise _error(path, "the output path is the input model; refusing to overwrite it",
                          "choose another output folder with -o, e.g. -o frames/")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise _error(path, f"the output directory does not exist: {parent}",
-                     f"create it first (mkdir -p {parent}) or choose another -o path")
     if os.path.exists(path) and not os.path.isdir(path):
         raise _error(path, "the output path is a file, not a folder", "give a folder, e.g. -o frames/")
     if os.path.isdir(path):

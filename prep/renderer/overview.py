@@ -56,6 +56,9 @@ def prepare_folder(out_path: str, keep: list[str]) -> None:
     """Create the drill-down folder, and remove the pictures an earlier
     overview left there that this one does not write (groups renamed or
     gone); nothing else in the folder is touched."""
+    from .output import check_output_folder
+
+    check_output_folder(out_path)   # the folder the user named holds the drill-down folder
     folder = drilldown_folder(out_path)
     os.makedirs(folder, exist_ok=True)
     keep_names = {os.path.basename(p) for p in keep}
