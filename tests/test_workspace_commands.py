@@ -764,6 +764,27 @@ def test_render_by_file_keeps_declared_groups(three, cli):
     assert set(layout["groups"]) == {"営業"}
 
 
+def test_render_part_by_file_frames_the_neighbours_by_their_file(three, cli):
+    """--part F --by-file was accepted and drew each neighbour in its
+    file's frame with the file named again under the box; now the frame
+    names it: the part in its file's frame, its neighbours in theirs."""
+    r = cli("render", "main.prep", "--part", "sales.prep", "--by-file", "-f", "layout", "-o", "x.layout.json")
+    assert r.exit_code == 0, r.output
+    layout = json.loads((three.root / "x.layout.json").read_text(encoding="utf-8"))
+    assert set(layout["groups"]) == {"sales.prep", "delivery.prep"}
+    r = cli("render", "main.prep", "--part", "sales.prep", "--by-file", "-f", "mmd", "-o", "-")
+    assert r.exit_code == 0 and "(delivery.prep)" not in r.output, r.output
+    frames = {}
+    for chunk in r.output.split("subgraph ")[1:]:
+        title, body = chunk.split("\n", 1)
+        frames[title.split('"')[1]] = {line.split('["')[1].split("<br>")[0].rstrip('"]')
+                                       for line in body.split("  end")[0].splitlines() if '["' in line}
+    assert frames == {"sales.prep": {"提案書", "受注"}, "delivery.prep": {"価格表", "導入計画"}}
+    # without --by-file the neighbours are labelled with their file, as before
+    r = cli("render", "main.prep", "--part", "sales.prep", "-f", "mmd", "-o", "-")
+    assert r.exit_code == 0 and "(delivery.prep)" in r.output
+
+
 def test_part_and_by_file_views_through_the_api(three):
     from prep.language.views import by_file, model_file, part
 

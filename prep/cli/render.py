@@ -57,7 +57,8 @@ def _given(name: str) -> bool:
                    "their neighbours in other files, drawn faintly and labelled with their file.")
 @click.option("--by-file", is_flag=True,
               help="A workspace: one group (a frame) per file, each deliverable in its file's group. "
-                   "A model that declares groups keeps them (said on stderr).")
+                   "A model that declares groups keeps them (said on stderr). With --part: the part's "
+                   "frame, and its neighbours framed by their files.")
 @click.option("--dpi", type=click.FloatRange(min=10, max=2400), help="Resolution of PNG output.")
 @click.option("--scale", type=click.FloatRange(min=0.1, max=20), help="PNG size factor (2 = twice the 96 dpi default).")
 @click.option("--transparent", is_flag=True, help="No background fill (PNG, SVG, PDF), for slides with their own background.")
@@ -211,6 +212,7 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
         if status_data is not None:
             model, health = _status_view(model, status_data, customer)
         neighbours = None
+        framed_by_file = by_file and not model.groups   # (declared groups are kept, and said so)
         if by_file:
             model = _by_file(model)
         if part_file is not None:
@@ -223,7 +225,8 @@ def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth
             except PrepError as e:   # an option's value, not a place in the model (it said main.prep:1:1)
                 d = e.diagnostics[0]
                 raise click.BadParameter(f"{d.message}; {d.hint}", param_hint="'--part'") from None
-            model, neighbours = part(model, named)
+            # with --by-file each neighbour sits in its file's frame, which names the file
+            model, neighbours = part(model, named, label_files=not framed_by_file)
             if not model.deliverables:
                 order = {path: i for i, path in enumerate(whole.files)}
                 holding = sorted({d.span.path for d in whole.deliverables.values() if d.span is not None},

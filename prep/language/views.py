@@ -489,7 +489,7 @@ def _as_given(path: str, given: str) -> str:
         return path
 
 
-def part(model: Model, file) -> tuple[Model, set[str]]:
+def part(model: Model, file, *, label_files: bool = True) -> tuple[Model, set[str]]:
     """(view, neighbours): the deliverables held by `file` (a str or a
     Path: as the model names it, or from the current folder as `prep
     render --part FILE` takes it, `model_file`; a ValueError with a
@@ -498,7 +498,8 @@ def part(model: Model, file) -> tuple[Model, set[str]]:
     relation that touches one of them or is written in `file`, and the
     deliverables at the other end of those relations that other files hold
     (the neighbours across the boundary). Each neighbour's label gains a
-    line naming its file."""
+    line naming its file, unless `label_files` is False (a model grouped
+    `by_file`, whose frames name the files: `--part F --by-file`)."""
     import os
     from dataclasses import replace
 
@@ -517,7 +518,7 @@ def part(model: Model, file) -> tuple[Model, set[str]]:
     neighbours = keep - own
     view = subset(model, keep)
     view = _titled(view, file_label(model, file))
-    if neighbours:
+    if neighbours and label_files:
         deliverables = {n: (replace(d, label=f"{d.display}\n({file_label(model, file_of(model, n))})") if n in neighbours else d)
                         for n, d in view.deliverables.items()}
         view = replace(view, deliverables=deliverables)
