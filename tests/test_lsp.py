@@ -294,6 +294,8 @@ async def test_completion_of_names_keywords_attributes_stages(client):
     items = await _complete(client, uri, text, "\n\n", 1)
     assert {"deliverable", "knowhow", "group", "stage", "title"} <= set(items)
     assert items["two words"].insert_text == '"two words"' and items["k"].insert_text == "k"
+    # each name says what it is: knowhow was labelled "deliverable"
+    assert (items["k"].detail, items["two words"].detail) == ("knowhow", "deliverable")
     items = await _complete(client, uri, text, "[stage: ]", 8)
     assert set(items) == {"plan", "build"}
     items = await _complete(client, uri, text, "[fin]", 4)

@@ -446,6 +446,28 @@ async def test_include_completes_model_files_and_folders_inside_the_workspace(cl
     assert await labels('include "../') == {}
 
 
+async def test_include_completion_leaves_out_the_files_that_would_make_a_cycle(client, folder):
+    """`include "../` in a part offered the root main.prep (and "*.prep",
+    which takes it): including it from the part makes an include cycle."""
+    here = workspace(folder, "nocycle", **{"main.prep": MAIN + 'include "teams/*.prep"\n',
+                                           "teams/営業.prep": "a -> b\n", "teams/mid.prep": 'include "営業.prep"\n',
+                                           "other.prep": 'include "teams/mid.prep"\n'})
+
+    async def labels(path: Path, text: str) -> set[str]:
+        uri = open_file(client, path, text)
+        result = await client.text_document_completion_async(lsp.CompletionParams(
+            text_document=doc(uri), position=lsp.Position(0, len(text))))
+        return {i.label for i in result.items}
+
+    # main.prep includes the part through teams/*.prep, other.prep through mid.prep: both left out,
+    # and "*.prep", which would take them
+    assert await labels(here / "teams" / "営業.prep", 'include "../') == {"sales.prep", "delivery.prep", "teams/"}
+    # a new file in the same folder: nothing includes it, everything is offered
+    assert await labels(here / "teams" / "new.prep", 'include "') == {"*.prep", "営業.prep", "mid.prep"}
+    # from the root, as before: the files it may include
+    assert {"*.prep", "sales.prep", "other.prep", "teams/"} <= await labels(here / "main.prep", 'include "')
+
+
 # --------------------------------------------------------------------------
 # every request answers while the files change under it
 

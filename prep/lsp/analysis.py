@@ -457,7 +457,7 @@ _OPEN_ATTR = re.compile(r"\[([^\[\]]*)$")
 
 def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, str, str]]:
     """(label, kind, text to insert) for the cursor at (line, column):
-    kind is "deliverable", "keyword", "attribute", "stage", "owner",
+    kind is "deliverable", "knowhow", "keyword", "attribute", "stage", "owner",
     "colour" (a group's `colour:` / `fill:`), "dear" or "threshold" (a
     measure's DEAR category, target and colours)."""
     from ..language.model import (ATTRIBUTES, DEAR, GROUP_ATTRIBUTES, GROUP_COLOURS, MEASURE_ATTRIBUTES,
@@ -491,7 +491,7 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
         if key in ("colour", "fill"):
             return [(c, "colour", c) for c in GROUP_COLOURS]
         if on_measure and key in ("of", "from"):
-            return [(n, "deliverable", spell(n)) for n in names]
+            return _named(model, names)
         if on_measure and key == "dear":
             return [(c, "dear", c) for c in DEAR]
         if on_measure and key in ("target", "green", "lime", "yellow"):
@@ -504,17 +504,25 @@ def completions(analysis: Analysis, line: int, column: int) -> list[tuple[str, s
                                for o in m.owners})
             return [(o, "owner", spell(o)) for o in owners]
         if key in ("exit",):
-            return [(n, "deliverable", spell(n)) for n in names]
+            return _named(model, names)
         if key in ("after",):
             return [(s, "stage", spell(s)) for s in stage_names(model)]
         return []
     out = []
     if not code.strip() or re.fullmatch(r"\s*[^\s\[\]{}(),;:\"'#=<>~]*", code):
         out.extend((k, "keyword", k) for k in _statement_keywords(model))
-    out.extend((n, "deliverable", spell(n)) for n in names)
+    out.extend(_named(model, names))
     if model is not None and re.search(r"\bstage\s+\S*$", code):
         out = [(s, "stage", spell(s)) for s in stage_names(model)]
     return out
+
+
+def _named(model, names) -> list[tuple[str, str, str]]:
+    """Completions of deliverable names, each of its kind: "knowhow" or
+    "deliverable" (a name only used so far is a deliverable)."""
+    declared = model.deliverables if model is not None else {}
+    return [(n, "knowhow" if n in declared and declared[n].is_knowhow else "deliverable", spell(n))
+            for n in names]
 
 
 _INCLUDE_TYPED = re.compile(r'^[ \t\u3000]*include[ \t\u3000]+"((?:[^"\\]|\\.)*)$')
@@ -562,6 +570,9 @@ def include_completions(path: str, typed: str) -> list[tuple[str, str, str]]:
     """After `include "`: the model files and folders in the folder the
     typed path names (relative to the including file), only inside the
     file's workspace; with "*.prep" when that folder holds model files.
+    A file that includes this one (directly or through others: the root,
+    from one of its parts) is left out, and "*.prep" then too: including
+    it would make an include cycle.
     What is inserted replaces the last path segment, with a name's glob
     characters escaped (`[*]`) so that it names that one file."""
     import glob
@@ -587,6 +598,7 @@ def include_completions(path: str, typed: str) -> list[tuple[str, str, str]]:
         return []
     folders: list[tuple[str, str, str]] = []
     files: list[tuple[str, str, str]] = []
+    cyclic = False
     for e in entries:
         if e.name.startswith("."):
             continue
@@ -597,9 +609,29 @@ def include_completions(path: str, typed: str) -> list[tuple[str, str, str]]:
         if e.is_dir():
             folders.append((e.name + "/", "folder", _string_text(glob.escape(e.name)) + "/"))
         elif e.name.endswith(".prep") and e.is_file() and os.path.normpath(full) != os.path.normpath(path):
+            if _includes(full, path):
+                cyclic = True
+                continue   # it includes this file (the root, from one of its parts): an include cycle
             files.append((e.name, "file", _string_text(glob.escape(e.name))))
-    every = [("*.prep", "file", "*.prep")] if files else []
+    # a glob would take the files left out too, and make the cycle
+    every = [("*.prep", "file", "*.prep")] if files and not cyclic else []
     return every + files + folders
+
+
+def _includes(candidate: str, path: str) -> bool:
+    """Does `candidate` reach `path` through its includes (on disk), so
+    that including it from `path` would make an include cycle?"""
+    from ..language.diagnostics import PrepError
+    from ..language.workspace import reached_paths
+
+    try:
+        reached = reached_paths(candidate)[1:]
+    except (PrepError, OSError):   # a file that cannot be read includes nothing here; loading it says why
+        return False
+    if not reached:
+        return False
+    real = os.path.realpath(path)
+    return any(os.path.realpath(p) == real for p in reached)
 
 
 def _string_text(text: str) -> str:

@@ -44,7 +44,9 @@ SEVERITY = {ERROR: lsp.DiagnosticSeverity.Error, WARNING: lsp.DiagnosticSeverity
 SYMBOL_KIND = {"group": lsp.SymbolKind.Namespace, "stage": lsp.SymbolKind.Event,
                "deliverable": lsp.SymbolKind.Object, "knowhow": lsp.SymbolKind.Interface,
                "measure": lsp.SymbolKind.Number}
-COMPLETION_KIND = {"deliverable": lsp.CompletionItemKind.Value, "keyword": lsp.CompletionItemKind.Keyword,
+# knowhow is a deliverable too (the intangible kind): the same icon, its own detail
+COMPLETION_KIND = {"deliverable": lsp.CompletionItemKind.Value, "knowhow": lsp.CompletionItemKind.Value,
+                   "keyword": lsp.CompletionItemKind.Keyword,
                    "attribute": lsp.CompletionItemKind.Property, "stage": lsp.CompletionItemKind.Enum,
                    "owner": lsp.CompletionItemKind.Text, "colour": lsp.CompletionItemKind.Color,
                    "dear": lsp.CompletionItemKind.EnumMember, "threshold": lsp.CompletionItemKind.Value,
