@@ -75,6 +75,68 @@ def test_per_file_ignores_by_glob(project, cli):
     assert codes(cli, ".") == [("x/final.prep", "K201")]
 
 
+def test_a_per_file_ignores_pattern_that_matches_no_file_is_warned_of_once_at_its_line(project, prep_run):
+    """A pattern written relative to the models' folder instead of
+    prep.toml's was accepted silently and ignored nothing."""
+    write(project / "prep.toml", """
+        [lint]
+        ignore = ["I"]
+
+        [lint.per-file-ignores]
+        "legacy/*.prep" = ["K201"]   # written from models/
+        "models/new/*.prep" = ["K201"]
+        "old.prp" = ["K"]
+    """)
+    write(project / "models" / "legacy" / "old.prep", PERSONAL)
+    write(project / "models" / "new" / "n.prep", PERSONAL)
+    r = prep_run("lint", "--no-cache", cwd=project)
+    err = r.stderr.decode()
+    assert r.returncode == 1, err
+    assert err.count("warning: per-file-ignores pattern") == 2, err
+    assert ("prep.toml:6:1: warning: per-file-ignores pattern 'legacy/*.prep' matches no model file\n"
+            '  "legacy/*.prep" = ["K201"]   # written from models/\n'
+            "  ^^^^^^^^^^^^^^^\n"
+            "  hint: patterns are relative to the folder of prep.toml (the current folder); "
+            "did you mean 'models/legacy/*.prep'?\n") in err
+    assert "prep.toml:8:1: warning: per-file-ignores pattern 'old.prp' matches no model file" in err
+    assert "did you mean 'old.prep'?" in err and "models/new" not in err
+    # from a folder below: the configuration named as found, the folder it is relative to with it
+    r = prep_run("lint", "--no-cache", "legacy", cwd=project / "models")
+    err = r.stderr.decode()
+    assert f"{project / 'prep.toml'}:6:1: warning: per-file-ignores pattern 'legacy/*.prep'" in err
+    assert f"relative to the folder of prep.toml ({project}/)" in err
+
+
+def test_an_unmatched_pattern_changes_no_output_and_no_exit_status(project, prep_run):
+    write(project / "models" / "legacy" / "old.prep", PERSONAL)
+    write(project / "models" / "new" / "n.prep", PERSONAL)
+    matched = '[lint.per-file-ignores]\n"models/new/*.prep" = ["K201"]\n'
+    for fmt in ("json", "sarif", "github", "text"):
+        runs = []
+        for extra in ("", '"legacy/*.prep" = ["K201"]\n'):
+            write(project / "prep.toml", matched + extra)
+            runs.append(prep_run("lint", "--no-cache", "--format", fmt, cwd=project))
+        (clean, warned) = runs
+        assert (warned.returncode, warned.stdout) == (clean.returncode, clean.stdout), fmt
+        assert b"warning: per-file-ignores pattern" not in clean.stderr
+        assert b"warning: per-file-ignores pattern 'legacy/*.prep'" in warned.stderr
+        assert b"per-file-ignores" not in warned.stdout
+
+
+def test_linting_one_file_warns_only_of_a_pattern_no_file_of_the_workspace_matches(project, prep_run):
+    write(project / "prep.toml", '[lint.per-file-ignores]\n"b.prep" = ["K201"]\n"nothing/*.prep" = ["K"]\n')
+    write(project / "a.prep", PERSONAL)
+    write(project / "b.prep", PERSONAL)
+    r = prep_run("lint", "--no-cache", "a.prep", cwd=project)
+    err = r.stderr.decode()
+    assert r.returncode == 1 and "pattern 'b.prep'" not in err
+    assert "pattern 'nothing/*.prep' matches no model file" in err
+    # every pattern matches: nothing said
+    write(project / "prep.toml", '[lint.per-file-ignores]\n"b.prep" = ["K201"]\n')
+    r = prep_run("lint", "--no-cache", "a.prep", cwd=project)
+    assert r.returncode == 1 and b"per-file-ignores" not in r.stderr
+
+
 def test_glob_matching():
     assert glob_matches("*.prep", "a/b/c.prep")
     assert glob_matches("legacy/*.prep", "legacy/c.prep")

@@ -153,6 +153,7 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
             ctx.exit(EXIT_ERROR)
         _lint_usage(ctx, str(e))
         return
+    _warn_of_unmatched_patterns(reports)
     if not reports:
         click.echo(f"prep lint: no .prep files found under {', '.join(paths) or 'the current folder'}", err=True)
     from ..linter.run import distinct_findings
@@ -207,6 +208,31 @@ def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_option
         text = _format_findings(output_format, diagnostics, root=root)
     _lint_write(output, text)
     ctx.exit(exit_status(reports))
+
+
+def _warn_of_unmatched_patterns(reports) -> None:
+    """A per-file-ignores pattern of the configuration of a file linted
+    that matches no model file of its workspace: a warning on stderr, once
+    per pattern, at its line (findings, formats and exit status as they
+    are)."""
+    from ..language.diagnostics import format_diagnostic
+    from ..linter.config import ConfigFinder
+    from ..linter.config_unmatched import unmatched_patterns
+
+    finder = ConfigFinder(default_root=os.getcwd())
+    seen = set()
+    for r in reports:
+        settings = finder.for_file(r.path)
+        if not settings.per_file_ignores or settings.source in seen:
+            continue
+        seen.add(settings.source)
+        for d in unmatched_patterns(settings):
+            try:
+                with open(settings.source, encoding="utf-8", errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                text = None
+            click.echo(format_diagnostic(d, text), err=True)
 
 
 def _format_findings(output_format: str, diagnostics, *, root) -> str:
