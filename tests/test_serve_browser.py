@@ -404,3 +404,23 @@ def test_a_reload_of_the_tab_keeps_the_view_and_the_selection(browser, tmp_path)
         wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '2'")
         assert browser.execute_script("return prepViewer.view()") == pytest.approx(view)
         assert browser.execute_script("return prepViewer.selected()") == "b"
+
+
+def test_the_live_preview_of_a_large_model_opens_readable(browser, tmp_path):  # noqa: F811
+    """prep serve's page opened a 58-deliverable model fitted to the window
+    (text about 3 px); it opens at the readable start, as the standalone
+    viewer and the flip-book do, and Fit shows the whole."""
+    from test_viewer_browser import BIG, LABEL_PX
+
+    (tmp_path / "m.prep").write_text(BIG, encoding="utf-8")
+    proc = start(["m.prep", "--no-open", "--port", "0"], tmp_path)
+    try:
+        url, _ = wait_for_url(proc)
+        browser.get(url)
+        wait_for(browser, "return document.documentElement.getAttribute('data-prep-version') === '1'")
+        assert browser.execute_script(LABEL_PX) == pytest.approx(11, rel=0.02)
+        by_id(browser, "prep-fit").click()
+        assert browser.execute_script(LABEL_PX) < 6
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "Traceback" not in err

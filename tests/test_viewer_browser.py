@@ -429,3 +429,56 @@ def test_the_page_fetches_nothing(browser, naive, listener):  # noqa: F811
         f"fetch('http://127.0.0.1:{listener.server_address[1]}/probe').then(() => done('fetched'), () => done('blocked'))")
     assert blocked == "blocked"
     assert listener.hits == []
+
+
+# a 58-deliverable process (the walkthrough's): fitted to the window, its
+# labels were about 3 px high
+BIG = "\n".join(['title "大きな工程 Big process"'] + [
+    f"成果物{n - 1:02d}, 成果物{max(0, n - 3):02d}, 知識{n % 5} -> 成果物{n:02d}" for n in range(1, 53)] +
+    [f"knowhow 知識{k} [owner: [A, B]]" for k in range(5)]) + "\n"
+LABEL_PX = """
+var t = document.querySelector('#prep-picture g.node text');
+return parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a;
+"""
+FIRST_BOX = """
+var r = document.querySelector('#prep-picture g.node').getBoundingClientRect(),
+    c = document.getElementById('prep-canvas').getBoundingClientRect();
+return [r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom];
+"""
+
+
+def _page_of(tmp_path, text: str, name: str) -> Path:
+    src = tmp_path / f"{name}.prep"
+    src.write_text(text, encoding="utf-8")
+    return render_page(tmp_path, src)
+
+
+def test_a_large_model_opens_readable_at_the_start_and_fit_shows_the_whole(browser, tmp_path):  # noqa: F811
+    """The viewer opened every model fitted to the window: at 58
+    deliverables its text was about 3 px. It opens as the flip-book does
+    (panzoom.js start()): fitted when the labels then read at 11 px or
+    more, else at 11 px at the start of the flow; Fit (0) shows the whole,
+    Start (1) goes back."""
+    page = _page_of(tmp_path, BIG, "big")
+    data = open_page(browser, page)
+    assert len(data["svg"]["nodes"]) == 58
+    assert browser.execute_script(LABEL_PX) == pytest.approx(11, rel=0.02)
+    assert browser.execute_script(FIRST_BOX) == [True]   # the start of the flow is on screen
+    by_id(browser, "prep-fit").click()
+    whole = browser.execute_script(LABEL_PX)
+    assert whole < 6   # the whole picture: text too small to read, as before
+    by_id(browser, "prep-start").click()
+    assert browser.execute_script(LABEL_PX) == pytest.approx(11, rel=0.02)
+    canvas = by_id(browser, "prep-canvas")
+    canvas.send_keys("0")
+    assert browser.execute_script(LABEL_PX) == pytest.approx(whole)
+    canvas.send_keys("1")
+    assert browser.execute_script(LABEL_PX) == pytest.approx(11, rel=0.02)
+
+
+def test_a_small_model_opens_fitted(browser, naive):  # noqa: F811
+    open_page(browser, naive)
+    start = browser.execute_script("return prepViewer.view()")
+    assert browser.execute_script(LABEL_PX) >= 11
+    by_id(browser, "prep-fit").click()
+    assert browser.execute_script("return prepViewer.view()") == pytest.approx(start)

@@ -1,10 +1,11 @@
 """The flip-book as one self-contained HTML file: every stage's frame as
 inline SVG, a stage slider, previous/next buttons and the arrow keys, and
 the viewer's pan and zoom (prep/embed/viewer_assets/panzoom.js: drag, wheel,
-pinch, + - 0), which keeps its view from stage to stage. A frame starts
-fitted to the window when its box labels are then READABLE_PX or larger on
-screen, else zoomed in to that size at the start of the process. The title
-is shown once, in the header.
+pinch, + - 0 1), which keeps its view from stage to stage. A frame starts
+as every prep page opens a picture, at its readable start (panzoom.js
+`start()`: fitted to the window when its box labels are then 11 px or
+larger on screen, else zoomed in to that size at the start of the
+process; Fit shows the whole). The title is shown once, in the header.
 
 Nothing is fetched: no network, no external script, style or font (a
 Content-Security-Policy allows only this file's own script and style, by
@@ -56,13 +57,6 @@ html.js section.frame svg{position:absolute;inset:0;width:100%;height:100%;max-w
 html.js section.frame svg>g.graph>text{display:none}
 """
 
-# the smallest size a box label starts at on screen (CSS px): a frame that
-# would show it smaller when fitted to the window starts zoomed in to this
-# size, at the start of the process. 11 px is the smallest that reads
-# comfortably on a laptop at arm's length (issue 19: fitted to the window,
-# a 37-deliverable model's labels were 4 px)
-READABLE_PX = 11
-
 SCRIPT = """\
 (function () {
   "use strict";
@@ -81,15 +75,6 @@ SCRIPT = """\
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     return {svg: svg, full: full};
   });
-  // the size box labels are drawn at (the picture's units): the most common
-  function labelSize(svg) {
-    var count = {}, best = 14, most = 0;
-    svg.querySelectorAll("g.node text").forEach(function (t) {
-      var s = parseFloat(t.getAttribute("font-size"));
-      if (s > 0) { count[s] = (count[s] || 0) + 1; if (count[s] > most) { most = count[s]; best = s; } }
-    });
-    return best;
-  }
   var current = 1;
   function show(i) {
     current = Math.max(1, Math.min(frames.length, i));
@@ -99,7 +84,7 @@ SCRIPT = """\
     label.textContent = current + " / " + frames.length + " \\u00b7 " + frames[current - 1].getAttribute("data-label");
     document.body.setAttribute("data-current", String(current));
   }
-  function start() { pz.readable(labelSize(pictures[current - 1].svg), READABLE_PX); }
+  function start() { pz.start(); }
   slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
   document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1); });
@@ -121,7 +106,7 @@ SCRIPT = """\
   window.prepFlipbook = {show: show, fit: pz.fit, start: start, zoomAt: pz.zoomAt,
                          view: function () { var v = pz.state.view; return v && {x: v.x, y: v.y, w: v.w, h: v.h}; }};
 })();
-""".replace("READABLE_PX", str(READABLE_PX))
+"""
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)

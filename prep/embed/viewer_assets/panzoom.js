@@ -3,12 +3,33 @@
    flip-book (prep/renderer/flipbook_html.py), so both answer the mouse, the
    wheel, a pinch and the keys the same way:
 
-     drag: pan · wheel or pinch: zoom at the pointer · + − : zoom · 0: fit
+     drag: pan · wheel or pinch: zoom at the pointer · + − : zoom · 0: fit · 1: start
      arrow keys: pan (the flip-book keeps ← → for its pages: Shift+arrows)
+
+   Both open a picture at its readable start (start()): fitted to the
+   window when its box labels are then READABLE_PX or larger on screen,
+   else zoomed in to that size at the start of the process; fit() shows
+   the whole.
 
    prepPanZoom(canvas, {onClick: function (target) {...}}) -> controller */
 var prepPanZoom = (function () {
   "use strict";
+
+  /* the smallest size a box label starts at on screen (CSS px). 11 px is the
+     smallest that reads comfortably on a laptop at arm's length (issue 19:
+     fitted to the window, a 37-deliverable flip-book's labels were 4 px; the
+     viewer's, at 58 deliverables, 3 px) */
+  var READABLE_PX = 11;
+
+  /* the size box labels are drawn at (the picture's units): the most common */
+  function labelSize(svg) {
+    var count = {}, best = 14, most = 0;
+    svg.querySelectorAll("g.node text").forEach(function (t) {
+      var s = parseFloat(t.getAttribute("font-size"));
+      if (s > 0) { count[s] = (count[s] || 0) + 1; if (count[s] > most) { most = count[s]; best = s; } }
+    });
+    return best;
+  }
 
   return function create(canvas, options) {
     options = options || {};
@@ -54,6 +75,10 @@ var prepPanZoom = (function () {
       state.view = {x: f.w + 2 * pad <= w ? f.x + f.w / 2 - w / 2 : f.x - pad,
                     y: f.h + 2 * pad <= hh ? f.y + f.h / 2 - hh / 2 : f.y - pad, w: w, h: hh};
       apply();
+    }
+    /* the readable start of the picture shown (see above) */
+    function readableStart() {
+      if (state.svg) readable(labelSize(state.svg), READABLE_PX);
     }
     function zoomAt(px, py, factor) {
       var v = state.view, c = size();
@@ -136,13 +161,14 @@ var prepPanZoom = (function () {
         case "ArrowDown": panBy(0, -s.h / 10); break;
         case "+": case "=": zoomAt(s.w / 2, s.h / 2, 1.25); break;
         case "-": case "_": zoomAt(s.w / 2, s.h / 2, 0.8); break;
-        case "0": fit(); break;
+        case "0": (options.fit || fit)(); break;
+        case "1": (options.start || readableStart)(); break;
         default: return false;
       }
       return true;
     }
 
-    return {state: state, size: size, apply: apply, fit: fit, readable: readable, zoomAt: zoomAt, panBy: panBy,
-            show: show, key: key};
+    return {state: state, size: size, apply: apply, fit: fit, readable: readable, start: readableStart, zoomAt: zoomAt,
+            panBy: panBy, show: show, key: key};
   };
 })();

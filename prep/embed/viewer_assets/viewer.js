@@ -46,11 +46,12 @@
     ui.stageName = h("span", {id: "prep-stage-name"});
     ui.stageBox.appendChild(ui.stage);
     ui.stageBox.appendChild(ui.stageName);
-    ui.fit = h("button", {id: "prep-fit", type: "button", title: "Fit the picture (0)"}, "Fit");
+    ui.fit = h("button", {id: "prep-fit", type: "button", title: "Fit the whole picture (0)"}, "Fit");
+    ui.start = h("button", {id: "prep-start", type: "button", title: "Back to the readable start (1)"}, "Start");
     ui.status = h("span", {id: "prep-status", "class": "prep-help"});
     var help = h("span", {"class": "prep-help"},
-                 "drag: pan · wheel/pinch: zoom · arrows, + − 0 · Esc: clear");
-    [ui.title, ui.search, overlayLabel, ui.stageBox, ui.fit, help, ui.status].forEach(function (e) {
+                 "drag: pan · wheel/pinch: zoom · arrows, + − · 0: fit · 1: start · Esc: clear");
+    [ui.title, ui.search, overlayLabel, ui.stageBox, ui.fit, ui.start, help, ui.status].forEach(function (e) {
       header.appendChild(e);
     });
     var main = h("main");
@@ -242,15 +243,21 @@
   var pz = null;  // made once the page is built
   function size() { return pz.size(); }
   function applyView() { pz.apply(); }
-  /* the view fit() gave, while nobody has zoomed or panned since: a new
-     picture is then fitted again (its new boxes show), while a view the
-     reader chose stays as it is */
-  var fitted = null;
-  function fit() {
-    pz.fit();
+  /* the view start() or fit() gave, while nobody has zoomed or panned
+     since: a new picture gets that view again (its new boxes show), while
+     a view the reader chose stays as it is. A picture opens at its
+     readable start (panzoom.js: fitted when its labels then read at 11 px,
+     else zoomed in to that at the start of the process); Fit (0) shows
+     the whole, Start (1) goes back */
+  var fitted = null, chosen = null;
+  function placed(how) {
+    how();
+    chosen = how;
     var v = pz.state.view;
     fitted = v && {x: v.x, y: v.y, w: v.w, h: v.h};
   }
+  function fit() { placed(pz.fit); }
+  function start() { placed(pz.start); }
   function untouched() {
     var v = pz.state.view;
     return !!(fitted && v && v.x === fitted.x && v.y === fitted.y && v.w === fitted.w && v.h === fitted.h);
@@ -557,7 +564,7 @@
     ui.title.textContent = d.title;
     document.title = d.title;
     if (!showPicture(d)) return;
-    if (!pz.state.view || untouched()) fit(); else applyView();
+    if (!pz.state.view) start(); else if (untouched()) placed(chosen); else applyView();
     setupStages();
     if (state.selected !== null && !idx.byName.has(state.selected)) state.selected = null;
     if (state.finding !== null && state.finding >= d.findings.length) state.finding = null;
@@ -601,6 +608,7 @@
     select: function (name) { select(name, true); },
     search: search,
     fit: fit,
+    start: start,
     zoomAt: zoomAt,
     view: function () { var v = pz.state.view; return v && {x: v.x, y: v.y, w: v.w, h: v.h}; },
     selected: function () { return state.selected; },
@@ -612,7 +620,7 @@
   window.prepViewer = api;
 
   buildPage();
-  pz = prepPanZoom(ui.canvas, {onClick: clickAt,
+  pz = prepPanZoom(ui.canvas, {onClick: clickAt, fit: fit, start: start,
                                ignore: function (t) { return t.closest && t.closest("#prep-error"); }});
   ui.search.addEventListener("input", function () { search(ui.search.value); });
   ui.search.addEventListener("keydown", function (e) {
@@ -621,6 +629,7 @@
   ui.overlay.addEventListener("change", function () { state.overlay = ui.overlay.checked; paint(); });
   ui.stage.addEventListener("input", function () { state.stage = parseInt(ui.stage.value, 10); showStageName(); paint(); });
   ui.fit.addEventListener("click", fit);
+  ui.start.addEventListener("click", start);
   bindKeys();
   remember();
   if (data) load(data); else renderDetails();
@@ -629,7 +638,7 @@
   /* prep serve: a reload of the tab (F5, or the browser restoring it) keeps
      the view, the selection, the search and the overlay, as a save does:
      kept for this tab only (sessionStorage) when it is left, read when it
-     loads again. A view nobody moved from its fit is fitted again. */
+     loads again. A view nobody moved from its start (or fit) gets it again. */
   function remember() {
     if (!settings.live) return;
     var key = "prep-serve-view:" + location.pathname, kept = null;
