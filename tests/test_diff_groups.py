@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 import prep
 from prep.language.diff import diff_models
+from test_diff import _git
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,10 +139,6 @@ NEW = (OLD.replace('group 営業 "Sales" [colour: blue] {', 'group 本社 "HQ" [
                    '  deliverable 契約書\n  group 営業 "Sales team" [colour: green] {')
        .replace("[owner: [部長, 課長]]\n}", "[owner: [部長, 課長]]\n  }\n}")
        .replace("group 開発 ", "group 開発部 "))
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
 @pytest.fixture
