@@ -802,10 +802,11 @@ class _Pager:
         [(the end named, its relations)]. Before the pages are known, one
         marker for each other piece (else chunk), at most MAX_MARKERS (the
         rest gathered into the last); a piece crowded by its markers even
-        alone (`compact`) one. Once they are known, as many markers as other
-        pages (at most as many), each gathering the boxes that share an end
-        (`_gathered`), the ends on the piece's own page (another piece of
-        it) in a marker of their own: never with ends on other pages
+        alone (`compact`) one. Once they are known, as many markers as there
+        are pages the ends are on (at most MAX_MARKERS; one when `compact`),
+        each gathering the boxes that share an end (`_gathered`), the ends
+        on the piece's own page (another piece of it) in a marker of their
+        own, but for a `compact` piece: never with ends on other pages
         ("→ 拡大機会 +2, pp. 1, 3, 4" sent a reader of page 1 to page 3 for
         the box below it). (Gathered so before the pages were known too, a
         marker's provisional text was the longest, for several ends, where
@@ -826,7 +827,7 @@ class _Pager:
         here = self.where.get(names[0]) if names else None
         near = [(r, k) for r, k in rels if self.where.get(r.target if outgoing else r.source) == here]
         far = [(r, k) for r, k in rels if self.where.get(r.target if outgoing else r.source) != here]
-        page_of = (lambda end: self.where.get(end))
+        page_of = self.where.get
         if most == 1 or not near or not far:
             return _gathered(rels, outgoing, most, page_of)
         return _gathered(far, outgoing, most - 1, page_of) + _gathered(near, outgoing, 1, page_of)
