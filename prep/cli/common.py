@@ -257,16 +257,24 @@ def _model_in(folder: str) -> str:
     the root that includes its model files (a folder of parts: 'sales/'
     suggested a 'sales/model.prep' that does not exist), else one of them."""
     from ..language.source import models_in, roots_in
-    from ..linter.run import roots_of_parts
 
     roots = roots_in(folder)
     if roots:
         return os.path.normpath(os.path.join(folder, roots[0]))
     models = [os.path.join(folder, n) for n in models_in(folder)]
     if models:
-        including = roots_of_parts(models[:1]).get(models[0])
-        return os.path.relpath(including[0]) if including else os.path.normpath(models[0])
+        including = _root_including(models)
+        return os.path.relpath(including) if including else os.path.normpath(models[0])
     return os.path.join(folder, "model.prep")
+
+
+def _root_including(models: list[str]) -> str | None:
+    """The workspace root that includes the first of `models` (a folder's
+    model files, none of them a root), or None."""
+    from ..linter.run import roots_of_parts
+
+    including = roots_of_parts(models[:1]).get(models[0]) if models else None
+    return including[0] if including else None
 
 
 def _check_some_side(old_rev, old_path: str, new_rev, new_path: str) -> None:
@@ -300,15 +308,13 @@ def refuse_folder(path: str) -> None:
         return
     from ..language.diagnostics import PrepError
     from ..language.source import models_in, read_source, roots_in
-    from ..linter.run import roots_of_parts
 
     if not roots_in(path):
-        models = [os.path.join(path, n) for n in models_in(path)]
-        including = roots_of_parts(models[:1]).get(models[0]) if models else None
+        including = _root_including([os.path.join(path, n) for n in models_in(path)])
         if including:
             raise PrepError.at(path, "is a folder, not a model file", name="unreadable-file",
                                hint=f"give the model file: the workspace's root that includes the files in it, "
-                                    f"{including[0]}; `prep lint` also takes a folder")
+                                    f"{including}; `prep lint` also takes a folder")
     read_source(path)   # raises: the folder's root, or one of its files, as the hint
 
 
