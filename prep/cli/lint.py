@@ -226,12 +226,15 @@ def _warn_of_unmatched_patterns(reports) -> None:
         if not settings.per_file_ignores or settings.source in seen:
             continue
         seen.add(settings.source)
-        for d in unmatched_patterns(settings):
-            try:
-                with open(settings.source, encoding="utf-8", errors="replace") as f:
-                    text = f.read()
-            except OSError:
-                text = None
+        found = unmatched_patterns(settings)
+        if not found:
+            continue
+        try:   # the configuration's lines, read once for its warnings' carets
+            with open(settings.source, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            text = None
+        for d in found:
             click.echo(format_diagnostic(d, text), err=True)
 
 
