@@ -540,6 +540,7 @@ def included_at(analysis: Analysis, line: int, column: int) -> list[str] | None:
     not on an include's path. Go to definition on it opens them."""
     import glob
 
+    from ..language.boundary import inside
     from ..language.syntax import unescape
     from ..language.workspace import workspace_root
 
@@ -551,11 +552,6 @@ def included_at(analysis: Analysis, line: int, column: int) -> list[str] | None:
         return []
     here = os.path.dirname(analysis.path)
     top = os.path.realpath(workspace_root(analysis.path))
-
-    def inside(p: str) -> bool:
-        real = os.path.realpath(p)
-        return real.startswith(top.rstrip(os.sep) + os.sep)
-
     if _GLOB_CHARS.intersection(target):
         found = sorted(glob.glob(target, root_dir=here, recursive=True))
         paths = [os.path.normpath(os.path.join(here, f)) for f in found]
@@ -563,7 +559,7 @@ def included_at(analysis: Analysis, line: int, column: int) -> list[str] | None:
     else:
         paths = [os.path.normpath(os.path.join(here, target))]
         paths = [p for p in paths if os.path.isfile(p)]
-    return [p for p in paths if inside(p)]
+    return [p for p in paths if inside(os.path.realpath(p), top)]
 
 
 def include_completions(path: str, typed: str) -> list[tuple[str, str, str]]:
