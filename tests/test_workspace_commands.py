@@ -302,6 +302,50 @@ def test_a_part_read_alone_says_it_is_one(three, prep_run):
         assert p.returncode == 0 and "note:" not in p.stderr.decode(), p.stderr
 
 
+def test_a_part_in_a_folder_with_no_marker_names_the_root_above_it(tmp_path, prep_run):
+    """With no prep.toml, [tool.prep] or .git, a root's folder is its
+    workspace: main.prep may include teams/sales.prep, and teams/sales.prep
+    read alone says so (it looked for roots in teams/ only, and said
+    nothing)."""
+    (tmp_path / "teams").mkdir()
+    (tmp_path / "main.prep").write_text(MAIN.replace('"sales.prep"', '"teams/sales.prep"'), encoding="utf-8")
+    (tmp_path / "delivery.prep").write_text(DELIVERY, encoding="utf-8")
+    (tmp_path / "teams" / "sales.prep").write_text(SALES, encoding="utf-8")
+    p = prep_run("render", "teams/sales.prep", "-o", "s.svg", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.decode().startswith("prep render: note: teams/sales.prep is part of the workspace main.prep"), p.stderr
+    p = prep_run("lint", "teams/sales.prep", cwd=tmp_path)   # checked with the root: no false findings
+    assert p.returncode == 0 and b"I102" not in p.stdout, p.stdout
+
+
+def test_a_model_in_a_folder_with_no_marker_does_not_walk_the_folder(tmp_path, monkeypatch, cli):
+    """A model saved in a home folder (no marker: the folder is its
+    workspace) is a part only of a root right there or above: render and
+    lint no longer walk every folder below it looking for roots (0.6 s a
+    command in a home folder of 60,000 folders)."""
+    import prep.language.gitignore
+
+    (tmp_path / "model.prep").write_text(SALES, encoding="utf-8")
+    below = tmp_path / "projects" / "x"
+    below.mkdir(parents=True)
+    (below / "main.prep").write_text('include "b.prep"\n', encoding="utf-8")
+    (below / "b.prep").write_text("deliverable b\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def walked(*args, **kwargs):
+        raise AssertionError("the folder was walked")
+
+    monkeypatch.setattr(prep.language.gitignore, "walk_models", walked)
+    r = cli("render", "model.prep", "--no-embed-fonts", "-o", "m.svg")
+    assert r.exit_code == 0 and "note:" not in r.output, r.output
+    r = cli("lint", "model.prep")
+    assert r.exit_code in (0, 1) and "I102" in r.output, r.output   # linted alone, as before
+    # the same folder marked as a workspace (prep.toml) is walked: its roots may be anywhere below
+    (tmp_path / "prep.toml").write_text("", encoding="utf-8")
+    r = cli("render", "model.prep", "--no-embed-fonts", "-o", "m.svg")
+    assert "the folder was walked" in r.output, r.output
+
+
 def run_action(repo, tmp_path, base: str, fail_on_new: str = "warning"):
     """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
     the summary file in the environment): (process, stdout, summary)."""

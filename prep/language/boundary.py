@@ -29,6 +29,14 @@ def workspace_root(root_file: str) -> str:
     return git_folder(start) or start
 
 
+def marked(folder: str) -> bool:
+    """Is `folder` a workspace root by a marker (a prep.toml, a
+    pyproject.toml with [tool.prep], or a `.git` entry), rather than only
+    because a root file is in it (`workspace_root`'s last resort)?"""
+    return (os.path.isfile(os.path.join(folder, "prep.toml")) or has_tool_prep(os.path.join(folder, "pyproject.toml"))
+            or os.path.lexists(os.path.join(folder, ".git")))
+
+
 def has_tool_prep(path: str) -> bool:
     """A pyproject.toml with a [tool.prep] table (the same test as the
     configuration's; an unreadable one is no marker: lint reports it)."""

@@ -333,6 +333,35 @@ def workspace_models(folder: str) -> list[str]:
     return out
 
 
+def _may_include(folder: str) -> list[str]:
+    """The model files that may include a file whose workspace root is
+    `folder`: the workspace's (`workspace_models`) when a marker makes it
+    the root (prep.toml, [tool.prep], `.git`). A folder with no marker is
+    the root of the files right in it, and so is each folder above it (none
+    has a marker either): those files may include it, and no other. A file
+    in a folder below has that folder (or a marker between) for its root,
+    which an include cannot climb out of. Walking the folder cost 0.6 s
+    on each `prep render` and `prep lint` of a model saved in a home folder
+    of 60,000 folders, and grew with the folder."""
+    from ..language.boundary import inside, marked
+    from ..language.source import models_in
+
+    if marked(folder):
+        return workspace_models(folder)
+    out: list[str] = []
+    here = folder
+    while True:
+        top = os.path.realpath(here)
+        for name in models_in(here):
+            path = os.path.join(here, name)
+            if not os.path.islink(path) or inside(os.path.realpath(path), top):
+                out.append(path)   # a link out of the folder is not read (as find_models skips it)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return out
+        here = parent
+
+
 def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
     """{file: the roots it is checked with} for those of `files` that a
     root of their workspace (`workspace_root`) includes: every root that
@@ -342,7 +371,7 @@ def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
     it. A file with `include` lines is taken for a root itself (it is one
     in all but a chain of includes, and in a cycle it is where the error
     is told), and is not looked for: that costs a walk of the workspace's
-    model files, once per workspace folder."""
+    model files, once per workspace folder (`_may_include`)."""
     from ..language.workspace import workspace_root
 
     found: dict[str, list[str]] = {}
@@ -353,7 +382,7 @@ def roots_of_parts(files: list[str]) -> dict[str, list[str]]:
         folder = workspace_root(f)
         kept = roots_by_folder.get(folder)
         if kept is None:
-            kept = roots_by_folder[folder] = roots_and_parts(workspace_models(folder))[1]
+            kept = roots_by_folder[folder] = roots_and_parts(_may_include(folder))[1]
         real = os.path.realpath(f)
         roots = [root for root, parts in kept.items() if real in parts]
         if not roots:
