@@ -24,10 +24,12 @@ def _takes_models(function):
     where `prep.load(path)` was meant failed deep inside, with
     "'str' object has no attribute 'deliverables'". A `direction` option
     is read as everywhere else: any case, TD for TB, a ValueError with a
-    did-you-mean for another word."""
+    did-you-mean for another word. A `language` option ("en", "ja") sets
+    the language of prep's words in the pictures drawn (`prep._words`)."""
     code = function.__code__
     names = [n for n in code.co_varnames[:code.co_argcount] if n in ("model", "old", "new")]
     count = len(names)
+    own_language = "language" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
 
     @functools.wraps(function)
     def checked(*args, **kwargs):
@@ -41,7 +43,11 @@ def _takes_models(function):
             from .layouter.direction import direction_of
 
             kwargs["direction"] = direction_of(kwargs["direction"])
-        return function(*args, **kwargs)
+        # language="ja": prep's words in the pictures (legend, "(cont.)", "P.3") in Japanese (prep._words)
+        from ._words import speaking
+
+        with speaking(kwargs.get("language") if own_language else kwargs.pop("language", None)):
+            return function(*args, **kwargs)
 
     return checked
 
@@ -95,7 +101,9 @@ def render(model: Model, format: str = "svg", **options) -> bytes:
     `page` ("16:9", "A4", "A4-portrait", "200x120mm", ... or a
     `prep.layouter.page.Page`; docs/pages.md): fitted to that page, as
     `prep render --page` does; a pdf, pptx or drawio file holds every page,
-    another format one (`render_pages` gives each page of any format)."""
+    another format one (`render_pages` gives each page of any format).
+    `language` ("en", "ja"): prep's own words in the picture (the legend,
+    "(cont.)", page references) in that language, as `--language` does."""
     page = _page(options.pop("page", None), options.get("min_text"))
     if page is not None:
         pages = render_pages(model, format, page, **options)

@@ -24,7 +24,7 @@ PACKAGE = Path(prep.__file__).resolve().parent
 # renderer only receives the colours.
 STAGES = ("language", "linter", "health", "layouter", "renderer", "catalogue", "embed", "serve", "lsp")
 # importable from anywhere: utilities that import nothing of prep
-BOTTOM = {"prep._version", "prep._process", "prep._cachefile"}
+BOTTOM = {"prep._version", "prep._process", "prep._cachefile", "prep._words"}
 
 
 def _module_name(path: Path) -> str:
@@ -92,7 +92,7 @@ def test_every_stage_is_a_package():
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
     # only the library and the entry points users configure stay on top; the
     # command line is a package too (prep/cli/, one module per command)
-    assert loose == ["__init__.py", "__main__.py", "_cachefile.py", "_process.py", "_version.py", "api.py",
+    assert loose == ["__init__.py", "__main__.py", "_cachefile.py", "_process.py", "_version.py", "_words.py", "api.py",
                      "markdown_ext.py", "sphinx_ext.py"]
     assert (PACKAGE / "cli" / "__init__.py").is_file()
 

@@ -37,6 +37,48 @@ class DirectionType(click.ParamType):
 DIRECTION = DirectionType()
 
 
+def language_option(command):
+    """--language en|ja on a command that draws: prep's own words in its
+    pictures (the legend, "(cont.)", "p. 3"; `prep._words`) in that language,
+    for the whole command. Default: `language` under [render] in the first
+    model's configuration, else English. The command's own parameters are
+    untouched (it reads them as before)."""
+    import functools
+
+    from .._words import LANGUAGES
+
+    @click.option("--language", type=click.Choice(LANGUAGES), default=None,
+                  help="The language of prep's words in the pictures: the legend, \"(cont.)\", page references "
+                       "(en, ja). Default: [render] language, else en.")
+    @functools.wraps(command)
+    def run(*args, language=None, **kwargs):
+        from .._words import speaking
+
+        if language is None:
+            language = _configured_language(kwargs)
+        with speaking(language):
+            return command(*args, **kwargs)
+
+    return run
+
+
+def _configured_language(kwargs: dict) -> str | None:
+    """`language` under [render] for the first model file the command was
+    given (None when there is none, or when the configuration cannot be
+    read: the command itself then reports what is wrong with it)."""
+    from ..linter.settings import LintConfigError
+    from ..renderer.theme import RenderConfigError, settings_for
+
+    given = kwargs.get("files") or kwargs.get("source") or ()
+    for path in [given] if isinstance(given, str) else given:
+        if path != "-" and os.path.isfile(path):
+            try:
+                return settings_for(path).language
+            except (RenderConfigError, LintConfigError, OSError):
+                return None
+    return None
+
+
 def report_error(err, command: str = "prep") -> None:
     """Print a PrepError the way compilers do: position, message, caret,
     hint. An optional part of prep that is not installed is about this
@@ -148,7 +190,8 @@ def _render_settings(src: str, theme: str | None, direction: str | None, legend:
         theme=THEMES[theme] if theme is not None else found.theme,
         direction=(direction or found.direction or "LR").upper(),
         legend=legend if legend is not None else found.legend if found.legend is not None else default_legend,
-        page=found.page, min_text=found.min_text, direction_given=bool(direction or found.direction))
+        page=found.page, min_text=found.min_text, direction_given=bool(direction or found.direction),
+        language=found.language)
 
 
 def _lint_settings(path: str) -> dict:

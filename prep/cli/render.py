@@ -8,7 +8,8 @@ import time
 
 import click
 
-from .common import DIRECTION, _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all, warn_of_errors
+from .common import (DIRECTION, _lint_settings, _render_settings, language_option, note_if_part, refuse_folder,
+                     root_of_all, warn_of_errors)
 from .render_options import (PICTURE_FORMATS, RENDER_FORMATS, TIMEOUT_SECONDS, _dpi, _output_for, _page_for,
                              _print_theme, _read_layout, _remove_stale_pages, _within_budget, _write_pages)
 from .render_overview import _DrillDowns, _given_options, _overview_message, _render_files, _size_message
@@ -122,6 +123,7 @@ def _given(name: str) -> bool:
                    "and customer, date) in the four health colours, with the values in their boxes "
                    "(docs/measures.md).")
 @click.option("--customer", metavar="NAME", help="With --status: the customer to draw (needed when the data has several).")
+@language_option
 def render(files, output, fmt, direction, legend, with_lint, theme, focus, depth, group_name, dpi, force,
            scale=None, transparent=False, engine="prep", stable_file=None, overview_above=OVERVIEW_ABOVE,
            timeout=TIMEOUT_SECONDS, as_diff=False, side_by_side=False, embed_fonts=True, view="diagram",

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .._words import LANGUAGES
 from .common import DIRECTION, EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder
 
 
@@ -30,7 +31,11 @@ from .common import DIRECTION, EXIT_ERROR, _lint_settings, _render_settings, not
                    "page. Default: [render] page, else the natural size.")
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
               help="With --page: the smallest text allowed at 100%.")
-def serve(source, host, port, open_browser, engine, theme, direction, legend, page_size=None, min_text=None):
+@click.option("--language", type=click.Choice(LANGUAGES), default=None,
+              help="The language of prep's words in the picture: the legend, \"(cont.)\", page references (en, ja). "
+                   "Default: [render] language, else en.")
+def serve(source, host, port, open_browser, engine, theme, direction, legend, page_size=None, min_text=None,
+          language=None):
     """Preview a model in the browser while you edit it: the page
     (as render --format html) updates on every save of SOURCE or its
     prep.toml / pyproject.toml, keeping zoom and selection; a syntax error
@@ -70,7 +75,8 @@ def serve(source, host, port, open_browser, engine, theme, direction, legend, pa
         found = _render_settings(source, theme, direction, legend)
         # the page, as prep render -o x.svg would fit it (SVG: none unless asked)
         page = _page_for(source, "svg", page_size, min_text, found)
-        return found.theme, found.direction if page is None or found.direction_given else None, found.legend, page
+        return (found.theme, found.direction if page is None or found.direction_given else None, found.legend, page,
+                language or found.language or "en")
 
     look()  # a bad --page or [render] page: a usage error now, not a message in the page
     note_if_part(source, "serve")

@@ -44,6 +44,7 @@ from pathlib import Path
 from ..language.model import Deliverable, Group, Model, Relation, Stage
 from .geometry import Box, Layout, TextItem, shift
 from . import TITLE_EXTRA, small_size
+from .._words import continued as continued_label, pages as said_pages
 from .page import Page
 from .fit_cut import chunks_of, flow_order, layers_of, tiles
 from .fit_pack import leftover, overflow, pack, spots
@@ -120,7 +121,7 @@ def marker_text(model: Model, others: list[str], outgoing: bool, pages: list[int
     if pages is None:   # (two-digit counts, pages of `digits`: one text for each end, measured up front)
         names = label + (" +00" if len(others) > 1 else "")
         n = "0" * digits
-        where = f"p. {n}" if len(others) == 1 else f"pp. {n}, {n}, {n}…"
+        where = said_pages([n]) if len(others) == 1 else said_pages([n, n, n], more=True)
     else:
         if all(p == here for p in pages):   # on this page: the names are enough (the arrow: `_said_where`)
             return f"→ {names}" if outgoing else f"{names} →"
@@ -134,8 +135,7 @@ def marker_pages(pages: list[int], here: int | None) -> str:
     # 2 said all five were elsewhere), when all fit in the three listed (past
     # three, the first three others and "…", which then stands for this one too)
     shown = list(pages) if len(pages) <= 3 else [p for p in pages if p != here]
-    return (f"p. {shown[0]}" if len(shown) == 1 else
-            "pp. " + ", ".join(map(str, shown[:3])) + ("…" if len(pages) > 3 else ""))
+    return said_pages(shown[:1] if len(shown) == 1 else shown[:3], more=len(pages) > 3)
 
 
 def with_marker_texts(drawn, texts: dict[str, str]):
@@ -500,7 +500,7 @@ class _Pager:
         # every frame is measured with its title continued: a page draws "<group> (cont.)" on
         # each frame of a group after its first, and a frame sized for the bare title left
         # "(cont.)" past its right edge
-        continued = replace(model, groups={n: replace(g, label=f"{g.display} (cont.)")
+        continued = replace(model, groups={n: replace(g, label=continued_label(g.display))
                                            for n, g in model.groups.items()})
         shared = {} if shared is None else shared
         if "sizes" not in shared:
@@ -757,7 +757,7 @@ class _Pager:
         stages = dict(sub.stages)
         measured = dict(sizes.stages)
         for s in later:
-            stages[s] = replace(stages[s], label=f"{stages[s].display} (cont.)")
+            stages[s] = replace(stages[s], label=continued_label(stages[s].display))
             measured[s] = caption_size(stages[s].display, s, self)
         return replace(sub, stages=stages), replace(sizes, stages=measured)
 
@@ -769,7 +769,7 @@ class _Pager:
         for s in stages:
             first = next(n for n in names if self.where_stage.get(n) == s)
             label = self.model.stages[s].display
-            texts.append(label if self.stage_first.get(s) == first else f"{label} (cont.)")
+            texts.append(label if self.stage_first.get(s) == first else continued_label(label))
         return (stages[0] if stages else ""), " · ".join(texts)
 
     def fits(self, placed: Layout) -> bool:
@@ -1263,7 +1263,7 @@ def _compose(model: Model, title: str, parts, layouts: list[Layout], pager: _Pag
         seen_groups.update(sub.groups)
         for g, grp in sub.groups.items():
             bare = model.groups[g].display if g in model.groups else grp.display
-            label = bare if rename[g] == g else f"{bare} (cont.)"
+            label = bare if rename[g] == g else continued_label(bare)
             groups[rename[g]] = replace(grp, name=rename[g], label=label,
                                         parent=rename.get(grp.parent, grp.parent))
         for n, d in sub.deliverables.items():

@@ -7,12 +7,16 @@ drawing grow, downwards).
     ──▶ input   - -▶ synchronization   ◀- -▶ mutual synchronization
     [no finding] [info] [warning] [error]        (with --lint)
     [green] [lime] [yellow] [red] [no data]      (with --status: `health` is "status")
+
+The words are English here, and drawn in the language of the work
+(`prep._words.say`: "凡例", "ノウハウ", ... with --language ja).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from .._words import say
 from .geometry import Box, LegendItem, Layout, segment_hits
 
 BOXES = (("deliverable", "deliverable"), ("knowhow", "knowhow"))
@@ -54,15 +58,15 @@ def health_row(health) -> tuple:
 
 def texts(health: bool, diff: bool = False, stages: str | None = None) -> list[tuple[str, str, bool]]:
     """(key, text, boxed) of everything to measure: boxed ones are sample boxes."""
-    out = [("legend-header", HEADER, False)]
-    out += [(f"legend-{k}", t, True) for k, t in BOXES + (EXIT,)]
-    out += [(f"legend-{k}", t, False) for k, t in LINES]
+    out = [("legend-header", say(HEADER), False)]
+    out += [(f"legend-{k}", say(t), True) for k, t in BOXES + (EXIT,)]
+    out += [(f"legend-{k}", say(t), False) for k, t in LINES]
     if health:
-        out += [(f"legend-{k}", t, True) for k, t in health_row(health)]
+        out += [(f"legend-{k}", say(t), True) for k, t in health_row(health)]
     if diff:
-        out += [(f"legend-{k}", t, True) for k, t in DIFF_BOXES]
-        out += [(f"legend-{k}", t, False) for k, t in DIFF_LINES]
-    out += [(f"legend-{k}", t, True) for k, t in stage_boxes(stages)]
+        out += [(f"legend-{k}", say(t), True) for k, t in DIFF_BOXES]
+        out += [(f"legend-{k}", say(t), False) for k, t in DIFF_LINES]
+    out += [(f"legend-{k}", say(t), True) for k, t in stage_boxes(stages)]
     return out
 
 
@@ -75,7 +79,7 @@ def block(sizes: dict[str, tuple[float, float]], health: bool, diff: bool = Fals
         return _strip(sizes, health, diff, stages, exits)
     items: list[LegendItem] = []
     hw, hh = sizes["legend-header"]
-    items.append(LegendItem("header", HEADER, Box(PAD + hw / 2, PAD + hh / 2, hw, hh)))
+    items.append(LegendItem("header", say(HEADER), Box(PAD + hw / 2, PAD + hh / 2, hw, hh)))
     y = PAD + hh + ROW_GAP
     width = PAD + hw
 
@@ -85,7 +89,7 @@ def block(sizes: dict[str, tuple[float, float]], health: bool, diff: bool = Fals
         h = max(sizes[f"legend-{k}"][1] for k, _ in entries)
         for k, t in entries:
             w, bh = sizes[f"legend-{k}"]
-            items.append(LegendItem(k, t, Box(x + w / 2, y + h / 2, w, bh)))
+            items.append(LegendItem(k, say(t), Box(x + w / 2, y + h / 2, w, bh)))
             x += w + GAP
         width = max(width, x - GAP)
         y += h + ROW_GAP
@@ -97,7 +101,7 @@ def block(sizes: dict[str, tuple[float, float]], health: bool, diff: bool = Fals
         for k, t in entries:
             w, th = sizes[f"legend-{k}"]
             mid = y + h / 2
-            items.append(LegendItem(k, t, Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
+            items.append(LegendItem(k, say(t), Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
             x += LINE + 4 + w + GAP
         width = max(width, x - GAP)
         y += h + ROW_GAP
@@ -125,15 +129,15 @@ def _strip(sizes, health, diff, stages, exits) -> tuple[float, float, list[Legen
     hw, hh = sizes["legend-header"]
     h = max([hh] + [sizes[f"legend-{k}"][1] for _, (k, _) in entries])
     mid = PAD + h / 2
-    items = [LegendItem("header", HEADER, Box(PAD + hw / 2, mid, hw, hh))]
+    items = [LegendItem("header", say(HEADER), Box(PAD + hw / 2, mid, hw, hh))]
     x = PAD + hw + GAP
     for boxed, (k, t) in entries:
         w, th = sizes[f"legend-{k}"]
         if boxed:
-            items.append(LegendItem(k, t, Box(x + w / 2, mid, w, th)))
+            items.append(LegendItem(k, say(t), Box(x + w / 2, mid, w, th)))
             x += w + GAP
         else:
-            items.append(LegendItem(k, t, Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
+            items.append(LegendItem(k, say(t), Box(x + LINE + 4 + w / 2, mid, w, th), ((x, mid), (x + LINE, mid))))
             x += LINE + 4 + w + GAP
     return x - GAP + PAD, h + 2 * PAD, items
 

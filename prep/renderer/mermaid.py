@@ -154,10 +154,12 @@ def to_mermaid(model: Model, *, direction: str = "LR", findings: list[Diagnostic
         # no ';' after it: Mermaid reads "#a9a9a9;" as a character entity and fails
         out.append(f"  linkStyle {','.join(quiet)} stroke:{_colour(FAINT_INK)},color:{_colour(FAINT_TEXT)}")
     if legend:
-        out += ["  subgraph legend[\"Legend\"]",
-                '    legend_d["deliverable"] --> legend_r["result"]',
-                '    legend_k["knowhow"] -.-> legend_s["settled by coordination"]',
-                '    legend_m1["one side"] <-.-> legend_m2["other side"]',
+        from .._words import say
+
+        out += [f"  subgraph legend[\"{say('Legend')}\"]",
+                f'    legend_d["{say("deliverable")}"] --> legend_r["{say("result")}"]',
+                f'    legend_k["{say("knowhow")}"] -.-> legend_s["{say("settled by coordination")}"]',
+                f'    legend_m1["{say("one side")}"] <-.-> legend_m2["{say("other side")}"]',
                 "  end"]
         class_members.setdefault("deliverable", []).extend(["legend_d", "legend_r", "legend_s", "legend_m1", "legend_m2"])
         class_members.setdefault(KNOWHOW, []).append("legend_k")

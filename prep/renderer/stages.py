@@ -342,12 +342,13 @@ def _captions_as_shown(placed, model: Model, effective: dict, font_size: float |
     centred on its box)."""
     from ..layouter import Box, TextItem, measure
     from ..layouter.texts import MARKER_PREFIX
+    from .._words import is_continued
 
     labels = {st.display: name for name, st in model.stages.items()}
     columns, moved = [], {}
     for c in placed.columns:
         parts = c.label.split(" · ")
-        stages = [labels.get(p[:-len(" (cont.)")] if p.endswith(" (cont.)") else p) for p in parts]
+        stages = [labels.get(is_continued(p) or p) for p in parts]
         inside = {effective.get(n) for n, b in placed.nodes.items()
                   if not n.startswith(MARKER_PREFIX) and c.frame.contains(b)}
         kept = [p for p, st in zip(parts, stages) if st is None or st in inside]

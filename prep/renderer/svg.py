@@ -12,6 +12,7 @@ from .dot import worst_by_subject
 from ..layouter.fonts import FONT_FAMILY, SVG_FONT_STACK, escape
 from ..layouter.fit import ARROWS
 from ..layouter.texts import is_marker
+from .._words import say
 
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 _SAFE_FONT = re.compile(r"[\w .\-]{1,64}")
@@ -44,11 +45,11 @@ def postprocess_svg(data: bytes, model: Model, findings: list[Diagnostic] | None
             return None
         d = model.deliverables[names[i]]
         if is_marker(d.name):   # its internal name means nothing to a reader
-            return f"{shown(d.name)} — off-page marker"
+            return f"{shown(d.name)} — {say('off-page marker')}"
         text = d.display if d.display == d.name else f"{d.display} ({d.name})"
-        text += " — knowhow" if d.is_knowhow else " — deliverable"
+        text += f" — {say('knowhow')}" if d.is_knowhow else f" — {say('deliverable')}"
         if d.owners:
-            text += "; owners: " + ", ".join(d.owners)
+            text += f"; {say('owners')}: " + ", ".join(d.owners)
         if d.note:
             text += "; " + d.note
         for f in by_subject.get(d.name, []):

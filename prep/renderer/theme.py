@@ -11,6 +11,7 @@ file (the same discovery as the lint settings).
     page = "16:9"              # fit every picture to this page (docs/pages.md); "none": natural size
     min-text = 9               # the smallest text allowed at 100% of the page (points)
     pptx-east-asian-font = "Yu Gothic"  # PowerPoint: the face for Japanese text typed in later
+    language = "ja"            # prep's own words in pictures (legend, "(cont.)", "p. 3"): en | ja
 
     [render.colors]
     ink = "#1f2937"            # borders, arrows, text
@@ -32,7 +33,7 @@ from ..linter.settings import did_you_mean
 from .dot import THEMES, Theme
 
 KEYS = ("theme", "direction", "legend", "font", "font-size", "page", "min-text", "pptx-east-asian-font",
-        "colors")
+        "language", "colors")
 COLOR_KEYS = {
     "ink": "ink", "tangible-fill": "tangible_fill", "knowhow-fill": "knowhow_fill",
     "external-fill": "external_fill", "group-border": "group_border", "group-fill": "group_fill",
@@ -57,6 +58,7 @@ class RenderSettings:
     page: str | None = None          # as written: "16:9", "A4-portrait", "none", ...
     min_text: float | None = None
     direction_given: bool = False    # on the command line or in the file (else a page may choose it)
+    language: str | None = None      # prep's words in pictures: "en", "ja" (prep._words)
 
 
 def settings_from_table(table: Mapping, source: str | None, where: str) -> RenderSettings:
@@ -96,6 +98,13 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
                                  or not low <= min_text <= high):
         raise RenderConfigError(f"{where}: min-text must be a number of points from {low:g} to {high:g}, "
                                 f"not {min_text!r}")
+    language = table.get("language")
+    if language is not None:
+        from .._words import LANGUAGES
+
+        if language not in LANGUAGES:
+            raise RenderConfigError(f"{where}: language must be {' or '.join(repr(x) for x in LANGUAGES)} (prep's "
+                                    f"words in pictures: the legend, \"(cont.)\", \"p. 3\"), not {language!r}")
     changes: dict = {}
     if "font" in table:
         font = table["font"]
@@ -128,7 +137,8 @@ def settings_from_table(table: Mapping, source: str | None, where: str) -> Rende
     if changes:
         theme = replace(theme, name=f"{base}+config", **changes)
     return RenderSettings(source=source, theme=theme, direction=direction.upper() if direction else None,
-                          legend=legend, page=page, min_text=float(min_text) if min_text is not None else None)
+                          legend=legend, page=page, min_text=float(min_text) if min_text is not None else None,
+                          language=language)
 
 
 def settings_for(model_path: str) -> RenderSettings:

@@ -117,9 +117,10 @@ class Preview:
 
         try:
             text = read_source(self.path)
-            theme, direction, legend, page = self.look()
+            theme, direction, legend, page, *language = self.look()
             model_json = self.worker.render(text, self.path, theme, direction, legend, self.engine,
-                                            self.lint_options(), self.timeout, page=page, font_url=self.font.url)
+                                            self.lint_options(), self.timeout, page=page, font_url=self.font.url,
+                                            language=language[0] if language else "en")
         except PrepError as e:
             return self._set_problem(e.render())
         except RenderProblem as e:

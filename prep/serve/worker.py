@@ -38,8 +38,8 @@ class Measured:
     (a model with stages did so on every save: 0.15 s at 1,000
     deliverables)."""
 
-    def __init__(self, font: str, font_size: float):
-        self.font, self.font_size = font, font_size
+    def __init__(self, font: str, font_size: float, language: str = "en"):
+        self.font, self.font_size, self.language = font, font_size, language   # (the legend's words)
         self.boxes: dict[str, tuple[float, float]] = {}
         self.labels: dict[str, tuple[float, float]] = {}  # a box's text block (Sizes.labels)
         self.stages: dict[str, tuple[float, float]] = {}
@@ -90,6 +90,7 @@ def _serve_requests(conn, parent_end) -> None:
     """The child: render each request, answer ("ok", json text) or ("error", text)."""
     from ..embed.viewer import build_viewer, live_picture
     from ..language import loads
+    from .._words import choose
 
     parent_end.close()  # so the parent's exit is an end of file here
     # this process is the render's child already: the parent stops it when
@@ -110,8 +111,9 @@ def _serve_requests(conn, parent_end) -> None:
             return
         if request is None:
             return
-        text, path, theme, direction, legend, engine, lint_options, page, font_url = request
+        text, path, theme, direction, legend, engine, lint_options, page, font_url, language = request
         try:
+            choose(language)   # this process draws one preview's pictures: each request says in which language
             model = loads(text, path)
             if not model.deliverables:
                 raise PrepError.at(path, "the model has no deliverables: there is nothing to draw",
@@ -126,9 +128,10 @@ def _serve_requests(conn, parent_end) -> None:
                 data["svg"] = live_picture(data["svg"])
                 conn.send(("ok", json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
                 continue
-            key = (theme, direction, legend, engine)
-            if measured is None or (measured.font, measured.font_size) != (theme.font, theme.font_size):
-                measured = Measured(theme.font, theme.font_size)
+            key = (theme, direction, legend, engine, language)
+            if measured is None or (measured.font, measured.font_size, measured.language) != (theme.font,
+                                                                                            theme.font_size, language):
+                measured = Measured(theme.font, theme.font_size, language)
             sizes = measured.sizes_for(model, legend)
             # the picture without its font: the page keeps its faces (prep.serve.font)
             # and replaces them only when a save draws a glyph they lack
@@ -166,11 +169,11 @@ class Worker:
         self._conn = parent
 
     def render(self, text: str, path: str, theme, direction: str, legend: bool, engine: str, lint_options: dict,
-               timeout: float, page=None, font_url: str | None = None) -> str:
+               timeout: float, page=None, font_url: str | None = None, language: str = "en") -> str:
         if self._process is None or not self._process.is_alive():
             self._start()
         try:
-            self._conn.send((text, path, theme, direction, legend, engine, lint_options, page, font_url))
+            self._conn.send((text, path, theme, direction, legend, engine, lint_options, page, font_url, language))
             if not self._conn.poll(timeout):
                 self.stop()
                 raise RenderCrashed(f"the render took longer than {timeout:g} s and was stopped")

@@ -1,0 +1,133 @@
+"""prep's own words in pictures in Japanese (`--language ja`, [render]
+language, `language=` in the API; prep._words): the legend, "(続き)" on a
+frame continued from an earlier page, "P.3" on off-page markers, the
+tooltips. English stays the default, byte for byte."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import prep
+from conftest import ROOT
+
+SVG = "{http://www.w3.org/2000/svg}"
+LIFECYCLE = ROOT / "examples" / "cs-lifecycle.prep"
+JA_LEGEND = {"凡例", "成果物", "ノウハウ", "入力", "同期", "相互同期"}
+EN_LEGEND = {"Legend", "deliverable", "knowhow", "input", "synchronization", "mutual synchronization"}
+
+
+def texts(svg: bytes | Path) -> set[str]:
+    root = ET.fromstring(svg) if isinstance(svg, bytes) else ET.parse(svg).getroot()
+    return {"".join(t.itertext()).strip() for t in root.iter(SVG + "text")}
+
+
+def test_render_language_ja_writes_the_legend_in_japanese(tmp_path, cli):
+    out = tmp_path / "ja.svg"
+    r = cli("render", str(LIFECYCLE), "--legend", "--language", "ja", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    got = texts(out)
+    assert JA_LEGEND <= got and not EN_LEGEND & got, got
+    r = cli("render", str(LIFECYCLE), "--legend", "-o", str(tmp_path / "en.svg"))   # the default: English
+    assert EN_LEGEND <= texts(tmp_path / "en.svg")
+
+
+def test_pages_in_japanese_say_where_markers_lead_and_what_is_continued_with_no_collision():
+    """Fitted to A4, the markers say "P.3" and a frame that goes on from an
+    earlier page "(続き)"; the words are measured in Japanese: no text
+    collides, and the model takes as many pages as in English."""
+    from prep.layouter.collisions import problems
+
+    model = prep.load(str(LIFECYCLE))
+    en = prep.render_pages(model, "svg", "A4", legend=True)
+    ja = prep.render_pages(model, "svg", "A4", legend=True, language="ja")
+    assert ja.count == en.count >= 2
+    words = set().union(*(texts(f) for f in ja.files))
+    assert any(re.search(r", P\.\d", t) for t in words), words
+    assert any(t.endswith(" (続き)") for t in words), words
+    assert not any("(cont.)" in t or re.search(r"\bpp?\. \d", t) for t in words), words
+    assert JA_LEGEND <= words
+    for sheet in ja.sheets:
+        assert problems(sheet.layout) == [], sheet.number
+        assert all(i.text not in EN_LEGEND for i in sheet.layout.legend_items)
+
+
+def test_the_api_keeps_the_language_to_the_call_and_refuses_one_it_does_not_speak():
+    model = prep.load(str(LIFECYCLE))
+    assert JA_LEGEND <= texts(prep.render(model, "svg", legend=True, language="ja"))
+    assert EN_LEGEND <= texts(prep.render(model, "svg", legend=True))   # not left behind by the call before
+    with pytest.raises(ValueError, match="unknown language 'fr': choose en or ja"):
+        prep.render(model, "svg", language="fr")
+    layout = prep.layout(model, legend=True, language="ja")
+    assert {i.text for i in layout.legend_items} >= JA_LEGEND
+
+
+def test_the_language_comes_from_the_configuration_and_the_command_line_wins(tmp_path, prep_run):
+    (tmp_path / "prep.toml").write_text('[render]\nlanguage = "ja"\nlegend = true\n', encoding="utf-8")
+    (tmp_path / "m.prep").write_text(LIFECYCLE.read_text(encoding="utf-8"), encoding="utf-8")
+    p = prep_run("render", "m.prep", "-o", "ja.svg", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert JA_LEGEND <= texts(tmp_path / "ja.svg")
+    p = prep_run("render", "m.prep", "--language", "en", "-o", "en.svg", cwd=tmp_path)
+    assert p.returncode == 0 and EN_LEGEND <= texts(tmp_path / "en.svg"), p.stderr
+    (tmp_path / "prep.toml").write_text('[render]\nlanguage = "jp"\n', encoding="utf-8")
+    p = prep_run("render", "m.prep", "-o", "x.svg", cwd=tmp_path)
+    assert p.returncode == 2 and not (tmp_path / "x.svg").exists()
+    err = p.stderr.decode()
+    assert "language must be 'en' or 'ja'" in err and "not 'jp'" in err and "Traceback" not in err, err
+    p = prep_run("render", "m.prep", "--language", "de", "-o", "x.svg", cwd=tmp_path)
+    assert p.returncode == 2 and "'de' is not one of 'en', 'ja'" in p.stderr.decode(), p.stderr
+
+
+def test_every_legend_of_a_kind_of_picture_speaks_japanese(tmp_path, cli):
+    """The diff's marks, a stage picture's marks, measured colours, the
+    tooltips and Mermaid's legend."""
+    old, new = ROOT / "examples" / "order-to-cash-as-is.prep", ROOT / "examples" / "order-to-cash-to-be.prep"
+    r = cli("render", "--diff", str(old), str(new), "--language", "ja", "-o", str(tmp_path / "d.svg"))
+    assert r.exit_code == 0, r.output
+    assert {"+ 追加", "削除", "~ 変更", "追加した関係"} <= texts(tmp_path / "d.svg")
+    stage = next(iter(prep.load(str(LIFECYCLE)).stages))
+    r = cli("render", str(LIFECYCLE), "--stage", stage, "--language", "ja", "-o", str(tmp_path / "s.svg"))
+    assert r.exit_code == 0, r.output
+    assert {"このステージで新規", "EXIT n: ステージ n の完了条件"} <= texts(tmp_path / "s.svg")
+    onboarding = ROOT / "examples" / "cs-onboarding.prep"
+    r = cli("render", str(onboarding), "--status", str(ROOT / "examples" / "cs-onboarding.values.csv"),
+            "--customer", "アクメ商事", "--legend", "--language", "ja", "-o", str(tmp_path / "h.svg"))
+    assert r.exit_code == 0, r.output
+    assert {"緑", "黄緑", "黄", "赤", "データなし"} <= texts(tmp_path / "h.svg")
+    svg = (tmp_path / "s.svg").read_text(encoding="utf-8")
+    assert "— 成果物</title>" in svg and "— deliverable" not in svg
+    mmd = prep.render(prep.load(str(LIFECYCLE)), "mmd", legend=True, language="ja").decode("utf-8")
+    assert 'subgraph legend["凡例"]' in mmd and '"ノウハウ"' in mmd and "knowhow\"" not in mmd
+
+
+def test_a_powerpoint_legend_in_japanese(tmp_path, cli):
+    out = tmp_path / "deck.pptx"
+    r = cli("render", str(LIFECYCLE), "--legend", "--language", "ja", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out) as z:
+        slides = "".join(z.read(n).decode("utf-8") for n in z.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n))
+    runs = set(re.findall(r"<a:t>([^<]*)</a:t>", slides))
+    assert JA_LEGEND <= runs and not EN_LEGEND & runs, runs
+
+
+def test_the_live_preview_draws_in_the_language_it_is_given(tmp_path):
+    from prep.renderer.dot import THEMES
+    from prep.serve.server import Preview
+
+    src = tmp_path / "m.prep"
+    src.write_text(LIFECYCLE.read_text(encoding="utf-8"), encoding="utf-8")
+    language = ["ja"]
+    preview = Preview(str(src), look=lambda: (THEMES["default"], "LR", True, None, language[0]), lint_options=dict)
+    try:
+        assert preview.rebuild() is None
+        assert "凡例" in preview.model_json and "Legend" not in preview.model_json
+        language[0] = "en"   # [render] language changed in prep.toml: the next save draws in English
+        assert preview.rebuild() is None
+        assert "Legend" in preview.model_json and "凡例" not in preview.model_json
+    finally:
+        preview.close()
