@@ -39,8 +39,8 @@ DIRECTION = DirectionType()
 
 def language_option(command):
     """--language en|ja on a command that draws: prep's own words in its
-    pictures (the legend, "(cont.)", "p. 3"; `prep._words`) in that language,
-    for the whole command. Default: `language` under [render] in the first
+    pictures (the legend, "(cont.)", "p. 3"; `prep._words`) and in a
+    report in that language, for the whole command. Default: `language` under [render] in the first
     model's configuration, else English. The command's own parameters are
     untouched (it reads them as before)."""
     import functools
@@ -48,8 +48,9 @@ def language_option(command):
     from .._words import LANGUAGES
 
     @click.option("--language", type=click.Choice(LANGUAGES), default=None,
-                  help="The language of prep's words in the pictures: the legend, \"(cont.)\", page references "
-                       "(en, ja). Default: [render] language, else en.")
+                  help="The language of prep's own words (en, ja): in pictures the legend, \"(cont.)\", page "
+                       "references; in a report its headings, tables and captions too. Default: [render] language, "
+                       "else en.")
     @functools.wraps(command)
     def run(*args, language=None, **kwargs):
         from .._words import speaking

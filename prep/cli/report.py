@@ -6,7 +6,8 @@ import os
 
 import click
 
-from .common import DIRECTION, EXIT_ERROR, _lint_settings, _render_settings, note_if_part, refuse_folder, root_of_all
+from .common import (DIRECTION, EXIT_ERROR, _lint_settings, _render_settings, language_option, note_if_part,
+                     refuse_folder, root_of_all)
 
 
 def _format_given(fmt: str) -> None:
@@ -45,6 +46,7 @@ def _format_given(fmt: str) -> None:
 @click.option("--customer", metavar="NAME", help="With --status: the customer whose roadmap is drawn.")
 @click.option("-f", "--format", "fmt", hidden=True, expose_value=False, is_eager=True, callback=lambda ctx, _, v: (
     _format_given(v) if v is not None else None))
+@language_option
 def report(source, output, theme, direction, page_size, min_text, status_data=None, customer=None):
     """Write a one-file report of a model: diagram with findings, findings
     table, hotspot ranking and a catalogue of deliverables. The root of a

@@ -43,6 +43,7 @@ from ..linter.findings import (findings_table_html, findings_table_markdown, htm
 from ..linter.formats import subject_of
 from ..language.model import ARROW_OF_KIND, INPUT, KNOWHOW, MUTUAL, SYNC, Model
 from ..language.views import file_label
+from .._words import generated_by, japanese, say
 from .report_pictures import (SCREEN_PAGED_MOST, cropped_pages, in_report_pages, screen_page, screen_pictures,
                               stage_frames)
 
@@ -152,15 +153,16 @@ def hotspot_table(model: Model, findings: list[Diagnostic] | None) -> tuple[list
         rows = [[str(h.rank), model.deliverables[h.deliverable].display, f"{h.score:.2f}", str(h.sync),
                  str(h.personal_knowhow), str(h.upstream), str(h.downstream), f"{h.flow:.2f}"]
                 for h in rank(model)]
-        return (["#", "deliverable", "score", "S sync", "K personal knowhow", "up", "down", "F flow"], rows,
-                "Where the process is fragile (as `prep lint --hotspots`): score = S + 2K + 5F, with S the "
-                "coordinations at the deliverable, K the personal knowhow it depends on, F how much of the "
-                "process flows through it.")
+        return ([say(h) for h in ("#", "deliverable", "score", "S sync", "K personal knowhow", "up", "down",
+                                  "F flow")], rows,
+                say("Where the process is fragile (as `prep lint --hotspots`): score = S + 2K + 5F, with S the "
+                    "coordinations at the deliverable, K the personal knowhow it depends on, F how much of the "
+                    "process flows through it."))
     rows = [[str(i), model.deliverables[h.name].display, str(h.score), str(h.risk), str(h.reach), "; ".join(h.reasons)]
             for i, h in enumerate(hotspots(model, findings), 1)]
-    return (["#", "deliverable", "score", "risk", "downstream", "why"], rows,
-            "Where the process is fragile: risk (findings, knowhow held by one person, coordination, "
-            "single input) times (1 + deliverables downstream).")
+    return ([say(h) for h in ("#", "deliverable", "score", "risk", "downstream", "why")], rows,
+            say("Where the process is fragile: risk (findings, knowhow held by one person, coordination, "
+                "single input) times (1 + deliverables downstream)."))
 
 
 def _catalogue_rows(model: Model) -> list[dict]:
@@ -168,19 +170,19 @@ def _catalogue_rows(model: Model) -> list[dict]:
     where = model.effective_stages  # knowhow and unplaced deliverables too
     rows = []
     for name, d in model.deliverables.items():
-        inputs = [f"{r.source}" + (" (sync)" if r.kind != "input" else "") for r in index.producers(name)]
-        consumers = [f"{r.target}" + (" (sync)" if r.kind != "input" else "") for r in index.uses(name)]
+        inputs = [f"{r.source}" + (f" {say('(sync)')}" if r.kind != "input" else "") for r in index.producers(name)]
+        consumers = [f"{r.target}" + (f" {say('(sync)')}" if r.kind != "input" else "") for r in index.uses(name)]
         mutual = [r.target if r.source == name else r.source for r in index.mutual[name]]
         group = model.groups[d.group].display if d.group in model.groups else ""
-        flags = [f for f, on in (("external", d.external), ("final", d.final)) if on]
+        flags = [say(f) for f, on in (("external", d.external), ("final", d.final)) if on]
         stage = model.stages[where[name]].display if where.get(name) in model.stages else ""
         rows.append({
             # the name under the label where the label does not start with it
             # ("年間計画\nYearly plan" was followed by "(年間計画)" again)
             "name": name, "label": d.display, "name_shown": d.display.split("\n")[0] != name,
-            "kind": d.kind, "flags": flags, "owners": list(d.owners),
+            "kind": d.kind, "kind_shown": say(d.kind), "flags": flags, "owners": list(d.owners),
             "stage": " ".join(stage.split()), "group": group, "inputs": inputs,
-            "consumers": consumers + [f"{m} (mutual)" for m in mutual], "note": d.note or "",
+            "consumers": consumers + [f"{m} {say('(mutual)')}" for m in mutual], "note": d.note or "",
             "file": file_label(model, d.span.path if d.span is not None else model.path),
         })
     return rows
@@ -195,6 +197,14 @@ def _files_as_named_by_the_root(model: Model, findings: list[Diagnostic]) -> lis
 
     return [replace(d, span=d.span._replace(path=file_label(model, d.span.path))) if d.span is not None else d
             for d in findings]
+
+
+NO_LINT = "Lint is not available in this installation; no findings were computed."
+COLOURED_BY_FINDINGS = "Boxes are coloured by their worst finding: green none, lime info, yellow warning, red error."
+ROADMAP_WHY = ("The stages in order, each in a frame titled with it (side by side as columns where the page holds "
+               "them, else one under another); exit criteria are tagged EXIT n.")
+ROADMAP_EACH = ("Then each stage: what it makes, what ends it, its findings, and the process as it stands at its end "
+                "(every deliverable in the same place in every picture).")
 
 
 MEASURES_WHY = ("The KPIs: what each observes (usually a stage's exit criterion), where its data comes from, "
@@ -246,7 +256,7 @@ def _model_line(model: Model) -> list[str]:
     """The report's "model: FILE" line; none for a model read from text
     (`prep.loads`: "model: <string>" went on a client's title page)."""
     path = str(model.path)
-    return [] if path.startswith("<") and path.endswith(">") else [f"model: {_model_file(model)}"]
+    return [] if path.startswith("<") and path.endswith(">") else [f"{say('model')}: {_model_file(model)}"]
 
 
 def _has_files(model: Model) -> bool:
@@ -269,7 +279,7 @@ def relation_note_rows(model: Model) -> list[tuple[str, str, str, str]]:
         for names, name in ((sources, r.source), (targets, r.target)):
             if name not in names:
                 names.append(name)
-    return [(", ".join(_names(model, sources)), f"{ARROW_OF_KIND[kind]} {RELATION_KINDS[kind]}",
+    return [(", ".join(_names(model, sources)), f"{ARROW_OF_KIND[kind]} {say(RELATION_KINDS[kind])}",
              ", ".join(_names(model, targets)), note)
             for (_, kind, note), (sources, targets) in statements.items()]
 
@@ -277,17 +287,22 @@ def relation_note_rows(model: Model) -> list[tuple[str, str, str, str]]:
 def _summary(model: Model, findings: list[Diagnostic] | None) -> list[str]:
     n_knowhow = sum(1 for d in model.deliverables.values() if d.kind == KNOWHOW)
     n_sync = sum(1 for r in model.relations if r.kind != "input")
-    lines = [f"{_count(len(model.deliverables), 'deliverable')} ({n_knowhow} knowhow), "
-             f"{_count(len(model.relations), 'relation')} ({n_sync} synchronization), "
-             f"{_count(len(model.groups), 'group')}"]
+    if japanese():
+        lines = [f"成果物 {len(model.deliverables)} (うちノウハウ {n_knowhow})、関係 {len(model.relations)} "
+                 f"(うち同期 {n_sync})、グループ {len(model.groups)}"]
+    else:
+        lines = [f"{_count(len(model.deliverables), 'deliverable')} ({n_knowhow} knowhow), "
+                 f"{_count(len(model.relations), 'relation')} ({n_sync} synchronization), "
+                 f"{_count(len(model.groups), 'group')}"]
     if findings is None:
-        lines.append("lint: not available in this installation")
+        lines.append(say("lint: not available in this installation"))
     else:
         c = {"error": 0, "warning": 0, "info": 0}
         for f in findings:
             c[f.severity] = c.get(f.severity, 0) + 1
-        lines.append(f"{_count(len(findings), 'finding')}: {_count(c['error'], 'error')}, "
-                     f"{_count(c['warning'], 'warning')}, {c['info']} info")
+        lines.append(f"指摘 {len(findings)} 件: エラー {c['error']}、警告 {c['warning']}、情報 {c['info']}" if japanese()
+                     else f"{_count(len(findings), 'finding')}: {_count(c['error'], 'error')}, "
+                          f"{_count(c['warning'], 'warning')}, {c['info']} info")
     return lines
 
 
@@ -383,15 +398,13 @@ def _frame_caption(caption: str | None) -> str | None:
     "Laid out for this page." says nothing there)."""
     if caption is None:
         return None
-    return caption.removeprefix("Laid out for this page.").strip() or None
+    return caption.removeprefix(say("Laid out for this page.")).strip() or None
 
 
 def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural: bool = False) -> list[str]:
     more = " prep-natural" if natural else ""
-    out = ['<h2 id="roadmap">Roadmap</h2>',
-           '<p class="meta">The stages in order, each in a frame titled with it (side by side as columns '
-           "where the page holds them, else one under another); exit criteria are tagged EXIT n. Then each stage: what it makes, what ends it, its findings, and the "
-           "process as it stands at its end (every deliverable in the same place in every picture).</p>",
+    out = [f'<h2 id="roadmap">{say("Roadmap")}</h2>',
+           f'<p class="meta">{escape(say(ROADMAP_WHY))} {escape(say(ROADMAP_EACH))}</p>',
            *_pictures_html(pictures["roadmap"], "roadmap", "diagram prep-roadmap" + more)]
     for i, part in enumerate(parts, 1):
         out.append(f'<section class="prep-stage" id="stage-{i}">')
@@ -400,14 +413,14 @@ def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural:
             out.append(f'<p class="meta">{escape(part.note)}</p>')
         out.append('<table class="prep-stage-summary"><tbody>')
         for head, names in (("deliverables", part.members), ("exit criteria", part.exits)):
-            cell = ", ".join(escape(t) for t in _names(model, names)) or "none"
-            out.append(f"<tr><th>{head}</th><td>{cell}</td></tr>")
+            cell = ", ".join(escape(t) for t in _names(model, names)) or say("none")
+            out.append(f"<tr><th>{say(head)}</th><td>{cell}</td></tr>")
         out.append("</tbody></table>")
         # a class of its own: "prep-findings" is the model's whole table
         table = findings_table_html(part.findings, with_path=_has_files(model), subject=_subject_of(model))
         out.append(table.replace('class="prep-findings"', 'class="prep-stage-findings"', 1)
                    if part.findings else
-                   '<p class="prep-no-findings">No findings in this stage.</p>')
+                   f'<p class="prep-no-findings">{say("No findings in this stage.")}</p>')
         frames = pictures.get(part.name, [])
         out += _pictures_html([svg for svg, _ in frames], f"stage-{i}", "diagram prep-frame" + more,
                               [_frame_caption(caption) for _, caption in frames])
@@ -421,9 +434,9 @@ def _health_html(status, customer, pictures: list[bytes], natural: bool = False)
     none when no customer is shown)."""
     from ..health.formats import format_html
 
-    out = ['<h2 id="health">Health</h2>', format_html(status, customer)]
+    out = [f'<h2 id="health">{say("Health")}</h2>', format_html(status, customer)]
     if pictures:
-        out += [f'<p class="meta">{escape(HEALTH_KEY)}</p>',
+        out += [f'<p class="meta">{escape(say(HEALTH_KEY))}</p>',
                 *_pictures_html(pictures, "health", "diagram prep-natural" if natural else "diagram")]
     return out
 
@@ -496,25 +509,24 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | li
            f"<h1>{escape(title)}</h1>"]
     out += [f'<p class="meta">{escape(line)}</p>' for line in _model_line(model) + _summary(model, findings)]
     css = "diagram prep-natural" if natural else "diagram"   # natural: shown at its size, scrolled
-    out += ['<h2 id="diagram">Diagram</h2>', *_pictures_html(svg if isinstance(svg, list) else [svg], None, css)]
+    out += [f'<h2 id="diagram">{say("Diagram")}</h2>',
+            *_pictures_html(svg if isinstance(svg, list) else [svg], None, css)]
     if findings is not None:
-        out.append('<p class="meta">Boxes are coloured by their worst finding: green none, lime info, '
-                   "yellow warning, red error.</p>")
+        out.append(f'<p class="meta">{escape(say(COLOURED_BY_FINDINGS))}</p>')
     if pictures:
         out += _roadmap_html(model, roadmap_parts(model, findings), pictures, natural)
     if health is not None:
         out += _health_html(*health, natural=natural)
     if model.measures:
-        out += ['<h2 id="measures">Measures</h2>', f'<p class="meta">{escape(MEASURES_WHY)}</p>',
+        out += [f'<h2 id="measures">{say("Measures")}</h2>', f'<p class="meta">{escape(say(MEASURES_WHY))}</p>',
                 '<table class="prep-measures"><thead><tr>'
-                + "".join(f"<th>{escape(c)}</th>" for c, _ in measure_columns(model)) + "</tr></thead><tbody>"]
+                + "".join(f"<th>{escape(say(c))}</th>" for c, _ in measure_columns(model)) + "</tr></thead><tbody>"]
         out += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in measure_rows(model)]
         out.append("</tbody></table>")
-    out.append('<h2 id="findings">Findings</h2>')
+    out.append(f'<h2 id="findings">{say("Findings")}</h2>')
     out.append(findings_table_html(findings, with_path=_has_files(model), subject=_subject_of(model))
-               if findings is not None
-               else "<p>Lint is not available in this installation; no findings were computed.</p>")
-    out += ['<h2 id="hotspots">Hotspots</h2>', f'<p class="meta">{html_inline(why)}</p>']
+               if findings is not None else f"<p>{say(NO_LINT)}</p>")
+    out += [f'<h2 id="hotspots">{say("Hotspots")}</h2>', f'<p class="meta">{html_inline(why)}</p>']
     if spots:
         out.append('<table class="prep-hotspots"><thead><tr>' + "".join(f"<th>{escape(h)}</th>" for h in head)
                    + "</tr></thead><tbody>")
@@ -522,16 +534,17 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | li
             out.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
         out.append("</tbody></table>")
     else:
-        out.append("<p>No hotspots.</p>")
+        out.append(f"<p>{say('No hotspots.')}</p>")
     files = _has_files(model)
-    out += ['<h2 id="catalogue">Deliverables</h2>',
-            '<table class="prep-catalogue"><thead><tr><th>deliverable</th><th>kind</th><th>owners</th>'
-            "<th>stage</th><th>group</th>" + ("<th>file</th>" if files else "")
-            + "<th>inputs</th><th>consumers</th><th>note</th></tr></thead><tbody>"]
+    head = ["deliverable", "kind", "owners", "stage", "group", *(["file"] if files else []), "inputs", "consumers",
+            "note"]
+    out += [f'<h2 id="catalogue">{say("Deliverables")}</h2>',
+            '<table class="prep-catalogue"><thead><tr>' + "".join(f"<th>{say(h)}</th>" for h in head)
+            + "</tr></thead><tbody>"]
     for row in _catalogue_rows(model):
         # the flags below the kind's box, not inside it: a box across a line
         # break was drawn as two open halves
-        kind = (f'<span class="kind-{escape(row["kind"])}">{escape(row["kind"])}</span>'
+        kind = (f'<span class="kind-{escape(row["kind"])}">{escape(row["kind_shown"])}</span>'
                 + "".join(f"<br><small>{escape(f)}</small>" for f in row["flags"]))
         name = escape(row["label"]) + (f"<br><small>{escape(row['name'])}</small>" if row["name_shown"] else "")
         out.append(f'<tr><td>{name}</td><td>{kind}</td>'
@@ -542,12 +555,12 @@ def report_html(model: Model, findings: list[Diagnostic] | None, svg: bytes | li
     out.append("</tbody></table>")
     notes = relation_note_rows(model)
     if notes:
-        out += ['<h2 id="relation-notes">Relation notes</h2>',
-                '<table class="prep-relation-notes"><thead><tr><th>from</th><th>relation</th><th>to</th>'
-                "<th>note</th></tr></thead><tbody>"]
+        out += [f'<h2 id="relation-notes">{say("Relation notes")}</h2>',
+                '<table class="prep-relation-notes"><thead><tr>'
+                + "".join(f"<th>{say(h)}</th>" for h in ("from", "relation", "to", "note")) + "</tr></thead><tbody>"]
         out += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in notes]
         out.append("</tbody></table>")
-    out += [f"<footer>Generated by prep {escape(__version__)}.</footer>", "</body>",
+    out += [f"<footer>{escape(generated_by(__version__))}</footer>", "</body>",
             "</html>", ""]
     return "\n".join(out)
 
@@ -565,67 +578,67 @@ def report_markdown(model: Model, findings: list[Diagnostic] | None, image_names
     "roadmap" and each stage's name -> [(file, caption or None), ...]."""
     title = _title(model)
     out = [f"# {_md_cell(title)}", ""]
-    out += [f"- model: `{_model_file(model)}`"] if _model_line(model) else []
+    out += [f"- {say('model')}: `{_model_file(model)}`"] if _model_line(model) else []
     out += [f"- {line}" for line in _summary(model, findings)]
     alt = _md_alt(title)
     diagram = [image_names] if isinstance(image_names, str) else image_names
-    out += ["", "## Diagram", ""]
+    out += ["", f"## {say('Diagram')}", ""]
     for name in diagram:
         out += [f"![{alt}]({name})", ""]
     if pictures:
-        out += ["## Roadmap", "", "The stages in order, each in a frame titled with it (side by side as columns "
-                "where the page holds them, else one under another); exit criteria are tagged EXIT n.", ""]
+        out += [f"## {say('Roadmap')}", "", say(ROADMAP_WHY), ""]
         for name, _ in pictures["roadmap"]:
-            out += [f"![roadmap]({name})", ""]
+            out += [f"![{_md_alt(say('roadmap'))}]({name})", ""]
         for part in roadmap_parts(model, findings):
             out += [f"### {_md_cell(part.label)}", ""]
             if part.note:
                 out += [_md_cell(part.note), ""]
-            out += [f"- deliverables: {_md_cell(', '.join(_names(model, part.members)) or 'none')}",
-                    f"- exit criteria: {_md_cell(', '.join(_names(model, part.exits)) or 'none')}", ""]
+            out += [f"- {say('deliverables')}: {_md_cell(', '.join(_names(model, part.members)) or say('none'))}",
+                    f"- {say('exit criteria')}: {_md_cell(', '.join(_names(model, part.exits)) or say('none'))}", ""]
             out.append(findings_table_markdown(part.findings, with_path=_has_files(model),
                                                subject=_subject_of(model)) if part.findings
-                       else "No findings in this stage.\n")
+                       else say("No findings in this stage.") + "\n")
             for name, caption in pictures.get(part.name, []):
                 out += [f"![{_md_alt(part.label)}]({name})", ""] + ([_md_cell(caption), ""] if caption else [])
     if health is not None:
         from ..health.formats import format_markdown
 
         status, customer, picture_names = health
-        out += ["## Health", "", format_markdown(status, customer)]
+        out += [f"## {say('Health')}", "", format_markdown(status, customer)]
         for name in picture_names:
-            out += [f"![health]({name})", ""]
+            out += [f"![{_md_alt(say('health'))}]({name})", ""]
     if model.measures:
-        head = [c for c, _ in measure_columns(model)]
-        out += ["## Measures", "", MEASURES_WHY, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        head = [say(c) for c, _ in measure_columns(model)]
+        out += [f"## {say('Measures')}", "", say(MEASURES_WHY), "", "| " + " | ".join(head) + " |",
+                "|" + "---|" * len(head)]
         out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in measure_rows(model)]
         out.append("")
-    out += ["## Findings", ""]
+    out += [f"## {say('Findings')}", ""]
     out.append(findings_table_markdown(findings, with_path=_has_files(model), subject=_subject_of(model))
-               if findings is not None
-               else "Lint is not available in this installation; no findings were computed.\n")
+               if findings is not None else say(NO_LINT) + "\n")
     head, spots, why = hotspot_table(model, findings)
-    out += ["## Hotspots", "", why, ""]
+    out += [f"## {say('Hotspots')}", "", why, ""]
     if spots:
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for row in spots:
             out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
     else:
-        out.append("No hotspots.")
+        out.append(say("No hotspots."))
     files = _has_files(model)
-    out += ["", "## Deliverables", "",
-            "| deliverable | kind | owners | stage | group | " + ("file | " if files else "")
-            + "inputs | consumers | note |",
+    head = ["deliverable", "kind", "owners", "stage", "group", *(["file"] if files else []), "inputs", "consumers",
+            "note"]
+    out += ["", f"## {say('Deliverables')}", "", "| " + " | ".join(say(h) for h in head) + " |",
             "|---|---|---|---|---|---|---|---|" + ("---|" if files else "")]
     for row in _catalogue_rows(model):
-        kind = row["kind"] + "".join(f" ({f})" for f in row["flags"])
+        kind = row["kind_shown"] + "".join(f" ({f})" for f in row["flags"])
         name = row["label"] + (f"\n({row['name']})" if row["name_shown"] else "")
         out.append("| " + " | ".join(_md_cell(c) for c in (
             name, kind, ", ".join(row["owners"]), row["stage"], row["group"], *([row["file"]] if files else []),
             "\n".join(row["inputs"]), "\n".join(row["consumers"]), row["note"])) + " |")
     notes = relation_note_rows(model)
     if notes:
-        out += ["", "## Relation notes", "", "| from | relation | to | note |", "|---|---|---|---|"]
+        out += ["", f"## {say('Relation notes')}", "",
+                "| " + " | ".join(say(h) for h in ("from", "relation", "to", "note")) + " |", "|---|---|---|---|"]
         out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in notes]
     return "\n".join(out) + "\n"
 
@@ -717,13 +730,13 @@ def _page_views(model: Model, drawn, health: tuple | None):
     diagram, the roadmap, the stage frames (model None: `stage_frames`
     draws them), then with `health` the customer's roadmap (or diagram)
     coloured by its values."""
-    yield "Diagram", model, "diagram", True, drawn, None, None
+    yield say("Diagram"), model, "diagram", True, drawn, None, None
     if model.stages:
-        yield "Roadmap", model, "roadmap", False, drawn, None, None
+        yield say("Roadmap"), model, "roadmap", False, drawn, None, None
         yield None, None, None, None, None, None, None
     if health is not None:
         shown, colours = health
-        yield "Health", shown, "roadmap" if model.stages else "diagram", True, None, colours, HEALTH_KEY
+        yield say("Health"), shown, "roadmap" if model.stages else "diagram", True, None, colours, say(HEALTH_KEY)
 
 
 def docx_pictures(model: Model, whole, drawn, page, *, theme="default", direction: str | None = None,
@@ -800,9 +813,9 @@ def page_health(model: Model, data: str, customer: str | None, notes: list | Non
         return None if colour is None else STATUS_FILL[None if colour == NO_DATA else colour]
 
     widths = {"stage": 14, "measure": 34, "value": 10, "colour": 9, "target": 11, "as of": 11} if chosen else {}
-    table = Table("Health", got.intro, got.columns, tuple(widths.get(c, 28 if c == "stage" else 9)
-                                                          for c in got.columns),
-                  got.rows, "No values.", fills=tuple(tuple(fill(c) for c in row) for row in got.colours),
+    table = Table(say("Health"), got.intro, tuple(say(c) for c in got.columns),
+                  tuple(widths.get(c, 28 if c == "stage" else 9) for c in got.columns),
+                  got.rows, say("No values."), fills=tuple(tuple(fill(c) for c in row) for row in got.colours),
                   header_fills=tuple(fill(c) for c in got.header_colours), total=got.total)
     return table, (status_view(status, chosen) if chosen is not None else None)
 
@@ -820,13 +833,16 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
         notes = any(part.note for part in parts)
         rows = []
         for part in parts:
-            rows.append((part.label, ", ".join(_names(model, part.members)) or "none",
-                         ", ".join(_names(model, part.exits)) or "none", *([part.note or ""] if notes else []),
+            rows.append((part.label, ", ".join(_names(model, part.members)) or say("none"),
+                         ", ".join(_names(model, part.exits)) or say("none"), *([part.note or ""] if notes else []),
                          str(len(part.findings))))
-        tables.append(Table("Stages", "Each stage in order: the deliverables it makes, the ones whose existence "
-                            "ends it (exit criteria)" + (", its note" if notes else "") + " and how many findings "
-                            "are about its deliverables.",
-                            ("stage", "deliverables", "exit criteria", *(["note"] if notes else []), "findings"),
+        why = ("各ステージを順に: 作る成果物、その存在でステージを終える成果物 (完了条件)" + ("、注記" if notes else "")
+               + "、その成果物についての指摘の数。" if japanese() else
+               "Each stage in order: the deliverables it makes, the ones whose existence ends it (exit criteria)"
+               + (", its note" if notes else "") + " and how many findings are about its deliverables.")
+        tables.append(Table(say("Stages"), why,
+                            tuple(say(h) for h in ("stage", "deliverables", "exit criteria", *(["note"] if notes else []),
+                                                   "findings")),
                             (14, 38, 20, 20, 8) if notes else (16, 52, 24, 8), tuple(rows)))
     if model.measures:
         columns = measure_columns(model)
@@ -834,11 +850,10 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
         whole = [c in THRESHOLD_COLUMNS for c, _ in columns]
         rows = tuple(tuple(cell.replace(" ", NO_BREAK) if keep else cell for cell, keep in zip(row, whole))
                      for row in measure_rows(model))
-        tables.append(Table("Measures", MEASURES_WHY, tuple(c for c, _ in columns), tuple(w for _, w in columns),
-                            rows))
+        tables.append(Table(say("Measures"), say(MEASURES_WHY), tuple(say(c) for c, _ in columns),
+                            tuple(w for _, w in columns), rows))
     if findings is None:
-        tables.append(Table("Findings", None, ("severity",), (1,), (),
-                            "Lint is not available in this installation; no findings were computed."))
+        tables.append(Table(say("Findings"), None, (say("severity"),), (1,), (), say(NO_LINT)))
     else:
         rows = []
         # a workspace's finding is in one of its files: "9:15" alone did not say which
@@ -849,14 +864,16 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
             where = f"{d.span.line}:{d.span.column}"
             if files:
                 where = f"{d.span.path.replace(chr(92), '/')}:{where}"
-            rows.append((d.severity, d.code + (f" {d.name}" if d.name else ""), where, subject,
-                         printed_inline(d.message + (f"\nhint: {d.hint}" if d.hint else ""))))
-        tables.append(Table("Findings", None, ("severity", "code", "where", "subject", "message"),
-                            (8, 13, 17, 15, 47) if files else (8, 15, 6, 17, 54), tuple(rows), "No findings."))
+            rows.append((say(d.severity), d.code + (f" {d.name}" if d.name else ""), where, subject,
+                         printed_inline(d.message + (f"\n{say('hint')}: {d.hint}" if d.hint else ""))))
+        tables.append(Table(say("Findings"), None, tuple(say(h) for h in ("severity", "code", "where", "subject",
+                                                                          "message")),
+                            (8, 13, 17, 15, 47) if files else (8, 15, 6, 17, 54), tuple(rows), say("No findings.")))
     head, spots, why = hotspot_table(model, findings)
-    tables.append(Table("Hotspots", printed_inline(why), tuple(head), tuple(2 if h == "why" else 1 for h in head)
+    tables.append(Table(say("Hotspots"), printed_inline(why), tuple(head),
+                        tuple(2 if h == say("why") else 1 for h in head)
                         if len(head) == 6 else (4, 20, 8, 8, 12, 8, 8, 8), tuple(tuple(r) for r in spots),
-                        "No hotspots."))
+                        say("No hotspots.")))
     # (a model without stages has no stage column: it would be empty)
     columns = [("deliverable", 17), ("kind", 9), ("owners", 11), ("stage", 13), ("group", 11), ("inputs", 13),
                ("consumers", 13), ("note", 13)]
@@ -867,17 +884,17 @@ def pdf_tables(model: Model, findings: list[Diagnostic] | None, health=None) -> 
     rows = []
     for row in _catalogue_rows(model):
         name = row["label"] + (f"\n({row['name']})" if row["name_shown"] else "")
-        cells = {"deliverable": name, "kind": "\n".join([row["kind"], *row["flags"]]),
+        cells = {"deliverable": name, "kind": "\n".join([row["kind_shown"], *row["flags"]]),
                  "owners": "\n".join(row["owners"]), "stage": row["stage"], "group": row["group"],
                  "inputs": "\n".join(row["inputs"]), "consumers": "\n".join(row["consumers"]), "note": row["note"],
                  "file": row["file"]}
         rows.append(tuple(cells[c] for c, _ in columns))
-    tables.append(Table("Deliverables", None, tuple(c for c, _ in columns), tuple(w for _, w in columns),
+    tables.append(Table(say("Deliverables"), None, tuple(say(c) for c, _ in columns), tuple(w for _, w in columns),
                         tuple(rows)))
     notes = relation_note_rows(model)
     if notes:
-        tables.append(Table("Relation notes", None, ("from", "relation", "to", "note"), (22, 16, 22, 40),
-                            tuple(notes)))
+        tables.append(Table(say("Relation notes"), None, tuple(say(h) for h in ("from", "relation", "to", "note")),
+                            (22, 16, 22, 40), tuple(notes)))
     return tables
 
 

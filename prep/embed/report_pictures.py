@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .._words import japanese, say
 from ..language.diagnostics import PrepError
 from ..language.model import Model
 
@@ -65,14 +66,23 @@ def stage_frames(model: Model, drawn, room, *, theme="default", direction: str |
         label = re.sub(rf"^{number}\s*[.:)]\s*(?=\S)", "", label)
         # so is one that names it with a word of its own ("Phase 1: 製品企画", "フェーズ2 設計",
         # "第3段階"): "At the end of stage 1: Phase 1: 製品企画" said the number twice
-        title = (f"At the end of {label}" if label.lower().startswith("stage") or _names_number(number, label)
-                 else f"At the end of stage {number}: {label}")
+        own = label.lower().startswith("stage") or _names_number(number, label)
+        if japanese():
+            title = f"{label} の終わり" if own else f"ステージ {number} の終わり: {label}"
+        else:
+            title = f"At the end of {label}" if own else f"At the end of stage {number}: {label}"
         # the frame has no legend (it would change how the model is laid
         # out): the caption says what its marks mean
-        caption = ("Laid out for this page." if not geometry.paged or count <= 1 else
-                   f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
-                   "makes something; a marker names a relation's other end and its page"
-                   + (" in this report." if numbered else ".")) + FRAME_KEY
+        if not geometry.paged or count <= 1:
+            caption = say("Laid out for this page.")
+        elif japanese():
+            caption = (f"モデルを配置した {count} ページのうち、このステージが成果物を作る {f.page} ページ目。札は関係の"
+                       "相手の成果物とそのページを" + ("このレポートのページで" if numbered else "") + "示します。")
+        else:
+            caption = (f"Page {f.page} of the {count} pages the model is laid out on, one of those where this stage "
+                       "makes something; a marker names a relation's other end and its page"
+                       + (" in this report." if numbered else "."))
+        caption += (" " if not japanese() else "") + say(FRAME_KEY.strip())
         yield (replace(f, findings=mine), look, title, caption, (f.page or 1, count or 1, "none"),
                f.stage.name not in seen)
         seen.add(f.stage.name)

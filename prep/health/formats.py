@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..language.diagnostics import display_width, visible
 from ..linter.findings import markdown_cell
+from .._words import japanese, say
 from .evaluate import COLUMNS, DONE, NO_DATA, CustomerStatus, Status
 
 FORMATS = ("text", "json", "markdown")
@@ -137,29 +138,47 @@ def format_json(status: Status, customer: CustomerStatus | None = None) -> str:
     return json.dumps(to_dict(status, customer), ensure_ascii=False, indent=2) + "\n"
 
 
+def _reached(who: str, stage: str, health: str) -> str:
+    """The line above one customer's measures (each part escaped or
+    marked up as its format needs: the report's language, prep._words)."""
+    return f"{who}: 到達ステージ {stage}、ヘルス {health}" if japanese() else f"{who}: stage reached {stage}, health {health}"
+
+
+def _counted(count: int, source: str) -> str:
+    """The line above the counts of customers per stage and colour."""
+    if japanese():
+        return f"{source} の顧客 {count} 社 (到達ステージとヘルス別)"
+    return f"{count} customers of {source} by the stage reached and health"
+
+
+def _heads(names) -> list[str]:
+    return [say(n) for n in names]
+
+
 def format_markdown(status: Status, customer: CustomerStatus | None = None) -> str:
     cell = markdown_cell
     if customer is not None or len(status.customers) == 1:
         c = customer or status.customers[0]
         dated = _dated(c)
-        out = [f"**{cell(c.name) if c.customer is not None else cell(status.source)}**: stage reached "
-               f"{cell(_stage_label(status, c.stage))}, health **{c.health or NO_DATA}**", "",
-               "| stage | measure | value | colour | target |" + (" as of |" if dated else ""),
+        out = [_reached(f"**{cell(c.name) if c.customer is not None else cell(status.source)}**",
+                        cell(_stage_label(status, c.stage)), f"**{say(c.health or NO_DATA)}**"), "",
+               "| " + " | ".join(_heads(("stage", "measure", "value", "colour", "target", *(["as of"] if dated
+                                                                                          else [])))) + " |",
                "|---|---|---:|---|---|" + ("---|" if dated else "")]
         for stage, m, v in _measure_rows(status, c):
             out.append(f"| {cell(stage or '-')} | {cell(m.display)} | {cell(v.text) if v is not None else '-'} | "
-                       f"{(v.colour or '-') if v is not None else NO_DATA} | "
+                       f"{say(v.colour or '-') if v is not None else say(NO_DATA)} | "
                        f"{cell(m.target.text) if m.target is not None else '-'} |"
                        + (f" {cell(_as_of(v))} |" if dated else ""))
         return "\n".join(out) + "\n"
     counts = status.counts()
-    out = [f"{len(status.customers)} customers of {cell(status.source)} by the stage reached and health", "",
-           "| stage | " + " | ".join(COLUMNS) + " | total |", "|---|" + "---:|" * (len(COLUMNS) + 1)]
+    out = [_counted(len(status.customers), cell(status.source)), "",
+           "| " + " | ".join(_heads(("stage", *COLUMNS, "total"))) + " |", "|---|" + "---:|" * (len(COLUMNS) + 1)]
     for stage, by in counts.items():
         out.append(f"| {cell(_stage_label(status, stage))} | " + " | ".join(str(by[c]) for c in COLUMNS)
                    + f" | {sum(by.values())} |")
     totals = _totals(counts)
-    out.append("| **total** | " + " | ".join(f"**{totals[c]}**" for c in COLUMNS)
+    out.append(f"| **{say('total')}** | " + " | ".join(f"**{totals[c]}**" for c in COLUMNS)
                + f" | **{len(status.customers)}** |")
     return "\n".join(out) + "\n"
 
@@ -200,19 +219,19 @@ def status_table(status: Status, customer: CustomerStatus | None = None) -> Stat
             # (format_html's cell: a value of a measure without thresholds is "no data" too)
             colour = v.colour if v is not None and v.colour else NO_DATA
             rows.append((_one_line(stage or "-"), _one_line(m.display), _one_line(v.text) if v is not None else "-",
-                         colour, m.target.text if m.target is not None else "-",
+                         say(colour), m.target.text if m.target is not None else "-",
                          *([_one_line(_as_of(v))] if dated else [])))
             colours.append(tuple(colour if k == 3 else None for k in range(len(columns))))
-        return StatusTable(f"{who}: stage reached {_one_line(_stage_label(status, c.stage))}, "
-                           f"health {c.health or NO_DATA}", columns, tuple(rows), tuple(colours),
+        return StatusTable(_reached(who, _one_line(_stage_label(status, c.stage)), say(c.health or NO_DATA)),
+                           columns, tuple(rows), tuple(colours),
                            (None,) * len(columns), False)
     counts = status.counts()
     columns = ("stage", *COLUMNS, "total")
     rows = [(_one_line(_stage_label(status, stage)), *(str(by[c]) for c in COLUMNS), str(sum(by.values())))
             for stage, by in counts.items()]
     totals = _totals(counts)
-    rows.append(("total", *(str(totals[c]) for c in COLUMNS), str(len(status.customers))))
-    return StatusTable(f"{len(status.customers)} customers of {status.source} by the stage reached and health",
+    rows.append((say("total"), *(str(totals[c]) for c in COLUMNS), str(len(status.customers))))
+    return StatusTable(_counted(len(status.customers), status.source),
                        columns, tuple(rows), tuple((None,) * len(columns) for _ in rows),
                        (None, *COLUMNS, None), True)
 
@@ -224,15 +243,16 @@ def format_html(status: Status, customer: CustomerStatus | None = None) -> str:
 
     def colour_cell(colour: str | None) -> str:
         name = colour or NO_DATA
-        return f'<td class="prep-health-{escape(colour or "none")}">{escape(name)}</td>'
+        return f'<td class="prep-health-{escape(colour or "none")}">{escape(say(name))}</td>'
 
     if customer is not None or len(status.customers) == 1:
         c = customer or status.customers[0]
         who = escape(_one_line(c.name)) if c.customer is not None else escape(status.source)
-        out = [f'<p class="meta"><strong>{who}</strong>: stage reached {escape(_stage_label(status, c.stage))}, '
-               f"health <strong>{escape(c.health or NO_DATA)}</strong></p>",
-               '<table class="prep-status"><thead><tr><th>stage</th><th>measure</th><th>value</th><th>colour</th>'
-               "<th>target</th>" + ("<th>as of</th>" if _dated(c) else "") + "</tr></thead><tbody>"]
+        heads = ("stage", "measure", "value", "colour", "target", *(["as of"] if _dated(c) else []))
+        out = ['<p class="meta">' + _reached(f"<strong>{who}</strong>", escape(_stage_label(status, c.stage)),
+                                              f"<strong>{escape(say(c.health or NO_DATA))}</strong>") + "</p>",
+               '<table class="prep-status"><thead><tr>' + "".join(f"<th>{escape(h)}</th>" for h in _heads(heads))
+               + "</tr></thead><tbody>"]
         for stage, m, v in _measure_rows(status, c):
             out.append(f"<tr><td>{escape(stage or '-')}</td><td>{escape(_one_line(m.display))}</td>"
                        f"<td>{escape(v.text) if v is not None else '-'}</td>"
@@ -241,14 +261,13 @@ def format_html(status: Status, customer: CustomerStatus | None = None) -> str:
                        + (f"<td>{escape(_as_of(v))}</td>" if _dated(c) else "") + "</tr>")
         return "\n".join(out + ["</tbody></table>"])
     counts = status.counts()
-    out = [f'<p class="meta">{len(status.customers)} customers of {escape(status.source)} by the stage reached '
-           "and health</p>",
-           '<table class="prep-status"><thead><tr><th>stage</th>'
-           + "".join(f"<th>{escape(c)}</th>" for c in COLUMNS) + "<th>total</th></tr></thead><tbody>"]
+    out = [f'<p class="meta">{_counted(len(status.customers), escape(status.source))}</p>',
+           '<table class="prep-status"><thead><tr>'
+           + "".join(f"<th>{escape(c)}</th>" for c in _heads(("stage", *COLUMNS, "total"))) + "</tr></thead><tbody>"]
     for stage, by in counts.items():
         out.append(f"<tr><td>{escape(_stage_label(status, stage))}</td>"
                    + "".join(f"<td>{by[c]}</td>" for c in COLUMNS) + f"<td>{sum(by.values())}</td></tr>")
     totals = _totals(counts)
-    out.append("</tbody><tfoot><tr><th>total</th>" + "".join(f"<th>{totals[c]}</th>" for c in COLUMNS)
+    out.append(f"</tbody><tfoot><tr><th>{say('total')}</th>" + "".join(f"<th>{totals[c]}</th>" for c in COLUMNS)
                + f"<th>{len(status.customers)}</th></tr></tfoot></table>")
     return "\n".join(out)

@@ -77,10 +77,12 @@ def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = Fal
                         subject: Subject = _named) -> str:
     """An HTML <table> of findings (no scripts, no external resources). Its
     "subject" column: the label, the name under it in small print."""
+    from .._words import say
+
     rows = sort_findings(findings)
     if not rows:
-        return '<p class="prep-no-findings">No findings.</p>'
-    head = ["severity", "code", "where", "subject", "message"]
+        return f'<p class="prep-no-findings">{say("No findings.")}</p>'
+    head = [say(h) for h in ("severity", "code", "where", "subject", "message")]
     out = ['<table class="prep-findings">', "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>",
            "<tbody>"]
     for d in rows:
@@ -93,10 +95,10 @@ def findings_table_html(findings: Iterable[Diagnostic], *, with_path: bool = Fal
         about = escape(label) + (f"<br><small>{escape(name)}</small>" if name else "")
         message = html_inline(d.message)
         if d.hint:
-            message += f'<br><small>hint: {html_inline(d.hint)}</small>'
+            message += f'<br><small>{say("hint")}: {html_inline(d.hint)}</small>'
         out.append(
             f'<tr class="prep-{escape(d.severity)}">'
-            f'<td style="background:{fill}">{escape(d.severity)}</td><td>{code}</td>'
+            f'<td style="background:{fill}">{escape(say(d.severity))}</td><td>{code}</td>'
             f"<td>{escape(where)}</td><td>{about}</td><td>{message}</td></tr>")
     out += ["</tbody>", "</table>"]
     return "\n".join(out)
@@ -106,22 +108,25 @@ def findings_table_markdown(findings: Iterable[Diagnostic], *, with_path: bool =
                             subject: Subject = _named) -> str:
     """A Markdown table of findings; its "subject" column as the HTML's, the
     name in parentheses on a line of its own."""
+    from .._words import say
+
     rows = sort_findings(findings)
     if not rows:
-        return "No findings.\n"
+        return say("No findings.") + "\n"
 
     def cell(text: str) -> str:
         return markdown_cell(" ".join(text.split()))
 
-    out = ["| severity | code | where | subject | message |", "|---|---|---|---|---|"]
+    out = ["| " + " | ".join(say(h) for h in ("severity", "code", "where", "subject", "message")) + " |",
+           "|---|---|---|---|---|"]
     for d in rows:
-        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        message = d.message + (f" ({say('hint')}: {d.hint})" if d.hint else "")
         where = f"{d.span.line}:{d.span.column}"
         if with_path:
             where = f"{d.span.path}:{where}"
         label, name = subject(d)
         about = cell(label) + (f"<br>{cell(f'({name})')}" if name else "")
-        out.append(f"| {cell(d.severity)} | {cell(d.code)} | {cell(where)} | {about} | {cell(message)} |")
+        out.append(f"| {cell(say(d.severity))} | {cell(d.code)} | {cell(where)} | {about} | {cell(message)} |")
     return "\n".join(out) + "\n"
 
 
