@@ -192,3 +192,21 @@ def test_a_report_follows_the_configured_language_and_is_english_by_default(tmp_
     assert p.returncode == 0, p.stderr
     html = (tmp_path / "ja.html").read_text(encoding="utf-8")
     assert '<h2 id="findings">指摘</h2>' in html and "凡例" in html and ">Legend<" not in html
+
+
+def test_a_flip_book_on_pages_names_each_frame_s_page_in_japanese(tmp_path, cli):
+    """A stage frame over several pages is titled with its page as the
+    markers name it: "(P.2)" in Japanese; the report, which names the
+    pages in its captions, drops it from the title in both languages."""
+    import subprocess
+
+    out = tmp_path / "fb.pdf"
+    r = cli("render", str(LIFECYCLE), "--flipbook", "--page", "A4", "--language", "ja", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True).stdout.decode("utf-8")
+    assert re.search(r"Stage 2: 定着 Adopt \(P\.\d\)", text) and not re.search(r"\(p\. \d\)", text), text[:3000]
+    r = cli("report", str(LIFECYCLE), "--language", "ja", "-o", str(tmp_path / "r.pdf"))
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    assert not re.search(r"\((P\.|p\. )\d\)", text)

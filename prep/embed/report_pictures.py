@@ -147,7 +147,9 @@ def _without_page_in_title(f):
     report's page 9 read as a wrong page number); the caption names it."""
     from dataclasses import replace
 
-    suffix = f" (p. {f.page})"
+    from .._words import pages
+
+    suffix = f" ({pages([f.page])})"
     title = f.model.title or ""
     if not f.page or not title.endswith(suffix):
         return f

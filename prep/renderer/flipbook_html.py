@@ -22,6 +22,7 @@ import hashlib
 import re
 from html import escape
 
+from .._words import pages as said_pages
 from ..language.model import Model
 
 STYLE = """\
@@ -161,7 +162,7 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
            "</header>", '<main id="canvas" tabindex="0" role="application" '
            'aria-label="The stage\'s picture: drag to pan, wheel to zoom">']
     for k, (stage, frame_title, svg, page) in enumerate(frames, 1):
-        label = " ".join((stage.label or stage.name).split()) + (f" (p. {page})" if page else "")
+        label = " ".join((stage.label or stage.name).split()) + (f" ({said_pages([page])})" if page else "")
         out.append(f'<section class="frame" id="frame-{k}" data-stage="{escape(stage.name)}" '
                    f'data-label="{escape(label)}" aria-label="{escape(frame_title)}">')
         # without the script, frames are listed: each says which stage it is

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from .._words import pages as said_pages
 from ..language.model import Model
 from ..layouter.fit import Sheet, fit_pages
 from ..layouter.page import Page
@@ -252,7 +253,7 @@ def stacked(sheets) -> tuple[Model, object]:
         frame = f"\u2063page{k}"
         rename = {g: f"{g}\u2063{k}" for g in s.model.groups}
         span = next(iter(s.model.deliverables.values())).span
-        groups[frame] = Group(frame, s.model.title or f"p. {k}", None, span)
+        groups[frame] = Group(frame, s.model.title or said_pages([k]), None, span)
         for g, grp in s.model.groups.items():
             groups[rename[g]] = copy(grp, name=rename[g], parent=rename.get(grp.parent, frame))
         for n, d in s.model.deliverables.items():

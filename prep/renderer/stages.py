@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from .._words import pages as said_pages
 from ..language.diagnostics import PrepError
 from ..language.model import Model, Stage
 # the marks' colours live with the other fills, for every writer (re-exported here)
@@ -764,7 +765,7 @@ def _paged_frames(model: Model, page, *, later, lint, lint_options, direction, t
     # ("p. 3"): a stage is drawn only on the pages that hold something by
     # then, so "(1/3)" promised a "2/3" and "3/3" that an early stage lacks
     titles = {(s.name, sh.number): frame_title(model, s, page, sheets[0].font_size,
-                                               f" (p. {sh.number})" if count > 1 else "")
+                                               f" ({said_pages([sh.number])})" if count > 1 else "")
               for s in stages for sh in sheets}
     sizes = measure(Model(path=model.path, title=None, deliverables={}, relations=(), groups={}),
                     font=theme.font, font_size=sheets[0].font_size, titles=tuple(titles.values()))
