@@ -40,9 +40,9 @@ DIRECTION = DirectionType()
 def language_option(command):
     """--language en|ja on a command that draws: prep's own words in its
     pictures (the legend, "(cont.)", "p. 3"; `prep._words`) and in a
-    report in that language, for the whole command. Default: `language` under [render] in the first
-    model's configuration, else English. The command's own parameters are
-    untouched (it reads them as before)."""
+    report in that language, for the whole command. Default: `language`
+    under [render] in the first model's configuration, else English. The
+    command's own parameters are untouched (it reads them as before)."""
     import functools
 
     from .._words import LANGUAGES

@@ -117,7 +117,7 @@ class Preview:
 
         try:
             text = read_source(self.path)
-            theme, direction, legend, page, *language = self.look()
+            theme, direction, legend, page, *language = self.look()   # (language: "en" when look() gives four)
             model_json = self.worker.render(text, self.path, theme, direction, legend, self.engine,
                                             self.lint_options(), self.timeout, page=page, font_url=self.font.url,
                                             language=language[0] if language else "en")
