@@ -118,7 +118,6 @@ JAPANESE = {
     "downstream": "下流",
     "why": "理由",
     "none": "なし",
-    "tangible": "成果物",
     "external": "外部",
     "final": "最終",
     "(sync)": "(同期)",
@@ -161,6 +160,74 @@ JAPANESE = {
     "A double border marks what this stage makes; EXIT n, an exit criterion of stage n.":
         "二重枠はこのステージで作る成果物、EXIT n はステージ n の完了条件です。",
     "Laid out for this page.": "このページに合わせて配置しています。",
+    # the HTML flip-book's page (prep.renderer.flipbook_html; its hint is HTML)
+    "flip-book": "フリップブック",
+    "previous stage": "前のステージ",
+    "next stage": "次のステージ",
+    "Fit the picture (0)": "図の全体を表示 (0)",
+    "Fit": "全体",
+    "Back to the readable start (1)": "読める大きさの最初に戻る (1)",
+    "Start": "最初",
+    "&larr; &rarr; or PageUp/PageDown: stage · drag: pan · wheel/pinch: zoom · + &minus; 0 1 · Shift+arrows: pan":
+        "&larr; &rarr; または PageUp/PageDown: ステージ · ドラッグ: 移動 · ホイール/ピンチ: 拡大縮小 · "
+        "+ &minus; 0 1 · Shift+矢印: 移動",
+    "Every stage below, one after the other; every deliverable keeps its place.":
+        "各ステージを下に順に並べています。どの成果物も同じ位置にあります。",
+    "The stage's picture: drag to pan, wheel to zoom": "ステージの図: ドラッグで移動、ホイールで拡大縮小",
+}
+
+# the interactive viewer's own words (prep.embed.viewer: its script reads them from the page's settings)
+VIEWER_JAPANESE = {
+    "Search name or label  ( / )": "名前・ラベルで検索 ( / )",
+    "Search deliverables": "成果物を検索",
+    "Health colours": "ヘルスの色",
+    "Stages up to": "表示するステージ",
+    "Fit the whole picture (0)": "図の全体を表示 (0)",
+    "Fit": "全体",
+    "Back to the readable start (1)": "読める大きさの最初に戻る (1)",
+    "Start": "最初",
+    "drag: pan · wheel/pinch: zoom · arrows, + − · 0: fit · 1: start · Esc: clear":
+        "ドラッグ: 移動 · ホイール/ピンチ: 拡大縮小 · 矢印, + − · 0: 全体 · 1: 最初 · Esc: 解除",
+    "The diagram: drag to pan, wheel to zoom, click a deliverable":
+        "図: ドラッグで移動、ホイールで拡大縮小、成果物をクリック",
+    "Waiting for the first picture…": "最初の図を待っています…",
+    "Search": "検索",
+    "Findings": "指摘",
+    "No findings.": "指摘はありません。",
+    "prep: the picture could not be read": "prep: 図を読み込めませんでした",
+    "why rule {code} matters": "ルール {code} が大切な理由",
+    "the page of rule {code}": "ルール {code} の説明",
+    "line ": "行 ",
+    "Details": "詳細",
+    "Click a deliverable, or search, to see it here.": "成果物をクリックするか検索すると、ここに表示されます。",
+    "name": "名前",
+    "kind": "種類",
+    "label": "ラベル",
+    "owners": "担当",
+    "none named": "なし",
+    "stage": "ステージ",
+    ", from its inputs": " (入力から)",
+    "exit of": "完了条件",
+    "group": "グループ",
+    "note": "注記",
+    "deliverable": "成果物",
+    "knowhow": "ノウハウ",
+    "external": "外部",
+    "final": "最終",
+    "Inputs": "入力",
+    "Feeds": "利用先",
+    "Coordinates with": "相互に調整",
+    "Its findings": "この成果物の指摘",
+    "sync": "同期",
+    "mutual": "相互同期",
+    "{up} upstream (orange), {down} downstream (green)": "上流 {up} (橙)、下流 {down} (緑)",
+    "no deliverable matches": "一致する成果物はありません",
+    "{count} more": "ほか {count} 件",
+    "live": "ライブ",
+    "updating…": "更新中…",
+    "disconnected: retrying…": "切断: 再接続中…",
+    "error: the last good picture is shown": "エラー: 最後に描けた図を表示しています",
+    "error: no picture until the model can be read": "エラー: モデルを読めるまで図はありません",
 }
 
 _language: ContextVar[str] = ContextVar("prep_language", default="en")

@@ -482,3 +482,34 @@ def test_a_small_model_opens_fitted(browser, naive):  # noqa: F811
     assert browser.execute_script(LABEL_PX) >= 11
     by_id(browser, "prep-fit").click()
     assert browser.execute_script("return prepViewer.view()") == pytest.approx(start)
+
+
+def test_the_viewer_speaks_the_language_it_was_made_in(browser, tmp_path):  # noqa: F811
+    """`prep render -o x.html --language ja`: the page's controls, panels
+    and the details of a deliverable in Japanese, as its picture's legend;
+    the fields keep their English keys for scripts (data-field)."""
+    from selenium.webdriver.common.by import By
+
+    page = render_page(tmp_path, EXAMPLES / "feature-addition-naive.prep", "--language", "ja", "--legend")
+    data = open_page(browser, page)
+    assert by_id(browser, "prep-fit").text == "全体" and by_id(browser, "prep-start").text == "最初"
+    assert by_id(browser, "prep-search").get_attribute("placeholder") == "名前・ラベルで検索 ( / )"
+    assert by_id(browser, "prep-findings-head").text == f"指摘 ({len(data['findings'])})"
+    d = max(data["deliverables"], key=lambda d: (len(d["inputs"]) > 0, len(d["findings"])))
+    node(browser, data, d["name"]).click()
+    details = by_id(browser, "prep-details")
+    heads = [e.text for e in details.find_elements(By.CSS_SELECTOR, "dt")]
+    assert heads[:2] == ["名前", "種類"], heads
+    fields = {e.get_attribute("data-field"): e.text for e in details.find_elements(By.CSS_SELECTOR, "dd")}
+    assert fields["kind"].startswith({"deliverable": "成果物", "knowhow": "ノウハウ"}[d["kind"]]), fields
+    assert details.find_element(By.TAG_NAME, "h2").text == "詳細"
+    assert "上流" in by_id(browser, "prep-chains").text and "下流" in by_id(browser, "prep-chains").text
+    code = data["findings"][d["findings"][0]]["code"]
+    assert f"ルール {code} が大切な理由" in details.find_element(By.CSS_SELECTOR, "details.prep-rule-why").text
+    assert "凡例" in browser.find_element(By.ID, "prep-picture").text
+    assert severe_console_messages(browser) == []
+    # the same page in English by default
+    (tmp_path / "en").mkdir()
+    english = render_page(tmp_path / "en", EXAMPLES / "feature-addition-naive.prep")
+    open_page(browser, english)
+    assert by_id(browser, "prep-fit").text == "Fit"

@@ -210,3 +210,37 @@ def test_a_flip_book_on_pages_names_each_frame_s_page_in_japanese(tmp_path, cli)
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
                           check=True).stdout.decode("utf-8")
     assert not re.search(r"\((P\.|p\. )\d\)", text)
+
+
+def test_the_viewer_pages_carry_their_words_in_the_language_chosen(tmp_path, cli):
+    """The interactive page (-o x.html), the HTML flip-book and prep serve's
+    page: in Japanese their own words travel in the page's settings (the
+    script reads them) or are written in it; in English nothing changes."""
+    import json
+
+    from prep.renderer.dot import THEMES
+    from prep.serve.server import Preview
+
+    def settings(html: str) -> dict:
+        return json.loads(re.search(r'<script type="application/json" id="prep-settings">(.*?)</script>',
+                                    html, re.S).group(1))
+
+    r = cli("render", str(LIFECYCLE), "--language", "ja", "-o", str(tmp_path / "ja.html"))
+    assert r.exit_code == 0, r.output
+    words = settings((tmp_path / "ja.html").read_text(encoding="utf-8"))["words"]
+    assert words["Fit"] == "全体" and words["Findings"] == "指摘"
+    r = cli("render", str(LIFECYCLE), "-o", str(tmp_path / "en.html"))
+    assert "words" not in settings((tmp_path / "en.html").read_text(encoding="utf-8"))
+    r = cli("render", str(LIFECYCLE), "--flipbook", "--language", "ja", "-o", str(tmp_path / "fb.html"))
+    assert r.exit_code == 0, r.output
+    flip = (tmp_path / "fb.html").read_text(encoding="utf-8")
+    assert 'aria-label="次のステージ"' in flip and ">全体</button>" in flip and "4 ステージ" in flip
+    assert "— フリップブック</title>" in flip and "Fit" not in flip
+    src = tmp_path / "m.prep"
+    src.write_text(LIFECYCLE.read_text(encoding="utf-8"), encoding="utf-8")
+    preview = Preview(str(src), look=lambda: (THEMES["default"], "LR", False, None, "ja"), lint_options=dict)
+    try:
+        assert preview.rebuild() is None
+        assert settings(preview.page().decode("utf-8"))["words"]["Start"] == "最初"
+    finally:
+        preview.close()

@@ -298,18 +298,25 @@ def content_security_policy(live: bool = False) -> str:
 
 
 def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False, serial: int = 0,
-                run: str | None = None) -> str:
+                run: str | None = None, language: str | None = None) -> str:
     """The page. `data`: from `viewer_data` (None: a live page still waiting
     for its first good render). `live`: listen to prep serve's events
     (`serial`: the number of the render `data` is, in the server's run
     `run`, so the stream sends only newer ones). `overlay`: the health
-    colours on at first."""
+    colours on at first. `language`: of the page's own words (None: the
+    work's, `prep._words`); English when left out of the settings."""
     from html import escape
+
+    from .._words import VIEWER_JAPANESE, speaking
+    from .._words import language as current
 
     title = data["title"] if data else "prep"
     settings = {"live": live, "overlay": overlay, "serial": serial}
     if run is not None:
         settings["run"] = run
+    with speaking(language):
+        if current() == "ja":
+            settings["words"] = VIEWER_JAPANESE
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="ja">', "<head>", '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(live)}">',

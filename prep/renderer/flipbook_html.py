@@ -22,6 +22,7 @@ import hashlib
 import re
 from html import escape
 
+from .._words import japanese, say
 from .._words import pages as said_pages
 from ..language.model import Model
 
@@ -128,6 +129,12 @@ def inline_svg(svg: bytes, prefix: str) -> str:
     return _ID.sub(lambda m: f'<{m.group(1)} id="{prefix}', text)
 
 
+# the page's words (as HTML: the English hint's arrows are character references)
+FLIP_HINT = ("&larr; &rarr; or PageUp/PageDown: stage · drag: pan · wheel/pinch: zoom · + &minus; 0 1 · "
+             "Shift+arrows: pan")
+CANVAS_LABEL = "The stage's picture: drag to pan, wheel to zoom"
+
+
 def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
     """The page: `frames` is [(stage, frame title, SVG bytes, page)] in
     stage order (SVGs without their own font; page: the model's page the
@@ -138,7 +145,10 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
     stages = len({stage.name for stage, *_ in frames})
     # a model over several pages has a frame per stage and page: the count
     # and each frame's label say so ("9 frames", "Stage 2: Adopt (p. 2)")
-    counted = f"{n} stages" if n == stages else f"{n} frames: {stages} stages over pages"
+    if japanese():
+        counted = f"{n} ステージ" if n == stages else f"{n} 枚: {stages} ステージをページに分けて"
+    else:
+        counted = f"{n} stages" if n == stages else f"{n} frames: {stages} stages over pages"
     style = STYLE + font_css
     script = _script()
     policy = (f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; img-src data:; "
@@ -147,20 +157,21 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
            f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            '<link rel="icon" href="data:,">',  # no favicon request
-           f"<title>{escape(title)} — flip-book</title>", f"<style>{style}</style>", "</head>", "<body>",
+           f"<title>{escape(title)} — {say('flip-book')}</title>", f"<style>{style}</style>", "</head>", "<body>",
            "<header>", f"<h1>{escape(title)}</h1>", '<div class="controls">',
-           '<button type="button" id="prev" aria-label="previous stage">&#9664;</button>',
-           f'<input type="range" id="stage" min="1" max="{n}" value="1" step="1" aria-label="stage">',
-           '<button type="button" id="next" aria-label="next stage">&#9654;</button>',
+           f'<button type="button" id="prev" aria-label="{say("previous stage")}">&#9664;</button>',
+           f'<input type="range" id="stage" min="1" max="{n}" value="1" step="1" aria-label="{say("stage")}">',
+           f'<button type="button" id="next" aria-label="{say("next stage")}">&#9654;</button>',
            f'<output id="label" for="stage">{escape(counted)}</output>',
-           '<button type="button" id="fit" class="js-only" title="Fit the picture (0)">Fit</button>',
-           '<button type="button" id="start" class="js-only" title="Back to the readable start (1)">Start</button>',
+           f'<button type="button" id="fit" class="js-only" title="{say("Fit the picture (0)")}">{say("Fit")}</button>',
+           f'<button type="button" id="start" class="js-only" title="{say("Back to the readable start (1)")}">'
+           f'{say("Start")}</button>',
            "</div>",
-           '<p class="hint js-only">&larr; &rarr; or PageUp/PageDown: stage · drag: pan · wheel/pinch: zoom · '
-           "+ &minus; 0 1 · Shift+arrows: pan</p>",
-           '<p class="hint no-js">Every stage below, one after the other; every deliverable keeps its place.</p>',
+           f'<p class="hint js-only">{say(FLIP_HINT)}</p>',
+           f'<p class="hint no-js">{say("Every stage below, one after the other; every deliverable keeps its place.")}'
+           "</p>",
            "</header>", '<main id="canvas" tabindex="0" role="application" '
-           'aria-label="The stage\'s picture: drag to pan, wheel to zoom">']
+           f'aria-label="{escape(say(CANVAS_LABEL))}">']
     for k, (stage, frame_title, svg, page) in enumerate(frames, 1):
         label = " ".join((stage.label or stage.name).split()) + (f" ({said_pages([page])})" if page else "")
         out.append(f'<section class="frame" id="frame-{k}" data-stage="{escape(stage.name)}" '

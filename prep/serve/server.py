@@ -70,7 +70,8 @@ class Preview:
 
     def __init__(self, path: str, *, look, lint_options, engine: str = "prep", timeout: float = RENDER_TIMEOUT):
         self.path = path
-        self.look = look                  # () -> (theme, direction, legend, page), re-read on every save
+        self.look = look                  # () -> (theme, direction, legend, page[, language]), re-read on every save
+        self.language = "en"              # the last look()'s: of the picture's and the page's own words
         self.lint_options = lint_options  # () -> dict for lint_model, re-read on every save
         self.engine = engine
         self.timeout = timeout
@@ -118,9 +119,10 @@ class Preview:
         try:
             text = read_source(self.path)
             theme, direction, legend, page, *language = self.look()   # (language: "en" when look() gives four)
+            self.language = language[0] if language else "en"   # the page's own words too (`page`)
             model_json = self.worker.render(text, self.path, theme, direction, legend, self.engine,
                                             self.lint_options(), self.timeout, page=page, font_url=self.font.url,
-                                            language=language[0] if language else "en")
+                                            language=self.language)
         except PrepError as e:
             return self._set_problem(e.render())
         except RenderProblem as e:
@@ -165,7 +167,7 @@ class Preview:
         with self.changed:
             model_json, serial = self.model_json, self.model_serial
         data = json.loads(model_json) if model_json is not None else None
-        return viewer_html(data, live=True, serial=serial, run=self.run).encode("utf-8")
+        return viewer_html(data, live=True, serial=serial, run=self.run, language=self.language).encode("utf-8")
 
     def events_after(self, model_seen: int, problem_seen: int, timeout: float, busy_seen: int = 0):
         """[(event, json)] newer than what the stream sent, waiting up to

@@ -11,6 +11,12 @@
     return e ? JSON.parse(e.textContent) : null;
   }
   var settings = readJSON("prep-settings") || {};
+  // the page's own words in the language it was made in (prep._words: --language ja); English by default
+  var WORDS = settings.words || {};
+  function t(s) { return Object.prototype.hasOwnProperty.call(WORDS, s) ? WORDS[s] : s; }
+  function tf(s, values) {   // t(s) with its {name}s filled in
+    return t(s).replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? values[k] : m; });
+  }
   var data = readJSON("prep-data");
   var state = {selected: null, overlay: !!settings.overlay, query: "",
                stage: null, version: 0, finding: null};
@@ -33,44 +39,44 @@
   function buildPage() {
     var header = h("header");
     ui.title = h("h1", {id: "prep-title"});
-    ui.search = h("input", {id: "prep-search", type: "search", placeholder: "Search name or label  ( / )",
-                            "aria-label": "Search deliverables", autocomplete: "off"});
+    ui.search = h("input", {id: "prep-search", type: "search", placeholder: t("Search name or label  ( / )"),
+                            "aria-label": t("Search deliverables"), autocomplete: "off"});
     var overlayLabel = h("label", {"for": "prep-overlay"});
     ui.overlay = h("input", {id: "prep-overlay", type: "checkbox"});
     overlayLabel.appendChild(ui.overlay);
-    overlayLabel.appendChild(document.createTextNode("Health colours"));
+    overlayLabel.appendChild(document.createTextNode(t("Health colours")));
     ui.stageBox = h("label", {id: "prep-stage-box", "for": "prep-stage"});
     ui.stageBox.hidden = true;
-    ui.stageBox.appendChild(document.createTextNode("Stages up to"));
+    ui.stageBox.appendChild(document.createTextNode(t("Stages up to")));
     ui.stage = h("input", {id: "prep-stage", type: "range", min: "0", max: "0", step: "1", value: "0"});
     ui.stageName = h("span", {id: "prep-stage-name"});
     ui.stageBox.appendChild(ui.stage);
     ui.stageBox.appendChild(ui.stageName);
-    ui.fit = h("button", {id: "prep-fit", type: "button", title: "Fit the whole picture (0)"}, "Fit");
-    ui.start = h("button", {id: "prep-start", type: "button", title: "Back to the readable start (1)"}, "Start");
+    ui.fit = h("button", {id: "prep-fit", type: "button", title: t("Fit the whole picture (0)")}, t("Fit"));
+    ui.start = h("button", {id: "prep-start", type: "button", title: t("Back to the readable start (1)")}, t("Start"));
     ui.status = h("span", {id: "prep-status", "class": "prep-help"});
     var help = h("span", {"class": "prep-help"},
-                 "drag: pan · wheel/pinch: zoom · arrows, + − · 0: fit · 1: start · Esc: clear");
+                 t("drag: pan · wheel/pinch: zoom · arrows, + − · 0: fit · 1: start · Esc: clear"));
     [ui.title, ui.search, overlayLabel, ui.stageBox, ui.fit, ui.start, help, ui.status].forEach(function (e) {
       header.appendChild(e);
     });
     var main = h("main");
     ui.canvas = h("div", {id: "prep-canvas", tabindex: "0", role: "application",
-                          "aria-label": "The diagram: drag to pan, wheel to zoom, click a deliverable"});
-    ui.waiting = h("div", {id: "prep-waiting"}, "Waiting for the first picture…");
+                          "aria-label": t("The diagram: drag to pan, wheel to zoom, click a deliverable")});
+    ui.waiting = h("div", {id: "prep-waiting"}, t("Waiting for the first picture…"));
     ui.error = h("pre", {id: "prep-error", role: "alert"});
     ui.error.hidden = true;
     ui.canvas.appendChild(ui.waiting);
     ui.canvas.appendChild(ui.error);
     var aside = h("aside");
     ui.resultsBox = h("section", {id: "prep-results-box"});
-    ui.resultsBox.appendChild(h("h2", null, "Search"));
+    ui.resultsBox.appendChild(h("h2", null, t("Search")));
     ui.results = h("ul", {id: "prep-results"});
     ui.resultsBox.appendChild(ui.results);
     ui.resultsBox.hidden = true;
     ui.details = h("section", {id: "prep-details"});
     var findingsBox = h("section");
-    ui.findingsHead = h("h2", {id: "prep-findings-head"}, "Findings");
+    ui.findingsHead = h("h2", {id: "prep-findings-head"}, t("Findings"));
     ui.findings = h("ul", {id: "prep-findings"});
     findingsBox.appendChild(ui.findingsHead);
     findingsBox.appendChild(ui.findings);
@@ -193,7 +199,7 @@
     if (!patched) {
       var root = parseSVG(d.svg.text);
       if (!root) {
-        showProblem("prep: the picture could not be read");
+        showProblem(t("prep: the picture could not be read"));
         return false;
       }
       var svg = document.adoptNode(root);  // moved, not copied
@@ -367,13 +373,13 @@
       // why the rule matters, in the page itself (it is shared as one file);
       // filled when first opened: the list is built again on every save
       var more = h("details", {"class": "prep-rule-why"});
-      more.appendChild(h("summary", null, "why rule " + f.code + " matters"));
+      more.appendChild(h("summary", null, tf("why rule {code} matters", {code: f.code})));
       more.addEventListener("toggle", function () {
         if (!more.open || more.childNodes.length > 1) return;
         more.appendChild(h("p", {"class": "prep-muted"}, rule.why));
         if (rule.url) {
           var a = h("a", {href: rule.url, target: "_blank", rel: "noopener noreferrer", "class": "prep-rule"},
-                    "the page of rule " + f.code);
+                    tf("the page of rule {code}", {code: f.code}));
           a.addEventListener("click", function (e) { e.stopPropagation(); });
           more.appendChild(a);
         }
@@ -383,30 +389,30 @@
       li.appendChild(more);
     }
     li.appendChild(h("div", {"class": "prep-muted"},
-                     (f.file ? f.file + ":" : "line ") + f.line + ":" + f.column));
+                     (f.file ? f.file + ":" : t("line ")) + f.line + ":" + f.column));
     return li;
   }
   function renderDetails() {
     clear(ui.details);
-    ui.details.appendChild(h("h2", null, "Details"));
+    ui.details.appendChild(h("h2", null, t("Details")));
     var d = state.selected !== null ? idx.byName.get(state.selected) : null;
     if (!d) {
-      ui.details.appendChild(h("p", {"class": "prep-muted"}, "Click a deliverable, or search, to see it here."));
+      ui.details.appendChild(h("p", {"class": "prep-muted"}, t("Click a deliverable, or search, to see it here.")));
       return;
     }
     var head = h("h3", {id: "prep-details-label"}, d.label);
     ui.details.appendChild(head);
     var dl = h("dl");
-    function row(k, v) { if (v === null || v === undefined || v === "") return; dl.appendChild(h("dt", null, k)); dl.appendChild(h("dd", {"data-field": k}, v)); }
-    var flags = [d.external ? "external" : "", d.final ? "final" : ""].filter(Boolean);
+    function row(k, v) { if (v === null || v === undefined || v === "") return; dl.appendChild(h("dt", null, t(k))); dl.appendChild(h("dd", {"data-field": k}, v)); }
+    var flags = [d.external ? t("external") : "", d.final ? t("final") : ""].filter(Boolean);
     row("name", d.name);
-    row("kind", d.kind + (flags.length ? " (" + flags.join(", ") + ")" : ""));
+    row("kind", t(d.kind) + (flags.length ? " (" + flags.join(", ") + ")" : ""));
     if (d.label !== d.name) row("label", d.label);
-    row("owners", d.owners.length ? d.owners.join(", ") : "none named");
+    row("owners", d.owners.length ? d.owners.join(", ") : t("none named"));
     if (d.stage) {
       var st = (data.stages || []).filter(function (s) { return s.name === d.stage; })[0];
       row("stage", (st && st.label !== st.name ? st.label + " (" + st.name + ")" : d.stage) +
-                   (d.placed === false ? ", from its inputs" : ""));
+                   (d.placed === false ? t(", from its inputs") : ""));
     }
     var ends = (data.stages || []).filter(function (s) { return (s.exits || []).indexOf(d.name) >= 0; });
     if (ends.length) row("exit of", ends.map(function (s) { return s.label; }).join(", "));
@@ -414,18 +420,18 @@
     row("note", d.note);
     ui.details.appendChild(dl);
     function list(title, items, cls) {
-      ui.details.appendChild(h("h4", null, title + " (" + items.length + ")"));
+      ui.details.appendChild(h("h4", null, t(title) + " (" + items.length + ")"));
       var ul = h("ul", {"class": cls});
       items.forEach(function (li) { ul.appendChild(li); });
       if (!items.length) ul.appendChild(h("li", {"class": "prep-muted"}, "none"));
       ui.details.appendChild(ul);
     }
-    list("Inputs", d.inputs.map(function (r) { return nameButton(r.name, r.kind === "input" ? "" : "(" + r.kind + ")"); }), "prep-inputs");
-    list("Feeds", d.consumers.map(function (r) { return nameButton(r.name, r.kind === "input" ? "" : "(" + r.kind + ")"); }), "prep-consumers");
-    if (d.mutual.length) list("Coordinates with", d.mutual.map(function (n) { return nameButton(n, "(mutual)"); }), "prep-mutual");
+    list("Inputs", d.inputs.map(function (r) { return nameButton(r.name, r.kind === "input" ? "" : "(" + t(r.kind) + ")"); }), "prep-inputs");
+    list("Feeds", d.consumers.map(function (r) { return nameButton(r.name, r.kind === "input" ? "" : "(" + t(r.kind) + ")"); }), "prep-consumers");
+    if (d.mutual.length) list("Coordinates with", d.mutual.map(function (n) { return nameButton(n, "(" + t("mutual") + ")"); }), "prep-mutual");
     var upc = chain(d.name, idx.inn, "source"), downc = chain(d.name, idx.out, "target");
     ui.details.appendChild(h("p", {"class": "prep-muted", id: "prep-chains"},
-      upc.nodes.size + " upstream (orange), " + downc.nodes.size + " downstream (green)"));
+      tf("{up} upstream (orange), {down} downstream (green)", {up: upc.nodes.size, down: downc.nodes.size})));
     list("Its findings", d.findings.map(function (i) { return findingItem(i, false); }), "prep-own-findings");
   }
   var shownFindings = null;
@@ -434,7 +440,7 @@
     var key = JSON.stringify(data.findings) + "\n" + JSON.stringify(data.deliverables.map(function (d) { return d.label; }));
     if (key === shownFindings) { markFinding(); return; }  // a save that changed no finding: keep the list
     shownFindings = key;
-    ui.findingsHead.textContent = "Findings (" + data.findings.length + ")";
+    ui.findingsHead.textContent = t("Findings") + " (" + data.findings.length + ")";
     // an item whose finding reads the same is kept (a save changes a few of
     // hundreds): the browser styles and lays out only the new ones
     var old = findingItems, items = [];
@@ -456,7 +462,7 @@
     });
     var keep = new Set(items);
     Array.prototype.slice.call(ui.findings.children).forEach(function (e) { if (!keep.has(e)) ui.findings.removeChild(e); });
-    if (!items.length) items.push(h("li", {"class": "prep-muted"}, "No findings."));
+    if (!items.length) items.push(h("li", {"class": "prep-muted"}, t("No findings.")));
     var next = null;
     for (var k = items.length - 1; k >= 0; k--) {  // from the end, moving only what is not in place
       if (items[k].parentNode !== ui.findings || items[k].nextElementSibling !== next) ui.findings.insertBefore(items[k], next);
@@ -500,8 +506,8 @@
     var found = matches(q);
     ui.resultsBox.hidden = !q;
     found.slice(0, 100).forEach(function (d) { ui.results.appendChild(nameButton(d.name, d.label !== d.name ? d.name : "")); });
-    if (q && !found.length) ui.results.appendChild(h("li", {"class": "prep-muted"}, "no deliverable matches"));
-    if (found.length > 100) ui.results.appendChild(h("li", {"class": "prep-muted"}, (found.length - 100) + " more"));
+    if (q && !found.length) ui.results.appendChild(h("li", {"class": "prep-muted"}, t("no deliverable matches")));
+    if (found.length > 100) ui.results.appendChild(h("li", {"class": "prep-muted"}, tf("{count} more", {count: found.length - 100})));
     paint();
     return found;
   }
@@ -589,19 +595,19 @@
     events.addEventListener("model", function (e) {
       api.receivedAt = Date.now();
       load(JSON.parse(e.data));
-      ui.status.textContent = "live";
+      ui.status.textContent = t("live");
     });
     events.addEventListener("problem", function (e) {
       var p = JSON.parse(e.data);
       showProblem(p.text, p.marks);
-      ui.status.textContent = data ? "error: the last good picture is shown"
-                                   : "error: no picture until the model can be read";
+      ui.status.textContent = data ? t("error: the last good picture is shown")
+                                   : t("error: no picture until the model can be read");
       document.documentElement.setAttribute("data-prep-problem", String(p.serial));
     });
     // a save being drawn: the picture shown is the one before it (a big model fitted to slides takes seconds)
-    events.addEventListener("busy", function () { ui.status.textContent = "updating…"; });
-    events.addEventListener("open", function () { ui.status.textContent = "live"; });
-    events.addEventListener("error", function () { ui.status.textContent = "disconnected: retrying…"; });
+    events.addEventListener("busy", function () { ui.status.textContent = t("updating…"); });
+    events.addEventListener("open", function () { ui.status.textContent = t("live"); });
+    events.addEventListener("error", function () { ui.status.textContent = t("disconnected: retrying…"); });
   }
 
   var api = {
