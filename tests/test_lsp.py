@@ -279,6 +279,59 @@ async def test_rename_refuses_keywords_and_existing_names(client):
 
 
 # --------------------------------------------------------------------------
+# stage and group ids: definition, references
+
+IDS = """\
+stage plan "1. 計画 Plan" [exit: 計画書]
+stage adopt "2. 定着 Adoption" [exit: 定着, after: plan]
+group 顧客 "顧客 Customer" [stage: plan, colour: blue] {
+  deliverable 𠮷要件 [external]
+}
+deliverable 利用データ [external, stage: adopt]
+group 顧客 {
+  deliverable 予算 [external]
+}
+group 社内 "社内 In-house" {
+  knowhow 計画ノウハウ [owner: [計画課, 顧客]]
+}
+𠮷要件, 予算, 計画ノウハウ -> 計画書
+計画書, 利用データ -> 定着
+"""
+
+
+def _starts(locations) -> list[tuple[int, int]]:
+    return sorted((r.range.start.line, r.range.start.character) for r in locations)
+
+
+async def test_definition_and_references_of_stage_and_group_ids(client):
+    """F12 on `[stage: adopt]` went to the stage, but on a group reopened
+    (`group 顧客 {`) it went nowhere, and references of a group were empty;
+    a stage's references listed its declaration even when asked not to."""
+    uri = await open_doc(client, IDS)
+    stage_use = pos(IDS, "adopt]")                     # `[external, stage: adopt]`
+    loc = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=stage_use))
+    assert (loc.range.start, loc.range.end) == (pos(IDS, "adopt"), pos(IDS, "adopt", 5))
+    reopened = pos(IDS, "顧客 {", 1)
+    loc = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc(uri), position=reopened))
+    assert (loc.range.start, loc.range.end) == (pos(IDS, "顧客"), pos(IDS, "顧客", 2))
+
+    async def references(at, declaration):
+        return _starts(await client.text_document_references_async(lsp.ReferenceParams(
+            text_document=doc(uri), position=at, context=lsp.ReferenceContext(include_declaration=declaration))))
+
+    plan = pos(IDS, "plan]")                           # `after: plan`
+    uses = [(p.line, p.character) for p in (plan, pos(IDS, "plan,"))]  # and the group's `stage: plan`
+    assert await references(plan, True) == [(0, 6)] + uses
+    assert await references(plan, False) == uses
+    assert await references(reopened, True) == [(2, 6), (6, 6)]
+    assert await references(reopened, False) == [(6, 6)]
+    # the owner 顧客 (a person, not the group) is not one of them; highlight agrees
+    highlights = await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(
+        text_document=doc(uri), position=reopened))
+    assert _starts(highlights) == [(2, 6), (6, 6)]
+
+
+# --------------------------------------------------------------------------
 # completion, formatting, quick fixes
 
 

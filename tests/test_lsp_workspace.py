@@ -334,6 +334,89 @@ async def test_rename_touching_a_read_only_file_is_refused(client, folder):
 
 
 # --------------------------------------------------------------------------
+# stage and group ids across files
+
+# the split model with stages and groups: main.prep declares the stages,
+# sales.prep opens the group 営業部 and names stage 営業, delivery.prep
+# reopens the group, names 営業 after an astral 𠮷 and adds to stage adopt
+STAGED_MAIN = """\
+title "受注から導入まで"
+stage 営業 "営業 Sales" [exit: 受注]
+stage adopt "導入 Adoption" [exit: 導入計画, after: 営業]
+include "sales.prep"
+include "delivery.prep"
+"""
+STAGED_SALES = """\
+group 営業部 "営業部 Sales team" [colour: blue] {
+  deliverable 顧客課題 [external]
+  knowhow 提案ノウハウ [owner: [営業部, 佐藤]]
+  deliverable 𠮷提案書 [stage: 営業]
+  deliverable 受注
+}
+顧客課題, 提案ノウハウ -> 𠮷提案書
+𠮷提案書, 𠮷価格表 -> 受注
+"""
+STAGED_DELIVERY = """\
+group 営業部 {
+  deliverable 𠮷価格表 [external, stage: 営業]
+}
+stage adopt {
+  group 導入部 "導入部 Delivery" {
+    knowhow 導入ノウハウ [owner: [導入部, 伊藤]]
+    deliverable 導入計画 [final]
+  }
+  受注, 導入ノウハウ -> 導入計画
+}
+"""
+
+
+def staged(folder: Path, name: str) -> Path:
+    return workspace(folder, name, **{"main.prep": STAGED_MAIN, "sales.prep": STAGED_SALES,
+                                      "delivery.prep": STAGED_DELIVERY})
+
+
+def location(loc: lsp.Location) -> tuple[str, int, int, int]:
+    return loc.uri.rsplit("/", 1)[1], loc.range.start.line, loc.range.start.character, loc.range.end.character
+
+
+def place(file: str, text: str, needle: str, length: int) -> tuple[str, int, int, int]:
+    """(file, line, start, end) of `needle`'s first `length` characters in `text`, in UTF-16 units."""
+    start, end = pos(text, needle), pos(text, needle, length)
+    return file, start.line, start.character, end.character
+
+
+async def test_stage_and_group_definition_and_references_cross_files(client, folder):
+    here = staged(folder, "ids-nav")
+    delivery = open_file(client, here / "delivery.prep")
+    await diagnostics_until(client, delivery, lambda d: True)
+
+    async def definition(needle, offset=1):
+        found = await client.text_document_definition_async(lsp.DefinitionParams(
+            text_document=doc(delivery), position=pos(STAGED_DELIVERY, needle, offset)))
+        return location(found[0] if isinstance(found, list) else found)
+
+    async def references(needle, declaration=True):
+        found = await client.text_document_references_async(lsp.ReferenceParams(
+            text_document=doc(delivery), position=pos(STAGED_DELIVERY, needle, 1),
+            context=lsp.ReferenceContext(include_declaration=declaration)))
+        return sorted(location(r) for r in found)
+
+    # `stage: 営業` after 𠮷 (UTF-16) -> main.prep's declaration; `stage adopt {` too
+    assert await definition("営業]") == place("main.prep", STAGED_MAIN, "営業", 2)
+    assert await definition("adopt {") == place("main.prep", STAGED_MAIN, "adopt", 5)
+    # the group reopened here -> where sales.prep first opens it
+    assert await definition("営業部 {") == place("sales.prep", STAGED_SALES, "営業部", 3)
+    stage_uses = [place("delivery.prep", STAGED_DELIVERY, "営業]", 2), place("sales.prep", STAGED_SALES, "営業]", 2),
+                  place("main.prep", STAGED_MAIN, "営業]", 2)]      # main.prep's `after: 営業`
+    assert await references("営業]") == sorted(stage_uses + [place("main.prep", STAGED_MAIN, "営業", 2)])
+    assert await references("営業]", declaration=False) == sorted(stage_uses)
+    # the group: its two `group` statements; not the owner 営業部 (a person) nor the label
+    assert await references("営業部 {") == sorted([place("sales.prep", STAGED_SALES, "営業部", 3),
+                                                 place("delivery.prep", STAGED_DELIVERY, "営業部", 3)])
+    assert await references("営業部 {", declaration=False) == [place("delivery.prep", STAGED_DELIVERY, "営業部", 3)]
+
+
+# --------------------------------------------------------------------------
 # symbols, completion
 
 

@@ -127,8 +127,13 @@ class Analysis:
             return None
         return self.model.deliverables.get(occ.name)
 
-    def stage_references(self, name: str) -> list[Span]:
-        return [o.span for o in self.occurrences if o.name == name and o.role == "stage"]
+    def id_references(self, role: str, name: str, include_declaration: bool = True) -> list[Span]:
+        """Where the stage id (role "stage") or group id ("group") `name`
+        stands in this file: its `stage` / `group` statements and every
+        `stage:` / `after:` naming it; without the declaration (the model's
+        span of it) when asked."""
+        declared = None if include_declaration else id_declaration(self.model, role, name)
+        return [o.span for o in self.occurrences if o.name == name and o.role == role and o.span != declared]
 
     def references(self, name: str, include_declaration: bool = True) -> list[Span]:
         return [o.span for o in self.occurrences if o.name == name and o.is_deliverable
@@ -397,6 +402,28 @@ def _stage_of(model, d) -> str | None:
         except Exception:  # noqa: BLE001 - hover is best effort
             return d.stage
     return d.stage
+
+
+# --------------------------------------------------------------------------
+# stage and group ids
+
+# the occurrence roles of ids: a stage's (its `stage` statements, `stage:`
+# and `after:`) and a group's (its `group` statements)
+ID_ROLES = ("stage", "group")
+
+
+def id_declaration(model, role: str, name: str) -> Span | None:
+    """Where the stage or group (`role`) `name` is declared: the id in its
+    `stage` statement with a label or attributes, or in the `group`
+    statement that first opens it; None for a stage only named in `stage:`
+    (a model that declares no stages) or a name the model does not have."""
+    if model is None:
+        return None
+    if role == "stage":
+        stage = (getattr(model, "stages", None) or {}).get(name)
+        return getattr(stage, "span", None)
+    group = model.groups.get(name)
+    return (group.name_span or group.span) if group is not None else None
 
 
 # --------------------------------------------------------------------------

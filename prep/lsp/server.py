@@ -549,9 +549,8 @@ def definition(ls: PrepServer, params: lsp.DefinitionParams):
         return [lsp.Location(uri=ls.uri_of(p), range=lsp.Range(start=start, end=start)) for p in included]
     occ = result.occurrence_at(*where)
     uri = params.text_document.uri
-    if occ is not None and occ.role == "stage":
-        stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
-        span = getattr(stage, "span", None)
+    if occ is not None and occ.role in A.ID_ROLES:   # a stage's or group's id: its declaration
+        span = A.id_declaration(result.model, occ.role, occ.name)
         return ls.location(result, span, uri) if span else None
     if occ is not None and occ.role == "measure":
         m = (getattr(result.model, "measures", None) or {}).get(occ.name)
@@ -578,12 +577,12 @@ def references(ls: PrepServer, params: lsp.ReferenceParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
     files = _every_file(result, params.text_document.uri, ls)
-    if occ is not None and occ.role == "stage":
+    include = params.context.include_declaration if params.context else True
+    if occ is not None and occ.role in A.ID_ROLES:
         return [lsp.Location(uri=u, range=ls.range(r.lines, s)) for u, r in files
-                for s in r.stage_references(occ.name)]
+                for s in r.id_references(occ.role, occ.name, include)]
     if occ is None or not occ.is_deliverable:
         return []
-    include = params.context.include_declaration if params.context else True
     return [lsp.Location(uri=u, range=ls.range(r.lines, s)) for u, r in files
             for s in r.references(occ.name, include)]
 
@@ -593,6 +592,9 @@ def references(ls: PrepServer, params: lsp.ReferenceParams):
 def highlight(ls: PrepServer, params: lsp.DocumentHighlightParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
+    if occ is not None and occ.role in A.ID_ROLES:
+        return [lsp.DocumentHighlight(range=ls.range(result.lines, s))
+                for s in result.id_references(occ.role, occ.name)]
     if occ is None or not occ.is_deliverable:
         return []
     return [lsp.DocumentHighlight(range=ls.range(result.lines, s)) for s in result.references(occ.name)]
