@@ -279,7 +279,7 @@ async def test_rename_refuses_keywords_and_existing_names(client):
 
 
 # --------------------------------------------------------------------------
-# stage and group ids: definition, references
+# stage and group ids: definition, references, rename
 
 IDS = """\
 stage plan "1. 計画 Plan" [exit: 計画書]
@@ -329,6 +329,74 @@ async def test_definition_and_references_of_stage_and_group_ids(client):
     highlights = await client.text_document_document_highlight_async(lsp.DocumentHighlightParams(
         text_document=doc(uri), position=reopened))
     assert _starts(highlights) == [(2, 6), (6, 6)]
+
+
+async def test_prepare_rename_on_a_stage_or_group_id_gives_its_range(client):
+    uri = await open_doc(client, IDS)
+
+    async def prepare(at):
+        return await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(text_document=doc(uri), position=at))
+
+    prepared = await prepare(pos(IDS, "adopt]", 2))
+    assert prepared.placeholder == "adopt"
+    assert (prepared.range.start, prepared.range.end) == (pos(IDS, "adopt]"), pos(IDS, "adopt]", 5))
+    prepared = await prepare(pos(IDS, "社内"))
+    assert prepared.placeholder == "社内" and prepared.range.end == pos(IDS, "社内", 2)
+    assert await prepare(pos(IDS, "計画 Plan")) is None          # a label is not an id
+    assert await prepare(pos(IDS, "stage: plan")) is None        # nor an attribute key
+
+
+def _summary(model, renamed: dict[str, str]) -> tuple:
+    """The model's stages and groups, old ids read as their new ones."""
+    new = lambda name: renamed.get(name, name)  # noqa: E731
+    stages = [(new(s.name), s.label, s.index, s.exits, s.members, s.after and new(s.after))
+              for s in model.stages.values()]
+    groups = sorted((new(g.name), g.label, g.parent and new(g.parent), g.stage and new(g.stage), g.colour,
+                     tuple(model.group_members(g.name))) for g in model.groups.values())
+    members = sorted((d.name, d.group and new(d.group), d.stage and new(d.stage)) for d in model.deliverables.values())
+    return stages, groups, members
+
+
+async def test_rename_a_stage_id_and_a_group_id(client):
+    import prep
+
+    uri = await open_doc(client, IDS)
+    edit = await client.text_document_rename_async(lsp.RenameParams(
+        text_document=doc(uri), position=pos(IDS, "plan]"), new_name="計画 phase"))
+    renamed = _apply(IDS, edit.changes[uri])
+    assert renamed == (IDS.replace("stage plan", 'stage "計画 phase"').replace("after: plan", 'after: "計画 phase"')
+                       .replace("stage: plan", 'stage: "計画 phase"'))
+    assert '"1. 計画 Plan"' in renamed  # the label stays
+    assert _summary(prep.loads(renamed), {}) == _summary(prep.loads(IDS), {"plan": "計画 phase"})
+
+    edit = await client.text_document_rename_async(lsp.RenameParams(
+        text_document=doc(uri), position=pos(IDS, "顧客 {", 1), new_name="客先"))
+    renamed = _apply(IDS, edit.changes[uri])
+    assert renamed == IDS.replace("group 顧客", "group 客先")
+    assert "[owner: [計画課, 顧客]]" in renamed and '"顧客 Customer"' in renamed  # an owner, a label
+    model = prep.loads(renamed)
+    assert list(model.groups) == ["客先", "社内"]
+    assert _summary(model, {}) == _summary(prep.loads(IDS), {"顧客": "客先"})
+
+
+async def test_rename_of_a_stage_or_group_id_refuses_what_cannot_be_used(client):
+    uri = await open_doc(client, IDS)
+    stage, group = pos(IDS, "adopt]"), pos(IDS, "社内")
+    refusals = [(stage, "plan", "'plan' is already a stage of this model"),
+                (group, "顧客", "'顧客' is already a group of this model"),
+                (stage, "stage", "keyword"), (group, "group", "keyword"), (stage, "", "empty"),
+                (group, "a\nb", "one line"), (stage, "定着\u200b", "invisible character U+200B")]
+    for at, new_name, reason in refusals:
+        with pytest.raises(Exception) as e:
+            await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at,
+                                                                     new_name=new_name))
+        assert reason in str(e.value) and e.value.code == -32803, (new_name, str(e.value))
+    # stages, groups and deliverables have names of their own: a stage may take a deliverable's
+    # name, a group a stage's
+    for at, new_name in ((stage, "定着"), (group, "adopt")):
+        edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at,
+                                                                         new_name=new_name))
+        assert {e.new_text for e in edit.changes[uri]} == {new_name}
 
 
 # --------------------------------------------------------------------------

@@ -7,11 +7,12 @@ formatting of a formatted and of an empty file (nothing changes, the buffer
 stays unmodified), a two-file workspace (the included file's diagnostics
 come from its root's model, definition into the other file, a rename
 refused for a name the other file declares, then one applied to both
-files), and semantic tokens (through the client on Neovim 0.9+;
-0.7 has none, so there the raw request and the advertised legend are
-checked). It writes what it saw as JSON; this test judges it, once per
-position encoding (UTF-16, UTF-8, UTF-32), and reads Neovim's LSP log: no
-ERROR entry (Neovim logs every line a server writes to stderr as one).
+files, and a stage's id renamed in every file), and semantic tokens
+(through the client on Neovim 0.9+; 0.7 has none, so there the raw
+request and the advertised legend are checked). It writes what it saw
+as JSON; this test judges it, once per position encoding (UTF-16,
+UTF-8, UTF-32), and reads Neovim's LSP log: no ERROR entry (Neovim logs
+every line a server writes to stderr as one).
 
 Needs `nvim` (Debian: apt-get install neovim; PREP_NVIM names another).
 Without it the tests skip with that reason, unless PREP_REQUIRE_EDITOR=1
@@ -46,8 +47,9 @@ knowhow 見積ノウハウ
 """
 
 
-# a workspace (issue 20): sales.prep uses 𠮷価格表, which delivery.prep declares
-WS_MAIN = 'include "sales.prep"\ninclude "delivery.prep"\n'
+# a workspace (issue 20): sales.prep uses 𠮷価格表, which delivery.prep declares;
+# main.prep declares the stage 営業, which both parts name
+WS_MAIN = 'include "sales.prep"\ninclude "delivery.prep"\nstage 営業 "営業 Sales"\n'
 WS_SALES = """\
 knowhow 提案ノウハウ
 deliverable 顧客課題 [external]
@@ -55,11 +57,13 @@ deliverable 提案書
 提案ノウハウ, 顧客課題 -> 提案書
 提案書, 𠮷価格表 -> 受注
 deliverable 受注
+deliverable 提案書 [stage: 営業]
 """
 WS_DELIVERY = """\
 deliverable 𠮷価格表 [external]
 deliverable 導入計画 [final]
 受注 -> 導入計画
+deliverable 導入計画 [stage: 営業]
 """
 
 
@@ -200,6 +204,16 @@ def test_workspace_diagnostics_definition_and_rename_across_files(seen):
     after = seen["ws_after_rename"]
     assert after["sales"][4:6] == ["提案書, 𠮷価格表 -> 契約", "deliverable 契約"]
     assert after["delivery"][2] == "契約 -> 導入計画"
+
+
+def test_workspace_rename_of_a_stage_id_edits_every_file(seen):
+    # renamed from `[stage: 営業]` in sales.prep: the declaration in main.prep
+    # (not open) and the use in delivery.prep too; the label stays
+    assert seen.get("ws_stage_rename_error") is None, seen.get("ws_stage_rename_error")
+    after = seen["ws_after_stage_rename"]
+    assert after["main"][2] == 'stage 商談 "営業 Sales"'
+    assert after["sales"][6] == "deliverable 提案書 [stage: 商談]"
+    assert after["delivery"][3] == "deliverable 導入計画 [stage: 商談]"
 
 
 def test_neovim_logged_no_error(seen):

@@ -168,3 +168,37 @@ def test_a_workspace_rename_without_document_changes_and_its_refusals_leave_stde
     finally:
         client.close()
     assert client.stderr == "", client.stderr
+
+
+def test_refused_renames_of_stage_and_group_ids_leave_stderr_empty(tmp_path):
+    # a taken id, a keyword, a read-only file: error responses, no traceback anywhere
+    (tmp_path / "prep.toml").write_text("", encoding="utf-8")
+    (tmp_path / "main.prep").write_text('stage plan\nstage run\ninclude "a.prep"\ninclude "b.prep"\n', encoding="utf-8")
+    (tmp_path / "a.prep").write_text("group 営業 {\n  見積書 -> 承認 [stage: plan]\n}\ngroup 開発 {\n  x -> y\n}\n",
+                                     encoding="utf-8")
+    (tmp_path / "b.prep").write_text("group 営業 {\n  承認 -> 発注 [stage: plan]\n}\n", encoding="utf-8")
+    a = (tmp_path / "a.prep").as_uri()
+    stage, group = _at(a, 1, 22), _at(a, 0, 7)
+    client = WireClient(cwd=tmp_path)
+    try:
+        client.initialize(root_uri=tmp_path.as_uri())
+        client.open(a, (tmp_path / "a.prep").read_text(encoding="utf-8"))
+        client.wait_notification("textDocument/publishDiagnostics")
+        for at, new_name, reason in ((stage, "run", "already a stage"), (group, "開発", "already a group"),
+                                     (stage, "stage", "keyword"), (group, "", "empty")):
+            reply = client.request("textDocument/rename", {**at, "newName": new_name})
+            assert reply["error"]["code"] == REQUEST_FAILED and reason in reply["error"]["message"], reply
+            assert "Traceback" not in reply["error"]["message"]
+        (tmp_path / "b.prep").chmod(0o444)
+        for at in (stage, group):
+            reply = client.request("textDocument/rename", {**at, "newName": "新"})
+            assert reply["error"]["code"] == REQUEST_FAILED and "read-only" in reply["error"]["message"], reply
+        (tmp_path / "b.prep").chmod(0o644)
+        reply = client.request("textDocument/rename", {**stage, "newName": "計画"})
+        edited = sorted(reply["result"]["changes"])
+        assert edited == sorted((tmp_path / n).as_uri() for n in ("main.prep", "a.prep", "b.prep"))
+    finally:
+        client.close()
+    assert client.stderr == "", client.stderr
+    shown = [n for n in client.notifications if n.get("method") in ("window/showMessage", "window/logMessage")]
+    assert shown == []

@@ -375,6 +375,17 @@ def staged(folder: Path, name: str) -> Path:
                                       "delivery.prep": STAGED_DELIVERY})
 
 
+def apply_edits(text: str, edits: list[lsp.TextEdit]) -> str:
+    """`text` with LSP edits applied (single-line ranges, UTF-16 columns)."""
+    lines = text.split("\n")
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        units = lines[e.range.start.line].encode("utf-16-le")
+        start, end = 2 * e.range.start.character, 2 * e.range.end.character
+        lines[e.range.start.line] = (units[:start].decode("utf-16-le") + e.new_text
+                                     + units[end:].decode("utf-16-le"))
+    return "\n".join(lines)
+
+
 def location(loc: lsp.Location) -> tuple[str, int, int, int]:
     return loc.uri.rsplit("/", 1)[1], loc.range.start.line, loc.range.start.character, loc.range.end.character
 
@@ -414,6 +425,105 @@ async def test_stage_and_group_definition_and_references_cross_files(client, fol
     assert await references("営業部 {") == sorted([place("sales.prep", STAGED_SALES, "営業部", 3),
                                                  place("delivery.prep", STAGED_DELIVERY, "営業部", 3)])
     assert await references("営業部 {", declaration=False) == [place("delivery.prep", STAGED_DELIVERY, "営業部", 3)]
+
+
+async def _rename_in_files(client, here: Path, uri: str, at: lsp.Position, new_name: str) -> dict[str, str]:
+    """The three files' texts after the rename at `at`, applied; written to disk."""
+    edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at,
+                                                                     new_name=new_name))
+    texts = {"main.prep": STAGED_MAIN, "sales.prep": STAGED_SALES, "delivery.prep": STAGED_DELIVERY}
+    for change in edit.document_changes:
+        name = change.text_document.uri.rsplit("/", 1)[1]
+        texts[name] = apply_edits(texts[name], change.edits)
+    for name, text in texts.items():
+        (here / name).write_text(text, encoding="utf-8")
+    return texts
+
+
+def _ids(model, renamed: dict[str, str]) -> tuple:
+    """The model's stages and groups (and who is in them), old ids read as the new ones."""
+    new = lambda name: renamed.get(name, name)  # noqa: E731
+    stages = [(new(s.name), s.label, s.index, s.exits, s.members, s.after and new(s.after))
+              for s in model.stages.values()]
+    groups = sorted((new(g.name), g.label, g.parent and new(g.parent), g.colour, tuple(model.group_members(g.name)))
+                    for g in model.groups.values())
+    return stages, groups, sorted((d.name, d.group and new(d.group)) for d in model.deliverables.values())
+
+
+async def test_rename_a_stage_id_across_files(client, folder):
+    import prep
+
+    before = prep.load(staged(folder, "ids-before") / "main.prep")
+    here = staged(folder, "ids-stage")
+    delivery = open_file(client, here / "delivery.prep")
+    await diagnostics_until(client, delivery, lambda d: True)
+    prepared = await client.text_document_prepare_rename_async(lsp.PrepareRenameParams(
+        text_document=doc(delivery), position=pos(STAGED_DELIVERY, "営業]", 1)))
+    assert prepared.placeholder == "営業" and prepared.range == lsp.Range(
+        pos(STAGED_DELIVERY, "営業]"), pos(STAGED_DELIVERY, "営業]", 2))
+    texts = await _rename_in_files(client, here, delivery, pos(STAGED_DELIVERY, "営業]", 1), "商談 phase")
+    assert texts == {"main.prep": STAGED_MAIN.replace("stage 営業", 'stage "商談 phase"')
+                                             .replace("after: 営業", 'after: "商談 phase"'),
+                     "sales.prep": STAGED_SALES.replace("stage: 営業", 'stage: "商談 phase"'),
+                     "delivery.prep": STAGED_DELIVERY.replace("stage: 営業", 'stage: "商談 phase"')}
+    assert '"営業 Sales"' in texts["main.prep"]   # the label stays
+    after = prep.load(here / "main.prep")
+    assert list(after.stages) == ["商談 phase", "adopt"]
+    assert _ids(after, {}) == _ids(before, {"営業": "商談 phase"})
+
+
+async def test_rename_a_group_id_across_files(client, folder):
+    import prep
+
+    before = prep.load(staged(folder, "ids-before-group") / "main.prep")
+    here = staged(folder, "ids-group")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: True)
+    texts = await _rename_in_files(client, here, sales, pos(STAGED_SALES, "営業部", 1), "営業チーム")
+    assert texts == {"main.prep": STAGED_MAIN,
+                     "sales.prep": STAGED_SALES.replace("group 営業部", "group 営業チーム"),
+                     "delivery.prep": STAGED_DELIVERY.replace("group 営業部", "group 営業チーム")}
+    # the label and the owner 営業部 (a person) stay
+    assert '"営業部 Sales team"' in texts["sales.prep"] and "[owner: [営業部, 佐藤]]" in texts["sales.prep"]
+    after = prep.load(here / "main.prep")
+    assert list(after.groups) == ["営業チーム", "導入部"]
+    assert _ids(after, {}) == _ids(before, {"営業部": "営業チーム"})
+
+
+async def test_rename_of_an_id_to_one_taken_in_another_file_or_invalid_is_refused(client, folder):
+    here = staged(folder, "ids-refused")
+    sales = open_file(client, here / "sales.prep")
+    await diagnostics_until(client, sales, lambda d: True)
+    stage, group = pos(STAGED_SALES, "営業]", 1), pos(STAGED_SALES, "営業部", 1)
+    refusals = [(stage, "adopt", "'adopt' is already a stage of this model (in main.prep)"),
+                (group, "導入部", "'導入部' is already a group of this model (in delivery.prep)"),
+                (group, "include", "keyword"), (stage, " ", "empty"), (group, "a\rb", "one line"),
+                (stage, "営\u00a0業", "no-break space")]
+    for at, new_name, reason in refusals:
+        with pytest.raises(Exception) as e:
+            await client.text_document_rename_async(lsp.RenameParams(text_document=doc(sales), position=at,
+                                                                     new_name=new_name))
+        assert reason in str(e.value) and e.value.code == -32803, (new_name, str(e.value))
+    # each kind has its own names: the stage may be called as a deliverable, the group as a stage
+    for at, new_name in ((stage, "受注"), (group, "adopt")):
+        edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(sales), position=at,
+                                                                         new_name=new_name))
+        assert edit.document_changes and all(e.new_text == new_name for c in edit.document_changes for e in c.edits)
+
+
+async def test_rename_of_an_id_in_a_read_only_file_is_refused(client, folder):
+    here = staged(folder, "ids-readonly")
+    os.chmod(here / "delivery.prep", 0o444)
+    try:
+        sales = open_file(client, here / "sales.prep")
+        await diagnostics_until(client, sales, lambda d: True)
+        for at in (pos(STAGED_SALES, "営業]", 1), pos(STAGED_SALES, "営業部", 1)):
+            with pytest.raises(Exception) as e:
+                await client.text_document_rename_async(lsp.RenameParams(text_document=doc(sales), position=at,
+                                                                         new_name="新しい名前"))
+            assert "delivery.prep" in str(e.value) and "read-only" in str(e.value) and e.value.code == -32803
+    finally:
+        os.chmod(here / "delivery.prep", 0o644)
 
 
 # --------------------------------------------------------------------------

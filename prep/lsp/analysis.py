@@ -434,18 +434,31 @@ class RenameRefused(Exception):
     pass
 
 
-def rename_edits(analysis: Analysis, name: str, new_name: str) -> list[tuple[Span, str]]:
-    """(span, replacement) for every occurrence of `name`; raises
-    RenameRefused with a message for a name that cannot be used."""
-    replacement = checked_new_name(analysis.model, name, new_name)
-    return [(span, replacement) for span in analysis.references(name)]
+def renamed_kind(occ: Occurrence | None) -> str | None:
+    """What a rename at `occ` renames: "deliverable", "stage" or "group"
+    (a stage's or group's id); None where nothing is renamed (a measure)."""
+    if occ is None:
+        return None
+    if occ.role in ID_ROLES:
+        return occ.role
+    return "deliverable" if occ.is_deliverable else None
 
 
-def checked_new_name(model, name: str, new_name: str) -> str:
+def rename_edits(analysis: Analysis, name: str, new_name: str, kind: str = "deliverable") -> list[tuple[Span, str]]:
+    """(span, replacement) for every occurrence of `name`, a deliverable or
+    the id of a stage or group (`kind`); raises RenameRefused with a message
+    for a name that cannot be used."""
+    replacement = checked_new_name(analysis.model, name, new_name, kind)
+    spans = analysis.references(name) if kind == "deliverable" else analysis.id_references(kind, name)
+    return [(span, replacement) for span in spans]
+
+
+def checked_new_name(model, name: str, new_name: str, kind: str = "deliverable") -> str:
     """The text to write for `new_name` (quoted when it must be); raises
     RenameRefused with the reason when the name cannot be used: a keyword,
-    two lines, or a deliverable the model (every file of a workspace)
-    already has."""
+    two lines, or a name the model (every file of a workspace) already has
+    for a `kind` ("deliverable", "stage" or "group"). Each kind has names of
+    its own: a stage may share its id with a deliverable or a group."""
     new_name = _unquote(new_name.strip())
     if not new_name:
         raise RenameRefused("a name cannot be empty")
@@ -453,11 +466,13 @@ def checked_new_name(model, name: str, new_name: str) -> str:
         raise RenameRefused(f"'{new_name}' is a keyword of the language; choose another name")
     if "\n" in new_name or "\r" in new_name:
         raise RenameRefused("a name is one line")
-    if model is not None and new_name != name and new_name in model.deliverables:
-        where = model.deliverables[new_name].span
+    taken = {"deliverable": "deliverables", "stage": "stages", "group": "groups"}[kind]
+    if model is not None and new_name != name and new_name in (getattr(model, taken, None) or {}):
+        element = getattr(model, taken)[new_name]
+        where = getattr(element, "name_span", None) or element.span
         files = getattr(model, "files", None) or {}
         in_file = f" (in {os.path.basename(where.path)})" if where is not None and len(files) > 1 else ""
-        raise RenameRefused(f"'{new_name}' is already a deliverable of this model{in_file}; "
+        raise RenameRefused(f"'{new_name}' is already a {kind} of this model{in_file}; "
                             "renaming would merge the two")
     from ..language.source import normalize_text
 

@@ -710,7 +710,7 @@ def _file_symbols(ls: PrepServer, path: str):
 def prepare_rename(ls: PrepServer, params: lsp.PrepareRenameParams):
     result = ls.analysis(params.text_document.uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
-    if occ is None or not occ.is_deliverable:
+    if A.renamed_kind(occ) is None:
         return None
     return lsp.PrepareRenamePlaceholder(range=ls.range(result.lines, occ.span), placeholder=occ.name)
 
@@ -721,30 +721,33 @@ def rename(ls: PrepServer, params: lsp.RenameParams):
     uri = params.text_document.uri
     result = ls.analysis(uri)
     occ = result.occurrence_at(*_position(ls, result, params.position))
-    if occ is None or not occ.is_deliverable:
-        raise Refused("there is no deliverable name here to rename")
+    kind = A.renamed_kind(occ)
+    if kind is None:
+        raise Refused("there is no deliverable name here to rename, nor the id of a stage or group")
     if result.workspace is not None:
-        return _rename_across(ls, uri, result, occ.name, params.new_name)
+        return _rename_across(ls, uri, result, occ.name, params.new_name, kind)
     try:
-        edits = A.rename_edits(result, occ.name, params.new_name)
+        edits = A.rename_edits(result, occ.name, params.new_name, kind)
     except A.RenameRefused as e:
         raise Refused(str(e)) from None
     return lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(range=ls.range(result.lines, s), new_text=t)
                                             for s, t in edits]})
 
 
-def _rename_across(ls: PrepServer, uri: str, result: A.Analysis, name: str, new_name: str) -> lsp.WorkspaceEdit:
-    """A rename in every file of the workspace's model, or a refusal that
-    says why: the new name is taken anywhere in the model, or a file to
+def _rename_across(ls: PrepServer, uri: str, result: A.Analysis, name: str, new_name: str,
+                   kind: str = "deliverable") -> lsp.WorkspaceEdit:
+    """A rename of a deliverable or a stage's or group's id (`kind`) in every
+    file of the workspace's model, or a refusal that says why: the new name
+    is taken by another of its kind anywhere in the model, or a file to
     edit is read-only (its edit could not be saved: the files would
     disagree)."""
     try:
-        replacement = A.checked_new_name(result.model, name, new_name)
+        replacement = A.checked_new_name(result.model, name, new_name, kind)
     except A.RenameRefused as e:
         raise Refused(str(e)) from None
     edits = {}
     for u, r in _every_file(result, uri, ls):
-        spans = r.references(name)
+        spans = r.references(name) if kind == "deliverable" else r.id_references(kind, name)
         if spans:
             edits[u] = (r, [lsp.TextEdit(range=ls.range(r.lines, s), new_text=replacement) for s in spans])
     for u, (r, _) in edits.items():

@@ -187,6 +187,14 @@ local function run()
   out.ws_after_rename = { sales = lines_of(sales),
                           delivery = lines_of(vim.fn.bufadd(dir .. "/ws/delivery.prep")) }
   step("workspace rename")
+  -- the stage 営業 (declared in main.prep, not open), renamed from its use in sales.prep
+  local stage_rename = request(client, sales, "textDocument/rename",
+                               vim.tbl_extend("force", at(sales, client, 6, "営業"), { newName = "商談" }))
+  out.ws_stage_rename_error = stage_rename.error
+  if stage_rename.result then vim.lsp.util.apply_workspace_edit(stage_rename.result, client.offset_encoding) end
+  out.ws_after_stage_rename = { main = lines_of(vim.fn.bufadd(dir .. "/ws/main.prep")), sales = lines_of(sales),
+                                delivery = lines_of(vim.fn.bufadd(dir .. "/ws/delivery.prep")) }
+  step("workspace stage rename")
 
   -- a clean stop: shutdown and exit
   for _, c in ipairs(clients()) do c.stop() end
