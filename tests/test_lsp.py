@@ -279,7 +279,7 @@ async def test_rename_refuses_keywords_and_existing_names(client):
 
 
 # --------------------------------------------------------------------------
-# stage and group ids: definition, references, rename
+# stage and group ids: definition, references, rename, hover
 
 IDS = """\
 stage plan "1. 計画 Plan" [exit: 計画書]
@@ -397,6 +397,19 @@ async def test_rename_of_a_stage_or_group_id_refuses_what_cannot_be_used(client)
         edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc(uri), position=at,
                                                                          new_name=new_name))
         assert {e.new_text for e in edit.changes[uri]} == {new_name}
+
+
+async def test_hover_on_a_group_id(client):
+    uri = await open_doc(client, IDS)
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(IDS, "顧客 {")))
+    text = hover.contents.value
+    assert text.startswith("**顧客 Customer** (group)") and "name: `顧客`" in text and "2 deliverables" in text
+    assert "stage: plan" in text and "colour: blue" in text
+    assert (hover.range.start, hover.range.end) == (pos(IDS, "顧客 {"), pos(IDS, "顧客 {", 2))
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc(uri), position=pos(IDS, "adopt")))
+    text = hover.contents.value
+    assert "**2. 定着 Adoption** (stage 2)" in text and "name: `adopt`" in text and "after: plan" in text
+    assert "exit criteria: 定着" in text
 
 
 # --------------------------------------------------------------------------

@@ -394,6 +394,45 @@ def measure_hover_text(analysis: Analysis, name: str) -> str | None:
     return out[0] + ("\n\n" + body if body else "")
 
 
+def stage_hover_text(analysis: Analysis, name: str) -> str | None:
+    """A stage: its label and position, its id, exit criteria, members,
+    the stage it comes after, its note."""
+    stage = (getattr(analysis.model, "stages", None) or {}).get(name)
+    if stage is None:
+        return None
+    exits = ", ".join(getattr(stage, "exits", ()) or ()) or "none"
+    out = [f"**{stage.label or stage.name}** (stage {getattr(stage, 'index', 0) + 1})"]
+    if stage.label is not None and stage.label != stage.name:
+        out.append(f"name: `{stage.name}`")
+    out.append(f"exit criteria: {exits}")
+    out.append(f"members: {len(getattr(stage, 'members', ()) or ())}")
+    if getattr(stage, "after", None):
+        out.append(f"after: {stage.after}")
+    if getattr(stage, "note", None):
+        out.append(f"note: {stage.note}")
+    return out[0] + "\n\n" + "  \n".join(out[1:])
+
+
+def group_hover_text(analysis: Analysis, name: str) -> str | None:
+    """A group: its label, its id, how many deliverables it holds (nested
+    groups' included), the group it is in, its stage, colour and note."""
+    model = analysis.model
+    group = model.groups.get(name) if model is not None else None
+    if group is None:
+        return None
+    out = [f"**{group.display}** (group)"]
+    if group.label is not None and group.label != group.name:
+        out.append(f"name: `{group.name}`")
+    out.append(f"{len(model.group_members(name))} deliverables")
+    if group.parent is not None:
+        parent = model.groups.get(group.parent)
+        out.append(f"in group: {parent.display if parent is not None else group.parent}")
+    for key in ("stage", "colour", "note"):
+        if getattr(group, key, None):
+            out.append(f"{key}: {getattr(group, key)}")
+    return out[0] + "\n\n" + "  \n".join(out[1:])
+
+
 def _stage_of(model, d) -> str | None:
     stage_of = getattr(model, "stage_of", None)
     if callable(stage_of):

@@ -514,26 +514,15 @@ def hover(ls: PrepServer, params: lsp.HoverParams):
     if occ is None:
         return None
     if occ.role == "stage":
-        stage = (getattr(result.model, "stages", None) or {}).get(occ.name)
-        if stage is None:
-            return None
-        exits = ", ".join(getattr(stage, "exits", ()) or ()) or "none"
-        text = (f"**{stage.label or stage.name}** (stage {getattr(stage, 'index', 0) + 1})\n\n"
-                f"exit criteria: {exits}  \nmembers: {len(getattr(stage, 'members', ()) or ())}")
+        text = A.stage_hover_text(result, occ.name)
     elif occ.role == "group":
-        group = result.model.groups.get(occ.name) if result.model else None
-        if group is None:
-            return None
-        members = result.model.group_members(occ.name)
-        text = f"**{group.display}** (group)\n\n{len(members)} deliverables"
+        text = A.group_hover_text(result, occ.name)
     elif occ.role == "measure":
         text = A.measure_hover_text(result, occ.name)
-        if text is None:
-            return None
     else:
         text = A.hover_text(result, occ.name)
-        if text is None:
-            return None
+    if text is None:
+        return None
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
                      range=ls.range(result.lines, occ.span))
 
