@@ -171,7 +171,7 @@ def flipbook_html(model: Model, frames: list, font_css: str = "") -> bytes:
            f'<p class="hint no-js">{say("Every stage below, one after the other; every deliverable keeps its place.")}'
            "</p>",
            "</header>", '<main id="canvas" tabindex="0" role="application" '
-           f'aria-label="{escape(say(CANVAS_LABEL))}">']
+           f'aria-label="{say(CANVAS_LABEL)}">']   # (a constant: no double quote in either language)
     for k, (stage, frame_title, svg, page) in enumerate(frames, 1):
         label = " ".join((stage.label or stage.name).split()) + (f" ({said_pages([page])})" if page else "")
         out.append(f'<section class="frame" id="frame-{k}" data-stage="{escape(stage.name)}" '
