@@ -124,6 +124,10 @@ JAPANESE = {
     "(mutual)": "(相互同期)",
     "hint": "ヒント",
     "model": "モデル",
+    "customer": "顧客",
+    "data": "データ",
+    "stage reached": "到達ステージ",
+    "done (every stage's exit measured green or lime)": "完了 (全ステージの完了条件が緑か黄緑)",
     # sentences
     "No findings.": "指摘はありません。",
     "No findings in this stage.": "このステージの指摘はありません。",

@@ -244,3 +244,24 @@ def test_the_viewer_pages_carry_their_words_in_the_language_chosen(tmp_path, cli
         assert settings(preview.page().decode("utf-8"))["words"]["Start"] == "最初"
     finally:
         preview.close()
+
+
+def test_prep_status_in_japanese(prep_run):
+    """The terminal's and Markdown's tables of `prep status --language ja`;
+    the JSON, for scripts, is the same in both languages."""
+    model, data = ROOT / "examples" / "cs-onboarding.prep", ROOT / "examples" / "cs-onboarding.values.csv"
+    p = prep_run("status", str(model), "--data", str(data), "--language", "ja")
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode("utf-8")
+    assert "顧客 4 社 (到達ステージとヘルス別)" in out and "データなし" in out and "合計" in out, out
+    p = prep_run("status", str(model), "--data", str(data), "--customer", "アクメ商事", "--language", "ja")
+    out = p.stdout.decode("utf-8")
+    assert out.startswith("顧客: アクメ商事\n到達ステージ: adoption") and "ヘルス: 黄\n" in out, out
+    assert re.search(r"ステージ\s+KPI\s+値\s+色\s+目標", out) and "stage" not in out, out
+    p = prep_run("status", str(model), "--data", str(data), "--language", "ja", "--format", "markdown")
+    assert "| ステージ | 緑 | 黄緑 | 黄 | 赤 | データなし | 合計 |" in p.stdout.decode("utf-8")
+    json_ja = prep_run("status", str(model), "--data", str(data), "--language", "ja", "--format", "json").stdout
+    json_en = prep_run("status", str(model), "--data", str(data), "--format", "json").stdout
+    assert json_ja == json_en
+    p = prep_run("status", str(model), "--data", str(data))
+    assert p.stdout.decode("utf-8").startswith(f"{data}: 4 customers by the stage reached and health")

@@ -70,7 +70,7 @@ def _configured_language(kwargs: dict) -> str | None:
     from ..linter.settings import LintConfigError
     from ..renderer.theme import RenderConfigError, settings_for
 
-    given = kwargs.get("files") or kwargs.get("source") or ()
+    given = kwargs.get("files") or kwargs.get("source") or kwargs.get("model_path") or ()
     for path in [given] if isinstance(given, str) else given:
         if path != "-" and os.path.isfile(path):
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import EXIT_OK, note_if_part, refuse_folder
+from .common import EXIT_OK, language_option, note_if_part, refuse_folder
 
 
 @click.command("status")
@@ -16,6 +16,7 @@ from .common import EXIT_OK, note_if_part, refuse_folder
               default="text", show_default=True, help="text for people, json for scripts, markdown for reports.")
 @click.option("-o", "--output", metavar="PATH", help="Write to PATH instead of standard output.")
 @click.pass_context
+@language_option
 def status(ctx, model_path, data_path, customer, output_format, output):
     """Where customers stand on the roadmap, from measured values.
 
@@ -24,6 +25,7 @@ def status(ctx, model_path, data_path, customer, output_format, output):
     measures are not all green or lime, and its health the worst colour of
     that stage's measures. One customer (or --customer NAME): every measure.
     Many: how many customers stand in each stage in each colour.
+    --language ja writes the tables' words in Japanese (not the JSON).
     See docs/measures.md. Exit status: 0, or 2 for a model or data error.
     """
     from .. import api

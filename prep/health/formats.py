@@ -81,7 +81,7 @@ def _stage_label(status: Status, stage: str | None) -> str:
     if stage is None or stage == "-":
         return "-"
     if stage == DONE:
-        return "done (every stage's exit measured green or lime)"
+        return say("done (every stage's exit measured green or lime)")
     s = status.model.stages[stage]
     return stage if s.label is None else f"{stage} ({_one_line(s.label)})"
 
@@ -89,25 +89,27 @@ def _stage_label(status: Status, stage: str | None) -> str:
 def format_text(status: Status, customer: CustomerStatus | None = None) -> str:
     if customer is not None or len(status.customers) == 1:
         c = customer or status.customers[0]
-        head = [f"customer: {_plain(c.name)}" if c.customer is not None else f"data: {_plain(status.source)}",
-                f"stage reached: {_plain(_stage_label(status, c.stage))}",
-                f"health: {c.health or NO_DATA}"]
+        head = [f"{say('customer')}: {_plain(c.name)}" if c.customer is not None
+                else f"{say('data')}: {_plain(status.source)}",
+                f"{say('stage reached')}: {_plain(_stage_label(status, c.stage))}",
+                f"{say('health')}: {say(c.health or NO_DATA)}"]
         dated = _dated(c)
-        rows = [("stage", "measure", "value", "colour", "target", *(["as of"] if dated else []))]
+        rows = [tuple(_heads(("stage", "measure", "value", "colour", "target", *(["as of"] if dated else []))))]
         for stage, m, v in _measure_rows(status, c):
             rows.append((_plain(stage or "-"), _plain(m.display), _plain(v.text) if v is not None else "-",
-                         (v.colour or "-") if v is not None else NO_DATA,
+                         say(v.colour or "-") if v is not None else say(NO_DATA),
                          m.target.text if m.target is not None else "-",
                          *([_plain(_as_of(v))] if dated else [])))
         return "\n".join(head + _table(rows)) + "\n"
     counts = status.counts()
     n = len(status.customers)
-    head = [f"{_plain(status.source)}: {n} customer{'s' if n != 1 else ''} by the stage reached and health"]
-    rows = [("stage", *COLUMNS, "total")]
+    head = [f"{_plain(status.source)}: 顧客 {n} 社 (到達ステージとヘルス別)" if japanese() else
+            f"{_plain(status.source)}: {n} customer{'s' if n != 1 else ''} by the stage reached and health"]
+    rows = [tuple(_heads(("stage", *COLUMNS, "total")))]
     for stage, by in counts.items():
         rows.append((_plain(stage), *(str(by[c]) for c in COLUMNS), str(sum(by.values()))))
     totals = _totals(counts)
-    rows.append(("total", *(str(totals[c]) for c in COLUMNS), str(n)))
+    rows.append((say("total"), *(str(totals[c]) for c in COLUMNS), str(n)))
     return "\n".join(head + _table(rows, right=set(range(1, len(COLUMNS) + 2)))) + "\n"
 
 
