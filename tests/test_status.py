@@ -686,7 +686,7 @@ def test_docs_measures_page_shows_what_the_commands_print(cli):
 
     page = (ROOT / "docs" / "measures.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```text\n\$ prep (.+?)\n(.*?)```", page, re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     for command, expected in blocks:
         r = cli(*command.split())
         assert r.exit_code == 0 and r.output == expected, command

@@ -265,3 +265,17 @@ def test_prep_status_in_japanese(prep_run):
     assert json_ja == json_en
     p = prep_run("status", str(model), "--data", str(data))
     assert p.stdout.decode("utf-8").startswith(f"{data}: 4 customers by the stage reached and health")
+
+
+def test_export_takes_the_configured_language_and_the_command_line_wins(tmp_path, prep_run):
+    import csv
+
+    (tmp_path / "prep.toml").write_text('[render]\nlanguage = "ja"\n', encoding="utf-8")
+    (tmp_path / "m.prep").write_text(LIFECYCLE.read_text(encoding="utf-8"), encoding="utf-8")
+    p = prep_run("export", "m.prep", "-o", "ja.csv", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    with open(tmp_path / "ja.csv", encoding="utf-8-sig") as f:
+        assert next(csv.reader(f))[0] == "名前"
+    p = prep_run("export", "m.prep", "-o", "en.csv", "--language", "en", cwd=tmp_path)
+    with open(tmp_path / "en.csv", encoding="utf-8-sig") as f:
+        assert next(csv.reader(f))[0] == "name"

@@ -25,8 +25,9 @@ def catalogue_target(output: str) -> str:
 @click.option("-o", "--output", metavar="PATH",
               help="catalogue.xlsx (a sheet per table), out/ (a CSV file per table) or deliverables.csv "
                    "(the Deliverables table). Default: SOURCE.xlsx next to SOURCE.")
-@click.option("--language", type=click.Choice(["en", "ja"]), default="en", show_default=True,
-              help="The tables' headers and the kinds: English or Japanese (名前, 種類, 担当, 入力, 段階, ...).")
+@click.option("--language", type=click.Choice(["en", "ja"]), default=None,
+              help="The tables' headers and the kinds: English or Japanese (名前, 種類, 担当, 入力, 段階, ...). "
+                   "Default: [render] language, else en.")
 @click.option("--rules-url", metavar="URL",
               help="Where the rule pages are published: each finding links to URL/CODE.md (default: "
                    "$PREP_RULES_URL; without one, to the workbook's Rules sheet).")
@@ -56,6 +57,10 @@ def export(source, output, language, rules_url, force):
     from ..renderer.output import check_output_folder, write_output
 
     source = root_of_all(source, "export", "a catalogue is of one model")
+    if language is None:   # as render, report and status: the project's language, else English
+        from .common import _configured_language
+
+        language = _configured_language({"source": source}) or "en"
     if output is None:
         output = os.path.splitext(source)[0] + ".xlsx"
     target = catalogue_target(output)
