@@ -11,7 +11,7 @@ file (the same discovery as the lint settings).
     page = "16:9"              # fit every picture to this page (docs/pages.md); "none": natural size
     min-text = 9               # the smallest text allowed at 100% of the page (points)
     pptx-east-asian-font = "Yu Gothic"  # PowerPoint: the face for Japanese text typed in later
-    language = "ja"            # prep's own words in pictures (legend, "(cont.)", "p. 3"): en | ja
+    language = "ja"            # prep's own words (pictures, reports, the viewer, status, export): en | ja
 
     [render.colors]
     ink = "#1f2937"            # borders, arrows, text
