@@ -127,6 +127,7 @@ JAPANESE = {
     "customer": "顧客",
     "data": "データ",
     "stage reached": "到達ステージ",
+    "done": "完了",
     "done (every stage's exit measured green or lime)": "完了 (全ステージの完了条件が緑か黄緑)",
     # sentences
     "No findings.": "指摘はありません。",

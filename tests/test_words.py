@@ -279,3 +279,13 @@ def test_export_takes_the_configured_language_and_the_command_line_wins(tmp_path
     p = prep_run("export", "m.prep", "-o", "en.csv", "--language", "en", cwd=tmp_path)
     with open(tmp_path / "en.csv", encoding="utf-8-sig") as f:
         assert next(csv.reader(f))[0] == "name"
+
+
+def test_prep_status_in_japanese_says_done_in_japanese_in_the_terminal(prep_run):
+    """The counts' row of customers past the last stage: 完了 in the
+    terminal's table, as the Markdown table says it (it said "done")."""
+    model, data = ROOT / "examples" / "cs-onboarding.prep", ROOT / "examples" / "cs-onboarding.values.csv"
+    out = prep_run("status", str(model), "--data", str(data), "--language", "ja").stdout.decode("utf-8")
+    assert re.search(r"^  完了\s+1\s+0\s+0\s+0\s+0\s+1$", out, re.M) and "done" not in out, out
+    out = prep_run("status", str(model), "--data", str(data)).stdout.decode("utf-8")
+    assert re.search(r"^  done\s+1\s+0\s+0\s+0\s+0\s+1$", out, re.M), out

@@ -107,7 +107,9 @@ def format_text(status: Status, customer: CustomerStatus | None = None) -> str:
             f"{_plain(status.source)}: {n} customer{'s' if n != 1 else ''} by the stage reached and health"]
     rows = [tuple(_heads(("stage", *COLUMNS, "total")))]
     for stage, by in counts.items():
-        rows.append((_plain(stage), *(str(by[c]) for c in COLUMNS), str(sum(by.values()))))
+        # the row past the last stage: "done", in Japanese 完了 (the Markdown table's long form is too wide here)
+        rows.append((_plain(say("done") if stage == DONE else stage), *(str(by[c]) for c in COLUMNS),
+                     str(sum(by.values()))))
     totals = _totals(counts)
     rows.append((say("total"), *(str(totals[c]) for c in COLUMNS), str(n)))
     return "\n".join(head + _table(rows, right=set(range(1, len(COLUMNS) + 2)))) + "\n"
