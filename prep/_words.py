@@ -82,7 +82,7 @@ JAPANESE = {
     "Stages": "ステージ",
     "Contents": "目次",
     # table headers and cells
-    "severity": "重要度",
+    "severity": "重大度",   # as the catalogue's Findings sheet (prep export --language ja) heads it
     "code": "コード",
     "where": "場所",
     "subject": "対象",

@@ -289,3 +289,14 @@ def test_prep_status_in_japanese_says_done_in_japanese_in_the_terminal(prep_run)
     assert re.search(r"^  完了\s+1\s+0\s+0\s+0\s+0\s+1$", out, re.M) and "done" not in out, out
     out = prep_run("status", str(model), "--data", str(data)).stdout.decode("utf-8")
     assert re.search(r"^  done\s+1\s+0\s+0\s+0\s+0\s+1$", out, re.M), out
+
+
+def test_a_finding_s_severity_is_headed_as_in_the_catalogue():
+    """The report's findings table heads the severity 重大度, as the
+    catalogue's Findings sheet does (it said 重要度, "importance")."""
+    from prep.catalogue.columns import FINDINGS
+
+    model = prep.load(str(NAIVE))
+    html = prep.report(model, "html", language="ja").decode("utf-8")
+    head = next(c.ja for c in FINDINGS.columns if c.key == "severity")
+    assert head == "重大度" and f"<th>{head}</th>" in html and "重要度" not in html
