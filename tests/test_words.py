@@ -300,3 +300,28 @@ def test_a_finding_s_severity_is_headed_as_in_the_catalogue():
     html = prep.report(model, "html", language="ja").decode("utf-8")
     head = next(c.ja for c in FINDINGS.columns if c.key == "severity")
     assert head == "重大度" and f"<th>{head}</th>" in html and "重要度" not in html
+
+
+def test_a_japanese_report_s_captions_put_no_space_after_a_full_stop(tmp_path, cli):
+    """A caption of a PDF or Word report in Japanese: a sentence follows
+    "。" with no space ("…完了条件です。文字 7-9 pt。", "…pt)。測定した…"), and
+    a picture on one page says its text size as a page of several does:
+    "このページに合わせて配置 (文字 7-9 pt)。"."""
+    import subprocess
+
+    onboarding = ROOT / "examples" / "cs-onboarding.prep"
+    out = tmp_path / "r.docx"
+    r = cli("report", str(onboarding), "--status", str(ROOT / "examples" / "cs-onboarding.values.csv"),
+            "--customer", "アクメ商事", "--language", "ja", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    paragraphs = ["".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", p)) for p in re.findall(r"<w:p[ >].*?</w:p>", xml, re.S)]
+    captions = [p for p in paragraphs if " pt" in p]
+    assert captions and not [c for c in captions if "。 " in c], captions
+    assert "このページに合わせて配置 (文字 7-9 pt)。" in captions, captions
+    r = cli("report", str(onboarding), "--language", "ja", "-o", str(tmp_path / "r.pdf"))
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    assert "完了条件です。文字 7-9 pt。" in text and "。 文字" not in text, text

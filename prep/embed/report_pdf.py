@@ -139,7 +139,9 @@ def part_caption(picture: Picture, part: Part, page) -> str:
     its scale and, for a part, which part it is and why it is cut; then
     the picture's key, if any."""
     text = _part_caption(picture, part, page)
-    return f"{text} {picture.key}" if picture.key else text
+    if not picture.key:
+        return text
+    return f"{text}{picture.key}" if japanese() else f"{text} {picture.key}"   # no space after a Japanese 。
 
 
 def _part_caption(picture: Picture, part: Part, page) -> str:
@@ -176,10 +178,10 @@ def _part_caption_ja(picture: Picture, part: Part, page, text: str) -> str:
     """`_part_caption` in Japanese (prep report --language ja)."""
     if picture.sheet is not None and part.scale == 1.0:
         if picture.caption is not None:
-            return f"{picture.caption} 文字 {text} pt。"
+            return f"{picture.caption}文字 {text} pt。"   # after its 。: no space, as Japanese is written
         number, count, split = picture.sheet
-        if count <= 1:
-            return f"このページに合わせて配置: 文字 {text} pt。"
+        if count <= 1:   # as a page of several says it: "...、このページに合わせて配置 (文字 7-9 pt)、..."
+            return f"このページに合わせて配置 (文字 {text} pt)。"
         how = f"、モデルは{HOW_CUT_JA[split]}" if split in HOW_CUT_JA else ""
         return (f"{count} ページ中の {number} ページ目、このページに合わせて配置 (文字 {text} pt){how}。"
                 "別のページへの関係は、相手の成果物とこのレポートのページを示す札で終わります。")
