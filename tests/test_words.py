@@ -325,3 +325,15 @@ def test_a_japanese_report_s_captions_put_no_space_after_a_full_stop(tmp_path, c
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
                           check=True).stdout.decode("utf-8")
     assert "完了条件です。文字 7-9 pt。" in text and "。 文字" not in text, text
+
+
+def test_the_interactive_page_without_javascript_says_so_in_japanese(tmp_path, cli):
+    """What a browser with scripts off shows of a Japanese page: the
+    sentence in Japanese (it was the one English sentence left on it)."""
+    r = cli("render", str(LIFECYCLE), "--language", "ja", "-o", str(tmp_path / "ja.html"))
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "ja.html").read_text(encoding="utf-8")
+    shown = re.search(r"<noscript>(.*?)</noscript>", page, re.S).group(1)
+    assert "JavaScript が必要です" in shown and "needs" not in shown, shown
+    r = cli("render", str(LIFECYCLE), "-o", str(tmp_path / "en.html"))
+    assert "This view needs JavaScript;" in (tmp_path / "en.html").read_text(encoding="utf-8")

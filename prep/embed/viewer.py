@@ -314,9 +314,11 @@ def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False,
     settings = {"live": live, "overlay": overlay, "serial": serial}
     if run is not None:
         settings["run"] = run
+    noscript = "This view needs JavaScript; `prep render -o model.svg` draws the picture alone."
     with speaking(language):
         if current() == "ja":
             settings["words"] = VIEWER_JAPANESE
+            noscript = "この表示には JavaScript が必要です。図だけなら `prep render -o model.svg` で描けます。"
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="ja">', "<head>", '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(live)}">',
@@ -324,8 +326,7 @@ def viewer_html(data: dict | None, *, live: bool = False, overlay: bool = False,
         '<meta name="referrer" content="no-referrer">',
         f"<title>{escape(title)}</title>",
         f"<style>{_asset('viewer.css')}</style>", "</head>", "<body>",
-        '<noscript><p class="prep-noscript">This view needs JavaScript; '
-        "`prep render -o model.svg` draws the picture alone.</p></noscript>",
+        f'<noscript><p class="prep-noscript">{noscript}</p></noscript>',
         f'<script type="application/json" id="prep-settings">{script_json(settings)}</script>',
         f'<script type="application/json" id="prep-data">{script_json(data)}</script>',
         f"<script>{viewer_script()}</script>", "</body>", "</html>", ""])
