@@ -337,3 +337,36 @@ def test_the_interactive_page_without_javascript_says_so_in_japanese(tmp_path, c
     assert "JavaScript が必要です" in shown and "needs" not in shown, shown
     r = cli("render", str(LIFECYCLE), "-o", str(tmp_path / "en.html"))
     assert "This view needs JavaScript;" in (tmp_path / "en.html").read_text(encoding="utf-8")
+
+
+def test_a_japanese_catalogue_writes_health_severity_and_its_drop_downs_warnings_in_japanese(tmp_path):
+    """prep export --language ja: the health column says 緑/黄 (and the row
+    is still coloured by it), a finding's and a rule's severity 警告, and a
+    drop-down's warning names its values and sheet in Japanese, as the
+    report and prep status say them; the import reads the workbook back."""
+    import openpyxl
+
+    model = prep.load(str(NAIVE))
+    path = tmp_path / "ja.xlsx"
+    path.write_bytes(prep.export(model, "xlsx", language="ja"))
+    book = openpyxl.load_workbook(path)
+    sheet = book["成果物"]
+    head = [c.value for c in sheet[1]]
+    health = {r[head.index("健全度")] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert health == {"緑", "黄"}, health
+    assert any('="黄"' in rule.formula[0] for rules in sheet.conditional_formatting for rule in rules.rules)
+    for name in ("指摘", "ルール"):
+        rows = list(book[name].iter_rows(values_only=True))
+        assert {r[rows[0].index("重大度")] for r in rows[1:]} == {"警告"}, name
+    messages = {(v.errorTitle, v.error) for v in sheet.data_validations.dataValidation if v.error}
+    assert ("種類", "成果物 または ノウハウ") in messages, messages
+    lifecycle = tmp_path / "life.xlsx"
+    lifecycle.write_bytes(prep.export(prep.load(str(LIFECYCLE)), "xlsx", language="ja"))
+    messages = {(v.errorTitle, v.error) for v in openpyxl.load_workbook(lifecycle)["成果物"].data_validations.dataValidation
+                if v.error}
+    assert ("段階", "「段階」シートの名前のいずれか") in messages and not any("sheet" in m for _, m in messages), messages
+    assert prep.loads(prep.import_catalogue(path), model.path).deliverables.keys() == model.deliverables.keys()
+    en = openpyxl.load_workbook(tmp_path / "en.xlsx" if (tmp_path / "en.xlsx").write_bytes(
+        prep.export(model, "xlsx")) else None)["Deliverables"]
+    assert {r[[c.value for c in en[1]].index("health")] for r in en.iter_rows(min_row=2, values_only=True)} == {
+        "green", "yellow"}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic, PrepError
 from ..language.model import INPUT, MUTUAL, SYNC, Model
 from ..language.views import file_label
+from .._words import JAPANESE
 from ..renderer.dot import HEALTH_FILL, HEALTH_NAME
 from .cells import column_letter as _column_letter
 from .cells import csv_cell, text_width, write_list, write_text
@@ -76,6 +77,8 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
 
     ja = language == "ja"
     yes = YES_JA if ja else "yes"
+    # a health colour and a severity in the sheets' language (緑, 警告), as the report and prep status write them
+    word = (lambda w: JAPANESE.get(w, w)) if ja else (lambda w: w)
     index = model.index
     effective = model.effective_stages
     by_subject: dict[str, list[Diagnostic]] = {}
@@ -97,7 +100,7 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
             yes if d.final else None, write_text(d.note),
             write_list(_unique(r.source for r in index.inputs[name])),
             write_list(_unique(r.target for r in index.consumers[name])),
-            write_list(_unique(sync)), len(mine), HEALTH_NAME[worst], _location(d.span, model), _file(d.span, model)])
+            write_list(_unique(sync)), len(mine), word(HEALTH_NAME[worst]), _location(d.span, model), _file(d.span, model)])
         deliverables.fills.append(HEALTH_FILL[worst])
 
     # one row per statement and target: `a, b -> c` stays one row
@@ -137,18 +140,18 @@ def tables(model: Model, findings: list[Diagnostic], *, language: str = "en",
 
     ordered = sort_findings(findings)
     codes = _unique(f.code for f in ordered)
-    rule_rows = _rules(codes, rules_url)
+    rule_rows = _rules(codes, rules_url, word)
     found = Sheet(FINDINGS, [])
     rule_row = {code: i + 2 for i, code in enumerate(codes)}   # the row of each rule on the Rules sheet
     for f in ordered:
-        found.rows.append([f.code, f.severity, write_text(f.subject), f.message, f.hint, _location(f.span, model),
+        found.rows.append([f.code, word(f.severity), write_text(f.subject), f.message, f.hint, _location(f.span, model),
                            _file(f.span, model)])
         found.links.append(rule_rows[1].get(f.code) or f"internal:'{RULES.name(language)}'!A{rule_row[f.code]}")
     rules = Sheet(RULES, rule_rows[0], links=[rule_rows[1].get(c) for c in codes])
     return [deliverables, relations, stages, groups, measures, found, rules]
 
 
-def _rules(codes: list[str], rules_url: str | None) -> tuple[list[list], dict[str, str]]:
+def _rules(codes: list[str], rules_url: str | None, word=lambda w: w) -> tuple[list[list], dict[str, str]]:
     """The Rules sheet's rows (the rules the findings name) and each rule's page."""
     from ..linter.rule import rule_page
     from ..linter.rules import RULES as REGISTRY
@@ -162,7 +165,7 @@ def _rules(codes: list[str], rules_url: str | None) -> tuple[list[list], dict[st
         if rule is None:
             rows.append([code, None, None, None, None, page])
         else:
-            rows.append([code, rule.name, rule.severity, rule.summary, rule.fix, page])
+            rows.append([code, rule.name, word(rule.severity), rule.summary, rule.fix, page])
     return rows, pages
 
 
@@ -324,6 +327,7 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
             # per colour instead of a format on every cell
             column = _column_letter(_index(table, "health") + 1)
             for severity, name in HEALTH_NAME.items():
+                name = JAPANESE[name] if language == "ja" else name   # as the health cell says it
                 ws.conditional_format(1, 0, last, len(header) - 1, {
                     "type": "formula", "criteria": f'=${column}2="{name}"',
                     "format": book.add_format({"bg_color": HEALTH_FILL[severity]})})
@@ -339,21 +343,22 @@ def to_xlsx(model: Model, findings: list[Diagnostic], *, language: str = "en", r
                        if any(not d.declared for d in model.deliverables.values()) else [])
             ws.data_validation(1, kind, below, kind, {
                 "validate": "list", "source": values, "ignore_blank": True, "error_type": "warning",
-                "error_title": "kind", "error_message": " or ".join(values)})
+                "error_title": table.header(language)[kind],
+                "error_message": (" または " if language == "ja" else " or ").join(values)})
             yes = YES_JA if language == "ja" else "yes"
             for c in (7, 8):  # external, final
                 ws.data_validation(1, c, below, c, {"validate": "list", "source": [yes], "ignore_blank": True,
                                                     "error_type": "warning"})
             for key in ("group", "stage"):
-                _name_list(ws, _index(table, key), below, names.get(key + "s"), key + "s")
+                _name_list(ws, _index(table, key), below, names.get(key + "s"), key + "s", language)
         elif table is RELATIONS:
             values = list(RELATION_KIND_JA.values()) if language == "ja" else [INPUT, SYNC, MUTUAL]
             ws.data_validation(1, 2, below, 2, {"validate": "list", "source": values, "ignore_blank": True,
                                                 "error_type": "warning"})
-            _name_list(ws, _index(table, "stage"), below, names.get("stages"), "stages")
+            _name_list(ws, _index(table, "stage"), below, names.get("stages"), "stages", language)
         elif table is GROUPS:
-            _name_list(ws, _index(table, "parent"), below, names.get("groups"), "groups")
-            _name_list(ws, _index(table, "stage"), below, names.get("stages"), "stages")
+            _name_list(ws, _index(table, "parent"), below, names.get("groups"), "groups", language)
+            _name_list(ws, _index(table, "stage"), below, names.get("stages"), "stages", language)
     # a fingerprint of what was written: exporting again replaces the workbook only while it
     # is unchanged, not the client's edits (written.py)
     book.set_custom_property(FINGERPRINT, PLACEHOLDER)
@@ -381,15 +386,20 @@ def _index(table: Table, key: str) -> int:
     return next(k for k, c in enumerate(table.columns) if c.key == key)
 
 
-def _name_list(ws, column: int, below: int, source: str | None, key: str) -> None:
+def _name_list(ws, column: int, below: int, source: str | None, key: str, language: str = "en") -> None:
     """A drop-down of the model's stage (group) names on `column`: a typo
     there is the most common mistake a client makes (a warning: a new name
     is still taken, and the import says whether it is on its sheet)."""
     if source is None:
         return
+    if language == "ja":   # 「段階」シートの名前のいずれか: the sheet as the Japanese workbook names it
+        sheet = (STAGES if key == "stages" else GROUPS).name("ja")
+        title, message = sheet, f"「{sheet}」シートの名前のいずれか"
+    else:
+        title, message = key[:-1], f"one of the {key} on the {key.capitalize()} sheet"
     ws.data_validation(1, column, below, column, {
         "validate": "list", "source": source, "ignore_blank": True, "error_type": "warning",
-        "error_title": key[:-1], "error_message": f"one of the {key} on the {key.capitalize()} sheet"})
+        "error_title": title, "error_message": message})
 
 
 # --------------------------------------------------------------------------
