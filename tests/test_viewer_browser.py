@@ -507,6 +507,10 @@ def test_the_viewer_speaks_the_language_it_was_made_in(browser, tmp_path):  # no
     code = data["findings"][d["findings"][0]]["code"]
     assert f"ルール {code} が大切な理由" in details.find_element(By.CSS_SELECTOR, "details.prep-rule-why").text
     assert "凡例" in browser.find_element(By.ID, "prep-picture").text
+    badges = {e.text for e in browser.find_elements(By.CSS_SELECTOR, "#prep-findings .prep-sev")}
+    assert badges and badges <= {"エラー", "警告", "情報"}, badges
+    texts = browser.find_element(By.ID, "prep-findings").text
+    assert "hint:" not in texts and ("ヒント: " in texts or not any(f["hint"] for f in data["findings"]))
     assert severe_console_messages(browser) == []
     # the same page in English by default
     (tmp_path / "en").mkdir()

@@ -361,15 +361,15 @@
   function findingItem(i, withSubject) {
     var f = data.findings[i];
     var li = h("li", {tabindex: "0", "data-index": String(i)});
-    li.appendChild(h("span", {"class": "prep-sev prep-sev-" + f.severity}, f.severity));
+    li.appendChild(h("span", {"class": "prep-sev prep-sev-" + f.severity}, t(f.severity)));
     li.appendChild(document.createTextNode(" " + f.code + (f.name ? " " + f.name : "") + " "));
     if (withSubject && f.subject !== null) li.appendChild(h("strong", null, label(f.subject)));
     li.appendChild(h("div", null, f.message));
-    if (f.hint) li.appendChild(h("div", {"class": "prep-muted"}, "hint: " + f.hint));
+    if (f.hint) li.appendChild(h("div", {"class": "prep-muted"}, t("hint: ") + f.hint));
     var rule = f.rule !== null && data.rules && Object.prototype.hasOwnProperty.call(data.rules, f.rule)
       ? data.rules[f.rule] : null;
     if (rule) {
-      li.appendChild(h("div", {"class": "prep-muted"}, rule.summary + " Fix: " + rule.fix));
+      li.appendChild(h("div", {"class": "prep-muted"}, rule.summary + t(" Fix: ") + rule.fix));
       // why the rule matters, in the page itself (it is shared as one file);
       // filled when first opened: the list is built again on every save
       var more = h("details", {"class": "prep-rule-why"});
@@ -423,7 +423,7 @@
       ui.details.appendChild(h("h4", null, t(title) + " (" + items.length + ")"));
       var ul = h("ul", {"class": cls});
       items.forEach(function (li) { ul.appendChild(li); });
-      if (!items.length) ul.appendChild(h("li", {"class": "prep-muted"}, "none"));
+      if (!items.length) ul.appendChild(h("li", {"class": "prep-muted"}, t("none")));
       ui.details.appendChild(ul);
     }
     list("Inputs", d.inputs.map(function (r) { return nameButton(r.name, r.kind === "input" ? "" : "(" + t(r.kind) + ")"); }), "prep-inputs");
