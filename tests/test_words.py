@@ -177,6 +177,7 @@ def test_a_report_in_japanese_in_every_format(tmp_path, cli):
     with zipfile.ZipFile(tmp_path / "cs-lifecycle.docx") as z:
         assert "目次" in z.read("word/document.xml").decode("utf-8")
     html = prep.report(prep.load(str(LIFECYCLE)), "html", language="ja").decode("utf-8")   # the API
+    assert "付きます。続いて" in html   # Japanese sentences follow each other without a space
     assert re.findall(r"<h2[^>]*>([^<]*)", html) == ["全体図", "ロードマップ", "指摘", "ホットスポット", "成果物一覧",
                                                     "関係の注記"]
 

@@ -404,7 +404,7 @@ def _frame_caption(caption: str | None) -> str | None:
 def _roadmap_html(model: Model, parts: list[StagePart], pictures: dict, natural: bool = False) -> list[str]:
     more = " prep-natural" if natural else ""
     out = [f'<h2 id="roadmap">{say("Roadmap")}</h2>',
-           f'<p class="meta">{escape(say(ROADMAP_WHY))} {escape(say(ROADMAP_EACH))}</p>',
+           f'<p class="meta">{escape(say(ROADMAP_WHY))}{"" if japanese() else " "}{escape(say(ROADMAP_EACH))}</p>',
            *_pictures_html(pictures["roadmap"], "roadmap", "diagram prep-roadmap" + more)]
     for i, part in enumerate(parts, 1):
         out.append(f'<section class="prep-stage" id="stage-{i}">')
