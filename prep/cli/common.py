@@ -48,9 +48,9 @@ def language_option(command):
     from .._words import LANGUAGES
 
     @click.option("--language", type=click.Choice(LANGUAGES), default=None,
-                  help="The language of prep's own words (en, ja): in pictures the legend, \"(cont.)\", page "
-                       "references; in a report its headings, tables and captions too. Default: [render] language, "
-                       "else en.")
+                  help="The language of prep's own words (en, ja): the legend, \"(cont.)\" and page references "
+                       "of pictures, the buttons of an HTML page, a report's headings, tables and captions, the "
+                       "status tables. Default: [render] language, else en.")
     @functools.wraps(command)
     def run(*args, language=None, **kwargs):
         from .._words import speaking

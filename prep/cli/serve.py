@@ -32,8 +32,8 @@ from .common import DIRECTION, EXIT_ERROR, _lint_settings, _render_settings, not
 @click.option("--min-text", type=click.FloatRange(min=4, max=36), default=None, metavar="PT",
               help="With --page: the smallest text allowed at 100%.")
 @click.option("--language", type=click.Choice(LANGUAGES), default=None,
-              help="The language of prep's words in the picture: the legend, \"(cont.)\", page references (en, ja). "
-                   "Default: [render] language, else en.")
+              help="The language of prep's own words in the picture (the legend, \"(cont.)\", page references) "
+                   "and on the page (buttons, panels): en or ja. Default: [render] language, else en.")
 def serve(source, host, port, open_browser, engine, theme, direction, legend, page_size=None, min_text=None,
           language=None):
     """Preview a model in the browser while you edit it: the page
