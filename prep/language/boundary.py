@@ -20,7 +20,7 @@ def workspace_root(root_file: str) -> str:
     start = os.path.dirname(os.path.abspath(root_file))
     d = start
     while True:
-        if os.path.isfile(os.path.join(d, "prep.toml")) or has_tool_prep(os.path.join(d, "pyproject.toml")):
+        if _configured(d):
             return d
         parent = os.path.dirname(d)
         if parent == d:
@@ -33,8 +33,12 @@ def marked(folder: str) -> bool:
     """Is `folder` a workspace root by a marker (a prep.toml, a
     pyproject.toml with [tool.prep], or a `.git` entry), rather than only
     because a root file is in it (`workspace_root`'s last resort)?"""
-    return (os.path.isfile(os.path.join(folder, "prep.toml")) or has_tool_prep(os.path.join(folder, "pyproject.toml"))
-            or os.path.lexists(os.path.join(folder, ".git")))
+    return _configured(folder) or os.path.lexists(os.path.join(folder, ".git"))
+
+
+def _configured(folder: str) -> bool:
+    """A prep.toml, or a pyproject.toml with [tool.prep], in `folder`."""
+    return os.path.isfile(os.path.join(folder, "prep.toml")) or has_tool_prep(os.path.join(folder, "pyproject.toml"))
 
 
 def has_tool_prep(path: str) -> bool:
