@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 
 from ..language.diagnostics import PrepError
-from .._words import HOW_CUT_JA, generated_by, japanese, say
+from .._words import generated_by, japanese, say
 from ..layouter.fonts import FONT_FAMILY
 
 # the parts of a picture cut over several pages overlap by this much (pt on
@@ -182,7 +182,9 @@ def _part_caption_ja(picture: Picture, part: Part, page, text: str) -> str:
         number, count, split = picture.sheet
         if count <= 1:   # as a page of several says it: "...、このページに合わせて配置 (文字 7-9 pt)、..."
             return f"このページに合わせて配置 (文字 {text} pt)。"
-        how = f"、モデルは{HOW_CUT_JA[split]}" if split in HOW_CUT_JA else ""
+        from ..renderer.pages import HOW_CUT
+
+        how = f"、モデルは{say(HOW_CUT[split])}" if split in HOW_CUT else ""
         return (f"{count} ページ中の {number} ページ目、このページに合わせて配置 (文字 {text} pt){how}。"
                 "別のページへの関係は、相手の成果物とこのレポートのページを示す札で終わります。")
     if part.parts == 1:
