@@ -31,7 +31,7 @@ MODEL = "title \"Live\"\nknowhow kh [owner: [A, B]]\na, kh -> b\nb, kh -> c\n"
 
 
 def preview_for(path) -> Preview:
-    return Preview(str(path), look=lambda: (THEMES["default"], "LR", False, None), lint_options=dict)
+    return Preview(str(path), look=lambda: (THEMES["default"], "LR", False, None, "en"), lint_options=dict)
 
 
 @pytest.fixture
@@ -533,7 +533,7 @@ def test_a_page_previews_the_pages_page_under_page(tmp_path):
     src.write_text((Path(__file__).resolve().parents[1] / "examples" / "cs-lifecycle.prep").read_text(encoding="utf-8"),
                    encoding="utf-8")
     page = parse_page("16:9")
-    preview = Preview(str(src), look=lambda: (THEMES["default"], None, False, page), lint_options=dict)
+    preview = Preview(str(src), look=lambda: (THEMES["default"], None, False, page, "en"), lint_options=dict)
     try:
         assert preview.rebuild() is None
         data = json.loads(preview.model_json)

@@ -70,7 +70,7 @@ class Preview:
 
     def __init__(self, path: str, *, look, lint_options, engine: str = "prep", timeout: float = RENDER_TIMEOUT):
         self.path = path
-        self.look = look                  # () -> (theme, direction, legend, page[, language]), re-read on every save
+        self.look = look                  # () -> (theme, direction, legend, page, language), re-read on every save
         self.language = "en"              # the last look()'s: of the picture's and the page's own words
         self.lint_options = lint_options  # () -> dict for lint_model, re-read on every save
         self.engine = engine
@@ -118,8 +118,7 @@ class Preview:
 
         try:
             text = read_source(self.path)
-            theme, direction, legend, page, *language = self.look()   # (language: "en" when look() gives four)
-            self.language = language[0] if language else "en"   # the page's own words too (`page`)
+            theme, direction, legend, page, self.language = self.look()   # (the language: the page's words too)
             model_json = self.worker.render(text, self.path, theme, direction, legend, self.engine,
                                             self.lint_options(), self.timeout, page=page, font_url=self.font.url,
                                             language=self.language)
