@@ -21,8 +21,10 @@ to what draws for it (`prep.serve.worker`).
 The Japanese words are those of PReP's Japanese practice: 成果物
 (deliverable), ノウハウ (knowhow), 入力 (input), 同期 (synchronization).
 "EXIT n", the tag on an exit criterion's box, stays as it is: the legend
-explains it in the picture's language. A finding's message stays as
-`prep lint` writes it.
+explains it in the picture's language. A finding's message and hint are
+written by its rule in the language under way (`prep lint --language ja`;
+`prep.linter`), so a report or page made in Japanese lists them in
+Japanese; the lint cache and the review records are keyed by it.
 """
 
 from __future__ import annotations

@@ -418,8 +418,9 @@ def export(model: Model, format: str = "xlsx", *, findings=None, language: str =
     workbook of Deliverables, Relations, Stages, Groups, Findings and Rules
     tables) or "csv" (one table, `table`: deliverables, relations, stages,
     groups, findings or rules; UTF-8 with a byte-order mark). `findings`:
-    the Diagnostics to list and colour the rows by (default: `lint(model)`).
-    language "en" or "ja" (the headers); rules_url: where the rule pages
+    the Diagnostics to list and colour the rows by (default: `lint(model)`,
+    in `language`). language "en" or "ja" (the headers, prep's words and
+    the findings' messages); rules_url: where the rule pages
     are published (default: PREP_RULES_URL), else findings link to the
     workbook's Rules sheet."""
     import os
@@ -431,8 +432,8 @@ def export(model: Model, format: str = "xlsx", *, findings=None, language: str =
     if format not in FORMATS:
         raise PrepError.at("<export>", f"unknown catalogue format '{format}'", name="usage-error",
                            hint="one of: " + ", ".join(FORMATS))
-    if findings is None:
-        findings = lint(model)
+    if findings is None:   # their messages and hints in the workbook's language
+        findings = lint(model, language=language)
     if rules_url is None:
         from .linter.rule import RULES_URL_VARIABLE
 

@@ -144,11 +144,13 @@ ENGLISH_CHROME = ("Diagram", "Findings", "Hotspots", "Deliverables", "No finding
 def test_a_report_in_japanese_in_every_format(tmp_path, cli):
     """prep report --language ja: headings, summary, tables and their
     headers, captions, the contents of the Word report and the pictures'
-    words in Japanese; a finding's message stays as prep lint writes it."""
+    words in Japanese, and the findings' messages as `prep lint --language
+    ja` writes them."""
     import subprocess
 
     findings = prep.lint(prep.load(str(NAIVE)))
-    assert findings
+    japanese = prep.lint(prep.load(str(NAIVE)), language="ja")
+    assert findings and [d.code for d in japanese] == [d.code for d in findings]
     for fmt in ("md", "html", "pdf", "docx"):
         for model in (NAIVE, LIFECYCLE):
             out = tmp_path / f"{model.stem}.{fmt}"
@@ -170,7 +172,11 @@ def test_a_report_in_japanese_in_every_format(tmp_path, cli):
                 assert word in text, (fmt, model.name, word)
             if model == NAIVE:
                 assert "成果物 " in text and "指摘 " in text and "ヒント" in text, (fmt, text[:2000])
-                assert findings[0].message.split()[0] in text   # the message itself: as prep lint writes it
+                # the message itself, in Japanese: as prep lint --language ja writes it
+                shown = re.sub(r"\s+", "", text)
+                for english, ja in zip(findings, japanese):
+                    assert re.sub(r"\s+", "", ja.message) in shown, (fmt, ja.message)
+                    assert english.message not in text, (fmt, english.message)
             else:
                 assert "ロードマップ" in text and "完了条件" in text, fmt
                 assert fmt in ("md", "html") or "の終わり" in text, fmt   # the stage frames' titles

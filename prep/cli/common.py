@@ -39,23 +39,38 @@ DIRECTION = DirectionType()
 
 def language_option(command):
     """--language en|ja on a command that draws: prep's own words in its
-    pictures (the legend, "(cont.)", "p. 3"; `prep._words`) and in a
-    report in that language, for the whole command. Default: `language`
-    under [render] in the first model's configuration, else English. The
-    command's own parameters are untouched (it reads them as before)."""
+    pictures (the legend, "(cont.)", "p. 3"; `prep._words`), in a report
+    and in the findings' messages and hints in that language, for the whole
+    command. Default: `language` under [render] in the first model's
+    configuration, else English. The command's own parameters are untouched
+    (it reads them as before)."""
+    return _language_option(command, configured=True, help=(
+        "The language of prep's own words (en, ja): the legend, \"(cont.)\" and page references of pictures, "
+        "the buttons of an HTML page, a report's headings, tables and captions, the findings' messages and "
+        "hints, the status tables. Default: [render] language, else en."))
+
+
+def findings_language_option(command):
+    """--language en|ja on `prep lint`: the findings' messages and hints in
+    that language, in every format. English unless asked: lint's output is
+    read by the people who edit the model, not by a client ([render]
+    language is for what goes to the client)."""
+    return _language_option(command, configured=False, help=(
+        "The language of the findings' messages and hints (en, ja), in every --format; the codes, rule "
+        "names and severities stay as they are. Default: en."))
+
+
+def _language_option(command, *, configured: bool, help: str):
     import functools
 
     from .._words import LANGUAGES
 
-    @click.option("--language", type=click.Choice(LANGUAGES), default=None,
-                  help="The language of prep's own words (en, ja): the legend, \"(cont.)\" and page references "
-                       "of pictures, the buttons of an HTML page, a report's headings, tables and captions, the "
-                       "status tables. Default: [render] language, else en.")
+    @click.option("--language", type=click.Choice(LANGUAGES), default=None, help=help)
     @functools.wraps(command)
     def run(*args, language=None, **kwargs):
         from .._words import speaking
 
-        if language is None:
+        if language is None and configured:
             language = _configured_language(kwargs)
         with speaking(language):
             return command(*args, **kwargs)

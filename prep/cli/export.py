@@ -79,7 +79,8 @@ def export(source, output, language, rules_url, force):
     note_if_part(source, "export")
     model = api.load(source)
     try:
-        findings = list(api.lint(model, config=False, **_lint_settings(source)))   # prep.toml read once, here
+        # prep.toml read once, here; the messages and hints in the workbook's language
+        findings = list(api.lint(model, config=False, language=language, **_lint_settings(source)))
     except LintConfigError as e:
         raise config_error(e) from None
     url = rules_url or os.environ.get(RULES_URL_VARIABLE) or None

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from .common import EXIT_ERROR, EXIT_OK, report_error
+from .common import EXIT_ERROR, EXIT_OK, findings_language_option, report_error
 
 LINT_FORMATS = ("text", "json", "sarif", "github")
 
@@ -61,6 +61,7 @@ def _split_hotspots_arg(hotspots: str | None, paths: tuple[str, ...]) -> tuple[i
               help="In a folder, skip the files git ignores (.gitignore; default: respect-gitignore of the "
                    "configuration, on). Files named are always checked.")
 @click.pass_context
+@findings_language_option
 def lint(ctx, paths, output_format, output, fail_on, select, ignore, rule_options, severities, statistics, hotspots,
          no_cache, new_only=False, base_rev=None, coverage=False, respect_gitignore=None):
     """Check models: missing inputs, personal knowhow, coordination.

@@ -89,6 +89,12 @@ def _example_section(rule: Rule, which: str) -> list[str]:
         out += [f"![{rule.code} {'bad' if which == 'bad' else 'good'} example]({rule.code}-{which}.svg)", ""]
     out += ["`prep lint example.prep`:" if which == "bad" else "`prep lint example.prep` reports nothing:",
             "", "```text", _lint_output(text), "```", ""]
+    if which == "bad" and rule.stage not in ("input", "parse"):   # the reader's and parser's stay English
+        from .._words import speaking
+
+        with speaking("ja"):
+            shown = _lint_output(text)
+        out += ["In Japanese, `prep lint --language ja example.prep`:", "", "```text", shown, "```", ""]
     return out
 
 
@@ -130,7 +136,10 @@ def index_page() -> str:
            "of them, checks that the model can be read at all, or, for a model that declares stages, that "
            "the roadmap's stages can end in order (T) and, for one that declares measures, that each "
            "stage's end is measured and each KPI leads to an exit criterion (M). Select rules by code, by prefix "
-           "(`K`, `S30`) or by name; see [configuration](../configuration.md) and [CI](../ci.md).", ""]
+           "(`K`, `S30`) or by name; see [configuration](../configuration.md) and [CI](../ci.md).", "",
+           "`prep lint --language ja` writes each finding's message and hint in Japanese (a report, the "
+           "interactive page and the catalogue do too when they are made in Japanese); codes, rule names, "
+           "severities and the model's own names stay as they are. Each rule's page shows both.", ""]
     for fam, title in FAMILIES.items():
         rules = [r for r in RULES.values() if r.code.startswith(fam)]
         out += [f"## {fam}: {title}", "", "| code | name | severity | options | finds |", "|---|---|---|---|---|"]

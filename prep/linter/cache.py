@@ -7,6 +7,8 @@ depends on, so it can never be stale:
 - the path as given (diagnostics carry it),
 - the lint configuration in effect for the file (select, ignore, rule
   options, severities: after prep.toml / pyproject.toml and the command line),
+- the language the findings are written in (`prep lint --language ja`:
+  `prep._words`),
 - prep's version and a fingerprint of prep's own installed files (their
   sizes and modification times), so editing a rule in a development checkout
   invalidates the cache as a new release does,
@@ -131,8 +133,11 @@ class LintCache:
                 data = f.read()
         except OSError:
             return None
+        from .._words import language
+
         h = hashlib.sha256()
-        h.update(json.dumps([path, config], sort_keys=True, default=repr, ensure_ascii=False).encode())
+        # the language too: a finding's message and hint are written in it (prep._words)
+        h.update(json.dumps([path, config, language()], sort_keys=True, default=repr, ensure_ascii=False).encode())
         h.update(b"\0")
         h.update(data)
         ticket = Ticket(h.hexdigest(), data)

@@ -5,6 +5,7 @@ Synchronization is `a ~> b` (b is settled by coordinating a) and `a <~> b`
 
 from __future__ import annotations
 
+from .._words import japanese
 from ..language.diagnostics import Related, WARNING
 from .analysis import Reach, shared
 from .rule import QUESTION_COORDINATION, Option, Rule, as_source, where
@@ -16,6 +17,12 @@ def _check_hotspot(model, index, options):
     for name, n in shared(model, index).sync_degree.items():
         if n >= many:
             d = ds[name]
+            if japanese():
+                yield COORDINATION_HOTSPOT.finding(
+                    f"「{name}」は {n} 件の同期に関わっています", where(model, d), name,
+                    hint="同期の一つ一つが調整の一巡りです。そのいくつかを上流で一度に決めるか、合意した基準に"
+                         "置き換えられませんか？")
+                continue
             yield COORDINATION_HOTSPOT.finding(
                 f"'{name}' takes part in {n} synchronizations", where(model, d), name,
                 hint="each synchronization is a round of coordination; can some of them be settled "
@@ -45,7 +52,15 @@ def _check_chain(model, index, options):
         if pair is None:
             pair = next(((a, b, "is settled together with") for b in dict.fromkeys(partners)
                          for a in dict.fromkeys(by_sync) if a != b), None)
-        if pair is not None:
+        if pair is not None and japanese():
+            a, b, how = pair
+            then = (f"「{b}」との調整の入力になっています" if how == "feeds coordination with" else
+                    f"「{b}」と一緒に決められます")
+            yield COORDINATION_CHAIN.finding(
+                f"「{name}」は「{a}」との調整で決まり、そのうえで{then}", where(model, d), name,
+                hint="調整の連鎖です。2つ目は1つ目の合意まで始められず、1つ目が変わればやり直しになります。"
+                     "両方を一緒に決めるか、一方を先に確定させてください")
+        elif pair is not None:
             a, b, how = pair
             yield COORDINATION_CHAIN.finding(
                 f"'{name}' is settled by coordination with '{a}' and then {how} '{b}'",
@@ -86,6 +101,16 @@ def _check_early_start(model, index, options):
         if not missing:
             continue
         # one finding per early start, naming every counterpart it skips
+        if japanese():
+            agreed = "、".join(f"「{b}」" for b in missing)
+            yield EARLY_START.finding(
+                f"「{t}」は、「{name}」が{agreed}と合意される前に「{name}」を使っています（`<~>` の同期）",
+                r.target_span, t,
+                hint=f"「{t}」の作業は合意の前に始まり、「{name}」が変わるとやり直しになります。合意した結果も入力に"
+                     f"加えてください: `{', '.join(as_source(x) for x in [name, *missing])} -> {as_source(t)}`",
+                related=[next(Related(m.span, f"ここで「{name}」<~>「{b}」") for m in index.mutual[name]
+                              if _partners(m, name) == b) for b in missing])
+            continue
         if len(missing) == 1:
             agreed = f"'{missing[0]}' (a <~> synchronization)"
         else:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from .._version import __version__
+from .._words import japanese, say
 from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, format_diagnostic
 from .rules import RULES
 
@@ -32,6 +33,11 @@ def _plural(n: int, word: str) -> str:
 
 def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
     counts = Counter(d.severity for d in diagnostics)
+    if japanese():   # prep lint --language ja
+        if not diagnostics:
+            return f"{files} ファイルを検査しました: 指摘はありません。"
+        parts = [f"{say(s)} {counts[s]}" for s in (ERROR, WARNING, INFO) if counts[s]]
+        return f"{files} ファイルを検査しました: 指摘 {len(diagnostics)} 件 ({'、'.join(parts)})。"
     checked = f"Checked {_plural(files, 'file')}"
     if not diagnostics:
         return f"{checked}: no findings."

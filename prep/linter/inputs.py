@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from .._words import japanese
 from ..language.diagnostics import INFO, WARNING
 from .analysis import shared
 from .rule import QUESTION_INPUTS, Rule, as_source, where
@@ -39,14 +40,21 @@ def _check_single_input(model, index, options):
         total = sources + [p for p in counted if p not in sources]
         if len(total) != 1:
             continue
-        hint = ("which knowhow, criteria or other material went into it? add them as inputs: "
-                f"`..., {as_source(total[0])} -> {as_source(name)}`")
         skipped = [p for p in partners if p not in counted and p != total[0]]
-        if skipped:
-            hint += (f"; its `<~>` partner '{skipped[0]}' counts as an input once it is made from something "
-                     "or marked `[external]`")
-        yield SINGLE_INPUT.finding(
-            f"'{name}' is made from one input only ('{total[0]}')", where(model, ds[name]), name, hint=hint)
+        if japanese():
+            message = f"「{name}」は1つの入力（「{total[0]}」）だけから作られています"
+            hint = ("ほかにどんなノウハウ、基準、資料が使われていますか？ 入力として加えてください: "
+                    f"`..., {as_source(total[0])} -> {as_source(name)}`")
+            if skipped:
+                hint += f"。`<~>` の相手「{skipped[0]}」は、何かから作られるか `[external]` が付けば入力に数えます"
+        else:
+            message = f"'{name}' is made from one input only ('{total[0]}')"
+            hint = ("which knowhow, criteria or other material went into it? add them as inputs: "
+                    f"`..., {as_source(total[0])} -> {as_source(name)}`")
+            if skipped:
+                hint += (f"; its `<~>` partner '{skipped[0]}' counts as an input once it is made from something "
+                         "or marked `[external]`")
+        yield SINGLE_INPUT.finding(message, where(model, ds[name]), name, hint=hint)
 
 
 def _connected(index, name: str) -> bool:
@@ -61,13 +69,18 @@ def _check_no_source(model, index, options):
         # settled by `<~>` coordination counts as a source
         if index.inputs[name] or index.sync_in[name] or index.mutual[name]:
             continue
-        if d.declared:
-            hint = "mark it `[external]` if it comes from outside the process, or add what it is made from"
+        if japanese():
+            message = f"「{name}」には入力がなく、外部（`[external]`）の印もありません"
+            hint = (("プロセスの外から来るなら `[external]` を付け" if d.declared else
+                     f"プロセスの外から来るなら `deliverable {as_source(name)} [external]` と宣言し")
+                    + "、そうでなければ何から作られるかを加えてください")
         else:
-            hint = (f"declare it with `deliverable {as_source(name)} [external]` if it comes from outside "
+            message = f"'{name}' has no inputs and is not marked external"
+            hint = ("mark it `[external]` if it comes from outside the process, or add what it is made from"
+                    if d.declared else
+                    f"declare it with `deliverable {as_source(name)} [external]` if it comes from outside "
                     "the process, or add what it is made from")
-        yield NO_SOURCE.finding(f"'{name}' has no inputs and is not marked external", where(model, d), name,
-                                hint=hint)
+        yield NO_SOURCE.finding(message, where(model, d), name, hint=hint)
 
 
 def _check_unused(model, index, options):
@@ -76,11 +89,18 @@ def _check_unused(model, index, options):
             continue
         if index.consumers[name] or index.sync_out[name] or index.mutual[name]:
             continue
-        hint = ("mark it `[final]` if it is a result of the process, or connect it to what uses it"
-                if d.declared else
-                f"declare it with `deliverable {as_source(name)} [final]` if it is a result of the process, "
-                "or connect it to what uses it")
-        yield UNUSED.finding(f"'{name}' feeds nothing and is not marked final", where(model, d), name, hint=hint)
+        if japanese():
+            message = f"「{name}」はどこにも使われておらず、最終（`[final]`）の印もありません"
+            hint = (("プロセスの結果なら `[final]` を付け" if d.declared else
+                     f"プロセスの結果なら `deliverable {as_source(name)} [final]` と宣言し")
+                    + "、そうでなければそれを使う成果物につないでください")
+        else:
+            message = f"'{name}' feeds nothing and is not marked final"
+            hint = ("mark it `[final]` if it is a result of the process, or connect it to what uses it"
+                    if d.declared else
+                    f"declare it with `deliverable {as_source(name)} [final]` if it is a result of the process, "
+                    "or connect it to what uses it")
+        yield UNUSED.finding(message, where(model, d), name, hint=hint)
 
 
 _IGNORED = re.compile(r"[\s\-_]+")  # \s is str.isspace()'s set
@@ -133,6 +153,9 @@ def _listed_with_japanese_commas(model, name: str) -> str | None:
     listed = ", ".join(as_source(p.strip()) for p in parts)
     source = any(r.source == name for r in model.relations)
     written = f"{listed} -> ..." if source else f"... -> {listed}"
+    if japanese():
+        return (f"「{comma}」は区切りではなく名前の一部です。{len(parts)}つの成果物を並べるなら「,」で区切ってください"
+                f"（`{written}`）。1つの成果物なら宣言してください: `deliverable {as_source(name)}`")
     return (f"'{comma}' is part of the name, not a separator: to list {len(parts)} deliverables, separate them "
             f"with ',' (`{written}`); if it is one deliverable, declare it: `deliverable {as_source(name)}`")
 
@@ -154,19 +177,27 @@ def _check_undeclared(model, index, options):
         if listed is not None:
             hint = listed
         elif guess is not None:
-            hint = f"did you mean '{guess}'?"
+            hint = f"「{guess}」のことですか？" if japanese() else f"did you mean '{guess}'?"
+        elif japanese():
+            hint = (f"宣言してください: `deliverable {as_source(d.name)}`（知識なら `knowhow {as_source(d.name)}`）。"
+                    "宣言しておけば、関係の書き間違いで新しい成果物ができることはありません")
         else:
             hint = (f"declare it: `deliverable {as_source(d.name)}` (or `knowhow {as_source(d.name)}` "
                     "for knowledge), so a typo in a relation cannot create a new deliverable")
-        yield UNDECLARED.finding(f"'{d.name}' is used in a relation but never declared", where(model, d), d.name,
-                                 hint=hint)
+        message = (f"「{d.name}」は関係で使われていますが、宣言されていません" if japanese() else
+                   f"'{d.name}' is used in a relation but never declared")
+        yield UNDECLARED.finding(message, where(model, d), d.name, hint=hint)
 
 
 def _check_isolated(model, index, options):
     for name, d in model.deliverables.items():
         if not _connected(index, name):
-            yield ISOLATED.finding(f"'{name}' takes part in no relation", where(model, d), name,
-                                   hint="connect it to what it is made from and what uses it, or remove it")
+            if japanese():
+                yield ISOLATED.finding(f"「{name}」はどの関係にも含まれていません", where(model, d), name,
+                                       hint="何から作られ、何に使われるかをつなぐか、削除してください")
+            else:
+                yield ISOLATED.finding(f"'{name}' takes part in no relation", where(model, d), name,
+                                       hint="connect it to what it is made from and what uses it, or remove it")
 
 
 SINGLE_INPUT = Rule(

@@ -4,9 +4,19 @@ owners are the people who hold it (`[owner: [A, B]]`)."""
 
 from __future__ import annotations
 
+from .._words import japanese
 from ..language.diagnostics import WARNING
 from .analysis import shared
 from .rule import QUESTION_KNOWHOW, Option, Rule, where
+
+
+def _held_by_ja(d, but: bool = False) -> str:
+    """_held_by in Japanese, after 「name」は; `but`: as a clause that goes
+    on ("...しか持っていないのに")."""
+    if not d.owners:
+        return "担当がいないのに" if but else "担当がいません"
+    held = f"1人（{d.owners[0]}）" if len(d.owners) == 1 else f"{len(d.owners)}人（{'、'.join(d.owners)}）"
+    return held + ("しか持っていないのに" if but else "しか持っていません")
 
 
 def _held_by(d) -> str:
@@ -20,14 +30,20 @@ def _check_personal(model, index, options):
     need = options["min-owners"]
     for name, d in model.deliverables.items():
         if d.is_knowhow and len(d.owners) < need:
-            hint = ("who else knows this? name the holders with `[owner: [A, B]]`; if only one person "
+            ja = japanese()
+            hint = ("ほかに誰が知っていますか？ 持っている人を `[owner: [A, B]]` と書いてください。本当に1人だけなら、"
+                    "共有する計画を立てるか、形のある成果物として書き出してください" if ja else
+                    "who else knows this? name the holders with `[owner: [A, B]]`; if only one person "
                     "does, plan how to share it, or write it down as a tangible deliverable")
             listed = [o for o in d.owners if any(c in o for c in "、，")]
             if listed:   # `owner: 佐藤、鈴木` is one person named "佐藤、鈴木"
                 people = [p.strip() for p in listed[0].replace("，", "、").split("、") if p.strip()]
-                hint = (f"'{listed[0]}' is read as one person's name: for {len(people)} holders write a list, "
+                hint = (f"「{listed[0]}」は1人の名前として読まれます。{len(people)}人ならリストで書いてください: "
+                        f"`[owner: [{', '.join(people)}]]`" if ja else
+                        f"'{listed[0]}' is read as one person's name: for {len(people)} holders write a list, "
                         f"`[owner: [{', '.join(people)}]]`")
-            yield PERSONAL_KNOWHOW.finding(f"knowhow '{name}' {_held_by(d)}", where(model, d), name, hint=hint)
+            message = f"ノウハウ「{name}」は{_held_by_ja(d)}" if ja else f"knowhow '{name}' {_held_by(d)}"
+            yield PERSONAL_KNOWHOW.finding(message, where(model, d), name, hint=hint)
 
 
 def _check_knowhow_only(model, index, options):
@@ -36,6 +52,13 @@ def _check_knowhow_only(model, index, options):
     for name, sources in shared(model, index).sources.items():
         if sources and knowhow.issuperset(sources):
             d = kinds[name]
+            if japanese():
+                yield KNOWHOW_ONLY.finding(
+                    f"「{name}」の入力はすべてノウハウです（{'、'.join(f'「{s}」' for s in sources)}）",
+                    where(model, d), name,
+                    hint="仕事はどの書かれた資料から始まりますか？ 形のある入力（データ、文書、基準）を加えてください。"
+                         "そうしないと、結果は暗黙知だけに頼ることになります")
+                continue
             yield KNOWHOW_ONLY.finding(
                 f"every input of '{name}' is knowhow ({', '.join(repr(s) for s in sources)})", where(model, d), name,
                 hint="what written material does the work start from? add the tangible inputs "
@@ -49,7 +72,13 @@ def _check_bottleneck(model, index, options):
             continue
         used_by = [t for t in dict.fromkeys(r.target for r in index.consumers[name] + index.sync_out[name])
                    if t != name]
-        if len(used_by) >= many:
+        if len(used_by) >= many and japanese():
+            yield KNOWHOW_BOTTLENECK.finding(
+                f"ノウハウ「{name}」は{_held_by_ja(d, but=True)}、{len(used_by)} 件の成果物に使われています",
+                where(model, d), name,
+                hint=f"その人が不在になると、{len(used_by)} 件の成果物が止まります。ノウハウを共有する（担当を増やす）か、"
+                     "書き出してください")
+        elif len(used_by) >= many:
             yield KNOWHOW_BOTTLENECK.finding(
                 f"knowhow '{name}' {_held_by(d)} and feeds {len(used_by)} deliverables", where(model, d), name,
                 hint=f"if that person is away, {len(used_by)} deliverables wait: share the knowhow "

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from .._words import japanese, say
 from ..language.diagnostics import Related, WARNING
 from ..language.model import DEAR, THRESHOLD_COLOURS
 from .rule import Rule, as_source, where
@@ -49,6 +50,14 @@ def _check_exit_without_measure(model, index, options):
             continue
         s = model.stages[stage]
         d = model.deliverables[x]
+        if japanese():
+            yield EXIT_WITHOUT_MEASURE.finding(
+                f"ステージ「{stage}」の完了条件「{x}」を見る KPI がありません", where(model, d), x,
+                hint=f"ステージ「{stage}」が終わったことを誰がどう知りますか？ KPI で測ってください: "
+                     f"`measure NAME [of: {as_source(x)}, "
+                     'target: ">= 60%", green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"]`',
+                related=[Related(s.span, f"ステージ「{stage}」は「{x}」で終わります")] if s.span else (), stage=stage)
+            continue
         yield EXIT_WITHOUT_MEASURE.finding(
             f"exit criterion '{x}' of stage '{stage}' is observed by no measure", where(model, d), x,
             hint=f"how will anyone know stage '{stage}' ended? measure it: `measure NAME [of: {as_source(x)}, "
@@ -90,6 +99,14 @@ def _check_measure_off_roadmap(model, index, options):
     for m in measured:
         if m.of in leads:
             continue
+        if japanese():
+            yield MEASURE_OFF_ROADMAP.finding(
+                f"KPI「{m.name}」は「{m.of}」を見ていますが、「{m.of}」からはどの完了条件にも届きません",
+                m.of_span or _measure_span(model, m), m.of,
+                hint=f"どのステージの完了条件にもつながらない KPI は何も測っていません。「{m.of}」をステージを終える"
+                     "もの（その入力か、そこへ続くものの入力）につなぐか、完了条件を測るか、この KPI をやめてください",
+                related=[Related(where(model, model.deliverables[m.of]), f"「{m.of}」はここです")])
+            continue
         yield MEASURE_OFF_ROADMAP.finding(
             f"measure '{m.name}' is of '{m.of}', from which no exit criterion can be reached",
             m.of_span or _measure_span(model, m), m.of,
@@ -107,6 +124,16 @@ def _check_measure_without_target(model, index, options):
     for m in model.measures.values():
         colours = [c for c in THRESHOLD_COLOURS if getattr(m, c) is None]
         if m.target is not None and not colours:
+            continue
+        if japanese():
+            parts = [] if m.target is not None else ["目標"]
+            if colours:
+                parts.append("、".join(say(c) for c in colours) + "のしきい値")
+            yield MEASURE_WITHOUT_TARGET.finding(
+                f"KPI「{m.name}」には" + (f"{parts[0]}がありません" if len(parts) == 1 else
+                                          "も".join(parts) + "もありません"), _measure_span(model, m), m.of,
+                hint="目標がなければ、その数字が良いのか誰にも言えません。緑、黄緑、黄のしきい値（その下は赤）がなければ"
+                     'ヘルスの色が付きません: `target: ">= 60%", green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"`')
             continue
         parts = [] if m.target is not None else ["no target"]
         if colours:
@@ -144,6 +171,15 @@ def _check_measure_without_data(model, index, options):
         if m.source is None or m.of is None or m.source == m.of:
             continue
         if _upstream_has(index, m.of, m.source):
+            continue
+        if japanese():
+            yield MEASURE_WITHOUT_DATA.finding(
+                f"KPI「{m.name}」は「{m.source}」からデータを取りますが、「{m.of}」は「{m.source}」から作られていません",
+                m.source_span or _measure_span(model, m), m.of,
+                hint="KPI のデータは、測る成果物か、それを作るものから来ます。「{s}」を「{o}」へつなぐ関係"
+                     "（`{src} -> ...`）を加えるか、`from:` に正しいデータ元を書いてください".format(
+                         s=m.source, o=m.of, src=as_source(m.source)),
+                related=[Related(where(model, model.deliverables[m.source]), f"「{m.source}」はここです")])
             continue
         yield MEASURE_WITHOUT_DATA.finding(
             f"measure '{m.name}' takes its data from '{m.source}', which '{m.of}' is not made from",

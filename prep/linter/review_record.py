@@ -16,7 +16,8 @@ stale:
   anything else;
 - the model's path as given (spans carry it), the lint settings in effect,
   the length of the ranking asked for;
-- prep's version and the fingerprint of its own files (as the lint cache).
+- prep's version and the fingerprint of its own files (as the lint cache);
+- the language the findings are written in (`prep._words`).
 
 Records live beside the lint cache (`.prep_cache/review-FINGERPRINT/`, or
 PREP_CACHE_DIR, or the user cache folder), two files each: the findings
@@ -97,7 +98,10 @@ class ReviewRecords:
     def key(self, identity: str, model_path: str, settings: dict, top: int) -> str:
         import hashlib
 
-        text = json.dumps([FORMAT, identity, model_path, settings, top], sort_keys=True, default=_plain,
+        from .._words import language
+
+        # the language too: the findings' messages are written in it (prep._words)
+        text = json.dumps([FORMAT, identity, model_path, settings, top, language()], sort_keys=True, default=_plain,
                           ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

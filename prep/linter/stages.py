@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections import deque
 
+from .._words import japanese
 from ..language.diagnostics import INFO, WARNING, Related, Span
 from ..language.model import INPUT, MUTUAL, SYNC
-from .knowhow import _MIN_OWNERS, _held_by
+from .knowhow import _MIN_OWNERS, _held_by, _held_by_ja
 from .rule import (QUESTION_COORDINATION, QUESTION_KNOWHOW, QUESTION_STAGES, Rule, as_source, where)
 
 
@@ -91,6 +92,12 @@ def _names(items: list[str], limit: int = 3) -> str:
     return text + (f" (and {len(items) - limit} more)" if len(items) > limit else "")
 
 
+def _names_ja(items: list[str], limit: int = 3) -> str:
+    """「a」、「b」、「c」ほか 2 件"""
+    text = "、".join(f"「{x}」" for x in items[:limit])
+    return text + (f"ほか {len(items) - limit} 件" if len(items) > limit else "")
+
+
 # --------------------------------------------------------------------------
 # T401
 
@@ -105,6 +112,12 @@ def _check_stage_without_exit(model, index, options):
         return
     for name, s in model.stages.items():
         if s.exits or s.span is None:
+            continue
+        if japanese():
+            yield STAGE_WITHOUT_EXIT.finding(
+                f"ステージ「{name}」に完了条件がありません", s.span, None,
+                hint=f"どの成果物ができたら終わるかを書いてください: `stage {as_source(name)} [exit: NAME]`",
+                stage=name)
             continue
         yield STAGE_WITHOUT_EXIT.finding(
             f"stage '{name}' has no exit criterion", s.span, None,
@@ -160,6 +173,17 @@ def _check_exit_needs_later_stage(model, index, options):
         chain = _stage_chain(model, index, rank_of, v) + chain
         origin = chain[0].source
         s = model.stages[stage]
+        if japanese():
+            yield EXIT_NEEDS_LATER_STAGE.finding(
+                f"ステージ「{stage}」の完了条件「{x}」には「{origin}」が要りますが、「{origin}」は後のステージ"
+                f"「{order[late]}」で初めて現れます: {_show_path(chain)}", where(model, model.deliverables[x]), x,
+                hint=f"「{origin}」ができるまでステージ「{stage}」は終われません。「{origin}」をステージ「{stage}」以前に"
+                     f"置くか、「{x}」を作るものから外すか、その時点でできている成果物でステージ「{stage}」を終えてください",
+                stage=stage,
+                related=[Related(where(model, model.deliverables[origin]),
+                                 f"「{origin}」はここでステージ「{order[late]}」に置かれています"),
+                         *([Related(s.span, f"ステージ「{stage}」は「{x}」で終わります")] if s.span else ())])
+            continue
         yield EXIT_NEEDS_LATER_STAGE.finding(
             f"exit criterion '{x}' of stage '{stage}' needs '{origin}', which first appears in the later stage "
             f"'{order[late]}': {_show_path(chain)}", where(model, model.deliverables[x]), x,
@@ -186,6 +210,25 @@ def _check_input_from_later_stage(model, index, options):
         late = list(dict.fromkeys(r.source for r in rels))
         stage = order[rank_of[v]]
         latest = order[max(rank_of[u] for u in late)]
+        if japanese():
+            if len(late) == 1:
+                what = f"後のステージ「{order[rank_of[late[0]]]}」で初めて現れる「{late[0]}」"
+            else:
+                what = "後のステージで初めて現れる" + "、".join(
+                    f"「{u}」（ステージ「{order[rank_of[u]]}」）" for u in late)
+            related = []
+            for u in late:
+                chain = _stage_chain(model, index, rank_of, u)
+                o = chain[0].source if chain else u
+                note = f"「{u}」はここでステージ「{order[rank_of[u]]}」に置かれています" if o == u else \
+                    f"「{u}」は、ここでステージ「{order[rank_of[u]]}」に置かれた「{o}」から作られます"
+                related.append(Related(where(model, model.deliverables[o]), note))
+            yield INPUT_FROM_LATER_STAGE.finding(
+                f"「{v}」（ステージ「{stage}」）は{what}を使っています", rels[0].source_span, v,
+                hint=f"「{v}」は入力ができる前には作れません。ステージ「{latest}」に置く（`[stage: {as_source(latest)}]`）"
+                     f"か、{_names_ja(late)}を前のステージに置いてください",
+                related=related, stage=stage)
+            continue
         if len(late) == 1:
             u = late[0]
             what = f"'{u}', which first appears in the later stage '{order[rank_of[u]]}'"
@@ -261,6 +304,20 @@ def _check_gate_on_one_person(model, index, options):
             continue
         x, k, chain = first
         held_names = list(held)
+        if japanese():
+            holders = [f"「{h}」は{_held_by_ja(model.deliverables[h])}" for h in held_names[:3]]
+            ends = f"「{x}」で終わりますが、それは" if len(gated) == 1 else f"{_names_ja(gated)}で終わりますが、それらは"
+            who = "その人" if len(held_names) == 1 else "そのうち1人でも"
+            share = f"「{k}」" if len(held_names) == 1 else _names_ja(held_names)
+            yield GATE_ON_ONE_PERSON.finding(
+                f"ステージ「{stage}」は{ends}ノウハウ{_names_ja(held_names)}に頼っています（{_show_path(chain)}）。"
+                + "。".join(holders),
+                s.span if s.span is not None else where(model, model.deliverables[x]), x,
+                hint=f"{who}が不在になると、ステージ「{stage}」は終われません。{share}を共有する（担当を増やす）か、"
+                     "ステージが使える成果物として書き出してください", stage=stage,
+                related=[Related(where(model, model.deliverables[h]), f"ノウハウ「{h}」はここです")
+                         for h in held_names[:3]])
+            continue
         ends = f"'{x}', which rests" if len(gated) == 1 else f"{_names(gated)}, which rest"
         # who holds each knowhow named (the message names at most three)
         holders = [f"'{h}' {_held_by(model.deliverables[h])}" for h in held_names[:3]]
@@ -313,6 +370,17 @@ def _check_sync_across_stages(model, index, options):
         message = f"'{later}' (stage '{stage}') is settled {how} {what}, across a stage boundary"
         span = r.source_span if r.source == early else r.target_span
         p = partners[0]
+        if japanese():
+            what = "、".join(f"「{e}」（ステージ「{order[rank_of[e]]}」）" for e in partners)
+            how = "との調整で決まります" if r.kind == SYNC else "と一緒に決まります"
+            yield SYNC_ACROSS_STAGES.finding(
+                f"「{later}」（ステージ「{stage}」）は、ステージの境界をまたいで{what}{how}", span, later, stage=stage,
+                hint=f"ステージ「{stage}」は、ステージ「{order[rank_of[p]]}」の「{p}」の当事者を待つことになります。"
+                     f"そのステージが終わる前に合意し、ふつうの入力として使う（`{as_source(p)} -> {as_source(later)}`）"
+                     "か、両方を1つのステージにまとめてください",
+                related=[Related(where(model, ds[e]), f"「{e}」はステージ「{order[rank_of[e]]}」にあります")
+                         for e in partners[:3]])
+            continue
         yield SYNC_ACROSS_STAGES.finding(
             message, span, later, stage=stage,
             hint=f"stage '{stage}' waits on the party of '{p}' from stage '{order[rank_of[p]]}': agree it before "
@@ -341,6 +409,13 @@ def _check_undeclared_stages(model, index, options):
         if g.stage in wanted and (first is None or g.span[1:3] < first[1:3]):
             first = g.span
     lines = "\n".join(f"    stage {as_source(n)}" for n in names)
+    if japanese():
+        what = f"ステージ「{names[0]}」" if len(names) == 1 else f"ステージ{_names_ja(names, 6)}"
+        yield UNDECLARED_STAGES.finding(
+            f"{what}は `stage:` で使われていますが、宣言されていません", first or Span(model.path, 1, 1, 1, 1), None,
+            hint=f"ファイルの先頭近くで{'' if len(names) == 1 else 'この順に、'}ラベルと `[exit: ...]` を付けて宣言すると、"
+                 f"ステージのチェックが働きます:\n{lines}")
+        return
     what = f"the stage '{names[0]}' is" if len(names) == 1 else f"the stages {_names(names, 6)} are"
     yield UNDECLARED_STAGES.finding(
         f"{what} named by `stage:` but never declared", first or Span(model.path, 1, 1, 1, 1), None,

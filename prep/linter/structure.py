@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from .._words import japanese
 from ..language.diagnostics import ERROR, Related, WARNING
 from .analysis import cyclic_components, input_successors, shared
 from .rule import QUESTION_STRUCTURE, Rule
@@ -28,6 +29,16 @@ def _check_cycle(model, index, options):
         # change did not touch), the loop's other relations related
         loop = [next(r for r in index.consumers[a] if r.target == b) for a, b in zip(path, path[1:])]
         last = max(loop, key=lambda r: (files.get(r.span.path, 0), r.span.line, r.span.column))
+        if japanese():
+            more = f"。この輪は {len(comp)} 件の成果物でできています" if len(comp) > len(path) - 1 else ""
+            yield INPUT_CYCLE.finding(
+                f"「{start}」は `->` をたどると自分自身の入力になっています: {' -> '.join(path)}{more}",
+                last.span, start,
+                hint="成果物は自分自身からは作れません。改訂は新しい成果物です（`draft -> reviewed -> final`）。"
+                     "2つの成果物の合意は `<~>` で書きます",
+                related=[Related(r.span, f"「{r.source} -> {r.target}」はこの輪の一部です")
+                         for r in loop if r is not last][:10])
+            continue
         yield INPUT_CYCLE.finding(
             f"'{start}' is, through `->`, an input of itself: {' -> '.join(path)}{more}",
             last.span, start,
@@ -58,7 +69,11 @@ def _cycle_through(start: str, succ: dict[str, list[str]], members: set[str]) ->
 
 def _check_self_relation(model, index, options):
     for r in model.relations:
-        if r.source == r.target:
+        if r.source == r.target and japanese():
+            yield SELF_RELATION.finding(
+                f"「{r.target}」が自分自身と関係しています（`{r.arrow}`）", r.target_span, r.target,
+                hint="改訂は新しい成果物です（`draft -> final`）。調整には2つの当事者が要ります")
+        elif r.source == r.target:
             yield SELF_RELATION.finding(
                 f"'{r.target}' is related to itself (`{r.arrow}`)", r.target_span, r.target,
                 hint="a revision is a new deliverable (`draft -> final`); coordination needs two parties")
@@ -72,6 +87,12 @@ def _check_duplicate(model, index, options):
         old = first.get(key)
         if old is None:
             first[key] = r
+            continue
+        if japanese():
+            yield DUPLICATE_RELATION.finding(
+                f"関係「{r.source}」{r.arrow}「{r.target}」が2回書かれています", r.target_span, r.target,
+                hint="一方を消してください。同じ関係を繰り返すと、調整と入力のルールで2回数えられます",
+                related=[Related(old.target_span, "最初はここに書かれています")])
             continue
         yield DUPLICATE_RELATION.finding(
             f"the relation '{r.source}' {r.arrow} '{r.target}' is written twice", r.target_span, r.target,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .._words import japanese
 from ..language.diagnostics import WARNING, Diagnostic
 from .rule import QUESTION_SUPPRESSION, Rule
 
@@ -72,8 +73,14 @@ def apply_suppressions(model, findings: list[Diagnostic], known_codes) -> tuple[
             continue
         kept.append(f)
     unused = []
+    ja = japanese()
     for s in sups:
         directive = "ignore-file" if s.file_wide else "ignore"
+        if not s.codes and ja:
+            unused.append(UNUSED_SUPPRESSION.finding(
+                f"`# prep: {directive}` にコードがないため、何も抑止していません", s.span, None,
+                hint=f"抑止するコードを書いてください: `# prep: {directive}[K201]`"))
+            continue
         if not s.codes:
             unused.append(UNUSED_SUPPRESSION.finding(
                 f"`# prep: {directive}` names no code, so it silences nothing", s.span, None,
@@ -82,6 +89,17 @@ def apply_suppressions(model, findings: list[Diagnostic], known_codes) -> tuple[
         unknown = [c for c in s.codes if c not in known_codes]
         idle = [c for c in s.codes if c in known_codes and c not in s.used]
         parts = []
+        if ja:
+            if unknown:
+                parts.append(f"不明なコード {', '.join(unknown)}")
+            if idle:
+                parts.append(f"{'このファイル' if s.file_wide else 'この行'}に {', '.join(idle)} の指摘はありません")
+            if parts:
+                hint = ("使われていないコード（またはコメント全体）を消してください" if s.file_wide else
+                        "使われていないコードを消してください。抑止はその行の指摘にだけ効きます")
+                unused.append(UNUSED_SUPPRESSION.finding(
+                    f"使われていない抑止: {'。'.join(parts)}", s.span, None, hint=hint))
+            continue
         if unknown:
             parts.append("unknown code" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown))
         if idle:
