@@ -12,7 +12,10 @@ from .common import EXIT_ERROR
 @click.command("lsp")
 @click.option("--stdio", is_flag=True, help="Talk over standard input/output (the default and only transport; "
                                             "accepted because editors pass it).")
-def lsp(stdio):
+@click.option("--language", type=click.Choice(["en", "ja"]), default=None,
+              help="The language of the findings' messages and hints (en, ja), as prep lint --language; a "
+                   "client's initializationOptions {\"language\": \"ja\"} does the same. Default: en.")
+def lsp(stdio, language):
     """Run the language server (docs/lsp.md): diagnostics, hover,
     definitions, references, rename, completion, formatting and quick
     fixes for .prep files in any editor that speaks the Language Server
@@ -25,4 +28,4 @@ def lsp(stdio):
         click.echo(f"prep lsp: error: the language server needs pygls ({e.name or e} is not installed)\n"
                    "  hint: pip install 'prep[lsp]'", err=True)
         sys.exit(EXIT_ERROR)
-    serve()
+    serve(language)

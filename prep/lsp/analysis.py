@@ -387,7 +387,7 @@ def measure_hover_text(analysis: Analysis, name: str) -> str | None:
     if m.note:
         out.append(f"note: {m.note}")
     findings = [d for d in analysis.diagnostics if d.code.startswith("M") and d.subject == m.of
-                and f"'{name}'" in d.message]
+                and (f"'{name}'" in d.message or f"「{name}」" in d.message)]   # prep lsp --language ja
     body = "  \n".join(out[1:])
     if findings:
         body += "\n\nfindings:\n" + "\n".join(f"- {f.code} {f.name}: {f.message}" for f in findings)
@@ -783,9 +783,9 @@ def quick_fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
     line_text = analysis.lines.line(span.line - 1)
     if diagnostic.code == "I104" and diagnostic.subject and model is not None:
         d = model.deliverables.get(diagnostic.subject)
-        guess = re.search(r"did you mean '([^']+)'", (diagnostic.hint or "") + diagnostic.message)
+        guess = _guess(diagnostic.hint, diagnostic.message)
         if guess:
-            out.append(Fix(f"Change to '{guess.group(1)}'", [(span, spell(guess.group(1)))], diagnostic, True))
+            out.append(Fix(f"Change to '{guess}'", [(span, spell(guess))], diagnostic, True))
         if d is not None:
             # on the line before its first use, at its indentation: the same group
             indent = line_text[: len(line_text) - len(line_text.lstrip(" \t\u3000"))]
@@ -794,18 +794,27 @@ def quick_fixes(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:
     if diagnostic.code == "K201" and diagnostic.subject and model is not None:
         out.extend(_owner_fix(analysis, diagnostic))
     if diagnostic.code == "E005":
-        guess = re.search(r"did you mean '([^']+)'", diagnostic.hint or "")
+        guess = _guess(diagnostic.hint)
         if guess:
-            out.append(Fix(f"Change to '{guess.group(1)}'", [(span, guess.group(1))], diagnostic, True))
-    if diagnostic.code == "E006" and diagnostic.message.startswith("unknown group colour") \
-            and span.line == span.end_line:
-        guess = re.search(r"did you mean '([^']+)'", diagnostic.hint or "")
+            out.append(Fix(f"Change to '{guess}'", [(span, guess)], diagnostic, True))
+    # an unknown group colour: the E006 on a group's `colour:` (or `fill:`) whose hint guesses one
+    if diagnostic.code == "E006" and diagnostic.subject is None and span.line == span.end_line:
+        guess = _guess(diagnostic.hint)
         key = line_text[span.column - 1: span.end_column - 1].split(":", 1)[0].strip()
         if guess and key in ("colour", "fill"):
-            out.append(Fix(f"Change to '{guess.group(1)}'", [(span, f"{key}: {guess.group(1)}")], diagnostic, True))
+            out.append(Fix(f"Change to '{guess}'", [(span, f"{key}: {guess}")], diagnostic, True))
     if diagnostic.code[:1] not in ("E", "P"):  # model errors are fixed, not silenced
         out.append(_suppression_fix(line_text, diagnostic))
     return out
+
+
+# a hint's guess, as the rules write it in English and in Japanese (prep lsp --language ja)
+_GUESS = re.compile(r"did you mean '([^']+)'|「([^」]+)」のことですか")
+
+
+def _guess(*texts: str | None) -> str | None:
+    found = _GUESS.search("".join(t or "" for t in texts))
+    return (found.group(1) or found.group(2)) if found else None
 
 
 def _owner_fix(analysis: Analysis, diagnostic: Diagnostic) -> list[Fix]:

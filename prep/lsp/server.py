@@ -27,6 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCRequestMessage, LanguageServerProtocol
 
 from .._version import __version__
+from .._words import speaking
 from ..language.diagnostics import ERROR, INFO, WARNING, Diagnostic, PrepError, Span
 from ..linter.rule import RULES_URL_VARIABLE
 from . import analysis as A
@@ -139,6 +140,9 @@ class PrepServer(LanguageServer):
         self.analyses: dict[str, A.Analysis] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.rules_url: str | None = os.environ.get(RULES_URL_VARIABLE)
+        # the language of the findings' messages and hints (prep lsp --language, or the
+        # client's initializationOptions {"language": "ja"}; prep._words)
+        self.language = "en"
         self.workspace_cache: dict[str, tuple[float, list]] = {}
         # the last semantic tokens sent for each document: (result id, data),
         # what a delta request is computed against
@@ -204,7 +208,8 @@ class PrepServer(LanguageServer):
         if cached is not None and cached.text == text and cached.workspace is None:
             return cached
         options, config_error = lint_options_for(path)
-        result = A.analyse(text, path, lint_options=options, encoding=self.encoding())
+        with speaking(self.language):
+            result = A.analyse(text, path, lint_options=options, encoding=self.encoding())
         if config_error and not result.config_error:
             result.config_error = config_error
         _said_as_read_from_disk(result, path)
@@ -218,7 +223,8 @@ class PrepServer(LanguageServer):
         view = self.views.get(root)
         if view is None or (path is not None and view.find(path) is None) or not self.project.current(view):
             try:
-                view = self.views[root] = self.project.view(root, workspace_lint_settings, self.encoding())
+                with speaking(self.language):
+                    view = self.views[root] = self.project.view(root, workspace_lint_settings, self.encoding())
             except (OSError, PrepError):
                 return None
         return view
@@ -303,7 +309,8 @@ class PrepServer(LanguageServer):
         self.pending[uri] = loop.call_later(delay, self.publish, uri)
 
     def to_lsp_diagnostic(self, result: A.Analysis, d: Diagnostic) -> lsp.Diagnostic:
-        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        label = "ヒント" if self.language == "ja" else "hint"
+        message = d.message + (f"\n{label}: {d.hint}" if d.hint else "")
         href = A.rule_doc_uri(d.code, self.rules_url)
         related = []
         for r in d.related:
@@ -470,6 +477,26 @@ def did_close(ls: PrepServer, params: lsp.DidCloseTextDocumentParams):
 # what a change on disk can change: a model file (a part pulled with git, a
 # new file a glob includes) or the lint configuration
 WATCHED = ("**/*.prep", "**/prep.toml", "**/pyproject.toml")
+
+
+@server.feature(lsp.INITIALIZE)
+def initialize(ls: PrepServer, params: lsp.InitializeParams):
+    """The client's initializationOptions: {"language": "ja"} writes the
+    findings' messages and hints in Japanese (as `prep lint --language ja`);
+    another language is said in the client's log, and English kept."""
+    options = params.initialization_options
+    wanted = options.get("language") if isinstance(options, dict) else None
+    if wanted is None:
+        return
+    from .._words import LANGUAGES
+
+    if wanted in LANGUAGES:
+        ls.language = wanted
+    else:
+        ls.window_log_message(lsp.LogMessageParams(
+            type=lsp.MessageType.Warning,
+            message=f"prep: initializationOptions.language {wanted!r} is not one of {', '.join(LANGUAGES)}: "
+                    f"the findings stay in {ls.language}"))
 
 
 @server.feature(lsp.INITIALIZED)
@@ -929,8 +956,12 @@ def code_action(ls: PrepServer, params: lsp.CodeActionParams):
     return actions
 
 
-def serve() -> None:
-    """Run the server over stdin/stdout until the client says exit."""
+def serve(language: str | None = None) -> None:
+    """Run the server over stdin/stdout until the client says exit
+    (`language`: of the findings' messages, unless the client asks for
+    another in its initializationOptions)."""
+    if language is not None:
+        server.language = language
     logging.basicConfig(level=logging.WARNING)
     # Neovim logs every line on a server's stderr as an ERROR, and pygls'
     # warnings are routine (a cancel that came after the answer, a
