@@ -211,3 +211,28 @@ def test_english_is_the_default_and_unchanged():
                                           "'b' is made from one input only ('a')",
                                           "'b' feeds nothing and is not marked final"]
     assert os.environ.get("PREP_LANGUAGE") is None or True
+
+
+def test_a_pdf_report_in_japanese_wraps_the_findings_as_sentences(tmp_path, cli):
+    """A finding in Japanese is one long run of text: the PDF report's table
+    breaks it where its line ends, never leaving "ヒント:" alone on a line
+    (the run went whole to the next line), nor beginning a line with a
+    closing mark; a label's short run (引合・見積) still stays whole."""
+    import subprocess
+
+    from conftest import ROOT
+
+    out = tmp_path / "r.pdf"
+    r = cli("report", str(ROOT / "examples" / "cs-lifecycle.prep"), "--language", "ja", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    assert "ヒント: その人が不在になると" in text, text
+    assert not re.search(r"ヒント:\s*$", text, flags=re.M)
+    from prep.embed.report_pdf import wrap_cell
+
+    wrapped = wrap_cell(len, "ヒント: 「見積書」は「社内レビュー」との調整で決まり、そのうえで「承認」との調整の入力になっています", 20)
+    lines = wrapped.split("\n")
+    assert lines[0].startswith("ヒント: 「見積書」") and all(len(x) <= 20 for x in lines), lines
+    assert not any(x[0] in "、。」）" for x in lines[1:]), lines
+    assert wrap_cell(len, "Stage 1: 引合・見積 Quote", 12).split("\n") == ["Stage 1:", "引合・見積 Quote"]

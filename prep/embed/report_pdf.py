@@ -256,6 +256,38 @@ def _words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+# a line of Japanese does not begin with closing punctuation nor end with opening
+# punctuation (kinsoku): such a mark stays with the character it belongs to
+_CLOSING = set("、。，．・：；？！）」』】〕〉》｝ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ:;,.)?!")
+_OPENING = set("（「『【〔〈《｛(")
+
+
+def _breakable(line: str) -> list[str]:
+    """A line's pieces as `wrap_cell` breaks it: at spaces and after path
+    separators; inside a run of Japanese only when it is a sentence (a
+    finding's message in Japanese is one long run: kept whole, it went to
+    the next line after "ヒント:"), never before closing or after opening
+    punctuation. A short run (a label's 引合・見積) stays whole, as a word."""
+    words = _words(line)
+    if not any(len(w) > _SENTENCE and _CJK.search(w) for w in words):
+        return words
+    out: list[str] = []
+    for word in words:
+        if len(word) <= _SENTENCE or not _CJK.search(word):
+            out.append(word)
+            continue
+        for piece in _pieces(word):
+            if out and not out[-1].isspace() and (piece[0] in _CLOSING or out[-1][-1] in _OPENING):
+                out[-1] += piece
+            else:
+                out.append(piece)
+    return out
+
+
+_SENTENCE = 12   # characters: a longer run of Japanese is a sentence, broken where a line ends
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
 def column_widths(measure, table: "Table", width: float) -> list[float]:
     """The table's columns in pt: shares of `width` as `table.widths` asks,
     except that a column gets at least the width of its widest unbreakable
@@ -299,7 +331,7 @@ def wrap_cell(measure, text: str, room: float) -> str:
             out.append(line)
             continue
         current = ""
-        for piece in _words(line):
+        for piece in _breakable(line):
             if piece.isspace():
                 if current:
                     current += piece
