@@ -2,8 +2,11 @@
 
 `build_model` turns the parser's statements into a `Model`, resolving
 declarations, implicit (undeclared) deliverables, group membership and
-attributes, and collecting model errors (E002, E005, E006) as diagnostics
-instead of stopping at the first.
+attributes, and collecting model errors (E002, E005, E006, E008, E009) as
+diagnostics instead of stopping at the first. Their messages, hints and
+notes are in Japanese when Japanese is chosen for the work under way
+(`prep._words.japanese()`, `--language ja`); the language is asked
+only where an error is found, so reading a sound model pays nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
 
+from .._words import japanese
 from .construct import positional
 from .diagnostics import ERROR, Diagnostic, Related, Span
 
@@ -598,8 +602,13 @@ def _build_model(statements: list, path: str, comments: Iterable[Comment], sourc
                     break
             elif cls is TitleStmt:
                 if b.title is not None and b.title_span is not None:
-                    b.error("E002", "conflicting-declaration", "the title is given twice", st.span,
-                            "keep one `title` line", related=[Related(b.title_span, "first title here")])
+                    if japanese():
+                        message, hint, first = "タイトルが2回書かれています", "`title` の行は1つにしてください", \
+                            "最初のタイトルはここです"
+                    else:
+                        message, hint, first = "the title is given twice", "keep one `title` line", "first title here"
+                    b.error("E002", "conflicting-declaration", message, st.span, hint,
+                            related=[Related(b.title_span, first)])
                 else:
                     b.title, b.title_span = st.text, st.span
             elif cls is IncludeStmt:
@@ -636,24 +645,40 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
     given = {"stage": stage, "note": note, "colour": colour}
     before = {"stage": old.stage, "note": old.note, "colour": old.colour}
     if any(given[k] is not None and before[k] is not None and given[k] != before[k] for k in given):
-        b.error("E002", "conflicting-declaration",
-                f"group '{st.name}' has other attributes here than where it was first opened",
-                st.name_span, "reopening a group is fine; give its stage, note and colour once",
-                related=[Related(old.span, "first opened here")])
+        if japanese():
+            message = f"グループ「{st.name}」に、最初に開いた箇所とは異なる属性が付いています"
+            hint = "グループを開き直すのは構いませんが、ステージ、注記、色は1か所で指定してください"
+        else:
+            message = f"group '{st.name}' has other attributes here than where it was first opened"
+            hint = "reopening a group is fine; give its stage, note and colour once"
+        b.error("E002", "conflicting-declaration", message, st.name_span, hint,
+                related=[Related(old.span, _first_opened())])
     elif any(v is not None for v in given.values()):
         old = b.groups[st.name] = Group(old.name, old.label, old.parent, old.span, old.stage or stage,
                                         old.note or note, old.colour or colour, old.name_span)
     stage = stage or old.stage
     if old.parent != parent:
-        b.error("E002", "conflicting-declaration",
-                f"group '{st.name}' is opened inside {_where(parent)} but was first opened inside {_where(old.parent)}",
-                st.name_span, "a group has one place; give the nested one another name",
-                subject=None, related=[Related(old.span, "first opened here")])
+        if japanese():
+            message = (f"グループ「{st.name}」がここでは{_where_ja(parent)}で開かれていますが、最初は"
+                       f"{_where_ja(old.parent)}で開かれました")
+            hint = "グループの場所は1つです。入れ子のほうには別の名前を付けてください"
+        else:
+            message = (f"group '{st.name}' is opened inside {_where(parent)} but was first opened inside "
+                       f"{_where(old.parent)}")
+            hint = "a group has one place; give the nested one another name"
+        b.error("E002", "conflicting-declaration", message, st.name_span, hint,
+                subject=None, related=[Related(old.span, _first_opened())])
     elif st.label is not None and old.label is not None and st.label != old.label:
-        b.error("E002", "conflicting-declaration",
-                f"group '{st.name}' has label {_written(st.label)} here but {_written(old.label)} "
-                "where it was first opened",
-                st.name_span, "reopening a group is fine; give the label once", related=[Related(old.span, "first opened here")])
+        if japanese():
+            message = (f"グループ「{st.name}」のラベルが、ここでは {_written(st.label)}、最初に開いた箇所では "
+                       f"{_written(old.label)} です")
+            hint = "グループを開き直すのは構いませんが、ラベルは1か所で指定してください"
+        else:
+            message = (f"group '{st.name}' has label {_written(st.label)} here but {_written(old.label)} "
+                       "where it was first opened")
+            hint = "reopening a group is fine; give the label once"
+        b.error("E002", "conflicting-declaration", message, st.name_span, hint,
+                related=[Related(old.span, _first_opened())])
     elif old.label is None and st.label is not None:
         b.groups[st.name] = Group(old.name, st.label, old.parent, old.span, old.stage, old.note, old.colour,
                                   old.name_span)
@@ -665,9 +690,15 @@ def _group_colour(b: _Builder, values: dict, spans: dict) -> str | None:
     naming the palette for anything else."""
     palette = ", ".join(GROUP_COLOURS)
     if "colour" in values and "fill" in values:
-        b.error("E006", "invalid-attribute", "attribute 'fill' is another name for 'colour': give one of them",
-                spans["fill"], "keep `colour:` (or `fill:`), not both", subject=None,
-                related=[Related(spans["colour"], "colour given here")])
+        if japanese():
+            message, hint, first = ("属性「fill」は「colour」の別名です。どちらか一方を指定してください",
+                                    "`colour:`（または `fill:`）のどちらか一方だけを書いてください",
+                                    "色はここで指定しています")
+        else:
+            message, hint, first = ("attribute 'fill' is another name for 'colour': give one of them",
+                                    "keep `colour:` (or `fill:`), not both", "colour given here")
+        b.error("E006", "invalid-attribute", message, spans["fill"], hint, subject=None,
+                related=[Related(spans["colour"], first)])
         return None
     key = "colour" if "colour" in values else "fill" if "fill" in values else None
     if key is None:
@@ -678,13 +709,64 @@ def _group_colour(b: _Builder, values: dict, spans: dict) -> str | None:
     if word in GROUP_COLOURS:
         return word
     close = difflib.get_close_matches(word, GROUP_COLOURS, n=1, cutoff=0.5)
-    hint = (f"did you mean '{close[0]}'? " if close else "") + f"a group's {key} is one of: {palette}"
-    b.error("E006", "invalid-attribute", f"unknown group colour '{raw}'", spans[key], hint, subject=None)
+    if japanese():
+        message = f"グループの色に「{raw}」はありません"
+        hint = (f"「{close[0]}」のことですか? " if close else "") + \
+            f"グループの「{key}」は次のいずれかです: {_listed(GROUP_COLOURS)}"
+    else:
+        message = f"unknown group colour '{raw}'"
+        hint = (f"did you mean '{close[0]}'? " if close else "") + f"a group's {key} is one of: {palette}"
+    b.error("E006", "invalid-attribute", message, spans[key], hint, subject=None)
     return None
 
 
 def _where(group: str | None) -> str:
     return f"group '{group}'" if group else "the top level"
+
+
+# --- the builder's messages in Japanese (prep._words: `japanese()` chooses them)
+
+def _where_ja(group: str | None) -> str:
+    return f"グループ「{group}」の中" if group else "トップレベル"
+
+
+def _listed(names: Iterable[str]) -> str:
+    """Names as a Japanese message lists them: 「a」、「b」."""
+    return "、".join(f"「{n}」" for n in names)
+
+
+def _first_opened() -> str:
+    return "最初はここで開かれています" if japanese() else "first opened here"
+
+
+def _first_declared() -> str:
+    return "最初はここで宣言されています" if japanese() else "first declared here"
+
+
+def _first_given() -> str:
+    return "最初はここで指定されています" if japanese() else "first given here"
+
+
+def _did_you_mean_ja(close: str) -> str:
+    return f"「{close}」のことですか?"
+
+
+# the statements as Japanese names them ("a stage" -> ステージ), and the kinds of deliverable
+_WHAT_JA = {"a deliverable": "成果物", "a relation": "関係", "a stage": "ステージ", "a group": "グループ",
+            "a measure": "KPI"}
+_KIND_JA = {TANGIBLE: "成果物", KNOWHOW: "ノウハウ"}
+
+
+def _ja_names(whats: Iterable[str]) -> str:
+    """Statements ("a stage", "a measure") as a Japanese message names them
+    before a particle: ステージ, 成果物と KPI (a space either side of KPI)."""
+    out = ""
+    for what in whats:
+        word = _WHAT_JA[what]
+        out += ("と" if out else "") + (" " if out and word.isascii() else "") + word
+    return out + " " if out[-1:].isascii() else out
+# a measure's target and thresholds as Japanese names them
+_KEY_JA = {"target": "目標", "green": "緑のしきい値", "lime": "黄緑のしきい値", "yellow": "黄のしきい値"}
 
 
 # what each statement takes, named as messages name the statement; an
@@ -702,18 +784,31 @@ _GOES_ON = {
     "a group": "a group takes it: declare the deliverable inside `group NAME [{key}: blue] {{ ... }}`",
     "a measure": "a measure takes it: `measure NAME [of: DELIVERABLE, {key}: ...]` (docs/measures.md)",
 }
+_GOES_ON_JA = {
+    "a deliverable": "成果物の宣言に付けてください: `deliverable NAME [{written}]`",
+    "a stage": "ステージに付けてください: `stage NAME [{key}: ...]`。成果物をステージに置くには `[stage: NAME]` と"
+               "書きます",
+    "a group": "グループに付けてください: 成果物は `group NAME [{key}: blue] {{ ... }}` の中で宣言します",
+    "a measure": "KPI に付けてください: `measure NAME [of: DELIVERABLE, {key}: ...]`（`docs/measures.md` を参照）",
+}
 
 
-def _misplaced(key: str, here: str) -> tuple[str, str] | None:
-    """(message, hint) for `key` given to `here` ("a deliverable", "a
-    group", ...) when it is an attribute of another statement, else None."""
+def _misplaced(key: str, here: str) -> tuple[str, str, str] | None:
+    """(message, hint, the statements it applies to) for `key` given to
+    `here` ("a deliverable", "a group", ...) when it is an attribute of
+    another statement, else None."""
     owners = [what for what, keys in _TAKEN_BY.items() if key in keys and what != "a relation"]
     if not owners or here in owners:
         return None
-    names = " and ".join(what.removeprefix("a ") + "s" for what in owners)
     written = key if ATTRIBUTES.get(key, (None, None, None))[2] == "flag" else f"{key}: ..."
+    if japanese():
+        names = _ja_names(owners)
+        space = " " if names[0].isascii() else ""   # 「target」は KPI の属性
+        return (f"属性「{key}」は{space}{names}の属性で、{_ja_names([here])}には付けられません",
+                _GOES_ON_JA[owners[0]].format(key=key, written=written), names)
+    names = " and ".join(what.removeprefix("a ") + "s" for what in owners)
     return (f"attribute '{key}' applies to {names}, not to {here.removeprefix('a ')}s",
-            _GOES_ON[owners[0]].format(key=key, written=written))
+            _GOES_ON[owners[0]].format(key=key, written=written), names)
 
 
 def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None) -> dict:
@@ -731,41 +826,56 @@ def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None
             continue
         if spec is None:
             close = difflib.get_close_matches(a.key, list(ATTRIBUTES), n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else "known attributes: " + ", ".join(ATTRIBUTES)
             wide = next((c for c in a.key if c in "：，、"), None)
+            fixed = None
             if wide is not None:   # a Japanese input method's colon or comma: `stage：s1`, `final，external`
                 fixed = a.key.replace("：", ": ").replace("，", ", ").replace("、", ", ")
-                what = "colon" if wide == "：" else "comma"
-                hint = f"'{wide}' is a full-width {what}: type it half-width, `[{fixed}]`"
-            b.error("E005", "unknown-attribute", f"unknown attribute '{a.key}'", a.key_span, hint)
+            if japanese():
+                message = f"「{a.key}」という属性はありません"
+                hint = _did_you_mean_ja(close[0]) if close else f"使える属性は{_listed(ATTRIBUTES)}です"
+                if wide is not None:
+                    what = "全角のコロン" if wide == "：" else "全角のカンマ" if wide == "，" else "読点"
+                    half = "コロン" if wide == "：" else "カンマ"
+                    hint = f"「{wide}」は{what}です。半角の{half}で `[{fixed}]` と書いてください"
+            else:
+                message = f"unknown attribute '{a.key}'"
+                hint = f"did you mean '{close[0]}'?" if close else "known attributes: " + ", ".join(ATTRIBUTES)
+                if wide is not None:
+                    what = "colon" if wide == "：" else "comma"
+                    hint = f"'{wide}' is a full-width {what}: type it half-width, `[{fixed}]`"
+            b.error("E005", "unknown-attribute", message, a.key_span, hint)
             continue
         on_decl, on_rel, kind = spec
         if on_relation and not on_rel:
-            b.error("E005", "unknown-attribute", f"attribute '{a.key}' applies to deliverables, not to relations",
-                    a.key_span, f"put `[{a.key}]` on the declaration of the deliverable")
+            if japanese():
+                message = f"属性「{a.key}」は成果物の属性で、関係には付けられません"
+                hint = f"`[{a.key}]` は成果物の宣言に付けてください"
+            else:
+                message = f"attribute '{a.key}' applies to deliverables, not to relations"
+                hint = f"put `[{a.key}]` on the declaration of the deliverable"
+            b.error("E005", "unknown-attribute", message, a.key_span, hint)
             continue
         if a.key in seen:
-            b.error("E006", "invalid-attribute", f"attribute '{a.key}' is given twice", a.key_span,
-                    "give each attribute once; `owner: [a, b]` takes a list",
-                    related=[Related(seen[a.key], "first given here")])
+            _given_twice(b, a, seen, "owner: [a, b]", None)
             continue
         seen[a.key] = a.key_span
         if kind == "flag":
             if a.value is not None:
-                b.error("E006", "invalid-attribute", f"attribute '{a.key}' takes no value", a.span,
-                        f"write just `{a.key}`")
+                if japanese():
+                    message, hint = f"属性「{a.key}」には値を付けません", f"`{a.key}` とだけ書いてください"
+                else:
+                    message, hint = f"attribute '{a.key}' takes no value", f"write just `{a.key}`"
+                b.error("E006", "invalid-attribute", message, a.span, hint)
                 continue
             values[a.key] = True
             if spans is not None:
                 spans[a.key] = a.span
         elif a.value is None:
             example = f"{a.key}: [Aさん, Bさん]" if kind == "names" else f'{a.key}: "..."'
-            b.error("E006", "invalid-attribute", f"attribute '{a.key}' needs a value", a.span,
-                    f"write `{example}`")
+            _needs_a_value(b, a, example, None)
         elif kind == "text":
             if isinstance(a.value, tuple):
-                b.error("E006", "invalid-attribute", f"attribute '{a.key}' takes one value, not a list", a.span,
-                        f'write `{a.key}: "..."`')
+                _one_value(b, a, f'{a.key}: "..."', None)
                 continue
             values[a.key] = a.value
             if spans is not None:
@@ -773,11 +883,42 @@ def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None
         else:  # names
             names = a.value if isinstance(a.value, tuple) else (a.value,)
             if not names:
-                b.error("E006", "invalid-attribute", f"attribute '{a.key}' has an empty list", a.span,
-                        "name at least one owner, or leave the attribute out")
+                if japanese():
+                    message, hint = f"属性「{a.key}」のリストが空です", "担当を1人以上書くか、属性を省いてください"
+                else:
+                    message, hint = f"attribute '{a.key}' has an empty list", \
+                        "name at least one owner, or leave the attribute out"
+                b.error("E006", "invalid-attribute", message, a.span, hint)
                 continue
             values[a.key] = tuple(dict.fromkeys(names))
     return values
+
+
+def _given_twice(b: _Builder, a, seen: dict, example: str, subject: str | None) -> None:
+    """E006 for an attribute given twice (`example`: a list it takes)."""
+    if japanese():
+        message, hint = f"属性「{a.key}」が2回指定されています", \
+            f"属性は1回ずつ指定してください。`{example}` のようにリストを書けます"
+    else:
+        message, hint = f"attribute '{a.key}' is given twice", f"give each attribute once; `{example}` takes a list"
+    b.error("E006", "invalid-attribute", message, a.key_span, hint, subject=subject,
+            related=[Related(seen[a.key], _first_given())])
+
+
+def _needs_a_value(b: _Builder, a, example: str, subject: str | None) -> None:
+    if japanese():
+        message, hint = f"属性「{a.key}」には値が必要です", f"`{example}` のように書いてください"
+    else:
+        message, hint = f"attribute '{a.key}' needs a value", f"write `{example}`"
+    b.error("E006", "invalid-attribute", message, a.span, hint, subject=subject)
+
+
+def _one_value(b: _Builder, a, example: str, subject: str | None) -> None:
+    if japanese():
+        message, hint = f"属性「{a.key}」には値を1つだけ書きます。リストは書けません", f"`{example}` のように書いてください"
+    else:
+        message, hint = f"attribute '{a.key}' takes one value, not a list", f"write `{example}`"
+    b.error("E006", "invalid-attribute", message, a.span, hint, subject=subject)
 
 
 def _name_subject(b: _Builder, first: int, subject: str) -> None:
@@ -814,19 +955,33 @@ def _add_decl(b: _Builder, st, group: str | None, stage: str | None) -> None:
     if old is None:
         b.decls[st.name] = d
         return
-    problems = []
-    if old.kind != d.kind:
-        problems.append(f"as {d.kind} here but as {old.kind} before")
-    if d.label is not None and old.label is not None and d.label != old.label:
-        problems.append(f"with label {_written(d.label)} here but {_written(old.label)} before")
-    if old.group != d.group:
-        problems.append(f"inside {_where(d.group)} here but inside {_where(old.group)} before")
-    if d.stage is not None and old.stage is not None and d.stage != old.stage:
-        problems.append(f"in stage '{d.stage}' here but in stage '{old.stage}' before")
-    if problems:
-        b.error("E002", "conflicting-declaration", f"'{st.name}' is declared twice: " + "; ".join(problems),
-                st.name_span, "declare each deliverable once; use a different name for a different thing",
-                subject=st.name, related=[Related(old.span, "first declared here")])
+    kind = old.kind != d.kind
+    label = d.label is not None and old.label is not None and d.label != old.label
+    group = old.group != d.group
+    stage = d.stage is not None and old.stage is not None and d.stage != old.stage
+    if kind or label or group or stage:
+        if japanese():
+            problems = [f"ここでは{_KIND_JA[d.kind]}、前は{_KIND_JA[old.kind]}です"] if kind else []
+            if label:
+                problems.append(f"ラベルがここでは {_written(d.label)}、前は {_written(old.label)} です")
+            if group:
+                problems.append(f"ここでは{_where_ja(d.group)}、前は{_where_ja(old.group)}にあります")
+            if stage:
+                problems.append(f"ここではステージ「{d.stage}」、前はステージ「{old.stage}」にあります")
+            message = f"「{st.name}」が2回宣言されています: " + "。".join(problems)
+            hint = "成果物は1回だけ宣言してください。別のものには別の名前を付けてください"
+        else:
+            problems = [f"as {d.kind} here but as {old.kind} before"] if kind else []
+            if label:
+                problems.append(f"with label {_written(d.label)} here but {_written(old.label)} before")
+            if group:
+                problems.append(f"inside {_where(d.group)} here but inside {_where(old.group)} before")
+            if stage:
+                problems.append(f"in stage '{d.stage}' here but in stage '{old.stage}' before")
+            message = f"'{st.name}' is declared twice: " + "; ".join(problems)
+            hint = "declare each deliverable once; use a different name for a different thing"
+        b.error("E002", "conflicting-declaration", message, st.name_span, hint,
+                subject=st.name, related=[Related(old.span, _first_declared())])
         return
     # an identical re-declaration may add attributes
     b.decls[st.name] = Deliverable(
@@ -882,38 +1037,47 @@ def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str |
         kind = table.get(a.key)
         misplaced = _misplaced(a.key, what) if kind is None else None
         if misplaced is not None:   # "a group has no attribute 'final': it applies to deliverables"
-            applies = misplaced[0].partition(" applies to ")[2].partition(", not to")[0]
-            b.error("E005", "unknown-attribute", f"{what} has no attribute '{a.key}': it applies to {applies}",
-                    a.key_span, f"{what} takes: " + ", ".join(table) + "; " + misplaced[1], subject=subject)
+            applies = misplaced[2]
+            if japanese():
+                message = f"{_ja_names([what])}には属性「{a.key}」はありません。{applies}の属性です"
+                hint = f"{_ja_names([what])}に使える属性は{_listed(table)}です。" + misplaced[1]
+            else:
+                message = f"{what} has no attribute '{a.key}': it applies to {applies}"
+                hint = f"{what} takes: " + ", ".join(table) + "; " + misplaced[1]
+            b.error("E005", "unknown-attribute", message, a.key_span, hint, subject=subject)
             continue
         if kind is None:
             close = difflib.get_close_matches(a.key, list(table), n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else f"{what} takes: " + ", ".join(table)
-            b.error("E005", "unknown-attribute", f"{what} has no attribute '{a.key}'", a.key_span, hint,
-                    subject=subject)
+            if japanese():
+                message = f"{_ja_names([what])}には属性「{a.key}」はありません"
+                hint = _did_you_mean_ja(close[0]) if close else f"{_ja_names([what])}に使える属性は{_listed(table)}です"
+            else:
+                message = f"{what} has no attribute '{a.key}'"
+                hint = f"did you mean '{close[0]}'?" if close else f"{what} takes: " + ", ".join(table)
+            b.error("E005", "unknown-attribute", message, a.key_span, hint, subject=subject)
             continue
         if a.key in seen:
-            b.error("E006", "invalid-attribute", f"attribute '{a.key}' is given twice", a.key_span,
-                    "give each attribute once; `exit: [a, b]` takes a list", subject=subject,
-                    related=[Related(seen[a.key], "first given here")])
+            _given_twice(b, a, seen, "exit: [a, b]", subject)
             continue
         seen[a.key] = a.key_span
         if a.value is None:
             example = f"{a.key}: [契約書, 成功計画]" if kind == "names" else f"{a.key}: kickoff"
-            b.error("E006", "invalid-attribute", f"attribute '{a.key}' needs a value", a.span,
-                    f"write `{example}`", subject=subject)
+            _needs_a_value(b, a, example, subject)
             continue
         if kind == "text":
             if isinstance(a.value, tuple):
-                b.error("E006", "invalid-attribute", f"attribute '{a.key}' takes one value, not a list", a.span,
-                        f"write `{a.key}: NAME`", subject=subject)
+                _one_value(b, a, f"{a.key}: NAME", subject)
                 continue
             values[a.key] = a.value
         else:
             names = a.value if isinstance(a.value, tuple) else (a.value,)
             if not names:
-                b.error("E006", "invalid-attribute", f"attribute '{a.key}' has an empty list", a.span,
-                        "name at least one deliverable, or leave the attribute out", subject=subject)
+                if japanese():
+                    message, hint = f"属性「{a.key}」のリストが空です", "成果物を1つ以上書くか、属性を省いてください"
+                else:
+                    message, hint = f"attribute '{a.key}' has an empty list", \
+                        "name at least one deliverable, or leave the attribute out"
+                b.error("E006", "invalid-attribute", message, a.span, hint, subject=subject)
                 continue
             values[a.key] = tuple(dict.fromkeys(names))
         spans[a.key] = a.span
@@ -926,18 +1090,31 @@ def _add_stage(b: _Builder, st, block) -> None:
     """Record a `stage` statement: a declaration, or a bare `stage NAME { }`
     block adding members to a stage declared before."""
     if block is not None:
-        b.error("E009", "stage-order", f"stage '{st.name}' is opened inside the block of stage '{block.name}'",
-                st.name_span, f"close stage '{block.name}' first: stage blocks do not nest",
-                related=[Related(block.name_span, f"stage '{block.name}' opened here")])
+        if japanese():
+            message = f"ステージ「{st.name}」がステージ「{block.name}」のブロックの中で開かれています"
+            hint = f"先にステージ「{block.name}」を閉じてください。ステージのブロックは入れ子にできません"
+            opened = f"ステージ「{block.name}」はここで開かれています"
+        else:
+            message = f"stage '{st.name}' is opened inside the block of stage '{block.name}'"
+            hint = f"close stage '{block.name}' first: stage blocks do not nest"
+            opened = f"stage '{block.name}' opened here"
+        b.error("E009", "stage-order", message, st.name_span, hint, related=[Related(block.name_span, opened)])
     spans: dict = {}
     values = _block_attributes(b, st.attrs, STAGE_ATTRIBUTES, "a stage", subject=None, spans=spans)
     old = b.stages.get(st.name)
     if old is None:
         b.stages[st.name] = (st, values, spans)
     elif st.label is not None or st.attrs or st.body is None:
-        b.error("E002", "conflicting-declaration", f"stage '{st.name}' is declared twice", st.name_span,
-                f"declare each stage once; `stage {st.name} {{ ... }}` without a label or attributes "
-                "adds deliverables to it", related=[Related(old[0].name_span, "first declared here")])
+        if japanese():
+            message = f"ステージ「{st.name}」が2回宣言されています"
+            hint = (f"ステージは1回だけ宣言してください。ラベルも属性もない `stage {st.name} {{ ... }}` は、"
+                    "そのステージに成果物を加えます")
+        else:
+            message = f"stage '{st.name}' is declared twice"
+            hint = (f"declare each stage once; `stage {st.name} {{ ... }}` without a label or attributes "
+                    "adds deliverables to it")
+        b.error("E002", "conflicting-declaration", message, st.name_span, hint,
+                related=[Related(old[0].name_span, _first_declared())])
 
 
 def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
@@ -953,11 +1130,18 @@ def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
         return {n: Stage(n, None, i, declared=False, members=tuple(members[n])) for i, n in enumerate(names)}
 
     declared = list(b.stages)
-    hint_all = "declared stages: " + ", ".join(declared[:12]) + (", ..." if len(declared) > 12 else "")
     for name, span, subject in b.stage_refs:
         if name not in b.stages:
-            b.error("E008", "unknown-stage", f"stage '{name}' is not declared", span,
-                    _did_you_mean(name, declared, hint_all + f"; or declare it: `stage {name}`"), subject=subject)
+            if japanese():
+                message = f"ステージ「{name}」は宣言されていません"
+                otherwise = (f"宣言されたステージ: {_listed(declared[:12])}" + ("、…" if len(declared) > 12 else "")
+                             + f"。または `stage {name}` と宣言してください")
+            else:
+                message = f"stage '{name}' is not declared"
+                otherwise = ("declared stages: " + ", ".join(declared[:12]) + (", ..." if len(declared) > 12 else "")
+                             + f"; or declare it: `stage {name}`")
+            b.error("E008", "unknown-stage", message, span, _did_you_mean(name, declared, otherwise),
+                    subject=subject)
 
     order = _stage_order(b, declared)
     stages: dict[str, Stage] = {}
@@ -968,8 +1152,14 @@ def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
         for x in values.get("exit", ()):
             d = deliverables.get(x)
             if d is None:
-                b.error("E008", "unknown-stage", f"exit criterion '{x}' of stage '{name}' is not a deliverable",
-                        spans["exit"], _did_you_mean(x, list(deliverables), "name a deliverable of the model"))
+                if japanese():
+                    message = f"ステージ「{name}」の完了条件「{x}」は、モデルの成果物にありません"
+                    otherwise = "モデルの成果物を書いてください"
+                else:
+                    message = f"exit criterion '{x}' of stage '{name}' is not a deliverable"
+                    otherwise = "name a deliverable of the model"
+                b.error("E008", "unknown-stage", message, spans["exit"],
+                        _did_you_mean(x, list(deliverables), otherwise))
                 continue
             # an exit criterion is placed in the stage it ends, unless its
             # declaration places it (a name only used gets no say)
@@ -978,13 +1168,22 @@ def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
             if d.stage != name and d.stage not in b.stages:
                 continue  # an unknown stage, reported above
             if d.stage != name:
-                where = f"stage '{owner_of_exit[x]}' ends with it too" if x in owner_of_exit else \
-                    f"it is placed in stage '{d.stage}'"
-                b.error("E009", "stage-order", f"exit criterion '{x}' of stage '{name}' belongs to another "
-                        f"stage: {where}", spans["exit"],
-                        "a stage ends when its own deliverable exists: place the exit criterion in the stage "
-                        f"it ends (`[stage: {name}]`), or name another exit", subject=x,
-                        related=[Related(d.span, f"'{x}' here")] if d.span else ())
+                if japanese():
+                    where = f"ステージ「{owner_of_exit[x]}」もこれで終わります" if x in owner_of_exit else \
+                        f"ステージ「{d.stage}」に置かれています"
+                    message = f"ステージ「{name}」の完了条件「{x}」は別のステージのものです: {where}"
+                    hint = ("ステージは、そのステージ自身の成果物ができたときに終わります。完了条件をそれが終わらせる"
+                            f"ステージに置く（`[stage: {name}]`）か、別の完了条件を書いてください")
+                    here = f"「{x}」はここです"
+                else:
+                    where = f"stage '{owner_of_exit[x]}' ends with it too" if x in owner_of_exit else \
+                        f"it is placed in stage '{d.stage}'"
+                    message = f"exit criterion '{x}' of stage '{name}' belongs to another stage: {where}"
+                    hint = ("a stage ends when its own deliverable exists: place the exit criterion in the stage "
+                            f"it ends (`[stage: {name}]`), or name another exit")
+                    here = f"'{x}' here"
+                b.error("E009", "stage-order", message, spans["exit"], hint, subject=x,
+                        related=[Related(d.span, here)] if d.span else ())
                 continue
             owner_of_exit[x] = name
             exits.append(x)
@@ -1008,11 +1207,21 @@ def _stage_order(b: _Builder, declared: list[str]) -> list[str]:
         if other is None:
             continue
         if other not in b.stages:
-            b.error("E008", "unknown-stage", f"stage '{name}' comes after '{other}', which is not declared",
-                    spans["after"], _did_you_mean(other, declared, "name a declared stage"))
+            if japanese():
+                message = f"ステージ「{name}」は「{other}」の後に来るとされていますが、「{other}」は宣言されていません"
+                otherwise = "宣言されたステージを書いてください"
+            else:
+                message = f"stage '{name}' comes after '{other}', which is not declared"
+                otherwise = "name a declared stage"
+            b.error("E008", "unknown-stage", message, spans["after"], _did_you_mean(other, declared, otherwise))
         elif other == name:
-            b.error("E009", "stage-order", f"stage '{name}' cannot come after itself", spans["after"],
-                    "name the stage it follows, or leave `after:` out")
+            if japanese():
+                message = f"ステージ「{name}」は自分自身の後には来られません"
+                hint = "前にあるステージを書くか、`after:` を省いてください"
+            else:
+                message = f"stage '{name}' cannot come after itself"
+                hint = "name the stage it follows, or leave `after:` out"
+            b.error("E009", "stage-order", message, spans["after"], hint)
         else:
             after[name] = other
     # a cycle: follow `after:` links from each stage
@@ -1024,9 +1233,14 @@ def _stage_order(b: _Builder, declared: list[str]) -> list[str]:
         if name == start and seen:
             cycle = seen + [start]
             st, values, spans = b.stages[start]
-            b.error("E009", "stage-order", "the stages' order has a cycle: " + " after ".join(
-                f"'{n}'" for n in cycle), spans["after"],
-                "remove one `after:` of the cycle; without `after:` stages run in the order they are declared")
+            if japanese():
+                message = "ステージの順序が循環しています: " + "、".join(
+                    f"「{n}」は「{m}」の後" for n, m in zip(cycle, cycle[1:]))
+                hint = "循環している `after:` を1つ外してください。`after:` がなければ、ステージは宣言した順に進みます"
+            else:
+                message = "the stages' order has a cycle: " + " after ".join(f"'{n}'" for n in cycle)
+                hint = "remove one `after:` of the cycle; without `after:` stages run in the order they are declared"
+            b.error("E009", "stage-order", message, spans["after"], hint)
             for n in seen:
                 after.pop(n, None)
     position = {n: i for i, n in enumerate(declared)}
@@ -1048,7 +1262,9 @@ def _stage_order(b: _Builder, declared: list[str]) -> list[str]:
 
 def _did_you_mean(name: str, candidates: list[str], otherwise: str) -> str:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else otherwise
+    if not close:
+        return otherwise
+    return _did_you_mean_ja(close[0]) if japanese() else f"did you mean '{close[0]}'?"
 
 
 def _replace_stage(d: Deliverable, stage: str) -> Deliverable:
@@ -1066,9 +1282,14 @@ def _add_measure(b: _Builder, st) -> None:
     values = _block_attributes(b, st.attrs, MEASURE_ATTRIBUTES, "a measure", subject=None, spans=spans)
     old = b.measures.get(st.name)
     if old is not None:
-        b.error("E002", "conflicting-declaration", f"measure '{st.name}' is declared twice", st.name_span,
-                "declare each measure once; give another measure another name",
-                related=[Related(old[0].name_span, "first declared here")])
+        if japanese():
+            message = f"KPI「{st.name}」が2回宣言されています"
+            hint = "KPI は1回だけ宣言してください。別の KPI には別の名前を付けてください"
+        else:
+            message = f"measure '{st.name}' is declared twice"
+            hint = "declare each measure once; give another measure another name"
+        b.error("E002", "conflicting-declaration", message, st.name_span, hint,
+                related=[Related(old[0].name_span, _first_declared())])
         return
     b.measures[st.name] = (st, values, spans)
 
@@ -1088,21 +1309,36 @@ def _resolve_measures(b: _Builder, deliverables: dict) -> dict[str, Measure]:
         for key in ("of", "from"):
             x = values.get(key)
             if x is not None and x not in deliverables:
-                bad(key, f"measure '{name}' is {'of' if key == 'of' else 'from'} '{x}', which is not a deliverable "
-                    "of the model", _did_you_mean(x, names, "name a deliverable declared or used in a relation"))
+                if japanese():
+                    role = "対象（`of:`）" if key == "of" else "データ元（`from:`）"
+                    bad(key, f"KPI「{name}」の{role}「{x}」は、モデルの成果物にありません",
+                        _did_you_mean(x, names, "宣言した成果物か、関係で使っている成果物を書いてください"))
+                else:
+                    bad(key, f"measure '{name}' is {'of' if key == 'of' else 'from'} '{x}', which is not a "
+                        "deliverable of the model",
+                        _did_you_mean(x, names, "name a deliverable declared or used in a relation"))
                 x = None
             refs[key] = x
         if "of" not in values:
-            b.error("E006", "invalid-attribute", f"measure '{name}' does not say what it is observed on",
-                    st.name_span, f"name the deliverable it measures: `measure {name} [of: DELIVERABLE, ...]`")
+            if japanese():
+                message = f"KPI「{name}」に、何を測るのか（`of:`）が書かれていません"
+                hint = f"測る成果物を書いてください: `measure {name} [of: DELIVERABLE, ...]`"
+            else:
+                message = f"measure '{name}' does not say what it is observed on"
+                hint = f"name the deliverable it measures: `measure {name} [of: DELIVERABLE, ...]`"
+            b.error("E006", "invalid-attribute", message, st.name_span, hint)
         given: dict[str, Threshold] = {}
         for key in ("target", *THRESHOLD_COLOURS):
             if key not in values:
                 continue
             t = parse_threshold(values[key])
             if t is None:
-                bad(key, f"{key} '{values[key]}' of measure '{name}' is not a comparison with a number",
-                    f'write it like `{key}: ">= 60%"` (>=, >, <= or <, a number, a unit if any)')
+                if japanese():
+                    bad(key, f"KPI「{name}」の{_KEY_JA[key]}「{values[key]}」が、比較と数値になっていません",
+                        f'`{key}: ">= 60%"` のように書いてください（>=、>、<= または <、数値、あれば単位）')
+                else:
+                    bad(key, f"{key} '{values[key]}' of measure '{name}' is not a comparison with a number",
+                        f'write it like `{key}: ">= 60%"` (>=, >, <= or <, a number, a unit if any)')
             else:
                 given[key] = t
         given = _check_thresholds(b, name, given, spans)
@@ -1111,9 +1347,14 @@ def _resolve_measures(b: _Builder, deliverables: dict) -> dict[str, Measure]:
             word = dear.strip().lower()
             if word not in DEAR:
                 close = difflib.get_close_matches(word, DEAR, n=1, cutoff=0.5)
-                bad("dear", f"unknown DEAR category '{dear}' of measure '{name}'",
-                    (f"did you mean '{close[0]}'? " if close else "") + "a measure's dear is one of: "
-                    + ", ".join(DEAR))
+                if japanese():
+                    bad("dear", f"KPI「{name}」の DEAR の区分に「{dear}」はありません",
+                        (_did_you_mean_ja(close[0]) + " " if close else "")
+                        + f"KPI の「dear」は次のいずれかです: {_listed(DEAR)}")
+                else:
+                    bad("dear", f"unknown DEAR category '{dear}' of measure '{name}'",
+                        (f"did you mean '{close[0]}'? " if close else "") + "a measure's dear is one of: "
+                        + ", ".join(DEAR))
                 word = None
             dear = word
         out[name] = Measure(name, st.label, refs["of"], refs["from"], given.get("target"), given.get("green"),
@@ -1132,16 +1373,27 @@ def _check_thresholds(b: _Builder, name: str, given: dict, spans: dict) -> dict:
     kept: dict = {}
     for key, t in given.items():
         if t.higher_is_better != first.higher_is_better:
-            b.error("E006", "invalid-attribute",
-                    f"{key} '{t.text}' of measure '{name}' points the other way from its {first_key} '{first.text}'",
-                    spans[key], "a measure has one direction: higher is better (>=, >) or lower is better (<=, <)",
-                    related=[Related(spans[first_key], f"{first_key} given here")])
+            if japanese():
+                message = (f"KPI「{name}」の{_KEY_JA[key]}「{t.text}」は、{_KEY_JA[first_key]}「{first.text}」と"
+                           "向きが逆です")
+                hint = "KPI の向きは1つです。高いほど良い（>=、>）か、低いほど良い（<=、<）かのどちらかにしてください"
+            else:
+                message = (f"{key} '{t.text}' of measure '{name}' points the other way from its {first_key} "
+                           f"'{first.text}'")
+                hint = "a measure has one direction: higher is better (>=, >) or lower is better (<=, <)"
+            b.error("E006", "invalid-attribute", message, spans[key], hint,
+                    related=[Related(spans[first_key], _threshold_given(first_key))])
             continue
         if len(units) > 1 and t.unit and t.unit != first.unit and first.unit:
-            b.error("E006", "invalid-attribute",
-                    f"{key} '{t.text}' of measure '{name}' is in '{t.unit}', its {first_key} in '{first.unit}'",
-                    spans[key], "give every threshold of a measure in one unit",
-                    related=[Related(spans[first_key], f"{first_key} given here")])
+            if japanese():
+                message = (f"KPI「{name}」の{_KEY_JA[key]}「{t.text}」の単位は「{t.unit}」ですが、"
+                           f"{_KEY_JA[first_key]}の単位は「{first.unit}」です")
+                hint = "KPI のしきい値はすべて同じ単位で書いてください"
+            else:
+                message = f"{key} '{t.text}' of measure '{name}' is in '{t.unit}', its {first_key} in '{first.unit}'"
+                hint = "give every threshold of a measure in one unit"
+            b.error("E006", "invalid-attribute", message, spans[key], hint,
+                    related=[Related(spans[first_key], _threshold_given(first_key))])
             continue
         kept[key] = t
     previous = None
@@ -1153,11 +1405,21 @@ def _check_thresholds(b: _Builder, name: str, given: dict, spans: dict) -> dict:
             pkey, p = previous
             looser = t.value > p.value if t.higher_is_better else t.value < p.value
             if looser:
-                b.error("E006", "invalid-attribute",
-                        f"{key} '{t.text}' of measure '{name}' is stricter than {pkey} '{p.text}'",
-                        spans[key], "the colours go from the strictest threshold (green) to the loosest (yellow); "
-                        "below yellow is red", related=[Related(spans[pkey], f"{pkey} given here")])
+                if japanese():
+                    message = f"KPI「{name}」の{_KEY_JA[key]}「{t.text}」が、{_KEY_JA[pkey]}「{p.text}」より厳しくなっています"
+                    hint = "色は最も厳しいしきい値（緑）から最も緩いしきい値（黄）の順に並べます。黄を下回ると赤です"
+                else:
+                    message = f"{key} '{t.text}' of measure '{name}' is stricter than {pkey} '{p.text}'"
+                    hint = ("the colours go from the strictest threshold (green) to the loosest (yellow); "
+                            "below yellow is red")
+                b.error("E006", "invalid-attribute", message, spans[key], hint,
+                        related=[Related(spans[pkey], _threshold_given(pkey))])
                 del kept[key]
                 continue
         previous = (key, t)
     return kept
+
+
+def _threshold_given(key: str) -> str:
+    """A related note: where a measure's target or threshold `key` is given."""
+    return f"{_KEY_JA[key]}はここで指定されています" if japanese() else f"{key} given here"
