@@ -25,13 +25,17 @@ deliverable 見積書 [final, externl]
 
 
 def _params(options=None) -> lsp.InitializeParams:
-    return lsp.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=WORKSPACE.as_uri(),
+    return lsp.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"), root_uri=WORKSPACE.as_uri(),
                                 initialization_options=options)
 
 
 async def _start(client: LanguageClient, options=None):
     @client.feature(lsp.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
     def refresh(params):
+        return None
+
+    @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params):   # the file watchers the server asks for
         return None
 
     await client.initialize_session(_params(options))

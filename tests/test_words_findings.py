@@ -23,10 +23,10 @@ KEPT = {"KPI", "EXIT"}
 
 def english_left(text: str, model) -> list[str]:
     """The English words left in `text` once the model's names (deliverables,
-    stages, measures, owners), the code spans, 「quoted」 text and the rule
-    codes are taken out: none in a message written in Japanese."""
+    stages, measures, owners), the code spans, 「quoted」 names, "quoted"
+    labels and the rule codes are taken out: none in a message written in Japanese."""
     text = re.sub(r"`[^`]*`|^    .*$", " ", text, flags=re.M)   # code: in backticks, or a line indented
-    text = re.sub(r"「[^」]*」", " ", text)
+    text = re.sub(r"「[^」]*」|\"[^\"]*\"", " ", text)   # a name; a label, as the model writes it
     names = set(model.deliverables) | set(model.stages) | set(model.measures) | set(model.groups)
     names |= {o for d in model.deliverables.values() for o in d.owners}
     for name in sorted(names, key=len, reverse=True):
@@ -39,7 +39,7 @@ def both(text: str, **options):
     """(the English findings, the Japanese ones, the model) of a model text."""
     model = prep.loads(text, strict=False)
     english = prep.lint(model, config=False, **options)
-    japanese = prep.lint(prep.loads(text, strict=False), config=False, language="ja", **options)
+    japanese = prep.lint(prep.loads(text, strict=False, language="ja"), config=False, language="ja", **options)
     return english, japanese, model
 
 

@@ -565,7 +565,7 @@ def test_the_cases_reach_every_error_the_builder_reports():
 
 def test_representative_japanese_messages():
     (d,) = diagnostics(CASES["unknown-attribute-close"], "ja")
-    assert (d.message, d.hint) == ("「onwer」という属性はありません", "「owner」のことですか?")
+    assert (d.message, d.hint) == ("「onwer」という属性はありません", "「owner」のことですか？")
     (d,) = diagnostics(CASES["declared-twice-kind"], "ja")
     assert d.message == "「承認」が2回宣言されています: ここではノウハウ、前は成果物です"
     assert d.related[0].message == "最初はここで宣言されています"
@@ -600,7 +600,7 @@ def test_render_language_ja_reports_a_model_error_in_japanese(tmp_path, prep_run
     assert r.stderr.decode("utf-8") == ("bad.prep:1:18: error: 「onwer」という属性はありません\n"
                                         "  deliverable 提案書 [onwer: 山田]\n"
                                         "                      ^^^^^\n"
-                                        "  hint: 「owner」のことですか?\n")
+                                        "  hint: 「owner」のことですか？\n")
     assert not (tmp_path / "x.svg").exists()
     r = prep_run("render", "bad.prep", "-o", "x.svg", cwd=tmp_path)   # English by default
     assert r.returncode == 2 and "error: unknown attribute 'onwer'" in r.stderr.decode("utf-8")

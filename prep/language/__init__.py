@@ -22,24 +22,31 @@ from .diagnostics import PrepError
 from .model import Model
 
 
-def loads(text: str, path: str = "<string>", *, strict: bool = True) -> Model:
+def loads(text: str, path: str = "<string>", *, strict: bool = True, language: str | None = None) -> Model:
     """Parse model text. Raises PrepError on a syntax error, and, when
     `strict`, on model errors (conflicting declarations, bad attributes);
-    with `strict=False` those stay in `model.diagnostics`.
+    with `strict=False` those stay in `model.diagnostics`. `language`
+    ("en", "ja"): the language those model errors are written in (they are
+    written as the model is read; default: the one under way, English).
 
     `include` lines are resolved relative to `path`'s folder, reading the
     included files from disk (an editor's unsaved root over saved parts);
     with no real `path` ("<string>") an include is an error that says so."""
+    from .._words import speaking
     from .source import normalize_text
 
-    return _parse(normalize_text(text, path), path, strict, from_text=True)[0]
+    with speaking(language):
+        return _parse(normalize_text(text, path), path, strict, from_text=True)[0]
 
 
-def load(path: str | os.PathLike[str], *, strict: bool = True) -> Model:
+def load(path: str | os.PathLike[str], *, strict: bool = True, language: str | None = None) -> Model:
     """Read and parse a .prep file (UTF-8, with or without BOM); as `loads`.
     A file with `include` lines is the root of a workspace: the Model is
     that of every file it reaches (prep/language/workspace.py)."""
-    return read_model(path, strict=strict)[0]
+    from .._words import speaking
+
+    with speaking(language):
+        return read_model(path, strict=strict)[0]
 
 
 def read_model(path: str | os.PathLike[str], *, strict: bool = True):

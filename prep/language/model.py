@@ -711,7 +711,7 @@ def _group_colour(b: _Builder, values: dict, spans: dict) -> str | None:
     close = difflib.get_close_matches(word, GROUP_COLOURS, n=1, cutoff=0.5)
     if japanese():
         message = f"グループの色に「{raw}」はありません"
-        hint = (f"「{close[0]}」のことですか? " if close else "") + \
+        hint = (f"「{close[0]}」のことですか？ " if close else "") + \
             f"グループの「{key}」は次のいずれかです: {_listed(GROUP_COLOURS)}"
     else:
         message = f"unknown group colour '{raw}'"
@@ -748,7 +748,7 @@ def _first_given() -> str:
 
 
 def _did_you_mean_ja(close: str) -> str:
-    return f"「{close}」のことですか?"
+    return f"「{close}」のことですか？"
 
 
 # the statements as Japanese names them ("a stage" -> ステージ), and the kinds of deliverable
