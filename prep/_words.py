@@ -87,6 +87,7 @@ JAPANESE = {
     "severity": "重大度",   # as the catalogue's Findings sheet (prep export --language ja) heads it
     "code": "コード",
     "where": "場所",
+    "place": "場所",
     "subject": "対象",
     "message": "内容",
     "kind": "種類",

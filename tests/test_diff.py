@@ -440,6 +440,10 @@ def test_action_yml_runs_lint_and_diff_on_changed_models():
     script = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
     assert "prep lint" in script and "prep diff" in script and "GITHUB_STEP_SUMMARY" in script
     assert re.search(r"--format github", script)
+    # the language input reaches the summary and the annotations (prep diff/lint --language)
+    assert action["inputs"]["language"]["default"] == "en"
+    assert 'prep diff --language "${PREP_LANGUAGE:-en}" --format markdown' in script
+    assert script.count('prep lint --language "${PREP_LANGUAGE:-en}" --new-only') == 2
 
 
 def test_a_model_at_neither_revision_is_an_error(prep_run, repo):

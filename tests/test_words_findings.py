@@ -236,3 +236,48 @@ def test_a_pdf_report_in_japanese_wraps_the_findings_as_sentences(tmp_path, cli)
     assert lines[0].startswith("ヒント: 「見積書」") and all(len(x) <= 20 for x in lines), lines
     assert not any(x[0] in "、。」）" for x in lines[1:]), lines
     assert wrap_cell(len, "Stage 1: 引合・見積 Quote", 12).split("\n") == ["Stage 1:", "引合・見積 Quote"]
+
+
+def test_diff_language_ja_writes_the_change_and_its_findings_in_japanese(tmp_path, prep_run):
+    """prep diff --language ja: the summary, the change list's own words, the
+    findings' lines and the Markdown's headings in Japanese, names and
+    relations as written; English stays the default; the review records
+    keep each language apart."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.invalid")
+    git("config", "user.name", "t")
+    model = tmp_path / "m.prep"
+    model.write_text('stage s1 "One" [exit: b]\ndeliverable a [external]\nknowhow k [owner: [A, B]]\n'
+                     "deliverable b [final]\ngroup g {\n  deliverable c [external]\n}\na, k, c -> b\n",
+                     encoding="utf-8")
+    git("add", ".")
+    git("commit", "-qm", "one")
+    model.write_text('stage s1 "One" [exit: b]\ndeliverable a [external]\nknowhow k [owner: [A, B]]\n'
+                     'deliverable b [final]\ngroup h {\n  deliverable c [external]\n}\na, k, c -> b\n'
+                     "deliverable 新資料\nb -> 新資料\n", encoding="utf-8")
+    git("commit", "-qam", "two")
+    env = {"PREP_CACHE_DIR": str(tmp_path / "cache")}
+    english = prep_run("diff", "HEAD~1..HEAD", "--", "m.prep", cwd=tmp_path, env=env).stdout.decode("utf-8")
+    assert "1 deliverable added" in english and "findings: 2 introduced" in english, english
+    r = prep_run("diff", "--language", "ja", "HEAD~1..HEAD", "--", "m.prep", cwd=tmp_path, env=env)
+    text = r.stdout.decode("utf-8")
+    assert r.returncode == 0, r.stderr
+    assert text.splitlines()[0] == "HEAD~1:m.prep -> HEAD:m.prep: 成果物 1 件追加、関係 1 件追加、グループ 1 件改名", text
+    assert "  + 成果物 新資料\n  + b -> 新資料\n" in text and "  > グループ g を h に改名 (メンバーは同じ)" in text
+    assert "指摘: 新規 2 件、解消 0 件" in text and "新規 HEAD:m.prep:9:13: I101 warning: 「新資料」は1つの入力" in text
+    assert not re.search(r"\b(added|renamed|findings|introduced|resolved|new)\b", text), text
+    md = prep_run("diff", "--language", "ja", "--format", "markdown", "HEAD~1..HEAD", "--", "m.prep", cwd=tmp_path,
+                  env=env).stdout.decode("utf-8")
+    for word in ("(比較対象 `HEAD~1:m.prep`)。指摘: 新規 2 件 (最も重いもの: warning)、解消 0 件。", "**変更**",
+                 "| ルール | 重大度 | 場所 | 指摘 |", "**新しい指摘**", "| + | 追加 | 成果物 新資料 |"):
+        assert word in md, (word, md)
+    assert not re.search(r"\b(Changes|Findings|against|added)\b", md), md
+    data = json.loads(prep_run("diff", "--language", "ja", "--format", "json", "HEAD~1..HEAD", "--", "m.prep",
+                               cwd=tmp_path, env=env).stdout)
+    assert data["summary"].startswith("成果物 1 件追加") and data["counts"]["deliverables added"] == 1
+    assert prep_run("diff", "HEAD~1..HEAD", "--", "m.prep", cwd=tmp_path, env=env).stdout.decode("utf-8") == english

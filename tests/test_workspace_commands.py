@@ -346,7 +346,7 @@ def test_a_model_in_a_folder_with_no_marker_does_not_walk_the_folder(tmp_path, m
     assert "the folder was walked" in r.output, r.output
 
 
-def run_action(repo, tmp_path, base: str, fail_on_new: str = "warning"):
+def run_action(repo, tmp_path, base: str, fail_on_new: str = "warning", language: str | None = None):
     """action.yml's script, run as GitHub runs it (prep on PATH, BASE and
     the summary file in the environment): (process, stdout, summary)."""
     import yaml
@@ -364,6 +364,8 @@ def run_action(repo, tmp_path, base: str, fail_on_new: str = "warning"):
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BASE": base,
            "FAIL_ON_NEW": fail_on_new, "GITHUB_STEP_SUMMARY": str(summary),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    if language is not None:   # the action's `language` input
+        env["PREP_LANGUAGE"] = language
     p = subprocess.run(["bash", "-c", script], cwd=repo.root, env=env, capture_output=True)
     return p, p.stdout.decode(), summary.read_text(encoding="utf-8")
 
@@ -470,6 +472,12 @@ def test_the_review_action_on_a_change_to_two_parts(repo, tmp_path):
     assert md.count("### prep diff: `HEAD:main.prep`") == 1, md
     assert "| I105 | warning | sales.prep:4 |" in md and "I102" not in md and "I104" not in md, md
     assert out.startswith("::warning file=sales.prep,line=4,") and out.count("::") == 2, out
+    # language: ja, a Japanese team's summary and annotations
+    (tmp_path / "ja").mkdir()
+    p, out, md = run_action(repo, tmp_path / "ja", "HEAD~1", language="ja")
+    assert p.returncode == 1, out + p.stderr.decode()
+    assert "**新しい指摘**" in md and "| I105 | warning | sales.prep:4 | 「孤立」はどの関係にも含まれていません" in md, md
+    assert out.startswith("::warning file=sales.prep,line=4,") and "「孤立」はどの関係にも含まれていません" in out, out
 
 
 def test_annotations_are_relative_to_the_repository_that_holds_the_files(repo, tmp_path, prep_run):

@@ -60,6 +60,16 @@ def findings_language_option(command):
         "names and severities stay as they are. Default: en."))
 
 
+def diff_language_option(command):
+    """--language en|ja on `prep diff`: the change list's and the summary's
+    own words, and the findings' messages and hints, in that language (a
+    Japanese team's pull-request summary). English unless asked."""
+    return _language_option(command, configured=False, help=(
+        "The language of the summary, the change list's and headings' own words and the findings' messages "
+        "and hints (en, ja), in text and markdown (json: the summary and the messages); names, fields, "
+        "relations, codes and severities stay as they are. Default: en."))
+
+
 def _language_option(command, *, configured: bool, help: str):
     import functools
 

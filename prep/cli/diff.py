@@ -9,7 +9,7 @@ import sys
 import click
 
 from .common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff_pairs, _lint_settings,
-                     _model_at, report_error)
+                     _model_at, diff_language_option, report_error)
 
 
 @click.command("diff", context_settings={"ignore_unknown_options": False})
@@ -24,6 +24,7 @@ from .common import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _check_some_side, _diff
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text output (default: on a terminal).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor keep review records (a big model's findings and "
                                                "ranking at a revision, kept beside the lint cache).")
+@diff_language_option
 def diff(args, fmt, exit_code, fail_on_new, colour, no_cache):
     """What changed in the process between two versions of a model:
     deliverables, relations, groups, stages and measures added, removed,

@@ -113,7 +113,11 @@ class ModelDiff:
 
     def summary(self) -> str:
         """'2 deliverables added, 1 renamed, 3 relations removed' or 'no semantic change'."""
+        from .._words import japanese
+
         c = self.counts()
+        if japanese():   # prep diff --language ja
+            return self._summary_ja(c)
         if self.empty:
             return "no semantic change"
         parts = []
@@ -132,6 +136,20 @@ class ModelDiff:
                 first = f"{n0} {things}{'s' if n0 != 1 else ''} {w0}"
                 parts.append(", ".join([first] + [f"{n} {w}" for n, w in shown[1:]]))
         return "; ".join(parts)
+
+    def _summary_ja(self, c: dict) -> str:
+        """'成果物 2 件追加・1 件改名、関係 3 件削除' or '意味の変更はありません'."""
+        if self.empty:
+            return "意味の変更はありません"
+        verbs = {"added": "追加", "removed": "削除", "renamed": "改名", "changed": "変更"}
+        parts = []
+        for things, word in (("deliverables", "成果物"), ("relations", "関係"), ("stages", "ステージ"),
+                             ("measures", "KPI"), ("groups", "グループ")):
+            shown = [f"{c[f'{things} {what}']} 件{verb}" for what, verb in verbs.items()
+                     if c.get(f"{things} {what}")]
+            if shown:
+                parts.append(f"{word} " + "・".join(shown))
+        return "、".join(parts)
 
 
 def _value(d: Deliverable, name: str):

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from .._words import japanese, say
 from ..language.diagnostics import SEVERITY_RANK, Diagnostic
 from ..language.diff import ModelDiff, diff_models
 from ..language.packed import PackedDiagnostics
@@ -402,15 +403,16 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
     """(sign, text) per change, in a stable order: + added, - removed,
     ~ changed, > renamed."""
     c = review_.changes
+    ja = japanese()   # prep diff --language ja: prep's words; names, fields and relations as written
     out = []
     for name in c.added:
         d = c.new.deliverables[name]
-        out.append(("+", f"{d.kind} {name}"))
+        out.append(("+", f"{say(d.kind)} {name}"))
     for name in c.removed:
         d = c.old.deliverables[name]
-        out.append(("-", f"{d.kind} {name}"))
+        out.append(("-", f"{say(d.kind)} {name}"))
     for o, n in c.renamed:
-        out.append((">", f"{o} renamed to {n} (same relations)"))
+        out.append((">", f"{o} を {n} に改名 (関係は同じ)" if ja else f"{o} renamed to {n} (same relations)"))
     for ch in c.changed:
         for f in ch.changes:
             out.append(("~", f"{ch.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
@@ -424,10 +426,11 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
     out += _declaration_lines("stage", c.stages, c.old.stages, c.new.stages, _stage_text)
     if c.stage_order:
         old_order, new_order = c.stage_order
-        out.append(("~", f"stage order: {', '.join(old_order)} -> {', '.join(new_order)}"))
+        out.append(("~", f"{'ステージの順序' if ja else 'stage order'}: {', '.join(old_order)} -> "
+                         f"{', '.join(new_order)}"))
     out += _declaration_lines("measure", c.measures, c.old.measures, c.new.measures, _measure_text)
     for o, n in c.renamed_groups:
-        out.append((">", f"group {o} renamed to {n} (same members)"))
+        out.append((">", f"グループ {o} を {n} に改名 (メンバーは同じ)" if ja else f"group {o} renamed to {n} (same members)"))
     out += _declaration_lines("group", c.groups, c.old.groups, c.new.groups, _group_text)
     return out
 
@@ -436,6 +439,7 @@ def _declaration_lines(kind: str, changes, old: dict, new: dict, text) -> list[t
     """The lines of stages or measures added (+), removed (-) and changed
     (~, a line per field); `text` writes a declaration's attributes."""
     out = []
+    kind = say(kind)
     for ch in changes:
         if ch.status == "added":
             out.append(("+", f"{kind} {ch.name}" + text(new[ch.name])))
@@ -462,7 +466,8 @@ def _group_text(group) -> str:
 
 
 def _stage_text(stage) -> str:
-    return f" (exit: {', '.join(stage.exits)})" if stage.exits else " (no exit criterion)"
+    return f" (exit: {', '.join(stage.exits)})" if stage.exits else (
+        " (完了条件なし)" if japanese() else " (no exit criterion)")
 
 
 def place(d: Diagnostic, revision: str | None, *, column: bool = True) -> str:
@@ -473,7 +478,7 @@ def place(d: Diagnostic, revision: str | None, *, column: bool = True) -> str:
     where = f"{d.span.path}:{d.span.line}" + (f":{d.span.column}" if column else "")
     if revision is None or d.span.path.startswith(revision + ":"):
         return where
-    return f"{where} (at {revision})"
+    return f"{where} ({revision} 時点)" if japanese() else f"{where} (at {revision})"
 
 
 def _finding_text(d: Diagnostic) -> str:
@@ -488,21 +493,24 @@ def format_text(r: Review, colour: bool = False) -> str:
         code = {"+": "32", "-": "31", "~": "33", ">": "36"}.get(sign, "0")
         return f"\x1b[{code}m{text}\x1b[0m"
 
+    ja = japanese()   # prep diff --language ja
     lines = [f"{r.old_label} -> {r.new_label}: {r.changes.summary()}"]
     for sign, text in change_lines(r):
         lines.append(paint(sign, f"  {sign} {text}"))
+    new, resolved = ("新規", "解消") if ja else ("new     ", "resolved")
     if r.introduced or r.resolved:
-        lines.append(f"findings: {len(r.introduced)} introduced, {len(r.resolved)} resolved")
+        lines.append(f"指摘: 新規 {len(r.introduced)} 件、解消 {len(r.resolved)} 件" if ja else
+                     f"findings: {len(r.introduced)} introduced, {len(r.resolved)} resolved")
         for d in r.introduced:
-            lines.append(paint("-", f"  new      {d.span.path}:{d.span.line}:{d.span.column}: {_finding_text(d)}"))
+            lines.append(paint("-", f"  {new} {d.span.path}:{d.span.line}:{d.span.column}: {_finding_text(d)}"))
         for d in r.resolved:
             # where it was: in the old side, at its revision
-            lines.append(paint("+", f"  resolved {place(d, r.old_revision)}: {_finding_text(d)}"))
+            lines.append(paint("+", f"  {resolved} {place(d, r.old_revision)}: {_finding_text(d)}"))
     else:
-        lines.append("findings: none introduced, none resolved")
+        lines.append("指摘: 新規なし、解消なし" if ja else "findings: none introduced, none resolved")
     moves = _hotspot_moves(r)
     if moves:
-        lines.append("fragility ranking (score = S + 2K + 5F):")
+        lines.append("ホットスポットの順位 (スコア = S + 2K + 5F):" if ja else "fragility ranking (score = S + 2K + 5F):")
         for name, before, after in moves:
             lines.append(f"  {name}: {before} -> {after}")
     return "\n".join(lines) + "\n"
@@ -656,7 +664,7 @@ def _section(title: str, head: list[str], rows: list[list[str]]) -> list[str]:
 def _notes(d: Diagnostic) -> str:
     """A finding's other places, as the text output's notes ("declared
     before", "written twice": where; in a workspace often another file)."""
-    return "".join(f"; note: {x.span.path}:{x.span.line}: {x.message}" for x in d.related)
+    return "".join(f"; {say('note')}: {x.span.path}:{x.span.line}: {x.message}" for x in d.related)
 
 
 def _with_subject(d: Diagnostic) -> str:
@@ -668,21 +676,31 @@ def format_markdown(r: Review) -> str:
     c = r.changes
     worst = r.worst_introduced()
     head = f"### prep diff: `{_md_code(r.new_label)}`"
-    lines = [head, "",
-             f"{_md(c.summary())} (against `{_md_code(r.old_label)}`); findings: {len(r.introduced)} introduced"
-             + (f" (worst: {worst})" if worst else "") + f", {len(r.resolved)} resolved."]
-    word = {"+": "added", "-": "removed", "~": "changed", ">": "renamed"}
-    lines += _section("Changes", ["", "change", "what"], [[s, word[s], t] for s, t in change_lines(r)])
+    if japanese():   # prep diff --language ja: the headings, the sentence and the headers
+        said = (f"{_md(c.summary())} (比較対象 `{_md_code(r.old_label)}`)。指摘: 新規 {len(r.introduced)} 件"
+                + (f" (最も重いもの: {worst})" if worst else "") + f"、解消 {len(r.resolved)} 件。")
+        word = {"+": "追加", "-": "削除", "~": "変更", ">": "改名"}
+        titles = ("変更", "新しい指摘", "解消した指摘", "ホットスポットの順位")
+        heads = (["", "変更", "内容"], ["ルール", "重大度", "場所", "指摘"], ["ルール", "重大度", "元の場所", "指摘"],
+                 ["成果物", "前", "後"])
+    else:
+        said = (f"{_md(c.summary())} (against `{_md_code(r.old_label)}`); findings: {len(r.introduced)} introduced"
+                + (f" (worst: {worst})" if worst else "") + f", {len(r.resolved)} resolved.")
+        word = {"+": "added", "-": "removed", "~": "changed", ">": "renamed"}
+        titles = ("Changes", "Findings introduced", "Findings resolved", "Fragility ranking")
+        heads = (["", "change", "what"], ["rule", "severity", "place", "finding"],
+                 ["rule", "severity", "was at", "finding"], ["deliverable", "before", "after"])
+    lines = [head, "", said]
+    lines += _section(titles[0], heads[0], [[s, word[s], t] for s, t in change_lines(r)])
     # a new finding where it is in the new side (the pull request's files);
     # a resolved one where it was, at the old side's revision
-    lines += _section("Findings introduced", ["rule", "severity", "place", "finding"],
+    lines += _section(titles[1], heads[1],
                       [[d.code, d.severity, f"{d.span.path}:{d.span.line}",
                         _with_subject(d) + _notes(d)] for d in r.introduced])
-    lines += _section("Findings resolved", ["rule", "severity", "was at", "finding"],
+    lines += _section(titles[2], heads[2],
                       [[d.code, d.severity, place(d, r.old_revision, column=False),
                         _with_subject(d)] for d in r.resolved])
-    lines += _section("Fragility ranking", ["deliverable", "before", "after"],
-                      [[n, b, a] for n, b, a in _hotspot_moves(r)])
+    lines += _section(titles[3], heads[3], [[n, b, a] for n, b, a in _hotspot_moves(r)])
     return "\n".join(lines) + "\n"
 
 
@@ -690,13 +708,16 @@ def format_markdown_unread(label: str, errors: list[Diagnostic]) -> str:
     """`format_markdown` for a comparison that could not be made, a side's
     model being unreadable (a syntax error, a broken include): where a
     pull request's summary would otherwise be empty, it says why."""
-    rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"; hint: {d.hint}" if d.hint else "")]
+    rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"; {say('hint')}: {d.hint}" if d.hint else "")]
             for d in errors]
-    return "\n".join([f"### prep diff: `{_md_code(label)}`", "",
-                      "**Not compared**: " + ("the configuration cannot be read."
-                                              if errors and all(d.name == "config-error" for d in errors)
-                                              else "a version of the model cannot be read."), "",
-                      *_table(["place", "error"], rows)]) + "\n"
+    config = errors and all(d.name == "config-error" for d in errors)
+    if japanese():   # prep diff --language ja
+        why = "**比較していません**: " + ("設定を読めません。" if config else "モデルのどちらかの版を読めません。")
+    else:
+        why = "**Not compared**: " + ("the configuration cannot be read." if config else
+                                      "a version of the model cannot be read.")
+    return "\n".join([f"### prep diff: `{_md_code(label)}`", "", why, "",
+                      *_table([say("place"), say("error")], rows)]) + "\n"
 
 
 def format_github(r: Review, *, root: str, path: str | None = None) -> str:
