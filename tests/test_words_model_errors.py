@@ -569,7 +569,7 @@ def test_representative_japanese_messages():
     (d,) = diagnostics(CASES["unknown-attribute-close"], "ja")
     assert (d.message, d.hint) == ("「onwer」という属性はありません", "「owner」のことですか？")
     (d,) = diagnostics(CASES["declared-twice-kind"], "ja")
-    assert d.message == "「承認」が2回宣言されています: ここではノウハウ、前は成果物です"
+    assert d.message == "「承認」が2回宣言されています。ここではノウハウ、前は成果物です"
     assert d.related[0].message == "最初はここで宣言されています"
     (d,) = diagnostics(CASES["stage-attribute-on-deliverable"], "ja")
     assert d.message == "属性「exit」はステージの属性で、成果物には付けられません"

@@ -661,7 +661,7 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
         if japanese():
             message = (f"グループ「{st.name}」がここでは{_where_ja(parent)}で開かれていますが、最初は"
                        f"{_where_ja(old.parent)}で開かれました")
-            hint = "グループの場所は1つです。入れ子のほうには別の名前を付けてください"
+            hint = "グループを置ける場所は1か所だけです。入れ子のほうには別の名前を付けてください"
         else:
             message = (f"group '{st.name}' is opened inside {_where(parent)} but was first opened inside "
                        f"{_where(old.parent)}")
@@ -670,8 +670,8 @@ def _add_group(b: _Builder, st, parent: str | None) -> str | None:
                 subject=None, related=[Related(old.span, _first_opened())])
     elif st.label is not None and old.label is not None and st.label != old.label:
         if japanese():
-            message = (f"グループ「{st.name}」のラベルが、ここでは {_written(st.label)}、最初に開いた箇所では "
-                       f"{_written(old.label)} です")
+            message = (f"グループ「{st.name}」のラベルが、ここでは{_written_ja(st.label)}、最初に開いた箇所では"
+                       f"{_written_ja(old.label)}です")
             hint = "グループを開き直すのは構いませんが、ラベルは1か所で指定してください"
         else:
             message = (f"group '{st.name}' has label {_written(st.label)} here but {_written(old.label)} "
@@ -711,7 +711,7 @@ def _group_colour(b: _Builder, values: dict, spans: dict) -> str | None:
     close = difflib.get_close_matches(word, GROUP_COLOURS, n=1, cutoff=0.5)
     if japanese():
         message = f"グループの色に「{raw}」はありません"
-        hint = (f"「{close[0]}」のことですか？ " if close else "") + \
+        hint = (f"「{close[0]}」のことですか？　" if close else "") + \
             f"グループの「{key}」は次のいずれかです: {_listed(GROUP_COLOURS)}"
     else:
         message = f"unknown group colour '{raw}'"
@@ -745,6 +745,12 @@ def _first_declared() -> str:
 
 def _first_given() -> str:
     return "最初はここで指定されています" if japanese() else "first given here"
+
+
+def _written_ja(text: str) -> str:
+    """A label as a Japanese message quotes it: 「提案書\\nProposal」, its
+    line break written as \\n as _written does (the message stays one line)."""
+    return "「" + text.replace("\\", "\\\\").replace("\n", "\\n") + "」"
 
 
 def _did_you_mean_ja(close: str) -> str:
@@ -963,12 +969,12 @@ def _add_decl(b: _Builder, st, group: str | None, stage: str | None) -> None:
         if japanese():
             problems = [f"ここでは{_KIND_JA[d.kind]}、前は{_KIND_JA[old.kind]}です"] if kind else []
             if label:
-                problems.append(f"ラベルがここでは {_written(d.label)}、前は {_written(old.label)} です")
+                problems.append(f"ラベルがここでは{_written_ja(d.label)}、前は{_written_ja(old.label)}です")
             if group:
                 problems.append(f"ここでは{_where_ja(d.group)}、前は{_where_ja(old.group)}にあります")
             if stage:
                 problems.append(f"ここではステージ「{d.stage}」、前はステージ「{old.stage}」にあります")
-            message = f"「{st.name}」が2回宣言されています: " + "。".join(problems)
+            message = f"「{st.name}」が2回宣言されています。" + "。".join(problems)
             hint = "成果物は1回だけ宣言してください。別のものには別の名前を付けてください"
         else:
             problems = [f"as {d.kind} here but as {old.kind} before"] if kind else []
@@ -1153,8 +1159,8 @@ def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
             d = deliverables.get(x)
             if d is None:
                 if japanese():
-                    message = f"ステージ「{name}」の完了条件「{x}」は、モデルの成果物にありません"
-                    otherwise = "モデルの成果物を書いてください"
+                    message = f"ステージ「{name}」の完了条件「{x}」は、モデルにない成果物です"
+                    otherwise = "モデルにある成果物を書いてください"
                 else:
                     message = f"exit criterion '{x}' of stage '{name}' is not a deliverable"
                     otherwise = "name a deliverable of the model"
@@ -1169,11 +1175,11 @@ def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
                 continue  # an unknown stage, reported above
             if d.stage != name:
                 if japanese():
-                    where = f"ステージ「{owner_of_exit[x]}」もこれで終わります" if x in owner_of_exit else \
+                    where = f"ステージ「{owner_of_exit[x]}」もこの成果物で終わります" if x in owner_of_exit else \
                         f"ステージ「{d.stage}」に置かれています"
-                    message = f"ステージ「{name}」の完了条件「{x}」は別のステージのものです: {where}"
-                    hint = ("ステージは、そのステージ自身の成果物ができたときに終わります。完了条件をそれが終わらせる"
-                            f"ステージに置く（`[stage: {name}]`）か、別の完了条件を書いてください")
+                    message = f"ステージ「{name}」の完了条件「{x}」は別のステージのものです（{where}）"
+                    hint = ("ステージは、そのステージ自身の成果物ができたときに終わります。完了条件は、それで終わるステージに"
+                            f"置く（`[stage: {name}]`）か、別の完了条件を書いてください")
                     here = f"「{x}」はここです"
                 else:
                     where = f"stage '{owner_of_exit[x]}' ends with it too" if x in owner_of_exit else \
@@ -1208,7 +1214,7 @@ def _stage_order(b: _Builder, declared: list[str]) -> list[str]:
             continue
         if other not in b.stages:
             if japanese():
-                message = f"ステージ「{name}」は「{other}」の後に来るとされていますが、「{other}」は宣言されていません"
+                message = f"ステージ「{name}」の `after:` にある「{other}」は、宣言されていないステージです"
                 otherwise = "宣言されたステージを書いてください"
             else:
                 message = f"stage '{name}' comes after '{other}', which is not declared"
@@ -1311,7 +1317,7 @@ def _resolve_measures(b: _Builder, deliverables: dict) -> dict[str, Measure]:
             if x is not None and x not in deliverables:
                 if japanese():
                     role = "対象（`of:`）" if key == "of" else "データ元（`from:`）"
-                    bad(key, f"KPI「{name}」の{role}「{x}」は、モデルの成果物にありません",
+                    bad(key, f"KPI「{name}」の{role}「{x}」は、モデルにない成果物です",
                         _did_you_mean(x, names, "宣言した成果物か、関係で使っている成果物を書いてください"))
                 else:
                     bad(key, f"measure '{name}' is {'of' if key == 'of' else 'from'} '{x}', which is not a "
@@ -1334,8 +1340,8 @@ def _resolve_measures(b: _Builder, deliverables: dict) -> dict[str, Measure]:
             t = parse_threshold(values[key])
             if t is None:
                 if japanese():
-                    bad(key, f"KPI「{name}」の{_KEY_JA[key]}「{values[key]}」が、比較と数値になっていません",
-                        f'`{key}: ">= 60%"` のように書いてください（>=、>、<= または <、数値、あれば単位）')
+                    bad(key, f"KPI「{name}」の{_KEY_JA[key]}「{values[key]}」が、比較演算子と数値の形になっていません",
+                        f'`{key}: ">= 60%"` のように書いてください（>=、>、<=、< のいずれかと数値、必要なら単位）')
                 else:
                     bad(key, f"{key} '{values[key]}' of measure '{name}' is not a comparison with a number",
                         f'write it like `{key}: ">= 60%"` (>=, >, <= or <, a number, a unit if any)')
@@ -1349,7 +1355,7 @@ def _resolve_measures(b: _Builder, deliverables: dict) -> dict[str, Measure]:
                 close = difflib.get_close_matches(word, DEAR, n=1, cutoff=0.5)
                 if japanese():
                     bad("dear", f"KPI「{name}」の DEAR の区分に「{dear}」はありません",
-                        (_did_you_mean_ja(close[0]) + " " if close else "")
+                        (_did_you_mean_ja(close[0]) + "　" if close else "")
                         + f"KPI の「dear」は次のいずれかです: {_listed(DEAR)}")
                 else:
                     bad("dear", f"unknown DEAR category '{dear}' of measure '{name}'",
@@ -1376,7 +1382,7 @@ def _check_thresholds(b: _Builder, name: str, given: dict, spans: dict) -> dict:
             if japanese():
                 message = (f"KPI「{name}」の{_KEY_JA[key]}「{t.text}」は、{_KEY_JA[first_key]}「{first.text}」と"
                            "向きが逆です")
-                hint = "KPI の向きは1つです。高いほど良い（>=、>）か、低いほど良い（<=、<）かのどちらかにしてください"
+                hint = "KPI の向きはそろえてください。すべて高いほど良い（>=、>）か、すべて低いほど良い（<=、<）かのどちらかです"
             else:
                 message = (f"{key} '{t.text}' of measure '{name}' points the other way from its {first_key} "
                            f"'{first.text}'")

@@ -20,7 +20,7 @@ def _check_hotspot(model, index, options):
             if japanese():
                 yield COORDINATION_HOTSPOT.finding(
                     f"「{name}」は {n} 件の同期に関わっています", where(model, d), name,
-                    hint="同期の一つ一つが調整の一巡りです。そのいくつかを上流で一度に決めるか、合意した基準に"
+                    hint="同期のたびに調整が1回必要になります。そのいくつかを上流でまとめて決めるか、合意済みの基準に"
                          "置き換えられませんか？")
                 continue
             yield COORDINATION_HOTSPOT.finding(
@@ -54,12 +54,12 @@ def _check_chain(model, index, options):
                          for a in dict.fromkeys(by_sync) if a != b), None)
         if pair is not None and japanese():
             a, b, how = pair
-            then = (f"「{b}」との調整の入力になっています" if how == "feeds coordination with" else
-                    f"「{b}」と一緒に決められます")
+            then = (f"「{b}」を決める調整の入力にもなっています" if how == "feeds coordination with" else
+                    f"「{b}」とも相互に調整して決まります")
             yield COORDINATION_CHAIN.finding(
-                f"「{name}」は「{a}」との調整で決まり、そのうえで{then}", where(model, d), name,
-                hint="調整の連鎖です。2つ目は1つ目の合意まで始められず、1つ目が変わればやり直しになります。"
-                     "両方を一緒に決めるか、一方を先に確定させてください")
+                f"「{name}」は「{a}」との調整で決まり、さらに{then}", where(model, d), name,
+                hint="調整が連鎖しています。2つ目の調整は1つ目が合意するまで始められず、1つ目が変わるとやり直しになります。"
+                     "両方を1回の調整で決めるか、一方を先に確定させてください")
         elif pair is not None:
             a, b, how = pair
             yield COORDINATION_CHAIN.finding(
@@ -104,11 +104,11 @@ def _check_early_start(model, index, options):
         if japanese():
             agreed = "、".join(f"「{b}」" for b in missing)
             yield EARLY_START.finding(
-                f"「{t}」は、「{name}」が{agreed}と合意される前に「{name}」を使っています（`<~>` の同期）",
+                f"「{t}」は、「{name}」が{agreed}と合意される前に「{name}」を使っています（`<~>` の相互同期）",
                 r.target_span, t,
                 hint=f"「{t}」の作業は合意の前に始まり、「{name}」が変わるとやり直しになります。合意した結果も入力に"
                      f"加えてください: `{', '.join(as_source(x) for x in [name, *missing])} -> {as_source(t)}`",
-                related=[next(Related(m.span, f"ここで「{name}」<~>「{b}」") for m in index.mutual[name]
+                related=[next(Related(m.span, f"「{name}」<~>「{b}」はここです") for m in index.mutual[name]
                               if _partners(m, name) == b) for b in missing])
             continue
         if len(missing) == 1:

@@ -43,10 +43,10 @@ def _check_single_input(model, index, options):
         skipped = [p for p in partners if p not in counted and p != total[0]]
         if japanese():
             message = f"「{name}」は1つの入力（「{total[0]}」）だけから作られています"
-            hint = ("ほかにどんなノウハウ、基準、資料が使われていますか？ 入力として加えてください: "
+            hint = ("ほかにどんなノウハウ、基準、資料が使われていますか？　入力として加えてください: "
                     f"`..., {as_source(total[0])} -> {as_source(name)}`")
             if skipped:
-                hint += f"。`<~>` の相手「{skipped[0]}」は、何かから作られるか `[external]` が付けば入力に数えます"
+                hint += f"。`<~>` の相手「{skipped[0]}」は、何かから作られるか `[external]` が付いていれば入力として数えます"
         else:
             message = f"'{name}' is made from one input only ('{total[0]}')"
             hint = ("which knowhow, criteria or other material went into it? add them as inputs: "
@@ -70,10 +70,10 @@ def _check_no_source(model, index, options):
         if index.inputs[name] or index.sync_in[name] or index.mutual[name]:
             continue
         if japanese():
-            message = f"「{name}」には入力がなく、外部（`[external]`）の印もありません"
+            message = f"「{name}」には入力がなく、外部（`[external]`）の指定もありません"
             hint = (("プロセスの外から来るなら `[external]` を付け" if d.declared else
                      f"プロセスの外から来るなら `deliverable {as_source(name)} [external]` と宣言し")
-                    + "、そうでなければ何から作られるかを加えてください")
+                    + "、そうでなければ作る元になる成果物を加えてください")
         else:
             message = f"'{name}' has no inputs and is not marked external"
             hint = ("mark it `[external]` if it comes from outside the process, or add what it is made from"
@@ -90,10 +90,10 @@ def _check_unused(model, index, options):
         if index.consumers[name] or index.sync_out[name] or index.mutual[name]:
             continue
         if japanese():
-            message = f"「{name}」はどこにも使われておらず、最終（`[final]`）の印もありません"
+            message = f"「{name}」はどこにも使われておらず、最終（`[final]`）の指定もありません"
             hint = (("プロセスの結果なら `[final]` を付け" if d.declared else
                      f"プロセスの結果なら `deliverable {as_source(name)} [final]` と宣言し")
-                    + "、そうでなければそれを使う成果物につないでください")
+                    + "、そうでなければ使う先の成果物につないでください")
         else:
             message = f"'{name}' feeds nothing and is not marked final"
             hint = ("mark it `[final]` if it is a result of the process, or connect it to what uses it"
@@ -179,8 +179,8 @@ def _check_undeclared(model, index, options):
         elif guess is not None:
             hint = f"「{guess}」のことですか？" if japanese() else f"did you mean '{guess}'?"
         elif japanese():
-            hint = (f"宣言してください: `deliverable {as_source(d.name)}`（知識なら `knowhow {as_source(d.name)}`）。"
-                    "宣言しておけば、関係の書き間違いで新しい成果物ができることはありません")
+            hint = (f"宣言してください: `deliverable {as_source(d.name)}`（ノウハウなら `knowhow {as_source(d.name)}`）。"
+                    "宣言しておけば、関係の書き間違いで別の成果物が新しくできてしまうことを防げます")
         else:
             hint = (f"declare it: `deliverable {as_source(d.name)}` (or `knowhow {as_source(d.name)}` "
                     "for knowledge), so a typo in a relation cannot create a new deliverable")
@@ -194,7 +194,7 @@ def _check_isolated(model, index, options):
         if not _connected(index, name):
             if japanese():
                 yield ISOLATED.finding(f"「{name}」はどの関係にも含まれていません", where(model, d), name,
-                                       hint="何から作られ、何に使われるかをつなぐか、削除してください")
+                                       hint="作る元と使う先の成果物につなぐか、削除してください")
             else:
                 yield ISOLATED.finding(f"'{name}' takes part in no relation", where(model, d), name,
                                        hint="connect it to what it is made from and what uses it, or remove it")

@@ -31,8 +31,8 @@ def _check_personal(model, index, options):
     for name, d in model.deliverables.items():
         if d.is_knowhow and len(d.owners) < need:
             ja = japanese()
-            hint = ("ほかに誰が知っていますか？ 持っている人を `[owner: [A, B]]` と書いてください。本当に1人だけなら、"
-                    "共有する計画を立てるか、形のある成果物として書き出してください" if ja else
+            hint = ("ほかに誰が知っていますか？　持っている人を `[owner: [A, B]]` と書いてください。本当に1人だけなら、"
+                    "共有する計画を立てるか、形のある成果物（チェックリストや手順書）として書き出してください" if ja else
                     "who else knows this? name the holders with `[owner: [A, B]]`; if only one person "
                     "does, plan how to share it, or write it down as a tangible deliverable")
             listed = [o for o in d.owners if any(c in o for c in "、，")]
@@ -56,8 +56,8 @@ def _check_knowhow_only(model, index, options):
                 yield KNOWHOW_ONLY.finding(
                     f"「{name}」の入力はすべてノウハウです（{'、'.join(f'「{s}」' for s in sources)}）",
                     where(model, d), name,
-                    hint="仕事はどの書かれた資料から始まりますか？ 形のある入力（データ、文書、基準）を加えてください。"
-                         "そうしないと、結果は暗黙知だけに頼ることになります")
+                    hint="作業の出発点になる資料は何ですか？　形のある入力（データ、文書、基準）を加えてください。"
+                         "そうしないと、結果が暗黙知だけに頼ることになります")
                 continue
             yield KNOWHOW_ONLY.finding(
                 f"every input of '{name}' is knowhow ({', '.join(repr(s) for s in sources)})", where(model, d), name,
@@ -77,7 +77,7 @@ def _check_bottleneck(model, index, options):
                 f"ノウハウ「{name}」は{_held_by_ja(d, but=True)}、{len(used_by)} 件の成果物に使われています",
                 where(model, d), name,
                 hint=f"その人が不在になると、{len(used_by)} 件の成果物が止まります。ノウハウを共有する（担当を増やす）か、"
-                     "書き出してください")
+                     "形のある成果物として書き出してください")
         elif len(used_by) >= many:
             yield KNOWHOW_BOTTLENECK.finding(
                 f"knowhow '{name}' {_held_by(d)} and feeds {len(used_by)} deliverables", where(model, d), name,

@@ -52,8 +52,8 @@ def _check_exit_without_measure(model, index, options):
         d = model.deliverables[x]
         if japanese():
             yield EXIT_WITHOUT_MEASURE.finding(
-                f"ステージ「{stage}」の完了条件「{x}」を見る KPI がありません", where(model, d), x,
-                hint=f"ステージ「{stage}」が終わったことを誰がどう知りますか？ KPI で測ってください: "
+                f"ステージ「{stage}」の完了条件「{x}」を測る KPI がありません", where(model, d), x,
+                hint=f"ステージ「{stage}」が終わったことを、誰がどう判断しますか？　KPI で測ってください: "
                      f"`measure NAME [of: {as_source(x)}, "
                      'target: ">= 60%", green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"]`',
                 related=[Related(s.span, f"ステージ「{stage}」は「{x}」で終わります")] if s.span else (), stage=stage)
@@ -101,10 +101,10 @@ def _check_measure_off_roadmap(model, index, options):
             continue
         if japanese():
             yield MEASURE_OFF_ROADMAP.finding(
-                f"KPI「{m.name}」は「{m.of}」を見ていますが、「{m.of}」からはどの完了条件にも届きません",
+                f"KPI「{m.name}」は「{m.of}」を測っていますが、「{m.of}」はどの完了条件にもつながっていません",
                 m.of_span or _measure_span(model, m), m.of,
-                hint=f"どのステージの完了条件にもつながらない KPI は何も測っていません。「{m.of}」をステージを終える"
-                     "もの（その入力か、そこへ続くものの入力）につなぐか、完了条件を測るか、この KPI をやめてください",
+                hint=f"どのステージの完了条件にもつながらない KPI は、ロードマップの進み具合を何も示しません。「{m.of}」を完了条件"
+                     "（またはそこへつながる成果物）の入力にするか、完了条件そのものを測るか、この KPI をやめてください",
                 related=[Related(where(model, model.deliverables[m.of]), f"「{m.of}」はここです")])
             continue
         yield MEASURE_OFF_ROADMAP.finding(
@@ -132,8 +132,8 @@ def _check_measure_without_target(model, index, options):
             yield MEASURE_WITHOUT_TARGET.finding(
                 f"KPI「{m.name}」には" + (f"{parts[0]}がありません" if len(parts) == 1 else
                                           "も".join(parts) + "もありません"), _measure_span(model, m), m.of,
-                hint="目標がなければ、その数字が良いのか誰にも言えません。緑、黄緑、黄のしきい値（その下は赤）がなければ"
-                     'ヘルスの色が付きません: `target: ">= 60%", green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"`')
+                hint="目標がなければ、その数字が良いのか悪いのか誰にも判断できません。緑、黄緑、黄のしきい値（それを下回ると赤）"
+                     'がなければヘルスの色を付けられません: `target: ">= 60%", green: ">= 60%", lime: ">= 45%", yellow: ">= 30%"`')
             continue
         parts = [] if m.target is not None else ["no target"]
         if colours:
@@ -176,7 +176,7 @@ def _check_measure_without_data(model, index, options):
             yield MEASURE_WITHOUT_DATA.finding(
                 f"KPI「{m.name}」は「{m.source}」からデータを取りますが、「{m.of}」は「{m.source}」から作られていません",
                 m.source_span or _measure_span(model, m), m.of,
-                hint="KPI のデータは、測る成果物か、それを作るものから来ます。「{s}」を「{o}」へつなぐ関係"
+                hint="KPI のデータは、測る成果物そのものか、その作成元から取ります。「{s}」を「{o}」へつなぐ関係"
                      "（`{src} -> ...`）を加えるか、`from:` に正しいデータ元を書いてください".format(
                          s=m.source, o=m.of, src=as_source(m.source)),
                 related=[Related(where(model, model.deliverables[m.source]), f"「{m.source}」はここです")])

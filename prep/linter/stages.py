@@ -116,7 +116,7 @@ def _check_stage_without_exit(model, index, options):
         if japanese():
             yield STAGE_WITHOUT_EXIT.finding(
                 f"ステージ「{name}」に完了条件がありません", s.span, None,
-                hint=f"どの成果物ができたら終わるかを書いてください: `stage {as_source(name)} [exit: NAME]`",
+                hint=f"どの成果物ができたらステージが終わるかを書いてください: `stage {as_source(name)} [exit: NAME]`",
                 stage=name)
             continue
         yield STAGE_WITHOUT_EXIT.finding(
@@ -177,8 +177,8 @@ def _check_exit_needs_later_stage(model, index, options):
             yield EXIT_NEEDS_LATER_STAGE.finding(
                 f"ステージ「{stage}」の完了条件「{x}」には「{origin}」が要りますが、「{origin}」は後のステージ"
                 f"「{order[late]}」で初めて現れます: {_show_path(chain)}", where(model, model.deliverables[x]), x,
-                hint=f"「{origin}」ができるまでステージ「{stage}」は終われません。「{origin}」をステージ「{stage}」以前に"
-                     f"置くか、「{x}」を作るものから外すか、その時点でできている成果物でステージ「{stage}」を終えてください",
+                hint=f"「{origin}」ができるまでステージ「{stage}」を終えられません。「{origin}」をステージ「{stage}」以前に"
+                     f"置くか、「{origin}」を「{x}」の作成元から外すか、その時点でできている成果物でステージ「{stage}」を終えてください",
                 stage=stage,
                 related=[Related(where(model, model.deliverables[origin]),
                                  f"「{origin}」はここでステージ「{order[late]}」に置かれています"),
@@ -225,7 +225,7 @@ def _check_input_from_later_stage(model, index, options):
                 related.append(Related(where(model, model.deliverables[o]), note))
             yield INPUT_FROM_LATER_STAGE.finding(
                 f"「{v}」（ステージ「{stage}」）は{what}を使っています", rels[0].source_span, v,
-                hint=f"「{v}」は入力ができる前には作れません。ステージ「{latest}」に置く（`[stage: {as_source(latest)}]`）"
+                hint=f"「{v}」は入力ができる前には作れません。「{v}」をステージ「{latest}」に置く（`[stage: {as_source(latest)}]`）"
                      f"か、{_names_ja(late)}を前のステージに置いてください",
                 related=related, stage=stage)
             continue
@@ -313,7 +313,7 @@ def _check_gate_on_one_person(model, index, options):
                 f"ステージ「{stage}」は{ends}ノウハウ{_names_ja(held_names)}に頼っています（{_show_path(chain)}）。"
                 + "。".join(holders),
                 s.span if s.span is not None else where(model, model.deliverables[x]), x,
-                hint=f"{who}が不在になると、ステージ「{stage}」は終われません。{share}を共有する（担当を増やす）か、"
+                hint=f"{who}が不在になると、ステージ「{stage}」を終えられません。{share}を共有する（担当を増やす）か、"
                      "ステージが使える成果物として書き出してください", stage=stage,
                 related=[Related(where(model, model.deliverables[h]), f"ノウハウ「{h}」はここです")
                          for h in held_names[:3]])
@@ -375,8 +375,8 @@ def _check_sync_across_stages(model, index, options):
             how = "との調整で決まります" if r.kind == SYNC else "と一緒に決まります"
             yield SYNC_ACROSS_STAGES.finding(
                 f"「{later}」（ステージ「{stage}」）は、ステージの境界をまたいで{what}{how}", span, later, stage=stage,
-                hint=f"ステージ「{stage}」は、ステージ「{order[rank_of[p]]}」の「{p}」の当事者を待つことになります。"
-                     f"そのステージが終わる前に合意し、ふつうの入力として使う（`{as_source(p)} -> {as_source(later)}`）"
+                hint=f"ステージ「{stage}」は、ステージ「{order[rank_of[p]]}」の「{p}」の側との調整を待つことになります。"
+                     f"「{p}」はそのステージが終わる前に合意しておき、通常の入力として使う（`{as_source(p)} -> {as_source(later)}`）"
                      "か、両方を1つのステージにまとめてください",
                 related=[Related(where(model, ds[e]), f"「{e}」はステージ「{order[rank_of[e]]}」にあります")
                          for e in partners[:3]])

@@ -30,13 +30,13 @@ def _check_cycle(model, index, options):
         loop = [next(r for r in index.consumers[a] if r.target == b) for a, b in zip(path, path[1:])]
         last = max(loop, key=lambda r: (files.get(r.span.path, 0), r.span.line, r.span.column))
         if japanese():
-            more = f"。この輪は {len(comp)} 件の成果物でできています" if len(comp) > len(path) - 1 else ""
+            more = f"。この循環には {len(comp)} 件の成果物が含まれます" if len(comp) > len(path) - 1 else ""
             yield INPUT_CYCLE.finding(
                 f"「{start}」は `->` をたどると自分自身の入力になっています: {' -> '.join(path)}{more}",
                 last.span, start,
-                hint="成果物は自分自身からは作れません。改訂は新しい成果物です（`draft -> reviewed -> final`）。"
-                     "2つの成果物の合意は `<~>` で書きます",
-                related=[Related(r.span, f"「{r.source} -> {r.target}」はこの輪の一部です")
+                hint="成果物は自分自身からは作れません。改訂したものは別の成果物として書きます（`draft -> reviewed -> final`）。"
+                     "2つの成果物の間の合意は `<~>` で書きます",
+                related=[Related(r.span, f"「{r.source} -> {r.target}」はこの循環の一部です")
                          for r in loop if r is not last][:10])
             continue
         yield INPUT_CYCLE.finding(
@@ -71,8 +71,8 @@ def _check_self_relation(model, index, options):
     for r in model.relations:
         if r.source == r.target and japanese():
             yield SELF_RELATION.finding(
-                f"「{r.target}」が自分自身と関係しています（`{r.arrow}`）", r.target_span, r.target,
-                hint="改訂は新しい成果物です（`draft -> final`）。調整には2つの当事者が要ります")
+                f"「{r.target}」から自分自身への関係があります（`{r.arrow}`）", r.target_span, r.target,
+                hint="改訂したものは別の成果物として書きます（`draft -> final`）。調整には2つの当事者が必要です")
         elif r.source == r.target:
             yield SELF_RELATION.finding(
                 f"'{r.target}' is related to itself (`{r.arrow}`)", r.target_span, r.target,
@@ -91,7 +91,7 @@ def _check_duplicate(model, index, options):
         if japanese():
             yield DUPLICATE_RELATION.finding(
                 f"関係「{r.source}」{r.arrow}「{r.target}」が2回書かれています", r.target_span, r.target,
-                hint="一方を消してください。同じ関係を繰り返すと、調整と入力のルールで2回数えられます",
+                hint="一方を消してください。同じ関係が2つあると、入力と調整のルールで二重に数えられます",
                 related=[Related(old.target_span, "最初はここに書かれています")])
             continue
         yield DUPLICATE_RELATION.finding(
