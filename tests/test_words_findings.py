@@ -90,14 +90,14 @@ BRANCHES = {
         "k, a -> b\nk, a -> c\nk, a -> d\n", {}, ["担当がいないのに、3 件の成果物"]),
     "S302: settled by ~>, then settled together": (
         "deliverable a [external]\ndeliverable b [external]\ndeliverable x [final]\na ~> x\nx <~> b\n",
-        {}, ["「b」と一緒に決められます"]),
+        {}, ["「b」とも相互に調整して決まります"]),
     "S303 skipping two partners": (
         "deliverable req [external]\ndeliverable svc\ndeliverable ok1 [external]\ndeliverable ok2 [external]\n"
         "deliverable man [final]\nreq -> svc\nsvc <~> ok1\nsvc <~> ok2\nsvc, req -> man\n",
         {}, ["「ok1」、「ok2」と合意される前に"]),
     "E003 in a loop larger than its path": (
         "deliverable x [external]\ndeliverable a\ndeliverable b\ndeliverable c\n"
-        "x, a -> b\nb, x -> a\nb, x -> c\nc, x -> a\n", {}, ["この輪は 3 件の成果物"]),
+        "x, a -> b\nb, x -> a\nb, x -> c\nc, x -> a\n", {}, ["この循環には 3 件の成果物"]),
     "T403, T404 and T405 with several": (
         'stage s1 "One" [exit: e1]\nstage s2 "Two" [exit: e2]\n'
         "knowhow k1 [owner: A]\nknowhow k2 [owner: B]\n"
@@ -159,7 +159,7 @@ def test_lint_language_ja_on_the_command_line(tmp_path, prep_run):
     out = ja.stdout.decode("utf-8")
     assert ja.returncode == 1, ja.stderr
     assert "I102 [warning] 「a」には入力がなく" in out and "hint: プロセスの外から来るなら" in out, out
-    assert out.rstrip().endswith("1 ファイルを検査しました: 指摘 3 件 (警告 3)。"), out
+    assert out.rstrip().endswith("1 ファイルを検査しました: 指摘 3 件（警告 3 件）。"), out
     assert "'a'" not in out
     again = prep_run("lint", str(model), cwd=tmp_path, env=env)
     assert again.stdout == first.stdout
@@ -231,7 +231,7 @@ def test_a_pdf_report_in_japanese_wraps_the_findings_as_sentences(tmp_path, cli)
     assert not re.search(r"ヒント:\s*$", text, flags=re.M)
     from prep.embed.report_pdf import wrap_cell
 
-    wrapped = wrap_cell(len, "ヒント: 「見積書」は「社内レビュー」との調整で決まり、そのうえで「承認」との調整の入力になっています", 20)
+    wrapped = wrap_cell(len, "ヒント: 「見積書」は「社内レビュー」との調整で決まり、さらに「承認」を決める調整の入力にもなっています", 20)
     lines = wrapped.split("\n")
     assert lines[0].startswith("ヒント: 「見積書」") and all(len(x) <= 20 for x in lines), lines
     assert not any(x[0] in "、。」）" for x in lines[1:]), lines
@@ -268,12 +268,12 @@ def test_diff_language_ja_writes_the_change_and_its_findings_in_japanese(tmp_pat
     text = r.stdout.decode("utf-8")
     assert r.returncode == 0, r.stderr
     assert text.splitlines()[0] == "HEAD~1:m.prep -> HEAD:m.prep: 成果物 1 件追加、関係 1 件追加、グループ 1 件改名", text
-    assert "  + 成果物 新資料\n  + b -> 新資料\n" in text and "  > グループ g を h に改名 (メンバーは同じ)" in text
+    assert "  + 成果物 新資料\n  + b -> 新資料\n" in text and "  > グループ「g」を「h」に改名（メンバーは同じ）" in text
     assert "指摘: 新規 2 件、解消 0 件" in text and "新規 HEAD:m.prep:9:13: I101 warning: 「新資料」は1つの入力" in text
     assert not re.search(r"\b(added|renamed|findings|introduced|resolved|new)\b", text), text
     md = prep_run("diff", "--language", "ja", "--format", "markdown", "HEAD~1..HEAD", "--", "m.prep", cwd=tmp_path,
                   env=env).stdout.decode("utf-8")
-    for word in ("(比較対象 `HEAD~1:m.prep`)。指摘: 新規 2 件 (最も重いもの: warning)、解消 0 件。", "**変更**",
+    for word in ("（比較対象: `HEAD~1:m.prep`）。指摘: 新規 2 件（最も重い重大度: warning）、解消 0 件。", "**変更**",
                  "| ルール | 重大度 | 場所 | 指摘 |", "**新しい指摘**", "| + | 追加 | 成果物 新資料 |"):
         assert word in md, (word, md)
     assert not re.search(r"\b(Changes|Findings|against|added)\b", md), md

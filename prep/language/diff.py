@@ -138,9 +138,9 @@ class ModelDiff:
         return "; ".join(parts)
 
     def _summary_ja(self, c: dict) -> str:
-        """'成果物 2 件追加・1 件改名、関係 3 件削除' or '意味の変更はありません'."""
+        """'成果物 2 件追加・1 件改名、関係 3 件削除' or '意味上の変更はありません'."""
         if self.empty:
-            return "意味の変更はありません"
+            return "意味上の変更はありません"
         verbs = {"added": "追加", "removed": "削除", "renamed": "改名", "changed": "変更"}
         parts = []
         for things, word in (("deliverables", "成果物"), ("relations", "関係"), ("stages", "ステージ"),

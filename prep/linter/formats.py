@@ -36,8 +36,8 @@ def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
     if japanese():   # prep lint --language ja
         if not diagnostics:
             return f"{files} ファイルを検査しました: 指摘はありません。"
-        parts = [f"{say(s)} {counts[s]}" for s in (ERROR, WARNING, INFO) if counts[s]]
-        return f"{files} ファイルを検査しました: 指摘 {len(diagnostics)} 件 ({'、'.join(parts)})。"
+        parts = [f"{say(s)} {counts[s]} 件" for s in (ERROR, WARNING, INFO) if counts[s]]
+        return f"{files} ファイルを検査しました: 指摘 {len(diagnostics)} 件（{'、'.join(parts)}）。"
     checked = f"Checked {_plural(files, 'file')}"
     if not diagnostics:
         return f"{checked}: no findings."

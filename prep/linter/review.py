@@ -412,7 +412,7 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
         d = c.old.deliverables[name]
         out.append(("-", f"{say(d.kind)} {name}"))
     for o, n in c.renamed:
-        out.append((">", f"{o} を {n} に改名 (関係は同じ)" if ja else f"{o} renamed to {n} (same relations)"))
+        out.append((">", f"「{o}」を「{n}」に改名（関係は同じ）" if ja else f"{o} renamed to {n} (same relations)"))
     for ch in c.changed:
         for f in ch.changes:
             out.append(("~", f"{ch.name}: {f.field} {_value(f.old)} -> {_value(f.new)}"))
@@ -430,7 +430,7 @@ def change_lines(review_: Review) -> list[tuple[str, str]]:
                          f"{', '.join(new_order)}"))
     out += _declaration_lines("measure", c.measures, c.old.measures, c.new.measures, _measure_text)
     for o, n in c.renamed_groups:
-        out.append((">", f"グループ {o} を {n} に改名 (メンバーは同じ)" if ja else f"group {o} renamed to {n} (same members)"))
+        out.append((">", f"グループ「{o}」を「{n}」に改名（メンバーは同じ）" if ja else f"group {o} renamed to {n} (same members)"))
     out += _declaration_lines("group", c.groups, c.old.groups, c.new.groups, _group_text)
     return out
 
@@ -467,7 +467,7 @@ def _group_text(group) -> str:
 
 def _stage_text(stage) -> str:
     return f" (exit: {', '.join(stage.exits)})" if stage.exits else (
-        " (完了条件なし)" if japanese() else " (no exit criterion)")
+        "（完了条件なし）" if japanese() else " (no exit criterion)")
 
 
 def place(d: Diagnostic, revision: str | None, *, column: bool = True) -> str:
@@ -478,7 +478,7 @@ def place(d: Diagnostic, revision: str | None, *, column: bool = True) -> str:
     where = f"{d.span.path}:{d.span.line}" + (f":{d.span.column}" if column else "")
     if revision is None or d.span.path.startswith(revision + ":"):
         return where
-    return f"{where} ({revision} 時点)" if japanese() else f"{where} (at {revision})"
+    return f"{where}（{revision} 時点）" if japanese() else f"{where} (at {revision})"
 
 
 def _finding_text(d: Diagnostic) -> str:
@@ -510,7 +510,7 @@ def format_text(r: Review, colour: bool = False) -> str:
         lines.append("指摘: 新規なし、解消なし" if ja else "findings: none introduced, none resolved")
     moves = _hotspot_moves(r)
     if moves:
-        lines.append("ホットスポットの順位 (スコア = S + 2K + 5F):" if ja else "fragility ranking (score = S + 2K + 5F):")
+        lines.append("ホットスポットの順位（スコア = S + 2K + 5F）:" if ja else "fragility ranking (score = S + 2K + 5F):")
         for name, before, after in moves:
             lines.append(f"  {name}: {before} -> {after}")
     return "\n".join(lines) + "\n"
@@ -657,18 +657,22 @@ def _section(title: str, head: list[str], rows: list[list[str]]) -> list[str]:
         return []
     table = _table(head, rows)
     if len(rows) > DETAILS_ABOVE:
-        return ["", f"<details><summary>{_md(title)} ({len(rows)})</summary>", "", *table, "", "</details>"]
+        count = f"（{len(rows)} 件）" if japanese() else f" ({len(rows)})"
+        return ["", f"<details><summary>{_md(title)}{count}</summary>", "", *table, "", "</details>"]
     return ["", f"**{_md(title)}**", "", *table]
 
 
 def _notes(d: Diagnostic) -> str:
     """A finding's other places, as the text output's notes ("declared
     before", "written twice": where; in a workspace often another file)."""
-    return "".join(f"; {say('note')}: {x.span.path}:{x.span.line}: {x.message}" for x in d.related)
+    then = "。" if japanese() else "; "   # a Japanese sentence goes on after 。
+    return "".join(f"{then}{say('note')}: {x.span.path}:{x.span.line}: {x.message}" for x in d.related)
 
 
 def _with_subject(d: Diagnostic) -> str:
     subject = subject_of(d)
+    if subject and japanese():
+        return d.message + f"（{subject}）"
     return d.message + (f" ({subject})" if subject else "")
 
 
@@ -677,11 +681,11 @@ def format_markdown(r: Review) -> str:
     worst = r.worst_introduced()
     head = f"### prep diff: `{_md_code(r.new_label)}`"
     if japanese():   # prep diff --language ja: the headings, the sentence and the headers
-        said = (f"{_md(c.summary())} (比較対象 `{_md_code(r.old_label)}`)。指摘: 新規 {len(r.introduced)} 件"
-                + (f" (最も重いもの: {worst})" if worst else "") + f"、解消 {len(r.resolved)} 件。")
+        said = (f"{_md(c.summary())}（比較対象: `{_md_code(r.old_label)}`）。指摘: 新規 {len(r.introduced)} 件"
+                + (f"（最も重い重大度: {worst}）" if worst else "") + f"、解消 {len(r.resolved)} 件。")
         word = {"+": "追加", "-": "削除", "~": "変更", ">": "改名"}
         titles = ("変更", "新しい指摘", "解消した指摘", "ホットスポットの順位")
-        heads = (["", "変更", "内容"], ["ルール", "重大度", "場所", "指摘"], ["ルール", "重大度", "元の場所", "指摘"],
+        heads = (["", "種類", "内容"], ["ルール", "重大度", "場所", "指摘"], ["ルール", "重大度", "元の場所", "指摘"],
                  ["成果物", "前", "後"])
     else:
         said = (f"{_md(c.summary())} (against `{_md_code(r.old_label)}`); findings: {len(r.introduced)} introduced"
@@ -708,7 +712,8 @@ def format_markdown_unread(label: str, errors: list[Diagnostic]) -> str:
     """`format_markdown` for a comparison that could not be made, a side's
     model being unreadable (a syntax error, a broken include): where a
     pull request's summary would otherwise be empty, it says why."""
-    rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"; {say('hint')}: {d.hint}" if d.hint else "")]
+    then = "。" if japanese() else "; "
+    rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"{then}{say('hint')}: {d.hint}" if d.hint else "")]
             for d in errors]
     config = errors and all(d.name == "config-error" for d in errors)
     if japanese():   # prep diff --language ja
