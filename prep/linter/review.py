@@ -662,11 +662,19 @@ def _section(title: str, head: list[str], rows: list[list[str]]) -> list[str]:
     return ["", f"**{_md(title)}**", "", *table]
 
 
-def _notes(d: Diagnostic) -> str:
+def _then(text: str) -> str:
+    """What goes between a message and a note or hint in a table cell: "; ",
+    or 。 after a Japanese sentence (a syntax error stays English)."""
+    return "。" if japanese() and text and not text[-1].isascii() else "; "
+
+
+def _notes(d: Diagnostic, before: str = "") -> str:
     """A finding's other places, as the text output's notes ("declared
     before", "written twice": where; in a workspace often another file)."""
-    then = "。" if japanese() else "; "   # a Japanese sentence goes on after 。
-    return "".join(f"{then}{say('note')}: {x.span.path}:{x.span.line}: {x.message}" for x in d.related)
+    out = ""
+    for x in d.related:
+        out += f"{_then(before + out)}{say('note')}: {x.span.path}:{x.span.line}: {x.message}"
+    return out
 
 
 def _with_subject(d: Diagnostic) -> str:
@@ -700,7 +708,7 @@ def format_markdown(r: Review) -> str:
     # a resolved one where it was, at the old side's revision
     lines += _section(titles[1], heads[1],
                       [[d.code, d.severity, f"{d.span.path}:{d.span.line}",
-                        _with_subject(d) + _notes(d)] for d in r.introduced])
+                        _with_subject(d) + _notes(d, _with_subject(d))] for d in r.introduced])
     lines += _section(titles[2], heads[2],
                       [[d.code, d.severity, place(d, r.old_revision, column=False),
                         _with_subject(d)] for d in r.resolved])
@@ -712,9 +720,11 @@ def format_markdown_unread(label: str, errors: list[Diagnostic]) -> str:
     """`format_markdown` for a comparison that could not be made, a side's
     model being unreadable (a syntax error, a broken include): where a
     pull request's summary would otherwise be empty, it says why."""
-    then = "。" if japanese() else "; "
-    rows = [[f"{d.span.path}:{d.span.line}", d.message + _notes(d) + (f"{then}{say('hint')}: {d.hint}" if d.hint else "")]
-            for d in errors]
+    def cell(d):
+        text = d.message + _notes(d, d.message)
+        return text + (f"{_then(text)}{say('hint')}: {d.hint}" if d.hint else "")
+
+    rows = [[f"{d.span.path}:{d.span.line}", cell(d)] for d in errors]
     config = errors and all(d.name == "config-error" for d in errors)
     if japanese():   # prep diff --language ja
         why = "**比較していません**: " + ("設定を読めません。" if config else "モデルのどちらかの版を読めません。")
