@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, ClassVar, Iterable
 
-from .._words import japanese
+from .._words import guessed, japanese, quoted
 from .construct import positional
 from .diagnostics import ERROR, Diagnostic, Related, Span
 
@@ -711,8 +711,8 @@ def _group_colour(b: _Builder, values: dict, spans: dict) -> str | None:
     close = difflib.get_close_matches(word, GROUP_COLOURS, n=1, cutoff=0.5)
     if japanese():
         message = f"グループの色に「{raw}」はありません"
-        hint = (f"「{close[0]}」のことですか？　" if close else "") + \
-            f"グループの「{key}」は次のいずれかです: {_listed(GROUP_COLOURS)}"
+        hint = (guessed(close[0]) + "　" if close else "") + \
+            f"グループの「{key}」は次のいずれかです: {quoted(GROUP_COLOURS)}"
     else:
         message = f"unknown group colour '{raw}'"
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"a group's {key} is one of: {palette}"
@@ -728,11 +728,6 @@ def _where(group: str | None) -> str:
 
 def _where_ja(group: str | None) -> str:
     return f"グループ「{group}」の中" if group else "トップレベル"
-
-
-def _listed(names: Iterable[str]) -> str:
-    """Names as a Japanese message lists them: 「a」、「b」."""
-    return "、".join(f"「{n}」" for n in names)
 
 
 def _first_opened() -> str:
@@ -753,10 +748,6 @@ def _written_ja(text: str) -> str:
     return "「" + text.replace("\\", "\\\\").replace("\n", "\\n") + "」"
 
 
-def _did_you_mean_ja(close: str) -> str:
-    return f"「{close}」のことですか？"
-
-
 # the statements as Japanese names them ("a stage" -> ステージ), and the kinds of deliverable
 _WHAT_JA = {"a deliverable": "成果物", "a relation": "関係", "a stage": "ステージ", "a group": "グループ",
             "a measure": "KPI"}
@@ -771,6 +762,8 @@ def _ja_names(whats: Iterable[str]) -> str:
         word = _WHAT_JA[what]
         out += ("と" if out else "") + (" " if out and word.isascii() else "") + word
     return out + " " if out[-1:].isascii() else out
+
+
 # a measure's target and thresholds as Japanese names them
 _KEY_JA = {"target": "目標", "green": "緑のしきい値", "lime": "黄緑のしきい値", "yellow": "黄のしきい値"}
 
@@ -838,7 +831,7 @@ def _attributes(b: _Builder, attrs, on_relation: bool, spans: dict | None = None
                 fixed = a.key.replace("：", ": ").replace("，", ", ").replace("、", ", ")
             if japanese():
                 message = f"「{a.key}」という属性はありません"
-                hint = _did_you_mean_ja(close[0]) if close else f"使える属性は{_listed(ATTRIBUTES)}です"
+                hint = guessed(close[0]) if close else f"使える属性は{quoted(ATTRIBUTES)}です"
                 if wide is not None:
                     what = "全角のコロン" if wide == "：" else "全角のカンマ" if wide == "，" else "読点"
                     half = "コロン" if wide == "：" else "カンマ"
@@ -1046,7 +1039,7 @@ def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str |
             applies = misplaced[2]
             if japanese():
                 message = f"{_ja_names([what])}には属性「{a.key}」はありません。{applies}の属性です"
-                hint = f"{_ja_names([what])}に使える属性は{_listed(table)}です。" + misplaced[1]
+                hint = f"{_ja_names([what])}に使える属性は{quoted(table)}です。" + misplaced[1]
             else:
                 message = f"{what} has no attribute '{a.key}': it applies to {applies}"
                 hint = f"{what} takes: " + ", ".join(table) + "; " + misplaced[1]
@@ -1056,7 +1049,7 @@ def _block_attributes(b: _Builder, attrs, table: dict, what: str, subject: str |
             close = difflib.get_close_matches(a.key, list(table), n=1, cutoff=0.5)
             if japanese():
                 message = f"{_ja_names([what])}には属性「{a.key}」はありません"
-                hint = _did_you_mean_ja(close[0]) if close else f"{_ja_names([what])}に使える属性は{_listed(table)}です"
+                hint = guessed(close[0]) if close else f"{_ja_names([what])}に使える属性は{quoted(table)}です"
             else:
                 message = f"{what} has no attribute '{a.key}'"
                 hint = f"did you mean '{close[0]}'?" if close else f"{what} takes: " + ", ".join(table)
@@ -1140,7 +1133,7 @@ def _resolve_stages(b: _Builder, deliverables: dict) -> dict[str, Stage]:
         if name not in b.stages:
             if japanese():
                 message = f"ステージ「{name}」は宣言されていません"
-                otherwise = (f"宣言されたステージ: {_listed(declared[:12])}" + ("、…" if len(declared) > 12 else "")
+                otherwise = (f"宣言されたステージ: {quoted(declared[:12])}" + ("、…" if len(declared) > 12 else "")
                              + f"。または `stage {name}` と宣言してください")
             else:
                 message = f"stage '{name}' is not declared"
@@ -1270,7 +1263,7 @@ def _did_you_mean(name: str, candidates: list[str], otherwise: str) -> str:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if not close:
         return otherwise
-    return _did_you_mean_ja(close[0]) if japanese() else f"did you mean '{close[0]}'?"
+    return guessed(close[0]) if japanese() else f"did you mean '{close[0]}'?"
 
 
 def _replace_stage(d: Deliverable, stage: str) -> Deliverable:
@@ -1355,8 +1348,8 @@ def _resolve_measures(b: _Builder, deliverables: dict) -> dict[str, Measure]:
                 close = difflib.get_close_matches(word, DEAR, n=1, cutoff=0.5)
                 if japanese():
                     bad("dear", f"KPI「{name}」の DEAR の区分に「{dear}」はありません",
-                        (_did_you_mean_ja(close[0]) + "　" if close else "")
-                        + f"KPI の「dear」は次のいずれかです: {_listed(DEAR)}")
+                        (guessed(close[0]) + "　" if close else "")
+                        + f"KPI の「dear」は次のいずれかです: {quoted(DEAR)}")
                 else:
                     bad("dear", f"unknown DEAR category '{dear}' of measure '{name}'",
                         (f"did you mean '{close[0]}'? " if close else "") + "a measure's dear is one of: "

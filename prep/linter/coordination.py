@@ -5,7 +5,7 @@ Synchronization is `a ~> b` (b is settled by coordinating a) and `a <~> b`
 
 from __future__ import annotations
 
-from .._words import japanese
+from .._words import japanese, quoted
 from ..language.diagnostics import Related, WARNING
 from .analysis import Reach, shared
 from .rule import QUESTION_COORDINATION, Option, Rule, as_source, where
@@ -102,7 +102,7 @@ def _check_early_start(model, index, options):
             continue
         # one finding per early start, naming every counterpart it skips
         if japanese():
-            agreed = "、".join(f"「{b}」" for b in missing)
+            agreed = quoted(missing)
             yield EARLY_START.finding(
                 f"「{t}」は、「{name}」が{agreed}と合意される前に「{name}」を使っています（`<~>` の相互同期）",
                 r.target_span, t,

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from .._words import japanese
+from .._words import guessed, japanese
 from ..language.diagnostics import INFO, WARNING
 from .analysis import shared
 from .rule import QUESTION_INPUTS, Rule, as_source, where
@@ -177,7 +177,7 @@ def _check_undeclared(model, index, options):
         if listed is not None:
             hint = listed
         elif guess is not None:
-            hint = f"「{guess}」のことですか？" if japanese() else f"did you mean '{guess}'?"
+            hint = guessed(guess) if japanese() else f"did you mean '{guess}'?"
         elif japanese():
             hint = (f"宣言してください: `deliverable {as_source(d.name)}`（ノウハウなら `knowhow {as_source(d.name)}`）。"
                     "宣言しておけば、関係の書き間違いで別の成果物が新しくできてしまうことを防げます")

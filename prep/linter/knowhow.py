@@ -4,7 +4,7 @@ owners are the people who hold it (`[owner: [A, B]]`)."""
 
 from __future__ import annotations
 
-from .._words import japanese
+from .._words import japanese, quoted
 from ..language.diagnostics import WARNING
 from .analysis import shared
 from .rule import QUESTION_KNOWHOW, Option, Rule, where
@@ -54,7 +54,7 @@ def _check_knowhow_only(model, index, options):
             d = kinds[name]
             if japanese():
                 yield KNOWHOW_ONLY.finding(
-                    f"「{name}」の入力はすべてノウハウです（{'、'.join(f'「{s}」' for s in sources)}）",
+                    f"「{name}」の入力はすべてノウハウです（{quoted(sources)}）",
                     where(model, d), name,
                     hint="作業の出発点になる資料は何ですか？　形のある入力（データ、文書、基準）を加えてください。"
                          "そうしないと、結果が暗黙知だけに頼ることになります")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from .._words import japanese
+from .._words import japanese, quoted
 from ..language.diagnostics import INFO, WARNING, Related, Span
 from ..language.model import INPUT, MUTUAL, SYNC
 from .knowhow import _MIN_OWNERS, _held_by, _held_by_ja
@@ -90,12 +90,6 @@ def _names(items: list[str], limit: int = 3) -> str:
     shown = [f"'{x}'" for x in items[:limit]]
     text = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
     return text + (f" (and {len(items) - limit} more)" if len(items) > limit else "")
-
-
-def _names_ja(items: list[str], limit: int = 3) -> str:
-    """「a」、「b」、「c」ほか 2 件"""
-    text = "、".join(f"「{x}」" for x in items[:limit])
-    return text + (f"ほか {len(items) - limit} 件" if len(items) > limit else "")
 
 
 # --------------------------------------------------------------------------
@@ -226,7 +220,7 @@ def _check_input_from_later_stage(model, index, options):
             yield INPUT_FROM_LATER_STAGE.finding(
                 f"「{v}」（ステージ「{stage}」）は{what}を使っています", rels[0].source_span, v,
                 hint=f"「{v}」は入力ができる前には作れません。「{v}」をステージ「{latest}」に置く（`[stage: {as_source(latest)}]`）"
-                     f"か、{_names_ja(late)}を前のステージに置いてください",
+                     f"か、{quoted(late, 3)}を前のステージに置いてください",
                 related=related, stage=stage)
             continue
         if len(late) == 1:
@@ -306,11 +300,11 @@ def _check_gate_on_one_person(model, index, options):
         held_names = list(held)
         if japanese():
             holders = [f"「{h}」は{_held_by_ja(model.deliverables[h])}" for h in held_names[:3]]
-            ends = f"「{x}」で終わりますが、それは" if len(gated) == 1 else f"{_names_ja(gated)}で終わりますが、それらは"
+            ends = f"「{x}」で終わりますが、それは" if len(gated) == 1 else f"{quoted(gated, 3)}で終わりますが、それらは"
             who = "その人" if len(held_names) == 1 else "そのうち1人でも"
-            share = f"「{k}」" if len(held_names) == 1 else _names_ja(held_names)
+            share = f"「{k}」" if len(held_names) == 1 else quoted(held_names, 3)
             yield GATE_ON_ONE_PERSON.finding(
-                f"ステージ「{stage}」は{ends}ノウハウ{_names_ja(held_names)}に頼っています（{_show_path(chain)}）。"
+                f"ステージ「{stage}」は{ends}ノウハウ{quoted(held_names, 3)}に頼っています（{_show_path(chain)}）。"
                 + "。".join(holders),
                 s.span if s.span is not None else where(model, model.deliverables[x]), x,
                 hint=f"{who}が不在になると、ステージ「{stage}」を終えられません。{share}を共有する（担当を増やす）か、"
@@ -410,7 +404,7 @@ def _check_undeclared_stages(model, index, options):
             first = g.span
     lines = "\n".join(f"    stage {as_source(n)}" for n in names)
     if japanese():
-        what = f"ステージ「{names[0]}」" if len(names) == 1 else f"ステージ{_names_ja(names, 6)}"
+        what = f"ステージ「{names[0]}」" if len(names) == 1 else f"ステージ{quoted(names, 6)}"
         yield UNDECLARED_STAGES.finding(
             f"{what}は `stage:` で使われていますが、宣言されていません", first or Span(model.path, 1, 1, 1, 1), None,
             hint=f"ファイルの先頭近くで{'' if len(names) == 1 else 'この順に、'}ラベルと `[exit: ...]` を付けて宣言すると、"
