@@ -6,6 +6,7 @@ import os
 
 import click
 
+from .._words import LANGUAGES
 from .common import _lint_settings, config_error, note_if_part, refuse_folder, root_of_all
 
 
@@ -25,9 +26,9 @@ def catalogue_target(output: str) -> str:
 @click.option("-o", "--output", metavar="PATH",
               help="catalogue.xlsx (a sheet per table), out/ (a CSV file per table) or deliverables.csv "
                    "(the Deliverables table). Default: SOURCE.xlsx next to SOURCE.")
-@click.option("--language", type=click.Choice(["en", "ja"]), default=None,
-              help="The tables' headers and the kinds: English or Japanese (名前, 種類, 担当, 入力, 段階, ...). "
-                   "Default: [render] language, else en.")
+@click.option("--language", type=click.Choice(LANGUAGES), default=None,
+              help="The tables' headers and the kinds: English or Japanese (名前, 種類, 担当, 入力, 段階, ...), "
+                   "and the findings' messages and hints. Default: [render] language, else en.")
 @click.option("--rules-url", metavar="URL",
               help="Where the rule pages are published: each finding links to URL/CODE.md (default: "
                    "$PREP_RULES_URL; without one, to the workbook's Rules sheet).")

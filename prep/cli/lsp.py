@@ -6,13 +6,14 @@ import sys
 
 import click
 
+from .._words import LANGUAGES
 from .common import EXIT_ERROR
 
 
 @click.command("lsp")
 @click.option("--stdio", is_flag=True, help="Talk over standard input/output (the default and only transport; "
                                             "accepted because editors pass it).")
-@click.option("--language", type=click.Choice(["en", "ja"]), default=None,
+@click.option("--language", type=click.Choice(LANGUAGES), default=None,
               help="The language of the findings' messages and hints (en, ja), as prep lint --language; a "
                    "client's initializationOptions {\"language\": \"ja\"} does the same. Default: en.")
 def lsp(stdio, language):
